@@ -1,0 +1,113 @@
+# cgraph-lab: set up, run and test.
+#
+#   make lab     create/refresh .venv, install the repo (editable, lab extra),
+#                make sure Graphviz's `dot` is there, start JupyterLab on notebooks/
+#   make test    the same with the test extra and Chromium, then the whole suite
+#   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
+#   make clean   remove caches, build output and test artifacts (keeps .venv)
+#   make distclean   clean, and remove .venv too
+#
+# Setup is idempotent and quick when nothing changed: pip runs only when
+# pyproject.toml is newer than the stamp file in .venv, and apt-get only when
+# the program is missing.
+#
+# Variables:  PYTHON=python3 (creates the venv)   PYTEST_ARGS=...   LAB_ARGS=...
+
+PYTHON      ?= python3
+VENV        := .venv
+VPY         := $(VENV)/bin/python
+PIP         := $(VPY) -m pip
+PIP_FLAGS   ?= --quiet --quiet --disable-pip-version-check --no-input
+PYTEST_ARGS ?=
+LAB_ARGS    ?=
+
+IS_ROOT     := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+ALLOW_ROOT  := $(if $(IS_ROOT),--allow-root,)
+
+.DEFAULT_GOAL := help
+.PHONY: help lab test bench clean distclean venv dot chromium FORCE
+
+help:
+	@awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' $(firstword $(MAKEFILE_LIST))
+
+# --- Python environment ------------------------------------------------------
+
+# The venv is (re)created when it is missing or its interpreter no longer
+# runs (e.g. the base Python moved); pyvenv.cfg is its birth certificate, so a
+# new venv is newer than the install stamps and the packages go back in.
+VENV_OK := $(shell $(VPY) -c '' >/dev/null 2>&1 && echo yes)
+
+$(VENV)/pyvenv.cfg: $(if $(VENV_OK),,FORCE)
+	@echo ">>> creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv --clear $(VENV)
+
+venv: $(VENV)/pyvenv.cfg
+
+FORCE:
+
+$(VENV)/.installed-lab: pyproject.toml $(VENV)/pyvenv.cfg
+	@echo ">>> pip install -e '.[lab]'"
+	$(PIP) install $(PIP_FLAGS) -e '.[lab]'
+	@touch $@
+
+# The test extra includes everything in the lab extra, so it satisfies both stamps.
+$(VENV)/.installed-test: pyproject.toml $(VENV)/pyvenv.cfg
+	@echo ">>> pip install -e '.[lab,test]'"
+	$(PIP) install $(PIP_FLAGS) -e '.[lab,test]'
+	@touch $(VENV)/.installed-lab $@
+
+# --- System programs ---------------------------------------------------------
+
+# $(call ensure_program,COMMAND,APT_PACKAGE,NEEDED_FOR,ELSEWHERE): install APT_PACKAGE with apt-get
+# when COMMAND is missing and we are root on Debian/Ubuntu; otherwise say how
+# to install it, in one line, and fail. `apt-get update` runs only when the
+# package lists do not know the package, or an install from them failed.
+define ensure_program
+	@if command -v $(1) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo ">>> installing $(2) with apt-get (needed for $(3))"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  if ! apt-cache show $(2) >/dev/null 2>&1; then apt-get update -qq; fi; \
+	  apt-get install -y -qq $(2) </dev/null \
+	    || { apt-get update -qq && apt-get install -y -qq $(2) </dev/null; }; \
+	  command -v $(1) >/dev/null 2>&1 || { echo "error: installed $(2) but '$(1)' is still not on PATH" >&2; exit 1; }; \
+	else \
+	  echo "error: '$(1)' (needed for $(3)) not found: install it (Debian/Ubuntu: sudo apt-get install $(2); $(4)) and run make again" >&2; \
+	  exit 1; \
+	fi
+endef
+
+dot:
+	$(call ensure_program,dot,graphviz,drawing the graphs,macOS: brew install graphviz; conda: conda install -c conda-forge graphviz)
+
+chromium:
+	$(call ensure_program,chromium,chromium,the browser tests,other systems: install Chromium and put a 'chromium' command on PATH)
+
+# --- Entry points ------------------------------------------------------------
+
+# Token auth stays on: the URL with the token is printed on start-up.
+lab: $(VENV)/.installed-lab dot
+	@mkdir -p notebooks
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+
+test: $(VENV)/.installed-test dot chromium
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test dot
+	@if [ -f bench/run.py ]; then \
+	  echo ">>> bench/run.py"; $(VPY) bench/run.py; \
+	else \
+	  found=; \
+	  for f in bench/bench_*.py; do \
+	    [ -f "$$f" ] || continue; found=1; \
+	    echo ">>> $$f"; $(VPY) "$$f" || exit $$?; \
+	  done; \
+	  [ -n "$$found" ] || echo "no benchmarks yet (bench/run.py or bench/bench_*.py)"; \
+	fi
+
+clean:
+	rm -rf build dist .pytest_cache .hypothesis tests/artifacts
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 -r rm -rf
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,27 @@
+"""Shared test fixtures. Keep this file small: put fixtures for one area in
+that area's own test module (or a conftest in a subfolder).
+
+Markers (registered in pyproject.toml): ``browser`` for tests that drive a
+real headless Chromium, ``slow`` for tests that take more than a few seconds.
+Nothing is skipped by default; select with ``-m`` (e.g. ``-m "not browser"``).
+"""
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's root folder."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """``tests/artifacts/``, git-ignored: screenshots and other files a person may look at."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
