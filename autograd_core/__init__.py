@@ -1,0 +1,67 @@
+"""autograd_core: a small numpy autograd engine that speaks PyTorch.
+
+    import autograd_core as torch
+    w = torch.tensor(1., requires_grad=True); x = torch.tensor(2., requires_grad=True)
+    y = (w + x) * (w + 1); y.backward()        # w.grad == 5, x.grad == 2
+
+Reading order: _ops.py (the op table: forward and backward of every primitive), _engine.py (nodes,
+the backward walk, grad mode, recording), _tensor.py (Tensor and apply), _functions.py (the public
+functions, composed as PyTorch composes them).
+"""
+from . import _dtypes
+from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32, float64, half,  # noqa: F401
+                      int, int8, int16, int32, int64, long, short, uint8)
+from ._engine import (Event, Recording, enable_grad, is_grad_enabled, no_grad, record,  # noqa: F401
+                      set_grad_enabled)
+from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
+from ._functions import *  # noqa: F401,F403
+from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, clip, clone, concat,  # noqa: F401
+                         contiguous, cos, div, dot, eq, equal, exp, expand, flatten, ge, gt, is_tensor,
+                         isclose, le, log, log_softmax, logical_not, lt, matmul, max, maximum, mean,
+                         min, minimum, mm, mul, mv, ne, neg, norm, numel, permute, pow, reciprocal,
+                         relu, reshape, rsub, sigmoid, sign, sin, softmax, sqrt, square, squeeze, stack,
+                         sub, sum, t, tanh, transpose, unsqueeze, view, where)
+from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,  # noqa: F401
+                         full_like, initial_seed, linspace, manual_seed, normal, ones, ones_like, rand,
+                         rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
+from . import autograd  # noqa: F401,E402
+
+__version__ = "0.1.0"
+
+
+def get_default_dtype():
+    return float32
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+class _Cuda:
+    """Only the CPU exists: tutorial code that asks gets a clear False."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def device_count():
+        return 0
+
+
+cuda = _Cuda()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None):
+    from . import _printing as p
+    if profile == "default":
+        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, 1000, 3, 80
+    if precision is not None:
+        p.PRECISION = precision
+    if threshold is not None:
+        p.THRESHOLD = threshold
+    if edgeitems is not None:
+        p.EDGEITEMS = edgeitems
+    if linewidth is not None:
+        p.LINEWIDTH = linewidth

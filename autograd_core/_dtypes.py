@@ -1,0 +1,107 @@
+"""dtypes, Size and device: the small value types that PyTorch code names directly."""
+import numpy as np
+
+
+class dtype:
+    """A tensor element type; prints as PyTorch does (``torch.float32``)."""
+
+    __slots__ = ("name", "np", "is_floating_point", "itemsize", "_legacy")
+
+    def __init__(self, name, np_dtype, legacy):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.itemsize = self.np.itemsize
+        self._legacy = legacy  # "torch.FloatTensor", used in PyTorch's error messages
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+float16 = half = dtype("float16", np.float16, "HalfTensor")
+float32 = float = dtype("float32", np.float32, "FloatTensor")
+float64 = double = dtype("float64", np.float64, "DoubleTensor")
+uint8 = dtype("uint8", np.uint8, "ByteTensor")
+int8 = dtype("int8", np.int8, "CharTensor")
+int16 = short = dtype("int16", np.int16, "ShortTensor")
+int32 = int = dtype("int32", np.int32, "IntTensor")
+int64 = long = dtype("int64", np.int64, "LongTensor")
+bool = dtype("bool", np.bool_, "BoolTensor")
+
+ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+FROM_NUMPY = {d.np: d for d in ALL}
+_NAMES = {d.name: d for d in ALL}
+# PyTorch's short names used in a few error messages ("Got: Long")
+SCALAR_NAME = {float16: "Half", float32: "Float", float64: "Double", uint8: "Byte", int8: "Char",
+               int16: "Short", int32: "Int", int64: "Long", bool: "Bool"}
+
+
+def _by_name(name):
+    return _NAMES[name]
+
+
+import builtins as _b  # noqa: E402  (after the dtype names shadow float/int/bool)
+
+
+def resolve(d):
+    """Return our dtype for `d` (ours, a numpy dtype, or the Python types float/int/bool)."""
+    if d is None or isinstance(d, dtype):
+        return d
+    if d is _b.float:
+        return float32
+    if d is _b.int:
+        return int64
+    if d is _b.bool:
+        return bool
+    try:
+        return FROM_NUMPY[np.dtype(d)]
+    except (TypeError, KeyError):
+        raise TypeError(f"unsupported dtype: {d!r}") from None
+
+
+class Size(tuple):
+    """A tensor shape; a tuple that prints as ``torch.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class device:
+    """Only the CPU exists here; kept so that ``.to(device)`` tutorial code runs."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if type.split(":")[0] != "cpu":
+            raise RuntimeError(f"autograd_core runs on the CPU only; got device '{type}'")
+        self.type, self.index = "cpu", index
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+    def __str__(self):
+        return "cpu"
+
+    def __eq__(self, other):
+        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
+
+    def __hash__(self):
+        return hash("cpu")
+
+
+CPU = device("cpu")

@@ -1,0 +1,448 @@
+"""The autograd engine: grad_fn nodes, grad mode, the backward walk and the event recorder.
+
+Backward is an iterative walk (no recursion limit): count each node's incoming edges, then run
+nodes whose gradient is complete, newest first (as PyTorch's engine does for one thread).
+"""
+import heapq
+import functools
+import itertools
+import re
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtypes
+
+
+class _State:
+    __slots__ = ("grad_enabled", "recorder")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.recorder = None  # the one check per op when nothing records
+
+
+STATE = _State()
+_next_seq = itertools.count().__next__
+
+FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+# ---------------------------------------------------------------------------------------------
+class Node:
+    """A backward function: PyTorch's grad_fn object (MulBackward0, ...).
+
+    ``next_functions[i]`` is ``(node, 0)`` for the i-th input that needs a gradient (its grad_fn,
+    or the AccumulateGrad of a leaf) and ``(None, 0)`` for an input that needs none.
+    """
+
+    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_freed",
+                 "_seq", "_pre_hooks", "_retain", "__weakref__")
+    op = None  # the row of the op table this node class belongs to
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def _sequence_nr(self):
+        return self._seq
+
+    def __getattr__(self, attr):
+        # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch
+        if attr.startswith("_saved_"):
+            return self._saved_tensor(attr[7:])
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def saved_tensors(self):
+        """{name: Tensor} of what this node keeps for backward (empty once freed)."""
+        if self._freed:
+            return {}
+        return {name: self._saved_tensor(name) for name in self.op.saves}
+
+    def _saved_tensor(self, name):
+        from ._tensor import _make
+        if name not in self.op.saves:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        if name == "result":
+            arr = self._out
+        elif name in self.op.arg_names:
+            arr = self._args[self.op.arg_names.index(name)]
+        else:
+            arr = self._params[name]
+        if not isinstance(arr, np.ndarray):
+            return arr
+        return _make(arr, None, False)
+
+    def _check_saved(self):
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        sv = self._saved_versions
+        if sv:
+            for counter, version, producer, arr in sv:
+                if counter[0] != version:
+                    d = _dtypes.FROM_NUMPY[arr.dtype]
+                    what = f"[torch.{d._legacy} {list(arr.shape)}]"
+                    if producer is not None:
+                        name = producer if isinstance(producer, str) else producer.name()
+                        what += ", which is output 0 of " + re.sub(r"Backward\d*$", "", name)
+                    raise RuntimeError(
+                        "one of the variables needed for gradient computation has been modified by an "
+                        f"inplace operation: {what} is at version {counter[0]}; expected version "
+                        f"{version} instead. {HINT}")
+
+    def _release(self):
+        if self.op.saves:
+            self._freed = True
+            self._args = self._out = None
+            self._saved_versions = None
+
+
+class AccumulateGrad:
+    """The node at a leaf: adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("variable", "_seq", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq = float("inf")  # PyTorch runs accumulation as soon as it is ready
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def gradient_edge(t):
+    """(node, 0): where the gradient for tensor t goes; (None, 0) when it needs none."""
+    if not t._requires_grad:
+        return (None, 0)
+    if t.grad_fn is not None:
+        return (t.grad_fn, 0)
+    acc = t._acc() if t._acc is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return (acc, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grad mode
+# ---------------------------------------------------------------------------------------------
+class _GradMode:
+    """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
+
+    _mode = None
+
+    def __enter__(self):
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self._mode
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self._mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Ops inside build no graph: results have requires_grad=False."""
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Turn graph building back on inside a no_grad block."""
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """set_grad_enabled(mode): like no_grad or enable_grad; also takes effect when just called."""
+
+    def __init__(self, mode):
+        self._mode = bool(mode)
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self._mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        STATE.grad_enabled = self._prev  # used as a decorator: only the wrapped calls change mode
+        return super().__call__(fn)
+
+
+def is_grad_enabled():
+    return STATE.grad_enabled
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording
+# ---------------------------------------------------------------------------------------------
+class Event:
+    """One step of a recording. Fields not used by a kind are None.
+
+    kind        "leaf" | "forward" | "backward" | "retain" | "accumulate"
+    index       position in Recording.events
+    leaf:       tensor (made by a factory inside the block), value (copy of its data)
+    forward:    op (public name, e.g. "mul"), tensor (the output), node (its grad_fn or None),
+                inputs (tuple of the op's tensor/number arguments), value (copy of output data)
+    backward:   node, grad_output (ndarray: dL/d(node's output), after tensor hooks),
+                grad_inputs (tuple aligned with node.next_functions: ndarray or None, what the node
+                passed on), local_grads (same alignment: the node's backward applied to ones,
+                i.e. d sum(output)/d input -- the local derivative for elementwise scalar ops)
+    retain:     node, tensor (the non-leaf that called retain_grad()), grad (ndarray stored)
+    accumulate: node (AccumulateGrad), tensor (the leaf), grad (ndarray received, after hooks),
+                total (copy of leaf.grad after accumulation)
+    """
+
+    __slots__ = ("kind", "index", "op", "tensor", "node", "inputs", "value", "grad_output",
+                 "grad_inputs", "local_grads", "grad", "total")
+
+    def __init__(self, kind, **fields):
+        self.kind = kind
+        for name in Event.__slots__[1:]:
+            setattr(self, name, fields.get(name))
+
+    def __repr__(self):
+        what = self.op or (self.node.name() if self.node is not None else "")
+        return f"<Event {self.index} {self.kind} {what}>"
+
+
+class Recording:
+    """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order."""
+
+    def __init__(self):
+        self.events = []
+
+    def _add(self, kind, **fields):
+        ev = Event(kind, index=len(self.events), **fields)
+        self.events.append(ev)
+        return ev
+
+    def __len__(self):
+        return len(self.events)
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def __getitem__(self, i):
+        return self.events[i]
+
+    def __repr__(self):
+        kinds = {}
+        for e in self.events:
+            kinds[e.kind] = kinds.get(e.kind, 0) + 1
+        return f"Recording({', '.join(f'{k}={v}' for k, v in kinds.items()) or 'empty'})"
+
+    def __enter__(self):
+        self._prev = STATE.recorder
+        STATE.recorder = self
+        return self
+
+    def __exit__(self, *exc):
+        STATE.recorder = self._prev
+        return False
+
+
+def record():
+    """Context manager recording, in order, every forward op and every backward step.
+
+    >>> with record() as rec:
+    ...     y = (w * x).sum(); y.backward()
+    >>> [e.kind for e in rec.events]            # see Event for the fields of each kind
+    """
+    return Recording()
+
+
+# ---------------------------------------------------------------------------------------------
+# Backward
+# ---------------------------------------------------------------------------------------------
+def _ready_order(roots):
+    """Count, for every node reachable from roots, how many edges point at it (iteratively)."""
+    deps = {}
+    stack = list(roots)
+    seen = set(map(id, roots))
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return deps
+
+
+def _needed(roots, targets):
+    """ids of the nodes from which some target can be reached: only those run in autograd.grad."""
+    parents, stack, seen = {}, list(roots), set(map(id, roots))
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            parents.setdefault(id(nxt), []).append(node)
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    stack = [t for t in targets if id(t) in seen]
+    needed = set(map(id, stack))
+    while stack:
+        for parent in parents.get(id(stack.pop()), ()):
+            if id(parent) not in needed:
+                needed.add(id(parent))
+                stack.append(parent)
+    return needed
+
+
+def _wrap_grad(arr):
+    from ._tensor import _make
+    return _make(arr, None, False)
+
+
+def _run_hooks(hooks, grad):
+    for hook in list(hooks.values()):
+        res = hook(_wrap_grad(grad))
+        if res is not None:
+            grad = res._data
+    return grad
+
+
+def run_backward(roots, root_grads, retain_graph, capture=None):
+    """Propagate root_grads back from roots (nodes).
+
+    capture: None to accumulate into leaves' .grad; else {node: None} filled with the gradient
+    arriving at each of those nodes (autograd.grad), leaving every .grad untouched.
+    """
+    rec = STATE.recorder
+    grads = {}
+    for node, g in zip(roots, root_grads):
+        grads[node] = grads[node] + g if node in grads else g
+    deps = _ready_order(list(grads))
+    needed = _needed(list(grads), list(capture)) if capture is not None else None
+    heap = []
+    for node in grads:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(heap, (-node._seq, id(node), node))
+    prev_mode = STATE.grad_enabled
+    STATE.grad_enabled = False  # backward builds no graph (no create_graph support)
+    try:
+        while heap:
+            node = heapq.heappop(heap)[2]
+            g = grads.pop(node)
+            if isinstance(node, AccumulateGrad):
+                if capture is None:
+                    _accumulate(node, g, rec)
+                elif node in capture:
+                    hooks = node.variable._hooks
+                    capture[node] = _run_hooks(hooks, g) if hooks else g
+                continue
+            if needed is not None and id(node) not in needed:
+                continue
+            if node._pre_hooks:
+                g = _run_hooks(node._pre_hooks, g)
+            if capture is not None and node in capture:
+                capture[node] = g
+            if node._retain is not None and capture is None:
+                t = node._retain()
+                if t is not None:
+                    t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
+                    if rec is not None:
+                        rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
+            node._check_saved()
+            op = node.op
+            args, out, params = node._args, node._out, node._params
+            in_grads = []
+            for i, (nxt, _) in enumerate(node.next_functions):
+                if nxt is None:
+                    in_grads.append(None)
+                    continue
+                gi = op.grad(i, g, args, out, params)
+                a = args[i]
+                if gi.shape != a.shape:
+                    gi = unbroadcast(gi, a.shape)
+                if gi.dtype != a.dtype:
+                    gi = gi.astype(a.dtype)
+                in_grads.append(gi)
+            if rec is not None:
+                ones = np.ones_like(g)
+                local = tuple(None if nxt is None else
+                              unbroadcast(np.asarray(op.grad(i, ones, args, out, params)), args[i].shape)
+                              for i, (nxt, _) in enumerate(node.next_functions))
+                rec._add("backward", node=node, grad_output=g.copy(),
+                         grad_inputs=tuple(None if x is None else x.copy() for x in in_grads),
+                         local_grads=local)
+            if not retain_graph:
+                node._release()
+            for (nxt, _), gi in zip(node.next_functions, in_grads):
+                if nxt is None:
+                    continue
+                grads[nxt] = grads[nxt] + gi if nxt in grads else gi
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+    finally:
+        STATE.grad_enabled = prev_mode
+
+
+def _accumulate(node, g, rec):
+    t = node.variable
+    if t._hooks:
+        g = _run_hooks(t._hooks, g)
+    if t._grad is None:
+        t._grad = _wrap_grad(np.array(g, dtype=t._data.dtype, copy=True))
+    else:
+        # in place, as PyTorch does: a reference to .grad taken earlier sees the sum
+        gd = t._grad._data
+        np.add(gd, g, out=gd, casting="unsafe")
+    if rec is not None:
+        rec._add("accumulate", node=node, tensor=t, grad=np.array(g, copy=True),
+                 total=t._grad._data.copy())
+
+
+def unbroadcast(g, shape):
+    """Sum a gradient over the axes broadcasting added or stretched, back to `shape`."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def warn_nonleaf_grad():
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+        "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+        "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+        "instead. See github.com/pytorch/pytorch/pull/30531 for more information.",
+        UserWarning, stacklevel=3)

@@ -1,0 +1,176 @@
+"""Tensor factories (zeros, arange, rand, ...) and the random generator behind rand/randn/randint.
+
+The generator is our own (numpy's PCG64, seeded by manual_seed): deterministic, but not
+bit-identical with PyTorch's.
+"""
+import builtins
+
+import numpy as np
+
+from . import _dtypes
+from ._tensor import Tensor, _leaf, _shape_arg, _make
+
+_F32 = np.dtype(np.float32)
+
+
+class Generator:
+    """Holds the random state; ``manual_seed(s)`` restarts it."""
+
+    def __init__(self, seed=0):
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return _make(np.frombuffer(repr(self._rng.bit_generator.state).encode(), dtype=np.uint8).copy(),
+                     None, False)
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed):
+    """Make rand/randn/randint (and nn's initialisation) repeat from this seed."""
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    import time
+    s = time.time_ns() % (2 ** 63)
+    default_generator.manual_seed(s)
+    return s
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def _dtype(dtype, default=_F32):
+    d = _dtypes.resolve(dtype)
+    return d.np if d is not None else default
+
+
+def _finish(arr, requires_grad):
+    return _leaf(arr, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _finish(np.zeros(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _finish(np.ones(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _finish(np.empty(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+        dtype = (np.bool_ if isinstance(fill_value, bool) else
+                 np.int64 if isinstance(fill_value, (int, np.integer)) else _F32)
+    return _finish(np.full(_shape_arg((size,)), fill_value, dtype=_dtype(dtype)), requires_grad)
+
+
+def _like(fn):
+    def like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+        d = _dtypes.resolve(dtype) or input.dtype
+        return fn(input.shape, dtype=d, requires_grad=requires_grad)
+    like.__name__ = fn.__name__ + "_like"
+    return like
+
+
+zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=_dtypes.resolve(dtype) or input.dtype,
+                requires_grad=requires_grad)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """[start, end) in steps; integers give int64, any float gives float32 (PyTorch's rule)."""
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    is_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
+    default = np.dtype(np.int64) if is_int else _F32
+    n = builtins.max(0, int(np.ceil((values[1] - values[0]) / values[2])))
+    arr = (values[0] + np.arange(n, dtype=np.float64) * values[2]) if not is_int else \
+        np.arange(*values, dtype=np.int64)
+    return _finish(arr.astype(_dtype(dtype, default)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _finish(np.linspace(start, end, int(steps)).astype(_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform on [0, 1)."""
+    g = generator or default_generator
+    return _finish(g._rng.random(_shape_arg(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal."""
+    g = generator or default_generator
+    return _finish(g._rng.standard_normal(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers in [low, high); int64 unless dtype says otherwise."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    g = generator or default_generator
+    arr = g._rng.integers(low, high, size=_shape_arg((size,)))
+    return _finish(arr.astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
+
+
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    g = generator or default_generator
+    return _finish(g._rng.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
+
+
+def normal(mean, std, size=None, generator=None):
+    g = generator or default_generator
+    return _finish(g._rng.normal(mean, std, size=_shape_arg((size,)) if size else None).astype(_F32), False)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a numpy array (its dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return _make(array, None, False)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and (dtype is None or _dtypes.resolve(dtype) == data.dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or _dtypes.resolve(dtype).np == data.dtype):
+        return from_numpy(data)
+    from ._tensor import _from_data
+    return _from_data(data, dtype)

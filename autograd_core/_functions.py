@@ -1,0 +1,647 @@
+"""The differentiable functions of the public API, and the Tensor methods and operators built on them.
+
+Each function checks and normalises its arguments (PyTorch's errors for bad shapes and dims), then
+applies a row of the op table. Composite calls such as ``matmul`` are spelled out with the same
+primitives PyTorch uses, so that grad_fn names match.
+"""
+import builtins
+import numbers
+
+import numpy as np
+
+from . import _dtypes
+from ._ops import OPS
+from ._tensor import (Tensor, _can_view, _dim, _dims, _infer_shape, _make, _shape_arg, _unwrap,
+                      apply, result_dtype, tensor, _index_arrays, _CATEGORY)
+
+_OP = OPS
+
+
+def _t(x):
+    """A Tensor for an argument that must be one (numbers become 0-dim tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    return tensor(x)
+
+
+# --- arithmetic ----------------------------------------------------------------------------------
+def add(input, other, alpha=1):
+    """out = input + alpha * other"""
+    input, other = _unwrap(input), _unwrap(other)
+    if alpha != 1:
+        other = mul(other, alpha)
+    if not isinstance(input, Tensor):  # 1 + x: PyTorch wraps the number, keeping the tensor first
+        return apply(_OP["add"], (other, input))
+    return apply(_OP["add"], (input, other))
+
+
+def sub(input, other, alpha=1):
+    """out = input - alpha * other"""
+    input, other = _unwrap(input), _unwrap(other)
+    if alpha != 1:
+        other = mul(other, alpha)
+    if not isinstance(input, Tensor):
+        return rsub(other, input)
+    return apply(_OP["sub"], (input, other))
+
+
+def rsub(input, other, alpha=1):
+    """out = other - alpha * input (the graph of ``2 - x``)"""
+    other = _unwrap(other)
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    if alpha != 1:
+        input = mul(input, alpha)
+    return apply(_OP["rsub"], (input,), {"other": other})
+
+
+def mul(input, other):
+    """out = input * other"""
+    input, other = _unwrap(input), _unwrap(other)
+    if not isinstance(input, Tensor):
+        return apply(_OP["mul"], (other, input))
+    return apply(_OP["mul"], (input, other))
+
+
+def div(input, other, rounding_mode=None):
+    """out = input / other (true division; integers give float32)"""
+    input, other = _unwrap(input), _unwrap(other)
+    if rounding_mode is not None:
+        raise NotImplementedError("autograd_core.div supports rounding_mode=None only")
+    if not isinstance(input, Tensor):  # 2 / x is reciprocal(x) * 2 in PyTorch
+        return mul(reciprocal(other), input)
+    return apply(_OP["div"], (input, other))
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def reciprocal(input):
+    """out = 1 / input"""
+    return apply(_OP["reciprocal"], (input,))
+
+
+def neg(input):
+    """out = -input"""
+    return apply(_OP["neg"], (input,))
+
+
+negative = neg
+
+
+def pow(input, exponent):
+    """out = input ** exponent (tensor or number on either side)"""
+    input, exponent = _unwrap(input), _unwrap(exponent)
+    if not isinstance(input, Tensor):
+        return apply(_OP["rpow"], (exponent,), {"base": input})
+    if isinstance(exponent, Tensor):
+        return apply(_OP["pow_tensor"], (input, exponent))
+    return apply(_OP["pow"], (input,), {"exponent": exponent})
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def _unary(name, doc):
+    def f(input):
+        return apply(_OP[name], (input,))
+    f.__name__, f.__doc__ = name, doc
+    return f
+
+
+exp = _unary("exp", "out = e ** input")
+log = _unary("log", "out = ln(input)")
+sqrt = _unary("sqrt", "out = input ** 0.5")
+abs = _unary("abs", "out = |input|")
+sin = _unary("sin", "out = sin(input)")
+cos = _unary("cos", "out = cos(input)")
+tanh = _unary("tanh", "out = tanh(input)")
+sigmoid = _unary("sigmoid", "out = 1 / (1 + e ** -input)")
+relu = _unary("relu", "out = max(input, 0)")
+clone = _unary("clone", "out = a copy of input, in the graph")
+
+
+def clamp(input, min=None, max=None):
+    """out = min(max(input, min), max)"""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return apply(_OP["clamp"], (input,), {"min": _num(min), "max": _num(max)})
+
+
+clip = clamp
+
+
+def _num(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def maximum(input, other):
+    """out = elementwise max (a tie splits the gradient in half)"""
+    return apply(_OP["maximum"], (_t(input), _t(other)))
+
+
+def minimum(input, other):
+    """out = elementwise min (a tie splits the gradient in half)"""
+    return apply(_OP["minimum"], (_t(input), _t(other)))
+
+
+def where(condition, input=None, other=None):
+    """out = input where condition else other"""
+    condition = _t(condition)
+    if input is None and other is None:
+        return tuple(_make(i, None, False) for i in np.nonzero(condition._data))
+    if condition._data.dtype != np.bool_:
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {_dtypes.SCALAR_NAME[condition.dtype]}")
+    input, other = _unwrap(input), _unwrap(other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = tensor(input)
+    return apply(_OP["where"], (input, other), {"condition": condition._data})
+
+
+# --- reductions ------------------------------------------------------------------------------------
+def sum(input, dim=None, keepdim=False, dtype=None):
+    """out = sum of input (over dim)"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    if dim is None:
+        return apply(_OP["sum"], (input,))
+    return apply(_OP["sum_dim"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+
+
+def mean(input, dim=None, keepdim=False, dtype=None):
+    """out = sum / count (over dim)"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           "floating point or complex dtype. Got: "
+                           f"{_dtypes.SCALAR_NAME[input.dtype]}")
+    if dim is None:
+        return apply(_OP["mean"], (input,))
+    return apply(_OP["mean_dim"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+
+
+class _ValuesIndices(tuple):
+    """torch.return_types.max: a (values, indices) pair with names."""
+
+    def __new__(cls, name, values, indices):
+        obj = super().__new__(cls, (values, indices))
+        obj._name = name
+        return obj
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _extreme(name, input, dim, keepdim, other):
+    if isinstance(dim, Tensor) and other is None:  # torch.max(a, b) is maximum
+        dim, other = None, dim
+    if other is not None:
+        return (maximum if name == "max" else minimum)(input, other)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        return apply(_OP[name], (input,))
+    d = _dim(dim, input.ndim)
+    arg = np.argmax if name == "max" else np.argmin
+    a = input._data if input.ndim else input._data.reshape(1)
+    indices = np.expand_dims(arg(a, axis=d), d)
+    values = apply(_OP[name + "_dim"], (input,), {"dim": d, "keepdim": keepdim or input.ndim == 0,
+                                                  "indices": indices})
+    if input.ndim == 0:
+        values = _make(values._data.reshape(()), values.grad_fn, values._requires_grad)
+    idx = indices if keepdim else indices.squeeze(d)
+    return _ValuesIndices(name, values, _make(idx.reshape(values._data.shape).astype(np.int64), None, False))
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    """max(input): largest element; max(input, dim): (values, indices); max(a, b): maximum"""
+    return _extreme("max", input, dim, keepdim, other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    """min(input): smallest element; min(input, dim): (values, indices); min(a, b): minimum"""
+    return _extreme("min", input, dim, keepdim, other)
+
+
+def argmax(input, dim=None, keepdim=False):
+    if dim is None:
+        return _make(np.asarray(np.argmax(input._data), dtype=np.int64), None, False)
+    return max(input, dim, keepdim).indices
+
+
+def argmin(input, dim=None, keepdim=False):
+    if dim is None:
+        return _make(np.asarray(np.argmin(input._data), dtype=np.int64), None, False)
+    return min(input, dim, keepdim).indices
+
+
+def norm(input, p="fro", dim=None, keepdim=False):
+    """out = (sum |input|**p) ** (1/p), p = 2 by default"""
+    if p in ("fro", None):
+        p = 2
+    p = builtins.float(p)
+    dims = _dims(dim, input.ndim) if dim is not None else None
+    return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
+
+
+def softmax(input, dim, dtype=None):
+    """out_i = e**x_i / sum_j e**x_j along dim"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    return apply(_OP["softmax"], (input,), {"dim": _dim(dim, input.ndim)})
+
+
+def log_softmax(input, dim, dtype=None):
+    """out_i = x_i - log sum_j e**x_j along dim"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    return apply(_OP["log_softmax"], (input,), {"dim": _dim(dim, input.ndim)})
+
+
+# --- linear algebra --------------------------------------------------------------------------------
+def _same_dtype(a, b, names=("m1", "m2")):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected {names[0]} and {names[1]} to have the same dtype, but got: "
+                           f"{a._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
+                           f" != {b._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+
+
+def mm(input, mat2):
+    """out = input @ mat2 for matrices"""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x"
+                           f"{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
+    _same_dtype(input, mat2)
+    return apply(_OP["mm"], (input, mat2))
+
+
+def mv(input, vec):
+    """out = input @ vec for a matrix and a vector"""
+    if input.ndim != 2 or vec.ndim != 1 or input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
+                           f"({'x'.join(map(str, input.shape))}), vec ({vec.shape[0] if vec.ndim else 1})")
+    _same_dtype(input, vec)
+    return apply(_OP["mv"], (input, vec))
+
+
+def dot(input, other):
+    """out = sum_i input_i * other_i for vectors"""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                           f"[{other.shape[0]}] to have the same number of elements, but got "
+                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
+    _same_dtype(input, other, ("self", "other"))
+    return apply(_OP["dot"], (input, other))
+
+
+def bmm(input, mat2):
+    """out[b] = input[b] @ mat2[b]"""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor" if input.ndim != 3 else
+                           "batch2 must be a 3D tensor")
+    b, n, k = input.shape
+    if mat2.shape[0] != b or mat2.shape[1] != k:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, "
+                           f"{k}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    _same_dtype(input, mat2)
+    return apply(_OP["bmm"], (input, mat2))
+
+
+def matmul(input, other):
+    """out = input @ other, with PyTorch's cases: dot, mv, mm, and batched (broadcast) bmm"""
+    input, other = _t(input), _t(other)
+    d1, d2 = input.ndim, other.ndim
+    if d1 == 0 or d2 == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {d1}D "
+                           f"and {d2}D")
+    if d1 == 1 and d2 == 1:
+        return dot(input, other)
+    if d1 == 2 and d2 == 1:
+        return mv(input, other)
+    if d1 == 1 and d2 == 2:
+        return apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
+    if d1 == 2 and d2 == 2:
+        return mm(input, other)
+    if d1 >= 3 and d2 <= 2:  # fold the batch into the rows of one matrix product
+        batch, k = input.shape[:-1], input.shape[-1]
+        folded = reshape(input, (-1, k))
+        out = mv(folded, other) if d2 == 1 else mm(folded, other)
+        shape = batch if d2 == 1 else batch + (other.shape[-1],)
+        return apply(_OP["unsafe_view"], (out,), {"shape": tuple(shape)})
+    # batched: broadcast the batch dims, then one bmm
+    a = unsqueeze(input, 0) if d1 == 1 else input
+    b = unsqueeze(other, -1) if d2 == 1 else other
+    if a.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{builtins.max(1, int(np.prod(a.shape[:-2])))}, {a.shape[-1]}] but got: "
+                           f"[{builtins.max(1, int(np.prod(b.shape[:-2])))}, {b.shape[-2]}].")
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        from ._tensor import _broadcast_message
+        raise RuntimeError(_broadcast_message(a.shape[:-2], b.shape[:-2])) from None
+    n_batch = int(np.prod(batch))
+    a3 = reshape(expand(a, batch + a.shape[-2:]), (n_batch,) + a.shape[-2:])
+    b3 = reshape(expand(b, batch + b.shape[-2:]), (n_batch,) + b.shape[-2:])
+    out_shape = batch + ((a.shape[-2],) if d1 > 1 else ()) + ((b.shape[-1],) if d2 > 1 else ())
+    return apply(_OP["unsafe_view"], (bmm(a3, b3),), {"shape": tuple(out_shape)})
+
+
+# --- shapes ---------------------------------------------------------------------------------------
+def t(input):
+    """out = input transposed (at most 2-D)"""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return apply(_OP["t"], (input,), view_of=input)
+
+
+def transpose(input, dim0, dim1):
+    """out = input with dims dim0 and dim1 swapped"""
+    n = input.ndim
+    return apply(_OP["transpose"], (input,), {"dim0": _dim(dim0, n), "dim1": _dim(dim1, n)},
+                 view_of=input)
+
+
+swapaxes = transpose
+
+
+def permute(input, *dims):
+    """out = input with its dims reordered"""
+    dims = _shape_arg(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
+                           f"match the length of the desired ordering of dimensions i.e. input.dim() "
+                           f"= {input.ndim} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return apply(_OP["permute"], (input,), {"dims": dims}, view_of=input)
+
+
+def reshape(input, *shape):
+    """out = input with a new shape (a view when the memory allows, else a copy)"""
+    shape = _infer_shape(_shape_arg(shape), input.numel())
+    if _can_view(input._data, shape):
+        return apply(_OP["view"], (input,), {"shape": shape}, view_of=input)
+    return apply(_OP["unsafe_view"], (clone(input),), {"shape": shape})
+
+
+def view(input, *shape):
+    """out = input with a new shape, sharing memory"""
+    if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
+        raise NotImplementedError("view(dtype) is not supported by autograd_core")
+    shape = _infer_shape(_shape_arg(shape), input.numel())
+    if not _can_view(input._data, shape):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least "
+                           "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                           "instead.")
+    return apply(_OP["view"], (input,), {"shape": shape}, view_of=input)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
+    if s == e:
+        return input
+    shape = input.shape[:s] + (-1,) + input.shape[e + 1:]
+    return reshape(input, shape)
+
+
+def squeeze(input, dim=None):
+    """out = input without its size-1 dims (or only dim)"""
+    if dim is None:
+        dims = tuple(i for i, s in enumerate(input.shape) if s == 1)
+        return apply(_OP["squeeze"], (input,), {"dims": dims}, view_of=input)
+    dims = tuple(d for d in _dims(dim, input.ndim) if input.ndim and input.shape[d] == 1)
+    return apply(_OP["squeeze_dim"], (input,), {"dims": dims}, view_of=input)
+
+
+def unsqueeze(input, dim):
+    """out = input with a new size-1 dim at dim"""
+    return apply(_OP["unsqueeze"], (input,), {"dim": _dim(dim, input.ndim + 1)}, view_of=input)
+
+
+def expand(input, *sizes):
+    """out = input repeated along size-1 dims without copying (-1 keeps a size)"""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the "
+                           "number of sizes provided ({}) must be greater or equal to the number of "
+                           "dimensions in the tensor ({})".format(len(sizes), input.ndim))
+    shape = list(sizes)
+    offset = len(sizes) - input.ndim
+    for i, s in enumerate(input.shape):
+        target = sizes[offset + i]
+        if target == -1:
+            shape[offset + i] = s
+        elif s != 1 and s != target:
+            raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing "
+                               f"size ({s}) at non-singleton dimension {offset + i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(input.shape)}")
+    return apply(_OP["expand"], (input,), {"shape": tuple(shape)}, view_of=input)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def contiguous(input):
+    return input if input._data.flags.c_contiguous else clone(input)
+
+
+def cat(tensors, dim=0):
+    """out = tensors joined along dim"""
+    tensors = [_t(x) for x in tensors]
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim)
+    for i, x in enumerate(tensors[1:], 1):
+        if x.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {x.ndim}")
+        for j in range(ref.ndim):
+            if j != d and x.shape[j] != ref.shape[j]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
+                                   f"size {ref.shape[j]} but got size {x.shape[j]} for tensor number "
+                                   f"{i} in the list.")
+    return apply(_OP["cat"], tuple(tensors), {"dim": d})
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """out = tensors stacked along a new dim"""
+    tensors = [_t(x) for x in tensors]
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, x in enumerate(tensors[1:], 1):
+        if x.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
+    return apply(_OP["stack"], tuple(tensors), {"dim": _dim(dim, tensors[0].ndim + 1)})
+
+
+# --- indexing -------------------------------------------------------------------------------------
+def _getitem(self, index):
+    """Basic indexing as a chain of select / slice / unsqueeze views (PyTorch's grad_fns);
+    tensor, list and mask indices as one IndexBackward0."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(i, (Tensor, list, np.ndarray)) and not isinstance(i, builtins.bool)
+           for i in items):
+        idx = _index_arrays(index if isinstance(index, tuple) else (index,))
+        idx = tuple(np.asarray(i) if isinstance(i, list) else i for i in idx)
+        try:
+            self._data[idx]
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+        return apply(_OP["index"], (self,), {"indices": idx})
+    n_real = builtins.sum(1 for i in items
+                          if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool))
+    if n_real > self.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
+    out, dim, changed = self, 0, False
+    for i in items:
+        if i is Ellipsis:
+            dim += self.ndim - n_real  # skip the dims the ellipsis stands for
+            continue
+        if i is None:
+            out = unsqueeze(out, dim)
+            dim += 1
+            changed = True
+        elif isinstance(i, builtins.bool):
+            out = unsqueeze(out, dim)
+            dim += 1
+            changed = True
+            if not i:
+                out = apply(_OP["slice"], (out,), {"dim": dim - 1, "index": slice(0, 0)}, view_of=out)
+        elif isinstance(i, slice):
+            size = out.shape[dim]
+            start, stop, step = i.indices(size)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            if (start, stop, step) != (0, size, 1) or not isinstance(index, tuple):
+                out = apply(_OP["slice"], (out,), {"dim": dim, "index": slice(start, stop, step)},
+                            view_of=out)
+                changed = True
+            dim += 1
+        elif isinstance(i, (numbers.Integral, Tensor)):
+            k = int(i)
+            size = out.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            out = apply(_OP["select"], (out,), {"dim": dim, "index": k % size}, view_of=out)
+            changed = True
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                             "Variables are valid indices (got " + type(i).__name__ + ")")
+    if not changed:
+        out = apply(_OP["alias"], (self,), view_of=self)
+    return out
+
+
+# --- comparisons (not differentiable: bool results) ---------------------------------------------
+def _compare(ufunc):
+    def f(input, other):
+        a = input._data if isinstance(input, Tensor) else input
+        b = other._data if isinstance(other, Tensor) else other
+        try:
+            return _make(np.asarray(ufunc(a, b)), None, False)
+        except ValueError:
+            from ._tensor import _broadcast_message
+            raise RuntimeError(_broadcast_message(np.shape(a), np.shape(b))) from None
+    f.__name__ = ufunc.__name__
+    return f
+
+
+eq, ne, lt, le, gt, ge = (_compare(u) for u in (np.equal, np.not_equal, np.less, np.less_equal,
+                                                np.greater, np.greater_equal))
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+
+def equal(input, other):
+    return input.shape == other.shape and builtins.bool((input._data == other._data).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return builtins.bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), None, False)
+
+
+def logical_not(input):
+    return _make(np.logical_not(input._data), None, False)
+
+
+def sign(input):
+    return _make(np.sign(input._data), None, False)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+# --- Tensor methods and operators ------------------------------------------------------------------
+def _reflect(f):
+    return lambda self, other: f(other, self)
+
+
+_METHODS = {
+    "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "neg": neg, "pow": pow,
+    "reciprocal": reciprocal, "square": square, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs,
+    "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp,
+    "clip": clamp, "maximum": maximum, "minimum": minimum, "sum": sum, "mean": mean, "max": max,
+    "min": min, "argmax": argmax, "argmin": argmin, "norm": norm, "softmax": softmax,
+    "log_softmax": log_softmax, "mm": mm, "mv": mv, "dot": dot, "bmm": bmm, "matmul": matmul,
+    "t": t, "transpose": transpose, "swapaxes": transpose, "permute": permute, "reshape": reshape,
+    "view": view, "flatten": flatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
+    "expand_as": expand_as, "contiguous": contiguous, "clone": clone, "eq": eq, "ne": ne, "lt": lt,
+    "le": le, "gt": gt, "ge": ge, "equal": equal, "allclose": allclose, "sign": sign,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "view_as": lambda self, other: view(self, other.shape),
+    "reshape_as": lambda self, other: reshape(self, other.shape),
+    "__add__": add, "__radd__": _reflect(add), "__sub__": sub, "__rsub__": _reflect(sub),
+    "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
+    "__pow__": pow, "__rpow__": _reflect(pow), "__matmul__": matmul, "__rmatmul__": _reflect(matmul),
+    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__getitem__": _getitem,
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__invert__": logical_not,
+}
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+
+def _numpy_T(self):
+    if self.ndim not in (0, 2):
+        import warnings
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                      "is deprecated and it will throw an error in a future release. Consider `x.mT` "
+                      "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
+                      "-1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+    return permute(self, tuple(reversed(range(self.ndim))))
+
+
+Tensor.T = property(_numpy_T)
+Tensor.mT = property(lambda self: transpose(self, -2, -1))

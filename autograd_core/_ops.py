@@ -1,0 +1,309 @@
+"""The table of primitive ops: each op's forward and its backward, side by side.
+
+A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
+- ``forward(*inputs, **params)`` computes the output from numpy arrays (or Python numbers);
+- ``grads`` holds one function per input, ``grad(g, *inputs, out, **params)`` = dL/d(input) given
+  g = dL/d(out); the engine calls only those whose input needs a gradient, then reduces the result to
+  the input's shape with ``unbroadcast`` (so no rule below deals with broadcasting);
+- ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does: these are freed by
+  backward (unless retain_graph=True) and checked against in-place modification;
+- ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
+  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64).
+"""
+import numpy as np
+
+from ._engine import Node
+
+OPS = {}
+
+
+class Op:
+    __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
+                 "variadic")
+
+    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic):
+        self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
+        self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
+        # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
+        self.node_class = type(grad_fn, (Node,), {"__slots__": (), "op": self})
+
+    def grad(self, i, g, args, out, params):
+        """dL/d(input i) given g = dL/d(out)."""
+        if self.variadic:
+            return self.grads[0](i, g, args, out, **params)
+        fn = self.grads[i]
+        return fn(g, *args, out, **params) if params else fn(g, *args, out)
+
+    def __repr__(self):
+        return f"<op {self.name}: {self.grad_fn}>"
+
+
+def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
+       variadic=False):
+    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic)
+
+
+# --- helpers the rules share -------------------------------------------------------------------
+def _expand(g, shape, dim, keepdim):
+    """Undo a reduction over `dim`: put the reduced axes back and broadcast g to `shape`."""
+    if dim is not None and not keepdim:
+        g = np.expand_dims(g, dim)
+    return np.broadcast_to(g, shape)
+
+
+def _count(shape, dim):
+    return int(np.prod([shape[d] for d in dim])) if dim is not None else int(np.prod(shape))
+
+
+def _into_zeros(g, shape, index):
+    z = np.zeros(shape, dtype=g.dtype)
+    z[index] = g
+    return z
+
+
+def _take(a, dim, index):
+    return (slice(None),) * dim + (index,)
+
+
+def _pow_exponent_grad(g, a, b, out):
+    # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = g * out * np.log(a)
+    return np.where((a == 0) & (b >= 0), 0, grad)
+
+
+def _norm(a, p, dim, keepdim):
+    x = np.abs(a)
+    if p == 2:
+        return np.sqrt((x * x).sum(axis=dim, keepdims=keepdim))
+    if p == 1:
+        return x.sum(axis=dim, keepdims=keepdim)
+    if p == float("inf"):
+        return x.max(axis=dim, keepdims=keepdim)
+    return (x ** p).sum(axis=dim, keepdims=keepdim) ** (1.0 / p)
+
+
+def _norm_grad(g, a, out, p, dim, keepdim):
+    g, out = _expand(g, a.shape, dim, keepdim), _expand(out, a.shape, dim, keepdim)
+    if p == 1:
+        return g * np.sign(a)
+    if p == float("inf"):
+        hit = (np.abs(a) == out)
+        return g * np.sign(a) * hit / _expand(hit.sum(axis=dim, keepdims=True), a.shape, dim, True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 2:
+            grad = g * a / out
+        else:
+            grad = g * a * np.abs(a) ** (p - 2) / out ** (p - 1)
+    return np.where(out == 0, 0, grad)
+
+
+def _softmax(a, dim):
+    e = np.exp(a - a.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _log_softmax(a, dim):
+    shifted = a - a.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def _cat_grad(i, g, args, out, dim):
+    start = sum(a.shape[dim] for a in args[:i])
+    return g[_take(g, dim, slice(start, start + args[i].shape[dim]))]
+
+
+def _swap(m):
+    return np.swapaxes(m, -1, -2)
+
+
+def _selected(a, other, tie):
+    """Where max/minimum picked `a`: 1, where it tied: 1/2 (PyTorch splits the gradient)."""
+    return np.where(a == other, 0.5, tie).astype(a.dtype if a.dtype.kind == "f" else np.float32)
+
+
+# --- the table -----------------------------------------------------------------------------------
+#  name        grad_fn                 forward                                   backward, one per input
+op("add",      "AddBackward0",         lambda a, b: a + b,
+                                        lambda g, a, b, out: g,
+                                        lambda g, a, b, out: g)
+op("sub",      "SubBackward0",         lambda a, b: a - b,
+                                        lambda g, a, b, out: g,
+                                        lambda g, a, b, out: -g)
+op("rsub",     "RsubBackward1",        lambda a, other: other - a,
+                                        lambda g, a, out, other: -g)
+op("mul",      "MulBackward0",         lambda a, b: a * b,
+                                        lambda g, a, b, out: g * b,
+                                        lambda g, a, b, out: g * a, saves=("self", "other"))
+op("div",      "DivBackward0",         lambda a, b: a / b,
+                                        lambda g, a, b, out: g / b,
+                                        lambda g, a, b, out: -g * a / (b * b),
+                                        saves=("self", "other"), kind="float")
+op("reciprocal", "ReciprocalBackward0", lambda a: 1 / a,
+                                        lambda g, a, out: -g * out * out, saves=("result",), kind="float")
+op("neg",      "NegBackward0",         lambda a: -a,
+                                        lambda g, a, out: -g)
+op("pow",      "PowBackward0",         lambda a, exponent: a ** exponent,
+                                        lambda g, a, out, exponent: (g * exponent * a ** (exponent - 1)
+                                                                     if exponent != 0 else g * 0),
+                                        saves=("self",))
+op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
+                                        lambda g, a, b, out: g * b * a ** (b - 1),
+                                        _pow_exponent_grad, saves=("self", "exponent", "result"),
+                                        arg_names=("self", "exponent"))
+op("rpow",     "PowBackward2",         lambda a, base: base ** a,
+                                        lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
+                                        saves=("result",), kind="float")
+op("exp",      "ExpBackward0",         np.exp,
+                                        lambda g, a, out: g * out, saves=("result",), kind="float")
+op("log",      "LogBackward0",         np.log,
+                                        lambda g, a, out: g / a, saves=("self",), kind="float")
+op("sqrt",     "SqrtBackward0",        np.sqrt,
+                                        lambda g, a, out: g / (2 * out), saves=("result",), kind="float")
+op("abs",      "AbsBackward0",         np.abs,
+                                        lambda g, a, out: g * np.sign(a), saves=("self",))
+op("sin",      "SinBackward0",         np.sin,
+                                        lambda g, a, out: g * np.cos(a), saves=("self",), kind="float")
+op("cos",      "CosBackward0",         np.cos,
+                                        lambda g, a, out: -g * np.sin(a), saves=("self",), kind="float")
+op("tanh",     "TanhBackward0",        np.tanh,
+                                        lambda g, a, out: g * (1 - out * out), saves=("result",),
+                                        kind="float")
+op("sigmoid",  "SigmoidBackward0",     lambda a: 1 / (1 + np.exp(-a)),
+                                        lambda g, a, out: g * out * (1 - out), saves=("result",),
+                                        kind="float")
+op("relu",     "ReluBackward0",        lambda a: np.maximum(a, 0),
+                                        lambda g, a, out: g * (out > 0), saves=("result",))
+op("clamp",    "ClampBackward1",       lambda a, min, max: np.clip(a, min, max),
+                                        lambda g, a, out, min, max: g * (((a >= min) if min is not None else True)
+                                                                         & ((a <= max) if max is not None else True)),
+                                        saves=("self",))
+op("maximum",  "MaximumBackward0",     np.maximum,
+                                        lambda g, a, b, out: g * _selected(a, b, a > b),
+                                        lambda g, a, b, out: g * _selected(b, a, b > a), saves=("self", "other"))
+op("minimum",  "MinimumBackward0",     np.minimum,
+                                        lambda g, a, b, out: g * _selected(a, b, a < b),
+                                        lambda g, a, b, out: g * _selected(b, a, b < a), saves=("self", "other"))
+op("where",    "WhereBackward0",       lambda a, b, condition: np.where(condition, a, b),
+                                        lambda g, a, b, out, condition: np.where(condition, g, 0),
+                                        lambda g, a, b, out, condition: np.where(condition, 0, g),
+                                        saves=("condition",))
+# reductions
+op("sum",      "SumBackward0",         lambda a: a.sum(),
+                                        lambda g, a, out: np.broadcast_to(g, a.shape), kind="sum")
+op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
+                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim),
+                                        kind="sum")
+op("mean",     "MeanBackward0",        lambda a: a.mean(),
+                                        lambda g, a, out: np.broadcast_to(g / a.size, a.shape))
+op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
+                                        lambda g, a, out, dim, keepdim: _expand(g / _count(a.shape, dim), a.shape,
+                                                                                dim, keepdim))
+op("max",      "MaxBackward1",         lambda a: a.max(),
+                                        lambda g, a, out: g * (a == out) / (a == out).sum(),
+                                        saves=("self", "result"), kind="same")
+op("min",      "MinBackward1",         lambda a: a.min(),
+                                        lambda g, a, out: g * (a == out) / (a == out).sum(),
+                                        saves=("self", "result"), kind="same")
+op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: _along(a, dim, keepdim, indices),
+                                        lambda g, a, out, dim, keepdim, indices: _scatter(g, a.shape, dim, indices),
+                                        saves=("indices",), kind="same")
+op("min_dim",  "MinBackward0",         OPS["max_dim"].forward, OPS["max_dim"].grads[0],
+                                        saves=("indices",), kind="same")
+op("norm",     "LinalgVectorNormBackward0", _norm, _norm_grad, saves=("self", "result"), kind="float")
+op("softmax",  "SoftmaxBackward0",     _softmax,
+                                        lambda g, a, out, dim: out * (g - (g * out).sum(axis=dim, keepdims=True)),
+                                        saves=("result",), kind="float")
+op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
+                                        lambda g, a, out, dim: g - np.exp(out) * g.sum(axis=dim, keepdims=True),
+                                        saves=("result",), kind="float")
+# linear algebra
+op("mm",       "MmBackward0",          np.matmul,
+                                        lambda g, a, b, out: g @ b.T,
+                                        lambda g, a, b, out: a.T @ g, saves=("self", "mat2"),
+                                        arg_names=("self", "mat2"))
+op("mv",       "MvBackward0",          np.matmul,
+                                        lambda g, a, b, out: np.outer(g, b),
+                                        lambda g, a, b, out: a.T @ g, saves=("self", "vec"),
+                                        arg_names=("self", "vec"))
+op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
+                                        lambda g, a, b, out: g * b,
+                                        lambda g, a, b, out: g * a, saves=("self", "tensor"),
+                                        arg_names=("self", "tensor"))
+op("bmm",      "BmmBackward0",         np.matmul,
+                                        lambda g, a, b, out: g @ _swap(b),
+                                        lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"),
+                                        arg_names=("self", "mat2"))
+# shapes and views (no arithmetic: the gradient is moved back where the value came from)
+op("t",        "TBackward0",           lambda a: a.T,                         lambda g, a, out: g.T, kind="same")
+op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
+                                        lambda g, a, out, dim0, dim1: np.swapaxes(g, dim0, dim1), kind="same")
+op("permute",  "PermuteBackward0",     lambda a, dims: np.transpose(a, dims),
+                                        lambda g, a, out, dims: np.transpose(g, np.argsort(dims)), kind="same")
+op("view",     "ViewBackward0",        lambda a, shape: a.reshape(shape),
+                                        lambda g, a, out, shape: g.reshape(a.shape), kind="same")
+op("unsafe_view", "UnsafeViewBackward0", lambda a, shape: a.reshape(shape),
+                                        lambda g, a, out, shape: g.reshape(a.shape), kind="same")
+op("squeeze",  "SqueezeBackward0",     lambda a, dims: a.squeeze(axis=dims),
+                                        lambda g, a, out, dims: g.reshape(a.shape), kind="same")
+op("squeeze_dim", "SqueezeBackward1",  lambda a, dims: a.squeeze(axis=dims),
+                                        lambda g, a, out, dims: g.reshape(a.shape), kind="same")
+op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
+                                        lambda g, a, out, dims: g.reshape(a.shape), kind="same")
+op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
+                                        lambda g, a, out, dim: g.reshape(a.shape), kind="same")
+op("expand",   "ExpandBackward0",      lambda a, shape: np.broadcast_to(a, shape),
+                                        lambda g, a, out, shape: g, kind="same")
+op("clone",    "CloneBackward0",       lambda a: a.copy(),                    lambda g, a, out: g, kind="same")
+op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda g, a, out: g, kind="same")
+op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype),      lambda g, a, out, dtype: g,
+                                        kind="same")
+op("select",   "SelectBackward0",      lambda a, dim, index: a[_take(a, dim, index)],
+                                        lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
+                                        kind="same")
+op("slice",    "SliceBackward0",       lambda a, dim, index: a[_take(a, dim, index)],
+                                        lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
+                                        kind="same")
+op("index",    "IndexBackward0",       lambda a, indices: a[indices],
+                                        lambda g, a, out, indices: _add_at(g, a.shape, indices),
+                                        saves=("indices",), kind="same")
+op("cat",      "CatBackward0",         lambda *arrays, dim: np.concatenate(arrays, axis=dim),
+                                        _cat_grad, variadic=True, arg_names=("tensors",))
+op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axis=dim),
+                                        lambda i, g, args, out, dim: np.take(g, i, axis=dim),
+                                        variadic=True, arg_names=("tensors",))
+# in-place writes into a tensor that is part of a graph (the old value is the first input)
+op("copy_",    "CopyBackwards",        lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
+                                        lambda g, a, b, out: np.zeros_like(g),
+                                        lambda g, a, b, out: g, kind="same")
+op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            lambda g, a, out: np.zeros_like(g),
+                                        kind="same")
+op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
+                                        lambda g, a, out, value: np.zeros_like(g), kind="same")
+op("copy_slices", "CopySlices",        lambda a, b, index: _put(a, index, b),
+                                        lambda g, a, b, out, index: _put(g, index, 0),
+                                        lambda g, a, b, out, index: g[index], kind="same")
+
+
+def _along(a, dim, keepdim, indices):
+    """Values at `indices` (argmax/argmin with the reduced axis kept) along `dim`."""
+    v = np.take_along_axis(a, indices, dim)
+    return v if keepdim else v.squeeze(dim)
+
+
+def _scatter(g, shape, dim, indices):
+    z = np.zeros(shape, dtype=g.dtype)
+    np.put_along_axis(z, indices, g.reshape(np.shape(indices)), dim)
+    return z
+
+
+def _add_at(g, shape, index):
+    z = np.zeros(shape, dtype=g.dtype)
+    np.add.at(z, index, g)
+    return z
+
+
+def _put(a, index, value):
+    r = a.copy()
+    r[index] = value
+    return r

@@ -1,0 +1,102 @@
+"""autograd_core.autograd: backward, grad, Variable, and the grad-mode switches."""
+import numpy as np
+
+from . import _engine
+from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
+                      set_grad_enabled)
+from ._tensor import Tensor, _make
+
+__all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return ()
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _grad_roots(outputs, grad_outputs):
+    """(nodes, grads) to start from, with PyTorch's checks and messages."""
+    outputs = _as_tuple(outputs)
+    grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs")
+    nodes, grads = [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind != "f":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
+                                   f"{out.dtype}")
+            garr = np.ones_like(out._data)
+        else:
+            garr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=out._data.dtype)
+            if garr.shape != out._data.shape:
+                from ._dtypes import Size
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{Size(garr.shape)} and output[{i}] has a shape of "
+                                   f"{Size(out._data.shape)}.")
+            garr = garr.astype(out._data.dtype, copy=False)
+        nodes.append(_engine.gradient_edge(out)[0])
+        grads.append(garr)
+    return nodes, grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of `tensors` (weighted by grad_tensors) into the leaves' .grad."""
+    if create_graph:
+        raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
+    nodes, grads = _grad_roots(tensors, grad_tensors)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        captured = {_engine.gradient_edge(t)[0]: None for t in inputs}
+        _engine.run_backward(nodes, grads, bool(retain_graph), capture=captured)
+        for t in inputs:
+            g = captured.get(_engine.gradient_edge(t)[0])
+            if g is not None:
+                if t._grad is None:
+                    t._grad = _make(np.array(g, copy=True), None, False)
+                else:
+                    t._grad._data += g
+        return
+    _engine.run_backward(nodes, grads, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """d(outputs)/d(inputs) as a tuple, without touching any .grad."""
+    if create_graph:
+        raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
+    single = isinstance(inputs, Tensor)
+    inputs = _as_tuple(inputs)
+    for t in inputs:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    nodes, grads = _grad_roots(outputs, grad_outputs)
+    edges = [_engine.gradient_edge(t)[0] for t in inputs]
+    captured = {e: None for e in edges}
+    _engine.run_backward(nodes, grads, bool(retain_graph), capture=captured)
+    result = []
+    for i, (t, e) in enumerate(zip(inputs, edges)):
+        g = captured[e]
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the desired "
+                                   "behavior.")
+        result.append(None if g is None else _make(np.array(g, copy=True), None, False))
+    return tuple(result)
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """Before PyTorch 0.4 a Variable wrapped a tensor; now it just returns a Tensor."""
+    t = data if isinstance(data, Tensor) else Tensor(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
