@@ -25,3 +25,7 @@ def artifacts_dir() -> Path:
     """``tests/artifacts/``, git-ignored: screenshots and other files a person may look at."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS_DIR
+
+
+# Real-browser fixtures (lab, browser, browser_page) shared by every browser test module.
+pytest_plugins = ["lab_browser"]
