@@ -1,0 +1,329 @@
+"""Gradcheck: every row of the op table, and the public functions, against central differences.
+
+For an op y = f(x1, ..., xn) and a random upstream gradient g, backward must give
+dL/dxi = d(sum(g * f(x)))/dxi, which central differences estimate in float64 as
+(L(xi + eps e_j) - L(xi - eps e_j)) / (2 eps) for every element j.
+
+The table-driven half is keyed by ``autograd_core._ops.OPS``: a new row without a sample input
+here fails ``test_every_op_has_a_sample``, so no op can skip the check.
+"""
+import numpy as np
+import pytest
+
+import autograd_core as ac
+from autograd_core._ops import OPS
+from autograd_core._tensor import apply
+
+EPS = 1e-6
+RTOL, ATOL = 1e-5, 1e-7
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def _r(*shape, seed=0, low=-2.0, high=2.0):
+    """Random float64 values in [low, high), away from 0 (abs/relu/sign are not smooth there)."""
+    x = _rng(seed).uniform(low, high, size=shape)
+    return np.where(np.abs(x) < 0.05, 0.05 + np.abs(x), x)
+
+
+def _pos(*shape, seed=0):
+    return _rng(seed).uniform(0.3, 2.0, size=shape)
+
+
+def _distinct(*shape, seed=0):
+    """Values with no ties (max/min pick one element), spaced much wider than EPS."""
+    n = int(np.prod(shape))
+    return (_rng(seed).permutation(n) * 0.37 - n * 0.17).reshape(shape)
+
+
+def _apart(a, b, gap=1e-3):
+    """b moved so that no element equals a's within gap (maximum/minimum have kinks at ties)."""
+    a_b = np.broadcast_arrays(a, b)
+    close = np.abs(a_b[0] - a_b[1]) < gap
+    return b + 0.1 if close.any() else b
+
+
+# --- one or more sample cases per row: (label, inputs (arrays or numbers), params) ---------------
+def _max_dim_cases(kind):
+    a = _distinct(3, 4, 2, seed=5)
+    arg = np.argmax if kind == "max" else np.argmin
+    cases = []
+    for dim, keepdim in ((1, False), (0, True), (2, False)):
+        cases.append((f"dim{dim}-keep{keepdim}", [a],
+                      {"dim": dim, "keepdim": keepdim, "indices": np.expand_dims(arg(a, axis=dim), dim)}))
+    return cases
+
+
+def _clamp_cases():
+    a = _r(4, 5, seed=3)
+    for bound in (-0.5, 0.7):  # keep samples away from the kinks at the bounds
+        a = np.where(np.abs(a - bound) < 1e-3, a + 0.01, a)
+    return [("min-max", [a], {"min": -0.5, "max": 0.7}), ("min", [a], {"min": -0.5, "max": None}),
+            ("max", [a], {"min": None, "max": 0.7})]
+
+
+def _where_cases():
+    cond = _rng(9).uniform(size=(3, 4)) > 0.5
+    return [("same", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"condition": cond}),
+            ("broadcast", [_r(4, seed=1), _r(3, 1, seed=2)], {"condition": cond})]
+
+
+def _binary(seed=0):
+    """Same shapes, and broadcasting both ways."""
+    return [("same", [_r(3, 4, seed=seed), _r(3, 4, seed=seed + 1)], None),
+            ("broadcast", [_r(2, 3, 1, seed=seed), _r(4, seed=seed + 1)], None),
+            ("scalar-tensor", [_r(3, 4, seed=seed), _r(seed=seed + 1)], None)]
+
+
+def _minmax_binary(seed):
+    cases = []
+    for label, (a, b), _ in _binary(seed):
+        cases.append((label, [a, _apart(a, b)], None))
+    return cases
+
+
+def _norm_cases():
+    a = _r(3, 4, seed=4)
+    return [(f"p{p}-dim{dim}-keep{keep}", [a], {"p": p, "dim": dim, "keepdim": keep})
+            for p, dim, keep in ((2.0, None, False), (1.0, None, False), (3.0, (1,), False),
+                                 (2.0, (0,), True), (float("inf"), (1,), False))]
+
+
+def _copy_slices_cases():
+    return [("row", [_r(3, 4, seed=1), _r(4, seed=2)], {"index": 1}),
+            ("column-broadcast", [_r(3, 4, seed=1), _r(1, seed=2)], {"index": (slice(None), 2)}),
+            ("strided", [_r(3, 4, seed=1), _r(3, 2, seed=2)], {"index": (slice(None), slice(0, 4, 2))})]
+
+
+SAMPLES = {
+    "add": _binary(1),
+    "sub": _binary(2),
+    "rsub": [("number", [_r(3, 4)], {"other": 2.5})],
+    "mul": _binary(3),
+    "div": [("same", [_r(3, 4, seed=1), _r(3, 4, seed=2, low=0.5)], None),
+            ("broadcast", [_r(2, 3, 1, seed=1), _pos(4, seed=2)], None)],
+    "reciprocal": [("", [_r(3, 4)], None)],
+    "neg": [("", [_r(3, 4)], None)],
+    "pow": [("fractional", [_pos(3, 4)], {"exponent": 2.5}), ("cube", [_r(3, 4)], {"exponent": 3}),
+            ("negative", [_pos(3, 4)], {"exponent": -1.5}), ("zero", [_r(3, 4)], {"exponent": 0})],
+    "pow_tensor": [("same", [_pos(3, 4, seed=1), _r(3, 4, seed=2)], None),
+                   ("broadcast", [_pos(2, 3, 1, seed=1), _r(4, seed=2)], None)],
+    "rpow": [("", [_r(3, 4)], {"base": 1.7})],
+    "exp": [("", [_r(3, 4)], None)],
+    "log": [("", [_pos(3, 4)], None)],
+    "sqrt": [("", [_pos(3, 4)], None)],
+    "abs": [("", [_r(3, 4)], None)],
+    "sin": [("", [_r(3, 4)], None)],
+    "cos": [("", [_r(3, 4)], None)],
+    "tanh": [("", [_r(3, 4)], None)],
+    "sigmoid": [("", [_r(3, 4)], None)],
+    "relu": [("", [_r(3, 4)], None)],
+    "clamp": _clamp_cases(),
+    "maximum": _minmax_binary(4),
+    "minimum": _minmax_binary(5),
+    "where": _where_cases(),
+    "sum": [("", [_r(3, 4)], None)],
+    "sum_dim": [("dim1", [_r(3, 4, 2)], {"dim": (1,), "keepdim": False}),
+                ("dims02-keep", [_r(3, 4, 2)], {"dim": (0, 2), "keepdim": True})],
+    "mean": [("", [_r(3, 4)], None)],
+    "mean_dim": [("dim1", [_r(3, 4, 2)], {"dim": (1,), "keepdim": False}),
+                 ("dims02-keep", [_r(3, 4, 2)], {"dim": (0, 2), "keepdim": True})],
+    "max": [("", [_distinct(3, 4)], None)],
+    "min": [("", [_distinct(3, 4)], None)],
+    "max_dim": _max_dim_cases("max"),
+    "min_dim": _max_dim_cases("min"),
+    "norm": _norm_cases(),
+    "softmax": [("dim1", [_r(3, 4)], {"dim": 1}), ("dim0", [_r(3, 4, 2)], {"dim": 0})],
+    "log_softmax": [("dim1", [_r(3, 4)], {"dim": 1}), ("dim0", [_r(3, 4, 2)], {"dim": 0})],
+    "mm": [("", [_r(3, 4, seed=1), _r(4, 5, seed=2)], None)],
+    "mv": [("", [_r(3, 4, seed=1), _r(4, seed=2)], None)],
+    "dot": [("", [_r(4, seed=1), _r(4, seed=2)], None)],
+    "bmm": [("", [_r(2, 3, 4, seed=1), _r(2, 4, 5, seed=2)], None)],
+    "t": [("", [_r(3, 4)], None)],
+    "transpose": [("", [_r(3, 4, 2)], {"dim0": 0, "dim1": 2})],
+    "permute": [("", [_r(3, 4, 2)], {"dims": (2, 0, 1)})],
+    "view": [("", [_r(3, 4)], {"shape": (6, 2)})],
+    "unsafe_view": [("", [_r(3, 4)], {"shape": (2, 6)})],
+    "squeeze": [("", [_r(3, 1, 4, 1)], {"dims": (1, 3)})],
+    "squeeze_dim": [("", [_r(3, 1, 4)], {"dims": (1,)})],
+    "squeeze_": [("", [_r(1, 4)], {"dims": (0,)})],
+    "unsqueeze": [("", [_r(3, 4)], {"dim": 1})],
+    "expand": [("", [_r(3, 1)], {"shape": (2, 3, 4)})],
+    "clone": [("", [_r(3, 4)], None)],
+    "alias": [("", [_r(3, 4)], None)],
+    "to": [("", [_r(3, 4)], {"dtype": np.dtype(np.float64)})],
+    "select": [("", [_r(3, 4, 2)], {"dim": 1, "index": 2})],
+    "slice": [("", [_r(3, 5)], {"dim": 1, "index": slice(1, 5, 2)})],
+    "index": [("repeats", [_r(4, 3)], {"indices": (np.array([0, 2, 0, 3]),)}),
+              ("pairs", [_r(4, 3)], {"indices": (np.array([1, 1, 3]), np.array([0, 0, 2]))}),
+              ("mask", [_r(4, 3)], {"indices": (_rng(3).uniform(size=(4, 3)) > 0.4,)})],
+    "cat": [("dim1", [_r(3, 2, seed=1), _r(3, 4, seed=2), _r(3, 1, seed=3)], {"dim": 1})],
+    "stack": [("dim1", [_r(3, 2, seed=1), _r(3, 2, seed=2), _r(3, 2, seed=3)], {"dim": 1})],
+    "copy_": [("same", [_r(3, 4, seed=1), _r(3, 4, seed=2)], None),
+              ("broadcast", [_r(3, 4, seed=1), _r(4, seed=2)], None)],
+    "zero_": [("", [_r(3, 4)], None)],
+    "fill_": [("", [_r(3, 4)], {"value": 1.5})],
+    "copy_slices": _copy_slices_cases(),
+}
+
+
+def _cases():
+    for name in sorted(OPS):
+        for label, inputs, params in SAMPLES.get(name, ()):
+            yield pytest.param(name, inputs, params, id=f"{name}-{label}" if label else name)
+
+
+def test_every_op_has_a_sample():
+    """A row added to the op table without a sample here would skip gradcheck: fail instead."""
+    missing = sorted(set(OPS) - set(SAMPLES))
+    stale = sorted(set(SAMPLES) - set(OPS))
+    assert not missing, f"add gradcheck samples for these op-table rows: {missing}"
+    assert not stale, f"these samples name no op-table row any more: {stale}"
+    assert all(SAMPLES[name] for name in SAMPLES)
+
+
+def _numeric_grads(f, arrays, g, which):
+    """Central differences of L(x) = sum(g * f(x)) with respect to arrays[i] for i in which."""
+    grads = {}
+    for i in which:
+        x = arrays[i]
+        grad = np.zeros_like(x)
+        for j in np.ndindex(x.shape):
+            old = x[j]
+            x[j] = old + EPS
+            up = np.sum(g * f(arrays))
+            x[j] = old - EPS
+            down = np.sum(g * f(arrays))
+            x[j] = old
+            grad[j] = (up - down) / (2 * EPS)
+        grads[i] = grad
+    return grads
+
+
+@pytest.mark.parametrize("name, inputs, params", list(_cases()))
+def test_op_gradient_matches_central_differences(name, inputs, params):
+    op = OPS[name]
+    arrays = [np.array(x, dtype=np.float64) for x in inputs]
+    leaves = [ac.tensor(a, dtype=ac.float64, requires_grad=True) for a in arrays]
+    out = apply(op, tuple(leaves), params)
+    assert out.dtype == ac.float64
+    assert type(out.grad_fn).__name__ == op.grad_fn
+    g = _rng(42).standard_normal(out.shape)
+    out.backward(ac.tensor(g))
+
+    def f(xs):
+        return op.forward(*xs, **params) if params else op.forward(*xs)
+
+    numeric = _numeric_grads(f, arrays, g, range(len(arrays)))
+    for i, leaf in enumerate(leaves):
+        assert leaf.grad is not None, f"{name}: input {i} got no gradient"
+        assert leaf.grad.shape == leaf.shape
+        np.testing.assert_allclose(leaf.grad.numpy(), numeric[i], rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name}: input {i}")
+
+
+def test_op_gradient_only_for_inputs_that_need_it():
+    """An input without requires_grad gets (None, 0) and no gradient; the other one still does."""
+    a = ac.tensor(_r(3, 4, seed=1), requires_grad=True)
+    b = ac.tensor(_r(3, 4, seed=2))
+    y = a * b
+    assert y.grad_fn.next_functions[1] == (None, 0)
+    y.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.numpy())
+    assert b.grad is None
+
+
+# --- the public functions (compositions PyTorch spells with several primitives) -----------------
+def _gradcheck(fn, *arrays, seed=7):
+    arrays = [np.array(a, dtype=np.float64) for a in arrays]
+    leaves = [ac.tensor(a, dtype=ac.float64, requires_grad=True) for a in arrays]
+    out = fn(*leaves)
+    g = _rng(seed).standard_normal(out.shape)
+    out.backward(ac.tensor(g))
+
+    def f(xs):
+        with ac.no_grad():
+            return fn(*[ac.tensor(x, dtype=ac.float64) for x in xs]).numpy()
+
+    numeric = _numeric_grads(f, arrays, g, range(len(arrays)))
+    for i, leaf in enumerate(leaves):
+        assert leaf.grad is not None and leaf.grad.shape == leaf.shape
+        np.testing.assert_allclose(leaf.grad.numpy(), numeric[i], rtol=RTOL, atol=ATOL,
+                                   err_msg=f"input {i}")
+
+
+MATMUL_SHAPES = [
+    ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((3, 4), (4, 5)),
+    ((2, 3, 4), (4, 5)), ((2, 3, 4), (4,)), ((4,), (2, 4, 5)), ((3, 4), (2, 4, 5)),
+    ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((1, 3, 4), (2, 2, 4, 1)),
+]
+
+
+@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES, ids=[f"{a}@{b}" for a, b in MATMUL_SHAPES])
+def test_matmul_gradients(sa, sb):
+    _gradcheck(lambda a, b: a @ b, _r(*sa, seed=1), _r(*sb, seed=2))
+
+
+PUBLIC = {
+    "matmul-same-tensor": (lambda a: a @ a, [_r(3, 3)]),
+    "index-chain": (lambda a: a[1:, None, ::2][..., 0], [_r(4, 5, 3)]),
+    "index-int-then-slice": (lambda a: a[:, 1][0:2], [_r(4, 5)]),
+    "index-list-repeats": (lambda a: a[[0, 2, 2]], [_r(4, 3)]),
+    "index-tensor-pairs": (lambda a: a[ac.tensor([0, 3]), ac.tensor([1, 1])], [_r(4, 3)]),
+    "index-mask": (lambda a: a[a > 0], [_r(4, 3)]),
+    "index-negative": (lambda a: a[-1, -2:], [_r(4, 3)]),
+    "index-ellipsis-none": (lambda a: a[..., None, 1], [_r(2, 3, 4)]),
+    "reshape-noncontiguous": (lambda a: a.t().reshape(-1), [_r(3, 4)]),
+    "reshape-permuted": (lambda a: a.permute(2, 0, 1).reshape(4, 6), [_r(2, 3, 4)]),
+    "flatten": (lambda a: a.transpose(0, 1).flatten(1), [_r(2, 3, 4)]),
+    "view-as": (lambda a, b: a.view_as(b) * b, [_r(2, 6), _r(3, 4)]),
+    "expand-sum": (lambda a: a.expand(3, 2, 4).sum(0), [_r(2, 1)]),
+    "max-dim-values": (lambda a: ac.max(a, dim=1).values, [_distinct(3, 4)]),
+    "min-keepdim-broadcast": (lambda a: a - ac.min(a, 0, keepdim=True)[0], [_distinct(3, 4)]),
+    "norm-dim": (lambda a: a.norm(dim=1), [_r(3, 4)]),
+    "number-minus-tensor": (lambda a: 2 - a, [_r(3)]),
+    "number-over-tensor": (lambda a: 2 / a, [_r(3)]),
+    "number-pow-tensor": (lambda a: 2 ** a, [_r(3)]),
+    "tensor-pow-tensor": (lambda a, b: a ** b, [_pos(3, 1, seed=1), _r(4, seed=2)]),
+    "add-alpha": (lambda a, b: ac.add(a, b, alpha=-0.5), [_r(3), _r(2, 3)]),
+    "sub-alpha": (lambda a, b: ac.sub(a, b, alpha=3), [_r(3), _r(2, 3)]),
+    "square": (lambda a: ac.square(a), [_r(3)]),
+    "softmax-negative-dim": (lambda a: ac.softmax(a, dim=-1) * a, [_r(3, 4)]),
+    "cat-same-tensor": (lambda a: ac.cat([a, a * 2, a], dim=0), [_r(2, 3)]),
+    "stack-negative-dim": (lambda a, b: ac.stack([a, b], dim=-1), [_r(2, 3), _r(2, 3)]),
+    "where-number": (lambda a: ac.where(a > 0, a, 0.5), [_r(3, 4)]),
+    "clamp-method": (lambda a: a.clamp(min=-0.3) * a, [_r(3, 4)]),
+    "mT": (lambda a: a.mT @ a, [_r(2, 3, 4)]),
+    "setitem-on-clone": (lambda a, b: _setitem(a, b), [_r(3, 4), _r(4)]),
+    "inplace-chain": (lambda a, b: _inplace_chain(a, b), [_r(3, 4), _r(3, 4)]),
+}
+
+
+def _setitem(a, b):
+    y = a * 1
+    y[1] = b * 2
+    return y * a
+
+
+def _inplace_chain(a, b):
+    y = a.clone()
+    y.mul_(b)
+    y.add_(a, alpha=2)
+    y.div_(b.abs() + 1)
+    return y
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_public_function_gradients(name):
+    fn, arrays = PUBLIC[name]
+    _gradcheck(fn, *arrays)
+
+
+def test_gradcheck_detects_a_wrong_rule(monkeypatch):
+    """The check can fail: a sign error in one backward rule is caught."""
+    op = OPS["sin"]
+    monkeypatch.setattr(op, "grads", (lambda g, a, out: -g * np.cos(a),))
+    with pytest.raises(AssertionError):
+        test_op_gradient_matches_central_differences("sin", [_r(3)], None)
