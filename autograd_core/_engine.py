@@ -97,7 +97,7 @@ class Node:
                     what = f"[torch.{d._legacy} {list(arr.shape)}]"
                     if producer is not None:
                         name = producer if isinstance(producer, str) else producer.name()
-                        what += ", which is output 0 of " + re.sub(r"Backward\d*$", "", name)
+                        what += ", which is output 0 of " + re.sub(r"Backward\d*$", "", name) + ","
                     raise RuntimeError(
                         "one of the variables needed for gradient computation has been modified by an "
                         f"inplace operation: {what} is at version {counter[0]}; expected version "

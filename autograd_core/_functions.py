@@ -337,6 +337,15 @@ def matmul(input, other):
         return apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
     if d1 == 2 and d2 == 2:
         return mm(input, other)
+    if d1 <= 2 and d2 >= 3 and input._requires_grad:
+        # PyTorch folds other.mT instead (when input requires grad): out.mT = other.mT @ input.T
+        t1, t2 = transpose(other, -2, -1), (t(input) if d1 == 2 else input)
+        rows = t1.shape[:-1]
+        folded = reshape(t1, (int(np.prod(rows)), t1.shape[-1]))
+        if d1 == 1:
+            return apply(_OP["unsafe_view"], (mv(folded, t2),), {"shape": tuple(rows)})
+        out = apply(_OP["unsafe_view"], (mm(folded, t2),), {"shape": tuple(rows) + (t2.shape[1],)})
+        return contiguous(transpose(out, -2, -1))
     if d1 >= 3 and d2 <= 2:  # fold the batch into the rows of one matrix product
         batch, k = input.shape[:-1], input.shape[-1]
         folded = reshape(input, (-1, k))
@@ -346,16 +355,15 @@ def matmul(input, other):
     # batched: broadcast the batch dims, then one bmm
     a = unsqueeze(input, 0) if d1 == 1 else input
     b = unsqueeze(other, -1) if d2 == 1 else other
-    if a.shape[-1] != b.shape[-2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{builtins.max(1, int(np.prod(a.shape[:-2])))}, {a.shape[-1]}] but got: "
-                           f"[{builtins.max(1, int(np.prod(b.shape[:-2])))}, {b.shape[-2]}].")
-    try:
+    try:  # PyTorch broadcasts the batch dims first, then bmm checks the matrices
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         from ._tensor import _broadcast_message
         raise RuntimeError(_broadcast_message(a.shape[:-2], b.shape[:-2])) from None
     n_batch = int(np.prod(batch))
+    if a.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{n_batch}, {a.shape[-1]}] but got: [{n_batch}, {b.shape[-2]}].")
     a3 = reshape(expand(a, batch + a.shape[-2:]), (n_batch,) + a.shape[-2:])
     b3 = reshape(expand(b, batch + b.shape[-2:]), (n_batch,) + b.shape[-2:])
     out_shape = batch + ((a.shape[-2],) if d1 > 1 else ()) + ((b.shape[-1],) if d2 > 1 else ())
@@ -469,7 +477,7 @@ def cat(tensors, dim=0):
     """out = tensors joined along dim"""
     tensors = [_t(x) for x in tensors]
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     ref = tensors[0]
     d = _dim(dim, ref.ndim)
     for i, x in enumerate(tensors[1:], 1):
@@ -507,6 +515,7 @@ def _getitem(self, index):
            for i in items):
         idx = _index_arrays(index if isinstance(index, tuple) else (index,))
         idx = tuple(np.asarray(i) if isinstance(i, list) else i for i in idx)
+        _check_masks(self.shape, idx)
         try:
             self._data[idx]
         except IndexError as e:
@@ -554,6 +563,31 @@ def _getitem(self, index):
     if not changed:
         out = apply(_OP["alias"], (self,), view_of=self)
     return out
+
+
+def _check_masks(shape, idx):
+    """PyTorch's error for a boolean mask whose shape differs from the dims it indexes."""
+    real = builtins.sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+                        for i in idx if i is not None and i is not Ellipsis)
+    shape, dim = list(shape), 0
+    for i in idx:
+        if i is Ellipsis:
+            dim += builtins.max(0, len(shape) - real)
+        elif i is None:
+            shape.insert(dim, 1)
+            dim += 1
+            real += 1
+        elif isinstance(i, numbers.Integral) and not isinstance(i, builtins.bool):
+            del shape[dim]  # PyTorch selects first: the dims after it move down
+            real -= 1
+        elif isinstance(i, np.ndarray) and i.dtype == np.bool_:
+            for j, s in enumerate(i.shape):
+                if dim + j < len(shape) and s != shape[dim + j]:
+                    raise IndexError(f"The shape of the mask {list(i.shape)} at index {j} does not "
+                                     f"match the shape of the indexed tensor {shape} at index {dim + j}")
+            dim += i.ndim
+        else:
+            dim += 1
 
 
 # --- comparisons (not differentiable: bool results) ---------------------------------------------

@@ -176,6 +176,7 @@ def apply(op, args, params=None, view_of=None):
 # In-place ops
 # ---------------------------------------------------------------------------------------------
 LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def _inplace(self, op_name, args=(), params=None):
@@ -190,6 +191,8 @@ def _inplace(self, op_name, args=(), params=None):
         isinstance(a, Tensor) and a._requires_grad for a in args))
     if tracked and self._requires_grad and self.grad_fn is None:
         raise RuntimeError(LEAF_INPLACE_MSG)
+    if tracked and self._base is not None and self._base._requires_grad and self._base.grad_fn is None:
+        raise RuntimeError(VIEW_INPLACE_MSG)
     if op.kind != "same":
         want = result_dtype(self, *args)
         if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
@@ -627,6 +630,10 @@ class Tensor:
     __itruediv__ = div_
 
     def __setitem__(self, index, value):
+        if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
+            # PyTorch first takes the basic-indexing view (x[0] = ... writes into a view)
+            raise RuntimeError(VIEW_INPLACE_MSG if _basic_index_is_view(self, index) else
+                               LEAF_INPLACE_MSG)
         index = _index_arrays(index)
         if isinstance(value, (list, tuple)):
             value = tensor(value, dtype=self.dtype)
@@ -643,6 +650,33 @@ class _RemovableHandle:
 
     def remove(self):
         self._hooks.pop(self._key, None)
+
+
+def _basic_index_is_view(self, index):
+    """Whether the ints / None / partial slices of index make a view before any advanced index."""
+    items = index if isinstance(index, tuple) else (index,)
+    def is_int(i):
+        return (isinstance(i, numbers.Integral) and not isinstance(i, builtins.bool)) or (
+            isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu")
+    def width(i):  # how many dims of self an index item consumes
+        if i is None or i is Ellipsis or isinstance(i, builtins.bool):
+            return 0
+        if isinstance(i, (Tensor, np.ndarray)) and np.asarray(i._data if isinstance(i, Tensor)
+                                                              else i).dtype == np.bool_:
+            return np.ndim(i._data if isinstance(i, Tensor) else i)
+        return 1
+    dim = 0
+    for i in items:
+        if i is None or is_int(i):
+            return True
+        if i is Ellipsis:
+            dim += self._data.ndim - builtins.sum(width(j) for j in items)
+        elif isinstance(i, slice):
+            size = self._data.shape[dim] if dim < self._data.ndim else 0
+            if i.indices(size) != (0, size, 1):
+                return True
+        dim += width(i)
+    return False
 
 
 def _index_arrays(index):

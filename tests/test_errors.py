@@ -1,0 +1,212 @@
+"""Bad input raises PyTorch's exception type and message, and corrupts nothing.
+
+Each row runs on autograd_core and on PyTorch 2.13: the same exception type and text are expected
+on both. Every row starts from a fresh ``State`` (a few leaves and intermediates); ``prep`` may first
+do legitimate work (a first backward, an in-place change), then a snapshot of every tensor in the
+state is taken, the action must raise, and the snapshot must be unchanged afterwards -- and the
+state must still work (a fresh backward gives the same gradient as in PyTorch).
+
+Adding a case is one line: ``Case("what", lambda m, s: <raises>)``.
+"""
+import warnings
+from types import SimpleNamespace
+
+import pytest
+
+from _torch_oracle import ENGINE, TORCH, close, plain
+
+
+def make_state(m):
+    """Tensors the rows act on: leaves, intermediates, an integer and a no-grad tensor."""
+    s = SimpleNamespace()
+    s.x = m.tensor([1., 2., 3.], requires_grad=True)
+    s.w = m.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    s.y = s.x * 2                       # non-leaf vector
+    s.loss = (s.x * s.x).sum()          # scalar whose MulBackward0 saved x
+    s.e = s.x.exp()                     # ExpBackward0 saves its result e
+    s.le = s.e.sum()
+    s.i = m.tensor([1, 2, 3])           # integer
+    s.p = m.tensor([1., 2.])            # float, no grad
+    return s
+
+
+def snapshot(s):
+    """Everything observable about the state's tensors (ours and torch's alike)."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading a non-leaf's .grad warns
+        for name, t in vars(s).items():
+            out[name] = (plain(t), t._version, t.is_leaf, plain(t.grad))
+    return out
+
+
+class Case:
+    def __init__(self, name, action, prep=None):
+        self.name, self.action, self.prep = name, action, prep
+
+    def __repr__(self):
+        return self.name
+
+
+CASES = [
+    # backward
+    Case("backward non-scalar without gradient", lambda m, s: s.y.backward()),
+    Case("autograd.grad non-scalar without grad_outputs", lambda m, s: m.autograd.grad(s.y, s.x)),
+    Case("backward twice through freed saved tensors", lambda m, s: s.loss.backward(),
+         prep=lambda m, s: s.loss.backward()),
+    Case("backward twice through freed result", lambda m, s: s.le.backward(),
+         prep=lambda m, s: s.le.backward()),
+    Case("saved leaf modified through detach()", lambda m, s: s.loss.backward(),
+         prep=lambda m, s: s.x.detach().add_(1)),
+    Case("saved result modified in place", lambda m, s: s.le.backward(),
+         prep=lambda m, s: s.e.add_(1)),
+    Case("backward of a tensor without grad_fn", lambda m, s: s.p.sum().backward()),
+    Case("backward of a no-grad leaf", lambda m, s: s.p.backward(m.ones(2))),
+    Case("gradient shape mismatch", lambda m, s: s.y.backward(m.ones(2))),
+    Case("gradient shape mismatch 2-D", lambda m, s: (s.w * 1).backward(m.ones(2, 3))),
+    Case("autograd.grad unused input", lambda m, s: m.autograd.grad(s.loss, [s.x, s.w])),
+    Case("autograd.grad input without grad", lambda m, s: m.autograd.grad(s.loss, [s.p])),
+    # requires_grad
+    Case("requires_grad=True in the factory on int", lambda m, s: m.tensor([1, 2], requires_grad=True)),
+    Case("requires_grad=True on int by attribute", lambda m, s: setattr(s.i, "requires_grad", True)),
+    Case("requires_grad_() on int", lambda m, s: s.i.requires_grad_()),
+    Case("requires_grad=True in ones() with int dtype",
+         lambda m, s: m.ones(2, dtype=m.int64, requires_grad=True)),
+    Case("requires_grad=False on a non-leaf", lambda m, s: setattr(s.y, "requires_grad", False)),
+    Case("requires_grad=True on a non-leaf", lambda m, s: setattr(s.y, "requires_grad", True)),
+    Case("requires_grad_(False) on a non-leaf", lambda m, s: s.y.requires_grad_(False)),
+    Case("retain_grad without requires_grad", lambda m, s: s.p.retain_grad()),
+    Case("register_hook without requires_grad", lambda m, s: s.p.register_hook(lambda g: g)),
+    Case("assign a grad of the wrong size", lambda m, s: setattr(s.x, "grad", m.ones(2))),
+    Case("assign a grad that is not a tensor", lambda m, s: setattr(s.x, "grad", [1., 2., 3.])),
+    # conversion
+    Case("item() of several elements", lambda m, s: s.x.item()),
+    Case("numpy() of a tensor that requires grad", lambda m, s: s.x.numpy()),
+    Case("numpy() of a non-leaf", lambda m, s: s.y.numpy()),
+    Case("float() of several elements", lambda m, s: float(s.x)),
+    Case("int() of several elements", lambda m, s: int(s.p)),
+    Case("bool() of several elements", lambda m, s: bool(s.p > 0)),
+    Case("len() of a 0-d tensor", lambda m, s: len(s.loss)),
+    Case("iterating a 0-d tensor", lambda m, s: list(s.loss)),
+    # in-place
+    Case("add_ on a leaf that requires grad", lambda m, s: s.x.add_(1)),
+    Case("mul_ on a leaf that requires grad", lambda m, s: s.x.mul_(2)),
+    Case("+= on a leaf that requires grad", lambda m, s: s.x.__iadd__(1)),
+    Case("zero_ on a leaf that requires grad", lambda m, s: s.x.zero_()),
+    Case("fill_ on a leaf that requires grad", lambda m, s: s.x.fill_(0)),
+    Case("copy_ on a leaf that requires grad", lambda m, s: s.x.copy_(m.zeros(3))),
+    Case("setitem on a leaf that requires grad", lambda m, s: s.x.__setitem__(0, 5.)),
+    Case("setitem of a slice of a leaf", lambda m, s: s.w.__setitem__(slice(0, 1), 5.)),
+    Case("setitem of a full slice of a leaf", lambda m, s: s.w.__setitem__(slice(None), 5.)),
+    Case("setitem of ... of a leaf", lambda m, s: s.w.__setitem__(Ellipsis, 5.)),
+    Case("setitem with None on a leaf", lambda m, s: s.w.__setitem__((None, 0), 5.)),
+    Case("setitem with a 0-d index tensor", lambda m, s: s.x.__setitem__(m.tensor(1), 5.)),
+    Case("setitem with an index tensor", lambda m, s: s.x.__setitem__(m.tensor([0, 1]), 5.)),
+    Case("setitem with a mask", lambda m, s: s.x.__setitem__(s.x > 1, 0.)),
+    Case("setitem int then index tensor", lambda m, s: s.w.__setitem__((0, m.tensor([1])), 5.)),
+    Case("setitem ... then int", lambda m, s: s.w.__setitem__((Ellipsis, 1), 5.)),
+    Case("in-place on a view of a leaf", lambda m, s: s.x[0:2].mul_(2)),
+    Case("in-place float result into int", lambda m, s: s.i.add_(1.5)),
+    Case("in-place output shape mismatch", lambda m, s: s.p.add_(m.ones(2, 2))),
+    # shapes
+    Case("mm shape mismatch", lambda m, s: m.mm(m.ones(2, 3), m.ones(4, 5))),
+    Case("@ 2-D shape mismatch", lambda m, s: m.ones(2, 3) @ m.ones(4, 5)),
+    Case("mm of a vector", lambda m, s: m.mm(m.ones(3), m.ones(3, 2))),
+    Case("mv size mismatch", lambda m, s: m.mv(m.ones(2, 3), m.ones(4))),
+    Case("@ matrix-vector mismatch", lambda m, s: m.ones(2, 3) @ m.ones(4)),
+    Case("dot size mismatch", lambda m, s: m.dot(m.ones(3), m.ones(4))),
+    Case("dot of a matrix", lambda m, s: m.dot(m.ones(3), m.ones(3, 1))),
+    Case("@ vector-vector mismatch", lambda m, s: s.x @ m.ones(4)),
+    Case("@ 1-D @ 2-D mismatch", lambda m, s: s.x @ m.ones(4, 5)),
+    Case("@ batched inner mismatch", lambda m, s: m.ones(2, 2, 3) @ m.ones(2, 4, 5)),
+    Case("@ batched batch mismatch", lambda m, s: m.ones(2, 2, 3) @ m.ones(3, 3, 5)),
+    Case("@ 3-D @ 2-D mismatch", lambda m, s: m.ones(2, 2, 3) @ m.ones(4, 5)),
+    Case("@ 3-D @ 1-D mismatch", lambda m, s: m.ones(2, 2, 3) @ m.ones(4)),
+    Case("@ 2-D @ 3-D mismatch", lambda m, s: m.ones(2, 3) @ m.ones(2, 4, 5)),
+    Case("@ 1-D @ 3-D mismatch", lambda m, s: s.x @ m.ones(2, 4, 5)),
+    Case("@ batch and inner mismatch", lambda m, s: m.ones(2, 2, 3) @ m.ones(3, 4, 5)),
+    Case("@ 4-D broadcast inner mismatch", lambda m, s: m.ones(2, 1, 2, 3) @ m.ones(5, 4, 2)),
+    Case("@ of a 0-d tensor", lambda m, s: s.loss @ s.x),
+    Case("bmm batch mismatch", lambda m, s: m.bmm(m.ones(2, 2, 3), m.ones(3, 3, 5))),
+    Case("bmm of a matrix", lambda m, s: m.bmm(m.ones(2, 3), m.ones(3, 3, 5))),
+    Case("broadcast mismatch +", lambda m, s: m.ones(2, 3) + m.ones(4)),
+    Case("broadcast mismatch * with grad", lambda m, s: s.x * m.ones(2)),
+    Case("broadcast mismatch in a comparison", lambda m, s: s.x > s.p),
+    Case("expand to a bad size", lambda m, s: s.x.expand(2, 4)),
+    Case("dim out of range: sum", lambda m, s: s.x.sum(dim=1)),
+    Case("dim out of range: negative", lambda m, s: s.w.sum(-3)),
+    Case("dim out of range: transpose", lambda m, s: s.w.transpose(0, 2)),
+    Case("dim out of range: softmax", lambda m, s: s.w.softmax(dim=2)),
+    Case("dim out of range: unsqueeze", lambda m, s: s.x.unsqueeze(2)),
+    Case("dim out of range: size()", lambda m, s: s.x.size(1)),
+    Case("dim out of range: max", lambda m, s: s.w.max(dim=2)),
+    Case("dim out of range: cat", lambda m, s: m.cat([s.x, s.x], dim=1)),
+    Case("bad reshape", lambda m, s: s.w.reshape(3, 2)),
+    Case("bad reshape with -1", lambda m, s: s.x.reshape(-1, 2)),
+    Case("reshape with two -1", lambda m, s: s.w.reshape(-1, -1)),
+    Case("bad view", lambda m, s: s.w.view(5)),
+    Case("view of a non-contiguous tensor", lambda m, s: m.ones(2, 3).t().view(6)),
+    Case("cat size mismatch", lambda m, s: m.cat([m.ones(2, 3), m.ones(3, 2)])),
+    Case("cat dims mismatch", lambda m, s: m.cat([s.w, s.x])),
+    Case("cat of nothing", lambda m, s: m.cat([])),
+    Case("stack size mismatch", lambda m, s: m.stack([s.x, s.p])),
+    Case("stack of nothing", lambda m, s: m.stack([])),
+    Case("permute with too few dims", lambda m, s: s.w.permute(0)),
+    Case("t() of a 3-D tensor", lambda m, s: m.ones(2, 2, 2).t()),
+    # indexing
+    Case("index out of range", lambda m, s: s.x[3]),
+    Case("negative index out of range", lambda m, s: s.w[-3]),
+    Case("too many indices", lambda m, s: s.x[0, 0]),
+    Case("tensor index out of range", lambda m, s: s.x[m.tensor([0, 5])]),
+    Case("mask of the wrong shape", lambda m, s: s.x[m.tensor([True, False])]),
+    Case("2-D mask of the wrong shape", lambda m, s: m.ones(2, 3)[m.tensor([[True, False]] * 2)]),
+    Case("mask on the second dim", lambda m, s: m.ones(2, 3)[:, m.tensor([True, False])]),
+    Case("mask after an int", lambda m, s: m.ones(2, 3)[0, m.tensor([True, False])]),
+    Case("mask after None", lambda m, s: m.ones(2, 3)[None, m.tensor([True, True, False])]),
+    Case("mask after ...", lambda m, s: m.ones(2, 3, 4)[..., m.tensor([True, False])]),
+    # dtypes
+    Case("mean of an integer tensor", lambda m, s: s.i.mean()),
+    Case("where with a non-bool condition", lambda m, s: m.where(s.i, s.x, s.x)),
+    Case("mm of float and double", lambda m, s: m.mm(s.w, s.w.double())),
+    Case("clamp without bounds", lambda m, s: m.clamp(s.x)),
+    Case("arange with step 0", lambda m, s: m.arange(0, 3, 0)),
+]
+
+
+def run(m, case):
+    """(exception type, message, state before, state after, follow-up gradient) on module m."""
+    s = make_state(m)
+    if case.prep is not None:
+        case.prep(m, s)
+    before = snapshot(s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            case.action(m, s)
+        except Exception as e:  # noqa: BLE001 -- the exception is what is compared
+            error = (type(e).__name__, str(e))
+        else:
+            error = None
+    after = snapshot(s)
+    # the state still works: a fresh graph from the same leaves backwards normally
+    s.x.grad = None
+    (s.x * s.x * 3).sum().backward()
+    follow_up = s.x.grad.tolist()
+    return error, before, after, follow_up
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_error_matches_pytorch_and_corrupts_nothing(case):
+    ours, theirs = run(ENGINE, case), run(TORCH, case)
+    assert theirs[0] is not None, "the row does not raise in PyTorch: fix the row"
+    assert ours[0] is not None, f"autograd_core did not raise; PyTorch raises {theirs[0]}"
+    assert ours[0][0] == theirs[0][0], f"exception type {ours[0][0]}, PyTorch: {theirs[0][0]}"
+    assert ours[0][1] == theirs[0][1], f"\nours:    {ours[0][1]}\nPyTorch: {theirs[0][1]}"
+    assert close(ours[1], ours[2]), "the failed call changed the state"
+    assert close(ours[2], theirs[2]), f"\nours:    {ours[2]}\nPyTorch: {theirs[2]}"
+    assert ours[3] == theirs[3]
+
+
+def test_every_row_has_a_unique_name():
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))
