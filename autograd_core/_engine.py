@@ -25,6 +25,7 @@ class _State:
 
 STATE = _State()
 _next_seq = itertools.count().__next__
+_ACCUMULATE_FIRST = 2 ** 62  # above every op's sequence number
 
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -45,8 +46,12 @@ class Node:
     or the AccumulateGrad of a leaf) and ``(None, 0)`` for an input that needs none.
     """
 
-    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_freed",
-                 "_seq", "_pre_hooks", "_retain", "__weakref__")
+    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq",
+                 "__dict__", "__weakref__")
+    # set only on the few nodes that need them (lazily created __dict__)
+    _pre_hooks = None  # the tensor's hooks, run on the gradient before this node
+    _retain = None     # weakref to the tensor that called retain_grad()
+    _freed = False     # backward released what this node saved
     op = None  # the row of the op table this node class belongs to
 
     def name(self):
@@ -118,7 +123,7 @@ class AccumulateGrad:
 
     def __init__(self, variable):
         self.variable = variable
-        self._seq = float("inf")  # PyTorch runs accumulation as soon as it is ready
+        self._seq = _ACCUMULATE_FIRST + _next_seq()  # PyTorch runs accumulation as soon as ready
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
@@ -347,14 +352,15 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     heap = []
     for node in grads:
         if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (-node._seq, id(node), node))
+            heapq.heappush(heap, (-node._seq, node))
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = False  # backward builds no graph (no create_graph support)
+    push, pop = heapq.heappush, heapq.heappop
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = pop(heap)[1]
             g = grads.pop(node)
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if capture is None:
                     _accumulate(node, g, rec)
                 elif node in capture:
@@ -373,39 +379,48 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
                     if rec is not None:
                         rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
-            node._check_saved()
+            if node._freed or node._saved_versions:
+                node._check_saved()
             op = node.op
             args, out, params = node._args, node._out, node._params
+            edges = node.next_functions
             in_grads = []
-            for i, (nxt, _) in enumerate(node.next_functions):
+            for i, (nxt, _) in enumerate(edges):
                 if nxt is None:
                     in_grads.append(None)
                     continue
-                gi = op.grad(i, g, args, out, params)
+                if op.variadic:
+                    gi = op.grad(i, g, args, out, params)
+                else:
+                    fn = op.grads[i]
+                    gi = fn(g, *args, out, **params) if params else fn(g, *args, out)
                 a = args[i]
                 if gi.shape != a.shape:
                     gi = unbroadcast(gi, a.shape)
-                if gi.dtype != a.dtype:
+                if gi.dtype is not a.dtype:
                     gi = gi.astype(a.dtype)
                 in_grads.append(gi)
             if rec is not None:
                 ones = np.ones_like(g)
                 local = tuple(None if nxt is None else
                               unbroadcast(np.asarray(op.grad(i, ones, args, out, params)), args[i].shape)
-                              for i, (nxt, _) in enumerate(node.next_functions))
+                              for i, (nxt, _) in enumerate(edges))
                 rec._add("backward", node=node, grad_output=g.copy(),
                          grad_inputs=tuple(None if x is None else x.copy() for x in in_grads),
                          local_grads=local)
-            if not retain_graph:
+            if not retain_graph and op.saves:
                 node._release()
-            for (nxt, _), gi in zip(node.next_functions, in_grads):
+            for (nxt, _), gi in zip(edges, in_grads):
                 if nxt is None:
                     continue
-                grads[nxt] = grads[nxt] + gi if nxt in grads else gi
+                if nxt in grads:
+                    grads[nxt] = grads[nxt] + gi
+                else:
+                    grads[nxt] = gi
                 left = deps[nxt] - 1
                 deps[nxt] = left
-                if left == 0:
-                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+                if not left:
+                    push(heap, (-nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
 

@@ -19,11 +19,13 @@ OPS = {}
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic")
+                 "variadic", "saved_args", "saves_result")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
+        self.saved_args = tuple(i for i, n in enumerate(arg_names) if n in saves)
+        self.saves_result = "result" in saves
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (Node,), {"__slots__": (), "op": self})
 

@@ -26,12 +26,7 @@ def _make(data, grad_fn, requires_grad, version_counter=None):
     t._data = data
     t.grad_fn = grad_fn
     t._requires_grad = requires_grad
-    t._grad = None
     t._vc = version_counter if version_counter is not None else [0]
-    t._retains_grad = False
-    t._hooks = None
-    t._acc = None
-    t._base = None
     return t
 
 
@@ -97,7 +92,8 @@ def _broadcast_message(s1, s2):
 
 def _unwrap(x):
     """An argument of an op: a Tensor, or a Python number (numpy scalars become Python numbers)."""
-    if isinstance(x, Tensor):
+    t = type(x)
+    if t is Tensor or t is float or t is int or isinstance(x, Tensor):
         return x
     if isinstance(x, np.generic):
         return x.item()
@@ -109,8 +105,7 @@ def _unwrap(x):
 def apply(op, args, params=None, view_of=None):
     """Run one row of the op table on args (Tensors or numbers), building the graph if needed."""
     datas = []
-    requires_grad = False
-    slow = False
+    requires_grad = slow = False
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
@@ -136,31 +131,33 @@ def apply(op, args, params=None, view_of=None):
     if slow and op.kind == "sum" and out.dtype.kind in "biu":
         out = out.astype(np.int64)
     # a view shares its base's memory and version counter
-    vc = view_of._vc if view_of is not None else None
+    vc = view_of._vc if view_of is not None else [0]
     if requires_grad and STATE.grad_enabled:
         node = _new(op.node_class)
-        node.next_functions = tuple(gradient_edge(a) if isinstance(a, Tensor) and a._requires_grad
-                                    else _NO_EDGE for a in args)
-        node._args = tuple(datas)
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                fn = a.grad_fn
+                edges.append((fn, 0) if fn is not None else gradient_edge(a))
+            else:
+                edges.append(_NO_EDGE)
+        node.next_functions = tuple(edges)
+        node._args = datas
         node._params = params
-        node._freed = False
         node._seq = _next_seq()
-        node._pre_hooks = None
-        node._retain = None
         result = _make(out, node, True, vc)
-        saves = op.saves
-        if saves:
-            node._out = out if "result" in saves else None
-            versions = []
-            for name, a in zip(op.arg_names, args):
-                if name in saves and isinstance(a, Tensor):
-                    versions.append((a._vc, a._vc[0], a.grad_fn, a._data))
-            if node._out is not None:
-                versions.append((result._vc, result._vc[0], op.grad_fn, out))
+        if op.saves:
+            # (version counter, version now, producer, array): backward checks nothing changed
+            versions = [(a._vc, a._vc[0], a.grad_fn, a._data) for a in map(args.__getitem__, op.saved_args)
+                        if isinstance(a, Tensor)]
+            if op.saves_result:
+                node._out = out
+                versions.append((vc, vc[0], op.grad_fn, out))
+            else:
+                node._out = None
             node._saved_versions = versions
         else:
-            node._out = None
-            node._saved_versions = None
+            node._out = node._saved_versions = None
     else:
         result = _make(out, None, False, vc)
     if view_of is not None:
@@ -309,8 +306,13 @@ class Tensor:
     in PyTorch; prefer ``autograd_core.tensor(...)``.
     """
 
-    __slots__ = ("_data", "grad_fn", "_requires_grad", "_grad", "_vc", "_retains_grad", "_hooks",
-                 "_acc", "_base", "__weakref__")
+    # the rarely set attributes live in a lazily created __dict__, with these class defaults
+    __slots__ = ("_data", "grad_fn", "_requires_grad", "_vc", "__dict__", "__weakref__")
+    _grad = None
+    _retains_grad = False
+    _hooks = None
+    _acc = None  # weakref to this leaf's AccumulateGrad node (PyTorch keeps it weakly too)
+    _base = None
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
@@ -600,10 +602,10 @@ class Tensor:
 
     # --- in-place ops --------------------------------------------------------------------------
     def add_(self, other, alpha=1):
-        return _inplace(self, "add", (other if alpha == 1 else other * alpha,))
+        return _inplace(self, "add", (other,), {"alpha": alpha} if alpha != 1 else None)
 
     def sub_(self, other, alpha=1):
-        return _inplace(self, "sub", (other if alpha == 1 else other * alpha,))
+        return _inplace(self, "sub", (other,), {"alpha": alpha} if alpha != 1 else None)
 
     def mul_(self, other):
         return _inplace(self, "mul", (other,))
