@@ -1,0 +1,243 @@
+"""RegressionLab / RegressionTrainer: the trajectory equals the tutorial's loop (autograd_core and real
+torch), the widget's state follows its controls, and the static image exists without a front end."""
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch as real_torch
+
+import autograd_core as torch
+from widgets.regression import RegressionLab, RegressionTrainer, count_graph_nodes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tutorial_data(seed=16, n=20):
+    torch.manual_seed(seed)
+    x = torch.rand(n, 1) * 10
+    y = 2 * x + (5 + torch.randn(n, 1))
+    w = torch.randn(1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    return x, y, w, b
+
+
+def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
+    """The tutorial's loop, verbatim, for module T (autograd_core or torch); per-iteration floats."""
+    out = []
+    for t in range(100):
+        y_pred = w * x + b
+        loss = (0.5 * (y - y_pred) ** 2).mean()
+        loss.backward()
+        wg, bg = w.grad.item(), b.grad.item()
+        b.data.sub_(lr * b.grad)
+        w.data.sub_(lr * w.grad)
+        if zero_grad:
+            w.grad.zero_()
+            b.grad.zero_()
+        out.append((loss.item(), w.item(), b.item(), wg, bg))
+        if loss.item() < 1:
+            break
+    return np.array(out)
+
+
+def as_array(history):
+    return np.array([(h["loss"], h["w"], h["b"], h["w_grad"], h["b_grad"]) for h in history])
+
+
+def to_torch(x, y, w):
+    return (real_torch.tensor(x.numpy()), real_torch.tensor(y.numpy()),
+            real_torch.tensor(w.detach().numpy(), requires_grad=True),
+            real_torch.zeros(1, requires_grad=True))
+
+
+def test_trainer_equals_tutorial_loop_in_autograd_core():
+    expected = tutorial_loop(torch, *tutorial_data())
+    tr = RegressionTrainer()
+    tr.step(1000)
+    assert tr.stopped == "converged"
+    np.testing.assert_array_equal(as_array(tr.history), expected)
+    assert len(tr.history) < 100 and tr.history[-1]["loss"] < 1
+    assert all(h["loss"] >= 1 for h in tr.history[:-1])
+
+
+def test_trainer_equals_real_torch_on_the_same_data():
+    x, y, w, b = tutorial_data()
+    expected = tutorial_loop(real_torch, *to_torch(x, y, w))
+    tr = RegressionTrainer()
+    tr.step(100)
+    got = as_array(tr.history)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_no_grad_rule_is_the_same_trajectory():
+    a, c = RegressionTrainer(rule="data"), RegressionTrainer(rule="no_grad")
+    a.step(100)
+    c.step(100)
+    np.testing.assert_array_equal(as_array(a.history), as_array(c.history))
+
+
+def test_sgd_momentum_rule_equals_torch_optim_sgd():
+    x, y, w, b = tutorial_data()
+    X, Y, tw, tb = to_torch(x, y, w)
+    opt = real_torch.optim.SGD([tw, tb], lr=0.01, momentum=0.9)
+    expected = []
+    for _ in range(40):
+        loss = (0.5 * (Y - (tw * X + tb)) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        grads = tw.grad.item(), tb.grad.item()
+        opt.step()
+        expected.append((loss.item(), tw.item(), tb.item(), *grads))
+    tr = RegressionTrainer(rule="sgd", lr=0.01, stop_loss=0.0, max_iter=40)
+    tr.step(40)
+    assert tr.stopped == "max_iter"
+    np.testing.assert_allclose(as_array(tr.history), np.array(expected), rtol=1e-4, atol=1e-5)
+
+
+def test_forget_zero_grad_accumulates_like_a_loop_without_zero():
+    x, y, w, b = tutorial_data()
+    tw = to_torch(x, y, w)
+    expected = tutorial_loop(torch, x, y, w, b, zero_grad=False)
+    expected_torch = tutorial_loop(real_torch, *tw, zero_grad=False)
+    lab = RegressionLab(forget_zero_grad=True)
+    assert lab.forget_box.value is True
+    lab.step(len(expected))
+    got = as_array(lab.history)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got, expected_torch, rtol=1e-4, atol=1e-5)
+    assert lab.trainer.w.grad.item() == expected[-1][3]        # the grad stays accumulated
+    # and it really differs from zeroing (the second gradient is a sum of two)
+    ok = RegressionTrainer()
+    ok.step(2)
+    assert got[1][3] != ok.history[1]["w_grad"]
+
+
+def test_stepping_and_play_drive_the_same_state():
+    lab = RegressionLab(lr=0.04, n=30, noise=0.5, seed=3)
+    assert (lab.lr_slider.value, lab.n_slider.value, lab.noise_slider.value, lab.seed_box.value) \
+        == (0.04, 30, 0.5, 3)
+    assert lab.step(5) == 5
+    assert lab.iteration == 5 == len(lab.history) == lab.play.value
+    for v in (6, 7, 8):                  # what the front end's Play timer sends
+        lab.play.value = v
+    assert len(lab.history) == 8 and lab.iteration == 8
+    assert lab.loss == lab.history[-1]["loss"]
+    other = RegressionTrainer(lr=0.04, n=30, noise=0.5, seed=3)
+    other.step(8)
+    np.testing.assert_array_equal(as_array(lab.history), as_array(other.history))
+    lab.play.value = 0                   # the Play widget's stop button: start over
+    assert lab.history == [] and lab.iteration == 0
+
+
+def test_controls_and_traits_are_linked():
+    lab = RegressionLab()
+    lab.step(3)
+    lab.lr_slider.value = 0.02           # lr changes apply to the next step, no reset
+    assert lab.lr == 0.02 and lab.trainer.lr == 0.02 and len(lab.history) == 3
+    lab.seed = 5                         # data settings start over
+    assert lab.seed_box.value == 5 and lab.history == [] and lab.trainer.seed == 5
+    lab.n_slider.value = 50
+    assert lab.trainer.x.shape == (50, 1) and lab.n_points == 50
+    lab.rule_dropdown.value = "sgd"
+    assert lab.rule == "sgd" and lab.trainer.rule == "sgd"
+
+
+def test_stops_at_loss_below_one_and_pauses_play():
+    lab = RegressionLab()
+    lab.play.playing = True
+    lab.step(1000)
+    n = len(lab.history)
+    assert lab.history[-1]["loss"] < 1 <= lab.history[-2]["loss"]
+    assert lab.status.startswith("converged") and not lab.play.playing
+    assert lab.step(5) == 0 and len(lab.history) == n
+    lab.reset_button.click()
+    assert lab.history == [] and lab.status == "ready"
+
+
+def test_accumulating_the_loss_keeps_graphs_like_torch():
+    x, y, w, b = tutorial_data()
+    X, Y, tw, tb = to_torch(x, y, w)
+    total = 0
+    counts = []
+    for _ in range(6):
+        loss = (0.5 * (Y - (tw * X + tb)) ** 2).mean()
+        loss.backward()
+        with real_torch.no_grad():
+            tw -= 0.05 * tw.grad
+            tb -= 0.05 * tb.grad
+        tw.grad.zero_()
+        tb.grad.zero_()
+        total = total + loss
+        counts.append(count_graph_nodes(total))
+    lab = RegressionLab(accumulate_loss=True)
+    got = []
+    for _ in range(6):
+        lab.step()
+        got.append(lab.trainer.held_graph_nodes())
+    assert got == counts and got[-1] > got[0]
+    assert "graph nodes held by" in lab.numbers.value and str(got[-1]) in lab.numbers.value
+    plain = RegressionLab()
+    plain.step(6)
+    assert plain.trainer.held_graph_nodes() == 0 and isinstance(plain.trainer.total, float)
+
+
+def test_last_recording_holds_one_iteration():
+    lab = RegressionLab()
+    assert lab.last_recording is None
+    lab.step(2)
+    rec = lab.last_recording
+    kinds = [e.kind for e in rec.events]
+    assert kinds.count("accumulate") == 2 and "backward" in kinds
+    ops = [e.op for e in rec.events if e.kind == "forward"]
+    assert ops[:2] == ["mul", "add"]
+    leaves = {id(e.tensor) for e in rec.events if e.kind == "accumulate"}
+    assert leaves == {id(lab.trainer.w), id(lab.trainer.b)}
+
+
+def test_graph_panel_shows_the_iteration_with_grads():
+    lab = RegressionLab()
+    lab.step(1)
+    svg = lab.graph_view.value
+    assert "<svg" in svg and "MeanBackward0" in svg
+    text = html.unescape(svg)          # dot writes "-" as &#45;
+    assert f"w.grad = {lab.history[-1]['w_grad']:.4g}" in text
+    assert f"b.grad = {lab.history[-1]['b_grad']:.4g}" in text
+
+
+def test_static_image_without_a_front_end():
+    lab = RegressionLab()
+    lab.step(4)
+    png = lab._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    bundle = lab._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
+
+
+def test_bad_settings_raise_clear_errors():
+    with pytest.raises(ValueError, match="rule must be one of"):
+        RegressionTrainer(rule="adam")
+    with pytest.raises(ValueError, match="at least 2"):
+        RegressionTrainer(n=1)
+
+
+def test_divergence_is_reported():
+    tr = RegressionTrainer(seed=10, max_iter=1000, stop_loss=0.0)   # lr * lambda_max > 2 here
+    assert 0.05 * tr.curvature() > 2
+    tr.step(1000)
+    assert tr.stopped == "diverged" and not math.isfinite(tr.history[-1]["loss"])
+
+
+def test_notebook_executes_headless_with_a_picture():
+    import nbformat
+    from nbclient import NotebookClient
+    path = ROOT / "tests" / "notebooks_for_tests" / "regression_lab.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    mimes = [set(o.get("data", {})) for c in nb.cells for o in c.get("outputs", [])]
+    assert any("image/png" in m and "application/vnd.jupyter.widget-view+json" in m for m in mimes)

@@ -1,0 +1,580 @@
+"""The live linear-regression lab: fit y = w*x + b by gradient descent on autograd_core, and watch it.
+
+    from widgets.regression import RegressionLab
+    lab = RegressionLab()          # display it; or headless: lab.step(10); lab.history[-1]["loss"]
+
+Data (as in the tutorial): x = rand(n, 1) * 10, y = 2x + (5 + noise * randn(n, 1)) after
+manual_seed(seed); w = randn(1), b = zeros(1) are leaves with requires_grad.
+Loss: L(w, b) = 0.5 * mean((y - (w x + b))^2); one iteration is forward, backward, update, zero_grad;
+training stops after the iteration whose loss is < stop_loss (or after max_iter iterations).
+
+Two layers: `RegressionTrainer` is the headless trainer (autograd_core only, no widgets);
+`RegressionLab` wraps it with ipywidgets controls, an ipympl canvas (data + fitted line, loss curve,
+loss landscape with the trajectory and -grad) and a numbers table. Training steps are driven by an
+ipywidgets.Play (each value change = one step, observed in Python), never by a blocking loop, so the
+canvas refreshes while training runs.
+"""
+from __future__ import annotations
+
+import html
+import io
+import math
+
+import numpy as np
+
+import autograd_core as torch
+
+RULES = {
+    "data": "w.data.sub_(lr * w.grad)",
+    "no_grad": "with no_grad(): w -= lr * w.grad",
+    "sgd": "optim.SGD(lr, momentum)",
+}
+
+
+class _MomentumSGD:
+    """PyTorch's SGD with momentum (dampening 0, no Nesterov), by hand until autograd_core.optim lands.
+
+    buf <- grad (first step), buf <- momentum * buf + grad (later steps);  p <- p - lr * buf
+    """
+
+    def __init__(self, params, lr, momentum):
+        self.params, self.lr, self.momentum = list(params), lr, momentum
+        self._bufs = [None] * len(self.params)
+
+    def step(self):
+        with torch.no_grad():
+            for i, p in enumerate(self.params):
+                if p.grad is None:
+                    continue
+                g = p.grad.clone()
+                if self._bufs[i] is None:
+                    self._bufs[i] = g
+                else:
+                    self._bufs[i] = self._bufs[i] * self.momentum + g
+                p -= self.lr * self._bufs[i]
+
+    def zero_grad(self):
+        for p in self.params:
+            if p.grad is not None:
+                p.grad.zero_()
+
+
+def count_graph_nodes(tensor):
+    """Number of distinct grad_fn nodes reachable from tensor.grad_fn (iterative walk; 0 for a leaf)."""
+    root = getattr(tensor, "grad_fn", None)
+    if root is None:
+        return 0
+    seen, stack = {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is not None and id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return len(seen)
+
+
+class RegressionTrainer:
+    """Headless gradient descent on y = w x + b with autograd_core (no widgets, no plotting).
+
+    history[i] (plain floats) for iteration i: loss (at the forward pass), w and b (after the
+    update), w_grad and b_grad (.grad after backward, i.e. what the update used).
+    """
+
+    def __init__(self, n=20, noise=1.0, seed=16, lr=0.05, rule="data", momentum=0.9,
+                 max_iter=100, stop_loss=1.0, forget_zero_grad=False, accumulate_loss=False):
+        self.n, self.noise, self.seed, self.lr = int(n), float(noise), int(seed), float(lr)
+        self.rule, self.momentum = rule, float(momentum)
+        self.max_iter, self.stop_loss = int(max_iter), float(stop_loss)
+        self.forget_zero_grad, self.accumulate_loss = bool(forget_zero_grad), bool(accumulate_loss)
+        self.reset()
+
+    # --- state -------------------------------------------------------------------------------
+    def reset(self):
+        """New data and initial parameters from the seed; empty history."""
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {sorted(RULES)}, got {self.rule!r}")
+        if self.n < 2:
+            raise ValueError(f"n must be at least 2, got {self.n}")
+        torch.manual_seed(self.seed)
+        self.x = torch.rand(self.n, 1) * 10
+        self.y = 2 * self.x + (5 + self.noise * torch.randn(self.n, 1))
+        self.w = torch.randn(1, requires_grad=True)
+        self.b = torch.zeros(1, requires_grad=True)
+        self.w0, self.b0 = self.w.item(), self.b.item()
+        self.optimizer = _MomentumSGD([self.w, self.b], self.lr, self.momentum)
+        self.history = []
+        self.total = 0.0               # running sum of the losses (a tensor when accumulate_loss)
+        self.last_recording = None
+        self.last_loss = None          # the last iteration's loss tensor (its graph, for drawing)
+        self.stopped = None            # why training stopped: "converged" | "max_iter" | "diverged"
+
+    @property
+    def iteration(self):
+        return len(self.history)
+
+    @property
+    def done(self):
+        return self.stopped is not None
+
+    def set_lr(self, lr):
+        self.lr = float(lr)
+        self.optimizer.lr = self.lr
+
+    # --- training ----------------------------------------------------------------------------
+    def step(self, n=1):
+        """Run up to n iterations (fewer if training stops); return how many ran."""
+        ran = 0
+        while ran < n and not self.done:
+            with torch.record() as rec:
+                self._iteration()
+            self.last_recording = rec
+            ran += 1
+        return ran
+
+    def _iteration(self):
+        w, b, x, y, lr = self.w, self.b, self.x, self.y, self.lr
+        y_pred = w * x + b
+        loss = (0.5 * (y - y_pred) ** 2).mean()
+        loss.backward()
+        w_grad, b_grad = w.grad.item(), b.grad.item()
+        if self.rule == "data":
+            b.data.sub_(lr * b.grad)
+            w.data.sub_(lr * w.grad)
+        elif self.rule == "no_grad":
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+        else:
+            self.optimizer.step()
+        if not self.forget_zero_grad:
+            w.grad.zero_()
+            b.grad.zero_()
+        # The teaching point of accumulate_loss: `total + loss` keeps every iteration's graph alive.
+        self.total = self.total + (loss if self.accumulate_loss else loss.item())
+        value = loss.item()
+        self.last_loss = loss
+        self.history.append(dict(iteration=len(self.history), loss=value, w=w.item(), b=b.item(),
+                                 w_grad=w_grad, b_grad=b_grad))
+        if not math.isfinite(value) or not (math.isfinite(w.item()) and math.isfinite(b.item())):
+            self.stopped = "diverged"
+        elif value < self.stop_loss:
+            self.stopped = "converged"
+        elif len(self.history) >= self.max_iter:
+            self.stopped = "max_iter"
+
+    # --- derived numbers ---------------------------------------------------------------------
+    def held_graph_nodes(self):
+        """grad_fn nodes kept alive by the running total (0 unless accumulate_loss)."""
+        return count_graph_nodes(self.total) if isinstance(self.total, torch.Tensor) else 0
+
+    def curvature(self):
+        """Largest eigenvalue of the loss Hessian [[mean x^2, mean x], [mean x, 1]]:
+        plain gradient descent converges iff lr * it < 2."""
+        xs = self.x.numpy().ravel().astype(np.float64)
+        h = np.array([[np.mean(xs * xs), np.mean(xs)], [np.mean(xs), 1.0]])
+        return float(np.linalg.eigvalsh(h)[-1])
+
+    def optimum(self):
+        """Least-squares (w*, b*) of this data."""
+        xs, ys = self.x.numpy().ravel().astype(np.float64), self.y.numpy().ravel().astype(np.float64)
+        w, b = np.polyfit(xs, ys, 1)
+        return float(w), float(b)
+
+    def trajectory(self):
+        """(w, b) before the first iteration and after each one, as an (iterations + 1, 2) array."""
+        pts = [(self.w0, self.b0)] + [(h["w"], h["b"]) for h in self.history]
+        return np.array(pts, dtype=np.float64)
+
+    def landscape(self, steps=80):
+        """W, B, L grids of L(w, b) = 0.5 mean((y - w x - b)^2) around the start and the optimum."""
+        ws, bs = self.optimum()
+        xs = self.x.numpy().ravel().astype(np.float64)
+        ys = self.y.numpy().ravel().astype(np.float64)
+        # Centred on the optimum, wide enough for the start and for the first gradient step from
+        # it (near the stability limit, gradient descent overshoots to the other side).
+        r = ys - (self.w0 * xs + self.b0)
+        w1, b1 = self.w0 + self.lr * np.mean(r * xs), self.b0 + self.lr * np.mean(r)
+        dw = max(abs(self.w0 - ws), min(abs(w1 - ws), 10.0)) + 0.5
+        db = max(abs(self.b0 - bs), min(abs(b1 - bs), 20.0)) + 3.0
+        W, B = np.meshgrid(np.linspace(ws - dw, ws + dw, steps), np.linspace(bs - db, bs + db, steps))
+        resid = ys[None, None, :] - (W[..., None] * xs + B[..., None])
+        return W, B, 0.5 * np.mean(resid ** 2, axis=-1)
+
+
+class _Panels:
+    """The three plots of the lab on one matplotlib Figure; `update` only moves artists.
+
+    Used twice: on the live ipympl canvas, and on a throw-away Agg figure for the static image.
+    """
+
+    X_LIM, Y_LIM = (1.5, 10), (8, 28)      # the tutorial's limits
+
+    def __init__(self, fig):
+        self.fig = fig
+        self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
+        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.28)
+        a = self.ax_data
+        self.scatter = a.scatter([], [], s=14, color="tab:blue")
+        (self.fit,) = a.plot([], [], color="red", lw=2)
+        self.loss_text = a.text(5, 10, "", fontdict=dict(size=11, color="red"))
+        a.set_xlim(*self.X_LIM)
+        a.set_ylim(*self.Y_LIM)
+        a.set_xlabel("x")
+        a.set_ylabel("y")
+        a = self.ax_loss
+        (self.loss_line,) = a.plot([], [], color="tab:red", lw=1.5)
+        a.set_yscale("log")
+        from matplotlib.ticker import NullFormatter
+        a.yaxis.set_minor_formatter(NullFormatter())
+        a.set_title("loss")
+        a.set_xlabel("iteration")
+        a = self.ax_land
+        a.set_title("loss landscape L(w, b)")
+        a.set_xlabel("w")
+        a.set_ylabel("b")
+        (self.path,) = a.plot([], [], ".-", color="tab:orange", lw=1, ms=3)
+        (self.start,) = a.plot([], [], "o", color="k", ms=4)
+        (self.best,) = a.plot([], [], "*", color="k", ms=9)
+        from matplotlib.patches import FancyArrowPatch
+        self.arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=16,
+                                     color="tab:red", lw=2, zorder=5)
+        a.add_patch(self.arrow)
+        self._contours = None
+
+    def set_data(self, trainer):
+        """Redraw what depends on the dataset only (scatter, loss contours, axis limits)."""
+        xs, ys = trainer.x.numpy().ravel(), trainer.y.numpy().ravel()
+        self.scatter.set_offsets(np.column_stack([xs, ys]))
+        W, B, L = trainer.landscape()
+        if self._contours is not None:
+            self._contours.remove()
+        levels = np.geomspace(max(L.min(), 1e-3) * 1.05, L.max(), 14)
+        self._contours = self.ax_land.contour(W, B, L, levels=levels, cmap="viridis",
+                                              linewidths=0.8, zorder=0)
+        self.ax_land.set_xlim(W.min(), W.max())
+        self.ax_land.set_ylim(B.min(), B.max())
+        self.ax_loss.set_xlim(0, trainer.max_iter)
+        w0, b0 = trainer.w0, trainer.b0
+        self.start.set_data([w0], [b0])
+        ws, bs = trainer.optimum()
+        self.best.set_data([ws], [bs])
+
+    def update(self, trainer):
+        """Move the artists to the trainer's current state (cheap: no new artists)."""
+        hist = trainer.history
+        w, b = trainer.w.item(), trainer.b.item()
+        self.fit.set_data(self.X_LIM, [w * self.X_LIM[0] + b, w * self.X_LIM[1] + b])
+        it = len(hist)
+        loss = hist[-1]["loss"] if hist else float("nan")
+        self.loss_text.set_text("Loss=%.4f" % loss if hist else "")
+        self.ax_data.set_title("Iteration: %d\nw=%.4f, b=%.4f" % (it, w, b))
+        losses = np.array([h["loss"] for h in hist], dtype=np.float64)
+        self.loss_line.set_data(np.arange(1, it + 1), losses)
+        ok = losses[np.isfinite(losses) & (losses > 0)]
+        if ok.size:
+            lo, hi = ok.min(), ok.max()
+            self.ax_loss.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 2)
+        traj = trainer.trajectory()
+        self.path.set_data(traj[:, 0], traj[:, 1])
+        self._place_arrow(hist[-1] if hist else None, w, b)
+
+    def _place_arrow(self, last, w, b):
+        """-grad at the current point, drawn with a fixed length (20% of the view): the direction."""
+        if last is None or not (math.isfinite(last["w_grad"]) and math.isfinite(last["b_grad"])):
+            self.arrow.set_visible(False)
+            return
+        (w_lo, w_hi), (b_lo, b_hi) = self.ax_land.get_xlim(), self.ax_land.get_ylim()
+        dw, db = -last["w_grad"] / (w_hi - w_lo), -last["b_grad"] / (b_hi - b_lo)   # axes units
+        norm = math.hypot(dw, db)
+        if norm == 0:
+            self.arrow.set_visible(False)
+            return
+        k = 0.2 / norm
+        self.arrow.set_positions((w, b), (w + k * dw * (w_hi - w_lo), b + k * db * (b_hi - b_lo)))
+        self.arrow.set_visible(True)
+
+
+def static_png(trainer, dpi=80):
+    """PNG bytes of the trainer's current state, drawn with Agg on a fresh figure (no widgets)."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(12, 3.6), dpi=dpi)
+    panels = _Panels(fig)
+    panels.set_data(trainer)
+    panels.update(trainer)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# The widget
+# ---------------------------------------------------------------------------------------------
+import ipywidgets as W  # noqa: E402
+import traitlets as T  # noqa: E402
+
+_RULE_OPTIONS = [(".data.sub_(lr * grad)  (tutorial)", "data"),
+                 ("with no_grad(): p -= lr * grad", "no_grad"),
+                 ("optim.SGD(momentum=0.9)", "sgd")]
+
+
+class RegressionLab(W.VBox):
+    """Gradient descent on y = w x + b, live: controls, an ipympl canvas, the numbers, the graph.
+
+    Headless API: `step(n=1)`, `reset()`, `history` (list of dicts of plain floats, see
+    RegressionTrainer), `last_recording` (autograd_core Recording of the last iteration: the hook
+    for a stepper through one iteration's backward pass), `trainer`.
+    Traits (linked both ways to the controls): lr, n_points, noise, seed, rule, forget_zero_grad,
+    accumulate_loss; read-only mirrors: iteration, loss, status.
+    """
+
+    lr = T.Float(0.05)
+    n_points = T.Int(20)
+    noise = T.Float(1.0)
+    seed = T.Int(16)
+    rule = T.Enum(list(RULES), default_value="data")
+    forget_zero_grad = T.Bool(False)
+    accumulate_loss = T.Bool(False)
+    iteration = T.Int(0)
+    loss = T.Float(float("nan"), allow_none=True)
+    status = T.Unicode("ready")
+
+    def __init__(self, n=20, noise=1.0, seed=16, lr=0.05, rule="data", momentum=0.9, max_iter=100,
+                 stop_loss=1.0, forget_zero_grad=False, accumulate_loss=False, interval=40):
+        self.trainer = RegressionTrainer(n=n, noise=noise, seed=seed, lr=lr, rule=rule,
+                                         momentum=momentum, max_iter=max_iter, stop_loss=stop_loss,
+                                         forget_zero_grad=forget_zero_grad,
+                                         accumulate_loss=accumulate_loss)
+        self._syncing = False
+        self._build_controls(interval)
+        self._build_canvas()
+        self.numbers = W.HTML(layout=W.Layout(min_width="250px"))
+        self.graph_view = W.HTML(layout=W.Layout(min_width="250px", overflow="auto"))
+        side = W.VBox([self.numbers, self.graph_view], layout=W.Layout(width="300px"))
+        super().__init__([self.controls, W.HBox([self.canvas, side])])
+        self.add_class("cgl-regression")
+        # Traits after the children exist: the links push the initial values into the controls.
+        with self.hold_trait_notifications():
+            self.lr, self.n_points, self.noise, self.seed = float(lr), int(n), float(noise), int(seed)
+            self.rule, self.forget_zero_grad = rule, bool(forget_zero_grad)
+            self.accumulate_loss = bool(accumulate_loss)
+        for name, ctl in [("lr", self.lr_slider), ("n_points", self.n_slider),
+                          ("noise", self.noise_slider), ("seed", self.seed_box),
+                          ("rule", self.rule_dropdown), ("forget_zero_grad", self.forget_box),
+                          ("accumulate_loss", self.accumulate_box)]:
+            T.link((self, name), (ctl, "value"))
+        self.observe(self._on_setting, ["lr", "n_points", "noise", "seed", "rule",
+                                        "forget_zero_grad", "accumulate_loss"])
+        self._panels.set_data(self.trainer)
+        self._refresh(graph=True)
+
+    # --- building ----------------------------------------------------------------------------
+    def _build_controls(self, interval):
+        t = self.trainer
+        self.play = W.Play(value=0, min=0, max=t.max_iter, step=1, interval=interval,
+                           show_repeat=False, description="Play", tooltip="play / pause / reset")
+        self.play.observe(self._on_play, "value")
+        self.play.observe(self._on_playing, "playing")
+        self.step_button = W.Button(description="Step", icon="step-forward",
+                                    layout=W.Layout(width="80px"))
+        self.reset_button = W.Button(description="Reset", icon="refresh",
+                                     layout=W.Layout(width="80px"))
+        self.step_button.on_click(lambda _: self.step(1))
+        self.reset_button.on_click(lambda _: self.reset())
+        style = {"description_width": "initial"}
+        self.lr_slider = W.FloatSlider(value=t.lr, min=0.001, max=0.06, step=0.001,
+                                       readout_format=".3f", description="learning rate",
+                                       style=style)
+        self.n_slider = W.IntSlider(value=t.n, min=2, max=200, description="points", style=style)
+        self.noise_slider = W.FloatSlider(value=t.noise, min=0.0, max=5.0, step=0.1,
+                                          description="noise", style=style)
+        self.seed_box = W.BoundedIntText(value=t.seed, min=0, max=2 ** 31 - 1, description="seed",
+                                         style=style, layout=W.Layout(width="140px"))
+        self.rule_dropdown = W.Dropdown(options=_RULE_OPTIONS, value=t.rule,
+                                        description="update", style=style)
+        self.forget_box = W.Checkbox(value=t.forget_zero_grad, description="forget zero_grad()",
+                                     indent=False)
+        self.accumulate_box = W.Checkbox(value=t.accumulate_loss, indent=False,
+                                         description="total += loss (without .item())")
+        self.controls = W.VBox([
+            W.HBox([self.play, self.step_button, self.reset_button, self.lr_slider]),
+            W.HBox([self.n_slider, self.noise_slider, self.seed_box]),
+            W.HBox([self.rule_dropdown, self.forget_box, self.accumulate_box]),
+        ])
+
+    def _build_canvas(self):
+        """An ipympl canvas made directly (not through pyplot): works whatever the backend, and the
+        figure is not kept in pyplot's registry."""
+        from ipympl.backend_nbagg import Canvas, FigureManager
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(10.5, 3.4), dpi=80)
+        self.canvas = Canvas(fig)
+        self._manager = FigureManager(self.canvas, 0)   # the canvas needs one (resize, toolbar)
+        self.canvas.header_visible = False
+        self.canvas.footer_visible = False
+        self.canvas.toolbar_visible = False
+        self.canvas.resizable = False
+        self.figure = fig
+        self._panels = _Panels(fig)
+
+    # --- headless API ------------------------------------------------------------------------
+    @property
+    def history(self):
+        return self.trainer.history
+
+    @property
+    def last_recording(self):
+        return self.trainer.last_recording
+
+    def step(self, n=1):
+        """Run up to n training iterations and redraw; returns how many ran."""
+        ran = self.trainer.step(n)
+        if self.trainer.done:
+            self._set_playing(False)
+        self._sync_play()
+        self._refresh(graph=not self.play.playing)
+        return ran
+
+    def reset(self):
+        """New data from (seed, n_points, noise), fresh w and b, empty history."""
+        t = self.trainer
+        t.n, t.noise, t.seed, t.rule = self.n_points, self.noise, self.seed, self.rule
+        t.lr = self.lr
+        t.forget_zero_grad, t.accumulate_loss = self.forget_zero_grad, self.accumulate_loss
+        t.reset()
+        self._set_playing(False)
+        self._sync_play()
+        self._panels.set_data(t)
+        self._refresh(graph=True)
+
+    # --- events ------------------------------------------------------------------------------
+    def _on_play(self, change):
+        if self._syncing:
+            return
+        if change["new"] < change["old"]:      # the Play widget's stop button rewinds: reset
+            self.reset()
+        elif change["new"] > self.trainer.iteration:
+            self.step(1)
+
+    def _on_playing(self, change):
+        if not change["new"]:                  # paused: now draw the graph of the last iteration
+            self._refresh_graph()
+
+    def _on_setting(self, change):
+        name, t = change["name"], self.trainer
+        if name == "lr":
+            t.set_lr(change["new"])
+            self._refresh(graph=False)
+        elif name in ("forget_zero_grad", "accumulate_loss"):
+            setattr(t, name, change["new"])
+            self._refresh(graph=False)
+        else:                                  # the data or the update rule changed: start over
+            self.reset()
+
+    def _set_playing(self, playing):
+        if self.play.playing != playing:
+            self._syncing = True
+            try:
+                self.play.playing = playing
+            finally:
+                self._syncing = False
+
+    def _sync_play(self):
+        self._syncing = True
+        try:
+            self.play.value = min(self.trainer.iteration, self.play.max)
+        finally:
+            self._syncing = False
+
+    # --- drawing -----------------------------------------------------------------------------
+    def _refresh(self, graph):
+        t = self.trainer
+        self.iteration = t.iteration
+        self.loss = t.history[-1]["loss"] if t.history else float("nan")
+        self.status = self._status_text()
+        self._panels.update(t)
+        self.canvas.draw_idle()
+        self.numbers.value = self._numbers_html()
+        if graph:
+            self._refresh_graph()
+
+    def _status_text(self):
+        t = self.trainer
+        return {None: "training" if t.history else "ready",
+                "converged": f"converged: loss < {t.stop_loss:g}",
+                "max_iter": f"stopped after {t.max_iter} iterations",
+                "diverged": "diverged (loss is not finite)"}[t.stopped]
+
+    def _numbers_html(self):
+        t = self.trainer
+        last = t.history[-1] if t.history else None
+
+        def num(v):
+            return "&ndash;" if v is None else html.escape(f"{v:.5g}")
+        rows = [("iteration", str(t.iteration)),
+                ("loss", num(last and last["loss"])),
+                ("w", num(t.w.item())), ("b", num(t.b.item())),
+                ("w.grad", num(last and last["w_grad"])),
+                ("b.grad", num(last and last["b_grad"])),
+                ("lr &middot; &lambda;<sub>max</sub>",
+                 num(t.lr * t.curvature()) + " <small>(&gt; 2 diverges)</small>"),
+                ("status", html.escape(self.status))]
+        if t.accumulate_loss:
+            rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes())))
+        if t.forget_zero_grad:
+            rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>"))
+        body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{k}</th>"
+                       f"<td style='font-family:var(--jp-code-font-family, monospace)'>{v}</td></tr>"
+                       for k, v in rows)
+        return f"<table class='cgl-regression-numbers'>{body}</table>"
+
+    def _refresh_graph(self):
+        """The graph of the last iteration, with w.grad and b.grad. One method on purpose: the
+        GraphStepper (built from self.last_recording) will replace this panel."""
+        self.graph_view.value = _graph_svg(self.trainer)
+
+    # --- static image (nbconvert, executed notebooks) ------------------------------------------
+    def _repr_png_(self):
+        return static_png(self.trainer)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        import base64
+        bundle["image/png"] = base64.b64encode(self._repr_png_()).decode("ascii")
+        return bundle
+
+
+def _graph_svg(trainer):
+    """SVG of the last iteration's graph (grad_fn nodes; w and b with their .grad after backward).
+
+    TEMPORARY: a few lines of `graphviz` until widgets.render.draw lands; then this calls it.
+    """
+    loss = trainer.last_loss
+    if loss is None:
+        return "<p><i>the graph of an iteration appears after the first step</i></p>"
+    import graphviz
+    last = trainer.history[-1]
+    names = {id(trainer.w): ("w", last["w_grad"]), id(trainer.b): ("b", last["b_grad"])}
+    g = graphviz.Digraph(graph_attr=dict(rankdir="BT", fontsize="10", bgcolor="transparent"),
+                         node_attr=dict(fontsize="10", shape="box", style="rounded,filled",
+                                        fillcolor="#eeeeee", height="0.25"))
+    g.node("loss", f"loss = {last['loss']:.4g}", fillcolor="#ffd7a8")
+    g.edge(str(id(loss.grad_fn)), "loss", dir="none")
+    seen, stack = {id(loss.grad_fn)}, [loss.grad_fn]
+    while stack:
+        node = stack.pop()
+        var = getattr(node, "variable", None)
+        if var is not None and id(var) in names:
+            name, grad = names[id(var)]
+            g.node(str(id(node)), f"{name}  (leaf)\n{name}.grad = {grad:.4g}", fillcolor="#a8d1ff")
+        else:
+            g.node(str(id(node)), node.name())
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            g.edge(str(id(nxt)), str(id(node)))
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    svg = g.pipe(format="svg").decode("utf-8")
+    return svg[svg.find("<svg"):]
