@@ -28,21 +28,17 @@ def _t(x):
 def add(input, other, alpha=1):
     """out = input + alpha * other"""
     input, other = _unwrap(input), _unwrap(other)
-    if alpha != 1:
-        other = mul(other, alpha)
     if not isinstance(input, Tensor):  # 1 + x: PyTorch wraps the number, keeping the tensor first
-        return apply(_OP["add"], (other, input))
-    return apply(_OP["add"], (input, other))
+        return apply(_OP["add"], (mul(other, alpha) if alpha != 1 else other, input))
+    return apply(_OP["add"], (input, other), {"alpha": alpha} if alpha != 1 else None)
 
 
 def sub(input, other, alpha=1):
     """out = input - alpha * other"""
     input, other = _unwrap(input), _unwrap(other)
-    if alpha != 1:
-        other = mul(other, alpha)
     if not isinstance(input, Tensor):
-        return rsub(other, input)
-    return apply(_OP["sub"], (input, other))
+        return rsub(other, input, alpha=alpha)
+    return apply(_OP["sub"], (input, other), {"alpha": alpha} if alpha != 1 else None)
 
 
 def rsub(input, other, alpha=1):
@@ -50,9 +46,7 @@ def rsub(input, other, alpha=1):
     other = _unwrap(other)
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    if alpha != 1:
-        input = mul(input, alpha)
-    return apply(_OP["rsub"], (input,), {"other": other})
+    return apply(_OP["rsub"], (input,), {"other": other, "alpha": alpha} if alpha != 1 else {"other": other})
 
 
 def mul(input, other):
@@ -512,7 +506,7 @@ def _getitem(self, index):
     tensor, list and mask indices as one IndexBackward0."""
     items = index if isinstance(index, tuple) else (index,)
     if any(isinstance(i, (Tensor, list, np.ndarray)) and not isinstance(i, builtins.bool)
-           for i in items):
+           and not _is_int_scalar(i) for i in items):
         idx = _index_arrays(index if isinstance(index, tuple) else (index,))
         idx = tuple(np.asarray(i) if isinstance(i, list) else i for i in idx)
         _check_masks(self.shape, idx)
@@ -521,6 +515,10 @@ def _getitem(self, index):
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
         return apply(_OP["index"], (self,), {"indices": idx})
+    if self.ndim == 0 and any(i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
+                              for i in items):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     n_real = builtins.sum(1 for i in items
                           if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool))
     if n_real > self.ndim:
@@ -545,7 +543,11 @@ def _getitem(self, index):
             start, stop, step = i.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if (start, stop, step) != (0, size, 1) or not isinstance(index, tuple):
+            # PyTorch skips a slice only when it is written as a no-op (start 0, stop >= size,
+            # step 1) before normalising: x[..., -3:] on size 3 still records a SliceBackward0
+            whole = ((i.start or 0) == 0 and (i.stop is None or i.stop >= size)
+                     and (i.step or 1) == 1)
+            if not whole or not isinstance(index, tuple):
                 out = apply(_OP["slice"], (out,), {"dim": dim, "index": slice(start, stop, step)},
                             view_of=out)
                 changed = True
@@ -563,6 +565,11 @@ def _getitem(self, index):
     if not changed:
         out = apply(_OP["alias"], (self,), view_of=self)
     return out
+
+
+def _is_int_scalar(i):
+    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
+    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
 
 
 def _check_masks(shape, idx):

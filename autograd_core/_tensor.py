@@ -518,6 +518,10 @@ class Tensor:
             _dtypes.device(kwargs["device"])
         if dtype is None or dtype.np == self._data.dtype:
             return self
+        if not dtype.is_floating_point and self._requires_grad:
+            from ._engine import no_grad
+            with no_grad():  # an integer or bool result is outside the graph, as in PyTorch
+                return apply(OPS["to"], (self,), {"dtype": dtype.np})
         return apply(OPS["to"], (self,), {"dtype": dtype.np})
 
     def type(self, dtype=None):
@@ -694,9 +698,10 @@ def _index_arrays(index):
 def _infer_dtype(data):
     """float32 for Python floats, int64 for ints, bool for bools (PyTorch's defaults)."""
     arr = np.asarray(data)
-    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+    from_numpy = isinstance(data, (np.ndarray, np.generic))  # numpy data keeps its dtype
+    if arr.dtype.kind == "f" and not from_numpy:
         return _F32
-    if arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+    if arr.dtype.kind in "iu" and not from_numpy:
         return np.dtype(np.int64)
     if arr.dtype.kind == "O":
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
