@@ -572,6 +572,11 @@ def _is_int_scalar(i):
     return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
 
 
+def _is_int_scalar(i):
+    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
+    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
+
+
 def _check_masks(shape, idx):
     """PyTorch's error for a boolean mask whose shape differs from the dims it indexes."""
     real = builtins.sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1

@@ -64,7 +64,8 @@ def _into_zeros(g, shape, index):
 
 
 def _take(a, dim, index):
-    return (slice(None),) * dim + (index,)
+    # the trailing Ellipsis keeps a 0-d result a view (numpy would return a scalar copy)
+    return (slice(None),) * dim + (index, Ellipsis)
 
 
 def _pow_exponent_grad(g, a, b, out):

@@ -460,9 +460,8 @@ class Tensor:
 
     is_cuda = False
 
-    @property
     def is_floating_point(self):
-        return lambda: self._data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def element_size(self):
         return self._data.itemsize
@@ -567,10 +566,19 @@ class Tensor:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()
 
+    def _warn_scalar(self):
+        if self._requires_grad:
+            import warnings
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=3)
+
     def __float__(self):
+        self._warn_scalar()
         return builtins.float(self._scalar())
 
     def __int__(self):
+        self._warn_scalar()
         return builtins.int(self._scalar())
 
     def __index__(self):
@@ -583,9 +591,9 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and not self._requires_grad:
+        if self._data.ndim == 0:  # f"{loss:.4f}" works on 0-dim tensors, as in PyTorch
             return self._data.item().__format__(spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
         return (_rebuild, (self._data.copy(), self._requires_grad))
