@@ -1,9 +1,18 @@
-"""Views of the computation graph for JupyterLab (work in progress).
+"""Views of the computation graph for JupyterLab.
 
-This package will hold the pure-Python ``GraphModel``, the ``to_dot`` renderer
-and the anywidget views (``GraphStepper``, ``NodeInspector``,
-``RegressionLab``), whose front-end modules ship in ``widgets/static/``.
+This package holds the pure-Python ``GraphModel`` (``widgets.graph_model``), the ``to_dot``
+renderer and ``draw`` (``widgets.render``), and the anywidget views (``GraphStepper``,
+``NodeInspector``, ``RegressionLab``), whose front-end modules ship in ``widgets/static/``.
 It depends on ``autograd_core``; the engine never imports it.
-"""
 
-__all__: list[str] = []
+    import autograd_core as torch, widgets
+    w = torch.tensor(1., requires_grad=True); x = torch.tensor(2., requires_grad=True)
+    y = (w + x) * (w + 1)
+    widgets.draw(y)                      # tensor view; view="function" for the backward graph
+"""
+from .graph_model import Edge, GraphModel, Node, StepState, format_array, simplify  # noqa: F401
+from .render import (GraphvizNotFound, draw, export, render_svg, to_digraph,  # noqa: F401
+                     to_dot)
+
+__all__: list[str] = ["draw", "to_dot", "to_digraph", "export", "render_svg", "GraphModel", "Node",
+                      "Edge", "StepState", "GraphvizNotFound", "format_array", "simplify"]

@@ -1,0 +1,314 @@
+"""GraphModel: nodes, edges, names and per-step states, checked against the engine's real graph."""
+import numpy as np
+import pytest
+
+import autograd_core as torch
+from widgets.graph_model import GraphModel, format_array, text_width
+
+
+def _walk(root_fn):
+    """Every grad_fn reachable from root_fn (an independent, simple walk of the engine's graph)."""
+    seen, stack, out = set(), [root_fn], []
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        out.append(fn)
+        stack.extend(n for n, _ in fn.next_functions)
+    return out
+
+
+def example_a():
+    w = torch.tensor(1., requires_grad=True)
+    x = torch.tensor(2., requires_grad=True)
+    a = w + x
+    b = w + 1
+    y = a * b
+    return dict(w=w, x=x, a=a, b=b, y=y)
+
+
+def example_b():
+    m = torch.tensor(2., requires_grad=True)
+    n = torch.tensor(3., requires_grad=True)
+    a = m + n
+    b = m - n
+    y = a * b
+    return dict(m=m, n=n, a=a, b=b, y=y)
+
+
+def example_c():
+    a, b, c, d = (torch.tensor(float(v), requires_grad=True) for v in (1, 2, 3, 4))
+    x = a + b
+    y = c * d
+    z = x + y
+    return dict(a=a, b=b, c=c, d=d, x=x, y=y, z=z)
+
+
+EXAMPLES = {"A": (example_a, "y"), "B": (example_b, "y"), "C": (example_c, "z")}
+
+
+def _by_label(model, label):
+    return [n for n in model.nodes.values() if n.label == label]
+
+
+@pytest.mark.parametrize("key", sorted(EXAMPLES))
+def test_function_view_matches_engine_graph(key):
+    make, root = EXAMPLES[key]
+    env = make()
+    fns = _walk(env[root].grad_fn)
+    model = GraphModel.from_tensors(env[root], view="function", names=env)
+    kinds = [n.kind for n in model.nodes.values()]
+    acc = [f for f in fns if f.name().endswith("AccumulateGrad")]
+    assert kinds.count("function") == len(fns) - len(acc)
+    assert kinds.count("accumulate") == len(acc)
+    # one "next" edge per non-None next_functions entry, one leaf -> AccumulateGrad edge per leaf
+    nexts = [e for e in model.edges if "next" in e.classes]
+    assert len(nexts) == sum(1 for f in fns for n, _ in f.next_functions if n is not None)
+    assert len([e for e in model.edges if "variable" in e.classes]) == len(acc)
+    # the function nodes carry the engine's names
+    assert sorted(n.label for n in model.nodes.values() if n.kind == "function") == \
+        sorted(f.name() for f in fns if f not in acc)
+    # leaves named and classed; the root is the output
+    leaves = [n for n in model.nodes.values() if n.kind == "tensor" and n.is_leaf]
+    assert {n.name for n in leaves} == {k for k, t in env.items() if t.is_leaf}
+    assert all(n.classes[0] == "leaf" for n in leaves)
+    out = model.nodes[model.roots[0]]
+    assert out.name == root and "output" in out.classes
+
+
+@pytest.mark.parametrize("key", sorted(EXAMPLES))
+def test_tensor_view_matches_engine_graph(key):
+    make, root = EXAMPLES[key]
+    env = make()
+    fns = [f for f in _walk(env[root].grad_fn) if not f.name().endswith("AccumulateGrad")]
+    model = GraphModel.from_tensors(env[root], names=env)
+    ops = [n for n in model.nodes.values() if n.kind == "op"]
+    assert len(ops) == len(fns)
+    assert sorted(n.op for n in ops) == sorted(f.name() for f in fns)
+    # every named tensor is one node with its value; non-leaves show their grad_fn
+    for name, t in env.items():
+        (node,) = [n for n in model.nodes.values() if n.name == name]
+        np.testing.assert_array_equal(node.value, t.detach().numpy())
+        assert node.is_leaf == t.is_leaf
+        assert node.op == (None if t.is_leaf else t.grad_fn.name())
+        assert node.classes[0] == ("leaf" if t.is_leaf else "nonleaf")
+    # each op has one edge per input it used (number constants included) and one result edge
+    for op in ops:
+        assert len([e for e in model.edges if e.src == op.id]) == 1
+        assert len([e for e in model.edges if e.dst == op.id]) == 2
+
+
+def test_example_a_edges_follow_the_program():
+    env = example_a()
+    model = GraphModel.from_tensors(env["y"], names=env)
+    nid = {n.name: n.id for n in model.nodes.values() if n.name}
+    producer = {e.dst: e.src for e in model.edges if "result" in e.classes}
+    inputs = {}
+    for e in model.edges:
+        if "data" in e.classes:
+            inputs.setdefault(e.dst, []).append((e.slot, model.nodes[e.src].label))
+    assert sorted(inputs[producer[nid["a"]]]) == [(0, "w"), (1, "x")]
+    assert sorted(inputs[producer[nid["b"]]]) == [(0, "w"), (1, "1")]
+    assert sorted(inputs[producer[nid["y"]]]) == [(0, "a"), (1, "b")]
+    assert model.nodes[nid["y"]].classes == ("nonleaf", "output")
+
+
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_multiplicity_a_op_a(op):
+    a = torch.tensor([1., 2.], requires_grad=True)
+    y = a + a if op == "add" else a * a
+    for view, cls in (("tensor", "data"), ("function", "next")):
+        model = GraphModel.from_tensors(y, view=view, names={"a": a})
+        edges = [e for e in model.edges if cls in e.classes]
+        assert len(edges) == sum(n is not None for n, _ in y.grad_fn.next_functions) == 2
+        assert len({(e.src, e.dst) for e in edges}) == 1
+        assert sorted(e.id[-1] for e in edges) == ["0", "1"]
+
+
+def test_names_from_caller_frame_and_globals():
+    w = torch.tensor(1., requires_grad=True)
+    _hidden = torch.tensor(2., requires_grad=True)
+    y = w * _hidden
+    model = GraphModel.from_tensors(y)
+    names = {n.name for n in model.nodes.values() if n.kind == "tensor"}
+    assert names == {"w", "y", None}  # "_hidden" is not a name to show
+    # an explicit name wins over the namespace; first match wins deterministically
+    alias = w  # noqa: F841 (two local names for one tensor: the first assigned wins)
+    model = GraphModel.from_tensors(y, names={"weight": w})
+    assert "weight" in {n.name for n in model.nodes.values()}
+    model = GraphModel.from_tensors(y)
+    assert "w" in {n.name for n in model.nodes.values()} and "alias" not in {
+        n.name for n in model.nodes.values()}
+
+
+def test_values_grads_and_none():
+    assert format_array(None) == "None"
+    assert format_array(np.float32(0.0)) == "0"
+    assert format_array(np.array([1 / 3, 2.0])) == "[0.3333, 2]"
+    big = np.arange(20.0)
+    assert format_array(big) == "min 0  mean 9.5  max 19"
+    assert len(format_array(np.full((2, 2), -1.23456e5))) <= text_width((2, 2))
+    env = example_a()
+    env["y"].backward()
+    model = GraphModel.from_tensors(env["y"], names=env)
+    got = {n.name: n.grad_text for n in model.nodes.values() if n.name}
+    assert got == {"w": "5", "x": "2", "a": "None", "b": "None", "y": "None"}
+
+
+def test_frozen_and_param_classes():
+    class Parameter(torch.Tensor):  # any Tensor subclass named Parameter is a parameter
+        pass
+
+    def param(value, rg):
+        p = Parameter()
+        base = torch.tensor(value, requires_grad=rg)
+        for slot in torch.Tensor.__slots__:
+            if slot != "__weakref__":
+                setattr(p, slot, getattr(base, slot))
+        return p
+
+    w, f = param([1., 2.], True), param([3., 4.], False)
+    y = (w * f).sum()
+    model = GraphModel.from_tensors(y, names={"fc.weight": w, "old.weight": f})
+    nodes = {n.name: n for n in model.nodes.values() if n.name}
+    assert nodes["fc.weight"].classes == ("leaf", "param") and nodes["fc.weight"].module == "fc"
+    assert nodes["old.weight"].classes == ("const", "frozen")
+
+
+def test_retained_grad_class():
+    env = example_a()
+    env["a"].retain_grad()
+    env["y"].backward()
+    model = GraphModel.from_tensors(env["y"], names=env)
+    a = [n for n in model.nodes.values() if n.name == "a"][0]
+    assert "retained" in a.classes and a.grad_text == "2"
+
+
+def test_deep_chain_is_iterative():
+    x = torch.tensor(1., requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y + 1
+    model = GraphModel.from_tensors(y, view="function", names={"x": x})
+    assert len([n for n in model.nodes.values() if n.kind == "function"]) == 5000
+
+
+def test_ids_are_deterministic():
+    def build():
+        env = example_c()
+        return GraphModel.from_tensors(env["z"], names=env)
+    m1, m2 = build(), build()
+    assert [(n.id, n.label, n.classes) for n in m1.nodes.values()] == \
+        [(n.id, n.label, n.classes) for n in m2.nodes.values()]
+    assert [e.id for e in m1.edges] == [e.id for e in m2.edges]
+    ids = list(m1.nodes) + [e.id for e in m1.edges]
+    assert len(ids) == len(set(ids))
+
+
+def test_show_saved_uses_node_saved_tensors():
+    env = example_a()
+    y = env["y"]
+    model = GraphModel.from_tensors(y, view="function", names=env, show_saved=True)
+    saved = [n for n in model.nodes.values() if n.kind == "saved"]
+    assert sorted(n.label for n in saved) == sorted(
+        name for f in _walk(y.grad_fn) if hasattr(f, "saved_tensors") for name in f.saved_tensors())
+    mul = [n for n in model.nodes.values() if n.label == "MulBackward0"][0]
+    into_mul = {model.nodes[e.src].label: model.nodes[e.src].value.item()
+                for e in model.edges if e.dst == mul.id and "saved" in e.classes}
+    assert into_mul == {"self": 3.0, "other": 2.0}
+
+
+# --- recordings -----------------------------------------------------------------------------------
+def _record_example_a():
+    w = torch.tensor(1., requires_grad=True)
+    x = torch.tensor(2., requires_grad=True)
+    with torch.record() as rec:
+        a = w + x
+        b = w + 1
+        y = a * b
+        y.backward()
+    return rec, dict(w=w, x=x, a=a, b=b, y=y)
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_recording_states_agree_with_engine(view):
+    rec, env = _record_example_a()
+    model = GraphModel.from_recording(rec, view=view, names=env)
+    assert len(model.states) == len(rec.events) + 1
+    ids = {n.name: n.id for n in model.nodes.values() if n.kind == "tensor" and n.name}
+    first, last = model.state_at(0), model.state_at(-1)
+    # grads: None before, the engine's real gradients after
+    for leaf in ("w", "x"):
+        assert last.grads[ids[leaf]] == format_array(env[leaf].grad.numpy())
+    for st in model.states:
+        for leaf in ("w", "x"):
+            if ids[leaf] in st.grads:
+                assert st.grads[ids[leaf]] in ("None", format_array(env[leaf].grad.numpy()))
+    assert all(first.grads.get(ids[k], "None") == "None" for k in ("w", "x"))
+    # every accumulate event shows the leaf's running total
+    for ev, st in zip(rec.events, model.states[1:]):
+        assert st.event == ev.index and st.phase == ev.kind
+        if ev.kind == "accumulate":
+            assert ids[[k for k, t in env.items() if t is ev.tensor][0]] in st.active
+        if ev.kind == "backward":
+            assert ev.node.name() in [model.nodes[i].label for i in st.active] or view == "tensor"
+    # the graph only grows during forward, and ends with every node and edge visible
+    for s, t in zip(model.states, model.states[1:]):
+        assert set(s.visible) <= set(t.visible)
+    assert set(last.visible) == set(model.nodes)
+    assert set(last.visible_edges) == {e.id for e in model.edges}
+
+
+def test_recording_tensor_view_flows_are_chain_rule():
+    rec, env = _record_example_a()
+    model = GraphModel.from_recording(rec, names=env)
+    ids = {n.name: n.id for n in model.nodes.values() if n.kind == "tensor" and n.name}
+    last = model.state_at(-1)
+    a, b = env["a"].item(), env["b"].item()
+    assert last.flows[ids["y"]] == "1"
+    assert last.flows[ids["a"]] == format_array(b)       # dy/da = b
+    assert last.flows[ids["b"]] == format_array(a)       # dy/db = a
+    assert last.flows[ids["w"]] == format_array(a + b)   # two paths into w
+    # the forward step of y shows its value, and y is the output
+    fwd = [st for st in model.states if st.phase == "forward"][-1]
+    assert fwd.values[ids["y"]] == format_array(env["y"].item())
+    assert "output" in model.nodes[ids["y"]].classes
+    # steps serialise to plain data
+    d = last.to_dict()
+    assert isinstance(d["visible"], list) and d["grads"][ids["w"]] == "5"
+
+
+def test_recording_leaf_made_inside_starts_with_none_grad():
+    with torch.record() as rec:
+        w = torch.tensor([1., 2.], requires_grad=True)
+        (w * w).sum().backward()
+    model = GraphModel.from_recording(rec, names={"w": w})
+    wid = [n.id for n in model.nodes.values() if n.name == "w"][0]
+    states = [st for st in model.states if wid in st.visible]
+    assert states[0].grads[wid] == "None"
+    assert states[-1].grads[wid] == format_array(w.grad.numpy())
+
+
+def test_static_graph_stand_in():
+    class N:
+        def __init__(self, name, op, inputs=(), shape=(), dtype="float32"):
+            self.id, self.name, self.op, self.inputs = name, name, op, tuple(inputs)
+            self.shape, self.dtype = shape, dtype
+
+    class G:
+        pass
+    a, b = N("a", "Placeholder"), N("b", "Placeholder")
+    c = N("c", "Const")
+    w = N("w", "VariableV2")
+    x = N("x", "Add", (a, b))
+    y = N("y", "Mul", (c, w))
+    z = N("z", "Add", (x, y))
+    g = G()
+    g.nodes = [a, b, c, w, x, y, z]
+    model = GraphModel.from_static(g)
+    assert [n.label for n in model.nodes.values()] == ["a", "b", "c", "w", "x", "y", "z"]
+    assert len(model.edges) == sum(len(n.inputs) for n in g.nodes)
+    assert model.nodes[model.roots[0]].label == "z"
+    kinds = {n.label: n.classes[0] for n in model.nodes.values()}
+    assert kinds == {"a": "leaf", "b": "leaf", "c": "const", "w": "leaf", "x": "op", "y": "op", "z": "op"}

@@ -1,0 +1,165 @@
+"""to_dot / draw / export: ids and classes in the SVG, escaping, determinism, missing dot."""
+import re
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+import autograd_core as torch
+import widgets
+from widgets import GraphModel, GraphvizNotFound, draw, export, render_svg, to_dot
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg_groups(svg):
+    """{id: classes} of every <g> with an id in the SVG."""
+    root = ET.fromstring(svg)
+    return {g.get("id"): g.get("class", "") for g in root.iter(SVG + "g") if g.get("id")}
+
+
+def _example_a(w0=1., x0=2.):
+    w = torch.tensor(w0, requires_grad=True)
+    x = torch.tensor(x0, requires_grad=True)
+    a = w + x
+    b = w + 1
+    y = a * b
+    return dict(w=w, x=x, a=a, b=b, y=y)
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_svg_has_every_node_and_edge_id_with_classes(view):
+    env = _example_a()
+    model = GraphModel.from_tensors(env["y"], view=view, names=env)
+    groups = _svg_groups(render_svg(model))
+    for node in model.nodes.values():
+        assert groups[node.id].split() == ["node", *node.classes]
+    for edge in model.edges:
+        assert groups[edge.id].split() == ["edge", *edge.classes]
+
+
+def test_draw_returns_digraph_and_names_come_from_caller():
+    env = _example_a()
+    w, y = env["w"], env["y"]  # noqa: F841 (found by name in this frame)
+    g = draw(y)
+    assert isinstance(g, graphviz.Digraph)
+    assert "<B>w</B>" in g.source and "<B>y</B>" in g.source
+    assert g.source == to_dot(GraphModel.from_tensors(y))
+    assert "image/svg+xml" in g._repr_mimebundle_()
+
+
+def test_every_node_has_fill_and_font_colour_and_transparent_background():
+    env = _example_a()
+    dot = to_dot(GraphModel.from_tensors(env["y"], names=env, show_saved=True))
+    node_lines = [ln for ln in dot.splitlines() if re.match(r"\s*[tf]\d+ \[", ln)]
+    assert node_lines
+    assert all("fillcolor=" in ln and "fontcolor=" in ln for ln in node_lines)
+    assert 'bgcolor="transparent"' in dot
+
+
+def test_escaping_user_text():
+    evil = "<img src=x onerror=alert(1)>"
+    t = torch.tensor([1., 2.], requires_grad=True)
+    y = (t * 2).sum()
+    names = {evil: t, "a&b \"q\" 'p' |{x}|": y}
+    svg = render_svg(GraphModel.from_tensors(y, names=names))
+    root = ET.fromstring(svg)  # well-formed XML
+    assert not [el for el in root.iter() if el.tag.split("}")[-1].lower() == "img"]
+    texts = [el.text for el in root.iter(SVG + "text") if el.text]
+    assert evil in texts
+    assert "a&b \"q\" 'p' |{x}|" in texts
+    assert "<img" not in svg and "&lt;img src=x onerror=alert(1)&gt;" in svg
+
+
+def test_same_graph_twice_gives_identical_dot_and_svg_ids():
+    m1 = GraphModel.from_tensors(_example_a()["y"], names=None)
+    m2 = GraphModel.from_tensors(_example_a()["y"], names=None)
+    assert to_dot(m1) == to_dot(m2)
+    assert list(_svg_groups(render_svg(m1))) == list(_svg_groups(render_svg(m2)))
+
+
+def test_structure_labels_do_not_depend_on_values():
+    def layout(w0, x0):
+        env = _example_a(w0, x0)
+        env["y"].backward()
+        dot = to_dot(GraphModel.from_tensors(env["y"], names=env), labels="structure")
+        svg = render_svg(dot)
+        return dot, re.sub(r">[^<]*</text>", "></text>", svg)
+    d1, s1 = layout(1., 2.)
+    d2, s2 = layout(-123.456, 0.000123)
+    assert d1 == d2 and s1 == s2
+    full = to_dot(GraphModel.from_tensors(_example_a()["y"]), labels="full")
+    assert "data 6" in full
+
+
+def test_structure_value_and_grad_rows_are_last_texts():
+    env = _example_a()
+    model = GraphModel.from_tensors(env["y"], names=env)
+    root = ET.fromstring(render_svg(model, labels="structure"))
+    for g in root.iter(SVG + "g"):
+        if g.get("id") in model.nodes and model.nodes[g.get("id")].kind == "tensor":
+            texts = [t.text.strip() for t in g.iter(SVG + "text")]
+            assert texts[-2:] == ["data", "grad"]
+
+
+def test_multiplicity_in_svg():
+    a = torch.tensor(3., requires_grad=True)
+    y = a * a
+    model = GraphModel.from_tensors(y, names={"a": a})
+    groups = _svg_groups(render_svg(model))
+    assert len([i for i in groups if i.startswith("e") and "data" in groups[i]]) == 2
+
+
+def test_legend_lists_the_kinds_present():
+    env = _example_a()
+    dot = to_dot(GraphModel.from_tensors(env["y"], names=env))
+    for text in ("leaf (requires grad)", "non-leaf", "root / output", "constant (no grad)"):
+        assert text in dot
+    assert "frozen parameter" not in dot
+    assert "frozen parameter" not in to_dot(GraphModel.from_tensors(env["y"]), legend=False)
+
+
+def test_missing_dot_gives_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    env = _example_a()
+    model = GraphModel.from_tensors(env["y"], names=env)
+    for action in (lambda: render_svg(model), lambda: export(model, tmp_path / "g.svg"),
+                   lambda: draw(model).pipe(format="svg"), lambda: model._repr_svg_()):
+        with pytest.raises(GraphvizNotFound, match="sudo apt-get install graphviz"):
+            action()
+    assert isinstance(GraphvizNotFound(), RuntimeError)
+    assert to_dot(model)  # DOT text needs no program
+
+
+def test_export_svg_png_gif_and_frames(tmp_path):
+    from PIL import Image
+    w = torch.tensor(1., requires_grad=True)
+    x = torch.tensor(2., requires_grad=True)
+    with torch.record() as rec:
+        y = (w + x) * (w + 1)
+        y.backward()
+    model = GraphModel.from_recording(rec, names={"w": w, "x": x, "y": y})
+    svg = export(model, tmp_path / "g.svg")
+    ET.parse(svg)
+    png = export(draw(model), tmp_path / "g.png")
+    assert Image.open(png).format == "PNG"
+    gif = export(model, tmp_path / "steps.gif")
+    im = Image.open(gif)
+    assert im.format == "GIF" and im.n_frames == len(model.states)
+    frames = export(model, tmp_path / "step.svg", frames=True)
+    assert [p.name for p in frames][:2] == ["step_000.svg", "step_001.svg"]
+    # the frames share one layout: the same node sits in the same place in every frame
+    def where(path, nid):
+        g = [g for g in ET.parse(path).getroot().iter(SVG + "g") if g.get("id") == nid]
+        return [p.get("points") for p in g[0].iter(SVG + "polygon")] if g else None
+    yid = model.roots[0]
+    appears = min(i for i, st in enumerate(model.states) if yid in st.visible)
+    assert where(frames[appears - 1], yid) is None  # not there yet (laid out, drawn invisible)
+    assert where(frames[appears], yid) == where(frames[-1], yid) is not None
+    with pytest.raises(ValueError, match="unsupported file type"):
+        export(model, tmp_path / "g.bmp")
+
+
+def test_package_exports():
+    for name in ("draw", "to_dot", "export", "GraphModel", "GraphvizNotFound", "render_svg"):
+        assert hasattr(widgets, name)

@@ -1,0 +1,303 @@
+"""GraphModel.from_recording: the graph an ``autograd_core.record()`` block built, step by step.
+
+One step per event of the recording (after a step 0 for "before the first event"); see the
+StepState fields in graph_model's docstring. The values shown are the copies the events carry, so
+each step shows what was true at that moment, not what the tensors hold now.
+"""
+import numpy as np
+
+from . import graph_model as gm
+from . import naming
+
+
+class _Recorder:
+    def __init__(self, model, rec, found, show_saved):
+        self.m = model
+        self.rec = rec
+        self.names = {k: v[0] for k, v in found.items()}
+        self.show_saved = show_saved
+        self.node_of = {}        # id(tensor) -> node id of its latest version (tensor view)
+        self.versions = {}       # id(tensor) -> how many nodes it has had
+        self.fn_of = {}          # id(grad_fn) -> function / op node id
+        self.out_of = {}         # id(grad_fn) -> output tensor node id (tensor view)
+        self.inputs_of = {}      # op / function node id -> [(slot, src id, edge id)]
+        self.result_edge = {}    # op node id -> edge op -> output
+        self.acc_of = {}         # id(leaf tensor) -> AccumulateGrad node id (function view)
+        self.leaf_edge = {}      # AccumulateGrad node id -> edge leaf -> it
+        self.consumed = set()    # ids of tensors used as inputs
+        self.keep = []
+        # the state as it evolves
+        self.visible, self.visible_edges = [], []
+        self.values, self.grads, self.flows = {}, {}, {}
+        self.partial = {}        # node id -> summed grad ndarray in the current backward run
+        self.done = []
+        self.in_backward = False
+
+    # --- nodes -----------------------------------------------------------------------------------
+    def show(self, *ids):
+        self.visible.extend(ids)
+
+    def show_edge(self, edge):
+        self.visible_edges.append(edge.id)
+        return edge
+
+    def tensor(self, t, value=None, new_version=False):
+        """The node of tensor t (a new one for a new version after an in-place op)."""
+        key = id(t)
+        nid = self.node_of.get(key)
+        if nid is not None and not new_version:
+            return nid
+        k = self.versions.get(key, 0)
+        self.versions[key] = k + 1
+        name = self.names.get(key)
+        label = gm.tensor_label(name, t) + (f" v{k}" if k else "")
+        fields = gm.tensor_fields(t, name)
+        node = self.m.add_node("tensor", label, **fields)
+        if value is not None:
+            node.value, node.has_value = np.array(value, copy=True), True
+        self.keep.append(t)
+        self.node_of[key] = node.id
+        self.values[node.id] = gm.format_array(node.value)
+        self.grads[node.id] = self.initial_grad(t)
+        self.show(node.id)
+        return node.id
+
+    def initial_grad(self, t):
+        """.grad text before the recording's first accumulation into t."""
+        if t.grad_fn is not None:
+            return "None"
+        first = next((e for e in self.rec.events if e.kind == "accumulate" and e.tensor is t), None)
+        if first is None:
+            return gm.format_array(gm._grad_of(t))
+        if getattr(first, "prev", False) is not False:  # an engine that records the grad before
+            return gm.format_array(first.prev)
+        before = first.total - first.grad
+        # None and zeros both give 0 here; a leaf made inside the recording had None
+        made_inside = any(e.kind == "leaf" and e.tensor is t for e in self.rec.events)
+        return "None" if made_inside or not np.any(before) else gm.format_array(before)
+
+    def const(self, x):
+        a = np.asarray(x)
+        node = self.m.add_node("const", gm.format_array(a), shape=tuple(a.shape), dtype=str(a.dtype),
+                               classes=("const",), value=a, has_value=True, is_leaf=True)
+        self.values[node.id] = gm.format_array(a)
+        self.show(node.id)
+        return node.id
+
+    # --- events ----------------------------------------------------------------------------------
+    def leaf(self, ev):
+        nid = self.tensor(ev.tensor, ev.value, new_version=id(ev.tensor) in self.node_of)
+        return [nid], [], f"leaf {self.m.nodes[nid].label} = {self.values[nid]}"
+
+    def forward(self, ev):
+        if self.m.view == gm.TENSOR_VIEW:
+            return self.forward_tensor(ev)
+        return self.forward_function(ev)
+
+    def forward_tensor(self, ev):
+        m = self.m
+        ins = []
+        for slot, x in enumerate(ev.inputs):
+            if naming.is_tensor(x):
+                ins.append((slot, self.tensor(x)))
+                self.consumed.add(id(x))
+            else:
+                ins.append((slot, self.const(x)))
+        fname = ev.node.name() if ev.node is not None else None
+        op = m.add_node("op", ev.op, op=fname, classes=("op",) if ev.node is not None else ("op", "nograd"))
+        self.show(op.id)
+        edges = [self.show_edge(m.add_edge(src, op.id, slot, ("data",))) for slot, src in ins]
+        self.inputs_of[op.id] = [(slot, src, e.id) for (slot, src), e in zip(ins, edges)]
+        out = self.tensor(ev.tensor, ev.value, new_version=id(ev.tensor) in self.node_of)
+        res = self.show_edge(m.add_edge(op.id, out, 0, ("result",)))
+        self.result_edge[op.id] = res.id
+        if ev.node is not None:
+            self.fn_of[id(ev.node)] = op.id
+            self.out_of[id(ev.node)] = out
+            self.keep.append(ev.node)
+            if self.show_saved:
+                self.saved(ev.node, op.id)
+        args = ", ".join(m.nodes[src].label for _, src in ins)
+        caption = f"forward: {m.nodes[out].label} = {ev.op}({args}) = {self.values[out]}"
+        return [op.id, out], [e.id for e in edges] + [res.id], caption
+
+    def forward_function(self, ev):
+        m = self.m
+        for x in ev.inputs:
+            if naming.is_tensor(x):
+                self.consumed.add(id(x))
+        if ev.node is None:
+            return [], [], f"forward: {ev.op} (needs no grad: not in the backward graph)"
+        active, edges, ins = [], [], []
+        for slot, (nxt, _) in enumerate(ev.node.next_functions):
+            if nxt is None:
+                continue
+            if gm._is_acc(nxt):
+                src = self.accumulate_node(nxt)
+            else:
+                src = self.fn_of.get(id(nxt))
+                if src is None:
+                    continue  # built before the recording started
+            ins.append((slot, src))
+        t = ev.tensor
+        name = self.names.get(id(t))
+        node = m.add_node("function", ev.node.name(), name=name, op=ev.node.name(), classes=("function",))
+        self.show(node.id)
+        for slot, src in ins:
+            e = self.show_edge(m.add_edge(src, node.id, slot, ("next",)))
+            edges.append(e.id)
+        self.inputs_of[node.id] = [(slot, src, eid) for (slot, src), eid in zip(ins, edges)]
+        self.fn_of[id(ev.node)] = node.id
+        self.keep.append(ev.node)
+        self.out_tensor[id(t)] = (t, node.id, ev.value)
+        if self.show_saved:
+            self.saved(ev.node, node.id)
+        active.append(node.id)
+        return active, edges, f"forward: {ev.op} records {ev.node.name()}"
+
+    def accumulate_node(self, acc):
+        leaf_t = acc.variable
+        if id(leaf_t) in self.acc_of:
+            return self.acc_of[id(leaf_t)]
+        leaf = self.tensor(leaf_t)
+        node = self.m.add_node("accumulate", "AccumulateGrad", op=acc.name(), classes=("accumulate",))
+        self.show(node.id)
+        self.leaf_edge[node.id] = self.show_edge(self.m.add_edge(leaf, node.id, 0, ("variable",))).id
+        self.acc_of[id(leaf_t)] = node.id
+        return node.id
+
+    def saved(self, fn, fn_id):
+        for name, arr in gm._saved(fn).items():
+            node = self.m.add_node("saved", name, shape=tuple(arr.shape), dtype=str(arr.dtype),
+                                   classes=("saved",), value=arr.copy(), has_value=True)
+            self.values[node.id] = gm.format_array(arr)
+            self.show(node.id)
+            self.show_edge(self.m.add_edge(node.id, fn_id, 0, ("saved",)))
+
+    def backward(self, ev):
+        m = self.m
+        if not self.in_backward:  # a new backward pass: gradients flow afresh
+            self.partial.clear()
+            self.flows.clear()
+        fid = self.fn_of.get(id(ev.node))
+        if fid is None:
+            return [], [], f"backward: {ev.node.name()} (built before the recording)"
+        active, edges = [fid], []
+        if m.view == gm.TENSOR_VIEW:
+            out = self.out_of[id(ev.node)]
+            self.flows[out] = gm.format_array(ev.grad_output)
+            active.append(out)
+            edges.append(self.result_edge[fid])
+        inputs = {slot: (src, eid) for slot, src, eid in self.inputs_of.get(fid, ())}
+        for slot, g in enumerate(ev.grad_inputs):
+            if g is None or slot not in inputs:
+                continue
+            src, eid = inputs[slot]
+            edges.append(eid)
+            if m.view == gm.TENSOR_VIEW:
+                total = self.partial.get(src)
+                self.partial[src] = g if total is None else total + g
+                self.flows[src] = gm.format_array(self.partial[src])
+        self.done.append(fid)
+        return active, edges, (f"backward: {ev.node.name()} gets grad {gm.format_array(ev.grad_output)}"
+                               " and passes it to its inputs")
+
+    def accumulate(self, ev):
+        leaf = self.tensor(ev.tensor)
+        self.grads[leaf] = gm.format_array(ev.total)
+        active, edges = [leaf], []
+        if self.m.view == gm.FUNCTION_VIEW:
+            acc = self.acc_of.get(id(ev.tensor))
+            if acc is not None:
+                active.insert(0, acc)
+                edges.append(self.leaf_edge[acc])
+                self.done.append(acc)
+        self.done.append(leaf)
+        label = self.m.nodes[leaf].label
+        return active, edges, f"accumulate: {label}.grad += {gm.format_array(ev.grad)} -> {self.grads[leaf]}"
+
+    def retain(self, ev):
+        nid = self.node_of.get(id(ev.tensor))
+        if nid is None:  # function view: the retaining tensor is its grad_fn's node
+            fid = self.fn_of.get(id(ev.node))
+            return ([fid] if fid else []), [], f"retain_grad: .grad = {gm.format_array(ev.grad)}"
+        self.grads[nid] = gm.format_array(ev.grad)
+        return [nid], [], f"retain_grad: {self.m.nodes[nid].label}.grad = {self.grads[nid]}"
+
+    # --- the walk --------------------------------------------------------------------------------
+    def snapshot(self, index, phase, caption, event, active, active_edges):
+        return gm.StepState(index, phase, caption, event, tuple(self.visible), tuple(self.visible_edges),
+                            tuple(active), tuple(active_edges), tuple(self.done), dict(self.values),
+                            dict(self.grads), dict(self.flows))
+
+    def build(self):
+        m = self.m
+        self.out_tensor = {}  # function view: id(tensor) -> (tensor, function node id, value)
+        # tensors made before the recording are there from step 0
+        made_inside = {id(e.tensor) for e in self.rec.events if e.kind in ("leaf", "forward")}
+        if m.view == gm.TENSOR_VIEW:
+            for ev in self.rec.events:
+                if ev.kind == "forward":
+                    for x in ev.inputs:
+                        if naming.is_tensor(x) and id(x) not in made_inside:
+                            self.tensor(x)
+        states = [self.snapshot(0, "initial", "before the first step", None, [], [])]
+        handlers = {"leaf": self.leaf, "forward": self.forward, "backward": self.backward,
+                    "accumulate": self.accumulate, "retain": self.retain}
+        pending_roots = []
+        for ev in self.rec.events:
+            if ev.kind == "leaf" and m.view == gm.FUNCTION_VIEW:
+                active, edges, caption = [], [], f"leaf created ({gm.format_array(ev.value)})"
+            else:
+                active, edges, caption = handlers[ev.kind](ev)
+            if ev.kind == "backward" and not self.in_backward and m.view == gm.FUNCTION_VIEW:
+                pending_roots.append(ev.node)
+            self.in_backward = ev.kind in ("backward", "accumulate", "retain")
+            states.append(self.snapshot(len(states), ev.kind, caption, ev.index, active, edges))
+        m.states = states
+        self.finish_roots()
+        m._keep.extend(self.keep)
+
+    def finish_roots(self):
+        m = self.m
+        if m.view == gm.TENSOR_VIEW:
+            roots = []
+            for t_id, nid in self.node_of.items():
+                node = m.nodes[nid]
+                if t_id not in self.consumed and not node.is_leaf:
+                    roots.append(nid)
+            for nid in roots:
+                node = m.nodes[nid]
+                if "output" not in node.classes:
+                    node.classes = node.classes + ("output",)
+            m.roots = tuple(sorted(roots, key=lambda n: int(n[1:])))
+            return
+        # function view: a root tensor node after each function whose output nothing consumed
+        roots = []
+        for t_id, (t, fid, value) in self.out_tensor.items():
+            if t_id in self.consumed:
+                continue
+            name = self.names.get(t_id)
+            fields = gm.tensor_fields(t, name, is_root=True)
+            node = m.add_node("tensor", gm.tensor_label(name, t), **fields)
+            node.value, node.has_value = np.array(value, copy=True), True
+            e = m.add_edge(fid, node.id, 0, ("result",))
+            roots.append(node.id)
+            # the root appears with its function node, in every state from then on
+            for i, st in enumerate(m.states):
+                if fid in st.visible:
+                    values = dict(st.values)
+                    values[node.id] = gm.format_array(value)
+                    grads = dict(st.grads)
+                    grads[node.id] = "None"
+                    m.states[i] = gm.StepState(st.index, st.phase, st.caption, st.event,
+                                               st.visible + (node.id,), st.visible_edges + (e.id,),
+                                               st.active, st.active_edges, st.done, values, grads,
+                                               st.flows)
+        m.roots = tuple(roots)
+
+
+def build_from_recording(model, rec, found, show_saved):
+    if not hasattr(rec, "events"):
+        raise TypeError(f"expected an autograd_core Recording, not {type(rec).__name__}")
+    _Recorder(model, rec, found, show_saved).build()

@@ -1,0 +1,558 @@
+"""GraphModel: the computation graph as plain data (nodes, edges, per-step state), no drawing.
+
+Build one with
+    GraphModel.from_tensors(*roots, view="tensor" | "function", names=None, show_saved=False)
+    GraphModel.from_recording(rec, view=..., names=None, show_saved=False)   # autograd_core.record()
+    GraphModel.from_static(graph)                                            # autograd_core.static
+Roots may be autograd_core tensors or real ``torch.Tensor``s (walked the same way, iteratively).
+
+Views
+- "tensor": tensors are nodes (kind "tensor"; numbers used by an op are kind "const"), each op is a
+  small node (kind "op") between its inputs and its output: input -> op -> output.
+- "function": PyTorch's backward graph as the 60-minute blitz draws it: grad_fn nodes (kind
+  "function"), AccumulateGrad nodes (kind "accumulate") fed by their leaf tensors (kind "tensor"),
+  arrows in the forward direction (next_function -> node), roots as tensor nodes at the end.
+show_saved adds a node of kind "saved" per saved tensor of a grad_fn, with an edge into it.
+
+Node ids are "t<k>" for tensors, constants and saved tensors and "f<k>" for op/function nodes,
+k counting ALL nodes in a deterministic traversal order (inputs before the nodes that use them,
+next_functions in order), so ids never collide; edge ids are "e<src k>_<dst k>_<n>", n numbering
+parallel edges (``a + a`` has e0_1_0 and e0_1_1). Node.classes are CSS classes: for tensors one of
+"leaf" (requires grad), "const", "nonleaf", plus "param", "frozen", "retained", "output"; "op",
+"function", "accumulate", "saved" for the others. Edge classes: "data" (tensor view), "next"
+(function view, one per non-None next_functions entry), "variable" (leaf -> AccumulateGrad),
+"result" (op -> output tensor), "saved".
+
+Per-step state (models from a recording): ``model.states[k]`` / ``model.state_at(k)`` is a
+StepState; step 0 is the state before the first event, step k the state after event k-1:
+    visible, visible_edges   node / edge ids that exist after this step (forward grows the graph)
+    active, active_edges     what this step touched (the op computed, the backward node that ran,
+                             the leaf accumulated into)
+    done                     nodes whose backward has run so far (and leaves accumulated into)
+    values                   {tensor node id: value text} for visible tensors
+    grads                    {tensor node id: ".grad" text}: "None" until accumulated / retained
+    flows                    {tensor node id: dL/d(tensor) text} summed over the backward steps so far
+    phase, caption, event    "initial" | "leaf" | "forward" | "backward" | "retain" | "accumulate",
+                             one line for humans, index into rec.events (None for step 0)
+``StepState.to_dict()`` gives the same as plain JSON-able data.
+"""
+import dataclasses
+import math
+import re
+import warnings
+
+import numpy as np
+
+from . import naming
+
+TENSOR_VIEW, FUNCTION_VIEW = "tensor", "function"
+SMALL = 8  # tensors with more elements are summarised as min / mean / max
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting values
+# ---------------------------------------------------------------------------------------------
+def _num(x):
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    s = f"{x:.4g}"
+    return "0" if s == "-0" else s
+
+
+def format_array(arr, small=SMALL):
+    """Text for a value or grad: "None" for None, all elements at 4 significant digits when there
+    are at most `small`, else "min .. mean .. max" (never a made-up 0 for a missing grad)."""
+    if arr is None:
+        return "None"
+    a = np.asarray(arr)
+    if a.size <= small:
+        if a.ndim == 0:
+            return _num(a.item())
+
+        def rec(x):
+            return "[" + ", ".join(rec(v) if isinstance(v, list) else _num(v) for v in x) + "]"
+        return rec(a.tolist())
+    if a.dtype.kind == "b":
+        return f"{int(a.sum())} of {a.size} True"
+    return f"min {_num(a.min())}  mean {_num(a.mean())}  max {_num(a.max())}"
+
+
+def text_width(shape, small=SMALL):
+    """An upper bound on len(format_array(x)) for any x of this shape: lays out values never seen."""
+    size = int(np.prod(shape)) if shape is not None else small + 1
+    if shape is None or size > small:
+        return 44
+    per = 10  # "-1.235e+05" is the longest 4-significant-digit number
+    brackets = 2 * sum(int(np.prod(shape[:i])) for i in range(len(shape)))
+    return max(1, size * per + max(size - 1, 0) * 2 + brackets)
+
+
+def short_op(fn_name):
+    """'MulBackward0' -> 'mul' (for torch grad_fns, which have no op-table row)."""
+    return re.sub(r"Backward\d*$", "", fn_name.rpartition("::")[2]).lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# The data
+# ---------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Node:
+    id: str
+    kind: str                  # "tensor" | "const" | "op" | "function" | "accumulate" | "saved"
+    label: str                 # what the node is called: a name, an op, a grad_fn name, a number
+    name: str | None = None    # the variable holding it, if any
+    op: str | None = None      # tensor: its grad_fn's name; op/function: the grad_fn's name
+    shape: tuple | None = None
+    dtype: str | None = None
+    classes: tuple = ()
+    value: object = None       # ndarray (or number) or None when unknown
+    grad: object = None        # ndarray, or None when .grad is None
+    has_value: bool = False
+    requires_grad: bool = False
+    is_leaf: bool = False
+    module: str | None = None  # nn module prefix ("fc") of a parameter or of the ops using it
+    count: int = 1             # > 1 for a summarised chain or a collapsed module
+
+    @property
+    def value_text(self):
+        return format_array(self.value) if self.has_value else "?"
+
+    @property
+    def grad_text(self):
+        return format_array(self.grad)
+
+
+@dataclasses.dataclass
+class Edge:
+    id: str
+    src: str
+    dst: str
+    slot: int = 0              # which input of dst (argument position / next_functions index)
+    classes: tuple = ()
+    count: int = 1             # > 1 for edges merged by simplification
+
+
+@dataclasses.dataclass(frozen=True)
+class StepState:
+    index: int
+    phase: str
+    caption: str
+    event: int | None
+    visible: tuple
+    visible_edges: tuple
+    active: tuple
+    active_edges: tuple
+    done: tuple
+    values: dict
+    grads: dict
+    flows: dict
+
+    def to_dict(self):
+        d = dataclasses.asdict(self)
+        for k in ("visible", "visible_edges", "active", "active_edges", "done"):
+            d[k] = list(d[k])
+        return d
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading tensors and grad_fns of either engine
+# ---------------------------------------------------------------------------------------------
+def _is_acc(fn):
+    return fn is not None and fn.name().endswith("AccumulateGrad")
+
+
+def _np(t):
+    """A tensor's data as an ndarray (autograd_core or torch), without copying when possible."""
+    if hasattr(t, "_data") and isinstance(getattr(t, "_data", None), np.ndarray):
+        return t._data
+    return t.detach().cpu().numpy()
+
+
+def _grad_of(t):
+    """t.grad without PyTorch's non-leaf warning; None when it is None."""
+    if hasattr(t, "_grad") and t.__class__.__module__.startswith("autograd_core"):
+        g = t._grad
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = t.grad
+    return None if g is None else _np(g).copy()
+
+
+def _dtype_name(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+def _is_param(t):
+    return any(c.__name__ == "Parameter" for c in type(t).__mro__)
+
+
+def _saved(fn):
+    """{name: ndarray} of what fn saved for backward (empty when freed or unknown)."""
+    if hasattr(fn, "saved_tensors") and callable(fn.saved_tensors):
+        try:
+            return {k: _np(v) for k, v in fn.saved_tensors().items() if naming.is_tensor(v)}
+        except RuntimeError:
+            return {}
+    out = {}
+    for attr in sorted(a for a in dir(fn) if a.startswith("_saved_")):
+        try:
+            v = getattr(fn, attr)
+        except RuntimeError:  # freed by backward
+            continue
+        if naming.is_tensor(v):
+            out[attr[7:]] = _np(v)
+    return out
+
+
+def _fn_args(fn):
+    """autograd_core keeps a node's input arrays (until backward frees them); torch does not show them."""
+    try:
+        return fn._args if not getattr(fn, "_freed", True) else None
+    except AttributeError:
+        return None
+
+
+def _topo(roots):
+    """grad_fn nodes reachable from roots, inputs before users (iterative post-order DFS)."""
+    order, seen = [], set()
+    for root in roots:
+        if root is None or id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for nxt, _ in it:
+                if nxt is not None and id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+# ---------------------------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------------------------
+class GraphModel:
+    """Nodes (dict id -> Node, in traversal order), edges (list of Edge), roots (node ids), states."""
+
+    def __init__(self, view=TENSOR_VIEW):
+        if view not in (TENSOR_VIEW, FUNCTION_VIEW):
+            raise ValueError(f"view must be 'tensor' or 'function', not {view!r}")
+        self.view = view
+        self.nodes = {}
+        self.edges = []
+        self.roots = ()
+        self.states = []
+        self._count = 0
+        self._pairs = {}  # (src, dst) -> number of edges so far, for multiplicity ids
+        self._keep = []   # objects whose id() keys a node: kept alive so ids are not reused
+
+    # --- building blocks ------------------------------------------------------------------------
+    def _new_id(self, prefix):
+        k = self._count
+        self._count += 1
+        return f"{prefix}{k}"
+
+    def add_node(self, kind, label, **fields):
+        nid = self._new_id("f" if kind in ("op", "function", "accumulate") else "t")
+        node = Node(nid, kind, label, **fields)
+        self.nodes[nid] = node
+        return node
+
+    def add_edge(self, src, dst, slot=0, classes=()):
+        n = self._pairs.get((src, dst), 0)
+        self._pairs[(src, dst)] = n + 1
+        edge = Edge(f"e{src[1:]}_{dst[1:]}_{n}", src, dst, slot, tuple(classes))
+        self.edges.append(edge)
+        return edge
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def __repr__(self):
+        return (f"GraphModel(view={self.view!r}, nodes={len(self.nodes)}, edges={len(self.edges)}, "
+                f"steps={len(self.states)})")
+
+    def state_at(self, step):
+        """The StepState after `step` events (0: before the first); negative counts from the end."""
+        if not self.states:
+            raise ValueError("this GraphModel has no steps: build it with GraphModel.from_recording()")
+        return self.states[step]
+
+    def edges_between(self, src, dst):
+        return [e for e in self.edges if e.src == src and e.dst == dst]
+
+    # --- constructors ------------------------------------------------------------------------
+    @classmethod
+    def from_tensors(cls, *roots, view=TENSOR_VIEW, names=None, show_saved=False, frame=None):
+        """The graph behind `roots` (tensors of autograd_core or torch), found by walking grad_fn."""
+        if not roots:
+            raise ValueError("from_tensors needs at least one root tensor")
+        for r in roots:
+            if not naming.is_tensor(r):
+                raise TypeError(f"expected tensors, got {type(r).__name__}")
+        frame = frame if frame is not None else naming.caller_frame()
+        found = naming.tensor_names(names, frame)
+        builder = _TensorBuilder if view == TENSOR_VIEW else _FunctionBuilder
+        model = cls(view)
+        builder(model, found, show_saved).build(roots)
+        return model
+
+    @classmethod
+    def from_recording(cls, rec, view=TENSOR_VIEW, names=None, show_saved=False, frame=None):
+        """The graph an ``autograd_core.record()`` block built, with the state after each event."""
+        from ._recording import build_from_recording
+        frame = frame if frame is not None else naming.caller_frame()
+        found = naming.tensor_names(names, frame)
+        model = cls(view)
+        build_from_recording(model, rec, found, show_saved)
+        return model
+
+    @classmethod
+    def from_static(cls, graph):
+        """A static (define-then-run) graph: one node per graph node, edges from its inputs."""
+        model = cls(TENSOR_VIEW)
+        ids = {}
+        kinds = {"Placeholder": ("tensor", ("leaf", "placeholder")),
+                 "Const": ("const", ("const",)),
+                 "VariableV2": ("tensor", ("leaf", "param")),
+                 "Variable": ("tensor", ("leaf", "param"))}
+        used = set()
+        for node in graph.nodes:
+            for inp in node.inputs:
+                used.add(id(inp))
+        for node in graph.nodes:
+            kind, classes = kinds.get(node.op, ("op", ("op",)))
+            shape = tuple(node.shape) if node.shape is not None else None
+            if id(node) not in used and kind == "op":
+                classes += ("output",)
+            n = model.add_node(kind, node.name, name=node.name, op=node.op, shape=shape,
+                               dtype=str(node.dtype) if node.dtype is not None else None,
+                               classes=classes, is_leaf=kind != "op")
+            ids[id(node)] = n.id
+            for slot, inp in enumerate(node.inputs):
+                model.add_edge(ids[id(inp)], n.id, slot, ("data",))
+        model.roots = tuple(ids[id(n)] for n in graph.nodes if id(n) not in used)
+        return model
+
+    # --- display -----------------------------------------------------------------------------
+    def to_dot(self, **kwargs):
+        from .render import to_dot
+        return to_dot(self, **kwargs)
+
+    def _repr_svg_(self):
+        from .render import render_svg
+        return render_svg(self.to_dot())
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor nodes: what every builder shares
+# ---------------------------------------------------------------------------------------------
+def tensor_classes(t, is_root=False, retained=None):
+    """CSS classes of a tensor: its kind first (leaf / const / nonleaf), then modifiers."""
+    leaf = t.grad_fn is None
+    rg = bool(t.requires_grad)
+    classes = ["leaf" if leaf and rg else "const" if leaf else "nonleaf"]
+    if _is_param(t):
+        classes.append("param" if rg else "frozen")
+    if retained if retained is not None else (not leaf and getattr(t, "retains_grad", False)):
+        classes.append("retained")
+    if is_root:
+        classes.append("output")
+    return tuple(classes)
+
+
+def tensor_fields(t, name, is_root=False):
+    """Node fields describing tensor t (its value and .grad as they are now)."""
+    return dict(name=name, op=t.grad_fn.name() if t.grad_fn is not None else None,
+                shape=tuple(t.shape), dtype=_dtype_name(t), classes=tensor_classes(t, is_root),
+                value=_np(t).copy(), has_value=True, grad=_grad_of(t),
+                requires_grad=bool(t.requires_grad), is_leaf=t.grad_fn is None,
+                module=naming.module_of(name) if _is_param(t) else None)
+
+
+def tensor_label(name, t):
+    """The title of a tensor node: its name, else its grad_fn's name, else 'tensor'."""
+    if name:
+        return name
+    return t.grad_fn.name() if t.grad_fn is not None else "tensor"
+
+
+class _Builder:
+    def __init__(self, model, found, show_saved):
+        self.model = model
+        self.names = {k: v[0] for k, v in found.items()}
+        self.found_tensors = [t for _, t in found.values()]
+        self.param_derived = set()  # node ids: parameters, and ops' outputs computed from them only
+        self.by_fn = {}   # id(grad_fn) -> tensor that holds it (from the namespace)
+        for name, t in found.values():
+            if t.grad_fn is not None:
+                self.by_fn.setdefault(id(t.grad_fn), t)
+        self.show_saved = show_saved
+        self.tensor_ids = {}  # id(tensor) -> node id
+        self.root_ids = set()
+
+    def tensor_node(self, t):
+        nid = self.tensor_ids.get(id(t))
+        if nid is None:
+            name = self.names.get(id(t))
+            node = self.model.add_node("tensor", tensor_label(name, t),
+                                       **tensor_fields(t, name, id(t) in self.root_ids))
+            self.model._keep.append(t)
+            nid = self.tensor_ids[id(t)] = node.id
+            if node.module:
+                self.param_derived.add(nid)
+        return nid
+
+    def saved_nodes(self, fn, fn_id):
+        for name, arr in _saved(fn).items():
+            node = self.model.add_node("saved", name, shape=tuple(arr.shape), dtype=str(arr.dtype),
+                                       classes=("saved",), value=arr.copy(), has_value=True)
+            self.model.add_edge(node.id, fn_id, 0, ("saved",))
+
+    def modules_from_inputs(self, op_node, input_ids):
+        """An op whose input is a parameter (or an op on one only, like t(W)) belongs to its module.
+
+        Returns True when all its inputs are parameter-derived (then so is its output)."""
+        derived = [nid for nid in input_ids if nid in self.param_derived]
+        if derived:
+            op_node.module = self.model.nodes[derived[0]].module
+        return bool(input_ids) and len(derived) == len(input_ids)
+
+
+class _TensorBuilder(_Builder):
+    """Tensor view from roots: input tensors -> op -> output tensor, for every grad_fn."""
+
+    def build(self, roots):
+        m = self.model
+        self.root_ids = {id(r) for r in roots}
+        outputs = {}  # id(grad_fn) -> node id of the tensor it produced
+        for r in roots:
+            if r.grad_fn is not None:
+                self.by_fn[id(r.grad_fn)] = r
+        fns = [fn for fn in _topo([r.grad_fn for r in roots]) if not _is_acc(fn)]
+        const_tensors = {}  # id(ndarray) -> tensor, for inputs that need no grad
+        for t in list(self.found_tensors) + list(roots):
+            const_tensors.setdefault(id(_np(t)), t)
+        for fn in fns:
+            args = _fn_args(fn)
+            inputs = []
+            for slot, (nxt, _) in enumerate(fn.next_functions):
+                if nxt is None:
+                    nid = self.const_node(args, slot, const_tensors)
+                elif _is_acc(nxt):
+                    nid = self.tensor_node(nxt.variable)
+                else:
+                    nid = outputs[id(nxt)]
+                    self.fill_anonymous(nid, args, slot)
+                if nid is not None:
+                    inputs.append((slot, nid))
+            fname = fn.name()
+            op = getattr(fn, "op", None)
+            op_node = m.add_node("op", op.name if op is not None else short_op(fname), op=fname,
+                                 classes=("op",))
+            all_params = self.modules_from_inputs(
+                op_node, [nid for _, nid in inputs if m.nodes[nid].kind != "const"])
+            for slot, nid in inputs:
+                m.add_edge(nid, op_node.id, slot, ("data",))
+            if self.show_saved:
+                self.saved_nodes(fn, op_node.id)
+            t = self.by_fn.get(id(fn))
+            if t is not None:
+                out_id = self.tensor_node(t)
+            else:
+                out = m.add_node("tensor", fname, op=fname, classes=("nonleaf",),
+                                 requires_grad=True, is_leaf=False)
+                if getattr(fn, "_out", None) is not None:
+                    self._set_value(out, fn._out)
+                out_id = out.id
+            if op_node.module and not m.nodes[out_id].module:
+                m.nodes[out_id].module = op_node.module
+                if all_params:
+                    self.param_derived.add(out_id)
+            outputs[id(fn)] = out_id
+            m.add_edge(op_node.id, out_id, 0, ("result",))
+        for r in roots:
+            self.tensor_node(r)  # a leaf root has no grad_fn to reach it
+        m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
+
+    @staticmethod
+    def _set_value(node, arr):
+        arr = np.asarray(arr)
+        node.value, node.has_value = arr.copy(), True
+        node.shape, node.dtype = tuple(arr.shape), str(arr.dtype)
+
+    def fill_anonymous(self, nid, args, slot):
+        node = self.model.nodes[nid]
+        if not node.has_value and args is not None and isinstance(args[slot], np.ndarray):
+            self._set_value(node, args[slot])
+
+    def const_node(self, args, slot, const_tensors):
+        """An input that needs no grad: a constant tensor (named if we know it) or a number."""
+        if args is None or slot >= len(args):
+            return None  # freed by backward, or a torch node: the constant is not recoverable
+        arr = args[slot]
+        t = const_tensors.get(id(arr))
+        if t is not None:
+            return self.tensor_node(t)
+        a = np.asarray(arr)
+        node = self.model.add_node("const", format_array(a), shape=tuple(a.shape), dtype=str(a.dtype),
+                                   classes=("const",), value=a.copy(), has_value=True, is_leaf=True)
+        return node.id
+
+
+class _FunctionBuilder(_Builder):
+    """Function view from roots: next_function -> grad_fn, leaf -> AccumulateGrad, grad_fn -> root."""
+
+    def build(self, roots):
+        m = self.model
+        self.root_ids = {id(r) for r in roots}
+        fn_ids = {}
+        for fn in _topo([r.grad_fn for r in roots]):
+            if _is_acc(fn):
+                leaf = self.tensor_node(fn.variable)
+                node = m.add_node("accumulate", "AccumulateGrad", op=fn.name(), classes=("accumulate",),
+                                  module=m.nodes[leaf].module)
+                if node.module:
+                    self.param_derived.add(node.id)
+                m.add_edge(leaf, node.id, 0, ("variable",))
+                fn_ids[id(fn)] = node.id
+                continue
+            t = self.by_fn.get(id(fn))
+            name = self.names.get(id(t)) if t is not None else None
+            node = m.add_node("function", fn.name(), name=name, op=fn.name(), classes=("function",))
+            inputs = [fn_ids[id(nxt)] for nxt, _ in fn.next_functions if nxt is not None]
+            if self.modules_from_inputs(node, inputs):
+                self.param_derived.add(node.id)
+            for slot, (nxt, _) in enumerate(fn.next_functions):
+                if nxt is not None:
+                    m.add_edge(fn_ids[id(nxt)], node.id, slot, ("next",))
+            if self.show_saved:
+                self.saved_nodes(fn, node.id)
+            fn_ids[id(fn)] = node.id
+        for r in roots:
+            nid = self.tensor_node(r)
+            if r.grad_fn is not None:
+                m.add_edge(fn_ids[id(r.grad_fn)], nid, 0, ("result",))
+        m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
+
+
+# ---------------------------------------------------------------------------------------------
+# Simplifying large graphs
+# ---------------------------------------------------------------------------------------------
+def simplify(model, max_nodes=150, collapse=None, chain_min=4):
+    """The model itself when it is small; else a copy with long same-op chains summarised."""
+    return model

@@ -1,0 +1,405 @@
+"""Graphviz rendering of a GraphModel: DOT text, a displayable Digraph, SVG/PNG/GIF files.
+
+    to_dot(model, labels="full" | "structure", legend=True, rankdir="TB", state=None,
+           max_nodes=150, collapse=None, chain_min=4) -> str
+    draw(*roots, view="tensor" | "function", names=None, show_saved=False, labels="full", **to_dot_kw)
+        -> graphviz.Digraph (displays in a notebook; also accepts a GraphModel or a Recording)
+    render_svg(dot_or_model) -> str;  export(graph_or_model, "file.svg" | ".png" | ".gif", ...)
+
+DOT contract (the GraphStepper relies on it):
+- every node statement has ``id="<node id>"`` and ``class="<node classes>"``, every edge
+  ``id="<edge id>"`` and ``class="<edge classes>"``; Graphviz >= 2.42 puts them on the node's /
+  edge's ``<g>`` in SVG (``<g id="t3" class="node leaf param">``).
+- labels="structure" lays out names, ops and shapes only. A tensor node's two LAST ``<text>``
+  elements are its value row ("data") and grad row ("grad"), drawn in fixed-size cells whose width
+  depends only on the shape, so one ``dot`` run serves every step: fill them from
+  ``StepState.values`` / ``.grads`` (e.g. "data 3", "grad None").
+- labels="full" writes the values and grads the model holds (for static pictures).
+- state=k bakes model.states[k] in: nodes/edges not yet visible are invisible (still laid out, so
+  frames line up), active ones get class "active" and a thick outline, finished ones "done".
+Colours: every node has an explicit fill AND font colour; the background is transparent and edges,
+clusters and the legend use a mid grey, so the picture reads on JupyterLab's light and dark themes.
+"""
+import shutil
+from pathlib import Path
+
+import graphviz
+
+from . import graph_model as gm
+
+GREY = "#8c8c8c"
+FONT = "Helvetica,Arial,sans-serif"
+BORDER = "#5a5a5a"
+ACTIVE = "#e4572e"          # the step's node in backward
+ACTIVE_FORWARD = "#f4a100"  # ... and in forward
+
+# kind -> (fill, font colour, legend text); the first class of a node found here colours it
+PALETTE = {
+    "output":     ("#7fd18b", "#0a2610", "root / output"),
+    "retained":   ("#ffb870", "#331a00", "retained grad"),
+    "frozen":     ("#a9b4c2", "#111a24", "frozen parameter"),
+    "leaf":       ("#8ecae6", "#0b1f33", "leaf (requires grad)"),
+    "const":      ("#e9dcc0", "#2b2b2b", "constant (no grad)"),
+    "nonleaf":    ("#d0c4f7", "#1e1433", "non-leaf"),
+    "op":         ("#ededed", "#222222", "op"),
+    "function":   ("#dcdcdc", "#111111", "backward function"),
+    "accumulate": ("#c4c4c4", "#111111", "AccumulateGrad"),
+    "saved":      ("#fff1a8", "#2b2600", "saved for backward"),
+    "summary":    ("#f6f6f6", "#222222", "repeated chain"),
+    "module":     ("#cfe8d5", "#102a18", "collapsed module"),
+}
+PRIORITY = ("summary", "module", "output", "retained", "frozen", "leaf", "const", "nonleaf", "op",
+            "function", "accumulate", "saved")
+LEGEND = {gm.TENSOR_VIEW: ("leaf", "const", "nonleaf", "retained", "output", "frozen", "op"),
+          gm.FUNCTION_VIEW: ("leaf", "const", "frozen", "function", "accumulate", "output", "saved")}
+CHAR_W = 5.6  # points per character at 10 pt: sizes the fixed value / grad cells
+
+
+class GraphvizNotFound(RuntimeError):
+    """Graphviz's `dot` program is not installed (the Python package alone cannot lay out graphs)."""
+
+    def __init__(self, msg=None):
+        super().__init__(msg or (
+            "Graphviz's `dot` program was not found: install it with `sudo apt-get install graphviz` "
+            "(Debian/Ubuntu), `brew install graphviz` (macOS) or "
+            "`conda install -c conda-forge graphviz`"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping
+# ---------------------------------------------------------------------------------------------
+def html(text):
+    """Text for a Graphviz HTML-like label: markup characters become entities, so they show."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;").replace("\n", " "))
+
+
+def quote(text):
+    """A double-quoted DOT string."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _attrs(d):
+    return " ".join(f"{k}={v}" for k, v in d.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------------------------
+def _shape_text(node):
+    if node.shape is None:
+        return "shape ?"
+    dims = ", ".join(str(s) for s in node.shape) + ("," if len(node.shape) == 1 else "")
+    return f"({dims})" + (f" {node.dtype}" if node.dtype else "")
+
+
+def _cell(text, size=None, bold=False):
+    inner = f"<B>{text}</B>" if bold else text
+    if size:
+        inner = f'<FONT POINT-SIZE="{size}">{inner}</FONT>'
+    return f"<TR><TD>{inner}</TD></TR>"
+
+
+def _fixed_cell(text, width_chars):
+    w = int(round((width_chars + 5) * CHAR_W)) + 4
+    return (f'<TR><TD FIXEDSIZE="TRUE" WIDTH="{w}" HEIGHT="14" ALIGN="LEFT">'
+            f'<FONT POINT-SIZE="10">{text}</FONT></TD></TR>')
+
+
+def _table(rows):
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def tensor_label(node, labels, value=None, grad=None):
+    """HTML label of a tensor node: name, grad_fn, shape, then value and grad rows."""
+    rows = [_cell(html(node.label), bold=True)]
+    if node.kind == "const":  # a number an op used: its value is its name
+        return _table(rows)
+    if node.name and node.op and node.kind == "tensor":
+        rows.append(_cell(html(f"grad_fn={node.op}"), size=9))
+    if node.module and node.kind == "tensor" and node.is_leaf:
+        pass  # the module shows as the cluster around it
+    rows.append(_cell(html(_shape_text(node)), size=9))
+    if node.count > 1:
+        rows.append(_cell(html(f"×{node.count}"), size=9))
+    if labels == "full":
+        rows.append(_cell(html("data " + node.value_text), size=10))
+        if node.kind == "tensor":
+            rows.append(_cell(html("grad " + node.grad_text), size=10))
+    else:
+        width = gm.text_width(node.shape)
+        rows.append(_fixed_cell(html("data" + ("" if value is None else " " + value)), width))
+        if node.kind == "tensor":
+            rows.append(_fixed_cell(html("grad" + ("" if grad is None else " " + grad)), width))
+    return _table(rows)
+
+
+def op_label(node):
+    rows = [_cell(html(node.label), size=10)]
+    if node.kind == "function" and node.name:
+        rows.append(_cell(f"<I>{html(node.name)}</I>", size=9))
+    if node.count > 1:
+        rows.append(_cell(html(f"×{node.count}"), size=9))
+    return _table(rows)
+
+
+def _colour_key(classes):
+    for key in PRIORITY:
+        if key in classes:
+            return key
+    return "op"
+
+
+# ---------------------------------------------------------------------------------------------
+# DOT
+# ---------------------------------------------------------------------------------------------
+def _node_stmt(node, labels, st=None):
+    classes = list(node.classes)
+    fill, font, _ = PALETTE[_colour_key(node.classes)]
+    a = {"id": quote(node.id)}
+    if node.kind in ("tensor", "const", "saved"):
+        value = grad = None
+        if st is not None:
+            value, grad = st.values.get(node.id), st.grads.get(node.id)
+        a["label"] = tensor_label(node, labels, value, grad)
+        a["shape"] = "note" if node.kind == "saved" else "box"
+        a["style"] = quote("filled,rounded" + (",dashed" if "frozen" in classes else ""))
+        if "output" in classes:
+            a["penwidth"] = "2.5"
+        if "retained" in classes:
+            a["peripheries"] = "2"
+    else:
+        a["label"] = op_label(node)
+        a["shape"] = {"op": "ellipse", "function": "box", "accumulate": "box"}.get(node.kind, "box")
+        a["style"] = quote("filled" if node.kind == "op" else "filled,rounded")
+        a["margin"] = quote("0.05,0.02")
+        a["height"] = "0.3"
+    if st is not None:
+        if node.id not in st.visible_set:
+            a["style"] = "invis"
+            classes.append("hidden")
+        if node.id in st.active_set:
+            classes.append("active")
+            a["color"], a["penwidth"] = quote(st.colour), "3"
+        elif node.id in st.done_set:
+            classes.append("done")
+    a["class"] = quote(" ".join(classes))
+    a["fillcolor"], a["fontcolor"] = quote(fill), quote(font)
+    a.setdefault("color", quote(BORDER))
+    return f"{node.id} [{_attrs(a)}]"
+
+
+def _edge_stmt(edge, st=None):
+    classes = list(edge.classes)
+    a = {"id": quote(edge.id)}
+    if "saved" in classes:
+        a["style"] = "dashed"
+        a["arrowhead"] = "none"
+    if edge.count > 1:
+        a["label"] = quote(f"×{edge.count}")
+    if st is not None:
+        if edge.id not in st.visible_edges_set:
+            a["style"] = "invis"
+            classes.append("hidden")
+        if edge.id in st.active_edges_set:
+            classes.append("active")
+            a["color"], a["penwidth"] = quote(st.colour), "2.5"
+    a["class"] = quote(" ".join(classes))
+    return f"{edge.src} -> {edge.dst} [{_attrs(a)}]"
+
+
+def _legend(view, present, legend=True, caption=None):
+    """The graph label: a row of colour keys, and for a step frame a fixed-size caption above."""
+    keys = [k for k in LEGEND[view] if k in present] or list(LEGEND[view])
+    rows = ""
+    if caption is not None:
+        width = 480
+        fits = int(width / (CHAR_W * 1.15))  # captions have more wide letters than numbers do
+        text = caption if len(caption) <= fits else caption[:fits - 1] + "…"
+        rows += (f'<TR><TD COLSPAN="{len(keys)}" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="16" '
+                 f'ALIGN="LEFT"><FONT POINT-SIZE="10">{html(text)}</FONT></TD></TR>')
+    if legend:
+        rows += "<TR>" + "".join(
+            f'<TD BGCOLOR="{PALETTE[k][0]}"><FONT COLOR="{PALETTE[k][1]}" POINT-SIZE="9">'
+            f"{html(PALETTE[k][2])}</FONT></TD>" for k in keys) + "</TR>"
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3">' + rows + "</TABLE>>"
+
+
+class _StepView:
+    """A StepState with set lookups (to_dot checks membership for every node)."""
+
+    def __init__(self, st):
+        self.values, self.grads, self.caption = st.values, st.grads, st.caption
+        self.colour = ACTIVE_FORWARD if st.phase in ("leaf", "forward") else ACTIVE
+        self.visible_set, self.active_set = set(st.visible), set(st.active)
+        self.done_set = set(st.done)
+        self.visible_edges_set, self.active_edges_set = set(st.visible_edges), set(st.active_edges)
+
+
+def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
+                max_nodes=150, collapse=None, chain_min=4):
+    """(graph attributes, body lines) of the DOT for model."""
+    if labels not in ("full", "structure"):
+        raise ValueError(f"labels must be 'full' or 'structure', not {labels!r}")
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"rankdir must be TB, LR, BT or RL, not {rankdir!r}")
+    model = gm.simplify(model, max_nodes=max_nodes, collapse=collapse, chain_min=chain_min)
+    st = None
+    if state is not None:
+        st = _StepView(model.state_at(state))
+        labels = "structure"
+    graph = {"rankdir": rankdir, "bgcolor": quote("transparent"), "fontname": quote(FONT),
+             "fontcolor": quote(GREY), "nodesep": "0.25", "ranksep": "0.3"}
+    body = [f"node [fontname={quote(FONT)} fontsize=10 color={quote(BORDER)}]",
+            f"edge [color={quote(GREY)} fontcolor={quote(GREY)} fontname={quote(FONT)} fontsize=9 "
+            f"arrowsize=0.7]"]
+    clusters = {}
+    for node in model.nodes.values():
+        clusters.setdefault(node.module if node.kind != "module" else None, []).append(node)
+    for module, nodes in clusters.items():
+        stmts = [_node_stmt(n, labels, st) for n in nodes]
+        if module is None:
+            body.extend(stmts)
+            continue
+        cid = "cluster_" + "".join(c if c.isalnum() else "_" for c in module)
+        body.append(f"subgraph {quote(cid)} {{")
+        body.append(f'id={quote(cid)} class="module" label=<{html(module)}> style="rounded,dashed" '
+                    f"color={quote(GREY)} fontcolor={quote(GREY)} fontsize=10")
+        body.extend("  " + s for s in stmts)
+        body.append("}")
+    body.extend(_edge_stmt(e, st) for e in model.edges)
+    if legend or st is not None:
+        present = {_colour_key(n.classes) for n in model.nodes.values()}
+        caption = f"{state}: {st.caption}" if st is not None else None
+        graph["label"] = _legend(model.view, present, legend, caption)
+        graph["labelloc"], graph["labeljust"] = "b", "l"
+    return graph, body
+
+
+def to_digraph(model, labels="full", legend=True, rankdir="TB", state=None, max_nodes=150,
+               collapse=None, chain_min=4):
+    """The model as a displayable graphviz.Digraph (raises GraphvizNotFound when shown without dot)."""
+    graph, body = _statements(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min)
+    lines = [f"{k}={v}" for k, v in graph.items()] + body
+    return Digraph(name="G", body=["\t" + line + "\n" for line in lines])
+
+
+def to_dot(model, labels="full", legend=True, rankdir="TB", state=None, max_nodes=150,
+           collapse=None, chain_min=4):
+    """DOT text for model: a pure function of the model (same model -> same text)."""
+    return to_digraph(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min).source
+
+
+class Digraph(graphviz.Digraph):
+    """graphviz.Digraph whose rendering raises GraphvizNotFound (with how to install) when needed."""
+
+    def pipe(self, *args, **kwargs):
+        _check_dot()
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound() from None
+
+    def render(self, *args, **kwargs):
+        _check_dot()
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound() from None
+
+
+def draw(*roots, view="tensor", names=None, show_saved=False, **to_dot_kwargs):
+    """A graphviz.Digraph of the graph behind roots (tensors of autograd_core or torch), a
+    GraphModel or a Recording. Tensor names come from `names` or the caller's variables."""
+    from autograd_core import Recording  # noqa: deferred so torch-only use stays light
+    if len(roots) == 1 and isinstance(roots[0], gm.GraphModel):
+        model = roots[0]
+    elif len(roots) == 1 and isinstance(roots[0], Recording):
+        model = gm.GraphModel.from_recording(roots[0], view=view, names=names, show_saved=show_saved)
+    else:
+        model = gm.GraphModel.from_tensors(*roots, view=view, names=names, show_saved=show_saved)
+    return to_digraph(model, **to_dot_kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running dot
+# ---------------------------------------------------------------------------------------------
+def _check_dot():
+    if shutil.which("dot") is None:
+        raise GraphvizNotFound()
+
+
+def _source(obj, **kwargs):
+    if isinstance(obj, gm.GraphModel):
+        return to_dot(obj, **kwargs)
+    if isinstance(obj, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
+        return obj.source
+    if isinstance(obj, str):
+        return obj
+    raise TypeError(f"expected a GraphModel, a graphviz graph or DOT text, not {type(obj).__name__}")
+
+
+def run_dot(source, fmt="svg"):
+    """dot -T<fmt> on DOT text: bytes."""
+    _check_dot()
+    try:
+        return graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFound() from None
+
+
+def render_svg(obj, **kwargs):
+    """SVG text for a GraphModel (to_dot kwargs apply), a graphviz graph or DOT text."""
+    return run_dot(_source(obj, **kwargs), "svg").decode("utf-8")
+
+
+def export(obj, path, *, frames=False, duration_ms=900, background="white", **to_dot_kwargs):
+    """Write obj (GraphModel, graphviz graph or DOT text) to path; the suffix picks the format.
+
+    ".svg" / ".png" / ".pdf": one picture. ".gif": an animation of a recorded model's steps (one
+    frame per StepState, PNG frames rendered by dot on `background`). frames=True with ".svg" or
+    ".png" writes numbered frames "<stem>_000<suffix>", ... instead. Returns the path(s) written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".svg", ".png", ".pdf", ".gif"):
+        raise ValueError(f"unsupported file type {suffix!r}: use .svg, .png, .pdf or .gif")
+    if suffix == ".gif" or frames:
+        if not isinstance(obj, gm.GraphModel) or not obj.states:
+            raise ValueError("frames and GIFs need a GraphModel built with from_recording()")
+        sources = [_with_background(to_dot(obj, state=k, **to_dot_kwargs),
+                                    background if suffix in (".gif", ".png") else None)
+                   for k in range(len(obj.states))]
+        if suffix == ".gif":
+            return _write_gif(sources, path, duration_ms)
+        out = []
+        for k, src in enumerate(sources):
+            p = path.with_name(f"{path.stem}_{k:03d}{suffix}")
+            p.write_bytes(run_dot(src, suffix[1:]))
+            out.append(p)
+        return out
+    path.write_bytes(run_dot(_source(obj, **to_dot_kwargs), suffix[1:]))
+    return path
+
+
+def _with_background(source, colour):
+    if colour is None:
+        return source
+    return source.replace('bgcolor="transparent"', f"bgcolor={quote(colour)}", 1)
+
+
+def _write_gif(sources, path, duration_ms):
+    import io
+
+    from PIL import Image
+    images = [Image.open(io.BytesIO(run_dot(src, "png"))).convert("RGB") for src in sources]
+    w = max(im.width for im in images)
+    h = max(im.height for im in images)
+    frames = []
+    for im in images:  # frames share one canvas size (invisible nodes keep the layout, but be safe)
+        canvas = Image.new("RGB", (w, h), "white")
+        canvas.paste(im, (0, 0))
+        frames.append(canvas)
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
+    return path
