@@ -312,3 +312,131 @@ def test_static_graph_stand_in():
     assert model.nodes[model.roots[0]].label == "z"
     kinds = {n.label: n.classes[0] for n in model.nodes.values()}
     assert kinds == {"a": "leaf", "b": "leaf", "c": "const", "w": "leaf", "x": "op", "y": "op", "z": "op"}
+
+
+# --- torch -----------------------------------------------------------------------------------------
+def _structure(model):
+    """The model without ids: node kinds/labels/names/classes in order, edges by node position."""
+    pos = {nid: i for i, nid in enumerate(model.nodes)}
+    nodes = [(n.kind, n.label, n.name, n.classes, n.shape) for n in model.nodes.values()]
+    edges = sorted((pos[e.src], pos[e.dst], e.slot, e.classes) for e in model.edges)
+    return nodes, edges
+
+
+def _program(lib):
+    a = lib.tensor([2., 3.], requires_grad=True)
+    b = lib.tensor([6., 4.], requires_grad=True)
+    Q = 3 * a ** 3 - b ** 2
+    s = (Q * a).sum() + (a * a).mean()
+    return dict(a=a, b=b, Q=Q, s=s)
+
+
+def test_function_view_of_torch_equals_autograd_core():
+    real_torch = pytest.importorskip("torch")
+    ours, theirs = _program(torch), _program(real_torch)
+    m1 = GraphModel.from_tensors(ours["s"], view="function", names=ours)
+    m2 = GraphModel.from_tensors(theirs["s"], view="function", names=theirs)
+    assert _structure(m1) == _structure(m2)
+    assert len(m1.nodes) > 10
+    # values and grads come through for torch too (which torchviz does not show)
+    ours["s"].backward()
+    theirs["s"].backward()
+    m1 = GraphModel.from_tensors(ours["s"], view="function", names=ours)
+    m2 = GraphModel.from_tensors(theirs["s"], view="function", names=theirs)
+    g1 = {n.name: (n.value_text, n.grad_text) for n in m1.nodes.values() if n.kind == "tensor"}
+    g2 = {n.name: (n.value_text, n.grad_text) for n in m2.nodes.values() if n.kind == "tensor"}
+    assert g1 == g2 and g1["a"][1] != "None"
+
+
+def test_torch_module_parameters_name_and_cluster():
+    real_torch = pytest.importorskip("torch")
+    real_torch.manual_seed(0)
+    net = real_torch.nn.Sequential(real_torch.nn.Linear(3, 4), real_torch.nn.Tanh(),
+                                   real_torch.nn.Linear(4, 1))
+    loss = net(real_torch.ones(2, 3)).sum()
+    model = GraphModel.from_tensors(loss, view="function")
+    params = {n.name: n for n in model.nodes.values() if "param" in n.classes}
+    assert set(params) == {"net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"}
+    mods = {n.label: n.module for n in model.nodes.values() if n.kind == "function"}
+    assert mods["AddmmBackward0"] in ("net.0", "net.2") and mods["TanhBackward0"] is None
+
+
+# --- large graphs ----------------------------------------------------------------------------------
+def test_200_node_graph_builds_and_stays_whole_below_the_threshold():
+    from widgets.graph_model import simplify
+    x = torch.tensor([1., 2.], requires_grad=True)
+    y = x
+    for i in range(50):
+        y = torch.tanh(y * 0.5) + x  # alternating ops: no chain to summarise
+    model = GraphModel.from_tensors(y.sum(), names={"x": x})
+    assert len(model.nodes) >= 200
+    assert simplify(model, max_nodes=1000) is model
+    small = simplify(model, max_nodes=150)
+    assert len(small.nodes) <= 150
+    elided = [n for n in small.nodes.values() if "elided" in n.classes]
+    assert len(elided) == 1 and elided[0].count == len(model.nodes) - (len(small.nodes) - 1)
+    # every original node is represented exactly once
+    assert sorted(i for ids in small.members.values() for i in ids) == sorted(model.nodes)
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_long_same_op_chain_is_summarised(view):
+    from widgets.graph_model import simplify
+    x = torch.tensor(1., requires_grad=True)
+    w = torch.tensor(1.01, requires_grad=True)
+    y = x
+    for _ in range(300):
+        y = y * w
+    model = GraphModel.from_tensors(y, view=view, names={"x": x, "w": w, "y": y})
+    small = simplify(model, max_nodes=150)
+    (summary,) = [n for n in small.nodes.values() if n.kind == "summary"]
+    assert summary.count == 300 and summary.label.startswith("×300 ")
+    assert summary.id == min(small.members[summary.id], key=lambda i: int(i[1:]))
+    # w feeds every mul: one edge with its multiplicity, from w (or its AccumulateGrad)
+    into = [e for e in small.edges if e.dst == summary.id]
+    assert sorted(e.count for e in into) == [1, 300]
+    assert small.nodes[small.roots[0]].name == "y"
+    assert simplify(model, collapse=False) is model
+
+
+def test_modules_collapse_into_one_node_each():
+    from widgets.graph_model import simplify
+    torch.manual_seed(0)
+    params, h = {}, torch.randn(4)
+    for i in range(3):
+        w = torch.randn(4, requires_grad=True)
+        b = torch.randn(4, requires_grad=True)
+        params.update({f"l{i}.weight": w, f"l{i}.bias": b})
+        h = torch.tanh(h * w + b)
+    model = GraphModel.from_tensors(h.sum(), names=params)
+    by_module = {}
+    for n in model.nodes.values():
+        by_module.setdefault(n.module, []).append(n.kind)
+    # a layer: its two parameters, mul and add with their outputs; tanh stays outside
+    assert all(sorted(by_module[f"l{i}"]) == ["op", "op", "tensor", "tensor", "tensor", "tensor"]
+               for i in range(3))
+    small = simplify(model, collapse=["l1"])
+    assert [n.label for n in small.nodes.values() if n.kind == "module"] == ["l1"]
+    small = simplify(model, collapse=True)
+    assert sorted(n.label for n in small.nodes.values() if n.kind == "module") == ["l0", "l1", "l2"]
+    assert len(small.nodes) == len(model.nodes) - 3 * 5
+
+
+def test_simplified_recording_states_are_remapped():
+    from widgets.graph_model import simplify
+    w = torch.tensor(1.001, requires_grad=True)
+    with torch.record() as rec:
+        y = w * 1.0
+        for _ in range(20):
+            y = y * w
+        y.backward()
+    model = GraphModel.from_recording(rec, names={"w": w})
+    small = simplify(model, collapse=True)
+    assert len(small.states) == len(model.states)
+    ids = set(small.nodes)
+    edge_ids = {e.id for e in small.edges}
+    for st in small.states:
+        assert set(st.visible) <= ids and set(st.active) <= ids and set(st.visible_edges) <= edge_ids
+    assert set(small.states[-1].visible) == ids
+    wid = [n.id for n in small.nodes.values() if n.name == "w"][0]
+    assert small.states[-1].grads[wid] == format_array(w.grad.numpy())

@@ -15,6 +15,7 @@ class _Recorder:
         self.m = model
         self.rec = rec
         self.names = {k: v[0] for k, v in found.items()}
+        self.modules = getattr(found, "modules", {})
         self.show_saved = show_saved
         self.node_of = {}        # id(tensor) -> node id of its latest version (tensor view)
         self.versions = {}       # id(tensor) -> how many nodes it has had
@@ -51,7 +52,7 @@ class _Recorder:
         self.versions[key] = k + 1
         name = self.names.get(key)
         label = gm.tensor_label(name, t) + (f" v{k}" if k else "")
-        fields = gm.tensor_fields(t, name)
+        fields = gm.tensor_fields(t, name, module=self.modules.get(key))
         node = self.m.add_node("tensor", label, **fields)
         if value is not None:
             node.value, node.has_value = np.array(value, copy=True), True
@@ -79,7 +80,7 @@ class _Recorder:
     def const(self, x):
         a = np.asarray(x)
         node = self.m.add_node("const", gm.format_array(a), shape=tuple(a.shape), dtype=str(a.dtype),
-                               classes=("const",), value=a, has_value=True, is_leaf=True)
+                               classes=("const", "number"), value=a, has_value=True, is_leaf=True)
         self.values[node.id] = gm.format_array(a)
         self.show(node.id)
         return node.id

@@ -175,7 +175,7 @@ def _np(t):
 
 def _grad_of(t):
     """t.grad without PyTorch's non-leaf warning; None when it is None."""
-    if hasattr(t, "_grad") and t.__class__.__module__.startswith("autograd_core"):
+    if any(c.__module__.startswith("autograd_core") for c in type(t).__mro__):
         g = t._grad
     else:
         with warnings.catch_warnings():
@@ -256,6 +256,7 @@ class GraphModel:
         self._count = 0
         self._pairs = {}  # (src, dst) -> number of edges so far, for multiplicity ids
         self._keep = []   # objects whose id() keys a node: kept alive so ids are not reused
+        self.members = {}  # set by simplify(): new node id -> the original node ids it stands for
 
     # --- building blocks ------------------------------------------------------------------------
     def _new_id(self, prefix):
@@ -375,13 +376,13 @@ def tensor_classes(t, is_root=False, retained=None):
     return tuple(classes)
 
 
-def tensor_fields(t, name, is_root=False):
+def tensor_fields(t, name, is_root=False, module=None):
     """Node fields describing tensor t (its value and .grad as they are now)."""
     return dict(name=name, op=t.grad_fn.name() if t.grad_fn is not None else None,
                 shape=tuple(t.shape), dtype=_dtype_name(t), classes=tensor_classes(t, is_root),
                 value=_np(t).copy(), has_value=True, grad=_grad_of(t),
                 requires_grad=bool(t.requires_grad), is_leaf=t.grad_fn is None,
-                module=naming.module_of(name) if _is_param(t) else None)
+                module=module or (naming.module_of(name) if _is_param(t) else None))
 
 
 def tensor_label(name, t):
@@ -395,6 +396,7 @@ class _Builder:
     def __init__(self, model, found, show_saved):
         self.model = model
         self.names = {k: v[0] for k, v in found.items()}
+        self.modules = getattr(found, "modules", {})
         self.found_tensors = [t for _, t in found.values()]
         self.param_derived = set()  # node ids: parameters, and ops' outputs computed from them only
         self.by_fn = {}   # id(grad_fn) -> tensor that holds it (from the namespace)
@@ -410,7 +412,8 @@ class _Builder:
         if nid is None:
             name = self.names.get(id(t))
             node = self.model.add_node("tensor", tensor_label(name, t),
-                                       **tensor_fields(t, name, id(t) in self.root_ids))
+                                       **tensor_fields(t, name, id(t) in self.root_ids,
+                                                       self.modules.get(id(t))))
             self.model._keep.append(t)
             nid = self.tensor_ids[id(t)] = node.id
             if node.module:
@@ -450,9 +453,11 @@ class _TensorBuilder(_Builder):
         for fn in fns:
             args = _fn_args(fn)
             inputs = []
+            unknown = False  # an input needing no grad that we cannot see (freed by backward)
             for slot, (nxt, _) in enumerate(fn.next_functions):
                 if nxt is None:
                     nid = self.const_node(args, slot, const_tensors)
+                    unknown = unknown or nid is None
                 elif _is_acc(nxt):
                     nid = self.tensor_node(nxt.variable)
                 else:
@@ -465,7 +470,7 @@ class _TensorBuilder(_Builder):
             op_node = m.add_node("op", op.name if op is not None else short_op(fname), op=fname,
                                  classes=("op",))
             all_params = self.modules_from_inputs(
-                op_node, [nid for _, nid in inputs if m.nodes[nid].kind != "const"])
+                op_node, [nid for _, nid in inputs if "number" not in m.nodes[nid].classes]) and not unknown
             for slot, nid in inputs:
                 m.add_edge(nid, op_node.id, slot, ("data",))
             if self.show_saved:
@@ -509,8 +514,10 @@ class _TensorBuilder(_Builder):
         if t is not None:
             return self.tensor_node(t)
         a = np.asarray(arr)
+        number = not isinstance(arr, np.ndarray)  # a Python number, e.g. the 1 of `w + 1`
         node = self.model.add_node("const", format_array(a), shape=tuple(a.shape), dtype=str(a.dtype),
-                                   classes=("const",), value=a.copy(), has_value=True, is_leaf=True)
+                                   classes=("const", "number") if number else ("const",),
+                                   value=a.copy(), has_value=True, is_leaf=True)
         return node.id
 
 
@@ -535,7 +542,8 @@ class _FunctionBuilder(_Builder):
             name = self.names.get(id(t)) if t is not None else None
             node = m.add_node("function", fn.name(), name=name, op=fn.name(), classes=("function",))
             inputs = [fn_ids[id(nxt)] for nxt, _ in fn.next_functions if nxt is not None]
-            if self.modules_from_inputs(node, inputs):
+            # an input that needs no grad (data, or a number) leaves no trace: count it as data
+            if self.modules_from_inputs(node, inputs) and all(n is not None for n, _ in fn.next_functions):
                 self.param_derived.add(node.id)
             for slot, (nxt, _) in enumerate(fn.next_functions):
                 if nxt is not None:
@@ -554,5 +562,179 @@ class _FunctionBuilder(_Builder):
 # Simplifying large graphs
 # ---------------------------------------------------------------------------------------------
 def simplify(model, max_nodes=150, collapse=None, chain_min=4):
-    """The model itself when it is small; else a copy with long same-op chains summarised."""
-    return model
+    """A readable version of a large model; the model itself when nothing needs to change.
+
+    collapse=None (auto): only when the model has more than max_nodes nodes, first summarise every
+    run of more than chain_min same-op nodes in a single chain into one "×N op" node (kind
+    "summary"), then, if still too large, collapse every nn module into one node (kind "module").
+    collapse=True does both regardless of size, False neither, and a collection of module names
+    collapses those modules only. Kept nodes and edges keep their ids; a summary or module node
+    takes the id of its first member, a merged edge the id of its first member (with .count).
+    ``result.members`` maps each new node id to the old ids it stands for; states are remapped.
+    """
+    if collapse is False:
+        return model
+    big = len(model.nodes) > max_nodes
+    if collapse is None and not big:
+        return model
+    groups = {}  # old id -> representative old id
+    summaries = {}
+    if collapse is True or (collapse is None and big):
+        summaries = _chains(model, chain_min)
+        for rep, (members, _) in summaries.items():
+            for nid in members:
+                groups[nid] = rep
+    modules = set()
+    if collapse is True:
+        modules = {n.module for n in model.nodes.values() if n.module}
+    elif collapse is None:
+        if len(model.nodes) - len(groups) + len(summaries) > max_nodes:
+            modules = {n.module for n in model.nodes.values() if n.module}
+    elif collapse is not None:
+        modules = set(collapse)
+    module_rep = {}
+    for node in model.nodes.values():
+        if node.module in modules and node.id not in groups:
+            rep = module_rep.setdefault(node.module, node.id)
+            groups[node.id] = rep
+    labels = {rep: mod for mod, rep in module_rep.items()}
+    if collapse in (None, True):
+        elided = _elide(model, groups, max_nodes)
+        if elided:
+            rep = next(iter(elided))
+            for nid in elided:
+                groups[nid] = rep
+            summaries.pop(rep, None)
+            labels[rep] = f"… {len(elided)} earlier nodes"
+    if not groups:
+        return model
+    return _regroup(model, groups, summaries, labels)
+
+
+def _elide(model, groups, max_nodes):
+    """Old node ids beyond the max_nodes groups nearest the roots (walking back from them)."""
+    reps = {}
+    for nid in model.nodes:
+        reps.setdefault(groups.get(nid, nid), []).append(nid)
+    if len(reps) <= max_nodes:
+        return []
+    preds = {}
+    for e in model.edges:
+        a, b = groups.get(e.src, e.src), groups.get(e.dst, e.dst)
+        if a != b:
+            preds.setdefault(b, []).append(a)
+    keep = list(dict.fromkeys(groups.get(r, r) for r in model.roots))[:max_nodes - 1]
+    seen = set(keep)
+    i = 0
+    while i < len(keep) and len(keep) < max_nodes - 1:
+        for p in preds.get(keep[i], ()):
+            if p not in seen and len(keep) < max_nodes - 1:
+                seen.add(p)
+                keep.append(p)
+        i += 1
+    return [nid for rep, ids in reps.items() if rep not in seen for nid in ids]
+
+
+def _chains(model, chain_min):
+    """{first member id: (member ids, op label)} for runs of more than chain_min same-op units."""
+    out_edges, in_edges = {}, {}
+    for e in model.edges:
+        out_edges.setdefault(e.src, []).append(e)
+        in_edges.setdefault(e.dst, []).append(e)
+    roots = set(model.roots)
+    tensor_view = model.view == TENSOR_VIEW
+    unit_kind = "op" if tensor_view else "function"
+    nxt, prev_count = {}, {}
+    for node in model.nodes.values():
+        if node.kind != unit_kind:
+            continue
+        if tensor_view:  # op -> its output tensor -> the one op using it
+            res = [e.dst for e in out_edges.get(node.id, ()) if "result" in e.classes]
+            if len(res) != 1 or res[0] in roots:
+                continue
+            uses = out_edges.get(res[0], ())
+            follow = [e.dst for e in uses]
+        else:
+            follow = [e.dst for e in out_edges.get(node.id, ()) if "next" in e.classes]
+            if any(e.dst in roots for e in out_edges.get(node.id, ())):
+                continue
+        if len(follow) == 1 and model.nodes[follow[0]].kind == unit_kind and \
+                model.nodes[follow[0]].label == node.label:
+            nxt[node.id] = follow[0]
+            prev_count[follow[0]] = prev_count.get(follow[0], 0) + 1
+    nxt = {a: b for a, b in nxt.items() if prev_count[b] == 1}
+    has_prev = set(nxt.values())
+    runs = {}
+    for start in model.nodes:
+        if start not in nxt or start in has_prev:
+            continue
+        chain = [start]
+        while chain[-1] in nxt:
+            chain.append(nxt[chain[-1]])
+        if len(chain) <= chain_min:
+            continue
+        members = []
+        for i, op_id in enumerate(chain):
+            members.append(op_id)
+            if tensor_view and i < len(chain) - 1:  # the intermediate tensors inside the run
+                members.extend(e.dst for e in out_edges[op_id] if "result" in e.classes)
+        runs[start] = (members, model.nodes[start].label)
+    return runs
+
+
+def _regroup(model, groups, summaries, module_reps):
+    new = GraphModel(model.view)
+    new._count = model._count
+    new._keep = model._keep
+    members = {}
+    for node in model.nodes.values():
+        rep = groups.get(node.id, node.id)
+        members.setdefault(rep, []).append(node.id)
+    for rep, ids in members.items():
+        first = model.nodes[rep]
+        if rep in summaries:
+            n = len([i for i in ids if model.nodes[i].kind in ("op", "function")])
+            node = Node(rep, "summary", f"×{n} {first.label}", op=first.op, classes=("summary",),
+                        count=n)
+        elif rep in module_reps:
+            label = module_reps[rep]
+            node = Node(rep, "module", label, count=len(ids),
+                        classes=("module", "elided") if label.startswith("…") else ("module",))
+        else:
+            node = dataclasses.replace(first)
+        new.nodes[rep] = node
+    new.members = {rep: tuple(ids) for rep, ids in members.items()}
+    merged = {}
+    edge_alias = {}
+    for e in model.edges:
+        src, dst = groups.get(e.src, e.src), groups.get(e.dst, e.dst)
+        if src == dst:
+            edge_alias[e.id] = None
+            continue
+        # parallel edges into a summary / module merge (with a count); elsewhere each edge stays
+        key = (src, dst) if (len(members[src]) > 1 or len(members[dst]) > 1) else e.id
+        if key in merged:
+            merged[key].count += 1
+            edge_alias[e.id] = merged[key].id
+            continue
+        ne = Edge(e.id, src, dst, e.slot, e.classes, e.count)
+        merged[key] = ne
+        new.edges.append(ne)
+        edge_alias[e.id] = e.id
+    new.roots = tuple(dict.fromkeys(groups.get(r, r) for r in model.roots))
+    new.states = [_remap_state(st, groups, edge_alias, set(groups)) for st in model.states]
+    return new
+
+
+def _remap_state(st, groups, edge_alias, grouped):
+    def nodes(ids):
+        return tuple(dict.fromkeys(groups.get(i, i) for i in ids))
+
+    def edges(ids):
+        return tuple(dict.fromkeys(edge_alias.get(i, i) for i in ids if edge_alias.get(i, i)))
+
+    def text(d):
+        return {k: v for k, v in d.items() if k not in grouped}
+    return StepState(st.index, st.phase, st.caption, st.event, nodes(st.visible), edges(st.visible_edges),
+                     nodes(st.active), edges(st.active_edges), nodes(st.done), text(st.values),
+                     text(st.grads), text(st.flows))

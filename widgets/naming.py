@@ -27,28 +27,43 @@ def is_tensor(x):
 
 
 def _candidates(namespace):
+    """(name, tensor) pairs: tensors by their variable, a module's parameters as "model.fc.weight"."""
+    modules = []
     for name, obj in list(namespace.items()):
         if not isinstance(name, str) or name.startswith("_"):
             continue
         if is_tensor(obj):
             yield name, obj
         elif hasattr(obj, "named_parameters") and not isinstance(obj, type):
-            try:
-                params = list(obj.named_parameters())
-            except Exception:  # a property or an unbound method: not a module instance
-                continue
-            for pname, p in params:
-                if is_tensor(p):
-                    yield pname, p
+            modules.append((name, obj))
+    for name, obj in modules:  # after the plain variables: `w = model.fc.weight` names it "w"
+        try:
+            params = list(obj.named_parameters())
+        except Exception:  # a property or an unbound method: not a module instance
+            continue
+        for pname, p in params:
+            if is_tensor(p):
+                yield f"{name}.{pname}", p
+
+
+class Found(dict):
+    """{id(tensor): (name, tensor)}, plus .modules: {id(parameter): module prefix}."""
+
+    def __init__(self):
+        super().__init__()
+        self.modules = {}
 
 
 def tensor_names(names=None, frame=None):
-    """{id(tensor): (name, tensor)} from `names` (dict name -> tensor), then frame locals, globals."""
-    found = {}
+    """Found {id(tensor): (name, tensor)} from `names` (dict name -> tensor or module), then the
+    frame's locals, then its globals; .modules gives each module parameter's module prefix."""
+    found = Found()
 
     def add(pairs):
         for name, t in pairs:
             found.setdefault(id(t), (name, t))
+            if "." in name:  # "fc.weight": a module's parameter, even when `w` names it
+                found.modules.setdefault(id(t), module_of(name))
 
     if names:
         if not isinstance(names, dict):

@@ -139,8 +139,8 @@ def op_label(node):
     rows = [_cell(html(node.label), size=10)]
     if node.kind == "function" and node.name:
         rows.append(_cell(f"<I>{html(node.name)}</I>", size=9))
-    if node.count > 1:
-        rows.append(_cell(html(f"×{node.count}"), size=9))
+    if node.kind == "module":
+        rows.append(_cell(html(f"{node.count} nodes"), size=9))
     return _table(rows)
 
 
@@ -211,7 +211,7 @@ def _edge_stmt(edge, st=None):
 
 def _legend(view, present, legend=True, caption=None):
     """The graph label: a row of colour keys, and for a step frame a fixed-size caption above."""
-    keys = [k for k in LEGEND[view] if k in present] or list(LEGEND[view])
+    keys = [k for k in LEGEND[view] + ("summary", "module") if k in present] or list(LEGEND[view])
     rows = ""
     if caption is not None:
         width = 480
