@@ -293,7 +293,7 @@ def test_recording_leaf_made_inside_starts_with_none_grad():
 def test_static_graph_stand_in():
     class N:
         def __init__(self, name, op, inputs=(), shape=(), dtype="float32"):
-            self.id, self.name, self.op, self.inputs = name, name, op, tuple(inputs)
+            self.id, self.name, self.op, self.inputs = name, name + ":0", op, tuple(inputs)
             self.shape, self.dtype = shape, dtype
 
     class G:
@@ -302,16 +302,39 @@ def test_static_graph_stand_in():
     c = N("c", "Const")
     w = N("w", "VariableV2")
     x = N("x", "Add", (a, b))
-    y = N("y", "Mul", (c, w))
+    y = N("y", "Mul", (c, w), shape=(None, 3))
     z = N("z", "Add", (x, y))
     g = G()
     g.nodes = [a, b, c, w, x, y, z]
     model = GraphModel.from_static(g)
-    assert [n.label for n in model.nodes.values()] == ["a", "b", "c", "w", "x", "y", "z"]
+    assert [n.label for n in model.nodes.values()] == ["a", "b", "c", "w", "Add", "Mul", "Add"]
+    assert [n.name for n in model.nodes.values()] == ["a", "b", "c", "w", "x", "y", "z"]
     assert len(model.edges) == sum(len(n.inputs) for n in g.nodes)
-    assert model.nodes[model.roots[0]].label == "z"
-    kinds = {n.label: n.classes[0] for n in model.nodes.values()}
+    assert model.nodes[model.roots[0]].name == "z"
+    kinds = {n.name: n.classes[0] for n in model.nodes.values()}
     assert kinds == {"a": "leaf", "b": "leaf", "c": "const", "w": "leaf", "x": "op", "y": "op", "z": "op"}
+    assert model.nodes["f5"].shape == ("?", 3)
+
+
+def test_static_graph_from_autograd_core_static():
+    tf = pytest.importorskip("autograd_core.static")
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float32, shape=())
+        b = tf.placeholder(tf.float32, shape=())
+        c = tf.constant(3.0)
+        z = a * b + c
+        tf.gradients(z, [a, b])
+    model = GraphModel.from_static(g)
+    assert [n.name for n in model.nodes.values()] == [n.id for n in g.nodes]
+    assert [n.op for n in model.nodes.values()] == [str(n.op) for n in g.nodes]
+    pos = {nid: i for i, nid in enumerate(model.nodes)}
+    assert sorted((pos[e.src], pos[e.dst]) for e in model.edges) == sorted(
+        (g.nodes.index(i), k) for k, n in enumerate(g.nodes) for i in n.inputs)
+    const = [n for n in model.nodes.values() if n.op == "Const"][0]
+    assert const.value_text == "3" and const.classes[0] == "const"
+    from widgets import render_svg
+    assert 'id="t0"' in render_svg(model)
 
 
 # --- torch -----------------------------------------------------------------------------------------

@@ -321,25 +321,28 @@ class GraphModel:
 
     @classmethod
     def from_static(cls, graph):
-        """A static (define-then-run) graph: one node per graph node, edges from its inputs."""
+        """A static (define-then-run) graph, e.g. autograd_core.static's: one node per graph node
+        (in ``graph.nodes`` order), an edge from each of its ``inputs``. Placeholders and Variables
+        are drawn as leaves, Consts as constants, other ops as op nodes named by their id."""
         model = cls(TENSOR_VIEW)
         ids = {}
         kinds = {"Placeholder": ("tensor", ("leaf", "placeholder")),
-                 "Const": ("const", ("const",)),
+                 "Const": ("tensor", ("const",)),
                  "VariableV2": ("tensor", ("leaf", "param")),
                  "Variable": ("tensor", ("leaf", "param"))}
-        used = set()
+        used = {id(inp) for node in graph.nodes for inp in node.inputs}
         for node in graph.nodes:
-            for inp in node.inputs:
-                used.add(id(inp))
-        for node in graph.nodes:
-            kind, classes = kinds.get(node.op, ("op", ("op",)))
-            shape = tuple(node.shape) if node.shape is not None else None
-            if id(node) not in used and kind == "op":
+            op = str(node.op)
+            kind, classes = kinds.get(op, ("op", ("op",)))
+            name = str(getattr(node, "id", None) or node.name)
+            shape = None if node.shape is None else tuple("?" if d is None else d for d in node.shape)
+            dtype = None if node.dtype is None else getattr(node.dtype, "name", None) or str(node.dtype)
+            if id(node) not in used:
                 classes += ("output",)
-            n = model.add_node(kind, node.name, name=node.name, op=node.op, shape=shape,
-                               dtype=str(node.dtype) if node.dtype is not None else None,
-                               classes=classes, is_leaf=kind != "op")
+            value = getattr(node, "const_value", None)
+            n = model.add_node(kind, name if kind != "op" else op, name=name, op=op, shape=shape,
+                               dtype=dtype, classes=classes, is_leaf=kind != "op",
+                               value=value, has_value=value is not None)
             ids[id(node)] = n.id
             for slot, inp in enumerate(node.inputs):
                 model.add_edge(ids[id(inp)], n.id, slot, ("data",))

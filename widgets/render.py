@@ -116,10 +116,8 @@ def tensor_label(node, labels, value=None, grad=None):
     rows = [_cell(html(node.label), bold=True)]
     if node.kind == "const":  # a number an op used: its value is its name
         return _table(rows)
-    if node.name and node.op and node.kind == "tensor":
+    if node.name and node.op and node.kind == "tensor" and not node.is_leaf:
         rows.append(_cell(html(f"grad_fn={node.op}"), size=9))
-    if node.module and node.kind == "tensor" and node.is_leaf:
-        pass  # the module shows as the cluster around it
     rows.append(_cell(html(_shape_text(node)), size=9))
     if node.count > 1:
         rows.append(_cell(html(f"×{node.count}"), size=9))
@@ -137,7 +135,7 @@ def tensor_label(node, labels, value=None, grad=None):
 
 def op_label(node):
     rows = [_cell(html(node.label), size=10)]
-    if node.kind == "function" and node.name:
+    if node.kind in ("function", "op") and node.name:
         rows.append(_cell(f"<I>{html(node.name)}</I>", size=9))
     if node.kind == "module":
         rows.append(_cell(html(f"{node.count} nodes"), size=9))
