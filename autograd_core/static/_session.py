@@ -12,6 +12,7 @@ from ._graph import (FailedPreconditionError, InvalidArgumentError, Node, get_de
 from ._gradients import DEAD
 
 _default_sessions = []
+_COPIED = ("variable", "placeholder", "assign")  # values the session (or the caller) owns
 
 
 def get_default_session():
@@ -83,8 +84,10 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         feeds = self._feeds(feed_dict) if feed_dict else {}
-        if type(fetches) is Node:  # the common case, without building a structure
+        if type(fetches) is Node:  # the common cases, without building a structure
             flat, rebuild = (fetches,), None
+        elif type(fetches) is list and all(type(f) is Node for f in fetches):
+            flat, rebuild = tuple(fetches), list
         else:
             flat = []
             rebuild = _flatten_fetches(fetches, self.graph, flat)
@@ -93,19 +96,22 @@ class Session:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._plan(flat, feeds)
+        consts, steps = plan
         vals = feeds.copy()
-        for node, fn, deps in plan:
+        vals.update(consts)
+        for node, fn, deps in steps:
             vals[node] = fn(*[vals[d] for d in deps])
         out = []
         for i, node in enumerate(flat):
             v = vals[node]
-            if v is DEAD and node.dtype is not None:
-                raise InvalidArgumentError(f"Retval[{i}] does not have value (fetching {node.id}, inside "
-                                           "a cond branch that did not run)")
-            if node.kind in ("variable", "placeholder", "assign") and v is not None:
-                v = v.copy()  # the caller must not change the session's state or its own feed
-            if v is not None and v.ndim == 0:
+            if v is None:
+                if node.dtype is not None:  # DEAD
+                    raise InvalidArgumentError(f"Retval[{i}] does not have value (fetching {node.id}, "
+                                               "inside a cond branch that did not run)")
+            elif v.ndim == 0:
                 v = v[()]  # TF1 returns numpy scalars for 0-d values
+            elif node.kind in _COPIED or node in feeds:
+                v = v.copy()  # the caller must not change the session's state or its own feed
             out.append(v)
         return out[0] if rebuild is None else rebuild(out)
 
@@ -113,6 +119,11 @@ class Session:
         feeds = {}
         for key, value in feed_dict.items():
             node = key
+            if type(key) is Node and key.graph is self.graph and key.shape is not None:
+                arr = np.asarray(value, dtype=key.dtype.np)
+                if arr.shape == key.shape:  # the fast path: a fully known shape, matched
+                    feeds[key] = arr
+                    continue
             if isinstance(key, str):
                 node = self.graph.get_tensor_by_name(key)
             if not isinstance(node, Node) or node.dtype is None:
@@ -148,9 +159,12 @@ class Session:
                 continue
             stack.extend(n.deps)
             stack.extend(pred for pred, _ in n.guard)
-        plan = []
+        consts, plan = {}, []
         for n in sorted(needed, key=lambda n: n.seq):
             if n in feeds:
+                continue
+            if n.kind == "const" and not n.guard:
+                consts[n] = n.const_value
                 continue
             if n.kind == "placeholder":
                 shape = f" and shape {shape_list(n.shape)}" if n.shape else ""
@@ -160,7 +174,7 @@ class Session:
             if n.guard:
                 fn, deps = _guarded(fn, n.guard), tuple(p for p, _ in n.guard) + deps
             plan.append((n, fn, deps))
-        return tuple(plan)
+        return consts, tuple(plan)
 
     def _compute(self, n):
         if n.kind == "variable":
