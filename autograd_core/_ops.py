@@ -310,3 +310,86 @@ def _put(a, index, value):
     r = a.copy()
     r[index] = value
     return r
+
+
+# --- nn losses -----------------------------------------------------------------------------------
+# (and linear's fused bias + matrix product). `reduction` is "mean", "sum" or "none".
+def _reduce(loss, reduction):
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _unreduce(g, shape, reduction):
+    """dL/d(elementwise loss) from g = dL/d(reduced loss)."""
+    if reduction == "mean":
+        return np.broadcast_to(g / int(np.prod(shape)), shape)
+    return np.broadcast_to(g, shape)
+
+
+def _softplus(x):
+    """log(1 + e**x), without overflow."""
+    return np.logaddexp(0, x)
+
+
+def _bce_logits(x, t, weight, pos_weight, reduction):
+    # -[pw*t*log(sigmoid(x)) + (1-t)*log(1-sigmoid(x))] = (1-t)*x + (1 + (pw-1)*t)*softplus(-x)
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+    loss = (1 - t) * x + log_weight * _softplus(-x)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _bce_logits_grad(g, x, t, out, weight, pos_weight, reduction, wrt):
+    pw = 1 if pos_weight is None else pos_weight
+    if wrt == "input":   # d/dx = sigmoid(x) * (1 + (pw-1)*t) - pw*t
+        local = np.exp(-_softplus(-x)) * (1 + (pw - 1) * t) - pw * t
+    else:                # d/dt = -x + (pw-1) * softplus(-x)
+        local = -x + (pw - 1) * _softplus(-x)
+    if weight is not None:
+        local = local * weight
+    return _unreduce(g, local.shape, reduction) * local
+
+
+def _nll_rows(a, target, weight, ignore_index):
+    """(rows of a, class per row (ignored rows point at class 0), weight per row (0 if ignored))."""
+    rows, t = a.reshape(-1, a.shape[-1]), target.reshape(-1)
+    ignored = t == ignore_index
+    safe = np.where(ignored, 0, t)
+    w = weight[safe] if weight is not None else np.ones(t.shape, dtype=a.dtype)
+    return rows, safe, np.where(ignored, 0, w).astype(a.dtype)
+
+
+def _nll(a, target, weight, reduction, ignore_index):
+    """loss_i = -w[t_i] * a[i, t_i]; 'mean' divides the sum by sum_i w[t_i] (PyTorch's weighted mean)."""
+    rows, t, w = _nll_rows(a, target, weight, ignore_index)
+    loss = -w * rows[np.arange(len(t)), t]
+    if reduction == "none":
+        return loss.reshape(target.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return loss.sum() / w.sum() if reduction == "mean" else loss.sum()
+
+
+def _nll_grad(g, a, out, target, weight, reduction, ignore_index):
+    rows, t, w = _nll_rows(a, target, weight, ignore_index)
+    z = np.zeros_like(rows, dtype=np.result_type(rows, g))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = g / w.sum() if reduction == "mean" else g if reduction == "sum" else np.reshape(g, -1)
+    z[np.arange(len(t)), t] = -w * scale
+    return z.reshape(a.shape)
+
+
+#  name        grad_fn                 forward                                   backward, one per input
+op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
+                                        lambda g, bias, m1, m2, out: g,
+                                        lambda g, bias, m1, m2, out: g @ m2.T,
+                                        lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat1", "mat2"),
+                                        arg_names=("self", "mat1", "mat2"))
+op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: _reduce((a - b) ** 2, reduction),
+                                        lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (a - b),
+                                        lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (b - a),
+                                        saves=("self", "target"), arg_names=("self", "target"))
+op("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", _bce_logits,
+                                        lambda g, x, t, out, **p: _bce_logits_grad(g, x, t, out, wrt="input", **p),
+                                        lambda g, x, t, out, **p: _bce_logits_grad(g, x, t, out, wrt="target", **p),
+                                        saves=("self", "target", "weight", "pos_weight"), kind="float",
+                                        arg_names=("self", "target"))
+op("nll_loss", "NllLossBackward0",     _nll, _nll_grad, saves=("self", "target", "weight"), kind="same",
+                                        arg_names=("self",))

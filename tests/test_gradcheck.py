@@ -97,6 +97,25 @@ def _copy_slices_cases():
             ("strided", [_r(3, 4, seed=1), _r(3, 2, seed=2)], {"index": (slice(None), slice(0, 4, 2))})]
 
 
+def _bce_cases():
+    x, t = _r(3, 4, seed=1), _rng(2).uniform(size=(3, 4))
+    w, pw = _pos(3, 4, seed=3), _pos(4, seed=4)
+    return [(f"{red}-w{weight is not None}-pw{pos is not None}", [x, t],
+             {"weight": weight, "pos_weight": pos, "reduction": red})
+            for red, weight, pos in (("mean", None, None), ("sum", w, None), ("none", None, pw),
+                                     ("mean", w, pw))]
+
+
+def _nll_cases():
+    logp = np.log(_pos(5, 3, seed=1))
+    target = np.array([0, 2, 1, 2, 0])
+    w = _pos(3, seed=2)
+    return [(f"{red}-w{weight is not None}-ignore{ignore}", [logp],
+             {"target": target, "weight": weight, "reduction": red, "ignore_index": ignore})
+            for red, weight, ignore in (("mean", None, -100), ("sum", None, -100), ("none", w, -100),
+                                        ("mean", w, 2))]
+
+
 SAMPLES = {
     "add": _binary(1),
     "sub": _binary(2),
@@ -166,6 +185,13 @@ SAMPLES = {
     "zero_": [("", [_r(3, 4)], None)],
     "fill_": [("", [_r(3, 4)], {"value": 1.5})],
     "copy_slices": _copy_slices_cases(),
+    # nn rows (losses, and linear's fused bias + matrix product)
+    "addmm": [("bias-broadcast", [_r(5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None),
+              ("bias-full", [_r(3, 5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None)],
+    "mse_loss": [(red, [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"reduction": red})
+                 for red in ("mean", "sum", "none")],
+    "binary_cross_entropy_with_logits": _bce_cases(),
+    "nll_loss": _nll_cases(),
 }
 
 

@@ -1,0 +1,16 @@
+"""autograd_core.nn: Module, Parameter, layers and losses with PyTorch's API (``torch.nn``).
+
+    import autograd_core as torch
+    from autograd_core import nn
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    loss = nn.MSELoss()(model(x), y); loss.backward()
+
+Reading order: parameter.py, modules.py (Module, then the layers), functional.py (the math the
+layers call), init.py (initialisation), examples.py (TinyNet and a synthetic data set).
+"""
+from . import functional, init  # noqa: F401
+from .modules import (BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Identity, Linear,  # noqa: F401
+                      LogSoftmax, Module, ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid,
+                      Softmax, Tanh)
+from .parameter import Parameter  # noqa: F401
+from . import examples  # noqa: F401,E402

@@ -1,0 +1,159 @@
+"""autograd_core.nn.functional: activations, linear and the losses, composed as PyTorch composes them
+(so that grad_fn names match torch's: AddmmBackward0, MseLossBackward0, NllLossBackward0, ...)."""
+import warnings
+
+import numpy as np
+
+from .. import _functions as _f
+from .._ops import OPS
+from .._tensor import Tensor, _inplace, apply
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(reduction, size_average=None, reduce=None):
+    """The reduction, accepting PyTorch's deprecated size_average/reduce pair."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else "mean" if size_average else "sum"
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", stacklevel=3)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+# --- activations ----------------------------------------------------------------------------------
+def relu(input, inplace=False):
+    """out = max(input, 0)"""
+    return _inplace(input, "relu") if inplace else _f.relu(input)
+
+
+def sigmoid(input):
+    """out = 1 / (1 + e**-input)"""
+    return _f.sigmoid(input)
+
+
+def tanh(input):
+    """out = tanh(input)"""
+    return _f.tanh(input)
+
+
+def _softmax_dim(name, ndim):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """out_i = e**x_i / sum_j e**x_j along dim"""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    return _f.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """out_i = x_i - log sum_j e**x_j along dim"""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    return _f.log_softmax(input, dim, dtype=dtype)
+
+
+# --- linear ---------------------------------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """out = input @ weight.T + bias (addmm on rows, as PyTorch: 1-D and N-D inputs are viewed as
+    a matrix first and the result viewed back)"""
+    if bias is None:
+        return _f.matmul(input, _f.t(weight))
+    if input.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    in_features = input.shape[-1]
+    wt = _f.t(weight)
+    if wt.ndim != 2 or wt.shape[0] != in_features:
+        rows = int(np.prod(input.shape[:-1]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_features} and "
+                           f"{'x'.join(map(str, wt.shape))})")
+    if input.ndim == 2:
+        return apply(OPS["addmm"], (bias, input, wt))
+    rows = _f.reshape(input, (-1, in_features))
+    out = apply(OPS["addmm"], (bias, rows, wt))
+    return _f.view(out, tuple(input.shape[:-1]) + (wt.shape[1],))
+
+
+# --- losses ---------------------------------------------------------------------------------------
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """loss = reduce((input - target)**2)"""
+    reduction = _reduction(reduction, size_average, reduce)
+    if weight is not None:
+        raise NotImplementedError("autograd_core's mse_loss has no weight argument")
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=2)
+        shape = tuple(np.broadcast_shapes(input.shape, target.shape))
+        input, target = _f.expand(input, shape), _f.expand(target, shape)
+    return apply(OPS["mse_loss"], (input, target), {"reduction": reduction})
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """loss = -w * [pw * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))], computed stably
+    from the logits x"""
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None and t.requires_grad:
+            raise RuntimeError("The function 'binary_cross_entropy_with_logits' is not "
+                               f"differentiable with respect to argument '{name}'. This input "
+                               "cannot have requires_grad True.")
+    return apply(OPS["binary_cross_entropy_with_logits"], (input, target),
+                 {"weight": None if weight is None else weight._data,
+                  "pos_weight": None if pos_weight is None else pos_weight._data,
+                  "reduction": reduction})
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """loss_i = -weight[t_i] * input[i, t_i] (input holds log-probabilities); 'mean' divides by
+    the sum of the weights of the targets that are not ignore_index"""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input.ndim not in (1, 2):
+        raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
+                                  f"{input.ndim} dimensions")
+    if not isinstance(target, Tensor) or target.dtype.is_floating_point or target.dtype.np == np.bool_:
+        got = "Float" if isinstance(target, Tensor) else type(target).__name__
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
+    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 1}).")
+    if input.ndim == 1 and target.ndim != 0:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    t = target._data.astype(np.int64)
+    n_classes = input.shape[-1]
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
+                           f"no classes but got weight tensor of shape: {list(weight.shape)}")
+    return apply(OPS["nll_loss"], (input,),
+                 {"target": t, "weight": None if weight is None else weight._data,
+                  "reduction": reduction, "ignore_index": ignore_index})
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """loss = nll_loss(log_softmax(input, class dim), target): the class dim is 1 for (N, C), 0 for (C,)"""
+    reduction = _reduction(reduction, size_average, reduce)
+    if isinstance(target, Tensor) and target.dtype.is_floating_point:
+        raise NotImplementedError("autograd_core's cross_entropy takes class indices (an int64 "
+                                  "target), not class probabilities")
+    if label_smoothing != 0.0:
+        raise NotImplementedError("autograd_core's cross_entropy has no label_smoothing")
+    if input.ndim == 0:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    class_dim = 0 if input.ndim == 1 else 1
+    return nll_loss(log_softmax(input, class_dim), target, weight, None, ignore_index, None,
+                    reduction)

@@ -1,0 +1,8 @@
+"""autograd_core.optim: SGD, Adam and AdamW with PyTorch's API (``torch.optim``).
+
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+from .adam import Adam, AdamW  # noqa: F401
+from .optimizer import Optimizer  # noqa: F401
+from .sgd import SGD  # noqa: F401
