@@ -55,7 +55,9 @@ class Node:
     op = None  # the row of the op table this node class belongs to
 
     def name(self):
-        return type(self).__name__
+        n = type(self).__name__
+        # PyTorch's hand-written C++ nodes carry their namespace in name()
+        return "torch::autograd::" + n if n in ("CopyBackwards", "CopySlices") else n
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"

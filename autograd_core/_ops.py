@@ -127,14 +127,15 @@ def _selected(a, other, tie):
 
 # --- the table -----------------------------------------------------------------------------------
 #  name        grad_fn                 forward                                   backward, one per input
-op("add",      "AddBackward0",         lambda a, b: a + b,
-                                        lambda g, a, b, out: g,
-                                        lambda g, a, b, out: g)
-op("sub",      "SubBackward0",         lambda a, b: a - b,
-                                        lambda g, a, b, out: g,
-                                        lambda g, a, b, out: -g)
-op("rsub",     "RsubBackward1",        lambda a, other: other - a,
-                                        lambda g, a, out, other: -g)
+# add/sub/rsub take PyTorch's alpha (out = a + alpha * b) in the same node, as PyTorch does
+op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else a + alpha * b,
+                                        lambda g, a, b, out, alpha=1: g,
+                                        lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha)
+op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else a - alpha * b,
+                                        lambda g, a, b, out, alpha=1: g,
+                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha)
+op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else other - alpha * a,
+                                        lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha)
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda g, a, b, out: g * b,
                                         lambda g, a, b, out: g * a, saves=("self", "other"))

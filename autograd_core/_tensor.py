@@ -211,8 +211,12 @@ def _inplace(self, op_name, args=(), params=None):
         np.copyto(self._data, res._data, casting="unsafe")
         node = res.grad_fn
         prev = self.grad_fn
-        if prev is not None:  # hooks and retain_grad follow the tensor to its new grad_fn
-            node._pre_hooks, node._retain = prev._pre_hooks, prev._retain
+        if prev is not None:
+            # as PyTorch: retain_grad follows the tensor to its new grad_fn; the hooks registered so
+            # far stay with the old value's node, hooks registered from now on go to the new one
+            if prev._retain is not None:
+                node._retain, prev._retain = prev._retain, None
+            self._hooks = None
         self.grad_fn = node
         self._requires_grad = True
     else:

@@ -429,3 +429,33 @@ def test_outcome_helper_can_fail():
     assert outcome(lambda m: m.tensor([1., 2.]), ENGINE) != outcome(lambda m: m.tensor([1., 3.]), TORCH)
     assert outcome(lambda m: m.tensor([1, 2]), ENGINE) != outcome(lambda m: m.tensor([1., 2.]), TORCH)
     assert outcome(lambda m: m.tensor([1.]) * 2, ENGINE) != outcome(lambda m: m.tensor([1.]) + 2, ENGINE)
+
+
+# --- repr -----------------------------------------------------------------------------------------
+REPRS = [
+    ("one float", lambda m: m.tensor([5.])),
+    ("with grad_fn", lambda m: m.tensor([3.], requires_grad=True) * 2),
+    ("requires_grad", lambda m: m.tensor([1.], requires_grad=True)),
+    ("2-D aligned, 4 decimals", lambda m: m.tensor([[1.5, -2.25], [3.14159, 10.]])),
+    ("integers", lambda m: m.tensor([[1, -20], [300, 4]])),
+    ("0-d float", lambda m: m.tensor(2.5)),
+    ("0-d int", lambda m: m.tensor(7)),
+    ("0-d with grad_fn", lambda m: (m.tensor([1., 2.], requires_grad=True) ** 2).sum()),
+    ("whole floats", lambda m: m.tensor([1., 2., -3.])),
+    ("bools", lambda m: m.tensor([True, False])),
+    ("float64", lambda m: m.tensor([1.5, 2.], dtype=m.float64)),
+    ("float64 requires_grad", lambda m: m.tensor([1.5], dtype=m.float64, requires_grad=True)),
+    ("scientific", lambda m: m.tensor([1e-5, 1., 1e4])),
+    ("3-D", lambda m: m.arange(12.).reshape(2, 2, 3) / 7),
+    ("long row wraps", lambda m: m.arange(30.) / 3),
+    ("summarised", lambda m: m.arange(2000.).reshape(40, 50)),
+    ("empty", lambda m: m.tensor([])),
+    ("empty 2-D", lambda m: m.zeros(0, 3)),
+    ("nan and inf", lambda m: m.tensor([float("nan"), float("inf"), 1.5])),
+    ("view grad_fn", lambda m: m.ones(2, 3, requires_grad=True)[0]),
+]
+
+
+@pytest.mark.parametrize("name, snippet", REPRS, ids=[r[0] for r in REPRS])
+def test_repr_matches_pytorch(name, snippet):
+    assert repr(snippet(ENGINE)) == repr(snippet(TORCH))
