@@ -463,3 +463,25 @@ def test_simplified_recording_states_are_remapped():
     assert set(small.states[-1].visible) == ids
     wid = [n.id for n in small.nodes.values() if n.name == "w"][0]
     assert small.states[-1].grads[wid] == format_array(w.grad.numpy())
+
+
+def test_autograd_core_nn_parameters_frozen_and_modules():
+    nn = pytest.importorskip("autograd_core.nn")
+    from widgets import to_dot
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    loss = net(torch.ones(2, 3)).sum()
+    model = GraphModel.from_tensors(loss, view="function")
+    params = {n.name: (n.classes, n.module) for n in model.nodes.values() if "param" in n.classes}
+    assert params == {f"net.{i}.{k}": (("leaf", "param"), f"net.{i}")
+                      for i in (0, 2) for k in ("weight", "bias")}
+    dot = to_dot(model)
+    assert 'subgraph "cluster_net_0"' in dot and 'subgraph "cluster_net_2"' in dot
+    # a frozen parameter (requires_grad False) used by an op, drawn before backward frees the inputs
+    frozen = nn.Parameter(torch.tensor([1., 2.]), requires_grad=False)
+    x = torch.tensor([3., 4.], requires_grad=True)
+    y = (x * frozen).sum()
+    model = GraphModel.from_tensors(y, names={"frozen": frozen, "x": x})
+    node = [n for n in model.nodes.values() if n.name == "frozen"][0]
+    assert node.classes == ("const", "frozen")
+    assert "frozen parameter" in to_dot(model)

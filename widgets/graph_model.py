@@ -517,10 +517,14 @@ class _TensorBuilder(_Builder):
         if t is not None:
             return self.tensor_node(t)
         a = np.asarray(arr)
-        number = not isinstance(arr, np.ndarray)  # a Python number, e.g. the 1 of `w + 1`
-        node = self.model.add_node("const", format_array(a), shape=tuple(a.shape), dtype=str(a.dtype),
-                                   classes=("const", "number") if number else ("const",),
-                                   value=a.copy(), has_value=True, is_leaf=True)
+        if not isinstance(arr, np.ndarray):  # a Python number, e.g. the 1 of `w + 1`
+            node = self.model.add_node("const", format_array(a), shape=tuple(a.shape),
+                                       dtype=str(a.dtype), classes=("const", "number"),
+                                       value=a.copy(), has_value=True, is_leaf=True)
+        else:  # a tensor that needs no grad and that no variable holds
+            node = self.model.add_node("tensor", "tensor", shape=tuple(a.shape), dtype=str(a.dtype),
+                                       classes=("const",), value=a.copy(), has_value=True,
+                                       is_leaf=True)
         return node.id
 
 
