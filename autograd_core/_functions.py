@@ -89,10 +89,18 @@ def pow(input, exponent):
     """out = input ** exponent (tensor or number on either side)"""
     input, exponent = _unwrap(input), _unwrap(exponent)
     if not isinstance(input, Tensor):
-        return apply(_OP["rpow"], (exponent,), {"base": input})
+        return apply(_OP["rpow"], (_to_result_dtype(exponent, input),), {"base": input})
     if isinstance(exponent, Tensor):
         return apply(_OP["pow_tensor"], (input, exponent))
-    return apply(_OP["pow"], (input,), {"exponent": exponent})
+    return apply(_OP["pow"], (_to_result_dtype(input, exponent),), {"exponent": exponent})
+
+
+def _to_result_dtype(t, number):
+    """t cast to PyTorch's result dtype of an op with a Python number (int ** 0.5 is float32,
+    bool ** 2 int64): the number is a param of the row, so apply cannot see it. Only integer and
+    bool tensors change, and those never require grad, so no node is added."""
+    want = result_dtype(t, number)
+    return t if want == t._data.dtype else t.to(_dtypes.FROM_NUMPY[want])
 
 
 def square(input):
@@ -331,7 +339,8 @@ def matmul(input, other):
         return apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
     if d1 == 2 and d2 == 2:
         return mm(input, other)
-    if d1 <= 2 and d2 >= 3 and input._requires_grad:
+    fold = _should_fold(input, other)
+    if d1 <= 2 and d2 >= 3 and fold:
         # PyTorch folds other.mT instead (when input requires grad): out.mT = other.mT @ input.T
         t1, t2 = transpose(other, -2, -1), (t(input) if d1 == 2 else input)
         rows = t1.shape[:-1]
@@ -340,7 +349,7 @@ def matmul(input, other):
             return apply(_OP["unsafe_view"], (mv(folded, t2),), {"shape": tuple(rows)})
         out = apply(_OP["unsafe_view"], (mm(folded, t2),), {"shape": tuple(rows) + (t2.shape[1],)})
         return contiguous(transpose(out, -2, -1))
-    if d1 >= 3 and d2 <= 2:  # fold the batch into the rows of one matrix product
+    if d1 >= 3 and d2 <= 2 and fold:  # fold the batch into the rows of one matrix product
         batch, k = input.shape[:-1], input.shape[-1]
         folded = reshape(input, (-1, k))
         out = mv(folded, other) if d2 == 1 else mm(folded, other)
@@ -361,7 +370,28 @@ def matmul(input, other):
     a3 = reshape(expand(a, batch + a.shape[-2:]), (n_batch,) + a.shape[-2:])
     b3 = reshape(expand(b, batch + b.shape[-2:]), (n_batch,) + b.shape[-2:])
     out_shape = batch + ((a.shape[-2],) if d1 > 1 else ()) + ((b.shape[-1],) if d2 > 1 else ())
-    return apply(_OP["unsafe_view"], (bmm(a3, b3),), {"shape": tuple(out_shape)})
+    out = bmm(a3, b3)
+    if d2 == 1:  # PyTorch squeezes the vector's column before the final view
+        out = squeeze(out, -1)
+    return apply(_OP["unsafe_view"], (out,), {"shape": tuple(out_shape)})
+
+
+def _should_fold(a, b):
+    """PyTorch's should_fold: fold the larger operand's batch dims into one mm/mv when the smaller
+    one requires grad, or when the fold needs no copy (else matmul broadcasts and uses bmm)."""
+    a_larger = a.ndim >= b.ndim
+    big, small = (a, b) if a_larger else (b, a)
+    if not (big.ndim >= 3 and small.ndim <= 2):
+        return False
+    if small._requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    t1 = big._data if a_larger else np.swapaxes(big._data, -1, -2)
+    if t1.size == 0:
+        return True
+    st = [s // t1.itemsize for s in t1.strides]
+    return all(st[i] == st[i + 1] * t1.shape[i + 1] for i in range(t1.ndim - 2))
 
 
 # --- shapes ---------------------------------------------------------------------------------------
@@ -399,7 +429,9 @@ def reshape(input, *shape):
     """out = input with a new shape (a view when the memory allows, else a copy)"""
     shape = _infer_shape(_shape_arg(shape), input.numel())
     if _can_view(input._data, shape):
-        return apply(_OP["view"], (input,), {"shape": shape}, view_of=input)
+        # PyTorch: view when contiguous, _reshape_alias (ReshapeAliasBackward0) when strided
+        op = "view" if input._data.flags.c_contiguous else "reshape_alias"
+        return apply(_OP[op], (input,), {"shape": shape}, view_of=input)
     return apply(_OP["unsafe_view"], (clone(input),), {"shape": shape})
 
 

@@ -157,7 +157,7 @@ op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
                                         arg_names=("self", "exponent"))
 op("rpow",     "PowBackward2",         lambda a, base: base ** a,
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
-                                        saves=("result",), kind="float")
+                                        saves=("result",))  # pow() casts to the result dtype
 op("exp",      "ExpBackward0",         np.exp,
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
 op("log",      "LogBackward0",         np.log,
@@ -248,6 +248,9 @@ op("view",     "ViewBackward0",        lambda a, shape: a.reshape(shape),
                                         lambda g, a, out, shape: g.reshape(a.shape), kind="same")
 op("unsafe_view", "UnsafeViewBackward0", lambda a, shape: a.reshape(shape),
                                         lambda g, a, out, shape: g.reshape(a.shape), kind="same")
+# reshape of a non-contiguous tensor that can still be a view (PyTorch's _reshape_alias)
+op("reshape_alias", "ReshapeAliasBackward0", lambda a, shape: a.reshape(shape),
+                                        lambda g, a, out, shape: g.reshape(a.shape), kind="same")
 op("squeeze",  "SqueezeBackward0",     lambda a, dims: a.squeeze(axis=dims),
                                         lambda g, a, out, dims: g.reshape(a.shape), kind="same")
 op("squeeze_dim", "SqueezeBackward1",  lambda a, dims: a.squeeze(axis=dims),
@@ -285,6 +288,9 @@ op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            la
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
                                         lambda g, a, out, value: np.zeros_like(g), kind="same")
 op("copy_slices", "CopySlices",        lambda a, b, index: _put(a, index, b),
+                                        lambda g, a, b, out, index: _put(g, index, 0),
+                                        lambda g, a, b, out, index: g[index], kind="same")
+op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  # x[tensor index] = b
                                         lambda g, a, b, out, index: _put(g, index, 0),
                                         lambda g, a, b, out, index: g[index], kind="same")
 

@@ -655,7 +655,28 @@ class Tensor:
         index = _index_arrays(index)
         if isinstance(value, (list, tuple)):
             value = tensor(value, dtype=self.dtype)
+        items = index if isinstance(index, tuple) else (index,)
+        if (any(isinstance(i, (np.ndarray, list)) for i in items) and all(
+                isinstance(i, (np.ndarray, list)) or i is Ellipsis or i == slice(None) for i in items)):
+            # only tensor/list indices: PyTorch's index_put_ on the tensor itself (with an int or a
+            # slice too, it writes into a view first, and the graph shows CopySlices)
+            _inplace(self, "index_put", (value,), {"index": index})
+            return
+        if isinstance(value, Tensor) and value._requires_grad and value._data.ndim:
+            value = _setitem_source(value, self._data[index].shape)
         _inplace(self, "copy_slices", (value,), {"index": index})
+
+
+def _setitem_source(value, shape):
+    """PyTorch's copy_to for x[i] = value: a value of another shape is viewed without its leading
+    1s, then expanded to the slice's shape (ViewBackward0, ExpandBackward0 in the graph)."""
+    if value._data.shape == tuple(shape):
+        return value
+    dims = value._data.shape
+    while dims and dims[0] == 1:
+        dims = dims[1:]
+    value = value.view(dims)
+    return value if dims == tuple(shape) else value.expand(shape)
 
 
 def _rebuild(data, requires_grad):

@@ -117,9 +117,9 @@ def _nll_cases():
 
 
 SAMPLES = {
-    "add": _binary(1),
-    "sub": _binary(2),
-    "rsub": [("number", [_r(3, 4)], {"other": 2.5})],
+    "add": _binary(1) + [("alpha", [_r(3, 4, seed=1), _r(4, seed=2)], {"alpha": -0.5})],
+    "sub": _binary(2) + [("alpha", [_r(3, 4, seed=1), _r(4, seed=2)], {"alpha": 3})],
+    "rsub": [("number", [_r(3, 4)], {"other": 2.5}), ("alpha", [_r(3, 4)], {"other": 2.5, "alpha": 2})],
     "mul": _binary(3),
     "div": [("same", [_r(3, 4, seed=1), _r(3, 4, seed=2, low=0.5)], None),
             ("broadcast", [_r(2, 3, 1, seed=1), _pos(4, seed=2)], None)],
@@ -165,6 +165,7 @@ SAMPLES = {
     "permute": [("", [_r(3, 4, 2)], {"dims": (2, 0, 1)})],
     "view": [("", [_r(3, 4)], {"shape": (6, 2)})],
     "unsafe_view": [("", [_r(3, 4)], {"shape": (2, 6)})],
+    "reshape_alias": [("", [_r(3, 4)], {"shape": (3, 2, 2)})],
     "squeeze": [("", [_r(3, 1, 4, 1)], {"dims": (1, 3)})],
     "squeeze_dim": [("", [_r(3, 1, 4)], {"dims": (1,)})],
     "squeeze_": [("", [_r(1, 4)], {"dims": (0,)})],
@@ -185,6 +186,9 @@ SAMPLES = {
     "zero_": [("", [_r(3, 4)], None)],
     "fill_": [("", [_r(3, 4)], {"value": 1.5})],
     "copy_slices": _copy_slices_cases(),
+    "index_put": [("list", [_r(4, 3, seed=1), _r(2, 3, seed=2)], {"index": (np.array([0, 2]),)}),
+                  ("mask-broadcast", [_r(4, 3, seed=1), _r(3, seed=2)],
+                   {"index": (np.array([True, False, True, True]),)})],
     # nn rows (losses, and linear's fused bias + matrix product)
     "addmm": [("bias-broadcast", [_r(5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None),
               ("bias-full", [_r(3, 5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None)],
