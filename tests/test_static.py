@@ -457,6 +457,25 @@ def test_trace_warns_for_bool_and_float_and_comparisons():
         traced = tf.trace(f, torch.tensor([1.0, 2.0]).sum())
     messages = [str(w.message) for w in caught if w.category is tf.TracerWarning]
     assert any("Python boolean" in m for m in messages) and any("Python float" in m for m in messages)
+    # the trace's own copy of the input requires grad; the caller's does not, so no other warning
+    assert [w for w in caught if w.category is not tf.TracerWarning] == []
+    # traced at x = 3: the x > 0 branch (x * 3) and float(x.sum()) = 9 are frozen
+    assert traced(torch.tensor(2.0)).item() == 2.0 * 3 + 9.0 and traced(torch.tensor(-2.0)).item() == -6.0 + 9.0
+
+
+def test_trace_of_numpy_and_tolist_warns_and_freezes_the_value():
+    def f(x):
+        scale = x.numpy().max()  # leaves the graph: a constant in the trace
+        return x * float(scale) + torch.tensor(x.tolist()).sum()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        traced = tf.trace(f, torch.tensor([1.0, 3.0]))
+    messages = [str(w.message) for w in caught]
+    assert any(m.startswith("Converting a tensor to a NumPy array might cause") for m in messages)
+    assert any(m.startswith("Converting a tensor to a Python list might cause") for m in messages)
+    new = torch.tensor([2.0, 5.0])
+    assert traced(new).tolist() == [2.0 * 3 + 4, 5.0 * 3 + 4]  # scale 3 and sum 4 were frozen
+    assert f(new).tolist() == [2.0 * 5 + 7, 5.0 * 5 + 7]
 
 
 def test_trace_without_python_values_generalizes_and_restores_the_tensor_class():
@@ -496,3 +515,58 @@ def test_gradients_of_a_traced_graph_match_the_dynamic_engine():
     f(xl, wl).backward()
     np.testing.assert_allclose(got[0], xl.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(got[1], wl.grad.numpy(), rtol=1e-6)
+
+
+# --- the other ops, against the dynamic engine ----------------------------------------------------------
+OTHER_OPS = {
+    "softmax": (lambda x, w: tf.nn.softmax(x) * w, lambda x, w: torch.softmax(x, dim=-1) * w),
+    "log_softmax": (lambda x, w: tf.nn.log_softmax(x, axis=0) * w, lambda x, w: torch.log_softmax(x, dim=0) * w),
+    "transpose": (lambda x, w: tf.transpose(x) @ w, lambda x, w: x.T @ w),
+    "reshape": (lambda x, w: tf.reshape(x, (-1,)) * tf.reshape(w, (6,)), lambda x, w: x.reshape(-1) * w.reshape(6)),
+    "square/sqrt": (lambda x, w: tf.sqrt(tf.square(x) + 1.0) * w, lambda x, w: torch.sqrt(x ** 2 + 1.0) * w),
+    "pow of tensors": (lambda x, w: tf.pow(tf.abs(x) + 1.0, w), lambda x, w: (torch.abs(x) + 1.0) ** w),
+    "rpow": (lambda x, w: 2.0 ** x * w, lambda x, w: 2.0 ** x * w),
+    "reduce_max/min": (lambda x, w: tf.reduce_max(x * w) - tf.reduce_min(x), lambda x, w: (x * w).max() - x.min()),
+    "mean keepdims": (lambda x, w: tf.reduce_mean(x, axis=1, keepdims=True) * w,
+                      lambda x, w: x.mean(dim=1, keepdim=True) * w),
+    "batched matmul": (lambda x, w: tf.matmul(tf.reshape(x, (1, 2, 3)) * tf.constant(np.ones((4, 1, 1), np.float32)), w),
+                       lambda x, w: (x.reshape(1, 2, 3) * torch.ones(4, 1, 1)) @ w),
+    "stop_gradient": (lambda x, w: tf.stop_gradient(x * w) * w + tf.identity(x),
+                      lambda x, w: (x * w).detach() * w + x.clone()),
+    "cast": (lambda x, w: tf.cast(tf.cast(x, tf.float64) * 2.0, tf.float32) * w,
+             lambda x, w: (x.double() * 2.0).float() * w),
+    "reflected": (lambda x, w: (1.0 - x) / (2.0 + w * w) - -x, lambda x, w: (1.0 - x) / (2.0 + w * w) - -x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_OPS))
+def test_other_ops_match_the_dynamic_engine(name):
+    static_fn, dynamic_fn = OTHER_OPS[name]
+    rng = np.random.default_rng(len(name))
+    xv = rng.normal(size=(2, 3)).astype(np.float32)
+    wv = rng.normal(size=(3, 2) if name == "batched matmul" else (2, 3)).astype(np.float32)
+    x, w = tf.placeholder(tf.float32, shape=(2, 3)), tf.placeholder(tf.float32, shape=wv.shape)
+    y = static_fn(x, w)
+    grads = tf.gradients(y, [x, w])
+    with tf.Session() as sess:
+        got_y, got_grads = sess.run([y, grads], {x: xv, w: wv})
+    want_y, want_grads = dynamic_values_and_grads(dynamic_fn, [xv, wv])
+    assert_close(got_y, want_y, rtol=1e-5, atol=1e-6)
+    for got, want in zip(got_grads, want_grads):
+        assert_close(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_second_order_gradients_are_refused_clearly():
+    x = tf.placeholder(tf.float32, shape=())
+    (dx,) = tf.gradients(x * x * x, [x])
+    with pytest.raises(LookupError, match=r"No gradient defined for operation 'gradients/AddN' "
+                                          r"\(op type: AddN\)"):
+        tf.gradients(dx, [x])
+
+
+def test_unconnected_and_integer_inputs_get_no_gradient():
+    x = tf.placeholder(tf.float32, shape=())
+    u = tf.placeholder(tf.float32, shape=())
+    n = tf.placeholder(tf.int32, shape=())
+    y = x * 2.0 + tf.cast(n, tf.float32)
+    assert tf.gradients(y, [x, u, n])[1:] == [None, None]

@@ -20,11 +20,18 @@ from ._graph import Node
 DEAD = None  # the value of a node in a cond branch that did not run
 
 
+_NO_GRADIENT = ("StopGradient", "Fill", "ZerosLike")  # by design (the last two: only a shape is read)
+
+
 def _differentiable_inputs(node):
-    """Indices of the inputs a gradient flows to (none for leaves, comparisons, StopGradient)."""
+    """Indices of the inputs a gradient flows to (none for leaves, StopGradient, assignments).
+
+    A node without a rule (a gradient node: no second derivatives) still lists its inputs, so that
+    gradients() reports it when it lies on a path instead of silently returning None.
+    """
     if node.op == "Merge":
         return (1, 2)
-    if node.row is None or node.op == "StopGradient":
+    if node.kind != "op" or node.op in _NO_GRADIENT:
         return ()
     return range(len(node.inputs))
 

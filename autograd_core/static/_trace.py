@@ -24,7 +24,8 @@ class TracerWarning(UserWarning):
     """The trace may not generalize to other inputs (torch.jit.TracerWarning)."""
 
 
-_CONVERSIONS = {"__bool__": "boolean", "__float__": "float", "__int__": "integer", "item": "number"}
+_CONVERSIONS = {"__bool__": "a Python boolean", "__float__": "a Python float", "__int__": "a Python integer",
+                "item": "a Python number", "tolist": "a Python list", "numpy": "a NumPy array"}
 _COMPARISONS = ("__gt__", "__lt__", "__ge__", "__le__", "__eq__", "__ne__", "gt", "lt", "ge", "le",
                 "eq", "ne")
 _TF_TYPES = {"div": "RealDiv", "mm": "MatMul", "bmm": "BatchMatMulV2", "pow_tensor": "Pow", "rpow": "Pow",
@@ -34,7 +35,7 @@ _TF_TYPES = {"div": "RealDiv", "mm": "MatMul", "bmm": "BatchMatMulV2", "pow_tens
 
 
 def _message(what):
-    return (f"Converting a tensor to a Python {what} might cause the trace to be incorrect. We can't "
+    return (f"Converting a tensor to {what} might cause the trace to be incorrect. We can't "
             "record the data flow of Python values, so this value will be treated as a constant in the "
             "future. This means that the trace might not generalize to other inputs!")
 
@@ -96,9 +97,16 @@ class _Watch:
         watch = self
 
         def convert(self, *args, **kwargs):
-            if watch.is_traced(self):
-                warnings.warn(_message(what), TracerWarning, stacklevel=2)
-            return orig(self, *args, **kwargs)
+            if not watch.is_traced(self):
+                return orig(self, *args, **kwargs)
+            warnings.warn(_message(what), TracerWarning, stacklevel=2)
+            # the traced copy requires grad only so that the trace keeps every op's params: the
+            # caller's tensor did not, so neither the engine's warning nor numpy()'s error applies
+            if orig.__name__ == "numpy":
+                kwargs["force"] = True
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True")
+                return orig(self, *args, **kwargs)
         convert.__name__ = orig.__name__
         return convert
 
