@@ -26,7 +26,6 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
                          rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
 from . import autograd  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
-from .nn import functional as _nn_functional  # noqa: F401,E402  (import autograd_core.nn.functional works)
 
 __version__ = "0.1.0"
 

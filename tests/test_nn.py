@@ -542,3 +542,23 @@ def test_calculate_gain_and_fans_match_torch():
         assert nn.init.calculate_gain(*args) == pytest.approx(torch.nn.init.calculate_gain(*args))
     assert nn.init._calculate_fan_in_and_fan_out(ac.zeros(4, 3, 2)) == \
         torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(4, 3, 2))
+
+
+def test_forward_hooks_run_and_replace_like_torch():
+    results = []
+    for lib, n in ((torch, torch.nn), (ac, nn)):
+        seen = []
+        layer = n.Linear(3, 2)
+        pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+        post = layer.register_forward_hook(lambda m, args, out: seen.append(
+            (type(m).__name__, float(args[0].abs().sum()), tuple(out.shape))) or out + 1)
+        x = lib.ones(4, 3)
+        y = layer(x)
+        bias = layer.bias.detach().numpy()
+        first = np.round(y.detach().numpy() - bias, 5).tolist()  # input zeroed by the pre-hook, +1 by the hook
+        pre.remove()
+        post.remove()
+        second = layer(x).shape
+        results.append((seen, first, tuple(second), y.grad_fn.name()))
+    assert results[0] == results[1]
+    assert results[1][1] == [[1.0, 1.0]] * 4
