@@ -29,7 +29,7 @@ from . import graph_model as gm
 
 GREY = "#8c8c8c"
 FONT = "Helvetica,Arial,sans-serif"
-BORDER = "#5a5a5a"
+BORDER = GREY  # node outlines: visible on both themes (the fills carry the contrast)
 ACTIVE = "#e4572e"          # the step's node in backward
 ACTIVE_FORWARD = "#f4a100"  # ... and in forward
 
@@ -165,8 +165,9 @@ def _node_stmt(node, labels, st=None):
         a["style"] = quote("filled,rounded" + (",dashed" if "frozen" in classes else ""))
         if "output" in classes:
             a["penwidth"] = "2.5"
-        if "retained" in classes:
+        if "retained" in classes:  # an outer ring in the node's own colour
             a["peripheries"] = "2"
+            a["color"] = quote(fill)
     else:
         a["label"] = op_label(node)
         a["shape"] = {"op": "ellipse", "function": "box", "accumulate": "box"}.get(node.kind, "box")
