@@ -171,13 +171,13 @@ class RegressionTrainer:
     def curvature(self):
         """Largest eigenvalue of the loss Hessian [[mean x^2, mean x], [mean x, 1]]:
         plain gradient descent converges iff lr * it < 2."""
-        xs = self.x.numpy().ravel().astype(np.float64)
+        xs, _ = self._xy64()
         h = np.array([[np.mean(xs * xs), np.mean(xs)], [np.mean(xs), 1.0]])
         return float(np.linalg.eigvalsh(h)[-1])
 
     def optimum(self):
         """Least-squares (w*, b*) of this data."""
-        xs, ys = self.x.numpy().ravel().astype(np.float64), self.y.numpy().ravel().astype(np.float64)
+        xs, ys = self._xy64()
         w, b = np.polyfit(xs, ys, 1)
         return float(w), float(b)
 
@@ -186,15 +186,27 @@ class RegressionTrainer:
         pts = [(self.w0, self.b0)] + [(h["w"], h["b"]) for h in self.history]
         return np.array(pts, dtype=np.float64)
 
+    def _xy64(self):
+        return (self.x.numpy().ravel().astype(np.float64), self.y.numpy().ravel().astype(np.float64))
+
+    def loss_at(self, w, b):
+        """L(w, b) = 0.5 mean((y - w x - b)^2) in float64 numpy."""
+        xs, ys = self._xy64()
+        return float(0.5 * np.mean((ys - (w * xs + b)) ** 2))
+
+    def first_step(self):
+        """(w, b) after one plain gradient step from the start (numpy)."""
+        xs, ys = self._xy64()
+        r = ys - (self.w0 * xs + self.b0)
+        return self.w0 + self.lr * np.mean(r * xs), self.b0 + self.lr * np.mean(r)
+
     def landscape(self, steps=80):
         """W, B, L grids of L(w, b) = 0.5 mean((y - w x - b)^2) around the start and the optimum."""
         ws, bs = self.optimum()
-        xs = self.x.numpy().ravel().astype(np.float64)
-        ys = self.y.numpy().ravel().astype(np.float64)
+        xs, ys = self._xy64()
         # Centred on the optimum, wide enough for the start and for the first gradient step from
         # it (near the stability limit, gradient descent overshoots to the other side).
-        r = ys - (self.w0 * xs + self.b0)
-        w1, b1 = self.w0 + self.lr * np.mean(r * xs), self.b0 + self.lr * np.mean(r)
+        w1, b1 = self.first_step()
         dw = max(abs(self.w0 - ws), min(abs(w1 - ws), 10.0)) + 0.5
         db = max(abs(self.b0 - bs), min(abs(b1 - bs), 20.0)) + 3.0
         W, B = np.meshgrid(np.linspace(ws - dw, ws + dw, steps), np.linspace(bs - db, bs + db, steps))
@@ -206,6 +218,8 @@ class _Panels:
     """The three plots of the lab on one matplotlib Figure; `update` only moves artists.
 
     Used twice: on the live ipympl canvas, and on a throw-away Agg figure for the static image.
+    `moving` lists the artists that change every iteration (blitted live); every axis limit depends
+    on the dataset only, so the rest (axes, ticks, contours, scatter) is a static background.
     """
 
     X_LIM, Y_LIM = (1.5, 10), (8, 28)      # the tutorial's limits
@@ -213,7 +227,7 @@ class _Panels:
     def __init__(self, fig):
         self.fig = fig
         self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
-        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.84, wspace=0.28)
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.84, wspace=0.28)
         a = self.ax_data
         self.scatter = a.scatter([], [], s=14, color="tab:blue")
         (self.fit,) = a.plot([], [], color="red", lw=2)
@@ -224,6 +238,7 @@ class _Panels:
         a.set_ylabel("y")
         a = self.ax_loss
         (self.loss_line,) = a.plot([], [], color="tab:red", lw=1.5)
+        self.stop_line = a.axhline(1.0, color="0.4", ls="--", lw=1)
         a.set_yscale("log")
         from matplotlib.ticker import NullFormatter
         a.yaxis.set_minor_formatter(NullFormatter())
@@ -241,6 +256,8 @@ class _Panels:
                                      color="tab:red", lw=2, zorder=5)
         a.add_patch(self.arrow)
         self._contours = None
+        self.moving = [self.fit, self.loss_text, self.ax_data.title, self.loss_line, self.path,
+                       self.arrow]
 
     def set_data(self, trainer):
         """Redraw what depends on the dataset only (scatter, loss contours, axis limits)."""
@@ -255,6 +272,11 @@ class _Panels:
         self.ax_land.set_xlim(W.min(), W.max())
         self.ax_land.set_ylim(B.min(), B.max())
         self.ax_loss.set_xlim(0, trainer.max_iter)
+        # Fixed per dataset (a static background): from just under the least loss to above the
+        # first one; a diverging run leaves the top, and the numbers say so.
+        top = max(trainer.loss_at(trainer.w0, trainer.b0), trainer.loss_at(*trainer.first_step()))
+        self.ax_loss.set_ylim(max(L.min(), 1e-6) / 1.5, max(top, trainer.stop_loss) * 1.5)
+        self.stop_line.set_ydata([trainer.stop_loss] * 2)
         w0, b0 = trainer.w0, trainer.b0
         self.start.set_data([w0], [b0])
         ws, bs = trainer.optimum()
@@ -271,10 +293,6 @@ class _Panels:
         self.ax_data.set_title("Iteration: %d\nw=%.4f, b=%.4f" % (it, w, b))
         losses = np.array([h["loss"] for h in hist], dtype=np.float64)
         self.loss_line.set_data(np.arange(1, it + 1), losses)
-        ok = losses[np.isfinite(losses) & (losses > 0)]
-        if ok.size:
-            lo, hi = ok.min(), ok.max()
-            self.ax_loss.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 2)
         traj = trainer.trajectory()
         self.path.set_data(traj[:, 0], traj[:, 1])
         self._place_arrow(hist[-1] if hist else None, w, b)
@@ -348,10 +366,12 @@ class RegressionLab(W.VBox):
         self._syncing = False
         self._build_controls(interval)
         self._build_canvas()
-        self.numbers = W.HTML(layout=W.Layout(min_width="250px"))
-        self.graph_view = W.HTML(layout=W.Layout(min_width="250px", overflow="auto"))
-        side = W.VBox([self.numbers, self.graph_view], layout=W.Layout(width="300px"))
-        super().__init__([self.controls, W.HBox([self.canvas, side])])
+        self.numbers = W.HTML(layout=W.Layout(min_width="210px", margin="0 0 0 8px"))
+        self.graph_view = W.HTML(layout=W.Layout(margin="0 0 0 8px"))
+        # Panels wrap onto the next line when the notebook is narrow (the graph first).
+        panels = W.HBox([self.canvas, self.numbers, self.graph_view],
+                        layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        super().__init__([self.controls, panels])
         self.add_class("cgl-regression")
         # Traits after the children exist: the links push the initial values into the controls.
         with self.hold_trait_notifications():
@@ -407,7 +427,7 @@ class RegressionLab(W.VBox):
         figure is not kept in pyplot's registry."""
         from ipympl.backend_nbagg import Canvas, FigureManager
         from matplotlib.figure import Figure
-        fig = Figure(figsize=(10.5, 3.4), dpi=80)
+        fig = Figure(figsize=(9, 3.3), dpi=80)
         self.canvas = Canvas(fig)
         self._manager = FigureManager(self.canvas, 0)   # the canvas needs one (resize, toolbar)
         self.canvas.header_visible = False
@@ -416,6 +436,33 @@ class RegressionLab(W.VBox):
         self.canvas.resizable = False
         self.figure = fig
         self._panels = _Panels(fig)
+        for artist in self._panels.moving:     # left out of full draws: blitted over a background
+            artist.set_animated(True)
+        self._background = None
+        self.canvas.mpl_connect("draw_event", self._on_full_draw)
+
+    def _on_full_draw(self, event):
+        """After a full draw (first display, resize, new dataset): keep the static background and
+        paint the moving artists over it, so the frame sent to the browser is complete."""
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_moving()
+
+    def _draw_moving(self):
+        for artist in self._panels.moving:
+            self.figure.draw_artist(artist)
+
+    def _redraw(self):
+        """One frame: restore the static background, draw the moving artists, send the diff."""
+        if self._background is None:           # nothing drawn yet: the front end asks for a draw
+            self.canvas.draw_idle()
+            return
+        self.canvas.restore_region(self._background)
+        self._draw_moving()
+        self.canvas.blit(self.figure.bbox)
+
+    def _new_background(self):
+        self._background = None
+        self.canvas.draw_idle()
 
     # --- headless API ------------------------------------------------------------------------
     @property
@@ -445,6 +492,7 @@ class RegressionLab(W.VBox):
         self._set_playing(False)
         self._sync_play()
         self._panels.set_data(t)
+        self._new_background()
         self._refresh(graph=True)
 
     # --- events ------------------------------------------------------------------------------
@@ -457,7 +505,7 @@ class RegressionLab(W.VBox):
             self.step(1)
 
     def _on_playing(self, change):
-        if not change["new"]:                  # paused: now draw the graph of the last iteration
+        if not change["new"] and not self._syncing:                  # paused: now draw the graph of the last iteration
             self._refresh_graph()
 
     def _on_setting(self, change):
@@ -493,7 +541,7 @@ class RegressionLab(W.VBox):
         self.loss = t.history[-1]["loss"] if t.history else float("nan")
         self.status = self._status_text()
         self._panels.update(t)
-        self.canvas.draw_idle()
+        self._redraw()
         self.numbers.value = self._numbers_html()
         if graph:
             self._refresh_graph()
@@ -555,7 +603,8 @@ def _graph_svg(trainer):
     import graphviz
     last = trainer.history[-1]
     names = {id(trainer.w): ("w", last["w_grad"]), id(trainer.b): ("b", last["b_grad"])}
-    g = graphviz.Digraph(graph_attr=dict(rankdir="BT", fontsize="10", bgcolor="transparent"),
+    g = graphviz.Digraph(graph_attr=dict(rankdir="BT", fontsize="10", bgcolor="transparent",
+                                         ranksep="0.2", nodesep="0.2"),
                          node_attr=dict(fontsize="10", shape="box", style="rounded,filled",
                                         fillcolor="#eeeeee", height="0.25"))
     g.node("loss", f"loss = {last['loss']:.4g}", fillcolor="#ffd7a8")

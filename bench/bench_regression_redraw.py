@@ -1,0 +1,94 @@
+"""Redraw rate of RegressionLab's live panels (target: at least 20 redraws per second).
+
+Kernel side (no browser): frames per second of one Play tick as the kernel handles it (one training
+step, artists moved, the frame rendered and PNG-encoded for the front end), with the lab's blitting
+(static background, moving artists only) and, for comparison in the same run, a full figure redraw
+per frame, and the bare training step (autograd_core only).
+
+Browser side (--browser): runs tests/test_regression_browser.py, which clicks Play in JupyterLab
+in headless Chromium and counts the frames the ipympl canvas paints in 2 s of playing.
+
+    .venv/bin/python bench/bench_regression_redraw.py [--browser]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from widgets.regression import RegressionLab, RegressionTrainer  # noqa: E402
+
+N = 60
+
+
+def make_lab():
+    lab = RegressionLab(stop_loss=0.0, max_iter=10 * N)
+    canvas = lab.canvas
+    canvas.syncing_data_url = False        # as after the front end's "initialized" message
+    sent = [0]
+    canvas.send_binary = lambda data: sent.__setitem__(0, sent[0] + 1)   # count, don't send
+    canvas.draw()                          # the front end's first draw request
+    lab.play.playing = True
+    return lab, sent
+
+
+def rate(fn, n=N):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return n / (time.perf_counter() - t0)
+
+
+def kernel_rates():
+    lab, sent = make_lab()
+    s0 = sent[0]
+
+    def tick():
+        lab.play.value += 1                # what the browser's Play timer sends
+    blit = rate(tick)
+    frames = sent[0] - s0
+
+    lab, _ = make_lab()
+
+    def full():
+        lab.trainer.step(1)
+        lab._panels.update(lab.trainer)
+        lab.canvas.draw()                  # full redraw: every axis, tick and contour again
+    full_fps = rate(full)
+
+    tr = RegressionTrainer(stop_loss=0.0, max_iter=10 * N)
+    step_fps = rate(lambda: tr.step(1))
+    return dict(blit_frames_per_s=round(blit, 1), frames_sent=frames,
+                full_redraw_frames_per_s=round(full_fps, 1),
+                blit_vs_full=round(blit / full_fps, 2),
+                training_steps_per_s_no_drawing=round(step_fps, 1))
+
+
+def browser_rate():
+    out = subprocess.run([sys.executable, "-m", "pytest", "tests/test_regression_browser.py", "-q",
+                          "-s", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ))
+    for line in out.stdout.splitlines():
+        if line.startswith("BROWSER_REDRAW"):
+            return json.loads(line.split(" ", 1)[1])
+    raise RuntimeError("browser run failed:\n" + out.stdout[-3000:] + out.stderr[-3000:])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--browser", action="store_true", help="also measure in JupyterLab + Chromium")
+    args = ap.parse_args()
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) {load:.1f} on {os.cpu_count()} CPUs")
+    print("kernel", json.dumps(kernel_rates()))
+    if args.browser:
+        print("browser (Play interval 40 ms, i.e. at most 25/s)", json.dumps(browser_rate()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""RegressionLab in a real JupyterLab + Chromium: the ipympl canvas appears, and its pixels change
+while the Play widget drives training (clicked in the browser, not from Python)."""
+import json
+
+import pytest
+
+from lab_browser import ARTIFACTS, assert_no_widget_errors, open_and_run_all, screenshot
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "tests/notebooks_for_tests/regression_lab.ipynb"
+CANVAS = ".jupyter-matplotlib-canvas-div canvas"
+
+# Count the frames the ipympl view paints: it copies each received image onto its visible canvas
+# with drawImage (installed before any page script runs).
+COUNT_FRAMES = """
+(() => {
+  window.__mplFrames = 0;
+  const orig = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    const c = this.canvas;
+    if (c && c.closest && c.closest('.jupyter-matplotlib-canvas-div')) window.__mplFrames++;
+    return orig.apply(this, args);
+  };
+})();
+"""
+PIXELS = f"() => document.querySelector('{CANVAS}').toDataURL()"
+ITERATION = """() => {
+  const th = [...document.querySelectorAll('.cgl-regression-numbers th')]
+    .find(e => e.textContent.trim() === 'iteration');
+  return th ? parseInt(th.nextElementSibling.textContent) : -1;
+}"""
+SAMPLE = f"() => [performance.now(), window.__mplFrames, ({ITERATION})()]"
+
+
+def test_canvas_updates_while_playing(lab, browser_page):
+    page = browser_page
+    page.add_init_script(COUNT_FRAMES)
+    open_and_run_all(page, lab, NOTEBOOK)
+    page.locator(CANVAS).first.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function("() => window.__mplFrames > 0", timeout=30_000)   # first image drawn
+    page.wait_for_timeout(500)
+    assert page.evaluate(ITERATION) == 0
+    before = page.evaluate(PIXELS)
+
+    page.locator(".cgl-regression .widget-play button:has(i.fa-play)").click()
+    page.wait_for_function(f"() => ({ITERATION})() >= 5", timeout=30_000)
+    t0, frames0, it0 = page.evaluate(SAMPLE)
+    page.wait_for_timeout(1000)
+    during = page.evaluate(PIXELS)
+    page.wait_for_timeout(1000)
+    t1, frames1, it1 = page.evaluate(SAMPLE)
+    assert during != before and page.evaluate(PIXELS) != during, "the canvas did not change"
+    assert frames1 - frames0 >= 10, f"only {frames1 - frames0} frames painted in 2 s"
+    assert it1 > it0
+    rate = dict(frames_per_s=round((frames1 - frames0) / (t1 - t0) * 1000, 1),
+                iterations_per_s=round((it1 - it0) / (t1 - t0) * 1000, 1))
+    print("BROWSER_REDRAW", json.dumps(rate))
+    (ARTIFACTS / "regression_redraw_browser.json").write_text(json.dumps(rate))
+
+    # Training stops by itself (loss < 1) and the graph of the last iteration appears.
+    page.wait_for_function("() => [...document.querySelectorAll('.cgl-regression-numbers td')]"
+                           ".some(e => e.textContent.startsWith('converged'))", timeout=30_000)
+    page.locator(".cgl-regression svg text", has_text="w.grad").first.wait_for(timeout=10_000)
+    screenshot(page, "regression_lab.png")
+    assert_no_widget_errors(page)
