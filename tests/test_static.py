@@ -570,3 +570,24 @@ def test_unconnected_and_integer_inputs_get_no_gradient():
     n = tf.placeholder(tf.int32, shape=())
     y = x * 2.0 + tf.cast(n, tf.float32)
     assert tf.gradients(y, [x, u, n])[1:] == [None, None]
+
+
+@pytest.mark.parametrize("a_value,b_value", [(1.0, 2.0), (1.0, -2.0), (-1.0, 3.0)])
+def test_nested_cond_matches_python_control_flow(a_value, b_value):
+    def dynamic(a, b):
+        if a.item() > 0:
+            inner = a * b if b.item() > 0 else a
+        else:
+            inner = b * b
+        return inner + a
+
+    a = tf.placeholder(tf.float32, shape=())
+    b = tf.placeholder(tf.float32, shape=())
+    out = tf.cond(a > 0, lambda: tf.cond(b > 0, lambda: a * b, lambda: a), lambda: b * b) + a
+    grads = tf.gradients(out, [a, b])
+    with tf.Session() as sess:
+        got_out, got_grads = sess.run([out, grads], {a: a_value, b: b_value})
+    want_out, want_grads = dynamic_values_and_grads(dynamic, [a_value, b_value])
+    assert got_out == want_out
+    # an input the taken path does not use gets 0 here (TF1), None from the dynamic engine
+    assert [float(g) for g in got_grads] == [0.0 if g is None else float(g) for g in want_grads]

@@ -9,8 +9,7 @@ import numbers
 import numpy as np
 
 from .._ops import OPS
-from ._graph import (DType, Graph, Node, as_dtype, as_shape, bool_, float32, get_default_graph,
-                     int32, shape_list)
+from ._graph import Node, as_dtype, as_shape, bool_, get_default_graph, shape_list
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +123,6 @@ def _broadcast(shapes, opname, op_type):
     for dims in zip(*padded):
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
-            a, b = sorted(known)[:2]
             raise ValueError(f"Dimensions must be equal, but are {dims[0]} and {dims[1]} for '{opname}' "
                              f"(op: '{op_type}') with input shapes: "
                              + ", ".join(shape_list(s) for s in shapes) + ".")
@@ -603,5 +601,3 @@ _OPERATORS = {
 }
 for _name, _fn in _OPERATORS.items():
     setattr(Node, _name, _fn)
-
-__all__ = ["DType", "Graph"]  # the public names are re-exported by the package
