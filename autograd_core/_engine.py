@@ -91,6 +91,9 @@ class Node:
             arr = self._params[name]
         if not isinstance(arr, np.ndarray):
             return arr
+        for _, _, saved, saved_arr in self._saved_versions or ():
+            if saved_arr is arr and not isinstance(saved, str):
+                return saved  # the input tensor itself, as PyTorch returns it
         return _make(arr, None, False)
 
     def _check_saved(self):
@@ -98,10 +101,12 @@ class Node:
             raise RuntimeError(FREED_MSG)
         sv = self._saved_versions
         if sv:
-            for counter, version, producer, arr in sv:
+            for counter, version, saved, arr in sv:
                 if counter[0] != version:
                     d = _dtypes.FROM_NUMPY[arr.dtype]
                     what = f"[torch.{d._legacy} {list(arr.shape)}]"
+                    # a saved input is named by its grad_fn now; a saved result by its creator
+                    producer = saved if isinstance(saved, str) else saved.grad_fn
                     if producer is not None:
                         name = producer if isinstance(producer, str) else producer.name()
                         what += ", which is output 0 of " + re.sub(r"Backward\d*$", "", name) + ","

@@ -147,8 +147,9 @@ def apply(op, args, params=None, view_of=None):
         node._seq = _next_seq()
         result = _make(out, node, True, vc)
         if op.saves:
-            # (version counter, version now, producer, array): backward checks nothing changed
-            versions = [(a._vc, a._vc[0], a.grad_fn, a._data) for a in map(args.__getitem__, op.saved_args)
+            # (counter, version now, the tensor, its array): backward checks nothing changed, and
+            # names the tensor's grad_fn at that time in its error, as PyTorch does
+            versions = [(a._vc, a._vc[0], a, a._data) for a in map(args.__getitem__, op.saved_args)
                         if isinstance(a, Tensor)]
             if op.saves_result:
                 node._out = out
