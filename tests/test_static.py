@@ -591,3 +591,17 @@ def test_nested_cond_matches_python_control_flow(a_value, b_value):
     assert got_out == want_out
     # an input the taken path does not use gets 0 here (TF1), None from the dynamic engine
     assert [float(g) for g in got_grads] == [0.0 if g is None else float(g) for g in want_grads]
+
+
+def test_trace_records_in_place_ops_on_the_inputs():
+    def f(x, y):
+        x.mul_(2)
+        x += y
+        return x.sum(dim=0)
+    rng = np.random.default_rng(3)
+    example = [rng.normal(size=(2, 3)).astype(np.float32) for _ in range(2)]
+    traced = tf.trace(f, tuple(torch.tensor(v) for v in example))
+    assert [n.op for n in traced.graph.nodes if n.op not in ("Placeholder", "Const")] == ["Mul", "Add", "Sum"]
+    new = [rng.normal(size=(2, 3)).astype(np.float32) for _ in range(2)]
+    got = traced(*(torch.tensor(v) for v in new)).numpy()
+    np.testing.assert_allclose(got, f(*(torch.tensor(v) for v in new)).numpy(), rtol=1e-6)

@@ -152,8 +152,10 @@ def trace(fn, example_inputs):
         data = x._data if isinstance(x, Tensor) else np.asarray(x)
         if not isinstance(x, Tensor) and data.dtype == np.float64:
             data = data.astype(np.float32)
-        # a copy that requires grad: every op on it then keeps its params in its grad_fn
-        inputs.append(_make(data.copy(), None, data.dtype.kind == "f"))
+        # a copy that requires grad, so that every op on it keeps its params in its grad_fn; a
+        # clone of it (made before recording starts) so that fn may still change it in place
+        copy = _make(data.copy(), None, data.dtype.kind == "f")
+        inputs.append(copy.clone() if copy.requires_grad else copy)
     rec = _engine.Recording()
     with rec, _Watch(inputs, rec):
         out = fn(*inputs)
