@@ -268,6 +268,7 @@ op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype),      la
 op("select",   "SelectBackward0",      lambda a, dim, index: a[_take(a, dim, index)],
                                         lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
                                         kind="same")
+op("unbind",   "UnbindBackward0",      OPS["select"].forward, *OPS["select"].grads, kind="same")  # iteration
 op("slice",    "SliceBackward0",       lambda a, dim, index: a[_take(a, dim, index)],
                                         lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
                                         kind="same")

@@ -559,11 +559,17 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        # PyTorch iterates with unbind(0): one UnbindBackward0 per row here (values and grads agree;
+        # PyTorch shares one multi-output node between the rows)
+        unbind = OPS["unbind"]
+        return (apply(unbind, (self,), {"dim": 0, "index": i}, view_of=self)
+                for i in range(self._data.shape[0]))
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with "
+                               f"{'no values' if self._data.size == 0 else 'more than one value'} is "
+                               "ambiguous")
         return builtins.bool(self._data.reshape(()))
 
     def _scalar(self):
