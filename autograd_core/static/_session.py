@@ -120,7 +120,7 @@ class Session:
         for key, value in feed_dict.items():
             node = key
             if type(key) is Node and key.graph is self.graph and key.shape is not None:
-                arr = np.asarray(value, dtype=key.dtype.np)
+                arr = np.asarray(getattr(value, "_data", value), dtype=key.dtype.np)  # _data: a Tensor's
                 if arr.shape == key.shape:  # the fast path: a fully known shape, matched
                     feeds[key] = arr
                     continue
