@@ -274,6 +274,12 @@ def test_recording_tensor_view_flows_are_chain_rule():
     fwd = [st for st in model.states if st.phase == "forward"][-1]
     assert fwd.values[ids["y"]] == format_array(env["y"].item())
     assert "output" in model.nodes[ids["y"]].classes
+    # the backward step of y's MulBackward0 sends b to a's edge and a to b's (the chain rule)
+    (mul_step,) = [st for st in model.states if st.phase == "backward" and ids["y"] in st.active]
+    into = {e.src: mul_step.edge_grads[e.id] for e in model.edges if e.id in mul_step.active_edges
+            and e.src in (ids["a"], ids["b"])}
+    assert into == {ids["a"]: format_array(b), ids["b"]: format_array(a)}
+    assert all(not st.edge_grads for st in model.states if st.phase != "backward")
     # steps serialise to plain data
     d = last.to_dict()
     assert isinstance(d["visible"], list) and d["grads"][ids["w"]] == "5"

@@ -155,7 +155,13 @@ def test_export_svg_png_gif_and_frames(tmp_path):
     yid = model.roots[0]
     appears = min(i for i, st in enumerate(model.states) if yid in st.visible)
     assert where(frames[appears - 1], yid) is None  # not there yet (laid out, drawn invisible)
-    assert where(frames[appears], yid) == where(frames[-1], yid) is not None
+    assert where(frames[appears], yid) is not None
+    assert all(where(f, yid) == where(frames[appears], yid) for f in frames[appears:])
+
+    def frame_box(path):
+        root = ET.parse(path).getroot()
+        return root.get("width"), root.get("height"), root.find(SVG + "g").get("transform")
+    assert len({frame_box(f) for f in frames}) == 1  # no jitter from frame to frame
     with pytest.raises(ValueError, match="unsupported file type"):
         export(model, tmp_path / "g.bmp")
 

@@ -32,6 +32,7 @@ class _Recorder:
         self.values, self.grads, self.flows = {}, {}, {}
         self.partial = {}        # node id -> summed grad ndarray in the current backward run
         self.done = []
+        self.edge_grads = {}     # edge id -> gradient text, for the current step only
         self.in_backward = False
 
     # --- nodes -----------------------------------------------------------------------------------
@@ -189,12 +190,14 @@ class _Recorder:
             self.flows[out] = gm.format_array(ev.grad_output)
             active.append(out)
             edges.append(self.result_edge[fid])
+            self.edge_grads[self.result_edge[fid]] = self.flows[out]
         inputs = {slot: (src, eid) for slot, src, eid in self.inputs_of.get(fid, ())}
         for slot, g in enumerate(ev.grad_inputs):
             if g is None or slot not in inputs:
                 continue
             src, eid = inputs[slot]
             edges.append(eid)
+            self.edge_grads[eid] = gm.format_array(g)
             if m.view == gm.TENSOR_VIEW:
                 total = self.partial.get(src)
                 self.partial[src] = g if total is None else total + g
@@ -227,9 +230,10 @@ class _Recorder:
 
     # --- the walk --------------------------------------------------------------------------------
     def snapshot(self, index, phase, caption, event, active, active_edges):
+        edge_grads, self.edge_grads = self.edge_grads, {}  # only this step's
         return gm.StepState(index, phase, caption, event, tuple(self.visible), tuple(self.visible_edges),
                             tuple(active), tuple(active_edges), tuple(self.done), dict(self.values),
-                            dict(self.grads), dict(self.flows))
+                            dict(self.grads), dict(self.flows), edge_grads)
 
     def build(self):
         m = self.m
@@ -294,7 +298,7 @@ class _Recorder:
                     m.states[i] = gm.StepState(st.index, st.phase, st.caption, st.event,
                                                st.visible + (node.id,), st.visible_edges + (e.id,),
                                                st.active, st.active_edges, st.done, values, grads,
-                                               st.flows)
+                                               st.flows, st.edge_grads)
         m.roots = tuple(roots)
 
 

@@ -32,6 +32,9 @@ StepState; step 0 is the state before the first event, step k the state after ev
     values                   {tensor node id: value text} for visible tensors
     grads                    {tensor node id: ".grad" text}: "None" until accumulated / retained
     flows                    {tensor node id: dL/d(tensor) text} summed over the backward steps so far
+    edge_grads               {edge id: text} of the gradient each active edge carries at a backward
+                             step (tensor view: what the op passes to that input, and dL/d(output)
+                             on the op -> output edge; function view: what the node passes on)
     phase, caption, event    "initial" | "leaf" | "forward" | "backward" | "retain" | "accumulate",
                              one line for humans, index into rec.events (None for step 0)
 ``StepState.to_dict()`` gives the same as plain JSON-able data.
@@ -151,6 +154,7 @@ class StepState:
     values: dict
     grads: dict
     flows: dict
+    edge_grads: dict = dataclasses.field(default_factory=dict)
 
     def to_dict(self):
         d = dataclasses.asdict(self)
@@ -742,6 +746,11 @@ def _remap_state(st, groups, edge_alias, grouped):
 
     def text(d):
         return {k: v for k, v in d.items() if k not in grouped}
+    edge_grads = {}
+    for eid, g in st.edge_grads.items():
+        new = edge_alias.get(eid, eid)
+        if new and new not in edge_grads:
+            edge_grads[new] = g
     return StepState(st.index, st.phase, st.caption, st.event, nodes(st.visible), edges(st.visible_edges),
                      nodes(st.active), edges(st.active_edges), nodes(st.done), text(st.values),
-                     text(st.grads), text(st.flows))
+                     text(st.grads), text(st.flows), edge_grads)

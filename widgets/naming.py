@@ -7,6 +7,7 @@ wins, so the result is deterministic); names starting with "_" are ignored. An o
 does ("fc.weight"), which also gives their module prefix ("fc").
 """
 import sys
+import types
 
 _PACKAGE = __name__.rpartition(".")[0]  # "widgets": frames inside this package are not the caller
 
@@ -26,6 +27,13 @@ def is_tensor(x):
                for c in t.__mro__)
 
 
+def _has_named_parameters(obj):
+    try:  # any object can sit in a namespace: its __getattr__ may do anything
+        return callable(getattr(obj, "named_parameters", None))
+    except Exception:
+        return False
+
+
 def _candidates(namespace):
     """(name, tensor) pairs: tensors by their variable, a module's parameters as "model.fc.weight"."""
     modules = []
@@ -34,7 +42,7 @@ def _candidates(namespace):
             continue
         if is_tensor(obj):
             yield name, obj
-        elif hasattr(obj, "named_parameters") and not isinstance(obj, type):
+        elif not isinstance(obj, (type, types.ModuleType)) and _has_named_parameters(obj):
             modules.append((name, obj))
     for name, obj in modules:  # after the plain variables: `w = model.fc.weight` names it "w"
         try:

@@ -204,8 +204,14 @@ def _edge_stmt(edge, st=None):
         if edge.id in st.active_edges_set:
             classes.append("active")
             a["color"], a["penwidth"] = quote(st.colour), "2.5"
+            if edge.id in st.edge_grads:  # xlabels are placed after layout: frames stay aligned
+                a["xlabel"] = _text_label(st.edge_grads[edge.id], st.colour)
     a["class"] = quote(" ".join(classes))
     return f"{edge.src} -> {edge.dst} [{_attrs(a)}]"
+
+
+def _text_label(text, colour):
+    return f'<<FONT COLOR="{colour}" POINT-SIZE="9">{html(text)}</FONT>>'
 
 
 def _legend(view, present, legend=True, caption=None):
@@ -230,6 +236,7 @@ class _StepView:
 
     def __init__(self, st):
         self.values, self.grads, self.caption = st.values, st.grads, st.caption
+        self.edge_grads = st.edge_grads
         self.colour = ACTIVE_FORWARD if st.phase in ("leaf", "forward") else ACTIVE
         self.visible_set, self.active_set = set(st.visible), set(st.active)
         self.done_set = set(st.done)
