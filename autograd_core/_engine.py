@@ -176,12 +176,21 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _NoParamDecorator(_GradMode):
+    """Also usable as a bare decorator, ``@no_grad`` without parentheses, as in PyTorch 2."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
     """Ops inside build no graph: results have requires_grad=False."""
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoParamDecorator):
     """Turn graph building back on inside a no_grad block."""
     _mode = True
 
@@ -340,8 +349,23 @@ def _run_hooks(hooks, grad):
     for hook in list(hooks.values()):
         res = hook(_wrap_grad(grad))
         if res is not None:
+            _check_hook_result(hook, grad, res)
             grad = res._data
     return grad
+
+
+def _check_hook_result(hook, grad, res):
+    """PyTorch's checks on what a tensor hook returned (a tensor like the gradient it was given)."""
+    from ._tensor import Tensor
+    if not isinstance(res, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(res).__name__}'")
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if res._data.dtype != grad.dtype:
+        legacy = [_dtypes.FROM_NUMPY[d]._legacy for d in (grad.dtype, res._data.dtype)]
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was torch.{legacy[0]} got "
+                           f"torch.{legacy[1]})")
+    if res._data.shape != grad.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def run_backward(roots, root_grads, retain_graph, capture=None):

@@ -193,6 +193,8 @@ def _inplace(self, op_name, args=(), params=None):
         raise RuntimeError(VIEW_INPLACE_MSG)
     if op.kind != "same":
         want = result_dtype(self, *args)
+        if op.kind == "float" and want.kind != "f":  # int.div_(2): true division gives a float
+            want = _F32
         if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
             raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
                                f"type {_dtype_short(self._data.dtype)}")
@@ -361,6 +363,8 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self._data.dtype.kind != "f" and self.grad_fn is None:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self.grad_fn is not None:
+            return self  # a non-leaf already requires grad: nothing to change (PyTorch agrees)
         self.requires_grad = requires_grad
         return self
 
@@ -427,8 +431,13 @@ class Tensor:
         return _make(self._data, None, False, self._vc)
 
     def detach_(self):
-        if self._base is not None and self._base._requires_grad:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as "
+                "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
+                "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+                "function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._requires_grad = False
         return self

@@ -20,6 +20,9 @@ def _grad_roots(outputs, grad_outputs):
     """(nodes, grads) to start from, with PyTorch's checks and messages."""
     outputs = _as_tuple(outputs)
     grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    for g in grad_outputs:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs")
     nodes, grads = [], []
@@ -96,7 +99,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def Variable(data, requires_grad=False, volatile=False):
     """Before PyTorch 0.4 a Variable wrapped a tensor; now it just returns a Tensor."""
-    t = data if isinstance(data, Tensor) else Tensor(data)
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    t = data
     if requires_grad:
         t.requires_grad_(True)
     return t

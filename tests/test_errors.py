@@ -40,6 +40,14 @@ def snapshot(s):
     return out
 
 
+def _hooked(m, hook, on_leaf=True):
+    """Backward through a fresh leaf (or non-leaf) carrying hook."""
+    x = m.tensor([1., 2., 3.], requires_grad=True)
+    t = x if on_leaf else x * 2
+    t.register_hook(hook)
+    (t * 2).sum().backward()
+
+
 class Case:
     def __init__(self, name, action, prep=None):
         self.name, self.action, self.prep = name, action, prep
@@ -77,6 +85,16 @@ CASES = [
     Case("requires_grad_(False) on a non-leaf", lambda m, s: s.y.requires_grad_(False)),
     Case("retain_grad without requires_grad", lambda m, s: s.p.retain_grad()),
     Case("register_hook without requires_grad", lambda m, s: s.p.register_hook(lambda g: g)),
+    Case("hook returns a different size", lambda m, s: _hooked(m, lambda g: g.sum())),
+    Case("hook returns a different dtype", lambda m, s: _hooked(m, lambda g: g.double())),
+    Case("hook returns a number", lambda m, s: _hooked(m, lambda g: 5)),
+    Case("non-leaf hook returns a different size", lambda m, s: _hooked(m, lambda g: g[:2], on_leaf=False)),
+    Case("gradient that is not a tensor", lambda m, s: s.y.backward([1., 1., 1.])),
+    Case("grad_outputs that are not tensors", lambda m, s: m.autograd.grad(s.loss, [s.x], [1.])),
+    Case("gradient that is a number", lambda m, s: s.loss.backward(2.)),
+    Case("Variable of a list", lambda m, s: m.autograd.Variable([1., 2.])),
+    Case("detach_ on a view", lambda m, s: s.p[0:1].detach_()),
+    Case("detach_ on a view of a leaf", lambda m, s: s.x[0:2].detach_()),
     Case("assign a grad of the wrong size", lambda m, s: setattr(s.x, "grad", m.ones(2))),
     Case("assign a grad that is not a tensor", lambda m, s: setattr(s.x, "grad", [1., 2., 3.])),
     # conversion
@@ -86,6 +104,7 @@ CASES = [
     Case("float() of several elements", lambda m, s: float(s.x)),
     Case("int() of several elements", lambda m, s: int(s.p)),
     Case("bool() of several elements", lambda m, s: bool(s.p > 0)),
+    Case("bool() of an empty tensor", lambda m, s: bool(m.tensor([]))),
     Case("len() of a 0-d tensor", lambda m, s: len(s.loss)),
     Case("iterating a 0-d tensor", lambda m, s: list(s.loss)),
     # in-place
@@ -107,6 +126,7 @@ CASES = [
     Case("setitem ... then int", lambda m, s: s.w.__setitem__((Ellipsis, 1), 5.)),
     Case("in-place on a view of a leaf", lambda m, s: s.x[0:2].mul_(2)),
     Case("in-place float result into int", lambda m, s: s.i.add_(1.5)),
+    Case("in-place true division of an int", lambda m, s: s.i.div_(2)),
     Case("in-place output shape mismatch", lambda m, s: s.p.add_(m.ones(2, 2))),
     # shapes
     Case("mm shape mismatch", lambda m, s: m.mm(m.ones(2, 3), m.ones(4, 5))),

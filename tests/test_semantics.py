@@ -402,6 +402,23 @@ def _grad_mode_decorators(m):
     return frozen(x), inside, off(x), m.is_grad_enabled(), frozen.__name__
 
 
+def _bare_decorators(m):
+    """@no_grad / @enable_grad without parentheses (PyTorch 2)."""
+    x = _leaf(m)
+
+    @m.no_grad
+    def frozen(t):
+        return t * 2
+
+    @m.enable_grad
+    def tracked(t):
+        return t * 2
+
+    with m.no_grad():
+        inside = tracked(x)
+    return frozen(x), inside, frozen.__name__
+
+
 def _grad_mode_restored_after_exception(m):
     try:
         with m.no_grad():
@@ -533,6 +550,8 @@ SNIPPETS = [
     ("grad modes as context managers", _grad_modes),
     ("grad modes as decorators", _grad_mode_decorators),
     ("grad mode restored after an exception", _grad_mode_restored_after_exception),
+    ("bare grad-mode decorators", _bare_decorators),
+    ("requires_grad_() on a non-leaf is a no-op", lambda m: (lambda y: (y.requires_grad_() is y, y))(_leaf(m) * 2)),
     ("autograd.grad leaves .grad untouched", _autograd_grad),
     ("autograd.grad of a non-leaf", _autograd_grad_nonleaf),
     ("autograd.grad with grad_outputs", _autograd_grad_outputs),
