@@ -2,6 +2,7 @@
 torch), the widget's state follows its controls, and the static image exists without a front end."""
 import html
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch as real_torch
 
 import autograd_core as torch
+from widgets.graph_model import format_array
 from widgets.regression import RegressionLab, RegressionTrainer, count_graph_nodes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,12 +201,17 @@ def test_last_recording_holds_one_iteration():
 
 def test_graph_panel_shows_the_iteration_with_grads():
     lab = RegressionLab()
+    w0 = lab.trainer.w.item()
     lab.step(1)
-    svg = lab.graph_view.value
-    assert "<svg" in svg and "MeanBackward0" in svg
-    text = html.unescape(svg)          # dot writes "-" as &#45;
-    assert f"w.grad = {lab.history[-1]['w_grad']:.4g}" in text
-    assert f"b.grad = {lab.history[-1]['b_grad']:.4g}" in text
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", lab.graph_view.value)]
+    assert "MeanBackward0" in texts and texts.count("AccumulateGrad") == 2
+    h = lab.history[-1]
+    i, j = texts.index("w"), texts.index("b")
+    # w as the forward pass used it (before the update), and its .grad after backward
+    assert texts[i + 2] == f"data {format_array(np.array([w0], np.float32))}"
+    assert texts[i + 3] == f"grad {format_array(np.array([h['w_grad']], np.float32))}"
+    assert texts[j + 3] == f"grad {format_array(np.array([h['b_grad']], np.float32))}"
+    assert h["w"] != w0
 
 
 def test_static_image_without_a_front_end():

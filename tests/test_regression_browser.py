@@ -61,6 +61,7 @@ def test_canvas_updates_while_playing(lab, browser_page):
     # Training stops by itself (loss < 1) and the graph of the last iteration appears.
     page.wait_for_function("() => [...document.querySelectorAll('.cgl-regression-numbers td')]"
                            ".some(e => e.textContent.startsWith('converged'))", timeout=30_000)
-    page.locator(".cgl-regression svg text", has_text="w.grad").first.wait_for(timeout=10_000)
+    page.locator(".cgl-regression-graph svg text", has_text="MeanBackward0").first.wait_for(
+        timeout=10_000)
     screenshot(page, "regression_lab.png")
     assert_no_widget_errors(page)

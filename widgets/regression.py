@@ -19,44 +19,18 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 
 import numpy as np
 
 import autograd_core as torch
+from autograd_core import optim
 
 RULES = {
     "data": "w.data.sub_(lr * w.grad)",
     "no_grad": "with no_grad(): w -= lr * w.grad",
     "sgd": "optim.SGD(lr, momentum)",
 }
-
-
-class _MomentumSGD:
-    """PyTorch's SGD with momentum (dampening 0, no Nesterov), by hand until autograd_core.optim lands.
-
-    buf <- grad (first step), buf <- momentum * buf + grad (later steps);  p <- p - lr * buf
-    """
-
-    def __init__(self, params, lr, momentum):
-        self.params, self.lr, self.momentum = list(params), lr, momentum
-        self._bufs = [None] * len(self.params)
-
-    def step(self):
-        with torch.no_grad():
-            for i, p in enumerate(self.params):
-                if p.grad is None:
-                    continue
-                g = p.grad.clone()
-                if self._bufs[i] is None:
-                    self._bufs[i] = g
-                else:
-                    self._bufs[i] = self._bufs[i] * self.momentum + g
-                p -= self.lr * self._bufs[i]
-
-    def zero_grad(self):
-        for p in self.params:
-            if p.grad is not None:
-                p.grad.zero_()
 
 
 def count_graph_nodes(tensor):
@@ -79,7 +53,11 @@ class RegressionTrainer:
 
     history[i] (plain floats) for iteration i: loss (at the forward pass), w and b (after the
     update), w_grad and b_grad (.grad after backward, i.e. what the update used).
+    `after_backward(recording)`, if set, is called after each backward, before the update (the
+    moment to snapshot the graph with the values the forward pass used).
     """
+
+    after_backward = None
 
     def __init__(self, n=20, noise=1.0, seed=16, lr=0.05, rule="data", momentum=0.9,
                  max_iter=100, stop_loss=1.0, forget_zero_grad=False, accumulate_loss=False):
@@ -102,7 +80,7 @@ class RegressionTrainer:
         self.w = torch.randn(1, requires_grad=True)
         self.b = torch.zeros(1, requires_grad=True)
         self.w0, self.b0 = self.w.item(), self.b.item()
-        self.optimizer = _MomentumSGD([self.w, self.b], self.lr, self.momentum)
+        self.optimizer = optim.SGD([self.w, self.b], lr=self.lr, momentum=self.momentum)
         self.history = []
         self.total = 0.0               # running sum of the losses (a tensor when accumulate_loss)
         self.last_recording = None
@@ -119,24 +97,27 @@ class RegressionTrainer:
 
     def set_lr(self, lr):
         self.lr = float(lr)
-        self.optimizer.lr = self.lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr
 
     # --- training ----------------------------------------------------------------------------
     def step(self, n=1):
         """Run up to n iterations (fewer if training stops); return how many ran."""
         ran = 0
         while ran < n and not self.done:
-            with torch.record() as rec:
-                self._iteration()
-            self.last_recording = rec
+            self._iteration()
             ran += 1
         return ran
 
     def _iteration(self):
         w, b, x, y, lr = self.w, self.b, self.x, self.y, self.lr
-        y_pred = w * x + b
-        loss = (0.5 * (y - y_pred) ** 2).mean()
-        loss.backward()
+        with torch.record() as rec:            # forward and backward: what a stepper replays
+            y_pred = w * x + b
+            loss = (0.5 * (y - y_pred) ** 2).mean()
+            loss.backward()
+        self.last_recording = rec
+        if self.after_backward is not None:
+            self.after_backward(rec)
         w_grad, b_grad = w.grad.item(), b.grad.item()
         if self.rule == "data":
             b.data.sub_(lr * b.grad)
@@ -147,7 +128,11 @@ class RegressionTrainer:
                 b -= lr * b.grad
         else:
             self.optimizer.step()
-        if not self.forget_zero_grad:
+        if self.forget_zero_grad:
+            pass
+        elif self.rule == "sgd":
+            self.optimizer.zero_grad()
+        else:
             w.grad.zero_()
             b.grad.zero_()
         # The teaching point of accumulate_loss: `total + loss` keeps every iteration's graph alive.
@@ -364,6 +349,8 @@ class RegressionLab(W.VBox):
                                          forget_zero_grad=forget_zero_grad,
                                          accumulate_loss=accumulate_loss)
         self._syncing = False
+        self._graph = None
+        self.trainer.after_backward = self._snapshot_graph
         self._build_controls(interval)
         self._build_canvas()
         self.numbers = W.HTML(layout=W.Layout(min_width="210px", margin="0 0 0 8px"))
@@ -489,6 +476,7 @@ class RegressionLab(W.VBox):
         t.lr = self.lr
         t.forget_zero_grad, t.accumulate_loss = self.forget_zero_grad, self.accumulate_loss
         t.reset()
+        self._graph = None
         self._set_playing(False)
         self._sync_play()
         self._panels.set_data(t)
@@ -576,10 +564,13 @@ class RegressionLab(W.VBox):
                        for k, v in rows)
         return f"<table class='cgl-regression-numbers'>{body}</table>"
 
+    def _snapshot_graph(self, rec):
+        self._graph = graph_model(self.trainer, rec)
+
     def _refresh_graph(self):
         """The graph of the last iteration, with w.grad and b.grad. One method on purpose: the
         GraphStepper (built from self.last_recording) will replace this panel."""
-        self.graph_view.value = _graph_svg(self.trainer)
+        self.graph_view.value = graph_svg(self._graph)
 
     # --- static image (nbconvert, executed notebooks) ------------------------------------------
     def _repr_png_(self):
@@ -592,38 +583,23 @@ class RegressionLab(W.VBox):
         return bundle
 
 
-def _graph_svg(trainer):
-    """SVG of the last iteration's graph (grad_fn nodes; w and b with their .grad after backward).
+def graph_model(trainer, rec):
+    """GraphModel (function view: the compact one) of one iteration's recording; values are
+    copied now."""
+    from .graph_model import GraphModel
+    return GraphModel.from_recording(rec, view="function", frame=None,
+                                     names={"w": trainer.w, "b": trainer.b, "x": trainer.x,
+                                            "y": trainer.y})
 
-    TEMPORARY: a few lines of `graphviz` until widgets.render.draw lands; then this calls it.
-    """
-    loss = trainer.last_loss
-    if loss is None:
+
+def graph_svg(model):
+    """SVG of a recorded iteration's graph as it is after backward (w.grad and b.grad filled in)."""
+    if model is None:
         return "<p><i>the graph of an iteration appears after the first step</i></p>"
-    import graphviz
-    last = trainer.history[-1]
-    names = {id(trainer.w): ("w", last["w_grad"]), id(trainer.b): ("b", last["b_grad"])}
-    g = graphviz.Digraph(graph_attr=dict(rankdir="BT", fontsize="10", bgcolor="transparent",
-                                         ranksep="0.2", nodesep="0.2"),
-                         node_attr=dict(fontsize="10", shape="box", style="rounded,filled",
-                                        fillcolor="#eeeeee", height="0.25"))
-    g.node("loss", f"loss = {last['loss']:.4g}", fillcolor="#ffd7a8")
-    g.edge(str(id(loss.grad_fn)), "loss", dir="none")
-    seen, stack = {id(loss.grad_fn)}, [loss.grad_fn]
-    while stack:
-        node = stack.pop()
-        var = getattr(node, "variable", None)
-        if var is not None and id(var) in names:
-            name, grad = names[id(var)]
-            g.node(str(id(node)), f"{name}  (leaf)\n{name}.grad = {grad:.4g}", fillcolor="#a8d1ff")
-        else:
-            g.node(str(id(node)), node.name())
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            g.edge(str(id(nxt)), str(id(node)))
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
-    svg = g.pipe(format="svg").decode("utf-8")
-    return svg[svg.find("<svg"):]
+    from .render import render_svg
+    svg = render_svg(model, state=-1, legend=False)
+    svg = svg[svg.find("<svg"):]
+    # Scale to the panel: drop the fixed size (the viewBox keeps the aspect ratio).
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"',
+                 '<svg style="height:360px;width:auto;max-width:100%"', svg, count=1)
+    return f"<div class='cgl-regression-graph'>{svg}</div>"
