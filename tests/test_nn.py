@@ -562,3 +562,15 @@ def test_forward_hooks_run_and_replace_like_torch():
         results.append((seen, first, tuple(second), y.grad_fn.name()))
     assert results[0] == results[1]
     assert results[1][1] == [[1.0, 1.0]] * 4
+
+
+def test_double_and_float_convert_parameters_in_place_like_torch():
+    for lib, n in ((torch, torch.nn), (ac, nn)):
+        m = n.Sequential(n.Linear(3, 2))
+        w = m[0].weight
+        m(lib.ones(1, 3)).sum().backward()
+        assert m.double() is m
+        assert m[0].weight is w and w.dtype == lib.float64 and w.grad.dtype == lib.float64
+        assert m(lib.ones(1, 3, dtype=lib.float64)).dtype == lib.float64
+        m.float()
+        assert w.dtype == lib.float32 and w.requires_grad

@@ -132,6 +132,21 @@ def test_step_bumps_version_builds_no_graph_and_catches_stale_saved_tensors():
             y.backward()
 
 
+@pytest.mark.parametrize("name, kwargs", [("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+                                          ("Adam", {"weight_decay": 0.1}), ("AdamW", {})])
+def test_versions_after_steps_equal_torchs(name, kwargs):
+    versions = []
+    for lib, o in ((torch, torch.optim), (ac, optim)):
+        w = lib.ones(3, requires_grad=True)
+        opt = getattr(o, name)([w], **kwargs)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()
+        versions.append(w._version)
+    assert versions[1] == versions[0]
+
+
 def test_zero_grad_set_to_none_or_zeros():
     w = ac.ones(2, requires_grad=True)
     opt = optim.SGD([w], lr=0.1)

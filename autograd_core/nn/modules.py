@@ -324,6 +324,8 @@ class Module:
                         new = fn(t)
                         if new is not t:
                             t._data = new._data  # keep the same Parameter object (optimisers hold it)
+                            if t._grad is not None:
+                                t._grad = fn(t._grad)
         return self
 
     def to(self, *args, **kwargs):

@@ -46,8 +46,8 @@ class Adam(Optimizer):
         param = p._data
         state["step"]._data += 1
         if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param = param * (1 - lr * wd)
+            if group["decoupled_weight_decay"]:  # its own in-place write, as in torch (a version bump)
+                p.mul_(1 - lr * wd)
             else:
                 g = _add_scaled(g, wd, param)
         m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
