@@ -491,3 +491,34 @@ def test_autograd_core_nn_parameters_frozen_and_modules():
     node = [n for n in model.nodes.values() if n.name == "frozen"][0]
     assert node.classes == ("const", "frozen")
     assert "frozen parameter" in to_dot(model)
+
+
+def test_recording_follows_grad_zero_and_data_updates():
+    """The tutorial's loop: .grad.zero_() shows 0 (not None), .data.sub_() changes the leaf's value."""
+    torch.manual_seed(10)
+    x = torch.rand(20, 1) * 10
+    y = 2 * x + (5 + torch.randn(20, 1))
+    w = torch.randn(1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    w0 = w.detach().clone()
+    with torch.record() as rec:
+        for _ in range(2):
+            loss = (0.5 * (y - (w * x + b)) ** 2).mean()
+            loss.backward()
+            b.data.sub_(0.05 * b.grad)
+            w.data.sub_(0.05 * w.grad)
+            w.grad.zero_()
+            b.grad.zero_()
+    model = GraphModel.from_recording(rec, names={"w": w, "b": b, "x": x, "y": y})
+    wid = [n.id for n in model.nodes.values() if n.name == "w"][0]
+    labels = {n.label for n in model.nodes.values()}
+    assert {"w.grad", "b.grad", "w.data", "b.data"} <= labels
+    zero_steps = [k for k, ev in enumerate(rec.events, 1) if ev.kind == "forward" and ev.op == "zero_"
+                  and ev.tensor is w.grad]
+    assert len(zero_steps) == 2
+    for k in zero_steps:
+        assert model.states[k].grads[wid] == "[0]" and model.states[k - 1].grads[wid] != "[0]"
+    assert model.states[0].grads[wid] == "None"
+    assert model.states[-1].values[wid] == format_array(w.detach().numpy())
+    assert model.states[0].values[wid] == format_array(w0.numpy())  # undone from the first sub_
+    assert model.states[0].values[wid] != model.states[-1].values[wid]

@@ -16,6 +16,16 @@ class _Recorder:
         self.rec = rec
         self.names = {k: v[0] for k, v in found.items()}
         self.modules = getattr(found, "modules", {})
+        # `w.grad` and `w.data` are tensors of their own: name them after w, and follow in-place
+        # changes of a leaf's .grad (w.grad.zero_()) into that leaf's grad text
+        self.grad_owner, self.data_owner = {}, {}
+        for _, t in found.values():
+            g = getattr(t, "_grad", None)
+            if g is not None:
+                self.grad_owner.setdefault(id(g), t)
+            d = getattr(t, "_data", None)
+            if d is not None:
+                self.data_owner.setdefault(id(d), t)
         self.show_saved = show_saved
         self.node_of = {}        # id(tensor) -> node id of its latest version (tensor view)
         self.versions = {}       # id(tensor) -> how many nodes it has had
@@ -51,7 +61,7 @@ class _Recorder:
             return nid
         k = self.versions.get(key, 0)
         self.versions[key] = k + 1
-        name = self.names.get(key)
+        name = self.names.get(key) or self.alias(t)
         label = gm.tensor_label(name, t) + (f" v{k}" if k else "")
         fields = gm.tensor_fields(t, name, module=self.modules.get(key))
         node = self.m.add_node("tensor", label, **fields)
@@ -59,10 +69,48 @@ class _Recorder:
             node.value, node.has_value = np.array(value, copy=True), True
         self.keep.append(t)
         self.node_of[key] = node.id
-        self.values[node.id] = gm.format_array(node.value)
+        if value is None:  # made before the recording: its value when the recording began
+            before = self.initial_value(t)
+            self.values[node.id] = "?" if before is None else gm.format_array(before)
+        else:
+            self.values[node.id] = gm.format_array(node.value)
         self.grads[node.id] = self.initial_grad(t)
         self.show(node.id)
         return node.id
+
+    def alias(self, t):
+        """'w.grad' for the tensor that is w's .grad, 'w.data' for another tensor on w's memory."""
+        owner = self.grad_owner.get(id(t))
+        if owner is not None and id(owner) in self.names:
+            return self.names[id(owner)] + ".grad"
+        owner = self.data_owner.get(id(getattr(t, "_data", None)))
+        if owner is not None and owner is not t and id(owner) in self.names:
+            return self.names[id(owner)] + ".data"
+        return None
+
+    def initial_value(self, t):
+        """t's data before the recording's first in-place write into its memory (w.data.sub_(...)).
+
+        Events copy values only after each op, so the value before is known when nothing wrote
+        into t (its data now), or when the first write was an add/sub of a known value (undone
+        here); otherwise None ("?")."""
+        data = gm._np(t)
+        first = None
+        for ev in self.rec.events:
+            if ev.kind == "forward" and ev.inputs and ev.inputs[0] is ev.tensor and \
+                    getattr(ev.tensor, "_data", None) is data:
+                first = ev
+                break
+        if first is None:
+            return data
+        if first.op not in ("add", "sub") or len(first.inputs) != 2:
+            return None
+        other = first.inputs[1]
+        if naming.is_tensor(other):
+            copies = [e.value for e in self.rec.events[:first.index]
+                      if e.kind in ("leaf", "forward") and e.tensor is other]
+            other = copies[-1] if copies else gm._np(other)
+        return first.value - other if first.op == "add" else first.value + other
 
     def initial_grad(self, t):
         """.grad text before the recording's first accumulation into t."""
@@ -92,6 +140,12 @@ class _Recorder:
         return [nid], [], f"leaf {self.m.nodes[nid].label} = {self.values[nid]}"
 
     def forward(self, ev):
+        owner = self.grad_owner.get(id(ev.tensor))
+        if owner is not None and id(owner) in self.node_of:  # an in-place change of owner.grad
+            self.grads[self.node_of[id(owner)]] = gm.format_array(ev.value)
+        owner = self.data_owner.get(id(getattr(ev.tensor, "_data", None)))
+        if owner is not None and owner is not ev.tensor and id(owner) in self.node_of:
+            self.values[self.node_of[id(owner)]] = gm.format_array(ev.value)  # w.data.sub_(...)
         if self.m.view == gm.TENSOR_VIEW:
             return self.forward_tensor(ev)
         return self.forward_function(ev)
