@@ -9,9 +9,11 @@ and its gradients, for N inputs:
   torch/input    PyTorch doing the dynamic loop (the same work in C++)
   numpy/input    the same math written out by hand in numpy, once per input (no graph at all)
   batched        one forward + gradient over all N inputs at once (dynamic and static)
+  build          building the static graph, its gradients and the first run's plan (once)
 
 Run: .venv/bin/python bench/bench_static.py   (about half a minute)
 """
+import os
 import time
 
 import numpy as np
@@ -22,14 +24,16 @@ import autograd_core.static as tf
 from autograd_core.autograd import grad as dynamic_grad
 
 REPEATS = 3
+real_torch.set_num_threads(1)  # one thread, like the numpy engine (and CPU time then means the same)
 
 
 def best_of(fn, repeats=REPEATS):
+    """Least CPU time of this process over a few runs: steadier than wall time on a shared machine."""
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return min(times)
 
 
@@ -115,7 +119,7 @@ def measure(work, xs, ys):
     results["dynamic/input"] = best_of(dynamic_loop)
 
     # static, built once (build time measured separately), run once per input
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     graph = tf.Graph()
     with graph.as_default():
         x_ph = tf.placeholder(tf.float32, shape=(None, work.n_features))
@@ -126,7 +130,7 @@ def measure(work, xs, ys):
     sess = tf.Session(graph=graph)
     fetches = [loss] + grads
     sess.run(fetches, {x_ph: xs[0], y_ph: ys[0]})  # the plan is made on the first run
-    results["build static graph"] = time.perf_counter() - t0
+    results["build static graph"] = time.process_time() - t0
 
     def static_loop():
         for x, y in zip(xs, ys):
@@ -183,7 +187,8 @@ def main():
     head = (f"{'computation':22} {'N':>5} | {'dynamic/input':>13} {'static/input':>12} {'dyn/static':>10} | "
             f"{'torch/input':>11} {'numpy/input':>11} | {'dyn batched':>11} {'static batched':>14} | "
             f"{'build':>7}")
-    print("loss + gradients for N inputs, total wall time in ms (best of %d)" % REPEATS)
+    print(f"loss + gradients for N inputs: total CPU time in ms (best of {REPEATS}); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(head)
     print("-" * len(head))
     for name, r in rows:

@@ -605,3 +605,26 @@ def test_trace_records_in_place_ops_on_the_inputs():
     new = [rng.normal(size=(2, 3)).astype(np.float32) for _ in range(2)]
     got = traced(*(torch.tensor(v) for v in new)).numpy()
     np.testing.assert_allclose(got, f(*(torch.tensor(v) for v in new)).numpy(), rtol=1e-6)
+
+
+def test_gradients_of_several_ys_weighted_by_grad_ys():
+    xv = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    x = tf.placeholder(tf.float32, shape=(3,))
+    y1, y2 = tf.sin(x) * x, tf.reduce_sum(x * x)
+    weights = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    (dx,) = tf.gradients([y1, y2], [x], grad_ys=[weights, None])
+    with tf.Session() as sess:
+        got = sess.run(dx, {x: xv})
+    t = torch.tensor(xv, requires_grad=True)
+    torch.autograd.backward([torch.sin(t) * t, (t * t).sum()], [torch.tensor(weights), torch.tensor(1.0)])
+    np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-6)
+
+
+def test_interactive_session_is_the_default_until_closed():
+    a = tf.constant(3.0)
+    sess = tf.InteractiveSession()
+    assert tf.get_default_session() is sess and (a * 2).eval() == 6.0
+    sess.close()
+    assert tf.get_default_session() is None
+    with pytest.raises(RuntimeError, match="closed Session"):
+        sess.run(a)
