@@ -380,6 +380,14 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_TYPE[value._data.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{_dtypes.SCALAR_NAME[self.dtype]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+                    "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+                    "may break downstream systems that assume they match.")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
@@ -693,6 +701,12 @@ def _setitem_source(value, shape):
         dims = dims[1:]
     value = value.view(dims)
     return value if dims == tuple(shape) else value.expand(shape)
+
+
+# the C++ type names PyTorch prints in "attempting to assign a gradient with dtype ..."
+_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+             "bool": "bool"}
 
 
 def _rebuild(data, requires_grad):

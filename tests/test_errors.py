@@ -48,6 +48,15 @@ def _hooked(m, hook, on_leaf=True):
     (t * 2).sum().backward()
 
 
+def _saved_then_rebased(m):
+    """a is saved by a * a, then a.add_(1) gives a a new grad_fn: the message names the new one."""
+    x = m.tensor([1., 2., 3.], requires_grad=True)
+    a = x * 2
+    b = (a * a).sum()
+    a.add_(1)
+    b.backward()
+
+
 class Case:
     def __init__(self, name, action, prep=None):
         self.name, self.action, self.prep = name, action, prep
@@ -68,6 +77,7 @@ CASES = [
          prep=lambda m, s: s.x.detach().add_(1)),
     Case("saved result modified in place", lambda m, s: s.le.backward(),
          prep=lambda m, s: s.e.add_(1)),
+    Case("saved non-leaf modified in place", lambda m, s: _saved_then_rebased(m)),
     Case("backward of a tensor without grad_fn", lambda m, s: s.p.sum().backward()),
     Case("backward of a no-grad leaf", lambda m, s: s.p.backward(m.ones(2))),
     Case("gradient shape mismatch", lambda m, s: s.y.backward(m.ones(2))),
@@ -96,6 +106,11 @@ CASES = [
     Case("detach_ on a view", lambda m, s: s.p[0:1].detach_()),
     Case("detach_ on a view of a leaf", lambda m, s: s.x[0:2].detach_()),
     Case("assign a grad of the wrong size", lambda m, s: setattr(s.x, "grad", m.ones(2))),
+    Case("assign a float64 grad to a float32 leaf", lambda m, s: setattr(s.x, "grad", s.x.double())),
+    Case("assign an int grad", lambda m, s: setattr(s.x, "grad", m.tensor([1, 1, 1]))),
+    Case("assign a float32 grad to a float64 leaf",
+         lambda m, s: setattr(m.ones(2, dtype=m.float64, requires_grad=True), "grad", m.ones(2))),
+    Case("assign a grad of wrong dtype and size", lambda m, s: setattr(s.x, "grad", m.ones(2, dtype=m.float64))),
     Case("assign a grad that is not a tensor", lambda m, s: setattr(s.x, "grad", [1., 2., 3.])),
     # conversion
     Case("item() of several elements", lambda m, s: s.x.item()),
