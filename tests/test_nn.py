@@ -114,6 +114,27 @@ def test_linear_grad_fn_graph_equals_torch_for_1d_2d_3d_inputs(shape, bias, inpu
         assert oy.shape == ty.shape
 
 
+@pytest.mark.parametrize("shape, view", [((2, 4, 5), lambda x: x.transpose(1, 2)),
+                                         ((8,), lambda x: x[::2]),
+                                         ((3, 2, 4), lambda x: x.permute(1, 0, 2))])
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_linear_on_non_contiguous_input_is_matmul_then_inplace_add_like_torch(shape, view, input_grad):
+    torch.manual_seed(2)
+    tl, ol = torch.nn.Linear(4, 3), nn.Linear(4, 3)
+    copy_weights(tl, ol)
+    x = torch.randn(*shape)
+    tx, ox = x.clone().requires_grad_(input_grad), ours(x, input_grad)
+    ty, oy = tl(view(tx)), ol(view(ox))
+    assert chain(oy.grad_fn) == chain(ty.grad_fn)
+    close(oy, ty)
+    ty.sum().backward()
+    oy.sum().backward()
+    close(ol.weight.grad, tl.weight.grad)
+    close(ol.bias.grad, tl.bias.grad)
+    if input_grad:
+        close(ox.grad, tx.grad)
+
+
 def test_linear_shape_error_is_torchs():
     ol, tl = nn.Linear(4, 3), torch.nn.Linear(4, 3)
     with pytest.raises(RuntimeError) as theirs_err:

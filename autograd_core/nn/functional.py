@@ -62,8 +62,9 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 # --- linear ---------------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
-    """out = input @ weight.T + bias (addmm on rows, as PyTorch: 1-D and N-D inputs are viewed as
-    a matrix first and the result viewed back)"""
+    """out = input @ weight.T + bias, composed as PyTorch composes it: addmm for a matrix; a
+    contiguous 1-D or N-D input is reshaped to a matrix, addmm'ed and viewed back; otherwise
+    matmul, then the bias added in place"""
     if bias is None:
         return _f.matmul(input, _f.t(weight))
     if input.ndim == 0:
@@ -76,6 +77,8 @@ def linear(input, weight, bias=None):
                            f"{'x'.join(map(str, wt.shape))})")
     if input.ndim == 2:
         return apply(OPS["addmm"], (bias, input, wt))
+    if not input.is_contiguous() or bias.ndim != 1:
+        return _inplace(_f.matmul(input, wt), "add", (bias,))
     rows = _f.reshape(input, (-1, in_features))
     out = apply(OPS["addmm"], (bias, rows, wt))
     return _f.view(out, tuple(input.shape[:-1]) + (wt.shape[1],))
