@@ -228,8 +228,9 @@ class InteractiveSession(Session):
         self._ctx.__enter__()
 
     def close(self):
-        if self in _default_sessions:
-            _default_sessions.remove(self)
+        if self._ctx is not None:
+            ctx, self._ctx = self._ctx, None
+            ctx.__exit__(None, None, None)
         super().close()
 
 
