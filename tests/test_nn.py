@@ -217,18 +217,21 @@ def test_mse_loss_matches_torch(shape, reduction, seed, target_grad):
     close(nn.MSELoss(reduction=reduction)(ox, ot), torch.nn.MSELoss(reduction=reduction)(x, t))
 
 
-def test_mse_loss_broadcast_warns_like_torch():
-    x, t = torch.randn(3, 4, requires_grad=True), torch.randn(4)
+@pytest.mark.parametrize("x_shape, t_shape", [((3, 4), (4,)), ((4,), (3, 4)), ((3, 1), (1, 4))])
+def test_mse_loss_broadcast_warns_and_expands_like_torch(x_shape, t_shape):
+    x, t = torch.randn(*x_shape, requires_grad=True), torch.randn(*t_shape, requires_grad=True)
     with pytest.warns(UserWarning) as theirs_w:
         ty = torch.nn.functional.mse_loss(x, t)
-    ox = ours(x, True)
+    ox, ot = ours(x, True), ours(t, True)
     with pytest.warns(UserWarning) as ours_w:
-        oy = F.mse_loss(ox, ours(t))
+        oy = F.mse_loss(ox, ot)
     assert str(ours_w[0].message) == str(theirs_w[0].message)
+    assert chain(oy.grad_fn) == chain(ty.grad_fn)
     close(oy, ty)
     ty.backward()
     oy.backward()
     close(ox.grad, x.grad)
+    close(ot.grad, t.grad)
 
 
 @HYP

@@ -95,7 +95,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=2)
         shape = tuple(np.broadcast_shapes(input.shape, target.shape))
-        input, target = _f.expand(input, shape), _f.expand(target, shape)
+        # broadcast_tensors, as torch: only a tensor whose shape changes gets an ExpandBackward0
+        input = input if input.shape == shape else _f.expand(input, shape)
+        target = target if target.shape == shape else _f.expand(target, shape)
     return apply(OPS["mse_loss"], (input, target), {"reduction": reduction})
 
 
