@@ -522,3 +522,33 @@ def test_recording_follows_grad_zero_and_data_updates():
     assert model.states[-1].values[wid] == format_array(w.detach().numpy())
     assert model.states[0].values[wid] == format_array(w0.numpy())  # undone from the first sub_
     assert model.states[0].values[wid] != model.states[-1].values[wid]
+
+
+def test_long_recording_states_replay_exactly():
+    """States are made on demand (checkpoints + changes): check every step of a 150-op recording."""
+    x = torch.tensor([1., 2.], requires_grad=True)
+    with torch.record() as rec:
+        y = x
+        for i in range(150):
+            y = y * 1.01 if i % 2 else y + 0.5
+        y.sum().backward()
+    model = GraphModel.from_recording(rec, names={"x": x})
+    assert len(model.states) == len(rec.events) + 1 > 3 * 64
+    seen_values = {}
+    visible = []
+    for k, ev in enumerate(rec.events, 1):
+        st = model.states[k]
+        if ev.kind == "forward":
+            (nid,) = [i for i in st.active if model.nodes[i].kind == "tensor"]
+            seen_values[nid] = format_array(ev.value)
+        for nid, text in seen_values.items():
+            assert st.values[nid] == text
+        assert st.index == k and st.event == ev.index
+        assert len(st.visible) >= len(visible)
+        visible = st.visible
+    xid = [n.id for n in model.nodes.values() if n.name == "x"][0]
+    assert model.states[-1].grads[xid] == format_array(x.grad.numpy())
+    assert model.states[-1] == model.states[len(model.states) - 1]
+    assert [s.index for s in model.states[60:70]] == list(range(60, 70))
+    with pytest.raises(IndexError):
+        model.states[len(model.states)]

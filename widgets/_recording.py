@@ -35,11 +35,10 @@ class _Recorder:
         self.result_edge = {}    # op node id -> edge op -> output
         self.acc_of = {}         # id(leaf tensor) -> AccumulateGrad node id (function view)
         self.leaf_edge = {}      # AccumulateGrad node id -> edge leaf -> it
-        self.consumed = set()    # ids of tensors used as inputs
+        self.root_nodes = []     # function view: the root tensors' nodes
         self.keep = []
         # the state as it evolves
-        self.visible, self.visible_edges = [], []
-        self.values, self.grads, self.flows = {}, {}, {}
+        self.visible, self.visible_edges = [], []  # append-only: a step keeps how many it saw
         self.partial = {}        # node id -> summed grad ndarray in the current backward run
         self.done = []
         self.edge_grads = {}     # edge id -> gradient text, for the current step only
@@ -156,7 +155,6 @@ class _Recorder:
         for slot, x in enumerate(ev.inputs):
             if naming.is_tensor(x):
                 ins.append((slot, self.tensor(x)))
-                self.consumed.add(id(x))
             else:
                 ins.append((slot, self.const(x)))
         fname = ev.node.name() if ev.node is not None else None
@@ -179,9 +177,6 @@ class _Recorder:
 
     def forward_function(self, ev):
         m = self.m
-        for x in ev.inputs:
-            if naming.is_tensor(x):
-                self.consumed.add(id(x))
         if ev.node is None:
             return [], [], f"forward: {ev.op} (needs no grad: not in the backward graph)"
         active, edges, ins = [], [], []
@@ -205,10 +200,11 @@ class _Recorder:
         self.inputs_of[node.id] = [(slot, src, eid) for (slot, src), eid in zip(ins, edges)]
         self.fn_of[id(ev.node)] = node.id
         self.keep.append(ev.node)
-        self.out_tensor[id(t)] = (t, node.id, ev.value)
+        if id(t) not in self.consumed:
+            active.append(self.root_node(t, node.id, ev.value))
         if self.show_saved:
             self.saved(ev.node, node.id)
-        active.append(node.id)
+        active.insert(0, node.id)
         return active, edges, f"forward: {ev.op} records {ev.node.name()}"
 
     def accumulate_node(self, acc):
@@ -283,77 +279,59 @@ class _Recorder:
         return [nid], [], f"retain_grad: {self.m.nodes[nid].label}.grad = {self.grads[nid]}"
 
     # --- the walk --------------------------------------------------------------------------------
-    def snapshot(self, index, phase, caption, event, active, active_edges):
+    def snapshot(self, phase, caption, event, active, active_edges):
         edge_grads, self.edge_grads = self.edge_grads, {}  # only this step's
-        return gm.StepState(index, phase, caption, event, tuple(self.visible), tuple(self.visible_edges),
-                            tuple(active), tuple(active_edges), tuple(self.done), dict(self.values),
-                            dict(self.grads), dict(self.flows), edge_grads)
+        self.log.step(phase, caption, event, active, active_edges, edge_grads)
 
     def build(self):
         m = self.m
-        self.out_tensor = {}  # function view: id(tensor) -> (tensor, function node id, value)
+        events = self.rec.events
+        self.log = gm.StepLog(self.visible, self.visible_edges, self.done)
+        self.values, self.grads, self.flows = self.log.values, self.log.grads, self.log.flows
+        # a tensor no op uses is a root (its node is drawn as the output)
+        self.consumed = {id(x) for e in events if e.kind == "forward" for x in e.inputs
+                         if naming.is_tensor(x) and x is not e.tensor}
         # tensors made before the recording are there from step 0
-        made_inside = {id(e.tensor) for e in self.rec.events if e.kind in ("leaf", "forward")}
+        made_inside = {id(e.tensor) for e in events if e.kind in ("leaf", "forward")}
         if m.view == gm.TENSOR_VIEW:
-            for ev in self.rec.events:
+            for ev in events:
                 if ev.kind == "forward":
                     for x in ev.inputs:
                         if naming.is_tensor(x) and id(x) not in made_inside:
                             self.tensor(x)
-        states = [self.snapshot(0, "initial", "before the first step", None, [], [])]
+        self.snapshot("initial", "before the first step", None, [], [])
         handlers = {"leaf": self.leaf, "forward": self.forward, "backward": self.backward,
                     "accumulate": self.accumulate, "retain": self.retain}
-        pending_roots = []
-        for ev in self.rec.events:
+        for ev in events:
             if ev.kind == "leaf" and m.view == gm.FUNCTION_VIEW:
                 active, edges, caption = [], [], f"leaf created ({gm.format_array(ev.value)})"
             else:
                 active, edges, caption = handlers[ev.kind](ev)
-            if ev.kind == "backward" and not self.in_backward and m.view == gm.FUNCTION_VIEW:
-                pending_roots.append(ev.node)
             self.in_backward = ev.kind in ("backward", "accumulate", "retain")
-            states.append(self.snapshot(len(states), ev.kind, caption, ev.index, active, edges))
-        m.states = states
-        self.finish_roots()
+            self.snapshot(ev.kind, caption, ev.index, active, edges)
+        m.states = self.log
         m._keep.extend(self.keep)
-
-    def finish_roots(self):
-        m = self.m
         if m.view == gm.TENSOR_VIEW:
-            roots = []
-            for t_id, nid in self.node_of.items():
-                node = m.nodes[nid]
-                if t_id not in self.consumed and not node.is_leaf:
-                    roots.append(nid)
+            roots = [nid for t_id, nid in self.node_of.items()
+                     if t_id not in self.consumed and not m.nodes[nid].is_leaf]
             for nid in roots:
-                node = m.nodes[nid]
-                if "output" not in node.classes:
-                    node.classes = node.classes + ("output",)
+                if "output" not in m.nodes[nid].classes:
+                    m.nodes[nid].classes += ("output",)
             m.roots = tuple(sorted(roots, key=lambda n: int(n[1:])))
-            return
-        # function view: a root tensor node after each function whose output nothing consumed
-        roots = []
-        for t_id, (t, fid, value) in self.out_tensor.items():
-            if t_id in self.consumed:
-                continue
-            name = self.names.get(t_id)
-            fields = gm.tensor_fields(t, name, is_root=True)
-            node = m.add_node("tensor", gm.tensor_label(name, t), **fields)
-            node.value, node.has_value = np.array(value, copy=True), True
-            e = m.add_edge(fid, node.id, 0, ("result",))
-            roots.append(node.id)
-            # the root appears with its function node, in every state from then on
-            for i, st in enumerate(m.states):
-                if fid in st.visible:
-                    values = dict(st.values)
-                    values[node.id] = gm.format_array(value)
-                    grads = dict(st.grads)
-                    grads[node.id] = "None"
-                    m.states[i] = gm.StepState(st.index, st.phase, st.caption, st.event,
-                                               st.visible + (node.id,), st.visible_edges + (e.id,),
-                                               st.active, st.active_edges, st.done, values, grads,
-                                               st.flows, st.edge_grads)
-        m.roots = tuple(roots)
+        else:
+            m.roots = tuple(self.root_nodes)
+
+    def root_node(self, t, fid, value):
+        """Function view: the tensor a root function made, drawn after it from this step on."""
+        name = self.names.get(id(t))
+        node = self.m.add_node("tensor", gm.tensor_label(name, t), **gm.tensor_fields(t, name, True))
+        node.value, node.has_value = np.array(value, copy=True), True
+        self.show(node.id)
+        self.show_edge(self.m.add_edge(fid, node.id, 0, ("result",)))
+        self.values[node.id] = gm.format_array(value)
+        self.grads[node.id] = "None"
+        self.root_nodes.append(node.id)
+        return node.id
 
 
 def build_from_recording(model, rec, found, show_saved):

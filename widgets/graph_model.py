@@ -39,6 +39,7 @@ StepState; step 0 is the state before the first event, step k the state after ev
                              one line for humans, index into rec.events (None for step 0)
 ``StepState.to_dict()`` gives the same as plain JSON-able data.
 """
+import collections.abc
 import dataclasses
 import math
 import re
@@ -161,6 +162,90 @@ class StepState:
         for k in ("visible", "visible_edges", "active", "active_edges", "done"):
             d[k] = list(d[k])
         return d
+
+
+class _LoggedDict(dict):
+    """A dict that notes every change in a shared log (StepLog replays them)."""
+
+    def __init__(self, name, log):
+        super().__init__()
+        self._name, self._log = name, log
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._log.append((self._name, key, value))
+
+    def clear(self):
+        super().clear()
+        self._log.append((self._name, None, None))
+
+
+class StepLog(collections.abc.Sequence):
+    """model.states of a recording: StepStates made on demand from each step's changes.
+
+    A list of full states would cost steps x nodes; this keeps the changes, a full copy every
+    CHECK steps, and replays at most CHECK steps of changes to answer states[k]."""
+
+    CHECK = 64
+
+    def __init__(self, visible, visible_edges, done):
+        self._visible, self._visible_edges, self._done = visible, visible_edges, done  # append-only
+        self._changes = []
+        self.values = _LoggedDict("values", self._changes)
+        self.grads = _LoggedDict("grads", self._changes)
+        self.flows = _LoggedDict("flows", self._changes)
+        self._steps = []
+        self._checkpoints = []
+
+    def step(self, phase, caption, event, active, active_edges, edge_grads):
+        """Close the current step (called once per step, in order, while the model is built)."""
+        k = len(self._steps)
+        changes, self._changes[:] = list(self._changes), []
+        self._steps.append((phase, caption, event, len(self._visible), len(self._visible_edges),
+                            tuple(active), tuple(active_edges), len(self._done), changes,
+                            dict(edge_grads)))
+        if k % self.CHECK == 0:
+            self._checkpoints.append((dict(self.values), dict(self.grads), dict(self.flows)))
+
+    def __len__(self):
+        return len(self._steps)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        n = len(self._steps)
+        if not -n <= k < n:
+            raise IndexError(f"step {k} out of range: the recording has {n} steps")
+        k %= n
+        base = k // self.CHECK
+        dicts = {name: dict(d) for name, d in zip(("values", "grads", "flows"),
+                                                   self._checkpoints[base])}
+        for i in range(base * self.CHECK + 1, k + 1):
+            for name, key, value in self._steps[i][8]:
+                if key is None:
+                    dicts[name].clear()
+                else:
+                    dicts[name][key] = value
+        phase, caption, event, nv, nve, active, active_edges, nd, _, edge_grads = self._steps[k]
+        return StepState(k, phase, caption, event, tuple(self._visible[:nv]),
+                         tuple(self._visible_edges[:nve]), active, active_edges,
+                         tuple(self._done[:nd]), dicts["values"], dicts["grads"], dicts["flows"],
+                         dict(edge_grads))
+
+
+class _MappedStates(collections.abc.Sequence):
+    """states[k] of a simplified model: the original's, with ids mapped (made on demand)."""
+
+    def __init__(self, states, fn):
+        self._states, self._fn = states, fn
+
+    def __len__(self):
+        return len(self._states)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return self._fn(self._states[k])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -733,7 +818,10 @@ def _regroup(model, groups, summaries, module_reps):
         new.edges.append(ne)
         edge_alias[e.id] = e.id
     new.roots = tuple(dict.fromkeys(groups.get(r, r) for r in model.roots))
-    new.states = [_remap_state(st, groups, edge_alias, set(groups)) for st in model.states]
+    grouped = set(groups)
+    new.states = _MappedStates(model.states,
+                               lambda st: _remap_state(st, groups, edge_alias, grouped)) \
+        if len(model.states) else []
     return new
 
 
