@@ -17,7 +17,6 @@ import autograd_core as torch
 def gc_disabled():
     """Only reference counting frees objects inside: anything still alive is referenced or cyclic."""
     was = gc.isenabled()
-    gc.collect()
     gc.disable()
     try:
         yield
