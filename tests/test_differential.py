@@ -440,6 +440,29 @@ def test_saved_tensors_and_freed_graph_match_torch(data):
     assert second(ours) == second(theirs), "\n".join(log)
 
 
+@DIFF
+@given(st.data())
+def test_autograd_grad_matches_torch(data):
+    """autograd.grad gives the same gradients as backward would, and leaves every .grad alone."""
+    pool, log = build_program(data, data.draw(st.integers(1, 5), label="steps"))
+    ours, theirs = pool.ours[-1], pool.theirs[-1]
+    inputs = [i for i in pool.leaves if pool.theirs[i].requires_grad]
+    if not theirs.requires_grad or not inputs:
+        return
+    seed = data.draw(st.integers(0, 2 ** 16), label="upstream seed")
+    g = np.random.default_rng(seed).standard_normal(tuple(theirs.shape)).astype(np.float32)
+    got = ac.autograd.grad(ours, [pool.ours[i] for i in inputs], ac.tensor(g), allow_unused=True)
+    want = torch.autograd.grad(theirs, [pool.theirs[i] for i in inputs], torch.tensor(g),
+                               allow_unused=True)
+    where = "\n".join(log)
+    for a, b in zip(got, want):
+        assert (a is None) == (b is None), where
+        if b is not None:
+            assert_values_close(a, b, where, rtol=1e-4, atol=1e-5)
+    for i in inputs:
+        assert pool.ours[i].grad is None and pool.theirs[i].grad is None
+
+
 # --- deterministic graph cases (each once found a difference) -------------------------------------
 MATMUL_CASES = [  # (shape a, shape b, a requires grad, b requires grad, transpose a's first two dims)
     ((3,), (2, 3, 4), False, True, False), ((1,), (2, 1, 4), False, True, False),
