@@ -5,10 +5,16 @@ Build one with
     GraphModel.from_recording(rec, view=..., names=None, show_saved=False)   # autograd_core.record()
     GraphModel.from_static(graph)                                            # autograd_core.static
 Roots may be autograd_core tensors or real ``torch.Tensor``s (walked the same way, iteratively).
+Names come from ``names={"w": w}`` (tensors or nn modules), then the caller's locals, then its
+globals (widgets.naming); a non-leaf is named through ``t.grad_fn is node``. In a recording,
+``w.grad`` and ``w.data`` tensors are named after w. ``model.nodes`` (dict id -> Node, in id
+order), ``model.edges`` (list of Edge), ``model.roots`` (node ids), ``model.states``.
 
 Views
 - "tensor": tensors are nodes (kind "tensor"; numbers used by an op are kind "const"), each op is a
-  small node (kind "op") between its inputs and its output: input -> op -> output.
+  small node (kind "op") between its inputs and its output: input -> op -> output. Inputs that
+  need no grad are known while the graph holds them (before backward frees an op's inputs, or
+  with retain_graph=True) and always in a recording; torch graphs never show them.
 - "function": PyTorch's backward graph as the 60-minute blitz draws it: grad_fn nodes (kind
   "function"), AccumulateGrad nodes (kind "accumulate") fed by their leaf tensors (kind "tensor"),
   arrows in the forward direction (next_function -> node), roots as tensor nodes at the end.
@@ -23,8 +29,9 @@ parallel edges (``a + a`` has e0_1_0 and e0_1_1). Node.classes are CSS classes: 
 (function view, one per non-None next_functions entry), "variable" (leaf -> AccumulateGrad),
 "result" (op -> output tensor), "saved".
 
-Per-step state (models from a recording): ``model.states[k]`` / ``model.state_at(k)`` is a
-StepState; step 0 is the state before the first event, step k the state after event k-1:
+Per-step state (models from a recording): ``model.states`` is a sequence (len, [k], iteration;
+each StepState is made on demand) and ``model.state_at(k)`` the same; step 0 is the state before
+the first event, step k the state after event k-1 (rec.events[k - 1]):
     visible, visible_edges   node / edge ids that exist after this step (forward grows the graph)
     active, active_edges     what this step touched (the op computed, the backward node that ran,
                              the leaf accumulated into)
@@ -37,7 +44,15 @@ StepState; step 0 is the state before the first event, step k the state after ev
                              on the op -> output edge; function view: what the node passes on)
     phase, caption, event    "initial" | "leaf" | "forward" | "backward" | "retain" | "accumulate",
                              one line for humans, index into rec.events (None for step 0)
-``StepState.to_dict()`` gives the same as plain JSON-able data.
+``StepState.to_dict()`` gives the same as plain JSON-able data. Texts come from format_array
+(4 significant digits; min/mean/max above SMALL elements; "None" for a missing grad, "?" for a
+value the recording cannot tell). A tensor made before the recording starts with its value then
+(undoing a first in-place add/sub such as w.data.sub_(...)) and .grad "None", or, when an
+accumulation shows it held a nonzero grad, that grad (the events cannot tell None from zeros).
+
+Large graphs: simplify(model, max_nodes=150, collapse=None, chain_min=4) (used by to_dot) returns
+a smaller model: same-op chains -> one "summary" node, nn modules -> one "module" node each, and
+beyond max_nodes the nodes farthest from the roots -> one "elided" node; kept ids stay the same.
 """
 import collections.abc
 import dataclasses

@@ -4,7 +4,10 @@
            max_nodes=150, collapse=None, chain_min=4) -> str
     draw(*roots, view="tensor" | "function", names=None, show_saved=False, labels="full", **to_dot_kw)
         -> graphviz.Digraph (displays in a notebook; also accepts a GraphModel or a Recording)
-    render_svg(dot_or_model) -> str;  export(graph_or_model, "file.svg" | ".png" | ".gif", ...)
+    to_digraph(model, **to_dot_kw) -> graphviz.Digraph whose .source is to_dot(model, **to_dot_kw)
+    render_svg(dot_or_model, **to_dot_kw) -> str (runs dot once)
+    export(graph_or_model, "file.svg" | ".png" | ".pdf" | ".gif", frames=False, ...) -> path(s)
+Without Graphviz's `dot` program every rendering raises GraphvizNotFound (how to install it).
 
 DOT contract (the GraphStepper relies on it):
 - every node statement has ``id="<node id>"`` and ``class="<node classes>"``, every edge
@@ -16,7 +19,11 @@ DOT contract (the GraphStepper relies on it):
   ``StepState.values`` / ``.grads`` (e.g. "data 3", "grad None").
 - labels="full" writes the values and grads the model holds (for static pictures).
 - state=k bakes model.states[k] in: nodes/edges not yet visible are invisible (still laid out, so
-  frames line up), active ones get class "active" and a thick outline, finished ones "done".
+  frames line up), active ones get class "active" and a thick outline (amber in forward, red in
+  backward), finished ones "done"; active edges carry their gradient as an xlabel (placed after
+  layout) and the step's caption sits in a fixed-size cell above the legend. Frames for slides.
+- Large models are simplified first (graph_model.simplify: max_nodes, collapse, chain_min); nodes
+  of an nn module sit in a dashed cluster "cluster_<module>" (class "module").
 Colours: every node has an explicit fill AND font colour; the background is transparent and edges,
 clusters and the legend use a mid grey, so the picture reads on JupyterLab's light and dark themes.
 """
