@@ -598,3 +598,29 @@ def test_double_and_float_convert_parameters_in_place_like_torch():
         assert m(lib.ones(1, 3, dtype=lib.float64)).dtype == lib.float64
         m.float()
         assert w.dtype == lib.float32 and w.requires_grad
+
+
+def test_deepcopy_and_pickle_keep_architecture_values_and_parameters():
+    ac.manual_seed(0)
+    model = nn.examples.TinyNet(in_shape=(4,), hidden=8, num_classes=3)  # importable, so picklable
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert repr(clone) == repr(model)
+        assert list(clone.state_dict()) == list(model.state_dict())
+        for (name, p), q in zip(model.named_parameters(), clone.parameters()):
+            assert type(q) is nn.Parameter and q.requires_grad and q is not p, name
+            assert np.array_equal(p.detach().numpy(), q.detach().numpy()), name
+        x = ac.randn(2, 4)
+        assert np.array_equal(clone(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_assigning_a_module_before_init_is_torchs_error():
+    errors = []
+    for n in (torch.nn, nn):
+        class Forgetful(n.Module):
+            def __init__(self):
+                self.fc = n.Linear(2, 2)
+
+        with pytest.raises(AttributeError) as e:
+            Forgetful()
+        errors.append(str(e.value))
+    assert errors[0] == errors[1]
