@@ -552,3 +552,20 @@ def test_long_recording_states_replay_exactly():
     assert [s.index for s in model.states[60:70]] == list(range(60, 70))
     with pytest.raises(IndexError):
         model.states[len(model.states)]
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_edge_case_roots(view):
+    w = torch.tensor(1., requires_grad=True)
+    leaf = GraphModel.from_tensors(w, view=view, names={"w": w})
+    assert [(n.name, n.classes) for n in leaf.nodes.values()] == [("w", ("leaf", "output"))]
+    y = w * 2
+    twice = GraphModel.from_tensors(y, y, view=view, names={"w": w, "y": y})
+    once = GraphModel.from_tensors(y, view=view, names={"w": w, "y": y})
+    assert _structure(twice) == _structure(once) and len(twice.roots) == 1
+    two = GraphModel.from_tensors(w * 2, w * 3, view=view, names={"w": w})
+    assert len(two.roots) == 2 and [n.name for n in two.nodes.values()].count("w") == 1
+    with pytest.raises(TypeError, match="expected tensors"):
+        GraphModel.from_tensors(3, view=view)
+    with pytest.raises(ValueError, match="at least one root"):
+        GraphModel.from_tensors(view=view)

@@ -406,6 +406,7 @@ class GraphModel:
         for r in roots:
             if not naming.is_tensor(r):
                 raise TypeError(f"expected tensors, got {type(r).__name__}")
+        roots = tuple({id(r): r for r in roots}.values())  # draw(y, y) is draw(y)
         frame = frame if frame is not None else naming.caller_frame()
         found = naming.tensor_names(names, frame)
         builder = _TensorBuilder if view == TENSOR_VIEW else _FunctionBuilder
