@@ -1,5 +1,6 @@
-"""RegressionLab / RegressionTrainer: the trajectory equals the tutorial's loop (autograd_core and real
-torch), the widget's state follows its controls, and the static image exists without a front end."""
+"""RegressionLab / RegressionTrainer: the trajectory equals the tutorial's loop (autograd_core and
+real torch), the widget's state follows its controls, and the static image exists without a front
+end."""
 import html
 import math
 import re
@@ -26,7 +27,7 @@ def tutorial_data(seed=16, n=20):
 
 
 def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
-    """The tutorial's loop, verbatim, for module T (autograd_core or torch); per-iteration floats."""
+    """The tutorial's loop, verbatim, for module T (autograd_core or torch): floats per iteration."""
     out = []
     for t in range(100):
         y_pred = w * x + b
@@ -203,7 +204,8 @@ def test_graph_panel_shows_the_iteration_with_grads():
     lab = RegressionLab()
     w0 = lab.trainer.w.item()
     lab.step(1)
-    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", lab.graph_view.value)]
+    svg = lab.graph_view.value
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert "MeanBackward0" in texts and texts.count("AccumulateGrad") == 2
     h = lab.history[-1]
     i, j = texts.index("w"), texts.index("b")

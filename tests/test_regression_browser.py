@@ -58,10 +58,16 @@ def test_canvas_updates_while_playing(lab, browser_page):
     print("BROWSER_REDRAW", json.dumps(rate))
     (ARTIFACTS / "regression_redraw_browser.json").write_text(json.dumps(rate))
 
-    # Training stops by itself (loss < 1) and the graph of the last iteration appears.
-    page.wait_for_function("() => [...document.querySelectorAll('.cgl-regression-numbers td')]"
-                           ".some(e => e.textContent.startsWith('converged'))", timeout=30_000)
+    # Pause: the graph of the last iteration (after backward) appears beside the plots.
+    page.locator(".cgl-regression .widget-play button:has(i.fa-pause)").click()
     page.locator(".cgl-regression-graph svg text", has_text="MeanBackward0").first.wait_for(
-        timeout=10_000)
+        timeout=15_000)
+    page.wait_for_timeout(300)
+    paused = page.evaluate(ITERATION)
+    page.wait_for_timeout(500)
+    assert page.evaluate(ITERATION) == paused, "still training after Pause"
+    toast = page.get_by_role("button", name="No")        # JupyterLab's news question, if asked
+    if toast.count():
+        toast.first.click()
     screenshot(page, "regression_lab.png")
     assert_no_widget_errors(page)

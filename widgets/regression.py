@@ -1,11 +1,11 @@
-"""The live linear-regression lab: fit y = w*x + b by gradient descent on autograd_core, and watch it.
+"""The live linear-regression lab: fit y = w*x + b by gradient descent on autograd_core; watch it.
 
     from widgets.regression import RegressionLab
     lab = RegressionLab()          # display it; or headless: lab.step(10); lab.history[-1]["loss"]
 
 Data (as in the tutorial): x = rand(n, 1) * 10, y = 2x + (5 + noise * randn(n, 1)) after
 manual_seed(seed); w = randn(1), b = zeros(1) are leaves with requires_grad.
-Loss: L(w, b) = 0.5 * mean((y - (w x + b))^2); one iteration is forward, backward, update, zero_grad;
+Loss: L(w, b) = 0.5 * mean((y - (w x + b))^2); an iteration is forward, backward, update, zero_grad;
 training stops after the iteration whose loss is < stop_loss (or after max_iter iterations).
 
 Two layers: `RegressionTrainer` is the headless trainer (autograd_core only, no widgets);
@@ -34,7 +34,7 @@ RULES = {
 
 
 def count_graph_nodes(tensor):
-    """Number of distinct grad_fn nodes reachable from tensor.grad_fn (iterative walk; 0 for a leaf)."""
+    """Distinct grad_fn nodes reachable from tensor.grad_fn (an iterative walk; 0 for a leaf)."""
     root = getattr(tensor, "grad_fn", None)
     if root is None:
         return 0
@@ -172,7 +172,7 @@ class RegressionTrainer:
         return np.array(pts, dtype=np.float64)
 
     def _xy64(self):
-        return (self.x.numpy().ravel().astype(np.float64), self.y.numpy().ravel().astype(np.float64))
+        return tuple(t.numpy().ravel().astype(np.float64) for t in (self.x, self.y))
 
     def loss_at(self, w, b):
         """L(w, b) = 0.5 mean((y - w x - b)^2) in float64 numpy."""
@@ -194,7 +194,8 @@ class RegressionTrainer:
         w1, b1 = self.first_step()
         dw = max(abs(self.w0 - ws), min(abs(w1 - ws), 10.0)) + 0.5
         db = max(abs(self.b0 - bs), min(abs(b1 - bs), 20.0)) + 3.0
-        W, B = np.meshgrid(np.linspace(ws - dw, ws + dw, steps), np.linspace(bs - db, bs + db, steps))
+        W, B = np.meshgrid(np.linspace(ws - dw, ws + dw, steps),
+                           np.linspace(bs - db, bs + db, steps))
         resid = ys[None, None, :] - (W[..., None] * xs + B[..., None])
         return W, B, 0.5 * np.mean(resid ** 2, axis=-1)
 
@@ -238,7 +239,7 @@ class _Panels:
         (self.best,) = a.plot([], [], "*", color="k", ms=9)
         from matplotlib.patches import FancyArrowPatch
         self.arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=16,
-                                     color="tab:red", lw=2, zorder=5)
+                                     shrinkA=0, shrinkB=0, color="tab:red", lw=2, zorder=5)
         a.add_patch(self.arrow)
         self._contours = None
         self.moving = [self.fit, self.loss_text, self.ax_data.title, self.loss_line, self.path,
@@ -283,7 +284,7 @@ class _Panels:
         self._place_arrow(hist[-1] if hist else None, w, b)
 
     def _place_arrow(self, last, w, b):
-        """-grad at the current point, drawn with a fixed length (20% of the view): the direction."""
+        """-grad at the current point, with a fixed length (20% of the view): the direction."""
         if last is None or not (math.isfinite(last["w_grad"]) and math.isfinite(last["b_grad"])):
             self.arrow.set_visible(False)
             return
@@ -353,7 +354,7 @@ class RegressionLab(W.VBox):
         self.trainer.after_backward = self._snapshot_graph
         self._build_controls(interval)
         self._build_canvas()
-        self.numbers = W.HTML(layout=W.Layout(min_width="210px", margin="0 0 0 8px"))
+        self.numbers = W.HTML(layout=W.Layout(min_width="200px", margin="0 0 0 8px"))
         self.graph_view = W.HTML(layout=W.Layout(margin="0 0 0 8px"))
         # Panels wrap onto the next line when the notebook is narrow (the graph first).
         panels = W.HBox([self.canvas, self.numbers, self.graph_view],
@@ -362,7 +363,8 @@ class RegressionLab(W.VBox):
         self.add_class("cgl-regression")
         # Traits after the children exist: the links push the initial values into the controls.
         with self.hold_trait_notifications():
-            self.lr, self.n_points, self.noise, self.seed = float(lr), int(n), float(noise), int(seed)
+            self.lr, self.n_points = float(lr), int(n)
+            self.noise, self.seed = float(noise), int(seed)
             self.rule, self.forget_zero_grad = rule, bool(forget_zero_grad)
             self.accumulate_loss = bool(accumulate_loss)
         for name, ctl in [("lr", self.lr_slider), ("n_points", self.n_slider),
@@ -414,7 +416,7 @@ class RegressionLab(W.VBox):
         figure is not kept in pyplot's registry."""
         from ipympl.backend_nbagg import Canvas, FigureManager
         from matplotlib.figure import Figure
-        fig = Figure(figsize=(9, 3.3), dpi=80)
+        fig = Figure(figsize=(8.6, 3.3), dpi=80)
         self.canvas = Canvas(fig)
         self._manager = FigureManager(self.canvas, 0)   # the canvas needs one (resize, toolbar)
         self.canvas.header_visible = False
@@ -493,7 +495,7 @@ class RegressionLab(W.VBox):
             self.step(1)
 
     def _on_playing(self, change):
-        if not change["new"] and not self._syncing:                  # paused: now draw the graph of the last iteration
+        if not change["new"] and not self._syncing:   # paused: draw the last iteration's graph
             self._refresh_graph()
 
     def _on_setting(self, change):
@@ -559,9 +561,9 @@ class RegressionLab(W.VBox):
             rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes())))
         if t.forget_zero_grad:
             rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>"))
-        body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{k}</th>"
-                       f"<td style='font-family:var(--jp-code-font-family, monospace)'>{v}</td></tr>"
-                       for k, v in rows)
+        th = "<th style='text-align:left;padding-right:1em'>"
+        td = "<td style='font-family:var(--jp-code-font-family, monospace)'>"
+        body = "".join(f"<tr>{th}{k}</th>{td}{v}</td></tr>" for k, v in rows)
         return f"<table class='cgl-regression-numbers'>{body}</table>"
 
     def _snapshot_graph(self, rec):
