@@ -169,3 +169,16 @@ def test_export_svg_png_gif_and_frames(tmp_path):
 def test_package_exports():
     for name in ("draw", "to_dot", "export", "GraphModel", "GraphvizNotFound", "render_svg"):
         assert hasattr(widgets, name)
+
+
+def test_small_threshold_is_a_parameter():
+    v = torch.arange(12.).requires_grad_()
+    y = (v * 2).sum()
+    model = GraphModel.from_tensors(y, names={"v": v})
+    assert "data min 0  mean 5.5  max 11" in to_dot(model)
+    assert "data [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]" in to_dot(model, small=12)
+    with torch.record() as rec:
+        z = (v * 2).sum()
+    big = GraphModel.from_recording(rec, names={"v": v, "z": z}, small=12)
+    vid = [n.id for n in big.nodes.values() if n.name == "v"][0]
+    assert big.states[-1].values[vid] == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"

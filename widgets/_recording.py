@@ -4,6 +4,8 @@ One step per event of the recording (after a step 0 for "before the first event"
 StepState fields in graph_model's docstring. The values shown are the copies the events carry, so
 each step shows what was true at that moment, not what the tensors hold now.
 """
+import functools
+
 import numpy as np
 
 from . import graph_model as gm
@@ -11,8 +13,9 @@ from . import naming
 
 
 class _Recorder:
-    def __init__(self, model, rec, found, show_saved):
+    def __init__(self, model, rec, found, show_saved, small=gm.SMALL):
         self.m = model
+        self.fmt = functools.partial(gm.format_array, small=small)
         self.rec = rec
         self.names = {k: v[0] for k, v in found.items()}
         self.modules = getattr(found, "modules", {})
@@ -70,9 +73,9 @@ class _Recorder:
         self.node_of[key] = node.id
         if value is None:  # made before the recording: its value when the recording began
             before = self.initial_value(t)
-            self.values[node.id] = "?" if before is None else gm.format_array(before)
+            self.values[node.id] = "?" if before is None else self.fmt(before)
         else:
-            self.values[node.id] = gm.format_array(node.value)
+            self.values[node.id] = self.fmt(node.value)
         self.grads[node.id] = self.initial_grad(t)
         self.show(node.id)
         return node.id
@@ -117,19 +120,19 @@ class _Recorder:
             return "None"
         first = next((e for e in self.rec.events if e.kind == "accumulate" and e.tensor is t), None)
         if first is None:
-            return gm.format_array(gm._grad_of(t))
+            return self.fmt(gm._grad_of(t))
         if getattr(first, "prev", False) is not False:  # an engine that records the grad before
-            return gm.format_array(first.prev)
+            return self.fmt(first.prev)
         before = first.total - first.grad
         # None and zeros both give 0 here; a leaf made inside the recording had None
         made_inside = any(e.kind == "leaf" and e.tensor is t for e in self.rec.events)
-        return "None" if made_inside or not np.any(before) else gm.format_array(before)
+        return "None" if made_inside or not np.any(before) else self.fmt(before)
 
     def const(self, x):
         a = np.asarray(x)
-        node = self.m.add_node("const", gm.format_array(a), shape=tuple(a.shape), dtype=str(a.dtype),
+        node = self.m.add_node("const", self.fmt(a), shape=tuple(a.shape), dtype=str(a.dtype),
                                classes=("const", "number"), value=a, has_value=True, is_leaf=True)
-        self.values[node.id] = gm.format_array(a)
+        self.values[node.id] = self.fmt(a)
         self.show(node.id)
         return node.id
 
@@ -141,10 +144,10 @@ class _Recorder:
     def forward(self, ev):
         owner = self.grad_owner.get(id(ev.tensor))
         if owner is not None and id(owner) in self.node_of:  # an in-place change of owner.grad
-            self.grads[self.node_of[id(owner)]] = gm.format_array(ev.value)
+            self.grads[self.node_of[id(owner)]] = self.fmt(ev.value)
         owner = self.data_owner.get(id(getattr(ev.tensor, "_data", None)))
         if owner is not None and owner is not ev.tensor and id(owner) in self.node_of:
-            self.values[self.node_of[id(owner)]] = gm.format_array(ev.value)  # w.data.sub_(...)
+            self.values[self.node_of[id(owner)]] = self.fmt(ev.value)  # w.data.sub_(...)
         if self.m.view == gm.TENSOR_VIEW:
             return self.forward_tensor(ev)
         return self.forward_function(ev)
@@ -222,7 +225,7 @@ class _Recorder:
         for name, arr in gm._saved(fn).items():
             node = self.m.add_node("saved", name, shape=tuple(arr.shape), dtype=str(arr.dtype),
                                    classes=("saved",), value=arr.copy(), has_value=True)
-            self.values[node.id] = gm.format_array(arr)
+            self.values[node.id] = self.fmt(arr)
             self.show(node.id)
             self.show_edge(self.m.add_edge(node.id, fn_id, 0, ("saved",)))
 
@@ -237,7 +240,7 @@ class _Recorder:
         active, edges = [fid], []
         if m.view == gm.TENSOR_VIEW:
             out = self.out_of[id(ev.node)]
-            self.flows[out] = gm.format_array(ev.grad_output)
+            self.flows[out] = self.fmt(ev.grad_output)
             active.append(out)
             edges.append(self.result_edge[fid])
             self.edge_grads[self.result_edge[fid]] = self.flows[out]
@@ -247,18 +250,18 @@ class _Recorder:
                 continue
             src, eid = inputs[slot]
             edges.append(eid)
-            self.edge_grads[eid] = gm.format_array(g)
+            self.edge_grads[eid] = self.fmt(g)
             if m.view == gm.TENSOR_VIEW:
                 total = self.partial.get(src)
                 self.partial[src] = g if total is None else total + g
-                self.flows[src] = gm.format_array(self.partial[src])
+                self.flows[src] = self.fmt(self.partial[src])
         self.done.append(fid)
-        return active, edges, (f"backward: {ev.node.name()} gets grad {gm.format_array(ev.grad_output)}"
+        return active, edges, (f"backward: {ev.node.name()} gets grad {self.fmt(ev.grad_output)}"
                                " and passes it to its inputs")
 
     def accumulate(self, ev):
         leaf = self.tensor(ev.tensor)
-        self.grads[leaf] = gm.format_array(ev.total)
+        self.grads[leaf] = self.fmt(ev.total)
         active, edges = [leaf], []
         if self.m.view == gm.FUNCTION_VIEW:
             acc = self.acc_of.get(id(ev.tensor))
@@ -268,14 +271,14 @@ class _Recorder:
                 self.done.append(acc)
         self.done.append(leaf)
         label = self.m.nodes[leaf].label
-        return active, edges, f"accumulate: {label}.grad += {gm.format_array(ev.grad)} -> {self.grads[leaf]}"
+        return active, edges, f"accumulate: {label}.grad += {self.fmt(ev.grad)} -> {self.grads[leaf]}"
 
     def retain(self, ev):
         nid = self.node_of.get(id(ev.tensor))
         if nid is None:  # function view: the retaining tensor is its grad_fn's node
             fid = self.fn_of.get(id(ev.node))
-            return ([fid] if fid else []), [], f"retain_grad: .grad = {gm.format_array(ev.grad)}"
-        self.grads[nid] = gm.format_array(ev.grad)
+            return ([fid] if fid else []), [], f"retain_grad: .grad = {self.fmt(ev.grad)}"
+        self.grads[nid] = self.fmt(ev.grad)
         return [nid], [], f"retain_grad: {self.m.nodes[nid].label}.grad = {self.grads[nid]}"
 
     # --- the walk --------------------------------------------------------------------------------
@@ -304,7 +307,7 @@ class _Recorder:
                     "accumulate": self.accumulate, "retain": self.retain}
         for ev in events:
             if ev.kind == "leaf" and m.view == gm.FUNCTION_VIEW:
-                active, edges, caption = [], [], f"leaf created ({gm.format_array(ev.value)})"
+                active, edges, caption = [], [], f"leaf created ({self.fmt(ev.value)})"
             else:
                 active, edges, caption = handlers[ev.kind](ev)
             self.in_backward = ev.kind in ("backward", "accumulate", "retain")
@@ -328,13 +331,13 @@ class _Recorder:
         node.value, node.has_value = np.array(value, copy=True), True
         self.show(node.id)
         self.show_edge(self.m.add_edge(fid, node.id, 0, ("result",)))
-        self.values[node.id] = gm.format_array(value)
+        self.values[node.id] = self.fmt(value)
         self.grads[node.id] = "None"
         self.root_nodes.append(node.id)
         return node.id
 
 
-def build_from_recording(model, rec, found, show_saved):
+def build_from_recording(model, rec, found, show_saved, small=gm.SMALL):
     if not hasattr(rec, "events"):
         raise TypeError(f"expected an autograd_core Recording, not {type(rec).__name__}")
-    _Recorder(model, rec, found, show_saved).build()
+    _Recorder(model, rec, found, show_saved, small).build()

@@ -415,13 +415,15 @@ class GraphModel:
         return model
 
     @classmethod
-    def from_recording(cls, rec, view=TENSOR_VIEW, names=None, show_saved=False, frame=None):
-        """The graph an ``autograd_core.record()`` block built, with the state after each event."""
+    def from_recording(cls, rec, view=TENSOR_VIEW, names=None, show_saved=False, frame=None,
+                       small=SMALL):
+        """The graph an ``autograd_core.record()`` block built, with the state after each event
+        (values and grads of more than `small` elements are summarised as min / mean / max)."""
         from ._recording import build_from_recording
         frame = frame if frame is not None else naming.caller_frame()
         found = naming.tensor_names(names, frame)
         model = cls(view)
-        build_from_recording(model, rec, found, show_saved)
+        build_from_recording(model, rec, found, show_saved, small)
         return model
 
     @classmethod

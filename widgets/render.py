@@ -1,7 +1,7 @@
 """Graphviz rendering of a GraphModel: DOT text, a displayable Digraph, SVG/PNG/GIF files.
 
     to_dot(model, labels="full" | "structure", legend=True, rankdir="TB", state=None,
-           max_nodes=150, collapse=None, chain_min=4) -> str
+           max_nodes=150, collapse=None, chain_min=4, small=8) -> str
     draw(*roots, view="tensor" | "function", names=None, show_saved=False, labels="full", **to_dot_kw)
         -> graphviz.Digraph (displays in a notebook; also accepts a GraphModel or a Recording)
     to_digraph(model, **to_dot_kw) -> graphviz.Digraph whose .source is to_dot(model, **to_dot_kw)
@@ -118,7 +118,7 @@ def _table(rows):
             + "".join(rows) + "</TABLE>>")
 
 
-def tensor_label(node, labels, value=None, grad=None):
+def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL):
     """HTML label of a tensor node: name, grad_fn, shape, then value and grad rows."""
     rows = [_cell(html(node.label), bold=True)]
     if node.kind == "const":  # a number an op used: its value is its name
@@ -129,11 +129,12 @@ def tensor_label(node, labels, value=None, grad=None):
     if node.count > 1:
         rows.append(_cell(html(f"×{node.count}"), size=9))
     if labels == "full":
-        rows.append(_cell(html("data " + node.value_text), size=10))
+        value = gm.format_array(node.value, small) if node.has_value else "?"
+        rows.append(_cell(html("data " + value), size=10))
         if node.kind == "tensor":
-            rows.append(_cell(html("grad " + node.grad_text), size=10))
+            rows.append(_cell(html("grad " + gm.format_array(node.grad, small)), size=10))
     else:
-        width = gm.text_width(node.shape)
+        width = gm.text_width(node.shape, small)
         rows.append(_fixed_cell(html("data" + ("" if value is None else " " + value)), width))
         if node.kind == "tensor":
             rows.append(_fixed_cell(html("grad" + ("" if grad is None else " " + grad)), width))
@@ -159,7 +160,7 @@ def _colour_key(classes):
 # ---------------------------------------------------------------------------------------------
 # DOT
 # ---------------------------------------------------------------------------------------------
-def _node_stmt(node, labels, st=None):
+def _node_stmt(node, labels, st=None, small=gm.SMALL):
     classes = list(node.classes)
     fill, font, _ = PALETTE[_colour_key(node.classes)]
     a = {"id": quote(node.id)}
@@ -167,7 +168,7 @@ def _node_stmt(node, labels, st=None):
         value = grad = None
         if st is not None:
             value, grad = st.values.get(node.id), st.grads.get(node.id)
-        a["label"] = tensor_label(node, labels, value, grad)
+        a["label"] = tensor_label(node, labels, value, grad, small)
         a["shape"] = "note" if node.kind == "saved" else "box"
         a["style"] = quote("filled,rounded" + (",dashed" if "frozen" in classes else ""))
         if "output" in classes:
@@ -251,7 +252,7 @@ class _StepView:
 
 
 def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
-                max_nodes=150, collapse=None, chain_min=4):
+                max_nodes=150, collapse=None, chain_min=4, small=gm.SMALL):
     """(graph attributes, body lines) of the DOT for model."""
     if labels not in ("full", "structure"):
         raise ValueError(f"labels must be 'full' or 'structure', not {labels!r}")
@@ -271,7 +272,7 @@ def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
     for node in model.nodes.values():
         clusters.setdefault(node.module if node.kind != "module" else None, []).append(node)
     for module, nodes in clusters.items():
-        stmts = [_node_stmt(n, labels, st) for n in nodes]
+        stmts = [_node_stmt(n, labels, st, small) for n in nodes]
         if module is None:
             body.extend(stmts)
             continue
@@ -291,17 +292,24 @@ def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
 
 
 def to_digraph(model, labels="full", legend=True, rankdir="TB", state=None, max_nodes=150,
-               collapse=None, chain_min=4):
+               collapse=None, chain_min=4, small=gm.SMALL):
     """The model as a displayable graphviz.Digraph (raises GraphvizNotFound when shown without dot)."""
-    graph, body = _statements(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min)
+    graph, body = _statements(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min,
+                              small)
     lines = [f"{k}={v}" for k, v in graph.items()] + body
     return Digraph(name="G", body=["\t" + line + "\n" for line in lines])
 
 
 def to_dot(model, labels="full", legend=True, rankdir="TB", state=None, max_nodes=150,
-           collapse=None, chain_min=4):
-    """DOT text for model: a pure function of the model (same model -> same text)."""
-    return to_digraph(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min).source
+           collapse=None, chain_min=4, small=gm.SMALL):
+    """DOT text for model: a pure function of the model (same model -> same text).
+
+    labels: "full" (values and grads) or "structure" (names/ops/shapes; fixed-size value and grad
+    cells), legend: the colour key, rankdir: "TB" | "LR" | ..., state: bake step k of a recording
+    in, max_nodes / collapse / chain_min: see graph_model.simplify, small: tensors with more
+    elements are summarised as min / mean / max."""
+    return to_digraph(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min,
+                      small).source
 
 
 class Digraph(graphviz.Digraph):
@@ -329,7 +337,8 @@ def draw(*roots, view="tensor", names=None, show_saved=False, **to_dot_kwargs):
     if len(roots) == 1 and isinstance(roots[0], gm.GraphModel):
         model = roots[0]
     elif len(roots) == 1 and isinstance(roots[0], Recording):
-        model = gm.GraphModel.from_recording(roots[0], view=view, names=names, show_saved=show_saved)
+        model = gm.GraphModel.from_recording(roots[0], view=view, names=names, show_saved=show_saved,
+                                             small=to_dot_kwargs.get("small", gm.SMALL))
     else:
         model = gm.GraphModel.from_tensors(*roots, view=view, names=names, show_saved=show_saved)
     return to_digraph(model, **to_dot_kwargs)
