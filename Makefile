@@ -4,6 +4,8 @@
 #                make sure Graphviz's `dot` is there, start JupyterLab on notebooks/
 #   make test    the same with the test extra and Chromium, then the whole suite
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
+#   make student install the instructor extra (nbgrader, jupyterlab-rise) and write
+#                student copies of the notebooks, solutions removed, to build/student/
 #   make clean   remove caches, build output and test artifacts (keeps .venv)
 #   make distclean   clean, and remove .venv too
 #
@@ -25,7 +27,7 @@ IS_ROOT     := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 ALLOW_ROOT  := $(if $(IS_ROOT),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test bench clean distclean venv dot chromium FORCE
+.PHONY: help lab test bench student clean distclean venv dot chromium FORCE
 
 help:
 	@awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' $(firstword $(MAKEFILE_LIST))
@@ -54,6 +56,12 @@ $(VENV)/.installed-lab: pyproject.toml $(VENV)/pyvenv.cfg
 $(VENV)/.installed-test: pyproject.toml $(VENV)/pyvenv.cfg
 	@echo ">>> pip install -e '.[lab,test]'"
 	$(PIP) install $(PIP_FLAGS) -e '.[lab,test]'
+	@touch $(VENV)/.installed-lab $@
+
+# Lecturers' tools on top of the lab extra.
+$(VENV)/.installed-instructor: pyproject.toml $(VENV)/pyvenv.cfg
+	@echo ">>> pip install -e '.[lab,instructor]'"
+	$(PIP) install $(PIP_FLAGS) -e '.[lab,instructor]'
 	@touch $(VENV)/.installed-lab $@
 
 # --- System programs ---------------------------------------------------------
@@ -104,6 +112,10 @@ bench: $(VENV)/.installed-test dot
 	  done; \
 	  [ -n "$$found" ] || echo "no benchmarks yet (bench/run.py or bench/bench_*.py)"; \
 	fi
+
+# Student copies: nbgrader's ClearSolutions + ClearOutput (scripts/make_student.py).
+student: $(VENV)/.installed-instructor
+	$(VPY) scripts/make_student.py build/student
 
 clean:
 	rm -rf build dist .pytest_cache .hypothesis tests/artifacts

@@ -1,0 +1,133 @@
+"""Write the lecture and exercise notebooks (notebooks/*.ipynb) from the cell sources below.
+
+    python scripts/build_notebooks.py           # (re)write every notebook
+    python scripts/build_notebooks.py --check   # exit 1 if a committed notebook is out of step
+
+The notebooks are generated so that their metadata stays uniform (kernelspec, slide types, the
+backends a notebook runs on, nbgrader cells, previous/next links) and so that reviewing a change
+means reading Python literals, not JSON. Edit the sources here, run the script, commit both.
+Notebook content lives in scripts/notebook_sources.py; this file only assembles it.
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import notebook_sources as src  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+BACKENDS_ALL = ["autograd_core", "torch"]
+
+
+def _slide_type(cell, index):
+    """RISE slide types: '#'/'##' headings start a slide, '###' a subslide; the setup cell is skipped."""
+    explicit = cell.get("slide")
+    if explicit:
+        return explicit
+    text = cell["source"].lstrip()
+    if cell["kind"] == "md":
+        if re.match(r"#{1,2} ", text):
+            return "slide"
+        if text.startswith("### "):
+            return "subslide"
+        return "-"
+    if index <= 1 and "torch_switch" in text:
+        return "skip"
+    return "-"
+
+
+def _cell(stem, index, cell):
+    meta = {"slideshow": {"slide_type": _slide_type(cell, index)}}
+    if cell.get("tags"):
+        meta["tags"] = list(cell["tags"])
+    if cell.get("nbgrader"):
+        meta["nbgrader"] = dict(cell["nbgrader"])
+    cid = f"{stem.replace('_', '-')[:50]}-{index:02d}"
+    if cell["kind"] == "md":
+        c = nbformat.v4.new_markdown_cell(cell["source"], metadata=meta)
+    else:
+        c = nbformat.v4.new_code_cell(cell["source"], metadata=meta)
+    c["id"] = cid
+    return c
+
+
+def _nav(book, order):
+    """The previous / index / next line at the bottom of a notebook (links relative to it)."""
+    i = order.index(book)
+    here = Path(book["file"]).parent
+
+    def rel(other):
+        p = Path(other["file"])
+        return str(Path(*([".."] * len(here.parts)), p)) if here.parts else str(p)
+
+    parts = []
+    if i > 0:
+        parts.append(f"← previous: [{order[i - 1]['title']}]({rel(order[i - 1])})")
+    parts.append(f"[contents]({rel(src.INDEX)})")
+    if i + 1 < len(order):
+        parts.append(f"next: [{order[i + 1]['title']}]({rel(order[i + 1])}) →")
+    return {"kind": "md", "source": "---\n" + " · ".join(parts), "slide": "slide"}
+
+
+def build_notebook(book, order=None):
+    """The nbformat NotebookNode for one entry of notebook_sources (LECTURES, EXERCISES, INDEX)."""
+    cells = list(book["cells"])
+    if order is not None:
+        cells.append(_nav(book, order))
+    stem = Path(book["file"]).stem
+    nb = nbformat.v4.new_notebook()
+    nb["cells"] = [_cell(stem, i, c) for i, c in enumerate(cells)]
+    nb["metadata"] = {
+        "kernelspec": dict(KERNELSPEC),
+        "language_info": {"name": "python"},
+        "cgraph": {"kind": book["kind"], "title": book["title"], "minutes": book.get("minutes"),
+                   "backends": list(book.get("backends", BACKENDS_ALL))},
+        "rise": {"scroll": True, "enable_chalkboard": False},
+    }
+    return nb
+
+
+def build_all():
+    """{repo-relative path: NotebookNode} for every notebook."""
+    order = src.LECTURES + src.EXERCISES
+    books = {}
+    for book in src.LECTURES:
+        books[book["file"]] = build_notebook(book, src.LECTURES)
+    for book in src.EXERCISES:
+        books[book["file"]] = build_notebook(book, src.EXERCISES)
+    books[src.INDEX["file"]] = build_notebook(src.INDEX)
+    assert len(books) == len(order) + 1
+    return {f"notebooks/{name}": nb for name, nb in books.items()}
+
+
+def dumps(nb):
+    nbformat.validate(nb)
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    check = "--check" in argv
+    stale = []
+    for rel, nb in build_all().items():
+        path, text = ROOT / rel, dumps(nb)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(rel)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if check and stale:
+        print("out of step with scripts/notebook_sources.py (run scripts/build_notebooks.py):", *stale, sep="\n  ")
+        return 1
+    print(("checked" if check else "wrote") + f" notebooks; {len(stale)} {'stale' if check else 'changed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The lecture and exercise notebooks: in step with their generator, well-formed, and executed top to
+bottom in a fresh kernel -- twice for notebooks that run on both backends (autograd_core and real
+PyTorch, chosen by CGRAPH_BACKEND through widgets.torch_switch), whose printed text must then agree.
+
+Cells tagged "backend-specific" (random numbers, timings) are executed but not compared.
+"""
+import asyncio
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_notebooks  # noqa: E402
+
+ALL = sorted(p.relative_to(ROOT).as_posix() for p in NOTEBOOKS.rglob("*.ipynb")
+             if ".ipynb_checkpoints" not in p.parts)
+CELL_TIMEOUT = 60          # seconds: the per-cell budget
+SKIP_COMPARE = "backend-specific"
+
+
+def read(rel):
+    return nbformat.read(ROOT / rel, as_version=4)
+
+
+def backends(nb):
+    return nb.metadata["cgraph"]["backends"]
+
+
+async def execute_async(rel, backend, allow_errors=False, nb=None):
+    """Run notebook `rel` (or `nb`, kept in `rel`'s folder) in a fresh python3 kernel with
+    CGRAPH_BACKEND=backend; return the executed notebook and the seconds it took."""
+    nb = read(rel) if nb is None else nb
+    env = dict(os.environ, CGRAPH_BACKEND=backend, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str((ROOT / rel).parent)}})
+    t0 = time.perf_counter()
+    await client.async_execute(env=env)
+    return nb, time.perf_counter() - t0
+
+
+def execute_all(jobs):
+    """Run several (rel, backend) executions at once (each in its own kernel); results in order."""
+    async def main():
+        return await asyncio.gather(*(execute_async(rel, backend) for rel, backend in jobs))
+    return asyncio.run(main())
+
+
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def printed_text(nb):
+    """Per compared code cell: its stdout and text/plain results, with object addresses removed."""
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or SKIP_COMPARE in cell.metadata.get("tags", []):
+            continue
+        parts = []
+        for out in cell.outputs:
+            if out.output_type == "stream" and out.name == "stdout":
+                parts.append(out.text)
+            elif out.output_type in ("execute_result", "display_data") and "text/plain" in out.data:
+                if "application/vnd.jupyter.widget-view+json" not in out.data:
+                    parts.append(out.data["text/plain"])
+            elif out.output_type == "error":
+                parts.append(f"{out.ename}: {out.evalue}")
+        texts.append(ADDRESS.sub(" at 0x…", "".join(parts)))
+    return texts
+
+
+# --- static checks ------------------------------------------------------------------------------
+
+def test_notebooks_exist():
+    lectures = [p for p in ALL if re.match(r"notebooks/\d\d_", p)]
+    assert len(lectures) >= 8 and "notebooks/index.ipynb" in ALL
+    assert any(p.startswith("notebooks/exercises/") for p in ALL)
+
+
+def test_generator_and_committed_notebooks_agree():
+    built = build_notebooks.build_all()
+    assert sorted(built) == ALL, "a notebook is missing from, or extra to, scripts/notebook_sources.py"
+    stale = [rel for rel, nb in built.items() if build_notebooks.dumps(nb) != (ROOT / rel).read_text("utf-8")]
+    assert not stale, f"run `python scripts/build_notebooks.py`: out of step: {stale}"
+
+
+@pytest.mark.parametrize("rel", ALL)
+def test_notebook_is_clean_and_well_formed(rel):
+    nb = read(rel)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert set(backends(nb)) <= {"autograd_core", "torch"} and "autograd_core" in backends(nb)
+    for cell in nb.cells:
+        assert cell.metadata["slideshow"]["slide_type"] in {"slide", "subslide", "fragment", "skip", "-", "notes"}
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{rel}: committed outputs"
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    if "torch" in backends(nb):
+        first_code = next(c.source for c in nb.cells if c.cell_type == "code")
+        assert "from widgets.torch_switch import" in first_code, \
+            "a two-backend notebook must take torch from the switch in its first code cell"
+        assert "import autograd_core" not in sources and "record(" not in sources, \
+            f"{rel} uses autograd_core-only features: declare metadata.cgraph.backends = ['autograd_core']"
+
+
+@pytest.mark.parametrize("rel", [p for p in ALL if re.match(r"notebooks/\d\d_", p)])
+def test_lecture_has_slides_and_navigation(rel):
+    nb = read(rel)
+    assert nb.cells[0].metadata.slideshow.slide_type == "slide"
+    last = nb.cells[-1].source
+    assert "[contents](index.ipynb)" in last
+    for target in re.findall(r"\]\(([^)]+\.ipynb)\)", "\n".join(c.source for c in nb.cells)):
+        assert (NOTEBOOKS / target).is_file(), f"{rel} links to missing {target}"
+
+
+def test_index_lists_every_notebook():
+    text = "\n".join(c.source for c in read("notebooks/index.ipynb").cells)
+    for rel in ALL:
+        if rel != "notebooks/index.ipynb":
+            assert f"]({Path(rel).relative_to('notebooks').as_posix()})" in text, f"index misses {rel}"
+
+
+def test_the_comparison_sees_differences():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="<A object at 0x7f01>\n")]
+    other = json.loads(json.dumps(nb))
+    other = nbformat.from_dict(other)
+    other.cells[0].outputs[0].text = "<A object at 0x9abc>\n"
+    assert printed_text(nb) == printed_text(other)
+    other.cells[0].outputs[0].text = "<B object at 0x9abc>\n"
+    assert printed_text(nb) != printed_text(other)
+
+
+# --- execution ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", ALL)
+def test_notebook_runs(rel):
+    """Runs top to bottom with each backend it declares (concurrently); with two, both print the same text."""
+    names = backends(read(rel))
+    runs = {}
+    for backend, (nb, seconds) in zip(names, execute_all([(rel, b) for b in names])):
+        print(f"{rel} [{backend}]: {seconds:.1f} s")
+        runs[backend] = printed_text(nb)
+    if len(runs) == 2:
+        core, real = runs["autograd_core"], runs["torch"]
+        diffs = [(i, a, b) for i, (a, b) in enumerate(zip(core, real)) if a != b]
+        assert not diffs, "autograd_core and torch print different text:\n" + "\n".join(
+            f"--- compared cell {i}\nautograd_core:\n{a}\ntorch:\n{b}" for i, a, b in diffs)
+
+
+# --- the switch and lecture mode ------------------------------------------------------------------
+
+def test_torch_switch_picks_the_backend():
+    from widgets import torch_switch
+    assert torch_switch.backend_name({}) == "autograd_core"
+    assert torch_switch.backend_name({"CGRAPH_BACKEND": " torch "}) == "torch"
+    assert torch_switch.load("torch").__name__ == "torch"
+    assert torch_switch.load("autograd_core").__name__ == "autograd_core"
+    with pytest.raises(ValueError, match="CGRAPH_BACKEND='tensorflow' is not a backend"):
+        torch_switch.backend_name({"CGRAPH_BACKEND": "tensorflow"})
+    with pytest.raises(ValueError):
+        torch_switch.load("numpy")
+    assert torch_switch.nn.__name__ == f"{torch_switch.BACKEND}.nn"
+    with pytest.raises(AttributeError):
+        torch_switch.not_there
+
+
+def test_lecture_mode_css(capsys):
+    from widgets.lecture import SCALE_VAR, lecture_css, lecture_mode
+    css = lecture_css(2)
+    assert f":root {{ {SCALE_VAR}: 2; }}" in css and f"var({SCALE_VAR}, 1)" in css
+    assert ".jupyter-widgets" in css and ".cgraph-widget" in css
+    assert f"{SCALE_VAR}: 1;" in lecture_css(1)
+    for bad in (0, 10, float("nan")):
+        with pytest.raises(ValueError):
+            lecture_css(bad)
+    assert lecture_mode(False) is None      # displays its style; returns nothing
