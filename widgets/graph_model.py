@@ -296,21 +296,34 @@ def _is_param(t):
     return any(c.__name__ == "Parameter" for c in type(t).__mro__)
 
 
+def _saved_value(v):
+    """A saved tensor or number as an ndarray; None for what is not a value (sizes, options)."""
+    if naming.is_tensor(v):
+        return _np(v)
+    if isinstance(v, (bool, int, float, np.number)):
+        return np.asarray(v)
+    return None
+
+
 def _saved(fn):
-    """{name: ndarray} of what fn saved for backward (empty when freed or unknown)."""
+    """{name: ndarray} of what fn saved for backward, tensors and numbers (empty once freed)."""
     if hasattr(fn, "saved_tensors") and callable(fn.saved_tensors):
         try:
-            return {k: _np(v) for k, v in fn.saved_tensors().items() if naming.is_tensor(v)}
+            items = list(fn.saved_tensors().items())
         except RuntimeError:
             return {}
+    else:
+        items = []
+        for attr in sorted(a for a in dir(fn) if a.startswith("_saved_")):
+            try:
+                items.append((attr[7:], getattr(fn, attr)))
+            except RuntimeError:  # freed by backward
+                continue
     out = {}
-    for attr in sorted(a for a in dir(fn) if a.startswith("_saved_")):
-        try:
-            v = getattr(fn, attr)
-        except RuntimeError:  # freed by backward
-            continue
-        if naming.is_tensor(v):
-            out[attr[7:]] = _np(v)
+    for name, v in items:
+        arr = _saved_value(v)
+        if arr is not None:
+            out[name] = arr
     return out
 
 
