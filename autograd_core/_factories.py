@@ -111,6 +111,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     is_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
     default = np.dtype(np.int64) if is_int else _F32
     n = builtins.max(0, int(np.ceil((values[1] - values[0]) / values[2])))
@@ -145,6 +147,8 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
         low, high, size = 0, low, high
     if high is None or size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     g = generator or default_generator
     arr = g._rng.integers(low, high, size=_shape_arg((size,)))
     return _finish(arr.astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)

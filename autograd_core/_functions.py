@@ -540,7 +540,10 @@ def _getitem(self, index):
     if any(isinstance(i, (Tensor, list, np.ndarray)) and not isinstance(i, builtins.bool)
            and not _is_int_scalar(i) for i in items):
         idx = _index_arrays(index if isinstance(index, tuple) else (index,))
-        idx = tuple(np.asarray(i) if isinstance(i, list) else i for i in idx)
+        idx = tuple((np.asarray(i) if i else np.zeros(0, np.int64)) if isinstance(i, list) else i
+                    for i in idx)
+        if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         _check_masks(self.shape, idx)
         try:
             self._data[idx]
@@ -682,6 +685,16 @@ def numel(input):
 
 
 # --- Tensor methods and operators ------------------------------------------------------------------
+def _operator(f):
+    """x == None or x == [1, 2]: not a tensor operation; Python then falls back (False for ==)."""
+    def op(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
+            return NotImplemented
+        return f(self, other)
+    op.__name__ = f.__name__
+    return op
+
+
 def _reflect(f):
     return lambda self, other: f(other, self)
 
@@ -704,7 +717,8 @@ _METHODS = {
     "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
     "__pow__": pow, "__rpow__": _reflect(pow), "__matmul__": matmul, "__rmatmul__": _reflect(matmul),
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__getitem__": _getitem,
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
+    "__gt__": _operator(gt), "__ge__": _operator(ge),
     "__invert__": logical_not,
 }
 for _name, _fn in _METHODS.items():

@@ -657,6 +657,9 @@ class Tensor:
         return _inplace(self, "zero_")
 
     def fill_(self, value):
+        if isinstance(value, Tensor) and value._data.ndim:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
         return _inplace(self, "fill_", params={"value": _unwrap(value)._data.item()
                                                if isinstance(value, Tensor) else value})
 
@@ -767,8 +770,25 @@ def _infer_dtype(data):
     if arr.dtype.kind in "iu" and not from_numpy:
         return np.dtype(np.int64)
     if arr.dtype.kind == "O":
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+    if arr.dtype.kind in "US":
+        raise TypeError("new(): invalid data type 'str'")
     return arr.dtype
+
+
+def _ragged_message(data):
+    """PyTorch's message for nested lists of unequal lengths, or None."""
+    level, dim = [data], 0
+    while level:
+        seqs = [x for x in level if isinstance(x, (list, tuple))]
+        if not seqs:
+            return None
+        want = len(seqs[0])
+        for s in seqs:
+            if len(s) != want:
+                return f"expected sequence of length {want} at dim {dim} (got {len(s)})"
+        level, dim = [y for s in seqs for y in s], dim + 1
+    return None
 
 
 def _from_data(data, dtype=None, requires_grad=False):
@@ -778,8 +798,14 @@ def _from_data(data, dtype=None, requires_grad=False):
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         data = _nested_tensors(data)
     dtype = _dtypes.resolve(dtype)
-    np_dtype = dtype.np if dtype is not None else _infer_dtype(data)
-    arr = np.array(data, dtype=np_dtype)
+    try:
+        np_dtype = dtype.np if dtype is not None else _infer_dtype(data)
+        arr = np.array(data, dtype=np_dtype)
+    except ValueError:
+        msg = _ragged_message(data) if isinstance(data, (list, tuple)) else None
+        if msg:
+            raise ValueError(msg) from None
+        raise
     return _leaf(arr, requires_grad)
 
 
@@ -793,9 +819,9 @@ def _flat(data):
 
 def _nested_tensors(data):
     if isinstance(data, Tensor):
-        if data._data.size != 1 and data._data.ndim:
+        if data._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return data._data.reshape(()).item() if data._data.ndim == 0 else data._data.tolist()
+        return data._data.reshape(()).item()  # PyTorch: any one-element tensor is a scalar here
     return [_nested_tensors(x) if isinstance(x, (list, tuple, Tensor)) else x for x in data]
 
 

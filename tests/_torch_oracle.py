@@ -52,7 +52,10 @@ def outcome(snippet, module):
             result = snippet(module)
     except Exception as e:  # noqa: BLE001 -- the exception IS the outcome being compared
         return ("raise", type(e).__name__, str(e))
-    return ("ok", plain(result))
+    try:
+        return ("ok", plain(result))
+    except Exception as e:  # noqa: BLE001 -- a result that cannot even be inspected
+        return ("broken result", type(e).__name__, str(e))
 
 
 def close(a, b, rtol=1e-5, atol=1e-6):

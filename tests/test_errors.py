@@ -205,6 +205,15 @@ CASES = [
     Case("mm of float and double", lambda m, s: m.mm(s.w, s.w.double())),
     Case("clamp without bounds", lambda m, s: m.clamp(s.x)),
     Case("arange with step 0", lambda m, s: m.arange(0, 3, 0)),
+    Case("arange with the wrong step sign", lambda m, s: m.arange(5, 1)),
+    Case("randint with low >= high", lambda m, s: m.randint(5, 3, (2,))),
+    Case("tensor of ragged lists", lambda m, s: m.tensor([[1, 2], [3, 4, 5]])),
+    Case("tensor of deeper ragged lists", lambda m, s: m.tensor([[[1], [2]], [[3], [4, 5]]])),
+    Case("tensor of a string", lambda m, s: m.tensor("a")),
+    Case("tensor of None", lambda m, s: m.tensor(None)),
+    Case("tensor of several-element tensors", lambda m, s: m.tensor([s.p, s.p])),
+    Case("fill_ with a 1-D tensor", lambda m, s: s.p.fill_(m.tensor([3.]))),
+    Case("float tensor as an index", lambda m, s: s.x[m.tensor([0.])]),
 ]
 
 

@@ -51,6 +51,8 @@ CREATION = [
     ("tensor of a numpy float32 array", lambda m: m.tensor(np.ones(2, dtype=np.float32))),
     ("tensor requires_grad", lambda m: m.tensor([1., 2.], requires_grad=True)),
     ("tensor requires_grad float64", lambda m: m.tensor(2., dtype=m.float64, requires_grad=True)),
+    ("tensor of one-element tensors", lambda m: m.tensor([m.tensor([1.]), m.tensor([[2.]]), m.tensor(3.)])),
+    ("tensor of 0-d tensors and numbers", lambda m: m.tensor([m.tensor(1), 2.5])),
     ("tensor copies its data", lambda m: (lambda a: (m.tensor(a), a.__setitem__(0, 9.)))(np.ones(2))[0]),
     ("legacy Tensor list", lambda m: m.Tensor([1, 2])),
     ("legacy Tensor nested", lambda m: m.Tensor([[1, 2], [3, 4]])),
@@ -344,6 +346,10 @@ API = [
     ("comparison functions", lambda m: (m.eq(_v(m), 2), m.gt(_v(m), 3), _v(m).lt(2), _v(m).ne(1))),
     ("int vs float comparison", lambda m: m.tensor([1, 2]) == m.tensor([1., 2.5])),
     ("bool mask inversion", lambda m: ~(_v(m) > 2)),
+    ("== None is False", lambda m: (_v(m) == None, _v(m) != None)),  # noqa: E711
+    ("== a list is False", lambda m: m.tensor([1., 2.]) == [1., 2.]),
+    ("in", lambda m: (2. in m.tensor([1., 2.]), 5 in m.tensor([1, 2]))),
+    ("index with an empty list", lambda m: _leaf(m)[[]]),
 ]
 
 
