@@ -164,6 +164,9 @@ def test_export_svg_png_gif_and_frames(tmp_path):
     assert len({frame_box(f) for f in frames}) == 1  # no jitter from frame to frame
     with pytest.raises(ValueError, match="unsupported file type"):
         export(model, tmp_path / "g.bmp")
+    # a Recording directly, in the function view: one frame per step
+    gif = export(rec, tmp_path / "fn.gif", view="function", names={"w": w, "x": x})
+    assert Image.open(gif).n_frames == len(rec.events) + 1
 
 
 def test_package_exports():

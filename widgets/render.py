@@ -376,13 +376,19 @@ def render_svg(obj, **kwargs):
     return run_dot(_source(obj, **kwargs), "svg").decode("utf-8")
 
 
-def export(obj, path, *, frames=False, duration_ms=900, background="white", **to_dot_kwargs):
-    """Write obj (GraphModel, graphviz graph or DOT text) to path; the suffix picks the format.
+def export(obj, path, *, frames=False, duration_ms=900, background="white", view="tensor",
+           names=None, **to_dot_kwargs):
+    """Write obj (GraphModel, Recording, graphviz graph or DOT text) to path; the suffix picks the
+    format.
 
     ".svg" / ".png" / ".pdf": one picture. ".gif": an animation of a recorded model's steps (one
     frame per StepState, PNG frames rendered by dot on `background`). frames=True with ".svg" or
     ".png" writes numbered frames "<stem>_000<suffix>", ... instead. Returns the path(s) written.
+    A Recording is first made into GraphModel.from_recording(obj, view, names).
     """
+    if hasattr(obj, "events") and not isinstance(obj, gm.GraphModel):
+        obj = gm.GraphModel.from_recording(obj, view=view, names=names,
+                                           small=to_dot_kwargs.get("small", gm.SMALL))
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".svg", ".png", ".pdf", ".gif"):
