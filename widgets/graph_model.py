@@ -572,7 +572,8 @@ class _TensorBuilder(_Builder):
         fns = [fn for fn in _topo([r.grad_fn for r in roots]) if not _is_acc(fn)]
         const_tensors = {}  # id(ndarray) -> tensor, for inputs that need no grad
         for t in list(self.found_tensors) + list(roots):
-            const_tensors.setdefault(id(_np(t)), t)
+            if isinstance(getattr(t, "_data", None), np.ndarray):  # autograd_core: ops keep t._data
+                const_tensors.setdefault(id(t._data), t)
         for fn in fns:
             args = _fn_args(fn)
             inputs = []
