@@ -295,7 +295,10 @@ def mv(input, vec):
     if input.ndim != 2 or vec.ndim != 1 or input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
                            f"({'x'.join(map(str, input.shape))}), vec ({vec.shape[0] if vec.ndim else 1})")
-    _same_dtype(input, vec)
+    if input._data.dtype != vec._data.dtype:  # PyTorch's addmv names (result, mat, vec)
+        names = [_dtypes.SCALAR_NAME[t.dtype] for t in (vec, input, vec)]
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {names[0]}, "
+                           f"{names[1]}, and {names[2]}")
     return apply(_OP["mv"], (input, vec))
 
 
@@ -307,7 +310,9 @@ def dot(input, other):
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                            f"[{other.shape[0]}] to have the same number of elements, but got "
                            f"{input.shape[0]} and {other.shape[0]} elements respectively")
-    _same_dtype(input, other, ("self", "other"))
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{_dtypes.SCALAR_NAME[input.dtype]} and {_dtypes.SCALAR_NAME[other.dtype]}")
     return apply(_OP["dot"], (input, other))
 
 
@@ -320,7 +325,9 @@ def bmm(input, mat2):
     if mat2.shape[0] != b or mat2.shape[1] != k:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, "
                            f"{k}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-    _same_dtype(input, mat2)
+    if input._data.dtype != mat2._data.dtype:
+        raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
+                           f"{_dtypes.SCALAR_NAME[mat2.dtype]}")
     return apply(_OP["bmm"], (input, mat2))
 
 
@@ -339,6 +346,13 @@ def matmul(input, other):
         return apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
     if d1 == 2 and d2 == 2:
         return mm(input, other)
+    if d1 == 3 and d2 == 3:
+        # PyTorch drops a batch of one that requires grad (SqueezeBackward1), so that its gradient
+        # is not a sum over a broadcast batch
+        if input.shape[0] == 1 and other.shape[0] != 1 and input._requires_grad:
+            return matmul(squeeze(input, 0), other)
+        if other.shape[0] == 1 and input.shape[0] != 1 and other._requires_grad:
+            return matmul(input, squeeze(other, 0))
     fold = _should_fold(input, other)
     if d1 <= 2 and d2 >= 3 and fold:
         # PyTorch folds other.mT instead (when input requires grad): out.mT = other.mT @ input.T

@@ -50,7 +50,8 @@ class Pool:
         if requires_grad is None:
             requires_grad = draw(st.integers(0, 4), label="requires_grad") > 0
         seed = draw(st.integers(0, 2 ** 16), label="seed")
-        values = np.random.default_rng(seed).uniform(-2, 2, size=shape).astype(np.float32)
+        dtype = np.float64 if draw(st.integers(0, 9), label="float64") == 0 else np.float32
+        values = np.random.default_rng(seed).uniform(-2, 2, size=shape).astype(dtype)
         i = self.add(ac.tensor(values, requires_grad=requires_grad),
                      torch.tensor(values, requires_grad=requires_grad), f"leaf{shape}")
         self.leaves.append(i)
@@ -372,6 +373,14 @@ def _check_tensor(pool, i, what):
             == graph_structure(theirs.grad_fn, pool.leaf_ids(1))), f"{what}: graph"
 
 
+def _outcome(fn, m, tensors):
+    """(result, None), or (None, (exception type name, message)) when fn raises."""
+    try:
+        return fn(m, *tensors), None
+    except (RuntimeError, IndexError, ValueError, TypeError) as e:
+        return None, (type(e).__name__, str(e))
+
+
 def build_program(data, n_steps, allow_setitem=True):
     pool = Pool(data)
     pool.allow_setitem = allow_setitem
@@ -382,10 +391,15 @@ def build_program(data, n_steps, allow_setitem=True):
     for _ in range(n_steps):
         step = data.draw(st.sampled_from(STEPS), label="step")
         label, fn, operands = step(pool)
+        args = ", ".join(f"t{j}" for j in operands)
+        theirs, error = _outcome(fn, torch, [pool.theirs[i] for i in operands])
+        if error is not None:  # e.g. float32 @ float64: the same error, then go on without it
+            ours, our_error = _outcome(fn, ac, [pool.ours[i] for i in operands])
+            assert our_error == error, "; ".join(log + [f"{label}({args}) raises"])
+            continue
         ours = fn(ac, *[pool.ours[i] for i in operands])
-        theirs = fn(torch, *[pool.theirs[i] for i in operands])
         i = pool.add(ours, theirs, label)
-        log.append(f"t{i} = {label}({', '.join(f't{j}' for j in operands)})")
+        log.append(f"t{i} = {label}({args})")
         _check_tensor(pool, i, "; ".join(log))
     return pool, log
 
@@ -474,7 +488,32 @@ MATMUL_CASES = [  # (shape a, shape b, a requires grad, b requires grad, transpo
     ((2, 1, 3, 4), (5, 4, 2), True, True, False), ((3, 4), (2, 4, 5), False, True, False),
     ((3, 4), (2, 4, 5), True, False, False), ((4,), (2, 2, 4, 1), False, True, False),
     ((2, 3, 4), (2, 4, 5), True, True, False), ((1, 2, 2), (1, 2, 2), True, False, False),
+    # a batch of one that requires grad is squeezed first (3-D @ 3-D only)
+    ((1, 2, 3), (2, 3, 2), False, True, False), ((1, 2, 3), (2, 3, 2), True, True, False),
+    ((2, 2, 3), (1, 3, 2), True, False, False), ((2, 2, 3), (1, 3, 2), False, True, False),
+    ((1, 2, 3), (1, 3, 2), True, True, False), ((1, 2, 3), (2, 2, 3, 2), True, False, False),
+    ((3,), (1, 3, 2), True, True, False),
 ]
+
+
+MIXED_DTYPE_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)), ((2, 2, 3), (3,)),
+                      ((2, 2, 3), (3, 2)), ((3,), (2, 3, 2)), ((2, 3), (2, 3, 2)), ((2, 2, 3), (2, 3, 2)),
+                      ((1, 2, 3), (2, 3, 2))]
+
+
+@pytest.mark.parametrize("sa, sb", MIXED_DTYPE_SHAPES, ids=[f"{a}@{b}" for a, b in MIXED_DTYPE_SHAPES])
+@pytest.mark.parametrize("a_requires_grad", [False, True])
+def test_matmul_of_mixed_dtypes_raises_as_torch(sa, sb, a_requires_grad):
+    """float32 @ float64 raises; which primitive complains (and how) follows PyTorch's dispatch."""
+    for first, second in (("float32", "float64"), ("float64", "float32")):
+        errors = []
+        for m in (ac, torch):
+            a = m.ones(sa, dtype=getattr(m, first), requires_grad=a_requires_grad)
+            b = m.ones(sb, dtype=getattr(m, second))
+            with pytest.raises(RuntimeError) as info:
+                a @ b
+            errors.append(str(info.value))
+        assert errors[0] == errors[1]
 
 
 @pytest.mark.parametrize("case", MATMUL_CASES, ids=[f"{c[0]}@{c[1]}-{c[2]:d}{c[3]:d}{c[4]:d}"

@@ -377,6 +377,15 @@ def test_function_view_of_torch_equals_autograd_core():
     assert g1 == g2 and g1["a"][1] != "None"
 
 
+def test_torch_tensor_view_knows_intermediate_shapes():
+    real_torch = pytest.importorskip("torch")
+    a = real_torch.ones(2, 3, requires_grad=True)
+    y = (a * 2).t().sum()
+    model = GraphModel.from_tensors(y, names={"a": a})
+    shapes = [n.shape for n in model.nodes.values() if n.kind == "tensor"]
+    assert shapes == [(2, 3), (2, 3), (3, 2), ()]
+
+
 def test_torch_module_parameters_name_and_cluster():
     real_torch = pytest.importorskip("torch")
     real_torch.manual_seed(0)

@@ -607,6 +607,10 @@ class _TensorBuilder(_Builder):
                                  requires_grad=True, is_leaf=False)
                 if getattr(fn, "_out", None) is not None:
                     self._set_value(out, fn._out)
+                elif getattr(fn, "_input_metadata", None):  # torch: the shape of fn's output
+                    meta = fn._input_metadata[0]
+                    out.shape = tuple(meta.shape)
+                    out.dtype = str(meta.dtype).replace("torch.", "")
                 out_id = out.id
             if op_node.module and not m.nodes[out_id].module:
                 m.nodes[out_id].module = op_node.module
