@@ -27,7 +27,7 @@ def tutorial_data(seed=16, n=20):
 
 
 def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
-    """The tutorial's loop, verbatim, for module T (autograd_core or torch): floats per iteration."""
+    """The tutorial's loop, verbatim, for T = autograd_core or torch: floats per iteration."""
     out = []
     for t in range(100):
         y_pred = w * x + b
@@ -124,10 +124,14 @@ def test_stepping_and_play_drive_the_same_state():
         == (0.04, 30, 0.5, 3)
     assert lab.step(5) == 5
     assert lab.iteration == 5 == len(lab.history) == lab.play.value
+    lab.play.playing = True
     for v in (6, 7, 8):                  # what the front end's Play timer sends
         lab.play.value = v
     assert len(lab.history) == 8 and lab.iteration == 8
     assert lab.loss == lab.history[-1]["loss"]
+    lab.play.playing = False             # Pause: the picture and numbers catch up
+    assert "<td style='font-family:var(--jp-code-font-family, monospace)'>8</td>" in lab.numbers.value
+    assert "<svg" in lab.graph_view.value
     other = RegressionTrainer(lr=0.04, n=30, noise=0.5, seed=3)
     other.step(8)
     np.testing.assert_array_equal(as_array(lab.history), as_array(other.history))

@@ -20,6 +20,7 @@ import html
 import io
 import math
 import re
+import time
 
 import numpy as np
 
@@ -213,7 +214,7 @@ class _Panels:
     def __init__(self, fig):
         self.fig = fig
         self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
-        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.84, wspace=0.28)
+        fig.subplots_adjust(left=0.075, right=0.985, bottom=0.14, top=0.84, wspace=0.28)
         a = self.ax_data
         self.scatter = a.scatter([], [], s=14, color="tab:blue")
         (self.fit,) = a.plot([], [], color="red", lw=2)
@@ -332,6 +333,8 @@ class RegressionLab(W.VBox):
     accumulate_loss; read-only mirrors: iteration, loss, status.
     """
 
+    QUEUED_GAP = 0.003   # s: a Play tick handled sooner than this after the last one was queued
+
     lr = T.Float(0.05)
     n_points = T.Int(20)
     noise = T.Float(1.0)
@@ -350,6 +353,7 @@ class RegressionLab(W.VBox):
                                          forget_zero_grad=forget_zero_grad,
                                          accumulate_loss=accumulate_loss)
         self._syncing = False
+        self._idle_since = 0.0
         self._graph = None
         self.trainer.after_backward = self._snapshot_graph
         self._build_controls(interval)
@@ -462,13 +466,16 @@ class RegressionLab(W.VBox):
     def last_recording(self):
         return self.trainer.last_recording
 
-    def step(self, n=1):
-        """Run up to n training iterations and redraw; returns how many ran."""
+    def step(self, n=1, draw=True):
+        """Run up to n training iterations and redraw (unless draw=False); returns how many ran."""
         ran = self.trainer.step(n)
         if self.trainer.done:
             self._set_playing(False)
         self._sync_play()
-        self._refresh(graph=not self.play.playing)
+        if draw or self.trainer.done:
+            self._refresh(graph=not self.play.playing)
+        else:
+            self._update_traits()
         return ran
 
     def reset(self):
@@ -492,11 +499,16 @@ class RegressionLab(W.VBox):
         if change["new"] < change["old"]:      # the Play widget's stop button rewinds: reset
             self.reset()
         elif change["new"] > self.trainer.iteration:
-            self.step(1)
+            # A tick handled right after the previous one was queued: the kernel is behind the
+            # Play timer. Step without drawing, so the queue drains, Pause acts at once, and the
+            # next tick that finds the kernel idle draws the picture up to date.
+            queued = time.perf_counter() - self._idle_since < self.QUEUED_GAP
+            self.step(1, draw=not queued)
+            self._idle_since = time.perf_counter()
 
     def _on_playing(self, change):
         if not change["new"] and not self._syncing:   # paused: draw the last iteration's graph
-            self._refresh_graph()
+            self._refresh(graph=True)
 
     def _on_setting(self, change):
         name, t = change["name"], self.trainer
@@ -525,11 +537,15 @@ class RegressionLab(W.VBox):
             self._syncing = False
 
     # --- drawing -----------------------------------------------------------------------------
-    def _refresh(self, graph):
+    def _update_traits(self):
         t = self.trainer
         self.iteration = t.iteration
         self.loss = t.history[-1]["loss"] if t.history else float("nan")
         self.status = self._status_text()
+
+    def _refresh(self, graph):
+        t = self.trainer
+        self._update_traits()
         self._panels.update(t)
         self._redraw()
         self.numbers.value = self._numbers_html()
@@ -597,7 +613,7 @@ def graph_model(trainer, rec):
 def graph_svg(model):
     """SVG of a recorded iteration's graph as it is after backward (w.grad and b.grad filled in)."""
     if model is None:
-        return "<p><i>the graph of an iteration appears after the first step</i></p>"
+        return "<p><i>the graph of the last iteration appears here after a step or on pause</i></p>"
     from .render import render_svg
     svg = render_svg(model, state=-1, legend=False)
     svg = svg[svg.find("<svg"):]
