@@ -168,7 +168,7 @@ def from_numpy(array):
     """A tensor sharing memory with a numpy array (its dtype kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    return _make(array, None, False)
+    return _leaf(array)  # shares the array's memory; a recorder sees the creation
 
 
 def as_tensor(data, dtype=None, device=None):

@@ -329,8 +329,8 @@ class Tensor:
         if len(args) == 1 and not isinstance(args[0], numbers.Number):
             data = args[0]
             data = data._data if isinstance(data, Tensor) else data
-            return _make(np.array(data, dtype=np.float32), None, False)
-        return _make(np.empty(_shape_arg(args) if args else (0,), dtype=np.float32), None, False)
+            return _leaf(np.array(data, dtype=np.float32))  # _leaf: a recorder sees the creation
+        return _leaf(np.empty(_shape_arg(args) if args else (0,), dtype=np.float32))
 
     # --- autograd attributes -------------------------------------------------------------------
     @property

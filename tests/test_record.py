@@ -375,3 +375,28 @@ def test_random_programs_record_valid_backward_passes():
             assert (ours.grad is None) == (ref.grad is None)
             if ours.grad is not None:
                 np.testing.assert_allclose(ours.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_every_factory_records_a_leaf():
+    import numpy as np_
+    makers = {
+        "tensor": lambda: torch.tensor([1.]), "zeros": lambda: torch.zeros(2),
+        "ones": lambda: torch.ones(2), "rand": lambda: torch.rand(2), "randn": lambda: torch.randn(2),
+        "randint": lambda: torch.randint(0, 3, (2,)), "arange": lambda: torch.arange(3),
+        "linspace": lambda: torch.linspace(0, 1, 3), "eye": lambda: torch.eye(2),
+        "full": lambda: torch.full((2,), 3.), "zeros_like": lambda: torch.zeros_like(torch.ones(1)),
+        "ones_like": lambda: torch.ones_like(torch.ones(1)), "Tensor(list)": lambda: torch.Tensor([1., 2.]),
+        "Tensor(2, 3)": lambda: torch.Tensor(2, 3), "from_numpy": lambda: torch.from_numpy(np_.ones(2)),
+        "as_tensor": lambda: torch.as_tensor([1., 2.]), "empty": lambda: torch.empty(2),
+        "rand_like": lambda: torch.rand_like(torch.ones(2)),
+    }
+    missing = []
+    for name, make in makers.items():
+        with record() as rec:
+            t = make()
+        leaves = [e for e in _of(rec, "leaf") if e.tensor is t]
+        if len(leaves) != 1:
+            missing.append(name)
+        elif t.numel() and name not in ("Tensor(2, 3)", "empty"):
+            np.testing.assert_array_equal(leaves[0].value, t.numpy())
+    assert missing == []
