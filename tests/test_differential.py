@@ -154,16 +154,25 @@ def step_reduction(pool):
     data = pool.data
     x = pool.pick()
     ndim = len(pool.shape(x))
-    kinds = ["sum", "mean", "max", "norm"] + (["sum_dim", "mean_dim", "max_dim", "min_dim", "norm_dim",
-                                               "softmax", "log_softmax"] if ndim else [])
+    kinds = ["sum", "mean", "max", "min", "norm", "norm_p"] + (
+        ["sum_dim", "mean_dim", "max_dim", "min_dim", "norm_dim", "softmax", "log_softmax", "sum_dims",
+         "mean_dims", "argmax_gather"] if ndim else [])
     kind = data.draw(st.sampled_from(kinds), label="reduction")
     dim = data.draw(st.integers(-ndim, ndim - 1), label="dim") if ndim else None
+    dims = tuple(data.draw(st.permutations(range(ndim)), label="dims")[:data.draw(
+        st.integers(1, max(ndim, 1)), label="n dims")]) if ndim else None
     keepdim = data.draw(st.booleans(), label="keepdim")
+    p = data.draw(st.sampled_from([1, 3, float("inf")]), label="p")
     fns = {
         "sum": lambda m, t: t.sum(),
         "mean": lambda m, t: m.mean(t),
         "max": lambda m, t: t.max(),
         "norm": lambda m, t: t.norm(),
+        "min": lambda m, t: m.min(t),
+        "norm_p": lambda m, t: t.norm(p=p),
+        "sum_dims": lambda m, t: t.sum(dim=dims, keepdim=keepdim),
+        "mean_dims": lambda m, t: m.mean(t, dims, keepdim),
+        "argmax_gather": lambda m, t: t.flatten()[t.argmax()] * t.mean(),
         "sum_dim": lambda m, t: t.sum(dim, keepdim=keepdim),
         "mean_dim": lambda m, t: t.mean(dim=dim, keepdim=keepdim),
         "max_dim": lambda m, t: t.max(dim, keepdim).values,
@@ -172,7 +181,7 @@ def step_reduction(pool):
         "softmax": lambda m, t: m.softmax(t, dim=dim),
         "log_softmax": lambda m, t: t.log_softmax(dim),
     }
-    return f"{kind}(dim={dim}, keepdim={keepdim})", fns[kind], (x,)
+    return f"{kind}(dim={dim}, dims={dims}, keepdim={keepdim}, p={p})", fns[kind], (x,)
 
 
 def step_matmul(pool):
@@ -475,6 +484,28 @@ def test_autograd_grad_matches_torch(data):
             assert_values_close(a, b, where, rtol=1e-4, atol=1e-5)
     for i in inputs:
         assert pool.ours[i].grad is None and pool.theirs[i].grad is None
+
+
+@DIFF
+@given(st.data())
+def test_backward_from_several_roots_matches_torch(data):
+    """autograd.backward([t1, t2], [g1, g2]): one walk from two roots that may share nodes."""
+    pool, log = build_program(data, data.draw(st.integers(2, 6), label="steps"))
+    roots = [i for i in range(len(pool.ours)) if pool.theirs[i].grad_fn is not None]
+    if not roots:
+        return
+    chosen = sorted(set(data.draw(st.lists(st.sampled_from(roots), min_size=1, max_size=3), label="roots")))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 16), label="upstream seed"))
+    grads = [rng.standard_normal(tuple(pool.theirs[i].shape)) for i in chosen]
+    for m, tensors in ((ac, pool.ours), (torch, pool.theirs)):
+        m.autograd.backward([tensors[i] for i in chosen],
+                            [m.tensor(g, dtype=tensors[i].dtype) for g, i in zip(grads, chosen)])
+    where = "\n".join(log) + f"\nroots: {chosen}"
+    for i in pool.leaves:
+        a, b = pool.ours[i].grad, pool.theirs[i].grad
+        assert (a is None) == (b is None), where
+        if b is not None:
+            assert_values_close(a, b, where, rtol=1e-4, atol=1e-5)
 
 
 # --- deterministic graph cases (each once found a difference) -------------------------------------
