@@ -339,8 +339,10 @@ def test_static_graph_from_autograd_core_static():
         (g.nodes.index(i), k) for k, n in enumerate(g.nodes) for i in n.inputs)
     const = [n for n in model.nodes.values() if n.op == "Const"][0]
     assert const.value_text == "3" and const.classes[0] == "const"
-    from widgets import render_svg
+    from widgets import render_svg, to_dot
     assert 'id="t0"' in render_svg(model)
+    dot = to_dot(model)
+    assert "data 3" in dot and "grad " not in dot  # a static graph has no grads and no values yet
 
 
 # --- torch -----------------------------------------------------------------------------------------

@@ -366,6 +366,7 @@ class GraphModel:
         if view not in (TENSOR_VIEW, FUNCTION_VIEW):
             raise ValueError(f"view must be 'tensor' or 'function', not {view!r}")
         self.view = view
+        self.source = "tensors"  # or "recording", "static": what the model was built from
         self.nodes = {}
         self.edges = []
         self.roots = ()
@@ -436,6 +437,7 @@ class GraphModel:
         frame = frame if frame is not None else naming.caller_frame()
         found = naming.tensor_names(names, frame)
         model = cls(view)
+        model.source = "recording"
         build_from_recording(model, rec, found, show_saved, small)
         return model
 
@@ -445,6 +447,7 @@ class GraphModel:
         (in ``graph.nodes`` order), an edge from each of its ``inputs``. Placeholders and Variables
         are drawn as leaves, Consts as constants, other ops as op nodes named by their id."""
         model = cls(TENSOR_VIEW)
+        model.source = "static"
         ids = {}
         kinds = {"Placeholder": ("tensor", ("leaf", "placeholder")),
                  "Const": ("tensor", ("const",)),
@@ -816,6 +819,7 @@ def _chains(model, chain_min):
 
 def _regroup(model, groups, summaries, module_reps):
     new = GraphModel(model.view)
+    new.source = model.source
     new._count = model._count
     new._keep = model._keep
     members = {}

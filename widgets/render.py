@@ -118,7 +118,7 @@ def _table(rows):
             + "".join(rows) + "</TABLE>>")
 
 
-def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL):
+def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL, static=False):
     """HTML label of a tensor node: name, grad_fn, shape, then value and grad rows."""
     rows = [_cell(html(node.label), bold=True)]
     if node.kind == "const":  # a number an op used: its value is its name
@@ -129,9 +129,11 @@ def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL):
     if node.count > 1:
         rows.append(_cell(html(f"×{node.count}"), size=9))
     if labels == "full":
+        if static and not node.has_value:  # a static graph holds no values until it runs
+            return _table(rows)
         value = gm.format_array(node.value, small) if node.has_value else "?"
         rows.append(_cell(html("data " + value), size=10))
-        if node.kind == "tensor":
+        if node.kind == "tensor" and not static:
             rows.append(_cell(html("grad " + gm.format_array(node.grad, small)), size=10))
     else:
         width = gm.text_width(node.shape, small)
@@ -160,7 +162,7 @@ def _colour_key(classes):
 # ---------------------------------------------------------------------------------------------
 # DOT
 # ---------------------------------------------------------------------------------------------
-def _node_stmt(node, labels, st=None, small=gm.SMALL):
+def _node_stmt(node, labels, st=None, small=gm.SMALL, static=False):
     classes = list(node.classes)
     fill, font, _ = PALETTE[_colour_key(node.classes)]
     a = {"id": quote(node.id)}
@@ -168,7 +170,7 @@ def _node_stmt(node, labels, st=None, small=gm.SMALL):
         value = grad = None
         if st is not None:
             value, grad = st.values.get(node.id), st.grads.get(node.id)
-        a["label"] = tensor_label(node, labels, value, grad, small)
+        a["label"] = tensor_label(node, labels, value, grad, small, static)
         a["shape"] = "note" if node.kind == "saved" else "box"
         a["style"] = quote("filled,rounded" + (",dashed" if "frozen" in classes else ""))
         if "output" in classes:
@@ -272,7 +274,7 @@ def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
     for node in model.nodes.values():
         clusters.setdefault(node.module if node.kind != "module" else None, []).append(node)
     for module, nodes in clusters.items():
-        stmts = [_node_stmt(n, labels, st, small) for n in nodes]
+        stmts = [_node_stmt(n, labels, st, small, model.source == "static") for n in nodes]
         if module is None:
             body.extend(stmts)
             continue
