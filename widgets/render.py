@@ -145,7 +145,7 @@ def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL, static=Fal
 
 def op_label(node):
     rows = [_cell(html(node.label), size=10)]
-    if node.kind in ("function", "op") and node.name:
+    if node.kind in ("function", "op") and node.name and node.name != node.label:
         rows.append(_cell(f"<I>{html(node.name)}</I>", size=9))
     if node.kind == "module":
         rows.append(_cell(html(f"{node.count} nodes"), size=9))
@@ -224,7 +224,10 @@ def _text_label(text, colour):
     return f'<<FONT COLOR="{colour}" POINT-SIZE="9">{html(text)}</FONT>>'
 
 
-def _legend(view, present, legend=True, caption=None):
+STATIC_LEGEND = {"leaf": "Placeholder / Variable", "const": "Const", "output": "fetchable result"}
+
+
+def _legend(view, present, legend=True, caption=None, static=False):
     """The graph label: a row of colour keys, and for a step frame a fixed-size caption above."""
     keys = [k for k in LEGEND[view] + ("summary", "module") if k in present] or list(LEGEND[view])
     rows = ""
@@ -237,7 +240,8 @@ def _legend(view, present, legend=True, caption=None):
     if legend:
         rows += "<TR>" + "".join(
             f'<TD BGCOLOR="{PALETTE[k][0]}"><FONT COLOR="{PALETTE[k][1]}" POINT-SIZE="9">'
-            f"{html(PALETTE[k][2])}</FONT></TD>" for k in keys) + "</TR>"
+            f"{html(STATIC_LEGEND.get(k, PALETTE[k][2]) if static else PALETTE[k][2])}</FONT></TD>"
+            for k in keys) + "</TR>"
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3">' + rows + "</TABLE>>"
 
 
@@ -288,7 +292,7 @@ def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
     if legend or st is not None:
         present = {_colour_key(n.classes) for n in model.nodes.values()}
         caption = f"{state}: {st.caption}" if st is not None else None
-        graph["label"] = _legend(model.view, present, legend, caption)
+        graph["label"] = _legend(model.view, present, legend, caption, model.source == "static")
         graph["labelloc"], graph["labeljust"] = "b", "l"
     return graph, body
 
