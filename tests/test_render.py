@@ -7,7 +7,7 @@ import pytest
 
 import autograd_core as torch
 import widgets
-from widgets import GraphModel, GraphvizNotFound, draw, export, render_svg, to_dot
+from widgets import GraphModel, GraphvizNotFound, draw, export, format_array, render_svg, to_dot
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -185,3 +185,59 @@ def test_small_threshold_is_a_parameter():
     big = GraphModel.from_recording(rec, names={"v": v, "z": z}, small=12)
     vid = [n.id for n in big.nodes.values() if n.name == "v"][0]
     assert big.states[-1].values[vid] == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"
+
+
+def _seed_example(key):
+    t = torch.tensor
+    if key == "A":
+        w, x = t(1., requires_grad=True), t(2., requires_grad=True)
+        a, b = w + x, w + 1
+        return dict(w=w, x=x, a=a, b=b, y=a * b), "y"
+    if key == "B":
+        m, n = t(2., requires_grad=True), t(3., requires_grad=True)
+        a, b = m + n, m - n
+        return dict(m=m, n=n, a=a, b=b, y=a * b), "y"
+    a, b, c, d = (t(float(v), requires_grad=True) for v in (1, 2, 3, 4))
+    x, y = a + b, c * d
+    return dict(a=a, b=b, c=c, d=d, x=x, y=y, z=x + y), "z"
+
+
+def _dot_statements(dot):
+    nodes = dict(re.findall(r'^\s*([tf]\d+) \[id="[tf]\d+" .*?class="([^"]*)"', dot, re.M))
+    edges = re.findall(r'^\s*([tf]\d+) -> ([tf]\d+) \[id="(e\d+_\d+_\d+)" class="([^"]*)"', dot, re.M)
+    return nodes, edges
+
+
+@pytest.mark.parametrize("key", ["A", "B", "C"])
+def test_dot_of_seed_examples(key):
+    env, root = _seed_example(key)
+    env[root].backward()
+    fns, stack = [], [env[root].grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is not None and fn not in fns:
+            fns.append(fn)
+            stack.extend(n for n, _ in fn.next_functions)
+    # function view: one node per grad_fn, one "next" edge per non-None next_functions entry
+    dot = to_dot(GraphModel.from_tensors(env[root], view="function", names=env))
+    nodes, edges = _dot_statements(dot)
+    kinds = [c.split()[0] for c in nodes.values()]
+    n_acc = sum(f.name().endswith("AccumulateGrad") for f in fns)
+    assert kinds.count("function") == len(fns) - n_acc and kinds.count("accumulate") == n_acc
+    assert len([e for e in edges if e[3] == "next"]) == sum(
+        n is not None for f in fns for n, _ in f.next_functions)
+    for name, t in env.items():
+        if t.is_leaf:
+            assert f"<B>{name}</B>" in dot
+            assert f"grad {format_array(t.grad.numpy())}" in dot
+    assert [c for c in nodes.values() if "output" in c] == ["nonleaf output"]
+    # tensor view: every tensor of the program is a named node with its value and grad
+    dot = to_dot(GraphModel.from_tensors(env[root], names=env))
+    nodes, edges = _dot_statements(dot)
+    for name, t in env.items():
+        assert f"<B>{name}</B>" in dot and f"data {format_array(t.detach().numpy())}" in dot
+    assert sum(c.split()[0] == "op" for c in nodes.values()) == len(fns) - n_acc
+    assert len([e for e in edges if e[3] == "result"]) == len(fns) - n_acc
+    assert sorted(c for c in nodes.values() if c.split()[0] in ("leaf", "nonleaf")) == sorted(
+        ("leaf" if t.is_leaf else "nonleaf") + (" output" if k == root else "")
+        for k, t in env.items())
