@@ -1,0 +1,219 @@
+"""NodeInspector: everything about one node of the graph (a tensor or a grad_fn), as an HTML table.
+
+    from widgets.inspector import NodeInspector
+    NodeInspector(y)                 # a tensor: data, grad (or why it is None), grad_fn, _version...
+    NodeInspector(y.grad_fn)         # a backward function: next_functions, saved tensors
+
+The GraphStepper shows one beside the graph and calls ``show(obj, at_step=...)`` when a node is
+clicked or the step changes; then data and grad are the values AT THAT STEP. All user text (names,
+values) is HTML-escaped.
+"""
+from html import escape
+
+import ipywidgets
+import numpy as np
+
+from . import graph_model as gm
+from . import naming
+
+STYLE = """<style>
+.cgi { font-family: var(--jp-ui-font-family, sans-serif);
+  font-size: calc(var(--jp-ui-font-size1, 13px) * var(--cgraph-scale, 1));
+  color: var(--jp-ui-font-color1, #222); min-width: 16em; max-width: 30em; }
+.cgi h4 { margin: 0 0 .3em 0; font-size: 1.1em; color: var(--jp-ui-font-color0, #000); }
+.cgi .cgi-kind { color: var(--jp-ui-font-color2, #666); font-size: .9em; margin-bottom: .4em; }
+.cgi table { border-collapse: collapse; width: 100%; }
+.cgi th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; white-space: nowrap;
+  color: var(--jp-ui-font-color2, #555); font-weight: normal; }
+.cgi td { padding: 2px 0; vertical-align: top; }
+.cgi code, .cgi pre { font-family: var(--jp-code-font-family, monospace);
+  font-size: calc(var(--jp-code-font-size, 13px) * var(--cgraph-scale, 1)); }
+.cgi pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
+.cgi .cgi-why { color: var(--jp-ui-font-color2, #666); font-style: italic; }
+.cgi .cgi-note { color: var(--jp-ui-font-color2, #666); margin-top: .4em; font-size: .9em; }
+</style>"""
+
+WHY_NON_LEAF = "non-leaf: .grad is freed after backward unless retain_grad() was called"
+WHY_NO_BACKWARD = "no backward yet"
+WHY_NO_GRAD = "does not require grad"
+
+
+def _e(x):
+    return escape(str(x), quote=True)
+
+
+def _array_text(a):
+    a = np.asarray(a)
+    if a.size <= gm.SMALL:
+        return gm.format_array(a)
+    return np.array2string(a, precision=4, threshold=60, edgeitems=3, suppress_small=True)
+
+
+def _np_or_none(t):
+    return None if t is None else gm._np(t)
+
+
+def why_grad_none(t):
+    """Why t.grad is None, in the words a student needs."""
+    if not t.requires_grad:
+        return WHY_NO_GRAD
+    if t.grad_fn is not None and not getattr(t, "retains_grad", False):
+        return WHY_NON_LEAF
+    return WHY_NO_BACKWARD
+
+
+def _fn_label(fn, name_of=None):
+    if fn is None:
+        return "None"
+    text = fn.name()
+    who = None
+    if name_of is not None:
+        who = name_of(fn)
+    elif fn.name().endswith("AccumulateGrad"):
+        who = None
+    if who and not who.startswith("["):
+        text += f" ({who})"
+    return text
+
+
+def _saved_rows(fn):
+    """(name, text) for each tensor fn saved for backward; a note when backward freed them."""
+    if fn is None or not hasattr(fn, "next_functions"):
+        return []
+    try:
+        saved = fn.saved_tensors() if callable(getattr(fn, "saved_tensors", None)) else gm._saved(fn)
+    except RuntimeError as e:  # freed (PyTorch raises when reading freed saved tensors)
+        return [("saved tensors", str(e))]
+    if not saved and getattr(fn, "_freed", False):
+        return [("saved tensors", "freed by backward (retain_graph=False)")]
+    if not saved:
+        return [("saved tensors", "none")]
+    rows = []
+    for k, v in saved.items():
+        if naming.is_tensor(v):
+            a = gm._np(v)
+            rows.append((f"saved: {k}", f"{_array_text(a)}  shape {tuple(a.shape)}"))
+        else:
+            rows.append((f"saved: {k}", repr(v)))
+    return rows
+
+
+class NodeInspector(ipywidgets.HTML):
+    """An HTML panel describing a tensor, a grad_fn or an AccumulateGrad node (escaped)."""
+
+    def __init__(self, obj=None, name=None, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("cgraph-inspector")
+        self.show(obj, name=name)
+
+    def show(self, obj, name=None, at_step=None, name_of=None, node=None, note=None):
+        """Describe obj (tensor / grad_fn / None); at_step: values as of a stepper's step."""
+        self.value = self.render(obj, name, at_step, name_of, node, note)
+        return self
+
+    # --- HTML ------------------------------------------------------------------------------------
+    @staticmethod
+    def render(obj, name=None, at_step=None, name_of=None, node=None, note=None):
+        if obj is None and node is None:
+            return f'{STYLE}<div class="cgi"><div class="cgi-note">{_e(note or "nothing selected")}</div></div>'
+        if obj is None:
+            title, kind, rows = NodeInspector._model_rows(node)
+        elif hasattr(obj, "next_functions"):
+            title, kind, rows = NodeInspector._function_rows(obj, name, at_step, name_of)
+        elif naming.is_tensor(obj):
+            title, kind, rows = NodeInspector._tensor_rows(obj, name, at_step, name_of)
+        else:
+            title, kind, rows = str(name or type(obj).__name__), type(obj).__name__, [("value", repr(obj))]
+        body = "".join(
+            f"<tr><th>{_e(k)}</th><td>{v if isinstance(v, _Html) else '<code>' + _e(v) + '</code>'}</td></tr>"
+            for k, v in rows)
+        foot = ""
+        if at_step is not None:
+            foot = (f'<div class="cgi-note">data and grad as of step {_e(at_step["step"])} of '
+                    f'{_e(at_step["n_steps"] - 1)}</div>')
+            if not at_step.get("visible", True):
+                foot += '<div class="cgi-note">(not created yet at this step)</div>'
+        return (f'{STYLE}<div class="cgi"><h4>{_e(title)}</h4><div class="cgi-kind">{_e(kind)}</div>'
+                f"<table>{body}</table>{foot}</div>")
+
+    @staticmethod
+    def _model_rows(node):
+        rows = [("kind", node.kind)]
+        if node.shape is not None:
+            rows.append(("shape", str(node.shape)))
+        if node.has_value:
+            rows.append(("data", node.value_text))
+        return node.label, "constant" if node.kind == "const" else node.kind, rows
+
+    @staticmethod
+    def _tensor_rows(t, name, at_step, name_of):
+        leaf = t.grad_fn is None
+        kind = ("leaf tensor (requires grad)" if leaf and t.requires_grad else
+                "constant tensor (no grad)" if leaf else "non-leaf tensor")
+        rows = [("name", name or "(unnamed)"), ("kind", kind), ("shape", str(tuple(t.shape))),
+                ("dtype", gm._dtype_name(t))]
+        if at_step is not None and "value" in at_step:
+            rows.append(("data", at_step["value"]))
+        else:
+            rows.append(("data", _array_text(gm._np(t))))
+        if at_step is not None and "grad" in at_step:
+            grad_text = at_step["grad"]
+            grad_none = grad_text == "None"
+        else:
+            g = gm._grad_of(t)
+            grad_none = g is None
+            grad_text = "None" if grad_none else _array_text(g)
+        if grad_none:
+            why = why_grad_none(t)
+            if at_step is not None and why == WHY_NO_BACKWARD and t.grad is not None:
+                why = "not accumulated yet at this step"
+            cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
+            if at_step is not None and "flow" in at_step and not leaf:
+                cell += (f'<br><span class="cgi-why">gradient flowing through at this step: '
+                         f'{_e(at_step["flow"])}</span>')
+            rows.append(("grad", _Html(cell)))
+        else:
+            rows.append(("grad", grad_text))
+        rows += [("requires_grad", str(bool(t.requires_grad))), ("is_leaf", str(leaf)),
+                 ("retains_grad", str(bool(getattr(t, "retains_grad", False)))),
+                 ("grad_fn", _fn_label(t.grad_fn) if t.grad_fn is not None else "None")]
+        if t.grad_fn is not None:
+            rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in
+                                                     t.grad_fn.next_functions) or "()"))
+        rows.append(("_version", str(getattr(t, "_version", "?"))))
+        if t.grad_fn is not None:
+            rows += _saved_rows(t.grad_fn)
+        return name or "tensor", kind, rows
+
+    @staticmethod
+    def _function_rows(fn, name, at_step, name_of):
+        is_acc = fn.name().endswith("AccumulateGrad")
+        kind = "AccumulateGrad: adds the gradient into a leaf's .grad" if is_acc else "backward function"
+        rows = [("name", fn.name())]
+        if is_acc:
+            leaf_name = name_of(fn.variable) if name_of else None
+            rows.append(("variable", f"{leaf_name or 'leaf'} {tuple(fn.variable.shape)}"))
+        else:
+            op = getattr(getattr(fn, "op", None), "name", None)
+            if op:
+                rows.append(("op", op))
+            if name_of is not None:
+                rows.append(("output", name_of(fn)))
+        rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in fn.next_functions)
+                     or "()"))
+        if not is_acc:
+            rows += _saved_rows(fn)
+        if at_step is not None:
+            if "ran_at" in at_step:
+                rows.append(("received", f"{at_step['received']}  (step {at_step['ran_at']})"))
+                rows.append(("passed", "; ".join(at_step["passed"])))
+            else:
+                rows.append(("received", "nothing yet at this step"))
+        return name if (name and not is_acc) else fn.name(), kind, rows
+
+
+class _Html(str):
+    """A table cell that is already safe HTML (built from escaped parts)."""
+
+
+__all__ = ["NodeInspector", "why_grad_none", "WHY_NON_LEAF", "WHY_NO_BACKWARD", "WHY_NO_GRAD"]
