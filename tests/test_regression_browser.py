@@ -69,5 +69,7 @@ def test_canvas_updates_while_playing(lab, browser_page):
     toast = page.get_by_role("button", name="No")        # JupyterLab's news question, if asked
     if toast.count():
         toast.first.click()
+        page.wait_for_timeout(300)
+    assert page.locator(".cgl-regression-numbers td", has_text="paused").count() == 1
     screenshot(page, "regression_lab.png")
     assert_no_widget_errors(page)

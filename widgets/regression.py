@@ -554,7 +554,8 @@ class RegressionLab(W.VBox):
 
     def _status_text(self):
         t = self.trainer
-        return {None: "training" if t.history else "ready",
+        running = "playing" if self.play.playing else "paused"
+        return {None: running if t.history else "ready",
                 "converged": f"converged: loss < {t.stop_loss:g}",
                 "max_iter": f"stopped after {t.max_iter} iterations",
                 "diverged": "diverged (loss is not finite)"}[t.stopped]
