@@ -236,11 +236,11 @@ class Event:
                 i.e. d sum(output)/d input -- the local derivative for elementwise scalar ops)
     retain:     node, tensor (the non-leaf that called retain_grad()), grad (ndarray stored)
     accumulate: node (AccumulateGrad), tensor (the leaf), grad (ndarray received, after hooks),
-                total (copy of leaf.grad after accumulation)
+                prev (copy of leaf.grad before: None when it was None), total (copy after)
     """
 
     __slots__ = ("kind", "index", "op", "tensor", "node", "inputs", "value", "grad_output",
-                 "grad_inputs", "local_grads", "grad", "total")
+                 "grad_inputs", "local_grads", "grad", "total", "prev")
 
     def __init__(self, kind, **fields):
         self.kind = kind
@@ -460,6 +460,8 @@ def _accumulate(node, g, rec):
     t = node.variable
     if t._hooks:
         g = _run_hooks(t._hooks, g)
+    if rec is not None:
+        prev = None if t._grad is None else t._grad._data.copy()
     if t._grad is None:
         t._grad = _wrap_grad(np.array(g, dtype=t._data.dtype, copy=True))
     else:
@@ -468,7 +470,7 @@ def _accumulate(node, g, rec):
         np.add(gd, g, out=gd, casting="unsafe")
     if rec is not None:
         rec._add("accumulate", node=node, tensor=t, grad=np.array(g, copy=True),
-                 total=t._grad._data.copy())
+                 total=t._grad._data.copy(), prev=prev)
 
 
 def unbroadcast(g, shape):
