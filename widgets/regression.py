@@ -106,7 +106,9 @@ class RegressionTrainer:
         """Run up to n iterations (fewer if training stops); return how many ran."""
         ran = 0
         while ran < n and not self.done:
-            self._iteration()
+            # A diverging run overflows float32 on purpose (the lab reports it): no numpy warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._iteration()
             ran += 1
         return ran
 
