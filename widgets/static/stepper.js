@@ -129,6 +129,8 @@ function render({ model, el }) {
       });
     });
     svg.querySelectorAll("g.edge").forEach((g) => edgeEls.set(g.id, g));
+    // the moving dashes of the backward edges repaint the SVG every frame: small graphs only
+    el.classList.toggle("cg-animate", nodeEls.size <= 60);
   }
 
   // --- predictions ---------------------------------------------------------------------------
