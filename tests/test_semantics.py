@@ -86,6 +86,34 @@ def _accumulate(m):
     return g, x.grad, g is x.grad
 
 
+def _assigned_grad_accumulates_in_place(m):
+    x = _leaf(m)
+    g0 = m.zeros(3)
+    x.grad = g0
+    (x * 2).sum().backward()
+    return g0, g0 is x.grad
+
+
+def _grad_reset(m):
+    x = _leaf(m)
+    (x * 2).sum().backward()
+    g = x.grad
+    x.grad = None
+    (x * 3).sum().backward()
+    kept = x.grad.clone()
+    x.grad.data.zero_()
+    (x * 4).sum().backward()
+    return g, kept, x.grad, x.grad.grad_fn, x.grad.requires_grad
+
+
+def _mixed_dtypes(m):
+    x = m.tensor([1., 2.], dtype=m.float64, requires_grad=True)
+    y = m.tensor([3., 4.], requires_grad=True)
+    z = (x * y).sum() + (y * m.tensor([1, 2])).sum()
+    z.backward()
+    return z, x.grad, y.grad
+
+
 def _x_plus_x_twice(m):
     """A graph that saved nothing can be backwarded twice."""
     x = _leaf(m)
@@ -530,6 +558,9 @@ SNIPPETS = [
     ("weighted gradient", _weighted_gradient),
     ("gradients accumulate into leaves", _accumulate),
     ("graph without saved tensors backwards twice", _x_plus_x_twice),
+    ("an assigned .grad is accumulated into in place", _assigned_grad_accumulates_in_place),
+    ("grad = None and grad.data.zero_()", _grad_reset),
+    ("gradients keep each leaf's dtype", _mixed_dtypes),
     ("retain_graph keeps saved tensors", _retain_graph),
     ("diamond", _diamond),
     ("non-leaf grads and retain_grad", _nonleaf_grad),
