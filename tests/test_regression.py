@@ -204,6 +204,24 @@ def test_last_recording_holds_one_iteration():
     assert leaves == {id(lab.trainer.w), id(lab.trainer.b)}
 
 
+@pytest.mark.parametrize("forget", [False, True])
+def test_replay_of_the_last_iteration_has_its_numbers(forget):
+    tr = RegressionTrainer(forget_zero_grad=forget)
+    assert tr.replay_last() == (None, {})
+    tr.step(3)
+    before = tr.history[-2]
+    rec, names = tr.replay_last()
+    h = tr.history[-1]
+    assert names["loss"].item() == h["loss"]
+    assert names["w"].grad.item() == h["w_grad"] and names["b"].grad.item() == h["b_grad"]
+    assert names["w"].item() == before["w"] and names["b"].item() == before["b"]
+    acc = [e for e in rec.events if e.kind == "accumulate"]
+    assert {float(e.total[0]) for e in acc} == {h["w_grad"], h["b_grad"]}
+    assert [e.op for e in rec.events if e.kind == "forward"] == \
+        [e.op for e in tr.last_recording.events if e.kind == "forward"]
+    assert tr.w.item() == h["w"]                  # the real parameters are untouched
+
+
 def test_graph_panel_shows_the_iteration_with_grads():
     lab = RegressionLab()
     w0 = lab.trainer.w.item()

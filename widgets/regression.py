@@ -54,11 +54,11 @@ class RegressionTrainer:
 
     history[i] (plain floats) for iteration i: loss (at the forward pass), w and b (after the
     update), w_grad and b_grad (.grad after backward, i.e. what the update used).
-    `after_backward(recording)`, if set, is called after each backward, before the update (the
-    moment to snapshot the graph with the values the forward pass used).
+    last_recording: the autograd_core Recording of the last iteration's forward and backward;
+    replay_last() re-runs that iteration on fresh copies of w and b (the values and .grad they had
+    before it), so its graph can be drawn or stepped through with the right numbers after the
+    update has changed w and b.
     """
-
-    after_backward = None
 
     def __init__(self, n=20, noise=1.0, seed=16, lr=0.05, rule="data", momentum=0.9,
                  max_iter=100, stop_loss=1.0, forget_zero_grad=False, accumulate_loss=False):
@@ -85,7 +85,7 @@ class RegressionTrainer:
         self.history = []
         self.total = 0.0               # running sum of the losses (a tensor when accumulate_loss)
         self.last_recording = None
-        self.last_loss = None          # the last iteration's loss tensor (its graph, for drawing)
+        self._before = None            # (value, grad) of w and b before the last iteration
         self.stopped = None            # why training stopped: "converged" | "max_iter" | "diverged"
 
     @property
@@ -114,13 +114,13 @@ class RegressionTrainer:
 
     def _iteration(self):
         w, b, x, y, lr = self.w, self.b, self.x, self.y, self.lr
+        self._before = [(p.detach().numpy().copy(),
+                         None if p.grad is None else p.grad.numpy().copy()) for p in (w, b)]
         with torch.record() as rec:            # forward and backward: what a stepper replays
             y_pred = w * x + b
             loss = (0.5 * (y - y_pred) ** 2).mean()
             loss.backward()
         self.last_recording = rec
-        if self.after_backward is not None:
-            self.after_backward(rec)
         w_grad, b_grad = w.grad.item(), b.grad.item()
         if self.rule == "data":
             b.data.sub_(lr * b.grad)
@@ -141,7 +141,6 @@ class RegressionTrainer:
         # The teaching point of accumulate_loss: `total + loss` keeps every iteration's graph alive.
         self.total = self.total + (loss if self.accumulate_loss else loss.item())
         value = loss.item()
-        self.last_loss = loss
         self.history.append(dict(iteration=len(self.history), loss=value, w=w.item(), b=b.item(),
                                  w_grad=w_grad, b_grad=b_grad))
         if not math.isfinite(value) or not (math.isfinite(w.item()) and math.isfinite(b.item())):
@@ -150,6 +149,23 @@ class RegressionTrainer:
             self.stopped = "converged"
         elif len(self.history) >= self.max_iter:
             self.stopped = "max_iter"
+
+    def replay_last(self):
+        """(recording, names): the last iteration's forward and backward again, on new leaves w and
+        b with the values and .grad the real ones had before it (None before the first step)."""
+        if self._before is None:
+            return None, {}
+        (wv, wg), (bv, bg) = self._before
+        w = torch.tensor(wv, requires_grad=True)
+        b = torch.tensor(bv, requires_grad=True)
+        w.grad = None if wg is None else torch.tensor(wg)
+        b.grad = None if bg is None else torch.tensor(bg)
+        x, y = self.x, self.y
+        with torch.record() as rec:
+            y_pred = w * x + b
+            loss = (0.5 * (y - y_pred) ** 2).mean()
+            loss.backward()
+        return rec, {"w": w, "b": b, "x": x, "y": y, "y_pred": y_pred, "loss": loss}
 
     # --- derived numbers ---------------------------------------------------------------------
     def held_graph_nodes(self):
@@ -356,8 +372,6 @@ class RegressionLab(W.VBox):
                                          accumulate_loss=accumulate_loss)
         self._syncing = False
         self._idle_since = 0.0
-        self._graph = None
-        self.trainer.after_backward = self._snapshot_graph
         self._build_controls(interval)
         self._build_canvas()
         self.numbers = W.HTML(layout=W.Layout(min_width="200px", margin="0 0 0 8px"))
@@ -487,7 +501,6 @@ class RegressionLab(W.VBox):
         t.lr = self.lr
         t.forget_zero_grad, t.accumulate_loss = self.forget_zero_grad, self.accumulate_loss
         t.reset()
-        self._graph = None
         self._set_playing(False)
         self._sync_play()
         self._panels.set_data(t)
@@ -585,13 +598,11 @@ class RegressionLab(W.VBox):
         body = "".join(f"<tr>{th}{k}</th>{td}{v}</td></tr>" for k, v in rows)
         return f"<table class='cgl-regression-numbers'>{body}</table>"
 
-    def _snapshot_graph(self, rec):
-        self._graph = graph_model(self.trainer, rec)
-
     def _refresh_graph(self):
         """The graph of the last iteration, with w.grad and b.grad. One method on purpose: the
         GraphStepper (built from self.last_recording) will replace this panel."""
-        self.graph_view.value = graph_svg(self._graph)
+        rec, names = self.trainer.replay_last()
+        self.graph_view.value = graph_svg(rec, names)
 
     # --- static image (nbconvert, executed notebooks) ------------------------------------------
     def _repr_png_(self):
@@ -604,20 +615,14 @@ class RegressionLab(W.VBox):
         return bundle
 
 
-def graph_model(trainer, rec):
-    """GraphModel (function view: the compact one) of one iteration's recording; values are
-    copied now."""
-    from .graph_model import GraphModel
-    return GraphModel.from_recording(rec, view="function", frame=None,
-                                     names={"w": trainer.w, "b": trainer.b, "x": trainer.x,
-                                            "y": trainer.y})
-
-
-def graph_svg(model):
-    """SVG of a recorded iteration's graph as it is after backward (w.grad and b.grad filled in)."""
-    if model is None:
+def graph_svg(rec, names):
+    """SVG of a recorded iteration's graph (function view, the compact one) as it is after
+    backward, with w.grad and b.grad filled in."""
+    if rec is None:
         return "<p><i>the graph of the last iteration appears here after a step or on pause</i></p>"
+    from .graph_model import GraphModel
     from .render import render_svg
+    model = GraphModel.from_recording(rec, view="function", names=names, frame=None)
     svg = render_svg(model, state=-1, legend=False)
     svg = svg[svg.find("<svg"):]
     # Scale to the panel: drop the fixed size (the viewBox keeps the aspect ratio).
