@@ -62,7 +62,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             g = captured.get(_engine.gradient_edge(t)[0])
             if g is not None:
                 if t._grad is None:
-                    t._grad = _make(np.array(g, copy=True), None, False)
+                    t._grad = _make(np.array(g, dtype=t._data.dtype, copy=True), None, False)
                 else:
                     t._grad._data += g
         return
@@ -93,7 +93,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the desired "
                                    "behavior.")
-        result.append(None if g is None else _make(np.array(g, copy=True), None, False))
+        # the gradient has the input's dtype (it may have flowed in a promoted dtype)
+        result.append(None if g is None else _make(np.array(g, dtype=t._data.dtype, copy=True), None,
+                                                   False))
     return tuple(result)
 
 

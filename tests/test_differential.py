@@ -45,12 +45,13 @@ class Pool:
         self.labels.append(label)
         return len(self.ours) - 1
 
-    def new_leaf(self, shape, requires_grad=None):
+    def new_leaf(self, shape, requires_grad=None, dtype=None):
         draw = self.data.draw
         if requires_grad is None:
             requires_grad = draw(st.integers(0, 4), label="requires_grad") > 0
         seed = draw(st.integers(0, 2 ** 16), label="seed")
-        dtype = np.float64 if draw(st.integers(0, 9), label="float64") == 0 else np.float32
+        if dtype is None:
+            dtype = np.float64 if draw(st.integers(0, 9), label="float64") == 0 else np.float32
         values = np.random.default_rng(seed).uniform(-2, 2, size=shape).astype(dtype)
         i = self.add(ac.tensor(values, requires_grad=requires_grad),
                      torch.tensor(values, requires_grad=requires_grad), f"leaf{shape}")
@@ -368,8 +369,47 @@ def _setitem_clone(t, u):
     return c
 
 
+def step_nn(pool):
+    """torch.nn.functional on intermediate tensors: linear, losses (own grad_fn rows)."""
+    data = pool.data
+    x = pool.pick(lambda s: len(s) >= 1)
+    if x is None:
+        x = pool.new_leaf((3,))
+    s = pool.shape(x)
+    kind = data.draw(st.sampled_from(["linear", "mse_loss", "bce_logits", "cross_entropy"]), label="nn")
+    reduction = data.draw(st.sampled_from(["mean", "sum", "none"]), label="reduction")
+    if kind == "linear":
+        out = data.draw(st.integers(1, 3), label="out features")
+        # same dtype: mixing float32 and float64 in linear is an error autograd_core does not raise
+        # (reported in /work/notes/engine-requests.md)
+        dtype = np.dtype(str(pool.theirs[x].dtype).replace("torch.", ""))
+        w = pool.new_leaf((out, s[-1]), dtype=dtype)
+        if data.draw(st.booleans(), label="bias"):
+            b = pool.new_leaf((out,), dtype=dtype)
+            return "linear(x, w, b)", lambda m, t, u, v: m.nn.functional.linear(t, u, v), (x, w, b)
+        return "linear(x, w)", lambda m, t, u: m.nn.functional.linear(t, u), (x, w)
+    if kind == "mse_loss":
+        y = pool.pick(lambda t: t == s)
+        return f"mse_loss({reduction})", lambda m, t, u: m.nn.functional.mse_loss(
+            t, u, reduction=reduction), (x, y)
+    if kind == "bce_logits":
+        seed = data.draw(st.integers(0, 2 ** 16), label="target seed")
+        target = np.random.default_rng(seed).uniform(size=s).astype(np.float32)
+        return f"bce_with_logits({reduction})", lambda m, t: m.nn.functional.binary_cross_entropy_with_logits(
+            t, m.tensor(target, dtype=t.dtype), reduction=reduction), (x,)
+    seed = data.draw(st.integers(0, 2 ** 16), label="target seed")
+    rows = s[0] if len(s) == 2 else None
+    classes = s[-1]
+    target = np.random.default_rng(seed).integers(0, classes, size=rows if rows else ())
+    x2 = x if len(s) <= 2 else None
+    if x2 is None:
+        return "flatten", lambda m, t: t.flatten(), (x,)
+    return f"cross_entropy({reduction})", lambda m, t: m.nn.functional.cross_entropy(
+        t, m.tensor(target), reduction=reduction), (x,)
+
+
 STEPS = [step_unary, step_binary, step_reduction, step_matmul, step_shape, step_index, step_inplace,
-         step_grad_mode]
+         step_grad_mode, step_nn]
 
 
 def _check_tensor(pool, i, what):
