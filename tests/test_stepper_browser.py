@@ -153,6 +153,10 @@ def test_step_click_inspect_and_time(lab, browser_page):
     (ARTIFACTS / "stepper_step_timing.json").write_text(json.dumps(timings, indent=1))
     _lap(f"200-node step: {timings}")
     assert _state(big)[0] == "20"
+    big.locator(".cg-last").click()
+    big.locator(".cg-prev").click()
+    big.scroll_into_view_if_needed()
+    screenshot(page, "stepper_200_nodes_light.png")
 
     # markup in a name shows as text and never runs
     evil = page.locator(".cgraph-stepper-inspector").nth(2)

@@ -98,7 +98,7 @@ class ChainRule:
             obj = obj.variable
         n = self.names.get(id(obj))
         if n:
-            return n
+            return f"({n})" if " " in n else n  # "b v1" (a tensor's version 1) reads as one symbol
         if hasattr(obj, "next_functions"):
             op = getattr(getattr(obj, "op", None), "name", None) or short_op(obj.name())
             return f"[{op}]"

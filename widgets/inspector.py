@@ -206,7 +206,7 @@ class NodeInspector(ipywidgets.HTML):
         if at_step is not None:
             if "ran_at" in at_step:
                 rows.append(("received", f"{at_step['received']}  (step {at_step['ran_at']})"))
-                rows.append(("passed", "; ".join(at_step["passed"])))
+                rows.append(("passed", _Html("<br>".join(f"<code>{_e(x)}</code>" for x in at_step["passed"]))))
             else:
                 rows.append(("received", "nothing yet at this step"))
         return name if (name and not is_acc) else fn.name(), kind, rows

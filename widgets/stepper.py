@@ -420,8 +420,14 @@ class GraphStepper(anywidget.AnyWidget):
         for st in reversed(self.model.states[1:k + 1]):
             ev = self.recording.events[st.event]
             if ev.kind == "backward" and ev.node is fn:
-                return {"ran_at": st.index, "received": gm.format_array(ev.grad_output),
-                        "passed": [gm.format_array(g) for g in ev.grad_inputs]}
+                r = self.rules
+                root = r.root_name(r.pass_of[ev.index])
+                passed = [f"d{root}/d{r.name(nxt)} = {gm.format_array(g)}"
+                          for (nxt, _), g in zip(fn.next_functions, ev.grad_inputs)
+                          if nxt is not None and g is not None]
+                return {"ran_at": st.index,
+                        "received": f"d{root}/d{r.name(fn)} = {gm.format_array(ev.grad_output)}",
+                        "passed": passed or ["nothing (no input needs a gradient)"]}
             if ev.kind == "accumulate" and ev.node is fn:
                 return {"ran_at": st.index, "received": gm.format_array(ev.grad),
                         "passed": [f".grad = {gm.format_array(ev.total)}"]}
