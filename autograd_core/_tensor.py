@@ -211,6 +211,9 @@ def _inplace(self, op_name, args=(), params=None):
         old = _make(self._data.copy(), self.grad_fn, self._requires_grad)
         with _no_record():
             res = apply(op, (old,) + args, params)
+        if res._data.shape != self._data.shape:  # an in-place result cannot grow
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(res._data.shape)}")
         np.copyto(self._data, res._data, casting="unsafe")
         node = res.grad_fn
         prev = self.grad_fn
