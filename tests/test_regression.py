@@ -238,6 +238,23 @@ def test_graph_panel_shows_the_iteration_with_grads():
     assert h["w"] != w0
 
 
+def test_step_through_backward_opens_a_stepper_of_the_last_iteration():
+    lab = RegressionLab()
+    lab.step_through.value = True            # before any step: nothing to step through yet
+    assert lab.stepper is None
+    lab.step(2)
+    st = lab.stepper
+    assert st is not None and st.step == st.n_steps - 1 and st.recording.events
+    assert st.layout_box() in lab.graph_panel.children
+    kinds = [st.model.states[k].phase for k in range(st.n_steps)]
+    assert kinds.count("accumulate") == 2 and "backward" in kinds
+    texts = st.texts()
+    h = lab.history[-1]
+    assert f"grad {format_array(np.array([h['w_grad']], np.float32))}" in sum(texts.values(), [])
+    lab.step_through.value = False
+    assert lab.stepper is None and lab.graph_view in lab.graph_panel.children
+
+
 def test_static_image_without_a_front_end():
     lab = RegressionLab()
     lab.step(4)

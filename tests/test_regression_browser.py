@@ -66,6 +66,9 @@ def test_canvas_updates_while_playing(lab, browser_page):
     paused = page.evaluate(ITERATION)
     page.wait_for_timeout(500)
     assert page.evaluate(ITERATION) == paused, "still training after Pause"
+    # "step through backward": the GraphStepper of the last iteration replaces the picture.
+    page.locator(".cgl-regression button", has_text="step through backward").click()
+    page.locator(".cgl-regression .cgraph-stepper svg").first.wait_for(timeout=15_000)
     toast = page.get_by_role("button", name="No")        # JupyterLab's news question, if asked
     if toast.count():
         toast.first.click()

@@ -375,9 +375,16 @@ class RegressionLab(W.VBox):
         self._build_controls(interval)
         self._build_canvas()
         self.numbers = W.HTML(layout=W.Layout(min_width="200px", margin="0 0 0 8px"))
-        self.graph_view = W.HTML(layout=W.Layout(margin="0 0 0 8px"))
+        self.graph_view = W.HTML()
+        self.stepper = None                    # a GraphStepper of the last iteration, on demand
+        self.step_through = W.ToggleButton(value=False, description="step through backward",
+                                           icon="list-ol", layout=W.Layout(width="210px"),
+                                           tooltip="replay the last iteration node by node")
+        self.step_through.observe(lambda _: self._refresh_graph(), "value")
+        self.graph_panel = W.VBox([self.step_through, self.graph_view],
+                                  layout=W.Layout(margin="0 0 0 8px"))
         # Panels wrap onto the next line when the notebook is narrow (the graph first).
-        panels = W.HBox([self.canvas, self.numbers, self.graph_view],
+        panels = W.HBox([self.canvas, self.numbers, self.graph_panel],
                         layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         super().__init__([self.controls, panels])
         self.add_class("cgl-regression")
@@ -599,10 +606,18 @@ class RegressionLab(W.VBox):
         return f"<table class='cgl-regression-numbers'>{body}</table>"
 
     def _refresh_graph(self):
-        """The graph of the last iteration, with w.grad and b.grad. One method on purpose: the
-        GraphStepper (built from self.last_recording) will replace this panel."""
+        """The graph of the last iteration after backward (w.grad, b.grad): a picture, or with
+        "step through backward" a GraphStepper of the replayed iteration, at its last step."""
         rec, names = self.trainer.replay_last()
-        self.graph_view.value = graph_svg(rec, names)
+        if self.step_through.value and rec is not None:
+            from .stepper import GraphStepper
+            self.stepper = GraphStepper(rec, view="function", names=names)
+            self.stepper.step = self.stepper.n_steps - 1
+            self.graph_panel.children = [self.step_through, self.stepper.layout_box()]
+        else:
+            self.stepper = None
+            self.graph_view.value = graph_svg(rec, names)
+            self.graph_panel.children = [self.step_through, self.graph_view]
 
     # --- static image (nbconvert, executed notebooks) ------------------------------------------
     def _repr_png_(self):
