@@ -76,6 +76,16 @@ y.backward()                # ...and send gradients back through it
 print("y =", y.item(), "  dy/dw =", w.grad.item(), "  dy/dx =", x.grad.item())
 """),
 md("""
+The `widgets` package draws what the engine recorded. `draw(y)` pictures the graph behind `y`: the
+leaves `w` and `x` (with the gradients just computed), the intermediate results, and the operations
+joining them. Later lectures step through such graphs one operation at a time.
+"""),
+code("""
+from widgets import draw
+
+draw(y)
+"""),
+md("""
 ### The torch switch
 
 Most lectures begin with
@@ -156,6 +166,7 @@ md("""
 """),
 code("""
 import autograd_core as torch
+from widgets import draw            # pictures of graphs (Graphviz)
 """),
 md("""
 ## A calculation is a graph
@@ -201,6 +212,13 @@ Each `print` ran *during* the forward pass, and each intermediate value already 
 the graph grew with the program. You can put a breakpoint or a `print` anywhere in a dynamic graph;
 that is a large part of why PyTorch is pleasant to debug.
 
+`draw` pictures the graph that was recorded: tensors as boxes with their values (leaves marked),
+operations as the arrows' junctions. Nothing has a gradient yet.
+"""),
+code("""
+draw(y)
+"""),
+md("""
 ### The forward pass keeps what backward will need
 
 To differentiate $y = a\\,b$ later, the engine needs $\\partial y/\\partial a = b$ and
@@ -231,6 +249,7 @@ $\\partial y/\\partial x = 2$.
 code("""
 y.backward()
 print("w.grad =", w.grad.item(), "  x.grad =", x.grad.item())
+draw(y)          # now the leaves show their .grad; the intermediate ones were freed (lecture 02)
 """),
 md("""
 ### Watching the engine do it
@@ -304,6 +323,7 @@ print("z =", z.item(), z.grad_fn.name())
 
 z.backward()     # starts from dz/dz = 1
 print("a.grad, b.grad, c.grad, d.grad =", a.grad.item(), b.grad.item(), c.grad.item(), d.grad.item())
+draw(z)
 """),
 md("""
 The addition passes its gradient through unchanged (`a.grad = b.grad = 1`); the product swaps its
@@ -430,8 +450,15 @@ which is why the two gradients that reach it are added.
 This graph of backward functions is the picture in PyTorch's own autograd tutorial: the nodes are
 the `...Backward` functions, the arrows point the way the forward pass went, and the leaves (drawn
 blue there) are the tensors you asked gradients for. The **leaves are the inputs, the roots are the
-outputs**.
+outputs**. `draw` shows it (it reads the graph through `grad_fn` and `next_functions`, so it works
+for real PyTorch tensors too):
+"""),
+code("""
+from widgets import draw
 
+draw(y, view="function")
+"""),
+md("""
 ## Which tensors get a `.grad`?
 
 After `backward()`, only leaves that require grad keep their gradient in `.grad`. The gradients of
@@ -692,42 +719,79 @@ md("""
 # =================================================================================================
 # 04 static vs dynamic
 # =================================================================================================
-L04 = dict(file="04_static_vs_dynamic.ipynb", kind="lecture", minutes=25, backends=CORE,
+L04 = dict(file="04_static_vs_dynamic.ipynb", kind="lecture", minutes=30, backends=CORE,
            title="04 · Static versus dynamic graphs", cells=[
 md("""
 # 04 · Static versus dynamic graphs
 
-*About 25 minutes. Runs on `autograd_core` only.*
+*About 30 minutes. Uses `autograd_core.static`, so it runs on `autograd_core` only.*
 
-PyTorch records its graph while your code runs. The older TensorFlow 1.x did the opposite: you
-**defined** the whole graph first, then **ran** it. This lecture compares the two styles: how code
-looks, how control flow works, and what each costs — measured, not just claimed.
+PyTorch records its graph while your code runs. TensorFlow 1.x did the opposite: you **defined**
+the whole graph first, then **ran** it. `autograd_core.static` imitates TensorFlow 1.x on top of
+the same operations, so we can compare the two styles side by side: how code looks, how control
+flow works, and what each costs — measured, not just claimed.
 """),
 code("""
 import time
+import warnings
 
 import autograd_core as torch
+import autograd_core.static as tf        # TensorFlow 1.x style: placeholders, Session, gradients
+from widgets import GraphModel, draw
 """),
 md("""
 ## Two ways to plan a trip
 
 A **static graph** is a travel itinerary fixed in advance: every leg is booked before you leave,
-so the route can be optimised, but changing plans on the way means rebooking. A **dynamic graph**
-decides the route as you go: each step is taken when you get there, so detours are easy and you
-always know where you are.
-
-In code:
+so the whole route can be optimised, but changing plans on the way means rebooking. A **dynamic
+graph** decides the route as you go: each step is taken when you get there, so detours are easy
+and you always know where you are.
 
 | | define-then-run (static, TF 1.x) | define-by-run (dynamic, PyTorch) |
 |---|---|---|
 | building | declare placeholders and operations once | the forward pass *is* the building |
-| running | `session.run(output, feed_dict={...})` | call the Python code |
-| intermediate values | only inside `session.run` | ordinary Python values, printable anywhere |
+| running | `sess.run(outputs, feed_dict={...})` | call the Python code |
+| intermediate values | only inside `sess.run` | ordinary values, printable anywhere |
 | control flow | graph operations (`tf.cond`, `tf.while_loop`) | Python `if`, `for`, `while` |
 | graph per input | one graph, reused | a new graph per forward pass |
+
+## Example C, define-then-run
+
+First the graph: placeholders are typed holes for the inputs; `x`, `y`, `z` and the gradients are
+graph nodes, not numbers. `tf.gradients(z, [a, b, c, d])` adds the backward pass *to the graph* as
+more nodes.
+"""),
+code("""
+tf.reset_default_graph()
+a = tf.placeholder(tf.float32, shape=(), name="a")
+b = tf.placeholder(tf.float32, shape=(), name="b")
+c = tf.placeholder(tf.float32, shape=(), name="c")
+d = tf.placeholder(tf.float32, shape=(), name="d")
+x = a + b
+y = c * d
+z = x + y
+grads = tf.gradients(z, [a, b, c, d])
+print("x is", x)          # a node of the graph: no value yet
+print("z is", z)
 """),
 md("""
-## Control flow in a dynamic graph
+Values exist only while the graph runs in a **session**, for the inputs in `feed_dict`:
+"""),
+code("""
+with tf.Session() as sess:
+    x_val, y_val, z_val, *grad_vals = sess.run([x, y, z] + grads, feed_dict={a: 1.0, b: 2.0, c: 3.0, d: 4.0})
+print("x, y, z =", float(x_val), float(y_val), float(z_val))
+print("dz/da, dz/db, dz/dc, dz/dd =", [float(g) for g in grad_vals])
+"""),
+md("""
+The same numbers as the dynamic version in lecture 01 — but to see `x` you had to ask the session
+for it. Here is the graph that was declared; the gradient nodes are in it too:
+"""),
+code("""
+draw(GraphModel.from_static(tf.get_default_graph()))
+"""),
+md("""
+## Control flow: `if` versus `cond`
 
 With a dynamic graph, an `if` is just Python. The graph records only the branch that ran:
 """),
@@ -743,58 +807,78 @@ y.backward()
 print("took the", x.grad_fn.name(), "branch;  a.grad =", a.grad.item(), " b.grad =", b.grad.item())
 """),
 md("""
-With $a = 1 > 0$ the graph is $y = 2(a + b)$, so both gradients are 2. Had $a$ been negative,
-the next forward pass would have recorded `SubBackward0` instead, and `b.grad` would be $-2$.
-A static graph cannot run Python's `if` on a value it does not have yet (the placeholders are
-empty when the graph is built), so it needs a **graph operation** that holds both branches and
-picks one at run time: in TensorFlow 1.x, `tf.cond(a > 0, lambda: a + b, lambda: a - b)`.
+With $a = 1 > 0$ the graph is $y = 2(a + b)$, so both gradients are 2. A static graph cannot use
+Python's `if` on `a`: when the graph is built, `a` is an empty placeholder with no value to compare.
+It needs a **graph operation** that holds both branches and picks one each time the graph runs,
+`tf.cond`:
+"""),
+code("""
+tf.reset_default_graph()
+a = tf.placeholder(tf.float32, shape=(), name="a")
+b = tf.placeholder(tf.float32, shape=(), name="b")
+x = tf.cond(a > 0, lambda: a + b, lambda: a - b)     # both branches are in the graph
+y = x * 2
+da, db = tf.gradients(y, [a, b])
+with tf.Session() as sess:
+    for a_val in (1.0, -1.0):
+        y_val, da_val, db_val = sess.run([y, da, db], feed_dict={a: a_val, b: 2.0})
+        print(f"a = {a_val:4}: y = {float(y_val):4}   dy/da = {float(da_val)}   dy/db = {float(db_val)}")
+"""),
+md("""
+## The cost of rebuilding, measured
 
-## The cost of rebuilding: measured
-
-The usual claim: a static graph is built once and reused for every input, so it is faster; a
-dynamic graph is rebuilt for every input. Let us time the dynamic side on Example C's expression
-for 50 and 5,000 inputs, one forward and backward per input, and compare with the work done by
-one batched pass over all inputs at once.
+The claim: a static graph is built once and reused for every input, so it is more efficient; a
+dynamic graph is rebuilt for each input. Let us time Example C's expression with its gradients,
+one input at a time, for 50 and 5,000 inputs: the dynamic graph rebuilt per input, the static graph
+built once and run per input — and, for scale, one batched pass over all inputs at once.
 """),
 code("""
 def dynamic_per_input(values):
-    \"\"\"One graph per input: build z = (a + b) + c * d, then backward.\"\"\"
-    for va, vb, vc, vd in values:
+    for va, vb, vc, vd in values:          # a new graph for every input
         a, b, c, d = (torch.tensor(v, requires_grad=True) for v in (va, vb, vc, vd))
         z = (a + b) + c * d
         z.backward()
 
-def dynamic_batched(values):
-    \"\"\"One graph for the whole batch: the same expression on vectors.\"\"\"
-    a, b, c, d = (torch.tensor(col, requires_grad=True) for col in zip(*values))
-    z = (a + b) + c * d
-    z.sum().backward()
+tf.reset_default_graph()
+pa, pb, pc, pd = (tf.placeholder(tf.float32, shape=(), name=n) for n in "abcd")
+static_grads = tf.gradients((pa + pb) + pc * pd, [pa, pb, pc, pd])   # built once
+session = tf.Session()
 
-def best_of(fn, arg, repeat=3):
+def static_per_input(values):
+    for va, vb, vc, vd in values:          # the same graph, run again
+        session.run(static_grads, feed_dict={pa: va, pb: vb, pc: vc, pd: vd})
+
+def dynamic_batched(values):
+    a, b, c, d = (torch.tensor(col, requires_grad=True) for col in zip(*values))
+    ((a + b) + c * d).sum().backward()     # one graph for the whole batch
+
+def best_of(fn, values, repeat=3):
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        fn(arg)
+        fn(values)
         times.append(time.perf_counter() - t0)
     return min(times)
 
 for n in (50, 5000):
     values = [(1.0 + i, 2.0, 3.0, 4.0) for i in range(n)]
-    per_input, batched = best_of(dynamic_per_input, values), best_of(dynamic_batched, values)
-    print(f"{n:5} inputs: one graph per input {per_input * 1e3:8.2f} ms   "
-          f"one batched graph {batched * 1e3:6.2f} ms   ratio {per_input / batched:6.1f}x")
+    dyn, sta, bat = (best_of(f, values) for f in (dynamic_per_input, static_per_input, dynamic_batched))
+    print(f"{n:5} inputs: dynamic {dyn * 1e3:8.2f} ms   static {sta * 1e3:8.2f} ms "
+          f"({dyn / sta:3.1f}x faster)   batched {bat * 1e3:5.2f} ms")
+session.close()
 """, tags=["backend-specific"]),
 md("""
-Rebuilding costs something for every input — a few microseconds of Python per operation — and the
-cost grows with the number of inputs. For a handful of inputs it does not matter; for thousands of
-small ones it dominates, which is why both styles batch inputs into tensors, and why PyTorch offers
-compilers (`torch.compile`, TorchScript) that turn a traced program into a reusable graph.
+On this engine the static graph is a few times faster per input: running a prepared plan skips
+creating tensors and graph nodes. The saving grows with the number of inputs (it is paid per
+input), so it matters for many small computations and hardly at all for a handful — or for a
+network whose every operation is a large matrix product. And batching beats both by far, in either
+style. (`bench/bench_static.py` measures this properly, PyTorch included.)
 
 ## Tracing pitfalls
 
-Turning a dynamic program into a static graph by **tracing** — run it once on an example and
-record the operations — keeps only the branch that example took. Our recorder is a tracer, so we
-can see the pitfall directly:
+Frameworks also turn a dynamic program into a static graph by **tracing** it: run it once on an
+example input and keep the operations that ran (`torch.jit.trace`; here `tf.trace`). Python
+control flow is not an operation, so the trace keeps only the branch the example took:
 """),
 code("""
 def f(a, b):
@@ -802,26 +886,27 @@ def f(a, b):
         return (a + b) * 2
     return (a - b) * 2
 
-with torch.record() as rec:
-    f(torch.tensor(1.0, requires_grad=True), torch.tensor(2.0, requires_grad=True))
-traced_ops = [ev.op for ev in rec.events if ev.kind == "forward"]
-print("the trace recorded:", traced_ops)
-print("replaying that trace for a = -1 would compute", (-1.0 + 2.0) * 2,
-      "but f(-1, 2) is", f(torch.tensor(-1.0), torch.tensor(2.0)).item())
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    traced = tf.trace(f, (torch.tensor(1.0), torch.tensor(2.0)))
+print("warning:", str(caught[0].message)[:92] + "...")
+print("f(-1, 2)      =", f(torch.tensor(-1.0), torch.tensor(2.0)).item())
+print("traced(-1, 2) =", traced(torch.tensor(-1.0), torch.tensor(2.0)).item(), "  <- the a > 0 branch, frozen in")
 """),
 md("""
-The trace has no `if` in it: `.item()` turned a tensor into a Python number, and the decision was
-made outside the graph. The same happens with loops whose length depends on data, and with
-Python-side state. Static graphs must express such decisions as graph operations; dynamic graphs
-simply re-run the Python.
+The tracer warned: `.item()` turned a tensor into a Python number, so the decision was made outside
+the graph and became a constant. Loops whose length depends on the data and Python-side state have
+the same problem. Static graphs must express such decisions as graph operations (`tf.cond`);
+dynamic graphs simply run the Python again.
 
 ## When each wins
 
 - **Dynamic**: easy to write and debug (print anything, use a debugger), natural for inputs whose
-  size or structure varies (sentences, trees, graphs), and "just Python". PyTorch's default.
-- **Static**: the whole program is known before it runs, so it can be optimised, serialised, and run
-  without Python; rebuilding costs nothing per input. The gap matters when the work per operation
-  is small and the number of operations large.
+  size or structure varies (sentences of different lengths, trees), and "just Python".
+  PyTorch's default.
+- **Static**: the whole program is known before it runs, so it can be optimised, saved, and run
+  without Python; nothing is rebuilt per input. The gap matters when the work per operation is
+  small and the number of operations large.
 
 **Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), task 1.
 """),
@@ -986,20 +1071,20 @@ fills the memory. **Accumulate `loss.item()`** (or `loss.detach()`) when you onl
 # =================================================================================================
 # 06 linear regression
 # =================================================================================================
-L06 = dict(file="06_linear_regression.ipynb", kind="lecture", minutes=20, backends=BOTH,
+L06 = dict(file="06_linear_regression.ipynb", kind="lecture", minutes=25, backends=CORE,
            title="06 · Linear regression, live", cells=[
 md("""
 # 06 · Linear regression, live
 
-*About 20 minutes. Runs on `autograd_core` and on PyTorch (their random numbers differ, so the
-data set does too; the deterministic checks at the end print the same numbers).*
+*About 25 minutes. Uses the `RegressionLab` widget, so it runs on `autograd_core` only.*
 
 Everything so far, put to work: fit a line $y = w x + b$ to noisy points by gradient descent, with
-autograd computing the gradients, and watch the line move.
+autograd computing the gradients, and watch the line move. First the program itself, then a lab
+to experiment with.
 """),
-SWITCH,
 code("""
 %matplotlib inline
+import autograd_core as torch
 import matplotlib.pyplot as plt
 from IPython.display import clear_output, display
 """),
@@ -1021,7 +1106,7 @@ y = 2 * x + (5 + torch.randn(20, 1))
 w = torch.randn(1, requires_grad=True)
 b = torch.zeros(1, requires_grad=True)
 print("start: w =", w.detach(), " b =", b.detach())
-""", tags=["backend-specific"]),
+"""),
 md("""
 ## The training loop
 
@@ -1057,7 +1142,7 @@ for iteration in range(100):
             break
 plt.close(fig)
 print(f"stopped after iteration {iteration}: loss {loss.item():.4f}, w {w.item():.3f}, b {b.item():.3f}")
-""", tags=["backend-specific"]),
+"""),
 md("""
 `w` heads for 2 quickly; `b` (the intercept 5) is slower, because the $x$ values are large and far
 from 0: the loss surface is a long narrow valley, and gradient descent zig-zags along it.
@@ -1094,11 +1179,45 @@ for i in range(3):
     print(f"after backward #{i + 1}: w.grad = {w1.grad.item():.4f}")
 """),
 md("""
+## The regression lab
+
+The same training, as an instrument. **Play** trains (one iteration per tick), **Step** does one
+iteration. The panels show the data and the line, the loss so far, and the loss *landscape*
+$L(w, b)$ with the path gradient descent takes and the direction $-\\nabla L$; beside them the
+numbers, and the graph of the last iteration.
+
+Things to try:
+
+1. Raise the **learning rate** towards 0.06: the path starts to overshoot across the valley. Why
+   is there a largest learning rate that still converges?
+2. Tick **forget zero_grad()**: the gradients accumulate (lecture 03) and the steps grow.
+3. Tick **total += loss**: the reported total keeps every iteration's graph alive (lecture 05) —
+   watch the number of graph nodes held.
+4. Switch the **update** to `optim.SGD(momentum=0.9)` (lecture 07): faster along the valley,
+   with some overshoot.
+"""),
+code("""
+from widgets.regression import RegressionLab
+
+lab = RegressionLab()
+lab
+"""),
+md("""
+The lab also works without the mouse, which is handy for checking a prediction:
+"""),
+code("""
+lab.step(10)
+last = lab.history[-1]
+print(f"after 10 iterations: loss {last['loss']:.4f}  w {last['w']:.3f}  b {last['b']:.3f}")
+"""),
+md("""
 ## Summary
 
 - Training = forward (prediction and loss) + backward (gradients) + update (a step against the
   gradient) + zeroing the gradients.
 - Autograd's gradients match the formulas; forgetting to zero sums them across iterations.
+- The learning rate trades speed against stability; the shape of the loss landscape decides how
+  gradient descent moves.
 
 **Exercises:** [ex04 · training](exercises/ex04_training.ipynb), task 1.
 """),

@@ -32,6 +32,29 @@ CODE_CELLS = """() => {
 }"""
 
 
+# Scroll every cell into view, then to the first cell showing a widget (else an SVG picture);
+# returns that cell's index or null.
+VISIT_CELLS = """async () => {
+  const nb = window.jupyterapp.shell.currentWidget.content, cells = nb.model.cells;
+  const pause = () => new Promise(r => setTimeout(r, 60));
+  let widget = null, picture = null;
+  for (let i = 0; i < cells.length; i++) {
+    await nb.scrollToItem(i, 'start');
+    await pause();
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const data = cell.outputs.get(j).toJSON().data || {};
+      if (widget === null && data['application/vnd.jupyter.widget-view+json']) widget = i;
+      if (picture === null && data['image/svg+xml']) picture = i;
+    }
+  }
+  const target = widget !== null ? widget : picture;
+  if (target !== null) { await nb.scrollToItem(target, 'start'); await pause(); }
+  return target;
+}"""
+
+
 def test_there_are_lectures():
     assert len(LECTURES) >= 8
 
@@ -48,5 +71,11 @@ def test_lecture_runs_in_jupyterlab(lab, browser_page, rel):
     assert not not_run, f"code cells {not_run} did not run"
     failed = [(i, c["errors"]) for i, c in enumerate(cells) if c["errors"]]
     assert not failed, f"cells with errors: {failed}"
+    # Off-screen cells are not rendered (JupyterLab's windowing): visit every cell so that every
+    # widget and picture is displayed once, then show the first interactive widget (or picture).
+    shown = page.evaluate(VISIT_CELLS)
+    page.wait_for_timeout(1000)
     assert_no_widget_errors(page)
     screenshot(page, f"notebook_{Path(rel).stem}.png")
+    if re.search(r"RegressionLab\(|draw\(", (ROOT / rel).read_text()):
+        assert shown is not None, "the notebook displays a widget or picture, but no cell output has one"
