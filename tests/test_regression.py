@@ -130,7 +130,7 @@ def test_stepping_and_play_drive_the_same_state():
     assert len(lab.history) == 8 and lab.iteration == 8
     assert lab.loss == lab.history[-1]["loss"]
     lab.play.playing = False             # Pause: the picture and numbers catch up
-    assert "<td style='font-family:var(--jp-code-font-family, monospace)'>8</td>" in lab.numbers.value
+    assert "monospace)'>8</td>" in lab.numbers.value
     assert "<svg" in lab.graph_view.value
     other = RegressionTrainer(lr=0.04, n=30, noise=0.5, seed=3)
     other.step(8)
