@@ -136,6 +136,9 @@ def test_example_a_chain_rule_text():
     assert "w.grad += dy/dw = 5" in text
     assert ChainRule(rec, stepper.rules.names).derivation(env["x"]) == "dy/dx = dy/da · da/dx = 2·1 = 2"
     assert x in stepper.model.states[-1].done
+    forward_y = next(k for k, st in enumerate(stepper.model.states) if st.caption.startswith("forward: y"))
+    assert stepper.step_lines(forward_y) == [
+        "y = mul(a, b) = 6", "records MulBackward0 for the backward pass; it saves a, b"]
     # the first backward step: MulBackward0 receives 1 and passes b = 2 to a and a = 3 to b
     first = next(k for k, st in enumerate(stepper.model.states) if st.phase == "backward")
     lines = stepper.step_lines(first)

@@ -222,14 +222,15 @@ class ChainRule:
         """Lines describing event `index`: the chain rule at work for backward events."""
         ev = self.rec.events[index]
         if ev.kind == "leaf":
-            return [f"new leaf tensor = {format_array(ev.value)}"]
+            rg = "requires grad" if getattr(ev.tensor, "requires_grad", False) else "needs no grad"
+            return [f"{self.name(ev.tensor)} = {format_array(ev.value)}: a new leaf tensor ({rg})"]
         if ev.kind == "forward":
             args = ", ".join(self.name(x) if hasattr(x, "grad_fn") else format_array(x) for x in ev.inputs)
             out = self.name(ev.node) if ev.node is not None else self.name(ev.tensor)
             head = f"{out} = {ev.op}({args}) = {format_array(ev.value)}"
             if ev.node is None:
                 return [head, "no input requires grad: nothing is recorded for backward"]
-            return [head, f"records {ev.node.name()} for the backward pass"]
+            return [head, f"records {ev.node.name()} for the backward pass; {self._saves(ev, out)}"]
         p = self.pass_of[index]
         root = self.root_name(p)
         if ev.kind == "backward":
@@ -260,6 +261,25 @@ class ChainRule:
             name = self.name(ev.tensor)
             return [f"{name}.retain_grad() was called: {name}.grad = d{root}/d{name} = {format_array(ev.grad)}"]
         return []
+
+    def _saves(self, ev, out):
+        """'it saves a, b' from the op table's `saves` (self / other / result) of ev's node."""
+        saves = getattr(getattr(ev.node, "op", None), "saves", None)
+        if saves is None:
+            return "see its saved tensors in the inspector"
+        if not saves:
+            return "it saves nothing (its local derivatives need no values)"
+        args = getattr(ev.node.op, "arg_names", ())
+        names = []
+        for s in saves:
+            if s == "result":
+                names.append(out)
+            elif s in args and args.index(s) < len(ev.inputs):
+                x = ev.inputs[args.index(s)]
+                names.append(self.name(x) if hasattr(x, "grad_fn") else format_array(x))
+            else:
+                names.append(s)
+        return "it saves " + ", ".join(names)
 
     # --- predictions --------------------------------------------------------------------------------
     def targets(self, index):
