@@ -400,3 +400,15 @@ def test_every_factory_records_a_leaf():
         elif t.numel() and name not in ("Tensor(2, 3)", "empty"):
             np.testing.assert_array_equal(leaves[0].value, t.numpy())
     assert missing == []
+
+
+def test_retain_event_stores_the_gradient_after_hooks():
+    with record() as rec:
+        x = torch.ones(2, requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        y.register_hook(lambda g: g * 10)  # runs before retain_grad's, whatever the order
+        y.sum().backward()
+    (ret,) = _of(rec, "retain")
+    assert ret.grad.tolist() == [10., 10.] == y.grad.tolist()
+    assert x.grad.tolist() == [30., 30.]
