@@ -195,3 +195,26 @@ def test_dark_theme_and_predict(lab, browser_page):
     screenshot(page, "stepper_predict_dark.png")
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert_no_widget_errors(page)
+
+
+def test_voila(lab, browser_page):
+    """The same notebook as a Voila dashboard (voila's server extension on the lab's server)."""
+    page = browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(lab.root / SOURCE, lab.root / NOTEBOOK)
+    page.goto(f"{lab.base}/voila/render/{NOTEBOOK}?token={lab.token}")
+    st = _stepper(page, 0)
+    st.locator("svg g.node").first.wait_for(timeout=90_000)
+    for _ in range(6):
+        st.locator(".cg-next").click()
+    step, phase, active = _state(st)
+    assert (step, phase) == ("6", "◀ backward") and active
+    st.locator("g.node#t0").click()
+    page.locator(".cgraph-stepper-inspector").nth(0).get_by_text("leaf tensor (requires grad)").first.wait_for(
+        timeout=15_000)
+    screenshot(page, "stepper_voila.png")
+    # Voila also loads the other lab extensions installed here (notebook, nbgrader), some of which
+    # fail to find JupyterLab-only shared modules: their errors, from their remoteEntry files
+    page.console_errors[:] = [e for e in page.console_errors
+                              if not ("remoteEntry" in e and "hared module" in e)]
+    assert_no_widget_errors(page)
