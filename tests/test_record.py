@@ -59,6 +59,7 @@ def check_accumulation(rec, leaves):
         assert events, "leaf received nothing"
         np.testing.assert_allclose(sum(e.grad for e in events), leaf.grad.numpy(), rtol=1e-6)
         np.testing.assert_array_equal(events[-1].total, leaf.grad.numpy())
+        assert events[0].prev is None  # these leaves start without a gradient
         assert all(e.node.variable is leaf for e in events)
 
 
@@ -231,8 +232,15 @@ def test_two_backward_passes_are_both_recorded():
         y = (x * x).sum()
         y.backward(retain_graph=True)
         y.backward()
+        x.grad.zero_()
+        y = (x * 3).sum()
+        y.backward()
     acc = _of(rec, "accumulate")
-    assert [e.total.tolist() for e in acc] == [[2., 2.], [4., 4.]]
+    assert [e.total.tolist() for e in acc] == [[2., 2.], [4., 4.], [3., 3.]]
+    # prev: the leaf's .grad before the add -- None the first time, then copies (zeroed is not None)
+    assert [None if e.prev is None else e.prev.tolist() for e in acc] == [None, [2., 2.], [0., 0.]]
+    for e in acc:
+        np.testing.assert_array_equal(e.total, (0 if e.prev is None else e.prev) + e.grad)
 
 
 def test_autograd_grad_records_backward_steps_but_no_accumulation():
