@@ -13,8 +13,10 @@ from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32
                       int, int8, int16, int32, int64, long, short, uint8)
 from ._engine import (Event, Recording, enable_grad, is_grad_enabled, no_grad, record,  # noqa: F401
                       set_grad_enabled)
+from ._engine import inference_mode, is_inference_mode_enabled  # noqa: F401
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
 from ._functions import *  # noqa: F401,F403
+from ._functions import _all as all, _any as any, _round as round  # noqa: F401
 from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, clip, clone, concat,  # noqa: F401
                          contiguous, cos, div, dot, eq, equal, exp, expand, flatten, ge, gt, is_tensor,
                          isclose, le, log, log_softmax, logical_not, lt, matmul, max, maximum, mean,
@@ -58,6 +60,10 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     from . import _printing as p
     if profile == "default":
         p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, 1000, 3, 80
+    elif profile == "short":
+        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 2, 1000, 2, 80
+    elif profile == "full":
+        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, __import__("math").inf, 3, 80
     if precision is not None:
         p.PRECISION = precision
     if threshold is not None:
@@ -66,3 +72,4 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         p.EDGEITEMS = edgeitems
     if linewidth is not None:
         p.LINEWIDTH = linewidth
+    p.SCI_MODE = sci_mode  # as PyTorch: every call sets it (None: chosen per tensor)

@@ -219,6 +219,45 @@ def is_grad_enabled():
     return STATE.grad_enabled
 
 
+_INFERENCE = [False]  # inside inference_mode()?
+
+
+class inference_mode(_GradMode):
+    """inference_mode(mode=True): no graph inside, like no_grad (PyTorch also marks the results as
+    inference tensors, which refuse to join a graph later; that is not modelled here)."""
+
+    def __new__(cls, mode=True):
+        if not isinstance(mode, (bool, int)):  # used as a bare decorator: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        if isinstance(mode, (bool, int)):
+            self._mode, self._inference = not mode, bool(mode)
+
+    def __enter__(self):
+        if self._inference:
+            super().__enter__()
+        self._prev_inference, _INFERENCE[0] = _INFERENCE[0], self._inference
+
+    def __exit__(self, *exc):
+        _INFERENCE[0] = self._prev_inference
+        if self._inference:
+            super().__exit__(*exc)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self._inference):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    return _INFERENCE[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # Recording
 # ---------------------------------------------------------------------------------------------

@@ -751,3 +751,272 @@ def _numpy_T(self):
 
 Tensor.T = property(_numpy_T)
 Tensor.mT = property(lambda self: transpose(self, -2, -1))
+
+
+# --- spread, products, fills, roundings, logic (the ops tutorials reach for) --------------------
+def _correction(name, unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _spread(name, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, builtins.bool):  # std(x, False): the old positional `unbiased`
+        dim, unbiased = None, dim
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = _dims(dim, input.ndim) if dim is not None else None
+    c = _correction(name, unbiased, correction)
+    n = int(np.prod([input.shape[d] for d in dims])) if dims is not None else input.numel()
+    if n - c <= 0:
+        import warnings
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", UserWarning,
+                      stacklevel=3)
+    return apply(_OP[name], (input,), {"dim": dims, "correction": c, "keepdim": keepdim})
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """out = sum((input - mean)**2) / (N - correction), correction 1 by default (unbiased)"""
+    return _spread("var", input, dim, unbiased, keepdim, correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """out = sqrt(var(input))"""
+    return _spread("std", input, dim, unbiased, keepdim, correction)
+
+
+def repeat(input, *sizes):
+    """out = input tiled sizes[i] times along dim i (extra leading sizes add dims)"""
+    sizes = tuple(_shape_arg(sizes))
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    return apply(_OP["repeat"], (input,), {"repeats": sizes})
+
+
+def prod(input, dim=None, keepdim=False, dtype=None):
+    """out = product of input (over one dim)"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    if dim is None:
+        return apply(_OP["prod"], (input,))
+    return apply(_OP["prod_dim"], (input,), {"dim": _dim(dim, input.ndim), "keepdim": keepdim})
+
+
+_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+           "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
+
+def _mask(mask):
+    if mask._data.dtype != np.bool_:  # PyTorch names the C++ type here
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_C_TYPE.get(mask._data.dtype.name, mask._data.dtype.name)}")
+    return mask._data
+
+
+def masked_fill(input, mask, value):
+    """out = value where mask else input"""
+    m = _mask(mask)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                               f"with {value._data.ndim} dimension(s).")
+        return apply(_OP["masked_fill_tensor"], (input, value), {"mask": m})
+    return apply(_OP["masked_fill"], (input,), {"mask": m, "value": value})
+
+
+def _masked_fill_(self, mask, value):
+    m = _mask(mask)
+    from ._tensor import _inplace
+    if isinstance(value, Tensor):
+        return _inplace(self, "masked_fill_tensor", (value,), {"mask": m})
+    return _inplace(self, "masked_fill", params={"mask": m, "value": value})
+
+
+def clamp_min(input, min):
+    """out = max(input, min)"""
+    return apply(_OP["clamp_min"], (input,), {"min": _num(min)})
+
+
+def clamp_max(input, max):
+    """out = min(input, max)"""
+    return apply(_OP["clamp_max"], (input,), {"max": _num(max)})
+
+
+log1p = _unary("log1p", "out = ln(1 + input)")
+rsqrt = _unary("rsqrt", "out = input ** -0.5")
+floor = _unary("floor", "out = largest integer <= input")
+ceil = _unary("ceil", "out = smallest integer >= input")
+_round = _unary("round", "out = input rounded to the nearest integer (halves to even)")  # not shadowing round()
+
+
+def _all(input, dim=None, keepdim=False):  # torch.all (named so as not to shadow all())
+    """True where every element (along dim) is nonzero"""
+    return _make(np.asarray(np.all(input._data, axis=None if dim is None else _dim(dim, input.ndim),
+                                   keepdims=keepdim)), None, False)
+
+
+def _any(input, dim=None, keepdim=False):  # torch.any
+    """True where some element (along dim) is nonzero"""
+    return _make(np.asarray(np.any(input._data, axis=None if dim is None else _dim(dim, input.ndim),
+                                   keepdims=keepdim)), None, False)
+
+
+def _integer_op(ufunc, name):
+    """Not differentiable here (bool/int results, or floor steps): bitwise logic, //, %."""
+    def f(input, other):
+        a = input._data if isinstance(input, Tensor) else input
+        b = other._data if isinstance(other, Tensor) else other
+        dt = result_dtype(input, other)
+        if ufunc in (np.bitwise_and, np.bitwise_or, np.bitwise_xor) and dt.kind == "f":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = ufunc(a, b)
+        return _make(np.asarray(out).astype(dt, copy=False), None, False)
+    f.__name__ = name
+    return f
+
+
+bitwise_and = _integer_op(np.bitwise_and, "bitwise_and")
+bitwise_or = _integer_op(np.bitwise_or, "bitwise_or")
+bitwise_xor = _integer_op(np.bitwise_xor, "bitwise_xor")
+floor_divide = _integer_op(np.floor_divide, "floor_divide")
+remainder = _integer_op(np.remainder, "remainder")
+
+
+def _logical(ufunc):
+    def f(input, other):
+        return _make(np.asarray(ufunc(_unwrap(input)._data, _unwrap(other)._data)), None, False)
+    f.__name__ = ufunc.__name__
+    return f
+
+
+logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.logical_or), _logical(np.logical_xor)
+
+
+def trace(input):
+    """out = sum of the diagonal of a matrix"""
+    if input.ndim != 2:
+        raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input.ndim))
+    return apply(_OP["trace"], (input,))
+
+
+def cumsum(input, dim, dtype=None):
+    """out[i] = input[0] + ... + input[i] along dim"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    return apply(_OP["cumsum"], (input,), {"dim": _dim(dim, input.ndim)})
+
+
+def flip(input, dims):
+    """out = input reversed along dims"""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return apply(_OP["flip"], (input,), {"dims": tuple(_dim(d, input.ndim) for d in dims)})
+
+
+def outer(input, vec2):
+    """out[i, j] = input[i] * vec2[j] (PyTorch: input.reshape(-1, 1) * vec2)"""
+    return mul(reshape(input, -1, 1), vec2)
+
+
+ger = outer
+
+
+def _pieces(input, dim, bounds, op_name):
+    d = _dim(dim, input.ndim)
+    return tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input)
+                 for lo, hi in bounds)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
+    n = tensor.shape[_dim(dim, tensor.ndim)]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        starts = range(0, n, size) if n else [0]
+        return _pieces(tensor, dim, [(lo, builtins.min(lo + size, n)) for lo in starts], "split")
+    sizes = list(split_size_or_sections)
+    if builtins.sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                           f"size at dimension {dim}), but got split_sizes={sizes}")
+    ends = np.cumsum(sizes).tolist()
+    return _pieces(tensor, dim, [(e - s, e) for s, e in zip(sizes, ends)], "split_with_sizes")
+
+
+def chunk(input, chunks, dim=0):
+    """At most `chunks` pieces of ceil(size / chunks) along dim."""
+    n = input.shape[_dim(dim, input.ndim)]
+    return split(input, builtins.max(-(-n // chunks), 1), dim)
+
+
+def unbind(input, dim=0):
+    """The slices along dim, that dim removed (as iterating over dim 0 does)."""
+    d = _dim(dim, input.ndim)
+    return tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input)
+                 for i in range(input.shape[d]))
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the nonzero elements: one row per element (or one index tensor per dim)."""
+    if as_tuple:
+        return tuple(_make(i, None, False) for i in np.nonzero(input._data))
+    return _make(np.argwhere(input._data).astype(np.int64), None, False)
+
+
+def _new(self, factory):
+    """x.new_zeros(...) etc.: a new leaf with x's dtype (unless dtype= says otherwise)."""
+    def f(*args, dtype=None, device=None, requires_grad=False, **kwargs):
+        return factory(*args, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
+                       **kwargs)
+    return f
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
+                      "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+        data = data.detach()._data.copy()
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def _new_factories():
+    from . import _factories as f
+    return {"new_zeros": f.zeros, "new_ones": f.ones, "new_empty": f.empty, "new_full": f.full}
+
+
+_MORE_METHODS = {
+    "std": std, "var": var, "repeat": repeat, "prod": prod, "masked_fill": masked_fill,
+    "masked_fill_": _masked_fill_, "clamp_min": clamp_min, "clamp_max": clamp_max, "log1p": log1p,
+    "rsqrt": rsqrt, "floor": floor, "ceil": ceil, "round": _round, "all": _all, "any": _any,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
+    "floor_divide": floor_divide, "remainder": remainder,
+    "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
+    "__rand__": _reflect(bitwise_and), "__ror__": _reflect(bitwise_or), "__rxor__": _reflect(bitwise_xor),
+    "__floordiv__": _operator(floor_divide), "__rfloordiv__": _reflect(floor_divide),
+    "__mod__": _operator(remainder), "__rmod__": _reflect(remainder),
+    "new_tensor": _new_tensor, "nelement": lambda self: self.numel(),
+    "split": split, "chunk": chunk, "nonzero": nonzero, "unbind": unbind,
+    "trace": trace, "cumsum": cumsum, "flip": flip, "outer": outer, "ger": outer,
+}
+for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "floor", "ceil", "round",
+              "log1p", "rsqrt", "sin", "cos", "reciprocal"):
+    # x.relu_() etc.: the op written into x (same grad_fn name as the out-of-place op, as PyTorch)
+    _MORE_METHODS[_name + "_"] = (lambda n: lambda self: _inplace_op(self, n))(_name)
+_MORE_METHODS["pow_"] = lambda self, exponent: _inplace_op(self, "pow", exponent=exponent)
+_MORE_METHODS["clamp_min_"] = lambda self, min: _inplace_op(self, "clamp_min", min=_num(min))
+_MORE_METHODS["clamp_max_"] = lambda self, max: _inplace_op(self, "clamp_max", max=_num(max))
+
+
+def _inplace_op(self, name, **params):
+    from ._tensor import _inplace
+    return _inplace(self, name, params=params or None)
+
+
+for _name, _fn in _MORE_METHODS.items():
+    setattr(Tensor, _name, _fn)
+for _name, _factory in _new_factories().items():
+    setattr(Tensor, _name, (lambda fac: lambda self, *a, **k: _new(self, fac)(*a, **k))(_factory))

@@ -46,6 +46,14 @@ def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("sel
 
 
 # --- helpers the rules share -------------------------------------------------------------------
+def _quiet(f):
+    """f without numpy's RuntimeWarnings: log(-1) is nan and 1/0 is inf in PyTorch, silently."""
+    def quiet(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return f(*args, **kwargs)
+    return quiet
+
+
 def _expand(g, shape, dim, keepdim):
     """Undo a reduction over `dim`: put the reduced axes back and broadcast g to `shape`."""
     if dim is not None and not keepdim:
@@ -143,11 +151,12 @@ op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda g, a, b, out: g / b,
                                         lambda g, a, b, out: -g * a / (b * b),
                                         saves=("self", "other"), kind="float")
-op("reciprocal", "ReciprocalBackward0", lambda a: 1 / a,
+op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
                                         lambda g, a, out: -g)
-op("pow",      "PowBackward0",         lambda a, exponent: a ** exponent,
+op("pow",      "PowBackward0",         lambda a, exponent: (a ** exponent if float(exponent).is_integer() and exponent >= 0
+                                                             else _quiet(np.power)(a, exponent)),
                                         lambda g, a, out, exponent: (g * exponent * a ** (exponent - 1)
                                                                      if exponent != 0 else g * 0),
                                         saves=("self",))
@@ -160,9 +169,9 @@ op("rpow",     "PowBackward2",         lambda a, base: base ** a,
                                         saves=("result",))  # pow() casts to the result dtype
 op("exp",      "ExpBackward0",         np.exp,
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
-op("log",      "LogBackward0",         np.log,
+op("log",      "LogBackward0",         _quiet(np.log),
                                         lambda g, a, out: g / a, saves=("self",), kind="float")
-op("sqrt",     "SqrtBackward0",        np.sqrt,
+op("sqrt",     "SqrtBackward0",        _quiet(np.sqrt),
                                         lambda g, a, out: g / (2 * out), saves=("result",), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
                                         lambda g, a, out: g * np.sign(a), saves=("self",))
@@ -296,6 +305,94 @@ op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  #
                                         lambda g, a, b, out, index: g[index], kind="same")
 
 
+# --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------
+def _var(a, dim, correction, keepdim):
+    """sum((a - mean)**2) / (N - correction) over dim (N: the number of elements reduced), accumulated
+    in float64 as PyTorch's kernel does, so float32 results round as PyTorch's."""
+    x = a.astype(np.float64) if a.dtype == np.float32 else a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centred = x - x.mean(axis=dim, keepdims=True)
+        out = (centred * centred).sum(axis=dim, keepdims=keepdim) / max(_count(a.shape, dim) - correction, 0)
+    return out.astype(a.dtype, copy=False)
+
+
+def _var_grad(g, a, dim, correction, keepdim):
+    """d var / d a_i = 2 (a_i - mean) / (N - correction), in PyTorch's order of operations"""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (2.0 / max(_count(a.shape, dim) - correction, 0)) * _expand(g, a.shape, dim, keepdim) * (
+            a - a.mean(axis=dim, keepdims=True))
+
+
+def _std_grad(g, a, out, dim, correction, keepdim):
+    """d std / d a_i = d var / d a_i / (2 std), zero where std is zero (as PyTorch)"""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(out == 0, 0, g / (out * 2))
+    return _var_grad(g, a, dim, correction, keepdim)
+
+
+def _repeat_grad(g, a, out, repeats):
+    """Sum the gradient over the copies: g seen as (r0, s0, r1, s1, ...), summed over the r axes."""
+    shape = (1,) * (len(repeats) - a.ndim) + a.shape
+    paired = g.reshape([n for r, s in zip(repeats, shape) for n in (r, s)])
+    return paired.sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(a.shape)
+
+
+def _prod_others(a, dim):
+    """For each element, the product of the others along dim (all elements if dim is None): exclusive
+    cumulative products from both sides, so zeros need no division."""
+    x = a.reshape(-1) if dim is None else np.moveaxis(a, dim, -1)
+    ones = np.ones(x.shape[:-1] + (1,), dtype=a.dtype)
+    left = np.concatenate([ones, np.cumprod(x, axis=-1)[..., :-1]], axis=-1)
+    right = np.flip(np.concatenate([ones, np.cumprod(np.flip(x, -1), axis=-1)[..., :-1]], axis=-1), -1)
+    others = left * right
+    return others.reshape(a.shape) if dim is None else np.moveaxis(others, -1, dim)
+
+
+op("var",      "VarBackward0",         _var,
+                                        lambda g, a, out, dim, correction, keepdim:
+                                            _var_grad(g, a, dim, correction, keepdim),
+                                        saves=("self",), kind="float")
+op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(_var(a, dim, correction, keepdim)),
+                                        _std_grad, saves=("self", "result"), kind="float")
+op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
+                                        _repeat_grad, kind="same")
+op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
+                                        lambda g, a, out: g * _prod_others(a, None),
+                                        saves=("self", "result"), kind="sum")
+op("prod_dim", "ProdBackward1",        lambda a, dim, keepdim: a.prod(axis=dim, keepdims=keepdim),
+                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
+                                        * _prod_others(a, dim), saves=("self", "result"), kind="sum")
+op("masked_fill", "MaskedFillBackward0", lambda a, mask, value: np.where(mask, value, a).astype(a.dtype),
+                                        lambda g, a, out, mask, value: np.where(mask, 0, g),
+                                        saves=("mask",), kind="same")
+op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask, v, a).astype(a.dtype),
+                                        lambda g, a, v, out, mask: np.where(mask, 0, g),
+                                        lambda g, a, v, out, mask: np.asarray((g * mask).sum()),
+                                        saves=("mask",), kind="same", arg_names=("self", "value"))
+op("log1p",    "Log1PBackward0",       _quiet(np.log1p),
+                                        lambda g, a, out: g / (1 + a), saves=("self",), kind="float")
+op("rsqrt",    "RsqrtBackward0",       _quiet(lambda a: 1 / np.sqrt(a)),
+                                        lambda g, a, out: -0.5 * g * out ** 3, saves=("result",), kind="float")
+op("clamp_min", "ClampMinBackward0",   lambda a, min: np.maximum(a, min).astype(a.dtype),
+                                        lambda g, a, out, min: g * (a >= min), saves=("self",))
+op("clamp_max", "ClampMaxBackward0",   lambda a, max: np.minimum(a, max).astype(a.dtype),
+                                        lambda g, a, out, max: g * (a <= max), saves=("self",))
+# chunk/split pieces: slices named as PyTorch names them (one node per piece here; PyTorch shares one)
+op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads, kind="same")
+op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
+op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
+                                        lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
+op("cumsum",   "CumsumBackward0",      lambda a, dim: np.cumsum(a, axis=dim),
+                                        lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim),
+                                        kind="sum")
+op("flip",     "FlipBackward0",        lambda a, dims: np.flip(a, dims),
+                                        lambda g, a, out, dims: np.flip(g, dims), kind="same")
+# piecewise constant: the gradient is zero almost everywhere
+op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same")
+op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same")
+op("round",    "RoundBackward0",       np.round, lambda g, a, out: np.zeros_like(g), kind="same")
+
+
 def _along(a, dim, keepdim, indices):
     """Values at `indices` (argmax/argmin with the reduced axis kept) along `dim`."""
     v = np.take_along_axis(a, indices, dim)
@@ -398,6 +495,28 @@ op("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", 
                                         lambda g, x, t, out, **p: _bce_logits_grad(g, x, t, out, wrt="input", **p),
                                         lambda g, x, t, out, **p: _bce_logits_grad(g, x, t, out, wrt="target", **p),
                                         saves=("self", "target", "weight", "pos_weight"), kind="float",
+                                        arg_names=("self", "target"))
+def _bce(x, t, weight, reduction):
+    """loss = -w * [t * log(x) + (1 - t) * log(1 - x)], each log clamped at -100 as PyTorch does."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _bce_grad(g, x, t, out, weight, reduction, wrt):
+    g = _unreduce(g, x.shape, reduction)
+    if weight is not None:
+        g = g * weight
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if wrt == "input":  # (x - t) / (x (1 - x)), the denominator kept >= 1e-12 as PyTorch does
+            return g * (x - t) / np.maximum(x * (1 - x), 1e-12)
+        return g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+
+
+op("binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce,
+                                        lambda g, x, t, out, **p: _bce_grad(g, x, t, out, wrt="input", **p),
+                                        lambda g, x, t, out, **p: _bce_grad(g, x, t, out, wrt="target", **p),
+                                        saves=("self", "target", "weight"), kind="float",
                                         arg_names=("self", "target"))
 op("nll_loss", "NllLossBackward0",     _nll, _nll_grad, saves=("self", "target", "weight"), kind="same",
                                         arg_names=("self",))

@@ -6,6 +6,7 @@ import numpy as np
 from . import _dtypes
 
 PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
+SCI_MODE = None  # None: chosen per tensor; True/False: forced (set_printoptions(sci_mode=...))
 
 
 class _Formatter:
@@ -25,7 +26,7 @@ class _Formatter:
         absolute = np.abs(finite).astype(np.float64)
         lo, hi = absolute.min(), absolute.max()
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) if SCI_MODE is None else SCI_MODE
         for v in finite.tolist():
             if self.sci_mode:
                 width = len(f"{v:.{PRECISION}e}")

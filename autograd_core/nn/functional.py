@@ -101,6 +101,20 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return apply(OPS["mse_loss"], (input, target), {"reduction": reduction})
 
 
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """loss = -w * [t * log(x) + (1 - t) * log(1 - x)] for probabilities x in [0, 1]"""
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if ((input._data < 0) | (input._data > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None:
+        weight = weight if weight.shape == input.shape else _f.expand(weight, input.shape)
+    return apply(OPS["binary_cross_entropy"], (input, target),
+                 {"weight": None if weight is None else weight._data, "reduction": reduction})
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """loss = -w * [pw * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))], computed stably

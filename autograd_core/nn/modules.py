@@ -706,6 +706,13 @@ class NLLLoss(_WeightedLoss):
                           reduction=self.reduction)
 
 
+class BCELoss(_WeightedLoss):
+    """loss = -w * [t * log(x) + (1 - t) * log(1 - x)], x holding probabilities"""
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
 class BCEWithLogitsLoss(_Loss):
     """loss = -w * [pw * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))]"""
 

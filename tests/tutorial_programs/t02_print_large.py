@@ -1,0 +1,13 @@
+import torch
+print(torch.tensor([1e10, 1.0]))
+print(torch.tensor([1e-10, 1.0]))
+print(torch.tensor([123456.789, 0.5]))
+print(torch.tensor([-0.0, 0.0, 1.0]))
+print(torch.tensor([float('inf'), float('-inf'), float('nan'), 1.0]))
+print(torch.tensor([1e20]))
+print(torch.tensor([0.1, 0.25, 100000.0]))
+print(torch.arange(2000.))
+print(torch.arange(12).reshape(3, 4))
+print(torch.arange(1200).reshape(30, 40))
+print(torch.tensor([10000000000, 5]))
+print(torch.tensor([[1e-5, 2.0], [3.0, 4.0]]))

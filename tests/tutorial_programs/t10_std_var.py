@@ -1,0 +1,16 @@
+import torch
+x = torch.tensor([[1., 2., 3., 4.], [2., 4., 6., 10.]], requires_grad=True)
+print(x.std(), x.var())
+print(x.std(dim=1), x.var(dim=0))
+print(x.std(1, keepdim=True))
+print(torch.std(x), torch.var(x, 1))
+print(x.std(unbiased=False), x.var(unbiased=False))
+print(x.var(dim=1, correction=0))
+s = x.std()
+print(s.grad_fn)
+s.backward()
+print(x.grad)
+v = x.var(1).sum()
+x.grad = None
+v.backward()
+print(x.grad)

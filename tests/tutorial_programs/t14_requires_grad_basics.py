@@ -1,0 +1,22 @@
+import torch
+x = torch.ones(2, 2, requires_grad=True)
+print(x)
+y = x + 2
+print(y)
+print(y.grad_fn)
+z = y * y * 3
+out = z.mean()
+print(z, out)
+a = torch.randn(2, 2)
+a = ((a * 3) / (a - 1))
+print(a.requires_grad)
+a.requires_grad_(True)
+print(a.requires_grad)
+b = (a * a).sum()
+print(b.grad_fn)
+out.backward()
+print(x.grad)
+print(x.is_leaf, y.is_leaf, y.requires_grad)
+print(y.grad_fn.next_functions)
+print(y.grad_fn.next_functions[0][0].variable is x)
+print(out.grad_fn.name(), type(out.grad_fn).__name__)

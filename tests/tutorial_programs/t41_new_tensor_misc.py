@@ -1,0 +1,11 @@
+import torch
+x = torch.tensor([1., 2.], dtype=torch.float64)
+print(x.new_tensor([3, 4]))
+print(x.new_zeros(2, 2), x.new_ones(3), x.new_full((2,), 7.))
+print(x.new_empty(3).shape)
+print(torch.numel(x), x.element_size(), x.nelement() if hasattr(x, "nelement") else "")
+print(x.clone().fill_(1.))
+x2 = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+y = x2.new_tensor([5., 6.])
+print(y, y.requires_grad, y.dtype)
+print(x2.new_zeros(3, dtype=torch.int64), x2.new_ones((2,)).requires_grad)

@@ -1,0 +1,20 @@
+import torch
+import torch.nn as nn
+lin = nn.Linear(2, 2)
+with torch.no_grad():
+    lin.weight.copy_(torch.tensor([[1., 2.], [3., 4.]]))
+    lin.bias.zero_()
+print(lin.weight)
+print(lin.bias)
+print(list(lin.parameters()))
+print(lin.state_dict())
+print(lin.weight.data)
+print(lin.weight.grad)
+print(type(lin.weight).__name__, isinstance(lin.weight, torch.Tensor), lin.weight.is_leaf)
+p = nn.Parameter(torch.zeros(2))
+print(p, p.requires_grad)
+q = nn.Parameter(torch.zeros(2), requires_grad=False)
+print(q)
+out = lin(torch.tensor([1., 1.]))
+print(out)
+print(lin.weight.T, lin.weight * 2)

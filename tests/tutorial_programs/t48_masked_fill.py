@@ -1,0 +1,23 @@
+import torch
+scores = torch.tensor([[0.5, 1.0, 2.0], [1.5, -0.5, 0.25]], requires_grad=True)
+mask = torch.tensor([[False, False, True], [False, True, True]])
+masked = scores.masked_fill(mask, float('-inf'))
+print(masked)
+attn = torch.softmax(masked, dim=-1)
+print(attn)
+attn[:, 0].sum().backward()
+print(scores.grad)
+print(masked.grad_fn, attn.grad_fn)
+t = torch.zeros(2, 3)
+t.masked_fill_(mask, 7.)
+print(t)
+print(torch.arange(6.).view(2, 3).masked_fill(torch.tensor([True, False, True]), -1))
+v = torch.tensor(3., requires_grad=True)
+out = torch.zeros(2, 3).masked_fill(mask, v)
+print(out.grad_fn)
+out.sum().backward()
+print(v.grad)
+try:
+    torch.zeros(2).masked_fill(torch.tensor([1, 0]), 1.)
+except RuntimeError as e:
+    print("RuntimeError:", e)

@@ -1,0 +1,17 @@
+import torch
+A = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+x = torch.tensor([1., -1.], requires_grad=True)
+y = A @ x
+print(y, y.grad_fn)
+loss = y.dot(y)
+loss.backward()
+print(A.grad, x.grad)
+print(torch.allclose(x.grad, 2 * A.t() @ (A @ x).detach()))
+B = torch.eye(2, requires_grad=True)
+C = (A.detach() @ B @ A.detach().T).trace()
+print(C)
+v = torch.tensor([[1.], [2.]], requires_grad=True)
+q = (v.T @ A.detach() @ v).squeeze()
+q.backward()
+print(q, v.grad)
+print(torch.outer(torch.tensor([1., 2.]), torch.tensor([3., 4.])))
