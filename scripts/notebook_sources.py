@@ -86,6 +86,25 @@ from widgets import draw
 draw(y)
 """),
 md("""
+### Stepping through a graph
+
+The `GraphStepper` replays a recording one event at a time. Use the buttons (or ← and → after
+clicking the widget) to move: the forward steps add one node each, the backward steps light up the
+node that is running, and the **chain rule** panel shows what it received, its local derivative and
+what it passes on. Click any node to see its details in the inspector on the right; **play**
+animates the whole thing, and **predict** asks you for each gradient before it is revealed.
+"""),
+code("""
+from widgets.stepper import GraphStepper
+
+with torch.record() as rec:
+    w = torch.tensor(1.0, requires_grad=True)
+    x = torch.tensor(2.0, requires_grad=True)
+    y = (w + x) * (w + 1)
+    y.backward()
+GraphStepper(rec)
+"""),
+md("""
 ### The torch switch
 
 Most lectures begin with
@@ -146,6 +165,12 @@ Try it: set `my_answer = 2.0` above and run the cell again to see the message a 
 
 Your lecturer can generate a *student copy* of the exercises (solutions removed) with
 `make student`; the copies appear in `build/student/`.
+
+Finally, lecture mode stays on for every notebook open in this JupyterLab window until it is
+switched off (or its cell's output is cleared):
+"""),
+code("""
+lecture_mode(False)      # back to normal-size widgets
 """),
 ])
 
@@ -285,6 +310,16 @@ Read it top to bottom: two leaves, three forward operations, then three backward
 order, and finally the two leaves' `.grad` being filled. The engine added `w`'s two contributions
 (3 and 2) before storing `w.grad = 5`.
 
+The same recording, as a picture you can step through: forward to build the graph node by node,
+then backward to watch each gradient arrive. The chain-rule panel shows, at every backward step,
+*received × local derivative = passed on*. Click a node to inspect it.
+"""),
+code("""
+from widgets.stepper import GraphStepper
+
+GraphStepper(rec)
+"""),
+md("""
 ## Example B
 
 $m = 2$, $n = 3$, $a = m + n$, $b = m - n$, $y = a\\,b$. Before running the cell, work out
@@ -306,6 +341,13 @@ $\\partial y/\\partial m = b\\cdot 1 + a\\cdot 1 = -1 + 5 = 4$ and
 $\\partial y/\\partial n = b\\cdot 1 + a\\cdot(-1) = -1 - 5 = -6$: the subtraction's local
 derivative for its second input is $-1$ (`SubBackward0`).
 
+Now predict: in the stepper below **predict** is on, so at each backward step you type the
+gradients before they are revealed (the tally counts your right and wrong answers).
+"""),
+code("""
+GraphStepper(rec, predict=True)
+"""),
+md("""
 ## Example C
 
 Four leaves, $a=1, b=2, c=3, d=4$; $x = a + b$, $y = c\\,d$, $z = x + y$. We print every
@@ -329,6 +371,18 @@ md("""
 The addition passes its gradient through unchanged (`a.grad = b.grad = 1`); the product swaps its
 inputs (`c.grad = d = 4`, `d.grad = c = 3`).
 
+A stepper can also run a function for you, recording it as it goes. Here is Example C in the
+*function* view, the graph of `...Backward` nodes that `backward()` actually walks:
+"""),
+code("""
+def example_c():
+    a, b, c, d = (torch.tensor(v, requires_grad=True) for v in (1.0, 2.0, 3.0, 4.0))
+    z = (a + b) + c * d
+    z.backward()
+
+GraphStepper(example_c, view="function")
+"""),
+md("""
 ## A new graph on every forward pass
 
 Because the graph is recorded as code runs, running the code again records a **new** graph. Plain

@@ -183,3 +183,5 @@ def test_lecture_mode_css(capsys):
         with pytest.raises(ValueError):
             lecture_css(bad)
     assert lecture_mode(False) is None      # displays its style; returns nothing
+    import widgets
+    assert widgets.lecture_mode is lecture_mode

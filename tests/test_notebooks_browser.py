@@ -76,6 +76,11 @@ def test_lecture_runs_in_jupyterlab(lab, browser_page, rel):
     shown = page.evaluate(VISIT_CELLS)
     page.wait_for_timeout(1000)
     assert_no_widget_errors(page)
+    last_step = page.locator(".cg-last")           # a GraphStepper on screen: show its final step
+    if last_step.count():
+        last_step.first.click()
+        page.wait_for_timeout(500)
+        assert_no_widget_errors(page)
     screenshot(page, f"notebook_{Path(rel).stem}.png")
     if re.search(r"RegressionLab\(|draw\(", (ROOT / rel).read_text()):
         assert shown is not None, "the notebook displays a widget or picture, but no cell output has one"

@@ -13,6 +13,8 @@ It depends on ``autograd_core``; the engine never imports it.
 from .graph_model import Edge, GraphModel, Node, StepState, format_array, simplify  # noqa: F401
 from .render import (GraphvizNotFound, draw, export, render_svg, to_digraph,  # noqa: F401
                      to_dot)
+from .lecture import lecture_mode  # noqa: F401  (widgets.lecture_mode(on=True, scale=1.5))
 
 __all__: list[str] = ["draw", "to_dot", "to_digraph", "export", "render_svg", "GraphModel", "Node",
-                      "Edge", "StepState", "GraphvizNotFound", "format_array", "simplify"]
+                      "Edge", "StepState", "GraphvizNotFound", "format_array", "simplify",
+                      "lecture_mode"]
