@@ -224,6 +224,11 @@ SAMPLES = {
     "trace": [("square", [_r(3, 3)], None), ("wide", [_r(2, 4)], None)],
     "cumsum": [("dim0", [_r(4, 3)], {"dim": 0}), ("dim1", [_r(2, 3, 4)], {"dim": 1})],
     "flip": [("", [_r(3, 4, 2)], {"dims": (0, 2)})],
+    "leaky_relu": [("", [_r(3, 4)], {"negative_slope": 0.2})],
+    "logsumexp": [("dim1", [_r(3, 4)], {"dim": (1,), "keepdim": False}),
+                  ("dims02-keep", [_r(3, 4, 2)], {"dim": (0, 2), "keepdim": True})],
+    "div_rounding": [(mode, [_r(3, 4, seed=1) * 3, _r(3, 4, seed=2, low=0.5)], {"rounding_mode": mode})
+                     for mode in ("floor", "trunc")],
     "split_with_sizes": [("", [_r(4, 3)], {"dim": 0, "index": slice(1, 4)})],
 }
 
@@ -357,7 +362,26 @@ PUBLIC = {
     "mT": (lambda a: a.mT @ a, [_r(2, 3, 4)]),
     "setitem-on-clone": (lambda a, b: _setitem(a, b), [_r(3, 4), _r(4)]),
     "inplace-chain": (lambda a, b: _inplace_chain(a, b), [_r(3, 4), _r(3, 4)]),
+    "setitem-mask": (lambda a, b: _setitem_mask(a, b), [_r(4, 3), _r(3)]),
+    "matmul-batch-of-one": (lambda a, b: a @ b, [_r(1, 2, 3), _r(4, 3, 2)]),
+    # torch.nn.functional (composed from rows; the rows themselves are checked above)
+    "linear-3d": (lambda x, w, b: ac.nn.functional.linear(x, w, b), [_r(2, 3, 4), _r(5, 4), _r(5)]),
+    "linear-1d-no-bias": (lambda x, w: ac.nn.functional.linear(x, w), [_r(4), _r(5, 4)]),
+    "linear-transposed-input": (lambda x, w, b: ac.nn.functional.linear(x.transpose(0, 1), w, b),
+                                [_r(3, 2, 4), _r(5, 4), _r(5)]),
+    "cross-entropy": (lambda x: ac.nn.functional.cross_entropy(x, ac.tensor([0, 2, 1, 2])), [_r(4, 3)]),
+    "cross-entropy-weighted": (lambda x: ac.nn.functional.cross_entropy(
+        x, ac.tensor([0, 2, 1]), weight=ac.tensor(_pos(3, seed=4))), [_r(3, 3)]),
+    "mse-loss-sum": (lambda x, y: ac.nn.functional.mse_loss(x, y, reduction="sum"), [_r(3, 4), _r(3, 4)]),
+    "bce-logits-pos-weight": (lambda x: ac.nn.functional.binary_cross_entropy_with_logits(
+        x, ac.tensor(_rng(1).uniform(size=(3, 4))), pos_weight=ac.tensor(_pos(4, seed=2))), [_r(3, 4)]),
 }
+
+
+def _setitem_mask(a, b):
+    y = a * 2
+    y[a[:, 0] > 0] = b * 2
+    return y * a
 
 
 def _setitem(a, b):
