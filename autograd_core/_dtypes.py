@@ -72,6 +72,10 @@ class Size(tuple):
 
     __str__ = __repr__
 
+    def __getitem__(self, index):  # x.size()[1:] is a Size too
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
     def numel(self):
         n = 1
         for s in self:

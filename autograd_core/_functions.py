@@ -61,7 +61,10 @@ def div(input, other, rounding_mode=None):
     """out = input / other (true division; integers give float32)"""
     input, other = _unwrap(input), _unwrap(other)
     if rounding_mode is not None:
-        raise NotImplementedError("autograd_core.div supports rounding_mode=None only")
+        if rounding_mode not in ("floor", "trunc"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                               f"found '{rounding_mode}'")
+        return apply(_OP["div_rounding"], (_t(input), other), {"rounding_mode": rounding_mode})
     if not isinstance(input, Tensor):  # 2 / x is reciprocal(x) * 2 in PyTorch
         return mul(reciprocal(other), input)
     return apply(_OP["div"], (input, other))
@@ -895,6 +898,11 @@ def _logical(ufunc):
 logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.logical_or), _logical(np.logical_xor)
 
 
+def logsumexp(input, dim, keepdim=False):
+    """out = log(sum(exp(input))) over dim, computed without overflow"""
+    return apply(_OP["logsumexp"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+
+
 def trace(input):
     """out = sum of the diagonal of a matrix"""
     if input.ndim != 2:
@@ -1000,7 +1008,7 @@ _MORE_METHODS = {
     "__mod__": _operator(remainder), "__rmod__": _reflect(remainder),
     "new_tensor": _new_tensor, "nelement": lambda self: self.numel(),
     "split": split, "chunk": chunk, "nonzero": nonzero, "unbind": unbind,
-    "trace": trace, "cumsum": cumsum, "flip": flip, "outer": outer, "ger": outer,
+    "logsumexp": logsumexp, "trace": trace, "cumsum": cumsum, "flip": flip, "outer": outer, "ger": outer,
 }
 for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "floor", "ceil", "round",
               "log1p", "rsqrt", "sin", "cos", "reciprocal"):

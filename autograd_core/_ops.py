@@ -167,7 +167,7 @@ op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
 op("rpow",     "PowBackward2",         lambda a, base: base ** a,
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
                                         saves=("result",))  # pow() casts to the result dtype
-op("exp",      "ExpBackward0",         np.exp,
+op("exp",      "ExpBackward0",         _quiet(np.exp),
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
 op("log",      "LogBackward0",         _quiet(np.log),
                                         lambda g, a, out: g / a, saves=("self",), kind="float")
@@ -182,7 +182,7 @@ op("cos",      "CosBackward0",         np.cos,
 op("tanh",     "TanhBackward0",        np.tanh,
                                         lambda g, a, out: g * (1 - out * out), saves=("result",),
                                         kind="float")
-op("sigmoid",  "SigmoidBackward0",     lambda a: 1 / (1 + np.exp(-a)),
+op("sigmoid",  "SigmoidBackward0",     _quiet(lambda a: 1 / (1 + np.exp(-a))),
                                         lambda g, a, out: g * out * (1 - out), saves=("result",),
                                         kind="float")
 op("relu",     "ReluBackward0",        lambda a: np.maximum(a, 0),
@@ -330,6 +330,23 @@ def _std_grad(g, a, out, dim, correction, keepdim):
     return _var_grad(g, a, dim, correction, keepdim)
 
 
+def _logsumexp(a, dim, keepdim):
+    """log(sum(exp(a))) over dim, shifted by the max so that nothing overflows."""
+    m = a.max(axis=dim, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
+    return out if keepdim else out.squeeze(axis=dim)
+
+
+def _div_rounding(a, b, mode):
+    """a / b rounded down ("floor") or toward zero ("trunc"); integers stay integers."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mode == "floor":
+            return np.floor_divide(a, b)
+        q = np.true_divide(a, b)
+        return np.trunc(q).astype(np.result_type(a, b), copy=False)
+
+
 def _repeat_grad(g, a, out, repeats):
     """Sum the gradient over the copies: g seen as (r0, s0, r1, s1, ...), summed over the r axes."""
     shape = (1,) * (len(repeats) - a.ndim) + a.shape
@@ -387,7 +404,19 @@ op("cumsum",   "CumsumBackward0",      lambda a, dim: np.cumsum(a, axis=dim),
                                         kind="sum")
 op("flip",     "FlipBackward0",        lambda a, dims: np.flip(a, dims),
                                         lambda g, a, out, dims: np.flip(g, dims), kind="same")
+op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
+                                        lambda g, a, out, negative_slope: np.where(a > 0, g, g * negative_slope),
+                                        saves=("self",))
+op("logsumexp", "LogsumexpBackward0",  lambda a, dim, keepdim: _logsumexp(a, dim, keepdim),
+                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
+                                        * np.exp(a - _expand(out, a.shape, dim, keepdim)),
+                                        saves=("self", "result"), kind="float")
 # piecewise constant: the gradient is zero almost everywhere
+op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
+                                        lambda g, a, b, out, rounding_mode: np.zeros_like(g),
+                                        lambda g, a, b, out, rounding_mode: np.zeros_like(g),
+                                        saves=("self", "other"))
+
 op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same")
 op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same")
 op("round",    "RoundBackward0",       np.round, lambda g, a, out: np.zeros_like(g), kind="same")

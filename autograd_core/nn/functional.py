@@ -30,6 +30,29 @@ def relu(input, inplace=False):
     return _inplace(input, "relu") if inplace else _f.relu(input)
 
 
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """out = input where input > 0, else negative_slope * input"""
+    if inplace:
+        return _inplace(input, "leaky_relu", params={"negative_slope": negative_slope})
+    return apply(OPS["leaky_relu"], (input,), {"negative_slope": negative_slope})
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """out = input * mask / (1 - p), mask[i] = 1 with probability 1 - p (identity when not training);
+    PyTorch's CPU kernel also records a MulBackward0 here"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training:
+        return input
+    from .._factories import default_generator
+    from .._tensor import _make
+    keep = default_generator._rng.random(input.shape) >= p
+    scale = np.zeros(input.shape, dtype=input._data.dtype) if p == 1 else (
+        keep / (1 - p)).astype(input._data.dtype)
+    mask = _make(scale, None, False)
+    return input.mul_(mask) if inplace else _f.mul(input, mask)
+
+
 def sigmoid(input):
     """out = 1 / (1 + e**-input)"""
     return _f.sigmoid(input)
@@ -99,6 +122,17 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         input = input if input.shape == shape else _f.expand(input, shape)
         target = target if target.shape == shape else _f.expand(target, shape)
     return apply(OPS["mse_loss"], (input, target), {"reduction": reduction})
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """loss = reduce(|input - target|) (PyTorch composes it: SubBackward0, AbsBackward0, MeanBackward0)"""
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=2)
+    loss = _f.abs(_f.sub(input, target))
+    return _f.mean(loss) if reduction == "mean" else _f.sum(loss) if reduction == "sum" else loss
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
