@@ -561,12 +561,13 @@ def _getitem(self, index):
                     for i in idx)
         if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        _check_masks(self.shape, idx)
+        base, idx = _basic_part_first(self, idx)
+        _check_masks(base.shape, idx)
         try:
-            self._data[idx]
+            base._data[idx]
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
-        return apply(_OP["index"], (self,), {"indices": idx})
+        return apply(_OP["index"], (base,), {"indices": idx})
     if self.ndim == 0 and any(i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
                               for i in items):
         raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
@@ -627,6 +628,32 @@ def _is_int_scalar(i):
 def _is_int_scalar(i):
     """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
     return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
+
+
+def _basic_part_first(self, idx):
+    """PyTorch applies the ints / slices / None of a mixed index first (Select/Slice/Unsqueeze
+    views), then IndexBackward0 with the tensor indices alone: (view, the remaining index)."""
+    if any(isinstance(i, builtins.bool) for i in idx):
+        return self, idx
+    basic, rest = [], []
+    for i in idx:
+        if isinstance(i, np.ndarray):
+            basic.extend([slice(None)] * (i.ndim if i.dtype == np.bool_ else 1))
+            rest.append(i)
+        elif i is None or isinstance(i, slice):
+            basic.append(i)
+            rest.append(slice(None))
+        elif i is Ellipsis:
+            basic.append(i)
+            rest.append(i)
+        else:  # an int (or 0-d int tensor): the dim disappears
+            basic.append(i)
+    if all(i == slice(None) or i is Ellipsis for i in basic):
+        return self, idx
+    view = _getitem(self, tuple(basic))
+    if view.grad_fn is not None and view.grad_fn.op is _OP["alias"]:
+        return self, tuple(rest)  # the basic part was a no-op (PyTorch records nothing for it)
+    return view, tuple(rest)
 
 
 def _check_masks(shape, idx):

@@ -465,3 +465,70 @@ REPRS = [
 @pytest.mark.parametrize("name, snippet", REPRS, ids=[r[0] for r in REPRS])
 def test_repr_matches_pytorch(name, snippet):
     assert repr(snippet(ENGINE)) == repr(snippet(TORCH))
+
+
+# --- random mixed indices -----------------------------------------------------------------------
+def _random_index_items(rng):
+    """1-3 items among int, slice, None, Ellipsis (once), long-tensor and mask indices."""
+    items, ellipsis = [], False
+    for _ in range(int(rng.integers(1, 4))):
+        r = rng.random()
+        if r < 0.25:
+            items.append(("int", int(rng.integers(-2, 2))))
+        elif r < 0.5:
+            a, b = sorted(rng.integers(-3, 4, size=2).tolist())
+            items.append(("slice", (a if rng.random() < .7 else None, b if rng.random() < .7 else None,
+                                    int(rng.integers(1, 3)) if rng.random() < .5 else None)))
+        elif r < 0.6:
+            items.append(("none", None))
+        elif r < 0.68 and not ellipsis:
+            items.append(("ellipsis", None))
+            ellipsis = True
+        elif r < 0.84:
+            items.append(("long", rng.integers(0, 2, size=int(rng.integers(1, 3))).tolist()))
+        else:
+            items.append(("mask", None))
+    return items
+
+
+def _index_from_items(m, items, shape):
+    out, dim = [], 0
+    for kind, v in items:
+        if kind == "int":
+            out.append(v)
+        elif kind == "slice":
+            out.append(slice(*v))
+        elif kind == "none":
+            out.append(None)
+            continue
+        elif kind == "ellipsis":
+            out.append(Ellipsis)
+            continue
+        elif kind == "long":
+            out.append(m.tensor(v))
+        else:
+            size = shape[dim] if dim < len(shape) else 2
+            out.append(m.tensor([i % 2 == 0 for i in range(size)]))
+        dim += 1
+    return tuple(out)
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 40))
+def test_random_mixed_indices_match_pytorch(seed):
+    """Values, gradients, the whole grad_fn chain (PyTorch applies ints/slices/None as views
+    first, then one IndexBackward0) and the errors, on 40 random indices per seed block."""
+    shape = (3, 4, 2)
+    for s in range(seed, seed + 40):
+        items = _random_index_items(np.random.default_rng(s))
+
+        def snippet(m):
+            w = m.arange(24.).reshape(shape).requires_grad_()
+            out = w[_index_from_items(m, items, shape)]
+            out_weights = m.arange(1, out.numel() + 1, dtype=m.float32).reshape(out.shape)
+            (out * out_weights).sum().backward()
+            chain, fn = [], out.grad_fn
+            while fn is not None and fn.name() != "torch::autograd::AccumulateGrad":
+                chain.append(fn.name())
+                fn = fn.next_functions[0][0]
+            return out, chain, w.grad
+        assert_same(snippet)
