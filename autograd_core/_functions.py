@@ -620,16 +620,6 @@ def _getitem(self, index):
     return out
 
 
-def _is_int_scalar(i):
-    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
-    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
-
-
-def _is_int_scalar(i):
-    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
-    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
-
-
 def _basic_part_first(self, idx):
     """PyTorch applies the ints / slices / None of a mixed index first (Select/Slice/Unsqueeze
     views), then IndexBackward0 with the tensor indices alone: (view, the remaining index)."""
@@ -654,6 +644,11 @@ def _basic_part_first(self, idx):
     if view.grad_fn is not None and view.grad_fn.op is _OP["alias"]:
         return self, tuple(rest)  # the basic part was a no-op (PyTorch records nothing for it)
     return view, tuple(rest)
+
+
+def _is_int_scalar(i):
+    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
+    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
 
 
 def _check_masks(shape, idx):
