@@ -349,6 +349,18 @@ def test_predict_mode_tally():
     assert nothing["error"] == "nothing to predict at this step"
 
 
+def test_predict_at_chosen_steps():
+    rec, env = recorded(example_a)
+    every = GraphStepper(rec, names=env, predict=True)
+    backward = [k for k, st in enumerate(every.model.states) if st.phase in ("backward", "accumulate")]
+    assert every.ask_steps == backward
+    leaves = GraphStepper(rec, names=env, predict=True, ask="leaves")
+    assert [leaves.model.states[k].phase for k in leaves.ask_steps] == ["accumulate", "accumulate"]
+    assert GraphStepper(rec, names=env, ask=[-1]).ask_steps == [every.n_steps - 1]
+    with pytest.raises(ValueError, match="nothing to predict at step"):
+        GraphStepper(rec, names=env, ask=[1])
+
+
 def test_guess_parsing_and_tolerance():
     assert parse_guess(" [1, 2.5] ").tolist() == [1, 2.5]
     assert parse_guess("-6").tolist() == [-6]

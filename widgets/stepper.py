@@ -218,9 +218,11 @@ class GraphStepper(anywidget.AnyWidget):
     """Step through a recorded forward and backward pass; click a node to inspect it.
 
     GraphStepper(recording_or_function, view="tensor" | "function", names=None, predict=False,
-                 rankdir="TB", show_saved=False)
+                 ask="all", rankdir="TB", show_saved=False)
     Traits: step (int), selected (node id or ""), predict (bool), tally ({"right", "wrong"}),
-    feedback (dict: the answer to the last prediction). n_steps: number of steps (events + 1).
+    feedback (dict: the answer to the last prediction), ask_steps (the steps that ask for a
+    prediction in predict mode: every backward step with ask="all", the leaves' accumulations
+    with ask="leaves", or the given list of steps). n_steps: number of steps (events + 1).
     """
 
     _esm = STATIC / "stepper.js"
@@ -232,13 +234,14 @@ class GraphStepper(anywidget.AnyWidget):
     tally = traitlets.Dict().tag(sync=True)
     feedback = traitlets.Dict().tag(sync=True)
     answered = traitlets.List(traitlets.Int()).tag(sync=True)
+    ask_steps = traitlets.List(traitlets.Int()).tag(sync=True)
     view = traitlets.Unicode("tensor").tag(sync=True)
     _svg = traitlets.Unicode("").tag(sync=True)
     _steps = traitlets.List().tag(sync=True)
     _nodes = traitlets.Dict().tag(sync=True)
     _guess = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, source, view="tensor", names=None, predict=False, rankdir="TB",
+    def __init__(self, source, view="tensor", names=None, predict=False, ask="all", rankdir="TB",
                  show_saved=False, **kwargs):
         frame = naming.caller_frame()
         if isinstance(source, autograd_core.Recording):
@@ -263,8 +266,9 @@ class GraphStepper(anywidget.AnyWidget):
         nodes = {nid: {"kind": n.kind, "label": n.label,
                        "rows": 2 if n.kind == "tensor" else 1 if n.kind == "saved" else 0}
                  for nid, n in model.nodes.items()}
-        super().__init__(view=view, _svg=svg, _nodes=nodes, _steps=build_steps(model, self.rules),
-                         predict=predict, tally={"right": 0, "wrong": 0}, **kwargs)
+        steps = build_steps(model, self.rules)
+        super().__init__(view=view, _svg=svg, _nodes=nodes, _steps=steps, predict=predict,
+                         ask_steps=self._ask_steps(ask, steps), tally={"right": 0, "wrong": 0}, **kwargs)
         self.inspector = NodeInspector()
         self.inspector.add_class("cgraph-stepper-inspector")
         self.play = ipywidgets.Play(value=0, min=0, max=self.n_steps - 1, interval=700,
@@ -381,6 +385,22 @@ class GraphStepper(anywidget.AnyWidget):
             if node.name:
                 names[id(ev.node)] = node.label if node.kind == "tensor" else node.name
         return names
+
+    def _ask_steps(self, ask, steps):
+        """The steps that ask for a prediction: "all" (every step that reveals a gradient),
+        "leaves" (the AccumulateGrad steps: each leaf's new .grad) or a list of step numbers."""
+        can = [k for k, d in enumerate(steps) if d.get("targets")]
+        if ask == "all":
+            return can
+        if ask == "leaves":
+            return [k for k in can if steps[k]["kind"] == "accumulate"]
+        if isinstance(ask, str):
+            raise ValueError(f"ask must be 'all', 'leaves' or a list of steps, not {ask!r}")
+        chosen = sorted({int(k) % len(steps) for k in ask})
+        bad = [k for k in chosen if k not in can]
+        if bad:
+            raise ValueError(f"nothing to predict at step(s) {bad}: choose among {can}")
+        return chosen
 
     def _on_guess(self, change):
         g = change["new"] or {}

@@ -137,10 +137,8 @@ function render({ model, el }) {
   function firstUnanswered() {
     if (!model.get("predict")) return null;
     const answered = new Set(model.get("answered"));
-    for (let k = 0; k < states.length; k++) {
-      if (states[k].targets && !answered.has(k)) return k;
-    }
-    return null;
+    const ask = (model.get("ask_steps") || []).filter((k) => !answered.has(k));
+    return ask.length ? Math.min(...ask) : null;
   }
 
   function buildForm(k, st) {
@@ -291,7 +289,7 @@ function render({ model, el }) {
   el.addEventListener("keydown", onKey);
 
   const events = ["change:step", "change:selected", "change:predict", "change:answered",
-                  "change:feedback", "change:tally"];
+                  "change:feedback", "change:tally", "change:ask_steps"];
   events.forEach((e) => model.on(e, apply));
   model.on("change:_svg", rebuild);
   model.on("change:_steps", rebuild);
