@@ -209,6 +209,14 @@ def test_dark_theme_and_predict(lab, browser_page):
     assert st.locator(".cg-tally").text_content() == "✓ 1  ✗ 1"
     assert _kernel_value(page, "stepper.tally") == "{'right': 1, 'wrong': 1}"
     screenshot(page, "stepper_predict_dark.png")
+    # lecture mode: --cgraph-scale scales the text and the drawing
+    size = "el => [parseFloat(getComputedStyle(el.querySelector('.cg-caption')).fontSize), " \
+           "el.querySelector('.cg-graph svg').getBoundingClientRect().width]"
+    before = st.evaluate(size)
+    page.evaluate("() => document.documentElement.style.setProperty('--cgraph-scale', '2')")
+    after = st.evaluate(size)
+    page.evaluate("() => document.documentElement.style.removeProperty('--cgraph-scale')")
+    assert after[0] == pytest.approx(2 * before[0]) and after[1] == pytest.approx(2 * before[1], rel=0.01)
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert_no_widget_errors(page)
 

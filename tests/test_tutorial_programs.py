@@ -11,6 +11,7 @@ Run ``python tests/test_tutorial_programs.py [name ...]`` to print the diffs.
 """
 import difflib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -57,8 +58,11 @@ def normalise(text):
 
 def _run(lib, names=PROGRAMS):
     paths = [str(PROGRAMS_DIR / name) for name in names]
+    # the autograd_core next to these tests, whatever the environment has installed
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root] + os.environ.get("PYTHONPATH", "").split(os.pathsep))}
     proc = subprocess.run([sys.executable, "-c", DRIVER, lib, *paths], capture_output=True, text=True,
-                          timeout=300, cwd=PROGRAMS_DIR)
+                          timeout=300, cwd=PROGRAMS_DIR, env=env)
     assert proc.returncode == 0, f"{lib} driver failed:\n{proc.stderr}"
     return {Path(p).name: r for p, r in json.loads(proc.stdout).items()}
 
