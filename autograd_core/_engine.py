@@ -91,9 +91,12 @@ class Node:
             arr = self._params[name]
         if not isinstance(arr, np.ndarray):
             return arr
-        for _, _, saved, saved_arr in self._saved_versions or ():
-            if saved_arr is arr and not isinstance(saved, str):
-                return saved  # the input tensor itself, as PyTorch returns it
+        for counter, _, saved, saved_arr in self._saved_versions or ():
+            if saved_arr is arr:
+                if not isinstance(saved, str):
+                    return saved  # the input tensor itself, as PyTorch returns it
+                if name == "result":  # PyTorch: the output again, grad_fn this node
+                    return _make(arr, self, True, counter)
         return _make(arr, None, False)
 
     def _check_saved(self):

@@ -48,6 +48,8 @@ DIGEST = {
                                "is_leaf: True True False False False", "b.grad = None",
                                "y.grad_fn: <MulBackward0", "a.grad_fn: <AddBackward0"],
     "s1_example_b.py": ["m.grad = tensor(4.)", "n.grad = tensor(-6.)"],
+    "s1_saved_values.py": ["the saved self is a: True True", "grad_fn=<ExpBackward0>",
+                           "Trying to backward through the graph a second time"],
     "s1_example_c_dynamic.py": ["x = tensor(3., grad_fn=<AddBackward0>)",
                                 "y = tensor(12., grad_fn=<MulBackward0>)",
                                 "z = tensor(15., grad_fn=<AddBackward0>)", "a.grad = 1.0", "b.grad = 1.0",
