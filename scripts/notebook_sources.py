@@ -1072,8 +1072,8 @@ loss = (torch.tensor([1.0, 2.0, 3.0]) ** 2).mean()
 print("loss.item() =", loss.item(), " a", type(loss.item()).__name__)
 try:
     loss.data[0]
-except IndexError:
-    print("loss.data[0] raises IndexError on a 0-dim tensor")
+except IndexError as e:
+    print("loss.data[0] -> IndexError:", e)
 """),
 md("""
 ### `total += loss` keeps every graph alive
@@ -1298,16 +1298,16 @@ md("""
 ## A training step: forward, backward, step
 
 PyTorch's "60-minute blitz" trains a pretrained ResNet-18 for one step on a random image. We have
-no downloads here, so we use a small network of our own with the same shape of problem: an input
-of shape `(1, 3, 64, 64)`, 1000 output scores, random labels, and the loss
-`(prediction - labels).sum()`.
+no downloads here, so we use a small network of our own with the same interface: an input of shape
+`(1, 3, 64, 64)`, 512 features feeding a final layer `fc` with 1000 output scores (as in
+ResNet-18), random labels, and the loss `(prediction - labels).sum()`.
 """),
 code("""
 class SmallNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(nn.Flatten(), nn.Linear(3 * 64 * 64, 64), nn.ReLU())
-        self.fc = nn.Linear(64, 1000)          # the "classifier" layer, as ResNet calls it
+        self.features = nn.Sequential(nn.Flatten(), nn.Linear(3 * 64 * 64, 512), nn.ReLU())
+        self.fc = nn.Linear(512, 1000)         # the "classifier" layer, as ResNet-18 calls it
 
     def forward(self, x):
         return self.fc(self.features(x))
@@ -1382,10 +1382,11 @@ To adapt a pretrained network to a new task with 10 classes, the usual recipe is
 3. give the optimizer **only the new layer's parameters**.
 """),
 code("""
+model.zero_grad()                         # forget the gradients of the training step above
 for param in model.parameters():
     param.requires_grad = False           # 1. freeze
 
-model.fc = nn.Linear(64, 10)              # 2. a new classifier for 10 classes
+model.fc = nn.Linear(512, 10)             # 2. a new classifier for 10 classes
 optimizer = optim.SGD(model.fc.parameters(), lr=1e-2, momentum=0.9)   # 3. optimise only it
 
 out = model(data)
@@ -1395,9 +1396,9 @@ for name, p in model.named_parameters():
     print(f"{name:20} requires_grad={p.requires_grad!s:5}  has grad: {p.grad is not None}")
 """),
 md("""
-Only `fc` got gradients: autograd did not even record the frozen layers' backward, because none of
-their inputs required grad — the feature extractor's output is a constant as far as the graph is
-concerned. (The old layer's stale gradients from the first step are gone with the old layer.)
+Only the new `fc` got gradients: autograd did not even record the frozen layers' backward, because
+none of their inputs required grad — the feature extractor's output is a constant as far as the
+graph is concerned. The optimizer will update `fc` alone.
 
 ## `torch.no_grad()`
 

@@ -24,6 +24,7 @@ import build_notebooks  # noqa: E402
 ALL = sorted(p.relative_to(ROOT).as_posix() for p in NOTEBOOKS.rglob("*.ipynb")
              if ".ipynb_checkpoints" not in p.parts)
 CELL_TIMEOUT = 60          # seconds: the per-cell budget
+NOTEBOOK_BUDGET = 150      # seconds: a whole notebook (a guard against hangs; they take 2-20 s)
 SKIP_COMPARE = "backend-specific"
 
 
@@ -43,7 +44,7 @@ async def execute_async(rel, backend, allow_errors=False, nb=None):
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str((ROOT / rel).parent)}})
     t0 = time.perf_counter()
-    await client.async_execute(env=env)
+    await asyncio.wait_for(client.async_execute(env=env), NOTEBOOK_BUDGET)
     return nb, time.perf_counter() - t0
 
 
