@@ -8,6 +8,8 @@ import functools
 
 import numpy as np
 
+import autograd_core
+
 from . import graph_model as gm
 from . import naming
 
@@ -23,6 +25,8 @@ class _Recorder:
         # changes of a leaf's .grad (w.grad.zero_()) into that leaf's grad text
         self.grad_owner, self.data_owner = {}, {}
         for _, t in found.values():
+            if not isinstance(t, autograd_core.Tensor):
+                continue  # (a real torch tensor's ._grad warns when it is not a leaf)
             g = getattr(t, "_grad", None)
             if g is not None:
                 self.grad_owner.setdefault(id(g), t)
