@@ -174,6 +174,15 @@ def test_step_click_inspect_and_time(lab, browser_page):
     big.scroll_into_view_if_needed()
     screenshot(page, "stepper_200_nodes_light.png")
 
+    # the function view: grad_fn nodes; clicking AccumulateGrad names its leaf
+    fview = _stepper(page, 3)
+    fview.scroll_into_view_if_needed()
+    assert _state(fview)[1] == "◀ backward"
+    acc = fview.locator("g.node.accumulate").first
+    acc.click()
+    page.locator(".cgraph-stepper-inspector").nth(3).get_by_text("AccumulateGrad: adds").wait_for(timeout=15_000)
+    screenshot(page, "stepper_function_view_light.png")
+
     # markup in a name shows as text and never runs
     evil = page.locator(".cgraph-stepper-inspector").nth(2)
     evil.scroll_into_view_if_needed()

@@ -209,7 +209,10 @@ class NodeInspector(ipywidgets.HTML):
                 rows.append(("passed", _Html("<br>".join(f"<code>{_e(x)}</code>" for x in at_step["passed"]))))
             else:
                 rows.append(("received", "nothing yet at this step"))
-        return name if (name and not is_acc) else fn.name(), kind, rows
+        if is_acc:
+            leaf_name = name_of(fn.variable) if name_of else None
+            return f"AccumulateGrad → {leaf_name or 'leaf'}.grad", kind, rows
+        return name or fn.name(), kind, rows
 
 
 class _Html(str):
