@@ -27,6 +27,7 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
                          full_like, initial_seed, linspace, manual_seed, normal, ones, ones_like, rand,
                          rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
 from . import autograd  # noqa: F401,E402
+from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
 
 __version__ = "0.1.0"

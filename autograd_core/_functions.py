@@ -925,6 +925,68 @@ def logsumexp(input, dim, keepdim=False):
     return apply(_OP["logsumexp"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
 
 
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices): input ordered along dim (ties keep their order)"""
+    d = _dim(dim, input.ndim) if input.ndim else 0
+    data = input._data
+    if data.ndim == 0:
+        return _ValuesIndices("sort", clone(input), _make(np.asarray(0), None, False))
+    idx = np.argsort(-data if descending and data.dtype.kind != "b" else data, axis=d, kind="stable")
+    if descending and data.dtype.kind == "b":
+        idx = np.argsort(~data, axis=d, kind="stable")
+    values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
+    return _ValuesIndices("sort", values, _make(idx.astype(np.int64), None, False))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort input along dim"""
+    return sort(input, dim, descending, stable)[1]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the k largest (or smallest) elements along dim"""
+    d = _dim(dim, input.ndim) if input.ndim else 0
+    n = input.shape[d] if input.ndim else 1
+    if k > n or k < 0:
+        raise RuntimeError("selected index k out of range")
+    idx = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
+    idx = np.take(idx, np.arange(k), axis=d)
+    values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
+    return _ValuesIndices("topk", values, _make(idx.astype(np.int64), None, False))
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j] = input[index[i][j]][j] (dim 0), input[i][index[i][j]] (dim 1), ..."""
+    d = _dim(dim, input.ndim)
+    if not isinstance(index, Tensor) or index._data.dtype != np.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    return apply(_OP["gather"], (input,), {"dim": d, "index": index._data})
+
+
+def tril(input, diagonal=0):
+    """input with the elements above the diagonal-th diagonal zeroed"""
+    return apply(_OP["tril"], (input,), {"diagonal": diagonal})
+
+
+def triu(input, diagonal=0):
+    """input with the elements below the diagonal-th diagonal zeroed"""
+    return apply(_OP["triu"], (input,), {"diagonal": diagonal})
+
+
+def isnan(input):
+    return _make(np.isnan(input._data), None, False)
+
+
+def isinf(input):
+    return _make(np.isinf(input._data), None, False)
+
+
+def isfinite(input):
+    return _make(np.isfinite(input._data), None, False)
+
+
 def trace(input):
     """out = sum of the diagonal of a matrix"""
     if input.ndim != 2:
@@ -1030,6 +1092,8 @@ _MORE_METHODS = {
     "__mod__": _operator(remainder), "__rmod__": _reflect(remainder),
     "new_tensor": _new_tensor, "nelement": lambda self: self.numel(),
     "split": split, "chunk": chunk, "nonzero": nonzero, "unbind": unbind,
+    "sort": sort, "argsort": argsort, "topk": topk, "gather": gather, "tril": tril, "triu": triu,
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "logsumexp": logsumexp, "trace": trace, "cumsum": cumsum, "flip": flip, "outer": outer, "ger": outer,
 }
 for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "floor", "ceil", "round",

@@ -6,7 +6,9 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
   g = dL/d(out); the engine calls only those whose input needs a gradient, then reduces the result to
   the input's shape with ``unbroadcast`` (so no rule below deals with broadcasting);
 - ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does: these are freed by
-  backward (unless retain_graph=True) and checked against in-place modification;
+  backward (unless retain_graph=True) and checked against in-place modification; ``needs`` says,
+  for a saved name, which inputs' gradients read it (PyTorch saves ``other`` of a product only
+  when ``self`` requires grad): an in-place change to it is then an error only in those cases;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
   input gives float32), "same" (the input's dtype), "sum" (integers sum to int64).
 """
@@ -19,13 +21,15 @@ OPS = {}
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic", "saved_args", "saves_result")
+                 "variadic", "saved_args", "saves_result", "result_needed_by")
 
-    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic):
+    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
-        self.saved_args = tuple(i for i, n in enumerate(arg_names) if n in saves)
+        # (input index, indices of the inputs whose gradient reads it, or None for "always")
+        self.saved_args = tuple((i, needs.get(n)) for i, n in enumerate(arg_names) if n in saves)
         self.saves_result = "result" in saves
+        self.result_needed_by = needs.get("result")
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (Node,), {"__slots__": (), "op": self})
 
@@ -41,8 +45,11 @@ class Op:
 
 
 def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False):
-    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic)
+       variadic=False, needs=None):
+    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {})
+
+
+_CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
 
 
 # --- helpers the rules share -------------------------------------------------------------------
@@ -146,11 +153,12 @@ op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if al
                                         lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha)
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda g, a, b, out: g * b,
-                                        lambda g, a, b, out: g * a, saves=("self", "other"))
+                                        lambda g, a, b, out: g * a, saves=("self", "other"), needs=_CROSS)
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda g, a, b, out: g / b,
                                         lambda g, a, b, out: -g * a / (b * b),
-                                        saves=("self", "other"), kind="float")
+                                        saves=("self", "other"), kind="float",
+                                        needs={"self": (1,), "other": (0, 1)})
 op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
@@ -159,10 +167,11 @@ op("pow",      "PowBackward0",         lambda a, exponent: (a ** exponent if flo
                                                              else _quiet(np.power)(a, exponent)),
                                         lambda g, a, out, exponent: (g * exponent * a ** (exponent - 1)
                                                                      if exponent != 0 else g * 0),
-                                        saves=("self",))
+                                        saves=("self", "exponent"))
 op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
                                         lambda g, a, b, out: g * b * a ** (b - 1),
                                         _pow_exponent_grad, saves=("self", "exponent", "result"),
+                                        needs={"result": (1,)},
                                         arg_names=("self", "exponent"))
 op("rpow",     "PowBackward2",         lambda a, base: base ** a,
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
@@ -190,7 +199,7 @@ op("relu",     "ReluBackward0",        lambda a: np.maximum(a, 0),
 op("clamp",    "ClampBackward1",       lambda a, min, max: np.clip(a, min, max),
                                         lambda g, a, out, min, max: g * (((a >= min) if min is not None else True)
                                                                          & ((a <= max) if max is not None else True)),
-                                        saves=("self",))
+                                        saves=("self", "min", "max"))
 op("maximum",  "MaximumBackward0",     np.maximum,
                                         lambda g, a, b, out: g * _selected(a, b, a > b),
                                         lambda g, a, b, out: g * _selected(b, a, b > a), saves=("self", "other"))
@@ -234,18 +243,22 @@ op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda g, a, b, out: g @ b.T,
                                         lambda g, a, b, out: a.T @ g, saves=("self", "mat2"),
+                                        needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda g, a, b, out: np.outer(g, b),
                                         lambda g, a, b, out: a.T @ g, saves=("self", "vec"),
+                                        needs={"self": (1,), "vec": (0,)},
                                         arg_names=("self", "vec"))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda g, a, b, out: g * b,
                                         lambda g, a, b, out: g * a, saves=("self", "tensor"),
+                                        needs={"self": (1,), "tensor": (0,)},
                                         arg_names=("self", "tensor"))
 op("bmm",      "BmmBackward0",         np.matmul,
                                         lambda g, a, b, out: g @ _swap(b),
                                         lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"),
+                                        needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"))
 # shapes and views (no arithmetic: the gradient is moved back where the value came from)
 op("t",        "TBackward0",           lambda a: a.T,                         lambda g, a, out: g.T, kind="same")
@@ -411,6 +424,18 @@ op("logsumexp", "LogsumexpBackward0",  lambda a, dim, keepdim: _logsumexp(a, dim
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
                                         * np.exp(a - _expand(out, a.shape, dim, keepdim)),
                                         saves=("self", "result"), kind="float")
+# picking elements along a dim by index: the gradient goes back where each value came from
+op("sort",     "SortBackward0",        lambda a, dim, indices: np.take_along_axis(a, indices, dim),
+                                        lambda g, a, out, dim, indices: _scatter(g, a.shape, dim, indices),
+                                        saves=("indices",), kind="same")
+op("topk",     "TopkBackward0",        OPS["sort"].forward, *OPS["sort"].grads, saves=("indices",), kind="same")
+op("gather",   "GatherBackward0",      lambda a, dim, index: np.take_along_axis(a, index, dim),
+                                        lambda g, a, out, dim, index: _gather_grad(g, a.shape, dim, index),
+                                        saves=("self", "index"), kind="same")
+op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
+                                        lambda g, a, out, diagonal: np.tril(g, diagonal), kind="same")
+op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
+                                        lambda g, a, out, diagonal: np.triu(g, diagonal), kind="same")
 # piecewise constant: the gradient is zero almost everywhere
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
@@ -431,6 +456,15 @@ def _along(a, dim, keepdim, indices):
 def _scatter(g, shape, dim, indices):
     z = np.zeros(shape, dtype=g.dtype)
     np.put_along_axis(z, indices, g.reshape(np.shape(indices)), dim)
+    return z
+
+
+def _gather_grad(g, shape, dim, index):
+    """Sum g into zeros at index along dim (an index may repeat: add, not put)."""
+    z = np.zeros(shape, dtype=g.dtype)
+    where = list(np.indices(index.shape, sparse=True))
+    where[dim] = index
+    np.add.at(z, tuple(where), g)
     return z
 
 

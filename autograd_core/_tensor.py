@@ -102,6 +102,10 @@ def _unwrap(x):
     raise TypeError(f"unsupported operand type: '{type(x).__name__}' (expected a Tensor or a number)")
 
 
+def _any_requires_grad(args, indices):
+    return any(isinstance(args[j], Tensor) and args[j]._requires_grad for j in indices)
+
+
 def apply(op, args, params=None, view_of=None):
     """Run one row of the op table on args (Tensors or numbers), building the graph if needed."""
     datas = []
@@ -149,9 +153,11 @@ def apply(op, args, params=None, view_of=None):
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
             # names the tensor's grad_fn at that time in its error, as PyTorch does
-            versions = [(a._vc, a._vc[0], a, a._data) for a in map(args.__getitem__, op.saved_args)
-                        if isinstance(a, Tensor)]
-            if op.saves_result:
+            versions = [(a._vc, a._vc[0], a, a._data) for i, needed_by in op.saved_args
+                        if isinstance(a := args[i], Tensor)
+                        and (needed_by is None or _any_requires_grad(args, needed_by))]
+            if op.saves_result and (op.result_needed_by is None
+                                    or _any_requires_grad(args, op.result_needed_by)):
                 node._out = out
                 versions.append((vc, vc[0], op.grad_fn, out))
             else:

@@ -5,6 +5,10 @@ from . import _engine
 from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                       set_grad_enabled)
 from ._tensor import Tensor, _make
+from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
+
+import sys as _sys  # noqa: E402
+_sys.modules[__name__ + ".functional"] = functional  # so that `from torch.autograd.functional import ...` works
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled"]

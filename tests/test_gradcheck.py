@@ -225,6 +225,11 @@ SAMPLES = {
     "cumsum": [("dim0", [_r(4, 3)], {"dim": 0}), ("dim1", [_r(2, 3, 4)], {"dim": 1})],
     "flip": [("", [_r(3, 4, 2)], {"dims": (0, 2)})],
     "leaky_relu": [("", [_r(3, 4)], {"negative_slope": 0.2})],
+    "sort": [("dim1", [_distinct(3, 4)], {"dim": 1, "indices": np.argsort(_distinct(3, 4), axis=1)})],
+    "topk": [("dim0-k2", [_distinct(4, 3)], {"dim": 0, "indices": np.argsort(-_distinct(4, 3), axis=0)[:2]})],
+    "gather": [("repeats", [_r(3, 4)], {"dim": 1, "index": np.array([[0, 0], [3, 1], [2, 2]])})],
+    "tril": [("", [_r(4, 4)], {"diagonal": 0}), ("above", [_r(3, 5)], {"diagonal": 1})],
+    "triu": [("", [_r(4, 4)], {"diagonal": 0}), ("below", [_r(3, 5)], {"diagonal": -1})],
     "logsumexp": [("dim1", [_r(3, 4)], {"dim": (1,), "keepdim": False}),
                   ("dims02-keep", [_r(3, 4, 2)], {"dim": (0, 2), "keepdim": True})],
     "div_rounding": [(mode, [_r(3, 4, seed=1) * 3, _r(3, 4, seed=2, low=0.5)], {"rounding_mode": mode})

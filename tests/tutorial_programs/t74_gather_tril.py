@@ -1,0 +1,17 @@
+import torch
+q = torch.tensor([[1., 2., 3.], [4., 5., 6.]], requires_grad=True)
+actions = torch.tensor([[2], [0]])
+chosen = q.gather(1, actions)
+print(chosen, chosen.grad_fn)
+chosen.sum().backward()
+print(q.grad)
+print(torch.gather(torch.arange(6).view(2, 3), 0, torch.tensor([[1, 0, 1]])))
+m = torch.ones(3, 3)
+print(torch.tril(m), m.triu(1), torch.triu(m, diagonal=-1))
+w = torch.arange(9., requires_grad=True)
+l = w.view(3, 3).tril()
+print(l.grad_fn)
+l.sum().backward()
+print(w.grad)
+mask = torch.tril(torch.ones(3, 3)) == 0
+print(torch.zeros(3, 3).masked_fill(mask, float('-inf')))
