@@ -68,16 +68,17 @@ class Node:
     def __getattr__(self, attr):
         # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch
         if attr.startswith("_saved_"):
-            return self._saved_tensor(attr[7:])
+            return self._saved_value(attr[7:])
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def saved_tensors(self):
         """{name: Tensor} of what this node keeps for backward (empty once freed)."""
         if self._freed:
             return {}
-        return {name: self._saved_tensor(name) for name in self.op.saves}
+        return {name: self._saved_value(name) for name in self.op.saves}
 
-    def _saved_tensor(self, name):
+    def _saved_value(self, name):
+        # (not "_saved_tensor": DotBackward0 saves an input named "tensor")
         from ._tensor import _make
         if name not in self.op.saves:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
@@ -89,7 +90,14 @@ class Node:
             arr = self._args[self.op.arg_names.index(name)]
         else:
             arr = self._params[name]
+        if isinstance(arr, tuple):  # index: PyTorch shows tensors, and None for a slice
+            return tuple(_make(i, None, False) if isinstance(i, np.ndarray) else
+                         None if isinstance(i, slice) else i for i in arr)
         if not isinstance(arr, np.ndarray):
+            if name in self.op.arg_names and not isinstance(arr, (type(None), str)):
+                # a Python number argument (x * 1.5): PyTorch saves it wrapped in a 0-dim tensor
+                kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
+                return _make(np.asarray(arr, dtype=kind), None, False)
             return arr
         for counter, _, saved, saved_arr in self._saved_versions or ():
             if saved_arr is arr:

@@ -677,6 +677,34 @@ def test_alpha_and_reshape_graph_matches_torch(expr):
     assert out[0] == out[1]
 
 
+SAVED = [  # (expression of x and y (both require grad), saved attribute of its grad_fn)
+    ("x * y", "_saved_self"), ("x * y", "_saved_other"), ("x * 1.5", "_saved_other"),
+    ("x * 2", "_saved_other"), ("x / 3", "_saved_other"), ("x / y", "_saved_other"),
+    ("x ** 2", "_saved_exponent"), ("x ** 2.5", "_saved_self"), ("x ** y", "_saved_exponent"),
+    ("x.exp()", "_saved_result"), ("x.sigmoid()", "_saved_result"), ("x.tanh()", "_saved_result"),
+    ("x.log()", "_saved_self"), ("x.clamp(0, 1)", "_saved_min"), ("x.clamp(max=1)", "_saved_min"),
+    ("x.clamp(max=1)", "_saved_max"), ("m.dot(x[0], y[0])", "_saved_tensor"),
+    ("m.dot(x[0], y[0])", "_saved_self"), ("x @ y.t()", "_saved_mat2"), ("x[:, [0, 2]]", "_saved_indices"),
+    ("x[m.tensor([1, 0])]", "_saved_indices"), ("x[x > 1]", "_saved_indices"),
+    ("x.max()", "_saved_result"), ("m.maximum(x, y)", "_saved_other"), ("x.softmax(1)", "_saved_result"),
+]
+
+
+@pytest.mark.parametrize("expr, attr", SAVED, ids=[f"{e}.{a}" for e, a in SAVED])
+def test_saved_values_match_torch(expr, attr):
+    """What grad_fn._saved_* shows (the inspector displays it): value, dtype, grad_fn, identity."""
+    out = []
+    for m in (ac, torch):
+        x = m.tensor([[0.5, 1.5, 2.0], [3.0, 0.25, 1.0]], requires_grad=True)
+        y = m.tensor([[1.0, 2.0, 0.5], [0.75, 1.25, 4.0]], requires_grad=True)
+        z = eval(expr, {"m": m, "x": x, "y": y})
+        v = getattr(z.grad_fn, attr)
+        items = v if isinstance(v, tuple) else (v,)
+        out.append([(repr(i) if not hasattr(i, "grad_fn") else
+                     (repr(i), i is x, i is y, grad_fn_name(i), i.requires_grad)) for i in items])
+    assert out[0] == out[1]
+
+
 # --- dtype promotion -------------------------------------------------------------------------------
 PROMOTION = {
     "int64 * float": lambda m: m.tensor([1, 2, 3]) * 1.5,
