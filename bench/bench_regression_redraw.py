@@ -1,6 +1,6 @@
 """Redraw rate of RegressionLab's live panels (target: at least 20 redraws per second).
 
-Kernel side (no browser): frames per second of one Play tick as the kernel handles it (one training
+Kernel side (no browser): frames per second of one timer tick as the kernel handles it (one training
 step, artists moved, the frame rendered and PNG-encoded for the front end), with the lab's blitting
 (static background, moving artists only) and, for comparison in the same run, a full figure redraw
 per frame, and the bare training step (autograd_core only).
@@ -33,7 +33,7 @@ def make_lab():
     sent = [0]
     canvas.send_binary = lambda data: sent.__setitem__(0, sent[0] + 1)   # count, don't send
     canvas.draw()                          # the front end's first draw request
-    lab.play.playing = True
+    lab.play.value = True                  # Play (the timer itself needs a running event loop)
     return lab, sent
 
 
@@ -49,7 +49,7 @@ def kernel_rates():
     s0 = sent[0]
 
     def tick():
-        lab.step(1)                        # what a Play tick does when the kernel keeps up
+        lab._tick()                        # what each tick of the Play timer does
     blit = rate(tick)
     frames = sent[0] - s0
 
@@ -87,7 +87,7 @@ def main():
     print(f"load average (1 min) {load:.1f} on {os.cpu_count()} CPUs")
     print("kernel", json.dumps(kernel_rates()))
     if args.browser:
-        print("browser (Play interval 40 ms, i.e. at most 25/s)", json.dumps(browser_rate()))
+        print("browser (timer interval 40 ms: at most 25/s)", json.dumps(browser_rate()))
 
 
 if __name__ == "__main__":

@@ -123,20 +123,21 @@ def test_stepping_and_play_drive_the_same_state():
     assert (lab.lr_slider.value, lab.n_slider.value, lab.noise_slider.value, lab.seed_box.value) \
         == (0.04, 30, 0.5, 3)
     assert lab.step(5) == 5
-    assert lab.iteration == 5 == len(lab.history) == lab.play.value
-    lab.play.playing = True
-    for v in (6, 7, 8):                  # what the front end's Play timer sends
-        lab.play.value = v
-    assert len(lab.history) == 8 and lab.iteration == 8
+    assert lab.iteration == 5 == len(lab.history)
+    lab.play.value = True                # Play: a timer on the kernel's event loop ...
+    assert lab._timer.interval == 40 and lab.play.description == "Pause"
+    for _ in range(3):
+        lab._tick()                      # ... whose ticks each run one step
+    assert len(lab.history) == 8 and lab.iteration == 8 and lab.status == "playing"
     assert lab.loss == lab.history[-1]["loss"]
-    lab.play.playing = False             # Pause: the picture and numbers catch up
+    lab.play.value = False               # Pause: the graph of the last iteration is drawn
+    lab._tick()                          # a tick after Pause does nothing
+    assert len(lab.history) == 8 and lab.status == "paused"
     assert "monospace)'>8</td>" in lab.numbers.value
     assert "<svg" in lab.graph_view.value
     other = RegressionTrainer(lr=0.04, n=30, noise=0.5, seed=3)
     other.step(8)
     np.testing.assert_array_equal(as_array(lab.history), as_array(other.history))
-    lab.play.value = 0                   # the Play widget's stop button: start over
-    assert lab.history == [] and lab.iteration == 0
 
 
 def test_controls_and_traits_are_linked():
@@ -154,12 +155,17 @@ def test_controls_and_traits_are_linked():
 
 def test_stops_at_loss_below_one_and_pauses_play():
     lab = RegressionLab()
-    lab.play.playing = True
+    lab.play.value = True
     lab.step(1000)
     n = len(lab.history)
     assert lab.history[-1]["loss"] < 1 <= lab.history[-2]["loss"]
-    assert lab.status.startswith("converged") and not lab.play.playing
+    assert lab.status.startswith("converged") and not lab.playing and not lab.play.value
     assert lab.step(5) == 0 and len(lab.history) == n
+    lab.play.value = True                # Play after the end starts over
+    assert lab.history == [] and lab.playing
+    lab._tick()
+    assert len(lab.history) == 1
+    lab.play.value = False
     lab.reset_button.click()
     assert lab.history == [] and lab.status == "ready"
 

@@ -1,6 +1,7 @@
 """RegressionLab in a real JupyterLab + Chromium: the ipympl canvas appears, and its pixels change
-while the Play widget drives training (clicked in the browser, not from Python)."""
+while training plays (Play clicked in the browser, not from Python)."""
 import json
+import re
 
 import pytest
 
@@ -43,7 +44,8 @@ def test_canvas_updates_while_playing(lab, browser_page):
     assert page.evaluate(ITERATION) == 0
     before = page.evaluate(PIXELS)
 
-    page.locator(".cgl-regression .widget-play button:has(i.fa-play)").click()
+    lab_box = page.locator(".cgl-regression")
+    lab_box.locator("button", has_text=re.compile(r"^\s*Play\s*$")).click()
     page.wait_for_function(f"() => ({ITERATION})() >= 5", timeout=30_000)
     t0, frames0, it0 = page.evaluate(SAMPLE)
     page.wait_for_timeout(1000)
@@ -59,7 +61,7 @@ def test_canvas_updates_while_playing(lab, browser_page):
     (ARTIFACTS / "regression_redraw_browser.json").write_text(json.dumps(rate))
 
     # Pause: the graph of the last iteration (after backward) appears beside the plots.
-    page.locator(".cgl-regression .widget-play button:has(i.fa-pause)").click()
+    lab_box.locator("button", has_text=re.compile(r"^\s*Pause\s*$")).click()
     page.locator(".cgl-regression-graph svg text", has_text="MeanBackward0").first.wait_for(
         timeout=15_000)
     page.wait_for_timeout(300)

@@ -20,7 +20,7 @@ import html
 import io
 import math
 import re
-import time
+import types
 
 import numpy as np
 
@@ -351,8 +351,6 @@ class RegressionLab(W.VBox):
     accumulate_loss; read-only mirrors: iteration, loss, status.
     """
 
-    QUEUED_GAP = 0.003   # s: a Play tick handled sooner than this after the last one was queued
-
     lr = T.Float(0.05)
     n_points = T.Int(20)
     noise = T.Float(1.0)
@@ -371,7 +369,7 @@ class RegressionLab(W.VBox):
                                          forget_zero_grad=forget_zero_grad,
                                          accumulate_loss=accumulate_loss)
         self._syncing = False
-        self._idle_since = 0.0
+        self._timer = None
         self._build_controls(interval)
         self._build_canvas()
         self.numbers = W.HTML(layout=W.Layout(min_width="200px", margin="0 0 0 8px"))
@@ -407,10 +405,14 @@ class RegressionLab(W.VBox):
     # --- building ----------------------------------------------------------------------------
     def _build_controls(self, interval):
         t = self.trainer
-        self.play = W.Play(value=0, min=0, max=t.max_iter, step=1, interval=interval,
-                           show_repeat=False, description="Play", tooltip="play / pause / reset")
-        self.play.observe(self._on_play, "value")
-        self.play.observe(self._on_playing, "playing")
+        # Play/Pause drives a timer on the kernel's event loop (one training step per tick), so
+        # no message from the browser is needed per frame and a slow kernel skips ticks instead
+        # of queueing them; between ticks the kernel is idle and handles clicks (Pause) at once.
+        self.play = W.ToggleButton(value=False, description="Play", icon="play",
+                                   tooltip="train: one iteration per tick",
+                                   layout=W.Layout(width="90px"))
+        self.play.observe(self._on_playing, "value")
+        self._interval = interval
         self.step_button = W.Button(description="Step", icon="step-forward",
                                     layout=W.Layout(width="80px"))
         self.reset_button = W.Button(description="Reset", icon="refresh",
@@ -489,16 +491,16 @@ class RegressionLab(W.VBox):
     def last_recording(self):
         return self.trainer.last_recording
 
-    def step(self, n=1, draw=True):
-        """Run up to n training iterations and redraw (unless draw=False); returns how many ran."""
+    @property
+    def playing(self):
+        return self.play.value
+
+    def step(self, n=1):
+        """Run up to n training iterations and redraw; returns how many ran."""
         ran = self.trainer.step(n)
         if self.trainer.done:
             self._set_playing(False)
-        self._sync_play()
-        if draw or self.trainer.done:
-            self._refresh(graph=not self.play.playing)
-        else:
-            self._update_traits()
+        self._refresh(graph=not self.playing)
         return ran
 
     def reset(self):
@@ -509,28 +511,32 @@ class RegressionLab(W.VBox):
         t.forget_zero_grad, t.accumulate_loss = self.forget_zero_grad, self.accumulate_loss
         t.reset()
         self._set_playing(False)
-        self._sync_play()
         self._panels.set_data(t)
         self._new_background()
         self._refresh(graph=True)
 
     # --- events ------------------------------------------------------------------------------
-    def _on_play(self, change):
-        if self._syncing:
-            return
-        if change["new"] < change["old"]:      # the Play widget's stop button rewinds: reset
-            self.reset()
-        elif change["new"] > self.trainer.iteration:
-            # A tick handled right after the previous one was queued: the kernel is behind the
-            # Play timer. Step without drawing, so the queue drains, Pause acts at once, and the
-            # next tick that finds the kernel idle draws the picture up to date.
-            queued = time.perf_counter() - self._idle_since < self.QUEUED_GAP
-            self.step(1, draw=not queued)
-            self._idle_since = time.perf_counter()
+    def _tick(self):
+        if self.playing:
+            self.step(1)
 
     def _on_playing(self, change):
-        if not change["new"] and not self._syncing:   # paused: draw the last iteration's graph
-            self._refresh(graph=True)
+        playing = change["new"]
+        self.play.description, self.play.icon = ("Pause", "pause") if playing else ("Play", "play")
+        if playing and self.trainer.done:      # Play after the end: train again from the start
+            self.reset()
+            self._set_playing(True)
+        elif playing:
+            if self._timer is None:
+                self._timer = self.canvas.new_timer(interval=self._interval)
+                self._timer.add_callback(self._tick)
+            self._timer.start()
+            self._refresh(graph=False)
+        else:
+            if self._timer is not None:
+                self._timer.stop()
+            if not self._syncing:              # paused: draw the last iteration's graph
+                self._refresh(graph=True)
 
     def _on_setting(self, change):
         name, t = change["name"], self.trainer
@@ -544,19 +550,12 @@ class RegressionLab(W.VBox):
             self.reset()
 
     def _set_playing(self, playing):
-        if self.play.playing != playing:
+        if self.play.value != playing:
             self._syncing = True
             try:
-                self.play.playing = playing
+                self.play.value = playing
             finally:
                 self._syncing = False
-
-    def _sync_play(self):
-        self._syncing = True
-        try:
-            self.play.value = min(self.trainer.iteration, self.play.max)
-        finally:
-            self._syncing = False
 
     # --- drawing -----------------------------------------------------------------------------
     def _update_traits(self):
@@ -576,7 +575,7 @@ class RegressionLab(W.VBox):
 
     def _status_text(self):
         t = self.trainer
-        running = "playing" if self.play.playing else "paused"
+        running = "playing" if self.playing else "paused"
         return {None: running if t.history else "ready",
                 "converged": f"converged: loss < {t.stop_loss:g}",
                 "max_iter": f"stopped after {t.max_iter} iterations",
@@ -630,6 +629,9 @@ class RegressionLab(W.VBox):
         return bundle
 
 
+_NO_FRAME = types.SimpleNamespace(f_locals={}, f_globals={})
+
+
 def graph_svg(rec, names):
     """SVG of a recorded iteration's graph (function view, the compact one) as it is after
     backward, with w.grad and b.grad filled in."""
@@ -637,7 +639,8 @@ def graph_svg(rec, names):
         return "<p><i>the graph of the last iteration appears here after a step or on pause</i></p>"
     from .graph_model import GraphModel
     from .render import render_svg
-    model = GraphModel.from_recording(rec, view="function", names=names, frame=None)
+    # names only from `names`: frame=None would make GraphModel scan the caller's variables
+    model = GraphModel.from_recording(rec, view="function", names=names, frame=_NO_FRAME)
     svg = render_svg(model, state=-1, legend=False)
     svg = svg[svg.find("<svg"):]
     # Scale to the panel: drop the fixed size (the viewBox keeps the aspect ratio).
