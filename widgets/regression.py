@@ -10,9 +10,10 @@ training stops after the iteration whose loss is < stop_loss (or after max_iter 
 
 Two layers: `RegressionTrainer` is the headless trainer (autograd_core only, no widgets);
 `RegressionLab` wraps it with ipywidgets controls, an ipympl canvas (data + fitted line, loss curve,
-loss landscape with the trajectory and -grad) and a numbers table. Training steps are driven by an
-ipywidgets.Play (each value change = one step, observed in Python), never by a blocking loop, so the
-canvas refreshes while training runs.
+loss landscape with the trajectory and -grad), a numbers table and the graph of the last iteration
+(a picture, or a GraphStepper on demand). Play runs a timer on the kernel's event loop, one step per
+tick, never a blocking loop: between ticks the kernel is idle, so the canvas refreshes and Pause
+acts at once. Each frame blits the moving artists over a static background (axes, contours).
 """
 from __future__ import annotations
 
@@ -336,17 +337,19 @@ def static_png(trainer, dpi=80):
 import ipywidgets as W  # noqa: E402
 import traitlets as T  # noqa: E402
 
-_RULE_OPTIONS = [(".data.sub_(lr * grad)  (tutorial)", "data"),
-                 ("with no_grad(): p -= lr * grad", "no_grad"),
-                 ("optim.SGD(momentum=0.9)", "sgd")]
+def _rule_options(momentum):
+    return [(".data.sub_(lr * grad)  (tutorial)", "data"),
+            ("with no_grad(): p -= lr * grad", "no_grad"),
+            (f"optim.SGD(momentum={momentum:g})", "sgd")]
 
 
 class RegressionLab(W.VBox):
     """Gradient descent on y = w x + b, live: controls, an ipympl canvas, the numbers, the graph.
 
     Headless API: `step(n=1)`, `reset()`, `history` (list of dicts of plain floats, see
-    RegressionTrainer), `last_recording` (autograd_core Recording of the last iteration: the hook
-    for a stepper through one iteration's backward pass), `trainer`.
+    RegressionTrainer), `last_recording` (autograd_core Recording of the last iteration's forward
+    and backward: the hook for a stepper), `trainer`, `playing`; `stepper` is the GraphStepper
+    shown while "step through backward" is on (built from trainer.replay_last()).
     Traits (linked both ways to the controls): lr, n_points, noise, seed, rule, forget_zero_grad,
     accumulate_loss; read-only mirrors: iteration, loss, status.
     """
@@ -428,7 +431,7 @@ class RegressionLab(W.VBox):
                                           description="noise", style=style)
         self.seed_box = W.BoundedIntText(value=t.seed, min=0, max=2 ** 31 - 1, description="seed",
                                          style=style, layout=W.Layout(width="140px"))
-        self.rule_dropdown = W.Dropdown(options=_RULE_OPTIONS, value=t.rule,
+        self.rule_dropdown = W.Dropdown(options=_rule_options(t.momentum), value=t.rule,
                                         description="update", style=style)
         self.forget_box = W.Checkbox(value=t.forget_zero_grad, description="forget zero_grad()",
                                      indent=False)
