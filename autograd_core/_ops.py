@@ -310,6 +310,8 @@ op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            la
                                         kind="same")
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
                                         lambda g, a, out, value: np.zeros_like(g), kind="same")
+op("as_strided", "AsStridedBackward0",  lambda a, index: a[index],  # a view, after its base changed
+                                        lambda g, a, out, index: _add_at(g, a.shape, index), kind="same")
 op("copy_slices", "CopySlices",        lambda a, b, index: _put(a, index, b),
                                         lambda g, a, b, out, index: _put(g, index, 0),
                                         lambda g, a, b, out, index: g[index], kind="same")

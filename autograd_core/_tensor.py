@@ -209,17 +209,14 @@ def _inplace(self, op_name, args=(), params=None):
                            "refers to a single memory location. Please clone() the tensor before "
                            "performing the operation.")
     if tracked:
-        if self._base is not None and self._base._requires_grad:
-            raise RuntimeError(
-                "autograd_core does not support in-place operations on a view of a tensor that "
-                "requires grad (PyTorch would rewrite the base's graph with CopySlices). Use an "
-                "out-of-place op, or clone() the view first.")
         old = _make(self._data.copy(), self.grad_fn, self._requires_grad)
         with _no_record():
             res = apply(op, (old,) + args, params)
         if res._data.shape != self._data.shape:  # an in-place result cannot grow
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                f"broadcast shape {list(res._data.shape)}")
+        if self._base is not None:
+            return _inplace_view(self, res, op_name, args)
         np.copyto(self._data, res._data, casting="unsafe")
         node = res.grad_fn
         prev = self.grad_fn
@@ -249,6 +246,45 @@ def _inplace(self, op_name, args=(), params=None):
         rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
                  value=self._data.copy())
     return self
+
+
+def _inplace_view(view, res, op_name, args):
+    """In-place op on a view, in a graph: as PyTorch, the BASE's history is rewritten.
+
+    base.grad_fn = CopySlices(old base, new view values) and the view becomes a view of the new
+    base (AsStridedBackward0); the view's elements are located in the base by memory address.
+    """
+    base = view._base
+    index = _positions_in_base(base._data, view._data)
+    with _no_record():
+        old_base = _make(base._data.copy(), base.grad_fn, base._requires_grad)
+        np.copyto(view._data, res._data, casting="unsafe")  # writes into the base's memory
+        base.grad_fn = apply(OPS["copy_slices"], (old_base, res), {"index": index}).grad_fn
+        base._requires_grad = True
+        view.grad_fn = apply(OPS["as_strided"], (base,), {"index": index}).grad_fn
+        view._requires_grad = True
+    view._vc[0] += 1
+    rec = STATE.recorder
+    if rec is not None:
+        rec._add("forward", op=op_name, tensor=view, node=view.grad_fn, inputs=(view,) + args,
+                 value=view._data.copy())
+    return view
+
+
+def _positions_in_base(base, view):
+    """Index arrays locating each element of `view` in `base` (two numpy views of one memory)."""
+    def addresses(arr, start):
+        addr = np.full(arr.shape, start, dtype=np.int64)
+        for axis, (n, stride) in enumerate(zip(arr.shape, arr.strides)):
+            shape = [1] * arr.ndim
+            shape[axis] = n
+            addr = addr + (np.arange(n, dtype=np.int64) * stride).reshape(shape)
+        return addr
+    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    base_addr = addresses(base, 0).ravel()
+    order = np.argsort(base_addr, kind="stable")
+    flat = order[np.searchsorted(base_addr[order], addresses(view, start).ravel())]
+    return np.unravel_index(flat.reshape(view.shape), base.shape)
 
 
 class _no_record:

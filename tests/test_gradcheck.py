@@ -176,6 +176,7 @@ SAMPLES = {
     "to": [("", [_r(3, 4)], {"dtype": np.dtype(np.float64)})],
     "select": [("", [_r(3, 4, 2)], {"dim": 1, "index": 2})],
     "unbind": [("", [_r(3, 4)], {"dim": 0, "index": 1})],
+    "as_strided": [("column", [_r(3, 4)], {"index": (np.arange(3), np.array([1, 1, 1]))})],
     "slice": [("", [_r(3, 5)], {"dim": 1, "index": slice(1, 5, 2)})],
     "index": [("repeats", [_r(4, 3)], {"indices": (np.array([0, 2, 0, 3]),)}),
               ("pairs", [_r(4, 3)], {"indices": (np.array([1, 1, 3]), np.array([0, 0, 2]))}),
