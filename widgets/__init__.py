@@ -15,6 +15,18 @@ from .render import (GraphvizNotFound, draw, export, render_svg, to_digraph,  # 
                      to_dot)
 from .lecture import lecture_mode  # noqa: F401  (widgets.lecture_mode(on=True, scale=1.5))
 
+# The views import anywidget / matplotlib: loaded on first use, so `import widgets` stays light.
+_LAZY = {"GraphStepper": "stepper", "NodeInspector": "inspector", "ChainRule": "chain_rule",
+         "RegressionLab": "regression", "RegressionTrainer": "regression"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+
+
 __all__: list[str] = ["draw", "to_dot", "to_digraph", "export", "render_svg", "GraphModel", "Node",
                       "Edge", "StepState", "GraphvizNotFound", "format_array", "simplify",
-                      "lecture_mode"]
+                      "lecture_mode", *_LAZY]
