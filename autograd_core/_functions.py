@@ -764,8 +764,12 @@ for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 
+_T_WARNED = [False]  # PyTorch warns once per process (TORCH_WARN_ONCE)
+
+
 def _numpy_T(self):
-    if self.ndim not in (0, 2):
+    if self.ndim not in (0, 2) and not _T_WARNED[0]:
+        _T_WARNED[0] = True
         import warnings
         warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
                       "is deprecated and it will throw an error in a future release. Consider `x.mT` "

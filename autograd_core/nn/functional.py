@@ -124,6 +124,23 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return apply(OPS["mse_loss"], (input, target), {"reduction": reduction})
 
 
+def one_hot(tensor, num_classes=-1):
+    """out[..., k] = 1 where tensor == k (int64), num_classes = max + 1 by default"""
+    from .._tensor import _make
+    if tensor.dtype.np != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    t = tensor._data
+    if num_classes == -1:
+        if t.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(t.max()) + 1
+    if t.size and t.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if t.size and t.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return _make((t[..., None] == np.arange(num_classes)).astype(np.int64), None, False)
+
+
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """loss = reduce(|input - target|) (PyTorch composes it: SubBackward0, AbsBackward0, MeanBackward0)"""
     reduction = _reduction(reduction, size_average, reduce)
