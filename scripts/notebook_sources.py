@@ -962,7 +962,7 @@ dynamic graphs simply run the Python again.
   without Python; nothing is rebuilt per input. The gap matters when the work per operation is
   small and the number of operations large.
 
-**Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), task 1.
+**Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), tasks 1 and 4.
 """),
 ])
 
@@ -1759,6 +1759,46 @@ check_true("mean_loss returns a float", isinstance(result, float),
 """, "ex03_task3_check"),
 code("""
 Hints("Add up `loss.item()`, not `loss`.", "Divide by `len(batches)` at the end.")
+"""),
+md("""
+## Task 4 · The same branch in a static graph
+
+Build `branchy` from task 1 as a **define-then-run** graph with `autograd_core.static` (TensorFlow
+1.x style; it does not depend on the torch switch): `y` should be `x * x` where `x` is `a * b`
+when `a > 0` and `a + b` otherwise. A Python `if` cannot work here — `a` has no value while the
+graph is built — so use `tf.cond`. The check runs your graph in a session and compares `y` and its
+gradients with the dynamic engine.
+"""),
+code("""
+import autograd_core.static as tf
+
+tf.reset_default_graph()
+a = tf.placeholder(tf.float32, shape=(), name="a")
+b = tf.placeholder(tf.float32, shape=(), name="b")
+y = None
+"""),
+solution("""
+### BEGIN SOLUTION
+x = tf.cond(a > 0, lambda: a * b, lambda: a + b)
+y = x * x
+### END SOLUTION
+""", "ex03_task4"),
+grader("""
+check_true("y", y is not None, "build the graph for y in the cell above (y is still None).")
+da, db = tf.gradients(y, [a, b])
+with tf.Session() as sess:
+    for va, vb in [(1.5, 2.0), (-1.0, 3.0)]:
+        got = [float(v) for v in sess.run([y, da, db], feed_dict={a: va, b: vb})]
+        ta, tb = torch.tensor(va, requires_grad=True), torch.tensor(vb, requires_grad=True)
+        ty = (ta * tb if va > 0 else ta + tb) ** 2
+        ty.backward()
+        check(f"[y, dy/da, dy/db] at a={va}, b={vb}", got, [ty.item(), ta.grad.item(), tb.grad.item()],
+              explain="check both branches of tf.cond and that y = x * x.")
+""", "ex03_task4_check"),
+code("""
+Hints("`tf.cond(pred, true_fn, false_fn)` takes two functions without arguments: `lambda: a * b`.",
+      "The predicate is a graph node too: `a > 0`.",
+      "`x = tf.cond(a > 0, lambda: a * b, lambda: a + b)`, then `y = x * x`.")
 """),
 ])
 
