@@ -455,6 +455,7 @@ class RegressionLab(W.VBox):
         self.canvas.footer_visible = False
         self.canvas.toolbar_visible = False
         self.canvas.resizable = False
+        self.canvas.layout.flex = "0 0 auto"     # as wide as the figure, no wider
         self.figure = fig
         self._panels = _Panels(fig)
         for artist in self._panels.moving:     # left out of full draws: blitted over a background
