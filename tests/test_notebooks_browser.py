@@ -1,6 +1,7 @@
 """Every lecture notebook opened in JupyterLab in headless Chromium and run top to bottom: the
 kernel finishes, no cell shows an error, no widget fails to display, no JavaScript console errors.
 A screenshot of each goes to tests/artifacts/notebook_<name>.png."""
+import json
 import re
 from pathlib import Path
 
@@ -76,6 +77,15 @@ def test_lecture_runs_in_jupyterlab(lab, browser_page, rel):
     shown = page.evaluate(VISIT_CELLS)
     page.wait_for_timeout(1000)
     assert_no_widget_errors(page)
+    nb = json.loads((ROOT / rel).read_text())
+    calls = [m.group(1) for c in nb["cells"] if c["cell_type"] == "code"
+             for m in re.finditer(r"^lecture_mode\((.*?)\)", "".join(c["source"]), re.M)]
+    if calls:  # lecture mode's <style> elements are in the page; the last one decides the scale
+        styles = page.evaluate("() => document.querySelectorAll('style.cgraph-lecture-mode').length")
+        scale = page.evaluate("() => getComputedStyle(document.documentElement)"
+                              ".getPropertyValue('--cgraph-scale').trim()")
+        assert styles == len(calls)
+        assert scale == ("1" if "False" in calls[-1] else "1.5"), scale
     last_step = page.locator(".cg-last")           # a GraphStepper on screen: show its final step
     if last_step.count():
         last_step.first.click()
