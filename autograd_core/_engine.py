@@ -52,6 +52,7 @@ class Node:
     _pre_hooks = None  # the tensor's hooks, run on the gradient before this node
     _retain = None     # weakref to the tensor that called retain_grad()
     _freed = False     # backward released what this node saved
+    _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
     op = None  # the row of the op table this node class belongs to
 
     def name(self):
@@ -465,6 +466,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
             op = node.op
             args, out, params = node._args, node._out, node._params
             edges = node.next_functions
+            in_dtypes = node._in_dtypes
             in_grads = []
             for i, (nxt, _) in enumerate(edges):
                 if nxt is None:
@@ -478,8 +480,9 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                 a = args[i]
                 if gi.shape != a.shape:
                     gi = unbroadcast(gi, a.shape)
-                if gi.dtype is not a.dtype:
-                    gi = gi.astype(a.dtype)
+                want = a.dtype if in_dtypes is None else in_dtypes[i]
+                if gi.dtype is not want:
+                    gi = gi.astype(want)
                 in_grads.append(gi)
             if rec is not None:
                 ones = np.ones_like(g)

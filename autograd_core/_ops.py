@@ -53,6 +53,17 @@ _CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads
 
 
 # --- helpers the rules share -------------------------------------------------------------------
+def _in_float64(f):
+    """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
+    are off by an ulp far more often than PyTorch's (exp: 39% of inputs differ from torch, 1% this way),
+    and tutorials print those last digits."""
+    def f64(a, *args, **kwargs):
+        if a.dtype == np.float32:
+            return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
+        return f(a, *args, **kwargs)
+    return f64
+
+
 def _quiet(f):
     """f without numpy's RuntimeWarnings: log(-1) is nan and 1/0 is inf in PyTorch, silently."""
     def quiet(*args, **kwargs):
@@ -176,19 +187,19 @@ op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
 op("rpow",     "PowBackward2",         lambda a, base: base ** a,
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
                                         saves=("result",))  # pow() casts to the result dtype
-op("exp",      "ExpBackward0",         _quiet(np.exp),
+op("exp",      "ExpBackward0",         _quiet(_in_float64(np.exp)),
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
-op("log",      "LogBackward0",         _quiet(np.log),
+op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
                                         lambda g, a, out: g / a, saves=("self",), kind="float")
 op("sqrt",     "SqrtBackward0",        _quiet(np.sqrt),
                                         lambda g, a, out: g / (2 * out), saves=("result",), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
                                         lambda g, a, out: g * np.sign(a), saves=("self",))
-op("sin",      "SinBackward0",         np.sin,
+op("sin",      "SinBackward0",         _in_float64(np.sin),
                                         lambda g, a, out: g * np.cos(a), saves=("self",), kind="float")
-op("cos",      "CosBackward0",         np.cos,
+op("cos",      "CosBackward0",         _in_float64(np.cos),
                                         lambda g, a, out: -g * np.sin(a), saves=("self",), kind="float")
-op("tanh",     "TanhBackward0",        np.tanh,
+op("tanh",     "TanhBackward0",        _in_float64(np.tanh),
                                         lambda g, a, out: g * (1 - out * out), saves=("result",),
                                         kind="float")
 op("sigmoid",  "SigmoidBackward0",     _quiet(lambda a: 1 / (1 + np.exp(-a))),
@@ -312,12 +323,15 @@ op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
                                         lambda g, a, out, value: np.zeros_like(g), kind="same")
 op("as_strided", "AsStridedBackward0",  lambda a, index: a[index],  # a view, after its base changed
                                         lambda g, a, out, index: _add_at(g, a.shape, index), kind="same")
+# (both keep the index, which backward frees: a second backward raises, as in PyTorch)
 op("copy_slices", "CopySlices",        lambda a, b, index: _put(a, index, b),
                                         lambda g, a, b, out, index: _put(g, index, 0),
-                                        lambda g, a, b, out, index: g[index], kind="same")
+                                        lambda g, a, b, out, index: g[index], kind="same",
+                                        saves=("index",))
 op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  # x[tensor index] = b
                                         lambda g, a, b, out, index: _put(g, index, 0),
-                                        lambda g, a, b, out, index: g[index], kind="same")
+                                        lambda g, a, b, out, index: g[index], kind="same",
+                                        saves=("index",))
 
 
 # --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------
@@ -401,7 +415,7 @@ op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask
                                         lambda g, a, v, out, mask: np.where(mask, 0, g),
                                         lambda g, a, v, out, mask: np.asarray((g * mask).sum()),
                                         saves=("mask",), kind="same", arg_names=("self", "value"))
-op("log1p",    "Log1PBackward0",       _quiet(np.log1p),
+op("log1p",    "Log1PBackward0",       _quiet(_in_float64(np.log1p)),
                                         lambda g, a, out: g / (1 + a), saves=("self",), kind="float")
 op("rsqrt",    "RsqrtBackward0",       _quiet(lambda a: 1 / np.sqrt(a)),
                                         lambda g, a, out: -0.5 * g * out ** 3, saves=("result",), kind="float")
@@ -414,7 +428,7 @@ op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
-op("cumsum",   "CumsumBackward0",      lambda a, dim: np.cumsum(a, axis=dim),
+op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim),  # double accumulator, as ATen on CPU
                                         lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim),
                                         kind="sum")
 op("flip",     "FlipBackward0",        lambda a, dims: np.flip(a, dims),

@@ -120,8 +120,11 @@ def apply(op, args, params=None, view_of=None):
             datas.append(d)
         else:
             datas.append(a)
+    cast = False
     if slow:
-        datas = _cast_inputs(op, args, datas)
+        cast_datas = _cast_inputs(op, args, datas)
+        cast = any(c is not d for c, d in zip(cast_datas, datas))
+        datas = cast_datas
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as e:
@@ -149,6 +152,8 @@ def apply(op, args, params=None, view_of=None):
         node._args = datas
         node._params = params
         node._seq = _next_seq()
+        if cast:  # gradients go back in each input's own dtype, not the promoted one
+            node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
         result = _make(out, node, True, vc)
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
