@@ -681,6 +681,16 @@ Q.backward(gradient=external_grad)
 print("a.grad =", a.grad, "   9*a**2 =", 9 * a.detach() ** 2, "  equal:", torch.equal(a.grad, 9 * a.detach() ** 2))
 print("b.grad =", b.grad, "   -2*b   =", -2 * b.detach(), "  equal:", torch.equal(b.grad, -2 * b.detach()))
 """),
+md("""
+The graph behind `Q`, drawn the way PyTorch's autograd tutorial draws it: the backward functions
+are the nodes, the arrows follow the forward pass, and the leaves `a` and `b` (blue) are where the
+gradients are accumulated.
+"""),
+code("""
+from widgets import draw
+
+draw(Q, view="function")
+"""),
 code("""
 # Same thing, written as a scalar: sum first, then backward.
 a.grad, b.grad = None, None
@@ -1333,6 +1343,15 @@ print("every parameter has a gradient:", all(p.grad is not None for p in model.p
 print("fc.bias moved by -lr * grad:", torch.allclose(model.fc.bias.detach() - before, -1e-2 * model.fc.bias.grad))
 """),
 md("""
+The graph of that loss: each module's operations sit in a dashed box named after the module, the
+parameters are leaves, and the 6.8 million numbers hide behind a handful of nodes.
+"""),
+code("""
+from widgets import draw
+
+draw(loss)
+"""),
+md("""
 `loss.backward()` and `optimizer.step()` are the two halves of training. Between steps,
 `optimizer.zero_grad()` resets the gradients (lecture 03: they accumulate).
 
@@ -1394,6 +1413,7 @@ loss = out.sum()
 loss.backward()
 for name, p in model.named_parameters():
     print(f"{name:20} requires_grad={p.requires_grad!s:5}  has grad: {p.grad is not None}")
+draw(loss)
 """),
 md("""
 Only the new `fc` got gradients: autograd did not even record the frozen layers' backward, because
