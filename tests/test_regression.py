@@ -138,6 +138,11 @@ def test_stepping_and_play_drive_the_same_state():
     other = RegressionTrainer(lr=0.04, n=30, noise=0.5, seed=3)
     other.step(8)
     np.testing.assert_array_equal(as_array(lab.history), as_array(other.history))
+    lab.play.value = True
+    stops = []
+    lab._timer.stop = lambda: stops.append(1)
+    lab.close()                          # closing stops the timer
+    assert stops
 
 
 def test_controls_and_traits_are_linked():

@@ -519,6 +519,13 @@ class RegressionLab(W.VBox):
         self._new_background()
         self._refresh(graph=True)
 
+    def close(self):
+        """Stop the Play timer and close the widgets."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.canvas.close()
+        super().close()
+
     # --- events ------------------------------------------------------------------------------
     def _tick(self):
         if self.playing:
