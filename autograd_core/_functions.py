@@ -1104,6 +1104,22 @@ for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "fl
               "log1p", "rsqrt", "sin", "cos", "reciprocal"):
     # x.relu_() etc.: the op written into x (same grad_fn name as the out-of-place op, as PyTorch)
     _MORE_METHODS[_name + "_"] = (lambda n: lambda self: _inplace_op(self, n))(_name)
+_MORE_METHODS["uniform_"] = lambda self, a=0.0, b=1.0, *, generator=None: _init(self).uniform_(self, a, b,
+                                                                                                generator)
+_MORE_METHODS["normal_"] = lambda self, mean=0.0, std=1.0, *, generator=None: _init(self).normal_(self, mean, std,
+                                                                                                  generator)
+
+
+def _init(self):
+    """nn.init (which fills under no_grad), after PyTorch's check for x.uniform_() on a leaf."""
+    from ._engine import STATE
+    from ._tensor import LEAF_INPLACE_MSG
+    if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
+        raise RuntimeError(LEAF_INPLACE_MSG)
+    from .nn import init
+    return init
+
+
 _MORE_METHODS["pow_"] = lambda self, exponent: _inplace_op(self, "pow", exponent=exponent)
 _MORE_METHODS["clamp_min_"] = lambda self, min: _inplace_op(self, "clamp_min", min=_num(min))
 _MORE_METHODS["clamp_max_"] = lambda self, max: _inplace_op(self, "clamp_max", max=_num(max))
