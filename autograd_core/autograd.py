@@ -6,6 +6,7 @@ from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_gra
                       set_grad_enabled)
 from ._tensor import Tensor, _make
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
+from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
 
 import sys as _sys  # noqa: E402
 _sys.modules[__name__ + ".functional"] = functional  # so that `from torch.autograd.functional import ...` works
