@@ -29,6 +29,7 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
 from . import autograd  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
+from . import utils  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
