@@ -539,7 +539,10 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0):
     """out = tensors stacked along a new dim"""
-    tensors = [_t(x) for x in tensors]
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(x).__name__}")
+    tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     for i, x in enumerate(tensors[1:], 1):

@@ -821,9 +821,8 @@ and you always know where you are.
 
 ## Example C, define-then-run
 
-First the graph: placeholders are typed holes for the inputs; `x`, `y`, `z` and the gradients are
-graph nodes, not numbers. `tf.gradients(z, [a, b, c, d])` adds the backward pass *to the graph* as
-more nodes.
+First the graph: placeholders are typed holes for the inputs; `x`, `y` and `z` are graph nodes,
+not numbers.
 """),
 code("""
 tf.reset_default_graph()
@@ -834,9 +833,19 @@ d = tf.placeholder(tf.float32, shape=(), name="d")
 x = a + b
 y = c * d
 z = x + y
-grads = tf.gradients(z, [a, b, c, d])
 print("x is", x)          # a node of the graph: no value yet
 print("z is", z)
+draw(GraphModel.from_static(tf.get_default_graph()))
+"""),
+md("""
+`tf.gradients(z, [a, b, c, d])` does not compute anything either: it adds the backward pass *to
+the graph*, as more nodes, which the session can later run like any other.
+"""),
+code("""
+graph = tf.get_default_graph()
+before = len(graph.nodes)
+grads = tf.gradients(z, [a, b, c, d])
+print(f"graph nodes: {before} before tf.gradients, {len(graph.nodes)} after")
 """),
 md("""
 Values exist only while the graph runs in a **session**, for the inputs in `feed_dict`:
@@ -849,7 +858,8 @@ print("dz/da, dz/db, dz/dc, dz/dd =", [float(g) for g in grad_vals])
 """),
 md("""
 The same numbers as the dynamic version in lecture 01 — but to see `x` you had to ask the session
-for it. Here is the graph that was declared; the gradient nodes are in it too:
+for it. Here is the whole graph now, forward and backward; the end points, which no other node
+uses (here the four gradients), are green:
 """),
 code("""
 draw(GraphModel.from_static(tf.get_default_graph()))

@@ -88,6 +88,10 @@ def linear(input, weight, bias=None):
     """out = input @ weight.T + bias, composed as PyTorch composes it: addmm for a matrix; a
     contiguous 1-D or N-D input is reshaped to a matrix, addmm'ed and viewed back; otherwise
     matmul, then the bias added in place"""
+    if not isinstance(input, Tensor):
+        kind = type(input)
+        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {name}")
     if bias is None:
         return _f.matmul(input, _f.t(weight))
     if input.ndim == 0:
@@ -98,6 +102,8 @@ def linear(input, weight, bias=None):
         rows = int(np.prod(input.shape[:-1]))
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_features} and "
                            f"{'x'.join(map(str, wt.shape))})")
+    if input.ndim == 2 or (input.is_contiguous() and bias.ndim == 1):
+        _addmm_dtypes(bias, input, wt)
     if input.ndim == 2:
         return apply(OPS["addmm"], (bias, input, wt))
     if not input.is_contiguous() or bias.ndim != 1:
@@ -105,6 +111,17 @@ def linear(input, weight, bias=None):
     rows = _f.reshape(input, (-1, in_features))
     out = apply(OPS["addmm"], (bias, rows, wt))
     return _f.view(out, tuple(input.shape[:-1]) + (wt.shape[1],))
+
+
+def _addmm_dtypes(bias, mat1, mat2):
+    """PyTorch's addmm dtype errors (a float64 batch into a float32 layer is a common slip)."""
+    from .._dtypes import SCALAR_NAME
+    if mat1.dtype != mat2.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{SCALAR_NAME[mat1.dtype]} and {SCALAR_NAME[mat2.dtype]}")
+    if bias.dtype != mat2.dtype:
+        raise RuntimeError("self and mat2 must have the same dtype, but got "
+                           f"{SCALAR_NAME[bias.dtype]} and {SCALAR_NAME[mat2.dtype]}")
 
 
 # --- losses ---------------------------------------------------------------------------------------
@@ -217,6 +234,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """loss = nll_loss(log_softmax(input, class dim), target): the class dim is 1 for (N, C), 0 for (C,)"""
     reduction = _reduction(reduction, size_average, reduce)
+    if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape != input.shape:
+        raise RuntimeError("expected target dtype to be Long or Byte, but got Float")  # as class indices
     if isinstance(target, Tensor) and target.dtype.is_floating_point:
         raise NotImplementedError("autograd_core's cross_entropy takes class indices (an int64 "
                                   "target), not class probabilities")

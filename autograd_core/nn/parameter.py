@@ -17,6 +17,8 @@ class Parameter(Tensor):
             data = _make(np.empty((0,), dtype=np.float32), None, False)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter expects a Tensor as data, but got {type(data).__name__}")
+        if requires_grad and data._data.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         p = object.__new__(cls)
         p._data = data._data
         p.grad_fn = None
