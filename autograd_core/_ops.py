@@ -376,6 +376,33 @@ def _div_rounding(a, b, mode):
         return np.trunc(q).astype(np.result_type(a, b), copy=False)
 
 
+_ERF = np.frompyfunc(__import__("math").erf, 1, 1)
+
+
+def _gelu(a, approximate):
+    """x * Phi(x) (Phi: the standard normal CDF), or PyTorch's tanh approximation of it; computed in
+    the input's dtype in the order of PyTorch's kernel (only erf/tanh themselves in float64), so that
+    float32 rounds as PyTorch's does"""
+    dt = a.dtype.type
+    if approximate == "tanh":
+        inner = dt(np.sqrt(2 / np.pi)) * (a + dt(0.044715) * (a * a * a))
+        return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
+    erf = _ERF((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
+    return a * dt(0.5) * (1 + erf)
+
+
+def _gelu_grad(a, approximate):
+    x = a.astype(np.float64)
+    if approximate == "tanh":
+        k = np.sqrt(2 / np.pi)
+        inner = k * (x + 0.044715 * x ** 3)
+        t = np.tanh(inner)
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+    else:
+        d = 0.5 * (1 + _ERF(x / np.sqrt(2)).astype(np.float64)) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    return d.astype(a.dtype)
+
+
 def _repeat_grad(g, a, out, repeats):
     """Sum the gradient over the copies: g seen as (r0, s0, r1, s1, ...), summed over the r axes."""
     shape = (1,) * (len(repeats) - a.ndim) + a.shape
@@ -452,6 +479,17 @@ op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
                                         lambda g, a, out, diagonal: np.tril(g, diagonal), kind="same")
 op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
                                         lambda g, a, out, diagonal: np.triu(g, diagonal), kind="same")
+op("gelu",     "GeluBackward0",        lambda a, approximate: _gelu(a, approximate),
+                                        lambda g, a, out, approximate: g * _gelu_grad(a, approximate),
+                                        saves=("self",), kind="float")
+op("elu",      "EluBackward0",         lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype),
+                                        lambda g, a, out, alpha: np.where(a > 0, g, g * alpha * np.exp(np.minimum(a, 0))),
+                                        saves=("self",), kind="float")
+op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
+                                            a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),
+                                        lambda g, a, out, beta, threshold: np.where(
+                                            a * beta > threshold, g, g / (1 + np.exp(-np.minimum(a * beta, threshold)))),
+                                        saves=("self",), kind="float")
 # piecewise constant: the gradient is zero almost everywhere
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),

@@ -37,6 +37,25 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return apply(OPS["leaky_relu"], (input,), {"negative_slope": negative_slope})
 
 
+def gelu(input, approximate="none"):
+    """out = input * Phi(input), Phi the standard normal CDF ('tanh': PyTorch's approximation)"""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return apply(OPS["gelu"], (input,), {"approximate": approximate})
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """out = input where input > 0, else alpha * (exp(input) - 1)"""
+    if inplace:
+        return _inplace(input, "elu", params={"alpha": alpha})
+    return apply(OPS["elu"], (input,), {"alpha": alpha})
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """out = log(1 + exp(beta * input)) / beta (input itself where beta * input > threshold)"""
+    return apply(OPS["softplus"], (input,), {"beta": beta, "threshold": threshold})
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """out = input * mask / (1 - p), mask[i] = 1 with probability 1 - p (identity when not training);
     PyTorch's CPU kernel also records a MulBackward0 here"""

@@ -17,7 +17,10 @@ d = a.exp()
 d2 = d.view(3, 1)
 d2.add_(1)
 print(d.grad_fn, d2.grad_fn)
-d.sum().backward()
+try:
+    d.sum().backward()
+except RuntimeError as e:
+    print("RuntimeError:", e)
 print(a.grad)
 m = torch.zeros(2, 2)
 m[0, 1] = 3

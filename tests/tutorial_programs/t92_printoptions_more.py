@@ -1,0 +1,18 @@
+import torch
+x = torch.arange(30.) / 3
+torch.set_printoptions(linewidth=40)
+print(x)
+torch.set_printoptions(profile="default")
+torch.set_printoptions(threshold=5, edgeitems=2)
+print(torch.arange(10))
+print(torch.arange(20.).view(4, 5))
+torch.set_printoptions(profile="default")
+torch.set_printoptions(profile="short")
+print(torch.tensor([1.23456, 2.5]))
+torch.set_printoptions(profile="full")
+print(torch.arange(1005)[-3:])
+torch.set_printoptions(profile="default")
+torch.set_printoptions(precision=3, sci_mode=True)
+print(torch.tensor([1.5, 250.]))
+torch.set_printoptions(profile="default")
+print(torch.tensor([1.5, 250.]))
