@@ -105,6 +105,8 @@ if __name__ == "__main__":
     torch_out, ours_out = _run("torch", chosen), _run("autograd_core", chosen)
     for name in chosen:
         a, b = _text(torch_out[name]), _text(ours_out[name])
+        if torch_out[name]["error"]:
+            print(f"!!! {name} fails under torch: {torch_out[name]['error']}")
         if a != b:
             print(f"=== {name}")
             sys.stdout.writelines(difflib.unified_diff(a.splitlines(True), b.splitlines(True), "torch", "ours", n=1))
