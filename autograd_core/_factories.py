@@ -122,7 +122,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    return _finish(np.linspace(start, end, int(steps)).astype(_dtype(dtype)), requires_grad)
+    """steps evenly spaced values from start to end, rounded as ATen's CPU kernel rounds them, so that
+    the last bits agree (tutorials print them: the middle of linspace(-2, 2, 101) is 4.47e-08, not 0):
+    step = (end - start) / (steps - 1) in the result's dtype; element i is start + step * i before
+    the halfway index and end - step * (steps - 1 - i) from it on, each a fused multiply-add (one
+    rounding)."""
+    dt, steps = _dtype(dtype), int(steps)
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    if dt.kind != "f" or steps < 2:
+        return _finish(np.linspace(start, end, steps).astype(dt), requires_grad)
+    t = dt.type
+    start, end = t(start), t(end)
+    step = (end - start) / t(steps - 1)
+    i = np.arange(steps)
+    exact = np.longdouble if dt == np.float64 else np.float64  # wide enough for one rounding
+    from_start = exact(start) + exact(step) * i.astype(exact)
+    from_end = exact(end) - exact(step) * (steps - 1 - i).astype(exact)
+    return _finish(np.where(i < steps // 2, from_start, from_end).astype(dt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
