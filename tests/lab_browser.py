@@ -76,8 +76,10 @@ def lab(tmp_path_factory):
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # module scope: Playwright's sync API runs an event loop in this thread while it is alive, and
+    # other modules' nbclient runs (asyncio.run) must not find it there
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(
