@@ -188,6 +188,9 @@ LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-pl
 VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
+_UFUNC_INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+
+
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter.
 
@@ -233,6 +236,16 @@ def _inplace(self, op_name, args=(), params=None):
             self._hooks = None
         self.grad_fn = node
         self._requires_grad = True
+    elif not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":
+        # w -= lr * w.grad: numpy's in-place ufunc, no temporary the size of w
+        other = args[0]._data if isinstance(args[0], Tensor) else args[0]
+        try:
+            _UFUNC_INPLACE[op_name](self._data, other, out=self._data, casting="unsafe")
+        except ValueError:
+            shape = self._data.shape
+            msg = _broadcast_message(shape, np.shape(other))
+            raise RuntimeError(msg or f"output with shape {list(shape)} doesn't match the broadcast "
+                               f"shape {list(np.broadcast_shapes(shape, np.shape(other)))}") from None
     else:
         datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
         try:
