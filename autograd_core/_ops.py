@@ -64,6 +64,74 @@ def _in_float64(f):
     return f64
 
 
+# --- full sums in PyTorch's order -------------------------------------------------------------------
+# float32 addition is not associative, and tutorials print loss.item() to all its digits: a full sum
+# adds in the order of ATen's CPU kernel (SumKernel.cpp, cascade_sum), which differs from numpy's
+# pairwise order. Checked bit for bit against torch for every size up to 32768 (tests/
+# test_numerics_vs_torch.py); longer sums are split between threads by ATen, so numpy's is kept.
+_LANES_BYTES = 32  # ATen's reduction vectors (8 floats, 4 doubles)
+
+
+def _ceil_log2(x):
+    return 1 if x <= 2 else int(x - 1).bit_length()
+
+
+def _in_order(acc, rows):
+    """acc + rows[0] + rows[1] + ..., left to right (cumsum adds in order, np.sum need not)."""
+    return np.cumsum(np.concatenate([acc[None], rows]), axis=0)[-1]
+
+
+def _multi_row_sum(rows):
+    """ATen's multi_row_sum: rows summed in blocks whose partial sums cascade through 4 levels."""
+    size = rows.shape[0]
+    power = max(4, _ceil_log2(size) // 4)
+    step, mask = 1 << power, (1 << power) - 1
+    acc = np.zeros((4,) + rows.shape[1:], dtype=rows.dtype)
+    i = 0
+    while i + step <= size:
+        acc[0] = _in_order(acc[0], rows[i:i + step])
+        i += step
+        for j in range(1, 4):
+            acc[j] = acc[j] + acc[j - 1]
+            acc[j - 1] = 0
+            if i & (mask << (j * power)):
+                break
+    if i < size:
+        acc[0] = _in_order(acc[0], rows[i:])
+    return acc[0] + acc[1] + acc[2] + acc[3]
+
+
+def _row_sum(items):
+    """ATen's row_sum: 4 interleaved accumulators (items i*4 + k), then the leftovers, then combined."""
+    n4 = items.shape[0] // 4
+    partial = _multi_row_sum(items[:n4 * 4].reshape((n4, 4) + items.shape[1:]))
+    if n4 * 4 < items.shape[0]:
+        partial[0] = _in_order(partial[0], items[n4 * 4:])
+    return partial[0] + partial[1] + partial[2] + partial[3]
+
+
+def _torch_sum(a):
+    """sum of all elements of a, in ATen's order for float32/float64 (see above)."""
+    if a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.size > 32768 or a.size == 0 or not (
+            a.flags.c_contiguous or a.flags.f_contiguous):
+        return a.sum()
+    x = a.ravel(order="K")
+    lanes = _LANES_BYTES // a.dtype.itemsize
+    if x.size < lanes:
+        return np.asarray(_row_sum(x))
+    nv = x.size // lanes
+    vec = _row_sum(x[:nv * lanes].reshape(nv, lanes))
+    total = _in_order(np.zeros((), x.dtype), x[nv * lanes:])  # the leftover elements first
+    return np.asarray(_in_order(total, vec))
+
+
+def _torch_mean(a):
+    """ATen's mean: the sum, divided by the element count in the dtype."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return a.mean()
+    return np.asarray(_torch_sum(a) / a.dtype.type(a.size))
+
+
 def _quiet(f):
     """f without numpy's RuntimeWarnings: log(-1) is nan and 1/0 is inf in PyTorch, silently."""
     def quiet(*args, **kwargs):
@@ -222,12 +290,12 @@ op("where",    "WhereBackward0",       lambda a, b, condition: np.where(conditio
                                         lambda g, a, b, out, condition: np.where(condition, 0, g),
                                         saves=("condition",))
 # reductions
-op("sum",      "SumBackward0",         lambda a: a.sum(),
+op("sum",      "SumBackward0",         lambda a: _torch_sum(a),
                                         lambda g, a, out: np.broadcast_to(g, a.shape), kind="sum")
 op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim),
                                         kind="sum")
-op("mean",     "MeanBackward0",        lambda a: a.mean(),
+op("mean",     "MeanBackward0",        lambda a: _torch_mean(a),
                                         lambda g, a, out: np.broadcast_to(g / a.size, a.shape))
 op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g / _count(a.shape, dim), a.shape,
@@ -537,7 +605,7 @@ def _put(a, index, value):
 # --- nn losses -----------------------------------------------------------------------------------
 # (and linear's fused bias + matrix product). `reduction` is "mean", "sum" or "none".
 def _reduce(loss, reduction):
-    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+    return _torch_mean(loss) if reduction == "mean" else _torch_sum(loss) if reduction == "sum" else loss
 
 
 def _unreduce(g, shape, reduction):

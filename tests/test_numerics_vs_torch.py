@@ -26,3 +26,25 @@ def test_float32_functions_round_mostly_as_torch(name, low, high, share):
     theirs = getattr(torch, name)(torch.from_numpy(x)).numpy()
     assert np.mean(ours != theirs) <= share
     np.testing.assert_allclose(ours, theirs, rtol=3e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_full_sum_and_mean_match_torch_bit_for_bit(dtype):
+    """Every length up to 300 and some long ones (ATen's cascade order, not numpy's pairwise one),
+    contiguous and transposed."""
+    rng = np.random.default_rng(0)
+    for n in list(range(1, 300)) + [511, 512, 513, 1000, 4096, 10000, 32768]:
+        x = (rng.standard_normal(n) * 10 ** rng.uniform(-3, 3, n)).astype(dtype)
+        for f in ("sum", "mean"):
+            assert getattr(ac.tensor(x), f)().numpy() == getattr(torch.from_numpy(x), f)().numpy(), (f, n)
+        if n % 2 == 0:
+            m = np.ascontiguousarray(x.reshape(2, -1))
+            assert ac.tensor(m).t().sum().item() == torch.from_numpy(m).t().sum().item(), n
+
+
+def test_mse_loss_matches_torch_bit_for_bit():
+    rng = np.random.default_rng(1)
+    for n in (3, 17, 100, 1000):
+        a, b = rng.standard_normal((n, 1)).astype(np.float32), rng.standard_normal((n, 1)).astype(np.float32)
+        ours = ac.nn.functional.mse_loss(ac.tensor(a), ac.tensor(b)).item()
+        assert ours == torch.nn.functional.mse_loss(torch.from_numpy(a), torch.from_numpy(b)).item(), n
