@@ -110,6 +110,40 @@ def _row_sum(items):
     return partial[0] + partial[1] + partial[2] + partial[3]
 
 
+def _short_sum(x, lanes):
+    """_torch_sum for fewer than 64 vectors, where every cascade level but the first stays empty:
+    the same order with fewer numpy calls (the common case: a loss over a small batch)."""
+    t = x.dtype.type
+    n = x.size
+    nv = n // lanes
+    if nv == 0:  # no whole vector: the scalar row_sum (4 interleaved accumulators)
+        n4 = n // 4
+        acc = list(x[:4]) if n4 else [t(0)] * 4
+        for k in range(4, 4 * n4):
+            acc[k % 4] = acc[k % 4] + x[k]
+        for v in x[4 * n4:]:
+            acc[0] = acc[0] + v
+        return ((acc[0] + acc[1]) + acc[2]) + acc[3]
+    n4 = nv // 4
+    vectors = x[:nv * lanes].reshape(nv, lanes)
+    if n4:
+        partial = np.cumsum(vectors[:4 * n4].reshape(n4, 4, lanes), axis=0)[-1]  # in order
+        p0 = partial[0]
+        for v in vectors[4 * n4:]:
+            p0 = p0 + v
+        lanes_sum = ((p0 + partial[1]) + partial[2]) + partial[3]
+    else:
+        lanes_sum = vectors[0]
+        for v in vectors[1:]:
+            lanes_sum = lanes_sum + v
+    total = t(0)
+    for v in x[nv * lanes:]:  # the leftover elements first, then the lanes
+        total = total + v
+    for v in lanes_sum:
+        total = total + v
+    return total
+
+
 def _torch_sum(a):
     """sum of all elements of a, in ATen's order for float32/float64 (see above)."""
     if a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.size > 32768 or a.size == 0 or not (
@@ -117,8 +151,8 @@ def _torch_sum(a):
         return a.sum()
     x = a.ravel(order="K")
     lanes = _LANES_BYTES // a.dtype.itemsize
-    if x.size < lanes:
-        return np.asarray(_row_sum(x))
+    if x.size < 64 * lanes:
+        return np.asarray(_short_sum(x, lanes))
     nv = x.size // lanes
     vec = _row_sum(x[:nv * lanes].reshape(nv, lanes))
     total = _in_order(np.zeros((), x.dtype), x[nv * lanes:])  # the leftover elements first
