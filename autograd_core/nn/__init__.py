@@ -9,7 +9,7 @@ Reading order: parameter.py, modules.py (Module, then the layers), functional.py
 layers call), init.py (initialisation), examples.py (TinyNet and a synthetic data set).
 """
 from . import functional, init, utils  # noqa: F401
-from .modules import BCELoss, Dropout, ELU, GELU, L1Loss, LeakyReLU, Softplus  # noqa: F401
+from .modules import BCELoss, Dropout, ELU, GELU, L1Loss, LeakyReLU, ModuleDict, ParameterList, Softplus  # noqa: F401,E501
 from .modules import (BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Identity, Linear,  # noqa: F401
                       LogSoftmax, Module, ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid,
                       Softmax, Tanh)
