@@ -53,8 +53,42 @@ class _Cuda:
     def device_count():
         return 0
 
+    @staticmethod
+    def manual_seed(seed):  # seeding boilerplate (torch.cuda.manual_seed_all(0)): nothing to seed
+        pass
+
+    manual_seed_all = manual_seed
+
 
 cuda = _Cuda()
+
+
+class _Flags:
+    """torch.backends.cudnn / mps: the flags seeding boilerplate sets (there is no GPU to affect)."""
+
+    def __init__(self, **flags):
+        self.__dict__.update(flags)
+
+    def is_available(self):
+        return False
+
+
+class _Backends:
+    cudnn = _Flags(deterministic=False, benchmark=False, enabled=True)
+    mps = _Flags()
+
+
+backends = _Backends()
+_DETERMINISTIC = [False]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Recorded only: every algorithm here is deterministic."""
+    _DETERMINISTIC[0] = not not mode  # (bool is the dtype in this module)
+
+
+def are_deterministic_algorithms_enabled():
+    return _DETERMINISTIC[0]
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
