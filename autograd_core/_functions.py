@@ -1063,6 +1063,49 @@ def nonzero(input, *, as_tuple=False):
     return _make(np.argwhere(input._data).astype(np.int64), None, False)
 
 
+def narrow(input, dim, start, length):
+    """The view input[..., start:start + length, ...] along dim (SliceBackward0, as PyTorch)"""
+    d = _dim(dim, input.ndim)
+    size = input.shape[d]
+    start = start + size if start < 0 else start
+    if start < 0 or start > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return apply(_OP["slice"], (input,), {"dim": d, "index": slice(start, start + length)}, view_of=input)
+
+
+def select(input, dim, index):
+    """The view input[..., index, ...] along dim, that dim removed"""
+    d = _dim(dim, input.ndim)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {d}")
+    return apply(_OP["select"], (input,), {"dim": d, "index": index % size}, view_of=input)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of input, in increasing order (not differentiable)"""
+    if dim is not None:
+        raise NotImplementedError("autograd_core's unique has no dim argument")
+    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+    out = [_make(values, None, False)]
+    if return_inverse:
+        out.append(_make(inverse.reshape(input.shape).astype(np.int64), None, False))
+    if return_counts:
+        out.append(_make(counts.astype(np.int64), None, False))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def argwhere(input):
+    """Indices of the nonzero elements, one row each (= nonzero(input))"""
+    return nonzero(input)
+
+
+absolute, negative = abs, neg
+
+
 def _new(self, factory):
     """x.new_zeros(...) etc.: a new leaf with x's dtype (unless dtype= says otherwise)."""
     def f(*args, dtype=None, device=None, requires_grad=False, **kwargs):
@@ -1099,6 +1142,9 @@ _MORE_METHODS = {
     "__mod__": _operator(remainder), "__rmod__": _reflect(remainder),
     "new_tensor": _new_tensor, "nelement": lambda self: self.numel(),
     "split": split, "chunk": chunk, "nonzero": nonzero, "unbind": unbind,
+    "narrow": narrow, "select": select, "unique": unique, "argwhere": lambda self: argwhere(self),
+    "type_as": lambda self, other: self.to(other.dtype), "short": lambda self: self.to(_dtypes.int16),
+    "absolute": abs, "negative": neg,
     "sort": sort, "argsort": argsort, "topk": topk, "gather": gather, "tril": tril, "triu": triu,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "logsumexp": logsumexp, "trace": trace, "cumsum": cumsum, "flip": flip, "outer": outer, "ger": outer,
