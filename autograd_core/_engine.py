@@ -354,18 +354,16 @@ def record():
 # ---------------------------------------------------------------------------------------------
 def _ready_order(roots):
     """Count, for every node reachable from roots, how many edges point at it (iteratively)."""
-    deps = {}
-    stack = list(roots)
-    seen = set(map(id, roots))
+    deps = dict.fromkeys(roots, 0)  # a node is pushed once: when it first gets an entry
+    stack = list(deps)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    stack.append(nxt)
     return deps
 
 

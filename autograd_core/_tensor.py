@@ -205,7 +205,7 @@ def _inplace(self, op_name, args=(), params=None):
         raise RuntimeError(LEAF_INPLACE_MSG)
     if tracked and self._base is not None and self._base._requires_grad and self._base.grad_fn is None:
         raise RuntimeError(VIEW_INPLACE_MSG)
-    if op.kind != "same":
+    if op.kind != "same" and self._data.dtype.kind != "f":  # a float tensor takes any result
         want = result_dtype(self, *args)
         if op.kind == "float" and want.kind != "f":  # int.div_(2): true division gives a float
             want = _F32
