@@ -1,46 +1,19 @@
 """The tutorials' programs (tests/seed_programs/*.py, each starting with ``import torch``) must print
 exactly what they print under real PyTorch when ``torch`` is autograd_core.
 
-Each library runs every program once, in its own subprocess: for autograd_core the driver first
-points ``sys.modules['torch']`` (and torch.nn, torch.autograd, ...) at autograd_core. Programs run
-with runpy in a fresh namespace each, their stdout captured. Before comparing, object addresses
-become a0, a1, ... in order of first appearance (so identity is still compared), and PyTorch's
-"(Triggered internally at <C++ file>)" suffix on warnings is dropped.
+Each library runs every program once, in its own subprocess (tests/program_runner.py); stdout,
+warnings and uncaught errors are compared after normalising object addresses.
 """
 import difflib
-import json
-import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from program_runner import as_text, normalise, run_programs
+
 PROGRAMS_DIR = Path(__file__).parent / "seed_programs"
 PROGRAMS = sorted(p.name for p in PROGRAMS_DIR.glob("*.py"))
-
-DRIVER = r"""
-import contextlib, io, json, runpy, sys, traceback
-lib, paths = sys.argv[1], sys.argv[2:]
-if lib == "autograd_core":
-    import autograd_core
-    for name, mod in list(sys.modules.items()):
-        if name == "autograd_core" or name.startswith("autograd_core."):
-            sys.modules["torch" + name[len("autograd_core"):]] = mod
-import torch
-results = {}
-for path in paths:
-    out, error = io.StringIO(), None
-    torch.set_grad_enabled(True)
-    with contextlib.redirect_stdout(out):
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except BaseException:
-            error = traceback.format_exc().splitlines()[-1]
-    results[path] = {"stdout": out.getvalue(), "error": error}
-sys.stdout.write(json.dumps(results))
-"""
 
 # numbers from the seed digest (not from our output): each program must print these under both
 DIGEST = {
@@ -63,19 +36,8 @@ DIGEST = {
 }
 
 
-def normalise(text):
-    """Addresses -> a0, a1, ... (first appearance); drop PyTorch's C++ source suffix on warnings."""
-    text = re.sub(r" \(Triggered internally at [^)]*\)", "", text)
-    names = {}
-    return re.sub(r"0x[0-9a-f]+", lambda m: names.setdefault(m.group(0), f"a{len(names)}"), text)
-
-
 def _run(lib):
-    paths = [str(PROGRAMS_DIR / name) for name in PROGRAMS]
-    proc = subprocess.run([sys.executable, "-c", DRIVER, lib, *paths], capture_output=True, text=True,
-                          timeout=300, cwd=PROGRAMS_DIR)
-    assert proc.returncode == 0, f"{lib} driver failed:\n{proc.stderr}"
-    return {Path(p).name: r for p, r in json.loads(proc.stdout).items()}
+    return run_programs(lib, [PROGRAMS_DIR / name for name in PROGRAMS])
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +56,7 @@ def test_program_prints_what_torch_prints(outputs, name):
     ours, theirs = outputs[0][name], outputs[1][name]
     assert theirs["error"] is None, f"{name} fails under real PyTorch: {theirs['error']}"
     assert ours["error"] is None, f"{name} fails under autograd_core: {ours['error']}"
-    expected, got = normalise(theirs["stdout"]).splitlines(), normalise(ours["stdout"]).splitlines()
+    expected, got = as_text(theirs).splitlines(), as_text(ours).splitlines()
     diff = "\n".join(difflib.unified_diff(expected, got, "torch", "autograd_core", lineterm=""))
     assert got == expected, f"{name} prints differently:\n{diff}"
 

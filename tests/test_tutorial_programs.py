@@ -10,69 +10,19 @@ Programs print no values drawn from the random generator (ours differs from torc
 Run ``python tests/test_tutorial_programs.py [name ...]`` to print the diffs.
 """
 import difflib
-import json
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from program_runner import as_text as _text
+from program_runner import normalise, run_programs
+
 PROGRAMS_DIR = Path(__file__).parent / "tutorial_programs"
 PROGRAMS = sorted(p.name for p in PROGRAMS_DIR.glob("*.py"))
 
-DRIVER = r"""
-import contextlib, io, json, runpy, sys, traceback, warnings
-lib, paths = sys.argv[1], sys.argv[2:]
-if lib == "autograd_core":
-    import autograd_core
-    for name, mod in list(sys.modules.items()):
-        if name == "autograd_core" or name.startswith("autograd_core."):
-            sys.modules["torch" + name[len("autograd_core"):]] = mod
-import torch
-results = {}
-for path in paths:
-    out, error = io.StringIO(), None
-    torch.set_grad_enabled(True)
-    torch.set_printoptions(profile="default")
-    torch.set_printoptions(sci_mode=None)
-    with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except BaseException:
-            error = traceback.format_exc().splitlines()[-1]
-    shown = [f"{w.category.__name__}: {w.message}" for w in caught]
-    results[path] = {"stdout": out.getvalue(), "warnings": shown, "error": error}
-sys.stdout.write(json.dumps(results))
-"""
-
-
-def normalise(text):
-    """Addresses -> a0, a1, ... (first appearance); drop PyTorch's C++ source suffix on warnings."""
-    text = re.sub(r" \(Triggered internally at [^)]*\)", "", text)
-    names = {}
-    return re.sub(r"0x[0-9a-f]+", lambda m: names.setdefault(m.group(0), f"a{len(names)}"), text)
-
-
 def _run(lib, names=PROGRAMS):
-    paths = [str(PROGRAMS_DIR / name) for name in names]
-    # the autograd_core next to these tests, whatever the environment has installed
-    root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root] + os.environ.get("PYTHONPATH", "").split(os.pathsep))}
-    proc = subprocess.run([sys.executable, "-c", DRIVER, lib, *paths], capture_output=True, text=True,
-                          timeout=300, cwd=PROGRAMS_DIR, env=env)
-    assert proc.returncode == 0, f"{lib} driver failed:\n{proc.stderr}"
-    return {Path(p).name: r for p, r in json.loads(proc.stdout).items()}
-
-
-def _text(result):
-    lines = [result["stdout"]]
-    lines += [f"[warning] {w}\n" for w in result["warnings"]]
-    if result["error"]:
-        lines.append(f"[uncaught] {result['error']}\n")
-    return normalise("".join(lines))
+    return run_programs(lib, [PROGRAMS_DIR / name for name in names])
 
 
 @pytest.fixture(scope="module")
