@@ -12,7 +12,7 @@ import numpy as np
 from . import _dtypes
 from ._ops import OPS
 from ._tensor import (Tensor, _can_view, _dim, _dims, _infer_shape, _make, _shape_arg, _unwrap,
-                      apply, result_dtype, tensor, _index_arrays, _CATEGORY)
+                      apply, result_dtype, tensor, _index_arrays)
 
 _OP = OPS
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._engine import (STATE, _next_seq, gradient_edge, run_backward, warn_nonleaf_grad)
+from ._engine import STATE, _next_seq, gradient_edge, warn_nonleaf_grad
 from ._ops import OPS
 
 _F32 = np.dtype(np.float32)
@@ -595,16 +595,7 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, _dtypes.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                _dtypes.device(a)  # validates: only the CPU
-        if "device" in kwargs:
-            _dtypes.device(kwargs["device"])
+        dtype = to_dtype_arg(args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
             return self
         if not dtype.is_floating_point and self._requires_grad:
@@ -778,6 +769,21 @@ def _setitem_source(value, shape):
 _CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
              "bool": "bool"}
+
+
+def to_dtype_arg(args, kwargs):
+    """The dtype asked for by .to(...)'s arguments (None for none); devices must be the CPU."""
+    dtype = kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, _dtypes.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+        else:
+            _dtypes.device(a)  # validates: only the CPU
+    if "device" in kwargs:
+        _dtypes.device(kwargs["device"])
+    return dtype
 
 
 def _rebuild(data, requires_grad):

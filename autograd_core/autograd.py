@@ -79,7 +79,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """d(outputs)/d(inputs) as a tuple, without touching any .grad."""
     if create_graph:
         raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
-    single = isinstance(inputs, Tensor)
     inputs = _as_tuple(inputs)
     for t in inputs:
         if not t._requires_grad:

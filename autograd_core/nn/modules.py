@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 from .. import _dtypes
 from .._engine import no_grad
 from .._factories import empty
-from .._tensor import Tensor
+from .._tensor import Tensor, to_dtype_arg
 from . import functional as F
 from . import init
 from .parameter import Parameter
@@ -329,16 +329,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, _dtypes.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                _dtypes.device(a)
-        if "device" in kwargs:
-            _dtypes.device(kwargs["device"])
+        dtype = to_dtype_arg(args, kwargs)
         if dtype is None:
             return self
         if not dtype.is_floating_point:
