@@ -3,6 +3,7 @@
 #   make lab     create/refresh .venv, install the repo (editable, lab extra),
 #                make sure Graphviz's `dot` is there, start JupyterLab on notebooks/
 #   make test    the same with the test extra and Chromium, then the whole suite
+#   make voila   serve one notebook (NB=..., default the live regression) with Voila
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
 #   make student install the instructor extra (nbgrader, jupyterlab-rise) and write
 #                student copies of the notebooks, solutions removed, to build/student/
@@ -27,7 +28,7 @@ IS_ROOT     := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 ALLOW_ROOT  := $(if $(IS_ROOT),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab test bench student clean distclean venv dot chromium FORCE
+.PHONY: help lab voila test bench student clean distclean venv dot chromium FORCE
 
 help:
 	@awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' $(firstword $(MAKEFILE_LIST))
@@ -97,6 +98,13 @@ chromium:
 lab: $(VENV)/.installed-lab dot
 	@mkdir -p notebooks
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+
+# One notebook as a web app (no code cells shown), e.g. the live regression lab; token auth on.
+NB ?= notebooks/06_linear_regression.ipynb
+voila: $(VENV)/.installed-lab dot
+	@token=$$($(VPY) -c 'import secrets; print(secrets.token_hex(16))'); \
+	echo ">>> open http://127.0.0.1:8866/?token=$$token"; \
+	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --no-browser --token=$$token $(VOILA_ARGS) $(NB)
 
 test: $(VENV)/.installed-test dot chromium
 	$(VPY) -m pytest $(PYTEST_ARGS)
