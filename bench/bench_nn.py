@@ -9,7 +9,6 @@ with many small parameters (where per-parameter Python overhead dominates).
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -21,18 +20,8 @@ import autograd_core  # noqa: E402
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
-
-
-def best_of(fn, repeat, number):
-    """Best CPU time per call over `repeat` rounds of `number` calls."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.process_time()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.process_time() - t0) / number)
-    return best
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_engine import best_of  # noqa: E402  (one timer for every benchmark)
 
 
 def mlp(lib, widths):

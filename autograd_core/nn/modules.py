@@ -14,7 +14,7 @@ from .._factories import empty
 from .._tensor import Tensor, to_dtype_arg
 from . import functional as F
 from . import init
-from .parameter import Parameter
+from .parameter import Parameter, clear_grads
 
 
 def _typename(obj):
@@ -306,14 +306,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's .grad (to None, or to zeros in place)."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.detach_() if p.grad.grad_fn is not None else p.grad.requires_grad_(False)
-                p.grad.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     # --- dtype / device (CPU only) ---------------------------------------------------------------
     def _apply_to_tensors(self, fn):

@@ -42,3 +42,15 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(_make(data, None, False), requires_grad)
+
+
+def clear_grads(params, set_to_none=True):
+    """Clear each parameter's .grad: to None, or to zeros in place (Module and Optimizer.zero_grad)."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.detach_() if p.grad.grad_fn is not None else p.grad.requires_grad_(False)
+            p.grad.zero_()

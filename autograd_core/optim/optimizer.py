@@ -13,6 +13,7 @@ import numpy as np
 
 from .._engine import enable_grad, no_grad
 from .._tensor import Tensor, _make
+from ..nn.parameter import clear_grads
 
 
 class _RequiredParameter:
@@ -92,14 +93,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's .grad: to None (the default), or to zeros in place."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.detach_() if p.grad.grad_fn is not None else p.grad.requires_grad_(False)
-                    p.grad.zero_()
+            clear_grads(group["params"], set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a .grad (closure: re-evaluates and returns the loss)."""
