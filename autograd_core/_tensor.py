@@ -435,12 +435,7 @@ class Tensor:
     def grad(self):
         if self.grad_fn is not None and not self._retains_grad:
             warn_nonleaf_grad()
-        g = self._grad
-        if g is not None and g._data.dtype != self._data.dtype and self.grad_fn is not None:
-            # a retained grad can arrive in a promoted dtype (float32 + float64 tensor): PyTorch's
-            # has the tensor's dtype. Workaround until run_backward casts (engine-requests.md)
-            g = self._grad = _make(g._data.astype(self._data.dtype), None, False)
-        return g
+        return self._grad
 
     @grad.setter
     def grad(self, value):
