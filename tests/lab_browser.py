@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
+ARTIFACTS.mkdir(parents=True, exist_ok=True)  # any test may write here first
 
 
 def _free_port():
