@@ -352,9 +352,9 @@ def matmul(input, other):
     if d1 == 3 and d2 == 3:
         # PyTorch drops a batch of one that requires grad (SqueezeBackward1), so that its gradient
         # is not a sum over a broadcast batch
-        if input.shape[0] == 1 and other.shape[0] != 1 and input._requires_grad:
+        if input.shape[0] == 1 and other.shape[0] != 1 and input.requires_grad:
             return matmul(squeeze(input, 0), other)
-        if other.shape[0] == 1 and input.shape[0] != 1 and other._requires_grad:
+        if other.shape[0] == 1 and input.shape[0] != 1 and other.requires_grad:
             return matmul(input, squeeze(other, 0))
     fold = _should_fold(input, other)
     if d1 <= 2 and d2 >= 3 and fold:
@@ -400,7 +400,7 @@ def _should_fold(a, b):
     big, small = (a, b) if a_larger else (b, a)
     if not (big.ndim >= 3 and small.ndim <= 2):
         return False
-    if small._requires_grad:
+    if small.requires_grad:
         return True
     if a.ndim == 2:
         return False
@@ -553,9 +553,12 @@ def stack(tensors, dim=0):
 
 
 # --- indexing -------------------------------------------------------------------------------------
-def _getitem(self, index):
+def _getitem(self, index, setitem=False):
     """Basic indexing as a chain of select / slice / unsqueeze views (PyTorch's grad_fns);
-    tensor, list and mask indices as one IndexBackward0."""
+    tensor, list and mask indices as one IndexBackward0.
+
+    setitem: x[index] = ...: (the view the basic part of index selects, the tensor indices left
+    for index_put_ or None); a slice over a whole dim is then skipped, as PyTorch skips it."""
     items = index if isinstance(index, tuple) else (index,)
     if any(isinstance(i, (Tensor, list, np.ndarray)) and not isinstance(i, builtins.bool)
            and not _is_int_scalar(i) for i in items):
@@ -564,8 +567,10 @@ def _getitem(self, index):
                     for i in idx)
         if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        base, idx = _basic_part_first(self, idx)
+        base, idx = _basic_part_first(self, idx, setitem)
         _check_masks(base.shape, idx)
+        if setitem:
+            return base, idx
         try:
             base._data[idx]
         except IndexError as e:
@@ -603,7 +608,7 @@ def _getitem(self, index):
             # step 1) before normalising: x[..., -3:] on size 3 still records a SliceBackward0
             whole = ((i.start or 0) == 0 and (i.stop is None or i.stop >= size)
                      and (i.step or 1) == 1)
-            if not whole or not isinstance(index, tuple):
+            if not whole or not (isinstance(index, tuple) or setitem):
                 out = apply(_OP["slice"], (out,), {"dim": dim, "index": slice(start, stop, step)},
                             view_of=out)
                 changed = True
@@ -618,12 +623,14 @@ def _getitem(self, index):
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                              "Variables are valid indices (got " + type(i).__name__ + ")")
+    if setitem:
+        return out, None
     if not changed:
         out = apply(_OP["alias"], (self,), view_of=self)
     return out
 
 
-def _basic_part_first(self, idx):
+def _basic_part_first(self, idx, setitem=False):
     """PyTorch applies the ints / slices / None of a mixed index first (Select/Slice/Unsqueeze
     views), then IndexBackward0 with the tensor indices alone: (view, the remaining index)."""
     if any(isinstance(i, builtins.bool) for i in idx):
@@ -643,6 +650,8 @@ def _basic_part_first(self, idx):
             basic.append(i)
     if all(i == slice(None) or i is Ellipsis for i in basic):
         return self, idx
+    if setitem:
+        return _getitem(self, tuple(basic), setitem=True)[0], tuple(rest)
     view = _getitem(self, tuple(basic))
     if view.grad_fn is not None and view.grad_fn.op is _OP["alias"]:
         return self, tuple(rest)  # the basic part was a no-op (PyTorch records nothing for it)
@@ -1024,8 +1033,8 @@ ger = outer
 
 def _pieces(input, dim, bounds, op_name):
     d = _dim(dim, input.ndim)
-    return tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input)
-                 for lo, hi in bounds)
+    return tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input,
+                       output_nr=i) for i, (lo, hi) in enumerate(bounds))
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -1052,7 +1061,7 @@ def chunk(input, chunks, dim=0):
 def unbind(input, dim=0):
     """The slices along dim, that dim removed (as iterating over dim 0 does)."""
     d = _dim(dim, input.ndim)
-    return tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input)
+    return tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input, output_nr=i)
                  for i in range(input.shape[d]))
 
 
@@ -1162,9 +1171,9 @@ _MORE_METHODS["normal_"] = lambda self, mean=0.0, std=1.0, *, generator=None: _i
 def _init(self):
     """nn.init (which fills under no_grad), after PyTorch's check for x.uniform_() on a leaf."""
     from ._engine import STATE
-    from ._tensor import LEAF_INPLACE_MSG
-    if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError(LEAF_INPLACE_MSG)
+    from ._tensor import _check_inplace
+    if STATE.grad_enabled and self.requires_grad:
+        _check_inplace(self)
     from .nn import init
     return init
 

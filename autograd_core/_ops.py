@@ -10,28 +10,31 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
   for a saved name, which inputs' gradients read it (PyTorch saves ``other`` of a product only
   when ``self`` requires grad): an in-place change to it is then an error only in those cases;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
-  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64).
+  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64); ``scalars`` names
+  the number params that take part in the promotion (``0.5 - int_tensor`` is float32).
 """
 import numpy as np
 
-from ._engine import Node
+from ._engine import CopySlices, Node
 
 OPS = {}
 
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic", "saved_args", "saves_result", "result_needed_by")
+                 "variadic", "saved_args", "saves_result", "scalars")
 
-    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs):
+    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
+                 node_base):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
         # (input index, indices of the inputs whose gradient reads it, or None for "always")
         self.saved_args = tuple((i, needs.get(n)) for i, n in enumerate(arg_names) if n in saves)
-        self.saves_result = "result" in saves
-        self.result_needed_by = needs.get("result")
+        self.saves_result = "result" in saves  # (an output is always saved, as in PyTorch)
+        self.scalars = scalars
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
-        self.node_class = type(grad_fn, (Node,), {"__slots__": (), "op": self})
+        self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
+                                                       "_frees": bool(saves) or node_base._frees})
 
     def grad(self, i, g, args, out, params):
         """dL/d(input i) given g = dL/d(out)."""
@@ -45,8 +48,9 @@ class Op:
 
 
 def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False, needs=None):
-    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {})
+       variadic=False, needs=None, scalars=(), node_base=Node):
+    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
+                   scalars, node_base)
 
 
 _CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
@@ -244,6 +248,13 @@ def _cat_grad(i, g, args, out, dim):
     return g[_take(g, dim, slice(start, start + args[i].shape[dim]))]
 
 
+def _expanded(a, shape):
+    """a broadcast to shape as a view PyTorch's way (stride 0 where repeated), writable as a is:
+    fill_ and zero_ may write into it."""
+    b = np.broadcast_to(a, shape)
+    return np.lib.stride_tricks.as_strided(a, shape, b.strides) if a.flags.writeable else b
+
+
 def _swap(m):
     return np.swapaxes(m, -1, -2)
 
@@ -263,7 +274,8 @@ op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1
                                         lambda g, a, b, out, alpha=1: g,
                                         lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha)
 op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else other - alpha * a,
-                                        lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha)
+                                        lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha,
+                                        scalars=("other",))
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda g, a, b, out: g * b,
                                         lambda g, a, b, out: g * a, saves=("self", "other"), needs=_CROSS)
@@ -280,15 +292,14 @@ op("pow",      "PowBackward0",         lambda a, exponent: (a ** exponent if flo
                                                              else _quiet(np.power)(a, exponent)),
                                         lambda g, a, out, exponent: (g * exponent * a ** (exponent - 1)
                                                                      if exponent != 0 else g * 0),
-                                        saves=("self", "exponent"))
+                                        saves=("self", "exponent"), scalars=("exponent",))
 op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
                                         lambda g, a, b, out: g * b * a ** (b - 1),
                                         _pow_exponent_grad, saves=("self", "exponent", "result"),
-                                        needs={"result": (1,)},
                                         arg_names=("self", "exponent"))
 op("rpow",     "PowBackward2",         lambda a, base: base ** a,
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
-                                        saves=("result",))  # pow() casts to the result dtype
+                                        saves=("result",), scalars=("base",))
 op("exp",      "ExpBackward0",         _quiet(_in_float64(np.exp)),
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
 op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
@@ -312,7 +323,7 @@ op("relu",     "ReluBackward0",        lambda a: np.maximum(a, 0),
 op("clamp",    "ClampBackward1",       lambda a, min, max: np.clip(a, min, max),
                                         lambda g, a, out, min, max: g * (((a >= min) if min is not None else True)
                                                                          & ((a <= max) if max is not None else True)),
-                                        saves=("self", "min", "max"))
+                                        saves=("self", "min", "max"), scalars=("min", "max"))
 op("maximum",  "MaximumBackward0",     np.maximum,
                                         lambda g, a, b, out: g * _selected(a, b, a > b),
                                         lambda g, a, b, out: g * _selected(b, a, b > a), saves=("self", "other"))
@@ -394,7 +405,7 @@ op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
                                         lambda g, a, out, dims: g.reshape(a.shape), kind="same")
 op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
                                         lambda g, a, out, dim: g.reshape(a.shape), kind="same")
-op("expand",   "ExpandBackward0",      lambda a, shape: np.broadcast_to(a, shape),
+op("expand",   "ExpandBackward0",      lambda a, shape: _expanded(a, shape),
                                         lambda g, a, out, shape: g, kind="same")
 op("clone",    "CloneBackward0",       lambda a: a.copy(),                    lambda g, a, out: g, kind="same")
 op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda g, a, out: g, kind="same")
@@ -423,13 +434,14 @@ op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            la
                                         kind="same")
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
                                         lambda g, a, out, value: np.zeros_like(g), kind="same")
-op("as_strided", "AsStridedBackward0",  lambda a, index: a[index],  # a view, after its base changed
-                                        lambda g, a, out, index: _add_at(g, a.shape, index), kind="same")
-# (both keep the index, which backward frees: a second backward raises, as in PyTorch)
-op("copy_slices", "CopySlices",        lambda a, b, index: _put(a, index, b),
-                                        lambda g, a, b, out, index: _put(g, index, 0),
-                                        lambda g, a, b, out, index: g[index], kind="same",
-                                        saves=("index",))
+# a view's history after an in-place op on its base (or on another view of it): the view read out
+# of the base's new value; positions: the flat index in the base of each element of the view
+op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
+                                        lambda g, a, out, positions: _add_at(g.reshape(-1), a.size,
+                                                                             positions.reshape(-1)).reshape(a.shape),
+                                        kind="same")
+# the base's history after an in-place op on one of its views (its backward is CopySlices's own)
+op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
 op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  # x[tensor index] = b
                                         lambda g, a, b, out, index: _put(g, index, 0),
                                         lambda g, a, b, out, index: g[index], kind="same",
@@ -549,9 +561,9 @@ op("log1p",    "Log1PBackward0",       _quiet(_in_float64(np.log1p)),
 op("rsqrt",    "RsqrtBackward0",       _quiet(lambda a: 1 / np.sqrt(a)),
                                         lambda g, a, out: -0.5 * g * out ** 3, saves=("result",), kind="float")
 op("clamp_min", "ClampMinBackward0",   lambda a, min: np.maximum(a, min).astype(a.dtype),
-                                        lambda g, a, out, min: g * (a >= min), saves=("self",))
+                                        lambda g, a, out, min: g * (a >= min), saves=("self",), scalars=("min",))
 op("clamp_max", "ClampMaxBackward0",   lambda a, max: np.minimum(a, max).astype(a.dtype),
-                                        lambda g, a, out, max: g * (a <= max), saves=("self",))
+                                        lambda g, a, out, max: g * (a <= max), saves=("self",), scalars=("max",))
 # chunk/split pieces: slices named as PyTorch names them (one node per piece here; PyTorch shares one)
 op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")

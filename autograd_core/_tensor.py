@@ -3,6 +3,10 @@
 Every differentiable op goes through ``apply``: run the op table's forward on the arrays, and when
 an input requires grad (and grad mode is on) attach a grad_fn node whose next_functions point at the
 inputs' nodes. In-place ops go through ``_inplace``, which bumps the version counter.
+
+Views (x[0], x.t(), x.view(...), ...) share their base's memory and version counter, and remember
+their base; after an in-place op on the base or on any view of it, a view's grad_fn is regenerated
+when next asked for (AsStridedBackward0 over the base's new history), as PyTorch does.
 """
 import builtins
 import numbers
@@ -11,7 +15,7 @@ import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._engine import STATE, _next_seq, gradient_edge, warn_nonleaf_grad
+from ._engine import STATE, _INFERENCE, _next_seq, gradient_edge, short_name, warn_nonleaf_grad
 from ._ops import OPS
 
 _F32 = np.dtype(np.float32)
@@ -24,16 +28,16 @@ def _make(data, grad_fn, requires_grad, version_counter=None):
     """Wrap an ndarray without copying (the fast internal constructor)."""
     t = _new(Tensor)
     t._data = data
-    t.grad_fn = grad_fn
+    t._grad_fn = grad_fn
     t._requires_grad = requires_grad
     t._vc = version_counter if version_counter is not None else [0]
     return t
 
 
 # ---------------------------------------------------------------------------------------------
-# Type promotion (PyTorch's rules: tensors with dims > zero-dim tensors > Python numbers;
-# a higher category (bool < integer < float) from a lower-priority operand still wins, at the
-# default dtype of that category)
+# Type promotion: one rule, PyTorch's result_type. Tensors with dims > zero-dim tensors > Python
+# numbers ("weak": 0.5 - int_tensor is float32, not float64); a higher category (bool < integer <
+# float) from a lower-priority operand still wins, at the default dtype of that category.
 # ---------------------------------------------------------------------------------------------
 def _promote_two(d1, d2):
     c1, c2 = _CATEGORY[d1.kind], _CATEGORY[d2.kind]
@@ -51,7 +55,7 @@ def _scalar_dtype(x):
 
 
 def result_dtype(*operands):
-    """The dtype PyTorch gives a binary op on these tensors / Python numbers."""
+    """The dtype PyTorch gives an op on these tensors / Python numbers (None operands are skipped)."""
     groups = [None, None, None]  # dims>0 tensors, 0-dim tensors, numbers
     for x in operands:
         if isinstance(x, Tensor):
@@ -70,14 +74,16 @@ def result_dtype(*operands):
     return result
 
 
-def _cast_inputs(op, args, datas):
-    """Slow path of apply (some input not float32): cast inputs so numpy computes in torch's dtype."""
-    if op.kind in ("same", "sum"):
-        return datas
-    want = result_dtype(*args)
+def _compute_dtype(op, args, params):
+    """The dtype op computes in: its operands' promotion, including the number params the row names
+    in ``scalars`` (a "float" op turns integers into float32); None when each input keeps its own."""
+    if op.kind == "same" or op.kind == "sum":
+        return None
+    scalars = [params[n] for n in op.scalars] if op.scalars and params else ()
+    want = result_dtype(*args, *scalars)
     if op.kind == "float" and want.kind != "f":
         want = _F32
-    return tuple(d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas)
+    return want
 
 
 def _broadcast_message(s1, s2):
@@ -102,29 +108,42 @@ def _unwrap(x):
     raise TypeError(f"unsupported operand type: '{type(x).__name__}' (expected a Tensor or a number)")
 
 
-def _any_requires_grad(args, indices):
-    return any(isinstance(args[j], Tensor) and args[j]._requires_grad for j in indices)
+def apply(op, args, params=None, view_of=None, output_nr=None):
+    """Run one row of the op table on args (Tensors or numbers), building the graph if needed.
 
-
-def apply(op, args, params=None, view_of=None):
-    """Run one row of the op table on args (Tensors or numbers), building the graph if needed."""
-    datas = []
+    view_of: the tensor whose memory the result shares (a view op); output_nr: the result's place
+    among the views a multi-output op returns (unbind, split), which may not be modified in place.
+    """
+    recording = STATE.grad_enabled
+    datas, edges = [], []  # edges: where each input's gradient goes, built as the inputs are read
     requires_grad = slow = False
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
             if d.dtype is not _F32:
                 slow = True
-            if a._requires_grad:
-                requires_grad = True
             datas.append(d)
+            if a._base is None:
+                if a._requires_grad:
+                    requires_grad = True
+                    if recording:
+                        fn = a._grad_fn
+                        edges.append((fn, 0) if fn is not None else gradient_edge(a))
+                        continue
+            elif a._requires_grad or a._base._requires_grad:
+                requires_grad = True
+                if recording:
+                    edges.append(gradient_edge(a))  # (regenerates a stale view's grad_fn first)
+                    continue
         else:
             datas.append(a)
-    cast = False
-    if slow:
-        cast_datas = _cast_inputs(op, args, datas)
-        cast = any(c is not d for c, d in zip(cast_datas, datas))
-        datas = cast_datas
+        if recording:
+            edges.append(_NO_EDGE)
+    want = None
+    if slow:  # some input is not float32: compute in PyTorch's result dtype
+        want = _compute_dtype(op, args, params)
+        if want is not None:
+            datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as e:
@@ -135,34 +154,40 @@ def apply(op, args, params=None, view_of=None):
         raise
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if slow and op.kind == "sum" and out.dtype.kind in "biu":
-        out = out.astype(np.int64)
-    # a view shares its base's memory and version counter
-    vc = view_of._vc if view_of is not None else [0]
-    if requires_grad and STATE.grad_enabled:
+    if slow:
+        if want is not None and out.dtype != want:
+            out = out.astype(want)
+        elif op.kind == "sum" and out.dtype.kind in "biu":
+            out = out.astype(np.int64)
+    vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
+    if requires_grad and recording:
         node = _new(op.node_class)
-        edges = []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                fn = a.grad_fn
-                edges.append((fn, 0) if fn is not None else gradient_edge(a))
-            else:
-                edges.append(_NO_EDGE)
-        node.next_functions = tuple(edges)
+        node.next_functions = edges = tuple(edges)
         node._args = datas
         node._params = params
         node._seq = _next_seq()
-        if cast:  # gradients go back in each input's own dtype, not the promoted one
+        node._meta = (out.shape, out.dtype)
+        if want is not None and any(isinstance(a, Tensor) and a._data.dtype != want for a in args):
+            # gradients go back in each input's own dtype, not the promoted one
             node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
         result = _make(out, node, True, vc)
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
-            # names the tensor's grad_fn at that time in its error, as PyTorch does
-            versions = [(a._vc, a._vc[0], a, a._data) for i, needed_by in op.saved_args
-                        if isinstance(a := args[i], Tensor)
-                        and (needed_by is None or _any_requires_grad(args, needed_by))]
-            if op.saves_result and (op.result_needed_by is None
-                                    or _any_requires_grad(args, op.result_needed_by)):
+            # names the tensor's grad_fn at that time in its error, as PyTorch does. An input read
+            # only by the gradient of others is saved only when one of those needs a gradient.
+            versions = []
+            for i, needed_by in op.saved_args:
+                a = args[i]
+                if not isinstance(a, Tensor):
+                    continue
+                if needed_by is not None:
+                    for j in needed_by:
+                        if edges[j][0] is not None:
+                            break
+                    else:
+                        continue
+                versions.append((a._vc, a._vc[0], a, a._data))
+            if op.saves_result:  # an output is always saved (the result entry comes last)
                 node._out = out
                 versions.append((vc, vc[0], op.grad_fn, out))
             else:
@@ -173,124 +198,108 @@ def apply(op, args, params=None, view_of=None):
     else:
         result = _make(out, None, False, vc)
     if view_of is not None:
-        result._base = view_of if view_of._base is None else view_of._base
+        _make_view(result, view_of, output_nr)
     rec = STATE.recorder
     if rec is not None:
-        rec._add("forward", op=op.name, tensor=result, node=result.grad_fn, inputs=tuple(args),
+        rec._add("forward", op=op.name, tensor=result, node=result._grad_fn, inputs=tuple(args),
                  value=out.copy())
     return result
 
 
 # ---------------------------------------------------------------------------------------------
-# In-place ops
+# Views: one mechanism (PyTorch's differentiable views). A view records its base (the tensor that
+# owns the memory, never itself a view) and the version it last saw; its grad_fn is brought up to
+# date when read, by _sync_view.
 # ---------------------------------------------------------------------------------------------
-LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
-VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-
-
-_UFUNC_INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
-
-
-def _inplace(self, op_name, args=(), params=None):
-    """Write op(self, *args) into self's memory; bump the version counter.
-
-    When the write is part of a graph (self or an argument requires grad) the result's grad_fn
-    becomes self's grad_fn (PyTorch's "rebase history"), its first input being self's old value.
-    """
-    op = OPS[op_name]
-    args = tuple(_unwrap(a) for a in args)
-    tracked = STATE.grad_enabled and (self._requires_grad or any(
-        isinstance(a, Tensor) and a._requires_grad for a in args))
-    if tracked and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError(LEAF_INPLACE_MSG)
-    if tracked and self._base is not None and self._base._requires_grad and self._base.grad_fn is None:
-        raise RuntimeError(VIEW_INPLACE_MSG)
-    if op.kind != "same" and self._data.dtype.kind != "f":  # a float tensor takes any result
-        want = result_dtype(self, *args)
-        if op.kind == "float" and want.kind != "f":  # int.div_(2): true division gives a float
-            want = _F32
-        if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
-            raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
-                               f"type {_dtype_short(self._data.dtype)}")
-    if not self._data.flags.writeable:
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                           "refers to a single memory location. Please clone() the tensor before "
-                           "performing the operation.")
-    if tracked:
-        old = _make(self._data.copy(), self.grad_fn, self._requires_grad)
-        with _no_record():
-            res = apply(op, (old,) + args, params)
-        if res._data.shape != self._data.shape:  # an in-place result cannot grow
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(res._data.shape)}")
-        if self._base is not None:
-            return _inplace_view(self, res, op_name, args)
-        np.copyto(self._data, res._data, casting="unsafe")
-        node = res.grad_fn
-        prev = self.grad_fn
-        if prev is not None:
-            # as PyTorch: retain_grad follows the tensor to its new grad_fn; the hooks registered so
-            # far stay with the old value's node, hooks registered from now on go to the new one
-            if prev._retain is not None:
-                node._retain, prev._retain = prev._retain, None
-            self._hooks = None
-        self.grad_fn = node
-        self._requires_grad = True
-    elif not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":
-        # w -= lr * w.grad: numpy's in-place ufunc, no temporary the size of w
-        other = args[0]._data if isinstance(args[0], Tensor) else args[0]
-        try:
-            _UFUNC_INPLACE[op_name](self._data, other, out=self._data, casting="unsafe")
-        except ValueError:
-            shape = self._data.shape
-            msg = _broadcast_message(shape, np.shape(other))
-            raise RuntimeError(msg or f"output with shape {list(shape)} doesn't match the broadcast "
-                               f"shape {list(np.broadcast_shapes(shape, np.shape(other)))}") from None
+def _make_view(view, source, output_nr):
+    """Mark view as a view of source's base. How it was made decides whether it may later be
+    modified in place (PyTorch's CreationMeta): in no_grad or inference mode, or as one of several
+    outputs, not while autograd records."""
+    base = source._base if source._base is not None else source
+    view._base = base
+    view._view_version = view._vc[0]
+    if _INFERENCE[0]:
+        creation = "inference"
+    elif not STATE.grad_enabled:
+        creation = "no_grad"
+    elif output_nr is not None:
+        creation = "multi_output"
     else:
-        datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
-        try:
-            out = op.forward(*datas, **params) if params else op.forward(*datas)
-        except ValueError as e:
-            shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-            msg = _broadcast_message(*shapes[:2]) if len(shapes) >= 2 else None
-            raise RuntimeError(msg or str(e)) from None
-        if np.shape(out) != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(np.shape(out))}")
-        np.copyto(self._data, out, casting="unsafe")
-    self._vc[0] += 1
-    rec = STATE.recorder
-    if rec is not None:
-        rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
-                 value=self._data.copy())
-    return self
+        creation = None
+    inherited = source._creation if source._base is not None else None
+    if creation is None or inherited == "inference":
+        creation = inherited
+    if creation is not None:
+        view._creation = creation
+    if output_nr:
+        view._output_nr = output_nr
 
 
-def _inplace_view(view, res, op_name, args):
-    """In-place op on a view, in a graph: as PyTorch, the BASE's history is rewritten.
+def _sync_view(v):
+    """v's grad_fn after an in-place op on its base or on another view of it (the shared version
+    counter moved on): AsStridedBackward0, reading v's elements out of the base's new history."""
+    if v._view_version == v._vc[0]:
+        return
+    base = v._base
+    if v._grad_fn is None and not base._requires_grad:
+        return
+    if v._creation is not None:
+        raise RuntimeError(_view_rebase_message(v, indirect=True))
+    node = _new(OPS["as_strided"].node_class)
+    node.next_functions = (gradient_edge(base),)
+    node._args = (base._data,)
+    node._params = {"positions": _positions_in_base(base._data, v._data)}
+    node._out = node._saved_versions = None
+    node._seq = _next_seq()
+    node._meta = (v._data.shape, v._data.dtype)
+    v._view_version = v._vc[0]
+    _set_grad_fn(v, node)
 
-    base.grad_fn = CopySlices(old base, new view values) and the view becomes a view of the new
-    base (AsStridedBackward0); the view's elements are located in the base by memory address.
-    """
-    base = view._base
-    index = _positions_in_base(base._data, view._data)
-    with _no_record():
-        old_base = _make(base._data.copy(), base.grad_fn, base._requires_grad)
-        np.copyto(view._data, res._data, casting="unsafe")  # writes into the base's memory
-        base.grad_fn = apply(OPS["copy_slices"], (old_base, res), {"index": index}).grad_fn
-        base._requires_grad = True
-        view.grad_fn = apply(OPS["as_strided"], (base,), {"index": index}).grad_fn
-        view._requires_grad = True
-    view._vc[0] += 1
-    rec = STATE.recorder
-    if rec is not None:
-        rec._add("forward", op=op_name, tensor=view, node=view.grad_fn, inputs=(view,) + args,
-                 value=view._data.copy())
-    return view
+
+def _set_grad_fn(t, node):
+    """t's history becomes node. Hooks registered from now on go to node (those registered so far
+    stay with the old node, as in PyTorch); retain_grad() follows the tensor."""
+    old = t._grad_fn
+    t._grad_fn = node
+    t._requires_grad = True
+    if t._hooks is not None:
+        t._hooks = None
+    if t._retains_grad and old is not None and old._retain is not None:
+        node._retain, old._retain = old._retain, None
+
+
+def _rebase_history(t, node, base_before):
+    """After an in-place op recorded as node: node becomes t's grad_fn; when t is a view, it is
+    wrapped in the base's new grad_fn (CopySlices), and t's own is regenerated from that.
+    base_before: the base's value before the write (what the graph views show as its input)."""
+    base = t._base
+    if base is None:
+        _set_grad_fn(t, node)
+        return
+    copy = _new(OPS["copy_slices"].node_class)
+    copy._fn = node
+    copy._positions = _positions_in_base(base._data, t._data)
+    copy.next_functions = (gradient_edge(base),) + node.next_functions[1:]
+    copy._args = (base_before,) + tuple(node._args[1:])
+    copy._params = copy._out = copy._saved_versions = None
+    copy._seq = _next_seq()
+    copy._meta = (base._data.shape, base._data.dtype)
+    _set_grad_fn(base, copy)
+    _sync_view(t)
 
 
 def _positions_in_base(base, view):
-    """Index arrays locating each element of `view` in `base` (two numpy views of one memory)."""
+    """The flat (C-order) index in `base` of each element of `view`, two numpy views of one memory."""
+    if view.size == 0:
+        return np.zeros(view.shape, dtype=np.intp)
+    itemsize = base.itemsize
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    if base.flags.c_contiguous:  # memory order is C order: the positions are the byte offsets
+        flat = np.arange(base.size, dtype=np.intp)
+        return np.lib.stride_tricks.as_strided(
+            flat[offset // itemsize:], view.shape,
+            tuple(s // itemsize * flat.itemsize for s in view.strides), writeable=False)
+
     def addresses(arr, start):
         addr = np.full(arr.shape, start, dtype=np.int64)
         for axis, (n, stride) in enumerate(zip(arr.shape, arr.strides)):
@@ -298,11 +307,168 @@ def _positions_in_base(base, view):
             shape[axis] = n
             addr = addr + (np.arange(n, dtype=np.int64) * stride).reshape(shape)
         return addr
-    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     base_addr = addresses(base, 0).ravel()
     order = np.argsort(base_addr, kind="stable")
-    flat = order[np.searchsorted(base_addr[order], addresses(view, start).ravel())]
-    return np.unravel_index(flat.reshape(view.shape), base.shape)
+    return order[np.searchsorted(base_addr[order], addresses(view, offset).ravel())].reshape(view.shape)
+
+
+def _view_rebase_message(v, indirect):
+    """PyTorch's refusal to record an in-place change of a view made in no_grad / inference mode,
+    or of one of the views a multi-output op (unbind, split) returned."""
+    what = "its base or another view of its base has been" if indirect else "is being"
+    fn, creation = v._grad_fn, v._creation
+    output = f"Output {v._output_nr} of {short_name(fn)}" if fn is not None else None
+    if creation != "multi_output" or fn is None:
+        prefix = f"{output} is a view of a view which was created in" if fn else "A view was created in"
+        if creation == "inference":
+            msg = f"{prefix} inference mode and {what} modified inplace in normal mode."
+        else:
+            msg = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+    else:
+        msg = f"{output} is a view and {what} modified inplace."
+    if creation == "multi_output":
+        return msg + (" This view is the output of a function that returns multiple views. Such "
+                      "functions do not allow the output views to be modified inplace. You should "
+                      "replace the inplace operation by an out-of-place one.")
+    block = "inference_mode" if creation == "inference" else "no_grad"
+    return msg + (" Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+                  "clarify your code by moving both the view and the inplace either both inside the "
+                  f"{block} block (if you don't want the inplace to be tracked) or both outside (if "
+                  "you want the inplace to be tracked).")
+
+
+# ---------------------------------------------------------------------------------------------
+# In-place ops
+# ---------------------------------------------------------------------------------------------
+LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
+                        "to a single memory location. Please clone() the tensor before performing the "
+                        "operation.")
+PARTIAL_OVERLAP_MSG = ("unsupported operation: some elements of the input tensor and the written-to "
+                       "tensor refer to a single memory location. Please clone() the tensor before "
+                       "performing the operation.")
+
+_UFUNC_INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+_IDEMPOTENT = ("zero_", "fill_")  # writes PyTorch does not check for overlapping memory
+
+
+def _check_inplace(t):
+    """PyTorch's check_inplace, before an in-place op that autograd records."""
+    if t._base is not None:
+        if t._creation is not None:
+            raise RuntimeError(_view_rebase_message(t, indirect=False))
+        if t.requires_grad and t._base._grad_fn is None:
+            raise RuntimeError(VIEW_INPLACE_MSG)
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(LEAF_INPLACE_MSG)
+
+
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, each once."""
+    if a.ndim == 1:
+        return a.shape[0] < 2 or a.strides[0] == a.itemsize
+    dims = sorted((s, n) for n, s in zip(a.shape, a.strides) if n > 1)
+    need = a.itemsize
+    for stride, n in dims:
+        if stride != need:
+            return False
+        need *= n
+    return True
+
+
+def _check_overlap(self, op_name, args):
+    """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
+    tensor may alias another (an expanded tensor), and no input may partly overlap it."""
+    if op_name in _IDEMPOTENT:
+        return
+    d = self._data
+    if 0 in d.strides and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides)):
+        raise RuntimeError(INTERNAL_OVERLAP_MSG)
+    for a in args:
+        if not isinstance(a, Tensor) or a._data is d:
+            continue
+        b = a._data
+        if (b.base is None and d.base is None) or not np.may_share_memory(d, b):
+            continue  # (two arrays that own their memory never share it)
+        if d.size == 0 or b.size == 0 or not (_dense(d) and _dense(b)):
+            continue  # PyTorch's "too hard to tell": no error
+        same = (d.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                and d.nbytes == b.nbytes and d.strides == b.strides)
+        if not same:
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+
+
+def _inplace(self, op_name, args=(), params=None):
+    """Write op(self, *args) into self's memory; bump the version counter (shared with views).
+
+    When autograd records the write (grad mode on, some input requires grad), the op's node takes
+    self's old value as its first input and becomes self's history (PyTorch's rebase_history):
+    self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
+    """
+    op = OPS[op_name]
+    args = tuple(map(_unwrap, args))
+    tracked = False
+    if STATE.grad_enabled:
+        for t in (self,) + args:
+            if isinstance(t, Tensor) and (t._requires_grad or (t._base is not None
+                                                               and t._base._requires_grad)):
+                tracked = True
+                break
+    if tracked:
+        _check_inplace(self)
+    _check_overlap(self, op_name, args)
+    if op.kind != "same" and self._data.dtype.kind != "f":  # a float tensor takes any result
+        want = _compute_dtype(op, (self,) + args, params)
+        if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
+            raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
+                               f"type {_dtype_short(self._data.dtype)}")
+    if tracked:
+        fn = self.grad_fn
+        old = _make(self._data.copy(), fn, fn is not None)
+        with _no_record():
+            res = apply(op, (old,) + args, params)
+        if res._data.shape != self._data.shape:  # an in-place result cannot grow
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(res._data.shape)}")
+        base_before = self._base._data.copy() if self._base is not None else None
+        np.copyto(self._data, res._data, casting="unsafe")
+        self._vc[0] += 1
+        node = res._grad_fn
+        if op.saves_result:  # the saved result is self's memory, at its version from now on
+            node._out = self._data
+            node._saved_versions[-1] = (self._vc, self._vc[0], op.grad_fn, self._data)
+        _rebase_history(self, node, base_before)
+    else:
+        if not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":
+            # w -= lr * w.grad: numpy's in-place ufunc, no temporary the size of w
+            other = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            try:
+                _UFUNC_INPLACE[op_name](self._data, other, out=self._data, casting="unsafe")
+            except ValueError:
+                shape = self._data.shape
+                msg = _broadcast_message(shape, np.shape(other))
+                raise RuntimeError(msg or f"output with shape {list(shape)} doesn't match the "
+                                   f"broadcast shape {list(np.broadcast_shapes(shape, np.shape(other)))}"
+                                   ) from None
+        else:
+            datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
+            try:
+                out = op.forward(*datas, **params) if params else op.forward(*datas)
+            except ValueError as e:
+                shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
+                msg = _broadcast_message(*shapes[:2]) if len(shapes) >= 2 else None
+                raise RuntimeError(msg or str(e)) from None
+            if np.shape(out) != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                                   f"broadcast shape {list(np.shape(out))}")
+            np.copyto(self._data, out, casting="unsafe")
+        self._vc[0] += 1
+    rec = STATE.recorder
+    if rec is not None:
+        rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
+                 value=self._data.copy())
+    return self
 
 
 class _no_record:
@@ -377,12 +543,17 @@ class Tensor:
     """
 
     # the rarely set attributes live in a lazily created __dict__, with these class defaults
-    __slots__ = ("_data", "grad_fn", "_requires_grad", "_vc", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "_vc", "__dict__", "__weakref__")
     _grad = None
     _retains_grad = False
     _hooks = None
     _acc = None  # weakref to this leaf's AccumulateGrad node (PyTorch keeps it weakly too)
+    # views only: the tensor whose memory they share, the version they last saw, how they were made
+    # (None, "no_grad", "inference" or "multi_output") and their place among a multi-output op's
     _base = None
+    _view_version = 0
+    _creation = None
+    _output_nr = 0
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
@@ -407,8 +578,21 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf); a view's is first brought up to date
+        with in-place changes of its base."""
+        if self._base is not None:
+            _sync_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
     def requires_grad(self):
-        return self._requires_grad
+        """True when a gradient flows to this tensor (a view: also when its base requires grad)."""
+        return self._requires_grad or (self._base is not None and self._base._requires_grad)
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -467,7 +651,7 @@ class Tensor:
         return self._retains_grad
 
     def retain_grad(self):
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
@@ -481,7 +665,7 @@ class Tensor:
 
     def register_hook(self, hook):
         """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = {}
@@ -509,9 +693,12 @@ class Tensor:
                 "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
                 "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
                 "function in torch/optim/optimizer.py as the solution.")
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
+
+    def _is_view(self):
+        return self._base is not None
 
     # --- metadata ------------------------------------------------------------------------------
     @property
@@ -571,13 +758,13 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, force=False):
-        if self._requires_grad and not force:
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
+        if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data if dtype is None else self._data.astype(dtype)
@@ -593,7 +780,7 @@ class Tensor:
         dtype = to_dtype_arg(args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
             return self
-        if not dtype.is_floating_point and self._requires_grad:
+        if not dtype.is_floating_point and self.requires_grad:
             from ._engine import no_grad
             with no_grad():  # an integer or bool result is outside the graph, as in PyTorch
                 return apply(OPS["to"], (self,), {"dtype": dtype.np})
@@ -630,11 +817,8 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        # PyTorch iterates with unbind(0): one UnbindBackward0 per row here (values and grads agree;
-        # PyTorch shares one multi-output node between the rows)
-        unbind = OPS["unbind"]
-        return (apply(unbind, (self,), {"dim": 0, "index": i}, view_of=self)
-                for i in range(self._data.shape[0]))
+        from ._functions import unbind  # PyTorch iterates over unbind(0)
+        return iter(unbind(self, 0))
 
     def __bool__(self):
         if self._data.size != 1:
@@ -649,7 +833,7 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def _warn_scalar(self):
-        if self._requires_grad:
+        if self.requires_grad:
             import warnings
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
@@ -729,35 +913,30 @@ class Tensor:
     __itruediv__ = div_
 
     def __setitem__(self, index, value):
-        if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
-            # PyTorch first takes the basic-indexing view (x[0] = ... writes into a view)
-            raise RuntimeError(VIEW_INPLACE_MSG if _basic_index_is_view(self, index) else
-                               LEAF_INPLACE_MSG)
-        index = _index_arrays(index)
-        if isinstance(value, (list, tuple)):
-            value = tensor(value, dtype=self.dtype)
-        items = index if isinstance(index, tuple) else (index,)
-        if (any(isinstance(i, (np.ndarray, list)) for i in items) and all(
-                isinstance(i, (np.ndarray, list)) or i is Ellipsis or i == slice(None) for i in items)):
-            # only tensor/list indices: PyTorch's index_put_ on the tensor itself (with an int or a
-            # slice too, it writes into a view first, and the graph shows CopySlices)
-            _inplace(self, "index_put", (value,), {"index": index})
-            return
-        if isinstance(value, Tensor) and value._requires_grad and value._data.ndim:
-            value = _setitem_source(value, self._data[index].shape)
-        _inplace(self, "copy_slices", (value,), {"index": index})
+        """x[index] = value, as PyTorch: copy_ into the view x[basic part of index], or, with tensor
+        indices, index_put_ into it; the history is rewritten by the in-place op on that view."""
+        if not isinstance(value, Tensor):
+            if not isinstance(value, (numbers.Number, np.generic)):
+                raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype._legacy}")
+            value = _make(np.asarray(value).astype(self._data.dtype), None, False)
+        from ._functions import _getitem
+        target, tensor_index = _getitem(self, index, setitem=True)
+        if tensor_index is not None:
+            _inplace(target, "index_put", (_without_leading_ones(value),), {"index": tensor_index})
+        elif value._data.shape == target._data.shape or value._data.ndim == 0:
+            target.copy_(value)
+        else:  # PyTorch's copy_to: the value without its leading 1s, expanded to the target's shape
+            value = _without_leading_ones(value)
+            target.copy_(value if value._data.shape == target._data.shape else
+                         value.expand(target._data.shape))
 
 
-def _setitem_source(value, shape):
-    """PyTorch's copy_to for x[i] = value: a value of another shape is viewed without its leading
-    1s, then expanded to the slice's shape (ViewBackward0, ExpandBackward0 in the graph)."""
-    if value._data.shape == tuple(shape):
-        return value
+def _without_leading_ones(value):
+    """value viewed without its leading size-1 dims (ViewBackward0 when there are any)."""
     dims = value._data.shape
     while dims and dims[0] == 1:
         dims = dims[1:]
-    value = value.view(dims)
-    return value if dims == tuple(shape) else value.expand(shape)
+    return value if dims == value._data.shape else value.view(dims)
 
 
 # the C++ type names PyTorch prints in "attempting to assign a gradient with dtype ..."
@@ -791,33 +970,6 @@ class _RemovableHandle:
 
     def remove(self):
         self._hooks.pop(self._key, None)
-
-
-def _basic_index_is_view(self, index):
-    """Whether the ints / None / partial slices of index make a view before any advanced index."""
-    items = index if isinstance(index, tuple) else (index,)
-    def is_int(i):
-        return (isinstance(i, numbers.Integral) and not isinstance(i, builtins.bool)) or (
-            isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu")
-    def width(i):  # how many dims of self an index item consumes
-        if i is None or i is Ellipsis or isinstance(i, builtins.bool):
-            return 0
-        if isinstance(i, (Tensor, np.ndarray)) and np.asarray(i._data if isinstance(i, Tensor)
-                                                              else i).dtype == np.bool_:
-            return np.ndim(i._data if isinstance(i, Tensor) else i)
-        return 1
-    dim = 0
-    for i in items:
-        if i is None or is_int(i):
-            return True
-        if i is Ellipsis:
-            dim += self._data.ndim - builtins.sum(width(j) for j in items)
-        elif isinstance(i, slice):
-            size = self._data.shape[dim] if dim < self._data.ndim else 0
-            if i.indices(size) != (0, size, 1):
-                return True
-        dim += width(i)
-    return False
 
 
 def _index_arrays(index):

@@ -32,7 +32,7 @@ def _grad_roots(outputs, grad_outputs):
         raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs")
     nodes, grads = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not out._requires_grad:
+        if not out.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if out._data.size != 1:
@@ -81,7 +81,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
     inputs = _as_tuple(inputs)
     for t in inputs:
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     nodes, grads = _grad_roots(outputs, grad_outputs)
     edges = [_engine.gradient_edge(t)[0] for t in inputs]

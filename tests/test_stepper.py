@@ -339,7 +339,9 @@ def test_predict_mode_tally():
     # a step is scored once; unreadable text is not scored
     stepper.submit_prediction(["2", "3"], first)
     assert stepper.tally == {"right": 1, "wrong": 1}
-    acc_w = stepper.n_steps - 1
+    w = node_of(stepper, "w")
+    acc_w = next(k for k, st in enumerate(stepper.model.states)
+                 if st.phase == "accumulate" and w in st.active)
     assert stepper.submit_prediction("five", acc_w)["error"]
     assert stepper.tally == {"right": 1, "wrong": 1} and acc_w not in stepper.answered
     # within 1e-3 relative of w.grad = 5 is right; the browser sends the guess through `_guess`
