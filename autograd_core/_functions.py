@@ -724,7 +724,8 @@ def logical_not(input):
 
 
 def sign(input):
-    return _make(np.sign(input._data), None, False)
+    """-1, 0 or 1 (0 for nan); its gradient is zero"""
+    return apply(_OP["sign"], (input,))
 
 
 def is_tensor(obj):
@@ -947,11 +948,23 @@ def sort(input, dim=-1, descending=False, stable=False):
     data = input._data
     if data.ndim == 0:
         return _ValuesIndices("sort", clone(input), _make(np.asarray(0), None, False))
-    idx = np.argsort(-data if descending and data.dtype.kind != "b" else data, axis=d, kind="stable")
-    if descending and data.dtype.kind == "b":
-        idx = np.argsort(~data, axis=d, kind="stable")
+    idx = _sort_order(data, d, descending)
     values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("sort", values, _make(idx.astype(np.int64), None, False))
+
+
+def _sort_order(data, axis, descending):
+    """Indices putting data in PyTorch's sort order along axis: nan above every number (last
+    ascending, first descending), ties in their order."""
+    if data.ndim == 0:
+        return np.zeros((), dtype=np.intp)
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable")  # (numpy too puts nan last)
+    if data.dtype.kind == "b":
+        return np.argsort(~data, axis=axis, kind="stable")
+    if data.dtype.kind != "f":
+        return np.argsort(-data.astype(np.int64), axis=axis, kind="stable")
+    return np.lexsort((-data, ~np.isnan(data)), axis=axis)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -965,8 +978,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     n = input.shape[d] if input.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    idx = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
-    idx = np.take(idx, np.arange(k), axis=d)
+    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d)
     values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("topk", values, _make(idx.astype(np.int64), None, False))
 

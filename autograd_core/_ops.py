@@ -200,11 +200,73 @@ def _take(a, dim, index):
     return (slice(None),) * dim + (index, Ellipsis)
 
 
+@_quiet
+def _pow_number(a, exponent):
+    """a ** k for a number k, as ATen computes it: its exact special cases (x * x for 2, sqrt for
+    0.5, 1 / sqrt(x) for -0.5, 1 / x for -1, ...), else C's pow."""
+    k = exponent
+    if k == 0:
+        return np.ones_like(a)
+    if k == 1:
+        return a.copy()
+    if k == 2:
+        return a * a
+    if k == 3:
+        return a * a * a
+    if a.dtype.kind == "f":
+        if k == 0.5:
+            return np.sqrt(a)
+        if k == -0.5:
+            return 1 / np.sqrt(a)
+        if k == -1:
+            return 1 / a
+        if k == -2:
+            return 1 / (a * a)
+    return np.power(a, k)
+
+
+@_quiet
+def _pow_tensors(a, b):
+    """a ** b elementwise; integers as ATen's powi: a negative power is 0, except of 1 and -1."""
+    if a.dtype.kind not in "iu" or not (b < 0).any():
+        return np.power(a, b)
+    out = np.power(a, np.where(b < 0, 0, b))
+    odd = (b % 2) != 0
+    return np.where(b >= 0, out, np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(out.dtype)
+
+
+@_quiet
+def _pow_grad(g, a, exponent):
+    """PyTorch's pow_backward(_self): 0 where the exponent is 0, else g * exponent * a ** (exponent - 1)."""
+    if np.ndim(exponent) == 0:
+        return np.zeros_like(g) if exponent == 0 else g * (exponent * _pow_number(a, exponent - 1))
+    return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
+
+
+@_quiet
 def _pow_exponent_grad(g, a, b, out):
-    # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grad = g * out * np.log(a)
-    return np.where((a == 0) & (b >= 0), 0, grad)
+    """PyTorch's pow_backward_exponent: d(a ** b)/db = a ** b * log(a), defined as 0 where a == 0 and
+    b >= 0 (a may be the number of ``2 ** x``)."""
+    if np.ndim(a) == 0:
+        log_a = out.dtype.type(np.log(a))  # (a number: PyTorch multiplies in the result's dtype)
+        return g * np.where(b >= 0, 0, out * log_a) if a == 0 else g * (out * log_a)
+    return g * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+
+
+def _sign(a):
+    """PyTorch's sign: -1, 0 or 1, and 0 for nan (numpy's is nan)."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    return np.subtract(a > 0, a < 0, dtype=a.dtype)
+
+
+def _evenly(g, a, out):
+    """PyTorch's evenly_distribute_backward: the gradient of max() / min() shared equally by the
+    elements equal to the result (by the nans, when the result is nan)."""
+    mask = np.isnan(a) if np.isnan(out) else a == out
+    grad = np.zeros(a.shape, dtype=g.dtype)
+    grad[mask] = g / g.dtype.type(mask.sum())
+    return grad
 
 
 def _norm(a, p, dim, keepdim):
@@ -259,9 +321,10 @@ def _swap(m):
     return np.swapaxes(m, -1, -2)
 
 
-def _selected(a, other, tie):
-    """Where max/minimum picked `a`: 1, where it tied: 1/2 (PyTorch splits the gradient)."""
-    return np.where(a == other, 0.5, tie).astype(a.dtype if a.dtype.kind == "f" else np.float32)
+def _picked(g, a, other, lost):
+    """PyTorch's maximum/minimum backward: g where a was picked, g / 2 on a tie, 0 where a lost
+    (a nan is picked: it is the result)."""
+    return np.where(lost, 0, np.where(a == other, g / 2, g))
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -288,16 +351,14 @@ op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
                                         lambda g, a, out: -g)
-op("pow",      "PowBackward0",         lambda a, exponent: (a ** exponent if float(exponent).is_integer() and exponent >= 0
-                                                             else _quiet(np.power)(a, exponent)),
-                                        lambda g, a, out, exponent: (g * exponent * a ** (exponent - 1)
-                                                                     if exponent != 0 else g * 0),
+op("pow",      "PowBackward0",         _pow_number,
+                                        lambda g, a, out, exponent: _pow_grad(g, a, exponent),
                                         saves=("self", "exponent"), scalars=("exponent",))
-op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
-                                        lambda g, a, b, out: g * b * a ** (b - 1),
+op("pow_tensor", "PowBackward1",       _pow_tensors,
+                                        lambda g, a, b, out: _pow_grad(g, a, b),
                                         _pow_exponent_grad, saves=("self", "exponent", "result"),
                                         arg_names=("self", "exponent"))
-op("rpow",     "PowBackward2",         lambda a, base: base ** a,
+op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
                                         saves=("result",), scalars=("base",))
 op("exp",      "ExpBackward0",         _quiet(_in_float64(np.exp)),
@@ -307,7 +368,8 @@ op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
 op("sqrt",     "SqrtBackward0",        _quiet(np.sqrt),
                                         lambda g, a, out: g / (2 * out), saves=("result",), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
-                                        lambda g, a, out: g * np.sign(a), saves=("self",))
+                                        lambda g, a, out: g * _sign(a), saves=("self",))
+op("sign",     "SignBackward0",        _sign, lambda g, a, out: np.zeros_like(g), kind="same")
 op("sin",      "SinBackward0",         _in_float64(np.sin),
                                         lambda g, a, out: g * np.cos(a), saves=("self",), kind="float")
 op("cos",      "CosBackward0",         _in_float64(np.cos),
@@ -318,18 +380,21 @@ op("tanh",     "TanhBackward0",        _in_float64(np.tanh),
 op("sigmoid",  "SigmoidBackward0",     _quiet(lambda a: 1 / (1 + np.exp(-a))),
                                         lambda g, a, out: g * out * (1 - out), saves=("result",),
                                         kind="float")
-op("relu",     "ReluBackward0",        lambda a: np.maximum(a, 0),
-                                        lambda g, a, out: g * (out > 0), saves=("result",))
-op("clamp",    "ClampBackward1",       lambda a, min, max: np.clip(a, min, max),
-                                        lambda g, a, out, min, max: g * (((a >= min) if min is not None else True)
-                                                                         & ((a <= max) if max is not None else True)),
+# max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
+# keeps the second operand on a tie, so the operands are swapped
+op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
+                                        lambda g, a, out: np.where(out <= 0, 0, g), saves=("result",))
+op("clamp",    "ClampBackward1",       lambda a, min, max: _clamp(a, min, max),
+                                        lambda g, a, out, min, max: np.where(
+                                            ((a >= min) if min is not None else True)
+                                            & ((a <= max) if max is not None else True), g, 0),
                                         saves=("self", "min", "max"), scalars=("min", "max"))
-op("maximum",  "MaximumBackward0",     np.maximum,
-                                        lambda g, a, b, out: g * _selected(a, b, a > b),
-                                        lambda g, a, b, out: g * _selected(b, a, b > a), saves=("self", "other"))
-op("minimum",  "MinimumBackward0",     np.minimum,
-                                        lambda g, a, b, out: g * _selected(a, b, a < b),
-                                        lambda g, a, b, out: g * _selected(b, a, b < a), saves=("self", "other"))
+op("maximum",  "MaximumBackward0",     lambda a, b: np.maximum(b, a),
+                                        lambda g, a, b, out: _picked(g, a, b, a < b),
+                                        lambda g, a, b, out: _picked(g, a, b, a > b), saves=("self", "other"))
+op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
+                                        lambda g, a, b, out: _picked(g, a, b, a > b),
+                                        lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"))
 op("where",    "WhereBackward0",       lambda a, b, condition: np.where(condition, a, b),
                                         lambda g, a, b, out, condition: np.where(condition, g, 0),
                                         lambda g, a, b, out, condition: np.where(condition, 0, g),
@@ -345,12 +410,8 @@ op("mean",     "MeanBackward0",        lambda a: _torch_mean(a),
 op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g / _count(a.shape, dim), a.shape,
                                                                                 dim, keepdim))
-op("max",      "MaxBackward1",         lambda a: a.max(),
-                                        lambda g, a, out: g * (a == out) / (a == out).sum(),
-                                        saves=("self", "result"), kind="same")
-op("min",      "MinBackward1",         lambda a: a.min(),
-                                        lambda g, a, out: g * (a == out) / (a == out).sum(),
-                                        saves=("self", "result"), kind="same")
+op("max",      "MaxBackward1",         lambda a: a.max(), _evenly, saves=("self", "result"), kind="same")
+op("min",      "MinBackward1",         lambda a: a.min(), _evenly, saves=("self", "result"), kind="same")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: _along(a, dim, keepdim, indices),
                                         lambda g, a, out, dim, keepdim, indices: _scatter(g, a.shape, dim, indices),
                                         saves=("indices",), kind="same")
@@ -502,7 +563,10 @@ def _gelu(a, approximate):
         inner = dt(np.sqrt(2 / np.pi)) * (a + dt(0.044715) * (a * a * a))
         return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
     erf = _ERF((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
-    return a * dt(0.5) * (1 + erf)
+    out = a * dt(0.5) * (1 + erf)
+    if a.dtype == np.float32:  # ATen's float32 kernel gives nan at +inf (its float64 one, inf)
+        out[np.isposinf(a)] = np.nan
+    return out
 
 
 def _gelu_grad(a, approximate):
@@ -522,6 +586,32 @@ def _repeat_grad(g, a, out, repeats):
     shape = (1,) * (len(repeats) - a.ndim) + a.shape
     paired = g.reshape([n for r, s in zip(repeats, shape) for n in (r, s)])
     return paired.sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(a.shape)
+
+
+@_quiet
+def _prod_grad(g, a, out, dim, keepdim):
+    """PyTorch's prod_backward: g * prod / a when no element is 0; with zeros, the product of the
+    other elements (no division); a full product with two or more zeros has a zero gradient."""
+    if a.ndim == 0:
+        return g
+    if dim is not None and not keepdim:
+        g, out = np.expand_dims(g, dim), np.expand_dims(out, dim)
+    zeros = np.count_nonzero(a == 0)
+    if not zeros:
+        return g * (out / a)
+    if dim is None and zeros > 1:
+        return np.zeros(a.shape, dtype=g.dtype)
+    return g * _prod_others(a, dim)
+
+
+def _clamp(a, min, max):
+    """ATen's min(max(a, min), max): a itself on a tie, nan stays nan (numpy's maximum(m, a) keeps
+    its second operand on a tie)."""
+    if min is not None:
+        a = np.maximum(min, a)
+    if max is not None:
+        a = np.minimum(max, a)
+    return a
 
 
 def _prod_others(a, dim):
@@ -544,11 +634,10 @@ op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sq
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         _repeat_grad, kind="same")
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
-                                        lambda g, a, out: g * _prod_others(a, None),
+                                        lambda g, a, out: _prod_grad(g, a, out, None, False),
                                         saves=("self", "result"), kind="sum")
 op("prod_dim", "ProdBackward1",        lambda a, dim, keepdim: a.prod(axis=dim, keepdims=keepdim),
-                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
-                                        * _prod_others(a, dim), saves=("self", "result"), kind="sum")
+                                        _prod_grad, saves=("self", "result"), kind="sum")
 op("masked_fill", "MaskedFillBackward0", lambda a, mask, value: np.where(mask, value, a).astype(a.dtype),
                                         lambda g, a, out, mask, value: np.where(mask, 0, g),
                                         saves=("mask",), kind="same")
@@ -560,10 +649,12 @@ op("log1p",    "Log1PBackward0",       _quiet(_in_float64(np.log1p)),
                                         lambda g, a, out: g / (1 + a), saves=("self",), kind="float")
 op("rsqrt",    "RsqrtBackward0",       _quiet(lambda a: 1 / np.sqrt(a)),
                                         lambda g, a, out: -0.5 * g * out ** 3, saves=("result",), kind="float")
-op("clamp_min", "ClampMinBackward0",   lambda a, min: np.maximum(a, min).astype(a.dtype),
-                                        lambda g, a, out, min: g * (a >= min), saves=("self",), scalars=("min",))
-op("clamp_max", "ClampMaxBackward0",   lambda a, max: np.minimum(a, max).astype(a.dtype),
-                                        lambda g, a, out, max: g * (a <= max), saves=("self",), scalars=("max",))
+op("clamp_min", "ClampMinBackward0",   lambda a, min: _clamp(a, min, None),
+                                        lambda g, a, out, min: np.where(a >= min, g, 0), saves=("self",),
+                                        scalars=("min",))
+op("clamp_max", "ClampMaxBackward0",   lambda a, max: _clamp(a, None, max),
+                                        lambda g, a, out, max: np.where(a <= max, g, 0), saves=("self",),
+                                        scalars=("max",))
 # chunk/split pieces: slices named as PyTorch names them (one node per piece here; PyTorch shares one)
 op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
@@ -596,8 +687,8 @@ op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
 op("gelu",     "GeluBackward0",        lambda a, approximate: _gelu(a, approximate),
                                         lambda g, a, out, approximate: g * _gelu_grad(a, approximate),
                                         saves=("self",), kind="float")
-op("elu",      "EluBackward0",         lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype),
-                                        lambda g, a, out, alpha: np.where(a > 0, g, g * alpha * np.exp(np.minimum(a, 0))),
+op("elu",      "EluBackward0",         _quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
+                                        _quiet(lambda g, a, out, alpha: np.where(a <= 0, g * alpha * np.exp(a), g)),
                                         saves=("self",), kind="float")
 op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
                                             a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),

@@ -215,6 +215,7 @@ SAMPLES = {
     "floor": [("", [_r(3, 4)], None)],
     "ceil": [("", [_r(3, 4)], None)],
     "round": [("", [_r(3, 4)], None)],
+    "sign": [("", [_r(3, 4)], None)],
     "split": [("", [_r(3, 5)], {"dim": 1, "index": slice(3, 5)})],
     "trace": [("square", [_r(3, 3)], None), ("wide", [_r(2, 4)], None)],
     "cumsum": [("dim0", [_r(4, 3)], {"dim": 0}), ("dim1", [_r(2, 3, 4)], {"dim": 1})],
