@@ -11,8 +11,9 @@ import numpy as np
 
 from . import _dtypes
 from ._ops import OPS
-from ._tensor import (Tensor, _can_view, _dim, _dims, _infer_shape, _make, _shape_arg, _unwrap,
-                      apply, result_dtype, tensor, _index_arrays)
+from ._tensor import (Tensor, _broadcast_message, _can_view, _check_sub, _dim, _dims, _index_arrays,
+                      _infer_shape, _make, _not_implemented, _shape_arg, _unwrap, apply, result_dtype,
+                      tensor)
 
 _OP = OPS
 
@@ -25,20 +26,25 @@ def _t(x):
 
 
 # --- arithmetic ----------------------------------------------------------------------------------
+# A number as the first argument (torch.sub(2., x)) stays first, as PyTorch's "wrapped number": the
+# op's first input needs no gradient (next_functions[0] is (None, 0)). The reflected operators
+# (2. - x) are other ops: x.__rsub__(2.) is rsub (RsubBackward1), 2. / x is reciprocal(x) * 2.
 def add(input, other, alpha=1):
     """out = input + alpha * other"""
     input, other = _unwrap(input), _unwrap(other)
-    if not isinstance(input, Tensor):  # 1 + x: PyTorch wraps the number, keeping the tensor first
-        return apply(_OP["add"], (mul(other, alpha) if alpha != 1 else other, input))
     return apply(_OP["add"], (input, other), {"alpha": alpha} if alpha != 1 else None)
 
 
 def sub(input, other, alpha=1):
     """out = input - alpha * other"""
     input, other = _unwrap(input), _unwrap(other)
-    if not isinstance(input, Tensor):
-        return rsub(other, input, alpha=alpha)
+    if _maybe_bool(input) or _maybe_bool(other):
+        _check_sub(input, other)
     return apply(_OP["sub"], (input, other), {"alpha": alpha} if alpha != 1 else None)
+
+
+def _maybe_bool(x):
+    return x is True or x is False or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 def rsub(input, other, alpha=1):
@@ -46,15 +52,14 @@ def rsub(input, other, alpha=1):
     other = _unwrap(other)
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
+    if _maybe_bool(input) or _maybe_bool(other):
+        _check_sub(input, other)
     return apply(_OP["rsub"], (input,), {"other": other, "alpha": alpha} if alpha != 1 else {"other": other})
 
 
 def mul(input, other):
     """out = input * other"""
-    input, other = _unwrap(input), _unwrap(other)
-    if not isinstance(input, Tensor):
-        return apply(_OP["mul"], (other, input))
-    return apply(_OP["mul"], (input, other))
+    return apply(_OP["mul"], (_unwrap(input), _unwrap(other)))
 
 
 def div(input, other, rounding_mode=None):
@@ -64,10 +69,21 @@ def div(input, other, rounding_mode=None):
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                                f"found '{rounding_mode}'")
+        _check_integer_division(input, other)
         return apply(_OP["div_rounding"], (_t(input), other), {"rounding_mode": rounding_mode})
-    if not isinstance(input, Tensor):  # 2 / x is reciprocal(x) * 2 in PyTorch
-        return mul(reciprocal(other), input)
     return apply(_OP["div"], (input, other))
+
+
+def _reflected_div(self, other):
+    """other / self: PyTorch's Tensor.__rtruediv__ is reciprocal(self) * other"""
+    return mul(reciprocal(self), other)
+
+
+def _check_integer_division(input, other):
+    """PyTorch raises where an integer division (//, %, div(rounding_mode=...)) meets a zero."""
+    if result_dtype(input, other).kind in "iu" and not np.all(other._data if isinstance(other, Tensor)
+                                                               else other):
+        raise RuntimeError("ZeroDivisionError")
 
 
 true_divide = divide = div
@@ -82,6 +98,9 @@ def reciprocal(input):
 
 def neg(input):
     """out = -input"""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return apply(_OP["neg"], (input,))
 
 
@@ -91,19 +110,17 @@ negative = neg
 def pow(input, exponent):
     """out = input ** exponent (tensor or number on either side)"""
     input, exponent = _unwrap(input), _unwrap(exponent)
+    want = result_dtype(input, exponent)
+    if want.kind == "b" and not (isinstance(input, Tensor) and not isinstance(exponent, Tensor)
+                                 and exponent in (0, 1)):
+        raise _not_implemented("pow", want)  # (x ** 1 and x ** 0 are a copy and ones in ATen)
     if not isinstance(input, Tensor):
-        return apply(_OP["rpow"], (_to_result_dtype(exponent, input),), {"base": input})
+        return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
         return apply(_OP["pow_tensor"], (input, exponent))
-    return apply(_OP["pow"], (_to_result_dtype(input, exponent),), {"exponent": exponent})
-
-
-def _to_result_dtype(t, number):
-    """t cast to PyTorch's result dtype of an op with a Python number (int ** 0.5 is float32,
-    bool ** 2 int64): the number is a param of the row, so apply cannot see it. Only integer and
-    bool tensors change, and those never require grad, so no node is added."""
-    want = result_dtype(t, number)
-    return t if want == t._data.dtype else t.to(_dtypes.FROM_NUMPY[want])
+    if want.kind in "iu" and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return apply(_OP["pow"], (input,), {"exponent": exponent})
 
 
 def square(input):
@@ -133,7 +150,16 @@ def clamp(input, min=None, max=None):
     """out = min(max(input, min), max)"""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    _check_clamp(input, min, max)
     return apply(_OP["clamp"], (input,), {"min": _num(min), "max": _num(max)})
+
+
+def _check_clamp(input, min, max):
+    """ATen's clamp kernels for number bounds have no bool version."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor) or result_dtype(input, min, max).kind != "b":
+        return
+    which = "clamp" if min is not None and max is not None else "clamp_min" if min is not None else "clamp_max"
+    raise _not_implemented(f"{which}_scalar_cpu", np.bool_)
 
 
 clip = clamp
@@ -164,7 +190,14 @@ def where(condition, input=None, other=None):
     input, other = _unwrap(input), _unwrap(other)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = tensor(input)
+    msg = _broadcast_message(condition._data.shape, np.shape(_data_of(input)), np.shape(_data_of(other)))
+    if msg:
+        raise RuntimeError(msg)
     return apply(_OP["where"], (input, other), {"condition": condition._data})
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 # --- reductions ------------------------------------------------------------------------------------
@@ -205,7 +238,7 @@ class _ValuesIndices(tuple):
         return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
 
-def _extreme(name, input, dim, keepdim, other):
+def _extreme(name, input, dim, keepdim, other, caller=None):
     if isinstance(dim, Tensor) and other is None:  # torch.max(a, b) is maximum
         dim, other = None, dim
     if other is not None:
@@ -216,6 +249,8 @@ def _extreme(name, input, dim, keepdim, other):
                                "== 0. Specify the reduction dim with the 'dim' argument.")
         return apply(_OP[name], (input,))
     d = _dim(dim, input.ndim)
+    if input.ndim and input.shape[d] == 0:
+        raise IndexError(f"{caller or name}(): Expected reduction dim {d} to have non-zero size.")
     arg = np.argmax if name == "max" else np.argmin
     a = input._data if input.ndim else input._data.reshape(1)
     indices = np.expand_dims(arg(a, axis=d), d)
@@ -238,15 +273,22 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def argmax(input, dim=None, keepdim=False):
-    if dim is None:
-        return _make(np.asarray(np.argmax(input._data), dtype=np.int64), None, False)
-    return max(input, dim, keepdim).indices
+    """the index of the largest element (along dim)"""
+    return _arg_extreme("max", input, dim, keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
+    """the index of the smallest element (along dim)"""
+    return _arg_extreme("min", input, dim, keepdim)
+
+
+def _arg_extreme(name, input, dim, keepdim):
     if dim is None:
-        return _make(np.asarray(np.argmin(input._data), dtype=np.int64), None, False)
-    return min(input, dim, keepdim).indices
+        if input.numel() == 0:
+            raise IndexError(f"arg{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        arg = np.argmax if name == "max" else np.argmin
+        return _make(np.asarray(arg(input._data), dtype=np.int64), None, False)
+    return _extreme(name, input, dim, keepdim, None, caller="arg" + name).indices
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
@@ -260,24 +302,29 @@ def norm(input, p="fro", dim=None, keepdim=False):
 
 def softmax(input, dim, dtype=None):
     """out_i = e**x_i / sum_j e**x_j along dim"""
-    if dtype is not None:
-        input = input.to(_dtypes.resolve(dtype))
-    return apply(_OP["softmax"], (input,), {"dim": _dim(dim, input.ndim)})
+    return _softmax("softmax", input, dim, dtype)
 
 
 def log_softmax(input, dim, dtype=None):
     """out_i = x_i - log sum_j e**x_j along dim"""
+    return _softmax("log_softmax", input, dim, dtype)
+
+
+def _softmax(name, input, dim, dtype):
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
-    return apply(_OP["log_softmax"], (input,), {"dim": _dim(dim, input.ndim)})
+    d = _dim(dim, input.ndim)
+    if input._data.dtype.kind != "f":  # ATen's kernels exist for floating types only
+        last = d == input.ndim - 1 or input.ndim == 0
+        raise _not_implemented(f"{name}_{'lastdim_' if last else ''}kernel_impl", input._data.dtype)
+    return apply(_OP[name], (input,), {"dim": d})
 
 
 # --- linear algebra --------------------------------------------------------------------------------
 def _same_dtype(a, b, names=("m1", "m2")):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"expected {names[0]} and {names[1]} to have the same dtype, but got: "
-                           f"{a._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
-                           f" != {b._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+                           f"{_dtypes.CPP_NAME[a.dtype]} != {_dtypes.CPP_NAME[b.dtype]}")
 
 
 def mm(input, mat2):
@@ -378,7 +425,6 @@ def matmul(input, other):
     try:  # PyTorch broadcasts the batch dims first, then bmm checks the matrices
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        from ._tensor import _broadcast_message
         raise RuntimeError(_broadcast_message(a.shape[:-2], b.shape[:-2])) from None
     n_batch = int(np.prod(batch))
     if a.shape[-1] != b.shape[-2]:
@@ -492,18 +538,22 @@ def expand(input, *sizes):
     """out = input repeated along size-1 dims without copying (-1 keeps a size)"""
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the "
-                           "number of sizes provided ({}) must be greater or equal to the number of "
-                           "dimensions in the tensor ({})".format(len(sizes), input.ndim))
+        raise RuntimeError(f"expand(torch.{input.dtype._legacy}{{{list(input.shape)}}}, size={list(sizes)}): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+                           f"number of dimensions in the tensor ({input.ndim})")
     shape = list(sizes)
     offset = len(sizes) - input.ndim
-    for i, s in enumerate(input.shape):
-        target = sizes[offset + i]
+    for i in reversed(range(len(sizes))):  # ATen's inferExpandGeometry: from the last dim
+        size = input.shape[i - offset] if i >= offset else 1
+        target = sizes[i]
         if target == -1:
-            shape[offset + i] = s
-        elif s != 1 and s != target:
+            if i < offset:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            shape[i] = size
+        elif size != target and size != 1:
             raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing "
-                               f"size ({s}) at non-singleton dimension {offset + i}.  Target sizes: "
+                               f"size ({size}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(input.shape)}")
     return apply(_OP["expand"], (input,), {"shape": tuple(shape)}, view_of=input)
 
@@ -513,7 +563,10 @@ def expand_as(input, other):
 
 
 def contiguous(input):
-    return input if input._data.flags.c_contiguous else clone(input)
+    """input itself when its memory is in C order, else a C-ordered copy (CloneBackward0)"""
+    if input._data.flags.c_contiguous:
+        return input
+    return apply(_OP["clone"], (input,), {"contiguous": True})
 
 
 def cat(tensors, dim=0):
@@ -696,7 +749,6 @@ def _compare(ufunc):
         try:
             return _make(np.asarray(ufunc(a, b)), None, False)
         except ValueError:
-            from ._tensor import _broadcast_message
             raise RuntimeError(_broadcast_message(np.shape(a), np.shape(b))) from None
     f.__name__ = ufunc.__name__
     return f
@@ -765,8 +817,8 @@ _METHODS = {
     "where": lambda self, condition, other: where(condition, self, other),
     "view_as": lambda self, other: view(self, other.shape),
     "reshape_as": lambda self, other: reshape(self, other.shape),
-    "__add__": add, "__radd__": _reflect(add), "__sub__": sub, "__rsub__": _reflect(sub),
-    "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub,
+    "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": _reflected_div,
     "__pow__": pow, "__rpow__": _reflect(pow), "__matmul__": matmul, "__rmatmul__": _reflect(matmul),
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__getitem__": _getitem,
     "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
@@ -846,14 +898,11 @@ def prod(input, dim=None, keepdim=False, dtype=None):
     return apply(_OP["prod_dim"], (input,), {"dim": _dim(dim, input.ndim), "keepdim": keepdim})
 
 
-_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-           "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
-
 
 def _mask(mask):
     if mask._data.dtype != np.bool_:  # PyTorch names the C++ type here
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_C_TYPE.get(mask._data.dtype.name, mask._data.dtype.name)}")
+                           f"{_dtypes.CPP_NAME[mask.dtype]}")
     return mask._data
 
 
@@ -878,11 +927,13 @@ def _masked_fill_(self, mask, value):
 
 def clamp_min(input, min):
     """out = max(input, min)"""
+    _check_clamp(input, min, None)
     return apply(_OP["clamp_min"], (input,), {"min": _num(min)})
 
 
 def clamp_max(input, max):
     """out = min(input, max)"""
+    _check_clamp(input, None, max)
     return apply(_OP["clamp_max"], (input,), {"max": _num(max)})
 
 
@@ -905,14 +956,20 @@ def _any(input, dim=None, keepdim=False):  # torch.any
                                    keepdims=keepdim)), None, False)
 
 
+_KERNEL = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu"}  # in PyTorch's errors
+
+
 def _integer_op(ufunc, name):
     """Not differentiable here (bool/int results, or floor steps): bitwise logic, //, %."""
     def f(input, other):
         a = input._data if isinstance(input, Tensor) else input
         b = other._data if isinstance(other, Tensor) else other
         dt = result_dtype(input, other)
-        if ufunc in (np.bitwise_and, np.bitwise_or, np.bitwise_xor) and dt.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        kernel = _KERNEL.get(ufunc, f"{name}_cpu")
+        if (ufunc in _KERNEL and dt.kind == "b") or (ufunc not in _KERNEL and dt.kind == "f"):
+            raise _not_implemented(kernel, dt)
+        if ufunc in _KERNEL:
+            _check_integer_division(input, other)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = ufunc(a, b)
         return _make(np.asarray(out).astype(dt, copy=False), None, False)

@@ -11,7 +11,10 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
   when ``self`` requires grad): an in-place change to it is then an error only in those cases;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
   input gives float32), "same" (the input's dtype), "sum" (integers sum to int64); ``scalars`` names
-  the number params that take part in the promotion (``0.5 - int_tensor`` is float32).
+  the number params that take part in the promotion (``0.5 - int_tensor`` is float32);
+- ``layout`` is the memory layout ATen gives the result, which .view() and .stride() see:
+  "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
+  numpy's, which is TensorIterator's for one input.
 """
 import numpy as np
 
@@ -22,16 +25,16 @@ OPS = {}
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic", "saved_args", "saves_result", "scalars")
+                 "variadic", "saved_args", "saves_result", "scalars", "layout")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
-                 node_base):
+                 node_base, layout):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
         # (input index, indices of the inputs whose gradient reads it, or None for "always")
         self.saved_args = tuple((i, needs.get(n)) for i, n in enumerate(arg_names) if n in saves)
         self.saves_result = "result" in saves  # (an output is always saved, as in PyTorch)
-        self.scalars = scalars
+        self.scalars, self.layout = scalars, layout
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
                                                        "_frees": bool(saves) or node_base._frees})
@@ -48,9 +51,9 @@ class Op:
 
 
 def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False, needs=None, scalars=(), node_base=Node):
+       variadic=False, needs=None, scalars=(), node_base=Node, layout=None):
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
-                   scalars, node_base)
+                   scalars, node_base, layout)
 
 
 _CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
@@ -296,11 +299,15 @@ def _norm_grad(g, a, out, p, dim, keepdim):
 
 
 def _softmax(a, dim):
+    if a.size == 0:
+        return np.empty_like(a)
     e = np.exp(a - a.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
 
 
 def _log_softmax(a, dim):
+    if a.size == 0:
+        return np.empty_like(a)
     shifted = a - a.max(axis=dim, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -315,6 +322,69 @@ def _expanded(a, shape):
     fill_ and zero_ may write into it."""
     b = np.broadcast_to(a, shape)
     return np.lib.stride_tricks.as_strided(a, shape, b.strides) if a.flags.writeable else b
+
+
+def _like(a, values):
+    """values in a new array laid out as a is (ATen's empty_like: a dense layout is kept)."""
+    out = np.empty_like(a)
+    out[...] = values
+    return out
+
+
+def contiguous_layout(out):
+    """out as a C-contiguous array whose size-1 dims too have C strides (numpy may keep others)."""
+    if out.flags.c_contiguous:
+        step = out.itemsize
+        for n, st in zip(reversed(out.shape), reversed(out.strides)):
+            if st != step and n != 0:
+                return out.copy()
+            step *= n
+        return out
+    return np.ascontiguousarray(out)
+
+
+def elementwise_layout(out, inputs):
+    """out laid out as TensorIterator lays out an elementwise result: dims ordered by the inputs'
+    strides, the first input that tells two dims apart deciding (x.t() + y keeps x.t()'s layout)."""
+    arrays = [d for d in inputs if isinstance(d, np.ndarray) and d.ndim]
+    if all(d.flags.c_contiguous for d in arrays):
+        return out
+    shape, ndim = out.shape, out.ndim
+    strides = []
+    for d in arrays:  # broadcast dims have stride 0 and do not count
+        pad = ndim - d.ndim
+        strides.append((0,) * pad + tuple(0 if n == 1 and shape[pad + i] != 1 else st
+                                          for i, (n, st) in enumerate(zip(d.shape, d.strides))))
+
+    def after(d0, d1):  # 1: d0 moves faster than d1 (goes first), -1: slower, 0: can't tell
+        for st in strides:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+    perm = list(range(ndim - 1, -1, -1))  # fastest-moving dim first; insertion sort as ATen's
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = after(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    new_strides, step = [0] * ndim, out.itemsize
+    for d in perm:
+        new_strides[d] = step
+        step *= shape[d]
+    if tuple(new_strides) == out.strides:
+        return out
+    new = np.lib.stride_tricks.as_strided(np.empty(max(out.size, 1), out.dtype), shape, new_strides)
+    new[...] = out
+    return new
 
 
 def _swap(m):
@@ -332,21 +402,21 @@ def _picked(g, a, other, lost):
 # add/sub/rsub take PyTorch's alpha (out = a + alpha * b) in the same node, as PyTorch does
 op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else a + alpha * b,
                                         lambda g, a, b, out, alpha=1: g,
-                                        lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha)
+                                        lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha, layout="elementwise")
 op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else a - alpha * b,
                                         lambda g, a, b, out, alpha=1: g,
-                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha)
+                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha, layout="elementwise")
 op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else other - alpha * a,
                                         lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha,
                                         scalars=("other",))
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda g, a, b, out: g * b,
-                                        lambda g, a, b, out: g * a, saves=("self", "other"), needs=_CROSS)
+                                        lambda g, a, b, out: g * a, saves=("self", "other"), needs=_CROSS, layout="elementwise")
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda g, a, b, out: g / b,
                                         lambda g, a, b, out: -g * a / (b * b),
                                         saves=("self", "other"), kind="float",
-                                        needs={"self": (1,), "other": (0, 1)})
+                                        needs={"self": (1,), "other": (0, 1)}, layout="elementwise")
 op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
@@ -357,7 +427,7 @@ op("pow",      "PowBackward0",         _pow_number,
 op("pow_tensor", "PowBackward1",       _pow_tensors,
                                         lambda g, a, b, out: _pow_grad(g, a, b),
                                         _pow_exponent_grad, saves=("self", "exponent", "result"),
-                                        arg_names=("self", "exponent"))
+                                        arg_names=("self", "exponent"), layout="elementwise")
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
                                         saves=("result",), scalars=("base",))
@@ -391,39 +461,39 @@ op("clamp",    "ClampBackward1",       lambda a, min, max: _clamp(a, min, max),
                                         saves=("self", "min", "max"), scalars=("min", "max"))
 op("maximum",  "MaximumBackward0",     lambda a, b: np.maximum(b, a),
                                         lambda g, a, b, out: _picked(g, a, b, a < b),
-                                        lambda g, a, b, out: _picked(g, a, b, a > b), saves=("self", "other"))
+                                        lambda g, a, b, out: _picked(g, a, b, a > b), saves=("self", "other"), layout="elementwise")
 op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
                                         lambda g, a, b, out: _picked(g, a, b, a > b),
-                                        lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"))
+                                        lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"), layout="elementwise")
 op("where",    "WhereBackward0",       lambda a, b, condition: np.where(condition, a, b),
                                         lambda g, a, b, out, condition: np.where(condition, g, 0),
                                         lambda g, a, b, out, condition: np.where(condition, 0, g),
-                                        saves=("condition",))
+                                        saves=("condition",), layout="elementwise")
 # reductions
 op("sum",      "SumBackward0",         lambda a: _torch_sum(a),
                                         lambda g, a, out: np.broadcast_to(g, a.shape), kind="sum")
 op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim),
-                                        kind="sum")
+                                        kind="sum", layout="contiguous")
 op("mean",     "MeanBackward0",        lambda a: _torch_mean(a),
                                         lambda g, a, out: np.broadcast_to(g / a.size, a.shape))
 op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g / _count(a.shape, dim), a.shape,
-                                                                                dim, keepdim))
+                                                                                dim, keepdim), layout="contiguous")
 op("max",      "MaxBackward1",         lambda a: a.max(), _evenly, saves=("self", "result"), kind="same")
 op("min",      "MinBackward1",         lambda a: a.min(), _evenly, saves=("self", "result"), kind="same")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: _along(a, dim, keepdim, indices),
                                         lambda g, a, out, dim, keepdim, indices: _scatter(g, a.shape, dim, indices),
-                                        saves=("indices",), kind="same")
+                                        saves=("indices",), kind="same", layout="contiguous")
 op("min_dim",  "MinBackward0",         OPS["max_dim"].forward, OPS["max_dim"].grads[0],
-                                        saves=("indices",), kind="same")
-op("norm",     "LinalgVectorNormBackward0", _norm, _norm_grad, saves=("self", "result"), kind="float")
+                                        saves=("indices",), kind="same", layout="contiguous")
+op("norm",     "LinalgVectorNormBackward0", _norm, _norm_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("softmax",  "SoftmaxBackward0",     _softmax,
                                         lambda g, a, out, dim: out * (g - (g * out).sum(axis=dim, keepdims=True)),
-                                        saves=("result",), kind="float")
+                                        saves=("result",), kind="float", layout="contiguous")
 op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
                                         lambda g, a, out, dim: g - np.exp(out) * g.sum(axis=dim, keepdims=True),
-                                        saves=("result",), kind="float")
+                                        saves=("result",), kind="float", layout="contiguous")
 # linear algebra
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda g, a, b, out: g @ b.T,
@@ -468,7 +538,8 @@ op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
                                         lambda g, a, out, dim: g.reshape(a.shape), kind="same")
 op("expand",   "ExpandBackward0",      lambda a, shape: _expanded(a, shape),
                                         lambda g, a, out, shape: g, kind="same")
-op("clone",    "CloneBackward0",       lambda a: a.copy(),                    lambda g, a, out: g, kind="same")
+op("clone",    "CloneBackward0",       lambda a, contiguous=False: np.copy(a, order="C" if contiguous else "K"),
+                                        lambda g, a, out, contiguous=False: g, kind="same")  # (K: a's layout)
 op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda g, a, out: g, kind="same")
 op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype),      lambda g, a, out, dtype: g,
                                         kind="same")
@@ -483,10 +554,10 @@ op("index",    "IndexBackward0",       lambda a, indices: a[indices],
                                         lambda g, a, out, indices: _add_at(g, a.shape, indices),
                                         saves=("indices",), kind="same")
 op("cat",      "CatBackward0",         lambda *arrays, dim: np.concatenate(arrays, axis=dim),
-                                        _cat_grad, variadic=True, arg_names=("tensors",))
+                                        _cat_grad, variadic=True, arg_names=("tensors",), layout="contiguous")
 op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axis=dim),
                                         lambda i, g, args, out, dim: np.take(g, i, axis=dim),
-                                        variadic=True, arg_names=("tensors",))
+                                        variadic=True, arg_names=("tensors",), layout="contiguous")
 # in-place writes into a tensor that is part of a graph (the old value is the first input)
 op("copy_",    "CopyBackwards",        lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
                                         lambda g, a, b, out: np.zeros_like(g),
@@ -513,6 +584,8 @@ op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  #
 def _var(a, dim, correction, keepdim):
     """sum((a - mean)**2) / (N - correction) over dim (N: the number of elements reduced), accumulated
     in float64 as PyTorch's kernel does, so float32 results round as PyTorch's."""
+    if a.size == 0:  # nan, as a mean over nothing is
+        return np.full(a.sum(axis=dim, keepdims=keepdim).shape, np.nan, dtype=a.dtype)
     x = a.astype(np.float64) if a.dtype == np.float32 else a
     with np.errstate(divide="ignore", invalid="ignore"):
         centred = x - x.mean(axis=dim, keepdims=True)
@@ -522,8 +595,11 @@ def _var(a, dim, correction, keepdim):
 
 def _var_grad(g, a, dim, correction, keepdim):
     """d var / d a_i = 2 (a_i - mean) / (N - correction), in PyTorch's order of operations"""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (2.0 / max(_count(a.shape, dim) - correction, 0)) * _expand(g, a.shape, dim, keepdim) * (
+    if a.size == 0:
+        return np.zeros(a.shape, dtype=g.dtype)
+    n = max(_count(a.shape, dim) - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (a Python number: the dtype stays a's)
+        return (2.0 / n if n else np.inf) * _expand(g, a.shape, dim, keepdim) * (
             a - a.mean(axis=dim, keepdims=True))
 
 
@@ -536,7 +612,7 @@ def _std_grad(g, a, out, dim, correction, keepdim):
 
 def _logsumexp(a, dim, keepdim):
     """log(sum(exp(a))) over dim, shifted by the max so that nothing overflows."""
-    m = a.max(axis=dim, keepdims=True)
+    m = a.max(axis=dim, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=dim, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
     return out if keepdim else out.squeeze(axis=dim)
@@ -628,23 +704,23 @@ def _prod_others(a, dim):
 op("var",      "VarBackward0",         _var,
                                         lambda g, a, out, dim, correction, keepdim:
                                             _var_grad(g, a, dim, correction, keepdim),
-                                        saves=("self",), kind="float")
+                                        saves=("self",), kind="float", layout="contiguous")
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(_var(a, dim, correction, keepdim)),
-                                        _std_grad, saves=("self", "result"), kind="float")
+                                        _std_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         _repeat_grad, kind="same")
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
                                         lambda g, a, out: _prod_grad(g, a, out, None, False),
                                         saves=("self", "result"), kind="sum")
 op("prod_dim", "ProdBackward1",        lambda a, dim, keepdim: a.prod(axis=dim, keepdims=keepdim),
-                                        _prod_grad, saves=("self", "result"), kind="sum")
+                                        _prod_grad, saves=("self", "result"), kind="sum", layout="contiguous")
 op("masked_fill", "MaskedFillBackward0", lambda a, mask, value: np.where(mask, value, a).astype(a.dtype),
                                         lambda g, a, out, mask, value: np.where(mask, 0, g),
-                                        saves=("mask",), kind="same")
+                                        saves=("mask",), kind="same", layout="contiguous")
 op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask, v, a).astype(a.dtype),
                                         lambda g, a, v, out, mask: np.where(mask, 0, g),
                                         lambda g, a, v, out, mask: np.asarray((g * mask).sum()),
-                                        saves=("mask",), kind="same", arg_names=("self", "value"))
+                                        saves=("mask",), kind="same", arg_names=("self", "value"), layout="contiguous")
 op("log1p",    "Log1PBackward0",       _quiet(_in_float64(np.log1p)),
                                         lambda g, a, out: g / (1 + a), saves=("self",), kind="float")
 op("rsqrt",    "RsqrtBackward0",       _quiet(lambda a: 1 / np.sqrt(a)),
@@ -662,8 +738,8 @@ op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
 op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim),  # double accumulator, as ATen on CPU
                                         lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim),
-                                        kind="sum")
-op("flip",     "FlipBackward0",        lambda a, dims: np.flip(a, dims),
+                                        kind="sum", layout="contiguous")
+op("flip",     "FlipBackward0",        lambda a, dims: _like(a, np.flip(a, dims)),
                                         lambda g, a, out, dims: np.flip(g, dims), kind="same")
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
                                         lambda g, a, out, negative_slope: np.where(a > 0, g, g * negative_slope),
@@ -671,12 +747,13 @@ op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0
 op("logsumexp", "LogsumexpBackward0",  lambda a, dim, keepdim: _logsumexp(a, dim, keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
                                         * np.exp(a - _expand(out, a.shape, dim, keepdim)),
-                                        saves=("self", "result"), kind="float")
+                                        saves=("self", "result"), kind="float", layout="contiguous")
 # picking elements along a dim by index: the gradient goes back where each value came from
-op("sort",     "SortBackward0",        lambda a, dim, indices: np.take_along_axis(a, indices, dim),
+op("sort",     "SortBackward0",        lambda a, dim, indices: _like(a, np.take_along_axis(a, indices, dim)),
                                         lambda g, a, out, dim, indices: _scatter(g, a.shape, dim, indices),
                                         saves=("indices",), kind="same")
-op("topk",     "TopkBackward0",        OPS["sort"].forward, *OPS["sort"].grads, saves=("indices",), kind="same")
+op("topk",     "TopkBackward0",        lambda a, dim, indices: np.take_along_axis(a, indices, dim),
+                                        *OPS["sort"].grads, saves=("indices",), kind="same")
 op("gather",   "GatherBackward0",      lambda a, dim, index: np.take_along_axis(a, index, dim),
                                         lambda g, a, out, dim, index: _gather_grad(g, a.shape, dim, index),
                                         saves=("self", "index"), kind="same")
@@ -699,7 +776,7 @@ op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
-                                        saves=("self", "other"))
+                                        saves=("self", "other"), layout="elementwise")
 
 op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same")
 op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same")

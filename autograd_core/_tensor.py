@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtypes
 from ._dtypes import Size
 from ._engine import STATE, _INFERENCE, _next_seq, gradient_edge, short_name, warn_nonleaf_grad
-from ._ops import OPS
+from ._ops import OPS, contiguous_layout, elementwise_layout
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -86,14 +86,39 @@ def _compute_dtype(op, args, params):
     return want
 
 
-def _broadcast_message(s1, s2):
-    n = max(len(s1), len(s2))
-    a, b = (1,) * (n - len(s1)) + tuple(s1), (1,) * (n - len(s2)) + tuple(s2)
-    for i in reversed(range(n)):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
-                    f"non-singleton dimension {i}")
+def _broadcast_message(*shapes):
+    """PyTorch's message for shapes that do not broadcast (folded left to right, as TensorIterator
+    folds its operands, each checked from the last dim), or None when they do."""
+    acc = tuple(shapes[0]) if shapes else ()
+    for shape in shapes[1:]:
+        n = max(len(acc), len(shape))
+        a, b = (1,) * (n - len(acc)) + acc, (1,) * (n - len(shape)) + tuple(shape)
+        for i in reversed(range(n)):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                        f"non-singleton dimension {i}")
+        acc = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
     return None
+
+
+def _not_implemented(kernel, dtype):
+    """ATen's refusal of a dtype its kernel has no version for."""
+    name = _dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[np.dtype(dtype)]]
+    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def _check_sub(a, b):
+    """PyTorch refuses bool operands of a subtraction."""
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def _unwrap(x):
@@ -148,12 +173,15 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as e:
         shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-        msg = _broadcast_message(*shapes[:2]) if len(shapes) >= 2 else None
+        msg = _broadcast_message(*shapes)
         if msg and "broadcast" in str(e):
             raise RuntimeError(msg) from None
         raise
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    layout = op.layout
+    if layout is not None and out.ndim > 1:  # the memory layout ATen gives the result
+        out = contiguous_layout(out) if layout == "contiguous" else elementwise_layout(out, datas)
     if slow:
         if want is not None and out.dtype != want:
             out = out.astype(want)
@@ -457,7 +485,7 @@ def _inplace(self, op_name, args=(), params=None):
                 out = op.forward(*datas, **params) if params else op.forward(*datas)
             except ValueError as e:
                 shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-                msg = _broadcast_message(*shapes[:2]) if len(shapes) >= 2 else None
+                msg = _broadcast_message(*shapes)
                 raise RuntimeError(msg or str(e)) from None
             if np.shape(out) != self._data.shape:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
@@ -629,7 +657,7 @@ class Tensor:
                                 f"type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_CPP_TYPE[value._data.dtype.name]}' "
+                    f"attempting to assign a gradient with dtype '{_dtypes.CPP_NAME[value.dtype]}' "
                     f"to a tensor with grad_dtype '{_dtypes.SCALAR_NAME[self.dtype]}'. The gradient must "
                     "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
                     "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
@@ -883,6 +911,7 @@ class Tensor:
         return _inplace(self, "add", (other,), {"alpha": alpha} if alpha != 1 else None)
 
     def sub_(self, other, alpha=1):
+        _check_sub(self, other)
         return _inplace(self, "sub", (other,), {"alpha": alpha} if alpha != 1 else None)
 
     def mul_(self, other):
@@ -922,7 +951,15 @@ class Tensor:
         from ._functions import _getitem
         target, tensor_index = _getitem(self, index, setitem=True)
         if tensor_index is not None:
-            _inplace(target, "index_put", (_without_leading_ones(value),), {"index": tensor_index})
+            value = _without_leading_ones(value)
+            selected = target._data[tensor_index].shape
+            try:
+                np.broadcast_shapes(value._data.shape, selected)
+            except ValueError:
+                raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} "
+                                   f"cannot be broadcast to indexing result of shape {list(selected)}"
+                                   ) from None
+            _inplace(target, "index_put", (value,), {"index": tensor_index})
         elif value._data.shape == target._data.shape or value._data.ndim == 0:
             target.copy_(value)
         else:  # PyTorch's copy_to: the value without its leading 1s, expanded to the target's shape
@@ -937,12 +974,6 @@ def _without_leading_ones(value):
     while dims and dims[0] == 1:
         dims = dims[1:]
     return value if dims == value._data.shape else value.view(dims)
-
-
-# the C++ type names PyTorch prints in "attempting to assign a gradient with dtype ..."
-_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-             "bool": "bool"}
 
 
 def to_dtype_arg(args, kwargs):

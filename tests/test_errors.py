@@ -231,7 +231,63 @@ CASES = [
     Case("tensor of several-element tensors", lambda m, s: m.tensor([s.p, s.p])),
     Case("fill_ with a 1-D tensor", lambda m, s: s.p.fill_(m.tensor([3.]))),
     Case("float tensor as an index", lambda m, s: s.x[m.tensor([0.])]),
+    # issue 11, item 9: PyTorch's own answer where numpy would raise (or not)
+    Case("max(dim) over an empty dim", lambda m, s: m.ones(0, 2).max(dim=0)),
+    Case("min(dim) over an empty dim", lambda m, s: m.ones(2, 0).min(1)),
+    Case("argmax of an empty tensor", lambda m, s: m.tensor([]).argmax()),
+    Case("argmin over an empty dim", lambda m, s: m.ones(0, 3).argmin(0)),
+    Case("max() of an empty tensor", lambda m, s: m.tensor([]).max()),
+    Case("integer // 0", lambda m, s: m.tensor([1]) // 0),
+    Case("integer % 0", lambda m, s: s.i % m.tensor([1, 0, 2])),
+    Case("integer div floor by 0", lambda m, s: m.div(s.i, 0, rounding_mode="floor")),
+    Case("bool - bool", lambda m, s: m.tensor([True]) - m.tensor([False])),
+    Case("-bool", lambda m, s: -m.tensor([True, False])),
+    Case("bool.neg()", lambda m, s: m.tensor([True]).neg()),
+    Case("bool ** bool", lambda m, s: m.tensor([True]) ** m.tensor([False])),
+    Case("bool // bool", lambda m, s: m.tensor([True]) // True),
+    Case("bool % bool", lambda m, s: m.tensor([True]) % m.tensor([True])),
+    Case("float & float", lambda m, s: s.p & s.p),
+    Case("double | int", lambda m, s: s.p.double() | s.i[:2]),
+    Case("int ** negative int", lambda m, s: s.i ** -1),
+    # item 10: refused as PyTorch refuses
+    Case("softmax of an integer tensor", lambda m, s: s.i.softmax(0)),
+    Case("softmax of an integer matrix, dim 0", lambda m, s: m.ones(2, 2, dtype=m.int64).softmax(0)),
+    Case("log_softmax of an integer tensor", lambda m, s: s.i.log_softmax(-1)),
+    Case("x - True", lambda m, s: s.x - True),
+    Case("True - x", lambda m, s: True - s.p),
+    Case("x.sub_(bool tensor)", lambda m, s: s.p.sub_(m.tensor([True, False]))),
+    Case("partly overlapping add_", lambda m, s: (lambda a: a[1:].add_(a[:2]))(m.arange(3.))),
+    Case("partly overlapping copy_", lambda m, s: (lambda a: a[1:].copy_(a[:3]))(m.arange(4.))),
+    Case("partly overlapping setitem", lambda m, s: (lambda a: a.__setitem__(slice(0, 3), a[1:]))(
+        m.arange(4.))),
+    Case("add_ into an expanded tensor", lambda m, s: s.p[:1].expand(3).add_(1)),
+    Case("mul_ of an expanded tensor in a graph", lambda m, s: (s.x[:1] * 1).expand(3).mul_(2)),
+    # item 12: PyTorch's wording
+    Case("matmul of float and long", lambda m, s: m.ones(2, 2) @ m.ones(2, 2, dtype=m.int64)),
+    Case("mm of long and double", lambda m, s: m.ones(2, 2, dtype=m.int64).mm(m.ones(2, 2, dtype=m.float64))),
+    Case("in-place change of min()'s result", lambda m, s: _inplace_on_saved_result(m, lambda x: x.min())),
+    Case("in-place change of pow's result", lambda m, s: _inplace_on_saved_result(
+        m, lambda x: m.pow(x, m.tensor([2., 2., 2.])))),
+    Case("in-place change of max()'s result", lambda m, s: _inplace_on_saved_result(m, lambda x: x.max())),
+    Case("in-place change of 2 ** x", lambda m, s: _inplace_on_saved_result(m, lambda x: 2 ** x)),
+    Case("where with sizes that do not broadcast", lambda m, s: m.where(m.tensor([True, False]), m.ones(3),
+                                                                         m.ones(2))),
+    Case("where, condition too long", lambda m, s: m.where(m.ones(3) > 0, m.ones(2), 1.)),
+    Case("expand to another size", lambda m, s: m.ones(2, 3).expand(3, 2)),
+    Case("expand of a long tensor", lambda m, s: s.i.expand(2, 4)),
+    Case("expand to fewer dims", lambda m, s: s.w.expand(4)),
+    Case("setitem of a value that does not fit", lambda m, s: (s.x * 1).__setitem__(slice(0, 2), m.ones(3))),
+    Case("setitem of a list", lambda m, s: s.p.__setitem__(slice(0, 2), [1., 2.])),
+    Case("index_put_ of a value that does not fit", lambda m, s: s.p.__setitem__(m.tensor([0, 1]), m.ones(3))),
 ]
+
+
+def _inplace_on_saved_result(m, f):
+    """An op that saves its result, whose result is then changed in place: backward refuses."""
+    x = m.tensor([1., 2., 3.], requires_grad=True)
+    y = f(x)
+    y.mul_(2)
+    y.sum().backward()
 
 
 def run(m, case):

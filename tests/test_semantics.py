@@ -596,7 +596,90 @@ SNIPPETS = [
     ("autograd.Variable returns a Tensor", _variable),
     ("next_functions", _next_functions),
     ("x + x has two edges to one AccumulateGrad", _x_plus_x_edges),
-]
+] + [(f"issue 11: {name}", snippet) for name, snippet in [
+    # the numbered items of issue 11 that end in a value (the errors are in test_errors.py)
+    ("1 view taken before its base changed in place", lambda m: _view_then_base_mul(m)),
+    ("2 pow with a tensor exponent saves its result", lambda m: _pow_result_modified(m)),
+    ("3 view made before its base joined the graph", lambda m: _view_before_base_joined(m)),
+    ("4 in place through a view of a 0-d non-leaf", lambda m: _zero_dim_view_inplace(m)),
+    ("5 maximum of nan and ties", lambda m: _grads_of(m, lambda a: m.maximum(a, m.tensor([0., 0., 2.])),
+                                                        [float("nan"), 1., 2.])),
+    ("5 min() then sqrt", lambda m: _grads_of(m, lambda a: a.min().sqrt(), [4., 1., 1.])),
+    ("5 clamp and relu of nan", lambda m: _grads_of(m, lambda a: a.clamp(0, 1) + a.relu(),
+                                                     [float("nan"), -1., 0., 2.])),
+    ("5 pow(x, 0) at nan", lambda m: _grads_of(m, lambda a: m.pow(a, 0), [float("nan"), 0., 2.])),
+    ("5 prod with zeros and nan", lambda m: _grads_of(m, lambda a: a.prod(), [0., 2., float("nan"), 3.])),
+    ("6 0.5 - int tensor is float32", lambda m: (0.5 - m.tensor([1, 2]), 0.5 + m.tensor([True]))),
+    ("6 clamp of an int tensor with float bounds", lambda m: (m.tensor([1, 2]).clamp(min=-.5),
+                                                              m.tensor([1, 2]).clamp(max=1.5))),
+    ("6 weak numbers in pow and where", lambda m: (m.tensor([1, 2]) ** 0.5, 2.5 ** m.tensor([1, 2]),
+                                                   m.where(m.tensor([True, False]), m.tensor([1, 2]), 0.5))),
+    ("7 expand then zero_", lambda m: m.ones(1).expand(3).zero_()),
+    ("8 log_softmax of a transposed tensor is contiguous", lambda m: m.log_softmax(m.ones(3, 2).T, -1).view(6)),
+    ("9 int ** int tensor with negative powers", lambda m: m.tensor([2, 3, 1, -1, 0]) ** m.tensor([-1, 2, -3, -3, 2])),
+    ("9 softmax of an empty dim", lambda m: m.ones(2, 0).softmax(-1)),
+    ("9 prod of an empty tensor, backward", lambda m: _grads_of(m, lambda a: a.prod(), [])),
+    ("11 retain_grad then in place on a view", lambda m: _retained_then_view_inplace(m)),
+    ("torch.sub(2., x) is SubBackward0", lambda m: _number_first(m)),
+]]
+
+
+def _view_then_base_mul(m):
+    w = m.tensor([1., 2.], requires_grad=True)
+    y = w * 1
+    v = y[0]
+    y.mul_(10)
+    v.backward()
+    return w.grad, v.grad_fn.name()
+
+
+def _pow_result_modified(m):
+    x = _leaf(m)
+    p = m.pow(x, m.tensor([2., 2., 2.]))
+    p.mul_(2)
+    p.sum().backward()
+
+
+def _view_before_base_joined(m):
+    w = m.tensor(1., requires_grad=True)
+    a = m.zeros(3)
+    v = a[:2]
+    a.add_(w)
+    v.sum().backward()
+    return w.grad, v.grad_fn.name()
+
+
+def _zero_dim_view_inplace(m):
+    x = m.tensor(2., requires_grad=True)
+    y = x * 1
+    y.reshape(-1).mul_(2)
+    y.backward()
+    return y, x.grad
+
+
+def _grads_of(m, f, values):
+    a = m.tensor(values, requires_grad=True)
+    y = f(a)
+    y.backward(m.ones_like(y))
+    return y, a.grad
+
+
+def _retained_then_view_inplace(m):
+    x = m.tensor([1., 2.], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y[0].mul_(3)
+    (y * y).sum().backward()
+    return y.grad, x.grad
+
+
+def _number_first(m):
+    """torch.sub(2., x) keeps the number first (SubBackward0, next_functions (None, x)); 2. - x is
+    x.__rsub__(2.) (RsubBackward1); torch.div(2., x) is DivBackward0, 2. / x reciprocal(x) * 2."""
+    x = _leaf(m)
+    ys = [m.sub(2., x), 2. - x, m.add(2., x), 2. + x, m.mul(2., x), 2. * x, m.div(2., x), 2. / x,
+          m.sub(2., x, alpha=3), m.add(2, m.tensor([1, 2])), m.sub(2., m.tensor([1, 2]))]
+    return [(y, _names(y.grad_fn) if y.grad_fn else None) for y in ys]
 
 
 @pytest.mark.parametrize("name, snippet", SNIPPETS, ids=[s[0] for s in SNIPPETS])

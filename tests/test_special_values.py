@@ -129,3 +129,36 @@ def test_ties_between_signed_zeros_match_torch(name, n):
 
 def test_the_comparison_sees_a_zeros_sign():
     assert not same(0.0, -0.0) and same(NAN, NAN) and not same(NAN, 1.0)
+
+
+# --- empty tensors: PyTorch's answer (a value, or its own error) where numpy would raise ----------
+EMPTY = {
+    "softmax(-1)": lambda m, x: x.softmax(-1), "log_softmax(-1)": lambda m, x: x.log_softmax(-1),
+    "softmax(0)": lambda m, x: x.softmax(0), "sum()": lambda m, x: x.sum(), "sum(0)": lambda m, x: x.sum(0),
+    "sum(1)": lambda m, x: x.sum(1), "mean()": lambda m, x: x.mean(), "mean(1)": lambda m, x: x.mean(1),
+    "prod()": lambda m, x: x.prod(), "prod(1)": lambda m, x: x.prod(1), "prod(0)": lambda m, x: x.prod(0),
+    "max(0)": lambda m, x: x.max(0)[0], "max(1)": lambda m, x: x.max(1)[0], "min()": lambda m, x: x.min(),
+    "argmax(1)": lambda m, x: x.argmax(1), "logsumexp(1)": lambda m, x: x.logsumexp(1),
+    "logsumexp(0)": lambda m, x: x.logsumexp(0), "norm()": lambda m, x: x.norm(), "std()": lambda m, x: x.std(),
+    "var(1)": lambda m, x: x.var(1), "cumsum(1)": lambda m, x: x.cumsum(1), "x @ ones(0, 3)": lambda m, x: x @ m.ones(0, 3),
+    "x.T @ x": lambda m, x: x.T @ x, "exp": lambda m, x: x.exp(), "cat": lambda m, x: m.cat([x, x], 1),
+    "sort(1)": lambda m, x: x.sort(1)[0], "topk(0)": lambda m, x: x.topk(0, 1)[0],
+    "mse_loss": lambda m, x: m.nn.functional.mse_loss(x, x * 2), "flatten": lambda m, x: x.flatten(),
+    "view(0, 5)": lambda m, x: x.view(0, 5), "reshape(-1, 3)": lambda m, x: x.reshape(-1, 3),
+    "expand": lambda m, x: x.expand(3, *x.shape), "relu": lambda m, x: x.relu(),
+    "where": lambda m, x: m.where(x > 0, x, 0.), "index by an empty list": lambda m, x: x[:, m.tensor([], dtype=m.int64)],
+    "1-d sum": lambda m, x: m.tensor([], requires_grad=True).sum(), "1-d prod": lambda m, x: m.tensor([], requires_grad=True).prod(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3)], ids=["2x0", "0x3"])
+def test_empty_tensors_match_torch(name, shape):
+    def program(m):
+        x = m.ones(*shape, requires_grad=True)
+        y = EMPTY[name](m, x)
+        if y.requires_grad:
+            y.backward(m.ones_like(y))
+        return y, x.grad
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
