@@ -233,7 +233,7 @@ class AccumulateGrad:
 def gradient_edge(t):
     """(node, 0): where the gradient for tensor t goes (its grad_fn, or its AccumulateGrad when it is
     a leaf that requires grad); (None, 0) when it needs none."""
-    fn = t.grad_fn  # (a view's is regenerated here if its base changed in place)
+    fn = t._grad_fn if t._base is None else t.grad_fn  # (a view's is brought up to date)
     if fn is not None:
         return (fn, 0)
     if not t._requires_grad:
@@ -484,7 +484,12 @@ def _needed(roots, targets):
 def _push(heap, entry):
     """std::push_heap: append, then move the entry up past every smaller parent."""
     heap.append(entry)
-    hole = len(heap) - 1
+    _sift_up(heap, len(heap) - 1, entry)
+
+
+def _sift_up(heap, hole, entry):
+    """Put entry in the hole, first moving each smaller parent down into it (libstdc++'s
+    __push_heap: an equal parent stays where it is)."""
     seq = entry[0]
     while hole:
         parent = (hole - 1) >> 1
@@ -513,14 +518,7 @@ def _pop(heap):
         child = 2 * (child + 1)
         heap[hole] = heap[child - 1]
         hole = child - 1
-    seq = last[0]
-    while hole:  # then put the last entry there, moving it up as push does
-        parent = (hole - 1) >> 1
-        if heap[parent][0] >= seq:
-            break
-        heap[hole] = heap[parent]
-        hole = parent
-    heap[hole] = last
+    _sift_up(heap, hole, last)
     return top
 
 
@@ -573,7 +571,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     STATE.grad_enabled = False  # backward builds no graph (no create_graph support)
     try:
         while heap:
-            node = (heap.pop() if len(heap) == 1 else pop(heap))[1]
+            node = (heap.pop(0) if len(heap) <= 2 else pop(heap))[1]  # (pop_heap of 1 or 2 entries)
             g = grads.pop(node)
             if type(node) is AccumulateGrad:
                 if capture is None:
@@ -615,11 +613,14 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     grads[nxt] = grads[nxt] + gi
                 else:
                     grads[nxt] = gi
-                if not left:
-                    if heap:
-                        push(heap, (nxt._seq, nxt))
-                    else:
+                if not left:  # push_heap, its cases of an empty and a one-entry heap inline
+                    n = len(heap)
+                    if not n or (n == 1 and heap[0][0] >= nxt._seq):
                         heap.append((nxt._seq, nxt))
+                    elif n == 1:
+                        heap.insert(0, (nxt._seq, nxt))
+                    else:
+                        push(heap, (nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _dtypes
 from ._ops import OPS
-from ._tensor import (Tensor, _broadcast_message, _can_view, _check_sub, _dim, _dims, _index_arrays,
+from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, _dims, _index_arrays,
                       _infer_shape, _make, _not_implemented, _shape_arg, _unwrap, apply, result_dtype,
                       tensor)
 
@@ -29,22 +29,21 @@ def _t(x):
 # A number as the first argument (torch.sub(2., x)) stays first, as PyTorch's "wrapped number": the
 # op's first input needs no gradient (next_functions[0] is (None, 0)). The reflected operators
 # (2. - x) are other ops: x.__rsub__(2.) is rsub (RsubBackward1), 2. / x is reciprocal(x) * 2.
+_PLAIN = frozenset((Tensor, float, int))  # arguments used as they are (the others: _unwrap)
+
+
 def add(input, other, alpha=1):
     """out = input + alpha * other"""
-    input, other = _unwrap(input), _unwrap(other)
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
     return apply(_OP["add"], (input, other), {"alpha": alpha} if alpha != 1 else None)
 
 
 def sub(input, other, alpha=1):
     """out = input - alpha * other"""
-    input, other = _unwrap(input), _unwrap(other)
-    if _maybe_bool(input) or _maybe_bool(other):
-        _check_sub(input, other)
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
     return apply(_OP["sub"], (input, other), {"alpha": alpha} if alpha != 1 else None)
-
-
-def _maybe_bool(x):
-    return x is True or x is False or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 def rsub(input, other, alpha=1):
@@ -52,19 +51,21 @@ def rsub(input, other, alpha=1):
     other = _unwrap(other)
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    if _maybe_bool(input) or _maybe_bool(other):
-        _check_sub(input, other)
+    _OP["sub"].refuse(input._data, other)  # (other - input: the same refusals)
     return apply(_OP["rsub"], (input,), {"other": other, "alpha": alpha} if alpha != 1 else {"other": other})
 
 
 def mul(input, other):
     """out = input * other"""
-    return apply(_OP["mul"], (_unwrap(input), _unwrap(other)))
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
+    return apply(_OP["mul"], (input, other))
 
 
 def div(input, other, rounding_mode=None):
     """out = input / other (true division; integers give float32)"""
-    input, other = _unwrap(input), _unwrap(other)
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "

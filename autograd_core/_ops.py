@@ -14,7 +14,9 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
   the number params that take part in the promotion (``0.5 - int_tensor`` is float32);
 - ``layout`` is the memory layout ATen gives the result, which .view() and .stride() see:
   "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
-  numpy's, which is TensorIterator's for one input.
+  numpy's, which is TensorIterator's for one input;
+- ``refuse(*inputs)`` raises PyTorch's error for operands it refuses (a bool subtraction); it is
+  called when some input is not a float32 tensor (a float32 tensor is never refused).
 """
 import numpy as np
 
@@ -25,16 +27,16 @@ OPS = {}
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic", "saved_args", "saves_result", "scalars", "layout")
+                 "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
-                 node_base, layout):
+                 node_base, layout, refuse):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
         # (input index, indices of the inputs whose gradient reads it, or None for "always")
         self.saved_args = tuple((i, needs.get(n)) for i, n in enumerate(arg_names) if n in saves)
         self.saves_result = "result" in saves  # (an output is always saved, as in PyTorch)
-        self.scalars, self.layout = scalars, layout
+        self.scalars, self.layout, self.refuse = scalars, layout, refuse
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
                                                        "_frees": bool(saves) or node_base._frees})
@@ -51,9 +53,9 @@ class Op:
 
 
 def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False, needs=None, scalars=(), node_base=Node, layout=None):
+       variadic=False, needs=None, scalars=(), node_base=Node, layout=None, refuse=None):
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
-                   scalars, node_base, layout)
+                   scalars, node_base, layout, refuse)
 
 
 _CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
@@ -64,6 +66,13 @@ def _in_float64(f):
     """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
     are off by an ulp far more often than PyTorch's (exp: 39% of inputs differ from torch, 1% this way),
     and tutorials print those last digits."""
+    if isinstance(f, np.ufunc):  # a ufunc reads float32 and computes in float64 in one pass
+        def f64(a, *args, **kwargs):
+            if a.dtype == np.float32:
+                return f(a, *args, dtype=np.float64, **kwargs).astype(np.float32)
+            return f(a, *args, **kwargs)
+        return f64
+
     def f64(a, *args, **kwargs):
         if a.dtype == np.float32:
             return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
@@ -203,7 +212,6 @@ def _take(a, dim, index):
     return (slice(None),) * dim + (index, Ellipsis)
 
 
-@_quiet
 def _pow_number(a, exponent):
     """a ** k for a number k, as ATen computes it: its exact special cases (x * x for 2, sqrt for
     0.5, 1 / sqrt(x) for -0.5, 1 / x for -1, ...), else C's pow."""
@@ -216,6 +224,11 @@ def _pow_number(a, exponent):
         return a * a
     if k == 3:
         return a * a * a
+    return _pow_number_rest(a, k)
+
+
+@_quiet
+def _pow_number_rest(a, k):
     if a.dtype.kind == "f":
         if k == 0.5:
             return np.sqrt(a)
@@ -238,12 +251,12 @@ def _pow_tensors(a, b):
     return np.where(b >= 0, out, np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(out.dtype)
 
 
-@_quiet
 def _pow_grad(g, a, exponent):
     """PyTorch's pow_backward(_self): 0 where the exponent is 0, else g * exponent * a ** (exponent - 1)."""
-    if np.ndim(exponent) == 0:
+    if not isinstance(exponent, np.ndarray):
         return np.zeros_like(g) if exponent == 0 else g * (exponent * _pow_number(a, exponent - 1))
-    return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
 
 
 @_quiet
@@ -324,31 +337,43 @@ def _expanded(a, shape):
     return np.lib.stride_tricks.as_strided(a, shape, b.strides) if a.flags.writeable else b
 
 
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, each once."""
+    if a.ndim == 1:
+        return a.shape[0] < 2 or a.strides[0] == a.itemsize
+    dims = sorted((s, n) for n, s in zip(a.shape, a.strides) if n > 1)
+    need = a.itemsize
+    for stride, n in dims:
+        if stride != need:
+            return False
+        need *= n
+    return True
+
+
 def _like(a, values):
-    """values in a new array laid out as a is (ATen's empty_like: a dense layout is kept)."""
-    out = np.empty_like(a)
+    """values in a new array laid out as a is when a is dense, else in C order (ATen's empty_like)."""
+    out = np.empty_like(a, order="K" if _dense(a) else "C")
     out[...] = values
     return out
 
 
 def contiguous_layout(out):
     """out as a C-contiguous array whose size-1 dims too have C strides (numpy may keep others)."""
-    if out.flags.c_contiguous:
+    if not out.flags.c_contiguous:
+        return np.ascontiguousarray(out)
+    if 1 in out.shape:
         step = out.itemsize
         for n, st in zip(reversed(out.shape), reversed(out.strides)):
             if st != step and n != 0:
                 return out.copy()
             step *= n
-        return out
-    return np.ascontiguousarray(out)
+    return out
 
 
 def elementwise_layout(out, inputs):
     """out laid out as TensorIterator lays out an elementwise result: dims ordered by the inputs'
     strides, the first input that tells two dims apart deciding (x.t() + y keeps x.t()'s layout)."""
     arrays = [d for d in inputs if isinstance(d, np.ndarray) and d.ndim]
-    if all(d.flags.c_contiguous for d in arrays):
-        return out
     shape, ndim = out.shape, out.ndim
     strides = []
     for d in arrays:  # broadcast dims have stride 0 and do not count
@@ -387,6 +412,16 @@ def elementwise_layout(out, inputs):
     return new
 
 
+def _refuse_bool_subtraction(*operands):
+    bools = sum(1 for x in operands if x is True or x is False or getattr(x, "dtype", None) == np.bool_)
+    if bools == 2:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _swap(m):
     return np.swapaxes(m, -1, -2)
 
@@ -405,7 +440,7 @@ op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1
                                         lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha, layout="elementwise")
 op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else a - alpha * b,
                                         lambda g, a, b, out, alpha=1: g,
-                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha, layout="elementwise")
+                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha, layout="elementwise", refuse=_refuse_bool_subtraction)
 op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else other - alpha * a,
                                         lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha,
                                         scalars=("other",))
@@ -538,10 +573,10 @@ op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
                                         lambda g, a, out, dim: g.reshape(a.shape), kind="same")
 op("expand",   "ExpandBackward0",      lambda a, shape: _expanded(a, shape),
                                         lambda g, a, out, shape: g, kind="same")
-op("clone",    "CloneBackward0",       lambda a, contiguous=False: np.copy(a, order="C" if contiguous else "K"),
+op("clone",    "CloneBackward0",       lambda a, contiguous=False: np.copy(a, order="K" if _dense(a) and not contiguous else "C"),
                                         lambda g, a, out, contiguous=False: g, kind="same")  # (K: a's layout)
 op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda g, a, out: g, kind="same")
-op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype),      lambda g, a, out, dtype: g,
+op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype, order="K" if _dense(a) else "C"),      lambda g, a, out, dtype: g,
                                         kind="same")
 op("select",   "SelectBackward0",      lambda a, dim, index: a[_take(a, dim, index)],
                                         lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),

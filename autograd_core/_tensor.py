@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtypes
 from ._dtypes import Size
 from ._engine import STATE, _INFERENCE, _next_seq, gradient_edge, short_name, warn_nonleaf_grad
-from ._ops import OPS, contiguous_layout, elementwise_layout
+from ._ops import OPS, _dense, contiguous_layout, elementwise_layout
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -107,20 +107,6 @@ def _not_implemented(kernel, dtype):
     return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
 
 
-def _is_bool(x):
-    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
-
-
-def _check_sub(a, b):
-    """PyTorch refuses bool operands of a subtraction."""
-    if _is_bool(a) and _is_bool(b):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
-    if _is_bool(a) or _is_bool(b):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
-                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-
-
 def _unwrap(x):
     """An argument of an op: a Tensor, or a Python number (numpy scalars become Python numbers)."""
     t = type(x)
@@ -148,24 +134,28 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
             if d.dtype is not _F32:
                 slow = True
             datas.append(d)
+            if not recording:
+                continue
             if a._base is None:
                 if a._requires_grad:
                     requires_grad = True
-                    if recording:
-                        fn = a._grad_fn
-                        edges.append((fn, 0) if fn is not None else gradient_edge(a))
-                        continue
+                    fn = a._grad_fn
+                    edges.append((fn, 0) if fn is not None else gradient_edge(a))
+                    continue
             elif a._requires_grad or a._base._requires_grad:
                 requires_grad = True
-                if recording:
-                    edges.append(gradient_edge(a))  # (regenerates a stale view's grad_fn first)
-                    continue
+                edges.append(gradient_edge(a))  # (regenerates a stale view's grad_fn first)
+                continue
         else:
             datas.append(a)
+            if a is True or a is False:
+                slow = True
         if recording:
             edges.append(_NO_EDGE)
     want = None
-    if slow:  # some input is not float32: compute in PyTorch's result dtype
+    if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
+        if op.refuse is not None:
+            op.refuse(*datas)
         want = _compute_dtype(op, args, params)
         if want is not None:
             datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
@@ -181,14 +171,20 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
         out = np.asarray(out)
     layout = op.layout
     if layout is not None and out.ndim > 1:  # the memory layout ATen gives the result
-        out = contiguous_layout(out) if layout == "contiguous" else elementwise_layout(out, datas)
+        if layout == "contiguous":
+            out = contiguous_layout(out)
+        else:  # (numpy's is TensorIterator's when every input of 2 or more dims is C-contiguous)
+            for d in datas:
+                if type(d) is np.ndarray and d.ndim > 1 and not d.flags.c_contiguous:
+                    out = elementwise_layout(out, datas)
+                    break
     if slow:
         if want is not None and out.dtype != want:
             out = out.astype(want)
         elif op.kind == "sum" and out.dtype.kind in "biu":
             out = out.astype(np.int64)
     vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
-    if requires_grad and recording:
+    if requires_grad:  # (only counted while grad mode records)
         node = _new(op.node_class)
         node.next_functions = edges = tuple(edges)
         node._args = datas
@@ -198,7 +194,8 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
         if want is not None and any(isinstance(a, Tensor) and a._data.dtype != want for a in args):
             # gradients go back in each input's own dtype, not the promoted one
             node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
-        result = _make(out, node, True, vc)
+        result = _new(Tensor)  # (_make, inlined: the hot path)
+        result._data, result._grad_fn, result._requires_grad, result._vc = out, node, True, vc
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
             # names the tensor's grad_fn at that time in its error, as PyTorch does. An input read
@@ -392,19 +389,6 @@ def _check_inplace(t):
         raise RuntimeError(LEAF_INPLACE_MSG)
 
 
-def _dense(a):
-    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, each once."""
-    if a.ndim == 1:
-        return a.shape[0] < 2 or a.strides[0] == a.itemsize
-    dims = sorted((s, n) for n, s in zip(a.shape, a.strides) if n > 1)
-    need = a.itemsize
-    for stride, n in dims:
-        if stride != need:
-            return False
-        need *= n
-    return True
-
-
 def _check_overlap(self, op_name, args):
     """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
@@ -497,6 +481,12 @@ def _inplace(self, op_name, args=(), params=None):
         rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
                  value=self._data.copy())
     return self
+
+
+def _autograd():
+    """The autograd module (it imports this one, so it is looked up when first needed)."""
+    from . import autograd
+    return autograd
 
 
 class _no_record:
@@ -645,7 +635,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        if (self._grad_fn if self._base is None else self.grad_fn) is not None and not self._retains_grad:
             warn_nonleaf_grad()
         return self._grad
 
@@ -705,8 +695,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's .grad."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """The same memory outside the graph, sharing the version counter (in-place changes are
@@ -911,7 +900,9 @@ class Tensor:
         return _inplace(self, "add", (other,), {"alpha": alpha} if alpha != 1 else None)
 
     def sub_(self, other, alpha=1):
-        _check_sub(self, other)
+        if self._data.dtype is not _F32 or other is True or other is False or (
+                isinstance(other, Tensor) and other._data.dtype is not _F32):
+            OPS["sub"].refuse(self._data, other._data if isinstance(other, Tensor) else other)
         return _inplace(self, "sub", (other,), {"alpha": alpha} if alpha != 1 else None)
 
     def mul_(self, other):

@@ -32,6 +32,8 @@ INPUTS = {
     "permuted": lambda m: m.arange(24.).reshape(2, 3, 4).permute(2, 0, 1) - 10,
     "strided": lambda m: m.arange(6.).reshape(2, 3)[:, ::2],
     "contiguous": lambda m: m.arange(6.).reshape(3, 2) - 2,
+    "expanded": lambda m: m.tensor([1., -2.]).expand(3, 2),
+    "expanded rows": lambda m: m.tensor([[1.], [-2.], [3.]]).expand(3, 2),
 }
 
 

@@ -764,3 +764,44 @@ def test_leaves_accumulate_in_pytorchs_order():
     """(A heap that broke ties the other way would fail 126 of these 300 programs.)"""
     for seed in range(300):
         assert _leaves_order_program(ENGINE, seed) == _leaves_order_program(TORCH, seed), seed
+
+
+# --- what each node knows of its output ---------------------------------------------------------
+def _metadata_program(m):
+    x = m.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    b = m.tensor([1., -1.], requires_grad=True)
+    y = (x.double() * 2).sum(0)[1:] + m.maximum(x @ b, b.flip(0)).mean().double()
+    z = x * 1
+    z[0].mul_(3)                     # CopySlices (z's) and AsStridedBackward0 (the row's)
+    first = z[1]
+    z.add_(1)
+    return (y + first.sum().double()).sum(), z
+
+
+def _node_metadata(root):
+    """(node name, [(shape, dtype name)]) for every node reachable from root, in visiting order."""
+    out, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if hasattr(node, "_output_metadata"):  # ours: ((shape, dtype),)
+            meta = [(tuple(shape), str(dtype)) for shape, dtype in node._output_metadata]
+        else:  # torch's InputMetadata objects
+            meta = [(tuple(e.shape), str(e.dtype)) for e in node._input_metadata]
+        out.append((type(node).__name__, meta))
+        stack.extend(reversed([n for n, _ in node.next_functions]))
+    return out
+
+
+def test_nodes_record_their_outputs_shape_and_dtype():
+    """node._output_metadata: ((shape, dtype),) per output, recorded when the op ran, as PyTorch's
+    grad_fn._input_metadata (the tensors themselves may be gone when a graph is drawn)."""
+    ours = _node_metadata(_metadata_program(ENGINE)[0].grad_fn)
+    theirs = _node_metadata(_metadata_program(TORCH)[0].grad_fn)
+    assert ours == theirs
+    assert len(ours) > 12 and {"CopySlices", "AsStridedBackward0", "AccumulateGrad"} <= {n for n, _ in ours}
+    y = _metadata_program(ENGINE)[0]
+    (shape, dtype), = y.grad_fn._output_metadata
+    assert shape == () and dtype is autograd_core.float64
