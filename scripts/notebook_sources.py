@@ -7,8 +7,11 @@ Conventions
   compared). A notebook that needs autograd_core-only features (record, widgets, static graphs)
   imports ``autograd_core`` directly and lists only that backend.
 - Exercise notebooks: answers go inside ``### BEGIN SOLUTION`` / ``### END SOLUTION`` in cells with
-  nbgrader solution metadata; checks are locked nbgrader "grade" cells. A variable the student must
-  set is first set to None above the markers, so an unfilled answer gets a helpful message.
+  nbgrader solution metadata; checks are locked nbgrader "grade" cells. The build writes these
+  instructor versions to instructor/ and the student copies (solutions replaced by ``# YOUR CODE
+  HERE``, every other cell read-only) to notebooks/exercises/. A variable the student must set is
+  first set to None above the markers, and a function to write has a docstring above them, so an
+  unfilled copy runs top to bottom and each check says "not filled in yet" or "returned None".
 """
 from textwrap import dedent
 
@@ -30,8 +33,12 @@ def solution(text, grade_id):
 
 
 def grader(text, grade_id, points=1):
-    return code(text, nbgrader={"grade": True, "grade_id": grade_id, "locked": True, "points": points,
-                                "schema_version": 3, "solution": False, "task": False})
+    # "raises-exception": a failed check shows its message and Run All goes on to the next cell
+    # (JupyterLab and nbclient send it with stop_on_error=False), so the hints below still appear;
+    # the error output still gives the cell no points in nbgrader's autograder.
+    return code(text, tags=["raises-exception"],
+                nbgrader={"grade": True, "grade_id": grade_id, "locked": True, "points": points,
+                          "schema_version": 3, "solution": False, "task": False})
 
 
 SWITCH = code("""
@@ -1477,9 +1484,12 @@ LECTURES = [L00, L01, L02, L03, L04, L05, L06, L07]
 # exercises
 # =================================================================================================
 EX_INTRO = """
-Fill in each cell marked for you, run it, then run the **check** cell below it. A check prints
-✓ when your answer agrees with what the engine computes, and otherwise says what to look at.
-Click **Show a hint** for help, one hint at a time.
+
+Write your answer where a cell says `# YOUR CODE HERE` (set the variable that is still `None`, or
+write the function's body), run that cell, then run the **check** cell below it: it prints ✓ when
+your answer is right, and otherwise one line that says what to look at. *Run ▸ Run All Cells* runs
+every check, even after one fails. **Show a hint** reveals a hint at a time. The other cells are
+read-only; add cells of your own to experiment.
 """
 
 CHECKS = code("""
@@ -1671,6 +1681,7 @@ solution("""
 import numpy as np
 
 def vjp(J, v):
+    \"\"\"J^T v for a matrix J of shape (m, n) and a vector v of shape (m,).\"\"\"
     ### BEGIN SOLUTION
     return np.asarray(J).T @ np.asarray(v)
     ### END SOLUTION
@@ -1705,6 +1716,7 @@ Use a plain Python `if` on `a.item()`.
 """),
 solution("""
 def branchy(a, b):
+    \"\"\"x * x, where x = a * b if a > 0, else a + b.\"\"\"
     ### BEGIN SOLUTION
     if a.item() > 0:
         x = a * b
@@ -1854,6 +1866,7 @@ leaves that require grad, compute the loss `(0.5 * (y - (w * x + b)) ** 2).mean(
 """),
 solution("""
 def gd_step(w, b, x, y, lr):
+    \"\"\"(w, b) after one gradient-descent step on (0.5 * (y - (w * x + b)) ** 2).mean(), as floats.\"\"\"
     ### BEGIN SOLUTION
     w = torch.tensor(w, requires_grad=True)
     b = torch.tensor(b, requires_grad=True)
