@@ -6,6 +6,7 @@ committed in notebooks/exercises/ are exactly what nbgrader's preprocessors make
 tests/test_notebooks.py's job (test_notebook_runs: instructor versions pass, student copies fail
 politely, on both backends).
 """
+import os
 import sys
 from pathlib import Path
 
@@ -204,3 +205,58 @@ def test_hints_reveal_one_at_a_time_and_escape():
     assert button.disabled and h.next() == "<b>second</b>" and h.shown == 2
     with pytest.raises(ValueError):
         Hints()
+
+
+# --- nbgrader's own pipeline --------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_nbgrader_generates_the_same_copy_and_autogrades_failed_checks_as_zero(tmp_path):
+    """A course that uses nbgrader itself: `nbgrader generate_assignment` on the instructor version
+    hands out our student copy (apart from its checksums), and `nbgrader autograde` gives each
+    failed check (an ExerciseError shown as one line) no points and each passed one its point."""
+    import subprocess
+    from nbgrader.api import Gradebook
+
+    rel = "instructor/exercises/ex01_graphs_and_leaves.ipynb"
+    name = Path(rel).name
+    (tmp_path / "source" / "ex01").mkdir(parents=True)
+    (tmp_path / "source" / "ex01" / name).write_bytes((ROOT / rel).read_bytes())
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
+        f"c.ClearSolutions.code_stub = {make_student.CODE_STUB!r}\n")
+    # nbgrader runs the `alembic` program of its environment by name: put the venv's bin/ on PATH
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+
+    def nbgrader(*args):
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+
+    nbgrader("generate_assignment", "ex01")
+
+    released, ours = nbformat.read(tmp_path / "release" / "ex01" / name, as_version=4), read(student_path(rel))
+    for theirs, mine in zip(released.cells, ours.cells, strict=True):
+        for extra in ("checksum", "cell_type"):
+            theirs.metadata.nbgrader.pop(extra, None)
+        assert (theirs.source, theirs.metadata) == (mine.source, mine.metadata)
+
+    # alice hands in the copy untouched; bob answers everything, task 2 wrongly.
+    instructor = read(rel)
+    bob = read(student_path(rel))
+    for mine, theirs in zip(instructor.cells, bob.cells):
+        if nbgrader_meta(mine).get("solution"):
+            theirs.source = mine.source
+        if nbgrader_meta(mine).get("grade_id") == "ex01_task2":
+            theirs.source += "\nz_grads = [3.0, 2.0, 3.0]"
+    for student, nb in (("alice", ours), ("bob", bob)):
+        (tmp_path / "submitted" / student / "ex01").mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "submitted" / student / "ex01" / name)
+    nbgrader("autograde", "ex01", "--create")
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        scores = {student: {g.name: g.score for g in gradebook.find_submission_notebook(
+                      Path(name).stem, "ex01", student).grades if g.max_score}
+                  for student in ("alice", "bob")}
+    assert scores["alice"] == {f"ex01_task{i}_check": 0 for i in (1, 2, 3, 4)}
+    assert scores["bob"] == {"ex01_task1_check": 1, "ex01_task2_check": 0, "ex01_task3_check": 1,
+                             "ex01_task4_check": 1}
