@@ -55,6 +55,8 @@ def _cell(stem, index, cell, exercise=False):
     meta = {"slideshow": {"slide_type": _slide_type(cell, index)}}
     if cell.get("tags"):
         meta["tags"] = list(cell["tags"])
+    if cell.get("source_hidden"):
+        meta["jupyter"] = {"source_hidden": True}
     cid = f"{stem.replace('_', '-')[:50]}-{index:02d}"
     if cell.get("nbgrader"):
         meta["nbgrader"] = dict(cell["nbgrader"])

@@ -100,6 +100,11 @@ def test_student_copy_locks_all_but_the_answers(rel):
             assert cell.metadata["editable"] is False and meta["locked"]
         if meta["grade"]:       # a failed check must not stop Run All (see widgets/exercises.py)
             assert "raises-exception" in cell.metadata.get("tags", [])
+        if cell.source.startswith("Hints("):
+            # only the button shows, not every hint at once: the source is collapsed, and the first
+            # line, which JupyterLab shows in the collapsed input's place, holds no hint
+            assert cell.metadata["jupyter"] == {"source_hidden": True}
+            assert cell.source.splitlines()[0] == "Hints("
         assert "editable" not in mine.metadata and "deletable" not in mine.metadata
 
 
@@ -160,7 +165,7 @@ def test_a_failed_check_shows_as_one_line_in_ipython():
     """IPython shows ExerciseError through _render_traceback_: the message on one line, no frames."""
     with pytest.raises(ExerciseError) as info:
         check("m_grad", 5.0, 4.0, mistakes=[(5.0, "that is a = m + n only.")])
-    assert info.value._render_traceback_() == ["\x1b[1;31m✗\x1b[0m m_grad = 5 is not right yet: that is a = m + n only."]
+    assert info.value._render_traceback_() == ["✗ m_grad = 5 is not right yet: that is a = m + n only."]
 
 
 def test_a_message_is_one_line_even_for_a_matrix():

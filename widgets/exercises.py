@@ -29,12 +29,10 @@ class ExerciseError(AssertionError):
         """What IPython shows instead of a traceback: the message alone, on one line marked ✗.
 
         IPython calls this hook for the error output it sends to the front end; the frames of this
-        module and of the check cell would only push the one sentence the student needs down.
+        module and of the check cell would only push the one sentence the student needs down. No
+        ANSI colour: JupyterLab already shows an error on a red background, in either theme.
         """
-        return [f"{_RED}✗{_RESET} {self}"]
-
-
-_RED, _RESET = "\x1b[1;31m", "\x1b[0m"   # ANSI bold red, as in IPython's own tracebacks
+        return [f"✗ {self}"]
 
 
 def _is_tensor(x):
