@@ -157,10 +157,10 @@ lecture_mode(scale=1.5)     # widget fonts x1.5; lecture_mode(False) switches ba
 md("""
 ## How exercises work
 
-Exercise notebooks (in `notebooks/exercises/`) have cells for you to fill in, each followed by a
-locked **check** cell. A check compares your answer with what the engine computes and tells you
-what is wrong — not filled in yet, wrong shape, a known slip — without giving the answer away.
-Stuck? Each task has **hints**, revealed one at a time:
+Exercise notebooks (in `notebooks/exercises/`) have cells for you to fill in (`# YOUR CODE HERE`),
+each followed by a read-only **check** cell. A check prints ✓ for a right answer; otherwise one
+line says what is wrong — not filled in yet, wrong shape, a known slip — without giving the answer
+away. Stuck? Each task has **hints**, revealed one at a time:
 """),
 code("""
 from widgets.exercises import Hints, check
@@ -175,9 +175,7 @@ check("dy/dw", my_answer, expected=w.grad)
 """),
 md("""
 Try it: set `my_answer = 2.0` above and run the cell again to see the message a wrong answer gets.
-
-Your lecturer can generate a *student copy* of the exercises (solutions removed) with
-`make student`; the copies appear in `build/student/`.
+The exercises hold no solutions; your lecturer has a version of each with its solutions.
 
 Finally, lecture mode stays on for every notebook open in this JupyterLab window until it is
 switched off (or its cell's output is cleared):
@@ -2037,8 +2035,9 @@ md("""
 
 Start with [00 · Welcome](00_welcome.ipynb). Run the cells of a lecture in order (Shift+Enter).
 Lectures that use only PyTorch's API run on real PyTorch too: start JupyterLab with
-`CGRAPH_BACKEND=torch`. Lecturers: `make student` writes exercise copies without solutions to
-`build/student/`, and the instructor tools (`pip install -e ".[instructor]"`) add slides (RISE).
+`CGRAPH_BACKEND=torch`. Lecturers: the exercises with their solutions are in the repository's
+`instructor/` folder (next to this one, so `make lab` does not serve them), and the instructor
+tools (`pip install -e ".[instructor]"`) add slides (RISE) and nbgrader.
 """),
 code("""
 # Which engine is this kernel using?
