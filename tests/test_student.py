@@ -208,6 +208,10 @@ def test_hints_reveal_one_at_a_time_and_escape():
     assert h.next() == "<b>second</b>"
     assert "&lt;b&gt;second&lt;/b&gt;" in shown.value and "<b>" not in shown.value
     assert button.disabled and h.next() == "<b>second</b>" and h.shown == 2
+    assert button.description == "All 2 hints shown"
+    one = Hints("only")
+    one.widget.children[0].click()
+    assert one.widget.children[0].description == "Hint shown" and one.widget.children[0].disabled
     with pytest.raises(ValueError):
         Hints()
 

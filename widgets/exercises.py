@@ -206,7 +206,7 @@ class Hints:
 
     def _button_text(self):
         if self.shown == len(self.hints):
-            return f"All {len(self.hints)} hints shown"
+            return "Hint shown" if len(self.hints) == 1 else f"All {len(self.hints)} hints shown"
         return f"{self.label} ({self.shown + 1} of {len(self.hints)})"
 
     def _refresh(self):
