@@ -444,7 +444,7 @@ def pictures_that_dont_fit(page):
 # Every text a person can see in `scope`: text nodes whose element is rendered, not transparent
 # (opacity 0 anywhere up the tree, e.g. the stepper's hidden nodes) and not zero-sized, SVG text
 # included, plus the values of visible inputs; with `onscreen`, only what is inside the viewport.
-_VISIBLE_TEXT = """([scope, onscreen]) => {
+_VISIBLE_TEXT = """([scope, onscreen, inputs]) => {
   const out = [];
   const vw = window.innerWidth, vh = window.innerHeight;
   const inView = (r) => r.width > 0 && r.height > 0 &&
@@ -461,7 +461,7 @@ _VISIBLE_TEXT = """([scope, onscreen]) => {
       if (!inView(range.getBoundingClientRect())) continue;
       out.push(text);
     }
-    for (const inp of root.querySelectorAll('input, textarea')) {
+    for (const inp of inputs ? root.querySelectorAll('input, textarea') : []) {
       if (!inp.value || ['checkbox', 'radio', 'range', 'hidden'].includes(inp.type)) continue;
       if (inp.checkVisibility({opacityProperty: true}) && inView(inp.getBoundingClientRect())) out.push(inp.value);
     }
@@ -470,11 +470,12 @@ _VISIBLE_TEXT = """([scope, onscreen]) => {
 }"""
 
 
-def visible_text(page, scope="body", onscreen=False):
+def visible_text(page, scope="body", onscreen=False, inputs=True):
     """The texts a person can see in `scope` (CSS selector), one string per text node, in document
-    order; SVG labels included, transparent or hidden elements left out. `onscreen`: only those
-    inside the viewport now. For "no withheld value on screen" checks."""
-    return page.evaluate(_VISIBLE_TEXT, [scope, onscreen])
+    order; SVG labels included, transparent or hidden elements left out; then, with `inputs`, the
+    values typed in visible text boxes. `onscreen`: only what is inside the viewport now.
+    For "no withheld value on screen" checks."""
+    return page.evaluate(_VISIBLE_TEXT, [scope, onscreen, inputs])
 
 
 # Texts in `scope` cut off at the side: a text node whose box reaches past the left or right edge

@@ -64,6 +64,7 @@ def test_visible_text_leaves_out_what_a_person_cannot_see(browser_page):
     seen = visible_text(browser_page, WIDGET_OUTPUTS)
     assert seen == ["shown", "node grad None", "far below", "typed -6"]
     assert "far below" not in visible_text(browser_page, WIDGET_OUTPUTS, onscreen=True)
+    assert "typed -6" not in visible_text(browser_page, WIDGET_OUTPUTS, inputs=False)
 
 
 def test_text_cut_off_reports_clipped_and_scrolled_text(browser_page):
