@@ -3,16 +3,14 @@ of ex01: Run All shows every check's one-line message and every hint button; che
 be edited or deleted; task 1 answered wrong (the mistake's message), then right (✓); a hint opened.
 Light theme at 1440x900 and dark at 1280x720; screenshots go to tests/artifacts/exercise_*.png.
 """
-import re
-import shutil
-
 import pytest
 
-from lab_browser import ARTIFACTS, ROOT, assert_no_widget_errors, open_and_run_all, screenshot
+from lab_browser import (assert_controls_fit, assert_no_widget_errors, control, copy_notebook,
+                         dismiss_notifications, open_and_run_all, save_screenshot, set_viewport, themed)
 
 pytestmark = pytest.mark.browser
 
-SOURCE = ROOT / "notebooks" / "exercises" / "ex01_graphs_and_leaves.ipynb"
+SOURCE = "notebooks/exercises/ex01_graphs_and_leaves.ipynb"
 
 # Per cell of the current notebook: type, nbgrader grade_id (or null), source, error outputs'
 # evalues and the texts of its stream outputs (JupyterLab's model, not the DOM).
@@ -105,41 +103,22 @@ def output_fits(locator):
         && ['pre-wrap', 'break-spaces'].includes(getComputedStyle(el.querySelector('pre')).whiteSpace)""")
 
 
-@pytest.fixture
-def student_notebook():
-    """A copy of the student ex01 under the lab's root: JupyterLab autosaves what it runs and what is
-    typed into it, and the committed copy must stay clean."""
-    target = ARTIFACTS / "exercise_run" / SOURCE.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(SOURCE, target)
-    return target.relative_to(ROOT).as_posix()
-
-
-@pytest.mark.parametrize("theme, width, height", [("light", 1440, 900), ("dark", 1280, 720)])
-def test_exercise_answered_wrong_then_right(lab, browser_page, student_notebook, theme, width, height):
+@pytest.mark.parametrize("theme, size", [("light", "1440x900"), ("dark", "1280x720")])
+def test_exercise_answered_wrong_then_right(lab, browser_page, theme, size):
     page = browser_page
-    page.set_viewport_size({"width": width, "height": height})
-    tag = f"{theme}_{width}x{height}"
-    page.goto(lab.url(student_notebook))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    if theme == "dark":
-        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
-    try:
-        journey(page, lab, student_notebook, tag)
-    finally:
-        if theme == "dark":   # the theme is a user setting, kept for the session's later tests
-            page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', "
-                          "{theme: 'JupyterLab Light'})")
+    set_viewport(page, size)
+    # a copy: JupyterLab autosaves what it runs and what is typed into it
+    path = copy_notebook(lab, SOURCE, subdir="exercise_run")
+    page.goto(lab.url(path))
+    with themed(page, theme):
+        journey(page, lab, path, f"{theme}_{size}")
 
 
 def journey(page, lab, path, tag):
     # Run All on the untouched copy: it runs to the end; each check shows one line, no traceback.
     open_and_run_all(page, lab, path)
     page.wait_for_function(ALL_RAN, timeout=120_000)
-    news = page.get_by_role("button", name="No", exact=True)    # JupyterLab's news toast covers cells
-    if news.count():
-        news.first.click()
+    dismiss_notifications(page)
     model = cells(page)
     checks = [c for c in model if c["id"] and c["id"].endswith("_check")]
     assert len(checks) == 4
@@ -150,15 +129,16 @@ def journey(page, lab, path, tag):
     hints = [i for i, c in enumerate(model) if c["source"].startswith("Hints(")]
     assert len(hints) == 4
     for i in hints:
-        button = activate(page, i).get_by_role("button", name=re.compile(r"Show a hint \(1 of \d\)$"))
+        button = control(activate(page, i), "Show a hint (1 of", exact=False)
         button.wait_for(timeout=15_000)
+        assert_controls_fit(page)
 
     answer, check = index_of(page, "ex01_task1"), index_of(page, "ex01_task1_check")
     check_cell = activate(page, check)
     check_cell.get_by_text("m_grad is not filled in yet").wait_for(timeout=15_000)
     message = check_cell.locator(".jp-OutputArea-output").inner_text()
     assert message.startswith("✗ m_grad is not filled in yet") and "Traceback" not in message
-    screenshot(page, f"exercise_run_all_{tag}.png")
+    save_screenshot(page, f"exercise_run_all_{tag}")
 
     # the check cell refuses typing and deleting; the answer cell refuses deleting
     before = cells(page)
@@ -170,7 +150,7 @@ def journey(page, lab, path, tag):
         page.keyboard.press("d")
         page.keyboard.press("d")
         cell.hover()
-        assert cell.get_by_role("button", name="Delete the cell").is_disabled()   # the toolbar's bin
+        assert control(cell, "Delete the cell").is_disabled()   # the cell toolbar's bin
     assert [c["source"] for c in cells(page)] == [c["source"] for c in before], "a locked cell changed"
 
     # a wrong answer: the known mistake's one-line message, in view and not clipped
@@ -186,7 +166,7 @@ def journey(page, lab, path, tag):
     assert message == ("✗ m_grad = 5 is not right yet: that is a = m + n only; y = a * b, so "
                        "dy/dm = b * da/dm + a * db/dm."), message
     assert output_fits(shown)
-    screenshot(page, f"exercise_wrong_{tag}.png")
+    save_screenshot(page, f"exercise_wrong_{tag}")
 
     # fixed: both checks pass; nothing else is shown (no error, no stray True)
     type_answer(page, answer, stub + "\nm_grad = 4.0\nn_grad = -6.0")
@@ -200,10 +180,10 @@ def journey(page, lab, path, tag):
     hint_cell = activate(page, check + 1)
     first_hint = hint_cell.get_by_text("Use the chain rule along every path")
     assert not first_hint.is_visible()
-    hint_cell.get_by_role("button", name="Show a hint (1 of 3)").click()
+    control(hint_cell, "Show a hint (1 of 3)").click()
     first_hint.wait_for(timeout=15_000)
-    hint_cell.get_by_role("button", name="Show a hint (2 of 3)").wait_for(timeout=15_000)
+    control(hint_cell, "Show a hint (2 of 3)").wait_for(timeout=15_000)
     assert first_hint.count() == 1 and hint_cell.get_by_text("dy/da = b = -1").count() == 0
     activate(page, check)
-    screenshot(page, f"exercise_right_and_hint_{tag}.png")
+    save_screenshot(page, f"exercise_right_and_hint_{tag}")
     assert_no_widget_errors(page)
