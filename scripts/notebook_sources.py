@@ -309,12 +309,12 @@ def show(rec):
         else:
             print(f"{ev.index:2}  {ev.kind:11} {ev.grad}")
 
-with torch.record() as rec:
+with torch.record() as rec_a:
     w = torch.tensor(1.0, requires_grad=True)
     x = torch.tensor(2.0, requires_grad=True)
     y = (w + x) * (w + 1)
     y.backward()
-show(rec)
+show(rec_a)
 """),
 md("""
 Read it top to bottom: two leaves, three forward operations, then three backward steps in reverse
@@ -328,35 +328,38 @@ then backward to watch each gradient arrive. The chain-rule panel shows, at ever
 code("""
 from widgets.stepper import GraphStepper
 
-GraphStepper(rec)
+GraphStepper(rec_a)
 """),
 md("""
 ## Example B
 
-$m = 2$, $n = 3$, $a = m + n$, $b = m - n$, $y = a\\,b$. Before running the cell, work out
-$\\partial y/\\partial m$ and $\\partial y/\\partial n$ by hand ($a = 5$, $b = -1$).
+$m = 2$, $n = 3$, $a = m + n$, $b = m - n$, $y = a\\,b$. This time, predict before you look:
+the cell below records Example B without printing anything, and its stepper has **predict** on, so
+at each backward step you type the gradients before they are revealed (the tally counts your right
+and wrong answers). Work them out by hand ($a = 5$, $b = -1$).
 """),
 code("""
-with torch.record() as rec:
+with torch.record() as rec_b:
     m = torch.tensor(2.0, requires_grad=True)
     n = torch.tensor(3.0, requires_grad=True)
     a = m + n
     b = m - n
     y = a * b
     y.backward()
-show(rec)
+
+GraphStepper(rec_b, predict=True)
+"""),
+md("""
+Done predicting? Here is the same recording as a list of events, and the engine's answers:
+"""),
+code("""
+show(rec_b)
 print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())
 """),
 md("""
 $\\partial y/\\partial m = b\\cdot 1 + a\\cdot 1 = -1 + 5 = 4$ and
 $\\partial y/\\partial n = b\\cdot 1 + a\\cdot(-1) = -1 - 5 = -6$: the subtraction's local
 derivative for its second input is $-1$ (`SubBackward0`).
-
-Now predict: in the stepper below **predict** is on, so at each backward step you type the
-gradients before they are revealed (the tally counts your right and wrong answers).
-"""),
-code("""
-GraphStepper(rec, predict=True)
 """),
 md("""
 ## Example C
