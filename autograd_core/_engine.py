@@ -59,7 +59,7 @@ class Node:
     def name(self):
         n = type(self).__name__
         # PyTorch's hand-written C++ nodes carry their namespace in name()
-        return "torch::autograd::" + n if n in ("CopyBackwards", "CopySlices") else n
+        return "torch::autograd::" + n if n in ("CopyBackwards", "CopySlices", "NotImplemented") else n
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -580,19 +580,16 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     hooks = node.variable._hooks
                     capture[node] = _run_hooks(hooks, g) if hooks else g
                 continue
-            if node._pre_hooks:
-                g = _run_hooks(node._pre_hooks, g)
-            if capture is not None:
+            if capture is not None:  # autograd.grad: what it asks for is read here (as PyTorch reads
+                if node not in needed:  # it: after the tensor's hooks only for a node that stops here)
+                    g = _tensor_hooks(node, g, rec)
+                    if node in capture:
+                        capture[node] = g
+                    continue
                 if node in capture:
                     capture[node] = g
-                if node not in needed:
-                    continue
-            if node._retain is not None and capture is None:
-                t = node._retain()
-                if t is not None:
-                    t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
-                    if rec is not None:
-                        rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
+            if node._pre_hooks or node._retain is not None:
+                g = _tensor_hooks(node, g, rec)
             in_grads = node._backward(g)
             edges = node.next_functions
             if rec is not None:
@@ -623,6 +620,20 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                         push(heap, (nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
+
+
+def _tensor_hooks(node, g, rec):
+    """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
+    call_tensor_pre_hooks): the gradient the node goes on with."""
+    if node._pre_hooks:
+        g = _run_hooks(node._pre_hooks, g)
+    if node._retain is not None:
+        t = node._retain()
+        if t is not None:
+            t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
+            if rec is not None:
+                rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
+    return g
 
 
 def _accumulate(node, g, rec):

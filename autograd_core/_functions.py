@@ -10,9 +10,9 @@ import numbers
 import numpy as np
 
 from . import _dtypes
-from ._ops import OPS
-from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, _dims, _index_arrays,
-                      _infer_shape, _make, _not_implemented, _shape_arg, _unwrap, apply, result_dtype,
+from ._ops import OPS, not_implemented as _not_implemented
+from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
+                      _infer_shape, _make, _shape_arg, _unwrap, apply, result_dtype,
                       tensor)
 
 _OP = OPS
@@ -36,14 +36,22 @@ def add(input, other, alpha=1):
     """out = input + alpha * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
-    return apply(_OP["add"], (input, other), {"alpha": alpha} if alpha != 1 else None)
+    return apply(_OP["add"], (input, other), _alpha(input, other, alpha))
 
 
 def sub(input, other, alpha=1):
     """out = input - alpha * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
-    return apply(_OP["sub"], (input, other), {"alpha": alpha} if alpha != 1 else None)
+    return apply(_OP["sub"], (input, other), _alpha(input, other, alpha))
+
+
+def _alpha(input, other, alpha):
+    """add/sub's params: {"alpha": alpha} (checked against the result dtype), or None."""
+    if type(alpha) is int and alpha == 1:
+        return None
+    check_alpha(result_dtype(input, other), alpha)
+    return {"alpha": alpha}
 
 
 def rsub(input, other, alpha=1):
@@ -52,7 +60,9 @@ def rsub(input, other, alpha=1):
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
     _OP["sub"].refuse(input._data, other)  # (other - input: the same refusals)
-    return apply(_OP["rsub"], (input,), {"other": other, "alpha": alpha} if alpha != 1 else {"other": other})
+    params = _alpha(input, other, alpha) or {}
+    params["other"] = other
+    return apply(_OP["rsub"], (input,), params)
 
 
 def mul(input, other):
@@ -284,6 +294,8 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def _arg_extreme(name, input, dim, keepdim):
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f"arg{name}(): does not support bool input")
     if dim is None:
         if input.numel() == 0:
             raise IndexError(f"arg{name}(): Expected reduction dim to be specified for input.numel() == 0.")
@@ -294,10 +306,16 @@ def _arg_extreme(name, input, dim, keepdim):
 
 def norm(input, p="fro", dim=None, keepdim=False):
     """out = (sum |input|**p) ** (1/p), p = 2 by default"""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_dtypes.SCALAR_NAME[input.dtype]}")
     if p in ("fro", None):
         p = 2
     p = builtins.float(p)
     dims = _dims(dim, input.ndim) if dim is not None else None
+    if p == builtins.float("inf") and input.numel() == 0:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                           "operation does not have an identity")
     return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
 
 
@@ -315,7 +333,7 @@ def _softmax(name, input, dim, dtype):
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     d = _dim(dim, input.ndim)
-    if input._data.dtype.kind != "f":  # ATen's kernels exist for floating types only
+    if input._data.dtype.kind != "f" and input.numel():  # ATen's kernels exist for floating types only
         last = d == input.ndim - 1 or input.ndim == 0
         raise _not_implemented(f"{name}_{'lastdim_' if last else ''}kernel_impl", input._data.dtype)
     return apply(_OP[name], (input,), {"dim": d})
@@ -343,7 +361,9 @@ def mm(input, mat2):
 
 def mv(input, vec):
     """out = input @ vec for a matrix and a vector"""
-    if input.ndim != 2 or vec.ndim != 1 or input.shape[1] != vec.shape[0]:
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
                            f"({'x'.join(map(str, input.shape))}), vec ({vec.shape[0] if vec.ndim else 1})")
     if input._data.dtype != vec._data.dtype:  # PyTorch's addmv names (result, mat, vec)
@@ -416,7 +436,7 @@ def matmul(input, other):
         return contiguous(transpose(out, -2, -1))
     if d1 >= 3 and d2 <= 2 and fold:  # fold the batch into the rows of one matrix product
         batch, k = input.shape[:-1], input.shape[-1]
-        folded = reshape(input, (-1, k))
+        folded = reshape(input, (int(np.prod(batch)), k))
         out = mv(folded, other) if d2 == 1 else mm(folded, other)
         shape = batch if d2 == 1 else batch + (other.shape[-1],)
         return apply(_OP["unsafe_view"], (out,), {"shape": tuple(shape)})
@@ -512,9 +532,10 @@ def view(input, *shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """input with dims start_dim..end_dim merged into one (a 0-d tensor becomes 1-d)"""
+    s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
     if input.ndim == 0:
         return reshape(input, (1,))
-    s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
     if s == e:
         return input
     shape = input.shape[:s] + (-1,) + input.shape[e + 1:]
@@ -630,18 +651,22 @@ def _getitem(self, index, setitem=False):
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
         return apply(_OP["index"], (base,), {"indices": idx})
-    if self.ndim == 0 and any(i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
-                              for i in items):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    if self.ndim == 0 and not isinstance(index, tuple):  # (a tuple is first counted, below)
+        if isinstance(index, slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        if index is not None and index is not Ellipsis and not isinstance(index, builtins.bool):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     n_real = builtins.sum(1 for i in items
                           if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool))
     if n_real > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
     out, dim, changed = self, 0, False
+    real = 0  # the dim of self an item indexes (what PyTorch's messages name)
     for i in items:
         if i is Ellipsis:
             dim += self.ndim - n_real  # skip the dims the ellipsis stands for
+            real += self.ndim - n_real
             continue
         if i is None:
             out = unsqueeze(out, dim)
@@ -667,11 +692,13 @@ def _getitem(self, index, setitem=False):
                             view_of=out)
                 changed = True
             dim += 1
+            real += 1
         elif isinstance(i, (numbers.Integral, Tensor)):
             k = int(i)
             size = out.shape[dim]
             if not -size <= k < size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {k} is out of bounds for dimension {real} with size {size}")
+            real += 1
             out = apply(_OP["select"], (out,), {"dim": dim, "index": k % size}, view_of=out)
             changed = True
         else:
@@ -745,12 +772,8 @@ def _check_masks(shape, idx):
 # --- comparisons (not differentiable: bool results) ---------------------------------------------
 def _compare(ufunc):
     def f(input, other):
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        try:
-            return _make(np.asarray(ufunc(a, b)), None, False)
-        except ValueError:
-            raise RuntimeError(_broadcast_message(np.shape(a), np.shape(b))) from None
+        a, b, _ = _promoted(input, other)
+        return _make(_elementwise(ufunc, a, b), None, False)
     f.__name__ = ufunc.__name__
     return f
 
@@ -774,6 +797,20 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def logical_not(input):
     return _make(np.logical_not(input._data), None, False)
+
+
+def bitwise_not(input):
+    """~x: bitwise for integers, logical for bool"""
+    if input._data.dtype.kind == "f":
+        raise _not_implemented("bitwise_not_cpu", input._data.dtype)
+    return _make(np.invert(input._data), None, False)
+
+
+def _positive(input):
+    """+x is x itself (not for bool)"""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def sign(input):
@@ -821,10 +858,10 @@ _METHODS = {
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub,
     "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": _reflected_div,
     "__pow__": pow, "__rpow__": _reflect(pow), "__matmul__": matmul, "__rmatmul__": _reflect(matmul),
-    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__getitem__": _getitem,
+    "__neg__": neg, "__pos__": _positive, "__abs__": abs, "__getitem__": _getitem,
     "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
     "__gt__": _operator(gt), "__ge__": _operator(ge),
-    "__invert__": logical_not,
+    "__invert__": bitwise_not, "bitwise_not": bitwise_not,
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
@@ -957,37 +994,69 @@ def _any(input, dim=None, keepdim=False):  # torch.any
                                    keepdims=keepdim)), None, False)
 
 
-_KERNEL = {np.floor_divide: "div_floor_cpu", np.remainder: "remainder_cpu"}  # in PyTorch's errors
+def _promoted(input, other):
+    """The two operands' arrays (or numbers) in their result dtype, and that dtype: PyTorch computes
+    a comparison or a bitwise op of float32 and a float64 0-dim tensor in float32."""
+    dt = result_dtype(input, other)
+    a = input._data if isinstance(input, Tensor) else input
+    b = other._data if isinstance(other, Tensor) else other
+    if isinstance(a, np.ndarray) and a.dtype != dt:
+        a = a.astype(dt)
+    if isinstance(b, np.ndarray) and b.dtype != dt:
+        b = b.astype(dt)
+    return a, b, dt
 
 
-def _integer_op(ufunc, name):
-    """Not differentiable here (bool/int results, or floor steps): bitwise logic, //, %."""
-    def f(input, other):
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        dt = result_dtype(input, other)
-        kernel = _KERNEL.get(ufunc, f"{name}_cpu")
-        if (ufunc in _KERNEL and dt.kind == "b") or (ufunc not in _KERNEL and dt.kind == "f"):
-            raise _not_implemented(kernel, dt)
-        if ufunc in _KERNEL:
-            _check_integer_division(input, other)
+def _elementwise(ufunc, a, b):
+    """ufunc(a, b), with PyTorch's error for shapes that do not broadcast."""
+    try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = ufunc(a, b)
-        return _make(np.asarray(out).astype(dt, copy=False), None, False)
+            return np.asarray(ufunc(a, b))
+    except ValueError:
+        raise RuntimeError(_broadcast_message(np.shape(a), np.shape(b))) from None
+
+
+def _bitwise(ufunc, name):
+    """Bitwise logic of integers and bools (not differentiable)."""
+    def f(input, other):
+        a, b, dt = _promoted(_unwrap(input), _unwrap(other))
+        if dt.kind == "f":
+            raise _not_implemented(f"{name}_cpu", dt)
+        return _make(_elementwise(ufunc, a, b).astype(dt, copy=False), None, False)
     f.__name__ = name
     return f
 
 
-bitwise_and = _integer_op(np.bitwise_and, "bitwise_and")
-bitwise_or = _integer_op(np.bitwise_or, "bitwise_or")
-bitwise_xor = _integer_op(np.bitwise_xor, "bitwise_xor")
-floor_divide = _integer_op(np.floor_divide, "floor_divide")
-remainder = _integer_op(np.remainder, "remainder")
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def floor_divide(input, other):
+    """out = floor(input / other); its derivative is not implemented (PyTorch's NotImplemented node)"""
+    input, other = _unwrap(input), _unwrap(other)
+    if result_dtype(input, other).kind == "b":
+        raise _not_implemented("div_floor_cpu", np.bool_)
+    _check_integer_division(input, other)
+    return apply(_OP["floor_divide"], (input, other))
+
+
+def remainder(input, other):
+    """out = input - floor(input / other) * other (the sign of other, as Python's %)"""
+    input, other = _unwrap(input), _unwrap(other)
+    if result_dtype(input, other).kind == "b":
+        raise _not_implemented("remainder_cpu", np.bool_)
+    _check_integer_division(input, other)
+    if not isinstance(input, Tensor):  # 2 % x: PyTorch has no derivative for it
+        return apply(_OP["rremainder"], (other,), {"other": input})
+    if isinstance(other, Tensor):
+        return apply(_OP["remainder_tensor"], (input, other))
+    return apply(_OP["remainder"], (input,), {"other": other})
 
 
 def _logical(ufunc):
     def f(input, other):
-        return _make(np.asarray(ufunc(_unwrap(input)._data, _unwrap(other)._data)), None, False)
+        return _make(_elementwise(ufunc, _t(_unwrap(input))._data, _t(_unwrap(other))._data), None, False)
     f.__name__ = ufunc.__name__
     return f
 
@@ -1002,11 +1071,8 @@ def logsumexp(input, dim, keepdim=False):
 
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices): input ordered along dim (ties keep their order)"""
-    d = _dim(dim, input.ndim) if input.ndim else 0
-    data = input._data
-    if data.ndim == 0:
-        return _ValuesIndices("sort", clone(input), _make(np.asarray(0), None, False))
-    idx = _sort_order(data, d, descending)
+    d = _dim(dim, input.ndim)
+    idx = _sort_order(input._data, d, descending)
     values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("sort", values, _make(idx.astype(np.int64), None, False))
 
@@ -1032,11 +1098,14 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (or smallest) elements along dim"""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _dim(dim, input.ndim) if input.ndim else 0
     n = input.shape[d] if input.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d)
+    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d) if input.ndim else \
+        np.zeros((), dtype=np.intp)
     values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("topk", values, _make(idx.astype(np.int64), None, False))
 
@@ -1053,12 +1122,18 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def tril(input, diagonal=0):
     """input with the elements above the diagonal-th diagonal zeroed"""
-    return apply(_OP["tril"], (input,), {"diagonal": diagonal})
+    return _triangle("tril", input, diagonal)
 
 
 def triu(input, diagonal=0):
     """input with the elements below the diagonal-th diagonal zeroed"""
-    return apply(_OP["triu"], (input,), {"diagonal": diagonal})
+    return _triangle("triu", input, diagonal)
+
+
+def _triangle(name, input, diagonal):
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    return apply(_OP[name], (input,), {"diagonal": diagonal})
 
 
 def isnan(input):
@@ -1075,6 +1150,8 @@ def isfinite(input):
 
 def trace(input):
     """out = sum of the diagonal of a matrix"""
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("trace", np.bool_)
     if input.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input.ndim))
     return apply(_OP["trace"], (input,))
@@ -1090,11 +1167,15 @@ def cumsum(input, dim, dtype=None):
 def flip(input, dims):
     """out = input reversed along dims"""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return apply(_OP["flip"], (input,), {"dims": tuple(_dim(d, input.ndim) for d in dims)})
+    dims = tuple(_dim(d, input.ndim) for d in dims) if input.ndim else ()
+    return apply(_OP["flip"], (input,), {"dims": dims})
 
 
 def outer(input, vec2):
     """out[i, j] = input[i] * vec2[j] (PyTorch: input.reshape(-1, 1) * vec2)"""
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return mul(reshape(input, -1, 1), vec2)
 
 
@@ -1109,6 +1190,8 @@ def _pieces(input, dim, bounds, op_name):
 
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     n = tensor.shape[_dim(dim, tensor.ndim)]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
@@ -1123,13 +1206,19 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    """At most `chunks` pieces of ceil(size / chunks) along dim."""
+    """At most `chunks` pieces of ceil(size / chunks) along dim (`chunks` empty ones of an empty dim)."""
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input.shape[_dim(dim, input.ndim)]
-    return split(input, builtins.max(-(-n // chunks), 1), dim)
+    if n == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input, dim=0):
     """The slices along dim, that dim removed (as iterating over dim 0 does)."""
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.ndim)
     return tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input, output_nr=i)
                  for i in range(input.shape[d]))
@@ -1144,6 +1233,8 @@ def nonzero(input, *, as_tuple=False):
 
 def narrow(input, dim, start, length):
     """The view input[..., start:start + length, ...] along dim (SliceBackward0, as PyTorch)"""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, input.ndim)
     size = input.shape[d]
     start = start + size if start < 0 else start
@@ -1156,6 +1247,8 @@ def narrow(input, dim, start, length):
 
 def select(input, dim, index):
     """The view input[..., index, ...] along dim, that dim removed"""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, input.ndim)
     size = input.shape[d]
     if not -size <= index < size:

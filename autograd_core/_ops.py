@@ -412,6 +412,29 @@ def elementwise_layout(out, inputs):
     return new
 
 
+def not_implemented(kernel, dtype):
+    """ATen's refusal of a dtype its kernel has no version for."""
+    from . import _dtypes
+    name = _dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[np.dtype(dtype)]]
+    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
+def _no_bool(kernel, message=None):
+    """A refusal: ATen's `kernel` has no bool version (or refuses bool with `message`)."""
+    def refuse(*operands):
+        for x in operands:
+            if isinstance(x, np.ndarray) and x.dtype == np.bool_:
+                raise RuntimeError(message) if message else not_implemented(kernel, x.dtype)
+    return refuse
+
+
+def _no_derivative(name):
+    """The backward of an op PyTorch has no derivative for: an error when it runs."""
+    def grad(*args, **params):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    return grad
+
+
 def _refuse_bool_subtraction(*operands):
     bools = sum(1 for x in operands if x is True or x is False or getattr(x, "dtype", None) == np.bool_)
     if bools == 2:
@@ -473,7 +496,7 @@ op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
 op("sqrt",     "SqrtBackward0",        _quiet(np.sqrt),
                                         lambda g, a, out: g / (2 * out), saves=("result",), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
-                                        lambda g, a, out: g * _sign(a), saves=("self",))
+                                        lambda g, a, out: g * _sign(a), saves=("self",), refuse=_no_bool("abs_cpu"))
 op("sign",     "SignBackward0",        _sign, lambda g, a, out: np.zeros_like(g), kind="same")
 op("sin",      "SinBackward0",         _in_float64(np.sin),
                                         lambda g, a, out: g * np.cos(a), saves=("self",), kind="float")
@@ -488,7 +511,8 @@ op("sigmoid",  "SigmoidBackward0",     _quiet(lambda a: 1 / (1 + np.exp(-a))),
 # max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
 # keeps the second operand on a tie, so the operands are swapped
 op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
-                                        lambda g, a, out: np.where(out <= 0, 0, g), saves=("result",))
+                                        lambda g, a, out: np.where(out <= 0, 0, g), saves=("result",),
+                                        refuse=_no_bool(None, "Boolean inputs not supported for relu"))
 op("clamp",    "ClampBackward1",       lambda a, min, max: _clamp(a, min, max),
                                         lambda g, a, out, min, max: np.where(
                                             ((a >= min) if min is not None else True)
@@ -525,35 +549,36 @@ op("min_dim",  "MinBackward0",         OPS["max_dim"].forward, OPS["max_dim"].gr
 op("norm",     "LinalgVectorNormBackward0", _norm, _norm_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("softmax",  "SoftmaxBackward0",     _softmax,
                                         lambda g, a, out, dim: out * (g - (g * out).sum(axis=dim, keepdims=True)),
-                                        saves=("result",), kind="float", layout="contiguous")
+                                        saves=("result",), kind="same", layout="contiguous")
 op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
                                         lambda g, a, out, dim: g - np.exp(out) * g.sum(axis=dim, keepdims=True),
-                                        saves=("result",), kind="float", layout="contiguous")
+                                        saves=("result",), kind="same", layout="contiguous")
 # linear algebra
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda g, a, b, out: g @ b.T,
                                         lambda g, a, b, out: a.T @ g, saves=("self", "mat2"),
                                         needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"))
+                                        arg_names=("self", "mat2"), refuse=_no_bool("addmm_impl_cpu_"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda g, a, b, out: np.outer(g, b),
                                         lambda g, a, b, out: a.T @ g, saves=("self", "vec"),
                                         needs={"self": (1,), "vec": (0,)},
-                                        arg_names=("self", "vec"))
+                                        arg_names=("self", "vec"), refuse=_no_bool("addmv_impl_cpu"))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda g, a, b, out: g * b,
                                         lambda g, a, b, out: g * a, saves=("self", "tensor"),
                                         needs={"self": (1,), "tensor": (0,)},
-                                        arg_names=("self", "tensor"))
+                                        arg_names=("self", "tensor"), refuse=_no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
                                         lambda g, a, b, out: g @ _swap(b),
                                         lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"),
                                         needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"))
+                                        arg_names=("self", "mat2"), refuse=_no_bool("bmm"))
 # shapes and views (no arithmetic: the gradient is moved back where the value came from)
 op("t",        "TBackward0",           lambda a: a.T,                         lambda g, a, out: g.T, kind="same")
-op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
-                                        lambda g, a, out, dim0, dim1: np.swapaxes(g, dim0, dim1), kind="same")
+op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(),
+                                        lambda g, a, out, dim0, dim1: np.swapaxes(g, dim0, dim1) if g.ndim else g,
+                                        kind="same")
 op("permute",  "PermuteBackward0",     lambda a, dims: np.transpose(a, dims),
                                         lambda g, a, out, dims: np.transpose(g, np.argsort(dims)), kind="same")
 op("view",     "ViewBackward0",        lambda a, shape: a.reshape(shape),
@@ -601,6 +626,10 @@ op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            la
                                         kind="same")
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
                                         lambda g, a, out, value: np.zeros_like(g), kind="same")
+op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value),  # fill_(0-dim tensor)
+                                        lambda g, a, v, out: np.zeros_like(g),
+                                        lambda g, a, v, out: np.asarray(_torch_sum(g)), kind="same",
+                                        arg_names=("self", "value"))
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
@@ -771,8 +800,9 @@ op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
-op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim),  # double accumulator, as ATen on CPU
-                                        lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim),
+op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
+                                        lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim)
+                                        if g.ndim else g,
                                         kind="sum", layout="contiguous")
 op("flip",     "FlipBackward0",        lambda a, dims: _like(a, np.flip(a, dims)),
                                         lambda g, a, out, dims: np.flip(g, dims), kind="same")
@@ -784,12 +814,12 @@ op("logsumexp", "LogsumexpBackward0",  lambda a, dim, keepdim: _logsumexp(a, dim
                                         * np.exp(a - _expand(out, a.shape, dim, keepdim)),
                                         saves=("self", "result"), kind="float", layout="contiguous")
 # picking elements along a dim by index: the gradient goes back where each value came from
-op("sort",     "SortBackward0",        lambda a, dim, indices: _like(a, np.take_along_axis(a, indices, dim)),
+op("sort",     "SortBackward0",        lambda a, dim, indices: _like(a, _take_along(a, indices, dim)),
                                         lambda g, a, out, dim, indices: _scatter(g, a.shape, dim, indices),
                                         saves=("indices",), kind="same")
-op("topk",     "TopkBackward0",        lambda a, dim, indices: np.take_along_axis(a, indices, dim),
+op("topk",     "TopkBackward0",        lambda a, dim, indices: _take_along(a, indices, dim),
                                         *OPS["sort"].grads, saves=("indices",), kind="same")
-op("gather",   "GatherBackward0",      lambda a, dim, index: np.take_along_axis(a, index, dim),
+op("gather",   "GatherBackward0",      lambda a, dim, index: _take_along(a, index, dim),
                                         lambda g, a, out, dim, index: _gather_grad(g, a.shape, dim, index),
                                         saves=("self", "index"), kind="same")
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
@@ -813,25 +843,51 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
                                         saves=("self", "other"), layout="elementwise")
 
-op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same")
-op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same")
-op("round",    "RoundBackward0",       np.round, lambda g, a, out: np.zeros_like(g), kind="same")
+# // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
+op("floor_divide", "NotImplemented",   _quiet(np.floor_divide), _no_derivative("floor_divide"),
+                                        _no_derivative("floor_divide"), layout="elementwise")
+op("remainder", "RemainderBackward0",  _quiet(lambda a, other: np.remainder(a, other)), lambda g, a, out, other: g,
+                                        scalars=("other",))
+op("remainder_tensor", "RemainderBackward1", _quiet(np.remainder),
+                                        lambda g, a, b, out: g,
+                                        _quiet(lambda g, a, b, out: -g * np.floor_divide(a, b)),
+                                        saves=("self", "other"), needs={"self": (1,), "other": (1,)},
+                                        layout="elementwise")
+op("rremainder", "NotImplemented",     _quiet(lambda a, other: np.remainder(other, a)), _no_derivative("remainder"),
+                                        scalars=("other",))
+op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same",
+                                        refuse=_no_bool("floor_vml_cpu"))
+op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same",
+                                        refuse=_no_bool("ceil_vml_cpu"))
+op("round",    "RoundBackward0",       np.round, lambda g, a, out: np.zeros_like(g), kind="same",
+                                        refuse=_no_bool("round_vml_cpu"))
 
 
 def _along(a, dim, keepdim, indices):
     """Values at `indices` (argmax/argmin with the reduced axis kept) along `dim`."""
+    if a.ndim == 0:
+        return a.copy()
     v = np.take_along_axis(a, indices, dim)
     return v if keepdim else v.squeeze(dim)
 
 
 def _scatter(g, shape, dim, indices):
+    if not shape:  # (a 0-dim tensor's only element)
+        return np.array(g)
     z = np.zeros(shape, dtype=g.dtype)
     np.put_along_axis(z, indices, g.reshape(np.shape(indices)), dim)
     return z
 
 
+def _take_along(a, indices, dim):
+    """a's elements at indices along dim (a 0-dim tensor's only element for a 0-dim one)."""
+    return np.take_along_axis(a, indices, dim) if a.ndim else a.copy()
+
+
 def _gather_grad(g, shape, dim, index):
     """Sum g into zeros at index along dim (an index may repeat: add, not put)."""
+    if not shape:
+        return np.array(g)
     z = np.zeros(shape, dtype=g.dtype)
     where = list(np.indices(index.shape, sparse=True))
     where[dim] = index

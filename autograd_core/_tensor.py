@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtypes
 from ._dtypes import Size
 from ._engine import STATE, _INFERENCE, _next_seq, gradient_edge, short_name, warn_nonleaf_grad
-from ._ops import OPS, _dense, contiguous_layout, elementwise_layout
+from ._ops import OPS, _dense, contiguous_layout, elementwise_layout, not_implemented
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -99,12 +99,6 @@ def _broadcast_message(*shapes):
                         f"non-singleton dimension {i}")
         acc = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
     return None
-
-
-def _not_implemented(kernel, dtype):
-    """ATen's refusal of a dtype its kernel has no version for."""
-    name = _dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[np.dtype(dtype)]]
-    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
 
 
 def _unwrap(x):
@@ -411,6 +405,43 @@ def _check_overlap(self, op_name, args):
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
 
 
+_CPP_NAMED = ("clamp", "clamp_min", "clamp_max")  # kernels whose cast error names the C++ type
+
+
+def _check_inplace_operands(self, op, args, params):
+    """What TensorIterator checks before writing op's result into self, in its order: the shapes
+    broadcast to self's, then the operands are allowed (op.refuse) and the result dtype fits."""
+    shape = self._data.shape
+    plain = self._data.dtype is _F32  # (float32 operands are never refused; float32 takes any result)
+    shapes = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._data.dtype is not _F32:
+                plain = False
+            if a._data.shape != shape:
+                shapes = (shapes or []) + [a._data.shape]
+        elif a is True or a is False:
+            plain = False
+    if shapes and (op.layout == "elementwise" or op.name == "copy_"):
+        msg = _broadcast_message(shape, *shapes)
+        if msg:
+            raise RuntimeError(msg)
+        full = np.broadcast_shapes(shape, *shapes)
+        if full != shape:
+            raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                               f"{list(full)}")
+    if plain:
+        return
+    if op.refuse is not None:
+        op.refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args])
+    if op.kind != "same" and self._data.dtype.kind != "f":
+        want = _compute_dtype(op, (self,) + args, params)
+        if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
+            names = _dtypes.CPP_NAME if op.name in _CPP_NAMED else _dtypes.SCALAR_NAME
+            raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
+                               f"type {names[_dtypes.FROM_NUMPY[self._data.dtype]]}")
+
+
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter (shared with views).
 
@@ -427,14 +458,12 @@ def _inplace(self, op_name, args=(), params=None):
                                                                and t._base._requires_grad)):
                 tracked = True
                 break
+    if tracked and self._data.dtype.kind != "f":
+        tracked = False  # an integer or bool result is outside the graph (PyTorch: not differentiable)
     if tracked:
         _check_inplace(self)
     _check_overlap(self, op_name, args)
-    if op.kind != "same" and self._data.dtype.kind != "f":  # a float tensor takes any result
-        want = _compute_dtype(op, (self,) + args, params)
-        if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
-            raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
-                               f"type {_dtype_short(self._data.dtype)}")
+    _check_inplace_operands(self, op, args, params)
     if tracked:
         fn = self.grad_fn
         old = _make(self._data.copy(), fn, fn is not None)
@@ -513,9 +542,21 @@ def _dim(d, ndim):
 
 
 def _dims(dim, ndim):
-    if isinstance(dim, (list, tuple)):
-        return tuple(_dim(d, ndim) for d in dim)
-    return (_dim(dim, ndim),)
+    """dim (an int or a list of them) as a tuple of dims in range; a 0-d tensor's dim 0 (or -1) is
+    no dim to reduce over (PyTorch accepts it)."""
+    dims = tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (list, tuple)) else (_dim(dim, ndim),)
+    if len(set(dims)) != len(dims):
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return dims if ndim else ()
+
+
+def check_alpha(dtype, alpha):
+    """PyTorch's alpha_check for add/sub's alpha, given the result dtype."""
+    if isinstance(alpha, (bool, np.bool_)) and dtype != np.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if dtype.kind != "f" and not isinstance(alpha, (numbers.Integral, np.integer)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
 def _shape_arg(args):
@@ -635,7 +676,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if (self._grad_fn if self._base is None else self.grad_fn) is not None and not self._retains_grad:
+        if self._grad_fn is not None and not self._retains_grad:  # (a view's grad_fn as last set)
             warn_nonleaf_grad()
         return self._grad
 
@@ -897,13 +938,10 @@ class Tensor:
 
     # --- in-place ops --------------------------------------------------------------------------
     def add_(self, other, alpha=1):
-        return _inplace(self, "add", (other,), {"alpha": alpha} if alpha != 1 else None)
+        return _inplace(self, "add", (other,), _alpha_param(self, alpha))
 
     def sub_(self, other, alpha=1):
-        if self._data.dtype is not _F32 or other is True or other is False or (
-                isinstance(other, Tensor) and other._data.dtype is not _F32):
-            OPS["sub"].refuse(self._data, other._data if isinstance(other, Tensor) else other)
-        return _inplace(self, "sub", (other,), {"alpha": alpha} if alpha != 1 else None)
+        return _inplace(self, "sub", (other,), _alpha_param(self, alpha))
 
     def mul_(self, other):
         return _inplace(self, "mul", (other,))
@@ -915,11 +953,12 @@ class Tensor:
         return _inplace(self, "zero_")
 
     def fill_(self, value):
-        if isinstance(value, Tensor) and value._data.ndim:
-            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
-        return _inplace(self, "fill_", params={"value": _unwrap(value)._data.item()
-                                               if isinstance(value, Tensor) else value})
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value._data.ndim} dimensions.")
+            return _inplace(self, "fill_tensor", (value,))
+        return _inplace(self, "fill_", params={"value": _unwrap(value)})
 
     def copy_(self, src):
         return _inplace(self, "copy_", (src,))
@@ -942,6 +981,10 @@ class Tensor:
         from ._functions import _getitem
         target, tensor_index = _getitem(self, index, setitem=True)
         if tensor_index is not None:
+            if value._data.dtype != target._data.dtype:
+                names = [_dtypes.SCALAR_NAME[t.dtype] for t in (target, value)]
+                raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                                   f"{names[0]} for the destination and {names[1]} for the source.")
             value = _without_leading_ones(value)
             selected = target._data[tensor_index].shape
             try:
@@ -951,12 +994,22 @@ class Tensor:
                                    f"cannot be broadcast to indexing result of shape {list(selected)}"
                                    ) from None
             _inplace(target, "index_put", (value,), {"index": tensor_index})
-        elif value._data.shape == target._data.shape or value._data.ndim == 0:
+        elif value._data.shape == target._data.shape:  # PyTorch's copy_to
             target.copy_(value)
-        else:  # PyTorch's copy_to: the value without its leading 1s, expanded to the target's shape
+        elif value._data.ndim == 0:
+            target.fill_(value)
+        else:  # the value without its leading 1s, expanded to the target's shape
             value = _without_leading_ones(value)
             target.copy_(value if value._data.shape == target._data.shape else
                          value.expand(target._data.shape))
+
+
+def _alpha_param(self, alpha):
+    """add_/sub_'s params: {"alpha": alpha} (checked), or None for the plain op."""
+    if type(alpha) is int and alpha == 1:
+        return None
+    check_alpha(self._data.dtype, alpha)
+    return {"alpha": alpha}
 
 
 def _without_leading_ones(value):

@@ -249,6 +249,8 @@ CASES = [
     Case("float & float", lambda m, s: s.p & s.p),
     Case("double | int", lambda m, s: s.p.double() | s.i[:2]),
     Case("int ** negative int", lambda m, s: s.i ** -1),
+    Case("backward through floor_divide", lambda m, s: (s.x // 2).sum().backward()),
+    Case("backward through number % tensor", lambda m, s: (2 % s.x).sum().backward()),
     # item 10: refused as PyTorch refuses
     Case("softmax of an integer tensor", lambda m, s: s.i.softmax(0)),
     Case("softmax of an integer matrix, dim 0", lambda m, s: m.ones(2, 2, dtype=m.int64).softmax(0)),

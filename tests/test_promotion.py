@@ -72,3 +72,27 @@ def test_clamp_promotes_with_its_bounds(bound, dtype):
         return m.tensor(VALUES[dtype], dtype=getattr(m, dtype)).clamp(**kwargs)
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert close(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+# --- unary functions on bool and integer tensors: the result dtype, or PyTorch's refusal ------------
+UNARY = ["abs", "floor", "ceil", "round", "relu", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
+         "neg", "reciprocal", "square", "sign", "argmax", "argmin", "norm", "sum", "mean", "prod", "max",
+         "min", "cumsum", "std", "var", "clamp", "log1p", "rsqrt", "softmax", "logsumexp", "trace", "sort",
+         "topk", "tril", "__pos__", "__neg__", "__abs__", "__invert__", "t", "flatten", "clone"]
+UNARY_ARGS = {"softmax": (0,), "logsumexp": (0,), "cumsum": (0,), "clamp": (0, 1), "topk": (1,)}
+INTEGERS = {"bool": lambda m: m.tensor([True, False]), "long": lambda m: m.tensor([1, -2]),
+            "long 2-D": lambda m: m.tensor([[1, 2], [3, -4]]), "uint8": lambda m: m.tensor([3, 0], dtype=m.uint8),
+            "empty long": lambda m: m.zeros(0, 2, dtype=m.int64)}
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_functions_on_integers_match_torch(name):
+    wrong = []
+    for kind, make in INTEGERS.items():
+        def program(m):
+            r = getattr(make(m), name)(*UNARY_ARGS.get(name, ()))
+            return r[0] if isinstance(r, tuple) else r
+        ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+        if not close(ours, theirs):
+            wrong.append(f"{kind}.{name}(): ours {ours}, torch {theirs}")
+    assert not wrong, "\n".join(wrong)
