@@ -195,7 +195,12 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
             # names the tensor's grad_fn at that time in its error, as PyTorch does. An input read
             # only by the gradient of others is saved only when one of those needs a gradient.
             versions = []
+            node._out = None
             for i, needed_by in op.saved_args:
+                if i is None:  # the result
+                    node._out = out
+                    versions.append((vc, vc[0], op.grad_fn, out))
+                    continue
                 a = args[i]
                 if not isinstance(a, Tensor):
                     continue
@@ -206,11 +211,6 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
                     else:
                         continue
                 versions.append((a._vc, a._vc[0], a, a._data))
-            if op.saves_result:  # an output is always saved (the result entry comes last)
-                node._out = out
-                versions.append((vc, vc[0], op.grad_fn, out))
-            else:
-                node._out = None
             node._saved_versions = versions
         else:
             node._out = node._saved_versions = None
@@ -477,8 +477,9 @@ def _inplace(self, op_name, args=(), params=None):
         self._vc[0] += 1
         node = res._grad_fn
         if op.saves_result:  # the saved result is self's memory, at its version from now on
+            node._saved_versions = [(self._vc, self._vc[0], op.grad_fn, self._data) if e[3] is node._out
+                                    else e for e in node._saved_versions]
             node._out = self._data
-            node._saved_versions[-1] = (self._vc, self._vc[0], op.grad_fn, self._data)
         _rebase_history(self, node, base_before)
     else:
         if not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":

@@ -272,6 +272,12 @@ CASES = [
         m, lambda x: m.pow(x, m.tensor([2., 2., 2.])))),
     Case("in-place change of max()'s result", lambda m, s: _inplace_on_saved_result(m, lambda x: x.max())),
     Case("in-place change of 2 ** x", lambda m, s: _inplace_on_saved_result(m, lambda x: 2 ** x)),
+    Case("both saved inputs of a product changed", lambda m, s: _two_saved_changed(
+        m, lambda a, b: a * b, (2,), ())),
+    Case("both saved inputs of mm changed", lambda m, s: _two_saved_changed(m, lambda a, b: a @ b, (1, 2), (2, 3))),
+    Case("both saved inputs of a division changed", lambda m, s: _two_saved_changed(
+        m, lambda a, b: a / b, (2,), ())),
+    Case("std's input and result changed", lambda m, s: _std_both_changed(m)),
     Case("where with sizes that do not broadcast", lambda m, s: m.where(m.tensor([True, False]), m.ones(3),
                                                                          m.ones(2))),
     Case("where, condition too long", lambda m, s: m.where(m.ones(3) > 0, m.ones(2), 1.)),
@@ -282,6 +288,28 @@ CASES = [
     Case("setitem of a list", lambda m, s: s.p.__setitem__(slice(0, 2), [1., 2.])),
     Case("index_put_ of a value that does not fit", lambda m, s: s.p.__setitem__(m.tensor([0, 1]), m.ones(3))),
 ]
+
+
+def _two_saved_changed(m, f, shape_a, shape_b):
+    """Both tensors an op saved are changed in place: the error names the one PyTorch's generated
+    code unpacks first (the other input of a product, mat2 of mm)."""
+    a = m.ones(*shape_a, requires_grad=True)
+    b = m.full(shape_b, 2., requires_grad=True)
+    c = f(a, b)
+    with m.no_grad():
+        a.mul_(2)
+        b.mul_(2)
+    c.sum().backward()
+
+
+def _std_both_changed(m):
+    x = m.tensor([1., 2., 4.], requires_grad=True)
+    y = x * 1
+    s = y.std()
+    with m.no_grad():
+        y.add_(1)
+        s.add_(1)
+    s.backward()
 
 
 def _inplace_on_saved_result(m, f):
