@@ -34,9 +34,10 @@ class Op:
                  node_base, layout, refuse):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
-        # what backward reads, in PyTorch's unpacking order (the order of `saves`: its error names the
-        # first one changed): (input index, or None for the result, which is always saved; the
-        # inputs whose gradient reads it, or None for "always")
+        # what backward reads, in PyTorch's unpacking order (the order of `saves`: inputs as its
+        # formulas first name them, then the result; its error names the first one changed):
+        # (input index, or None for the result, which is always saved; the inputs whose gradient
+        # reads it, or None for "always")
         self.saved_args = tuple((None if n == "result" else arg_names.index(n), needs.get(n))
                                 for n in saves if n == "result" or n in arg_names)
         self.saves_result = "result" in saves
@@ -774,7 +775,7 @@ op("var",      "VarBackward0",         _var,
                                             _var_grad(g, a, dim, correction, keepdim),
                                         saves=("self",), kind="float", layout="contiguous")
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(_var(a, dim, correction, keepdim)),
-                                        _std_grad, saves=("result", "self"), kind="float", layout="contiguous")
+                                        _std_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         _repeat_grad, kind="same")
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
