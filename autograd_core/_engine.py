@@ -81,13 +81,10 @@ class Node:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def saved_tensors(self):
-        """{name: Tensor} of what this node keeps for backward, inputs in their order (empty once
-        freed)."""
+        """{name: Tensor} of what this node keeps for backward (empty once freed)."""
         if self._freed:
             return {}
-        position = {name: i for i, name in enumerate(self.op.arg_names)}
-        names = sorted(self.op.saves, key=lambda name: position.get(name, len(position)))
-        return {name: self._saved_value(name) for name in names}
+        return {name: self._saved_value(name) for name in self.op.saves}
 
     def _saved_value(self, name):
         # (not "_saved_tensor": DotBackward0 saves an input named "tensor")

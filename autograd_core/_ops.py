@@ -5,8 +5,8 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
 - ``grads`` holds one function per input, ``grad(g, *inputs, out, **params)`` = dL/d(input) given
   g = dL/d(out); the engine calls only those whose input needs a gradient, then reduces the result to
   the input's shape with ``unbroadcast`` (so no rule below deals with broadcasting);
-- ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does (in the order its
-  generated code unpacks them: the first changed in place is the one an error names): freed by
+- ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does (``unpack``, when
+  given, is the order PyTorch's generated code reads them in: an error names the first changed): freed by
   backward (unless retain_graph=True) and checked against in-place modification; ``needs`` says,
   for a saved name, which inputs' gradients read it (PyTorch saves ``other`` of a product only
   when ``self`` requires grad): an in-place change to it is then an error only in those cases;
@@ -31,15 +31,15 @@ class Op:
                  "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
-                 node_base, layout, refuse):
+                 node_base, layout, refuse, unpack):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
-        # what backward reads, in PyTorch's unpacking order (the order of `saves`: inputs as its
-        # formulas first name them, then the result; its error names the first one changed):
+        # what backward reads, in PyTorch's unpacking order (`unpack`, else `saves`: the inputs as
+        # its formulas first name them, then the result; its error names the first one changed):
         # (input index, or None for the result, which is always saved; the inputs whose gradient
         # reads it, or None for "always")
         self.saved_args = tuple((None if n == "result" else arg_names.index(n), needs.get(n))
-                                for n in saves if n == "result" or n in arg_names)
+                                for n in unpack or saves if n == "result" or n in arg_names)
         self.saves_result = "result" in saves
         self.scalars, self.layout, self.refuse = scalars, layout, refuse
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
@@ -58,9 +58,9 @@ class Op:
 
 
 def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False, needs=None, scalars=(), node_base=Node, layout=None, refuse=None):
+       variadic=False, needs=None, scalars=(), node_base=Node, layout=None, refuse=None, unpack=None):
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
-                   scalars, node_base, layout, refuse)
+                   scalars, node_base, layout, refuse, unpack)
 
 
 _CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
@@ -474,11 +474,11 @@ op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if al
                                         scalars=("other",))
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda g, a, b, out: g * b,
-                                        lambda g, a, b, out: g * a, saves=("other", "self"), needs=_CROSS, layout="elementwise")
+                                        lambda g, a, b, out: g * a, saves=("self", "other"), unpack=("other", "self"), needs=_CROSS, layout="elementwise")
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda g, a, b, out: g / b,
                                         lambda g, a, b, out: -g * a / (b * b),
-                                        saves=("other", "self"), kind="float",
+                                        saves=("self", "other"), unpack=("other", "self"), kind="float",
                                         needs={"self": (1,), "other": (0, 1)}, layout="elementwise")
 op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
@@ -561,22 +561,22 @@ op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
 # linear algebra
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda g, a, b, out: g @ b.T,
-                                        lambda g, a, b, out: a.T @ g, saves=("mat2", "self"),
+                                        lambda g, a, b, out: a.T @ g, saves=("self", "mat2"), unpack=("mat2", "self"),
                                         needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"), refuse=_no_bool("addmm_impl_cpu_"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda g, a, b, out: np.outer(g, b),
-                                        lambda g, a, b, out: a.T @ g, saves=("vec", "self"),
+                                        lambda g, a, b, out: a.T @ g, saves=("self", "vec"), unpack=("vec", "self"),
                                         needs={"self": (1,), "vec": (0,)},
                                         arg_names=("self", "vec"), refuse=_no_bool("addmv_impl_cpu"))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda g, a, b, out: g * b,
-                                        lambda g, a, b, out: g * a, saves=("tensor", "self"),
+                                        lambda g, a, b, out: g * a, saves=("self", "tensor"), unpack=("tensor", "self"),
                                         needs={"self": (1,), "tensor": (0,)},
                                         arg_names=("self", "tensor"), refuse=_no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
                                         lambda g, a, b, out: g @ _swap(b),
-                                        lambda g, a, b, out: _swap(a) @ g, saves=("mat2", "self"),
+                                        lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"), unpack=("mat2", "self"),
                                         needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"), refuse=_no_bool("bmm"))
 # shapes and views (no arithmetic: the gradient is moved back where the value came from)
@@ -846,7 +846,7 @@ op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
-                                        saves=("other", "self"), layout="elementwise")
+                                        saves=("self", "other"), unpack=("other", "self"), layout="elementwise")
 
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   _quiet(np.floor_divide), _no_derivative("floor_divide"),
@@ -980,7 +980,7 @@ def _nll_grad(g, a, out, target, weight, reduction, ignore_index):
 op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
                                         lambda g, bias, m1, m2, out: g,
                                         lambda g, bias, m1, m2, out: g @ m2.T,
-                                        lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat2", "mat1"),
+                                        lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat1", "mat2"), unpack=("mat2", "mat1"),
                                         arg_names=("self", "mat1", "mat2"))
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: _reduce((a - b) ** 2, reduction),
                                         lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (a - b),
