@@ -162,15 +162,29 @@ class Node:
         return in_grads
 
     def _release(self):
-        self._freed = True
-        self._args = self._out = None
-        self._saved_versions = None
+        # freed (a second backward refuses) only when something was saved: an input saved only for
+        # another input's gradient was not, when that one needed none
+        if self._saved_versions or self._saved_something():
+            self._freed = True
+            self._args = self._out = None
+            self._saved_versions = None
+
+    def _saved_something(self):
+        """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
+        operand (x * 1.5 saves the 1.5), an index or mask."""
+        edges = self.next_functions
+        for i, needed_by in self.op.saved_args:
+            if i is not None and not isinstance(self._args[i], np.ndarray) and self._args[i] is not None and (
+                    needed_by is None or any(edges[j][0] is not None for j in needed_by)):
+                return True
+        params = self._params
+        return bool(params) and any(isinstance(params.get(n), (np.ndarray, tuple)) for n in self.op.saves)
 
 
 def short_name(node):
     """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1."""
     n = node if isinstance(node, str) else node.name()
-    return n[:-len("Backward0")] if n.endswith("Backward0") else n.replace("Backward", "")
+    return re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), n)
 
 
 class CopySlices(Node):

@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from . import _dtypes
-from ._tensor import Tensor, _leaf, _shape_arg, _make
+from ._tensor import Tensor, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)
 
@@ -73,11 +73,12 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     if dtype is None:
-        fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else _F32)
-    return _finish(np.full(_shape_arg((size,)), fill_value, dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    return _finish(np.full(_shape_arg((size,)), number_as(dtype, fill_value), dtype=dtype), requires_grad)
 
 
 def _like(fn):

@@ -12,7 +12,7 @@ import numpy as np
 from . import _dtypes
 from ._ops import OPS, not_implemented as _not_implemented
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
-                      _infer_shape, _make, _shape_arg, _unwrap, apply, result_dtype,
+                      _infer_shape, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
                       tensor)
 
 _OP = OPS
@@ -36,20 +36,23 @@ def add(input, other, alpha=1):
     """out = input + alpha * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
-    return apply(_OP["add"], (input, other), _alpha(input, other, alpha))
+    return apply(_OP["add"], (input, other), _alpha(_OP["add"], input, other, alpha))
 
 
 def sub(input, other, alpha=1):
     """out = input - alpha * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
-    return apply(_OP["sub"], (input, other), _alpha(input, other, alpha))
+    return apply(_OP["sub"], (input, other), _alpha(_OP["sub"], input, other, alpha))
 
 
-def _alpha(input, other, alpha):
-    """add/sub's params: {"alpha": alpha} (checked against the result dtype), or None."""
+def _alpha(op, input, other, alpha):
+    """add/sub's params: {"alpha": alpha} (checked, after the op's refusals, against the result
+    dtype), or None."""
     if type(alpha) is int and alpha == 1:
         return None
+    if op.refuse is not None:
+        op.refuse(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
     check_alpha(result_dtype(input, other), alpha)
     return {"alpha": alpha}
 
@@ -60,7 +63,7 @@ def rsub(input, other, alpha=1):
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
     _OP["sub"].refuse(input._data, other)  # (other - input: the same refusals)
-    params = _alpha(input, other, alpha) or {}
+    params = _alpha(_OP["sub"], input, other, alpha) or {}
     params["other"] = other
     return apply(_OP["rsub"], (input,), params)
 
@@ -80,6 +83,8 @@ def div(input, other, rounding_mode=None):
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                                f"found '{rounding_mode}'")
+        if result_dtype(input, other).kind == "b":
+            raise _not_implemented(f"div_{rounding_mode}_cpu", np.bool_)
         _check_integer_division(input, other)
         return apply(_OP["div_rounding"], (_t(input), other), {"rounding_mode": rounding_mode})
     return apply(_OP["div"], (input, other))
@@ -129,8 +134,6 @@ def pow(input, exponent):
         return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
         return apply(_OP["pow_tensor"], (input, exponent))
-    if want.kind in "iu" and exponent < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return apply(_OP["pow"], (input,), {"exponent": exponent})
 
 
@@ -392,6 +395,8 @@ def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if input.ndim != 3 else
                            "batch2 must be a 3D tensor")
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("bmm", np.bool_)
     b, n, k = input.shape
     if mat2.shape[0] != b or mat2.shape[1] != k:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, "
@@ -792,18 +797,19 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), None, False)
+    return _make(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)),
+                 None, False)
 
 
 def logical_not(input):
-    return _make(np.logical_not(input._data), None, False)
+    return _make(np.asarray(np.logical_not(input._data)), None, False)
 
 
 def bitwise_not(input):
     """~x: bitwise for integers, logical for bool"""
     if input._data.dtype.kind == "f":
         raise _not_implemented("bitwise_not_cpu", input._data.dtype)
-    return _make(np.invert(input._data), None, False)
+    return _make(np.asarray(np.invert(input._data)), None, False)
 
 
 def _positive(input):
@@ -952,7 +958,7 @@ def masked_fill(input, mask, value):
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
         return apply(_OP["masked_fill_tensor"], (input, value), {"mask": m})
-    return apply(_OP["masked_fill"], (input,), {"mask": m, "value": value})
+    return apply(_OP["masked_fill"], (input,), {"mask": m, "value": number_as(input._data.dtype, value)})
 
 
 def _masked_fill_(self, mask, value):
@@ -960,7 +966,7 @@ def _masked_fill_(self, mask, value):
     from ._tensor import _inplace
     if isinstance(value, Tensor):
         return _inplace(self, "masked_fill_tensor", (value,), {"mask": m})
-    return _inplace(self, "masked_fill", params={"mask": m, "value": value})
+    return _inplace(self, "masked_fill", params={"mask": m, "value": number_as(self._data.dtype, value)})
 
 
 def clamp_min(input, min):
@@ -1032,13 +1038,21 @@ bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
 bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 
+def _not_implemented_node(result):
+    """PyTorch's NotImplemented node has AccumulateGrad's priority (it runs first among the ready)."""
+    from ._engine import _ACCUMULATE
+    if result._grad_fn is not None:
+        result._grad_fn._seq = _ACCUMULATE
+    return result
+
+
 def floor_divide(input, other):
     """out = floor(input / other); its derivative is not implemented (PyTorch's NotImplemented node)"""
     input, other = _unwrap(input), _unwrap(other)
     if result_dtype(input, other).kind == "b":
         raise _not_implemented("div_floor_cpu", np.bool_)
     _check_integer_division(input, other)
-    return apply(_OP["floor_divide"], (input, other))
+    return _not_implemented_node(apply(_OP["floor_divide"], (input, other)))
 
 
 def remainder(input, other):
@@ -1048,7 +1062,7 @@ def remainder(input, other):
         raise _not_implemented("remainder_cpu", np.bool_)
     _check_integer_division(input, other)
     if not isinstance(input, Tensor):  # 2 % x: PyTorch has no derivative for it
-        return apply(_OP["rremainder"], (other,), {"other": input})
+        return _not_implemented_node(apply(_OP["rremainder"], (other,), {"other": input}))
     if isinstance(other, Tensor):
         return apply(_OP["remainder_tensor"], (input, other))
     return apply(_OP["remainder"], (input,), {"other": other})
@@ -1137,15 +1151,15 @@ def _triangle(name, input, diagonal):
 
 
 def isnan(input):
-    return _make(np.isnan(input._data), None, False)
+    return _make(np.asarray(np.isnan(input._data)), None, False)
 
 
 def isinf(input):
-    return _make(np.isinf(input._data), None, False)
+    return _make(np.asarray(np.isinf(input._data)), None, False)
 
 
 def isfinite(input):
-    return _make(np.isfinite(input._data), None, False)
+    return _make(np.asarray(np.isfinite(input._data)), None, False)
 
 
 def trace(input):

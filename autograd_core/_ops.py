@@ -16,7 +16,7 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
 - ``layout`` is the memory layout ATen gives the result, which .view() and .stride() see:
   "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
   numpy's, which is TensorIterator's for one input;
-- ``refuse(*inputs)`` raises PyTorch's error for operands it refuses (a bool subtraction); it is
+- ``refuse(*inputs, **params)`` raises PyTorch's error for operands it refuses (a bool subtraction); it is
   called when some input is not a float32 tensor (a float32 tensor is never refused).
 """
 import numpy as np
@@ -426,7 +426,7 @@ def not_implemented(kernel, dtype):
 
 def _no_bool(kernel, message=None):
     """A refusal: ATen's `kernel` has no bool version (or refuses bool with `message`)."""
-    def refuse(*operands):
+    def refuse(*operands, **params):
         for x in operands:
             if isinstance(x, np.ndarray) and x.dtype == np.bool_:
                 raise RuntimeError(message) if message else not_implemented(kernel, x.dtype)
@@ -440,7 +440,33 @@ def _no_derivative(name):
     return grad
 
 
-def _refuse_bool_subtraction(*operands):
+def _add_scaled(a, b, alpha):
+    """a + alpha * b; of bools, PyTorch's a or (alpha and b)"""
+    if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+        return np.logical_or(a, np.logical_and(b, bool(alpha)))
+    return a + alpha * b
+
+
+def _index_put_dtypes(a, value, index):
+    """index_put_ of another dtype (a one-element value through one bool mask is PyTorch's
+    masked_fill_, which casts it)."""
+    masks = [i for i in index if isinstance(i, np.ndarray)]
+    if np.size(value) == 1 and len(masks) == 1 and masks[0].dtype == np.bool_:
+        return
+    if a.dtype != value.dtype:
+        from . import _dtypes
+        names = [_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[d]] for d in (a.dtype, value.dtype)]
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{names[0]} for the destination and {names[1]} for the source.")
+
+
+def _refuse_negative_integer_power(a, exponent):
+    if a.dtype.kind in "biu" and isinstance(exponent, (int, np.integer)) and not isinstance(
+            exponent, (bool, np.bool_)) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def _refuse_bool_subtraction(*operands, **params):
     bools = sum(1 for x in operands if x is True or x is False or getattr(x, "dtype", None) == np.bool_)
     if bools == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -463,7 +489,7 @@ def _picked(g, a, other, lost):
 # --- the table -----------------------------------------------------------------------------------
 #  name        grad_fn                 forward                                   backward, one per input
 # add/sub/rsub take PyTorch's alpha (out = a + alpha * b) in the same node, as PyTorch does
-op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else a + alpha * b,
+op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else _add_scaled(a, b, alpha),
                                         lambda g, a, b, out, alpha=1: g,
                                         lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha, layout="elementwise")
 op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else a - alpha * b,
@@ -483,17 +509,21 @@ op("div",      "DivBackward0",         lambda a, b: a / b,
 op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
-                                        lambda g, a, out: -g)
+                                        lambda g, a, out: -g, refuse=_no_bool(
+                                            None, "Negation, the `-` operator, on a bool tensor is not supported. "
+                                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                                            "operator instead."))
 op("pow",      "PowBackward0",         _pow_number,
                                         lambda g, a, out, exponent: _pow_grad(g, a, exponent),
-                                        saves=("self", "exponent"), scalars=("exponent",))
+                                        saves=("self", "exponent"), scalars=("exponent",),
+                                        refuse=_refuse_negative_integer_power)
 op("pow_tensor", "PowBackward1",       _pow_tensors,
                                         lambda g, a, b, out: _pow_grad(g, a, b),
                                         _pow_exponent_grad, saves=("self", "exponent", "result"),
                                         arg_names=("self", "exponent"), layout="elementwise")
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
-                                        saves=("result",), scalars=("base",))
+                                        saves=("exponent", "result"), scalars=("base",), arg_names=("exponent",))
 op("exp",      "ExpBackward0",         _quiet(_in_float64(np.exp)),
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
 op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
@@ -646,7 +676,7 @@ op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
 op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  # x[tensor index] = b
                                         lambda g, a, b, out, index: _put(g, index, 0),
                                         lambda g, a, b, out, index: g[index], kind="same",
-                                        saves=("index",))
+                                        saves=("index",), refuse=_index_put_dtypes)
 
 
 # --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------
@@ -846,7 +876,8 @@ op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
-                                        saves=("self", "other"), unpack=("other", "self"), layout="elementwise")
+                                        saves=("self", "other"), unpack=("other", "self"), layout="elementwise",
+                                        needs={"self": (1,)})
 
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   _quiet(np.floor_divide), _no_derivative("floor_divide"),
@@ -981,7 +1012,7 @@ op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
                                         lambda g, bias, m1, m2, out: g,
                                         lambda g, bias, m1, m2, out: g @ m2.T,
                                         lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat1", "mat2"), unpack=("mat2", "mat1"),
-                                        arg_names=("self", "mat1", "mat2"))
+                                        needs={"mat1": (2,), "mat2": (1,)}, arg_names=("self", "mat1", "mat2"))
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: _reduce((a - b) ** 2, reduction),
                                         lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (a - b),
                                         lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (b - a),

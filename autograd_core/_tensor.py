@@ -149,7 +149,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
     want = None
     if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
         if op.refuse is not None:
-            op.refuse(*datas)
+            op.refuse(*datas, **params) if params else op.refuse(*datas)
         want = _compute_dtype(op, args, params)
         if want is not None:
             datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
@@ -257,8 +257,8 @@ def _make_view(view, source, output_nr):
 def _sync_view(v):
     """v's grad_fn after an in-place op on its base or on another view of it (the shared version
     counter moved on): AsStridedBackward0, reading v's elements out of the base's new history."""
-    if v._view_version == v._vc[0]:
-        return
+    if v._view_version == v._vc[0] or v._data.dtype.kind != "f":
+        return  # (a view of integers is no differentiable view)
     base = v._base
     if v._grad_fn is None and not base._requires_grad:
         return
@@ -292,7 +292,7 @@ def _rebase_history(t, node, base_before):
     wrapped in the base's new grad_fn (CopySlices), and t's own is regenerated from that.
     base_before: the base's value before the write (what the graph views show as its input)."""
     base = t._base
-    if base is None:
+    if base is None or t._data.dtype.kind != "f":  # (a view of integers is no differentiable view)
         _set_grad_fn(t, node)
         return
     copy = _new(OPS["copy_slices"].node_class)
@@ -389,7 +389,7 @@ def _check_overlap(self, op_name, args):
     if op_name in _IDEMPOTENT:
         return
     d = self._data
-    if 0 in d.strides and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides)):
+    if 0 in d.strides and d.size and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides)):
         raise RuntimeError(INTERNAL_OVERLAP_MSG)
     for a in args:
         if not isinstance(a, Tensor) or a._data is d:
@@ -409,8 +409,8 @@ _CPP_NAMED = ("clamp", "clamp_min", "clamp_max")  # kernels whose cast error nam
 
 
 def _check_inplace_operands(self, op, args, params):
-    """What TensorIterator checks before writing op's result into self, in its order: the shapes
-    broadcast to self's, then the operands are allowed (op.refuse) and the result dtype fits."""
+    """What PyTorch checks before writing op's result into self, in its order: the operands are
+    allowed (op.refuse), the shapes broadcast to self's, and the result dtype fits."""
     shape = self._data.shape
     plain = self._data.dtype is _F32  # (float32 operands are never refused; float32 takes any result)
     shapes = None
@@ -422,6 +422,8 @@ def _check_inplace_operands(self, op, args, params):
                 shapes = (shapes or []) + [a._data.shape]
         elif a is True or a is False:
             plain = False
+    if not plain and op.refuse is not None:
+        op.refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
     if shapes and (op.layout == "elementwise" or op.name == "copy_"):
         msg = _broadcast_message(shape, *shapes)
         if msg:
@@ -430,11 +432,7 @@ def _check_inplace_operands(self, op, args, params):
         if full != shape:
             raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
                                f"{list(full)}")
-    if plain:
-        return
-    if op.refuse is not None:
-        op.refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args])
-    if op.kind != "same" and self._data.dtype.kind != "f":
+    if not plain and op.kind != "same" and self._data.dtype.kind != "f":
         want = _compute_dtype(op, (self,) + args, params)
         if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
             names = _dtypes.CPP_NAME if op.name in _CPP_NAMED else _dtypes.SCALAR_NAME
@@ -458,12 +456,14 @@ def _inplace(self, op_name, args=(), params=None):
                                                                and t._base._requires_grad)):
                 tracked = True
                 break
-    if tracked and self._data.dtype.kind != "f":
-        tracked = False  # an integer or bool result is outside the graph (PyTorch: not differentiable)
+    if tracked and op_name == "copy_" and self._data.dtype.kind != "f":
+        tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:
         _check_inplace(self)
     _check_overlap(self, op_name, args)
     _check_inplace_operands(self, op, args, params)
+    if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
+        check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
     if tracked:
         fn = self.grad_fn
         old = _make(self._data.copy(), fn, fn is not None)
@@ -959,7 +959,7 @@ class Tensor:
                 raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
             return _inplace(self, "fill_tensor", (value,))
-        return _inplace(self, "fill_", params={"value": _unwrap(value)})
+        return _inplace(self, "fill_", params={"value": number_as(self._data.dtype, _unwrap(value))})
 
     def copy_(self, src):
         return _inplace(self, "copy_", (src,))
@@ -978,14 +978,10 @@ class Tensor:
         if not isinstance(value, Tensor):
             if not isinstance(value, (numbers.Number, np.generic)):
                 raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype._legacy}")
-            value = _make(np.asarray(value).astype(self._data.dtype), None, False)
+            value = _make(number_as(self._data.dtype, value), None, False)
         from ._functions import _getitem
         target, tensor_index = _getitem(self, index, setitem=True)
         if tensor_index is not None:
-            if value._data.dtype != target._data.dtype:
-                names = [_dtypes.SCALAR_NAME[t.dtype] for t in (target, value)]
-                raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                                   f"{names[0]} for the destination and {names[1]} for the source.")
             value = _without_leading_ones(value)
             selected = target._data[tensor_index].shape
             try:
@@ -1005,12 +1001,25 @@ class Tensor:
                          value.expand(target._data.shape))
 
 
+_CTYPE = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
+
+
+def number_as(dtype, value):
+    """A Python number as a 0-dim array of dtype, as PyTorch converts a scalar (checked_convert):
+    an integer dtype refuses a value that overflows it (nan, inf, 300 for uint8; -1 wraps)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dtype)
+        if value != value or value > info.max or (
+                value < -info.max if dtype.kind == "u" else value < info.min):
+            raise RuntimeError(f"value cannot be converted to type {_CTYPE[dtype.name]} without overflow")
+        value = int(value)  # (a float is truncated toward zero)
+    return np.asarray(value).astype(dtype)
+
+
 def _alpha_param(self, alpha):
-    """add_/sub_'s params: {"alpha": alpha} (checked), or None for the plain op."""
-    if type(alpha) is int and alpha == 1:
-        return None
-    check_alpha(self._data.dtype, alpha)
-    return {"alpha": alpha}
+    """add_/sub_'s params: {"alpha": alpha} (checked by _inplace), or None for the plain op."""
+    return None if type(alpha) is int and alpha == 1 else {"alpha": alpha}
 
 
 def _without_leading_ones(value):

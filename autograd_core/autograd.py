@@ -30,11 +30,12 @@ def _grad_roots(outputs, grad_outputs):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs")
-    nodes, grads = [], []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not out.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):  # (torch.autograd's _make_grads)
         if g is None:
+            if not out.requires_grad:
+                grads.append(None)
+                continue
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if out._data.dtype.kind != "f":
@@ -49,8 +50,13 @@ def _grad_roots(outputs, grad_outputs):
                                    f"{Size(garr.shape)} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)}.")
             garr = garr.astype(out._data.dtype, copy=False)
-        nodes.append(_engine.gradient_edge(out)[0])
         grads.append(garr)
+    nodes = []
+    for i, out in enumerate(outputs):  # (then the engine: each output's gradient edge)
+        node = _engine.gradient_edge(out)[0]
+        if node is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        nodes.append(node)
     return nodes, grads
 
 

@@ -135,12 +135,12 @@ def linear(input, weight, bias=None):
 def _addmm_dtypes(bias, mat1, mat2):
     """PyTorch's addmm dtype errors (a float64 batch into a float32 layer is a common slip)."""
     from .._dtypes import SCALAR_NAME
-    if mat1.dtype != mat2.dtype:
-        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                           f"{SCALAR_NAME[mat1.dtype]} and {SCALAR_NAME[mat2.dtype]}")
     if bias.dtype != mat2.dtype:
         raise RuntimeError("self and mat2 must have the same dtype, but got "
                            f"{SCALAR_NAME[bias.dtype]} and {SCALAR_NAME[mat2.dtype]}")
+    if mat1.dtype != mat2.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{SCALAR_NAME[mat1.dtype]} and {SCALAR_NAME[mat2.dtype]}")
 
 
 # --- losses ---------------------------------------------------------------------------------------
