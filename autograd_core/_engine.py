@@ -123,7 +123,9 @@ class Node:
         for counter, version, saved, arr in self._saved_versions or ():
             if counter[0] != version:
                 d = _dtypes.FROM_NUMPY[arr.dtype]
-                what = f"[torch.{d._legacy} {list(arr.shape)}]"
+                # (a bool tensor prints as its backend type: ATen's toString)
+                name = "CPUBoolType" if d is _dtypes.bool else "torch." + d._legacy
+                what = f"[{name} {list(arr.shape)}]"
                 # a saved input is named by its grad_fn now (none for a leaf); a saved result by the
                 # node that saved it
                 producer = saved if isinstance(saved, str) else saved.grad_fn

@@ -53,6 +53,9 @@ def _alpha(op, input, other, alpha):
         return None
     if op.refuse is not None:
         op.refuse(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
+    msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
+    if msg:  # (the shapes are checked before alpha)
+        raise RuntimeError(msg)
     check_alpha(result_dtype(input, other), alpha)
     return {"alpha": alpha}
 
@@ -83,9 +86,7 @@ def div(input, other, rounding_mode=None):
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                                f"found '{rounding_mode}'")
-        if result_dtype(input, other).kind == "b":
-            raise _not_implemented(f"div_{rounding_mode}_cpu", np.bool_)
-        _check_integer_division(input, other)
+        _check_integer_division(input, other, f"div_{rounding_mode}_cpu")
         return apply(_OP["div_rounding"], (_t(input), other), {"rounding_mode": rounding_mode})
     return apply(_OP["div"], (input, other))
 
@@ -95,10 +96,17 @@ def _reflected_div(self, other):
     return mul(reciprocal(self), other)
 
 
-def _check_integer_division(input, other):
-    """PyTorch raises where an integer division (//, %, div(rounding_mode=...)) meets a zero."""
-    if result_dtype(input, other).kind in "iu" and not np.all(other._data if isinstance(other, Tensor)
-                                                               else other):
+def _check_integer_division(input, other, kernel):
+    """PyTorch's checks of an integer division (//, %, div(rounding_mode=...)): the shapes
+    broadcast, the kernel has a version for the dtype (none for bool), no integer is divided by 0."""
+    msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
+    if msg:
+        raise RuntimeError(msg)
+    if result_dtype(input, other).kind == "b":
+        raise _not_implemented(kernel, np.bool_)
+    if np.size(_data_of(input)) == 0 or np.size(_data_of(other)) == 0:
+        return  # (nothing is divided)
+    if result_dtype(input, other).kind in "iu" and not np.all(_data_of(other)):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -133,7 +141,8 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
-        return apply(_OP["pow_tensor"], (input, exponent))
+        return apply(_OP["pow_tensor"], (input, exponent),
+                     {"bool_exponent": True} if exponent._data.dtype == np.bool_ else None)
     return apply(_OP["pow"], (input,), {"exponent": exponent})
 
 
@@ -380,13 +389,13 @@ def dot(input, other):
     """out = sum_i input_i * other_i for vectors"""
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{_dtypes.SCALAR_NAME[input.dtype]} and {_dtypes.SCALAR_NAME[other.dtype]}")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                            f"[{other.shape[0]}] to have the same number of elements, but got "
                            f"{input.shape[0]} and {other.shape[0]} elements respectively")
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
-                           f"{_dtypes.SCALAR_NAME[input.dtype]} and {_dtypes.SCALAR_NAME[other.dtype]}")
     return apply(_OP["dot"], (input, other))
 
 
@@ -1049,18 +1058,14 @@ def _not_implemented_node(result):
 def floor_divide(input, other):
     """out = floor(input / other); its derivative is not implemented (PyTorch's NotImplemented node)"""
     input, other = _unwrap(input), _unwrap(other)
-    if result_dtype(input, other).kind == "b":
-        raise _not_implemented("div_floor_cpu", np.bool_)
-    _check_integer_division(input, other)
+    _check_integer_division(input, other, "div_floor_cpu")
     return _not_implemented_node(apply(_OP["floor_divide"], (input, other)))
 
 
 def remainder(input, other):
     """out = input - floor(input / other) * other (the sign of other, as Python's %)"""
     input, other = _unwrap(input), _unwrap(other)
-    if result_dtype(input, other).kind == "b":
-        raise _not_implemented("remainder_cpu", np.bool_)
-    _check_integer_division(input, other)
+    _check_integer_division(input, other, "remainder_cpu")
     if not isinstance(input, Tensor):  # 2 % x: PyTorch has no derivative for it
         return _not_implemented_node(apply(_OP["rremainder"], (other,), {"other": input}))
     if isinstance(other, Tensor):

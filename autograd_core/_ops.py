@@ -264,6 +264,13 @@ def _pow_grad(g, a, exponent):
         return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
 
 
+def _pow_grad_bool_checked(g, a, b, bool_exponent):
+    """pow_backward_self; with a bool exponent PyTorch's formula (exponent - 1) refuses."""
+    if bool_exponent:
+        _refuse_bool_subtraction(True, 1)
+    return _pow_grad(g, a, b)
+
+
 @_quiet
 def _pow_exponent_grad(g, a, b, out):
     """PyTorch's pow_backward_exponent: d(a ** b)/db = a ** b * log(a), defined as 0 where a == 0 and
@@ -336,10 +343,18 @@ def _cat_grad(i, g, args, out, dim):
 
 
 def _expanded(a, shape):
-    """a broadcast to shape as a view PyTorch's way (stride 0 where repeated), writable as a is:
-    fill_ and zero_ may write into it."""
-    b = np.broadcast_to(a, shape)
-    return np.lib.stride_tricks.as_strided(a, shape, b.strides) if a.flags.writeable else b
+    """a broadcast to shape as a view with ATen's strides (inferExpandGeometry: 0 where a dim is
+    repeated, a's own elsewhere), writable as a is: fill_ and zero_ may write into it."""
+    strides = [0] * len(shape)
+    outer = a.itemsize  # (the stride a new leading dim takes: the size times stride of the next)
+    for i in range(len(shape) - 1, -1, -1):
+        j = i - (len(shape) - a.ndim)  # a's dim, or < 0 for a new leading one
+        size, stride = (a.shape[j], a.strides[j]) if j >= 0 else (1, outer)
+        if size != shape[i]:
+            stride = 0
+        strides[i] = stride
+        outer = shape[i] * stride
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
 
 def _dense(a):
@@ -517,10 +532,11 @@ op("pow",      "PowBackward0",         _pow_number,
                                         lambda g, a, out, exponent: _pow_grad(g, a, exponent),
                                         saves=("self", "exponent"), scalars=("exponent",),
                                         refuse=_refuse_negative_integer_power)
-op("pow_tensor", "PowBackward1",       _pow_tensors,
-                                        lambda g, a, b, out: _pow_grad(g, a, b),
-                                        _pow_exponent_grad, saves=("self", "exponent", "result"),
-                                        arg_names=("self", "exponent"), layout="elementwise")
+op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: _pow_tensors(a, b),
+                                        lambda g, a, b, out, bool_exponent=False: _pow_grad_bool_checked(g, a, b, bool_exponent),
+                                        lambda g, a, b, out, bool_exponent=False: _pow_exponent_grad(g, a, b, out),
+                                        saves=("self", "exponent", "result"), arg_names=("self", "exponent"),
+                                        layout="elementwise")
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
                                         saves=("exponent", "result"), scalars=("base",), arg_names=("exponent",))
@@ -687,6 +703,11 @@ def _var(a, dim, correction, keepdim):
         return np.full(a.sum(axis=dim, keepdims=keepdim).shape, np.nan, dtype=a.dtype)
     x = a.astype(np.float64) if a.dtype == np.float32 else a
     with np.errstate(divide="ignore", invalid="ignore"):
+        if dim is None:  # ATen's std_var_all_cpu: the mean in a's dtype, the squares summed in order
+            centred = (x - np.float64(_torch_mean(a))).ravel()
+            total = np.cumsum(centred * centred)[-1]
+            out = np.asarray(total / max(a.size - correction, 0))
+            return (out.reshape((1,) * a.ndim) if keepdim else out).astype(a.dtype)
         centred = x - x.mean(axis=dim, keepdims=True)
         out = (centred * centred).sum(axis=dim, keepdims=keepdim) / max(_count(a.shape, dim) - correction, 0)
     return out.astype(a.dtype, copy=False)
@@ -697,9 +718,9 @@ def _var_grad(g, a, dim, correction, keepdim):
     if a.size == 0:
         return np.zeros(a.shape, dtype=g.dtype)
     n = max(_count(a.shape, dim) - correction, 0)
+    mean = _torch_mean(a) if dim is None else a.mean(axis=dim, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):  # (a Python number: the dtype stays a's)
-        return (2.0 / n if n else np.inf) * _expand(g, a.shape, dim, keepdim) * (
-            a - a.mean(axis=dim, keepdims=True))
+        return (2.0 / n if n else np.inf) * _expand(g, a.shape, dim, keepdim) * (a - mean)
 
 
 def _std_grad(g, a, out, dim, correction, keepdim):

@@ -257,8 +257,8 @@ def _make_view(view, source, output_nr):
 def _sync_view(v):
     """v's grad_fn after an in-place op on its base or on another view of it (the shared version
     counter moved on): AsStridedBackward0, reading v's elements out of the base's new history."""
-    if v._view_version == v._vc[0] or v._data.dtype.kind != "f":
-        return  # (a view of integers is no differentiable view)
+    if v._view_version == v._vc[0]:
+        return
     base = v._base
     if v._grad_fn is None and not base._requires_grad:
         return
@@ -292,7 +292,7 @@ def _rebase_history(t, node, base_before):
     wrapped in the base's new grad_fn (CopySlices), and t's own is regenerated from that.
     base_before: the base's value before the write (what the graph views show as its input)."""
     base = t._base
-    if base is None or t._data.dtype.kind != "f":  # (a view of integers is no differentiable view)
+    if base is None:
         _set_grad_fn(t, node)
         return
     copy = _new(OPS["copy_slices"].node_class)
@@ -369,7 +369,8 @@ PARTIAL_OVERLAP_MSG = ("unsupported operation: some elements of the input tensor
                        "performing the operation.")
 
 _UFUNC_INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
-_IDEMPOTENT = ("zero_", "fill_")  # writes PyTorch does not check for overlapping memory
+_IDEMPOTENT = ("zero_", "fill_", "fill_tensor")  # writes PyTorch does not check for overlapping memory
+_WARN_ON_EXPANDED = ("masked_fill", "masked_fill_tensor", "index_put")  # (deprecated, not refused)
 
 
 def _check_inplace(t):
@@ -386,11 +387,16 @@ def _check_inplace(t):
 def _check_overlap(self, op_name, args):
     """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
-    if op_name in _IDEMPOTENT:
+    if op_name in _IDEMPOTENT or (op_name == "copy_" and args[0] is self):  # (x.copy_(x): nothing)
         return
     d = self._data
     if 0 in d.strides and d.size and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides)):
-        raise RuntimeError(INTERNAL_OVERLAP_MSG)
+        if op_name not in _WARN_ON_EXPANDED:
+            raise RuntimeError(INTERNAL_OVERLAP_MSG)
+        import warnings
+        warnings.warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor "
+                      "before performing this operation. This also applies to advanced indexing e.g. "
+                      "tensor[mask] = scalar", UserWarning, stacklevel=4)
     for a in args:
         if not isinstance(a, Tensor) or a._data is d:
             continue
@@ -401,7 +407,7 @@ def _check_overlap(self, op_name, args):
             continue  # PyTorch's "too hard to tell": no error
         same = (d.__array_interface__["data"][0] == b.__array_interface__["data"][0]
                 and d.nbytes == b.nbytes and d.strides == b.strides)
-        if not same:
+        if not same or op_name == "index_put":  # (index_put_ refuses any overlap with its value)
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
 
 
