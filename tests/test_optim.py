@@ -65,9 +65,11 @@ ADAM_CASES = [
 def test_parameters_match_torch_step_by_step(name, kwargs):
     ours, _, _ = _run(ac, name, kwargs)
     theirs, _, _ = _run(torch, name, kwargs)
+    # SGD's update is bit-exact; Adam's square root and division round as ATen's only mostly
+    exact = name == "SGD"
     for step, (o, t) in enumerate(zip(ours, theirs)):
         for a, b in zip(o, t):
-            assert_close(a, b, f"after step {step + 1}")
+            assert_close(a, b, f"after step {step + 1}", exact=exact)
     assert not np.allclose(ours[-1][0], _start()[0])  # something was learned
 
 
