@@ -80,3 +80,11 @@ def test_grad_fn_and_requires_grad_are_part_of_a_tensor():
     x, tx = ac.tensor([1.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)
     assert not close(plain(x * 2), plain(tx + tx))
     assert not close(plain(x.detach()), plain(tx))
+
+
+def test_at_least_float32_loosens_float64_only():
+    a64 = np.array([1.0, 2.0])
+    assert not close(plain(a64 * (1 + 1e-7)), plain(a64))
+    assert difference(plain(a64 * (1 + 1e-7)), plain(a64), at_least="float32") is None
+    a32 = _f32(1.0, 2.0)
+    assert difference(plain(a32 * np.float32(1 + 3e-6)), plain(a32), at_least="float32") is not None

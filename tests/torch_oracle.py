@@ -14,6 +14,8 @@ Tolerance policy
   dtype left: it is compared as float32, the default dtype.
 - NaN equals NaN; an infinity equals only the same infinity; NaN or inf against a finite number is a
   difference.
+- A float64 result computed from float32 values carries float32's rounding: ``at_least="float32"``
+  compares float64 values with float32's tolerance (the fuzzer does this in programs that mix them).
 - A test that needs a looser tolerance says so where it asks for it: ``loosen=10,
   because="100 optimiser steps compound rounding"`` (``loosen`` without ``because`` is refused).
 
@@ -143,21 +145,23 @@ def plain(x):
 
 
 # --- the policy ----------------------------------------------------------------------------------------
-def tolerance(dtype, loosen=1):
-    """(rtol, atol) for a dtype name ('float32', ...): TOLERANCE's, times `loosen`."""
+def tolerance(dtype, loosen=1, at_least=None):
+    """(rtol, atol) for a dtype name ('float32', ...): TOLERANCE's (or at_least's, if looser), times
+    `loosen`."""
     rtol, atol = TOLERANCE[dtype]
+    if at_least is not None:
+        rtol, atol = max(rtol, TOLERANCE[at_least][0]), max(atol, TOLERANCE[at_least][1])
     return rtol * loosen, atol * loosen
 
 
-def _float_difference(a, b, dtype, exact, loosen):
+def _float_difference(a, b, dtype, exact, loosen, at_least=None):
     """Where float arrays a (ours) and b (torch's) differ under the policy, as a message, or None."""
     both_nan = np.isnan(a) & np.isnan(b)
     if exact:
         bad = ~((a == b) | both_nan)
     else:
-        rtol, atol = tolerance(dtype, loosen)
-        finite_b = np.abs(b[np.isfinite(b)])
-        scale = max(1.0, float(finite_b.max(initial=0.0)))
+        rtol, atol = tolerance(dtype, loosen, at_least)
+        scale = max(1.0, float(np.abs(b[np.isfinite(b)]).max(initial=0.0)))
         finite = np.isfinite(a) & np.isfinite(b)
         with np.errstate(invalid="ignore", over="ignore"):
             err = np.abs(a.astype(np.float64) - b.astype(np.float64))
@@ -168,19 +172,19 @@ def _float_difference(a, b, dtype, exact, loosen):
         return None
     where = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
     how = "bit for bit" if exact else "rtol={:g}, atol={:g} x {:g}".format(
-        *tolerance(dtype, loosen), max(1.0, float(np.abs(b[np.isfinite(b)]).max(initial=0.0))))
+        *tolerance(dtype, loosen, at_least), scale)
     return (f"{int(bad.sum())} of {a.size} values differ ({how}); first at {list(where)}: "
             f"{a[where]!r} vs torch {b[where]!r}")
 
 
-def _values_difference(a, b, exact, loosen):
+def _values_difference(a, b, exact, loosen, at_least=None):
     if a.dtype != b.dtype:
         return f"dtype {a.dtype} vs torch {b.dtype}"
     if a.array.shape != b.array.shape:
         return f"shape {list(a.array.shape)} vs torch {list(b.array.shape)}"
     if a.dtype in TOLERANCE or a.array.dtype.kind == "f":
         return _float_difference(a.array, b.array, a.dtype if a.dtype in TOLERANCE else "float32",
-                                 exact, loosen)
+                                 exact, loosen, at_least)
     if not np.array_equal(a.array, b.array):
         bad = a.array != b.array
         where = tuple(int(i) for i in np.argwhere(bad)[0]) if a.array.ndim else ()
@@ -189,14 +193,14 @@ def _values_difference(a, b, exact, loosen):
     return None
 
 
-def difference(ours, theirs, *, exact=False, loosen=1, path=""):
+def difference(ours, theirs, *, exact=False, loosen=1, at_least=None, path=""):
     """The first difference between two plain results (see ``plain``) under the policy, as a
     message naming where it is, or None when they agree."""
     if isinstance(ours, Values) and isinstance(theirs, Values):
-        d = _values_difference(ours, theirs, exact, loosen)
+        d = _values_difference(ours, theirs, exact, loosen, at_least)
         return None if d is None else f"{path or 'value'}: {d}"
     if type(ours) is float and type(theirs) is float:
-        d = _float_difference(np.array(ours), np.array(theirs), _PYTHON_FLOAT, exact, loosen)
+        d = _float_difference(np.array(ours), np.array(theirs), _PYTHON_FLOAT, exact, loosen, at_least)
         return None if d is None else f"{path or 'value'}: {ours!r} vs torch {theirs!r}"
     if isinstance(ours, (list, tuple)) and isinstance(theirs, (list, tuple)):
         if type(ours) is not type(theirs):  # (plain makes torch.return_types plain tuples)
@@ -206,7 +210,7 @@ def difference(ours, theirs, *, exact=False, loosen=1, path=""):
         names = _TENSOR_FIELDS if ours and ours[0] == "tensor" and len(ours) == len(_TENSOR_FIELDS) else None
         for i, (a, b) in enumerate(zip(ours, theirs)):
             where = f"{path} {names[i]}" if names else f"{path}[{i}]"
-            d = difference(a, b, exact=exact, loosen=loosen, path=where.strip())
+            d = difference(a, b, exact=exact, loosen=loosen, at_least=at_least, path=where.strip())
             if d is not None:
                 return d
         return None
@@ -214,7 +218,8 @@ def difference(ours, theirs, *, exact=False, loosen=1, path=""):
         if ours.keys() != theirs.keys():
             return f"{path or 'value'}: keys {sorted(ours)} vs torch {sorted(theirs)}"
         for k in ours:
-            d = difference(ours[k], theirs[k], exact=exact, loosen=loosen, path=f"{path}[{k!r}]")
+            d = difference(ours[k], theirs[k], exact=exact, loosen=loosen, at_least=at_least,
+                           path=f"{path}[{k!r}]")
             if d is not None:
                 return d
         return None
