@@ -130,7 +130,9 @@ class Mismatch:
         if self.kind.startswith(("raises", "error")):
             lines = self.detail.split("\n")
             message = lines[-1] if self.kind.startswith("error") else lines[0]
-            message = re.sub(r"\d+", "N", message.split(": ", 1)[-1])[:90]
+            message = re.sub(r"^(torch|autograd_core):\s+\w+: ", "", message.strip())
+            message = re.sub(r"\d+", "N", message.split(": ", 1)[-1] if self.kind.startswith("raises")
+                             else message)[:90]
             return f"{self.kind}: {message}"
         tag = statements[self.index].tag
         if tag.startswith("inplace") and self.where not in statements[self.index].code:
@@ -1262,13 +1264,20 @@ def main(argv=None):
                   f"{time.time() - start:.0f} s", file=sys.stderr, flush=True)
     elapsed = time.time() - start
     mismatches = sum(len(v) for v in groups.values())
-    # one shrunk program per group, then regroup by what the shrunk programs say
-    to_shrink = [(sig, members[0]) for sig, members in groups.items()][:args.shrink_limit]
-    shrunk = dict(_workers_map(_shrink_one, [m for _, m in to_shrink], args.workers))
-    out = [f"# fuzz: {args.n} programs (seed {args.seed}, {statements_run} statements, {elapsed:.0f} s, "
-           f"{args.workers} workers), {mismatches} mismatches in {len(groups)} groups",
-           f"areas left out: {', '.join(sorted(set(AREAS) - set(areas))) or 'none'}", ""]
-    for sig, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    # one shrunk program per group (the largest groups first)
+    to_shrink = [members[0] for _, members in ordered[:args.shrink_limit]]
+    shrunk = dict(_workers_map(_shrink_one, to_shrink, args.workers))
+    head = [f"# fuzz: {args.n} programs (seed {args.seed}, {statements_run} statements, {elapsed:.0f} s, "
+            f"{args.workers} workers): {mismatches} mismatches in {len(groups)} groups",
+            f"areas left out: {', '.join(sorted(set(AREAS) - set(areas))) or 'none'}", "",
+            "## by category"]
+    for category, count in _categories(groups).items():
+        head.append(f"- {count} {category}")
+    head += ["", "## by group (torch's error without numbers, or what differs after which statement)"]
+    head += [f"- {len(members)} x {sig}" for sig, members in ordered]
+    out = []
+    for sig, members in ordered:
         index = members[0][0]
         out.append(f"## {len(members)} x {sig}  (e.g. --seed {args.seed} --show {index})")
         if index in shrunk:
@@ -1276,14 +1285,39 @@ def main(argv=None):
         out.append("")
     for index, tb in generator_errors:
         out += [f"## generator error in program {index}", "```", tb, "```"]
-    report = "\n".join(out)
-    print(report)
+    print("\n".join(head))
     if args.report:
         with open(args.report, "w") as f:
-            f.write(report + "\n")
-    print(f"\n{args.n} programs, {mismatches} mismatches ({len(groups)} kinds), "
+            f.write("\n".join(head + [""] + out) + "\n")
+        print(f"\nshrunk programs: {args.report}")
+    else:
+        print("\n".join(out))
+    print(f"\n{args.n} programs, {mismatches} mismatches ({len(groups)} groups), "
           f"{len(generator_errors)} generator errors", file=sys.stderr)
     return 1 if mismatches or generator_errors else 0
+
+
+CATEGORIES = {  # mismatch kind -> category (the first is the worst: a number that differs silently)
+    "values": "wrong values or grads (no error)", "grad": "wrong values or grads (no error)",
+    "dtype": "wrong dtype or shape", "shape": "wrong dtype or shape", "defined": "wrong dtype or shape",
+    "requires_grad": "wrong graph (requires_grad, is_leaf, grad_fn, retains_grad)",
+    "is_leaf": "wrong graph (requires_grad, is_leaf, grad_fn, retains_grad)",
+    "grad_fn": "wrong graph (requires_grad, is_leaf, grad_fn, retains_grad)",
+    "retains_grad": "wrong graph (requires_grad, is_leaf, grad_fn, retains_grad)",
+    "raises only in autograd_core": "autograd_core raises, torch does not",
+    "raises only in torch": "torch raises, autograd_core does not",
+    "error type": "both raise, another error type or message",
+    "error message": "both raise, another error type or message",
+    "inspect": "reading a result raises",
+}
+
+
+def _categories(groups):
+    counts = collections.Counter()
+    for members in groups.values():
+        for _, program in members:
+            counts[CATEGORIES.get(program.mismatch.kind, program.mismatch.kind)] += 1
+    return dict(counts.most_common())
 
 
 if __name__ == "__main__":
