@@ -241,6 +241,14 @@ b, c, d = a.unbind(-1)
 b.register_hook(lambda g: g * 2)
 d.sum().backward()
 """),
+    case("multi-output-view-after-its-base-changed", """
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b, c = a.chunk(2)
+d = c.detach()
+with torch.no_grad():
+    d.mul_(2)
+leaf = b.is_leaf
+"""),
     # --- autograd_core raises, torch does not ------------------------------------------------------------
     case("dim-argument-on-a-0d-tensor", """
 x = torch.tensor(1.5, requires_grad=True)
@@ -280,16 +288,38 @@ x = torch.tensor(2.0, requires_grad=True)
 m = x * 1
 m.reshape(-1).mul_(2)
 """),
+    case("prod-of-an-empty-tensor-backward", """
+a = torch.tensor([], requires_grad=True)
+a.prod().backward()
+b = torch.eye(1, 2, requires_grad=True)
+b.narrow(-1, 0, 0).prod().backward()
+"""),
     case("view-of-a-cat-of-expanded-tensors", """
 a = torch.ones(3, 4)
 b = a.expand(2, 3, 4)
 c = torch.cat([b, b], dim=0)
 d = c.view(-1)
 """),
+    case("view-of-a-function-of-an-expanded-tensor", """
+a = torch.ones(2, 1, 3, requires_grad=True)
+b = a.expand(2, 3, 3)
+c = torch.exp(b)
+d = c.view(-1)
+"""),
     case("matmul-of-empty-matrices", """
 a = torch.zeros(2, 3, 0)
 b = torch.zeros(0, 2, requires_grad=True)
 c = torch.matmul(a, b)
+"""),
+    case("autograd-grad-error-leaves-the-graph", """
+a = torch.ones(2, requires_grad=True)
+b = torch.tensor([1.0, 2.0], requires_grad=True)
+c = torch.abs(b)
+try:
+    g, h = torch.autograd.grad(c.sum(), [a, c])
+except RuntimeError:
+    pass
+c.sum().backward()
 """),
     case("autograd-grad-twice-without-saved-tensors", """
 a = torch.tensor([1.0, 1.5], requires_grad=True)
@@ -339,6 +369,31 @@ a = torch.tensor([0.5, -1.0], requires_grad=True)
 b = a.min()
 b.add_(1.0)
 b.backward()
+"""),
+    case("saved-view-error-names-as-strided", """
+a = torch.tensor([1.0], requires_grad=True)
+w = torch.zeros(2, 1, requires_grad=True)
+y = torch.nn.functional.linear(a, w)
+with torch.no_grad():
+    a.copy_(torch.tensor([2.0]))
+y.sum().backward()
+"""),
+    case("saved-result-modified-twice-error-names-the-last-node", """
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = a.prod()
+b.sigmoid_()
+b.neg_()
+b.backward()
+"""),
+    case("saved-tensor-error-names-the-first-input", """
+a = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+b = torch.tensor([1.0, 1.0], requires_grad=True)
+c = b * a
+f = a.detach()
+f.fill_(-2.0)
+with torch.no_grad():
+    b.sqrt_()
+c.sum().backward()
 """),
     case("argmax-and-max-of-empty-message", """
 a = torch.zeros(0)
