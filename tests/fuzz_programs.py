@@ -25,7 +25,7 @@ import re
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -570,7 +570,7 @@ class Generator:
         must broadcast to its shape, unless the errors area asks for wrong calls)."""
         t = self.tensor(name)
         shape = tuple(t.shape)
-        fits = _broadcasts_to if into else _broadcasts
+        fits = _broadcasts_to if into else broadcasts
         anything = self.options.on("errors") and self.chance(0.1)
         how = weighted(self.ch, {"number": 4, "variable": 4, "inline": 2, "same": 1, "zero-dim": 1})
         if how == "variable":
@@ -683,7 +683,7 @@ class Generator:
         if self.chance(0.3):
             shape = self.shape_of(expr)
             anything = self.options.on("errors") or shape is None
-            other = self.pick(lambda t: t.dtype == torch.bool and (anything or _broadcasts(tuple(t.shape), shape)),
+            other = self.pick(lambda t: t.dtype == torch.bool and (anything or broadcasts(tuple(t.shape), shape)),
                               masks=True)
             if other is not None:
                 expr = choice(self.ch, (f"~{other}", f"({expr}) & {other}", f"({expr}) | {other}",
@@ -866,10 +866,10 @@ class Generator:
             a = self.integer(-size, size) if size else 0
             return choice(self.ch, (f"{a}:", f":{a}", f"{min(a, 0) + size // 2}:{size}", "1:-1"))
         if form == "step":
-            return f"::{choice(self.ch, (2, 3))}" if self.chance(0.5) else f"1::2"
+            return f"::{choice(self.ch, (2, 3))}" if self.chance(0.5) else "1::2"
         if form == "pair" and len(shape) >= 2:
             j = self.integer(-shape[1], shape[1] - 1) if shape[1] else 0
-            return choice(self.ch, (f":, {j}", f"{self.integer(0, max(size - 1, 0))}, {j}", f":, 1:",
+            return choice(self.ch, (f":, {j}", f"{self.integer(0, max(size - 1, 0))}, {j}", ":, 1:",
                                     f"{self.integer(0, max(size - 1, 0))}, :{self.integer(0, shape[1])}"))
         if form == "ellipsis":
             last = shape[-1]
@@ -948,7 +948,7 @@ class Generator:
             form = "expand_as"
         if form == "tril":
             return self.assign(f"{x}.{choice(self.ch, ('tril', 'triu'))}({self.integer(-1, 1)})", "shape tril")
-        other = self.pick(lambda u: _broadcasts(tuple(t.shape), tuple(u.shape)) and u.dim() >= t.dim())
+        other = self.pick(lambda u: broadcasts(tuple(t.shape), tuple(u.shape)) and u.dim() >= t.dim())
         return self.assign(f"{x}.expand_as({other or x})", "shape expand_as")
 
     def do_misc(self):
@@ -1170,7 +1170,8 @@ class Generator:
         return self.run
 
 
-def _broadcasts(s1, s2):
+def broadcasts(s1, s2):
+    """Whether two shapes broadcast together."""
     try:
         np.broadcast_shapes(s1, s2)
         return True
@@ -1179,7 +1180,7 @@ def _broadcasts(s1, s2):
 
 
 def _broadcasts_to(source, target):
-    return _broadcasts(source, target) and np.broadcast_shapes(source, target) == tuple(target)
+    return broadcasts(source, target) and np.broadcast_shapes(source, target) == tuple(target)
 
 
 def generate(ch, options=None):
@@ -1316,7 +1317,7 @@ def _one(args):
     ch = RandomChoices(seed * 1_000_003 + index)
     try:
         run = generate(ch, Options(frozenset(areas), max_statements))
-    except Exception as e:  # noqa: BLE001 -- a generator bug must be visible, not a silent skip
+    except Exception:  # noqa: BLE001 -- a generator bug must be visible, not a silent skip
         import traceback
         return index, "generator error", traceback.format_exc(), None
     if run.mismatch is None:

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ac
+from fuzz_programs import broadcasts
 from torch_oracle import array, assert_close, grad_fn_name, graph_structure, quiet_grad
 
 # derandomized: the same examples on every run and in CI
@@ -82,14 +83,6 @@ def _broadcast_partner(data, shape):
     return tuple(1 if data.draw(st.booleans(), label="ones") else s for s in kept)
 
 
-def _broadcasts(s1, s2):
-    try:
-        np.broadcast_shapes(s1, s2)
-        return True
-    except ValueError:
-        return False
-
-
 # --- the ops: fn(m, *tensors) written once, run on both modules -------------------------------
 UNARY = {
     "neg": lambda m, x: -x,
@@ -138,7 +131,7 @@ def step_binary(pool):
     data = pool.data
     a = pool.pick()
     how = data.draw(st.sampled_from(["pool", "same", "new"]), label="partner")
-    b = pool.pick(lambda s: _broadcasts(s, pool.shape(a))) if how == "pool" else None
+    b = pool.pick(lambda s: broadcasts(s, pool.shape(a))) if how == "pool" else None
     if how == "same":
         b = a  # a + a, a * a: two edges to one node
     elif b is None:
@@ -297,7 +290,7 @@ def step_inplace(pool):
     kind = data.draw(st.sampled_from(kinds), label="inplace")
     if kind in UNARY_INPLACE:
         return f"clone().{kind}", UNARY_INPLACE[kind], (x,)
-    y = pool.pick(lambda t: _broadcasts(t, s) and np.broadcast_shapes(t, s) == s)
+    y = pool.pick(lambda t: broadcasts(t, s) and np.broadcast_shapes(t, s) == s)
     if kind == "add_":
         return "clone().add_(y)", lambda m, t, u: _add_into_clone(t, u), (x, y)
     if kind == "sub_":

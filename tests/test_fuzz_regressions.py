@@ -249,6 +249,22 @@ with torch.no_grad():
     d.mul_(2)
 leaf = b.is_leaf
 """),
+    case("inplace-on-a-view-made-in-no-grad-mode", """
+a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+g, = torch.autograd.grad(a.sum(), [a])
+d = g[:2]
+d -= a[:2]
+"""),
+    case("autograd-grad-of-a-sum-is-expanded", """
+b = torch.ones(2, 3, requires_grad=True)
+d, = torch.autograd.grad(b.sum(), [b])
+d[0, 0] = 5.0
+"""),
+    case("copy-into-an-int-tensor-stays-out-of-the-graph", """
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = a.int()
+b.copy_(a)
+"""),
     # --- autograd_core raises, torch does not ------------------------------------------------------------
     case("dim-argument-on-a-0d-tensor", """
 x = torch.tensor(1.5, requires_grad=True)
@@ -360,6 +376,11 @@ a.copy_(torch.ones(2, 3))
 b = torch.ones(())
 b.copy_(torch.ones(2))
 """),
+    # (right on main; the engine branch at 1f6b7b1..ebb9d90 checks the dtype first)
+    case("inplace-checks-leaf-before-dtype", """
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+a.sub_(False)
+""", fixed=True),
     case("inplace-checks-shape-before-dtype", """
 a = torch.tensor([1, 2])
 a /= torch.ones(3, 2)

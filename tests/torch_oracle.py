@@ -24,7 +24,6 @@ Helpers: ``difference`` (the first difference between two results, or None), ``a
 ``lambda m: ...`` run on both modules, errors included), ``graph_structure`` (a backward graph as
 plain data), ``grad_fn_name``, ``quiet_grad``, ``array``.
 """
-import math
 import warnings
 
 import numpy as np
