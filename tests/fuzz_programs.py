@@ -720,7 +720,7 @@ class Generator:
             return self.assign(f"{x}.{name}({'dim=' if self.chance(0.5) else ''}{d}{keep})", f"reduce {fn}")
         if fn == "sum-dims":
             dims = sorted({self.dim(t) for _ in range(2)})
-            if len({d % t.dim() for d in dims}) < len(dims) and not self.options.on("errors"):
+            if len({d % max(t.dim(), 1) for d in dims}) < len(dims) and not self.options.on("errors"):
                 dims = dims[:1]  # x.sum(dim=(1, -1)) of a 2-d x names one dim twice
             return self.assign(f"{x}.sum(dim={tuple(dims)}{keep})", "reduce sum-dims")
         if fn in ("max-dim", "min-dim"):
@@ -784,7 +784,14 @@ class Generator:
             forms.append("t")
         if n >= 1:
             forms += ["narrow", "select", "view-1"]
+        if n >= 2:  # torch API the engine does not have yet is generated once it does
+            forms += [f for f in ("diagonal", "movedim") if hasattr(autograd_core.Tensor, f)]
         form = choice(self.ch, forms)
+        if form == "diagonal":
+            return self.assign(f"{x}.diagonal()" if self.chance(0.5) else
+                               f"{x}.diagonal({self.integer(-1, 1)}, {self.dim(t)}, {self.dim(t)})", "view diagonal")
+        if form == "movedim":
+            return self.assign(f"{x}.movedim({self.dim(t)}, {self.dim(t)})", "view movedim")
         if form in ("view", "reshape"):
             target = self.factor_shape(shape)
             return self.assign(f"{x}.{form}({shape_args(target)})", f"view {form}")
