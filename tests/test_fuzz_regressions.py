@@ -74,6 +74,16 @@ d = torch.log(1 / a)
 d.relu_()
 g, = torch.autograd.grad(d.sum(), [a])
 """),
+    case("max-gradient-with-nan", """
+a = torch.tensor([float("nan"), 1.0, 2.0], requires_grad=True)
+b = torch.max(a)
+b.backward()
+"""),
+    case("inplace-with-an-aliasing-operand", """
+b = torch.ones(2, 3, 2, dtype=torch.int64)
+c, d, e = b.chunk(3, dim=1)
+b -= d
+"""),
     case("relu-of-negative-zero", """
 x = torch.tensor([0.0]) * -1.0
 y = torch.relu(x).reciprocal()
@@ -91,6 +101,19 @@ y = x.clamp_min(1.5)
     case("float-minus-int-tensor-is-float32", """
 x = torch.tensor([1, 2])
 y = 0.5 - x
+"""),
+    case("bool-to-a-bool-power-stays-bool", """
+m = torch.tensor([True, False])
+p = m ** False
+"""),
+    case("softmax-of-an-empty-int-tensor", """
+a = torch.zeros(0, 3, dtype=torch.int64)
+b = torch.softmax(a, 1)
+c = a.log_softmax(dim=0)
+"""),
+    case("reciprocal-of-a-0d-int-tensor-is-float32", """
+a = torch.sign(torch.tensor(-2))
+b = a.reciprocal()
 """),
     case("cumsum-of-a-0d-tensor-stays-0d", """
 x = torch.tensor(2.0, requires_grad=True)
@@ -303,6 +326,18 @@ y.backward()
 x = torch.tensor(2.0, requires_grad=True)
 m = x * 1
 m.reshape(-1).mul_(2)
+"""),
+    case("prod-over-a-dim-of-a-0d-tensor-backward", """
+a = torch.tensor(-1.5, requires_grad=True)
+b = a.prod(-1)
+b.backward()
+"""),
+    case("setitem-into-a-0d-view-backward", """
+a = torch.zeros(2, 3, requires_grad=True)
+c = a * 2
+d = c[0, 1]
+d[...] = 5.0
+d.backward()
 """),
     case("prod-of-an-empty-tensor-backward", """
 a = torch.tensor([], requires_grad=True)
