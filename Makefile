@@ -8,7 +8,8 @@
 #   make fuzz    run N random programs (default 2000) under autograd_core and torch, compare,
 #                and report the mismatches, each shrunk to a small program (N=20000 WORKERS=2)
 #   make student install the instructor extra (nbgrader, jupyterlab-rise) and write
-#                student copies of the notebooks, solutions removed, to build/student/
+#                the student folder to build/student/: notebooks/, with every exercise
+#                in instructor/ (solutions removed, other cells locked; nbgrader)
 #   make clean   remove caches, build output and test artifacts (keeps .venv)
 #   make distclean   clean, and remove .venv too
 #
@@ -135,7 +136,7 @@ fuzz: $(VENV)/.installed-test
 	$(VPY) tests/fuzz_programs.py --n $(N) --workers $(WORKERS) --seed $(SEED) \
 	  --report tests/artifacts/fuzz-report.md $(FUZZ_ARGS)
 
-# Student copies: nbgrader's ClearSolutions + ClearOutput (scripts/make_student.py).
+# Student copies of instructor/ by nbgrader's preprocessors (scripts/make_student.py).
 student: $(VENV)/.installed-instructor
 	$(VPY) scripts/make_student.py build/student
 
