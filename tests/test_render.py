@@ -241,3 +241,70 @@ def test_dot_of_seed_examples(key):
     assert sorted(c for c in nodes.values() if c.split()[0] in ("leaf", "nonleaf")) == sorted(
         ("leaf" if t.is_leaf else "nonleaf") + (" output" if k == root else "")
         for k, t in env.items())
+
+
+# --- labels show what is known, nothing made up -----------------------------------------------------
+def _label_texts(dot):
+    """{node id: [text of each row]} of the tensor nodes in DOT text."""
+    out = {}
+    for nid, label in re.findall(r'^\s*(t\d+) \[id="t\d+" label=<(.*?)> shape=', dot, re.M):
+        out[nid] = re.findall(r">([^<>]+)<", label)
+    return out
+
+
+def _anonymous_program(lib):
+    w = lib.tensor([1., 2.], requires_grad=True)
+    x = lib.tensor([2., 3.], requires_grad=True)
+    y = ((w + x) * (w + 1).exp()).sum()
+    return w, x, y
+
+
+@pytest.mark.parametrize("lib", ["autograd_core", "torch"])
+def test_no_question_marks_and_unknown_values_are_left_out(lib):
+    import importlib
+    mod = importlib.import_module(lib)
+    w, x, y = _anonymous_program(mod)
+    before = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    y.backward()
+    after = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    for rows in [*before.values(), *after.values()]:
+        assert not any("?" in r for r in rows), rows
+    named = {rows[0]: rows for rows in after.values()}
+    assert named["w"][-1] == "grad [" + ", ".join(format_array(g) for g in w.grad.numpy()) + "]"
+    # exp saved its result: its value is known before backward frees it (both engines)
+    exp_value = f"data {format_array((w + 1).exp().detach().numpy())}"
+    assert [r for r in before.values() if r[0] == "ExpBackward0"][0][-2] == exp_value
+    # unnamed intermediates show a value only where an op kept it, and then the true one
+    a, b = (w + x).detach(), (w + 1).detach()
+    true = {f"data {format_array(v.numpy())}" for v in (a, b, b.exp(), a * b.exp())}
+    for rows in [*before.values(), *after.values()]:
+        if rows[0].endswith("Backward0"):
+            assert all(r in true for r in rows if r.startswith("data")), rows
+            assert all(r == "grad None" for r in rows if r.startswith("grad")), rows
+    # after backward freed what mul saved, w + x is known by its op and shape at most
+    adds = [r for r in after.values() if r[0] == "AddBackward0"]
+    assert adds and all(not r.startswith("data") for rows in adds for r in rows), adds
+    if lib == "torch":  # torch records each output's shape and dtype (grad_fn._input_metadata)
+        assert [r for r in after.values() if r[0] == "AddBackward0"][0][1:] == ["(2,) float32"]
+
+
+def test_output_metadata_gives_the_shape_of_an_unnamed_result():
+    w, x, y = _anonymous_program(torch)
+    y.backward()
+    add = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    assert add.name() == "AddBackward0"
+    add._output_metadata = (((2,), "float32"),)  # as the engine records it at forward time
+    rows = [r for r in _label_texts(to_dot(GraphModel.from_tensors(y))).values()
+            if r[0] == "AddBackward0"]
+    assert ["AddBackward0", "(2,) float32"] in rows
+
+
+def test_retained_unnamed_result_is_shown_with_its_grad():
+    w = torch.tensor([1., 2.], requires_grad=True)
+    hidden = [w * 3]
+    hidden[0].retain_grad()
+    y = hidden[0].sum()
+    y.backward()
+    rows = [r for r in _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w}))).values()
+            if r[0] == "MulBackward0"][0]
+    assert rows[-2:] == ["data [3, 6]", "grad [1, 1]"]
