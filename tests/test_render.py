@@ -308,3 +308,45 @@ def test_retained_unnamed_result_is_shown_with_its_grad():
     rows = [r for r in _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w}))).values()
             if r[0] == "MulBackward0"][0]
     assert rows[-2:] == ["data [3, 6]", "grad [1, 1]"]
+
+
+# --- the picture in a notebook's output area ---------------------------------------------------------
+def _img_style(html):
+    return dict(kv.split(":", 1) for kv in re.search(r'<img [^>]*style="([^"]*)"', html).group(1).split(";"))
+
+
+@pytest.mark.parametrize("layers", [1, 12])
+def test_picture_html_shrinks_to_its_area_down_to_a_readable_floor(layers):
+    from widgets.render import MIN_PICTURE_SCALE, picture_html, svg_size_px
+    w = torch.tensor([1.], requires_grad=True)
+    terms = [w * float(k) for k in range(layers)]  # side by side: wider with every term
+    y = torch.stack(terms).sum()
+    g = draw(y)
+    bundle = g._repr_mimebundle_()
+    svg, html = bundle["image/svg+xml"], bundle["text/html"]
+    assert html == picture_html(svg, g.alt)
+    width, _ = svg_size_px(svg)
+    root = ET.fromstring(svg)
+    assert width == pytest.approx(float(root.get("width").removesuffix("pt")) * 4 / 3)
+    style = _img_style(html)
+    assert style["width"] == f"calc({width:.0f}px * var(--cgraph-scale, 1))"
+    assert style["max-width"] == "100%"
+    assert style["min-width"] == f"calc({width * MIN_PICTURE_SCALE:.0f}px * var(--cgraph-scale, 1))"
+    # the smallest text of a drawing (9 pt = 12 px) stays >= 9 px at the floor
+    sizes = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+    assert min(sizes) * 4 / 3 * MIN_PICTURE_SCALE >= 9
+    assert 'class="cgraph-picture"' in html and "overflow-x:auto" in html
+    assert re.search(r'alt="computation graph \(tensor view\) of y: \d+ nodes, \d+ edges"', html)
+
+
+def test_picture_mimebundle_include_exclude_and_model_repr():
+    env = _example_a()
+    g = draw(env["y"])
+    assert set(g._repr_mimebundle_()) == {"text/html", "image/svg+xml"}
+    assert set(g._repr_mimebundle_(include=["image/svg+xml"])) == {"image/svg+xml"}
+    assert set(g._repr_mimebundle_(exclude=["image/svg+xml"])) == {"text/html"}
+    assert g._repr_mimebundle_(include=["image/png"])["image/png"].startswith(b"\x89PNG")
+    model = GraphModel.from_tensors(env["y"], names=env)
+    bundle = model._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(model) and "cgraph-picture" in bundle["text/html"]
+    assert bundle["image/svg+xml"] == render_svg(model)
