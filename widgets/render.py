@@ -5,9 +5,19 @@
     draw(*roots, view="tensor" | "function", names=None, show_saved=False, labels="full", **to_dot_kw)
         -> graphviz.Digraph (displays in a notebook; also accepts a GraphModel or a Recording)
     to_digraph(model, **to_dot_kw) -> graphviz.Digraph whose .source is to_dot(model, **to_dot_kw)
-    render_svg(dot_or_model, **to_dot_kw) -> str (runs dot once)
+    render_svg(dot_or_model, timeout=None, **to_dot_kw) -> str (runs dot once)
     export(graph_or_model, "file.svg" | ".png" | ".pdf" | ".gif", frames=False, ...) -> path(s)
-Without Graphviz's `dot` program every rendering raises GraphvizNotFound (how to install it).
+    picture_html(svg, alt) -> str: how draw()'s Digraph and a GraphModel show in a notebook
+Without Graphviz's `dot` program every rendering raises GraphvizNotFound (how to install it); when
+dot fails, or runs longer than DOT_TIMEOUT_S (then it is stopped), GraphvizError says why.
+
+User text (names, module names, captions) reaches DOT only through html(): cleaned by clean_text
+(line breaks -> spaces, other unprintable characters and lone surrogates -> U+FFFD, names shortened
+to NAME_MAX characters with "…") and escaped, so any name renders to well-formed SVG.
+
+In a notebook a picture is HTML (picture_html): its own size x --cgraph-scale (lecture mode),
+shrunk to fit the output area down to MIN_PICTURE_SCALE (its smallest text stays >= 9 px), and
+scrolling sideways beyond that; front ends without HTML get the SVG.
 
 DOT contract (the GraphStepper relies on it):
 - every node statement has ``id="<node id>"`` and ``class="<node classes>"``, every edge
