@@ -48,14 +48,9 @@ SIZES_JS = """() => {
 
 
 @pytest.fixture
-def projector_page(browser):
-    context = browser.new_context(viewport=PROJECTOR)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-    yield page
-    context.close()
+def projector_page(browser_page):
+    browser_page.set_viewport_size(PROJECTOR)
+    return browser_page
 
 
 def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):

@@ -134,12 +134,10 @@ def set_theme(page, theme):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_lecture_07_pictures_fit_light_and_dark(lab, browser, size):
+def test_lecture_07_pictures_fit_light_and_dark(lab, browser_page, size):
     from lab_browser import assert_no_widget_errors, open_and_run_all, screenshot
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     try:
         open_and_run_all(page, lab, "notebooks/07_training_networks.ipynb")
         dismiss_news_prompt(page)
@@ -153,7 +151,6 @@ def test_lecture_07_pictures_fit_light_and_dark(lab, browser, size):
         assert_no_widget_errors(page)
     finally:
         set_theme(page, "light")  # the theme is a user setting: leave the next test a light lab
-        context.close()
 
 
 @pytest.mark.browser
