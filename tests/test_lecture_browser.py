@@ -15,7 +15,8 @@ import nbformat
 import pytest
 
 from lab_browser import ARTIFACTS, ROOT, assert_no_widget_errors, open_and_run_all, screenshot
-from test_render_browser import assert_pictures_fit, dismiss_news_prompt, set_theme
+from test_render_browser import TOP_IN_VIEW, assert_pictures_fit, dismiss_news_prompt, set_theme
+from test_render_browser import browser  # noqa: F401  (Chromium with its scrollbars shown)
 
 pytestmark = pytest.mark.browser
 PROJECTOR = {"width": 1280, "height": 720}
@@ -71,7 +72,7 @@ def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):
             on = page.evaluate(SIZES_JS)
             assert on["scale"] == f"{SCALE:g}"
             assert_pictures_fit(page, min_font_px=9 * SCALE)  # the readable floor grows too
-            page.locator(".cgraph-picture").first.scroll_into_view_if_needed()
+            page.locator(".cgraph-picture").first.evaluate(TOP_IN_VIEW)
             screenshot(page, f"lecture_mode_on_{theme}.png")
         # clearing lecture_mode()'s output ends lecture mode
         page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
@@ -81,7 +82,7 @@ def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):
                                ".getPropertyValue('--cgraph-scale').trim()", timeout=30_000)
         off = page.evaluate(SIZES_JS)
         assert_pictures_fit(page, min_font_px=9)
-        page.locator(".cgraph-picture").first.scroll_into_view_if_needed()
+        page.locator(".cgraph-picture").first.evaluate(TOP_IN_VIEW)
         screenshot(page, "lecture_mode_off_dark.png")
     finally:
         set_theme(page, "light")
@@ -165,7 +166,7 @@ def test_lecture_01_as_rise_slides_with_working_widgets(lab, projector_page):
     # one up: "The backward pass, by hand" and its draw(y) after backward
     go(page, "above slide")
     picture = page.locator(f"{PRESENT} .cgraph-picture").first
-    picture.scroll_into_view_if_needed()
+    picture.evaluate(TOP_IN_VIEW)
     assert picture.is_visible()
     pictures = assert_pictures_fit(page, scope=PRESENT)   # whole (or scrollable), text readable
     assert any({"w", "x", "y", "grad 5"} <= set(p["texts"]) for p in pictures), pictures

@@ -78,8 +78,8 @@ def test_svg_reads_on_light_and_dark_backgrounds(theme, browser_page, artifacts_
 
 
 # --- draw() pictures in JupyterLab and in nbconvert's HTML: they fit, their text stays readable ------
-# Per picture: does it load, its width and its output area's, whether the wrapper scrolls and its far
-# right edge can be scrolled into view, the smallest text on screen (font size in SVG units x
+# Per picture: does it load, its width and its output area's, whether the wrapper scrolls, its far
+# right edge can be scrolled into view and its scrollbar sits above the picture, the smallest text on screen (font size in SVG units x
 # displayed width / viewBox width) and the picture's text (decoded from the <img>'s data URI).
 PICTURES_JS = """(scope) => [...document.querySelectorAll(scope + ' .cgraph-picture')].map(wrap => {
   const img = wrap.querySelector('img');
@@ -92,13 +92,18 @@ PICTURES_JS = """(scope) => [...document.querySelectorAll(scope + ' .cgraph-pict
   wrap.scrollLeft = wrap.scrollWidth;
   const farRight = img.getBoundingClientRect().right <= wrap.getBoundingClientRect().right + 1;
   wrap.scrollLeft = 0;
+  const bar = wrap.offsetHeight - wrap.clientHeight;  // the sideways scrollbar's height
   return {loaded: img.complete && img.naturalWidth > 0, natural: img.naturalWidth, width: shown.width,
+          bar, barOnTop: Math.abs(shown.top - wrap.getBoundingClientRect().top - bar) < 1.5,
           wrapWidth: wrap.clientWidth, wrapRight: wrap.getBoundingClientRect().right,
           areaWidth: area.clientWidth, areaRight: area.getBoundingClientRect().right,
           scrollWidth: wrap.scrollWidth, overflowX: getComputedStyle(wrap).overflowX, farRight,
           minFontPx: Math.min(...fonts) * shown.width / box[2],
           texts: [...doc.querySelectorAll('text')].map(t => t.textContent)};
 })"""
+
+
+TOP_IN_VIEW = "el => el.scrollIntoView({block: 'start'})"  # a picture's top row (and scrollbar) in view
 
 
 def assert_pictures_fit(page, min_font_px=9.0, scope="body"):
@@ -113,9 +118,25 @@ def assert_pictures_fit(page, min_font_px=9.0, scope="body"):
         if p["width"] > p["wrapWidth"] + 0.5:                     # wider than its area: it scrolls
             assert p["overflowX"] in ("auto", "scroll") and p["scrollWidth"] > p["wrapWidth"], p
             assert p["farRight"], p                               # ... to the picture's right edge
+            assert p["bar"] > 0 and p["barOnTop"], p              # with its scrollbar on top, in view
         assert p["minFontPx"] >= min_font_px - 0.05, p
         assert not [t for t in p["texts"] if t in ("shape ?", "data ?")], p["texts"]
     return pictures
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """lab_browser's Chromium, but showing scrollbars as a student's browser does (headless
+    Chromium hides them): the tests find the pictures' scrollbars, and screenshots show them."""
+    from playwright.sync_api import sync_playwright
+
+    from lab_browser import CHROMIUM
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+                              ignore_default_args=["--hide-scrollbars"])
+        yield b
+        b.close()
 
 
 def dismiss_news_prompt(page):
@@ -146,7 +167,7 @@ def test_lecture_07_pictures_fit_light_and_dark(lab, browser_page, size):
             pictures = assert_pictures_fit(page)
             big = max(pictures, key=lambda p: p["natural"])        # draw(loss) of the MLP
             assert big["natural"] > 1100                            # the picture the issue saw cut off
-            page.locator(".cgraph-picture").nth(pictures.index(big)).scroll_into_view_if_needed()
+            page.locator(".cgraph-picture").nth(pictures.index(big)).evaluate(TOP_IN_VIEW)
             screenshot(page, f"render_fit_07_{size[0]}x{size[1]}_{theme}.png")
         assert_no_widget_errors(page)
     finally:
@@ -183,7 +204,7 @@ def test_pictures_fit_in_nbconvert_html(browser, tmp_path, artifacts_dir):
         small, wide = assert_pictures_fit(page)
         assert small["width"] == pytest.approx(small["natural"], abs=1)    # fits: its own size
         assert wide["natural"] > wide["wrapWidth"] and wide["scrollWidth"] > wide["wrapWidth"]
-        page.locator(".cgraph-picture").nth(1).scroll_into_view_if_needed()
+        page.locator(".cgraph-picture").nth(1).evaluate(TOP_IN_VIEW)
         screenshot_path = artifacts_dir / "render_fit_nbconvert_1280x720.png"
         page.screenshot(path=str(screenshot_path))
     finally:

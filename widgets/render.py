@@ -428,10 +428,14 @@ def picture_html(svg, alt="computation graph"):
     width, _ = svg_size_px(svg)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     scaled = "calc({:.0f}px * var(--cgraph-scale, 1))"
-    return (f'<div class="cgraph-picture" style="max-width:100%;overflow-x:auto">'
+    # the wrapper and the picture are both flipped upside down: the picture reads as drawn and
+    # the sideways scrollbar sits on top, in view with the picture's first rows (at the bottom
+    # of a tall graph, a student would never see that there is more to the right)
+    return (f'<div class="cgraph-picture" style="max-width:100%;overflow-x:auto;'
+            f'transform:scaleY(-1)">'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{html(alt)}" '
             f'style="display:block;height:auto;max-width:100%;width:{scaled.format(width)};'
-            f'min-width:{scaled.format(width * MIN_PICTURE_SCALE)}"></div>')
+            f'min-width:{scaled.format(width * MIN_PICTURE_SCALE)};transform:scaleY(-1)"></div>')
 
 
 def draw(*roots, view="tensor", names=None, show_saved=False, **to_dot_kwargs):
