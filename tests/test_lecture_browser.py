@@ -14,12 +14,12 @@ import re
 import nbformat
 import pytest
 
-from lab_browser import ARTIFACTS, ROOT, assert_no_widget_errors, open_and_run_all, screenshot
-from test_render_browser import TOP_IN_VIEW, assert_pictures_fit, dismiss_news_prompt, set_theme
+from lab_browser import (ARTIFACTS, ROOT, assert_no_widget_errors, dismiss_notifications,
+                         open_and_run_all, screenshot, set_viewport, themed)
+from test_render_browser import TOP_IN_VIEW, assert_pictures_fit
 from test_render_browser import browser  # noqa: F401  (Chromium with its scrollbars shown)
 
 pytestmark = pytest.mark.browser
-PROJECTOR = {"width": 1280, "height": 720}
 SCALE = 1.5
 
 LECTURE_CELLS = [
@@ -50,7 +50,7 @@ SIZES_JS = """() => {
 
 @pytest.fixture
 def projector_page(browser_page):
-    browser_page.set_viewport_size(PROJECTOR)
+    set_viewport(browser_page, "1280x720")
     return browser_page
 
 
@@ -61,31 +61,29 @@ def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):
     nb.cells = [nbformat.v4.new_code_cell(src) for src in LECTURE_CELLS]
     nbformat.write(nb, ARTIFACTS / "lecture_mode.ipynb")
     open_and_run_all(page, lab, "tests/artifacts/lecture_mode.ipynb")
-    dismiss_news_prompt(page)
+    dismiss_notifications(page)
     page.wait_for_function("() => document.querySelectorAll('.cgraph-picture img').length === 2 &&"
                            " document.querySelector('.jp-RenderedImage > img') && [...document"
                            ".querySelectorAll('button.jupyter-button')].some(b => b.textContent"
                            ".includes('a button'))", timeout=60_000)
-    try:
-        for theme in ("light", "dark"):
-            set_theme(page, theme)
+    for theme in ("light", "dark"):
+        with themed(page, theme):
             on = page.evaluate(SIZES_JS)
             assert on["scale"] == f"{SCALE:g}"
             assert_pictures_fit(page, min_font_px=9 * SCALE)  # the readable floor grows too
             page.locator(".cgraph-picture").first.evaluate(TOP_IN_VIEW)
             screenshot(page, f"lecture_mode_on_{theme}.png")
-        # clearing lecture_mode()'s output ends lecture mode
-        page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
-                                 nb.activeCellIndex = nb.widgets.length - 1; }""")
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-cell-output')")
-        page.wait_for_function("() => !getComputedStyle(document.documentElement)"
-                               ".getPropertyValue('--cgraph-scale').trim()", timeout=30_000)
+    # clearing lecture_mode()'s output ends lecture mode
+    page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+                             nb.activeCellIndex = nb.widgets.length - 1; }""")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-cell-output')")
+    page.wait_for_function("() => !getComputedStyle(document.documentElement)"
+                           ".getPropertyValue('--cgraph-scale').trim()", timeout=30_000)
+    with themed(page, "dark"):
         off = page.evaluate(SIZES_JS)
         assert_pictures_fit(page, min_font_px=9)
         page.locator(".cgraph-picture").first.evaluate(TOP_IN_VIEW)
         screenshot(page, "lecture_mode_off_dark.png")
-    finally:
-        set_theme(page, "light")
     small_on, small_off = on["pictures"][0], off["pictures"][0]
     assert small_on == pytest.approx(SCALE * small_off, rel=0.01)      # pictures x1.5 ...
     assert on["figure"] == pytest.approx(SCALE * off["figure"], rel=0.01)  # ... figures ...

@@ -130,48 +130,31 @@ def browser():
     Chromium hides them): the tests find the pictures' scrollbars, and screenshots show them."""
     from playwright.sync_api import sync_playwright
 
-    from lab_browser import CHROMIUM
+    from lab_browser import CHROMIUM, CHROMIUM_ARGS
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
                               ignore_default_args=["--hide-scrollbars"])
         yield b
         b.close()
 
 
-def dismiss_news_prompt(page):
-    """JupyterLab's first-start question about news covers the bottom right corner: answer it."""
-    no = page.get_by_role("button", name="No", exact=True)
-    if no.count():
-        no.first.click()
-
-
-def set_theme(page, theme):
-    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})",
-                  {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}[theme])
-    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === String(light)",
-                           arg=theme == "light", timeout=30_000)
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_lecture_07_pictures_fit_light_and_dark(lab, browser_page, size):
-    from lab_browser import assert_no_widget_errors, open_and_run_all, screenshot
+    from lab_browser import (assert_no_widget_errors, dismiss_notifications, open_and_run_all,
+                             screenshot, set_viewport, themed)
     page = browser_page
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    try:
-        open_and_run_all(page, lab, "notebooks/07_training_networks.ipynb")
-        dismiss_news_prompt(page)
-        for theme in ("light", "dark"):
-            set_theme(page, theme)
+    set_viewport(page, size)
+    open_and_run_all(page, lab, "notebooks/07_training_networks.ipynb")
+    dismiss_notifications(page)
+    for theme in ("light", "dark"):
+        with themed(page, theme):
             pictures = assert_pictures_fit(page)
             big = max(pictures, key=lambda p: p["natural"])        # draw(loss) of the MLP
             assert big["natural"] > 1100                            # the picture the issue saw cut off
             page.locator(".cgraph-picture").nth(pictures.index(big)).evaluate(TOP_IN_VIEW)
             screenshot(page, f"render_fit_07_{size[0]}x{size[1]}_{theme}.png")
-        assert_no_widget_errors(page)
-    finally:
-        set_theme(page, "light")  # the theme is a user setting: leave the next test a light lab
+    assert_no_widget_errors(page)
 
 
 @pytest.mark.browser
