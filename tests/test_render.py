@@ -289,14 +289,36 @@ def test_no_question_marks_and_unknown_values_are_left_out(lib):
 
 
 def test_output_metadata_gives_the_shape_of_an_unnamed_result():
-    w, x, y = _anonymous_program(torch)
+    """grad_fn._output_metadata (autograd_core, recorded at forward time) or, for torch,
+    grad_fn._input_metadata (the gradient it takes has its output's shape and dtype)."""
+    from types import SimpleNamespace as Obj
+
+    from widgets.graph_model import _output_metadata
+    ours = Obj(_output_metadata=(((2, 3), "torch.float64"),))
+    torchs = Obj(_input_metadata=(Obj(shape=(4,), dtype="torch.int64"),))
+    assert _output_metadata(ours) == ((2, 3), "float64")
+    assert _output_metadata(torchs) == ((4,), "int64")
+    assert _output_metadata(Obj()) == (None, None)  # neither: no shape row rather than "?"
+
+
+def _unnamed_shapes(lib):
+    """[(grad_fn name, shape row)] of the unnamed results of lecture 00's program, after backward."""
+    w = lib.tensor([1., 2.], requires_grad=True)
+    x = lib.tensor([2., 3.], requires_grad=True)
+    y = ((w + x) * (w + 1)).sum()
     y.backward()
-    add = y.grad_fn.next_functions[0][0].next_functions[0][0]
-    assert add.name() == "AddBackward0"
-    add._output_metadata = (((2,), "float32"),)  # as the engine records it at forward time
-    rows = [r for r in _label_texts(to_dot(GraphModel.from_tensors(y))).values()
-            if r[0] == "AddBackward0"]
-    assert ["AddBackward0", "(2,) float32"] in rows
+    rows = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    return sorted((r[0], r[1] if len(r) > 1 else None) for r in rows.values()
+                  if r[0].endswith("Backward0"))
+
+
+@pytest.mark.xfail(not hasattr(torch.tensor(1., requires_grad=True).mul(2).grad_fn,
+                               "_output_metadata"),
+                   reason="the engine does not record grad_fn._output_metadata yet", strict=True)
+def test_unnamed_results_show_the_shapes_torch_shows():
+    import torch as real_torch
+    ours, theirs = _unnamed_shapes(torch), _unnamed_shapes(real_torch)
+    assert ours == theirs == [("AddBackward0", "(2,) float32")] * 2 + [("MulBackward0", "(2,) float32")]
 
 
 def test_retained_unnamed_result_is_shown_with_its_grad():
