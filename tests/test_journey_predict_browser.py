@@ -1,4 +1,4 @@
-"""A student's journey through predict mode: lecture 01's `GraphStepper(rec, predict=True)` on
+"""A student's journey through predict mode: lecture 01's `GraphStepper(rec_b, predict=True)` on
 Example B (m = 2, n = 3, a = m + n, b = m - n, y = a * b; m.grad = 4, n.grad = -6), in JupyterLab at
 1440x900, controls found by their accessible names, assertions on what is visible.
 
@@ -15,7 +15,7 @@ from lab_browser import (assert_no_widget_errors, code_cells, control, copy_note
 pytestmark = pytest.mark.browser
 
 LECTURE = "notebooks/01_computation_graphs.ipynb"
-SOURCE = "GraphStepper(rec, predict=True)"       # the cell with the predict stepper
+SOURCE = "GraphStepper(rec_b, predict=True)"       # the cell with the predict stepper
 # Example B's gradients, by the label of the box that asks for them.
 TRUTH = {"dy/da": -1.0, "dy/db": 5.0, "dy/dm": 4.0, "dy/dn": -6.0}
 LEAF_GRADS = {"m": 4.0, "n": -6.0}               # what predict mode withholds until it is asked
@@ -44,14 +44,14 @@ def stepper(lab, student):
     if page.predict_cell is None:
         open_and_run_all(page, lab, copy_notebook(lab, LECTURE, f"{SUBDIR}/notebooks"))
         dismiss_notifications(page)
-        # the predict stepper's cell, and the cell before it that records Example B
+        # the predict stepper's cell, and the cell that records Example B (the same one today)
         page.predict_cell, page.recording_cell = page.evaluate("""(src) => {
           const nb = window.jupyterapp.shell.currentWidget.content;
           const source = (c) => c.model.sharedModel.getSource();
           const i = nb.widgets.findIndex(c => source(c).includes(src));
           if (i < 0) return [-1, -1];
           nb.widgets[i].node.dataset.journey = 'predict';
-          let r = i - 1;
+          let r = i;                       // Example B records in the predict cell itself
           while (r >= 0 && !source(nb.widgets[r]).includes('torch.record()')) r--;
           return [i, r];
         }""", SOURCE)
