@@ -12,6 +12,7 @@ import torch as real_torch
 import traitlets
 
 import autograd_core as torch
+from torch_oracle import assert_close
 from widgets.chain_rule import ChainRule, is_close, parse_guess
 from widgets.graph_model import format_array
 from widgets.inspector import WHY_NO_BACKWARD, WHY_NO_GRAD, WHY_NON_LEAF, NodeInspector
@@ -107,7 +108,7 @@ def test_last_step_shows_the_leaves_grads(key, view):
     for name in leaves:
         nid = node_of(stepper, name)
         expected = oracle[name].grad.numpy()
-        np.testing.assert_allclose(env[name].grad.numpy(), expected, rtol=1e-6)
+        assert_close(env[name].grad.numpy(), expected)
         assert shown_grad(stepper, nid) == format_array(expected)
         last_forward = next(k for k, st in enumerate(stepper.model.states) if st.phase == "backward") - 1
         assert shown_grad(stepper, nid, step=last_forward) == "None"  # before the backward pass
@@ -217,7 +218,7 @@ def test_random_programs_match_the_engine_and_torch(seed):
     for name, t in env.items():
         if not t.is_leaf or t.grad is None:
             continue
-        np.testing.assert_allclose(t.grad.numpy(), oracle[name].grad.numpy(), rtol=1e-4, atol=1e-6)
+        assert_close(t.grad, oracle[name].grad)
         assert shown_grad(stepper, node_of(stepper, name)) == format_array(t.grad.numpy())
         np.testing.assert_allclose(stepper.rules.total(t), t.grad.numpy(), rtol=1e-5, atol=1e-6)
     # every non-leaf reads None after the pass (nothing retained)
