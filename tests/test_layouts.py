@@ -7,7 +7,7 @@ flip keep their input's layout; a view's strides are its base's.
 """
 import pytest
 
-from _torch_oracle import ENGINE, TORCH, close, outcome
+from torch_oracle import ENGINE, TORCH, close, outcome
 
 OPS = {
     "x * 2": lambda m, x: x * 2, "x + x": lambda m, x: x + x, "exp": lambda m, x: x.exp(),
@@ -47,5 +47,19 @@ def test_result_layout_matches_torch(name, layout):
         except RuntimeError as e:  # what a student meets: .view() refuses, .reshape() copies
             flat = str(e)
         return tuple(y.shape), y.stride(), y.is_contiguous(), flat
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert close(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (3, 1), (1, 3), (2, 1, 1), (2, 3)])
+@pytest.mark.parametrize("source", ["0-d", "[1]", "[3]", "column"])
+def test_expand_strides_match_torch(source, shape):
+    """expand's strides are ATen's (inferExpandGeometry): 0 where a dim repeats, and every stride
+    of an expanded 0-d tensor is 0 -- the overlap checks of setitem compare them."""
+    values = {"0-d": 2.0, "[1]": [2.0], "[3]": [1.0, 2.0, 3.0], "column": [[1.0], [2.0]]}[source]
+
+    def program(m):
+        t = m.tensor(values)
+        return t.expand(*shape).stride()
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert close(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"

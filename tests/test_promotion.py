@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from _torch_oracle import ENGINE, TORCH, close, outcome
+from torch_oracle import ENGINE, TORCH, close, outcome
 
 DTYPES = ["bool", "uint8", "int32", "int64", "float32", "float64"]
 VALUES = {"bool": [True, False], "uint8": [3, 2], "int32": [3, -2], "int64": [3, -2],

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from _torch_oracle import ENGINE, TORCH, outcome
+from torch_oracle import ENGINE, TORCH, Values, outcome
 
 NAN, INF = float("nan"), float("inf")
 VALUES = [NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.5, 1.0]
@@ -22,6 +22,8 @@ ZEROS_B = [0.0, 0.0, -0.0, -0.0]
 def same(a, b, rtol=1e-5, atol=1e-6):
     """Structural equality; floats within tolerance (as the oracle's), nan equal to nan, and two
     zeros must have the same sign."""
+    if isinstance(a, Values) and isinstance(b, Values):
+        a, b = (a.dtype, a.array.shape, a.array.tolist()), (b.dtype, b.array.shape, b.array.tolist())
     if isinstance(a, float) and isinstance(b, float):
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
@@ -129,6 +131,9 @@ def test_ties_between_signed_zeros_match_torch(name, n):
 
 def test_the_comparison_sees_a_zeros_sign():
     assert not same(0.0, -0.0) and same(NAN, NAN) and not same(NAN, 1.0)
+    zero, minus_zero = ENGINE.tensor([0.0, NAN]), ENGINE.tensor([-0.0, NAN])
+    assert not same(Values(zero), Values(minus_zero)) and same(Values(zero), Values(zero))
+    assert not same(Values(zero), Values(zero.double()))
 
 
 # --- empty tensors: PyTorch's answer (a value, or its own error) where numpy would raise ----------
