@@ -170,11 +170,43 @@ clone = _unary("clone", "out = a copy of input, in the graph")
 
 
 def clamp(input, min=None, max=None):
-    """out = min(max(input, min), max)"""
+    """out = min(max(input, min), max); tensor bounds broadcast, and get gradients too"""
+    tensors, min, max = _clamp_bounds("clamp", min, max, method=False)
+    if tensors:
+        return apply(_OP["clamp_tensor"], (input, min, max))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     _check_clamp(input, min, max)
-    return apply(_OP["clamp"], (input,), {"min": _num(min), "max": _num(max)})
+    return apply(_OP["clamp"], (input,), {"min": min, "max": max})
+
+
+def _clamp_method(self, min=None, max=None):
+    _clamp_bounds("clamp", min, max, method=True)  # (only its message differs)
+    return clamp(self, min, max)
+
+
+def _clamp_bounds(name, min, max, method):
+    """(whether clamp's bounds are tensors -- PyTorch's clamp.Tensor overload --, min, max). With a
+    number, a tensor must pass for one (0-d, not requiring grad: its value is taken); any other
+    mix matches no overload, and PyTorch's argument parser refuses it."""
+    bounds = [b for b in (min, max) if b is not None]
+    tensors = [b for b in bounds if isinstance(b, Tensor)]
+    if len(tensors) in (0, len(bounds)):
+        return bool(tensors), min, max
+    if all(t.ndim == 0 and not t.requires_grad for t in tensors):
+        return False, *(b.item() if isinstance(b, Tensor) else b for b in (min, max))
+    got = [type(b).__name__ if not isinstance(b, Tensor) else "Tensor" for b in bounds]
+    if method:
+        why = "      didn't match because some of the arguments have invalid types: (" + ", ".join(
+            f"!{g}!" for g in got) + ")\n"
+        options = (f" * (Tensor min = None, Tensor max = None)\n{why}"
+                   f" * (Number min = None, Number max = None)\n{why}")
+    else:
+        got = ["Tensor"] + got
+        options = (" * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                   " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+                    f"but expected one of:\n{options}")
 
 
 def _check_clamp(input, min, max):
@@ -186,10 +218,6 @@ def _check_clamp(input, min, max):
 
 
 clip = clamp
-
-
-def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
 
 
 def maximum(input, other):
@@ -428,7 +456,9 @@ def matmul(input, other):
     if d1 == 2 and d2 == 1:
         return mv(input, other)
     if d1 == 1 and d2 == 2:
-        return apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
+        out = apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
+        out._vc[0] += 1  # (PyTorch squeezes mm's result in place: the result is at version 1)
+        return out
     if d1 == 2 and d2 == 2:
         return mm(input, other)
     if d1 == 3 and d2 == 3:
@@ -859,8 +889,8 @@ def _reflect(f):
 _METHODS = {
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "neg": neg, "pow": pow,
     "reciprocal": reciprocal, "square": square, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs,
-    "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp,
-    "clip": clamp, "maximum": maximum, "minimum": minimum, "sum": sum, "mean": mean, "max": max,
+    "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": _clamp_method,
+    "clip": _clamp_method, "maximum": maximum, "minimum": minimum, "sum": sum, "mean": mean, "max": max,
     "min": min, "argmax": argmax, "argmin": argmin, "norm": norm, "softmax": softmax,
     "log_softmax": log_softmax, "mm": mm, "mv": mv, "dot": dot, "bmm": bmm, "matmul": matmul,
     "t": t, "transpose": transpose, "swapaxes": transpose, "permute": permute, "reshape": reshape,
@@ -980,14 +1010,18 @@ def _masked_fill_(self, mask, value):
 
 def clamp_min(input, min):
     """out = max(input, min)"""
+    if isinstance(min, Tensor):
+        return apply(_OP["clamp_min_tensor"], (input, min))
     _check_clamp(input, min, None)
-    return apply(_OP["clamp_min"], (input,), {"min": _num(min)})
+    return apply(_OP["clamp_min"], (input,), {"min": min})
 
 
 def clamp_max(input, max):
     """out = min(input, max)"""
+    if isinstance(max, Tensor):
+        return apply(_OP["clamp_max_tensor"], (input, max))
     _check_clamp(input, None, max)
-    return apply(_OP["clamp_max"], (input,), {"max": _num(max)})
+    return apply(_OP["clamp_max"], (input,), {"max": max})
 
 
 log1p = _unary("log1p", "out = ln(1 + input)")
@@ -1361,8 +1395,25 @@ def _init(self):
 
 
 _MORE_METHODS["pow_"] = lambda self, exponent: _inplace_op(self, "pow", exponent=exponent)
-_MORE_METHODS["clamp_min_"] = lambda self, min: _inplace_op(self, "clamp_min", min=_num(min))
-_MORE_METHODS["clamp_max_"] = lambda self, max: _inplace_op(self, "clamp_max", max=_num(max))
+_MORE_METHODS["clamp_min_"] = lambda self, min: (_inplace_on(self, "clamp_min_tensor", min) if isinstance(min, Tensor)
+                                                 else _inplace_op(self, "clamp_min", min=min))
+_MORE_METHODS["clamp_max_"] = lambda self, max: (_inplace_on(self, "clamp_max_tensor", max) if isinstance(max, Tensor)
+                                                 else _inplace_op(self, "clamp_max", max=max))
+
+
+def _clamp_(self, min=None, max=None):
+    tensors, min, max = _clamp_bounds("clamp_", min, max, method=True)
+    if tensors:
+        return _inplace_on(self, "clamp_tensor", min, max)
+    return _inplace_op(self, "clamp", min=min, max=max)
+
+
+_MORE_METHODS["clamp_"] = _clamp_
+
+
+def _inplace_on(self, name, *args):
+    from ._tensor import _inplace
+    return _inplace(self, name, args)
 
 
 def _inplace_op(self, name, **params):

@@ -441,11 +441,13 @@ def not_implemented(kernel, dtype):
 
 
 def _no_bool(kernel, message=None):
-    """A refusal: ATen's `kernel` has no bool version (or refuses bool with `message`)."""
+    """A refusal: ATen's `kernel` has no bool version (or refuses bool with `message`, before any
+    kernel is chosen)."""
     def refuse(*operands, **params):
         for x in operands:
             if isinstance(x, np.ndarray) and x.dtype == np.bool_:
                 raise RuntimeError(message) if message else not_implemented(kernel, x.dtype)
+    refuse.in_kernel = message is None  # (an in-place op checks its operands' memory first)
     return refuse
 
 
@@ -802,8 +804,8 @@ def _prod_grad(g, a, out, dim, keepdim):
 
 
 def _clamp(a, min, max):
-    """ATen's min(max(a, min), max): a itself on a tie, nan stays nan (numpy's maximum(m, a) keeps
-    its second operand on a tie)."""
+    """ATen's min(max(a, min), max), for number or (broadcast) array bounds: a itself on a tie,
+    nan where a or a bound is nan (numpy's maximum(m, a) keeps its second operand on a tie)."""
     if min is not None:
         a = np.maximum(min, a)
     if max is not None:
@@ -852,6 +854,26 @@ op("clamp_min", "ClampMinBackward0",   lambda a, min: _clamp(a, min, None),
 op("clamp_max", "ClampMaxBackward0",   lambda a, max: _clamp(a, None, max),
                                         lambda g, a, out, max: np.where(a <= max, g, 0), saves=("self",),
                                         scalars=("max",))
+# clamp with tensor bounds (broadcast): nan where any operand is nan; the bounds get gradients too
+# (FunctionsManual's clamp_backward_min_max: a bound above the other passes nothing to min)
+op("clamp_tensor", "ClampBackward0",   lambda a, min, max: _clamp(a, min, max),
+                                        lambda g, a, min, max, out: np.where(
+                                            ((a >= min) if min is not None else True)
+                                            & ((a <= max) if max is not None else True), g, 0),
+                                        lambda g, a, min, max, out: np.where(
+                                            (a < min) & ((min < max) if max is not None else True), g, 0),
+                                        lambda g, a, min, max, out: np.where(
+                                            (a > max) | ((max < min) if min is not None else False), g, 0),
+                                        saves=("self", "min", "max"), arg_names=("self", "min", "max"),
+                                        layout="elementwise")
+op("clamp_min_tensor", "ClampMinBackward1", lambda a, min: _clamp(a, min, None),
+                                        lambda g, a, min, out: np.where(a >= min, g, 0),
+                                        lambda g, a, min, out: np.where(a < min, g, 0),
+                                        saves=("self", "min"), arg_names=("self", "min"), layout="elementwise")
+op("clamp_max_tensor", "ClampMaxBackward1", lambda a, max: _clamp(a, None, max),
+                                        lambda g, a, max, out: np.where(a <= max, g, 0),
+                                        lambda g, a, max, out: np.where(a > max, g, 0),
+                                        saves=("self", "max"), arg_names=("self", "max"), layout="elementwise")
 # chunk/split pieces: slices named as PyTorch names them (one node per piece here; PyTorch shares one)
 op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
@@ -901,17 +923,27 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding
                                         saves=("self", "other"), unpack=("other", "self"), layout="elementwise",
                                         needs={"self": (1,)})
 
+@_quiet
+def _remainder(a, other):
+    """a % other as ATen computes it: fmod, moved by other when the signs differ -- so a zero keeps
+    the dividend's sign (0. % -1 is 0., numpy's is -0.)."""
+    mod = np.fmod(a, other)
+    if mod.dtype.kind != "f":
+        return np.remainder(a, other)
+    return np.where((mod != 0) & ((other < 0) != (mod < 0)), mod + other, mod)
+
+
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   _quiet(np.floor_divide), _no_derivative("floor_divide"),
                                         _no_derivative("floor_divide"), layout="elementwise")
-op("remainder", "RemainderBackward0",  _quiet(lambda a, other: np.remainder(a, other)), lambda g, a, out, other: g,
+op("remainder", "RemainderBackward0",  _remainder, lambda g, a, out, other: g,
                                         scalars=("other",))
-op("remainder_tensor", "RemainderBackward1", _quiet(np.remainder),
+op("remainder_tensor", "RemainderBackward1", _remainder,
                                         lambda g, a, b, out: g,
                                         _quiet(lambda g, a, b, out: -g * np.floor_divide(a, b)),
                                         saves=("self", "other"), needs={"self": (1,), "other": (1,)},
                                         layout="elementwise")
-op("rremainder", "NotImplemented",     _quiet(lambda a, other: np.remainder(other, a)), _no_derivative("remainder"),
+op("rremainder", "NotImplemented",     lambda a, other: _remainder(other, a), _no_derivative("remainder"),
                                         scalars=("other",))
 op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same",
                                         refuse=_no_bool("floor_vml_cpu"))

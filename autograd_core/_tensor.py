@@ -110,6 +110,8 @@ def _unwrap(x):
         return x.item()
     if isinstance(x, (numbers.Number, np.ndarray)):
         return x if not isinstance(x, np.ndarray) else tensor(x)
+    if x is None:  # (an optional tensor: clamp's bounds)
+        return x
     raise TypeError(f"unsupported operand type: '{type(x).__name__}' (expected a Tensor or a number)")
 
 
@@ -416,7 +418,9 @@ _CPP_NAMED = ("clamp", "clamp_min", "clamp_max")  # kernels whose cast error nam
 
 def _check_inplace_operands(self, op, args, params):
     """What PyTorch checks before writing op's result into self, in its order: the operands are
-    allowed (op.refuse), the shapes broadcast to self's, and the result dtype fits."""
+    allowed (op.refuse; clamp's result dtype, in its meta function), then TensorIterator's checks:
+    the memory does not overlap, the shapes broadcast to self's, the result dtype fits; last the
+    kernel's refusal of a dtype it has no version for."""
     shape = self._data.shape
     plain = self._data.dtype is _F32  # (float32 operands are never refused; float32 takes any result)
     shapes = None
@@ -428,8 +432,14 @@ def _check_inplace_operands(self, op, args, params):
                 shapes = (shapes or []) + [a._data.shape]
         elif a is True or a is False:
             plain = False
-    if not plain and op.refuse is not None:
-        op.refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+    refuse = None if plain else op.refuse
+    in_kernel = getattr(refuse, "in_kernel", False)
+    if refuse is not None and not in_kernel:
+        refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+    cast_first = op.name in _CPP_NAMED
+    if not plain and cast_first:
+        _check_cast(self, op, args, params)
+    _check_overlap(self, op.name, args)
     if shapes and (op.layout == "elementwise" or op.name == "copy_"):
         msg = _broadcast_message(shape, *shapes)
         if msg:
@@ -438,7 +448,15 @@ def _check_inplace_operands(self, op, args, params):
         if full != shape:
             raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
                                f"{list(full)}")
-    if not plain and op.kind != "same" and self._data.dtype.kind != "f":
+    if not plain and not cast_first:
+        _check_cast(self, op, args, params)
+    if in_kernel:
+        refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+
+
+def _check_cast(self, op, args, params):
+    """An in-place result must fit self's dtype: no float result into an integer tensor."""
+    if op.kind != "same" and self._data.dtype.kind != "f":
         want = _compute_dtype(op, (self,) + args, params)
         if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
             names = _dtypes.CPP_NAME if op.name in _CPP_NAMED else _dtypes.SCALAR_NAME
@@ -466,7 +484,6 @@ def _inplace(self, op_name, args=(), params=None):
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:
         _check_inplace(self)
-    _check_overlap(self, op_name, args)
     _check_inplace_operands(self, op, args, params)
     if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
         check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
@@ -969,9 +986,6 @@ class Tensor:
 
     def copy_(self, src):
         return _inplace(self, "copy_", (src,))
-
-    def clamp_(self, min=None, max=None):
-        return _inplace(self, "clamp", params={"min": min, "max": max})
 
     __iadd__ = add_
     __isub__ = sub_

@@ -287,6 +287,23 @@ CASES = [
     Case("setitem of a value that does not fit", lambda m, s: (s.x * 1).__setitem__(slice(0, 2), m.ones(3))),
     Case("setitem of a list", lambda m, s: s.p.__setitem__(slice(0, 2), [1., 2.])),
     Case("index_put_ of a value that does not fit", lambda m, s: s.p.__setitem__(m.tensor([0, 1]), m.ones(3))),
+    # clamp's bounds: tensors (broadcast, with gradients) or numbers; a 0-d tensor without grad passes
+    # for a number, any other mix matches none of PyTorch's overloads
+    Case("clamp with a tensor and a number", lambda m, s: m.clamp(s.x, m.ones(3), 2.)),
+    Case("clamp with a number and a tensor", lambda m, s: m.clamp(s.x, 0., s.x)),
+    Case("x.clamp with a tensor and a number", lambda m, s: s.x.clamp(s.x, 2)),
+    Case("x.clamp_ with a tensor and a number", lambda m, s: s.p.clamp_(s.p, 2.)),
+    Case("clamp_ of an int tensor by a float tensor", lambda m, s: s.i.clamp_(min=m.tensor(0.5))),
+    Case("clamp_ of an int tensor by a 0-d tensor and a number", lambda m, s: s.i.clamp_(m.tensor(0.5), 3)),
+    Case("clamp_max_ of an int tensor by a float tensor", lambda m, s: s.i.clamp_max_(m.tensor([1.5, 1, 1]))),
+    Case("clamp_min_ by bounds that do not broadcast", lambda m, s: s.p.clamp_min_(m.ones(3))),
+    Case("clamp_ of an expanded int tensor by a float", lambda m, s: s.i[:1].expand(3).clamp_min_(2.7)),
+    Case("clamp_ of an expanded int tensor by a float tensor",
+         lambda m, s: s.i[:1].expand(3).clamp_min_(m.tensor(2.7))),
+    Case("clamp_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).clamp_(-0.7, 1.5)),
+    Case("in-place bool subtraction of a transpose", lambda m, s: (s.w > 1).sub_((s.w > 1).t())),
+    Case("abs_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).abs_()),
+    Case("abs_ of a bool tensor", lambda m, s: (s.p > 1).abs_()),
 ]
 
 

@@ -478,6 +478,22 @@ b = a.expand_as(torch.ones(3, 1, 1))
 a = torch.ones(3, 0)
 b = a[0, 0]
 """, fixed=True),
+    # --- found by the engine helper's fuzz runs on the engine branch (fixed there) -------------------------
+    case("remainder-of-zero-keeps-the-dividends-sign", """
+a = torch.linspace(-1, 1, 3, requires_grad=True)
+b = a[:][..., :1]
+c = a % b
+c.pow_(0.5)
+c.backward(gradient=torch.tensor([1.0, 1.0, 1.0]))
+""", fixed=True),
+    case("vector-matmul-matrix-is-squeezed-in-place", """
+a = torch.zeros(1)
+b = torch.tensor([[1.0]], requires_grad=True)
+c = a @ b
+d = torch.minimum(c, torch.tensor(0.0))
+c.div_(d)
+c.backward(retain_graph=True)
+""", fixed=True),
 ]
 
 

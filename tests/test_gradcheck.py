@@ -64,6 +64,15 @@ def _clamp_cases():
             ("max", [a], {"min": None, "max": 0.7})]
 
 
+def _clamp_tensor_cases():
+    """Broadcast bounds, some lower bounds above the upper one (min then gets no gradient)."""
+    lo, hi = np.array([-0.5, 0.2, 0.9, -1.0]), np.array([[0.7], [0.1], [1.5]])
+    a = _r(3, 4, seed=3)
+    for bound in (lo, hi):  # keep samples away from the kinks at the bounds
+        a = np.where(np.abs(a - bound) < 1e-2, a + 0.05, a)
+    return [("min-max", [a, lo, hi], None)]
+
+
 def _where_cases():
     cond = _rng(9).uniform(size=(3, 4)) > 0.5
     return [("same", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"condition": cond}),
@@ -213,6 +222,9 @@ SAMPLES = {
     "rsqrt": [("", [_pos(3, 4)], None)],
     "clamp_min": [("", [_r(3, 4)], {"min": 0.3})],
     "clamp_max": [("", [_r(3, 4)], {"max": -0.2})],
+    "clamp_tensor": _clamp_tensor_cases(),
+    "clamp_min_tensor": [("", _clamp_tensor_cases()[0][1][:2], None)],
+    "clamp_max_tensor": [("", _clamp_tensor_cases()[0][1][::2], None)],
     "floor": [("", [_r(3, 4)], None)],
     "ceil": [("", [_r(3, 4)], None)],
     "round": [("", [_r(3, 4)], None)],

@@ -85,6 +85,7 @@ UNARY = {
     "max(dim) of finite": lambda m, x: x[3:].max(0)[0], "sort": lambda m, x: x.sort()[0],
     "sort descending": lambda m, x: x.sort(descending=True)[0], "topk": lambda m, x: x.topk(3)[0],
     "topk smallest": lambda m, x: x.topk(4, largest=False)[0],
+    "x % 1.5": lambda m, x: x % 1.5, "x % -1": lambda m, x: x % -1.0,
     "sigmoid far out": lambda m, x: (x * 100).sigmoid(), "tanh far out": lambda m, x: (x * 100).tanh(),
 }
 for _k in [0, 1, 2, 3, 0.5, -1, -2, 2.5, -0.5, -1.5]:
@@ -94,7 +95,11 @@ BINARY = {
     "add": lambda m, a, b: a + b, "sub": lambda m, a, b: a - b, "mul": lambda m, a, b: a * b,
     "div": lambda m, a, b: a / b, "pow": lambda m, a, b: a ** b, "maximum": lambda m, a, b: m.maximum(a, b),
     "minimum": lambda m, a, b: m.minimum(a, b), "max(a, b)": lambda m, a, b: m.max(a, b),
-    "where": lambda m, a, b: m.where(a > b, a, b),
+    "where": lambda m, a, b: m.where(a > b, a, b), "remainder": lambda m, a, b: a % b,
+    "clamp(min=b)": lambda m, a, b: a.clamp(min=b), "clamp(max=b)": lambda m, a, b: m.clamp(a, max=b),
+    "clamp(b, -b)": lambda m, a, b: a.clamp(b, -b), "clamp(-b, b)": lambda m, a, b: m.clamp(a, -b, b),
+    "clamp_min(b)": lambda m, a, b: a.clamp_min(b), "clamp_max(b)": lambda m, a, b: m.clamp_max(a, b),
+    "clamp(b[0], b[1])": lambda m, a, b: a.clamp(b[0], b[1]),
     "mse_loss": lambda m, a, b: m.nn.functional.mse_loss(a, b, reduction="none"),
     "l1_loss": lambda m, a, b: m.nn.functional.l1_loss(a, b, reduction="none"),
     "2 ** a": lambda m, a, b: 2.0 ** a + 0 * b, "0 ** a": lambda m, a, b: 0.0 ** a + 0 * b,
@@ -103,6 +108,12 @@ BINARY = {
 SIGNED_ZEROS = {  # which zero comes out of a tie between 0. and -0.
     "maximum": lambda m, a, b: m.maximum(a, b), "minimum": lambda m, a, b: m.minimum(a, b),
     "clamp(min=b)": lambda m, a, b: a.clamp(min=0.0) + b * 0, "relu": lambda m, a, b: a.relu() + 0 * b,
+}
+
+
+NO_DERIVATIVE = {  # values only: these have no derivative in PyTorch
+    "x // b": lambda m, a, b: a // b, "x // -1": lambda m, a, b: a // -1.0, "-2.5 % x": lambda m, a, b: -2.5 % a,
+    "x % b (float64)": lambda m, a, b: a.double() % b, "x // b (float64)": lambda m, a, b: a.double() // b,
 }
 
 
@@ -117,6 +128,14 @@ def test_unary_at_special_values_matches_torch(name, dtype):
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_binary_at_special_values_matches_torch(name):
     program = binary(BINARY[name])
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("name", sorted(NO_DERIVATIVE))
+def test_values_without_a_derivative_match_torch(name):
+    def program(m):
+        return NO_DERIVATIVE[name](m, m.tensor(VALUES), m.tensor(OTHERS))
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
 
