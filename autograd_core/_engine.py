@@ -81,12 +81,13 @@ class Node:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def saved_tensors(self):
-        """{name: Tensor} of what this node keeps for backward (empty once freed)."""
+        """{name: Tensor} of what this node keeps for backward (empty once freed), as it is now
+        (``_saved_<name>`` instead raises, as PyTorch's does, when it was changed in place)."""
         if self._freed:
             return {}
-        return {name: self._saved_value(name) for name in self.op.saves}
+        return {name: self._saved_value(name, check=False) for name in self.op.saves}
 
-    def _saved_value(self, name):
+    def _saved_value(self, name, check=True):
         # (not "_saved_tensor": DotBackward0 saves an input named "tensor")
         from ._tensor import _make
         if name not in self.op.saves:
@@ -108,8 +109,11 @@ class Node:
                 kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
                 return _make(np.asarray(arr, dtype=kind), None, False)
             return arr
-        for counter, _, saved, saved_arr in self._saved_versions or ():
-            if saved_arr is arr:
+        for entry in self._saved_versions or ():
+            counter, _, saved, saved_arr = entry
+            if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
+                if check:
+                    _check_version(entry)
                 if not isinstance(saved, str):
                     return saved  # the input tensor itself, as PyTorch returns it
                 if name == "result":  # PyTorch: the output again, grad_fn this node
@@ -120,21 +124,8 @@ class Node:
         """PyTorch's SavedVariable::unpack check: nothing this node saved was changed in place."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        for counter, version, saved, arr in self._saved_versions or ():
-            if counter[0] != version:
-                d = _dtypes.FROM_NUMPY[arr.dtype]
-                # (a bool tensor prints as its backend type: ATen's toString)
-                name = "CPUBoolType" if d is _dtypes.bool else "torch." + d._legacy
-                what = f"[{name} {list(arr.shape)}]"
-                # a saved input is named by its grad_fn now (none for a leaf); a saved result by the
-                # node that saved it
-                producer = saved if isinstance(saved, str) else saved.grad_fn
-                if producer is not None:
-                    what += f", which is output 0 of {short_name(producer)},"
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: {what} is at version {counter[0]}; expected version "
-                    f"{version} instead. {HINT}")
+        for entry in self._saved_versions or ():
+            _check_version(entry)
 
     def _backward(self, g):
         """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input
@@ -189,6 +180,29 @@ def short_name(node):
     return re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), n)
 
 
+INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
+                        "to a single memory location. Please clone() the tensor before performing the "
+                        "operation.")
+
+
+def _check_version(entry):
+    """A saved tensor is unchanged since it was saved, else PyTorch's error naming it."""
+    counter, version, saved, arr = entry
+    if counter[0] != version:
+        d = _dtypes.FROM_NUMPY[arr.dtype]
+        # (a bool tensor prints as its backend type: ATen's toString)
+        name = "CPUBoolType" if d is _dtypes.bool else "torch." + d._legacy
+        what = f"[{name} {list(arr.shape)}]"
+        # a saved input is named by its grad_fn now (none for a leaf); a saved result by the node
+        # that saved it
+        producer = saved if isinstance(saved, str) else saved.grad_fn
+        if producer is not None:
+            what += f", which is output 0 of {short_name(producer)},"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: {what} is at version {counter[0]}; expected version {version} instead. {HINT}")
+
+
 class CopySlices(Node):
     """An in-place op on a view, seen from the view's base: the base's new grad_fn (PyTorch's
     CopySlices). ``_fn`` is the op's own node (MulBackward0 for ``view.mul_(w)``), whose first input
@@ -201,6 +215,7 @@ class CopySlices(Node):
     _frees = True
     _fn = None        # the wrapped node (None once backward released it)
     _positions = None  # flat index in the base of each element of the view
+    _expanded_view = False  # several elements of the view are one element of the base
 
     def _backward(self, g):
         fn = self._fn
@@ -210,6 +225,8 @@ class CopySlices(Node):
         flat = result.reshape(-1)
         grads = fn._backward(flat[self._positions])
         if self.next_functions[0][0] is not None:
+            if self._expanded_view:  # (PyTorch copies the view's gradient into an expanded slice)
+                raise RuntimeError(INTERNAL_OVERLAP_MSG)
             flat[self._positions] = grads[0]
             grads[0] = result
         return grads

@@ -310,7 +310,17 @@ def _extreme(name, input, dim, keepdim, other, caller=None):
     if input.ndim == 0:
         values = _make(values._data.reshape(()), values.grad_fn, values._requires_grad)
     idx = indices if keepdim else indices.squeeze(d)
-    return _ValuesIndices(name, values, _make(idx.reshape(values._data.shape).astype(np.int64), None, False))
+    return _ValuesIndices(name, values, _saved_indices(values, idx.reshape(values._data.shape)))
+
+
+def _saved_indices(values, idx):
+    """The indices an op returns beside its values, as an int64 tensor. Backward reads them
+    (PyTorch saves them as an output of the node), so changing them in place is caught."""
+    indices = _make(idx.astype(np.int64), None, False)
+    node = values._grad_fn
+    if node is not None:
+        node._saved_versions = (node._saved_versions or []) + [(indices._vc, 0, indices, indices._data)]
+    return indices
 
 
 def max(input, dim=None, keepdim=False, *, other=None):
@@ -1127,7 +1137,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     d = _dim(dim, input.ndim)
     idx = _sort_order(input._data, d, descending)
     values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
-    return _ValuesIndices("sort", values, _make(idx.astype(np.int64), None, False))
+    return _ValuesIndices("sort", values, _saved_indices(values, idx))
 
 
 def _sort_order(data, axis, descending):
@@ -1160,7 +1170,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d) if input.ndim else \
         np.zeros((), dtype=np.intp)
     values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
-    return _ValuesIndices("topk", values, _make(idx.astype(np.int64), None, False))
+    return _ValuesIndices("topk", values, _saved_indices(values, idx))
 
 
 def gather(input, dim, index, *, sparse_grad=False):

@@ -15,7 +15,8 @@ import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._engine import STATE, _INFERENCE, _next_seq, gradient_edge, short_name, warn_nonleaf_grad
+from ._engine import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, _next_seq, gradient_edge, short_name,
+                      warn_nonleaf_grad)
 from ._ops import OPS, _dense, contiguous_layout, elementwise_layout, not_implemented
 
 _F32 = np.dtype(np.float32)
@@ -300,6 +301,8 @@ def _rebase_history(t, node, base_before):
     copy = _new(OPS["copy_slices"].node_class)
     copy._fn = node
     copy._positions = _positions_in_base(base._data, t._data)
+    if _expanded_memory(t._data):
+        copy._expanded_view = True
     copy.next_functions = (gradient_edge(base),) + node.next_functions[1:]
     copy._args = (base_before,) + tuple(node._args[1:])
     copy._params = copy._out = copy._saved_versions = None
@@ -363,9 +366,6 @@ def _view_rebase_message(v, indirect):
 # ---------------------------------------------------------------------------------------------
 LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
-                        "to a single memory location. Please clone() the tensor before performing the "
-                        "operation.")
 PARTIAL_OVERLAP_MSG = ("unsupported operation: some elements of the input tensor and the written-to "
                        "tensor refer to a single memory location. Please clone() the tensor before "
                        "performing the operation.")
@@ -386,19 +386,38 @@ def _check_inplace(t):
         raise RuntimeError(LEAF_INPLACE_MSG)
 
 
+def _expanded_memory(d):
+    """Whether several elements of array d are one memory location (a dim of stride 0)."""
+    return 0 in d.strides and d.size and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides))
+
+
+def _store(self, out, op_name, params):
+    """Write op's result into self's memory. Into an expanded self (index_put_ and masked_fill_ may
+    write there) only the elements the op writes go, in its order: the value that lands last in a
+    shared location is PyTorch's."""
+    d = self._data
+    if op_name in _WARN_ON_EXPANDED and _expanded_memory(d):
+        where = params["index"] if op_name == "index_put" else np.broadcast_to(params["mask"], d.shape)
+        d[where] = out[where]
+    else:
+        np.copyto(d, out, casting="unsafe")
+
+
 def _check_overlap(self, op_name, args):
     """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
     if op_name in _IDEMPOTENT or (op_name == "copy_" and args[0] is self):  # (x.copy_(x): nothing)
         return
     d = self._data
-    if 0 in d.strides and d.size and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides)):
+    if _expanded_memory(d):
         if op_name not in _WARN_ON_EXPANDED:
             raise RuntimeError(INTERNAL_OVERLAP_MSG)
         import warnings
-        warnings.warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor "
-                      "before performing this operation. This also applies to advanced indexing e.g. "
-                      "tensor[mask] = scalar", UserWarning, stacklevel=4)
+        name, example = ("index_put_", "tensor[indices] = tensor") if op_name == "index_put" else (
+            "masked_fill_", "tensor[mask] = scalar")
+        warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before "
+                      f"performing this operation. This also applies to advanced indexing e.g. {example}",
+                      UserWarning, stacklevel=5)
     for a in args:
         if not isinstance(a, Tensor) or a._data is d:
             continue
@@ -496,7 +515,7 @@ def _inplace(self, op_name, args=(), params=None):
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                f"broadcast shape {list(res._data.shape)}")
         base_before = self._base._data.copy() if self._base is not None else None
-        np.copyto(self._data, res._data, casting="unsafe")
+        _store(self, res._data, op_name, params)
         self._vc[0] += 1
         node = res._grad_fn
         if op.saves_result:  # the saved result is self's memory, at its version from now on
@@ -527,7 +546,7 @@ def _inplace(self, op_name, args=(), params=None):
             if np.shape(out) != self._data.shape:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                    f"broadcast shape {list(np.shape(out))}")
-            np.copyto(self._data, out, casting="unsafe")
+            _store(self, out, op_name, params)
         self._vc[0] += 1
     rec = STATE.recorder
     if rec is not None:

@@ -304,7 +304,38 @@ CASES = [
     Case("in-place bool subtraction of a transpose", lambda m, s: (s.w > 1).sub_((s.w > 1).t())),
     Case("abs_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).abs_()),
     Case("abs_ of a bool tensor", lambda m, s: (s.p > 1).abs_()),
+    # the indices max(dim), sort and topk return are saved for backward (and _saved_* checks too)
+    Case("indices of max(dim) changed in place", lambda m, s: _indices_changed(m, lambda w: w.max(dim=-2))),
+    Case("indices of sort changed in place", lambda m, s: _indices_changed(m, lambda w: w.sort(1))),
+    Case("indices of topk changed in place", lambda m, s: _indices_changed(m, lambda w: w.topk(1))),
+    Case("indices of max(0) of a 0-d tensor changed in place",
+         lambda m, s: _indices_changed(m, lambda w: m.max(w[0, 0], 0))),
+    Case("_saved_indices after they changed", lambda m, s: _indices_changed(m, lambda w: w.max(0), "_saved_indices")),
+    Case("_saved_self after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_self")),
+    Case("_saved_result after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_result")),
 ]
+
+
+def _indices_changed(m, f, attribute=None):
+    w = m.tensor([[1., 3.], [2., 1.], [0.5, 4.]], requires_grad=True)
+    values, indices = f(w)
+    indices.add_(0)
+    if attribute:
+        return getattr(values.grad_fn, attribute)
+    values.backward(m.ones_like(values))
+
+
+def _saved_attribute_after_change(m, attribute):
+    x = m.tensor([1., 2.], requires_grad=True)
+    y = x * 1
+    node = (y * y if attribute == "_saved_self" else y.exp()).grad_fn
+    with m.no_grad():
+        y.add_(1)
+    if attribute == "_saved_result":
+        e = x.exp()
+        node = e.grad_fn
+        e.add_(1)
+    return getattr(node, attribute)
 
 
 def _two_saved_changed(m, f, shape_a, shape_b):

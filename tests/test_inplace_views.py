@@ -337,7 +337,53 @@ def _base_and_is_view(m):
     return v._base is x, vv._base is x, t._base is x, x._base is None, vv._is_view(), x._is_view()
 
 
+def _index_put_into_an_expanded_view(m, rows):
+    """Only the indexed rows are written (the last write into the shared row stays); backward to
+    the base then copies into the expanded slice, which PyTorch refuses."""
+    a = m.tensor([[1., 2.]], requires_grad=True)
+    v = m.tensor([[3., 4.], [5., 6.]], requires_grad=True)
+    c = a * 1
+    f = c[0].expand(3, 2)
+    f[rows] = v * 1
+    values = c.tolist(), f.tolist()
+    try:
+        c.sum().backward()
+    except RuntimeError as e:
+        return values, str(e)
+    return values, a.grad, v.grad
+
+
+def _index_put_into_an_expanded_view_of_a_buffer(m):
+    v = m.tensor([3., 4.], requires_grad=True)
+    c = m.zeros(2)
+    c[:1].expand(3)[[2, 0]] = v * 1
+    c.sum().backward()
+    return c, v.grad
+
+
+def _masked_fill_of_an_expanded_view(m):
+    c = m.zeros(2)
+    c[:1].expand(3).masked_fill_(m.tensor([False, True, False]), 2.)
+    return c
+
+
+def _setitem_from_its_own_memory(m):
+    out = []
+    for n in (1, 2):
+        a = m.arange(float(n))
+        b = a.detach()
+        for index in (None, Ellipsis, slice(None)):
+            try:
+                b[index] = a
+                out.append(b.tolist())
+            except RuntimeError as e:
+                out.append(str(e))
+    return out
+
+
 VIEW_PROGRAMS = [
+    lambda m: _index_put_into_an_expanded_view(m, [0, -2]), lambda m: _index_put_into_an_expanded_view(m, [2, 0]),
+    _index_put_into_an_expanded_view_of_a_buffer, _masked_fill_of_an_expanded_view, _setitem_from_its_own_memory,
     _view_before_base_inplace, _view_of_view_before_base_inplace, _sibling_view_inplace,
     _view_made_before_base_joined_graph, _transposed_view_made_before_base_joined_graph,
     _zero_dim_nonleaf_view_inplace, _zero_dim_select_inplace, _expand_then_fill, _expand_then_add,
@@ -352,6 +398,7 @@ VIEW_PROGRAMS = [
 ]
 
 
-@pytest.mark.parametrize("program", VIEW_PROGRAMS, ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("program", VIEW_PROGRAMS, ids=lambda f: f.__name__.strip("_") if f.__name__ != "<lambda>"
+                         else "index_put_into_an_expanded_view")
 def test_views_and_inplace_match_torch(program):
     assert_same(program)
