@@ -1435,3 +1435,54 @@ for _name, _fn in _MORE_METHODS.items():
     setattr(Tensor, _name, _fn)
 for _name, _factory in _new_factories().items():
     setattr(Tensor, _name, (lambda fac: lambda self, *a, **k: _new(self, fac)(*a, **k))(_factory))
+
+
+# --- PyTorch collects an op's gradient edges before its kernel checks the arguments ----------------
+# Reading an input's grad_fn can fail: a view made in no_grad mode, or by unbind/split, whose base was
+# then changed in place. For these ops PyTorch's error about that view comes before an error about
+# the arguments (a wrong dim, shapes that do not fit); the checks here run first, so when one fails
+# the inputs' grad_fns are read before its error goes out. (Ops whose checks come first in PyTorch
+# too -- indexing, narrow, flatten, chunk, outer -- are not in the list.)
+_EDGES_BEFORE_CHECKS = (
+    "clamp", "where", "sum", "mean", "max", "min", "norm", "softmax", "log_softmax", "mm", "mv", "dot",
+    "bmm", "matmul", "t", "transpose", "permute", "reshape", "view", "squeeze", "unsqueeze", "expand",
+    "expand_as", "cat", "stack", "var", "std", "prod", "logsumexp", "sort", "topk", "tril", "triu",
+    "cumsum", "flip", "split", "unbind", "select")
+
+
+def _edges_before_checks(f):
+    def op(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except (RuntimeError, IndexError):
+            _raise_for_unusable_views(args)
+            raise
+    op.__name__, op.__qualname__, op.__doc__, op.__wrapped__ = f.__name__, f.__qualname__, f.__doc__, f
+    return op
+
+
+def _raise_for_unusable_views(args):
+    """The error reading a view's grad_fn gives, if some tensor argument's does."""
+    from ._engine import STATE
+    if not STATE.grad_enabled:
+        return
+    for a in args:
+        for t in (a if isinstance(a, (list, tuple)) else (a,)):
+            if isinstance(t, Tensor) and t._base is not None and t._creation is not None:
+                try:
+                    t.grad_fn
+                except RuntimeError as e:
+                    raise e from None
+
+
+def _wrap_edges_first():
+    methods = {**_METHODS, **_MORE_METHODS}
+    for name in _EDGES_BEFORE_CHECKS:
+        f = globals()[name]
+        globals()[name] = wrapped = _edges_before_checks(f)
+        for method, fn in methods.items():
+            if fn is f:
+                setattr(Tensor, method, wrapped)
+
+
+_wrap_edges_first()

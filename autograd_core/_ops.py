@@ -264,6 +264,15 @@ def _pow_grad(g, a, exponent):
         return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
 
 
+def _rpow_grad(g, base, exponent, out):
+    """d(base ** exponent)/d exponent for a number base. PyTorch 2.13 cannot read back a saved bool
+    base (True ** x): its backward fails an internal assert, which is what a student sees."""
+    if isinstance(base, bool):
+        raise RuntimeError('false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/c10/core/Scalar.cpp":42, '
+                           "please report a bug to PyTorch. unknown ivalue tag 4")
+    return _pow_exponent_grad(g, base, exponent, out)
+
+
 def _pow_grad_bool_checked(g, a, b, bool_exponent):
     """pow_backward_self; with a bool exponent PyTorch's formula (exponent - 1) refuses."""
     if bool_exponent:
@@ -541,7 +550,7 @@ op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: _pow_te
                                         saves=("self", "exponent", "result"), arg_names=("self", "exponent"),
                                         layout="elementwise")
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
-                                        lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
+                                        lambda g, a, out, base: _rpow_grad(g, base, a, out),
                                         saves=("exponent", "result"), scalars=("base",), arg_names=("exponent",))
 op("exp",      "ExpBackward0",         _quiet(_in_float64(np.exp)),
                                         lambda g, a, out: g * out, saves=("result",), kind="float")

@@ -304,6 +304,7 @@ CASES = [
     Case("in-place bool subtraction of a transpose", lambda m, s: (s.w > 1).sub_((s.w > 1).t())),
     Case("abs_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).abs_()),
     Case("abs_ of a bool tensor", lambda m, s: (s.p > 1).abs_()),
+    Case("mse_loss of sizes that do not broadcast", lambda m, s: m.nn.functional.mse_loss(s.x, m.ones(2))),
     # the indices max(dim), sort and topk return are saved for backward (and _saved_* checks too)
     Case("indices of max(dim) changed in place", lambda m, s: _indices_changed(m, lambda w: w.max(dim=-2))),
     Case("indices of sort changed in place", lambda m, s: _indices_changed(m, lambda w: w.sort(1))),

@@ -494,6 +494,51 @@ d = torch.minimum(c, torch.tensor(0.0))
 c.div_(d)
 c.backward(retain_graph=True)
 """, fixed=True),
+    case("bool-to-a-tensor-power-backward", """
+a = torch.tensor([[1.0, 2.0]], requires_grad=True)
+b = torch.square(a)
+c = True ** b
+c.sum().backward()
+""", fixed=True),
+    case("indices-of-max-modified-in-place", """
+a = torch.tensor([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], requires_grad=True)
+b, c = a.max(dim=-2)
+c.masked_fill_(c > 0, 2.0)
+b.backward(gradient=torch.arange(-2.0, 0.0))
+""", fixed=True),
+    case("index-put-into-an-expanded-view-writes-its-rows", """
+a = torch.tensor([[1.0, 1.0]], requires_grad=True)
+b = a.flatten()
+c = a - b
+d = c.select(-2, 0)
+f = d.expand(3, 2)
+f[[0, -2]] = torch.tensor([[1.0, 1.0], [1.0, 1.0]])
+""", fixed=True),
+    case("clamp-of-an-expanded-int-tensor-checks-the-dtype-first", """
+a = torch.tensor([[1, 1, 1], [1, 1, 1], [1, 1, 1]])
+b = a[1::2]
+c = b.expand(3, 3)
+c.clamp_min_(-2.0)
+""", fixed=True),
+    case("bool-subtraction-refused-before-the-overlap-check", """
+a = torch.tensor([[False, True], [True, False]])
+b = a.t()
+a -= b
+""", fixed=True),
+    case("unusable-view-fails-before-the-shape-check", """
+a = torch.tensor([1.0, 1.0, 1.0], requires_grad=True)
+b, c, d = a.split(1, dim=-1)
+with torch.no_grad():
+    a.sqrt_()
+f = d.view(2)
+""", fixed=True),
+    case("unusable-view-fails-before-mv-checks", """
+a = torch.tensor([[1.0, 1.0], [1.0, 1.0]], requires_grad=True)
+b, c = a.unbind(0)
+with torch.no_grad():
+    b.tanh_()
+d = torch.mv(c, c)
+""", fixed=True),
 ]
 
 

@@ -402,3 +402,30 @@ VIEW_PROGRAMS = [
                          else "index_put_into_an_expanded_view")
 def test_views_and_inplace_match_torch(program):
     assert_same(program)
+
+
+# A view PyTorch cannot regenerate (one of unbind's outputs, whose base then changed in place) fails
+# when an op reads its grad_fn -- which PyTorch does before its kernel checks the arguments; ops
+# composed of others (indexing, narrow, flatten, chunk, outer) check first.
+WRONG_CALLS = {
+    "mv": lambda m, c: m.mv(c, c), "mm": lambda m, c: m.mm(c, c), "view": lambda m, c: c.view(3),
+    "reshape": lambda m, c: c.reshape(3), "sum(5)": lambda m, c: c.sum(5), "transpose": lambda m, c: c.transpose(0, 5),
+    "expand": lambda m, c: c.expand(3, 3), "matmul": lambda m, c: c @ m.ones(3), "add": lambda m, c: c + m.ones(3),
+    "cat": lambda m, c: m.cat([c, m.ones(2, 2)]), "stack": lambda m, c: m.stack([c, m.ones(3)]),
+    "softmax": lambda m, c: c.softmax(3), "max(4)": lambda m, c: c.max(4), "clamp()": lambda m, c: c.clamp(),
+    "split": lambda m, c: c.split(1, 5), "select": lambda m, c: c.select(0, 9), "getitem": lambda m, c: c[9],
+    "narrow": lambda m, c: c.narrow(0, 1, 5), "flatten": lambda m, c: c.flatten(3), "chunk": lambda m, c: c.chunk(2, 3),
+    "outer": lambda m, c: m.outer(c, m.ones(2, 2)), "argmax": lambda m, c: c.argmax(3),
+}
+
+
+@pytest.mark.parametrize("call", sorted(WRONG_CALLS))
+def test_unusable_view_fails_before_the_arguments_are_checked_as_in_torch(call):
+    def program(m):
+        a = m.tensor([[1., 1.], [1., 1.]], requires_grad=True)
+        b, c = a.unbind(0)
+        with m.no_grad():
+            b.tanh_()
+        return WRONG_CALLS[call](m, c)
+    assert outcome(program, ENGINE)[0] == "raise"
+    assert_same(program)
