@@ -547,8 +547,8 @@ op("pow",      "PowBackward0",         _pow_number,
 op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: _pow_tensors(a, b),
                                         lambda g, a, b, out, bool_exponent=False: _pow_grad_bool_checked(g, a, b, bool_exponent),
                                         lambda g, a, b, out, bool_exponent=False: _pow_exponent_grad(g, a, b, out),
-                                        saves=("self", "exponent", "result"), arg_names=("self", "exponent"),
-                                        layout="elementwise")
+                                        saves=("self", "exponent", "result"), unpack=("exponent", "self", "result"),
+                                        arg_names=("self", "exponent"), layout="elementwise")
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda g, a, out, base: _rpow_grad(g, base, a, out),
                                         saves=("exponent", "result"), scalars=("base",), arg_names=("exponent",))
@@ -583,10 +583,12 @@ op("clamp",    "ClampBackward1",       lambda a, min, max: _clamp(a, min, max),
                                         saves=("self", "min", "max"), scalars=("min", "max"))
 op("maximum",  "MaximumBackward0",     lambda a, b: np.maximum(b, a),
                                         lambda g, a, b, out: _picked(g, a, b, a < b),
-                                        lambda g, a, b, out: _picked(g, a, b, a > b), saves=("self", "other"), layout="elementwise")
+                                        lambda g, a, b, out: _picked(g, a, b, a > b), saves=("self", "other"),
+                                        unpack=("other", "self"), layout="elementwise")
 op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
                                         lambda g, a, b, out: _picked(g, a, b, a > b),
-                                        lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"), layout="elementwise")
+                                        lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"),
+                                        unpack=("other", "self"), layout="elementwise")
 op("where",    "WhereBackward0",       lambda a, b, condition: np.where(condition, a, b),
                                         lambda g, a, b, out, condition: np.where(condition, g, 0),
                                         lambda g, a, b, out, condition: np.where(condition, 0, g),
@@ -624,12 +626,12 @@ op("mm",       "MmBackward0",          np.matmul,
                                         arg_names=("self", "mat2"), refuse=_no_bool("addmm_impl_cpu_"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda g, a, b, out: np.outer(g, b),
-                                        lambda g, a, b, out: a.T @ g, saves=("self", "vec"), unpack=("vec", "self"),
+                                        lambda g, a, b, out: a.T @ g, saves=("self", "vec"),
                                         needs={"self": (1,), "vec": (0,)},
                                         arg_names=("self", "vec"), refuse=_no_bool("addmv_impl_cpu"))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda g, a, b, out: g * b,
-                                        lambda g, a, b, out: g * a, saves=("self", "tensor"), unpack=("tensor", "self"),
+                                        lambda g, a, b, out: g * a, saves=("self", "tensor"),
                                         needs={"self": (1,), "tensor": (0,)},
                                         arg_names=("self", "tensor"), refuse=_no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
@@ -873,16 +875,19 @@ op("clamp_tensor", "ClampBackward0",   lambda a, min, max: _clamp(a, min, max),
                                             (a < min) & ((min < max) if max is not None else True), g, 0),
                                         lambda g, a, min, max, out: np.where(
                                             (a > max) | ((max < min) if min is not None else False), g, 0),
-                                        saves=("self", "min", "max"), arg_names=("self", "min", "max"),
+                                        saves=("self", "min", "max"), unpack=("max", "min", "self"),
+                                        arg_names=("self", "min", "max"),
                                         layout="elementwise")
 op("clamp_min_tensor", "ClampMinBackward1", lambda a, min: _clamp(a, min, None),
                                         lambda g, a, min, out: np.where(a >= min, g, 0),
                                         lambda g, a, min, out: np.where(a < min, g, 0),
-                                        saves=("self", "min"), arg_names=("self", "min"), layout="elementwise")
+                                        saves=("self", "min"), unpack=("min", "self"), arg_names=("self", "min"),
+                                        layout="elementwise")
 op("clamp_max_tensor", "ClampMaxBackward1", lambda a, max: _clamp(a, None, max),
                                         lambda g, a, max, out: np.where(a <= max, g, 0),
                                         lambda g, a, max, out: np.where(a > max, g, 0),
-                                        saves=("self", "max"), arg_names=("self", "max"), layout="elementwise")
+                                        saves=("self", "max"), unpack=("max", "self"), arg_names=("self", "max"),
+                                        layout="elementwise")
 # chunk/split pieces: slices named as PyTorch names them (one node per piece here; PyTorch shares one)
 op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
@@ -950,8 +955,8 @@ op("remainder", "RemainderBackward0",  _remainder, lambda g, a, out, other: g,
 op("remainder_tensor", "RemainderBackward1", _remainder,
                                         lambda g, a, b, out: g,
                                         _quiet(lambda g, a, b, out: -g * np.floor_divide(a, b)),
-                                        saves=("self", "other"), needs={"self": (1,), "other": (1,)},
-                                        layout="elementwise")
+                                        saves=("self", "other"), unpack=("other", "self"),
+                                        needs={"self": (1,), "other": (1,)}, layout="elementwise")
 op("rremainder", "NotImplemented",     lambda a, other: _remainder(other, a), _no_derivative("remainder"),
                                         scalars=("other",))
 op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same",
@@ -1074,7 +1079,7 @@ def _nll_grad(g, a, out, target, weight, reduction, ignore_index):
 op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
                                         lambda g, bias, m1, m2, out: g,
                                         lambda g, bias, m1, m2, out: g @ m2.T,
-                                        lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat1", "mat2"), unpack=("mat2", "mat1"),
+                                        lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat1", "mat2"),
                                         needs={"mat1": (2,), "mat2": (1,)}, arg_names=("self", "mat1", "mat2"))
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: _reduce((a - b) ** 2, reduction),
                                         lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (a - b),

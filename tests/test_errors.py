@@ -277,6 +277,24 @@ CASES = [
     Case("both saved inputs of mm changed", lambda m, s: _two_saved_changed(m, lambda a, b: a @ b, (1, 2), (2, 3))),
     Case("both saved inputs of a division changed", lambda m, s: _two_saved_changed(
         m, lambda a, b: a / b, (2,), ())),
+    # every saved input changed: the error names the one PyTorch's generated code unpacks first
+    *[Case(f"all saved inputs of {name} changed", (lambda f, shapes: lambda m, s: _all_saved_changed(m, f, shapes))(
+        f, shapes)) for name, f, shapes in [
+        ("a ** b", lambda m, a, b: a ** b, [(2,), (2,)]),
+        ("maximum", lambda m, a, b: m.maximum(a, b), [(2,), (2,)]),
+        ("minimum", lambda m, a, b: m.minimum(a, b), [(2,), (2,)]),
+        ("mv", lambda m, a, b: m.mv(a, b), [(2, 2), (2,)]), ("dot", lambda m, a, b: m.dot(a, b), [(2,), (2,)]),
+        ("bmm", lambda m, a, b: m.bmm(a, b), [(1, 2, 2), (1, 2, 2)]),
+        ("clamp(a, lo, hi)", lambda m, a, b, c: m.clamp(a, b, c), [(2,), (2,), (2,)]),
+        ("clamp(a, lo)", lambda m, a, b: m.clamp(a, b), [(2,), (2,)]),
+        ("clamp_min", lambda m, a, b: m.clamp_min(a, b), [(2,), (2,)]),
+        ("clamp_max", lambda m, a, b: m.clamp_max(a, b), [(2,), (2,)]),
+        ("div(rounding_mode='floor')", lambda m, a, b: m.div(a, b, rounding_mode="floor"), [(2,), (2,)]),
+        ("remainder", lambda m, a, b: m.remainder(a, b), [(2,), (2,)]),
+        ("mse_loss", lambda m, a, b: m.nn.functional.mse_loss(a, b), [(2,), (2,)]),
+        ("binary_cross_entropy", lambda m, a, b: m.nn.functional.binary_cross_entropy(a, b), [(2,), (2,)]),
+        ("linear", lambda m, a, b, c: m.nn.functional.linear(a, b, c), [(2, 2), (2, 2), (2,)]),
+    ]],
     Case("std's input and result changed", lambda m, s: _std_both_changed(m)),
     Case("where with sizes that do not broadcast", lambda m, s: m.where(m.tensor([True, False]), m.ones(3),
                                                                          m.ones(2))),
@@ -349,6 +367,17 @@ def _two_saved_changed(m, f, shape_a, shape_b):
         a.mul_(2)
         b.mul_(2)
     c.sum().backward()
+
+
+def _all_saved_changed(m, f, shapes):
+    """Each input made by its own op (Mul, Add, Sub), so the message says which one it names."""
+    leaves = [m.full(shape, 0.25 * (i + 1), requires_grad=True) for i, shape in enumerate(shapes)]
+    inputs = [make(leaf) for make, leaf in zip((lambda t: t * 1, lambda t: t + 0, lambda t: t - 0), leaves)]
+    y = f(m, *inputs)
+    with m.no_grad():
+        for t in inputs:
+            t.mul_(1)
+    y.sum().backward()
 
 
 def _std_both_changed(m):

@@ -539,6 +539,15 @@ with torch.no_grad():
     b.tanh_()
 d = torch.mv(c, c)
 """, fixed=True),
+    case("saved-exponent-is-checked-first", """
+a = torch.tensor([1.0, 1.0], requires_grad=True)
+b, = a.split(3, dim=-1)
+c = b ** a
+with torch.no_grad():
+    a.sub_(c)
+d = torch.add(c, torch.tensor(0.5), alpha=0.5)
+d.sum().backward()
+""", fixed=True),
 ]
 
 
