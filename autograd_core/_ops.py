@@ -196,10 +196,11 @@ def _quiet(f):
 
 
 def _expand(g, shape, dim, keepdim):
-    """Undo a reduction over `dim`: put the reduced axes back and broadcast g to `shape`."""
+    """Undo a reduction over `dim`: put the reduced axes back and expand g to `shape` (a view of g,
+    as PyTorch's sum_backward: autograd.grad may hand it out)."""
     if dim is not None and not keepdim:
         g = np.expand_dims(g, dim)
-    return np.broadcast_to(g, shape)
+    return _expanded(g, shape)
 
 
 def _count(shape, dim):
@@ -365,6 +366,11 @@ def _expanded(a, shape):
         strides[i] = stride
         outer = shape[i] * stride
     return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+
+def _flipped(a, dims):
+    """a reversed along dims, in new memory laid out as a's (PyTorch's flip copies)."""
+    return _like(a, np.flip(a, dims))
 
 
 def _dense(a):
@@ -595,15 +601,15 @@ op("where",    "WhereBackward0",       lambda a, b, condition: np.where(conditio
                                         saves=("condition",), layout="elementwise")
 # reductions
 op("sum",      "SumBackward0",         lambda a: _torch_sum(a),
-                                        lambda g, a, out: np.broadcast_to(g, a.shape), kind="sum")
+                                        lambda g, a, out: _expanded(g, a.shape), kind="sum")
 op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous")
 op("mean",     "MeanBackward0",        lambda a: _torch_mean(a),
-                                        lambda g, a, out: np.broadcast_to(g / a.size, a.shape))
+                                        lambda g, a, out: np.broadcast_to(g, a.shape) / a.size)
 op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
-                                        lambda g, a, out, dim, keepdim: _expand(g / _count(a.shape, dim), a.shape,
-                                                                                dim, keepdim), layout="contiguous")
+                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
+                                        / _count(a.shape, dim), layout="contiguous")
 op("max",      "MaxBackward1",         lambda a: a.max(), _evenly, saves=("self", "result"), kind="same")
 op("min",      "MinBackward1",         lambda a: a.min(), _evenly, saves=("self", "result"), kind="same")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: _along(a, dim, keepdim, indices),
@@ -793,9 +799,10 @@ def _gelu_grad(a, approximate):
 
 def _repeat_grad(g, a, out, repeats):
     """Sum the gradient over the copies: g seen as (r0, s0, r1, s1, ...), summed over the r axes."""
-    shape = (1,) * (len(repeats) - a.ndim) + a.shape
+    new = len(repeats) - a.ndim  # (leading dims repeat added: summed away whole)
+    shape = (1,) * new + a.shape
     paired = g.reshape([n for r, s in zip(repeats, shape) for n in (r, s)])
-    return paired.sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(a.shape)
+    return paired.sum(axis=tuple(range(0, 2 * len(shape), 2)) + tuple(range(1, 2 * new, 2)))
 
 
 @_quiet
@@ -894,11 +901,11 @@ op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["sl
 op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
 op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
-                                        lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim)
+                                        lambda g, a, out, dim: _flipped(np.cumsum(np.flip(g, dim), axis=dim), dim)
                                         if g.ndim else g,
                                         kind="sum", layout="contiguous")
-op("flip",     "FlipBackward0",        lambda a, dims: _like(a, np.flip(a, dims)),
-                                        lambda g, a, out, dims: np.flip(g, dims), kind="same")
+op("flip",     "FlipBackward0",        _flipped,
+                                        lambda g, a, out, dims: _flipped(g, dims), kind="same")
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
                                         lambda g, a, out, negative_slope: np.where(a > 0, g, g * negative_slope),
                                         saves=("self",))

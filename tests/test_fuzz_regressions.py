@@ -277,12 +277,12 @@ a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 g, = torch.autograd.grad(a.sum(), [a])
 d = g[:2]
 d -= a[:2]
-"""),
+""", fixed=True),
     case("autograd-grad-of-a-sum-is-expanded", """
 b = torch.ones(2, 3, requires_grad=True)
 d, = torch.autograd.grad(b.sum(), [b])
 d[0, 0] = 5.0
-"""),
+""", fixed=True),
     case("copy-into-an-int-tensor-stays-out-of-the-graph", """
 a = torch.tensor([1.0, 2.0], requires_grad=True)
 b = a.int()

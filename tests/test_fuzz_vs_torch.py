@@ -62,22 +62,9 @@ def _aliasing_operand(run):
     return len(set(map(id, tensors))) > len(set(storages))
 
 
-def _writes_into_an_autograd_grad_result(run):
-    """A statement on a gradient torch.autograd.grad returned (or a view of one): torch hands out
-    the backward's own tensor -- an expanded view made in no_grad mode -- autograd_core a copy."""
-    m = run.mismatch
-    if not any("autograd.grad" in s.code for s in run.statements[:m.index]):
-        return False
-    variables = {id(t) for t in run.theirs.values() if isinstance(t, torch.Tensor)}
-    named = (run.theirs.get(n) for n in run.statements[m.index].names())
-    return any(isinstance(t, torch.Tensor) and t._is_view() and id(t._base) not in variables for t in named)
-
-
 KNOWN_FINDINGS = {
     "hook-returning-none-for-an-unused-grad": Differs({"raises only in torch"}, r"'NoneType'", r"backward|grad"),
     "inplace-with-an-aliasing-operand": _aliasing_operand,
-    "inplace-on-a-view-made-in-no-grad-mode": _writes_into_an_autograd_grad_result,
-    "autograd-grad-of-a-sum-is-expanded": _writes_into_an_autograd_grad_result,
 }
 
 
