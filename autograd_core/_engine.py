@@ -53,6 +53,7 @@ class Node:
     _retain = None     # weakref to the tensor that called retain_grad()
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
+    _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
     op = None  # the row of the op table this node class belongs to
     _frees = False  # whether backward releases something (what the op saved)
 
@@ -592,7 +593,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     rec = STATE.recorder
     deps = _dependencies(roots)
     needed = _needed(roots, list(capture)) if capture is not None else None
-    grads, heap = {}, []
+    grads, heap, reached = {}, [], set()
     push, pop = _push, _pop
     # the graph root "runs" first: each root receives its gradient, in order
     for node, g in zip(roots, root_grads):
@@ -621,6 +622,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     continue
                 if node in capture:
                     capture[node] = g
+            if node._siblings is not None:
+                _hooks_of_pieces_not_reached(node, deps, reached)
             if node._pre_hooks or node._retain is not None:
                 g = _tensor_hooks(node, g, rec)
             in_grads = node._backward(g)
@@ -653,6 +656,21 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                         push(heap, (nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
+
+
+def _hooks_of_pieces_not_reached(node, deps, done):
+    """PyTorch's unbind/split/chunk node (one for all the pieces) calls every piece's hooks when it
+    runs: with None for a piece no gradient reaches. Here each piece has its own node; when the
+    first of them runs, the hooks of the pieces this backward does not reach get None."""
+    pieces = node._siblings
+    if id(pieces) in done:
+        return
+    done.add(id(pieces))
+    for piece in pieces:
+        if piece not in deps and piece._pre_hooks:
+            for hook in list(piece._pre_hooks.values()):
+                if hook(None) is not None:
+                    raise RuntimeError("can't replace a None gradient with a non-None value")
 
 
 def _tensor_hooks(node, g, rec):

@@ -1247,8 +1247,18 @@ ger = outer
 
 def _pieces(input, dim, bounds, op_name):
     d = _dim(dim, input.ndim)
-    return tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input,
-                       output_nr=i) for i, (lo, hi) in enumerate(bounds))
+    return _siblings(tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input,
+                                 output_nr=i) for i, (lo, hi) in enumerate(bounds)))
+
+
+def _siblings(pieces):
+    """The pieces of one unbind/split/chunk: PyTorch gives them one node; here each has its own,
+    and each node knows the others (backward calls their hooks as PyTorch's shared node would)."""
+    nodes = tuple(p._grad_fn for p in pieces)
+    if len(nodes) > 1 and nodes[0] is not None:
+        for node in nodes:
+            node._siblings = nodes
+    return pieces
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -1283,8 +1293,8 @@ def unbind(input, dim=0):
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.ndim)
-    return tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input, output_nr=i)
-                 for i in range(input.shape[d]))
+    return _siblings(tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input, output_nr=i)
+                           for i in range(input.shape[d])))
 
 
 def nonzero(input, *, as_tuple=False):

@@ -63,7 +63,6 @@ def _aliasing_operand(run):
 
 
 KNOWN_FINDINGS = {
-    "hook-returning-none-for-an-unused-grad": Differs({"raises only in torch"}, r"'NoneType'", r"backward|grad"),
     "inplace-with-an-aliasing-operand": _aliasing_operand,
 }
 

@@ -621,6 +621,11 @@ SNIPPETS = [
     ("9 prod of an empty tensor, backward", lambda m: _grads_of(m, lambda a: a.prod(), [])),
     ("11 retain_grad then in place on a view", lambda m: _retained_then_view_inplace(m)),
     ("torch.sub(2., x) is SubBackward0", lambda m: _number_first(m)),
+    ("hooks on unbind's pieces, one used", lambda m: _hooks_on_pieces(m, lambda a: a.unbind(-1), [2])),
+    ("hooks on split's pieces, two used", lambda m: _hooks_on_pieces(m, lambda a: a.split(1, 1), [0, 2])),
+    ("hooks on chunk's pieces, all used", lambda m: _hooks_on_pieces(m, lambda a: a.chunk(3, 1), [0, 1, 2])),
+    ("a hook replacing a piece's missing gradient", lambda m: _hooks_on_pieces(
+        m, lambda a: a.unbind(0), [1], returns=lambda m, g: m.ones(3) if g is None else None)),
 ]]
 
 
@@ -671,6 +676,22 @@ def _retained_then_view_inplace(m):
     y[0].mul_(3)
     (y * y).sum().backward()
     return y.grad, x.grad
+
+
+def _hooks_on_pieces(m, split, used, returns=None):
+    """Hooks on the pieces of unbind/split/chunk: PyTorch's one node for all pieces calls each
+    piece's hooks, a piece no gradient reaches with None (and refuses a value in its place)."""
+    a = m.eye(2, 3, requires_grad=True)
+    pieces = split(a)
+    seen = []
+    for i, p in enumerate(pieces):
+        p.register_hook(lambda g, i=i: seen.append((i, None if g is None else g.tolist())) or (
+            returns(m, g) if returns else None))
+    try:
+        sum(pieces[i].sum() * (i + 1) for i in used).backward()
+    except RuntimeError as e:
+        return seen, str(e)
+    return sorted(seen, key=lambda s: (s[1] is not None, s)), a.grad
 
 
 def _number_first(m):
