@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from . import _dtypes
-from ._ops import OPS, not_implemented as _not_implemented
+from ._ops import OPS, _indexed, not_implemented as _not_implemented
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
                       _infer_shape, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
                       tensor)
@@ -590,10 +590,12 @@ def flatten(input, start_dim=0, end_dim=-1):
     s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
     if input.ndim == 0:
         return reshape(input, (1,))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
-    shape = input.shape[:s] + (-1,) + input.shape[e + 1:]
-    return reshape(input, shape)
+    shape = input.shape[:s] + (int(np.prod(input.shape[s:e + 1])),) + input.shape[e + 1:]
+    return reshape(input, shape)  # (the merged size spelled out: -1 cannot be inferred with a 0)
 
 
 def squeeze(input, dim=None):
@@ -701,7 +703,7 @@ def _getitem(self, index, setitem=False):
         if setitem:
             return base, idx
         try:
-            base._data[idx]
+            _indexed(base._data, idx)
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
         return apply(_OP["index"], (base,), {"indices": idx})

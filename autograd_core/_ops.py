@@ -473,9 +473,13 @@ def _no_derivative(name):
     return grad
 
 
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) == np.bool_
+
+
 def _add_scaled(a, b, alpha):
     """a + alpha * b; of bools, PyTorch's a or (alpha and b)"""
-    if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+    if _is_bool(a) and _is_bool(b):
         return np.logical_or(a, np.logical_and(b, bool(alpha)))
     return a + alpha * b
 
@@ -681,7 +685,7 @@ op("unbind",   "UnbindBackward0",      OPS["select"].forward, *OPS["select"].gra
 op("slice",    "SliceBackward0",       lambda a, dim, index: a[_take(a, dim, index)],
                                         lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
                                         kind="same")
-op("index",    "IndexBackward0",       lambda a, indices: a[indices],
+op("index",    "IndexBackward0",       lambda a, indices: _indexed(a, indices),
                                         lambda g, a, out, indices: _add_at(g, a.shape, indices),
                                         saves=("indices",), kind="same")
 op("cat",      "CatBackward0",         lambda *arrays, dim: np.concatenate(arrays, axis=dim),
@@ -1014,8 +1018,25 @@ def _add_at(g, shape, index):
 
 def _put(a, index, value):
     r = a.copy()
+    _indexed(r, index)  # (PyTorch's message for index tensors that do not broadcast)
     r[index] = value
     return r
+
+
+def _indexed(a, index):
+    """a[index] for an index with arrays; index tensors that do not broadcast together raise
+    PyTorch's error (a bool mask stands for its nonzero() index tensors)."""
+    try:
+        return a[index]
+    except IndexError as e:
+        if not str(e).startswith("shape mismatch"):
+            raise
+        shapes = []
+        for i in index if isinstance(index, tuple) else (index,):
+            if isinstance(i, np.ndarray):
+                shapes += [[int(i.sum())]] * i.ndim if i.dtype == np.bool_ else [list(i.shape)]
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(map(str, shapes))) from None
 
 
 # --- nn losses -----------------------------------------------------------------------------------

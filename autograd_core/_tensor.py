@@ -116,11 +116,12 @@ def _unwrap(x):
     raise TypeError(f"unsupported operand type: '{type(x).__name__}' (expected a Tensor or a number)")
 
 
-def apply(op, args, params=None, view_of=None, output_nr=None):
+def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
     """Run one row of the op table on args (Tensors or numbers), building the graph if needed.
 
     view_of: the tensor whose memory the result shares (a view op); output_nr: the result's place
-    among the views a multi-output op returns (unbind, split), which may not be modified in place.
+    among the views a multi-output op returns (unbind, split), which may not be modified in place;
+    inplace: the result is written into args[0] (its history is rebased, not set).
     """
     recording = STATE.grad_enabled
     datas, edges = [], []  # edges: where each input's gradient goes, built as the inputs are read
@@ -180,6 +181,11 @@ def apply(op, args, params=None, view_of=None, output_nr=None):
             out = out.astype(want)
         elif op.kind == "sum" and out.dtype.kind in "biu":
             out = out.astype(np.int64)
+        if requires_grad and out.dtype.kind not in "fc" and not inplace:
+            # (an integer tensor requiring grad: torch.tensor([1, 2])[:1] = w writes a w into it)
+            if op.grad_fn != "NotImplemented":
+                raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
+            requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
     vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
     if requires_grad:  # (only counted while grad mode records)
         node = _new(op.node_class)
@@ -403,7 +409,7 @@ def _store(self, out, op_name, params):
         np.copyto(d, out, casting="unsafe")
 
 
-def _check_overlap(self, op_name, args):
+def _check_overlap(self, op_name, args, params=None):
     """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
     if op_name in _IDEMPOTENT or (op_name == "copy_" and args[0] is self):  # (x.copy_(x): nothing)
@@ -418,18 +424,35 @@ def _check_overlap(self, op_name, args):
         warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before "
                       f"performing this operation. This also applies to advanced indexing e.g. {example}",
                       UserWarning, stacklevel=5)
+    # index_put_ refuses any overlap with its value (even full), unless it becomes masked_fill_ (one
+    # bool mask and a one-element value, whose number is read first)
+    any_overlap = op_name == "index_put"
+    if any_overlap and _masked_fill_of_one_value(params["index"], args[0]):
+        return
     for a in args:
-        if not isinstance(a, Tensor) or a._data is d:
+        if not isinstance(a, Tensor):
             continue
         b = a._data
+        if b is d:
+            if any_overlap and d.size:
+                raise RuntimeError(PARTIAL_OVERLAP_MSG)
+            continue
         if (b.base is None and d.base is None) or not np.may_share_memory(d, b):
             continue  # (two arrays that own their memory never share it)
         if d.size == 0 or b.size == 0 or not (_dense(d) and _dense(b)):
             continue  # PyTorch's "too hard to tell": no error
         same = (d.__array_interface__["data"][0] == b.__array_interface__["data"][0]
                 and d.nbytes == b.nbytes and d.strides == b.strides)
-        if not same or op_name == "index_put":  # (index_put_ refuses any overlap with its value)
+        if not same or any_overlap:
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
+
+
+def _masked_fill_of_one_value(index, value):
+    """Whether PyTorch's index_put_ hands this write to masked_fill_ (canDispatchToMaskedFill)."""
+    if not isinstance(value, Tensor) or value._data.size != 1:
+        return False
+    masks = [i for i in index if isinstance(i, np.ndarray)]
+    return len(masks) == 1 and masks[0].dtype == np.bool_
 
 
 _CPP_NAMED = ("clamp", "clamp_min", "clamp_max")  # kernels whose cast error names the C++ type
@@ -458,7 +481,7 @@ def _check_inplace_operands(self, op, args, params):
     cast_first = op.name in _CPP_NAMED
     if not plain and cast_first:
         _check_cast(self, op, args, params)
-    _check_overlap(self, op.name, args)
+    _check_overlap(self, op.name, args, params)
     if shapes and (op.layout == "elementwise" or op.name == "copy_"):
         msg = _broadcast_message(shape, *shapes)
         if msg:
@@ -483,6 +506,18 @@ def _check_cast(self, op, args, params):
                                f"type {names[_dtypes.FROM_NUMPY[self._data.dtype]]}")
 
 
+def _saves_old_self(op, args):
+    """Whether op's node saves its input self, written over by op_ (the gradient of an input that
+    requires grad reads it)."""
+    for i, needed_by in op.saved_args:
+        if i == 0:
+            if needed_by is None or 0 in needed_by:
+                return True
+            return any(isinstance(args[j - 1], Tensor) and args[j - 1].requires_grad
+                       for j in needed_by if j)
+    return False
+
+
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter (shared with views).
 
@@ -503,6 +538,9 @@ def _inplace(self, op_name, args=(), params=None):
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:
         _check_inplace(self)
+        if self._data.dtype.kind not in "fc" and _saves_old_self(op, args):
+            # (PyTorch first saves a clone of self's old value, whose history cannot be integer)
+            raise RuntimeError(f"Autograd not support dtype: {_dtype_short(self._data.dtype)}")
     _check_inplace_operands(self, op, args, params)
     if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
         check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
@@ -510,7 +548,7 @@ def _inplace(self, op_name, args=(), params=None):
         fn = self.grad_fn
         old = _make(self._data.copy(), fn, fn is not None)
         with _no_record():
-            res = apply(op, (old,) + args, params)
+            res = apply(op, (old,) + args, params, inplace=True)
         if res._data.shape != self._data.shape:  # an in-place result cannot grow
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                f"broadcast shape {list(res._data.shape)}")
@@ -1022,9 +1060,13 @@ class Tensor:
         target, tensor_index = _getitem(self, index, setitem=True)
         if tensor_index is not None:
             value = _without_leading_ones(value)
-            selected = target._data[tensor_index].shape
             try:
-                np.broadcast_shapes(value._data.shape, selected)
+                selected = target._data[tensor_index].shape
+            except IndexError:  # (index tensors that do not broadcast: index_put_ says so, after its
+                selected = None  # memory-overlap check)
+            try:
+                if selected is not None:
+                    np.broadcast_shapes(value._data.shape, selected)
             except ValueError:
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} "
                                    f"cannot be broadcast to indexing result of shape {list(selected)}"
@@ -1032,7 +1074,9 @@ class Tensor:
             _inplace(target, "index_put", (value,), {"index": tensor_index})
         elif value._data.shape == target._data.shape:  # PyTorch's copy_to
             target.copy_(value)
-        elif value._data.ndim == 0:
+        elif value._data.ndim == 0:  # (fill_, but refusing memory an expand shares, as copy_ would)
+            if _expanded_memory(target._data):
+                raise RuntimeError(INTERNAL_OVERLAP_MSG)
             target.fill_(value)
         else:  # the value without its leading 1s, expanded to the target's shape
             value = _without_leading_ones(value)

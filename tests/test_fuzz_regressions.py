@@ -548,6 +548,45 @@ with torch.no_grad():
 d = torch.add(c, torch.tensor(0.5), alpha=0.5)
 d.sum().backward()
 """, fixed=True),
+    case("setitem-of-a-number-into-expanded-memory-is-refused", """
+a = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+b = a.prod()
+c = b.flatten()
+d, f, h = a.split(1, dim=-1)
+k = c.expand_as(h)
+k[:, -1] = -1.0
+""", fixed=True),
+    case("masked-setitem-of-a-one-element-value-is-masked-fill", """
+a = torch.tensor([1])
+with torch.no_grad():
+    a[a > 0] = a
+""", fixed=True),
+    case("masked-setitem-from-its-own-memory-is-refused", """
+a = torch.tensor([1.0, 1.0])
+b = torch.max(a, torch.tensor(1.5))
+b[b > 0] = b
+""", fixed=True),
+    case("an-integer-tensor-requiring-grad", """
+a = torch.tensor([[[1]]])
+b = torch.tensor(0.5, requires_grad=True)
+a[::2] = b
+c = a.transpose(2, -3)
+""", fixed=True),
+    case("an-integer-tensor-requiring-grad-clamped-in-place", """
+a = torch.tensor([[1], [1]])
+b = torch.tensor([[1.0, 1.0, 1.0]], requires_grad=True)
+c = torch.max(b)
+a[-1] = c
+a.clamp_min_(-0.7)
+""", fixed=True),
+    case("bool-add-with-a-negative-alpha", """
+a = torch.tensor([True])
+b = torch.add(a, True, alpha=-1)
+""", fixed=True),
+    case("flatten-of-an-empty-tensor", """
+a = torch.ones(0, 2, 4)
+b = torch.flatten(a, 1)
+""", fixed=True),
 ]
 
 

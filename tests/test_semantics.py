@@ -826,3 +826,33 @@ def test_nodes_record_their_outputs_shape_and_dtype():
     y = _metadata_program(ENGINE)[0]
     (shape, dtype), = y.grad_fn._output_metadata
     assert shape == () and dtype is autograd_core.float64
+
+
+# An integer tensor can come to require grad: a[:1] = w writes a w that requires grad into it
+# (PyTorch records the fill_ and rebases a's history). A new integer result of a recorded op is
+# then refused ("Autograd not support dtype"), and so is an in-place op that saves a's old value;
+# other in-place ops, float results and non-differentiable ones go through.
+ON_AN_INT_TENSOR_REQUIRING_GRAD = {
+    "clamp_min_(2)": lambda a: a.clamp_min_(2), "clamp_min_(-.7)": lambda a: a.clamp_min_(-0.7),
+    "mul_(2)": lambda a: a.mul_(2), "add_(1)": lambda a: a.add_(1), "neg_": lambda a: a.neg_(),
+    "abs_": lambda a: a.abs_(), "relu_": lambda a: a.relu_(), "zero_": lambda a: a.zero_(),
+    "fill_(2)": lambda a: a.fill_(2), "a[0] = 3": lambda a: a.__setitem__(0, 3), "mul_(1.5)": lambda a: a.mul_(1.5),
+    "exp()": lambda a: a.exp(), "a == 1": lambda a: a == 1, "argmax": lambda a: a.argmax(), "sum()": lambda a: a.sum(),
+    "double()": lambda a: a.double(), "clone()": lambda a: a.clone(), "a // 2": lambda a: a // 2,
+    "a + True": lambda a: a + True, "max()": lambda a: a.max(), "sort()": lambda a: a.sort(),
+    "clamp_(0, 3)": lambda a: a.clamp_(0, 3), "pow_(2)": lambda a: a.pow_(2), "sub_(1)": lambda a: a.sub_(1),
+    "masked_fill_": lambda a: a.masked_fill_(a > 0, 3), "a[[0]] = 3": lambda a: a.__setitem__([0], 3),
+    "exp_()": lambda a: a.exp_(), "mul_(a)": lambda a: a.mul_(a), "a[:] = 3": lambda a: a.__setitem__(slice(None), 3),
+    "transpose": lambda a: a.transpose(0, -1), "a * 0.5": lambda a: a * 0.5,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ON_AN_INT_TENSOR_REQUIRING_GRAD))
+def test_an_integer_tensor_requiring_grad_as_torch(name):
+    def program(m):
+        a = m.tensor([1, 2])
+        w = m.tensor(0.5, requires_grad=True)
+        a[:1] = w
+        result = ON_AN_INT_TENSOR_REQUIRING_GRAD[name](a)
+        return a.requires_grad, type(a.grad_fn).__name__, result
+    assert_same(program)
