@@ -3,7 +3,7 @@
 #   make lab     create/refresh .venv, install the repo (editable, lab extra),
 #                make sure Graphviz's `dot` is there, start JupyterLab on notebooks/
 #   make test    the same with the test extra and Chromium, then the whole suite
-#   make voila   serve one notebook (NB=..., default the live regression) with Voila
+#   make voila   serve one notebook (NB=..., default the regression lab alone) with Voila
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
 #   make student install the instructor extra (nbgrader, jupyterlab-rise) and write
 #                student copies of the notebooks, solutions removed, to build/student/
@@ -99,12 +99,18 @@ lab: $(VENV)/.installed-lab dot
 	@mkdir -p notebooks
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
-# One notebook as a web app (no code cells shown), e.g. the live regression lab; token auth on.
-NB ?= notebooks/06_linear_regression.ipynb
+# One notebook as a web app (no code cells shown): by default the regression lab alone.
+# 127.0.0.1 and a fresh token; the "cgraph" template (share/jupyter/voila/templates/cgraph) is
+# voila's lab template without its Font Awesome links to a CDN: the page loads nothing from
+# another host.
+NB ?= notebooks/apps/regression_lab.ipynb
+VOILA_PORT ?= 8866
 voila: $(VENV)/.installed-lab dot
 	@token=$$($(VPY) -c 'import secrets; print(secrets.token_hex(16))'); \
-	echo ">>> open http://127.0.0.1:8866/?token=$$token"; \
-	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --no-browser --token=$$token $(VOILA_ARGS) $(NB)
+	echo ">>> open http://127.0.0.1:$(VOILA_PORT)/?token=$$token"; \
+	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	exec $(VENV)/bin/voila --Voila.ip=127.0.0.1 --port=$(VOILA_PORT) --Voila.port_retries=0 \
+	  --no-browser --token=$$token --template=cgraph $(VOILA_ARGS) $(NB)
 
 test: $(VENV)/.installed-test dot chromium
 	$(VPY) -m pytest $(PYTEST_ARGS)

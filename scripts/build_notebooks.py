@@ -100,8 +100,10 @@ def build_all():
         books[book["file"]] = build_notebook(book, src.LECTURES)
     for book in src.EXERCISES:
         books[book["file"]] = build_notebook(book, src.EXERCISES)
+    for book in src.APPS:
+        books[book["file"]] = build_notebook(book)
     books[src.INDEX["file"]] = build_notebook(src.INDEX)
-    assert len(books) == len(order) + 1
+    assert len(books) == len(order) + len(src.APPS) + 1
     return {f"notebooks/{name}": nb for name, nb in books.items()}
 
 

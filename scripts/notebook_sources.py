@@ -1943,6 +1943,25 @@ Hints("Loop over `model.parameters()` and set `requires_grad = False`.",
 
 EXERCISES = [EX01, EX02, EX03, EX04]
 
+# =================================================================================================
+# apps: one widget alone, served as a web page by `make voila`
+# =================================================================================================
+APP_REGRESSION = dict(file="apps/regression_lab.ipynb", kind="app", backends=CORE,
+                      title="Regression lab (web app)", cells=[
+md("""
+# Gradient descent on y = w·x + b, live
+
+**Play** trains one iteration per tick; **Step** trains one. Lecture 06 explains what you see.
+"""),
+code("""
+from widgets.regression import RegressionLab
+
+RegressionLab()
+"""),
+])
+
+APPS = [APP_REGRESSION]
+
 
 def _toc():
     rows = ["| | lecture | minutes | exercises |", "|---|---|---|---|"]
@@ -1974,6 +1993,11 @@ md("""
 - [ex02 · `backward()` in depth](exercises/ex02_backward.ipynb) (lecture 03)
 - [ex03 · Control flow, `.data` and `.detach()`](exercises/ex03_static_and_detach.ipynb) (lectures 04–05)
 - [ex04 · Training](exercises/ex04_training.ipynb) (lectures 06–07)
+
+## Web app
+
+- [The regression lab alone](apps/regression_lab.ipynb) (lecture 06's `RegressionLab`): what
+  `make voila` serves as a web page.
 
 ## How to use these notebooks
 

@@ -1,16 +1,24 @@
-"""RegressionLab in a real JupyterLab + Chromium: the ipympl canvas appears, and its pixels change
-while training plays (Play clicked in the browser, not from Python)."""
+"""RegressionLab as a student and a lecturer use it, in a real JupyterLab + Chromium: playing and
+pausing (the state stays, the canvas shows exactly the kernel's last frame), a diverging run (the
+message shows, the loss axis rescales, nothing moves), the dark theme (the figure is dark), and
+lecture mode at 1280x720 and 1440x900, light and dark (every control shows its whole label, the
+figure grows). Screenshots go to tests/artifacts/regression_*.png."""
+import base64
+import io
 import json
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from lab_browser import ARTIFACTS, assert_no_widget_errors, open_and_run_all, screenshot
+from widgets.lecture import lecture_css
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "tests/notebooks_for_tests/regression_lab.ipynb"
-CANVAS = ".jupyter-matplotlib-canvas-div canvas"
+CANVAS = ".cgl-regression .jupyter-matplotlib-canvas-div canvas"
 
 # Count the frames the ipympl view paints: it copies each received image onto its visible canvas
 # with drawImage (installed before any page script runs).
@@ -25,56 +33,286 @@ COUNT_FRAMES = """
   };
 })();
 """
-PIXELS = f"() => document.querySelector('{CANVAS}').toDataURL()"
-ITERATION = """() => {
-  const th = [...document.querySelectorAll('.cgl-regression-numbers th')]
-    .find(e => e.textContent.trim() === 'iteration');
-  return th ? parseInt(th.nextElementSibling.textContent) : -1;
+NUMBERS = """() => {
+  const out = {};
+  for (const tr of document.querySelectorAll('.cgl-regression-numbers tr'))
+    out[tr.querySelector('th').textContent.trim()] = tr.querySelector('td').textContent.trim();
+  return out;
 }"""
+ITERATION = f"() => parseInt(({NUMBERS})()['iteration'] ?? '-1')"
 SAMPLE = f"() => [performance.now(), window.__mplFrames, ({ITERATION})()]"
+# Run code in the notebook's kernel; returns what it printed (an error as "ERROR name: value").
+KERNEL = """async (code) => {
+  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  let out = '';
+  const future = k.requestExecute({code, store_history: false});
+  future.onIOPub = (msg) => {
+    const t = msg.header.msg_type, c = msg.content;
+    if (t === 'stream') out += c.text;
+    if (t === 'error') out += 'ERROR ' + c.ename + ': ' + c.evalue;
+  };
+  await future.done;
+  return out;
+}"""
+KERNEL_FRAME = """
+import base64, io, numpy as np
+from PIL import Image
+_buf = io.BytesIO()
+Image.fromarray(np.asarray(lab.canvas.get_renderer().buffer_rgba())).save(_buf, format="png")
+print(base64.b64encode(_buf.getvalue()).decode())
+"""
+# Every text-bearing control of the lab: (what, whether its text is cut). A <select> cuts its
+# option's text without overflowing, so that one is measured with the select's own font.
+CUT_CONTROLS = """() => {
+  const lab = document.querySelector('.cgl-regression');
+  const right = lab.getBoundingClientRect().right;
+  const out = [];
+  const sel = 'button, .widget-label, .widget-readout, .widget-checkbox span, .widget-html-content';
+  for (const e of lab.querySelectorAll(sel)) {
+    if (!e.offsetParent || e.closest('.cgraph-stepper-box, .cgraph-stepper')) continue;
+    const text = e.textContent.trim();
+    if (!text) continue;
+    const box = e.getBoundingClientRect();
+    out.push({text, cut: e.scrollWidth > e.clientWidth || box.right > right + 0.5,
+              scroll: e.scrollWidth, client: e.clientWidth});
+  }
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const s of lab.querySelectorAll('select')) {
+    const cs = getComputedStyle(s);
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const text = s.options[s.selectedIndex].text;
+    const need = ctx.measureText(text).width;
+    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    out.push({text, cut: need > room + 0.5, scroll: Math.ceil(need), client: Math.floor(room)});
+  }
+  return out;
+}"""
+BOXES = """() => {
+  const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                         return [r.x, r.y, r.width, r.height].map(v => Math.round(v)); };
+  return {controls: box('.cgl-regression-controls'), canvas: box('%s'),
+          numbers: box('.cgl-regression-numbers-box'), graph: box('.cgl-regression-graph-panel')};
+}""" % CANVAS
+# The smallest text of the iteration's graph, in CSS pixels as drawn.
+GRAPH_TEXT_PX = """() => {
+  const svg = document.querySelector('.cgl-regression-graph svg');
+  const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return Math.min(...[...svg.querySelectorAll('text')].map(
+    t => parseFloat(t.getAttribute('font-size')) * k));
+}"""
+PIXEL = """([x, y]) => {
+  const c = document.querySelector('%s');
+  return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data);
+}""" % CANVAS
 
 
-def test_canvas_updates_while_playing(lab, browser_page):
-    page = browser_page
+def lab_part(page):
+    return page.locator(".cgl-regression").first
+
+
+def button(page, name):
+    return lab_part(page).get_by_role("button", name=name, exact=True)
+
+
+def kernel(page, code):
+    out = page.evaluate(KERNEL, code)
+    assert not out.startswith("ERROR"), out
+    return out
+
+
+def decode(data_url_or_b64):
+    b64 = data_url_or_b64.split(",", 1)[-1]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGBA"))
+
+
+def shown_frame(page):
+    return decode(page.evaluate(f"() => document.querySelector('{CANVAS}').toDataURL()"))
+
+
+def assert_canvas_shows_the_kernels_frame(page, name):
+    """What the browser shows is exactly the kernel's last frame (no stale pixels anywhere)."""
+    want = decode(kernel(page, KERNEL_FRAME).strip())
+    page.wait_for_timeout(500)               # the last frame may still be decoding
+    got = shown_frame(page)
+    if got.shape != want.shape or (got != want).any():
+        Image.fromarray(got).save(ARTIFACTS / f"{name}_browser.png")
+        Image.fromarray(want).save(ARTIFACTS / f"{name}_kernel.png")
+    assert got.shape == want.shape
+    differ = int((got != want).any(axis=-1).sum())
+    assert differ == 0, f"{differ} pixels differ from the kernel's frame (see {name}_*.png)"
+
+
+def open_lab(page, lab):
     page.add_init_script(COUNT_FRAMES)
     open_and_run_all(page, lab, NOTEBOOK)
-    page.locator(CANVAS).first.wait_for(state="visible", timeout=30_000)
-    page.wait_for_function("() => window.__mplFrames > 0", timeout=30_000)   # first image drawn
-    page.wait_for_timeout(500)
-    assert page.evaluate(ITERATION) == 0
-    before = page.evaluate(PIXELS)
+    page.locator(CANVAS).first.wait_for(state="visible", timeout=60_000)
+    page.wait_for_function("() => window.__mplFrames > 0", timeout=60_000)   # first image drawn
+    page.wait_for_function(f"() => ({ITERATION})() === 0", timeout=30_000)
+    toast = page.get_by_role("button", name="No")        # JupyterLab's news question, if asked
+    if toast.count():
+        toast.first.click()
 
-    lab_box = page.locator(".cgl-regression")
-    lab_box.locator("button", has_text=re.compile(r"^\s*Play\s*$")).click()
+
+def set_theme(page, dark):
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})",
+                  name)
+    page.wait_for_function("(d) => document.body.dataset.jpThemeLight === (d ? 'false' : 'true')",
+                           arg=dark, timeout=30_000)
+
+
+def luminance(rgba):
+    r, g, b = rgba[:3]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def wait_for_figure_background(page, dark):
+    test = "(l) => l < 60" if dark else "(l) => l > 200"
+    page.wait_for_function(
+        f"() => {{ const p = ({PIXEL})([3, 3]); const l = 0.2126*p[0] + 0.7152*p[1] + 0.0722*p[2];"
+        f" return ({test})(l); }}", timeout=30_000)
+
+
+# --- journeys ----------------------------------------------------------------------------------
+
+def test_playing_and_pausing_keep_the_state_and_the_picture_true(lab, browser_page):
+    page = browser_page
+    open_lab(page, lab)
+    before = shown_frame(page)
+    button(page, "Play").click()
     page.wait_for_function(f"() => ({ITERATION})() >= 5", timeout=30_000)
+    assert button(page, "Pause").is_visible() and button(page, "Play").count() == 0
     t0, frames0, it0 = page.evaluate(SAMPLE)
-    page.wait_for_timeout(1000)
-    during = page.evaluate(PIXELS)
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(2000)
     t1, frames1, it1 = page.evaluate(SAMPLE)
-    assert during != before and page.evaluate(PIXELS) != during, "the canvas did not change"
+    assert (shown_frame(page) != before).any(), "the canvas did not change"
     assert frames1 - frames0 >= 10, f"only {frames1 - frames0} frames painted in 2 s"
-    assert it1 > it0
     rate = dict(frames_per_s=round((frames1 - frames0) / (t1 - t0) * 1000, 1),
                 iterations_per_s=round((it1 - it0) / (t1 - t0) * 1000, 1))
     print("BROWSER_REDRAW", json.dumps(rate))
     (ARTIFACTS / "regression_redraw_browser.json").write_text(json.dumps(rate))
-
-    # Pause: the graph of the last iteration (after backward) appears beside the plots.
-    lab_box.locator("button", has_text=re.compile(r"^\s*Pause\s*$")).click()
-    page.locator(".cgl-regression-graph svg text", has_text="MeanBackward0").first.wait_for(
-        timeout=15_000)
-    page.wait_for_timeout(300)
+    # faster than the browser can decode: frames get dropped, and none may leave a trace
+    kernel(page, "lab.trainer.stop_loss = 0.0; lab.trainer.max_iter = 100_000; lab.interval = 5")
+    page.wait_for_timeout(3000)
+    button(page, "Pause").click()
+    page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'paused'", timeout=15_000)
     paused = page.evaluate(ITERATION)
-    page.wait_for_timeout(500)
+    assert paused > it1
+    page.wait_for_timeout(1000)
     assert page.evaluate(ITERATION) == paused, "still training after Pause"
-    # "step through backward": the GraphStepper of the last iteration replaces the picture.
-    page.locator(".cgl-regression button", has_text="step through backward").click()
-    page.locator(".cgl-regression .cgraph-stepper svg").first.wait_for(timeout=15_000)
-    toast = page.get_by_role("button", name="No")        # JupyterLab's news question, if asked
-    if toast.count():
-        toast.first.click()
-        page.wait_for_timeout(300)
-    assert page.locator(".cgl-regression-numbers td", has_text="paused").count() == 1
-    screenshot(page, "regression_lab.png")
+    assert_canvas_shows_the_kernels_frame(page, "regression_paused")
+    assert kernel(page, "print(lab.iteration, len(lab.history))").split() == [str(paused)] * 2
+    # the iteration's graph: drawn on pause, named by its iteration, text readable
+    title = lab_part(page).locator(".cgl-regression-graph-title")
+    title.filter(has_text=f"Graph of iteration {paused}, after backward").wait_for(timeout=30_000)
+    assert page.evaluate(GRAPH_TEXT_PX) >= 11
+    screenshot(page, "regression_paused.png")
+    # Play again: it goes on from where it paused (Pause kept the state)
+    kernel(page, "lab.interval = 40")
+    button(page, "Play").click()
+    page.wait_for_function(f"() => ({ITERATION})() > {paused}", timeout=30_000)
+    assert page.evaluate(ITERATION) < paused + 200
+    button(page, "Pause").click()
+    # "Step through this iteration": the GraphStepper of the last iteration replaces the picture
+    button(page, "Step through this iteration").click()
+    page.locator(".cgl-regression .cgraph-stepper svg").first.wait_for(timeout=30_000)
+    screenshot(page, "regression_stepper.png")
     assert_no_widget_errors(page)
+
+
+def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
+    page = browser_page
+    open_lab(page, lab)
+    # the learning rate to the slider's maximum, typed into its readout as a student can
+    readout = lab_part(page).locator(".widget-readout").first
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.06")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => (" + NUMBERS + ")()['lr · λmax'].includes('(diverges above 2)')"
+                           " && parseFloat((" + NUMBERS + ")()['lr · λmax']) > 2", timeout=15_000)
+    assert kernel(page, "print(lab.lr)").strip() == "0.06"
+    page.wait_for_timeout(500)
+    boxes = page.evaluate(BOXES)
+    button(page, "Play").click()
+    message = lab_part(page).get_by_text(re.compile(r"diverged at iteration \d+: lr·λmax = 2\.\d+ > 2"))
+    message.wait_for(timeout=60_000)
+    k = int(re.search(r"iteration (\d+)", message.inner_text()).group(1))
+    assert button(page, "Play").is_visible()            # it stopped by itself
+    assert message.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.wait_for_timeout(1000)
+    assert page.evaluate(BOXES) == boxes, "the layout moved"
+    assert_canvas_shows_the_kernels_frame(page, "regression_diverged")
+    facts = json.loads(kernel(page, "import json; print(json.dumps(dict(top=lab._panels.ax_loss.get_ylim()[1],"
+                                    " worst=max(h['loss'] for h in lab.history), k=lab.iteration)))"))
+    assert facts["k"] == k and facts["worst"] <= facts["top"] < 15 * facts["worst"]
+    screenshot(page, "regression_diverged.png")
+    assert_no_widget_errors(page)
+
+
+def test_the_figure_follows_the_dark_theme(lab, browser_page):
+    page = browser_page
+    open_lab(page, lab)
+    button(page, "Step").click()
+    page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
+    wait_for_figure_background(page, dark=False)
+    try:
+        set_theme(page, dark=True)
+        wait_for_figure_background(page, dark=True)
+        w, h = page.evaluate(f"() => [document.querySelector('{CANVAS}').width,"
+                             f" document.querySelector('{CANVAS}').height]")
+        # corners, the gaps between the plots, under the titles: the figure's own background
+        for x, y in [(3, 3), (w - 4, 3), (3, h - 4), (w - 4, h - 4), (w // 3, h // 2),
+                     (2 * w // 3 - 6, h // 2), (w // 2, 4)]:
+            assert luminance(page.evaluate(PIXEL, [x, y])) < 60, (x, y)
+        page_bg = page.evaluate("() => getComputedStyle(document.querySelector('.jp-Notebook'))"
+                                ".getPropertyValue('--jp-layout-color0').trim()")
+        assert page_bg, "JupyterLab's dark theme variables are missing"
+        numbers_colour = page.evaluate("() => getComputedStyle(document.querySelector("
+                                       "'.cgl-regression-numbers td')).color")
+        assert luminance([int(v) for v in re.findall(r"\d+", numbers_colour)[:3]]) > 150
+        assert_canvas_shows_the_kernels_frame(page, "regression_dark")
+        screenshot(page, "regression_dark.png")
+    finally:
+        set_theme(page, dark=False)
+    wait_for_figure_background(page, dark=False)
+    assert_no_widget_errors(page)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1440, 900)])
+def test_lecture_mode_every_control_shows_its_whole_label(lab, browser, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    try:
+        open_lab(page, lab)
+        natural = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().width")
+        style = re.sub(r"</?style[^>]*>", "", lecture_css())
+        page.add_style_tag(content=style)
+        lab_width = page.evaluate("() => document.querySelector('.cgl-regression').clientWidth")
+        want = min(1.5 * natural, lab_width)
+        # the figure grows with the rest (the probe reports --cgraph-scale; Python picks the dpi)
+        page.wait_for_function(
+            f"(w) => Math.abs(document.querySelector('{CANVAS}').getBoundingClientRect().width - w) < 12",
+            arg=want, timeout=30_000)
+        button(page, "Step").click()
+        page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
+        for dark in (False, True):
+            set_theme(page, dark)
+            wait_for_figure_background(page, dark)
+            page.wait_for_timeout(300)
+            controls = page.evaluate(CUT_CONTROLS)
+            texts = {c["text"] for c in controls}
+            assert {"Play", "Step", "Reset", "learning rate", "points", "noise", "seed", "update",
+                    ".data.sub_(lr * grad)  (tutorial)"} <= texts, texts
+            cut = [c for c in controls if c["cut"]]
+            theme = "dark" if dark else "light"
+            screenshot(page, f"regression_lecture_{width}x{height}_{theme}.png")
+            assert not cut, f"cut at {width}x{height} ({theme}): {cut}"
+            canvas_right = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().right")
+            lab_right = page.evaluate("() => document.querySelector('.cgl-regression').getBoundingClientRect().right")
+            assert canvas_right <= lab_right + 1, "the figure sticks out of the lab"
+    finally:
+        set_theme(page, dark=False)
+        context.close()
