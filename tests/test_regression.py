@@ -48,6 +48,7 @@ def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
 def numbers(lab):
     """The numbers panel as {row heading: cell text}."""
     rows = re.findall(r"<th>(.*?)</th><td>(.*?)</td>", lab.numbers.value)
+    rows += re.findall(r"<div class='cgl-regression-(status)[^>]*>(.*?)</div>", lab.numbers.value)
     return {html.unescape(re.sub("<[^>]+>", "", k)): html.unescape(re.sub("<[^>]+>", "", v))
             for k, v in rows}
 
@@ -373,7 +374,7 @@ def test_a_diverging_run_says_so_rescales_and_keeps_the_layout():
     hist, k = lab.history, len(lab.history)
     assert lab.trainer.stopped == "diverged" and k < 100
     assert lab.status == f"diverged at iteration {k}: lr·λmax = {reading:.3g} > 2"
-    assert numbers(lab)["status"] == lab.status and "cgl-diverged" in lab.numbers.value
+    assert numbers(lab)["status"] == lab.status and "status cgl-diverged" in lab.numbers.value
     top = max(h["loss"] for h in hist)
     lo, hi = panels.ax_loss.get_ylim()
     assert top > 1000 * hist[0]["loss"] and top <= hi < 15 * top     # rescaled, in decades
@@ -438,8 +439,8 @@ def test_the_figure_follows_the_page_theme():
     assert to_rgb(lab.figure.get_facecolor()) == (1.0, 1.0, 1.0) and lab.figure.dpi == 80
 
 
-@pytest.mark.parametrize("scale, width, dpi", [(1, 1400, 80), (1.5, 1400, 120), (2, 1400, 80 * 1.86),
-                                               (1.5, 600, 80 * 0.79), (1, 300, 80 * 0.6),
+@pytest.mark.parametrize("scale, width, dpi", [(1, 1400, 80), (1.5, 1400, 120), (2, 1400, 80 * 1.95),
+                                               (1.5, 600, 80 * 0.83), (1, 300, 80 * 0.6),
                                                (1, 0, 80)])
 def test_the_figure_scales_with_lecture_mode_and_fits_the_width(scale, width, dpi):
     lab, frames = live_lab()
@@ -447,7 +448,7 @@ def test_the_figure_scales_with_lecture_mode_and_fits_the_width(scale, width, dp
                       "scale": scale, "width": width}
     assert lab.figure.dpi == pytest.approx(dpi, abs=0.5)
     w, h = lab.canvas.get_width_height()
-    assert w == int(9.4 * lab.figure.dpi) and (width == 0 or w <= max(width, 0.6 * 752))
+    assert w == int(8.9 * lab.figure.dpi) and (width == 0 or w <= max(width, 0.6 * 712))
     assert decode(frames[-1][0]).shape[:2] == (h, w)
 
 
@@ -469,3 +470,49 @@ def test_the_graph_is_drawn_at_its_natural_size():
     lab.step(1)
     svg = lab.graph_view.value
     assert re.search(r'<svg width="\d+pt" height="\d+pt"', svg) and "height:360px" not in svg
+
+
+@pytest.mark.parametrize("entry", ["step", "reset", "tick", "canvas draw request", "page",
+                                   "lr slider", "Play", "step through"])
+def test_every_way_in_waits_for_the_lab(entry):
+    """Widget messages run on a comm thread (ipykernel 7 subshells) while cells run on the main
+    thread: every way into the lab waits until no other thread is using it."""
+    import threading
+    lab, frames = live_lab()
+    lab.step(1)
+    actions = {
+        "step": lambda: lab.step(1),
+        "reset": lab.reset,
+        "tick": lab._tick,
+        "canvas draw request": lambda: lab.canvas.handle_event({"type": "draw"}),
+        "page": lambda: setattr(lab.probe, "page", {"background": "rgb(0, 0, 0)",
+                                                    "foreground": "rgb(255, 255, 255)"}),
+        "lr slider": lambda: setattr(lab.lr_slider, "value", 0.02),
+        "Play": lambda: setattr(lab.play, "value", True),
+        "step through": lambda: setattr(lab.step_through, "value", True),
+    }
+    if entry == "tick":
+        lab.play.value = True
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def other_user():
+        with lab._lock:
+            held.set()
+            release.wait(10)
+
+    def enter():
+        actions[entry]()
+        done.set()
+    holder = threading.Thread(target=other_user)
+    holder.start()
+    held.wait(10)
+    n = len(frames)
+    visitor = threading.Thread(target=enter)
+    visitor.start()
+    visitor.join(0.3)
+    assert not done.is_set() and len(frames) == n, f"{entry} went in while the lab was busy"
+    release.set()
+    visitor.join(30)
+    holder.join(10)
+    assert done.is_set()
+    lab.play.value = False

@@ -30,6 +30,7 @@ and picks its resolution from them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
 import math
@@ -435,15 +436,15 @@ class _Panels:
     """
 
     X_LIM, Y_LIM = (1.5, 10), (8, 28)      # the tutorial's limits
-    SIZE = (9.4, 3.3)                      # inches; at the lab's 80 dpi: 752 x 264 px
+    SIZE = (8.9, 3.3)                      # inches; at the lab's 80 dpi: 712 x 264 px
 
     def __init__(self, fig):
         from matplotlib.patches import FancyArrowPatch
         from matplotlib.ticker import NullFormatter
         self.fig = fig
         self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
-        fig.subplots_adjust(left=0.07, right=0.9, bottom=0.14, top=0.84, wspace=0.3)
-        self.ax_legend = fig.add_axes((0.915, 0.14, 0.012, 0.70))   # the landscape's colour key
+        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.14, top=0.84, wspace=0.32)
+        self.ax_legend = fig.add_axes((0.91, 0.14, 0.013, 0.70))    # the landscape's colour key
         a = self.ax_data
         self.scatter = a.scatter([], [], s=14, color="tab:blue")
         (self.fit,) = a.plot([], [], color="red", lw=2)
@@ -645,11 +646,26 @@ from ipympl.backend_nbagg import Canvas as _MplCanvas  # noqa: E402
 
 class _WholeFrameCanvas(_MplCanvas):
     """ipympl's canvas, sending every frame whole (see the module docstring: a dropped diff frame
-    leaves stale pixels in the browser; a dropped whole frame is replaced by the next one)."""
+    leaves stale pixels in the browser; a dropped whole frame is replaced by the next one), and
+    drawing only while holding `lock`, the lab's: the front end's requests (draw, refresh) arrive
+    on the comm thread while a cell may be drawing on the main thread."""
+
+    def __init__(self, figure, lock):
+        super().__init__(figure)
+        self.lock = lock
+
+    def handle_event(self, event):
+        with self.lock:
+            return super().handle_event(event)
+
+    def draw(self):
+        with self.lock:
+            super().draw()
 
     def get_diff_image(self):
-        self._force_full = True
-        return super().get_diff_image()
+        with self.lock:
+            self._force_full = True
+            return super().get_diff_image()
 
 
 class PageProbe(anywidget.AnyWidget):
@@ -695,6 +711,19 @@ def _rule_options(momentum):
             (f"optim.SGD(momentum={momentum:g})", "sgd")]
 
 
+def _serialized(method):
+    """Run the lab's method holding its lock. JupyterLab 4 with ipykernel 7 handles widget
+    messages (a click, a slider, the canvas' draw requests, the probe) on a subshell thread, and
+    the Play timer ticks on the loop of the thread that pressed Play, while a cell runs on the
+    main thread: without the lock, two threads trained the same tensors and drew into the same
+    Agg buffer at once."""
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return locked
+
+
 class _Setting(T.TraitType):
     """A trait whose every assignment goes through its SETTINGS check (as the constructor's)."""
 
@@ -734,12 +763,14 @@ class RegressionLab(W.VBox):
     BASE_DPI = 80
     _timer = None                      # class defaults: close() works on a half-built lab
     canvas = None
+    _lock = contextlib.nullcontext()
 
     def __init__(self, n=20, noise=1.0, seed=16, lr=0.05, rule="data", momentum=0.9, max_iter=100,
                  stop_loss=1.0, forget_zero_grad=False, accumulate_loss=False, interval=40):
         # Every argument is checked (by the trainer, and the interval here) before any widget
         # exists: a bad one raises InvalidSetting and leaves nothing behind.
         interval = check_interval(interval)
+        self._lock = threading.RLock()         # see _serialized
         self.trainer = RegressionTrainer(n=n, noise=noise, seed=seed, lr=lr, rule=rule,
                                          momentum=momentum, max_iter=max_iter, stop_loss=stop_loss,
                                          forget_zero_grad=forget_zero_grad,
@@ -751,10 +782,10 @@ class RegressionLab(W.VBox):
         self._graph_iteration = 0              # the iteration the graph panel shows
         self._build_controls()
         self._build_canvas()
-        self.numbers = W.HTML(layout=W.Layout(width="17em", margin="0 0 0 8px"))
+        self.numbers = W.HTML(layout=W.Layout(width="15.5em", margin="0 0 0 8px"))
         self.numbers.add_class("cgl-regression-numbers-box")
         self.graph_title = W.HTML()
-        self.graph_view = W.HTML()
+        self.graph_view = W.HTML(layout=W.Layout(width="100%", margin="0"))   # a wide graph scrolls
         self.stepper = None                    # a GraphStepper of the last iteration, on demand
         self.step_through = W.ToggleButton(
             value=False, description="Step through this iteration",
@@ -810,7 +841,7 @@ class RegressionLab(W.VBox):
         style = {"description_width": "initial"}
         self.lr_slider = W.FloatSlider(value=t.lr, min=LR_RANGE[0], max=LR_RANGE[1], step=0.001,
                                        readout_format=".3f", description="learning rate",
-                                       style=style, layout=W.Layout(flex="0 1 auto"))
+                                       style=style)
         self.n_slider = W.IntSlider(value=t.n, min=N_POINTS_RANGE[0], max=N_POINTS_RANGE[1],
                                     description="points", style=style)
         self.noise_slider = W.FloatSlider(value=t.noise, min=NOISE_RANGE[0], max=NOISE_RANGE[1],
@@ -839,7 +870,7 @@ class RegressionLab(W.VBox):
         from ipympl.backend_nbagg import FigureManager
         from matplotlib.figure import Figure
         fig = Figure(figsize=_Panels.SIZE, dpi=self.BASE_DPI)
-        self.canvas = _WholeFrameCanvas(fig)
+        self.canvas = _WholeFrameCanvas(fig, self._lock)
         self._manager = FigureManager(self.canvas, 0)   # the canvas needs one (resize, toolbar)
         self.canvas.header_visible = False
         self.canvas.footer_visible = False
@@ -895,6 +926,7 @@ class RegressionLab(W.VBox):
     def playing(self):
         return self.play.value
 
+    @_serialized
     def step(self, n=1):
         """Run up to n training iterations and redraw; returns how many ran. A KeyboardInterrupt
         stops after a whole iteration and leaves the lab paused, drawn and up to date."""
@@ -914,6 +946,7 @@ class RegressionLab(W.VBox):
             self._set_playing(False)
         self._refresh(graph=not self.playing)
 
+    @_serialized
     def reset(self):
         """New data from (seed, n_points, noise), fresh w and b, empty history."""
         t = self.trainer
@@ -928,6 +961,7 @@ class RegressionLab(W.VBox):
             self._new_background()
             self._refresh(graph=True)
 
+    @_serialized
     def close(self):
         """Stop the Play timer and close the widgets."""
         if self._timer is not None:
@@ -937,6 +971,7 @@ class RegressionLab(W.VBox):
         super().close()
 
     # --- events ------------------------------------------------------------------------------
+    @_serialized
     def _tick(self):
         if not self.playing:
             return
@@ -946,6 +981,7 @@ class RegressionLab(W.VBox):
             with interrupts_deferred():
                 self._after_training(True)
 
+    @_serialized
     def _on_playing(self, change):
         playing = change["new"]
         self.play.description = "Pause" if playing else "Play"
@@ -965,6 +1001,7 @@ class RegressionLab(W.VBox):
             if not self._syncing:              # paused: draw the last iteration's graph
                 self._refresh(graph=True)
 
+    @_serialized
     def _on_setting(self, change):
         name, t = change["name"], self.trainer
         if name == "lr":
@@ -987,6 +1024,7 @@ class RegressionLab(W.VBox):
             finally:
                 self._syncing = False
 
+    @_serialized
     def _on_page(self, change):
         """The page's theme colours, lecture-mode scale or width changed: restyle or resize."""
         page = change["new"] if isinstance(change["new"], dict) else {}
@@ -1015,8 +1053,8 @@ class RegressionLab(W.VBox):
         scale = min(max(number("scale", 1.0), 0.5), 4.0)
         width = number("width", 0.0)
         natural = _Panels.SIZE[0] * self.BASE_DPI
-        if width > 0:
-            scale = min(scale, width / natural)
+        if width > 0:                          # a few px for the canvas' border
+            scale = min(scale, (width - 8) / natural)
         # rounded down (never wider than the lab): tiny width changes don't redraw
         return max(math.floor(scale * 100) / 100, 0.6)
 
@@ -1069,16 +1107,18 @@ class RegressionLab(W.VBox):
                 ("w.grad", num(last and last["w_grad"])),
                 ("b.grad", num(last and last["b_grad"])),
                 ("lr &middot; &lambda;<sub>max</sub>",
-                 f"{num(reading)} <small>(diverges above {limit:g})</small>"),
-                ("status", html.escape(self.status))]
+                 f"{num(reading)} <small>(diverges above {limit:g})</small>")]
         if t.accumulate_loss:
             rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes())))
         if t.forget_zero_grad:
             rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>"))
-        body = "".join(f"<tr class='cgl-row-{re.sub(r'[^a-z]+', '-', k)[:20]}'><th>{k}</th>"
-                       f"<td>{v}</td></tr>" for k, v in rows)
+        body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        # the status below, in room kept for three lines: a long message never moves the plots;
+        # role=status: screen readers announce it when it changes
         cls = " cgl-diverged" if t.stopped == "diverged" else ""
-        return f"<table class='cgl-regression-numbers{cls}'>{body}</table>"
+        return (f"<table class='cgl-regression-numbers'>{body}</table>"
+                f"<div class='cgl-regression-status{cls}' role='status'>"
+                f"{html.escape(self.status)}</div>")
 
     def _graph_heading(self):
         k = self.trainer.iteration
@@ -1090,6 +1130,7 @@ class RegressionLab(W.VBox):
             text = f"Graph of iteration {shown}, after backward{later}"
         self.graph_title.value = f"<b class='cgl-regression-graph-title'>{html.escape(text)}</b>"
 
+    @_serialized
     def _refresh_graph(self):
         """The graph of the last iteration after backward (w.grad, b.grad): a picture, or with
         "Step through this iteration" a GraphStepper of the replayed iteration, at its last step."""
@@ -1108,7 +1149,13 @@ class RegressionLab(W.VBox):
             self.graph_view.value = graph_svg(rec, names)
             self.graph_panel.children = [header, self.graph_view]
 
+    @_serialized
+    def current_frame(self):
+        """The canvas' current picture (the last frame sent), as an (h, w, 4) uint8 RGBA array."""
+        return np.asarray(self.canvas.get_renderer().buffer_rgba()).copy()
+
     # --- static image (nbconvert, executed notebooks) ------------------------------------------
+    @_serialized
     def _repr_png_(self):
         return static_png(self.trainer)
 
