@@ -6,13 +6,21 @@ figure grows). Screenshots go to tests/artifacts/regression_*.png."""
 import base64
 import io
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from lab_browser import ARTIFACTS, assert_no_widget_errors, open_and_run_all, screenshot
+from lab_browser import ARTIFACTS, ROOT, assert_no_widget_errors, open_and_run_all, screenshot
 from widgets.lecture import lecture_css
 
 pytestmark = pytest.mark.browser
@@ -331,3 +339,83 @@ def test_lecture_mode_every_control_shows_its_whole_label(lab, browser, width, h
     finally:
         set_theme(page, dark=False)
         context.close()
+
+
+# --- Voila ---------------------------------------------------------------------------------------
+
+def start_make_voila(port):
+    """`make voila` as a reader runs it (on a free port); returns (process, the URL it printed)."""
+    proc = subprocess.Popen(["make", "--no-print-directory", "voila", f"VOILA_PORT={port}"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)         # its own process group: killed whole
+    url, seen, deadline = None, [], time.time() + 300
+    while url is None:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None or time.time() > deadline:
+            stop(proc)
+            raise RuntimeError("make voila printed no URL:\n" + "".join(seen))
+        seen.append(line)
+        m = re.search(r"open (http://127\.0\.0\.1:\d+/\?token=[0-9a-f]+)", line)
+        url = m and m.group(1)
+    while True:                                               # wait until it answers
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return proc, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if proc.poll() is not None or time.time() > deadline:
+                stop(proc)
+                raise RuntimeError("voila did not answer:\n" + "".join(seen))
+            time.sleep(0.5)
+
+
+def stop(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_make_voila_serves_the_lab_alone_and_fetches_nothing_from_elsewhere(browser):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc, url = start_make_voila(port)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    try:
+        assert urlsplit(url).hostname == "127.0.0.1"
+        for path in ("/", "/api/kernels"):                   # token auth is on
+            without_token = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+            assert urlsplit(without_token.geturl()).path == "/login", path
+        page.add_init_script(COUNT_FRAMES)
+        page.goto(url)
+        page.locator(CANVAS).first.wait_for(state="visible", timeout=120_000)
+        page.wait_for_function("() => window.__mplFrames > 0", timeout=60_000)
+        page.wait_for_function(f"() => ({ITERATION})() === 0", timeout=30_000)
+        # the lab alone: one widget, the app's two cells, no lecture around it
+        assert page.locator(".cgl-regression").count() == 1
+        assert page.locator(".jp-Cell").count() <= 2
+        assert page.get_by_text("Summary").count() == 0
+        button(page, "Play").click()
+        page.wait_for_function(f"() => ({ITERATION})() >= 3", timeout=60_000)
+        button(page, "Pause").click()
+        page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'paused'", timeout=15_000)
+        paused = page.evaluate(ITERATION)
+        page.wait_for_timeout(1000)
+        assert page.evaluate(ITERATION) == paused
+        assert page.evaluate(CUT_CONTROLS) and not [c for c in page.evaluate(CUT_CONTROLS) if c["cut"]]
+        screenshot(page, "regression_voila.png")
+        elsewhere = sorted({u for u in requested
+                            if urlsplit(u).scheme not in ("data", "blob")
+                            and urlsplit(u).netloc != f"127.0.0.1:{port}"})
+        assert not elsewhere, f"requests to other hosts: {elsewhere}"
+        assert len(requested) > 5                              # the log did see the page load
+        assert not page.console_errors, page.console_errors
+    finally:
+        context.close()
+        stop(proc)
