@@ -103,15 +103,19 @@ lab: $(VENV)/.installed-lab dot
 # One notebook as a web app (no code cells shown): by default the regression lab alone.
 # 127.0.0.1 and a fresh token; the "cgraph" template (share/jupyter/voila/templates/cgraph) is
 # voila's lab template without its Font Awesome links to a CDN: the page loads nothing from
-# another host.
+# another host. Only voila's widget manager and the widgets' lab extensions are loaded
+# (JupyterLab's others, nbgrader's and notebook's, fail to start in Voila's page).
 NB ?= notebooks/apps/regression_lab.ipynb
 VOILA_PORT ?= 8866
+VOILA_EXTENSIONS := "@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", \
+                    "jupyter-matplotlib", "anywidget"
 voila: $(VENV)/.installed-lab dot
 	@token=$$($(VPY) -c 'import secrets; print(secrets.token_hex(16))'); \
 	echo ">>> open http://127.0.0.1:$(VOILA_PORT)/?token=$$token"; \
 	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	exec $(VENV)/bin/voila --Voila.ip=127.0.0.1 --port=$(VOILA_PORT) --Voila.port_retries=0 \
-	  --no-browser --token=$$token --template=cgraph $(VOILA_ARGS) $(NB)
+	  --no-browser --token=$$token --template=cgraph \
+	  --VoilaConfiguration.extension_allowlist='[$(VOILA_EXTENSIONS)]' $(VOILA_ARGS) $(NB)
 
 test: $(VENV)/.installed-test dot chromium
 	$(VPY) -m pytest $(PYTEST_ARGS)

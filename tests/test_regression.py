@@ -359,7 +359,7 @@ def test_title_numbers_and_graph_show_the_same_iteration():
         assert (numbers(lab)["w"], numbers(lab)["b"]) == (f"{w:.5g}", f"{b:.5g}")
         assert "updates on pause" in lab.graph_title.value
     lab.play.value = False
-    assert "Graph of iteration 5, after backward" in lab.graph_title.value
+    assert "Graph of iteration 5: its forward and backward" in lab.graph_title.value
     assert "updates on pause" not in lab.graph_title.value
 
 

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lab_browser import ARTIFACTS, ROOT, assert_no_widget_errors, open_and_run_all, screenshot
-from widgets.lecture import lecture_css
+from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors, control,
+                         dismiss_notifications, kernel_exec, lecture_mode, light_blocks, new_page,
+                         open_and_run_all, screenshot, themed, unnamed_controls)
 
 pytestmark = pytest.mark.browser
 
@@ -51,19 +52,6 @@ NUMBERS = """() => {
 }"""
 ITERATION = f"() => parseInt(({NUMBERS})()['iteration'] ?? '-1')"
 SAMPLE = f"() => [performance.now(), window.__mplFrames, ({ITERATION})()]"
-# Run code in the notebook's kernel; returns what it printed (an error as "ERROR name: value").
-KERNEL = """async (code) => {
-  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  let out = '';
-  const future = k.requestExecute({code, store_history: false});
-  future.onIOPub = (msg) => {
-    const t = msg.header.msg_type, c = msg.content;
-    if (t === 'stream') out += c.text;
-    if (t === 'error') out += 'ERROR ' + c.ename + ': ' + c.evalue;
-  };
-  await future.done;
-  return out;
-}"""
 KERNEL_FRAME = """
 import base64, io
 from PIL import Image
@@ -71,34 +59,6 @@ _buf = io.BytesIO()
 Image.fromarray(lab.current_frame()).save(_buf, format="png")
 print(base64.b64encode(_buf.getvalue()).decode())
 """
-# Every text-bearing control of the lab: (what, whether its text is cut). A <select> cuts its
-# option's text without overflowing, so that one is measured with the select's own font.
-CUT_CONTROLS = """() => {
-  const lab = document.querySelector('.cgl-regression');
-  const right = lab.getBoundingClientRect().right;
-  const out = [];
-  const sel = 'button, .widget-label, .widget-readout, .widget-checkbox span, .widget-html-content';
-  for (const e of lab.querySelectorAll(sel)) {
-    // the stepper's controls are the stepper's; the graph picture scrolls by design
-    if (!e.offsetParent || e.closest('.cgraph-stepper-box, .cgraph-stepper, .cgl-regression-graph')
-        || e.querySelector('.cgl-regression-graph')) continue;
-    const text = e.textContent.replace(/\u00a0/g, ' ').trim();
-    if (!text) continue;
-    const box = e.getBoundingClientRect();
-    out.push({text, cut: e.scrollWidth > e.clientWidth || box.right > right + 0.5,
-              scroll: e.scrollWidth, client: e.clientWidth});
-  }
-  const ctx = document.createElement('canvas').getContext('2d');
-  for (const s of lab.querySelectorAll('select')) {
-    const cs = getComputedStyle(s);
-    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
-    const text = s.options[s.selectedIndex].text.replace(/\u00a0/g, ' ');
-    const need = ctx.measureText(text).width;
-    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-    out.push({text, cut: need > room + 0.5, scroll: Math.ceil(need), client: Math.floor(room)});
-  }
-  return out;
-}"""
 BOXES = """() => {
   const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
                          return [r.x, r.y, r.width, r.height].map(v => Math.round(v)); };
@@ -123,13 +83,10 @@ def lab_part(page):
 
 
 def button(page, name):
-    return lab_part(page).get_by_role("button", name=name, exact=True)
+    return control(lab_part(page), name)
 
 
-def kernel(page, code):
-    out = page.evaluate(KERNEL, code)
-    assert not out.startswith("ERROR"), out
-    return out
+LAB = ".cgl-regression"
 
 
 def decode(data_url_or_b64):
@@ -144,7 +101,7 @@ def shown_frame(page):
 def assert_canvas_shows_the_kernels_frame(page, name, timeout_s=15):
     """What the browser shows becomes exactly the kernel's last frame (no stale pixels anywhere);
     frames in flight get up to timeout_s to arrive."""
-    want = decode(kernel(page, KERNEL_FRAME).strip())
+    want = decode(kernel_exec(page, KERNEL_FRAME))
     for _ in range(timeout_s * 4):
         got = shown_frame(page)
         if got.shape == want.shape and (got == want).all():
@@ -163,17 +120,7 @@ def open_lab(page, lab):
     page.locator(CANVAS).first.wait_for(state="visible", timeout=60_000)
     page.wait_for_function("() => window.__mplFrames > 0", timeout=60_000)   # first image drawn
     page.wait_for_function(f"() => ({ITERATION})() === 0", timeout=30_000)
-    toast = page.get_by_role("button", name="No")        # JupyterLab's news question, if asked
-    if toast.count():
-        toast.first.click()
-
-
-def set_theme(page, dark):
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})",
-                  name)
-    page.wait_for_function("(d) => document.body.dataset.jpThemeLight === (d ? 'false' : 'true')",
-                           arg=dark, timeout=30_000)
+    dismiss_notifications(page)
 
 
 def luminance(rgba):
@@ -207,7 +154,7 @@ def test_playing_and_pausing_keep_the_state_and_the_picture_true(lab, browser_pa
     print("BROWSER_REDRAW", json.dumps(rate))
     (ARTIFACTS / "regression_redraw_browser.json").write_text(json.dumps(rate))
     # faster than the browser can decode: frames get dropped, and none may leave a trace
-    kernel(page, "lab.trainer.stop_loss = 0.0; lab.trainer.max_iter = 100_000; lab.interval = 5")
+    kernel_exec(page, "lab.trainer.stop_loss = 0.0; lab.trainer.max_iter = 100_000; lab.interval = 5")
     page.wait_for_timeout(3000)
     button(page, "Pause").click()
     page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'paused'", timeout=15_000)
@@ -216,14 +163,14 @@ def test_playing_and_pausing_keep_the_state_and_the_picture_true(lab, browser_pa
     page.wait_for_timeout(1000)
     assert page.evaluate(ITERATION) == paused, "still training after Pause"
     assert_canvas_shows_the_kernels_frame(page, "regression_paused")
-    assert kernel(page, "print(lab.iteration, len(lab.history))").split() == [str(paused)] * 2
+    assert kernel_exec(page, "print(lab.iteration, len(lab.history))").split() == [str(paused)] * 2
     # the iteration's graph: drawn on pause, named by its iteration, text readable
     title = lab_part(page).locator(".cgl-regression-graph-title")
-    title.filter(has_text=f"Graph of iteration {paused}, after backward").wait_for(timeout=30_000)
+    title.filter(has_text=f"Graph of iteration {paused}: its forward and backward").wait_for(timeout=30_000)
     assert page.evaluate(GRAPH_TEXT_PX) >= 11
     screenshot(page, "regression_paused.png")
     # Play again: it goes on from where it paused (Pause kept the state)
-    kernel(page, "lab.interval = 40")
+    kernel_exec(page, "lab.interval = 40")
     button(page, "Play").click()
     page.wait_for_function(f"() => ({ITERATION})() > {paused}", timeout=30_000)
     assert page.evaluate(ITERATION) < paused + 200
@@ -246,7 +193,7 @@ def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
     page.keyboard.press("Enter")
     page.wait_for_function("() => (" + NUMBERS + ")()['lr · λmax'].includes('(diverges above 2)')"
                            " && parseFloat((" + NUMBERS + ")()['lr · λmax']) > 2", timeout=15_000)
-    assert kernel(page, "print(lab.lr)").strip() == "0.06"
+    assert kernel_exec(page, "print(lab.lr)").strip() == "0.06"
     button(page, "Step").click()                        # the iteration's graph is drawn
     page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
     page.locator(".cgl-regression-graph svg").first.wait_for(timeout=30_000)
@@ -263,7 +210,7 @@ def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
     after["graph"], boxes["graph"] = after["graph"][:2], boxes["graph"][:2]   # its top stays
     assert after == boxes, "the layout moved"
     assert_canvas_shows_the_kernels_frame(page, "regression_diverged")
-    facts = json.loads(kernel(page, "import json; print(json.dumps(dict(top=lab._panels.ax_loss.get_ylim()[1],"
+    facts = json.loads(kernel_exec(page, "import json; print(json.dumps(dict(top=lab._panels.ax_loss.get_ylim()[1],"
                                     " worst=max(h['loss'] for h in lab.history), k=lab.iteration)))"))
     assert facts["k"] == k and facts["worst"] <= facts["top"] < 15 * facts["worst"]
     screenshot(page, "regression_diverged.png")
@@ -276,8 +223,7 @@ def test_the_figure_follows_the_dark_theme(lab, browser_page):
     button(page, "Step").click()
     page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
     wait_for_figure_background(page, dark=False)
-    try:
-        set_theme(page, dark=True)
+    with themed(page, "dark"):
         wait_for_figure_background(page, dark=True)
         w, h = page.evaluate(f"() => [document.querySelector('{CANVAS}').width,"
                              f" document.querySelector('{CANVAS}').height]")
@@ -285,31 +231,23 @@ def test_the_figure_follows_the_dark_theme(lab, browser_page):
         for x, y in [(3, 3), (w - 4, 3), (3, h - 4), (w - 4, h - 4), (w // 3, h // 2),
                      (2 * w // 3 - 6, h // 2), (w // 2, 4)]:
             assert luminance(page.evaluate(PIXEL, [x, y])) < 60, (x, y)
-        page_bg = page.evaluate("() => getComputedStyle(document.querySelector('.jp-Notebook'))"
-                                ".getPropertyValue('--jp-layout-color0').trim()")
-        assert page_bg, "JupyterLab's dark theme variables are missing"
+        assert light_blocks(page, LAB) == []           # nothing in the lab is a white block
         numbers_colour = page.evaluate("() => getComputedStyle(document.querySelector("
                                        "'.cgl-regression-numbers td')).color")
         assert luminance([int(v) for v in re.findall(r"\d+", numbers_colour)[:3]]) > 150
         assert_canvas_shows_the_kernels_frame(page, "regression_dark")
         screenshot(page, "regression_dark.png")
-    finally:
-        set_theme(page, dark=False)
     wait_for_figure_background(page, dark=False)
     assert_no_widget_errors(page)
 
 
 @pytest.mark.parametrize("width, height", [(1280, 720), (1440, 900)])
 def test_lecture_mode_every_control_shows_its_whole_label(lab, browser, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page = new_page(browser, width, height)
     try:
         open_lab(page, lab)
         natural = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().width")
-        style = re.sub(r"</?style[^>]*>", "", lecture_css())
-        page.add_style_tag(content=style)
+        lecture_mode(page)
         lab_width = page.evaluate("() => document.querySelector('.cgl-regression').clientWidth")
         want = min(1.5 * natural, lab_width - 8)   # 8 px: the canvas' border (regression.py)
         # the figure grows with the rest (the probe reports --cgraph-scale; Python picks the dpi)
@@ -318,27 +256,22 @@ def test_lecture_mode_every_control_shows_its_whole_label(lab, browser, width, h
             arg=want, timeout=30_000)
         button(page, "Step").click()
         page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
-        for dark in (False, True):
-            set_theme(page, dark)
-            wait_for_figure_background(page, dark)
-            theme = "dark" if dark else "light"
-            assert_canvas_shows_the_kernels_frame(page, f"regression_lecture_{theme}")
-            controls = page.evaluate(CUT_CONTROLS)
-            texts = {c["text"] for c in controls}
-            assert {"Play", "Step", "Reset", "learning rate", "points", "noise", "seed", "update",
-                    ".data.sub_(lr * grad)  (tutorial)"} <= texts, texts
-            cut = [c for c in controls if c["cut"]]
-            screenshot(page, f"regression_lecture_{width}x{height}_{theme}.png")
-            assert not cut, f"cut at {width}x{height} ({theme}): {cut}"
-            canvas_right = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().right")
-            lab_right = page.evaluate("() => document.querySelector('.cgl-regression').getBoundingClientRect().right")
-            assert canvas_right <= lab_right + 1, "the figure sticks out of the lab"
-            graph_right = page.evaluate("() => document.querySelector('.cgl-regression-graph')"
-                                        ".getBoundingClientRect().right")
-            assert graph_right <= lab_right + 1, "the graph sticks out of the lab (it scrolls)"
+        for theme in ("light", "dark"):
+            with themed(page, theme):
+                wait_for_figure_background(page, theme == "dark")
+                assert_canvas_shows_the_kernels_frame(page, f"regression_lecture_{theme}")
+                screenshot(page, f"regression_lecture_{width}x{height}_{theme}.png")
+                assert_controls_fit(page, LAB)
+                assert unnamed_controls(page, LAB) == []
+                for what in (CANVAS, ".cgl-regression-graph"):    # the figure and the graph fit
+                    right = page.evaluate(f"() => document.querySelector('{what}')"
+                                          ".getBoundingClientRect().right")
+                    lab_right = page.evaluate("() => document.querySelector('.cgl-regression')"
+                                              ".getBoundingClientRect().right")
+                    assert right <= lab_right + 1, f"{what} sticks out of the lab"
+        assert_no_widget_errors(page)
     finally:
-        set_theme(page, dark=False)
-        context.close()
+        page.context.close()
 
 
 # --- Voila ---------------------------------------------------------------------------------------
@@ -381,10 +314,7 @@ def test_make_voila_serves_the_lab_alone_and_fetches_nothing_from_elsewhere(brow
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc, url = start_make_voila(port)
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page = new_page(browser, 1280, 720)
     requested = []
     page.on("request", lambda r: requested.append(r.url))
     try:
@@ -408,14 +338,15 @@ def test_make_voila_serves_the_lab_alone_and_fetches_nothing_from_elsewhere(brow
         paused = page.evaluate(ITERATION)
         page.wait_for_timeout(1000)
         assert page.evaluate(ITERATION) == paused
-        assert page.evaluate(CUT_CONTROLS) and not [c for c in page.evaluate(CUT_CONTROLS) if c["cut"]]
+        assert_controls_fit(page, LAB)
+        assert unnamed_controls(page, LAB) == []
         screenshot(page, "regression_voila.png")
         elsewhere = sorted({u for u in requested
                             if urlsplit(u).scheme not in ("data", "blob")
                             and urlsplit(u).netloc != f"127.0.0.1:{port}"})
         assert not elsewhere, f"requests to other hosts: {elsewhere}"
         assert len(requested) > 5                              # the log did see the page load
-        assert not page.console_errors, page.console_errors
+        assert_no_widget_errors(page)
     finally:
-        context.close()
+        page.context.close()
         stop(proc)

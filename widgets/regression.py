@@ -443,7 +443,7 @@ class _Panels:
         from matplotlib.ticker import NullFormatter
         self.fig = fig
         self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
-        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.14, top=0.84, wspace=0.32)
+        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.14, top=0.84, wspace=0.36)
         self.ax_legend = fig.add_axes((0.91, 0.14, 0.013, 0.70))    # the landscape's colour key
         a = self.ax_data
         self.scatter = a.scatter([], [], s=14, color="tab:blue")
@@ -465,7 +465,7 @@ class _Panels:
         a = self.ax_land
         a.set_title("loss landscape L(w, b)")
         a.set_xlabel("w")
-        a.set_ylabel("b")
+        a.set_ylabel("b", labelpad=0)           # clear of the loss plot beside it
         (self.path,) = a.plot([], [], ".-", color="tab:orange", lw=1, ms=3)
         (self.start,) = a.plot([], [], "o", ms=4)
         (self.best,) = a.plot([], [], "*", ms=9)
@@ -1127,7 +1127,8 @@ class RegressionLab(W.VBox):
         else:
             shown = self._graph_iteration
             later = " (updates on pause)" if shown != k else ""
-            text = f"Graph of iteration {shown}, after backward{later}"
+            text = (f"Graph of iteration {shown}: its forward and backward, w and b as they were "
+                    f"before its update{later}")
         self.graph_title.value = f"<b class='cgl-regression-graph-title'>{html.escape(text)}</b>"
 
     @_serialized
@@ -1180,6 +1181,7 @@ def graph_svg(rec, names):
     from .render import render_svg
     # names only from `names`: frame=None would make GraphModel scan the caller's variables
     model = GraphModel.from_recording(rec, view="function", names=names, frame=_NO_FRAME)
-    svg = render_svg(model, state=-1, legend=False)
+    # the finished graph with every value and grad written in (no step caption, no highlight)
+    svg = render_svg(model, legend=False)
     svg = svg[svg.find("<svg"):]
     return f"<div class='cgl-regression-graph'>{svg}</div>"

@@ -1,4 +1,5 @@
-// RegressionLab's PageProbe: tells Python what only the page knows, and renders nothing visible.
+// RegressionLab's PageProbe: tells Python what only the page knows, renders nothing visible, and
+// names the lab's unlabelled controls for screen readers.
 // `page` = { background, foreground }: JupyterLab's theme colours as computed CSS colours
 // ("rgb(r, g, b)"), resolved on this element (see regression.css), so any theme, light or dark,
 // is read the same way; scale: lecture mode's --cgraph-scale; width: the lab's width in px.
@@ -16,6 +17,20 @@ function readPage(el) {
   };
 }
 
+// ipywidgets leaves a slider's handle, a number box and a dropdown without an accessible name:
+// give each the text of its own visible label ("learning rate", "seed", "update"), as a <label>
+// would. Idempotent (the poll below reapplies it when ipywidgets redraws a control).
+function nameControls(host) {
+  for (const box of host.querySelectorAll(".cgl-regression-controls .widget-inline-hbox")) {
+    const label = box.querySelector(":scope > .widget-label");
+    const text = label && label.textContent.trim();
+    if (!text) continue;
+    for (const c of box.querySelectorAll("[role=slider], input, select")) {
+      if (c.getAttribute("aria-label") !== text) c.setAttribute("aria-label", text);
+    }
+  }
+}
+
 export default {
   render({ model, el }) {
     el.classList.add("cgl-regression-probe");
@@ -23,6 +38,7 @@ export default {
     let last = "";
     const send = () => {
       if (!el.isConnected) return;
+      nameControls(el.closest(".cgl-regression") || el.parentElement || el);
       const page = readPage(el);
       const key = JSON.stringify(page);
       if (key === last) return;
