@@ -1278,12 +1278,15 @@ md("""
 The same training, as an instrument. **Play** trains (one iteration per tick), **Step** does one
 iteration. The panels show the data and the line, the loss so far, and the loss *landscape*
 $L(w, b)$ with the path gradient descent takes and the direction $-\\nabla L$; beside them the
-numbers, and the graph of the last iteration.
+numbers, and below the graph of the last iteration (**Step through this iteration** opens it in a
+stepper).
 
 Things to try:
 
-1. Raise the **learning rate** towards 0.06: the path starts to overshoot across the valley. Why
-   is there a largest learning rate that still converges?
+1. Raise the **learning rate** towards 0.06: the path starts to overshoot across the valley, and
+   once **lr · λ<sub>max</sub>** (the numbers panel) passes 2 the run diverges: the lab says at which
+   iteration, and the log-scale loss axis widens to show the growth. Why is there a largest
+   learning rate that still converges?
 2. Tick **forget zero_grad()**: the gradients accumulate (lecture 03) and the steps grow.
 3. Tick **total += loss**: the reported total keeps every iteration's graph alive (lecture 05) —
    watch the number of graph nodes held.

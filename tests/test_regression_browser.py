@@ -236,6 +236,7 @@ def test_the_figure_follows_the_dark_theme(lab, browser_page):
                                        "'.cgl-regression-numbers td')).color")
         assert luminance([int(v) for v in re.findall(r"\d+", numbers_colour)[:3]]) > 150
         assert_canvas_shows_the_kernels_frame(page, "regression_dark")
+        lab_part(page).evaluate("e => e.scrollIntoView({block: 'start'})")
         screenshot(page, "regression_dark.png")
     wait_for_figure_background(page, dark=False)
     assert_no_widget_errors(page)
