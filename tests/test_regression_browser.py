@@ -22,7 +22,7 @@ from PIL import Image
 
 from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors, control,
                          dismiss_notifications, kernel_exec, lecture_mode, light_blocks, new_page,
-                         open_and_run_all, screenshot, themed, unnamed_controls)
+                         open_and_run_all, screenshot, set_theme, themed, unnamed_controls)
 
 pytestmark = pytest.mark.browser
 
@@ -220,6 +220,7 @@ def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
 def test_the_figure_follows_the_dark_theme(lab, browser_page):
     page = browser_page
     open_lab(page, lab)
+    set_theme(page, "light")          # the server remembers the last theme a test left behind
     button(page, "Step").click()
     page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
     wait_for_figure_background(page, dark=False)

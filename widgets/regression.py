@@ -456,7 +456,9 @@ class _Panels:
         a.set_xlabel("x")
         a.set_ylabel("y")
         a = self.ax_loss
-        (self.loss_line,) = a.plot([], [], color="tab:red", lw=1.5)
+        # a dot on the latest loss: the first iteration shows before there is a line to draw
+        (self.loss_line,) = a.plot([], [], color="tab:red", lw=1.5, marker="o", ms=3,
+                                   markevery=[-1])
         self.stop_line = a.axhline(1.0, color="0.5", ls="--", lw=1)
         a.set_yscale("log")
         a.yaxis.set_minor_formatter(NullFormatter())
