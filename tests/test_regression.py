@@ -516,3 +516,26 @@ def test_every_way_in_waits_for_the_lab(entry):
     holder.join(10)
     assert done.is_set()
     lab.play.value = False
+
+
+def test_a_resize_the_page_did_not_apply_is_sent_again(monkeypatch):
+    lab, frames = live_lab()
+    page = {"background": "rgb(255, 255, 255)", "foreground": "rgb(0, 0, 0)", "scale": 1.5,
+            "width": 2000}
+    lab.probe.page = dict(page, canvas=[712, 264])       # zoomed: 1068 x 396 now
+    sizes = []
+    lab._manager.resize = lambda w, h: sizes.append((w, h))
+    lab.probe.page = dict(page, canvas=[712, 264])       # the same report again: no change
+    lab.probe.page = dict(page, canvas=[713, 264])       # too soon: the resize may be in flight
+    assert sizes == []
+    import widgets.regression as regression
+    clock = [regression.time.monotonic() + 2]
+    monkeypatch.setattr(regression.time, "monotonic", lambda: clock[0])
+    lab.probe.page = dict(page, canvas=[712, 264])       # 2 s later, still the old size
+    assert sizes == [(1068, 396)]
+    for k in range(5):                                    # at most three times in all
+        clock[0] += 2
+        lab.probe.page = dict(page, canvas=[712 + k % 2, 264])
+    assert len(sizes) == 3
+    lab.probe.page = dict(page, canvas=[1068, 396])      # shown: nothing more to do
+    assert len(sizes) == 3

@@ -39,6 +39,7 @@ import pathlib
 import re
 import signal
 import threading
+import time
 import types
 
 import numpy as np
@@ -672,7 +673,8 @@ class _WholeFrameCanvas(_MplCanvas):
 
 class PageProbe(anywidget.AnyWidget):
     """Reports what the page knows to Python: `page` = {background, foreground: "rgb(...)" colours
-    of JupyterLab's theme, scale: lecture mode's --cgraph-scale, width: the lab's width in px}.
+    of JupyterLab's theme, scale: lecture mode's --cgraph-scale, width: the lab's width in px,
+    canvas: [w, h] of the picture ipympl shows}, each state once it has held for 0.6 s.
     Renders nothing visible; its stylesheet (static/regression.css) styles the lab."""
 
     _esm = STATIC / "regression.js"
@@ -781,6 +783,7 @@ class RegressionLab(W.VBox):
         self._syncing = False
         self._interrupted = False
         self._zoom = 1.0
+        self._resized = (0.0, 0)               # (when, how many times) the last resize was sent
         self._graph_iteration = 0              # the iteration the graph panel shows
         self._build_controls()
         self._build_canvas()
@@ -1042,9 +1045,26 @@ class RegressionLab(W.VBox):
             # matplotlib multiplies _original_dpi by the screen's device pixel ratio (HiDPI)
             self.figure._original_dpi = dpi
             self.figure.set_dpi(dpi * self.canvas.device_pixel_ratio)   # resizes the canvas
+            self._resized = (time.monotonic(), 0)
             redraw = True
+        elif self._shows_another_size(page):
+            # The page still shows the old size although the resize went out a while ago (seen
+            # once in a browser test, after a theme switch): send it again, a few times at most.
+            when, tries = self._resized
+            if tries < 3 and time.monotonic() - when > 1.5:
+                self._manager.resize(*self.canvas.get_width_height(physical=True))
+                self._resized = (time.monotonic(), tries + 1)
+                redraw = True
         if redraw:
             self._new_background()
+
+    def _shows_another_size(self, page):
+        shown = page.get("canvas")
+        if not (isinstance(shown, list) and len(shown) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in shown)):
+            return False
+        want = self.canvas.get_width_height()
+        return any(abs(a - b) > 1 for a, b in zip(shown, want))
 
     def _zoom_for(self, page):
         """The figure's scale: lecture mode's --cgraph-scale, shrunk to fit the lab's width."""
