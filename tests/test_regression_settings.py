@@ -201,14 +201,16 @@ def consistent(lab, rule):
 @given(where=st.floats(min_value=0.0, max_value=1.0))
 def test_ctrl_c_during_training_leaves_the_lab_consistent(rule, where):
     steps = 4
-    RegressionLab(rule=rule).step(steps)             # warm caches: the two runs below are alike
-    probe, lab = RegressionLab(rule=rule), RegressionLab(rule=rule)
-    for each in (probe, lab):
+    warm, probe, lab = (RegressionLab(rule=rule) for _ in range(3))
+    for each in (warm, probe, lab):
         each.play.value = True                       # playing: the interrupt must pause it
+    warm.step(steps)                                 # warm caches: the two runs below are alike
     counter = lines_of(RegressionLab.step.__code__)
     traced(counter, lambda: probe.step(steps))
     before = snapshot(lab)
-    interrupter = lines_of(RegressionLab.step.__code__, max(1, int(where * counter.state.seen)))
+    # up to 98% of the lines the probe ran (a cache may still spare the second run a few)
+    interrupter = lines_of(RegressionLab.step.__code__,
+                           max(1, int(where * 0.98 * counter.state.seen)))
     with pytest.raises(KeyboardInterrupt):
         traced(interrupter, lambda: lab.step(steps))
     assert interrupter.state.fired
