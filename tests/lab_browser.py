@@ -167,19 +167,9 @@ IGNORED_CONSOLE = ("Failed to load resource", "favicon", "net::ERR_", "lsp", "LS
                    "kernelspecs", "Could not find a kernel", "the server responded with a status of 404")
 
 
-# JupyterLab's own windowed notebook sometimes detaches a cell twice while cells are activated and
-# scrolled under load (jupyterlab/jupyterlab#15415): an uncaught error whose stack is all JupyterLab's.
-JUPYTERLAB_RACES = ("NotebookWindowedLayout.detachWidget",)
-
-
-def _ours(error):
-    return (not any(s in error for s in IGNORED_CONSOLE)
-            and not ("removeChild" in error and any(s in error for s in JUPYTERLAB_RACES)))
-
-
 def assert_no_widget_errors(page):
     assert page.get_by_text("Error displaying widget").count() == 0, "a widget failed to display"
-    errors = [e for e in page.console_errors if _ours(e)]
+    errors = [e for e in page.console_errors if not any(s in e for s in IGNORED_CONSOLE)]
     assert not errors, f"JavaScript console errors: {errors}"
 
 
@@ -241,10 +231,20 @@ def set_theme(page, theme):
     name = THEMES[theme]
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
                            ".hasCommand('apputils:change-theme')", timeout=60_000)
+    _wait_for_splash_gone(page)
     page.evaluate("(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})",
                   name)
     page.wait_for_function(_THEME_APPLIED, arg=[name, theme == "light"], timeout=30_000)
+    _wait_for_splash_gone(page)
     page.wait_for_timeout(200)    # widgets restyle on the theme's CSS variables in the next frame
+
+
+def _wait_for_splash_gone(page):
+    """JupyterLab shows its splash screen while it starts and while a theme loads, and removes it
+    200 ms after it is done: two splashes inside those 200 ms make JupyterLab remove the element
+    twice (an uncaught removeChild error of its own). So let each splash end before the next."""
+    page.wait_for_function("() => !document.getElementById('jupyterlab-splash')", timeout=60_000)
+    page.wait_for_timeout(250)
 
 
 @contextlib.contextmanager
