@@ -4,9 +4,11 @@
     NodeInspector(y)                 # a tensor: data, grad (or why it is None), grad_fn, _version...
     NodeInspector(y.grad_fn)         # a backward function: next_functions, saved tensors
 
-The GraphStepper shows one beside the graph and calls ``show(obj, at_step=...)`` when a node is
-clicked or the step changes; then data and grad are the values AT THAT STEP. All user text (names,
-values) is HTML-escaped.
+The GraphStepper renders one (``NodeInspector.render(obj, at_step=...)``) into its own panel when a
+node is clicked or the step changes: then data, grad and what a backward function received and
+passed on come from the step model AT THAT STEP, never from the tensor as it is now (that could
+show a gradient a predict-mode question still withholds). All user text (names, values) is
+HTML-escaped.
 """
 from html import escape
 
@@ -20,6 +22,7 @@ STYLE = """<style>
 .cgi { font-family: var(--jp-ui-font-family, sans-serif);
   font-size: calc(var(--jp-ui-font-size1, 13px) * var(--cgraph-scale, 1));
   color: var(--jp-ui-font-color1, #222); min-width: 16em; max-width: 30em; }
+.cgraph-stepper .cgi { min-width: 0; max-width: none; }
 .cgi h4 { margin: 0 0 .3em 0; font-size: 1.1em; color: var(--jp-ui-font-color0, #000); }
 .cgi .cgi-kind { color: var(--jp-ui-font-color2, #666); font-size: .9em; margin-bottom: .4em; }
 .cgi table { border-collapse: collapse; width: 100%; }
@@ -133,6 +136,8 @@ class NodeInspector(ipywidgets.HTML):
                     f'{_e(at_step["n_steps"] - 1)}</div>')
             if not at_step.get("visible", True):
                 foot += '<div class="cgi-note">(not created yet at this step)</div>'
+            if at_step.get("note"):
+                foot += f'<div class="cgi-note">{_e(at_step["note"])}</div>'
         return (f'{STYLE}<div class="cgi"><h4>{_e(title)}</h4><div class="cgi-kind">{_e(kind)}</div>'
                 f"<table>{body}</table>{foot}</div>")
 
@@ -152,12 +157,12 @@ class NodeInspector(ipywidgets.HTML):
                 "constant tensor (no grad)" if leaf else "non-leaf tensor")
         rows = [("name", name or "(unnamed)"), ("kind", kind), ("shape", str(tuple(t.shape))),
                 ("dtype", gm._dtype_name(t))]
-        if at_step is not None and "value" in at_step:
-            rows.append(("data", at_step["value"]))
+        if at_step is not None:
+            rows.append(("data", at_step.get("value", "?")))
         else:
             rows.append(("data", _array_text(gm._np(t))))
-        if at_step is not None and "grad" in at_step:
-            grad_text = at_step["grad"]
+        if at_step is not None:
+            grad_text = at_step.get("grad", "None")
             grad_none = grad_text == "None"
         else:
             g = gm._grad_of(t)
@@ -165,8 +170,8 @@ class NodeInspector(ipywidgets.HTML):
             grad_text = "None" if grad_none else _array_text(g)
         if grad_none:
             why = why_grad_none(t)
-            if at_step is not None and why == WHY_NO_BACKWARD and t.grad is not None:
-                why = "not accumulated yet at this step"
+            if at_step is not None and why == WHY_NO_BACKWARD:
+                why = "no backward pass has reached it yet at this step"
             cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
                 cell += (f'<br><span class="cgi-why">gradient flowing through at this step: '
