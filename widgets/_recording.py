@@ -13,6 +13,7 @@ The values shown are the copies the events carry, so each step shows what was tr
 Work and memory are linear in the number of events (a pre-scan indexes what later steps need).
 """
 import functools
+import re
 
 import numpy as np
 
@@ -360,7 +361,8 @@ class _Interpreter:
         if self.tensor_view or rg:  # the function view shows leaves that can get a gradient
             active = [self.tensor(t, ev.value, new_version=id(t) in self.node_of)]
         label = self.tlabel(t)
-        self.program.append(f"{label} = tensor({value}{', requires_grad=True' if rg else ''})")
+        self.program.append(f"{label} = tensor({_literal(value, ev.value)}"
+                            f"{', requires_grad=True' if rg else ''})")
         what = "requires grad" if rg else "needs no grad"
         return dict(active=active, caption=f"leaf {label} = {value}",
                     lines=[Line(f"{label} = {value}: a new leaf tensor ({what})", "head")])
@@ -720,13 +722,29 @@ class _Interpreter:
             listing.append(f"… and {len(self.program) - PROGRAM_LINES} more")
         caption = (f"Before the first of {n} events. Next (→) runs the program one event at a "
                    "time; play runs it on its own.")
-        lines = (Line("The recorded program:", "note"),) + tuple(Line(x, "code") for x in listing)
+        empty = not self.meta[0][3]
+        if empty:  # nothing to see yet: the program fills the graph's place, the panel says how
+            lines = (Line("Nothing has run yet: the program is on the left.", "head"),
+                     Line("Each step runs one event of it: a new leaf, one op of the forward pass, "
+                          "or one node of the backward pass.", "note"))
+        else:
+            lines = (Line("The recorded program:", "note"),) + tuple(Line(x, "code") for x in listing)
         self.meta[0] = ("initial", caption, None) + self.meta[0][3:8] + (lines, None)
         frame = self.m.frames[0]
         frame["caption"] = caption
         frame["lines"] = [[line.text, line.role] for line in lines]
-        if not self.visible[:self.meta[0][3]]:  # nothing to see yet: the program fills the graph
+        if empty:
             frame["program"] = listing
+
+
+def _literal(text, value):
+    """A value as a tensor literal: floats keep their point ("2." for 2.0)."""
+    a = np.asarray(value)
+    if a.size > gm.SMALL:
+        return f"<shape {tuple(a.shape)}>"
+    if a.dtype.kind != "f":
+        return text
+    return re.sub(r"(?<![\w.+-])(-?\d+)(?![\w.])", r"\1.", text)
 
 
 def _distinct(fields):

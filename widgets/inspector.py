@@ -23,6 +23,7 @@ STYLE = """<style>
   font-size: calc(var(--jp-ui-font-size1, 13px) * var(--cgraph-scale, 1));
   color: var(--jp-ui-font-color1, #222); min-width: 16em; max-width: 30em; }
 .cgraph-stepper .cgi { min-width: 0; max-width: none; }
+.cgraph-stepper .cgi td { overflow-wrap: anywhere; }
 .cgi h4 { margin: 0 0 .3em 0; font-size: 1.1em; color: var(--jp-ui-font-color0, #000); }
 .cgi .cgi-kind { color: var(--jp-ui-font-color2, #666); font-size: .9em; margin-bottom: .4em; }
 .cgi table { border-collapse: collapse; width: 100%; }
@@ -157,6 +158,8 @@ class NodeInspector(ipywidgets.HTML):
                 "constant tensor (no grad)" if leaf else "non-leaf tensor")
         rows = [("name", name or "(unnamed)"), ("kind", kind), ("shape", str(tuple(t.shape))),
                 ("dtype", gm._dtype_name(t))]
+        if at_step is not None and not at_step.get("visible", True):
+            return name or "tensor", kind, rows  # no value yet: the foot says it is not made yet
         if at_step is not None:
             rows.append(("data", at_step.get("value", "?")))
         else:

@@ -7,6 +7,7 @@
 // not of the graph, and stepping needs no kernel round trip; `step` stays synced.
 
 const HIDDEN = "cg-hidden", ACTIVE = "cg-active", DONE = "cg-done", SELECTED = "cg-selected";
+const PX_PER_PT = 4 / 3;
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -42,6 +43,9 @@ function icon(name) {
 function render({ model, el }) {
   el.classList.add("cgraph-stepper");
   el.tabIndex = 0;
+  // keys pressed in the stepper are its own: JupyterLab's shortcuts (Enter, arrows, space in
+  // command mode) must not act on the notebook meanwhile, nor swallow Enter in an answer box
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
   el.setAttribute("role", "group");
   el.setAttribute("aria-label",
     "computation graph stepper: arrow keys step, space plays or pauses, click a node to inspect it");
@@ -128,12 +132,8 @@ function render({ model, el }) {
     rows = new Map(); undo = []; cur = -1; kept = {}; activeNodes = []; activeEdges = [];
     const svg = parseSvg(model.get("_svg"));
     if (!svg) { graph.textContent = "(graph could not be drawn)"; return; }
-    // natural size x the lecture-mode scale; the SVG's own text sizes stay as laid out
     const w = parseFloat(svg.getAttribute("width")), hgt = parseFloat(svg.getAttribute("height"));
-    if (w && hgt) {
-      svg.style.width = `calc(${w}pt * var(--cgraph-scale, 1))`;
-      svg.style.height = `calc(${hgt}pt * var(--cgraph-scale, 1))`;
-    }
+    natural = w && hgt ? { w: w * PX_PER_PT, h: hgt * PX_PER_PT } : null;
     svg.querySelectorAll("svg > g > title").forEach((t) => t.remove());  // "G": not a name
     graph.append(svg, overlay);
     const info = model.get("_nodes") || {}, edgeInfo = model.get("_edges") || {};
@@ -162,7 +162,27 @@ function render({ model, el }) {
     });
     // the moving dashes of the backward edges repaint the SVG every frame: small graphs only
     el.classList.toggle("cg-animate", nodeEls.size <= 60);
+    fit();
   }
+
+  // The drawing's size: the lecture-mode scale (--cgraph-scale), shrunk to fit the box's width and
+  // most of the window's height, but never below 60% of it (a big graph scrolls instead).
+  let natural = null;
+  function fit() {
+    const svg = graph.querySelector("svg");
+    if (!svg || !natural) return;
+    const lecture = parseFloat(getComputedStyle(el).getPropertyValue("--cgraph-scale")) || 1;
+    const width = graph.clientWidth || natural.w * lecture;
+    const height = Math.max(320, 0.74 * window.innerHeight - 12);
+    const scale = Math.min(lecture, Math.max(Math.min(width / natural.w, height / natural.h), 0.6 * lecture));
+    svg.style.width = `${(natural.w * scale).toFixed(1)}px`;
+    svg.style.height = `${(natural.h * scale).toFixed(1)}px`;
+    el.dataset.graphScale = scale.toFixed(3);
+    el.style.setProperty("--cg-graph-h", `${(natural.h * scale + 12).toFixed(0)}px`);
+  }
+  const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
+  resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
+  resized.observe(bar);
 
   function paint(nid) {
     const els = textEls.get(nid);
@@ -243,6 +263,12 @@ function render({ model, el }) {
       inp.setAttribute("aria-describedby", id + "-words");
       inp.value = typed[i] || "";
       inp.oninput = () => { (drafts[k] = drafts[k] || [])[i] = inp.value; };
+      // Enter checks (handled here: a notebook can swallow the form's own Enter submission)
+      inp.onkeydown = (ev) => {
+        if (ev.key !== "Enter") return;
+        ev.preventDefault(); ev.stopPropagation();
+        submit();
+      };
       const result = h("span", "cg-field-result");
       result.setAttribute("aria-live", "polite");
       const words = h("div", "cg-field-words", field.words);
@@ -261,10 +287,8 @@ function render({ model, el }) {
     reveal.title = "show the answer and go on";
     actions.append(check, reveal);
     form.appendChild(actions);
-    form.onsubmit = (ev) => {                  // Enter in a box submits too
-      ev.preventDefault();
-      model.send({ kind: "check", step: k, values: inputs.map((i) => i.value) });
-    };
+    const submit = () => model.send({ kind: "check", step: k, values: inputs.map((i) => i.value) });
+    form.onsubmit = (ev) => { ev.preventDefault(); submit(); };
     reveal.onclick = () => model.send({ kind: "reveal", step: k });
     if (inputs.length) setTimeout(() => inputs[0].focus({ preventScroll: true }), 0);
   }
@@ -390,7 +414,8 @@ function render({ model, el }) {
     timer = setTimeout(() => {
       timer = null;
       if (!model.get("playing")) return;
-      if (!setStep(model.get("step") + 1)) { setPlaying(false); return; }   // the end, or a question
+      // stop at the end, or at an open question
+      if (!setStep(model.get("step") + 1) || model.get("step") >= limit()) { setPlaying(false); return; }
       syncTimer();
     }, model.get("interval"));
   }
@@ -449,6 +474,7 @@ function render({ model, el }) {
   return () => {
     handlers.forEach(([e, f]) => model.off(e, f));
     if (timer) clearTimeout(timer);
+    resized.disconnect();
     el.removeEventListener("keydown", onKey);
   };
 }
