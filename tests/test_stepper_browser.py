@@ -137,6 +137,16 @@ def _to_start(stepper):
         _button(stepper, "first step").click()
 
 
+def _step_to(page, stepper, k):
+    """Scroll the stepper to the top of the window and click from step 0 to step k."""
+    _scroll_to_top_of(page, stepper)
+    _to_start(stepper)
+    for _ in range(k):
+        _button(stepper, "next step").click()
+    _wait_step(page, stepper, k)
+    return stepper
+
+
 def _set_theme(page, dark):
     theme = "JupyterLab Dark" if dark else "JupyterLab Light"
     page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
@@ -406,12 +416,7 @@ def test_lecture_mode_fits_light_and_dark(lab, browser_page, size):
     page.evaluate("html => document.head.insertAdjacentHTML('beforeend', html)", lecture_css(1.5))
     for dark in (False, True):
         _set_theme(page, dark)
-        st = _stepper(page, EXAMPLE_A)
-        _scroll_to_top_of(page, st)
-        _to_start(st)
-        for _ in range(6):
-            _button(st, "next step").click()
-        _wait_step(page, st, 6)
+        st = _step_to(page, _stepper(page, EXAMPLE_A), 6)
         st.locator("g.node#t0").click()
         st.locator(".cg-inspector").get_by_text("leaf tensor").first.wait_for(timeout=15_000)
         _scroll_to_top_of(page, st)
@@ -426,12 +431,7 @@ def test_lecture_mode_fits_light_and_dark(lab, browser_page, size):
         theme = "dark" if dark else "light"
         screenshot(page, f"stepper_lecture_{size[0]}x{size[1]}_{theme}.png")
         # predict mode's controls fit as well
-        quiz = _stepper(page, QUIZ)
-        _scroll_to_top_of(page, quiz)
-        _to_start(quiz)
-        for _ in range(6):
-            _button(quiz, "next step").click()
-        _wait_step(page, quiz, 6)
+        quiz = _step_to(page, _stepper(page, QUIZ), 6)
         assert _controls_cut(quiz) == []
         # the answer boxes and buttons are whole on screen, not cut by the panel's edge
         panel = quiz.locator(".cg-panel").bounding_box()

@@ -39,12 +39,15 @@ def example_a_inline(T):
     return dict(w=w, x=x, y=y)
 
 
-def example_b(T):
+def example_b(T, retain=False):
     m = T.tensor(2., requires_grad=True)
     n = T.tensor(3., requires_grad=True)
     a = m + n
     b = m - n
     y = a * b
+    if retain:
+        a.retain_grad()
+        b.retain_grad()
     y.backward()
     return dict(m=m, n=n, a=a, b=b, y=y)
 
@@ -299,37 +302,23 @@ def test_a_second_backward_pass_starts_afresh_and_accumulates():
 
 
 # --- predict mode -------------------------------------------------------------------------------------------
-def torch_grad(root, t):
-    return real_torch.autograd.grad(root, t, retain_graph=True)[0].numpy()
-
-
 def test_questions_ask_for_what_they_label():
     """Example B at SubBackward0: a share of dy/dm is labelled and worded as one (not 'dy/dm')."""
     model, env = model_of(example_b)
-    o = example_b_graph()
+    o = example_b(real_torch, retain=True)
     by_label = {f.label: f for _, q in questions(model) for f in q.fields}
     # MulBackward0: a and b have one path each: the whole dy/da, dy/db
     assert by_label["dy/da"].kind == by_label["dy/db"].kind == "grad"
-    np.testing.assert_allclose(by_label["dy/da"].expected, torch_grad(o["y"], o["a"]))
-    np.testing.assert_allclose(by_label["dy/db"].expected, torch_grad(o["y"], o["b"]))
+    np.testing.assert_allclose(by_label["dy/da"].expected, o["a"].grad.numpy())
+    np.testing.assert_allclose(by_label["dy/db"].expected, o["b"].grad.numpy())
     # SubBackward0: m and n have two paths each: one share of each, in words
     share = by_label["dy/db · ∂b/∂m"]
     assert share.kind == "share" and "the part of dy/dm that flows through b" in share.words
     assert float(share.expected) == 5 and float(by_label["dy/db · ∂b/∂n"].expected) == -5
     assert "dy/dm" not in by_label
     # the accumulation asks for the whole gradient: m.grad = dy/dm = 4, as torch computes
-    np.testing.assert_allclose(by_label["m.grad"].expected, o["m_grad"])
-    np.testing.assert_allclose(by_label["n.grad"].expected, o["n_grad"])
-
-
-def example_b_graph():
-    m = real_torch.tensor(2., requires_grad=True)
-    n = real_torch.tensor(3., requires_grad=True)
-    a = m + n
-    b = m - n
-    y = a * b
-    m_grad, n_grad = real_torch.autograd.grad(y, (m, n), retain_graph=True)
-    return dict(m=m, n=n, a=a, b=b, y=y, m_grad=m_grad.numpy(), n_grad=n_grad.numpy())
+    np.testing.assert_allclose(by_label["m.grad"].expected, o["m"].grad.numpy())
+    np.testing.assert_allclose(by_label["n.grad"].expected, o["n"].grad.numpy())
 
 
 def test_a_tensor_reaching_an_op_twice_gets_two_labelled_shares():
@@ -388,3 +377,62 @@ def test_static_export_reads_the_step_model():
     model, _ = model_of(example_a)
     dot = to_dot(model, state=len(model.states) - 1)
     assert "accumulate: w.grad += 5 → 5" in dot and "grad 5" not in to_dot(model, state=3)
+
+
+# --- programs a student writes on a bad day ------------------------------------------------------------
+def unkind_programs():
+    """Recordings of the corners: in-place ops, .data updates, autograd.grad (no accumulation),
+    retain_grad on the root, a leaf's own backward, no-grad ops, integer and empty tensors,
+    two passes over one graph, saved tensors shown."""
+    out = {}
+    with torch.record() as rec:
+        w = torch.tensor([1., -2.], requires_grad=True)
+        b = w * 2
+        b.add_(1)
+        y = (b * w).sum()
+        y.retain_grad()
+        y.backward()
+        w.data.sub_(0.1 * w.grad)
+        w.grad.zero_()
+    out["in-place and .data"] = (rec, dict(w=w, b=b, y=y))
+    with torch.record() as rec:
+        x = torch.tensor(3., requires_grad=True)
+        z = x * x + x
+        (g,) = torch.autograd.grad(z, x, retain_graph=True)
+        z.backward()
+        x.backward()                     # a leaf's own backward: one accumulation
+    out["autograd.grad, leaf backward"] = (rec, dict(x=x, z=z))
+    with torch.record() as rec:
+        i = torch.tensor([1, 2, 3])
+        e = torch.ones(0, requires_grad=True)
+        v = torch.tensor([0.5, float("nan")], requires_grad=True)
+        s = (i * 2).sum() + e.sum() + (v * torch.tensor([1., 0.])).sum()
+        with torch.no_grad():
+            _ = v * 3
+        s.backward()
+    out["ints, empty, NaN, no_grad"] = (rec, dict(i=i, e=e, v=v, s=s))
+    return out
+
+
+@pytest.mark.parametrize("key", sorted(unkind_programs()))
+@pytest.mark.parametrize("view", ["tensor", "function"])
+@pytest.mark.parametrize("show_saved", [False, True])
+def test_unkind_programs_build_replay_and_inspect(key, view, show_saved):
+    from widgets.stepper import inspector_html
+    rec, names = unkind_programs()[key]
+    model = GraphModel.from_recording(rec, view=view, names=names, show_saved=show_saved)
+    assert len(model.states) == len(rec.events) + 1 == len(model.frames)
+    json.dumps(model.frames)
+    labels = [n.label for n in model.nodes.values() if n.kind == "tensor"]
+    assert len(labels) == len(set(labels)), labels
+    for k, st in enumerate(model.states):
+        vis, edges, done, rows = replay(model.frames, k)
+        assert vis == set(st.visible) and done == set(st.done) and rows == st.rows
+        for nid in model.nodes:
+            html = inspector_html(model, nid, k, question_open=st.question is not None)
+            assert "<h4>" in html
+    last = model.states[-1]
+    for name, t in names.items():
+        if t.is_leaf and t.requires_grad and t.grad is not None and view == "tensor":
+            nid = [n for n, node in model.nodes.items() if node.label == name][0]
+            assert last.grads[nid] == format_array(t.grad.numpy())

@@ -13,6 +13,7 @@ The values shown are the copies the events carry, so each step shows what was tr
 Work and memory are linear in the number of events (a pre-scan indexes what later steps need).
 """
 import functools
+import gc
 import re
 
 import numpy as np
@@ -361,9 +362,13 @@ class _Interpreter:
         if self.tensor_view or rg:  # the function view shows leaves that can get a gradient
             active = [self.tensor(t, ev.value, new_version=id(t) in self.node_of)]
         label = self.tlabel(t)
-        self.program.append(f"{label} = tensor({_literal(value, ev.value)}"
-                            f"{', requires_grad=True' if rg else ''})")
+        made = f"tensor({_literal(value, ev.value)}{', requires_grad=True' if rg else ''})"
         what = "requires grad" if rg else "needs no grad"
+        if label == value:  # an unnamed constant, labelled by its value
+            self.program.append(made)
+            return dict(active=active, caption=f"leaf: a constant tensor {value}",
+                        lines=[Line(f"{made}: a new leaf tensor ({what})", "head")])
+        self.program.append(f"{label} = {made}")
         return dict(active=active, caption=f"leaf {label} = {value}",
                     lines=[Line(f"{label} = {value}: a new leaf tensor ({what})", "head")])
 
@@ -666,7 +671,7 @@ class _Interpreter:
         self.prev_counts = nv, ne
         group = "backward" if phase in BACKWARD_KINDS else "forward" if phase in ("leaf", "forward") \
             else "initial"
-        frame = {"phase": group, "kind": phase, "caption": step.get("caption", ""),
+        frame = {"phase": group, "caption": step.get("caption", ""),
                  "phase_label": {"backward": "◀ backward", "forward": "forward ▶"}.get(group, "start"),
                  "title": {"backward": "chain rule", "forward": "forward pass"}.get(group, "the program"),
                  "active": list(active), "active_edges": list(active_edges),
@@ -675,10 +680,11 @@ class _Interpreter:
                  "texts": {nid: new for nid, (_, new) in changed.items()},
                  "lines": [[line.text, line.role] for line in lines]}
         if question is not None:
-            frame["ask"] = {"caption": question.caption,
-                            "prompt": [[line.text, line.role] for line in question.prompt],
+            frame["ask"] = {"prompt": [[line.text, line.role] for line in question.prompt],
                             "fields": [{"label": f.label, "words": f.words} for f in question.fields],
                             "keep": question.keep_rows}
+            if question.caption != frame["caption"]:
+                frame["ask"]["caption"] = question.caption
         self.m.frames.append(frame)
         self.done_changes = []
         self.k += 1
@@ -805,4 +811,12 @@ class _States(gm.collections.abc.Sequence):
 def build_from_recording(model, rec, found, show_saved, small=gm.SMALL):
     if not hasattr(rec, "events"):
         raise TypeError(f"expected an autograd_core Recording, not {type(rec).__name__}")
-    _Interpreter(model, rec, found, show_saved, small).build()
+    # the build makes many small objects and no garbage cycles: the cyclic collector, which would
+    # rescan the growing model (and the recording) again and again, waits until it is done
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        _Interpreter(model, rec, found, show_saved, small).build()
+    finally:
+        if paused:
+            gc.enable()

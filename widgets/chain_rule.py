@@ -28,6 +28,7 @@ from .graph_model import GraphModel, format_array
 from .naming import _operand
 
 DOT = "·"
+MAX_TERMS = 6  # a derivation with more paths shows the first ones, "…" and the last
 BACKWARD_KINDS = ("backward", "accumulate", "retain")
 
 
@@ -127,13 +128,16 @@ def derivation(p, nid):
     if not terms:
         return f"{label}: no gradient reaches it in this backward pass"
     lhs = d(p.root, label)
-    symbols = " + ".join(term_symbol(p.root, t, label) for t in terms)
     total = p.total(nid)
+    shown = terms if len(terms) <= MAX_TERMS else terms[:MAX_TERMS - 1] + [None] + terms[-1:]
+    # a long sum reads as its first terms, "…", and its last one
+    symbols = " + ".join("…" if t is None else term_symbol(p.root, t, label) for t in shown)
+    paths = "" if shown is terms else f"   ({len(terms)} paths)"
     if all(is_scalar(t.upstream, t.share) for t in terms):
-        values = " + ".join(term_value(t) for t in terms)
-        return f"{lhs} = {symbols} = {values} = {num(total)}"
+        values = " + ".join("…" if t is None else term_value(t) for t in shown)
+        return f"{lhs} = {symbols} = {values} = {num(total)}{paths}"
     return (f"{lhs} = {symbols} = {format_array(total)}   (vector-Jacobian products, "
-            f"shape {shape_text(total)})")
+            f"shape {shape_text(total)}){paths}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ variable (``for p in model.parameters(): ...`` leaves ``p`` on the last one).
 ``Labeler`` turns names into the labels every view shows: distinct, and readable where no
 variable names a tensor ("w + x", "exp(w)", or the op and its index, "mul #3").
 """
+import re
 import sys
 import types
 
@@ -127,9 +128,13 @@ def op_name(op):
     return op[:-1] if op.endswith("_") and op != "_" else op
 
 
+_SYMBOL = re.compile(r"[A-Za-z_][\w.]*|\d+(\.\d*)?")
+
+
 def _operand(text):
-    """A label as one symbol in d/d notation: parenthesised when it has an operator ("(w + x)")."""
-    return f"({text})" if " " in text or text.startswith("-") else text
+    """A label as one symbol in d/d notation: a name as it is ("w", "model.fc.bias"), anything
+    else in parentheses ("d(w + x)", "d(sum(e))", "d(b v1)")."""
+    return text if _SYMBOL.fullmatch(text) else f"({text})"
 
 
 class Labeler:

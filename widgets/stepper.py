@@ -143,6 +143,7 @@ class GraphStepper(anywidget.AnyWidget):
     view = traitlets.Unicode("tensor").tag(sync=True)
     inspector_html = traitlets.Unicode("").tag(sync=True)
     _gate = traitlets.Int(-1).tag(sync=True)
+    _speeds = traitlets.List([[name, ms] for name, ms in INTERVALS.items()]).tag(sync=True)
     _svg = traitlets.Unicode("").tag(sync=True)
     _frames = traitlets.List().tag(sync=True)
     _nodes = traitlets.Dict().tag(sync=True)

@@ -77,7 +77,7 @@ function render({ model, el }) {
   const speed = h("select", "cg-speed");
   speed.setAttribute("aria-label", "speed");
   speed.title = "play speed";
-  for (const [label, ms] of [["slow", 1400], ["normal", 700], ["fast", 250]]) {
+  for (const [label, ms] of model.get("_speeds") || []) {
     const o = h("option", "", label);
     o.value = String(ms);
     speed.appendChild(o);
@@ -351,7 +351,7 @@ function render({ model, el }) {
     phase.className = "cg-phase cg-phase-" + f.phase;
     bFirst.disabled = bPrev.disabled = k === 0;
     bNext.disabled = bLast.disabled = k >= limit();
-    caption.textContent = ask ? ask.caption : f.caption;
+    caption.textContent = ask && ask.caption !== undefined ? ask.caption : f.caption;
     overlay.hidden = !f.program;
     if (f.program) {
       overlay.textContent = "";
@@ -383,8 +383,13 @@ function render({ model, el }) {
     bPlay.setAttribute("aria-label", playing ? "pause" : "play");
     bPlay.title = playing ? "pause (space): stays at this step" : "play (space)";
     bPlay.classList.toggle("cg-playing", playing);
-    speed.value = String(model.get("interval"));
-    if (speed.selectedIndex < 0) speed.selectedIndex = 1;
+    const ms = String(model.get("interval"));
+    if (!Array.from(speed.options).some((o) => o.value === ms)) {   // set from Python: show it
+      const o = h("option", "", `${ms} ms`);
+      o.value = ms;
+      speed.appendChild(o);
+    }
+    speed.value = ms;
     predictBox.checked = !!model.get("predict");
     const t = model.get("tally") || {};
     tally.textContent = model.get("predict") ? `✓ ${t.right || 0}  ✗ ${t.wrong || 0}` : "";
