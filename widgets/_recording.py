@@ -226,8 +226,9 @@ class _Interpreter:
         return edge
 
     def mark_done(self, nid):
-        self.done.set(self.k, nid, True)
-        self.done_changes.append([nid, True])
+        if nid not in self.done:  # (the browser undoes a change by flipping it)
+            self.done.set(self.k, nid, True)
+            self.done_changes.append([nid, True])
 
     def row(self, nid):
         """[data text, grad text, css class] of a tensor node as the graph shows it now.

@@ -80,8 +80,9 @@ def _fn_label(fn, name_of=None):
     return text
 
 
-def _saved_rows(fn):
-    """(name, text) for each tensor fn saved for backward; a note when backward freed them."""
+def _saved_rows(fn, at_step=None):
+    """(name, text) for each tensor fn saved for backward; a note when backward freed them (at a
+    stepper's step before fn's backward ran: that they were kept then, freed since)."""
     if fn is None or not hasattr(fn, "next_functions"):
         return []
     try:
@@ -89,6 +90,8 @@ def _saved_rows(fn):
     except RuntimeError as e:  # freed (PyTorch raises when reading freed saved tensors)
         return [("saved tensors", str(e))]
     if not saved and getattr(fn, "_freed", False):
+        if at_step is not None and "ran_at" not in at_step:
+            return [("saved tensors", "kept for its backward (freed after it ran, so not shown)")]
         return [("saved tensors", "freed by backward (retain_graph=False)")]
     if not saved:
         return [("saved tensors", "none")]
@@ -190,7 +193,7 @@ class NodeInspector(ipywidgets.HTML):
                                                      t.grad_fn.next_functions) or "()"))
         rows.append(("_version", str(getattr(t, "_version", "?"))))
         if t.grad_fn is not None:
-            rows += _saved_rows(t.grad_fn)
+            rows += _saved_rows(t.grad_fn, at_step)
         return name or "tensor", kind, rows
 
     @staticmethod
@@ -210,7 +213,7 @@ class NodeInspector(ipywidgets.HTML):
         rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in fn.next_functions)
                      or "()"))
         if not is_acc:
-            rows += _saved_rows(fn)
+            rows += _saved_rows(fn, at_step)
         if at_step is not None:
             if "ran_at" in at_step:
                 rows.append(("received", f"{at_step['received']}  (step {at_step['ran_at']})"))

@@ -243,6 +243,7 @@ function render({ model, el }) {
     for (const [text, role] of list) lines.appendChild(h("div", `cg-line cg-line-${role}`, text));
   }
 
+  const uid = "cg" + Math.random().toString(36).slice(2, 10);   // ids unique on the page
   let formStep = -1;
   const drafts = {};              // step -> what the student typed (kept until checked)
 
@@ -253,7 +254,7 @@ function render({ model, el }) {
     const inputs = ask.fields.map((field, i) => {
       const row = h("div", "cg-predict-row");
       const label = h("label", "cg-predict-label");
-      const id = `cg-${model.cid || "m"}-${k}-${i}`;
+      const id = `${uid}-${k}-${i}`;
       label.htmlFor = id;
       label.append(h("span", "cg-field-symbol", field.label + " ="));
       const inp = h("input", "cg-predict-input");
@@ -426,7 +427,8 @@ function render({ model, el }) {
   }
   function togglePlay() {
     const on = !model.get("playing");
-    if (on && model.get("step") >= limit()) setStep(0);   // play from the start once at the end
+    if (on && model.get("step") >= frames.length - 1) setStep(0);   // at the end: from the start
+    else if (on && model.get("step") >= limit()) return;              // an open question first
     setPlaying(on);
   }
 
