@@ -6,7 +6,8 @@
 #   make voila   serve one notebook (NB=..., default the live regression) with Voila
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
 #   make student install the instructor extra (nbgrader, jupyterlab-rise) and write
-#                student copies of the notebooks, solutions removed, to build/student/
+#                the student folder to build/student/: notebooks/, with every exercise
+#                in instructor/ (solutions removed, other cells locked; nbgrader)
 #   make clean   remove caches, build output and test artifacts (keeps .venv)
 #   make distclean   clean, and remove .venv too
 #
@@ -121,7 +122,7 @@ bench: $(VENV)/.installed-test dot
 	  [ -n "$$found" ] || echo "no benchmarks yet (bench/run.py or bench/bench_*.py)"; \
 	fi
 
-# Student copies: nbgrader's ClearSolutions + ClearOutput (scripts/make_student.py).
+# Student copies of instructor/ by nbgrader's preprocessors (scripts/make_student.py).
 student: $(VENV)/.installed-instructor
 	$(VPY) scripts/make_student.py build/student
 

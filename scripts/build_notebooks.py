@@ -1,12 +1,16 @@
-"""Write the lecture and exercise notebooks (notebooks/*.ipynb) from the cell sources below.
+"""Write the lecture and exercise notebooks from the cell sources in scripts/notebook_sources.py.
 
     python scripts/build_notebooks.py           # (re)write every notebook
     python scripts/build_notebooks.py --check   # exit 1 if a committed notebook is out of step
 
 The notebooks are generated so that their metadata stays uniform (kernelspec, slide types, the
 backends a notebook runs on, nbgrader cells, previous/next links) and so that reviewing a change
-means reading Python literals, not JSON. Edit the sources here, run the script, commit both.
-Notebook content lives in scripts/notebook_sources.py; this file only assembles it.
+means reading Python literals, not JSON. Edit the sources there, run this script, commit all.
+
+Each exercise is written twice: the instructor version, with its solutions, to instructor/ (outside
+notebooks/, which `make lab` serves to students), and the student copy made from it by nbgrader's
+preprocessors (scripts/make_student.py: solutions removed, every cell but the answers locked) to
+notebooks/exercises/. Building the student copies needs nbgrader (the test or instructor extra).
 """
 import json
 import re
@@ -16,10 +20,10 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_student  # noqa: E402
 import notebook_sources as src  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 BACKENDS_ALL = ["autograd_core", "torch"]
 
@@ -41,13 +45,25 @@ def _slide_type(cell, index):
     return "-"
 
 
-def _cell(stem, index, cell):
+def _read_only(grade_id):
+    """nbgrader metadata of a read-only cell: the student copy locks it (not editable, not deletable)."""
+    return {"grade": False, "grade_id": grade_id, "locked": True, "schema_version": 3,
+            "solution": False, "task": False}
+
+
+def _cell(stem, index, cell, exercise=False):
     meta = {"slideshow": {"slide_type": _slide_type(cell, index)}}
     if cell.get("tags"):
         meta["tags"] = list(cell["tags"])
+    if cell.get("source_hidden"):
+        meta["jupyter"] = {"source_hidden": True}
+    cid = f"{stem.replace('_', '-')[:50]}-{index:02d}"
     if cell.get("nbgrader"):
         meta["nbgrader"] = dict(cell["nbgrader"])
-    cid = f"{stem.replace('_', '-')[:50]}-{index:02d}"
+    elif exercise:
+        # In an exercise only the answers are the student's to edit: instructions, setup, given
+        # code, hints and the links stay as written.
+        meta["nbgrader"] = _read_only(cid)
     if cell["kind"] == "md":
         c = nbformat.v4.new_markdown_cell(cell["source"], metadata=meta)
     else:
@@ -81,7 +97,7 @@ def build_notebook(book, order=None):
         cells.append(_nav(book, order))
     stem = Path(book["file"]).stem
     nb = nbformat.v4.new_notebook()
-    nb["cells"] = [_cell(stem, i, c) for i, c in enumerate(cells)]
+    nb["cells"] = [_cell(stem, i, c, exercise=book["kind"] == "exercise") for i, c in enumerate(cells)]
     nb["metadata"] = {
         "kernelspec": dict(KERNELSPEC),
         "language_info": {"name": "python"},
@@ -93,16 +109,18 @@ def build_notebook(book, order=None):
 
 
 def build_all():
-    """{repo-relative path: NotebookNode} for every notebook."""
-    order = src.LECTURES + src.EXERCISES
+    """{repo-relative path: NotebookNode} for every notebook: the lectures and the index in
+    notebooks/, each exercise with its solutions in instructor/ and its student copy in notebooks/."""
     books = {}
     for book in src.LECTURES:
-        books[book["file"]] = build_notebook(book, src.LECTURES)
+        books[f"notebooks/{book['file']}"] = build_notebook(book, src.LECTURES)
     for book in src.EXERCISES:
-        books[book["file"]] = build_notebook(book, src.EXERCISES)
-    books[src.INDEX["file"]] = build_notebook(src.INDEX)
-    assert len(books) == len(order) + 1
-    return {f"notebooks/{name}": nb for name, nb in books.items()}
+        instructor = build_notebook(book, src.EXERCISES)
+        books[f"instructor/{book['file']}"] = instructor
+        books[f"notebooks/{book['file']}"] = make_student.student_copy(instructor)
+    books[f"notebooks/{src.INDEX['file']}"] = build_notebook(src.INDEX)
+    assert len(books) == len(src.LECTURES) + 2 * len(src.EXERCISES) + 1
+    return books
 
 
 def dumps(nb):

@@ -7,8 +7,11 @@ Conventions
   compared). A notebook that needs autograd_core-only features (record, widgets, static graphs)
   imports ``autograd_core`` directly and lists only that backend.
 - Exercise notebooks: answers go inside ``### BEGIN SOLUTION`` / ``### END SOLUTION`` in cells with
-  nbgrader solution metadata; checks are locked nbgrader "grade" cells. A variable the student must
-  set is first set to None above the markers, so an unfilled answer gets a helpful message.
+  nbgrader solution metadata; checks are locked nbgrader "grade" cells. The build writes these
+  instructor versions to instructor/ and the student copies (solutions replaced by ``# YOUR CODE
+  HERE``, every other cell read-only) to notebooks/exercises/. A variable the student must set is
+  first set to None above the markers, and a function to write has a docstring above them, so an
+  unfilled copy runs top to bottom and each check says "not filled in yet" or "returned None".
 """
 from textwrap import dedent
 
@@ -24,14 +27,24 @@ def code(text, tags=(), **kw):
     return {"kind": "code", "source": dedent(text).strip("\n"), "tags": list(tags), **kw}
 
 
+def hints(text):
+    """An exercise's Hints(...) cell: only its button shows. Its source, which holds every hint, is
+    collapsed in JupyterLab (which shows the first line in its place: write just ``Hints(`` there)."""
+    return code(text, source_hidden=True)
+
+
 def solution(text, grade_id):
     return code(text, nbgrader={"grade": False, "grade_id": grade_id, "locked": False,
                                 "schema_version": 3, "solution": True, "task": False})
 
 
 def grader(text, grade_id, points=1):
-    return code(text, nbgrader={"grade": True, "grade_id": grade_id, "locked": True, "points": points,
-                                "schema_version": 3, "solution": False, "task": False})
+    # "raises-exception": a failed check shows its message and Run All goes on to the next cell
+    # (JupyterLab and nbclient send it with stop_on_error=False), so the hints below still appear;
+    # the error output still gives the cell no points in nbgrader's autograder.
+    return code(text, tags=["raises-exception"],
+                nbgrader={"grade": True, "grade_id": grade_id, "locked": True, "points": points,
+                          "schema_version": 3, "solution": False, "task": False})
 
 
 SWITCH = code("""
@@ -144,10 +157,10 @@ lecture_mode(scale=1.5)     # widget fonts x1.5; lecture_mode(False) switches ba
 md("""
 ## How exercises work
 
-Exercise notebooks (in `notebooks/exercises/`) have cells for you to fill in, each followed by a
-locked **check** cell. A check compares your answer with what the engine computes and tells you
-what is wrong — not filled in yet, wrong shape, a known slip — without giving the answer away.
-Stuck? Each task has **hints**, revealed one at a time:
+Exercise notebooks (in `notebooks/exercises/`) have cells for you to fill in (`# YOUR CODE HERE`),
+each followed by a read-only **check** cell. A check prints ✓ for a right answer; otherwise one
+line says what is wrong — not filled in yet, wrong shape, a known slip — without giving the answer
+away. Stuck? Each task has **hints**, revealed one at a time:
 """),
 code("""
 from widgets.exercises import Hints, check
@@ -162,9 +175,7 @@ check("dy/dw", my_answer, expected=w.grad)
 """),
 md("""
 Try it: set `my_answer = 2.0` above and run the cell again to see the message a wrong answer gets.
-
-Your lecturer can generate a *student copy* of the exercises (solutions removed) with
-`make student`; the copies appear in `build/student/`.
+The exercises hold no solutions; your lecturer has a version of each with its solutions.
 
 Finally, lecture mode stays on for every notebook open in this JupyterLab window until it is
 switched off (or its cell's output is cleared):
@@ -298,12 +309,12 @@ def show(rec):
         else:
             print(f"{ev.index:2}  {ev.kind:11} {ev.grad}")
 
-with torch.record() as rec:
+with torch.record() as rec_a:
     w = torch.tensor(1.0, requires_grad=True)
     x = torch.tensor(2.0, requires_grad=True)
     y = (w + x) * (w + 1)
     y.backward()
-show(rec)
+show(rec_a)
 """),
 md("""
 Read it top to bottom: two leaves, three forward operations, then three backward steps in reverse
@@ -317,35 +328,38 @@ then backward to watch each gradient arrive. The chain-rule panel shows, at ever
 code("""
 from widgets.stepper import GraphStepper
 
-GraphStepper(rec)
+GraphStepper(rec_a)
 """),
 md("""
 ## Example B
 
-$m = 2$, $n = 3$, $a = m + n$, $b = m - n$, $y = a\\,b$. Before running the cell, work out
-$\\partial y/\\partial m$ and $\\partial y/\\partial n$ by hand ($a = 5$, $b = -1$).
+$m = 2$, $n = 3$, $a = m + n$, $b = m - n$, $y = a\\,b$. This time, predict before you look:
+the cell below records Example B without printing anything, and its stepper has **predict** on, so
+at each backward step you type the gradients before they are revealed (the tally counts your right
+and wrong answers). Work them out by hand ($a = 5$, $b = -1$).
 """),
 code("""
-with torch.record() as rec:
+with torch.record() as rec_b:
     m = torch.tensor(2.0, requires_grad=True)
     n = torch.tensor(3.0, requires_grad=True)
     a = m + n
     b = m - n
     y = a * b
     y.backward()
-show(rec)
+
+GraphStepper(rec_b, predict=True)
+"""),
+md("""
+Done predicting? Here is the same recording as a list of events, and the engine's answers:
+"""),
+code("""
+show(rec_b)
 print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())
 """),
 md("""
 $\\partial y/\\partial m = b\\cdot 1 + a\\cdot 1 = -1 + 5 = 4$ and
 $\\partial y/\\partial n = b\\cdot 1 + a\\cdot(-1) = -1 - 5 = -6$: the subtraction's local
 derivative for its second input is $-1$ (`SubBackward0`).
-
-Now predict: in the stepper below **predict** is on, so at each backward step you type the
-gradients before they are revealed (the tally counts your right and wrong answers).
-"""),
-code("""
-GraphStepper(rec, predict=True)
 """),
 md("""
 ## Example C
@@ -1477,9 +1491,12 @@ LECTURES = [L00, L01, L02, L03, L04, L05, L06, L07]
 # exercises
 # =================================================================================================
 EX_INTRO = """
-Fill in each cell marked for you, run it, then run the **check** cell below it. A check prints
-✓ when your answer agrees with what the engine computes, and otherwise says what to look at.
-Click **Show a hint** for help, one hint at a time.
+
+Write your answer where a cell says `# YOUR CODE HERE` (set the variable that is still `None`, or
+write the function's body), run that cell, then run the **check** cell below it: it prints ✓ when
+your answer is right, and otherwise one line that says what to look at. *Run ▸ Run All Cells* runs
+every check, even after one fails. **Show a hint** reveals a hint at a time. The other cells are
+read-only; add cells of your own to experiment.
 """
 
 CHECKS = code("""
@@ -1509,15 +1526,19 @@ m = torch.tensor(2.0, requires_grad=True)
 n = torch.tensor(3.0, requires_grad=True)
 y = (m + n) * (m - n)
 y.backward()
-check("m_grad", m_grad, m.grad, mistakes=[(5.0, "that is a = m + n only; y = a * b, so dy/dm = b * da/dm + a * db/dm."),
-                                          (-1.0, "that is only the path through a; m reaches y through b as well.")])
-check("n_grad", n_grad, n.grad, mistakes=[(4.0, "the subtraction b = m - n has local derivative -1 for n."),
-                                          (6.0, "check the sign: b = m - n has derivative -1 for n.")])
+check("m_grad", m_grad, m.grad, mistakes=[
+    (5.0, "that is a = m + n only; y = a * b, so dy/dm = b * da/dm + a * db/dm."),
+    (-1.0, "that is only the path through a; m reaches y through b as well.")])
+check("n_grad", n_grad, n.grad, mistakes=[
+    (4.0, "the subtraction b = m - n has local derivative -1 for n."),
+    (6.0, "check the sign: b = m - n has derivative -1 for n.")])
 """, "ex01_task1_check"),
-code("""
-Hints("Use the chain rule along every path: dy/dm = dy/da * da/dm + dy/db * db/dm.",
-      "dy/da = b = -1 and dy/db = a = 5.",
-      "da/dm = 1, db/dm = 1, da/dn = 1, db/dn = -1.")
+hints("""
+Hints(
+    "Use the chain rule along every path: dy/dm = dy/da * da/dm + dy/db * db/dm.",
+    "dy/da = b = -1 and dy/db = a = 5.",
+    "da/dm = 1, db/dm = 1, da/dn = 1, db/dn = -1.",
+)
 """),
 md("""
 ## Task 2 · Predict the gradients
@@ -1538,9 +1559,11 @@ check("z_grads", z_grads, [a.grad, b.grad, c.grad],
       mistakes=[([3.0, 2.0, 3.0], "b is used twice; its two contributions (a and c) add up."),
                 ([3.0, 4.0, 3.0], "b is used twice; its two contributions (a and c) add up.")])
 """, "ex01_task2_check"),
-code("""
-Hints("A product's gradient with respect to one factor is the other factor.",
-      "b appears in two products: the gradients from both paths are added.")
+hints("""
+Hints(
+    "A product's gradient with respect to one factor is the other factor.",
+    "b appears in two products: the gradients from both paths are added.",
+)
 """),
 md("""
 ## Task 3 · Leaves and `grad_fn`
@@ -1564,14 +1587,16 @@ x = torch.tensor(2.0, requires_grad=True)
 a = w + x
 b = w + 1
 y = a * b
-check("leaf_flags", leaf_flags, [t.is_leaf for t in (w, x, a, b, y)],
-      mistakes=[([True, True, False, False, True], "y was computed by an operation, so it is not a leaf.")])
+check("leaf_flags", leaf_flags, [t.is_leaf for t in (w, x, a, b, y)], mistakes=[
+    ([True, True, False, False, True], "y was computed by an operation, so it is not a leaf.")])
 check("y_grad_fn_name", y_grad_fn_name, y.grad_fn.name(),
-      explain="It is the operation's name followed by 'Backward' and a number, e.g. 'AddBackward0'.")
+      explain="It is the operation's name, 'Backward' and a number, e.g. 'AddBackward0'.")
 """, "ex01_task3_check"),
-code("""
-Hints("A leaf is a tensor no recorded operation produced.",
-      "y = a * b: the operation is a multiplication, 'Mul'.")
+hints("""
+Hints(
+    "A leaf is a tensor no recorded operation produced.",
+    "y = a * b: the operation is a multiplication, 'Mul'.",
+)
 """),
 md("""
 ## Task 4 · Keep an intermediate gradient
@@ -1600,9 +1625,11 @@ b.retain_grad()
 check_function("grad_of_b", grad_of_b, [()], lambda: b.grad,
                explain="b.grad should be dy/db = a. Call b.retain_grad() before y.backward().")
 """, "ex01_task4_check"),
-code("""
-Hints("Non-leaf gradients are freed unless you ask to keep them.",
-      "Call `b.retain_grad()` after computing b and before `y.backward()`.")
+hints("""
+Hints(
+    "Non-leaf gradients are freed unless you ask to keep them.",
+    "Call `b.retain_grad()` after computing b and before `y.backward()`.",
+)
 """),
 ])
 
@@ -1633,8 +1660,11 @@ grader("""
 check("w_grad_after_three", w_grad_after_three, w.grad,
       mistakes=[(5.0, "backward() adds into .grad; it does not overwrite it.")])
 """, "ex02_task1_check"),
-code("""
-Hints("One backward gives w.grad = 5 (lecture 01).", "Each call adds another 5.")
+hints("""
+Hints(
+    "One backward gives w.grad = 5 (lecture 01).",
+    "Each call adds another 5.",
+)
 """),
 md("""
 ## Task 2 · A vector-Jacobian product by hand
@@ -1657,9 +1687,11 @@ check("x_grad", x_grad, x.grad,
       mistakes=[([9.0, 7.0], "that is J v; autograd computes J^T v (transpose the Jacobian)."),
                 ([6.0, 5.0], "you used v = [1, 1]; the gradient argument is [1, 2].")])
 """, "ex02_task2_check"),
-code("""
-Hints("The Jacobian is J = [[x1, x0], [1, 3]] = [[5, 2], [1, 3]].",
-      "Autograd computes J^T v: entry j is sum_i J[i][j] * v[i].")
+hints("""
+Hints(
+    "The Jacobian is J = [[x1, x0], [1, 3]] = [[5, 2], [1, 3]].",
+    "Autograd computes J^T v: entry j is sum_i J[i][j] * v[i].",
+)
 """),
 md("""
 ## Task 3 · Write `vjp`
@@ -1671,6 +1703,7 @@ solution("""
 import numpy as np
 
 def vjp(J, v):
+    \"\"\"J^T v for a matrix J of shape (m, n) and a vector v of shape (m,).\"\"\"
     ### BEGIN SOLUTION
     return np.asarray(J).T @ np.asarray(v)
     ### END SOLUTION
@@ -1684,12 +1717,17 @@ def vjp_by_autograd(J, v):
     y.backward(gradient=torch.tensor(v))
     return x.grad
 
-cases = [(np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32), np.array([1.0, -1.0], dtype=np.float32)),
-         (np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]], dtype=np.float32), np.array([2.0, 3.0], dtype=np.float32))]
-check_function("vjp", vjp, cases, vjp_by_autograd, explain="Transpose J before multiplying by v.")
+f32 = np.float32
+cases = [(np.array([[1.0, 2.0], [3.0, 4.0]], dtype=f32), np.array([1.0, -1.0], dtype=f32)),
+         (np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]], dtype=f32), np.array([2.0, 3.0], dtype=f32))]
+check_function("vjp", vjp, cases, vjp_by_autograd,
+               explain="Transpose J before multiplying by v.")
 """, "ex02_task3_check"),
-code("""
-Hints("numpy: `J.T` is the transpose, `@` multiplies.", "`return J.T @ v`")
+hints("""
+Hints(
+    "numpy: `J.T` is the transpose, `@` multiplies.",
+    "`return J.T @ v`",
+)
 """),
 ])
 
@@ -1705,6 +1743,7 @@ Use a plain Python `if` on `a.item()`.
 """),
 solution("""
 def branchy(a, b):
+    \"\"\"x * x, where x = a * b if a > 0, else a + b.\"\"\"
     ### BEGIN SOLUTION
     if a.item() > 0:
         x = a * b
@@ -1727,8 +1766,10 @@ branchy(a, b).backward()
 check("gradients of branchy(-1, 3)", [a.grad, b.grad], [4.0, 4.0],
       explain="With a = -1 the graph is (a + b)**2; both gradients are 2 (a + b).")
 """, "ex03_task1_check"),
-code("""
-Hints("`if a.item() > 0:` then `x = a * b`, `else:` `x = a + b`.")
+hints("""
+Hints(
+    "`if a.item() > 0:` then `x = a * b`, `else:` `x = a + b`.",
+)
 """),
 md("""
 ## Task 2 · `.data` or `.detach()`?
@@ -1756,14 +1797,16 @@ def raises(make_alias):
         return True
     return False
 
-check("data_raises", data_raises, raises(lambda t: t.data),
-      mistakes=[(True, "changes through .data are invisible to autograd: no version bump, no error.")])
-check("detach_raises", detach_raises, raises(lambda t: t.detach()),
-      mistakes=[(False, "detach() shares the version counter, so backward notices the change.")])
+check("data_raises", data_raises, raises(lambda t: t.data), mistakes=[
+    (True, "changes through .data are invisible to autograd: no version bump, no error.")])
+check("detach_raises", detach_raises, raises(lambda t: t.detach()), mistakes=[
+    (False, "detach() shares the version counter, so backward notices the change.")])
 """, "ex03_task2_check"),
-code("""
-Hints("Which of the two shares the version counter with the original tensor?",
-      "Lecture 05: a changed version number makes backward raise.")
+hints("""
+Hints(
+    "Which of the two shares the version counter with the original tensor?",
+    "Lecture 05: a changed version number makes backward raise.",
+)
 """),
 md("""
 ## Task 3 · Report a mean loss without keeping graphs alive
@@ -1793,8 +1836,11 @@ check_true("mean_loss returns a float", isinstance(result, float),
            f"it returned a {type(result).__name__}; use loss.item() to get a plain number "
            "(a tensor keeps every batch's graph alive).")
 """, "ex03_task3_check"),
-code("""
-Hints("Add up `loss.item()`, not `loss`.", "Divide by `len(batches)` at the end.")
+hints("""
+Hints(
+    "Add up `loss.item()`, not `loss`.",
+    "Divide by `len(batches)` at the end.",
+)
 """),
 md("""
 ## Task 4 · The same branch in a static graph
@@ -1828,13 +1874,16 @@ with tf.Session() as sess:
         ta, tb = torch.tensor(va, requires_grad=True), torch.tensor(vb, requires_grad=True)
         ty = (ta * tb if va > 0 else ta + tb) ** 2
         ty.backward()
-        check(f"[y, dy/da, dy/db] at a={va}, b={vb}", got, [ty.item(), ta.grad.item(), tb.grad.item()],
+        check(f"[y, dy/da, dy/db] at a={va}, b={vb}", got,
+              [ty.item(), ta.grad.item(), tb.grad.item()],
               explain="check both branches of tf.cond and that y = x * x.")
 """, "ex03_task4_check"),
-code("""
-Hints("`tf.cond(pred, true_fn, false_fn)` takes two functions without arguments: `lambda: a * b`.",
-      "The predicate is a graph node too: `a > 0`.",
-      "`x = tf.cond(a > 0, lambda: a * b, lambda: a + b)`, then `y = x * x`.")
+hints("""
+Hints(
+    "`tf.cond(pred, true_fn, false_fn)` takes two functions without arguments: `lambda: a * b`.",
+    "The predicate is a graph node too: `a > 0`.",
+    "`x = tf.cond(a > 0, lambda: a * b, lambda: a + b)`, then `y = x * x`.",
+)
 """),
 ])
 
@@ -1854,6 +1903,7 @@ leaves that require grad, compute the loss `(0.5 * (y - (w * x + b)) ** 2).mean(
 """),
 solution("""
 def gd_step(w, b, x, y, lr):
+    \"\"\"(w, b) after one gradient-descent step on (0.5 * (y - (w * x + b)) ** 2).mean().\"\"\"
     ### BEGIN SOLUTION
     w = torch.tensor(w, requires_grad=True)
     b = torch.tensor(b, requires_grad=True)
@@ -1868,12 +1918,14 @@ def reference(w, b, x, y, lr):
     return w + lr * (residual * x).mean().item(), b + lr * residual.mean().item()
 
 xs, ys = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([7.0, 9.0, 11.0])
-check_function("gd_step", gd_step, [(1.0, 0.0, xs, ys, 0.05), (2.5, 1.0, xs, ys, 0.1)], reference,
-               explain="Subtract lr times the gradient from each parameter.")
+check_function("gd_step", gd_step, [(1.0, 0.0, xs, ys, 0.05), (2.5, 1.0, xs, ys, 0.1)],
+               reference, explain="Subtract lr times the gradient from each parameter.")
 """, "ex04_task1_check"),
-code("""
-Hints("`torch.tensor(w, requires_grad=True)` makes a leaf.",
-      "After `loss.backward()`, the gradients are in `w.grad` and `b.grad`; use `.item()` for floats.")
+hints("""
+Hints(
+    "`torch.tensor(w, requires_grad=True)` makes a leaf.",
+    "After `loss.backward()`, the gradients are in `w.grad` and `b.grad`; use `.item()` for floats.",
+)
 """),
 md("""
 ## Task 2 · Momentum by hand
@@ -1894,13 +1946,15 @@ for _ in range(2):
     opt.zero_grad()
     (p ** 2).sum().backward()
     opt.step()
-check("p_after_two", p_after_two, p.detach().reshape(()),
-      mistakes=[(0.64, "that is plain SGD; with momentum the second step uses v = 0.9 * 2 + 1.6."),
-                (0.8, "that is after one step; take a second one.")])
+check("p_after_two", p_after_two, p.detach().reshape(()), mistakes=[
+    (0.64, "that is plain SGD; with momentum the second step uses v = 0.9 * 2 + 1.6."),
+    (0.8, "that is after one step; take a second one.")])
 """, "ex04_task2_check"),
-code("""
-Hints("Step 1: g = 2p = 2, v = 2, p = 1 - 0.1 * 2 = 0.8.",
-      "Step 2: g = 1.6, v = 0.9 * 2 + 1.6 = 3.4.")
+hints("""
+Hints(
+    "Step 1: g = 2p = 2, v = 2, p = 1 - 0.1 * 2 = 0.8.",
+    "Step 2: g = 1.6, v = 0.9 * 2 + 1.6 = 3.4.",
+)
 """),
 md("""
 ## Task 3 · Fine-tune only the last layer
@@ -1925,19 +1979,24 @@ optimizer = optim.SGD(model[2].parameters(), lr=0.1)
 grader("""
 check_true("optimizer", optimizer is not None, "create the optimizer (it is still None).")
 out = model(torch.rand(5, 4))
-check("output shape", list(out.shape), [5, 3], explain="the new last layer should have 3 outputs.")
+check("output shape", list(out.shape), [5, 3],
+      explain="the new last layer should have 3 outputs.")
 out.sum().backward()
 has_grad = [p.grad is not None for p in model.parameters()]
 check("which parameters get gradients", has_grad, [False, False, True, True],
       explain="only the new layer's weight and bias should get gradients: freeze the others.")
 optimised = [p for group in optimizer.param_groups for p in group["params"]]
-check_true("optimizer parameters", len(optimised) == 2 and all(any(p is q for q in model[2].parameters()) for p in optimised),
+new_layer = list(model[2].parameters())
+check_true("optimizer parameters",
+           len(optimised) == 2 and all(any(p is q for q in new_layer) for p in optimised),
            "give the optimizer only model[2].parameters().")
 """, "ex04_task3_check"),
-code("""
-Hints("Loop over `model.parameters()` and set `requires_grad = False`.",
-      "Assign `model[2] = nn.Linear(8, 3)` after freezing, so the new layer is not frozen.",
-      "`optim.SGD(model[2].parameters(), lr=0.1)`")
+hints("""
+Hints(
+    "Loop over `model.parameters()` and set `requires_grad = False`.",
+    "Assign `model[2] = nn.Linear(8, 3)` after freezing, so the new layer is not frozen.",
+    "`optim.SGD(model[2].parameters(), lr=0.1)`",
+)
 """),
 ])
 
@@ -1979,8 +2038,9 @@ md("""
 
 Start with [00 · Welcome](00_welcome.ipynb). Run the cells of a lecture in order (Shift+Enter).
 Lectures that use only PyTorch's API run on real PyTorch too: start JupyterLab with
-`CGRAPH_BACKEND=torch`. Lecturers: `make student` writes exercise copies without solutions to
-`build/student/`, and the instructor tools (`pip install -e ".[instructor]"`) add slides (RISE).
+`CGRAPH_BACKEND=torch`. Lecturers: the exercises with their solutions are in the repository's
+`instructor/` folder (next to this one, so `make lab` does not serve them), and the instructor
+tools (`pip install -e ".[instructor]"`) add slides (RISE) and nbgrader.
 """),
 code("""
 # Which engine is this kernel using?

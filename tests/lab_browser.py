@@ -6,8 +6,18 @@ Use in a test module:   pytestmark = pytest.mark.browser
 The fixtures are registered for every test module by tests/conftest.py (pytest_plugins).
 `browser_page` collects JavaScript console errors and page errors in `page.console_errors`;
 `assert_no_widget_errors(page)` checks them and the "Error displaying widget" text.
+
+Journeys (what a student or lecturer sees; see the section "Journey helpers" below):
+`set_viewport(page, "1280x720")`, `set_theme(page, "dark")` / `with themed(page, "dark"):`,
+`lecture_mode(page)`, `control(scope, "next step (→)")` (by accessible name), `unnamed_controls`,
+`controls_that_dont_fit` / `assert_controls_fit` (scrollWidth <= clientWidth), `text_cut_off`,
+`pictures_that_dont_fit`, `light_blocks` (white plots in the dark theme), `visible_text` (for "no
+withheld value on screen"), `save_screenshot(page, name, subdir)`, `copy_notebook`, `code_cells`,
+`kernel_exec`. `start_lab(state_dir)` runs a server from a script (as the `lab` fixture does).
 """
+import contextlib
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -38,43 +48,69 @@ class Lab:
         return f"{self.base}/lab/tree/{path}?token={self.token}&reset"
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """A JupyterLab server rooted at the repo; notebooks are opened by repo-relative path."""
+@contextlib.contextmanager
+def start_lab(state_dir, root=ROOT):
+    """Run a JupyterLab server on 127.0.0.1 with token auth on, rooted at `root`, its workspaces,
+    user settings and log in `state_dir` (fresh settings: light theme, no saved layout); yield a Lab.
+    Usable from a script as well as from the `lab` fixture."""
+    state_dir = Path(state_dir)
     port, token = _free_port(), secrets.token_hex(16)
-    ws = tmp_path_factory.mktemp("ws")
-    settings = tmp_path_factory.mktemp("settings")
+    ws, settings = state_dir / "ws", state_dir / "settings"
+    ws.mkdir(parents=True, exist_ok=True)
+    # JupyterLab's "get notified about news?" toast covers widgets in screenshots: answered "never"
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True, exist_ok=True)
+    if not news.exists():
+        news.write_text('{"fetchNews": "false"}')
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}",        # token auth stays on; the test knows it
-           f"--ServerApp.root_dir={ROOT}",
+           f"--ServerApp.root_dir={root}",
            "--LabApp.expose_app_in_browser=True",       # window.jupyterapp, to read kernel status
            f"--LabApp.workspaces_dir={ws}", f"--LabApp.user_settings_dir={settings}",
            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    log_path = tmp_path_factory.mktemp("log") / "lab.log"
-    log = open(log_path, "w")
+    log_path = state_dir / "lab.log"
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except Exception:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.terminate()
-                raise RuntimeError(f"jupyter lab did not start; see {log_path}:\n"
-                                   + log_path.read_text()[-3000:])
-            time.sleep(0.5)
-    yield Lab(base, token, ROOT)
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                    break
+                except Exception:
+                    if time.time() > deadline or proc.poll() is not None:
+                        raise RuntimeError(f"jupyter lab did not start; see {log_path}:\n"
+                                           + log_path.read_text()[-3000:])
+                    time.sleep(0.5)
+            yield Lab(base, token, Path(root))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """A JupyterLab server rooted at the repo; notebooks are opened by repo-relative path."""
+    with start_lab(tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def launch_chromium(playwright):
+    """Debian's headless Chromium through a running `sync_playwright()` (no Playwright download)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="module")
@@ -83,25 +119,28 @@ def browser():
     # other modules' nbclient runs (asyncio.run) must not find it there
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+        b = launch_chromium(p)
         yield b
         b.close()
+
+
+def new_page(browser, width=1400, height=1000):
+    """A page in a fresh browser context whose console errors and uncaught exceptions are collected
+    in `page.console_errors`; close it with `page.context.close()`."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    return page
 
 
 @pytest.fixture
 def browser_page(browser):
     """A fresh page whose console errors and uncaught exceptions are collected."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 # The notebook at `path` is the current widget, has a kernel, and that kernel is idle.
@@ -138,3 +177,446 @@ def screenshot(page, name):
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+# --- Journey helpers: what a student or a lecturer sees -------------------------------------------
+# A journey opens a notebook at a viewport size, in a theme, optionally in lecture mode, runs it,
+# uses the widgets by their accessible names, and asserts what is visible. See
+# tests/test_journey_lectures_browser.py.
+
+VIEWPORTS = {"1280x720": {"width": 1280, "height": 720},    # a lecture-hall projector
+             "1440x900": {"width": 1440, "height": 900}}    # a student's laptop
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+# Output areas that hold a widget (ipywidgets, anywidget, ipympl): where controls live.
+WIDGET_OUTPUTS = ".jp-OutputArea-output:has(.jupyter-widgets)"
+
+
+def set_viewport(page, size):
+    """Resize the page to "1280x720", "1440x900" or a (width, height) pair."""
+    if isinstance(size, str):
+        size = VIEWPORTS[size]
+    else:
+        size = {"width": size[0], "height": size[1]}
+    page.set_viewport_size(size)
+    page.wait_for_function("([w, h]) => window.innerWidth === w && window.innerHeight === h",
+                           arg=[size["width"], size["height"]], timeout=10_000)
+
+
+def current_theme(page):
+    """The JupyterLab theme in effect: "light" or "dark" (from the body's data attribute)."""
+    light = page.evaluate("() => document.body.dataset.jpThemeLight")
+    return "light" if light == "true" else "dark"
+
+
+# The theme's CSS is loaded: its layout background has the theme's lightness.
+_THEME_APPLIED = """([name, light]) => {
+  if (document.body.dataset.jpThemeName !== name) return false;
+  const c = getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim();
+  const probe = document.createElement('div');
+  probe.style.color = c; document.body.appendChild(probe);
+  const m = getComputedStyle(probe).color.match(/\\d+(\\.\\d+)?/g); probe.remove();
+  if (!m) return false;
+  const lum = (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255;
+  return light ? lum > 0.5 : lum < 0.5;
+}"""
+
+
+def set_theme(page, theme):
+    """Switch JupyterLab to the "light" or "dark" theme and wait until its CSS is applied.
+
+    JupyterLab saves the choice in the server's user settings: later pages of the same server open
+    in it, so restore the theme when done (or use `themed`)."""
+    name = THEMES[theme]
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
+                           ".hasCommand('apputils:change-theme')", timeout=60_000)
+    page.evaluate("(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})",
+                  name)
+    page.wait_for_function(_THEME_APPLIED, arg=[name, theme == "light"], timeout=30_000)
+    page.wait_for_timeout(200)    # widgets restyle on the theme's CSS variables in the next frame
+
+
+@contextlib.contextmanager
+def themed(page, theme):
+    """`set_theme(page, theme)` for the block, then back to the theme that was in effect."""
+    before = current_theme(page)
+    set_theme(page, theme)
+    try:
+        yield
+    finally:
+        if not page.is_closed():
+            set_theme(page, before)
+
+
+def lecture_mode(page, scale=1.5):
+    """Turn lecture mode on as `widgets.lecture_mode(scale=...)` does in a cell: the same <style>
+    element (widgets.lecture.lecture_css), placed after every output so that it wins over any
+    lecture_mode() call in the notebook. `scale=1` turns it off again."""
+    from widgets.lecture import lecture_css
+    css = lecture_css(scale)
+    page.evaluate("""(html) => {
+      document.querySelectorAll('.cgraph-journey-lecture-mode').forEach(e => e.remove());
+      const box = document.createElement('div');
+      box.className = 'cgraph-journey-lecture-mode'; box.innerHTML = html; box.hidden = true;
+      document.body.appendChild(box);
+    }""", css)
+    got = page.evaluate("() => getComputedStyle(document.documentElement)"
+                        ".getPropertyValue('--cgraph-scale').trim()")
+    assert float(got) == pytest.approx(float(scale)), f"--cgraph-scale is {got!r}, not {scale}"
+
+
+def kernel_exec(page, code, timeout_ms=60_000):
+    """Run `code` in the current notebook's kernel (not in a cell); return what it printed.
+    A Python error raises RuntimeError with the traceback's last line."""
+    out = page.evaluate("""async ([code, ms]) => {
+      const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+      let out = '', err = null;
+      const f = k.requestExecute({code, silent: false, store_history: false});
+      f.onIOPub = (msg) => {
+        if (msg.header.msg_type === 'stream') out += msg.content.text;
+        if (msg.header.msg_type === 'error') err = msg.content.ename + ': ' + msg.content.evalue;
+      };
+      const timer = new Promise((_, rej) => setTimeout(() => rej(new Error('kernel timeout')), ms));
+      await Promise.race([f.done, timer]);
+      return {out, err};
+    }""", [code, timeout_ms])
+    if out["err"]:
+        raise RuntimeError(f"kernel error running {code!r}: {out['err']}")
+    return out["out"].strip()
+
+
+# For each code cell of the current notebook: its index among all cells, execution count, error
+# outputs ("EName: value") and the mime types of its outputs.
+CODE_CELLS = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells, result = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    const errors = [], mimes = [];
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const out = cell.outputs.get(j).toJSON();
+      if (out.output_type === 'error') errors.push(out.ename + ': ' + out.evalue);
+      mimes.push(...Object.keys(out.data || {}));
+    }
+    result.push({index: i, count: cell.executionCount, errors, mimes});
+  }
+  return result;
+}"""
+
+
+def code_cells(page):
+    """[{index, count, errors, mimes}] for every code cell of the current notebook (from the
+    notebook model, so off-screen cells count too)."""
+    return page.evaluate(CODE_CELLS)
+
+
+def scroll_to_cell(page, index, align="start"):
+    """Scroll the current notebook to cell `index` (JupyterLab renders off-screen cells lazily)."""
+    page.evaluate("""async ([i, align]) => {
+      const nb = window.jupyterapp.shell.currentWidget.content;
+      await nb.scrollToItem(i, align);
+      await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    }""", [index, align])
+
+
+def dismiss_notifications(page):
+    """Close JupyterLab's toasts (the "news" question among them): they cover widgets."""
+    page.evaluate("() => document.querySelectorAll('.jp-toast-button, .Toastify__close-button')"
+                  ".forEach(b => { if (/^(No|Dismiss|×|✕)$/.test((b.textContent || '').trim())"
+                  " || b.classList.contains('Toastify__close-button')) b.click(); })")
+
+
+# Controls in `scope` (a CSS selector; default: widget outputs) whose text does not fit: for each
+# visible button, label, select, text/number input or ipywidgets label/readout, returns a record
+# when its content is wider than its box (scrollWidth > clientWidth; for inputs and selects the
+# text's measured width against the inner width), or when an ancestor that hides overflow cuts it.
+# Each output is scrolled into view first: JupyterLab skips the layout of off-screen cells.
+_CONTROLS_THAT_DONT_FIT = """async (scope) => {
+  const CONTROLS = 'button, select, input, textarea, label, .widget-label, .widget-readout, ' +
+                   '.widget-inline-hbox .widget-label-basic, [role=button], summary';
+  const canvas = document.createElement('canvas').getContext('2d');
+  const textWidth = (text, cs) => {
+    canvas.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    return canvas.measureText(text).width;
+  };
+  const describe = (e) => {
+    const t = (e.tagName === 'SELECT') ? (e.selectedOptions[0] || {}).textContent || ''
+            : (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') ? e.value
+            : (e.textContent || e.getAttribute('aria-label') || e.title || '');
+    return t.trim().replace(/\\s+/g, ' ').slice(0, 80);
+  };
+  const bad = [], seen = new Set();
+  for (const out of document.querySelectorAll(scope)) {
+    out.scrollIntoView({block: 'center'});
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (const e of out.querySelectorAll(CONTROLS)) {
+      if (seen.has(e)) continue;
+      seen.add(e);
+      if (!e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const r = e.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) continue;
+      const cs = getComputedStyle(e);
+      const rec = {tag: e.tagName.toLowerCase(), cls: String(e.className && e.className.baseVal !== undefined
+                     ? e.className.baseVal : e.className).slice(0, 80), text: describe(e)};
+      const type = (e.type || '').toLowerCase();
+      if (e.tagName === 'INPUT' && !['text', 'number', 'search', 'email', 'url', ''].includes(type)) continue;
+      if (e.tagName === 'SELECT' || e.tagName === 'INPUT') {
+        if (e.tagName === 'SELECT' && e.multiple) continue;
+        const pad = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+        const need = textWidth(rec.text, cs), room = e.clientWidth - pad;
+        if (rec.text && need > room + 1)
+          bad.push({...rec, why: 'text wider than the box', need: Math.round(need), room: Math.round(room)});
+      } else if (e.scrollWidth > e.clientWidth + 1) {
+        bad.push({...rec, why: 'text wider than the box', need: e.scrollWidth, room: e.clientWidth});
+      } else if (cs.overflowY !== 'visible' && e.scrollHeight > e.clientHeight + 2) {
+        bad.push({...rec, why: 'text taller than the box', need: e.scrollHeight, room: e.clientHeight});
+      } else if (e.tagName === 'BUTTON' && cs.overflowX === 'visible' && (e.textContent || '').trim()) {
+        const pad = parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight);
+        const need = textWidth(e.textContent.trim().replace(/\\s+/g, ' '), cs);
+        if (need > e.clientWidth - pad + 1)
+          bad.push({...rec, why: 'text spills out of the button', need: Math.round(need),
+                    room: Math.round(e.clientWidth - pad)});
+      }
+      // an ancestor that hides its overflow cuts the control off
+      for (let a = e.parentElement; a && a !== out.parentElement; a = a.parentElement) {
+        const acs = getComputedStyle(a);
+        if (!/hidden|clip/.test(acs.overflowX + acs.overflowY)) continue;
+        const ar = a.getBoundingClientRect();
+        if (r.right > ar.right + 1 || r.left < ar.left - 1 || r.bottom > ar.bottom + 1 || r.top < ar.top - 1) {
+          bad.push({...rec, why: 'cut off by ' + a.tagName.toLowerCase() + '.' +
+                    String(a.className).split(' ')[0], need: Math.round(r.width), room: Math.round(ar.width)});
+          break;
+        }
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+def controls_that_dont_fit(page, scope=WIDGET_OUTPUTS):
+    """Visible controls in `scope` whose text is clipped: [{tag, cls, text, why, need, room}]."""
+    return page.evaluate(_CONTROLS_THAT_DONT_FIT, scope)
+
+
+def assert_controls_fit(page, scope=WIDGET_OUTPUTS):
+    """Every visible control's whole text shows (scrollWidth <= clientWidth, nothing cut off)."""
+    bad = controls_that_dont_fit(page, scope)
+    assert not bad, "controls whose text does not fit:\n" + "\n".join(
+        f"  {b['tag']}.{b['cls'].split(' ')[0]} {b['text']!r}: {b['why']} ({b['need']} > {b['room']} px)"
+        for b in bad)
+
+
+# Pictures (svg, img, canvas) in outputs that are wider than the output area showing them, and
+# whether that area scrolls to them (acceptable) or cuts them off (not).
+_PICTURES_THAT_DONT_FIT = """async () => {
+  const nb = window.jupyterapp && window.jupyterapp.shell.currentWidget.content;
+  const cellIndex = (e) => nb && nb.widgets ? nb.widgets.findIndex(w => w.node.contains(e)) : -1;
+  const bad = [];
+  for (const out of document.querySelectorAll('.jp-OutputArea-output')) {
+    const pics = [...out.querySelectorAll('svg, img, canvas')].filter(p => !p.closest('button, svg svg')
+                  && !(p.tagName === 'svg' && p.parentElement.closest('svg')));
+    if (!pics.length) continue;
+    out.scrollIntoView({block: 'center'});
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const box = out.getBoundingClientRect();
+    for (const p of pics) {
+      const r = p.getBoundingClientRect();
+      if (r.width < 40 || r.right <= box.right + 1) continue;
+      let scrolls = false;
+      for (let a = p.parentElement; a && a !== out.parentElement; a = a.parentElement) {
+        const cs = getComputedStyle(a);
+        if (/auto|scroll/.test(cs.overflowX) && a.scrollWidth > a.clientWidth) { scrolls = true; break; }
+      }
+      bad.push({tag: p.tagName.toLowerCase(), width: Math.round(r.width), room: Math.round(box.width),
+                scrolls, cell: cellIndex(out)});
+    }
+  }
+  return bad;
+}"""
+
+
+def pictures_that_dont_fit(page):
+    """Pictures in outputs wider than their output area: [{tag, width, room, scrolls, cell}]."""
+    return page.evaluate(_PICTURES_THAT_DONT_FIT)
+
+
+# Every text a person can see in `scope`: text nodes whose element is rendered, not transparent
+# (opacity 0 anywhere up the tree, e.g. the stepper's hidden nodes) and not zero-sized, SVG text
+# included, plus the values of visible inputs; with `onscreen`, only what is inside the viewport.
+_VISIBLE_TEXT = """([scope, onscreen, inputs]) => {
+  const out = [];
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const inView = (r) => r.width > 0 && r.height > 0 &&
+    (!onscreen || (r.right > 0 && r.bottom > 0 && r.left < vw && r.top < vh));
+  for (const root of document.querySelectorAll(scope)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim();
+      if (!text) continue;
+      const el = n.parentElement;
+      if (!el || /^(SCRIPT|STYLE|TITLE|DESC)$/i.test(el.tagName)) continue;
+      if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const range = document.createRange(); range.selectNodeContents(n);
+      if (!inView(range.getBoundingClientRect())) continue;
+      out.push(text);
+    }
+    for (const inp of inputs ? root.querySelectorAll('input, textarea') : []) {
+      if (!inp.value || ['checkbox', 'radio', 'range', 'hidden'].includes(inp.type)) continue;
+      if (inp.checkVisibility({opacityProperty: true}) && inView(inp.getBoundingClientRect())) out.push(inp.value);
+    }
+  }
+  return out;
+}"""
+
+
+def visible_text(page, scope="body", onscreen=False, inputs=True):
+    """The texts a person can see in `scope` (CSS selector), one string per text node, in document
+    order; SVG labels included, transparent or hidden elements left out; then, with `inputs`, the
+    values typed in visible text boxes. `onscreen`: only what is inside the viewport now.
+    For "no withheld value on screen" checks."""
+    return page.evaluate(_VISIBLE_TEXT, [scope, onscreen, inputs])
+
+
+# Texts in `scope` cut off at the side: a text node whose box reaches past the left or right edge
+# of an ancestor that clips or scrolls horizontally (overflow-x not visible), or of the window.
+# One record per (ancestor, element); `scrolls` says whether a scrollbar could bring it into view.
+_TEXT_CUT_OFF = """async (scope) => {
+  const bad = [], seen = new Set();
+  const classes = (e) => String(e.className.baseVal ?? e.className).trim().split(/\\s+/).join('.');
+  for (const root of document.querySelectorAll(scope)) {
+    root.scrollIntoView({block: 'center'});
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim(), el = n.parentElement;
+      if (!text || !el || seen.has(el) || /^(SCRIPT|STYLE|TITLE|DESC)$/i.test(el.tagName)) continue;
+      if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const range = document.createRange(); range.selectNodeContents(n);
+      const r = range.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) continue;
+      for (let a = el; a; a = a.parentElement) {
+        const cs = getComputedStyle(a);
+        const isRoot = a === document.documentElement;
+        if (!isRoot && cs.overflowX === 'visible') continue;
+        const ar = isRoot ? {left: 0, right: window.innerWidth} : a.getBoundingClientRect();
+        if (r.right > ar.right + 1 || r.left < ar.left - 1) {
+          seen.add(el);
+          bad.push({text: text.slice(0, 60), tag: el.tagName.toLowerCase(), cls: classes(el).slice(0, 60),
+                    clipper: isRoot ? 'window' : (a.tagName.toLowerCase() + '.' + classes(a)).slice(0, 70),
+                    scrolls: !isRoot && /auto|scroll/.test(cs.overflowX),
+                    past: Math.round(Math.max(r.right - ar.right, ar.left - r.left))});
+          break;
+        }
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+def text_cut_off(page, scope=WIDGET_OUTPUTS):
+    """Visible texts in `scope` that reach past the side of a box that clips or scrolls them, or of
+    the window: [{text, tag, cls, clipper, scrolls, past (px)}]. SVG labels count too."""
+    return page.evaluate(_TEXT_CUT_OFF, scope)
+
+
+# Icon fonts (Font Awesome in ipywidgets buttons) put a private-use glyph into the accessible name.
+_ICON_GLYPHS = "[\ue000-\uf8ff\\s]*"
+
+
+def control(scope, name, role="button", exact=True):
+    """The control whose accessible name is `name` (how screen readers and keyboard users find it),
+    in `scope` (a page or a locator). `exact`: the whole name, ignoring an icon-font glyph and
+    spaces around it; otherwise a case-insensitive substring."""
+    if exact:
+        return scope.get_by_role(role, name=re.compile(f"^{_ICON_GLYPHS}{re.escape(name)}{_ICON_GLYPHS}$"))
+    return scope.get_by_role(role, name=name, exact=False)
+
+
+# Visible buttons, inputs and selects with no accessible name (no text, aria-label, aria-labelledby,
+# title or <label>): a screen reader announces them as just "button".
+_UNNAMED_CONTROLS = """(scope) => {
+  const bad = [];
+  for (const root of document.querySelectorAll(scope)) {
+    for (const e of root.querySelectorAll('button, input, select, textarea, [role=button], [role=slider]')) {
+      if (e.type === 'hidden' || !e.checkVisibility({visibilityProperty: true})) continue;
+      const named = (e.getAttribute('aria-label') || '').trim() || e.getAttribute('aria-labelledby') ||
+        (e.title || '').trim() || (e.labels && [...e.labels].some(l => l.textContent.trim())) ||
+        (['BUTTON', 'SUMMARY'].includes(e.tagName) || e.getAttribute('role') === 'button') &&
+          (e.textContent || '').trim() || (e.type === 'submit' && e.value);
+      if (!named) bad.push({tag: e.tagName.toLowerCase(), type: e.type || '', cls: String(e.className).slice(0, 80),
+                            html: e.outerHTML.slice(0, 160)});
+    }
+  }
+  return bad;
+}"""
+
+
+def unnamed_controls(page, scope=WIDGET_OUTPUTS):
+    """Visible controls in `scope` without an accessible name: [{tag, type, cls, html}]."""
+    return page.evaluate(_UNNAMED_CONTROLS, scope)
+
+
+def save_screenshot(page, name, subdir=None, locator=None, full_page=False):
+    """Save a PNG to tests/artifacts/[subdir/]name(.png): the viewport, the whole page, or one
+    element (`locator`); return its path."""
+    folder = ARTIFACTS / subdir if subdir else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name if name.endswith(".png") else name + ".png")
+    if locator is not None:
+        locator.screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def copy_notebook(lab, rel, subdir="journey"):
+    """Copy notebook `rel` (repo-relative) to tests/artifacts/<subdir>/ and return the copy's
+    repo-relative path: JupyterLab autosaves what it runs, and the committed notebooks stay clean."""
+    import shutil
+    dest = ARTIFACTS / subdir / Path(rel).name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(lab.root / rel, dest)
+    return dest.relative_to(lab.root).as_posix()
+
+
+# The pictures (canvas, img, top-level svg) visible in `scope`, as element handles' indices.
+# (ipympl stacks two canvases of the same size: one picture.)
+_PICTURES_IN = """(scope) => {
+  const out = [], boxes = new Set();
+  document.querySelectorAll(scope).forEach(root => root.querySelectorAll('canvas, img, svg').forEach(p => {
+    if (p.tagName.toLowerCase() === 'svg' && (p.parentElement.closest('svg') || p.closest('button'))) return;
+    const r = p.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].map(Math.round).join();
+    if (r.width < 80 || r.height < 80 || boxes.has(key)) return;
+    if (!p.checkVisibility({opacityProperty: true, visibilityProperty: true})) return;
+    boxes.add(key);
+    out.push(p);
+  }));
+  return out;
+}"""
+
+
+def light_blocks(page, scope=WIDGET_OUTPUTS, max_light_fraction=0.5):
+    """Pictures in `scope` that are mostly near-white (luminance > 0.85): in a dark theme, a white
+    block a student cannot look at. Each picture is scrolled into view and screenshotted on its
+    own. Returns [{tag, cls, width, height, light_fraction}] for those above `max_light_fraction`."""
+    import io
+
+    from PIL import Image
+    found = []
+    handles = page.evaluate_handle(_PICTURES_IN, scope)
+    for prop in handles.get_properties().values():
+        el = prop.as_element()
+        if el is None:
+            continue
+        el.scroll_into_view_if_needed()
+        shot = Image.open(io.BytesIO(el.screenshot())).convert("L")
+        histogram = shot.histogram()                # 256 grey levels
+        light = sum(histogram[218:]) / max(1, sum(histogram))
+        if light > max_light_fraction:
+            tag, cls = el.evaluate("e => [e.tagName.toLowerCase(), String(e.className.baseVal ?? e.className)]")
+            found.append({"tag": tag, "cls": cls[:60], "width": shot.width, "height": shot.height,
+                          "light_fraction": round(light, 2)})
+    handles.dispose()
+    return found

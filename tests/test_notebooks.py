@@ -2,7 +2,9 @@
 bottom in a fresh kernel -- twice for notebooks that run on both backends (autograd_core and real
 PyTorch, chosen by CGRAPH_BACKEND through widgets.torch_switch), whose printed text must then agree.
 
-Cells tagged "backend-specific" (random numbers, timings) are executed but not compared.
+Cells tagged "backend-specific" (random numbers, timings) are executed but not compared. The
+exercises run twice more: the instructor versions (instructor/) pass every check; the student
+copies (notebooks/exercises/) fail each check with one short message and still show every hint.
 """
 import asyncio
 import json
@@ -21,8 +23,15 @@ NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_notebooks  # noqa: E402
 
-ALL = sorted(p.relative_to(ROOT).as_posix() for p in NOTEBOOKS.rglob("*.ipynb")
-             if ".ipynb_checkpoints" not in p.parts)
+
+def notebooks_in(folder):
+    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts)
+
+
+STUDENT_FACING = notebooks_in("notebooks")            # what `make lab` serves
+INSTRUCTOR = notebooks_in("instructor")               # the exercises with their solutions
+ALL = sorted(STUDENT_FACING + INSTRUCTOR)
 CELL_TIMEOUT = 60          # seconds: the per-cell budget
 NOTEBOOK_BUDGET = 150      # seconds: a whole notebook (a guard against hangs; they take 2-20 s)
 SKIP_COMPARE = "backend-specific"
@@ -82,7 +91,9 @@ def printed_text(nb):
 def test_notebooks_exist():
     lectures = [p for p in ALL if re.match(r"notebooks/\d\d_", p)]
     assert len(lectures) >= 8 and "notebooks/index.ipynb" in ALL
-    assert any(p.startswith("notebooks/exercises/") for p in ALL)
+    exercises = [p for p in ALL if p.startswith("notebooks/exercises/")]
+    assert len(exercises) >= 4
+    assert [p.replace("notebooks/", "instructor/", 1) for p in exercises] == INSTRUCTOR
 
 
 def test_generator_and_committed_notebooks_agree():
@@ -125,7 +136,7 @@ def test_lecture_has_slides_and_navigation(rel):
 
 def test_index_lists_every_notebook():
     text = "\n".join(c.source for c in read("notebooks/index.ipynb").cells)
-    for rel in ALL:
+    for rel in STUDENT_FACING:
         if rel != "notebooks/index.ipynb":
             assert f"]({Path(rel).relative_to('notebooks').as_posix()})" in text, f"index misses {rel}"
 
@@ -151,12 +162,60 @@ def test_notebook_runs(rel):
     runs = {}
     for backend, (nb, seconds) in zip(names, execute_all([(rel, b) for b in names])):
         print(f"{rel} [{backend}]: {seconds:.1f} s")
+        if nb.metadata["cgraph"]["kind"] == "exercise":
+            assert_exercise_outcome(rel, nb)
         runs[backend] = printed_text(nb)
     if len(runs) == 2:
         core, real = runs["autograd_core"], runs["torch"]
         diffs = [(i, a, b) for i, (a, b) in enumerate(zip(core, real)) if a != b]
         assert not diffs, "autograd_core and torch print different text:\n" + "\n".join(
             f"--- compared cell {i}\nautograd_core:\n{a}\ntorch:\n{b}" for i, a, b in diffs)
+
+
+# --- exercises: instructor versions pass, student copies fail politely ------------------------------
+
+HELPFUL = ("not filled in yet", "returned None: write the body", "is still None")
+ONE_LINE_FAILURE = "✗ {}"       # ExerciseError._render_traceback_
+
+
+def assert_exercise_outcome(rel, nb):
+    """Checks of an executed exercise notebook. Instructor version: every check cell prints ✓ and no
+    cell fails. Student copy (nothing filled in): every check cell shows one ExerciseError as the
+    single line "✗ <what is missing>" (no traceback), and every later cell still ran, so every hint
+    shows its button. Either way no check prints a stray result (such as True), and nbgrader's own
+    grading rule gives full points or none."""
+    from nbgrader.utils import determine_grade
+
+    student = rel.startswith("notebooks/")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    checks = [c for c in code if c.metadata.get("nbgrader", {}).get("grade")]
+    hints = [c for c in code if c.source.startswith("Hints(")]
+    assert checks and hints, f"{rel}: no check or hint cells"
+    assert all(c.execution_count is not None for c in code), f"{rel}: Run All stopped early"
+    for cell in code:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if cell not in checks:
+            assert not errors, f"{rel}: {cell.id} failed: {errors[0].ename}: {errors[0].evalue}"
+            continue
+        gid = cell.metadata.nbgrader.grade_id
+        stdout = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+        assert not any(o.output_type in ("execute_result", "display_data") for o in cell.outputs), \
+            f"{rel}: check {gid} shows a result besides its message"
+        score, points = determine_grade(cell)
+        if not student:
+            assert not errors and "✓" in stdout, f"{rel}: check {gid} does not pass: {errors or stdout}"
+            assert score == points
+            continue
+        assert len(errors) == 1 and errors[0].ename == "ExerciseError", \
+            f"{rel}: check {gid} on the unfilled copy: {[(e.ename, e.evalue) for e in errors] or 'passed'}"
+        message = errors[0].evalue
+        assert errors[0].traceback == [ONE_LINE_FAILURE.format(message)], f"{rel}: {gid}: a traceback"
+        assert "\n" not in message and len(message) <= 160, f"{rel}: {gid}: long message {message!r}"
+        assert any(h in message for h in HELPFUL), f"{rel}: {gid}: unhelpful message {message!r}"
+        assert "✓" not in stdout and score == 0
+    for cell in hints:
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs), \
+            f"{rel}: hint cell {cell.id} shows no hint button"
 
 
 # --- the switch and lecture mode ------------------------------------------------------------------

@@ -1,7 +1,12 @@
-"""Student copies of the exercises (scripts/make_student.py, nbgrader's preprocessors) and the
-exercise helpers (widgets/exercises.py): solutions gone, checks kept; the instructor copy passes its
-own checks, and every check of an unfilled student copy fails with a helpful ExerciseError."""
-import asyncio
+"""Student copies of the exercises and the exercise helpers (widgets/exercises.py).
+
+The instructor versions (instructor/exercises/, with solutions) are the source; the student copies
+committed in notebooks/exercises/ are exactly what nbgrader's preprocessors make of them
+(scripts/make_student.py), hold no solution, and lock every cell but the answers. Running them is
+tests/test_notebooks.py's job (test_notebook_runs: instructor versions pass, student copies fail
+politely, on both backends).
+"""
+import os
 import sys
 from pathlib import Path
 
@@ -11,14 +16,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "tests"))
+import build_notebooks  # noqa: E402
 import make_student  # noqa: E402
-from test_notebooks import execute_async  # noqa: E402
 
 from widgets.exercises import ExerciseError, Hints, check, check_function, check_true  # noqa: E402
 
-EXERCISES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks" / "exercises").glob("*.ipynb"))
-HELPFUL = ("not filled in", "not written yet", "is still None")
+INSTRUCTOR = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "instructor" / "exercises").glob("*.ipynb"))
+
+
+def student_path(rel):
+    return rel.replace("instructor/", "notebooks/", 1)
+
+
+def read(rel):
+    return nbformat.read(ROOT / rel, as_version=4)
 
 
 def nbgrader_meta(cell):
@@ -38,82 +49,98 @@ def solution_lines(source):
     return lines
 
 
-def test_there_are_exercises_with_solutions_and_checks():
-    assert len(EXERCISES) >= 4
-    for rel in EXERCISES:
-        nb = nbformat.read(ROOT / rel, as_version=4)
-        assert any(nbgrader_meta(c).get("solution") for c in nb.cells), rel
+def test_instructor_versions_have_solutions_and_checks():
+    assert len(INSTRUCTOR) >= 4
+    for rel in INSTRUCTOR:
+        nb = read(rel)
+        assert any("### BEGIN SOLUTION" in c.source and nbgrader_meta(c).get("solution") for c in nb.cells), rel
         assert any(nbgrader_meta(c).get("grade") for c in nb.cells), rel
+        assert (ROOT / student_path(rel)).is_file(), f"{rel} has no student copy"
 
 
-@pytest.mark.parametrize("rel", EXERCISES)
-def test_student_copy_removes_solutions_and_keeps_checks(rel):
-    nb = nbformat.read(ROOT / rel, as_version=4)
-    student = make_student.student_copy(nb)
-    assert len(student.cells) == len(nb.cells)
-    for mine, theirs in zip(nb.cells, student.cells):
-        meta = nbgrader_meta(mine)
-        if meta.get("solution"):
+@pytest.mark.parametrize("rel", INSTRUCTOR)
+def test_committed_student_copy_is_what_nbgrader_makes(rel):
+    built = build_notebooks.dumps(make_student.student_copy(read(rel)))
+    assert (ROOT / student_path(rel)).read_text("utf-8") == built, \
+        f"{student_path(rel)} is not the student copy of {rel}: run scripts/build_notebooks.py"
+
+
+@pytest.mark.parametrize("rel", INSTRUCTOR)
+def test_student_copy_has_no_solutions(rel):
+    instructor, student = read(rel), read(student_path(rel))
+    assert len(student.cells) == len(instructor.cells)
+    given = {line.strip() for c in instructor.cells for line in c.source.splitlines()
+             if not nbgrader_meta(c).get("solution")}
+    student_text = {line.strip() for c in student.cells for line in c.source.splitlines()}
+    for mine, theirs in zip(instructor.cells, student.cells):
+        if nbgrader_meta(mine).get("solution"):
             assert "BEGIN SOLUTION" in mine.source
-            assert "BEGIN SOLUTION" not in theirs.source and "END SOLUTION" not in theirs.source
-            assert "YOUR CODE HERE" in theirs.source
-            kept = set(line.strip() for line in theirs.source.splitlines())
-            leaked = [line for line in solution_lines(mine.source) if line in kept]
-            assert not leaked, f"{rel}: solution lines left in the student copy: {leaked}"
+            assert "SOLUTION" not in theirs.source and "# YOUR CODE HERE" in theirs.source
+            leaked = [line for line in solution_lines(mine.source) if line in student_text and line not in given]
+            assert not leaked, f"{rel}: solution lines in the student copy: {leaked}"
         else:
-            assert theirs.source == mine.source, f"{rel}: a non-solution cell changed"
-            assert "SOLUTION" not in theirs.source
-        if meta.get("grade"):
-            assert nbgrader_meta(theirs) == meta and meta.get("locked")
+            assert theirs.source == mine.source, f"{rel}: a non-answer cell changed"
         if theirs.cell_type == "code":
             assert theirs.outputs == [] and theirs.execution_count is None
+    assert "SOLUTION" not in (ROOT / student_path(rel)).read_text("utf-8")
 
 
-def test_make_student_writes_every_notebook(tmp_path):
-    assert make_student.main([str(tmp_path)]) == 0
-    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))
-    expected = sorted(p.relative_to(ROOT / "notebooks").as_posix() for p in (ROOT / "notebooks").rglob("*.ipynb")
-                      if ".ipynb_checkpoints" not in p.parts)
-    assert written == expected
-    text = "".join(p.read_text() for p in tmp_path.rglob("*.ipynb"))
-    assert "BEGIN SOLUTION" not in text
+@pytest.mark.parametrize("rel", INSTRUCTOR)
+def test_student_copy_locks_all_but_the_answers(rel):
+    """JupyterLab refuses to edit or delete a cell with editable/deletable false (checked in the
+    browser by tests/test_exercises_browser.py); answer cells stay editable but not deletable."""
+    instructor, student = read(rel), read(student_path(rel))
+    for mine, cell in zip(instructor.cells, student.cells):
+        meta = nbgrader_meta(cell)
+        assert meta == nbgrader_meta(mine) and meta, f"{rel}: {cell.id} has no nbgrader metadata"
+        assert cell.metadata["deletable"] is False
+        if meta["solution"]:
+            assert "editable" not in cell.metadata
+        else:
+            assert cell.metadata["editable"] is False and meta["locked"]
+        if meta["grade"]:       # a failed check must not stop Run All (see widgets/exercises.py)
+            assert "raises-exception" in cell.metadata.get("tags", [])
+        if cell.source.startswith("Hints("):
+            # only the button shows, not every hint at once: the source is collapsed, and the first
+            # line, which JupyterLab shows in the collapsed input's place, holds no hint
+            assert cell.metadata["jupyter"] == {"source_hidden": True}
+            assert cell.source.splitlines()[0] == "Hints("
+        assert "editable" not in mine.metadata and "deletable" not in mine.metadata
 
 
-def grade_cells(nb):
-    return [c for c in nb.cells if nbgrader_meta(c).get("grade")]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("rel", EXERCISES)
-def test_instructor_passes_and_student_gets_helpful_failures(rel):
-    nb = nbformat.read(ROOT / rel, as_version=4)
-    student = make_student.student_copy(nb)
-
-    async def both():
-        return await asyncio.gather(execute_async(rel, "autograd_core", nb=nb),
-                                    execute_async(rel, "autograd_core", allow_errors=True, nb=student))
-    (done, _), (tried, _) = asyncio.run(both())
-
-    for cell in grade_cells(done):
-        assert not any(o.output_type == "error" for o in cell.outputs)
-        text = "".join(o.get("text", "") for o in cell.outputs)
-        assert "✓" in text, f"{rel}: check {nbgrader_meta(cell)['grade_id']} printed no ✓"
-    for cell in grade_cells(tried):
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        gid = nbgrader_meta(cell)["grade_id"]
-        assert errors, f"{rel}: check {gid} passed on the unfilled student copy"
-        assert errors[0].ename == "ExerciseError", f"{rel}: {gid} failed with {errors[0].ename}: {errors[0].evalue}"
-        assert any(h in errors[0].evalue for h in HELPFUL), f"{rel}: {gid}: unhelpful: {errors[0].evalue}"
+def test_make_student_writes_the_student_folder(tmp_path, monkeypatch):
+    """`make student`: notebooks/ with every instructor notebook's student copy, including one a
+    lecturer added to instructor/ by hand."""
+    instructor = tmp_path / "instructor"
+    for rel in INSTRUCTOR:
+        target = instructor / Path(rel).relative_to("instructor")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((ROOT / rel).read_bytes())
+    (instructor / "exercises" / "ex99_mine.ipynb").write_bytes((ROOT / INSTRUCTOR[0]).read_bytes())
+    monkeypatch.setattr(make_student, "INSTRUCTOR", instructor)
+    out = tmp_path / "student"
+    assert make_student.main([str(out)]) == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.ipynb"))
+    committed = sorted(p.relative_to(ROOT / "notebooks").as_posix() for p in (ROOT / "notebooks").rglob("*.ipynb")
+                       if ".ipynb_checkpoints" not in p.parts)
+    assert written == sorted(committed + ["exercises/ex99_mine.ipynb"])
+    for rel in committed:
+        assert nbformat.read(out / rel, as_version=4) == read(f"notebooks/{rel}"), rel
+    assert nbformat.read(out / "exercises/ex99_mine.ipynb", as_version=4) == read(student_path(INSTRUCTOR[0]))
 
 
 # --- the helpers ------------------------------------------------------------------------------
 
-def test_check_passes_and_prints(capsys):
+def test_check_passes_and_prints_one_line(capsys):
+    """A passing check prints its ✓ line and returns None: a check on a cell's last line shows no True."""
     import autograd_core as ag
     import torch
-    assert check("a.grad", ag.tensor([36.0, 81.0]), torch.tensor([36.0, 81.0]))
-    assert check("n", 4, np.float32(4.0)) and check("flag", False, False) and check("s", "Mul", "Mul")
-    assert capsys.readouterr().out.count("✓") == 4
+    assert check("a.grad", ag.tensor([36.0, 81.0]), torch.tensor([36.0, 81.0])) is None
+    for args in [("n", 4, np.float32(4.0)), ("flag", False, False), ("s", "Mul", "Mul")]:
+        assert check(*args) is None
+    assert check_function("f", lambda x: x + x, [(1.0,), (2.0,)], lambda x: 2 * x) is None
+    assert capsys.readouterr().out.splitlines() == ["✓ a.grad is correct", "✓ n is correct", "✓ flag is correct",
+                                                    "✓ s is correct", "✓ f passes all 2 cases"]
 
 
 @pytest.mark.parametrize("answer, expected, message", [
@@ -121,7 +148,8 @@ def test_check_passes_and_prints(capsys):
     (..., 5.0, "not filled in yet"),
     ("5", 5.0, "not the text"),
     ([1.0, 2.0, 3.0], [1.0, 2.0], "should have shape (2,), yours has shape (3,)"),
-    ([1.0, 3.0], [1.0, 2.0], "entries (1,) differ"),
+    ([1.0, 3.0], [1.0, 2.0], "x = [1., 3.] is not right yet (entry (1,) is off)"),
+    ([0.0, 3.0], [1.0, 2.0], "(entries (0,), (1,) are off)"),
     (2.0, 5.0, "only one path"),
     (True, False, "not right"),
     (1, True, "should be a bool"),
@@ -131,6 +159,20 @@ def test_check_messages(answer, expected, message):
         check("x", answer, expected, mistakes=[(2.0, "only one path")])
     assert message in str(info.value)
     assert isinstance(info.value, AssertionError)       # nbgrader counts it as a failed test
+
+
+def test_a_failed_check_shows_as_one_line_in_ipython():
+    """IPython shows ExerciseError through _render_traceback_: the message on one line, no frames."""
+    with pytest.raises(ExerciseError) as info:
+        check("m_grad", 5.0, 4.0, mistakes=[(5.0, "that is a = m + n only.")])
+    assert info.value._render_traceback_() == ["✗ m_grad = 5 is not right yet: that is a = m + n only."]
+
+
+def test_a_message_is_one_line_even_for_a_matrix():
+    with pytest.raises(ExerciseError) as info:
+        check("M", [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 5.0]])
+    assert str(info.value).startswith("M = [[1., 2.], [3., 4.]] is not right yet (entry (1, 1) is off).")
+    assert "\n" not in str(info.value)
 
 
 def test_check_does_not_reveal_the_expected_value():
@@ -144,14 +186,13 @@ def test_check_function_messages():
         raise NotImplementedError()
     for fn, message in [(unwritten, "not written yet"), (lambda x: None, "returned None"),
                         (lambda x: 1 / 0, "raised ZeroDivisionError"), (None, "should be a function"),
-                        (lambda x: x + 1, "does not match")]:
+                        (lambda x: x + 1, r"f\(2\) = 3 is not right yet")]:
         with pytest.raises(ExerciseError, match=message):
             check_function("f", fn, [(1.0,), (2.0,)], lambda x: 2 * x)
-    assert check_function("f", lambda x: x + x, [(1.0,), (2.0,)], lambda x: 2 * x)
 
 
 def test_check_true():
-    assert check_true("ok", True, "never shown")
+    assert check_true("ok", True, "never shown") is None
     with pytest.raises(ExerciseError, match="use item"):
         check_true("ok", False, "use item")
 
@@ -167,5 +208,64 @@ def test_hints_reveal_one_at_a_time_and_escape():
     assert h.next() == "<b>second</b>"
     assert "&lt;b&gt;second&lt;/b&gt;" in shown.value and "<b>" not in shown.value
     assert button.disabled and h.next() == "<b>second</b>" and h.shown == 2
+    assert button.description == "All 2 hints shown"
+    one = Hints("only")
+    one.widget.children[0].click()
+    assert one.widget.children[0].description == "Hint shown" and one.widget.children[0].disabled
     with pytest.raises(ValueError):
         Hints()
+
+
+# --- nbgrader's own pipeline --------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_nbgrader_generates_the_same_copy_and_autogrades_failed_checks_as_zero(tmp_path):
+    """A course that uses nbgrader itself: `nbgrader generate_assignment` on the instructor version
+    hands out our student copy (apart from its checksums), and `nbgrader autograde` gives each
+    failed check (an ExerciseError shown as one line) no points and each passed one its point."""
+    import subprocess
+    from nbgrader.api import Gradebook
+
+    rel = "instructor/exercises/ex01_graphs_and_leaves.ipynb"
+    name = Path(rel).name
+    (tmp_path / "source" / "ex01").mkdir(parents=True)
+    (tmp_path / "source" / "ex01" / name).write_bytes((ROOT / rel).read_bytes())
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
+        f"c.ClearSolutions.code_stub = {make_student.CODE_STUB!r}\n")
+    # nbgrader runs the `alembic` program of its environment by name: put the venv's bin/ on PATH
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+
+    def nbgrader(*args):
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+
+    nbgrader("generate_assignment", "ex01")
+
+    released, ours = nbformat.read(tmp_path / "release" / "ex01" / name, as_version=4), read(student_path(rel))
+    for theirs, mine in zip(released.cells, ours.cells, strict=True):
+        for extra in ("checksum", "cell_type"):
+            theirs.metadata.nbgrader.pop(extra, None)
+        assert (theirs.source, theirs.metadata) == (mine.source, mine.metadata)
+
+    # alice hands in the copy untouched; bob answers everything, task 2 wrongly.
+    instructor = read(rel)
+    bob = read(student_path(rel))
+    for mine, theirs in zip(instructor.cells, bob.cells):
+        if nbgrader_meta(mine).get("solution"):
+            theirs.source = mine.source
+        if nbgrader_meta(mine).get("grade_id") == "ex01_task2":
+            theirs.source += "\nz_grads = [3.0, 2.0, 3.0]"
+    for student, nb in (("alice", ours), ("bob", bob)):
+        (tmp_path / "submitted" / student / "ex01").mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "submitted" / student / "ex01" / name)
+    nbgrader("autograde", "ex01", "--create")
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        scores = {student: {g.name: g.score for g in gradebook.find_submission_notebook(
+                      Path(name).stem, "ex01", student).grades if g.max_score}
+                  for student in ("alice", "bob")}
+    assert scores["alice"] == {f"ex01_task{i}_check": 0 for i in (1, 2, 3, 4)}
+    assert scores["bob"] == {"ex01_task1_check": 1, "ex01_task2_check": 0, "ex01_task3_check": 1,
+                             "ex01_task4_check": 1}

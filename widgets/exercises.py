@@ -1,13 +1,18 @@
-"""Exercise helpers: checks that compare a student's answer with the engine's, and hints on demand.
+"""Exercise helpers: checks that compare a student's answer with a reference, and hints on demand.
 
     from widgets.exercises import check, check_function, Hints
     check("w.grad", my_w_grad, expected=w.grad)            # prints "✓ w.grad is correct" or raises
     Hints("Start from y = a * b.", "dy/dw = dy/da * da/dw + dy/db * db/dw")   # a button, one hint a click
 
-A failed check raises ``ExerciseError`` (an ``AssertionError``, so nbgrader counts it) whose message
-says what is wrong without giving the answer away: not filled in yet, wrong type, wrong shape, a
-known mistake (``mistakes``), or which entries differ. Answers may be numbers, lists, numpy arrays,
-or tensors of either backend (autograd_core or PyTorch).
+A failed check raises ``ExerciseError`` (an ``AssertionError``, so nbgrader's autograder gives the
+cell no points) whose message says what is wrong without giving the answer away: not filled in
+yet, wrong type, wrong shape, a known mistake (``mistakes``), or which entries differ. In IPython
+and Jupyter the error shows as that one message, not as a traceback through this module
+(``ExerciseError._render_traceback_``). Exercise notebooks tag their check cells
+``raises-exception``, so a failed check does not stop *Run All*: JupyterLab and nbclient go on to
+the next cell (the hints below it still appear) while the error output still marks the cell failed
+for nbgrader. Checks return None, so a check on a cell's last line prints nothing but its message.
+Answers may be numbers, lists, numpy arrays, or tensors of either backend (autograd_core or PyTorch).
 """
 import html
 import re
@@ -19,6 +24,15 @@ __all__ = ["ExerciseError", "check", "check_true", "check_function", "Hints", "a
 
 class ExerciseError(AssertionError):
     """An answer that is missing or wrong; the message says why and what to look at."""
+
+    def _render_traceback_(self):
+        """What IPython shows instead of a traceback: the message alone, on one line marked ✗.
+
+        IPython calls this hook for the error output it sends to the front end; the frames of this
+        module and of the check cell would only push the one sentence the student needs down. No
+        ANSI colour: JupyterLab already shows an error on a red background, in either theme.
+        """
+        return [f"✗ {self}"]
 
 
 def _is_tensor(x):
@@ -43,7 +57,10 @@ def _describe(x):
 
 
 def _fmt(a):
-    return np.array2string(np.asarray(a), precision=4, separator=", ") if np.ndim(a) else f"{float(a):g}"
+    """A number or array as short text on one line (a message is one line)."""
+    if not np.ndim(a):
+        return f"{float(a):g}"
+    return " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
 
 
 def _show_arg(a):
@@ -81,12 +98,18 @@ def _numeric(name, answer):
 
 
 def check(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain=""):
-    """Compare ``answer`` with ``expected`` (the engine's value); print ✓ or raise ExerciseError.
+    """Compare ``answer`` with ``expected`` (the reference value); print ✓ or raise ExerciseError.
 
     mistakes: pairs (wrong_value, message) for known wrong answers, e.g. (2.0, "that is only the
     path through a; w also reaches y through b"). explain: a sentence added to a generic failure.
     Booleans and strings compare exactly; numbers with |answer - expected| <= atol + rtol*|expected|.
     """
+    _compare(name, answer, expected, atol=atol, rtol=rtol, mistakes=mistakes, explain=explain)
+    print(f"✓ {name} is correct")
+
+
+def _compare(name, answer, expected, *, atol, rtol, mistakes=(), explain=""):
+    """``check`` without its ✓: raise ExerciseError unless ``answer`` matches ``expected``."""
     missing = _not_filled(name, answer)
     if missing:
         raise ExerciseError(missing)
@@ -110,16 +133,16 @@ def check(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain=
             where = ""
             if got.ndim:
                 bad = np.argwhere(~np.isclose(got, want, atol=atol, rtol=rtol))
-                where = f" (entries {', '.join(str(tuple(int(i) for i in b)) for b in bad[:5])} differ)"
-            raise ExerciseError(f"{name} = {_fmt(got)} does not match what autograd computes{where}. "
+                where = (f" (entr{'y' if len(bad) == 1 else 'ies'} "
+                         f"{', '.join(str(tuple(int(i) for i in b)) for b in bad[:5])} "
+                         f"{'is' if len(bad) == 1 else 'are'} off)")
+            raise ExerciseError(f"{name} = {_fmt(got)} is not right yet{where}. "
                                 + (explain or "Look at the hints, and check the arithmetic step by step."))
     if not ok:
         for wrong, message in mistakes:
             if answer == wrong:
                 raise ExerciseError(f"{name} = {answer!r} is not right yet: {message}")
-        raise ExerciseError(f"{name} = {answer!r} is not right. " + (explain or "Look at the hints."))
-    print(f"✓ {name} is correct")
-    return True
+        raise ExerciseError(f"{name} = {answer!r} is not right yet. " + (explain or "Look at the hints."))
 
 
 def check_true(name, condition, message):
@@ -129,7 +152,6 @@ def check_true(name, condition, message):
     if not condition:
         raise ExerciseError(f"{name}: {message}")
     print(f"✓ {name} is correct")
-    return True
 
 
 def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=""):
@@ -150,12 +172,8 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
         if got is None:
             raise ExerciseError(f"{name}({shown}) returned None: write the body of {name} in the cell "
                                 "above (and return the result).")
-        try:
-            check(f"{name}({shown})", got, reference(*args), atol=atol, rtol=rtol, explain=explain)
-        except ExerciseError as e:
-            raise ExerciseError(str(e)) from None
+        _compare(f"{name}({shown})", got, reference(*args), atol=atol, rtol=rtol, explain=explain)
     print(f"✓ {name} passes all {len(cases)} cases")
-    return True
 
 
 def _inline(text):
@@ -188,7 +206,7 @@ class Hints:
 
     def _button_text(self):
         if self.shown == len(self.hints):
-            return f"All {len(self.hints)} hints shown"
+            return "Hint shown" if len(self.hints) == 1 else f"All {len(self.hints)} hints shown"
         return f"{self.label} ({self.shown + 1} of {len(self.hints)})"
 
     def _refresh(self):
