@@ -14,8 +14,8 @@ Programs of N ops (forward ops; the backward pass adds about as many events agai
   layers   h = tanh(h * w_i + b_i) on 4-vectors, N/3 layers with their parameters named
 Columns: model build CPU time (best of 3, this process), per op; bytes the stepper sends besides the
 SVG (its frames, node and edge tables, as JSON), per op.
---stepper   the whole GraphStepper (wall clock: the model, Graphviz's layout in a child process,
-            the widget), the SVG's size.
+--stepper   the whole GraphStepper (CPU time: the model, the widget, and Graphviz's layout, which
+            runs as a child process), the SVG's size.
 --browser   the stepper's front end (widgets/static/stepper.js) in headless Chromium with a
             stand-in for anywidget's model: time to render, the JS heap it adds (after a GC), median
             time of a step, and of a walk through the first 300 steps and back.
@@ -26,6 +26,7 @@ Timings on a shared machine are noisy: compare the ratios within one run.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -92,32 +93,25 @@ def model_figures(kind, n):
             "build_s": cpu, "sent_bytes": sent}
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def stepper_figures(kind, n, dump=None):
-    """Wall-clock time of GraphStepper(rec), its layout's part, the SVG and state sizes; with
-    dump, the front end's state goes to that file (for --browser)."""
+    """CPU time of GraphStepper(rec): this process's and Graphviz's (`dot` runs as a child
+    process), the SVG and state sizes; with dump, the front end's state goes to that file."""
     from widgets import stepper as stepper_module
     rec, names = program(kind, n)
-    dot_time = [0.0]
-    render_svg = stepper_module.render_svg
-
-    def timed_render(*args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return render_svg(*args, **kwargs)
-        finally:
-            dot_time[0] += time.perf_counter() - t0
-    stepper_module.render_svg = timed_render
-    try:
-        t0 = time.perf_counter()
-        stepper = stepper_module.GraphStepper(rec, names=names)
-        total = time.perf_counter() - t0
-    finally:
-        stepper_module.render_svg = render_svg
+    t0, c0 = time.process_time(), children_cpu()
+    stepper = stepper_module.GraphStepper(rec, names=names)
+    dot_time = children_cpu() - c0
+    total = time.process_time() - t0 + dot_time
     state = {k: v for k, v in stepper.get_state().items() if not k.startswith("_model_")
              and not k.startswith("_view_") and k not in ("_esm", "_css", "_dom_classes", "layout",
                                                            "tabbable", "tooltip")}
     steps_key = "_frames" if "_frames" in state else "_steps"
-    out = {"stepper_s": total, "dot_s": dot_time[0], "svg_bytes": len(state.get("_svg", "")),
+    out = {"stepper_s": total, "dot_s": dot_time, "svg_bytes": len(state.get("_svg", "")),
            "state_bytes": len(json.dumps({k: v for k, v in state.items() if k != "_svg"})),
            "n_steps": len(state[steps_key])}
     if dump:
@@ -242,7 +236,7 @@ def main():
 
     if not (args.stepper or args.browser or args.baseline):
         return
-    print("\nThe whole GraphStepper (wall clock: model + Graphviz layout + widget); browser: its "
+    print("\nThe whole GraphStepper (CPU time: model + widget + Graphviz's layout); browser: its "
           "front end in Chromium")
     head = (f"{'program':8} {'ops':>5} {'which':9} {'stepper s':>9} {'of it dot':>9} {'SVG KB':>7} "
             f"{'state KB':>8}")

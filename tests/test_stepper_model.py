@@ -436,3 +436,20 @@ def test_unkind_programs_build_replay_and_inspect(key, view, show_saved):
         if t.is_leaf and t.requires_grad and t.grad is not None and view == "tensor":
             nid = [n for n, node in model.nodes.items() if node.label == name][0]
             assert last.grads[nid] == format_array(t.grad.numpy())
+
+
+def test_names_the_recording_kept_outlive_rebound_variables():
+    """A cell run again after later cells rebound `y`: without names the labels are the
+    expressions (distinct, readable); names a recording keeps (rec.names) win over the frame."""
+    with torch.record() as rec:
+        m = torch.tensor(2., requires_grad=True)
+        n = torch.tensor(3., requires_grad=True)
+        y = (m + n) * (m - n)
+        y.backward()
+    kept = {"m": m, "n": n, "y": y}
+    m = n = y = None                                   # a later cell rebinds them  # noqa: F841
+    labels = [x.label for x in GraphModel.from_recording(rec).nodes.values() if x.kind == "tensor"]
+    assert labels == ["leaf #1", "leaf #2", "add #1", "sub #1", "mul #1"]
+    rec.names = kept                                   # what the engine may keep at the block's end
+    labels = [x.label for x in GraphModel.from_recording(rec).nodes.values() if x.kind == "tensor"]
+    assert labels == ["m", "n", "m + n", "m - n", "y"]

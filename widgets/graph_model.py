@@ -501,6 +501,11 @@ class GraphModel:
         (values and grads of more than `small` elements are summarised as min / mean / max)."""
         from ._recording import build_from_recording
         frame = frame if frame is not None else naming.caller_frame()
+        # names the recording itself noted when its block ended (if the engine keeps them: a
+        # later cell rebinding `y` must not take the name away), after the ones given here
+        kept = getattr(rec, "names", None)
+        if isinstance(kept, dict) and kept:
+            names = {**kept, **(names or {})}
         found = naming.tensor_names(names, frame)
         model = cls(view)
         model.source = "recording"

@@ -54,20 +54,21 @@ function render({ model, el }) {
   const bar = h("div", "cg-bar");
   bar.setAttribute("role", "toolbar");
   bar.setAttribute("aria-label", "steps");
-  const button = (cls, name, title, parent = bar) => {
+  const button = (cls, name, title, keys) => {
     const b = h("button", "cg-btn " + cls);
     b.type = "button";
     b.title = title;
     b.setAttribute("aria-label", name);
+    b.setAttribute("aria-keyshortcuts", keys);
     b.innerHTML = icon(name === "previous step" ? "previous" : name.split(" ")[0]);
-    parent.appendChild(b);
+    bar.appendChild(b);
     return b;
   };
-  const bFirst = button("cg-first", "first step", "first step (Home)");
-  const bPrev = button("cg-prev", "previous step", "previous step (←)");
-  const bPlay = button("cg-play", "play", "play (space)");
-  const bNext = button("cg-next", "next step", "next step (→)");
-  const bLast = button("cg-last", "last step", "last step (End)");
+  const bFirst = button("cg-first", "first step", "first step (Home)", "Home");
+  const bPrev = button("cg-prev", "previous step", "previous step (←)", "ArrowLeft");
+  const bPlay = button("cg-play", "play", "play (space)", "Space");
+  const bNext = button("cg-next", "next step", "next step (→)", "ArrowRight");
+  const bLast = button("cg-last", "last step", "last step (End)", "End");
   const slider = h("input", "cg-slider");
   slider.type = "range"; slider.min = "0"; slider.step = "1";
   slider.setAttribute("aria-label", "step");
@@ -166,7 +167,8 @@ function render({ model, el }) {
   }
 
   // The drawing's size: the lecture-mode scale (--cgraph-scale), shrunk to fit the box's width and
-  // most of the window's height, but never below 60% of it (a big graph scrolls instead).
+  // most of the window's height, but never below 60% of it, nor in lecture mode below its natural
+  // size (a big graph scrolls instead).
   let natural = null;
   function fit() {
     const svg = graph.querySelector("svg");
@@ -174,7 +176,8 @@ function render({ model, el }) {
     const lecture = parseFloat(getComputedStyle(el).getPropertyValue("--cgraph-scale")) || 1;
     const width = graph.clientWidth || natural.w * lecture;
     const height = Math.max(320, 0.74 * window.innerHeight - 12);
-    const scale = Math.min(lecture, Math.max(Math.min(width / natural.w, height / natural.h), 0.6 * lecture));
+    const floor = Math.max(0.6 * lecture, Math.min(lecture, 1));   // a projector: never below 1
+    const scale = Math.min(lecture, Math.max(Math.min(width / natural.w, height / natural.h), floor));
     svg.style.width = `${(natural.w * scale).toFixed(1)}px`;
     svg.style.height = `${(natural.h * scale).toFixed(1)}px`;
     el.dataset.graphScale = scale.toFixed(3);
