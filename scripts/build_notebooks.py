@@ -103,7 +103,9 @@ def build_notebook(book, order=None):
         "language_info": {"name": "python"},
         "cgraph": {"kind": book["kind"], "title": book["title"], "minutes": book.get("minutes"),
                    "backends": list(book.get("backends", BACKENDS_ALL))},
-        "rise": {"scroll": True, "enable_chalkboard": False},
+        # RISE: reveal.js's "white" theme uses only fonts shipped with jupyterlab-rise (its
+        # default, "simple", fetches Google Fonts: slides must work offline, in a lecture hall)
+        "rise": {"scroll": True, "enable_chalkboard": False, "theme": "white"},
     }
     return nb
 

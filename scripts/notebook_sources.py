@@ -146,13 +146,15 @@ whole notebook. Every lecture ends with pointers to its exercises and links to t
 next lecture.
 
 **Presenting.** The cells carry slide metadata: with the instructor tools installed
-(`pip install -e ".[instructor]"`, which adds `jupyterlab-rise`), *View ▸ Render as slides*
-turns a lecture into a slide show. On a projector, make the widgets' text larger:
+(`pip install -e ".[instructor]"`, which adds `jupyterlab-rise`), *View ▸ Render as Reveal
+Slideshow* shows a lecture as slides beside the notebook, and the toolbar's slideshow button opens
+them in a browser tab of their own; run the cells on the slides with **Shift+Enter**. On a
+projector, switch on **lecture mode**: widgets, figures and graph pictures grow together.
 """),
 code("""
 from widgets.lecture import lecture_mode
 
-lecture_mode(scale=1.5)     # widget fonts x1.5; lecture_mode(False) switches back
+lecture_mode(scale=1.5)     # everything x1.5; lecture_mode(False) switches back
 """),
 md("""
 ## How exercises work
@@ -177,8 +179,8 @@ md("""
 Try it: set `my_answer = 2.0` above and run the cell again to see the message a wrong answer gets.
 The exercises hold no solutions; your lecturer has a version of each with its solutions.
 
-Finally, lecture mode stays on for every notebook open in this JupyterLab window until it is
-switched off (or its cell's output is cleared):
+Finally, lecture mode stays on for every notebook open in this JupyterLab window (and its slides)
+until it is switched off, or its cell's output is cleared:
 """),
 code("""
 lecture_mode(False)      # back to normal-size widgets

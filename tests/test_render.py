@@ -241,3 +241,134 @@ def test_dot_of_seed_examples(key):
     assert sorted(c for c in nodes.values() if c.split()[0] in ("leaf", "nonleaf")) == sorted(
         ("leaf" if t.is_leaf else "nonleaf") + (" output" if k == root else "")
         for k, t in env.items())
+
+
+# --- labels show what is known, nothing made up -----------------------------------------------------
+def _label_texts(dot):
+    """{node id: [text of each row]} of the tensor nodes in DOT text."""
+    out = {}
+    for nid, label in re.findall(r'^\s*(t\d+) \[id="t\d+" label=<(.*?)> shape=', dot, re.M):
+        out[nid] = re.findall(r">([^<>]+)<", label)
+    return out
+
+
+def _anonymous_program(lib):
+    w = lib.tensor([1., 2.], requires_grad=True)
+    x = lib.tensor([2., 3.], requires_grad=True)
+    y = ((w + x) * (w + 1).exp()).sum()
+    return w, x, y
+
+
+@pytest.mark.parametrize("lib", ["autograd_core", "torch"])
+def test_no_question_marks_and_unknown_values_are_left_out(lib):
+    import importlib
+    mod = importlib.import_module(lib)
+    w, x, y = _anonymous_program(mod)
+    before = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    y.backward()
+    after = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    for rows in [*before.values(), *after.values()]:
+        assert not any("?" in r for r in rows), rows
+    named = {rows[0]: rows for rows in after.values()}
+    assert named["w"][-1] == "grad [" + ", ".join(format_array(g) for g in w.grad.numpy()) + "]"
+    # exp saved its result: its value is known before backward frees it (both engines)
+    exp_value = f"data {format_array((w + 1).exp().detach().numpy())}"
+    assert [r for r in before.values() if r[0] == "ExpBackward0"][0][-2] == exp_value
+    # unnamed intermediates show a value only where an op kept it, and then the true one
+    a, b = (w + x).detach(), (w + 1).detach()
+    true = {f"data {format_array(v.numpy())}" for v in (a, b, b.exp(), a * b.exp())}
+    for rows in [*before.values(), *after.values()]:
+        if rows[0].endswith("Backward0"):
+            assert all(r in true for r in rows if r.startswith("data")), rows
+            assert all(r == "grad None" for r in rows if r.startswith("grad")), rows
+    # after backward freed what mul saved, w + x is known by its op and shape at most
+    adds = [r for r in after.values() if r[0] == "AddBackward0"]
+    assert adds and all(not r.startswith("data") for rows in adds for r in rows), adds
+    if lib == "torch":  # torch records each output's shape and dtype (grad_fn._input_metadata)
+        assert [r for r in after.values() if r[0] == "AddBackward0"][0][1:] == ["(2,) float32"]
+
+
+def test_output_metadata_gives_the_shape_of_an_unnamed_result():
+    """grad_fn._output_metadata (autograd_core, recorded at forward time) or, for torch,
+    grad_fn._input_metadata (the gradient it takes has its output's shape and dtype)."""
+    from types import SimpleNamespace as Obj
+
+    from widgets.graph_model import _output_metadata
+    ours = Obj(_output_metadata=(((2, 3), "torch.float64"),))
+    torchs = Obj(_input_metadata=(Obj(shape=(4,), dtype="torch.int64"),))
+    assert _output_metadata(ours) == ((2, 3), "float64")
+    assert _output_metadata(torchs) == ((4,), "int64")
+    assert _output_metadata(Obj()) == (None, None)  # neither: no shape row rather than "?"
+
+
+def _unnamed_shapes(lib):
+    """[(grad_fn name, shape row)] of the unnamed results of lecture 00's program, after backward."""
+    w = lib.tensor([1., 2.], requires_grad=True)
+    x = lib.tensor([2., 3.], requires_grad=True)
+    y = ((w + x) * (w + 1)).sum()
+    y.backward()
+    rows = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    return sorted((r[0], r[1] if len(r) > 1 else None) for r in rows.values()
+                  if r[0].endswith("Backward0"))
+
+
+@pytest.mark.xfail(not hasattr(torch.tensor(1., requires_grad=True).mul(2).grad_fn,
+                               "_output_metadata"),
+                   reason="the engine does not record grad_fn._output_metadata yet", strict=True)
+def test_unnamed_results_show_the_shapes_torch_shows():
+    import torch as real_torch
+    ours, theirs = _unnamed_shapes(torch), _unnamed_shapes(real_torch)
+    assert ours == theirs == [("AddBackward0", "(2,) float32")] * 2 + [("MulBackward0", "(2,) float32")]
+
+
+def test_retained_unnamed_result_is_shown_with_its_grad():
+    w = torch.tensor([1., 2.], requires_grad=True)
+    hidden = [w * 3]
+    hidden[0].retain_grad()
+    y = hidden[0].sum()
+    y.backward()
+    rows = [r for r in _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w}))).values()
+            if r[0] == "MulBackward0"][0]
+    assert rows[-2:] == ["data [3, 6]", "grad [1, 1]"]
+
+
+# --- the picture in a notebook's output area ---------------------------------------------------------
+def _img_style(html):
+    return dict(kv.split(":", 1) for kv in re.search(r'<img [^>]*style="([^"]*)"', html).group(1).split(";"))
+
+
+@pytest.mark.parametrize("layers", [1, 12])
+def test_picture_html_shrinks_to_its_area_down_to_a_readable_floor(layers):
+    from widgets.render import MIN_PICTURE_SCALE, picture_html, svg_size_px
+    w = torch.tensor([1.], requires_grad=True)
+    terms = [w * float(k) for k in range(layers)]  # side by side: wider with every term
+    y = torch.stack(terms).sum()
+    g = draw(y)
+    bundle = g._repr_mimebundle_()
+    svg, html = bundle["image/svg+xml"], bundle["text/html"]
+    assert html == picture_html(svg, g.alt)
+    width, _ = svg_size_px(svg)
+    root = ET.fromstring(svg)
+    assert width == pytest.approx(float(root.get("width").removesuffix("pt")) * 4 / 3)
+    style = _img_style(html)
+    assert style["width"] == f"calc({width:.0f}px * var(--cgraph-scale, 1))"
+    assert style["max-width"] == "100%"
+    assert style["min-width"] == f"calc({width * MIN_PICTURE_SCALE:.0f}px * var(--cgraph-scale, 1))"
+    # the smallest text of a drawing (9 pt = 12 px) stays >= 9 px at the floor
+    sizes = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
+    assert min(sizes) * 4 / 3 * MIN_PICTURE_SCALE >= 9
+    assert 'class="cgraph-picture"' in html and "overflow-x:auto" in html
+    assert re.search(r'alt="computation graph \(tensor view\) of y: \d+ nodes, \d+ edges"', html)
+
+
+def test_picture_mimebundle_include_exclude_and_model_repr():
+    env = _example_a()
+    g = draw(env["y"])
+    assert set(g._repr_mimebundle_()) == {"text/html", "image/svg+xml"}
+    assert set(g._repr_mimebundle_(include=["image/svg+xml"])) == {"image/svg+xml"}
+    assert set(g._repr_mimebundle_(exclude=["image/svg+xml"])) == {"text/html"}
+    assert g._repr_mimebundle_(include=["image/png"])["image/png"].startswith(b"\x89PNG")
+    model = GraphModel.from_tensors(env["y"], names=env)
+    bundle = model._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(model) and "cgraph-picture" in bundle["text/html"]
+    assert bundle["image/svg+xml"] == render_svg(model)

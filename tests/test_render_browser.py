@@ -75,3 +75,120 @@ def test_svg_reads_on_light_and_dark_backgrounds(theme, browser_page, artifacts_
         r, g, b = (int(font[i:i + 2], 16) for i in (1, 3, 5))
         assert colours and set(colours) == {f"rgb({r}, {g}, {b})"}
     assert not page.console_errors
+
+
+# --- draw() pictures in JupyterLab and in nbconvert's HTML: they fit, their text stays readable ------
+# Per picture: does it load, its width and its output area's, whether the wrapper scrolls, its far
+# right edge can be scrolled into view and its scrollbar sits above the picture, the smallest text on screen (font size in SVG units x
+# displayed width / viewBox width) and the picture's text (decoded from the <img>'s data URI).
+PICTURES_JS = """(scope) => [...document.querySelectorAll(scope + ' .cgraph-picture')].map(wrap => {
+  const img = wrap.querySelector('img');
+  const area = wrap.closest('.jp-OutputArea-output, .jp-RenderedHTMLCommon') || wrap.parentElement;
+  const bytes = Uint8Array.from(atob(img.src.split(',')[1]), c => c.charCodeAt(0));
+  const doc = new DOMParser().parseFromString(new TextDecoder().decode(bytes), 'image/svg+xml');
+  const box = doc.documentElement.getAttribute('viewBox').trim().split(/\\s+/).map(Number);
+  const fonts = [...doc.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+  const shown = img.getBoundingClientRect();
+  wrap.scrollLeft = wrap.scrollWidth;
+  const farRight = img.getBoundingClientRect().right <= wrap.getBoundingClientRect().right + 1;
+  wrap.scrollLeft = 0;
+  const bar = wrap.offsetHeight - wrap.clientHeight;  // the sideways scrollbar's height
+  return {loaded: img.complete && img.naturalWidth > 0, natural: img.naturalWidth, width: shown.width,
+          bar, barOnTop: Math.abs(shown.top - wrap.getBoundingClientRect().top - bar) < 1.5,
+          wrapWidth: wrap.clientWidth, wrapRight: wrap.getBoundingClientRect().right,
+          areaWidth: area.clientWidth, areaRight: area.getBoundingClientRect().right,
+          scrollWidth: wrap.scrollWidth, overflowX: getComputedStyle(wrap).overflowX, farRight,
+          minFontPx: Math.min(...fonts) * shown.width / box[2],
+          texts: [...doc.querySelectorAll('text')].map(t => t.textContent)};
+})"""
+
+
+TOP_IN_VIEW = "el => el.scrollIntoView({block: 'start'})"  # a picture's top row (and scrollbar) in view
+
+
+def assert_pictures_fit(page, min_font_px=9.0, scope="body"):
+    """Every draw() picture inside `scope` (a CSS selector) loaded, fits its output area or scrolls
+    to its far right edge, and its smallest text is at least min_font_px high on screen. Returns the
+    measurements."""
+    pictures = page.evaluate(PICTURES_JS, scope)
+    assert pictures, "no draw() picture on the page"
+    for p in pictures:
+        assert p["loaded"], p
+        assert p["wrapRight"] <= p["areaRight"] + 0.5, p         # the wrapper itself is not cut off
+        if p["width"] > p["wrapWidth"] + 0.5:                     # wider than its area: it scrolls
+            assert p["overflowX"] in ("auto", "scroll") and p["scrollWidth"] > p["wrapWidth"], p
+            assert p["farRight"], p                               # ... to the picture's right edge
+            assert p["bar"] > 0 and p["barOnTop"], p              # with its scrollbar on top, in view
+        assert p["minFontPx"] >= min_font_px - 0.05, p
+        assert not [t for t in p["texts"] if t in ("shape ?", "data ?")], p["texts"]
+    return pictures
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """lab_browser's Chromium, but showing scrollbars as a student's browser does (headless
+    Chromium hides them): the tests find the pictures' scrollbars, and screenshots show them."""
+    from playwright.sync_api import sync_playwright
+
+    from lab_browser import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                              ignore_default_args=["--hide-scrollbars"])
+        yield b
+        b.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_lecture_07_pictures_fit_light_and_dark(lab, browser_page, size):
+    from lab_browser import (assert_no_widget_errors, dismiss_notifications, open_and_run_all,
+                             screenshot, set_viewport, themed)
+    page = browser_page
+    set_viewport(page, size)
+    open_and_run_all(page, lab, "notebooks/07_training_networks.ipynb")
+    dismiss_notifications(page)
+    for theme in ("light", "dark"):
+        with themed(page, theme):
+            pictures = assert_pictures_fit(page)
+            big = max(pictures, key=lambda p: p["natural"])        # draw(loss) of the MLP
+            assert big["natural"] > 1100                            # the picture the issue saw cut off
+            page.locator(".cgraph-picture").nth(pictures.index(big)).evaluate(TOP_IN_VIEW)
+            screenshot(page, f"render_fit_07_{size[0]}x{size[1]}_{theme}.png")
+    assert_no_widget_errors(page)
+
+
+@pytest.mark.browser
+def test_pictures_fit_in_nbconvert_html(browser, tmp_path, artifacts_dir):
+    """The executed notebook exported by nbconvert (lab template): wide pictures scroll, small ones
+    keep their size. Requests off the page's own file are refused: the pictures need none."""
+    import nbclient
+    import nbformat
+    from nbconvert import HTMLExporter
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+        "import autograd_core as torch\nfrom widgets import draw\n"
+        "w = torch.tensor(1., requires_grad=True)\nx = torch.tensor(2., requires_grad=True)",
+        "draw((w + x) * (w + 1))",
+        "ws = [torch.tensor(float(k), requires_grad=True) for k in range(16)]\n"
+        "draw(sum(w_k * (k + 1) for k, w_k in enumerate(ws)))")]
+    nbclient.NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    page_path = artifacts_dir / "render_nbconvert.html"
+    page_path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+               else route.abort())
+    try:
+        page.goto(page_path.as_uri())
+        page.wait_for_function("() => [...document.querySelectorAll('.cgraph-picture img')]"
+                               ".every(i => i.complete && i.naturalWidth > 0)", timeout=30_000)
+        small, wide = assert_pictures_fit(page)
+        assert small["width"] == pytest.approx(small["natural"], abs=1)    # fits: its own size
+        assert wide["natural"] > wide["wrapWidth"] and wide["scrollWidth"] > wide["wrapWidth"]
+        page.locator(".cgraph-picture").nth(1).evaluate(TOP_IN_VIEW)
+        screenshot_path = artifacts_dir / "render_fit_nbconvert_1280x720.png"
+        page.screenshot(path=str(screenshot_path))
+    finally:
+        context.close()

@@ -371,6 +371,39 @@ def _saved(fn):
     return out
 
 
+def _retained_tensor(fn):
+    """autograd_core: the tensor fn made, when it called retain_grad() (fn holds a weakref)."""
+    ref = getattr(fn, "_retain", None)
+    t = ref() if ref is not None else None
+    return t if t is not None and t.grad_fn is fn else None
+
+
+def _saved_result(fn):
+    """The output fn saved for backward, as an ndarray (None when it saved none, or was freed)."""
+    out = getattr(fn, "_out", None)  # autograd_core
+    if out is not None:
+        return out
+    try:  # torch: the ops whose derivative uses their result (exp, tanh, sigmoid, ...)
+        result = fn._saved_result
+    except (AttributeError, RuntimeError):  # none saved, or freed by backward
+        return None
+    return _np(result) if naming.is_tensor(result) else None
+
+
+def _output_metadata(fn):
+    """(shape, dtype name) of fn's first output as recorded at forward time; (None, None) if
+    unknown. autograd_core: grad_fn._output_metadata; torch: the metadata of the gradient fn
+    takes, which is its output's (grad_fn._input_metadata)."""
+    meta = getattr(fn, "_output_metadata", None)
+    if meta:
+        shape, dtype = meta[0]
+        return tuple(shape), str(dtype).replace("torch.", "")
+    meta = getattr(fn, "_input_metadata", None)
+    if meta:
+        return tuple(meta[0].shape), str(meta[0].dtype).replace("torch.", "")
+    return None, None
+
+
 def _fn_args(fn):
     """autograd_core keeps a node's input arrays (until backward frees them); torch does not show them."""
     try:
@@ -553,7 +586,8 @@ class GraphModel:
         return render_svg(self.to_dot())
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"image/svg+xml": self._repr_svg_(), "text/plain": repr(self)}
+        from .render import to_digraph
+        return {**to_digraph(self)._repr_mimebundle_(include, exclude), "text/plain": repr(self)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -687,17 +721,17 @@ class _TensorBuilder(_Builder):
             if self.show_saved:
                 self.saved_nodes(fn, op_node.id)
             t = self.by_fn.get(id(fn))
+            t = t if t is not None else _retained_tensor(fn)
             if t is not None:
                 out_id = self.tensor_node(t, result_of)
-            else:
+            else:  # a result no variable holds: its value only where fn saved it
                 out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
                                  classes=("nonleaf",), requires_grad=True, is_leaf=False)
-                if getattr(fn, "_out", None) is not None:
-                    self._set_value(out, fn._out)
-                elif getattr(fn, "_input_metadata", None):  # torch: the shape of fn's output
-                    meta = fn._input_metadata[0]
-                    out.shape = tuple(meta.shape)
-                    out.dtype = str(meta.dtype).replace("torch.", "")
+                value = _saved_result(fn)
+                if value is not None:
+                    self._set_value(out, value)
+                else:
+                    out.shape, out.dtype = _output_metadata(fn)
                 out_id = out.id
             if op_node.module and not m.nodes[out_id].module:
                 m.nodes[out_id].module = op_node.module

@@ -1,18 +1,33 @@
-"""Lecture mode: bigger widget text for a projector.
+"""Lecture mode: widgets, figures and graph pictures enlarged for a projector.
 
     from widgets.lecture import lecture_mode
-    lecture_mode()                 # widgets' fonts x1.5
+    lecture_mode()                 # x1.5
     lecture_mode(scale=2)          # x2
     lecture_mode(False)            # back to normal
 
-It displays (as the cell's output) a ``<style>`` element that sets the CSS variable ``--cgraph-scale`` (font size =
-JupyterLab's size x scale) and scales ipywidgets and every element of class ``cgraph-widget``.
-Widget stylesheets can use ``calc(<size> * var(--cgraph-scale, 1))`` to follow it. The style lives
-in the cell's output: clearing that output also ends lecture mode.
+It displays (as the cell's output) a ``<style>`` element that sets the CSS variable
+``--cgraph-scale`` on the page, which every view follows:
+
+- ipywidgets (buttons, sliders, labels, text boxes) and elements of class ``cgraph-widget``: font
+  size = JupyterLab's widget font size x scale, buttons as tall as their text;
+- the GraphStepper, NodeInspector and chain-rule panel: their stylesheets size text and the graph
+  with ``calc(<size> * var(--cgraph-scale, 1))``;
+- draw()'s pictures: their width is their own size x scale (widgets.render.picture_html), still
+  shrunk to fit the output area down to a readable minimum, which grows with the scale too;
+- figures: images in outputs (matplotlib's inline backend) and elements of class
+  ``cgraph-figure`` are zoomed by the scale. Interactive ipympl figures are not: ipympl reads mouse
+  positions in unscaled page pixels, so a zoomed figure would pan and report the wrong place;
+  give those a larger ``figsize``. A widget whose figure takes no mouse input (RegressionLab's
+  canvas) opts in with ``canvas.add_class("cgraph-figure")``.
+
+The style lives in the cell's output and applies to every notebook open in the same browser
+window (and to RISE slides); clearing that output also ends lecture mode. Where two such outputs
+are on the page, the later one wins.
 """
 from IPython.display import HTML, display
 
 SCALE_VAR = "--cgraph-scale"
+FIGURE_CLASS = "cgraph-figure"
 
 _CSS = """<style class="cgraph-lecture-mode">
 :root {{ {var}: {scale}; }}
@@ -23,21 +38,21 @@ _CSS = """<style class="cgraph-lecture-mode">
 .jupyter-widgets button, .jupyter-widgets .widget-button {{
   height: auto; min-height: calc(var(--jp-widgets-inline-height, 28px) * var({var}, 1));
 }}
-.cgraph-widget svg text {{ font-size: calc(14px * var({var}, 1)); }}
+.jp-OutputArea-output.jp-RenderedImage > img, .{figure} {{ zoom: var({var}, 1); }}
 </style>"""
 
 
 def lecture_css(scale=1.5):
-    """The ``<style>`` text that sets ``--cgraph-scale`` to ``scale`` and scales the widgets."""
+    """The ``<style>`` text that sets ``--cgraph-scale`` to ``scale`` (0.5 to 4)."""
     scale = float(scale)
-    if not (0.5 <= scale <= 4):
+    if not (0.5 <= scale <= 4):  # also refuses nan
         raise ValueError(f"scale must be between 0.5 and 4, got {scale}")
-    return _CSS.format(var=SCALE_VAR, scale=f"{scale:g}")
+    return _CSS.format(var=SCALE_VAR, scale=f"{scale:g}", figure=FIGURE_CLASS)
 
 
 def lecture_mode(on=True, scale=1.5):
-    """Display the style that turns lecture mode on (widget fonts x ``scale``) or off."""
+    """Display the style that turns lecture mode on (everything x ``scale``) or off (x 1)."""
     display(HTML(lecture_css(scale if on else 1)))
 
 
-__all__ = ["lecture_mode", "lecture_css", "SCALE_VAR"]
+__all__ = ["lecture_mode", "lecture_css", "SCALE_VAR", "FIGURE_CLASS"]

@@ -5,9 +5,19 @@
     draw(*roots, view="tensor" | "function", names=None, show_saved=False, labels="full", **to_dot_kw)
         -> graphviz.Digraph (displays in a notebook; also accepts a GraphModel or a Recording)
     to_digraph(model, **to_dot_kw) -> graphviz.Digraph whose .source is to_dot(model, **to_dot_kw)
-    render_svg(dot_or_model, **to_dot_kw) -> str (runs dot once)
+    render_svg(dot_or_model, timeout=None, **to_dot_kw) -> str (runs dot once)
     export(graph_or_model, "file.svg" | ".png" | ".pdf" | ".gif", frames=False, ...) -> path(s)
-Without Graphviz's `dot` program every rendering raises GraphvizNotFound (how to install it).
+    picture_html(svg, alt) -> str: how draw()'s Digraph and a GraphModel show in a notebook
+Without Graphviz's `dot` program every rendering raises GraphvizNotFound (how to install it); when
+dot fails, or runs longer than DOT_TIMEOUT_S (then it is stopped), GraphvizError says why.
+
+User text (names, module names, captions) reaches DOT only through html(): cleaned by clean_text
+(line breaks -> spaces, other unprintable characters and lone surrogates -> U+FFFD, names shortened
+to NAME_MAX characters with "…") and escaped, so any name renders to well-formed SVG.
+
+In a notebook a picture is HTML (picture_html): its own size x --cgraph-scale (lecture mode),
+shrunk to fit the output area down to MIN_PICTURE_SCALE (its smallest text stays >= 9 px), and
+scrolling sideways beyond that; front ends without HTML get the SVG.
 
 DOT contract (the GraphStepper relies on it):
 - every node statement has ``id="<node id>"`` and ``class="<node classes>"``, every edge
@@ -27,7 +37,12 @@ DOT contract (the GraphStepper relies on it):
 Colours: every node has an explicit fill AND font colour; the background is transparent and edges,
 clusters and the legend use a mid grey, so the picture reads on JupyterLab's light and dark themes.
 """
+import base64
+import contextlib
+import re
 import shutil
+import subprocess
+import unicodedata
 from pathlib import Path
 
 import graphviz
@@ -75,10 +90,35 @@ class GraphvizNotFound(RuntimeError):
 # ---------------------------------------------------------------------------------------------
 # Escaping
 # ---------------------------------------------------------------------------------------------
-def html(text):
-    """Text for a Graphviz HTML-like label: markup characters become entities, so they show."""
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;").replace("\n", " "))
+NAME_MAX = 40   # characters of a name, op or module on a node; longer ones are shortened with "…"
+TEXT_MAX = 200  # characters of any other text (captions, values); keeps dot's HTML strings small
+# whitespace that would break a one-line label: shown as a space
+_LINE_BREAKS = frozenset("\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# format characters that join scripts and emoji: kept, though str.isprintable() says no
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def clean_text(text, limit=TEXT_MAX):
+    """text as a label can show it: line breaks -> " ", other unprintable characters (controls,
+    format characters, lone surrogates, non-characters) -> "\ufffd", at most `limit` characters
+    (the last one "…" when it was longer)."""
+    text = str(text)
+    if not text.isprintable():
+        out = []
+        for ch in text:
+            if ch.isprintable() or ch in _JOINERS or unicodedata.category(ch) in ("Zs", "Co"):
+                out.append(ch)  # spaces of every width, private-use glyphs: valid XML, harmless
+            else:
+                out.append(" " if ch in _LINE_BREAKS else "\ufffd")
+        text = "".join(out)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def html(text, limit=TEXT_MAX):
+    """Text for a Graphviz HTML-like label: cleaned (clean_text), markup characters as entities,
+    backslashes doubled (dot reads "\\N" as the node's id, "\\G" as the graph's name, "\\\\" as "\\")."""
+    return (clean_text(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;").replace("\\", "\\\\"))
 
 
 def quote(text):
@@ -94,8 +134,6 @@ def _attrs(d):
 # Labels
 # ---------------------------------------------------------------------------------------------
 def _shape_text(node):
-    if node.shape is None:
-        return "shape ?"
     dims = ", ".join(str(s) for s in node.shape) + ("," if len(node.shape) == 1 else "")
     return f"({dims})" + (f" {node.dtype}" if node.dtype else "")
 
@@ -120,19 +158,19 @@ def _table(rows):
 
 def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL, static=False):
     """HTML label of a tensor node: name, grad_fn, shape, then value and grad rows."""
-    rows = [_cell(html(node.label), bold=True)]
+    rows = [_cell(html(node.label, NAME_MAX), bold=True)]
     if node.kind == "const":  # a number an op used: its value is its name
         return _table(rows)
     if node.name and node.op and node.kind == "tensor" and not node.is_leaf:
-        rows.append(_cell(html(f"grad_fn={node.op}"), size=9))
-    rows.append(_cell(html(_shape_text(node)), size=9))
+        rows.append(_cell(html(f"grad_fn={clean_text(node.op, NAME_MAX)}"), size=9))
+    if node.shape is not None:
+        rows.append(_cell(html(_shape_text(node)), size=9))
     if node.count > 1:
         rows.append(_cell(html(f"×{node.count}"), size=9))
     if labels == "full":
-        if static and not node.has_value:  # a static graph holds no values until it runs
+        if not node.has_value:  # neither saved nor recorded (or a static graph, not run yet)
             return _table(rows)
-        value = gm.format_array(node.value, small) if node.has_value else "?"
-        rows.append(_cell(html("data " + value), size=10))
+        rows.append(_cell(html("data " + gm.format_array(node.value, small)), size=10))
         if node.kind == "tensor" and not static:
             rows.append(_cell(html("grad " + gm.format_array(node.grad, small)), size=10))
     else:
@@ -144,9 +182,9 @@ def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL, static=Fal
 
 
 def op_label(node):
-    rows = [_cell(html(node.label), size=10)]
+    rows = [_cell(html(node.label, NAME_MAX), size=10)]
     if node.kind in ("function", "op") and node.name and node.name != node.label:
-        rows.append(_cell(f"<I>{html(node.name)}</I>", size=9))
+        rows.append(_cell(f"<I>{html(node.name, NAME_MAX)}</I>", size=9))
     if node.kind == "module":
         rows.append(_cell(html(f"{node.count} nodes"), size=9))
     return _table(rows)
@@ -274,7 +312,7 @@ def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
     body = [f"node [fontname={quote(FONT)} fontsize=10 color={quote(BORDER)}]",
             f"edge [color={quote(GREY)} fontcolor={quote(GREY)} fontname={quote(FONT)} fontsize=9 "
             f"arrowsize=0.7]"]
-    clusters = {}
+    clusters, cluster_ids = {}, set()
     for node in model.nodes.values():
         clusters.setdefault(node.module if node.kind != "module" else None, []).append(node)
     for module, nodes in clusters.items():
@@ -282,9 +320,12 @@ def _statements(model, labels="full", legend=True, rankdir="TB", state=None,
         if module is None:
             body.extend(stmts)
             continue
-        cid = "cluster_" + "".join(c if c.isalnum() else "_" for c in module)
+        cid = "cluster_" + "".join(c if c.isalnum() else "_" for c in clean_text(module, NAME_MAX))
+        while cid in cluster_ids:  # two modules whose names differ only where they were cleaned
+            cid += "_"
+        cluster_ids.add(cid)
         body.append(f"subgraph {quote(cid)} {{")
-        body.append(f'id={quote(cid)} class="module" label=<{html(module)}> style="rounded,dashed" '
+        body.append(f'id={quote(cid)} class="module" label=<{html(module, NAME_MAX)}> style="rounded,dashed" '
                     f"color={quote(GREY)} fontcolor={quote(GREY)} fontsize=10")
         body.extend("  " + s for s in stmts)
         body.append("}")
@@ -303,7 +344,18 @@ def to_digraph(model, labels="full", legend=True, rankdir="TB", state=None, max_
     graph, body = _statements(model, labels, legend, rankdir, state, max_nodes, collapse, chain_min,
                               small)
     lines = [f"{k}={v}" for k, v in graph.items()] + body
-    return Digraph(name="G", body=["\t" + line + "\n" for line in lines])
+    digraph = Digraph(name="G", body=["\t" + line + "\n" for line in lines])
+    digraph.alt = describe(model)
+    return digraph
+
+
+def describe(model):
+    """One line saying what a picture of model shows (its text alternative)."""
+    roots = [model.nodes[r].label for r in model.roots if r in model.nodes]
+    what = {"static": "static graph", "recording": "recorded graph"}.get(model.source,
+                                                                         "computation graph")
+    return clean_text(f"{what} ({model.view} view) of {', '.join(roots) or 'nothing'}: "
+                      f"{len(model.nodes)} nodes, {len(model.edges)} edges")
 
 
 def to_dot(model, labels="full", legend=True, rankdir="TB", state=None, max_nodes=150,
@@ -319,21 +371,71 @@ def to_dot(model, labels="full", legend=True, rankdir="TB", state=None, max_node
 
 
 class Digraph(graphviz.Digraph):
-    """graphviz.Digraph whose rendering raises GraphvizNotFound (with how to install) when needed."""
+    """graphviz.Digraph that lays out through run_dot (a timeout, clear errors) and displays in
+    notebooks as a picture that fits its output area (picture_html)."""
 
-    def pipe(self, *args, **kwargs):
-        _check_dot()
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound() from None
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+             engine=None, encoding=None):
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            _check_dot()
+            with _dot_errors():
+                return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine,
+                                    encoding=encoding)
+        out = run_dot(self.source, format or self.format)
+        return out.decode(encoding) if encoding else out
 
     def render(self, *args, **kwargs):
         _check_dot()
-        try:
+        with _dot_errors():
             return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound() from None
+
+    alt = "computation graph"  # the picture's text alternative (to_digraph describes the graph)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        # text/html first for notebook front ends (a picture that fits), the SVG for the others
+        wanted = set(include) if include is not None else {"text/html", "image/svg+xml"}
+        wanted -= set(exclude or ())
+        bundle = super()._repr_mimebundle_(include=wanted - {"text/html"})
+        if "text/html" in wanted:
+            svg = bundle.get("image/svg+xml") or self.pipe(format="svg", encoding="utf-8")
+            bundle["text/html"] = picture_html(svg, self.alt)
+        return bundle
+
+
+# ---------------------------------------------------------------------------------------------
+# A picture in a notebook's output area
+# ---------------------------------------------------------------------------------------------
+# A wide picture shrinks to its output area down to this scale, then scrolls: the smallest text in
+# a drawing (9 pt = 12 px at scale 1) stays at least 9 px high on screen. Lecture mode multiplies
+# the picture's width, and this floor, by --cgraph-scale.
+MIN_PICTURE_SCALE = 0.75
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.]+)(pt|px)?"')
+
+
+def svg_size_px(svg):
+    """(width, height) in CSS pixels of a Graphviz SVG (its size is in points: 1 pt = 4/3 px)."""
+    m = _SVG_SIZE.search(svg)
+    if m is None:
+        raise ValueError("not a Graphviz SVG: the <svg> element has no width and height")
+    w, wu, h, hu = m.groups()
+    return (float(w) * (4 / 3 if wu != "px" else 1), float(h) * (4 / 3 if hu != "px" else 1))
+
+
+def picture_html(svg, alt="computation graph"):
+    """HTML showing a Graphviz SVG at its own size in px x --cgraph-scale, shrunk to fit its output
+    area but never below MIN_PICTURE_SCALE of that (then the area scrolls sideways). The SVG is an
+    <img>: nothing in it runs or takes the page's styles, and its ids cannot clash with others'."""
+    width, _ = svg_size_px(svg)
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    scaled = "calc({:.0f}px * var(--cgraph-scale, 1))"
+    # the wrapper and the picture are both flipped upside down: the picture reads as drawn and
+    # the sideways scrollbar sits on top, in view with the picture's first rows (at the bottom
+    # of a tall graph, a student would never see that there is more to the right)
+    return (f'<div class="cgraph-picture" style="max-width:100%;overflow-x:auto;'
+            f'transform:scaleY(-1)">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{html(alt)}" '
+            f'style="display:block;height:auto;max-width:100%;width:{scaled.format(width)};'
+            f'min-width:{scaled.format(width * MIN_PICTURE_SCALE)};transform:scaleY(-1)"></div>')
 
 
 def draw(*roots, view="tensor", names=None, show_saved=False, **to_dot_kwargs):
@@ -368,18 +470,61 @@ def _source(obj, **kwargs):
     raise TypeError(f"expected a GraphModel, a graphviz graph or DOT text, not {type(obj).__name__}")
 
 
-def run_dot(source, fmt="svg"):
-    """dot -T<fmt> on DOT text: bytes."""
-    _check_dot()
+DOT_TIMEOUT_S = 60.0  # a layout that takes longer is stopped (a graph draw() makes takes < 1 s)
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz's `dot` failed or did not finish: the message says why."""
+
+
+@contextlib.contextmanager
+def _dot_errors():
+    """graphviz's CalledProcessError (the python package ran dot) as a GraphvizError."""
     try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+        yield
     except graphviz.ExecutableNotFound:
         raise GraphvizNotFound() from None
+    except graphviz.CalledProcessError as e:
+        raise _failed(e.returncode, e.stderr) from None
 
 
-def render_svg(obj, **kwargs):
-    """SVG text for a GraphModel (to_dot kwargs apply), a graphviz graph or DOT text."""
-    return run_dot(_source(obj, **kwargs), "svg").decode("utf-8")
+def _failed(returncode, stderr):
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", "replace")
+    said = " ".join((stderr or "").split())
+    said = said if len(said) <= 300 else said[:299] + "…"
+    return GraphvizError(f"Graphviz's `dot` failed (exit status {returncode})"
+                         + (f": {said}" if said else " without saying why"))
+
+
+def run_dot(source, fmt="svg", timeout=None):
+    """dot -T<fmt> on DOT text: bytes. Raises GraphvizNotFound without dot, GraphvizError when dot
+    fails (with what it said) or takes longer than `timeout` seconds (default DOT_TIMEOUT_S)."""
+    _check_dot()
+    timeout = DOT_TIMEOUT_S if timeout is None else timeout
+    try:
+        data = source.encode("utf-8")
+    except UnicodeEncodeError as e:  # only raw DOT text can get here: labels are cleaned
+        raise ValueError(f"the DOT text has a character UTF-8 cannot encode ({e.object[e.start]!r} "
+                         f"at position {e.start}); graphs made by to_dot never do") from None
+    try:
+        proc = subprocess.run(["dot", f"-T{fmt}"], input=data, capture_output=True,
+                              timeout=timeout, check=False)
+    except FileNotFoundError:  # removed between the check and the run
+        raise GraphvizNotFound() from None
+    except subprocess.TimeoutExpired:  # run() has killed dot
+        raise GraphvizError(
+            f"Graphviz's `dot` did not finish laying out the graph within {timeout:g} s and was "
+            f"stopped: draw a smaller part of it (fewer roots, or max_nodes=...), or allow more "
+            f"time with widgets.render.DOT_TIMEOUT_S") from None
+    if proc.returncode != 0:
+        raise _failed(proc.returncode, proc.stderr)
+    return proc.stdout
+
+
+def render_svg(obj, timeout=None, **kwargs):
+    """SVG text for a GraphModel (to_dot kwargs apply), a graphviz graph or DOT text (run_dot)."""
+    return run_dot(_source(obj, **kwargs), "svg", timeout).decode("utf-8")
 
 
 def export(obj, path, *, frames=False, duration_ms=900, background="white", view="tensor",

@@ -1,0 +1,35 @@
+"""widgets.lecture: the style lecture mode displays (the browser side is tests/test_lecture_browser.py)."""
+import re
+
+import pytest
+
+from widgets.lecture import FIGURE_CLASS, SCALE_VAR, lecture_css, lecture_mode
+
+
+def _rules(css):
+    """{selector text: declarations} of a flat stylesheet (no nesting, no @-rules)."""
+    body = re.sub(r"/\*.*?\*/", "", re.search(r"<style[^>]*>(.*)</style>", css, re.S).group(1), flags=re.S)
+    return {sel.strip(): decl.strip() for sel, decl in re.findall(r"([^{}]+)\{([^{}]*)\}", body)}
+
+
+@pytest.mark.parametrize("scale", [0.5, 1, 1.5, 2, 4])
+def test_the_style_sets_the_scale_and_everything_follows_it(scale):
+    rules = _rules(lecture_css(scale))
+    assert rules[":root"] == f"{SCALE_VAR}: {scale:g};"
+    scaled = [sel for sel, decl in rules.items() if f"var({SCALE_VAR}, 1)" in decl]
+    assert any(".jupyter-widgets" in sel for sel in scaled)          # widget text
+    figures = [sel for sel in scaled if f".{FIGURE_CLASS}" in sel]
+    assert figures and ".jp-RenderedImage > img" in figures[0]        # figures (inline images)
+    assert "zoom:" in rules[figures[0]]
+    # graph pictures are laid out by dot: no rule may change the size of their text
+    assert not [sel for sel in rules if "svg" in sel or "text" in sel.split()]
+    assert not [sel for sel in rules if "jupyter-matplotlib-figure" in sel]  # ipympl reads mouse px
+
+
+def test_off_is_scale_one_and_bad_scales_are_refused(capsys):
+    assert _rules(lecture_css(1))[":root"] == f"{SCALE_VAR}: 1;"
+    for bad in (0, 0.49, 4.01, float("nan"), float("inf"), "big"):
+        with pytest.raises(ValueError):
+            lecture_css(bad)
+    assert lecture_mode(False) is None
+    assert lecture_mode(True, scale=2) is None
