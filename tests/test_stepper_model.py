@@ -453,3 +453,19 @@ def test_names_the_recording_kept_outlive_rebound_variables():
     rec.names = kept                                   # what the engine may keep at the block's end
     labels = [x.label for x in GraphModel.from_recording(rec).nodes.values() if x.kind == "tensor"]
     assert labels == ["m", "n", "m + n", "m - n", "y"]
+
+
+def test_an_op_whose_parameters_are_not_recorded_does_not_read_as_another_op():
+    """A pow or a sum over a dim recorded without a grad_fn keeps its exponent / dim to itself:
+    its caption says so ("pow(x, …)") rather than making up "pow(x)" or "sum(x)"."""
+    with torch.record() as rec:
+        x = torch.tensor([1., 2.])
+        w = torch.tensor([1., 2.], requires_grad=True)
+        y = x ** 2
+        s = x.sum(0)
+        q = (w ** 3).sum()
+    captions = [st.caption for st in GraphModel.from_recording(rec, names={"x": x, "w": w, "y": y,
+                                                                          "s": s, "q": q}).states]
+    assert "forward: y = pow(x, …) = [1, 4] (needs no grad)" in captions
+    assert "forward: s = sum(x, …) = 3 (needs no grad)" in captions
+    assert "forward: w ** 3 = [1, 8]" in captions and "forward: q = sum(w ** 3) = 9" in captions

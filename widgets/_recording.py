@@ -195,10 +195,10 @@ class _Interpreter:
         return ops, raw
 
     def expression(self, ev, raw):
-        """How the op reads in its inputs' labels, whatever its length: 'a * b', 'sum(h)'."""
-        params = getattr(ev.node, "_params", None) if ev.node is not None else None
-        return (self.labeler.expression(ev.op, raw, params)[0]
-                or f"{naming.op_name(ev.op)}({', '.join(raw)})")
+        """How the op reads in its inputs' labels, whatever its length: 'a * b', 'sum(h)'; an op
+        whose parameters cannot be shown (a sum's dim...) reads 'sum(h, …)'."""
+        return (self.labeler.expression(ev.op, raw, _params(ev))[0]
+                or f"{naming.op_name(ev.op)}({', '.join(raw + ['…'])})")
 
     def qlabel(self, nid):
         """The label of the quantity node nid stands for (a function node: the tensor it made)."""
@@ -386,8 +386,7 @@ class _Interpreter:
             ins = [(slot, self.tensor(x) if naming.is_tensor(x) else self.const(x))
                    for slot, x in enumerate(ev.inputs)]
         operands, raw = self.operands(ev)
-        params = getattr(ev.node, "_params", None) if ev.node is not None else None
-        label = self.label_of[id(t)] = self.new_label(t, (ev.op, operands, params))
+        label = self.label_of[id(t)] = self.new_label(t, (ev.op, operands, _params(ev)))
         expr = self.expression(ev, raw)
         if ev.node is not None:
             self.expr_of[id(ev.node)] = expr
@@ -742,6 +741,12 @@ class _Interpreter:
         frame["lines"] = [[line.text, line.role] for line in lines]
         if empty:
             frame["program"] = listing
+
+
+def _params(ev):
+    """The op's parameters (a pow's exponent, a sum's dims) from its grad_fn; an op recorded
+    without one (it needed no grad) keeps them to itself: naming.UNKNOWN."""
+    return getattr(ev.node, "_params", None) if ev.node is not None else naming.UNKNOWN
 
 
 def _literal(text, value):

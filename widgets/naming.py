@@ -112,7 +112,7 @@ def module_of(name):
 # How an op's output reads when no variable names it: Python's operators (with their precedence,
 # so parentheses appear only where Python needs them) for arithmetic, f(x) for the rest.
 INFIX = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "div": ("/", 2), "matmul": ("@", 2),
-         "mm": ("@", 2), "mv": ("@", 2), "dot": ("@", 2), "bmm": ("@", 2), "pow_tensor": ("**", 4)}
+         "mm": ("@", 2), "mv": ("@", 2), "dot": ("@", 2), "bmm": ("@", 2), "pow": ("**", 4)}
 CALLS = {"maximum": "max", "minimum": "min"}
 NEG, POW, ATOM = 3, 4, 9
 EXPR_MAX = 20  # longer expressions are replaced by the op and its index ("mul #3")
@@ -124,8 +124,10 @@ NO_PARAMS = {"add", "sub", "mul", "div", "matmul", "mm", "mv", "dot", "bmm", "ex
 
 
 def op_name(op):
-    """The op's name without an in-place underscore: 'add_' -> 'add' (labels read the same)."""
-    return op[:-1] if op.endswith("_") and op != "_" else op
+    """The op as a student writes it: 'add_' -> 'add' (in place), 'sum_dim' -> 'sum' and
+    'pow_tensor' -> 'pow' (the op table's variants of one function)."""
+    op = op[:-1] if op.endswith("_") and op != "_" else op
+    return re.sub(r"_(dim|tensor)$", "", op)
 
 
 _SYMBOL = re.compile(r"[A-Za-z_][\w.]*|\d+(\.\d*)?")
@@ -191,11 +193,11 @@ class Labeler:
 
     def expression(self, op, operands, params=None):
         """('w + x', its precedence) for op 'add' on operand labels ['w', 'x'], or (None, 0)."""
-        op = op_name(op)
         if params == UNKNOWN:
-            if op not in NO_PARAMS:
+            if op.rstrip("_") not in NO_PARAMS:  # (sum_dim, unlike sum, has parameters)
                 return None, 0
             params = None
+        op = op_name(op)
         params = params or {}
         if any(o is None for o in operands):
             return None, 0

@@ -98,14 +98,18 @@ function render({ model, el }) {
   const graph = h("div", "cg-graph");
   const overlay = h("div", "cg-program");
   const side = h("div", "cg-side");
-  const panel = h("section", "cg-panel");
+  // regions are divs: a <section> inside a slide would be taken by reveal.js (RISE) for a slide
+  const panel = h("div", "cg-panel");
+  panel.setAttribute("role", "region");
+  panel.setAttribute("aria-label", "chain rule");
   const panelTitle = h("div", "cg-panel-title");
   const lines = h("div", "cg-lines");
   const form = h("form", "cg-predict");
   const fb = h("div", "cg-feedback");
   fb.setAttribute("aria-live", "polite");
   panel.append(panelTitle, lines, form, fb);
-  const inspector = h("section", "cg-inspector");
+  const inspector = h("div", "cg-inspector");
+  inspector.setAttribute("role", "region");
   inspector.setAttribute("aria-label", "node inspector");
   side.append(panel, inspector);
   body.append(graph, side);
