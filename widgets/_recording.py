@@ -12,6 +12,7 @@ The pass makes everything a view of the steps needs, so no view reads the record
 The values shown are the copies the events carry, so each step shows what was true at that moment.
 Work and memory are linear in the number of events (a pre-scan indexes what later steps need).
 """
+import collections.abc
 import functools
 import gc
 import re
@@ -773,7 +774,7 @@ def _node_order(nid):
     return int(nid[1:])
 
 
-class _States(gm.collections.abc.Sequence):
+class _States(collections.abc.Sequence):
     """model.states of a recording: each StepState made on demand from the recorded changes."""
 
     def __init__(self, it):
