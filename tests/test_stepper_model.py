@@ -12,7 +12,8 @@ import pytest
 import torch as real_torch
 
 import autograd_core as torch
-from widgets.chain_rule import ChainRule
+from torch_oracle import assert_close
+from widgets.chain_rule import ChainRule, sum_of
 from widgets.graph_model import GraphModel, format_array
 from widgets.render import to_dot
 
@@ -128,7 +129,7 @@ def test_last_step_shows_the_torch_grads_and_none_before(key, view):
             continue
         nid = node_named(model, name)
         expected = oracle[name].grad.numpy()
-        np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-6)
+        assert_close(t.grad, oracle[name].grad, name)
         assert model.states[-1].grads[nid] == format_array(expected)
         assert model.states[first_backward - 1].grads[nid] == "None"
         if view == "tensor":
@@ -256,7 +257,7 @@ def test_chain_rule_notation_is_not_circular_and_parenthesises_negative_factors(
     rules = ChainRule(model)
     assert rules.derivation(env["n"]) == "dy/dn = dy/da · ∂a/∂n + dy/db · ∂b/∂n = (-1)·1 + 5·(-1) = -6"
     assert rules.derivation("m") == "dy/dm = dy/da · ∂a/∂m + dy/db · ∂b/∂m = (-1)·1 + 5·1 = 4"
-    np.testing.assert_allclose(rules.total(env["m"]), example_b(real_torch)["m"].grad.numpy())
+    assert_close(rules.total(env["m"]), example_b(real_torch)["m"].grad.numpy())
     # the path shares say which path they are, and the last one sums them up
     sub = next(st for st in model.states if st.phase == "backward" and "SubBackward0" in st.caption)
     assert [x.role for x in sub.lines] == ["head", "edge", "edge"]
@@ -309,16 +310,16 @@ def test_questions_ask_for_what_they_label():
     by_label = {f.label: f for _, q in questions(model) for f in q.fields}
     # MulBackward0: a and b have one path each: the whole dy/da, dy/db
     assert by_label["dy/da"].kind == by_label["dy/db"].kind == "grad"
-    np.testing.assert_allclose(by_label["dy/da"].expected, o["a"].grad.numpy())
-    np.testing.assert_allclose(by_label["dy/db"].expected, o["b"].grad.numpy())
+    assert_close(by_label["dy/da"].expected, o["a"].grad.numpy())
+    assert_close(by_label["dy/db"].expected, o["b"].grad.numpy())
     # SubBackward0: m and n have two paths each: one share of each, in words
     share = by_label["dy/db · ∂b/∂m"]
     assert share.kind == "share" and "the part of dy/dm that flows through b" in share.words
     assert float(share.expected) == 5 and float(by_label["dy/db · ∂b/∂n"].expected) == -5
     assert "dy/dm" not in by_label
     # the accumulation asks for the whole gradient: m.grad = dy/dm = 4, as torch computes
-    np.testing.assert_allclose(by_label["m.grad"].expected, o["m"].grad.numpy())
-    np.testing.assert_allclose(by_label["n.grad"].expected, o["n"].grad.numpy())
+    assert_close(by_label["m.grad"].expected, o["m"].grad.numpy())
+    assert_close(by_label["n.grad"].expected, o["n"].grad.numpy())
 
 
 def test_a_tensor_reaching_an_op_twice_gets_two_labelled_shares():
@@ -329,10 +330,9 @@ def test_a_tensor_reaching_an_op_twice_gets_two_labelled_shares():
     assert [f.label for f in add.fields] == ["dy/dy · ∂y/∂a (input 1)", "dy/dy · ∂y/∂a (input 2)"]
     mul = next(q for q in qs if "MulBackward0" in q.caption)
     assert len({f.label for f in mul.fields}) == 2
-    total = sum(np.asarray(f.expected) for f in mul.fields)
-    np.testing.assert_allclose(total, oracle["x"].grad.numpy())
+    assert_close(sum_of(f.expected for f in mul.fields), oracle["x"].grad.numpy())
     acc = next(q for q in qs if q.fields[0].kind == "leaf_grad")
-    np.testing.assert_allclose(acc.fields[0].expected, oracle["x"].grad.numpy())
+    assert_close(acc.fields[0].expected, oracle["x"].grad.numpy())
 
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")

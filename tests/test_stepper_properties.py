@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as torch
+from torch_oracle import assert_close
 from test_stepper_model import open_question_texts, questions, shown_numbers
+from widgets.chain_rule import sum_of
 from widgets.graph_model import GraphModel, format_array
 
 NO_FRAME = types.SimpleNamespace(f_locals={}, f_globals={})  # names from `names=` only
@@ -106,7 +108,7 @@ def test_random_programs_label_ask_and_hide_as_torch_says(program, view):
     def grad(out, wrt, upstream=None):
         g = real_torch.autograd.grad(out, wrt, grad_outputs=upstream, retain_graph=True,
                                      allow_unused=True)[0]
-        return np.zeros(tuple(wrt.shape)) if g is None else g.detach().numpy()
+        return np.zeros(tuple(wrt.shape), np.float32) if g is None else g.detach().numpy()
 
     their_root_grads = {}
     for k, q in questions(model):
@@ -115,12 +117,12 @@ def test_random_programs_label_ask_and_hide_as_torch_says(program, view):
         for f in q.fields:
             t = oracle_tensor(model, f.target, made, theirs)
             if f.kind == "grad":           # the whole gradient of the root
-                np.testing.assert_allclose(f.expected, grad(their_root, t), rtol=1e-4, atol=1e-5)
+                assert_close(f.expected, grad(their_root, t), f.label)
             if f.kind in ("grad", "share"):
                 by_target.setdefault(f.target, []).append(f)
             if f.kind == "leaf_grad":      # a leaf's .grad after the pass: torch's
                 their_root_grads.setdefault(id(t), grad(their_root, t))
-                np.testing.assert_allclose(f.expected, their_root_grads[id(t)], rtol=1e-4, atol=1e-5)
+                assert_close(f.expected, their_root_grads[id(t)], f.label)
         # one op's shares of d<root>/d<t>: torch's vector-Jacobian product of that op
         for target, fields in by_target.items():
             via = fields[0].via
@@ -128,8 +130,8 @@ def test_random_programs_label_ask_and_hide_as_torch_says(program, view):
             o = oracle_tensor(model, via, made, theirs)
             t = oracle_tensor(model, target, made, theirs)
             upstream = real_torch.tensor(grad(their_root, o))
-            np.testing.assert_allclose(sum(np.asarray(f.expected) for f in fields),
-                                       op_shares(o, t, upstream), rtol=1e-4, atol=1e-5)
+            assert_close(sum_of(f.expected for f in fields), op_shares(o, t, upstream),
+                         fields[0].label)
         # nothing on screen while the question is open shows one of its answers anew
         before = model.states[k - 1]
         shown, premise = open_question_texts(model, k, q)
@@ -138,18 +140,15 @@ def test_random_programs_label_ask_and_hide_as_torch_says(program, view):
         for f in q.fields:
             assert format_array(f.expected) not in new, (k, f.label, shown)
         assert st_.question is q
-    # and the last step shows the leaves' grads torch computes
+    # and the last step shows the leaves' grads, which are torch's
     their_root.backward()
     for nid, node in model.nodes.items():
         if node.kind == "tensor" and node.is_leaf and node.requires_grad:
-            t = oracle_tensor(model, nid, made, theirs)
-            want = t.grad
-            shown = model.states[-1].grads[nid]
-            if want is None:
-                assert shown == "None"
-            else:
-                np.testing.assert_allclose(np.asarray(eval_text(shown)), want.numpy(), rtol=1e-3,
-                                           atol=1e-4)
+            ours, want = model.objects[nid].grad, oracle_tensor(model, nid, made, theirs).grad
+            assert (ours is None) == (want is None)
+            if want is not None:
+                assert_close(ours, want, node.label)
+            assert model.states[-1].grads[nid] == format_array(None if ours is None else ours.numpy())
 
 
 def op_shares(o, t, upstream):
@@ -158,17 +157,9 @@ def op_shares(o, t, upstream):
     fn = o.grad_fn
     outs = fn(upstream)
     outs = outs if isinstance(outs, tuple) else (outs,)
-    total = np.zeros(tuple(t.shape))
-    for (nxt, _), g in zip(fn.next_functions, outs):
-        if nxt is not None and g is not None and \
-                (nxt is t.grad_fn or getattr(nxt, "variable", None) is t):
-            total = total + g.detach().numpy()
-    return total
-
-
-def eval_text(text):
-    """A value text ("1.5", "[1, -2]") back to numbers (the 4 significant digits it shows)."""
-    return [float(x) for x in text.strip("[]").split(",")] if text.startswith("[") else float(text)
+    return sum_of(g.detach().numpy() for (nxt, _), g in zip(fn.next_functions, outs)
+                  if nxt is not None and g is not None
+                  and (nxt is t.grad_fn or getattr(nxt, "variable", None) is t))
 
 
 def test_a_known_program_exercises_every_check():

@@ -98,11 +98,11 @@ class Pass:
 
 
 def sum_of(arrays):
-    """The sum in arrival order (as the engine adds them)."""
+    """The sum in arrival order (as the engine adds them), an ndarray; None for no arrays."""
     total = None
     for a in arrays:
         total = np.asarray(a) if total is None else total + a
-    return total
+    return None if total is None else np.asarray(total)
 
 
 def term_symbol(root, term, t):
