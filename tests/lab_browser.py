@@ -9,7 +9,7 @@ The fixtures are registered for every test module by tests/conftest.py (pytest_p
 
 Journeys (what a student or lecturer sees; see the section "Journey helpers" below):
 `set_viewport(page, "1280x720")`, `set_theme(page, "dark")` / `with themed(page, "dark"):`,
-`lecture_mode(page)`, `control(scope, "next step (→)")` (by accessible name), `unnamed_controls`,
+`lecture_mode(page)`, `control(scope, "next step")` (by accessible name), `unnamed_controls`,
 `controls_that_dont_fit` / `assert_controls_fit` (scrollWidth <= clientWidth), `text_cut_off`,
 `pictures_that_dont_fit`, `light_blocks` (white plots in the dark theme), `visible_text` (for "no
 withheld value on screen"), `save_screenshot(page, name, subdir)`, `copy_notebook`, `code_cells`,
