@@ -5,6 +5,8 @@
 #   make test    the same with the test extra and Chromium, then the whole suite
 #   make voila   serve one notebook (NB=..., default the regression lab alone) with Voila
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
+#   make fuzz    run N random programs (default 2000) under autograd_core and torch, compare,
+#                and report the mismatches, each shrunk to a small program (N=20000 WORKERS=2)
 #   make student install the instructor extra (nbgrader, jupyterlab-rise) and write
 #                the student folder to build/student/: notebooks/, with every exercise
 #                in instructor/ (solutions removed, other cells locked; nbgrader)
@@ -16,6 +18,7 @@
 # the program is missing.
 #
 # Variables:  PYTHON=python3 (creates the venv)   PYTEST_ARGS=...   LAB_ARGS=...
+#             N=... WORKERS=... SEED=... FUZZ_ARGS=... (make fuzz)
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -29,7 +32,7 @@ IS_ROOT     := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 ALLOW_ROOT  := $(if $(IS_ROOT),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab voila test bench student clean distclean venv dot chromium FORCE
+.PHONY: help lab voila test bench fuzz student clean distclean venv dot chromium FORCE
 
 help:
 	@awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' $(firstword $(MAKEFILE_LIST))
@@ -131,6 +134,17 @@ bench: $(VENV)/.installed-test dot
 	  done; \
 	  [ -n "$$found" ] || echo "no benchmarks yet (bench/run.py or bench/bench_*.py)"; \
 	fi
+
+# Differential fuzzing against torch, every area of the generator on; the report (each kind of
+# mismatch with a shrunk program) is also written to tests/artifacts/fuzz-report.md.
+N       ?= 2000
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+SEED    ?= 0
+FUZZ_ARGS ?=
+fuzz: $(VENV)/.installed-test
+	@mkdir -p tests/artifacts
+	$(VPY) tests/fuzz_programs.py --n $(N) --workers $(WORKERS) --seed $(SEED) \
+	  --report tests/artifacts/fuzz-report.md $(FUZZ_ARGS)
 
 # Student copies of instructor/ by nbgrader's preprocessors (scripts/make_student.py).
 student: $(VENV)/.installed-instructor

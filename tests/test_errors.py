@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from _torch_oracle import ENGINE, TORCH, close, plain
+from torch_oracle import ENGINE, TORCH, close, plain
 
 
 def make_state(m):

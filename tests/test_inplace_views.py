@@ -3,7 +3,7 @@ the view becomes a view of the new base (AsStridedBackward0). Values, grads and 
 be PyTorch's."""
 import pytest
 
-from _torch_oracle import ENGINE, assert_same, outcome
+from torch_oracle import ENGINE, assert_same, outcome
 
 
 def _slice_twice(m):

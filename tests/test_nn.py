@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import autograd_core as ac
 from autograd_core import nn
 import autograd_core.nn.functional as F
+from torch_oracle import assert_close
 
-RTOL, ATOL = 1e-5, 1e-6
 HYP = settings(derandomize=True, deadline=None, max_examples=40, database=None)
 
 
@@ -32,10 +32,6 @@ def theirs(t, requires_grad=False):
 def copy_weights(src_torch, dst_ours):
     """Load a torch module's state_dict into ours (this also exercises load_state_dict)."""
     dst_ours.load_state_dict(OrderedDict((k, ours(v)) for k, v in src_torch.state_dict().items()))
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=atol)
 
 
 def chain(fn):
@@ -81,7 +77,7 @@ def test_module_outputs_gradients_and_grad_fns_match_torch(kind, in_shape):
     copy_weights(tm, om)
     x = torch.randn(*in_shape)
     ty, oy = tm(x), om(ours(x))
-    close(oy, ty)
+    assert_close(oy, ty)
     assert chain(oy.grad_fn) == chain(ty.grad_fn)
     g = torch.randn(ty.shape)
     ty.backward(g)
@@ -89,7 +85,7 @@ def test_module_outputs_gradients_and_grad_fns_match_torch(kind, in_shape):
     tp, op = dict(tm.named_parameters()), dict(om.named_parameters())
     assert list(op) == list(tp)
     for name in tp:
-        close(op[name].grad, tp[name].grad)
+        assert_close(op[name].grad, tp[name].grad)
 
 
 @pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 3, 4)])
@@ -104,12 +100,12 @@ def test_linear_grad_fn_graph_equals_torch_for_1d_2d_3d_inputs(shape, bias, inpu
     ty, oy = tl(x.requires_grad_(input_grad)), ol(ours(x, input_grad))
     assert chain(oy.grad_fn) == chain(ty.grad_fn)
     assert type(oy.grad_fn).__name__ == type(ty.grad_fn).__name__
-    close(oy, ty)
+    assert_close(oy, ty)
     ty.sum().backward()
     oy.sum().backward()
-    close(ol.weight.grad, tl.weight.grad)
+    assert_close(ol.weight.grad, tl.weight.grad)
     if bias:
-        close(ol.bias.grad, tl.bias.grad)
+        assert_close(ol.bias.grad, tl.bias.grad)
     if input_grad:
         assert oy.shape == ty.shape
 
@@ -126,13 +122,13 @@ def test_linear_on_non_contiguous_input_is_matmul_then_inplace_add_like_torch(sh
     tx, ox = x.clone().requires_grad_(input_grad), ours(x, input_grad)
     ty, oy = tl(view(tx)), ol(view(ox))
     assert chain(oy.grad_fn) == chain(ty.grad_fn)
-    close(oy, ty)
+    assert_close(oy, ty)
     ty.sum().backward()
     oy.sum().backward()
-    close(ol.weight.grad, tl.weight.grad)
-    close(ol.bias.grad, tl.bias.grad)
+    assert_close(ol.weight.grad, tl.weight.grad)
+    assert_close(ol.bias.grad, tl.bias.grad)
     if input_grad:
-        close(ox.grad, tx.grad)
+        assert_close(ox.grad, tx.grad)
 
 
 def test_linear_shape_error_is_torchs():
@@ -152,7 +148,7 @@ def test_activation_modules_and_functions_match_torch(name):
                     getattr(nn, module)()(ours(x, True))),
                    (getattr(torch.nn.functional, name)(x.clone().requires_grad_()),
                     getattr(F, name)(ours(x, True)))):
-        close(oy, ty)
+        assert_close(oy, ty)
         assert oy.grad_fn.name() == ty.grad_fn.name()
 
 
@@ -163,12 +159,12 @@ def test_inplace_relu_rewrites_history_like_torch():
     ox = ours(x, True)
     oy = ox * 2
     F.relu(oy, inplace=True)
-    close(oy, ty)
+    assert_close(oy, ty)
     assert chain(oy.grad_fn) == chain(ty.grad_fn)
     assert oy._version == ty._version
     ty.sum().backward()
     oy.sum().backward()
-    close(ox.grad, x.grad)
+    assert_close(ox.grad, x.grad)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         F.relu(ac.randn(2, requires_grad=True), inplace=True)
 
@@ -185,7 +181,7 @@ def test_softmax_and_log_softmax_match_torch(dim):
             warnings.simplefilter("always")
             ty = getattr(torch.nn.functional, name)(x, dim)
         assert [str(w.message) for w in ours_w] == [str(w.message) for w in theirs_w]
-        close(oy, ty)
+        assert_close(oy, ty)
         assert oy.grad_fn.name() == ty.grad_fn.name()
 
 
@@ -195,14 +191,14 @@ SHAPES = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
 
 
 def _loss_pair(t_loss, o_loss, t_inputs, o_inputs, t_leaves, o_leaves):
-    close(o_loss, t_loss)
+    assert_close(o_loss, t_loss)
     assert o_loss.grad_fn.name() == t_loss.grad_fn.name()
     assert chain(o_loss.grad_fn) == chain(t_loss.grad_fn)
     g = torch.randn(t_loss.shape)
     t_loss.backward(g)
     o_loss.backward(ours(g))
     for o, t in zip(o_leaves, t_leaves):
-        close(o.grad, t.grad)
+        assert_close(o.grad, t.grad)
 
 
 @HYP
@@ -214,7 +210,7 @@ def test_mse_loss_matches_torch(shape, reduction, seed, target_grad):
     _loss_pair(torch.nn.functional.mse_loss(x, t, reduction=reduction),
                F.mse_loss(ox, ot, reduction=reduction), (x, t), (ox, ot),
                [x, t] if target_grad else [x], [ox, ot] if target_grad else [ox])
-    close(nn.MSELoss(reduction=reduction)(ox, ot), torch.nn.MSELoss(reduction=reduction)(x, t))
+    assert_close(nn.MSELoss(reduction=reduction)(ox, ot), torch.nn.MSELoss(reduction=reduction)(x, t))
 
 
 @pytest.mark.parametrize("x_shape, t_shape", [((3, 4), (4,)), ((4,), (3, 4)), ((3, 1), (1, 4))])
@@ -227,11 +223,11 @@ def test_mse_loss_broadcast_warns_and_expands_like_torch(x_shape, t_shape):
         oy = F.mse_loss(ox, ot)
     assert str(ours_w[0].message) == str(theirs_w[0].message)
     assert chain(oy.grad_fn) == chain(ty.grad_fn)
-    close(oy, ty)
+    assert_close(oy, ty)
     ty.backward()
     oy.backward()
-    close(ox.grad, x.grad)
-    close(ot.grad, t.grad)
+    assert_close(ox.grad, x.grad)
+    assert_close(ot.grad, t.grad)
 
 
 @HYP
@@ -250,7 +246,7 @@ def test_bce_with_logits_matches_torch(shape, reduction, seed, use_weight, use_p
                                                                     pos_weight=pw),
                F.binary_cross_entropy_with_logits(ox, ot, ow, reduction=reduction, pos_weight=opw),
                (x, t), (ox, ot), [x, t], [ox, ot])
-    close(nn.BCEWithLogitsLoss(ow, reduction=reduction, pos_weight=opw)(ox, ot),
+    assert_close(nn.BCEWithLogitsLoss(ow, reduction=reduction, pos_weight=opw)(ox, ot),
           torch.nn.BCEWithLogitsLoss(w, reduction=reduction, pos_weight=pw)(x, t))
 
 
@@ -260,10 +256,10 @@ def test_bce_with_logits_is_stable_for_large_logits():
     ox = ours(x, True)
     ty = torch.nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none")
     oy = F.binary_cross_entropy_with_logits(ox, ours(t), reduction="none")
-    close(oy, ty)
+    assert_close(oy, ty)
     ty.sum().backward()
     oy.sum().backward()
-    close(ox.grad, x.grad)
+    assert_close(ox.grad, x.grad)
 
 
 @HYP
@@ -279,24 +275,21 @@ def test_cross_entropy_and_nll_match_torch(n, c, reduction, seed, use_weight, ig
     ox, oy_, ow = ours(x, True), ac.tensor(y.numpy()), (ours(w) if use_weight else None)
     t_loss = torch.nn.functional.cross_entropy(x, y, w, ignore_index=ignore_index, reduction=reduction)
     o_loss = F.cross_entropy(ox, oy_, ow, ignore_index=ignore_index, reduction=reduction)
-    np.testing.assert_allclose(o_loss.detach().numpy(), t_loss.detach().numpy(), rtol=RTOL, atol=ATOL,
-                               equal_nan=True)  # everything ignored: both give nan for 'mean'
+    assert_close(o_loss, t_loss)  # everything ignored: both give nan for 'mean'
     assert chain(o_loss.grad_fn) == chain(t_loss.grad_fn)
     if not torch.isnan(t_loss).any():
         g = torch.randn(t_loss.shape)
         t_loss.backward(g)
         o_loss.backward(ours(g))
-        close(ox.grad, x.grad)
+        assert_close(ox.grad, x.grad)
     module = nn.CrossEntropyLoss(ow, ignore_index=ignore_index, reduction=reduction)
-    np.testing.assert_allclose(module(ox, oy_).detach().numpy(), t_loss.detach().numpy(), rtol=RTOL,
-                               atol=ATOL, equal_nan=True)
+    assert_close(module(ox, oy_).detach(), t_loss.detach())
     # nll_loss on log-probabilities directly
     lp = torch.log_softmax(x.detach(), -1).requires_grad_()
     olp = ours(lp, True)
     t_nll = torch.nn.functional.nll_loss(lp, y, w, ignore_index=ignore_index, reduction=reduction)
     o_nll = nn.NLLLoss(ow, ignore_index=ignore_index, reduction=reduction)(olp, oy_)
-    np.testing.assert_allclose(o_nll.detach().numpy(), t_nll.detach().numpy(), rtol=RTOL, atol=ATOL,
-                               equal_nan=True)
+    assert_close(o_nll.detach(), t_nll.detach())
     assert chain(o_nll.grad_fn) == chain(t_nll.grad_fn)
 
 

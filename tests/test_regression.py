@@ -11,6 +11,7 @@ import pytest
 import torch as real_torch
 
 import autograd_core as torch
+from torch_oracle import assert_close
 from widgets.graph_model import format_array
 from widgets.regression import RegressionLab, RegressionTrainer, count_graph_nodes
 
@@ -42,7 +43,7 @@ def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
         out.append((loss.item(), w.item(), b.item(), wg, bg))
         if loss.item() < 1:
             break
-    return np.array(out)
+    return np.array(out, dtype=np.float32)  # float32 values (item() of float32 tensors)
 
 
 def numbers(lab):
@@ -54,7 +55,8 @@ def numbers(lab):
 
 
 def as_array(history):
-    return np.array([(h["loss"], h["w"], h["b"], h["w_grad"], h["b_grad"]) for h in history])
+    return np.array([(h["loss"], h["w"], h["b"], h["w_grad"], h["b_grad"]) for h in history],
+                    dtype=np.float32)
 
 
 def to_torch(x, y, w):
@@ -80,7 +82,8 @@ def test_trainer_equals_real_torch_on_the_same_data():
     tr.step(100)
     got = as_array(tr.history)
     assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    assert_close(got, expected, loosen=10, because="up to 100 gradient steps, each library rounding its "
+                 "own float32 sums, drift apart (the loss near convergence most)")
 
 
 def test_no_grad_rule_is_the_same_trajectory():
@@ -105,7 +108,7 @@ def test_sgd_momentum_rule_equals_torch_optim_sgd():
     tr = RegressionTrainer(rule="sgd", lr=0.01, stop_loss=0.0, max_iter=40)
     tr.step(40)
     assert tr.stopped == "max_iter"
-    np.testing.assert_allclose(as_array(tr.history), np.array(expected), rtol=1e-4, atol=1e-5)
+    assert_close(as_array(tr.history), np.array(expected, dtype=np.float32))
 
 
 def test_forget_zero_grad_accumulates_like_a_loop_without_zero():
@@ -118,7 +121,8 @@ def test_forget_zero_grad_accumulates_like_a_loop_without_zero():
     lab.step(len(expected))
     got = as_array(lab.history)
     np.testing.assert_array_equal(got, expected)
-    np.testing.assert_allclose(got, expected_torch, rtol=1e-4, atol=1e-5)
+    assert_close(got, expected_torch, loosen=10, because="up to 100 gradient steps, each library "
+                 "rounding its own float32 sums, drift apart")
     assert lab.trainer.w.grad.item() == expected[-1][3]        # the grad stays accumulated
     # and it really differs from zeroing (the second gradient is a sum of two)
     ok = RegressionTrainer()

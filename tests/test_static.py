@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 import autograd_core as torch
 import autograd_core.static as tf
 from autograd_core.autograd import grad as dynamic_grad
+from torch_oracle import assert_close
 
 
 @pytest.fixture(autouse=True)
@@ -25,12 +26,14 @@ def dynamic_values_and_grads(fn, values, dtype=torch.float32):
     return out.detach().numpy(), [None if g is None else g.numpy() for g in grads]
 
 
-def assert_close(static, dynamic, **tol):
+def assert_matches_dynamic(static, dynamic, **policy):
+    """A value the static graph computed agrees with the dynamic engine's (None: neither exists),
+    under the torch oracle's tolerance policy."""
     if dynamic is None:
         assert static is None
     else:
-        np.testing.assert_allclose(np.asarray(static), dynamic, **tol)
-        assert np.asarray(static).shape == np.shape(dynamic)
+        dynamic = dynamic.detach().numpy() if isinstance(dynamic, torch.Tensor) else dynamic
+        assert_close(np.asarray(static), np.asarray(dynamic), **policy)
 
 
 # --- the seed's examples ---------------------------------------------------------------------------
@@ -202,9 +205,9 @@ def test_random_expressions_match_the_dynamic_engine(program):
     grad_values = [None if g is None else next(fetched) for g in grads]
     want_y, want_grads = dynamic_values_and_grads(lambda *leaves: run_program(Dyn, leaves, steps), values,
                                                   torch.float64)
-    assert_close(y_value, want_y, rtol=1e-12)
+    assert_matches_dynamic(y_value, want_y)
     for got, want in zip(grad_values, want_grads):
-        assert_close(got, want, rtol=1e-9, atol=1e-12)
+        assert_matches_dynamic(got, want)
 
 
 def test_mlp_forward_and_gradients_match_the_dynamic_engine_for_any_batch_size():
@@ -231,9 +234,9 @@ def test_mlp_forward_and_gradients_match_the_dynamic_engine_for_any_batch_size()
             leaves = [torch.tensor(v, requires_grad=True) for v in (w1, b1, w2)]
             want = mlp(Dyn, torch.tensor(xv), *leaves, torch.tensor(yv))
             want.backward()
-            np.testing.assert_allclose(got_loss, want.item(), rtol=1e-6)
+            assert_matches_dynamic(got_loss, want, exact=True)
             for g, leaf in zip(got_grads, leaves):
-                np.testing.assert_allclose(g, leaf.grad.numpy(), rtol=1e-5, atol=1e-6)
+                assert_matches_dynamic(g, leaf.grad, exact=True)
 
 
 # --- errors as TF1 words them --------------------------------------------------------------------------
@@ -368,7 +371,7 @@ def test_one_graph_runs_for_many_feeds_with_one_cached_plan():
             t = torch.tensor(2.0, requires_grad=True)
             want = ((t * torch.tensor(xv) - 1.0) ** 2).mean()
             want.backward()
-            np.testing.assert_allclose(got, [want.item(), t.grad.item()], rtol=1e-6)
+            assert_matches_dynamic(got, [want.detach(), t.grad], exact=True)
         assert len(sess._plans) == 1
     assert len(tf.get_default_graph().nodes) == n_nodes  # running adds nothing to the graph
 
@@ -399,8 +402,8 @@ def test_variables_initializer_assign_and_training():
         tw, tb = torch.tensor(0.5, requires_grad=True), torch.zeros(1, requires_grad=True)
         (0.5 * (torch.tensor(yv) - (tw * torch.tensor(xv) + tb)) ** 2).mean().backward()
         sess.run(step, {x: xv, y: yv})
-        np.testing.assert_allclose(sess.run(w), 0.5 - 0.01 * tw.grad.item(), rtol=1e-6)
-        np.testing.assert_allclose(sess.run(b), -0.01 * tb.grad.numpy(), rtol=1e-6)
+        assert_matches_dynamic(sess.run(w), 0.5 - 0.01 * tw.grad, exact=True)
+        assert_matches_dynamic(sess.run(b), -0.01 * tb.grad, exact=True)
         losses = [sess.run([loss, step], {x: xv, y: yv})[0] for _ in range(100)]
         assert losses[-1] < losses[0] / 2
         before = sess.run(w)
@@ -489,7 +492,7 @@ def test_trace_without_python_values_generalizes_and_restores_the_tensor_class()
         warnings.simplefilter("error")  # no TracerWarning: nothing left the graph
         traced = tf.trace(f, (xs[0], w))
     for x in xs:
-        np.testing.assert_allclose(traced(x, w).numpy(), f(x, w).numpy(), rtol=1e-6)
+        assert_close(traced(x, w), f(x, w), exact=True)
     assert {k: torch.Tensor.__dict__[k] for k in originals} == originals
 
     def broken(x):
@@ -513,8 +516,8 @@ def test_gradients_of_a_traced_graph_match_the_dynamic_engine():
         got = sess.run([gx, gw], dict(zip(traced.inputs, (x._data, w._data))))
     xl, wl = x.clone().requires_grad_(), w.clone().requires_grad_()
     f(xl, wl).backward()
-    np.testing.assert_allclose(got[0], xl.grad.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(got[1], wl.grad.numpy(), rtol=1e-6)
+    assert_matches_dynamic(got[0], xl.grad, exact=True)
+    assert_matches_dynamic(got[1], wl.grad, exact=True)
 
 
 # --- the other ops, against the dynamic engine ----------------------------------------------------------
@@ -551,9 +554,9 @@ def test_other_ops_match_the_dynamic_engine(name):
     with tf.Session() as sess:
         got_y, got_grads = sess.run([y, grads], {x: xv, w: wv})
     want_y, want_grads = dynamic_values_and_grads(dynamic_fn, [xv, wv])
-    assert_close(got_y, want_y, rtol=1e-5, atol=1e-6)
+    assert_matches_dynamic(got_y, want_y)
     for got, want in zip(got_grads, want_grads):
-        assert_close(got, want, rtol=1e-5, atol=1e-6)
+        assert_matches_dynamic(got, want)
 
 
 def test_second_order_gradients_are_refused_clearly():
@@ -604,7 +607,7 @@ def test_trace_records_in_place_ops_on_the_inputs():
     assert [n.op for n in traced.graph.nodes if n.op not in ("Placeholder", "Const")] == ["Mul", "Add", "Sum"]
     new = [rng.normal(size=(2, 3)).astype(np.float32) for _ in range(2)]
     got = traced(*(torch.tensor(v) for v in new)).numpy()
-    np.testing.assert_allclose(got, f(*(torch.tensor(v) for v in new)).numpy(), rtol=1e-6)
+    assert_close(got, f(*(torch.tensor(v) for v in new)).numpy(), exact=True)
 
 
 def test_gradients_of_several_ys_weighted_by_grad_ys():
@@ -617,7 +620,7 @@ def test_gradients_of_several_ys_weighted_by_grad_ys():
         got = sess.run(dx, {x: xv})
     t = torch.tensor(xv, requires_grad=True)
     torch.autograd.backward([torch.sin(t) * t, (t * t).sum()], [torch.tensor(weights), torch.tensor(1.0)])
-    np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-6)
+    assert_matches_dynamic(got, t.grad, exact=True)
 
 
 def test_interactive_session_is_the_default_until_closed():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import autograd_core
-from _torch_oracle import ENGINE, TORCH, assert_same, outcome
+from torch_oracle import ENGINE, TORCH, assert_same, outcome
 
 
 def _leaf(m, values=(1., 2., 3.)):
