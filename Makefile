@@ -3,7 +3,7 @@
 #   make lab     create/refresh .venv, install the repo (editable, lab extra),
 #                make sure Graphviz's `dot` is there, start JupyterLab on notebooks/
 #   make test    the same with the test extra and Chromium, then the whole suite
-#   make voila   serve one notebook (NB=..., default the live regression) with Voila
+#   make voila   serve one notebook (NB=..., default the regression lab alone) with Voila
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
 #   make fuzz    run N random programs (default 2000) under autograd_core and torch, compare,
 #                and report the mismatches, each shrunk to a small program (N=20000 WORKERS=2)
@@ -103,12 +103,22 @@ lab: $(VENV)/.installed-lab dot
 	@mkdir -p notebooks
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
-# One notebook as a web app (no code cells shown), e.g. the live regression lab; token auth on.
-NB ?= notebooks/06_linear_regression.ipynb
+# One notebook as a web app (no code cells shown): by default the regression lab alone.
+# 127.0.0.1 and a fresh token; the "cgraph" template (share/jupyter/voila/templates/cgraph) is
+# voila's lab template without its Font Awesome links to a CDN: the page loads nothing from
+# another host. Only voila's widget manager and the widgets' lab extensions are loaded
+# (JupyterLab's others, nbgrader's and notebook's, fail to start in Voila's page).
+NB ?= notebooks/apps/regression_lab.ipynb
+VOILA_PORT ?= 8866
+VOILA_EXTENSIONS := "@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", \
+                    "jupyter-matplotlib", "anywidget"
 voila: $(VENV)/.installed-lab dot
 	@token=$$($(VPY) -c 'import secrets; print(secrets.token_hex(16))'); \
-	echo ">>> open http://127.0.0.1:8866/?token=$$token"; \
-	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --no-browser --token=$$token $(VOILA_ARGS) $(NB)
+	echo ">>> open http://127.0.0.1:$(VOILA_PORT)/?token=$$token"; \
+	JUPYTER_PATH="$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	exec $(VENV)/bin/voila --Voila.ip=127.0.0.1 --port=$(VOILA_PORT) --Voila.port_retries=0 \
+	  --no-browser --token=$$token --template=cgraph \
+	  --VoilaConfiguration.extension_allowlist='[$(VOILA_EXTENSIONS)]' $(VOILA_ARGS) $(NB)
 
 test: $(VENV)/.installed-test dot chromium
 	$(VPY) -m pytest $(PYTEST_ARGS)

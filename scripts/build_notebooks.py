@@ -120,8 +120,10 @@ def build_all():
         instructor = build_notebook(book, src.EXERCISES)
         books[f"instructor/{book['file']}"] = instructor
         books[f"notebooks/{book['file']}"] = make_student.student_copy(instructor)
+    for book in src.APPS:
+        books[f"notebooks/{book['file']}"] = build_notebook(book)
     books[f"notebooks/{src.INDEX['file']}"] = build_notebook(src.INDEX)
-    assert len(books) == len(src.LECTURES) + 2 * len(src.EXERCISES) + 1
+    assert len(books) == len(src.LECTURES) + 2 * len(src.EXERCISES) + len(src.APPS) + 1
     return books
 
 

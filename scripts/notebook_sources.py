@@ -1280,12 +1280,15 @@ md("""
 The same training, as an instrument. **Play** trains (one iteration per tick), **Step** does one
 iteration. The panels show the data and the line, the loss so far, and the loss *landscape*
 $L(w, b)$ with the path gradient descent takes and the direction $-\\nabla L$; beside them the
-numbers, and the graph of the last iteration.
+numbers, and below the graph of the last iteration (**Step through this iteration** opens it in a
+stepper).
 
 Things to try:
 
-1. Raise the **learning rate** towards 0.06: the path starts to overshoot across the valley. Why
-   is there a largest learning rate that still converges?
+1. Raise the **learning rate** towards 0.06: the path starts to overshoot across the valley, and
+   once **lr · λ<sub>max</sub>** (the numbers panel) passes 2 the run diverges: the lab says at which
+   iteration, and the log-scale loss axis widens to show the growth. Why is there a largest
+   learning rate that still converges?
 2. Tick **forget zero_grad()**: the gradients accumulate (lecture 03) and the steps grow.
 3. Tick **total += loss**: the reported total keeps every iteration's graph alive (lecture 05) —
    watch the number of graph nodes held.
@@ -2004,6 +2007,25 @@ Hints(
 
 EXERCISES = [EX01, EX02, EX03, EX04]
 
+# =================================================================================================
+# apps: one widget alone, served as a web page by `make voila`
+# =================================================================================================
+APP_REGRESSION = dict(file="apps/regression_lab.ipynb", kind="app", backends=CORE,
+                      title="Regression lab (web app)", cells=[
+md("""
+# Gradient descent on y = w·x + b, live
+
+**Play** trains one iteration per tick; **Step** trains one. Lecture 06 explains what you see.
+"""),
+code("""
+from widgets.regression import RegressionLab
+
+RegressionLab()
+"""),
+])
+
+APPS = [APP_REGRESSION]
+
 
 def _toc():
     rows = ["| | lecture | minutes | exercises |", "|---|---|---|---|"]
@@ -2035,6 +2057,11 @@ md("""
 - [ex02 · `backward()` in depth](exercises/ex02_backward.ipynb) (lecture 03)
 - [ex03 · Control flow, `.data` and `.detach()`](exercises/ex03_static_and_detach.ipynb) (lectures 04–05)
 - [ex04 · Training](exercises/ex04_training.ipynb) (lectures 06–07)
+
+## Web app
+
+- [The regression lab alone](apps/regression_lab.ipynb) (lecture 06's `RegressionLab`): what
+  `make voila` serves as a web page.
 
 ## How to use these notebooks
 

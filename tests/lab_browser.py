@@ -9,7 +9,7 @@ The fixtures are registered for every test module by tests/conftest.py (pytest_p
 
 Journeys (what a student or lecturer sees; see the section "Journey helpers" below):
 `set_viewport(page, "1280x720")`, `set_theme(page, "dark")` / `with themed(page, "dark"):`,
-`lecture_mode(page)`, `control(scope, "next step (→)")` (by accessible name), `unnamed_controls`,
+`lecture_mode(page)`, `control(scope, "next step")` (by accessible name), `unnamed_controls`,
 `controls_that_dont_fit` / `assert_controls_fit` (scrollWidth <= clientWidth), `text_cut_off`,
 `pictures_that_dont_fit`, `light_blocks` (white plots in the dark theme), `visible_text` (for "no
 withheld value on screen"), `save_screenshot(page, name, subdir)`, `copy_notebook`, `code_cells`,
@@ -131,7 +131,8 @@ def new_page(browser, width=1400, height=1000):
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    # an uncaught exception with its stack: the stack tells whose code threw
+    page.on("pageerror", lambda e: page.console_errors.append(f"{e}\n{e.stack or ''}"))
     return page
 
 
@@ -230,10 +231,20 @@ def set_theme(page, theme):
     name = THEMES[theme]
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
                            ".hasCommand('apputils:change-theme')", timeout=60_000)
+    _wait_for_splash_gone(page)
     page.evaluate("(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})",
                   name)
     page.wait_for_function(_THEME_APPLIED, arg=[name, theme == "light"], timeout=30_000)
+    _wait_for_splash_gone(page)
     page.wait_for_timeout(200)    # widgets restyle on the theme's CSS variables in the next frame
+
+
+def _wait_for_splash_gone(page):
+    """JupyterLab shows its splash screen while it starts and while a theme loads, and removes it
+    200 ms after it is done: two splashes inside those 200 ms make JupyterLab remove the element
+    twice (an uncaught removeChild error of its own). So let each splash end before the next."""
+    page.wait_for_function("() => !document.getElementById('jupyterlab-splash')", timeout=60_000)
+    page.wait_for_timeout(250)
 
 
 @contextlib.contextmanager

@@ -367,7 +367,12 @@ def test_function_view_of_torch_equals_autograd_core():
     ours, theirs = _program(torch), _program(real_torch)
     m1 = GraphModel.from_tensors(ours["s"], view="function", names=ours)
     m2 = GraphModel.from_tensors(theirs["s"], view="function", names=theirs)
-    assert _structure(m1) == _structure(m2)
+    # a torch grad_fn hides the number of `3 * a ** 3`: the unnamed product reads "a ** 3 * 3"
+    # in ours and "mul #1" in torch's; every other label is the same
+    differ = [(x, y) for x, y in zip(_structure(m1)[0], _structure(m2)[0]) if x != y]
+    assert differ == [(("function", "MulBackward0", "a ** 3 * 3", ("function",), None),
+                       ("function", "MulBackward0", "mul #1", ("function",), None))]
+    assert _structure(m1)[1] == _structure(m2)[1] and len(m1.nodes) == len(m2.nodes)
     assert len(m1.nodes) > 10
     # values and grads come through for torch too (which torchviz does not show)
     ours["s"].backward()

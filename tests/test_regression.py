@@ -46,6 +46,14 @@ def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
     return np.array(out, dtype=np.float32)  # float32 values (item() of float32 tensors)
 
 
+def numbers(lab):
+    """The numbers panel as {row heading: cell text}."""
+    rows = re.findall(r"<th>(.*?)</th><td>(.*?)</td>", lab.numbers.value)
+    rows += re.findall(r"<div class='cgl-regression-(status)[^>]*>(.*?)</div>", lab.numbers.value)
+    return {html.unescape(re.sub("<[^>]+>", "", k)): html.unescape(re.sub("<[^>]+>", "", v))
+            for k, v in rows}
+
+
 def as_array(history):
     return np.array([(h["loss"], h["w"], h["b"], h["w_grad"], h["b_grad"]) for h in history],
                     dtype=np.float32)
@@ -137,8 +145,8 @@ def test_stepping_and_play_drive_the_same_state():
     lab.play.value = False               # Pause: the graph of the last iteration is drawn
     lab._tick()                          # a tick after Pause does nothing
     assert len(lab.history) == 8 and lab.status == "paused"
-    assert "monospace)'>8</td>" in lab.numbers.value
-    assert "<svg" in lab.graph_view.value
+    assert numbers(lab)["iteration"] == "8" and numbers(lab)["status"] == "paused"
+    assert "<svg" in lab.graph_view.value and "iteration 8" in lab.graph_title.value
     other = RegressionTrainer(lr=0.04, n=30, noise=0.5, seed=3)
     other.step(8)
     np.testing.assert_array_equal(as_array(lab.history), as_array(other.history))
@@ -282,7 +290,7 @@ def test_static_image_without_a_front_end():
 def test_bad_settings_raise_clear_errors():
     with pytest.raises(ValueError, match="rule must be one of"):
         RegressionTrainer(rule="adam")
-    with pytest.raises(ValueError, match="at least 2"):
+    with pytest.raises(ValueError, match="n must be a whole number from 2 to 200"):
         RegressionTrainer(n=1)
 
 
@@ -290,7 +298,10 @@ def test_divergence_is_reported():
     tr = RegressionTrainer(seed=10, max_iter=1000, stop_loss=0.0)   # lr * lambda_max > 2 here
     assert 0.05 * tr.curvature() > 2
     tr.step(1000)
-    assert tr.stopped == "diverged" and not math.isfinite(tr.history[-1]["loss"])
+    losses = [h["loss"] for h in tr.history]
+    assert tr.stopped == "diverged" and losses[-1] > 1000 * losses[0]
+    assert all(v <= 1000 * losses[0] for v in losses[:-1])  # it stops at the first such loss
+    assert all(math.isfinite(v) for v in losses)       # stopped before float32 overflows
 
 
 def test_notebook_executes_headless_with_a_picture():
@@ -304,3 +315,231 @@ def test_notebook_executes_headless_with_a_picture():
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     mimes = [set(o.get("data", {})) for c in nb.cells for o in c.get("outputs", [])]
     assert any("image/png" in m and "application/vnd.jupyter.widget-view+json" in m for m in mimes)
+
+
+# --- what the canvas shows -------------------------------------------------------------------
+
+def live_lab(**kwargs):
+    """A lab whose canvas behaves as with a front end attached; returns (lab, frames): each frame
+    sent as (PNG bytes, the renderer's pixels when it was sent)."""
+    lab = RegressionLab(**kwargs)
+    canvas = lab.canvas
+    canvas.syncing_data_url = False            # as after the front end's "initialized" message
+    frames = []
+    canvas.send_binary = lambda data: frames.append(
+        (data, np.asarray(canvas.get_renderer().buffer_rgba()).copy()))
+    canvas.draw()                              # the front end's first draw request
+    return lab, frames
+
+
+def decode(png):
+    from PIL import Image
+    import io
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_every_frame_is_sent_whole():
+    """A frame the browser drops must not leave stale pixels: each one is the whole picture."""
+    lab, frames = live_lab()
+    lab.play.value = True
+    for _ in range(6):
+        lab._tick()
+    lab.play.value = False
+    assert len(frames) >= 8
+    for png, pixels in frames:
+        np.testing.assert_array_equal(decode(png), pixels)
+    assert (frames[-1][1][..., 3] == 255).all()
+
+
+def test_title_numbers_and_graph_show_the_same_iteration():
+    lab, frames = live_lab()
+    lab.play.value = True
+    for k in range(1, 6):
+        lab._tick()
+        assert lab._panels.ax_data.get_title().startswith(f"Iteration: {k}\n")
+        assert numbers(lab)["iteration"] == str(k) == str(lab.iteration)
+        w, b = lab.trainer.w.item(), lab.trainer.b.item()
+        assert lab._panels.ax_data.get_title().endswith(f"w={w:.4f}, b={b:.4f}")
+        assert (numbers(lab)["w"], numbers(lab)["b"]) == (f"{w:.5g}", f"{b:.5g}")
+        assert "updates on pause" in lab.graph_title.value
+    lab.play.value = False
+    assert "Graph of iteration 5: its forward and backward" in lab.graph_title.value
+    assert "updates on pause" not in lab.graph_title.value
+
+
+def test_a_diverging_run_says_so_rescales_and_keeps_the_layout():
+    lab, frames = live_lab(lr=0.06)                # the slider's maximum
+    panels = lab._panels
+    axes = [panels.ax_data, panels.ax_loss, panels.ax_land, panels.ax_legend]
+    boxes, size = [ax.get_position().bounds for ax in axes], lab.canvas.get_width_height()
+    reading = 0.06 * lab.trainer.curvature()
+    assert reading > 2 and numbers(lab)["lr · λmax"] == f"{reading:.5g} (diverges above 2)"
+    lab.step(1000)
+    hist, k = lab.history, len(lab.history)
+    assert lab.trainer.stopped == "diverged" and k < 100
+    assert lab.status == f"diverged at iteration {k}: lr·λmax = {reading:.3g} > 2"
+    assert numbers(lab)["status"] == lab.status and "status cgl-diverged" in lab.numbers.value
+    top = max(h["loss"] for h in hist)
+    lo, hi = panels.ax_loss.get_ylim()
+    assert top > 1000 * hist[0]["loss"] and top <= hi < 15 * top     # rescaled, in decades
+    traj = lab.trainer.trajectory()
+    (w_lo, w_hi), (b_lo, b_hi) = panels.ax_land.get_xlim(), panels.ax_land.get_ylim()
+    assert w_lo <= traj[:, 0].min() and traj[:, 0].max() <= w_hi       # the whole path shows
+    assert b_lo <= traj[:, 1].min() and traj[:, 1].max() <= b_hi
+    assert [ax.get_position().bounds for ax in axes] == boxes           # the layout stays
+    assert lab.canvas.get_width_height() == size
+    np.testing.assert_array_equal(decode(frames[-1][0]), frames[-1][1])
+    assert lab.step(1) == 0                                             # it has stopped
+    lab.reset()                                                         # a new run: axes back
+    assert panels.ax_loss.get_ylim()[1] < hi and lab.status == "ready"
+
+
+def test_with_momentum_the_limit_is_higher():
+    lab = RegressionLab(rule="sgd", lr=0.06)
+    assert numbers(lab)["lr · λmax"].endswith("(diverges above 3.8)")
+    lab.step(100)
+    assert lab.trainer.stopped != "diverged"
+
+
+@pytest.mark.parametrize("text, rgba", [
+    ("rgb(17, 17, 17)", (17 / 255, 17 / 255, 17 / 255, 1.0)),
+    ("rgba(255, 255, 255, 0.87)", (1.0, 1.0, 1.0, 0.87)),
+    ("rgb(0 0 0 / 50%)", (0.0, 0.0, 0.0, 0.5)),
+    ("rgba(0, 0, 0, 0)", (0.0, 0.0, 0.0, 0.0)),
+    ("#111111", None), ("url(x)", None), ("", None), (None, None), (17, None),
+    ("rgb(1, 2, 3); background: red", None),
+])
+def test_css_colours_from_the_page(text, rgba):
+    from widgets.regression import parse_css_colour
+    got = parse_css_colour(text)
+    assert got == rgba if rgba is None else np.allclose(got, rgba)
+
+
+def test_the_figure_follows_the_page_theme():
+    from matplotlib.colors import to_rgb
+    lab, frames = live_lab()
+    lab.step(3)
+    lab.probe.page = {"background": "rgb(17, 17, 17)", "foreground": "rgba(255, 255, 255, 0.87)",
+                      "scale": 1, "width": 1400}
+    bg = (17 / 255,) * 3
+    fg = tuple(0.87 + 0.13 * c for c in bg)
+    assert np.allclose(to_rgb(lab.figure.get_facecolor()), bg)
+    ax = lab._panels.ax_loss
+    assert np.allclose(to_rgb(ax.get_facecolor()), bg)
+    assert np.allclose(to_rgb(ax.title.get_color()), fg)
+    assert all(np.allclose(to_rgb(t.get_color()), fg) for t in ax.get_yticklabels())
+    pixels = decode(frames[-1][0])                    # what the browser receives is dark
+    assert tuple(pixels[3, 3, :3]) == (17, 17, 17)
+    assert lab._panels.dark
+    lab.probe.page = {"background": "rgb(255, 255, 255)", "foreground": "rgba(0, 0, 0, 0.87)",
+                      "scale": 1, "width": 1400}
+    assert tuple(decode(frames[-1][0])[3, 3, :3]) == (255, 255, 255) and not lab._panels.dark
+    n = len(frames)
+    lab.probe.page = dict(lab.probe.page, width=1300)  # nothing the figure depends on changed
+    assert len(frames) == n
+    lab.probe.page = {"background": "rgb(17, 17, 17)", "foreground": "rgb(255, 255, 255)"}
+    lab.probe.page = {"background": "javascript:alert(1)", "foreground": 3, "scale": "big",
+                      "width": float("nan")}          # nonsense from a page: the light default
+    assert to_rgb(lab.figure.get_facecolor()) == (1.0, 1.0, 1.0) and lab.figure.dpi == 80
+
+
+@pytest.mark.parametrize("scale, width, dpi", [(1, 1400, 80), (1.5, 1400, 120), (2, 1400, 80 * 1.95),
+                                               (1.5, 600, 80 * 0.83), (1, 300, 80 * 0.6),
+                                               (1, 0, 80)])
+def test_the_figure_scales_with_lecture_mode_and_fits_the_width(scale, width, dpi):
+    lab, frames = live_lab()
+    lab.probe.page = {"background": "rgb(255, 255, 255)", "foreground": "rgb(0, 0, 0)",
+                      "scale": scale, "width": width}
+    assert lab.figure.dpi == pytest.approx(dpi, abs=0.5)
+    w, h = lab.canvas.get_width_height()
+    assert w == int(8.9 * lab.figure.dpi) and (width == 0 or w <= max(width, 0.6 * 712))
+    assert decode(frames[-1][0]).shape[:2] == (h, w)
+
+
+def test_controls_have_their_names_as_text():
+    lab = RegressionLab()
+    assert [b.description for b in (lab.play, lab.step_button, lab.reset_button)] == \
+        ["Play", "Step", "Reset"]
+    assert all(b.icon == "" for b in (lab.play, lab.step_button, lab.reset_button,
+                                      lab.step_through))
+    assert all(b.layout.width == "auto" for b in (lab.play, lab.step_button, lab.reset_button))
+    lab.play.value = True
+    assert lab.play.description == "Pause"
+    lab.play.value = False
+    assert lab.play.description == "Play"
+
+
+def test_the_graph_is_drawn_at_its_natural_size():
+    lab = RegressionLab()
+    lab.step(1)
+    svg = lab.graph_view.value
+    assert re.search(r'<svg width="\d+pt" height="\d+pt"', svg) and "height:360px" not in svg
+
+
+@pytest.mark.parametrize("entry", ["step", "reset", "tick", "canvas draw request", "page",
+                                   "lr slider", "Play", "step through"])
+def test_every_way_in_waits_for_the_lab(entry):
+    """Widget messages run on a comm thread (ipykernel 7 subshells) while cells run on the main
+    thread: every way into the lab waits until no other thread is using it."""
+    import threading
+    lab, frames = live_lab()
+    lab.step(1)
+    actions = {
+        "step": lambda: lab.step(1),
+        "reset": lab.reset,
+        "tick": lab._tick,
+        "canvas draw request": lambda: lab.canvas.handle_event({"type": "draw"}),
+        "page": lambda: setattr(lab.probe, "page", {"background": "rgb(0, 0, 0)",
+                                                    "foreground": "rgb(255, 255, 255)"}),
+        "lr slider": lambda: setattr(lab.lr_slider, "value", 0.02),
+        "Play": lambda: setattr(lab.play, "value", True),
+        "step through": lambda: setattr(lab.step_through, "value", True),
+    }
+    if entry == "tick":
+        lab.play.value = True
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def other_user():
+        with lab._lock:
+            held.set()
+            release.wait(10)
+
+    def enter():
+        actions[entry]()
+        done.set()
+    holder = threading.Thread(target=other_user)
+    holder.start()
+    held.wait(10)
+    n = len(frames)
+    visitor = threading.Thread(target=enter)
+    visitor.start()
+    visitor.join(0.3)
+    assert not done.is_set() and len(frames) == n, f"{entry} went in while the lab was busy"
+    release.set()
+    visitor.join(30)
+    holder.join(10)
+    assert done.is_set()
+    lab.play.value = False
+
+
+def test_a_resize_the_page_did_not_apply_is_sent_again(monkeypatch):
+    lab, frames = live_lab()
+    page = {"background": "rgb(255, 255, 255)", "foreground": "rgb(0, 0, 0)", "scale": 1.5,
+            "width": 2000}
+    lab.probe.page = dict(page, canvas=[712, 264])       # zoomed: 1068 x 396 now
+    sizes = []
+    lab._manager.resize = lambda w, h: sizes.append((w, h))
+    lab.probe.page = dict(page, canvas=[712, 264])       # the same report again: no change
+    lab.probe.page = dict(page, canvas=[713, 264])       # too soon: the resize may be in flight
+    assert sizes == []
+    import widgets.regression as regression
+    clock = [regression.time.monotonic() + 2]
+    monkeypatch.setattr(regression.time, "monotonic", lambda: clock[0])
+    lab.probe.page = dict(page, canvas=[712, 264])       # 2 s later, still the old size
+    assert sizes == [(1068, 396)]
+    for k in range(5):                                    # at most three times in all
+        clock[0] += 2
+        lab.probe.page = dict(page, canvas=[712 + k % 2, 264])
+    assert len(sizes) == 3
+    lab.probe.page = dict(page, canvas=[1068, 396])      # shown: nothing more to do
+    assert len(sizes) == 3

@@ -252,6 +252,17 @@ def _label_texts(dot):
     return out
 
 
+def _result_rows(model):
+    """_label_texts of model's DOT, an unnamed result keyed by its grad_fn's name in its first row
+    (its label is its expression, "exp(w + 1)": widgets.naming.Labeler)."""
+    rows = _label_texts(to_dot(model))
+    for nid, r in rows.items():
+        node = model.nodes[nid]
+        if node.name is None and node.op and not node.is_leaf:
+            r[0] = node.op
+    return rows
+
+
 def _anonymous_program(lib):
     w = lib.tensor([1., 2.], requires_grad=True)
     x = lib.tensor([2., 3.], requires_grad=True)
@@ -264,9 +275,9 @@ def test_no_question_marks_and_unknown_values_are_left_out(lib):
     import importlib
     mod = importlib.import_module(lib)
     w, x, y = _anonymous_program(mod)
-    before = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    before = _result_rows(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y}))
     y.backward()
-    after = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    after = _result_rows(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y}))
     for rows in [*before.values(), *after.values()]:
         assert not any("?" in r for r in rows), rows
     named = {rows[0]: rows for rows in after.values()}
@@ -307,7 +318,7 @@ def _unnamed_shapes(lib):
     x = lib.tensor([2., 3.], requires_grad=True)
     y = ((w + x) * (w + 1)).sum()
     y.backward()
-    rows = _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y})))
+    rows = _result_rows(GraphModel.from_tensors(y, names={"w": w, "x": x, "y": y}))
     return sorted((r[0], r[1] if len(r) > 1 else None) for r in rows.values()
                   if r[0].endswith("Backward0"))
 
@@ -327,7 +338,7 @@ def test_retained_unnamed_result_is_shown_with_its_grad():
     hidden[0].retain_grad()
     y = hidden[0].sum()
     y.backward()
-    rows = [r for r in _label_texts(to_dot(GraphModel.from_tensors(y, names={"w": w}))).values()
+    rows = [r for r in _result_rows(GraphModel.from_tensors(y, names={"w": w})).values()
             if r[0] == "MulBackward0"][0]
     assert rows[-2:] == ["data [3, 6]", "grad [1, 1]"]
 

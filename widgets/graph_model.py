@@ -29,31 +29,46 @@ parallel edges (``a + a`` has e0_1_0 and e0_1_1). Node.classes are CSS classes: 
 (function view, one per non-None next_functions entry), "variable" (leaf -> AccumulateGrad),
 "result" (op -> output tensor), "saved".
 
-Per-step state (models from a recording): ``model.states`` is a sequence (len, [k], iteration;
-each StepState is made on demand) and ``model.state_at(k)`` the same; step 0 is the state before
-the first event, step k the state after event k-1 (rec.events[k - 1]):
+Per-step state (models from a recording, built in ONE pass over the events by
+widgets._recording, the step model every view reads): ``model.states`` is a sequence (len, [k],
+iteration; each StepState made on demand from the recorded changes) and ``model.state_at(k)`` the
+same; step 0 is the state before the first event, step k the state after event k-1:
     visible, visible_edges   node / edge ids that exist after this step (forward grows the graph)
     active, active_edges     what this step touched (the op computed, the backward node that ran,
                              the leaf accumulated into)
-    done                     nodes whose backward has run so far (and leaves accumulated into)
+    done                     nodes whose backward has run in the current pass (leaves accumulated)
     values                   {tensor node id: value text} for visible tensors
     grads                    {tensor node id: ".grad" text}: "None" until accumulated / retained
-    flows                    {tensor node id: dL/d(tensor) text} summed over the backward steps so far
+    flows                    {tensor node id: dL/d(tensor) text} summed over the pass's steps so far
+    rows                     {tensor node id: [data text, grad text, css class]}: what the graph's
+                             value rows show (a flowing gradient in italics, a freed one struck)
     edge_grads               {edge id: text} of the gradient each active edge carries at a backward
                              step (tensor view: what the op passes to that input, and dL/d(output)
                              on the op -> output edge; function view: what the node passes on)
     phase, caption, event    "initial" | "leaf" | "forward" | "backward" | "retain" | "accumulate",
                              one line for humans, index into rec.events (None for step 0)
+    lines                    the chain-rule panel: Lines (text, role)
+    question                 what predict mode asks at a backward step: a Question (its caption and
+                             prompt without the step's results, its Fields with the engine's values,
+                             the rows to keep until it is answered), else None
 ``StepState.to_dict()`` gives the same as plain JSON-able data. Texts come from format_array
 (4 significant digits; min/mean/max above SMALL elements; "None" for a missing grad, "?" for a
 value the recording cannot tell). A tensor made before the recording starts with its value then
 (undoing a first in-place add/sub such as w.data.sub_(...)) and .grad "None", or, when an
 accumulation shows it held a nonzero grad, that grad (the events cannot tell None from zeros).
+The same pass fills ``model.frames`` (each step's changes as JSON-able data: the browser's copy),
+``model.passes`` (chain-rule terms, widgets.chain_rule), ``model.objects`` (node id -> engine
+object), ``model.activity`` (what each op did at each backward step) and ``model.program``.
+
+Labels: every tensor has a distinct label (widgets.naming.Labeler): its variable's name, a module
+parameter's path ("model.fc.bias"), else its expression ("w + x") or its op and index ("mul #3").
+A function node's ``name`` is the label of the tensor it made (an AccumulateGrad's: "w.grad").
 
 Large graphs: simplify(model, max_nodes=150, collapse=None, chain_min=4) (used by to_dot) returns
 a smaller model: same-op chains -> one "summary" node, nn modules -> one "module" node each, and
 beyond max_nodes the nodes farthest from the roots -> one "elided" node; kept ids stay the same.
 """
+import bisect
 import collections.abc
 import dataclasses
 import math
@@ -157,6 +172,49 @@ class Edge:
 
 
 @dataclasses.dataclass(frozen=True)
+class Line:
+    """One line of the chain-rule panel; role says what it is (the view styles by it)."""
+    text: str
+    role: str  # "head" (what ran) | "edge" (one edge's chain rule) | "total" (a sum over paths)
+    #            | "note" | "prompt" (a question) | "code" (the recorded program)
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One value predict mode asks for: its box's label, the same in words, the engine's value.
+
+    kind "grad": the whole gradient label names (d<root>/d<t>, every path of this pass); "share":
+    one path's part of it (what one op passes to t, label d<root>/d<o> · ∂<o>/∂<t>); "leaf_grad":
+    t.grad after AccumulateGrad adds the pass's d<root>/d<t>; "retained": t.grad a non-leaf keeps.
+    target is t's node id, via the node id of o (for a share) and slot the input position."""
+    label: str
+    words: str
+    expected: object
+    kind: str
+    target: str
+    via: str | None = None
+    slot: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Question:
+    """What predict mode shows at a step until it is answered: a caption and prompt without the
+    step's results, the fields to fill, and {node id: row} to show instead of the step's new rows."""
+    caption: str
+    prompt: tuple
+    fields: tuple
+    keep_rows: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class Activity:
+    """What an op / grad_fn / AccumulateGrad node did at one backward step (for the inspector)."""
+    step: int
+    received: str     # "dy/da = 2"
+    passed: tuple     # ("to w: 2", ...) or (".grad = 5",)
+
+
+@dataclasses.dataclass(frozen=True)
 class StepState:
     index: int
     phase: str
@@ -171,6 +229,9 @@ class StepState:
     grads: dict
     flows: dict
     edge_grads: dict = dataclasses.field(default_factory=dict)
+    lines: tuple = ()                 # Lines of the chain-rule panel
+    question: Question | None = None  # what predict mode asks at this step (backward kinds)
+    rows: dict = dataclasses.field(default_factory=dict)  # {node id: [data, grad, css class]}
 
     def to_dict(self):
         d = dataclasses.asdict(self)
@@ -179,73 +240,56 @@ class StepState:
         return d
 
 
-class _LoggedDict(dict):
-    """A dict that notes every change in a shared log (StepLog replays them)."""
+class History:
+    """Values by key over steps, kept as changes: at(k) is the dict as it was after step k.
 
-    def __init__(self, name, log):
-        super().__init__()
-        self._name, self._log = name, log
+    Memory is the number of changes (not steps x keys); at(k) costs O(keys log changes)."""
 
-    def __setitem__(self, key, value):
-        super().__setitem__(key, value)
-        self._log.append((self._name, key, value))
+    def __init__(self):
+        self._changes = {}  # key -> ([step, ...], [value or _GONE, ...]) in step order
+        self._now = {}
 
-    def clear(self):
-        super().clear()
-        self._log.append((self._name, None, None))
+    def set(self, step, key, value):
+        steps, values = self._changes.setdefault(key, ([], []))
+        if steps and steps[-1] == step:
+            values[-1] = value
+        else:
+            steps.append(step)
+            values.append(value)
+        if value is _GONE:
+            self._now.pop(key, None)
+        else:
+            self._now[key] = value
+
+    def delete(self, step, key):
+        if key in self._now:
+            self.set(step, key, _GONE)
+
+    def get(self, key, default=None):
+        return self._now.get(key, default)
+
+    def __contains__(self, key):
+        return key in self._now
+
+    def keys(self):
+        return self._now.keys()
+
+    def value_at(self, key, k, default=None):
+        """The value of key after step k (default when it had none)."""
+        steps, values = self._changes.get(key, ((), ()))
+        i = bisect.bisect_right(steps, k) - 1
+        return default if i < 0 or values[i] is _GONE else values[i]
+
+    def at(self, k):
+        out = {}
+        for key, (steps, values) in self._changes.items():
+            i = bisect.bisect_right(steps, k) - 1
+            if i >= 0 and values[i] is not _GONE:
+                out[key] = values[i]
+        return out
 
 
-class StepLog(collections.abc.Sequence):
-    """model.states of a recording: StepStates made on demand from each step's changes.
-
-    A list of full states would cost steps x nodes; this keeps the changes, a full copy every
-    CHECK steps, and replays at most CHECK steps of changes to answer states[k]."""
-
-    CHECK = 64
-
-    def __init__(self, visible, visible_edges, done):
-        self._visible, self._visible_edges, self._done = visible, visible_edges, done  # append-only
-        self._changes = []
-        self.values = _LoggedDict("values", self._changes)
-        self.grads = _LoggedDict("grads", self._changes)
-        self.flows = _LoggedDict("flows", self._changes)
-        self._steps = []
-        self._checkpoints = []
-
-    def step(self, phase, caption, event, active, active_edges, edge_grads):
-        """Close the current step (called once per step, in order, while the model is built)."""
-        k = len(self._steps)
-        changes, self._changes[:] = list(self._changes), []
-        self._steps.append((phase, caption, event, len(self._visible), len(self._visible_edges),
-                            tuple(active), tuple(active_edges), len(self._done), changes,
-                            dict(edge_grads)))
-        if k % self.CHECK == 0:
-            self._checkpoints.append((dict(self.values), dict(self.grads), dict(self.flows)))
-
-    def __len__(self):
-        return len(self._steps)
-
-    def __getitem__(self, k):
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
-        n = len(self._steps)
-        if not -n <= k < n:
-            raise IndexError(f"step {k} out of range: the recording has {n} steps")
-        k %= n
-        base = k // self.CHECK
-        dicts = {name: dict(d) for name, d in zip(("values", "grads", "flows"),
-                                                   self._checkpoints[base])}
-        for i in range(base * self.CHECK + 1, k + 1):
-            for name, key, value in self._steps[i][8]:
-                if key is None:
-                    dicts[name].clear()
-                else:
-                    dicts[name][key] = value
-        phase, caption, event, nv, nve, active, active_edges, nd, _, edge_grads = self._steps[k]
-        return StepState(k, phase, caption, event, tuple(self._visible[:nv]),
-                         tuple(self._visible_edges[:nve]), active, active_edges,
-                         tuple(self._done[:nd]), dicts["values"], dicts["grads"], dicts["flows"],
-                         dict(edge_grads))
+_GONE = object()
 
 
 class _MappedStates(collections.abc.Sequence):
@@ -368,6 +412,22 @@ def _fn_args(fn):
         return None
 
 
+def _fn_params(fn):
+    """What an expression needs of fn's op parameters: autograd_core keeps them (``_params``);
+    of a torch grad_fn only a pow's exponent is read, else naming.UNKNOWN."""
+    if getattr(fn, "op", None) is not None:
+        return getattr(fn, "_params", None)
+    name = fn.name()
+    if name == "PowBackward0":
+        try:
+            return {"exponent": fn._saved_exponent}
+        except (AttributeError, RuntimeError):
+            pass
+    if not name.endswith("Backward0"):  # SumBackward1 sums over dims it does not show
+        return {"overload": name}
+    return naming.UNKNOWN
+
+
 def _topo(roots):
     """grad_fn nodes reachable from roots, inputs before users (iterative post-order DFS)."""
     order, seen = [], set()
@@ -408,6 +468,12 @@ class GraphModel:
         self._pairs = {}  # (src, dst) -> number of edges so far, for multiplicity ids
         self._keep = []   # objects whose id() keys a node: kept alive so ids are not reused
         self.members = {}  # set by simplify(): new node id -> the original node ids it stands for
+        # from a recording (widgets._recording): what every view of the steps reads
+        self.frames = []   # per step, what changed, as JSON-able data for the browser
+        self.objects = {}  # node id -> the engine's tensor / grad_fn / AccumulateGrad it stands for
+        self.activity = {}  # op / function node id -> [Activity] at each backward step it ran
+        self.passes = []   # one Pass per backward pass: the chain-rule terms of every quantity
+        self.program = ()  # the recorded program, one line per leaf / op / backward call
 
     # --- building blocks ------------------------------------------------------------------------
     def _new_id(self, prefix):
@@ -468,6 +534,11 @@ class GraphModel:
         (values and grads of more than `small` elements are summarised as min / mean / max)."""
         from ._recording import build_from_recording
         frame = frame if frame is not None else naming.caller_frame()
+        # names the recording itself noted when its block ended (if the engine keeps them: a
+        # later cell rebinding `y` must not take the name away), after the ones given here
+        kept = getattr(rec, "names", None)
+        if isinstance(kept, dict) and kept:
+            names = {**kept, **(names or {})}
         found = naming.tensor_names(names, frame)
         model = cls(view)
         model.source = "recording"
@@ -545,11 +616,6 @@ def tensor_fields(t, name, is_root=False, module=None):
                 module=module or (naming.module_of(name) if _is_param(t) else None))
 
 
-def tensor_label(name, t):
-    """The title of a tensor node: its name, else its grad_fn's name, else 'tensor'."""
-    if name:
-        return name
-    return t.grad_fn.name() if t.grad_fn is not None else "tensor"
 
 
 class _Builder:
@@ -566,12 +632,26 @@ class _Builder:
         self.show_saved = show_saved
         self.tensor_ids = {}  # id(tensor) -> node id
         self.root_ids = set()
+        self.labeler = naming.Labeler(self.names.values())
+        self.out_label = {}   # id(grad_fn) -> the label of the tensor it made
 
-    def tensor_node(self, t):
+    def label(self, t, result_of=None):
+        """t's label: its name, else (an op's output) its expression or op #k, else a leaf's."""
+        name = self.names.get(id(t))
+        if name:
+            return self.labeler.named(name)
+        if result_of is not None:
+            return self.labeler.result(*result_of)
+        if t.grad_fn is not None:  # a non-leaf whose inputs we cannot read
+            return self.labeler.indexed(short_op(t.grad_fn.name()))
+        return self.labeler.unnamed(bool(t.requires_grad), format_array(_np(t)) if t.numel() <= 4
+                                    else None)
+
+    def tensor_node(self, t, result_of=None, label=None):
         nid = self.tensor_ids.get(id(t))
         if nid is None:
             name = self.names.get(id(t))
-            node = self.model.add_node("tensor", tensor_label(name, t),
+            node = self.model.add_node("tensor", label or self.label(t, result_of),
                                        **tensor_fields(t, name, id(t) in self.root_ids,
                                                        self.modules.get(id(t))))
             self.model._keep.append(t)
@@ -628,8 +708,12 @@ class _TensorBuilder(_Builder):
                     inputs.append((slot, nid))
             fname = fn.name()
             op = getattr(fn, "op", None)
-            op_node = m.add_node("op", op.name if op is not None else short_op(fname), op=fname,
-                                 classes=("op",))
+            op_name = op.name if op is not None else short_op(fname)
+            op_node = m.add_node("op", op_name, op=fname, classes=("op",))
+            operands = [None] * len(fn.next_functions)
+            for slot, nid in inputs:
+                operands[slot] = self.labeler.operand(m.nodes[nid].label)
+            result_of = (op_name, operands, _fn_params(fn))
             all_params = self.modules_from_inputs(
                 op_node, [nid for _, nid in inputs if "number" not in m.nodes[nid].classes]) and not unknown
             for slot, nid in inputs:
@@ -639,10 +723,10 @@ class _TensorBuilder(_Builder):
             t = self.by_fn.get(id(fn))
             t = t if t is not None else _retained_tensor(fn)
             if t is not None:
-                out_id = self.tensor_node(t)
+                out_id = self.tensor_node(t, result_of)
             else:  # a result no variable holds: its value only where fn saved it
-                out = m.add_node("tensor", fname, op=fname, classes=("nonleaf",),
-                                 requires_grad=True, is_leaf=False)
+                out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
+                                 classes=("nonleaf",), requires_grad=True, is_leaf=False)
                 value = _saved_result(fn)
                 if value is not None:
                     self._set_value(out, value)
@@ -680,13 +764,15 @@ class _TensorBuilder(_Builder):
             return self.tensor_node(t)
         a = np.asarray(arr)
         if not isinstance(arr, np.ndarray):  # a Python number, e.g. the 1 of `w + 1`
-            node = self.model.add_node("const", format_array(a), shape=tuple(a.shape),
-                                       dtype=str(a.dtype), classes=("const", "number"),
-                                       value=a.copy(), has_value=True, is_leaf=True)
-        else:  # a tensor that needs no grad and that no variable holds
-            node = self.model.add_node("tensor", "tensor", shape=tuple(a.shape), dtype=str(a.dtype),
-                                       classes=("const",), value=a.copy(), has_value=True,
+            node = self.model.add_node("const", self.labeler.value(format_array(a)),
+                                       shape=tuple(a.shape), dtype=str(a.dtype),
+                                       classes=("const", "number"), value=a.copy(), has_value=True,
                                        is_leaf=True)
+        else:  # a tensor that needs no grad and that no variable holds
+            text = format_array(a) if a.size <= 4 else None
+            node = self.model.add_node("tensor", self.labeler.unnamed(False, text),
+                                       shape=tuple(a.shape), dtype=str(a.dtype), classes=("const",),
+                                       value=a.copy(), has_value=True, is_leaf=True)
         return node.id
 
 
@@ -700,16 +786,31 @@ class _FunctionBuilder(_Builder):
         for fn in _topo([r.grad_fn for r in roots]):
             if _is_acc(fn):
                 leaf = self.tensor_node(fn.variable)
-                node = m.add_node("accumulate", "AccumulateGrad", op=fn.name(), classes=("accumulate",),
-                                  module=m.nodes[leaf].module)
+                self.out_label[id(fn)] = m.nodes[leaf].label
+                node = m.add_node("accumulate", "AccumulateGrad", name=m.nodes[leaf].label + ".grad",
+                                  op=fn.name(), classes=("accumulate",), module=m.nodes[leaf].module)
                 if node.module:
                     self.param_derived.add(node.id)
                 m.add_edge(leaf, node.id, 0, ("variable",))
                 fn_ids[id(fn)] = node.id
                 continue
             t = self.by_fn.get(id(fn))
-            name = self.names.get(id(t)) if t is not None else None
-            node = m.add_node("function", fn.name(), name=name, op=fn.name(), classes=("function",))
+            args = _fn_args(fn)
+            operands = []
+            for slot, (nxt, _) in enumerate(fn.next_functions):
+                if nxt is not None:
+                    operands.append(self.labeler.operand(self.out_label.get(id(nxt), "")))
+                elif args is not None and slot < len(args) and not isinstance(args[slot], np.ndarray):
+                    operands.append(self.labeler.value(format_array(np.asarray(args[slot]))))
+                else:
+                    operands.append(None)  # a constant tensor: not in the function view
+            op = getattr(fn, "op", None)
+            result_of = (op.name if op is not None else short_op(fn.name()), operands,
+                         _fn_params(fn))
+            label = self.label(t, result_of) if t is not None else self.labeler.result(*result_of)
+            self.out_label[id(fn)] = label
+            # the node is the grad_fn; its second line names the tensor it made
+            node = m.add_node("function", fn.name(), name=label, op=fn.name(), classes=("function",))
             inputs = [fn_ids[id(nxt)] for nxt, _ in fn.next_functions if nxt is not None]
             # an input that needs no grad (data, or a number) leaves no trace: count it as data
             if self.modules_from_inputs(node, inputs) and all(n is not None for n, _ in fn.next_functions):
@@ -721,7 +822,7 @@ class _FunctionBuilder(_Builder):
                 self.saved_nodes(fn, node.id)
             fn_ids[id(fn)] = node.id
         for r in roots:
-            nid = self.tensor_node(r)
+            nid = self.tensor_node(r, label=self.out_label.get(id(r.grad_fn)))
             if r.grad_fn is not None:
                 m.add_edge(fn_ids[id(r.grad_fn)], nid, 0, ("result",))
         m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
@@ -913,6 +1014,7 @@ def _remap_state(st, groups, edge_alias, grouped):
         new = edge_alias.get(eid, eid)
         if new and new not in edge_grads:
             edge_grads[new] = g
-    return StepState(st.index, st.phase, st.caption, st.event, nodes(st.visible), edges(st.visible_edges),
-                     nodes(st.active), edges(st.active_edges), nodes(st.done), text(st.values),
-                     text(st.grads), text(st.flows), edge_grads)
+    return dataclasses.replace(
+        st, visible=nodes(st.visible), visible_edges=edges(st.visible_edges), active=nodes(st.active),
+        active_edges=edges(st.active_edges), done=nodes(st.done), values=text(st.values),
+        grads=text(st.grads), flows=text(st.flows), edge_grads=edge_grads, rows=text(st.rows))

@@ -4,9 +4,11 @@
     NodeInspector(y)                 # a tensor: data, grad (or why it is None), grad_fn, _version...
     NodeInspector(y.grad_fn)         # a backward function: next_functions, saved tensors
 
-The GraphStepper shows one beside the graph and calls ``show(obj, at_step=...)`` when a node is
-clicked or the step changes; then data and grad are the values AT THAT STEP. All user text (names,
-values) is HTML-escaped.
+The GraphStepper renders one (``NodeInspector.render(obj, at_step=...)``) into its own panel when a
+node is clicked or the step changes: then data, grad and what a backward function received and
+passed on come from the step model AT THAT STEP, never from the tensor as it is now (that could
+show a gradient a predict-mode question still withholds). All user text (names, values) is
+HTML-escaped.
 """
 from html import escape
 
@@ -20,6 +22,8 @@ STYLE = """<style>
 .cgi { font-family: var(--jp-ui-font-family, sans-serif);
   font-size: calc(var(--jp-ui-font-size1, 13px) * var(--cgraph-scale, 1));
   color: var(--jp-ui-font-color1, #222); min-width: 16em; max-width: 30em; }
+.cgraph-stepper .cgi { min-width: 0; max-width: none; }
+.cgraph-stepper .cgi td { overflow-wrap: anywhere; }
 .cgi h4 { margin: 0 0 .3em 0; font-size: 1.1em; color: var(--jp-ui-font-color0, #000); }
 .cgi .cgi-kind { color: var(--jp-ui-font-color2, #666); font-size: .9em; margin-bottom: .4em; }
 .cgi table { border-collapse: collapse; width: 100%; }
@@ -76,8 +80,9 @@ def _fn_label(fn, name_of=None):
     return text
 
 
-def _saved_rows(fn):
-    """(name, text) for each tensor fn saved for backward; a note when backward freed them."""
+def _saved_rows(fn, at_step=None):
+    """(name, text) for each tensor fn saved for backward; a note when backward freed them (at a
+    stepper's step before fn's backward ran: that they were kept then, freed since)."""
     if fn is None or not hasattr(fn, "next_functions"):
         return []
     try:
@@ -85,6 +90,8 @@ def _saved_rows(fn):
     except RuntimeError as e:  # freed (PyTorch raises when reading freed saved tensors)
         return [("saved tensors", str(e))]
     if not saved and getattr(fn, "_freed", False):
+        if at_step is not None and "ran_at" not in at_step:
+            return [("saved tensors", "kept for its backward (freed after it ran, so not shown)")]
         return [("saved tensors", "freed by backward (retain_graph=False)")]
     if not saved:
         return [("saved tensors", "none")]
@@ -133,6 +140,8 @@ class NodeInspector(ipywidgets.HTML):
                     f'{_e(at_step["n_steps"] - 1)}</div>')
             if not at_step.get("visible", True):
                 foot += '<div class="cgi-note">(not created yet at this step)</div>'
+            if at_step.get("note"):
+                foot += f'<div class="cgi-note">{_e(at_step["note"])}</div>'
         return (f'{STYLE}<div class="cgi"><h4>{_e(title)}</h4><div class="cgi-kind">{_e(kind)}</div>'
                 f"<table>{body}</table>{foot}</div>")
 
@@ -152,12 +161,14 @@ class NodeInspector(ipywidgets.HTML):
                 "constant tensor (no grad)" if leaf else "non-leaf tensor")
         rows = [("name", name or "(unnamed)"), ("kind", kind), ("shape", str(tuple(t.shape))),
                 ("dtype", gm._dtype_name(t))]
-        if at_step is not None and "value" in at_step:
-            rows.append(("data", at_step["value"]))
+        if at_step is not None and not at_step.get("visible", True):
+            return name or "tensor", kind, rows  # no value yet: the foot says it is not made yet
+        if at_step is not None:
+            rows.append(("data", at_step.get("value", "?")))
         else:
             rows.append(("data", _array_text(gm._np(t))))
-        if at_step is not None and "grad" in at_step:
-            grad_text = at_step["grad"]
+        if at_step is not None:
+            grad_text = at_step.get("grad", "None")
             grad_none = grad_text == "None"
         else:
             g = gm._grad_of(t)
@@ -165,8 +176,8 @@ class NodeInspector(ipywidgets.HTML):
             grad_text = "None" if grad_none else _array_text(g)
         if grad_none:
             why = why_grad_none(t)
-            if at_step is not None and why == WHY_NO_BACKWARD and t.grad is not None:
-                why = "not accumulated yet at this step"
+            if at_step is not None and why == WHY_NO_BACKWARD:
+                why = "no backward pass has reached it yet at this step"
             cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
                 cell += (f'<br><span class="cgi-why">gradient flowing through at this step: '
@@ -182,7 +193,7 @@ class NodeInspector(ipywidgets.HTML):
                                                      t.grad_fn.next_functions) or "()"))
         rows.append(("_version", str(getattr(t, "_version", "?"))))
         if t.grad_fn is not None:
-            rows += _saved_rows(t.grad_fn)
+            rows += _saved_rows(t.grad_fn, at_step)
         return name or "tensor", kind, rows
 
     @staticmethod
@@ -202,7 +213,7 @@ class NodeInspector(ipywidgets.HTML):
         rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in fn.next_functions)
                      or "()"))
         if not is_acc:
-            rows += _saved_rows(fn)
+            rows += _saved_rows(fn, at_step)
         if at_step is not None:
             if "ran_at" in at_step:
                 rows.append(("received", f"{at_step['received']}  (step {at_step['ran_at']})"))

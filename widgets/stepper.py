@@ -8,36 +8,43 @@
         y.backward()
     GraphStepper(rec)                  # or GraphStepper(fn): fn runs under autograd_core.record()
 
-One step per recorded event (step 0: before the first). Forward steps show nodes in creation order
-with the op and the value; backward steps follow the engine's real order: the node that runs is
-highlighted and the chain-rule panel shows what it received, its local derivative and their product
-on each edge; a leaf's .grad changes when AccumulateGrad runs; at the end of a backward pass the
-non-leaf grads read None (freed) unless retain_grad() kept them.
+One step per recorded event (step 0: before the first, showing the recorded program). Forward
+steps show nodes in creation order with the op and the value; backward steps follow the engine's
+real order: the node that runs is highlighted and the chain-rule panel shows what it received,
+the local derivative and their product on each edge; a leaf's .grad changes when AccumulateGrad
+runs; at the end of a backward pass the non-leaf grads read None (freed) unless retained.
 
-The graph is laid out ONCE (``to_dot(model, labels="structure")``, one `dot` run) and sent as SVG;
-every step's state goes to the browser once (``_steps``: small diffs), so the front end
-(static/stepper.js) steps by toggling CSS classes and filling text, with no kernel round trip.
-Python owns the state: ``step``, ``selected`` (a node id; the NodeInspector beside the graph shows
-it), ``predict``, ``tally`` and ``feedback`` are synced traits.
+Everything shown comes from the step model (``GraphModel.from_recording``: the recording read once):
+the graph is laid out ONCE (``to_dot(model, labels="structure")``) and sent as SVG, the model's
+per-step changes (``model.frames``) go to the browser once, and the front end (static/stepper.js)
+steps by applying them, with no kernel round trip. Python owns the state and every teaching
+decision: ``step``, ``selected`` (the inspector beside the graph shows that node), ``playing``,
+``predict`` and the predict-mode state (``answered``, ``tally``, ``results``, and ``_gate``: the
+step whose question is open; the browser cannot step past it).
+
+Predict mode asks, at each step of ``ask_steps``, for the values its Question names (a box
+labelled dy/da expects the whole dy/da; one path's share is labelled and worded as a share). Until
+it is answered right or revealed, nothing on screen shows what the step computes.
 """
 from __future__ import annotations
 
+import bisect
 import pathlib
 import sys
 
 import anywidget
-import ipywidgets
 import traitlets
 
 import autograd_core
 
 from . import graph_model as gm
 from . import naming
-from .chain_rule import BACKWARD_KINDS, ChainRule, is_close, parse_guess
+from .chain_rule import ChainRule, is_close, parse_guess
 from .inspector import NodeInspector
 from .render import render_svg, to_dot
 
 STATIC = pathlib.Path(__file__).parent / "static"
+INTERVALS = {"slow": 1400, "normal": 700, "fast": 250}  # ms per step of play
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,130 +92,24 @@ def fast_layout(dot_text, n_nodes, above=80):
     return head + sep + "\tnslimit=1 nslimit1=1 mclimit=0.5\n" + rest
 
 
-# ---------------------------------------------------------------------------------------------
-# Linking model nodes to the engine's objects
-# ---------------------------------------------------------------------------------------------
-def link_objects(model, rec):
-    """{node id: the tensor / grad_fn / AccumulateGrad it stands for} (None-free), from the events."""
-    objs = {}
-    events = rec.events
-    inputs_of = {}
-    for e in model.edges:
-        inputs_of.setdefault(e.dst, []).append(e)
-    for st in model.states:
-        if st.event is None:
-            continue
-        ev = events[st.event]
-        active = list(st.active)
-        if ev.kind == "leaf" and active:
-            objs.setdefault(active[0], ev.tensor)
-        elif ev.kind == "forward" and active:
-            if model.view == gm.TENSOR_VIEW:
-                op, out = active[0], active[-1]
-                if ev.node is not None:
-                    objs.setdefault(op, ev.node)
-                objs[out] = ev.tensor
-                for e in inputs_of.get(op, ()):
-                    if e.slot < len(ev.inputs) and naming.is_tensor(ev.inputs[e.slot]):
-                        objs.setdefault(e.src, ev.inputs[e.slot])
-            else:
-                fn = active[0]
-                objs.setdefault(fn, ev.node)
-                for e in inputs_of.get(fn, ()):
-                    nxt = ev.node.next_functions[e.slot][0]
-                    if nxt is not None:
-                        objs.setdefault(e.src, nxt)
-        elif ev.kind == "accumulate" and active:
-            objs.setdefault(active[-1], ev.tensor)
-            if len(active) > 1:
-                objs.setdefault(active[0], ev.node)
-        elif ev.kind == "backward" and active:
-            objs.setdefault(active[0], ev.node)
-    forward_tensor = {id(e.node): e.tensor for e in events if e.kind == "forward" and e.node is not None}
-    for e in model.edges:  # function view: leaves behind AccumulateGrad, roots after their grad_fn
-        if "variable" in e.classes and e.dst in objs:
-            objs.setdefault(e.src, objs[e.dst].variable)
-        if "result" in e.classes and model.view == gm.FUNCTION_VIEW and e.src in objs:
-            t = forward_tensor.get(id(objs[e.src]))
-            if t is not None:
-                objs.setdefault(e.dst, t)
-    return objs
+NODE_KINDS = {"tensor": "tensor", "const": "constant", "op": "op", "function": "backward function",
+              "accumulate": "AccumulateGrad", "saved": "saved for backward"}
 
 
-# ---------------------------------------------------------------------------------------------
-# Per-step data for the front end
-# ---------------------------------------------------------------------------------------------
-def _pass_ends(states):
-    """Indices of the last step of every run of backward-phase steps."""
-    ends = set()
-    for k, st in enumerate(states):
-        nxt = states[k + 1].phase if k + 1 < len(states) else None
-        if st.phase in BACKWARD_KINDS and nxt not in BACKWARD_KINDS:
-            ends.add(k)
-    return ends
-
-
-def node_texts(model, st, in_pass):
-    """{node id: [data text, grad text, css class]} for the value rows of the laid-out graph.
-
-    Leaves show .grad; a non-leaf shows the gradient flowing through it while a backward pass runs
-    (class "cg-flow": it is not stored in .grad) and, after the pass, .grad: None unless retained
-    (class "cg-freed" when a gradient did pass through it)."""
+def front_end_nodes(model):
+    """{node id: {rows, title}}: how many value rows its box has, and its tooltip (no values)."""
     out = {}
-    for nid, node in model.nodes.items():
-        if node.kind == "saved":
-            out[nid] = ["data " + st.values.get(nid, "?")]
-            continue
-        if node.kind != "tensor":
-            continue
-        data = "data " + st.values.get(nid, "?") if nid in st.values else "data"
-        grad = st.grads.get(nid)
-        cls = ""
-        if grad is None:
-            text = "grad"
-        elif node.is_leaf:
-            text = "grad " + grad
-        elif in_pass and nid in st.flows:
-            text, cls = "grad " + st.flows[nid], "cg-flow"
-        else:
-            text = "grad " + grad
-            if grad == "None" and nid in st.flows:
-                cls = "cg-freed"
-        out[nid] = [data, text, cls]
+    for nid, n in model.nodes.items():
+        title = n.label if n.kind not in ("function", "accumulate") or not n.name \
+            else f"{n.label}: {n.name}"
+        out[nid] = {"rows": 2 if n.kind == "tensor" else 1 if n.kind == "saved" else 0,
+                    "title": f"{title} ({NODE_KINDS.get(n.kind, n.kind)})"}
     return out
 
 
-def _diff(prev, cur):
-    return sorted(cur - prev, key=str), sorted(prev - cur, key=str)
-
-
-def build_steps(model, rules):
-    """One small dict per step: what changed since the previous step, and the panel's text."""
-    ends = _pass_ends(model.states)
-    steps = []
-    prev_vis, prev_edges, prev_done, prev_text = set(), set(), set(), {}
-    for k, st in enumerate(model.states):
-        in_pass = st.phase in BACKWARD_KINDS and k not in ends
-        vis, edges, done = set(st.visible), set(st.visible_edges), set(st.done)
-        texts = node_texts(model, st, in_pass)
-        d = {"phase": "backward" if st.phase in BACKWARD_KINDS else st.phase,
-             "kind": st.phase, "caption": st.caption,
-             "active": list(st.active), "active_edges": list(st.active_edges)}
-        d["show"], d["hide"] = _diff(prev_vis, vis)
-        d["show_edges"], d["hide_edges"] = _diff(prev_edges, edges)
-        d["done_add"], d["done_remove"] = _diff(prev_done, done)
-        d["texts"] = {nid: t for nid, t in texts.items() if prev_text.get(nid) != t}
-        if st.event is not None:
-            d["lines"] = rules.step_lines(st.event)
-            targets = rules.targets(st.event)
-            if targets:
-                d["targets"] = [label for label, _ in targets]
-                d["prompt"] = rules.prompt_lines(st.event)
-        else:
-            d["lines"] = ["Press ▶ or → to run the program one event at a time."]
-        steps.append(d)
-        prev_vis, prev_edges, prev_done, prev_text = vis, edges, done, texts
-    return steps
+def front_end_edges(model):
+    """{edge id: tooltip}: 'w → add'."""
+    return {e.id: f"{model.nodes[e.src].label} → {model.nodes[e.dst].label}" for e in model.edges}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,10 +120,11 @@ class GraphStepper(anywidget.AnyWidget):
 
     GraphStepper(recording_or_function, view="tensor" | "function", names=None, predict=False,
                  ask="all", rankdir="TB", show_saved=False)
-    Traits: step (int), selected (node id or ""), predict (bool), tally ({"right", "wrong"}),
-    feedback (dict: the answer to the last prediction), ask_steps (the steps that ask for a
-    prediction in predict mode: every backward step with ask="all", the leaves' accumulations
-    with ask="leaves", or the given list of steps). n_steps: number of steps (events + 1).
+    Traits: step (int), selected (node id or ""), playing (bool), interval (ms per step of play),
+    predict (bool), ask_steps (the steps that ask: every step with a question with ask="all", the
+    leaves' accumulations with ask="leaves", or the given list of steps), answered (steps
+    answered right or revealed), tally ({"right", "wrong"}: fields right / wrong at the first
+    try), results ({step: feedback}) and feedback (the last one). n_steps: events + 1.
     """
 
     _esm = STATIC / "stepper.js"
@@ -230,16 +132,22 @@ class GraphStepper(anywidget.AnyWidget):
 
     step = traitlets.Int(0).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    interval = traitlets.Int(INTERVALS["normal"]).tag(sync=True)
     predict = traitlets.Bool(False).tag(sync=True)
     tally = traitlets.Dict().tag(sync=True)
+    results = traitlets.Dict().tag(sync=True)
     feedback = traitlets.Dict().tag(sync=True)
     answered = traitlets.List(traitlets.Int()).tag(sync=True)
     ask_steps = traitlets.List(traitlets.Int()).tag(sync=True)
     view = traitlets.Unicode("tensor").tag(sync=True)
+    inspector_html = traitlets.Unicode("").tag(sync=True)
+    _gate = traitlets.Int(-1).tag(sync=True)
+    _speeds = traitlets.List([[name, ms] for name, ms in INTERVALS.items()]).tag(sync=True)
     _svg = traitlets.Unicode("").tag(sync=True)
-    _steps = traitlets.List().tag(sync=True)
+    _frames = traitlets.List().tag(sync=True)
     _nodes = traitlets.Dict().tag(sync=True)
-    _guess = traitlets.Dict().tag(sync=True)
+    _edges = traitlets.Dict().tag(sync=True)
 
     def __init__(self, source, view="tensor", names=None, predict=False, ask="all", rankdir="TB",
                  show_saved=False, **kwargs):
@@ -257,32 +165,21 @@ class GraphStepper(anywidget.AnyWidget):
         model = gm.GraphModel.from_recording(rec, view=view, names=names, show_saved=show_saved,
                                              frame=frame)
         self.recording, self.model = rec, model
-        self.objects = link_objects(model, rec)
-        self.rules = ChainRule(rec, self._rule_names())
+        self.rules = ChainRule(model)
         self._rankdir = rankdir
+        self._attempted = set()
+        self._label_of_obj = _object_labels(model)
         # every node keeps its own id: no summarising of long chains (the steps refer to each node)
         svg = render_svg(fast_layout(to_dot(model, labels="structure", rankdir=rankdir, collapse=False),
                                      len(model.nodes)))
-        nodes = {nid: {"kind": n.kind, "label": n.label,
-                       "rows": 2 if n.kind == "tensor" else 1 if n.kind == "saved" else 0}
-                 for nid, n in model.nodes.items()}
-        steps = build_steps(model, self.rules)
-        super().__init__(view=view, _svg=svg, _nodes=nodes, _steps=steps, predict=predict,
-                         ask_steps=self._ask_steps(ask, steps), tally={"right": 0, "wrong": 0}, **kwargs)
-        self.inspector = NodeInspector()
-        self.inspector.add_class("cgraph-stepper-inspector")
-        self.play = ipywidgets.Play(value=0, min=0, max=self.n_steps - 1, interval=700,
-                                    show_repeat=False, description="play",
-                                    tooltip="play / pause the steps")
-        self.speed = ipywidgets.IntSlider(value=700, min=60, max=2000, step=20, description="ms/step",
-                                          readout=True, continuous_update=True,
-                                          layout=ipywidgets.Layout(width="260px"))
-        # browser-side links: Play advances `step` with no kernel loop; the kernel still hears it
-        self._links = [ipywidgets.jslink((self.play, "value"), (self, "step")),
-                       ipywidgets.jslink((self.speed, "value"), (self.play, "interval"))]
-        self._box = None
-        self.observe(self._on_guess, names="_guess")
-        self.observe(self._refresh_inspector, names=["selected", "step"])
+        super().__init__(view=view, _svg=svg, _nodes=front_end_nodes(model),
+                         _edges=front_end_edges(model), _frames=model.frames,
+                         ask_steps=self._ask_steps(ask), tally={"right": 0, "wrong": 0}, **kwargs)
+        self.observe(self._on_predict_state, names=["predict", "answered", "ask_steps"])
+        self.observe(self._refresh_inspector, names=["selected", "step", "_gate"])
+        self.on_msg(self._on_message)
+        self.predict = predict
+        self._on_predict_state()
         self._refresh_inspector()
 
     # --- public API ---------------------------------------------------------------------------
@@ -296,13 +193,19 @@ class GraphStepper(anywidget.AnyWidget):
         """The graph_model.StepState of the current step."""
         return self.model.states[self.step]
 
+    @property
+    def objects(self):
+        """{node id: the engine's tensor / grad_fn / AccumulateGrad it stands for}."""
+        return self.model.objects
+
     @traitlets.validate("step")
     def _valid_step(self, proposal):
         k = int(proposal["value"])
         n = len(self.model.states) if hasattr(self, "model") else 1
         if not 0 <= k < n:
             raise traitlets.TraitError(f"step must be between 0 and {n - 1}, got {k}")
-        return k
+        gate = self._gate if hasattr(self, "model") else -1
+        return min(k, gate) if gate >= 0 else k  # predict mode: not past an open question
 
     @traitlets.validate("selected")
     def _valid_selected(self, proposal):
@@ -311,168 +214,181 @@ class GraphStepper(anywidget.AnyWidget):
             raise traitlets.TraitError(f"no node {nid!r} in this graph")
         return nid
 
+    @traitlets.validate("interval")
+    def _valid_interval(self, proposal):
+        ms = int(proposal["value"])
+        if not 30 <= ms <= 10_000:
+            raise traitlets.TraitError(f"interval must be between 30 and 10000 ms, got {ms}")
+        return ms
+
     def step_lines(self, step=None):
-        """The chain-rule panel's lines at `step` (default: the current step)."""
-        return list(self._steps[self.step if step is None else step]["lines"])
+        """The chain-rule panel's lines at `step` (default: the current step), as text."""
+        return [line.text for line in self.model.states[self.step if step is None else step].lines]
 
     def texts(self, step=None):
-        """{node id: [data text, grad text, css class]} shown at `step` (default: current)."""
-        k = (self.step if step is None else step) % self.n_steps
-        ends = _pass_ends(self.model.states)
-        st = self.model.states[k]
-        return node_texts(self.model, st, st.phase in BACKWARD_KINDS and k not in ends)
+        """{node id: [data text, grad text, css class]} the graph shows at `step` (default: current)."""
+        return self.model.states[self.step if step is None else step].rows
+
+    def question(self, step=None):
+        """The graph_model.Question predict mode asks at `step` (None where nothing is asked)."""
+        return self.model.states[self.step if step is None else step].question
 
     def targets(self, step=None):
         """[(label, expected ndarray)] a student predicts at `step` in predict mode."""
-        st = self.model.states[self.step if step is None else step]
-        return self.rules.targets(st.event) if st.event is not None else []
+        q = self.question(step)
+        return [(f.label, f.expected) for f in q.fields] if q is not None else []
 
     def submit_prediction(self, values, step=None):
-        """Check predicted gradients for `step` (default: current): one value per target.
+        """Check predicted values for `step` (default: current): one text per field.
 
-        Right when within 1e-3 relative of the engine's value; updates tally, answered, feedback
-        (and returns feedback). A step is scored once; unreadable input is not scored."""
-        k = self.step if step is None else int(step)
-        targets = self.targets(k)
-        if not targets:
-            fb = {"step": k, "error": "nothing to predict at this step", "results": []}
-            self.feedback = fb
-            return fb
+        A value is right within 1e-3 relative of the engine's. Unreadable or empty input is not
+        checked (an error names the field). A wrong answer can be tried again; the tally counts
+        each field once, at its first check. The feedback never shows an answer not yet given
+        right or revealed. Returns the feedback (also in `feedback` and results[step])."""
+        k = self.step if step is None else int(step) % self.n_steps
+        q = self.question(k)
+        if q is None:
+            return self._publish({"step": k, "error": "nothing to predict at this step"}, store=False)
         if k in self.answered:
-            fb = {"step": k, "error": "already answered", "results": self.feedback.get("results", [])}
-            return fb
+            return dict(self.results.get(str(k), {"step": k}), error="already answered")
         if not isinstance(values, (list, tuple)):
             values = [values]
-        if len(values) != len(targets):
-            fb = {"step": k, "error": f"expected {len(targets)} values, got {len(values)}", "results": []}
-            self.feedback = fb
-            return fb
-        results = []
-        try:
-            guesses = [parse_guess(v) for v in values]
-        except ValueError as e:
-            fb = {"step": k, "error": str(e), "results": []}
-            self.feedback = fb
-            return fb
-        for (label, expected), text, guess in zip(targets, values, guesses):
-            right = is_close(guess, expected)
-            results.append({"label": label, "guess": str(text), "expected": gm.format_array(expected),
-                            "right": right})
-        n_right = sum(r["right"] for r in results)
-        self.tally = {"right": self.tally.get("right", 0) + n_right,
-                      "wrong": self.tally.get("wrong", 0) + len(results) - n_right}
-        fb = {"step": k, "results": results, "lines": self.step_lines(k),
-              "message": ("right!" if n_right == len(results) else
-                          f"{n_right} of {len(results)} right" if n_right else "not quite")}
+        if len(values) != len(q.fields):
+            return self._publish({"step": k, "error": f"expected {len(q.fields)} values, "
+                                                       f"got {len(values)}"}, store=False)
+        guesses = []
+        for f, text in zip(q.fields, values):
+            try:
+                guesses.append(parse_guess(text))
+            except ValueError as e:
+                return self._publish({"step": k, "error": f"{f.label}: {e}",
+                                      "fields": self._fields_feedback(k, q, values, None)},
+                                     store=False)
+        right = [is_close(g, f.expected) for g, f in zip(guesses, q.fields)]
+        before = self.results.get(str(k), {}).get("fields", [])
+        # a field right at an earlier try stays right
+        right = [r or (i < len(before) and before[i].get("right", False)) for i, r in enumerate(right)]
+        if k not in self._attempted:
+            self._attempted.add(k)
+            n_right = sum(right)
+            self.tally = {"right": self.tally.get("right", 0) + n_right,
+                          "wrong": self.tally.get("wrong", 0) + len(right) - n_right}
+        done = all(right)
+        fb = {"step": k, "status": "right" if done else "wrong",
+              "fields": self._fields_feedback(k, q, values, right),
+              "message": "right!" if done else
+              (f"{sum(right)} of {len(right)} right: " if any(right) else "not quite: ")
+              + ("" if done else "try again, or reveal the answer")}
+        self._publish(fb)
+        if done:
+            self.answered = sorted(set(self.answered) | {k})
+        return fb
+
+    def reveal(self, step=None):
+        """Show the answers of `step`'s question (default: current) and move on past it."""
+        k = self.step if step is None else int(step) % self.n_steps
+        q = self.question(k)
+        if q is None:
+            return self._publish({"step": k, "error": "nothing to predict at this step"}, store=False)
+        if k in self.answered:
+            return self.results.get(str(k), {"step": k})
+        if k not in self._attempted:  # revealed without a try: every field counts as not right
+            self._attempted.add(k)
+            self.tally = {"right": self.tally.get("right", 0),
+                          "wrong": self.tally.get("wrong", 0) + len(q.fields)}
+        before = self.results.get(str(k), {}).get("fields", [])
+        fields = [{"label": f.label, "words": f.words,
+                   "guess": before[i]["guess"] if i < len(before) else "",
+                   "right": bool(i < len(before) and before[i].get("right")),
+                   "expected": gm.format_array(f.expected)} for i, f in enumerate(q.fields)]
+        fb = self._publish({"step": k, "status": "revealed", "fields": fields,
+                            "message": "the answer: " + "; ".join(
+                                f"{f['label']} = {f['expected']}" for f in fields)})
         self.answered = sorted(set(self.answered) | {k})
-        self.feedback = fb
         return fb
 
     # --- internals ----------------------------------------------------------------------------
-    def _rule_names(self):
-        """{id(leaf tensor) or id(grad_fn): name} for the chain-rule text."""
-        names = {}
-        m = self.model
-        for nid, obj in self.objects.items():
-            node = m.nodes[nid]
-            if node.kind == "tensor" and node.name and naming.is_tensor(obj):
-                names.setdefault(id(obj), node.label)
-        for st in m.states:  # a non-leaf is named through the grad_fn that made it
-            ev = self.recording.events[st.event] if st.event is not None else None
-            if ev is None or ev.kind != "forward" or ev.node is None or not st.active:
-                continue
-            node = m.nodes[st.active[-1] if m.view == gm.TENSOR_VIEW else st.active[0]]
-            if node.name:
-                names[id(ev.node)] = node.label if node.kind == "tensor" else node.name
-        return names
+    def _fields_feedback(self, k, q, values, right):
+        """Per field: what was typed, whether it is right; the answer only once it is right."""
+        out = []
+        for i, (f, text) in enumerate(zip(q.fields, values)):
+            item = {"label": f.label, "words": f.words, "guess": str(text)}
+            if right is not None:
+                item["right"] = bool(right[i])
+                if right[i]:
+                    item["expected"] = gm.format_array(f.expected)
+            out.append(item)
+        return out
 
-    def _ask_steps(self, ask, steps):
-        """The steps that ask for a prediction: "all" (every step that reveals a gradient),
-        "leaves" (the AccumulateGrad steps: each leaf's new .grad) or a list of step numbers."""
-        can = [k for k, d in enumerate(steps) if d.get("targets")]
+    def _publish(self, fb, store=True):
+        if store:
+            self.results = {**self.results, str(fb["step"]): fb}
+        self.feedback = fb
+        return fb
+
+    def _ask_steps(self, ask):
+        """The steps that ask for a prediction: "all" (every step with a question), "leaves"
+        (the AccumulateGrad steps: each leaf's new .grad) or a list of step numbers."""
+        states = self.model.states
+        meta = [(k, q is not None, phase) for k, (phase, q) in enumerate(states.phases())]
+        can = [k for k, has_q, _ in meta if has_q]
         if ask == "all":
             return can
         if ask == "leaves":
-            return [k for k in can if steps[k]["kind"] == "accumulate"]
+            return [k for k, _, phase in meta if k in can and phase == "accumulate"]
         if isinstance(ask, str):
             raise ValueError(f"ask must be 'all', 'leaves' or a list of steps, not {ask!r}")
-        chosen = sorted({int(k) % len(steps) for k in ask})
+        chosen = sorted({int(k) % len(states) for k in ask})
         bad = [k for k in chosen if k not in can]
         if bad:
             raise ValueError(f"nothing to predict at step(s) {bad}: choose among {can}")
         return chosen
 
-    def _on_guess(self, change):
-        g = change["new"] or {}
-        if "step" in g:
-            self.submit_prediction(list(g.get("values", [])), g["step"])
+    def _on_predict_state(self, change=None):
+        """The open question: the first asked step not answered yet (-1: none, or predict off)."""
+        open_steps = [k for k in self.ask_steps if k not in set(self.answered)] if self.predict else []
+        self._gate = open_steps[0] if open_steps else -1
+        if self._gate >= 0 and self.step > self._gate:
+            self.step = self._gate
+        if self._gate >= 0 and self.playing and self.step >= self._gate:
+            self.playing = False
 
-    def _refresh_inspector(self, change=None):
-        nid = self.selected
-        if not nid:
-            self.inspector.show(None, note="Click a node of the graph to inspect it.")
+    def _question_open(self, k):
+        return self.predict and k == self._gate
+
+    def _on_message(self, widget, content, buffers):
+        """The browser's "check" (values typed for a step) and "reveal" requests."""
+        if not isinstance(content, dict):
             return
-        self.inspector.show(self.objects.get(nid), name=self.model.nodes[nid].label,
-                            at_step=self._step_info(nid), name_of=self._name_of,
-                            node=self.model.nodes[nid])
+        if content.get("kind") == "check":
+            self.submit_prediction(list(content.get("values", [])), content.get("step"))
+        elif content.get("kind") == "reveal":
+            self.reveal(content.get("step"))
 
-    def _name_of(self, obj):
-        return self.rules.name(obj)
+    # --- the inspector ---------------------------------------------------------------------------
+    def _refresh_inspector(self, change=None):
+        self.inspector_html = self.inspector_at(self.selected, self.step)
 
-    def _step_info(self, nid):
-        """What the selected node shows at the current step (values as they were then)."""
-        k = self.step
-        st = self.model.states[k]
-        info = {"step": k, "n_steps": self.n_steps, "visible": nid in st.visible}
-        if nid in st.values:
-            info["value"] = st.values[nid]
-        if nid in st.grads:
-            info["grad"] = st.grads[nid]
-        if nid in st.flows:
-            info["flow"] = st.flows[nid]
-        obj = self.objects.get(nid)
-        if obj is not None and hasattr(obj, "next_functions"):
-            info.update(self._function_activity(obj, k))
-        return info
-
-    def _function_activity(self, fn, k):
-        """The last backward event of fn at or before step k: what it received and passed on."""
-        for st in reversed(self.model.states[1:k + 1]):
-            ev = self.recording.events[st.event]
-            if ev.kind == "backward" and ev.node is fn:
-                r = self.rules
-                root = r.root_name(r.pass_of[ev.index])
-                passed = [f"d{root}/d{r.name(nxt)} = {gm.format_array(g)}"
-                          for (nxt, _), g in zip(fn.next_functions, ev.grad_inputs)
-                          if nxt is not None and g is not None]
-                return {"ran_at": st.index,
-                        "received": f"d{root}/d{r.name(fn)} = {gm.format_array(ev.grad_output)}",
-                        "passed": passed or ["nothing (no input needs a gradient)"]}
-            if ev.kind == "accumulate" and ev.node is fn:
-                return {"ran_at": st.index, "received": gm.format_array(ev.grad),
-                        "passed": [f".grad = {gm.format_array(ev.total)}"]}
-        return {}
+    def inspector_at(self, nid, k):
+        """The inspector's HTML for node nid at step k (see inspector_html)."""
+        return inspector_html(self.model, nid, k, self._question_open(k), self._label_of_obj)
 
     # --- display --------------------------------------------------------------------------------
     def layout_box(self):
-        """The displayed whole: Play + speed above, the stepper and its inspector side by side."""
-        if self._box is None:
-            controls = ipywidgets.HBox([self.play, self.speed],
-                                       layout=ipywidgets.Layout(align_items="center"))
-            main = ipywidgets.HBox([self, self.inspector],
-                                   layout=ipywidgets.Layout(align_items="flex-start"))
-            self._box = ipywidgets.VBox([controls, main])
-            self._box.add_class("cgraph-stepper-box")
-        return self._box
+        """The displayed whole (the stepper holds its controls, panel and inspector itself)."""
+        return self
 
     def static_svg(self, step=None):
-        """SVG of a step with its values and grads written in (for nbconvert, slides, handouts)."""
+        """SVG of a step with its values and grads written in (for nbconvert, slides, handouts).
+        While the step's question is open, the picture is the step before (no answers in it)."""
         k = self.step if step is None else step
+        if self._question_open(k % self.n_steps):
+            k = k % self.n_steps - 1
         return render_svg(fast_layout(to_dot(self.model, labels="full", state=k, rankdir=self._rankdir,
                                              collapse=False), len(self.model.nodes)))
 
     def _repr_mimebundle_(self, **kwargs):
-        data = self.layout_box()._repr_mimebundle_(**kwargs)
+        data = super()._repr_mimebundle_(**kwargs)
         if isinstance(data, tuple):
             data = data[0]
         data = dict(data or {})
@@ -487,4 +403,47 @@ class GraphStepper(anywidget.AnyWidget):
         return f"GraphStepper(step={self.step} of {self.n_steps - 1}, view={self.view!r})"
 
 
-__all__ = ["GraphStepper", "record_function", "link_objects", "build_steps", "node_texts"]
+def inspector_html(model, nid, k, question_open=False, labels=None):
+    """The inspector's HTML for node nid at step k, from the step model only: values, grads and
+    what an op did as they were at that step; while the step's question is open, as they were
+    the step before (its results stay hidden). labels: {id(engine object): label}."""
+    if not nid:
+        return NodeInspector.render(None, note="Click a node of the graph to inspect it.")
+    labels = _object_labels(model) if labels is None else labels
+    node = model.nodes[nid]
+    seen = k - 1 if question_open else k
+    info = {"step": k, "n_steps": len(model.states), **model.states.node_at(nid, seen)}
+    if seen != k:
+        info["note"] = "values as before this step: predict its results first"
+    acts = model.activity.get(nid, ())
+    i = bisect.bisect_right([a.step for a in acts], seen) - 1
+    if i >= 0:
+        info.update(ran_at=acts[i].step, received=acts[i].received, passed=list(acts[i].passed))
+    obj = model.objects.get(nid)
+    title = node.label
+    if node.kind in ("op", "function", "accumulate") and obj is not None:
+        title = f"{obj.name()} → {labels.get(id(obj)) or '?'}" + (
+            ".grad" if node.kind == "accumulate" else "")
+    return NodeInspector.render(obj, name=title, at_step=info, name_of=lambda o: labels.get(id(o)),
+                                node=node)
+
+
+def _object_labels(model):
+    """{id(engine object): the label of what it stands for}: a tensor's label (its latest
+    version), a grad_fn's output's, an AccumulateGrad's leaf's."""
+    out = {}
+    result = {e.src: e.dst for e in model.edges if "result" in e.classes}
+    for nid, obj in model.objects.items():
+        node = model.nodes[nid]
+        if node.kind == "tensor":
+            out[id(obj)] = node.label
+        elif node.kind == "op" and nid in result:
+            out[id(obj)] = model.nodes[result[nid]].label
+        elif node.kind == "function":
+            out[id(obj)] = node.name
+        elif node.kind == "accumulate":
+            out[id(obj)] = (node.name or "").removesuffix(".grad")
+    return out
+
+
+__all__ = ["GraphStepper", "record_function", "front_end_nodes", "front_end_edges", "inspector_html"]

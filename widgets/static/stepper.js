@@ -1,29 +1,19 @@
-// GraphStepper front end (anywidget ESM). Python owns the state; this file only renders:
-// the SVG laid out once by Graphviz arrives in `_svg`, every step's changes in `_steps` (sent once),
-// and a step is shown by toggling CSS classes on the node/edge <g> elements (ids from to_dot) and
-// filling the value/grad <text> rows. Stepping needs no kernel round trip; `step` stays synced.
+// GraphStepper front end (anywidget ESM). Python owns the state and every teaching decision; this
+// file only renders what it is sent: the SVG laid out once by Graphviz (`_svg`), the step model's
+// per-step changes (`_frames`, sent once), and the predict-mode state (`_gate`: the step whose
+// question is open, with its prompt, fields and the rows to keep in `_frames[gate].ask`).
+// A step is shown by applying the changes between the current step and the target one to the
+// node/edge <g> elements (classes and value rows): the cost of a step is the size of its changes,
+// not of the graph, and stepping needs no kernel round trip; `step` stays synced.
 
-const CLS = { hidden: "cg-hidden", active: "cg-active", done: "cg-done", selected: "cg-selected" };
+const HIDDEN = "cg-hidden", ACTIVE = "cg-active", DONE = "cg-done", SELECTED = "cg-selected";
+const PX_PER_PT = 4 / 3;
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-// Every step's full state (sets and text maps), rebuilt from the per-step diffs.
-function materialize(steps) {
-  const out = [];
-  let vis = new Set(), edges = new Set(), done = new Set(), texts = {};
-  for (const s of steps) {
-    vis = new Set(vis); s.show.forEach((i) => vis.add(i)); s.hide.forEach((i) => vis.delete(i));
-    edges = new Set(edges); s.show_edges.forEach((i) => edges.add(i)); s.hide_edges.forEach((i) => edges.delete(i));
-    done = new Set(done); s.done_add.forEach((i) => done.add(i)); s.done_remove.forEach((i) => done.delete(i));
-    texts = Object.assign({}, texts, s.texts);
-    out.push({ ...s, vis, edges, done, texts, activeSet: new Set(s.active), activeEdgeSet: new Set(s.active_edges) });
-  }
-  return out;
 }
 
 // The SVG comes from `dot` (labels escaped by the renderer); parse it as XML, so even a stray
@@ -35,59 +25,94 @@ function parseSvg(text) {
   return document.importNode(svg, true);
 }
 
+// icons as inline SVG paths (font glyphs like ⏮ are missing from many system fonts)
+const ICONS = {
+  first: "M3 2h2v12H3z M14 2v12L6 8z",
+  previous: "M12 2v12L4 8z",
+  next: "M4 2v12l8-6z",
+  last: "M11 2h2v12h-2z M2 2v12l8-6z",
+  play: "M3 2v12l11-6z",
+  pause: "M3 2h4v12H3z M9 2h4v12H9z",
+};
+
+function icon(name) {
+  return `<svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" focusable="false">` +
+    `<path d="${ICONS[name]}" fill="currentColor"/></svg>`;
+}
+
 function render({ model, el }) {
   el.classList.add("cgraph-stepper");
   el.tabIndex = 0;
-  el.setAttribute("role", "application");
-  el.setAttribute("aria-label", "computation graph stepper: arrow keys step, click a node to inspect it");
+  // keys pressed in the stepper are its own: JupyterLab's shortcuts (Enter, arrows, space in
+  // command mode) must not act on the notebook meanwhile, nor swallow Enter in an answer box
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
+  el.setAttribute("role", "group");
+  el.setAttribute("aria-label",
+    "computation graph stepper: arrow keys step, space plays or pauses, click a node to inspect it");
 
   // --- toolbar -------------------------------------------------------------------------------
   const bar = h("div", "cg-bar");
-  // icons as inline SVG paths (font glyphs like ⏮ are missing from many system fonts)
-  const ICONS = {
-    first: "M3 2h2v12H3z M14 2v12L6 8z",
-    prev: "M12 2v12L4 8z",
-    next: "M4 2v12l8-6z",
-    last: "M11 2h2v12h-2z M2 2v12l8-6z",
-  };
-  const btn = (cls, icon, title) => {
+  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("aria-label", "steps");
+  const button = (cls, name, title, keys) => {
     const b = h("button", "cg-btn " + cls);
-    b.type = "button"; b.title = title; b.setAttribute("aria-label", title);
-    b.innerHTML = `<svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true"><path d="${ICONS[icon]}" fill="currentColor"/></svg>`;
+    b.type = "button";
+    b.title = title;
+    b.setAttribute("aria-label", name);
+    b.setAttribute("aria-keyshortcuts", keys);
+    b.innerHTML = icon(name === "previous step" ? "previous" : name.split(" ")[0]);
     bar.appendChild(b);
     return b;
   };
-  const bFirst = btn("cg-first", "first", "first step (Home)");
-  const bPrev = btn("cg-prev", "prev", "previous step (←)");
-  const bNext = btn("cg-next", "next", "next step (→)");
-  const bLast = btn("cg-last", "last", "last step (End)");
+  const bFirst = button("cg-first", "first step", "first step (Home)", "Home");
+  const bPrev = button("cg-prev", "previous step", "previous step (←)", "ArrowLeft");
+  const bPlay = button("cg-play", "play", "play (space)", "Space");
+  const bNext = button("cg-next", "next step", "next step (→)", "ArrowRight");
+  const bLast = button("cg-last", "last step", "last step (End)", "End");
   const slider = h("input", "cg-slider");
   slider.type = "range"; slider.min = "0"; slider.step = "1";
   slider.setAttribute("aria-label", "step");
-  bar.appendChild(slider);
   const counter = h("span", "cg-counter");
-  bar.appendChild(counter);
+  counter.setAttribute("aria-live", "polite");
   const phase = h("span", "cg-phase");
-  bar.appendChild(phase);
+  const speed = h("select", "cg-speed");
+  speed.setAttribute("aria-label", "speed");
+  speed.title = "play speed";
+  for (const [label, ms] of model.get("_speeds") || []) {
+    const o = h("option", "", label);
+    o.value = String(ms);
+    speed.appendChild(o);
+  }
   const predictLabel = h("label", "cg-predict-toggle");
   const predictBox = h("input");
   predictBox.type = "checkbox";
   predictLabel.append(predictBox, document.createTextNode(" predict"));
   predictLabel.title = "predict mode: type each gradient before it is revealed";
-  bar.appendChild(predictLabel);
   const tally = h("span", "cg-tally");
-  bar.appendChild(tally);
+  tally.setAttribute("aria-live", "polite");
+  bar.append(slider, counter, phase, speed, predictLabel, tally);
 
   const caption = h("div", "cg-caption");
+  caption.setAttribute("aria-live", "polite");
   const body = h("div", "cg-body");
   const graph = h("div", "cg-graph");
+  const overlay = h("div", "cg-program");
+  const side = h("div", "cg-side");
+  // regions are divs: a <section> inside a slide would be taken by reveal.js (RISE) for a slide
   const panel = h("div", "cg-panel");
-  const panelTitle = h("div", "cg-panel-title", "chain rule");
+  panel.setAttribute("role", "region");
+  panel.setAttribute("aria-label", "chain rule");
+  const panelTitle = h("div", "cg-panel-title");
   const lines = h("div", "cg-lines");
   const form = h("form", "cg-predict");
   const fb = h("div", "cg-feedback");
+  fb.setAttribute("aria-live", "polite");
   panel.append(panelTitle, lines, form, fb);
-  body.append(graph, panel);
+  const inspector = h("div", "cg-inspector");
+  inspector.setAttribute("role", "region");
+  inspector.setAttribute("aria-label", "node inspector");
+  side.append(panel, inspector);
+  body.append(graph, side);
   const legend = h("div", "cg-legend");
   legend.innerHTML =
     '<span class="cg-key cg-key-active"></span>running now ' +
@@ -98,28 +123,34 @@ function render({ model, el }) {
   el.append(bar, caption, body, legend);
 
   // --- graph ---------------------------------------------------------------------------------
-  let nodeEls = new Map(), edgeEls = new Map(), textEls = new Map(), shown = new Map();
-  let states = [];
+  let nodeEls = new Map(), edgeEls = new Map(), textEls = new Map();
+  let frames = [];
+  let cur = -1;                   // the last frame applied to the SVG
+  let undo = [];                  // per applied frame: the rows it replaced
+  let rows = new Map();           // node id -> the row the applied frames give it
+  let kept = {};                  // node id -> row shown instead while a question is open
+  let activeNodes = [], activeEdges = [];
 
   function buildGraph() {
     graph.textContent = "";
-    nodeEls = new Map(); edgeEls = new Map(); textEls = new Map(); shown = new Map();
+    nodeEls = new Map(); edgeEls = new Map(); textEls = new Map();
+    rows = new Map(); undo = []; cur = -1; kept = {}; activeNodes = []; activeEdges = [];
     const svg = parseSvg(model.get("_svg"));
     if (!svg) { graph.textContent = "(graph could not be drawn)"; return; }
-    // natural size x the lecture-mode scale; the SVG's own text sizes stay as laid out
     const w = parseFloat(svg.getAttribute("width")), hgt = parseFloat(svg.getAttribute("height"));
-    if (w && hgt) {
-      svg.style.width = `calc(${w}pt * var(--cgraph-scale, 1))`;
-      svg.style.height = `calc(${hgt}pt * var(--cgraph-scale, 1))`;
-    }
-    graph.appendChild(svg);
-    const info = model.get("_nodes");
+    natural = w && hgt ? { w: w * PX_PER_PT, h: hgt * PX_PER_PT } : null;
+    svg.querySelectorAll("svg > g > title").forEach((t) => t.remove());  // "G": not a name
+    graph.append(svg, overlay);
+    const info = model.get("_nodes") || {}, edgeInfo = model.get("_edges") || {};
     svg.querySelectorAll("g.node").forEach((g) => {
       nodeEls.set(g.id, g);
-      const rows = (info[g.id] && info[g.id].rows) || 0;
-      if (rows) {
+      g.classList.add(HIDDEN);
+      const meta = info[g.id] || {};
+      const title = g.querySelector(":scope > title");   // the tooltip: its label, not its id
+      if (title) title.textContent = meta.title || "";
+      if (meta.rows) {
         const t = g.querySelectorAll("text");
-        textEls.set(g.id, Array.from(t).slice(t.length - rows));
+        textEls.set(g.id, Array.from(t).slice(t.length - meta.rows));
       }
       g.addEventListener("click", (ev) => {
         ev.stopPropagation();
@@ -128,63 +159,45 @@ function render({ model, el }) {
         el.focus({ preventScroll: true });
       });
     });
-    svg.querySelectorAll("g.edge").forEach((g) => edgeEls.set(g.id, g));
+    svg.querySelectorAll("g.edge").forEach((g) => {
+      edgeEls.set(g.id, g);
+      g.classList.add(HIDDEN);
+      const title = g.querySelector(":scope > title");
+      if (title) title.textContent = edgeInfo[g.id] || "";
+    });
     // the moving dashes of the backward edges repaint the SVG every frame: small graphs only
     el.classList.toggle("cg-animate", nodeEls.size <= 60);
+    fit();
   }
 
-  // --- predictions ---------------------------------------------------------------------------
-  function firstUnanswered() {
-    if (!model.get("predict")) return null;
-    const answered = new Set(model.get("answered"));
-    const ask = (model.get("ask_steps") || []).filter((k) => !answered.has(k));
-    return ask.length ? Math.min(...ask) : null;
+  // The drawing's size: the lecture-mode scale (--cgraph-scale), shrunk to fit the box's width and
+  // most of the window's height, but never below 60% of it, nor in lecture mode below its natural
+  // size (a big graph scrolls instead).
+  let natural = null;
+  function fit() {
+    const svg = graph.querySelector("svg");
+    if (!svg || !natural) return;
+    const lecture = parseFloat(getComputedStyle(el).getPropertyValue("--cgraph-scale")) || 1;
+    const width = graph.clientWidth || natural.w * lecture;
+    const height = Math.max(320, 0.74 * window.innerHeight - 12);
+    const floor = Math.max(0.6 * lecture, Math.min(lecture, 1));   // a projector: never below 1
+    const scale = Math.min(lecture, Math.max(Math.min(width / natural.w, height / natural.h), floor));
+    svg.style.width = `${(natural.w * scale).toFixed(1)}px`;
+    svg.style.height = `${(natural.h * scale).toFixed(1)}px`;
+    el.dataset.graphScale = scale.toFixed(3);
+    el.style.setProperty("--cg-graph-h", `${(natural.h * scale + 12).toFixed(0)}px`);
   }
+  const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
+  resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
+  resized.observe(bar);
 
-  function buildForm(k, st) {
-    form.textContent = "";
-    const inputs = st.targets.map((label, i) => {
-      const row = h("label", "cg-predict-row");
-      row.appendChild(h("span", "cg-predict-label", label + " = "));
-      const inp = h("input", "cg-predict-input");
-      inp.type = "text"; inp.placeholder = "?"; inp.size = 10;
-      inp.setAttribute("aria-label", label);
-      if (i === 0) setTimeout(() => inp.focus({ preventScroll: true }), 0);
-      row.appendChild(inp);
-      form.appendChild(row);
-      return inp;
-    });
-    const submit = h("button", "cg-btn cg-check", "check");
-    submit.type = "submit";
-    form.appendChild(submit);
-    form.onsubmit = (ev) => {
-      ev.preventDefault();
-      model.set("_guess", { step: k, values: inputs.map((i) => i.value), nonce: Date.now() });
-      model.save_changes();
-    };
-  }
-
-  function showFeedback(k) {
-    fb.textContent = "";
-    const f = model.get("feedback") || {};
-    if (f.step !== k) return;
-    if (f.error) { fb.appendChild(h("div", "cg-fb-error", f.error)); }
-    if (f.message) fb.appendChild(h("div", "cg-fb-message", f.message));
-    for (const r of f.results || []) {
-      const line = h("div", r.right ? "cg-fb-right" : "cg-fb-wrong",
-        `${r.right ? "✓" : "✗"} ${r.label}: you said ${r.guess}, the engine computed ${r.expected}`);
-      fb.appendChild(line);
-    }
-  }
-
-  // --- one step ------------------------------------------------------------------------------
-  function setText(nid, want) {
+  function paint(nid) {
     const els = textEls.get(nid);
-    if (!els || shown.get(nid) === want) return;
-    shown.set(nid, want);
-    if (!want) return;
+    if (!els) return;
+    const want = kept[nid] || rows.get(nid) || ["data", "grad", ""];
     for (let i = 0; i < els.length && i < 2; i++) {
-      if (els[i].textContent !== want[i]) els[i].textContent = want[i];
+      const text = want[i] === undefined ? "" : want[i];
+      if (els[i].textContent !== text) els[i].textContent = text;
     }
     if (els.length > 1) {
       els[1].classList.toggle("cg-flow", want[2] === "cg-flow");
@@ -192,113 +205,290 @@ function render({ model, el }) {
     }
   }
 
+  function toggle(map, id, cls, on) {
+    const g = map.get(id);
+    if (g) g.classList.toggle(cls, on);
+  }
+
+  function applyFrame(i) {
+    const f = frames[i];
+    f.show.forEach((id) => toggle(nodeEls, id, HIDDEN, false));
+    f.show_edges.forEach((id) => toggle(edgeEls, id, HIDDEN, false));
+    f.done.forEach(([id, on]) => toggle(nodeEls, id, DONE, on));
+    const before = {};
+    for (const nid in f.texts) {
+      before[nid] = rows.has(nid) ? rows.get(nid) : null;
+      rows.set(nid, f.texts[nid]);
+      paint(nid);
+    }
+    undo[i] = before;
+  }
+
+  function undoFrame(i) {
+    const f = frames[i];
+    f.show.forEach((id) => toggle(nodeEls, id, HIDDEN, true));
+    f.show_edges.forEach((id) => toggle(edgeEls, id, HIDDEN, true));
+    for (let j = f.done.length - 1; j >= 0; j--) toggle(nodeEls, f.done[j][0], DONE, !f.done[j][1]);
+    const before = undo[i] || {};
+    for (const nid in before) {
+      if (before[nid] === null) rows.delete(nid); else rows.set(nid, before[nid]);
+      paint(nid);
+    }
+  }
+
+  function goTo(k) {
+    while (cur < k) applyFrame(++cur);
+    while (cur > k) undoFrame(cur--);
+  }
+
+  // --- the step on screen --------------------------------------------------------------------
+  const gate = () => (model.get("predict") ? model.get("_gate") : -1);
+  const limit = () => (gate() >= 0 ? gate() : frames.length - 1);
+  const asking = (k) => gate() === k && !!frames[k].ask;
+
+  function addLines(list) {
+    for (const [text, role] of list) lines.appendChild(h("div", `cg-line cg-line-${role}`, text));
+  }
+
+  const uid = "cg" + Math.random().toString(36).slice(2, 10);   // ids unique on the page
+  let formStep = -1;
+  const drafts = {};              // step -> what the student typed (kept until checked)
+
+  function buildForm(k, ask) {
+    form.textContent = "";
+    formStep = k;
+    const typed = drafts[k] || [];
+    const inputs = ask.fields.map((field, i) => {
+      const row = h("div", "cg-predict-row");
+      const label = h("label", "cg-predict-label");
+      const id = `${uid}-${k}-${i}`;
+      label.htmlFor = id;
+      label.append(h("span", "cg-field-symbol", field.label + " ="));
+      const inp = h("input", "cg-predict-input");
+      inp.type = "text"; inp.id = id; inp.placeholder = "?"; inp.size = 10;
+      inp.autocomplete = "off"; inp.spellcheck = false;
+      inp.setAttribute("aria-label", field.label);
+      inp.setAttribute("aria-describedby", id + "-words");
+      inp.value = typed[i] || "";
+      inp.oninput = () => { (drafts[k] = drafts[k] || [])[i] = inp.value; };
+      // Enter checks (handled here: a notebook can swallow the form's own Enter submission)
+      inp.onkeydown = (ev) => {
+        if (ev.key !== "Enter") return;
+        ev.preventDefault(); ev.stopPropagation();
+        submit();
+      };
+      const result = h("span", "cg-field-result");
+      result.setAttribute("aria-live", "polite");
+      const words = h("div", "cg-field-words", field.words);
+      words.id = id + "-words";
+      row.append(label, inp, result, words);
+      form.appendChild(row);
+      return inp;
+    });
+    const actions = h("div", "cg-predict-actions");
+    const check = h("button", "cg-btn cg-check", "check");
+    check.type = "submit";
+    check.setAttribute("aria-label", "check");
+    const reveal = h("button", "cg-btn cg-reveal", "reveal answer");
+    reveal.type = "button";
+    reveal.setAttribute("aria-label", "reveal");
+    reveal.title = "show the answer and go on";
+    actions.append(check, reveal);
+    form.appendChild(actions);
+    const submit = () => model.send({ kind: "check", step: k, values: inputs.map((i) => i.value) });
+    form.onsubmit = (ev) => { ev.preventDefault(); submit(); };
+    reveal.onclick = () => model.send({ kind: "reveal", step: k });
+    if (inputs.length) setTimeout(() => inputs[0].focus({ preventScroll: true }), 0);
+  }
+
+  function showResults(k) {
+    fb.textContent = "";
+    const f = model.get("feedback") || {};
+    const stored = (model.get("results") || {})[String(k)];
+    const shown = f.step === k ? f : stored;
+    if (!shown) return;
+    if (shown.error) fb.appendChild(h("div", "cg-fb-error", shown.error));
+    if (shown.message) fb.appendChild(h("div", "cg-fb-message cg-fb-" + (shown.status || "note"), shown.message));
+    const fields = shown.fields || [];
+    if (formStep === k && form.isConnected && form.childElementCount) {
+      form.querySelectorAll(".cg-field-result").forEach((span, i) => {
+        const r = fields[i];
+        span.textContent = !r || r.right === undefined ? "" : r.right ? "✓" : "✗";
+        span.className = "cg-field-result" + (!r || r.right === undefined ? "" : r.right ? " cg-fb-right" : " cg-fb-wrong");
+      });
+      return;
+    }
+    for (const r of fields) {
+      if (r.right === undefined) continue;
+      const said = r.guess ? `you said ${r.guess}` : "no answer";
+      const text = r.expected !== undefined
+        ? `${r.right ? "✓" : "✗"} ${r.label} = ${r.expected} (${said})`
+        : `✗ ${r.label}: ${said}`;
+      fb.appendChild(h("div", r.right ? "cg-fb-right" : "cg-fb-wrong", text));
+    }
+  }
+
+  function setKept(next) {
+    const old = kept;
+    kept = next;
+    for (const nid in old) paint(nid);
+    for (const nid in next) paint(nid);
+  }
+
   function apply() {
     const t0 = performance.now();
-    const n = states.length;
+    const n = frames.length;
     if (!n) return;
     const k = Math.max(0, Math.min(n - 1, model.get("step")));
-    const st = states[k];
-    const sel = model.get("selected");
-    for (const [id, g] of nodeEls) {
-      const active = st.activeSet.has(id);
-      g.classList.toggle(CLS.hidden, !st.vis.has(id));
-      g.classList.toggle(CLS.active, active);
-      g.classList.toggle(CLS.done, !active && st.done.has(id));
-      g.classList.toggle(CLS.selected, id === sel);
-    }
-    for (const [id, g] of edgeEls) {
-      g.classList.toggle(CLS.hidden, !st.edges.has(id));
-      g.classList.toggle(CLS.active, st.activeEdgeSet.has(id));
-    }
-    // predict mode: grads stay as they were before the first unanswered step
-    const fu = firstUnanswered();
-    const withheld = fu !== null && fu <= k;
-    const textStep = withheld ? Math.max(0, fu - 1) : k;
-    const texts = states[textStep].texts;
-    for (const nid of textEls.keys()) setText(nid, texts[nid]);
+    goTo(k);
+    const f = frames[k];
+    activeNodes.forEach((id) => toggle(nodeEls, id, ACTIVE, false));
+    activeEdges.forEach((id) => toggle(edgeEls, id, ACTIVE, false));
+    activeNodes = f.active; activeEdges = f.active_edges;
+    activeNodes.forEach((id) => toggle(nodeEls, id, ACTIVE, true));
+    activeEdges.forEach((id) => toggle(edgeEls, id, ACTIVE, true));
+    const ask = asking(k) ? f.ask : null;
+    setKept(ask ? ask.keep : {});
 
-    el.classList.toggle("cg-in-backward", st.phase === "backward");
-    el.classList.toggle("cg-withheld", withheld);
+    el.classList.toggle("cg-in-backward", f.phase === "backward");
+    el.classList.toggle("cg-withheld", !!ask);
     slider.max = String(n - 1);
     slider.value = String(k);
     counter.textContent = `step ${k} / ${n - 1}`;
-    const ph = k === 0 ? "start" : st.phase === "backward" ? "backward" : st.phase === "leaf" ? "forward" : st.phase;
-    phase.textContent = ph === "backward" ? "◀ backward" : ph === "forward" ? "forward ▶" : ph;
-    phase.className = "cg-phase cg-phase-" + ph;
+    phase.textContent = f.phase_label;
+    phase.className = "cg-phase cg-phase-" + f.phase;
     bFirst.disabled = bPrev.disabled = k === 0;
-    bNext.disabled = bLast.disabled = k === n - 1;
-    caption.textContent = st.caption;
-    predictBox.checked = !!model.get("predict");
-    const t = model.get("tally") || {};
-    tally.textContent = model.get("predict") ? `✓ ${t.right || 0}  ✗ ${t.wrong || 0}` : "";
-
+    bNext.disabled = bLast.disabled = k >= limit();
+    caption.textContent = ask && ask.caption !== undefined ? ask.caption : f.caption;
+    overlay.hidden = !f.program;
+    if (f.program) {
+      overlay.textContent = "";
+      overlay.appendChild(h("div", "cg-program-title", "the program this recording ran:"));
+      for (const line of f.program) overlay.appendChild(h("div", "cg-line cg-line-code", line));
+    }
+    panelTitle.textContent = ask ? "predict" : f.title;
     lines.textContent = "";
-    form.textContent = "";
-    fb.textContent = "";
-    let shownLines = st.lines || [];
-    if (withheld && fu === k) {
-      shownLines = st.prompt || [];
-      buildForm(k, st);
-    } else if (withheld) {
-      shownLines = [`Gradients are hidden until you predict step ${fu}.`];
-      const go = h("button", "cg-btn cg-goto", `go to step ${fu}`);
-      go.type = "button";
-      go.onclick = () => setStep(fu);
-      form.appendChild(go);
+    addLines(ask ? ask.prompt : f.lines);
+    if (ask) {
+      if (formStep !== k || !form.childElementCount) buildForm(k, ask);
+    } else {
+      form.textContent = "";
+      formStep = -1;
     }
-    for (const line of shownLines) {
-      const cls = line.startsWith("  so ") || /^d\S+\/d\S+ = /.test(line) ? "cg-line cg-total" : "cg-line";
-      lines.appendChild(h("div", cls, line));
-    }
-    if (!withheld) showFeedback(k);
-    panelTitle.textContent = st.phase === "backward" ? "chain rule" : k === 0 ? "ready" : "forward pass";
+    showResults(k);
     el.dataset.step = String(k);
     el.dataset.lastStepMs = (performance.now() - t0).toFixed(3);
   }
 
-  function setStep(k) {
-    const n = states.length;
-    k = Math.max(0, Math.min(n - 1, k));
-    if (k === model.get("step")) return;
-    model.set("step", k);
-    model.save_changes();
+  function showSelected() {
+    const sel = model.get("selected");
+    nodeEls.forEach((g, id) => { if (g.classList.contains(SELECTED) !== (id === sel)) g.classList.toggle(SELECTED); });
   }
 
-  function rebuild() {
-    states = materialize(model.get("_steps") || []);
-    buildGraph();
-    apply();
+  function showControls() {
+    const playing = model.get("playing");
+    bPlay.innerHTML = icon(playing ? "pause" : "play");
+    bPlay.setAttribute("aria-label", playing ? "pause" : "play");
+    bPlay.title = playing ? "pause (space): stays at this step" : "play (space)";
+    bPlay.classList.toggle("cg-playing", playing);
+    const ms = String(model.get("interval"));
+    if (!Array.from(speed.options).some((o) => o.value === ms)) {   // set from Python: show it
+      const o = h("option", "", `${ms} ms`);
+      o.value = ms;
+      speed.appendChild(o);
+    }
+    speed.value = ms;
+    predictBox.checked = !!model.get("predict");
+    const t = model.get("tally") || {};
+    tally.textContent = model.get("predict") ? `✓ ${t.right || 0}  ✗ ${t.wrong || 0}` : "";
+    tally.title = "predictions right and wrong at the first try";
+  }
+
+  function showInspector() {
+    inspector.innerHTML = model.get("inspector_html") || "";   // built and escaped in Python
+  }
+
+  function setStep(k) {
+    k = Math.max(0, Math.min(limit(), k));
+    if (k === model.get("step")) return false;
+    model.set("step", k);
+    model.save_changes();
+    return true;
+  }
+
+  // --- play: a timer here, `playing` synced (Python can start and stop it too) ---------------
+  let timer = null;
+  function setPlaying(on) {
+    if (model.get("playing") !== on) { model.set("playing", on); model.save_changes(); }
+  }
+  function syncTimer() {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (!model.get("playing")) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (!model.get("playing")) return;
+      // stop at the end, or at an open question
+      if (!setStep(model.get("step") + 1) || model.get("step") >= limit()) { setPlaying(false); return; }
+      syncTimer();
+    }, model.get("interval"));
+  }
+  function togglePlay() {
+    const on = !model.get("playing");
+    if (on && model.get("step") >= frames.length - 1) setStep(0);   // at the end: from the start
+    else if (on && model.get("step") >= limit()) return;              // an open question first
+    setPlaying(on);
   }
 
   bFirst.onclick = () => setStep(0);
   bPrev.onclick = () => setStep(model.get("step") - 1);
   bNext.onclick = () => setStep(model.get("step") + 1);
-  bLast.onclick = () => setStep(states.length - 1);
-  slider.oninput = () => setStep(parseInt(slider.value, 10));
+  bLast.onclick = () => setStep(frames.length - 1);
+  bPlay.onclick = togglePlay;
+  slider.oninput = () => { if (!setStep(parseInt(slider.value, 10))) slider.value = String(model.get("step")); };
+  speed.onchange = () => { model.set("interval", parseInt(speed.value, 10)); model.save_changes(); };
   predictBox.onchange = () => { model.set("predict", predictBox.checked); model.save_changes(); };
   const onKey = (ev) => {
-    if (ev.target && ev.target.tagName === "INPUT" && ev.target.type === "text") return;
+    const tag = ev.target && ev.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
     const k = model.get("step");
     const moves = { ArrowRight: k + 1, ArrowDown: k + 1, ArrowLeft: k - 1, ArrowUp: k - 1,
-                    Home: 0, End: states.length - 1 };
+                    Home: 0, End: frames.length - 1 };
     if (ev.key in moves) {
       ev.preventDefault(); ev.stopPropagation();
       setStep(moves[ev.key]);
+    } else if (ev.key === " " && tag !== "BUTTON") {
+      ev.preventDefault(); ev.stopPropagation();
+      togglePlay();
     }
   };
   el.addEventListener("keydown", onKey);
 
-  const events = ["change:step", "change:selected", "change:predict", "change:answered",
-                  "change:feedback", "change:tally", "change:ask_steps"];
-  events.forEach((e) => model.on(e, apply));
-  model.on("change:_svg", rebuild);
-  model.on("change:_steps", rebuild);
+  function rebuild() {
+    frames = model.get("_frames") || [];
+    buildGraph();
+    apply();
+    showSelected();
+  }
+
+  const onState = () => { apply(); showControls(); };
+  const handlers = [
+    ["change:step", apply], ["change:_gate", onState], ["change:predict", onState],
+    ["change:answered", apply], ["change:feedback", apply], ["change:results", apply],
+    ["change:tally", showControls], ["change:interval", showControls],
+    ["change:playing", () => { showControls(); syncTimer(); }],
+    ["change:selected", showSelected], ["change:inspector_html", showInspector],
+    ["change:_svg", rebuild], ["change:_frames", rebuild],
+  ];
+  handlers.forEach(([e, f]) => model.on(e, f));
   rebuild();
+  showControls();
+  showInspector();
+  syncTimer();
 
   return () => {
-    events.forEach((e) => model.off(e, apply));
-    model.off("change:_svg", rebuild);
-    model.off("change:_steps", rebuild);
+    handlers.forEach(([e, f]) => model.off(e, f));
+    if (timer) clearTimeout(timer);
+    resized.disconnect();
     el.removeEventListener("keydown", onKey);
   };
 }

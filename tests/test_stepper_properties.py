@@ -1,0 +1,184 @@
+"""Property tests of the step model over random small programs, with real PyTorch as the oracle.
+
+For every program hypothesis draws (2-3 leaves, scalars or 2-vectors, up to 7 ops among add, sub,
+mul, div, sin, exp, tanh, pow, neg, x * x, a + a, 1 - x), recorded in autograd_core and run again
+in torch:
+- every tensor's label is distinct (a function node's grad_fn name with its tensor's label too);
+- every predict-mode question expects what its fields name: a field labelled d<root>/d<t> the
+  whole gradient torch computes; one op's shares of d<root>/d<t> what torch's vector-Jacobian
+  product of that op gives; a leaf's new .grad torch's .grad;
+- no number a question expects appears on screen while it is open unless it was there before.
+"""
+import types
+
+import numpy as np
+import pytest
+import torch as real_torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import autograd_core as torch
+from torch_oracle import assert_close
+from test_stepper_model import open_question_texts, questions, shown_numbers
+from widgets.chain_rule import sum_of
+from widgets.graph_model import GraphModel, format_array
+
+NO_FRAME = types.SimpleNamespace(f_locals={}, f_globals={})  # names from `names=` only
+
+UNARY = ["sin", "exp", "tanh", "pow", "neg", "square", "double", "rsub"]
+BINARY = ["add", "sub", "mul", "div"]
+
+
+def run(T, program):
+    """Run a program in T; (every tensor made, in order; the leaves by name; the root)."""
+    n_leaves, shape, ops, keep = program
+    made = []
+
+    def op(f, *args):
+        out = f(*args)
+        made.append(out)
+        return out
+    rng = np.random.default_rng(n_leaves * 7 + len(ops))
+    leaves = {}
+    for i in range(n_leaves):
+        t = T.tensor(rng.uniform(0.5, 1.5, size=shape).astype(np.float32), requires_grad=True)
+        made.append(t)
+        leaves[f"p{i}"] = t
+    pool = list(leaves.values())
+    for name, i, j in ops:
+        u, v = pool[i % len(pool)], pool[j % len(pool)]
+        out = {"add": lambda: op(lambda a, b: a + b, u, v),
+               "sub": lambda: op(lambda a, b: a - b, u, v),
+               "mul": lambda: op(lambda a, b: a * b, u, v),
+               "div": lambda: op(lambda a, b: a / b, u, op(lambda c: c + 2, op(lambda c: c * c, v))),
+               "sin": lambda: op(lambda a: a.sin(), u),
+               "exp": lambda: op(lambda a: a.exp(), op(lambda a: a * 0.1, u)),
+               "tanh": lambda: op(lambda a: a.tanh(), u),
+               "pow": lambda: op(lambda a: a ** 2, u),
+               "neg": lambda: op(lambda a: -a, u),
+               "square": lambda: op(lambda a: a * a, u),
+               "double": lambda: op(lambda a: a + a, u),
+               "rsub": lambda: op(lambda a: 1 - a, u)}[name]()
+        pool.append(out)
+    results = pool[n_leaves:][-keep:] or pool[-1:]
+    total = results[0]
+    for r in results[1:]:
+        total = op(lambda a, b: a + b, total, r)
+    root = op(lambda a: a.sum(), total)
+    return made, leaves, root
+
+
+programs = st.tuples(
+    st.integers(2, 3),
+    st.sampled_from([(), (2,)]),
+    st.lists(st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 9), st.integers(0, 9)),
+             min_size=1, max_size=7),
+    st.integers(1, 3))
+
+
+def recorded(program, view):
+    with torch.record() as rec:
+        made, leaves, root = run(torch, program)
+        root.backward()
+    model = GraphModel.from_recording(rec, view=view, names=leaves, frame=NO_FRAME)
+    return model, made, root
+
+
+def oracle_tensor(model, nid, made, theirs):
+    """The torch tensor that node nid stands for (a grad_fn's: the tensor it made)."""
+    obj = model.objects[nid]
+    for i, t in enumerate(made):
+        if t is obj or (t.grad_fn is not None and t.grad_fn is obj):
+            return theirs[i]
+    raise AssertionError(f"no tensor for node {nid}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs, view=st.sampled_from(["tensor", "function"]))
+def test_random_programs_label_ask_and_hide_as_torch_says(program, view):
+    model, made, root = recorded(program, view)
+    theirs, _, their_root = run(real_torch, program)
+
+    # every label distinct
+    tensors = [n.label for n in model.nodes.values() if n.kind == "tensor"]
+    assert len(tensors) == len(set(tensors)), tensors
+    functions = [(n.label, n.name) for n in model.nodes.values() if n.kind in ("function", "accumulate")]
+    assert len(functions) == len(set(functions)), functions
+
+    def grad(out, wrt, upstream=None):
+        g = real_torch.autograd.grad(out, wrt, grad_outputs=upstream, retain_graph=True,
+                                     allow_unused=True)[0]
+        return np.zeros(tuple(wrt.shape), np.float32) if g is None else g.detach().numpy()
+
+    their_root_grads = {}
+    for k, q in questions(model):
+        st_ = model.states[k]
+        by_target = {}
+        for f in q.fields:
+            t = oracle_tensor(model, f.target, made, theirs)
+            if f.kind == "grad":           # the whole gradient of the root
+                assert_close(f.expected, grad(their_root, t), f.label)
+            if f.kind in ("grad", "share"):
+                by_target.setdefault(f.target, []).append(f)
+            if f.kind == "leaf_grad":      # a leaf's .grad after the pass: torch's
+                their_root_grads.setdefault(id(t), grad(their_root, t))
+                assert_close(f.expected, their_root_grads[id(t)], f.label)
+        # one op's shares of d<root>/d<t>: torch's vector-Jacobian product of that op
+        for target, fields in by_target.items():
+            via = fields[0].via
+            assert all(f.via == via for f in fields)
+            o = oracle_tensor(model, via, made, theirs)
+            t = oracle_tensor(model, target, made, theirs)
+            upstream = real_torch.tensor(grad(their_root, o))
+            assert_close(sum_of(f.expected for f in fields), op_shares(o, t, upstream),
+                         fields[0].label)
+        # nothing on screen while the question is open shows one of its answers anew
+        before = model.states[k - 1]
+        shown, premise = open_question_texts(model, k, q)
+        seen = shown_numbers([t for row in before.rows.values() for t in row] + [before.caption])
+        new = shown_numbers(shown) - seen - premise
+        for f in q.fields:
+            assert format_array(f.expected) not in new, (k, f.label, shown)
+        assert st_.question is q
+    # and the last step shows the leaves' grads, which are torch's
+    their_root.backward()
+    for nid, node in model.nodes.items():
+        if node.kind == "tensor" and node.is_leaf and node.requires_grad:
+            ours, want = model.objects[nid].grad, oracle_tensor(model, nid, made, theirs).grad
+            assert (ours is None) == (want is None)
+            if want is not None:
+                assert_close(ours, want, node.label)
+            assert model.states[-1].grads[nid] == format_array(None if ours is None else ours.numpy())
+
+
+def op_shares(o, t, upstream):
+    """What o's torch grad_fn, applied to upstream (d<root>/d<o>), passes to t: the op's own
+    vector-Jacobian product, summed over the inputs through which t reaches it."""
+    fn = o.grad_fn
+    outs = fn(upstream)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    return sum_of(g.detach().numpy() for (nxt, _), g in zip(fn.next_functions, outs)
+                  if nxt is not None and g is not None
+                  and (nxt is t.grad_fn or getattr(nxt, "variable", None) is t))
+
+
+def test_a_known_program_exercises_every_check():
+    """The property test on one fixed program with shares, x * x and a + a (so a change that
+    skips a check here fails even if hypothesis drew nothing interesting)."""
+    program = (2, (), [("mul", 0, 1), ("square", 2, 0), ("double", 0, 0), ("add", 3, 4)], 1)
+    model, _, _ = recorded(program, "tensor")
+    kinds = {f.kind for _, q in questions(model) for f in q.fields}
+    assert kinds == {"grad", "share", "leaf_grad"}
+    test_random_programs_label_ask_and_hide_as_torch_says.hypothesis.inner_test(program, "tensor")
+    test_random_programs_label_ask_and_hide_as_torch_says.hypothesis.inner_test(program, "function")
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_the_oracle_mapping_is_sound(view):
+    program = (2, (2,), [("mul", 0, 1)], 1)
+    model, made, _ = recorded(program, view)
+    theirs, _, _ = run(real_torch, program)
+    for nid, node in model.nodes.items():
+        if node.kind == "tensor":
+            t = oracle_tensor(model, nid, made, theirs)
+            assert tuple(t.shape) == tuple(node.shape)
