@@ -375,8 +375,10 @@ def test_an_open_question_shows_none_of_its_answers(key, view):
 
 def test_static_export_reads_the_step_model():
     model, _ = model_of(example_a)
-    dot = to_dot(model, state=len(model.states) - 1)
-    assert "accumulate: w.grad += 5 → 5" in dot and "grad 5" not in to_dot(model, state=3)
+    # leaves accumulate in PyTorch's order: w.grad (step 9), then x.grad (the last step)
+    assert "accumulate: w.grad += 5 → 5" in to_dot(model, state=9)
+    assert "accumulate: x.grad += 2 → 2" in to_dot(model, state=len(model.states) - 1)
+    assert "grad 5" not in to_dot(model, state=3)
 
 
 # --- programs a student writes on a bad day ------------------------------------------------------------
