@@ -538,8 +538,9 @@ def _inplace(self, op_name, args=(), params=None):
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:
         _check_inplace(self)
-        if self._data.dtype.kind not in "fc" and _saves_old_self(op, args):
-            # (PyTorch first saves a clone of self's old value, whose history cannot be integer)
+        if self._data.dtype.kind not in "fc" and self.requires_grad and _saves_old_self(op, args):
+            # (PyTorch first saves a clone of self's old value, whose history cannot be integer;
+            # the clone of an integer self that requires no grad is no result of the graph)
             raise RuntimeError(f"Autograd not support dtype: {_dtype_short(self._data.dtype)}")
     _check_inplace_operands(self, op, args, params)
     if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
