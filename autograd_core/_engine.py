@@ -7,6 +7,7 @@ keeps its own (a C++ std::priority_queue), so that nodes -- leaves too -- run in
 import functools
 import itertools
 import re
+import sys
 import warnings
 import weakref
 
@@ -419,10 +420,14 @@ class Event:
 
 
 class Recording:
-    """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order."""
+    """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order, and
+    ``rec.names``: {variable name: tensor or module} of the block's variables that held a tensor it
+    recorded (or a module owning one) when the block ended, so later cells rebinding them change
+    nothing about how the recording is drawn."""
 
     def __init__(self):
         self.events = []
+        self.names = {}
 
     def _add(self, kind, **fields):
         ev = Event(kind, index=len(self.events), **fields)
@@ -451,7 +456,33 @@ class Recording:
 
     def __exit__(self, *exc):
         STATE.recorder = self._prev
+        self.names = _names_of(self.events, sys._getframe(1))
         return False
+
+
+def _names_of(events, frame):
+    """{name: tensor or module} of frame's variables (locals, then globals) that hold a tensor some
+    event reads or makes, or a module with such a parameter; modules first, as a parameter is
+    known by its module's path before any loop variable that still holds it."""
+    from ._tensor import Tensor  # (both import this module)
+    from .nn.modules import Module
+    seen = set()
+    for ev in events:
+        seen.add(id(ev.tensor))
+        for x in ev.inputs or ():
+            seen.add(id(x))
+    spaces = [frame.f_locals] if frame.f_globals is frame.f_locals else [frame.f_locals, frame.f_globals]
+    modules, tensors = {}, {}
+    for space in spaces:
+        for name, obj in list(space.items()):
+            if not isinstance(name, str) or name.startswith("_") or name in modules or name in tensors:
+                continue
+            if isinstance(obj, Tensor):
+                if id(obj) in seen:
+                    tensors[name] = obj
+            elif isinstance(obj, Module) and any(id(p) in seen for p in obj.parameters()):
+                modules[name] = obj
+    return {**modules, **tensors}
 
 
 def record():
