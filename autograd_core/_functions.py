@@ -924,22 +924,40 @@ for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 
-_T_WARNED = [False]  # PyTorch warns once per process (TORCH_WARN_ONCE)
+_WARNED = set()  # PyTorch warns once per process (TORCH_WARN_ONCE)
+
+
+def _warn_once(message):
+    if message not in _WARNED:
+        _WARNED.add(message)
+        import warnings
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _numpy_T(self):
-    if self.ndim not in (0, 2) and not _T_WARNED[0]:
-        _T_WARNED[0] = True
-        import warnings
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
-                      "is deprecated and it will throw an error in a future release. Consider `x.mT` "
-                      "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
-                      "-1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+    """x.T: the dims reversed (deprecated, with PyTorch's warning, unless x is a matrix)."""
+    if self.ndim == 0:
+        _warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
+    elif self.ndim != 2:
+        _warn_once("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                   "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                   "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                   "to reverse the dimensions of a tensor.")
     return permute(self, tuple(reversed(range(self.ndim))))
 
 
+def _matrix_T(self):
+    """x.mT: the last two dims swapped (a 0-d x is returned itself, as PyTorch does, with a warning)."""
+    if self.ndim == 0:
+        _warn_once("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.")
+        return self
+    if self.ndim == 1:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(self, -2, -1)
+
+
 Tensor.T = property(_numpy_T)
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
+Tensor.mT = property(_matrix_T)
 
 
 # --- spread, products, fills, roundings, logic (the ops tutorials reach for) --------------------

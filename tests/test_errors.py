@@ -205,6 +205,7 @@ CASES = [
     Case("stack of nothing", lambda m, s: m.stack([])),
     Case("permute with too few dims", lambda m, s: s.w.permute(0)),
     Case("t() of a 3-D tensor", lambda m, s: m.ones(2, 2, 2).t()),
+    Case(".mT of a 1-D tensor", lambda m, s: s.x.mT),
     # indexing
     Case("index out of range", lambda m, s: s.x[3]),
     Case("negative index out of range", lambda m, s: s.w[-3]),
