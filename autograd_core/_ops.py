@@ -319,18 +319,23 @@ def _norm(a, p, dim, keepdim):
 
 
 def _norm_grad(g, a, out, p, dim, keepdim):
+    """PyTorch's norm_backward, p by p: where the norm is 0 the scale is 0 (for p = 2 the ratio
+    a / norm is zeroed before g multiplies it, so a nan or inf g still gives nan)."""
     g, out = _expand(g, a.shape, dim, keepdim), _expand(out, a.shape, dim, keepdim)
-    if p == 1:
-        return g * np.sign(a)
-    if p == float("inf"):
-        hit = (np.abs(a) == out)
-        return g * np.sign(a) * hit / _expand(hit.sum(axis=dim, keepdims=True), a.shape, dim, True)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if p == 1:
+            return _sign(a) * g
         if p == 2:
-            grad = g * a / out
-        else:
-            grad = g * a * np.abs(a) ** (p - 2) / out ** (p - 1)
-    return np.where(out == 0, 0, grad)
+            return g * np.where(out == 0, 0, a / out).astype(a.dtype, copy=False)
+        if p == float("inf"):
+            hit = (np.abs(a) == out) | np.isnan(a)
+            count = _expand(hit.sum(axis=dim, keepdims=True), a.shape, dim, True)
+            return _sign(a) * ((g / count.astype(a.dtype)) * hit)
+        if p < 1:
+            scaled = _sign(a) * np.where(a == 0, 0, np.abs(a) ** (p - 1)).astype(a.dtype, copy=False)
+            return scaled * g * out ** (1 - p)
+        scaled = _sign(a) * np.abs(a) ** (p - 1) if p < 2 else a * np.abs(a) ** (p - 2)
+        return scaled * np.where(out == 0, 0, g / out ** (p - 1)).astype(a.dtype, copy=False)
 
 
 def _softmax(a, dim):

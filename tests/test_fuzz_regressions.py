@@ -88,6 +88,12 @@ b -= d
 x = torch.tensor([0.0]) * -1.0
 y = torch.relu(x).reciprocal()
 """, fixed=True),
+    case("norm-backward-of-a-nan-gradient-at-zero", """
+a = torch.zeros((), dtype=torch.float64, requires_grad=True)
+b = torch.norm(a)
+c = torch.pow(b, torch.tensor(-2.0))
+c.backward(gradient=torch.tensor(0.0, dtype=torch.float64))
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
