@@ -17,6 +17,7 @@ from . import _dtypes
 from ._dtypes import Size
 from ._engine import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, _next_seq, gradient_edge, short_name,
                       warn_nonleaf_grad)
+from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._ops import OPS, _dense, contiguous_layout, elementwise_layout, not_implemented
 
 _F32 = np.dtype(np.float32)
@@ -409,6 +410,14 @@ def _store(self, out, op_name, params):
         np.copyto(d, out, casting="unsafe")
 
 
+def _write_aliased(self, op, args, params):
+    """op(self, *args) written into self in the order ATen's kernel visits the elements (an operand
+    shares self's memory: later elements read earlier results)."""
+    want = _compute_dtype(op, (self,) + args, params) or self._data.dtype
+    datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
+    write_in_kernel_order(self._data, op.forward, datas, params, want)
+
+
 def _check_overlap(self, op_name, args, params=None):
     """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
@@ -545,6 +554,9 @@ def _inplace(self, op_name, args=(), params=None):
     _check_inplace_operands(self, op, args, params)
     if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
         check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
+    # an operand sharing self's memory without being it: the kernel reads what it already wrote
+    aliased = (op.layout == "elementwise" or op_name == "copy_") and any(
+        isinstance(a, Tensor) and shares_memory_with(self._data, a._data) for a in args)
     if tracked:
         fn = self.grad_fn
         old = _make(self._data.copy(), fn, fn is not None)
@@ -554,7 +566,10 @@ def _inplace(self, op_name, args=(), params=None):
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                f"broadcast shape {list(res._data.shape)}")
         base_before = self._base._data.copy() if self._base is not None else None
-        _store(self, res._data, op_name, params)
+        if aliased:
+            _write_aliased(self, op, args, params)
+        else:
+            _store(self, res._data, op_name, params)
         self._vc[0] += 1
         node = res._grad_fn
         if op.saves_result:  # the saved result is self's memory, at its version from now on
@@ -562,6 +577,9 @@ def _inplace(self, op_name, args=(), params=None):
                                     else e for e in node._saved_versions]
             node._out = self._data
         _rebase_history(self, node, base_before)
+    elif aliased:
+        _write_aliased(self, op, args, params)
+        self._vc[0] += 1
     else:
         if not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":
             # w -= lr * w.grad: numpy's in-place ufunc, no temporary the size of w

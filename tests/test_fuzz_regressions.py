@@ -83,7 +83,7 @@ b.backward()
 b = torch.ones(2, 3, 2, dtype=torch.int64)
 c, d, e = b.chunk(3, dim=1)
 b -= d
-"""),
+""", fixed=True),
     case("relu-of-negative-zero", """
 x = torch.tensor([0.0]) * -1.0
 y = torch.relu(x).reciprocal()
@@ -93,6 +93,20 @@ a = torch.zeros((), dtype=torch.float64, requires_grad=True)
 b = torch.norm(a)
 c = torch.pow(b, torch.tensor(-2.0))
 c.backward(gradient=torch.tensor(0.0, dtype=torch.float64))
+""", fixed=True),
+    case("inplace-add-of-a-column-of-itself", """
+a = torch.ones(4, 4, requires_grad=True)
+b = a[..., -3]
+with torch.no_grad():
+    a.add_(b)
+""", fixed=True),
+    case("inplace-add-of-an-expanded-element-of-itself", """
+a = torch.arange(48.0).view(3, 16)
+a.add_(a[0, 1:2].expand(16))
+b = torch.arange(40.0)
+b.mul_(b[3:4].expand(40))
+c = torch.arange(16.0).view(4, 4)
+c.mul_(c[:, 2:3])
 """, fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
