@@ -147,6 +147,8 @@ class Node:
             else:
                 fn = op.grads[i]
                 gi = fn(g, *args, out, **params) if params else fn(g, *args, out)
+            if type(gi) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
+                gi = np.asarray(gi)
             a = args[i]
             if gi.shape != a.shape:
                 gi = unbroadcast(gi, a.shape)
@@ -589,7 +591,7 @@ def _pop(heap):
 
 def _wrap_grad(arr):
     from ._tensor import _make
-    return _make(arr, None, False)
+    return _make(arr if type(arr) is np.ndarray else np.asarray(arr), None, False)
 
 
 def _run_hooks(hooks, grad):

@@ -442,12 +442,14 @@ def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if input.ndim != 3 else
                            "batch2 must be a 3D tensor")
-    if input._data.dtype == np.bool_:
-        raise _not_implemented("bmm", np.bool_)
     b, n, k = input.shape
     if mat2.shape[0] != b or mat2.shape[1] != k:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, "
                            f"{k}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    if input._data.size == 0 or mat2._data.size == 0:  # (ATen fills the result before its kernel
+        return apply(_OP["bmm"], (input, mat2))        # would look at the dtypes)
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("bmm", np.bool_)
     if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
                            f"{_dtypes.SCALAR_NAME[mat2.dtype]}")

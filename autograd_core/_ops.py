@@ -248,21 +248,34 @@ def _pow_number_rest(a, k):
 
 
 @_quiet
+def _power(a, b):
+    """C's pow, element by element. numpy's power takes a shortcut for a 0-d exponent of 0.5, 2,
+    -1, ... (sqrt(-inf) is nan where pow(-inf, 0.5) is inf); PyTorch's tensor ** tensor does not."""
+    if np.ndim(b) == 0 or np.size(b) == 1:
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        return np.power(np.reshape(a, (-1,)) if np.ndim(a) else np.reshape(a, (1,)),
+                        np.full(max(np.size(a), 1), b, dtype=np.result_type(b))).reshape(shape)
+    return np.power(a, b)
+
+
 def _pow_tensors(a, b):
     """a ** b elementwise; integers as ATen's powi: a negative power is 0, except of 1 and -1."""
     if a.dtype.kind not in "iu" or not (b < 0).any():
-        return np.power(a, b)
-    out = np.power(a, np.where(b < 0, 0, b))
+        return _power(a, b)
+    out = _power(a, np.where(b < 0, 0, b))
     odd = (b % 2) != 0
     return np.where(b >= 0, out, np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(out.dtype)
 
 
 def _pow_grad(g, a, exponent):
-    """PyTorch's pow_backward(_self): 0 where the exponent is 0, else g * exponent * a ** (exponent - 1)."""
+    """PyTorch's pow_backward(_self): 0 where the exponent is 0, else g * exponent * a ** (exponent - 1)
+    (a number exponent False is not 0 there: Scalar::equal tells a bool from a number)."""
     if not isinstance(exponent, np.ndarray):
-        return np.zeros_like(g) if exponent == 0 else g * (exponent * _pow_number(a, exponent - 1))
+        if exponent == 0 and exponent is not False:
+            return np.zeros_like(g)
+        return g * (exponent * _pow_number(a, exponent - 1))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
+        return np.where(exponent == 0, 0, g * (exponent * _power(a, exponent - 1)))
 
 
 def _rpow_grad(g, base, exponent, out):
@@ -460,10 +473,12 @@ def not_implemented(kernel, dtype):
     return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
 
 
-def _no_bool(kernel, message=None):
+def _no_bool(kernel, message=None, unless_empty=False):
     """A refusal: ATen's `kernel` has no bool version (or refuses bool with `message`, before any
-    kernel is chosen)."""
+    kernel is chosen); unless_empty: a product with an empty operand returns before its kernel."""
     def refuse(*operands, **params):
+        if unless_empty and any(isinstance(x, np.ndarray) and x.size == 0 for x in operands):
+            return
         for x in operands:
             if isinstance(x, np.ndarray) and x.dtype == np.bool_:
                 raise RuntimeError(message) if message else not_implemented(kernel, x.dtype)
@@ -638,12 +653,12 @@ op("mm",       "MmBackward0",          np.matmul,
                                         lambda g, a, b, out: g @ b.T,
                                         lambda g, a, b, out: a.T @ g, saves=("self", "mat2"), unpack=("mat2", "self"),
                                         needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"), refuse=_no_bool("addmm_impl_cpu_"))
+                                        arg_names=("self", "mat2"), refuse=_no_bool("addmm_impl_cpu_", unless_empty=True))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda g, a, b, out: np.outer(g, b),
                                         lambda g, a, b, out: a.T @ g, saves=("self", "vec"),
                                         needs={"self": (1,), "vec": (0,)},
-                                        arg_names=("self", "vec"), refuse=_no_bool("addmv_impl_cpu"))
+                                        arg_names=("self", "vec"), refuse=_no_bool("addmv_impl_cpu", unless_empty=True))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda g, a, b, out: g * b,
                                         lambda g, a, b, out: g * a, saves=("self", "tensor"),
@@ -653,7 +668,7 @@ op("bmm",      "BmmBackward0",         np.matmul,
                                         lambda g, a, b, out: g @ _swap(b),
                                         lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"), unpack=("mat2", "self"),
                                         needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"), refuse=_no_bool("bmm"))
+                                        arg_names=("self", "mat2"), refuse=_no_bool("bmm", unless_empty=True))
 # shapes and views (no arithmetic: the gradient is moved back where the value came from)
 op("t",        "TBackward0",           lambda a: a.T,                         lambda g, a, out: g.T, kind="same")
 op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(),
@@ -858,7 +873,7 @@ op("var",      "VarBackward0",         _var,
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(_var(a, dim, correction, keepdim)),
                                         _std_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
-                                        _repeat_grad, kind="same")
+                                        _repeat_grad, kind="same", layout="contiguous")
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
                                         lambda g, a, out: _prod_grad(g, a, out, None, False),
                                         saves=("self", "result"), kind="sum")
@@ -910,8 +925,8 @@ op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["sl
 op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
 op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
-                                        lambda g, a, out, dim: _flipped(np.cumsum(np.flip(g, dim), axis=dim), dim)
-                                        if g.ndim else g,
+                                        lambda g, a, out, dim: g if g.size <= 1 or g.shape[dim] == 1 else  # (PyTorch's trivial case)
+                                        _flipped(np.cumsum(np.flip(g, dim), axis=dim), dim),
                                         kind="sum", layout="contiguous")
 op("flip",     "FlipBackward0",        _flipped,
                                         lambda g, a, out, dims: _flipped(g, dims), kind="same")

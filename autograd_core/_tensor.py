@@ -418,11 +418,20 @@ def _write_aliased(self, op, args, params):
     write_in_kernel_order(self._data, op.forward, datas, params, want)
 
 
+def _same_memory(d, src):
+    """Whether src is a tensor viewing exactly d's elements, in d's layout and dtype."""
+    if not isinstance(src, Tensor):
+        return False
+    b = src._data
+    return b is d or (b.dtype == d.dtype and b.shape == d.shape and b.strides == d.strides
+                      and b.__array_interface__["data"][0] == d.__array_interface__["data"][0])
+
+
 def _check_overlap(self, op_name, args, params=None):
     """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
-    if op_name in _IDEMPOTENT or (op_name == "copy_" and args[0] is self):  # (x.copy_(x): nothing)
-        return
+    if op_name in _IDEMPOTENT or (op_name == "copy_" and _same_memory(self._data, args[0])):
+        return  # (x.copy_(x), or of a view of the very same elements: copy_ returns at once)
     d = self._data
     if _expanded_memory(d):
         if op_name not in _WARN_ON_EXPANDED:
@@ -547,6 +556,9 @@ def _inplace(self, op_name, args=(), params=None):
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:
         _check_inplace(self)
+        for a in args:  # (PyTorch collects the inputs' edges before its kernel checks the memory)
+            if isinstance(a, Tensor) and a._base is not None:
+                _sync_view(a)
         if self._data.dtype.kind not in "fc" and self.requires_grad and _saves_old_self(op, args):
             # (PyTorch first saves a clone of self's old value, whose history cannot be integer;
             # the clone of an integer self that requires no grad is no result of the graph)
@@ -1095,6 +1107,8 @@ class Tensor:
             target.copy_(value)
         elif value._data.ndim == 0:  # (fill_, but refusing memory an expand shares, as copy_ would)
             if _expanded_memory(target._data):
+                if STATE.grad_enabled and target.requires_grad:
+                    _check_inplace(target)  # (the leaf check comes first)
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
             target.fill_(value)
         else:  # the value without its leading 1s, expanded to the target's shape

@@ -108,6 +108,72 @@ b.mul_(b[3:4].expand(40))
 c = torch.arange(16.0).view(4, 4)
 c.mul_(c[:, 2:3])
 """, fixed=True),
+    case("pow-by-false-is-not-pow-by-zero-in-backward", """
+a = torch.tensor([[[1.0], [0.0]], [[1.0], [1.0]]], requires_grad=True)
+b = a ** False
+c = b.view(1, 2, 2)
+c.backward(torch.ones_like(c))
+""", fixed=True),
+    case("in-place-on-a-0d-gradient-from-autograd-grad", """
+a = torch.tensor(-0.5, dtype=torch.float64, requires_grad=True)
+b = torch.ones((), requires_grad=True)
+c = b - a
+d, f = torch.autograd.grad(c.sum(), [a, c], retain_graph=True, allow_unused=True)
+with torch.no_grad():
+    d.sub_(torch.tensor(1.3))
+h = torch.tanh(a)
+k, = torch.autograd.grad(h, [a])
+k.sqrt_()
+""", fixed=True),
+    case("cumsum-backward-over-a-size-one-dim-passes-the-gradient-on", """
+a = torch.zeros(4, 1, requires_grad=True)
+b = a.cumsum(dim=-1)
+c, = torch.autograd.grad(b.sum(), [a], allow_unused=True)
+c.add_(b)
+""", fixed=True),
+    case("repeat-of-a-transpose-is-contiguous", """
+a = torch.arange(-2.0, 7.0).reshape(3, 3)
+b = a.mT
+c = b.repeat(1, 1)
+d = c.view(-1)
+""", fixed=True),
+    case("inplace-reading-a-stale-unbind-piece-names-it", """
+a = torch.tensor([[float("inf"), 1.0, -2.0, 4.0]], requires_grad=True)
+b = a * a
+c = b[b != 1]
+d, f, h = c.unbind(0)
+c.pow_(-1)
+c *= d
+""", fixed=True),
+    case("setitem-into-expanded-view-of-a-leaf-is-the-leaf-error", """
+a = torch.tensor([[[1.0, 1.0]], [[1.0, 1.0]]], requires_grad=True)
+b = a.expand(3, -1, 2, -1)
+b[0] = -1.0
+""", fixed=True),
+    case("setitem-of-the-very-same-elements-is-no-overlap", """
+a = torch.tensor([[1.0]], dtype=torch.float64)
+b = torch.ones(3, 3, requires_grad=True)
+c = a[::2]
+d = c.expand_as(b)
+d[0:] = a
+e = a.expand(3, 3)
+e.copy_(a)
+""", fixed=True),
+    case("products-with-an-empty-operand-check-shapes-not-dtypes", """
+a = torch.tensor([[True, False, True], [True, True, True]])
+b = a.narrow(1, 1, 0)
+c = b @ b.T
+d = torch.tensor([[1, 1]])[1::2]
+f = d @ torch.ones(2, 2, 2, requires_grad=True)
+h = torch.ones(0, 3, 1) > 0
+k = torch.bmm(h, torch.ones(0, 4, 1))
+""", fixed=True),
+    case("pow-of-minus-inf-by-a-0d-tensor-exponent", """
+a = torch.tensor(0.5, requires_grad=True)
+b = torch.tensor(-float("inf")) ** a
+b.backward()
+c = torch.tensor([-0.0, -float("inf")], requires_grad=True) ** torch.tensor(1.5)
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
