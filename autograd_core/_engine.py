@@ -632,7 +632,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     for node, g in zip(roots, root_grads):
         grads[node] = grads[node] + g if node in grads else g
         deps[node] -= 1
-        if not deps[node] and (needed is None or node in needed or node in capture):
+        # (PyTorch's one root is its graph root, evaluated even when not needed: its tensor hooks run)
+        if not deps[node] and (needed is None or node in needed or node in capture or len(roots) == 1):
             push(heap, (node._seq, node))
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = False  # backward builds no graph (no create_graph support)

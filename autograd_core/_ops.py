@@ -22,6 +22,7 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
 import numpy as np
 
 from ._engine import CopySlices, Node
+from ._kernel_order import iteration_order
 
 OPS = {}
 
@@ -434,27 +435,7 @@ def elementwise_layout(out, inputs):
         pad = ndim - d.ndim
         strides.append((0,) * pad + tuple(0 if n == 1 and shape[pad + i] != 1 else st
                                           for i, (n, st) in enumerate(zip(d.shape, d.strides))))
-
-    def after(d0, d1):  # 1: d0 moves faster than d1 (goes first), -1: slower, 0: can't tell
-        for st in strides:
-            s0, s1 = st[d0], st[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return 1 if s0 > s1 else -1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-    perm = list(range(ndim - 1, -1, -1))  # fastest-moving dim first; insertion sort as ATen's
-    for i in range(1, ndim):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = after(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
+    perm = iteration_order(shape, strides)  # fastest-moving dim first
     new_strides, step = [0] * ndim, out.itemsize
     for d in perm:
         new_strides[d] = step
@@ -619,10 +600,11 @@ op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
                                         lambda g, a, b, out: _picked(g, a, b, a > b),
                                         lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"),
                                         unpack=("other", "self"), layout="elementwise")
-op("where",    "WhereBackward0",       lambda a, b, condition: np.where(condition, a, b),
+op("where",    "WhereBackward0",       lambda a, b, condition: elementwise_layout(np.where(condition, a, b),
+                                                                                   [condition, a, b]),
                                         lambda g, a, b, out, condition: np.where(condition, g, 0),
                                         lambda g, a, b, out, condition: np.where(condition, 0, g),
-                                        saves=("condition",), layout="elementwise")
+                                        saves=("condition",))  # (its forward lays it out: the condition first)
 # reductions
 op("sum",      "SumBackward0",         lambda a: _torch_sum(a),
                                         lambda g, a, out: _expanded(g, a.shape), kind="sum")
@@ -646,7 +628,7 @@ op("softmax",  "SoftmaxBackward0",     _softmax,
                                         lambda g, a, out, dim: out * (g - (g * out).sum(axis=dim, keepdims=True)),
                                         saves=("result",), kind="same", layout="contiguous")
 op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
-                                        lambda g, a, out, dim: g - np.exp(out) * g.sum(axis=dim, keepdims=True),
+                                        lambda g, a, out, dim: g - _in_float64(np.exp)(out) * g.sum(axis=dim, keepdims=True),
                                         saves=("result",), kind="same", layout="contiguous")
 # linear algebra
 op("mm",       "MmBackward0",          np.matmul,

@@ -174,6 +174,29 @@ b = torch.tensor(-float("inf")) ** a
 b.backward()
 c = torch.tensor([-0.0, -float("inf")], requires_grad=True) ** torch.tensor(1.5)
 """, fixed=True),
+    case("autograd-grad-runs-the-hooks-of-its-one-root", """
+a = torch.zeros(4, requires_grad=True)
+b = torch.full((1, 3), 0.0, dtype=torch.float64, requires_grad=True)
+c = a @ a
+c.retain_grad()
+f, = torch.autograd.grad(c, [b], retain_graph=True, allow_unused=True)
+c.backward()
+""", fixed=True),
+    case("where-is-laid-out-after-its-condition", """
+a = torch.tensor([[1, 1], [1, 1], [1, 1], [1, 1]])
+b = torch.tensor(0.25, requires_grad=True)
+c, d = a.max(dim=0)
+f = d.expand(2, 2)
+h = torch.max(c, b)
+k = torch.where(f > 0, f, h)
+m = k.view(4)
+""", fixed=True),
+    case("log-softmax-backward-rounds-exp-as-aten", """
+a = torch.arange(1.0, 7.0).reshape(2, 3).requires_grad_()
+b = torch.log_softmax(a, 0)
+c = torch.log(b)
+d, = torch.autograd.grad(c.sum(), [a], allow_unused=True)
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
