@@ -625,12 +625,16 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     """
     rec = STATE.recorder
     deps = _dependencies(roots)
+    if capture is not None:  # (PyTorch's pieces of one unbind/split/chunk share one node: reaching
+        for node in list(capture):  # any of them reaches the piece asked for)
+            for piece in getattr(node, "_siblings", None) or ():
+                capture.setdefault(piece, None)
     needed = _needed(roots, list(capture)) if capture is not None else None
     grads, heap, reached = {}, [], set()
     push, pop = _push, _pop
     # the graph root "runs" first: each root receives its gradient, in order
     for node, g in zip(roots, root_grads):
-        grads[node] = grads[node] + g if node in grads else g
+        grads[node] = _summed(grads[node], g) if node in grads else g
         deps[node] -= 1
         # (PyTorch's one root is its graph root, evaluated even when not needed: its tensor hooks run)
         if not deps[node] and (needed is None or node in needed or node in capture or len(roots) == 1):
@@ -677,7 +681,7 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                 if needed is not None and nxt not in needed and nxt not in capture:
                     continue  # PyTorch does not even buffer what autograd.grad does not need
                 if nxt in grads:
-                    grads[nxt] = grads[nxt] + gi
+                    grads[nxt] = _summed(grads[nxt], gi)
                 else:
                     grads[nxt] = gi
                 if not left:  # push_heap, its cases of an empty and a one-entry heap inline
@@ -690,6 +694,12 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                         push(heap, (nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
+
+
+def _summed(g1, g2):
+    """g1 + g2, an array even of 0-d arrays (numpy's sum of those is a numpy scalar)."""
+    g = g1 + g2
+    return g if type(g) is np.ndarray else np.asarray(g)
 
 
 def _hooks_of_pieces_not_reached(node, deps, done):

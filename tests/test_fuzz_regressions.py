@@ -197,6 +197,21 @@ b = torch.log_softmax(a, 0)
 c = torch.log(b)
 d, = torch.autograd.grad(c.sum(), [a], allow_unused=True)
 """, fixed=True),
+    case("autograd-grad-of-a-chunk-piece-reaches-its-siblings-node", """
+a = torch.ones(3, 3, 2, requires_grad=True)
+b = a.transpose(2, 1)
+c, d, f = b.chunk(3, dim=-1)
+h = torch.maximum(c, torch.tensor(2))
+k = torch.mul(h, torch.ones(3, 2, 1))
+k.retain_grad()
+m, = torch.autograd.grad(k.sum(), [f], allow_unused=True)
+""", fixed=True),
+    case("summed-0d-gradients-are-tensors-you-can-write-into", """
+a = torch.arange(1.0, 2.0).reshape(()).requires_grad_()
+b = (a - a).abs()
+c, = torch.autograd.grad(b.sum(), [a], allow_unused=True)
+c[...] = a
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
