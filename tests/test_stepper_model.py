@@ -4,6 +4,7 @@ Checked against the engine and against real PyTorch for the same programs: the g
 shows, the values each predict-mode question expects, the chain-rule text, the labels, what a
 question keeps hidden, and the per-step changes the browser receives (replayed here as the front
 end replays them, forwards and backwards)."""
+import functools
 import json
 import re
 
@@ -13,7 +14,7 @@ import torch as real_torch
 
 import autograd_core as torch
 from torch_oracle import assert_close
-from widgets.chain_rule import ChainRule, sum_of
+from widgets.chain_rule import ChainRule, d, sum_of
 from widgets.graph_model import GraphModel, format_array
 from widgets.render import to_dot
 
@@ -79,7 +80,8 @@ def self_sum(T):
     return dict(x=x, a=a, y=y)
 
 
-EXAMPLES = {"A": example_a, "A inline": example_a_inline, "B": example_b, "C": example_c,
+EXAMPLES = {"A": example_a, "A inline": example_a_inline, "B": example_b,
+            "B retained": functools.partial(example_b, retain=True), "C": example_c,
             "E": example_e, "a + a": self_sum}
 
 
@@ -262,9 +264,16 @@ def test_chain_rule_notation_is_not_circular_and_parenthesises_negative_factors(
     sub = next(st for st in model.states if st.phase == "backward" and "SubBackward0" in st.caption)
     assert [x.role for x in sub.lines] == ["head", "edge", "edge"]
     assert "(path 1 of 2 into dy/dm; sum so far 5)" in sub.lines[1].text
+    # the last path does not sum them up here: the next steps ask for m.grad and n.grad
     add = next(st for st in model.states if st.phase == "backward" and "AddBackward0" in st.caption)
-    assert [x.role for x in add.lines] == ["head", "edge", "total", "edge", "total"]
-    assert add.lines[2].text == "so " + rules.derivation("m")
+    assert [x.role for x in add.lines] == ["head", "edge", "edge"]
+    acc = next(st for st in model.states if st.phase == "accumulate" and "m.grad" in st.caption)
+    assert [x.text for x in acc.lines if x.role == "total"] == [rules.derivation("m")]
+    # a non-leaf's sum, which no step asks for, is summed up by its last path
+    model, env = model_of(self_sum)
+    add = next(st for st in model.states if st.phase == "backward" and "AddBackward0" in st.caption)
+    assert [x.role for x in add.lines] == ["head", "edge", "edge", "total"]
+    assert add.lines[3].text == "so " + ChainRule(model).derivation(env["a"])
 
 
 def test_vector_steps_use_shapes_and_vjp_wording():
@@ -353,6 +362,18 @@ def open_question_texts(model, k, q):
     return shown, shown_numbers([q.prompt[0].text])
 
 
+def earlier_statements_of_answers(model, k, q):
+    """Lines of the earlier steps of q's backward pass (a student can step back to them) that
+    state a whole gradient q asks for as a .grad (walk W1: "so dy/dn = ... = -6" one step
+    before "Predict the new n.grad")."""
+    p = next(p for p in model.passes if k in p.steps)
+    asked = [d(p.root, p.labels.get(f.target, model.nodes[f.target].label))
+             for f in q.fields if f.kind in ("leaf_grad", "retained")]
+    return [line.text for j in p.steps if j < k for line in model.states[j].lines
+            if line.role == "total" and any(line.text.removeprefix("so ").startswith(lhs + " =")
+                                            for lhs in asked)]
+
+
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
 @pytest.mark.parametrize("view", ["tensor", "function"])
 def test_an_open_question_shows_none_of_its_answers(key, view):
@@ -368,6 +389,7 @@ def test_an_open_question_shows_none_of_its_answers(key, view):
         for f in q.fields:
             answer = format_array(f.expected)
             assert answer not in new, (k, answer, shown)
+        assert not earlier_statements_of_answers(model, k, q), k
         # the rows this step changes are kept as they were (except the gradient it was given)
         for nid, row in q.keep_rows.items():
             assert row == before.rows[nid]
