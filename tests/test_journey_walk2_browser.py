@@ -2,8 +2,8 @@
 "2026-12-02 walk round 2"). Each test is xfail(strict=True) with its finding's id: when the owner
 fixes it, the test passes, the xfail turns into XPASS(strict) = failure, and the mark goes.
 
-- W1: predict mode, a question open at step 9 (n.grad); "previous step" shows step 8's panel, which
-  must not show the value asked for (dy/dn = -6).
+- W1 (fixed on main, 7054fe9; kept as a regression test): predict mode, a question open at step 9
+  (n.grad); "previous step" shows step 8's panel, which must not show the value asked for (-6).
 - W7: lecture mode enlarges the stepper's graph text as it enlarges the chain-rule panel.
 - W4: the lab's status is on screen with its controls and plots at 1280x720 in lecture mode.
 - W2: a written function that forgets retain_grad() is not told "write the body".
@@ -61,7 +61,6 @@ def _wait_for_text_change(page, scope, before, timeout_s=15):
     return before
 
 
-@_known("W1")
 def test_stepping_back_from_an_open_question_shows_no_answer(lecture_01):
     page = lecture_01
     scope = "[data-walk=predict]"
