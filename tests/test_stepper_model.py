@@ -80,9 +80,18 @@ def self_sum(T):
     return dict(x=x, a=a, y=y)
 
 
+def repeated_expression(T):
+    """`(w + x) * (w + x)`: one expression computed twice, two tensors (walk W11)."""
+    w = T.tensor(1., requires_grad=True)
+    x = T.tensor(2., requires_grad=True)
+    y = (w + x) * (w + x)
+    y.backward()
+    return dict(w=w, x=x, y=y)
+
+
 EXAMPLES = {"A": example_a, "A inline": example_a_inline, "B": example_b,
             "B retained": functools.partial(example_b, retain=True), "C": example_c,
-            "E": example_e, "a + a": self_sum}
+            "E": example_e, "a + a": self_sum, "(w + x) * (w + x)": repeated_expression}
 
 
 def recorded(make, **kw):
@@ -207,13 +216,41 @@ def test_labels_are_distinct_and_long_expressions_fall_back_to_the_op_and_index(
     # (the k-th op of that kind in the program)
     assert labels == ["x", "x * 0.9", "x * 0.9 + x", "(x * 0.9 + x) * 0.9", "add #2", "mul #3",
                       "add #3", "mul #4", "h"]   # the loop's h names the last one only
-    with torch.record() as rec:         # the same expression twice: the second gets op #k
+    with torch.record() as rec:         # the same expression twice: the second gets a count
         w = torch.tensor(1., requires_grad=True)
-        y = (w + 1) * (w + 1)
+        y = (w + 1) * (w + 1) * (w + 1) + (w + 1) * 2
         y.backward()
     labels = [n.label for n in GraphModel.from_recording(rec, names={"w": w, "y": y}).nodes.values()
               if n.kind == "tensor"]
-    assert labels == ["w", "w + 1", "add #2", "y"]
+    assert labels == ["w", "w + 1", "w + 1 (2)", "mul #1", "w + 1 (3)", "mul #2",
+                      "w + 1 (4)", "(w + 1 (4)) * 2", "y"]
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_a_repeated_expression_is_labelled_by_it_and_a_count_in_every_view(view):
+    """(w + x) * (w + x): the second w + x reads "w + x (2)" (walk W11: it read "add #2") in the
+    graph, the captions, the chain-rule panel, the predict boxes and the inspector; no two nodes
+    share a label."""
+    from widgets.stepper import inspector_html
+    model, env = model_of(repeated_expression, view)
+    labelled = [n for n in model.nodes.values() if n.kind == "tensor"] if view == "tensor" else \
+        [n for n in model.nodes.values() if n.kind == "function"]
+    names = [n.label if view == "tensor" else n.name for n in labelled]
+    assert names == ["w", "x", "w + x", "w + x (2)", "y"] if view == "tensor" else \
+        names == ["w + x", "w + x (2)", "y"]
+    assert len({n.label for n in model.nodes.values() if n.kind == "tensor"}) == \
+        len([n for n in model.nodes.values() if n.kind == "tensor"])
+    text = "\n".join(st.caption + "\n" + "\n".join(x.text for x in st.lines) for st in model.states)
+    assert "y = (w + x) * (w + x (2)) = 9" in text
+    assert "dy/dw = dy/d(w + x) · ∂(w + x)/∂w + dy/d(w + x (2)) · ∂(w + x (2))/∂w = 3·1 + 3·1 = 6" \
+        in text
+    assert "#" not in text
+    fields = [f.label for _, q in questions(model) for f in q.fields]
+    assert "dy/d(w + x (2))" in fields and not any("#" in f for f in fields)
+    second = next(nid for nid, n in model.nodes.items()
+                  if (n.label if view == "tensor" else n.name) == "w + x (2)")
+    shown = inspector_html(model, second, len(model.states) - 1).partition("</style>")[2]
+    assert "w + x (2)" in shown and "add #" not in shown
 
 
 def test_in_place_versions_are_labelled_apart():
@@ -345,8 +382,9 @@ def test_a_tensor_reaching_an_op_twice_gets_two_labelled_shares():
 
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-# numbers that count things, not values: "path 1 of 2", "(input 2)", "sum of all 2", "add #2", "b v1"
-COUNTING = re.compile(r"\b(?:path|input|of|all|step)\s+\d+|#\d+|\bv\d+")
+# numbers that count things, not values: "path 1 of 2", "(input 2)", "sum of all 2", "add #2", "b v1",
+# "w + x (2)"
+COUNTING = re.compile(r"\b(?:path|input|of|all|step)\s+\d+|#\d+|\bv\d+|(?<=\S) \(\d+\)")
 
 
 def shown_numbers(texts):
