@@ -180,10 +180,8 @@ Try it: set `my_answer = 2.0` above and run the cell again to see the message a 
 The exercises hold no solutions; your lecturer has a version of each with its solutions.
 
 Finally, lecture mode stays on for every notebook open in this JupyterLab window (and its slides)
-until it is switched off, or its cell's output is cleared:
-"""),
-code("""
-lecture_mode(False)      # back to normal-size widgets
+until it is switched off: run `lecture_mode(False)` in any cell, or clear the output of the cell
+that switched it on (*Edit ▸ Clear Cell Output*).
 """),
 ])
 
@@ -353,7 +351,7 @@ GraphStepper(rec_b, predict=True)
 """),
 md("""
 Done predicting? Here is the same recording as a list of events, and the engine's answers:
-"""),
+""", slide="subslide"),  # on slides, the answers come after the predicting, on a slide of their own
 code("""
 show(rec_b)
 print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())

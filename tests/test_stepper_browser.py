@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from lab_browser import ARTIFACTS, assert_no_widget_errors, open_and_run_all, screenshot
+from lab_browser import (ARTIFACTS, WIDGET_OUTPUTS, assert_no_widget_errors, controls_that_dont_fit,
+                         open_and_run_all, screenshot)
 from widgets.lecture import lecture_css
 
 pytestmark = pytest.mark.browser
@@ -203,9 +204,18 @@ def test_step_play_select_and_keyboard(lab, browser_page):
     assert "dy/d(w + x) = dy/dy · ∂y/∂(w + x) = 1·2 = 2" in panel and "[add]" not in panel
     _button(st, "next step").click()
     _button(st, "next step").click()
-    assert "so dy/dw = dy/d(w + x) · ∂(w + x)/∂w + dy/d(w + 1) · ∂(w + 1)/∂w = 2·1 + 3·1 = 5" in \
-        st.locator(".cg-lines").inner_text()
+    # w's second path: its sum is not given away here, the step that accumulates w.grad shows it
+    assert "(path 2 of 2 into dy/dw)" in st.locator(".cg-lines").inner_text()
+    total = "dy/dw = dy/d(w + x) · ∂(w + x)/∂w + dy/d(w + 1) · ∂(w + 1)/∂w = 2·1 + 3·1 = 5"
+    assert total not in st.locator(".cg-lines").inner_text()
+    forward = 0
+    while "w.grad +=" not in st.locator(".cg-lines").inner_text() and forward < 2:
+        _button(st, "next step").click()
+        forward += 1
+    assert total in st.locator(".cg-lines").inner_text()
     screenshot(page, "stepper_backward_light.png")
+    for _ in range(forward):
+        _button(st, "previous step").click()
 
     # selecting a node moves no panel (fixed geometry), only the inspector's content changes
     boxes = [_box(st.locator(sel)) for sel in (".cg-graph", ".cg-panel", ".cg-inspector", ".cg-bar")]
@@ -409,11 +419,76 @@ def test_predict_mode_journey(lab, browser_page):
 
 
 # --- a lecturer on a projector ---------------------------------------------------------------------------
+ESSENTIALS = ("data", "grad", "grad_fn", "is_leaf")
+# The inspector's rows named in `names`: their text, whether they lie inside the inspector's box
+# (not scrolled out of it) and inside the notebook's visible area (not below the window).
+_INSPECTOR_ROWS = """([el, names]) => {
+  const box = el.querySelector('.cg-inspector').getBoundingClientRect();
+  const scroller = el.closest('.jp-WindowedPanel-outer, .jp-Notebook') || document.documentElement;
+  const view = scroller.getBoundingClientRect();
+  const bottom = Math.min(view.bottom, window.innerHeight), top = Math.max(view.top, 0);
+  const rows = {};
+  for (const th of el.querySelectorAll('.cg-inspector th')) {
+    const name = th.textContent.trim();
+    if (!names.includes(name)) continue;
+    const r = th.parentElement.getBoundingClientRect();
+    rows[name] = {text: th.parentElement.innerText.replace(/\\s+/g, ' ').trim(),
+                  in_box: r.top >= box.top - 1 && r.bottom <= box.bottom + 1,
+                  on_screen: r.top >= top - 1 && r.bottom <= bottom + 1};
+  }
+  return rows;
+}"""
+# The graph's smallest text as drawn (font size x the drawing's px per SVG unit), the scale it is
+# drawn at, and the scale its box's width allows (natural size: the SVG's width in points).
+_GRAPH_TEXT = """(el) => {
+  const svg = el.querySelector('.cg-graph svg');
+  const perUnit = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const texts = [...svg.querySelectorAll('g.node:not(.cg-hidden) text')]
+    .map(t => parseFloat(t.getAttribute('font-size')) * perUnit);
+  const natural = parseFloat(svg.getAttribute('width')) * 4 / 3;
+  return {smallest: Math.min(...texts), scale: parseFloat(el.dataset.graphScale),
+          width_allows: el.querySelector('.cg-graph').clientWidth / natural};
+}"""
+# The toolbar's visible items: (class, top, bottom), to check they sit on one line.
+_BAR_ITEMS = """(el) => [...el.querySelector('.cg-bar').children]
+  .filter(c => c.getClientRects().length && c.getBoundingClientRect().width > 0)
+  .map(c => { const r = c.getBoundingClientRect(); return [c.className, r.top, r.bottom]; })"""
+
+
+def _inspector_essentials_shown(page, stepper):
+    """The inspector's data, grad, grad_fn and is_leaf rows, each asserted on screen and not
+    scrolled out of the inspector (walk W8: they needed an inner scroll)."""
+    rows = page.evaluate(_INSPECTOR_ROWS, [stepper.element_handle(), list(ESSENTIALS)])
+    assert sorted(rows) == sorted(ESSENTIALS), rows
+    hidden = {k: r for k, r in rows.items() if not (r["in_box"] and r["on_screen"])}
+    assert not hidden, f"inspector rows not visible without scrolling: {hidden}"
+    return rows
+
+
+def _toolbar_on_one_line(stepper):
+    items = stepper.evaluate(_BAR_ITEMS)
+    tops = [top for _, top, _ in items]
+    bottoms = [bottom for _, _, bottom in items]
+    # one line: every item's box overlaps every other's vertically (walk W9: "predict" wrapped)
+    assert max(tops) < min(bottoms), f"the toolbar wraps: {items}"
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
 def test_lecture_mode_fits_light_and_dark(lab, browser_page, size):
     page = browser_page
     page.set_viewport_size({"width": size[0], "height": size[1]})
     _open(page, lab)
+    # without lecture mode: a click on a node shows its value, grad, grad_fn and leaf status with
+    # the stepper's top in view
+    st = _step_to(page, _stepper(page, EXAMPLE_A), 6)
+    st.locator("g.node#t0").click()
+    st.locator(".cg-inspector").get_by_text("leaf tensor").first.wait_for(timeout=15_000)
+    _scroll_to_top_of(page, st)
+    rows = _inspector_essentials_shown(page, st)
+    assert rows["is_leaf"]["text"] == "is_leaf True" and rows["grad_fn"]["text"] == "grad_fn None"
+    _toolbar_on_one_line(st)
+    screenshot(page, f"stepper_inspector_{size[0]}x{size[1]}_light.png")
+    plain = st.evaluate(_GRAPH_TEXT)
     page.evaluate("html => document.head.insertAdjacentHTML('beforeend', html)", lecture_css(1.5))
     for dark in (False, True):
         _set_theme(page, dark)
@@ -423,17 +498,30 @@ def test_lecture_mode_fits_light_and_dark(lab, browser_page, size):
         _scroll_to_top_of(page, st)
         assert st.evaluate("el => getComputedStyle(el).getPropertyValue('--cgraph-scale').trim()") == "1.5"
         assert _controls_cut(st) == []
+        assert controls_that_dont_fit(page, f"{WIDGET_OUTPUTS}:has(.cgraph-stepper)") == []
+        _toolbar_on_one_line(st)
         # the chain-rule panel is on screen together with the graph and the buttons
         assert _in_viewport(page, st.locator(".cg-panel")), _box(st.locator(".cg-panel"))
         assert _in_viewport(page, st.locator(".cg-graph"))
         assert _in_viewport(page, _button(st, "next step"))
         # the drawing fits its box: no sideways scrolling
         assert st.locator(".cg-graph").evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+        # the graph's text grows with lecture mode as far as the box's width allows (walk W7: it
+        # stayed at its size while the panel grew x1.5)
+        lect = st.evaluate(_GRAPH_TEXT)
+        assert lect["scale"] == pytest.approx(min(1.5, max(1.0, lect["width_allows"])), abs=0.01), lect
+        assert lect["smallest"] >= 0.98 * plain["smallest"] * lect["scale"] / plain["scale"], (plain, lect)
+        if size == (1440, 900):            # a laptop's width has room for (almost) x1.5
+            assert lect["smallest"] >= 1.35 * plain["smallest"], (plain, lect)
         theme = "dark" if dark else "light"
         screenshot(page, f"stepper_lecture_{size[0]}x{size[1]}_{theme}.png")
-        # predict mode's controls fit as well
+        # a click on a node shows its essentials without an inner scroll (walk W8)
+        _inspector_essentials_shown(page, st)
+        # predict mode's controls fit as well, on one line with the tally
         quiz = _step_to(page, _stepper(page, QUIZ), 6)
         assert _controls_cut(quiz) == []
+        _toolbar_on_one_line(quiz)
+        assert quiz.locator(".cg-tally").inner_text().strip()
         # the answer boxes and buttons are whole on screen, not cut by the panel's edge
         panel = quiz.locator(".cg-panel").bounding_box()
         for control in (_button(quiz, "check"), _button(quiz, "reveal"),

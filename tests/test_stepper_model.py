@@ -4,6 +4,7 @@ Checked against the engine and against real PyTorch for the same programs: the g
 shows, the values each predict-mode question expects, the chain-rule text, the labels, what a
 question keeps hidden, and the per-step changes the browser receives (replayed here as the front
 end replays them, forwards and backwards)."""
+import functools
 import json
 import re
 
@@ -13,7 +14,7 @@ import torch as real_torch
 
 import autograd_core as torch
 from torch_oracle import assert_close
-from widgets.chain_rule import ChainRule, sum_of
+from widgets.chain_rule import ChainRule, d, sum_of
 from widgets.graph_model import GraphModel, format_array
 from widgets.render import to_dot
 
@@ -79,8 +80,18 @@ def self_sum(T):
     return dict(x=x, a=a, y=y)
 
 
-EXAMPLES = {"A": example_a, "A inline": example_a_inline, "B": example_b, "C": example_c,
-            "E": example_e, "a + a": self_sum}
+def repeated_expression(T):
+    """`(w + x) * (w + x)`: one expression computed twice, two tensors (walk W11)."""
+    w = T.tensor(1., requires_grad=True)
+    x = T.tensor(2., requires_grad=True)
+    y = (w + x) * (w + x)
+    y.backward()
+    return dict(w=w, x=x, y=y)
+
+
+EXAMPLES = {"A": example_a, "A inline": example_a_inline, "B": example_b,
+            "B retained": functools.partial(example_b, retain=True), "C": example_c,
+            "E": example_e, "a + a": self_sum, "(w + x) * (w + x)": repeated_expression}
 
 
 def recorded(make, **kw):
@@ -205,13 +216,41 @@ def test_labels_are_distinct_and_long_expressions_fall_back_to_the_op_and_index(
     # (the k-th op of that kind in the program)
     assert labels == ["x", "x * 0.9", "x * 0.9 + x", "(x * 0.9 + x) * 0.9", "add #2", "mul #3",
                       "add #3", "mul #4", "h"]   # the loop's h names the last one only
-    with torch.record() as rec:         # the same expression twice: the second gets op #k
+    with torch.record() as rec:         # the same expression twice: the second gets a count
         w = torch.tensor(1., requires_grad=True)
-        y = (w + 1) * (w + 1)
+        y = (w + 1) * (w + 1) * (w + 1) + (w + 1) * 2
         y.backward()
     labels = [n.label for n in GraphModel.from_recording(rec, names={"w": w, "y": y}).nodes.values()
               if n.kind == "tensor"]
-    assert labels == ["w", "w + 1", "add #2", "y"]
+    assert labels == ["w", "w + 1", "w + 1 (2)", "mul #1", "w + 1 (3)", "mul #2",
+                      "w + 1 (4)", "(w + 1 (4)) * 2", "y"]
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_a_repeated_expression_is_labelled_by_it_and_a_count_in_every_view(view):
+    """(w + x) * (w + x): the second w + x reads "w + x (2)" (walk W11: it read "add #2") in the
+    graph, the captions, the chain-rule panel, the predict boxes and the inspector; no two nodes
+    share a label."""
+    from widgets.stepper import inspector_html
+    model, env = model_of(repeated_expression, view)
+    labelled = [n for n in model.nodes.values() if n.kind == "tensor"] if view == "tensor" else \
+        [n for n in model.nodes.values() if n.kind == "function"]
+    names = [n.label if view == "tensor" else n.name for n in labelled]
+    assert names == ["w", "x", "w + x", "w + x (2)", "y"] if view == "tensor" else \
+        names == ["w + x", "w + x (2)", "y"]
+    assert len({n.label for n in model.nodes.values() if n.kind == "tensor"}) == \
+        len([n for n in model.nodes.values() if n.kind == "tensor"])
+    text = "\n".join(st.caption + "\n" + "\n".join(x.text for x in st.lines) for st in model.states)
+    assert "y = (w + x) * (w + x (2)) = 9" in text
+    assert "dy/dw = dy/d(w + x) · ∂(w + x)/∂w + dy/d(w + x (2)) · ∂(w + x (2))/∂w = 3·1 + 3·1 = 6" \
+        in text
+    assert "#" not in text
+    fields = [f.label for _, q in questions(model) for f in q.fields]
+    assert "dy/d(w + x (2))" in fields and not any("#" in f for f in fields)
+    second = next(nid for nid, n in model.nodes.items()
+                  if (n.label if view == "tensor" else n.name) == "w + x (2)")
+    shown = inspector_html(model, second, len(model.states) - 1).partition("</style>")[2]
+    assert "w + x (2)" in shown and "add #" not in shown
 
 
 def test_in_place_versions_are_labelled_apart():
@@ -262,9 +301,16 @@ def test_chain_rule_notation_is_not_circular_and_parenthesises_negative_factors(
     sub = next(st for st in model.states if st.phase == "backward" and "SubBackward0" in st.caption)
     assert [x.role for x in sub.lines] == ["head", "edge", "edge"]
     assert "(path 1 of 2 into dy/dm; sum so far 5)" in sub.lines[1].text
+    # the last path does not sum them up here: the next steps ask for m.grad and n.grad
     add = next(st for st in model.states if st.phase == "backward" and "AddBackward0" in st.caption)
-    assert [x.role for x in add.lines] == ["head", "edge", "total", "edge", "total"]
-    assert add.lines[2].text == "so " + rules.derivation("m")
+    assert [x.role for x in add.lines] == ["head", "edge", "edge"]
+    acc = next(st for st in model.states if st.phase == "accumulate" and "m.grad" in st.caption)
+    assert [x.text for x in acc.lines if x.role == "total"] == [rules.derivation("m")]
+    # a non-leaf's sum, which no step asks for, is summed up by its last path
+    model, env = model_of(self_sum)
+    add = next(st for st in model.states if st.phase == "backward" and "AddBackward0" in st.caption)
+    assert [x.role for x in add.lines] == ["head", "edge", "edge", "total"]
+    assert add.lines[3].text == "so " + ChainRule(model).derivation(env["a"])
 
 
 def test_vector_steps_use_shapes_and_vjp_wording():
@@ -336,8 +382,9 @@ def test_a_tensor_reaching_an_op_twice_gets_two_labelled_shares():
 
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
-# numbers that count things, not values: "path 1 of 2", "(input 2)", "sum of all 2", "add #2", "b v1"
-COUNTING = re.compile(r"\b(?:path|input|of|all|step)\s+\d+|#\d+|\bv\d+")
+# numbers that count things, not values: "path 1 of 2", "(input 2)", "sum of all 2", "add #2", "b v1",
+# "w + x (2)"
+COUNTING = re.compile(r"\b(?:path|input|of|all|step)\s+\d+|#\d+|\bv\d+|(?<=\S) \(\d+\)")
 
 
 def shown_numbers(texts):
@@ -351,6 +398,18 @@ def open_question_texts(model, k, q):
     shown += [t for row in rows.values() for t in row]
     # the first prompt line is the premise: what the op received, what .grad holds now
     return shown, shown_numbers([q.prompt[0].text])
+
+
+def earlier_statements_of_answers(model, k, q):
+    """Lines of the earlier steps of q's backward pass (a student can step back to them) that
+    state a whole gradient q asks for as a .grad (walk W1: "so dy/dn = ... = -6" one step
+    before "Predict the new n.grad")."""
+    p = next(p for p in model.passes if k in p.steps)
+    asked = [d(p.root, p.labels.get(f.target, model.nodes[f.target].label))
+             for f in q.fields if f.kind in ("leaf_grad", "retained")]
+    return [line.text for j in p.steps if j < k for line in model.states[j].lines
+            if line.role == "total" and any(line.text.removeprefix("so ").startswith(lhs + " =")
+                                            for lhs in asked)]
 
 
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
@@ -368,6 +427,7 @@ def test_an_open_question_shows_none_of_its_answers(key, view):
         for f in q.fields:
             answer = format_array(f.expected)
             assert answer not in new, (k, answer, shown)
+        assert not earlier_statements_of_answers(model, k, q), k
         # the rows this step changes are kept as they were (except the gradient it was given)
         for nid, row in q.keep_rows.items():
             assert row == before.rows[nid]

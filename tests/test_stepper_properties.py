@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 import autograd_core as torch
 from torch_oracle import assert_close
-from test_stepper_model import open_question_texts, questions, shown_numbers
+from test_stepper_model import (earlier_statements_of_answers, open_question_texts, questions,
+                                shown_numbers)
 from widgets.chain_rule import sum_of
 from widgets.graph_model import GraphModel, format_array
 
@@ -139,6 +140,7 @@ def test_random_programs_label_ask_and_hide_as_torch_says(program, view):
         new = shown_numbers(shown) - seen - premise
         for f in q.fields:
             assert format_array(f.expected) not in new, (k, f.label, shown)
+        assert not earlier_statements_of_answers(model, k, q), k
         assert st_.question is q
     # and the last step shows the leaves' grads, which are torch's
     their_root.backward()

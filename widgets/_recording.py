@@ -51,6 +51,7 @@ class _Scan:
         self.pass_of = {}          # event index -> number of its backward pass
         self.pass_end = set()      # event index of the last event of each backward pass
         self.paths = {}            # (pass, key) -> edges carrying a gradient to key in that pass
+        self.asked = set()         # (pass, key) whose whole gradient a later step asks (.grad)
         last_value = {}
         n_pass, prev, pending = -1, None, set()
         for ev in events:
@@ -81,6 +82,9 @@ class _Scan:
                 self.pass_of[ev.index] = n_pass
                 if kind == "retain":
                     pending.add(id(ev.node))
+                    self.asked.add((n_pass, id(ev.node)))
+                elif kind == "accumulate":
+                    self.asked.add((n_pass, id(ev.tensor)))
                 elif kind == "backward":
                     grads = ev.grad_inputs or ()
                     for slot, (nxt, _) in enumerate(ev.node.next_functions):
@@ -533,7 +537,8 @@ class _Interpreter:
             if self.tensor_view:
                 self.set_flow(q, self.fmt(running))
             lines.append(Line(self.edge_text(root, term, t_label, i, n, running), "edge"))
-            if n > 1 and i == n:
+            # the sum of the paths is shown here unless a later step asks for it (as a .grad)
+            if n > 1 and i == n and (n_pass, _key(nxt)) not in self.scan.asked:
                 lines.append(Line("so " + derivation(p, q), "total"))
             fields.append(self.share_field(root, term, t_label, q, i, n))
             passed.append(f"to {t_label}: {self.fmt(g)}")
@@ -630,6 +635,8 @@ class _Interpreter:
             self.set_grad(nid, grad)
         lines = [Line(f"{label}.retain_grad() was called: {label}.grad = {d(p.root, label)} = {grad}",
                       "head")]
+        if nid in p.terms:
+            lines.append(Line(derivation(p, nid), "total"))
         question = None
         if nid is not None:
             question = dict(

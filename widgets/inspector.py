@@ -24,6 +24,11 @@ STYLE = """<style>
   color: var(--jp-ui-font-color1, #222); min-width: 16em; max-width: 30em; }
 .cgraph-stepper .cgi { min-width: 0; max-width: none; }
 .cgraph-stepper .cgi td { overflow-wrap: anywhere; }
+.cgraph-stepper .cgi th, .cgraph-stepper .cgi td { padding-top: 1px; padding-bottom: 1px; line-height: 1.3; }
+.cgraph-stepper .cgi h4 { margin-bottom: .1em; }
+.cgraph-stepper .cgi th { font-size: .85em; padding-top: 3px; }  /* names: a narrower column */
+.cgraph-stepper .cgi .cgi-why { font-size: .85em; }
+.cgraph-stepper .cgi .cgi-kind { margin-bottom: .2em; }
 .cgi h4 { margin: 0 0 .3em 0; font-size: 1.1em; color: var(--jp-ui-font-color0, #000); }
 .cgi .cgi-kind { color: var(--jp-ui-font-color2, #666); font-size: .9em; margin-bottom: .4em; }
 .cgi table { border-collapse: collapse; width: 100%; }
@@ -156,17 +161,17 @@ class NodeInspector(ipywidgets.HTML):
 
     @staticmethod
     def _tensor_rows(t, name, at_step, name_of):
+        """(title, kind line, rows): what a student asks first (data, grad, grad_fn, is_leaf) on
+        top, so a small inspector shows it without scrolling; the title and the kind line carry
+        the name, kind, shape and dtype (not repeated in the table)."""
         leaf = t.grad_fn is None
         kind = ("leaf tensor (requires grad)" if leaf and t.requires_grad else
                 "constant tensor (no grad)" if leaf else "non-leaf tensor")
-        rows = [("name", name or "(unnamed)"), ("kind", kind), ("shape", str(tuple(t.shape))),
-                ("dtype", gm._dtype_name(t))]
+        kind_line = f"{kind} · shape {tuple(t.shape)} · {gm._dtype_name(t)}"
+        title = name or "(unnamed tensor)"
         if at_step is not None and not at_step.get("visible", True):
-            return name or "tensor", kind, rows  # no value yet: the foot says it is not made yet
-        if at_step is not None:
-            rows.append(("data", at_step.get("value", "?")))
-        else:
-            rows.append(("data", _array_text(gm._np(t))))
+            return title, kind_line, []  # no value yet: the foot says it is not made yet
+        rows = [("data", at_step.get("value", "?") if at_step is not None else _array_text(gm._np(t)))]
         if at_step is not None:
             grad_text = at_step.get("grad", "None")
             grad_none = grad_text == "None"
@@ -177,7 +182,7 @@ class NodeInspector(ipywidgets.HTML):
         if grad_none:
             why = why_grad_none(t)
             if at_step is not None and why == WHY_NO_BACKWARD:
-                why = "no backward pass has reached it yet at this step"
+                why = "backward has not reached it yet"
             cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
                 cell += (f'<br><span class="cgi-why">gradient flowing through at this step: '
@@ -185,43 +190,44 @@ class NodeInspector(ipywidgets.HTML):
             rows.append(("grad", _Html(cell)))
         else:
             rows.append(("grad", grad_text))
-        rows += [("requires_grad", str(bool(t.requires_grad))), ("is_leaf", str(leaf)),
-                 ("retains_grad", str(bool(getattr(t, "retains_grad", False)))),
-                 ("grad_fn", _fn_label(t.grad_fn) if t.grad_fn is not None else "None")]
+        rows += [("grad_fn", _fn_label(t.grad_fn) if t.grad_fn is not None else "None"),
+                 ("is_leaf", str(leaf)), ("requires_grad", str(bool(t.requires_grad))),
+                 ("retains_grad", str(bool(getattr(t, "retains_grad", False))))]
         if t.grad_fn is not None:
             rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in
                                                      t.grad_fn.next_functions) or "()"))
         rows.append(("_version", str(getattr(t, "_version", "?"))))
         if t.grad_fn is not None:
             rows += _saved_rows(t.grad_fn, at_step)
-        return name or "tensor", kind, rows
+        return title, kind_line, rows
 
     @staticmethod
     def _function_rows(fn, name, at_step, name_of):
+        """(title, kind line, rows): at a stepper's step, what it received and passed on first."""
         is_acc = fn.name().endswith("AccumulateGrad")
         kind = "AccumulateGrad: adds the gradient into a leaf's .grad" if is_acc else "backward function"
-        rows = [("name", fn.name())]
-        if is_acc:
-            leaf_name = name_of(fn.variable) if name_of else None
-            rows.append(("variable", f"{leaf_name or 'leaf'} {tuple(fn.variable.shape)}"))
-        else:
-            op = getattr(getattr(fn, "op", None), "name", None)
-            if op:
-                rows.append(("op", op))
-            if name_of is not None:
-                rows.append(("output", name_of(fn)))
-        rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in fn.next_functions)
-                     or "()"))
-        if not is_acc:
-            rows += _saved_rows(fn, at_step)
+        rows = []
         if at_step is not None:
             if "ran_at" in at_step:
                 rows.append(("received", f"{at_step['received']}  (step {at_step['ran_at']})"))
                 rows.append(("passed", _Html("<br>".join(f"<code>{_e(x)}</code>" for x in at_step["passed"]))))
             else:
                 rows.append(("received", "nothing yet at this step"))
+        leaf_name = name_of(fn.variable) if is_acc and name_of else None
         if is_acc:
-            leaf_name = name_of(fn.variable) if name_of else None
+            rows.append(("variable", f"{leaf_name or 'leaf'} {tuple(fn.variable.shape)}"))
+        else:
+            if name_of is not None:
+                rows.append(("output", name_of(fn)))
+            op = getattr(getattr(fn, "op", None), "name", None)
+            if op:
+                rows.append(("op", op))
+        rows.append(("name", fn.name()))
+        rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in fn.next_functions)
+                     or "()"))
+        if not is_acc:
+            rows += _saved_rows(fn, at_step)
+        if is_acc:
             return f"AccumulateGrad → {leaf_name or 'leaf'}.grad", kind, rows
         return name or fn.name(), kind, rows
 

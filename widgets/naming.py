@@ -145,7 +145,8 @@ class Labeler:
     A tensor is labelled by its variable name (given in `names`: id -> name) if it has one; an op's
     unnamed output by its expression in its inputs' labels when that is short ("w + x", "exp(w)"),
     else by its op and index ("mul #3": the third mul of the program). Every label is distinct:
-    an expression already used (by a name or another tensor) falls back to the op and index."""
+    an expression already used (by a name or another tensor) gets a count ("w + x (2)": the
+    second tensor computed as w + x), so it still says what it is."""
 
     def __init__(self, names=()):
         self.used = set(names)      # user names are reserved: generated labels never take one
@@ -180,6 +181,15 @@ class Labeler:
         label = f"{stem} #{k}"
         self.prec[label] = 0  # in an expression it reads as one thing: (mul #3) * 0.9
         return self.take(label, expressible=False)
+
+    def repeated(self, expr):
+        """'<expr> (k)': the k-th tensor computed by the same expression (k >= 2, the next free)."""
+        k = 2
+        while f"{expr} ({k})" in self.used:
+            k += 1
+        label = f"{expr} ({k})"
+        self.prec[label] = 0  # in an expression it reads as one thing: (w + x (2)) * 3
+        return self.take(label)
 
     def operand(self, label):
         """label as an operand of an expression, or None when it should not be built upon."""
@@ -230,14 +240,17 @@ class Labeler:
         return self.indexed("tensor")
 
     def result(self, op, operands, params=None):
-        """The label of an unnamed op output: its expression if short and free, else op #k."""
+        """The label of an unnamed op output: its expression if short ('w + x'; 'w + x (2)' when
+        taken already), else op #k."""
         stem = op_name(op)
         k = self.count[stem] = self.count.get(stem, 0) + 1
         expr, prec = self.expression(op, operands, params)
-        if expr is not None and len(expr) <= EXPR_MAX and expr not in self.used:
-            self.prec[expr] = prec
-            return self.take(expr)
-        return self.indexed(stem, k)
+        if expr is None or len(expr) > EXPR_MAX:
+            return self.indexed(stem, k)
+        if expr in self.used:
+            return self.repeated(expr)
+        self.prec[expr] = prec
+        return self.take(expr)
 
 
 def _number(x):

@@ -170,18 +170,27 @@ function render({ model, el }) {
     fit();
   }
 
-  // The drawing's size: the lecture-mode scale (--cgraph-scale), shrunk to fit the box's width and
-  // most of the window's height, but never below 60% of it, nor in lecture mode below its natural
-  // size (a big graph scrolls instead).
+  // The drawing's size. Without lecture mode: its natural size, shrunk to fit the box's width and
+  // the room in the window, never below 60% (a big graph scrolls instead). In lecture mode
+  // (--cgraph-scale > 1) the text grows with the scale as far as the box's WIDTH allows, never
+  // below its natural size: a graph taller than the room scrolls in its box (each step scrolls its
+  // nodes into view) rather than shrinking back to the size lecture mode is meant to enlarge.
   let natural = null;
+  const CHROME_PX = 130;   // JupyterLab's menu, tabs, notebook toolbar and status bar
   function fit() {
+    const fs = parseFloat(getComputedStyle(el).fontSize) || 13;
+    // the body's room: the window less JupyterLab's chrome, the toolbar and the caption
+    const room = Math.max(16 * fs, window.innerHeight - CHROME_PX - bar.offsetHeight - 2.6 * fs - 16);
+    el.style.setProperty("--cg-room", `${room.toFixed(0)}px`);
+    reservePanel();
     const svg = graph.querySelector("svg");
     if (!svg || !natural) return;
     const lecture = parseFloat(getComputedStyle(el).getPropertyValue("--cgraph-scale")) || 1;
     const width = graph.clientWidth || natural.w * lecture;
-    const height = Math.max(320, 0.74 * window.innerHeight - 12);
+    const fitWidth = width / natural.w, fitRoom = (room - 12) / natural.h;
     const floor = Math.max(0.6 * lecture, Math.min(lecture, 1));   // a projector: never below 1
-    const scale = Math.min(lecture, Math.max(Math.min(width / natural.w, height / natural.h), floor));
+    const fits = lecture > 1 ? fitWidth : Math.min(fitWidth, fitRoom);
+    const scale = Math.min(lecture, Math.max(fits, floor));
     svg.style.width = `${(natural.w * scale).toFixed(1)}px`;
     svg.style.height = `${(natural.h * scale).toFixed(1)}px`;
     el.dataset.graphScale = scale.toFixed(3);
@@ -190,6 +199,52 @@ function render({ model, el }) {
   const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
   resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
   resized.observe(bar);
+
+  // The chain-rule panel keeps one height for every step (the tallest step's text, measured once
+  // per graph and width), so the inspector below it does not move as the steps change the text.
+  const sizer = h("div", "cg-panel cg-panel-sizer");
+  sizer.setAttribute("aria-hidden", "true");
+  let reservedFor = "";
+  function reservePanel() {
+    const width = panel.clientWidth, fs = getComputedStyle(el).fontSize;
+    const key = `${width}|${fs}|${frames.length}`;
+    if (!width || key === reservedFor || !frames.length) return;
+    reservedFor = key;
+    // the longest texts (by characters and lines) are the candidates: at most 40 are laid out
+    const size = (f) => f.lines.reduce((n, [text]) => n + text.length + 40, f.title.length);
+    const candidates = frames.map((f, i) => [size(f), i]).sort((a, b) => b[0] - a[0]).slice(0, 40);
+    sizer.style.width = `${width}px`;
+    sizer.textContent = "";
+    const blocks = candidates.map(([, i]) => {
+      const block = h("div", "cg-sizer-block");
+      block.appendChild(h("div", "cg-panel-title", frames[i].title));
+      for (const [text, role] of frames[i].lines) block.appendChild(h("div", `cg-line cg-line-${role}`, text));
+      sizer.appendChild(block);
+      return block;
+    });
+    el.appendChild(sizer);
+    const tallest = Math.max(0, ...blocks.map((b) => b.offsetHeight));   // one layout for all
+    sizer.remove();
+    el.style.setProperty("--cg-panel-h", `${Math.ceil(tallest + 8)}px`);
+  }
+
+  // In a graph taller than its box, the nodes a step works on are scrolled into view (the box
+  // only: the notebook does not move).
+  function showActive() {
+    if (graph.scrollHeight <= graph.clientHeight + 1 || !activeNodes.length) return;
+    const box = graph.getBoundingClientRect();
+    let top = Infinity, bottom = -Infinity;
+    for (const id of activeNodes) {
+      const g = nodeEls.get(id);
+      if (!g) continue;
+      const r = g.getBoundingClientRect();
+      top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+    }
+    if (top === Infinity) return;
+    const margin = 24;
+    if (top < box.top + margin) graph.scrollTop += top - box.top - margin;
+    else if (bottom > box.bottom - margin) graph.scrollTop += Math.min(bottom - box.bottom + margin, top - box.top - margin);
+  }
 
   function paint(nid) {
     const els = textEls.get(nid);
@@ -347,6 +402,7 @@ function render({ model, el }) {
     activeNodes = f.active; activeEdges = f.active_edges;
     activeNodes.forEach((id) => toggle(nodeEls, id, ACTIVE, true));
     activeEdges.forEach((id) => toggle(edgeEls, id, ACTIVE, true));
+    showActive();
     const ask = asking(k) ? f.ask : null;
     setKept(ask ? ask.keep : {});
 
@@ -465,6 +521,7 @@ function render({ model, el }) {
 
   function rebuild() {
     frames = model.get("_frames") || [];
+    reservedFor = "";
     buildGraph();
     apply();
     showSelected();
