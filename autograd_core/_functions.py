@@ -654,9 +654,13 @@ def cat(tensors, dim=0):
     tensors = [_t(x) for x in tensors]
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    ref = tensors[0]
+    # (PyTorch's legacy rule: a 1-D tensor of size 0 is left out, and sets neither dim nor shapes)
+    kept = [(i, x) for i, x in enumerate(tensors) if not (x.ndim == 1 and x.shape[0] == 0)]
+    if not kept:
+        return apply(_OP["cat"], tuple(tensors), {"dim": 0})
+    ref = kept[0][1]
     d = _dim(dim, ref.ndim)
-    for i, x in enumerate(tensors[1:], 1):
+    for i, x in kept[1:]:
         if x.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {x.ndim}")
         for j in range(ref.ndim):

@@ -366,8 +366,20 @@ def _log_softmax(a, dim):
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
+def _skipped_by_cat(a):
+    """PyTorch's legacy rule: cat leaves out a 1-D tensor of size 0, whatever the others' shapes."""
+    return a.ndim == 1 and a.shape[0] == 0
+
+
+def _cat(*arrays, dim):
+    kept = [a for a in arrays if not _skipped_by_cat(a)]
+    return np.concatenate(kept, axis=dim) if kept else np.concatenate(arrays)
+
+
 def _cat_grad(i, g, args, out, dim):
-    start = sum(a.shape[dim] for a in args[:i])
+    if _skipped_by_cat(args[i]):
+        return np.zeros(args[i].shape, g.dtype)
+    start = sum(a.shape[dim] for a in args[:i] if not _skipped_by_cat(a))
     return g[_take(g, dim, slice(start, start + args[i].shape[dim]))]
 
 
@@ -690,7 +702,7 @@ op("slice",    "SliceBackward0",       lambda a, dim, index: a[_take(a, dim, ind
 op("index",    "IndexBackward0",       lambda a, indices: _indexed(a, indices),
                                         lambda g, a, out, indices: _add_at(g, a.shape, indices),
                                         saves=("indices",), kind="same")
-op("cat",      "CatBackward0",         lambda *arrays, dim: np.concatenate(arrays, axis=dim),
+op("cat",      "CatBackward0",         _cat,
                                         _cat_grad, variadic=True, arg_names=("tensors",), layout="contiguous")
 op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axis=dim),
                                         lambda i, g, args, out, dim: np.take(g, i, axis=dim),
@@ -743,10 +755,14 @@ def _var_grad(g, a, dim, correction, keepdim):
     """d var / d a_i = 2 (a_i - mean) / (N - correction), in PyTorch's order of operations"""
     if a.size == 0:
         return np.zeros(a.shape, dtype=g.dtype)
-    n = max(_count(a.shape, dim) - correction, 0)
+    dof = _count(a.shape, dim) - correction
     mean = _torch_mean(a) if dim is None else a.mean(axis=dim, keepdims=True)
+    g = _expand(g, a.shape, dim, keepdim)
     with np.errstate(divide="ignore", invalid="ignore"):  # (a Python number: the dtype stays a's)
-        return (2.0 / n if n else np.inf) * _expand(g, a.shape, dim, keepdim) * (a - mean)
+        if dof <= 0 and (dim is None or a.ndim == 0):
+            # PyTorch: 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)
+            return g * np.where(a == mean, np.nan, np.inf).astype(a.dtype)
+        return (2.0 / dof if dof else np.inf) * g * (a - mean)
 
 
 def _std_grad(g, a, out, dim, correction, keepdim):

@@ -212,6 +212,24 @@ b = (a - a).abs()
 c, = torch.autograd.grad(b.sum(), [a], allow_unused=True)
 c[...] = a
 """, fixed=True),
+    case("cat-leaves-out-1d-empty-tensors", """
+a = torch.tensor([1.0, 1.0])
+b = a.narrow(-1, 0, 0)
+c = torch.cat([b, b], dim=1)
+d = torch.ones(2, 3, requires_grad=True)
+f = torch.cat([b, d, b], 1)
+f.sum().backward()
+""", fixed=True),
+    case("var-backward-without-degrees-of-freedom-is-nan-or-inf", """
+a = torch.linspace(-1, 1, 1, requires_grad=True)
+b = a[..., -1]
+d = b.reshape(1)
+f = torch.max(b, d)
+with torch.no_grad():
+    f.sqrt_()
+h = f.var()
+h.backward()
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
