@@ -115,8 +115,8 @@ class Node:
             counter, _, saved, saved_arr = entry
             if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
                 if check:
-                    _check_version(entry)
-                if not isinstance(saved, str):
+                    _check_version(entry, self)
+                if not isinstance(saved, (str, weakref.ref)):
                     return saved  # the input tensor itself, as PyTorch returns it
                 if name == "result":  # PyTorch: the output again, grad_fn this node
                     return _make(arr, self, True, counter)
@@ -127,7 +127,7 @@ class Node:
         if self._freed:
             raise RuntimeError(FREED_MSG)
         for entry in self._saved_versions or ():
-            _check_version(entry)
+            _check_version(entry, self)
 
     def _backward(self, g):
         """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input
@@ -189,8 +189,9 @@ INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the wri
                         "operation.")
 
 
-def _check_version(entry):
-    """A saved tensor is unchanged since it was saved, else PyTorch's error naming it."""
+def _check_version(entry, unpacking):
+    """A saved tensor is unchanged since it was saved, else PyTorch's error naming it (unpacking:
+    the node reading it)."""
     counter, version, saved, arr = entry
     if counter[0] != version:
         d = _dtypes.FROM_NUMPY[arr.dtype]
@@ -199,7 +200,12 @@ def _check_version(entry):
         what = f"[{name} {list(arr.shape)}]"
         # a saved input is named by its grad_fn now (none for a leaf); a saved result by the node
         # that saved it
-        producer = saved if isinstance(saved, str) else saved.grad_fn
+        if isinstance(saved, weakref.ref):  # an in-place result on a view: the view's grad_fn
+            producer = saved()                # then, while something still holds it (PyTorch's
+            if producer is None:              # weak_grad_fn_), else the node reading it
+                producer = unpacking
+        else:
+            producer = saved if isinstance(saved, str) else saved.grad_fn
         if producer is not None:
             what += f", which is output 0 of {short_name(producer)},"
         raise RuntimeError(

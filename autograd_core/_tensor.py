@@ -10,6 +10,7 @@ when next asked for (AsStridedBackward0 over the base's new history), as PyTorch
 """
 import builtins
 import numbers
+import weakref
 
 import numpy as np
 
@@ -584,11 +585,13 @@ def _inplace(self, op_name, args=(), params=None):
             _store(self, res._data, op_name, params)
         self._vc[0] += 1
         node = res._grad_fn
-        if op.saves_result:  # the saved result is self's memory, at its version from now on
-            node._saved_versions = [(self._vc, self._vc[0], op.grad_fn, self._data) if e[3] is node._out
+        _rebase_history(self, node, base_before)
+        if op.saves_result:  # the saved result is self's memory, at its version from now on, named
+            # (in an error) by the op's node, or for a view by its regenerated grad_fn while it lives
+            name = op.grad_fn if self._base is None else weakref.ref(self._grad_fn)
+            node._saved_versions = [(self._vc, self._vc[0], name, self._data) if e[3] is node._out
                                     else e for e in node._saved_versions]
             node._out = self._data
-        _rebase_history(self, node, base_before)
     elif aliased:
         _write_aliased(self, op, args, params)
         self._vc[0] += 1

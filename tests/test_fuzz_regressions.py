@@ -230,6 +230,17 @@ with torch.no_grad():
 h = f.var()
 h.backward()
 """, fixed=True),
+    case("inplace-result-on-a-view-is-named-by-the-views-grad-fn-while-it-lives", """
+a = torch.tensor([1.0], requires_grad=True)
+b = a.sum()
+c = b[None]
+d = +c
+c.relu_()
+f = c[c != 1]
+b += torch.zeros(())
+h = d.clamp_min(0.1)
+h.backward()
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
