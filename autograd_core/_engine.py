@@ -147,14 +147,16 @@ class Node:
             else:
                 fn = op.grads[i]
                 gi = fn(g, *args, out, **params) if params else fn(g, *args, out)
-            if type(gi) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
-                gi = np.asarray(gi)
             a = args[i]
             if gi.shape != a.shape:
                 gi = unbroadcast(gi, a.shape)
             want = a.dtype if in_dtypes is None else in_dtypes[i]
+            if want.kind not in "fc":  # (an integer tensor made to require grad by a write into it)
+                raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
             if gi.dtype is not want:
                 gi = gi.astype(want)
+            if type(gi) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
+                gi = np.asarray(gi)
             in_grads.append(gi)
         return in_grads
 
@@ -187,6 +189,12 @@ def short_name(node):
 INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
                         "to a single memory location. Please clone() the tensor before performing the "
                         "operation.")
+
+
+# PyTorch's engine casts a gradient to its input's dtype, then asserts that it is differentiable
+NOT_DIFFERENTIABLE_MSG = ('isDifferentiableType(grad.scalar_type()) INTERNAL ASSERT FAILED at '
+                          '"/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp":998, please report a bug '
+                          'to PyTorch. ')
 
 
 def _check_version(entry, unpacking):

@@ -639,6 +639,7 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    """input.expand(other.shape): only other's shape is read (never its grad_fn)"""
     return expand(input, other.shape)
 
 
@@ -1478,11 +1479,11 @@ for _name, _factory in _new_factories().items():
 # then changed in place. For these ops PyTorch's error about that view comes before an error about
 # the arguments (a wrong dim, shapes that do not fit); the checks here run first, so when one fails
 # the inputs' grad_fns are read before its error goes out. (Ops whose checks come first in PyTorch
-# too -- indexing, narrow, flatten, chunk, outer -- are not in the list.)
+# too -- indexing, narrow, flatten, chunk, outer -- are not in the list; expand_as goes through expand.)
 _EDGES_BEFORE_CHECKS = (
     "clamp", "where", "sum", "mean", "max", "min", "norm", "softmax", "log_softmax", "mm", "mv", "dot",
     "bmm", "matmul", "t", "transpose", "permute", "reshape", "view", "squeeze", "unsqueeze", "expand",
-    "expand_as", "cat", "stack", "var", "std", "prod", "logsumexp", "sort", "topk", "tril", "triu",
+    "cat", "stack", "var", "std", "prod", "logsumexp", "sort", "topk", "tril", "triu",
     "cumsum", "flip", "split", "unbind", "select")
 
 

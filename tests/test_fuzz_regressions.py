@@ -241,6 +241,28 @@ b += torch.zeros(())
 h = d.clamp_min(0.1)
 h.backward()
 """, fixed=True),
+    case("gradient-into-an-integer-tensor-is-torchs-internal-assert", """
+a = torch.arange(4)
+b = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+a[:] = b
+c = torch.sqrt(a)
+d = c.mean()
+d.backward()
+""", fixed=True),
+    case("expand-as-reads-only-the-others-shape", """
+a = torch.tensor([[1.0, 1.0, 1.0, 1.0]], requires_grad=True)
+b, = a.chunk(3, dim=-2)
+with torch.no_grad():
+    a.sqrt_()
+c = a[1:][..., :1]
+d = c.expand_as(b)
+""", fixed=True),
+    case("unbroadcast-gradient-of-a-0d-input-is-a-tensor", """
+a = torch.zeros((), requires_grad=True)
+b = a.expand(3)
+c, = torch.autograd.grad(b.sum(), [a])
+c[...] = 0.25
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
