@@ -6,7 +6,8 @@
 
 Reading order: _ops.py (the op table: forward and backward of every primitive), _engine.py (nodes,
 the backward walk, grad mode, recording), _tensor.py (Tensor and apply), _functions.py (the public
-functions, composed as PyTorch composes them).
+functions, composed as PyTorch composes them); _kernel_order.py holds what only matches ATen's
+element order (an in-place op whose operand shares the memory it writes).
 """
 from . import _dtypes
 from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32, float64, half,  # noqa: F401
