@@ -757,6 +757,7 @@ def _accumulate(node, g, rec):
         # in place, as PyTorch does: a reference to .grad taken earlier sees the sum
         gd = t._grad._data
         np.add(gd, g, out=gd, casting="unsafe")
+        t._grad._vc[0] += 1  # (an in-place add: views of .grad see a new version)
     if rec is not None:
         rec._add("accumulate", node=node, tensor=t, grad=np.array(g, copy=True),
                  total=t._grad._data.copy(), prev=prev)

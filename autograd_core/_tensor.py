@@ -1110,8 +1110,8 @@ class Tensor:
             target.copy_(value)
         elif value._data.ndim == 0:  # (fill_, but refusing memory an expand shares, as copy_ would)
             if _expanded_memory(target._data):
-                if STATE.grad_enabled and target.requires_grad:
-                    _check_inplace(target)  # (the leaf check comes first)
+                if STATE.grad_enabled and (target.requires_grad or value.requires_grad):
+                    _check_inplace(target)  # (autograd's checks come first)
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
             target.fill_(value)
         else:  # the value without its leading 1s, expanded to the target's shape

@@ -263,6 +263,27 @@ b = a.expand(3)
 c, = torch.autograd.grad(b.sum(), [a])
 c[...] = 0.25
 """, fixed=True),
+    case("setitem-of-a-value-requiring-grad-checks-autograd-first", """
+a = torch.ones(4, 3, requires_grad=True)
+b, = torch.autograd.grad(a.sum(), [a], retain_graph=True, allow_unused=True)
+c = a.norm()
+b[2] = c
+""", fixed=True),
+    case("accumulating-into-grad-is-an-in-place-add-with-a-new-version", """
+a = torch.arange(1.0, 13.0).reshape(4, 3).requires_grad_()
+a.backward(gradient=torch.eye(4, 3), retain_graph=True)
+b = a.grad
+b.sub_(a)
+c = b.t()
+d = b - torch.tensor(0.5)
+d.sum().backward(retain_graph=True)
+f = torch.ones(2, requires_grad=True)
+(f * 2).sum().backward()
+g = f.grad
+h = g[0]
+(f * 3).sum().backward()
+k = h + 1
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
