@@ -48,7 +48,7 @@ def tutorial_loop(T, x, y, w, b, lr=0.05, zero_grad=True):
 
 def numbers(lab):
     """The numbers panel as {row heading: cell text}."""
-    rows = re.findall(r"<th>(.*?)</th><td>(.*?)</td>", lab.numbers.value)
+    rows = re.findall(r"<th>(.*?)</th><td[^>]*>(.*?)</td>", lab.numbers.value)
     rows += re.findall(r"<div class='cgl-regression-(status)[^>]*>(.*?)</div>", lab.numbers.value)
     return {html.unescape(re.sub("<[^>]+>", "", k)): html.unescape(re.sub("<[^>]+>", "", v))
             for k, v in rows}

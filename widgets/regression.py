@@ -457,15 +457,17 @@ class _Panels:
     returns True, and the caller redraws the background once.
     """
 
-    SIZE = (8.9, 3.3)                      # inches; at the lab's 80 dpi: 712 x 264 px
+    # inches; at the lab's 80 dpi 712 x 240 px: in lecture mode on a 1280x720 projector the
+    # controls, the plots, the status and the numbers fit on the screen together
+    SIZE = (8.9, 3.0)
 
     def __init__(self, fig):
         from matplotlib.patches import FancyArrowPatch
         from matplotlib.ticker import NullFormatter
         self.fig = fig
         self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
-        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.14, top=0.84, wspace=0.36)
-        self.ax_legend = fig.add_axes((0.91, 0.14, 0.013, 0.70))    # the landscape's colour key
+        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.155, top=0.825, wspace=0.36)
+        self.ax_legend = fig.add_axes((0.91, 0.155, 0.013, 0.67))   # the landscape's colour key
         a = self.ax_data
         self.scatter = a.scatter([], [], s=14, color="tab:blue")
         (self.fit,) = a.plot([], [], color="red", lw=2)
@@ -810,7 +812,9 @@ class RegressionLab(W.VBox):
         self._graph_iteration = 0              # the iteration the graph panel shows
         self._build_controls()
         self._build_canvas()
-        self.numbers = W.HTML(layout=W.Layout(width="15.5em", margin="0 0 0 8px"))
+        # beside the plots if 16em fit there, else under them, as wide as the lab (regression.css)
+        self.numbers = W.HTML(layout=W.Layout(flex="1 1 16em", min_width="16em",
+                                              margin="0 0 0 8px"))
         self.numbers.add_class("cgl-regression-numbers-box")
         self.graph_title = W.HTML()
         self.graph_view = W.HTML(layout=W.Layout(width="100%", margin="0"))   # a wide graph scrolls
@@ -1150,18 +1154,19 @@ class RegressionLab(W.VBox):
 
         def num(v):
             return "&ndash;" if v is None else html.escape(readout(v))
-        rows = [("iteration", str(t.iteration)),
-                ("loss", num(last and last["loss"])),
-                ("w", num(t.w.item())), ("b", num(t.b.item())),
-                ("w.grad", num(last and last["w_grad"])),
-                ("b.grad", num(last and last["b_grad"])),
-                ("lr &middot; &lambda;<sub>max</sub>", num(t.lr * t.curvature())),
-                ("diverges above", f"{t.stability_limit():g}")]
+        number, count = " class='cgl-number'", " class='cgl-count'"   # widths kept (css)
+        rows = [("iteration", str(t.iteration), count),
+                ("loss", num(last and last["loss"]), number),
+                ("w", num(t.w.item()), number), ("b", num(t.b.item()), number),
+                ("w.grad", num(last and last["w_grad"]), number),
+                ("b.grad", num(last and last["b_grad"]), number),
+                ("lr &middot; &lambda;<sub>max</sub>", num(t.lr * t.curvature()), number),
+                ("diverges above", f"{t.stability_limit():g}", "")]
         if t.accumulate_loss:
-            rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes())))
+            rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes()), count))
         if t.forget_zero_grad:
-            rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>"))
-        body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+            rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>", ""))
+        body = "".join(f"<tr><th>{k}</th><td{c}>{v}</td></tr>" for k, v, c in rows)
         # The status first: where the numbers go under the plots (a narrow lab, lecture mode) it
         # is the line right below them (regression.css lays the rows out in columns there, and
         # after the table in the column beside the plots). role=status: screen readers announce
