@@ -351,7 +351,7 @@ GraphStepper(rec_b, predict=True)
 """),
 md("""
 Done predicting? Here is the same recording as a list of events, and the engine's answers:
-"""),
+""", slide="subslide"),  # on slides, the answers come after the predicting, on a slide of their own
 code("""
 show(rec_b)
 print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())

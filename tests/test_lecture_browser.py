@@ -177,8 +177,13 @@ def test_lecture_01_as_rise_slides_with_working_widgets(lab, projector_page):
         go(page, "next slide")
         if "EXAMPLE B" in page.evaluate(SLIDE_JS)["text"].upper():
             break
-    assert "EXAMPLE B" in page.evaluate(SLIDE_JS)["text"].upper()
+    slide = page.evaluate(SLIDE_JS)["text"].upper()
+    assert "EXAMPLE B" in slide
+    # the audience predicts before it sees the engine's answers: those are on the slide below
+    assert "DONE PREDICTING" not in slide and "M.GRAD =" not in slide
     screenshot(page, "lecture_rise_next.png")
+    go(page, "below slide")
+    assert "DONE PREDICTING" in page.evaluate(SLIDE_JS)["text"].upper()
 
     assert page.get_by_text("Error displaying widget").count() == 0
     assert elsewhere == [], f"the slides asked the network for {elsewhere}"

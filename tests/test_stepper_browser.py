@@ -203,9 +203,18 @@ def test_step_play_select_and_keyboard(lab, browser_page):
     assert "dy/d(w + x) = dy/dy · ∂y/∂(w + x) = 1·2 = 2" in panel and "[add]" not in panel
     _button(st, "next step").click()
     _button(st, "next step").click()
-    assert "so dy/dw = dy/d(w + x) · ∂(w + x)/∂w + dy/d(w + 1) · ∂(w + 1)/∂w = 2·1 + 3·1 = 5" in \
-        st.locator(".cg-lines").inner_text()
+    # w's second path: its sum is not given away here, the step that accumulates w.grad shows it
+    assert "(path 2 of 2 into dy/dw)" in st.locator(".cg-lines").inner_text()
+    total = "dy/dw = dy/d(w + x) · ∂(w + x)/∂w + dy/d(w + 1) · ∂(w + 1)/∂w = 2·1 + 3·1 = 5"
+    assert total not in st.locator(".cg-lines").inner_text()
+    forward = 0
+    while "w.grad +=" not in st.locator(".cg-lines").inner_text() and forward < 2:
+        _button(st, "next step").click()
+        forward += 1
+    assert total in st.locator(".cg-lines").inner_text()
     screenshot(page, "stepper_backward_light.png")
+    for _ in range(forward):
+        _button(st, "previous step").click()
 
     # selecting a node moves no panel (fixed geometry), only the inspector's content changes
     boxes = [_box(st.locator(sel)) for sel in (".cg-graph", ".cg-panel", ".cg-inspector", ".cg-bar")]
