@@ -569,22 +569,25 @@ def test_every_way_in_waits_for_the_lab(entry):
 
 def test_a_resize_the_page_did_not_apply_is_sent_again(monkeypatch):
     lab, frames = live_lab()
+    from widgets.regression import _Panels
+    w0, h0 = (round(v * RegressionLab.BASE_DPI) for v in _Panels.SIZE)   # 712 x 240
+    w1, h1 = round(1.5 * w0), round(1.5 * h0)
     page = {"background": "rgb(255, 255, 255)", "foreground": "rgb(0, 0, 0)", "scale": 1.5,
             "width": 2000}
-    lab.probe.page = dict(page, canvas=[712, 264])       # zoomed: 1068 x 396 now
+    lab.probe.page = dict(page, canvas=[w0, h0])         # zoomed: x1.5 now
     sizes = []
     lab._manager.resize = lambda w, h: sizes.append((w, h))
-    lab.probe.page = dict(page, canvas=[712, 264])       # the same report again: no change
-    lab.probe.page = dict(page, canvas=[713, 264])       # too soon: the resize may be in flight
+    lab.probe.page = dict(page, canvas=[w0, h0])         # the same report again: no change
+    lab.probe.page = dict(page, canvas=[w0 + 1, h0])     # too soon: the resize may be in flight
     assert sizes == []
     import widgets.regression as regression
     clock = [regression.time.monotonic() + 2]
     monkeypatch.setattr(regression.time, "monotonic", lambda: clock[0])
-    lab.probe.page = dict(page, canvas=[712, 264])       # 2 s later, still the old size
-    assert sizes == [(1068, 396)]
+    lab.probe.page = dict(page, canvas=[w0, h0])         # 2 s later, still the old size
+    assert sizes == [(w1, h1)]
     for k in range(5):                                    # at most three times in all
         clock[0] += 2
-        lab.probe.page = dict(page, canvas=[712 + k % 2, 264])
+        lab.probe.page = dict(page, canvas=[w0 + k % 2, h0])
     assert len(sizes) == 3
-    lab.probe.page = dict(page, canvas=[1068, 396])      # shown: nothing more to do
+    lab.probe.page = dict(page, canvas=[w1, h1])         # shown: nothing more to do
     assert len(sizes) == 3
