@@ -37,6 +37,9 @@ _NAMES = {d.name: d for d in ALL}
 # PyTorch's short names used in a few error messages ("Got: Long")
 SCALAR_NAME = {float16: "Half", float32: "Float", float64: "Double", uint8: "Byte", int8: "Char",
                int16: "Short", int32: "Int", int64: "Long", bool: "Bool"}
+# the C++ type names PyTorch prints in some messages ("float != long int")
+CPP_NAME = {float16: "c10::Half", float32: "float", float64: "double", uint8: "unsigned char",
+            int8: "signed char", int16: "short int", int32: "int", int64: "long int", bool: "bool"}
 
 
 def _by_name(name):

@@ -1,12 +1,13 @@
 """The autograd engine: grad_fn nodes, grad mode, the backward walk and the event recorder.
 
 Backward is an iterative walk (no recursion limit): count each node's incoming edges, then run
-nodes whose gradient is complete, newest first (as PyTorch's engine does for one thread).
+nodes whose gradient is complete, newest first, from a ready queue kept exactly as PyTorch's engine
+keeps its own (a C++ std::priority_queue), so that nodes -- leaves too -- run in PyTorch's order.
 """
-import heapq
 import functools
 import itertools
 import re
+import sys
 import warnings
 import weakref
 
@@ -25,7 +26,7 @@ class _State:
 
 STATE = _State()
 _next_seq = itertools.count().__next__
-_ACCUMULATE_FIRST = 2 ** 62  # above every op's sequence number
+_ACCUMULATE = 2 ** 64 - 1  # PyTorch's AccumulateGrad sequence number (UINT64_MAX): run when ready
 
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -46,25 +47,34 @@ class Node:
     or the AccumulateGrad of a leaf) and ``(None, 0)`` for an input that needs none.
     """
 
-    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq",
+    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_meta",
                  "__dict__", "__weakref__")
     # set only on the few nodes that need them (lazily created __dict__)
     _pre_hooks = None  # the tensor's hooks, run on the gradient before this node
     _retain = None     # weakref to the tensor that called retain_grad()
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
+    _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
     op = None  # the row of the op table this node class belongs to
+    _frees = False  # whether backward releases something (what the op saved)
 
     def name(self):
         n = type(self).__name__
         # PyTorch's hand-written C++ nodes carry their namespace in name()
-        return "torch::autograd::" + n if n in ("CopyBackwards", "CopySlices") else n
+        return "torch::autograd::" + n if n in ("CopyBackwards", "CopySlices", "NotImplemented") else n
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def _sequence_nr(self):
         return self._seq
+
+    @property
+    def _output_metadata(self):
+        """((shape, dtype),): what this node's forward produced, recorded when it ran (PyTorch's
+        input_metadata: the shape and dtype of the gradient this node receives)."""
+        shape, dtype = self._meta
+        return ((shape, _dtypes.FROM_NUMPY[dtype]),)
 
     def __getattr__(self, attr):
         # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch
@@ -73,12 +83,13 @@ class Node:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def saved_tensors(self):
-        """{name: Tensor} of what this node keeps for backward (empty once freed)."""
+        """{name: Tensor} of what this node keeps for backward (empty once freed), as it is now
+        (``_saved_<name>`` instead raises, as PyTorch's does, when it was changed in place)."""
         if self._freed:
             return {}
-        return {name: self._saved_value(name) for name in self.op.saves}
+        return {name: self._saved_value(name, check=False) for name in self.op.saves}
 
-    def _saved_value(self, name):
+    def _saved_value(self, name, check=True):
         # (not "_saved_tensor": DotBackward0 saves an input named "tensor")
         from ._tensor import _make
         if name not in self.op.saves:
@@ -100,8 +111,11 @@ class Node:
                 kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
                 return _make(np.asarray(arr, dtype=kind), None, False)
             return arr
-        for counter, _, saved, saved_arr in self._saved_versions or ():
-            if saved_arr is arr:
+        for entry in self._saved_versions or ():
+            counter, _, saved, saved_arr = entry
+            if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
+                if check:
+                    _check_version(entry)
                 if not isinstance(saved, str):
                     return saved  # the input tensor itself, as PyTorch returns it
                 if name == "result":  # PyTorch: the output again, grad_fn this node
@@ -109,40 +123,132 @@ class Node:
         return _make(arr, None, False)
 
     def _check_saved(self):
+        """PyTorch's SavedVariable::unpack check: nothing this node saved was changed in place."""
         if self._freed:
             raise RuntimeError(FREED_MSG)
-        sv = self._saved_versions
-        if sv:
-            for counter, version, saved, arr in sv:
-                if counter[0] != version:
-                    d = _dtypes.FROM_NUMPY[arr.dtype]
-                    what = f"[torch.{d._legacy} {list(arr.shape)}]"
-                    # a saved input is named by its grad_fn now; a saved result by its creator
-                    producer = saved if isinstance(saved, str) else saved.grad_fn
-                    if producer is not None:
-                        name = producer if isinstance(producer, str) else producer.name()
-                        what += ", which is output 0 of " + re.sub(r"Backward\d*$", "", name) + ","
-                    raise RuntimeError(
-                        "one of the variables needed for gradient computation has been modified by an "
-                        f"inplace operation: {what} is at version {counter[0]}; expected version "
-                        f"{version} instead. {HINT}")
+        for entry in self._saved_versions or ():
+            _check_version(entry)
+
+    def _backward(self, g):
+        """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input
+        needs no gradient, else an array of the input's shape (unbroadcast) and dtype."""
+        if self._freed or self._saved_versions:
+            self._check_saved()
+        op = self.op
+        args, out, params = self._args, self._out, self._params
+        in_dtypes = self._in_dtypes
+        in_grads = []
+        for i, (nxt, _) in enumerate(self.next_functions):
+            if nxt is None:
+                in_grads.append(None)
+                continue
+            if op.variadic:
+                gi = op.grad(i, g, args, out, params)
+            else:
+                fn = op.grads[i]
+                gi = fn(g, *args, out, **params) if params else fn(g, *args, out)
+            a = args[i]
+            if gi.shape != a.shape:
+                gi = unbroadcast(gi, a.shape)
+            want = a.dtype if in_dtypes is None else in_dtypes[i]
+            if gi.dtype is not want:
+                gi = gi.astype(want)
+            in_grads.append(gi)
+        return in_grads
 
     def _release(self):
-        if self.op.saves:
+        # freed (a second backward refuses) only when something was saved: an input saved only for
+        # another input's gradient was not, when that one needed none
+        if self._saved_versions or self._saved_something():
             self._freed = True
             self._args = self._out = None
             self._saved_versions = None
+
+    def _saved_something(self):
+        """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
+        operand (x * 1.5 saves the 1.5), an index or mask."""
+        edges = self.next_functions
+        for i, needed_by in self.op.saved_args:
+            if i is not None and not isinstance(self._args[i], np.ndarray) and self._args[i] is not None and (
+                    needed_by is None or any(edges[j][0] is not None for j in needed_by)):
+                return True
+        params = self._params
+        return bool(params) and any(isinstance(params.get(n), (np.ndarray, tuple)) for n in self.op.saves)
+
+
+def short_name(node):
+    """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1."""
+    n = node if isinstance(node, str) else node.name()
+    return re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), n)
+
+
+INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
+                        "to a single memory location. Please clone() the tensor before performing the "
+                        "operation.")
+
+
+def _check_version(entry):
+    """A saved tensor is unchanged since it was saved, else PyTorch's error naming it."""
+    counter, version, saved, arr = entry
+    if counter[0] != version:
+        d = _dtypes.FROM_NUMPY[arr.dtype]
+        # (a bool tensor prints as its backend type: ATen's toString)
+        name = "CPUBoolType" if d is _dtypes.bool else "torch." + d._legacy
+        what = f"[{name} {list(arr.shape)}]"
+        # a saved input is named by its grad_fn now (none for a leaf); a saved result by the node
+        # that saved it
+        producer = saved if isinstance(saved, str) else saved.grad_fn
+        if producer is not None:
+            what += f", which is output 0 of {short_name(producer)},"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: {what} is at version {counter[0]}; expected version {version} instead. {HINT}")
+
+
+class CopySlices(Node):
+    """An in-place op on a view, seen from the view's base: the base's new grad_fn (PyTorch's
+    CopySlices). ``_fn`` is the op's own node (MulBackward0 for ``view.mul_(w)``), whose first input
+    was the view; next_functions are the base's old history, then the op's other inputs.
+
+    Backward: the base's gradient, in which the view's elements are replaced by what ``_fn`` gives
+    for the view's old value; the op's other inputs get what ``_fn`` gives them."""
+
+    __slots__ = ()
+    _frees = True
+    _fn = None        # the wrapped node (None once backward released it)
+    _positions = None  # flat index in the base of each element of the view
+    _expanded_view = False  # several elements of the view are one element of the base
+
+    def _backward(self, g):
+        fn = self._fn
+        if fn is None:
+            raise RuntimeError(FREED_MSG)
+        result = np.array(g, copy=True, order="C")
+        flat = result.reshape(-1)
+        grads = fn._backward(flat[self._positions])
+        if self.next_functions[0][0] is not None:
+            if self._expanded_view:  # (PyTorch copies the view's gradient into an expanded slice)
+                raise RuntimeError(INTERNAL_OVERLAP_MSG)
+            flat[self._positions] = grads[0]
+            grads[0] = result
+        return grads
+
+    def _release(self):
+        self._freed = True
+        if self._fn is not None:
+            self._fn._release()
+        self._fn = None
 
 
 class AccumulateGrad:
     """The node at a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable", "_seq", "__weakref__")
+    __slots__ = ("variable", "__weakref__")
     next_functions = ()
+    _seq = _ACCUMULATE
 
     def __init__(self, variable):
         self.variable = variable
-        self._seq = _ACCUMULATE_FIRST + _next_seq()  # PyTorch runs accumulation as soon as ready
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
@@ -150,13 +256,23 @@ class AccumulateGrad:
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
+    def _sequence_nr(self):
+        return self._seq
+
+    @property
+    def _output_metadata(self):
+        v = self.variable
+        return ((tuple(v._data.shape), v.dtype),)
+
 
 def gradient_edge(t):
-    """(node, 0): where the gradient for tensor t goes; (None, 0) when it needs none."""
+    """(node, 0): where the gradient for tensor t goes (its grad_fn, or its AccumulateGrad when it is
+    a leaf that requires grad); (None, 0) when it needs none."""
+    fn = t._grad_fn if t._base is None else t.grad_fn  # (a view's is brought up to date)
+    if fn is not None:
+        return (fn, 0)
     if not t._requires_grad:
         return (None, 0)
-    if t.grad_fn is not None:
-        return (t.grad_fn, 0)
     acc = t._acc() if t._acc is not None else None
     if acc is None:
         acc = AccumulateGrad(t)
@@ -304,10 +420,14 @@ class Event:
 
 
 class Recording:
-    """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order."""
+    """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order, and
+    ``rec.names``: {variable name: tensor or module} of the block's variables that held a tensor it
+    recorded (or a module owning one) when the block ended, so later cells rebinding them change
+    nothing about how the recording is drawn."""
 
     def __init__(self):
         self.events = []
+        self.names = {}
 
     def _add(self, kind, **fields):
         ev = Event(kind, index=len(self.events), **fields)
@@ -336,7 +456,33 @@ class Recording:
 
     def __exit__(self, *exc):
         STATE.recorder = self._prev
+        self.names = _names_of(self.events, sys._getframe(1))
         return False
+
+
+def _names_of(events, frame):
+    """{name: tensor or module} of frame's variables (locals, then globals) that hold a tensor some
+    event reads or makes, or a module with such a parameter; modules first, as a parameter is
+    known by its module's path before any loop variable that still holds it."""
+    from ._tensor import Tensor  # (both import this module)
+    from .nn.modules import Module
+    seen = set()
+    for ev in events:
+        seen.add(id(ev.tensor))
+        for x in ev.inputs or ():
+            seen.add(id(x))
+    spaces = [frame.f_locals] if frame.f_globals is frame.f_locals else [frame.f_locals, frame.f_globals]
+    modules, tensors = {}, {}
+    for space in spaces:
+        for name, obj in list(space.items()):
+            if not isinstance(name, str) or name.startswith("_") or name in modules or name in tensors:
+                continue
+            if isinstance(obj, Tensor):
+                if id(obj) in seen:
+                    tensors[name] = obj
+            elif isinstance(obj, Module) and any(id(p) in seen for p in obj.parameters()):
+                modules[name] = obj
+    return {**modules, **tensors}
 
 
 def record():
@@ -352,10 +498,17 @@ def record():
 # ---------------------------------------------------------------------------------------------
 # Backward
 # ---------------------------------------------------------------------------------------------
-def _ready_order(roots):
-    """Count, for every node reachable from roots, how many edges point at it (iteratively)."""
-    deps = dict.fromkeys(roots, 0)  # a node is pushed once: when it first gets an entry
-    stack = list(deps)
+def _dependencies(roots):
+    """For every node reachable from roots, how many edges point at it (counted iteratively; the
+    roots' own edges from the graph root count too, as in PyTorch)."""
+    deps = {}
+    stack = []
+    for node in roots:
+        if node in deps:
+            deps[node] += 1
+        else:
+            deps[node] = 1
+            stack.append(node)
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
@@ -368,25 +521,70 @@ def _ready_order(roots):
 
 
 def _needed(roots, targets):
-    """ids of the nodes from which some target can be reached: only those run in autograd.grad."""
-    parents, stack, seen = {}, list(roots), set(map(id, roots))
+    """The nodes from which some target can be reached through at least one edge: only those run in
+    autograd.grad (a target itself is only read, unless another target lies below it)."""
+    parents, stack, seen = {}, list(roots), set(roots)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            parents.setdefault(id(nxt), []).append(node)
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
+            parents.setdefault(nxt, []).append(node)
+            if nxt not in seen:
+                seen.add(nxt)
                 stack.append(nxt)
-    stack = [t for t in targets if id(t) in seen]
-    needed = set(map(id, stack))
+    stack = [t for t in targets if t in seen]
+    needed = set()
     while stack:
-        for parent in parents.get(id(stack.pop()), ()):
-            if id(parent) not in needed:
-                needed.add(id(parent))
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in needed:
+                needed.add(parent)
                 stack.append(parent)
     return needed
+
+
+# The ready queue: a binary max-heap on sequence numbers kept exactly as libstdc++'s
+# std::priority_queue keeps PyTorch's, so that nodes of equal priority (every AccumulateGrad has
+# the same one) come out in PyTorch's order. Entries are (sequence number, node).
+def _push(heap, entry):
+    """std::push_heap: append, then move the entry up past every smaller parent."""
+    heap.append(entry)
+    _sift_up(heap, len(heap) - 1, entry)
+
+
+def _sift_up(heap, hole, entry):
+    """Put entry in the hole, first moving each smaller parent down into it (libstdc++'s
+    __push_heap: an equal parent stays where it is)."""
+    seq = entry[0]
+    while hole:
+        parent = (hole - 1) >> 1
+        if heap[parent][0] >= seq:
+            break
+        heap[hole] = heap[parent]
+        hole = parent
+    heap[hole] = entry
+
+
+def _pop(heap):
+    """std::pop_heap: take the top; the last entry fills the hole the larger children leave."""
+    top = heap[0]
+    last = heap.pop()
+    n = len(heap)
+    if not n:
+        return top
+    hole = child = 0
+    while child < (n - 1) >> 1:  # move the hole down, always to the larger child (right on a tie)
+        child = 2 * (child + 1)
+        if heap[child][0] < heap[child - 1][0]:
+            child -= 1
+        heap[hole] = heap[child]
+        hole = child
+    if not n & 1 and child == (n - 2) >> 1:
+        child = 2 * (child + 1)
+        heap[hole] = heap[child - 1]
+        hole = child - 1
+    _sift_up(heap, hole, last)
+    return top
 
 
 def _wrap_grad(arr):
@@ -418,27 +616,27 @@ def _check_hook_result(hook, grad, res):
 
 
 def run_backward(roots, root_grads, retain_graph, capture=None):
-    """Propagate root_grads back from roots (nodes).
+    """Propagate root_grads back from roots (nodes), as PyTorch's engine does on one thread.
 
     capture: None to accumulate into leaves' .grad; else {node: None} filled with the gradient
     arriving at each of those nodes (autograd.grad), leaving every .grad untouched.
     """
     rec = STATE.recorder
-    grads = {}
+    deps = _dependencies(roots)
+    needed = _needed(roots, list(capture)) if capture is not None else None
+    grads, heap, reached = {}, [], set()
+    push, pop = _push, _pop
+    # the graph root "runs" first: each root receives its gradient, in order
     for node, g in zip(roots, root_grads):
         grads[node] = grads[node] + g if node in grads else g
-    deps = _ready_order(list(grads))
-    needed = _needed(list(grads), list(capture)) if capture is not None else None
-    heap = []
-    for node in grads:
-        if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (-node._seq, node))
+        deps[node] -= 1
+        if not deps[node] and (needed is None or node in needed or node in capture):
+            push(heap, (node._seq, node))
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = False  # backward builds no graph (no create_graph support)
-    push, pop = heapq.heappush, heapq.heappop
     try:
         while heap:
-            node = pop(heap)[1]
+            node = (heap.pop(0) if len(heap) <= 2 else pop(heap))[1]  # (pop_heap of 1 or 2 entries)
             g = grads.pop(node)
             if type(node) is AccumulateGrad:
                 if capture is None:
@@ -447,64 +645,77 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     hooks = node.variable._hooks
                     capture[node] = _run_hooks(hooks, g) if hooks else g
                 continue
-            if needed is not None and id(node) not in needed:
-                continue
-            if node._pre_hooks:
-                g = _run_hooks(node._pre_hooks, g)
-            if capture is not None and node in capture:
-                capture[node] = g
-            if node._retain is not None and capture is None:
-                t = node._retain()
-                if t is not None:
-                    t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
-                    if rec is not None:
-                        rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
-            if node._freed or node._saved_versions:
-                node._check_saved()
-            op = node.op
-            args, out, params = node._args, node._out, node._params
-            edges = node.next_functions
-            in_dtypes = node._in_dtypes
-            in_grads = []
-            for i, (nxt, _) in enumerate(edges):
-                if nxt is None:
-                    in_grads.append(None)
+            if capture is not None:  # autograd.grad: what it asks for is read here (as PyTorch reads
+                if node not in needed:  # it: after the tensor's hooks only for a node that stops here)
+                    g = _tensor_hooks(node, g, rec)
+                    if node in capture:
+                        capture[node] = g
                     continue
-                if op.variadic:
-                    gi = op.grad(i, g, args, out, params)
-                else:
-                    fn = op.grads[i]
-                    gi = fn(g, *args, out, **params) if params else fn(g, *args, out)
-                a = args[i]
-                if gi.shape != a.shape:
-                    gi = unbroadcast(gi, a.shape)
-                want = a.dtype if in_dtypes is None else in_dtypes[i]
-                if gi.dtype is not want:
-                    gi = gi.astype(want)
-                in_grads.append(gi)
+                if node in capture:
+                    capture[node] = g
+            if node._siblings is not None:
+                _hooks_of_pieces_not_reached(node, deps, reached)
+            if node._pre_hooks or node._retain is not None:
+                g = _tensor_hooks(node, g, rec)
+            in_grads = node._backward(g)
+            edges = node.next_functions
             if rec is not None:
-                ones = np.ones_like(g)
-                local = tuple(None if nxt is None else
-                              unbroadcast(np.asarray(op.grad(i, ones, args, out, params)), args[i].shape)
-                              for i, (nxt, _) in enumerate(edges))
+                local = node._backward(np.ones_like(g))
                 rec._add("backward", node=node, grad_output=g.copy(),
                          grad_inputs=tuple(None if x is None else x.copy() for x in in_grads),
-                         local_grads=local)
-            if not retain_graph and op.saves:
+                         local_grads=tuple(local))
+            if not retain_graph and node._frees:
                 node._release()
             for (nxt, _), gi in zip(edges, in_grads):
                 if nxt is None:
                     continue
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if needed is not None and nxt not in needed and nxt not in capture:
+                    continue  # PyTorch does not even buffer what autograd.grad does not need
                 if nxt in grads:
                     grads[nxt] = grads[nxt] + gi
                 else:
                     grads[nxt] = gi
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if not left:
-                    push(heap, (-nxt._seq, nxt))
+                if not left:  # push_heap, its cases of an empty and a one-entry heap inline
+                    n = len(heap)
+                    if not n or (n == 1 and heap[0][0] >= nxt._seq):
+                        heap.append((nxt._seq, nxt))
+                    elif n == 1:
+                        heap.insert(0, (nxt._seq, nxt))
+                    else:
+                        push(heap, (nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
+
+
+def _hooks_of_pieces_not_reached(node, deps, done):
+    """PyTorch's unbind/split/chunk node (one for all the pieces) calls every piece's hooks when it
+    runs: with None for a piece no gradient reaches. Here each piece has its own node; when the
+    first of them runs, the hooks of the pieces this backward does not reach get None."""
+    pieces = node._siblings
+    if id(pieces) in done:
+        return
+    done.add(id(pieces))
+    for piece in pieces:
+        if piece not in deps and piece._pre_hooks:
+            for hook in list(piece._pre_hooks.values()):
+                if hook(None) is not None:
+                    raise RuntimeError("can't replace a None gradient with a non-None value")
+
+
+def _tensor_hooks(node, g, rec):
+    """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
+    call_tensor_pre_hooks): the gradient the node goes on with."""
+    if node._pre_hooks:
+        g = _run_hooks(node._pre_hooks, g)
+    if node._retain is not None:
+        t = node._retain()
+        if t is not None:
+            t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
+            if rec is not None:
+                rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
+    return g
 
 
 def _accumulate(node, g, rec):

@@ -8,7 +8,8 @@ import builtins
 import numpy as np
 
 from . import _dtypes
-from ._tensor import Tensor, _leaf, _shape_arg, _make
+from ._ops import _dense
+from ._tensor import Tensor, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)
 
@@ -73,35 +74,49 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     if dtype is None:
-        fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else _F32)
-    return _finish(np.full(_shape_arg((size,)), fill_value, dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    return _finish(np.full(_shape_arg((size,)), number_as(dtype, fill_value), dtype=dtype), requires_grad)
 
 
 def _like(fn):
     def like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
         d = _dtypes.resolve(dtype) or input.dtype
-        return fn(input.shape, dtype=d, requires_grad=requires_grad)
+        return _laid_out_as(input, fn(input.shape, dtype=d, requires_grad=requires_grad))
     like.__name__ = fn.__name__ + "_like"
     return like
+
+
+def _laid_out_as(input, t):
+    """t in input's memory layout, as PyTorch's *_like (preserve_format): a dense input's strides
+    (a transposed one gives a transposed result), else contiguous."""
+    a = input._data
+    if a.ndim > 1 and not a.flags.c_contiguous and _dense(a):
+        arr = np.empty_like(a, dtype=t._data.dtype, order="K")
+        arr[...] = t._data
+        t._data = arr
+    return t
 
 
 zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(input.shape, fill_value, dtype=_dtypes.resolve(dtype) or input.dtype,
-                requires_grad=requires_grad)
+    return _laid_out_as(input, full(input.shape, fill_value, dtype=_dtypes.resolve(dtype) or input.dtype,
+                                    requires_grad=requires_grad))
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
-    return rand(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype, requires_grad=requires_grad)
+    return _laid_out_as(input, rand(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
+                                    requires_grad=requires_grad))
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
-    return randn(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype, requires_grad=requires_grad)
+    return _laid_out_as(input, randn(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
+                                     requires_grad=requires_grad))
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -10,9 +10,10 @@ import numbers
 import numpy as np
 
 from . import _dtypes
-from ._ops import OPS
-from ._tensor import (Tensor, _can_view, _dim, _dims, _infer_shape, _make, _shape_arg, _unwrap,
-                      apply, result_dtype, tensor, _index_arrays)
+from ._ops import OPS, _indexed, not_implemented as _not_implemented
+from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
+                      _infer_shape, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
+                      tensor)
 
 _OP = OPS
 
@@ -25,20 +26,38 @@ def _t(x):
 
 
 # --- arithmetic ----------------------------------------------------------------------------------
+# A number as the first argument (torch.sub(2., x)) stays first, as PyTorch's "wrapped number": the
+# op's first input needs no gradient (next_functions[0] is (None, 0)). The reflected operators
+# (2. - x) are other ops: x.__rsub__(2.) is rsub (RsubBackward1), 2. / x is reciprocal(x) * 2.
+_PLAIN = frozenset((Tensor, float, int))  # arguments used as they are (the others: _unwrap)
+
+
 def add(input, other, alpha=1):
     """out = input + alpha * other"""
-    input, other = _unwrap(input), _unwrap(other)
-    if not isinstance(input, Tensor):  # 1 + x: PyTorch wraps the number, keeping the tensor first
-        return apply(_OP["add"], (mul(other, alpha) if alpha != 1 else other, input))
-    return apply(_OP["add"], (input, other), {"alpha": alpha} if alpha != 1 else None)
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
+    return apply(_OP["add"], (input, other), _alpha(_OP["add"], input, other, alpha))
 
 
 def sub(input, other, alpha=1):
     """out = input - alpha * other"""
-    input, other = _unwrap(input), _unwrap(other)
-    if not isinstance(input, Tensor):
-        return rsub(other, input, alpha=alpha)
-    return apply(_OP["sub"], (input, other), {"alpha": alpha} if alpha != 1 else None)
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
+    return apply(_OP["sub"], (input, other), _alpha(_OP["sub"], input, other, alpha))
+
+
+def _alpha(op, input, other, alpha):
+    """add/sub's params: {"alpha": alpha} (checked, after the op's refusals, against the result
+    dtype), or None."""
+    if type(alpha) is int and alpha == 1:
+        return None
+    if op.refuse is not None:
+        op.refuse(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
+    msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
+    if msg:  # (the shapes are checked before alpha)
+        raise RuntimeError(msg)
+    check_alpha(result_dtype(input, other), alpha)
+    return {"alpha": alpha}
 
 
 def rsub(input, other, alpha=1):
@@ -46,28 +65,49 @@ def rsub(input, other, alpha=1):
     other = _unwrap(other)
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    return apply(_OP["rsub"], (input,), {"other": other, "alpha": alpha} if alpha != 1 else {"other": other})
+    _OP["sub"].refuse(input._data, other)  # (other - input: the same refusals)
+    params = _alpha(_OP["sub"], input, other, alpha) or {}
+    params["other"] = other
+    return apply(_OP["rsub"], (input,), params)
 
 
 def mul(input, other):
     """out = input * other"""
-    input, other = _unwrap(input), _unwrap(other)
-    if not isinstance(input, Tensor):
-        return apply(_OP["mul"], (other, input))
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
     return apply(_OP["mul"], (input, other))
 
 
 def div(input, other, rounding_mode=None):
     """out = input / other (true division; integers give float32)"""
-    input, other = _unwrap(input), _unwrap(other)
+    if type(input) not in _PLAIN or type(other) not in _PLAIN:
+        input, other = _unwrap(input), _unwrap(other)
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                                f"found '{rounding_mode}'")
+        _check_integer_division(input, other, f"div_{rounding_mode}_cpu")
         return apply(_OP["div_rounding"], (_t(input), other), {"rounding_mode": rounding_mode})
-    if not isinstance(input, Tensor):  # 2 / x is reciprocal(x) * 2 in PyTorch
-        return mul(reciprocal(other), input)
     return apply(_OP["div"], (input, other))
+
+
+def _reflected_div(self, other):
+    """other / self: PyTorch's Tensor.__rtruediv__ is reciprocal(self) * other"""
+    return mul(reciprocal(self), other)
+
+
+def _check_integer_division(input, other, kernel):
+    """PyTorch's checks of an integer division (//, %, div(rounding_mode=...)): the shapes
+    broadcast, the kernel has a version for the dtype (none for bool), no integer is divided by 0."""
+    msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
+    if msg:
+        raise RuntimeError(msg)
+    if result_dtype(input, other).kind == "b":
+        raise _not_implemented(kernel, np.bool_)
+    if np.size(_data_of(input)) == 0 or np.size(_data_of(other)) == 0:
+        return  # (nothing is divided)
+    if result_dtype(input, other).kind in "iu" and not np.all(_data_of(other)):
+        raise RuntimeError("ZeroDivisionError")
 
 
 true_divide = divide = div
@@ -82,6 +122,9 @@ def reciprocal(input):
 
 def neg(input):
     """out = -input"""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     return apply(_OP["neg"], (input,))
 
 
@@ -91,19 +134,16 @@ negative = neg
 def pow(input, exponent):
     """out = input ** exponent (tensor or number on either side)"""
     input, exponent = _unwrap(input), _unwrap(exponent)
+    want = result_dtype(input, exponent)
+    if want.kind == "b" and not (isinstance(input, Tensor) and not isinstance(exponent, Tensor)
+                                 and exponent in (0, 1)):
+        raise _not_implemented("pow", want)  # (x ** 1 and x ** 0 are a copy and ones in ATen)
     if not isinstance(input, Tensor):
-        return apply(_OP["rpow"], (_to_result_dtype(exponent, input),), {"base": input})
+        return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
-        return apply(_OP["pow_tensor"], (input, exponent))
-    return apply(_OP["pow"], (_to_result_dtype(input, exponent),), {"exponent": exponent})
-
-
-def _to_result_dtype(t, number):
-    """t cast to PyTorch's result dtype of an op with a Python number (int ** 0.5 is float32,
-    bool ** 2 int64): the number is a param of the row, so apply cannot see it. Only integer and
-    bool tensors change, and those never require grad, so no node is added."""
-    want = result_dtype(t, number)
-    return t if want == t._data.dtype else t.to(_dtypes.FROM_NUMPY[want])
+        return apply(_OP["pow_tensor"], (input, exponent),
+                     {"bool_exponent": True} if exponent._data.dtype == np.bool_ else None)
+    return apply(_OP["pow"], (input,), {"exponent": exponent})
 
 
 def square(input):
@@ -130,17 +170,54 @@ clone = _unary("clone", "out = a copy of input, in the graph")
 
 
 def clamp(input, min=None, max=None):
-    """out = min(max(input, min), max)"""
+    """out = min(max(input, min), max); tensor bounds broadcast, and get gradients too"""
+    tensors, min, max = _clamp_bounds("clamp", min, max, method=False)
+    if tensors:
+        return apply(_OP["clamp_tensor"], (input, min, max))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    return apply(_OP["clamp"], (input,), {"min": _num(min), "max": _num(max)})
+    _check_clamp(input, min, max)
+    return apply(_OP["clamp"], (input,), {"min": min, "max": max})
+
+
+def _clamp_method(self, min=None, max=None):
+    _clamp_bounds("clamp", min, max, method=True)  # (only its message differs)
+    return clamp(self, min, max)
+
+
+def _clamp_bounds(name, min, max, method):
+    """(whether clamp's bounds are tensors -- PyTorch's clamp.Tensor overload --, min, max). With a
+    number, a tensor must pass for one (0-d, not requiring grad: its value is taken); any other
+    mix matches no overload, and PyTorch's argument parser refuses it."""
+    bounds = [b for b in (min, max) if b is not None]
+    tensors = [b for b in bounds if isinstance(b, Tensor)]
+    if len(tensors) in (0, len(bounds)):
+        return bool(tensors), min, max
+    if all(t.ndim == 0 and not t.requires_grad for t in tensors):
+        return False, *(b.item() if isinstance(b, Tensor) else b for b in (min, max))
+    got = [type(b).__name__ if not isinstance(b, Tensor) else "Tensor" for b in bounds]
+    if method:
+        why = "      didn't match because some of the arguments have invalid types: (" + ", ".join(
+            f"!{g}!" for g in got) + ")\n"
+        options = (f" * (Tensor min = None, Tensor max = None)\n{why}"
+                   f" * (Number min = None, Number max = None)\n{why}")
+    else:
+        got = ["Tensor"] + got
+        options = (" * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                   " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+                    f"but expected one of:\n{options}")
+
+
+def _check_clamp(input, min, max):
+    """ATen's clamp kernels for number bounds have no bool version."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor) or result_dtype(input, min, max).kind != "b":
+        return
+    which = "clamp" if min is not None and max is not None else "clamp_min" if min is not None else "clamp_max"
+    raise _not_implemented(f"{which}_scalar_cpu", np.bool_)
 
 
 clip = clamp
-
-
-def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
 
 
 def maximum(input, other):
@@ -164,7 +241,14 @@ def where(condition, input=None, other=None):
     input, other = _unwrap(input), _unwrap(other)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = tensor(input)
+    msg = _broadcast_message(condition._data.shape, np.shape(_data_of(input)), np.shape(_data_of(other)))
+    if msg:
+        raise RuntimeError(msg)
     return apply(_OP["where"], (input, other), {"condition": condition._data})
+
+
+def _data_of(x):
+    return x._data if isinstance(x, Tensor) else x
 
 
 # --- reductions ------------------------------------------------------------------------------------
@@ -205,7 +289,7 @@ class _ValuesIndices(tuple):
         return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
 
 
-def _extreme(name, input, dim, keepdim, other):
+def _extreme(name, input, dim, keepdim, other, caller=None):
     if isinstance(dim, Tensor) and other is None:  # torch.max(a, b) is maximum
         dim, other = None, dim
     if other is not None:
@@ -216,6 +300,8 @@ def _extreme(name, input, dim, keepdim, other):
                                "== 0. Specify the reduction dim with the 'dim' argument.")
         return apply(_OP[name], (input,))
     d = _dim(dim, input.ndim)
+    if input.ndim and input.shape[d] == 0:
+        raise IndexError(f"{caller or name}(): Expected reduction dim {d} to have non-zero size.")
     arg = np.argmax if name == "max" else np.argmin
     a = input._data if input.ndim else input._data.reshape(1)
     indices = np.expand_dims(arg(a, axis=d), d)
@@ -224,7 +310,17 @@ def _extreme(name, input, dim, keepdim, other):
     if input.ndim == 0:
         values = _make(values._data.reshape(()), values.grad_fn, values._requires_grad)
     idx = indices if keepdim else indices.squeeze(d)
-    return _ValuesIndices(name, values, _make(idx.reshape(values._data.shape).astype(np.int64), None, False))
+    return _ValuesIndices(name, values, _saved_indices(values, idx.reshape(values._data.shape)))
+
+
+def _saved_indices(values, idx):
+    """The indices an op returns beside its values, as an int64 tensor. Backward reads them
+    (PyTorch saves them as an output of the node), so changing them in place is caught."""
+    indices = _make(idx.astype(np.int64), None, False)
+    node = values._grad_fn
+    if node is not None:
+        node._saved_versions = (node._saved_versions or []) + [(indices._vc, 0, indices, indices._data)]
+    return indices
 
 
 def max(input, dim=None, keepdim=False, *, other=None):
@@ -238,46 +334,66 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def argmax(input, dim=None, keepdim=False):
-    if dim is None:
-        return _make(np.asarray(np.argmax(input._data), dtype=np.int64), None, False)
-    return max(input, dim, keepdim).indices
+    """the index of the largest element (along dim)"""
+    return _arg_extreme("max", input, dim, keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
+    """the index of the smallest element (along dim)"""
+    return _arg_extreme("min", input, dim, keepdim)
+
+
+def _arg_extreme(name, input, dim, keepdim):
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f"arg{name}(): does not support bool input")
     if dim is None:
-        return _make(np.asarray(np.argmin(input._data), dtype=np.int64), None, False)
-    return min(input, dim, keepdim).indices
+        if input.numel() == 0:
+            raise IndexError(f"arg{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        arg = np.argmax if name == "max" else np.argmin
+        return _make(np.asarray(arg(input._data), dtype=np.int64), None, False)
+    return _extreme(name, input, dim, keepdim, None, caller="arg" + name).indices
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
     """out = (sum |input|**p) ** (1/p), p = 2 by default"""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {_dtypes.SCALAR_NAME[input.dtype]}")
     if p in ("fro", None):
         p = 2
     p = builtins.float(p)
     dims = _dims(dim, input.ndim) if dim is not None else None
+    if p == builtins.float("inf") and input.numel() == 0:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                           "operation does not have an identity")
     return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
 
 
 def softmax(input, dim, dtype=None):
     """out_i = e**x_i / sum_j e**x_j along dim"""
-    if dtype is not None:
-        input = input.to(_dtypes.resolve(dtype))
-    return apply(_OP["softmax"], (input,), {"dim": _dim(dim, input.ndim)})
+    return _softmax("softmax", input, dim, dtype)
 
 
 def log_softmax(input, dim, dtype=None):
     """out_i = x_i - log sum_j e**x_j along dim"""
+    return _softmax("log_softmax", input, dim, dtype)
+
+
+def _softmax(name, input, dim, dtype):
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
-    return apply(_OP["log_softmax"], (input,), {"dim": _dim(dim, input.ndim)})
+    d = _dim(dim, input.ndim)
+    if input._data.dtype.kind != "f" and input.numel():  # ATen's kernels exist for floating types only
+        last = d == input.ndim - 1 or input.ndim == 0
+        raise _not_implemented(f"{name}_{'lastdim_' if last else ''}kernel_impl", input._data.dtype)
+    return apply(_OP[name], (input,), {"dim": d})
 
 
 # --- linear algebra --------------------------------------------------------------------------------
 def _same_dtype(a, b, names=("m1", "m2")):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"expected {names[0]} and {names[1]} to have the same dtype, but got: "
-                           f"{a._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
-                           f" != {b._data.dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+                           f"{_dtypes.CPP_NAME[a.dtype]} != {_dtypes.CPP_NAME[b.dtype]}")
 
 
 def mm(input, mat2):
@@ -295,7 +411,9 @@ def mm(input, mat2):
 
 def mv(input, vec):
     """out = input @ vec for a matrix and a vector"""
-    if input.ndim != 2 or vec.ndim != 1 or input.shape[1] != vec.shape[0]:
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
                            f"({'x'.join(map(str, input.shape))}), vec ({vec.shape[0] if vec.ndim else 1})")
     if input._data.dtype != vec._data.dtype:  # PyTorch's addmv names (result, mat, vec)
@@ -309,13 +427,13 @@ def dot(input, other):
     """out = sum_i input_i * other_i for vectors"""
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                           f"{_dtypes.SCALAR_NAME[input.dtype]} and {_dtypes.SCALAR_NAME[other.dtype]}")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                            f"[{other.shape[0]}] to have the same number of elements, but got "
                            f"{input.shape[0]} and {other.shape[0]} elements respectively")
-    if input._data.dtype != other._data.dtype:
-        raise RuntimeError("dot : expected both vectors to have same dtype, but found "
-                           f"{_dtypes.SCALAR_NAME[input.dtype]} and {_dtypes.SCALAR_NAME[other.dtype]}")
     return apply(_OP["dot"], (input, other))
 
 
@@ -324,6 +442,8 @@ def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if input.ndim != 3 else
                            "batch2 must be a 3D tensor")
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("bmm", np.bool_)
     b, n, k = input.shape
     if mat2.shape[0] != b or mat2.shape[1] != k:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, "
@@ -346,15 +466,17 @@ def matmul(input, other):
     if d1 == 2 and d2 == 1:
         return mv(input, other)
     if d1 == 1 and d2 == 2:
-        return apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
+        out = apply(_OP["squeeze_"], (mm(unsqueeze(input, 0), other),), {"dims": (0,)})
+        out._vc[0] += 1  # (PyTorch squeezes mm's result in place: the result is at version 1)
+        return out
     if d1 == 2 and d2 == 2:
         return mm(input, other)
     if d1 == 3 and d2 == 3:
         # PyTorch drops a batch of one that requires grad (SqueezeBackward1), so that its gradient
         # is not a sum over a broadcast batch
-        if input.shape[0] == 1 and other.shape[0] != 1 and input._requires_grad:
+        if input.shape[0] == 1 and other.shape[0] != 1 and input.requires_grad:
             return matmul(squeeze(input, 0), other)
-        if other.shape[0] == 1 and input.shape[0] != 1 and other._requires_grad:
+        if other.shape[0] == 1 and input.shape[0] != 1 and other.requires_grad:
             return matmul(input, squeeze(other, 0))
     fold = _should_fold(input, other)
     if d1 <= 2 and d2 >= 3 and fold:
@@ -368,7 +490,7 @@ def matmul(input, other):
         return contiguous(transpose(out, -2, -1))
     if d1 >= 3 and d2 <= 2 and fold:  # fold the batch into the rows of one matrix product
         batch, k = input.shape[:-1], input.shape[-1]
-        folded = reshape(input, (-1, k))
+        folded = reshape(input, (int(np.prod(batch)), k))
         out = mv(folded, other) if d2 == 1 else mm(folded, other)
         shape = batch if d2 == 1 else batch + (other.shape[-1],)
         return apply(_OP["unsafe_view"], (out,), {"shape": tuple(shape)})
@@ -378,7 +500,6 @@ def matmul(input, other):
     try:  # PyTorch broadcasts the batch dims first, then bmm checks the matrices
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        from ._tensor import _broadcast_message
         raise RuntimeError(_broadcast_message(a.shape[:-2], b.shape[:-2])) from None
     n_batch = int(np.prod(batch))
     if a.shape[-1] != b.shape[-2]:
@@ -400,7 +521,7 @@ def _should_fold(a, b):
     big, small = (a, b) if a_larger else (b, a)
     if not (big.ndim >= 3 and small.ndim <= 2):
         return False
-    if small._requires_grad:
+    if small.requires_grad:
         return True
     if a.ndim == 2:
         return False
@@ -465,13 +586,16 @@ def view(input, *shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """input with dims start_dim..end_dim merged into one (a 0-d tensor becomes 1-d)"""
+    s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
     if input.ndim == 0:
         return reshape(input, (1,))
-    s, e = _dim(start_dim, input.ndim), _dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
-    shape = input.shape[:s] + (-1,) + input.shape[e + 1:]
-    return reshape(input, shape)
+    shape = input.shape[:s] + (int(np.prod(input.shape[s:e + 1])),) + input.shape[e + 1:]
+    return reshape(input, shape)  # (the merged size spelled out: -1 cannot be inferred with a 0)
 
 
 def squeeze(input, dim=None):
@@ -492,18 +616,22 @@ def expand(input, *sizes):
     """out = input repeated along size-1 dims without copying (-1 keeps a size)"""
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the "
-                           "number of sizes provided ({}) must be greater or equal to the number of "
-                           "dimensions in the tensor ({})".format(len(sizes), input.ndim))
+        raise RuntimeError(f"expand(torch.{input.dtype._legacy}{{{list(input.shape)}}}, size={list(sizes)}): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+                           f"number of dimensions in the tensor ({input.ndim})")
     shape = list(sizes)
     offset = len(sizes) - input.ndim
-    for i, s in enumerate(input.shape):
-        target = sizes[offset + i]
+    for i in reversed(range(len(sizes))):  # ATen's inferExpandGeometry: from the last dim
+        size = input.shape[i - offset] if i >= offset else 1
+        target = sizes[i]
         if target == -1:
-            shape[offset + i] = s
-        elif s != 1 and s != target:
+            if i < offset:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            shape[i] = size
+        elif size != target and size != 1:
             raise RuntimeError(f"The expanded size of the tensor ({target}) must match the existing "
-                               f"size ({s}) at non-singleton dimension {offset + i}.  Target sizes: "
+                               f"size ({size}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(input.shape)}")
     return apply(_OP["expand"], (input,), {"shape": tuple(shape)}, view_of=input)
 
@@ -513,7 +641,10 @@ def expand_as(input, other):
 
 
 def contiguous(input):
-    return input if input._data.flags.c_contiguous else clone(input)
+    """input itself when its memory is in C order, else a C-ordered copy (CloneBackward0)"""
+    if input._data.flags.c_contiguous:
+        return input
+    return apply(_OP["clone"], (input,), {"contiguous": True})
 
 
 def cat(tensors, dim=0):
@@ -553,9 +684,12 @@ def stack(tensors, dim=0):
 
 
 # --- indexing -------------------------------------------------------------------------------------
-def _getitem(self, index):
+def _getitem(self, index, setitem=False):
     """Basic indexing as a chain of select / slice / unsqueeze views (PyTorch's grad_fns);
-    tensor, list and mask indices as one IndexBackward0."""
+    tensor, list and mask indices as one IndexBackward0.
+
+    setitem: x[index] = ...: (the view the basic part of index selects, the tensor indices left
+    for index_put_ or None); a slice over a whole dim is then skipped, as PyTorch skips it."""
     items = index if isinstance(index, tuple) else (index,)
     if any(isinstance(i, (Tensor, list, np.ndarray)) and not isinstance(i, builtins.bool)
            and not _is_int_scalar(i) for i in items):
@@ -564,25 +698,31 @@ def _getitem(self, index):
                     for i in idx)
         if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        base, idx = _basic_part_first(self, idx)
+        base, idx = _basic_part_first(self, idx, setitem)
         _check_masks(base.shape, idx)
+        if setitem:
+            return base, idx
         try:
-            base._data[idx]
+            _indexed(base._data, idx)
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
         return apply(_OP["index"], (base,), {"indices": idx})
-    if self.ndim == 0 and any(i is not None and i is not Ellipsis and not isinstance(i, builtins.bool)
-                              for i in items):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    if self.ndim == 0 and not isinstance(index, tuple):  # (a tuple is first counted, below)
+        if isinstance(index, slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        if index is not None and index is not Ellipsis and not isinstance(index, builtins.bool):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     n_real = builtins.sum(1 for i in items
                           if i is not None and i is not Ellipsis and not isinstance(i, builtins.bool))
     if n_real > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
     out, dim, changed = self, 0, False
+    real = 0  # the dim of self an item indexes (what PyTorch's messages name)
     for i in items:
         if i is Ellipsis:
             dim += self.ndim - n_real  # skip the dims the ellipsis stands for
+            real += self.ndim - n_real
             continue
         if i is None:
             out = unsqueeze(out, dim)
@@ -603,27 +743,31 @@ def _getitem(self, index):
             # step 1) before normalising: x[..., -3:] on size 3 still records a SliceBackward0
             whole = ((i.start or 0) == 0 and (i.stop is None or i.stop >= size)
                      and (i.step or 1) == 1)
-            if not whole or not isinstance(index, tuple):
+            if not whole or not (isinstance(index, tuple) or setitem):
                 out = apply(_OP["slice"], (out,), {"dim": dim, "index": slice(start, stop, step)},
                             view_of=out)
                 changed = True
             dim += 1
+            real += 1
         elif isinstance(i, (numbers.Integral, Tensor)):
             k = int(i)
             size = out.shape[dim]
             if not -size <= k < size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {k} is out of bounds for dimension {real} with size {size}")
+            real += 1
             out = apply(_OP["select"], (out,), {"dim": dim, "index": k % size}, view_of=out)
             changed = True
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                              "Variables are valid indices (got " + type(i).__name__ + ")")
+    if setitem:
+        return out, None
     if not changed:
         out = apply(_OP["alias"], (self,), view_of=self)
     return out
 
 
-def _basic_part_first(self, idx):
+def _basic_part_first(self, idx, setitem=False):
     """PyTorch applies the ints / slices / None of a mixed index first (Select/Slice/Unsqueeze
     views), then IndexBackward0 with the tensor indices alone: (view, the remaining index)."""
     if any(isinstance(i, builtins.bool) for i in idx):
@@ -643,6 +787,8 @@ def _basic_part_first(self, idx):
             basic.append(i)
     if all(i == slice(None) or i is Ellipsis for i in basic):
         return self, idx
+    if setitem:
+        return _getitem(self, tuple(basic), setitem=True)[0], tuple(rest)
     view = _getitem(self, tuple(basic))
     if view.grad_fn is not None and view.grad_fn.op is _OP["alias"]:
         return self, tuple(rest)  # the basic part was a no-op (PyTorch records nothing for it)
@@ -682,13 +828,8 @@ def _check_masks(shape, idx):
 # --- comparisons (not differentiable: bool results) ---------------------------------------------
 def _compare(ufunc):
     def f(input, other):
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        try:
-            return _make(np.asarray(ufunc(a, b)), None, False)
-        except ValueError:
-            from ._tensor import _broadcast_message
-            raise RuntimeError(_broadcast_message(np.shape(a), np.shape(b))) from None
+        a, b, _ = _promoted(input, other)
+        return _make(_elementwise(ufunc, a, b), None, False)
     f.__name__ = ufunc.__name__
     return f
 
@@ -707,15 +848,31 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), None, False)
+    return _make(np.asarray(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)),
+                 None, False)
 
 
 def logical_not(input):
-    return _make(np.logical_not(input._data), None, False)
+    return _make(np.asarray(np.logical_not(input._data)), None, False)
+
+
+def bitwise_not(input):
+    """~x: bitwise for integers, logical for bool"""
+    if input._data.dtype.kind == "f":
+        raise _not_implemented("bitwise_not_cpu", input._data.dtype)
+    return _make(np.asarray(np.invert(input._data)), None, False)
+
+
+def _positive(input):
+    """+x is x itself (not for bool)"""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def sign(input):
-    return _make(np.sign(input._data), None, False)
+    """-1, 0 or 1 (0 for nan); its gradient is zero"""
+    return apply(_OP["sign"], (input,))
 
 
 def is_tensor(obj):
@@ -744,8 +901,8 @@ def _reflect(f):
 _METHODS = {
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "neg": neg, "pow": pow,
     "reciprocal": reciprocal, "square": square, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs,
-    "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp,
-    "clip": clamp, "maximum": maximum, "minimum": minimum, "sum": sum, "mean": mean, "max": max,
+    "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": _clamp_method,
+    "clip": _clamp_method, "maximum": maximum, "minimum": minimum, "sum": sum, "mean": mean, "max": max,
     "min": min, "argmax": argmax, "argmin": argmin, "norm": norm, "softmax": softmax,
     "log_softmax": log_softmax, "mm": mm, "mv": mv, "dot": dot, "bmm": bmm, "matmul": matmul,
     "t": t, "transpose": transpose, "swapaxes": transpose, "permute": permute, "reshape": reshape,
@@ -755,34 +912,52 @@ _METHODS = {
     "where": lambda self, condition, other: where(condition, self, other),
     "view_as": lambda self, other: view(self, other.shape),
     "reshape_as": lambda self, other: reshape(self, other.shape),
-    "__add__": add, "__radd__": _reflect(add), "__sub__": sub, "__rsub__": _reflect(sub),
-    "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub,
+    "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": _reflected_div,
     "__pow__": pow, "__rpow__": _reflect(pow), "__matmul__": matmul, "__rmatmul__": _reflect(matmul),
-    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__getitem__": _getitem,
+    "__neg__": neg, "__pos__": _positive, "__abs__": abs, "__getitem__": _getitem,
     "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
     "__gt__": _operator(gt), "__ge__": _operator(ge),
-    "__invert__": logical_not,
+    "__invert__": bitwise_not, "bitwise_not": bitwise_not,
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 
-_T_WARNED = [False]  # PyTorch warns once per process (TORCH_WARN_ONCE)
+_WARNED = set()  # PyTorch warns once per process (TORCH_WARN_ONCE)
+
+
+def _warn_once(message):
+    if message not in _WARNED:
+        _WARNED.add(message)
+        import warnings
+        warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def _numpy_T(self):
-    if self.ndim not in (0, 2) and not _T_WARNED[0]:
-        _T_WARNED[0] = True
-        import warnings
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
-                      "is deprecated and it will throw an error in a future release. Consider `x.mT` "
-                      "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
-                      "-1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+    """x.T: the dims reversed (deprecated, with PyTorch's warning, unless x is a matrix)."""
+    if self.ndim == 0:
+        _warn_once("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.")
+    elif self.ndim != 2:
+        _warn_once("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                   "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                   "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                   "to reverse the dimensions of a tensor.")
     return permute(self, tuple(reversed(range(self.ndim))))
 
 
+def _matrix_T(self):
+    """x.mT: the last two dims swapped (a 0-d x is returned itself, as PyTorch does, with a warning)."""
+    if self.ndim == 0:
+        _warn_once("Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.")
+        return self
+    if self.ndim == 1:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(self, -2, -1)
+
+
 Tensor.T = property(_numpy_T)
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
+Tensor.mT = property(_matrix_T)
 
 
 # --- spread, products, fills, roundings, logic (the ops tutorials reach for) --------------------
@@ -836,14 +1011,11 @@ def prod(input, dim=None, keepdim=False, dtype=None):
     return apply(_OP["prod_dim"], (input,), {"dim": _dim(dim, input.ndim), "keepdim": keepdim})
 
 
-_C_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-           "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
-
 
 def _mask(mask):
     if mask._data.dtype != np.bool_:  # PyTorch names the C++ type here
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_C_TYPE.get(mask._data.dtype.name, mask._data.dtype.name)}")
+                           f"{_dtypes.CPP_NAME[mask.dtype]}")
     return mask._data
 
 
@@ -855,7 +1027,7 @@ def masked_fill(input, mask, value):
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
         return apply(_OP["masked_fill_tensor"], (input, value), {"mask": m})
-    return apply(_OP["masked_fill"], (input,), {"mask": m, "value": value})
+    return apply(_OP["masked_fill"], (input,), {"mask": m, "value": number_as(input._data.dtype, value)})
 
 
 def _masked_fill_(self, mask, value):
@@ -863,17 +1035,23 @@ def _masked_fill_(self, mask, value):
     from ._tensor import _inplace
     if isinstance(value, Tensor):
         return _inplace(self, "masked_fill_tensor", (value,), {"mask": m})
-    return _inplace(self, "masked_fill", params={"mask": m, "value": value})
+    return _inplace(self, "masked_fill", params={"mask": m, "value": number_as(self._data.dtype, value)})
 
 
 def clamp_min(input, min):
     """out = max(input, min)"""
-    return apply(_OP["clamp_min"], (input,), {"min": _num(min)})
+    if isinstance(min, Tensor):
+        return apply(_OP["clamp_min_tensor"], (input, min))
+    _check_clamp(input, min, None)
+    return apply(_OP["clamp_min"], (input,), {"min": min})
 
 
 def clamp_max(input, max):
     """out = min(input, max)"""
-    return apply(_OP["clamp_max"], (input,), {"max": _num(max)})
+    if isinstance(max, Tensor):
+        return apply(_OP["clamp_max_tensor"], (input, max))
+    _check_clamp(input, None, max)
+    return apply(_OP["clamp_max"], (input,), {"max": max})
 
 
 log1p = _unary("log1p", "out = ln(1 + input)")
@@ -895,31 +1073,73 @@ def _any(input, dim=None, keepdim=False):  # torch.any
                                    keepdims=keepdim)), None, False)
 
 
-def _integer_op(ufunc, name):
-    """Not differentiable here (bool/int results, or floor steps): bitwise logic, //, %."""
-    def f(input, other):
-        a = input._data if isinstance(input, Tensor) else input
-        b = other._data if isinstance(other, Tensor) else other
-        dt = result_dtype(input, other)
-        if ufunc in (np.bitwise_and, np.bitwise_or, np.bitwise_xor) and dt.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+def _promoted(input, other):
+    """The two operands' arrays (or numbers) in their result dtype, and that dtype: PyTorch computes
+    a comparison or a bitwise op of float32 and a float64 0-dim tensor in float32."""
+    dt = result_dtype(input, other)
+    a = input._data if isinstance(input, Tensor) else input
+    b = other._data if isinstance(other, Tensor) else other
+    if isinstance(a, np.ndarray) and a.dtype != dt:
+        a = a.astype(dt)
+    if isinstance(b, np.ndarray) and b.dtype != dt:
+        b = b.astype(dt)
+    return a, b, dt
+
+
+def _elementwise(ufunc, a, b):
+    """ufunc(a, b), with PyTorch's error for shapes that do not broadcast."""
+    try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = ufunc(a, b)
-        return _make(np.asarray(out).astype(dt, copy=False), None, False)
+            return np.asarray(ufunc(a, b))
+    except ValueError:
+        raise RuntimeError(_broadcast_message(np.shape(a), np.shape(b))) from None
+
+
+def _bitwise(ufunc, name):
+    """Bitwise logic of integers and bools (not differentiable)."""
+    def f(input, other):
+        a, b, dt = _promoted(_unwrap(input), _unwrap(other))
+        if dt.kind == "f":
+            raise _not_implemented(f"{name}_cpu", dt)
+        return _make(_elementwise(ufunc, a, b).astype(dt, copy=False), None, False)
     f.__name__ = name
     return f
 
 
-bitwise_and = _integer_op(np.bitwise_and, "bitwise_and")
-bitwise_or = _integer_op(np.bitwise_or, "bitwise_or")
-bitwise_xor = _integer_op(np.bitwise_xor, "bitwise_xor")
-floor_divide = _integer_op(np.floor_divide, "floor_divide")
-remainder = _integer_op(np.remainder, "remainder")
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def _not_implemented_node(result):
+    """PyTorch's NotImplemented node has AccumulateGrad's priority (it runs first among the ready)."""
+    from ._engine import _ACCUMULATE
+    if result._grad_fn is not None:
+        result._grad_fn._seq = _ACCUMULATE
+    return result
+
+
+def floor_divide(input, other):
+    """out = floor(input / other); its derivative is not implemented (PyTorch's NotImplemented node)"""
+    input, other = _unwrap(input), _unwrap(other)
+    _check_integer_division(input, other, "div_floor_cpu")
+    return _not_implemented_node(apply(_OP["floor_divide"], (input, other)))
+
+
+def remainder(input, other):
+    """out = input - floor(input / other) * other (the sign of other, as Python's %)"""
+    input, other = _unwrap(input), _unwrap(other)
+    _check_integer_division(input, other, "remainder_cpu")
+    if not isinstance(input, Tensor):  # 2 % x: PyTorch has no derivative for it
+        return _not_implemented_node(apply(_OP["rremainder"], (other,), {"other": input}))
+    if isinstance(other, Tensor):
+        return apply(_OP["remainder_tensor"], (input, other))
+    return apply(_OP["remainder"], (input,), {"other": other})
 
 
 def _logical(ufunc):
     def f(input, other):
-        return _make(np.asarray(ufunc(_unwrap(input)._data, _unwrap(other)._data)), None, False)
+        return _make(_elementwise(ufunc, _t(_unwrap(input))._data, _t(_unwrap(other))._data), None, False)
     f.__name__ = ufunc.__name__
     return f
 
@@ -934,15 +1154,24 @@ def logsumexp(input, dim, keepdim=False):
 
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices): input ordered along dim (ties keep their order)"""
-    d = _dim(dim, input.ndim) if input.ndim else 0
-    data = input._data
-    if data.ndim == 0:
-        return _ValuesIndices("sort", clone(input), _make(np.asarray(0), None, False))
-    idx = np.argsort(-data if descending and data.dtype.kind != "b" else data, axis=d, kind="stable")
-    if descending and data.dtype.kind == "b":
-        idx = np.argsort(~data, axis=d, kind="stable")
+    d = _dim(dim, input.ndim)
+    idx = _sort_order(input._data, d, descending)
     values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
-    return _ValuesIndices("sort", values, _make(idx.astype(np.int64), None, False))
+    return _ValuesIndices("sort", values, _saved_indices(values, idx))
+
+
+def _sort_order(data, axis, descending):
+    """Indices putting data in PyTorch's sort order along axis: nan above every number (last
+    ascending, first descending), ties in their order."""
+    if data.ndim == 0:
+        return np.zeros((), dtype=np.intp)
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable")  # (numpy too puts nan last)
+    if data.dtype.kind == "b":
+        return np.argsort(~data, axis=axis, kind="stable")
+    if data.dtype.kind != "f":
+        return np.argsort(-data.astype(np.int64), axis=axis, kind="stable")
+    return np.lexsort((-data, ~np.isnan(data)), axis=axis)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -952,14 +1181,16 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (or smallest) elements along dim"""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _dim(dim, input.ndim) if input.ndim else 0
     n = input.shape[d] if input.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    idx = np.argsort(-input._data if largest else input._data, axis=d, kind="stable")
-    idx = np.take(idx, np.arange(k), axis=d)
+    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d) if input.ndim else \
+        np.zeros((), dtype=np.intp)
     values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
-    return _ValuesIndices("topk", values, _make(idx.astype(np.int64), None, False))
+    return _ValuesIndices("topk", values, _saved_indices(values, idx))
 
 
 def gather(input, dim, index, *, sparse_grad=False):
@@ -974,28 +1205,36 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def tril(input, diagonal=0):
     """input with the elements above the diagonal-th diagonal zeroed"""
-    return apply(_OP["tril"], (input,), {"diagonal": diagonal})
+    return _triangle("tril", input, diagonal)
 
 
 def triu(input, diagonal=0):
     """input with the elements below the diagonal-th diagonal zeroed"""
-    return apply(_OP["triu"], (input,), {"diagonal": diagonal})
+    return _triangle("triu", input, diagonal)
+
+
+def _triangle(name, input, diagonal):
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    return apply(_OP[name], (input,), {"diagonal": diagonal})
 
 
 def isnan(input):
-    return _make(np.isnan(input._data), None, False)
+    return _make(np.asarray(np.isnan(input._data)), None, False)
 
 
 def isinf(input):
-    return _make(np.isinf(input._data), None, False)
+    return _make(np.asarray(np.isinf(input._data)), None, False)
 
 
 def isfinite(input):
-    return _make(np.isfinite(input._data), None, False)
+    return _make(np.asarray(np.isfinite(input._data)), None, False)
 
 
 def trace(input):
     """out = sum of the diagonal of a matrix"""
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("trace", np.bool_)
     if input.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input.ndim))
     return apply(_OP["trace"], (input,))
@@ -1011,11 +1250,15 @@ def cumsum(input, dim, dtype=None):
 def flip(input, dims):
     """out = input reversed along dims"""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return apply(_OP["flip"], (input,), {"dims": tuple(_dim(d, input.ndim) for d in dims)})
+    dims = tuple(_dim(d, input.ndim) for d in dims) if input.ndim else ()
+    return apply(_OP["flip"], (input,), {"dims": dims})
 
 
 def outer(input, vec2):
     """out[i, j] = input[i] * vec2[j] (PyTorch: input.reshape(-1, 1) * vec2)"""
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
     return mul(reshape(input, -1, 1), vec2)
 
 
@@ -1024,12 +1267,24 @@ ger = outer
 
 def _pieces(input, dim, bounds, op_name):
     d = _dim(dim, input.ndim)
-    return tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input)
-                 for lo, hi in bounds)
+    return _siblings(tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input,
+                                 output_nr=i) for i, (lo, hi) in enumerate(bounds)))
+
+
+def _siblings(pieces):
+    """The pieces of one unbind/split/chunk: PyTorch gives them one node; here each has its own,
+    and each node knows the others (backward calls their hooks as PyTorch's shared node would)."""
+    nodes = tuple(p._grad_fn for p in pieces)
+    if len(nodes) > 1 and nodes[0] is not None:
+        for node in nodes:
+            node._siblings = nodes
+    return pieces
 
 
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     n = tensor.shape[_dim(dim, tensor.ndim)]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
@@ -1044,16 +1299,22 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    """At most `chunks` pieces of ceil(size / chunks) along dim."""
+    """At most `chunks` pieces of ceil(size / chunks) along dim (`chunks` empty ones of an empty dim)."""
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     n = input.shape[_dim(dim, input.ndim)]
-    return split(input, builtins.max(-(-n // chunks), 1), dim)
+    if n == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input, dim=0):
     """The slices along dim, that dim removed (as iterating over dim 0 does)."""
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = _dim(dim, input.ndim)
-    return tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input)
-                 for i in range(input.shape[d]))
+    return _siblings(tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input, output_nr=i)
+                           for i in range(input.shape[d])))
 
 
 def nonzero(input, *, as_tuple=False):
@@ -1065,6 +1326,8 @@ def nonzero(input, *, as_tuple=False):
 
 def narrow(input, dim, start, length):
     """The view input[..., start:start + length, ...] along dim (SliceBackward0, as PyTorch)"""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, input.ndim)
     size = input.shape[d]
     start = start + size if start < 0 else start
@@ -1077,6 +1340,8 @@ def narrow(input, dim, start, length):
 
 def select(input, dim, index):
     """The view input[..., index, ...] along dim, that dim removed"""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _dim(dim, input.ndim)
     size = input.shape[d]
     if not -size <= index < size:
@@ -1162,16 +1427,33 @@ _MORE_METHODS["normal_"] = lambda self, mean=0.0, std=1.0, *, generator=None: _i
 def _init(self):
     """nn.init (which fills under no_grad), after PyTorch's check for x.uniform_() on a leaf."""
     from ._engine import STATE
-    from ._tensor import LEAF_INPLACE_MSG
-    if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError(LEAF_INPLACE_MSG)
+    from ._tensor import _check_inplace
+    if STATE.grad_enabled and self.requires_grad:
+        _check_inplace(self)
     from .nn import init
     return init
 
 
 _MORE_METHODS["pow_"] = lambda self, exponent: _inplace_op(self, "pow", exponent=exponent)
-_MORE_METHODS["clamp_min_"] = lambda self, min: _inplace_op(self, "clamp_min", min=_num(min))
-_MORE_METHODS["clamp_max_"] = lambda self, max: _inplace_op(self, "clamp_max", max=_num(max))
+_MORE_METHODS["clamp_min_"] = lambda self, min: (_inplace_on(self, "clamp_min_tensor", min) if isinstance(min, Tensor)
+                                                 else _inplace_op(self, "clamp_min", min=min))
+_MORE_METHODS["clamp_max_"] = lambda self, max: (_inplace_on(self, "clamp_max_tensor", max) if isinstance(max, Tensor)
+                                                 else _inplace_op(self, "clamp_max", max=max))
+
+
+def _clamp_(self, min=None, max=None):
+    tensors, min, max = _clamp_bounds("clamp_", min, max, method=True)
+    if tensors:
+        return _inplace_on(self, "clamp_tensor", min, max)
+    return _inplace_op(self, "clamp", min=min, max=max)
+
+
+_MORE_METHODS["clamp_"] = _clamp_
+
+
+def _inplace_on(self, name, *args):
+    from ._tensor import _inplace
+    return _inplace(self, name, args)
 
 
 def _inplace_op(self, name, **params):
@@ -1183,3 +1465,54 @@ for _name, _fn in _MORE_METHODS.items():
     setattr(Tensor, _name, _fn)
 for _name, _factory in _new_factories().items():
     setattr(Tensor, _name, (lambda fac: lambda self, *a, **k: _new(self, fac)(*a, **k))(_factory))
+
+
+# --- PyTorch collects an op's gradient edges before its kernel checks the arguments ----------------
+# Reading an input's grad_fn can fail: a view made in no_grad mode, or by unbind/split, whose base was
+# then changed in place. For these ops PyTorch's error about that view comes before an error about
+# the arguments (a wrong dim, shapes that do not fit); the checks here run first, so when one fails
+# the inputs' grad_fns are read before its error goes out. (Ops whose checks come first in PyTorch
+# too -- indexing, narrow, flatten, chunk, outer -- are not in the list.)
+_EDGES_BEFORE_CHECKS = (
+    "clamp", "where", "sum", "mean", "max", "min", "norm", "softmax", "log_softmax", "mm", "mv", "dot",
+    "bmm", "matmul", "t", "transpose", "permute", "reshape", "view", "squeeze", "unsqueeze", "expand",
+    "expand_as", "cat", "stack", "var", "std", "prod", "logsumexp", "sort", "topk", "tril", "triu",
+    "cumsum", "flip", "split", "unbind", "select")
+
+
+def _edges_before_checks(f):
+    def op(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except (RuntimeError, IndexError):
+            _raise_for_unusable_views(args)
+            raise
+    op.__name__, op.__qualname__, op.__doc__, op.__wrapped__ = f.__name__, f.__qualname__, f.__doc__, f
+    return op
+
+
+def _raise_for_unusable_views(args):
+    """The error reading a view's grad_fn gives, if some tensor argument's does."""
+    from ._engine import STATE
+    if not STATE.grad_enabled:
+        return
+    for a in args:
+        for t in (a if isinstance(a, (list, tuple)) else (a,)):
+            if isinstance(t, Tensor) and t._base is not None and t._creation is not None:
+                try:
+                    t.grad_fn
+                except RuntimeError as e:
+                    raise e from None
+
+
+def _wrap_edges_first():
+    methods = {**_METHODS, **_MORE_METHODS}
+    for name in _EDGES_BEFORE_CHECKS:
+        f = globals()[name]
+        globals()[name] = wrapped = _edges_before_checks(f)
+        for method, fn in methods.items():
+            if fn is f:
+                setattr(Tensor, method, wrapped)
+
+
+_wrap_edges_first()

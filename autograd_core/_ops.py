@@ -5,33 +5,46 @@ A row is ``op(name, grad_fn, forward, *grads, saves=..., kind=...)``:
 - ``grads`` holds one function per input, ``grad(g, *inputs, out, **params)`` = dL/d(input) given
   g = dL/d(out); the engine calls only those whose input needs a gradient, then reduces the result to
   the input's shape with ``unbroadcast`` (so no rule below deals with broadcasting);
-- ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does: these are freed by
+- ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does (``unpack``, when
+  given, is the order PyTorch's generated code reads them in: an error names the first changed): freed by
   backward (unless retain_graph=True) and checked against in-place modification; ``needs`` says,
   for a saved name, which inputs' gradients read it (PyTorch saves ``other`` of a product only
   when ``self`` requires grad): an in-place change to it is then an error only in those cases;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
-  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64).
+  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64); ``scalars`` names
+  the number params that take part in the promotion (``0.5 - int_tensor`` is float32);
+- ``layout`` is the memory layout ATen gives the result, which .view() and .stride() see:
+  "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
+  numpy's, which is TensorIterator's for one input;
+- ``refuse(*inputs, **params)`` raises PyTorch's error for operands it refuses (a bool subtraction); it is
+  called when some input is not a float32 tensor (a float32 tensor is never refused).
 """
 import numpy as np
 
-from ._engine import Node
+from ._engine import CopySlices, Node
 
 OPS = {}
 
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic", "saved_args", "saves_result", "result_needed_by")
+                 "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse")
 
-    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs):
+    def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
+                 node_base, layout, refuse, unpack):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
-        # (input index, indices of the inputs whose gradient reads it, or None for "always")
-        self.saved_args = tuple((i, needs.get(n)) for i, n in enumerate(arg_names) if n in saves)
+        # what backward reads, in PyTorch's unpacking order (`unpack`, else `saves`: the inputs as
+        # its formulas first name them, then the result; its error names the first one changed):
+        # (input index, or None for the result, which is always saved; the inputs whose gradient
+        # reads it, or None for "always")
+        self.saved_args = tuple((None if n == "result" else arg_names.index(n), needs.get(n))
+                                for n in unpack or saves if n == "result" or n in arg_names)
         self.saves_result = "result" in saves
-        self.result_needed_by = needs.get("result")
+        self.scalars, self.layout, self.refuse = scalars, layout, refuse
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
-        self.node_class = type(grad_fn, (Node,), {"__slots__": (), "op": self})
+        self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
+                                                       "_frees": bool(saves) or node_base._frees})
 
     def grad(self, i, g, args, out, params):
         """dL/d(input i) given g = dL/d(out)."""
@@ -45,8 +58,9 @@ class Op:
 
 
 def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False, needs=None):
-    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {})
+       variadic=False, needs=None, scalars=(), node_base=Node, layout=None, refuse=None, unpack=None):
+    OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
+                   scalars, node_base, layout, refuse, unpack)
 
 
 _CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
@@ -57,6 +71,13 @@ def _in_float64(f):
     """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
     are off by an ulp far more often than PyTorch's (exp: 39% of inputs differ from torch, 1% this way),
     and tutorials print those last digits."""
+    if isinstance(f, np.ufunc):  # a ufunc reads float32 and computes in float64 in one pass
+        def f64(a, *args, **kwargs):
+            if a.dtype == np.float32:
+                return f(a, *args, dtype=np.float64, **kwargs).astype(np.float32)
+            return f(a, *args, **kwargs)
+        return f64
+
     def f64(a, *args, **kwargs):
         if a.dtype == np.float32:
             return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
@@ -175,10 +196,11 @@ def _quiet(f):
 
 
 def _expand(g, shape, dim, keepdim):
-    """Undo a reduction over `dim`: put the reduced axes back and broadcast g to `shape`."""
+    """Undo a reduction over `dim`: put the reduced axes back and expand g to `shape` (a view of g,
+    as PyTorch's sum_backward: autograd.grad may hand it out)."""
     if dim is not None and not keepdim:
         g = np.expand_dims(g, dim)
-    return np.broadcast_to(g, shape)
+    return _expanded(g, shape)
 
 
 def _count(shape, dim):
@@ -196,11 +218,93 @@ def _take(a, dim, index):
     return (slice(None),) * dim + (index, Ellipsis)
 
 
+def _pow_number(a, exponent):
+    """a ** k for a number k, as ATen computes it: its exact special cases (x * x for 2, sqrt for
+    0.5, 1 / sqrt(x) for -0.5, 1 / x for -1, ...), else C's pow."""
+    k = exponent
+    if k == 0:
+        return np.ones_like(a)
+    if k == 1:
+        return a.copy()
+    if k == 2:
+        return a * a
+    if k == 3:
+        return a * a * a
+    return _pow_number_rest(a, k)
+
+
+@_quiet
+def _pow_number_rest(a, k):
+    if a.dtype.kind == "f":
+        if k == 0.5:
+            return np.sqrt(a)
+        if k == -0.5:
+            return 1 / np.sqrt(a)
+        if k == -1:
+            return 1 / a
+        if k == -2:
+            return 1 / (a * a)
+    return np.power(a, k)
+
+
+@_quiet
+def _pow_tensors(a, b):
+    """a ** b elementwise; integers as ATen's powi: a negative power is 0, except of 1 and -1."""
+    if a.dtype.kind not in "iu" or not (b < 0).any():
+        return np.power(a, b)
+    out = np.power(a, np.where(b < 0, 0, b))
+    odd = (b % 2) != 0
+    return np.where(b >= 0, out, np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(out.dtype)
+
+
+def _pow_grad(g, a, exponent):
+    """PyTorch's pow_backward(_self): 0 where the exponent is 0, else g * exponent * a ** (exponent - 1)."""
+    if not isinstance(exponent, np.ndarray):
+        return np.zeros_like(g) if exponent == 0 else g * (exponent * _pow_number(a, exponent - 1))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.where(exponent == 0, 0, g * (exponent * np.power(a, exponent - 1)))
+
+
+def _rpow_grad(g, base, exponent, out):
+    """d(base ** exponent)/d exponent for a number base. PyTorch 2.13 cannot read back a saved bool
+    base (True ** x): its backward fails an internal assert, which is what a student sees."""
+    if isinstance(base, bool):
+        raise RuntimeError('false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/c10/core/Scalar.cpp":42, '
+                           "please report a bug to PyTorch. unknown ivalue tag 4")
+    return _pow_exponent_grad(g, base, exponent, out)
+
+
+def _pow_grad_bool_checked(g, a, b, bool_exponent):
+    """pow_backward_self; with a bool exponent PyTorch's formula (exponent - 1) refuses."""
+    if bool_exponent:
+        _refuse_bool_subtraction(True, 1)
+    return _pow_grad(g, a, b)
+
+
+@_quiet
 def _pow_exponent_grad(g, a, b, out):
-    # d(a**b)/db = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grad = g * out * np.log(a)
-    return np.where((a == 0) & (b >= 0), 0, grad)
+    """PyTorch's pow_backward_exponent: d(a ** b)/db = a ** b * log(a), defined as 0 where a == 0 and
+    b >= 0 (a may be the number of ``2 ** x``)."""
+    if np.ndim(a) == 0:
+        log_a = out.dtype.type(np.log(a))  # (a number: PyTorch multiplies in the result's dtype)
+        return g * np.where(b >= 0, 0, out * log_a) if a == 0 else g * (out * log_a)
+    return g * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+
+
+def _sign(a):
+    """PyTorch's sign: -1, 0 or 1, and 0 for nan (numpy's is nan)."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    return np.subtract(a > 0, a < 0, dtype=a.dtype)
+
+
+def _evenly(g, a, out):
+    """PyTorch's evenly_distribute_backward: the gradient of max() / min() shared equally by the
+    elements equal to the result (by the nans, when the result is nan)."""
+    mask = np.isnan(a) if np.isnan(out) else a == out
+    grad = np.zeros(a.shape, dtype=g.dtype)
+    grad[mask] = g / g.dtype.type(mask.sum())
+    return grad
 
 
 def _norm(a, p, dim, keepdim):
@@ -230,11 +334,15 @@ def _norm_grad(g, a, out, p, dim, keepdim):
 
 
 def _softmax(a, dim):
+    if a.size == 0:
+        return np.empty_like(a)
     e = np.exp(a - a.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
 
 
 def _log_softmax(a, dim):
+    if a.size == 0:
+        return np.empty_like(a)
     shifted = a - a.max(axis=dim, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -244,51 +352,216 @@ def _cat_grad(i, g, args, out, dim):
     return g[_take(g, dim, slice(start, start + args[i].shape[dim]))]
 
 
+def _expanded(a, shape):
+    """a broadcast to shape as a view with ATen's strides (inferExpandGeometry: 0 where a dim is
+    repeated, a's own elsewhere; a 0-d a's are all 0), writable as a is: fill_ and zero_ may write
+    into it."""
+    strides = [0] * len(shape)
+    outer = a.itemsize if a.ndim else 0  # (a new leading dim's stride: the next one's size x stride)
+    for i in range(len(shape) - 1, -1, -1):
+        j = i - (len(shape) - a.ndim)  # a's dim, or < 0 for a new leading one
+        size, stride = (a.shape[j], a.strides[j]) if j >= 0 else (1, outer)
+        if size != shape[i]:
+            stride = 0
+        strides[i] = stride
+        outer = shape[i] * stride
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+
+def _flipped(a, dims):
+    """a reversed along dims, in new memory laid out as a's (PyTorch's flip copies)."""
+    return _like(a, np.flip(a, dims))
+
+
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, each once."""
+    if a.ndim == 1:
+        return a.shape[0] < 2 or a.strides[0] == a.itemsize
+    dims = sorted((s, n) for n, s in zip(a.shape, a.strides) if n > 1)
+    need = a.itemsize
+    for stride, n in dims:
+        if stride != need:
+            return False
+        need *= n
+    return True
+
+
+def _like(a, values):
+    """values in a new array laid out as a is when a is dense, else in C order (ATen's empty_like)."""
+    out = np.empty_like(a, order="K" if _dense(a) else "C")
+    out[...] = values
+    return out
+
+
+def contiguous_layout(out):
+    """out as a C-contiguous array whose size-1 dims too have C strides (numpy may keep others)."""
+    if not out.flags.c_contiguous:
+        return np.ascontiguousarray(out)
+    if 1 in out.shape:
+        step = out.itemsize
+        for n, st in zip(reversed(out.shape), reversed(out.strides)):
+            if st != step and n != 0:
+                return out.copy()
+            step *= n
+    return out
+
+
+def elementwise_layout(out, inputs):
+    """out laid out as TensorIterator lays out an elementwise result: dims ordered by the inputs'
+    strides, the first input that tells two dims apart deciding (x.t() + y keeps x.t()'s layout)."""
+    arrays = [d for d in inputs if isinstance(d, np.ndarray) and d.ndim]
+    shape, ndim = out.shape, out.ndim
+    strides = []
+    for d in arrays:  # broadcast dims have stride 0 and do not count
+        pad = ndim - d.ndim
+        strides.append((0,) * pad + tuple(0 if n == 1 and shape[pad + i] != 1 else st
+                                          for i, (n, st) in enumerate(zip(d.shape, d.strides))))
+
+    def after(d0, d1):  # 1: d0 moves faster than d1 (goes first), -1: slower, 0: can't tell
+        for st in strides:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+    perm = list(range(ndim - 1, -1, -1))  # fastest-moving dim first; insertion sort as ATen's
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = after(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    new_strides, step = [0] * ndim, out.itemsize
+    for d in perm:
+        new_strides[d] = step
+        step *= shape[d]
+    if tuple(new_strides) == out.strides:
+        return out
+    new = np.lib.stride_tricks.as_strided(np.empty(max(out.size, 1), out.dtype), shape, new_strides)
+    new[...] = out
+    return new
+
+
+def not_implemented(kernel, dtype):
+    """ATen's refusal of a dtype its kernel has no version for."""
+    from . import _dtypes
+    name = _dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[np.dtype(dtype)]]
+    return NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+
+
+def _no_bool(kernel, message=None):
+    """A refusal: ATen's `kernel` has no bool version (or refuses bool with `message`, before any
+    kernel is chosen)."""
+    def refuse(*operands, **params):
+        for x in operands:
+            if isinstance(x, np.ndarray) and x.dtype == np.bool_:
+                raise RuntimeError(message) if message else not_implemented(kernel, x.dtype)
+    refuse.in_kernel = message is None  # (an in-place op checks its operands' memory first)
+    return refuse
+
+
+def _no_derivative(name):
+    """The backward of an op PyTorch has no derivative for: an error when it runs."""
+    def grad(*args, **params):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    return grad
+
+
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) == np.bool_
+
+
+def _add_scaled(a, b, alpha):
+    """a + alpha * b; of bools, PyTorch's a or (alpha and b)"""
+    if _is_bool(a) and _is_bool(b):
+        return np.logical_or(a, np.logical_and(b, bool(alpha)))
+    return a + alpha * b
+
+
+def _index_put_dtypes(a, value, index):
+    """index_put_ of another dtype (a one-element value through one bool mask is PyTorch's
+    masked_fill_, which casts it)."""
+    masks = [i for i in index if isinstance(i, np.ndarray)]
+    if np.size(value) == 1 and len(masks) == 1 and masks[0].dtype == np.bool_:
+        return
+    if a.dtype != value.dtype:
+        from . import _dtypes
+        names = [_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[d]] for d in (a.dtype, value.dtype)]
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{names[0]} for the destination and {names[1]} for the source.")
+
+
+def _refuse_negative_integer_power(a, exponent):
+    if a.dtype.kind in "biu" and isinstance(exponent, (int, np.integer)) and not isinstance(
+            exponent, (bool, np.bool_)) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def _refuse_bool_subtraction(*operands, **params):
+    bools = sum(1 for x in operands if x is True or x is False or getattr(x, "dtype", None) == np.bool_)
+    if bools == 2:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _swap(m):
     return np.swapaxes(m, -1, -2)
 
 
-def _selected(a, other, tie):
-    """Where max/minimum picked `a`: 1, where it tied: 1/2 (PyTorch splits the gradient)."""
-    return np.where(a == other, 0.5, tie).astype(a.dtype if a.dtype.kind == "f" else np.float32)
+def _picked(g, a, other, lost):
+    """PyTorch's maximum/minimum backward: g where a was picked, g / 2 on a tie, 0 where a lost
+    (a nan is picked: it is the result)."""
+    return np.where(lost, 0, np.where(a == other, g / 2, g))
 
 
 # --- the table -----------------------------------------------------------------------------------
 #  name        grad_fn                 forward                                   backward, one per input
 # add/sub/rsub take PyTorch's alpha (out = a + alpha * b) in the same node, as PyTorch does
-op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else a + alpha * b,
+op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else _add_scaled(a, b, alpha),
                                         lambda g, a, b, out, alpha=1: g,
-                                        lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha)
+                                        lambda g, a, b, out, alpha=1: g if alpha == 1 else g * alpha, layout="elementwise")
 op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else a - alpha * b,
                                         lambda g, a, b, out, alpha=1: g,
-                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha)
+                                        lambda g, a, b, out, alpha=1: -g if alpha == 1 else g * -alpha, layout="elementwise", refuse=_refuse_bool_subtraction)
 op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else other - alpha * a,
-                                        lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha)
+                                        lambda g, a, out, other, alpha=1: -g if alpha == 1 else g * -alpha,
+                                        scalars=("other",))
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda g, a, b, out: g * b,
-                                        lambda g, a, b, out: g * a, saves=("self", "other"), needs=_CROSS)
+                                        lambda g, a, b, out: g * a, saves=("self", "other"), unpack=("other", "self"), needs=_CROSS, layout="elementwise")
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda g, a, b, out: g / b,
                                         lambda g, a, b, out: -g * a / (b * b),
-                                        saves=("self", "other"), kind="float",
-                                        needs={"self": (1,), "other": (0, 1)})
+                                        saves=("self", "other"), unpack=("other", "self"), kind="float",
+                                        needs={"self": (1,), "other": (0, 1)}, layout="elementwise")
 op("reciprocal", "ReciprocalBackward0", _quiet(lambda a: 1 / a),
                                         lambda g, a, out: -g * out * out, saves=("result",), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
-                                        lambda g, a, out: -g)
-op("pow",      "PowBackward0",         lambda a, exponent: (a ** exponent if float(exponent).is_integer() and exponent >= 0
-                                                             else _quiet(np.power)(a, exponent)),
-                                        lambda g, a, out, exponent: (g * exponent * a ** (exponent - 1)
-                                                                     if exponent != 0 else g * 0),
-                                        saves=("self", "exponent"))
-op("pow_tensor", "PowBackward1",       lambda a, b: a ** b,
-                                        lambda g, a, b, out: g * b * a ** (b - 1),
-                                        _pow_exponent_grad, saves=("self", "exponent", "result"),
-                                        needs={"result": (1,)},
-                                        arg_names=("self", "exponent"))
-op("rpow",     "PowBackward2",         lambda a, base: base ** a,
-                                        lambda g, a, out, base: _pow_exponent_grad(g, base, a, out),
-                                        saves=("result",))  # pow() casts to the result dtype
+                                        lambda g, a, out: -g, refuse=_no_bool(
+                                            None, "Negation, the `-` operator, on a bool tensor is not supported. "
+                                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                                            "operator instead."))
+op("pow",      "PowBackward0",         _pow_number,
+                                        lambda g, a, out, exponent: _pow_grad(g, a, exponent),
+                                        saves=("self", "exponent"), scalars=("exponent",),
+                                        refuse=_refuse_negative_integer_power)
+op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: _pow_tensors(a, b),
+                                        lambda g, a, b, out, bool_exponent=False: _pow_grad_bool_checked(g, a, b, bool_exponent),
+                                        lambda g, a, b, out, bool_exponent=False: _pow_exponent_grad(g, a, b, out),
+                                        saves=("self", "exponent", "result"), unpack=("exponent", "self", "result"),
+                                        arg_names=("self", "exponent"), layout="elementwise")
+op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
+                                        lambda g, a, out, base: _rpow_grad(g, base, a, out),
+                                        saves=("exponent", "result"), scalars=("base",), arg_names=("exponent",))
 op("exp",      "ExpBackward0",         _quiet(_in_float64(np.exp)),
                                         lambda g, a, out: g * out, saves=("result",), kind="float")
 op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
@@ -296,7 +569,8 @@ op("log",      "LogBackward0",         _quiet(_in_float64(np.log)),
 op("sqrt",     "SqrtBackward0",        _quiet(np.sqrt),
                                         lambda g, a, out: g / (2 * out), saves=("result",), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
-                                        lambda g, a, out: g * np.sign(a), saves=("self",))
+                                        lambda g, a, out: g * _sign(a), saves=("self",), refuse=_no_bool("abs_cpu"))
+op("sign",     "SignBackward0",        _sign, lambda g, a, out: np.zeros_like(g), kind="same")
 op("sin",      "SinBackward0",         _in_float64(np.sin),
                                         lambda g, a, out: g * np.cos(a), saves=("self",), kind="float")
 op("cos",      "CosBackward0",         _in_float64(np.cos),
@@ -307,76 +581,79 @@ op("tanh",     "TanhBackward0",        _in_float64(np.tanh),
 op("sigmoid",  "SigmoidBackward0",     _quiet(lambda a: 1 / (1 + np.exp(-a))),
                                         lambda g, a, out: g * out * (1 - out), saves=("result",),
                                         kind="float")
-op("relu",     "ReluBackward0",        lambda a: np.maximum(a, 0),
-                                        lambda g, a, out: g * (out > 0), saves=("result",))
-op("clamp",    "ClampBackward1",       lambda a, min, max: np.clip(a, min, max),
-                                        lambda g, a, out, min, max: g * (((a >= min) if min is not None else True)
-                                                                         & ((a <= max) if max is not None else True)),
-                                        saves=("self", "min", "max"))
-op("maximum",  "MaximumBackward0",     np.maximum,
-                                        lambda g, a, b, out: g * _selected(a, b, a > b),
-                                        lambda g, a, b, out: g * _selected(b, a, b > a), saves=("self", "other"))
-op("minimum",  "MinimumBackward0",     np.minimum,
-                                        lambda g, a, b, out: g * _selected(a, b, a < b),
-                                        lambda g, a, b, out: g * _selected(b, a, b < a), saves=("self", "other"))
+# max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
+# keeps the second operand on a tie, so the operands are swapped
+op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
+                                        lambda g, a, out: np.where(out <= 0, 0, g), saves=("result",),
+                                        refuse=_no_bool(None, "Boolean inputs not supported for relu"))
+op("clamp",    "ClampBackward1",       lambda a, min, max: _clamp(a, min, max),
+                                        lambda g, a, out, min, max: np.where(
+                                            ((a >= min) if min is not None else True)
+                                            & ((a <= max) if max is not None else True), g, 0),
+                                        saves=("self", "min", "max"), scalars=("min", "max"))
+op("maximum",  "MaximumBackward0",     lambda a, b: np.maximum(b, a),
+                                        lambda g, a, b, out: _picked(g, a, b, a < b),
+                                        lambda g, a, b, out: _picked(g, a, b, a > b), saves=("self", "other"),
+                                        unpack=("other", "self"), layout="elementwise")
+op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
+                                        lambda g, a, b, out: _picked(g, a, b, a > b),
+                                        lambda g, a, b, out: _picked(g, a, b, a < b), saves=("self", "other"),
+                                        unpack=("other", "self"), layout="elementwise")
 op("where",    "WhereBackward0",       lambda a, b, condition: np.where(condition, a, b),
                                         lambda g, a, b, out, condition: np.where(condition, g, 0),
                                         lambda g, a, b, out, condition: np.where(condition, 0, g),
-                                        saves=("condition",))
+                                        saves=("condition",), layout="elementwise")
 # reductions
 op("sum",      "SumBackward0",         lambda a: _torch_sum(a),
-                                        lambda g, a, out: np.broadcast_to(g, a.shape), kind="sum")
+                                        lambda g, a, out: _expanded(g, a.shape), kind="sum")
 op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim),
-                                        kind="sum")
+                                        kind="sum", layout="contiguous")
 op("mean",     "MeanBackward0",        lambda a: _torch_mean(a),
-                                        lambda g, a, out: np.broadcast_to(g / a.size, a.shape))
+                                        lambda g, a, out: np.broadcast_to(g, a.shape) / a.size)
 op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
-                                        lambda g, a, out, dim, keepdim: _expand(g / _count(a.shape, dim), a.shape,
-                                                                                dim, keepdim))
-op("max",      "MaxBackward1",         lambda a: a.max(),
-                                        lambda g, a, out: g * (a == out) / (a == out).sum(),
-                                        saves=("self", "result"), kind="same")
-op("min",      "MinBackward1",         lambda a: a.min(),
-                                        lambda g, a, out: g * (a == out) / (a == out).sum(),
-                                        saves=("self", "result"), kind="same")
+                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
+                                        / _count(a.shape, dim), layout="contiguous")
+op("max",      "MaxBackward1",         lambda a: a.max(), _evenly, saves=("self", "result"), kind="same")
+op("min",      "MinBackward1",         lambda a: a.min(), _evenly, saves=("self", "result"), kind="same")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: _along(a, dim, keepdim, indices),
                                         lambda g, a, out, dim, keepdim, indices: _scatter(g, a.shape, dim, indices),
-                                        saves=("indices",), kind="same")
+                                        saves=("indices",), kind="same", layout="contiguous")
 op("min_dim",  "MinBackward0",         OPS["max_dim"].forward, OPS["max_dim"].grads[0],
-                                        saves=("indices",), kind="same")
-op("norm",     "LinalgVectorNormBackward0", _norm, _norm_grad, saves=("self", "result"), kind="float")
+                                        saves=("indices",), kind="same", layout="contiguous")
+op("norm",     "LinalgVectorNormBackward0", _norm, _norm_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("softmax",  "SoftmaxBackward0",     _softmax,
                                         lambda g, a, out, dim: out * (g - (g * out).sum(axis=dim, keepdims=True)),
-                                        saves=("result",), kind="float")
+                                        saves=("result",), kind="same", layout="contiguous")
 op("log_softmax", "LogSoftmaxBackward0", _log_softmax,
                                         lambda g, a, out, dim: g - np.exp(out) * g.sum(axis=dim, keepdims=True),
-                                        saves=("result",), kind="float")
+                                        saves=("result",), kind="same", layout="contiguous")
 # linear algebra
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda g, a, b, out: g @ b.T,
-                                        lambda g, a, b, out: a.T @ g, saves=("self", "mat2"),
+                                        lambda g, a, b, out: a.T @ g, saves=("self", "mat2"), unpack=("mat2", "self"),
                                         needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"))
+                                        arg_names=("self", "mat2"), refuse=_no_bool("addmm_impl_cpu_"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda g, a, b, out: np.outer(g, b),
                                         lambda g, a, b, out: a.T @ g, saves=("self", "vec"),
                                         needs={"self": (1,), "vec": (0,)},
-                                        arg_names=("self", "vec"))
+                                        arg_names=("self", "vec"), refuse=_no_bool("addmv_impl_cpu"))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda g, a, b, out: g * b,
                                         lambda g, a, b, out: g * a, saves=("self", "tensor"),
                                         needs={"self": (1,), "tensor": (0,)},
-                                        arg_names=("self", "tensor"))
+                                        arg_names=("self", "tensor"), refuse=_no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
                                         lambda g, a, b, out: g @ _swap(b),
-                                        lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"),
+                                        lambda g, a, b, out: _swap(a) @ g, saves=("self", "mat2"), unpack=("mat2", "self"),
                                         needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"))
+                                        arg_names=("self", "mat2"), refuse=_no_bool("bmm"))
 # shapes and views (no arithmetic: the gradient is moved back where the value came from)
 op("t",        "TBackward0",           lambda a: a.T,                         lambda g, a, out: g.T, kind="same")
-op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1),
-                                        lambda g, a, out, dim0, dim1: np.swapaxes(g, dim0, dim1), kind="same")
+op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(),
+                                        lambda g, a, out, dim0, dim1: np.swapaxes(g, dim0, dim1) if g.ndim else g,
+                                        kind="same")
 op("permute",  "PermuteBackward0",     lambda a, dims: np.transpose(a, dims),
                                         lambda g, a, out, dims: np.transpose(g, np.argsort(dims)), kind="same")
 op("view",     "ViewBackward0",        lambda a, shape: a.reshape(shape),
@@ -394,11 +671,12 @@ op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
                                         lambda g, a, out, dims: g.reshape(a.shape), kind="same")
 op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
                                         lambda g, a, out, dim: g.reshape(a.shape), kind="same")
-op("expand",   "ExpandBackward0",      lambda a, shape: np.broadcast_to(a, shape),
+op("expand",   "ExpandBackward0",      lambda a, shape: _expanded(a, shape),
                                         lambda g, a, out, shape: g, kind="same")
-op("clone",    "CloneBackward0",       lambda a: a.copy(),                    lambda g, a, out: g, kind="same")
+op("clone",    "CloneBackward0",       lambda a, contiguous=False: np.copy(a, order="K" if _dense(a) and not contiguous else "C"),
+                                        lambda g, a, out, contiguous=False: g, kind="same")  # (K: a's layout)
 op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda g, a, out: g, kind="same")
-op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype),      lambda g, a, out, dtype: g,
+op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype, order="K" if _dense(a) else "C"),      lambda g, a, out, dtype: g,
                                         kind="same")
 op("select",   "SelectBackward0",      lambda a, dim, index: a[_take(a, dim, index)],
                                         lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
@@ -407,14 +685,14 @@ op("unbind",   "UnbindBackward0",      OPS["select"].forward, *OPS["select"].gra
 op("slice",    "SliceBackward0",       lambda a, dim, index: a[_take(a, dim, index)],
                                         lambda g, a, out, dim, index: _into_zeros(g, a.shape, _take(a, dim, index)),
                                         kind="same")
-op("index",    "IndexBackward0",       lambda a, indices: a[indices],
+op("index",    "IndexBackward0",       lambda a, indices: _indexed(a, indices),
                                         lambda g, a, out, indices: _add_at(g, a.shape, indices),
                                         saves=("indices",), kind="same")
 op("cat",      "CatBackward0",         lambda *arrays, dim: np.concatenate(arrays, axis=dim),
-                                        _cat_grad, variadic=True, arg_names=("tensors",))
+                                        _cat_grad, variadic=True, arg_names=("tensors",), layout="contiguous")
 op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axis=dim),
                                         lambda i, g, args, out, dim: np.take(g, i, axis=dim),
-                                        variadic=True, arg_names=("tensors",))
+                                        variadic=True, arg_names=("tensors",), layout="contiguous")
 # in-place writes into a tensor that is part of a graph (the old value is the first input)
 op("copy_",    "CopyBackwards",        lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
                                         lambda g, a, b, out: np.zeros_like(g),
@@ -423,25 +701,37 @@ op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            la
                                         kind="same")
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
                                         lambda g, a, out, value: np.zeros_like(g), kind="same")
-op("as_strided", "AsStridedBackward0",  lambda a, index: a[index],  # a view, after its base changed
-                                        lambda g, a, out, index: _add_at(g, a.shape, index), kind="same")
-# (both keep the index, which backward frees: a second backward raises, as in PyTorch)
-op("copy_slices", "CopySlices",        lambda a, b, index: _put(a, index, b),
-                                        lambda g, a, b, out, index: _put(g, index, 0),
-                                        lambda g, a, b, out, index: g[index], kind="same",
-                                        saves=("index",))
+op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value),  # fill_(0-dim tensor)
+                                        lambda g, a, v, out: np.zeros_like(g),
+                                        lambda g, a, v, out: np.asarray(_torch_sum(g)), kind="same",
+                                        arg_names=("self", "value"))
+# a view's history after an in-place op on its base (or on another view of it): the view read out
+# of the base's new value; positions: the flat index in the base of each element of the view
+op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
+                                        lambda g, a, out, positions: _add_at(g.reshape(-1), a.size,
+                                                                             positions.reshape(-1)).reshape(a.shape),
+                                        kind="same")
+# the base's history after an in-place op on one of its views (its backward is CopySlices's own)
+op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
 op("index_put", "IndexPutBackward0",   lambda a, b, index: _put(a, index, b),  # x[tensor index] = b
                                         lambda g, a, b, out, index: _put(g, index, 0),
                                         lambda g, a, b, out, index: g[index], kind="same",
-                                        saves=("index",))
+                                        saves=("index",), refuse=_index_put_dtypes)
 
 
 # --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------
 def _var(a, dim, correction, keepdim):
     """sum((a - mean)**2) / (N - correction) over dim (N: the number of elements reduced), accumulated
     in float64 as PyTorch's kernel does, so float32 results round as PyTorch's."""
+    if a.size == 0:  # nan, as a mean over nothing is
+        return np.full(a.sum(axis=dim, keepdims=keepdim).shape, np.nan, dtype=a.dtype)
     x = a.astype(np.float64) if a.dtype == np.float32 else a
     with np.errstate(divide="ignore", invalid="ignore"):
+        if dim is None:  # ATen's std_var_all_cpu: the mean in a's dtype, the squares summed in order
+            centred = (x - np.float64(_torch_mean(a))).ravel()
+            total = np.cumsum(centred * centred)[-1]
+            out = np.asarray(total / max(a.size - correction, 0))
+            return (out.reshape((1,) * a.ndim) if keepdim else out).astype(a.dtype)
         centred = x - x.mean(axis=dim, keepdims=True)
         out = (centred * centred).sum(axis=dim, keepdims=keepdim) / max(_count(a.shape, dim) - correction, 0)
     return out.astype(a.dtype, copy=False)
@@ -449,9 +739,12 @@ def _var(a, dim, correction, keepdim):
 
 def _var_grad(g, a, dim, correction, keepdim):
     """d var / d a_i = 2 (a_i - mean) / (N - correction), in PyTorch's order of operations"""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (2.0 / max(_count(a.shape, dim) - correction, 0)) * _expand(g, a.shape, dim, keepdim) * (
-            a - a.mean(axis=dim, keepdims=True))
+    if a.size == 0:
+        return np.zeros(a.shape, dtype=g.dtype)
+    n = max(_count(a.shape, dim) - correction, 0)
+    mean = _torch_mean(a) if dim is None else a.mean(axis=dim, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (a Python number: the dtype stays a's)
+        return (2.0 / n if n else np.inf) * _expand(g, a.shape, dim, keepdim) * (a - mean)
 
 
 def _std_grad(g, a, out, dim, correction, keepdim):
@@ -463,7 +756,7 @@ def _std_grad(g, a, out, dim, correction, keepdim):
 
 def _logsumexp(a, dim, keepdim):
     """log(sum(exp(a))) over dim, shifted by the max so that nothing overflows."""
-    m = a.max(axis=dim, keepdims=True)
+    m = a.max(axis=dim, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=dim, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
     return out if keepdim else out.squeeze(axis=dim)
@@ -490,7 +783,10 @@ def _gelu(a, approximate):
         inner = dt(np.sqrt(2 / np.pi)) * (a + dt(0.044715) * (a * a * a))
         return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
     erf = _ERF((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
-    return a * dt(0.5) * (1 + erf)
+    out = a * dt(0.5) * (1 + erf)
+    if a.dtype == np.float32:  # ATen's float32 kernel gives nan at +inf (its float64 one, inf)
+        out[np.isposinf(a)] = np.nan
+    return out
 
 
 def _gelu_grad(a, approximate):
@@ -507,9 +803,36 @@ def _gelu_grad(a, approximate):
 
 def _repeat_grad(g, a, out, repeats):
     """Sum the gradient over the copies: g seen as (r0, s0, r1, s1, ...), summed over the r axes."""
-    shape = (1,) * (len(repeats) - a.ndim) + a.shape
+    new = len(repeats) - a.ndim  # (leading dims repeat added: summed away whole)
+    shape = (1,) * new + a.shape
     paired = g.reshape([n for r, s in zip(repeats, shape) for n in (r, s)])
-    return paired.sum(axis=tuple(range(0, 2 * len(shape), 2))).reshape(a.shape)
+    return paired.sum(axis=tuple(range(0, 2 * len(shape), 2)) + tuple(range(1, 2 * new, 2)))
+
+
+@_quiet
+def _prod_grad(g, a, out, dim, keepdim):
+    """PyTorch's prod_backward: g * prod / a when no element is 0; with zeros, the product of the
+    other elements (no division); a full product with two or more zeros has a zero gradient."""
+    if a.ndim == 0:
+        return g
+    if dim is not None and not keepdim:
+        g, out = np.expand_dims(g, dim), np.expand_dims(out, dim)
+    zeros = np.count_nonzero(a == 0)
+    if not zeros:
+        return g * (out / a)
+    if dim is None and zeros > 1:
+        return np.zeros(a.shape, dtype=g.dtype)
+    return g * _prod_others(a, dim)
+
+
+def _clamp(a, min, max):
+    """ATen's min(max(a, min), max), for number or (broadcast) array bounds: a itself on a tie,
+    nan where a or a bound is nan (numpy's maximum(m, a) keeps its second operand on a tie)."""
+    if min is not None:
+        a = np.maximum(min, a)
+    if max is not None:
+        a = np.minimum(max, a)
+    return a
 
 
 def _prod_others(a, dim):
@@ -526,55 +849,81 @@ def _prod_others(a, dim):
 op("var",      "VarBackward0",         _var,
                                         lambda g, a, out, dim, correction, keepdim:
                                             _var_grad(g, a, dim, correction, keepdim),
-                                        saves=("self",), kind="float")
+                                        saves=("self",), kind="float", layout="contiguous")
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(_var(a, dim, correction, keepdim)),
-                                        _std_grad, saves=("self", "result"), kind="float")
+                                        _std_grad, saves=("self", "result"), kind="float", layout="contiguous")
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         _repeat_grad, kind="same")
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
-                                        lambda g, a, out: g * _prod_others(a, None),
+                                        lambda g, a, out: _prod_grad(g, a, out, None, False),
                                         saves=("self", "result"), kind="sum")
 op("prod_dim", "ProdBackward1",        lambda a, dim, keepdim: a.prod(axis=dim, keepdims=keepdim),
-                                        lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
-                                        * _prod_others(a, dim), saves=("self", "result"), kind="sum")
+                                        _prod_grad, saves=("self", "result"), kind="sum", layout="contiguous")
 op("masked_fill", "MaskedFillBackward0", lambda a, mask, value: np.where(mask, value, a).astype(a.dtype),
                                         lambda g, a, out, mask, value: np.where(mask, 0, g),
-                                        saves=("mask",), kind="same")
+                                        saves=("mask",), kind="same", layout="contiguous")
 op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask, v, a).astype(a.dtype),
                                         lambda g, a, v, out, mask: np.where(mask, 0, g),
                                         lambda g, a, v, out, mask: np.asarray((g * mask).sum()),
-                                        saves=("mask",), kind="same", arg_names=("self", "value"))
+                                        saves=("mask",), kind="same", arg_names=("self", "value"), layout="contiguous")
 op("log1p",    "Log1PBackward0",       _quiet(_in_float64(np.log1p)),
                                         lambda g, a, out: g / (1 + a), saves=("self",), kind="float")
 op("rsqrt",    "RsqrtBackward0",       _quiet(lambda a: 1 / np.sqrt(a)),
                                         lambda g, a, out: -0.5 * g * out ** 3, saves=("result",), kind="float")
-op("clamp_min", "ClampMinBackward0",   lambda a, min: np.maximum(a, min).astype(a.dtype),
-                                        lambda g, a, out, min: g * (a >= min), saves=("self",))
-op("clamp_max", "ClampMaxBackward0",   lambda a, max: np.minimum(a, max).astype(a.dtype),
-                                        lambda g, a, out, max: g * (a <= max), saves=("self",))
+op("clamp_min", "ClampMinBackward0",   lambda a, min: _clamp(a, min, None),
+                                        lambda g, a, out, min: np.where(a >= min, g, 0), saves=("self",),
+                                        scalars=("min",))
+op("clamp_max", "ClampMaxBackward0",   lambda a, max: _clamp(a, None, max),
+                                        lambda g, a, out, max: np.where(a <= max, g, 0), saves=("self",),
+                                        scalars=("max",))
+# clamp with tensor bounds (broadcast): nan where any operand is nan; the bounds get gradients too
+# (FunctionsManual's clamp_backward_min_max: a bound above the other passes nothing to min)
+op("clamp_tensor", "ClampBackward0",   lambda a, min, max: _clamp(a, min, max),
+                                        lambda g, a, min, max, out: np.where(
+                                            ((a >= min) if min is not None else True)
+                                            & ((a <= max) if max is not None else True), g, 0),
+                                        lambda g, a, min, max, out: np.where(
+                                            (a < min) & ((min < max) if max is not None else True), g, 0),
+                                        lambda g, a, min, max, out: np.where(
+                                            (a > max) | ((max < min) if min is not None else False), g, 0),
+                                        saves=("self", "min", "max"), unpack=("max", "min", "self"),
+                                        arg_names=("self", "min", "max"),
+                                        layout="elementwise")
+op("clamp_min_tensor", "ClampMinBackward1", lambda a, min: _clamp(a, min, None),
+                                        lambda g, a, min, out: np.where(a >= min, g, 0),
+                                        lambda g, a, min, out: np.where(a < min, g, 0),
+                                        saves=("self", "min"), unpack=("min", "self"), arg_names=("self", "min"),
+                                        layout="elementwise")
+op("clamp_max_tensor", "ClampMaxBackward1", lambda a, max: _clamp(a, None, max),
+                                        lambda g, a, max, out: np.where(a <= max, g, 0),
+                                        lambda g, a, max, out: np.where(a > max, g, 0),
+                                        saves=("self", "max"), unpack=("max", "self"), arg_names=("self", "max"),
+                                        layout="elementwise")
 # chunk/split pieces: slices named as PyTorch names them (one node per piece here; PyTorch shares one)
 op("split",    "SplitBackward0",       OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("split_with_sizes", "SplitWithSizesBackward0", OPS["slice"].forward, *OPS["slice"].grads, kind="same")
 op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda g, a, out: g * np.eye(*a.shape, dtype=a.dtype), kind="sum")
-op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim),  # double accumulator, as ATen on CPU
-                                        lambda g, a, out, dim: np.flip(np.cumsum(np.flip(g, dim), axis=dim), dim),
-                                        kind="sum")
-op("flip",     "FlipBackward0",        lambda a, dims: np.flip(a, dims),
-                                        lambda g, a, out, dims: np.flip(g, dims), kind="same")
+op("cumsum",   "CumsumBackward0",      lambda a, dim: _in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
+                                        lambda g, a, out, dim: _flipped(np.cumsum(np.flip(g, dim), axis=dim), dim)
+                                        if g.ndim else g,
+                                        kind="sum", layout="contiguous")
+op("flip",     "FlipBackward0",        _flipped,
+                                        lambda g, a, out, dims: _flipped(g, dims), kind="same")
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
                                         lambda g, a, out, negative_slope: np.where(a > 0, g, g * negative_slope),
                                         saves=("self",))
 op("logsumexp", "LogsumexpBackward0",  lambda a, dim, keepdim: _logsumexp(a, dim, keepdim),
                                         lambda g, a, out, dim, keepdim: _expand(g, a.shape, dim, keepdim)
                                         * np.exp(a - _expand(out, a.shape, dim, keepdim)),
-                                        saves=("self", "result"), kind="float")
+                                        saves=("self", "result"), kind="float", layout="contiguous")
 # picking elements along a dim by index: the gradient goes back where each value came from
-op("sort",     "SortBackward0",        lambda a, dim, indices: np.take_along_axis(a, indices, dim),
+op("sort",     "SortBackward0",        lambda a, dim, indices: _like(a, _take_along(a, indices, dim)),
                                         lambda g, a, out, dim, indices: _scatter(g, a.shape, dim, indices),
                                         saves=("indices",), kind="same")
-op("topk",     "TopkBackward0",        OPS["sort"].forward, *OPS["sort"].grads, saves=("indices",), kind="same")
-op("gather",   "GatherBackward0",      lambda a, dim, index: np.take_along_axis(a, index, dim),
+op("topk",     "TopkBackward0",        lambda a, dim, indices: _take_along(a, indices, dim),
+                                        *OPS["sort"].grads, saves=("indices",), kind="same")
+op("gather",   "GatherBackward0",      lambda a, dim, index: _take_along(a, index, dim),
                                         lambda g, a, out, dim, index: _gather_grad(g, a.shape, dim, index),
                                         saves=("self", "index"), kind="same")
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
@@ -584,8 +933,8 @@ op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
 op("gelu",     "GeluBackward0",        lambda a, approximate: _gelu(a, approximate),
                                         lambda g, a, out, approximate: g * _gelu_grad(a, approximate),
                                         saves=("self",), kind="float")
-op("elu",      "EluBackward0",         lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype),
-                                        lambda g, a, out, alpha: np.where(a > 0, g, g * alpha * np.exp(np.minimum(a, 0))),
+op("elu",      "EluBackward0",         _quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
+                                        _quiet(lambda g, a, out, alpha: np.where(a <= 0, g * alpha * np.exp(a), g)),
                                         saves=("self",), kind="float")
 op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
                                             a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),
@@ -596,27 +945,64 @@ op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: _div_rounding(a, b, rounding_mode),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
                                         lambda g, a, b, out, rounding_mode: np.zeros_like(g),
-                                        saves=("self", "other"))
+                                        saves=("self", "other"), unpack=("other", "self"), layout="elementwise",
+                                        needs={"self": (1,)})
 
-op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same")
-op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same")
-op("round",    "RoundBackward0",       np.round, lambda g, a, out: np.zeros_like(g), kind="same")
+@_quiet
+def _remainder(a, other):
+    """a % other as ATen computes it: fmod, moved by other when the signs differ -- so a zero keeps
+    the dividend's sign (0. % -1 is 0., numpy's is -0.)."""
+    mod = np.fmod(a, other)
+    if mod.dtype.kind != "f":
+        return np.remainder(a, other)
+    return np.where((mod != 0) & ((other < 0) != (mod < 0)), mod + other, mod)
+
+
+# // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
+op("floor_divide", "NotImplemented",   _quiet(np.floor_divide), _no_derivative("floor_divide"),
+                                        _no_derivative("floor_divide"), layout="elementwise")
+op("remainder", "RemainderBackward0",  _remainder, lambda g, a, out, other: g,
+                                        scalars=("other",))
+op("remainder_tensor", "RemainderBackward1", _remainder,
+                                        lambda g, a, b, out: g,
+                                        _quiet(lambda g, a, b, out: -g * np.floor_divide(a, b)),
+                                        saves=("self", "other"), unpack=("other", "self"),
+                                        needs={"self": (1,), "other": (1,)}, layout="elementwise")
+op("rremainder", "NotImplemented",     lambda a, other: _remainder(other, a), _no_derivative("remainder"),
+                                        scalars=("other",))
+op("floor",    "FloorBackward0",       np.floor, lambda g, a, out: np.zeros_like(g), kind="same",
+                                        refuse=_no_bool("floor_vml_cpu"))
+op("ceil",     "CeilBackward0",        np.ceil, lambda g, a, out: np.zeros_like(g), kind="same",
+                                        refuse=_no_bool("ceil_vml_cpu"))
+op("round",    "RoundBackward0",       np.round, lambda g, a, out: np.zeros_like(g), kind="same",
+                                        refuse=_no_bool("round_vml_cpu"))
 
 
 def _along(a, dim, keepdim, indices):
     """Values at `indices` (argmax/argmin with the reduced axis kept) along `dim`."""
+    if a.ndim == 0:
+        return a.copy()
     v = np.take_along_axis(a, indices, dim)
     return v if keepdim else v.squeeze(dim)
 
 
 def _scatter(g, shape, dim, indices):
+    if not shape:  # (a 0-dim tensor's only element)
+        return np.array(g)
     z = np.zeros(shape, dtype=g.dtype)
     np.put_along_axis(z, indices, g.reshape(np.shape(indices)), dim)
     return z
 
 
+def _take_along(a, indices, dim):
+    """a's elements at indices along dim (a 0-dim tensor's only element for a 0-dim one)."""
+    return np.take_along_axis(a, indices, dim) if a.ndim else a.copy()
+
+
 def _gather_grad(g, shape, dim, index):
     """Sum g into zeros at index along dim (an index may repeat: add, not put)."""
+    if not shape:
+        return np.array(g)
     z = np.zeros(shape, dtype=g.dtype)
     where = list(np.indices(index.shape, sparse=True))
     where[dim] = index
@@ -632,8 +1018,25 @@ def _add_at(g, shape, index):
 
 def _put(a, index, value):
     r = a.copy()
+    _indexed(r, index)  # (PyTorch's message for index tensors that do not broadcast)
     r[index] = value
     return r
+
+
+def _indexed(a, index):
+    """a[index] for an index with arrays; index tensors that do not broadcast together raise
+    PyTorch's error (a bool mask stands for its nonzero() index tensors)."""
+    try:
+        return a[index]
+    except IndexError as e:
+        if not str(e).startswith("shape mismatch"):
+            raise
+        shapes = []
+        for i in index if isinstance(index, tuple) else (index,):
+            if isinstance(i, np.ndarray):
+                shapes += [[int(i.sum())]] * i.ndim if i.dtype == np.bool_ else [list(i.shape)]
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(map(str, shapes))) from None
 
 
 # --- nn losses -----------------------------------------------------------------------------------
@@ -705,7 +1108,7 @@ op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
                                         lambda g, bias, m1, m2, out: g,
                                         lambda g, bias, m1, m2, out: g @ m2.T,
                                         lambda g, bias, m1, m2, out: m1.T @ g, saves=("mat1", "mat2"),
-                                        arg_names=("self", "mat1", "mat2"))
+                                        needs={"mat1": (2,), "mat2": (1,)}, arg_names=("self", "mat1", "mat2"))
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: _reduce((a - b) ** 2, reduction),
                                         lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (a - b),
                                         lambda g, a, b, out, reduction: _unreduce(g, a.shape, reduction) * 2 * (b - a),

@@ -118,8 +118,13 @@ def tensor_repr(t, prefix="tensor("):
         summarize = a.size > THRESHOLD
         fmt = _Formatter(_summarised(a) if summarize else a)
         body = _tensor_str(a, indent, summarize, fmt)
-    if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
-    elif t._requires_grad:
+    try:
+        fn = t.grad_fn
+        fn_name = None if fn is None else type(fn).__name__
+    except RuntimeError:  # a view whose base changed in place, which may not be (PyTorch prints so)
+        fn_name = "Invalid"
+    if fn_name is not None:
+        suffixes.append(f"grad_fn=<{fn_name}>")
+    elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

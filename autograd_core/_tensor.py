@@ -3,6 +3,10 @@
 Every differentiable op goes through ``apply``: run the op table's forward on the arrays, and when
 an input requires grad (and grad mode is on) attach a grad_fn node whose next_functions point at the
 inputs' nodes. In-place ops go through ``_inplace``, which bumps the version counter.
+
+Views (x[0], x.t(), x.view(...), ...) share their base's memory and version counter, and remember
+their base; after an in-place op on the base or on any view of it, a view's grad_fn is regenerated
+when next asked for (AsStridedBackward0 over the base's new history), as PyTorch does.
 """
 import builtins
 import numbers
@@ -11,8 +15,9 @@ import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._engine import STATE, _next_seq, gradient_edge, warn_nonleaf_grad
-from ._ops import OPS
+from ._engine import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, _next_seq, gradient_edge, short_name,
+                      warn_nonleaf_grad)
+from ._ops import OPS, _dense, contiguous_layout, elementwise_layout, not_implemented
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -24,16 +29,16 @@ def _make(data, grad_fn, requires_grad, version_counter=None):
     """Wrap an ndarray without copying (the fast internal constructor)."""
     t = _new(Tensor)
     t._data = data
-    t.grad_fn = grad_fn
+    t._grad_fn = grad_fn
     t._requires_grad = requires_grad
     t._vc = version_counter if version_counter is not None else [0]
     return t
 
 
 # ---------------------------------------------------------------------------------------------
-# Type promotion (PyTorch's rules: tensors with dims > zero-dim tensors > Python numbers;
-# a higher category (bool < integer < float) from a lower-priority operand still wins, at the
-# default dtype of that category)
+# Type promotion: one rule, PyTorch's result_type. Tensors with dims > zero-dim tensors > Python
+# numbers ("weak": 0.5 - int_tensor is float32, not float64); a higher category (bool < integer <
+# float) from a lower-priority operand still wins, at the default dtype of that category.
 # ---------------------------------------------------------------------------------------------
 def _promote_two(d1, d2):
     c1, c2 = _CATEGORY[d1.kind], _CATEGORY[d2.kind]
@@ -51,7 +56,7 @@ def _scalar_dtype(x):
 
 
 def result_dtype(*operands):
-    """The dtype PyTorch gives a binary op on these tensors / Python numbers."""
+    """The dtype PyTorch gives an op on these tensors / Python numbers (None operands are skipped)."""
     groups = [None, None, None]  # dims>0 tensors, 0-dim tensors, numbers
     for x in operands:
         if isinstance(x, Tensor):
@@ -70,23 +75,30 @@ def result_dtype(*operands):
     return result
 
 
-def _cast_inputs(op, args, datas):
-    """Slow path of apply (some input not float32): cast inputs so numpy computes in torch's dtype."""
-    if op.kind in ("same", "sum"):
-        return datas
-    want = result_dtype(*args)
+def _compute_dtype(op, args, params):
+    """The dtype op computes in: its operands' promotion, including the number params the row names
+    in ``scalars`` (a "float" op turns integers into float32); None when each input keeps its own."""
+    if op.kind == "same" or op.kind == "sum":
+        return None
+    scalars = [params[n] for n in op.scalars] if op.scalars and params else ()
+    want = result_dtype(*args, *scalars)
     if op.kind == "float" and want.kind != "f":
         want = _F32
-    return tuple(d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas)
+    return want
 
 
-def _broadcast_message(s1, s2):
-    n = max(len(s1), len(s2))
-    a, b = (1,) * (n - len(s1)) + tuple(s1), (1,) * (n - len(s2)) + tuple(s2)
-    for i in reversed(range(n)):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
-                    f"non-singleton dimension {i}")
+def _broadcast_message(*shapes):
+    """PyTorch's message for shapes that do not broadcast (folded left to right, as TensorIterator
+    folds its operands, each checked from the last dim), or None when they do."""
+    acc = tuple(shapes[0]) if shapes else ()
+    for shape in shapes[1:]:
+        n = max(len(acc), len(shape))
+        a, b = (1,) * (n - len(acc)) + acc, (1,) * (n - len(shape)) + tuple(shape)
+        for i in reversed(range(n)):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                        f"non-singleton dimension {i}")
+        acc = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
     return None
 
 
@@ -99,198 +111,225 @@ def _unwrap(x):
         return x.item()
     if isinstance(x, (numbers.Number, np.ndarray)):
         return x if not isinstance(x, np.ndarray) else tensor(x)
+    if x is None:  # (an optional tensor: clamp's bounds)
+        return x
     raise TypeError(f"unsupported operand type: '{type(x).__name__}' (expected a Tensor or a number)")
 
 
-def _any_requires_grad(args, indices):
-    return any(isinstance(args[j], Tensor) and args[j]._requires_grad for j in indices)
+def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
+    """Run one row of the op table on args (Tensors or numbers), building the graph if needed.
 
-
-def apply(op, args, params=None, view_of=None):
-    """Run one row of the op table on args (Tensors or numbers), building the graph if needed."""
-    datas = []
+    view_of: the tensor whose memory the result shares (a view op); output_nr: the result's place
+    among the views a multi-output op returns (unbind, split), which may not be modified in place;
+    inplace: the result is written into args[0] (its history is rebased, not set).
+    """
+    recording = STATE.grad_enabled
+    datas, edges = [], []  # edges: where each input's gradient goes, built as the inputs are read
     requires_grad = slow = False
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
             if d.dtype is not _F32:
                 slow = True
-            if a._requires_grad:
-                requires_grad = True
             datas.append(d)
+            if not recording:
+                continue
+            if a._base is None:
+                if a._requires_grad:
+                    requires_grad = True
+                    fn = a._grad_fn
+                    edges.append((fn, 0) if fn is not None else gradient_edge(a))
+                    continue
+            elif a._requires_grad or a._base._requires_grad:
+                requires_grad = True
+                edges.append(gradient_edge(a))  # (regenerates a stale view's grad_fn first)
+                continue
         else:
             datas.append(a)
-    cast = False
-    if slow:
-        cast_datas = _cast_inputs(op, args, datas)
-        cast = any(c is not d for c, d in zip(cast_datas, datas))
-        datas = cast_datas
+            if a is True or a is False:
+                slow = True
+        if recording:
+            edges.append(_NO_EDGE)
+    want = None
+    if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
+        if op.refuse is not None:
+            op.refuse(*datas, **params) if params else op.refuse(*datas)
+        want = _compute_dtype(op, args, params)
+        if want is not None:
+            datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as e:
         shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-        msg = _broadcast_message(*shapes[:2]) if len(shapes) >= 2 else None
+        msg = _broadcast_message(*shapes)
         if msg and "broadcast" in str(e):
             raise RuntimeError(msg) from None
         raise
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if slow and op.kind == "sum" and out.dtype.kind in "biu":
-        out = out.astype(np.int64)
-    # a view shares its base's memory and version counter
-    vc = view_of._vc if view_of is not None else [0]
-    if requires_grad and STATE.grad_enabled:
+    layout = op.layout
+    if layout is not None and out.ndim > 1:  # the memory layout ATen gives the result
+        if layout == "contiguous":
+            out = contiguous_layout(out)
+        else:  # (numpy's is TensorIterator's when every input of 2 or more dims is C-contiguous)
+            for d in datas:
+                if type(d) is np.ndarray and d.ndim > 1 and not d.flags.c_contiguous:
+                    out = elementwise_layout(out, datas)
+                    break
+    if slow:
+        if want is not None and out.dtype != want:
+            out = out.astype(want)
+        elif op.kind == "sum" and out.dtype.kind in "biu":
+            out = out.astype(np.int64)
+        if requires_grad and out.dtype.kind not in "fc" and not inplace:
+            # (an integer tensor requiring grad: torch.tensor([1, 2])[:1] = w writes a w into it)
+            if op.grad_fn != "NotImplemented":
+                raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
+            requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
+    vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
+    if requires_grad:  # (only counted while grad mode records)
         node = _new(op.node_class)
-        edges = []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                fn = a.grad_fn
-                edges.append((fn, 0) if fn is not None else gradient_edge(a))
-            else:
-                edges.append(_NO_EDGE)
-        node.next_functions = tuple(edges)
+        node.next_functions = edges = tuple(edges)
         node._args = datas
         node._params = params
         node._seq = _next_seq()
-        if cast:  # gradients go back in each input's own dtype, not the promoted one
+        node._meta = (out.shape, out.dtype)
+        if want is not None and any(isinstance(a, Tensor) and a._data.dtype != want for a in args):
+            # gradients go back in each input's own dtype, not the promoted one
             node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
-        result = _make(out, node, True, vc)
+        result = _new(Tensor)  # (_make, inlined: the hot path)
+        result._data, result._grad_fn, result._requires_grad, result._vc = out, node, True, vc
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
-            # names the tensor's grad_fn at that time in its error, as PyTorch does
-            versions = [(a._vc, a._vc[0], a, a._data) for i, needed_by in op.saved_args
-                        if isinstance(a := args[i], Tensor)
-                        and (needed_by is None or _any_requires_grad(args, needed_by))]
-            if op.saves_result and (op.result_needed_by is None
-                                    or _any_requires_grad(args, op.result_needed_by)):
-                node._out = out
-                versions.append((vc, vc[0], op.grad_fn, out))
-            else:
-                node._out = None
+            # names the tensor's grad_fn at that time in its error, as PyTorch does. An input read
+            # only by the gradient of others is saved only when one of those needs a gradient.
+            versions = []
+            node._out = None
+            for i, needed_by in op.saved_args:
+                if i is None:  # the result
+                    node._out = out
+                    versions.append((vc, vc[0], op.grad_fn, out))
+                    continue
+                a = args[i]
+                if not isinstance(a, Tensor):
+                    continue
+                if needed_by is not None:
+                    for j in needed_by:
+                        if edges[j][0] is not None:
+                            break
+                    else:
+                        continue
+                versions.append((a._vc, a._vc[0], a, a._data))
             node._saved_versions = versions
         else:
             node._out = node._saved_versions = None
     else:
         result = _make(out, None, False, vc)
     if view_of is not None:
-        result._base = view_of if view_of._base is None else view_of._base
+        _make_view(result, view_of, output_nr)
     rec = STATE.recorder
     if rec is not None:
-        rec._add("forward", op=op.name, tensor=result, node=result.grad_fn, inputs=tuple(args),
+        rec._add("forward", op=op.name, tensor=result, node=result._grad_fn, inputs=tuple(args),
                  value=out.copy())
     return result
 
 
 # ---------------------------------------------------------------------------------------------
-# In-place ops
+# Views: one mechanism (PyTorch's differentiable views). A view records its base (the tensor that
+# owns the memory, never itself a view) and the version it last saw; its grad_fn is brought up to
+# date when read, by _sync_view.
 # ---------------------------------------------------------------------------------------------
-LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
-VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-
-
-_UFUNC_INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
-
-
-def _inplace(self, op_name, args=(), params=None):
-    """Write op(self, *args) into self's memory; bump the version counter.
-
-    When the write is part of a graph (self or an argument requires grad) the result's grad_fn
-    becomes self's grad_fn (PyTorch's "rebase history"), its first input being self's old value.
-    """
-    op = OPS[op_name]
-    args = tuple(_unwrap(a) for a in args)
-    tracked = STATE.grad_enabled and (self._requires_grad or any(
-        isinstance(a, Tensor) and a._requires_grad for a in args))
-    if tracked and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError(LEAF_INPLACE_MSG)
-    if tracked and self._base is not None and self._base._requires_grad and self._base.grad_fn is None:
-        raise RuntimeError(VIEW_INPLACE_MSG)
-    if op.kind != "same" and self._data.dtype.kind != "f":  # a float tensor takes any result
-        want = result_dtype(self, *args)
-        if op.kind == "float" and want.kind != "f":  # int.div_(2): true division gives a float
-            want = _F32
-        if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
-            raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
-                               f"type {_dtype_short(self._data.dtype)}")
-    if not self._data.flags.writeable:
-        raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                           "refers to a single memory location. Please clone() the tensor before "
-                           "performing the operation.")
-    if tracked:
-        old = _make(self._data.copy(), self.grad_fn, self._requires_grad)
-        with _no_record():
-            res = apply(op, (old,) + args, params)
-        if res._data.shape != self._data.shape:  # an in-place result cannot grow
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(res._data.shape)}")
-        if self._base is not None:
-            return _inplace_view(self, res, op_name, args)
-        np.copyto(self._data, res._data, casting="unsafe")
-        node = res.grad_fn
-        prev = self.grad_fn
-        if prev is not None:
-            # as PyTorch: retain_grad follows the tensor to its new grad_fn; the hooks registered so
-            # far stay with the old value's node, hooks registered from now on go to the new one
-            if prev._retain is not None:
-                node._retain, prev._retain = prev._retain, None
-            self._hooks = None
-        self.grad_fn = node
-        self._requires_grad = True
-    elif not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":
-        # w -= lr * w.grad: numpy's in-place ufunc, no temporary the size of w
-        other = args[0]._data if isinstance(args[0], Tensor) else args[0]
-        try:
-            _UFUNC_INPLACE[op_name](self._data, other, out=self._data, casting="unsafe")
-        except ValueError:
-            shape = self._data.shape
-            msg = _broadcast_message(shape, np.shape(other))
-            raise RuntimeError(msg or f"output with shape {list(shape)} doesn't match the broadcast "
-                               f"shape {list(np.broadcast_shapes(shape, np.shape(other)))}") from None
+def _make_view(view, source, output_nr):
+    """Mark view as a view of source's base. How it was made decides whether it may later be
+    modified in place (PyTorch's CreationMeta): in no_grad or inference mode, or as one of several
+    outputs, not while autograd records."""
+    base = source._base if source._base is not None else source
+    view._base = base
+    view._view_version = view._vc[0]
+    if _INFERENCE[0]:
+        creation = "inference"
+    elif not STATE.grad_enabled:
+        creation = "no_grad"
+    elif output_nr is not None:
+        creation = "multi_output"
     else:
-        datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
-        try:
-            out = op.forward(*datas, **params) if params else op.forward(*datas)
-        except ValueError as e:
-            shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-            msg = _broadcast_message(*shapes[:2]) if len(shapes) >= 2 else None
-            raise RuntimeError(msg or str(e)) from None
-        if np.shape(out) != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(np.shape(out))}")
-        np.copyto(self._data, out, casting="unsafe")
-    self._vc[0] += 1
-    rec = STATE.recorder
-    if rec is not None:
-        rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
-                 value=self._data.copy())
-    return self
+        creation = None
+    inherited = source._creation if source._base is not None else None
+    if creation is None or inherited == "inference":
+        creation = inherited
+    if creation is not None:
+        view._creation = creation
+    if output_nr:
+        view._output_nr = output_nr
 
 
-def _inplace_view(view, res, op_name, args):
-    """In-place op on a view, in a graph: as PyTorch, the BASE's history is rewritten.
+def _sync_view(v):
+    """v's grad_fn after an in-place op on its base or on another view of it (the shared version
+    counter moved on): AsStridedBackward0, reading v's elements out of the base's new history."""
+    if v._view_version == v._vc[0]:
+        return
+    base = v._base
+    if v._grad_fn is None and not base._requires_grad:
+        return
+    if v._creation is not None:
+        raise RuntimeError(_view_rebase_message(v, indirect=True))
+    node = _new(OPS["as_strided"].node_class)
+    node.next_functions = (gradient_edge(base),)
+    node._args = (base._data,)
+    node._params = {"positions": _positions_in_base(base._data, v._data)}
+    node._out = node._saved_versions = None
+    node._seq = _next_seq()
+    node._meta = (v._data.shape, v._data.dtype)
+    v._view_version = v._vc[0]
+    _set_grad_fn(v, node)
 
-    base.grad_fn = CopySlices(old base, new view values) and the view becomes a view of the new
-    base (AsStridedBackward0); the view's elements are located in the base by memory address.
-    """
-    base = view._base
-    index = _positions_in_base(base._data, view._data)
-    with _no_record():
-        old_base = _make(base._data.copy(), base.grad_fn, base._requires_grad)
-        np.copyto(view._data, res._data, casting="unsafe")  # writes into the base's memory
-        base.grad_fn = apply(OPS["copy_slices"], (old_base, res), {"index": index}).grad_fn
-        base._requires_grad = True
-        view.grad_fn = apply(OPS["as_strided"], (base,), {"index": index}).grad_fn
-        view._requires_grad = True
-    view._vc[0] += 1
-    rec = STATE.recorder
-    if rec is not None:
-        rec._add("forward", op=op_name, tensor=view, node=view.grad_fn, inputs=(view,) + args,
-                 value=view._data.copy())
-    return view
+
+def _set_grad_fn(t, node):
+    """t's history becomes node. Hooks registered from now on go to node (those registered so far
+    stay with the old node, as in PyTorch); retain_grad() follows the tensor."""
+    old = t._grad_fn
+    t._grad_fn = node
+    t._requires_grad = True
+    if t._hooks is not None:
+        t._hooks = None
+    if t._retains_grad and old is not None and old._retain is not None:
+        node._retain, old._retain = old._retain, None
+
+
+def _rebase_history(t, node, base_before):
+    """After an in-place op recorded as node: node becomes t's grad_fn; when t is a view, it is
+    wrapped in the base's new grad_fn (CopySlices), and t's own is regenerated from that.
+    base_before: the base's value before the write (what the graph views show as its input)."""
+    base = t._base
+    if base is None:
+        _set_grad_fn(t, node)
+        return
+    copy = _new(OPS["copy_slices"].node_class)
+    copy._fn = node
+    copy._positions = _positions_in_base(base._data, t._data)
+    if _expanded_memory(t._data):
+        copy._expanded_view = True
+    copy.next_functions = (gradient_edge(base),) + node.next_functions[1:]
+    copy._args = (base_before,) + tuple(node._args[1:])
+    copy._params = copy._out = copy._saved_versions = None
+    copy._seq = _next_seq()
+    copy._meta = (base._data.shape, base._data.dtype)
+    _set_grad_fn(base, copy)
+    _sync_view(t)
 
 
 def _positions_in_base(base, view):
-    """Index arrays locating each element of `view` in `base` (two numpy views of one memory)."""
+    """The flat (C-order) index in `base` of each element of `view`, two numpy views of one memory."""
+    if view.size == 0:
+        return np.zeros(view.shape, dtype=np.intp)
+    itemsize = base.itemsize
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    if base.flags.c_contiguous:  # memory order is C order: the positions are the byte offsets
+        flat = np.arange(base.size, dtype=np.intp)
+        return np.lib.stride_tricks.as_strided(
+            flat[offset // itemsize:], view.shape,
+            tuple(s // itemsize * flat.itemsize for s in view.strides), writeable=False)
+
     def addresses(arr, start):
         addr = np.full(arr.shape, start, dtype=np.int64)
         for axis, (n, stride) in enumerate(zip(arr.shape, arr.strides)):
@@ -298,11 +337,267 @@ def _positions_in_base(base, view):
             shape[axis] = n
             addr = addr + (np.arange(n, dtype=np.int64) * stride).reshape(shape)
         return addr
-    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     base_addr = addresses(base, 0).ravel()
     order = np.argsort(base_addr, kind="stable")
-    flat = order[np.searchsorted(base_addr[order], addresses(view, start).ravel())]
-    return np.unravel_index(flat.reshape(view.shape), base.shape)
+    return order[np.searchsorted(base_addr[order], addresses(view, offset).ravel())].reshape(view.shape)
+
+
+def _view_rebase_message(v, indirect):
+    """PyTorch's refusal to record an in-place change of a view made in no_grad / inference mode,
+    or of one of the views a multi-output op (unbind, split) returned."""
+    what = "its base or another view of its base has been" if indirect else "is being"
+    fn, creation = v._grad_fn, v._creation
+    output = f"Output {v._output_nr} of {short_name(fn)}" if fn is not None else None
+    if creation != "multi_output" or fn is None:
+        prefix = f"{output} is a view of a view which was created in" if fn else "A view was created in"
+        if creation == "inference":
+            msg = f"{prefix} inference mode and {what} modified inplace in normal mode."
+        else:
+            msg = f"{prefix} no_grad mode and {what} modified inplace with grad mode enabled."
+    else:
+        msg = f"{output} is a view and {what} modified inplace."
+    if creation == "multi_output":
+        return msg + (" This view is the output of a function that returns multiple views. Such "
+                      "functions do not allow the output views to be modified inplace. You should "
+                      "replace the inplace operation by an out-of-place one.")
+    block = "inference_mode" if creation == "inference" else "no_grad"
+    return msg + (" Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+                  "clarify your code by moving both the view and the inplace either both inside the "
+                  f"{block} block (if you don't want the inplace to be tracked) or both outside (if "
+                  "you want the inplace to be tracked).")
+
+
+# ---------------------------------------------------------------------------------------------
+# In-place ops
+# ---------------------------------------------------------------------------------------------
+LEAF_INPLACE_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_INPLACE_MSG = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+PARTIAL_OVERLAP_MSG = ("unsupported operation: some elements of the input tensor and the written-to "
+                       "tensor refer to a single memory location. Please clone() the tensor before "
+                       "performing the operation.")
+
+_UFUNC_INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+_IDEMPOTENT = ("zero_", "fill_", "fill_tensor")  # writes PyTorch does not check for overlapping memory
+_WARN_ON_EXPANDED = ("masked_fill", "masked_fill_tensor", "index_put")  # (deprecated, not refused)
+
+
+def _check_inplace(t):
+    """PyTorch's check_inplace, before an in-place op that autograd records."""
+    if t._base is not None:
+        if t._creation is not None:
+            raise RuntimeError(_view_rebase_message(t, indirect=False))
+        if t.requires_grad and t._base._grad_fn is None:
+            raise RuntimeError(VIEW_INPLACE_MSG)
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(LEAF_INPLACE_MSG)
+
+
+def _expanded_memory(d):
+    """Whether several elements of array d are one memory location (a dim of stride 0)."""
+    return 0 in d.strides and d.size and any(s == 0 and n > 1 for n, s in zip(d.shape, d.strides))
+
+
+def _store(self, out, op_name, params):
+    """Write op's result into self's memory. Into an expanded self (index_put_ and masked_fill_ may
+    write there) only the elements the op writes go, in its order: the value that lands last in a
+    shared location is PyTorch's."""
+    d = self._data
+    if op_name in _WARN_ON_EXPANDED and _expanded_memory(d):
+        where = params["index"] if op_name == "index_put" else np.broadcast_to(params["mask"], d.shape)
+        d[where] = out[where]
+    else:
+        np.copyto(d, out, casting="unsafe")
+
+
+def _check_overlap(self, op_name, args, params=None):
+    """PyTorch's memory-overlap checks on a write (TensorIterator's): no element of the written-to
+    tensor may alias another (an expanded tensor), and no input may partly overlap it."""
+    if op_name in _IDEMPOTENT or (op_name == "copy_" and args[0] is self):  # (x.copy_(x): nothing)
+        return
+    d = self._data
+    if _expanded_memory(d):
+        if op_name not in _WARN_ON_EXPANDED:
+            raise RuntimeError(INTERNAL_OVERLAP_MSG)
+        import warnings
+        name, example = ("index_put_", "tensor[indices] = tensor") if op_name == "index_put" else (
+            "masked_fill_", "tensor[mask] = scalar")
+        warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before "
+                      f"performing this operation. This also applies to advanced indexing e.g. {example}",
+                      UserWarning, stacklevel=5)
+    # index_put_ refuses any overlap with its value (even full), unless it becomes masked_fill_ (one
+    # bool mask and a one-element value, whose number is read first)
+    any_overlap = op_name == "index_put"
+    if any_overlap and _masked_fill_of_one_value(params["index"], args[0]):
+        return
+    for a in args:
+        if not isinstance(a, Tensor):
+            continue
+        b = a._data
+        if b is d:
+            if any_overlap and d.size:
+                raise RuntimeError(PARTIAL_OVERLAP_MSG)
+            continue
+        if (b.base is None and d.base is None) or not np.may_share_memory(d, b):
+            continue  # (two arrays that own their memory never share it)
+        if d.size == 0 or b.size == 0 or not (_dense(d) and _dense(b)):
+            continue  # PyTorch's "too hard to tell": no error
+        same = (d.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                and d.nbytes == b.nbytes and d.strides == b.strides)
+        if not same or any_overlap:
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+
+
+def _masked_fill_of_one_value(index, value):
+    """Whether PyTorch's index_put_ hands this write to masked_fill_ (canDispatchToMaskedFill)."""
+    if not isinstance(value, Tensor) or value._data.size != 1:
+        return False
+    masks = [i for i in index if isinstance(i, np.ndarray)]
+    return len(masks) == 1 and masks[0].dtype == np.bool_
+
+
+_CPP_NAMED = ("clamp", "clamp_min", "clamp_max")  # kernels whose cast error names the C++ type
+
+
+def _check_inplace_operands(self, op, args, params):
+    """What PyTorch checks before writing op's result into self, in its order: the operands are
+    allowed (op.refuse; clamp's result dtype, in its meta function), then TensorIterator's checks:
+    the memory does not overlap, the shapes broadcast to self's, the result dtype fits; last the
+    kernel's refusal of a dtype it has no version for."""
+    shape = self._data.shape
+    plain = self._data.dtype is _F32  # (float32 operands are never refused; float32 takes any result)
+    shapes = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._data.dtype is not _F32:
+                plain = False
+            if a._data.shape != shape:
+                shapes = (shapes or []) + [a._data.shape]
+        elif a is True or a is False:
+            plain = False
+    refuse = None if plain else op.refuse
+    in_kernel = getattr(refuse, "in_kernel", False)
+    if refuse is not None and not in_kernel:
+        refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+    cast_first = op.name in _CPP_NAMED
+    if not plain and cast_first:
+        _check_cast(self, op, args, params)
+    _check_overlap(self, op.name, args, params)
+    if shapes and (op.layout == "elementwise" or op.name == "copy_"):
+        msg = _broadcast_message(shape, *shapes)
+        if msg:
+            raise RuntimeError(msg)
+        full = np.broadcast_shapes(shape, *shapes)
+        if full != shape:
+            raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                               f"{list(full)}")
+    if not plain and not cast_first:
+        _check_cast(self, op, args, params)
+    if in_kernel:
+        refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+
+
+def _check_cast(self, op, args, params):
+    """An in-place result must fit self's dtype: no float result into an integer tensor."""
+    if op.kind != "same" and self._data.dtype.kind != "f":
+        want = _compute_dtype(op, (self,) + args, params)
+        if _CATEGORY[want.kind] > _CATEGORY[self._data.dtype.kind]:
+            names = _dtypes.CPP_NAME if op.name in _CPP_NAMED else _dtypes.SCALAR_NAME
+            raise RuntimeError(f"result type {_dtype_short(want)} can't be cast to the desired output "
+                               f"type {names[_dtypes.FROM_NUMPY[self._data.dtype]]}")
+
+
+def _saves_old_self(op, args):
+    """Whether op's node saves its input self, written over by op_ (the gradient of an input that
+    requires grad reads it)."""
+    for i, needed_by in op.saved_args:
+        if i == 0:
+            if needed_by is None or 0 in needed_by:
+                return True
+            return any(isinstance(args[j - 1], Tensor) and args[j - 1].requires_grad
+                       for j in needed_by if j)
+    return False
+
+
+def _inplace(self, op_name, args=(), params=None):
+    """Write op(self, *args) into self's memory; bump the version counter (shared with views).
+
+    When autograd records the write (grad mode on, some input requires grad), the op's node takes
+    self's old value as its first input and becomes self's history (PyTorch's rebase_history):
+    self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
+    """
+    op = OPS[op_name]
+    args = tuple(map(_unwrap, args))
+    tracked = False
+    if STATE.grad_enabled:
+        for t in (self,) + args:
+            if isinstance(t, Tensor) and (t._requires_grad or (t._base is not None
+                                                               and t._base._requires_grad)):
+                tracked = True
+                break
+    if tracked and op_name == "copy_" and self._data.dtype.kind != "f":
+        tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
+    if tracked:
+        _check_inplace(self)
+        if self._data.dtype.kind not in "fc" and self.requires_grad and _saves_old_self(op, args):
+            # (PyTorch first saves a clone of self's old value, whose history cannot be integer;
+            # the clone of an integer self that requires no grad is no result of the graph)
+            raise RuntimeError(f"Autograd not support dtype: {_dtype_short(self._data.dtype)}")
+    _check_inplace_operands(self, op, args, params)
+    if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
+        check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
+    if tracked:
+        fn = self.grad_fn
+        old = _make(self._data.copy(), fn, fn is not None)
+        with _no_record():
+            res = apply(op, (old,) + args, params, inplace=True)
+        if res._data.shape != self._data.shape:  # an in-place result cannot grow
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(res._data.shape)}")
+        base_before = self._base._data.copy() if self._base is not None else None
+        _store(self, res._data, op_name, params)
+        self._vc[0] += 1
+        node = res._grad_fn
+        if op.saves_result:  # the saved result is self's memory, at its version from now on
+            node._saved_versions = [(self._vc, self._vc[0], op.grad_fn, self._data) if e[3] is node._out
+                                    else e for e in node._saved_versions]
+            node._out = self._data
+        _rebase_history(self, node, base_before)
+    else:
+        if not params and op_name in _UFUNC_INPLACE and self._data.dtype.kind == "f":
+            # w -= lr * w.grad: numpy's in-place ufunc, no temporary the size of w
+            other = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            try:
+                _UFUNC_INPLACE[op_name](self._data, other, out=self._data, casting="unsafe")
+            except ValueError:
+                shape = self._data.shape
+                msg = _broadcast_message(shape, np.shape(other))
+                raise RuntimeError(msg or f"output with shape {list(shape)} doesn't match the "
+                                   f"broadcast shape {list(np.broadcast_shapes(shape, np.shape(other)))}"
+                                   ) from None
+        else:
+            datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
+            try:
+                out = op.forward(*datas, **params) if params else op.forward(*datas)
+            except ValueError as e:
+                shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
+                msg = _broadcast_message(*shapes)
+                raise RuntimeError(msg or str(e)) from None
+            if np.shape(out) != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                                   f"broadcast shape {list(np.shape(out))}")
+            _store(self, out, op_name, params)
+        self._vc[0] += 1
+    rec = STATE.recorder
+    if rec is not None:
+        rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
+                 value=self._data.copy())
+    return self
+
+
+def _autograd():
+    """The autograd module (it imports this one, so it is looked up when first needed)."""
+    from . import autograd
+    return autograd
 
 
 class _no_record:
@@ -329,9 +624,21 @@ def _dim(d, ndim):
 
 
 def _dims(dim, ndim):
-    if isinstance(dim, (list, tuple)):
-        return tuple(_dim(d, ndim) for d in dim)
-    return (_dim(dim, ndim),)
+    """dim (an int or a list of them) as a tuple of dims in range; a 0-d tensor's dim 0 (or -1) is
+    no dim to reduce over (PyTorch accepts it)."""
+    dims = tuple(_dim(d, ndim) for d in dim) if isinstance(dim, (list, tuple)) else (_dim(dim, ndim),)
+    if len(set(dims)) != len(dims):
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return dims if ndim else ()
+
+
+def check_alpha(dtype, alpha):
+    """PyTorch's alpha_check for add/sub's alpha, given the result dtype."""
+    if isinstance(alpha, (bool, np.bool_)) and dtype != np.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if dtype.kind != "f" and not isinstance(alpha, (numbers.Integral, np.integer)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
 def _shape_arg(args):
@@ -377,12 +684,17 @@ class Tensor:
     """
 
     # the rarely set attributes live in a lazily created __dict__, with these class defaults
-    __slots__ = ("_data", "grad_fn", "_requires_grad", "_vc", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "_vc", "__dict__", "__weakref__")
     _grad = None
     _retains_grad = False
     _hooks = None
     _acc = None  # weakref to this leaf's AccumulateGrad node (PyTorch keeps it weakly too)
+    # views only: the tensor whose memory they share, the version they last saw, how they were made
+    # (None, "no_grad", "inference" or "multi_output") and their place among a multi-output op's
     _base = None
+    _view_version = 0
+    _creation = None
+    _output_nr = 0
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
@@ -407,8 +719,21 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf); a view's is first brought up to date
+        with in-place changes of its base."""
+        if self._base is not None:
+            _sync_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
     def requires_grad(self):
-        return self._requires_grad
+        """True when a gradient flows to this tensor (a view: also when its base requires grad)."""
+        return self._requires_grad or (self._base is not None and self._base._requires_grad)
 
     @requires_grad.setter
     def requires_grad(self, flag):
@@ -433,7 +758,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        if self._grad_fn is not None and not self._retains_grad:  # (a view's grad_fn as last set)
             warn_nonleaf_grad()
         return self._grad
 
@@ -445,7 +770,7 @@ class Tensor:
                                 f"type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_CPP_TYPE[value._data.dtype.name]}' "
+                    f"attempting to assign a gradient with dtype '{_dtypes.CPP_NAME[value.dtype]}' "
                     f"to a tensor with grad_dtype '{_dtypes.SCALAR_NAME[self.dtype]}'. The gradient must "
                     "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
                     "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
@@ -467,7 +792,7 @@ class Tensor:
         return self._retains_grad
 
     def retain_grad(self):
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
@@ -481,7 +806,7 @@ class Tensor:
 
     def register_hook(self, hook):
         """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
-        if not self._requires_grad:
+        if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = {}
@@ -493,8 +818,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's .grad."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """The same memory outside the graph, sharing the version counter (in-place changes are
@@ -509,9 +833,12 @@ class Tensor:
                 "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
                 "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
                 "function in torch/optim/optimizer.py as the solution.")
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
+
+    def _is_view(self):
+        return self._base is not None
 
     # --- metadata ------------------------------------------------------------------------------
     @property
@@ -571,13 +898,13 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, force=False):
-        if self._requires_grad and not force:
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
+        if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self._data if dtype is None else self._data.astype(dtype)
@@ -593,7 +920,7 @@ class Tensor:
         dtype = to_dtype_arg(args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
             return self
-        if not dtype.is_floating_point and self._requires_grad:
+        if not dtype.is_floating_point and self.requires_grad:
             from ._engine import no_grad
             with no_grad():  # an integer or bool result is outside the graph, as in PyTorch
                 return apply(OPS["to"], (self,), {"dtype": dtype.np})
@@ -630,11 +957,8 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        # PyTorch iterates with unbind(0): one UnbindBackward0 per row here (values and grads agree;
-        # PyTorch shares one multi-output node between the rows)
-        unbind = OPS["unbind"]
-        return (apply(unbind, (self,), {"dim": 0, "index": i}, view_of=self)
-                for i in range(self._data.shape[0]))
+        from ._functions import unbind  # PyTorch iterates over unbind(0)
+        return iter(unbind(self, 0))
 
     def __bool__(self):
         if self._data.size != 1:
@@ -649,7 +973,7 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def _warn_scalar(self):
-        if self._requires_grad:
+        if self.requires_grad:
             import warnings
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
@@ -696,10 +1020,10 @@ class Tensor:
 
     # --- in-place ops --------------------------------------------------------------------------
     def add_(self, other, alpha=1):
-        return _inplace(self, "add", (other,), {"alpha": alpha} if alpha != 1 else None)
+        return _inplace(self, "add", (other,), _alpha_param(self, alpha))
 
     def sub_(self, other, alpha=1):
-        return _inplace(self, "sub", (other,), {"alpha": alpha} if alpha != 1 else None)
+        return _inplace(self, "sub", (other,), _alpha_param(self, alpha))
 
     def mul_(self, other):
         return _inplace(self, "mul", (other,))
@@ -711,17 +1035,15 @@ class Tensor:
         return _inplace(self, "zero_")
 
     def fill_(self, value):
-        if isinstance(value, Tensor) and value._data.ndim:
-            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
-        return _inplace(self, "fill_", params={"value": _unwrap(value)._data.item()
-                                               if isinstance(value, Tensor) else value})
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value._data.ndim} dimensions.")
+            return _inplace(self, "fill_tensor", (value,))
+        return _inplace(self, "fill_", params={"value": number_as(self._data.dtype, _unwrap(value))})
 
     def copy_(self, src):
         return _inplace(self, "copy_", (src,))
-
-    def clamp_(self, min=None, max=None):
-        return _inplace(self, "clamp", params={"min": min, "max": max})
 
     __iadd__ = add_
     __isub__ = sub_
@@ -729,41 +1051,67 @@ class Tensor:
     __itruediv__ = div_
 
     def __setitem__(self, index, value):
-        if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
-            # PyTorch first takes the basic-indexing view (x[0] = ... writes into a view)
-            raise RuntimeError(VIEW_INPLACE_MSG if _basic_index_is_view(self, index) else
-                               LEAF_INPLACE_MSG)
-        index = _index_arrays(index)
-        if isinstance(value, (list, tuple)):
-            value = tensor(value, dtype=self.dtype)
-        items = index if isinstance(index, tuple) else (index,)
-        if (any(isinstance(i, (np.ndarray, list)) for i in items) and all(
-                isinstance(i, (np.ndarray, list)) or i is Ellipsis or i == slice(None) for i in items)):
-            # only tensor/list indices: PyTorch's index_put_ on the tensor itself (with an int or a
-            # slice too, it writes into a view first, and the graph shows CopySlices)
-            _inplace(self, "index_put", (value,), {"index": index})
-            return
-        if isinstance(value, Tensor) and value._requires_grad and value._data.ndim:
-            value = _setitem_source(value, self._data[index].shape)
-        _inplace(self, "copy_slices", (value,), {"index": index})
+        """x[index] = value, as PyTorch: copy_ into the view x[basic part of index], or, with tensor
+        indices, index_put_ into it; the history is rewritten by the in-place op on that view."""
+        if not isinstance(value, Tensor):
+            if not isinstance(value, (numbers.Number, np.generic)):
+                raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype._legacy}")
+            value = _make(number_as(self._data.dtype, value), None, False)
+        from ._functions import _getitem
+        target, tensor_index = _getitem(self, index, setitem=True)
+        if tensor_index is not None:
+            value = _without_leading_ones(value)
+            try:
+                selected = target._data[tensor_index].shape
+            except IndexError:  # (index tensors that do not broadcast: index_put_ says so, after its
+                selected = None  # memory-overlap check)
+            try:
+                if selected is not None:
+                    np.broadcast_shapes(value._data.shape, selected)
+            except ValueError:
+                raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} "
+                                   f"cannot be broadcast to indexing result of shape {list(selected)}"
+                                   ) from None
+            _inplace(target, "index_put", (value,), {"index": tensor_index})
+        elif value._data.shape == target._data.shape:  # PyTorch's copy_to
+            target.copy_(value)
+        elif value._data.ndim == 0:  # (fill_, but refusing memory an expand shares, as copy_ would)
+            if _expanded_memory(target._data):
+                raise RuntimeError(INTERNAL_OVERLAP_MSG)
+            target.fill_(value)
+        else:  # the value without its leading 1s, expanded to the target's shape
+            value = _without_leading_ones(value)
+            target.copy_(value if value._data.shape == target._data.shape else
+                         value.expand(target._data.shape))
 
 
-def _setitem_source(value, shape):
-    """PyTorch's copy_to for x[i] = value: a value of another shape is viewed without its leading
-    1s, then expanded to the slice's shape (ViewBackward0, ExpandBackward0 in the graph)."""
-    if value._data.shape == tuple(shape):
-        return value
+_CTYPE = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
+
+
+def number_as(dtype, value):
+    """A Python number as a 0-dim array of dtype, as PyTorch converts a scalar (checked_convert):
+    an integer dtype refuses a value that overflows it (nan, inf, 300 for uint8; -1 wraps)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dtype)
+        if value != value or value > info.max or (
+                value < -info.max if dtype.kind == "u" else value < info.min):
+            raise RuntimeError(f"value cannot be converted to type {_CTYPE[dtype.name]} without overflow")
+        value = int(value)  # (a float is truncated toward zero)
+    return np.asarray(value).astype(dtype)
+
+
+def _alpha_param(self, alpha):
+    """add_/sub_'s params: {"alpha": alpha} (checked by _inplace), or None for the plain op."""
+    return None if type(alpha) is int and alpha == 1 else {"alpha": alpha}
+
+
+def _without_leading_ones(value):
+    """value viewed without its leading size-1 dims (ViewBackward0 when there are any)."""
     dims = value._data.shape
     while dims and dims[0] == 1:
         dims = dims[1:]
-    value = value.view(dims)
-    return value if dims == tuple(shape) else value.expand(shape)
-
-
-# the C++ type names PyTorch prints in "attempting to assign a gradient with dtype ..."
-_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-             "bool": "bool"}
+    return value if dims == value._data.shape else value.view(dims)
 
 
 def to_dtype_arg(args, kwargs):
@@ -791,33 +1139,6 @@ class _RemovableHandle:
 
     def remove(self):
         self._hooks.pop(self._key, None)
-
-
-def _basic_index_is_view(self, index):
-    """Whether the ints / None / partial slices of index make a view before any advanced index."""
-    items = index if isinstance(index, tuple) else (index,)
-    def is_int(i):
-        return (isinstance(i, numbers.Integral) and not isinstance(i, builtins.bool)) or (
-            isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu")
-    def width(i):  # how many dims of self an index item consumes
-        if i is None or i is Ellipsis or isinstance(i, builtins.bool):
-            return 0
-        if isinstance(i, (Tensor, np.ndarray)) and np.asarray(i._data if isinstance(i, Tensor)
-                                                              else i).dtype == np.bool_:
-            return np.ndim(i._data if isinstance(i, Tensor) else i)
-        return 1
-    dim = 0
-    for i in items:
-        if i is None or is_int(i):
-            return True
-        if i is Ellipsis:
-            dim += self._data.ndim - builtins.sum(width(j) for j in items)
-        elif isinstance(i, slice):
-            size = self._data.shape[dim] if dim < self._data.ndim else 0
-            if i.indices(size) != (0, size, 1):
-                return True
-        dim += width(i)
-    return False
 
 
 def _index_arrays(index):

@@ -4,7 +4,7 @@ import numpy as np
 from . import _engine
 from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                       set_grad_enabled)
-from ._tensor import Tensor, _make
+from ._tensor import Tensor, _make, _make_view
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
 from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
 
@@ -30,11 +30,12 @@ def _grad_roots(outputs, grad_outputs):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(f"got {len(grad_outputs)} gradients for {len(outputs)} outputs")
-    nodes, grads = [], []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not out._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):  # (torch.autograd's _make_grads)
         if g is None:
+            if not out.requires_grad:
+                grads.append(None)
+                continue
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if out._data.dtype.kind != "f":
@@ -49,8 +50,13 @@ def _grad_roots(outputs, grad_outputs):
                                    f"{Size(garr.shape)} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)}.")
             garr = garr.astype(out._data.dtype, copy=False)
-        nodes.append(_engine.gradient_edge(out)[0])
         grads.append(garr)
+    nodes = []
+    for i, out in enumerate(outputs):  # (then the engine: each output's gradient edge)
+        node = _engine.gradient_edge(out)[0]
+        if node is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        nodes.append(node)
     return nodes, grads
 
 
@@ -81,13 +87,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
     inputs = _as_tuple(inputs)
     for t in inputs:
-        if not t._requires_grad:
+        if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     nodes, grads = _grad_roots(outputs, grad_outputs)
     edges = [_engine.gradient_edge(t)[0] for t in inputs]
     captured = {e: None for e in edges}
     _engine.run_backward(nodes, grads, bool(retain_graph), capture=captured)
     result = []
+    known = {id(t._data): t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)}
     for i, (t, e) in enumerate(zip(inputs, edges)):
         g = captured[e]
         if g is None:
@@ -98,9 +105,41 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "used in the graph. Set allow_unused=True if this is the desired "
                                    "behavior.")
         # the gradient has the input's dtype (it may have flowed in a promoted dtype)
-        result.append(None if g is None else _make(np.array(g, dtype=t._data.dtype, copy=True), None,
-                                                   False))
+        result.append(None if g is None else _as_returned(g.astype(t._data.dtype, copy=False), known))
     return tuple(result)
+
+
+def _as_returned(g, known):
+    """The tensor autograd.grad hands out for the gradient array g: as PyTorch's, the backward's own
+    result, not a copy. A view the backward made (sum's expand, a transpose of the incoming
+    gradient) is a view, made in no_grad mode, of the memory it shares -- one of grad_outputs, or
+    memory the backward made; a gradient that is one of grad_outputs is that tensor. ``known``:
+    id(array) -> the tensor over it, so two results over one memory share it, as in PyTorch."""
+    t = known.get(id(g))
+    if t is not None and t._data is g:
+        return t
+    owner = _memory_owner(g)
+    if owner is g:
+        t = known[id(g)] = _make(g, None, False)
+        return t
+    base = known.get(id(owner))
+    if base is None or base._data is not owner:
+        base = known[id(owner)] = _make(owner, None, False)
+    t = known[id(g)] = _make(g, None, False, base._vc)
+    with no_grad():
+        _make_view(t, base, None)
+    return t
+
+
+def _memory_owner(a):
+    """The array that owns a's memory (a itself when it is no view)."""
+    while True:
+        b = a.base
+        if b is not None and not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)  # (as_strided's DummyArray holds the array it views)
+        if not isinstance(b, np.ndarray):
+            return a
+        a = b
 
 
 def Variable(data, requires_grad=False, volatile=False):

@@ -435,7 +435,9 @@ class Generator:
         out = []
         for k, v in self.run.theirs.items():
             if re.fullmatch(r"t\d+", k) and isinstance(v, torch.Tensor):
-                if where is None or where(v):
+                # (reading is_leaf or grad_fn of a view torch cannot regenerate raises: not picked)
+                picked = True if where is None else _read(lambda: where(v))
+                if picked and not isinstance(picked, tuple):
                     out.append(k)
         return sorted(out, key=lambda k: int(k[1:]))
 
@@ -1088,10 +1090,11 @@ class Generator:
             code = f"{x}[{idx}] = {value}"
         else:
             code = f"{x}.{form}()"
-        no_grad = self.options.on("no_grad") and self.chance(0.5 if t.is_leaf and t.requires_grad else 0.15)
+        leaf = _read(lambda: t.is_leaf) is True
+        no_grad = self.options.on("no_grad") and self.chance(0.5 if leaf and t.requires_grad else 0.15)
         if no_grad:
             code = "with torch.no_grad():\n    " + code
-        tag = f"inplace {form} on {'view' if is_view else 'leaf' if t.is_leaf else 'non-leaf'}" + (
+        tag = f"inplace {form} on {'view' if is_view else 'leaf' if leaf else 'non-leaf'}" + (
             " (no_grad)" if no_grad else "")
         return self.emit(code, tag, touches_all=True)
 

@@ -205,6 +205,7 @@ CASES = [
     Case("stack of nothing", lambda m, s: m.stack([])),
     Case("permute with too few dims", lambda m, s: s.w.permute(0)),
     Case("t() of a 3-D tensor", lambda m, s: m.ones(2, 2, 2).t()),
+    Case(".mT of a 1-D tensor", lambda m, s: s.x.mT),
     # indexing
     Case("index out of range", lambda m, s: s.x[3]),
     Case("negative index out of range", lambda m, s: s.w[-3]),
@@ -231,7 +232,171 @@ CASES = [
     Case("tensor of several-element tensors", lambda m, s: m.tensor([s.p, s.p])),
     Case("fill_ with a 1-D tensor", lambda m, s: s.p.fill_(m.tensor([3.]))),
     Case("float tensor as an index", lambda m, s: s.x[m.tensor([0.])]),
+    # issue 11, item 9: PyTorch's own answer where numpy would raise (or not)
+    Case("max(dim) over an empty dim", lambda m, s: m.ones(0, 2).max(dim=0)),
+    Case("min(dim) over an empty dim", lambda m, s: m.ones(2, 0).min(1)),
+    Case("argmax of an empty tensor", lambda m, s: m.tensor([]).argmax()),
+    Case("argmin over an empty dim", lambda m, s: m.ones(0, 3).argmin(0)),
+    Case("max() of an empty tensor", lambda m, s: m.tensor([]).max()),
+    Case("integer // 0", lambda m, s: m.tensor([1]) // 0),
+    Case("integer % 0", lambda m, s: s.i % m.tensor([1, 0, 2])),
+    Case("integer div floor by 0", lambda m, s: m.div(s.i, 0, rounding_mode="floor")),
+    Case("bool - bool", lambda m, s: m.tensor([True]) - m.tensor([False])),
+    Case("-bool", lambda m, s: -m.tensor([True, False])),
+    Case("bool.neg()", lambda m, s: m.tensor([True]).neg()),
+    Case("bool ** bool", lambda m, s: m.tensor([True]) ** m.tensor([False])),
+    Case("bool // bool", lambda m, s: m.tensor([True]) // True),
+    Case("bool % bool", lambda m, s: m.tensor([True]) % m.tensor([True])),
+    Case("float & float", lambda m, s: s.p & s.p),
+    Case("double | int", lambda m, s: s.p.double() | s.i[:2]),
+    Case("int ** negative int", lambda m, s: s.i ** -1),
+    Case("backward through floor_divide", lambda m, s: (s.x // 2).sum().backward()),
+    Case("backward through number % tensor", lambda m, s: (2 % s.x).sum().backward()),
+    # item 10: refused as PyTorch refuses
+    Case("softmax of an integer tensor", lambda m, s: s.i.softmax(0)),
+    Case("softmax of an integer matrix, dim 0", lambda m, s: m.ones(2, 2, dtype=m.int64).softmax(0)),
+    Case("log_softmax of an integer tensor", lambda m, s: s.i.log_softmax(-1)),
+    Case("x - True", lambda m, s: s.x - True),
+    Case("True - x", lambda m, s: True - s.p),
+    Case("x.sub_(bool tensor)", lambda m, s: s.p.sub_(m.tensor([True, False]))),
+    Case("partly overlapping add_", lambda m, s: (lambda a: a[1:].add_(a[:2]))(m.arange(3.))),
+    Case("partly overlapping copy_", lambda m, s: (lambda a: a[1:].copy_(a[:3]))(m.arange(4.))),
+    Case("partly overlapping setitem", lambda m, s: (lambda a: a.__setitem__(slice(0, 3), a[1:]))(
+        m.arange(4.))),
+    Case("add_ into an expanded tensor", lambda m, s: s.p[:1].expand(3).add_(1)),
+    Case("mul_ of an expanded tensor in a graph", lambda m, s: (s.x[:1] * 1).expand(3).mul_(2)),
+    # item 12: PyTorch's wording
+    Case("matmul of float and long", lambda m, s: m.ones(2, 2) @ m.ones(2, 2, dtype=m.int64)),
+    Case("mm of long and double", lambda m, s: m.ones(2, 2, dtype=m.int64).mm(m.ones(2, 2, dtype=m.float64))),
+    Case("in-place change of min()'s result", lambda m, s: _inplace_on_saved_result(m, lambda x: x.min())),
+    Case("in-place change of pow's result", lambda m, s: _inplace_on_saved_result(
+        m, lambda x: m.pow(x, m.tensor([2., 2., 2.])))),
+    Case("in-place change of max()'s result", lambda m, s: _inplace_on_saved_result(m, lambda x: x.max())),
+    Case("in-place change of 2 ** x", lambda m, s: _inplace_on_saved_result(m, lambda x: 2 ** x)),
+    Case("both saved inputs of a product changed", lambda m, s: _two_saved_changed(
+        m, lambda a, b: a * b, (2,), ())),
+    Case("both saved inputs of mm changed", lambda m, s: _two_saved_changed(m, lambda a, b: a @ b, (1, 2), (2, 3))),
+    Case("both saved inputs of a division changed", lambda m, s: _two_saved_changed(
+        m, lambda a, b: a / b, (2,), ())),
+    # every saved input changed: the error names the one PyTorch's generated code unpacks first
+    *[Case(f"all saved inputs of {name} changed", (lambda f, shapes: lambda m, s: _all_saved_changed(m, f, shapes))(
+        f, shapes)) for name, f, shapes in [
+        ("a ** b", lambda m, a, b: a ** b, [(2,), (2,)]),
+        ("maximum", lambda m, a, b: m.maximum(a, b), [(2,), (2,)]),
+        ("minimum", lambda m, a, b: m.minimum(a, b), [(2,), (2,)]),
+        ("mv", lambda m, a, b: m.mv(a, b), [(2, 2), (2,)]), ("dot", lambda m, a, b: m.dot(a, b), [(2,), (2,)]),
+        ("bmm", lambda m, a, b: m.bmm(a, b), [(1, 2, 2), (1, 2, 2)]),
+        ("clamp(a, lo, hi)", lambda m, a, b, c: m.clamp(a, b, c), [(2,), (2,), (2,)]),
+        ("clamp(a, lo)", lambda m, a, b: m.clamp(a, b), [(2,), (2,)]),
+        ("clamp_min", lambda m, a, b: m.clamp_min(a, b), [(2,), (2,)]),
+        ("clamp_max", lambda m, a, b: m.clamp_max(a, b), [(2,), (2,)]),
+        ("div(rounding_mode='floor')", lambda m, a, b: m.div(a, b, rounding_mode="floor"), [(2,), (2,)]),
+        ("remainder", lambda m, a, b: m.remainder(a, b), [(2,), (2,)]),
+        ("mse_loss", lambda m, a, b: m.nn.functional.mse_loss(a, b), [(2,), (2,)]),
+        ("binary_cross_entropy", lambda m, a, b: m.nn.functional.binary_cross_entropy(a, b), [(2,), (2,)]),
+        ("linear", lambda m, a, b, c: m.nn.functional.linear(a, b, c), [(2, 2), (2, 2), (2,)]),
+    ]],
+    Case("std's input and result changed", lambda m, s: _std_both_changed(m)),
+    Case("where with sizes that do not broadcast", lambda m, s: m.where(m.tensor([True, False]), m.ones(3),
+                                                                         m.ones(2))),
+    Case("where, condition too long", lambda m, s: m.where(m.ones(3) > 0, m.ones(2), 1.)),
+    Case("expand to another size", lambda m, s: m.ones(2, 3).expand(3, 2)),
+    Case("expand of a long tensor", lambda m, s: s.i.expand(2, 4)),
+    Case("expand to fewer dims", lambda m, s: s.w.expand(4)),
+    Case("setitem of a value that does not fit", lambda m, s: (s.x * 1).__setitem__(slice(0, 2), m.ones(3))),
+    Case("setitem of a list", lambda m, s: s.p.__setitem__(slice(0, 2), [1., 2.])),
+    Case("index_put_ of a value that does not fit", lambda m, s: s.p.__setitem__(m.tensor([0, 1]), m.ones(3))),
+    # clamp's bounds: tensors (broadcast, with gradients) or numbers; a 0-d tensor without grad passes
+    # for a number, any other mix matches none of PyTorch's overloads
+    Case("clamp with a tensor and a number", lambda m, s: m.clamp(s.x, m.ones(3), 2.)),
+    Case("clamp with a number and a tensor", lambda m, s: m.clamp(s.x, 0., s.x)),
+    Case("x.clamp with a tensor and a number", lambda m, s: s.x.clamp(s.x, 2)),
+    Case("x.clamp_ with a tensor and a number", lambda m, s: s.p.clamp_(s.p, 2.)),
+    Case("clamp_ of an int tensor by a float tensor", lambda m, s: s.i.clamp_(min=m.tensor(0.5))),
+    Case("clamp_ of an int tensor by a 0-d tensor and a number", lambda m, s: s.i.clamp_(m.tensor(0.5), 3)),
+    Case("clamp_max_ of an int tensor by a float tensor", lambda m, s: s.i.clamp_max_(m.tensor([1.5, 1, 1]))),
+    Case("clamp_min_ by bounds that do not broadcast", lambda m, s: s.p.clamp_min_(m.ones(3))),
+    Case("clamp_ of an expanded int tensor by a float", lambda m, s: s.i[:1].expand(3).clamp_min_(2.7)),
+    Case("clamp_ of an expanded int tensor by a float tensor",
+         lambda m, s: s.i[:1].expand(3).clamp_min_(m.tensor(2.7))),
+    Case("clamp_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).clamp_(-0.7, 1.5)),
+    Case("in-place bool subtraction of a transpose", lambda m, s: (s.w > 1).sub_((s.w > 1).t())),
+    Case("abs_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).abs_()),
+    Case("abs_ of a bool tensor", lambda m, s: (s.p > 1).abs_()),
+    Case("mse_loss of sizes that do not broadcast", lambda m, s: m.nn.functional.mse_loss(s.x, m.ones(2))),
+    # the indices max(dim), sort and topk return are saved for backward (and _saved_* checks too)
+    Case("indices of max(dim) changed in place", lambda m, s: _indices_changed(m, lambda w: w.max(dim=-2))),
+    Case("indices of sort changed in place", lambda m, s: _indices_changed(m, lambda w: w.sort(1))),
+    Case("indices of topk changed in place", lambda m, s: _indices_changed(m, lambda w: w.topk(1))),
+    Case("indices of max(0) of a 0-d tensor changed in place",
+         lambda m, s: _indices_changed(m, lambda w: m.max(w[0, 0], 0))),
+    Case("_saved_indices after they changed", lambda m, s: _indices_changed(m, lambda w: w.max(0), "_saved_indices")),
+    Case("_saved_self after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_self")),
+    Case("_saved_result after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_result")),
 ]
+
+
+def _indices_changed(m, f, attribute=None):
+    w = m.tensor([[1., 3.], [2., 1.], [0.5, 4.]], requires_grad=True)
+    values, indices = f(w)
+    indices.add_(0)
+    if attribute:
+        return getattr(values.grad_fn, attribute)
+    values.backward(m.ones_like(values))
+
+
+def _saved_attribute_after_change(m, attribute):
+    x = m.tensor([1., 2.], requires_grad=True)
+    y = x * 1
+    node = (y * y if attribute == "_saved_self" else y.exp()).grad_fn
+    with m.no_grad():
+        y.add_(1)
+    if attribute == "_saved_result":
+        e = x.exp()
+        node = e.grad_fn
+        e.add_(1)
+    return getattr(node, attribute)
+
+
+def _two_saved_changed(m, f, shape_a, shape_b):
+    """Both tensors an op saved are changed in place: the error names the one PyTorch's generated
+    code unpacks first (the other input of a product, mat2 of mm)."""
+    a = m.ones(*shape_a, requires_grad=True)
+    b = m.full(shape_b, 2., requires_grad=True)
+    c = f(a, b)
+    with m.no_grad():
+        a.mul_(2)
+        b.mul_(2)
+    c.sum().backward()
+
+
+def _all_saved_changed(m, f, shapes):
+    """Each input made by its own op (Mul, Add, Sub), so the message says which one it names."""
+    leaves = [m.full(shape, 0.25 * (i + 1), requires_grad=True) for i, shape in enumerate(shapes)]
+    inputs = [make(leaf) for make, leaf in zip((lambda t: t * 1, lambda t: t + 0, lambda t: t - 0), leaves)]
+    y = f(m, *inputs)
+    with m.no_grad():
+        for t in inputs:
+            t.mul_(1)
+    y.sum().backward()
+
+
+def _std_both_changed(m):
+    x = m.tensor([1., 2., 4.], requires_grad=True)
+    y = x * 1
+    s = y.std()
+    with m.no_grad():
+        y.add_(1)
+        s.add_(1)
+    s.backward()
+
+
+def _inplace_on_saved_result(m, f):
+    """An op that saves its result, whose result is then changed in place: backward refuses."""
+    x = m.tensor([1., 2., 3.], requires_grad=True)
+    y = f(x)
+    y.mul_(2)
+    y.sum().backward()
 
 
 def run(m, case):

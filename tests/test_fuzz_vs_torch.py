@@ -21,23 +21,7 @@ from test_fuzz_regressions import PROGRAMS
 # the regression program (test_fuzz_regressions.py, xfail until fixed) that shows its main bug; all
 # are on in `make fuzz`. When that program passes, the area comes back into the CI run
 # (test_known_broken_areas_are_still_broken says so).
-KNOWN_BROKEN = {
-    "bool": ("bool-subtraction-is-refused", "bool arithmetic accepted (-b, b - b, x - True, abs/floor/relu/"
-                                            "softmax/matmul of bool) or numpy's errors"),
-    "int": ("clamp-of-int-by-a-float-is-float32", "int64 with a float gives float64 (clamp, rsub, reciprocal), "
-                                                  "int ** negative int, softmax/norm of int accepted"),
-    "errors": ("duplicate-dims-message", "wrong calls get numpy's error types and wordings (duplicate dims, "
-                                         "broadcasting, copy_ shapes, mv, outer, tril)"),
-    "nan": ("sign-of-nan-is-zero", "sign(nan), gradients of abs/pow/clamp/relu/max/minimum at NaN and inf"),
-    "empty": ("reductions-of-empty-tensors", "logsumexp/argmax/max(dim)/norm(inf)/chunk/matmul of empty tensors"),
-    "inplace_with_views": ("view-grad-fn-after-inplace-on-its-base", "in-place on views or bases with views: "
-                           "grad_fn names, views of leaves, multi-output views, expanded tensors"),
-    "flip": ("flip-writes-into-its-input", "flip() returns a view: writing into it writes into the input"),
-    "dim_of_scalar": ("dim-argument-on-a-0d-tensor", "x.sum(0), x.max(-1), x.cumsum(0), x.norm(dim=0) of a "
-                                                     "0-d x: numpy's AxisError or another shape"),
-    "rounding_ops": ("floor-divide-of-a-tensor-that-requires-grad", "x // y, x % y, sign(x) of a tensor that "
-                                                                    "requires grad do not require grad"),
-}
+KNOWN_BROKEN = {}
 
 # Narrower known bugs, recognised by what differs: a CI program whose first difference is one of
 # these passes (the bug is documented, and its regression test fails the moment it is fixed). Each
@@ -62,45 +46,24 @@ def _has_nan(run):
                for v in run.theirs.values())
 
 
-SAVED_CHANGED = "one of the variables needed for gradient computation has been modified by an inplace"
+def _is_inplace(code):
+    return re.search(r"\w_\(|[-+*/]= ", code) is not None
+
+
+def _aliasing_operand(run):
+    """An in-place op one of whose operands shares the written-to tensor's memory without being it
+    (torch's kernel reads elements it has already written; numpy reads a copy taken first)."""
+    m = run.mismatch
+    code = run.statements[m.index].code
+    if m.kind != "values" or not _is_inplace(code):
+        return False
+    tensors = [t for n in run.statements[m.index].names() if isinstance(t := run.theirs.get(n), torch.Tensor)]
+    storages = [t.untyped_storage().data_ptr() for t in tensors]
+    return len(set(map(id, tensors))) > len(set(storages))
+
+
 KNOWN_FINDINGS = {
-    "setitem-of-a-number-into-everything-is-fill": Differs({"grad_fn"}, r"'CopySlices' vs torch 'FillBackward3'"),
-    "setitem-of-a-0d-tensor-is-copy": Differs({"grad_fn"}, r"'CopySlices' vs torch 'CopyBackwards'"),
-    # the error that names a saved tensor modified in place names another tensor or node than torch's
-    "saved-tensor-error-names-the-node": Differs({"error message"}, SAVED_CHANGED + r".*\n.*" + SAVED_CHANGED),
-    "view-requires-grad-after-base-requires-grad": Differs({"requires_grad"}, r"False vs torch True",
-                                                           r"requires_grad_\(\)"),
-    "view-joins-the-graph-with-its-base": Differs({"requires_grad"}, r"False vs torch True", r"_\(|\] = "),
-    # (autograd.grad leaves every leaf's .grad alone: a .grad that differs after it is a retained one)
-    "retain-grad-filled-by-autograd-grad": Differs({"grad"}, r"", r"autograd\.grad"),
-    "std-of-one-element-backward": Differs({"raises only in autograd_core"}, r"ZeroDivisionError", r"backward|grad"),
-    # gradients where a NaN or an infinity is involved: one NaN rule per derivative (issue 11, item 5)
-    "relu-gradient-at-nan": Differs({"grad", "values"}, r"", r"backward|grad", nan=True),
-    "clamp-gradient-where-clamped": Differs({"grad"}, r"\(nan\) vs torch np\.float\d+\(-?[\d.e+-]+\)",
-                                            r"backward|grad"),
-    "comparison-with-a-float64-scalar-tensor": Differs({"values"}, r"np\.(True|False)_ vs torch np\.(True|False)_"),
-    "argmax-and-max-of-empty-message": Differs({"error type"},
-                                               r"empty sequence\n.*(Expected reduction dim|to have non-zero size)"),
-    "chunk-of-an-empty-tensor-is-split-with-sizes": Differs({"grad_fn"}, r"'SplitBackward0' vs torch 'SplitWithSizes"),
-    "view-grad-fn-after-no-grad-inplace-on-a-leaf": Differs({"grad_fn"}, r"vs torch 'AsStridedBackward0'"),
-    "tanh-result-modified-twice-is-noticed": Differs({"raises only in torch"}, SAVED_CHANGED),
-    "reductions-of-empty-tensors": Differs({"raises only in autograd_core"}, r"zero-size array|not enough values"),
-    "matmul-of-empty-matrices": Differs({"raises only in autograd_core"}, r"is invalid for input of size 0",
-                                        r"@|matmul|linear"),
-    "prod-of-an-empty-tensor-backward": Differs({"raises only in autograd_core"}, r"cannot reshape array of size",
-                                                r"backward|grad"),
-    "hook-returning-none-for-an-unused-grad": Differs({"raises only in torch"}, r"'NoneType'", r"backward|grad"),
-    "index-put-of-another-dtype-is-refused": Differs({"raises only in torch"}, r"Index put requires the source"),
-    "autograd-grad-twice-without-saved-tensors": Differs({"raises only in autograd_core"},
-                                                         r"backward through the graph a second time"),
-    "multi-output-view-after-its-base-changed": Differs({"is_leaf", "grad_fn", "grad"},
-                                                        r"Output \d+ of \w+ is a view and its base"),
-    "setitem-from-overlapping-memory-is-refused": Differs({"raises only in torch"},
-                                                          r"refer to a single memory location"),
-    "expand-as-message-names-the-dimension": Differs({"error message"}, r"The expanded size of the tensor"),
-    "inplace-on-a-view-of-a-leaf-message": Differs({"error message"}, r": a leaf Variable .*\n.*: a view of a leaf"),
-    "view-of-a-function-of-an-expanded-tensor": Differs({"raises only in autograd_core"},
-                                                        r"view size is not compatible"),
+    "inplace-with-an-aliasing-operand": _aliasing_operand,
 }
 
 
@@ -148,7 +111,7 @@ def test_known_findings_are_still_wrong(name):
     program = {p.id: p.values[0] for p in PROGRAMS}[name]
     run = fuzz.run_statements(fuzz.statements_from_text(program))
     assert run.mismatch is not None, f"{name} is fixed: remove it from KNOWN_FINDINGS"
-    assert known_finding(run) == name, run.mismatch
+    assert KNOWN_FINDINGS[name](run), run.mismatch
 
 
 # --- the fuzzer can fail: a bug planted in the engine is found, as the kind of difference it is -------

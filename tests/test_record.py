@@ -290,6 +290,37 @@ def test_an_exception_restores_the_previous_recorder():
     assert STATE.recorder is None
 
 
+def test_the_recording_keeps_the_names_its_block_ended_with():
+    """rec.names: the variables of the block's frame holding a recorded tensor (or a module with a
+    recorded parameter) when the block ends -- a notebook cell's globals included, names bound after
+    the op too; rebinding them later changes nothing, and unrelated tensors are not kept."""
+    cell = """
+model = torch.nn.Linear(2, 1)
+unrelated = torch.ones(5)
+with torch.record() as rec:
+    x = torch.ones(1, 2)
+    model(x).sum().backward()
+    y = rec.events[2].tensor
+    p = model.weight
+x = y = None
+"""
+    ns = {"torch": torch}
+    exec(compile(cell, "<cell>", "exec"), ns)  # module level: the frame's locals are its globals
+    rec = ns["rec"]
+    assert list(rec.names) == ["model", "x", "y", "p"]      # the module before its loose parameter
+    assert rec.names["model"] is ns["model"] and rec.names["p"] is ns["model"].weight
+    assert rec.names["x"] is rec.events[0].tensor and rec.names["y"] is rec.events[2].tensor
+
+    def function_block():
+        a = torch.tensor(1., requires_grad=True)
+        with record() as inner:
+            b = a * 2
+        return inner, a, b
+    inner, a, b = function_block()
+    assert list(inner.names) == ["a", "b"] and inner.names["a"] is a and inner.names["b"] is b
+    assert record().names == {}
+
+
 def test_recording_repr_and_sequence_protocol():
     with record() as rec:
         x = torch.tensor([1.], requires_grad=True)

@@ -187,14 +187,16 @@ def test_predict_right_wrong_retry_unreadable_empty_and_reveal():
 
 def test_predict_within_tolerance_and_typographic_minus():
     stepper, env = stepper_of(example_b, predict=True)
-    last = stepper.ask_steps[-1]          # m.grad = 4 (every earlier step revealed)
-    for k in stepper.ask_steps[:-1]:
+    # leaves accumulate in PyTorch's order: m.grad = 4, then n.grad = -6 (the last question)
+    m_grad, n_grad = stepper.ask_steps[-2:]
+    assert [label for label, _ in stepper.targets(m_grad)] == ["m.grad"]
+    for k in stepper.ask_steps[:-2]:
         stepper.reveal(k)
-    assert stepper.submit_prediction("4.003", last)["status"] == "right"
-    n_grad = stepper.ask_steps[-2]
+    assert stepper.submit_prediction("4.003", m_grad)["status"] == "right"
+    stepper.reveal(n_grad)
     assert stepper.results[str(n_grad)]["fields"][0]["expected"] == "-6"
     stepper2, _ = stepper_of(example_b, predict=True)
-    for k in stepper2.ask_steps[:-2]:
+    for k in stepper2.ask_steps[:-1]:
         stepper2.reveal(k)
     assert stepper2.submit_prediction("\u22126", n_grad)["status"] == "right"
 
@@ -212,7 +214,7 @@ def test_predict_at_chosen_steps():
 
 def test_an_open_question_hides_its_results_in_inspector_and_picture():
     stepper, env = stepper_of(example_b, predict=True)
-    for k in stepper.ask_steps[:-2]:
+    for k in stepper.ask_steps[:-1]:
         stepper.reveal(k)
     k = stepper.step = stepper._gate          # n.grad: AccumulateGrad adds dy/dn = -6
     assert stepper.state.question.fields[0].label == "n.grad" and stepper.step == k

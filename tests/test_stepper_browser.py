@@ -397,20 +397,21 @@ def test_predict_mode_journey(lab, browser_page):
     quiz.locator(".cg-fb-message").get_by_text("the answer").wait_for(timeout=15_000)
     nxt.click()
     _wait_step(page, quiz, 9)
-    # the accumulation: the caption and the graph keep n.grad's new value to themselves
+    # the accumulation (m first, in PyTorch's order): the caption and the graph keep m.grad's new
+    # value to themselves
     caption = quiz.locator(".cg-caption").inner_text()
-    assert caption == "accumulate: AccumulateGrad adds dy/dn into n.grad" and "-6" not in caption
-    n_row = quiz.evaluate("el => { const t = el.querySelectorAll('g#t1 text'); return t[t.length - 1].textContent; }")
-    assert n_row == "grad None"
-    quiz.locator("g#t1").click()                         # the inspector withholds it too
+    assert caption == "accumulate: AccumulateGrad adds dy/dm into m.grad" and "4" not in caption
+    m_row = quiz.evaluate("el => { const t = el.querySelectorAll('g#t0 text'); return t[t.length - 1].textContent; }")
+    assert m_row == "grad None"
+    quiz.locator("g#t0").click()                         # the inspector withholds it too
     quiz.locator(".cg-inspector").get_by_text("predict its results first").wait_for(timeout=15_000)
-    assert "-6" not in quiz.locator(".cg-inspector").inner_text()
+    assert "4" not in quiz.locator(".cg-inspector").inner_text()
     screenshot(page, "stepper_predict_accumulate_dark.png")
-    box = quiz.get_by_role("textbox", name="n.grad")
-    box.fill("-6")
+    box = quiz.get_by_role("textbox", name="m.grad")
+    box.fill("4")
     box.press("Enter")
     quiz.locator(".cg-fb-message").get_by_text("right!").wait_for(timeout=15_000)
-    assert "accumulate: n.grad += -6 → -6" in quiz.locator(".cg-caption").inner_text()
+    assert "accumulate: m.grad += 4 → 4" in quiz.locator(".cg-caption").inner_text()
     assert _wait_kernel(page, "quiz.answered", "[6, 7, 8, 9]") == "[6, 7, 8, 9]"
     _set_theme(page, dark=False)
     assert_no_widget_errors(page)

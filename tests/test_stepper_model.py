@@ -397,8 +397,10 @@ def test_an_open_question_shows_none_of_its_answers(key, view):
 
 def test_static_export_reads_the_step_model():
     model, _ = model_of(example_a)
-    dot = to_dot(model, state=len(model.states) - 1)
-    assert "accumulate: w.grad += 5 → 5" in dot and "grad 5" not in to_dot(model, state=3)
+    # leaves accumulate in PyTorch's order: w.grad (step 9), then x.grad (the last step)
+    assert "accumulate: w.grad += 5 → 5" in to_dot(model, state=9)
+    assert "accumulate: x.grad += 2 → 2" in to_dot(model, state=len(model.states) - 1)
+    assert "grad 5" not in to_dot(model, state=3)
 
 
 # --- programs a student writes on a bad day ------------------------------------------------------------
@@ -461,20 +463,21 @@ def test_unkind_programs_build_replay_and_inspect(key, view, show_saved):
 
 
 def test_names_the_recording_kept_outlive_rebound_variables():
-    """A cell run again after later cells rebound `y`: without names the labels are the
-    expressions (distinct, readable); names a recording keeps (rec.names) win over the frame."""
+    """A cell run again after later cells rebound `y`: the names the recording kept when its block
+    ended (rec.names) win over the frame; without names the labels are the expressions (distinct,
+    readable)."""
     with torch.record() as rec:
         m = torch.tensor(2., requires_grad=True)
         n = torch.tensor(3., requires_grad=True)
         y = (m + n) * (m - n)
         y.backward()
-    kept = {"m": m, "n": n, "y": y}
+    assert list(rec.names) == ["m", "n", "y"]
     m = n = y = None                                   # a later cell rebinds them  # noqa: F841
     labels = [x.label for x in GraphModel.from_recording(rec).nodes.values() if x.kind == "tensor"]
-    assert labels == ["leaf #1", "leaf #2", "add #1", "sub #1", "mul #1"]
-    rec.names = kept                                   # what the engine may keep at the block's end
-    labels = [x.label for x in GraphModel.from_recording(rec).nodes.values() if x.kind == "tensor"]
     assert labels == ["m", "n", "m + n", "m - n", "y"]
+    rec.names = {}                                     # a recording that kept no names
+    labels = [x.label for x in GraphModel.from_recording(rec).nodes.values() if x.kind == "tensor"]
+    assert labels == ["leaf #1", "leaf #2", "add #1", "sub #1", "mul #1"]
 
 
 def test_an_op_whose_parameters_are_not_recorded_does_not_read_as_another_op():

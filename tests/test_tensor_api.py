@@ -237,6 +237,14 @@ def _T(m):
     return t, w.grad, m.tensor(5.).T
 
 
+def _mT(m):
+    w = m.ones(2, 3, 4, requires_grad=True)
+    t = w.mT
+    (t * m.arange(3.)).sum().backward()
+    s = m.tensor(5., requires_grad=True) * 2
+    return t, w.grad, s.mT is s, m.ones(2, 3).mT
+
+
 def _backward_defaults(m):
     x = _leaf(m)
     (x * x).sum().backward()
@@ -313,6 +321,7 @@ API = [
                            (m.tensor([1.]) * 2).is_leaf)),
     ("metadata", _metadata),
     ("T", _T),
+    ("mT", _mT),
     ("mT", lambda m: _w(m).mT),
     ("detach shares memory and version", _detach_shares_memory),
     (".data shares memory but not version", _data_shares_memory),

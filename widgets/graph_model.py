@@ -537,8 +537,8 @@ class GraphModel:
         # names the recording itself noted when its block ended (if the engine keeps them: a
         # later cell rebinding `y` must not take the name away), after the ones given here
         kept = getattr(rec, "names", None)
-        if isinstance(kept, dict) and kept:
-            names = {**kept, **(names or {})}
+        if isinstance(kept, dict) and kept:  # (the first name of a tensor names it)
+            names = {**(names or {}), **{k: v for k, v in kept.items() if k not in (names or {})}}
         found = naming.tensor_names(names, frame)
         model = cls(view)
         model.source = "recording"

@@ -33,7 +33,7 @@ def is_tensor(x):
                for c in t.__mro__)
 
 
-def _has_named_parameters(obj):
+def has_named_parameters(obj):
     try:  # any object can sit in a namespace: its __getattr__ may do anything
         return callable(getattr(obj, "named_parameters", None))
     except Exception:
@@ -50,7 +50,7 @@ def _candidates(namespace, modules_only=False, plain_only=False):
             if not modules_only:
                 yield name, obj
         elif not plain_only and not isinstance(obj, (type, types.ModuleType)) \
-                and _has_named_parameters(obj):
+                and has_named_parameters(obj):
             modules.append((name, obj))
     for name, obj in modules:
         try:

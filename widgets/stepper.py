@@ -79,6 +79,8 @@ def record_function(fn):
         names.setdefault("out", result)
     elif isinstance(result, dict):
         names.update({k: v for k, v in result.items() if isinstance(k, str)})
+    # the recording keeps fn's names, not the ones of this function's own block (`result`)
+    rec.names = {k: v for k, v in names.items() if naming.is_tensor(v) or naming.has_named_parameters(v)}
     return rec, names
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _functions as _f
 from .._ops import OPS
-from .._tensor import Tensor, _inplace, apply
+from .._tensor import Tensor, _broadcast_message, _inplace, apply
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -135,12 +135,12 @@ def linear(input, weight, bias=None):
 def _addmm_dtypes(bias, mat1, mat2):
     """PyTorch's addmm dtype errors (a float64 batch into a float32 layer is a common slip)."""
     from .._dtypes import SCALAR_NAME
-    if mat1.dtype != mat2.dtype:
-        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                           f"{SCALAR_NAME[mat1.dtype]} and {SCALAR_NAME[mat2.dtype]}")
     if bias.dtype != mat2.dtype:
         raise RuntimeError("self and mat2 must have the same dtype, but got "
                            f"{SCALAR_NAME[bias.dtype]} and {SCALAR_NAME[mat2.dtype]}")
+    if mat1.dtype != mat2.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{SCALAR_NAME[mat1.dtype]} and {SCALAR_NAME[mat2.dtype]}")
 
 
 # --- losses ---------------------------------------------------------------------------------------
@@ -153,6 +153,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=2)
+        mismatch = _broadcast_message(input.shape, target.shape)
+        if mismatch:
+            raise RuntimeError(mismatch)
         shape = tuple(np.broadcast_shapes(input.shape, target.shape))
         # broadcast_tensors, as torch: only a tensor whose shape changes gets an ExpandBackward0
         input = input if input.shape == shape else _f.expand(input, shape)

@@ -1,0 +1,188 @@
+"""NaN, infinities, signed zeros and ties: values and gradients exactly as PyTorch 2.13 gives them.
+
+Each derivative follows PyTorch's formula (derivatives.yaml / FunctionsManual.cpp), including what
+it does at the points where the math is undefined: maximum's tie splits the gradient and its nan
+takes all of it, max() shares it among the nans, prod() divides when no element is 0, relu passes
+the gradient of a nan, pow(x, 0) has a zero gradient even at nan... A zero's sign counts (torch
+prints relu(-0.) as -0.), and nan equals nan.
+"""
+import math
+
+import pytest
+
+from torch_oracle import ENGINE, TORCH, Values, outcome
+
+NAN, INF = float("nan"), float("inf")
+VALUES = [NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.5, 1.0]
+OTHERS = [0.0, NAN, 1.0, 0.0, 3.0, 1.0, -INF, 0.5, -2.0, -2.5, INF]  # ties, nans and infs against VALUES
+ZEROS_A = [0.0, -0.0, 0.0, -0.0]
+ZEROS_B = [0.0, 0.0, -0.0, -0.0]
+
+
+def same(a, b, rtol=1e-5, atol=1e-6):
+    """Structural equality; floats within tolerance (as the oracle's), nan equal to nan, and two
+    zeros must have the same sign."""
+    if isinstance(a, Values) and isinstance(b, Values):
+        a, b = (a.dtype, a.array.shape, a.array.tolist()), (b.dtype, b.array.shape, b.array.tolist())
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        if a == 0 and b == 0:
+            return math.copysign(1, a) == math.copysign(1, b)
+        return math.isclose(a, b, rel_tol=rtol, abs_tol=atol)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y, rtol, atol) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def unary(f, values=VALUES, dtype="float32"):
+    def program(m):
+        x = m.tensor(values, dtype=getattr(m, dtype), requires_grad=True)
+        y = f(m, x)
+        y.backward(m.ones_like(y))
+        return y, x.grad
+    return program
+
+
+def binary(f, a=VALUES, b=OTHERS):
+    def program(m):
+        x, z = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        y = f(m, x, z)
+        y.backward(m.ones_like(y))
+        return y, x.grad, z.grad
+    return program
+
+
+F = "nn.functional"
+UNARY = {
+    "exp": lambda m, x: x.exp(), "log": lambda m, x: x.log(), "sqrt": lambda m, x: x.sqrt(),
+    "abs": lambda m, x: x.abs(), "sign": lambda m, x: x.sign(), "sin": lambda m, x: x.sin(),
+    "cos": lambda m, x: x.cos(), "tanh": lambda m, x: x.tanh(), "sigmoid": lambda m, x: x.sigmoid(),
+    "relu": lambda m, x: x.relu(), "neg": lambda m, x: -x, "reciprocal": lambda m, x: x.reciprocal(),
+    "square": lambda m, x: x.square(), "log1p": lambda m, x: x.log1p(), "rsqrt": lambda m, x: x.rsqrt(),
+    "floor": lambda m, x: x.floor(), "ceil": lambda m, x: x.ceil(), "round": lambda m, x: x.round(),
+    "clamp(0, 1)": lambda m, x: x.clamp(0, 1), "clamp(min=.5)": lambda m, x: x.clamp(min=0.5),
+    "clamp(max=-.5)": lambda m, x: x.clamp(max=-0.5), "clamp(max=-0.)": lambda m, x: x.clamp(max=-0.0),
+    "clamp_min(0)": lambda m, x: x.clamp_min(0.), "clamp_max(0)": lambda m, x: x.clamp_max(0.),
+    "leaky_relu": lambda m, x: m.nn.functional.leaky_relu(x, 0.1), "elu": lambda m, x: m.nn.functional.elu(x),
+    "gelu": lambda m, x: m.nn.functional.gelu(x),
+    "gelu tanh": lambda m, x: m.nn.functional.gelu(x, approximate="tanh"),
+    "softplus": lambda m, x: m.nn.functional.softplus(x), "max()": lambda m, x: x.max(),
+    "min()": lambda m, x: x.min(), "max() of finite": lambda m, x: x[3:].max(),
+    "min() of finite": lambda m, x: x[3:].min(), "max() then sqrt": lambda m, x: x[3:].min().abs().sqrt(),
+    "prod()": lambda m, x: x.prod(), "prod() two zeros": lambda m, x: x[3:].prod(),
+    "prod() one zero": lambda m, x: x[4:].prod(), "prod() no zero": lambda m, x: x[5:].prod(),
+    "prod() inf, no zero": lambda m, x: x[1:3].prod(), "prod(dim)": lambda m, x: x[1:].view(2, 5).prod(1),
+    "prod(dim) no zero": lambda m, x: x[5:].view(3, 2).prod(0, keepdim=True),
+    "sum": lambda m, x: x.sum(), "mean": lambda m, x: x.mean(), "norm": lambda m, x: x.norm(),
+    "norm of finite": lambda m, x: x[3:].norm(), "norm of zeros": lambda m, x: (x[3:5] * 1).norm(),
+    "norm p=1": lambda m, x: x[3:].norm(p=1), "norm p=inf": lambda m, x: x[3:].norm(p=INF),
+    "norm p=3": lambda m, x: x[3:].norm(p=3), "std": lambda m, x: x[3:].std(), "var": lambda m, x: x.var(),
+    "softmax": lambda m, x: x.softmax(0), "softmax of finite": lambda m, x: x[3:].softmax(0),
+    "log_softmax": lambda m, x: x.log_softmax(0), "log_softmax of finite": lambda m, x: x[3:].log_softmax(0),
+    "logsumexp": lambda m, x: x.logsumexp(0), "logsumexp of finite": lambda m, x: x[3:].logsumexp(0),
+    "cumsum": lambda m, x: x.cumsum(0), "max(dim)": lambda m, x: x.max(0)[0], "min(dim)": lambda m, x: x.min(0)[0],
+    "max(dim) of finite": lambda m, x: x[3:].max(0)[0], "sort": lambda m, x: x.sort()[0],
+    "sort descending": lambda m, x: x.sort(descending=True)[0], "topk": lambda m, x: x.topk(3)[0],
+    "topk smallest": lambda m, x: x.topk(4, largest=False)[0],
+    "x % 1.5": lambda m, x: x % 1.5, "x % -1": lambda m, x: x % -1.0,
+    "sigmoid far out": lambda m, x: (x * 100).sigmoid(), "tanh far out": lambda m, x: (x * 100).tanh(),
+}
+for _k in [0, 1, 2, 3, 0.5, -1, -2, 2.5, -0.5, -1.5]:
+    UNARY[f"x ** {_k}"] = (lambda k: lambda m, x: x ** k)(_k)
+
+BINARY = {
+    "add": lambda m, a, b: a + b, "sub": lambda m, a, b: a - b, "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b, "pow": lambda m, a, b: a ** b, "maximum": lambda m, a, b: m.maximum(a, b),
+    "minimum": lambda m, a, b: m.minimum(a, b), "max(a, b)": lambda m, a, b: m.max(a, b),
+    "where": lambda m, a, b: m.where(a > b, a, b), "remainder": lambda m, a, b: a % b,
+    "clamp(min=b)": lambda m, a, b: a.clamp(min=b), "clamp(max=b)": lambda m, a, b: m.clamp(a, max=b),
+    "clamp(b, -b)": lambda m, a, b: a.clamp(b, -b), "clamp(-b, b)": lambda m, a, b: m.clamp(a, -b, b),
+    "clamp_min(b)": lambda m, a, b: a.clamp_min(b), "clamp_max(b)": lambda m, a, b: m.clamp_max(a, b),
+    "clamp(b[0], b[1])": lambda m, a, b: a.clamp(b[0], b[1]),
+    "mse_loss": lambda m, a, b: m.nn.functional.mse_loss(a, b, reduction="none"),
+    "l1_loss": lambda m, a, b: m.nn.functional.l1_loss(a, b, reduction="none"),
+    "2 ** a": lambda m, a, b: 2.0 ** a + 0 * b, "0 ** a": lambda m, a, b: 0.0 ** a + 0 * b,
+    "1 ** a": lambda m, a, b: 1.0 ** a + 0 * b, "2 / a": lambda m, a, b: 2.0 / a + 0 * b,
+}
+SIGNED_ZEROS = {  # which zero comes out of a tie between 0. and -0.
+    "maximum": lambda m, a, b: m.maximum(a, b), "minimum": lambda m, a, b: m.minimum(a, b),
+    "clamp(min=b)": lambda m, a, b: a.clamp(min=0.0) + b * 0, "relu": lambda m, a, b: a.relu() + 0 * b,
+}
+
+
+NO_DERIVATIVE = {  # values only: these have no derivative in PyTorch
+    "x // b": lambda m, a, b: a // b, "x // -1": lambda m, a, b: a // -1.0, "-2.5 % x": lambda m, a, b: -2.5 % a,
+    "x % b (float64)": lambda m, a, b: a.double() % b, "x // b (float64)": lambda m, a, b: a.double() // b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unary_at_special_values_matches_torch(name, dtype):
+    program = unary(UNARY[name], dtype=dtype)
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_at_special_values_matches_torch(name):
+    program = binary(BINARY[name])
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("name", sorted(NO_DERIVATIVE))
+def test_values_without_a_derivative_match_torch(name):
+    def program(m):
+        return NO_DERIVATIVE[name](m, m.tensor(VALUES), m.tensor(OTHERS))
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_ZEROS))
+@pytest.mark.parametrize("n", [4])  # (longer: ATen's vectorized kernel picks per CPU, see the README)
+def test_ties_between_signed_zeros_match_torch(name, n):
+    program = binary(SIGNED_ZEROS[name], ZEROS_A * (n // 4), ZEROS_B * (n // 4))
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+def test_the_comparison_sees_a_zeros_sign():
+    assert not same(0.0, -0.0) and same(NAN, NAN) and not same(NAN, 1.0)
+    zero, minus_zero = ENGINE.tensor([0.0, NAN]), ENGINE.tensor([-0.0, NAN])
+    assert not same(Values(zero), Values(minus_zero)) and same(Values(zero), Values(zero))
+    assert not same(Values(zero), Values(zero.double()))
+
+
+# --- empty tensors: PyTorch's answer (a value, or its own error) where numpy would raise ----------
+EMPTY = {
+    "softmax(-1)": lambda m, x: x.softmax(-1), "log_softmax(-1)": lambda m, x: x.log_softmax(-1),
+    "softmax(0)": lambda m, x: x.softmax(0), "sum()": lambda m, x: x.sum(), "sum(0)": lambda m, x: x.sum(0),
+    "sum(1)": lambda m, x: x.sum(1), "mean()": lambda m, x: x.mean(), "mean(1)": lambda m, x: x.mean(1),
+    "prod()": lambda m, x: x.prod(), "prod(1)": lambda m, x: x.prod(1), "prod(0)": lambda m, x: x.prod(0),
+    "max(0)": lambda m, x: x.max(0)[0], "max(1)": lambda m, x: x.max(1)[0], "min()": lambda m, x: x.min(),
+    "argmax(1)": lambda m, x: x.argmax(1), "logsumexp(1)": lambda m, x: x.logsumexp(1),
+    "logsumexp(0)": lambda m, x: x.logsumexp(0), "norm()": lambda m, x: x.norm(), "std()": lambda m, x: x.std(),
+    "var(1)": lambda m, x: x.var(1), "cumsum(1)": lambda m, x: x.cumsum(1), "x @ ones(0, 3)": lambda m, x: x @ m.ones(0, 3),
+    "x.T @ x": lambda m, x: x.T @ x, "exp": lambda m, x: x.exp(), "cat": lambda m, x: m.cat([x, x], 1),
+    "sort(1)": lambda m, x: x.sort(1)[0], "topk(0)": lambda m, x: x.topk(0, 1)[0],
+    "mse_loss": lambda m, x: m.nn.functional.mse_loss(x, x * 2), "flatten": lambda m, x: x.flatten(),
+    "view(0, 5)": lambda m, x: x.view(0, 5), "reshape(-1, 3)": lambda m, x: x.reshape(-1, 3),
+    "expand": lambda m, x: x.expand(3, *x.shape), "relu": lambda m, x: x.relu(),
+    "where": lambda m, x: m.where(x > 0, x, 0.), "index by an empty list": lambda m, x: x[:, m.tensor([], dtype=m.int64)],
+    "1-d sum": lambda m, x: m.tensor([], requires_grad=True).sum(), "1-d prod": lambda m, x: m.tensor([], requires_grad=True).prod(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3)], ids=["2x0", "0x3"])
+def test_empty_tensors_match_torch(name, shape):
+    def program(m):
+        x = m.ones(*shape, requires_grad=True)
+        y = EMPTY[name](m, x)
+        if y.requires_grad:
+            y.backward(m.ones_like(y))
+        return y, x.grad
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
