@@ -5,7 +5,7 @@ fixes it, the test passes, the xfail turns into XPASS(strict) = failure, and the
 - W1 (fixed on main, 7054fe9; kept as a regression test): predict mode, a question open at step 9
   (n.grad); "previous step" shows step 8's panel, which must not show the value asked for (-6).
 - W7: lecture mode enlarges the stepper's graph text as it enlarges the chain-rule panel.
-- W4: the lab's status is on screen with its controls and plots at 1280x720 in lecture mode.
+- W4 (fixed): the lab's status is on screen with its controls and plots at 1280x720 in lecture mode.
 - W2: a written function that forgets retain_grad() is not told "write the body".
 Screenshots: tests/artifacts/walk2/test_*.png.
 """
@@ -68,14 +68,14 @@ def test_stepping_back_from_an_open_question_shows_no_answer(lecture_01):
     stepper = page.locator(f"{scope} .cgraph-stepper")
     stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
     answers = {"dy/da": "-1", "dy/db": "5", "dy/db · ∂b/∂m": "5", "dy/db · ∂b/∂n": "-5",
-               "dy/da · ∂a/∂m": "-1", "dy/da · ∂a/∂n": "-1"}
+               "dy/da · ∂a/∂m": "-1", "dy/da · ∂a/∂n": "-1", "m.grad": "4"}
     asked = []
     for _ in range(12):
         boxes = stepper.get_by_role("textbox")
         if boxes.count():
             labels = [boxes.nth(i).get_attribute("aria-label") for i in range(boxes.count())]
             if labels == ["n.grad"]:
-                break                                      # step 9: the question we want open
+                break                                      # step 10: the question we want open
             for i, label in enumerate(labels):
                 boxes.nth(i).fill(answers[label])
             before = visible_text(page, scope, inputs=False)
@@ -131,7 +131,6 @@ def student_page(browser):
     page.context.close()
 
 
-@_known("W4")
 def test_lab_status_on_screen_with_the_plots_in_lecture_mode(lab, student_page):
     page = student_page
     open_and_run_all(page, lab, copy_notebook(lab, "notebooks/06_linear_regression.ipynb", f"{SUBDIR}/nb_test"))

@@ -191,7 +191,7 @@ def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
     page.keyboard.press("Control+A")
     page.keyboard.type("0.06")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => (" + NUMBERS + ")()['lr · λmax'].includes('(diverges above 2)')"
+    page.wait_for_function("() => (" + NUMBERS + ")()['diverges above'] === '2'"
                            " && parseFloat((" + NUMBERS + ")()['lr · λmax']) > 2", timeout=15_000)
     assert kernel_exec(page, "print(lab.lr)").strip() == "0.06"
     button(page, "Step").click()                        # the iteration's graph is drawn
@@ -204,6 +204,7 @@ def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
     message.wait_for(timeout=60_000)
     k = int(re.search(r"iteration (\d+)", message.inner_text()).group(1))
     assert button(page, "Play").is_visible()            # it stopped by itself
+    assert button(page, "Step").is_disabled()           # Step would do nothing now: it says so
     assert message.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.wait_for_timeout(1000)
     after = page.evaluate(BOXES)
@@ -228,9 +229,11 @@ def test_the_figure_follows_the_dark_theme(lab, browser_page):
         wait_for_figure_background(page, dark=True)
         w, h = page.evaluate(f"() => [document.querySelector('{CANVAS}').width,"
                              f" document.querySelector('{CANVAS}').height]")
+        # just right of the loss plot (left of the landscape's tick labels), from the figure's layout
+        gap = int(float(kernel_exec(page, "print(lab._panels.ax_loss.bbox.x1)"))) + 5
         # corners, the gaps between the plots, under the titles: the figure's own background
         for x, y in [(3, 3), (w - 4, 3), (3, h - 4), (w - 4, h - 4), (w // 3, h // 2),
-                     (2 * w // 3 - 6, h // 2), (w // 2, 4)]:
+                     (gap, h // 2), (w // 2, 4)]:
             assert luminance(page.evaluate(PIXEL, [x, y])) < 60, (x, y)
         assert light_blocks(page, LAB) == []           # nothing in the lab is a white block
         numbers_colour = page.evaluate("() => getComputedStyle(document.querySelector("
@@ -271,6 +274,118 @@ def test_lecture_mode_every_control_shows_its_whole_label(lab, browser, width, h
                     lab_right = page.evaluate("() => document.querySelector('.cgl-regression')"
                                               ".getBoundingClientRect().right")
                     assert right <= lab_right + 1, f"{what} sticks out of the lab"
+        assert_no_widget_errors(page)
+    finally:
+        page.context.close()
+
+
+# Where things are on screen: the notebook's visible part (its scrolling panel, between the toolbar
+# and the status bar), and the boxes of the lab's parts, in viewport pixels.
+ON_SCREEN = """() => {
+  const lab = document.querySelector('.cgl-regression');
+  let view = lab.parentElement;
+  while (view && !(/auto|scroll/.test(getComputedStyle(view).overflowY) && view.scrollHeight > view.clientHeight))
+    view = view.parentElement;
+  const r = (e) => { const b = e.getBoundingClientRect(); return {top: b.top, bottom: b.bottom, left: b.left, right: b.right}; };
+  const v = view ? r(view) : {top: 0, bottom: innerHeight, left: 0, right: innerWidth};
+  v.bottom = Math.min(v.bottom, innerHeight); v.top = Math.max(v.top, 0);
+  return {view: v, canvas: r(lab.querySelector('%s')), status: r(lab.querySelector('.cgl-regression-status')),
+          numbers: r(lab.querySelector('.cgl-regression-numbers')),
+          status_lines: Math.round(lab.querySelector('.cgl-regression-status').getBoundingClientRect().height /
+                                   parseFloat(getComputedStyle(lab.querySelector('.cgl-regression-status')).lineHeight))};
+}""" % CANVAS
+# Every data point of the fit plot drawn on the browser's canvas: at each point's pixel (matplotlib's
+# transform of the trainer's data, in the figure's pixels) and inside the fit axes' box.
+POINTS_IN_PIXELS = """
+import json
+_fig, _ax = lab.figure, lab._panels.ax_data
+_h = _fig.bbox.height
+_pts = _ax.transData.transform(list(zip(lab.trainer.x.numpy().ravel(), lab.trainer.y.numpy().ravel())))
+_box = _ax.bbox
+print(json.dumps(dict(points=[[float(x), float(_h - y)] for x, y in _pts],
+                      box=[float(_box.x0), float(_h - _box.y1), float(_box.x1), float(_h - _box.y0)])))
+"""
+BLUE_NEAR = """([points, radius]) => {
+  const c = document.querySelector('%s'), ctx = c.getContext('2d');
+  const blue = (p) => p[2] > 120 && p[2] > p[0] + 60 && p[1] > 60;   // tab:blue, (31, 119, 180)
+  return points.map(([x, y]) => {
+    const d = ctx.getImageData(Math.round(x) - radius, Math.round(y) - radius, 2 * radius + 1, 2 * radius + 1).data;
+    for (let i = 0; i < d.length; i += 4) if (blue([d[i], d[i + 1], d[i + 2]])) return true;
+    return false;
+  });
+}""" % CANVAS
+
+
+def assert_run_report_on_screen(page, what):
+    """The plots, the status and the numbers all inside the notebook's visible part."""
+    at = page.evaluate(ON_SCREEN)
+    view = at["view"]
+    for part in ("canvas", "status", "numbers"):
+        box = at[part]
+        if not (view["top"] - 1 <= box["top"] and box["bottom"] <= view["bottom"] + 1):
+            screenshot(page, f"regression_report_off_screen_{what}.png")
+        assert view["top"] - 1 <= box["top"] and box["bottom"] <= view["bottom"] + 1 and \
+            box["right"] <= view["right"] + 1, f"{what}: the {part} is off screen: {box} not in {view}"
+    return at
+
+
+def assert_every_point_shows(page):
+    facts = json.loads(kernel_exec(page, POINTS_IN_PIXELS))
+    x0, y0, x1, y1 = facts["box"]
+    points = facts["points"]
+    assert len(points) == int(kernel_exec(page, "print(lab.n_points)"))
+    outside = [p for p in points if not (x0 < p[0] < x1 and y0 < p[1] < y1)]
+    assert not outside, f"points outside the fit axes: {outside}"
+    drawn = page.evaluate(BLUE_NEAR, [points, 3])
+    assert all(drawn), f"points not drawn: {[p for p, d in zip(points, drawn) if not d]}"
+
+
+@pytest.mark.parametrize("width, height, scale", [(1280, 720, 1.5), (1440, 900, 1.5), (1440, 900, 1)])
+def test_the_run_report_shows_with_the_plots_on_a_projector(lab, browser, width, height, scale):
+    """A lecturer at a 1280x720 projector in lecture mode (and a student at 1440x900): with the
+    lab's top at the top of the notebook, the plots, the status line and the numbers are all on
+    screen, playing, diverged and paused, light and dark; nothing moves while it plays; every data
+    point shows in the fit plot."""
+    page = new_page(browser, width, height)
+    try:
+        open_lab(page, lab)
+        if scale != 1:
+            lecture_mode(page, scale)
+            page.wait_for_function(f"() => document.querySelector('{CANVAS}').getBoundingClientRect()"
+                                   f".width > 1.1 * 712", timeout=30_000)
+        page.wait_for_timeout(1500)            # the probe's report, the resize and the redraw
+        assert_every_point_shows(page)
+        kernel_exec(page, "lab.lr = 0.06; lab.interval = 150")     # the slider's maximum
+        tag = f"{width}x{height}" + ("_lecture" if scale != 1 else "")
+        for theme in ("light", "dark"):
+            with themed(page, theme):
+                wait_for_figure_background(page, theme == "dark")
+                lab_part(page).evaluate("e => e.scrollIntoView({block: 'start'})")
+                button(page, "Play").click()
+                page.wait_for_function(f"() => ({ITERATION})() >= 3", timeout=30_000)
+                playing = assert_run_report_on_screen(page, "playing")
+                assert page.evaluate(NUMBERS)["status"] == "playing"
+                screenshot(page, f"regression_report_{tag}_{theme}_playing.png")
+                message = lab_part(page).get_by_text(re.compile(r"diverged at iteration \d+: lr·λmax = 2\.\d+ > 2"))
+                message.wait_for(timeout=90_000)
+                page.wait_for_timeout(500)
+                diverged = assert_run_report_on_screen(page, "diverged")
+                for part in ("canvas", "status", "numbers"):      # nothing moved
+                    assert diverged[part]["top"] == playing[part]["top"], part
+                assert button(page, "Step").is_disabled()
+                colours = page.evaluate("() => ['.cgl-regression-status', '.cgl-regression-numbers th']"
+                                        ".map(s => getComputedStyle(document.querySelector(s)).color)")
+                assert colours[0] != colours[1], "the diverged message is not set apart"
+                screenshot(page, f"regression_report_{tag}_{theme}_diverged.png")
+                button(page, "Reset").click()
+                page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'ready'", timeout=30_000)
+                button(page, "Step").click()
+                page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'paused'", timeout=30_000)
+                page.wait_for_timeout(500)
+                assert_run_report_on_screen(page, "paused")
+                assert_every_point_shows(page)
+                screenshot(page, f"regression_report_{tag}_{theme}_paused.png")
+                assert_controls_fit(page, LAB)
         assert_no_widget_errors(page)
     finally:
         page.context.close()

@@ -423,6 +423,27 @@ class RegressionTrainer:
 LIGHT = {"background": (1.0, 1.0, 1.0), "foreground": (0.0, 0.0, 0.0)}
 
 
+def readout(value):
+    """A number as the lab prints it: 4 decimals, as the plot's title ("w=2.3095"), while under
+    10^4 in size, else 4 significant digits ("3.706e+04"). Not more: the grads are float32 sums
+    of terms ~30 that cancel near the optimum, exact to about 1e-5, so a 5th decimal (or a 5th
+    significant digit of 0.0051675) is rounding noise that torch, adding in another order, does
+    not share."""
+    value = float(value)
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.4g}"
+
+
+def fit_limits(xs, ys, margin=0.05):
+    """((x_lo, x_hi), (y_lo, y_hi)) of the fit plot: every point inside with `margin` of the span
+    to spare, x from 0 (the line's left end is at x = 0, where the intercept b is read) and y = 0
+    in view (b starts at 0 and climbs to the data)."""
+    def span(values, pad_below):
+        lo, hi = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
+        pad = margin * ((hi - lo) or 1.0)
+        return (lo - pad if pad_below or lo < 0 else lo), hi + pad
+    return span(xs, pad_below=False), span(ys, pad_below=True)
+
+
 def _luminance(rgb):
     return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
 
@@ -436,24 +457,23 @@ class _Panels:
     returns True, and the caller redraws the background once.
     """
 
-    X_LIM, Y_LIM = (1.5, 10), (8, 28)      # the tutorial's limits
-    SIZE = (8.9, 3.3)                      # inches; at the lab's 80 dpi: 712 x 264 px
+    # inches; at the lab's 80 dpi 712 x 240 px: in lecture mode on a 1280x720 projector the
+    # controls, the plots, the status and the numbers fit on the screen together
+    SIZE = (8.9, 3.0)
 
     def __init__(self, fig):
         from matplotlib.patches import FancyArrowPatch
         from matplotlib.ticker import NullFormatter
         self.fig = fig
         self.ax_data, self.ax_loss, self.ax_land = fig.subplots(1, 3)
-        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.14, top=0.84, wspace=0.36)
-        self.ax_legend = fig.add_axes((0.91, 0.14, 0.013, 0.70))    # the landscape's colour key
+        fig.subplots_adjust(left=0.07, right=0.895, bottom=0.155, top=0.825, wspace=0.36)
+        self.ax_legend = fig.add_axes((0.91, 0.155, 0.013, 0.67))   # the landscape's colour key
         a = self.ax_data
         self.scatter = a.scatter([], [], s=14, color="tab:blue")
         (self.fit,) = a.plot([], [], color="red", lw=2)
         # bottom right inside the axes, whatever the number's length
         self.loss_text = a.text(0.97, 0.05, "", ha="right", transform=a.transAxes,
                                 fontdict=dict(size=11, color="red"))
-        a.set_xlim(*self.X_LIM)
-        a.set_ylim(*self.Y_LIM)
         a.set_xlabel("x")
         a.set_ylabel("y")
         a = self.ax_loss
@@ -488,6 +508,9 @@ class _Panels:
         """Redraw what depends on the dataset only (scatter, loss contours, axis limits)."""
         xs, ys = trainer.x.numpy().ravel(), trainer.y.numpy().ravel()
         self.scatter.set_offsets(np.column_stack([xs, ys]))
+        x_lim, y_lim = fit_limits(xs, ys)
+        self.ax_data.set_xlim(*x_lim)
+        self.ax_data.set_ylim(*y_lim)
         self._draw_landscape(trainer, trainer.landscape_box())
         self.ax_loss.set_xlim(0, trainer.max_iter)
         # From just under the least loss to above the first one; a run that leaves it (diverging)
@@ -524,6 +547,7 @@ class _Panels:
         cax.yaxis.set_major_formatter(LogFormatterSciNotation())
         cax.yaxis.set_minor_formatter(NullFormatter())
         cax.set_title("L", fontsize=10)
+        cax.set_facecolor(self.colours["background"])    # between the lines: no white strip
         self._style_axes(cax)
         bar.outline.set_edgecolor(self.colours["foreground"])
 
@@ -567,7 +591,8 @@ class _Panels:
         axis had to widen (a run left the view): then the static background is stale."""
         hist = trainer.history
         w, b = trainer.w.item(), trainer.b.item()
-        self.fit.set_data(self.X_LIM, [w * self.X_LIM[0] + b, w * self.X_LIM[1] + b])
+        x0, x1 = self.ax_data.get_xlim()       # the line across the plot, from x = 0 (b) on
+        self.fit.set_data([x0, x1], [w * x0 + b, w * x1 + b])
         it = len(hist)
         loss = hist[-1]["loss"] if hist else float("nan")
         self.loss_text.set_text("Loss=%.4f" % loss if hist else "")
@@ -787,7 +812,9 @@ class RegressionLab(W.VBox):
         self._graph_iteration = 0              # the iteration the graph panel shows
         self._build_controls()
         self._build_canvas()
-        self.numbers = W.HTML(layout=W.Layout(width="15.5em", margin="0 0 0 8px"))
+        # beside the plots if 16em fit there, else under them, as wide as the lab (regression.css)
+        self.numbers = W.HTML(layout=W.Layout(flex="1 1 16em", min_width="16em",
+                                              margin="0 0 0 8px"))
         self.numbers.add_class("cgl-regression-numbers-box")
         self.graph_title = W.HTML()
         self.graph_view = W.HTML(layout=W.Layout(width="100%", margin="0"))   # a wide graph scrolls
@@ -1086,6 +1113,11 @@ class RegressionLab(W.VBox):
         self.iteration = t.iteration
         self.loss = t.history[-1]["loss"] if t.history else float("nan")
         self.status = self._status_text()
+        # After the end Step would do nothing: it says so by being disabled (Play and Reset start
+        # a new run, see _on_playing)
+        self.step_button.disabled = t.done
+        self.step_button.tooltip = (f"training has stopped ({t.stopped}): Reset or Play starts "
+                                    "again" if t.done else "train one iteration")
 
     def _refresh(self, graph):
         t = self.trainer
@@ -1121,26 +1153,29 @@ class RegressionLab(W.VBox):
         last = t.history[-1] if t.history else None
 
         def num(v):
-            return "&ndash;" if v is None else html.escape(f"{v:.5g}")
-        reading, limit = t.lr * t.curvature(), t.stability_limit()
-        rows = [("iteration", str(t.iteration)),
-                ("loss", num(last and last["loss"])),
-                ("w", num(t.w.item())), ("b", num(t.b.item())),
-                ("w.grad", num(last and last["w_grad"])),
-                ("b.grad", num(last and last["b_grad"])),
-                ("lr &middot; &lambda;<sub>max</sub>",
-                 f"{num(reading)} <small>(diverges above {limit:g})</small>")]
+            return "&ndash;" if v is None else html.escape(readout(v))
+        number, count = " class='cgl-number'", " class='cgl-count'"   # widths kept (css)
+        rows = [("iteration", str(t.iteration), count),
+                ("loss", num(last and last["loss"]), number),
+                ("w", num(t.w.item()), number), ("b", num(t.b.item()), number),
+                ("w.grad", num(last and last["w_grad"]), number),
+                ("b.grad", num(last and last["b_grad"]), number),
+                ("lr &middot; &lambda;<sub>max</sub>", num(t.lr * t.curvature()), number),
+                ("diverges above", f"{t.stability_limit():g}", "")]
         if t.accumulate_loss:
-            rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes())))
+            rows.append(("graph nodes held by <code>total</code>", str(t.held_graph_nodes()), count))
         if t.forget_zero_grad:
-            rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>"))
-        body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-        # the status below, in room kept for three lines: a long message never moves the plots;
-        # role=status: screen readers announce it when it changes
+            rows.append(("zero_grad()", "<b>forgotten: .grad accumulates</b>", ""))
+        body = "".join(f"<tr><th>{k}</th><td{c}>{v}</td></tr>" for k, v, c in rows)
+        # The status first: where the numbers go under the plots (a narrow lab, lecture mode) it
+        # is the line right below them (regression.css lays the rows out in columns there, and
+        # after the table in the column beside the plots). role=status: screen readers announce
+        # it when it changes.
         cls = " cgl-diverged" if t.stopped == "diverged" else ""
-        return (f"<table class='cgl-regression-numbers'>{body}</table>"
+        return (f"<div class='cgl-regression-readout'>"
                 f"<div class='cgl-regression-status{cls}' role='status'>"
-                f"{html.escape(self.status)}</div>")
+                f"{html.escape(self.status)}</div>"
+                f"<table class='cgl-regression-numbers'>{body}</table></div>")
 
     def _graph_heading(self):
         k = self.trainer.iteration
