@@ -151,9 +151,9 @@ class Node:
             if gi.shape != a.shape:
                 gi = unbroadcast(gi, a.shape)
             want = a.dtype if in_dtypes is None else in_dtypes[i]
-            if want.kind not in "fc":  # (an integer tensor made to require grad by a write into it)
-                raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
             if gi.dtype is not want:
+                if want.kind not in "fc":  # (an integer tensor made to require grad by a write into it)
+                    raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
                 gi = gi.astype(want)
             if type(gi) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
                 gi = np.asarray(gi)
@@ -695,7 +695,8 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                 if needed is not None and nxt not in needed and nxt not in capture:
                     continue  # PyTorch does not even buffer what autograd.grad does not need
                 if nxt in grads:
-                    grads[nxt] = _summed(grads[nxt], gi)
+                    gi = grads[nxt] + gi
+                    grads[nxt] = gi if type(gi) is np.ndarray else np.asarray(gi)  # (0-d sums: scalars)
                 else:
                     grads[nxt] = gi
                 if not left:  # push_heap, its cases of an empty and a one-entry heap inline

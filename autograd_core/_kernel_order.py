@@ -32,10 +32,8 @@ VECTOR_BYTES = _vector_bytes()
 
 def shares_memory_with(out, operand):
     """Whether operand is an array other than out (another view) whose elements may be out's."""
-    if not isinstance(operand, np.ndarray) or operand is out or out.size == 0 or operand.size == 0:
-        return False
-    if operand.base is None and out.base is None:
-        return False
+    if operand is out or not np.may_share_memory(out, operand) or out.size == 0 or operand.size == 0:
+        return False  # (may_share_memory only compares the bounds: cheap)
     same = (operand.__array_interface__["data"][0] == out.__array_interface__["data"][0]
             and operand.strides == out.strides and operand.shape == out.shape)
     return not same and np.may_share_memory(out, operand)

@@ -568,8 +568,11 @@ def _inplace(self, op_name, args=(), params=None):
     if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
         check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
     # an operand sharing self's memory without being it: the kernel reads what it already wrote
-    aliased = (op.layout == "elementwise" or op_name == "copy_") and any(
-        isinstance(a, Tensor) and shares_memory_with(self._data, a._data) for a in args)
+    aliased = False
+    if op.layout == "elementwise" or op_name == "copy_":
+        for a in args:
+            if isinstance(a, Tensor) and shares_memory_with(self._data, a._data):
+                aliased = True
     if tracked:
         fn = self.grad_fn
         old = _make(self._data.copy(), fn, fn is not None)
