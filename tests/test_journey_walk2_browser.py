@@ -94,7 +94,6 @@ def test_stepping_back_from_an_open_question_shows_no_answer(lecture_01):
         repr([t for t in shown if "-6" in t])
 
 
-
 @pytest.fixture
 def student_page(browser):
     page = new_page(browser, 1280, 720)
