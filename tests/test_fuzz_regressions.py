@@ -1,7 +1,7 @@
 """Programs the differential fuzzer found (shrunk, then tidied by hand), each a named test: it runs
 under autograd_core and torch through the fuzzer's harness (tests/fuzz_programs.py), compared after
 every statement (values, dtype, shape, requires_grad, is_leaf, grad_fn, .grad; errors by type and
-message). /work/coord/fuzz-findings.md describes each under the same name.
+message). The program itself, under its name, is the description.
 
 A program the engine still gets wrong is marked xfail(strict=True): the mark must come off in the
 commit that fixes the engine (the test then fails as XPASS until it does).

@@ -9,7 +9,7 @@ step with a node selected (what a lecturer shows), and the test asserts what is 
 - in the dark theme, no widget shows a white block (a plot that ignores the theme).
 Screenshots: tests/artifacts/journey/<lecture>_<theme>.png (the first widget, else the first picture),
 and what was measured in <lecture>_<theme>.json. Known defects are xfail(strict=True) with the
-/work/coord/walk-findings.md entry: when an owner fixes one, the xfail turns into a failure -- remove it.
+id of the walkthrough finding: when an owner fixes one, the xfail turns into a failure -- remove it.
 """
 import json
 import re

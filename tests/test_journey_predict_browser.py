@@ -2,8 +2,8 @@
 Example B (m = 2, n = 3, a = m + n, b = m - n, y = a * b; m.grad = 4, n.grad = -6), in JupyterLab at
 1440x900, controls found by their accessible names, assertions on what is visible.
 
-Known defects are xfail(strict=True, raises=AssertionError) with their /work/coord/walk-findings.md
-entry: when an owner fixes one, the xfail turns into a failure -- remove the mark.
+Known defects are xfail(strict=True, raises=AssertionError) with their walkthrough finding's
+id: when an owner fixes one, the xfail turns into a failure -- remove the mark.
 """
 import re
 
