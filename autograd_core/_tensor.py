@@ -495,8 +495,10 @@ def _check_inplace_operands(self, op, args, params):
             plain = False
     refuse = None if plain else op.refuse
     in_kernel = getattr(refuse, "in_kernel", False)
-    if refuse is not None and not in_kernel:
-        refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+    if refuse is not None:
+        operands = [a._data if isinstance(a, Tensor) else a for a in args]
+        if not in_kernel:
+            refuse(self._data, *operands, **(params or {}))
     cast_first = op.name in _CPP_NAMED
     if not plain and cast_first:
         _check_cast(self, op, args, params)
@@ -512,7 +514,7 @@ def _check_inplace_operands(self, op, args, params):
     if not plain and not cast_first:
         _check_cast(self, op, args, params)
     if in_kernel:
-        refuse(self._data, *[a._data if isinstance(a, Tensor) else a for a in args], **(params or {}))
+        refuse(self._data, *operands, **(params or {}))
 
 
 def _check_cast(self, op, args, params):
