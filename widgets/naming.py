@@ -153,6 +153,7 @@ class Labeler:
         self.count = {}             # op -> how many ops of that kind the program ran so far
         self.prec = {}              # expression label -> the precedence of its outer operator
         self.expressible = set()    # labels an expression may be built on (names, expressions)
+        self.repeats = {}           # expression -> the count its next repeat starts looking from
 
     def take(self, label, expressible=True):
         self.used.add(label)
@@ -184,9 +185,10 @@ class Labeler:
 
     def repeated(self, expr):
         """'<expr> (k)': the k-th tensor computed by the same expression (k >= 2, the next free)."""
-        k = 2
+        k = self.repeats.get(expr, 2)  # (not from 2 each time: a loop repeating one expression)
         while f"{expr} ({k})" in self.used:
             k += 1
+        self.repeats[expr] = k + 1
         label = f"{expr} ({k})"
         self.prec[label] = 0  # in an expression it reads as one thing: (w + x (2)) * 3
         return self.take(label)
