@@ -55,6 +55,13 @@ class Node:
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
     _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
+    # a node of several outputs (a custom autograd.Function's): edges into it name the output
+    # (t._output_nr), its gradient buffer is a list (None where nothing arrived), its backward takes
+    # that list, and each output's tensor hooks / retain_grad are kept per output
+    _multi = False
+    _n_outputs = 1
+    _slot_pre_hooks = None  # (list: one hooks dict or None per output)
+    _slot_retain = None     # (list: one weakref or None per output)
     op = None  # the row of the op table this node class belongs to
     _frees = False  # whether backward releases something (what the op saved)
 
@@ -181,9 +188,10 @@ class Node:
 
 
 def short_name(node):
-    """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1."""
+    """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1, a
+    custom Function's ExpBackward -> Exp."""
     n = node if isinstance(node, str) else node.name()
-    return re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), n)
+    return re.sub(r"Backward(\d*)$", lambda m: "" if m.group(1) in ("0", "") else m.group(1), n)
 
 
 INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
@@ -262,6 +270,7 @@ class AccumulateGrad:
     __slots__ = ("variable", "__weakref__")
     next_functions = ()
     _seq = _ACCUMULATE
+    _multi = False
 
     def __init__(self, variable):
         self.variable = variable
@@ -286,7 +295,7 @@ def gradient_edge(t):
     a leaf that requires grad); (None, 0) when it needs none."""
     fn = t._grad_fn if t._base is None else t.grad_fn  # (a view's is brought up to date)
     if fn is not None:
-        return (fn, 0)
+        return (fn, t._output_nr if fn._multi else 0)
     if not t._requires_grad:
         return (None, 0)
     acc = t._acc() if t._acc is not None else None
@@ -646,9 +655,16 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     needed = _needed(roots, list(capture)) if capture is not None else None
     grads, heap, reached = {}, [], set()
     push, pop = _push, _pop
-    # the graph root "runs" first: each root receives its gradient, in order
+    # the graph root "runs" first: each root receives its gradient, in order (a node of several
+    # outputs: a list, one gradient or None per output)
     for node, g in zip(roots, root_grads):
-        grads[node] = _summed(grads[node], g) if node in grads else g
+        if node._multi:
+            slots = grads.setdefault(node, [None] * node._n_outputs)
+            for nr, gs in enumerate(g):
+                if gs is not None:
+                    slots[nr] = gs if slots[nr] is None else _summed(slots[nr], gs)
+        else:
+            grads[node] = _summed(grads[node], g) if node in grads else g
         deps[node] -= 1
         # (PyTorch's one root is its graph root, evaluated even when not needed: its tensor hooks run)
         if not deps[node] and (needed is None or node in needed or node in capture or len(roots) == 1):
@@ -658,14 +674,21 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
     try:
         while heap:
             node = (heap.pop(0) if len(heap) <= 2 else pop(heap))[1]  # (pop_heap of 1 or 2 entries)
-            g = grads.pop(node)
+            # (None: only undefined gradients reached it -- a custom backward returned None)
+            g = grads.pop(node, None)
             if type(node) is AccumulateGrad:
-                if capture is None:
+                if g is None:  # (PyTorch calls the leaf's hooks with None, accumulates nothing)
+                    if node.variable._hooks:
+                        _run_hooks_on_none(node.variable._hooks)
+                elif capture is None:
                     _accumulate(node, g, rec)
                 elif node in capture:
                     hooks = node.variable._hooks
                     capture[node] = _run_hooks(hooks, g) if hooks else g
                 continue
+            multi = node._multi
+            if multi and g is None:
+                g = [None] * node._n_outputs
             if capture is not None:  # autograd.grad: what it asks for is read here (as PyTorch reads
                 if node not in needed:  # it: after the tensor's hooks only for a node that stops here)
                     g = _tensor_hooks(node, g, rec)
@@ -676,25 +699,30 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                     capture[node] = g
             if node._siblings is not None:
                 _hooks_of_pieces_not_reached(node, deps, reached)
-            if node._pre_hooks or node._retain is not None:
+            if multi or node._pre_hooks or node._retain is not None:
                 g = _tensor_hooks(node, g, rec)
-            in_grads = node._backward(g)
             edges = node.next_functions
-            if rec is not None:
-                local = node._backward(np.ones_like(g))
-                rec._add("backward", node=node, grad_output=g.copy(),
-                         grad_inputs=tuple(None if x is None else x.copy() for x in in_grads),
-                         local_grads=tuple(local))
+            if g is None:  # undefined in, undefined out (as PyTorch's generated nodes)
+                in_grads = (None,) * len(edges)
+            else:
+                in_grads = node._backward(g)
+                if rec is not None:
+                    _record_backward(rec, node, g, in_grads)
             if not retain_graph and node._frees:
                 node._release()
-            for (nxt, _), gi in zip(edges, in_grads):
+            for (nxt, nr), gi in zip(edges, in_grads):
                 if nxt is None:
                     continue
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if needed is not None and nxt not in needed and nxt not in capture:
                     continue  # PyTorch does not even buffer what autograd.grad does not need
-                if nxt in grads:
+                if gi is None:
+                    pass  # (an undefined gradient: the node still runs when its count reaches 0)
+                elif nxt._multi:
+                    slots = grads.setdefault(nxt, [None] * nxt._n_outputs)
+                    slots[nr] = gi if slots[nr] is None else _summed(slots[nr], gi)
+                elif nxt in grads:
                     gi = grads[nxt] + gi
                     grads[nxt] = gi if type(gi) is np.ndarray else np.asarray(gi)  # (0-d sums: scalars)
                 else:
@@ -709,6 +737,21 @@ def run_backward(roots, root_grads, retain_graph, capture=None):
                         push(heap, (nxt._seq, nxt))
     finally:
         STATE.grad_enabled = prev_mode
+
+
+def _record_backward(rec, node, g, in_grads):
+    """The backward event of node: what it received, passed on, and (for an op of the table) its
+    local derivatives; a custom Function's backward is the user's code, run once, so not again
+    with ones."""
+    grad_inputs = tuple(None if x is None else x.copy() for x in in_grads)
+    if node._multi:
+        outs = tuple(None if x is None else x.copy() for x in g)
+        rec._add("backward", node=node, grad_output=outs[0] if len(outs) == 1 else outs,
+                 grad_inputs=grad_inputs, local_grads=None)
+        return
+    local = node._backward(np.ones_like(g))
+    rec._add("backward", node=node, grad_output=g.copy(), grad_inputs=grad_inputs,
+             local_grads=tuple(local))
 
 
 def _summed(g1, g2):
@@ -734,16 +777,36 @@ def _hooks_of_pieces_not_reached(node, deps, done):
 
 def _tensor_hooks(node, g, rec):
     """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
-    call_tensor_pre_hooks): the gradient the node goes on with."""
-    if node._pre_hooks:
-        g = _run_hooks(node._pre_hooks, g)
-    if node._retain is not None:
-        t = node._retain()
+    call_tensor_pre_hooks): the gradient the node goes on with. A node of several outputs: per
+    output, on its gradient (g a list)."""
+    if node._multi:
+        hooks, retains = node._slot_pre_hooks, node._slot_retain
+        if hooks is None and retains is None:
+            return g
+        g = list(g)
+        for nr in range(node._n_outputs):
+            g[nr] = _hooks_and_retain(hooks and hooks[nr], retains and retains[nr], node, g[nr], rec)
+        return g
+    return _hooks_and_retain(node._pre_hooks, node._retain, node, g, rec)
+
+
+def _hooks_and_retain(hooks, retain, node, g, rec):
+    if hooks:
+        g = _run_hooks(hooks, g) if g is not None else _run_hooks_on_none(hooks)
+    if retain is not None and g is not None:
+        t = retain()
         if t is not None:
             t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
             if rec is not None:
                 rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
     return g
+
+
+def _run_hooks_on_none(hooks):
+    """Hooks called for an undefined gradient (PyTorch passes None): they may not replace it."""
+    for hook in list(hooks.values()):
+        if hook(None) is not None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
 
 
 def _accumulate(node, g, rec):
