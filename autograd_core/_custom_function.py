@@ -71,8 +71,30 @@ class BackwardCFunction(Node, FunctionCtx):
     _multi = True
     _frees = True
     _forward_cls = None
-    materialize_grads = True
-    materialize_non_diff_grads = True
+    _materialize_grads = True
+    _materialize_non_diff_grads = True
+
+    @property
+    def materialize_grads(self):
+        return self._materialize_grads
+
+    @materialize_grads.setter
+    def materialize_grads(self, value):
+        if not isinstance(value, bool):  # (PyTorch's C setter; its message shows no argument)
+            raise TypeError("set_materialize_grads received an invalid combination of arguments - got (), "
+                            "but expected (bool)")
+        self._materialize_grads = value
+
+    @property
+    def materialize_non_diff_grads(self):
+        return self._materialize_non_diff_grads
+
+    @materialize_non_diff_grads.setter
+    def materialize_non_diff_grads(self, value):
+        if not isinstance(value, bool):
+            raise TypeError("set_materialize_non_diff_grads received an invalid combination of arguments - "
+                            "got (), but expected (bool)")
+        self._materialize_non_diff_grads = value
 
     def __repr__(self):
         # PyTorch's class for a user's node lives in torch.autograd.function

@@ -60,7 +60,7 @@ class Node:
     # that list, and each output's tensor hooks / retain_grad are kept per output
     _multi = False
     _n_outputs = 1
-    _slot_pre_hooks = None  # (list: one hooks dict or None per output)
+    _slot_pre_hooks = None  # ({output: its tensor's hooks dict}, in the order they came)
     _slot_retain = None     # (list: one weakref or None per output)
     op = None  # the row of the op table this node class belongs to
     _frees = False  # whether backward releases something (what the op saved)
@@ -779,13 +779,16 @@ def _tensor_hooks(node, g, rec):
     """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
     call_tensor_pre_hooks): the gradient the node goes on with. A node of several outputs: per
     output, on its gradient (g a list)."""
-    if node._multi:
-        hooks, retains = node._slot_pre_hooks, node._slot_retain
+    if node._multi:  # (every output's hooks, in the order the outputs first got one; then the
+        hooks, retains = node._slot_pre_hooks, node._slot_retain  # retain_grads, as PyTorch)
         if hooks is None and retains is None:
             return g
         g = list(g)
-        for nr in range(node._n_outputs):
-            g[nr] = _hooks_and_retain(hooks and hooks[nr], retains and retains[nr], node, g[nr], rec)
+        for nr, slot_hooks in (hooks or {}).items():
+            g[nr] = _hooks_and_retain(slot_hooks, None, node, g[nr], rec)
+        for nr, retain in enumerate(retains or ()):
+            if retain is not None:
+                g[nr] = _hooks_and_retain(None, retain, node, g[nr], rec)
         return g
     return _hooks_and_retain(node._pre_hooks, node._retain, node, g, rec)
 

@@ -880,7 +880,7 @@ class Tensor:
         if fn is not None:
             if fn._multi:  # (an output of a custom Function's node of several outputs)
                 if fn._slot_pre_hooks is None:
-                    fn._slot_pre_hooks = [None] * fn._n_outputs
+                    fn._slot_pre_hooks = {}
                 fn._slot_pre_hooks[self._output_nr] = self._hooks
             else:
                 fn._pre_hooks = self._hooks
