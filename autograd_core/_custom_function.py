@@ -27,7 +27,7 @@ import weakref
 import numpy as np
 
 from . import _dtypes
-from ._engine import FREED_MSG, HINT, STATE, Node, _next_seq, gradient_edge, no_grad, short_name, unbroadcast
+from ._engine import FREED_MSG, HINT, STATE, Node, _next_seq, gradient_edge, no_grad, short_name
 from ._tensor import Tensor, _make, _make_view, _no_record, _rebase_history, _set_grad_fn
 
 
@@ -132,9 +132,11 @@ class BackwardCFunction(Node, FunctionCtx):
                                "allowed. You should only implement one of them.")
         return vjp_fn if vjp_fn is not Function.vjp else backward_fn
 
-    def _backward(self, g):
-        """dL/d(each tensor input) from g (one gradient or None per output; an array when
-        CopySlices wraps this node): the user's backward, then PyTorch's checks of what it returned."""
+    def _backward(self, g, xp):
+        """dL/d(each tensor input) from g (one gradient or None per output; one gradient when
+        CopySlices wraps this node): the user's backward, then PyTorch's checks of what it returned.
+        Under create_graph (xp builds a graph) the gradients are Tensors and the user's backward
+        runs in grad mode: what it computes is the gradients' own graph."""
         if not isinstance(g, list):
             g = [g]
         only_defined = _ONLY_DEFINED[0]
@@ -143,17 +145,20 @@ class BackwardCFunction(Node, FunctionCtx):
             if only_defined is not None and (self, nr) not in only_defined:
                 gi = None  # (gradcheck's undefined-gradient check: only undefined ones reach it)
             if gi is not None:
-                grads.append(_make(gi, None, False))
+                grads.append(xp.as_tensor(gi))
             elif info is None or not self.materialize_grads or (
                     not info[2] and not self.materialize_non_diff_grads):
                 grads.append(None)
             else:
                 grads.append(_make(np.zeros(info[0], dtype=info[1]), None, False))
-        with no_grad(), _no_record():  # (a recording shows this node, not the ops inside it)
+        if xp.builds_graph:
             result = self.apply(*grads)
-        return self._check_gradients(result)
+        else:
+            with no_grad(), _no_record():  # (a recording shows this node, not the ops inside it)
+                result = self.apply(*grads)
+        return self._check_gradients(result, xp)
 
-    def _check_gradients(self, result):
+    def _check_gradients(self, result, xp):
         """PyTorch's PyNode::apply and validate_outputs: one gradient per forward argument (None
         for those that are no tensor), each shaped like its input (a broadcast one is summed
         back), in its input's dtype."""
@@ -182,15 +187,12 @@ class BackwardCFunction(Node, FunctionCtx):
             if nxt is None or r is None:
                 out.append(None)
                 continue
-            gi = r._data
-            if gi.shape != shape:
-                if not _expandable(shape, gi.shape):
-                    raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
-                                       f"{list(gi.shape)} but expected shape compatible with {list(shape)}")
-                gi = unbroadcast(gi, shape)
-            if gi.dtype != dtype:
-                gi = gi.astype(dtype)
-            out.append(gi if type(gi) is np.ndarray else np.asarray(gi))
+            got = r._data.shape
+            if got != shape and not _expandable(shape, got):
+                raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
+                                   f"{list(got)} but expected shape compatible with {list(shape)}")
+            # summed back to the input's shape, cast to its dtype (PyTorch's validate_outputs)
+            out.append(xp.conform(xp.from_tensor(r), np.broadcast_to(np.empty((), dtype), shape), dtype))
         return out
 
     def _release(self):
@@ -264,7 +266,7 @@ class DelayedError(Node):
             return outputs[0]
         return tuple(outputs)
 
-    def _backward(self, g):
+    def _backward(self, g, xp):
         raise RuntimeError(self._msg)
 
 

@@ -17,11 +17,12 @@ from . import _dtypes
 
 
 class _State:
-    __slots__ = ("grad_enabled", "recorder")
+    __slots__ = ("grad_enabled", "recorder", "formula")
 
     def __init__(self):
         self.grad_enabled = True
         self.recorder = None  # the one check per op when nothing records
+        self.formula = False  # inside a derivative formula under create_graph (numbers are Scalars)
 
 
 STATE = _State()
@@ -136,35 +137,32 @@ class Node:
         for entry in self._saved_versions or ():
             _check_version(entry, self)
 
-    def _backward(self, g):
+    def _backward(self, g, xp):
         """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input
-        needs no gradient, else an array of the input's shape (unbroadcast) and dtype."""
+        needs no gradient, else a gradient of the input's shape (unbroadcast) and dtype. xp is the
+        namespace the rules run on (numpy arrays, or Tensors under create_graph)."""
         if self._freed or self._saved_versions:
             self._check_saved()
         op = self.op
-        args, out, params = self._args, self._out, self._params
-        in_dtypes = self._in_dtypes
-        in_grads = []
-        for i, (nxt, _) in enumerate(self.next_functions):
-            if nxt is None:
-                in_grads.append(None)
-                continue
-            if op.variadic:
-                gi = op.grad(i, g, args, out, params)
-            else:
-                fn = op.grads[i]
-                gi = fn(g, *args, out, **params) if params else fn(g, *args, out)
-            a = args[i]
-            if gi.shape != a.shape:
-                gi = unbroadcast(gi, a.shape)
-            want = a.dtype if in_dtypes is None else in_dtypes[i]
-            if gi.dtype is not want:
-                if want.kind not in "fc":  # (an integer tensor made to require grad by a write into it)
-                    raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
-                gi = gi.astype(want)
-            if type(gi) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
-                gi = np.asarray(gi)
-            in_grads.append(gi)
+        args, out, params = xp.inputs(self), xp.result(self), self._params or {}
+        arrays, in_dtypes = self._args, self._in_dtypes
+        formula = xp.builds_graph and op.in_table
+        if formula:  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
+            STATE.formula = True
+        try:
+            in_grads = []
+            for i, (nxt, _) in enumerate(self.next_functions):
+                if nxt is None:
+                    in_grads.append(None)
+                    continue
+                if op.variadic:
+                    gi = op.grads[0](xp, i, g, args, out, **params)
+                else:
+                    gi = op.grads[i](xp, g, *args, out, **params)
+                in_grads.append(xp.conform(gi, arrays[i], None if in_dtypes is None else in_dtypes[i]))
+        finally:
+            if formula:
+                STATE.formula = False
         return in_grads
 
     def _release(self):
@@ -243,13 +241,15 @@ class CopySlices(Node):
     _positions = None  # flat index in the base of each element of the view
     _expanded_view = False  # several elements of the view are one element of the base
 
-    def _backward(self, g):
+    def _backward(self, g, xp):
         fn = self._fn
         if fn is None:
             raise RuntimeError(FREED_MSG)
+        if xp.builds_graph:
+            return xp.copy_slices_backward(self, g)
         result = np.array(g, copy=True, order="C")
         flat = result.reshape(-1)
-        grads = fn._backward(flat[self._positions])
+        grads = fn._backward(flat[self._positions], xp)
         if self.next_functions[0][0] is not None:
             if self._expanded_view:  # (PyTorch copies the view's gradient into an expanded slice)
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
@@ -421,18 +421,23 @@ class Event:
     index       position in Recording.events
     leaf:       tensor (made by a factory inside the block), value (copy of its data)
     forward:    op (public name, e.g. "mul"), tensor (the output), node (its grad_fn or None),
-                inputs (tuple of the op's tensor/number arguments), value (copy of output data)
+                inputs (tuple of the op's tensor/number arguments), value (copy of output data),
+                backward_of (None for the program's own ops; for an op made during a backward --
+                by a hook, or under create_graph by a derivative formula or the engine -- the
+                node being processed: the gradient's own graph is built of these)
     backward:   node, grad_output (ndarray: dL/d(node's output), after tensor hooks),
                 grad_inputs (tuple aligned with node.next_functions: ndarray or None, what the node
                 passed on), local_grads (same alignment: the node's backward applied to ones,
-                i.e. d sum(output)/d input -- the local derivative for elementwise scalar ops)
+                i.e. d sum(output)/d input -- the local derivative for elementwise scalar ops),
+                grad_tensors (under create_graph: the Tensors passed on, aligned as grad_inputs,
+                each with its own grad_fn; else None)
     retain:     node, tensor (the non-leaf that called retain_grad()), grad (ndarray stored)
     accumulate: node (AccumulateGrad), tensor (the leaf), grad (ndarray received, after hooks),
                 prev (copy of leaf.grad before: None when it was None), total (copy after)
     """
 
     __slots__ = ("kind", "index", "op", "tensor", "node", "inputs", "value", "grad_output",
-                 "grad_inputs", "local_grads", "grad", "total", "prev")
+                 "grad_inputs", "local_grads", "grad", "total", "prev", "grad_tensors", "backward_of")
 
     def __init__(self, kind, **fields):
         self.kind = kind
@@ -453,8 +458,11 @@ class Recording:
     def __init__(self):
         self.events = []
         self.names = {}
+        self._backward_of = None  # the node a running backward is at (set by the engine)
 
     def _add(self, kind, **fields):
+        if kind == "forward":
+            fields["backward_of"] = self._backward_of
         ev = Event(kind, index=len(self.events), **fields)
         self.events.append(ev)
         return ev
@@ -612,152 +620,183 @@ def _pop(heap):
     return top
 
 
-def _wrap_grad(arr):
-    from ._tensor import _make
-    return _make(arr if type(arr) is np.ndarray else np.asarray(arr), None, False)
-
-
-def _run_hooks(hooks, grad):
-    for hook in list(hooks.values()):
-        res = hook(_wrap_grad(grad))
-        if res is not None:
-            _check_hook_result(hook, grad, res)
-            grad = res._data
-    return grad
-
-
-def _check_hook_result(hook, grad, res):
-    """PyTorch's checks on what a tensor hook returned (a tensor like the gradient it was given)."""
-    from ._tensor import Tensor
-    if not isinstance(res, Tensor):
-        raise TypeError(f"expected Variable, but hook returned '{type(res).__name__}'")
-    name = getattr(hook, "__name__", type(hook).__name__)
-    if res._data.dtype != grad.dtype:
-        legacy = [_dtypes.FROM_NUMPY[d]._legacy for d in (grad.dtype, res._data.dtype)]
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was torch.{legacy[0]} got "
-                           f"torch.{legacy[1]})")
-    if res._data.shape != grad.shape:
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
-
-
-def run_backward(roots, root_grads, retain_graph, capture=None):
+def run_backward(roots, root_grads, retain_graph, xp, capture=None):
     """Propagate root_grads back from roots (nodes), as PyTorch's engine does on one thread.
 
+    xp: what a gradient is -- numpy arrays (a plain backward), or Tensors (create_graph: grad mode
+    stays on, so every step below that computes is an op recorded in the gradients' own graph).
     capture: None to accumulate into leaves' .grad; else {node: None} filled with the gradient
     arriving at each of those nodes (autograd.grad), leaving every .grad untouched.
     """
     rec = STATE.recorder
     deps = _dependencies(roots)
-    if capture is not None:  # (PyTorch's pieces of one unbind/split/chunk share one node: reaching
-        for node in list(capture):  # any of them reaches the piece asked for)
-            for piece in getattr(node, "_siblings", None) or ():
-                capture.setdefault(piece, None)
-    needed = _needed(roots, list(capture)) if capture is not None else None
+    needed = None if capture is None else _needed_for_capture(roots, capture)
     grads, heap, reached = {}, [], set()
-    push, pop = _push, _pop
-    # the graph root "runs" first: each root receives its gradient, in order (a node of several
-    # outputs: a list, one gradient or None per output)
+    _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, xp)
+    prev_mode, STATE.grad_enabled = STATE.grad_enabled, xp.builds_graph
+    try:
+        while heap:
+            node = (heap.pop(0) if len(heap) <= 2 else _pop(heap))[1]  # (pop_heap of 1 or 2 entries)
+            # (None: only undefined gradients reached it -- a custom backward returned None)
+            g = grads.pop(node, None)
+            if rec is not None:
+                rec._backward_of = node  # (what the ops made from here on belong to)
+            if type(node) is AccumulateGrad:
+                _reach_leaf(node, g, capture, xp, rec)
+                continue
+            if node._multi and g is None:
+                g = [None] * node._n_outputs
+            if capture is not None and _captured(node, g, needed, capture, xp, rec):
+                continue  # (autograd.grad stops here: nothing below is asked for)
+            g = _call_hooks(node, g, deps, reached, xp, rec)
+            if g is None:  # undefined in, undefined out (as PyTorch's generated nodes)
+                in_grads = (None,) * len(node.next_functions)
+            else:
+                in_grads = node._backward(g, xp)
+                if rec is not None:
+                    _record_backward(rec, node, g, in_grads, xp)
+            if not retain_graph and node._frees:
+                node._release()
+            _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp)
+    finally:
+        STATE.grad_enabled = prev_mode
+        if rec is not None:
+            rec._backward_of = None
+
+
+def _needed_for_capture(roots, capture):
+    """autograd.grad: the nodes that lead to one it asks for (only those run). PyTorch's pieces of
+    one unbind/split/chunk share one node: reaching any of them reaches the piece asked for."""
+    for node in list(capture):
+        for piece in getattr(node, "_siblings", None) or ():
+            capture.setdefault(piece, None)
+    return _needed(roots, list(capture))
+
+
+def _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, xp):
+    """The graph root "runs" first: each root receives its gradient, in order (a node of several
+    outputs: a list, one gradient or None per output)."""
     for node, g in zip(roots, root_grads):
         if node._multi:
             slots = grads.setdefault(node, [None] * node._n_outputs)
             for nr, gs in enumerate(g):
                 if gs is not None:
-                    slots[nr] = gs if slots[nr] is None else _summed(slots[nr], gs)
+                    slots[nr] = gs if slots[nr] is None else xp.add(slots[nr], gs)
         else:
-            grads[node] = _summed(grads[node], g) if node in grads else g
+            grads[node] = xp.add(grads[node], g) if node in grads else g
         deps[node] -= 1
         # (PyTorch's one root is its graph root, evaluated even when not needed: its tensor hooks run)
         if not deps[node] and (needed is None or node in needed or node in capture or len(roots) == 1):
-            push(heap, (node._seq, node))
-    prev_mode = STATE.grad_enabled
-    STATE.grad_enabled = False  # backward builds no graph (no create_graph support)
-    try:
-        while heap:
-            node = (heap.pop(0) if len(heap) <= 2 else pop(heap))[1]  # (pop_heap of 1 or 2 entries)
-            # (None: only undefined gradients reached it -- a custom backward returned None)
-            g = grads.pop(node, None)
-            if type(node) is AccumulateGrad:
-                if g is None:  # (PyTorch calls the leaf's hooks with None, accumulates nothing)
-                    if node.variable._hooks:
-                        _run_hooks_on_none(node.variable._hooks)
-                elif capture is None:
-                    _accumulate(node, g, rec)
-                elif node in capture:
-                    hooks = node.variable._hooks
-                    capture[node] = _run_hooks(hooks, g) if hooks else g
-                continue
-            multi = node._multi
-            if multi and g is None:
-                g = [None] * node._n_outputs
-            if capture is not None:  # autograd.grad: what it asks for is read here (as PyTorch reads
-                if node not in needed:  # it: after the tensor's hooks only for a node that stops here)
-                    g = _tensor_hooks(node, g, rec)
-                    if node in capture:
-                        capture[node] = g
-                    continue
-                if node in capture:
-                    capture[node] = g
-            if node._siblings is not None:
-                _hooks_of_pieces_not_reached(node, deps, reached)
-            if multi or node._pre_hooks or node._retain is not None:
-                g = _tensor_hooks(node, g, rec)
-            edges = node.next_functions
-            if g is None:  # undefined in, undefined out (as PyTorch's generated nodes)
-                in_grads = (None,) * len(edges)
+            _push(heap, (node._seq, node))
+
+
+def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
+    """Each input's gradient goes to the node that made the input, added to what it already
+    received (a node of several outputs: into the entry of the output the edge names); a node is
+    ready when every edge into it has delivered -- an undefined (None) gradient too."""
+    for (nxt, nr), gi in zip(node.next_functions, in_grads):
+        if nxt is None:
+            continue
+        left = deps[nxt] - 1
+        deps[nxt] = left
+        if needed is not None and nxt not in needed and nxt not in capture:
+            continue  # PyTorch does not even buffer what autograd.grad does not need
+        if gi is None:
+            pass
+        elif nxt._multi:
+            slots = grads.setdefault(nxt, [None] * nxt._n_outputs)
+            slots[nr] = gi if slots[nr] is None else xp.add(slots[nr], gi)
+        else:
+            grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
+        if not left:  # push_heap, its cases of an empty and a one-entry heap inline
+            n = len(heap)
+            if not n or (n == 1 and heap[0][0] >= nxt._seq):
+                heap.append((nxt._seq, nxt))
+            elif n == 1:
+                heap.insert(0, (nxt._seq, nxt))
             else:
-                in_grads = node._backward(g)
-                if rec is not None:
-                    _record_backward(rec, node, g, in_grads)
-            if not retain_graph and node._frees:
-                node._release()
-            for (nxt, nr), gi in zip(edges, in_grads):
-                if nxt is None:
-                    continue
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if needed is not None and nxt not in needed and nxt not in capture:
-                    continue  # PyTorch does not even buffer what autograd.grad does not need
-                if gi is None:
-                    pass  # (an undefined gradient: the node still runs when its count reaches 0)
-                elif nxt._multi:
-                    slots = grads.setdefault(nxt, [None] * nxt._n_outputs)
-                    slots[nr] = gi if slots[nr] is None else _summed(slots[nr], gi)
-                elif nxt in grads:
-                    gi = grads[nxt] + gi
-                    grads[nxt] = gi if type(gi) is np.ndarray else np.asarray(gi)  # (0-d sums: scalars)
-                else:
-                    grads[nxt] = gi
-                if not left:  # push_heap, its cases of an empty and a one-entry heap inline
-                    n = len(heap)
-                    if not n or (n == 1 and heap[0][0] >= nxt._seq):
-                        heap.append((nxt._seq, nxt))
-                    elif n == 1:
-                        heap.insert(0, (nxt._seq, nxt))
-                    else:
-                        push(heap, (nxt._seq, nxt))
-    finally:
-        STATE.grad_enabled = prev_mode
+                _push(heap, (nxt._seq, nxt))
 
 
-def _record_backward(rec, node, g, in_grads):
-    """The backward event of node: what it received, passed on, and (for an op of the table) its
-    local derivatives; a custom Function's backward is the user's code, run once, so not again
-    with ones."""
-    grad_inputs = tuple(None if x is None else x.copy() for x in in_grads)
-    if node._multi:
-        outs = tuple(None if x is None else x.copy() for x in g)
-        rec._add("backward", node=node, grad_output=outs[0] if len(outs) == 1 else outs,
-                 grad_inputs=grad_inputs, local_grads=None)
+def _reach_leaf(node, g, capture, xp, rec):
+    """At a leaf: its hooks, then the gradient goes into .grad (or to autograd.grad's caller)."""
+    t = node.variable
+    if g is None:  # (PyTorch calls the leaf's hooks with an undefined gradient, accumulates nothing)
+        if t._hooks:
+            _run_hooks_on_none(t._hooks)
         return
-    local = node._backward(np.ones_like(g))
-    rec._add("backward", node=node, grad_output=g.copy(), grad_inputs=grad_inputs,
-             local_grads=tuple(local))
+    if capture is not None:
+        if node in capture:
+            capture[node] = _run_hooks(t._hooks, g, xp) if t._hooks else g
+        return
+    if t._hooks:
+        g = _run_hooks(t._hooks, g, xp)
+    prev = None if rec is None or t._grad is None else t._grad._data.copy()
+    xp.accumulate_grad(t, g)
+    if rec is not None:
+        rec._add("accumulate", node=node, tensor=t, grad=np.array(xp.data(g), copy=True),
+                 total=t._grad._data.copy(), prev=prev)
 
 
-def _summed(g1, g2):
-    """g1 + g2, an array even of 0-d arrays (numpy's sum of those is a numpy scalar)."""
-    g = g1 + g2
-    return g if type(g) is np.ndarray else np.asarray(g)
+def _captured(node, g, needed, capture, xp, rec):
+    """autograd.grad reads what it asks for here (as PyTorch reads it: after the tensor's hooks only
+    for a node that stops here). Whether the walk stops at this node."""
+    if node not in needed:
+        g = _tensor_hooks(node, g, xp, rec)
+        if node in capture:
+            capture[node] = g
+        return True
+    if node in capture:
+        capture[node] = g
+    return False
+
+
+def _call_hooks(node, g, deps, reached, xp, rec):
+    """The hooks on the tensor this node made, then its retain_grad(): the gradient to go on with."""
+    if node._siblings is not None:
+        _hooks_of_pieces_not_reached(node, deps, reached)
+    if node._multi or node._pre_hooks or node._retain is not None:
+        g = _tensor_hooks(node, g, xp, rec)
+    return g
+
+
+def _record_backward(rec, node, g, in_grads, xp):
+    if node._multi:  # (a custom Function's backward is the user's code, run once: not again with
+        outs = tuple(None if x is None else xp.data(x).copy() for x in g)  # ones)
+        rec._add("backward", node=node, grad_output=outs[0] if len(outs) == 1 else outs,
+                 grad_inputs=tuple(None if x is None else xp.data(x).copy() for x in in_grads),
+                 local_grads=None, grad_tensors=tuple(in_grads) if xp.builds_graph else None)
+        return
+    plain = getattr(xp, "plain", xp)  # (the local derivative is read off, not recorded)
+    arr = xp.data(g)
+    local = node._backward(np.ones_like(arr), plain)
+    rec._add("backward", node=node, grad_output=arr.copy(),
+             grad_inputs=tuple(None if x is None else xp.data(x).copy() for x in in_grads),
+             local_grads=tuple(local),
+             grad_tensors=tuple(in_grads) if xp.builds_graph else None)
+
+
+def _run_hooks(hooks, grad, xp):
+    for hook in list(hooks.values()):
+        res = hook(xp.as_tensor(grad))
+        if res is not None:
+            _check_hook_result(hook, xp.data(grad), res)
+            grad = xp.from_tensor(res)
+    return grad
+
+
+def _check_hook_result(hook, grad, res):
+    """PyTorch's checks on what a tensor hook returned (a tensor like the gradient it was given)."""
+    data = getattr(res, "_data", None)
+    if not isinstance(data, np.ndarray):
+        raise TypeError(f"expected Variable, but hook returned '{type(res).__name__}'")
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if data.dtype != grad.dtype:
+        legacy = [_dtypes.FROM_NUMPY[d]._legacy for d in (grad.dtype, data.dtype)]
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was torch.{legacy[0]} got "
+                           f"torch.{legacy[1]})")
+    if data.shape != grad.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def _hooks_of_pieces_not_reached(node, deps, done):
@@ -775,31 +814,31 @@ def _hooks_of_pieces_not_reached(node, deps, done):
                     raise RuntimeError("can't replace a None gradient with a non-None value")
 
 
-def _tensor_hooks(node, g, rec):
+def _tensor_hooks(node, g, xp, rec):
     """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
-    call_tensor_pre_hooks): the gradient the node goes on with. A node of several outputs: per
-    output, on its gradient (g a list)."""
-    if node._multi:  # (every output's hooks, in the order the outputs first got one; then the
-        hooks, retains = node._slot_pre_hooks, node._slot_retain  # retain_grads, as PyTorch)
+    call_tensor_pre_hooks): the gradient the node goes on with. A node of several outputs: every
+    output's hooks, in the order the outputs first got one, then the retain_grads (g a list)."""
+    if node._multi:
+        hooks, retains = node._slot_pre_hooks, node._slot_retain
         if hooks is None and retains is None:
             return g
         g = list(g)
         for nr, slot_hooks in (hooks or {}).items():
-            g[nr] = _hooks_and_retain(slot_hooks, None, node, g[nr], rec)
+            g[nr] = _hooks_and_retain(slot_hooks, None, node, g[nr], xp, rec)
         for nr, retain in enumerate(retains or ()):
             if retain is not None:
-                g[nr] = _hooks_and_retain(None, retain, node, g[nr], rec)
+                g[nr] = _hooks_and_retain(None, retain, node, g[nr], xp, rec)
         return g
-    return _hooks_and_retain(node._pre_hooks, node._retain, node, g, rec)
+    return _hooks_and_retain(node._pre_hooks, node._retain, node, g, xp, rec)
 
 
-def _hooks_and_retain(hooks, retain, node, g, rec):
+def _hooks_and_retain(hooks, retain, node, g, xp, rec):
     if hooks:
-        g = _run_hooks(hooks, g) if g is not None else _run_hooks_on_none(hooks)
+        g = _run_hooks(hooks, g, xp) if g is not None else _run_hooks_on_none(hooks)
     if retain is not None and g is not None:
         t = retain()
         if t is not None:
-            t._grad = _wrap_grad(g.copy() if t._grad is None else t._grad._data + g)
+            xp.retain_grad(t, g)
             if rec is not None:
                 rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
     return g
@@ -810,24 +849,6 @@ def _run_hooks_on_none(hooks):
     for hook in list(hooks.values()):
         if hook(None) is not None:
             raise RuntimeError("can't replace a None gradient with a non-None value")
-
-
-def _accumulate(node, g, rec):
-    t = node.variable
-    if t._hooks:
-        g = _run_hooks(t._hooks, g)
-    if rec is not None:
-        prev = None if t._grad is None else t._grad._data.copy()
-    if t._grad is None:
-        t._grad = _wrap_grad(np.array(g, dtype=t._data.dtype, copy=True))
-    else:
-        # in place, as PyTorch does: a reference to .grad taken earlier sees the sum
-        gd = t._grad._data
-        np.add(gd, g, out=gd, casting="unsafe")
-        t._grad._vc[0] += 1  # (an in-place add: views of .grad see a new version)
-    if rec is not None:
-        rec._add("accumulate", node=node, tensor=t, grad=np.array(g, copy=True),
-                 total=t._grad._data.copy(), prev=prev)
 
 
 def unbroadcast(g, shape):

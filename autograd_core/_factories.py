@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from . import _dtypes
-from ._ops import _dense
+from ._numerics import dense as _dense
 from ._tensor import Tensor, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)

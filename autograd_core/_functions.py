@@ -10,7 +10,10 @@ import numbers
 import numpy as np
 
 from . import _dtypes
-from ._ops import OPS, _indexed, not_implemented as _not_implemented
+from ._engine import STATE
+from ._numerics import indexed as _indexed
+from ._ops import OPS
+from ._refusals import not_implemented as _not_implemented
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
                       _infer_shape, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
                       tensor)
@@ -36,6 +39,8 @@ def add(input, other, alpha=1):
     """out = input + alpha * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
+    if STATE.formula and not isinstance(other, Tensor):
+        return _scalar_op("add_scalar", input, other, alpha)
     return apply(_OP["add"], (input, other), _alpha(_OP["add"], input, other, alpha))
 
 
@@ -43,7 +48,22 @@ def sub(input, other, alpha=1):
     """out = input - alpha * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
+    if STATE.formula and not isinstance(other, Tensor):
+        return _scalar_op("sub_scalar", input, other, alpha)
     return apply(_OP["sub"], (input, other), _alpha(_OP["sub"], input, other, alpha))
+
+
+def _scalar_op(name, input, other, alpha=1):
+    """Inside a derivative formula under create_graph, a number operand is ATen's Scalar, as in
+    PyTorch's C++ formulas (g * 2 is mul.Scalar: MulBackward1, where Python's x * 2 is MulBackward0)."""
+    params = {"other": other} if alpha == 1 else {"other": other, "alpha": alpha}
+    return apply(_OP[name], (input,), params)
+
+
+def _formula_rsub(input, other):
+    """other - input for a number other, in a derivative formula: ATen's C++ operator makes it
+    full_like(input, other).sub_(input) (SubBackward0), not rsub."""
+    return apply(_OP["sub"], (_make(np.full_like(input._data, other), None, False), input))
 
 
 def _alpha(op, input, other, alpha):
@@ -65,6 +85,8 @@ def rsub(input, other, alpha=1):
     other = _unwrap(other)
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
+    if STATE.formula and alpha == 1:
+        return _formula_rsub(input, other)
     _OP["sub"].refuse(input._data, other)  # (other - input: the same refusals)
     params = _alpha(_OP["sub"], input, other, alpha) or {}
     params["other"] = other
@@ -75,6 +97,8 @@ def mul(input, other):
     """out = input * other"""
     if type(input) not in _PLAIN or type(other) not in _PLAIN:
         input, other = _unwrap(input), _unwrap(other)
+    if STATE.formula and not isinstance(other, Tensor):
+        return _scalar_op("mul_scalar", input, other)
     return apply(_OP["mul"], (input, other))
 
 
@@ -88,11 +112,16 @@ def div(input, other, rounding_mode=None):
                                f"found '{rounding_mode}'")
         _check_integer_division(input, other, f"div_{rounding_mode}_cpu")
         return apply(_OP["div_rounding"], (_t(input), other), {"rounding_mode": rounding_mode})
+    if STATE.formula and not isinstance(other, Tensor):
+        return _scalar_op("div_scalar", input, other)
     return apply(_OP["div"], (input, other))
 
 
 def _reflected_div(self, other):
-    """other / self: PyTorch's Tensor.__rtruediv__ is reciprocal(self) * other"""
+    """other / self: PyTorch's Tensor.__rtruediv__ is reciprocal(self) * other (in a derivative
+    formula, ATen's C++ full_like(self, other).div_(self): DivBackward0)"""
+    if STATE.formula and not isinstance(other, Tensor):
+        return apply(_OP["div"], (_make(np.full_like(self._data, other), None, False), self))
     return mul(reciprocal(self), other)
 
 

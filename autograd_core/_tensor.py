@@ -19,7 +19,9 @@ from ._dtypes import Size
 from ._engine import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, _next_seq, gradient_edge, short_name,
                       warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
-from ._ops import OPS, _dense, contiguous_layout, elementwise_layout, not_implemented
+from ._numerics import contiguous_layout, dense as _dense, elementwise_layout
+from ._ops import OPS
+from ._refusals import not_implemented
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -63,6 +65,8 @@ def result_dtype(*operands):
     for x in operands:
         if isinstance(x, Tensor):
             d, g = x._data.dtype, 0 if x._data.ndim else 1
+            if x._wrapped_number:  # (a number a derivative formula read back: it promotes as one)
+                d, g = _scalar_dtype(x._data.item()), 2
         elif x is None:
             continue
         else:
@@ -750,6 +754,7 @@ class Tensor:
     _view_version = 0
     _creation = None
     _output_nr = 0
+    _wrapped_number = False  # a 0-dim tensor standing for a Python number (PyTorch's wrapped number)
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 

@@ -47,11 +47,11 @@ def _op_type(row):
 
 
 def _has_params(row, n_inputs):
-    """Does the row take params besides its inputs? (its rule reads g, the inputs, out, params)"""
+    """Does the row take params besides its inputs? (its rule reads xp, g, the inputs, out, params)"""
     if row.variadic:
         return True
     required = [p for p in inspect.signature(row.grads[0]).parameters.values() if p.default is p.empty]
-    return len(required) > n_inputs + 2
+    return len(required) > n_inputs + 3
 
 
 class _Watch:
