@@ -168,3 +168,88 @@ def test_random_vjps_match_torch(shape, seed, fn, single):
         v = tuple(m.ones_like(o) * 0.5 for o in out) if isinstance(out, tuple) else m.ones_like(out) * 0.5
         return _f(m).vjp(lambda a, b: FUNCTIONS[fn](m, a, b), (a, b), v)
     assert_same(snippet)
+
+
+# --- needs create_graph (the double-backward trick, Hessians) ----------------------------------------
+CREATE_GRAPH = {
+    "jvp": lambda m: _f(m).jvp(lambda a: (a.exp() * 2).sum(1), _x(m), m.ones(2, 3)),
+    "jvp-tuples": lambda m: _f(m).jvp(lambda a, b: (a * b, (a + b).sum()), (_x(m), _x(m, Y3)),
+                                      (m.ones(2, 3), m.tensor(Y3))),
+    "jvp-v-left-out": lambda m: _f(m).jvp(lambda a: a * 3, m.tensor(2.0)),
+    "jvp-v-left-out-for-more": lambda m: _f(m).jvp(lambda a: a * 3, _x(m)),
+    "jvp-v-of-another-size": lambda m: _f(m).jvp(lambda a: a * 3, _x(m), m.ones(3)),
+    "jvp-create-graph": lambda m: _f(m).jvp(lambda a: a.sin() * a, _x(m, requires_grad=True), m.ones(2, 3),
+                                            create_graph=True),
+    "jvp-strict-independent": lambda m: _f(m).jvp(lambda a, b: a * 2, (_x(m), _x(m)), (m.ones(2, 3), m.ones(2, 3)),
+                                                  strict=True),
+    "jvp-strict-linear": lambda m: _f(m).jvp(lambda a: a * 2, _x(m), m.ones(2, 3), strict=True),
+    "jvp-independent": lambda m: _f(m).jvp(lambda a, b: a * 2, (_x(m), _x(m)), (m.ones(2, 3), m.ones(2, 3))),
+    "vjp-create-graph": lambda m: _f(m).vjp(lambda a: (a ** 3).sum(1), _x(m, requires_grad=True),
+                                            m.tensor([1.0, -2.0]), create_graph=True),
+    "vjp-create-graph-strict-linear": lambda m: _f(m).vjp(lambda a: a * 2, _x(m), m.ones(2, 3), create_graph=True,
+                                                          strict=True),
+    "jacobian-create-graph": lambda m: _f(m).jacobian(lambda a: a.exp() * a, _x(m, Y3, requires_grad=True),
+                                                      create_graph=True),
+    "jacobian-create-graph-vectorized": lambda m: _f(m).jacobian(lambda a: (a.exp() * a, a.sum()),
+                                                                 _x(m, Y3, requires_grad=True), create_graph=True,
+                                                                 vectorize=True),
+    "jacobian-create-graph-strict-linear": lambda m: _f(m).jacobian(lambda a: a * 2, _x(m, Y3), create_graph=True,
+                                                                    strict=True),
+    "hessian": lambda m: _f(m).hessian(lambda a: (a ** 3).sum(), _x(m, Y3)),
+    "hessian-matrix": lambda m: _f(m).hessian(lambda a: (a.exp() * a).sum(), _x(m)),
+    "hessian-two-inputs": lambda m: _f(m).hessian(lambda a, b: (a * a * b).sum(), (_x(m, Y3), _x(m, Y3))),
+    "hessian-vectorized": lambda m: _f(m).hessian(lambda a, b: (a * a * b).sum(), (_x(m, Y3), _x(m, Y3)),
+                                                  vectorize=True),
+    "hessian-create-graph": lambda m: _f(m).hessian(lambda a: (a ** 3).sum(), _x(m, Y3, requires_grad=True),
+                                                    create_graph=True),
+    "hessian-of-a-vector": lambda m: _f(m).hessian(lambda a: a ** 2, _x(m, Y3)),
+    "hessian-of-a-tuple": lambda m: _f(m).hessian(lambda a: ((a ** 2).sum(),), _x(m, Y3)),
+    "hessian-strict-linear": lambda m: _f(m).hessian(lambda a: (a * 2).sum(), _x(m, Y3), strict=True),
+    "hessian-strict-quadratic": lambda m: _f(m).hessian(lambda a: (a * a).sum(), _x(m, Y3), strict=True),
+    "hessian-linear": lambda m: _f(m).hessian(lambda a: (a * 2).sum(), _x(m, Y3)),
+    "hessian-forward-mode": lambda m: _f(m).hessian(lambda a: (a * a).sum(), _x(m, Y3),
+                                                    outer_jacobian_strategy="forward-mode"),
+    "hessian-bad-strategy": lambda m: _f(m).hessian(lambda a: (a * a).sum(), _x(m, Y3),
+                                                    outer_jacobian_strategy="nope"),
+    "hvp": lambda m: _f(m).hvp(lambda a: (a ** 3).sum(), _x(m, Y3), m.tensor([1.0, 2.0, -1.0])),
+    "hvp-tuples": lambda m: _f(m).hvp(lambda a, b: (a * a * b).sum(), (_x(m, Y3), _x(m, Y3)),
+                                      (m.ones(3), m.tensor(Y3))),
+    "hvp-create-graph": lambda m: _f(m).hvp(lambda a: (a.exp() * a).sum(), _x(m, requires_grad=True), m.ones(2, 3),
+                                            create_graph=True),
+    "hvp-vector-output": lambda m: _f(m).hvp(lambda a: a ** 3, _x(m, Y3), m.ones(3)),
+    "hvp-tuple-output": lambda m: _f(m).hvp(lambda a: ((a ** 3).sum(),), _x(m, Y3), m.ones(3)),
+    "hvp-strict-linear": lambda m: _f(m).hvp(lambda a: (a * 2).sum(), _x(m, Y3), m.ones(3), strict=True),
+    "hvp-strict-quadratic": lambda m: _f(m).hvp(lambda a: (a * a).sum(), _x(m, Y3), m.ones(3), strict=True),
+    "hvp-v-left-out": lambda m: _f(m).hvp(lambda a: a ** 3, m.tensor(2.0)),
+    "vhp": lambda m: _f(m).vhp(lambda a: (a ** 3).sum(), _x(m, Y3), m.tensor([1.0, 2.0, -1.0])),
+    "vhp-tuples": lambda m: _f(m).vhp(lambda a, b: (a * a * b).sum(), (_x(m, Y3), _x(m, Y3)),
+                                      (m.ones(3), m.tensor(Y3))),
+    "vhp-create-graph": lambda m: _f(m).vhp(lambda a: (a.exp() * a).sum(), _x(m, requires_grad=True), m.ones(2, 3),
+                                            create_graph=True),
+    "vhp-strict-linear": lambda m: _f(m).vhp(lambda a: (a * 2).sum(), _x(m, Y3), m.ones(3), strict=True),
+    "vhp-vector-output": lambda m: _f(m).vhp(lambda a: a ** 3, _x(m, Y3), m.ones(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREATE_GRAPH))
+def test_create_graph_functions_match_torch(name):
+    assert_same(CREATE_GRAPH[name])
+
+
+@PROPS
+@given(shape=SHAPES, seed=st.integers(0, 10 ** 6), which=st.sampled_from(["hessian", "hvp", "vhp", "jvp"]),
+       fn=st.sampled_from(["cube", "exp-prod", "tanh", "poly2"]))
+def test_random_second_order_products_match_torch(shape, seed, which, fn):
+    rng = np.random.default_rng(seed)
+    va, vb, vv = (rng.uniform(-2, 2, size=shape) for _ in range(3))
+    scalar = {"cube": lambda m, a, b: (a ** 3 * b).sum(), "exp-prod": lambda m, a, b: (a.exp() * b).sum(),
+              "tanh": lambda m, a, b: m.tanh(a * b).sum(), "poly2": lambda m, a, b: (a * a * b - 3 * a * b).sum()}[fn]
+
+    def snippet(m):
+        a, b, v = (m.tensor(x, dtype=m.float64) for x in (va, vb, vv))
+        if which == "hessian":
+            return _f(m).hessian(lambda a, b: scalar(m, a, b), (a, b))
+        if which == "jvp":
+            return _f(m).jvp(lambda a, b: (scalar(m, a, b), a * b), (a, b), (v, v))
+        return getattr(_f(m), which)(lambda a, b: scalar(m, a, b), (a, b), (v, v))
+    assert_same(snippet)

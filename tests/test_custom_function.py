@@ -787,6 +787,72 @@ def case_forward_returns_a_list_or_a_number(m):
     return L.apply(_x(m)), Num.apply(_x(m))
 
 
+# --- under create_graph: the user's backward is differentiated in its turn -----------------------------
+def case_double_backward_through_a_function(m):
+    x = _x(m)
+    y = _cube_class(m).apply(x, 0.5)
+    g, = m.autograd.grad(y.sum(), x, create_graph=True)
+    structure = graph_structure(g.grad_fn, {id(x): 0})
+    g2, = m.autograd.grad((g * g).sum(), x)
+    return g, structure, g2
+
+
+def case_double_backward_through_two_outputs(m):
+    log = []
+    x = _x(m)
+    a, b, _ = _two_outputs(m, log).apply(x * x, 3.0)
+    g, = m.autograd.grad((a * b).sum(), x, create_graph=True)
+    structure = graph_structure(g.grad_fn, {id(x): 0})
+    g.sum().backward()
+    return g, structure, x.grad, [(ga.requires_grad, gb.requires_grad) for _, ga, gb, _ in log]
+
+
+def case_backward_create_graph_into_grad(m):
+    x = _x(m)
+    y = _cube_class(m).apply(x, 2.0)
+    y.sum().backward(create_graph=True)
+    first = x.grad
+    (first * first).sum().backward()
+    return first, first.grad_fn.name(), x.grad
+
+
+def _once(m, seen):
+    class Once(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        @m.autograd.function.once_differentiable
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            seen.append((m.is_grad_enabled(), g.requires_grad))
+            return 2 * x * g
+    return Once
+
+
+def case_once_differentiable_create_graph_without_grad_outputs_needing_grad(m):
+    seen = []
+    x = _x(m)
+    g, = m.autograd.grad(_once(m, seen).apply(x).sum(), x, create_graph=True)
+    return g, g.requires_grad, seen
+
+
+def case_once_differentiable_differentiated_twice(m):
+    seen = []
+    x = _x(m)
+    y = _once(m, seen).apply(x)
+    v = m.ones(3, requires_grad=True)
+    g, = m.autograd.grad(y, x, v, create_graph=True)
+    info = (g, g.grad_fn.name(), type(g.grad_fn).__name__, len(g.grad_fn.next_functions), seen)
+    try:
+        g.sum().backward()
+    except RuntimeError as e:
+        return info, str(e)
+    return info, None
+
+
 CASES = {name[5:]: f for name, f in sorted(globals().items()) if name.startswith("case_")}
 
 

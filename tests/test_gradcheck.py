@@ -774,3 +774,86 @@ def test_random_polynomials_match_torch(shape, seed, scale, dtype, fast, eps, at
         b = m.tensor(vb, dtype=getattr(m, dtype), requires_grad=True)
         return m.autograd.gradcheck(Poly.apply, (a, b), eps=eps, atol=atol, fast_mode=fast)
     _same_check(snippet, dot_digits=(12 if dtype == "float64" else 6) if fast else None)
+
+
+# --- gradgradcheck (needs create_graph) ---------------------------------------------------------------
+def _cube_with_wrong_second_derivative(m, scale):
+    """x**3 whose backward is right, but built from a Function whose own backward (the second
+    derivative) is off by `scale`."""
+    class Square3(m.autograd.Function):  # d/dx (x**3) = 3 x**2, its derivative 6x * scale
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return 3 * a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return g * 6 * a * scale
+
+    class Cube(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return g * Square3.apply(a)
+    return Cube
+
+
+GGC = {
+    "passes": lambda m: m.autograd.gradgradcheck(lambda a, b: (a * b).sin(), (_t(m, X23), _t(m, Y3)),
+                                                 (_t(m, X23),)),
+    "passes-fast": lambda m: m.autograd.gradgradcheck(lambda a, b: (a * b).sin(), (_t(m, X23), _t(m, Y3)),
+                                                      (_t(m, X23),), fast_mode=True),
+    "wrong-second-derivative": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),)),
+    "wrong-second-derivative-fast": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),),
+        fast_mode=True),
+    "right-second-derivative": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.0).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),)),
+    "no-raise": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),),
+        raise_exception=False),
+    "once-differentiable": lambda m: m.autograd.gradgradcheck(_once(m).apply, (_t(m, Y3),),
+                                                              (_t(m, [1.0, -1.0, 0.5]),)),
+    "grad-output-without-grad": lambda m: m.autograd.gradgradcheck(
+        lambda a: a.exp(), (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5], requires_grad=False),)),
+    "float32": lambda m: m.autograd.gradgradcheck(lambda a: a ** 3, (_t(m, Y3, "float32"),),
+                                                  (_t(m, [1.0, -1.0, 0.5], "float32"),)),
+    "linear": lambda m: m.autograd.gradgradcheck(lambda a: a * 2, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),)),
+}
+
+
+def _once(m):
+    class Once(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 2
+
+        @staticmethod
+        @m.autograd.function.once_differentiable
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return 2 * a * g
+    return Once
+
+
+@pytest.mark.parametrize("name", sorted(GGC))
+def test_gradgradcheck_matches_torch(name):
+    _same_check(GGC[name], dot_digits=12 if name.endswith("-fast") else None)
+
+
+def test_gradgradcheck_random_grad_outputs():
+    """Without grad_outputs, gradgradcheck draws them (from the global generator: autograd_core's
+    numbers are its own); the verdicts agree."""
+    for m in (ac, torch):
+        assert m.autograd.gradgradcheck(lambda a: (a * a).exp(), (_t(m, X23),))
+        assert m.autograd.gradgradcheck(lambda a: (a * a).exp(), (_t(m, X23),), gen_non_contig_grad_outputs=True)
+        assert not m.autograd.gradgradcheck(_cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),),
+                                            raise_exception=False)
