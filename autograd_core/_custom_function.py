@@ -21,14 +21,14 @@ Errors and their wording are PyTorch's.
 """
 import contextlib
 import functools
+import inspect
 import warnings
-import weakref
 
 import numpy as np
 
 from . import _dtypes
 from ._engine import FREED_MSG, HINT, STATE, Node, _next_seq, gradient_edge, no_grad, short_name
-from ._tensor import Tensor, _make, _make_view, _no_record, _rebase_history, _set_grad_fn
+from ._tensor import Tensor, _make, _no_record, _rebase_history, _set_grad_fn
 
 
 class FunctionCtx:
@@ -284,8 +284,9 @@ class Function(FunctionCtx):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # (PyTorch's FunctionMeta: the class of this Function's nodes, named <Class>Backward)
+        # (its module: where PyTorch's are, torch.autograd.function)
         cls._backward_cls = type(cls.__name__ + "Backward", (BackwardCFunction,),
-                                 {"__slots__": (), "_forward_cls": cls, "__module__": cls.__module__})
+                                 {"_forward_cls": cls, "__module__": "autograd_core.autograd.function"})
 
     def __init__(self, *args, **kwargs):
         warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd functions are "
@@ -329,7 +330,7 @@ class Function(FunctionCtx):
         grad_fn; backward then runs the user's backward."""
         new_style = cls.setup_context is not Function.setup_context
         if new_style:  # (PyTorch binds the defaults of forward's signature first)
-            bound = __import__("inspect").signature(cls.forward).bind(*args, **kwargs)
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
             bound.apply_defaults()
             args, kwargs = bound.args, bound.kwargs
         args = _resolve_kwargs_to_positional(cls, args, kwargs, new_style)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ac
-from torch_oracle import assert_close, assert_same, graph_structure, plain
+from torch_oracle import assert_close, assert_same, graph_structure
 
 PROPS = settings(derandomize=True, deadline=None, max_examples=60, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
