@@ -268,15 +268,21 @@ def _pow_tensors(a, b):
     return np.where(b >= 0, out, np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(out.dtype)
 
 
-def _pow_grad(g, a, exponent):
+def _pow_grad(g, a, exponent, exponent_minus_one=None):
     """PyTorch's pow_backward(_self): 0 where the exponent is 0, else g * exponent * a ** (exponent - 1)
-    (a number exponent False is not 0 there: Scalar::equal tells a bool from a number)."""
+    (a number exponent False is not 0 there: Scalar::equal tells a bool from a number).
+    exponent_minus_one: given when the exponent tensor had another dtype than the result, as
+    torch computes exponent - 1 in the exponent's own dtype."""
     if not isinstance(exponent, np.ndarray):
         if exponent == 0 and exponent is not False:
             return np.zeros_like(g)
         return g * (exponent * _pow_number(a, exponent - 1))
+    if exponent_minus_one is None:
+        exponent_minus_one = exponent - 1
+    else:
+        exponent_minus_one = exponent_minus_one.astype(a.dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.where(exponent == 0, 0, g * (exponent * _power(a, exponent - 1)))
+        return np.where(exponent == 0, 0, g * (exponent * _power(a, exponent_minus_one)))
 
 
 def _rpow_grad(g, base, exponent, out):
@@ -288,11 +294,11 @@ def _rpow_grad(g, base, exponent, out):
     return _pow_exponent_grad(g, base, exponent, out)
 
 
-def _pow_grad_bool_checked(g, a, b, bool_exponent):
+def _pow_grad_bool_checked(g, a, b, bool_exponent, exponent_minus_one):
     """pow_backward_self; with a bool exponent PyTorch's formula (exponent - 1) refuses."""
     if bool_exponent:
         _refuse_bool_subtraction(True, 1)
-    return _pow_grad(g, a, b)
+    return _pow_grad(g, a, b, exponent_minus_one)
 
 
 @_quiet
@@ -567,9 +573,11 @@ op("pow",      "PowBackward0",         _pow_number,
                                         lambda g, a, out, exponent: _pow_grad(g, a, exponent),
                                         saves=("self", "exponent"), scalars=("exponent",),
                                         refuse=_refuse_negative_integer_power)
-op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: _pow_tensors(a, b),
-                                        lambda g, a, b, out, bool_exponent=False: _pow_grad_bool_checked(g, a, b, bool_exponent),
-                                        lambda g, a, b, out, bool_exponent=False: _pow_exponent_grad(g, a, b, out),
+op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponent_minus_one=None: _pow_tensors(a, b),
+                                        lambda g, a, b, out, bool_exponent=False, exponent_minus_one=None:
+                                            _pow_grad_bool_checked(g, a, b, bool_exponent, exponent_minus_one),
+                                        lambda g, a, b, out, bool_exponent=False, exponent_minus_one=None:
+                                            _pow_exponent_grad(g, a, b, out),
                                         saves=("self", "exponent", "result"), unpack=("exponent", "self", "result"),
                                         arg_names=("self", "exponent"), layout="elementwise")
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else _pow_tensors(np.asarray(base, a.dtype), a),
