@@ -1,0 +1,50 @@
+# ---
+# jupyter:
+#   cgraph:
+#     backends:
+#     - autograd_core
+#     kind: index
+#     title: Contents
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # cgraph-lab · Computation graphs and autograd
+#
+# A course on how PyTorch computes gradients: the computation graph it records while your code
+# runs, and the backward pass that walks it. Each lecture takes 15–30 minutes in class and ends
+# with exercises that check your answers and give hints.
+#
+# ## Lectures
+
+# %% [markdown]
+# <!-- generated: lectures -->
+
+# %% [markdown]
+# ## Exercises
+#
+# - [ex01 · Graphs, leaves and `grad_fn`](exercises/ex01_graphs_and_leaves.ipynb) (lectures 01–02)
+# - [ex02 · `backward()` in depth](exercises/ex02_backward.ipynb) (lecture 03)
+# - [ex03 · Control flow, `.data` and `.detach()`](exercises/ex03_static_and_detach.ipynb) (lectures 04–05)
+# - [ex04 · Training](exercises/ex04_training.ipynb) (lectures 06–07)
+#
+# ## Web app
+#
+# - [The regression lab alone](apps/regression_lab.ipynb) (lecture 06's `RegressionLab`): what
+#   `make voila` serves as a web page.
+#
+# ## How to use these notebooks
+#
+# Start with [00 · Welcome](00_welcome.ipynb). Run the cells of a lecture in order (Shift+Enter).
+# Lectures that use only PyTorch's API run on real PyTorch too: start JupyterLab with
+# `CGRAPH_BACKEND=torch`. Lecturers: the exercises with their solutions are in the repository's
+# `instructor/` folder (next to this one, so `make lab` does not serve them), and the instructor
+# tools (`pip install -e ".[instructor]"`) add slides (RISE) and nbgrader.
+
+# %% tags=["backend-specific"]
+# Which engine is this kernel using?
+from widgets.torch_switch import BACKEND
+print("backend:", BACKEND)
