@@ -19,22 +19,17 @@
 # with exercises that check your answers and give hints.
 #
 # ## Lectures
-
-# %% [markdown]
+#
 # <!-- generated: lectures -->
 
 # %% [markdown]
 # ## Exercises
 #
-# - [ex01 · Graphs, leaves and `grad_fn`](exercises/ex01_graphs_and_leaves.ipynb) (lectures 01–02)
-# - [ex02 · `backward()` in depth](exercises/ex02_backward.ipynb) (lecture 03)
-# - [ex03 · Control flow, `.data` and `.detach()`](exercises/ex03_static_and_detach.ipynb) (lectures 04–05)
-# - [ex04 · Training](exercises/ex04_training.ipynb) (lectures 06–07)
+# <!-- generated: exercises -->
 #
 # ## Web app
 #
-# - [The regression lab alone](apps/regression_lab.ipynb) (lecture 06's `RegressionLab`): what
-#   `make voila` serves as a web page.
+# <!-- generated: apps -->
 #
 # ## How to use these notebooks
 #

@@ -3,6 +3,8 @@
 #   cgraph:
 #     backends:
 #     - autograd_core
+#     description: lecture 06's `RegressionLab` alone, what `make voila` serves as a
+#       web page.
 #     kind: app
 #     title: Regression lab (web app)
 #   kernelspec:

@@ -9,7 +9,7 @@
 #     - '01'
 #     - '02'
 #     minutes: 20
-#     title: Graphs, leaves and grad_fn
+#     title: Graphs, leaves and `grad_fn`
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

@@ -8,7 +8,7 @@
 #     lectures:
 #     - '03'
 #     minutes: 20
-#     title: Backward in depth
+#     title: '`backward()` in depth'
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

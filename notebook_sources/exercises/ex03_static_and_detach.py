@@ -9,7 +9,7 @@
 #     - '04'
 #     - '05'
 #     minutes: 20
-#     title: Control flow, .data and .detach()
+#     title: Control flow, `.data` and `.detach()`
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
