@@ -7,7 +7,10 @@ save in JupyterLab changes nothing), and a clear error for a source the build ca
 """
 import shutil
 import sys
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from pathlib import Path
 
 import jupytext
