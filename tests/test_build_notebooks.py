@@ -97,6 +97,19 @@ def test_a_stated_id_and_repeated_cells(tmp_path):
     assert "id" not in build.build_all(folder)["notebooks/01_one.ipynb"].cells[3].metadata
 
 
+
+def test_jupytext_layout_metadata_is_not_notebook_metadata(tmp_path):
+    """A source without a blank line before the next cell reads back with jupytext's
+    lines_to_next_cell; the build leaves it out of the notebook."""
+    folder = tmp_path / "notebook_sources"
+    folder.mkdir()
+    (folder / "index.py").write_text(source_text("index", "Contents", [md("# Contents")], backends=["autograd_core"]))
+    text = source_text("lecture", "One", [md("# 01 · One"), code("x = 1")], backends=["autograd_core"], minutes=5)
+    (folder / "01_one.py").write_text(text.replace("# # 01 · One\n\n# %%", "# # 01 · One\n# %%"))
+    assert "lines_to_next_cell" in jupytext.read(folder / "01_one.py").cells[0].metadata
+    cells = build.build_all(folder)["notebooks/01_one.ipynb"].cells
+    assert cells[0].metadata == {"slideshow": {"slide_type": "slide"}} and cells[1].source == "x = 1"
+
 def test_new_sources_join_the_navigation_and_the_index(tmp_path):
     repo = copy_repo(tmp_path)
     folder = repo / "notebook_sources"
