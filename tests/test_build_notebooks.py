@@ -113,6 +113,8 @@ def test_jupytext_layout_metadata_is_not_notebook_metadata(tmp_path):
 def test_new_sources_join_the_navigation_and_the_index(tmp_path):
     repo = copy_repo(tmp_path)
     folder = repo / "notebook_sources"
+    books = build.read_sources(folder)
+    last_lecture, last_exercise = books["lecture"][-1], books["exercise"][-1]
     (folder / "99_new_topic.py").write_text(source_text(
         "lecture", "A new topic", [md("# 99 · A new topic"), code("from widgets.torch_switch import torch")],
         backends=["autograd_core", "torch"], minutes=10))
@@ -128,10 +130,11 @@ def test_new_sources_join_the_navigation_and_the_index(tmp_path):
     assert lecture.metadata.cgraph.title == "99 · A new topic"
     assert lecture.cells[1].metadata.slideshow.slide_type == "skip"      # the setup cell
     nav = lecture.cells[-1].source
-    assert "← previous: [07 · " in nav and "[contents](index.ipynb)" in nav and "next:" not in nav
-    assert "next: [99 · A new topic](99_new_topic.ipynb) →" in built["notebooks/07_training_networks.ipynb"].cells[-1].source
+    assert f"← previous: [{last_lecture.title}]({last_lecture.rel})" in nav
+    assert "[contents](index.ipynb)" in nav and "next:" not in nav
+    assert "next: [99 · A new topic](99_new_topic.ipynb) →" in built[f"notebooks/{last_lecture.rel}"].cells[-1].source
     assert "next: [ex99 · New topic](../exercises/ex99_new_topic.ipynb) →" in \
-        built["instructor/exercises/ex04_training.ipynb"].cells[-1].source
+        built[f"instructor/{last_exercise.rel}"].cells[-1].source
     index = "\n".join(c.source for c in built["notebooks/index.ipynb"].cells)
     assert "| 99 | [A new topic](99_new_topic.ipynb) | 10 | [exercises](exercises/ex99_new_topic.ipynb) |" in index
     assert "- [ex99 · New topic](exercises/ex99_new_topic.ipynb) (lecture 99)" in index
