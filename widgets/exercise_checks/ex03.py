@@ -133,6 +133,13 @@ def _graph_size(value):
     return len(seen)
 
 
+def graphs_kept_alive(local_vars, one_batch):
+    """{name: graph size} of the local variables whose graph spans several batches: more than twice
+    the nodes of one batch's loss graph (twice: room for a loss written with a few more ops)."""
+    sizes = {var: _graph_size(value) for var, value in local_vars.items()}
+    return {var: size for var, size in sizes.items() if size > 2 * one_batch}
+
+
 def call_watching_locals(fn, *args):
     """(result or None, exception or None, fn's local variables when it returned or raised)."""
     seen = {}
@@ -178,8 +185,7 @@ def debug_mean_loss(mean_loss):
     with Feedback() as fb:
         if error is not None:
             fb.fail(f"a bug remains: {name} raised {type(error).__name__}: {error}")
-        kept = {var: _graph_size(v) for var, v in local_vars.items()}
-        big = {var: size for var, size in kept.items() if size > one_graph}
+        big = graphs_kept_alive(local_vars, one_graph)
         for var, size in sorted(big.items()):
             fb.fail(f"a bug remains: after 4 batches, {var} holds a graph of {size} nodes (one batch's loss has "
                     f"{one_graph}): every batch's graph is kept alive. Keep only the number of each loss.")
