@@ -222,6 +222,7 @@ def test_check_passes_and_prints_one_line(capsys):
     ([1.0, 3.0], [1.0, 2.0], "x = [1., 3.] is not right yet (entry (1,) is off)"),
     ([0.0, 3.0], [1.0, 2.0], "(entries (0,), (1,) are off)"),
     (2.0, 5.0, "only one path"),
+    ((-6, 0), 5.0, "x should be a number; you gave a tuple of 2 ints ((-6, 0))."),
     (True, False, "not right"),
     (1, True, "should be a bool (True or False, without quotes); you gave an int (1)"),
     ("True", True, "you gave a str ('True'). Write True and False without quotes"),

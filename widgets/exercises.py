@@ -83,7 +83,7 @@ def _kind(x):
     return type(x).__name__
 
 
-def _short(text, limit=40):
+def _short(text, limit=60):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
@@ -222,6 +222,8 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
     if got.shape != want.shape and got.size == want.size == 1:
         got = got.reshape(want.shape)
     if got.shape != want.shape:
+        if want.ndim == 0:
+            raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.")
         if isinstance(expected, (list, tuple)) and got.ndim == 1:
             raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}.")
         raise ExerciseError(f"{name} should have shape {want.shape}, yours has shape {got.shape}.")

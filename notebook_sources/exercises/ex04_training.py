@@ -91,7 +91,7 @@ Hints(
     "Step 1: the gradient of p² is 2p, taken at p = 1; the first velocity is that gradient.",
     "Step 2: take the gradient again at the new p; the velocity keeps 0.9 of the old velocity and adds "
     "the new gradient.",
-    "Each step ends with p ← p − 0.1 · v. Keep three digits; nothing needs rounding.",
+    "Each step ends with p ← p − 0.1 · v: carry p, g and v through both steps in a small table.",
 )
 
 # %% [markdown]
