@@ -2,7 +2,8 @@
 
 ex01 (light theme at 1440x900, dark at 1280x720): Run All shows every check's message, one ✗ line
 per part, and every hint button; check cells are one call each (no reference shown) and refuse to
-be edited or deleted; an answer typed but not run (Enter only) is "not filled in yet"; a wrong
+be edited or deleted; an answer typed but not run (Enter only), or left empty (`m_grad =`, a
+SyntaxError in the answer cell), is "not filled in yet", an empty string is not a number; a wrong
 answer gets a line per wrong part naming the slip; unreadable answers (text, a tuple, a list of
 strings for bools) say what was given and what is expected; a tensor for a by-hand answer is
 refused; the right answer prints ✓ per part; hints open one at a time and the last one is not the
@@ -203,6 +204,15 @@ def journey(page, lab, tag):
     lines = check_again(page, answer, check, stub + "\nm_grad = 4.0\nn_grad = -6.0", run=False)
     assert lines == ["✗ m_grad and n_grad are not filled in yet: replace the None in the cell above with "
                      "your answers (and run that cell)."], lines
+
+    # empty input: `m_grad =` with nothing after it is Python's SyntaxError in the answer cell, which
+    # then sets nothing; the check still says what is missing
+    lines = check_again(page, answer, check, stub + "\nm_grad =\nn_grad = -6.0")
+    assert any("SyntaxError" in "".join(e) for e in cells(page)[answer]["errors"])
+    assert lines[0].startswith("✗ m_grad and n_grad are not filled in yet"), lines
+    # an empty string
+    lines = check_again(page, answer, check, stub + '\nm_grad = ""\nn_grad = -6.0')
+    assert lines == ["✗ m_grad should be a number, not the text '': write the number without quotes."], lines
 
     # both wrong: a line for each, each naming its slip, in view and not clipped
     lines = check_again(page, answer, check, stub + "\nm_grad = 5.0\nn_grad = 4.0")
