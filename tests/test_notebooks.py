@@ -1,6 +1,8 @@
-"""The lecture and exercise notebooks: in step with their generator, well-formed, and executed top to
-bottom in a fresh kernel -- twice for notebooks that run on both backends (autograd_core and real
-PyTorch, chosen by CGRAPH_BACKEND through widgets.torch_switch), whose printed text must then agree.
+"""The lecture and exercise notebooks: in step with their sources (notebook_sources/, built by
+scripts/build_notebooks.py, whose own test is tests/test_build_notebooks.py), well-formed, and
+executed top to bottom in a fresh kernel -- twice for notebooks that run on both backends
+(autograd_core and real PyTorch, chosen by CGRAPH_BACKEND through widgets.torch_switch), whose
+printed text must then agree.
 
 Cells tagged "backend-specific" (random numbers, timings) are executed but not compared. The
 exercises run twice more: the instructor versions (instructor/) pass every check; the student
@@ -98,9 +100,9 @@ def test_notebooks_exist():
 
 def test_generator_and_committed_notebooks_agree():
     built = build_notebooks.build_all()
-    assert sorted(built) == ALL, "a notebook is missing from, or extra to, scripts/notebook_sources.py"
+    assert sorted(built) == ALL, "a notebook has no source in notebook_sources/, or a source no notebook"
     stale = [rel for rel, nb in built.items() if build_notebooks.dumps(nb) != (ROOT / rel).read_text("utf-8")]
-    assert not stale, f"run `python scripts/build_notebooks.py`: out of step: {stale}"
+    assert not stale, f"run `python scripts/build_notebooks.py`: out of step with notebook_sources/: {stale}"
 
 
 @pytest.mark.parametrize("rel", ALL)
