@@ -34,6 +34,7 @@
 # The torch switch: autograd_core by default, real PyTorch when CGRAPH_BACKEND=torch.
 from widgets.torch_switch import torch
 
+
 # %% [markdown]
 # ## A number that remembers where it came from
 #
@@ -95,6 +96,7 @@ print("y =", y)
 print("y.parents:", y.parents, "  y.local_grads:", y.local_grads, "  (dy/da = b, dy/db = a)")
 print("b.parents:", b.parents)
 
+
 # %% [markdown]
 # ## Backward: the chain rule, in the right order
 #
@@ -127,6 +129,7 @@ b = a * 3
 y = a + b
 backward_in_meeting_order(y)
 print("dy/dx =", x.grad, "  (should be 8)")
+
 
 # %% [markdown]
 # `a` was met first (a parent of `y`) and passed its gradient, 1, on to `x` — before `b` had added
@@ -237,6 +240,7 @@ print("Our Value graph of Example A, after backward:")
 display(draw(value_graph(y, dict(w=w, x=x, a=a, b=b, y=y))))
 print("The graph torch recorded for the same expression, after backward:")
 display(draw(ty, names=dict(w=tw, x=tx, y=ty)))
+
 
 # %% [markdown]
 # The same two additions and one multiplication, joined the same way. One difference: our engine
@@ -382,6 +386,7 @@ x32 = np.float32(1.0)
 for h in (np.float32(1e-2), np.float32(1e-4), np.float32(1e-6)):
     central = (np.exp(x32 + h) - np.exp(x32 - h)) / (2 * h)
     print(f"float32, h = {h:.0e}: central difference {central:.6f}   error {abs(float(central) - exact):.1e}")
+
 
 # %% [markdown]
 # That is why gradient checks run in **float64**. The exercise asks you to write a central

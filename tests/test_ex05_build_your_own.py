@@ -317,36 +317,36 @@ def test_task3_accepts_freeing_interior_grads_after_the_pass():
 
 # --- task 4: Examples A, B, C --------------------------------------------------------------------
 
+def examples(a="return (w + x) * (w + 1)", b="return (m + n) * (m - n)", c="return (a + b) + c * d"):
+    """The task 4 cell with some bodies replaced (the rest right)."""
+    return {"ex05_task4": f"""
+def example_a(w, x):
+{textwrap.indent(textwrap.dedent(a), "    ")}
+
+def example_b(m, n):
+{textwrap.indent(textwrap.dedent(b), "    ")}
+
+def example_c(a, b, c, d):
+{textwrap.indent(textwrap.dedent(c), "    ")}
+"""}
+
+
+WRONG_SUB = ops(sub="""
+    def sub(a, b):
+        b = as_value(b)
+        return Value(a.data - b.data, (a, b), (1.0, 1.0), "-")
+    """)
+
+
 @pytest.mark.parametrize("wrong, fragments", [
-    ({"ex05_task4": """
-      def example_a(w, x):
-          return (w.data + x.data) * (w.data + 1)
-      """}, ["example_a(Value(1), Value(2)) should return the Value", "not float"]),
-    ({"ex05_task4": """
-      def example_a(w, x):
-          w, x = Value(w.data), Value(x.data)
-          return (w + x) * (w + 1)
-      """}, ["every grad is 0", "build the output from the Values you are given"]),
-    ({"ex05_task4": """
-      def example_a(w, x):
-          return (w + x) * (w + 1)
-      def example_b(m, n):
-          return (m + n) * (m + n)
-      def example_c(a, b, c, d):
-          return (a + b) + c * d
-      """}, ["example_b(Value(2), Value(3)).data = 25 is not right yet"]),
-    ({"ex05_task4": """
-      def example_a(w, x):
-          return (w + x) * (w + 1)
-      def example_b(m, n):
-          return (m + n) * (m - n)
-      def example_c(a, b, c, d):
-          return (a + b) + c * d
-      """, "ex05_task1": ops(sub="""
-          def sub(a, b):
-              b = as_value(b)
-              return Value(a.data - b.data, (a, b), (1.0, 1.0), "-")
-          """)["ex05_task1"]}, ["the gradients of example_b(Value(2), Value(3))", "tasks 1 (sub) and 3"]),
+    (examples(a="return (w.data + x.data) * (w.data + 1)"),
+     ["example_a(Value(1), Value(2)) should return the Value", "not float"]),
+    (examples(a="""
+        w, x = Value(w.data), Value(x.data)
+        return (w + x) * (w + 1)
+        """), ["every grad is 0", "build the output from the Values you are given"]),
+    (examples(b="return (m + n) * (m + n)"), ["example_b(Value(2), Value(3)).data = 25 is not right yet"]),
+    ({**examples(), **WRONG_SUB}, ["the gradients of example_b(Value(2), Value(3))", "tasks 1 (sub) and 3"]),
     ({"ex05_task3": "def backward(root):\n    pass\n"}, ["backward (task 3) is not done yet"]),
 ])
 def test_task4_names_the_mistake(wrong, fragments):
@@ -536,7 +536,8 @@ def test_task8_accepts_another_stable_forward(backend):
 def test_task8_uses_the_students_numerical_grad():
     """The last step differentiates Softplus with task 6's numerical_grad: a wrong one is named."""
     wrong = numerical("""
-        return [(f([x + h if j == i else x for j, x in enumerate(xs)]) - f(xs)) / h for i in range(len(xs))]
+        return [(f([x - h if j == i else x for j, x in enumerate(xs)]) - f([x + h if j == i else x for j, x in enumerate(xs)])) / (2 * h)
+                for i in range(len(xs))]
         """)
     rejects("ex05_task8_check", wrong, "your numerical_grad of Softplus", "with task 6 passing")
 
@@ -562,8 +563,15 @@ def test_student_copy_checks_say_what_is_missing():
 
 
 def test_student_copy_has_none_of_the_solutions():
+    """The answers' key lines are in the instructor version and nowhere in the student copy (every
+    solution line is checked for every exercise by tests/test_student.py)."""
+    key_lines = ['return Value(a.data - b.data, (a, b), (1.0, -1.0), "-")',
+                 "return Value(a.data / b.data, (a, b), (1.0 / b.data, -a.data / b.data ** 2), \"/\")",
+                 "node, parents_placed = stack.pop()", "node.grad = 0.0", "set_of_parents_grads = [3.0, 1.0]",
+                 "grads.append((f(up) - f(down)) / (2 * h))", "backward(f(leaves))",
+                 "return torch.clamp(x, min=0) + torch.log1p(torch.exp(-torch.abs(x)))",
+                 "return grad_output * torch.sigmoid(x)"]
+    instructor = "\n".join(source for _, source in code_cells(INSTRUCTOR))
     student = "\n".join(source for _, source in code_cells(STUDENT))
-    for fragment in ["(1.0, -1.0)", "-a.data / b.data ** 2", "k * a.data ** (k - 1)", "stack.pop()",
-                     "node.grad = 0.0", "set_of_parents_grads = [3.0, 1.0]", "(f(up) - f(down)) / (2 * h)",
-                     "torch.log1p(torch.exp(-torch.abs(x)))", "grad_output * torch.sigmoid(x)"]:
-        assert fragment not in student, fragment
+    for line in key_lines:
+        assert line in instructor and line not in student, line

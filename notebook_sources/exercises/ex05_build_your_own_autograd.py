@@ -6,7 +6,7 @@
 #     - torch
 #     kind: exercise
 #     lectures:
-#     - '08'
+#     - 08
 #     minutes: 60
 #     title: Build your own autograd
 #   kernelspec:
@@ -208,6 +208,7 @@ Value.__neg__ = lambda a: mul(a, -1.0)
 Value.exp = exp
 Value.backward = lambda self: backward(self)
 
+
 # %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task1_check", "points": 2}
 def check_operation(name, fn, args, torch_fn, mistakes, extra=""):
     """fn on fresh Values holding args: its data, parents and local_grads against torch_fn's."""
@@ -271,6 +272,7 @@ Hints(
     "Work them out: d(a-b)/db, d(a/b)/db (write a/b as a * b**-1), d(a**k)/da, d(e**a)/da. "
     "For exp, the local derivative equals the result.",
 )
+
 
 # %% [markdown]
 # ## Task 2 · A topological order without recursion
@@ -362,6 +364,7 @@ Hints(
     "Use a `set` of visited nodes so a node reached along two paths (`a + a`) is placed once.",
 )
 
+
 # %% [markdown]
 # ## Task 3 · `backward`, right the second time too
 #
@@ -428,7 +431,6 @@ got, want = run_backward("chain", 1.0, 1.0001, 10_000)
 verify("d(end)/d(start) through 10,000 multiplications by 1.0001", got, want, rtol=1e-9)
 print("✓ backward: a + a, Examples A and C, two calls in a row, and a chain 10,000 deep")
 
-
 # %% jupyter={"source_hidden": true}
 Hints(
     "Three steps: get `topological_order(root)`; reset; then walk `reversed(...)` of it.",
@@ -436,6 +438,7 @@ Hints(
     "The walk is lecture 08's: for each node, `zip` its parents with its local_grads and add "
     "`local * node.grad` into `parent.grad`.",
 )
+
 
 # %% [markdown]
 # ## Task 4 · Examples A, B and C in your engine
@@ -507,7 +510,6 @@ for name, fn, names, torch_fn, points in examples:
     print(f"✓ {name} matches torch; at the tutorial's numbers", ", ".join(
         f"d/d{n} = {v:g}" for n, v in zip(names, torch_value_and_grads(torch_fn, *points[0])[1])))
 
-
 # %% jupyter={"source_hidden": true}
 Hints(
     "Write each example as the tutorial does, with the Values you are given: `a = w + x`, ...",
@@ -542,20 +544,24 @@ class SetValue(Value):
         self.parents = set(parents)
 
 
-def classmates_grad(local_grads_of):
+def classmates_grad(torch_fn):
+    """a.grad in the classmate's engine for out = torch_fn(a, a) at a = 3 (one node deep)."""
+    _, local_grads = torch_value_and_grads(torch_fn, 3.0, 3.0)     # d out / d (each operand)
     a = SetValue(3.0)
-    out = SetValue(0.0, (a, a), local_grads_of(a.data))
+    out = SetValue(torch_fn(3.0, 3.0), (a, a), local_grads)
     out.grad = 1.0
-    for parent, local in zip(out.parents, out.local_grads):   # their backward, one node deep
+    for parent, local in zip(out.parents, out.local_grads):        # their backward's walk
         parent.grad += local * out.grad
     return a.grad
 
 
-their_grads = [classmates_grad(lambda a: (a, a)), classmates_grad(lambda a: (1.0, -1.0))]
-true_grads = [torch_value_and_grads(lambda t: t * t, 3.0)[1][0], torch_value_and_grads(lambda t: t - t, 3.0)[1][0]]
+times, minus = (lambda p, q: p * q), (lambda p, q: p - q)
+their_grads = [classmates_grad(times), classmates_grad(minus)]
+true_grads = [torch_value_and_grads(lambda t: times(t, t), 3.0)[1][0],
+              torch_value_and_grads(lambda t: minus(t, t), 3.0)[1][0]]
 check("set_of_parents_grads", set_of_parents_grads, their_grads, mistakes=[
     (true_grads, "those are the true gradients; what is {a, a} as a set, and what does zip pair it with?"),
-    ([their_grads[0], -1.0], "zip pairs the set's one element with the first local derivative.")])
+    ([their_grads[0], -their_grads[1]], "zip pairs the set's one element with the first local derivative.")])
 
 # %% jupyter={"source_hidden": true}
 Hints(
@@ -563,6 +569,7 @@ Hints(
     "So a receives one edge's share, local * out.grad: which of the two local derivatives is paired "
     "with it, for a * a and for a - a?",
 )
+
 
 # %% [markdown]
 # With two *different* parents a set keeps both, but in an order that depends on their memory
@@ -628,13 +635,13 @@ for f, xs in [(f1, [1.5, -2.0, 0.5]), (f2, [2.0, 3.0])]:
                          "h/2 times f''; use the central one.")])
 print("✓ numerical_grad: central differences, within h**2 of the derivative, xs left as it was")
 
-
 # %% jupyter={"source_hidden": true}
 Hints(
     "One coordinate at a time: for each `i`, two new lists that differ from `xs` only at index `i`.",
     "`list(xs)` is a copy you may change; changing `xs` itself would move the point for the next i.",
     "Evaluate f at both moved points and divide the difference of the two results by their distance.",
 )
+
 
 # %% [markdown]
 # ## Task 7 · Check your engine with your checker
@@ -691,7 +698,6 @@ verify("gradient_error(buggy, [1.5, 2])", found, planted, rtol=1e-4, mistakes=[
     (0.0, "the planted bug went unnoticed: compare backward's grads with numerical_grad's.")])
 print(f"✓ gradient_error: {error:.0e} for your engine, {found:g} for the planted bug")
 
-
 # %% jupyter={"source_hidden": true}
 Hints(
     "Engine side: make `leaves = [Value(x) for x in xs]`, call backward on `f(leaves)`, read each `.grad`.",
@@ -699,6 +705,7 @@ Hints(
     "argument in Values and returns the result's `.data`.",
     "Then the largest `abs(engine - numerical)` over the inputs.",
 )
+
 
 # %% [markdown]
 # ## Task 8 · Your own backward in PyTorch: softplus
@@ -789,7 +796,6 @@ for at in ([-1.5, 0.2, 2.0], [10.0, -10.0]):
            atol=1e-6, rtol=1e-6, explain="with task 6 passing, backward is wrong somewhere.")
 print("✓ Softplus: forward (even at x = 800) and backward are correct, and your numerical_grad agrees")
 
-
 # %% jupyter={"source_hidden": true}
 Hints(
     "forward: save `x` with `ctx.save_for_backward(x)`; in backward, `x, = ctx.saved_tensors`.",
@@ -798,6 +804,7 @@ Hints(
     "The derivative of log(1 + e**x) is e**x / (1 + e**x) = 1 / (1 + e**-x), which torch calls "
     "`torch.sigmoid`. Multiply it by what backward receives.",
 )
+
 
 # %% [markdown]
 # ## PyTorch's own checker
