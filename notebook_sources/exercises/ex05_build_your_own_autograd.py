@@ -21,7 +21,8 @@
 # For lecture 08. A longer set than the others: you build a scalar autograd engine that fixes the
 # three weak spots of lecture 08's, check it against `torch` on the tutorials' Examples A, B and C,
 # write a gradient checker, and give PyTorch a backward of your own. The checks run your code on
-# graphs and numbers of their own, and compute what it should give with `torch`.
+# graphs and numbers of their own, and compute what it should give with `torch`; their code is
+# long, so it is collapsed (click the `⋯` to read a check).
 #
 # Write your answer where a cell says `# YOUR CODE HERE` (set the variable that is still `None`, or
 # write the function's body), run that cell, then run the **check** cell below it: it prints ✓ when
@@ -209,7 +210,8 @@ Value.exp = exp
 Value.backward = lambda self: backward(self)
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task1_check", "points": 2}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task1_check", "points": 2}
+# The check of task 1 (expand to read it): your operations on fresh Values, against torch's derivatives.
 def check_operation(name, fn, args, torch_fn, mistakes, extra=""):
     """fn on fresh Values holding args: its data, parents and local_grads against torch_fn's."""
     inputs = [Value(x) for x in args]
@@ -302,7 +304,8 @@ def topological_order(root):
     ### END SOLUTION
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task2_check", "points": 2}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task2_check", "points": 2}
+# The check of task 2 (expand to read it): your order on Examples A and C, a + a, and a chain 10,000 deep.
 def check_order(kind, *xs, names=()):
     leaves, root = graph(kind, *xs)
     everything, todo = {}, [root]           # every node of the graph, found by the check's own walk
@@ -392,7 +395,8 @@ def backward(root):
     ### END SOLUTION
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task3_check", "points": 2}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task3_check", "points": 2}
+# The check of task 3 (expand to read it): your backward on graphs built with the constructor, against torch.
 def run_backward(kind, *xs, calls=1):
     """The leaves' grads after `calls` calls of your backward, and torch's for the same."""
     leaves, root = graph(kind, *xs)
@@ -481,7 +485,8 @@ def example_c(a, b, c, d):
     ### END SOLUTION
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task4_check", "points": 1}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task4_check", "points": 1}
+# The check of task 4 (expand to read it): your examples, at the tutorials' numbers and others, against torch.
 examples = [("example_a", example_a, "wx", lambda w, x: (w + x) * (w + 1), [(1.0, 2.0), (-0.5, 3.0)]),
             ("example_b", example_b, "mn", lambda m, n: (m + n) * (m - n), [(2.0, 3.0), (1.5, -4.0)]),
             ("example_c", example_c, "abcd", lambda a, b, c, d: (a + b) + c * d,
@@ -535,7 +540,8 @@ set_of_parents_grads = None   # [a.grad after b = a * a, a.grad after c = a - a]
 set_of_parents_grads = [3.0, 1.0]
 ### END SOLUTION
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task5_check", "points": 1}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task5_check", "points": 1}
+# The check of task 5 (expand to read it): it runs the classmate's engine.
 class SetValue(Value):
     """The classmate's Value: parents kept in a set."""
 
@@ -599,7 +605,8 @@ def numerical_grad(f, xs, h=1e-6):
     ### END SOLUTION
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task6_check", "points": 2}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task6_check", "points": 2}
+# The check of task 6 (expand to read it): two functions, two steps h, against torch's derivatives.
 def f1(xs):
     return xs[0] * xs[1] ** 2 + xs[2] / xs[0]
 
@@ -665,7 +672,8 @@ def gradient_error(f, xs):
     ### END SOLUTION
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task7_check", "points": 1}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task7_check", "points": 1}
+# The check of task 7 (expand to read it): a function your engine gets right, and one with a planted bug.
 def cube_with_a_bug(v):
     """v ** 3 with a planted bug: local derivative 3 v instead of 3 v**2."""
     return Value(v.data ** 3, (v,), (3 * v.data,), "cube")
@@ -740,7 +748,8 @@ class Softplus(torch.autograd.Function):
         ### END SOLUTION
 
 
-# %% tags=["raises-exception"] nbgrader={"grade": true, "grade_id": "ex05_task8_check", "points": 2}
+# %% tags=["raises-exception"] jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex05_task8_check", "points": 2}
+# The check of task 8 (expand to read it): your Function against numpy, and against your numerical_grad.
 import numpy as np
 
 
