@@ -19,7 +19,7 @@
 # # Exercises 05 · Build your own autograd
 #
 # For lecture 08. A longer set than the others: you build a scalar autograd engine that fixes the
-# three weak spots of lecture 08's, check it against `torch` on the tutorials' Examples A, B and C,
+# three weak spots of lecture 08's engine, check it against `torch` on the tutorials' Examples A, B and C,
 # write a gradient checker, and give PyTorch a backward of your own. The checks run your code on
 # graphs and numbers of their own, and compute what it should give with `torch`; their code is
 # long, so it is collapsed (click the `⋯` to read a check).
@@ -100,7 +100,7 @@ def torch_value_and_grads(fn, *xs):
 
 def graph(kind, *xs):
     """Leaves and root of a small graph built with the constructor only (not with tasks 1-4)."""
-    leaves = [Value(x) for x in xs]
+    leaves = [Value(x) for x in xs] if kind != "chain" else [Value(xs[0])]
     def plus(p, q):
         return Value(p.data + q.data, (p, q), (1.0, 1.0), "+")
     def times(p, q):
@@ -115,8 +115,7 @@ def graph(kind, *xs):
         a, b, c, d = leaves
         return leaves, plus(plus(a, b), times(c, d))
     if kind == "chain":                              # xs[0] * xs[1] * xs[1] * ... (n factors)
-        start, factor, n = xs[0], xs[1], int(xs[2])
-        leaves = [Value(start)]
+        factor, n = xs[1], int(xs[2])
         node = leaves[0]
         for _ in range(n):
             node = Value(node.data * factor, (node,), (factor,), "*")
@@ -126,10 +125,6 @@ def graph(kind, *xs):
 
 TORCH_EXAMPLES = {"a + a": lambda a: a + a, "A": lambda w, x: (w + x) * (w + 1),
                   "C": lambda a, b, c, d: (a + b) + c * d}
-
-
-def fmt(numbers):
-    return "[" + ", ".join(f"{v:.6g}" for v in numbers) + "]"
 
 
 def returned_none(call, name):
@@ -323,6 +318,8 @@ def check_order(kind, *xs, names=()):
     except RecursionError:
         raise ExerciseError(f"topological_order hit Python's recursion limit on a chain of {len(everything):,} "
                             "Values: keep your own stack (a list) instead of recursing.") from None
+    except Exception as e:
+        raise ExerciseError(f"topological_order(root) on {kind} raised {type(e).__name__}: {e}") from None
     if order is None:
         raise returned_none("topological_order(root)", "topological_order")
     order = list(order)
