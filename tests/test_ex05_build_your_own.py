@@ -1,15 +1,14 @@
-"""Exercise 05 (build your own autograd): each check accepts right answers, its own and others a
-student may write, and rejects the likely wrong ones with the message that names the mistake, on
-both backends.
+"""Exercise 05 (build your own autograd) and its checks (widgets/exercise_checks/ex05.py): each
+check accepts right answers, its own and others a student may write, and rejects the likely wrong
+ones with the message that names the mistake, on both backends of the torch switch.
 
-The instructor version's code cells run in this process, in order, in one namespace, with `torch`
-set to the backend under test (as the torch switch would). A test puts a wrong (or another right)
-answer in place of one task's solution and runs the cells up to that task's check; earlier checks
-may fail on the way (as under Run All), the task's own check decides. Running the notebook in a
-kernel, and its student copy, is tests/test_notebooks.py's job.
+The instructor version's code cells run in this process, in order, in one namespace, with the torch
+switch set to the backend under test (the notebook's `torch` and the checks' engine). A test puts a
+wrong (or another right) answer in place of one task's solution and runs the cells up to that
+task's check; earlier checks may fail on the way (as under Run All), the task's own check decides.
+Running the notebook in a kernel, and its student copy, is tests/test_notebooks.py's job.
 """
 import contextlib
-import importlib
 import io
 import textwrap
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from widgets import torch_switch
 from widgets.exercises import ExerciseError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,36 +31,47 @@ def code_cells(path):
             if c.cell_type == "code"]
 
 
+@contextlib.contextmanager
+def switched_to(backend):
+    """The torch switch on `backend` for the block (what CGRAPH_BACKEND would choose)."""
+    saved = torch_switch.torch, torch_switch.BACKEND
+    torch_switch.torch, torch_switch.BACKEND = torch_switch.load(backend), backend
+    try:
+        yield
+    finally:
+        torch_switch.torch, torch_switch.BACKEND = saved
+
+
 def run_until(check_id, answers=None, backend="autograd_core", path=INSTRUCTOR):
     """Run the code cells up to and including check `check_id`, with `answers` ({task id: source})
     in place of those tasks' solutions. Returns what the check printed; raises its ExerciseError."""
     answers = {k: textwrap.dedent(v) for k, v in (answers or {}).items()}
     namespace = {"__name__": "__main__"}
-    for grade_id, source in code_cells(path):
-        source = answers.get(grade_id, source)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            try:
-                exec(compile(source, f"<cell {grade_id}>", "exec"), namespace)
-            except ExerciseError:
-                if grade_id == check_id:
-                    raise
-        if "widgets.torch_switch import torch" in source:
-            namespace["torch"] = importlib.import_module(backend)   # the switch, set per test
-        if grade_id == check_id:
-            return out.getvalue()
+    with switched_to(backend):
+        for grade_id, source in code_cells(path):
+            source = answers.get(grade_id, source)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                try:
+                    exec(compile(source, f"<cell {grade_id}>", "exec"), namespace)
+                except ExerciseError:
+                    if grade_id == check_id:
+                        raise
+            if grade_id == check_id:
+                return out.getvalue()
     raise AssertionError(f"no cell {check_id}")
 
 
 def rejects(check_id, answers, *fragments, backend="autograd_core"):
-    """The check fails with one line holding every fragment; returns the message."""
+    """The check fails; one of its messages (one line each) holds every fragment. Returns it."""
     with pytest.raises(ExerciseError) as info:
         run_until(check_id, answers, backend)
-    message = str(info.value)
-    assert "\n" not in message
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
+    messages = info.value.messages
+    assert all("\n" not in m for m in messages)
+    assert info.value._render_traceback_() == [f"✗ {m}" for m in messages]
+    found = [m for m in messages if all(f in m for f in fragments)]
+    assert found, f"{fragments} not in {messages}"
+    return found[0]
 
 
 # --- every check passes with the solutions, on both backends --------------------------------------
@@ -139,16 +150,16 @@ def ops(sub="", div="", power="", exp=""):
     (ops(exp="""
         def exp(a):
             return math.exp(a.data)
-        """), ["exp(Value(0.5)) should return a new Value, not float"]),
+        """), ["exp(Value(0.5)) should return a new Value; it returned a float"]),
     (ops(sub="""
         def sub(a, b):
             return Value(a.data - b.data, (a, b), (1.0, -1.0), "-")
-        """), ["a - 1.5 raised AttributeError"]),
+        """), ["sub(Value(4), 1.5) raised AttributeError"]),
     (ops(sub="""
         def sub(a, b):
             b = as_value(b)
             return Value(a.data - b.data, (b, a), (-1.0, 1.0), "-")
-        """), ["sub(Value(5), Value(3)).parents should be its input Values, in order"]),
+        """), ["sub(Value(5), Value(3)).parents should be its two input Values, in order"]),
 ])
 def test_task1_names_the_mistake(wrong, fragments):
     rejects("ex05_task1_check", wrong, *fragments)
@@ -227,7 +238,8 @@ RECURSIVE_ORDER = """
                 met.append(node)
                 todo.extend(node.parents)
         return met[::-1]
-    """, ["comes after", "place a node after all its parents"]),
+    """, ["in the order of Example A, w comes after a = w + x, which is computed from it",
+          "place a node after all of its parents"]),
 ])
 def test_task2_names_the_mistake(wrong, fragments):
     rejects("ex05_task2_check", {"ex05_task2": wrong}, *fragments)
@@ -294,7 +306,7 @@ for node in order:
     ({"ex05_task3": """
       def backward(root):
           pass
-      """}, ["backward is not filled in yet"]),
+      """}, ["backward is not written yet"]),
 ])
 def test_task3_names_the_mistake(wrong, fragments):
     rejects("ex05_task3_check", wrong, *fragments)
@@ -340,7 +352,7 @@ WRONG_SUB = ops(sub="""
 
 @pytest.mark.parametrize("wrong, fragments", [
     (examples(a="return (w.data + x.data) * (w.data + 1)"),
-     ["example_a(Value(1), Value(2)) should return the Value", "not float"]),
+     ["example_a(Value(1), Value(2)) should return the Value built from its arguments; it returned a float"]),
     (examples(a="""
         w, x = Value(w.data), Value(x.data)
         return (w + x) * (w + 1)
@@ -463,7 +475,7 @@ def gradient_error(body):
         backward(f(leaves))
         numerical = numerical_grad(lambda ys: f([Value(y) for y in ys]).data, xs)
         return [abs(v.grad - n) for v, n in zip(leaves, numerical)]
-        """), ["should return one number", "not list"]),
+        """), ["should return one number", "it returned a list"]),
     (gradient_error("""
         leaves = [Value(x) for x in xs]
         value = f(leaves).data
@@ -516,7 +528,7 @@ SAVED_X = "x, = ctx.saved_tensors\n"
     (softplus("return torch.clamp(x, min=0) + torch.log1p(torch.exp(-torch.abs(x)))",
               SAVED_X + "return grad_output * torch.sigmoid(x)"),
      ["Softplus.backward(ctx, g) raised"]),
-    (softplus(STABLE, "pass"), ["Softplus.backward(ctx, grad_output) returned None: write the body of backward"]),
+    (softplus(STABLE, "pass"), ["Softplus.backward is not written yet"]),
 ])
 def test_task8_names_the_mistake(wrong, fragments, backend):
     with warnings_ignored():                 # e**800 = inf warns in numpy
@@ -553,13 +565,13 @@ def warnings_ignored():
 # --- the student copy --------------------------------------------------------------------------
 
 def test_student_copy_checks_say_what_is_missing():
-    """Unfilled, every check fails with one line that says what to write (Run All, in-process)."""
+    """Unfilled, every check fails with lines that say what to write (Run All, in-process)."""
     for check_id in CHECKS:
         with pytest.raises(ExerciseError) as info:
             run_until(check_id, path=STUDENT)
-        message = str(info.value)
-        assert ("returned None: write the body" in message or "not filled in yet" in message), message
-        assert len(message) <= 160, message
+        for message in info.value.messages:
+            assert "is not written yet" in message or "not filled in yet" in message, message
+            assert len(message) <= 160, message
 
 
 def test_student_copy_has_none_of_the_solutions():
