@@ -31,41 +31,38 @@ def code_cells(path):
             if c.cell_type == "code"]
 
 
-@contextlib.contextmanager
-def switched_to(backend):
-    """The torch switch on `backend` for the block (what CGRAPH_BACKEND would choose)."""
-    saved = torch_switch.torch, torch_switch.BACKEND
-    torch_switch.torch, torch_switch.BACKEND = torch_switch.load(backend), backend
-    try:
-        yield
-    finally:
-        torch_switch.torch, torch_switch.BACKEND = saved
+@pytest.fixture(params=BACKENDS, autouse=True)
+def backend(request, monkeypatch):
+    """Every test runs on both backends: the torch switch (the notebook's `torch` and the checks'
+    engine) set as CGRAPH_BACKEND would set it."""
+    monkeypatch.setattr(torch_switch, "torch", torch_switch.load(request.param))
+    monkeypatch.setattr(torch_switch, "BACKEND", request.param)
+    return request.param
 
 
-def run_until(check_id, answers=None, backend="autograd_core", path=INSTRUCTOR):
+def run_until(check_id, answers=None, path=INSTRUCTOR):
     """Run the code cells up to and including check `check_id`, with `answers` ({task id: source})
     in place of those tasks' solutions. Returns what the check printed; raises its ExerciseError."""
     answers = {k: textwrap.dedent(v) for k, v in (answers or {}).items()}
     namespace = {"__name__": "__main__"}
-    with switched_to(backend):
-        for grade_id, source in code_cells(path):
-            source = answers.get(grade_id, source)
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                try:
-                    exec(compile(source, f"<cell {grade_id}>", "exec"), namespace)
-                except ExerciseError:
-                    if grade_id == check_id:
-                        raise
-            if grade_id == check_id:
-                return out.getvalue()
+    for grade_id, source in code_cells(path):
+        source = answers.get(grade_id, source)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                exec(compile(source, f"<cell {grade_id}>", "exec"), namespace)
+            except ExerciseError:
+                if grade_id == check_id:
+                    raise
+        if grade_id == check_id:
+            return out.getvalue()
     raise AssertionError(f"no cell {check_id}")
 
 
-def rejects(check_id, answers, *fragments, backend="autograd_core"):
+def rejects(check_id, answers, *fragments):
     """The check fails; one of its messages (one line each) holds every fragment. Returns it."""
     with pytest.raises(ExerciseError) as info:
-        run_until(check_id, answers, backend)
+        run_until(check_id, answers)
     messages = info.value.messages
     assert all("\n" not in m for m in messages)
     assert info.value._render_traceback_() == [f"✗ {m}" for m in messages]
@@ -83,12 +80,11 @@ def test_the_exercise_has_eight_checked_tasks():
     assert CHECKS == [f"ex05_task{i}_check" for i in range(1, 9)]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_solutions_pass_every_check(backend):
-    printed = run_until(CHECKS[-1], backend=backend)
+def test_solutions_pass_every_check():
+    printed = run_until(CHECKS[-1])
     assert printed.startswith("✓ Softplus")
     for check_id in CHECKS:
-        assert "✓" in run_until(check_id, backend=backend), check_id
+        assert "✓" in run_until(check_id), check_id
 
 
 # --- task 1: operations and local derivatives -----------------------------------------------------
@@ -365,10 +361,9 @@ def test_task4_names_the_mistake(wrong, fragments):
     rejects("ex05_task4_check", wrong, *fragments)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_task4_prints_the_tutorials_numbers(backend):
+def test_task4_prints_the_tutorials_numbers():
     """The digest's numbers: Example A 5, 2; B 4, -6; C 1, 1, 4, 3 (computed by torch in the check)."""
-    printed = run_until("ex05_task4_check", backend=backend)
+    printed = run_until("ex05_task4_check")
     assert "d/dw = 5, d/dx = 2" in printed
     assert "d/dm = 4, d/dn = -6" in printed
     assert "d/da = 1, d/db = 1, d/dc = 4, d/dd = 3" in printed
@@ -516,7 +511,6 @@ return torch.clamp(x, min=0) + torch.log1p(torch.exp(-torch.abs(x)))
 SAVED_X = "x, = ctx.saved_tensors\n"
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("wrong, fragments", [
     (softplus(STABLE, SAVED_X + "return torch.sigmoid(x)"), ["must multiply by grad_output"]),
     (softplus(STABLE, SAVED_X + "return grad_output * torch.sigmoid(-x)"), ["check the sign"]),
@@ -530,19 +524,18 @@ SAVED_X = "x, = ctx.saved_tensors\n"
      ["Softplus.backward(ctx, g) raised"]),
     (softplus(STABLE, "pass"), ["Softplus.backward is not written yet"]),
 ])
-def test_task8_names_the_mistake(wrong, fragments, backend):
+def test_task8_names_the_mistake(wrong, fragments):
     with warnings_ignored():                 # e**800 = inf warns in numpy
-        rejects("ex05_task8_check", wrong, *fragments, backend=backend)
+        rejects("ex05_task8_check", wrong, *fragments)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_task8_accepts_another_stable_forward(backend):
+def test_task8_accepts_another_stable_forward():
     other = softplus("""
         ctx.save_for_backward(x)
         return torch.where(x > 0, x + torch.log1p(torch.exp(-x)), torch.log1p(torch.exp(x)))
         """, SAVED_X + "return grad_output / (1 + torch.exp(-x))")
     with warnings_ignored():                 # torch.where computes both branches: exp(800) = inf
-        assert "✓" in run_until("ex05_task8_check", other, backend)
+        assert "✓" in run_until("ex05_task8_check", other)
 
 
 def test_task8_uses_the_students_numerical_grad():
