@@ -50,7 +50,7 @@ from widgets.torch_switch import torch
 # The local derivatives are known the moment an operation runs, because its inputs are: for
 # $v = a \cdot b$ they are $\partial v/\partial a = b$ and $\partial v/\partial b = a$. So each
 # operation computes its result *and* its local derivatives together, as a row of PyTorch's
-# `derivatives.yaml` does. Two operations are enough for the tutorial's examples:
+# `derivatives.yaml` does. Two operations are enough for Examples A and C of the tutorials:
 #
 # | operation | `data` | `local_grads` |
 # |---|---|---|
