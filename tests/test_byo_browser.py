@@ -14,8 +14,8 @@ Screenshots: tests/artifacts/byo_*.png.
 """
 import pytest
 
-from lab_browser import (assert_controls_fit, assert_no_widget_errors, control, copy_notebook,
-                         dismiss_notifications, open_and_run_all, pictures_that_dont_fit, save_screenshot,
+from lab_browser import (KERNEL_IDLE as NOTEBOOK_IDLE, assert_controls_fit, assert_no_widget_errors, control,
+                         copy_notebook, dismiss_notifications, pictures_that_dont_fit, save_screenshot,
                          scroll_to_cell, set_viewport, themed)
 
 pytestmark = pytest.mark.browser
@@ -86,9 +86,19 @@ def wait_idle(page):
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)
 
 
-def run_all(page, lab, path):
-    """Open notebook `path` (a copy), run all its cells; return its cells."""
-    open_and_run_all(page, lab, path)
+def open_copy(page, lab, path):
+    """Open notebook `path` (a copy) and wait for its kernel."""
+    page.goto(lab.url(path))
+    page.wait_for_function(NOTEBOOK_IDLE, arg=path, timeout=90_000)
+
+
+def run_all(page, path):
+    """Run all cells of the open notebook `path` (no reload: a theme just set stays without a second
+    splash screen, whose removal can race JupyterLab's own); return its cells."""
+    page.wait_for_function(NOTEBOOK_IDLE, arg=path, timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(500)
+    page.wait_for_function(NOTEBOOK_IDLE, arg=path, timeout=180_000)
     page.wait_for_function(ALL_RAN, timeout=120_000)
     dismiss_notifications(page)
     return cells(page)
@@ -132,9 +142,9 @@ def test_lecture_runs_and_draws_both_graphs(lab, browser_page, theme, size):
     page = browser_page
     set_viewport(page, size)
     path = copy_notebook(lab, LECTURE, subdir=f"byo_lecture_{theme}")
-    page.goto(lab.url(path))               # the theme is set on a page of this server first
+    open_copy(page, lab, path)
     with themed(page, theme):
-        model = run_all(page, lab, path)
+        model = run_all(page, path)
         code = [c for c in model if c["type"] == "code"]
         assert all(c["count"] is not None for c in code), "Run All stopped early"
         assert [c["errors"] for c in code if c["errors"]] == []
@@ -171,7 +181,7 @@ def test_lecture_runs_and_draws_both_graphs(lab, browser_page, theme, size):
 
         # the recursion limit, on screen
         deep = next(i for i, c in enumerate(model) if "RecursionError" in c["stdout"])
-        scroll_to_cell(page, deep - 1)
+        scroll_to_cell(page, deep, align="center")
         output_of(page, deep).get_by_text("RecursionError: maximum recursion depth exceeded").wait_for(
             timeout=15_000)
         save_screenshot(page, f"byo_lecture_recursion_{theme}_{size}")
@@ -197,13 +207,13 @@ def test_exercise_as_a_student(lab, browser_page):
     page = browser_page
     set_viewport(page, "1440x900")
     path = copy_notebook(lab, EXERCISE, subdir="byo_exercise")
-    page.goto(lab.url(path))
+    open_copy(page, lab, path)
     with themed(page, "light"):
-        exercise_journey(page, lab, path)
+        exercise_journey(page, path)
 
 
-def exercise_journey(page, lab, path):
-    model = run_all(page, lab, path)
+def exercise_journey(page, path):
+    model = run_all(page, path)
 
     # Run All on the untouched copy: every check fails with one line saying what to write
     checks = {c["id"]: i for i, c in enumerate(model) if c["id"] and c["id"].endswith("_check")}
