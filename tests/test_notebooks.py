@@ -177,8 +177,9 @@ def test_notebook_runs(rel):
 # --- exercises: instructor versions pass, student copies fail politely ------------------------------
 
 # What a check says about an untouched student copy: an answer not filled in or a function not
-# written yet, or (debugging tasks, whose answer cell holds the buggy code) a bug that remains.
-HELPFUL = ("not filled in yet", "is not written yet", "a bug remains")
+# written yet (a name still None), or (debugging tasks, whose answer cell holds the buggy code) a
+# bug that remains.
+HELPFUL = ("not filled in yet", "is not written yet", "is still None", "a bug remains")
 FAILURE_LINE = "✗ {}"       # ExerciseError._render_traceback_: one line per failed part of a task
 LONGEST_LINE = 240          # characters: a message is a sentence or two, not a paragraph
 
