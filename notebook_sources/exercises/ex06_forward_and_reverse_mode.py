@@ -95,7 +95,7 @@ if isinstance(path_products_p, (list, tuple)) and len(path_products_p) != len(re
     raise ExerciseError(f"path_products_p has {len(path_products_p)} products, but p reaches z along "
                         f"{len(reference)} paths: follow every edge out of p, and out of each node you reach.")
 check("path_products_p", None if path_products_p is None else sorted(as_array(path_products_p).tolist()),
-      reference)
+      reference, explain="A path's product multiplies the local derivatives of its edges, at p = 2, q = 3.")
 check_paths_sum("dz_dp", dz_dp, "p", p.grad)
 check_paths_sum("dz_dq", dz_dq, "q", q.grad)
 
@@ -270,7 +270,10 @@ def check_jacobian(name, fn, f, x):
         if np.allclose(got, np.broadcast_to(J.sum(axis=0), J.shape), atol=1e-5) or not got.any():
             raise ExerciseError(f"{name}: every row is the same tensor, x.grad, which later passes change in "
                                 "place: keep a copy of each row, or use torch.autograd.grad.")
-    check(f"{name} on {f.__name__}", got, J, atol=1e-5, rtol=1e-4)
+    check(f"{name} on {f.__name__}", got, J, atol=1e-5, rtol=1e-4,
+          explain="Row i is the gradient of y[i]: grad_outputs = e_i.")
+    if counts["forward"] == 0:
+        raise ExerciseError(f"{name} never called f: compute the rows from f's graph.")
     if counts["forward"] != 1:
         raise ExerciseError(f"{name} called f {counts['forward']} times: one forward pass is enough "
                             "(keep its graph with retain_graph=True).")
@@ -455,7 +458,8 @@ def check_columns(f, x):
     if got.shape == J.shape and n > 1 and np.allclose(got, np.broadcast_to((J @ np.ones(n))[:, None], J.shape), atol=1e-5):
         raise ExerciseError("jacobian_columns: every column is J times a vector of ones: seed one input at "
                             "a time, with the unit vector e_j.")
-    check(f"jacobian_columns on {f.__name__}", got, J, atol=1e-5, rtol=1e-4)
+    check(f"jacobian_columns on {f.__name__}", got, J, atol=1e-5, rtol=1e-4,
+          explain="Column j is the tangent of f(Dual(x, e_j)).")
     if calls["dual"] != n:
         raise ExerciseError(f"jacobian_columns called f on a Dual {calls['dual']} times for {n} inputs: one "
                             "forward-mode pass per column.")

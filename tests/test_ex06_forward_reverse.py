@@ -1,0 +1,313 @@
+"""Exercise 06 (forward and reverse mode): its checks accept right answers and reject the likely
+wrong ones with the message meant for them, on both backends; its student copy holds no solution.
+
+The exercise runs in-process, cell by cell, from the committed instructor version
+(instructor/exercises/), with one answer cell edited to a wrong answer at a time; the setup cell
+(the torch switch) is replaced by the backend under test. Running the notebooks in a kernel is
+tests/test_notebooks.py's job.
+"""
+import contextlib
+import importlib
+import io
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from widgets.exercises import ExerciseError
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTRUCTOR = ROOT / "instructor" / "exercises" / "ex06_forward_and_reverse_mode.ipynb"
+STUDENT = ROOT / "notebooks" / "exercises" / "ex06_forward_and_reverse_mode.ipynb"
+BACKENDS = ["autograd_core", "torch"]
+SWITCH = "from widgets.torch_switch import torch"
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def run_exercise(backend, edits=(), path=INSTRUCTOR):
+    """Run the exercise's code cells in order; {check grade_id: ("ok", stdout) or ("error", message)}.
+
+    edits: (answer grade_id, old text, new text): the answer cell with `old` replaced by `new`
+    (the text must be there: an edit that changes nothing would test nothing)."""
+    namespace = {}
+    outcomes = {}
+    for cell in code_cells(path):
+        source = cell.source
+        if SWITCH in source:
+            source = source.replace(SWITCH, f"import {backend} as torch")
+        for gid, old, new in edits:
+            if grade_id(cell) == gid:
+                assert old in source, f"{gid}: {old!r} is not in the answer cell"
+                source = source.replace(old, new)
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(compile(source, f"<{grade_id(cell) or 'cell'}>", "exec"), namespace)
+        except ExerciseError as e:
+            assert cell.metadata.get("nbgrader", {}).get("grade"), f"a non-check cell failed: {e}"
+            outcomes[grade_id(cell)] = ("error", str(e))
+            continue
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            outcomes[grade_id(cell)] = ("ok", out.getvalue())
+    return outcomes
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    importlib.import_module(request.param)
+    return request.param
+
+
+# --- right answers ------------------------------------------------------------------------------
+
+def test_the_solutions_pass_every_check(backend):
+    outcomes = run_exercise(backend)
+    assert set(outcomes) == {f"ex06_task{i}_check" for i in range(1, 7)}
+    for gid, (kind, text) in outcomes.items():
+        assert kind == "ok" and "✓" in text, f"{gid}: {text}"
+
+
+RIGHT_VARIANTS = [
+    # the paths in another order, numbers as tensors
+    ("ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]",
+     "path_products_p = [torch.tensor(6.0), 24, 18.0]", "ex06_task1_check"),
+    # rows from y.backward(e_i) and copies of x.grad, zeroed between passes
+    ("ex06_task3", "(row,) = torch.autograd.grad(y, x, grad_outputs=e_i, retain_graph=True)",
+     "x.grad = None\n        y.backward(e_i, retain_graph=True)\n        row = x.grad.clone()",
+     "ex06_task3_check"),
+    # the library's jacobian also runs one forward pass and one VJP per row
+    ("ex06_task3", "x = x.detach().requires_grad_(True)",
+     "return torch.autograd.functional.jacobian(f, x)", "ex06_task3_check"),
+    # columns as a list of lists of numbers, built by transposing the rows of tangents
+    ("ex06_task5", "return torch.stack(columns, dim=1)",
+     "return [[float(c[i]) for c in columns] for i in range(len(columns[0]))]", "ex06_task5_check"),
+]
+
+
+@pytest.mark.parametrize("answer, old, new, check_id", RIGHT_VARIANTS)
+def test_other_right_answers_pass(backend, answer, old, new, check_id):
+    kind, text = run_exercise(backend, [(answer, old, new)])[check_id]
+    assert kind == "ok" and "✓" in text, text
+
+
+# --- wrong answers: each gets its own message -------------------------------------------------------
+
+T3_GRAD = "(row,) = torch.autograd.grad(y, x, grad_outputs=e_i, retain_graph=True)"
+WRONG = {
+    # task 1: the sum over paths
+    "a path left out of the list": (
+        "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24, 18]",
+        "ex06_task1_check", "p reaches z along 3 paths"),
+    "a wrong product": (
+        "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24, 18, 5]",
+        "ex06_task1_check", "(entry (0,) is off). A path's product multiplies"),
+    "dz/dp without p -> v -> z": (
+        "ex06_task1", "dz_dp = 48.0", "dz_dp = 42.0", "ex06_task1_check", "a path is missing: p → v → z"),
+    "dz/dp without p -> u -> v -> z": (
+        "ex06_task1", "dz_dp = 48.0", "dz_dp = 30.0", "ex06_task1_check",
+        "a path is missing: p → u → v → z (product 18)"),
+    "dz/dq without q -> u -> v -> z": (
+        "ex06_task1", "dz_dq = 2 * 8 + 2 * 1 * 6", "dz_dq = 16", "ex06_task1_check",
+        "a path is missing: q → u → v → z"),
+    # task 2: which mode
+    "n and m mixed up in the function": (
+        "ex06_task2", 'if n < m:\n        return "forward"\n    if m < n:\n        return "reverse"',
+        'if m < n:\n        return "forward"\n    if n < m:\n        return "reverse"',
+        "ex06_task2_check", "fewer_passes: forward mode needs one pass per input (n)"),
+    "a tie called reverse": (
+        "ex06_task2", 'return "either"', 'return "reverse"', "ex06_task2_check",
+        "fewer_passes(4, 4) = 'reverse' is not right yet"),
+    "n and m mixed up in the situations": (
+        "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
+        'situations = ["forward", "reverse", "either", "forward"]', "ex06_task2_check",
+        "situations: forward mode needs one pass per input (n)"),
+    "one situation wrong": (
+        "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
+        'situations = ["reverse", "forward", "either", "forward"]', "ex06_task2_check",
+        "situation 4 = 'forward' is not right yet"),
+    "too few situations": (
+        "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
+        'situations = ["reverse", "forward", "either"]', "ex06_task2_check", "should hold 4 strings"),
+    # task 3: rows from VJPs
+    "rows and columns transposed": (
+        "ex06_task3", "return torch.stack(rows)", "return torch.stack(rows, dim=1)", "ex06_task3_check",
+        "rows and columns are transposed"),
+    "retain_graph forgotten": (
+        "ex06_task3", T3_GRAD, "(row,) = torch.autograd.grad(y, x, grad_outputs=e_i)", "ex06_task3_check",
+        "pass retain_graph=True"),
+    "x without requires_grad": (
+        "ex06_task3", "x = x.detach().requires_grad_(True)", "pass", "ex06_task3_check",
+        "x arrives without requires_grad"),
+    ".grad accumulating across rows": (
+        "ex06_task3", T3_GRAD, "y.backward(e_i, retain_graph=True)\n        row = x.grad.clone()",
+        "ex06_task3_check", "each row also holds the rows before it"),
+    "x.grad itself stored": (
+        "ex06_task3", T3_GRAD, "y.backward(e_i, retain_graph=True)\n        row = x.grad",
+        "ex06_task3_check", "every row is the same tensor"),
+    "x.grad stored, then zeroed": (
+        "ex06_task3", T3_GRAD, "y.backward(e_i, retain_graph=True)\n        row = x.grad\n"
+                               "        x.grad.zero_()",
+        "ex06_task3_check", "every row is the same tensor"),
+    "one forward pass per row": (
+        "ex06_task3", T3_GRAD, "(row,) = torch.autograd.grad(f(x), x, grad_outputs=e_i)",
+        "ex06_task3_check", "called f 3 times: one forward pass is enough"),
+    "a pasted Jacobian": (
+        "ex06_task3", "x = x.detach().requires_grad_(True)",
+        "return torch.tensor([[2.0, 1.0, 0.8776], [1.0, 0.0, -3.0]])", "ex06_task3_check",
+        "jacobian_rows never called f"),
+    # task 4: tangent rules
+    "product of the tangents": (
+        "ex06_task4", "tangent = self.tangent * other.value + self.value * other.tangent",
+        "tangent = self.tangent * other.tangent", "ex06_task4_check", "multiplies the two tangents"),
+    "one term of the product rule": (
+        "ex06_task4", "tangent = self.tangent * other.value + self.value * other.tangent",
+        "tangent = self.tangent * other.value", "ex06_task4_check", "only one term of the product rule: v"),
+    "sin without the chain rule": (
+        "ex06_task4", "tangent = torch.cos(u.value) * u.tangent", "tangent = torch.cos(u.value)",
+        "ex06_task4_check", "the chain rule multiplies it by u's tangent"),
+    "sin's derivative taken as sin": (
+        "ex06_task4", "tangent = torch.cos(u.value) * u.tangent", "tangent = torch.sin(u.value) * u.tangent",
+        "ex06_task4_check", "the derivative of sin is cos"),
+    # task 5: columns from JVPs
+    "columns stacked as rows": (
+        "ex06_task5", "return torch.stack(columns, dim=1)", "return torch.stack(columns)",
+        "ex06_task5_check", "rows and columns are transposed"),
+    "every input seeded at once": (
+        "ex06_task5", "columns.append(f(Dual(x, e_j)).tangent)",
+        "columns.append(f(Dual(x, torch.ones(n))).tangent)", "ex06_task5_check",
+        "every column is J times a vector of ones"),
+    "reverse mode instead of forward mode": (
+        "ex06_task5", "n = x.shape[0]", "return jacobian_rows(f, x)", "ex06_task5_check",
+        "called f on a Dual 0 times for 3 inputs"),
+    "the values instead of the tangents": (
+        "ex06_task5", "columns.append(f(Dual(x, e_j)).tangent)", "columns.append(f(Dual(x, e_j)).value)",
+        "ex06_task5_check", "is not right yet (entries (0, 0), (0, 1), (0, 2), (1, 0), (1, 1) are off). "
+                            "Column j is the tangent"),
+    # task 6: bytes
+    "floats, not bytes": (
+        "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)", "bytes_grad_mode = 32 * 121",
+        "ex06_task6_check", "that is the number of floats"),
+    "the weights counted": (
+        "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
+        "bytes_grad_mode = 4 * (32 * 121 + 20 * 50 + 50 * 50 + 50)", "ex06_task6_check",
+        "the weights are counted too"),
+    "shared activations counted twice": (
+        "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
+        "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 50 + 50 + 1)", "ex06_task6_check", "count it once"),
+    "the input left out": (
+        "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)", "bytes_grad_mode = 4 * 32 * 101",
+        "ex06_task6_check", "the first Linear keeps its input too"),
+    "the square's input left out": (
+        "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)", "bytes_grad_mode = 4 * 32 * 120",
+        "ex06_task6_check", "the square keeps its input"),
+    "no_grad keeps something": (
+        "ex06_task6", "bytes_no_grad = 0", "bytes_no_grad = 4 * 32 * 121", "ex06_task6_check",
+        "Under no_grad nothing is recorded"),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG))
+def test_a_likely_mistake_gets_its_message(backend, mistake):
+    answer, old, new, check_id, message = WRONG[mistake]
+    kind, text = run_exercise(backend, [(answer, old, new)])[check_id]
+    assert kind == "error", f"{mistake}: passed: {text}"
+    assert message in text, f"{mistake}: {text!r}"
+    assert "\n" not in text and len(text) <= 200
+
+
+def test_task5_says_when_task4_is_not_done(backend):
+    """Task 5 written, task 4's rules still None: the message points to task 4."""
+    edits = [("ex06_task4", "tangent = self.tangent * other.value + self.value * other.tangent", "pass"),
+             ("ex06_task4", "tangent = torch.cos(u.value) * u.tangent", "pass")]
+    outcomes = run_exercise(backend, edits)
+    assert outcomes["ex06_task4_check"] == ("error", "the tangent of u * v is not filled in yet: replace the "
+                                            "None in the cell above with your answer (and run that cell).")
+    kind, text = outcomes["ex06_task5_check"]
+    assert kind == "error" and "needs task 4's tangent rules" in text
+
+
+def test_the_unfilled_student_copy_says_what_is_missing(backend):
+    outcomes = run_exercise(backend, path=STUDENT)
+    assert {gid: kind for gid, (kind, _) in outcomes.items()} == \
+        {f"ex06_task{i}_check": "error" for i in range(1, 7)}
+    for gid, (_, text) in outcomes.items():
+        assert "not filled in yet" in text or "returned None" in text, f"{gid}: {text}"
+
+
+# --- the references the checks compute ---------------------------------------------------------------
+
+def test_task6_reference_is_what_pytorch_keeps():
+    """The byte count task 6's check computes from the layers equals the bytes of the distinct
+    non-parameter tensors that torch's grad_fn nodes hold (_saved_*) for that network."""
+    torch = importlib.import_module("torch")
+    nn = torch.nn
+    for widths, batch in [((20, 50, 50, 1), 32), ((7, 3, 5), 9)]:
+        layers = []
+        for i, (fan_in, fan_out) in enumerate(zip(widths, widths[1:])):
+            layers.append(nn.Linear(fan_in, fan_out))
+            if i < len(widths) - 2:
+                layers.append(nn.ReLU() if i % 2 == 0 else nn.Sigmoid())
+        model = nn.Sequential(*layers)
+        loss = ((model(torch.randn(batch, widths[0])) - torch.randn(batch, widths[-1])) ** 2).mean()
+        params = {p.data_ptr() for p in model.parameters()}
+        seen, saved, stack = set(), {}, [loss.grad_fn]
+        while stack:
+            fn = stack.pop()
+            if fn is None or fn in seen:
+                continue
+            seen.add(fn)
+            stack.extend(n for n, _ in fn.next_functions)
+            for name in dir(fn):
+                value = getattr(fn, name) if name.startswith("_saved_") else None
+                if isinstance(value, torch.Tensor) and value.data_ptr() not in params:
+                    saved[value.data_ptr()] = value.numel() * value.element_size()
+        linears = [m for m in model if isinstance(m, nn.Linear)]
+        formula = 4 * batch * (sum(m.in_features for m in linears) + linears[-1].out_features)
+        assert sum(saved.values()) == formula
+
+
+def test_the_by_hand_jacobians_match_pytorch():
+    """The Jacobians task 3's and task 5's checks differentiate on paper agree with torch's."""
+    torch = importlib.import_module("torch")
+    namespace = {"torch": torch, "stack": torch.stack, "sin": torch.sin}   # task 4's, for tensors
+    for cell in code_cells(INSTRUCTOR):
+        if grade_id(cell) in ("ex06_task3_check", "ex06_task5_check"):
+            exec(cell.source.split("\nfor f, x in")[0], namespace)      # its definitions only
+    namespace["torch"] = torch
+    points = {3: ([1.0, 2.0, 0.5], [-0.3, 0.7, 1.9]), 2: ([0.5, -1.0], [3.0, -2.0])}
+    for f_name, by_hand, n in [("f_wide", "jacobian_by_hand", 3), ("f_tall", "jacobian_by_hand", 2),
+                               ("f_square", "jacobian_by_hand", 2), ("g_wide", "jvp_jacobian_by_hand", 3),
+                               ("g_tall", "jvp_jacobian_by_hand", 2), ("g_square", "jvp_jacobian_by_hand", 2)]:
+        f = namespace[f_name]
+        for x in points[n]:
+            x = torch.tensor(x)
+            expected = torch.autograd.functional.jacobian(f, x).numpy()
+            assert np.allclose(namespace[by_hand](f, x), expected, atol=1e-6), (f_name, x)
+
+
+# --- the student copy ---------------------------------------------------------------------------------
+
+def test_the_student_copy_holds_no_solution():
+    instructor, student = code_cells(INSTRUCTOR), code_cells(STUDENT)
+    assert [grade_id(c) for c in instructor] == [grade_id(c) for c in student]
+    answers = 0
+    for mine, theirs in zip(instructor, student):
+        if not mine.metadata.get("nbgrader", {}).get("solution"):
+            assert mine.source == theirs.source
+            continue
+        answers += 1
+        inside = mine.source.split("### BEGIN SOLUTION")[1:]
+        solution_lines = {line.strip() for part in inside
+                          for line in part.split("### END SOLUTION")[0].splitlines() if line.strip()}
+        assert solution_lines and "# YOUR CODE HERE" in theirs.source
+        assert not solution_lines & {line.strip() for line in theirs.source.splitlines()}, grade_id(mine)
+        assert "BEGIN SOLUTION" not in theirs.source
+    assert answers == 6
