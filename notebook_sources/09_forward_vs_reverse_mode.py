@@ -138,9 +138,10 @@ print("equal:", torch.allclose(h0.grad, product))
 # ## Forward mode in twenty lines: dual numbers
 #
 # PyTorch's `backward()` is reverse mode only, and so is `autograd_core`. Forward mode is easy to build
-# ourselves: carry next to every value $v$ its **tangent** $\dot v$, and give every operation the
-# rule for both — $\dot{(u + v)} = \dot u + \dot v$, $\dot{(u\,v)} = \dot u\,v + u\,\dot v$,
-# $\dot{(\sin u)} = \cos u\;\dot u$. A value with its tangent is called a **dual number**.
+# ourselves: carry next to every value $v$ its **tangent** $\dot v = \partial v/\partial(\text{seed})$,
+# and give every operation the rule for both: $u + v$ has the tangent $\dot u + \dot v$, $u\,v$ has
+# $\dot u\,v + u\,\dot v$ (the product rule), $\sin u$ has $\cos u\;\dot u$ (the chain rule). A value
+# with its tangent is called a **dual number**.
 
 # %%
 class Dual:
@@ -214,11 +215,12 @@ for seed in ("w", "x"):
         f"{name} = {v.value:g}, d{name}/d{seed} = {v.tangent:g}" for name, v in nodes.items()))
 
 # %% [markdown]
-# Two forward passes for two inputs; one backward pass gave both. The stepper below shows Example A's
-# reverse pass one event at a time. Beside it, the forward-mode trace of the same graph: as the stepper
-# builds the graph, each new node's row appears with its value **and** both tangents — forward mode has
-# its derivative in the same sweep — while the reverse-mode column $\bar v = \partial y/\partial v$ stays
-# empty until the backward steps fill it, from $y$ back to the leaves.
+# Two forward passes for two inputs; one backward pass gave both. Below, the stepper replays Example
+# A's forward and backward pass one event at a time, and above it a table traces forward mode on the
+# same graph. Step through the forward steps: each new node's row appears with its value **and** both
+# tangents — forward mode has its derivatives as soon as it has its values, one input per pass. The
+# last column, $\bar v = \partial y/\partial v$, stays empty until the backward steps fill it, from $y$
+# back to the leaves: one pass, every input.
 #
 # (The stepper replays `autograd_core`'s recorder, so this one cell uses `autograd_core` whichever
 # backend the lecture runs on.)
@@ -249,41 +251,51 @@ by_w = example_a(Dual(1.0, 1.0), Dual(2.0, 0.0))      # forward-mode pass 1
 by_x = example_a(Dual(1.0, 0.0), Dual(2.0, 1.0))      # forward-mode pass 2
 
 
+STYLE = """<style>
+.cgraph-trace {border-collapse: collapse; margin: 2px 0 8px; line-height: 1.4}
+.cgraph-trace th, .cgraph-trace td {padding: 2px 14px; text-align: right;
+    border-bottom: 1px solid var(--jp-border-color2)}
+.cgraph-trace td {font-family: var(--jp-code-font-family)}
+.cgraph-trace tr.cgraph-latest td {background: var(--jp-layout-color2); font-weight: bold}
+</style>"""
+
+
 def trace_table(step):
     """The forward-mode trace and the reverse-mode column as they stand after `step` events."""
-    made, adjoint = [], {}
-    grad_fn_of = {ev.node: name_of.get(id(ev.tensor)) for ev in events if ev.kind == "forward"}
+    made, adjoint, latest = set(), {}, None
+    tensor_of_node = {ev.node: ev.tensor for ev in events if ev.kind == "forward"}
     for ev in events[:step]:
-        if ev.kind in ("leaf", "forward"):
-            made.append(name_of.get(id(ev.tensor)))
-        elif ev.kind == "backward" and ev.node in grad_fn_of:
-            adjoint[grad_fn_of[ev.node]] = float(ev.grad_output)
-        elif ev.kind == "accumulate":
-            adjoint[name_of.get(id(ev.tensor))] = float(ev.total)
-    head = ("<tr><th>node</th><th>value</th><th>ẇ (pass 1)</th><th>ẋ (pass 2)</th>"
-            "<th>v̄ = ∂y/∂v (backward)</th></tr>")
+        if ev.kind in ("leaf", "forward"):            # the forward pass makes a node...
+            latest = name_of[id(ev.tensor)]
+            made.add(latest)
+        elif ev.kind == "backward":                   # ...the backward pass reaches its output
+            latest = name_of[id(tensor_of_node[ev.node])]
+            adjoint[latest] = float(ev.grad_output)
+        elif ev.kind == "accumulate":                 # ...or a leaf
+            latest = name_of[id(ev.tensor)]
+            adjoint[latest] = float(ev.total)
+    head = ("<tr><th>node</th><th>value</th><th>∂v/∂w (forward, pass 1)</th>"
+            "<th>∂v/∂x (forward, pass 2)</th><th>∂y/∂v (backward)</th></tr>")
     rows = []
     for name in ("w", "x", "a", "b", "y"):
-        if name in made:
-            cells = [by_w[name].value, by_w[name].tangent, by_x[name].tangent]
-            cells = [f"{c:g}" for c in cells]
-        else:
-            cells = ["", "", ""]
-        cells.append(f"{adjoint[name]:g}" if name in adjoint else "")
-        rows.append(f"<tr><td><b>{html.escape(name)}</b></td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (f"<p>after step {step} of {stepper.n_steps - 1}</p>"
+        cells = ([by_w[name].value, by_w[name].tangent, by_x[name].tangent] if name in made else [None] * 3)
+        cells.append(adjoint.get(name))
+        row_class = " class='cgraph-latest'" if name == latest else ""
+        rows.append(f"<tr{row_class}><td>{html.escape(name)}</td>"
+                    + "".join(f"<td>{'' if c is None else f'{c:g}'}</td>" for c in cells) + "</tr>")
+    return (f"{STYLE}<div>after step {step} of {stepper.n_steps - 1}</div>"
             f"<table class='cgraph-trace'>{head}{''.join(rows)}</table>")
 
 
 table = W.HTML(trace_table(stepper.step))
 stepper.observe(lambda change: setattr(table, "value", trace_table(change["new"])), names="step")
-W.VBox([stepper, table])
+W.VBox([table, stepper])
 
 
 # %% [markdown]
-# Step through to the end: the $\dot w$ column ends at $y$ with $5 = \partial y/\partial w$, the
-# $\dot x$ column with $2 = \partial y/\partial x$, and the backward column ends at the leaves with the
-# same two numbers — read along the other axis.
+# Step through to the end: the $\partial v/\partial w$ column ends at $y$ with $5 = \partial y/\partial w$,
+# the $\partial v/\partial x$ column with $2 = \partial y/\partial x$, and the backward column ends at
+# the leaves with the same two numbers — the same sums over paths, read along the other axis.
 #
 # ## Jacobians: rows from reverse mode, columns from forward mode
 #

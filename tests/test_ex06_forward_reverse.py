@@ -198,7 +198,11 @@ WRONG = {
     "the weights counted": (
         "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
         "bytes_grad_mode = 4 * (32 * 121 + 20 * 50 + 50 * 50 + 50)", "ex06_task6_check",
-        "the weights are counted too"),
+        "the parameters are counted too"),
+    "the weights and biases counted": (
+        "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
+        "bytes_grad_mode = 4 * (32 * 121 + 20 * 50 + 50 + 50 * 50 + 50 + 50 + 1)", "ex06_task6_check",
+        "the parameters are counted too"),
     "shared activations counted twice": (
         "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
         "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 50 + 50 + 1)", "ex06_task6_check", "count it once"),
@@ -311,3 +315,51 @@ def test_the_student_copy_holds_no_solution():
         assert not solution_lines & {line.strip() for line in theirs.source.splitlines()}, grade_id(mine)
         assert "BEGIN SOLUTION" not in theirs.source
     assert answers == 6
+
+
+# --- what lecture 09's saved-bytes walk relies on --------------------------------------------------
+
+def saved_by_dir(torch, out, params=()):
+    """[(node name, attribute, shape)] of the non-parameter tensors the graph behind `out` keeps,
+    found as lecture 09 finds them: the `_saved_*` names dir() lists on each grad_fn."""
+    skip = {p.data_ptr() for p in params}
+    seen, found, stack = set(), [], [out.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        stack.extend(n for n, _ in fn.next_functions)
+        for name in dir(fn):
+            value = getattr(fn, name) if name.startswith("_saved_") else None
+            if isinstance(value, torch.Tensor) and value.data_ptr() not in skip:
+                found.append((fn.name(), name, tuple(value.shape)))
+    return sorted(found)
+
+
+def saved_programs(torch):
+    """{name: (output, parameters)} of small graphs built the same way on either backend."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    w = torch.tensor(1.0, requires_grad=True)
+    x = torch.tensor(2.0, requires_grad=True)
+    mlp = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 3), nn.Sigmoid())
+    data, target = torch.randn(5, 4), torch.randn(5, 3)
+    v = torch.randn(3, 4, requires_grad=True)
+    return {
+        "example A": ((w + x) * (w + 1), ()),
+        "mlp, squared error": (((mlp(data) - target) ** 2).mean(), list(mlp.parameters())),
+        "exp, sin, matmul": ((torch.exp(v).sin() @ v.t()).sum(), ()),
+        "no graph": ((data * 2).sum(), ()),
+    }
+
+
+def test_dir_lists_the_saved_tensors_as_pytorch_does():
+    core, real = importlib.import_module("autograd_core"), importlib.import_module("torch")
+    ours, theirs = saved_programs(core), saved_programs(real)
+    for name in theirs:
+        (out, params), (real_out, real_params) = ours[name], theirs[name]
+        assert saved_by_dir(core, out, params) == saved_by_dir(real, real_out, real_params), name
+    assert saved_by_dir(real, *theirs["mlp, squared error"])        # the comparison sees something
+    fn = ours["example A"][0].grad_fn
+    assert {"_saved_self", "_saved_other"} <= set(dir(fn)) and "_saved_result" not in dir(fn)
