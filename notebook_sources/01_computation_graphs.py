@@ -43,8 +43,15 @@ from widgets import draw            # pictures of graphs (Graphviz)
 # multiplication, a matrix product, a convolution.
 #
 # Why bother? Because the chain rule is *local*: if every operation knows the derivative of its own
-# output with respect to its own inputs, the derivative of the whole graph is a product of those
-# local pieces along the paths from the root back to each leaf. The graph tells us which paths exist.
+# output with respect to its own inputs, the derivative of the root with respect to a leaf is a
+# **sum over the paths** from the leaf to the root, of the **product** of the local derivatives
+# along each path. Here `w` reaches `y` along two paths, through `a` and through `b`:
+#
+# $$\frac{\partial y}{\partial w} = \underbrace{\frac{\partial y}{\partial a}\frac{\partial a}{\partial w}}_{\text{path through } a}
+#   + \underbrace{\frac{\partial y}{\partial b}\frac{\partial b}{\partial w}}_{\text{path through } b} = b \cdot 1 + a \cdot 1.$$
+#
+# The graph tells us which paths exist. (The backward pass does not list the paths one by one,
+# which could be exponentially many: it adds the contributions where paths meet, node by node.)
 
 # %% [markdown]
 # ## Example A, built one line at a time
@@ -81,11 +88,14 @@ draw(y)
 #
 # To differentiate $y = a\,b$ later, the engine needs $\partial y/\partial a = b$ and
 # $\partial y/\partial b = a$: the *values* of `a` and `b`. So the forward pass saves them on the
-# `MulBackward0` node. An addition needs nothing: its local derivatives are 1.
+# `MulBackward0` node, where PyTorch shows them as `_saved_self` (the first factor) and `_saved_other`
+# (the second); `autograd_core` names them the same way. An addition saves no tensor: its local
+# derivatives are 1 (PyTorch's `AddBackward0` keeps only `_saved_alpha`, the number $\alpha$ of
+# `torch.add(a, b, alpha=...)`, which computes $a + \alpha\,b$).
 
 # %%
-print("MulBackward0 saved:", {k: v.item() for k, v in y.grad_fn.saved_tensors().items()})
-print("AddBackward0 saved:", a.grad_fn.saved_tensors())
+print("MulBackward0 saved a =", y.grad_fn._saved_self.item(), " and b =", y.grad_fn._saved_other.item())
+print("the saved self is a itself:", y.grad_fn._saved_self is a)
 
 # %% [markdown]
 # ## The backward pass, by hand
@@ -118,17 +128,20 @@ draw(y)          # now the leaves show their .grad; the intermediate ones were f
 
 # %%
 def show(rec):
-    """Print a recording, one event per line."""
+    """Print a recording, one event per line. A tensor is named by the variable that held it when the
+    recording ended (rec.names)."""
+    name = {id(t): n for n, t in rec.names.items()}
     for ev in rec.events:
         if ev.kind == "leaf":
-            print(f"{ev.index:2}  leaf        value {ev.value}")
+            print(f"{ev.index:2}  leaf        {name.get(id(ev.tensor), '?')} = {ev.value}")
         elif ev.kind == "forward":
             print(f"{ev.index:2}  forward     {ev.op:4} -> {ev.node.name() if ev.node else 'no grad_fn':13} value {ev.value}")
         elif ev.kind == "backward":
             sent = [None if g is None else float(g) for g in ev.grad_inputs]
             print(f"{ev.index:2}  backward    {ev.node.name():13} got {float(ev.grad_output)}  sends {sent}")
         elif ev.kind == "accumulate":
-            print(f"{ev.index:2}  accumulate  into a leaf: {float(ev.grad)}  -> .grad = {ev.total}")
+            leaf = name.get(id(ev.tensor), "a leaf")
+            print(f"{ev.index:2}  accumulate  {float(ev.grad)} into {leaf}.grad  -> {leaf}.grad = {ev.total}")
         else:
             print(f"{ev.index:2}  {ev.kind:11} {ev.grad}")
 

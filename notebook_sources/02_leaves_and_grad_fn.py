@@ -112,16 +112,22 @@ draw(y, view="function")
 # After `backward()`, only leaves that require grad keep their gradient in `.grad`. The gradients of
 # intermediate tensors are computed (they have to be: the chain rule passes through them) but are
 # **freed** as soon as they have been passed on, to save memory. Reading `.grad` of a non-leaf gives
-# `None` (and PyTorch warns you).
+# `None`, and PyTorch warns you: the box under the output below is its `UserWarning`.
 
 # %%
 import warnings
 
 y.backward()
+print("w.grad =", w.grad, " x.grad =", x.grad)
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")     # the "non-leaf .grad" warning: we know
-    print("w.grad =", w.grad, " x.grad =", x.grad)
-    print("a.grad =", a.grad, " b.grad =", b.grad, " y.grad =", y.grad)
+    warnings.simplefilter("always")     # show the warning on every run (Python shows it once per line)
+    print("a.grad =", a.grad)
+
+# %% [markdown]
+# `b.grad` and `y.grad` are `None` too, with the same warning. It names both ways out:
+# `.retain_grad()` on the non-leaf (next section), or reading the leaf you meant. `autograd_core`
+# gives the same warning, word for word; PyTorch adds where in its C++ source it was raised
+# ("Triggered internally at ...").
 
 # %% [markdown]
 # ### `retain_grad()`: keep an intermediate gradient

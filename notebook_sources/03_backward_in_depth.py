@@ -49,22 +49,24 @@ print("equal:", torch.allclose(x.grad, by_formula))
 # ## Gradients accumulate
 #
 # `backward()` **adds** into `.grad`; it never overwrites. That is what makes the two paths to `w` in
-# Example A add up — and it also means that calling `backward()` twice adds twice.
+# Example A add up — and it also means that two backward passes add up, as a training loop's
+# iterations do: each runs a new forward pass (a new graph) and a backward through it.
 
 # %%
 w = torch.tensor(1.0, requires_grad=True)
 x = torch.tensor(2.0, requires_grad=True)
-y = (w + x) * (w + 1)
 
-y.backward(retain_graph=True)
-print("after one backward:  w.grad =", w.grad.item())
-y.backward(retain_graph=True)
-print("after two backwards: w.grad =", w.grad.item(), " (5 + 5)")
+for i in (1, 2):
+    y = (w + x) * (w + 1)    # a forward pass: a new graph
+    y.backward()
+    print(f"after backward {i}: w.grad = {w.grad.item()}")
+print("5 + 5: the second pass added to the first")
 
 w.grad.zero_()           # what optimizer.zero_grad() does for every parameter
 x.grad = None            # also fine: the next backward starts a fresh .grad
+y = (w + x) * (w + 1)
 y.backward()
-print("after zeroing:       w.grad =", w.grad.item(), " x.grad =", x.grad.item())
+print("after zeroing:    w.grad =", w.grad.item(), " x.grad =", x.grad.item())
 
 # %% [markdown]
 # In a training loop, forgetting to zero makes every step use the sum of all gradients so far.
@@ -82,12 +84,21 @@ y.backward()
 try:
     y.backward()
 except RuntimeError as e:
-    print("RuntimeError:", str(e)[:70] + "...")
+    print("RuntimeError:", e)
 
 # %% [markdown]
-# `backward(retain_graph=True)` keeps the saved values, at the cost of memory, for the rare case
-# where you really need two passes over the same graph (we used it above). Usually you do not:
-# you run a new forward pass, which builds a new graph.
+# The message says what to do. `backward(retain_graph=True)` keeps the saved values, at the cost of
+# memory, for the rare case where you really need two passes over the same graph:
+
+# %%
+w.grad = None
+y = (w + x) * (w + 1)
+y.backward(retain_graph=True)    # keep the saved values: this graph will be walked again
+y.backward()                     # the last pass may free them
+print("w.grad =", w.grad.item(), " (5 + 5: the two passes accumulate, like any two backward calls)")
+
+# %% [markdown]
+# Usually you do not need it: the next iteration runs a new forward pass, which builds a new graph.
 #
 # ## Non-scalar outputs
 #
@@ -199,14 +210,31 @@ for length in (2, 4, 3):
     for token in seq:                            # a loop over the sequence: the graph grows with it
         h = torch.tanh(weight * h + token)
     h.backward()
-    print(f"length {length}: h = {h.item():.4f}  d h/d weight = {weight.grad.item():.4f}")
+    print(f"length {length}: h = {h.item():.4f}   last step's tanh'(z) = 1 - h**2 = {1 - h.item() ** 2:.2e}"
+          f"   d h/d weight = {weight.grad.item():.2e}")
     weight.grad = None
+
+# %% [markdown]
+# Why is $dh/d\mathrm{weight}$ so small, and smaller for the longer sequence? Each step computes
+# $h = \tanh(z)$ with $z = \mathrm{weight}\cdot h_{\mathrm{prev}} + \mathrm{token}$, and
+# $\tanh'(z) = 1 - \tanh^2(z) = 1 - h^2$. For length 4 the last step has
+# $z = 0.5 \cdot 0.9981 + 4 \approx 4.50$, where tanh is nearly flat: $h = 0.99975$ and
+# $\tanh'(z) = 1 - 0.99975^2 \approx 4.9\cdot 10^{-4}$. The chain rule multiplies everything that
+# flows back through this step by that factor:
+#
+# $$\frac{dh}{d\,\mathrm{weight}} = \tanh'(z)\,\Big(h_{\mathrm{prev}} + \mathrm{weight}\,\frac{dh_{\mathrm{prev}}}{d\,\mathrm{weight}}\Big)
+#   \approx 4.9\cdot 10^{-4} \cdot (0.9981 + 0.5 \cdot 0.0037) \approx 4.9\cdot 10^{-4}.$$
+#
+# The unit is **saturated**: its input is so large that its output hardly moves, so hardly any
+# gradient gets through. Here the tokens grow with the length, so the longest sequence saturates
+# most. In a recurrent network every step multiplies by such a factor, which is how gradients
+# *vanish* over long sequences.
 
 # %% [markdown]
 # ## Summary
 #
-# - Autograd multiplies local derivatives along paths (chain rule) and **adds** into `.grad`:
-#   zero gradients between steps.
+# - Autograd multiplies local derivatives along each path (chain rule), adds the paths, and **adds**
+#   into `.grad`: zero gradients between steps.
 # - Saved values are freed after `backward()`; `retain_graph=True` keeps them.
 # - A non-scalar root needs a `gradient` $\vec v$; autograd computes $J^\top\vec v$ (a
 #   vector-Jacobian product). `Q.sum().backward()` is the same as `gradient=ones`.

@@ -20,7 +20,8 @@
 # PyTorch records its graph while your code runs. TensorFlow 1.x did the opposite: you **defined**
 # the whole graph first, then **ran** it. `autograd_core.static` imitates TensorFlow 1.x on top of
 # the same operations, so we can compare the two styles side by side: how code looks, how control
-# flow works, and what each costs — measured, not just claimed.
+# flow works, and what each costs — measured, not just claimed. (It is an imitation: TensorFlow itself
+# is not used anywhere in this course, and the timings below are this engine's.)
 
 # %%
 import time
@@ -49,7 +50,8 @@ from widgets import GraphModel, draw
 # ## Example C, define-then-run
 #
 # First the graph: placeholders are typed holes for the inputs; `x`, `y` and `z` are graph nodes,
-# not numbers.
+# not numbers. Every node has a name in the graph; we pass `name=` so that the graph's names match
+# ours (without it, `a + b` would be called `add`).
 
 # %%
 tf.reset_default_graph()
@@ -57,9 +59,9 @@ a = tf.placeholder(tf.float32, shape=(), name="a")
 b = tf.placeholder(tf.float32, shape=(), name="b")
 c = tf.placeholder(tf.float32, shape=(), name="c")
 d = tf.placeholder(tf.float32, shape=(), name="d")
-x = a + b
-y = c * d
-z = x + y
+x = tf.add(a, b, name="x")          # a + b, named x
+y = tf.multiply(c, d, name="y")     # c * d
+z = tf.add(x, y, name="z")
 print("x is", x)          # a node of the graph: no value yet
 print("z is", z)
 draw(GraphModel.from_static(tf.get_default_graph()))
@@ -85,8 +87,22 @@ print("dz/da, dz/db, dz/dc, dz/dd =", [float(g) for g in grad_vals])
 
 # %% [markdown]
 # The same numbers as the dynamic version in lecture 01 — but to see `x` you had to ask the session
-# for it. Here is the whole graph now, forward and backward; the end points, which no other node
-# uses (here the four gradients), are green:
+# for it. `tf.gradients` added seven nodes, named as TensorFlow names them: `gradients/` (the scope
+# of one `tf.gradients` call), then the forward node they differentiate through (`x_grad`), then the
+# operation (`AddGrad`; `_1` for its second input). Each holds one derivative of `z`:
+
+# %%
+for node in graph.nodes[before:]:
+    ys, wrt = node.grad_of            # what the node differentiates: the sum of ys, with respect to wrt
+    print(f"{node.id:28} {node.op:8} holds d{ys[0].id}/d{wrt.id}")
+
+# %% [markdown]
+# `Fill` is the seed, $\partial z/\partial z = 1$. The two `AddGrad` of `z` pass it on to `x` and `y`,
+# the two `MulGrad` of `y` multiply it by the other factor ($\partial z/\partial c = d$), and the
+# `AddGrad` of `x` pass it on to `a` and `b`: the backward pass of lecture 01, written into the graph.
+# Each gradient node is wired to its forward node and to all of that node's inputs (this imitation
+# hands every rule all of them, needed or not), hence the many arrows. Here is the whole graph now,
+# forward and backward; the end points, which no other node uses (the four gradients), are green:
 
 # %%
 draw(GraphModel.from_static(tf.get_default_graph()))
@@ -133,6 +149,11 @@ with tf.Session() as sess:
 # dynamic graph is rebuilt for each input. Let us time Example C's expression with its gradients,
 # one input at a time, for 50 and 5,000 inputs: the dynamic graph rebuilt per input, the static graph
 # built once and run per input — and, for scale, one batched pass over all inputs at once.
+#
+# Be clear about what is compared: **`autograd_core` against its own static imitation**, both
+# running the same numpy code for each operation. It measures what rebuilding the graph costs in
+# this engine, not how fast TensorFlow or PyTorch is (their operations run in C++, and PyTorch's
+# per-operation overhead is a different number).
 
 # %% tags=["backend-specific"]
 def dynamic_per_input(values):
@@ -192,7 +213,7 @@ def f(a, b):
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     traced = tf.trace(f, (torch.tensor(1.0), torch.tensor(2.0)))
-print("warning:", str(caught[0].message)[:92] + "...")
+print("warning:", caught[0].message)
 print("f(-1, 2)      =", f(torch.tensor(-1.0), torch.tensor(2.0)).item())
 print("traced(-1, 2) =", traced(torch.tensor(-1.0), torch.tensor(2.0)).item(), "  <- the a > 0 branch, frozen in")
 
@@ -201,6 +222,13 @@ print("traced(-1, 2) =", traced(torch.tensor(-1.0), torch.tensor(2.0)).item(), "
 # the graph and became a constant. Loops whose length depends on the data and Python-side state have
 # the same problem. Static graphs must express such decisions as graph operations (`tf.cond`);
 # dynamic graphs simply run the Python again.
+#
+# PyTorch's newer way to get a graph, **`torch.compile`** (PyTorch 2), also captures the operations
+# from running Python, but it does not freeze what it cannot capture: at `a.item() > 0` it makes a
+# *graph break*, runs that `if` as ordinary Python, and compiles the pieces on either side; it also
+# guards its assumptions about the inputs and recompiles when they fail. So `torch.compile(f)(-1, 2)`
+# gives $-6$, the right answer, where `torch.jit.trace` gives $2$ as the trace above does, at the
+# cost of a graph in pieces.
 #
 # ## When each wins
 #

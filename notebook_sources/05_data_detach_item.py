@@ -77,21 +77,27 @@ print("gradient after .data.zero_():", x.grad, " <- silently wrong!")
 #
 # ### `.detach()` is tracked: the version counter
 #
-# Every tensor has a **version counter**, shared by all tensors that share its memory. Each in-place
-# operation bumps it. A backward node remembers the version of every tensor it saved; if the version
-# has changed when backward runs, you get an error instead of a wrong answer. `.detach()` shares the
-# counter; `.data` does not.
+# Every tensor has a **version counter**, which every in-place operation on it bumps. A backward
+# node remembers the version of each tensor it saved; if the version has changed when backward runs,
+# you get an error instead of a wrong answer. Who shares the counter decides what is caught:
+#
+# - `t.detach()` and views of `t` (`t[1:]`, `t.view(...)`) share both the memory and the counter, so
+#   an in-place change through them bumps `t`'s version;
+# - `t.data` shares the memory but gets a **counter of its own**: a change through it leaves `t`'s
+#   version as it was. That is exactly why the wrong gradient above went unnoticed.
 
 # %%
 x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
 out = x.sigmoid()
-print("version before:", out._version)
+print("version of out:", out._version)
+out.data.zero_()
+print("after out.data.zero_():     out._version =", out._version, " (not seen)")
 out.detach().zero_()
-print("version after detach().zero_():", out._version)
+print("after out.detach().zero_(): out._version =", out._version)
 try:
     out.sum().backward()
 except RuntimeError as e:
-    print("RuntimeError:", str(e)[:95] + "...")
+    print("RuntimeError:", e)
 
 # %% [markdown]
 # **Use `.detach()`**, not `.data`. The same goes for moving a result to numpy:
@@ -126,42 +132,58 @@ except IndexError as e:
 #
 # Summing losses for a report looks harmless. But `loss` is a tensor *in a graph*, so `total + loss`
 # is a new node whose graph contains **every previous iteration's graph**: none of them can be freed,
-# and memory grows with every step. Count the nodes reachable from `total`:
+# and memory grows with every step. What a graph holds is mostly the tensors its nodes saved for
+# backward. `graph_memory` walks the graph behind a tensor and adds up the bytes of those saved
+# tensors (each counted once: several nodes may save the same one):
 
 # %%
-def graph_size(t):
-    """Number of backward nodes reachable from t.grad_fn."""
-    seen, todo = set(), [t.grad_fn]
+def saved_tensors(fn):
+    """The tensors backward node fn saved."""
+    if hasattr(fn, "saved_tensors"):         # autograd_core lists them: {name: tensor}
+        values = fn.saved_tensors().values()
+    else:                                    # PyTorch shows each as an attribute _saved_<name>
+        values = [getattr(fn, name) for name in dir(fn) if name.startswith("_saved_")]
+    return [v for v in values if isinstance(v, torch.Tensor)]
+
+def graph_memory(t):
+    """(backward nodes reachable from t.grad_fn, bytes of the distinct tensors they saved)."""
+    seen, todo, saved = set(), [t.grad_fn], {}
     while todo:
         fn = todo.pop()
         if fn is None or fn in seen:
             continue
         seen.add(fn)
+        for s in saved_tensors(fn):
+            saved[s.data_ptr()] = s.element_size() * s.numel()   # keyed by memory address: once each
         todo.extend(f for f, _ in fn.next_functions)
-    return len(seen)
+    return len(seen), sum(saved.values())
 
 w = torch.tensor([0.5], requires_grad=True)
-data = torch.tensor([1.0, 2.0, 3.0, 4.0])
+data = torch.linspace(0.0, 1.0, 1000)          # 1,000 float32 values: 4,000 bytes
 total_tensor, total_float = 0, 0.0
 for step in range(1, 31):
     loss = ((w * data - 2 * data) ** 2).mean()
     total_tensor += loss             # keeps loss's graph alive
     total_float += loss.item()       # a Python float: the graph can be freed
     if step % 10 == 0:
-        print(f"step {step}: nodes kept alive by total_tensor = {graph_size(total_tensor):4}   "
-              f"total_float is a {type(total_float).__name__}")
+        nodes, nbytes = graph_memory(total_tensor)
+        print(f"step {step}: total_tensor keeps {nodes:3} nodes alive, holding {nbytes / 1000:5.1f} kB"
+              f" of saved tensors;  total_float is a {type(total_float).__name__}")
 
 # %% [markdown]
-# The tensor total drags a graph that grows by the same number of nodes every step (with the saved
-# tensors inside them); on a real model each of those holds activations, and a training run slowly
-# fills the memory. **Accumulate `loss.item()`** (or `loss.detach()`) when you only want the number.
+# Every step adds about 4 kB: `PowBackward0` saved the step's 1,000 differences `w * data - 2 * data`
+# (4,000 bytes) to differentiate the square, and `data` itself, saved by `MulBackward0`, is the same
+# tensor every step and counts once. The float total holds nothing. On a real model a step's graph
+# holds its activations, megabytes, so a training loop that sums tensor losses slowly fills the
+# memory. **Accumulate `loss.item()`** (or `loss.detach()`) when you only want the number.
 #
 # ## Summary
 #
 # - `Variable(t)` returns a plain tensor; tensors carry `grad`, `grad_fn` and `requires_grad` themselves.
-# - `.data` and `.detach()` share memory and leave the graph; in-place changes through `.data` are
-#   **not tracked** (wrong gradients, silently), through `.detach()` they bump the version counter
-#   and backward **raises**. Prefer `.detach()`; to numpy via `t.detach().cpu().numpy()`.
+# - `.data` and `.detach()` share memory and leave the graph. `.detach()` also shares the version
+#   counter, so an in-place change through it makes backward **raise**; `.data` has a counter of its
+#   own, so a change through it goes **unnoticed** (wrong gradients, silently). Prefer `.detach()`;
+#   to numpy via `t.detach().cpu().numpy()`.
 # - `loss.item()` replaces `loss.data[0]`; sum `loss.item()`, not `loss`, or every graph stays alive.
 #
 # **Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), tasks 2–3.

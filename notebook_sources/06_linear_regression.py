@@ -89,9 +89,68 @@ plt.close(fig)
 print(f"stopped after iteration {iteration}: loss {loss.item():.4f}, w {w.item():.3f}, b {b.item():.3f}")
 
 # %% [markdown]
-# `w` heads for 2 quickly; `b` (the intercept 5) is slower, because the $x$ values are large and far
-# from 0: the loss surface is a long narrow valley, and gradient descent zig-zags along it.
+# ### Where it stopped, and where the minimum is
 #
+# The loop stopped because the loss fell below 1, not because it found the best line. For a line
+# the best fit has a closed form (least squares): $w^* = \mathrm{cov}(x, y)/\mathrm{var}(x)$ and
+# $b^* = \bar y - w^* \bar x$. Compare it with where we stopped, then let gradient descent run on
+# until $b$ is within 0.05 of $b^*$:
+
+# %%
+import numpy as np
+
+xs, ys = x.numpy().ravel().astype(np.float64), y.numpy().ravel().astype(np.float64)
+w_best = np.mean((xs - xs.mean()) * (ys - ys.mean())) / np.mean((xs - xs.mean()) ** 2)
+b_best = ys.mean() - w_best * xs.mean()
+best_loss = np.mean(0.5 * (ys - (w_best * xs + b_best)) ** 2)
+print(f"least squares: w* = {w_best:.3f}  b* = {b_best:.3f}  loss {best_loss:.4f}  (the noise: no line does better)")
+print(f"our stop:      w  = {w.item():.3f}  b  = {b.item():.3f}  loss {loss.item():.4f}  after {iteration + 1} iterations")
+
+more = 0
+while abs(b.item() - b_best) > 0.05:
+    loss = (0.5 * (y - (w * x + b)) ** 2).mean()
+    loss.backward()
+    b.data.sub_(lr * b.grad)
+    w.data.sub_(lr * w.grad)
+    w.grad.zero_()
+    b.grad.zero_()
+    more += 1
+print(f"{more} more iterations to bring b within 0.05 of b*: w = {w.item():.3f}  b = {b.item():.3f}  loss {loss.item():.4f}")
+
+# %% [markdown]
+# So the rule "stop when the loss is below 1" costs accuracy: it stopped with $b$ a third short of
+# $b^*$, while the loss was already within 0.45 of its minimum. Along this direction the loss
+# barely changes, so a threshold on the loss says little about the parameters, and getting $b$
+# right takes several times as many iterations again.
+#
+# ### Why `b` is slow, and how large the learning rate may be
+#
+# The loss is a quadratic bowl whose curvature is its Hessian,
+# $H = \begin{pmatrix} \overline{x^2} & \bar x \\ \bar x & 1 \end{pmatrix}$ (the second derivatives of
+# $L$; it does not depend on $w$ and $b$). Along an eigenvector of $H$ with eigenvalue $\lambda$ each
+# step of gradient descent multiplies the distance to the minimum by $1 - \mathrm{lr}\,\lambda$:
+
+# %%
+H = np.array([[np.mean(xs * xs), np.mean(xs)], [np.mean(xs), 1.0]])
+lam_min, lam_max = np.linalg.eigvalsh(H)
+print(f"Hessian eigenvalues: {lam_min:.3f} and {lam_max:.2f}  (the valley is {lam_max / lam_min:.0f} times steeper across than along)")
+print(f"each step with lr = {lr} multiplies the distance to the minimum across the valley by"
+      f" {1 - lr * lam_max:+.3f}, along it by {1 - lr * lam_min:+.4f}")
+print(f"largest stable learning rate 2 / lam_max = {2 / lam_max:.4f}")
+for rate in (0.05, 0.055, 0.06):
+    print(f"lr = {rate:5}: lr * lam_max = {rate * lam_max:.3f}  ->", "converges" if rate * lam_max < 2 else "diverges")
+
+# %% [markdown]
+# Across the valley the error shrinks fast (and flips sign: the zig-zag); along it only 1.4% per
+# step, which is why $b$ crawls. And once $\mathrm{lr}\cdot\lambda_{\max} > 2$ the factor across the
+# valley is below $-1$: every step overshoots by more than the last, and the run **diverges**.
+#
+# The scale of the data sets this limit. $\lambda_{\max}$ is about $\overline{x^2} \approx 34$ here,
+# because $x$ runs up to 10; the gradient $\partial L/\partial w = -\overline{(y - \hat y)\,x}$ carries a
+# factor $x$ too. Measure $x$ in other units, ten times larger, and $\lambda_{\max}$ grows a hundred
+# times, so the largest stable learning rate shrinks a hundred times. That is one reason inputs are
+# normalised (to mean 0 and spread 1) before training: then $H$ is close to the identity, one
+# learning rate suits every direction, and no valley is long.#
 # ## One step, checked by hand
 #
 # For this loss, $\partial L/\partial w = -\frac1n\sum_i (y_i - \hat y_i)\,x_i$ and
@@ -134,10 +193,10 @@ for i in range(3):
 #
 # Things to try:
 #
-# 1. Raise the **learning rate** towards 0.06: the path starts to overshoot across the valley, and
-#    once **lr · λ<sub>max</sub>** (the numbers panel) passes 2 the run diverges: the lab says at which
-#    iteration, and the log-scale loss axis widens to show the growth. Why is there a largest
-#    learning rate that still converges?
+# 1. Raise the **learning rate**. The lab's data is the data above (seed 16), so the numbers panel
+#    shows the same **lr · λ<sub>max</sub>**: at 0.055 (1.90) the path zig-zags across the valley but
+#    converges; at 0.06, the slider's maximum (2.08 > 2), the run diverges and the lab says at which
+#    iteration (50), while the log-scale loss axis widens to show the growth.
 # 2. Tick **forget zero_grad()**: the gradients accumulate (lecture 03) and the steps grow.
 # 3. Tick **total += loss**: the reported total keeps every iteration's graph alive (lecture 05) —
 #    watch the number of graph nodes held.
@@ -164,7 +223,8 @@ print(f"after 10 iterations: loss {last['loss']:.4f}  w {last['w']:.3f}  b {last
 # - Training = forward (prediction and loss) + backward (gradients) + update (a step against the
 #   gradient) + zeroing the gradients.
 # - Autograd's gradients match the formulas; forgetting to zero sums them across iterations.
-# - The learning rate trades speed against stability; the shape of the loss landscape decides how
-#   gradient descent moves.
+# - A threshold on the loss is not the minimum: least squares gives the exact answer to compare with.
+# - The curvature of the loss (the Hessian's eigenvalues, set by the scale of the data) decides how
+#   gradient descent moves: slow along a flat valley, and divergent once lr · λ<sub>max</sub> > 2.
 #
 # **Exercises:** [ex04 · training](exercises/ex04_training.ipynb), task 1.

@@ -84,7 +84,7 @@ draw(loss)
 #
 # SGD with momentum keeps a **velocity** per parameter: $v \leftarrow \mu v + g$, then
 # $p \leftarrow p - \mathrm{lr}\, v$ (PyTorch's convention; the first step uses $v = g$). Steps
-# along a consistent direction build up speed; zig-zags cancel. Two steps on $f(p) = p^2$ from $p = 1$,
+# along a consistent direction build up speed; zig-zags cancel. Three steps on $f(p) = p^2$ from $p = 1$,
 # the optimizer against the formula:
 
 # %%
@@ -148,13 +148,32 @@ draw(loss)
 # ## `torch.no_grad()`
 #
 # The same effect for a block of code: inside `with torch.no_grad():` nothing is recorded, whatever
-# `requires_grad` says. Use it for evaluation (no graph, less memory) and for hand-written parameter
-# updates.
+# `requires_grad` says. Freezing the backbone this way means running *the backbone* under `no_grad`
+# and the head outside it. Take a fresh network, whose parameters all require grad:
+
+# %%
+torch.manual_seed(0)
+model = SmallNet()
+with torch.no_grad():
+    features = model.features(data)       # the backbone: not recorded
+out = model.fc(features)                  # the head: recorded, from a constant input
+out.sum().backward()
+print("features: requires_grad =", features.requires_grad, " grad_fn =", features.grad_fn)
+for name, p in model.named_parameters():
+    print(f"{name:20} requires_grad={p.requires_grad!s:5}  has grad: {p.grad is not None}")
+
+# %% [markdown]
+# Only the head got gradients, although every parameter still says `requires_grad=True`: the
+# backbone's operations were never recorded, so backward stops at `features`. Unlike
+# `requires_grad = False`, this freezes nothing permanently: outside the block the same layers train
+# again. Wrap the **whole** model in `no_grad` and nothing at all is recorded — the output has no
+# `grad_fn`, and `backward()` is impossible. That is what you want for evaluation (no graph, less
+# memory), and for hand-written parameter updates:
 
 # %%
 with torch.no_grad():
     out = model(data)
-print("inside no_grad: requires_grad =", out.requires_grad, " grad_fn =", out.grad_fn)
+print("whole model inside no_grad: requires_grad =", out.requires_grad, " grad_fn =", out.grad_fn)
 
 w = torch.tensor([1.0, 2.0], requires_grad=True)
 (w ** 2).sum().backward()
@@ -174,6 +193,7 @@ print("w after a hand-written step:", w, " still a leaf:", w.is_leaf)
 # - A training step is forward, loss, `backward()`, `optimizer.step()`, `optimizer.zero_grad()`.
 # - SGD with momentum: $v \leftarrow \mu v + g$, $p \leftarrow p - \mathrm{lr}\,v$.
 # - Freeze with `requires_grad = False`, replace the head, optimise only the new parameters;
-#   `torch.no_grad()` switches recording off for a whole block.
+#   `torch.no_grad()` switches recording off for a block: run the backbone in it and the head
+#   outside, and only the head gets gradients; run the whole model in it to evaluate.
 #
 # **Exercises:** [ex04 · training](exercises/ex04_training.ipynb), tasks 2–3.

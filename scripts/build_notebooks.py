@@ -54,6 +54,9 @@ BACKENDS = ("autograd_core", "torch")
 KINDS = {"lecture": ".", "exercise": "exercises", "app": "apps", "index": "."}   # kind: its folder
 HEADER_KEYS = {"kind", "title", "minutes", "backends", "lectures", "description"}
 CELL_KEYS = {"tags", "nbgrader", "slideshow", "jupyter", "id"}
+# jupytext's own cell metadata: how the text was laid out (e.g. no blank line before the next cell),
+# kept by jupytext so that the file reads back as written; not part of the notebook.
+JUPYTEXT_LAYOUT_KEYS = {"cell_marker", "lines_to_next_cell", "lines_to_end_of_cell_marker"}
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "-", "notes"}
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 GENERATED = re.compile(r"^<!-- generated: (\w+) -->$", re.M)
@@ -112,6 +115,8 @@ class Source:
         self.title = f"{self.number} · {meta['title']}" if self.number else meta["title"]
         self.cells = nb.cells
         for cell in self.cells:
+            for key in JUPYTEXT_LAYOUT_KEYS:
+                cell.metadata.pop(key, None)
             unknown = set(cell.metadata) - CELL_KEYS
             if unknown:
                 raise SourceError(f"{self.where}: a cell has metadata {sorted(unknown)} the build does not "

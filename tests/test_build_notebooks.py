@@ -97,9 +97,24 @@ def test_a_stated_id_and_repeated_cells(tmp_path):
     assert "id" not in build.build_all(folder)["notebooks/01_one.ipynb"].cells[3].metadata
 
 
+
+def test_jupytext_layout_metadata_is_not_notebook_metadata(tmp_path):
+    """A source without a blank line before the next cell reads back with jupytext's
+    lines_to_next_cell; the build leaves it out of the notebook."""
+    folder = tmp_path / "notebook_sources"
+    folder.mkdir()
+    (folder / "index.py").write_text(source_text("index", "Contents", [md("# Contents")], backends=["autograd_core"]))
+    text = source_text("lecture", "One", [md("# 01 · One"), code("x = 1")], backends=["autograd_core"], minutes=5)
+    (folder / "01_one.py").write_text(text.replace("# # 01 · One\n\n# %%", "# # 01 · One\n# %%"))
+    assert "lines_to_next_cell" in jupytext.read(folder / "01_one.py").cells[0].metadata
+    cells = build.build_all(folder)["notebooks/01_one.ipynb"].cells
+    assert cells[0].metadata == {"slideshow": {"slide_type": "slide"}} and cells[1].source == "x = 1"
+
 def test_new_sources_join_the_navigation_and_the_index(tmp_path):
     repo = copy_repo(tmp_path)
     folder = repo / "notebook_sources"
+    books = build.read_sources(folder)
+    last_lecture, last_exercise = books["lecture"][-1], books["exercise"][-1]
     (folder / "99_new_topic.py").write_text(source_text(
         "lecture", "A new topic", [md("# 99 · A new topic"), code("from widgets.torch_switch import torch")],
         backends=["autograd_core", "torch"], minutes=10))
@@ -115,10 +130,11 @@ def test_new_sources_join_the_navigation_and_the_index(tmp_path):
     assert lecture.metadata.cgraph.title == "99 · A new topic"
     assert lecture.cells[1].metadata.slideshow.slide_type == "skip"      # the setup cell
     nav = lecture.cells[-1].source
-    assert "← previous: [07 · " in nav and "[contents](index.ipynb)" in nav and "next:" not in nav
-    assert "next: [99 · A new topic](99_new_topic.ipynb) →" in built["notebooks/07_training_networks.ipynb"].cells[-1].source
+    assert f"← previous: [{last_lecture.title}]({last_lecture.rel})" in nav
+    assert "[contents](index.ipynb)" in nav and "next:" not in nav
+    assert "next: [99 · A new topic](99_new_topic.ipynb) →" in built[f"notebooks/{last_lecture.rel}"].cells[-1].source
     assert "next: [ex99 · New topic](../exercises/ex99_new_topic.ipynb) →" in \
-        built["instructor/exercises/ex04_training.ipynb"].cells[-1].source
+        built[f"instructor/{last_exercise.rel}"].cells[-1].source
     index = "\n".join(c.source for c in built["notebooks/index.ipynb"].cells)
     assert "| 99 | [A new topic](99_new_topic.ipynb) | 10 | [exercises](exercises/ex99_new_topic.ipynb) |" in index
     assert "- [ex99 · New topic](exercises/ex99_new_topic.ipynb) (lecture 99)" in index
