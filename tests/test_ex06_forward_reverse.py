@@ -1,10 +1,11 @@
-"""Exercise 06 (forward and reverse mode): its checks accept right answers and reject the likely
-wrong ones with the message meant for them, on both backends; its student copy holds no solution.
+"""Exercise 06 (forward and reverse mode): its checks (widgets/exercise_checks/ex06.py) accept
+right answers and reject the likely wrong ones with the message meant for them, on both backends;
+its student copy holds no solution; the references the checks derive agree with PyTorch.
 
 The exercise runs in-process, cell by cell, from the committed instructor version
-(instructor/exercises/), with one answer cell edited to a wrong answer at a time; the setup cell
-(the torch switch) is replaced by the backend under test. Running the notebooks in a kernel is
-tests/test_notebooks.py's job.
+(instructor/exercises/), with one answer cell edited to a wrong answer at a time, and the torch
+switch set to the backend under test (as the kernel's CGRAPH_BACKEND would). Running the notebooks
+in a kernel is tests/test_notebooks.py's job.
 """
 import contextlib
 import importlib
@@ -15,6 +16,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from widgets import torch_switch
+from widgets.exercise_checks import ex06
 from widgets.exercises import ExerciseError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +36,7 @@ def grade_id(cell):
 
 
 def run_exercise(backend, edits=(), path=INSTRUCTOR):
-    """Run the exercise's code cells in order; {check grade_id: ("ok", stdout) or ("error", message)}.
+    """Run the exercise's code cells in order; {check grade_id: ("ok", stdout) or ("error", messages)}.
 
     edits: (answer grade_id, old text, new text): the answer cell with `old` replaced by `new`
     (the text must be there: an edit that changes nothing would test nothing)."""
@@ -41,8 +44,6 @@ def run_exercise(backend, edits=(), path=INSTRUCTOR):
     outcomes = {}
     for cell in code_cells(path):
         source = cell.source
-        if SWITCH in source:
-            source = source.replace(SWITCH, f"import {backend} as torch")
         for gid, old, new in edits:
             if grade_id(cell) == gid:
                 assert old in source, f"{gid}: {old!r} is not in the answer cell"
@@ -53,16 +54,18 @@ def run_exercise(backend, edits=(), path=INSTRUCTOR):
                 exec(compile(source, f"<{grade_id(cell) or 'cell'}>", "exec"), namespace)
         except ExerciseError as e:
             assert cell.metadata.get("nbgrader", {}).get("grade"), f"a non-check cell failed: {e}"
-            outcomes[grade_id(cell)] = ("error", str(e))
+            outcomes[grade_id(cell)] = ("error", e.messages)
             continue
         if cell.metadata.get("nbgrader", {}).get("grade"):
             outcomes[grade_id(cell)] = ("ok", out.getvalue())
     return outcomes
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def backend(request):
-    importlib.import_module(request.param)
+@pytest.fixture(params=BACKENDS)
+def backend(request, monkeypatch):
+    """The backend the notebook's torch switch gives, and the checks use."""
+    monkeypatch.setattr(torch_switch, "torch", torch_switch.load(request.param))
+    monkeypatch.setattr(torch_switch, "BACKEND", request.param)
     return request.param
 
 
@@ -76,9 +79,12 @@ def test_the_solutions_pass_every_check(backend):
 
 
 RIGHT_VARIANTS = [
-    # the paths in another order, numbers as tensors
+    # the paths in another order, ints and floats
     ("ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]",
-     "path_products_p = [torch.tensor(6.0), 24, 18.0]", "ex06_task1_check"),
+     "path_products_p = (6, 24, 18.0)", "ex06_task1_check"),
+    # the situations as a tuple
+    ("ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
+     'situations = ("reverse", "forward", "either", "reverse")', "ex06_task2_check"),
     # rows from y.backward(e_i) and copies of x.grad, zeroed between passes
     ("ex06_task3", "(row,) = torch.autograd.grad(y, x, grad_outputs=e_i, retain_graph=True)",
      "x.grad = None\n        y.backward(e_i, retain_graph=True)\n        row = x.grad.clone()",
@@ -109,6 +115,9 @@ WRONG = {
     "a wrong product": (
         "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24, 18, 5]",
         "ex06_task1_check", "(entry (0,) is off). A path's product multiplies"),
+    "the engine's numbers handed in": (
+        "ex06_task1", "dz_dp = 48.0", "dz_dp = torch.tensor(48.0)", "ex06_task1_check",
+        "this task is to work it out by hand"),
     "dz/dp without p -> v -> z": (
         "ex06_task1", "dz_dp = 48.0", "dz_dp = 42.0", "ex06_task1_check", "a path is missing: p → v → z"),
     "dz/dp without p -> u -> v -> z": (
@@ -132,10 +141,11 @@ WRONG = {
     "one situation wrong": (
         "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
         'situations = ["reverse", "forward", "either", "forward"]', "ex06_task2_check",
-        "situation 4 = 'forward' is not right yet"),
+        "situations = ['reverse', 'forward', 'either', 'forward'] is not right yet (entry 3 is off)"),
     "too few situations": (
         "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
-        'situations = ["reverse", "forward", "either"]', "ex06_task2_check", "should hold 4 strings"),
+        'situations = ["reverse", "forward", "either"]', "ex06_task2_check",
+        "situations should be a list of 4 strings"),
     # task 3: rows from VJPs
     "rows and columns transposed": (
         "ex06_task3", "return torch.stack(rows)", "return torch.stack(rows, dim=1)", "ex06_task3_check",
@@ -163,6 +173,9 @@ WRONG = {
         "ex06_task3", "x = x.detach().requires_grad_(True)",
         "return torch.tensor([[2.0, 1.0, 0.8776], [1.0, 0.0, -3.0]])", "ex06_task3_check",
         "jacobian_rows never called f"),
+    "a function that returns nothing": (
+        "ex06_task3", "return torch.stack(rows)", "torch.stack(rows)", "ex06_task3_check",
+        "jacobian_rows returned None: end it with a return statement"),
     # task 4: tangent rules
     "product of the tangents": (
         "ex06_task4", "tangent = self.tangent * other.value + self.value * other.tangent",
@@ -191,6 +204,9 @@ WRONG = {
         "ex06_task5", "columns.append(f(Dual(x, e_j)).tangent)", "columns.append(f(Dual(x, e_j)).value)",
         "ex06_task5_check", "is not right yet (entries (0, 0), (0, 1), (0, 2), (1, 0), (1, 1) are off). "
                             "Column j is the tangent"),
+    "task 4's rules not done": (
+        "ex06_task4", "tangent = torch.cos(u.value) * u.tangent", "pass", "ex06_task5_check",
+        "jacobian_columns needs task 4's tangent rules, which are still None"),
     # task 6: bytes
     "floats, not bytes": (
         "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)", "bytes_grad_mode = 32 * 121",
@@ -215,45 +231,58 @@ WRONG = {
     "no_grad keeps something": (
         "ex06_task6", "bytes_no_grad = 0", "bytes_no_grad = 4 * 32 * 121", "ex06_task6_check",
         "Under no_grad nothing is recorded"),
+    "bytes as the engine's tensor": (
+        "ex06_task6", "bytes_no_grad = 0", "bytes_no_grad = torch.tensor(0)", "ex06_task6_check",
+        "this task is to work it out by hand"),
 }
 
 
 @pytest.mark.parametrize("mistake", list(WRONG))
 def test_a_likely_mistake_gets_its_message(backend, mistake):
     answer, old, new, check_id, message = WRONG[mistake]
-    kind, text = run_exercise(backend, [(answer, old, new)])[check_id]
-    assert kind == "error", f"{mistake}: passed: {text}"
-    assert message in text, f"{mistake}: {text!r}"
-    assert "\n" not in text and len(text) <= 200
+    kind, messages = run_exercise(backend, [(answer, old, new)])[check_id]
+    assert kind == "error", f"{mistake}: passed: {messages}"
+    assert len(messages) == 1 and message in messages[0], f"{mistake}: {messages}"
+    assert "\n" not in messages[0] and len(messages[0]) <= 240
 
 
-def test_task5_says_when_task4_is_not_done(backend):
-    """Task 5 written, task 4's rules still None: the message points to task 4."""
+def test_task4_reports_both_rules_missing(backend):
     edits = [("ex06_task4", "tangent = self.tangent * other.value + self.value * other.tangent", "pass"),
              ("ex06_task4", "tangent = torch.cos(u.value) * u.tangent", "pass")]
     outcomes = run_exercise(backend, edits)
-    assert outcomes["ex06_task4_check"] == ("error", "the tangent of u * v is not filled in yet: replace the "
-                                            "None in the cell above with your answer (and run that cell).")
-    kind, text = outcomes["ex06_task5_check"]
-    assert kind == "error" and "needs task 4's tangent rules" in text
+    assert outcomes["ex06_task4_check"] == ("error", [
+        "the tangent in Dual.__mul__ and the tangent in sin are not filled in yet: replace the None in the "
+        "cell above with your answers (and run that cell)."])
+
+
+def test_every_part_is_reported(backend):
+    """Two parts of task 1 wrong: two lines, each naming its part."""
+    edits = [("ex06_task1", "dz_dp = 48.0", "dz_dp = 42.0"), ("ex06_task1", "dz_dq = 2 * 8 + 2 * 1 * 6", "dz_dq = 16")]
+    kind, messages = run_exercise(backend, edits)["ex06_task1_check"]
+    assert kind == "error" and len(messages) == 2
+    assert messages[0].startswith("dz_dp = 42 is not right yet") and messages[1].startswith("dz_dq = 16")
 
 
 def test_the_unfilled_student_copy_says_what_is_missing(backend):
     outcomes = run_exercise(backend, path=STUDENT)
     assert {gid: kind for gid, (kind, _) in outcomes.items()} == \
         {f"ex06_task{i}_check": "error" for i in range(1, 7)}
-    for gid, (_, text) in outcomes.items():
-        assert "not filled in yet" in text or "returned None" in text, f"{gid}: {text}"
+    for gid, (_, messages) in outcomes.items():
+        assert all("not filled in yet" in m or "is not written yet" in m for m in messages), f"{gid}: {messages}"
+    assert outcomes["ex06_task2_check"][1] == [
+        "situations is not filled in yet: replace the None in the cell above with your answer (and run that cell).",
+        "fewer_passes is not written yet: write its body in the cell above (and return the result)."]
 
 
 # --- the references the checks compute ---------------------------------------------------------------
 
-def test_task6_reference_is_what_pytorch_keeps():
-    """The byte count task 6's check computes from the layers equals the bytes of the distinct
-    non-parameter tensors that torch's grad_fn nodes hold (_saved_*) for that network."""
-    torch = importlib.import_module("torch")
+def test_task6_reference_agrees_on_both_backends_and_with_the_layers(backend):
+    """The bytes task 6's check finds by walking the graph's _saved_* tensors equal, on either
+    backend, what the layers say a graph keeps: the input of every Linear and the difference that is
+    squared (each activation's output is the next Linear's input: one tensor), 4 bytes a float."""
+    torch = torch_switch.torch
     nn = torch.nn
-    for widths, batch in [((20, 50, 50, 1), 32), ((7, 3, 5), 9)]:
+    for widths, batch in [((20, 50, 50, 1), 32), ((7, 3, 5), 9), ((4, 6, 6, 6, 2), 1)]:
         layers = []
         for i, (fan_in, fan_out) in enumerate(zip(widths, widths[1:])):
             layers.append(nn.Linear(fan_in, fan_out))
@@ -261,40 +290,16 @@ def test_task6_reference_is_what_pytorch_keeps():
                 layers.append(nn.ReLU() if i % 2 == 0 else nn.Sigmoid())
         model = nn.Sequential(*layers)
         loss = ((model(torch.randn(batch, widths[0])) - torch.randn(batch, widths[-1])) ** 2).mean()
-        params = {p.data_ptr() for p in model.parameters()}
-        seen, saved, stack = set(), {}, [loss.grad_fn]
-        while stack:
-            fn = stack.pop()
-            if fn is None or fn in seen:
-                continue
-            seen.add(fn)
-            stack.extend(n for n, _ in fn.next_functions)
-            for name in dir(fn):
-                value = getattr(fn, name) if name.startswith("_saved_") else None
-                if isinstance(value, torch.Tensor) and value.data_ptr() not in params:
-                    saved[value.data_ptr()] = value.numel() * value.element_size()
-        linears = [m for m in model if isinstance(m, nn.Linear)]
-        formula = 4 * batch * (sum(m.in_features for m in linears) + linears[-1].out_features)
-        assert sum(saved.values()) == formula
+        assert ex06._saved_bytes(loss, list(model.parameters())) == 4 * batch * (sum(widths[:-1]) + widths[-1])
 
 
 def test_the_by_hand_jacobians_match_pytorch():
-    """The Jacobians task 3's and task 5's checks differentiate on paper agree with torch's."""
+    """The Jacobians tasks 3 and 5 check against (worked out on paper) agree with torch's."""
     torch = importlib.import_module("torch")
-    namespace = {"torch": torch, "stack": torch.stack, "sin": torch.sin}   # task 4's, for tensors
-    for cell in code_cells(INSTRUCTOR):
-        if grade_id(cell) in ("ex06_task3_check", "ex06_task5_check"):
-            exec(cell.source.split("\nfor f, x in")[0], namespace)      # its definitions only
-    namespace["torch"] = torch
-    points = {3: ([1.0, 2.0, 0.5], [-0.3, 0.7, 1.9]), 2: ([0.5, -1.0], [3.0, -2.0])}
-    for f_name, by_hand, n in [("f_wide", "jacobian_by_hand", 3), ("f_tall", "jacobian_by_hand", 2),
-                               ("f_square", "jacobian_by_hand", 2), ("g_wide", "jvp_jacobian_by_hand", 3),
-                               ("g_tall", "jvp_jacobian_by_hand", 2), ("g_square", "jvp_jacobian_by_hand", 2)]:
-        f = namespace[f_name]
-        for x in points[n]:
-            x = torch.tensor(x)
-            expected = torch.autograd.functional.jacobian(f, x).numpy()
-            assert np.allclose(namespace[by_hand](f, x), expected, atol=1e-6), (f_name, x)
+    for third, third_derivative in [(torch.exp, np.exp), (torch.sin, np.cos)]:
+        for f, x, J in ex06._test_functions(torch.stack, torch.sin, third, third_derivative):
+            expected = torch.autograd.functional.jacobian(f, torch.tensor(x, dtype=torch.float64)).numpy()
+            assert np.allclose(J, expected, atol=1e-12), f.__name__
 
 
 # --- the student copy ---------------------------------------------------------------------------------
