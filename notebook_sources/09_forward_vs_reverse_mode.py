@@ -225,7 +225,9 @@ for seed in ("w", "x"):
 # (The stepper replays `autograd_core`'s recorder, so this one cell uses `autograd_core` whichever
 # backend the lecture runs on.)
 
-# %%
+# %% jupyter={"source_hidden": true}
+# Example A's stepper, and above it the forward-mode trace of the same graph, kept in step with it.
+# (Click the dots to see the code: a recording read event by event into the table's rows.)
 import html
 
 import ipywidgets as W
