@@ -82,6 +82,11 @@ class Node:
             return self._saved_value(attr[7:])
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
+    def __dir__(self):
+        # PyTorch lists a node's _saved_* attributes, so code can find what it keeps by dir()
+        saves = self.op.saves if self.op is not None else ()
+        return sorted(set(object.__dir__(self)) | {"_saved_" + name for name in saves})
+
     def saved_tensors(self):
         """{name: Tensor} of what this node keeps for backward (empty once freed), as it is now
         (``_saved_<name>`` instead raises, as PyTorch's does, when it was changed in place)."""
