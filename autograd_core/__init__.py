@@ -9,12 +9,13 @@ the backward walk, grad mode, recording), _tensor.py (Tensor and apply), _functi
 functions, composed as PyTorch composes them); _kernel_order.py holds what only matches ATen's
 element order (an in-place op whose operand shares the memory it writes).
 """
-from . import _dtypes
+import math
+
+from . import _dtypes, _printing
 from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32, float64, half,  # noqa: F401
                       int, int8, int16, int32, int64, long, short, uint8)
-from ._engine import (Event, Recording, enable_grad, is_grad_enabled, no_grad, record,  # noqa: F401
-                      set_grad_enabled)
-from ._engine import inference_mode, is_inference_mode_enabled  # noqa: F401
+from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
+                     no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
@@ -30,6 +31,7 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
 from . import autograd  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
+from ._recording import Event, Recording, record  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
 
 __version__ = "0.1.0"
@@ -94,13 +96,13 @@ def are_deterministic_algorithms_enabled():
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
                      sci_mode=None):
-    from . import _printing as p
+    p = _printing
     if profile == "default":
         p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, 1000, 3, 80
     elif profile == "short":
         p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 2, 1000, 2, 80
     elif profile == "full":
-        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, __import__("math").inf, 3, 80
+        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, math.inf, 3, 80
     if precision is not None:
         p.PRECISION = precision
     if threshold is not None:

@@ -15,7 +15,7 @@ is called once per node and its answer shared between the inputs.
 """
 import numpy as np
 
-from ._engine import no_grad
+from ._graph import no_grad
 from ._ops import OPS, op
 from ._tensor import Tensor, _make, _no_record, apply as _apply
 

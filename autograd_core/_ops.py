@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _numerics as K
 from . import _refusals as R
-from ._engine import CopySlices, Node
+from ._graph import CopySlices, Node
 
 OPS = {}
 

@@ -4,8 +4,9 @@ import warnings
 import numpy as np
 
 from . import _engine
-from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
-                      set_grad_enabled)
+from ._dtypes import Size
+from ._graph import (AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled, no_grad,  # noqa: F401
+                     set_grad_enabled)
 from ._tensor import Tensor, _make, _make_view
 from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
@@ -51,7 +52,6 @@ def _grad_roots(outputs, grad_outputs, xp):
         else:
             garr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=out._data.dtype)
             if garr.shape != out._data.shape:
-                from ._dtypes import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{Size(garr.shape)} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)}.")
@@ -62,7 +62,7 @@ def _grad_roots(outputs, grad_outputs, xp):
         grads.append(garr if not xp.builds_graph else _make(garr, None, False))
     nodes = []
     for i, out in enumerate(outputs):  # (then the engine: each output's gradient edge)
-        node = _engine.gradient_edge(out)[0]
+        node = gradient_edge(out)[0]
         if node is None:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         nodes.append(node)
@@ -91,11 +91,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     nodes, grads = _grad_roots(tensors, grad_tensors, xp)
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        captured = {_engine.gradient_edge(t)[0]: None for t in inputs}
+        captured = {gradient_edge(t)[0]: None for t in inputs}
         _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
         with set_grad_enabled(create_graph):
             for t in inputs:
-                g = captured.get(_engine.gradient_edge(t)[0])
+                g = captured.get(gradient_edge(t)[0])
                 if g is not None:
                     xp.accumulate_grad(t, g)
         return
@@ -114,7 +114,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     nodes, grads = _grad_roots(outputs, grad_outputs, xp)
-    edges = [_engine.gradient_edge(t)[0] for t in inputs]
+    edges = [gradient_edge(t)[0] for t in inputs]
     captured = {e: None for e in edges}
     _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
     if create_graph:
