@@ -4,10 +4,35 @@
     w = torch.tensor(1., requires_grad=True); x = torch.tensor(2., requires_grad=True)
     y = (w + x) * (w + 1); y.backward()        # w.grad == 5, x.grad == 2
 
-Reading order: _ops.py (the op table: forward and backward of every primitive), _engine.py (nodes,
-the backward walk, grad mode, recording), _tensor.py (Tensor and apply), _functions.py (the public
-functions, composed as PyTorch composes them); _kernel_order.py holds what only matches ATen's
-element order (an in-place op whose operand shares the memory it writes).
+Reading guide -- the engine in the order to read it:
+  1. _ops.py        the op table: every op's forward and its backward rule, side by side (the math)
+  2. _graph.py      the graph those rows make: Node (a grad_fn), its next_functions, AccumulateGrad
+  3. _tensor.py     Tensor, and apply(): one row run on tensors, its node hooked into the graph
+  4. _engine.py     the backward walk: run_backward, the gradients flowing node by node to .grad
+  5. _namespaces.py what a gradient is: numpy arrays (NUMPY), or Tensors under create_graph (TENSORS)
+  6. autograd.py    backward() and grad(): the roots, then the walk
+Then, as needed: _functions.py (the public functions: argument checks, PyTorch's errors, composite
+ops spelled as PyTorch spells them), _numerics.py and _kernel_order.py (how ATen computes, so that
+printed digits match), _refusals.py (PyTorch's refusals and warnings), _recording.py (record()).
+
+Example A, from y.backward() to w.grad:
+  * ``w + x`` is Tensor.__add__ (_tensor.py) -> _functions.add -> apply(OPS["add"], (w, x)): the row
+    "add" of _ops.py computes w + x with numpy; as an input requires grad, apply makes a node of the
+    row's class, AddBackward0, whose next_functions point at the inputs' nodes -- for a leaf, its
+    AccumulateGrad (_graph.gradient_edge). ``w + 1``: another AddBackward0 (the 1 gets no edge:
+    (None, 0)). The product: MulBackward0, which keeps both factors, because its rules ``g * b`` and
+    ``g * a`` read them (_ops._read_by_rules); y.grad_fn is that node.
+  * y.backward() is Tensor.backward -> autograd.backward: the root gradient is ones, and a plain
+    backward works on numpy arrays (xp = NUMPY) -> _engine.run_backward: count the edges into each
+    node (_dependencies), then run the ready nodes newest first:
+      MulBackward0._backward(g=1) runs the row's rules: d/d(w + x) = g * (w + 1) = 2, d/d(w + 1) =
+      g * (w + x) = 3 (Node._backward, _graph.py; unbroadcast to each input's shape);
+      _pass_on hands each to the node of its input; AddBackward0 (of w + 1) passes 3 on to w's
+      AccumulateGrad, AddBackward0 (of w + x) passes 2 to w's and 2 to x's; w's AccumulateGrad has
+      received 3 + 2 = 5 when it is ready: _reach_leaf -> NUMPY.accumulate_grad sets w.grad = 5.
+  * y.backward(create_graph=True) walks the same nodes with xp = TENSORS: the same rules then run on
+    Tensors, so ``g * (w + 1)`` is itself a recorded op (MulBackward0), and w.grad has a grad_fn --
+    the gradient is a graph, and can be differentiated again.
 """
 import math
 
