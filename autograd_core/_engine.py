@@ -119,7 +119,7 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
     try:
         while heap:
             node = (heap.pop(0) if len(heap) <= 2 else _pop(heap))[1]  # (pop_heap of 1 or 2 entries)
-            g = grads.pop(node)
+            g = grads.pop(node, None)  # (None: only undefined gradients arrived -- a hook's None)
             if rec is not None:
                 rec._backward_of = node  # (what the ops made from here on belong to)
             if type(node) is AccumulateGrad:
@@ -128,8 +128,10 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
             if capture is not None and _captured(node, g, needed, capture, xp, rec):
                 continue  # (autograd.grad stops here: nothing below is asked for)
             g = _call_hooks(node, g, deps, reached, xp, rec)
-            in_grads = node._backward(g, xp)
-            if rec is not None:
+            in_grads = node._backward(g, xp) if g is not None else [None] * len(node.next_functions)
+            if node._node_post_hooks:
+                in_grads = _node_post_hooks(node, in_grads, g, xp)
+            if rec is not None and g is not None:
                 _record_backward(rec, node, g, in_grads, xp)
             if not retain_graph and node._frees:
                 node._release()
@@ -169,7 +171,8 @@ def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
         deps[nxt] = left
         if needed is not None and nxt not in needed and nxt not in capture:
             continue  # PyTorch does not even buffer what autograd.grad does not need
-        grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
+        if gi is not None:  # (an undefined gradient counts the edge down, and is not buffered)
+            grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
         if not left:  # push_heap, its cases of an empty and a one-entry heap inline
             n = len(heap)
             if not n or (n == 1 and heap[0][0] >= nxt._seq):
@@ -181,7 +184,8 @@ def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
 
 
 def _reach_leaf(node, g, capture, xp, rec):
-    """At a leaf: its hooks, then the gradient goes into .grad (or to autograd.grad's caller)."""
+    """At a leaf: the tensor's hooks, then the gradient goes into .grad (or to autograd.grad's
+    caller); hooks registered on the AccumulateGrad node run around the accumulation."""
     t = node.variable
     if capture is not None:
         if node in capture:
@@ -189,11 +193,16 @@ def _reach_leaf(node, g, capture, xp, rec):
         return
     if t._hooks:
         g = _run_hooks(t._hooks, g, xp)
-    prev = None if rec is None or t._grad is None else t._grad._data.copy()
-    xp.accumulate_grad(t, g)
-    if rec is not None:
-        rec._add("accumulate", node=node, tensor=t, grad=np.array(xp.data(g), copy=True),
-                 total=t._grad._data.copy(), prev=prev)
+    if node._node_pre_hooks:
+        g = _node_pre_hooks(node, g, xp)
+    if g is not None:
+        prev = None if rec is None or t._grad is None else t._grad._data.copy()
+        xp.accumulate_grad(t, g)
+        if rec is not None:
+            rec._add("accumulate", node=node, tensor=t, grad=np.array(xp.data(g), copy=True),
+                     total=t._grad._data.copy(), prev=prev)
+    if node._node_post_hooks:
+        _node_post_hooks(node, [], g, xp)
 
 
 def _captured(node, g, needed, capture, xp, rec):
@@ -210,12 +219,51 @@ def _captured(node, g, needed, capture, xp, rec):
 
 
 def _call_hooks(node, g, deps, reached, xp, rec):
-    """The hooks on the tensor this node made, then its retain_grad(): the gradient to go on with."""
+    """The hooks on the tensor this node made, its retain_grad(), then the node's own prehooks:
+    the gradient to go on with."""
     if node._siblings is not None:
         _hooks_of_pieces_not_reached(node, deps, reached)
     if node._pre_hooks or node._retain is not None:
         g = _tensor_hooks(node, g, xp, rec)
+    if node._node_pre_hooks:
+        g = _node_pre_hooks(node, g, xp)
     return g
+
+
+def _node_pre_hooks(node, g, xp):
+    """grad_fn.register_prehook's hooks: hook(grad_outputs) may return new grad_outputs."""
+    outs = (None if g is None else xp.as_tensor(g),)
+    for hook in list(node._node_pre_hooks.values()):
+        res = hook(outs)
+        if res is not None:
+            outs = _checked_hook_result(hook, res, outs)
+    return None if outs[0] is None else xp.from_tensor(outs[0])
+
+
+def _node_post_hooks(node, in_grads, g, xp):
+    """grad_fn.register_hook's hooks: hook(grad_inputs, grad_outputs) may return new grad_inputs."""
+    ins = tuple(None if gi is None else xp.as_tensor(gi) for gi in in_grads)
+    outs = (None if g is None else xp.as_tensor(g),)
+    for hook in list(node._node_post_hooks.values()):
+        res = hook(ins, outs)
+        if res is not None:
+            ins = _checked_hook_result(hook, res, ins)
+    return [None if gi is None else xp.from_tensor(gi) for gi in ins]
+
+
+def _checked_hook_result(hook, res, given):
+    """What a node hook returned, checked as PyTorch checks it: a tuple of as many values, each
+    None or a tensor like the one it replaces."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(res, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(res).__name__}'")
+    if len(res) != len(given):
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got {len(res)}, "
+                           f"but expected {len(given)})")
+    for new, old in zip(res, given):
+        if new is not None and old is not None:
+            _check_hook_result(hook, old._data, new)
+    return res
 
 
 def _record_backward(rec, node, g, in_grads, xp):
@@ -229,9 +277,13 @@ def _record_backward(rec, node, g, in_grads, xp):
 
 
 def _run_hooks(hooks, grad, xp):
+    """A tensor's hooks, in the order registered: each may return a new gradient (an undefined one,
+    None, may not be replaced)."""
     for hook in list(hooks.values()):
-        res = hook(xp.as_tensor(grad))
+        res = hook(None if grad is None else xp.as_tensor(grad))
         if res is not None:
+            if grad is None:
+                raise RuntimeError("can't replace a None gradient with a non-None value")
             _check_hook_result(hook, xp.data(grad), res)
             grad = xp.from_tensor(res)
     return grad
@@ -271,7 +323,7 @@ def _tensor_hooks(node, g, xp, rec):
     call_tensor_pre_hooks): the gradient the node goes on with."""
     if node._pre_hooks:
         g = _run_hooks(node._pre_hooks, g, xp)
-    if node._retain is not None:
+    if node._retain is not None and g is not None:
         t = node._retain()
         if t is not None:
             xp.retain_grad(t, g)

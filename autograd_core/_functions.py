@@ -347,7 +347,7 @@ def _saved_indices(values, idx):
     (PyTorch saves them as an output of the node), so changing them in place is caught."""
     indices = _make(idx.astype(np.int64), None, False)
     node = values._grad_fn
-    if node is not None:
+    if node is not None and node._packed is None:  # (packed by saved_tensors_hooks: not checked)
         node._saved_versions = (node._saved_versions or []) + [(indices._vc, 0, indices, indices._data)]
     return indices
 

@@ -18,12 +18,14 @@ from . import _dtypes
 
 
 class _State:
-    __slots__ = ("grad_enabled", "recorder", "formula")
+    __slots__ = ("grad_enabled", "recorder", "formula", "saved_hooks", "hooks_disabled")
 
     def __init__(self):
         self.grad_enabled = True
         self.recorder = None  # the one check per op when nothing records
         self.formula = False  # inside a derivative formula under create_graph (numbers are Scalars)
+        self.saved_hooks = []  # saved_tensors_hooks' (pack, unpack) pairs, innermost last
+        self.hooks_disabled = None  # disable_saved_tensors_hooks' message
 
 
 STATE = _State()
@@ -57,6 +59,10 @@ class Node:
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
     _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
+    _packed = None     # {saved name: Packed}: what saved_tensors_hooks' pack made of a saved tensor
+    _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
+    _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
+    _metadata = None
     op = None  # the row of the op table this node class belongs to
     _frees = False  # whether backward releases something (what the op saved)
 
@@ -78,11 +84,47 @@ class Node:
         shape, dtype = self._meta
         return ((shape, _dtypes.FROM_NUMPY[dtype]),)
 
+    @property
+    def metadata(self):
+        """A dict of the user's, kept with the node (PyTorch's Node.metadata)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def register_prehook(self, hook):
+        """hook(grad_outputs) -> None or new grad_outputs, called before the node runs (after the
+        hooks of the tensor it made)."""
+        self._node_pre_hooks = self._node_pre_hooks or {}
+        return _add_hook(self._node_pre_hooks, hook)
+
+    def register_hook(self, hook):
+        """hook(grad_inputs, grad_outputs) -> None or new grad_inputs, called after the node ran."""
+        self._node_post_hooks = self._node_post_hooks or {}
+        return _add_hook(self._node_post_hooks, hook)
+
     def __getattr__(self, attr):
-        # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch
+        # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch;
+        # ._raw_saved_<name>: the saved tensor itself, to which pack/unpack hooks can be attached
         if attr.startswith("_saved_"):
             return self._saved_value(attr[7:])
+        if attr.startswith("_raw_saved_") and attr[11:] in self._tensor_saves():
+            return SavedTensor(self, attr[11:])
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __dir__(self):
+        saved = self.op.saves if self.op is not None else ()
+        return sorted(set(object.__dir__(self)) | {"_saved_" + n for n in saved}
+                      | {"_raw_saved_" + n for n in self._tensor_saves()})
+
+    def _tensor_saves(self):
+        """The saved names PyTorch keeps as tensors (SavedVariables): inputs, the result, and the
+        index / mask arrays an op keeps (not the numbers: those are Scalars)."""
+        op = self.op
+        if op is None:
+            return ()
+        params = self._params or {}
+        return tuple(n for n in op.saves if n == "result" or n in op.arg_names
+                     or isinstance(params.get(n), (np.ndarray, tuple)))
 
     def saved_tensors(self):
         """{name: Tensor} of what this node keeps for backward (empty once freed), as it is now
@@ -98,6 +140,12 @@ class Node:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if self._packed is not None and name in self._packed:
+            packed = self._packed[name]
+            if isinstance(packed, tuple):
+                return tuple(p.unpack() if isinstance(p, Packed) else None if isinstance(p, slice) else p
+                             for p in packed)
+            return packed.unpack()
         if name == "result":
             arr = self._out
         elif name in self.op.arg_names:
@@ -139,6 +187,8 @@ class Node:
             self._check_saved()
         op = self.op
         args, out, params = xp.inputs(self), xp.result(self), self._params or {}
+        if self._packed is not None:  # (saved_tensors_hooks: what was packed is unpacked now)
+            args, out, params = self._unpacked(args, out, params, xp)
         arrays, in_dtypes = self._args, self._in_dtypes
         formula = xp.builds_graph and op.in_table
         if formula:  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
@@ -159,13 +209,32 @@ class Node:
                 STATE.formula = False
         return in_grads
 
+    def _unpacked(self, args, out, params, xp):
+        """The node's inputs, result and params with every packed value unpacked (unpack_hook), in
+        the order it saved them."""
+        args, params = list(args), dict(params)
+        names = self.op.arg_names
+        for name, packed in self._packed.items():
+            if isinstance(packed, tuple):  # (an index)
+                params[name] = tuple(p.unpack()._data if isinstance(p, Packed) else p for p in packed)
+                continue
+            t = packed.unpack()
+            value = t if xp.builds_graph else t._data
+            if name == "result":
+                out = value
+            elif name in names:
+                args[names.index(name)] = value
+            else:
+                params[name] = t._data
+        return args, out, params
+
     def _release(self):
         # freed (a second backward refuses) only when something was saved: an input saved only for
         # another input's gradient was not, when that one needed none
-        if self._saved_versions or self._saved_something():
+        if self._saved_versions or self._packed or self._saved_something():
             self._freed = True
             self._args = self._out = None
-            self._saved_versions = None
+            self._saved_versions = self._packed = None
 
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
@@ -260,15 +329,20 @@ class CopySlices(Node):
 class AccumulateGrad:
     """The node at a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable", "__weakref__")
+    __slots__ = ("variable", "_node_pre_hooks", "_node_post_hooks", "_metadata", "__weakref__")
     next_functions = ()
     _seq = _ACCUMULATE
 
     def __init__(self, variable):
         self.variable = variable
+        self._node_pre_hooks = self._node_post_hooks = self._metadata = None
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
+
+    metadata = Node.metadata
+    register_prehook = Node.register_prehook
+    register_hook = Node.register_hook
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
@@ -280,6 +354,108 @@ class AccumulateGrad:
     def _output_metadata(self):
         v = self.variable
         return ((tuple(v._data.shape), v.dtype),)
+
+
+class RemovableHandle:
+    """What registering a hook returns: .remove() unregisters it."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+def _add_hook(hooks, hook):
+    key = _next_seq()
+    hooks[key] = hook
+    return RemovableHandle(hooks, key)
+
+
+class Packed:
+    """A saved tensor as saved_tensors_hooks' pack_hook made it, with the unpack_hook to read it
+    back, and the edge the tensor had in the graph (its grad_fn, or a leaf's AccumulateGrad) so that
+    what unpacks joins the graph where the original was."""
+
+    __slots__ = ("packed", "unpack_hook", "edge", "requires_grad", "node")
+
+    def __init__(self, tensor, pack_hook, unpack_hook, node=None):
+        self.packed = pack_hook(tensor)
+        self.unpack_hook = unpack_hook
+        self.requires_grad = tensor._requires_grad
+        self.edge = gradient_edge(tensor)[0] if tensor._requires_grad or tensor._grad_fn is not None else None
+        self.node = node  # (the node itself, for a saved result: its grad_fn)
+
+    def unpack(self):
+        """unpack_hook(packed), as a tensor with the original's place in the graph."""
+        t = self.unpack_hook(self.packed)
+        if not isinstance(t, _tensor.Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result "
+                            f"of type {type(t).__name__}")
+        edge = self.node if self.node is not None else self.edge
+        out = _tensor._make(t._data, None if isinstance(edge, AccumulateGrad) else edge,
+                            self.requires_grad or edge is not None, t._vc)
+        if isinstance(edge, AccumulateGrad):
+            out._acc = weakref.ref(edge)  # (a leaf: the gradient goes to the original's .grad)
+        return out
+
+
+class SavedTensor:
+    """grad_fn._raw_saved_<name>: one tensor a node saved (PyTorch's SavedTensor), on which a pair
+    of pack / unpack hooks can be registered (pack runs at once)."""
+
+    def __init__(self, node, name):
+        self._node, self._name = node, name
+
+    def register_hooks(self, pack_hook, unpack_hook):
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("register_hooks(): incompatible function arguments. The following argument "
+                            "types are supported:\n    1. (self: torch._C._autograd.SavedTensor, arg0: "
+                            "collections.abc.Callable, arg1: collections.abc.Callable) -> None")
+        node = self._node
+        if node._freed:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor after it has been freed. Saved intermediate "
+                "values of the graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if you "
+                "need to access saved variables after calling backward.")
+        if node._packed is not None and self._name in node._packed:
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been set. "
+                               "Hint: only one pair of hooks is allowed at a time.")
+        tensor = node._saved_value(self._name)
+        node._packed = node._packed or {}
+        node._packed[self._name] = Packed(tensor, pack_hook, unpack_hook,
+                                          node if self._name == "result" else None)
+
+    def __repr__(self):
+        return f"<torch._C._autograd.SavedTensor object at {hex(id(self))}>"
+
+
+def pack_saved(node, op, args, result):
+    """saved_tensors_hooks: each tensor the node saves goes through the innermost pack_hook now (in
+    the order PyTorch saves them) and is not kept itself (nor checked against in-place changes);
+    the index and mask arrays an op keeps too. args: the op's inputs (tensors or numbers); result:
+    the tensor it made."""
+    pack_hook, unpack_hook = STATE.saved_hooks[-1]
+    packed, edges = {}, node.next_functions
+    for i, needed_by in op.saved_args:  # (what apply saved: see its loop)
+        if i is None:
+            packed["result"] = Packed(result, pack_hook, unpack_hook, node)
+        elif isinstance(args[i], _tensor.Tensor) and (
+                needed_by is None or any(edges[j][0] is not None for j in needed_by)):
+            packed[op.arg_names[i]] = Packed(args[i], pack_hook, unpack_hook)
+    params = node._params or {}
+    for name in op.saves:
+        value = params.get(name)
+        if name in packed or name in op.arg_names:
+            continue
+        if isinstance(value, np.ndarray):
+            packed[name] = Packed(_tensor._make(value, None, False), pack_hook, unpack_hook)
+        elif isinstance(value, tuple):  # (an index: each index tensor packed, a slice kept)
+            packed[name] = tuple(Packed(_tensor._make(i, None, False), pack_hook, unpack_hook)
+                                 if isinstance(i, np.ndarray) else i for i in value)
+    node._packed = packed
+    node._saved_versions = []
 
 
 def gradient_edge(t):

@@ -17,7 +17,8 @@ import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, _next_seq, gradient_edge, no_grad,
+from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _next_seq, gradient_edge, no_grad,
+                     pack_saved,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._numerics import contiguous_layout, dense as _dense, elementwise_layout
@@ -228,6 +229,8 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                         continue
                 versions.append((a._vc, a._vc[0], a, a._data))
             node._saved_versions = versions
+            if STATE.saved_hooks:  # (saved_tensors_hooks: each saved tensor is packed now)
+                pack_saved(node, op, args, result)
         else:
             node._out = node._saved_versions = None
     else:
@@ -849,7 +852,7 @@ class Tensor:
             self.grad_fn._pre_hooks = self._hooks
         key = _next_seq()
         self._hooks[key] = hook
-        return _RemovableHandle(self._hooks, key)
+        return RemovableHandle(self._hooks, key)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's .grad."""
@@ -1702,14 +1705,6 @@ def to_dtype_arg(args, kwargs):
 
 def _rebuild(data, requires_grad):
     return _make(data, None, requires_grad)
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self._key, None)
 
 
 def _index_arrays(index):

@@ -12,8 +12,11 @@ from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
 from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
 
+from . import _autograd_graph as graph  # noqa: E402  (torch.autograd.graph)
+
 import sys as _sys  # noqa: E402
 _sys.modules[__name__ + ".functional"] = functional  # so that `from torch.autograd.functional import ...` works
+_sys.modules[__name__ + ".graph"] = graph
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled"]
