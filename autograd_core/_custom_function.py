@@ -15,7 +15,7 @@ is called once per node and its answer shared between the inputs.
 """
 import numpy as np
 
-from ._engine import no_grad
+from ._graph import no_grad
 from ._ops import OPS, op
 from ._tensor import Tensor, _make, _no_record, apply as _apply
 
@@ -40,12 +40,16 @@ class FunctionCtx:
         pass
 
 
-def _grad_of_input(i, g, args, out, ctx, result):
-    """dL/d(input i): the user's backward(ctx, grad_output), called once per grad_output."""
+def _grad_of_input(xp, i, g, args, out, ctx, result):
+    """dL/d(input i): the user's backward(ctx, grad_output), called once per grad_output (under
+    create_graph with grad mode on, on the gradient tensor itself)."""
     cached = ctx._backward_cache
     if cached is None or cached[0] is not g:
-        with no_grad(), _no_record():  # a recording shows this node, not the ops inside it
-            grads = ctx._cls.backward(ctx, _make(np.asarray(g), None, False))
+        if xp.builds_graph:
+            grads = ctx._cls.backward(ctx, g)
+        else:
+            with no_grad(), _no_record():  # a recording shows this node, not the ops inside it
+                grads = ctx._cls.backward(ctx, _make(np.asarray(g), None, False))
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != ctx._n_args:
@@ -53,6 +57,8 @@ def _grad_of_input(i, g, args, out, ctx, result):
                                f"gradients (expected {ctx._n_args}, got {len(grads)})")
         cached = ctx._backward_cache = (g, grads)
     gi = cached[1][ctx._tensor_positions[i]]  # the node's inputs are the tensor arguments only
+    if xp.builds_graph:
+        return xp.zeros_like(args[i]) if gi is None else gi
     if gi is None:
         return np.zeros(np.shape(args[i]), dtype=np.result_type(args[i]))
     return gi._data if isinstance(gi, Tensor) else np.asarray(gi)
@@ -87,6 +93,7 @@ class Function:
             op(key, cls.__name__ + "Backward", lambda *datas, ctx, result: result, _grad_of_input,
                kind="same", arg_names=("input",), variadic=True)
             row = cls._op_row = OPS.pop(key)  # the user's row, not part of the op table
+            row.in_table = False  # (its backward is the user's Python: a number there is a number)
             row.node_class.__repr__ = _node_repr
             row.name = cls.__name__
         return row

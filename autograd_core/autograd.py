@@ -1,15 +1,22 @@
 """autograd_core.autograd: backward, grad, Variable, and the grad-mode switches."""
+import warnings
+
 import numpy as np
 
 from . import _engine
-from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
-                      set_grad_enabled)
+from ._dtypes import Size
+from ._graph import (AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled, no_grad,  # noqa: F401
+                     set_grad_enabled)
 from ._tensor import Tensor, _make, _make_view
+from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
 from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
 
+from . import _autograd_graph as graph  # noqa: E402  (torch.autograd.graph)
+
 import sys as _sys  # noqa: E402
 _sys.modules[__name__ + ".functional"] = functional  # so that `from torch.autograd.functional import ...` works
+_sys.modules[__name__ + ".graph"] = graph
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled"]
@@ -21,8 +28,9 @@ def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
 
-def _grad_roots(outputs, grad_outputs):
-    """(nodes, grads) to start from, with PyTorch's checks and messages."""
+def _grad_roots(outputs, grad_outputs, xp):
+    """(nodes, grads) to start from, with PyTorch's checks and messages: the grads as values of xp
+    (arrays; Tensors under create_graph, a grad_output that requires grad joining the graph)."""
     outputs = _as_tuple(outputs)
     grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     for g in grad_outputs:
@@ -42,57 +50,78 @@ def _grad_roots(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
             garr = np.ones_like(out._data)
+            grads.append(garr if not xp.builds_graph else _make(garr, None, False))
+            continue
         else:
             garr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=out._data.dtype)
             if garr.shape != out._data.shape:
-                from ._dtypes import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{Size(garr.shape)} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)}.")
+            if xp.builds_graph and isinstance(g, Tensor):
+                grads.append(g if g._data.dtype == out._data.dtype else xp.to(g, out._data.dtype))
+                continue
             garr = garr.astype(out._data.dtype, copy=False)
-        grads.append(garr)
+        grads.append(garr if not xp.builds_graph else _make(garr, None, False))
     nodes = []
     for i, out in enumerate(outputs):  # (then the engine: each output's gradient edge)
-        node = _engine.gradient_edge(out)[0]
+        node = gradient_edge(out)[0]
         if node is None:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         nodes.append(node)
     return nodes, grads
 
 
+_REFERENCE_CYCLE = [True]  # PyTorch warns once per process (TORCH_WARN_ONCE)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate the gradients of `tensors` (weighted by grad_tensors) into the leaves' .grad."""
-    if create_graph:
-        raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
-    nodes, grads = _grad_roots(tensors, grad_tensors)
+    """Accumulate the gradients of `tensors` (weighted by grad_tensors) into the leaves' .grad.
+    create_graph=True: the gradients are tensors with a graph of their own (the backward pass is
+    recorded as any computation is), so they can be differentiated again."""
+    xp = TENSORS if create_graph else NUMPY
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph and _REFERENCE_CYCLE[0]:
+        _REFERENCE_CYCLE[0] = False
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+            "make sure to reset the .grad fields of your parameters to None after use to break the "
+            "cycle and avoid the leak. (Triggered internally at "
+            "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)", UserWarning, stacklevel=3)
+    nodes, grads = _grad_roots(tensors, grad_tensors, xp)
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        captured = {_engine.gradient_edge(t)[0]: None for t in inputs}
-        _engine.run_backward(nodes, grads, bool(retain_graph), capture=captured)
-        for t in inputs:
-            g = captured.get(_engine.gradient_edge(t)[0])
-            if g is not None:
-                if t._grad is None:
-                    t._grad = _make(np.array(g, dtype=t._data.dtype, copy=True), None, False)
-                else:
-                    t._grad._data += g
+        captured = {gradient_edge(t)[0]: None for t in inputs}
+        _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
+        with set_grad_enabled(create_graph):
+            for t in inputs:
+                g = captured.get(gradient_edge(t)[0])
+                if g is not None:
+                    xp.accumulate_grad(t, g)
         return
-    _engine.run_backward(nodes, grads, bool(retain_graph))
+    _engine.run_backward(nodes, grads, bool(retain_graph), xp)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """d(outputs)/d(inputs) as a tuple, without touching any .grad."""
-    if create_graph:
-        raise NotImplementedError("autograd_core does not build graphs of gradients (create_graph=True)")
+    """d(outputs)/d(inputs) as a tuple, without touching any .grad. create_graph=True: the gradients
+    are tensors with a graph of their own, to be differentiated again."""
+    xp = TENSORS if create_graph else NUMPY
+    if retain_graph is None:
+        retain_graph = create_graph
     inputs = _as_tuple(inputs)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    nodes, grads = _grad_roots(outputs, grad_outputs)
-    edges = [_engine.gradient_edge(t)[0] for t in inputs]
+    nodes, grads = _grad_roots(outputs, grad_outputs, xp)
+    edges = [gradient_edge(t)[0] for t in inputs]
     captured = {e: None for e in edges}
-    _engine.run_backward(nodes, grads, bool(retain_graph), capture=captured)
+    _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
+    if create_graph:
+        return _graph_gradients(inputs, edges, captured, allow_unused, materialize_grads)
     result = []
     known = {id(t._data): t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)}
     for i, (t, e) in enumerate(zip(inputs, edges)):
@@ -106,6 +135,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "behavior.")
         # the gradient has the input's dtype (it may have flowed in a promoted dtype)
         result.append(None if g is None else _as_returned(g.astype(t._data.dtype, copy=False), known))
+    return tuple(result)
+
+
+def _graph_gradients(inputs, edges, captured, allow_unused, materialize_grads):
+    """autograd.grad(create_graph=True)'s answer: the gradient tensors themselves, graph and all."""
+    result = []
+    for i, (t, e) in enumerate(zip(inputs, edges)):
+        g = captured[e]
+        if g is None:
+            if materialize_grads:
+                g = _make(np.zeros_like(t._data), None, False)
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the desired "
+                                   "behavior.")
+        result.append(g)
     return tuple(result)
 
 

@@ -250,6 +250,41 @@ SAMPLES = {
     "div_rounding": [(mode, [_r(3, 4, seed=1) * 3, _r(3, 4, seed=2, low=0.5)], {"rounding_mode": mode})
                      for mode in ("floor", "trunc")],
     "split_with_sizes": [("", [_r(4, 3)], {"dim": 0, "index": slice(1, 4)})],
+    # the rows a derivative formula records under create_graph (each a function of its own)
+    "sgn": [("", [_r(3, 4)], None)],
+    "logit": [("", [_rng(1).uniform(0.1, 0.9, size=(3, 4))], None)],
+    "log_sigmoid": [("", [_r(3, 4)], None)],
+    "mul_scalar": [("", [_r(3, 4)], {"other": 1.5})],
+    "div_scalar": [("", [_r(3, 4)], {"other": -2.5})],
+    "add_scalar": [("", [_r(3, 4)], {"other": 1.5}), ("alpha", [_r(3, 4)], {"other": 1.5, "alpha": 2})],
+    "sub_scalar": [("", [_r(3, 4)], {"other": 1.5}), ("alpha", [_r(3, 4)], {"other": 1.5, "alpha": 2})],
+    "tanh_backward": [("", [_r(3, 4, seed=1), np.tanh(_r(3, 4, seed=2))], None)],
+    "sigmoid_backward": [("", [_r(3, 4, seed=1), _rng(2).uniform(0.1, 0.9, size=(3, 4))], None)],
+    "threshold_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"threshold": 0.0})],
+    "softmax_backward_data": [("dim1", [_r(3, 4, seed=1), _pos(3, 4, seed=2) / 4], {"dim": 1})],
+    "log_softmax_backward_data": [("dim0", [_r(3, 4, seed=1), -_pos(3, 4, seed=2)], {"dim": 0})],
+    "leaky_relu_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"negative_slope": 0.2})],
+    "gelu_backward": [(mode, [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"approximate": mode})
+                      for mode in ("none", "tanh")],
+    "elu_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 0.7})],
+    "softplus_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"beta": 1.5, "threshold": 2.0})],
+    "mse_loss_backward": [(red, [np.array(0.7) if red != "none" else _r(3, 4, seed=3), _r(3, 4, seed=1),
+                                 _r(3, 4, seed=2)], {"reduction": red}) for red in ("mean", "sum", "none")],
+    "binary_cross_entropy_backward": [
+        (f"{red}-w{w is not None}", [np.array(0.7) if red != "none" else _r(3, 4, seed=3),
+                                     _rng(1).uniform(0.1, 0.9, size=(3, 4)), _rng(2).uniform(size=(3, 4))],
+         {"weight": w, "reduction": red})
+        for red, w in (("mean", None), ("sum", _pos(3, 4, seed=4)), ("none", None))],
+    "nll_loss_backward": [(case, [np.array(0.7) if p["reduction"] != "none" else _r(5, seed=3)] + inputs, p)
+                          for case, inputs, p in _nll_cases()],
+    "select_backward": [("", [_r(4, 2)], {"shape": (3, 4, 2), "dim": 0, "index": 1})],
+    "slice_backward": [("", [_r(3, 2)], {"shape": (3, 5), "dim": 1, "index": slice(1, 5, 2)})],
+    "scatter": [("", [_r(3, 4, seed=1), _r(3, 2, seed=2)], {"dim": 1, "index": np.array([[0, 2], [1, 3], [3, 0]])})],
+    "scatter_add": [("repeats", [_r(3, 4, seed=1), _r(3, 2, seed=2)],
+                     {"dim": 1, "index": np.array([[0, 0], [1, 3], [2, 2]])})],
+    "index_fill": [("", [_r(3, 4), np.array(0.7)], {"dim": 1, "index": np.array([0, 2])})],
+    "masked_select": [("broadcast", [_r(3, 4)], {"mask": _rng(3).uniform(size=(4,)) > 0.4})],
+    "index_put_impl": [("repeats", [_r(4, 3, seed=1), _r(3, 3, seed=2)], {"index": (np.array([0, 2, 0]),)})],
 }
 
 
@@ -451,6 +486,6 @@ def test_public_function_gradients(name):
 def test_gradcheck_detects_a_wrong_rule(monkeypatch):
     """The check can fail: a sign error in one backward rule is caught."""
     op = OPS["sin"]
-    monkeypatch.setattr(op, "grads", (lambda g, a, out: -g * np.cos(a),))
+    monkeypatch.setattr(op, "grads", (lambda xp, g, a, out: -g * xp.cos(a),))
     with pytest.raises(AssertionError):
         test_op_gradient_matches_central_differences("sin", [_r(3)], None)

@@ -14,6 +14,7 @@ The backward graph is made of a few generic node types, all under the name scope
 import numpy as np
 
 from .._engine import unbroadcast
+from .._namespaces import NUMPY
 from ._api import _graph_of, convert_to_tensor
 from ._graph import Node
 
@@ -82,7 +83,7 @@ def _pass(g, pred):
 
 def _grad_fn(row, i, params, want):
     def fn(g, *vals):
-        gi = row.grad(i, g, vals[:-1], vals[-1], params)
+        gi = row.grad(i, g, vals[:-1], vals[-1], params, NUMPY)
         if type(gi) is not np.ndarray:
             gi = np.asarray(gi)
         return gi if gi.dtype == want else gi.astype(want)

@@ -181,8 +181,7 @@ class Node:
 
     def eval(self, feed_dict=None, session=None):
         """The value of this node in `session` (default: the session of the enclosing with)."""
-        from ._session import get_default_session
-        session = session or get_default_session()
+        session = session or _session.get_default_session()
         if session is None:
             raise ValueError("Cannot evaluate tensor using `eval()`: No default session is registered. "
                              "Use `with sess.as_default()` or pass an explicit session to "
@@ -322,3 +321,7 @@ def reset_default_graph():
 
 def name_scope(name):
     return get_default_graph().name_scope(name)
+
+
+# Node.eval() runs a Session, and sessions run graphs of these nodes: imported last, once Node exists.
+from . import _session  # noqa: E402

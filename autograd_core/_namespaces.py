@@ -1,0 +1,701 @@
+"""The two array namespaces a backward rule runs on (the rule is written once, as HIPS autograd's and
+JAX's are): ``xp`` in every rule of the op table is one of these.
+
+- ``NUMPY``: a plain backward. Gradients are numpy arrays and each function is the kernel the op's
+  forward uses (the same numerics): nothing is recorded, nothing is wrapped.
+- ``TENSORS``: ``backward(create_graph=True)``. Gradients are Tensors and each function applies an
+  op of the table, so the backward pass builds a graph of its own (whose grad_fns are the ones
+  PyTorch's derivative formulas make: the gradient of ``x * y`` is a MulBackward0).
+
+Besides the rules' vocabulary (``xp.where``, ``xp.sum``, ``xp.tanh_backward``, ...), a namespace tells
+the engine what a gradient is: a node's inputs and result as values of the namespace, a gradient
+reduced to an input's shape and dtype, the sum of two gradients, a gradient as a Tensor (for hooks
+and .grad) and back.
+"""
+import numpy as np
+
+from . import _functions as F
+from . import _numerics as K
+from ._engine import unbroadcast
+from ._graph import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG
+from ._ops import OPS
+from ._tensor import Tensor, _make, apply
+
+_K = {name: row.forward for name, row in OPS.items()}  # the kernels of the table's rows
+
+
+def _dims(dim):
+    return dim if isinstance(dim, tuple) else (dim,)
+
+
+class NumpyOps:
+    """The backward rules' vocabulary on numpy arrays (a plain backward)."""
+
+    builds_graph = False
+
+    # --- what the engine asks of a gradient ---------------------------------------------------
+    @staticmethod
+    def inputs(node):
+        return node._args
+
+    @staticmethod
+    def result(node):
+        return node._out
+
+    @staticmethod
+    def conform(g, a, want):
+        """g reduced to the shape of input array a and cast to its dtype (want: the dtype the input
+        had before promotion, when it had another)."""
+        if g.shape != a.shape:
+            g = unbroadcast(g, a.shape)
+        if want is None:
+            want = a.dtype
+        if g.dtype is not want:
+            if want.kind not in "fc":  # (an integer tensor made to require grad by a write into it)
+                raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
+            g = g.astype(want)
+        if type(g) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
+            g = np.asarray(g)
+        return g
+
+    @staticmethod
+    def add(a, b):
+        """a + b, an array even of 0-d arrays (numpy's sum of those is a numpy scalar)."""
+        g = a + b
+        return g if type(g) is np.ndarray else np.asarray(g)
+
+    @staticmethod
+    def data(g):
+        return g
+
+    @staticmethod
+    def as_tensor(g):
+        """A gradient handed to a hook, to autograd.grad's caller or to .grad: a Tensor over it."""
+        return _make(g if type(g) is np.ndarray else np.asarray(g), None, False)
+
+    @staticmethod
+    def from_tensor(t):
+        return t._data
+
+    @staticmethod
+    def accumulate_grad(t, g):
+        """leaf.grad += g, in place, as PyTorch does (a reference to .grad taken earlier sees the sum);
+        a first gradient is copied into a new tensor of the leaf's dtype."""
+        if t._grad is None:
+            t._grad = _make(np.array(g, dtype=t._data.dtype, copy=True), None, False)
+        else:
+            gd = t._grad._data
+            np.add(gd, g, out=gd, casting="unsafe")
+            t._grad._vc[0] += 1  # (an in-place add: views of .grad see a new version)
+
+    @staticmethod
+    def retain_grad(t, g):
+        t._grad = _make(g.copy() if t._grad is None else t._grad._data + g, None, False)
+
+    # --- the rules' vocabulary ----------------------------------------------------------------
+    where = staticmethod(np.where)
+    abs = staticmethod(np.abs)
+    tanh = staticmethod(_K["tanh"])
+    exp = staticmethod(_K["exp"])
+    log = staticmethod(_K["log"])
+    cos = staticmethod(_K["cos"])
+    sin = staticmethod(_K["sin"])
+    sgn = staticmethod(_K["sgn"])
+    sigmoid = staticmethod(_K["sigmoid"])
+    logit = staticmethod(_K["logit"])
+    isnan = staticmethod(np.isnan)
+    logical_and = staticmethod(np.logical_and)
+    logical_or = staticmethod(np.logical_or)
+
+    @staticmethod
+    def pow(a, exponent):
+        """a ** exponent as ATen computes it (a number exponent: its special cases)"""
+        return _K["pow"](a, exponent) if not isinstance(exponent, np.ndarray) else _K["pow_tensor"](a, exponent)
+
+    @staticmethod
+    def zeros(shape, like):
+        return np.zeros(shape, dtype=like.dtype)
+
+    @staticmethod
+    def zeros_like(a):
+        return np.zeros_like(a)
+
+    @staticmethod
+    def ones(shape, like):
+        return np.ones(shape, dtype=like.dtype)
+
+    @staticmethod
+    def masked_fill(a, mask, value):
+        return _K["masked_fill"](a, mask, value) if not isinstance(value, np.ndarray) else \
+            _K["masked_fill_tensor"](a, value, mask)
+
+    @staticmethod
+    def sum(a, dim=None, keepdim=False):
+        if dim is None:
+            return K.torch_sum(a)
+        return a.sum(axis=_dims(dim), keepdims=keepdim)
+
+    @staticmethod
+    def mean(a, dim=None, keepdim=False):
+        if dim is None:
+            return K.torch_mean(a)
+        return a.mean(axis=_dims(dim), keepdims=keepdim)
+
+    @staticmethod
+    def cast_like(a, like):
+        """a in like's dtype (a count of elements, before it divides a gradient)"""
+        return np.asarray(a).astype(like.dtype)
+
+    @staticmethod
+    def count_nonzero(mask):
+        return int(np.count_nonzero(mask))
+
+    @staticmethod
+    def clamp_min_untracked(a, min):
+        """a's values kept >= min; a's graph unchanged (PyTorch clamps in place under no_grad)"""
+        return np.maximum(a, a.dtype.type(min))
+
+    @staticmethod
+    def const(a):
+        """An array a rule reads (a weight the op took as a param)"""
+        return a
+
+    @staticmethod
+    def exclusive_prod(a, dim):
+        """For each element, the product of the others along dim (all of them if dim is None)"""
+        return K.prod_others(a, dim)
+
+    expand = staticmethod(K.expanded)
+
+    @staticmethod
+    def reshape(a, shape):
+        return a.reshape(shape)
+
+    @staticmethod
+    def unsqueeze(a, dim):
+        return np.expand_dims(a, dim)
+
+    @staticmethod
+    def squeeze(a, dim):
+        return a.squeeze(axis=dim)
+
+    @staticmethod
+    def transpose(a, dim0, dim1):
+        return np.swapaxes(a, dim0, dim1)
+
+    @staticmethod
+    def t(a):
+        return a.T
+
+    @staticmethod
+    def permute(a, dims):
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def flip(a, dims):
+        return _K["flip"](a, dims)
+
+    @staticmethod
+    def cumsum(a, dim):
+        return _K["cumsum"](a, dim)
+
+    @staticmethod
+    def tril(a, diagonal):
+        return np.tril(a, diagonal)
+
+    @staticmethod
+    def triu(a, diagonal):
+        return np.triu(a, diagonal)
+
+    @staticmethod
+    def narrow(a, dim, start, length):
+        return a[(slice(None),) * dim + (slice(start, start + length), Ellipsis)]
+
+    @staticmethod
+    def select(a, dim, index):
+        return a[(slice(None),) * dim + (index, Ellipsis)]
+
+    @staticmethod
+    def slice(a, dim, index):
+        return a[(slice(None),) * dim + (index, Ellipsis)]
+
+    @staticmethod
+    def unbind_backward(g, shape, dim, index):
+        """the gradient of one piece of unbind: g in zeros of the input's shape"""
+        return K.select_backward(g, shape, dim, index)
+
+    @staticmethod
+    def split_backward(g, shape, dim, index):
+        """the gradient of one piece of split / chunk: g in zeros of the input's shape"""
+        return K.select_backward(g, shape, dim, index)
+
+    @staticmethod
+    def stack(arrays, dim):
+        return np.stack(arrays, axis=dim)
+
+    @staticmethod
+    def cat(arrays, dim):
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def index(a, indices):
+        return _K["index"](a, indices)
+
+    @staticmethod
+    def index_put(a, indices, values):
+        return _K["index_put"](a, values, indices)
+
+    @staticmethod
+    def index_put_accumulate(a, indices, values):
+        return K.index_put_accumulate(a, values, indices)
+
+    mm = staticmethod(np.matmul)
+    mv = staticmethod(np.matmul)
+    bmm = staticmethod(np.matmul)
+
+    @staticmethod
+    def outer(a, b):
+        return np.multiply(a.reshape(-1, 1), b)
+
+    @staticmethod
+    def scatter(a, dim, index, src):
+        return _K["scatter"](a, src, dim, index)
+
+    @staticmethod
+    def scatter_add(a, dim, index, src):
+        return _K["scatter_add"](a, src, dim, index)
+
+    @staticmethod
+    def gather(a, dim, index):
+        return _K["gather"](a, dim, index)
+
+    @staticmethod
+    def index_fill(a, dim, index, value):
+        return _K["index_fill"](a, value, dim, index)
+
+    @staticmethod
+    def masked_select(a, mask):
+        return _K["masked_select"](a, mask)
+
+    @staticmethod
+    def floor_divide(a, b):
+        return _K["div_rounding"](a, b, "floor")
+
+    # the kernels of the derivatives' own ops (their rows are below the table)
+    tanh_backward = staticmethod(_K["tanh_backward"])
+    sigmoid_backward = staticmethod(_K["sigmoid_backward"])
+    threshold_backward = staticmethod(_K["threshold_backward"])
+    softmax_backward_data = staticmethod(_K["softmax_backward_data"])
+    log_softmax_backward_data = staticmethod(_K["log_softmax_backward_data"])
+    leaky_relu_backward = staticmethod(_K["leaky_relu_backward"])
+    gelu_backward = staticmethod(_K["gelu_backward"])
+    elu_backward = staticmethod(_K["elu_backward"])
+    softplus_backward = staticmethod(_K["softplus_backward"])
+    mse_loss_backward = staticmethod(_K["mse_loss_backward"])
+    binary_cross_entropy_backward = staticmethod(_K["binary_cross_entropy_backward"])
+    nll_loss_backward = staticmethod(_K["nll_loss_backward"])
+    nll_loss = staticmethod(_K["nll_loss"])
+    select_backward = staticmethod(_K["select_backward"])
+    slice_backward = staticmethod(_K["slice_backward"])
+    log_sigmoid = staticmethod(_K["log_sigmoid"])
+
+
+def _row(name, inputs, params=None):
+    return apply(OPS[name], inputs, params)
+
+
+def _const(a):
+    """An array of the graph as a Tensor outside it (a value the rule reads, not differentiates)."""
+    return a if isinstance(a, Tensor) else _make(np.asarray(a), None, False)
+
+
+class TensorOps:
+    """The backward rules' vocabulary on Tensors (backward(create_graph=True)): each function applies
+    the op PyTorch's formula uses, so the gradient has a graph, and grad_fns named as PyTorch's."""
+
+    builds_graph = True
+    plain = NumpyOps
+
+    # --- what the engine asks of a gradient ---------------------------------------------------
+    @staticmethod
+    def inputs(node):
+        """The node's inputs as Tensors: a saved input is the tensor itself (its gradient's graph
+        reaches back through it), a number is PyTorch's wrapped number, the rest are constants."""
+        saved = _saved_inputs(node)
+        out = []
+        for i, a in enumerate(node._args):
+            if isinstance(a, np.ndarray):
+                out.append(saved[i] if i in saved else _make(a, None, False))
+            elif a is None or isinstance(a, (bool, np.bool_)):
+                out.append(a)
+            else:
+                out.append(_wrapped_number(a))
+        return out
+
+    @staticmethod
+    def result(node):
+        """The node's output, as the tensor it saved: its grad_fn is the node itself (PyTorch's
+        SavedVariable of an output), so a second backward goes through it again."""
+        out = node._out
+        if out is None:
+            return None
+        for counter, _, saved, arr in node._saved_versions or ():
+            if arr is out:
+                return _make(out, node, True, counter)
+        return _make(out, node, True)
+
+    @staticmethod
+    def conform(g, a, want):
+        """The engine's reduction of a gradient to its input (PyTorch's validate_outputs): sum_to
+        the input's shape, then to its dtype."""
+        if tuple(g._data.shape) != a.shape:
+            g = TensorOps.sum_to(g, a.shape)
+        if want is None:
+            want = a.dtype
+        if g._data.dtype != want:
+            if want.kind not in "fc":
+                raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
+            g = apply(OPS["to"], (g,), {"dtype": want})
+        return g
+
+    @staticmethod
+    def sum_to(g, shape):
+        """ATen's sum_to: the dims broadcasting added or stretched summed in one sum (keepdim),
+        then the added ones viewed away."""
+        if not shape:
+            return F.sum(g)
+        lead = g.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                           if s == 1 and g.shape[lead + i] != 1)
+        if dims:
+            g = F.sum(g, dims, keepdim=True)
+        return F.view(g, shape) if lead else g
+
+    add = staticmethod(F.add)
+
+    @staticmethod
+    def data(g):
+        return g._data
+
+    @staticmethod
+    def as_tensor(g):
+        return g
+
+    @staticmethod
+    def from_tensor(t):
+        return t
+
+    @staticmethod
+    def accumulate_grad(t, g):
+        """PyTorch's AccumulateGrad in grad mode: a first gradient is copied into a new tensor (its
+        grad_fn CopyBackwards), a later one added out of place (AddBackward0): .grad is a new
+        tensor, with a graph."""
+        if t._grad is None:
+            new = _make(np.empty_like(t._data), None, False)
+            t._grad = new.copy_(g)
+        else:
+            t._grad = F.add(t._grad, g)
+
+    @staticmethod
+    def retain_grad(t, g):
+        t._grad = F.clone(g) if t._grad is None else F.add(t._grad, g)
+
+    # --- the rules' vocabulary ----------------------------------------------------------------
+    @staticmethod
+    def where(condition, a, b):
+        return F.where(_const(condition), a, b)
+
+    abs = staticmethod(F.abs)
+    tanh = staticmethod(F.tanh)
+    exp = staticmethod(F.exp)
+    log = staticmethod(F.log)
+    cos = staticmethod(F.cos)
+    sin = staticmethod(F.sin)
+    sigmoid = staticmethod(F.sigmoid)
+
+    @staticmethod
+    def sgn(a):
+        return _row("sgn", (a,))
+
+    @staticmethod
+    def logit(a):
+        return _row("logit", (a,))
+
+    @staticmethod
+    def isnan(a):
+        return F.isnan(a)
+
+    @staticmethod
+    def logical_and(a, b):
+        return F.logical_and(_const(a), _const(b))
+
+    @staticmethod
+    def logical_or(a, b):
+        return F.logical_or(_const(a), _const(b))
+
+    pow = staticmethod(F.pow)
+
+    @staticmethod
+    def zeros(shape, like):
+        return _make(np.zeros(shape, dtype=like._data.dtype), None, False)
+
+    @staticmethod
+    def zeros_like(a):
+        return _make(np.zeros_like(a._data), None, False)
+
+    @staticmethod
+    def ones(shape, like):
+        return _make(np.ones(shape, dtype=like._data.dtype), None, False)
+
+    @staticmethod
+    def masked_fill(a, mask, value):
+        return F.masked_fill(a, _const(mask), value)
+
+    @staticmethod
+    def sum(a, dim=None, keepdim=False):
+        return F.sum(a) if dim is None else F.sum(a, dim, keepdim)
+
+    @staticmethod
+    def mean(a, dim=None, keepdim=False):
+        return F.mean(a) if dim is None else F.mean(a, dim, keepdim)
+
+    @staticmethod
+    def cast_like(a, like):
+        return TensorOps.to(a, like._data.dtype)
+
+    @staticmethod
+    def count_nonzero(mask):
+        return int(np.count_nonzero(mask._data))
+
+    @staticmethod
+    def clamp_min_untracked(a, min):
+        np.maximum(a._data, a._data.dtype.type(min), out=a._data)
+        return a
+
+    @staticmethod
+    def copy_slices_backward(node, g):
+        """CopySlices under create_graph: the base's gradient with the view's elements replaced by
+        what the wrapped node gives for them (the same values as PyTorch's, which reads the view
+        through an as_strided view of a copy of g; here Index / IndexPut nodes)."""
+        positions = (node._positions,)
+        flat = F.reshape(g, (-1,))
+        grads = node._fn._backward(_row("index", (flat,), {"indices": positions}), TENSORS)
+        if node.next_functions[0][0] is not None:
+            if node._expanded_view:
+                raise RuntimeError(INTERNAL_OVERLAP_MSG)
+            grads[0] = F.reshape(_row("index_put", (flat, grads[0]), {"index": positions}), g.shape)
+        return grads
+
+    @staticmethod
+    def const(a):
+        return _const(a)
+
+    @staticmethod
+    def exclusive_prod(a, dim):
+        """The product of the other elements along dim, recorded: row i of a matrix whose
+        diagonal is 1 and whose other entries are a's, multiplied along (ProdBackward1: its own
+        rule handles the zeros again, for a third derivative)."""
+        x = F.reshape(a, (-1,)) if dim is None else F.transpose(a, dim, -1)
+        n = x.shape[-1]
+        rows = F.expand(F.unsqueeze(x, -2), tuple(x.shape[:-1]) + (n, n))
+        rows = F.where(_const(np.eye(n, dtype=bool)), 1., rows)
+        others = F.prod(rows, -1)
+        return F.reshape(others, a.shape) if dim is None else F.transpose(others, dim, -1)
+
+    @staticmethod
+    def to(a, dtype):
+        return apply(OPS["to"], (a,), {"dtype": np.dtype(dtype)}) if a._data.dtype != dtype else a
+
+    @staticmethod
+    def expand(a, shape):
+        return F.expand(a, shape)
+
+    reshape = staticmethod(F.reshape)
+    unsqueeze = staticmethod(F.unsqueeze)
+
+    @staticmethod
+    def squeeze(a, dim):
+        return F.squeeze(a, dim)
+
+    transpose = staticmethod(F.transpose)
+    t = staticmethod(F.t)
+
+    @staticmethod
+    def permute(a, dims):
+        return F.permute(a, dims)
+
+    flip = staticmethod(F.flip)
+    cumsum = staticmethod(F.cumsum)
+    tril = staticmethod(F.tril)
+    triu = staticmethod(F.triu)
+    narrow = staticmethod(F.narrow)
+    select = staticmethod(F.select)
+
+    @staticmethod
+    def slice(a, dim, index):
+        return apply(OPS["slice"], (a,), {"dim": dim, "index": index}, view_of=a)
+
+    @staticmethod
+    def unbind_backward(g, shape, dim, index):
+        """unbind_backward: the pieces' gradients stacked, zeros for the others (PyTorch's one node
+        stacks them all; here each piece stacks its own)"""
+        zeros = _make(np.zeros(g.shape, dtype=g._data.dtype), None, False)
+        return F.stack([g if i == index else zeros for i in range(shape[dim])], dim)
+
+    @staticmethod
+    def split_backward(g, shape, dim, index):
+        """split_backward: the pieces' gradients joined, zeros before and after this one"""
+        start, stop, _ = index.indices(shape[dim])
+        parts = []
+        for lo, hi in ((0, start), (start, stop), (stop, shape[dim])):
+            if lo == start and hi == stop:
+                parts.append(g)
+            elif hi > lo:
+                parts.append(TensorOps.zeros(shape[:dim] + (hi - lo,) + shape[dim + 1:], g))
+        return F.cat(parts, dim)
+
+    stack = staticmethod(F.stack)
+    cat = staticmethod(F.cat)
+
+    @staticmethod
+    def index(a, indices):
+        return _row("index", (a,), {"indices": indices})
+
+    @staticmethod
+    def index_put(a, indices, values):
+        return _row("index_put", (a, values), {"index": indices})
+
+    @staticmethod
+    def index_put_accumulate(a, indices, values):
+        return _row("index_put_impl", (a, values), {"index": indices})
+
+    mm = staticmethod(F.mm)
+    mv = staticmethod(F.mv)
+    bmm = staticmethod(F.bmm)
+    outer = staticmethod(F.outer)
+
+    @staticmethod
+    def scatter(a, dim, index, src):
+        return _row("scatter", (a, src), {"dim": dim, "index": index})
+
+    @staticmethod
+    def scatter_add(a, dim, index, src):
+        return _row("scatter_add", (a, src), {"dim": dim, "index": index})
+
+    @staticmethod
+    def gather(a, dim, index):
+        return _row("gather", (a,), {"dim": dim, "index": index})
+
+    @staticmethod
+    def index_fill(a, dim, index, value):
+        return _row("index_fill", (a, value), {"dim": dim, "index": index})
+
+    @staticmethod
+    def masked_select(a, mask):
+        return _row("masked_select", (a,), {"mask": mask})
+
+    @staticmethod
+    def floor_divide(a, b):
+        return _row("div_rounding", (a, b), {"rounding_mode": "floor"})
+
+    @staticmethod
+    def tanh_backward(g, out):
+        return _row("tanh_backward", (g, out))
+
+    @staticmethod
+    def sigmoid_backward(g, out):
+        return _row("sigmoid_backward", (g, out))
+
+    @staticmethod
+    def threshold_backward(g, a, threshold):
+        return _row("threshold_backward", (g, a), {"threshold": threshold})
+
+    @staticmethod
+    def softmax_backward_data(g, out, dim):
+        return _row("softmax_backward_data", (g, out), {"dim": dim})
+
+    @staticmethod
+    def log_softmax_backward_data(g, out, dim):
+        return _row("log_softmax_backward_data", (g, out), {"dim": dim})
+
+    @staticmethod
+    def leaky_relu_backward(g, a, negative_slope):
+        return _row("leaky_relu_backward", (g, a), {"negative_slope": negative_slope})
+
+    @staticmethod
+    def gelu_backward(g, a, approximate):
+        return _row("gelu_backward", (g, a), {"approximate": approximate})
+
+    @staticmethod
+    def elu_backward(g, a, alpha):
+        return _row("elu_backward", (g, a), {"alpha": alpha})
+
+    @staticmethod
+    def softplus_backward(g, a, beta, threshold):
+        return _row("softplus_backward", (g, a), {"beta": beta, "threshold": threshold})
+
+    @staticmethod
+    def mse_loss_backward(g, a, b, reduction):
+        return _row("mse_loss_backward", (g, a, b), {"reduction": reduction})
+
+    @staticmethod
+    def binary_cross_entropy_backward(g, x, t, weight, reduction):
+        return _row("binary_cross_entropy_backward", (g, x, t), {"weight": weight, "reduction": reduction})
+
+    @staticmethod
+    def nll_loss_backward(g, a, target, weight, reduction, ignore_index):
+        return _row("nll_loss_backward", (g, a), {"target": target, "weight": weight,
+                                                  "reduction": reduction, "ignore_index": ignore_index})
+
+    @staticmethod
+    def nll_loss(a, target, weight, reduction, ignore_index):
+        return _row("nll_loss", (a,), {"target": target, "weight": weight, "reduction": reduction,
+                                       "ignore_index": ignore_index})
+
+    @staticmethod
+    def select_backward(g, shape, dim, index):
+        return _row("select_backward", (g,), {"shape": shape, "dim": dim, "index": index})
+
+    @staticmethod
+    def slice_backward(g, shape, dim, index):
+        return _row("slice_backward", (g,), {"shape": shape, "dim": dim, "index": index})
+
+    @staticmethod
+    def log_sigmoid(a):
+        return _row("log_sigmoid", (a,))
+
+
+def _saved_inputs(node):
+    """{input position: the tensor the node saved for it}. The node's saved entries are in the
+    order apply() saved them (the row's saved_args, skipping the inputs it did not save)."""
+    entries = node._saved_versions
+    if not entries:
+        return {}
+    entries = iter(entries)
+    saved, args, edges = {}, node._args, node.next_functions
+    for i, needed_by in node.op.saved_args:
+        if i is not None:
+            if not isinstance(args[i], np.ndarray):
+                continue
+            if needed_by is not None and all(edges[j][0] is None for j in needed_by):
+                continue
+        entry = next(entries, None)
+        if entry is None:
+            break
+        if i is not None and isinstance(entry[2], Tensor):
+            saved[i] = entry[2]
+    return saved
+
+
+def _wrapped_number(x):
+    """A Python number the op read (x * 1.5) as PyTorch saves it: a 0-dim tensor (double, long or
+    bool) that promotes as the number would (a "wrapped number"), so that g * 1.5 stays a product
+    with a tensor (MulBackward0), not with a Scalar (MulBackward1)."""
+    kind = np.bool_ if isinstance(x, (bool, np.bool_)) else np.int64 if isinstance(x, int) else np.float64
+    t = _make(np.asarray(x, dtype=kind), None, False)
+    t._wrapped_number = True
+    return t
+
+
+NUMPY = NumpyOps()
+TENSORS = TensorOps()

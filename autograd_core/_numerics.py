@@ -1,0 +1,658 @@
+"""How ATen computes, in numpy: the kernels the op table's forwards call, where numpy's own way
+would print a different last digit than PyTorch (or refuse, or lay memory out differently).
+
+- full sums and means in the order of ATen's CPU reduction (torch_sum, torch_mean);
+- float64 round trips where numpy's float32 functions round differently (in_float64);
+- ATen's special cases (pow_number: x * x for x ** 2, ...), nan and sign conventions (sign, clamp,
+  remainder), accumulators (var, cumsum in double);
+- the memory layout ATen gives a result (contiguous_layout, elementwise_layout, like, expanded);
+- the kernels of the derivatives' own ops (tanh_backward, ...), in ATen's order of operations.
+
+An in-place op reading memory it writes is in _kernel_order.py.
+"""
+import math
+
+import numpy as np
+
+from ._kernel_order import iteration_order
+
+# --- helpers the rules share -------------------------------------------------------------------
+def in_float64(f):
+    """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
+    are off by an ulp far more often than PyTorch's (exp: 39% of inputs differ from torch, 1% this way),
+    and tutorials print those last digits."""
+    if isinstance(f, np.ufunc):  # a ufunc reads float32 and computes in float64 in one pass
+        def f64(a, *args, **kwargs):
+            if a.dtype == np.float32:
+                return f(a, *args, dtype=np.float64, **kwargs).astype(np.float32)
+            return f(a, *args, **kwargs)
+        return f64
+
+    def f64(a, *args, **kwargs):
+        if a.dtype == np.float32:
+            return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
+        return f(a, *args, **kwargs)
+    return f64
+
+
+# --- full sums in PyTorch's order -------------------------------------------------------------------
+# float32 addition is not associative, and tutorials print loss.item() to all its digits: a full sum
+# adds in the order of ATen's CPU kernel (SumKernel.cpp, cascade_sum), which differs from numpy's
+# pairwise order. Checked bit for bit against torch for every size up to 32768 (tests/
+# test_numerics_vs_torch.py); longer sums are split between threads by ATen, so numpy's is kept.
+_LANES_BYTES = 32  # ATen's reduction vectors (8 floats, 4 doubles)
+
+
+def _ceil_log2(x):
+    return 1 if x <= 2 else int(x - 1).bit_length()
+
+
+def _in_order(acc, rows):
+    """acc + rows[0] + rows[1] + ..., left to right (cumsum adds in order, np.sum need not)."""
+    return np.cumsum(np.concatenate([acc[None], rows]), axis=0)[-1]
+
+
+def _multi_row_sum(rows):
+    """ATen's multi_row_sum: rows summed in blocks whose partial sums cascade through 4 levels."""
+    size = rows.shape[0]
+    power = max(4, _ceil_log2(size) // 4)
+    step, mask = 1 << power, (1 << power) - 1
+    acc = np.zeros((4,) + rows.shape[1:], dtype=rows.dtype)
+    i = 0
+    while i + step <= size:
+        acc[0] = _in_order(acc[0], rows[i:i + step])
+        i += step
+        for j in range(1, 4):
+            acc[j] = acc[j] + acc[j - 1]
+            acc[j - 1] = 0
+            if i & (mask << (j * power)):
+                break
+    if i < size:
+        acc[0] = _in_order(acc[0], rows[i:])
+    return acc[0] + acc[1] + acc[2] + acc[3]
+
+
+def _row_sum(items):
+    """ATen's row_sum: 4 interleaved accumulators (items i*4 + k), then the leftovers, then combined."""
+    n4 = items.shape[0] // 4
+    partial = _multi_row_sum(items[:n4 * 4].reshape((n4, 4) + items.shape[1:]))
+    if n4 * 4 < items.shape[0]:
+        partial[0] = _in_order(partial[0], items[n4 * 4:])
+    return partial[0] + partial[1] + partial[2] + partial[3]
+
+
+def _short_sum(x, lanes):
+    """torch_sum for fewer than 64 vectors, where every cascade level but the first stays empty:
+    the same order with fewer numpy calls (the common case: a loss over a small batch)."""
+    t = x.dtype.type
+    n = x.size
+    nv = n // lanes
+    if nv == 0:  # no whole vector: the scalar row_sum (4 interleaved accumulators)
+        n4 = n // 4
+        acc = list(x[:4]) if n4 else [t(0)] * 4
+        for k in range(4, 4 * n4):
+            acc[k % 4] = acc[k % 4] + x[k]
+        for v in x[4 * n4:]:
+            acc[0] = acc[0] + v
+        return ((acc[0] + acc[1]) + acc[2]) + acc[3]
+    n4 = nv // 4
+    vectors = x[:nv * lanes].reshape(nv, lanes)
+    if n4:
+        partial = np.cumsum(vectors[:4 * n4].reshape(n4, 4, lanes), axis=0)[-1]  # in order
+        p0 = partial[0]
+        for v in vectors[4 * n4:]:
+            p0 = p0 + v
+        lanes_sum = ((p0 + partial[1]) + partial[2]) + partial[3]
+    else:
+        lanes_sum = vectors[0]
+        for v in vectors[1:]:
+            lanes_sum = lanes_sum + v
+    total = t(0)
+    for v in x[nv * lanes:]:  # the leftover elements first, then the lanes
+        total = total + v
+    for v in lanes_sum:
+        total = total + v
+    return total
+
+
+def torch_sum(a):
+    """sum of all elements of a, in ATen's order for float32/float64 (see above)."""
+    if a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.size > 32768 or a.size == 0 or not (
+            a.flags.c_contiguous or a.flags.f_contiguous):
+        return a.sum()
+    x = a.ravel(order="K")
+    lanes = _LANES_BYTES // a.dtype.itemsize
+    if x.size < 64 * lanes:
+        return np.asarray(_short_sum(x, lanes))
+    nv = x.size // lanes
+    vec = _row_sum(x[:nv * lanes].reshape(nv, lanes))
+    total = _in_order(np.zeros((), x.dtype), x[nv * lanes:])  # the leftover elements first
+    return np.asarray(_in_order(total, vec))
+
+
+def torch_mean(a):
+    """ATen's mean: the sum, divided by the element count in the dtype."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return a.mean()
+    return np.asarray(torch_sum(a) / a.dtype.type(a.size))
+
+
+def quiet(f):
+    """f without numpy's RuntimeWarnings: log(-1) is nan and 1/0 is inf in PyTorch, silently."""
+    def quiet(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return f(*args, **kwargs)
+    return quiet
+
+
+def count(shape, dim):
+    return int(np.prod([shape[d] for d in dim])) if dim is not None else int(np.prod(shape))
+
+
+def at_dim(dim, index):
+    """The numpy index of `index` (an int, slice or array) along dim: a[at_dim(1, 0)] is a[:, 0]
+    (the trailing Ellipsis keeps a 0-d result a view: numpy would return a scalar copy)."""
+    return (slice(None),) * dim + (index, Ellipsis)
+
+
+def pow_number(a, exponent):
+    """a ** k for a number k, as ATen computes it: its exact special cases (x * x for 2, sqrt for
+    0.5, 1 / sqrt(x) for -0.5, 1 / x for -1, ...), else C's pow."""
+    k = exponent
+    if k == 0:
+        return np.ones_like(a)
+    if k == 1:
+        return a.copy()
+    if k == 2:
+        return a * a
+    if k == 3:
+        return a * a * a
+    return _pow_number_rest(a, k)
+
+
+@quiet
+def _pow_number_rest(a, k):
+    if a.dtype.kind == "f":
+        if k == 0.5:
+            return np.sqrt(a)
+        if k == -0.5:
+            return 1 / np.sqrt(a)
+        if k == -1:
+            return 1 / a
+        if k == -2:
+            return 1 / (a * a)
+    return np.power(a, k)
+
+
+@quiet
+def power(a, b):
+    """C's pow, element by element. numpy's power takes a shortcut for a 0-d exponent of 0.5, 2,
+    -1, ... (sqrt(-inf) is nan where pow(-inf, 0.5) is inf); PyTorch's tensor ** tensor does not."""
+    if np.ndim(b) == 0 or np.size(b) == 1:
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        return np.power(np.reshape(a, (-1,)) if np.ndim(a) else np.reshape(a, (1,)),
+                        np.full(max(np.size(a), 1), b, dtype=np.result_type(b))).reshape(shape)
+    return np.power(a, b)
+
+
+def exponent_minus_one(exponent, exponent_dtype):
+    """exponent - 1 as pow_backward_self computes it: in the exponent tensor's own dtype, before it
+    is promoted to the result's (a float32 exponent of a float64 base: 0.1f - 1 rounds in float32).
+    exponent_dtype is None when the exponent already had the result's dtype."""
+    if exponent_dtype is None or not isinstance(exponent, np.ndarray) or exponent.dtype == exponent_dtype:
+        return exponent - 1
+    return (exponent.astype(exponent_dtype) - 1).astype(exponent.dtype)
+
+
+def pow_tensors(a, b):
+    """a ** b elementwise; integers as ATen's powi: a negative power is 0, except of 1 and -1."""
+    if a.dtype.kind not in "iu" or not (b < 0).any():
+        return power(a, b)
+    out = power(a, np.where(b < 0, 0, b))
+    odd = (b % 2) != 0
+    return np.where(b >= 0, out, np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(out.dtype)
+
+
+def sign(a):
+    """PyTorch's sign: -1, 0 or 1, and 0 for nan (numpy's is nan)."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    return np.subtract(a > 0, a < 0, dtype=a.dtype)
+
+
+def norm(a, p, dim, keepdim):
+    x = np.abs(a)
+    if p == 2:
+        return np.sqrt((x * x).sum(axis=dim, keepdims=keepdim))
+    if p == 1:
+        return x.sum(axis=dim, keepdims=keepdim)
+    if p == float("inf"):
+        return x.max(axis=dim, keepdims=keepdim)
+    return (x ** p).sum(axis=dim, keepdims=keepdim) ** (1.0 / p)
+
+
+def softmax(a, dim):
+    if a.size == 0:
+        return np.empty_like(a)
+    e = np.exp(a - a.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def log_softmax(a, dim):
+    if a.size == 0:
+        return np.empty_like(a)
+    shifted = a - a.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def skipped_by_cat(a):
+    """PyTorch's legacy rule: cat leaves out a 1-D tensor of size 0, whatever the others' shapes."""
+    return a.ndim == 1 and a.shape[0] == 0
+
+
+def cat(*arrays, dim):
+    kept = [a for a in arrays if not skipped_by_cat(a)]
+    return np.concatenate(kept, axis=dim) if kept else np.concatenate(arrays)
+
+
+def expanded(a, shape):
+    """a broadcast to shape as a view with ATen's strides (inferExpandGeometry: 0 where a dim is
+    repeated, a's own elsewhere; a 0-d a's are all 0), writable as a is: fill_ and zero_ may write
+    into it."""
+    strides = [0] * len(shape)
+    outer = a.itemsize if a.ndim else 0  # (a new leading dim's stride: the next one's size x stride)
+    for i in range(len(shape) - 1, -1, -1):
+        j = i - (len(shape) - a.ndim)  # a's dim, or < 0 for a new leading one
+        size, stride = (a.shape[j], a.strides[j]) if j >= 0 else (1, outer)
+        if size != shape[i]:
+            stride = 0
+        strides[i] = stride
+        outer = shape[i] * stride
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+
+def flipped(a, dims):
+    """a reversed along dims, in new memory laid out as a's (PyTorch's flip copies)."""
+    return like(a, np.flip(a, dims))
+
+
+def dense(a):
+    """PyTorch's is_non_overlapping_and_dense: the elements fill a block of memory, each once."""
+    if a.ndim == 1:
+        return a.shape[0] < 2 or a.strides[0] == a.itemsize
+    dims = sorted((s, n) for n, s in zip(a.shape, a.strides) if n > 1)
+    need = a.itemsize
+    for stride, n in dims:
+        if stride != need:
+            return False
+        need *= n
+    return True
+
+
+def like(a, values):
+    """values in a new array laid out as a is when a is dense, else in C order (ATen's empty_like)."""
+    out = np.empty_like(a, order="K" if dense(a) else "C")
+    out[...] = values
+    return out
+
+
+def contiguous_layout(out):
+    """out as a C-contiguous array whose size-1 dims too have C strides (numpy may keep others)."""
+    if not out.flags.c_contiguous:
+        return np.ascontiguousarray(out)
+    if 1 in out.shape:
+        step = out.itemsize
+        for n, st in zip(reversed(out.shape), reversed(out.strides)):
+            if st != step and n != 0:
+                return out.copy()
+            step *= n
+    return out
+
+
+def elementwise_layout(out, inputs):
+    """out laid out as TensorIterator lays out an elementwise result: dims ordered by the inputs'
+    strides, the first input that tells two dims apart deciding (x.t() + y keeps x.t()'s layout)."""
+    arrays = [d for d in inputs if isinstance(d, np.ndarray) and d.ndim]
+    shape, ndim = out.shape, out.ndim
+    strides = []
+    for d in arrays:  # broadcast dims have stride 0 and do not count
+        pad = ndim - d.ndim
+        strides.append((0,) * pad + tuple(0 if n == 1 and shape[pad + i] != 1 else st
+                                          for i, (n, st) in enumerate(zip(d.shape, d.strides))))
+    perm = iteration_order(shape, strides)  # fastest-moving dim first
+    new_strides, step = [0] * ndim, out.itemsize
+    for d in perm:
+        new_strides[d] = step
+        step *= shape[d]
+    if tuple(new_strides) == out.strides:
+        return out
+    new = np.lib.stride_tricks.as_strided(np.empty(max(out.size, 1), out.dtype), shape, new_strides)
+    new[...] = out
+    return new
+
+
+def is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) == np.bool_
+
+
+def add_scaled(a, b, alpha):
+    """a + alpha * b; of bools, PyTorch's a or (alpha and b)"""
+    if is_bool(a) and is_bool(b):
+        return np.logical_or(a, np.logical_and(b, bool(alpha)))
+    return a + alpha * b
+
+
+# --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------
+def var(a, dim, correction, keepdim):
+    """sum((a - mean)**2) / (N - correction) over dim (N: the number of elements reduced), accumulated
+    in float64 as PyTorch's kernel does, so float32 results round as PyTorch's."""
+    if a.size == 0:  # nan, as a mean over nothing is
+        return np.full(a.sum(axis=dim, keepdims=keepdim).shape, np.nan, dtype=a.dtype)
+    x = a.astype(np.float64) if a.dtype == np.float32 else a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if dim is None:  # ATen's std_var_all_cpu: the mean in a's dtype, the squares summed in order
+            centred = (x - np.float64(torch_mean(a))).ravel()
+            total = np.cumsum(centred * centred)[-1]
+            out = np.asarray(total / max(a.size - correction, 0))
+            return (out.reshape((1,) * a.ndim) if keepdim else out).astype(a.dtype)
+        centred = x - x.mean(axis=dim, keepdims=True)
+        out = (centred * centred).sum(axis=dim, keepdims=keepdim) / max(count(a.shape, dim) - correction, 0)
+    return out.astype(a.dtype, copy=False)
+
+
+def logsumexp(a, dim, keepdim):
+    """log(sum(exp(a))) over dim, shifted by the max so that nothing overflows."""
+    m = a.max(axis=dim, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=dim, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
+    return out if keepdim else out.squeeze(axis=dim)
+
+
+def div_rounding(a, b, mode):
+    """a / b rounded down ("floor") or toward zero ("trunc"); integers stay integers."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mode == "floor":
+            return np.floor_divide(a, b)
+        q = np.true_divide(a, b)
+        return np.trunc(q).astype(np.result_type(a, b), copy=False)
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def gelu(a, approximate):
+    """x * Phi(x) (Phi: the standard normal CDF), or PyTorch's tanh approximation of it; computed in
+    the input's dtype in the order of PyTorch's kernel (only erf/tanh themselves in float64), so that
+    float32 rounds as PyTorch's does"""
+    dt = a.dtype.type
+    if approximate == "tanh":
+        inner = dt(np.sqrt(2 / np.pi)) * (a + dt(0.044715) * (a * a * a))
+        return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
+    erf = _ERF((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
+    out = a * dt(0.5) * (1 + erf)
+    if a.dtype == np.float32:  # ATen's float32 kernel gives nan at +inf (its float64 one, inf)
+        out[np.isposinf(a)] = np.nan
+    return out
+
+
+def gelu_grad(a, approximate):
+    x = a.astype(np.float64)
+    if approximate == "tanh":
+        k = np.sqrt(2 / np.pi)
+        inner = k * (x + 0.044715 * x ** 3)
+        t = np.tanh(inner)
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+    else:
+        d = 0.5 * (1 + _ERF(x / np.sqrt(2)).astype(np.float64)) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    return d.astype(a.dtype)
+
+
+def clamp(a, min, max):
+    """ATen's min(max(a, min), max), for number or (broadcast) array bounds: a itself on a tie,
+    nan where a or a bound is nan (numpy's maximum(m, a) keeps its second operand on a tie)."""
+    if min is not None:
+        a = np.maximum(min, a)
+    if max is not None:
+        a = np.minimum(max, a)
+    return a
+
+
+def prod_others(a, dim):
+    """For each element, the product of the others along dim (all elements if dim is None): exclusive
+    cumulative products from both sides, so zeros need no division."""
+    x = a.reshape(-1) if dim is None else np.moveaxis(a, dim, -1)
+    ones = np.ones(x.shape[:-1] + (1,), dtype=a.dtype)
+    left = np.concatenate([ones, np.cumprod(x, axis=-1)[..., :-1]], axis=-1)
+    right = np.flip(np.concatenate([ones, np.cumprod(np.flip(x, -1), axis=-1)[..., :-1]], axis=-1), -1)
+    others = left * right
+    return others.reshape(a.shape) if dim is None else np.moveaxis(others, -1, dim)
+
+
+@quiet
+def remainder(a, other):
+    """a % other as ATen computes it: fmod, moved by other when the signs differ -- so a zero keeps
+    the dividend's sign (0. % -1 is 0., numpy's is -0.)."""
+    mod = np.fmod(a, other)
+    if mod.dtype.kind != "f":
+        return np.remainder(a, other)
+    return np.where((mod != 0) & ((other < 0) != (mod < 0)), mod + other, mod)
+
+
+def along(a, dim, keepdim, indices):
+    """Values at `indices` (argmax/argmin with the reduced axis kept) along `dim`."""
+    if a.ndim == 0:
+        return a.copy()
+    v = np.take_along_axis(a, indices, dim)
+    return v if keepdim else v.squeeze(dim)
+
+
+def take_along(a, indices, dim):
+    """a's elements at indices along dim (a 0-dim tensor's only element for a 0-dim one)."""
+    return np.take_along_axis(a, indices, dim) if a.ndim else a.copy()
+
+
+def add_at(g, shape, index):
+    z = np.zeros(shape, dtype=g.dtype)
+    np.add.at(z, index, g)
+    return z
+
+
+def put(a, index, value):
+    r = a.copy()
+    indexed(r, index)  # (PyTorch's message for index tensors that do not broadcast)
+    r[index] = value
+    return r
+
+
+def indexed(a, index):
+    """a[index] for an index with arrays; index tensors that do not broadcast together raise
+    PyTorch's error (a bool mask stands for its nonzero() index tensors)."""
+    try:
+        return a[index]
+    except IndexError as e:
+        if not str(e).startswith("shape mismatch"):
+            raise
+        shapes = []
+        for i in index if isinstance(index, tuple) else (index,):
+            if isinstance(i, np.ndarray):
+                shapes += [[int(i.sum())]] * i.ndim if i.dtype == np.bool_ else [list(i.shape)]
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(map(str, shapes))) from None
+
+
+# --- nn losses -----------------------------------------------------------------------------------
+# (and linear's fused bias + matrix product). `reduction` is "mean", "sum" or "none".
+def reduce(loss, reduction):
+    return torch_mean(loss) if reduction == "mean" else torch_sum(loss) if reduction == "sum" else loss
+
+
+def softplus(x):
+    """log(1 + e**x), without overflow."""
+    return np.logaddexp(0, x)
+
+
+def bce_logits(x, t, weight, pos_weight, reduction):
+    # -[pw*t*log(sigmoid(x)) + (1-t)*log(1-sigmoid(x))] = (1-t)*x + (1 + (pw-1)*t)*softplus(-x)
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+    loss = (1 - t) * x + log_weight * softplus(-x)
+    return reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _nll_rows(a, target, weight, ignore_index):
+    """(rows of a, class per row (ignored rows point at class 0), weight per row (0 if ignored))."""
+    rows, t = a.reshape(-1, a.shape[-1]), target.reshape(-1)
+    ignored = t == ignore_index
+    safe = np.where(ignored, 0, t)
+    w = weight[safe] if weight is not None else np.ones(t.shape, dtype=a.dtype)
+    return rows, safe, np.where(ignored, 0, w).astype(a.dtype)
+
+
+def nll(a, target, weight, reduction, ignore_index):
+    """loss_i = -w[t_i] * a[i, t_i]; 'mean' divides the sum by sum_i w[t_i] (PyTorch's weighted mean)."""
+    rows, t, w = _nll_rows(a, target, weight, ignore_index)
+    loss = -w * rows[np.arange(len(t)), t]
+    if reduction == "none":
+        return loss.reshape(target.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return loss.sum() / w.sum() if reduction == "mean" else loss.sum()
+
+
+def nll_backward(g, a, target, weight, reduction, ignore_index):
+    """d nll / d a: -w[t_i] (scaled as the reduction scales) at each row's target class, 0 elsewhere"""
+    rows, t, w = _nll_rows(a, target, weight, ignore_index)
+    z = np.zeros_like(rows, dtype=np.result_type(rows, g))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = g / w.sum() if reduction == "mean" else g if reduction == "sum" else np.reshape(g, -1)
+    z[np.arange(len(t)), t] = -w * scale
+    return z.reshape(a.shape)
+
+
+def bce(x, t, weight, reduction):
+    """loss = -w * [t * log(x) + (1 - t) * log(1 - x)], each log clamped at -100 as PyTorch does."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+    return reduce(loss if weight is None else loss * weight.astype(loss.dtype, copy=False), reduction)
+
+
+# --- the kernels of the derivatives' own ops (create_graph records them as ops) ---------------------
+def tanh_backward(g, out):
+    """g * (1 - tanh(x)**2), from the saved result"""
+    return g * (1 - out * out)
+
+
+def sigmoid_backward(g, out):
+    """g * (1 - sigmoid(x)) * sigmoid(x), in ATen's order"""
+    return g * (1 - out) * out
+
+
+def threshold_backward(g, a, threshold):
+    """g where a > threshold, else 0 (relu's: a is its result, threshold 0)"""
+    return np.where(a <= threshold, 0, g)
+
+
+def softmax_backward_data(g, out, dim):
+    """out * (g - sum(g * out)) along dim"""
+    return out * (g - (g * out).sum(axis=dim, keepdims=True))
+
+
+def log_softmax_backward_data(g, out, dim):
+    """g - exp(out) * sum(g) along dim"""
+    return g - in_float64(np.exp)(out) * g.sum(axis=dim, keepdims=True)
+
+
+def leaky_relu_backward(g, a, negative_slope):
+    return np.where(a > 0, g, g * negative_slope)
+
+
+def gelu_backward(g, a, approximate):
+    return g * gelu_grad(a, approximate)
+
+
+@quiet
+def elu_backward(g, a, alpha):
+    """g * alpha * e**a where a <= 0, else g"""
+    return np.where(a <= 0, g * alpha * np.exp(a), g)
+
+
+@quiet
+def softplus_backward(g, a, beta, threshold):
+    """g * z / (z + 1) with z = e**(beta a) (g itself above the threshold), as ATen's kernel"""
+    z = np.exp(a * beta)
+    return np.where(a * beta > threshold, g, g * z / (z + 1))
+
+
+def mse_loss_backward(g, a, b, reduction):
+    """2 (a - b) g (divided by the count for 'mean'), as ATen's kernel: the factor first"""
+    factor = (2. / a.size if a.size else math.inf) if reduction == "mean" else 2.
+    return a.dtype.type(factor) * (a - b) * g
+
+
+@quiet
+def binary_cross_entropy_backward(g, x, t, weight, reduction):
+    """g (x - t) / max(x (1 - x), 1e-12), times the weight, divided by the count for 'mean'"""
+    gi = g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(1e-12))
+    if weight is not None:  # (in place in ATen: the weight's dtype does not promote)
+        gi = gi * weight.astype(gi.dtype, copy=False)
+    return gi / x.size if reduction == "mean" else gi
+
+
+def select_backward(g, shape, dim, index):
+    """zeros of the input's shape, g at index along dim"""
+    z = np.zeros(shape, dtype=g.dtype)
+    z[at_dim(dim, index)] = g
+    return z
+
+
+slice_backward = select_backward  # (index: a slice)
+
+
+def scatter(a, src, dim, index):
+    """a with src written at index along dim"""
+    if a.ndim == 0:  # (a 0-dim tensor's only element)
+        return np.array(np.broadcast_to(src, a.shape), dtype=a.dtype)
+    z = a.copy()
+    np.put_along_axis(z, index, src, dim)
+    return z
+
+
+def scatter_add(a, src, dim, index):
+    """a with src added at index along dim (an index may repeat: added, not put)"""
+    if a.ndim == 0:
+        return a + src
+    z = a.copy()
+    where = list(np.indices(index.shape, sparse=True))
+    where[dim] = index
+    np.add.at(z, tuple(where), src)
+    return z
+
+
+def index_fill(a, value, dim, index):
+    """a with value written at the positions index along dim"""
+    z = a.copy()
+    z[at_dim(dim, index)] = value
+    return z
+
+
+def masked_select(a, mask):
+    """the elements of a (broadcast with mask) where mask, in order, as a 1-d array"""
+    shape = np.broadcast_shapes(a.shape, mask.shape)
+    return np.broadcast_to(a, shape)[np.broadcast_to(mask, shape)]
+
+
+def index_put_accumulate(a, values, index):
+    """a with values added at index (a repeated index adds twice)"""
+    z = a.copy()
+    np.add.at(z, index, values)
+    return z
+
+
+@quiet
+def logit(a):
+    """log(a / (1 - a))"""
+    return in_float64(np.log)(a / (1 - a))
+
+
+@quiet
+def log_sigmoid(a):
+    """log(sigmoid(a)) = min(a, 0) - log1p(e**-|a|), without overflow"""
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))

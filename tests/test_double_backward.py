@@ -1,0 +1,386 @@
+"""Gradients are graphs too: backward(create_graph=True) through every row of the op table,
+against PyTorch 2.13.
+
+For each row, a small program y = f(x, ...) that makes that row's node (PROGRAMS). On both libraries,
+with float64 leaves and a grad_outputs tensor v that itself requires grad:
+  g = autograd.grad(y, inputs, v, create_graph=True)
+must agree in values, requires_grad, and the whole graph each g carries (an expression of grad_fn
+names down to the leaves, ``MulBackward0(v, CosBackward0(x))``; a node of the forward graph shows as
+``<SinBackward0>``): the names come from the ops PyTorch's derivative formulas use. Then the
+second derivative, autograd.grad(sum_i (g_i * w_i).sum(), inputs + [v]), must agree in values, and a
+third derivative too (it runs the rules of the derivatives' own rows: TanhBackwardBackward0, ...).
+The same first gradients with v not requiring grad (the common ``y.backward(create_graph=True)``
+case) must have the same graph as PyTorch's, and the float32 program the same values.
+
+torch.autograd.gradgradcheck runs on the torch side only, as a check that each program's inputs sit
+away from kinks (where a second derivative is not defined, both libraries could agree on nonsense).
+"""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import autograd_core as ac
+from autograd_core._ops import OPS
+from torch_oracle import assert_close
+
+R, P, D, U = "r", "pos", "distinct", "unit"
+
+
+def inp(*shape, kind=R):
+    return (shape, kind)
+
+
+def values(spec, seed):
+    """Random values of shape for a kind: r in [-2, 2] away from 0, pos in [0.3, 2], unit in
+    [0.1, 0.9], distinct: no two equal (max and sort pick one element)."""
+    shape, kind = spec
+    rng = np.random.default_rng(seed)
+    if kind == R:
+        x = rng.uniform(-2, 2, size=shape)
+        return np.where(np.abs(x) < 0.1, 0.1 + np.abs(x), x)
+    if kind == P:
+        return rng.uniform(0.3, 2.0, size=shape)
+    if kind == U:
+        return rng.uniform(0.1, 0.9, size=shape)
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.37 - n * 0.17).reshape(shape)
+
+
+PROGRAMS = {
+    "add": ([inp(2, 3), inp(3)], lambda m, x, y: x + y),
+    "add-alpha": ([inp(2, 3), inp(3)], lambda m, x, y: m.add(x, y, alpha=2)),
+    "sub": ([inp(2, 3), inp(3)], lambda m, x, y: x - y),
+    "sub-alpha": ([inp(2, 3), inp(3)], lambda m, x, y: m.sub(x, y, alpha=2)),
+    "rsub": ([inp(2, 3)], lambda m, x: 2 - x),
+    "mul": ([inp(2, 3), inp(3)], lambda m, x, y: x * y),
+    "mul-number": ([inp(2, 3)], lambda m, x: x * 1.5),
+    "mul-self": ([inp(2, 3)], lambda m, x: x * x),
+    "div": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: x / y),
+    "reciprocal": ([inp(2, 3)], lambda m, x: x.reciprocal()),
+    "neg": ([inp(2, 3)], lambda m, x: -x),
+    "pow": ([inp(2, 3)], lambda m, x: x ** 3),
+    "pow-2": ([inp(2, 3)], lambda m, x: x ** 2),
+    "pow-frac": ([inp(2, 3, kind=P)], lambda m, x: x ** 2.5),
+    "pow_tensor": ([inp(2, 3, kind=P), inp(3)], lambda m, x, y: x ** y),
+    "rpow": ([inp(2, 3)], lambda m, x: 2 ** x),
+    "exp": ([inp(2, 3)], lambda m, x: x.exp()),
+    "log": ([inp(2, 3, kind=P)], lambda m, x: x.log()),
+    "sqrt": ([inp(2, 3, kind=P)], lambda m, x: x.sqrt()),
+    "abs": ([inp(2, 3)], lambda m, x: x.abs()),
+    "sign": ([inp(2, 3)], lambda m, x: x.sign()),
+    "sin": ([inp(2, 3)], lambda m, x: x.sin()),
+    "cos": ([inp(2, 3)], lambda m, x: x.cos()),
+    "tanh": ([inp(2, 3)], lambda m, x: x.tanh()),
+    "sigmoid": ([inp(2, 3)], lambda m, x: x.sigmoid()),
+    "relu": ([inp(2, 3)], lambda m, x: x.relu()),
+    "clamp": ([inp(2, 3)], lambda m, x: x.clamp(-0.5, 0.7)),
+    "maximum": ([inp(2, 3), inp(3)], lambda m, x, y: m.maximum(x, y)),
+    "minimum": ([inp(2, 3), inp(3)], lambda m, x, y: m.minimum(x, y)),
+    "where": ([inp(2, 3), inp(3)], lambda m, x, y: m.where(x > 0, x, y)),
+    "sum": ([inp(2, 3)], lambda m, x: x.sum()),
+    "sum_dim": ([inp(2, 3)], lambda m, x: x.sum(1)),
+    "mean": ([inp(2, 3)], lambda m, x: x.mean()),
+    "mean_dim": ([inp(2, 3)], lambda m, x: x.mean(0, keepdim=True)),
+    "max": ([inp(2, 3, kind=D)], lambda m, x: x.max()),
+    "min": ([inp(2, 3, kind=D)], lambda m, x: x.min()),
+    "max_dim": ([inp(2, 3, kind=D)], lambda m, x: x.max(1)[0]),
+    "min_dim": ([inp(2, 3, kind=D)], lambda m, x: x.min(0, keepdim=True)[0]),
+    "norm": ([inp(2, 3)], lambda m, x: x.norm()),
+    "norm-dim": ([inp(2, 3)], lambda m, x: x.norm(dim=1)),
+    "norm-1": ([inp(2, 3)], lambda m, x: x.norm(p=1)),
+    "norm-3": ([inp(2, 3)], lambda m, x: x.norm(p=3, dim=0)),
+    "norm-inf": ([inp(2, 3, kind=D)], lambda m, x: x.norm(p=float("inf"), dim=1)),
+    "softmax": ([inp(2, 3)], lambda m, x: x.softmax(1)),
+    "log_softmax": ([inp(2, 3)], lambda m, x: x.log_softmax(1)),
+    "mm": ([inp(2, 3), inp(3, 4)], lambda m, x, y: x @ y),
+    "mv": ([inp(2, 3), inp(3)], lambda m, x, y: x @ y),
+    "dot": ([inp(3), inp(3)], lambda m, x, y: x @ y),
+    "bmm": ([inp(2, 2, 3), inp(2, 3, 4)], lambda m, x, y: x @ y),
+    "t": ([inp(2, 3)], lambda m, x: x.t()),
+    "transpose": ([inp(2, 3, 2)], lambda m, x: x.transpose(0, 2)),
+    "permute": ([inp(2, 3, 2)], lambda m, x: x.permute(2, 0, 1)),
+    "view": ([inp(2, 3)], lambda m, x: x.view(3, 2)),
+    "unsafe_view": ([inp(2, 2, 3), inp(3, 4)], lambda m, x, y: x @ y),
+    "reshape_alias": ([inp(2, 3, 2)], lambda m, x: x.transpose(0, 1).reshape(3, 2, 2)),
+    "squeeze": ([inp(2, 1, 3)], lambda m, x: x.squeeze()),
+    "squeeze_dim": ([inp(2, 1, 3)], lambda m, x: x.squeeze(1)),
+    "squeeze_": ([inp(3), inp(3, 2)], lambda m, x, y: x @ y),
+    "unsqueeze": ([inp(2, 3)], lambda m, x: x.unsqueeze(1)),
+    "expand": ([inp(1, 3)], lambda m, x: x.expand(2, 3)),
+    "clone": ([inp(2, 3)], lambda m, x: x.clone()),
+    "alias": ([inp(2, 3)], lambda m, x: x[...]),
+    "to": ([inp(2, 3)], lambda m, x: x.to(m.float32)),
+    "select": ([inp(2, 3)], lambda m, x: x[1]),
+    "unbind": ([inp(2, 3)], lambda m, x: x.unbind(1)[2]),
+    "slice": ([inp(2, 3)], lambda m, x: x[:, 1:]),
+    "index": ([inp(3, 2)], lambda m, x: x[[0, 2, 0]]),
+    "cat": ([inp(2, 3), inp(1, 3)], lambda m, x, y: m.cat([x, y])),
+    "stack": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.stack([x, y], 1)),
+    "copy_": ([inp(2, 3), inp(3)], lambda m, x, y: x.clone().copy_(y)),
+    "zero_": ([inp(2, 3)], lambda m, x: (x * 2).zero_()),
+    "fill_": ([inp(2, 3)], lambda m, x: (x * 2).fill_(3.)),
+    "fill_tensor": ([inp(2, 3), inp()], lambda m, x, v: (x * 2).fill_(v)),
+    "as_strided": ([inp(2, 3)], lambda m, x: _as_strided(m, x)),
+    "copy_slices": ([inp(2, 3), inp(3)], lambda m, x, y: _copy_slices(m, x, y)),
+    "index_put": ([inp(3, 2), inp(2)], lambda m, x, y: _index_put(m, x, y)),
+    "var": ([inp(2, 3)], lambda m, x: x.var()),
+    "var-dim": ([inp(2, 3)], lambda m, x: x.var(1)),
+    "std": ([inp(2, 3)], lambda m, x: x.std(0)),
+    "repeat": ([inp(2, 3)], lambda m, x: x.repeat(2, 1, 2)),
+    "prod": ([inp(2, 3)], lambda m, x: x.prod()),
+    "prod_dim": ([inp(2, 3)], lambda m, x: x.prod(1)),
+    "masked_fill": ([inp(2, 3)], lambda m, x: x.masked_fill(x > 0.5, 0.)),
+    "masked_fill_tensor": ([inp(2, 3), inp()], lambda m, x, v: x.masked_fill(x > 0.5, v)),
+    "log1p": ([inp(2, 3, kind=P)], lambda m, x: x.log1p()),
+    "rsqrt": ([inp(2, 3, kind=P)], lambda m, x: x.rsqrt()),
+    "clamp_min": ([inp(2, 3)], lambda m, x: x.clamp(min=-0.5)),
+    "clamp_max": ([inp(2, 3)], lambda m, x: x.clamp(max=0.5)),
+    "clamp_tensor": ([inp(2, 3), inp(3), inp(2, 1)], lambda m, x, lo, hi: x.clamp(lo, hi)),
+    "clamp_min_tensor": ([inp(2, 3), inp(3)], lambda m, x, lo: x.clamp(min=lo)),
+    "clamp_max_tensor": ([inp(2, 3), inp(3)], lambda m, x, hi: x.clamp(max=hi)),
+    "split": ([inp(4, 3)], lambda m, x: x.split(2)[1]),
+    "split_with_sizes": ([inp(4, 3)], lambda m, x: x.split([1, 3])[1]),
+    "trace": ([inp(3, 3)], lambda m, x: x.trace()),
+    "cumsum": ([inp(2, 3)], lambda m, x: x.cumsum(1)),
+    "flip": ([inp(2, 3)], lambda m, x: x.flip(0)),
+    "leaky_relu": ([inp(2, 3)], lambda m, x: m.nn.functional.leaky_relu(x, 0.1)),
+    "logsumexp": ([inp(2, 3)], lambda m, x: x.logsumexp(1)),
+    "sort": ([inp(2, 3, kind=D)], lambda m, x: x.sort(1)[0]),
+    "topk": ([inp(2, 3, kind=D)], lambda m, x: x.topk(2)[0]),
+    "gather": ([inp(2, 3)], lambda m, x: x.gather(1, m.tensor([[0, 0], [2, 1]]))),
+    "tril": ([inp(3, 3)], lambda m, x: x.tril()),
+    "triu": ([inp(3, 3)], lambda m, x: x.triu(1)),
+    "gelu": ([inp(2, 3)], lambda m, x: m.nn.functional.gelu(x)),
+    "gelu-tanh": ([inp(2, 3)], lambda m, x: m.nn.functional.gelu(x, approximate="tanh")),
+    "elu": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x, 0.7)),
+    "softplus": ([inp(2, 3)], lambda m, x: m.nn.functional.softplus(x)),
+    "div_rounding": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: m.div(x, y, rounding_mode="floor")),
+    "floor_divide": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: x // y),
+    "remainder": ([inp(2, 3)], lambda m, x: x % 0.7),
+    "remainder_tensor": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: x % y),
+    "rremainder": ([inp(2, 3, kind=P)], lambda m, x: 2. % x),
+    "floor": ([inp(2, 3)], lambda m, x: x.floor()),
+    "ceil": ([inp(2, 3)], lambda m, x: x.ceil()),
+    "round": ([inp(2, 3)], lambda m, x: x.round()),
+    "addmm": ([inp(2, 3), inp(4, 3), inp(4)], lambda m, x, w, b: m.nn.functional.linear(x, w, b)),
+    "mse_loss": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.nn.functional.mse_loss(x, y)),
+    "mse_loss-none": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.nn.functional.mse_loss(x, y, reduction="none")),
+    "binary_cross_entropy_with_logits": ([inp(2, 3), inp(2, 3, kind=U)],
+        lambda m, x, t: m.nn.functional.binary_cross_entropy_with_logits(x, t)),
+    "binary_cross_entropy_with_logits-weights": ([inp(2, 3), inp(2, 3, kind=U)],
+        lambda m, x, t: m.nn.functional.binary_cross_entropy_with_logits(
+            x, t, m.tensor(values(((2, 3), P), 7), dtype=x.dtype), pos_weight=m.tensor(values(((3,), P), 8), dtype=x.dtype),
+            reduction="sum")),
+    "binary_cross_entropy": ([inp(2, 3, kind=U), inp(2, 3, kind=U)],
+        lambda m, x, t: m.nn.functional.binary_cross_entropy(x, t)),
+    "binary_cross_entropy-weight": ([inp(2, 3, kind=U), inp(2, 3, kind=U)],
+        lambda m, x, t: m.nn.functional.binary_cross_entropy(x, t, m.tensor(values(((2, 3), P), 7), dtype=x.dtype),
+                                                             reduction="none")),
+    "nll_loss": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(x, m.tensor([0, 3, 1]))),
+    "nll_loss-weight": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(
+        x.log_softmax(1), m.tensor([0, 3, 1]), weight=m.tensor(values(((4,), P), 7), dtype=x.dtype), reduction="sum")),
+}
+
+def _as_strided(m, x):
+    b = x * 1
+    v = b[0]
+    b.mul_(2)
+    return v
+
+def _copy_slices(m, x, y):
+    b = x * 1
+    b[1] *= y
+    return b
+
+def _index_put(m, x, y):
+    b = x * 1
+    b[m.tensor([0, 2])] = y
+    return b
+
+
+# rows the programs reach under another name: the derivatives' own rows are what the second
+# derivative of these programs runs (their names show in the first gradients' graphs)
+REACHED_THROUGH = {
+    "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid": "binary_cross_entropy_with_logits-weights",
+    "mul_scalar": "pow", "div_scalar": "mean", "add_scalar": "log1p", "sub_scalar": "pow_tensor",
+    "tanh_backward": "tanh", "sigmoid_backward": "sigmoid", "threshold_backward": "relu",
+    "softmax_backward_data": "softmax", "log_softmax_backward_data": "log_softmax",
+    "leaky_relu_backward": "leaky_relu", "gelu_backward": "gelu", "elu_backward": "elu",
+    "softplus_backward": "softplus", "mse_loss_backward": "mse_loss",
+    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss",
+    "select_backward": "select", "slice_backward": "slice", "scatter": "max_dim",
+    "scatter_add": "gather", "index_fill": "trace", "masked_select": "masked_fill_tensor",
+    "index_put_impl": "index",
+}
+# PyTorch has no derivative for these (the first backward already raises; test_errors.py)
+NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}
+# Rows whose first gradient's graph differs from PyTorch's by design, with the reason (values agree):
+GRAPH_DIFFERS = {
+    # PyTorch's as_strided_backward and CopySlices build their gradient through as_strided views of
+    # a zero storage and in-place copies into them; here the same values come from IndexPutImpl /
+    # Index / IndexPut nodes (no as_strided op exists in this engine)
+    "as_strided": "as_strided_backward's views of a storage",
+    "copy_slices": "CopySlices' in-place copies into as_strided views",
+}
+
+
+def _row(name):
+    return name.split("-")[0]
+
+
+def test_every_row_has_a_program():
+    """A row added to the op table without a program here would skip this test: fail instead."""
+    covered = {_row(n) for n in PROGRAMS} | set(REACHED_THROUGH) | NOT_DIFFERENTIABLE
+    missing = sorted(set(OPS) - covered)
+    assert not missing, f"add double-backward programs for these op-table rows: {missing}"
+    assert all(p in PROGRAMS for p in REACHED_THROUGH.values())
+    stale = sorted({_row(n) for n in PROGRAMS} - set(OPS))
+    assert not stale, f"these programs name no op-table row: {stale}"
+
+
+def graph(fn, names, stop, depth=0):
+    """The graph below grad_fn fn as an expression: leaves by name, forward nodes as <Name>."""
+    if fn is None:
+        return "_"
+    n = type(fn).__name__
+    if n == "AccumulateGrad":
+        return names.get(id(fn.variable), "leaf?")
+    if fn in stop:
+        return f"<{n}>"
+    if depth > 40:
+        return "..."
+    kids = [graph(c, names, stop, depth + 1) for c, _ in fn.next_functions]
+    return n + ("(" + ", ".join(kids) + ")" if kids else "")
+
+
+def _forward_nodes(y):
+    seen, stack = set(), [y.grad_fn]
+    while stack:
+        f = stack.pop()
+        if f is None or f in seen:
+            continue
+        seen.add(f)
+        stack.extend(c for c, _ in f.next_functions)
+    return seen
+
+
+def _run(m, name, dtype, v_requires_grad=True, orders=3):
+    """The program on module m: (first gradients' graphs, [first, second, third] gradients)."""
+    specs, f = PROGRAMS[name]
+    dt = getattr(m, dtype)
+    xs = [m.tensor(values(s, i), dtype=dt, requires_grad=True) for i, s in enumerate(specs)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(m, *xs)
+        v = m.tensor(values((tuple(y.shape), R), 9), dtype=y.dtype, requires_grad=v_requires_grad)
+        first = m.autograd.grad(y, xs, v, create_graph=True, allow_unused=True)
+        names = {id(t): "xyzw"[i] for i, t in enumerate(xs)}
+        names[id(v)] = "v"
+        stop = _forward_nodes(y)
+        graphs = [None if g is None else graph(g.grad_fn, names, stop) for g in first]
+        grads = [first]
+        wrt = xs + ([v] if v_requires_grad else [])
+        for order in range(1, orders):
+            outs = [g for g in grads[-1] if g is not None and g.requires_grad]
+            if not outs:
+                break
+            total = sum(((g * m.tensor(values((tuple(g.shape), R), 20 + k), dtype=g.dtype)).sum()
+                         for k, g in enumerate(outs)), m.tensor(0., dtype=dt))
+            grads.append(m.autograd.grad(total, wrt, allow_unused=True, create_graph=order + 1 < orders))
+    return graphs, [[_dense(g) for g in gs] for gs in grads]
+
+
+def _values(grads):
+    """What is compared of gradients besides their graphs: values (with dtype and shape), and
+    whether each requires grad."""
+    return [None if g is None else (g.detach(), g.requires_grad) for g in grads]
+
+
+def _dense(g):
+    """torch's efficient zero tensors (sgn's derivative) as the zeros they stand for."""
+    if g is not None and getattr(g, "_is_zerotensor", lambda: False)():
+        return torch.zeros(g.shape, dtype=g.dtype)
+    return g
+
+
+DIFFERENTIABLE = sorted(n for n in PROGRAMS if _row(n) not in NOT_DIFFERENTIABLE)
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_double_backward_matches_torch(name):
+    """First gradients (values, requires_grad, their graphs), second and third derivatives (values)."""
+    graphs, grads = _run(ac, name, "float64")
+    their_graphs, theirs = _run(torch, name, "float64")
+    assert len(grads) == len(theirs), f"{name}: {len(grads)} orders of derivatives vs torch {len(theirs)}"
+    for order, (ours_k, theirs_k) in enumerate(zip(grads, theirs), 1):
+        assert_close(_values(ours_k), _values(theirs_k), f"{name}: derivative of order {order}")
+    if _row(name) not in GRAPH_DIFFERS:
+        assert graphs == their_graphs, f"{name}: the gradients' graphs"
+    else:
+        assert [g is None for g in graphs] == [g is None for g in their_graphs]
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_create_graph_with_a_constant_grad_output(name):
+    """v not requiring grad (y.backward(create_graph=True)'s ones): the same graphs as PyTorch's,
+    and in float32 the same first gradients (values, dtype)."""
+    graphs, grads = _run(ac, name, "float32", v_requires_grad=False, orders=1)
+    their_graphs, theirs = _run(torch, name, "float32", v_requires_grad=False, orders=1)
+    assert_close(_values(grads[0]), _values(theirs[0]), f"{name}: first gradients in float32")
+    if _row(name) not in GRAPH_DIFFERS:
+        assert graphs == their_graphs, f"{name}: the gradients' graphs"
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_programs_sit_away_from_kinks(name):
+    """torch's gradgradcheck passes on each program (float64): its second derivative exists there."""
+    specs, f = PROGRAMS[name]
+    xs = [torch.tensor(values(s, i), dtype=torch.float64, requires_grad=True) for i, s in enumerate(specs)]
+    # (a float32 result: finite differences through its rounding are good to about 1e-3)
+    tol = {"atol": 1e-2, "rtol": 1e-2} if name == "to" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert torch.autograd.gradgradcheck(lambda *a: f(torch, *a), xs, **tol)
+
+
+def test_a_recording_sees_the_gradients_graph_being_built():
+    """Under create_graph the ops a backward builds reach the active record(): forward events whose
+    backward_of is the node being processed, made before that node's backward event (whose
+    grad_tensors are the Tensors it passed on); the gradient's own grad_fns are among them."""
+    x = ac.tensor(2., requires_grad=True)
+    y = x * x.sin()
+    with ac.record() as rec:
+        g, = ac.autograd.grad(y, x, create_graph=True)
+    kinds = [(e.kind, e.op, e.backward_of is not None) for e in rec.events]
+    assert all(made_in_backward for kind, _, made_in_backward in kinds if kind == "forward")
+    mul = next(e for e in rec.events if e.kind == "backward" and e.node is y.grad_fn)
+    before = [e for e in rec.events[:mul.index] if e.kind == "forward" and e.backward_of is y.grad_fn]
+    assert [e.op for e in before] == ["mul", "mul"]  # g * sin(x), g * x
+    assert all(t is not None and t.grad_fn is not None for t in mul.grad_tensors)
+    made = {id(e.tensor) for e in rec.events if e.kind == "forward"}
+    assert id(g) in made and g.grad_fn.name() == "AddBackward0"  # the two paths to x summed
+    with ac.record() as plain:
+        ac.autograd.grad(x * x.sin(), x)
+    assert not [e for e in plain.events if e.kind == "forward" and e.backward_of is not None]
+    assert all(e.grad_tensors is None for e in plain.events if e.kind == "backward")
+
+
+def test_example_a_of_the_reading_guide():
+    """The package docstring walks Example A: w.grad is 5 (3 + 2 arriving at w's AccumulateGrad); under
+    create_graph w.grad has a graph, whose derivative d2y/dw2 = 2 matches torch's."""
+    def program(m):
+        w = m.tensor(1., requires_grad=True)
+        x = m.tensor(2., requires_grad=True)
+        y = (w + x) * (w + 1)
+        y.backward(create_graph=True)
+        first = w.grad.clone()
+        second, = m.autograd.grad(w.grad, w)
+        return first, x.grad.detach(), second, type(w.grad.grad_fn).__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = program(ac), program(torch)
+    assert_close(ours[:3], theirs[:3])
+    assert ours[3] == theirs[3] == "CopyBackwards"
+    assert float(ours[0]) == 5.0 and float(ours[2]) == 2.0
