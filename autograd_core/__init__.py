@@ -4,17 +4,43 @@
     w = torch.tensor(1., requires_grad=True); x = torch.tensor(2., requires_grad=True)
     y = (w + x) * (w + 1); y.backward()        # w.grad == 5, x.grad == 2
 
-Reading order: _ops.py (the op table: forward and backward of every primitive), _engine.py (nodes,
-the backward walk, grad mode, recording), _tensor.py (Tensor and apply), _functions.py (the public
-functions, composed as PyTorch composes them); _kernel_order.py holds what only matches ATen's
-element order (an in-place op whose operand shares the memory it writes).
+Reading guide -- the engine in the order to read it:
+  1. _ops.py        the op table: every op's forward and its backward rule, side by side (the math)
+  2. _graph.py      the graph those rows make: Node (a grad_fn), its next_functions, AccumulateGrad
+  3. _tensor.py     Tensor, and apply(): one row run on tensors, its node hooked into the graph
+  4. _engine.py     the backward walk: run_backward, the gradients flowing node by node to .grad
+  5. _namespaces.py what a gradient is: numpy arrays (NUMPY), or Tensors under create_graph (TENSORS)
+  6. autograd.py    backward() and grad(): the roots, then the walk
+Then, as needed: _functions.py (the public functions: argument checks, PyTorch's errors, composite
+ops spelled as PyTorch spells them), _numerics.py and _kernel_order.py (how ATen computes, so that
+printed digits match), _refusals.py (PyTorch's refusals and warnings), _recording.py (record()).
+
+Example A, from y.backward() to w.grad:
+  * ``w + x`` is Tensor.__add__ (_tensor.py) -> _functions.add -> apply(OPS["add"], (w, x)): the row
+    "add" of _ops.py computes w + x with numpy; as an input requires grad, apply makes a node of the
+    row's class, AddBackward0, whose next_functions point at the inputs' nodes -- for a leaf, its
+    AccumulateGrad (_graph.gradient_edge). ``w + 1``: another AddBackward0 (the 1 gets no edge:
+    (None, 0)). The product: MulBackward0, which keeps both factors, because its rules ``g * b`` and
+    ``g * a`` read them (_ops._read_by_rules); y.grad_fn is that node.
+  * y.backward() is Tensor.backward -> autograd.backward: the root gradient is ones, and a plain
+    backward works on numpy arrays (xp = NUMPY) -> _engine.run_backward: count the edges into each
+    node (_dependencies), then run the ready nodes newest first:
+      MulBackward0._backward(g=1) runs the row's rules: d/d(w + x) = g * (w + 1) = 2, d/d(w + 1) =
+      g * (w + x) = 3 (Node._backward, _graph.py; unbroadcast to each input's shape);
+      _pass_on hands each to the node of its input; AddBackward0 (of w + 1) passes 3 on to w's
+      AccumulateGrad, AddBackward0 (of w + x) passes 2 to w's and 2 to x's; w's AccumulateGrad has
+      received 3 + 2 = 5 when it is ready: _reach_leaf -> NUMPY.accumulate_grad sets w.grad = 5.
+  * y.backward(create_graph=True) walks the same nodes with xp = TENSORS: the same rules then run on
+    Tensors, so ``g * (w + 1)`` is itself a recorded op (MulBackward0), and w.grad has a grad_fn --
+    the gradient is a graph, and can be differentiated again.
 """
-from . import _dtypes
+import math
+
+from . import _dtypes, _printing
 from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32, float64, half,  # noqa: F401
                       int, int8, int16, int32, int64, long, short, uint8)
-from ._engine import (Event, Recording, enable_grad, is_grad_enabled, no_grad, record,  # noqa: F401
-                      set_grad_enabled)
-from ._engine import inference_mode, is_inference_mode_enabled  # noqa: F401
+from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
+                     no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
@@ -30,6 +56,7 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
 from . import autograd  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
+from ._recording import Event, Recording, record  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
 
 __version__ = "0.1.0"
@@ -94,13 +121,13 @@ def are_deterministic_algorithms_enabled():
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
                      sci_mode=None):
-    from . import _printing as p
+    p = _printing
     if profile == "default":
         p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, 1000, 3, 80
     elif profile == "short":
         p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 2, 1000, 2, 80
     elif profile == "full":
-        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, __import__("math").inf, 3, 80
+        p.PRECISION, p.THRESHOLD, p.EDGEITEMS, p.LINEWIDTH = 4, math.inf, 3, 80
     if precision is not None:
         p.PRECISION = precision
     if threshold is not None:

@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 from . import _dtypes
-from ._engine import FREED_MSG, HINT, STATE, Node, _next_seq, gradient_edge, no_grad, short_name
+from ._graph import FREED_MSG, HINT, STATE, Node, Packed, _next_seq, gradient_edge, no_grad, short_name
 from ._tensor import Tensor, _make, _no_record, _rebase_history, _set_grad_fn
 
 
@@ -213,6 +213,8 @@ def _unpack(node, entry):
     nothing changed it in place since it was saved."""
     if entry is None:
         return None
+    if type(entry) is Packed:
+        return entry.unpack()
     tensor, counter, version, arr, output_nr = entry
     if counter[0] != version:
         d = _dtypes.FROM_NUMPY[arr.dtype]
@@ -561,12 +563,18 @@ def _set_output_nr(var, nr):
 
 def _save_variables(ctx, to_save, outputs):
     """The saved tensors, each with the version it has now (after forward marked its outputs): an
-    output is kept as data and comes back with ctx as grad_fn; anything else is kept itself."""
+    output is kept as data and comes back with ctx as grad_fn; anything else is kept itself.
+    Inside saved_tensors_hooks: what the innermost pack_hook made of each, in order (unpacked
+    when read, not version-checked)."""
     out_nr = {id(o): nr for nr, o in enumerate(outputs) if isinstance(o, Tensor)}
+    hooks = STATE.saved_hooks[-1] if STATE.saved_hooks else None
     saved = []
     for t in to_save:
         if t is None:
             saved.append(None)
+            continue
+        if hooks is not None:
+            saved.append(Packed(t, *hooks))  # (an output keeps its edge: this node, its output)
             continue
         nr = out_nr.get(id(t))
         if nr is not None and t._grad_fn is not ctx:

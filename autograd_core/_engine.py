@@ -1,536 +1,18 @@
-"""The autograd engine: grad_fn nodes, grad mode, the backward walk and the event recorder.
+"""The backward walk: propagate gradients from the roots back to the leaves, as PyTorch's engine does
+on one thread.
 
-Backward is an iterative walk (no recursion limit): count each node's incoming edges, then run
-nodes whose gradient is complete, newest first, from a ready queue kept exactly as PyTorch's engine
-keeps its own (a C++ std::priority_queue), so that nodes -- leaves too -- run in PyTorch's order.
+Iterative (no recursion limit): count each node's incoming edges, then run nodes whose gradient is
+complete, newest first, from a ready queue kept exactly as PyTorch's engine keeps its own (a C++
+std::priority_queue), so that nodes -- leaves too -- run in PyTorch's order. What a gradient is
+(a numpy array, or under create_graph a Tensor with a graph of its own) is the namespace ``xp``'s
+business (_namespaces.py): the walk is the same.
 """
-import functools
-import itertools
-import re
-import sys
-import warnings
-import weakref
-
 import numpy as np
 
 from . import _dtypes
+from ._graph import STATE, AccumulateGrad
 
 
-class _State:
-    __slots__ = ("grad_enabled", "recorder", "formula")
-
-    def __init__(self):
-        self.grad_enabled = True
-        self.recorder = None  # the one check per op when nothing records
-        self.formula = False  # inside a derivative formula under create_graph (numbers are Scalars)
-
-
-STATE = _State()
-_next_seq = itertools.count().__next__
-_ACCUMULATE = 2 ** 64 - 1  # PyTorch's AccumulateGrad sequence number (UINT64_MAX): run when ready
-
-FREED_MSG = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after "
-    "they have already been freed). Saved intermediate values of the graph are freed when you call "
-    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
-    "graph a second time or if you need to access saved tensors after calling backward.")
-HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
-
-
-# ---------------------------------------------------------------------------------------------
-# Nodes
-# ---------------------------------------------------------------------------------------------
-class Node:
-    """A backward function: PyTorch's grad_fn object (MulBackward0, ...).
-
-    ``next_functions[i]`` is ``(node, 0)`` for the i-th input that needs a gradient (its grad_fn,
-    or the AccumulateGrad of a leaf) and ``(None, 0)`` for an input that needs none.
-    """
-
-    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_meta",
-                 "__dict__", "__weakref__")
-    # set only on the few nodes that need them (lazily created __dict__)
-    _pre_hooks = None  # the tensor's hooks, run on the gradient before this node
-    _retain = None     # weakref to the tensor that called retain_grad()
-    _freed = False     # backward released what this node saved
-    _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
-    _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
-    # a node of several outputs (a custom autograd.Function's): edges into it name the output
-    # (t._output_nr), its gradient buffer is a list (None where nothing arrived), its backward takes
-    # that list, and each output's tensor hooks / retain_grad are kept per output
-    _multi = False
-    _n_outputs = 1
-    _slot_pre_hooks = None  # ({output: its tensor's hooks dict}, in the order they came)
-    _slot_retain = None     # (list: one weakref or None per output)
-    op = None  # the row of the op table this node class belongs to
-    _frees = False  # whether backward releases something (what the op saved)
-
-    def name(self):
-        n = type(self).__name__
-        # PyTorch's hand-written C++ nodes carry their namespace in name()
-        return "torch::autograd::" + n if n in ("CopyBackwards", "CopySlices", "NotImplemented") else n
-
-    def __repr__(self):
-        return f"<{type(self).__name__} object at {hex(id(self))}>"
-
-    def _sequence_nr(self):
-        return self._seq
-
-    @property
-    def _output_metadata(self):
-        """((shape, dtype),): what this node's forward produced, recorded when it ran (PyTorch's
-        input_metadata: the shape and dtype of the gradient this node receives)."""
-        shape, dtype = self._meta
-        return ((shape, _dtypes.FROM_NUMPY[dtype]),)
-
-    def __getattr__(self, attr):
-        # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch
-        if attr.startswith("_saved_"):
-            return self._saved_value(attr[7:])
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
-
-    def saved_tensors(self):
-        """{name: Tensor} of what this node keeps for backward (empty once freed), as it is now
-        (``_saved_<name>`` instead raises, as PyTorch's does, when it was changed in place)."""
-        if self._freed:
-            return {}
-        return {name: self._saved_value(name, check=False) for name in self.op.saves}
-
-    def _saved_value(self, name, check=True):
-        # (not "_saved_tensor": DotBackward0 saves an input named "tensor")
-        from ._tensor import _make
-        if name not in self.op.saves:
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
-        if self._freed:
-            raise RuntimeError(FREED_MSG)
-        if name == "result":
-            arr = self._out
-        elif name in self.op.arg_names:
-            arr = self._args[self.op.arg_names.index(name)]
-        else:
-            arr = self._params[name]
-        if isinstance(arr, tuple):  # index: PyTorch shows tensors, and None for a slice
-            return tuple(_make(i, None, False) if isinstance(i, np.ndarray) else
-                         None if isinstance(i, slice) else i for i in arr)
-        if not isinstance(arr, np.ndarray):
-            if name in self.op.arg_names and not isinstance(arr, (type(None), str)):
-                # a Python number argument (x * 1.5): PyTorch saves it wrapped in a 0-dim tensor
-                kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
-                return _make(np.asarray(arr, dtype=kind), None, False)
-            return arr
-        for entry in self._saved_versions or ():
-            counter, _, saved, saved_arr = entry
-            if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
-                if check:
-                    _check_version(entry, self)
-                if not isinstance(saved, (str, weakref.ref)):
-                    return saved  # the input tensor itself, as PyTorch returns it
-                if name == "result":  # PyTorch: the output again, grad_fn this node
-                    return _make(arr, self, True, counter)
-        return _make(arr, None, False)
-
-    def _check_saved(self):
-        """PyTorch's SavedVariable::unpack check: nothing this node saved was changed in place."""
-        if self._freed:
-            raise RuntimeError(FREED_MSG)
-        for entry in self._saved_versions or ():
-            _check_version(entry, self)
-
-    def _backward(self, g, xp):
-        """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input
-        needs no gradient, else a gradient of the input's shape (unbroadcast) and dtype. xp is the
-        namespace the rules run on (numpy arrays, or Tensors under create_graph)."""
-        if self._freed or self._saved_versions:
-            self._check_saved()
-        op = self.op
-        args, out, params = xp.inputs(self), xp.result(self), self._params or {}
-        arrays, in_dtypes = self._args, self._in_dtypes
-        formula = xp.builds_graph and op.in_table
-        if formula:  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
-            STATE.formula = True
-        try:
-            in_grads = []
-            for i, (nxt, _) in enumerate(self.next_functions):
-                if nxt is None:
-                    in_grads.append(None)
-                    continue
-                if op.variadic:
-                    gi = op.grads[0](xp, i, g, args, out, **params)
-                else:
-                    gi = op.grads[i](xp, g, *args, out, **params)
-                in_grads.append(xp.conform(gi, arrays[i], None if in_dtypes is None else in_dtypes[i]))
-        finally:
-            if formula:
-                STATE.formula = False
-        return in_grads
-
-    def _release(self):
-        # freed (a second backward refuses) only when something was saved: an input saved only for
-        # another input's gradient was not, when that one needed none
-        if self._saved_versions or self._saved_something():
-            self._freed = True
-            self._args = self._out = None
-            self._saved_versions = None
-
-    def _saved_something(self):
-        """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
-        operand (x * 1.5 saves the 1.5), an index or mask."""
-        edges = self.next_functions
-        for i, needed_by in self.op.saved_args:
-            if i is not None and not isinstance(self._args[i], np.ndarray) and self._args[i] is not None and (
-                    needed_by is None or any(edges[j][0] is not None for j in needed_by)):
-                return True
-        params = self._params
-        return bool(params) and any(isinstance(params.get(n), (np.ndarray, tuple)) for n in self.op.saves)
-
-
-def short_name(node):
-    """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1, a
-    custom Function's ExpBackward -> Exp."""
-    n = node if isinstance(node, str) else node.name()
-    return re.sub(r"Backward(\d*)$", lambda m: "" if m.group(1) in ("0", "") else m.group(1), n)
-
-
-INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
-                        "to a single memory location. Please clone() the tensor before performing the "
-                        "operation.")
-
-
-# PyTorch's engine casts a gradient to its input's dtype, then asserts that it is differentiable
-NOT_DIFFERENTIABLE_MSG = ('isDifferentiableType(grad.scalar_type()) INTERNAL ASSERT FAILED at '
-                          '"/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp":998, please report a bug '
-                          'to PyTorch. ')
-
-
-def _check_version(entry, unpacking):
-    """A saved tensor is unchanged since it was saved, else PyTorch's error naming it (unpacking:
-    the node reading it)."""
-    counter, version, saved, arr = entry
-    if counter[0] != version:
-        d = _dtypes.FROM_NUMPY[arr.dtype]
-        # (a bool tensor prints as its backend type: ATen's toString)
-        name = "CPUBoolType" if d is _dtypes.bool else "torch." + d._legacy
-        what = f"[{name} {list(arr.shape)}]"
-        # a saved input is named by its grad_fn now (none for a leaf); a saved result by the node
-        # that saved it
-        if isinstance(saved, weakref.ref):  # an in-place result on a view: the view's grad_fn
-            producer = saved()                # then, while something still holds it (PyTorch's
-            if producer is None:              # weak_grad_fn_), else the node reading it
-                producer = unpacking
-        else:
-            producer = saved if isinstance(saved, str) else saved.grad_fn
-        if producer is not None:
-            what += f", which is output 0 of {short_name(producer)},"
-        raise RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: {what} is at version {counter[0]}; expected version {version} instead. {HINT}")
-
-
-class CopySlices(Node):
-    """An in-place op on a view, seen from the view's base: the base's new grad_fn (PyTorch's
-    CopySlices). ``_fn`` is the op's own node (MulBackward0 for ``view.mul_(w)``), whose first input
-    was the view; next_functions are the base's old history, then the op's other inputs.
-
-    Backward: the base's gradient, in which the view's elements are replaced by what ``_fn`` gives
-    for the view's old value; the op's other inputs get what ``_fn`` gives them."""
-
-    __slots__ = ()
-    _frees = True
-    _fn = None        # the wrapped node (None once backward released it)
-    _positions = None  # flat index in the base of each element of the view
-    _expanded_view = False  # several elements of the view are one element of the base
-
-    def _backward(self, g, xp):
-        fn = self._fn
-        if fn is None:
-            raise RuntimeError(FREED_MSG)
-        if xp.builds_graph:
-            return xp.copy_slices_backward(self, g)
-        result = np.array(g, copy=True, order="C")
-        flat = result.reshape(-1)
-        grads = fn._backward(flat[self._positions], xp)
-        if self.next_functions[0][0] is not None:
-            if self._expanded_view:  # (PyTorch copies the view's gradient into an expanded slice)
-                raise RuntimeError(INTERNAL_OVERLAP_MSG)
-            flat[self._positions] = grads[0]
-            grads[0] = result
-        return grads
-
-    def _release(self):
-        self._freed = True
-        if self._fn is not None:
-            self._fn._release()
-        self._fn = None
-
-
-class AccumulateGrad:
-    """The node at a leaf: adds the incoming gradient into ``variable.grad``."""
-
-    __slots__ = ("variable", "__weakref__")
-    next_functions = ()
-    _seq = _ACCUMULATE
-    _multi = False
-
-    def __init__(self, variable):
-        self.variable = variable
-
-    def name(self):
-        return "torch::autograd::AccumulateGrad"
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {hex(id(self))}>"
-
-    def _sequence_nr(self):
-        return self._seq
-
-    @property
-    def _output_metadata(self):
-        v = self.variable
-        return ((tuple(v._data.shape), v.dtype),)
-
-
-def gradient_edge(t):
-    """(node, 0): where the gradient for tensor t goes (its grad_fn, or its AccumulateGrad when it is
-    a leaf that requires grad); (None, 0) when it needs none."""
-    fn = t._grad_fn if t._base is None else t.grad_fn  # (a view's is brought up to date)
-    if fn is not None:
-        return (fn, t._output_nr if fn._multi else 0)
-    if not t._requires_grad:
-        return (None, 0)
-    acc = t._acc() if t._acc is not None else None
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._acc = weakref.ref(acc)
-    return (acc, 0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Grad mode
-# ---------------------------------------------------------------------------------------------
-class _GradMode:
-    """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
-
-    _mode = None
-
-    def __enter__(self):
-        self._prev = STATE.grad_enabled
-        STATE.grad_enabled = self._mode
-
-    def __exit__(self, *exc):
-        STATE.grad_enabled = self._prev
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(self._mode):
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class _NoParamDecorator(_GradMode):
-    """Also usable as a bare decorator, ``@no_grad`` without parentheses, as in PyTorch 2."""
-
-    def __new__(cls, orig_func=None):
-        if orig_func is None:
-            return super().__new__(cls)
-        return cls()(orig_func)
-
-
-class no_grad(_NoParamDecorator):
-    """Ops inside build no graph: results have requires_grad=False."""
-    _mode = False
-
-
-class enable_grad(_NoParamDecorator):
-    """Turn graph building back on inside a no_grad block."""
-    _mode = True
-
-
-class set_grad_enabled(_GradMode):
-    """set_grad_enabled(mode): like no_grad or enable_grad; also takes effect when just called."""
-
-    def __init__(self, mode):
-        self._mode = bool(mode)
-        self._prev = STATE.grad_enabled
-        STATE.grad_enabled = self._mode
-
-    def __enter__(self):
-        pass
-
-    def __exit__(self, *exc):
-        STATE.grad_enabled = self._prev
-        return False
-
-    def __call__(self, fn):
-        STATE.grad_enabled = self._prev  # used as a decorator: only the wrapped calls change mode
-        return super().__call__(fn)
-
-
-def is_grad_enabled():
-    return STATE.grad_enabled
-
-
-_INFERENCE = [False]  # inside inference_mode()?
-
-
-class inference_mode(_GradMode):
-    """inference_mode(mode=True): no graph inside, like no_grad (PyTorch also marks the results as
-    inference tensors, which refuse to join a graph later; that is not modelled here)."""
-
-    def __new__(cls, mode=True):
-        if not isinstance(mode, (bool, int)):  # used as a bare decorator: @inference_mode
-            return cls()(mode)
-        return super().__new__(cls)
-
-    def __init__(self, mode=True):
-        if isinstance(mode, (bool, int)):
-            self._mode, self._inference = not mode, bool(mode)
-
-    def __enter__(self):
-        if self._inference:
-            super().__enter__()
-        self._prev_inference, _INFERENCE[0] = _INFERENCE[0], self._inference
-
-    def __exit__(self, *exc):
-        _INFERENCE[0] = self._prev_inference
-        if self._inference:
-            super().__exit__(*exc)
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(self._inference):
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-def is_inference_mode_enabled():
-    return _INFERENCE[0]
-
-
-# ---------------------------------------------------------------------------------------------
-# Recording
-# ---------------------------------------------------------------------------------------------
-class Event:
-    """One step of a recording. Fields not used by a kind are None.
-
-    kind        "leaf" | "forward" | "backward" | "retain" | "accumulate"
-    index       position in Recording.events
-    leaf:       tensor (made by a factory inside the block), value (copy of its data)
-    forward:    op (public name, e.g. "mul"), tensor (the output), node (its grad_fn or None),
-                inputs (tuple of the op's tensor/number arguments), value (copy of output data),
-                backward_of (None for the program's own ops; for an op made during a backward --
-                by a hook, or under create_graph by a derivative formula or the engine -- the
-                node being processed: the gradient's own graph is built of these)
-    backward:   node, grad_output (ndarray: dL/d(node's output), after tensor hooks),
-                grad_inputs (tuple aligned with node.next_functions: ndarray or None, what the node
-                passed on), local_grads (same alignment: the node's backward applied to ones,
-                i.e. d sum(output)/d input -- the local derivative for elementwise scalar ops),
-                grad_tensors (under create_graph: the Tensors passed on, aligned as grad_inputs,
-                each with its own grad_fn; else None)
-    retain:     node, tensor (the non-leaf that called retain_grad()), grad (ndarray stored)
-    accumulate: node (AccumulateGrad), tensor (the leaf), grad (ndarray received, after hooks),
-                prev (copy of leaf.grad before: None when it was None), total (copy after)
-    """
-
-    __slots__ = ("kind", "index", "op", "tensor", "node", "inputs", "value", "grad_output",
-                 "grad_inputs", "local_grads", "grad", "total", "prev", "grad_tensors", "backward_of")
-
-    def __init__(self, kind, **fields):
-        self.kind = kind
-        for name in Event.__slots__[1:]:
-            setattr(self, name, fields.get(name))
-
-    def __repr__(self):
-        what = self.op or (self.node.name() if self.node is not None else "")
-        return f"<Event {self.index} {self.kind} {what}>"
-
-
-class Recording:
-    """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order, and
-    ``rec.names``: {variable name: tensor or module} of the block's variables that held a tensor it
-    recorded (or a module owning one) when the block ended, so later cells rebinding them change
-    nothing about how the recording is drawn."""
-
-    def __init__(self):
-        self.events = []
-        self.names = {}
-        self._backward_of = None  # the node a running backward is at (set by the engine)
-
-    def _add(self, kind, **fields):
-        if kind == "forward":
-            fields["backward_of"] = self._backward_of
-        ev = Event(kind, index=len(self.events), **fields)
-        self.events.append(ev)
-        return ev
-
-    def __len__(self):
-        return len(self.events)
-
-    def __iter__(self):
-        return iter(self.events)
-
-    def __getitem__(self, i):
-        return self.events[i]
-
-    def __repr__(self):
-        kinds = {}
-        for e in self.events:
-            kinds[e.kind] = kinds.get(e.kind, 0) + 1
-        return f"Recording({', '.join(f'{k}={v}' for k, v in kinds.items()) or 'empty'})"
-
-    def __enter__(self):
-        self._prev = STATE.recorder
-        STATE.recorder = self
-        return self
-
-    def __exit__(self, *exc):
-        STATE.recorder = self._prev
-        self.names = _names_of(self.events, sys._getframe(1))
-        return False
-
-
-def _names_of(events, frame):
-    """{name: tensor or module} of frame's variables (locals, then globals) that hold a tensor some
-    event reads or makes, or a module with such a parameter; modules first, as a parameter is
-    known by its module's path before any loop variable that still holds it."""
-    from ._tensor import Tensor  # (both import this module)
-    from .nn.modules import Module
-    seen = set()
-    for ev in events:
-        seen.add(id(ev.tensor))
-        for x in ev.inputs or ():
-            seen.add(id(x))
-    spaces = [frame.f_locals] if frame.f_globals is frame.f_locals else [frame.f_locals, frame.f_globals]
-    modules, tensors = {}, {}
-    for space in spaces:
-        for name, obj in list(space.items()):
-            if not isinstance(name, str) or name.startswith("_") or name in modules or name in tensors:
-                continue
-            if isinstance(obj, Tensor):
-                if id(obj) in seen:
-                    tensors[name] = obj
-            elif isinstance(obj, Module) and any(id(p) in seen for p in obj.parameters()):
-                modules[name] = obj
-    return {**modules, **tensors}
-
-
-def record():
-    """Context manager recording, in order, every forward op and every backward step.
-
-    >>> with record() as rec:
-    ...     y = (w * x).sum(); y.backward()
-    >>> [e.kind for e in rec.events]            # see Event for the fields of each kind
-    """
-    return Recording()
-
-
-# ---------------------------------------------------------------------------------------------
-# Backward
-# ---------------------------------------------------------------------------------------------
 def _dependencies(roots):
     """For every node reachable from roots, how many edges point at it (counted iteratively; the
     roots' own edges from the graph root count too, as in PyTorch)."""
@@ -637,24 +119,22 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
     try:
         while heap:
             node = (heap.pop(0) if len(heap) <= 2 else _pop(heap))[1]  # (pop_heap of 1 or 2 entries)
-            # (None: only undefined gradients reached it -- a custom backward returned None)
-            g = grads.pop(node, None)
+            g = grads.pop(node, None)  # (None: only undefined gradients arrived -- a hook's None)
             if rec is not None:
                 rec._backward_of = node  # (what the ops made from here on belong to)
             if type(node) is AccumulateGrad:
                 _reach_leaf(node, g, capture, xp, rec)
                 continue
-            if node._multi and g is None:
+            if g is None and node._multi:  # (a node of several outputs: one gradient per output)
                 g = [None] * node._n_outputs
             if capture is not None and _captured(node, g, needed, capture, xp, rec):
                 continue  # (autograd.grad stops here: nothing below is asked for)
             g = _call_hooks(node, g, deps, reached, xp, rec)
-            if g is None:  # undefined in, undefined out (as PyTorch's generated nodes)
-                in_grads = (None,) * len(node.next_functions)
-            else:
-                in_grads = node._backward(g, xp)
-                if rec is not None:
-                    _record_backward(rec, node, g, in_grads, xp)
+            in_grads = node._backward(g, xp) if g is not None else [None] * len(node.next_functions)
+            if node._node_post_hooks:
+                in_grads = _node_post_hooks(node, in_grads, g, xp)
+            if rec is not None and g is not None:
+                _record_backward(rec, node, g, in_grads, xp)
             if not retain_graph and node._frees:
                 node._release()
             _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp)
@@ -678,10 +158,9 @@ def _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, x
     outputs: a list, one gradient or None per output)."""
     for node, g in zip(roots, root_grads):
         if node._multi:
-            slots = grads.setdefault(node, [None] * node._n_outputs)
-            for nr, gs in enumerate(g):
-                if gs is not None:
-                    slots[nr] = gs if slots[nr] is None else xp.add(slots[nr], gs)
+            for nr, gi in enumerate(g):
+                if gi is not None:
+                    _add_to_output(grads, node, nr, gi, xp)
         else:
             grads[node] = xp.add(grads[node], g) if node in grads else g
         deps[node] -= 1
@@ -692,8 +171,8 @@ def _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, x
 
 def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
     """Each input's gradient goes to the node that made the input, added to what it already
-    received (a node of several outputs: into the entry of the output the edge names); a node is
-    ready when every edge into it has delivered -- an undefined (None) gradient too."""
+    received (a node of several outputs: to the output the edge names); a node is ready when every
+    edge into it has delivered."""
     for (nxt, nr), gi in zip(node.next_functions, in_grads):
         if nxt is None:
             continue
@@ -701,13 +180,11 @@ def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
         deps[nxt] = left
         if needed is not None and nxt not in needed and nxt not in capture:
             continue  # PyTorch does not even buffer what autograd.grad does not need
-        if gi is None:
-            pass
-        elif nxt._multi:
-            slots = grads.setdefault(nxt, [None] * nxt._n_outputs)
-            slots[nr] = gi if slots[nr] is None else xp.add(slots[nr], gi)
-        else:
-            grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
+        if gi is not None:  # (an undefined gradient counts the edge down, and is not buffered)
+            if nxt._multi:
+                _add_to_output(grads, nxt, nr, gi, xp)
+            else:
+                grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
         if not left:  # push_heap, its cases of an empty and a one-entry heap inline
             n = len(heap)
             if not n or (n == 1 and heap[0][0] >= nxt._seq):
@@ -718,24 +195,34 @@ def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
                 _push(heap, (nxt._seq, nxt))
 
 
+def _add_to_output(grads, node, nr, g, xp):
+    """Buffer g for output nr of a node of several outputs (its buffer: one entry per output)."""
+    slots = grads.get(node)
+    if slots is None:
+        slots = grads[node] = [None] * node._n_outputs
+    slots[nr] = g if slots[nr] is None else xp.add(slots[nr], g)
+
+
 def _reach_leaf(node, g, capture, xp, rec):
-    """At a leaf: its hooks, then the gradient goes into .grad (or to autograd.grad's caller)."""
+    """At a leaf: the tensor's hooks, then the gradient goes into .grad (or to autograd.grad's
+    caller); hooks registered on the AccumulateGrad node run around the accumulation."""
     t = node.variable
-    if g is None:  # (PyTorch calls the leaf's hooks with an undefined gradient, accumulates nothing)
-        if t._hooks:
-            _run_hooks_on_none(t._hooks)
-        return
     if capture is not None:
         if node in capture:
             capture[node] = _run_hooks(t._hooks, g, xp) if t._hooks else g
         return
     if t._hooks:
         g = _run_hooks(t._hooks, g, xp)
-    prev = None if rec is None or t._grad is None else t._grad._data.copy()
-    xp.accumulate_grad(t, g)
-    if rec is not None:
-        rec._add("accumulate", node=node, tensor=t, grad=np.array(xp.data(g), copy=True),
-                 total=t._grad._data.copy(), prev=prev)
+    if node._node_pre_hooks:
+        g = _node_pre_hooks(node, g, xp)
+    if g is not None:
+        prev = None if rec is None or t._grad is None else t._grad._data.copy()
+        xp.accumulate_grad(t, g)
+        if rec is not None:
+            rec._add("accumulate", node=node, tensor=t, grad=np.array(xp.data(g), copy=True),
+                     total=t._grad._data.copy(), prev=prev)
+    if node._node_post_hooks:
+        _node_post_hooks(node, [], g, xp)
 
 
 def _captured(node, g, needed, capture, xp, rec):
@@ -752,17 +239,62 @@ def _captured(node, g, needed, capture, xp, rec):
 
 
 def _call_hooks(node, g, deps, reached, xp, rec):
-    """The hooks on the tensor this node made, then its retain_grad(): the gradient to go on with."""
+    """The hooks on the tensor this node made, its retain_grad(), then the node's own prehooks:
+    the gradient to go on with."""
     if node._siblings is not None:
         _hooks_of_pieces_not_reached(node, deps, reached)
-    if node._multi or node._pre_hooks or node._retain is not None:
+    if node._pre_hooks or node._retain is not None or node._multi:
         g = _tensor_hooks(node, g, xp, rec)
+    if node._node_pre_hooks:
+        g = _node_pre_hooks(node, g, xp)
     return g
 
 
+def _node_pre_hooks(node, g, xp):
+    """grad_fn.register_prehook's hooks: hook(grad_outputs) may return new grad_outputs."""
+    outs = _grad_outputs(node, g, xp)
+    for hook in list(node._node_pre_hooks.values()):
+        res = hook(outs)
+        if res is not None:
+            outs = _checked_hook_result(hook, res, outs)
+    g = [None if go is None else xp.from_tensor(go) for go in outs]
+    return g if node._multi else g[0]
+
+
+def _node_post_hooks(node, in_grads, g, xp):
+    """grad_fn.register_hook's hooks: hook(grad_inputs, grad_outputs) may return new grad_inputs."""
+    ins = tuple(None if gi is None else xp.as_tensor(gi) for gi in in_grads)
+    outs = _grad_outputs(node, g, xp)
+    for hook in list(node._node_post_hooks.values()):
+        res = hook(ins, outs)
+        if res is not None:
+            ins = _checked_hook_result(hook, res, ins)
+    return [None if gi is None else xp.from_tensor(gi) for gi in ins]
+
+
+def _grad_outputs(node, g, xp):
+    """A node hook's grad_outputs: one tensor (or None) per output of the node."""
+    return tuple(None if go is None else xp.as_tensor(go) for go in (g if node._multi else (g,)))
+
+
+def _checked_hook_result(hook, res, given):
+    """What a node hook returned, checked as PyTorch checks it: a tuple of as many values, each
+    None or a tensor like the one it replaces."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(res, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(res).__name__}'")
+    if len(res) != len(given):
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got {len(res)}, "
+                           f"but expected {len(given)})")
+    for new, old in zip(res, given):
+        if new is not None and old is not None:
+            _check_hook_result(hook, old._data, new)
+    return res
+
+
 def _record_backward(rec, node, g, in_grads, xp):
-    if node._multi:  # (a custom Function's backward is the user's code, run once: not again with
-        outs = tuple(None if x is None else xp.data(x).copy() for x in g)  # ones)
+    if node._multi:  # (a custom Function's backward is the user's code: run once, not again on ones)
+        outs = tuple(None if x is None else xp.data(x).copy() for x in g)
         rec._add("backward", node=node, grad_output=outs[0] if len(outs) == 1 else outs,
                  grad_inputs=tuple(None if x is None else xp.data(x).copy() for x in in_grads),
                  local_grads=None, grad_tensors=tuple(in_grads) if xp.builds_graph else None)
@@ -777,9 +309,13 @@ def _record_backward(rec, node, g, in_grads, xp):
 
 
 def _run_hooks(hooks, grad, xp):
+    """A tensor's hooks, in the order registered: each may return a new gradient (an undefined one,
+    None, may not be replaced)."""
     for hook in list(hooks.values()):
-        res = hook(xp.as_tensor(grad))
+        res = hook(None if grad is None else xp.as_tensor(grad))
         if res is not None:
+            if grad is None:
+                raise RuntimeError("can't replace a None gradient with a non-None value")
             _check_hook_result(hook, xp.data(grad), res)
             grad = xp.from_tensor(res)
     return grad
@@ -816,27 +352,13 @@ def _hooks_of_pieces_not_reached(node, deps, done):
 
 def _tensor_hooks(node, g, xp, rec):
     """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
-    call_tensor_pre_hooks): the gradient the node goes on with. A node of several outputs: every
-    output's hooks, in the order the outputs first got one, then the retain_grads (g a list)."""
+    call_tensor_pre_hooks): the gradient the node goes on with."""
     if node._multi:
-        hooks, retains = node._slot_pre_hooks, node._slot_retain
-        if hooks is None and retains is None:
-            return g
-        g = list(g)
-        for nr, slot_hooks in (hooks or {}).items():
-            g[nr] = _hooks_and_retain(slot_hooks, None, node, g[nr], xp, rec)
-        for nr, retain in enumerate(retains or ()):
-            if retain is not None:
-                g[nr] = _hooks_and_retain(None, retain, node, g[nr], xp, rec)
-        return g
-    return _hooks_and_retain(node._pre_hooks, node._retain, node, g, xp, rec)
-
-
-def _hooks_and_retain(hooks, retain, node, g, xp, rec):
-    if hooks:
-        g = _run_hooks(hooks, g, xp) if g is not None else _run_hooks_on_none(hooks)
-    if retain is not None and g is not None:
-        t = retain()
+        return _output_hooks(node, g, xp, rec)
+    if node._pre_hooks:
+        g = _run_hooks(node._pre_hooks, g, xp)
+    if node._retain is not None and g is not None:
+        t = node._retain()
         if t is not None:
             xp.retain_grad(t, g)
             if rec is not None:
@@ -844,11 +366,21 @@ def _hooks_and_retain(hooks, retain, node, g, xp, rec):
     return g
 
 
-def _run_hooks_on_none(hooks):
-    """Hooks called for an undefined gradient (PyTorch passes None): they may not replace it."""
-    for hook in list(hooks.values()):
-        if hook(None) is not None:
-            raise RuntimeError("can't replace a None gradient with a non-None value")
+def _output_hooks(node, g, xp, rec):
+    """_tensor_hooks of a node of several outputs (g: a list, one gradient or None per output):
+    every output's hooks, in the order the outputs first got one, then the retain_grads."""
+    if node._slot_pre_hooks is None and node._slot_retain is None:
+        return g
+    g = list(g)
+    for nr, hooks in (node._slot_pre_hooks or {}).items():
+        g[nr] = _run_hooks(hooks, g[nr], xp)
+    for nr, ref in enumerate(node._slot_retain or ()):
+        t = None if ref is None or g[nr] is None else ref()
+        if t is not None:
+            xp.retain_grad(t, g[nr])
+            if rec is not None:
+                rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
+    return g
 
 
 def unbroadcast(g, shape):
@@ -862,13 +394,3 @@ def unbroadcast(g, shape):
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g
-
-
-def warn_nonleaf_grad():
-    warnings.warn(
-        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
-        "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
-        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
-        "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-        "instead. See github.com/pytorch/pytorch/pull/30531 for more information.",
-        UserWarning, stacklevel=3)

@@ -4,12 +4,13 @@ The generator is our own (numpy's PCG64, seeded by manual_seed): deterministic, 
 bit-identical with PyTorch's.
 """
 import builtins
+import time
 
 import numpy as np
 
 from . import _dtypes
 from ._numerics import dense as _dense
-from ._tensor import Tensor, _leaf, _make, _shape_arg, number_as
+from ._tensor import Tensor, _from_data, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)
 
@@ -42,7 +43,6 @@ def manual_seed(seed):
 
 
 def seed():
-    import time
     s = time.time_ns() % (2 ** 63)
     default_generator.manual_seed(s)
     return s
@@ -208,5 +208,4 @@ def as_tensor(data, dtype=None, device=None):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or _dtypes.resolve(dtype).np == data.dtype):
         return from_numpy(data)
-    from ._tensor import _from_data
     return _from_data(data, dtype)

@@ -10,12 +10,12 @@ import numbers
 import numpy as np
 
 from . import _dtypes
-from ._engine import STATE
+from ._graph import STATE, _ACCUMULATE
 from ._numerics import indexed as _indexed
 from ._ops import OPS
-from ._refusals import not_implemented as _not_implemented
+from ._refusals import not_implemented as _not_implemented, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
-                      _infer_shape, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
+                      _infer_shape, _inplace, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
                       tensor)
 
 _OP = OPS
@@ -170,8 +170,14 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
-        return apply(_OP["pow_tensor"], (input, exponent),
-                     {"bool_exponent": True} if exponent._data.dtype == np.bool_ else None)
+        exponent_dtype = exponent._data.dtype
+        params = None
+        if exponent_dtype == np.bool_:
+            params = {"bool_exponent": True}
+        elif exponent_dtype != want and exponent_dtype.kind == "f":
+            # (torch's backward computes exponent - 1 in the exponent's own dtype)
+            params = {"exponent_dtype": exponent_dtype}
+        return apply(_OP["pow_tensor"], (input, exponent), params)
     return apply(_OP["pow"], (input,), {"exponent": exponent})
 
 
@@ -347,7 +353,7 @@ def _saved_indices(values, idx):
     (PyTorch saves them as an output of the node), so changing them in place is caught."""
     indices = _make(idx.astype(np.int64), None, False)
     node = values._grad_fn
-    if node is not None:
+    if node is not None and node._packed is None:  # (packed by saved_tensors_hooks: not checked)
         node._saved_versions = (node._saved_versions or []) + [(indices._vc, 0, indices, indices._data)]
     return indices
 
@@ -920,54 +926,13 @@ def numel(input):
 
 
 # --- Tensor methods and operators ------------------------------------------------------------------
-def _operator(f):
-    """x == None or x == [1, 2]: not a tensor operation; Python then falls back (False for ==)."""
-    def op(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic)):
-            return NotImplemented
-        return f(self, other)
-    op.__name__ = f.__name__
-    return op
-
-
-def _reflect(f):
-    return lambda self, other: f(other, self)
-
-
-_METHODS = {
-    "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "neg": neg, "pow": pow,
-    "reciprocal": reciprocal, "square": square, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs,
-    "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": _clamp_method,
-    "clip": _clamp_method, "maximum": maximum, "minimum": minimum, "sum": sum, "mean": mean, "max": max,
-    "min": min, "argmax": argmax, "argmin": argmin, "norm": norm, "softmax": softmax,
-    "log_softmax": log_softmax, "mm": mm, "mv": mv, "dot": dot, "bmm": bmm, "matmul": matmul,
-    "t": t, "transpose": transpose, "swapaxes": transpose, "permute": permute, "reshape": reshape,
-    "view": view, "flatten": flatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "expand": expand,
-    "expand_as": expand_as, "contiguous": contiguous, "clone": clone, "eq": eq, "ne": ne, "lt": lt,
-    "le": le, "gt": gt, "ge": ge, "equal": equal, "allclose": allclose, "sign": sign,
-    "where": lambda self, condition, other: where(condition, self, other),
-    "view_as": lambda self, other: view(self, other.shape),
-    "reshape_as": lambda self, other: reshape(self, other.shape),
-    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub,
-    "__mul__": mul, "__rmul__": mul, "__truediv__": div, "__rtruediv__": _reflected_div,
-    "__pow__": pow, "__rpow__": _reflect(pow), "__matmul__": matmul, "__rmatmul__": _reflect(matmul),
-    "__neg__": neg, "__pos__": _positive, "__abs__": abs, "__getitem__": _getitem,
-    "__eq__": _operator(eq), "__ne__": _operator(ne), "__lt__": _operator(lt), "__le__": _operator(le),
-    "__gt__": _operator(gt), "__ge__": _operator(ge),
-    "__invert__": bitwise_not, "bitwise_not": bitwise_not,
-}
-for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
-
-
 _WARNED = set()  # PyTorch warns once per process (TORCH_WARN_ONCE)
 
 
 def _warn_once(message):
     if message not in _WARNED:
         _WARNED.add(message)
-        import warnings
-        warnings.warn(message, UserWarning, stacklevel=3)
+        _warn(message)
 
 
 def _numpy_T(self):
@@ -992,9 +957,6 @@ def _matrix_T(self):
     return transpose(self, -2, -1)
 
 
-Tensor.T = property(_numpy_T)
-Tensor.mT = property(_matrix_T)
-
 
 # --- spread, products, fills, roundings, logic (the ops tutorials reach for) --------------------
 def _correction(name, unbiased, correction):
@@ -1012,10 +974,8 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
     c = _correction(name, unbiased, correction)
     n = int(np.prod([input.shape[d] for d in dims])) if dims is not None else input.numel()
     if n - c <= 0:
-        import warnings
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the reduction factor (input numel divided by output numel).", UserWarning,
-                      stacklevel=3)
+        _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+              "reduction factor (input numel divided by output numel).")
     return apply(_OP[name], (input,), {"dim": dims, "correction": c, "keepdim": keepdim})
 
 
@@ -1068,7 +1028,6 @@ def masked_fill(input, mask, value):
 
 def _masked_fill_(self, mask, value):
     m = _mask(mask)
-    from ._tensor import _inplace
     if isinstance(value, Tensor):
         return _inplace(self, "masked_fill_tensor", (value,), {"mask": m})
     return _inplace(self, "masked_fill", params={"mask": m, "value": number_as(self._data.dtype, value)})
@@ -1149,7 +1108,6 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 def _not_implemented_node(result):
     """PyTorch's NotImplemented node has AccumulateGrad's priority (it runs first among the ready)."""
-    from ._engine import _ACCUMULATE
     if result._grad_fn is not None:
         result._grad_fn._seq = _ACCUMULATE
     return result
@@ -1407,74 +1365,13 @@ def argwhere(input):
 absolute, negative = abs, neg
 
 
-def _new(self, factory):
-    """x.new_zeros(...) etc.: a new leaf with x's dtype (unless dtype= says otherwise)."""
-    def f(*args, dtype=None, device=None, requires_grad=False, **kwargs):
-        return factory(*args, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
-                       **kwargs)
-    return f
-
-
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     if isinstance(data, Tensor):
-        import warnings
-        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
-                      "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
-                      "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+        _warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
+              "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+              "tensor.new_tensor(sourceTensor).")
         data = data.detach()._data.copy()
     return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
-
-
-def _new_factories():
-    from . import _factories as f
-    return {"new_zeros": f.zeros, "new_ones": f.ones, "new_empty": f.empty, "new_full": f.full}
-
-
-_MORE_METHODS = {
-    "std": std, "var": var, "repeat": repeat, "prod": prod, "masked_fill": masked_fill,
-    "masked_fill_": _masked_fill_, "clamp_min": clamp_min, "clamp_max": clamp_max, "log1p": log1p,
-    "rsqrt": rsqrt, "floor": floor, "ceil": ceil, "round": _round, "all": _all, "any": _any,
-    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
-    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
-    "floor_divide": floor_divide, "remainder": remainder,
-    "__and__": _operator(bitwise_and), "__or__": _operator(bitwise_or), "__xor__": _operator(bitwise_xor),
-    "__rand__": _reflect(bitwise_and), "__ror__": _reflect(bitwise_or), "__rxor__": _reflect(bitwise_xor),
-    "__floordiv__": _operator(floor_divide), "__rfloordiv__": _reflect(floor_divide),
-    "__mod__": _operator(remainder), "__rmod__": _reflect(remainder),
-    "new_tensor": _new_tensor, "nelement": lambda self: self.numel(),
-    "split": split, "chunk": chunk, "nonzero": nonzero, "unbind": unbind,
-    "narrow": narrow, "select": select, "unique": unique, "argwhere": lambda self: argwhere(self),
-    "type_as": lambda self, other: self.to(other.dtype), "short": lambda self: self.to(_dtypes.int16),
-    "absolute": abs, "negative": neg,
-    "sort": sort, "argsort": argsort, "topk": topk, "gather": gather, "tril": tril, "triu": triu,
-    "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
-    "logsumexp": logsumexp, "trace": trace, "cumsum": cumsum, "flip": flip, "outer": outer, "ger": outer,
-}
-for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "floor", "ceil", "round",
-              "log1p", "rsqrt", "sin", "cos", "reciprocal"):
-    # x.relu_() etc.: the op written into x (same grad_fn name as the out-of-place op, as PyTorch)
-    _MORE_METHODS[_name + "_"] = (lambda n: lambda self: _inplace_op(self, n))(_name)
-_MORE_METHODS["uniform_"] = lambda self, a=0.0, b=1.0, *, generator=None: _init(self).uniform_(self, a, b,
-                                                                                                generator)
-_MORE_METHODS["normal_"] = lambda self, mean=0.0, std=1.0, *, generator=None: _init(self).normal_(self, mean, std,
-                                                                                                  generator)
-
-
-def _init(self):
-    """nn.init (which fills under no_grad), after PyTorch's check for x.uniform_() on a leaf."""
-    from ._engine import STATE
-    from ._tensor import _check_inplace
-    if STATE.grad_enabled and self.requires_grad:
-        _check_inplace(self)
-    from .nn import init
-    return init
-
-
-_MORE_METHODS["pow_"] = lambda self, exponent: _inplace_op(self, "pow", exponent=exponent)
-_MORE_METHODS["clamp_min_"] = lambda self, min: (_inplace_on(self, "clamp_min_tensor", min) if isinstance(min, Tensor)
-                                                 else _inplace_op(self, "clamp_min", min=min))
-_MORE_METHODS["clamp_max_"] = lambda self, max: (_inplace_on(self, "clamp_max_tensor", max) if isinstance(max, Tensor)
-                                                 else _inplace_op(self, "clamp_max", max=max))
 
 
 def _clamp_(self, min=None, max=None):
@@ -1484,23 +1381,13 @@ def _clamp_(self, min=None, max=None):
     return _inplace_op(self, "clamp", min=min, max=max)
 
 
-_MORE_METHODS["clamp_"] = _clamp_
-
 
 def _inplace_on(self, name, *args):
-    from ._tensor import _inplace
     return _inplace(self, name, args)
 
 
 def _inplace_op(self, name, **params):
-    from ._tensor import _inplace
     return _inplace(self, name, params=params or None)
-
-
-for _name, _fn in _MORE_METHODS.items():
-    setattr(Tensor, _name, _fn)
-for _name, _factory in _new_factories().items():
-    setattr(Tensor, _name, (lambda fac: lambda self, *a, **k: _new(self, fac)(*a, **k))(_factory))
 
 
 # --- PyTorch collects an op's gradient edges before its kernel checks the arguments ----------------
@@ -1529,7 +1416,6 @@ def _edges_before_checks(f):
 
 def _raise_for_unusable_views(args):
     """The error reading a view's grad_fn gives, if some tensor argument's does."""
-    from ._engine import STATE
     if not STATE.grad_enabled:
         return
     for a in args:
@@ -1541,14 +1427,5 @@ def _raise_for_unusable_views(args):
                     raise e from None
 
 
-def _wrap_edges_first():
-    methods = {**_METHODS, **_MORE_METHODS}
-    for name in _EDGES_BEFORE_CHECKS:
-        f = globals()[name]
-        globals()[name] = wrapped = _edges_before_checks(f)
-        for method, fn in methods.items():
-            if fn is f:
-                setattr(Tensor, method, wrapped)
-
-
-_wrap_edges_first()
+for _name in _EDGES_BEFORE_CHECKS:  # (Tensor's methods call these names: they get the wrapped ones)
+    globals()[_name] = _edges_before_checks(globals()[_name])

@@ -24,7 +24,7 @@ import numpy as np
 
 import autograd_core as ac
 
-from . import _dtypes
+from . import _custom_function, _dtypes
 from ._tensor import Tensor, _make
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
@@ -462,7 +462,6 @@ def _test_undefined_backward_mode(func, outputs, inputs):
     PyTorch wraps each such output in an UndefinedGrad node. Here every output gets a zero
     gradient, and the custom Functions' nodes are told which of their output slots only undefined
     gradients reach (no path from an output whose gradient is defined): those get None."""
-    from . import _custom_function
     diff_input_list = list(_iter_tensors(inputs, True))
     if not diff_input_list:
         raise GradcheckError("no Tensors requiring grad found in input")

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import _functions as F
 from . import _numerics as K
-from ._engine import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG, unbroadcast
+from ._engine import unbroadcast
+from ._graph import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG
 from ._ops import OPS
 from ._tensor import Tensor, _make, apply
 

@@ -11,11 +11,13 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   is a MulBackward1, as in PyTorch's C++ formulas). The engine calls only the rules of inputs that
   need a gradient, then reduces the result to the input's shape (``unbroadcast``: no rule deals
   with broadcasting) and dtype;
-- ``saves`` names what backward reads, as PyTorch's ``grad_fn._saved_*`` does (``unpack``, when
-  given, is the order PyTorch's generated code reads them in: an error names the first changed):
-  freed by backward (unless retain_graph=True) and checked against in-place modification; ``needs``
-  says, for a saved name, which inputs' gradients read it (PyTorch saves ``other`` of a product only
-  when ``self`` requires grad): an in-place change to it is then an error only in those cases;
+- what backward reads is saved with the node, as PyTorch's ``grad_fn._saved_*``: read off the rules
+  themselves (an input whose values a rule uses, the result when a rule uses ``out``; an input read
+  only by another input's rule is saved only when that input needs a gradient, as PyTorch saves
+  ``other`` of a product only for ``self``) plus the ``saved_params`` named; ``saves=`` spells it out
+  where PyTorch saves more than the rule reads. Saved values are freed by backward (unless
+  retain_graph=True) and checked against in-place modification; ``unpack``, when given, is the
+  order PyTorch's generated code reads them in (an error names the first one changed);
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
   input gives float32), "same" (the input's dtype), "sum" (integers sum to int64); ``scalars`` names
   the number params that take part in the promotion (``0.5 - int_tensor`` is float32);
@@ -27,13 +29,14 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
 
 The table first (one contiguous block), then the rules that need more than a line.
 """
+import dis
 import math
 
 import numpy as np
 
 from . import _numerics as K
 from . import _refusals as R
-from ._engine import CopySlices, Node
+from ._graph import CopySlices, Node
 
 OPS = {}
 
@@ -70,13 +73,45 @@ class Op:
         return f"<op {self.name}: {self.grad_fn}>"
 
 
-def op(name, grad_fn, forward, *grads, saves=(), kind="promote", arg_names=("self", "other"),
-       variadic=False, needs=None, scalars=(), node_base=Node, layout=None, refuse=None, unpack=None):
+def op(name, grad_fn, forward, *grads, saves=None, saved_params=(), kind="promote",
+       arg_names=("self", "other"), variadic=False, needs=None, scalars=(), node_base=Node, layout=None,
+       refuse=None, unpack=None):
+    if saves is None:  # what the rules read (see _read_by_rules), and the params named
+        read, needs = _read_by_rules(grads, arg_names) if grads and not variadic else ((), {})
+        saves = read + tuple(saved_params)
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
                    scalars, node_base, layout, refuse, unpack)
 
 
-_CROSS = {"self": (1,), "other": (0,)}  # a product: each input's gradient reads the other one
+def _read_by_rules(grads, arg_names):
+    """What a row saves for backward, read off its rules: an input is saved when a rule uses its
+    values (using only its .shape or .ndim needs no saving: a node keeps the sizes, as PyTorch's
+    does), the result when a rule uses ``out``. Returns (names in input order, then "result";
+    {name: the inputs whose rules read it, when not all}): an input read only by another input's rule is saved
+    only when that input needs a gradient, as PyTorch saves ``other`` of a product only for
+    ``self``'s gradient."""
+    n = len(grads)
+    needs = {}
+    for i, rule in enumerate(grads):
+        params = rule.__code__.co_varnames[:rule.__code__.co_argcount]  # xp, g, inputs..., out, params...
+        for name in _values_read(rule, params[2:3 + n]):
+            j = params.index(name) - 2
+            needs.setdefault("result" if j == n else arg_names[j], []).append(i)
+    names = tuple(a for a in arg_names if a in needs) + (("result",) if "result" in needs else ())
+    return names, {name: tuple(needs[name]) for name in names if name != "result" and len(needs[name]) < n}
+
+
+def _values_read(rule, names):
+    """The names (parameters of rule) whose values the rule's code reads: every load of one, except
+    one followed by .shape or .ndim."""
+    code = list(dis.get_instructions(rule))
+    read = set(rule.__code__.co_cellvars) & set(names)  # (used inside a nested function: values)
+    for k, ins in enumerate(code):
+        if ins.opname.startswith("LOAD_FAST") and ins.argval in names:
+            after = code[k + 1] if k + 1 < len(code) else None
+            if not (after is not None and after.opname == "LOAD_ATTR" and after.argval in ("shape", "ndim")):
+                read.add(ins.argval)
+    return read
 _ELEMENTWISE = "elementwise"
 
 
@@ -100,84 +135,83 @@ op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if al
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
-                                        saves=("self", "other"), unpack=("other", "self"), needs=_CROSS, layout=_ELEMENTWISE)
+                                        unpack=("other", "self"), layout=_ELEMENTWISE)
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda xp, g, a, b, out: g / b,
                                         lambda xp, g, a, b, out: -g * ((a / b) / b),
-                                        saves=("self", "other"), unpack=("other", "self"), kind="float",
-                                        needs={"self": (1,), "other": (0, 1)}, layout=_ELEMENTWISE)
+                                        unpack=("other", "self"), kind="float", layout=_ELEMENTWISE)
 op("reciprocal", "ReciprocalBackward0", K.quiet(lambda a: 1 / a),
-                                        lambda xp, g, a, out: -g * (out * out), saves=("result",), kind="float")
+                                        lambda xp, g, a, out: -g * (out * out), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
                                         lambda xp, g, a, out: -g, refuse=R.no_bool(None, R.NEGATION_OF_BOOL))
 op("pow",      "PowBackward0",         K.pow_number,
                                         lambda xp, g, a, out, exponent: _pow_backward(xp, g, a, exponent),
-                                        saves=("self", "exponent"), scalars=("exponent",),
+                                        saved_params=("exponent",), scalars=("exponent",),
                                         refuse=R.negative_integer_power)
-op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: K.pow_tensors(a, b),
-                                        lambda xp, g, a, b, out, bool_exponent=False: _pow_backward_self(xp, g, a, b, bool_exponent),
-                                        lambda xp, g, a, b, out, bool_exponent=False: _pow_backward_exponent(xp, g, a, b, out),
-                                        saves=("self", "exponent", "result"), unpack=("exponent", "self", "result"),
+op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponent_dtype=None: K.pow_tensors(a, b),
+                                        lambda xp, g, a, b, out, bool_exponent=False, exponent_dtype=None:
+                                            _pow_backward_self(xp, g, a, b, bool_exponent, exponent_dtype),
+                                        lambda xp, g, a, b, out, bool_exponent=False, exponent_dtype=None:
+                                            _pow_backward_exponent(xp, g, a, b, out),
+                                        unpack=("exponent", "self", "result"),
                                         arg_names=("self", "exponent"), layout=_ELEMENTWISE)
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda xp, g, a, out, base: _rpow_backward(xp, g, base, a, out),
-                                        saves=("exponent", "result"), scalars=("base",), arg_names=("exponent",))
+                                        scalars=("base",), arg_names=("exponent",))
 # --- elementwise functions --------------------------------------------------------------------------
 op("exp",      "ExpBackward0",         K.quiet(K.in_float64(np.exp)),
-                                        lambda xp, g, a, out: g * out, saves=("result",), kind="float")
+                                        lambda xp, g, a, out: g * out, kind="float")
 op("log",      "LogBackward0",         K.quiet(K.in_float64(np.log)),
-                                        lambda xp, g, a, out: g / a, saves=("self",), kind="float")
+                                        lambda xp, g, a, out: g / a, kind="float")
 op("log1p",    "Log1PBackward0",       K.quiet(K.in_float64(np.log1p)),
-                                        lambda xp, g, a, out: g / (a + 1), saves=("self",), kind="float")
+                                        lambda xp, g, a, out: g / (a + 1), kind="float")
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
-                                        lambda xp, g, a, out: g / (2 * out), saves=("result",), kind="float")
+                                        lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
-                                        lambda xp, g, a, out: -0.5 * g * xp.pow(out, 3), saves=("result",), kind="float")
+                                        lambda xp, g, a, out: -0.5 * g * xp.pow(out, 3), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
-                                        lambda xp, g, a, out: g * xp.sgn(a), saves=("self",), refuse=R.no_bool("abs_cpu"))
+                                        lambda xp, g, a, out: g * xp.sgn(a), refuse=R.no_bool("abs_cpu"))
 op("sign",     "SignBackward0",        K.sign, lambda xp, g, a, out: xp.zeros_like(g), kind="same")
-op("sgn",      "SgnBackward0",         K.sign, lambda xp, g, a, out: xp.zeros_like(g), saves=("self", "result"),
-                                        kind="same")
+op("sgn",      "SgnBackward0",         K.sign, lambda xp, g, a, out: xp.zeros_like(g),
+                                        saves=("self", "result"), kind="same")  # (PyTorch's, for complex inputs)
 op("sin",      "SinBackward0",         K.in_float64(np.sin),
-                                        lambda xp, g, a, out: g * xp.cos(a), saves=("self",), kind="float")
+                                        lambda xp, g, a, out: g * xp.cos(a), kind="float")
 op("cos",      "CosBackward0",         K.in_float64(np.cos),
-                                        lambda xp, g, a, out: g * -xp.sin(a), saves=("self",), kind="float")
+                                        lambda xp, g, a, out: g * -xp.sin(a), kind="float")
 op("tanh",     "TanhBackward0",        K.in_float64(np.tanh),
-                                        lambda xp, g, a, out: xp.tanh_backward(g, out), saves=("result",), kind="float")
+                                        lambda xp, g, a, out: xp.tanh_backward(g, out), kind="float")
 op("sigmoid",  "SigmoidBackward0",     K.quiet(lambda a: 1 / (1 + np.exp(-a))),
-                                        lambda xp, g, a, out: xp.sigmoid_backward(g, out), saves=("result",),
-                                        kind="float")
+                                        lambda xp, g, a, out: xp.sigmoid_backward(g, out), kind="float")
 op("logit",    "LogitBackward0",       K.logit,
-                                        lambda xp, g, a, out: g / (a * (1 - a)), saves=("self",), kind="float")
+                                        lambda xp, g, a, out: g / (a * (1 - a)), kind="float")
 op("log_sigmoid", "LogSigmoidBackward0", K.log_sigmoid,
-                                        lambda xp, g, a, out: g * xp.sigmoid(-a), saves=("self",), kind="float")
+                                        lambda xp, g, a, out: g * xp.sigmoid(-a), kind="float")
 # max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
 # keeps the second operand on a tie, so the operands are swapped
 op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
-                                        lambda xp, g, a, out: xp.threshold_backward(g, out, 0), saves=("result",),
-                                        refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
+                                        lambda xp, g, a, out: xp.threshold_backward(g, out, 0), refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
                                         lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
-                                        saves=("self",))
+                                        )
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
-                                        saves=("self",), kind="float")
+                                        kind="float")
 op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
                                         lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        saves=("self",), kind="float")
+                                        kind="float")
 op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
                                             a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),
                                         lambda xp, g, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
-                                        saves=("self",), kind="float")
+                                        kind="float")
 # --- picking: clamps, maximum, where (the gradient goes where the value came from) ------------------
 op("clamp",    "ClampBackward1",       K.clamp,
                                         lambda xp, g, a, out, min, max: xp.where(_inside(xp, a, min, max), g, 0),
-                                        saves=("self", "min", "max"), scalars=("min", "max"))
+                                        saved_params=("min", "max"), scalars=("min", "max"))
 op("clamp_min", "ClampMinBackward0",   lambda a, min: K.clamp(a, min, None),
-                                        lambda xp, g, a, out, min: xp.where(a >= min, g, 0), saves=("self",),
+                                        lambda xp, g, a, out, min: xp.where(a >= min, g, 0),
                                         scalars=("min",))
 op("clamp_max", "ClampMaxBackward0",   lambda a, max: K.clamp(a, None, max),
-                                        lambda xp, g, a, out, max: xp.where(a <= max, g, 0), saves=("self",),
+                                        lambda xp, g, a, out, max: xp.where(a <= max, g, 0),
                                         scalars=("max",))
 # clamp with tensor bounds (broadcast): nan where any operand is nan; the bounds get gradients too
 # (a bound above the other passes nothing to min)
@@ -185,38 +219,38 @@ op("clamp_tensor", "ClampBackward0",   K.clamp,
                                         lambda xp, g, a, min, max, out: xp.where(_inside(xp, a, min, max), g, 0),
                                         lambda xp, g, a, min, max, out: xp.where(_below_min(xp, a, min, max), g, 0),
                                         lambda xp, g, a, min, max, out: xp.where(_above_max(xp, a, min, max), g, 0),
-                                        saves=("self", "min", "max"), unpack=("max", "min", "self"),
+                                        unpack=("max", "min", "self"),
                                         arg_names=("self", "min", "max"), layout=_ELEMENTWISE)
 op("clamp_min_tensor", "ClampMinBackward1", lambda a, min: K.clamp(a, min, None),
                                         lambda xp, g, a, min, out: xp.where(a >= min, g, 0),
                                         lambda xp, g, a, min, out: xp.where(a < min, g, 0),
-                                        saves=("self", "min"), unpack=("min", "self"), arg_names=("self", "min"),
+                                        unpack=("min", "self"), arg_names=("self", "min"),
                                         layout=_ELEMENTWISE)
 op("clamp_max_tensor", "ClampMaxBackward1", lambda a, max: K.clamp(a, None, max),
                                         lambda xp, g, a, max, out: xp.where(a <= max, g, 0),
                                         lambda xp, g, a, max, out: xp.where(a > max, g, 0),
-                                        saves=("self", "max"), unpack=("max", "self"), arg_names=("self", "max"),
+                                        unpack=("max", "self"), arg_names=("self", "max"),
                                         layout=_ELEMENTWISE)
 op("maximum",  "MaximumBackward0",     lambda a, b: np.maximum(b, a),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a < b, 0),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a > b, 0),
-                                        saves=("self", "other"), unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        unpack=("other", "self"), layout=_ELEMENTWISE)
 op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a > b, 0),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a < b, 0),
-                                        saves=("self", "other"), unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        unpack=("other", "self"), layout=_ELEMENTWISE)
 op("where",    "WhereBackward0",       lambda a, b, condition: K.elementwise_layout(np.where(condition, a, b),
                                                                                    [condition, a, b]),
                                         lambda xp, g, a, b, out, condition: xp.where(condition, g, 0),
                                         lambda xp, g, a, b, out, condition: xp.where(condition, 0, g),
-                                        saves=("condition",))  # (its forward lays it out: the condition first)
+                                        saved_params=("condition",))  # (its forward lays it out: the condition first)
 op("masked_fill", "MaskedFillBackward0", lambda a, mask, value: np.where(mask, value, a).astype(a.dtype),
                                         lambda xp, g, a, out, mask, value: xp.masked_fill(g, mask, 0),
-                                        saves=("mask",), kind="same", layout="contiguous")
+                                        saved_params=("mask",), kind="same", layout="contiguous")
 op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask, v, a).astype(a.dtype),
                                         lambda xp, g, a, v, out, mask: xp.masked_fill(g, mask, 0),
                                         lambda xp, g, a, v, out, mask: xp.sum(xp.masked_select(g, mask)),
-                                        saves=("mask",), kind="same", arg_names=("self", "value"), layout="contiguous")
+                                        saved_params=("mask",), kind="same", arg_names=("self", "value"), layout="contiguous")
 # --- reductions -------------------------------------------------------------------------------------
 op("sum",      "SumBackward0",         K.torch_sum,
                                         lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum")
@@ -224,48 +258,48 @@ op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, k
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous")
 op("mean",     "MeanBackward0",        K.torch_mean,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape) / _numel(a))
+                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None))
 op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
                                         / K.count(a.shape, dim), layout="contiguous")
 op("max",      "MaxBackward1",         lambda a: a.max(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
-                                        saves=("self", "result"), kind="same")
+                                        kind="same")
 op("min",      "MinBackward1",         lambda a: a.min(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
-                                        saves=("self", "result"), kind="same")
+                                        kind="same")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saves=("indices",), kind="same", layout="contiguous")
+                                        saved_params=("indices",), kind="same", layout="contiguous")
 op("min_dim",  "MinBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saves=("indices",), kind="same", layout="contiguous")
+                                        saved_params=("indices",), kind="same", layout="contiguous")
 op("norm",     "LinalgVectorNormBackward0", K.norm,
                                         lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, p, dim, keepdim),
-                                        saves=("self", "result"), kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous")
 op("var",      "VarBackward0",         K.var,
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
-                                        saves=("self",), kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous")
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(K.var(a, dim, correction, keepdim)),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
-                                        saves=("self", "result"), kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous")
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
                                         lambda xp, g, a, out: _prod_backward(xp, g, a, out, None, False),
-                                        saves=("self", "result"), kind="sum")
+                                        kind="sum")
 op("prod_dim", "ProdBackward1",        lambda a, dim, keepdim: a.prod(axis=dim, keepdims=keepdim),
                                         lambda xp, g, a, out, dim, keepdim: _prod_backward(xp, g, a, out, dim, keepdim),
-                                        saves=("self", "result"), kind="sum", layout="contiguous")
+                                        kind="sum", layout="contiguous")
 op("logsumexp", "LogsumexpBackward0",  K.logsumexp,
                                         lambda xp, g, a, out, dim, keepdim: _unsqueeze_dims(xp, g, dim, a.ndim, keepdim)
                                         * xp.exp(a - _unsqueeze_dims(xp, out, dim, a.ndim, keepdim)),
-                                        saves=("self", "result"), kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous")
 op("softmax",  "SoftmaxBackward0",     K.softmax,
                                         lambda xp, g, a, out, dim: xp.softmax_backward_data(g, out, dim),
-                                        saves=("result",), kind="same", layout="contiguous")
+                                        kind="same", layout="contiguous")
 op("log_softmax", "LogSoftmaxBackward0", K.log_softmax,
                                         lambda xp, g, a, out, dim: xp.log_softmax_backward_data(g, out, dim),
-                                        saves=("result",), kind="same", layout="contiguous")
+                                        kind="same", layout="contiguous")
 op("cumsum",   "CumsumBackward0",      lambda a, dim: K.in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
                                         lambda xp, g, a, out, dim: g if _numel(g) <= 1 or g.shape[dim] == 1 else  # (PyTorch's trivial case)
                                         xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),
@@ -276,28 +310,28 @@ op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: _mm_mat1_backward(xp, g, a, b),
                                         lambda xp, g, a, b, out: _mm_mat2_backward(xp, g, a, b),
+                                        # (a rule reads its own input's layout only: each matrix is saved
+                                        # for the other's gradient, as PyTorch saves it)
                                         saves=("self", "mat2"), unpack=("mat2", "self"), needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True))
 op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
                                         lambda xp, g, bias, m1, m2, out: g,
                                         lambda xp, g, bias, m1, m2, out: _mm_mat1_backward(xp, g, m1, m2),
                                         lambda xp, g, bias, m1, m2, out: _mm_mat2_backward(xp, g, m1, m2),
-                                        saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},
+                                        saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
                                         arg_names=("self", "mat1", "mat2"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),
-                                        saves=("self", "vec"), needs={"self": (1,), "vec": (0,)},
                                         arg_names=("self", "vec"), refuse=R.no_bool("addmv_impl_cpu", unless_empty=True))
 op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
-                                        saves=("self", "tensor"), needs={"self": (1,), "tensor": (0,)},
                                         arg_names=("self", "tensor"), refuse=R.no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
                                         lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, -2, -1)),
                                         lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, -2, -1), g),
-                                        saves=("self", "mat2"), unpack=("mat2", "self"), needs={"self": (1,), "mat2": (0,)},
+                                        unpack=("mat2", "self"),
                                         arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------
 op("t",        "TBackward0",           lambda a: a.T,                         lambda xp, g, a, out: xp.t(g), kind="same")
@@ -346,7 +380,7 @@ op("split_with_sizes", "SplitWithSizesBackward0", lambda a, dim, index: a[K.at_d
                                         kind="same")
 op("index",    "IndexBackward0",       lambda a, indices: K.indexed(a, indices),
                                         lambda xp, g, a, out, indices: xp.index_put_accumulate(xp.zeros(a.shape, g), indices, g),
-                                        saves=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same")
 op("cat",      "CatBackward0",         K.cat,
                                         lambda xp, i, g, args, out, dim: _cat_backward(xp, i, g, args, dim),
                                         variadic=True, arg_names=("tensors",), layout="contiguous")
@@ -365,30 +399,29 @@ op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
 # picking elements along a dim by index: the gradient goes back where each value came from
 op("sort",     "SortBackward0",        lambda a, dim, indices: K.like(a, K.take_along(a, indices, dim)),
                                         lambda xp, g, a, out, dim, indices: _scatter_back(xp, g, a.shape, dim, indices, True),
-                                        saves=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same")
 op("topk",     "TopkBackward0",        lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _scatter_back(xp, g, a.shape, dim, indices, True),
-                                        saves=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same")
 op("gather",   "GatherBackward0",      lambda a, dim, index: K.take_along(a, index, dim),
                                         lambda xp, g, a, out, dim, index: xp.scatter_add(xp.zeros(a.shape, g), dim, index, g)
                                         if a.ndim else g,
-                                        saves=("self", "index"), kind="same")
+                                        saves=("self", "index"), kind="same")  # (PyTorch's, self for its sizes)
 op("scatter",  "ScatterBackward0",     K.scatter,
-                                        lambda xp, g, a, src, out, dim, index: xp.scatter(g, dim, index, xp.zeros_like(src)),
+                                        lambda xp, g, a, src, out, dim, index: xp.scatter(g, dim, index, xp.zeros(src.shape, g)),
                                         lambda xp, g, a, src, out, dim, index: xp.gather(g, dim, index),
-                                        saves=("index",), kind="same", arg_names=("self", "src"))
+                                        saved_params=("index",), kind="same", arg_names=("self", "src"))
 op("scatter_add", "ScatterAddBackward0", K.scatter_add,
                                         lambda xp, g, a, src, out, dim, index: g,
                                         lambda xp, g, a, src, out, dim, index: xp.gather(g, dim, index),
-                                        saves=("index",), kind="same", arg_names=("self", "src"))
+                                        saved_params=("index",), kind="same", arg_names=("self", "src"))
 op("index_fill", "IndexFillBackward1", K.index_fill,
                                         lambda xp, g, a, value, out, dim, index: xp.index_fill(g, dim, index, xp.zeros((), g)),
                                         lambda xp, g, a, value, out, dim, index: xp.sum(xp.index(g, K.at_dim(dim, index))),
-                                        saves=("index",), kind="same", arg_names=("self", "value"))
+                                        saved_params=("index",), kind="same", arg_names=("self", "value"))
 op("masked_select", "MaskedSelectBackward0", K.masked_select,
-                                        lambda xp, g, a, out, mask: xp.index_put(xp.zeros(np.broadcast_shapes(a.shape, mask.shape), g),
-                                                                                 (np.broadcast_to(mask, np.broadcast_shapes(a.shape, mask.shape)),), g),
-                                        saves=("self", "mask"), kind="same")
+                                        lambda xp, g, a, out, mask: _masked_select_backward(xp, g, a.shape, mask),
+                                        saves=("self", "mask"), kind="same")  # (PyTorch's, self for its sizes)
 # --- in-place writes into a tensor that is part of a graph (the old value is the first input) --------
 op("copy_",    "CopyBackwards",        lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
                                         lambda xp, g, a, b, out: xp.zeros_like(g),
@@ -402,18 +435,18 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
                                         lambda xp, g, a, v, out: xp.sum(g), kind="same",
                                         arg_names=("self", "value"))
 op("index_put", "IndexPutBackward0",   lambda a, b, index: K.put(a, index, b),  # x[tensor index] = b
-                                        lambda xp, g, a, b, out, index: xp.index_put(g, index, xp.zeros_like(b)),
+                                        lambda xp, g, a, b, out, index: xp.index_put(g, index, xp.zeros(b.shape, g)),
                                         lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saves=("index",), refuse=R.index_put_dtypes)
+                                        saved_params=("index",), refuse=R.index_put_dtypes)
 op("index_put_impl", "IndexPutImplBackward0", lambda a, b, index: K.index_put_accumulate(a, b, index),
                                         lambda xp, g, a, b, out, index: g,
                                         lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saves=("index",))
+                                        saved_params=("index",))
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
                                         lambda xp, g, a, out, positions: xp.reshape(xp.index_put_accumulate(
-                                            xp.zeros((_numel(a),), g), (positions.reshape(-1),), xp.reshape(g, (-1,))), a.shape),
+                                            xp.zeros((K.count(a.shape, None),), g), (positions.reshape(-1),), xp.reshape(g, (-1,))), a.shape),
                                         kind="same")
 # the base's history after an in-place op on one of its views (its backward is CopySlices's own)
 op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
@@ -422,7 +455,7 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: K.div_roundin
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         saves=("self", "other"), unpack=("other", "self"), layout=_ELEMENTWISE,
-                                        needs={"self": (1,)})
+                                        needs={"self": (1,)})  # (PyTorch saves what div's rule reads)
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   K.quiet(np.floor_divide), R.no_derivative("floor_divide"),
                                         R.no_derivative("floor_divide"), layout=_ELEMENTWISE)
@@ -430,9 +463,8 @@ op("remainder", "RemainderBackward0",  K.remainder, lambda xp, g, a, out, other:
                                         scalars=("other",))
 op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: g,
-                                        K.quiet(lambda xp, g, a, b, out: -g * xp.floor_divide(a, b)),
-                                        saves=("self", "other"), unpack=("other", "self"),
-                                        needs={"self": (1,), "other": (1,)}, layout=_ELEMENTWISE)
+                                        lambda xp, g, a, b, out: -g * xp.floor_divide(a, b),
+                                        unpack=("other", "self"), layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
                                         scalars=("other",))
 op("floor",    "FloorBackward0",       np.floor, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
@@ -445,20 +477,20 @@ op("round",    "RoundBackward0",       np.round, lambda xp, g, a, out: xp.zeros_
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: K.reduce((a - b) ** 2, reduction),
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, b, a, reduction),
-                                        saves=("self", "target"), arg_names=("self", "target"))
+                                        arg_names=("self", "target"))
 op("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", K.bce_logits,
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_backward(xp, g, x, t, **p),
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_target_backward(xp, g, x, t, **p),
-                                        saves=("self", "target", "weight", "pos_weight"), kind="float",
+                                        saved_params=("weight", "pos_weight"), kind="float",
                                         arg_names=("self", "target"))
 op("binary_cross_entropy", "BinaryCrossEntropyBackward0", K.bce,
                                         lambda xp, g, x, t, out, weight, reduction: xp.binary_cross_entropy_backward(g, x, t, weight, reduction),
                                         lambda xp, g, x, t, out, weight, reduction: _bce_target_backward(xp, g, x, weight, reduction),
-                                        saves=("self", "target", "weight"), kind="float",
+                                        saves=("self", "target", "weight"), kind="float",  # (PyTorch's, always)
                                         arg_names=("self", "target"))
 op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
-                                        saves=("self", "target", "weight"), kind="same", arg_names=("self",))
+                                        saved_params=("target", "weight"), kind="same", arg_names=("self",))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",))
@@ -472,56 +504,55 @@ op("sub_scalar", "SubBackward1",       lambda a, other, alpha=1: a - alpha * oth
 op("tanh_backward", "TanhBackwardBackward0", K.tanh_backward,
                                         lambda xp, g, go, o, out: xp.tanh_backward(g, o),
                                         lambda xp, g, go, o, out: g * (-2 * o * go),
-                                        saves=("grad_output", "output"), arg_names=("grad_output", "output"))
+                                        arg_names=("grad_output", "output"))
 op("sigmoid_backward", "SigmoidBackwardBackward0", K.sigmoid_backward,
                                         lambda xp, g, go, o, out: xp.sigmoid_backward(g, o),
                                         lambda xp, g, go, o, out: g * go * (-2 * o + 1),
-                                        saves=("grad_output", "output"), arg_names=("grad_output", "output"))
+                                        arg_names=("grad_output", "output"))
 op("threshold_backward", "ThresholdBackwardBackward0", K.threshold_backward,
                                         lambda xp, g, go, a, out, threshold: xp.threshold_backward(g, a, threshold),
                                         lambda xp, g, go, a, out, threshold: xp.zeros_like(g),
-                                        saves=("self",), arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"))
 op("softmax_backward_data", "SoftmaxBackwardDataBackward0", K.softmax_backward_data,
                                         lambda xp, g, go, o, out, dim: xp.softmax_backward_data(g, o, dim),
                                         lambda xp, g, go, o, out, dim: go * g - xp.sum(o * go, dim, True) * g
                                         - go * xp.sum(o * g, dim, True),
-                                        saves=("grad_output", "output"), arg_names=("grad_output", "output"))
+                                        arg_names=("grad_output", "output"))
 op("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0", K.log_softmax_backward_data,
                                         lambda xp, g, go, o, out, dim: g - xp.sum(g * xp.exp(o), dim, True),
                                         lambda xp, g, go, o, out, dim: -xp.sum(go, dim, True) * xp.exp(o) * g,
-                                        saves=("grad_output", "output"), arg_names=("grad_output", "output"))
+                                        arg_names=("grad_output", "output"))
 op("leaky_relu_backward", "LeakyReluBackwardBackward0", K.leaky_relu_backward,
                                         lambda xp, g, go, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
                                         lambda xp, g, go, a, out, negative_slope: xp.zeros_like(g),
-                                        saves=("self",), arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"))
 op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
                                         lambda xp, g, go, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         lambda xp, g, go, a, out, approximate: _gelu_double_backward(xp, g, go, a, approximate),
-                                        saves=("grad_output", "self"), arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"))
 op("elu_backward", "EluBackwardBackward0", K.elu_backward,
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g * go * 1.0, a, alpha) * (a <= 0),
-                                        saves=("grad_output", "self_or_result"), arg_names=("grad_output", "self_or_result"))
+                                        arg_names=("grad_output", "self_or_result"))
 op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(
                                             g * go, xp.sigmoid(a * beta)) * (a * beta < threshold) * beta,
-                                        saves=("grad_output", "self"), arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"))
 op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
-                                        saves=("grad_output", "self", "target"), arg_names=("grad_output", "self", "target"))
+                                        arg_names=("grad_output", "self", "target"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_self(xp, g, go, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_target(xp, g, go, x, weight, reduction),
-                                        saves=("grad_output", "self", "target", "weight"),
-                                        arg_names=("grad_output", "self", "target"))
+                                        saved_params=("weight",), arg_names=("grad_output", "self", "target"))
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
-                                        saves=("target", "weight"), arg_names=("grad_output", "self"))
+                                        saved_params=("target", "weight"), arg_names=("grad_output", "self"))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
                                         arg_names=("grad_output",))
@@ -546,11 +577,11 @@ def _pow_backward(xp, g, a, exponent):
 
 
 @K.quiet
-def _pow_backward_self(xp, g, a, b, bool_exponent):
+def _pow_backward_self(xp, g, a, b, bool_exponent, exponent_dtype):
     """pow_backward_self: where(exponent == 0, 0, g * exponent * a ** (exponent - 1)); with a bool
     exponent PyTorch's exponent - 1 refuses."""
     R.bool_exponent_subtraction(bool_exponent)
-    return xp.where(b == 0, 0., g * (b * xp.pow(a, b - 1)))
+    return xp.where(b == 0, 0., g * (b * xp.pow(a, K.exponent_minus_one(b, exponent_dtype))))
 
 
 @K.quiet
@@ -688,6 +719,12 @@ def _cat_backward(xp, i, g, args, dim):
         return xp.zeros(args[i].shape, g)
     start = sum(a.shape[dim] for a in args[:i] if not K.skipped_by_cat(a))
     return xp.narrow(g, dim, start, args[i].shape[dim])
+
+
+def _masked_select_backward(xp, g, shape, mask):
+    """masked_select_backward: g written back where the (broadcast) mask is True, zeros elsewhere"""
+    shape = np.broadcast_shapes(shape, mask.shape)
+    return xp.index_put(xp.zeros(shape, g), (np.broadcast_to(mask, shape),), g)
 
 
 def _repeat_backward(xp, g, shape, repeats):

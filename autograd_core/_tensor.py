@@ -10,18 +10,20 @@ when next asked for (AsStridedBackward0 over the base's new history), as PyTorch
 """
 import builtins
 import numbers
+import warnings
 import weakref
 
 import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._engine import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, _next_seq, gradient_edge, short_name,
-                      warn_nonleaf_grad)
+from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _next_seq, gradient_edge, no_grad,
+                     pack_saved,
+                     short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._numerics import contiguous_layout, dense as _dense, elementwise_layout
 from ._ops import OPS
-from ._refusals import not_implemented
+from ._refusals import warn
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -228,6 +230,8 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                         continue
                 versions.append((a._vc, a._vc[0], a, a._data))
             node._saved_versions = versions
+            if STATE.saved_hooks:  # (saved_tensors_hooks: each saved tensor is packed now)
+                pack_saved(node, op, args, result)
         else:
             node._out = node._saved_versions = None
     else:
@@ -456,12 +460,10 @@ def _check_overlap(self, op_name, args, params=None):
     if _expanded_memory(d):
         if op_name not in _WARN_ON_EXPANDED:
             raise RuntimeError(INTERNAL_OVERLAP_MSG)
-        import warnings
         name, example = ("index_put_", "tensor[indices] = tensor") if op_name == "index_put" else (
             "masked_fill_", "tensor[mask] = scalar")
-        warnings.warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before "
-                      f"performing this operation. This also applies to advanced indexing e.g. {example}",
-                      UserWarning, stacklevel=5)
+        warn(f"Use of {name} on expanded tensors is deprecated. Please clone() the tensor before "
+             f"performing this operation. This also applies to advanced indexing e.g. {example}")
     # index_put_ refuses any overlap with its value (even full), unless it becomes masked_fill_ (one
     # bool mask and a one-element value, whose number is read first)
     any_overlap = op_name == "index_put"
@@ -558,6 +560,34 @@ def _saves_old_self(op, args):
     return False
 
 
+def _write_unchecked(self, op_name, args):
+    """The optimiser's write (w -= lr * w.grad, w.grad.zero_()) when no check can fail: float32 memory
+    that self owns (nothing else views it, nothing is expanded), an operand of self's shape that owns
+    its own memory or a Python float, and no graph to record. Returns whether it wrote."""
+    d = self._data
+    if d.dtype is not _F32 or d.base is not None or self._base is not None:
+        return False
+    if op_name == "zero_":
+        d.fill(0)
+    elif op_name in _UFUNC_INPLACE:
+        other = args[0]
+        if isinstance(other, Tensor):
+            other = other._data
+            if other.dtype is not _F32 or other.shape != d.shape or other.base is not None or other is d:
+                return False
+        elif type(other) is not float:
+            return False
+        _UFUNC_INPLACE[op_name](d, other, out=d)
+    else:
+        return False
+    self._vc[0] += 1
+    rec = STATE.recorder
+    if rec is not None:
+        rec._add("forward", op=op_name, tensor=self, node=self._grad_fn, inputs=(self,) + args,
+                 value=d.copy())
+    return True
+
+
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter (shared with views).
 
@@ -565,7 +595,6 @@ def _inplace(self, op_name, args=(), params=None):
     self's old value as its first input and becomes self's history (PyTorch's rebase_history):
     self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
     """
-    op = OPS[op_name]
     args = tuple(map(_unwrap, args))
     tracked = False
     if STATE.grad_enabled:
@@ -574,6 +603,9 @@ def _inplace(self, op_name, args=(), params=None):
                                                                and t._base._requires_grad)):
                 tracked = True
                 break
+    if not tracked and not params and _write_unchecked(self, op_name, args):
+        return self
+    op = OPS[op_name]
     if tracked and op_name == "copy_" and self._data.dtype.kind != "f":
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:
@@ -651,12 +683,6 @@ def _inplace(self, op_name, args=(), params=None):
         rec._add("forward", op=op_name, tensor=self, node=self.grad_fn, inputs=(self,) + args,
                  value=self._data.copy())
     return self
-
-
-def _autograd():
-    """The autograd module (it imports this one, so it is looked up when first needed)."""
-    from . import autograd
-    return autograd
 
 
 class _no_record:
@@ -856,7 +882,6 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
-        import weakref
         fn = self.grad_fn
         if fn._multi:  # (an output of a custom Function's node of several outputs)
             if fn._slot_retain is None:
@@ -891,11 +916,11 @@ class Tensor:
                 fn._pre_hooks = self._hooks
         key = _next_seq()
         self._hooks[key] = hook
-        return _RemovableHandle(self._hooks, key)
+        return RemovableHandle(self._hooks, key)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's .grad."""
-        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """The same memory outside the graph, sharing the version counter (in-place changes are
@@ -998,7 +1023,6 @@ class Tensor:
         if dtype is None or dtype.np == self._data.dtype:
             return self
         if not dtype.is_floating_point and self.requires_grad:
-            from ._engine import no_grad
             with no_grad():  # an integer or bool result is outside the graph, as in PyTorch
                 return apply(OPS["to"], (self,), {"dtype": dtype.np})
         return apply(OPS["to"], (self,), {"dtype": dtype.np})
@@ -1034,8 +1058,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        from ._functions import unbind  # PyTorch iterates over unbind(0)
-        return iter(unbind(self, 0))
+        return iter(F.unbind(self, 0))  # PyTorch iterates over unbind(0)
 
     def __bool__(self):
         if self._data.size != 1:
@@ -1051,7 +1074,6 @@ class Tensor:
 
     def _warn_scalar(self):
         if self.requires_grad:
-            import warnings
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=3)
@@ -1070,8 +1092,7 @@ class Tensor:
         return builtins.int(self._scalar())
 
     def __repr__(self):
-        from ._printing import tensor_repr
-        return tensor_repr(self)
+        return _printing.tensor_repr(self)
 
     def __format__(self, spec):
         if self._data.ndim == 0:  # f"{loss:.4f}" works on 0-dim tensors, as in PyTorch
@@ -1134,8 +1155,7 @@ class Tensor:
             if not isinstance(value, (numbers.Number, np.generic)):
                 raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype._legacy}")
             value = _make(number_as(self._data.dtype, value), None, False)
-        from ._functions import _getitem
-        target, tensor_index = _getitem(self, index, setitem=True)
+        target, tensor_index = F._getitem(self, index, setitem=True)
         if tensor_index is not None:
             value = _without_leading_ones(value)
             try:
@@ -1162,6 +1182,545 @@ class Tensor:
             value = _without_leading_ones(value)
             target.copy_(value if value._data.shape == target._data.shape else
                          value.expand(target._data.shape))
+
+    # --- the public functions as methods and operators ------------------------------------------
+    # Each is the function of the same name in _functions.py (F): x.mul(y) is F.mul(x, y). A binary
+    # operator given something that is not a tensor or a number answers NotImplemented, as PyTorch's
+    # do, so that Python tries the other operand and then says what is unsupported.
+    def __add__(self, other):
+        return F.add(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __radd__(self, other):
+        return F.add(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __sub__(self, other):
+        return F.sub(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __rsub__(self, other):
+        return F.rsub(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __mul__(self, other):
+        return F.mul(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __rmul__(self, other):
+        return F.mul(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __truediv__(self, other):
+        return F.div(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+
+    def __rtruediv__(self, other):
+        """other / self: PyTorch's is reciprocal(self) * other"""
+        return F._reflected_div(self, other) if _is_operand(other) else NotImplemented
+
+    def __pow__(self, exponent):
+        return F.pow(self, exponent) if _is_operand(exponent) else NotImplemented
+
+    def __rpow__(self, base):
+        return F.pow(base, self) if _is_operand(base) else NotImplemented
+
+    def __matmul__(self, other):
+        return F.matmul(self, other) if _is_operand(other) else NotImplemented
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self) if _is_operand(other) else NotImplemented
+
+    def __floordiv__(self, other):
+        return F.floor_divide(self, other) if _is_operand(other) else NotImplemented
+
+    def __rfloordiv__(self, other):
+        return F.floor_divide(other, self) if _is_operand(other) else NotImplemented
+
+    def __mod__(self, other):
+        return F.remainder(self, other) if _is_operand(other) else NotImplemented
+
+    def __rmod__(self, other):
+        return F.remainder(other, self) if _is_operand(other) else NotImplemented
+
+    def __and__(self, other):
+        return F.bitwise_and(self, other) if _is_operand(other) else NotImplemented
+
+    def __rand__(self, other):
+        return F.bitwise_and(other, self) if _is_operand(other) else NotImplemented
+
+    def __or__(self, other):
+        return F.bitwise_or(self, other) if _is_operand(other) else NotImplemented
+
+    def __ror__(self, other):
+        return F.bitwise_or(other, self) if _is_operand(other) else NotImplemented
+
+    def __xor__(self, other):
+        return F.bitwise_xor(self, other) if _is_operand(other) else NotImplemented
+
+    def __rxor__(self, other):
+        return F.bitwise_xor(other, self) if _is_operand(other) else NotImplemented
+
+    def __eq__(self, other):  # (x == None is False, not an error: Python's fallback)
+        return F.eq(self, other) if _is_operand(other) else NotImplemented
+
+    def __ne__(self, other):
+        return F.ne(self, other) if _is_operand(other) else NotImplemented
+
+    def __lt__(self, other):
+        return F.lt(self, other) if _is_operand(other) else NotImplemented
+
+    def __le__(self, other):
+        return F.le(self, other) if _is_operand(other) else NotImplemented
+
+    def __gt__(self, other):
+        return F.gt(self, other) if _is_operand(other) else NotImplemented
+
+    def __ge__(self, other):
+        return F.ge(self, other) if _is_operand(other) else NotImplemented
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return F._positive(self)
+
+    def __abs__(self):
+        return F.abs(self)
+
+    def __invert__(self):
+        return F.bitwise_not(self)
+
+    def __getitem__(self, index):
+        return F._getitem(self, index)
+
+    # arithmetic
+    def add(self, other, alpha=1):
+        return F.add(self, other, alpha)
+
+    def sub(self, other, alpha=1):
+        return F.sub(self, other, alpha)
+
+    def mul(self, other):
+        return F.mul(self, other)
+
+    def div(self, other, rounding_mode=None):
+        return F.div(self, other, rounding_mode)
+
+    true_divide = div
+
+    def neg(self):
+        return F.neg(self)
+
+    negative = neg
+
+    def pow(self, exponent):
+        return F.pow(self, exponent)
+
+    def reciprocal(self):
+        return F.reciprocal(self)
+
+    def square(self):
+        return F.square(self)
+
+    def floor_divide(self, other):
+        return F.floor_divide(self, other)
+
+    def remainder(self, other):
+        return F.remainder(self, other)
+
+    # elementwise functions
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def log1p(self):
+        return F.log1p(self)
+
+    def sqrt(self):
+        return F.sqrt(self)
+
+    def rsqrt(self):
+        return F.rsqrt(self)
+
+    def abs(self):
+        return F.abs(self)
+
+    absolute = abs
+
+    def sign(self):
+        return F.sign(self)
+
+    def sin(self):
+        return F.sin(self)
+
+    def cos(self):
+        return F.cos(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def relu(self):
+        return F.relu(self)
+
+    def floor(self):
+        return F.floor(self)
+
+    def ceil(self):
+        return F.ceil(self)
+
+    def round(self):
+        return F._round(self)
+
+    def clamp(self, min=None, max=None):
+        return F._clamp_method(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return F.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return F.clamp_max(self, max)
+
+    def maximum(self, other):
+        return F.maximum(self, other)
+
+    def minimum(self, other):
+        return F.minimum(self, other)
+
+    def where(self, condition, other):
+        return F.where(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        return F.masked_fill(self, mask, value)
+
+    # comparisons and logic
+    def eq(self, other):
+        return F.eq(self, other)
+
+    def ne(self, other):
+        return F.ne(self, other)
+
+    def lt(self, other):
+        return F.lt(self, other)
+
+    def le(self, other):
+        return F.le(self, other)
+
+    def gt(self, other):
+        return F.gt(self, other)
+
+    def ge(self, other):
+        return F.ge(self, other)
+
+    def equal(self, other):
+        return F.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return F.allclose(self, other, rtol, atol, equal_nan)
+
+    def isnan(self):
+        return F.isnan(self)
+
+    def isinf(self):
+        return F.isinf(self)
+
+    def isfinite(self):
+        return F.isfinite(self)
+
+    def logical_and(self, other):
+        return F.logical_and(self, other)
+
+    def logical_or(self, other):
+        return F.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return F.logical_xor(self, other)
+
+    def bitwise_and(self, other):
+        return F.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return F.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return F.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return F.bitwise_not(self)
+
+    def all(self, dim=None, keepdim=False):
+        return F._all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return F._any(self, dim, keepdim)
+
+    # reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return F.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return F.mean(self, dim, keepdim, dtype)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        return F.prod(self, dim, keepdim, dtype)
+
+    def max(self, dim=None, keepdim=False, *, other=None):
+        return F.max(self, dim, keepdim, other=other)
+
+    def min(self, dim=None, keepdim=False, *, other=None):
+        return F.min(self, dim, keepdim, other=other)
+
+    def argmax(self, dim=None, keepdim=False):
+        return F.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return F.argmin(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return F.norm(self, p, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim=False):
+        return F.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim, dtype=None):
+        return F.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return F.log_softmax(self, dim, dtype)
+
+    def cumsum(self, dim, dtype=None):
+        return F.cumsum(self, dim, dtype)
+
+    def trace(self):
+        return F.trace(self)
+
+    # linear algebra
+    def mm(self, mat2):
+        return F.mm(self, mat2)
+
+    def mv(self, vec):
+        return F.mv(self, vec)
+
+    def dot(self, other):
+        return F.dot(self, other)
+
+    def bmm(self, mat2):
+        return F.bmm(self, mat2)
+
+    def matmul(self, other):
+        return F.matmul(self, other)
+
+    def outer(self, vec2):
+        return F.outer(self, vec2)
+
+    ger = outer
+
+    # shapes and views
+    @property
+    def T(self):
+        return F._numpy_T(self)
+
+    @property
+    def mT(self):
+        return F._matrix_T(self)
+
+    def t(self):
+        return F.t(self)
+
+    def transpose(self, dim0, dim1):
+        return F.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+
+    def permute(self, *dims):
+        return F.permute(self, *dims)
+
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return F.reshape(self, other.shape)
+
+    def view(self, *shape):
+        return F.view(self, *shape)
+
+    def view_as(self, other):
+        return F.view(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return F.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return F.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return F.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return F.expand_as(self, other)
+
+    def repeat(self, *sizes):
+        return F.repeat(self, *sizes)
+
+    def contiguous(self):
+        return F.contiguous(self)
+
+    def clone(self):
+        return F.clone(self)
+
+    def flip(self, dims):
+        return F.flip(self, dims)
+
+    def tril(self, diagonal=0):
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return F.triu(self, diagonal)
+
+    def narrow(self, dim, start, length):
+        return F.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return F.select(self, dim, index)
+
+    def split(self, split_size_or_sections, dim=0):
+        return F.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return F.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return F.unbind(self, dim)
+
+    # picking and sorting
+    def gather(self, dim, index, *, sparse_grad=False):
+        return F.gather(self, dim, index, sparse_grad=sparse_grad)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return F.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return F.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return F.topk(self, k, dim, largest, sorted)
+
+    def nonzero(self, *, as_tuple=False):
+        return F.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return F.argwhere(self)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return F.unique(self, sorted, return_inverse, return_counts, dim)
+
+    # dtypes and new tensors like this one
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def short(self):
+        return self.to(_dtypes.int16)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return F._new_tensor(self, data, dtype, device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return _factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                               requires_grad=requires_grad)
+
+    # in place: the op written into self, with the out-of-place op's grad_fn name (as PyTorch)
+    def relu_(self):
+        return _inplace(self, "relu")
+
+    def sigmoid_(self):
+        return _inplace(self, "sigmoid")
+
+    def tanh_(self):
+        return _inplace(self, "tanh")
+
+    def exp_(self):
+        return _inplace(self, "exp")
+
+    def log_(self):
+        return _inplace(self, "log")
+
+    def log1p_(self):
+        return _inplace(self, "log1p")
+
+    def sqrt_(self):
+        return _inplace(self, "sqrt")
+
+    def rsqrt_(self):
+        return _inplace(self, "rsqrt")
+
+    def abs_(self):
+        return _inplace(self, "abs")
+
+    def neg_(self):
+        return _inplace(self, "neg")
+
+    def floor_(self):
+        return _inplace(self, "floor")
+
+    def ceil_(self):
+        return _inplace(self, "ceil")
+
+    def round_(self):
+        return _inplace(self, "round")
+
+    def sin_(self):
+        return _inplace(self, "sin")
+
+    def cos_(self):
+        return _inplace(self, "cos")
+
+    def reciprocal_(self):
+        return _inplace(self, "reciprocal")
+
+    def pow_(self, exponent):
+        return _inplace(self, "pow", params={"exponent": exponent})
+
+    def clamp_(self, min=None, max=None):
+        return F._clamp_(self, min, max)
+
+    def clamp_min_(self, min):
+        if isinstance(min, Tensor):
+            return _inplace(self, "clamp_min_tensor", (min,))
+        return _inplace(self, "clamp_min", params={"min": min})
+
+    def clamp_max_(self, max):
+        if isinstance(max, Tensor):
+            return _inplace(self, "clamp_max_tensor", (max,))
+        return _inplace(self, "clamp_max", params={"max": max})
+
+    def masked_fill_(self, mask, value):
+        return F._masked_fill_(self, mask, value)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        _check_fill_in_place(self)
+        return _init.uniform_(self, a, b, generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        _check_fill_in_place(self)
+        return _init.normal_(self, mean, std, generator)
 
 
 _CTYPE = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
@@ -1210,14 +1769,6 @@ def to_dtype_arg(args, kwargs):
 
 def _rebuild(data, requires_grad):
     return _make(data, None, requires_grad)
-
-
-class _RemovableHandle:
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self._key, None)
 
 
 def _index_arrays(index):
@@ -1309,11 +1860,28 @@ def _leaf(arr, requires_grad=False):
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of `data` (floats give float32, ints int64)."""
     if isinstance(data, Tensor):
-        import warnings
-        warnings.warn("To copy construct from a tensor, it is recommended to use "
-                      "sourceTensor.detach().clone() or "
-                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
-                      "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
+        warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+             "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
     if device is not None:
         _dtypes.device(device)
     return _from_data(data, dtype, requires_grad)
+
+
+def _is_operand(x):
+    """What a binary operator takes: a tensor, a number, a numpy array or scalar."""
+    return isinstance(x, (Tensor, numbers.Number, np.ndarray, np.generic))
+
+
+_OPERANDS = frozenset((Tensor, float, int))  # (the common cases, checked first)
+
+
+def _check_fill_in_place(t):
+    """x.uniform_() / x.normal_() on a leaf that requires grad: PyTorch's in-place check first."""
+    if STATE.grad_enabled and t.requires_grad:
+        _check_inplace(t)
+
+
+# Tensor's methods run the public functions (_functions.py), backward (autograd.py), the printing
+# and the factories, all built on Tensor: imported last, once Tensor and apply() exist.
+from . import _factories, _functions as F, _printing, autograd  # noqa: E402
+from .nn import init as _init  # noqa: E402

@@ -4,8 +4,9 @@ import warnings
 import numpy as np
 
 from . import _engine
-from ._engine import (AccumulateGrad, Node, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
-                      set_grad_enabled)
+from ._dtypes import Size
+from ._graph import (AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled, no_grad,  # noqa: F401
+                     set_grad_enabled)
 from ._tensor import Tensor, _make, _make_view
 from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
@@ -14,11 +15,14 @@ from . import _custom_function as function  # noqa: E402  (torch.autograd.functi
 from ._gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from . import _gradcheck  # noqa: E402
 
+from . import _autograd_graph as graph  # noqa: E402  (torch.autograd.graph)
+
 import sys as _sys  # noqa: E402
-# so that `from torch.autograd.functional import ...` (and .function, .gradcheck) work
+# so that `from torch.autograd.functional import ...` (and .function, .gradcheck, .graph) work
 _sys.modules[__name__ + ".functional"] = functional
 _sys.modules[__name__ + ".function"] = function
 _sys.modules[__name__ + ".gradcheck"] = _gradcheck  # (the attribute is the function, as in torch)
+_sys.modules[__name__ + ".graph"] = graph
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "Function", "gradcheck", "gradgradcheck"]
@@ -57,7 +61,6 @@ def _grad_roots(outputs, grad_outputs, xp):
         else:
             garr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=out._data.dtype)
             if garr.shape != out._data.shape:
-                from ._dtypes import Size
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{Size(garr.shape)} and output[{i}] has a shape of "
                                    f"{Size(out._data.shape)}.")
@@ -68,7 +71,7 @@ def _grad_roots(outputs, grad_outputs, xp):
         grads.append(garr if not xp.builds_graph else _make(garr, None, False))
     nodes = []
     for i, out in enumerate(outputs):  # (then the engine: each output's gradient edge)
-        node, nr = _engine.gradient_edge(out)
+        node, nr = gradient_edge(out)
         if node is None:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if node._multi:  # a node of several outputs gets one gradient (or None) per output
@@ -106,11 +109,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     nodes, grads = _grad_roots(tensors, grad_tensors, xp)
     if inputs is not None:
         inputs = _as_tuple(inputs)
-        captured = {_engine.gradient_edge(t)[0]: None for t in inputs}
+        captured = {gradient_edge(t)[0]: None for t in inputs}
         _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
         with set_grad_enabled(create_graph):
             for t in inputs:
-                g = _captured(captured, t, _engine.gradient_edge(t)[0])
+                g = _captured(captured, t, gradient_edge(t)[0])
                 if g is not None:
                     xp.accumulate_grad(t, g)
         return
@@ -129,7 +132,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     nodes, grads = _grad_roots(outputs, grad_outputs, xp)
-    edges = [_engine.gradient_edge(t)[0] for t in inputs]
+    edges = [gradient_edge(t)[0] for t in inputs]
     captured = {e: None for e in edges}
     _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
     if create_graph:

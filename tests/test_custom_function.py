@@ -853,6 +853,149 @@ def case_once_differentiable_differentiated_twice(m):
     return info, None
 
 
+# --- with torch.autograd.graph: node hooks, gradient edges, saved_tensors_hooks ----------------------
+def _saving_two(m):
+    class SavingTwo(m.autograd.Function):
+        """a, b = exp(x), 3x; saves both outputs and the input"""
+
+        @staticmethod
+        def forward(ctx, x):
+            a, b = x.exp(), x * 3
+            ctx.save_for_backward(a, b, x)
+            return a, b
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            a, b, x = ctx.saved_tensors
+            return ga * a + gb * b * x
+    return SavingTwo
+
+
+def _grads_of(gs):
+    return [None if g is None else g.tolist() for g in gs]
+
+
+def case_node_hooks_of_a_node_of_several_outputs(m):
+    log = []
+    x = _x(m)
+    a, b, _ = _two_outputs(m, log).apply(x, 3.0)
+    fn = a.grad_fn
+    fn.register_prehook(lambda go: log.append(("prehook", _grads_of(go))))
+    fn.register_hook(lambda gi, go: log.append(("hook", _grads_of(gi), _grads_of(go))))
+    a.register_hook(lambda g: log.append(("tensor hook a", g)))
+    (a * 5).sum().backward()
+    return x.grad, log
+
+
+def case_node_prehook_replaces_the_gradients_of_several_outputs(m):
+    log = []
+    x = _x(m)
+    a, b, _ = _two_outputs(m, log).apply(x, 3.0)
+    a.grad_fn.register_prehook(lambda go: (go[0] * 10, m.ones(3), None))
+    (a.sum() + b.sum()).backward()
+    return x.grad, log
+
+
+def case_node_prehook_returns_too_few_gradients(m):
+    x = _x(m)
+    a, b, _ = _two_outputs(m, []).apply(x, 3.0)
+    a.grad_fn.register_prehook(lambda go: (go[0],))
+    (a.sum() + b.sum()).backward()
+    return x.grad
+
+
+def case_node_hook_replaces_what_the_function_returned(m):
+    x = _x(m)
+    a, b, _ = _two_outputs(m, []).apply(x, 3.0)
+    a.grad_fn.register_hook(lambda gi, go: (gi[0] + 100,))  # (one per tensor input)
+    (a.sum() + b.sum()).backward()
+    return x.grad
+
+
+def case_node_prehook_sees_none_for_an_output_not_reached(m):
+    log = []
+    x = _x(m)
+    a, b, _ = _two_outputs(m, log).apply(x, 3.0)
+    a.grad_fn.register_prehook(lambda go: log.append(("prehook", _grads_of(go))))
+    g, = m.autograd.grad(b.sum(), x, create_graph=True)
+    return g, g.requires_grad, log
+
+
+def case_gradient_edge_of_a_second_output(m):
+    x = _x(m)
+    a, b, _ = _two_outputs(m, []).apply(x, 3.0)
+    edge = m.autograd.graph.get_gradient_edge(b)
+    return (edge.node is b.grad_fn, edge.output_nr, isinstance(b.grad_fn, m.autograd.graph.Node),
+            b.grad_fn.metadata)
+
+
+def case_saved_tensors_hooks_on_save_for_backward(m):
+    log = []
+    x = _x(m)
+
+    def pack(t):
+        log.append(("pack", t.grad_fn is not None and type(t.grad_fn).__name__, t.requires_grad, t.output_nr))
+        return t * 1
+
+    def unpack(t):
+        log.append("unpack")
+        return t * 10
+    with m.autograd.graph.saved_tensors_hooks(pack, unpack):
+        a, b = _saving_two(m).apply(x)
+    saved = a.grad_fn.saved_tensors
+    about = [(t.output_nr, type(t.grad_fn).__name__, t is x, t.requires_grad) for t in saved]
+    (a.sum() + b.sum()).backward()
+    return x.grad, saved, about, log
+
+
+def case_saved_tensors_hooks_on_save_for_backward_create_graph(m):
+    log = []
+    x = m.tensor([1.0, 2.0], requires_grad=True, dtype=m.float64)
+    with m.autograd.graph.saved_tensors_hooks(lambda t: log.append("pack") or t,
+                                             lambda t: log.append("unpack") or t):
+        a, b = _saving_two(m).apply(x)
+    g, = m.autograd.grad((a + b * b).sum(), x, create_graph=True)
+    g2, = m.autograd.grad(g.sum(), x)
+    return g, g2, log
+
+
+def case_saved_tensors_hooks_not_version_checked(m):
+    x = _x(m)
+    y = x * 1
+    with m.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
+        a, b, _ = _two_outputs(m, []).apply(y, 3.0)
+    y.mul_(5)
+    (a.sum() + b.sum()).backward()
+    return x.grad
+
+
+def case_saved_tensors_hooks_unpack_gives_no_tensor(m):
+    x = _x(m)
+    with m.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: 3):
+        a, b = _saving_two(m).apply(x)
+    (a.sum() + b.sum()).backward()
+    return x.grad
+
+
+def case_saved_tensors_hooks_freed_after_backward(m):
+    x = _x(m)
+    with m.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        a, b = _saving_two(m).apply(x)
+    (a.sum() + b.sum()).backward()
+    return a.grad_fn.saved_tensors
+
+
+def case_saved_tensors_hooks_of_a_builtin_op_on_a_second_output(m):
+    """what unpacks is the same output of the Function's node again (its edge names output 1)"""
+    x = _x(m)
+    a, b = _saving_two(m).apply(x)
+    with m.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = b * b
+    g, = m.autograd.grad(y.sum(), x, create_graph=True)
+    g2, = m.autograd.grad(g.sum(), x)
+    return g, g2, graph_structure(g.grad_fn, {id(x): 0})
+
+
 CASES = {name[5:]: f for name, f in sorted(globals().items()) if name.startswith("case_")}
 
 

@@ -365,3 +365,22 @@ def test_a_recording_sees_the_gradients_graph_being_built():
         ac.autograd.grad(x * x.sin(), x)
     assert not [e for e in plain.events if e.kind == "forward" and e.backward_of is not None]
     assert all(e.grad_tensors is None for e in plain.events if e.kind == "backward")
+
+
+def test_example_a_of_the_reading_guide():
+    """The package docstring walks Example A: w.grad is 5 (3 + 2 arriving at w's AccumulateGrad); under
+    create_graph w.grad has a graph, whose derivative d2y/dw2 = 2 matches torch's."""
+    def program(m):
+        w = m.tensor(1., requires_grad=True)
+        x = m.tensor(2., requires_grad=True)
+        y = (w + x) * (w + 1)
+        y.backward(create_graph=True)
+        first = w.grad.clone()
+        second, = m.autograd.grad(w.grad, w)
+        return first, x.grad.detach(), second, type(w.grad.grad_fn).__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = program(ac), program(torch)
+    assert_close(ours[:3], theirs[:3])
+    assert ours[3] == theirs[3] == "CopyBackwards"
+    assert float(ours[0]) == 5.0 and float(ours[2]) == 2.0

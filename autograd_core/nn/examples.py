@@ -7,10 +7,11 @@ trains one on ``synthetic_images`` so that there is something worth freezing.
 """
 import numpy as np
 
-from .._factories import Generator
+from .._factories import Generator, manual_seed
 from .._tensor import _make
 from . import functional as F
 from .modules import Flatten, Linear, Module, ReLU, Sequential
+from ..optim import SGD
 
 
 class TinyNet(Module):
@@ -47,8 +48,6 @@ def synthetic_images(n=256, num_classes=10, shape=(3, 8, 8), noise=0.5, seed=0):
 def pretrained_tiny_net(in_shape=(3, 8, 8), hidden=32, num_classes=10, steps=30, lr=0.05, seed=0):
     """A TinyNet trained (SGD, momentum 0.9, cross entropy) on synthetic_images: the stand-in for a
     pretrained model. Deterministic for a given seed."""
-    from .. import manual_seed
-    from ..optim import SGD
     manual_seed(seed)
     model = TinyNet(in_shape, hidden, num_classes)
     images, labels = synthetic_images(num_classes=num_classes, shape=in_shape, seed=seed)

@@ -6,7 +6,9 @@ import numpy as np
 
 from .. import _functions as _f
 from .._ops import OPS
-from .._tensor import Tensor, _broadcast_message, _inplace, apply
+from .._dtypes import SCALAR_NAME
+from .._factories import default_generator
+from .._tensor import Tensor, _broadcast_message, _inplace, _make, apply
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -63,8 +65,6 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training:
         return input
-    from .._factories import default_generator
-    from .._tensor import _make
     keep = default_generator._rng.random(input.shape) >= p
     scale = np.zeros(input.shape, dtype=input._data.dtype) if p == 1 else (
         keep / (1 - p)).astype(input._data.dtype)
@@ -134,7 +134,6 @@ def linear(input, weight, bias=None):
 
 def _addmm_dtypes(bias, mat1, mat2):
     """PyTorch's addmm dtype errors (a float64 batch into a float32 layer is a common slip)."""
-    from .._dtypes import SCALAR_NAME
     if bias.dtype != mat2.dtype:
         raise RuntimeError("self and mat2 must have the same dtype, but got "
                            f"{SCALAR_NAME[bias.dtype]} and {SCALAR_NAME[mat2.dtype]}")
@@ -165,7 +164,6 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def one_hot(tensor, num_classes=-1):
     """out[..., k] = 1 where tensor == k (int64), num_classes = max + 1 by default"""
-    from .._tensor import _make
     if tensor.dtype.np != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     t = tensor._data

@@ -3,10 +3,11 @@
 Each function fills its tensor in place under no_grad (bumping its version) and returns it.
 """
 import math
+import warnings
 
 import numpy as np
 
-from .._engine import no_grad
+from .._graph import no_grad
 from .._factories import default_generator
 from .._tensor import _make
 
@@ -84,7 +85,6 @@ def eye_(tensor):
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """Fill with U(-bound, bound), bound = gain * sqrt(3 / fan) (He et al., 2015)."""
     if 0 in tensor.shape:
-        import warnings
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     if mode not in ("fan_in", "fan_out"):

@@ -9,7 +9,7 @@ import math
 from collections import OrderedDict, namedtuple
 
 from .. import _dtypes
-from .._engine import no_grad
+from .._graph import no_grad
 from .._factories import empty
 from .._tensor import Tensor, to_dtype_arg
 from . import functional as F

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .._engine import enable_grad, no_grad
+from .._graph import enable_grad, no_grad
 from .._tensor import Tensor, _make
 from ..nn.parameter import clear_grads
 

@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from .._ops import OPS
-from ._graph import Node, as_dtype, as_shape, bool_, get_default_graph, shape_list
+from ._graph import Node, as_dtype, as_shape, bool_, get_default_graph, shape_list, shape_str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -537,7 +537,6 @@ class Variable(Node):
     read_value = value
 
     def __repr__(self):
-        from ._graph import shape_str
         return f"<tf.Variable '{self.name}' shape={shape_str(self.shape)} dtype={self.dtype.name}_ref>"
 
 

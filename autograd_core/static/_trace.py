@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .. import _engine
+from .. import _recording
 from .._ops import OPS
 from .._tensor import Tensor, _make
 from ._api import _const_node, _flatten, _forward_fn, _pack
@@ -156,7 +156,7 @@ def trace(fn, example_inputs):
         # clone of it (made before recording starts) so that fn may still change it in place
         copy = _make(data.copy(), None, data.dtype.kind == "f")
         inputs.append(copy.clone() if copy.requires_grad else copy)
-    rec = _engine.Recording()
+    rec = _recording.Recording()
     with rec, _Watch(inputs, rec):
         out = fn(*inputs)
 

@@ -1,7 +1,8 @@
 """Gradient clipping, applied to .grad in place (as torch.nn.utils)."""
 import numpy as np
 
-from ..._engine import no_grad
+from ..._functions import stack
+from ..._graph import no_grad
 from ..._tensor import Tensor, _make
 
 
@@ -45,5 +46,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 
 def _stack(tensors):
-    from ..._functions import stack
     return stack(tensors)

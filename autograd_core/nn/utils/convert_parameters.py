@@ -1,10 +1,10 @@
 """Parameters as one flat vector and back (torch.nn.utils.parameters_to_vector)."""
-from ..._engine import no_grad
+from ..._functions import cat
+from ..._graph import no_grad
 
 
 def parameters_to_vector(parameters):
     """cat of every parameter flattened (in the graph: CatBackward0 over ViewBackward0s)"""
-    from ..._functions import cat
     return cat([p.view(-1) for p in parameters])
 
 
