@@ -243,7 +243,7 @@ def _call_hooks(node, g, deps, reached, xp, rec):
     the gradient to go on with."""
     if node._siblings is not None:
         _hooks_of_pieces_not_reached(node, deps, reached)
-    if node._pre_hooks or node._retain is not None or node._multi:
+    if node._pre_hooks or node._retain is not None:
         g = _tensor_hooks(node, g, xp, rec)
     if node._node_pre_hooks:
         g = _node_pre_hooks(node, g, xp)
@@ -369,12 +369,10 @@ def _tensor_hooks(node, g, xp, rec):
 def _output_hooks(node, g, xp, rec):
     """_tensor_hooks of a node of several outputs (g: a list, one gradient or None per output):
     every output's hooks, in the order the outputs first got one, then the retain_grads."""
-    if node._slot_pre_hooks is None and node._slot_retain is None:
-        return g
     g = list(g)
-    for nr, hooks in (node._slot_pre_hooks or {}).items():
+    for nr, hooks in (node._pre_hooks or {}).items():
         g[nr] = _run_hooks(hooks, g[nr], xp)
-    for nr, ref in enumerate(node._slot_retain or ()):
+    for nr, ref in enumerate(node._retain or ()):
         t = None if ref is None or g[nr] is None else ref()
         if t is not None:
             xp.retain_grad(t, g[nr])

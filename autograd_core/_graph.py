@@ -66,11 +66,11 @@ class Node:
     _metadata = None
     # a node of several outputs (a custom autograd.Function's): edges into it name the output
     # (t._output_nr), its gradient buffer is a list (None where nothing arrived), its backward takes
-    # that list, and each output's tensor hooks / retain_grad are kept per output
+    # that list, and each output's tensor hooks / retain_grad are kept per output: _pre_hooks is
+    # then {output: its tensor's hooks} (in the order they came), _retain a list (a weakref or None
+    # per output)
     _multi = False
     _n_outputs = 1
-    _slot_pre_hooks = None  # {output: its tensor's hooks dict}, in the order they came
-    _slot_retain = None     # one weakref or None per output
     op = None  # the row of the op table this node class belongs to
     _frees = False  # whether backward releases something (what the op saved)
 

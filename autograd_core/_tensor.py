@@ -308,8 +308,8 @@ def _set_grad_fn(t, node):
         t._hooks = None
     if t._retains_grad and old is not None:
         if old._multi:
-            if old._slot_retain is not None and old._slot_retain[nr] is not None:
-                node._retain, old._slot_retain[nr] = old._slot_retain[nr], None
+            if old._retain is not None and old._retain[nr] is not None:
+                node._retain, old._retain[nr] = old._retain[nr], None
         elif old._retain is not None:
             node._retain, old._retain = old._retain, None
 
@@ -884,9 +884,9 @@ class Tensor:
             return
         fn = self.grad_fn
         if fn._multi:  # (an output of a custom Function's node of several outputs)
-            if fn._slot_retain is None:
-                fn._slot_retain = [None] * fn._n_outputs
-            fn._slot_retain[self._output_nr] = weakref.ref(self)
+            if fn._retain is None:
+                fn._retain = [None] * fn._n_outputs
+            fn._retain[self._output_nr] = weakref.ref(self)
         else:
             fn._retain = weakref.ref(self)
         self._retains_grad = True
@@ -909,9 +909,9 @@ class Tensor:
         fn = self.grad_fn
         if fn is not None:
             if fn._multi:  # (an output of a custom Function's node of several outputs)
-                if fn._slot_pre_hooks is None:
-                    fn._slot_pre_hooks = {}
-                fn._slot_pre_hooks[self._output_nr] = self._hooks
+                if fn._pre_hooks is None:
+                    fn._pre_hooks = {}
+                fn._pre_hooks[self._output_nr] = self._hooks
             else:
                 fn._pre_hooks = self._hooks
         key = _next_seq()
