@@ -393,8 +393,8 @@ class Packed:
         self.packed = pack_hook(tensor)
         self.unpack_hook = unpack_hook
         self.requires_grad = tensor._requires_grad
-        self.edge, self.output_nr = (gradient_edge(tensor) if tensor._requires_grad or tensor._grad_fn is not None
-                                     else (None, 0))
+        in_graph = tensor._requires_grad or tensor._grad_fn is not None
+        self.edge, self.output_nr = gradient_edge(tensor) if in_graph else (None, 0)
         self.node = node  # (the node itself, for a saved result: its grad_fn)
 
     def unpack(self):
