@@ -7,6 +7,9 @@ functions the notebook never shows, whose Laplacians and Hessians are worked out
 the penalized loss and its gradients itself. The student's functions are watched while they run:
 how often they call f, and how many backward passes reach x.
 """
+import contextlib
+import warnings
+
 import numpy as np
 
 from widgets.exercises import ExerciseError, Feedback, _describe, as_array, check, is_stub, is_tensor
@@ -15,6 +18,15 @@ from . import backend, leaf, nn
 
 NO_GRAPH = "does not require grad"           # autograd.grad of a tensor without a graph
 FREED = "second time"                        # a backward through a graph already freed
+
+
+@contextlib.contextmanager
+def _quiet_reference_cycle():
+    """Silence the warning of backward(create_graph=True) (the reference cycle x.grad -> graph -> x)
+    while a check runs it: on stderr, nbgrader would give a right answer's check cell no points."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
+        yield
 
 
 def _written(name, fn):
@@ -33,7 +45,8 @@ def predict_double_backward(x_grad_first, x_grad_second, w_grad_second):
     x.grad after each backward and w.grad after the second, predicted by hand."""
     x, w = leaf(3.0), leaf(2.0)
     y = x ** 2 * w
-    y.backward(create_graph=True)
+    with _quiet_reference_cycle():
+        y.backward(create_graph=True)
     first_x, first_w = x.grad.item(), w.grad.item()           # dy/dx = 2xw, dy/dw = x^2
     x.grad.backward()                                          # d(2xw)/dx = 2w, d(2xw)/dw = 2x, added
     second_x, second_w = x.grad.item(), w.grad.item()
@@ -86,7 +99,8 @@ def debug_laplacian(laplacian):
         for f, x, want in _laplacian_cases():
             shown = f"laplacian({f.__name__}, {x})"
             try:
-                got = laplacian(f, torch.tensor(x))
+                with _quiet_reference_cycle():
+                    got = laplacian(f, torch.tensor(x))
             except RuntimeError as e:
                 if NO_GRAPH in str(e):
                     fb.fail("a bug remains: autograd.grad(g[i], x) raised 'element 0 of tensors does not require "
@@ -156,7 +170,8 @@ def hvp(hvp):
 
         call = f"hvp({name}, x, v)"
         try:
-            got = hvp(counted, torch.tensor(x.tolist()), torch.tensor(v.tolist()))
+            with _quiet_reference_cycle():
+                got = hvp(counted, torch.tensor(x.tolist()), torch.tensor(v.tolist()))
         except RuntimeError as e:
             if NO_GRAPH in str(e) and counts["backward"] == 0:
                 raise ExerciseError(f"{call}: x arrives without requires_grad; make a copy that requires it "
@@ -239,7 +254,8 @@ def gradient_penalty(penalized_loss):
     for p in params:
         p.grad = None
     try:
-        got = penalized_loss(model, x, y, lam)
+        with _quiet_reference_cycle():
+            got = penalized_loss(model, x, y, lam)
     except RuntimeError as e:
         if NO_GRAPH in str(e):
             raise ExerciseError(f"{call}: x arrives without requires_grad, so there is no dL/dx; make a copy "
