@@ -116,23 +116,25 @@ display(draw(g, names=dict(x=x, g=g)))
 
 # %%
 derivative = x ** 3
-for order, formula in enumerate(["x^3", "3 x^2", "6 x", "6"]):
+for order, formula in enumerate(["x^3", "3 x^2", "6 x", "6", "0"]):
     print(f"d^{order} y / dx^{order} = {formula:6} = {derivative.item()}")
-    if order < 3:
+    if order < 4:
         (derivative,) = torch.autograd.grad(derivative, x, create_graph=True)
 
 # %% [markdown]
-# The third derivative, $6$, does not depend on $x$ any more, and autograd knows it: its graph no
-# longer reaches $x$, so asking for a fourth derivative is an error rather than a zero.
+# Autograd does not simplify: the third derivative, $6$, is still computed *from* $x$ (its graph
+# still reaches the leaf), so the fourth comes out as a plain $0$. Now forget `create_graph=True` on
+# the first gradient. That gradient is then a number to autograd, with no graph to differentiate,
+# and the second `grad` refuses:
 
 # %% tags=["raises-exception"]
-print("the third derivative requires grad:", derivative.requires_grad)
-torch.autograd.grad(derivative, x)
+(first,) = torch.autograd.grad(x ** 3, x)             # no create_graph
+print("first derivative:", first, " requires_grad:", first.requires_grad)
+torch.autograd.grad(first, x)
 
 # %% [markdown]
-# The same error comes from forgetting `create_graph=True` on the **first** gradient: that gradient
-# is a plain number to autograd, with no graph to differentiate. *"element 0 of tensors does not
-# require grad"* in second-derivative code almost always means a missing `create_graph=True`.
+# *"element 0 of tensors does not require grad"* in second-derivative code almost always means a
+# missing `create_graph=True`.
 #
 # ### tanh, twice
 #
@@ -346,8 +348,8 @@ for _ in range(20):
     Hu = hvp(f, w, u)
     u = Hu / Hu.norm()
 largest = (u @ hvp(f, w, u)).item()                 # the Rayleigh quotient u.Hu of the unit vector u
-print(f"largest eigenvalue by 20 H v products: {largest:.4f}")
-print(f"largest eigenvalue of the whole H:     {np.linalg.eigvalsh(H.detach().numpy()).max():.4f}")
+print(f"largest eigenvalue by 20 H v products: {largest:.2f}")
+print(f"largest eigenvalue of the whole H:     {np.linalg.eigvalsh(H.detach().numpy()).max():.2f}")
 
 # %% [markdown]
 # PyTorch packages these as `torch.autograd.functional.hvp` and `.hessian` (they do the same double
