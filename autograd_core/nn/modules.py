@@ -339,6 +339,11 @@ class Module:
     def cpu(self):
         return self
 
+    def cuda(self, device=None):
+        """As torch built without CUDA: AssertionError."""
+        _dtypes.cpu_only("cuda" if device is None else device)
+        return self
+
     # --- state_dict ------------------------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """OrderedDict name -> tensor (detached, sharing memory): each module's parameters, then its
@@ -469,9 +474,9 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(empty((out_features, in_features), dtype=dtype))
+        self.weight = Parameter(empty((out_features, in_features), dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype))
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
