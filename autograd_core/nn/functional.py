@@ -8,6 +8,7 @@ from .. import _functions as _f
 from .._ops import OPS
 from .._dtypes import SCALAR_NAME
 from .._factories import default_generator
+from .._graph import is_grad_enabled, no_grad
 from .._tensor import Tensor, _broadcast_message, _inplace, _make, apply
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -247,9 +248,18 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     reduction = _reduction(reduction)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    mixed = target.dtype != input.dtype
+    if mixed and is_grad_enabled() and (input.requires_grad or target.requires_grad):
+        # torch computes the loss but its backward refuses (raised here, at the forward)
+        expected, found = (input, target) if input.requires_grad else (target, input)
+        raise RuntimeError(f"Found dtype {SCALAR_NAME[found.dtype]} but expected "
+                           f"{SCALAR_NAME[expected.dtype]}")
     loss = _quadratic_or_linear(input, target, delta,
                                 lambda z: _f.mul(_f.mul(z, 0.5), z),
                                 lambda z: _f.mul(_f.sub(z, 0.5 * delta), delta))
+    if mixed:  # computed in the promoted dtype, written into a tensor of input's dtype (as ATen)
+        with no_grad():
+            loss = loss.to(input.dtype)
     if weight is not None:
         loss = _f.mul(loss, weight)
     return _reduce(loss, reduction)

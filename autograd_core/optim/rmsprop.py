@@ -48,7 +48,8 @@ class RMSprop(Optimizer):
         if group["centered"]:
             m = state["grad_avg"]._data
             m[...] = _lerp(m, g, 1 - alpha)
-            avg = np.sqrt(_add_scaled(v, -1, m, m))
+            with np.errstate(invalid="ignore"):  # v - m**2 < 0 by rounding: NaN, silently as torch
+                avg = np.sqrt(_add_scaled(v, -1, m, m))
         else:
             avg = np.sqrt(v)
         avg = avg + eps
