@@ -301,6 +301,20 @@ def test_losses_on_the_threshold_zero_inf_and_nan(fn, kw):
         assert_close(ours, theirs, reduction)
 
 
+@pytest.mark.parametrize("fn, kw", [("smooth_l1_loss", "beta"), ("huber_loss", "delta")])
+def test_losses_where_the_difference_equals_the_threshold(fn, kw):
+    """|d| == threshold takes the linear branch (ATen's z < threshold); the quadratic one would
+    round differently for some thresholds."""
+    thresholds = np.random.default_rng(2).uniform(0.01, 5, 50).astype(np.float32)
+    for t in thresholds:
+        a = np.array([t, -t, 0.0], np.float32)
+        for reduction in ("none", "sum"):
+            kwargs = {"reduction": reduction, kw: float(t)}
+            ours = _loss_outcome(ac, fn, a, np.zeros_like(a), kwargs)
+            theirs = _loss_outcome(torch, fn, a, np.zeros_like(a), kwargs)
+            assert_close(ours, theirs, f"threshold {t}", exact=True)
+
+
 def test_smooth_l1_with_beta_zero_is_torchs_l1_loss_graph():
     for reduction in ("none", "mean", "sum"):
         graphs = []
