@@ -136,8 +136,10 @@ def test_training_a_model_follows_torchs_loss_curve(name, kwargs):
     assert curves[1][-1] < 0.7 * curves[1][0]
 
 
-@pytest.mark.parametrize("name, kwargs", [("RMSprop", {}), ("RMSprop", {"momentum": 0.9, "centered": True}),
-                                          ("Adagrad", {}), ("Adagrad", {"initial_accumulator_value": 0.5})])
+@pytest.mark.parametrize("name, kwargs", [("RMSprop", {}),
+                                          ("RMSprop", {"momentum": 0.9, "centered": True}),
+                                          ("Adagrad", {}),
+                                          ("Adagrad", {"initial_accumulator_value": 0.5})])
 def test_state_dict_structure_and_values_match_torch(name, kwargs):
     results = []
     for lib, optim in LIBS:
@@ -375,7 +377,8 @@ def _warnings_and_outcome(snippet, lib):
     lambda m: m.nn.functional.huber_loss(m.tensor([0.1, 3.0], requires_grad=True),
                                          m.tensor([1.0, 2.0], dtype=m.float64,
                                                   requires_grad=True)).backward(),
-    lambda m: m.nn.functional.smooth_l1_loss(m.tensor([0.1, 3.0]), m.tensor([1.0, 2.0], dtype=m.float64)),
+    lambda m: m.nn.functional.smooth_l1_loss(m.tensor([0.1, 3.0]),
+                                             m.tensor([1.0, 2.0], dtype=m.float64)),
     lambda m: m.nn.functional.smooth_l1_loss(m.zeros(0), m.zeros(0), reduction="none"),
     lambda m: m.nn.functional.huber_loss(m.zeros(0), m.zeros(0), reduction="sum"),
     lambda m: m.nn.SmoothL1Loss(reduction="sum", beta=0.5)(m.tensor([0.2, -3.0]), m.zeros(2)),
@@ -423,7 +426,8 @@ def _without_grad_fn(result):
     lambda m: m.tensor([1.0], device="cuda"), lambda m: m.as_tensor([1.0], device="cuda"),
     lambda m: m.zeros_like(m.ones(2), device="cuda"), lambda m: m.randn_like(m.ones(2), device="cuda"),
     lambda m: m.full_like(m.ones(2), 3.0, device="cuda"),
-    lambda m: m.ones(2).new_zeros(2, device="cuda"), lambda m: m.ones(2).new_full((2,), 1.0, device="cuda"),
+    lambda m: m.ones(2).new_zeros(2, device="cuda"),
+    lambda m: m.ones(2).new_full((2,), 1.0, device="cuda"),
     lambda m: m.ones(2).new_tensor([1.0], device="cuda"),
     lambda m: m.ones(2).to("cuda"), lambda m: m.ones(2).to(m.device("cuda:0")),
     lambda m: m.ones(2).to(device="cuda"), lambda m: m.ones(2).to("cuda", m.float64),
