@@ -73,6 +73,7 @@ import collections.abc
 import dataclasses
 import math
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -151,6 +152,7 @@ class Node:
     is_leaf: bool = False
     module: str | None = None  # nn module prefix ("fc") of a parameter or of the ops using it
     count: int = 1             # > 1 for a summarised chain or a collapsed module
+    derivative: str | None = None  # a gradient tensor a backward pass made: what it holds, "dy/dx"
 
     @property
     def value_text(self):
@@ -314,6 +316,15 @@ def _is_acc(fn):
     return fn is not None and fn.name().endswith("AccumulateGrad")
 
 
+def built_by(fn):
+    """The root grad_fns of the backward(create_graph=True) whose pass made grad_fn fn (its ops
+    are the gradient's own graph), or None: fn is the program's own. autograd_core notes this
+    (autograd_core._engine.built_by); for torch's grad_fns it is not known (None)."""
+    engine = sys.modules.get("autograd_core._engine")
+    find = getattr(engine, "built_by", None)
+    return None if fn is None or find is None else find(fn)
+
+
 def _np(t):
     """A tensor's data as an ndarray (autograd_core or torch), without copying when possible."""
     if hasattr(t, "_data") and isinstance(getattr(t, "_data", None), np.ndarray):
@@ -330,6 +341,20 @@ def _grad_of(t):
             warnings.simplefilter("ignore")
             g = t.grad
     return None if g is None else _np(g).copy()
+
+
+def _raw_grad(t):
+    """t.grad as the tensor it is (no copy, no PyTorch warning), or None."""
+    if any(c.__module__.startswith("autograd_core") for c in type(t).__mro__):
+        return t._grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return t.grad
+
+
+def d_text(root, t):
+    """The total derivative of root with respect to t: 'dy/dt', 'dy/d(w + x)'."""
+    return f"d{naming._operand(root)}/d{naming._operand(t)}"
 
 
 def _dtype_name(t):
@@ -450,6 +475,54 @@ def _topo(roots):
 
 
 # ---------------------------------------------------------------------------------------------
+# Static graphs: labels
+# ---------------------------------------------------------------------------------------------
+def _static_name(node):
+    return str(getattr(node, "id", None) or node.name)
+
+
+def _static_derivative(grad_of):
+    """'∂z/∂a' for grad_of = ((z,), a): d(sum of ys)/dx, the ys' and x's names ('∂(y+z)/∂a')."""
+    ys, wrt = grad_of
+    ys = [_static_name(y) for y in ys]
+    top = ys[0] if len(ys) == 1 else "(" + "+".join(ys) + ")"
+    return f"∂{top}/∂{_static_name(wrt)}"
+
+
+def _static_labels(nodes):
+    """{id(node): label}, every label distinct: a node's name, or the derivative a gradient node
+    holds; a part of it (summed by an AddN, or reduced by an Unbroadcast, of the same derivative)
+    says which part it is, and a derivative computed again (a second tf.gradients call) gets a
+    count, "∂z/∂a (2)"."""
+    base = {}
+    for node in nodes:
+        if getattr(node, "grad_of", None) is not None:
+            base[id(node)] = _static_derivative(node.grad_of)
+    parts = {}   # id(node) -> what the node it feeds makes of it
+    for node in nodes:
+        if id(node) not in base or str(node.op) not in ("AddN", "Unbroadcast"):
+            continue
+        k = 0
+        for inp in node.inputs:
+            if base.get(id(inp)) == base[id(node)] and id(inp) not in parts:
+                k += 1
+                parts[id(inp)] = f"path {k}" if str(node.op) == "AddN" else "broadcast"
+    labels, used = {}, set()
+    for node in nodes:
+        text = base.get(id(node))
+        if text is None:
+            text = _static_name(node)
+        elif id(node) in parts:
+            text = f"{text} ({parts[id(node)]})"
+        label, k = text, 2
+        while label in used:  # (ids are unique; derivatives computed twice are not)
+            label, k = f"{text} ({k})", k + 1
+        used.add(label)
+        labels[id(node)] = label
+    return labels
+
+
+# ---------------------------------------------------------------------------------------------
 # The model
 # ---------------------------------------------------------------------------------------------
 class GraphModel:
@@ -549,7 +622,11 @@ class GraphModel:
     def from_static(cls, graph):
         """A static (define-then-run) graph, e.g. autograd_core.static's: one node per graph node
         (in ``graph.nodes`` order), an edge from each of its ``inputs``. Placeholders and Variables
-        are drawn as leaves, Consts as constants, other ops as op nodes named by their id."""
+        are drawn as leaves, Consts as constants, other ops as op nodes. Every node's label is
+        distinct: a value node's by its name, an op's by the name of the value it computes (its
+        id; the op type on the line below), and a node tf.gradients added (``node.grad_of = (ys,
+        x)``) by the derivative it holds, ∂z/∂a (one path's part of it, before an AddN sums the
+        parts: "∂z/∂a (path 2)"; before Unbroadcast reduces it: "∂z/∂a (broadcast)")."""
         model = cls(TENSOR_VIEW)
         model.source = "static"
         ids = {}
@@ -558,16 +635,19 @@ class GraphModel:
                  "VariableV2": ("tensor", ("leaf", "param")),
                  "Variable": ("tensor", ("leaf", "param"))}
         used = {id(inp) for node in graph.nodes for inp in node.inputs}
+        labels = _static_labels(graph.nodes)
         for node in graph.nodes:
             op = str(node.op)
             kind, classes = kinds.get(op, ("op", ("op",)))
-            name = str(getattr(node, "id", None) or node.name)
+            name = _static_name(node)
             shape = None if node.shape is None else tuple("?" if d is None else d for d in node.shape)
             dtype = None if node.dtype is None else getattr(node.dtype, "name", None) or str(node.dtype)
+            if getattr(node, "grad_of", None) is not None:
+                classes += ("made-by-backward",)
             if id(node) not in used:
                 classes += ("output",)
             value = getattr(node, "const_value", None)
-            n = model.add_node(kind, name if kind != "op" else op, name=name, op=op, shape=shape,
+            n = model.add_node(kind, labels[id(node)], name=name, op=op, shape=shape,
                                dtype=dtype, classes=classes, is_leaf=kind != "op",
                                value=value, has_value=value is not None)
             ids[id(node)] = n.id
@@ -634,12 +714,25 @@ class _Builder:
         self.root_ids = set()
         self.labeler = naming.Labeler(self.names.values())
         self.out_label = {}   # id(grad_fn) -> the label of the tensor it made
+        # a leaf's .grad is a tensor of its own (with a graph, after backward(create_graph=True)):
+        # named after the leaf, "w.grad"
+        self.grad_owner = {}  # id(.grad tensor) -> the leaf's name
+        for name, t in found.values():
+            if t.grad_fn is None:
+                g = _raw_grad(t)
+                if g is not None:
+                    self.grad_owner.setdefault(id(g), name)
 
     def label(self, t, result_of=None):
-        """t's label: its name, else (an op's output) its expression or op #k, else a leaf's."""
+        """t's label: its name ("w.grad" for a leaf's .grad), else (an op's output) its expression
+        or op #k, else a leaf's."""
         name = self.names.get(id(t))
         if name:
             return self.labeler.named(name)
+        owner = self.grad_owner.get(id(t))
+        if owner is not None:
+            text = owner + ".grad"
+            return self.labeler.take(text) if text not in self.labeler.used else self.labeler.repeated(text)
         if result_of is not None:
             return self.labeler.result(*result_of)
         if t.grad_fn is not None:  # a non-leaf whose inputs we cannot read
@@ -654,11 +747,25 @@ class _Builder:
             node = self.model.add_node("tensor", label or self.label(t, result_of),
                                        **tensor_fields(t, name, id(t) in self.root_ids,
                                                        self.modules.get(id(t))))
+            roots = built_by(t.grad_fn)
+            if roots is not None:  # made by a backward pass under create_graph
+                node.classes += ("made-by-backward",)
+                node.derivative = self.derivative(t, roots)
             self.model._keep.append(t)
             nid = self.tensor_ids[id(t)] = node.id
             if node.module:
                 self.param_derived.add(nid)
         return nid
+
+    def derivative(self, t, roots):
+        """'dy/dw' for t = w.grad made by y.backward(create_graph=True) when y and w have names;
+        None when that is not known (autograd.grad's results say not what they differentiate)."""
+        owner = self.grad_owner.get(id(t))
+        if owner is None or len(roots) != 1 or roots[0] is None:
+            return None
+        y = self.by_fn.get(id(roots[0]))
+        y_name = self.names.get(id(y)) if y is not None else None
+        return None if y_name is None else d_text(y_name, owner)
 
     def saved_nodes(self, fn, fn_id):
         for name, arr in _saved(fn).items():
@@ -695,7 +802,10 @@ class _TensorBuilder(_Builder):
             args = _fn_args(fn)
             inputs = []
             unknown = False  # an input needing no grad that we cannot see (freed by backward)
+            overwrites = fn.name().endswith("CopyBackwards")  # (dst.copy_(src): dst's old data is gone)
             for slot, (nxt, _) in enumerate(fn.next_functions):
+                if nxt is None and overwrites and slot == 0:
+                    continue  # e.g. a new .grad's memory, before the gradient is copied into it
                 if nxt is None:
                     nid = self.const_node(args, slot, const_tensors)
                     unknown = unknown or nid is None
@@ -708,8 +818,10 @@ class _TensorBuilder(_Builder):
                     inputs.append((slot, nid))
             fname = fn.name()
             op = getattr(fn, "op", None)
-            op_name = op.name if op is not None else short_op(fname)
-            op_node = m.add_node("op", op_name, op=fname, classes=("op",))
+            op_name = naming.op_name(op.name) if op is not None else short_op(fname)
+            made = built_by(fn) is not None  # (an op a backward pass made: create_graph)
+            op_node = m.add_node("op", op_name, op=fname,
+                                 classes=("op", "made-by-backward") if made else ("op",))
             operands = [None] * len(fn.next_functions)
             for slot, nid in inputs:
                 operands[slot] = self.labeler.operand(m.nodes[nid].label)
@@ -726,7 +838,8 @@ class _TensorBuilder(_Builder):
                 out_id = self.tensor_node(t, result_of)
             else:  # a result no variable holds: its value only where fn saved it
                 out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
-                                 classes=("nonleaf",), requires_grad=True, is_leaf=False)
+                                 classes=("nonleaf", "made-by-backward") if made else ("nonleaf",),
+                                 requires_grad=True, is_leaf=False)
                 value = _saved_result(fn)
                 if value is not None:
                     self._set_value(out, value)
@@ -782,6 +895,9 @@ class _FunctionBuilder(_Builder):
     def build(self, roots):
         m = self.model
         self.root_ids = {id(r) for r in roots}
+        for r in roots:
+            if r.grad_fn is not None:
+                self.by_fn[id(r.grad_fn)] = r
         fn_ids = {}
         for fn in _topo([r.grad_fn for r in roots]):
             if _is_acc(fn):
@@ -810,7 +926,9 @@ class _FunctionBuilder(_Builder):
             label = self.label(t, result_of) if t is not None else self.labeler.result(*result_of)
             self.out_label[id(fn)] = label
             # the node is the grad_fn; its second line names the tensor it made
-            node = m.add_node("function", fn.name(), name=label, op=fn.name(), classes=("function",))
+            made = built_by(fn) is not None  # (a node a backward pass made: create_graph)
+            node = m.add_node("function", fn.name(), name=label, op=fn.name(),
+                              classes=("function", "made-by-backward") if made else ("function",))
             inputs = [fn_ids[id(nxt)] for nxt, _ in fn.next_functions if nxt is not None]
             # an input that needs no grad (data, or a number) leaves no trace: count it as data
             if self.modules_from_inputs(node, inputs) and all(n is not None for n, _ in fn.next_functions):
