@@ -47,8 +47,12 @@ same; step 0 is the state before the first event, step k the state after event k
                              on the op -> output edge; function view: what the node passes on)
     phase, caption, event    "initial" | "leaf" | "forward" | "backward" | "retain" | "accumulate",
                              one line for humans, index into rec.events (None for step 0)
+    made_by                  at a step of what a backward pass builds (create_graph: an op of the
+                             gradient's own graph; a hook's op): the grad_fn name whose backward
+                             made it, else None
     lines                    the chain-rule panel: Lines (text, role)
-    question                 what predict mode asks at a backward step: a Question (its caption and
+    question                 what predict mode asks at a backward step (under create_graph: at
+                             the first step of what a node builds): a Question (its caption and
                              prompt without the step's results, its Fields with the engine's values,
                              the rows to keep until it is answered), else None
 ``StepState.to_dict()`` gives the same as plain JSON-able data. Texts come from format_array
@@ -234,6 +238,8 @@ class StepState:
     lines: tuple = ()                 # Lines of the chain-rule panel
     question: Question | None = None  # what predict mode asks at this step (backward kinds)
     rows: dict = dataclasses.field(default_factory=dict)  # {node id: [data, grad, css class]}
+    made_by: str | None = None        # a step of what a backward pass builds: the node whose
+    #                                   backward made this op ("PowBackward0"), else None
 
     def to_dict(self):
         d = dataclasses.asdict(self)

@@ -305,7 +305,8 @@ class _StepView:
     def __init__(self, st):
         self.values, self.grads, self.caption = st.values, st.grads, st.caption
         self.edge_grads = st.edge_grads
-        self.colour = ACTIVE_FORWARD if st.phase in ("leaf", "forward") else ACTIVE
+        # (an op a backward pass builds is a step of that backward pass)
+        self.colour = ACTIVE_FORWARD if st.phase in ("leaf", "forward") and not st.made_by else ACTIVE
         self.visible_set, self.active_set = set(st.visible), set(st.active)
         self.done_set = set(st.done)
         self.visible_edges_set, self.active_edges_set = set(st.visible_edges), set(st.active_edges)
