@@ -63,8 +63,10 @@ class _Scan:
         self.asked = set()         # (pass, key) whose whole gradient a later step asks (.grad)
         self.owner = {}            # building event index -> index of its node's event
         self.first_build = {}      # index of a node's event -> its first building event's index
-        self.sum_of = {}           # index of the engine's sum -> (its node's event index, slot)
-        self.passed_by = {}        # id(tensor) -> (backward event, slot) first passing it on
+        self.sum_of = {}           # index of the engine's sum -> (its node's event, slot, k): the
+        #                            sum of the first k paths into that slot's input
+        self.passed_by = {}        # id(tensor) -> (backward event, slot, k) first passing it on
+        #                            (as the k-th path into that input)
         self.build_first = set()   # id(tensor) made outside, first used by a building event
         self.graph_passes = set()  # passes whose gradients are tensors with a graph (create_graph)
         self.leaf_passes = set()   # passes that accumulate into a leaf (backward(), not grad())
@@ -99,9 +101,9 @@ class _Scan:
                 if current is not None and current[0] == node and node not in waiting:
                     self.owner[ev.index] = current[1]  # (made after its node ran: a sum)
                     self.pass_of[ev.index] = self.pass_of[current[1]]
-                    for j, (slot, t_id) in enumerate(sums):
+                    for j, (slot, t_id, k) in enumerate(sums):
                         if len(ev.inputs) == 2 and t_id == id(ev.inputs[1]):
-                            self.sum_of[ev.index] = (current[1], slot)
+                            self.sum_of[ev.index] = (current[1], slot, k)
                             del sums[j]
                             break
                 else:
@@ -134,13 +136,14 @@ class _Scan:
                         self.graph_passes.add(n_pass)
                     for slot, (nxt, _) in enumerate(ev.node.next_functions):
                         if nxt is not None and slot < len(grads) and grads[slot] is not None:
-                            if slot < len(tensors) and tensors[slot] is not None:
-                                self.passed_by.setdefault(id(tensors[slot]), (ev.index, slot))
-                                if id(nxt) in pending:  # (the engine adds it to what nxt has)
-                                    sums.append((slot, id(tensors[slot])))
-                            pending.add(id(nxt))
                             k = (n_pass, _key(nxt))
                             self.paths[k] = self.paths.get(k, 0) + 1
+                            if slot < len(tensors) and tensors[slot] is not None:
+                                self.passed_by.setdefault(id(tensors[slot]),
+                                                          (ev.index, slot, self.paths[k]))
+                                if id(nxt) in pending:  # (the engine adds it to what nxt has)
+                                    sums.append((slot, id(tensors[slot]), self.paths[k]))
+                            pending.add(id(nxt))
             else:
                 waiting, current, sums = {}, None, []
             prev = kind
@@ -554,14 +557,14 @@ class _Interpreter:
         t = ev.tensor
         fresh = self.overwritten(ev, 0)  # (a new .grad: only the gradient copied into it counts)
         slots = [s for s in range(len(ev.inputs)) if not (s == 0 and fresh)]
-        for slot in slots:
-            self.label_received(ev.inputs[slot], owner, p)
+        inputs = {s: _number_of(ev.inputs[s]) for s in slots}
+        for x in inputs.values():
+            self.label_received(x, owner, p)
         ins = []
         if self.tensor_view:
-            ins = [(slot, self.tensor(ev.inputs[slot]) if naming.is_tensor(ev.inputs[slot])
-                    else self.const(ev.inputs[slot])) for slot in slots]
+            ins = [(s, self.tensor(x) if naming.is_tensor(x) else self.const(x)) for s, x in inputs.items()]
         raw = [self.tlabel(x) if naming.is_tensor(x) else self.labeler.value(self.fmt(np.asarray(x)))
-               for x in (ev.inputs[s] for s in slots)]
+               for x in inputs.values()]
         label, deriv, what = self.built_label(ev, owner, p, raw, fresh)
         self.label_of[id(t)] = label
         expr = self.expression_of(ev, raw)
@@ -686,25 +689,20 @@ class _Interpreter:
                 q = self.tlabel(owner.tensor)
                 what, text, deriv = "retained", f"{q}.grad", (d(root, q), root, q)
             elif ev.index in self.scan.sum_of:
-                b, slot = self.scan.sum_of[ev.index]
+                b, slot, i = self.scan.sum_of[ev.index]
                 q_id, q, key = self.target(self.events[b], slot)
                 if q is not None:
                     n = self.scan.paths.get((n_pass, key), 1)
-                    i = len(p.terms.get(q_id, ()))
                     total = d(root, q)
                     what = "sum" if i < n else ("total", q_id, n)
-                    deriv = (total if i >= n else f"{total}: {i} of {n} paths", root, q)
+                    deriv = (total if i >= n else f"{total} (paths 1-{i} of {n})", root, q)
             elif id(t) in self.scan.passed_by and self.events[self.scan.passed_by[id(t)][0]] is owner:
-                slot = self.scan.passed_by[id(t)][1]
+                _, slot, i = self.scan.passed_by[id(t)]
                 q_id, q, key = self.target(owner, slot)
-                out = self.out_of.get(id(owner.node))
-                if q is not None and out is not None:
+                if q is not None:
                     what = "passes"
-                    if self.scan.paths.get((n_pass, key), 1) == 1:
-                        deriv = (d(root, q), root, q)
-                    else:
-                        o = self.qlabel(out)
-                        deriv = (f"{d(root, o)} · {partial(o, q)}", root, q)
+                    n = self.scan.paths.get((n_pass, key), 1)
+                    deriv = (d(root, q) if n == 1 else f"{d(root, q)} (path {i} of {n})", root, q)
         versions = self.versions.get(id(t), 0)
         if self.names.get(id(t)):
             label = self.new_label(t)
@@ -1175,6 +1173,12 @@ class _Interpreter:
         frame["lines"] = [[line.text, line.role] for line in lines]
         if empty:
             frame["program"] = listing
+
+
+def _number_of(x):
+    """A number a derivative formula read back (PyTorch's "wrapped number", a 0-dim tensor of the
+    engine's) as the number it stands for; anything else as it is."""
+    return x._data.item() if getattr(x, "_wrapped_number", False) else x
 
 
 def _params(ev):
