@@ -120,7 +120,6 @@ class _Scan:
                     self.owner[j] = ev.index
                     self.pass_of[j] = n_pass
                     self.first_build.setdefault(ev.index, j)
-                    self.graph_passes.add(n_pass)
                 current, sums = None, []
                 if kind == "retain":
                     pending.add(id(ev.node))
@@ -208,6 +207,8 @@ class _Interpreter:
         # what a backward pass builds (create_graph=True): the gradient's own graph
         self.deriv_of = {}       # gradient tensor node id -> (root label, wrt label) it holds d of
         self.built = {}          # index of a node's event -> node ids its building events made
+        self.grad_node = {}      # id(leaf) -> the node of the .grad tensor a backward made for it
+        self.asked_early = set()  # node events whose question a building step asked (or skipped)
         self.pass_prefix = ""    # "second" (backward) in a pass after one that built a graph
 
     # --- labels -------------------------------------------------------------------------------------
@@ -585,16 +586,24 @@ class _Interpreter:
             self.deriv_of[self.fn_of[id(ev.node)]] = deriv[1:]  # (a pass's root is its node)
         if owner_index is not None:
             self.built.setdefault(owner_index, []).extend(made)
+            if what == "grad" and made:
+                self.grad_node[id(owner.tensor)] = made[-1]
         value = self.fmt(ev.value)
         head = f"{label} = {value}" if expr == label else f"{label} = {expr} = {value}"
         if deriv is not None and deriv[0] != label:
             head = f"{label} = {deriv[0]} = {expr} = {value}" if expr != label else f"{label} = {deriv[0]} = {value}"
         fn = ev.backward_of.name()
-        by = self.built_by_words(ev, owner, fn)
+        graph = p is not None and self.scan.pass_of[ev.index] in self.scan.graph_passes
+        by = self.built_by_words(ev, owner, what, graph, fn)
         caption = f"{by} {head}"
         total = what if isinstance(what, tuple) else None  # (the sum of all of q's paths)
         what = "sum" if total else what
-        if what == "passes":
+        if what == "grad" and fresh:
+            caption = (f"accumulate: AccumulateGrad copies {raw[-1]} into a new tensor: {label} = "
+                       f"{value} (its grad_fn: CopyBackwards)")
+        elif what == "grad":
+            caption = f"accumulate: AccumulateGrad adds, out of place: {head}, a new tensor"
+        elif what == "passes":
             caption += f": the gradient it passes to {deriv[2]}"
         elif what == "sum":
             caption += f": the sum of the paths into {deriv[2]}"
@@ -602,11 +611,15 @@ class _Interpreter:
             caption += " (needs no grad: not part of the gradient's graph)"
         else:
             caption += ": a new node"
-        lines = [Line(head, "head"), Line(self.build_note(ev, owner, what, fn), "note")]
+        lines = [Line(head, "head"), Line(self.build_note(ev, what, graph, fn), "note")]
         step.update(caption=caption, lines=lines, made_by=fn)
         question = None
-        if p is not None and self.scan.first_build.get(owner_index) == ev.index:
+        if graph and owner.kind == "backward" and self.scan.first_build.get(owner_index) == ev.index:
             question = self.first_build_question(owner, p, fresh)
+            self.asked_early.add(owner_index)
+        elif what in ("grad", "retained"):  # (a first .grad copies a gradient already asked)
+            question = None if fresh else self.first_build_question(owner, p, fresh)
+            self.asked_early.add(owner_index)
         elif total:  # the engine adds the last path's gradient: predict the whole gradient
             _, q_id, n = total
             question = dict(
@@ -678,14 +691,18 @@ class _Interpreter:
         derivative: (text "dy/dx", root label, wrt label) for a gradient, else None."""
         t = ev.tensor
         what, deriv, text = None, None, None
-        if owner is not None and p is not None:
+        graph = p is not None and self.scan.pass_of[ev.index] in self.scan.graph_passes
+        if owner is not None and graph:  # (else a hook's op: an ordinary op on a gradient)
             root, n_pass = p.root, self.scan.pass_of[ev.index]
-            if owner.kind == "accumulate":
+            old = self.grad_node.get(id(owner.tensor))
+            adds_to_old = (ev.op == "add" and naming.is_tensor(ev.inputs[0]) and old is not None
+                           and self.node_of.get(id(ev.inputs[0])) == old)
+            if owner.kind == "accumulate" and (fresh or adds_to_old):
                 leaf = self.tlabel(owner.tensor)
                 what, text = "grad", f"{leaf}.grad"
                 if fresh:  # the first .grad: this pass's gradient, copied
                     deriv = (d(root, leaf), root, leaf)
-            elif owner.kind == "retain":
+            elif owner.kind == "retain" and ev.op in ("clone", "add"):
                 q = self.tlabel(owner.tensor)
                 what, text, deriv = "retained", f"{q}.grad", (d(root, q), root, q)
             elif ev.index in self.scan.sum_of:
@@ -721,21 +738,21 @@ class _Interpreter:
         return (self.labeler.expression(ev.op, raw, _params(ev))[0]
                 or f"{naming.op_name(ev.op)}({', '.join(raw + ['…'])})")
 
-    def built_by_words(self, ev, owner, fn):
-        """Who made this op, in words: 'backward of PowBackward0 builds' / 'AccumulateGrad
-        makes' / 'a hook (during backward of MulBackward0) computes' / 'the engine adds'."""
+    def built_by_words(self, ev, owner, what, graph, fn):
+        """Who made this op, in words: 'backward of PowBackward0 builds', 'retain_grad: makes',
+        'backward: the engine adds two gradients:', 'backward: a hook (before X runs) computes'."""
         if ev.index in self.scan.sum_of:
-            return "backward: the engine adds the gradients"
-        if owner is not None and owner.kind == "accumulate":
-            return "accumulate: AccumulateGrad makes"
-        if owner is not None and owner.kind == "retain":
+            return "backward: the engine adds two gradients:"
+        if what == "retained":
             return "retain_grad: makes"
-        if owner is not None and owner.kind == "backward" and owner.grad_tensors is None:
-            return f"backward: a hook on the gradient of {fn} computes"
-        return f"backward of {fn} builds"
+        if what == "grad":
+            return "accumulate: AccumulateGrad makes"
+        if graph and owner is not None and owner.kind == "backward":
+            return f"backward of {fn} builds"
+        return f"backward: a hook (before {fn} runs) computes"
 
-    def build_note(self, ev, owner, what, fn):
-        if owner is not None and owner.kind == "backward" and owner.grad_tensors is None:
+    def build_note(self, ev, what, graph, fn):
+        if not graph:
             return "a hook runs during backward: its ops are ordinary ops on the gradient"
         made = (f"{ev.node.name()} records it" if ev.node is not None
                 else "no input requires grad: nothing is recorded")
@@ -922,7 +939,7 @@ class _Interpreter:
                                   "their own (built in the steps before, or passed on as they came)",
                                   "note"))
         question = None
-        if ev.index in self.scan.first_build:
+        if ev.index in self.asked_early:
             fields = []  # (asked when the node began building: its values are on screen now)
         if fields:
             fields = _distinct(fields)
@@ -982,6 +999,9 @@ class _Interpreter:
         before = self.grads.get(leaf, "None")
         total = self.fmt(ev.total)
         self.set_grad(leaf, total)
+        grad_node = self.grad_node.get(id(ev.tensor))
+        if grad_node is not None and ev.index not in self.asked_early and ev.prev is not None:
+            self.set_value(grad_node, total)  # (added in place into the .grad tensor drawn)
         active, edges = [leaf], []
         acc = self.acc_of.get(id(ev.tensor)) if not self.tensor_view else None
         if acc is not None:
@@ -998,7 +1018,7 @@ class _Interpreter:
         second = self.second_derivative(p, label)
         if second:
             lines.append(Line(second, "note"))
-        if ev.index in self.scan.first_build:  # create_graph: .grad is the tensor just built
+        if ev.index in self.asked_early:  # create_graph: .grad is the tensor just built
             made = self.built.get(ev.index, [])
             active.extend(made)
             lines.append(Line(f"create_graph=True: {label}.grad is now "
@@ -1044,7 +1064,7 @@ class _Interpreter:
         if nid in p.terms:
             lines.append(Line(derivation(p, nid), "total"))
         question = None
-        if nid is not None and ev.index not in self.scan.first_build:  # (else asked at the clone)
+        if nid is not None and ev.index not in self.asked_early:  # (else asked at the clone)
             question = dict(
                 caption=f"retain_grad: {label} keeps {d(p.root, label)} in {label}.grad",
                 prompt=[Line(f"{label}.retain_grad() was called: {label} keeps its gradient "
