@@ -274,7 +274,8 @@ def test_x_cubed_steps_build_the_gradient_then_differentiate_it():
     assert made == [n for n in function_names(theirs["g"].grad_fn) if not n.endswith("AccumulateGrad")]
     assert [st.made_by for st in model.states[3:6]] == ["PowBackward0"] * 3
     assert all(st.made_by is None for st in model.states[6:])
-    assert [f["phase"] for f in model.frames[2:8]] == ["forward"] + ["backward"] * 5
+    assert [f["phase"] for f in model.frames[2:8]] == ["forward"] + ["build"] * 3 + ["backward"] * 2
+    assert [f["phase_label"] for f in model.frames[2:8]] == ["forward ▶"] + ["◀ backward"] * 5
     g = next(n for n in model.nodes.values() if n.label == "g")
     assert g.derivative == "dy/dx" and BACKWARD in g.classes
     assert model.program == ("x = tensor(2., requires_grad=True)", "y = x ** 3",
@@ -371,3 +372,16 @@ def test_a_seed_given_by_the_program_keeps_its_name():
     labels = [n.label for n in model.nodes.values() if n.kind == "tensor"]
     assert "v" in labels and "dy/dy" not in labels
     assert x.grad.tolist() == [2., 2.]
+
+
+@pytest.mark.xfail(strict=True, reason="autograd_core's tanh backward rounds 1 - out*out twice; "
+                   "torch rounds it once (reported to eng-core in NOTICES.md, 16:20): delete this "
+                   "test once it passes")
+def test_tanh_backward_rounds_once_as_torch():
+    value = np.float32(1.3518339)
+    grads = []
+    for T in (torch, real_torch):
+        x = T.tensor(value, requires_grad=True)
+        (x ** 4).tanh().backward()
+        grads.append(float(x.grad.item()))
+    assert grads[0] == grads[1]

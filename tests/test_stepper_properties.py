@@ -195,6 +195,11 @@ def test_the_oracle_mapping_is_sound(view):
 # (autograd.grad with a GradientEdge), a node's own vector-Jacobian product (calling it) and the
 # leaves' .grad after each pass.
 DOUBLE_MODES = ["grad", "backward", "backward_keep"]
+# A gradient of a gradient adds and multiplies terms that carry float32 sin / cos / exp's one-ulp
+# differences from torch (autograd_core rounds them correctly, torch's vectorised kernels do not
+# always), and cancels: sin(x) + cos(x)**2 at x = 0.532 differs by 1.2e-7 on a result of 0.0128.
+LOOSE = dict(loosen=8, because="second derivatives sum terms carrying float32 transcendental "
+                               "one-ulp differences, with cancellation")
 
 
 def gradients_on_screen(model, k, q):
@@ -334,12 +339,12 @@ def test_double_backward_programs_label_ask_and_hide_as_torch_says(program, view
             asked[f.kind] += 1
             end = torch_end(model, f.target, nodes)
             if f.kind == "grad":
-                assert_close(f.expected, grad(their_root, end), f.label)
+                assert_close(f.expected, grad(their_root, end), f.label, **LOOSE)
             if f.kind in ("grad", "share"):
                 by_target.setdefault(f.target, []).append(f)
             if f.kind == "leaf_grad":
                 name = next(k for k, t in leaves.items() if t is model.objects[f.target])
-                assert_close(f.expected, their_after[n_pass - (mode == "grad")][name], f.label)
+                assert_close(f.expected, their_after[n_pass - (mode == "grad")][name], f.label, **LOOSE)
         for target, fields in by_target.items():
             via = fields[0].via
             if via is None:  # (a sum of all of target's paths: checked as a whole gradient)
@@ -353,7 +358,7 @@ def test_double_backward_programs_label_ask_and_hide_as_torch_says(program, view
             share = sum_of(g.detach().numpy() for (nxt, _), g in zip(fn.next_functions, outs)
                            if nxt is not None and g is not None
                            and (nxt is t_node or getattr(nxt, "variable", None) is t))
-            assert_close(sum_of(f.expected for f in fields), share, fields[0].label)
+            assert_close(sum_of(f.expected for f in fields), share, fields[0].label, **LOOSE)
         before = model.states[k - 1]
         shown, premise = open_question_texts(model, k, q)
         seen = shown_numbers([t for row in before.rows.values() for t in row] + [before.caption])
@@ -367,8 +372,12 @@ def test_double_backward_programs_label_ask_and_hide_as_torch_says(program, view
     for nid, node in model.nodes.items():
         if node.kind == "tensor" and node.is_leaf and node.requires_grad:
             name = next(k for k, t in leaves.items() if t is model.objects[nid])
-            want = their_after[-1][name]
-            assert model.states[-1].grads[nid] == format_array(want)
+            ours, want = leaves[name].grad, their_after[-1][name]
+            assert (ours is None) == (want is None), name
+            ours = None if ours is None else ours.detach().numpy()
+            if want is not None:
+                assert_close(ours, want, name, **LOOSE)
+            assert model.states[-1].grads[nid] == format_array(ours)
 
 
 def test_a_known_double_backward_exercises_every_check():

@@ -633,7 +633,7 @@ class _Interpreter:
                                  np.asarray(ev.value), "grad", q_id)])
         if question is not None:
             step["question"] = question
-            step["hide_new"] = True  # (the new nodes' values are what it asks)
+            step["hide"] = made  # (the values it makes are what it asks)
         return step
 
     def pass_root(self, ev):
@@ -1047,8 +1047,7 @@ class _Interpreter:
         if not all(naming._SYMBOL.fullmatch(s) for s in (y, x, leaf, p.root)):
             return None
         second = f"d²{y}/d{x}²" if leaf == x else f"∂²{y}/∂{leaf}∂{x}"
-        return (f"{p.root} = d{y}/d{x}, so {d(p.root, leaf)} = {second}: a second derivative of "
-                f"{y}, found by a backward pass through the gradient's graph")
+        return f"{p.root} = d{y}/d{x}, so {d(p.root, leaf)} = {second}: a second derivative"
 
     def retain(self, ev):
         t = ev.tensor
@@ -1094,9 +1093,9 @@ class _Interpreter:
         q = step.get("question")
         if q is not None:
             keep = {nid: old for nid, (old, _) in changed.items() if old is not None and nid != self.given}
-            if step.get("hide_new"):  # nodes this step makes show no value until it is answered
-                keep.update({nid: BLANK_ROWS[self.m.nodes[nid].kind]
-                             for nid, (old, _) in changed.items() if old is None})
+            for nid in step.get("hide", ()):  # what this step makes shows no value until answered
+                if nid in changed:
+                    keep[nid] = BLANK_ROWS[self.m.nodes[nid].kind]
             question = gm.Question(q["caption"], tuple(q["prompt"]), tuple(q["fields"]), keep)
         self.given = None
         lines = tuple(step.get("lines", ()))
@@ -1106,14 +1105,15 @@ class _Interpreter:
                           edge_grads, lines, question, step.get("made_by")))
         pv, pe = self.prev_counts
         self.prev_counts = nv, ne
-        group = "backward" if phase in BACKWARD_KINDS or step.get("made_by") else \
+        # an op a backward pass builds is a step of that pass ("build": its edges carry values
+        # forwards, so they are not drawn as gradients flowing back)
+        group = "build" if step.get("made_by") else "backward" if phase in BACKWARD_KINDS else \
             "forward" if phase in ("leaf", "forward") else "initial"
-        title = {"backward": "chain rule", "forward": "forward pass"}.get(group, "the program")
-        if step.get("made_by"):
-            title = "backward builds"
         frame = {"phase": group, "caption": step.get("caption", ""),
-                 "phase_label": {"backward": "◀ backward", "forward": "forward ▶"}.get(group, "start"),
-                 "title": title,
+                 "phase_label": {"backward": "◀ backward", "build": "◀ backward",
+                                 "forward": "forward ▶"}.get(group, "start"),
+                 "title": {"backward": "chain rule", "build": "backward builds",
+                           "forward": "forward pass"}.get(group, "the program"),
                  "active": list(active), "active_edges": list(active_edges),
                  "show": self.visible[pv:nv], "show_edges": self.visible_edges[pe:ne],
                  "done": self.done_changes,
