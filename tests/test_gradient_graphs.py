@@ -385,3 +385,47 @@ def test_tanh_backward_rounds_once_as_torch():
         (x ** 4).tanh().backward()
         grads.append(float(x.grad.item()))
     assert grads[0] == grads[1]
+
+
+# --- a node of several outputs: one op, its outputs told apart by output_nr ---------------------------
+def two_outputs(T):
+    class Two(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            return ga * 2 + gb * 3
+    return Two
+
+
+@pytest.mark.parametrize("T", [torch, real_torch], ids=["autograd_core", "torch"])
+def test_from_tensors_tells_the_outputs_of_one_node_apart(T):
+    x = T.tensor([1., 2.], requires_grad=True)
+    a, b = two_outputs(T).apply(x)
+    model = GraphModel.from_tensors(a * b, names={"x": x, "a": a, "b": b}, frame=NO_FRAME)
+    assert [(n.kind, n.label) for n in model.nodes.values()] == [
+        ("tensor", "x"), ("op", "two"), ("tensor", "a"), ("tensor", "b"), ("op", "mul"),
+        ("tensor", "a * b")]
+    op = next(nid for nid, n in model.nodes.items() if n.label == "two")
+    assert sorted((e.slot, model.nodes[e.dst].label) for e in model.edges if e.src == op) == [
+        (0, "a"), (1, "b")]
+
+
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_a_recording_draws_a_node_of_several_outputs_once(view):
+    with torch.record() as rec:
+        x = torch.tensor([1., 2.], requires_grad=True)
+        a, b = two_outputs(torch).apply(x)
+        y = (a * b).sum()
+        y.backward()
+    model = GraphModel.from_recording(rec, view=view, names={"x": x, "a": a, "b": b, "y": y},
+                                      frame=NO_FRAME)
+    kind = "op" if view == "tensor" else "function"
+    assert [n.op for n in model.nodes.values() if n.kind == kind].count("TwoBackward") == 1
+    step = next(st for st in model.states if st.caption.startswith("backward: TwoBackward"))
+    assert step.caption == ("backward: TwoBackward gets dy/da = [3, 6] (shape (2,)), dy/db = [2, 4] "
+                            "(shape (2,)) and passes gradients to x")
+    assert step.question is None  # (what it passes on is the user's backward, not a product)
+    assert x.grad.tolist() == [12., 24.]

@@ -210,6 +210,7 @@ class _Interpreter:
         self.grad_node = {}      # id(leaf) -> the node of the .grad tensor a backward made for it
         self.asked_early = set()  # node events whose question a building step asked (or skipped)
         self.pass_prefix = ""    # "second" (backward) in a pass after one that built a graph
+        self.output_labels = {}  # id(node of several outputs) -> {output_nr: its tensor's label}
 
     # --- labels -------------------------------------------------------------------------------------
     def alias(self, t):
@@ -461,6 +462,8 @@ class _Interpreter:
         if ev.node is not None:
             self.fwd_index[id(ev.node)] = ev.index
             self.m._keep.append(ev.node)
+        if ev.node is not None and getattr(ev.node, "_multi", False):  # (its outputs, by number)
+            self.output_labels.setdefault(id(ev.node), {})[ev.tensor.output_nr] = label
         step = self.forward_tensor(ev, ins, label) if self.tensor_view else self.forward_function(ev, label)
         head = f"{label} = {value}" if expr == label else f"{label} = {expr} = {value}"
         if ev.node is None:
@@ -476,6 +479,11 @@ class _Interpreter:
 
     def forward_tensor(self, ev, ins, label):
         m = self.m
+        if _more_outputs(ev, self.fn_of):  # another output of one node (a custom Function's)
+            op_id = self.fn_of[id(ev.node)]
+            out = self.tensor(ev.tensor, ev.value, new_version=id(ev.tensor) in self.node_of, label=label)
+            res = self.show_edge(m.add_edge(op_id, out, ev.tensor.output_nr, ("result",)))
+            return dict(active=[op_id, out], active_edges=[res.id])
         fname = ev.node.name() if ev.node is not None else None
         classes = ("op",) if ev.node is not None else ("op", "nograd")
         if ev.backward_of is not None:  # an op the backward pass made (create_graph, a hook)
@@ -499,6 +507,12 @@ class _Interpreter:
         m = self.m
         if ev.node is None:
             return dict(active=[])
+        if _more_outputs(ev, self.fn_of):  # another output of one node: the node is drawn
+            fid = self.fn_of[id(ev.node)]
+            active = [fid]
+            if id(ev.tensor) not in self.scan.consumed:
+                active.append(self.root_node(ev.tensor, fid, ev.value, label))
+            return dict(active=active)
         ins = []
         for slot, (nxt, _) in enumerate(ev.node.next_functions):
             if nxt is None:
@@ -875,8 +889,15 @@ class _Interpreter:
             caption = f"backward: {fn} (built before the recording started)"
             return dict(active=[], caption=caption, lines=[Line(caption, "note")])
         root, o_label = p.root, self.qlabel(out)
-        g_out = np.asarray(ev.grad_output)
+        multi = isinstance(ev.grad_output, tuple)  # (a node of several outputs: one each)
+        g_out = np.asarray(ev.grad_output[0] if multi else ev.grad_output)
         received = self.received_text(g_out)
+        if multi:
+            outs = self.output_labels.get(id(ev.node), {})
+            received = ", ".join(f"{d(root, outs[nr])} = " + (
+                "None" if g is None else self.received_text(np.asarray(g)))
+                for nr, g in enumerate(ev.grad_output) if nr in outs)
+        gets = received if multi else f"{d(root, o_label)} = {received}"
         graph = ev.grad_tensors is not None  # create_graph: the gradients are tensors with a graph
         active, edges = [fid], []
         if self.tensor_view:
@@ -885,7 +906,7 @@ class _Interpreter:
             active.append(out)
             edges.append(self.result_edge[fid])
             self.edge_grads[self.result_edge[fid]] = self.fmt(g_out)
-        lines = [Line(f"{fn} receives {d(root, o_label)} = {received}", "head")]
+        lines = [Line(f"{fn} receives {gets}", "head")]
         fields, passed, targets = [], [], []
         grads = ev.grad_inputs or ()
         n_pass = self.scan.pass_of[ev.index]
@@ -926,21 +947,23 @@ class _Interpreter:
             gm.Activity(self.k, f"{d(root, o_label)} = {self.fmt(g_out)}", tuple(passed)))
         self.mark_done(fid)
         names = ", ".join(dict.fromkeys(targets[:CAPTION_NAMES])) + (", …" if len(targets) > CAPTION_NAMES else "")
-        caption = (f"backward: {fn} gets {d(root, o_label)} = {received}"
+        caption = (f"backward: {fn} gets {gets}"
                    + (f" and passes gradients to {names}" if targets else ""))
         if graph:
             passed_on = self.passed_tensors(ev, targets)
             if passed_on:  # the gradients are nodes of the graph: name them
                 active.extend(nid for nid, _ in passed_on if nid is not None)
                 said = ", ".join(text for _, text in passed_on[:CAPTION_NAMES])
-                caption = (f"backward: {fn} gets {d(root, o_label)} = {received} and passes "
+                caption = (f"backward: {fn} gets {gets} and passes "
                            f"{said}" + (", …" if len(passed_on) > CAPTION_NAMES else ""))
                 lines.append(Line("create_graph=True: what it passes on are tensors with a graph of "
                                   "their own (built in the steps before, or passed on as they came)",
                                   "note"))
         question = None
-        if ev.index in self.asked_early:
-            fields = []  # (asked when the node began building: its values are on screen now)
+        if ev.index in self.asked_early or multi:
+            # (asked when the node began building: its values are on screen now; a node of
+            # several outputs: what it passes on is its own backward's, not a product to predict)
+            fields = []
         if fields:
             fields = _distinct(fields)
             expr = self.expr_of.get(id(ev.node))
@@ -1193,6 +1216,13 @@ class _Interpreter:
         frame["lines"] = [[line.text, line.role] for line in lines]
         if empty:
             frame["program"] = listing
+
+
+def _more_outputs(ev, fn_of):
+    """Whether forward event ev makes another output of a node already drawn (a node of several
+    outputs, a custom Function's: one event per output, told apart by output_nr)."""
+    return (ev.node is not None and getattr(ev.node, "_multi", False) and id(ev.node) in fn_of
+            and getattr(ev.tensor, "output_nr", 0) > 0)
 
 
 def _number_of(x):

@@ -349,6 +349,13 @@ def _grad_of(t):
     return None if g is None else _np(g).copy()
 
 
+def _output_nr(t):
+    """Which output of its grad_fn tensor t is (0 but for a node of several outputs)."""
+    if not getattr(t.grad_fn, "_multi", True):  # (autograd_core: a view's piece has its own node)
+        return 0
+    return int(getattr(t, "output_nr", 0))
+
+
 def _raw_grad(t):
     """t.grad as the tensor it is (no copy, no PyTorch warning), or None."""
     if any(c.__module__.startswith("autograd_core") for c in type(t).__mro__):
@@ -712,6 +719,11 @@ class _Builder:
         self.found_tensors = [t for _, t in found.values()]
         self.param_derived = set()  # node ids: parameters, and ops' outputs computed from them only
         self.by_fn = {}   # id(grad_fn) -> tensor that holds it (from the namespace)
+        self.by_output = {}  # (id(grad_fn), output_nr) -> that tensor: a tensor is its node's
+        #                      output number output_nr (a custom Function's node has several)
+        for name, t in found.values():
+            if t.grad_fn is not None:
+                self.by_output.setdefault((id(t.grad_fn), _output_nr(t)), t)
         for name, t in found.values():
             if t.grad_fn is not None:
                 self.by_fn.setdefault(id(t.grad_fn), t)
@@ -795,11 +807,18 @@ class _TensorBuilder(_Builder):
     def build(self, roots):
         m = self.model
         self.root_ids = {id(r) for r in roots}
-        outputs = {}  # id(grad_fn) -> node id of the tensor it produced
+        outputs = {}  # (id(grad_fn), output_nr) -> node id of the tensor it produced
+        used = {}     # id(grad_fn) -> the output numbers of it the graph uses
         for r in roots:
             if r.grad_fn is not None:
-                self.by_fn[id(r.grad_fn)] = r
+                self.by_fn.setdefault(id(r.grad_fn), r)
+                self.by_output[(id(r.grad_fn), _output_nr(r))] = r
+                used.setdefault(id(r.grad_fn), set()).add(_output_nr(r))
         fns = [fn for fn in _topo([r.grad_fn for r in roots]) if not _is_acc(fn)]
+        for fn in fns:
+            for nxt, nr in fn.next_functions:
+                if nxt is not None:
+                    used.setdefault(id(nxt), set()).add(nr)
         const_tensors = {}  # id(ndarray) -> tensor, for inputs that need no grad
         for t in list(self.found_tensors) + list(roots):
             if isinstance(getattr(t, "_data", None), np.ndarray):  # autograd_core: ops keep t._data
@@ -809,7 +828,7 @@ class _TensorBuilder(_Builder):
             inputs = []
             unknown = False  # an input needing no grad that we cannot see (freed by backward)
             overwrites = fn.name().endswith("CopyBackwards")  # (dst.copy_(src): dst's old data is gone)
-            for slot, (nxt, _) in enumerate(fn.next_functions):
+            for slot, (nxt, nr) in enumerate(fn.next_functions):
                 if nxt is None and overwrites and slot == 0:
                     continue  # e.g. a new .grad's memory, before the gradient is copied into it
                 if nxt is None:
@@ -818,7 +837,7 @@ class _TensorBuilder(_Builder):
                 elif _is_acc(nxt):
                     nid = self.tensor_node(nxt.variable)
                 else:
-                    nid = outputs[id(nxt)]
+                    nid = outputs[(id(nxt), nr)]
                     self.fill_anonymous(nid, args, slot)
                 if nid is not None:
                     inputs.append((slot, nid))
@@ -838,26 +857,29 @@ class _TensorBuilder(_Builder):
                 m.add_edge(nid, op_node.id, slot, ("data",))
             if self.show_saved:
                 self.saved_nodes(fn, op_node.id)
-            t = self.by_fn.get(id(fn))
-            t = t if t is not None else _retained_tensor(fn)
-            if t is not None:
-                out_id = self.tensor_node(t, result_of)
-            else:  # a result no variable holds: its value only where fn saved it
-                out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
-                                 classes=("nonleaf", "made-by-backward") if made else ("nonleaf",),
-                                 requires_grad=True, is_leaf=False)
-                value = _saved_result(fn)
-                if value is not None:
-                    self._set_value(out, value)
-                else:
-                    out.shape, out.dtype = _output_metadata(fn)
-                out_id = out.id
-            if op_node.module and not m.nodes[out_id].module:
-                m.nodes[out_id].module = op_node.module
-                if all_params:
-                    self.param_derived.add(out_id)
-            outputs[id(fn)] = out_id
-            m.add_edge(op_node.id, out_id, 0, ("result",))
+            for nr in sorted(used.get(id(fn), {0})):  # one node per output (a, b = F.apply(x))
+                t = self.by_output.get((id(fn), nr))
+                if t is None and nr == 0:
+                    t = self.by_fn.get(id(fn))
+                    t = t if t is not None and _output_nr(t) == 0 else _retained_tensor(fn)
+                if t is not None:
+                    out_id = self.tensor_node(t, result_of)
+                else:  # a result no variable holds: its value only where fn saved it
+                    out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
+                                     classes=("nonleaf", "made-by-backward") if made else ("nonleaf",),
+                                     requires_grad=True, is_leaf=False)
+                    value = _saved_result(fn) if nr == 0 else None
+                    if value is not None:
+                        self._set_value(out, value)
+                    elif nr == 0:
+                        out.shape, out.dtype = _output_metadata(fn)
+                    out_id = out.id
+                if op_node.module and not m.nodes[out_id].module:
+                    m.nodes[out_id].module = op_node.module
+                    if all_params:
+                        self.param_derived.add(out_id)
+                outputs[(id(fn), nr)] = out_id
+                m.add_edge(op_node.id, out_id, nr, ("result",))
         for r in roots:
             self.tensor_node(r)  # a leaf root has no grad_fn to reach it
         m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
