@@ -7,10 +7,44 @@ std::priority_queue), so that nodes -- leaves too -- run in PyTorch's order. Wha
 (a numpy array, or under create_graph a Tensor with a graph of its own) is the namespace ``xp``'s
 business (_namespaces.py): the walk is the same.
 """
+import bisect
+import weakref
+
 import numpy as np
 
 from . import _dtypes
-from ._graph import STATE, AccumulateGrad
+from ._graph import STATE, AccumulateGrad, _next_seq
+
+# The nodes each backward(create_graph=True) made -- its gradients' own graph -- as a range of node
+# sequence numbers, with the nodes it started from: how draw() tells the ops a backward pass made
+# from the program's own (built_by). Costs nothing per op; the last GRAPH_BUILDS_KEPT are kept.
+GRAPH_BUILDS_KEPT = 10_000
+_graph_builds = []  # [(first seq, end seq, (weakref to a root node, ...))], sorted by first seq
+
+
+def built_by(node):
+    """The root nodes of the backward(create_graph=True) that made node (dead ones as None), or
+    None when node is one of the program's own (or its backward is no longer remembered)."""
+    seq = getattr(node, "_seq", None)
+    if seq is None or not _graph_builds:
+        return None
+    i = bisect.bisect_right(_graph_builds, (seq, float("inf"))) - 1
+    for first, end, roots in _graph_builds[max(0, i - 3):i + 1][::-1]:  # (nested: an outer one)
+        if first < seq < end:
+            return tuple(r() for r in roots)
+    return None
+
+
+def _note_graph_build(first, roots):
+    refs = []
+    for node in roots:
+        try:
+            refs.append(weakref.ref(node))
+        except TypeError:
+            refs.append(lambda: None)
+    bisect.insort(_graph_builds, (first, _next_seq(), tuple(refs)), key=lambda b: b[:2])
+    if len(_graph_builds) > 2 * GRAPH_BUILDS_KEPT:
+        del _graph_builds[:-GRAPH_BUILDS_KEPT]
 
 
 def _dependencies(roots):
@@ -114,6 +148,7 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
     deps = _dependencies(roots)
     needed = None if capture is None else _needed_for_capture(roots, capture)
     grads, heap, reached = {}, [], set()
+    first = _next_seq() if xp.builds_graph else None  # (every node made from here on: built_by)
     _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, xp)
     prev_mode, STATE.grad_enabled = STATE.grad_enabled, xp.builds_graph
     try:
@@ -142,6 +177,8 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
         STATE.grad_enabled = prev_mode
         if rec is not None:
             rec._backward_of = None
+        if first is not None:
+            _note_graph_build(first, roots)
 
 
 def _needed_for_capture(roots, capture):

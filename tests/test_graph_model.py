@@ -313,7 +313,11 @@ def test_static_graph_stand_in():
     g = G()
     g.nodes = [a, b, c, w, x, y, z]
     model = GraphModel.from_static(g)
-    assert [n.label for n in model.nodes.values()] == ["a", "b", "c", "w", "Add", "Mul", "Add"]
+    # every label distinct: an op by the value it computes (its op type drawn below it)
+    assert [n.label for n in model.nodes.values()] == ["a", "b", "c", "w", "x", "y", "z"]
+    assert [n.op for n in model.nodes.values()][4:] == ["Add", "Mul", "Add"]
+    from widgets.render import to_dot
+    assert "<I>Add</I>" in to_dot(model) and "<I>Mul</I>" in to_dot(model)
     assert [n.name for n in model.nodes.values()] == ["a", "b", "c", "w", "x", "y", "z"]
     assert len(model.edges) == sum(len(n.inputs) for n in g.nodes)
     assert model.nodes[model.roots[0]].name == "z"

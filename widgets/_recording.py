@@ -27,6 +27,8 @@ from .chain_rule import (BACKWARD_KINDS, Pass, Term, d, derivation, is_scalar, n
                          shape_text, term_symbol, term_value)
 
 PROGRAM_LINES = 40   # the program listing of step 0 shows this many lines at most
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+BLANK_ROWS = {"tensor": ["data", "grad", ""], "saved": ["data"], "const": ["data", "grad", ""]}
 CAPTION_NAMES = 4    # a caption lists this many inputs at most
 Line = gm.Line
 
@@ -41,7 +43,14 @@ def _key(fn):
 
 
 class _Scan:
-    """One pass over the events indexing what the interpretation needs to know ahead of time."""
+    """One pass over the events indexing what the interpretation needs to know ahead of time.
+
+    A backward pass is its backward / accumulate / retain events, and the forward events made
+    while it processed one of its nodes (``event.backward_of``: what a derivative formula builds
+    under create_graph, a hook's ops, the engine's sums of gradients). Such a "building" event
+    belongs to the step of its node: the next backward / retain / accumulate event of that node
+    (the formula runs before the node's event is recorded), or the node's backward event just
+    before it (the engine adds the gradients a node passes on to what its inputs had received)."""
 
     def __init__(self, events):
         self.consumed = set()      # id(tensor) some op used as an input (not as its own target)
@@ -52,10 +61,22 @@ class _Scan:
         self.pass_end = set()      # event index of the last event of each backward pass
         self.paths = {}            # (pass, key) -> edges carrying a gradient to key in that pass
         self.asked = set()         # (pass, key) whose whole gradient a later step asks (.grad)
-        last_value = {}
+        self.owner = {}            # building event index -> index of its node's event
+        self.first_build = {}      # index of a node's event -> its first building event's index
+        self.sum_of = {}           # index of the engine's sum -> (its node's event, slot, k): the
+        #                            sum of the first k paths into that slot's input
+        self.passed_by = {}        # id(tensor) -> (backward event, slot, k) first passing it on
+        #                            (as the k-th path into that input)
+        self.build_first = set()   # id(tensor) made outside, first used by a building event
+        self.graph_passes = set()  # passes whose gradients are tensors with a graph (create_graph)
+        self.leaf_passes = set()   # passes that accumulate into a leaf (backward(), not grad())
+        last_value, used = {}, set()
         n_pass, prev, pending = -1, None, set()
+        waiting = {}               # id(node) -> its building events, waiting for its event
+        current, sums = None, []   # the last backward-kind event; the sums it will cause
         for ev in events:
             kind = ev.kind
+            building = kind == "forward" and ev.backward_of is not None
             if kind in ("leaf", "forward"):
                 self.made_inside.add(id(ev.tensor))
                 last_value[id(ev.tensor)] = ev.value
@@ -63,6 +84,10 @@ class _Scan:
                 for x in ev.inputs:
                     if naming.is_tensor(x) and x is not ev.tensor:
                         self.consumed.add(id(x))
+                    if naming.is_tensor(x) and id(x) not in used:
+                        used.add(id(x))
+                        if building and id(x) not in self.made_inside:
+                            self.build_first.add(id(x))
                 data = getattr(ev.tensor, "_data", None)
                 if ev.inputs and ev.inputs[0] is ev.tensor and id(data) not in self.first_write:
                     other = ev.inputs[1] if len(ev.inputs) == 2 else None
@@ -71,32 +96,60 @@ class _Scan:
                     self.first_write[id(data)] = (ev, other)
             elif kind == "accumulate":
                 self.first_acc.setdefault(id(ev.tensor), ev)
+            if building:
+                node = id(ev.backward_of)
+                if current is not None and current[0] == node and node not in waiting:
+                    self.owner[ev.index] = current[1]  # (made after its node ran: a sum)
+                    self.pass_of[ev.index] = self.pass_of[current[1]]
+                    for j, (slot, t_id, k) in enumerate(sums):
+                        if len(ev.inputs) == 2 and t_id == id(ev.inputs[1]):
+                            self.sum_of[ev.index] = (current[1], slot, k)
+                            del sums[j]
+                            break
+                else:
+                    waiting.setdefault(node, []).append(ev.index)
+                continue  # (a building event neither starts nor ends a pass)
             if kind in BACKWARD_KINDS:
                 # a node runs in a pass only after an earlier step of that pass sent it a gradient
                 # (or its retain step came first): any other node starts a new pass (its root)
                 if prev not in BACKWARD_KINDS or id(ev.node) not in pending:
-                    if prev in BACKWARD_KINDS:
-                        self.pass_end.add(ev.index - 1)
                     n_pass += 1
                     pending = set()
                 self.pass_of[ev.index] = n_pass
+                for j in waiting.pop(id(ev.node), ()):
+                    self.owner[j] = ev.index
+                    self.pass_of[j] = n_pass
+                    self.first_build.setdefault(ev.index, j)
+                current, sums = None, []
                 if kind == "retain":
                     pending.add(id(ev.node))
                     self.asked.add((n_pass, id(ev.node)))
                 elif kind == "accumulate":
                     self.asked.add((n_pass, id(ev.tensor)))
+                    self.leaf_passes.add(n_pass)
                 elif kind == "backward":
+                    current = (id(ev.node), ev.index)
                     grads = ev.grad_inputs or ()
+                    tensors = ev.grad_tensors or ()
+                    if ev.grad_tensors is not None:
+                        self.graph_passes.add(n_pass)
                     for slot, (nxt, _) in enumerate(ev.node.next_functions):
                         if nxt is not None and slot < len(grads) and grads[slot] is not None:
-                            pending.add(id(nxt))
                             k = (n_pass, _key(nxt))
                             self.paths[k] = self.paths.get(k, 0) + 1
-            elif prev in BACKWARD_KINDS:
-                self.pass_end.add(ev.index - 1)
+                            if slot < len(tensors) and tensors[slot] is not None:
+                                self.passed_by.setdefault(id(tensors[slot]),
+                                                          (ev.index, slot, self.paths[k]))
+                                if id(nxt) in pending:  # (the engine adds it to what nxt has)
+                                    sums.append((slot, id(tensors[slot]), self.paths[k]))
+                            pending.add(id(nxt))
+            else:
+                waiting, current, sums = {}, None, []
             prev = kind
-        if prev in BACKWARD_KINDS:
-            self.pass_end.add(len(events) - 1)
+        last = {}
+        for i, n in self.pass_of.items():
+            last[n] = max(last.get(n, i), i)
+        self.pass_end = set(last.values())
 
 
 class _Interpreter:
@@ -151,6 +204,13 @@ class _Interpreter:
         self.running = {}        # node id -> gradient summed so far in the current pass
         self.meta = []           # per step: (phase, caption, event, #visible, #edges, active, ...)
         self.prev_counts = (0, 0)
+        # what a backward pass builds (create_graph=True): the gradient's own graph
+        self.deriv_of = {}       # gradient tensor node id -> (root label, wrt label) it holds d of
+        self.built = {}          # index of a node's event -> node ids its building events made
+        self.grad_node = {}      # id(leaf) -> the node of the .grad tensor a backward made for it
+        self.asked_early = set()  # node events whose question a building step asked (or skipped)
+        self.pass_prefix = ""    # "second" (backward) in a pass after one that built a graph
+        self.output_labels = {}  # id(node of several outputs) -> {output_nr: its tensor's label}
 
     # --- labels -------------------------------------------------------------------------------------
     def alias(self, t):
@@ -379,6 +439,8 @@ class _Interpreter:
                     lines=[Line(f"{label} = {value}: a new leaf tensor ({what})", "head")])
 
     def forward(self, ev):
+        if ev.backward_of is not None:
+            return self.build_step(ev)
         owner = self.grad_owner.get(id(ev.tensor))
         if owner is not None and id(owner) in self.node_of:  # an in-place change of owner.grad
             self.set_grad(self.node_of[id(owner)], self.fmt(ev.value))
@@ -400,6 +462,8 @@ class _Interpreter:
         if ev.node is not None:
             self.fwd_index[id(ev.node)] = ev.index
             self.m._keep.append(ev.node)
+        if ev.node is not None and getattr(ev.node, "_multi", False):  # (its outputs, by number)
+            self.output_labels.setdefault(id(ev.node), {})[ev.tensor.output_nr] = label
         step = self.forward_tensor(ev, ins, label) if self.tensor_view else self.forward_function(ev, label)
         head = f"{label} = {value}" if expr == label else f"{label} = {expr} = {value}"
         if ev.node is None:
@@ -415,9 +479,16 @@ class _Interpreter:
 
     def forward_tensor(self, ev, ins, label):
         m = self.m
+        if _more_outputs(ev, self.fn_of):  # another output of one node (a custom Function's)
+            op_id = self.fn_of[id(ev.node)]
+            out = self.tensor(ev.tensor, ev.value, new_version=id(ev.tensor) in self.node_of, label=label)
+            res = self.show_edge(m.add_edge(op_id, out, ev.tensor.output_nr, ("result",)))
+            return dict(active=[op_id, out], active_edges=[res.id])
         fname = ev.node.name() if ev.node is not None else None
-        op = m.add_node("op", naming.op_name(ev.op), op=fname,
-                        classes=("op",) if ev.node is not None else ("op", "nograd"))
+        classes = ("op",) if ev.node is not None else ("op", "nograd")
+        if ev.backward_of is not None:  # an op the backward pass made (create_graph, a hook)
+            classes += ("made-by-backward",)
+        op = m.add_node("op", naming.op_name(ev.op), op=fname, classes=classes)
         self.show(op.id)
         edges = [self.show_edge(m.add_edge(src, op.id, slot, ("data",))) for slot, src in ins]
         self.inputs_of[op.id] = [(slot, src, e.id) for (slot, src), e in zip(ins, edges)]
@@ -436,6 +507,12 @@ class _Interpreter:
         m = self.m
         if ev.node is None:
             return dict(active=[])
+        if _more_outputs(ev, self.fn_of):  # another output of one node: the node is drawn
+            fid = self.fn_of[id(ev.node)]
+            active = [fid]
+            if id(ev.tensor) not in self.scan.consumed:
+                active.append(self.root_node(ev.tensor, fid, ev.value, label))
+            return dict(active=active)
         ins = []
         for slot, (nxt, _) in enumerate(ev.node.next_functions):
             if nxt is None:
@@ -444,7 +521,8 @@ class _Interpreter:
             if src is not None:  # (None: built before the recording started)
                 ins.append((slot, src))
         node = m.add_node("function", ev.node.name(), name=label, op=ev.node.name(),
-                          classes=("function",))
+                          classes=("function",) if ev.backward_of is None
+                          else ("function", "made-by-backward"))
         m.objects[node.id] = ev.node
         self.show(node.id)
         edges = [self.show_edge(m.add_edge(src, node.id, slot, ("next",))).id for slot, src in ins]
@@ -476,6 +554,305 @@ class _Interpreter:
                 names.append(s)
         return "it saves " + ", ".join(names)
 
+    # --- what a backward pass builds ---------------------------------------------------------------
+    # Under create_graph each node's derivative formula runs as ops (recorded as forward events
+    # with backward_of set) before the node's backward event; so does the engine's sum of two
+    # gradients of one input (after it), AccumulateGrad's copy into a new .grad, retain_grad's
+    # clone. Each is a step: the gradient's own graph grows op by op, drawn as the backward
+    # pass's ("made-by-backward"), and the tensors that ARE gradients are labelled by what they
+    # hold ("dy/dx"). Predict mode asks a node's question at its first building step, before any
+    # of the values it builds is on screen.
+    def build_step(self, ev):
+        owner_index = self.scan.owner.get(ev.index)
+        owner = self.events[owner_index] if owner_index is not None else None
+        p = None
+        if ev.index in self.scan.pass_of:  # (a hook's op in a pass that never ran its node: none)
+            new_pass = self.passing is None or self.scan.pass_of[ev.index] != len(self.m.passes) - 1
+            p = self.enter_pass(ev, *(self.pass_root(owner) if new_pass else (None, None)))
+        t = ev.tensor
+        fresh = self.overwritten(ev, 0)  # (a new .grad: only the gradient copied into it counts)
+        slots = [s for s in range(len(ev.inputs)) if not (s == 0 and fresh)]
+        inputs = {s: _number_of(ev.inputs[s]) for s in slots}
+        for x in inputs.values():
+            self.label_received(x, owner, p)
+        ins = []
+        if self.tensor_view:
+            ins = [(s, self.tensor(x) if naming.is_tensor(x) else self.const(x)) for s, x in inputs.items()]
+        raw = [self.tlabel(x) if naming.is_tensor(x) else self.labeler.value(self.fmt(np.asarray(x)))
+               for x in inputs.values()]
+        label, deriv, what = self.built_label(ev, owner, p, raw, fresh)
+        self.label_of[id(t)] = label
+        expr = self.expression_of(ev, raw)
+        if ev.node is not None:
+            self.expr_of[id(ev.node)] = expr
+            self.fwd_index[id(ev.node)] = ev.index
+            self.m._keep.append(ev.node)
+        step = self.forward_tensor(ev, ins, label) if self.tensor_view else self.forward_function(ev, label)
+        made = [nid for nid in step.get("active", ()) if self.m.nodes[nid].kind == "tensor"]
+        for nid in made:
+            node = self.m.nodes[nid]
+            if "made-by-backward" not in node.classes:
+                node.classes += ("made-by-backward",)
+            if deriv is not None:
+                node.derivative = deriv[0]
+                self.deriv_of[nid] = deriv[1:]
+        if deriv is not None and ev.node is not None and not self.tensor_view:
+            self.deriv_of[self.fn_of[id(ev.node)]] = deriv[1:]  # (a pass's root is its node)
+        if owner_index is not None:
+            self.built.setdefault(owner_index, []).extend(made)
+            if what == "grad" and made:
+                self.grad_node[id(owner.tensor)] = made[-1]
+        value = self.fmt(ev.value)
+        head = f"{label} = {value}" if expr == label else f"{label} = {expr} = {value}"
+        if deriv is not None and deriv[0] != label:
+            head = f"{label} = {deriv[0]} = {expr} = {value}" if expr != label else f"{label} = {deriv[0]} = {value}"
+        fn = ev.backward_of.name()
+        graph = p is not None and self.scan.pass_of[ev.index] in self.scan.graph_passes
+        by = self.built_by_words(ev, owner, what, graph, fn)
+        caption = f"{by} {head}"
+        total = what if isinstance(what, tuple) else None  # (the sum of all of q's paths)
+        what = "sum" if total else what
+        if what == "grad" and fresh:
+            caption = (f"accumulate: AccumulateGrad copies {raw[-1]} into a new tensor: {label} = "
+                       f"{value} (its grad_fn: CopyBackwards)")
+        elif what == "grad":
+            caption = f"accumulate: AccumulateGrad adds, out of place: {head}, a new tensor"
+        elif what == "passes":
+            caption += f": the gradient it passes to {deriv[2]}"
+        elif what == "sum":
+            caption += f": the sum of the paths into {deriv[2]}"
+        elif ev.node is None:
+            caption += " (needs no grad: not part of the gradient's graph)"
+        else:
+            caption += ": a new node"
+        lines = [Line(head, "head"), Line(self.build_note(ev, what, graph, fn), "note")]
+        step.update(caption=caption, lines=lines, made_by=fn)
+        question = None
+        if graph and owner.kind == "backward" and self.scan.first_build.get(owner_index) == ev.index:
+            question = self.first_build_question(owner, p, fresh)
+            self.asked_early.add(owner_index)
+        elif what in ("grad", "retained"):  # (a first .grad copies a gradient already asked)
+            question = None if fresh else self.first_build_question(owner, p, fresh)
+            self.asked_early.add(owner_index)
+        elif total:  # the engine adds the last path's gradient: predict the whole gradient
+            _, q_id, n = total
+            question = dict(
+                caption=f"{by} {label}" + (f" = {deriv[0]}" if deriv[0] != label else "")
+                        + f" = {expr}: the sum of the {n} paths into {deriv[2]}",
+                prompt=[Line(f"The gradients of the {n} paths into {deriv[2]} are tensors: the "
+                             f"engine adds them with an op, {deriv[0]} = {expr}.", "head"),
+                        Line(f"Predict {deriv[0]}:", "prompt")],
+                fields=[gm.Field(deriv[0], f"{deriv[0]}: the gradient of {p.root} with respect to "
+                                           f"{deriv[2]}, the sum of all {n} paths",
+                                 np.asarray(ev.value), "grad", q_id)])
+        if question is not None:
+            step["question"] = question
+            step["hide"] = made  # (the values it makes are what it asks)
+        return step
+
+    def pass_root(self, ev):
+        """(node id, label) of the root of the backward pass whose first event is ev."""
+        if ev is None:
+            return None, None
+        if ev.kind == "backward":
+            out = self.out_of.get(id(ev.node))
+            return out, self.qlabel(out) if out is not None else ev.node.name()
+        if ev.kind == "accumulate":
+            leaf = self.tensor(ev.tensor)
+            return leaf, self.m.nodes[leaf].label
+        nid = self.node_of.get(id(ev.tensor)) if self.tensor_view else self.fn_of.get(id(ev.node))
+        return nid, self.tlabel(ev.tensor)
+
+    def overwritten(self, ev, slot):
+        """Whether input `slot` of ev is memory the op overwrites before reading anything of it:
+        AccumulateGrad's new .grad, made empty, then the gradient copied into it."""
+        return (slot == 0 and ev.op.startswith("copy") and ev.inputs and ev.inputs[0] is ev.tensor
+                and id(ev.tensor) not in self.node_of and id(ev.tensor) not in self.label_of)
+
+    def label_received(self, x, owner, p):
+        """Label a tensor made outside the recording, first used by a building event: when it is
+        the gradient the node received (the backward pass's seed, ones), "dy/dy"."""
+        if not naming.is_tensor(x) or id(x) not in self.scan.build_first or id(x) in self.label_of:
+            return
+        if owner is None or p is None or owner.kind != "backward" or self.names.get(id(x)):
+            return
+        out = self.out_of.get(id(owner.node))
+        if out is None or not np.array_equal(gm._np(x), owner.grad_output):
+            return
+        text = d(p.root, self.qlabel(out))
+        self.label_of[id(x)] = self.derivative_label(text)
+        self.versions[id(x)] = 1
+
+    def derivative_label(self, text):
+        """A derivative as a label ("dy/dx", "dy/dx (2)" when taken): read as one operand."""
+        label = self.labeler.take(text) if text not in self.labeler.used else self.labeler.repeated(text)
+        self.labeler.prec[label] = 0  # in an expression it reads as one thing: (dy/dy) * 3
+        return label
+
+    def target(self, ev, slot):
+        """(node id, label, key) of what input `slot` of backward event ev's node stands for."""
+        fid = self.fn_of.get(id(ev.node))
+        for s, src, _ in self.inputs_of.get(fid, ()):
+            if s == slot:
+                q = self.leaf_of.get(src, src)
+                return q, self.qlabel(q), _key(ev.node.next_functions[slot][0])
+        return None, None, None
+
+    def built_label(self, ev, owner, p, raw, fresh):
+        """(label, derivative, what) of the tensor a building event makes. what: "passes" (the
+        gradient its node passes on), "sum" (the engine's sum of a gradient's paths), "grad" (a
+        leaf's new .grad), "retained" (a retained .grad), or None (a formula's intermediate).
+        derivative: (text "dy/dx", root label, wrt label) for a gradient, else None."""
+        t = ev.tensor
+        what, deriv, text = None, None, None
+        graph = p is not None and self.scan.pass_of[ev.index] in self.scan.graph_passes
+        if owner is not None and graph:  # (else a hook's op: an ordinary op on a gradient)
+            root, n_pass = p.root, self.scan.pass_of[ev.index]
+            old = self.grad_node.get(id(owner.tensor))
+            adds_to_old = (ev.op == "add" and naming.is_tensor(ev.inputs[0]) and old is not None
+                           and self.node_of.get(id(ev.inputs[0])) == old)
+            if owner.kind == "accumulate" and (fresh or adds_to_old):
+                leaf = self.tlabel(owner.tensor)
+                what, text = "grad", f"{leaf}.grad"
+                if fresh:  # the first .grad: this pass's gradient, copied
+                    deriv = (d(root, leaf), root, leaf)
+            elif owner.kind == "retain" and ev.op in ("clone", "add"):
+                q = self.tlabel(owner.tensor)
+                what, text, deriv = "retained", f"{q}.grad", (d(root, q), root, q)
+            elif ev.index in self.scan.sum_of:
+                b, slot, i = self.scan.sum_of[ev.index]
+                q_id, q, key = self.target(self.events[b], slot)
+                if q is not None:
+                    n = self.scan.paths.get((n_pass, key), 1)
+                    total = d(root, q)
+                    what = "sum" if i < n else ("total", q_id, n)
+                    deriv = (total if i >= n else f"{total} (paths 1-{i} of {n})", root, q)
+            elif id(t) in self.scan.passed_by and self.events[self.scan.passed_by[id(t)][0]] is owner:
+                _, slot, i = self.scan.passed_by[id(t)]
+                q_id, q, key = self.target(owner, slot)
+                if q is not None:
+                    what = "passes"
+                    n = self.scan.paths.get((n_pass, key), 1)
+                    deriv = (d(root, q) if n == 1 else f"{d(root, q)} (path {i} of {n})", root, q)
+        versions = self.versions.get(id(t), 0)
+        if self.names.get(id(t)):
+            label = self.new_label(t)
+        elif text is not None:
+            self.versions[id(t)] = versions + 1
+            label = self.labeler.take(text) if text not in self.labeler.used else self.labeler.repeated(text)
+        elif deriv is not None:
+            self.versions[id(t)] = versions + 1
+            label = self.derivative_label(deriv[0])
+        else:
+            operands = [self.labeler.operand(r) for r in raw]
+            label = self.new_label(t, (ev.op, operands, _params(ev)))
+        return label, deriv, what
+
+    def expression_of(self, ev, raw):
+        return (self.labeler.expression(ev.op, raw, _params(ev))[0]
+                or f"{naming.op_name(ev.op)}({', '.join(raw + ['…'])})")
+
+    def built_by_words(self, ev, owner, what, graph, fn):
+        """Who made this op, in words: 'backward of PowBackward0 builds', 'retain_grad: makes',
+        'backward: the engine adds two gradients:', 'backward: a hook (before X runs) computes'."""
+        if ev.index in self.scan.sum_of:
+            return "backward: the engine adds two gradients:"
+        if what == "retained":
+            return "retain_grad: makes"
+        if what == "grad":
+            return "accumulate: AccumulateGrad makes"
+        if graph and owner is not None and owner.kind == "backward":
+            return f"backward of {fn} builds"
+        return f"backward: a hook (before {fn} runs) computes"
+
+    def build_note(self, ev, what, graph, fn):
+        if not graph:
+            return "a hook runs during backward: its ops are ordinary ops on the gradient"
+        made = (f"{ev.node.name()} records it" if ev.node is not None
+                else "no input requires grad: nothing is recorded")
+        if what == "grad":
+            return (f"create_graph=True: .grad is a tensor with a graph of its own ({made}); "
+                    "the leaf's .grad now refers to it")
+        if what == "sum":
+            return f"create_graph=True: the gradients are tensors, so adding them is an op ({made})"
+        return (f"create_graph=True: {fn}'s derivative formula runs as ops that are recorded too, "
+                f"so the gradient has a graph of its own ({made})")
+
+    def first_build_question(self, owner, p, fresh):
+        """What predict mode asks when a node starts building: what the node will pass on (its
+        backward event's fields), a leaf's new .grad when it adds to an old one, a retained
+        .grad; None when there is nothing to ask (a first .grad is a copy of a gradient asked)."""
+        root = p.root
+        if owner.kind == "backward":
+            fid, out = self.fn_of.get(id(owner.node)), self.out_of.get(id(owner.node))
+            if fid is None or out is None:
+                return None
+            o_label = self.qlabel(out)
+            g_out = np.asarray(owner.grad_output)
+            received = self.received_text(g_out)
+            fields = self.node_fields(owner, p, fid, out, o_label, g_out)
+            if not fields:
+                return None
+            expr = self.expr_of.get(id(owner.node))
+            made = f"  (forward: {o_label} = {expr})" if expr and expr != o_label else ""
+            fn = owner.node.name()
+            return dict(
+                caption=f"backward of {fn}: it gets {d(root, o_label)} = {received} and builds "
+                        "the gradients it passes on",
+                prompt=[Line(f"{fn} receives {d(root, o_label)} = {received}{made}", "head"),
+                        Line("create_graph=True: it computes what it passes on with ops that are "
+                             "recorded too (the next steps build them).", "note"),
+                        Line("Predict what it passes on:", "prompt")],
+                fields=_distinct(fields))
+        if owner.kind == "accumulate":
+            if fresh:
+                return None
+            leaf = self.tensor(owner.tensor)
+            label = self.m.nodes[leaf].label
+            before = self.grads.get(leaf, "None")
+            return dict(
+                caption=f"accumulate: AccumulateGrad adds {d(root, label)} to {label}.grad",
+                prompt=[Line(f"AccumulateGrad adds {d(root, label)} to {label}.grad, which is "
+                             f"{before} now: the sum is a new tensor.", "head"),
+                        Line(f"Predict the new {label}.grad:", "prompt")],
+                fields=[gm.Field(f"{label}.grad", f"the new {label}.grad: {before} + {d(root, label)}",
+                                 np.asarray(owner.total), "leaf_grad", leaf)])
+        nid = self.node_of.get(id(owner.tensor)) if self.tensor_view else self.fn_of.get(id(owner.node))
+        if nid is None:
+            return None
+        label = self.tlabel(owner.tensor)
+        return dict(
+            caption=f"retain_grad: {label} keeps {d(root, label)} in {label}.grad",
+            prompt=[Line(f"{label}.retain_grad() was called: {label} keeps its gradient "
+                         f"{d(root, label)} in {label}.grad (a copy, with a graph).", "head"),
+                    Line(f"Predict {label}.grad:", "prompt")],
+            fields=[gm.Field(f"{label}.grad", f"{label}.grad: {d(root, label)}",
+                             np.asarray(owner.grad), "retained", nid)])
+
+    def received_text(self, g_out):
+        return num(g_out) if is_scalar(g_out) else f"{self.fmt(g_out)} (shape {shape_text(g_out)})"
+
+    def node_fields(self, ev, p, fid, out, o_label, g_out):
+        """The Fields a backward step of ev's node asks: one per input it passes a gradient to
+        (the whole d<root>/d<t> when it is t's only path in the pass, else this path's share)."""
+        grads = ev.grad_inputs or ()
+        n_pass = self.scan.pass_of[ev.index]
+        arrived = {}
+        fields = []
+        for slot, src, _ in self.inputs_of.get(fid, ()):
+            g = grads[slot] if slot < len(grads) else None
+            if g is None:
+                continue
+            nxt = ev.node.next_functions[slot][0]
+            q = self.leaf_of.get(src, src)
+            n = self.scan.paths.get((n_pass, _key(nxt)), 1)
+            arrived[q] = arrived.get(q, len(p.terms.get(q, ()))) + 1
+            local = ev.local_grads[slot] if ev.local_grads is not None else None
+            term = Term(self.k, slot, o_label, out, g_out, None if local is None else np.asarray(local),
+                        np.asarray(g), self.fwd_index.get(id(ev.node), ev.index))
+            fields.append(self.share_field(p.root, term, self.qlabel(q), q, arrived[q], n))
+        return fields
+
     # --- backward events ------------------------------------------------------------------------------
     def enter_pass(self, ev, root_id, root_label):
         """The Pass of ev, starting a new one (gradients flow afresh) at its first event."""
@@ -490,8 +867,16 @@ class _Interpreter:
             self.running = {}
             self.passing = Pass(root_label, root_id, [], {}, {})
             self.m.passes.append(self.passing)
+            graph = n in self.scan.graph_passes
             if self.program and root_label:
-                self.program.append(f"{root_label}.backward()")
+                graph = ", create_graph=True" if graph else ""
+                # (autograd.grad accumulates into no leaf: its inputs are not in the recording)
+                self.program.append(f"{root_label}.backward({graph[2:]})" if n in self.scan.leaf_passes
+                                    else f"torch.autograd.grad({root_label}, …{graph})")
+            # a pass after one that built a gradient's graph says which backward it is
+            self.pass_prefix = ""
+            if any(k < n for k in self.scan.graph_passes):
+                self.pass_prefix = ORDINALS[n] if n < len(ORDINALS) else f"#{n + 1}"
         self.passing.steps.append(self.k)
         return self.passing
 
@@ -504,8 +889,16 @@ class _Interpreter:
             caption = f"backward: {fn} (built before the recording started)"
             return dict(active=[], caption=caption, lines=[Line(caption, "note")])
         root, o_label = p.root, self.qlabel(out)
-        g_out = np.asarray(ev.grad_output)
-        received = num(g_out) if is_scalar(g_out) else f"{self.fmt(g_out)} (shape {shape_text(g_out)})"
+        multi = isinstance(ev.grad_output, tuple)  # (a node of several outputs: one each)
+        g_out = np.asarray(ev.grad_output[0] if multi else ev.grad_output)
+        received = self.received_text(g_out)
+        if multi:
+            outs = self.output_labels.get(id(ev.node), {})
+            received = ", ".join(f"{d(root, outs[nr])} = " + (
+                "None" if g is None else self.received_text(np.asarray(g)))
+                for nr, g in enumerate(ev.grad_output) if nr in outs)
+        gets = received if multi else f"{d(root, o_label)} = {received}"
+        graph = ev.grad_tensors is not None  # create_graph: the gradients are tensors with a graph
         active, edges = [fid], []
         if self.tensor_view:
             self.set_flow(out, self.fmt(g_out))
@@ -513,7 +906,7 @@ class _Interpreter:
             active.append(out)
             edges.append(self.result_edge[fid])
             self.edge_grads[self.result_edge[fid]] = self.fmt(g_out)
-        lines = [Line(f"{fn} receives {d(root, o_label)} = {received}", "head")]
+        lines = [Line(f"{fn} receives {gets}", "head")]
         fields, passed, targets = [], [], []
         grads = ev.grad_inputs or ()
         n_pass = self.scan.pass_of[ev.index]
@@ -537,8 +930,9 @@ class _Interpreter:
             if self.tensor_view:
                 self.set_flow(q, self.fmt(running))
             lines.append(Line(self.edge_text(root, term, t_label, i, n, running), "edge"))
-            # the sum of the paths is shown here unless a later step asks for it (as a .grad)
-            if n > 1 and i == n and (n_pass, _key(nxt)) not in self.scan.asked:
+            # the sum of the paths is shown here unless a later step asks for it (as a .grad), or
+            # under create_graph the engine's sum is a step of its own (the next one)
+            if n > 1 and i == n and (n_pass, _key(nxt)) not in self.scan.asked and not graph:
                 lines.append(Line("so " + derivation(p, q), "total"))
             fields.append(self.share_field(root, term, t_label, q, i, n))
             passed.append(f"to {t_label}: {self.fmt(g)}")
@@ -553,9 +947,23 @@ class _Interpreter:
             gm.Activity(self.k, f"{d(root, o_label)} = {self.fmt(g_out)}", tuple(passed)))
         self.mark_done(fid)
         names = ", ".join(dict.fromkeys(targets[:CAPTION_NAMES])) + (", …" if len(targets) > CAPTION_NAMES else "")
-        caption = (f"backward: {fn} gets {d(root, o_label)} = {received}"
+        caption = (f"backward: {fn} gets {gets}"
                    + (f" and passes gradients to {names}" if targets else ""))
+        if graph:
+            passed_on = self.passed_tensors(ev, targets)
+            if passed_on:  # the gradients are nodes of the graph: name them
+                active.extend(nid for nid, _ in passed_on if nid is not None)
+                said = ", ".join(text for _, text in passed_on[:CAPTION_NAMES])
+                caption = (f"backward: {fn} gets {gets} and passes "
+                           f"{said}" + (", …" if len(passed_on) > CAPTION_NAMES else ""))
+                lines.append(Line("create_graph=True: what it passes on are tensors with a graph of "
+                                  "their own (built in the steps before, or passed on as they came)",
+                                  "note"))
         question = None
+        if ev.index in self.asked_early or multi:
+            # (asked when the node began building: its values are on screen now; a node of
+            # several outputs: what it passes on is its own backward's, not a product to predict)
+            fields = []
         if fields:
             fields = _distinct(fields)
             expr = self.expr_of.get(id(ev.node))
@@ -565,6 +973,20 @@ class _Interpreter:
                 Line("Predict what it passes on:", "prompt")], fields=fields)
         return dict(active=active, active_edges=edges, caption=caption, lines=lines,
                     question=question)
+
+    def passed_tensors(self, ev, targets):
+        """[(node id or None, "dy/dx to x")] for the gradient tensors ev's node passed on."""
+        out, i = [], 0
+        fid = self.fn_of.get(id(ev.node))
+        for slot, _, _ in self.inputs_of.get(fid, ()):
+            t = ev.grad_tensors[slot] if slot < len(ev.grad_tensors) else None
+            if t is None or i >= len(targets):
+                continue
+            label = self.label_of.get(id(t))
+            nid = self.node_of.get(id(t)) if self.tensor_view else None
+            out.append((nid, f"{label if label else self.fmt(ev.grad_inputs[slot])} to {targets[i]}"))
+            i += 1
+        return out
 
     def edge_text(self, root, term, t, i, n, running):
         """One edge's chain rule: 'dy/da = dy/dy · ∂y/∂a = 1·2 = 2' (or one path's share of it)."""
@@ -600,6 +1022,9 @@ class _Interpreter:
         before = self.grads.get(leaf, "None")
         total = self.fmt(ev.total)
         self.set_grad(leaf, total)
+        grad_node = self.grad_node.get(id(ev.tensor))
+        if grad_node is not None and ev.index not in self.asked_early and ev.prev is not None:
+            self.set_value(grad_node, total)  # (added in place into the .grad tensor drawn)
         active, edges = [leaf], []
         acc = self.acc_of.get(id(ev.tensor)) if not self.tensor_view else None
         if acc is not None:
@@ -613,6 +1038,17 @@ class _Interpreter:
         lines = [Line(f"{label}.grad += {d(root, label)} = {grad}  →  {label}.grad = {total}", "head")]
         if leaf in p.terms:
             lines.append(Line(derivation(p, leaf), "total"))
+        second = self.second_derivative(p, label)
+        if second:
+            lines.append(Line(second, "note"))
+        if ev.index in self.asked_early:  # create_graph: .grad is the tensor just built
+            made = self.built.get(ev.index, [])
+            active.extend(made)
+            lines.append(Line(f"create_graph=True: {label}.grad is now "
+                              f"{self.m.nodes[made[-1]].label if made else 'a new tensor'}, a "
+                              "gradient with a graph of its own", "note"))
+            return dict(active=active, active_edges=edges, lines=lines, question=None,
+                        caption=f"accumulate: {label}.grad += {grad} → {total}")
         words = (f"the new {label}.grad: it is None now, so it becomes {d(root, label)}"
                  if before == "None" else f"the new {label}.grad: {before} + {d(root, label)}")
         question = dict(
@@ -623,6 +1059,18 @@ class _Interpreter:
             fields=[gm.Field(f"{label}.grad", words, np.asarray(ev.total), "leaf_grad", leaf)])
         return dict(active=active, active_edges=edges, lines=lines, question=question,
                     caption=f"accumulate: {label}.grad += {grad} → {total}")
+
+    def second_derivative(self, p, leaf):
+        """When the pass's root is a gradient g = dy/dx: 'dg/dx = d²y/dx²: a second derivative'
+        (∂²y/∂w∂x for another leaf w); None otherwise."""
+        held = self.deriv_of.get(p.root_id)
+        if held is None:
+            return None
+        y, x = held
+        if not all(naming._SYMBOL.fullmatch(s) for s in (y, x, leaf, p.root)):
+            return None
+        second = f"d²{y}/d{x}²" if leaf == x else f"∂²{y}/∂{leaf}∂{x}"
+        return f"{p.root} = d{y}/d{x}, so {d(p.root, leaf)} = {second}: a second derivative"
 
     def retain(self, ev):
         t = ev.tensor
@@ -638,7 +1086,7 @@ class _Interpreter:
         if nid in p.terms:
             lines.append(Line(derivation(p, nid), "total"))
         question = None
-        if nid is not None:
+        if nid is not None and ev.index not in self.asked_early:  # (else asked at the clone)
             question = dict(
                 caption=f"retain_grad: {label} keeps {d(p.root, label)} in {label}.grad",
                 prompt=[Line(f"{label}.retain_grad() was called: {label} keeps its gradient "
@@ -668,20 +1116,27 @@ class _Interpreter:
         q = step.get("question")
         if q is not None:
             keep = {nid: old for nid, (old, _) in changed.items() if old is not None and nid != self.given}
+            for nid in step.get("hide", ()):  # what this step makes shows no value until answered
+                if nid in changed:
+                    keep[nid] = BLANK_ROWS[self.m.nodes[nid].kind]
             question = gm.Question(q["caption"], tuple(q["prompt"]), tuple(q["fields"]), keep)
         self.given = None
         lines = tuple(step.get("lines", ()))
         edge_grads, self.edge_grads = self.edge_grads, {}
         nv, ne = len(self.visible), len(self.visible_edges)
         self.meta.append((phase, step.get("caption", ""), event, nv, ne, active, active_edges,
-                          edge_grads, lines, question))
+                          edge_grads, lines, question, step.get("made_by")))
         pv, pe = self.prev_counts
         self.prev_counts = nv, ne
-        group = "backward" if phase in BACKWARD_KINDS else "forward" if phase in ("leaf", "forward") \
-            else "initial"
+        # an op a backward pass builds is a step of that pass ("build": its edges carry values
+        # forwards, so they are not drawn as gradients flowing back)
+        group = "build" if step.get("made_by") else "backward" if phase in BACKWARD_KINDS else \
+            "forward" if phase in ("leaf", "forward") else "initial"
         frame = {"phase": group, "caption": step.get("caption", ""),
-                 "phase_label": {"backward": "◀ backward", "forward": "forward ▶"}.get(group, "start"),
-                 "title": {"backward": "chain rule", "forward": "forward pass"}.get(group, "the program"),
+                 "phase_label": {"backward": "◀ backward", "build": "◀ backward",
+                                 "forward": "forward ▶"}.get(group, "start"),
+                 "title": {"backward": "chain rule", "build": "backward builds",
+                           "forward": "forward pass"}.get(group, "the program"),
                  "active": list(active), "active_edges": list(active_edges),
                  "show": self.visible[pv:nv], "show_edges": self.visible_edges[pe:ne],
                  "done": self.done_changes,
@@ -703,14 +1158,19 @@ class _Interpreter:
             for ev in self.events:
                 if ev.kind == "forward":
                     for x in ev.inputs:
-                        if naming.is_tensor(x) and id(x) not in self.scan.made_inside:
+                        if naming.is_tensor(x) and id(x) not in self.scan.made_inside and \
+                                id(x) not in self.scan.build_first:
                             self.tensor(x)
         self.close_step("initial", None, {"caption": ""})
         handlers = {"leaf": self.leaf, "forward": self.forward, "backward": self.backward,
                     "accumulate": self.accumulate, "retain": self.retain}
         for ev in self.events:
-            in_pass = ev.kind in BACKWARD_KINDS
+            in_pass = ev.index in self.scan.pass_of
             step = handlers[ev.kind](ev)
+            if in_pass and self.pass_prefix:  # "second backward: ..." (through a gradient's graph)
+                step["caption"] = self.prefixed(step.get("caption", ""))
+                if step.get("question"):
+                    step["question"]["caption"] = self.prefixed(step["question"]["caption"])
             if in_pass != self.showing_flows or ev.index in self.scan.pass_end:
                 self.dirty.update(self.flows.keys())
             self.showing_flows = in_pass and ev.index not in self.scan.pass_end
@@ -728,6 +1188,13 @@ class _Interpreter:
         else:
             m.roots = tuple(self.root_nodes)
 
+    def prefixed(self, caption):
+        """'backward: ...' -> 'second backward: ...', 'accumulate: ...' -> 'second backward,
+        accumulate: ...' in a pass after one that built a gradient's graph."""
+        if caption.startswith("backward: "):
+            return f"{self.pass_prefix} backward: {caption[len('backward: '):]}"
+        return f"{self.pass_prefix} backward, {caption}"
+
     def finish_step_zero(self):
         """Step 0 shows the program it is about to run (and the tensors made before it)."""
         n = len(self.events)
@@ -743,12 +1210,25 @@ class _Interpreter:
                           "or one node of the backward pass.", "note"))
         else:
             lines = (Line("The recorded program:", "note"),) + tuple(Line(x, "code") for x in listing)
-        self.meta[0] = ("initial", caption, None) + self.meta[0][3:8] + (lines, None)
+        self.meta[0] = ("initial", caption, None) + self.meta[0][3:8] + (lines, None, None)
         frame = self.m.frames[0]
         frame["caption"] = caption
         frame["lines"] = [[line.text, line.role] for line in lines]
         if empty:
             frame["program"] = listing
+
+
+def _more_outputs(ev, fn_of):
+    """Whether forward event ev makes another output of a node already drawn (a node of several
+    outputs, a custom Function's: one event per output, told apart by output_nr)."""
+    return (ev.node is not None and getattr(ev.node, "_multi", False) and id(ev.node) in fn_of
+            and getattr(ev.tensor, "output_nr", 0) > 0)
+
+
+def _number_of(x):
+    """A number a derivative formula read back (PyTorch's "wrapped number", a 0-dim tensor of the
+    engine's) as the number it stands for; anything else as it is."""
+    return x._data.item() if getattr(x, "_wrapped_number", False) else x
 
 
 def _params(ev):
@@ -815,11 +1295,13 @@ class _States(collections.abc.Sequence):
         if not -n <= k < n:
             raise IndexError(f"step {k} out of range: the recording has {n} steps")
         k %= n
-        phase, caption, event, nv, ne, active, active_edges, edge_grads, lines, question = self._meta[k]
+        (phase, caption, event, nv, ne, active, active_edges, edge_grads, lines, question,
+         made_by) = self._meta[k]
         return gm.StepState(k, phase, caption, event, tuple(self._visible[:nv]),
                             tuple(self._visible_edges[:ne]), active, active_edges,
                             tuple(self._done.at(k)), self._values.at(k), self._grads.at(k),
-                            self._flows.at(k), dict(edge_grads), lines, question, self._rows.at(k))
+                            self._flows.at(k), dict(edge_grads), lines, question, self._rows.at(k),
+                            made_by)
 
 
 def build_from_recording(model, rec, found, show_saved, small=gm.SMALL):

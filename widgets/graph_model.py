@@ -47,8 +47,12 @@ same; step 0 is the state before the first event, step k the state after event k
                              on the op -> output edge; function view: what the node passes on)
     phase, caption, event    "initial" | "leaf" | "forward" | "backward" | "retain" | "accumulate",
                              one line for humans, index into rec.events (None for step 0)
+    made_by                  at a step of what a backward pass builds (create_graph: an op of the
+                             gradient's own graph; a hook's op): the grad_fn name whose backward
+                             made it, else None
     lines                    the chain-rule panel: Lines (text, role)
-    question                 what predict mode asks at a backward step: a Question (its caption and
+    question                 what predict mode asks at a backward step (under create_graph: at
+                             the first step of what a node builds): a Question (its caption and
                              prompt without the step's results, its Fields with the engine's values,
                              the rows to keep until it is answered), else None
 ``StepState.to_dict()`` gives the same as plain JSON-able data. Texts come from format_array
@@ -73,6 +77,7 @@ import collections.abc
 import dataclasses
 import math
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -151,6 +156,7 @@ class Node:
     is_leaf: bool = False
     module: str | None = None  # nn module prefix ("fc") of a parameter or of the ops using it
     count: int = 1             # > 1 for a summarised chain or a collapsed module
+    derivative: str | None = None  # a gradient tensor a backward pass made: what it holds, "dy/dx"
 
     @property
     def value_text(self):
@@ -232,6 +238,8 @@ class StepState:
     lines: tuple = ()                 # Lines of the chain-rule panel
     question: Question | None = None  # what predict mode asks at this step (backward kinds)
     rows: dict = dataclasses.field(default_factory=dict)  # {node id: [data, grad, css class]}
+    made_by: str | None = None        # a step of what a backward pass builds: the node whose
+    #                                   backward made this op ("PowBackward0"), else None
 
     def to_dict(self):
         d = dataclasses.asdict(self)
@@ -314,6 +322,15 @@ def _is_acc(fn):
     return fn is not None and fn.name().endswith("AccumulateGrad")
 
 
+def built_by(fn):
+    """The root grad_fns of the backward(create_graph=True) whose pass made grad_fn fn (its ops
+    are the gradient's own graph), or None: fn is the program's own. autograd_core notes this
+    (autograd_core._engine.built_by); for torch's grad_fns it is not known (None)."""
+    engine = sys.modules.get("autograd_core._engine")
+    find = getattr(engine, "built_by", None)
+    return None if fn is None or find is None else find(fn)
+
+
 def _np(t):
     """A tensor's data as an ndarray (autograd_core or torch), without copying when possible."""
     if hasattr(t, "_data") and isinstance(getattr(t, "_data", None), np.ndarray):
@@ -330,6 +347,27 @@ def _grad_of(t):
             warnings.simplefilter("ignore")
             g = t.grad
     return None if g is None else _np(g).copy()
+
+
+def _output_nr(t):
+    """Which output of its grad_fn tensor t is (0 but for a node of several outputs)."""
+    if not getattr(t.grad_fn, "_multi", True):  # (autograd_core: a view's piece has its own node)
+        return 0
+    return int(getattr(t, "output_nr", 0))
+
+
+def _raw_grad(t):
+    """t.grad as the tensor it is (no copy, no PyTorch warning), or None."""
+    if any(c.__module__.startswith("autograd_core") for c in type(t).__mro__):
+        return t._grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return t.grad
+
+
+def d_text(root, t):
+    """The total derivative of root with respect to t: 'dy/dt', 'dy/d(w + x)'."""
+    return f"d{naming._operand(root)}/d{naming._operand(t)}"
 
 
 def _dtype_name(t):
@@ -450,6 +488,54 @@ def _topo(roots):
 
 
 # ---------------------------------------------------------------------------------------------
+# Static graphs: labels
+# ---------------------------------------------------------------------------------------------
+def _static_name(node):
+    return str(getattr(node, "id", None) or node.name)
+
+
+def _static_derivative(grad_of):
+    """'∂z/∂a' for grad_of = ((z,), a): d(sum of ys)/dx, the ys' and x's names ('∂(y+z)/∂a')."""
+    ys, wrt = grad_of
+    ys = [_static_name(y) for y in ys]
+    top = ys[0] if len(ys) == 1 else "(" + "+".join(ys) + ")"
+    return f"∂{top}/∂{_static_name(wrt)}"
+
+
+def _static_labels(nodes):
+    """{id(node): label}, every label distinct: a node's name, or the derivative a gradient node
+    holds; a part of it (summed by an AddN, or reduced by an Unbroadcast, of the same derivative)
+    says which part it is, and a derivative computed again (a second tf.gradients call) gets a
+    count, "∂z/∂a (2)"."""
+    base = {}
+    for node in nodes:
+        if getattr(node, "grad_of", None) is not None:
+            base[id(node)] = _static_derivative(node.grad_of)
+    parts = {}   # id(node) -> what the node it feeds makes of it
+    for node in nodes:
+        if id(node) not in base or str(node.op) not in ("AddN", "Unbroadcast"):
+            continue
+        k = 0
+        for inp in node.inputs:
+            if base.get(id(inp)) == base[id(node)] and id(inp) not in parts:
+                k += 1
+                parts[id(inp)] = f"path {k}" if str(node.op) == "AddN" else "broadcast"
+    labels, used = {}, set()
+    for node in nodes:
+        text = base.get(id(node))
+        if text is None:
+            text = _static_name(node)
+        elif id(node) in parts:
+            text = f"{text} ({parts[id(node)]})"
+        label, k = text, 2
+        while label in used:  # (ids are unique; derivatives computed twice are not)
+            label, k = f"{text} ({k})", k + 1
+        used.add(label)
+        labels[id(node)] = label
+    return labels
+
+
+# ---------------------------------------------------------------------------------------------
 # The model
 # ---------------------------------------------------------------------------------------------
 class GraphModel:
@@ -549,7 +635,11 @@ class GraphModel:
     def from_static(cls, graph):
         """A static (define-then-run) graph, e.g. autograd_core.static's: one node per graph node
         (in ``graph.nodes`` order), an edge from each of its ``inputs``. Placeholders and Variables
-        are drawn as leaves, Consts as constants, other ops as op nodes named by their id."""
+        are drawn as leaves, Consts as constants, other ops as op nodes. Every node's label is
+        distinct: a value node's by its name, an op's by the name of the value it computes (its
+        id; the op type on the line below), and a node tf.gradients added (``node.grad_of = (ys,
+        x)``) by the derivative it holds, ∂z/∂a (one path's part of it, before an AddN sums the
+        parts: "∂z/∂a (path 2)"; before Unbroadcast reduces it: "∂z/∂a (broadcast)")."""
         model = cls(TENSOR_VIEW)
         model.source = "static"
         ids = {}
@@ -558,16 +648,19 @@ class GraphModel:
                  "VariableV2": ("tensor", ("leaf", "param")),
                  "Variable": ("tensor", ("leaf", "param"))}
         used = {id(inp) for node in graph.nodes for inp in node.inputs}
+        labels = _static_labels(graph.nodes)
         for node in graph.nodes:
             op = str(node.op)
             kind, classes = kinds.get(op, ("op", ("op",)))
-            name = str(getattr(node, "id", None) or node.name)
+            name = _static_name(node)
             shape = None if node.shape is None else tuple("?" if d is None else d for d in node.shape)
             dtype = None if node.dtype is None else getattr(node.dtype, "name", None) or str(node.dtype)
+            if getattr(node, "grad_of", None) is not None:
+                classes += ("made-by-backward",)
             if id(node) not in used:
                 classes += ("output",)
             value = getattr(node, "const_value", None)
-            n = model.add_node(kind, name if kind != "op" else op, name=name, op=op, shape=shape,
+            n = model.add_node(kind, labels[id(node)], name=name, op=op, shape=shape,
                                dtype=dtype, classes=classes, is_leaf=kind != "op",
                                value=value, has_value=value is not None)
             ids[id(node)] = n.id
@@ -626,6 +719,11 @@ class _Builder:
         self.found_tensors = [t for _, t in found.values()]
         self.param_derived = set()  # node ids: parameters, and ops' outputs computed from them only
         self.by_fn = {}   # id(grad_fn) -> tensor that holds it (from the namespace)
+        self.by_output = {}  # (id(grad_fn), output_nr) -> that tensor: a tensor is its node's
+        #                      output number output_nr (a custom Function's node has several)
+        for name, t in found.values():
+            if t.grad_fn is not None:
+                self.by_output.setdefault((id(t.grad_fn), _output_nr(t)), t)
         for name, t in found.values():
             if t.grad_fn is not None:
                 self.by_fn.setdefault(id(t.grad_fn), t)
@@ -634,12 +732,25 @@ class _Builder:
         self.root_ids = set()
         self.labeler = naming.Labeler(self.names.values())
         self.out_label = {}   # id(grad_fn) -> the label of the tensor it made
+        # a leaf's .grad is a tensor of its own (with a graph, after backward(create_graph=True)):
+        # named after the leaf, "w.grad"
+        self.grad_owner = {}  # id(.grad tensor) -> the leaf's name
+        for name, t in found.values():
+            if t.grad_fn is None:
+                g = _raw_grad(t)
+                if g is not None:
+                    self.grad_owner.setdefault(id(g), name)
 
     def label(self, t, result_of=None):
-        """t's label: its name, else (an op's output) its expression or op #k, else a leaf's."""
+        """t's label: its name ("w.grad" for a leaf's .grad), else (an op's output) its expression
+        or op #k, else a leaf's."""
         name = self.names.get(id(t))
         if name:
             return self.labeler.named(name)
+        owner = self.grad_owner.get(id(t))
+        if owner is not None:
+            text = owner + ".grad"
+            return self.labeler.take(text) if text not in self.labeler.used else self.labeler.repeated(text)
         if result_of is not None:
             return self.labeler.result(*result_of)
         if t.grad_fn is not None:  # a non-leaf whose inputs we cannot read
@@ -654,11 +765,25 @@ class _Builder:
             node = self.model.add_node("tensor", label or self.label(t, result_of),
                                        **tensor_fields(t, name, id(t) in self.root_ids,
                                                        self.modules.get(id(t))))
+            roots = built_by(t.grad_fn)
+            if roots is not None:  # made by a backward pass under create_graph
+                node.classes += ("made-by-backward",)
+                node.derivative = self.derivative(t, roots)
             self.model._keep.append(t)
             nid = self.tensor_ids[id(t)] = node.id
             if node.module:
                 self.param_derived.add(nid)
         return nid
+
+    def derivative(self, t, roots):
+        """'dy/dw' for t = w.grad made by y.backward(create_graph=True) when y and w have names;
+        None when that is not known (autograd.grad's results say not what they differentiate)."""
+        owner = self.grad_owner.get(id(t))
+        if owner is None or len(roots) != 1 or roots[0] is None:
+            return None
+        y = self.by_fn.get(id(roots[0]))
+        y_name = self.names.get(id(y)) if y is not None else None
+        return None if y_name is None else d_text(y_name, owner)
 
     def saved_nodes(self, fn, fn_id):
         for name, arr in _saved(fn).items():
@@ -682,11 +807,18 @@ class _TensorBuilder(_Builder):
     def build(self, roots):
         m = self.model
         self.root_ids = {id(r) for r in roots}
-        outputs = {}  # id(grad_fn) -> node id of the tensor it produced
+        outputs = {}  # (id(grad_fn), output_nr) -> node id of the tensor it produced
+        used = {}     # id(grad_fn) -> the output numbers of it the graph uses
         for r in roots:
             if r.grad_fn is not None:
-                self.by_fn[id(r.grad_fn)] = r
+                self.by_fn.setdefault(id(r.grad_fn), r)
+                self.by_output[(id(r.grad_fn), _output_nr(r))] = r
+                used.setdefault(id(r.grad_fn), set()).add(_output_nr(r))
         fns = [fn for fn in _topo([r.grad_fn for r in roots]) if not _is_acc(fn)]
+        for fn in fns:
+            for nxt, nr in fn.next_functions:
+                if nxt is not None:
+                    used.setdefault(id(nxt), set()).add(nr)
         const_tensors = {}  # id(ndarray) -> tensor, for inputs that need no grad
         for t in list(self.found_tensors) + list(roots):
             if isinstance(getattr(t, "_data", None), np.ndarray):  # autograd_core: ops keep t._data
@@ -695,21 +827,26 @@ class _TensorBuilder(_Builder):
             args = _fn_args(fn)
             inputs = []
             unknown = False  # an input needing no grad that we cannot see (freed by backward)
-            for slot, (nxt, _) in enumerate(fn.next_functions):
+            overwrites = fn.name().endswith("CopyBackwards")  # (dst.copy_(src): dst's old data is gone)
+            for slot, (nxt, nr) in enumerate(fn.next_functions):
+                if nxt is None and overwrites and slot == 0:
+                    continue  # e.g. a new .grad's memory, before the gradient is copied into it
                 if nxt is None:
                     nid = self.const_node(args, slot, const_tensors)
                     unknown = unknown or nid is None
                 elif _is_acc(nxt):
                     nid = self.tensor_node(nxt.variable)
                 else:
-                    nid = outputs[id(nxt)]
+                    nid = outputs[(id(nxt), nr)]
                     self.fill_anonymous(nid, args, slot)
                 if nid is not None:
                     inputs.append((slot, nid))
             fname = fn.name()
             op = getattr(fn, "op", None)
-            op_name = op.name if op is not None else short_op(fname)
-            op_node = m.add_node("op", op_name, op=fname, classes=("op",))
+            op_name = naming.op_name(op.name) if op is not None else short_op(fname)
+            made = built_by(fn) is not None  # (an op a backward pass made: create_graph)
+            op_node = m.add_node("op", op_name, op=fname,
+                                 classes=("op", "made-by-backward") if made else ("op",))
             operands = [None] * len(fn.next_functions)
             for slot, nid in inputs:
                 operands[slot] = self.labeler.operand(m.nodes[nid].label)
@@ -720,25 +857,29 @@ class _TensorBuilder(_Builder):
                 m.add_edge(nid, op_node.id, slot, ("data",))
             if self.show_saved:
                 self.saved_nodes(fn, op_node.id)
-            t = self.by_fn.get(id(fn))
-            t = t if t is not None else _retained_tensor(fn)
-            if t is not None:
-                out_id = self.tensor_node(t, result_of)
-            else:  # a result no variable holds: its value only where fn saved it
-                out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
-                                 classes=("nonleaf",), requires_grad=True, is_leaf=False)
-                value = _saved_result(fn)
-                if value is not None:
-                    self._set_value(out, value)
-                else:
-                    out.shape, out.dtype = _output_metadata(fn)
-                out_id = out.id
-            if op_node.module and not m.nodes[out_id].module:
-                m.nodes[out_id].module = op_node.module
-                if all_params:
-                    self.param_derived.add(out_id)
-            outputs[id(fn)] = out_id
-            m.add_edge(op_node.id, out_id, 0, ("result",))
+            for nr in sorted(used.get(id(fn), {0})):  # one node per output (a, b = F.apply(x))
+                t = self.by_output.get((id(fn), nr))
+                if t is None and nr == 0:
+                    t = self.by_fn.get(id(fn))
+                    t = t if t is not None and _output_nr(t) == 0 else _retained_tensor(fn)
+                if t is not None:
+                    out_id = self.tensor_node(t, result_of)
+                else:  # a result no variable holds: its value only where fn saved it
+                    out = m.add_node("tensor", self.labeler.result(*result_of), op=fname,
+                                     classes=("nonleaf", "made-by-backward") if made else ("nonleaf",),
+                                     requires_grad=True, is_leaf=False)
+                    value = _saved_result(fn) if nr == 0 else None
+                    if value is not None:
+                        self._set_value(out, value)
+                    elif nr == 0:
+                        out.shape, out.dtype = _output_metadata(fn)
+                    out_id = out.id
+                if op_node.module and not m.nodes[out_id].module:
+                    m.nodes[out_id].module = op_node.module
+                    if all_params:
+                        self.param_derived.add(out_id)
+                outputs[(id(fn), nr)] = out_id
+                m.add_edge(op_node.id, out_id, nr, ("result",))
         for r in roots:
             self.tensor_node(r)  # a leaf root has no grad_fn to reach it
         m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
@@ -782,6 +923,9 @@ class _FunctionBuilder(_Builder):
     def build(self, roots):
         m = self.model
         self.root_ids = {id(r) for r in roots}
+        for r in roots:
+            if r.grad_fn is not None:
+                self.by_fn[id(r.grad_fn)] = r
         fn_ids = {}
         for fn in _topo([r.grad_fn for r in roots]):
             if _is_acc(fn):
@@ -810,7 +954,9 @@ class _FunctionBuilder(_Builder):
             label = self.label(t, result_of) if t is not None else self.labeler.result(*result_of)
             self.out_label[id(fn)] = label
             # the node is the grad_fn; its second line names the tensor it made
-            node = m.add_node("function", fn.name(), name=label, op=fn.name(), classes=("function",))
+            made = built_by(fn) is not None  # (a node a backward pass made: create_graph)
+            node = m.add_node("function", fn.name(), name=label, op=fn.name(),
+                              classes=("function", "made-by-backward") if made else ("function",))
             inputs = [fn_ids[id(nxt)] for nxt, _ in fn.next_functions if nxt is not None]
             # an input that needs no grad (data, or a number) leaves no trace: count it as data
             if self.modules_from_inputs(node, inputs) and all(n is not None for n, _ in fn.next_functions):

@@ -136,6 +136,10 @@ class NodeInspector(ipywidgets.HTML):
             title, kind, rows = NodeInspector._tensor_rows(obj, name, at_step, name_of)
         else:
             title, kind, rows = str(name or type(obj).__name__), type(obj).__name__, [("value", repr(obj))]
+        if node is not None and "made-by-backward" in node.classes:  # the gradient's own graph
+            if node.derivative:
+                rows.insert(0, ("holds", node.derivative))
+            kind += " · made by the backward pass (create_graph=True)"
         body = "".join(
             f"<tr><th>{_e(k)}</th><td>{v if isinstance(v, _Html) else '<code>' + _e(v) + '</code>'}</td></tr>"
             for k, v in rows)

@@ -124,10 +124,11 @@ NO_PARAMS = {"add", "sub", "mul", "div", "matmul", "mm", "mv", "dot", "bmm", "ex
 
 
 def op_name(op):
-    """The op as a student writes it: 'add_' -> 'add' (in place), 'sum_dim' -> 'sum' and
-    'pow_tensor' -> 'pow' (the op table's variants of one function)."""
+    """The op as a student writes it: 'add_' -> 'add' (in place), 'sum_dim' -> 'sum',
+    'pow_tensor' -> 'pow' and 'mul_scalar' -> 'mul' (the op table's variants of one function: a
+    derivative formula multiplies by a Scalar, MulBackward1)."""
     op = op[:-1] if op.endswith("_") and op != "_" else op
-    return re.sub(r"_(dim|tensor)$", "", op)
+    return re.sub(r"_(dim|tensor|scalar)$", "", op)
 
 
 _SYMBOL = re.compile(r"[A-Za-z_][\w.]*|\d+(\.\d*)?")
@@ -213,6 +214,10 @@ class Labeler:
         params = params or {}
         if any(o is None for o in operands):
             return None, 0
+        if op in INFIX and len(operands) == 1 and "other" in params:  # g * 2 (a Scalar operand)
+            sym, p = INFIX[op]
+            assoc = sym != "**"
+            return f"{self._wrap(operands[0], p, False, assoc)} {sym} {_number(params['other'])}", p
         if op in INFIX and len(operands) == 2:
             sym, p = INFIX[op]
             assoc = sym != "**"

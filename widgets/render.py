@@ -67,13 +67,18 @@ PALETTE = {
     "function":   ("#dcdcdc", "#111111", "backward function"),
     "accumulate": ("#c4c4c4", "#111111", "AccumulateGrad"),
     "saved":      ("#fff1a8", "#2b2600", "saved for backward"),
+    "made-by-backward": ("#f5b7c9", "#3b0a1c", "made by the backward pass"),
     "summary":    ("#f6f6f6", "#222222", "repeated chain"),
     "module":     ("#cfe8d5", "#102a18", "collapsed module"),
 }
-PRIORITY = ("summary", "module", "output", "retained", "frozen", "leaf", "const", "nonleaf", "op",
-            "function", "accumulate", "saved")
-LEGEND = {gm.TENSOR_VIEW: ("leaf", "const", "nonleaf", "retained", "output", "frozen", "op"),
-          gm.FUNCTION_VIEW: ("leaf", "const", "frozen", "function", "accumulate", "output", "saved")}
+PRIORITY = ("summary", "module", "output", "retained", "frozen", "made-by-backward", "leaf", "const",
+            "nonleaf", "op", "function", "accumulate", "saved")
+# (the backward pass's own nodes, under create_graph, are keyed only where a graph has some)
+LEGEND = {gm.TENSOR_VIEW: ("leaf", "const", "nonleaf", "retained", "output", "frozen", "op",
+                           "made-by-backward"),
+          gm.FUNCTION_VIEW: ("leaf", "const", "frozen", "function", "accumulate", "output", "saved",
+                             "made-by-backward")}
+OPTIONAL_KEYS = {"made-by-backward"}
 CHAR_W = 5.6  # points per character at 10 pt: sizes the fixed value / grad cells
 
 
@@ -163,6 +168,8 @@ def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL, static=Fal
     rows = [_cell(html(node.label, NAME_MAX), bold=True)]
     if node.kind == "const":  # a number an op used: its value is its name
         return _table(rows)
+    if node.derivative and node.derivative != node.label:  # a gradient tensor: what it holds
+        rows.append(_cell(f"<I>{html('= ' + node.derivative, NAME_MAX)}</I>", size=10))
     if node.name and node.op and node.kind == "tensor" and not node.is_leaf:
         rows.append(_cell(html(f"grad_fn={clean_text(node.op, NAME_MAX)}"), size=9))
     if node.shape is not None:
@@ -183,10 +190,15 @@ def tensor_label(node, labels, value=None, grad=None, small=gm.SMALL, static=Fal
     return _table(rows)
 
 
-def op_label(node):
+def op_label(node, static=False):
+    """HTML label of an op / function node: its label, then in italics the tensor it made (a
+    function node), or in a static graph the op's name (a gradient node's) or its type."""
     rows = [_cell(html(node.label, NAME_MAX), size=10)]
-    if node.kind in ("function", "op") and node.name and node.name != node.label:
-        rows.append(_cell(f"<I>{html(node.name, NAME_MAX)}</I>", size=9))
+    second = node.name if node.name and node.name != node.label else None
+    if static and second is None and node.op and node.op != node.label:
+        second = node.op
+    if node.kind in ("function", "op") and second:
+        rows.append(_cell(f"<I>{html(second, NAME_MAX)}</I>", size=9))
     if node.kind == "module":
         rows.append(_cell(html(f"{node.count} nodes"), size=9))
     return _table(rows)
@@ -219,9 +231,11 @@ def _node_stmt(node, labels, st=None, small=gm.SMALL, static=False):
             a["peripheries"] = "2"
             a["color"] = quote(fill)
     else:
-        a["label"] = op_label(node)
+        a["label"] = op_label(node, static)
         a["shape"] = {"op": "ellipse", "function": "box", "accumulate": "box"}.get(node.kind, "box")
-        a["style"] = quote("filled" if node.kind == "op" else "filled,rounded")
+        a["style"] = quote(("filled" if node.kind == "op" else "filled,rounded")
+                           # (the backward pass's own ops: dashed as well as coloured)
+                           + (",dashed" if "made-by-backward" in classes else ""))
         a["margin"] = quote("0.05,0.02")
         a["height"] = "0.3"
     if st is not None:
@@ -264,12 +278,14 @@ def _text_label(text, colour):
     return f'<<FONT COLOR="{colour}" POINT-SIZE="9">{html(text)}</FONT>>'
 
 
-STATIC_LEGEND = {"leaf": "Placeholder / Variable", "const": "Const", "output": "fetchable result"}
+STATIC_LEGEND = {"leaf": "Placeholder / Variable", "const": "Const", "output": "fetchable result",
+                 "made-by-backward": "added by tf.gradients"}
 
 
 def _legend(view, present, legend=True, caption=None, static=False):
     """The graph label: a row of colour keys, and for a step frame a fixed-size caption above."""
-    keys = [k for k in LEGEND[view] + ("summary", "module") if k in present] or list(LEGEND[view])
+    keys = ([k for k in LEGEND[view] + ("summary", "module") if k in present]
+            or [k for k in LEGEND[view] if k not in OPTIONAL_KEYS])
     rows = ""
     if caption is not None:
         width = 480
@@ -291,7 +307,8 @@ class _StepView:
     def __init__(self, st):
         self.values, self.grads, self.caption = st.values, st.grads, st.caption
         self.edge_grads = st.edge_grads
-        self.colour = ACTIVE_FORWARD if st.phase in ("leaf", "forward") else ACTIVE
+        # (an op a backward pass builds is a step of that backward pass)
+        self.colour = ACTIVE_FORWARD if st.phase in ("leaf", "forward") and not st.made_by else ACTIVE
         self.visible_set, self.active_set = set(st.visible), set(st.active)
         self.done_set = set(st.done)
         self.visible_edges_set, self.active_edges_set = set(st.visible_edges), set(st.active_edges)

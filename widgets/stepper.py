@@ -104,8 +104,13 @@ def front_end_nodes(model):
     for nid, n in model.nodes.items():
         title = n.label if n.kind not in ("function", "accumulate") or not n.name \
             else f"{n.label}: {n.name}"
+        if n.derivative and n.derivative != title:
+            title += f" = {n.derivative}"
+        kind = NODE_KINDS.get(n.kind, n.kind)
+        if "made-by-backward" in n.classes:
+            kind += ", made by the backward pass"
         out[nid] = {"rows": 2 if n.kind == "tensor" else 1 if n.kind == "saved" else 0,
-                    "title": f"{title} ({NODE_KINDS.get(n.kind, n.kind)})"}
+                    "title": f"{title} ({kind})"}
     return out
 
 
