@@ -536,7 +536,11 @@ def bce(x, t, weight, reduction):
 
 # --- the kernels of the derivatives' own ops (create_graph records them as ops) ---------------------
 def tanh_backward(g, out):
-    """g * (1 - tanh(x)**2), from the saved result"""
+    """g * (1 - tanh(x)**2), from the saved result. ATen's kernel rounds 1 - out * out once (a fused
+    multiply-add): for float32 that is 1 - out * out in float64, rounded (near |out| = 1 two roundings
+    would differ from torch in the sixth digit)."""
+    if out.dtype == np.float32:
+        return g * (1 - np.square(out, dtype=np.float64)).astype(np.float32)
     return g * (1 - out * out)
 
 
