@@ -103,6 +103,28 @@ display(draw(y, names=dict(x=x, y=y)))
 display(draw(g, names=dict(x=x, g=g)))
 
 # %% [markdown]
+# Step through it. The first backward's steps build $g$'s graph, one new node at a time (pink, with
+# a dashed outline: made by the backward pass); then `g.backward()`, a second backward, runs through
+# those new nodes and reaches $x$ with $6x = 9$. (The stepper records autograd_core whichever backend
+# this notebook runs on: PyTorch has no recorder.)
+
+# %%
+from widgets.stepper import GraphStepper
+from widgets.torch_switch import load
+
+engine = load("autograd_core")
+
+
+def double_backward():
+    x = engine.tensor(1.5, requires_grad=True)
+    y = x ** 3
+    (g,) = engine.autograd.grad(y, x, create_graph=True)
+    g.backward()
+
+
+GraphStepper(double_backward)
+
+# %% [markdown]
 # [Lecture 04](04_static_vs_dynamic.ipynb) showed `tf.gradients` adding the backward pass to a
 # **static** graph as new nodes, before anything ran. `create_graph=True` is the **dynamic**
 # counterpart: the backward pass runs now, and while it runs it records its operations as nodes, as
