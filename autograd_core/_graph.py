@@ -59,6 +59,7 @@ class Node:
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
     _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
+    _hooked = False    # any of the tensor hooks, retain_grad, siblings or node hooks is set
     _packed = None     # {saved name: Packed}: what saved_tensors_hooks' pack made of a saved tensor
     _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
     _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
@@ -95,11 +96,13 @@ class Node:
         """hook(grad_outputs) -> None or new grad_outputs, called before the node runs (after the
         hooks of the tensor it made)."""
         self._node_pre_hooks = self._node_pre_hooks or {}
+        self._hooked = True
         return _add_hook(self._node_pre_hooks, hook)
 
     def register_hook(self, hook):
         """hook(grad_inputs, grad_outputs) -> None or new grad_inputs, called after the node ran."""
         self._node_post_hooks = self._node_post_hooks or {}
+        self._hooked = True
         return _add_hook(self._node_post_hooks, hook)
 
     def __getattr__(self, attr):
@@ -185,29 +188,44 @@ class Node:
         namespace the rules run on (numpy arrays, or Tensors under create_graph)."""
         if self._freed or self._saved_versions:
             self._check_saved()
-        op = self.op
-        args, out, params = xp.inputs(self), xp.result(self), self._params or {}
-        if self._packed is not None:  # (saved_tensors_hooks: what was packed is unpacked now)
-            args, out, params = self._unpacked(args, out, params, xp)
-        arrays, in_dtypes = self._args, self._in_dtypes
-        formula = xp.builds_graph and op.in_table
-        if formula:  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
-            STATE.formula = True
+        if not xp.builds_graph and self._packed is None:  # (a plain backward: the arrays themselves)
+            return self._rules(g, xp, self._args, self._out, self._params)
+        args, out, params = self._inputs_on(xp)
+        if not (xp.builds_graph and self.op.in_table):
+            return self._rules(g, xp, args, out, params)
+        STATE.formula = True  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
         try:
-            in_grads = []
-            for i, (nxt, _) in enumerate(self.next_functions):
-                if nxt is None:
-                    in_grads.append(None)
-                    continue
-                if op.variadic:
-                    gi = op.grads[0](xp, i, g, args, out, **params)
-                else:
-                    gi = op.grads[i](xp, g, *args, out, **params)
-                in_grads.append(xp.conform(gi, arrays[i], None if in_dtypes is None else in_dtypes[i]))
+            return self._rules(g, xp, args, out, params)
         finally:
-            if formula:
-                STATE.formula = False
+            STATE.formula = False
+
+    def _rules(self, g, xp, args, out, params):
+        """The row's rule for each input that needs a gradient, reduced to the input's shape and dtype."""
+        op, arrays, in_dtypes = self.op, self._args, self._in_dtypes
+        in_grads = []
+        for i, (nxt, _) in enumerate(self.next_functions):
+            if nxt is None:
+                in_grads.append(None)
+                continue
+            if op.variadic:
+                gi = op.grads[0](xp, i, g, args, out, **params)
+            else:
+                rule = op.grads[i]
+                gi = rule(xp, g, *args, out, **params) if params else rule(xp, g, *args, out)
+            a = arrays[i]
+            if type(gi) is np.ndarray and gi.shape == a.shape and gi.dtype is (
+                    a.dtype if in_dtypes is None else in_dtypes[i]):
+                in_grads.append(gi)  # (the common case: nothing to reduce or cast)
+            else:
+                in_grads.append(xp.conform(gi, a, None if in_dtypes is None else in_dtypes[i]))
         return in_grads
+
+    def _inputs_on(self, xp):
+        """(inputs, result, params) as values of xp, what saved_tensors_hooks packed unpacked."""
+        args, out, params = xp.inputs(self), xp.result(self), self._params or {}
+        if self._packed is not None:
+            args, out, params = self._unpacked(args, out, params, xp)
+        return args, out, params
 
     def _unpacked(self, args, out, params, xp):
         """The node's inputs, result and params with every packed value unpacked (unpack_hook), in
@@ -329,13 +347,14 @@ class CopySlices(Node):
 class AccumulateGrad:
     """The node at a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable", "_node_pre_hooks", "_node_post_hooks", "_metadata", "__weakref__")
+    __slots__ = ("variable", "_node_pre_hooks", "_node_post_hooks", "_metadata", "_hooked", "__weakref__")
     next_functions = ()
     _seq = _ACCUMULATE
 
     def __init__(self, variable):
         self.variable = variable
         self._node_pre_hooks = self._node_post_hooks = self._metadata = None
+        self._hooked = False
 
     def name(self):
         return "torch::autograd::AccumulateGrad"

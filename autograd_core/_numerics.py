@@ -146,7 +146,8 @@ def quiet(f):
 
 
 def count(shape, dim):
-    return int(np.prod([shape[d] for d in dim])) if dim is not None else int(np.prod(shape))
+    """The number of elements a reduction over dim (None: all) takes together"""
+    return math.prod(shape[d] for d in dim) if dim is not None else math.prod(shape)
 
 
 def at_dim(dim, index):
@@ -259,6 +260,8 @@ def expanded(a, shape):
             stride = 0
         strides[i] = stride
         outer = shape[i] * stride
+    if a.flags.c_contiguous and a.flags.writeable:  # (the same view, made without as_strided's cost)
+        return np.ndarray(shape, a.dtype, buffer=a, strides=strides)
     return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
 
@@ -537,8 +540,21 @@ def sigmoid_backward(g, out):
 
 
 def threshold_backward(g, a, threshold):
-    """g where a > threshold, else 0 (relu's: a is its result, threshold 0)"""
-    return np.where(a <= threshold, 0, g)
+    """g where a > threshold, else 0 (relu's: a is its result, threshold 0); a nan a passes g on"""
+    if g.shape != a.shape or g.dtype.kind != "f" or g.dtype != a.dtype:
+        return np.where(a <= threshold, 0, g)
+    return blend(~(a <= threshold), g)
+
+
+def blend(keep, g):
+    """g where keep, +0.0 elsewhere -- bit for bit what a vectorized select gives (np.where's answer,
+    -0.0, nan and inf included) but without its branches: g's bits masked by all ones or all zeros"""
+    ints = np.dtype(f"i{g.dtype.itemsize}")
+    mask = np.asarray(keep).astype(ints)
+    np.negative(mask, out=mask)
+    out = np.empty(g.shape, g.dtype)
+    np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=out.view(ints))
+    return out
 
 
 def softmax_backward_data(g, out, dim):

@@ -751,8 +751,8 @@ def _trace_backward(xp, g, shape):
 
 def _column_major(m):
     """mm's backward keeps a column-major input's gradient column-major (strides (1, rows))"""
-    st = m.stride() if callable(getattr(m, "stride", None)) else tuple(s // m.itemsize for s in m.strides)
-    return m.ndim == 2 and st[0] == 1 and st[1] == m.shape[0]
+    d = m if type(m) is np.ndarray else m._data
+    return d.ndim == 2 and d.strides[0] == d.itemsize and d.strides[1] == d.shape[0] * d.itemsize
 
 
 def _mm_mat1_backward(xp, g, mat1, mat2):

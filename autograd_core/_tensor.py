@@ -304,6 +304,7 @@ def _set_grad_fn(t, node):
         t._hooks = None
     if t._retains_grad and old is not None and old._retain is not None:
         node._retain, old._retain = old._retain, None
+        node._hooked = True
 
 
 def _rebase_history(t, node, base_before):
@@ -836,6 +837,7 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return
         self.grad_fn._retain = weakref.ref(self)
+        self.grad_fn._hooked = True
         self._retains_grad = True
 
     @property
@@ -850,6 +852,7 @@ class Tensor:
             self._hooks = {}
         if self.grad_fn is not None:
             self.grad_fn._pre_hooks = self._hooks
+            self.grad_fn._hooked = True
         key = _next_seq()
         self._hooks[key] = hook
         return RemovableHandle(self._hooks, key)
