@@ -143,6 +143,8 @@ class Node:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if name in self.op.arg_names and not self._was_saved(self.op.arg_names.index(name)):
+            return None  # (an input only another input's gradient reads, when that one needs none)
         if self._packed is not None and name in self._packed:
             packed = self._packed[name]
             if isinstance(packed, tuple):
@@ -174,6 +176,13 @@ class Node:
                 if name == "result":  # PyTorch: the output again, grad_fn this node
                     return _make(arr, self, True, counter)
         return _make(arr, None, False)
+
+    def _was_saved(self, i):
+        """Whether input i was saved: it is, unless only the gradients of inputs that need none read it."""
+        for j, needed_by in self.op.saved_args:
+            if j == i:
+                return needed_by is None or any(self.next_functions[k][0] is not None for k in needed_by)
+        return True
 
     def _check_saved(self):
         """PyTorch's SavedVariable::unpack check: nothing this node saved was changed in place."""

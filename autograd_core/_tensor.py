@@ -798,8 +798,8 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self._retains_grad:  # (a view's grad_fn as last set)
-            warn_nonleaf_grad()
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+            warn_nonleaf_grad()  # (a view's grad_fn as last set; a .grad set by hand is no surprise)
         return self._grad
 
     @grad.setter

@@ -1,0 +1,66 @@
+"""Smaller engine behaviours against torch 2.13, each a program run on both libraries: what a node
+reports as saved when the input whose gradient would read it needs none (None, as PyTorch), the
+non-leaf .grad warning (only while .grad is unset), backward(inputs=[a non-leaf]) (stored once, the
+tensor now retaining its grad), and binary operators given what is no tensor or number."""
+import warnings
+
+import pytest
+
+from torch_oracle import assert_same
+
+
+def _saved_when_not_needed(m):
+    x = m.ones(3, requires_grad=True)
+    W = m.ones(2, 2, requires_grad=True)
+    X = m.ones(3, 2)
+    return [(y.grad_fn._saved_self, getattr(y.grad_fn, "_saved_" + other))
+            for y, other in ((m.full((3,), 2.) * x, "other"), (x * 2.0, "other"), (X.mm(W), "mat2"),
+                             (x / m.full((3,), 2.), "other"), (W.mm(X.t()), "mat2"))]
+
+
+def _nonleaf_grad_warning(m):
+    x = m.ones(2, requires_grad=True)
+    y = x * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        y.grad
+        first = len(caught)
+        y.grad = m.zeros(2)
+        y.grad
+    return first, len(caught)
+
+
+def _backward_inputs_nonleaf(m):
+    x = m.tensor([1., 2.], requires_grad=True)
+    z = x * 3
+    (z * 3).sum().backward(inputs=[z])
+    a = x * 2
+    a.retain_grad()
+    (a * 3).sum().backward(inputs=[a])
+    return z.retains_grad, z.grad, x.grad, a.grad
+
+
+def _operator_with(value):
+    def program(m):
+        t = m.tensor([1., 2.])
+        out = []
+        for f in (lambda: t * value, lambda: value * t, lambda: t + value, lambda: t - value,
+                  lambda: value - t, lambda: t / value, lambda: t ** value, lambda: t @ value,
+                  lambda: t // value, lambda: t % value, lambda: t & value, lambda: t == value,
+                  lambda: t != value):
+            try:
+                out.append(f())
+            except TypeError as e:
+                out.append(("TypeError", str(e)))
+        return out
+    return program
+
+
+PROGRAMS = {"saved when not needed": _saved_when_not_needed, "non-leaf grad warning": _nonleaf_grad_warning,
+            "backward inputs a non-leaf": _backward_inputs_nonleaf, "operator with None": _operator_with(None),
+            "operator with a string": _operator_with("a")}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_engine_behaviour_matches_torch(name):
+    assert_same(PROGRAMS[name])
