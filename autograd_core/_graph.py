@@ -211,16 +211,18 @@ class Node:
     def _rules(self, g, xp, args, out, params):
         """The row's rule for each input that needs a gradient, reduced to the input's shape and dtype."""
         op, arrays, in_dtypes = self.op, self._args, self._in_dtypes
+        rules, variadic = op.grads, op.variadic
         in_grads = []
         for i, (nxt, _) in enumerate(self.next_functions):
             if nxt is None:
                 in_grads.append(None)
                 continue
-            if op.variadic:
-                gi = op.grads[0](xp, i, g, args, out, **params)
+            if variadic:
+                gi = rules[0](xp, i, g, args, out, **params)
+            elif params:
+                gi = rules[i](xp, g, *args, out, **params)
             else:
-                rule = op.grads[i]
-                gi = rule(xp, g, *args, out, **params) if params else rule(xp, g, *args, out)
+                gi = rules[i](xp, g, *args, out)
             a = arrays[i]
             if type(gi) is np.ndarray and gi.shape == a.shape and gi.dtype is (
                     a.dtype if in_dtypes is None else in_dtypes[i]):

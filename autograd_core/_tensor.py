@@ -1126,26 +1126,40 @@ class Tensor:
     # Each is the function of the same name in _functions.py (F): x.mul(y) is F.mul(x, y). A binary
     # operator given something that is not a tensor or a number answers NotImplemented, as PyTorch's
     # do, so that Python tries the other operand and then says what is unsupported.
+    # (the four arithmetic operators take F's common case -- a tensor or a Python number, outside a
+    # derivative formula -- without its extra call: apply the op-table row as F would)
     def __add__(self, other):
-        return F.add(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_ADD, (self, other))
+        return F.add(self, other) if _is_operand(other) else NotImplemented
 
     def __radd__(self, other):
-        return F.add(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_ADD, (self, other))
+        return F.add(self, other) if _is_operand(other) else NotImplemented
 
     def __sub__(self, other):
-        return F.sub(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_SUB, (self, other))
+        return F.sub(self, other) if _is_operand(other) else NotImplemented
 
     def __rsub__(self, other):
         return F.rsub(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
 
     def __mul__(self, other):
-        return F.mul(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_MUL, (self, other))
+        return F.mul(self, other) if _is_operand(other) else NotImplemented
 
     def __rmul__(self, other):
-        return F.mul(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_MUL, (self, other))
+        return F.mul(self, other) if _is_operand(other) else NotImplemented
 
     def __truediv__(self, other):
-        return F.div(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_DIV, (self, other))
+        return F.div(self, other) if _is_operand(other) else NotImplemented
 
     def __rtruediv__(self, other):
         """other / self: PyTorch's is reciprocal(self) * other"""
@@ -1263,19 +1277,19 @@ class Tensor:
 
     # elementwise functions
     def exp(self):
-        return F.exp(self)
+        return apply(OPS["exp"], (self,))
 
     def log(self):
-        return F.log(self)
+        return apply(OPS["log"], (self,))
 
     def log1p(self):
-        return F.log1p(self)
+        return apply(OPS["log1p"], (self,))
 
     def sqrt(self):
-        return F.sqrt(self)
+        return apply(OPS["sqrt"], (self,))
 
     def rsqrt(self):
-        return F.rsqrt(self)
+        return apply(OPS["rsqrt"], (self,))
 
     def abs(self):
         return F.abs(self)
@@ -1286,19 +1300,19 @@ class Tensor:
         return F.sign(self)
 
     def sin(self):
-        return F.sin(self)
+        return apply(OPS["sin"], (self,))
 
     def cos(self):
-        return F.cos(self)
+        return apply(OPS["cos"], (self,))
 
     def tanh(self):
-        return F.tanh(self)
+        return apply(OPS["tanh"], (self,))
 
     def sigmoid(self):
-        return F.sigmoid(self)
+        return apply(OPS["sigmoid"], (self,))
 
     def relu(self):
-        return F.relu(self)
+        return apply(OPS["relu"], (self,))
 
     def floor(self):
         return F.floor(self)
@@ -1812,6 +1826,7 @@ def _is_operand(x):
 
 
 _OPERANDS = frozenset((Tensor, float, int))  # (the common cases, checked first)
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
 
 
 def _check_fill_in_place(t):
