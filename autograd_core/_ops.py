@@ -187,10 +187,10 @@ op("log_sigmoid", "LogSigmoidBackward0", K.log_sigmoid,
 # max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
 # keeps the second operand on a tie, so the operands are swapped
 op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
-                                        lambda xp, g, a, out: xp.threshold_backward(g, out, 0), refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
+                                        lambda xp, g, a, out: xp.threshold_backward(g, out, 0),
+                                        refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
-                                        lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
-                                        )
+                                        lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope))
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float")
