@@ -115,9 +115,10 @@ class Node:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def __dir__(self):
+        # as PyTorch's: every _saved_<name> is a saved value (the engine's own _saved_* helpers are left out)
         saved = self.op.saves if self.op is not None else ()
-        return sorted(set(object.__dir__(self)) | {"_saved_" + n for n in saved}
-                      | {"_raw_saved_" + n for n in self._tensor_saves()})
+        own = {n for n in object.__dir__(self) if not n.startswith("_saved_")}
+        return sorted(own | {"_saved_" + n for n in saved} | {"_raw_saved_" + n for n in self._tensor_saves()})
 
     def _tensor_saves(self):
         """The saved names PyTorch keeps as tensors (SavedVariables): inputs, the result, and the

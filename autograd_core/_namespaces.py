@@ -650,14 +650,14 @@ class TensorOps:
         return _row("binary_cross_entropy_backward", (g, x, t), {"weight": weight, "reduction": reduction})
 
     @staticmethod
-    def nll_loss_backward(g, a, target, weight, reduction, ignore_index):
-        return _row("nll_loss_backward", (g, a), {"target": target, "weight": weight,
-                                                  "reduction": reduction, "ignore_index": ignore_index})
+    def nll_loss_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
+        return _row("nll_loss_backward", (g, a), {"target": target, "weight": weight, "reduction": reduction,
+                                                  "ignore_index": ignore_index, "total_weight": total_weight})
 
     @staticmethod
-    def nll_loss(a, target, weight, reduction, ignore_index):
+    def nll_loss(a, target, weight, reduction, ignore_index, total_weight=None):
         return _row("nll_loss", (a,), {"target": target, "weight": weight, "reduction": reduction,
-                                       "ignore_index": ignore_index})
+                                       "ignore_index": ignore_index, "total_weight": total_weight})
 
     @staticmethod
     def select_backward(g, shape, dim, index):

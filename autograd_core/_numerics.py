@@ -501,7 +501,7 @@ def _nll_rows(a, target, weight, ignore_index):
     return rows, safe, np.where(ignored, 0, w).astype(a.dtype)
 
 
-def nll(a, target, weight, reduction, ignore_index):
+def nll(a, target, weight, reduction, ignore_index, total_weight=None):
     """loss_i = -w[t_i] * a[i, t_i]; 'mean' divides the sum by sum_i w[t_i] (PyTorch's weighted mean)."""
     rows, t, w = _nll_rows(a, target, weight, ignore_index)
     loss = -w * rows[np.arange(len(t)), t]
@@ -511,7 +511,7 @@ def nll(a, target, weight, reduction, ignore_index):
         return loss.sum() / w.sum() if reduction == "mean" else loss.sum()
 
 
-def nll_backward(g, a, target, weight, reduction, ignore_index):
+def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
     """d nll / d a: -w[t_i] (scaled as the reduction scales) at each row's target class, 0 elsewhere"""
     rows, t, w = _nll_rows(a, target, weight, ignore_index)
     z = np.zeros_like(rows, dtype=np.result_type(rows, g))

@@ -488,7 +488,8 @@ op("binary_cross_entropy", "BinaryCrossEntropyBackward0", K.bce,
                                         arg_names=("self", "target"))
 op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
-                                        saved_params=("target", "weight"), kind="same", arg_names=("self",))
+                                        saved_params=("target", "weight", "total_weight"), kind="same",
+                                        arg_names=("self",))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",))
@@ -550,7 +551,8 @@ op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.bin
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
-                                        saved_params=("target", "weight"), arg_names=("grad_output", "self"))
+                                        saved_params=("target", "weight", "total_weight"),
+                                        arg_names=("grad_output", "self"))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
                                         arg_names=("grad_output",))

@@ -56,7 +56,23 @@ def _operator_with(value):
     return program
 
 
-PROGRAMS = {"saved when not needed": _saved_when_not_needed, "non-leaf grad warning": _nonleaf_grad_warning,
+def _nll_total_weight(m):
+    x = m.tensor([[0.1, 0.2, 0.3, 0.4], [0.5, 0.1, 0.2, 0.2], [0.3, 0.3, 0.2, 0.2]], requires_grad=True).log()
+    w = m.tensor([1., 2., 3., 4.])
+    return [m.nn.functional.nll_loss(x, m.tensor([0, 3, 1]), reduction=red, **kw).grad_fn._saved_total_weight
+            for red in ("mean", "sum", "none") for kw in ({}, {"weight": w}, {"ignore_index": 3})]
+
+
+def _saved_names_are_values(m):
+    """every _saved_* that dir() lists is something the node saved (no method of the engine's)"""
+    x = m.tensor([1., 2.], requires_grad=True)
+    fn = (x * x.exp()).grad_fn
+    return [(n, getattr(fn, n)) for n in dir(fn) if n.startswith("_saved_") and n in ("_saved_self", "_saved_other")], \
+        all(not callable(getattr(fn, n)) for n in dir(fn) if n.startswith("_saved_"))
+
+
+PROGRAMS = {"saved when not needed": _saved_when_not_needed, "nll total weight": _nll_total_weight,
+            "saved names are values": _saved_names_are_values, "non-leaf grad warning": _nonleaf_grad_warning,
             "backward inputs a non-leaf": _backward_inputs_nonleaf, "operator with None": _operator_with(None),
             "operator with a string": _operator_with("a")}
 
