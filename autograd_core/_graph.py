@@ -269,13 +269,21 @@ class Node:
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
         operand (x * 1.5 saves the 1.5), an index or mask."""
-        edges = self.next_functions
+        args, edges = self._args, self.next_functions
         for i, needed_by in self.op.saved_args:
-            if i is not None and not isinstance(self._args[i], np.ndarray) and self._args[i] is not None and (
-                    needed_by is None or any(edges[j][0] is not None for j in needed_by)):
+            if i is None or args[i] is None or type(args[i]) is np.ndarray:
+                continue
+            if needed_by is None:
                 return True
+            for j in needed_by:
+                if edges[j][0] is not None:
+                    return True
         params = self._params
-        return bool(params) and any(isinstance(params.get(n), (np.ndarray, tuple)) for n in self.op.saves)
+        if params:
+            for name in self.op.saves:
+                if isinstance(params.get(name), (np.ndarray, tuple)):
+                    return True
+        return False
 
 
 def short_name(node):
