@@ -3,6 +3,8 @@
 #   make lab     create/refresh .venv, install the repo (editable, lab extra),
 #                make sure Graphviz's `dot` is there, start JupyterLab on notebooks/
 #   make test    the same with the test extra and Chromium, then the whole suite
+#   make edit    JupyterLab on notebook_sources/, the notebooks' sources (jupytext .py files:
+#                right-click, Open With > Notebook); then python scripts/build_notebooks.py
 #   make voila   serve one notebook (NB=..., default the regression lab alone) with Voila
 #   make bench   run the benchmarks (bench/run.py, or every bench/bench_*.py)
 #   make fuzz    run N random programs (default 2000) under autograd_core and torch, compare,
@@ -32,7 +34,7 @@ IS_ROOT     := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 ALLOW_ROOT  := $(if $(IS_ROOT),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help lab voila test bench fuzz student clean distclean venv dot chromium FORCE
+.PHONY: help lab edit voila test bench fuzz student clean distclean venv dot chromium FORCE
 
 help:
 	@awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' $(firstword $(MAKEFILE_LIST))
@@ -102,6 +104,13 @@ chromium:
 lab: $(VENV)/.installed-lab dot
 	@mkdir -p notebooks
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+
+# The notebooks' sources (notebook_sources/, jupytext percent-format .py files with the exercises'
+# solutions), in JupyterLab apart from `make lab`'s notebooks/: jupytext's contents manager opens a
+# source as a notebook (right-click > Open With > Notebook) and a save writes the .py back, in the
+# form notebook_sources/jupytext.toml sets. `python scripts/build_notebooks.py` then writes the notebooks.
+edit: $(VENV)/.installed-lab dot
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebook_sources --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
 # One notebook as a web app (no code cells shown): by default the regression lab alone.
 # 127.0.0.1 and a fresh token; the "cgraph" template (share/jupyter/voila/templates/cgraph) is

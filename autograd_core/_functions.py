@@ -170,8 +170,14 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
-        return apply(_OP["pow_tensor"], (input, exponent),
-                     {"bool_exponent": True} if exponent._data.dtype == np.bool_ else None)
+        exponent_dtype = exponent._data.dtype
+        params = None
+        if exponent_dtype == np.bool_:
+            params = {"bool_exponent": True}
+        elif exponent_dtype != want and exponent_dtype.kind == "f":
+            # (torch's backward computes exponent - 1 in the exponent's own dtype)
+            params = {"exponent_dtype": exponent_dtype}
+        return apply(_OP["pow_tensor"], (input, exponent), params)
     return apply(_OP["pow"], (input,), {"exponent": exponent})
 
 

@@ -196,6 +196,15 @@ def power(a, b):
     return np.power(a, b)
 
 
+def exponent_minus_one(exponent, exponent_dtype):
+    """exponent - 1 as pow_backward_self computes it: in the exponent tensor's own dtype, before it
+    is promoted to the result's (a float32 exponent of a float64 base: 0.1f - 1 rounds in float32).
+    exponent_dtype is None when the exponent already had the result's dtype."""
+    if exponent_dtype is None or not isinstance(exponent, np.ndarray) or exponent.dtype == exponent_dtype:
+        return exponent - 1
+    return (exponent.astype(exponent_dtype) - 1).astype(exponent.dtype)
+
+
 def pow_tensors(a, b):
     """a ** b elementwise; integers as ATen's powi: a negative power is 0, except of 1 and -1."""
     if a.dtype.kind not in "iu" or not (b < 0).any():

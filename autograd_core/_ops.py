@@ -148,9 +148,11 @@ op("pow",      "PowBackward0",         K.pow_number,
                                         lambda xp, g, a, out, exponent: _pow_backward(xp, g, a, exponent),
                                         saved_params=("exponent",), scalars=("exponent",),
                                         refuse=R.negative_integer_power)
-op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False: K.pow_tensors(a, b),
-                                        lambda xp, g, a, b, out, bool_exponent=False: _pow_backward_self(xp, g, a, b, bool_exponent),
-                                        lambda xp, g, a, b, out, bool_exponent=False: _pow_backward_exponent(xp, g, a, b, out),
+op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponent_dtype=None: K.pow_tensors(a, b),
+                                        lambda xp, g, a, b, out, bool_exponent=False, exponent_dtype=None:
+                                            _pow_backward_self(xp, g, a, b, bool_exponent, exponent_dtype),
+                                        lambda xp, g, a, b, out, bool_exponent=False, exponent_dtype=None:
+                                            _pow_backward_exponent(xp, g, a, b, out),
                                         unpack=("exponent", "self", "result"),
                                         arg_names=("self", "exponent"), layout=_ELEMENTWISE)
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
@@ -577,11 +579,11 @@ def _pow_backward(xp, g, a, exponent):
 
 
 @K.quiet
-def _pow_backward_self(xp, g, a, b, bool_exponent):
+def _pow_backward_self(xp, g, a, b, bool_exponent, exponent_dtype):
     """pow_backward_self: where(exponent == 0, 0, g * exponent * a ** (exponent - 1)); with a bool
     exponent PyTorch's exponent - 1 refuses."""
     R.bool_exponent_subtraction(bool_exponent)
-    return xp.where(b == 0, 0., g * (b * xp.pow(a, b - 1)))
+    return xp.where(b == 0, 0., g * (b * xp.pow(a, K.exponent_minus_one(b, exponent_dtype))))
 
 
 @K.quiet

@@ -546,6 +546,34 @@ def _saves_old_self(op, args):
     return False
 
 
+def _write_unchecked(self, op_name, args):
+    """The optimiser's write (w -= lr * w.grad, w.grad.zero_()) when no check can fail: float32 memory
+    that self owns (nothing else views it, nothing is expanded), an operand of self's shape that owns
+    its own memory or a Python float, and no graph to record. Returns whether it wrote."""
+    d = self._data
+    if d.dtype is not _F32 or d.base is not None or self._base is not None:
+        return False
+    if op_name == "zero_":
+        d.fill(0)
+    elif op_name in _UFUNC_INPLACE:
+        other = args[0]
+        if isinstance(other, Tensor):
+            other = other._data
+            if other.dtype is not _F32 or other.shape != d.shape or other.base is not None or other is d:
+                return False
+        elif type(other) is not float:
+            return False
+        _UFUNC_INPLACE[op_name](d, other, out=d)
+    else:
+        return False
+    self._vc[0] += 1
+    rec = STATE.recorder
+    if rec is not None:
+        rec._add("forward", op=op_name, tensor=self, node=self._grad_fn, inputs=(self,) + args,
+                 value=d.copy())
+    return True
+
+
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter (shared with views).
 
@@ -553,7 +581,6 @@ def _inplace(self, op_name, args=(), params=None):
     self's old value as its first input and becomes self's history (PyTorch's rebase_history):
     self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
     """
-    op = OPS[op_name]
     args = tuple(map(_unwrap, args))
     tracked = False
     if STATE.grad_enabled:
@@ -562,6 +589,9 @@ def _inplace(self, op_name, args=(), params=None):
                                                                and t._base._requires_grad)):
                 tracked = True
                 break
+    if not tracked and not params and _write_unchecked(self, op_name, args):
+        return self
+    op = OPS[op_name]
     if tracked and op_name == "copy_" and self._data.dtype.kind != "f":
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)
     if tracked:

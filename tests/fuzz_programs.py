@@ -273,6 +273,7 @@ class Run:
         self.mismatch = None
         self.excused = {}  # variable -> (our values, torch's values) excused as amplified rounding
         self.inputs = {}  # torch's values of the variables the current statement names, before it
+        self.summed = set()  # variables whose values a summing statement made (SUM_LOOSEN, also later)
 
     def step(self, statement):
         """Run one statement on both sides and compare; returns the Mismatch (also kept) or None."""
@@ -297,6 +298,12 @@ class Run:
             self.mismatch = Mismatch(index, kind, detail)
             return self.mismatch
         names = self.variables() if statement.touches_all else statement.assigned()
+        # a sum's rounding stays in its values when later statements compare them again
+        for name in statement.assigned():
+            if statement.tag.startswith(_SUMMING):
+                self.summed.add(name)
+            else:
+                self.summed.discard(name)
         # float64 values computed from float32 ones carry float32's rounding (the oracle's at_least)
         mixed = any(isinstance(v, torch.Tensor) and v.dtype == torch.float32 for v in self.theirs.values())
         for name in names:
@@ -306,7 +313,7 @@ class Run:
             if name not in self.theirs:
                 continue
             found = compare_values(name, self.ours[name], self.theirs[name], "float32" if mixed else None,
-                                   self.excused.get(name), statement.tag.startswith(_SUMMING))
+                                   self.excused.get(name), name in self.summed)
             if found is not None and found[0] == "values" and name in statement.names() and \
                     self.same_given_torch_inputs(statement, name, "float32" if mixed else None):
                 # rounding differences in the inputs, amplified (see same_given_torch_inputs): the values

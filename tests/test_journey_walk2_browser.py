@@ -3,8 +3,8 @@
 - W1 (fixed; a regression test): predict mode, the question for n.grad open; "previous step" shows
   the step before, whose panel must not show the value asked for (-6).
 - W4 (fixed): the lab's status is on screen with its controls and plots at 1280x720 in lecture mode.
-- W2 (strict xfail, issue 14's "feedback on the likely mistakes"): a written function that forgets
-  retain_grad() is told "write the body". When it is fixed the test XPASSes and the mark goes.
+- W2 (fixed; a regression test): a written function that forgets retain_grad() was told "write the
+  body"; now it is told that b.grad is None because retain_grad() was not called.
 (W7, the stepper's graph in lecture mode, is checked by test_stepper_browser.py: it grows with
 --cgraph-scale as far as its box allows, as draw() pictures do.)
 Screenshots: tests/artifacts/walk2/test_*.png.
@@ -121,14 +121,12 @@ def test_lab_status_on_screen_with_the_plots_in_lecture_mode(lab, student_page):
         f"the status ({status.inner_text()!r}) ends at y={text_bottom:.0f}, below the 720 px window"
 
 
-@_known("W2")
 def test_a_written_function_that_forgets_retain_grad_is_not_told_to_write_its_body(lab, student_page):
     page = student_page
     open_and_run_all(page, lab, copy_notebook(lab, "notebooks/exercises/ex01_graphs_and_leaves.ipynb",
                                               f"{SUBDIR}/nb_test"))
-    answer = _mark_cell(page, "def grad_of_b():", "answer")
-    body = ("def grad_of_b():\n    w = torch.tensor(1.0, requires_grad=True)\n"
-            "    x = torch.tensor(2.0, requires_grad=True)\n    a = w + x\n    b = w + 1\n"
+    answer = _mark_cell(page, "def grad_of_b(w, x):", "answer")
+    body = ("def grad_of_b(w, x):\n    a = w + x\n    b = w + 1\n"
             "    y = a * b\n    y.backward()\n    return b.grad\n")
     page.evaluate("""async ([i, src]) => {
       const panel = window.jupyterapp.shell.currentWidget;
@@ -146,3 +144,4 @@ def test_a_written_function_that_forgets_retain_grad_is_not_told_to_write_its_bo
     assert check["errors"], "the check passed an answer that returns None"
     message = check["errors"][0]
     assert "write the body" not in message, f"told to write a body that is written: {message}"
+    assert "retain_grad()" in message and "interior node" in message, message

@@ -344,6 +344,33 @@ def test_graph_structure_for_the_widgets():
     assert all(n.id.startswith("gradients/") for n in graph.nodes[graph.nodes.index(by_id["Sum"]) + 1:])
 
 
+
+def test_gradient_nodes_say_what_they_differentiate():
+    """grad_of = (ys, x) on every node tf.gradients adds (the widgets label them d ys/d x)."""
+    a, b, c, d = (tf.placeholder(tf.float32, shape=(), name=n) for n in "abcd")
+    x = tf.add(a, b, name="x")
+    y = tf.multiply(c, d, name="y")
+    z = tf.add(x, y, name="z")
+    forward = list(tf.get_default_graph().nodes)
+    grads = tf.gradients(z, [a, b, c, d])
+    graph = tf.get_default_graph()
+    added = graph.nodes[len(forward):]
+    assert all(n.grad_of is None for n in forward)
+    assert {n.id: (n.grad_of[0], n.grad_of[1].id) for n in added} == {
+        "gradients/Fill": ((z,), "z"),
+        "gradients/z_grad/AddGrad": ((z,), "x"), "gradients/z_grad/AddGrad_1": ((z,), "y"),
+        "gradients/y_grad/MulGrad": ((z,), "c"), "gradients/y_grad/MulGrad_1": ((z,), "d"),
+        "gradients/x_grad/AddGrad": ((z,), "a"), "gradients/x_grad/AddGrad_1": ((z,), "b")}
+    assert [g.grad_of[1] for g in grads] == [a, b, c, d]
+    # two paths to a (AddN sums them), a broadcast (Unbroadcast), a second call (its own ys)
+    v = tf.placeholder(tf.float32, shape=(3,), name="v")
+    w = a * v + a
+    (ga,) = tf.gradients(w, [a])
+    assert ga.op == "AddN" and ga.grad_of == ((w,), a)
+    assert [n.op for n in ga.inputs] == ["Unbroadcast", "Unbroadcast"] and all(n.grad_of == ((w,), a) for n in ga.inputs)
+    assert {n.id for n in graph.nodes if n.grad_of and n.grad_of[0] == (w,)} >= {ga.id}
+    assert all(n.grad_of[0] == (z,) for n in added)
+
 # --- sessions ----------------------------------------------------------------------------------------------
 def test_nested_fetch_structures():
     a = tf.placeholder(tf.float32, shape=())

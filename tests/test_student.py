@@ -6,7 +6,10 @@ committed in notebooks/exercises/ are exactly what nbgrader's preprocessors make
 tests/test_notebooks.py's job (test_notebook_runs: instructor versions pass, student copies fail
 politely, on both backends).
 """
+import ast
+import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -49,6 +52,19 @@ def solution_lines(source):
     return lines
 
 
+def outside_solution(source):
+    """The lines of a cell outside ### BEGIN SOLUTION ... ### END SOLUTION."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if "### BEGIN SOLUTION" in line:
+            inside = True
+        elif "### END SOLUTION" in line:
+            inside = False
+        elif not inside:
+            lines.append(line)
+    return lines
+
+
 def test_instructor_versions_have_solutions_and_checks():
     assert len(INSTRUCTOR) >= 4
     for rel in INSTRUCTOR:
@@ -69,8 +85,9 @@ def test_committed_student_copy_is_what_nbgrader_makes(rel):
 def test_student_copy_has_no_solutions(rel):
     instructor, student = read(rel), read(student_path(rel))
     assert len(student.cells) == len(instructor.cells)
-    given = {line.strip() for c in instructor.cells for line in c.source.splitlines()
-             if not nbgrader_meta(c).get("solution")}
+    # what the student is given: every cell's text outside the solution markers (a debugging task's
+    # answer cell holds the buggy code, whose lines the fix shares)
+    given = {line.strip() for c in instructor.cells for line in outside_solution(c.source)}
     student_text = {line.strip() for c in student.cells for line in c.source.splitlines()}
     for mine, theirs in zip(instructor.cells, student.cells):
         if nbgrader_meta(mine).get("solution"):
@@ -106,6 +123,57 @@ def test_student_copy_locks_all_but_the_answers(rel):
             assert cell.metadata["jupyter"] == {"source_hidden": True}
             assert cell.source.splitlines()[0] == "Hints("
         assert "editable" not in mine.metadata and "deletable" not in mine.metadata
+
+
+CHECK_CALL = re.compile(r"checks\.\w+\([\w, ]*\)")
+
+
+@pytest.mark.parametrize("rel", INSTRUCTOR)
+def test_check_cells_show_no_reference(rel):
+    """A check cell is one call of widgets.exercise_checks.exNN with the student's answers: the
+    reference it compares with is computed in that module, outside notebooks/ (what `make lab`
+    serves), so no check cell shows a solution. The module is imported once, as `checks`."""
+    nb = read(student_path(rel))
+    stem = Path(rel).stem.split("_")[0]
+    setup = [c.source for c in nb.cells if c.cell_type == "code" and "import" in c.source]
+    assert any(f"from widgets.exercise_checks import {stem} as checks" in src for src in setup), rel
+    grade_cells = [c for c in nb.cells if nbgrader_meta(c).get("grade")]
+    assert grade_cells
+    for cell in grade_cells:
+        assert CHECK_CALL.fullmatch(cell.source.strip()), f"{rel}: {cell.source!r} is not a single check call"
+        name = cell.source.strip().split("(")[0].split(".")[1]
+        module = importlib.import_module(f"widgets.exercise_checks.{stem}")
+        assert callable(getattr(module, name)), f"{rel}: no check {name}"
+
+
+def hint_texts(source):
+    """The strings passed to Hints(...) in a hint cell."""
+    call = ast.parse(source).body[0].value
+    assert isinstance(call, ast.Call) and call.func.id == "Hints"
+    return [ast.literal_eval(arg) for arg in call.args]
+
+
+@pytest.mark.parametrize("rel", INSTRUCTOR)
+def test_hints_lead_to_a_method_not_to_the_answer(rel):
+    """Every task has at least two hints, and no hint holds a line of any solution of the notebook
+    (the last hint points to the method; it is never the answer verbatim)."""
+    nb = read(rel)
+    solutions = {line for c in nb.cells if nbgrader_meta(c).get("solution") for line in solution_lines(c.source)}
+    # what the notebook states anyway (the task text, the given code) is no give-away
+    given = "\n".join(line for c in nb.cells if not c.source.startswith("Hints(")
+                      for line in outside_solution(c.source)).replace("`", "")
+    answer_lines = {line for line in solutions if line not in given and len(line) > 6
+                    and not line.startswith(('"""', "#"))}
+    tasks = sum(1 for c in nb.cells if nbgrader_meta(c).get("grade"))
+    hint_cells = [c for c in nb.cells if c.source.startswith("Hints(")]
+    assert len(hint_cells) == tasks, f"{rel}: a task without hints"
+    for cell in hint_cells:
+        hints = hint_texts(cell.source)
+        assert len(hints) >= 2, f"{rel}: {hints}"
+        for hint in hints:
+            plain = hint.replace("`", "")
+            shown = [line for line in answer_lines if line in plain or line.replace(" ", "") in plain.replace(" ", "")]
+            assert not shown, f"{rel}: the hint {hint!r} gives away {shown}"
 
 
 def test_make_student_writes_the_student_folder(tmp_path, monkeypatch):
@@ -147,12 +215,23 @@ def test_check_passes_and_prints_one_line(capsys):
     (None, 5.0, "not filled in yet"),
     (..., 5.0, "not filled in yet"),
     ("5", 5.0, "not the text"),
-    ([1.0, 2.0, 3.0], [1.0, 2.0], "should have shape (2,), yours has shape (3,)"),
+    ([1.0, 2.0, 3.0], [1.0, 2.0], "should be a list of 2 numbers; yours has 3"),
+    ([[1.0, 2.0]], [1.0, 2.0], "should have shape (2,), yours has shape (1, 2)"),
+    (np.zeros((2, 2)), np.zeros(3), "should have shape (3,), yours has shape (2, 2)"),
+    (["1", "2"], [1.0, 2.0], "should be a list of 2 numbers; you gave a list of 2 strings"),
     ([1.0, 3.0], [1.0, 2.0], "x = [1., 3.] is not right yet (entry (1,) is off)"),
     ([0.0, 3.0], [1.0, 2.0], "(entries (0,), (1,) are off)"),
     (2.0, 5.0, "only one path"),
+    ((-6, 0), 5.0, "x should be a number; you gave a tuple of 2 ints ((-6, 0))."),
     (True, False, "not right"),
-    (1, True, "should be a bool"),
+    (1, True, "should be a bool (True or False, without quotes); you gave an int (1)"),
+    ("True", True, "you gave a str ('True'). Write True and False without quotes"),
+    (["True", "False"], [True, False], "should be a list of 2 bools (True or False, without quotes); "
+                                       "you gave a list of 2 strings (['True', 'False'])"),
+    ([True], [True, False], "should be a list of 2 bools"),
+    ([True, True], [True, False], "x = [True, True] is not right yet (entry 1 is off)"),
+    ("Add", "Mul", "x = 'Add' is not right yet"),
+    (3, "Mul", "should be a string (in quotes); you gave an int (3)"),
 ])
 def test_check_messages(answer, expected, message):
     with pytest.raises(ExerciseError) as info:
@@ -184,11 +263,96 @@ def test_check_does_not_reveal_the_expected_value():
 def test_check_function_messages():
     def unwritten(x):
         raise NotImplementedError()
-    for fn, message in [(unwritten, "not written yet"), (lambda x: None, "returned None"),
+    def no_return(x):
+        x = 2 * x
+
+    def stub(x):
+        """Twice x."""
+        # YOUR CODE HERE
+
+    for fn, message in [(unwritten, "not written yet"), (stub, "f is not written yet: write its body"),
+                        (no_return, r"f\(1\) returned None: end f with a return statement"),
                         (lambda x: 1 / 0, "raised ZeroDivisionError"), (None, "should be a function"),
                         (lambda x: x + 1, r"f\(2\) = 3 is not right yet")]:
         with pytest.raises(ExerciseError, match=message):
             check_function("f", fn, [(1.0,), (2.0,)], lambda x: 2 * x)
+
+
+def test_by_hand_refuses_tensors_of_either_backend():
+    import autograd_core as ag
+    import torch
+    for answer in (ag.tensor(5.0), torch.tensor(5.0), [1.0, torch.tensor(5.0)]):
+        with pytest.raises(ExerciseError, match="carries what the engine computed; this task is to work it out"):
+            check("x", answer, 5.0 if not isinstance(answer, list) else [1.0, 5.0], by_hand=True)
+    check("x", np.float64(5.0), 5.0, by_hand=True)          # numpy numbers are numbers
+    check("x", ag.tensor(5.0), 5.0)                           # without by_hand a tensor is fine
+
+
+def test_check_function_mistakes_and_autograd_switched_off():
+    import autograd_core as ag
+
+    def by_autograd(x):
+        t = ag.tensor(x, requires_grad=True)
+        (t * t).backward()
+        return t.grad.item()
+
+    with pytest.raises(ExerciseError, match=r"f\(3\) asked autograd for the gradient .*switches autograd off"):
+        check_function("f", by_autograd, [(3.0,)], lambda x: 2 * x, no_autograd=True)
+    assert check_function("f", by_autograd, [(3.0,)], lambda x: 2 * x) is None   # allowed when not refused
+    assert ag.is_grad_enabled()                                                 # switched back on
+    with pytest.raises(ExerciseError, match=r"f\(3\) = 9 is not right yet: that is x², not its derivative"):
+        check_function("f", lambda x: x * x, [(3.0,)], lambda x: 2 * x,
+                       mistakes=[(lambda x: x * x, "that is x², not its derivative")])
+    with pytest.raises(ExerciseError, match="should return a plain number"):
+        check_function("f", lambda x: ag.tensor(2 * x), [(3.0,)], lambda x: 2 * x, returns="float")
+
+
+def test_without_autograd_switches_both_backends_off_and_back_on():
+    import autograd_core as ag
+    import torch
+    from widgets.exercises import without_autograd
+    with without_autograd():
+        assert not ag.is_grad_enabled() and not torch.is_grad_enabled()
+    assert ag.is_grad_enabled() and torch.is_grad_enabled()
+
+
+def test_is_stub():
+    from widgets.exercises import is_stub
+
+    def docstring_only(a):
+        """Doc."""
+        # YOUR CODE HERE
+
+    def does_something(a):
+        b = a
+        return None
+
+    assert is_stub(docstring_only) and is_stub(lambda: None)
+    assert not is_stub(does_something) and not is_stub(lambda a: a) and not is_stub(print)
+
+
+def test_feedback_reports_every_part(capsys):
+    from widgets.exercises import Feedback
+    with pytest.raises(ExerciseError) as info:
+        with Feedback() as fb:
+            fb.check("a", 1.0, 1.0)
+            fb.check("b", None, 2.0)
+            fb.check("c", 3.5, 3.0)
+            fb.check("d", None, 4.0)
+            fb.fail("e is off.")
+    assert info.value.messages == [
+        "b and d are not filled in yet: replace the None in the cell above with your answers (and run that cell).",
+        "c = 3.5 is not right yet. Look at the hints, and check the arithmetic step by step.",
+        "e is off."]
+    assert info.value._render_traceback_() == ["✗ " + m for m in info.value.messages]
+    assert str(info.value) == "\n".join(info.value.messages)
+    assert capsys.readouterr().out == "✓ a is correct\n"
+    with Feedback() as fb:                       # all right: nothing raised
+        fb.check("a", 1.0, 1.0)
+        assert fb.ok
+    with pytest.raises(ZeroDivisionError):       # a bug in a check is not dressed up as feedback
+        with Feedback():
+            1 / 0
 
 
 def test_check_true():

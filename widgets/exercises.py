@@ -1,59 +1,104 @@
 """Exercise helpers: checks that compare a student's answer with a reference, and hints on demand.
 
     from widgets.exercises import check, check_function, Hints
-    check("w.grad", my_w_grad, expected=w.grad)            # prints "✓ w.grad is correct" or raises
+    check("w.grad", my_w_grad, expected=5.0, by_hand=True)   # prints "✓ w.grad is correct" or raises
     Hints("Start from y = a * b.", "dy/dw = dy/da * da/dw + dy/db * db/dw")   # a button, one hint a click
+
+The exercise notebooks do not call these directly: each check cell calls one function of
+``widgets.exercise_checks.exNN``, which computes its reference there (outside the notebook, so a
+check cell shows no solution) and reports on every part of the task with a ``Feedback``.
 
 A failed check raises ``ExerciseError`` (an ``AssertionError``, so nbgrader's autograder gives the
 cell no points) whose message says what is wrong without giving the answer away: not filled in
 yet, wrong type, wrong shape, a known mistake (``mistakes``), or which entries differ. In IPython
-and Jupyter the error shows as that one message, not as a traceback through this module
-(``ExerciseError._render_traceback_``). Exercise notebooks tag their check cells
+and Jupyter the error shows as its messages, one line each marked ✗, not as a traceback through
+this module (``ExerciseError._render_traceback_``). Exercise notebooks tag their check cells
 ``raises-exception``, so a failed check does not stop *Run All*: JupyterLab and nbclient go on to
 the next cell (the hints below it still appear) while the error output still marks the cell failed
 for nbgrader. Checks return None, so a check on a cell's last line prints nothing but its message.
-Answers may be numbers, lists, numpy arrays, or tensors of either backend (autograd_core or PyTorch).
+Answers may be numbers, lists, numpy arrays, or tensors of either backend (autograd_core or PyTorch);
+``by_hand=True`` refuses tensors: the answer to a "work it out by hand" task is a number you wrote.
 """
+import contextlib
+import dis
 import html
 import re
+import sys
 
 import numpy as np
 
-__all__ = ["ExerciseError", "check", "check_true", "check_function", "Hints", "as_array"]
+__all__ = ["ExerciseError", "Feedback", "check", "check_true", "check_function", "Hints", "as_array",
+           "is_tensor", "is_stub", "without_autograd"]
 
 
 class ExerciseError(AssertionError):
-    """An answer that is missing or wrong; the message says why and what to look at."""
+    """An answer that is missing or wrong; each message says what and where to look (one line each)."""
+
+    def __init__(self, *messages):
+        self.messages = [str(m) for m in messages] or ["the answer is not right yet."]
+        super().__init__("\n".join(self.messages))
 
     def _render_traceback_(self):
-        """What IPython shows instead of a traceback: the message alone, on one line marked ✗.
+        """What IPython shows instead of a traceback: each message on its own line, marked ✗.
 
         IPython calls this hook for the error output it sends to the front end; the frames of this
-        module and of the check cell would only push the one sentence the student needs down. No
+        module and of the check cell would only push the sentences the student needs down. No
         ANSI colour: JupyterLab already shows an error on a red background, in either theme.
         """
-        return [f"✗ {self}"]
+        return [f"✗ {m}" for m in self.messages]
 
 
-def _is_tensor(x):
+# --- describing values in messages ----------------------------------------------------------------
+
+def is_tensor(x):
+    """True for a tensor of either backend (autograd_core or PyTorch)."""
     return hasattr(x, "detach") and hasattr(x, "numpy") and hasattr(x, "requires_grad")
 
 
 def as_array(x):
     """``x`` (number, bool, list, ndarray, or a tensor of either backend) as a float/bool ndarray."""
-    if _is_tensor(x):
+    if is_tensor(x):
         return np.asarray(x.detach().cpu().numpy())
     if isinstance(x, (list, tuple)):
         return np.asarray([as_array(v) for v in x])
     return np.asarray(x)
 
 
+_PLURAL = {"str": "strings", "bool": "bools", "int": "ints", "float": "floats", "tensor": "tensors",
+           "NoneType": "Nones", "list": "lists", "tuple": "tuples", "numpy array": "numpy arrays"}
+
+
+def _kind(x):
+    """A short name for the type of ``x``: 'tensor', 'numpy array', 'bool', 'int', 'float', 'str', ..."""
+    if is_tensor(x):
+        return "tensor"
+    if isinstance(x, np.ndarray):
+        return "numpy array"
+    if isinstance(x, (bool, np.bool_)):
+        return "bool"
+    if isinstance(x, (int, np.integer)):
+        return "int"
+    if isinstance(x, (float, np.floating)):
+        return "float"
+    return type(x).__name__
+
+
+def _short(text, limit=60):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _describe(x):
-    if _is_tensor(x):
+    """What ``x`` is, for a message: 'a tensor of shape (2,)', 'a list of 5 strings ('True', ...)'."""
+    if is_tensor(x):
         return f"a tensor of shape {tuple(x.shape)}"
     if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
-    return f"a {type(x).__name__} ({x!r})" if not isinstance(x, (list, tuple)) else f"a {type(x).__name__}"
+        return f"a numpy array of shape {x.shape}"
+    if isinstance(x, (list, tuple)):
+        kinds = sorted({_kind(v) for v in x})
+        what = " and ".join(_PLURAL.get(k, k) for k in kinds) if kinds else "items"
+        return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(x))})"
+    article = "an" if _kind(x)[0] in "aeiou" else "a"
+    return f"{article} {_kind(x)} ({_short(repr(x))})"
 
 
 def _fmt(a):
@@ -71,78 +116,144 @@ def _show_arg(a):
         arr = as_array(a)
         if arr.dtype.kind in "biuf" and arr.size <= 8:
             return _fmt(arr)
+        if arr.dtype.kind in "biuf":
+            return f"<{'tensor' if is_tensor(a) else 'array'} of shape {arr.shape}>"
     except Exception:  # ragged lists and other structures: fall through to repr
         pass
-    text = repr(a)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return _short(repr(a))
 
 
-def _not_filled(name, answer):
-    if answer is None or answer is Ellipsis:
-        return (f"{name} is not filled in yet: replace the None in the cell above with your answer "
-                "(and run that cell).")
-    return None
+def _contains_tensor(x):
+    if is_tensor(x):
+        return True
+    return isinstance(x, (list, tuple)) and any(_contains_tensor(v) for v in x)
 
 
-def _numeric(name, answer):
+def _is_missing(answer):
+    return answer is None or answer is Ellipsis
+
+
+def _not_filled(name):
+    return (f"{name} is not filled in yet: replace the None in the cell above with your answer "
+            "(and run that cell).")
+
+
+# --- comparing an answer with the reference ---------------------------------------------------------
+
+def _expected_kind(expected):
+    """'bool', 'str' or 'number': what the reference is made of (a list of bools is 'bool')."""
+    if isinstance(expected, (bool, np.bool_)):
+        return "bool"
+    if isinstance(expected, str):
+        return "str"
+    if isinstance(expected, (list, tuple)) and expected and all(isinstance(v, (bool, np.bool_)) for v in expected):
+        return "bool"
+    if isinstance(expected, (list, tuple)) and expected and all(isinstance(v, str) for v in expected):
+        return "str"
+    return "number"
+
+
+def _same_items(answer, expected):
+    """``answer`` has the structure of ``expected`` (a scalar, or a list of that many scalars)."""
+    if isinstance(expected, (list, tuple)):
+        return isinstance(answer, (list, tuple)) and len(answer) == len(expected)
+    return not isinstance(answer, (list, tuple))
+
+
+def _wanted(expected, kind):
+    """How to say what is expected: 'a bool (True or False)', 'a list of 5 bools (True or False)'."""
+    singular = {"bool": "a bool (True or False, without quotes)", "str": "a string (in quotes)",
+                "number": "a number"}[kind]
+    if isinstance(expected, (list, tuple)):
+        plural = {"bool": "bools (True or False, without quotes)", "str": "strings (in quotes)",
+                  "number": "numbers"}[kind]
+        return f"a list of {len(expected)} {plural}"
+    return singular
+
+
+def _compare_exact(name, answer, expected, kind, mistakes, explain):
+    """Booleans and strings: right type and structure, then equal."""
+    items = list(answer) if isinstance(answer, (list, tuple)) else [answer]
+    ok_type = (lambda v: isinstance(v, (bool, np.bool_))) if kind == "bool" else (lambda v: isinstance(v, str))
+    if not _same_items(answer, expected) or not all(ok_type(v) for v in items):
+        hint = ""
+        if kind == "bool" and any(isinstance(v, str) and v.strip() in ("True", "False") for v in items):
+            hint = " Write True and False without quotes: 'True' in quotes is a string."
+        raise ExerciseError(f"{name} should be {_wanted(expected, kind)}; you gave {_describe(answer)}.{hint}")
+    got = [bool(v) for v in items] if kind == "bool" else items
+    want = list(expected) if isinstance(expected, (list, tuple)) else [expected]
+    if got == want:
+        return
+    shown = answer if isinstance(answer, str) else (got if isinstance(answer, (list, tuple)) else got[0])
+    for wrong, message in mistakes:
+        if shown == wrong or (isinstance(wrong, (list, tuple)) and list(wrong) == got):
+            raise ExerciseError(f"{name} = {shown!r} is not right yet: {message}")
+    where = ""
+    if isinstance(expected, (list, tuple)):
+        bad = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
+        where = f" (entr{'y' if len(bad) == 1 else 'ies'} {', '.join(map(str, bad))} {'is' if len(bad) == 1 else 'are'} off)"
+    raise ExerciseError(f"{name} = {shown!r} is not right yet{where}. " + (explain or "Look at the hints."))
+
+
+def _numeric(name, answer, expected):
     if isinstance(answer, str):
-        raise ExerciseError(f"{name} should be a number or tensor, not the text {answer!r}.")
+        raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}, not the text {answer!r}: "
+                            "write the number without quotes.")
     try:
         arr = as_array(answer)
-    except Exception as e:  # ragged lists, objects numpy cannot read
-        raise ExerciseError(f"{name} should be a number, a list of numbers or a tensor; "
-                            f"got {_describe(answer)} ({e}).") from None
+    except Exception:  # ragged lists, objects numpy cannot read
+        raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}; you gave {_describe(answer)}.") from None
     if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise ExerciseError(f"{name} should be a number, a list of numbers or a tensor; got {_describe(answer)}.")
-    return arr
+        raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}; you gave {_describe(answer)}.")
+    return arr.astype(float) if arr.dtype.kind == "b" else arr
 
 
-def check(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain=""):
+def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain="", by_hand=False):
+    """``check`` without its ✓: raise ExerciseError unless ``answer`` matches ``expected``."""
+    if _is_missing(answer):
+        raise ExerciseError(_not_filled(name))
+    if by_hand and _contains_tensor(answer):
+        raise ExerciseError(f"{name} is {_describe(answer)}, which carries what the engine computed; this "
+                            "task is to work it out by hand: write the number(s) yourself.")
+    kind = _expected_kind(expected)
+    if kind != "number":
+        return _compare_exact(name, answer, expected, kind, mistakes, explain)
+    got, want = _numeric(name, answer, expected), as_array(expected).astype(float)
+    if got.shape != want.shape and got.size == want.size == 1:
+        got = got.reshape(want.shape)
+    if got.shape != want.shape:
+        if want.ndim == 0:
+            raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.")
+        if isinstance(expected, (list, tuple)) and got.ndim == 1:
+            raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}.")
+        raise ExerciseError(f"{name} should have shape {want.shape}, yours has shape {got.shape}.")
+    if np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=False):
+        return
+    for wrong, message in mistakes:
+        w = as_array(wrong)
+        if w.shape == got.shape and np.allclose(got, w, atol=atol, rtol=rtol):
+            raise ExerciseError(f"{name} = {_fmt(got)} is not right yet: {message}")
+    where = ""
+    if got.ndim:
+        bad = np.argwhere(~np.isclose(got, want, atol=atol, rtol=rtol))
+        where = (f" (entr{'y' if len(bad) == 1 else 'ies'} "
+                 f"{', '.join(str(tuple(int(i) for i in b)) for b in bad[:5])} "
+                 f"{'is' if len(bad) == 1 else 'are'} off)")
+    raise ExerciseError(f"{name} = {_fmt(got)} is not right yet{where}. "
+                        + (explain or "Look at the hints, and check the arithmetic step by step."))
+
+
+def check(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain="", by_hand=False):
     """Compare ``answer`` with ``expected`` (the reference value); print ✓ or raise ExerciseError.
 
     mistakes: pairs (wrong_value, message) for known wrong answers, e.g. (2.0, "that is only the
     path through a; w also reaches y through b"). explain: a sentence added to a generic failure.
-    Booleans and strings compare exactly; numbers with |answer - expected| <= atol + rtol*|expected|.
+    by_hand: refuse a tensor (or a list holding one): the task is to work the value out, not to
+    hand in what the engine computed. Booleans and strings compare exactly (a list of bools needs
+    bools, not the strings 'True'); numbers with |answer - expected| <= atol + rtol*|expected|.
     """
-    _compare(name, answer, expected, atol=atol, rtol=rtol, mistakes=mistakes, explain=explain)
+    _compare(name, answer, expected, atol=atol, rtol=rtol, mistakes=mistakes, explain=explain, by_hand=by_hand)
     print(f"✓ {name} is correct")
-
-
-def _compare(name, answer, expected, *, atol, rtol, mistakes=(), explain=""):
-    """``check`` without its ✓: raise ExerciseError unless ``answer`` matches ``expected``."""
-    missing = _not_filled(name, answer)
-    if missing:
-        raise ExerciseError(missing)
-    if isinstance(expected, (bool, np.bool_, str)):
-        if type(answer) is not type(expected) and not (isinstance(answer, (bool, np.bool_))
-                                                       and isinstance(expected, (bool, np.bool_))):
-            raise ExerciseError(f"{name} should be a {type(expected).__name__}, got {_describe(answer)}.")
-        ok = answer == expected
-    else:
-        got, want = _numeric(name, answer), as_array(expected)
-        if got.shape != want.shape and got.size == want.size == 1:
-            got = got.reshape(want.shape)
-        if got.shape != want.shape:
-            raise ExerciseError(f"{name} should have shape {want.shape}, yours has shape {got.shape}.")
-        ok = bool(np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=False))
-        if not ok:
-            for wrong, message in mistakes:
-                w = as_array(wrong)
-                if w.shape == got.shape and np.allclose(got, w, atol=atol, rtol=rtol):
-                    raise ExerciseError(f"{name} = {_fmt(got)} is not right yet: {message}")
-            where = ""
-            if got.ndim:
-                bad = np.argwhere(~np.isclose(got, want, atol=atol, rtol=rtol))
-                where = (f" (entr{'y' if len(bad) == 1 else 'ies'} "
-                         f"{', '.join(str(tuple(int(i) for i in b)) for b in bad[:5])} "
-                         f"{'is' if len(bad) == 1 else 'are'} off)")
-            raise ExerciseError(f"{name} = {_fmt(got)} is not right yet{where}. "
-                                + (explain or "Look at the hints, and check the arithmetic step by step."))
-    if not ok:
-        for wrong, message in mistakes:
-            if answer == wrong:
-                raise ExerciseError(f"{name} = {answer!r} is not right yet: {message}")
-        raise ExerciseError(f"{name} = {answer!r} is not right yet. " + (explain or "Look at the hints."))
 
 
 def check_true(name, condition, message):
@@ -154,27 +265,165 @@ def check_true(name, condition, message):
     print(f"✓ {name} is correct")
 
 
-def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=""):
+# --- functions the student writes ------------------------------------------------------------------
+
+_STUB_OPS = {"RESUME", "NOP", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST", "CACHE"}
+
+
+def is_stub(fn):
+    """True when ``fn``'s body does nothing (a docstring, ``pass``, comments): it is not written yet."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    return all(i.opname in _STUB_OPS and (i.opname not in ("LOAD_CONST", "RETURN_CONST") or i.argval is None)
+               for i in dis.get_instructions(code))
+
+
+@contextlib.contextmanager
+def without_autograd():
+    """Switch gradient recording off in every loaded backend (autograd_core, and torch if imported):
+    inside, ``backward()`` and ``autograd.grad`` on anything computed there raise."""
+    with contextlib.ExitStack() as stack:
+        for name in ("autograd_core", "torch"):
+            module = sys.modules.get(name)
+            if module is not None and hasattr(module, "no_grad"):
+                stack.enter_context(module.no_grad())
+        yield
+
+
+def _autograd_refused(error):
+    """The error a backward/autograd.grad call raises when recording was switched off."""
+    return isinstance(error, RuntimeError) and "does not require grad" in str(error)
+
+
+def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain="", mistakes=(),
+                   no_autograd=False, show_case=None, returns=None):
     """Call the student's ``fn`` and the ``reference`` on each argument tuple in ``cases``; compare.
 
-    The message names the first case that fails, with the arguments, so the student can rerun it.
+    The message names the first case that fails, with the arguments (``show_case(args)`` if given),
+    so the student can rerun it. mistakes: pairs (wrong_function, message): when the answer equals
+    what ``wrong_function`` computes for the case, the message names the slip. no_autograd: run
+    ``fn`` with recording switched off (the task is to write the math, not to ask the engine).
+    returns: 'float' to refuse tensors (the result should be a plain number).
     """
     if fn is None or not callable(fn):
-        raise ExerciseError(f"{name} should be a function; got {_describe(fn)}.")
+        raise ExerciseError(f"{name} should be a function; you gave {_describe(fn)}.")
     for args in cases:
-        shown = ", ".join(map(_show_arg, args))
+        shown = show_case(args) if show_case else ", ".join(map(_show_arg, args))
+        call = f"{name}({shown})"
         try:
-            got = fn(*args)
+            with without_autograd() if no_autograd else contextlib.nullcontext():
+                got = fn(*args)
         except NotImplementedError:
             raise ExerciseError(f"{name} is not written yet: fill in its body in the cell above.") from None
         except Exception as e:
-            raise ExerciseError(f"{name}({shown}) raised {type(e).__name__}: {e}") from None
+            if no_autograd and _autograd_refused(e):
+                raise ExerciseError(f"{call} asked autograd for the gradient ({type(e).__name__}: {e}): the check "
+                                    "switches autograd off, because the task is to write the math yourself.") from None
+            raise ExerciseError(f"{call} raised {type(e).__name__}: {e}") from None
         if got is None:
-            raise ExerciseError(f"{name}({shown}) returned None: write the body of {name} in the cell "
-                                "above (and return the result).")
-        _compare(f"{name}({shown})", got, reference(*args), atol=atol, rtol=rtol, explain=explain)
+            if is_stub(fn):
+                raise ExerciseError(f"{name} is not written yet: write its body in the cell above "
+                                    "(and return the result).")
+            raise ExerciseError(f"{call} returned None: end {name} with a return statement.")
+        if returns == "float" and _contains_tensor(got):
+            raise ExerciseError(f"{call} returned {_describe(got)}; it should return a plain number "
+                                "(a float), computed without tensors.")
+        want = reference(*args)
+        wrongs = [(wrong(*args), message) for wrong, message in mistakes]
+        _compare_result(call, got, want, wrongs, atol=atol, rtol=rtol, explain=explain)
     print(f"✓ {name} passes all {len(cases)} cases")
 
+
+def _compare_result(call, got, want, wrongs, *, atol, rtol, explain):
+    """Compare a result that may be a tuple of arrays (a backward rule returns one per input)."""
+    if isinstance(want, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            raise ExerciseError(f"{call} should return {len(want)} values (a tuple); it returned {_describe(got)}.")
+        got_arrays = [as_array(g) for g in got]
+        for wrong, message in wrongs:
+            if all(np.shape(g) == np.shape(w) and np.allclose(g, as_array(w), atol=atol, rtol=rtol)
+                   for g, w in zip(got_arrays, wrong)):
+                raise ExerciseError(f"{call} is not right yet: {message}")
+        for i, (g, w) in enumerate(zip(got, want)):
+            _compare(f"{call}[{i}]", g, w, atol=atol, rtol=rtol, explain=explain)
+        return
+    _compare(call, got, want, atol=atol, rtol=rtol, mistakes=wrongs, explain=explain)
+
+
+# --- a task with several parts -----------------------------------------------------------------------
+
+class Feedback:
+    """Collects the results of every part of one task, so one failure does not hide the others.
+
+        with Feedback() as fb:
+            fb.check("m_grad", m_grad, 4.0, by_hand=True)     # prints ✓ or records the message
+            fb.check("n_grad", n_grad, -6.0, by_hand=True)
+        # leaving the block raises one ExerciseError with a line per failed part
+
+    Parts that are not filled in are reported together in one line. ``fb.fail(message)`` records a
+    failure found by the task's own logic; ``fb.ok`` is False once any part failed.
+    """
+
+    def __init__(self):
+        self.missing, self.failures = [], []
+
+    def __enter__(self):
+        return self
+
+    @property
+    def ok(self):
+        return not (self.missing or self.failures)
+
+    def fail(self, message):
+        self.failures.append(message)
+        return False
+
+    def _run(self, name, answer, fn, *args, **kwargs):
+        if name is not None and _is_missing(answer):
+            self.missing.append(name)
+            return False
+        try:
+            fn(*args, **kwargs)
+        except ExerciseError as e:
+            self.failures.extend(e.messages)
+            return False
+        return True
+
+    def check(self, name, answer, expected, **kwargs):
+        """``check`` as a part of the task; True when it passed."""
+        return self._run(name, answer, check, name, answer, expected, **kwargs)
+
+    def check_true(self, name, condition, message):
+        return self._run(None, None, check_true, name, condition, message)
+
+    def check_function(self, name, fn, cases, reference, **kwargs):
+        if fn is None:
+            self.missing.append(name)
+            return False
+        return self._run(None, None, check_function, name, fn, cases, reference, **kwargs)
+
+    def passed(self, text):
+        """Print a ✓ line for a part the task checked by its own logic."""
+        print(f"✓ {text}")
+        return True
+
+    def __exit__(self, kind, error, tb):
+        if kind is not None and not issubclass(kind, ExerciseError):
+            return False                 # a bug in a check: let it show
+        messages = []
+        if self.missing:
+            names = ", ".join(self.missing[:-1]) + (" and " if len(self.missing) > 1 else "") + self.missing[-1]
+            verb = "is" if len(self.missing) == 1 else "are"
+            messages.append(f"{names} {verb} not filled in yet: replace the None in the cell above with "
+                            f"your answer{'s' if len(self.missing) > 1 else ''} (and run that cell).")
+        messages += self.failures + (error.messages if error is not None else [])
+        if messages:
+            raise ExerciseError(*messages)
+        return False
+
+
+# --- hints -------------------------------------------------------------------------------------------
 
 def _inline(text):
     """Escape ``text`` for HTML; `backticks` become <code>."""

@@ -117,6 +117,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients"):
                             f"{x.op}): it has no value")
     between = _between(ys, xs)
     incoming = {}  # node -> [gradient nodes reaching it]
+    first_new = len(graph.nodes)
     with graph.as_default(), graph.name_scope(name) as scope:
         if grad_ys is None:
             grad_ys = [None] * len(ys)
@@ -127,7 +128,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients"):
                 continue
             if gy is None:
                 gy = Node(graph, graph.unique_name("Fill"), "Fill", (y,), y.shape, y.dtype, fn=_ones_like)
-                gy.guard = y.guard
+                gy.guard, gy.grad_of = y.guard, y
             else:
                 gy = convert_to_tensor(gy, y.dtype, name=f"grad_ys_{i}")
             incoming.setdefault(y, []).append(gy)
@@ -149,6 +150,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients"):
                 x = node.inputs[i]
                 _with_scope(graph, f"{node.id}_grad", lambda: incoming.setdefault(x, []).append(
                     _input_grad(graph, node, i, grad)))
+    ys = tuple(ys)
+    for node in graph.nodes[first_new:]:     # what each new node differentiates, for the widgets' labels
+        if node.grad_of is not None:
+            node.grad_of = (ys, node.grad_of)
     out = [result.get(x) for x in xs]
     return out
 
@@ -167,11 +172,11 @@ def _input_grad(graph, node, i, grad):
     g = Node(graph, graph.unique_name(f"{node.op}Grad"), f"{node.op}Grad", (grad,) + node.inputs + (node,),
              x.shape if not _needs_unbroadcast(node, x) else node.shape, x.dtype,
              fn=_grad_fn(node.row, i, node.params, x.dtype.np))
-    g.guard = node.guard
+    g.guard, g.grad_of = node.guard, x
     if _needs_unbroadcast(node, x):
         g = Node(graph, graph.unique_name("Unbroadcast"), "Unbroadcast", (g, x), x.shape, x.dtype,
                  fn=_unbroadcast)
-        g.guard = node.guard
+        g.guard, g.grad_of = node.guard, x
     return g
 
 
@@ -187,10 +192,10 @@ def _total(graph, scope, node, parts):
     if guarded:
         zeros = Node(graph, graph.unique_name("zeros_like"), "ZerosLike", (node,), node.shape, node.dtype,
                      fn=_zeros_like)
-        zeros.guard = node.guard
+        zeros.guard, zeros.grad_of = node.guard, node
         parts = parts + [zeros]
     total = Node(graph, graph.unique_name("AddN"), "AddN", parts, node.shape, node.dtype, fn=_add_n)
-    total.guard = node.guard
+    total.guard, total.grad_of = node.guard, node
     return total
 
 
@@ -204,6 +209,6 @@ def _merge_grad(graph, merge, grad, between, incoming):
             if x not in between:
                 continue
             g = Node(graph, graph.unique_name("Switch"), "Switch", (grad, pred), x.shape, x.dtype, fn=_pass)
-            g.guard = merge.guard + ((pred, branch),)
+            g.guard, g.grad_of = merge.guard + ((pred, branch),), x
             incoming.setdefault(x, []).append(g)
     _with_scope(graph, f"{merge.id}_grad", build)

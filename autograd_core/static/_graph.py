@@ -4,7 +4,8 @@ A node is one op of a define-then-run graph; it also stands for that op's single
 Operation and Tensor apart; one object is enough here). The attributes the graph widgets read are
 fixed: ``id`` (the unique op name, "add_1"), ``name`` (the output's name, "add_1:0"), ``op`` (the op
 type, "Add"), ``inputs`` (tuple of nodes), ``shape`` (tuple with None for an unknown dim, or None for
-an unknown rank) and ``dtype`` (a DType, None for ops without a value such as "NoOp").
+an unknown rank), ``dtype`` (a DType, None for ops without a value such as "NoOp") and ``grad_of``
+(None, or for a node gradients() added: ``(ys, x)``, it holds d(sum of ys)/dx or one path's part of it).
 """
 import contextlib
 import itertools
@@ -144,7 +145,7 @@ class Node:
     """
 
     __slots__ = ("graph", "id", "name", "op", "inputs", "shape", "dtype", "kind", "fn", "deps",
-                 "guard", "row", "params", "seq", "const_value", "__weakref__")
+                 "guard", "row", "params", "seq", "const_value", "grad_of", "__weakref__")
     __array_ufunc__ = None  # numpy arrays on the left defer to our reflected operators
 
     def __init__(self, graph, name, op_type, inputs, shape, dtype, fn=None, kind="op", deps=None,
@@ -162,6 +163,7 @@ class Node:
         self.guard = graph._guard()
         self.row, self.params = row, params  # the op-table row and its params, when there is one
         self.const_value = const_value  # a Const node's value (read-only array)
+        self.grad_of = None  # (ys, x) on the nodes gradients() adds: what they differentiate (for labels)
         self.seq = len(graph.nodes)
         graph.nodes.append(self)
         graph._by_name[name] = self
