@@ -128,6 +128,8 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
                 only_the_walk = sys.getrefcount(g) <= _ONLY_THE_WALK  # (then it may become .grad itself)
                 _reach_leaf(node, g, capture, xp, rec, only_the_walk)
                 continue
+            if g is None and node._multi:  # (a node of several outputs: one gradient per output)
+                g = [None] * node._n_outputs
             if capture is not None and _captured(node, g, needed, capture, xp, rec):
                 continue  # (autograd.grad stops here: nothing below is asked for)
             if node._hooked:
@@ -157,9 +159,15 @@ def _needed_for_capture(roots, capture):
 
 
 def _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, xp):
-    """The graph root "runs" first: each root receives its gradient, in order."""
+    """The graph root "runs" first: each root receives its gradient, in order (a node of several
+    outputs: a list, one gradient or None per output)."""
     for node, g in zip(roots, root_grads):
-        grads[node] = xp.add(grads[node], g) if node in grads else g
+        if node._multi:
+            for nr, gi in enumerate(g):
+                if gi is not None:
+                    _add_to_output(grads, node, nr, gi, xp)
+        else:
+            grads[node] = xp.add(grads[node], g) if node in grads else g
         deps[node] -= 1
         # (PyTorch's one root is its graph root, evaluated even when not needed: its tensor hooks run)
         if not deps[node] and (needed is None or node in needed or node in capture or len(roots) == 1):
@@ -168,8 +176,9 @@ def _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, x
 
 def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
     """Each input's gradient goes to the node that made the input, added to what it already
-    received; a node is ready when every edge into it has delivered."""
-    for (nxt, _), gi in zip(node.next_functions, in_grads):
+    received (a node of several outputs: to the output the edge names); a node is ready when every
+    edge into it has delivered."""
+    for (nxt, nr), gi in zip(node.next_functions, in_grads):
         if nxt is None:
             continue
         left = deps[nxt] - 1
@@ -177,7 +186,10 @@ def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
         if needed is not None and nxt not in needed and nxt not in capture:
             continue  # PyTorch does not even buffer what autograd.grad does not need
         if gi is not None:  # (an undefined gradient counts the edge down, and is not buffered)
-            grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
+            if nxt._multi:
+                _add_to_output(grads, nxt, nr, gi, xp)
+            else:
+                grads[nxt] = xp.add(grads[nxt], gi) if nxt in grads else gi
         if not left:  # push_heap, its cases of an empty and a one-entry heap inline
             n = len(heap)
             if not n or (n == 1 and heap[0][0] >= nxt._seq):
@@ -186,6 +198,14 @@ def _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp):
                 heap.insert(0, (nxt._seq, nxt))
             else:
                 _push(heap, (nxt._seq, nxt))
+
+
+def _add_to_output(grads, node, nr, g, xp):
+    """Buffer g for output nr of a node of several outputs (its buffer: one entry per output)."""
+    slots = grads.get(node)
+    if slots is None:
+        slots = grads[node] = [None] * node._n_outputs
+    slots[nr] = g if slots[nr] is None else xp.add(slots[nr], g)
 
 
 def _walk_refs():
@@ -252,23 +272,29 @@ def _call_hooks(node, g, deps, reached, xp, rec):
 
 def _run_node_pre_hooks(node, g, xp):
     """grad_fn.register_prehook's hooks: hook(grad_outputs) may return new grad_outputs."""
-    outs = (None if g is None else xp.as_tensor(g),)
+    outs = _grad_outputs(node, g, xp)
     for hook in list(node._node_pre_hooks.values()):
         res = hook(outs)
         if res is not None:
             outs = _checked_hook_result(hook, res, outs)
-    return None if outs[0] is None else xp.from_tensor(outs[0])
+    g = [None if go is None else xp.from_tensor(go) for go in outs]
+    return g if node._multi else g[0]
 
 
 def _run_node_post_hooks(node, in_grads, g, xp):
     """grad_fn.register_hook's hooks: hook(grad_inputs, grad_outputs) may return new grad_inputs."""
     ins = tuple(None if gi is None else xp.as_tensor(gi) for gi in in_grads)
-    outs = (None if g is None else xp.as_tensor(g),)
+    outs = _grad_outputs(node, g, xp)
     for hook in list(node._node_post_hooks.values()):
         res = hook(ins, outs)
         if res is not None:
             ins = _checked_hook_result(hook, res, ins)
     return [None if gi is None else xp.from_tensor(gi) for gi in ins]
+
+
+def _grad_outputs(node, g, xp):
+    """A node hook's grad_outputs: one tensor (or None) per output of the node."""
+    return tuple(None if go is None else xp.as_tensor(go) for go in (g if node._multi else (g,)))
 
 
 def _checked_hook_result(hook, res, given):
@@ -287,6 +313,12 @@ def _checked_hook_result(hook, res, given):
 
 
 def _record_backward(rec, node, g, in_grads, xp):
+    if node._multi:  # (a custom Function's backward is the user's code: run once, not again on ones)
+        outs = tuple(None if x is None else xp.data(x).copy() for x in g)
+        rec._add("backward", node=node, grad_output=outs[0] if len(outs) == 1 else outs,
+                 grad_inputs=tuple(None if x is None else xp.data(x).copy() for x in in_grads),
+                 local_grads=None, grad_tensors=tuple(in_grads) if xp.builds_graph else None)
+        return
     plain = getattr(xp, "plain", xp)  # (the local derivative is read off, not recorded)
     arr = xp.data(g)
     local = node._backward(np.ones_like(arr), plain)
@@ -341,12 +373,29 @@ def _hooks_of_pieces_not_reached(node, deps, done):
 def _tensor_hooks(node, g, xp, rec):
     """The hooks registered on the tensor node made, then its retain_grad() (PyTorch's
     call_tensor_pre_hooks): the gradient the node goes on with."""
+    if node._multi:
+        return _output_hooks(node, g, xp, rec)
     if node._pre_hooks:
         g = _run_hooks(node._pre_hooks, g, xp)
     if node._retain is not None and g is not None:
         t = node._retain()
         if t is not None:
             xp.retain_grad(t, g)
+            if rec is not None:
+                rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
+    return g
+
+
+def _output_hooks(node, g, xp, rec):
+    """_tensor_hooks of a node of several outputs (g: a list, one gradient or None per output):
+    every output's hooks, in the order the outputs first got one, then the retain_grads."""
+    g = list(g)
+    for nr, hooks in (node._pre_hooks or {}).items():
+        g[nr] = _run_hooks(hooks, g[nr], xp)
+    for nr, ref in enumerate(node._retain or ()):
+        t = None if ref is None or g[nr] is None else ref()
+        if t is not None:
+            xp.retain_grad(t, g[nr])
             if rec is not None:
                 rec._add("retain", node=node, tensor=t, grad=t._grad._data.copy())
     return g

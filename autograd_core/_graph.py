@@ -47,8 +47,9 @@ HINT = ("Hint: enable anomaly detection to find the operation that failed to com
 class Node:
     """A backward function: PyTorch's grad_fn object (MulBackward0, ...).
 
-    ``next_functions[i]`` is ``(node, 0)`` for the i-th input that needs a gradient (its grad_fn,
-    or the AccumulateGrad of a leaf) and ``(None, 0)`` for an input that needs none.
+    ``next_functions[i]`` is ``(node, nr)`` for the i-th input that needs a gradient (its grad_fn,
+    or the AccumulateGrad of a leaf; nr is which output of node the input is, 0 but for a node of
+    several outputs) and ``(None, 0)`` for an input that needs none.
     """
 
     __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_meta",
@@ -64,6 +65,13 @@ class Node:
     _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
     _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
     _metadata = None
+    # a node of several outputs (a custom autograd.Function's): edges into it name the output
+    # (t._output_nr), its gradient buffer is a list (None where nothing arrived), its backward takes
+    # that list, and each output's tensor hooks / retain_grad are kept per output: _pre_hooks is
+    # then {output: its tensor's hooks} (in the order they came), _retain a list (a weakref or None
+    # per output)
+    _multi = False
+    _n_outputs = 1
     op = None  # the row of the op table this node class belongs to
     _frees = False  # whether backward releases something (what the op saved)
 
@@ -287,9 +295,10 @@ class Node:
 
 
 def short_name(node):
-    """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1."""
+    """A node as PyTorch's error messages name it: MulBackward0 -> Mul, PowBackward1 -> Pow1, a
+    custom Function's ExpBackward -> Exp."""
     n = node if isinstance(node, str) else node.name()
-    return re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1), n)
+    return re.sub(r"Backward(\d*)$", lambda m: "" if m.group(1) in ("0", "") else m.group(1), n)
 
 
 INTERNAL_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
@@ -370,6 +379,7 @@ class AccumulateGrad:
     __slots__ = ("variable", "_node_pre_hooks", "_node_post_hooks", "_metadata", "_hooked", "__weakref__")
     next_functions = ()
     _seq = _ACCUMULATE
+    _multi = False
 
     def __init__(self, variable):
         self.variable = variable
@@ -413,16 +423,17 @@ def _add_hook(hooks, hook):
 
 class Packed:
     """A saved tensor as saved_tensors_hooks' pack_hook made it, with the unpack_hook to read it
-    back, and the edge the tensor had in the graph (its grad_fn, or a leaf's AccumulateGrad) so that
-    what unpacks joins the graph where the original was."""
+    back, and the edge the tensor had in the graph (its grad_fn, or a leaf's AccumulateGrad, and
+    which output of it the tensor is) so that what unpacks joins the graph where the original was."""
 
-    __slots__ = ("packed", "unpack_hook", "edge", "requires_grad", "node")
+    __slots__ = ("packed", "unpack_hook", "edge", "output_nr", "requires_grad", "node")
 
     def __init__(self, tensor, pack_hook, unpack_hook, node=None):
         self.packed = pack_hook(tensor)
         self.unpack_hook = unpack_hook
         self.requires_grad = tensor._requires_grad
-        self.edge = gradient_edge(tensor)[0] if tensor._requires_grad or tensor._grad_fn is not None else None
+        in_graph = tensor._requires_grad or tensor._grad_fn is not None
+        self.edge, self.output_nr = gradient_edge(tensor) if in_graph else (None, 0)
         self.node = node  # (the node itself, for a saved result: its grad_fn)
 
     def unpack(self):
@@ -436,6 +447,8 @@ class Packed:
                             self.requires_grad or edge is not None, t._vc)
         if isinstance(edge, AccumulateGrad):
             out._acc = weakref.ref(edge)  # (a leaf: the gradient goes to the original's .grad)
+        elif self.output_nr:  # (an output of a node of several outputs: the same output again)
+            out._output_nr = self.output_nr
         return out
 
 
@@ -498,11 +511,12 @@ def pack_saved(node, op, args, result):
 
 
 def gradient_edge(t):
-    """(node, 0): where the gradient for tensor t goes (its grad_fn, or its AccumulateGrad when it is
-    a leaf that requires grad); (None, 0) when it needs none."""
+    """(node, output_nr): where the gradient for tensor t goes (its grad_fn, or its AccumulateGrad
+    when it is a leaf that requires grad; output_nr is 0 but for a node of several outputs);
+    (None, 0) when it needs none."""
     fn = t._grad_fn if t._base is None else t.grad_fn  # (a view's is brought up to date)
     if fn is not None:
-        return (fn, 0)
+        return (fn, t._output_nr if fn._multi else 0)
     if not t._requires_grad:
         return (None, 0)
     acc = t._acc() if t._acc is not None else None

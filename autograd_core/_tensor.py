@@ -146,7 +146,8 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                 if a._requires_grad:
                     requires_grad = True
                     fn = a._grad_fn
-                    edges.append((fn, 0) if fn is not None else gradient_edge(a))
+                    # (_output_nr: 0 but for an output of a custom Function's node of several)
+                    edges.append((fn, a._output_nr) if fn is not None else gradient_edge(a))
                     continue
             elif a._requires_grad or a._base._requires_grad:
                 requires_grad = True
@@ -300,11 +301,19 @@ def _set_grad_fn(t, node):
     old = t._grad_fn
     t._grad_fn = node
     t._requires_grad = True
+    nr = t._output_nr
+    if nr and t._base is None:  # (no longer an output of a node of several outputs)
+        t._output_nr = 0
     if t._hooks is not None:
         t._hooks = None
-    if t._retains_grad and old is not None and old._retain is not None:
-        node._retain, old._retain = old._retain, None
-        node._hooked = True
+    if t._retains_grad and old is not None:
+        if old._multi:
+            if old._retain is not None and old._retain[nr] is not None:
+                node._retain, old._retain[nr] = old._retain[nr], None
+            node._hooked = True
+        elif old._retain is not None:
+            node._retain, old._retain = old._retain, None
+            node._hooked = True
 
 
 def _rebase_history(t, node, base_before):
@@ -355,10 +364,17 @@ def _positions_in_base(base, view):
 
 def _view_rebase_message(v, indirect):
     """PyTorch's refusal to record an in-place change of a view made in no_grad / inference mode,
-    or of one of the views a multi-output op (unbind, split) returned."""
+    of one of the views a multi-output op (unbind, split) returned, or of a view a custom
+    Function's forward returned."""
     what = "its base or another view of its base has been" if indirect else "is being"
     fn, creation = v._grad_fn, v._creation
     output = f"Output {v._output_nr} of {short_name(fn)}" if fn is not None else None
+    if creation == "custom_function":  # (a view a custom Function's forward returned)
+        return (f"{output} is a view and {what} modified inplace. This view was created inside a custom "
+                "Function (or because an input was returned as-is) and the autograd logic to handle "
+                "view+inplace would override the custom backward associated with the custom Function, "
+                "leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning "
+                "the output of the custom Function.")
     if creation != "multi_output" or fn is None:
         prefix = f"{output} is a view of a view which was created in" if fn else "A view was created in"
         if creation == "inference":
@@ -615,6 +631,8 @@ def _inplace(self, op_name, args=(), params=None):
     if tracked:
         fn = self.grad_fn
         old = _make(self._data.copy(), fn, fn is not None)
+        if fn is not None and fn._multi:  # (its edge: the output of a custom Function's node)
+            old._output_nr = self._output_nr
         with _no_record():
             res = apply(op, (old,) + args, params, inplace=True)
         if res._data.shape != self._data.shape:  # an in-place result cannot grow
@@ -866,13 +884,24 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
-        self.grad_fn._retain = weakref.ref(self)
-        self.grad_fn._hooked = True
+        fn = self.grad_fn
+        if fn._multi:  # (an output of a custom Function's node of several outputs)
+            if fn._retain is None:
+                fn._retain = [None] * fn._n_outputs
+            fn._retain[self._output_nr] = weakref.ref(self)
+        else:
+            fn._retain = weakref.ref(self)
+        fn._hooked = True
         self._retains_grad = True
 
     @property
     def _version(self):
         return self._vc[0]
+
+    @property
+    def output_nr(self):
+        """Which output of its grad_fn this tensor is (0 but for nodes of several outputs)."""
+        return self._output_nr
 
     def register_hook(self, hook):
         """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -880,9 +909,15 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = {}
-        if self.grad_fn is not None:
-            self.grad_fn._pre_hooks = self._hooks
-            self.grad_fn._hooked = True
+        fn = self.grad_fn
+        if fn is not None:
+            if fn._multi:  # (an output of a custom Function's node of several outputs)
+                if fn._pre_hooks is None:
+                    fn._pre_hooks = {}
+                fn._pre_hooks[self._output_nr] = self._hooks
+            else:
+                fn._pre_hooks = self._hooks
+            fn._hooked = True
         key = _next_seq()
         self._hooks[key] = hook
         return RemovableHandle(self._hooks, key)

@@ -11,15 +11,21 @@ from ._tensor import Tensor, _make, _make_view
 from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
 from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
+from . import _custom_function as function  # noqa: E402  (torch.autograd.function)
+from ._gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
+from . import _gradcheck  # noqa: E402
 
 from . import _autograd_graph as graph  # noqa: E402  (torch.autograd.graph)
 
 import sys as _sys  # noqa: E402
-_sys.modules[__name__ + ".functional"] = functional  # so that `from torch.autograd.functional import ...` works
+# so that `from torch.autograd.functional import ...` (and .function, .gradcheck, .graph) work
+_sys.modules[__name__ + ".functional"] = functional
+_sys.modules[__name__ + ".function"] = function
+_sys.modules[__name__ + ".gradcheck"] = _gradcheck  # (the attribute is the function, as in torch)
 _sys.modules[__name__ + ".graph"] = graph
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled"]
+           "is_grad_enabled", "Function", "gradcheck", "gradgradcheck"]
 
 
 def _as_tuple(x):
@@ -65,11 +71,20 @@ def _grad_roots(outputs, grad_outputs, xp):
         grads.append(garr if not xp.builds_graph else _make(garr, None, False))
     nodes = []
     for i, out in enumerate(outputs):  # (then the engine: each output's gradient edge)
-        node = gradient_edge(out)[0]
+        node, nr = gradient_edge(out)
         if node is None:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if node._multi:  # a node of several outputs gets one gradient (or None) per output
+            grads[i], slots = [None] * node._n_outputs, grads[i]
+            grads[i][nr] = slots
         nodes.append(node)
     return nodes, grads
+
+
+def _captured(captured, t, node):
+    """What run_backward captured at node for tensor t: t's output's entry when node has several."""
+    g = captured.get(node)
+    return g[t._output_nr] if node is not None and node._multi and g is not None else g
 
 
 _REFERENCE_CYCLE = [True]  # PyTorch warns once per process (TORCH_WARN_ONCE)
@@ -101,7 +116,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
         with set_grad_enabled(create_graph):
             for t in inputs:
-                g = captured.get(gradient_edge(t)[0])
+                g = _captured(captured, t, gradient_edge(t)[0])
                 if g is not None and t.grad_fn is None:
                     xp.accumulate_grad(t, g)
         return
@@ -128,7 +143,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     result = []
     known = {id(t._data): t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)}
     for i, (t, e) in enumerate(zip(inputs, edges)):
-        g = captured[e]
+        g = _captured(captured, t, e)
         if g is None:
             if materialize_grads:
                 g = np.zeros_like(t._data)
@@ -145,7 +160,7 @@ def _graph_gradients(inputs, edges, captured, allow_unused, materialize_grads):
     """autograd.grad(create_graph=True)'s answer: the gradient tensors themselves, graph and all."""
     result = []
     for i, (t, e) in enumerate(zip(inputs, edges)):
-        g = captured[e]
+        g = _captured(captured, t, e)
         if g is None:
             if materialize_grads:
                 g = _make(np.zeros_like(t._data), None, False)

@@ -464,13 +464,10 @@ print("central difference:      ", numerical)
 # %% [markdown]
 # `gradcheck` runs the same comparison, input element by input element, on any function:
 
-# %% tags=["backend-specific"]
-if hasattr(torch.autograd, "gradcheck"):
-    print("gradcheck(Cube):", torch.autograd.gradcheck(Cube.apply, (x,)))
-    print("gradcheck(CubeWithABug, raise_exception=False):",
-          torch.autograd.gradcheck(CubeWithABug.apply, (x,), raise_exception=False))
-else:
-    print(f"this {torch.__name__} has no torch.autograd.gradcheck yet")
+# %%
+print("gradcheck(Cube):", torch.autograd.gradcheck(Cube.apply, (x,)))
+print("gradcheck(CubeWithABug, raise_exception=False):",
+      torch.autograd.gradcheck(CubeWithABug.apply, (x,), raise_exception=False))
 
 # %% [markdown]
 # ## Summary

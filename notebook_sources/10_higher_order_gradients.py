@@ -354,21 +354,15 @@ print(f"largest eigenvalue of the whole H:     {np.linalg.eigvalsh(H.detach().nu
 # %% [markdown]
 # PyTorch packages these as `torch.autograd.functional.hvp` and `.hessian` (they do the same double
 # backward), and `torch.autograd.gradgradcheck` compares second derivatives with finite differences,
-# as `gradcheck` does first derivatives (lecture 08). On the backends that have them:
+# as `gradcheck` does first derivatives (lecture 08):
 
-# %% tags=["backend-specific"]
+# %%
 functional = torch.autograd.functional
-if hasattr(functional, "hvp") and hasattr(functional, "hessian"):
-    _, Hv_library = functional.hvp(f, w.detach(), v)
-    print("functional.hvp equals our double backward:", torch.allclose(Hv_library, Hv, atol=1e-5))
-    print("functional.hessian equals our H:", torch.allclose(functional.hessian(f, w.detach()), H, atol=1e-5))
-else:
-    print("this backend has no torch.autograd.functional.hvp / hessian yet")
-if hasattr(torch.autograd, "gradgradcheck"):
-    z = torch.linspace(-2.0, 2.0, 5, dtype=torch.float64, requires_grad=True)   # float64: finite differences
-    print("gradgradcheck of tanh:", torch.autograd.gradgradcheck(torch.tanh, (z,)))
-else:
-    print("this backend has no torch.autograd.gradgradcheck yet")
+_, Hv_library = functional.hvp(f, w.detach(), v)
+print("functional.hvp equals our double backward:", torch.allclose(Hv_library, Hv, atol=1e-5))
+print("functional.hessian equals our H:", torch.allclose(functional.hessian(f, w.detach()), H, atol=1e-5))
+z = torch.linspace(-2.0, 2.0, 5, dtype=torch.float64, requires_grad=True)   # float64: finite differences
+print("gradgradcheck of tanh:", torch.autograd.gradgradcheck(torch.tanh, (z,)))
 
 # %% [markdown]
 # ## A gradient penalty

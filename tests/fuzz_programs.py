@@ -1363,11 +1363,16 @@ def _shrink_one(args):
 
 
 def _workers_map(fn, items, workers):
+    """fn over items in `workers` processes. Spawned, not forked: a child forked from a parent whose
+    torch has started its thread pool can hang; and a worker that dies raises BrokenProcessPool here
+    instead of leaving the run waiting forever for its programs (multiprocessing.Pool does that)."""
     if workers <= 1:
         return map(fn, items)
+    import concurrent.futures
     import multiprocessing
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init)
-    return pool.imap_unordered(fn, items, chunksize=8)
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=_worker_init)
+    return pool.map(fn, items, chunksize=8)
 
 
 def _worker_init():

@@ -308,6 +308,15 @@ def test_task3_names_the_mistake(wrong, fragments):
     rejects("ex05_task3_check", wrong, *fragments)
 
 
+def test_task3_stub_is_not_asked_to_return_anything():
+    """walk3 W3-6: backward fills .grad and returns nothing; its stub message must not ask for a result."""
+    message = rejects("ex05_task3_check", {"ex05_task3": """
+      def backward(root):
+          pass
+      """}, "backward is not written yet")
+    assert "return" not in message
+
+
 def test_task3_accepts_freeing_interior_grads_after_the_pass():
     """PyTorch's way: interior gradients do not outlive the pass (zeroed at its end, not its start)."""
     freeing = {"ex05_task3": """

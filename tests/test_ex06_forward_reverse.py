@@ -122,7 +122,7 @@ WRONG = {
         "ex06_task1", "dz_dp = 48.0", "dz_dp = 42.0", "ex06_task1_check", "a path is missing: p → v → z"),
     "dz/dp without p -> u -> v -> z": (
         "ex06_task1", "dz_dp = 48.0", "dz_dp = 30.0", "ex06_task1_check",
-        "a path is missing: p → u → v → z (product 18)"),
+        "a path is missing: p → u → v → z."),
     "dz/dq without q -> u -> v -> z": (
         "ex06_task1", "dz_dq = 2 * 8 + 2 * 1 * 6", "dz_dq = 16", "ex06_task1_check",
         "a path is missing: q → u → v → z"),
@@ -214,11 +214,11 @@ WRONG = {
     "the weights counted": (
         "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
         "bytes_grad_mode = 4 * (32 * 121 + 20 * 50 + 50 * 50 + 50)", "ex06_task6_check",
-        "the parameters are counted too"),
+        "counts the parameters too"),
     "the weights and biases counted": (
         "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
         "bytes_grad_mode = 4 * (32 * 121 + 20 * 50 + 50 + 50 * 50 + 50 + 50 + 1)", "ex06_task6_check",
-        "the parameters are counted too"),
+        "counts the parameters too"),
     "shared activations counted twice": (
         "ex06_task6", "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 1)",
         "bytes_grad_mode = 4 * 32 * (20 + 50 + 50 + 50 + 50 + 1)", "ex06_task6_check", "count it once"),

@@ -489,3 +489,371 @@ def test_gradcheck_detects_a_wrong_rule(monkeypatch):
     monkeypatch.setattr(op, "grads", (lambda xp, g, a, out: -g * xp.cos(a),))
     with pytest.raises(AssertionError):
         test_op_gradient_matches_central_differences("sin", [_r(3)], None)
+
+
+# =====================================================================================================
+# torch.autograd.gradcheck itself: the same call on autograd_core and on torch 2.13 gives the same
+# return value, or the same exception type and message (which prints both Jacobians: the numerical
+# one must come out digit for digit), and the same warnings.
+# =====================================================================================================
+import warnings  # noqa: E402
+
+import torch  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROPS = settings(derandomize=True, deadline=None, max_examples=40, database=None,
+                 suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check_outcome(snippet, module):
+    """(('ok', value) or ('raise', type name, message), [(warning category, message), ...])."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = ("ok", snippet(module))
+        except Exception as e:  # noqa: BLE001 -- the exception is what is compared
+            result = ("raise", type(e).__name__, str(e))
+    # (torch's own imports may warn about torch.jit; that is no part of gradcheck)
+    said = [(w.category.__name__, str(w.message)) for w in caught if "torch.jit" not in str(w.message)]
+    return result, said
+
+
+def _same_check(snippet, dot_digits=None):
+    """The same outcome and warnings on both libraries. dot_digits: compare the numbers a message
+    prints in full (fast mode's v^T J u, a dot product) to that many significant digits only:
+    autograd_core's dot adds in another order than MKL's, which torch calls (README)."""
+    ours, theirs = _check_outcome(snippet, ac), _check_outcome(snippet, torch)
+    if dot_digits is not None:
+        ours, theirs = _rounded(ours, dot_digits), _rounded(theirs, dot_digits)
+    assert ours == theirs, f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+    return ours
+
+
+def _rounded(outcome, digits):
+    import re
+    result, said = outcome
+    if result[0] == "raise":
+        result = result[:2] + (re.sub(r"-?\d+\.\d{7,}(e[+-]?\d+)?",
+                                      lambda m: f"{float(m.group()):.{digits}g}", result[2]),)
+    return result, said
+
+
+def _t(m, values, dtype="float64", requires_grad=True):
+    return m.tensor(values, dtype=getattr(m, dtype), requires_grad=requires_grad)
+
+
+X23 = [[0.5, -1.2, 2.0], [0.3, 0.1, -0.7]]
+Y3 = [1.5, -0.25, 0.75]
+
+
+def _scaled_exp(m, scale=1.01, materialize=True, on_none="zeros"):
+    """exp with a backward off by `scale` (1.0: right); materialize=False: it gets None for an
+    undefined gradient, and on_none says what it does then."""
+    class ScaledExp(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.set_materialize_grads(materialize)
+            ctx.save_for_backward(a)
+            return a.exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            if g is None:
+                if on_none == "raise":
+                    raise RuntimeError("backward got None")
+                if on_none == "ones":
+                    return m.ones_like(a)
+                if on_none == "none":
+                    return None
+            return g.mul(a.exp()) * scale  # (None.mul: an AttributeError, as in torch)
+    return ScaledExp
+
+
+def _two_out(m, log, materialize=True, skip_none=True):
+    """(2a, a*a), logging which gradients its backward got as None; skip_none=False: a backward
+    that cannot take None (Python's TypeError)."""
+    class TwoOut(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.set_materialize_grads(materialize)
+            ctx.save_for_backward(a)
+            return a * 2, a * a
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            a, = ctx.saved_tensors
+            log.append((g1 is None, g2 is None))
+            if not skip_none:
+                return g1 * 2 + g2 * 2 * a
+            terms = [t for t in (None if g1 is None else g1 * 2, None if g2 is None else g2 * 2 * a)
+                     if t is not None]
+            return terms[0] + terms[1] if len(terms) == 2 else (terms[0] if terms else None)
+    return TwoOut
+
+
+def _check_and_log(m, make, **kwargs):
+    """gradcheck of the Function make(m, log) builds, and what its backward was given, call by call."""
+    log = []
+    return m.autograd.gradcheck(make(m, log).apply, (_t(m, Y3),), **kwargs), log
+
+
+def _not_reentrant(m):
+    class NotReentrant(m.autograd.Function):
+        calls = [0]
+
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            NotReentrant.calls[0] += 1
+            return g * 2 + (1e-9 if NotReentrant.calls[0] % 2 else 0.0)
+    return NotReentrant
+
+
+def _ignores_grad_output(m):
+    class IgnoresGradOutput(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return m.ones_like(g) * 2
+    return IgnoresGradOutput
+
+
+GC = {
+    "passes": lambda m: m.autograd.gradcheck(lambda a, b: (a * b).sin().sum(0), (_t(m, X23), _t(m, Y3))),
+    "passes-fast": lambda m: m.autograd.gradcheck(lambda a, b: (a * b).sin().sum(0), (_t(m, X23), _t(m, Y3)),
+                                                  fast_mode=True),
+    "wrong-backward": lambda m: m.autograd.gradcheck(_scaled_exp(m).apply, (_t(m, X23),)),
+    "wrong-backward-fast": lambda m: m.autograd.gradcheck(_scaled_exp(m).apply, (_t(m, X23),), fast_mode=True),
+    "wrong-backward-no-raise": lambda m: m.autograd.gradcheck(_scaled_exp(m).apply, (_t(m, X23),),
+                                                              raise_exception=False),
+    "wrong-backward-looser-rtol": lambda m: m.autograd.gradcheck(_scaled_exp(m).apply, (_t(m, X23),), rtol=0.02),
+    "wrong-second-input": lambda m: m.autograd.gradcheck(
+        lambda a, b: a * 2 + _scaled_exp(m, 0.9).apply(b), (_t(m, Y3), _t(m, Y3))),
+    "wrong-second-output": lambda m: m.autograd.gradcheck(
+        lambda a, b: (a * b, _scaled_exp(m, 0.9).apply(b)), (_t(m, Y3), _t(m, Y3))),
+    "float32-passes-with-warning": lambda m: m.autograd.gradcheck(
+        lambda a: a * a, (_t(m, Y3, "float32"),), eps=1e-3, atol=1e-2),
+    "float32-fails": lambda m: m.autograd.gradcheck(lambda a: a * a, (_t(m, Y3, "float32"),)),
+    "float32-fails-fast": lambda m: m.autograd.gradcheck(lambda a: a * a, (_t(m, Y3, "float32"),),
+                                                         fast_mode=True),
+    "nothing-requires-grad": lambda m: m.autograd.gradcheck(lambda a: a * 2, (_t(m, Y3, requires_grad=False),)),
+    "stride-0-input": lambda m: m.autograd.gradcheck(
+        lambda a: a * 2, (_t(m, Y3, requires_grad=False)[None].expand(2, 3).requires_grad_(),)),
+    "detached-output": lambda m: m.autograd.gradcheck(lambda a: a.detach() * 2, (_t(m, X23),)),
+    "constant-output": lambda m: m.autograd.gradcheck(lambda a: m.ones(2, dtype=m.float64), (_t(m, X23),)),
+    "constant-output-fast": lambda m: m.autograd.gradcheck(lambda a: m.ones(2, dtype=m.float64), (_t(m, X23),),
+                                                           fast_mode=True),
+    "several-outputs": lambda m: m.autograd.gradcheck(
+        lambda a, b: (a * b, a.sum() * b, a.detach()), (_t(m, X23), _t(m, Y3))),
+    "outputs-as-a-list": lambda m: m.autograd.gradcheck(lambda a: [a * 2, a.exp()], [_t(m, Y3)]),
+    "number-argument": lambda m: m.autograd.gradcheck(lambda a, k, b: a * k + b, (_t(m, X23), 2.5, _t(m, Y3))),
+    "input-without-grad": lambda m: m.autograd.gradcheck(
+        lambda a, b: a * b, (_t(m, Y3), _t(m, Y3, requires_grad=False))),
+    "zero-dim": lambda m: m.autograd.gradcheck(lambda a: (a * 3) ** 2, (_t(m, 1.3),)),
+    "ignores-grad-output": lambda m: m.autograd.gradcheck(_ignores_grad_output(m).apply, (_t(m, Y3),)),
+    "ignores-grad-output-fast": lambda m: m.autograd.gradcheck(_ignores_grad_output(m).apply, (_t(m, Y3),),
+                                                               fast_mode=True),
+    "not-reentrant": lambda m: m.autograd.gradcheck(_not_reentrant(m).apply, (_t(m, Y3),)),
+    "not-reentrant-within-nondet-tol": lambda m: m.autograd.gradcheck(_not_reentrant(m).apply, (_t(m, Y3),),
+                                                                      nondet_tol=1e-6),
+    "output-shape-changes": lambda m: m.autograd.gradcheck(lambda a: a[a > 0.5], (_t(m, [0.5, 1.0]),)),
+    "returns-a-number": lambda m: m.autograd.gradcheck(lambda a: 3.0, (_t(m, Y3),)),
+    "undefined-grad-handled-as-none": lambda m: m.autograd.gradcheck(
+        _scaled_exp(m, 1.0, materialize=False, on_none="none").apply, (_t(m, Y3),)),
+    "undefined-grad-raises": lambda m: m.autograd.gradcheck(
+        _scaled_exp(m, 1.0, materialize=False, on_none="raise").apply, (_t(m, Y3),)),
+    "undefined-grad-gives-ones": lambda m: m.autograd.gradcheck(
+        _scaled_exp(m, 1.0, materialize=False, on_none="ones").apply, (_t(m, Y3),)),
+    "undefined-grad-not-checked": lambda m: m.autograd.gradcheck(
+        _scaled_exp(m, 1.0, materialize=False, on_none="raise").apply, (_t(m, Y3),), check_undefined_grad=False),
+    "undefined-grad-not-handled": lambda m: m.autograd.gradcheck(
+        _scaled_exp(m, 1.0, materialize=False, on_none="use").apply, (_t(m, Y3),)),
+    "undefined-grads-one-output-at-a-time": lambda m: _check_and_log(
+        m, lambda m, log: _two_out(m, log, materialize=False)),
+    "undefined-grads-materialized": lambda m: _check_and_log(m, lambda m, log: _two_out(m, log)),
+    "undefined-grads-not-handled": lambda m: _check_and_log(
+        m, lambda m, log: _two_out(m, log, materialize=False, skip_none=False)),
+    "undefined-grads-fast": lambda m: _check_and_log(
+        m, lambda m, log: _two_out(m, log, materialize=False), fast_mode=True),
+    "masked": lambda m: m.autograd.gradcheck(lambda a: a.exp(), (_t(m, Y3),), masked=True),
+    "check-grad-dtypes": lambda m: m.autograd.gradcheck(lambda a: a.exp(), (_t(m, Y3),), check_grad_dtypes=True),
+    "no-ad-mode-to-check": lambda m: m.autograd.gradcheck(lambda a: a, (_t(m, Y3),), check_backward_ad=False),
+    "batched-without-backward": lambda m: m.autograd.gradcheck(
+        lambda a: a, (_t(m, Y3),), check_backward_ad=False, check_forward_ad=False, check_batched_grad=True),
+    "batched-forward-without-forward": lambda m: m.autograd.gradcheck(
+        lambda a: a, (_t(m, Y3),), check_batched_forward_grad=True),
+    "gradgradcheck-no-mode": lambda m: m.autograd.gradgradcheck(lambda a: a, (_t(m, Y3),), check_rev_over_rev=False),
+    "gradgradcheck-undefined-without-rev": lambda m: m.autograd.gradgradcheck(
+        lambda a: a, (_t(m, Y3),), check_rev_over_rev=False, check_fwd_over_rev=True),
+    "numerical-jacobian-deprecated": lambda m: tuple(
+        j.tolist() for j in __import__(m.__name__ + ".autograd.gradcheck", fromlist=["x"]).get_numerical_jacobian(
+            lambda xs: xs[0] * xs[1], (_t(m, Y3), _t(m, Y3)), eps=1e-6)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GC))
+def test_gradcheck_matches_torch(name):
+    _same_check(GC[name], dot_digits=6 if name.endswith("-fast") else None)
+
+
+def test_gradcheck_cases_fail_where_torch_fails():
+    """The table holds failures of each kind (so a gradcheck that always passed would be caught)."""
+    outcomes = {name: _check_outcome(GC[name], ac)[0] for name in ("wrong-backward", "float32-fails",
+                                                                    "not-reentrant", "ignores-grad-output",
+                                                                    "undefined-grad-gives-ones")}
+    assert all(o[:2] == ("raise", "GradcheckError") for o in outcomes.values()), outcomes
+    assert _check_outcome(GC["wrong-backward-no-raise"], ac)[0] == ("ok", False)
+
+
+def test_gradcheck_error_is_torchs_class_where_torch_has_it():
+    from autograd_core.autograd.gradcheck import GradcheckError
+    assert issubclass(GradcheckError, RuntimeError)
+    assert GradcheckError.__name__ == torch.autograd.gradcheck.__globals__["GradcheckError"].__name__
+    with pytest.raises(GradcheckError, match=r"^Jacobian mismatch for output 0 with respect to input 0,\n"
+                                             r"numerical:tensor\(\[\[2\.7183"):
+        ac.autograd.gradcheck(_scaled_exp(ac).apply, (_t(ac, [1.0, 0.0]),))
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: ac.autograd.gradcheck(lambda a: a, (_t(ac, Y3),), check_forward_ad=True), "check_forward_ad"),
+    (lambda: ac.autograd.gradcheck(lambda a: a, (_t(ac, Y3),), check_batched_grad=True), "check_batched_grad"),
+    (lambda: ac.autograd.gradgradcheck(lambda a: a, (_t(ac, Y3),), check_fwd_over_rev=True), "check_fwd_over_rev"),
+    (lambda: ac.autograd.gradgradcheck(lambda a: a, (_t(ac, Y3),), check_batched_grad=True), "check_batched_grad"),
+])
+def test_what_autograd_core_cannot_check_is_refused_by_name(call, argument):
+    """Forward-mode AD and vmap do not exist here: asking for them is a NotImplementedError that
+    names the argument, never a silent pass."""
+    with pytest.raises(NotImplementedError, match=rf"\({argument}=True\) is not supported by autograd_core"):
+        call()
+
+
+def test_gradcheck_leaves_the_inputs_and_the_random_state_alone():
+    x = _t(ac, X23)
+    before, version = x.detach().clone(), x._version
+    ac.manual_seed(3)
+    expected = ac.rand(4)
+    ac.manual_seed(3)
+    assert ac.autograd.gradcheck(lambda a: a.exp(), (x,), fast_mode=True)
+    assert ac.equal(ac.rand(4), expected)
+    assert ac.equal(x.detach(), before) and x._version == version and x.grad is None
+
+
+@PROPS
+@given(shape=st.sampled_from([(3,), (2, 2), (1, 3), (2, 1, 2), ()]), seed=st.integers(0, 10 ** 6),
+       scale=st.sampled_from([1.0, 1.0, 0.999, 1.5, -1.0]), dtype=st.sampled_from(["float64", "float64", "float32"]),
+       fast=st.booleans(), eps=st.sampled_from([1e-6, 1e-4]), atol=st.sampled_from([1e-5, 1e-3]))
+def test_random_polynomials_match_torch(shape, seed, scale, dtype, fast, eps, atol):
+    """f(a, b) = (a*a*b + 3a - b, a*b) through a custom Function whose backward is off by `scale`:
+    gradcheck's verdict, and when it fails its message (both Jacobians printed), match torch's.
+    Only +, -, * : both libraries compute them bit for bit alike."""
+    rng = np.random.default_rng(seed)
+    va, vb = rng.uniform(-2, 2, size=shape), rng.uniform(-2, 2, size=shape)
+
+    def snippet(m):
+        class Poly(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a * a * b + 3 * a - b, a * b
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                a, b = ctx.saved_tensors
+                ga = g1 * (2 * a * b + 3) * scale + g2 * b
+                gb = g1 * (a * a - 1) + g2 * a * scale
+                return ga, gb
+        a = m.tensor(va, dtype=getattr(m, dtype), requires_grad=True)
+        b = m.tensor(vb, dtype=getattr(m, dtype), requires_grad=True)
+        return m.autograd.gradcheck(Poly.apply, (a, b), eps=eps, atol=atol, fast_mode=fast)
+    _same_check(snippet, dot_digits=(12 if dtype == "float64" else 6) if fast else None)
+
+
+# --- gradgradcheck (needs create_graph) ---------------------------------------------------------------
+def _cube_with_wrong_second_derivative(m, scale):
+    """x**3 whose backward is right, but built from a Function whose own backward (the second
+    derivative) is off by `scale`."""
+    class Square3(m.autograd.Function):  # d/dx (x**3) = 3 x**2, its derivative 6x * scale
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return 3 * a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return g * 6 * a * scale
+
+    class Cube(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return g * Square3.apply(a)
+    return Cube
+
+
+GGC = {
+    "passes": lambda m: m.autograd.gradgradcheck(lambda a, b: (a * b).sin(), (_t(m, X23), _t(m, Y3)),
+                                                 (_t(m, X23),)),
+    "passes-fast": lambda m: m.autograd.gradgradcheck(lambda a, b: (a * b).sin(), (_t(m, X23), _t(m, Y3)),
+                                                      (_t(m, X23),), fast_mode=True),
+    "wrong-second-derivative": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),)),
+    "wrong-second-derivative-fast": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),),
+        fast_mode=True),
+    "right-second-derivative": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.0).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),)),
+    "no-raise": lambda m: m.autograd.gradgradcheck(
+        _cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),),
+        raise_exception=False),
+    "once-differentiable": lambda m: m.autograd.gradgradcheck(_once(m).apply, (_t(m, Y3),),
+                                                              (_t(m, [1.0, -1.0, 0.5]),)),
+    "grad-output-without-grad": lambda m: m.autograd.gradgradcheck(
+        lambda a: a.exp(), (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5], requires_grad=False),)),
+    "float32": lambda m: m.autograd.gradgradcheck(lambda a: a ** 3, (_t(m, Y3, "float32"),),
+                                                  (_t(m, [1.0, -1.0, 0.5], "float32"),)),
+    "linear": lambda m: m.autograd.gradgradcheck(lambda a: a * 2, (_t(m, Y3),), (_t(m, [1.0, -1.0, 0.5]),)),
+}
+
+
+def _once(m):
+    class Once(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 2
+
+        @staticmethod
+        @m.autograd.function.once_differentiable
+        def backward(ctx, g):
+            a, = ctx.saved_tensors
+            return 2 * a * g
+    return Once
+
+
+@pytest.mark.parametrize("name", sorted(GGC))
+def test_gradgradcheck_matches_torch(name):
+    _same_check(GGC[name], dot_digits=12 if name.endswith("-fast") else None)
+
+
+def test_gradgradcheck_random_grad_outputs():
+    """Without grad_outputs, gradgradcheck draws them (from the global generator: autograd_core's
+    numbers are its own); the verdicts agree."""
+    for m in (ac, torch):
+        assert m.autograd.gradgradcheck(lambda a: (a * a).exp(), (_t(m, X23),))
+        assert m.autograd.gradgradcheck(lambda a: (a * a).exp(), (_t(m, X23),), gen_non_contig_grad_outputs=True)
+        assert not m.autograd.gradgradcheck(_cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),),
+                                            raise_exception=False)

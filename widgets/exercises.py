@@ -28,7 +28,7 @@ import sys
 import numpy as np
 
 __all__ = ["ExerciseError", "Feedback", "check", "check_true", "check_function", "Hints", "as_array",
-           "is_tensor", "is_stub", "without_autograd"]
+           "is_tensor", "is_stub", "returns_nothing", "without_autograd"]
 
 
 class ExerciseError(AssertionError):
@@ -279,6 +279,24 @@ def is_stub(fn):
                for i in dis.get_instructions(code))
 
 
+def returns_nothing(fn):
+    """True when no ``return`` in ``fn`` gives a value (every return is a bare ``return`` or the
+    implicit one at the end): a None it returns is then its author's missing return, not a value."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    previous = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "RETURN_CONST" and instruction.argval is not None:
+            return False
+        if instruction.opname == "RETURN_VALUE" and not (
+                previous is not None and previous.opname == "LOAD_CONST" and previous.argval is None):
+            return False
+        if instruction.opname not in ("CACHE", "EXTENDED_ARG"):
+            previous = instruction
+    return True
+
+
 @contextlib.contextmanager
 def without_autograd():
     """Switch gradient recording off in every loaded backend (autograd_core, and torch if imported):
@@ -327,8 +345,9 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
                                     "(and return the result).")
             raise ExerciseError(f"{call} returned None: end {name} with a return statement.")
         if returns == "float" and _contains_tensor(got):
-            raise ExerciseError(f"{call} returned {_describe(got)}; it should return a plain number "
-                                "(a float), computed without tensors.")
+            what = ("a plain number (a float) for each value, not tensors" if isinstance(got, (tuple, list))
+                    else "a plain number (a float), computed without tensors")
+            raise ExerciseError(f"{call} returned {_describe(got)}; it should return {what}.")
         want = reference(*args)
         wrongs = [(wrong(*args), message) for wrong, message in mistakes]
         _compare_result(call, got, want, wrongs, atol=atol, rtol=rtol, explain=explain)

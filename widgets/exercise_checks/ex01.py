@@ -1,7 +1,7 @@
 """Checks of ex01 · Graphs, leaves and grad_fn (lectures 01 and 02)."""
 import warnings
 
-from widgets.exercises import ExerciseError, Feedback, _describe, is_stub, is_tensor
+from widgets.exercises import ExerciseError, Feedback, _describe, is_stub, is_tensor, returns_nothing
 
 from . import backend, leaf
 
@@ -100,6 +100,9 @@ def keep_interior_gradient(grad_of_b):
             raise ExerciseError(f"{call} raised {type(e).__name__}: {e}") from None
         ran_backward = w.grad is not None or x.grad is not None
         if got is None:
+            if returns_nothing(grad_of_b):
+                raise ExerciseError(f"{call} returned None: {name} has no return statement; end it with "
+                                    "return b.grad.")
             if not ran_backward:
                 raise ExerciseError(f"{call} returned None and w.grad is still None: build y from the w and x "
                                     "you are given, call y.backward(), then return b.grad.")

@@ -222,19 +222,31 @@ def static_branch(y, a, b):
         missing = " and ".join(n for n, g in (("a", da), ("b", db)) if g is None)
         raise ExerciseError(f"y does not depend on {missing} in the graph: build it from the placeholders a and b.")
     with Feedback() as fb, tf.Session() as sess:
+        results = {}
+        for a_value, b_value in BRANCH_CASES:
+            try:
+                results[a_value, b_value] = [float(v) for v in sess.run([y, da, db], feed_dict={a: a_value, b: b_value})]
+            except Exception as e:
+                results[a_value, b_value] = e
+        # the branches swapped: every nonzero a takes the other branch, and so does a = 0 (a > 0 is right there)
+        swapped = all(not isinstance(got, Exception) and a_value != 0
+                      and np.allclose(got, _other_branch(a_value, b_value), rtol=1e-4, atol=1e-5)
+                      for (a_value, b_value), got in results.items() if a_value != 0)
         for a_value, b_value in BRANCH_CASES:
             label = f"[y, dy/da, dy/db] at a={a_value:g}, b={b_value:g}"
-            try:
-                got = [float(v) for v in sess.run([y, da, db], feed_dict={a: a_value, b: b_value})]
-            except Exception as e:
-                fb.fail(f"running the graph at a={a_value:g}, b={b_value:g} raised {type(e).__name__}: "
-                        f"{str(e).splitlines()[0]}")
+            got = results[a_value, b_value]
+            if isinstance(got, Exception):
+                fb.fail(f"running the graph at a={a_value:g}, b={b_value:g} raised {type(got).__name__}: "
+                        f"{str(got).splitlines()[0]}")
                 continue
             want = _branch_reference(a_value, b_value)
             if np.allclose(got, want, rtol=1e-4, atol=1e-5):
                 continue
             if np.allclose(got, _other_branch(a_value, b_value), rtol=1e-4, atol=1e-5):
-                if a_value == 0:
+                if a_value == 0 and swapped:
+                    fb.fail(f"{label}: the graph took the a * b branch, the false branch of a > 0 "
+                            "(are the two functions of tf.cond in the order true, false?).")
+                elif a_value == 0:
                     fb.fail(f"{label}: the graph took the a * b branch, but a = 0 is not positive: the "
                             "predicate should be False there (a > 0, not a >= 0).")
                 else:

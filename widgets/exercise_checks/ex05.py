@@ -51,8 +51,12 @@ def _not_written(names):
     """One line for functions whose body is still the stub ("is not written yet" names them all)."""
     first, rest = names[0], names[1:]
     others = f" (nor {', '.join(rest)})" if rest else ""
+    returns = "" if set(names) <= _FILLS_IN_PLACE else " (and return the result)"
     return (f"{first} is not written yet{others}: write {'its body' if not rest else 'their bodies'} "
-            "in the cell above (and return the result).")
+            f"in the cell above{returns}.")
+
+
+_FILLS_IN_PLACE = {"backward"}  # (it fills .grad and returns nothing)
 
 
 def _stubs(functions):

@@ -67,7 +67,8 @@ def sum_over_paths(path_products_p, dz_dp, dz_dq):
             paths = _paths_to(edges, source, "z")
             total = sum(product for _, product in paths)
             fb.check(name, answer, grad.item(), by_hand=True, mistakes=[
-                (total - product, f"a path is missing: {path} (product {product:g}).") for path, product in paths])
+                # name the path, not its product: yours + the product would be the answer, handed over
+                (total - product, f"a path is missing: {path}.") for path, product in paths])
 
 
 # --- task 2: which mode needs fewer passes -----------------------------------------------------------
@@ -323,7 +324,7 @@ def bytes_kept(bytes_grad_mode, bytes_no_grad):
     batch = data.shape[0]
     linears = [layer for layer in model if isinstance(layer, layers.Linear)]
     activations = batch * sum(layer.in_features for layer in linears[1:])     # ReLU's and Sigmoid's outputs
-    parameters = "the parameters are counted too: they exist whether or not a graph does."
+    parameters = "that counts the parameters too; leave them out: they exist whether or not a graph does."
     with Feedback() as fb:
         fb.check("bytes_grad_mode", bytes_grad_mode, reference, by_hand=True, mistakes=[
             (reference / float_bytes, "that is the number of floats; a float32 takes 4 bytes."),
