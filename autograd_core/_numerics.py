@@ -539,7 +539,10 @@ def bce(x, t, weight, reduction):
 
 # --- the kernels of the derivatives' own ops (create_graph records them as ops) ---------------------
 def tanh_backward(g, out):
-    """g * (1 - tanh(x)**2), from the saved result"""
+    """g * (1 - tanh(x)**2), from the saved result; ATen's kernel rounds 1 - out * out once (a fused
+    multiply-add): for float32, computed in float64 (where out * out is exact) and rounded once"""
+    if out.dtype == np.float32:
+        return g * (1 - np.square(out, dtype=np.float64)).astype(np.float32)
     return g * (1 - out * out)
 
 
