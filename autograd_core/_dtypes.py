@@ -1,4 +1,6 @@
 """dtypes, Size and device: the small value types that PyTorch code names directly."""
+import re
+
 import numpy as np
 
 
@@ -86,29 +88,74 @@ class Size(tuple):
         return n
 
 
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")  # torch's: 'cuda', 'cuda:1'
+_NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+
+
 class device:
-    """Only the CPU exists here; kept so that ``.to(device)`` tutorial code runs."""
+    """Where a tensor lives: a type ('cpu', 'cuda', ...) and an optional index, as torch.device.
+    Any of torch's device types can be named (``torch.device("cuda")`` as in tutorials), but tensors
+    live only on the CPU here: asking for another device raises what a CPU-only torch raises."""
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type="cpu", index=None):
+    def __init__(self, type, index=None):
         if isinstance(type, device):
+            if index is not None:
+                raise TypeError("device() received an invalid combination of arguments")
             type, index = type.type, type.index
-        if type.split(":")[0] != "cpu":
-            raise RuntimeError(f"autograd_core runs on the CPU only; got device '{type}'")
-        self.type, self.index = "cpu", index
+        elif isinstance(type, _b.int) and not isinstance(type, _b.bool):
+            raise RuntimeError(_NO_ACCELERATOR)  # torch.device(0): the current accelerator's device 0
+        elif not isinstance(type, str):
+            raise TypeError("device() received an invalid combination of arguments - got "
+                            f"({_b.type(type).__name__}), but expected one of:\n"
+                            " * (torch.device device)\n * (str type, int index = -1)\n")
+        parsed = _DEVICE_STRING.fullmatch(type)
+        if parsed is None:
+            raise RuntimeError(f"Invalid device string: '{type}'")
+        name, number = parsed.groups()
+        if name not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of "
+                               f"device string: {type}")
+        if number is not None:
+            if index is not None:
+                raise RuntimeError("type (string) must not include an index because index was passed "
+                                   f"explicitly: {type}")
+            index = _b.int(number)
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
+        self.type, self.index = name, index
 
     def __repr__(self):
-        return "device(type='cpu')"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
-        return "cpu"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other):
-        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
+    def __eq__(self, other):  # as torch: a device never equals a string
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
-        return hash("cpu")
+        return hash((self.type, self.index))
+
+
+def cpu_only(where):
+    """Check a device argument (None, a string, an int or a device) names the CPU, the only device
+    here, raising what torch built without CUDA raises for the others."""
+    if where is None:
+        return
+    d = device(where)
+    if d.type == "cpu":
+        return
+    if d.type == "cuda":
+        raise AssertionError("Torch not compiled with CUDA enabled")
+    if d.type == "xpu":
+        raise AssertionError("Torch not compiled with XPU enabled")
+    raise RuntimeError(f"autograd_core runs on the CPU only; got device '{d}'")
 
 
 CPU = device("cpu")

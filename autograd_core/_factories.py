@@ -62,18 +62,22 @@ def _finish(arr, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    _dtypes.cpu_only(device)
     return _finish(np.zeros(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    _dtypes.cpu_only(device)
     return _finish(np.ones(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
+    _dtypes.cpu_only(device)
     return _finish(np.empty(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    _dtypes.cpu_only(device)
     fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
@@ -84,6 +88,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 def _like(fn):
     def like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+        _dtypes.cpu_only(device)
         d = _dtypes.resolve(dtype) or input.dtype
         return _laid_out_as(input, fn(input.shape, dtype=d, requires_grad=requires_grad))
     like.__name__ = fn.__name__ + "_like"
@@ -105,22 +110,26 @@ zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    _dtypes.cpu_only(device)
     return _laid_out_as(input, full(input.shape, fill_value, dtype=_dtypes.resolve(dtype) or input.dtype,
                                     requires_grad=requires_grad))
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
+    _dtypes.cpu_only(device)
     return _laid_out_as(input, rand(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
                                     requires_grad=requires_grad))
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
+    _dtypes.cpu_only(device)
     return _laid_out_as(input, randn(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
                                      requires_grad=requires_grad))
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """[start, end) in steps; integers give int64, any float gives float32 (PyTorch's rule)."""
+    _dtypes.cpu_only(device)
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -142,6 +151,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     step = (end - start) / (steps - 1) in the result's dtype; element i is start + step * i before
     the halfway index and end - step * (steps - 1 - i) from it on, each a fused multiply-add (one
     rounding)."""
+    _dtypes.cpu_only(device)
     dt, steps = _dtype(dtype), int(steps)
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
@@ -158,23 +168,27 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    _dtypes.cpu_only(device)
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
+    _dtypes.cpu_only(device)
     g = generator or default_generator
     return _finish(g._rng.random(_shape_arg(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
+    _dtypes.cpu_only(device)
     g = generator or default_generator
     return _finish(g._rng.standard_normal(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers in [low, high); int64 unless dtype says otherwise."""
+    _dtypes.cpu_only(device)
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None or size is None:
@@ -187,6 +201,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    _dtypes.cpu_only(device)
     g = generator or default_generator
     return _finish(g._rng.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
 
@@ -204,6 +219,7 @@ def from_numpy(array):
 
 
 def as_tensor(data, dtype=None, device=None):
+    _dtypes.cpu_only(device)
     if isinstance(data, Tensor) and (dtype is None or _dtypes.resolve(dtype) == data.dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or _dtypes.resolve(dtype).np == data.dtype):

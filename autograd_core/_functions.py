@@ -1372,7 +1372,8 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
               "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
               "tensor.new_tensor(sourceTensor).")
         data = data.detach()._data.copy()
-    return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
 
 
 def _clamp_(self, min=None, max=None):

@@ -1652,17 +1652,20 @@ class Tensor:
         return F._new_tensor(self, data, dtype, device, requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                                requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                               requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                                requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         return _factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                               requires_grad=requires_grad)
+                               device=device, requires_grad=requires_grad)
 
     # in place: the op written into self, with the out-of-place op's grad_fn name (as PyTorch)
     def relu_(self):
@@ -1779,9 +1782,8 @@ def to_dtype_arg(args, kwargs):
         elif isinstance(a, Tensor):
             dtype = a.dtype
         else:
-            _dtypes.device(a)  # validates: only the CPU
-    if "device" in kwargs:
-        _dtypes.device(kwargs["device"])
+            _dtypes.cpu_only(a)
+    _dtypes.cpu_only(kwargs.get("device"))
     return dtype
 
 
@@ -1880,8 +1882,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, Tensor):
         warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
              "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
-    if device is not None:
-        _dtypes.device(device)
+    _dtypes.cpu_only(device)
     return _from_data(data, dtype, requires_grad)
 
 

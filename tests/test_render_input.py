@@ -115,6 +115,14 @@ def test_hostile_names_in_the_notebook_picture():
     _texts(bundle["image/svg+xml"])
 
 
+@pytest.mark.parametrize("name, module", [("]", None), ("w", "]"), ("]", "]")])
+def test_a_closing_bracket_alone_renders(name, module):
+    """Graphviz's HTML lexer refuses "]" right after a tag (<B>]</B>); hypothesis found the name "]"."""
+    y, names = _graph(name, module)
+    texts = _texts(render_svg(GraphModel.from_tensors(y, names=names)))
+    assert "]" in texts
+
+
 names_strategy = st.text(st.characters(codec=None, exclude_categories=()), max_size=60) | st.builds(
     lambda c, n: c * n, st.characters(codec=None, exclude_categories=()), st.integers(16_000, 20_000))
 

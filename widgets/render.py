@@ -116,9 +116,11 @@ def clean_text(text, limit=TEXT_MAX):
 
 def html(text, limit=TEXT_MAX):
     """Text for a Graphviz HTML-like label: cleaned (clean_text), markup characters as entities,
-    backslashes doubled (dot reads "\\N" as the node's id, "\\G" as the graph's name, "\\\\" as "\\")."""
-    return (clean_text(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    backslashes doubled (dot reads "\\N" as the node's id, "\\G" as the graph's name, "\\\\" as "\\"),
+    and a leading "]" as an entity (Graphviz 2.43's HTML lexer refuses "]" right after a tag: <B>]</B>)."""
+    text = (clean_text(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;").replace("\\", "\\\\"))
+    return "&#93;" + text[1:] if text.startswith("]") else text
 
 
 def quote(text):

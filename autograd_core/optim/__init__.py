@@ -1,9 +1,11 @@
-"""autograd_core.optim: SGD, Adam and AdamW with PyTorch's API (``torch.optim``).
+"""autograd_core.optim: SGD, Adam, AdamW, RMSprop and Adagrad with PyTorch's API (``torch.optim``).
 
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     opt.zero_grad(); loss.backward(); opt.step()
 """
 from . import lr_scheduler  # noqa: F401
+from .adagrad import Adagrad  # noqa: F401
 from .adam import Adam, AdamW  # noqa: F401
 from .optimizer import Optimizer  # noqa: F401
+from .rmsprop import RMSprop  # noqa: F401
 from .sgd import SGD  # noqa: F401

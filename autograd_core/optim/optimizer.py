@@ -170,6 +170,14 @@ def _buffer(array):
     return _make(np.array(array, copy=True), None, False)
 
 
+def _check_lr(lr):
+    """torch's checks of a learning rate: a Tensor lr has one element; no lr is negative."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= _scalar(lr):
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
 def _scalar(x):
     """A Python number or a one-element Tensor (PyTorch allows Tensor lr) as a float."""
     return float(x.item()) if isinstance(x, Tensor) else x
