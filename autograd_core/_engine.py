@@ -8,6 +8,7 @@ std::priority_queue), so that nodes -- leaves too -- run in PyTorch's order. Wha
 business (_namespaces.py): the walk is the same.
 """
 import bisect
+import sys
 import weakref
 
 import numpy as np
@@ -158,21 +159,24 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
             if rec is not None:
                 rec._backward_of = node  # (what the ops made from here on belong to)
             if type(node) is AccumulateGrad:
-                _reach_leaf(node, g, capture, xp, rec)
+                only_the_walk = sys.getrefcount(g) <= _ONLY_THE_WALK  # (then it may become .grad itself)
+                _reach_leaf(node, g, capture, xp, rec, only_the_walk)
                 continue
             if g is None and node._multi:  # (a node of several outputs: one gradient per output)
                 g = [None] * node._n_outputs
             if capture is not None and _captured(node, g, needed, capture, xp, rec):
                 continue  # (autograd.grad stops here: nothing below is asked for)
-            g = _call_hooks(node, g, deps, reached, xp, rec)
+            if node._hooked:
+                g = _call_hooks(node, g, deps, reached, xp, rec)
             in_grads = node._backward(g, xp) if g is not None else [None] * len(node.next_functions)
-            if node._node_post_hooks:
-                in_grads = _node_post_hooks(node, in_grads, g, xp)
+            if node._hooked and node._node_post_hooks:
+                in_grads = _run_node_post_hooks(node, in_grads, g, xp)
             if rec is not None and g is not None:
                 _record_backward(rec, node, g, in_grads, xp)
             if not retain_graph and node._frees:
                 node._release()
             _pass_on(node, in_grads, grads, deps, heap, needed, capture, xp)
+            in_grads = None  # (the buffers alone hold the gradients now: see _reach_leaf)
     finally:
         STATE.grad_enabled = prev_mode
         if rec is not None:
@@ -240,26 +244,41 @@ def _add_to_output(grads, node, nr, g, xp):
     slots[nr] = g if slots[nr] is None else xp.add(slots[nr], g)
 
 
-def _reach_leaf(node, g, capture, xp, rec):
+def _walk_refs():
+    """How many references a gradient has that only the walk holds, just popped from its buffer
+    (measured in the same statements as run_backward's, not assumed: Python versions count
+    differently)."""
+    grads = {None: np.empty(0)}
+    g = grads.pop(None, None)
+    return sys.getrefcount(g)
+
+
+_ONLY_THE_WALK = _walk_refs()
+
+
+def _reach_leaf(node, g, capture, xp, rec, only_the_walk):
     """At a leaf: the tensor's hooks, then the gradient goes into .grad (or to autograd.grad's
-    caller); hooks registered on the AccumulateGrad node run around the accumulation."""
+    caller); hooks registered on the AccumulateGrad node run around the accumulation. A first
+    gradient nothing else holds becomes .grad as it is (PyTorch steals it too: no copy)."""
     t = node.variable
     if capture is not None:
         if node in capture:
             capture[node] = _run_hooks(t._hooks, g, xp) if t._hooks else g
         return
-    if t._hooks:
-        g = _run_hooks(t._hooks, g, xp)
-    if node._node_pre_hooks:
-        g = _node_pre_hooks(node, g, xp)
+    if t._hooks or node._hooked:  # (a hook may keep what it was given)
+        only_the_walk = False
+        if t._hooks:
+            g = _run_hooks(t._hooks, g, xp)
+        if node._node_pre_hooks:
+            g = _run_node_pre_hooks(node, g, xp)
     if g is not None:
         prev = None if rec is None or t._grad is None else t._grad._data.copy()
-        xp.accumulate_grad(t, g)
+        xp.accumulate_grad(t, g, only_the_walk)
         if rec is not None:
             rec._add("accumulate", node=node, tensor=t, grad=np.array(xp.data(g), copy=True),
                      total=t._grad._data.copy(), prev=prev)
-    if node._node_post_hooks:
-        _node_post_hooks(node, [], g, xp)
+    if node._hooked and node._node_post_hooks:
+        _run_node_post_hooks(node, [], g, xp)
 
 
 def _captured(node, g, needed, capture, xp, rec):
@@ -283,11 +302,11 @@ def _call_hooks(node, g, deps, reached, xp, rec):
     if node._pre_hooks or node._retain is not None:
         g = _tensor_hooks(node, g, xp, rec)
     if node._node_pre_hooks:
-        g = _node_pre_hooks(node, g, xp)
+        g = _run_node_pre_hooks(node, g, xp)
     return g
 
 
-def _node_pre_hooks(node, g, xp):
+def _run_node_pre_hooks(node, g, xp):
     """grad_fn.register_prehook's hooks: hook(grad_outputs) may return new grad_outputs."""
     outs = _grad_outputs(node, g, xp)
     for hook in list(node._node_pre_hooks.values()):
@@ -298,7 +317,7 @@ def _node_pre_hooks(node, g, xp):
     return g if node._multi else g[0]
 
 
-def _node_post_hooks(node, in_grads, g, xp):
+def _run_node_post_hooks(node, in_grads, g, xp):
     """grad_fn.register_hook's hooks: hook(grad_inputs, grad_outputs) may return new grad_inputs."""
     ins = tuple(None if gi is None else xp.as_tensor(gi) for gi in in_grads)
     outs = _grad_outputs(node, g, xp)

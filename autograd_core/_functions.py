@@ -1272,6 +1272,7 @@ def _siblings(pieces):
     if len(nodes) > 1 and nodes[0] is not None:
         for node in nodes:
             node._siblings = nodes
+            node._hooked = True  # (the walk looks at the pieces' hooks)
     return pieces
 
 

@@ -60,6 +60,7 @@ class Node:
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
     _siblings = None   # the nodes of all the pieces of one unbind/split/chunk
+    _hooked = False    # any of the tensor hooks, retain_grad, siblings or node hooks is set
     _packed = None     # {saved name: Packed}: what saved_tensors_hooks' pack made of a saved tensor
     _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
     _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
@@ -103,11 +104,13 @@ class Node:
         """hook(grad_outputs) -> None or new grad_outputs, called before the node runs (after the
         hooks of the tensor it made)."""
         self._node_pre_hooks = self._node_pre_hooks or {}
+        self._hooked = True
         return _add_hook(self._node_pre_hooks, hook)
 
     def register_hook(self, hook):
         """hook(grad_inputs, grad_outputs) -> None or new grad_inputs, called after the node ran."""
         self._node_post_hooks = self._node_post_hooks or {}
+        self._hooked = True
         return _add_hook(self._node_post_hooks, hook)
 
     def __getattr__(self, attr):
@@ -120,9 +123,10 @@ class Node:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     def __dir__(self):
+        # as PyTorch's: every _saved_<name> is a saved value (the engine's own _saved_* helpers are left out)
         saved = self.op.saves if self.op is not None else ()
-        return sorted(set(object.__dir__(self)) | {"_saved_" + n for n in saved}
-                      | {"_raw_saved_" + n for n in self._tensor_saves()})
+        own = {n for n in object.__dir__(self) if not n.startswith("_saved_")}
+        return sorted(own | {"_saved_" + n for n in saved} | {"_raw_saved_" + n for n in self._tensor_saves()})
 
     def _tensor_saves(self):
         """The saved names PyTorch keeps as tensors (SavedVariables): inputs, the result, and the
@@ -148,6 +152,8 @@ class Node:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
         if self._freed:
             raise RuntimeError(FREED_MSG)
+        if name in self.op.arg_names and not self._was_saved(self.op.arg_names.index(name)):
+            return None  # (an input only another input's gradient reads, when that one needs none)
         if self._packed is not None and name in self._packed:
             packed = self._packed[name]
             if isinstance(packed, tuple):
@@ -180,6 +186,13 @@ class Node:
                     return _make(arr, self, True, counter)
         return _make(arr, None, False)
 
+    def _was_saved(self, i):
+        """Whether input i was saved: it is, unless only the gradients of inputs that need none read it."""
+        for j, needed_by in self.op.saved_args:
+            if j == i:
+                return needed_by is None or any(self.next_functions[k][0] is not None for k in needed_by)
+        return True
+
     def _check_saved(self):
         """PyTorch's SavedVariable::unpack check: nothing this node saved was changed in place."""
         if self._freed:
@@ -193,29 +206,46 @@ class Node:
         namespace the rules run on (numpy arrays, or Tensors under create_graph)."""
         if self._freed or self._saved_versions:
             self._check_saved()
-        op = self.op
-        args, out, params = xp.inputs(self), xp.result(self), self._params or {}
-        if self._packed is not None:  # (saved_tensors_hooks: what was packed is unpacked now)
-            args, out, params = self._unpacked(args, out, params, xp)
-        arrays, in_dtypes = self._args, self._in_dtypes
-        formula = xp.builds_graph and op.in_table
-        if formula:  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
-            STATE.formula = True
+        if not xp.builds_graph and self._packed is None:  # (a plain backward: the arrays themselves)
+            return self._rules(g, xp, self._args, self._out, self._params)
+        args, out, params = self._inputs_on(xp)
+        if not (xp.builds_graph and self.op.in_table):
+            return self._rules(g, xp, args, out, params)
+        STATE.formula = True  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
         try:
-            in_grads = []
-            for i, (nxt, _) in enumerate(self.next_functions):
-                if nxt is None:
-                    in_grads.append(None)
-                    continue
-                if op.variadic:
-                    gi = op.grads[0](xp, i, g, args, out, **params)
-                else:
-                    gi = op.grads[i](xp, g, *args, out, **params)
-                in_grads.append(xp.conform(gi, arrays[i], None if in_dtypes is None else in_dtypes[i]))
+            return self._rules(g, xp, args, out, params)
         finally:
-            if formula:
-                STATE.formula = False
+            STATE.formula = False
+
+    def _rules(self, g, xp, args, out, params):
+        """The row's rule for each input that needs a gradient, reduced to the input's shape and dtype."""
+        op, arrays, in_dtypes = self.op, self._args, self._in_dtypes
+        rules, variadic = op.grads, op.variadic
+        in_grads = []
+        for i, (nxt, _) in enumerate(self.next_functions):
+            if nxt is None:
+                in_grads.append(None)
+                continue
+            if variadic:
+                gi = rules[0](xp, i, g, args, out, **params)
+            elif params:
+                gi = rules[i](xp, g, *args, out, **params)
+            else:
+                gi = rules[i](xp, g, *args, out)
+            a = arrays[i]
+            if type(gi) is np.ndarray and gi.shape == a.shape and gi.dtype is (
+                    a.dtype if in_dtypes is None else in_dtypes[i]):
+                in_grads.append(gi)  # (the common case: nothing to reduce or cast)
+            else:
+                in_grads.append(xp.conform(gi, a, None if in_dtypes is None else in_dtypes[i]))
         return in_grads
+
+    def _inputs_on(self, xp):
+        """(inputs, result, params) as values of xp, what saved_tensors_hooks packed unpacked."""
+        args, out, params = xp.inputs(self), xp.result(self), self._params or {}
+        if self._packed is not None:
+            args, out, params = self._unpacked(args, out, params, xp)
+        return args, out, params
 
     def _unpacked(self, args, out, params, xp):
         """The node's inputs, result and params with every packed value unpacked (unpack_hook), in
@@ -247,13 +277,21 @@ class Node:
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
         operand (x * 1.5 saves the 1.5), an index or mask."""
-        edges = self.next_functions
+        args, edges = self._args, self.next_functions
         for i, needed_by in self.op.saved_args:
-            if i is not None and not isinstance(self._args[i], np.ndarray) and self._args[i] is not None and (
-                    needed_by is None or any(edges[j][0] is not None for j in needed_by)):
+            if i is None or args[i] is None or type(args[i]) is np.ndarray:
+                continue
+            if needed_by is None:
                 return True
+            for j in needed_by:
+                if edges[j][0] is not None:
+                    return True
         params = self._params
-        return bool(params) and any(isinstance(params.get(n), (np.ndarray, tuple)) for n in self.op.saves)
+        if params:
+            for name in self.op.saves:
+                if isinstance(params.get(name), (np.ndarray, tuple)):
+                    return True
+        return False
 
 
 def short_name(node):
@@ -338,7 +376,7 @@ class CopySlices(Node):
 class AccumulateGrad:
     """The node at a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable", "_node_pre_hooks", "_node_post_hooks", "_metadata", "__weakref__")
+    __slots__ = ("variable", "_node_pre_hooks", "_node_post_hooks", "_metadata", "_hooked", "__weakref__")
     next_functions = ()
     _seq = _ACCUMULATE
     _multi = False
@@ -346,6 +384,7 @@ class AccumulateGrad:
     def __init__(self, variable):
         self.variable = variable
         self._node_pre_hooks = self._node_post_hooks = self._metadata = None
+        self._hooked = False
 
     def name(self):
         return "torch::autograd::AccumulateGrad"

@@ -78,11 +78,18 @@ class NumpyOps:
         return t._data
 
     @staticmethod
-    def accumulate_grad(t, g):
+    def accumulate_grad(t, g, only_the_walk=False):
         """leaf.grad += g, in place, as PyTorch does (a reference to .grad taken earlier sees the sum);
-        a first gradient is copied into a new tensor of the leaf's dtype."""
+        a first gradient is copied into a new tensor of the leaf's dtype -- or, when nothing but the
+        backward holds it and it is laid out as the leaf is, becomes .grad itself (PyTorch steals it)."""
         if t._grad is None:
-            t._grad = _make(np.array(g, dtype=t._data.dtype, copy=True), None, False)
+            d = t._data
+            if (only_the_walk and type(g) is np.ndarray and g.base is None and g.dtype == d.dtype
+                    and g.flags.c_contiguous and g.flags.writeable and g.shape == d.shape
+                    and d.flags.c_contiguous):
+                t._grad = _make(g, None, False)
+            else:
+                t._grad = _make(np.array(g, dtype=d.dtype, copy=True), None, False)
         else:
             gd = t._grad._data
             np.add(gd, g, out=gd, casting="unsafe")
@@ -386,7 +393,7 @@ class TensorOps:
         return t
 
     @staticmethod
-    def accumulate_grad(t, g):
+    def accumulate_grad(t, g, only_the_walk=False):
         """PyTorch's AccumulateGrad in grad mode: a first gradient is copied into a new tensor (its
         grad_fn CopyBackwards), a later one added out of place (AddBackward0): .grad is a new
         tensor, with a graph."""
@@ -643,14 +650,14 @@ class TensorOps:
         return _row("binary_cross_entropy_backward", (g, x, t), {"weight": weight, "reduction": reduction})
 
     @staticmethod
-    def nll_loss_backward(g, a, target, weight, reduction, ignore_index):
-        return _row("nll_loss_backward", (g, a), {"target": target, "weight": weight,
-                                                  "reduction": reduction, "ignore_index": ignore_index})
+    def nll_loss_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
+        return _row("nll_loss_backward", (g, a), {"target": target, "weight": weight, "reduction": reduction,
+                                                  "ignore_index": ignore_index, "total_weight": total_weight})
 
     @staticmethod
-    def nll_loss(a, target, weight, reduction, ignore_index):
+    def nll_loss(a, target, weight, reduction, ignore_index, total_weight=None):
         return _row("nll_loss", (a,), {"target": target, "weight": weight, "reduction": reduction,
-                                       "ignore_index": ignore_index})
+                                       "ignore_index": ignore_index, "total_weight": total_weight})
 
     @staticmethod
     def select_backward(g, shape, dim, index):

@@ -146,7 +146,8 @@ def quiet(f):
 
 
 def count(shape, dim):
-    return int(np.prod([shape[d] for d in dim])) if dim is not None else int(np.prod(shape))
+    """The number of elements a reduction over dim (None: all) takes together"""
+    return math.prod(shape[d] for d in dim) if dim is not None else math.prod(shape)
 
 
 def at_dim(dim, index):
@@ -268,6 +269,8 @@ def expanded(a, shape):
             stride = 0
         strides[i] = stride
         outer = shape[i] * stride
+    if a.flags.c_contiguous and a.flags.writeable:  # (the same view, made without as_strided's cost)
+        return np.ndarray(shape, a.dtype, buffer=a, strides=strides)
     return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
 
@@ -507,7 +510,7 @@ def _nll_rows(a, target, weight, ignore_index):
     return rows, safe, np.where(ignored, 0, w).astype(a.dtype)
 
 
-def nll(a, target, weight, reduction, ignore_index):
+def nll(a, target, weight, reduction, ignore_index, total_weight=None):
     """loss_i = -w[t_i] * a[i, t_i]; 'mean' divides the sum by sum_i w[t_i] (PyTorch's weighted mean)."""
     rows, t, w = _nll_rows(a, target, weight, ignore_index)
     loss = -w * rows[np.arange(len(t)), t]
@@ -517,7 +520,7 @@ def nll(a, target, weight, reduction, ignore_index):
         return loss.sum() / w.sum() if reduction == "mean" else loss.sum()
 
 
-def nll_backward(g, a, target, weight, reduction, ignore_index):
+def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
     """d nll / d a: -w[t_i] (scaled as the reduction scales) at each row's target class, 0 elsewhere"""
     rows, t, w = _nll_rows(a, target, weight, ignore_index)
     z = np.zeros_like(rows, dtype=np.result_type(rows, g))
@@ -536,9 +539,8 @@ def bce(x, t, weight, reduction):
 
 # --- the kernels of the derivatives' own ops (create_graph records them as ops) ---------------------
 def tanh_backward(g, out):
-    """g * (1 - tanh(x)**2), from the saved result. ATen's kernel rounds 1 - out * out once (a fused
-    multiply-add): for float32 that is 1 - out * out in float64, rounded (near |out| = 1 two roundings
-    would differ from torch in the sixth digit)."""
+    """g * (1 - tanh(x)**2), from the saved result; ATen's kernel rounds 1 - out * out once (a fused
+    multiply-add): for float32, computed in float64 (where out * out is exact) and rounded once"""
     if out.dtype == np.float32:
         return g * (1 - np.square(out, dtype=np.float64)).astype(np.float32)
     return g * (1 - out * out)
@@ -550,8 +552,21 @@ def sigmoid_backward(g, out):
 
 
 def threshold_backward(g, a, threshold):
-    """g where a > threshold, else 0 (relu's: a is its result, threshold 0)"""
-    return np.where(a <= threshold, 0, g)
+    """g where a > threshold, else 0 (relu's: a is its result, threshold 0); a nan a passes g on"""
+    if g.shape != a.shape or g.dtype.kind != "f" or g.dtype != a.dtype:
+        return np.where(a <= threshold, 0, g)
+    return blend(~(a <= threshold), g)
+
+
+def blend(keep, g):
+    """g where keep, +0.0 elsewhere -- bit for bit what a vectorized select gives (np.where's answer,
+    -0.0, nan and inf included) but without its branches: g's bits masked by all ones or all zeros"""
+    ints = np.dtype(f"i{g.dtype.itemsize}")
+    mask = np.asarray(keep).astype(ints)
+    np.negative(mask, out=mask)
+    out = np.empty(g.shape, g.dtype)
+    np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=out.view(ints))
+    return out
 
 
 def softmax_backward_data(g, out, dim):

@@ -189,10 +189,10 @@ op("log_sigmoid", "LogSigmoidBackward0", K.log_sigmoid,
 # max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
 # keeps the second operand on a tie, so the operands are swapped
 op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
-                                        lambda xp, g, a, out: xp.threshold_backward(g, out, 0), refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
+                                        lambda xp, g, a, out: xp.threshold_backward(g, out, 0),
+                                        refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
-                                        lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
-                                        )
+                                        lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope))
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float")
@@ -490,7 +490,8 @@ op("binary_cross_entropy", "BinaryCrossEntropyBackward0", K.bce,
                                         arg_names=("self", "target"))
 op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
-                                        saved_params=("target", "weight"), kind="same", arg_names=("self",))
+                                        saved_params=("target", "weight", "total_weight"), kind="same",
+                                        arg_names=("self",))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",))
@@ -552,7 +553,8 @@ op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.bin
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
-                                        saved_params=("target", "weight"), arg_names=("grad_output", "self"))
+                                        saved_params=("target", "weight", "total_weight"),
+                                        arg_names=("grad_output", "self"))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
                                         arg_names=("grad_output",))
@@ -753,8 +755,8 @@ def _trace_backward(xp, g, shape):
 
 def _column_major(m):
     """mm's backward keeps a column-major input's gradient column-major (strides (1, rows))"""
-    st = m.stride() if callable(getattr(m, "stride", None)) else tuple(s // m.itemsize for s in m.strides)
-    return m.ndim == 2 and st[0] == 1 and st[1] == m.shape[0]
+    d = m if type(m) is np.ndarray else m._data
+    return d.ndim == 2 and d.strides[0] == d.itemsize and d.strides[1] == d.shape[0] * d.itemsize
 
 
 def _mm_mat1_backward(xp, g, mat1, mat2):

@@ -310,8 +310,10 @@ def _set_grad_fn(t, node):
         if old._multi:
             if old._retain is not None and old._retain[nr] is not None:
                 node._retain, old._retain[nr] = old._retain[nr], None
+            node._hooked = True
         elif old._retain is not None:
             node._retain, old._retain = old._retain, None
+            node._hooked = True
 
 
 def _rebase_history(t, node, base_before):
@@ -844,8 +846,8 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._grad_fn is not None and not self._retains_grad:  # (a view's grad_fn as last set)
-            warn_nonleaf_grad()
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
+            warn_nonleaf_grad()  # (a view's grad_fn as last set; a .grad set by hand is no surprise)
         return self._grad
 
     @grad.setter
@@ -889,6 +891,7 @@ class Tensor:
             fn._retain[self._output_nr] = weakref.ref(self)
         else:
             fn._retain = weakref.ref(self)
+        fn._hooked = True
         self._retains_grad = True
 
     @property
@@ -914,6 +917,7 @@ class Tensor:
                 fn._pre_hooks[self._output_nr] = self._hooks
             else:
                 fn._pre_hooks = self._hooks
+            fn._hooked = True
         key = _next_seq()
         self._hooks[key] = hook
         return RemovableHandle(self._hooks, key)
@@ -1187,26 +1191,40 @@ class Tensor:
     # Each is the function of the same name in _functions.py (F): x.mul(y) is F.mul(x, y). A binary
     # operator given something that is not a tensor or a number answers NotImplemented, as PyTorch's
     # do, so that Python tries the other operand and then says what is unsupported.
+    # (the four arithmetic operators take F's common case -- a tensor or a Python number, outside a
+    # derivative formula -- without its extra call: apply the op-table row as F would)
     def __add__(self, other):
-        return F.add(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_ADD, (self, other))
+        return F.add(self, other) if _is_operand(other) else NotImplemented
 
     def __radd__(self, other):
-        return F.add(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_ADD, (self, other))
+        return F.add(self, other) if _is_operand(other) else NotImplemented
 
     def __sub__(self, other):
-        return F.sub(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_SUB, (self, other))
+        return F.sub(self, other) if _is_operand(other) else NotImplemented
 
     def __rsub__(self, other):
         return F.rsub(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
 
     def __mul__(self, other):
-        return F.mul(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_MUL, (self, other))
+        return F.mul(self, other) if _is_operand(other) else NotImplemented
 
     def __rmul__(self, other):
-        return F.mul(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_MUL, (self, other))
+        return F.mul(self, other) if _is_operand(other) else NotImplemented
 
     def __truediv__(self, other):
-        return F.div(self, other) if type(other) in _OPERANDS or _is_operand(other) else NotImplemented
+        if type(other) in _OPERANDS and not STATE.formula:
+            return apply(_DIV, (self, other))
+        return F.div(self, other) if _is_operand(other) else NotImplemented
 
     def __rtruediv__(self, other):
         """other / self: PyTorch's is reciprocal(self) * other"""
@@ -1324,19 +1342,19 @@ class Tensor:
 
     # elementwise functions
     def exp(self):
-        return F.exp(self)
+        return apply(OPS["exp"], (self,))
 
     def log(self):
-        return F.log(self)
+        return apply(OPS["log"], (self,))
 
     def log1p(self):
-        return F.log1p(self)
+        return apply(OPS["log1p"], (self,))
 
     def sqrt(self):
-        return F.sqrt(self)
+        return apply(OPS["sqrt"], (self,))
 
     def rsqrt(self):
-        return F.rsqrt(self)
+        return apply(OPS["rsqrt"], (self,))
 
     def abs(self):
         return F.abs(self)
@@ -1347,19 +1365,19 @@ class Tensor:
         return F.sign(self)
 
     def sin(self):
-        return F.sin(self)
+        return apply(OPS["sin"], (self,))
 
     def cos(self):
-        return F.cos(self)
+        return apply(OPS["cos"], (self,))
 
     def tanh(self):
-        return F.tanh(self)
+        return apply(OPS["tanh"], (self,))
 
     def sigmoid(self):
-        return F.sigmoid(self)
+        return apply(OPS["sigmoid"], (self,))
 
     def relu(self):
-        return F.relu(self)
+        return apply(OPS["relu"], (self,))
 
     def floor(self):
         return F.floor(self)
@@ -1874,6 +1892,7 @@ def _is_operand(x):
 
 
 _OPERANDS = frozenset((Tensor, float, int))  # (the common cases, checked first)
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
 
 
 def _check_fill_in_place(t):

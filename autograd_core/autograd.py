@@ -107,14 +107,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             "cycle and avoid the leak. (Triggered internally at "
             "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)", UserWarning, stacklevel=3)
     nodes, grads = _grad_roots(tensors, grad_tensors, xp)
-    if inputs is not None:
+    if inputs is not None:  # (a non-leaf input retains its grad, as PyTorch makes it: stored once)
         inputs = _as_tuple(inputs)
+        for t in inputs:
+            if t.grad_fn is not None:
+                t.retain_grad()
         captured = {gradient_edge(t)[0]: None for t in inputs}
         _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
         with set_grad_enabled(create_graph):
             for t in inputs:
                 g = _captured(captured, t, gradient_edge(t)[0])
-                if g is not None:
+                if g is not None and t.grad_fn is None:
                     xp.accumulate_grad(t, g)
         return
     _engine.run_backward(nodes, grads, bool(retain_graph), xp)

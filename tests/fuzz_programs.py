@@ -60,6 +60,7 @@ AREAS = {
     "rounding_ops": "//, %, sign, floor, ceil, round and rounding division of float tensors",
     "autograd_grad": "torch.autograd.grad",
     "second_backward": "retain_graph=True and a second backward",
+    "create_graph": "create_graph=True: gradients with a graph of their own, used and differentiated again",
     "retain_grad": "retain_grad()",
     "hooks": "register_hook",
     "no_grad": "torch.no_grad() blocks",
@@ -1127,6 +1128,7 @@ class Generator:
             names = [self.new_name() for _ in inputs]
             extra = ", retain_graph=True" if self.options.on("second_backward") and self.chance(0.5) else ""
             extra += ", allow_unused=True" if self.chance(0.7) else ""
+            extra += ", create_graph=True" if self.options.on("create_graph") and self.chance(0.5) else ""
             return self.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = torch.autograd.grad("
                              f"{out}, [{', '.join(inputs)}]{extra})", "autograd.grad", touches_all=True)
         if form == "retain_grad":
@@ -1158,6 +1160,8 @@ class Generator:
     def backward(self, x):
         t = self.tensor(x)
         retain = ", retain_graph=True" if self.options.on("second_backward") and self.chance(0.4) else ""
+        if self.options.on("create_graph") and self.chance(0.2):
+            retain += ", create_graph=True"
         if t.numel() == 1 and self.chance(0.8):
             call = f"{x}.backward({retain.lstrip(', ')})"
             tag = "backward"

@@ -321,9 +321,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
+    w = None if weight is None else weight._data
+    kept = t != ignore_index  # (PyTorch keeps the total weight of the targets it counts; 0 for "none")
+    total = 0 if reduction == "none" else (w[np.where(kept, t, 0)] * kept).sum() if w is not None else kept.sum()
     return apply(OPS["nll_loss"], (input,),
-                 {"target": t, "weight": None if weight is None else weight._data,
-                  "reduction": reduction, "ignore_index": ignore_index})
+                 {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
+                  "total_weight": np.asarray(total, dtype=input._data.dtype)})
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,

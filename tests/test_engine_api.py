@@ -1,0 +1,82 @@
+"""Smaller engine behaviours against torch 2.13, each a program run on both libraries: what a node
+reports as saved when the input whose gradient would read it needs none (None, as PyTorch), the
+non-leaf .grad warning (only while .grad is unset), backward(inputs=[a non-leaf]) (stored once, the
+tensor now retaining its grad), and binary operators given what is no tensor or number."""
+import warnings
+
+import pytest
+
+from torch_oracle import assert_same
+
+
+def _saved_when_not_needed(m):
+    x = m.ones(3, requires_grad=True)
+    W = m.ones(2, 2, requires_grad=True)
+    X = m.ones(3, 2)
+    return [(y.grad_fn._saved_self, getattr(y.grad_fn, "_saved_" + other))
+            for y, other in ((m.full((3,), 2.) * x, "other"), (x * 2.0, "other"), (X.mm(W), "mat2"),
+                             (x / m.full((3,), 2.), "other"), (W.mm(X.t()), "mat2"))]
+
+
+def _nonleaf_grad_warning(m):
+    x = m.ones(2, requires_grad=True)
+    y = x * 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        y.grad
+        first = len(caught)
+        y.grad = m.zeros(2)
+        y.grad
+    return first, len(caught)
+
+
+def _backward_inputs_nonleaf(m):
+    x = m.tensor([1., 2.], requires_grad=True)
+    z = x * 3
+    (z * 3).sum().backward(inputs=[z])
+    a = x * 2
+    a.retain_grad()
+    (a * 3).sum().backward(inputs=[a])
+    return z.retains_grad, z.grad, x.grad, a.grad
+
+
+def _operator_with(value):
+    def program(m):
+        t = m.tensor([1., 2.])
+        out = []
+        for f in (lambda: t * value, lambda: value * t, lambda: t + value, lambda: t - value,
+                  lambda: value - t, lambda: t / value, lambda: t ** value, lambda: t @ value,
+                  lambda: t // value, lambda: t % value, lambda: t & value, lambda: t == value,
+                  lambda: t != value):
+            try:
+                out.append(f())
+            except TypeError as e:
+                out.append(("TypeError", str(e)))
+        return out
+    return program
+
+
+def _nll_total_weight(m):
+    x = m.tensor([[0.1, 0.2, 0.3, 0.4], [0.5, 0.1, 0.2, 0.2], [0.3, 0.3, 0.2, 0.2]], requires_grad=True).log()
+    w = m.tensor([1., 2., 3., 4.])
+    return [m.nn.functional.nll_loss(x, m.tensor([0, 3, 1]), reduction=red, **kw).grad_fn._saved_total_weight
+            for red in ("mean", "sum", "none") for kw in ({}, {"weight": w}, {"ignore_index": 3})]
+
+
+def _saved_names_are_values(m):
+    """every _saved_* that dir() lists is something the node saved (no method of the engine's)"""
+    x = m.tensor([1., 2.], requires_grad=True)
+    fn = (x * x.exp()).grad_fn
+    return [(n, getattr(fn, n)) for n in dir(fn) if n.startswith("_saved_") and n in ("_saved_self", "_saved_other")], \
+        all(not callable(getattr(fn, n)) for n in dir(fn) if n.startswith("_saved_"))
+
+
+PROGRAMS = {"saved when not needed": _saved_when_not_needed, "nll total weight": _nll_total_weight,
+            "saved names are values": _saved_names_are_values, "non-leaf grad warning": _nonleaf_grad_warning,
+            "backward inputs a non-leaf": _backward_inputs_nonleaf, "operator with None": _operator_with(None),
+            "operator with a string": _operator_with("a")}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_engine_behaviour_matches_torch(name):
+    assert_same(PROGRAMS[name])
