@@ -15,7 +15,7 @@
 # # cgraph-lab · Computation graphs and autograd
 #
 # A course on how PyTorch computes gradients: the computation graph it records while your code
-# runs, and the backward pass that walks it. Each lecture takes 15–30 minutes in class and ends
+# runs, and the backward pass that walks it. Each lecture takes 15–40 minutes in class and ends
 # with exercises that check your answers and give hints.
 #
 # ## Lectures
