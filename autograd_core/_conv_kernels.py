@@ -60,13 +60,15 @@ def columns(x, K, stride, padding, dilation, L):
     return np.ascontiguousarray(win.transpose(order))
 
 
-def conv_forward(x, w, stride, padding, dilation, groups):
-    """out[n, o, l] = sum_{c in o's group, k} w[o, c, k] xpad[n, c, l s + k d]"""
+def conv_forward(x, w, stride, padding, dilation, groups, L=None):
+    """out[n, o, l] = sum_{c in o's group, k} w[o, c, k] xpad[n, c, l s + k d] (L: only the first
+    L[i] positions of each dim, where fewer are wanted)"""
     N, C, S = x.shape[0], x.shape[1], x.shape[2:]
     O, K = w.shape[0], w.shape[2:]
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
-    L = output_size(S, K, stride, padding, dilation)
+    full = output_size(S, K, stride, padding, dilation)
+    L = full if L is None else tuple(min(a, b) for a, b in zip(L, full))
     cols = columns(x, K, stride, padding, dilation, L).reshape(N, groups, -1, int(np.prod(L)))
     out = np.matmul(w.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L)
     return out.reshape((N, O) + L)
@@ -128,6 +130,9 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
 def convolution_backward(grad_output, input, weight, output, stride, padding, dilation, transposed,
                          output_padding, groups, **_):
     """ATen's convolution_backward, one of its outputs: 0 the input's gradient, 1 the weight's, 2 the bias's"""
+    if not transposed and any(output_padding):
+        raise RuntimeError("output_padding is not supported for non-transposed convolutions; got: "
+                           + " ".join(str(p) for p in output_padding))
     if output == 2:
         return bias_grad(grad_output)
     K = weight.shape[2:]
@@ -137,8 +142,8 @@ def convolution_backward(grad_output, input, weight, output, stride, padding, di
         return conv_weight_grad(grad_output, input, K, stride, padding, dilation, groups)
     # y = convT(x, w) is conv_input_grad(x, w): its input's gradient is conv(g, w), its weight's
     # the weight-gradient of conv(g, w) against x
-    if output == 0:
-        return conv_forward(grad_output, weight, stride, padding, dilation, groups)
+    if output == 0:  # (output_padding's last elements were read by no input element: cut off)
+        return conv_forward(grad_output, weight, stride, padding, dilation, groups, input.shape[2:])
     return conv_weight_grad(input, grad_output, K, stride, padding, dilation, groups)
 
 
