@@ -250,17 +250,16 @@ def batch_norm_invstd(var_sum, count, eps):
 
 
 def update_running_stats(running_mean, running_var, mean, var_sum, count, momentum):
-    """In place, as ATen: running_mean = m * mean + (1 - m) * running_mean in the dtype;
-    running_var = m * unbiased_var + (1 - m) * running_var with the unbiased variance in float64."""
+    """In place, as ATen: running_mean = m * mean + (1 - m) * running_mean, running_var =
+    m * unbiased_var + (1 - m) * running_var, unbiased_var = var_sum / (count - 1), in the dtype."""
     t = running_mean.dtype.type if running_mean is not None else running_var.dtype.type
     m = t(momentum)
     if running_mean is not None:
         running_mean[...] = m * mean + (t(1) - m) * running_mean
-    if running_var is not None:
+    if running_var is not None:  # (m * unbiased + ... fused into one rounding, as ATen's compiled loop)
         with np.errstate(divide="ignore", invalid="ignore"):
-            unbiased = var_sum.astype(np.float64) / (count - 1)
-        running_var[...] = (np.float64(m) * unbiased + ((t(1) - m) * running_var).astype(np.float64)
-                            ).astype(running_var.dtype)
+            unbiased = var_sum / t(count - 1)
+        running_var[...] = fused_multiply_add(np.full_like(unbiased, m), unbiased, (t(1) - m) * running_var)
 
 
 def _eval_invstd(running_var, eps, dtype):
@@ -277,7 +276,8 @@ def batch_norm(x, weight, bias, running_mean, running_var, training, eps, result
     else:
         mean, invstd = running_mean.astype(dt), _eval_invstd(running_var, eps, dt)
     alpha = invstd * weight if weight is not None else invstd
-    beta = (bias if bias is not None else dt.type(0)) - mean * alpha
+    # (the compiler fuses ATen's bias - mean * alpha too: one rounding)
+    beta = fused_multiply_add(-mean, alpha, bias if bias is not None else np.zeros_like(alpha))
     return fused_multiply_add(x, alpha.reshape(_bshape(x)), beta.reshape(_bshape(x)))
 
 
