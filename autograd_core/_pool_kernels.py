@@ -190,6 +190,12 @@ def adaptive_avg_pool2d(a, output_size):
 def adaptive_avg_pool2d_backward(g, shape):
     """_adaptive_avg_pool2d_backward: g / kh / kw added into each element of the window, outputs in order"""
     (h, w), (oh, ow) = shape[-2:], g.shape[-2:]
+    for i, n in ((-2, oh), (-1, ow)):
+        if n == 0:  # (ATen's backward refuses what its forward made)
+            sizes = "[" + ", ".join(map(str, g.shape)) + "]"
+            raise RuntimeError("adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size "
+                               f"for non-batch dimensions, but grad_output has sizes {sizes} with dimension "
+                               f"{i + g.ndim} being empty")
     (h0, h1), (w0, w1) = _adaptive_bounds(h, oh), _adaptive_bounds(w, ow)
     kh, kw = h1 - h0, w1 - w0
     delta = g / kh.astype(g.dtype)[:, None] / kw.astype(g.dtype)[None, :]
@@ -288,6 +294,44 @@ def fused_multiply_add(a, b, c):
     return (a.astype(wide) * b.astype(wide) + c.astype(wide)).astype(a.dtype)
 
 
+# ATen's vectorised reductions over one image (vec::reduce_all, map2_reduce_all) run on vectors of 8
+# floats here, accumulating whole vectors, the tail added into the first lanes, then the lanes folded
+# in halves; the images' sums are then added up in float64, in batch order.
+_LANES = 8
+
+
+def _fold_lanes(acc):
+    while acc.shape[-1] > 1:
+        half = acc.shape[-1] // 2
+        acc = acc[..., :half] + acc[..., half:]
+    return acc[..., 0]
+
+
+def _image_sums(v, a=None, b=None):
+    """Sum over the last axis in ATen's vectorised order; with a, b: of v = a * b, where the compiler
+    fuses the tail's a * b + acc (one rounding)."""
+    n = v.shape[-1]
+    if n < _LANES:  # (fewer than a vector: one element after another)
+        acc = v[..., 0]
+        for i in range(1, n):
+            acc = acc + v[..., i]
+        return acc
+    whole = n // _LANES
+    blocks = v[..., :whole * _LANES].reshape(v.shape[:-1] + (whole, _LANES))
+    acc = np.cumsum(blocks, axis=-2)[..., -1, :] if whole > 1 else blocks[..., 0, :].copy()  # (in order)
+    tail = n - whole * _LANES
+    if tail:
+        lanes = acc[..., :tail]
+        acc[..., :tail] = (lanes + v[..., whole * _LANES:] if a is None else
+                           fused_multiply_add(a[..., whole * _LANES:], b[..., whole * _LANES:], lanes))
+    return _fold_lanes(acc)
+
+
+def _over_batch(per_image):
+    """(N, C) per-image sums added up in float64, image after image"""
+    return np.cumsum(per_image.astype(np.float64), axis=0)[-1]
+
+
 def _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, save_invstd):
     """(mean, invstd, sum of g, dot product of (x - mean) and g) per channel, as
     batch_norm_cpu_backward_contiguous_impl computes them (each image's sums in the dtype, added up in
@@ -299,8 +343,9 @@ def _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, s
         mean = running_mean.astype(dt)
         invstd = (1 / np.sqrt(running_var.astype(np.float64) + eps)).astype(dt)
     gv, xv = _channel_view(g), _channel_view(x)
-    total = gv.sum(axis=2).astype(np.float64).sum(axis=0)
-    dotp = ((xv - mean[None, :, None]) * gv).sum(axis=2).astype(np.float64).sum(axis=0)
+    centred = xv - mean[None, :, None]
+    total = _over_batch(_image_sums(gv))
+    dotp = _over_batch(_image_sums(centred * gv, centred, gv))
     return mean, invstd, total, dotp
 
 
@@ -317,8 +362,9 @@ def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean
     n = x.size // x.shape[1]
     k = dotp.astype(dt) * invstd * invstd / dt.type(n)
     grad_mean = (total / n).astype(dt)
-    dx = (x - mean.reshape(b)) * k.reshape(b)
-    return (g - grad_mean.reshape(b) - dx) * invstd.reshape(b) * w.reshape(b)
+    # (g - grad_mean) - (x - mean) * k: the compiler fuses the product into the subtraction
+    projected = fused_multiply_add(-(x - mean.reshape(b)), k.reshape(b), g - grad_mean.reshape(b))
+    return projected * invstd.reshape(b) * w.reshape(b)
 
 
 def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
@@ -329,5 +375,4 @@ def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mea
 
 def batch_norm_backward_bias(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
     """d out / d bias = sum of g per channel"""
-    gv = _channel_view(g)
-    return gv.sum(axis=2).astype(np.float64).sum(axis=0).astype(x.dtype)
+    return _over_batch(_image_sums(_channel_view(g))).astype(x.dtype)

@@ -649,10 +649,11 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not ((input.ndim == 2 and s[0] != 0 and s[1] != 0) or (input.ndim == 3 and s[1] != 0 and s[2] != 0)):
         raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
                            f"size for input, but got:{_shape_text(s)}")
-    k = _one("max_pool1d", "kernel_size", kernel_size)
+    k = _max_pool1d_size("kernel_size", kernel_size, "an int, list of ints or tuple of ints")
     st = k if stride is None or (not isinstance(stride, (int, np.integer)) and not len(stride)) else \
-        _one("max_pool1d", "stride", stride)
-    p, d = _one("max_pool1d", "padding", padding), _one("max_pool1d", "dilation", dilation)
+        _max_pool1d_size("stride", stride, "None, an int, list of ints, or tuple of ints")
+    p = _max_pool1d_size("padding", padding, "an int, list of ints, or tuple of ints")
+    d = _max_pool1d_size("dilation", dilation, "an int, list of ints or tuple of ints")
     if k <= 0:
         raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
     if st <= 0:
@@ -673,6 +674,16 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 max_pool1d_with_indices = max_pool1d
+
+
+def _max_pool1d_size(what, value, forms):
+    """check_max_pool1d: an int or a sequence of one int"""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = tuple(value)
+    if len(value) != 1:
+        raise RuntimeError(f"max_pool1d() {what} must be {forms} of size 1 but got size {len(value)}")
+    return int(value[0])
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
