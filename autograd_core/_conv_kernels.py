@@ -48,7 +48,8 @@ def _padded(x, padding):
 
 
 def columns(x, K, stride, padding, dilation, L):
-    """im2col: cols[n, c, k..., l...] = xpad[n, c, l * s + k * d], a C-contiguous (N, C, *K, *L) array"""
+    """im2col: cols[c, k..., n, l...] = xpad[n, c, l * s + k * d], a C-contiguous (C, *K, N, *L) array
+    (batch and positions side by side: one matrix product per group covers the whole batch)"""
     dim = len(K)
     xp = _padded(x, padding)
     extent = tuple(d * (k - 1) + 1 for k, d in zip(K, dilation))
@@ -56,8 +57,14 @@ def columns(x, K, stride, padding, dilation, L):
     win = sliding_window_view(xp, extent, axis=tuple(range(2, 2 + dim)))
     win = win[(slice(None), slice(None)) + tuple(slice(None, n * s, s) for n, s in zip(L, stride))
               + tuple(slice(None, None, d) for d in dilation)]
-    order = (0, 1) + tuple(range(2 + dim, 2 + 2 * dim)) + tuple(range(2, 2 + dim))
+    order = (1,) + tuple(range(2 + dim, 2 + 2 * dim)) + (0,) + tuple(range(2, 2 + dim))
     return np.ascontiguousarray(win.transpose(order))
+
+
+def _batch_inside(g, groups):
+    """g (N, O, *L) as (G, O / G, N * L): the layout the products with the columns take"""
+    N, O = g.shape[0], g.shape[1]
+    return np.ascontiguousarray(g.reshape(N, O, -1).transpose(1, 0, 2)).reshape(groups, O // groups, -1)
 
 
 def conv_forward(x, w, stride, padding, dilation, groups, L=None):
@@ -69,9 +76,9 @@ def conv_forward(x, w, stride, padding, dilation, groups, L=None):
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
     full = output_size(S, K, stride, padding, dilation)
     L = full if L is None else tuple(min(a, b) for a, b in zip(L, full))
-    cols = columns(x, K, stride, padding, dilation, L).reshape(N, groups, -1, int(np.prod(L)))
-    out = np.matmul(w.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L)
-    return out.reshape((N, O) + L)
+    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, N * int(np.prod(L)))
+    out = np.matmul(w.reshape(groups, O // groups, -1), cols)  # (G, O/G, N L)
+    return np.ascontiguousarray(out.reshape(O, N, -1).transpose(1, 0, 2)).reshape((N, O) + L)
 
 
 def conv_input_grad(g, w, S, stride, padding, dilation, groups):
@@ -96,16 +103,13 @@ def conv_input_grad(g, w, S, stride, padding, dilation, groups):
 
 def conv_weight_grad(g, x, K, stride, padding, dilation, groups):
     """d out / d w contracted with g: wgrad[o, c, k] = sum_{n, l} g[n, o, l] xpad[n, c, l s + k d]"""
-    N, O, L = g.shape[0], g.shape[1], g.shape[2:]
-    C = x.shape[1]
+    L, C = g.shape[2:], x.shape[1]
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
-    cols = columns(x, K, stride, padding, dilation, L).reshape(N, groups, -1, int(np.prod(L)))
-    gg = g.reshape(N, groups, O // groups, -1)
-    out = np.empty((groups, O // groups, cols.shape[2]), dtype=np.result_type(g, x))
-    for i in range(groups):  # sum over the batch and the positions in one product per group
-        out[i] = np.tensordot(gg[:, i], cols[:, i], axes=((0, 2), (0, 2)))
-    return out.reshape((O, C // groups) + tuple(K))
+    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, x.shape[0] * int(np.prod(L)))
+    # (one product per group sums over the batch and the positions at once)
+    out = np.matmul(_batch_inside(g, groups), cols.transpose(0, 2, 1))  # (G, O/G, C/G K)
+    return out.reshape((g.shape[1], C // groups) + tuple(K))
 
 
 def bias_grad(g):
@@ -130,9 +134,9 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
 def convolution_backward(grad_output, input, weight, output, stride, padding, dilation, transposed,
                          output_padding, groups, **_):
     """ATen's convolution_backward, one of its outputs: 0 the input's gradient, 1 the weight's, 2 the bias's"""
-    if not transposed and any(output_padding):
+    if not transposed and any(expand(output_padding, 1)):
         raise RuntimeError("output_padding is not supported for non-transposed convolutions; got: "
-                           + " ".join(str(p) for p in output_padding))
+                           + " ".join(str(p) for p in expand(output_padding, 1)))
     if output == 2:
         return bias_grad(grad_output)
     K = weight.shape[2:]
