@@ -416,6 +416,31 @@ def _convolution_transpose(name, dim, input, weight, bias, stride, padding, outp
     return out if batched else _f.squeeze(out, 0)
 
 
+def pad(input, pad, mode="constant", value=None):
+    """input with pad[2i] elements of value before and pad[2i + 1] after its i-th dim from the last
+    (a negative width cuts elements off); mode "constant" only here"""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    for i, p in enumerate(pad):
+        if not _is_int(p):
+            raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                            f"{type(p).__name__} at pos {i}")
+    pad = tuple(int(p) for p in pad)
+    if mode != "constant":
+        if mode in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"padding mode '{mode}' is not implemented in autograd_core (only 'constant')")
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+    for i in range(len(pad) // 2):
+        if input.shape[input.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+    return apply(OPS["constant_pad_nd"], (input,), {"pad": pad, "value": 0 if value is None else value})
+
+
 _CONV_OVERLOADS = (" * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints "
                    "padding = 0, tuple of ints dilation = 1, int groups = 1)\n"
                    " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = "
