@@ -107,9 +107,11 @@ def conv_weight_grad(g, x, K, stride, padding, dilation, groups):
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
     cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, x.shape[0] * int(np.prod(L)))
-    # (one product per group sums over the batch and the positions at once)
-    out = np.matmul(_batch_inside(g, groups), cols.transpose(0, 2, 1))  # (G, O/G, C/G K)
-    return out.reshape((g.shape[1], C // groups) + tuple(K))
+    # (one product per group sums over the batch and the positions at once, written straight into an
+    # array of the weight's shape: a weight's first gradient can then become its .grad uncopied)
+    out = np.empty((g.shape[1], C // groups) + tuple(K), dtype=np.result_type(g, x))
+    np.matmul(_batch_inside(g, groups), cols.transpose(0, 2, 1), out=out.reshape(groups, g.shape[1] // groups, -1))
+    return out
 
 
 def bias_grad(g):
