@@ -297,6 +297,28 @@ def test_transposed_output_padding_derivatives_as_torch(kw):
     assert_same(program, **FLOAT32_CONV)
 
 
+def _empty_program(xs, ws, transposed=False, **kw):
+    def program(m):
+        x, w = m.ones(*xs, requires_grad=True), m.ones(*ws, requires_grad=True)
+        b = m.ones(ws[1] if transposed else ws[0], requires_grad=True)
+        y = (m.nn.functional.conv_transpose2d if transposed else m.nn.functional.conv2d)(x, w, b, **kw)
+        y.sum().backward()
+        return y, type(y.grad_fn).__name__, x.grad, w.grad, b.grad
+    return program
+
+
+@pytest.mark.parametrize("case", [
+    ((0, 3, 8, 8), (4, 3, 3, 3), {}),
+    ((0, 3, 8, 8), (4, 3, 3, 3), {"stride": 2, "padding": 1}),
+    ((2, 0, 8, 8), (4, 0, 3, 3), {}),  # (ATen gives (2, 0, 6, 6): as many channels as the input)
+    ((2, 0, 8, 8), (4, 0, 3, 3), {"stride": 2}),
+    ((0, 4, 3, 3), (4, 3, 3, 3), {"transposed": True}),
+])
+def test_empty_inputs_as_torch(case):
+    xs, ws, kw = case
+    assert_same(_empty_program(xs, ws, **kw))
+
+
 def test_unbatched_input_graph():
     """an unbatched input is unsqueezed, convolved and squeezed: SqueezeBackward1 <- ConvolutionBackward0
     <- UnsqueezeBackward0"""
