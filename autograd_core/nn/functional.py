@@ -1,5 +1,6 @@
-"""autograd_core.nn.functional: activations, linear and the losses, composed as PyTorch composes them
-(so that grad_fn names match torch's: AddmmBackward0, MseLossBackward0, NllLossBackward0, ...)."""
+"""autograd_core.nn.functional: activations, linear, the losses, pooling and batch norm, composed as
+PyTorch composes them (so that grad_fn names match torch's: AddmmBackward0, MseLossBackward0,
+NllLossBackward0, MaxPool2DWithIndicesBackward0, NativeBatchNormBackward0, ...)."""
 import warnings
 
 import numpy as np
@@ -532,3 +533,342 @@ def _conv_dtypes(input, weight, dim):
     if input.dtype is _dtypes.bool:
         raise NotImplementedError(f"\"{'compute_columns3d' if dim == 3 else 'slow_conv2d_cpu'}\" not implemented "
                                   "for 'Bool'")
+# --- pooling and normalisation ------------------------------------------------------------------------
+# The pooling ops are 2-d ops in ATen: a 1-d pooling unsqueezes a height of 1, pools, squeezes it
+# away (so its graph reads SqueezeBackward1 <- MaxPool2DWithIndicesBackward0 <- UnsqueezeBackward0).
+def _sizes(name, what, value, allow_empty=False):
+    """An int or a sequence of 1 or 2 ints as the pair ATen's IntArrayRef[2] makes of it; () for an
+    omitted stride."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value), int(value))
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * 2
+    if len(value) == 2 or (allow_empty and not value):
+        return value
+    raise RuntimeError(_POOL_ARG_MESSAGES[what].format(name=name))
+
+
+_POOL_ARG_MESSAGES = {
+    "kernel_size": "{name}: kernel_size must either be a single int, or a tuple of two ints",
+    "stride": "{name}: stride must either be omitted, a single int, or a tuple of two ints",
+    "padding": "{name}: padding must either be a single int, or a tuple of two ints",
+    "dilation": "{name}: dilation must be either a single int, or a tuple of two ints",
+}
+
+
+def _shape_text(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def _pooled_size(size, kernel, pad, stride, dilation, ceil_mode):
+    """ATen's pooling_output_shape, with its checks"""
+    if stride == 0:
+        raise RuntimeError("stride should not be zero")
+    if pad < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {pad}")
+    if pad > ((kernel - 1) * dilation + 1) // 2:
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pad}, "
+                           f"kernel_size={kernel} and dilation={dilation}")
+    from .._pool_kernels import pooled_size
+    return pooled_size(size, kernel, stride, pad, dilation, ceil_mode)
+
+
+def _pool2d_check(input, kernel, stride, padding, dilation, ceil_mode):
+    """pool2d_shape_check: the sizes, then the output size (ATen's order and wording)"""
+    (kh, kw), (sh, sw) = kernel, stride or kernel
+    (ph, pw), (dh, dw) = padding, dilation
+    h, w = input.shape[-2:]
+    oh = _pooled_size(h, kh, ph, sh, dh, ceil_mode)
+    ow = _pooled_size(w, kw, pw, sw, dw, ceil_mode)
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if sh <= 0 or sw <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
+    if dh <= 0 or dw <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} dilationW: {dw}")
+    s, nd = input.shape, input.ndim
+    if not ((nd == 3 and s[0] != 0 and s[1] != 0 and s[2] != 0) or (nd == 4 and s[1] != 0 and s[2] != 0 and s[3] != 0)):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{_shape_text(s)}")
+    if kw // 2 < pw or kh // 2 < ph:
+        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+    if oh < 1 or ow < 1:
+        planes = s[-3]
+        raise RuntimeError(f"Given input size: ({planes}x{h}x{w}). Calculated output size: "
+                           f"({planes}x{oh}x{ow}). Output size is too small")
+
+
+def _not_implemented_for(name, t):
+    return NotImplementedError(f'"{name}" not implemented for \'{SCALAR_NAME[t.dtype]}\'')
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """out[..., i, j] = max of input over window (i, j); with return_indices also the flat index
+    (h * W + w) of each maximum in its image"""
+    kernel = _sizes("max_pool2d", "kernel_size", kernel_size)
+    stride = () if stride is None else _sizes("max_pool2d", "stride", stride, allow_empty=True)
+    padding = _sizes("max_pool2d", "padding", padding)
+    dilation = _sizes("max_pool2d", "dilation", dilation)
+    if input.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if input.dtype.name == "bool":
+        raise _not_implemented_for("max_pool2d", input)
+    _pool2d_check(input, kernel, stride, padding, dilation, ceil_mode)
+    from .._pool_kernels import max_pool2d_indices
+    indices = max_pool2d_indices(input._data, kernel, stride, padding, dilation, ceil_mode)
+    out = apply(OPS["max_pool2d_with_indices"], (input,),
+                {"kernel_size": kernel, "stride": stride, "padding": padding, "dilation": dilation,
+                 "ceil_mode": ceil_mode, "result1": indices})
+    return (out, _make(indices, None, False)) if return_indices else out
+
+
+max_pool2d_with_indices = max_pool2d
+
+
+def _one(name, what, value):
+    """check1d: an int or a sequence of one int"""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = tuple(value)
+    if len(value) != 1:
+        raise RuntimeError(f"{name}() argument '{what}' should contain one int (got {len(value)})")
+    return int(value[0])
+
+
+def _check_dim_range(name, input):
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for "
+                           f"argument #1 'self' (while checking arguments for {name})")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """max_pool2d over input.unsqueeze(-2) with a kernel of height 1, squeezed back"""
+    s = input.shape
+    if not ((input.ndim == 2 and s[0] != 0 and s[1] != 0) or (input.ndim == 3 and s[1] != 0 and s[2] != 0)):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{_shape_text(s)}")
+    k = _max_pool1d_size("kernel_size", kernel_size, "an int, list of ints or tuple of ints")
+    st = k if stride is None or (not isinstance(stride, (int, np.integer)) and not len(stride)) else \
+        _max_pool1d_size("stride", stride, "None, an int, list of ints, or tuple of ints")
+    p = _max_pool1d_size("padding", padding, "an int, list of ints, or tuple of ints")
+    d = _max_pool1d_size("dilation", dilation, "an int, list of ints or tuple of ints")
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if st <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {st}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out_w = _pooled_size(s[-1], k, p, st, d, ceil_mode)
+    if out_w <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out_w}")
+    out, indices = max_pool2d(_f.unsqueeze(input, -2), (1, k), (1, st), (0, p), (1, d), ceil_mode, True)
+    out = _f.squeeze(out, -2)
+    return (out, _f.squeeze(indices, -2)) if return_indices else out
+
+
+max_pool1d_with_indices = max_pool1d
+
+
+def _max_pool1d_size(what, value, forms):
+    """check_max_pool1d: an int or a sequence of one int"""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = tuple(value)
+    if len(value) != 1:
+        raise RuntimeError(f"max_pool1d() {what} must be {forms} of size 1 but got size {len(value)}")
+    return int(value[0])
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """out[..., i, j] = sum of input over window (i, j) / its size (count_include_pad: the padding
+    counts; divisor_override: this divisor instead)"""
+    kernel = _sizes("avg_pool2d", "kernel_size", kernel_size)
+    stride = () if stride is None else _sizes("avg_pool2d", "stride", stride, allow_empty=True)
+    padding = _sizes("avg_pool2d", "padding", padding)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    if input.ndim < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.ndim, 1)}, "
+                         f"{max(input.ndim, 1) - 1}], but got -3)")
+    if input.dtype.name == "bool" or input.dtype.name in ("int8", "int16", "int32", "uint8"):
+        raise _not_implemented_for("avg_pool2d", input)
+    _pool2d_check(input, kernel, stride, padding, (1, 1), ceil_mode)
+    return apply(OPS["avg_pool2d"], (input,),
+                 {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": ceil_mode,
+                  "count_include_pad": count_include_pad, "divisor_override": divisor_override})
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """avg_pool2d over input.unsqueeze(-2) with a kernel of height 1, squeezed back"""
+    _check_dim_range("avg_pool1d", input)
+    k = _one("avg_pool1d", "kernel_size", kernel_size)
+    st = k if stride is None or (not isinstance(stride, (int, np.integer)) and not len(stride)) else \
+        _one("avg_pool1d", "stride", stride)
+    p = _one("avg_pool1d", "padding", padding)
+    out = avg_pool2d(_f.unsqueeze(input, -2), (1, k), (1, st), (0, p), ceil_mode, count_include_pad)
+    return _f.squeeze(out, -2)
+
+
+def _output_size_with_default(output_size, input):
+    """_list_with_default: None entries of output_size keep the input's size"""
+    if isinstance(output_size, (int, np.integer)):
+        return output_size
+    output_size = tuple(output_size)
+    if input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return tuple(d if v is None else v for v, d in zip(output_size, input.shape[-len(output_size):]))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """out[..., i, j] = mean of input over rows [floor(i H / OH), ceil((i + 1) H / OH)) and the
+    columns likewise; a 1x1 output is input.mean((-1, -2), keepdim=True), as in ATen"""
+    size = _output_size_with_default(output_size, input)
+    size = (int(size), int(size)) if isinstance(size, (int, np.integer)) else tuple(int(v) for v in size)
+    if len(size) != 2:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+    if size[0] < 0 or size[1] < 0:
+        raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than or equal "
+                           f"to 0 but received {{{size[0]}, {size[1]}}}")
+    if size == (1, 1):
+        return _f.mean(input, (-1, -2), keepdim=True)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {_shape_text(input.shape)}")
+    for i in (-2, -1):
+        if input.shape[i] <= 0:
+            raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_shape_text(input.shape)} with dimension "
+                               f"{i + input.ndim} being empty")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented_for("adaptive_avg_pool2d", input)
+    return apply(OPS["adaptive_avg_pool2d"], (input,), {"output_size": size})
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """adaptive_avg_pool2d over input.unsqueeze(-2) to (1, output_size), squeezed back"""
+    _check_dim_range("adaptive_avg_pool1d", input)
+    size = _one("adaptive_avg_pool1d", "output_size", output_size)
+    return _f.squeeze(adaptive_avg_pool2d(_f.unsqueeze(input, -2), (1, size)), -2)
+
+
+def _verify_batch_size(size):
+    """One value per channel has no variance to normalise by"""
+    prod = size[0]
+    for n in size[2:]:
+        prod *= n
+    if prod == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """out = (input - mean) / sqrt(var + eps) * weight + bias per channel (dim 1). training: the
+    batch's mean and biased variance, and the running statistics (when given) updated in place,
+    running = (1 - momentum) * running + momentum * batch's (its unbiased variance); else the
+    running statistics."""
+    if training:
+        _verify_batch_size(input.shape)
+    if not input.dtype.is_floating_point:
+        raise _not_implemented_for("batch_norm", input)
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None:
+            if t.numel() != channels:
+                raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+        elif not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    if any(t is not None and t.dtype != input.dtype for t in (weight, bias, running_mean, running_var)):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if input.numel() == 0:  # (ATen: a copy, through the affine parameters' first elements)
+        out = _f.clone(input)
+        if weight is not None:
+            out = _f.mul(out, weight[0])
+        if bias is not None:
+            out = _f.add(out, bias[0])
+        return out
+    from .. import _pool_kernels as P
+    x = input._data
+    rm = None if running_mean is None else running_mean._data
+    rv = None if running_var is None else running_var._data
+    if training:
+        mean, var_sum = P.batch_norm_stats(x)
+        count = x.size // channels
+        invstd = P.batch_norm_invstd(var_sum, count, eps)
+        if rm is not None or rv is not None:
+            P.update_running_stats(rm, rv, mean, var_sum, count, momentum)
+            for t in (running_mean, running_var):
+                if t is not None:
+                    t._vc[0] += 1  # (an in-place write by ATen's kernel: a new version)
+    else:
+        mean = invstd = np.empty((0,), dtype=x.dtype)  # (PyTorch saves empty ones in eval mode)
+    return apply(OPS["native_batch_norm"], (input, weight, bias),
+                 {"running_mean": rm, "running_var": rv, "training": bool(training), "eps": eps,
+                  "result1": mean, "result2": invstd})
+
+
+def _feature_dropout(input, p, training, inplace, noise_shape=None):
+    """ATen's feature_dropout: one mask value per (sample, channel), 1 / (1 - p) with probability
+    1 - p, else 0, multiplied in (MulBackward0); p == 0 or eval mode: input itself"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    dt = input._data.dtype
+    if p == 1:
+        mask = np.zeros((), dtype=dt)
+    else:
+        shape = noise_shape or tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+        keep = default_generator._rng.random(shape) >= p  # bernoulli(1 - p)
+        mask = keep.astype(dt) / dt.type(1 - p)
+    mask = _make(mask, None, False)
+    return input.mul_(mask) if inplace else _f.mul(input, mask)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels: each (sample, channel) plane is kept (scaled by 1 / (1 - p)) or zeroed"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    ndim = input.ndim
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this "
+                      "warning, please use dropout instead. Note that dropout2d exists to provide "
+                      "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+                      "and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                      "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+                      "the channel dim. This behavior will change in a future release to interpret the "
+                      "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) input"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    ndim = input.ndim
+    if ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+                           "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or "
+                           "3D inputs).")
+    if ndim == 3:
+        return _feature_dropout(input, p, training, inplace)
+    if inplace:  # (PyTorch unsqueezes in place; the same mask, one value per channel)
+        return _feature_dropout(input, p, training, True, noise_shape=(input.shape[0], 1))
+    return _f.squeeze(_feature_dropout(_f.unsqueeze(input, 0), p, training, False), 0)
