@@ -14,6 +14,7 @@ A lazy module registers a forward pre-hook that, on the first call, runs ``initi
 (LazyLinear -> Linear), so that the model prints and behaves as if it had been built with Linear.
 """
 import itertools
+import os
 import sys
 
 import numpy as np
@@ -58,9 +59,9 @@ class UninitializedTensorMixin:
 
     @property
     def shape(self):
-        code = _entry_point(sys._getframe(1))  # a library function reading the shape is a use
-        if code is not None and _describe(code) is not None:
-            raise _use_error(type(self), _describe(code))
+        entry = _entry_point(sys._getframe(1))  # a library function reading the shape is a use
+        if entry is not None and _describe(*entry) is not None:
+            raise _use_error(type(self), _describe(*entry))
         raise _shape_error()
 
     def share_memory_(self):
@@ -225,7 +226,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
 # on ._data, so the function is found on the stack: the outermost frame of autograd_core code the
 # caller entered (Module machinery left out, as it never dispatches in PyTorch either).
 # ---------------------------------------------------------------------------------------------
-_PACKAGE = __file__.rsplit("/nn/", 1)[0] + "/"
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NOT_DISPATCHING = ("nn/modules.py", "nn/lazy.py", "optim/")
 # PyTorch's Tensor operators call these methods (probed in torch 2.13: `p + 1` is caught in 'add')
 _OPERATOR_METHOD = {
@@ -258,12 +259,12 @@ _INIT_FIRST_USE = {"zeros_": "<method 'zero_' of 'torch._C.TensorBase' objects>"
                    "trunc_normal_": "<method 'new_tensor' of 'torch._C.TensorBase' objects>"}
 
 
-def _describe(code):
-    """The repr PyTorch prints for the function whose frame runs `code`."""
-    rel = code.co_filename[len(_PACKAGE):]
-    name, qualname = code.co_name, code.co_qualname
+def _describe(code, is_method):
+    """The repr PyTorch prints for the function whose frame runs `code` (a Tensor method or not)."""
+    rel = _relative(code)
+    name = code.co_name
     address = f"0x{id(code):x}"
-    if rel == "_tensor.py" and qualname.startswith("Tensor."):
+    if is_method:
         if name == "__pow__":
             return f"<function TensorBase.pow at {address}>"
         name = _OPERATOR_METHOD.get(name, name)
@@ -282,20 +283,46 @@ def _describe(code):
     return f"<function {name} at {address}>"
 
 
-def _is_public(code):
+def _relative(code):
+    return os.path.relpath(code.co_filename, _PACKAGE).replace(os.sep, "/")
+
+
+def _role(frame):
+    """"method" for a Tensor method's frame, "function" for a module-level function's, else None
+    (a nested helper, a lambda)."""
+    code = frame.f_code
     name = code.co_name
+    attr = vars(Tensor).get(name)
+    if _runs(getattr(attr, "fget", attr), code):
+        return "method"
+    if _runs(frame.f_globals.get(name), code):
+        return "function"
+    return None
+
+
+def _runs(fn, code):
+    """True when fn, or a function it wraps (functools.wraps), has this code."""
+    while fn is not None:
+        if getattr(fn, "__code__", None) is code:
+            return True
+        fn = getattr(fn, "__wrapped__", None)
+    return False
+
+
+def _is_public(name):
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__")) \
         or name in ("_all", "_any", "_round")
 
 
 def _entry_point(frame):
-    """The outermost public autograd_core function in the run of library frames around `frame`."""
+    """(code, is_method) of the outermost public autograd_core function in the run of library
+    frames around `frame`, or None."""
     found = None
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         code = frame.f_code
-        rel = code.co_filename[len(_PACKAGE):]
-        if not rel.startswith(_NOT_DISPATCHING) and _is_public(code) and "<" not in code.co_qualname:
-            found = code
+        role = _role(frame)
+        if role and not _relative(code).startswith(_NOT_DISPATCHING) and _is_public(code.co_name):
+            found = (code, role == "method")
         frame = frame.f_back
     return found
 
@@ -311,8 +338,8 @@ def _use_error(cls, where=None):
     """PyTorch's ValueError for a use of an uninitialised tensor, naming the function `where`
     (found on the stack when not given)."""
     if where is None:
-        code = _entry_point(sys._getframe(2))
-        where = _describe(code) if code is not None else "<unknown function>"
+        entry = _entry_point(sys._getframe(2))
+        where = _describe(*entry) if entry is not None else "<unknown function>"
         if where is None:
             return _shape_error()
     return ValueError(
