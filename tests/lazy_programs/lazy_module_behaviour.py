@@ -96,3 +96,21 @@ print(b, b.requires_grad, b.persistent, is_lazy(b))
 b.materialize((2,))
 print(type(b).__name__, b.shape, b.requires_grad)
 print(nn.UninitializedParameter is UninitializedParameter, nn.UninitializedBuffer is UninitializedBuffer)
+
+# a copy, and a pickled whole model, stay lazy and initialise on their own first call
+import io
+
+m = nn.LazyLinear(3)
+m2 = copy.deepcopy(m)
+m2(torch.ones(2, 4))
+print(type(m).__name__, type(m2).__name__, m.weight, m2.weight.shape)
+m(torch.ones(2, 5))
+print(m, m2)
+net = nn.Sequential(nn.LazyLinear(4), nn.ReLU())
+buf = io.BytesIO()
+torch.save(net, buf)
+buf.seek(0)
+net2 = torch.load(buf, weights_only=False)
+print(net2, net2[0].weight)
+net2(torch.ones(1, 2))
+print(net2)
