@@ -69,8 +69,10 @@ parameter's path ("model.fc.bias"), else its expression ("w + x") or its op and 
 A function node's ``name`` is the label of the tensor it made (an AccumulateGrad's: "w.grad").
 
 Large graphs: simplify(model, max_nodes=150, collapse=None, chain_min=4) (used by to_dot) returns
-a smaller model: same-op chains -> one "summary" node, nn modules -> one "module" node each, and
-beyond max_nodes the nodes farthest from the roots -> one "elided" node; kept ids stay the same.
+a smaller model: same-op chains -> one "summary" node, nn modules -> one "module" node each (every
+module with parameters, the modules named, or those at a depth: collapse=1 draws a ResNet as
+conv1, bn1, layer1..layer4, fc), and beyond max_nodes the nodes farthest from the roots -> one
+"elided" node; kept ids stay the same.
 """
 import bisect
 import collections.abc
