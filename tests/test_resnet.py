@@ -160,6 +160,32 @@ def test_grad_fn_chain_of_a_block_is_torchvisions(tv):
     assert chain_t[:2] == ["ReluBackward0", "AddBackward0"]
 
 
+def test_the_whole_graph_has_torchvisions_nodes(tv):
+    """Every grad_fn of the forward graph, in the same breadth-first order from the output, with
+    the same next_functions structure (names of the nodes each one points to)."""
+    def walk(root):
+        order, seen, queue = [], set(), [root]
+        while queue:
+            fn = queue.pop(0)
+            if fn is None or id(fn) in seen:
+                continue
+            seen.add(id(fn))
+            order.append((type(fn).__name__ if type(fn).__name__ != "AccumulateGrad" else fn.name(),
+                          tuple(type(n).__name__ if n is not None else None for n, _ in fn.next_functions)))
+            queue.extend(n for n, _ in fn.next_functions)
+        return order
+
+    theirs = walk(tv.resnet18()(torch.rand(1, 3, 64, 64)).grad_fn)
+    ours = walk(models.resnet18()(ac.rand(1, 3, 64, 64)).grad_fn)
+    assert ours == theirs
+    # fc (addmm, t), flatten, avgpool, maxpool, 17 relus, 8 adds, 20 convs, 20 batch norms, and an
+    # AccumulateGrad for each of the 62 parameters
+    assert len(ours) == 2 + 1 + 1 + 1 + 17 + 8 + 20 + 20 + 62
+    names = [name for name, _ in ours]
+    assert names.count("ConvolutionBackward0") == 20 and names.count("NativeBatchNormBackward0") == 20
+    assert names.count("AddBackward0") == 8 and names.count("ReluBackward0") == 17
+
+
 def call(f):
     """(exception type and message, or None; warnings) of calling f."""
     with warnings.catch_warnings(record=True) as caught:
