@@ -54,33 +54,40 @@ def _lowest(dtype):
 
 # --- max pooling -------------------------------------------------------------------------------------
 def max_pool2d_indices(a, kernel_size, stride, padding, dilation, ceil_mode):
-    """The flat index (h * W + w) of each window's maximum, as ATen's cpu_max_pool picks it: the
-    first element greater than every one before it (scanning the window row by row), a nan over
-    everything (the last nan), and when nothing beats the dtype's lowest value (a window of -inf)
-    the window's first element inside the input."""
+    """The flat index (h * W + w) of each window's maximum, as ATen's cpu_max_pool picks it: scanning
+    the window row by row from its first element inside the input, an element is taken when it is
+    greater than the best so far, or nan (so the first maximum wins a tie, and the last nan wins
+    over everything); the best starts at the dtype's lowest value, so a window of -inf keeps its first
+    element. One vectorised step per kernel offset."""
     stride, out_size = pool_geometry(a.shape, kernel_size, stride, padding, dilation, ceil_mode)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
-    h, w = a.shape[-2:]
+    w = a.shape[-1]
     oh, ow = out_size
-    win = _windows(a, kernel_size, stride, padding, dilation, out_size, _lowest(a.dtype))
-    flat = win.reshape(win.shape[:-2] + (kh * kw,))
-    pos = np.argmax(flat, axis=-1)
-    if a.dtype.kind == "f":
-        nans = np.isnan(flat)
-        if nans.any():
-            last_nan = kh * kw - 1 - np.argmax(nans[..., ::-1], axis=-1)
-            pos = np.where(nans.any(axis=-1), last_nan, pos)
-    top = np.take_along_axis(flat, pos[..., None], -1)[..., 0]
+    lowest = _lowest(a.dtype)
+    win = _windows(a, kernel_size, stride, padding, dilation, out_size, lowest)
     row0 = np.arange(oh)[:, None] * sh - ph  # each window's top-left corner in the input
     col0 = np.arange(ow)[None, :] * sw - pw
-    rows = row0 + (pos // kw) * dh
-    cols = col0 + (pos % kw) * dw
-    nothing = top == _lowest(a.dtype)
-    if nothing.any():  # the window's first element inside the input
-        first_r = np.where(row0 < 0, row0 + (-row0 + dh - 1) // dh * dh, row0)
-        first_c = np.where(col0 < 0, col0 + (-col0 + dw - 1) // dw * dw, col0)
-        rows = np.where(nothing, np.broadcast_to(first_r, rows.shape), rows)
-        cols = np.where(nothing, np.broadcast_to(first_c, cols.shape), cols)
+    first_r = np.where(row0 < 0, row0 + (-row0 + dh - 1) // dh * dh, row0)
+    first_c = np.where(col0 < 0, col0 + (-col0 + dw - 1) // dw * dw, col0)
+    if (first_r >= a.shape[-2]).any() or (first_c >= w).any():
+        # (dilation can step over the whole input: ATen then returns -inf and an index outside the
+        # image, and its backward writes there -- an error instead)
+        raise RuntimeError(f"max_pool2d: with dilation {tuple(dilation)} and padding {tuple(padding)} a pooling "
+                           f"window covers no element of the input of size {tuple(a.shape[-2:])} (PyTorch "
+                           "returns -inf with an index outside the image there, and its backward writes "
+                           "outside the image); use less padding")
+    best = np.full(win.shape[:-2], lowest, dtype=a.dtype)
+    pos = np.full(best.shape, -1, dtype=np.int16)  # the kernel offset taken (-1: none, the first element)
+    floating = a.dtype.kind == "f"
+    with np.errstate(invalid="ignore"):
+        for i in range(kh):
+            for j in range(kw):
+                v = win[..., i, j]
+                take = (v > best) | np.isnan(v) if floating else v > best
+                np.copyto(best, v, where=take)
+                pos[take] = i * kw + j
+    rows = np.where(pos < 0, first_r, row0 + (pos // kw) * dh)
+    cols = np.where(pos < 0, first_c, col0 + (pos % kw) * dw)
     return (rows * w + cols).astype(np.int64)
 
 

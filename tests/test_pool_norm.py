@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ac
@@ -190,6 +190,7 @@ def test_adaptive_saves_self_only():
        ceil=st.booleans(), ties=st.booleans(), seed=st.integers(0, 1000))
 def test_max_pool2d_random_configurations(h, w, k, s, p, d, ceil, ties, seed):
     x = _data(seed, 2, 2, h, w, ties=ties)
+    assume(not _a_window_misses_the_input(h, w, k, s, p, d, ceil))
 
     def run(m):
         t = _t(m, x, requires_grad=True)
@@ -197,6 +198,30 @@ def test_max_pool2d_random_configurations(h, w, k, s, p, d, ceil, ties, seed):
         y.backward(m.ones_like(y))
         return y, i, t.grad
     assert_same(run, exact=True)
+
+
+def _a_window_misses_the_input(h, w, k, s, p, d, ceil):
+    """Whether dilation steps some window over the whole input (torch then indexes outside the image)"""
+    from autograd_core._pool_kernels import pooled_size
+    for size, kk, ss, pp, dd in zip((h, w), k, s or k, p, d):
+        if pp > ((kk - 1) * dd + 1) // 2 or kk // 2 < pp:
+            return False  # (an error on both sides)
+        out = pooled_size(size, kk, ss, pp, dd, ceil)
+        for o in range(max(out, 0)):
+            start = o * ss - pp
+            first = start + (-start + dd - 1) // dd * dd if start < 0 else start
+            if first >= size:
+                return True
+    return False
+
+
+def test_max_pool2d_window_missing_the_input_is_an_error():
+    """Torch returns -inf there, with an index outside the image its backward writes to: ours refuses"""
+    x = torch.zeros(1, 1, 1, 1, requires_grad=True)
+    y, i = torch.nn.functional.max_pool2d(x, (1, 2), padding=(0, 1), dilation=(1, 2), return_indices=True)
+    assert y.item() == -float("inf") and i.item() == 1  # (index 1 of a 1-element image)
+    with pytest.raises(RuntimeError, match="covers no element of the input"):
+        ac.nn.functional.max_pool2d(ac.zeros(1, 1, 1, 1), (1, 2), padding=(0, 1), dilation=(1, 2))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -534,3 +559,40 @@ def test_modules_call_the_functional_forms():
         _compare(lambda m, t: make(m)(t), x)
     _compare(lambda m, t: m.nn.MaxPool1d(3, 1, 1)(t), _data(32, 2, 3, 8))
     _compare(lambda m, t: m.nn.AvgPool1d(3)(t), _data(33, 2, 3, 8))
+
+
+def test_a_small_cnn_trains_as_torch():
+    """Conv2d -> BatchNorm2d -> ReLU -> MaxPool2d -> Conv2d -> AdaptiveAvgPool2d -> Linear, SGD with
+    momentum: losses, then the eval-mode output and the running statistics"""
+    rng = np.random.default_rng(40)
+    xs = rng.standard_normal((4, 8, 3, 12, 12)).astype(np.float32)
+    ys = rng.integers(0, 5, size=(4, 8))
+    weights = None
+
+    def run(m):
+        nonlocal weights
+        net = m.nn.Sequential(m.nn.Conv2d(3, 6, 3, padding=1), m.nn.BatchNorm2d(6), m.nn.ReLU(),
+                              m.nn.MaxPool2d(2), m.nn.Conv2d(6, 8, 3), m.nn.BatchNorm2d(8), m.nn.ReLU(),
+                              m.nn.AdaptiveAvgPool2d((2, 2)), m.nn.Flatten(), m.nn.Linear(32, 5))
+        if weights is None:
+            weights = [np.random.default_rng(41 + i).standard_normal(tuple(p.shape)).astype(np.float32) * 0.3
+                       for i, p in enumerate(net.parameters())]
+        with m.no_grad():
+            for p, w in zip(net.parameters(), weights):
+                p.copy_(m.tensor(w))
+        opt = m.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        losses = []
+        for x, y in zip(xs, ys):
+            opt.zero_grad()
+            loss = m.nn.functional.cross_entropy(net(m.tensor(x)), m.tensor(y))
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        net.eval()
+        return losses, net(m.tensor(xs[0])), net[1].running_mean, net[5].running_var, print_net(net)
+
+    def print_net(net):
+        return repr(net)
+    ours, theirs = run(ac), run(torch)
+    assert ours[4] == theirs[4]
+    assert_close(ours[:4], theirs[:4], "losses, eval output, running statistics")
