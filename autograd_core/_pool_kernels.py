@@ -339,12 +339,12 @@ def _over_batch(per_image):
     return np.cumsum(per_image.astype(np.float64), axis=0)[-1]
 
 
-def _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, save_invstd):
+def _backward_terms(g, x, running_mean, running_var, train, eps, save_mean, save_invstd):
     """(mean, invstd, sum of g, dot product of (x - mean) and g) per channel, as
     batch_norm_cpu_backward_contiguous_impl computes them (each image's sums in the dtype, added up in
     float64)."""
     dt = x.dtype
-    if training:
+    if train:
         mean, invstd = save_mean, save_invstd
     else:  # (the backward's invstd is computed in float64: eps is a double there)
         mean = running_mean.astype(dt)
@@ -356,15 +356,15 @@ def _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, s
     return mean, invstd, total, dotp
 
 
-def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
+def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d x: training, (g - mean(g) - (x - mean) * k) * invstd * weight with
     k = dot(x - mean, g) * invstd^2 / count; eval, g * invstd * weight."""
     dt = x.dtype
-    mean, invstd, total, dotp = _backward_terms(g, x, running_mean, running_var, training, eps,
+    mean, invstd, total, dotp = _backward_terms(g, x, running_mean, running_var, train, eps,
                                                 save_mean, save_invstd)
     w = weight if weight is not None else np.ones(x.shape[1], dtype=dt)
     b = _bshape(x)
-    if not training:
+    if not train:
         return g * invstd.reshape(b) * w.reshape(b)
     n = x.size // x.shape[1]
     k = dotp.astype(dt) * invstd * invstd / dt.type(n)
@@ -374,12 +374,12 @@ def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean
     return projected * invstd.reshape(b) * w.reshape(b)
 
 
-def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
+def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d weight = sum of g * (x - mean) * invstd per channel"""
-    _, invstd, _, dotp = _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, save_invstd)
+    _, invstd, _, dotp = _backward_terms(g, x, running_mean, running_var, train, eps, save_mean, save_invstd)
     return (dotp * invstd).astype(x.dtype)
 
 
-def batch_norm_backward_bias(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
+def batch_norm_backward_bias(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d bias = sum of g per channel"""
     return _over_batch(_image_sums(_channel_view(g))).astype(x.dtype)

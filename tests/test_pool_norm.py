@@ -596,3 +596,19 @@ def test_a_small_cnn_trains_as_torch():
     ours, theirs = run(ac), run(torch)
     assert ours[4] == theirs[4]
     assert_close(ours[:4], theirs[:4], "losses, eval output, running statistics")
+
+
+def test_the_gradients_nodes_save_what_torchs_save():
+    """Under create_graph the first gradient's node (…BackwardBackward0): its name, what it saves"""
+    def saved(m):
+        x = m.tensor(_data(50, 2, 3, 6, 6), requires_grad=True)
+        F = m.nn.functional
+        w, b = m.ones(3, requires_grad=True), m.zeros(3, requires_grad=True)
+        out = []
+        for y in (F.max_pool2d(x, 2), F.avg_pool2d(x, 3, 2, 1), F.adaptive_avg_pool2d(x, (2, 4)),
+                  F.batch_norm(x, m.zeros(3), m.ones(3), w, b, True), F.batch_norm(x, m.zeros(3), m.ones(3), w, b)):
+            fn = m.autograd.grad(y, x, m.ones_like(y), create_graph=True)[0].grad_fn
+            names = sorted(a for a in dir(fn) if a.startswith(("_saved", "_raw_saved")))
+            out.append((fn.name(), names, [getattr(fn, a) for a in names if a.startswith("_saved")]))
+        return out
+    assert_same(saved, exact=True)
