@@ -67,7 +67,7 @@ class _ConvNd(Module):
                     self._reversed_padding_repeated_twice[2 * i] = left
                     self._reversed_padding_repeated_twice[2 * i + 1] = total - left
         else:
-            self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
+            self._reversed_padding_repeated_twice = tuple(p for p in reversed(padding) for _ in range(2))
         self.weight = Parameter(empty((out_channels, in_channels // groups) + kernel_size, dtype=dtype,
                                       device=device))
         if bias:
