@@ -612,3 +612,18 @@ def test_the_gradients_nodes_save_what_torchs_save():
             out.append((fn.name(), names, [getattr(fn, a) for a in names if a.startswith("_saved")]))
         return out
     assert_same(saved, exact=True)
+
+
+def test_float64_batch_norm_and_pooling():
+    """The same float64 results (within float64's tolerance) through a double() network"""
+    x = np.random.default_rng(60).standard_normal((4, 3, 6, 6))
+
+    def run(m):
+        net = m.nn.Sequential(m.nn.BatchNorm2d(3), m.nn.MaxPool2d(2), m.nn.AvgPool2d(3, 1, 1),
+                              m.nn.AdaptiveAvgPool2d((2, 1))).double()
+        t = m.tensor(x, requires_grad=True)
+        y = net(t)
+        y.backward(m.ones_like(y))
+        net.eval()
+        return y, t.grad, net[0].running_var, net[0].num_batches_tracked, net(m.tensor(x))
+    assert_close(run(ac), run(torch))
