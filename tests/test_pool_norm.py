@@ -627,3 +627,14 @@ def test_float64_batch_norm_and_pooling():
         net.eval()
         return y, t.grad, net[0].running_var, net[0].num_batches_tracked, net(m.tensor(x))
     assert_close(run(ac), run(torch))
+
+
+def test_batch_norm_loads_a_state_dict_without_num_batches_tracked():
+    """A plain dict of an older checkpoint (no num_batches_tracked) loads; the count stays the module's"""
+    def run(m):
+        net = m.nn.Sequential(m.nn.Linear(2, 3), m.nn.BatchNorm1d(3))
+        net[1].num_batches_tracked.add_(5)
+        old = {k: v.clone() for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
+        result = net.load_state_dict(old)
+        return repr(result), net[1].num_batches_tracked
+    assert_same(run)

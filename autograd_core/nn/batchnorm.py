@@ -60,6 +60,16 @@ class _NormBase(Module):
     def _check_input_dim(self, input):
         raise NotImplementedError
 
+    def _load_own(self, state_dict, prefix, strict, missing, unexpected, errors):
+        # a state_dict of before num_batches_tracked existed (no version 2 in its metadata, as a plain
+        # dict has none) loads without it: the module keeps its own count, as in PyTorch
+        version = (getattr(state_dict, "_metadata", None) or {}).get(prefix[:-1], {}).get("version")
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            state_dict = dict(state_dict)
+            state_dict[key] = self.num_batches_tracked
+        super()._load_own(state_dict, prefix, strict, missing, unexpected, errors)
+
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
