@@ -12,6 +12,8 @@ independent images. A batch-norm input is (N, C, *): statistics per channel C ov
 - batch norm's statistics accumulate in float64 (ATen's acc_type on CPU) and are rounded where
   ATen rounds them (save_mean, the biased variance, invstd).
 """
+import os
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -241,10 +243,56 @@ def _bshape(x):
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+def _aten_threads():
+    """The number of threads ATen splits an (N, C) batch norm's sums between: torch's default, the
+    OMP_NUM_THREADS setting, else the CPUs this process may run on (torch counts physical cores: on
+    a machine with two hardware threads per core the last bits of an (N, C) batch norm may differ)."""
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0))
+
+
+def _row_chunks(n, statistics=False):
+    """ATen's parallel_for over n rows: min(threads, n) chunks of ceil(n / chunks) rows, in order (its
+    statistics kernel takes no more rows than threads in one pass)"""
+    k = max(1, min(_aten_threads(), n))
+    if statistics and n <= k:
+        return [(0, n)]
+    size = -(-n // k)
+    return [(b, min(n, b + size)) for b in range(0, n, size)]
+
+
+def _fused_row_sums(a, b, statistics=False):
+    """Per chunk of rows, sum of a * b row after row with one rounding each (the fused multiply-add
+    of ATen's vectorised loop), then the chunks' sums added in float64: (C,) float64"""
+    parts = []
+    for lo, hi in _row_chunks(a.shape[0], statistics):
+        acc = np.zeros(a.shape[1:], dtype=a.dtype)
+        for i in range(lo, hi):  # (one vectorised step per row of the batch)
+            acc = fused_multiply_add(a[i], b[i], acc)
+        parts.append(acc)
+    return np.cumsum(np.stack(parts).astype(np.float64), axis=0)[-1]
+
+
+def _row_sums(a, statistics=False):
+    """Per chunk of rows, the rows added one after another in the dtype; the chunks' sums then in
+    float64: (C,) float64"""
+    chunks = _row_chunks(a.shape[0], statistics)
+    if statistics and len(chunks) == 1:  # (no more rows than threads: one float64 sum)
+        return np.cumsum(a.astype(np.float64), axis=0)[-1]
+    parts = np.stack([np.cumsum(a[lo:hi], axis=0)[-1] for lo, hi in chunks])
+    return np.cumsum(parts.astype(np.float64), axis=0)[-1]
+
+
 def batch_norm_stats(x):
     """batch_norm_cpu_collect_stats: (mean, var_sum) per channel, both in x's dtype: the sum in
     float64, mean = sum / count rounded; var_sum = sum of (x - mean)^2 (each square in the dtype)
-    in float64, rounded."""
+    in float64, rounded. An (N, C) input (one value per image) goes ATen's channels-last way: the
+    rows are summed per thread in the dtype (the squares fused into the sum)."""
+    if x.size == x.shape[0] * x.shape[1]:
+        rows = x.reshape(x.shape[0], x.shape[1])
+        mean = (_row_sums(rows, True) / rows.shape[0]).astype(x.dtype)
+        centred = rows - mean
+        return mean, _fused_row_sums(centred, centred, True).astype(x.dtype)
     v = _channel_view(x)
     n = v.shape[0] * v.shape[2]
     mean = (v.sum(axis=(0, 2), dtype=np.float64) / n).astype(x.dtype)
@@ -349,6 +397,11 @@ def _backward_terms(g, x, running_mean, running_var, train, eps, save_mean, save
     else:  # (the backward's invstd is computed in float64: eps is a double there)
         mean = running_mean.astype(dt)
         invstd = (1 / np.sqrt(running_var.astype(np.float64) + eps)).astype(dt)
+    if x.size == x.shape[0] * x.shape[1]:  # (N, C): ATen's channels-last way, sums per thread
+        rows, grows = x.reshape(x.shape[0], -1), g.reshape(g.shape[0], -1)
+        total = _row_sums(grows).astype(dt)  # (kept in the dtype there)
+        dotp = _fused_row_sums(rows - mean, grows).astype(dt)
+        return mean, invstd, total, dotp
     gv, xv = _channel_view(g), _channel_view(x)
     centred = xv - mean[None, :, None]
     total = _over_batch(_image_sums(gv))
@@ -368,18 +421,25 @@ def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean
         return g * invstd.reshape(b) * w.reshape(b)
     n = x.size // x.shape[1]
     k = dotp.astype(dt) * invstd * invstd / dt.type(n)
-    grad_mean = (total / n).astype(dt)
-    # (g - grad_mean) - (x - mean) * k: the compiler fuses the product into the subtraction
-    projected = fused_multiply_add(-(x - mean.reshape(b)), k.reshape(b), g - grad_mean.reshape(b))
+    grad_mean = (total / n).astype(dt) if total.dtype != dt else total / dt.type(n)
+    # (g - grad_mean) - (x - mean) * k: the compiler fuses the product into the subtraction -- for
+    # an (N, C) input only in the whole vectors of channels, not in the scalar loop over the rest
+    centred, less = x - mean.reshape(b), g - grad_mean.reshape(b)
+    projected = fused_multiply_add(-centred, k.reshape(b), less)
+    if x.size == x.shape[0] * x.shape[1]:
+        rest = x.shape[1] - x.shape[1] % _LANES
+        projected[:, rest:] = (less - centred * k.reshape(b))[:, rest:]
     return projected * invstd.reshape(b) * w.reshape(b)
 
 
 def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d weight = sum of g * (x - mean) * invstd per channel"""
     _, invstd, _, dotp = _backward_terms(g, x, running_mean, running_var, train, eps, save_mean, save_invstd)
-    return (dotp * invstd).astype(x.dtype)
+    return (dotp * invstd).astype(x.dtype)  # (float64 * dtype, or dtype * dtype for (N, C))
 
 
 def batch_norm_backward_bias(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d bias = sum of g per channel"""
+    if x.size == x.shape[0] * x.shape[1]:
+        return _row_sums(g.reshape(g.shape[0], -1)).astype(x.dtype)
     return _over_batch(_image_sums(_channel_view(g))).astype(x.dtype)
