@@ -641,3 +641,19 @@ def test_batch_norm_loads_a_state_dict_without_num_batches_tracked():
         result = net.load_state_dict(old)
         return repr(result), net[1].num_batches_tracked
     assert_same(run)
+
+
+def test_lazy_batch_norm():
+    """LazyBatchNorm1d/2d: num_features from the first input; then a BatchNorm1d/2d, as torch's"""
+    def run(m):
+        net = m.nn.Sequential(m.nn.LazyBatchNorm2d(), m.nn.ReLU())
+        bn1 = m.nn.LazyBatchNorm1d(affine=False, momentum=None)
+        before = (repr(net), repr(bn1), list(net.state_dict()), list(bn1.state_dict()), net[0].has_uninitialized_params())
+        x = m.tensor(np.arange(48, dtype=np.float32).reshape(2, 3, 2, 4) / 7, requires_grad=True)
+        y = net(x)
+        y.backward(m.ones_like(y))
+        z = bn1(m.tensor(np.sin(np.arange(12, dtype=np.float32)).reshape(4, 3)))
+        return (before, repr(net), repr(bn1), type(net[0]).__name__, type(bn1).__name__, y, x.grad, z,
+                dict(net.state_dict()), dict(bn1.state_dict()), [p.shape for p in net.parameters()])
+    assert_same(run, exact=True)
+    assert_same(lambda m: m.nn.LazyBatchNorm2d()(m.ones(2, 3)))
