@@ -373,7 +373,8 @@ def _image_sums(v, a=None, b=None):
         return acc
     whole = n // _LANES
     blocks = v[..., :whole * _LANES].reshape(v.shape[:-1] + (whole, _LANES))
-    acc = np.cumsum(blocks, axis=-2)[..., -1, :] if whole > 1 else blocks[..., 0, :].copy()  # (in order)
+    # (numpy reduces an outer axis block after block, into the 8 lanes: in order, as a cumsum would)
+    acc = blocks.sum(axis=-2) if whole > 1 else blocks[..., 0, :].copy()
     tail = n - whole * _LANES
     if tail:
         lanes = acc[..., :tail]
