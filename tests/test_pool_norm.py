@@ -657,3 +657,26 @@ def test_lazy_batch_norm():
                 dict(net.state_dict()), dict(bn1.state_dict()), [p.shape for p in net.parameters()])
     assert_same(run, exact=True)
     assert_same(lambda m: m.nn.LazyBatchNorm2d()(m.ones(2, 3)))
+
+
+GRADCHECKS = {
+    "max_pool2d": (lambda m, x: m.nn.functional.max_pool2d(x, 3, 2, 1, ceil_mode=True), [(1, 2, 5, 5)]),
+    "max_pool1d": (lambda m, x: m.nn.functional.max_pool1d(x, 2, dilation=2), [(2, 3, 7)]),
+    "avg_pool2d": (lambda m, x: m.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [(1, 2, 5, 5)]),
+    "adaptive_avg_pool2d": (lambda m, x: m.nn.functional.adaptive_avg_pool2d(x, (2, 3)), [(1, 2, 5, 4)]),
+    "batch_norm": (lambda m, x, w, b: m.nn.functional.batch_norm(x, None, None, w, b, True), [(4, 2, 3), (2,), (2,)]),
+    "batch_norm-eval": (lambda m, x, w, b: m.nn.functional.batch_norm(
+        x, m.tensor([0.1, -0.3], dtype=x.dtype), m.tensor([0.7, 1.3], dtype=x.dtype), w, b), [(4, 2, 3), (2,), (2,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECKS))
+def test_autograd_gradcheck_and_gradgradcheck(name):
+    """The engine's own autograd.gradcheck / gradgradcheck pass on these ops (torch's gradgradcheck
+    passes on the same ops in test_double_backward.py)"""
+    f, shapes = GRADCHECKS[name]
+    rng = np.random.default_rng(70)
+    arrays = [rng.permutation(int(np.prod(s))).reshape(s) * 0.37 - 1 for s in shapes]  # (no ties)
+    xs = [ac.tensor(a, dtype=ac.float64, requires_grad=True) for a in arrays]
+    assert ac.autograd.gradcheck(lambda *t: f(ac, *t), xs)
+    assert ac.autograd.gradgradcheck(lambda *t: f(ac, *t), xs)
