@@ -1018,8 +1018,10 @@ class Tensor:
     def cpu(self):
         return self
 
-    def cuda(self, *args, **kwargs):
-        raise AssertionError("Torch not compiled with CUDA enabled")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """As torch built without CUDA: AssertionError (an int device: no accelerator, RuntimeError)."""
+        _dtypes.cpu_only("cuda" if device is None else device)
+        return self
 
     def to(self, *args, **kwargs):
         """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed."""
@@ -1652,20 +1654,20 @@ class Tensor:
         return F._new_tensor(self, data, dtype, device, requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                 requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                 requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         return _factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                               device=device, requires_grad=requires_grad)
+                               device=device or "cpu", requires_grad=requires_grad)
 
     # in place: the op written into self, with the out-of-place op's grad_fn name (as PyTorch)
     def relu_(self):
@@ -1882,7 +1884,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, Tensor):
         warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
              "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     return _from_data(data, dtype, requires_grad)
 
 
