@@ -77,6 +77,8 @@ def _factory_out(name, out, dtype, requires_grad, make, resized=None):
     if STATE.grad_enabled and out.requires_grad:
         raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
+    if requires_grad and out._data.dtype.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     result = _make(make(out._data.dtype), None, False)
     if resized is not None and out._data.shape != result._data.shape and out._data.size:
         resized(out, result)
@@ -176,43 +178,43 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if out is not None:
-        return _factory_out("arange", out, dtype, requires_grad,
-                            lambda d: _arange(values, d), _arange_resized)
+        return _factory_out("arange", out, dtype, requires_grad, lambda d: _keep_shape_of(out, _arange(values, d)),
+                            _arange_resized)
     is_int = all(isinstance(v, (int, np.integer)) for v in values)  # (bools count as ints)
     dt = _dtype(dtype, np.dtype(np.int64) if is_int else _F32)
     return _finish(_arange(values, dt), requires_grad)
 
 
 def _arange(values, dt):
-    """ATen's arange_out: the length and the checks, then the values."""
+    """ATen's arange_out: its checks (on the bounds as doubles), the length, then the values."""
     start, end, step = (builtins.float(v) for v in values)
-    if dt.kind == "b":
-        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
-    if dt.kind in "iu":  # ATen converts the bounds to int64 first (a fraction is cut off)
-        xstart, xend, xstep = (builtins.int(v) for v in values)
-        if dt == np.int64:
-            if xstep == 0:
-                raise ValueError("step must be nonzero")
-            sign = (xstep > 0) - (xstep < 0)
-            size = _c_div(xend - xstart + xstep - sign, xstep)
-        elif step == 0:
-            raise RuntimeError("step must be nonzero")
-        else:
-            size = _ceil_size(start, end, step)
-        if not ((xstep > 0 and xend >= xstart) or (xstep < 0 and xend <= xstart)):
-            if not (dt != np.int64 and xstep == 0):
-                raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-        _check_size(size)
-        return (xstart + xstep * np.arange(builtins.max(size, 0), dtype=np.int64)).astype(dt)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if not (np.isfinite(start) and np.isfinite(end)):
         raise RuntimeError(f"unsupported range: {_c_number(start)} -> {_c_number(end)}")
     if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dt.kind == "b":
+        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
+    if dt.kind in "iu":  # ATen converts the bounds to int64 first (a fraction is cut off)
+        xstart, xend, xstep = (builtins.int(v) for v in values)
+        if dt == np.int64:  # (its length in integers: a step cut off to 0 is refused there)
+            if xstep == 0:
+                raise ValueError("step must be nonzero")
+            sign = (xstep > 0) - (xstep < 0)
+            size = _c_div(xend - xstart + xstep - sign, xstep)
+        else:
+            size = _ceil_size(start, end, step)
+        _check_size(size)
+        return (xstart + xstep * np.arange(builtins.max(size, 0), dtype=np.int64)).astype(dt)
     size = _ceil_size(start, end, step)
     _check_size(size)
     return _arange_values(start, step, builtins.int(size), dt)
+
+
+def _keep_shape_of(out, values):
+    """ATen's arange resizes out only when the number of elements differs."""
+    return values.reshape(out.shape) if isinstance(out, Tensor) and values.size == out._data.size else values
 
 
 def _c_div(a, b):
@@ -232,7 +234,8 @@ def _check_size(size):
 
 
 def _c_number(x):
-    return "inf" if x == np.inf else "-inf" if x == -np.inf else "nan" if x != x else repr(x)
+    """A double as C++'s ostream prints it (6 significant digits)."""
+    return "%g" % x
 
 
 _ARANGE_VECTOR = {np.dtype(np.float64): 4, np.dtype(np.float32): 8, np.dtype(np.float16): 16}
@@ -242,7 +245,7 @@ def _arange_values(start, step, n, dt):
     """Element i of ATen's CPU arange kernel, to the last bit: in double (its accumulate type),
     each product and sum one fused multiply-add, as the compiled kernel does them. The kernel
     writes vectors of V = 32 bytes (AVX2), two at a time: a vector starting at index i0 holds
-    fma(k, step, base), k = 0..V-1, with base = fma(step, i0, start) rounded to the dtype first;
+    base, then fma(k, step, base) for k = 1..V-1, with base = fma(step, i0, start) rounded to the dtype first;
     the elements after the last pair of vectors are fma(step, i, start). (Past 32768 elements ATen
     splits the work between threads, each restarting its vectors; that split is not followed.)"""
     V = _ARANGE_VECTOR.get(dt, 8)
@@ -251,7 +254,7 @@ def _arange_values(start, step, n, dt):
     i0 = np.floor(i[:main] / V) * V
     base = _fma(np.full(main, step), i0, np.full(main, start)).astype(dt).astype(np.float64)
     values = np.empty(n, np.float64)
-    values[:main] = _fma(i[:main] - i0, np.full(main, step), base)
+    values[:main] = np.where(i[:main] == i0, base, _fma(i[:main] - i0, np.full(main, step), base))
     values[main:] = _fma(np.full(n - main, step), i[main:], np.full(n - main, start))
     return values.astype(dt)
 
@@ -265,12 +268,14 @@ def _fma(a, b, c):
     ld = np.longdouble
     d = np.empty(a.shape, np.float64)
     if _EXTENDED:
-        r = a.astype(ld) * b.astype(ld) + c.astype(ld)
+        product = a.astype(ld) * b.astype(ld)
+        r = product + c.astype(ld)
         d[...] = r.astype(np.float64)
         half_ulp = np.spacing(np.abs(d)).astype(ld) / 2
-        off = np.abs(np.abs(r - d.astype(ld)) - half_ulp)
+        off = np.abs(np.abs(r - d.astype(ld)) - half_ulp)  # how far r is from a rounding boundary
+        error = (np.abs(product) + np.abs(c).astype(ld)) * ld(2.0 ** -61)  # (long double's, bounded)
         mantissa = np.frexp(d)[0]
-        unsure = (off <= np.abs(r) * ld(2.0 ** -60)) | (np.abs(mantissa) == 0.5) | (d == 0)
+        unsure = (off <= error) | (np.abs(mantissa) == 0.5) | (d == 0)
         which = np.nonzero(unsure)[0]
     else:
         which = range(a.size)
@@ -300,10 +305,41 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     start, end = t(start), t(end)
     step = (end - start) / t(steps - 1)
     i = np.arange(steps)
-    exact = np.longdouble if dt == np.float64 else np.float64  # wide enough for one rounding
-    from_start = exact(start) + exact(step) * i.astype(exact)
-    from_end = exact(end) - exact(step) * (steps - 1 - i).astype(exact)
+    if dt == np.float64:  # (one rounding, as the compiled kernel's fused multiply-add)
+        from_start = _fma(np.full(steps, step), i.astype(np.float64), np.full(steps, start))
+        from_end = _fma(np.full(steps, -step), (steps - 1 - i).astype(np.float64), np.full(steps, end))
+    elif dt == np.float32:
+        from_start = _fma32(np.full(steps, step), i, np.full(steps, start))
+        from_end = _fma32(np.full(steps, -step), steps - 1 - i, np.full(steps, end))
+    else:
+        from_start = np.float64(start) + np.float64(step) * i
+        from_end = np.float64(end) - np.float64(step) * (steps - 1 - i)
     return _finish(np.where(i < steps // 2, from_start, from_end).astype(dt), requires_grad)
+
+
+def _fma32(a, b, c):
+    """a * b + c rounded once to float32 (a, c float32 arrays, b integers below 2 ** 29): the
+    product is exact in float64; the sum, rounded to float64 first, rounds to the same float32
+    unless it lands exactly halfway between two float32s, recomputed exactly then."""
+    r = a.astype(np.float64) * b + c.astype(np.float64)
+    f = r.astype(np.float32)
+    gap = np.abs(r - f.astype(np.float64))
+    spacing = np.spacing(np.abs(f)).astype(np.float64)
+    for k in np.nonzero((gap == spacing / 2) | (gap == spacing / 4))[0]:
+        exact = Fraction(builtins.float(a[k])) * builtins.int(b[k]) + Fraction(builtins.float(c[k]))
+        f[k] = _round_to_float32(exact) if exact != 0 else f[k]
+    return f
+
+
+def _round_to_float32(x):
+    """A fraction rounded to the nearest float32 (ties to even)."""
+    lo = np.float32(builtins.float(x))  # (within a float32 step of x)
+    below = lo if Fraction(builtins.float(lo)) <= x else np.nextafter(lo, np.float32(-np.inf))
+    above = np.nextafter(below, np.float32(np.inf))
+    d_below, d_above = x - Fraction(builtins.float(below)), Fraction(builtins.float(above)) - x
+    if d_below != d_above:
+        return below if d_below < d_above else above
+    return below if (below.view(np.int32) & 1) == 0 else above
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):

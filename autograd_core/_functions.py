@@ -1517,6 +1517,9 @@ def _takes_out(fn, kind, name=None):
         if kind == "cast" and not _can_cast(got, want):
             raise RuntimeError(f"result type {_dtypes.SCALAR_NAME[got]} can't be cast to the desired "
                                f"output type {_dtypes.SCALAR_NAME[want]}")
+        if kind == "exact" and got != want and name == "matmul" and args[0].ndim == args[1].ndim == 1:
+            raise RuntimeError(f"result dtype {_dtypes.SCALAR_NAME[want]} does not match input dtype "
+                               f"{_dtypes.SCALAR_NAME[got]}")  # (matmul of two vectors is dot's)
         if kind == "exact" and got != want:
             raise RuntimeError(f"Expected out tensor to have dtype {_dtypes.CPP_NAME[got]}, but got "
                                f"{_dtypes.CPP_NAME[want]} instead")
@@ -1540,7 +1543,7 @@ def _dim_given(args, kwargs):
 _OUT_FUNCTIONS = {name: _takes_out(globals()[name], kind) for name, kind in (
     ("add", "cast"), ("sub", "cast"), ("mul", "cast"), ("div", "cast"), ("pow", "cast"),
     ("exp", "cast"), ("log", "cast"), ("sin", "cast"), ("cos", "cast"), ("sqrt", "cast"),
-    ("tanh", "cast"), ("sigmoid", "cast"), ("abs", "cast"), ("neg", "cast"),
+    ("tanh", "cast"), ("sigmoid", "cast"), ("abs", "clamp"), ("neg", "clamp"),
     ("maximum", "cast"), ("minimum", "cast"),
     ("sum", "reduce"), ("mean", "reduce"),
     ("mm", "exact"), ("matmul", "exact"), ("bmm", "exact"),

@@ -1175,7 +1175,10 @@ class Tensor:
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} "
                                    f"cannot be broadcast to indexing result of shape {list(selected)}"
                                    ) from None
-            _inplace(target, "index_put", (value,), {"index": tensor_index})
+            try:
+                _inplace(target, "index_put", (value,), {"index": tensor_index})
+            except IndexError as e:  # (numpy's words for an index out of range: "axis")
+                raise IndexError(str(e).replace("axis", "dimension")) from None
         elif value._data.shape == target._data.shape:  # PyTorch's copy_to
             target.copy_(value)
         elif value._data.ndim == 0:  # (fill_, but refusing memory an expand shares, as copy_ would)

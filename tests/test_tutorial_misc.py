@@ -1,0 +1,373 @@
+"""The small pieces PyTorch's official tutorials use (issue 13), each against torch 2.13 CPU through the
+oracle: set_default_device / get_default_device and the CUDA refusals, out= arguments, indexing with
+a range or list, torch.save / torch.load (weights_only, map_location), arange's values to the last
+bit, no numpy RuntimeWarning from any op, nn.DataParallel on the CPU, and autograd.profiler."""
+import io
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd_core as ac
+from torch_oracle import assert_close, assert_same, plain
+
+MODULES = (ac, torch)
+
+
+def _run(snippet, module):
+    """(outcome, warnings): the snippet's result as plain data or its error (type and message), and
+    the warnings it gave (category and message), in order."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = ("ok", plain(snippet(module)))
+        except Exception as e:  # noqa: BLE001 -- the exception IS the outcome being compared
+            result = ("raise", type(e).__name__, str(e))
+    return result, [(w.category.__name__, str(w.message)) for w in caught]
+
+
+def assert_same_with_warnings(snippet, exact=True):
+    """The snippet gives the same result or error, and the same warnings, on both modules."""
+    (ours, our_warnings), (theirs, their_warnings) = _run(snippet, ac), _run(snippet, torch)
+    assert our_warnings == their_warnings
+    if ours[0] == "ok" and theirs[0] == "ok":
+        assert_close(ours[1], theirs[1], exact=exact)
+    else:
+        assert ours == theirs
+
+
+# --- default device and CUDA ---------------------------------------------------------------------------
+@pytest.fixture
+def default_device_reset():
+    yield
+    ac.set_default_device(None)
+    torch.set_default_device(None)
+
+
+FACTORIES = {
+    "tensor": lambda m: m.tensor([1.0]),
+    "zeros": lambda m: m.zeros(2),
+    "ones": lambda m: m.ones(2, 3),
+    "empty": lambda m: m.empty(2).shape,
+    "arange": lambda m: m.arange(3),
+    "linspace": lambda m: m.linspace(0, 1, 3),
+    "randn": lambda m: m.randn(2).shape,
+    "rand": lambda m: m.rand(2).shape,
+    "randint": lambda m: m.randint(0, 3, (2,)).shape,
+    "randperm": lambda m: m.randperm(3).shape,
+    "eye": lambda m: m.eye(2),
+    "full": lambda m: m.full((2,), 1.0),
+    "as_tensor": lambda m: m.as_tensor([1.0]),
+    "Linear": lambda m: m.nn.Linear(2, 2).weight.shape,
+    "zeros on cpu": lambda m: m.zeros(2, device="cpu"),
+    "zeros_like": lambda m: m.zeros_like(m.ones(2, device="cpu")),
+    "ones_like": lambda m: m.ones_like(m.ones(2, device="cpu")),
+    "randn_like": lambda m: m.randn_like(m.ones(2, device="cpu")).shape,
+    "full_like": lambda m: m.full_like(m.ones(2, device="cpu"), 3.0),
+    "new_zeros": lambda m: m.ones(2, device="cpu").new_zeros(3),
+    "new_tensor": lambda m: m.ones(2, device="cpu").new_tensor([1.0, 2.0]),
+    "from_numpy": lambda m: m.from_numpy(np.ones(2)),
+    "arithmetic": lambda m: m.ones(2, device="cpu") * 2 + 1,
+    "get_default_device": lambda m: str(m.get_default_device()),
+}
+
+
+@pytest.mark.parametrize("default", [None, "cpu", "cuda", "cuda:1", "cpu:0"])
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_factories_under_a_default_device(default_device_reset, default, name):
+    """torch.set_default_device(d): factories given no device make their tensors on d (the CPU
+    works; CUDA raises at the factory, as a CPU-only torch does); *_like, new_* and arithmetic
+    keep their inputs' device."""
+    def snippet(m):
+        m.set_default_device(default)
+        try:
+            return FACTORIES[name](m)
+        finally:
+            m.set_default_device(None)
+    assert_same(snippet)
+
+
+@pytest.mark.parametrize("where", ["cpu", "cuda", "cuda:1", 0, "foo", ac.device("cpu"), None])
+def test_set_and_get_default_device(default_device_reset, where):
+    def snippet(m):
+        w = m.device(str(where)) if isinstance(where, ac.device) else where
+        m.set_default_device(w)
+        d = m.get_default_device()
+        return str(d), repr(d)
+    assert_same(snippet)
+
+
+CUDA_CALLS = {
+    "t.cuda()": lambda m: m.ones(2).cuda(),
+    "t.cuda(0)": lambda m: m.ones(2).cuda(0),
+    "t.cuda('cuda')": lambda m: m.ones(2).cuda("cuda"),
+    "t.cuda(device('cuda:1'))": lambda m: m.ones(2).cuda(m.device("cuda:1")),
+    "t.to('cuda')": lambda m: m.ones(2).to("cuda"),
+    "t.to('cuda:0')": lambda m: m.ones(2).to("cuda:0"),
+    "t.to(device('cuda'))": lambda m: m.ones(2).to(m.device("cuda")),
+    "t.to(0)": lambda m: m.ones(2).to(0),
+    "t.to('cpu')": lambda m: m.ones(2).to("cpu"),
+    "t.to(device='cuda')": lambda m: m.ones(2).to(device="cuda"),
+    "model.cuda()": lambda m: m.nn.Linear(2, 2).cuda(),
+    "model.cuda(0)": lambda m: m.nn.Linear(2, 2).cuda(0),
+    "model.to('cuda')": lambda m: m.nn.Linear(2, 2).to("cuda"),
+    "model.to(device('cuda'))": lambda m: m.nn.Linear(2, 2).to(m.device("cuda")),
+    "model.to(0)": lambda m: m.nn.Linear(2, 2).to(0),
+    "model.to('cpu')": lambda m: repr(m.nn.Linear(2, 2).to("cpu")),
+    "tensor(device='cuda')": lambda m: m.tensor([1.0], device="cuda"),
+    "randn(device='cuda')": lambda m: m.randn(2, device="cuda"),
+    "cuda.is_available()": lambda m: m.cuda.is_available(),
+    "cuda.current_device()": lambda m: m.cuda.current_device(),
+    "cuda.get_device_name()": lambda m: m.cuda.get_device_name(),
+    "t.device": lambda m: str(m.ones(2).device),
+    "t.is_cuda": lambda m: m.ones(2).is_cuda,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUDA_CALLS))
+def test_cuda_requests_raise_as_a_cpu_only_torch(name):
+    """'Torch not compiled with CUDA enabled' (AssertionError) where torch raises it; an int device
+    asks for an accelerator (RuntimeError)."""
+    assert_same(CUDA_CALLS[name])
+
+
+# --- out= ------------------------------------------------------------------------------------------
+def _a(m):
+    return m.tensor([[0.5, -1.25, 2.0], [3.0, 0.25, -0.75]])
+
+
+def _b(m):
+    return m.tensor([[1.5, 2.0], [-0.5, 0.25], [1.0, -2.0]])
+
+
+OUT_CALLS = {
+    "add": lambda m, o: m.add(_a(m), _a(m), out=o),
+    "add alpha": lambda m, o: m.add(_a(m), 1.5, alpha=2, out=o),
+    "sub": lambda m, o: m.sub(_a(m), 1, out=o),
+    "mul": lambda m, o: m.mul(_a(m), _a(m), out=o),
+    "div": lambda m, o: m.div(_a(m), 3, out=o),
+    "div floor": lambda m, o: m.div(_a(m), 3, rounding_mode="floor", out=o),
+    "pow": lambda m, o: m.pow(_a(m), 2, out=o),
+    "pow tensor": lambda m, o: m.pow(_a(m), _a(m), out=o),
+    "exp": lambda m, o: m.exp(_a(m), out=o),
+    "log": lambda m, o: m.log(_a(m).abs(), out=o),
+    "sin": lambda m, o: m.sin(_a(m), out=o),
+    "cos": lambda m, o: m.cos(_a(m), out=o),
+    "sqrt": lambda m, o: m.sqrt(_a(m).abs(), out=o),
+    "tanh": lambda m, o: m.tanh(_a(m), out=o),
+    "sigmoid": lambda m, o: m.sigmoid(_a(m), out=o),
+    "abs": lambda m, o: m.abs(_a(m), out=o),
+    "neg": lambda m, o: m.neg(_a(m), out=o),
+    "maximum": lambda m, o: m.maximum(_a(m), m.zeros(3), out=o),
+    "clamp": lambda m, o: m.clamp(_a(m), 0, 1, out=o),
+    "clamp min": lambda m, o: m.clamp(_a(m), min=0, out=o),
+    "matmul": lambda m, o: m.matmul(_a(m), _b(m), out=o),
+    "matmul 1d": lambda m, o: m.matmul(m.ones(3), m.ones(3), out=o),
+    "mm": lambda m, o: m.mm(_a(m), _b(m), out=o),
+    "bmm": lambda m, o: m.bmm(_a(m)[None], _b(m)[None], out=o),
+    "cat": lambda m, o: m.cat([_a(m), _a(m)], out=o),
+    "cat int": lambda m, o: m.cat([m.ones(2, dtype=m.int64)], out=o),
+    "stack": lambda m, o: m.stack([_a(m), _a(m)], 1, out=o),
+    "sum dim": lambda m, o: m.sum(_a(m), 0, out=o),
+    "sum keepdim": lambda m, o: m.sum(_a(m), 1, keepdim=True, out=o),
+    "sum all": lambda m, o: m.sum(_a(m), out=o),
+    "sum dtype no dim": lambda m, o: m.sum(_a(m), dtype=m.float64, out=o),
+    "mean dim": lambda m, o: m.mean(_a(m), 0, out=o),
+    "mean all": lambda m, o: m.mean(_a(m), out=o),
+    "zeros": lambda m, o: m.zeros(2, 3, out=o),
+    "ones": lambda m, o: m.ones(2, 3, out=o),
+    "ones dtype": lambda m, o: m.ones(2, dtype=m.float64, out=o),
+    "zeros requires_grad": lambda m, o: m.zeros(2, out=o, requires_grad=True),
+    "arange": lambda m, o: m.arange(6, out=o),
+    "arange float": lambda m, o: m.arange(0, 1, 0.125, out=o),
+    "randn": lambda m, o: m.randn(2, 3, out=o).shape,
+    "rand": lambda m, o: m.rand(2, 3, out=o).shape,
+}
+OUTS = {
+    "empty": lambda m: m.empty(0),
+    "wrong shape": lambda m: m.zeros(5),
+    "right shape": lambda m: m.zeros(2, 3),
+    "int64": lambda m: m.zeros(0, dtype=m.int64),
+    "float64": lambda m: m.zeros(0, dtype=m.float64),
+    "bool": lambda m: m.zeros(0, dtype=m.bool),
+    "requires grad": lambda m: m.zeros(0, requires_grad=True),
+    "requires grad, right shape": lambda m: m.zeros(2, 3, requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("out", sorted(OUTS))
+@pytest.mark.parametrize("name", sorted(OUT_CALLS))
+def test_out_argument(name, out):
+    """The result written into out (resized, with torch's warning when out held elements), out
+    returned (the same object, its version bumped), dtype rules and errors as torch's."""
+    def snippet(m):
+        o = OUTS[out](m)
+        result = OUT_CALLS[name](m, o)
+        if isinstance(result, (tuple, m.Size)):
+            return tuple(result), tuple(o.shape), o.dtype.__repr__()
+        return result is o, o, o._version, o.requires_grad
+    assert_same_with_warnings(snippet)
+
+
+@pytest.mark.parametrize("name", ["add", "exp", "mm", "matmul", "cat", "sum dim", "mean all", "clamp"])
+def test_out_refuses_inputs_that_require_grad_and_works_under_no_grad(name):
+    def with_grad(m):
+        o = m.empty(0)
+        OUT_CALLS[name](_Grad(m), o)
+    def without_grad(m):
+        o = m.zeros(0, requires_grad=True)
+        with m.no_grad():
+            OUT_CALLS[name](_Grad(m), o)
+        return o, o.requires_grad, o.grad_fn is None, o.is_leaf
+    assert_same_with_warnings(with_grad)
+    assert_same_with_warnings(without_grad)
+
+
+class _Grad:
+    """The module, with tensor() making tensors that require grad."""
+
+    def __init__(self, m):
+        self._m = m
+
+    def __getattr__(self, name):
+        return getattr(self._m, name)
+
+    def tensor(self, data, **kwargs):
+        return self._m.tensor(data, requires_grad=True, **kwargs)
+
+
+def test_out_writes_through_a_view_and_into_its_input():
+    def snippet(m):
+        base = m.zeros(2, 3)
+        m.add(m.ones(3), 1, out=base[0])
+        x = m.ones(3)
+        r = m.mul(x, 3, out=x)
+        return base, x, r is x, x._version
+    assert_same_with_warnings(snippet)
+
+
+# --- indexing with a range or a list ----------------------------------------------------------------
+INDICES = {
+    "range, tensor": lambda m: (range(3), m.tensor([0, 2, 1])),
+    "range, list": lambda m: (range(3), [3, 2, 1]),
+    "list": lambda m: [0, 2],
+    "list, list": lambda m: ([0, 1], [1, 2]),
+    "range": lambda m: range(1, 3),
+    "empty range": lambda m: range(0),
+    "list of bools": lambda m: [True, False, True],
+    "slice, list": lambda m: (slice(None), [0, 3]),
+    "int, range": lambda m: (1, range(2)),
+    "negative list": lambda m: [-1, 0],
+    "nested tuple": lambda m: ((0, 2),),
+    "out of range": lambda m: ([0, 5],),
+    "range too long": lambda m: (range(4), [0, 0, 0, 0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDICES))
+def test_getitem_with_range_and_list_and_its_gradient(name):
+    """x[range(n), target] (nn_tutorial's nll): values, IndexBackward0 and the gradient."""
+    def snippet(m):
+        x = m.arange(12.0).reshape(3, 4).requires_grad_()
+        y = x[INDICES[name](m)]
+        (y * m.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return y, type(y.grad_fn).__name__, x.grad
+    assert_same(snippet, exact=True)
+
+
+@pytest.mark.parametrize("name", sorted(INDICES))
+def test_setitem_with_range_and_list_and_its_gradient(name):
+    def snippet(m):
+        x = m.arange(12.0).reshape(3, 4).requires_grad_()
+        v = m.tensor(-1.0, requires_grad=True)
+        y = x * 1
+        y[INDICES[name](m)] = v
+        (y * m.arange(12.0).reshape(3, 4)).sum().backward()
+        return y, type(y.grad_fn).__name__, x.grad, v.grad
+    assert_same(snippet, exact=True)
+
+
+def test_nn_tutorial_nll():
+    """nn_tutorial's loss: -input[range(target.shape[0]), target].mean()."""
+    def snippet(m):
+        m.manual_seed(0)
+        logits = m.tensor(np.linspace(-2, 2, 30, dtype=np.float32).reshape(10, 3), requires_grad=True)
+        target = m.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0])
+        log_probs = logits - logits.exp().sum(-1).log().unsqueeze(-1)
+        loss = -log_probs[range(target.shape[0]), target].mean()
+        loss.backward()
+        return loss, logits.grad, type(loss.grad_fn.next_functions[0][0].next_functions[0][0]).__name__
+    assert_same(snippet, exact=True)
+
+
+# --- arange -----------------------------------------------------------------------------------------
+def _bits_equal(ours, theirs):
+    a, b = ours.numpy(), theirs.numpy()
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def test_arange_of_the_tutorials_to_the_last_bit():
+    """arange(-8., 8., 0.1)[80] is 4.4e-16 in torch (ATen's vectorised kernel), not 0."""
+    assert ac.arange(-8.0, 8.0, 0.1)[80].item() == torch.arange(-8.0, 8.0, 0.1)[80].item() != 0
+    for args in [(-8.0, 8.0, 0.1), (0, 1, 0.01), (-math.pi, math.pi, 0.1), (0, 5, 0.5), (1.0, 0.0, -0.1),
+                 (0.0, 10.0, 1 / 3), (-3.0, 3.0, 0.001)]:
+        for dtype in (None, "float64"):
+            kw = {} if dtype is None else {"dtype": getattr(ac, dtype)}
+            tkw = {} if dtype is None else {"dtype": getattr(torch, dtype)}
+            assert _bits_equal(ac.arange(*args, **kw), torch.arange(*args, **tkw)), (args, dtype)
+
+
+_finite = st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=_finite, length=st.integers(0, 600), step=st.floats(1e-4, 1e3), negative=st.booleans(),
+       extra=st.floats(0, 0.999), dtype=st.sampled_from([None, "float32", "float64"]))
+def test_arange_float_values_bit_equal(start, length, step, negative, extra, dtype):
+    step = -step if negative else step
+    end = start + (length + extra) * step
+    assume(math.isfinite(end))
+    kw = {} if dtype is None else {"dtype": getattr(ac, dtype)}
+    tkw = {} if dtype is None else {"dtype": getattr(torch, dtype)}
+    ours, theirs = ac.arange(start, end, step, **kw), torch.arange(start, end, step, **tkw)
+    assert _bits_equal(ours, theirs), (start, end, step, dtype)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.one_of(st.integers(-1000, 1000), st.floats(-1000, 1000)),
+       end=st.one_of(st.integers(-1000, 1000), st.floats(-1000, 1000)),
+       step=st.one_of(st.integers(-50, 50), st.floats(-50, 50)),
+       dtype=st.sampled_from([None, "int64", "int32", "int16", "uint8", "float32", "float64"]))
+def test_arange_any_arguments_same_values_or_error(start, end, step, dtype):
+    """Ints, floats, fractional bounds with an integer dtype (ATen cuts them off), a step of the
+    wrong sign or zero: the same values bit for bit, or the same error."""
+    assume(abs(end - start) / max(abs(step), 1e-9) < 5000)
+    def snippet(m):
+        kw = {} if dtype is None else {"dtype": getattr(m, dtype)}
+        t = m.arange(start, end, step, **kw)
+        return t.dtype.__repr__(), t.numpy().tobytes(), tuple(t.shape)
+    assert_same(snippet)
+
+
+@pytest.mark.parametrize("args", [(0, math.inf, 1.0), (0, math.nan, 1.0), (0, 1e30, 1e-30), (5, 0, 1),
+                                  (0, 5, 0), (0, 1, 0.25, "int64"), (0, 1, 0.25, "int32"),
+                                  (0, 10, 3, "bool"), (True, 3), (-0.0, 1.0), (0, 0)])
+def test_arange_errors_and_edges(args):
+    def snippet(m):
+        *bounds, dtype = args if isinstance(args[-1], str) else (*args, None)
+        t = m.arange(*bounds, **({} if dtype is None else {"dtype": getattr(m, dtype)}))
+        return t.dtype.__repr__(), t.numpy().tobytes()
+    assert_same(snippet)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=_finite, end=_finite, steps=st.integers(0, 300),
+       dtype=st.sampled_from([None, "float32", "float64"]))
+def test_linspace_values_bit_equal(start, end, steps, dtype):
+    kw = {} if dtype is None else {"dtype": getattr(ac, dtype)}
+    tkw = {} if dtype is None else {"dtype": getattr(torch, dtype)}
+    assert _bits_equal(ac.linspace(start, end, steps, **kw), torch.linspace(start, end, steps, **tkw))
