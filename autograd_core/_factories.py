@@ -393,13 +393,26 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     _dtypes.factory_device(device)
+    if not isinstance(n, (builtins.int, np.integer)):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     g = generator or default_generator
     return _finish(g._rng.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
 
 
-def normal(mean, std, size=None, generator=None):
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Normal samples: mean + std * N(0, 1), of the tensors' broadcast shape and promoted dtype, or
+    of size (float32) for numbers."""
     g = generator or default_generator
-    return _finish(g._rng.normal(mean, std, size=_shape_arg((size,)) if size else None).astype(_F32), False)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if tensors:
+        dt = tensors[0]._data.dtype if len(tensors) == 1 else np.result_type(*(t._data for t in tensors))
+        m, s = (t._data if isinstance(t, Tensor) else t for t in (mean, std))
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        with np.errstate(all="ignore"):  # (inf * 0 and the like: nan, silently)
+            values = np.asarray(m + s * g._rng.standard_normal(shape)).astype(dt)
+        return _finish(values, False)
+    return _finish(g._rng.normal(mean, std, size=_shape_arg((size,)) if size else None).astype(_dtype(dtype)),
+                   requires_grad)
 
 
 def from_numpy(array):

@@ -6,6 +6,7 @@ primitives PyTorch uses, so that grad_fn names match.
 """
 import builtins
 import numbers
+import warnings
 
 import numpy as np
 
@@ -304,6 +305,14 @@ def mean(input, dim=None, keepdim=False, dtype=None):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            "floating point or complex dtype. Got: "
                            f"{_dtypes.SCALAR_NAME[input.dtype]}")
+    if input._data.size == 0:  # nan, silently (numpy's mean warns "Mean of empty slice")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _mean(input, dim, keepdim)
+    return _mean(input, dim, keepdim)
+
+
+def _mean(input, dim, keepdim):
     if dim is None:
         return apply(_OP["mean"], (input,))
     return apply(_OP["mean_dim"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})

@@ -371,3 +371,122 @@ def test_linspace_values_bit_equal(start, end, steps, dtype):
     kw = {} if dtype is None else {"dtype": getattr(ac, dtype)}
     tkw = {} if dtype is None else {"dtype": getattr(torch, dtype)}
     assert _bits_equal(ac.linspace(start, end, steps, **kw), torch.linspace(start, end, steps, **tkw))
+
+
+# --- no numpy RuntimeWarning -------------------------------------------------------------------------
+# Every public function, Tensor method, operator and nn.functional op, on zeros, negatives,
+# infinities, nan, huge and tiny values and empty tensors, forward and backward, printed: under
+# warnings.simplefilter("error") autograd_core raises a RuntimeWarning only where torch does (numpy
+# warns of 1 / 0, log(0), 0 / 0, an overflow, an empty mean; ATen computes inf and nan silently).
+WARNING_INPUTS = {
+    "zeros": lambda m: m.zeros(3),
+    "negatives": lambda m: m.tensor([-1.0, -0.5, -2.0]),
+    "specials": lambda m: m.tensor([0.0, -1.0, 1.0, math.inf, -math.inf, math.nan, 1e30, -1e30, 100.0]),
+    "empty": lambda m: m.zeros(0),
+    "empty 2d": lambda m: m.zeros(0, 3),
+    "int zeros": lambda m: m.zeros(3, dtype=m.int64),
+    "float64 extremes": lambda m: m.tensor([0.0, -1.0, 1e308, -1e308, 1e-320], dtype=m.float64),
+    "2d": lambda m: m.tensor([[0.0, -1.0], [math.inf, 0.0]]),
+}
+
+
+def _raised_runtime_warning(module, snippet):
+    """The RuntimeWarning the snippet raises under simplefilter("error") (its result printed), or None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            result = snippet(module)
+            repr(result), str(result)
+        except RuntimeWarning as e:
+            return str(e)
+        except Exception:  # noqa: BLE001 -- a form the function does not take: not this test's subject
+            return None
+    return None
+
+
+def _leaks(snippets):
+    """The snippets raising a RuntimeWarning in autograd_core but not in torch."""
+    leaks = []
+    for label, snippet in snippets:
+        ours = _raised_runtime_warning(ac, snippet)
+        if ours is not None and _raised_runtime_warning(torch, snippet) != ours:
+            leaks.append((label, ours))
+    return leaks
+
+
+def _function_snippets(make):
+    names = sorted(n for n in dir(ac) if not n.startswith("_") and callable(getattr(ac, n))
+                   and hasattr(torch, n) and not isinstance(getattr(ac, n), type))
+    forms = {"f(x)": lambda f, m, x: f(x), "f(x, x)": lambda f, m, x: f(x, x),
+             "f(x, 0)": lambda f, m, x: f(x, 0), "f(x, 2)": lambda f, m, x: f(x, 2),
+             "f(x, dim=0)": lambda f, m, x: f(x, dim=0),
+             "f(x).sum().backward()": lambda f, m, x: f(x.double().requires_grad_()).sum().backward(),
+             "f(x, x).sum().backward()": lambda f, m, x: f(x.double().requires_grad_(),
+                                                          x.double().requires_grad_()).sum().backward()}
+    for name in names:
+        for form, call in forms.items():
+            yield (name, form), (lambda m, name=name, call=call: call(getattr(m, name), m, make(m)))
+
+
+def _method_snippets(make):
+    skip = {"backward", "register_hook", "numpy", "tolist", "item", "apply_", "map_", "new_empty",
+            "random_", "uniform_", "normal_", "exponential_", "geometric_", "cauchy_", "log_normal_"}
+    names = sorted(n for n in dir(ac.Tensor) if not n.startswith("_") and hasattr(torch.Tensor, n)
+                   and callable(getattr(ac.Tensor, n, None)) and n not in skip)
+    for name in names:
+        for form, args in {"()": (), "(x)": None, "(0)": (0,), "(2)": (2,), "(-1.5)": (-1.5,)}.items():
+            yield (name, form), (lambda m, name=name, args=args: _call_method(make(m).clone(), name, args))
+
+
+def _call_method(x, name, args):
+    return getattr(x, name)(*(x,) if args is None else args)
+
+
+def _operator_snippets(make):
+    for op in ("+", "-", "*", "/", "//", "%", "**"):
+        for other in ("0", "0.0", "-1", "x", "2.5", "math.inf"):
+            for text in (f"x {op} {other}", f"{other} {op} x"):
+                yield text, (lambda m, text=text: eval(text, {"x": make(m), "math": math}))
+    for text in ("x.double().requires_grad_() / 0", "x.double().requires_grad_().log()",
+                 "x.double().requires_grad_().sqrt()", "x.double().requires_grad_() ** 0.5",
+                 "x.double().requires_grad_().reciprocal()", "x.double().requires_grad_().pow(-1)"):
+        yield text + " backward", (lambda m, text=text: eval(text, {"x": make(m)}).sum().backward())
+    for text in ("x.clone().div_(0)", "x.clone().log_()", "x.clone().mul_(1e30)", "x.clone().pow_(-1)"):
+        yield text, (lambda m, text=text: eval(text, {"x": make(m)}))
+
+
+def _functional_snippets(make):
+    names = ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "elu", "softplus", "leaky_relu",
+             "silu", "normalize", "logsigmoid", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+             "binary_cross_entropy", "binary_cross_entropy_with_logits")
+    forms = {"(x)": lambda f, m, x: f(x), "(x, dim=0)": lambda f, m, x: f(x, dim=0),
+             "(x, x)": lambda f, m, x: f(x, x),
+             "(sigmoid(x), zeros)": lambda f, m, x: f(x.sigmoid(), m.zeros_like(x)),
+             "(x, x) backward": lambda f, m, x: f(x.double().requires_grad_(), x.double()).backward()}
+    for name in names:
+        for form, call in forms.items():
+            yield ("F." + name, form), (lambda m, name=name, call=call: call(getattr(m.nn.functional, name),
+                                                                             m, make(m)))
+    for name in ("cross_entropy", "nll_loss"):
+        yield ("F." + name, "row"), (lambda m, name=name: getattr(m.nn.functional, name)(
+            make(m).double().reshape(1, -1).requires_grad_(), m.tensor([0])).backward())
+
+
+@pytest.mark.parametrize("inputs", sorted(WARNING_INPUTS))
+@pytest.mark.parametrize("kind", ["functions", "methods", "operators", "nn.functional"])
+def test_no_numpy_runtime_warning(kind, inputs):
+    make = WARNING_INPUTS[inputs]
+    snippets = {"functions": _function_snippets, "methods": _method_snippets,
+                "operators": _operator_snippets, "nn.functional": _functional_snippets}[kind](make)
+    assert _leaks(snippets) == []
+
+
+def test_the_briefs_examples_print_nothing():
+    def snippet(m):
+        x = m.tensor([1.0, 0.0, -1.0])
+        return x / 0, 0 / m.zeros(2), m.log(m.zeros(1)), m.zeros(0).mean(), m.sqrt(m.tensor([-1.0])), \
+            m.tensor([[1e30]]) @ m.tensor([[1e30]])
+    assert_same_with_warnings(snippet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        snippet(ac)
