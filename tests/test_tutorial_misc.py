@@ -490,3 +490,127 @@ def test_the_briefs_examples_print_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         snippet(ac)
+
+
+# --- torch.save / torch.load --------------------------------------------------------------------------
+class _Custom:
+    """A class of the user's: refused by a weights-only load unless allowlisted."""
+
+    def __eq__(self, other):
+        return type(other) is _Custom
+
+
+def _linear(m):
+    layer = m.nn.Linear(2, 2)
+    with m.no_grad():
+        layer.weight.copy_(m.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        layer.bias.copy_(m.tensor([0.5, -0.5]))
+    return layer
+
+
+SAVED = {
+    "tensor": lambda m: m.tensor([1.5, 2.5]),
+    "int tensor": lambda m: m.tensor([1, 2]),
+    "requires grad": lambda m: m.ones(2, requires_grad=True),
+    "transposed": lambda m: m.arange(6.0).reshape(2, 3).t(),
+    "Parameter": lambda m: m.nn.Parameter(m.ones(2)),
+    "state_dict": lambda m: _linear(m).state_dict(),
+    "checkpoint": lambda m: {"epoch": 3, "model": _linear(m).state_dict(), "loss": 0.25, "names": ["a", "b"],
+                             "pair": (1, 2), "set": {1}, "complex": 1 + 2j, "bytes": b"xy", "none": None},
+    "optimizer state": lambda m: m.optim.SGD(_linear(m).parameters(), lr=0.1, momentum=0.9).state_dict(),
+    "Size, dtype, device": lambda m: (m.Size([2, 3]), m.float64, m.device("cpu")),
+    "module": _linear,
+    "Sequential": lambda m: m.nn.Sequential(_linear(m), m.nn.ReLU()),
+    "user class": lambda m: {"a": _Custom()},
+    "slice": lambda m: {"h": slice(1, 2)},
+}
+LOAD_OPTIONS = {
+    "default": {},
+    "weights_only=True": {"weights_only": True},
+    "weights_only=False": {"weights_only": False},
+    "map_location='cpu'": {"map_location": "cpu"},
+    "map_location=device('cpu')": {"map_location": "device cpu"},
+    "map_location='cuda'": {"map_location": "cuda"},
+    "map_location=device('cuda:0')": {"map_location": "device cuda:0"},
+    "map_location={'cuda:0': 'cpu'}": {"map_location": {"cuda:0": "cpu"}},
+    "map_location={'cpu': 'cuda:0'}": {"map_location": {"cpu": "cuda:0"}},
+    "map_location=lambda storage, loc: storage": {"map_location": lambda storage, loc: storage},
+    "map_location=lambda storage, loc: None": {"map_location": lambda storage, loc: None},
+    "map_location=5": {"map_location": 5},
+}
+# where torch's message names its own classes, ours names autograd_core's (the one adaptation)
+_OUR_CLASS_PATHS = {"torch.nn.modules.linear.Linear": "autograd_core.nn.modules.Linear",
+                    "torch.nn.modules.container.Sequential": "autograd_core.nn.modules.Sequential"}
+
+
+def _adapted(outcome):
+    if outcome[0] != "raise":
+        return outcome
+    message = outcome[2]
+    for theirs, ours in _OUR_CLASS_PATHS.items():
+        message = message.replace(theirs, ours)
+    return outcome[:2] + (message,)
+
+
+@pytest.mark.parametrize("option", sorted(LOAD_OPTIONS))
+@pytest.mark.parametrize("saved", sorted(SAVED))
+def test_save_then_load(saved, option):
+    def snippet(m):
+        kwargs = dict(LOAD_OPTIONS[option])
+        where = kwargs.get("map_location")
+        if isinstance(where, str) and where.startswith("device "):
+            kwargs["map_location"] = m.device(where[len("device "):])
+        buffer = io.BytesIO()
+        m.save(SAVED[saved](m), buffer)
+        buffer.seek(0)
+        loaded = m.load(buffer, **kwargs)
+        if isinstance(loaded, m.nn.Module):
+            return repr(loaded), loaded.state_dict()
+        if isinstance(loaded, m.Tensor):
+            return loaded, type(loaded).__name__, loaded.requires_grad, loaded.is_leaf
+        if saved == "Size, dtype, device":
+            return [repr(x) for x in loaded]
+        return loaded
+    (ours, our_warnings), (theirs, their_warnings) = _run(snippet, ac), _run(snippet, torch)
+    assert our_warnings == their_warnings
+    if ours[0] == "ok" and theirs[0] == "ok":
+        assert_close(ours[1], theirs[1], exact=True)
+    else:
+        assert ours == _adapted(theirs)
+
+
+def test_safe_globals_allowlist_a_class():
+    for m in MODULES:
+        buffer = io.BytesIO()
+        m.save(_Custom(), buffer)
+        with m.serialization.safe_globals([_Custom]):
+            buffer.seek(0)
+            assert m.load(buffer) == _Custom()
+        buffer.seek(0)
+        with pytest.raises(pickle_error()):
+            m.load(buffer)
+        m.serialization.add_safe_globals([_Custom])
+        try:
+            buffer.seek(0)
+            assert m.load(buffer) == _Custom()
+            assert _Custom in m.serialization.get_safe_globals()
+        finally:
+            m.serialization.clear_safe_globals()
+
+
+def pickle_error():
+    import pickle
+    return pickle.UnpicklingError
+
+
+def test_save_and_load_through_a_path(tmp_path):
+    """The tutorials' round trip: torch.save(model.state_dict(), PATH), then load_state_dict(torch.load(PATH,
+    weights_only=True)); a file written by real torch gets a clear error."""
+    path = tmp_path / "model.pt"
+    ac.save(_linear(ac).state_dict(), path)
+    fresh = ac.nn.Linear(2, 2)
+    fresh.load_state_dict(ac.load(path, weights_only=True))
+    assert_close(fresh.weight, _linear(torch).weight, exact=True)
+    torch.save(_linear(torch).state_dict(), tmp_path / "torch.pt")
+    with pytest.raises(RuntimeError, match="written by PyTorch's torch.save"):
+        ac.load(tmp_path / "torch.pt")
