@@ -23,6 +23,8 @@ _sys.modules[__name__ + ".functional"] = functional
 _sys.modules[__name__ + ".function"] = function
 _sys.modules[__name__ + ".gradcheck"] = _gradcheck  # (the attribute is the function, as in torch)
 _sys.modules[__name__ + ".graph"] = graph
+from . import profiler  # noqa: E402  (torch.autograd.profiler: profile, record_function)
+_sys.modules[__name__ + ".profiler"] = profiler
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "Function", "gradcheck", "gradgradcheck"]

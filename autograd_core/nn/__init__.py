@@ -15,4 +15,6 @@ from .modules import (BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Identity, Li
                       Sigmoid, SmoothL1Loss,
                       Softmax, Tanh)
 from .parameter import Parameter  # noqa: F401
+from . import parallel  # noqa: F401,E402
+from .parallel import DataParallel  # noqa: F401,E402
 from . import examples  # noqa: F401,E402
