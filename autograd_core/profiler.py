@@ -321,7 +321,7 @@ class profile:
     # (the engine's recorder interface: STATE.recorder._add(kind, **fields), _backward_of)
     def __enter__(self):
         if not self.enabled:
-            return self
+            return None  # (as torch: `with profile(enabled=False) as prof` gives prof None)
         self._previous = STATE.recorder
         STATE.recorder = self
         _ACTIVE.append(self)
@@ -368,7 +368,9 @@ class profile:
             node = fields["node"]
             name = "torch::autograd::AccumulateGrad" if kind == "accumulate" else node.name()
             outer = self._event("autograd::engine::evaluate_function: " + name, parent, now, [])
-            inner = FunctionEvent(name, outer.time_range_start, outer, [])
+            grad = fields.get("grad" if kind == "accumulate" else "grad_output")
+            shapes = [list(g.shape) for g in (grad if isinstance(grad, tuple) else (grad,)) if g is not None]
+            inner = FunctionEvent(name, outer.time_range_start, outer, shapes if self.record_shapes else None)
             inner.time_range_end = now
             self._events.append(inner)
         self._last = now
@@ -381,9 +383,8 @@ class profile:
 
     # --- reading the results -------------------------------------------------------------------
     def _finished(self):
-        if self.function_events is None:
-            raise RuntimeError("Profiler didn't finish running")
-        return self.function_events
+        """The events recorded (none before the profile ran, as torch answers then)."""
+        return self.function_events if self.function_events is not None else EventList()
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0, group_by_overload_name=False):
         return self._finished().key_averages(group_by_input_shape)

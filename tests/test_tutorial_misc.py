@@ -614,3 +614,170 @@ def test_save_and_load_through_a_path(tmp_path):
     torch.save(_linear(torch).state_dict(), tmp_path / "torch.pt")
     with pytest.raises(RuntimeError, match="written by PyTorch's torch.save"):
         ac.load(tmp_path / "torch.pt")
+
+
+# --- nn.DataParallel ----------------------------------------------------------------------------------
+DATA_PARALLEL = {
+    "repr": lambda m, d, inner: repr(d),
+    "state_dict keys": lambda m, d, inner: list(d.state_dict()),
+    "state_dict values": lambda m, d, inner: list(d.state_dict().values()),
+    "device_ids": lambda m, d, inner: d.device_ids,
+    "device_ids asked for": lambda m, d, inner: m.nn.DataParallel(inner, device_ids=[0, 1], output_device=0).device_ids,
+    "module": lambda m, d, inner: d.module is inner,
+    "output_device": lambda m, d, inner: d.output_device,
+    "dim": lambda m, d, inner: d.dim,
+    "named_parameters": lambda m, d, inner: [n for n, _ in d.named_parameters()],
+    "modules": lambda m, d, inner: [type(x).__name__ for x in d.modules()],
+    "eval": lambda m, d, inner: (d.eval().training, inner.training),
+    "load the bare model's state_dict": lambda m, d, inner: d.load_state_dict(inner.state_dict()),
+    "load its own state_dict": lambda m, d, inner: repr(d.load_state_dict(d.state_dict())),
+    "attribute of the module": lambda m, d, inner: d.weight,
+    "nn.parallel.DataParallel": lambda m, d, inner: m.nn.parallel.DataParallel is m.nn.DataParallel,
+    "data_parallel": lambda m, d, inner: m.nn.parallel.data_parallel(inner, m.ones(1, 2)),
+    "DistributedDataParallel": lambda m, d, inner: m.nn.parallel.DistributedDataParallel(inner),
+    "Sequential": lambda m, d, inner: repr(m.nn.DataParallel(m.nn.Sequential(m.nn.Linear(1, 1), m.nn.ReLU()))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DATA_PARALLEL))
+def test_data_parallel_on_the_cpu(name):
+    def snippet(m):
+        inner = _linear(m)
+        return DATA_PARALLEL[name](m, m.nn.DataParallel(inner), inner)
+    assert_same(snippet, exact=True)
+
+
+def test_data_parallel_forward_and_backward_are_the_modules():
+    def snippet(m):
+        inner = _linear(m)
+        x = m.tensor([[1.0, -1.0], [0.5, 2.0]], requires_grad=True)
+        y = m.nn.DataParallel(inner)(x)
+        y.sum().backward()
+        return y, type(y.grad_fn).__name__, inner.weight.grad, inner.bias.grad, x.grad
+    assert_same(snippet, exact=True)
+
+
+# --- the profiler -------------------------------------------------------------------------------------
+def _tutorial_profile(m):
+    """The autograd tutorial's profiler cell (beginner_source/introyt/autogradyt_tutorial.py)."""
+    x = m.randn(2, 3, requires_grad=True)
+    y = m.rand(2, 3, requires_grad=True)
+    z = m.ones(2, 3, requires_grad=True)
+    with m.autograd.profiler.profile(use_cuda=False) as prf:
+        for _ in range(1000):
+            z = (z / x) * y
+    return prf
+
+
+def _rows(table):
+    """The table's rows as {name: (count, the number of columns)}; its header lines."""
+    lines = table.splitlines()
+    rows = {}
+    for line in lines[3:-2]:
+        cells = line.split()
+        rows[line[:line.index(cells[1]) if len(cells) > 1 else None].strip()] = (int(cells[-1]), len(cells))
+    return rows, lines[:3], lines[-2:]
+
+
+def test_the_autograd_tutorials_profile_table():
+    """Same names, counts, columns and layout as torch's table; only the times differ."""
+    tables = [_tutorial_profile(m).key_averages().table(sort_by="self_cpu_time_total") for m in MODULES]
+    (ours, our_head, our_tail), (theirs, their_head, their_tail) = map(_rows, tables)
+    assert ours == theirs == {"aten::mul": (1000, 7), "aten::div": (1000, 7)}
+    assert our_head == their_head
+    assert our_tail[0] == their_tail[0] and our_tail[1].startswith("Self CPU time total: ")
+    assert [len(line) for line in tables[0].splitlines()] == [len(line) for line in tables[1].splitlines()] or \
+        len(tables[0].splitlines()[0]) == len(tables[1].splitlines()[0])
+
+
+def _program(m, prof_kwargs, averages_kwargs):
+    m.manual_seed(0)
+    x = m.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], requires_grad=True)
+    w = m.tensor([[1.0, -1.0], [0.5, 2.0], [-1.5, 0.25]], requires_grad=True)
+    with m.autograd.profiler.profile(**prof_kwargs) as prof:
+        with m.autograd.profiler.record_function("my_block"):
+            y = m.mm(x, w).relu().sum()
+            z = m.ones(2) * 2
+        y.backward()
+        x.detach().add_(1)
+    return prof, prof.key_averages(**averages_kwargs)
+
+
+def test_profile_names_counts_parents_and_shapes_where_the_engines_agree():
+    """The events this engine records are named as torch names them, with their counts, parents
+    (record_function blocks, backward's evaluate_function) and, with record_shapes, input shapes.
+    torch records more (the ATen calls inside each op): ours must be a subset of its names."""
+    results = [_program(m, {"record_shapes": True}, {"group_by_input_shape": True}) for m in MODULES]
+    (ours, our_avg), (theirs, their_avg) = results
+    their_names = {e.key for e in their_avg}
+    our_names = {e.key for e in our_avg}
+    assert our_names <= their_names
+    assert {"my_block", "aten::mm", "aten::relu", "aten::sum", "aten::ones", "aten::mul", "aten::add_",
+            "autograd::engine::evaluate_function: MmBackward0", "MmBackward0", "ReluBackward0",
+            "SumBackward0", "torch::autograd::AccumulateGrad"} <= our_names
+    def outside_backward_formulas(e):  # (torch records the ops a backward formula runs; we don't)
+        while e.cpu_parent is not None:
+            e = e.cpu_parent
+            if e.name.endswith("Backward0") or e.name == "torch::autograd::AccumulateGrad":
+                return False
+        return True
+
+    def described(prof):
+        counts = {}
+        for e in prof.function_events:
+            if e.name in our_names and outside_backward_formulas(e):
+                key = (e.name, str(e.input_shapes))
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+    ours_described, theirs_described = described(ours), described(theirs)
+    differing = {k for k in set(ours_described) | set(theirs_described)
+                 if ours_described.get(k) != theirs_described.get(k)}
+    # (known: aten::sum's and aten::mul's extra scalar arguments, [] in torch's shapes)
+    assert {name for name, _ in differing} <= {"aten::sum", "aten::mul", "aten::ones", "aten::add_"}
+    def parents(prof):
+        return sorted({(e.name, e.cpu_parent.name if e.cpu_parent else None) for e in prof.function_events
+                       if e.name in our_names and (e.cpu_parent is None or e.cpu_parent.name in our_names)
+                       and outside_backward_formulas(e)})
+    assert parents(ours) == parents(theirs)
+
+
+def test_record_function_times_add_up():
+    prof, averages = _program(ac, {}, {})
+    block = next(e for e in prof.function_events if e.name == "my_block")
+    assert block.cpu_time_total >= sum(c.cpu_time_total for c in block.cpu_children) > 0
+    assert {c.name for c in block.cpu_children} == {"aten::mm", "aten::relu", "aten::sum", "aten::ones",
+                                                    "aten::mul"}
+    table = prof.key_averages().table(sort_by="cpu_time_total", row_limit=3)
+    assert table.splitlines()[3].split()[0] == "my_block" and len(table.splitlines()) == 3 + 3 + 2
+
+
+@pytest.mark.parametrize("kwargs", [{"use_cuda": True}, {"use_device": "cuda"}, {"enabled": False},
+                                    {"record_shapes": True, "profile_memory": True, "with_stack": True}])
+def test_profile_arguments_and_warnings(kwargs):
+    def snippet(m):
+        with m.autograd.profiler.profile(**kwargs) as prof:
+            m.ones(2) + 1
+        if not kwargs.get("enabled", True):
+            return prof
+        return sorted({e.key for e in prof.key_averages()} & {"aten::add", "aten::ones"})
+    (ours, our_warnings), (theirs, their_warnings) = _run(snippet, ac), _run(snippet, torch)
+    assert our_warnings == their_warnings
+    assert ours == theirs
+
+
+def test_torch_profiler_api():
+    """torch.profiler's spelling: profile(activities=...), record_function, ProfilerActivity."""
+    for m in MODULES:
+        with m.profiler.profile(activities=[m.profiler.ProfilerActivity.CPU], record_shapes=True) as prof:
+            with m.profiler.record_function("model_inference"):
+                m.ones(2, 2) @ m.ones(2, 2)
+        names = {e.key for e in prof.key_averages()}
+        assert {"model_inference", "aten::ones"} <= names
+        assert "model_inference" in prof.key_averages().table(sort_by="cpu_time_total", row_limit=10)
+
+
+def test_profile_before_it_ran():
+    def snippet(m):
+        prof = m.autograd.profiler.profile()
+        return len(prof.key_averages()), prof.key_averages().table(), prof.total_average().count
+    assert_same(snippet)
