@@ -414,9 +414,15 @@ def _leaks(snippets):
     return leaks
 
 
+# functions that change global state (printing, seeds, modes, files): not called with junk
+_STATEFUL = ("set_", "use_", "manual_seed", "seed", "initial_seed", "save", "load", "enable_grad", "no_grad",
+             "inference_mode", "compile")
+
+
 def _function_snippets(make):
     names = sorted(n for n in dir(ac) if not n.startswith("_") and callable(getattr(ac, n))
-                   and hasattr(torch, n) and not isinstance(getattr(ac, n), type))
+                   and hasattr(torch, n) and not isinstance(getattr(ac, n), type)
+                   and not n.startswith(_STATEFUL))
     forms = {"f(x)": lambda f, m, x: f(x), "f(x, x)": lambda f, m, x: f(x, x),
              "f(x, 0)": lambda f, m, x: f(x, 0), "f(x, 2)": lambda f, m, x: f(x, 2),
              "f(x, dim=0)": lambda f, m, x: f(x, dim=0),
