@@ -1513,9 +1513,12 @@ def _takes_out(fn, kind, name=None):
             if kind == "reduce":
                 result = fn(*args, **kwargs)
                 if name == "mean" and not want.is_floating_point:
-                    if _dim_given(args, kwargs):
-                        raise RuntimeError(f"result type {_dtypes.SCALAR_NAME[result.dtype]} can't be "
-                                           f"cast to the desired output type {_dtypes.SCALAR_NAME[want]}")
+                    if _dim_given(args, kwargs):  # (out is resized first; the message says Float
+                        # whatever the input's float dtype, as PyTorch's)
+                        if out._data.size and out._data.shape != result._data.shape:
+                            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))
+                        raise RuntimeError("result type Float can't be cast to the desired output type "
+                                           f"{_dtypes.SCALAR_NAME[want]}")
                     raise RuntimeError("mean.dtype_out(): input types can't be cast to the desired "
                                        f"output type {_dtypes.SCALAR_NAME[want]}")
                 if result.dtype != want:  # (ATen reduces in out's dtype: the input is cast first)
@@ -1526,6 +1529,10 @@ def _takes_out(fn, kind, name=None):
         if kind == "cast" and not _can_cast(got, want):
             raise RuntimeError(f"result type {_dtypes.SCALAR_NAME[got]} can't be cast to the desired "
                                f"output type {_dtypes.SCALAR_NAME[want]}")
+        if kind == "exact" and got != want and name == "matmul" and out._data.size and \
+                out._data.shape != result._data.shape and (builtins.max(args[0].ndim, args[1].ndim) >= 3
+                                                           or args[0].ndim == args[1].ndim == 1):
+            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))  # (resized first)
         if kind == "exact" and got != want and name == "matmul" and args[0].ndim == args[1].ndim == 1:
             raise RuntimeError(f"result dtype {_dtypes.SCALAR_NAME[want]} does not match input dtype "
                                f"{_dtypes.SCALAR_NAME[got]}")  # (matmul of two vectors is dot's)
@@ -1538,6 +1545,9 @@ def _takes_out(fn, kind, name=None):
         if kind == "cat" and not _can_cast(got, want):
             raise TypeError("torch.cat(): input types can't be cast to the desired output type "
                             f"{_dtypes.SCALAR_NAME[want]}")
+        if kind == "cast" and got != want and out._data.size and out._data.shape != result._data.shape:
+            # (TensorIterator resizes out, then its result in out's dtype: PyTorch warns twice)
+            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))
         return write_out(out, result)
 
     with_out.__name__, with_out.__qualname__, with_out.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__

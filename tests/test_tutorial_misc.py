@@ -787,3 +787,27 @@ def test_profile_before_it_ran():
         prof = m.autograd.profiler.profile()
         return len(prof.key_averages()), prof.key_averages().table(), prof.total_average().count
     assert_same(snippet)
+
+
+_OUT_OPS = {
+    "add": lambda m, a, o: m.add(a, a, out=o), "mul": lambda m, a, o: m.mul(a, 2.5, out=o),
+    "div": lambda m, a, o: m.div(a, 3, out=o), "exp": lambda m, a, o: m.exp(a, out=o),
+    "sum": lambda m, a, o: m.sum(a, -1, out=o), "mean": lambda m, a, o: m.mean(a, 0, out=o),
+    "cat": lambda m, a, o: m.cat([a, a], out=o), "clamp": lambda m, a, o: m.clamp(a, -1, 1, out=o),
+    "matmul": lambda m, a, o: m.matmul(a, a.transpose(-1, -2), out=o),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(op=st.sampled_from(sorted(_OUT_OPS)), shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+       out_shape=st.lists(st.integers(0, 4), min_size=0, max_size=3),
+       in_dtype=st.sampled_from(["float32", "float64", "int64"]),
+       out_dtype=st.sampled_from(["float32", "float64", "int64", "int32", "bool"]))
+def test_out_argument_over_shapes_and_dtypes(op, shape, out_shape, in_dtype, out_dtype):
+    values = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) / 4 - 1
+    def snippet(m):
+        a = m.tensor(values.astype(in_dtype))
+        o = m.zeros(out_shape, dtype=getattr(m, out_dtype))
+        result = _OUT_OPS[op](m, a, o)
+        return result is o, o, o._version
+    assert_same_with_warnings(snippet)
