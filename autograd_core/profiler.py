@@ -26,8 +26,19 @@ import time
 from ._graph import STATE
 from ._refusals import warn as _warn
 
-__all__ = ["profile", "record_function", "ProfilerActivity", "EventList", "FunctionEvent",
+__all__ = ["profile", "record_function", "ProfilerActivity", "ProfilerAction", "EventList", "FunctionEvent",
            "FunctionEventAvg", "schedule", "tensorboard_trace_handler"]
+
+
+class ProfilerAction(enum.Enum):
+    """What torch.profiler.profile does at a step, as a schedule says."""
+    NONE = 0
+    WARMUP = 1
+    RECORD = 2
+    RECORD_AND_SAVE = 3
+
+
+_RECORDING = (ProfilerAction.RECORD, ProfilerAction.RECORD_AND_SAVE)
 
 
 class ProfilerActivity(enum.Enum):
@@ -67,6 +78,12 @@ def _aten_name(op, in_place):
     return name
 
 
+def _allocated(t):
+    """The bytes a new result took: none for a view of another tensor's memory."""
+    a = getattr(t, "_data", None)
+    return a.nbytes if a is not None and a.flags.owndata else 0
+
+
 def _shapes(inputs):
     return [list(x.shape) if hasattr(x, "shape") and hasattr(x, "_data") else [] for x in inputs or ()]
 
@@ -94,11 +111,19 @@ class FunctionEvent:
         self.stack = []
         self.overload_name = ""
         self.flops = 0
-        self.cpu_memory_usage = self.self_cpu_memory_usage = 0
+        self.allocated = 0  # bytes this event's own result took (profile_memory)
         self.device_memory_usage = self.self_device_memory_usage = 0
         self.device_time_total = self.self_device_time_total = self.device_time = 0
         if parent is not None:
             parent.cpu_children.append(self)
+
+    @property
+    def self_cpu_memory_usage(self):
+        return self.allocated
+
+    @property
+    def cpu_memory_usage(self):
+        return self.allocated + sum(c.cpu_memory_usage for c in self.cpu_children)
 
     @property
     def cpu_time_total(self):
@@ -157,6 +182,8 @@ class FunctionEventAvg:
         self.count += 1
         self.cpu_time_total += event.cpu_time_total
         self.self_cpu_time_total += event.self_cpu_time_total
+        self.cpu_memory_usage += event.cpu_memory_usage
+        self.self_cpu_memory_usage += event.self_cpu_memory_usage
         return self
 
     @property
@@ -183,21 +210,27 @@ class FunctionEventAvg:
 class EventList(list):
     """A list of events with PyTorch's ``table()``, ``key_averages()``, ``total_average()``."""
 
+    def __init__(self, events=(), profile_memory=False):
+        super().__init__(events)
+        self._profile_memory = profile_memory
+
     def table(self, sort_by=None, row_limit=100, max_src_column_width=75, max_name_column_width=55,
               max_shapes_column_width=80, header=None, top_level_events_only=False, time_unit=None):
         return _build_table(self, sort_by=sort_by, header=header, row_limit=row_limit,
                             max_name_column_width=max_name_column_width,
                             max_shapes_column_width=max_shapes_column_width,
-                            top_level_events_only=top_level_events_only, time_unit=time_unit)
+                            top_level_events_only=top_level_events_only, time_unit=time_unit,
+                            profile_memory=self._profile_memory)
 
     def key_averages(self, group_by_input_shapes=False, group_by_stack_n=0, group_by_overload_name=False):
         groups = {}
         for e in self:
-            key = (e.key, str(e.input_shapes)) if group_by_input_shapes else e.key
+            name = "ProfilerStep*" if e.key.startswith("ProfilerStep#") else e.key  # (torch's grouping)
+            key = (name, str(e.input_shapes)) if group_by_input_shapes else name
             if key not in groups:
-                groups[key] = FunctionEventAvg(e.key, e.input_shapes if group_by_input_shapes else None)
+                groups[key] = FunctionEventAvg(name, e.input_shapes if group_by_input_shapes else None)
             groups[key].add(e)
-        return EventList(groups.values())
+        return EventList(groups.values(), self._profile_memory)
 
     def total_average(self):
         total = FunctionEventAvg("Total", None)
@@ -223,8 +256,19 @@ def _format_time_share(time_us, total_time_us):
     return f"{time_us * 100.0 / total_time_us:.2f}%"
 
 
+def _format_memory(nbytes):
+    if abs(nbytes) >= 1024 ** 3:
+        return f"{nbytes * 1.0 / 1024 ** 3:.2f} GB"
+    if abs(nbytes) >= 1024 ** 2:
+        return f"{nbytes * 1.0 / 1024 ** 2:.2f} MB"
+    if abs(nbytes) >= 1024:
+        return f"{nbytes * 1.0 / 1024:.2f} KB"
+    return str(nbytes) + " B"
+
+
 def _build_table(events, sort_by=None, header=None, row_limit=100, max_name_column_width=55,
-                 max_shapes_column_width=80, top_level_events_only=False, time_unit=None):
+                 max_shapes_column_width=80, top_level_events_only=False, time_unit=None,
+                 profile_memory=False):
     """PyTorch's profiler table (torch.autograd.profiler_util._build_table, its CPU columns)."""
     if len(events) == 0:
         return ""
@@ -238,8 +282,11 @@ def _build_table(events, sort_by=None, header=None, row_limit=100, max_name_colu
     shapes_width = max(len(str(e.input_shapes)) for e in events) + 4
     if max_shapes_column_width is not None:
         shapes_width = min(shapes_width, max_shapes_column_width)
-    headers = ["Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls"]
-    widths = [name_width] + [12] * 6
+    headers = ["Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg"]
+    if profile_memory:
+        headers += ["CPU Mem", "Self CPU Mem"]
+    headers.append("# of Calls")
+    widths = [name_width] + [12] * (len(headers) - 1)
     if has_input_shapes:
         headers.append("Input Shapes")
         widths.append(shapes_width)
@@ -277,7 +324,10 @@ def _build_table(events, sort_by=None, header=None, row_limit=100, max_name_colu
                shown(e.self_cpu_time_total, _format_time(e.self_cpu_time_total)),
                _format_time_share(e.cpu_time_total, total),
                shown(e.cpu_time_total, _format_time(e.cpu_time_total)),
-               shown(e.cpu_time, _format_time(e.cpu_time)), e.count]
+               shown(e.cpu_time, _format_time(e.cpu_time))]
+        if profile_memory:
+            row += [_format_memory(e.cpu_memory_usage), _format_memory(e.self_cpu_memory_usage)]
+        row.append(e.count)
         if has_input_shapes:
             row.append(str(e.input_shapes)[:shapes_width])
         lines.append(row_format.format(*row))
@@ -312,11 +362,18 @@ class profile:
         elif use_device == "cuda":
             _warn("CUDA is not available, disabling CUDA profiling")
         self.record_shapes = record_shapes
+        self.profile_memory = profile_memory
         self.on_trace_ready = on_trace_ready
+        self.schedule = schedule
+        self.acc_events = acc_events
+        self.step_num = 0
+        self.current_action = schedule(0) if schedule is not None else ProfilerAction.RECORD
         self.function_events = None
         self._events = []
         self._open = []  # the record_function blocks open now, innermost last
         self._last = 0.0
+        self._step_block = None  # a schedule's "ProfilerStep#<n>" block, open while it records
+        self._cycles = 0
 
     # (the engine's recorder interface: STATE.recorder._add(kind, **fields), _backward_of)
     def __enter__(self):
@@ -326,21 +383,64 @@ class profile:
         STATE.recorder = self
         _ACTIVE.append(self)
         self._last = _now_us()
+        self._begin_step()
         return self
 
     def __exit__(self, *exc):
         if not self.enabled:
             return False
+        self._end_step()
         STATE.recorder = self._previous
         _ACTIVE.remove(self)
-        for e in self._open:  # (a block left open: it ends with the profile)
-            e.time_range_end = _now_us()
-        self.function_events = EventList(self._events)
+        if self.current_action in _RECORDING or self.schedule is None:
+            self._save()
+        return False
+
+    @property
+    def _recording(self):
+        return self.current_action in _RECORDING
+
+    def _begin_step(self):
+        if self.schedule is not None and self._recording:
+            self._step_block = record_function(f"ProfilerStep#{self.step_num}").__enter__()
+
+    def _end_step(self):
+        if self._step_block is not None:
+            self._step_block.__exit__(None, None, None)
+            self._step_block = None
+
+    def _save(self):
+        """The events recorded so far become function_events, handed to on_trace_ready."""
+        now = _now_us()
+        for e in self._open:  # (a block left open: it ends here)
+            e.time_range_end = now
+        self.function_events = EventList(self._events, self.profile_memory)
         for i, e in enumerate(self.function_events):
             e.id = i
+        self._cycles += 1
         if self.on_trace_ready is not None:
             self.on_trace_ready(self)
-        return False
+
+    def step(self):
+        """torch.profiler's step marker: the schedule's next step (without a schedule, every step
+        is recorded)."""
+        self._end_step()
+        previous = self.current_action
+        self.step_num += 1
+        if self.schedule is None:
+            return
+        self.current_action = self.schedule(self.step_num)
+        if previous == ProfilerAction.RECORD_AND_SAVE:
+            self._save()
+        if self._recording and previous not in _RECORDING:  # a new cycle starts
+            if self._cycles and not self.acc_events:
+                _warn_once("Warning: Profiler clears events at the end of each cycle. Only events from "
+                           "the current cycle will be reported. To keep events across cycles, set "
+                           "acc_events=True.")
+            if not self.acc_events:
+                self._events, self._open = [], []
+        self._last = _now_us()
+        self._begin_step()
 
     @property
     def _backward_of(self):
@@ -354,16 +454,20 @@ class profile:
     def _add(self, kind, **fields):
         if self._previous is not None:
             self._previous._add(kind, **fields)
+        if not self._recording:
+            return
         now = _now_us()
         parent = self._open[-1] if self._open else None
         if kind == "forward":
             inputs = fields.get("inputs") or ()
             in_place = bool(inputs) and fields.get("tensor") is inputs[0]
-            self._event(_aten_name(fields["op"], in_place), parent, now, _shapes(inputs))
+            e = self._event(_aten_name(fields["op"], in_place), parent, now, _shapes(inputs))
+            if not in_place:
+                e.allocated = _allocated(fields.get("tensor"))
         elif kind == "leaf":
             factory = _factory_name()
             if factory is not None:
-                self._event(factory, parent, now, [])
+                self._event(factory, parent, now, []).allocated = _allocated(fields.get("tensor"))
         elif kind in ("backward", "accumulate"):
             node = fields["node"]
             name = "torch::autograd::AccumulateGrad" if kind == "accumulate" else node.name()
@@ -389,6 +493,10 @@ class profile:
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0, group_by_overload_name=False):
         return self._finished().key_averages(group_by_input_shape)
 
+    @property
+    def events_list(self):
+        return self._finished()
+
     def table(self, sort_by=None, row_limit=100, max_src_column_width=75, max_name_column_width=55,
               max_shapes_column_width=80, header=None, top_level_events_only=False, time_unit=None):
         return self._finished().table(sort_by=sort_by, row_limit=row_limit,
@@ -405,9 +513,6 @@ class profile:
     @property
     def self_cpu_time_total(self):
         return sum(e.self_cpu_time_total for e in self._finished())
-
-    def step(self):
-        """torch.profiler's step marker (schedules are not followed: every step is recorded)."""
 
     def start(self):
         return self.__enter__()
@@ -430,6 +535,15 @@ class profile:
 
     def __repr__(self):
         return str(self._finished()) if self.function_events is not None else "<unfinished torch.autograd.profile>"
+
+
+_WARNED = set()
+
+
+def _warn_once(message):
+    if message not in _WARNED:
+        _WARNED.add(message)
+        _warn(message)
 
 
 def _factory_name():
@@ -456,6 +570,8 @@ class record_function:
 
     def __enter__(self):
         for prof in _ACTIVE:
+            if not prof._recording:
+                continue
             parent = prof._open[-1] if prof._open else None
             now = _now_us()
             e = FunctionEvent(self.name, now, parent, [] if prof.record_shapes else None)
@@ -484,8 +600,32 @@ class record_function:
 
 
 def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0):
-    """torch.profiler.schedule, accepted (every step is recorded here)."""
-    return lambda step: None
+    """torch.profiler.schedule: after skip_first steps, cycles of wait steps (nothing recorded),
+    warmup steps (nor here), active steps recorded, the cycle's table handed to on_trace_ready at
+    its last step; repeat cycles (0: until the profile ends)."""
+    if wait < 0 or warmup < 0 or active <= 0 or repeat < 0 or skip_first < 0:
+        raise AssertionError(
+            f"Invalid profiler schedule arguments. Got wait={wait} (need >= 0), warmup={warmup} (need >= 0), "
+            f"active={active} (need > 0), repeat={repeat} (need >= 0), skip_first={skip_first} (need >= 0).")
+    if warmup == 0:
+        _warn("Profiler won't be using warmup, this can skew profiler results")
+
+    def schedule_fn(step):
+        if step < skip_first:
+            return ProfilerAction.NONE
+        step -= skip_first
+        if skip_first_wait != 0:
+            step += wait
+        num_steps = wait + warmup + active
+        if repeat > 0 and step / num_steps >= repeat:
+            return ProfilerAction.NONE
+        mod_step = step % num_steps
+        if mod_step < wait:
+            return ProfilerAction.NONE
+        if mod_step < wait + warmup:
+            return ProfilerAction.WARMUP
+        return ProfilerAction.RECORD if mod_step < num_steps - 1 else ProfilerAction.RECORD_AND_SAVE
+    return schedule_fn
 
 
 def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False):
