@@ -4,6 +4,7 @@ The generator is our own (numpy's PCG64, seeded by manual_seed): deterministic, 
 bit-identical with PyTorch's.
 """
 import builtins
+import os
 import time
 from fractions import Fraction
 
@@ -245,18 +246,78 @@ def _arange_values(start, step, n, dt):
     """Element i of ATen's CPU arange kernel, to the last bit: in double (its accumulate type),
     each product and sum one fused multiply-add, as the compiled kernel does them. The kernel
     writes vectors of V = 32 bytes (AVX2), two at a time: a vector starting at index i0 holds
-    base, then fma(k, step, base) for k = 1..V-1, with base = fma(step, i0, start) rounded to the dtype first;
-    the elements after the last pair of vectors are fma(step, i, start). (Past 32768 elements ATen
-    splits the work between threads, each restarting its vectors; that split is not followed.)"""
-    V = _ARANGE_VECTOR.get(dt, 8)
-    i = np.arange(n, dtype=np.float64)
-    main = n // (2 * V) * 2 * V
-    i0 = np.floor(i[:main] / V) * V
-    base = _fma(np.full(main, step), i0, np.full(main, start)).astype(dt).astype(np.float64)
+    base, then fma(k, step, base) for k = 1..V-1, with base = fma(step, i0, start) rounded to the
+    dtype first; the elements after the last pair of vectors are fma(step, i, start). Past 32768
+    elements ATen splits the range between its threads (get_num_threads()), each chunk starting
+    its own vectors."""
     values = np.empty(n, np.float64)
-    values[:main] = np.where(i[:main] == i0, base, _fma(i[:main] - i0, np.full(main, step), base))
-    values[main:] = _fma(np.full(n - main, step), i[main:], np.full(n - main, start))
+    for begin, end in _parallel_chunks(n):
+        values[begin:end] = _arange_chunk(start, step, begin, end, dt)
     return values.astype(dt)
+
+
+_GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
+
+
+def _parallel_chunks(n):
+    """at::parallel_for's split of range(n) (OpenMP: min(threads, ceil(n / grain)) equal chunks)."""
+    threads = get_num_threads()
+    if n <= _GRAIN_SIZE or threads == 1:
+        return [(0, n)]
+    threads = builtins.min(threads, -(-n // _GRAIN_SIZE))
+    chunk = -(-n // threads)
+    return [(b, builtins.min(n, b + chunk)) for b in range(0, n, chunk)]
+
+
+def _arange_chunk(start, step, begin, end, dt):
+    V = _ARANGE_VECTOR.get(dt, 8)
+    i = np.arange(begin, end, dtype=np.float64)
+    main = (end - begin) // (2 * V) * 2 * V
+    i0 = begin + np.floor((i[:main] - begin) / V) * V
+    base = _fma(np.full(main, step), i0, np.full(main, start)).astype(dt).astype(np.float64)
+    values = np.empty(end - begin, np.float64)
+    values[:main] = np.where(i[:main] == i0, base, _fma(i[:main] - i0, np.full(main, step), base))
+    values[main:] = _fma(np.full(len(i) - main, step), i[main:], np.full(len(i) - main, start))
+    return values
+
+
+def _physical_cores():
+    """The machine's physical cores (PyTorch's default number of threads), else its CPUs."""
+    cores, block = set(), {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in list(f) + [""]:
+                if ":" in line:
+                    key, value = line.split(":", 1)
+                    block[key.strip()] = value.strip()
+                elif block:  # (a blank line ends one processor's block)
+                    cores.add((block.get("physical id"), block.get("core id")))
+                    block = {}
+    except OSError:
+        pass
+    cores.discard((None, None))
+    return len(cores) or os.cpu_count() or 1
+
+
+_NUM_THREADS = [None]
+
+
+def get_num_threads():
+    """The number of threads PyTorch's CPU kernels split work between (OMP_NUM_THREADS, else the
+    physical cores): this engine runs on one, but follows the split where it changes values."""
+    if _NUM_THREADS[0] is None:
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        _NUM_THREADS[0] = builtins.int(env) if env.isdigit() and builtins.int(env) > 0 else _physical_cores()
+    return _NUM_THREADS[0]
+
+
+def set_num_threads(n):
+    """Set the number of threads get_num_threads reports (PyTorch's errors for a bad one)."""
+    if not isinstance(n, (builtins.int, np.integer)) or isinstance(n, builtins.bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _NUM_THREADS[0] = builtins.int(n)
 
 
 _EXTENDED = np.finfo(np.longdouble).nmant >= 63  # x87's 80-bit long double
@@ -393,7 +454,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     _dtypes.factory_device(device)
-    if not isinstance(n, (builtins.int, np.integer)):
+    if not isinstance(n, (builtins.int, np.integer)) or isinstance(n, builtins.bool):
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     g = generator or default_generator
     return _finish(g._rng.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)

@@ -849,3 +849,30 @@ def test_profile_memory_columns():
         lines = table.splitlines()
         return lines[1].split(), lines[3].split()[0], lines[3].split()[-3:]
     assert_same(snippet)
+
+
+@pytest.fixture
+def threads_reset():
+    before = (ac.get_num_threads(), torch.get_num_threads())
+    yield
+    ac.set_num_threads(before[0])
+    torch.set_num_threads(before[1])
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n", [32768, 32769, 50001, 65537, 100003])
+def test_arange_past_one_grain_follows_atens_split_between_threads(threads_reset, n, threads):
+    """Past 32768 elements ATen's parallel_for gives each thread a chunk that starts its own
+    vectors: the last bits depend on the number of threads, as torch's."""
+    ac.set_num_threads(threads)
+    torch.set_num_threads(threads)
+    assert ac.get_num_threads() == torch.get_num_threads() == threads
+    for dtype in ("float32", "float64"):
+        ours = ac.arange(-3.0, -3.0 + n * 0.1, 0.1, dtype=getattr(ac, dtype))
+        assert _bits_equal(ours, torch.arange(-3.0, -3.0 + n * 0.1, 0.1, dtype=getattr(torch, dtype)))
+
+
+def test_default_number_of_threads_and_set_num_threads_errors(threads_reset):
+    assert ac.get_num_threads() == torch.get_num_threads()
+    for value in (0, -1, 1.5, True):
+        assert_same(lambda m: m.set_num_threads(value))
