@@ -101,6 +101,7 @@ def assert_matches(ours, theirs, rtol, what):
     assert err <= rtol, f"{what}: max |ours - torch| / max |torch| = {err:.3g} > {rtol:g}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype,rtol", [("float64", 1e-10), ("float32", 2e-4)])
 @pytest.mark.parametrize("mode", ["train", "eval"])
 def test_forward_and_gradients_match_torchvision(tv, dtype, rtol, mode):
@@ -160,6 +161,7 @@ def test_grad_fn_chain_of_a_block_is_torchvisions(tv):
     assert chain_t[:2] == ["ReluBackward0", "AddBackward0"]
 
 
+@pytest.mark.slow
 def test_the_whole_graph_has_torchvisions_nodes(tv):
     """Every grad_fn of the forward graph, in the same breadth-first order from the output, with
     the same next_functions structure (names of the nodes each one points to)."""
@@ -228,6 +230,7 @@ def test_the_weights_error_says_what_to_do():
     assert repr(models.ResNet18_Weights.DEFAULT) == "ResNet18_Weights.IMAGENET1K_V1"
 
 
+@pytest.mark.slow
 def test_a_saved_state_dict_loads_into_a_new_model(tmp_path):
     """What the error recommends works: save a model's state_dict, load it into a fresh resnet18."""
     ac.manual_seed(0)
