@@ -322,6 +322,27 @@ def test_collapsing_one_level_below_the_model_draws_its_children(resnet_graph):
     assert counts["model.layer1"] == 2 * 20 and counts["model.layer2"] == 2 * 20 + 7
 
 
+def test_a_torch_model_collapses_the_same_under_module_calls(tv, resnet_graph):
+    """torchvision's resnet18 run under widgets.module_calls() collapses as ours does; without it,
+    torch's graph says nothing of module calls (only parameters name their modules)."""
+    import widgets
+    from torch.nn.modules import module as torch_module
+    from widgets.graph_model import GraphModel, simplify
+    model, x = tv.resnet18(), torch.rand(1, 3, 64, 64)
+    with widgets.module_calls():
+        y = model(x)
+    assert not torch_module._global_forward_hooks and not torch_module._global_forward_pre_hooks
+    theirs = GraphModel.from_tensors(y, names={"model": model, "y": y})
+    ours = resnet_graph[1]
+    for depth in (1, 2):
+        expected = [(n.label, n.count) for n in simplify(ours, collapse=depth).nodes.values() if n.kind == "module"]
+        got = [(n.label, n.count) for n in simplify(theirs, collapse=depth).nodes.values() if n.kind == "module"]
+        assert got == expected
+    y = model(x)
+    plain = simplify(GraphModel.from_tensors(y, names={"model": model, "y": y}), collapse=1)
+    assert "model.relu" not in [n.label for n in plain.nodes.values() if n.kind == "module"]
+
+
 def test_a_module_used_twice_is_drawn_twice():
     """Each call of a module is a node of its own (d2l's shared layer), its parameters in the first."""
     from widgets.graph_model import GraphModel, simplify

@@ -76,11 +76,13 @@ conv1, bn1, layer1..layer4, fc), and beyond max_nodes the nodes farthest from th
 """
 import bisect
 import collections.abc
+import contextlib
 import dataclasses
 import math
 import re
 import sys
 import warnings
+import weakref
 
 import numpy as np
 
@@ -803,7 +805,10 @@ class _Builder:
         forward ran), for the modules that have names (found in the caller's namespace)."""
         calls = set()
         for fn in fns:
-            for ref, start, end in getattr(fn, "_module_calls", None) or ():
+            noted = getattr(fn, "_module_calls", None)
+            if noted is None and type(fn).__module__ == "builtins":  # a torch node: see module_calls()
+                noted = fn.metadata.get(TORCH_CALLS_KEY)
+            for ref, start, end in noted or ():
                 module = ref()
                 name = self.module_names.get(id(module)) if module is not None else None
                 if name is not None:
@@ -812,10 +817,14 @@ class _Builder:
 
     def calls_of(self, fn):
         """((module name, call id), ...), outermost first: the calls whose forward made fn."""
-        seq = getattr(fn, "_seq", None)
-        if not self.calls or type(seq) is not int:
+        if not self.calls:
             return ()
-        return tuple((name, start) for start, end, name in self.calls if start < seq < end)
+        seq = getattr(fn, "_seq", None)
+        if seq is None and callable(getattr(fn, "_sequence_nr", None)):
+            seq = fn._sequence_nr()
+        if type(seq) is not int:
+            return ()
+        return tuple((name, start) for start, end, name in self.calls if start <= seq < end)
 
     def modules_from_inputs(self, op_node, input_ids):
         """An op whose input is a parameter (or an op on one only, like t(W)) belongs to its module.
@@ -1008,6 +1017,51 @@ class _FunctionBuilder(_Builder):
             if r.grad_fn is not None:
                 m.add_edge(fn_ids[id(r.grad_fn)], nid, 0, ("result",))
         m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
+
+
+# ---------------------------------------------------------------------------------------------
+# torch models: the module calls, noted while a block runs
+# ---------------------------------------------------------------------------------------------
+TORCH_CALLS_KEY = "cgraph_module_calls"
+
+
+@contextlib.contextmanager
+def module_calls():
+    """While the block runs, note which torch nn.Module call made each graph node, so that
+    draw(..., collapse=1) draws a torch model by module as it draws an autograd_core one
+    (autograd_core's Module.__call__ notes its calls always; torch's cannot be told afterwards).
+
+        with widgets.module_calls():
+            y = model(x)
+        widgets.draw(y, collapse=1)
+
+    Global forward hooks read torch's autograd sequence number before and after each module's
+    forward and note (module, first, end) in the metadata of the output's grad_fn."""
+    import torch
+    from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+    peek = torch._C._autograd._get_sequence_nr
+    starts = {}
+
+    def before(module, args):
+        starts.setdefault(id(module), []).append(peek())
+
+    def after(module, args, output):
+        stack = starts.get(id(module))
+        if not stack:
+            return
+        start, end = stack.pop(), peek()
+        outputs = output if isinstance(output, (tuple, list)) else (output,)
+        for out in outputs:
+            fn = getattr(out, "grad_fn", None) if isinstance(out, torch.Tensor) else None
+            if fn is not None:
+                fn.metadata.setdefault(TORCH_CALLS_KEY, []).append((weakref.ref(module), start, end))
+
+    handles = (register_module_forward_pre_hook(before), register_module_forward_hook(after))
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 # ---------------------------------------------------------------------------------------------
