@@ -188,7 +188,8 @@ function render({ model, el }) {
     const lecture = parseFloat(getComputedStyle(el).getPropertyValue("--cgraph-scale")) || 1;
     const width = graph.clientWidth || natural.w * lecture;
     const fitWidth = width / natural.w, fitRoom = (room - 12) / natural.h;
-    const floor = Math.max(0.6 * lecture, Math.min(lecture, 1));   // a projector: never below 1
+    // a projector (lecture mode): never below its natural size; a screen: never below 60%
+    const floor = lecture > 1 ? Math.max(0.6 * lecture, 1) : 0.6 * lecture;
     const fits = lecture > 1 ? fitWidth : Math.min(fitWidth, fitRoom);
     const scale = Math.min(lecture, Math.max(fits, floor));
     svg.style.width = `${(natural.w * scale).toFixed(1)}px`;

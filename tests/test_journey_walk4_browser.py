@@ -1,0 +1,453 @@
+"""A student's and a lecturer's fourth walkthrough: lecture 10 (higher-order gradients, the
+double-backward GraphStepper) and ex07, pinned by what they see in JupyterLab (findings in
+/work/coord/walk4-findings.md; screenshots in tests/artifacts/walk4/).
+
+Every number a student reads here is compared with what real torch prints for the same program,
+computed in this test process (torch 2.13 CPU, the oracle), not with a number written in the test.
+
+- Lecture 10's stepper, stepped with the keyboard, played and paused mid-run: its captions, chain-rule
+  lines, node values and inspector (grad_fn, next_functions) agree with torch's double backward.
+- Predict mode: empty, unreadable and wrong answers get a true message, Enter checks, no withheld
+  value is on screen while a question is open.
+- W4-1 (known, pinned xfail): in lecture mode the double-backward graph is taller than its box at
+  1280x720 and at 1440x900; node g sits below the box's edge at the last step.
+- W4-2 (fixed in widgets/static/stepper.js): without lecture mode the drawing did not shrink to the
+  room (its floor was 1, not the 60% its comment promised), so g was below the box at 1280x720 too.
+- W4-3 (xfail, notebook): lecture 10 says the bytes kept by create_graph differ between the backends;
+  autograd_core prints the same number as torch.
+- W4-4, W4-5 (xfail, ex07 check): the task-4 message for a detached penalty tells a student who wrote
+  create_graph=True to write create_graph=True; a penalty built with backward(create_graph=True)
+  (lecture 10's own trap: .grad accumulates) gets a generic message and a matrix dump.
+- ex07: every hint to the end shows no answer; task 1's wrong and unreadable answers get true
+  messages; lecture mode at 1280x720 in the dark theme: no control or message cut off.
+"""
+import re
+
+import pytest
+
+from lab_browser import (assert_controls_fit, assert_no_widget_errors, code_cells, control, copy_notebook,
+                         dismiss_notifications, lecture_mode, light_blocks, new_page,
+                         open_and_run_all, save_screenshot, scroll_to_cell, set_viewport, text_cut_off,
+                         themed, visible_text)
+
+pytestmark = pytest.mark.browser
+SUBDIR = "walk4"
+LECTURE = "notebooks/10_higher_order_gradients.ipynb"
+EXERCISE = "notebooks/exercises/ex07_higher_order_gradients.ipynb"
+
+
+def _torch():
+    import torch                      # the oracle: the test extra installs torch 2.13 CPU
+    return torch
+
+
+def torch_double_backward():
+    """What torch gives for the stepper's program: y = x ** 3 at 1.5, g = dy/dx with a graph, then
+    g.backward(). Returns the values and node names a student reads in the stepper."""
+    torch = _torch()
+    x = torch.tensor(1.5, requires_grad=True)
+    y = x ** 3
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    after_grad = x.grad                                   # autograd.grad leaves .grad alone
+    mul3 = g.grad_fn.next_functions[1][0]                 # MulBackward1: x ** 2 * 3
+    pow2 = mul3.next_functions[0][0]                      # PowBackward0: x ** 2
+    g.backward()
+    return {"y": y.item(), "g": g.item(), "x_grad_after_grad": after_grad, "x_grad": x.grad.item(),
+            "g_fn": g.grad_fn.name(), "mul3_fn": mul3.name(), "pow2_fn": pow2.name(),
+            "g_next": [None if f is None else f.name() for f, _ in g.grad_fn.next_functions],
+            "x2": (x.detach() ** 2).item(), "x2_times_3": (x.detach() ** 2 * 3).item()}
+
+
+def _num(x):
+    """A number as the stepper prints it (6.75, 9, 2.25)."""
+    return f"{x:g}"
+
+
+# --- one JupyterLab page per notebook for the module (run all once) ------------------------------
+
+@pytest.fixture(scope="module")
+def l10(lab, browser):
+    page = new_page(browser, 1440, 900)
+    open_and_run_all(page, lab, copy_notebook(lab, LECTURE, f"{SUBDIR}/nb_test"))
+    dismiss_notifications(page)
+    yield page
+    page.context.close()
+
+
+def _stepper(page):
+    st = page.locator(".cgraph-stepper").first
+    st.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
+    st.scroll_into_view_if_needed()
+    return st
+
+
+def _node(stepper, label):
+    """The graph node whose tooltip (its accessible title) starts with `label` followed by ' ('."""
+    return stepper.locator("g.node").filter(has_text=re.compile(r"^\s*" + re.escape(label) + r" \("))
+
+
+def _step(stepper):
+    return int(re.search(r"step (\d+) / \d+", stepper.locator(".cg-counter").inner_text()).group(1))
+
+
+def _go(stepper, key, times=1):
+    """Press `key` in the stepper (focused as a student does: a click on its empty graph area)."""
+    stepper.locator(".cg-caption").click()
+    for _ in range(times):
+        stepper.page.keyboard.press(key)
+    stepper.page.wait_for_timeout(300)
+
+
+def _to_last_step(stepper):
+    """Click "last step" (disabled when the stepper is there already)."""
+    button = control(stepper, "last step")
+    if button.is_enabled():
+        button.click()
+    stepper.page.wait_for_timeout(400)
+
+
+def _below_box(stepper):
+    """Nodes shown whose bottom is below the graph box's bottom edge (hidden without scrolling
+    inside the box): [(title, px past the edge)], and the box's and drawing's heights."""
+    return stepper.evaluate("""(el) => {
+      const box = el.querySelector('.cg-graph'), b = box.getBoundingClientRect();
+      const nodes = [...el.querySelectorAll('g.node:not(.cg-hidden)')].map(n => {
+        const r = n.getBoundingClientRect();
+        return [(n.querySelector('title') || {}).textContent, Math.round(r.bottom - b.bottom)];
+      }).filter(([, past]) => past > 1);
+      // the notebook's visible area: the box must fit in it to be seen whole
+      const view = el.closest('.jp-WindowedPanel-outer').getBoundingClientRect();
+      return {below: nodes, box: box.clientHeight, drawing: box.scrollHeight, view: Math.round(view.height),
+              scale: parseFloat(el.dataset.graphScale),
+              room: getComputedStyle(el).getPropertyValue('--cg-room').trim()};
+    }""")
+
+
+def test_stepper_numbers_keyboard_and_play_pause_match_torch(l10):
+    page, want = l10, torch_double_backward()
+    set_viewport(page, "1440x900")
+    lecture_mode(page, 1)
+    st = _stepper(page)
+    _go(st, "Home")
+    assert _step(st) == 0
+    _go(st, "ArrowRight", 2)                                       # the leaf, then y = x ** 3
+    assert _step(st) == 2
+    assert f"y = x ** 3 = {_num(want['y'])}" in st.locator(".cg-caption").inner_text()
+    # play with the space bar, pause mid-run: it stays where it paused
+    _go(st, " ")
+    page.wait_for_timeout(1600)
+    page.keyboard.press(" ")
+    page.wait_for_timeout(500)
+    paused = _step(st)
+    assert 2 < paused < 10, f"play/pause: at step {paused}"
+    page.wait_for_timeout(1200)
+    assert _step(st) == paused, "the stepper moved on after pause"
+    assert control(st, "play").count() == 1, "after pause the button offers play again"
+    # step 6: the first backward's PowBackward0 passes g = dy/dx to x; x.grad stays as it was
+    _go(st, "ArrowLeft", paused)
+    _go(st, "ArrowRight", 6)
+    assert _step(st) == 6
+    chain = st.get_by_role("region", name="chain rule").inner_text()
+    assert f"= {_num(want['g'])}" in chain, chain
+    assert want["x_grad_after_grad"] is None
+    assert "grad None" in " ".join(_node(st, "x").first.text_content().split()), \
+        "autograd.grad wrote into x.grad in the stepper (torch leaves it None)"
+    # the last step: g.backward() adds d2y/dx2 into x.grad
+    _to_last_step(st)
+    page.wait_for_timeout(400)
+    save_screenshot(page, "test_stepper_last_step_1440x900", SUBDIR)
+    assert f"x.grad += {_num(want['x_grad'])} → {_num(want['x_grad'])}" in st.locator(".cg-caption").inner_text()
+    x_text = " ".join(_node(st, "x").first.text_content().split())
+    assert f"grad {_num(want['x_grad'])}" in x_text, x_text
+    assert control(st, "next step").is_disabled() and control(st, "last step").is_disabled()
+    assert_no_widget_errors(page)
+
+
+def test_inspector_names_nodes_as_torch_does(l10):
+    page, want = l10, torch_double_backward()
+    st = _stepper(page)
+    _to_last_step(st)
+    inspector = st.get_by_role("region", name="node inspector")
+    _node(st, "g = dy/dx").first.click()
+    inspector.get_by_text("made by the backward pass").first.wait_for(timeout=15_000)
+    text = " ".join(inspector.inner_text().split())
+    assert f"grad_fn {want['g_fn']}" in text, text
+    assert f"data {_num(want['g'])}" in text, text
+    assert "next_functions None, " + want["mul3_fn"] in text, (text, want["g_next"])
+    _node(st, "x ** 2").first.click()
+    page.wait_for_timeout(600)
+    text = " ".join(inspector.inner_text().split())
+    save_screenshot(page, "test_inspector_x_squared", SUBDIR, locator=st)
+    assert f"data {_num(want['x2'])}" in text and f"grad_fn {want['pow2_fn']}" in text, text
+    assert "made by the backward pass" in text, text
+
+
+def test_predict_mode_messages_enter_and_nothing_withheld_on_screen(l10):
+    page, want = l10, torch_double_backward()
+    st = _stepper(page)
+    _go(st, "Home")
+    st.get_by_role("checkbox", name="predict").check()
+    page.wait_for_timeout(500)
+    _go(st, "End")                                   # stops at the first question (step 3)
+    assert _step(st) == 3, _step(st)
+    box = st.get_by_role("textbox", name="dy/dx")
+    shown = " ".join(visible_text(page, ".cgraph-stepper"))
+    assert _num(want["g"]) not in shown, f"dy/dx = {want['g']} is on screen while it is asked: {shown}"
+    feedback = st.locator(".cg-feedback")
+    for typed, says in [("", "type a number"), ("abc", "could not read 'abc'"),
+                        (_num(want["g"] - 2.25), "not quite")]:       # 4.5: 3 x^2 with x^2 = 1.5
+        box.fill(typed)
+        box.press("Enter")
+        page.wait_for_timeout(500)
+        assert says in feedback.inner_text(), (typed, feedback.inner_text())
+        assert _step(st) == 3
+    save_screenshot(page, "test_predict_wrong_answer", SUBDIR, locator=st)
+    box.fill(_num(want["g"]))
+    box.press("Enter")
+    page.wait_for_timeout(500)
+    assert "right!" in feedback.inner_text()
+    assert "✗ 1" in st.locator(".cg-tally").inner_text()                 # the first try was wrong
+    # the second backward's first question: reveal shows torch's value and goes on
+    _go(st, "End")
+    control(st, "reveal").click()
+    page.wait_for_timeout(500)
+    st.get_by_role("checkbox", name="predict").uncheck()
+    page.wait_for_timeout(300)
+    assert_no_widget_errors(page)
+
+
+@pytest.mark.xfail(strict=True, reason="W4-1: in lecture mode the double-backward graph (689 px at its natural "
+                   "size) is taller than the stepper's box at 1280x720 (484 px) and 1440x900: node g, the "
+                   "gradient the lecture is about, sits below the box's edge at the last step (the box scrolls). "
+                   "Lecture mode never shrinks below natural size by design; a fix is the lecture's (a smaller "
+                   "layout) or the stepper's (e.g. keep the root in view at the end)")
+@pytest.mark.parametrize("size", ["1280x720", "1440x900"])
+def test_W4_1_lecture_mode_double_backward_graph_fits_its_box(l10, size):
+    page = l10
+    set_viewport(page, size)
+    lecture_mode(page, 1.5)
+    st = _stepper(page)
+    _to_last_step(st)
+    page.wait_for_timeout(500)
+    st.locator(".cg-graph").evaluate("e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(300)
+    save_screenshot(page, f"test_W4_1_lecture_{size}", SUBDIR)
+    geometry = _below_box(st)
+    assert not geometry["below"], f"nodes below the graph box's edge at {size}: {geometry}"
+
+
+def test_W4_2_without_lecture_mode_the_graph_shrinks_to_the_room(l10):
+    page = l10
+    set_viewport(page, "1280x720")
+    lecture_mode(page, 1)
+    st = _stepper(page)
+    _to_last_step(st)
+    page.wait_for_timeout(800)                      # the stepper refits on its next resize callback
+    st.locator(".cg-graph").evaluate("e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(300)
+    save_screenshot(page, "test_W4_2_plain_1280x720", SUBDIR)
+    geometry = _below_box(st)
+    assert not geometry["below"], f"nodes below the graph box's edge: {geometry}"
+    assert geometry["scale"] >= 0.6, geometry                        # never below 60%
+    assert geometry["box"] < geometry["view"], f"the graph's box is taller than the notebook's view: {geometry}"
+    shown = " ".join(visible_text(page, ".cgraph-stepper .cg-graph", onscreen=True))
+    assert re.search(r"\bg\b", shown) and "= dy/dx" in shown, f"node g is not on screen: {shown}"
+
+
+def test_dark_lecture_mode_stepper_readable_and_fits(l10):
+    page = l10
+    set_viewport(page, "1280x720")
+    lecture_mode(page, 1.5)
+    with themed(page, "dark"):
+        st = _stepper(page)
+        _to_last_step(st)
+        page.wait_for_timeout(400)
+        save_screenshot(page, "test_dark_lecture_1280x720", SUBDIR)
+        assert not light_blocks(page, ".cgraph-stepper"), "a white block in the dark theme"
+        assert_controls_fit(page, ".cgraph-stepper")
+    lecture_mode(page, 1)
+
+
+def _cell_index(page, source):
+    index = page.evaluate("""(src) => window.jupyterapp.shell.currentWidget.content.widgets
+                               .findIndex(c => c.model.sharedModel.getSource().includes(src))""", source)
+    assert index >= 0, f"no cell contains {source!r}"
+    return index
+
+
+def _cell_source(page, index):
+    return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                         ".model.sharedModel.getSource()", index)
+
+
+def _cell_text(page, index):
+    """What cell `index` shows (a markdown cell's rendered text)."""
+    scroll_to_cell(page, index, "center")
+    return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node.innerText", index)
+
+
+def _output_text(page, index):
+    """What code cell `index` printed, as shown (its output area only: no prompt numbers)."""
+    scroll_to_cell(page, index, "center")
+    return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                         ".outputArea.node.innerText", index)
+
+
+@pytest.mark.xfail(strict=True, reason="W4-3: lecture 10 says the bytes kept by create_graph differ between the "
+                   "backends ('autograd_core still saves a few tensors that PyTorch skips'); autograd_core now "
+                   "prints torch's number (360,960 bytes, 2.3 x): the sentence and the cell's backend-specific "
+                   "tag are stale")
+def test_W4_3_bytes_sentence_matches_what_both_backends_print(l10):
+    page = l10
+    torch = _torch()
+    defs = _cell_index(page, "def backward_nodes(")
+    bytes_cell = _cell_index(page, "grads_bytes = saved_bytes(")
+    shown = _output_text(page, bytes_cell)
+    ours = int(re.search(r"forward graph included: ([\d,]+) bytes", shown).group(1).replace(",", ""))
+    namespace = {"torch": torch}
+    exec(_cell_source(page, defs), namespace)                         # the lecture's own code, under torch
+    exec(_cell_source(page, bytes_cell).split("print(")[0], namespace)
+    claim = _cell_text(page, bytes_cell + 1)
+    save_screenshot(page, "test_W4_3_bytes", SUBDIR)
+    says_they_differ = "differs between the backends" in claim
+    assert not (says_they_differ and ours == namespace["grads_bytes"]), (
+        f"the lecture says the number differs between the backends; autograd_core prints {ours:,}, "
+        f"torch {namespace['grads_bytes']:,}")
+
+
+# --- ex07 ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ex07(lab, browser):
+    page = new_page(browser, 1280, 720)
+    open_and_run_all(page, lab, copy_notebook(lab, EXERCISE, f"{SUBDIR}/nb_test"))
+    dismiss_notifications(page)
+    yield page
+    page.context.close()
+
+
+def _answer_and_check(page, answer_source, new_source):
+    """Replace the answer cell's source, run it and the check cell below it (Shift+Enter twice, as
+    a student does); return (check cell index, the check's visible text)."""
+    i = _cell_index(page, answer_source)
+    scroll_to_cell(page, i, "center")
+    page.evaluate("""(i) => { const p = window.jupyterapp.shell.currentWidget;
+                              p.content.activeCellIndex = i; p.content.mode = 'command';
+                              p.activate(); p.content.node.focus(); }""", i)
+    page.evaluate("([i, src]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                  ".model.sharedModel.setSource(src)", [i, new_source])
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_timeout(300)
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=60_000)
+    page.wait_for_timeout(400)
+    check = next(c for c in code_cells(page) if c["index"] == i + 1)
+    assert check["count"], "the check cell did not run"
+    return i + 1, _output_text(page, i + 1)
+
+
+def test_ex07_runs_all_with_one_line_per_unfilled_part_and_hints_show_no_answer(ex07):
+    page = ex07
+    errors = [c for c in code_cells(page) if c["errors"]]
+    # every check that has a stub says so in an ExerciseError (no traceback of the student's code
+    # but task 2's given function, which is meant to fail)
+    assert all("ExerciseError" in e or "RuntimeError" in e for c in errors for e in c["errors"]), errors
+    answers = {"4", "6", "9", "12", "15", "16"}                         # task 1's numbers
+    cells = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .map((c, i) => [i, c.model.sharedModel.getSource()]).filter(([, s]) => s.startsWith('Hints('))
+        .map(([i]) => i)""")
+    assert len(cells) == 4, cells
+    for task, index in enumerate(cells, start=1):
+        scroll_to_cell(page, index, "center")
+        page.evaluate("([i, t]) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk4 = t; }",
+                      [index, f"hints{task}"])
+        scope = page.locator(f"[data-walk4=hints{task}]")
+        for shown in range(3):
+            control(scope, f"Show a hint ({shown + 1} of 3)").click()
+            page.wait_for_timeout(300)
+        assert control(scope, "All 3 hints shown").is_disabled()
+        texts = visible_text(page, f"[data-walk4=hints{task}] .cgraph-hints li")
+        assert len(texts) >= 3, texts
+        numbers = {x for t in texts for x in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", t)}
+        assert not numbers & answers, f"task {task}: a hint shows a number of the answer: {texts}"
+    save_screenshot(page, "test_ex07_hints", SUBDIR)
+
+
+def test_ex07_task1_wrong_and_unreadable_answers(ex07):
+    page, torch = ex07, _torch()
+    x, w = torch.tensor(3.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+    with pytest.warns(UserWarning):
+        (x ** 2 * w).backward(create_graph=True)
+    first_x, first_w = x.grad.item(), w.grad.item()
+    x.grad.backward()
+    second_x, second_w = x.grad.item(), w.grad.item()
+    # the second derivatives alone (the "replaces" misconception): each message says it adds
+    _, shown = _answer_and_check(page, "x_grad_first = None", (
+        f"x_grad_first = {first_x:g}\nx_grad_second = {second_x - first_x:g}\nw_grad_second = {second_w - first_w:g}\n"))
+    save_screenshot(page, "test_ex07_task1_replaces", SUBDIR)
+    assert "✓ x_grad_first is correct" in shown and "accumulates" in shown and "adds to it" in shown, shown
+    assert f"{second_x:g}" not in shown and f"{second_w:g}" not in shown, f"the answer is on screen: {shown}"
+    # unreadable: a word in quotes
+    index, shown = _answer_and_check(page, "x_grad_first =", (
+        f"x_grad_first = 'twelve'\nx_grad_second = {second_x:g}\nw_grad_second = {second_w:g}\n"))
+    assert "should be a number, not the text 'twelve'" in shown, shown
+    # right answers in another form pass
+    _, shown = _answer_and_check(page, "x_grad_first =", (
+        f"x_grad_first = {first_x}\nx_grad_second = {int(second_x)}\nw_grad_second = {second_w}\n"))
+    assert shown.count("✓") == 3, shown
+
+
+DETACHED_PENALTY = """def penalized_loss(model, x, y, lam):
+    x = x.detach().requires_grad_(True)
+    mse = ((model(x) - y) ** 2).mean()
+    (dL_dx,) = torch.autograd.grad(mse, x, create_graph=True)
+    return mse + lam * (dL_dx.detach() ** 2).sum()      # detached: "the penalty is just a number"
+"""
+BACKWARD_PENALTY = """def penalized_loss(model, x, y, lam):
+    x = x.detach().requires_grad_(True)
+    mse = ((model(x) - y) ** 2).mean()
+    mse.backward(create_graph=True)                     # lecture 10's trap: the weights' .grad fill up
+    return mse + lam * (x.grad ** 2).sum()
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="W4-4: ex07 task 4, a penalty whose dL/dx was made with create_graph=True "
+                   "and then detached is told 'The penalty's dL/dx needs a graph of its own "
+                   "(create_graph=True)': the student wrote create_graph=True; the .detach() is the bug "
+                   "(widgets/exercise_checks/ex07.py gradient_penalty)")
+def test_W4_4_detached_penalty_is_not_told_to_add_create_graph(ex07):
+    page = ex07
+    index, shown = _answer_and_check(page, "def penalized_loss(", DETACHED_PENALTY)
+    save_screenshot(page, "test_W4_4_detached_penalty", SUBDIR)
+    assert "does not reach the weights" in shown, shown
+    assert "detach" in shown, f"a student who wrote create_graph=True is told to write it: {shown}"
+
+
+@pytest.mark.xfail(strict=True, reason="W4-5: ex07 task 4, a penalty built with mse.backward(create_graph=True) "
+                   "(lecture 10's trap: the weights' .grad already hold the mse's gradient, backward adds the "
+                   "total's) gets a generic 'entries ... are off' and an 8x3 matrix, not the trap "
+                   "(widgets/exercise_checks/ex07.py gradient_penalty: a mistake entry for grads + grads_mse)")
+def test_W4_5_backward_create_graph_penalty_is_told_the_trap(ex07):
+    page = ex07
+    index, shown = _answer_and_check(page, "def penalized_loss(", BACKWARD_PENALTY)
+    save_screenshot(page, "test_W4_5_backward_penalty", SUBDIR)
+    assert "✓ the value of penalized_loss" in shown, shown
+    assert re.search(r"accumulat|adds? (it )?to|already h[oe]ld", shown), f"the trap is not named: {shown}"
+
+
+def test_ex07_dark_lecture_mode_messages_fit(ex07):
+    page = ex07
+    set_viewport(page, "1280x720")
+    lecture_mode(page, 1.5)
+    with themed(page, "dark"):
+        index = _cell_index(page, "checks.gradient_penalty(")
+        scroll_to_cell(page, index, "center")
+        page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk4 = 'pen'; }",
+                      index)
+        save_screenshot(page, "test_ex07_dark_lecture_1280x720", SUBDIR)
+        cut = [c for c in text_cut_off(page, "[data-walk4=pen] .jp-OutputArea-output") if c["past"] > 8]
+        assert not cut, f"the check's message is cut off: {cut}"
+        hints = page.locator(".cgraph-hints").last
+        hints.scroll_into_view_if_needed()
+        assert_controls_fit(page, ".cgraph-hints")
+    lecture_mode(page, 1)
