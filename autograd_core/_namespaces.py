@@ -14,6 +14,7 @@ and .grad) and back.
 """
 import numpy as np
 
+from . import _conv_kernels as CK
 from . import _functions as F
 from . import _numerics as K
 from ._engine import unbroadcast
@@ -305,6 +306,17 @@ class NumpyOps:
     select_backward = staticmethod(_K["select_backward"])
     slice_backward = staticmethod(_K["slice_backward"])
     log_sigmoid = staticmethod(_K["log_sigmoid"])
+
+    # convolution (the op table's "# convolution" rows; p: the convolution's params)
+    @staticmethod
+    def convolution(input, weight, bias, p):
+        return CK.convolution(input, weight, bias, **p)
+
+    @staticmethod
+    def convolution_backward(g, input, weight, output, p):
+        return CK.convolution_backward(g, input, weight, output, **p)
+
+    constant_pad_nd = staticmethod(CK.constant_pad_nd)
 
 
 def _row(name, inputs, params=None):
@@ -670,6 +682,23 @@ class TensorOps:
     @staticmethod
     def log_sigmoid(a):
         return _row("log_sigmoid", (a,))
+
+    # convolution (the op table's "# convolution" rows; p: the convolution's params)
+    @staticmethod
+    def convolution(input, weight, bias, p):
+        return _row("convolution", (input, weight, bias), p)
+
+    @staticmethod
+    def convolution_backward(g, input, weight, output, p):
+        """one gradient of a convolution: a ConvolutionBackwardBackward0 (0: the input's, 1: the
+        weight's, 2: the bias's)"""
+        params = {n: v for n, v in p.items() if n != "bias_sym_sizes_opt"}
+        params["output"] = output
+        return _row("convolution_backward", (g, input, weight), params)
+
+    @staticmethod
+    def constant_pad_nd(a, pad):
+        return _row("constant_pad_nd", (a,), {"pad": pad, "value": 0})
 
 
 def _saved_inputs(node):

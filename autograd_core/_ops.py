@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _refusals as R
 from ._graph import CopySlices, Node
@@ -113,6 +114,21 @@ def _values_read(rule, names):
                 read.add(ins.argval)
     return read
 _ELEMENTWISE = "elementwise"
+
+
+class _MaybeUndefinedNode(Node):
+    """A node whose rules may give no gradient for an input that needs one (None: ATen's undefined
+    tensor, where PyTorch's formula leaves it undefined: d(grad_input)/d(input) of a convolution);
+    nothing then flows to that input (autograd.grad gives None for it, when nothing else reaches it)."""
+
+    __slots__ = ()
+
+    def _rules(self, g, xp, args, out, params):
+        in_grads = []
+        for i, (nxt, _) in enumerate(self.next_functions):
+            gi = None if nxt is None else self.op.grads[i](xp, g, *args, out, **params)
+            in_grads.append(None if gi is None else xp.conform(gi, self._args[i], None))
+        return in_grads
 
 
 # =====================================================================================================
@@ -561,6 +577,28 @@ op("select_backward", "SelectBackwardBackward0", K.select_backward,
 op("slice_backward", "SliceBackwardBackward0", K.slice_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.slice(g, dim, index),
                                         arg_names=("grad_output",))
+# --- convolution: ATen's convolution (1-, 2-, 3-D; transposed too) and, what its gradient is under
+# create_graph, convolution_backward (one node per gradient here, PyTorch's one node gives all three);
+# kernels in _conv_kernels (CK) -----------------------------------------------------------------------
+op("convolution", "ConvolutionBackward0", CK.convolution,
+                                        lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 0, p),
+                                        lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 1, p),
+                                        lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 2, p),
+                                        saves=("input", "weight", "bias_sym_sizes_opt", "stride", "padding",
+                                               "dilation", "transposed", "output_padding", "groups"),
+                                        kind="same", arg_names=("input", "weight", "bias"))
+op("convolution_backward", "ConvolutionBackwardBackward0", CK.convolution_backward,
+                                        lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_grad_output(xp, gg, go, x, w, output, p),
+                                        lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_input(xp, gg, go, x, output, p),
+                                        lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_weight(xp, gg, go, w, output, p),
+                                        saves=("grad_output", "input", "weight", "stride", "padding", "dilation",
+                                               "transposed", "output_padding", "groups"),
+                                        kind="same", arg_names=("grad_output", "input", "weight"),
+                                        node_base=_MaybeUndefinedNode)
+# (padding="same" with an even kernel pads the input's right side by one first: F.pad's op)
+op("constant_pad_nd", "ConstantPadNdBackward0", CK.constant_pad_nd,
+                                        lambda xp, g, a, out, pad, value: xp.constant_pad_nd(g, tuple(-p for p in pad)),
+                                        saved_params=("pad",), kind="same")
 
 
 # =====================================================================================================
@@ -852,3 +890,76 @@ def _gelu_double_backward(xp, g, go, a, approximate):
     a_sq = a * a
     pdf = beta * xp.exp(-0.5 * a_sq)
     return g * go * (2 * pdf - a_sq * pdf)
+
+
+# --- convolution ---------------------------------------------------------------------------------------
+def _conv_params(p, **changes):
+    """The params of a convolution row (no bias: PyTorch's bias_sym_sizes_opt then reads (0,))"""
+    q = {"bias_sym_sizes_opt": (0,), "stride": p["stride"], "padding": p["padding"], "dilation": p["dilation"],
+         "transposed": p["transposed"], "output_padding": p["output_padding"], "groups": p["groups"]}
+    q.update(changes)
+    return q
+
+
+def _conv_double_backward_grad_output(xp, gg, go, x, w, output, p):
+    """_convolution_double_backward, ggO: d/d grad_output of <gg, this gradient>. The gradients are
+    linear in grad_output: the input's gradient gives conv(ggI, w), the weight's conv(x, ggW) (the
+    same convolution as the forward's), the bias's ggb viewed as (1, C, 1...) and expanded."""
+    if output == 0:
+        return xp.convolution(gg, w, None, _conv_params(p))
+    if output == 1:
+        return xp.convolution(x, gg, None, _conv_params(p))
+    return xp.expand(xp.reshape(gg, (1, -1) + (1,) * (go.ndim - 2)), go.shape)
+
+
+def _conv_double_backward_input(xp, gg, go, x, output, p):
+    """_convolution_double_backward, gI: only the weight's gradient reads the input: d/dx of
+    <ggW, gW(gO, x)> = the input-gradient of conv(x, ggW), a transposed convolution of gO with ggW
+    (for a transposed forward, the plain convolution)"""
+    if output != 1:
+        return None
+    K = gg.shape[2:]
+    dim = len(K)
+    if p["transposed"]:
+        return xp.convolution(go, gg, None, _conv_params(p, transposed=False, output_padding=(0,) * dim))
+    stride, padding, dilation = (CK.expand(p[n], dim) for n in ("stride", "padding", "dilation"))
+    # (the output_padding that gives the transposed convolution the input's size back)
+    reached = CK.transposed_output_size(go.shape[2:], K, stride, padding, dilation, (0,) * dim)
+    output_padding = tuple(n - m for n, m in zip(x.shape[2:], reached))
+    return xp.convolution(go, gg, None, _conv_params(p, transposed=True, output_padding=output_padding))
+
+
+def _conv_double_backward_weight(xp, gg, go, w, output, p):
+    """_convolution_double_backward, gW: only the input's gradient reads the weight: d/dw of
+    <ggI, gI(gO, w)> = the weight-gradient of conv(ggI, w) against gO (of convT: roles exchanged)"""
+    if output != 0:
+        return None
+    if p["transposed"]:
+        return _weight_grad_by_convolution(xp, gg, go, w.shape, p)
+    return _weight_grad_by_convolution(xp, go, gg, w.shape, p)
+
+
+def _weight_grad_by_convolution(xp, g, x, shape, p):
+    """wgrad[o, c, k] = sum_{n, l} g[n, o, l] xpad[n, c, l s + k d], as PyTorch computes it under
+    create_graph: per group, a convolution of x with g, batch and channels exchanged
+    (x.transpose(0, 1) by g.transpose(0, 1), stride and dilation exchanged), narrowed to the kernel's
+    size and transposed back."""
+    K, groups = shape[2:], p["groups"]
+    dim = len(K)
+    if not xp.builds_graph:
+        return CK.conv_weight_grad(g, x, K, p["stride"], p["padding"], p["dilation"], groups)
+    stride, dilation = CK.expand(p["stride"], dim), CK.expand(p["dilation"], dim)
+    params = _conv_params(p, stride=dilation, dilation=stride, transposed=False, output_padding=(0,) * dim,
+                          groups=1)
+    O, C = g.shape[1] // groups, x.shape[1] // groups
+    pieces = []
+    for i in range(groups):
+        gi = g if groups == 1 else xp.narrow(g, 1, i * O, O)
+        xi = x if groups == 1 else xp.narrow(x, 1, i * C, C)
+        wt = xp.convolution(xp.transpose(xi, 0, 1), xp.transpose(gi, 0, 1), None, params)
+        wg = xp.transpose(wt, 0, 1)
+        for d, k in enumerate(K):
+            if wg.shape[2 + d] > k:
+                wg = xp.narrow(wg, 2 + d, 0, k)
+        pieces.append(wg)
+    return pieces[0] if groups == 1 else xp.cat(pieces, 0)

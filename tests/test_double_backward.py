@@ -181,6 +181,18 @@ PROGRAMS = {
     "nll_loss": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(x, m.tensor([0, 3, 1]))),
     "nll_loss-weight": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(
         x.log_softmax(1), m.tensor([0, 3, 1]), weight=m.tensor(values(((4,), P), 7), dtype=x.dtype), reduction="sum")),
+    # convolution: the first gradients are ConvolutionBackwardBackward0s; the second derivative runs
+    # their rules (convolutions, transposed ones, and transpose / narrow / cat of the weight's)
+    "convolution": ([inp(2, 3, 5, 5), inp(4, 3, 3, 3), inp(4)],
+        lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, stride=2, padding=1)),
+    "convolution-groups": ([inp(2, 4, 6, 5), inp(6, 2, 2, 3)],
+        lambda m, x, w: m.nn.functional.conv2d(x, w, stride=(1, 2), dilation=(2, 1), groups=2)),
+    "convolution-1d": ([inp(2, 2, 7), inp(3, 2, 3), inp(3)],
+        lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, padding=2, stride=3)),
+    "convolution-unbatched": ([inp(2, 5, 4), inp(3, 2, 2, 2)],
+        lambda m, x, w: m.nn.functional.conv2d(x, w, padding="same")),
+    "constant_pad_nd": ([inp(1, 2, 5, 4), inp(2, 2, 2, 3)],
+        lambda m, x, w: m.nn.functional.conv2d(x, w, padding="same")),
 }
 
 def _as_strided(m, x):
@@ -212,7 +224,7 @@ REACHED_THROUGH = {
     "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss",
     "select_backward": "select", "slice_backward": "slice", "scatter": "max_dim",
     "scatter_add": "gather", "index_fill": "trace", "masked_select": "masked_fill_tensor",
-    "index_put_impl": "index",
+    "index_put_impl": "index", "convolution_backward": "convolution",
 }
 # PyTorch has no derivative for these (the first backward already raises; test_errors.py)
 NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}

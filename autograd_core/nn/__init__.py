@@ -15,4 +15,5 @@ from .modules import (BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Identity, Li
                       Sigmoid, SmoothL1Loss,
                       Softmax, Tanh)
 from .parameter import Parameter  # noqa: F401
+from .conv import Conv1d, Conv2d, Conv3d  # noqa: F401
 from . import examples  # noqa: F401,E402

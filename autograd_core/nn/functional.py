@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from .. import _conv_kernels, _dtypes
 from .. import _functions as _f
 from .._ops import OPS
 from .._dtypes import SCALAR_NAME
@@ -345,3 +346,189 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.ndim == 1 else 1
     return nll_loss(log_softmax(input, class_dim), target, weight, None, ignore_index, None,
                     reduction)
+
+
+# --- convolution ----------------------------------------------------------------------------------
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """out[n, o, l] = bias[o] + sum_{c in o's group, k} weight[o, c, k] input[n, c, l stride + k dilation - padding]
+    (input (N, C, L) or unbatched (C, L); weight (O, C / groups, K); padding an int, a tuple, "valid" or "same")"""
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """out[n, o, i, j] = bias[o] + sum_{c in o's group, k, l} weight[o, c, k, l] input[n, c, i s0 + k d0 - p0, j s1 + l d1 - p1]
+    (input (N, C, H, W) or unbatched (C, H, W); weight (O, C / groups, KH, KW); zero padding)"""
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv2d's sum over one more spatial dim (input (N, C, D, H, W) or unbatched (C, D, H, W))"""
+    return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+_CONV_OVERLOADS = (" * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints "
+                   "padding = 0, tuple of ints dilation = 1, int groups = 1)\n"
+                   " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = "
+                   "\"valid\", tuple of ints dilation = 1, int groups = 1)\n")
+
+
+def _is_int(x):
+    """An int as PyTorch's argument parser takes one (a bool is not; a numpy int or an integer 0-d
+    tensor is)"""
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, Tensor):
+        return x.ndim == 0 and x.dtype.is_floating_point is False and x._data.dtype.kind in "iu"
+    return isinstance(x, (int, np.integer))
+
+
+def _int_list(x):
+    """a "tuple of ints" argument as a tuple (an int stays one int), or None when it is not one"""
+    if _is_int(x):
+        return int(x)
+    if isinstance(x, (tuple, list)) and all(_is_int(i) for i in x):
+        return tuple(int(i) for i in x)
+    return None
+
+
+def _conv_arguments(name, input, weight, bias, stride, padding, dilation, groups):
+    """The arguments as PyTorch's argument parser reads them, or its TypeError (input, weight and a
+    bias are taken as given by position, the others by keyword)."""
+    parsed = (_int_list(stride), padding if isinstance(padding, str) else _int_list(padding),
+              _int_list(dilation), groups if _is_int(groups) else None)
+    if (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))
+            and None not in parsed):
+        return parsed
+    got = [_type_name(input), _type_name(weight)] + ([_type_name(bias)] if bias is not None else [])
+    for key, value, default in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1),
+                                ("groups", groups, 1)):
+        if value is not default and not (type(value) is int and value == default):
+            got.append(f"{key}={_type_name(value)}")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+                    f"but expected one of:\n{_CONV_OVERLOADS}")
+
+
+def _type_name(x):
+    return type(x).__name__ if not isinstance(x, Tensor) or type(x).__name__ == "Parameter" else "Tensor"
+
+
+def _convolution(name, dim, input, weight, bias, stride, padding, dilation, groups):
+    """F.conv1d/2d/3d as PyTorch runs them: argument checks, an unbatched input given a batch of one,
+    the padding strings ("valid": none, "same": the output keeps the input's size), then ATen's
+    convolution (its checks, in its order) -- one ConvolutionBackward0 node."""
+    stride, padding, dilation, groups = _conv_arguments(name, input, weight, bias, stride, padding, dilation,
+                                                        groups)
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_dtypes.CPP_NAME[input.dtype]}) and bias type ({_dtypes.CPP_NAME[bias.dtype]}) "
+                           "should be the same")
+    batched = input.ndim == dim + 2
+    if not batched and input.ndim != dim + 1:
+        raise RuntimeError(f"Expected {dim + 1}D (unbatched) or {dim + 2}D (batched) input to {name}, but got "
+                           f"input of size: {list(input.shape)}")
+    if not batched:
+        input = _f.unsqueeze(input, 0)
+    # (the argument parser makes an int a tuple of the function's size; a tuple stays as given)
+    stride, dilation = ((v,) * dim if isinstance(v, int) else v for v in (stride, dilation))
+    if isinstance(padding, int):
+        padding = (padding,) * dim
+    output_padding = (0,) * dim
+    if isinstance(padding, str):
+        padding, output_padding, input = _padding_mode(padding, input, weight, stride, dilation, dim)
+    out = _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, groups)
+    return out if batched else _f.squeeze(out, 0)
+
+
+def _padding_mode(mode, input, weight, stride, dilation, dim):
+    """ATen's _convolution_mode: (padding, output_padding, the input, padded on the right where
+    "same" needs one more zero there than on the left)"""
+    if mode == "valid":
+        return (0,), (0,), input
+    if mode != "same":
+        raise RuntimeError(f"Invalid padding string: '{mode}'")
+    stride = _conv_kernels.expand(stride, dim)
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for d, k in zip(_conv_kernels.expand(dilation, dim), weight.shape[2:])]
+    left = tuple(t // 2 for t in total)
+    extra = [t - t // 2 - t // 2 for t in total]
+    if any(extra):
+        _f._warn_once("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+                      "copy of the input be created (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)")
+        pad = ()
+        for e in reversed(extra):  # (F.pad's order: the last dim first, (left, right) each)
+            pad += (0, e)
+        input = apply(OPS["constant_pad_nd"], (input,), {"pad": pad, "value": 0})
+    return left, (0,) * dim, input
+
+
+def _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, groups):
+    """ATen's convolution for a batched input: its checks (the order of _convolution and
+    check_shape_forward), then the op-table row."""
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    dim = weight.ndim - 2
+    given = (tuple(stride), tuple(padding), tuple(dilation))
+    stride, padding, dilation = (_conv_param(v, key, dim) for v, key in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    w = list(weight.shape)
+    if input.ndim != weight.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight {w}, "
+                           f"but got {input.ndim}-dimensional input of size {list(input.shape)} instead")
+    if w[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but "
+                           f"got weight of size {w} instead")
+    if w[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{w}] instead")
+    if input.shape[1] != w[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {w}, expected input{list(input.shape)} to have "
+                           f"{w[1] * groups} channels, but got {input.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w[0]):
+        raise RuntimeError(f"Given weight of size {w}, expected bias to be 1-dimensional with {w[0]} elements, "
+                           f"but got bias of size {list(bias.shape)} instead")
+    padded = [n + 2 * p for n, p in zip(input.shape[2:], padding)]
+    kernel = [d * (k - 1) + 1 for d, k in zip(dilation, w[2:])]
+    if any(n < k for n, k in zip(padded, kernel)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                           f"Kernel size: ({' x '.join(map(str, kernel))}). Kernel size can't be greater than "
+                           "actual input size")
+    _conv_dtypes(input, weight, dim)
+    # (saved as given, as grad_fn._saved_stride shows them; the kernels expand them again)
+    params = {"bias_sym_sizes_opt": tuple(bias.shape) if bias is not None else (0,),
+              "stride": given[0], "padding": given[1], "dilation": given[2], "transposed": False,
+              "output_padding": tuple(output_padding), "groups": groups}
+    return apply(OPS["convolution"], (input, weight, bias), params)
+
+
+def _conv_param(value, key, dim):
+    """expand_param_if_needed: an int for every dim, or PyTorch's error for a list of another length"""
+    values = tuple(value)
+    if len(values) == 1:
+        return values * dim
+    if len(values) != dim:
+        raise RuntimeError(f"expected {key} to be a single integer value or a list of {dim} values to match the "
+                           f"convolution dimensions, but got {key}={list(values)}")
+    return values
+
+
+def _conv_dtypes(input, weight, dim):
+    """ATen's CPU kernels' dtype checks: a float32 / float16 input goes to oneDNN, which names both
+    tensor types; the others to the slow kernels (no bool version)"""
+    if input.dtype is not weight.dtype:
+        if input.dtype in (_dtypes.float32, _dtypes.float16):
+            raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and weight type (torch.{weight.dtype._legacy}) should "
+                               "be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
+                           f"{_dtypes.SCALAR_NAME[weight.dtype]}")
+    if input.dtype is _dtypes.bool:
+        raise NotImplementedError(f"\"{'compute_columns3d' if dim == 3 else 'slow_conv2d_cpu'}\" not implemented "
+                                  "for 'Bool'")
