@@ -26,6 +26,7 @@ def _fix_(*objs, uniform=False):
                     values = _stream.standard_normal(tuple(p.shape))
                 kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
                 p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
+    return objs[0] if len(objs) == 1 else objs
 # ---------------------------------------------------------------------------------------------------
 import torch
 import math

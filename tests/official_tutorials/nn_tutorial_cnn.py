@@ -30,6 +30,7 @@ def _fix_(*objs, uniform=False):
                     values = _stream.standard_normal(tuple(p.shape))
                 kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
                 p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
+    return objs[0] if len(objs) == 1 else objs
 # ---------------------------------------------------------------------------------------------------
 # --- adaptation (see the header): MNIST cannot be downloaded here -----------------------------------
 # In place of mnist.pkl.gz: numpy arrays as the pickle holds them (float32 rows of 784 pixels in
