@@ -130,6 +130,42 @@ def torch_sum(a):
     return np.asarray(_in_order(total, vec))
 
 
+def torch_sum_dim(a, dim, keepdim):
+    """sum over the dims `dim` (an int or a tuple). When they are the trailing dims of a C-contiguous
+    float array -- ATen's inner reduction, e.g. x.sum(-1), a 1-D x.sum(0) -- each output element is
+    torch_sum of its contiguous block, computed for all blocks at once; other reductions (ATen's
+    outer ones, vectorised across the kept dims) keep numpy's order, which can differ in the last bit."""
+    dims = sorted({d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}) if a.ndim else []
+    k = len(dims)
+    block = math.prod(a.shape[a.ndim - k:])
+    if (not k or dims != list(range(a.ndim - k, a.ndim)) or a.dtype.kind != "f" or a.dtype.itemsize < 4
+            or not a.flags.c_contiguous or a.size == 0 or block > 32768):
+        return a.sum(axis=tuple(dims), keepdims=keepdim)
+    rows = a.reshape(-1, block).T  # (block, rows): each step below runs for every row at once
+    lanes = _LANES_BYTES // a.dtype.itemsize
+    nv = block // lanes
+    if nv == 0:
+        out = _row_sum(rows)  # the scalar row_sum: 4 interleaved accumulators
+    else:
+        vectors = rows[:nv * lanes].reshape(nv, lanes, -1)
+        lanes_sum = _row_sum(vectors)  # (lanes, rows)
+        total = _in_order(np.zeros(rows.shape[1:], a.dtype), rows[nv * lanes:])  # leftovers first
+        out = _in_order(total, lanes_sum)
+    shape = a.shape[:a.ndim - k] + ((1,) * k if keepdim else ())
+    return np.asarray(out, dtype=a.dtype).reshape(shape)
+
+
+def torch_mean_dim(a, dim, keepdim):
+    """ATen's mean over dims: torch_sum_dim, divided by the element count in the dtype."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return a.mean(axis=dim, keepdims=keepdim)
+    return np.asarray(torch_sum_dim(a, dim, keepdim) / a.dtype.type(count(a.shape, _as_tuple(dim))))
+
+
+def _as_tuple(dim):
+    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+
+
 def torch_mean(a):
     """ATen's mean: the sum, divided by the element count in the dtype."""
     if a.dtype.kind != "f" or a.size == 0:
