@@ -218,10 +218,27 @@ def _pow_number_rest(a, k):
             return 1 / a
         if k == -2:
             return 1 / (a * a)
+        if a.dtype == np.float32 and not isinstance(k, complex):
+            return _powf(a, k)
     return np.power(a, k)
 
 
 @quiet
+def _powf(a, k):
+    """float32 a ** k as ATen's CPU kernel computes it, near enough: its vectorised loop (chunks of two
+    vectors) is powf(x, float(k)), within an ulp, and the scalar loop for the last n % chunk elements
+    of a run (a contiguous tensor of up to 32768 elements is one run) is std::pow(x, double k).
+    Both are emulated in float64, rounded once; numpy's float32 power is further off (k = 4: 20% of
+    the values differ from torch's, against 1% this way)."""
+    from ._kernel_order import VECTOR_BYTES
+    flat = np.ascontiguousarray(a).reshape(-1)
+    out = np.power(flat, np.float64(np.float32(k)), dtype=np.float64)
+    if flat.size <= 32768:
+        tail = flat.size - flat.size % (2 * VECTOR_BYTES // 4)
+        out[tail:] = np.power(flat[tail:], float(k), dtype=np.float64)
+    return out.astype(np.float32).reshape(a.shape)
+
+
 def power(a, b):
     """C's pow, element by element. numpy's power takes a shortcut for a 0-d exponent of 0.5, 2,
     -1, ... (sqrt(-inf) is nan where pow(-inf, 0.5) is inf); PyTorch's tensor ** tensor does not."""
