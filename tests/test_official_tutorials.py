@@ -13,6 +13,7 @@ maps ``torchvision`` to autograd_core.vision under autograd_core and to the vend
 Run ``python tests/test_official_tutorials.py [name ...]`` to print the diffs.
 """
 import difflib
+import os
 import shutil
 import sys
 import tempfile
@@ -37,10 +38,24 @@ def _run(lib, names, workdir):
     return run_programs(lib, [here / name for name in names])
 
 
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def run_both(names=PROGRAMS):
-    """({name: result} under torch, {name: result} under autograd_core)."""
-    with tempfile.TemporaryDirectory() as workdir, ThreadPoolExecutor(max_workers=2) as pool:
-        theirs, ours = pool.map(lambda lib: _run(lib, names, workdir), ["torch", "autograd_core"])
+    """({name: result} under torch, {name: result} under autograd_core). One BLAS/OpenMP thread each:
+    on a shared, loaded machine two spinning threads made torch's small ops 20x slower (ex_polynomial_
+    optim: 37 s instead of 2), and one thread keeps ATen's and MKL's summation order fixed."""
+    saved = {key: os.environ.get(key) for key in ONE_THREAD}
+    os.environ.update(ONE_THREAD)
+    try:
+        with tempfile.TemporaryDirectory() as workdir, ThreadPoolExecutor(max_workers=2) as pool:
+            theirs, ours = pool.map(lambda lib: _run(lib, names, workdir), ["torch", "autograd_core"])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return theirs, ours
 
 
