@@ -289,6 +289,12 @@ class NumpyOps:
     def floor_divide(a, b):
         return _K["div_rounding"](a, b, "floor")
 
+    @staticmethod
+    def row(name, *inputs, **params):
+        """The op of the table's row `name` on these inputs (a rule naming a row it records as)"""
+        out = OPS[name].forward(*inputs, **params)
+        return out if type(out) is np.ndarray else np.asarray(out)
+
     # the kernels of the derivatives' own ops (their rows are below the table)
     tanh_backward = staticmethod(_K["tanh_backward"])
     sigmoid_backward = staticmethod(_K["sigmoid_backward"])
@@ -616,6 +622,10 @@ class TensorOps:
     @staticmethod
     def floor_divide(a, b):
         return _row("div_rounding", (a, b), {"rounding_mode": "floor"})
+
+    @staticmethod
+    def row(name, *inputs, **params):
+        return apply(OPS[name], inputs, params or None)
 
     @staticmethod
     def tanh_backward(g, out):

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _conv_kernels as CK
 from . import _numerics as K
+from . import _pool_kernels as P
 from . import _refusals as R
 from ._graph import CopySlices, Node
 
@@ -114,6 +115,8 @@ def _values_read(rule, names):
                 read.add(ins.argval)
     return read
 _ELEMENTWISE = "elementwise"
+_POOL_PARAMS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+_AVG_POOL_PARAMS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
 
 
 class _MaybeUndefinedNode(Node):
@@ -599,6 +602,57 @@ op("convolution_backward", "ConvolutionBackwardBackward0", CK.convolution_backwa
 op("constant_pad_nd", "ConstantPadNdBackward0", CK.constant_pad_nd,
                                         lambda xp, g, a, out, pad, value: xp.constant_pad_nd(g, tuple(-p for p in pad)),
                                         saved_params=("pad",), kind="same")
+# --- pooling and normalisation (the pooling ops take (N, C, H, W) or (C, H, W); kernel_size, stride,
+# padding, dilation are pairs, stride () meaning the kernel size, as PyTorch saves them) ------------------
+op("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0", lambda a, result1, **p: P.take_pooled(a, result1),
+                                        lambda xp, g, a, out, result1, **p: xp.row(
+                                            "max_pool2d_with_indices_backward", g, a, indices=result1, **p),
+                                        saves=("self", "result1") + _POOL_PARAMS, kind="same")  # (result1: the indices)
+op("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
+                                        lambda go, a, indices, **p: P.max_pool2d_backward(go, a.shape, indices),
+                                        lambda xp, g, go, a, out, indices, **p: _max_pool_double_backward(xp, g, indices),
+                                        lambda xp, g, go, a, out, indices, **p: xp.zeros_like(a),
+                                        saves=("indices",), arg_names=("grad_output", "self"))  # (PyTorch's)
+op("avg_pool2d", "AvgPool2DBackward0", P.avg_pool2d,
+                                        lambda xp, g, a, out, **p: xp.row("avg_pool2d_backward", g, a, **p),
+                                        saves=("self",) + _AVG_POOL_PARAMS, kind="same")
+op("avg_pool2d_backward", "AvgPool2DBackwardBackward0", lambda go, a, **p: P.avg_pool2d_backward(go, a.shape, **p),
+                                        lambda xp, g, go, a, out, **p: xp.row("avg_pool2d", g, **p),
+                                        lambda xp, g, go, a, out, **p: xp.zeros_like(a),
+                                        saves=_AVG_POOL_PARAMS, arg_names=("grad_output", "self"))
+op("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", P.adaptive_avg_pool2d,
+                                        lambda xp, g, a, out, output_size: xp.row(
+                                            "adaptive_avg_pool2d_backward", g, a, grad_output_sym_argsize_minus_2=g.shape[-2],
+                                            grad_output_sym_argsize_minus_1=g.shape[-1]),
+                                        saves=("self",), kind="same")
+# (the sizes of grad_output are params only to be saved, as PyTorch saves them)
+op("adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0",
+                                        lambda go, a, **sizes: P.adaptive_avg_pool2d_backward(go, a.shape),
+                                        lambda xp, g, go, a, out, **sizes: xp.row("adaptive_avg_pool2d", g, output_size=go.shape[-2:]),
+                                        lambda xp, g, go, a, out, **sizes: xp.zeros_like(a),
+                                        saves=("grad_output_sym_argsize_minus_2", "grad_output_sym_argsize_minus_1"),
+                                        arg_names=("grad_output", "self"))
+# batch norm: out = (x - mean) * invstd * weight + bias per channel; training: the batch's mean and
+# invstd (result1, result2, computed with the running statistics' update before the op), else the
+# running ones. Its backward is one node of three outputs in PyTorch; here a row per output
+op("native_batch_norm", "NativeBatchNormBackward0", P.batch_norm,
+                                        lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "input", g, x, w, p),
+                                        lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "weight", g, x, w, p),
+                                        lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "bias", g, x, w, p),
+                                        saves=("input", "weight", "running_mean", "running_var", "result1", "result2",
+                                               "eps", "training"),
+                                        kind="same", arg_names=("input", "weight", "bias"))
+for _which in ("input", "weight", "bias"):
+    op("native_batch_norm_backward_" + _which, "NativeBatchNormBackwardBackward0",
+                                        getattr(P, "batch_norm_backward_" + _which),
+                                        *((lambda xp, g, *a, _of=_which, _wrt=wrt, **p:
+                                           _batch_norm_double_backward(_of, _wrt, xp, g, *a, **p))
+                                          for wrt in ("grad_out", "input", "weight")),
+                                        R.no_derivative("native_batch_norm_backward save_mean"),
+                                        R.no_derivative("native_batch_norm_backward save_invstd"),
+                                        saves=("grad_out", "input", "weight", "running_mean", "running_var",
+                                               "save_mean", "save_invstd", "eps", "train"),
+                                        arg_names=("grad_out", "input", "weight", "save_mean", "save_invstd"))
 
 
 # =====================================================================================================
@@ -920,8 +974,14 @@ def _conv_double_backward_input(xp, gg, go, x, output, p):
         return None
     K = gg.shape[2:]
     dim = len(K)
-    if p["transposed"]:
-        return xp.convolution(go, gg, None, _conv_params(p, transposed=False, output_padding=(0,) * dim))
+    if p["transposed"]:  # (positions only output_padding reached are read by no input element: cut off)
+        # (PyTorch passes the output_padding on to this plain convolution, whose own backward then
+        # refuses it: a third derivative here raises, as PyTorch's does)
+        gi = xp.convolution(go, gg, None, _conv_params(p, transposed=False))
+        for d, n in enumerate(x.shape[2:]):
+            if gi.shape[2 + d] > n:
+                gi = xp.narrow(gi, 2 + d, 0, n)
+        return gi
     stride, padding, dilation = (CK.expand(p[n], dim) for n in ("stride", "padding", "dilation"))
     # (the output_padding that gives the transposed convolution the input's size back)
     reached = CK.transposed_output_size(go.shape[2:], K, stride, padding, dilation, (0,) * dim)
@@ -949,8 +1009,8 @@ def _weight_grad_by_convolution(xp, g, x, shape, p):
     if not xp.builds_graph:
         return CK.conv_weight_grad(g, x, K, p["stride"], p["padding"], p["dilation"], groups)
     stride, dilation = CK.expand(p["stride"], dim), CK.expand(p["dilation"], dim)
-    params = _conv_params(p, stride=dilation, dilation=stride, transposed=False, output_padding=(0,) * dim,
-                          groups=1)
+    params = _conv_params(p, stride=dilation, dilation=stride, transposed=False, groups=1)  # (output_padding
+    # passed on, as PyTorch does: see _conv_double_backward_input)
     O, C = g.shape[1] // groups, x.shape[1] // groups
     pieces = []
     for i in range(groups):
@@ -963,3 +1023,69 @@ def _weight_grad_by_convolution(xp, g, x, shape, p):
                 wg = xp.narrow(wg, 2 + d, 0, k)
         pieces.append(wg)
     return pieces[0] if groups == 1 else xp.cat(pieces, 0)
+# --- pooling and normalisation ----------------------------------------------------------------------
+def _max_pool_double_backward(xp, g, indices):
+    """max_pool_double_backward: g (the input's shape) read at the indices each output came from:
+    g.flatten(-2).gather(-1, indices.flatten(-2)).view_as(indices)"""
+    flat = xp.reshape(g, tuple(g.shape[:-2]) + (-1,))
+    picked = xp.gather(flat, flat.ndim - 1, indices.reshape(indices.shape[:-2] + (-1,)))
+    return xp.reshape(picked, indices.shape)
+
+
+def _batch_norm_backward(xp, which, g, x, w, p):
+    """native_batch_norm_backward's output `which` (input, weight or bias): the saved statistics go
+    with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient)."""
+    return xp.row("native_batch_norm_backward_" + which, g, x, w, p["result1"], p["result2"],
+                  running_mean=p["running_mean"], running_var=p["running_var"], train=p["training"],
+                  eps=p["eps"])
+
+
+def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_invstd, out, running_mean,
+                                running_var, train, eps):
+    """batchnorm_double_backward: the derivative of native_batch_norm_backward's output `which` with
+    respect to `wrt`, given G = dL/d(that output). In training the statistics are recomputed from x
+    (mean, biased variance) so that their dependence on x is in the graph; m() is the mean over all
+    but the channel dim, xhat = (x - mean) * invstd:
+      grad_input = w s (go - m(go) - xhat m(go xhat)), grad_weight = sum(go xhat), grad_bias = sum(go);
+    eval: grad_input = go w s, grad_weight = sum(go xhat), with the running statistics' s."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if wrt == "weight" and (w is None or which != "input"):
+        return xp.zeros_like(w)  # (only grad_input depends on the weight)
+
+    def m(t):
+        return xp.mean(t, dims, True)
+
+    if train:
+        mu = m(x)
+        xc = x - mu
+        s = xp.pow(m(xc * xc) + eps, -0.5)
+    else:
+        s = xp.const((1 / np.sqrt(running_var.astype(np.float64) + eps)).astype(running_var.dtype).reshape(shape))
+        xc = x - xp.const(running_mean.reshape(shape))
+    xhat = xc * s
+    wb = 1 if w is None else xp.reshape(w, shape)
+    if which == "bias":  # grad_bias = sum(go): linear in go alone
+        return xp.expand(xp.reshape(G, shape), go.shape) if wrt == "grad_out" else xp.zeros_like(x)
+    if which == "weight":
+        Gb = xp.reshape(G, shape)
+        if wrt == "grad_out":
+            return Gb * xhat
+        if not train:
+            return Gb * go * s
+        return Gb * s * (go - m(go) - xhat * m(go * xhat))
+    if not train:  # grad_input = go w s
+        if wrt == "grad_out":
+            return G * wb * s
+        if wrt == "weight":
+            return xp.sum(G * go * s, dims)
+        return xp.zeros_like(x)
+    m_go, m_goxhat = m(go), m(go * xhat)
+    projected_go = go - m_go - xhat * m_goxhat
+    if wrt == "grad_out":
+        return wb * s * (G - m(G) - xhat * m(G * xhat))
+    if wrt == "weight":
+        return xp.sum(G * s * projected_go, dims)
+    m_G, m_Gxhat = m(G), m(G * xhat)
+    cross = m(G * go) - m_G * m_go - m_Gxhat * m_goxhat
+    return -wb * s * s * (xhat * cross + m_goxhat * (G - m_G - xhat * m_Gxhat) + m_Gxhat * projected_go)
