@@ -84,6 +84,21 @@ def test_every_program_prints_something(outputs):
     assert not silent
 
 
+def test_accelerator_without_one_answers_as_torch():
+    """The current tutorials start with torch.accelerator (none here): the same answers and error."""
+    import torch
+
+    import autograd_core
+    for lib in (torch, autograd_core):
+        assert lib.accelerator.is_available() is False
+        assert lib.accelerator.current_accelerator() is None
+        assert lib.accelerator.device_count() == 0
+    with pytest.raises(RuntimeError) as theirs:
+        torch.accelerator.current_device_index()
+    with pytest.raises(RuntimeError, match=theirs.value.args[0]):
+        autograd_core.accelerator.current_device_index()
+
+
 def test_comparison_can_fail():
     """Different output stays different after normalisation."""
     assert normalise("loss: 2.302210") != normalise("loss: 2.302211")
