@@ -137,21 +137,23 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
+            datas.append(d)
             if d.dtype is not _F32:
                 slow = True
-            datas.append(d)
             if not recording:
                 continue
-            if a._base is None:
-                if a._requires_grad:
-                    requires_grad = True
-                    fn = a._grad_fn
-                    # (_output_nr: 0 but for an output of a custom Function's node of several)
-                    edges.append((fn, a._output_nr) if fn is not None else gradient_edge(a))
-                    continue
-            elif a._requires_grad or a._base._requires_grad:
+            if a._requires_grad:
                 requires_grad = True
-                edges.append(gradient_edge(a))  # (regenerates a stale view's grad_fn first)
+                fn = a._grad_fn
+                if fn is not None and a._base is None:
+                    # (_output_nr: 0 but for an output of a custom Function's node of several)
+                    edges.append((fn, a._output_nr))
+                else:  # a leaf's AccumulateGrad; a view's grad_fn, regenerated first if stale
+                    edges.append(gradient_edge(a))
+                continue
+            if a._base is not None and a._base._requires_grad:
+                requires_grad = True
+                edges.append(gradient_edge(a))
                 continue
         else:
             datas.append(a)
