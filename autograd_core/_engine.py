@@ -444,6 +444,8 @@ def unbroadcast(g, shape):
     extra = g.ndim - len(shape)
     if extra:
         g = g.sum(axis=tuple(range(extra)))
+        if g.shape == shape:  # (only new leading dims: a bias's gradient)
+            return g
     axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
