@@ -555,15 +555,22 @@ def threshold_backward(g, a, threshold):
     """g where a > threshold, else 0 (relu's: a is its result, threshold 0); a nan a passes g on"""
     if g.shape != a.shape or g.dtype.kind != "f" or g.dtype != a.dtype:
         return np.where(a <= threshold, 0, g)
-    return blend(~(a <= threshold), g)
+    return blend(a <= threshold, g, drop=True)
 
 
-def blend(keep, g):
-    """g where keep, +0.0 elsewhere -- bit for bit what a vectorized select gives (np.where's answer,
-    -0.0, nan and inf included) but without its branches: g's bits masked by all ones or all zeros"""
-    ints = np.dtype(f"i{g.dtype.itemsize}")
-    mask = np.asarray(keep).astype(ints)
-    np.negative(mask, out=mask)
+_INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+
+
+def blend(keep, g, drop=False):
+    """g where keep (drop=True: where not keep), +0.0 elsewhere -- bit for bit what a vectorized
+    select gives (np.where's answer, -0.0, nan and inf included) but without its branches: g's bits
+    masked by all ones or all zeros"""
+    ints = _INT_OF_SIZE[g.dtype.itemsize]
+    mask = np.asarray(keep).astype(ints)  # 1 / 0
+    if drop:
+        np.subtract(mask, 1, out=mask)  # kept: 0 - 1 = all ones; dropped: 0
+    else:
+        np.negative(mask, out=mask)  # kept: -1 = all ones; dropped: 0
     out = np.empty(g.shape, g.dtype)
     np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=out.view(ints))
     return out
