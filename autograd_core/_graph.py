@@ -73,6 +73,7 @@ class Node:
     _multi = False
     _n_outputs = 1
     op = None  # the row of the op table this node class belongs to
+    _rules_only = False  # its backward is its row's rules (Node._backward), no code of its own
     _frees = False  # whether backward releases something (what the op saved)
 
     def name(self):
@@ -213,36 +214,31 @@ class Node:
             args, out, params = self._args, self._out, self._params
         else:
             args, out, params = self._inputs_on(xp)
-        op, arrays, in_dtypes = self.op, self._args, self._in_dtypes
-        rules = op.grads
         # (under create_graph a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
-        formula = xp.builds_graph and op.in_table
+        formula = xp.builds_graph and self.op.in_table
         if formula:
             STATE.formula = True
         try:
-            in_grads = []
-            i = -1
-            for nxt, _ in self.next_functions:
-                i += 1
-                if nxt is None:
-                    in_grads.append(None)
-                    continue
-                if op.variadic:
-                    gi = rules[0](xp, i, g, args, out, **params)
-                elif params:
-                    gi = rules[i](xp, g, *args, out, **params)
-                else:
-                    gi = rules[i](xp, g, *args, out)
-                a = arrays[i]
-                if type(gi) is np.ndarray and gi.dtype is (a.dtype if in_dtypes is None else in_dtypes[i]) \
-                        and gi.shape == a.shape:
-                    in_grads.append(gi)  # (the common case: nothing to reduce or cast)
-                else:
-                    in_grads.append(xp.conform(gi, a, None if in_dtypes is None else in_dtypes[i]))
-            return in_grads
+            return [None if nxt is None else self._input_grad(i, g, xp, args, out, params)
+                    for i, (nxt, _) in enumerate(self.next_functions)]
         finally:
             if formula:
                 STATE.formula = False
+
+    def _input_grad(self, i, g, xp, args, out, params):
+        """dL/d(input i): the row's rule for it, reduced to the input's shape and dtype."""
+        op = self.op
+        if op.variadic:
+            gi = op.grads[0](xp, i, g, args, out, **params)
+        elif params:
+            gi = op.grads[i](xp, g, *args, out, **params)
+        else:
+            gi = op.grads[i](xp, g, *args, out)
+        a, in_dtypes = self._args[i], self._in_dtypes
+        want = a.dtype if in_dtypes is None else in_dtypes[i]
+        if type(gi) is np.ndarray and gi.dtype is want and gi.shape == a.shape:
+            return gi  # (the common case: nothing to reduce or cast)
+        return xp.conform(gi, a, want)
 
     def _inputs_on(self, xp):
         """(inputs, result, params) as values of xp, what saved_tensors_hooks packed unpacked."""

@@ -16,6 +16,9 @@ import numpy as np
 
 from ._kernel_order import iteration_order
 
+_F32 = np.dtype(np.float32)
+
+
 # --- helpers the rules share -------------------------------------------------------------------
 def in_float64(f):
     """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
@@ -23,13 +26,15 @@ def in_float64(f):
     and tutorials print those last digits."""
     if isinstance(f, np.ufunc):  # a ufunc reads float32 and computes in float64 in one pass
         def f64(a, *args, **kwargs):
-            if a.dtype == np.float32:
+            d = a.dtype
+            if d is _F32 or d == _F32:  # (the identity first: comparing dtypes costs more)
                 return f(a, *args, dtype=np.float64, **kwargs).astype(np.float32)
             return f(a, *args, **kwargs)
         return f64
 
     def f64(a, *args, **kwargs):
-        if a.dtype == np.float32:
+        d = a.dtype
+        if d is _F32 or d == _F32:
             return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
         return f(a, *args, **kwargs)
     return f64

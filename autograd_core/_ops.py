@@ -60,7 +60,8 @@ class Op:
         self.in_table = True  # (a user's autograd.Function row is not: its backward is Python code)
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
-                                                       "_frees": bool(saves) or node_base._frees})
+                                                       "_frees": bool(saves) or node_base._frees,
+                                                       "_rules_only": node_base is Node})
 
     def grad(self, i, g, args, out, params, xp):
         """dL/d(input i) given g = dL/d(out), on the namespace xp."""
