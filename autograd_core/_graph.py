@@ -240,6 +240,8 @@ class Node:
         want = a.dtype if in_dtypes is None else in_dtypes[i]
         if type(gi) is np.ndarray and gi.dtype is want and gi.shape == a.shape:
             return gi  # (the common case: nothing to reduce or cast)
+        if gi is None:  # (ATen's undefined tensor: a rule may give none, see _ops._MaybeUndefinedNode)
+            return None
         return xp.conform(gi, a, want)
 
     def _inputs_on(self, xp):

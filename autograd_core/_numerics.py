@@ -265,9 +265,9 @@ def expanded(a, shape):
     """a broadcast to shape as a view with ATen's strides (inferExpandGeometry: 0 where a dim is
     repeated, a's own elsewhere; a 0-d a's are all 0), writable as a is: fill_ and zero_ may write
     into it."""
-    strides = [0] * len(shape)
+    strides = [0] * len(shape)  # (all of them for a 0-d a: the gradient of a full sum or mean)
     outer = a.itemsize if a.ndim else 0  # (a new leading dim's stride: the next one's size x stride)
-    for i in range(len(shape) - 1, -1, -1):
+    for i in range(len(shape) - 1, -1, -1) if a.ndim else ():
         j = i - (len(shape) - a.ndim)  # a's dim, or < 0 for a new leading one
         size, stride = (a.shape[j], a.strides[j]) if j >= 0 else (1, outer)
         if size != shape[i]:

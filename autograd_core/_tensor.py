@@ -197,9 +197,11 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
             if op.grad_fn != "NotImplemented":
                 raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
             requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
-    vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
+    result = _new(Tensor)  # (_make, inlined: the hot path)
+    result._data, result._requires_grad = out, requires_grad
+    result._vc = view_of._vc if view_of is not None else [0]  # (a view shares its base's version counter)
     if requires_grad:  # (only counted while grad mode records)
-        node = _new(op.node_class)
+        node = result._grad_fn = _new(op.node_class)
         node.next_functions = edges = tuple(edges)
         node._args = datas
         node._params = params
@@ -208,8 +210,6 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         if want is not None and any(isinstance(a, Tensor) and a._data.dtype != want for a in args):
             # gradients go back in each input's own dtype, not the promoted one
             node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
-        result = _new(Tensor)  # (_make, inlined: the hot path)
-        result._data, result._grad_fn, result._requires_grad, result._vc = out, node, True, vc
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
             # names the tensor's grad_fn at that time in its error, as PyTorch does. An input read
@@ -219,6 +219,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
             for i, needed_by in op.saved_args:
                 if i is None:  # the result
                     node._out = out
+                    vc = result._vc
                     versions.append((vc, vc[0], op.grad_fn, out))
                     continue
                 a = args[i]
@@ -237,7 +238,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         else:
             node._out = node._saved_versions = None
     else:
-        result = _make(out, None, False, vc)
+        result._grad_fn = None
     if view_of is not None:
         _make_view(result, view_of, output_nr)
     rec = STATE.recorder
