@@ -162,6 +162,8 @@ negative = neg
 
 def pow(input, exponent):
     """out = input ** exponent (tensor or number on either side)"""
+    if type(exponent) in _NUMBER and isinstance(input, Tensor) and input._data.dtype.kind == "f":
+        return apply(_OP["pow"], (input,), {"exponent": exponent})  # (the common case: nothing to refuse)
     input, exponent = _unwrap(input), _unwrap(exponent)
     want = result_dtype(input, exponent)
     if want.kind == "b" and not (isinstance(input, Tensor) and not isinstance(exponent, Tensor)
@@ -179,6 +181,9 @@ def pow(input, exponent):
             params = {"exponent_dtype": exponent_dtype}
         return apply(_OP["pow_tensor"], (input, exponent), params)
     return apply(_OP["pow"], (input,), {"exponent": exponent})
+
+
+_NUMBER = (int, float)  # (not bool: a bool exponent is a case of its own)
 
 
 def square(input):
