@@ -170,13 +170,16 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
             if plain and node._rules_only and g is not None and not node._hooked and node._packed is None:
                 # the common case -- a plain backward through a row of the op table, nothing hooked,
                 # recorded or captured -- in one pass: each input's gradient goes straight to its
-                # node, with no list of them in between (the steps below, less what cannot apply)
+                # node (the steps below, less what cannot apply; the list of gradients in between
+                # and the second walk over the edges cost about a fifth of a small plain backward)
                 if node._saved_versions or node._freed:
                     node._check_saved()
                 args, out, params = node._args, node._out, node._params
                 for i, (nxt, nr) in enumerate(node.next_functions):
                     if nxt is not None:
-                        _deliver(nxt, nr, node._input_grad(i, g, xp, args, out, params), grads, deps, heap, xp)
+                        gi = node._input_grad(i, g, xp, args, out, params)
+                        _deliver(nxt, nr, gi, grads, deps, heap, xp)
+                gi = None  # (the buffers alone hold the gradients now: see _reach_leaf)
                 if not retain_graph and node._frees:
                     node._release()
                 continue
