@@ -12,7 +12,9 @@ unrolled, read through sliding_window_view and copied once); the input's gradien
 columns' gradient back window by window (col2im: one strided slice-add per kernel offset, never
 an add.at); the weight's gradient is the product of g with the columns. A transposed convolution
 is the input-gradient of the convolution with the same weight, and its gradients are the forward
-and the weight-gradient with the roles of input and output exchanged.
+(cut to the input's size: positions only output_padding added are read by no input element) and
+the weight-gradient with the roles of input and output exchanged. An empty input (no batch, or no
+channels) gives zeros.
 """
 import itertools
 
@@ -51,10 +53,10 @@ def columns(x, K, stride, padding, dilation, L):
     """im2col: cols[c, k..., n, l...] = xpad[n, c, l * s + k * d], a C-contiguous (C, *K, N, *L) array
     (batch and positions side by side: one matrix product per group covers the whole batch)"""
     dim = len(K)
-    xp = _padded(x, padding)
+    padded = _padded(x, padding)
     extent = tuple(d * (k - 1) + 1 for k, d in zip(K, dilation))
     # (N, C, *windows, *extent): every window; take every s-th window and every d-th element of one
-    win = sliding_window_view(xp, extent, axis=tuple(range(2, 2 + dim)))
+    win = sliding_window_view(padded, extent, axis=tuple(range(2, 2 + dim)))
     win = win[(slice(None), slice(None)) + tuple(slice(None, n * s, s) for n, s in zip(L, stride))
               + tuple(slice(None, None, d) for d in dilation)]
     order = (1,) + tuple(range(2 + dim, 2 + 2 * dim)) + (0,) + tuple(range(2, 2 + dim))

@@ -139,6 +139,38 @@ def test_transposed_convolution_matches_torch(case, dtype):
     compare(dim, x, w, b, dtype, unbatched, transposed=True, **kw)
 
 
+def second_derivatives(m, dim, x, w, b, unbatched, transposed, kw):
+    """Under create_graph: the first gradients (values, grad_fn names) and the gradient of
+    sum(first gradients * r) with respect to input, weight, bias and grad_output (float64)."""
+    f = getattr(m.nn.functional, f"conv_transpose{dim}d" if transposed else f"conv{dim}d")
+    xt = m.tensor(x[0] if unbatched else x, dtype=m.float64, requires_grad=True)
+    wt = m.tensor(w, dtype=m.float64, requires_grad=True)
+    bt = None if b is None else m.tensor(b, dtype=m.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(xt, wt, bt, **kw)
+    rng = np.random.default_rng(11)
+    v = m.tensor(rng.standard_normal(tuple(y.shape)), dtype=m.float64, requires_grad=True)
+    leaves = [t for t in (xt, wt, bt) if t is not None]
+    first = m.autograd.grad(y, leaves, v, create_graph=True)
+    total = sum(((g * m.tensor(rng.standard_normal(tuple(g.shape)), dtype=m.float64)).sum() for g in first),
+                m.tensor(0., dtype=m.float64))
+    second = m.autograd.grad(total, leaves + [v], allow_unused=True)
+    return ([g.detach() for g in first], [type(g.grad_fn).__name__ for g in first],
+            [None if g is None else g.detach() for g in second])
+
+
+@settings(derandomize=True, deadline=None, max_examples=40, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(convolutions().map(lambda c: c + (False,)), transposed_convolutions().map(lambda c: c + (True,))))
+def test_second_derivatives_match_torch(case):
+    """the rules of ConvolutionBackwardBackward0 (convolutions, transposed ones, the weight's
+    gradient as a convolution of transposed tensors, narrowed) over the same range of arguments"""
+    dim, x, w, b, unbatched, kw, transposed = case
+    assert_close(second_derivatives(ac, dim, x, w, b, unbatched, transposed, kw),
+                 second_derivatives(torch, dim, x, w, b, unbatched, transposed, kw), f"{kw}")
+
+
 CASES = {
     # name: (dim, input shape, weight shape, bias, kwargs)
     "lenet-conv1": (2, (1, 1, 32, 32), (6, 1, 5, 5), True, {}),
