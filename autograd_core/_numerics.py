@@ -16,6 +16,9 @@ import numpy as np
 
 from ._kernel_order import iteration_order
 
+_F32 = np.dtype(np.float32)
+
+
 # --- helpers the rules share -------------------------------------------------------------------
 def in_float64(f):
     """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
@@ -23,13 +26,15 @@ def in_float64(f):
     and tutorials print those last digits."""
     if isinstance(f, np.ufunc):  # a ufunc reads float32 and computes in float64 in one pass
         def f64(a, *args, **kwargs):
-            if a.dtype == np.float32:
+            d = a.dtype
+            if d is _F32 or d == _F32:  # (the identity first: comparing dtypes costs more)
                 return f(a, *args, dtype=np.float64, **kwargs).astype(np.float32)
             return f(a, *args, **kwargs)
         return f64
 
     def f64(a, *args, **kwargs):
-        if a.dtype == np.float32:
+        d = a.dtype
+        if d is _F32 or d == _F32:
             return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
         return f(a, *args, **kwargs)
     return f64
@@ -315,9 +320,9 @@ def expanded(a, shape):
     """a broadcast to shape as a view with ATen's strides (inferExpandGeometry: 0 where a dim is
     repeated, a's own elsewhere; a 0-d a's are all 0), writable as a is: fill_ and zero_ may write
     into it."""
-    strides = [0] * len(shape)
+    strides = [0] * len(shape)  # (all of them for a 0-d a: the gradient of a full sum or mean)
     outer = a.itemsize if a.ndim else 0  # (a new leading dim's stride: the next one's size x stride)
-    for i in range(len(shape) - 1, -1, -1):
+    for i in range(len(shape) - 1, -1, -1) if a.ndim else ():
         j = i - (len(shape) - a.ndim)  # a's dim, or < 0 for a new leading one
         size, stride = (a.shape[j], a.strides[j]) if j >= 0 else (1, outer)
         if size != shape[i]:
@@ -610,15 +615,22 @@ def threshold_backward(g, a, threshold):
     """g where a > threshold, else 0 (relu's: a is its result, threshold 0); a nan a passes g on"""
     if g.shape != a.shape or g.dtype.kind != "f" or g.dtype != a.dtype:
         return np.where(a <= threshold, 0, g)
-    return blend(~(a <= threshold), g)
+    return blend(a <= threshold, g, drop=True)
 
 
-def blend(keep, g):
-    """g where keep, +0.0 elsewhere -- bit for bit what a vectorized select gives (np.where's answer,
-    -0.0, nan and inf included) but without its branches: g's bits masked by all ones or all zeros"""
-    ints = np.dtype(f"i{g.dtype.itemsize}")
-    mask = np.asarray(keep).astype(ints)
-    np.negative(mask, out=mask)
+_INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+
+
+def blend(keep, g, drop=False):
+    """g where keep (drop=True: where not keep), +0.0 elsewhere -- bit for bit what a vectorized
+    select gives (np.where's answer, -0.0, nan and inf included) but without its branches: g's bits
+    masked by all ones or all zeros"""
+    ints = _INT_OF_SIZE[g.dtype.itemsize]
+    mask = np.asarray(keep).astype(ints)  # 1 / 0
+    if drop:
+        np.subtract(mask, 1, out=mask)  # kept: 0 - 1 = all ones; dropped: 0
+    else:
+        np.negative(mask, out=mask)  # kept: -1 = all ones; dropped: 0
     out = np.empty(g.shape, g.dtype)
     np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=out.view(ints))
     return out
