@@ -1,0 +1,104 @@
+"""Lecturer and student journeys for the open findings of the third walk (W3-10) and for lecture 07
+with resnet18 (issue 14), pinned by what is on screen in JupyterLab.
+
+- W3-10: at 1280x720 in lecture mode, lecture 09's forward-mode table and the stepper's graph are on
+  screen together (side by side once the side bar is closed, as a lecturer projects); lecture 08's
+  two graphs sit side by side, each whole on screen.
+Screenshots: tests/artifacts/nbfix/test_*.png.
+"""
+import pytest
+
+from lab_browser import (assert_controls_fit, control, copy_notebook, dismiss_notifications, lecture_mode,
+                         new_page, open_and_run_all, save_screenshot, scroll_to_cell, set_viewport)
+
+pytestmark = pytest.mark.browser
+SUBDIR = "nbfix"
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser, 1280, 720)
+    yield page
+    page.context.close()
+
+
+def side_bar(page, open_):
+    """Open or close JupyterLab's left side bar (the file browser)."""
+    if page.evaluate("() => !window.jupyterapp.shell.leftCollapsed") != open_:
+        page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
+        page.wait_for_timeout(600)
+
+
+def box(locator):
+    """The element's box in the window, with the window's size: {x, y, width, height, right, bottom, vw, vh}."""
+    return locator.evaluate("""e => { const r = e.getBoundingClientRect();
+        return {x: r.x, y: r.y, width: r.width, height: r.height, right: r.right, bottom: r.bottom,
+                vw: window.innerWidth, vh: window.innerHeight}; }""")
+
+
+def on_screen(b, below=90):
+    """Whole inside the window, under JupyterLab's menu, tabs and toolbar (`below` px)."""
+    return b["x"] >= 0 and b["right"] <= b["vw"] and b["y"] >= below and b["bottom"] <= b["vh"] - 24
+
+
+def cell_index(page, source):
+    index = page.evaluate("""(src) => window.jupyterapp.shell.currentWidget.content.widgets
+                               .findIndex(c => c.model.sharedModel.getSource().includes(src))""", source)
+    assert index >= 0, f"no cell contains {source!r}"
+    return index
+
+
+def scroll_output_to_top(page, source):
+    """Scroll the output of the cell whose source contains `source` to the top of the notebook."""
+    index = cell_index(page, source)
+    scroll_to_cell(page, index, "start")
+    page.wait_for_timeout(500)
+    page.evaluate("""(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node
+                     .querySelector('.jp-OutputArea').scrollIntoView({block: 'start'})""", index)
+    page.wait_for_timeout(700)
+    return index
+
+
+def run_lecture(page, lab, name):
+    open_and_run_all(page, lab, copy_notebook(lab, f"notebooks/{name}", f"{SUBDIR}/nb_test"))
+    dismiss_notifications(page)
+    lecture_mode(page, 1.5)
+
+
+def test_W3_10_lecture_09_table_and_graph_on_screen_together(lab, page):
+    run_lecture(page, lab, "09_forward_vs_reverse_mode.ipynb")
+    side_bar(page, False)
+    stepper = page.locator(".cgraph-stepper").first
+    stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
+    table = page.locator("table.cgraph-trace").first
+    for _ in range(6):
+        control(stepper, "next step").click()
+        page.wait_for_timeout(250)
+    scroll_output_to_top(page, "trace_table(stepper.step)")
+    save_screenshot(page, "test_W3_10_lecture09_1280x720", SUBDIR)
+    table_box, graph_box = box(table), box(stepper.locator(".cg-graph"))
+    assert on_screen(table_box), f"the table is not whole on screen: {table_box}"
+    assert graph_box["y"] < graph_box["vh"] - 200 and graph_box["x"] >= table_box["right"], \
+        f"the stepper's graph is not beside the table: table {table_box}, graph {graph_box}"
+    # the node the step is about (y, the row in bold) is on screen in the graph
+    active = box(stepper.locator("g.node.cg-active").first)
+    assert on_screen(active), f"the active node is off screen: {active}"
+    assert "y 6 5 2 1" in " ".join(table.inner_text().split()), table.inner_text()
+    assert_controls_fit(page)
+
+
+@pytest.mark.parametrize("size, bar_open", [("1280x720", False), ("1440x900", True)])
+def test_W3_10_lecture_08_two_graphs_side_by_side(lab, page, size, bar_open):
+    run_lecture(page, lab, "08_build_your_own_autograd.ipynb")
+    set_viewport(page, size)
+    side_bar(page, bar_open)
+    pictures = page.locator(".jp-OutputArea-output figure img")
+    assert pictures.count() == 2
+    scroll_output_to_top(page, "side_by_side({")
+    save_screenshot(page, f"test_W3_10_lecture08_{size}", SUBDIR)
+    first, second = box(pictures.nth(0)), box(pictures.nth(1))
+    assert on_screen(first) and on_screen(second), f"a graph is not whole on screen: {first}, {second}"
+    assert abs(first["y"] - second["y"]) < 2 and second["x"] >= first["right"], (first, second)
+    # neither is shrunk below draw()'s readable minimum (0.75 of its lecture size, a sideways scroll)
+    for p in (pictures.nth(0), pictures.nth(1)):
+        assert p.evaluate("e => e.closest('.cgraph-picture').scrollWidth <= e.closest('.cgraph-picture').clientWidth + 1")
