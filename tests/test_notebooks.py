@@ -244,6 +244,19 @@ def test_torch_switch_picks_the_backend():
         torch_switch.not_there
 
 
+def test_torch_switch_gives_the_backends_torchvision(monkeypatch):
+    from widgets import torch_switch
+    monkeypatch.setattr(torch_switch, "BACKEND", "autograd_core")
+    assert torch_switch.torchvision.__name__ == "autograd_core.vision"
+    assert torch_switch.torchvision.models.resnet18 is not None
+    monkeypatch.setattr(torch_switch, "BACKEND", "torch")
+    # where torchvision is not installed (here), the message says so and what to do
+    monkeypatch.setitem(torch_switch.VISION, "torch", "torchvision_that_is_not_installed")
+    with pytest.raises(ModuleNotFoundError, match="CGRAPH_BACKEND=torch takes its models from torchvision, "
+                                                  "which is not installed: pip install torchvision"):
+        torch_switch.torchvision
+
+
 def test_lecture_mode_css(capsys):
     from widgets.lecture import SCALE_VAR, lecture_css, lecture_mode
     css = lecture_css(2)
