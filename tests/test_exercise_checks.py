@@ -588,7 +588,7 @@ def _resnet_finetune_versions(nn, optim):
         model.fc = nn.Linear(512, num_classes)
         model.requires_grad_(False)
         optimizer = optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
-        model(torch_switch.torch.ones(1, 3, 32, 32)).sum().backward()
+        model(torch_switch.torch.ones(1, 3, 64, 64)).sum().backward()
         return optimizer
 
     def module_attribute(model, num_classes):

@@ -234,6 +234,10 @@ def journey(page, lab, tag):
     assert lines == ["✗ m_grad should be a number, not the text '4': write the number without quotes.",
                      "✗ n_grad should be a number; you gave a tuple of 2 ints ((-6, 0))."], lines
     save_screenshot(page, f"exercise_unreadable_{tag}")
+    # a bool is not a number, though True == 1 in Python: said so, not compared as 1 (W3-13)
+    lines = check_again(page, answer, check, stub + "\nm_grad = True\nn_grad = -6.0")
+    assert lines == ["✗ m_grad should be a number; you gave a bool (True). True and False answer yes-no "
+                     "questions: write the value you worked out."], lines
 
     # the engine's answer is refused: the task is to work it out by hand
     lines = check_again(page, answer, check, stub + "\nm = torch.tensor(2.0, requires_grad=True)\n"

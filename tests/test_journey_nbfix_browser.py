@@ -102,3 +102,34 @@ def test_W3_10_lecture_08_two_graphs_side_by_side(lab, page, size, bar_open):
     # neither is shrunk below draw()'s readable minimum (0.75 of its lecture size, a sideways scroll)
     for p in (pictures.nth(0), pictures.nth(1)):
         assert p.evaluate("e => e.closest('.cgraph-picture').scrollWidth <= e.closest('.cgraph-picture').clientWidth + 1")
+
+
+# --- exercises as a student does them (typed answers, Shift+Enter, the check cell below) -------------
+
+from test_exercises_browser import (cell_node, cells, check_again, index_of, output_fits,  # noqa: E402
+                                    run_all, shown_output)
+from lab_browser import text_cut_off, themed  # noqa: E402
+
+EX03 = "notebooks/exercises/ex03_static_and_detach.ipynb"
+EX04 = "notebooks/exercises/ex04_training.ipynb"
+
+
+def test_W3_12_ex03_a_detached_sum_is_told_to_read_the_number(lab, page):
+    run_all(page, lab, EX03, SUBDIR)
+    answer, check = index_of(page, "ex03_task4"), index_of(page, "ex03_task4_check")
+    stub = cells(page)[answer]["source"]
+    detached = stub.replace("        total += loss\n", "        total += loss.detach()\n").replace(
+        "    return total.data[0] / len(batches)", "    return total / len(batches)")
+    assert detached != stub
+    lines = check_again(page, answer, check, detached)
+    assert len(lines) == 1 and lines[0].startswith("✗ mean_loss returns a tensor (without a graph") \
+        and ".item()" in lines[0], lines
+    shown = shown_output(page, check)
+    assert "sums plain numbers" not in shown and "Traceback" not in shown
+    assert output_fits(cell_node(page, check).locator(".jp-OutputArea-output"))
+    assert not text_cut_off(page, f'.jp-Cell[data-windowed-list-index="{check}"] .jp-OutputArea-output')
+    save_screenshot(page, "test_W3_12_ex03_detached", SUBDIR)
+    # retry: read each loss's number, and the check passes
+    lines = check_again(page, answer, check, detached.replace("loss.detach()", "loss.item()"))
+    assert lines == [] and "✓ mean_loss keeps no batch's graph alive and returns a plain number" in \
+        cells(page)[check]["stdout"], cells(page)[check]
