@@ -136,7 +136,7 @@ class Node:
             return ()
         params = self._params or {}
         return tuple(n for n in op.saves if n == "result" or n in op.arg_names
-                     or isinstance(params.get(n), (np.ndarray, tuple)))
+                     or _holds_tensors(params.get(n)))
 
     def saved_tensors(self):
         """{name: Tensor} of what this node keeps for backward (empty once freed), as it is now
@@ -150,8 +150,10 @@ class Node:
         _make = _tensor._make
         if name not in self.op.saves:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
-        if self._freed:
+        if self._freed and name in self._tensor_saves():  # (a saved number or size outlives backward)
             raise RuntimeError(FREED_MSG)
+        if self._freed:
+            return self._params[name]
         if name in self.op.arg_names and not self._was_saved(self.op.arg_names.index(name)):
             return None  # (an input only another input's gradient reads, when that one needs none)
         if self._packed is not None and name in self._packed:
@@ -289,9 +291,17 @@ class Node:
         params = self._params
         if params:
             for name in self.op.saves:
-                if isinstance(params.get(name), (np.ndarray, tuple)):
+                if _holds_tensors(params.get(name)):
                     return True
         return False
+
+
+def _holds_tensors(value):
+    """Whether a saved param is what PyTorch keeps as tensors: an array, or an index (a tuple holding
+    arrays or slices); a tuple of ints (a convolution's stride) is a list of numbers there."""
+    if isinstance(value, np.ndarray):
+        return True
+    return isinstance(value, tuple) and any(isinstance(i, (np.ndarray, slice)) for i in value)
 
 
 def short_name(node):

@@ -14,6 +14,7 @@ and .grad) and back.
 """
 import numpy as np
 
+from . import _conv_kernels as CK
 from . import _functions as F
 from . import _numerics as K
 from ._engine import unbroadcast
@@ -288,6 +289,12 @@ class NumpyOps:
     def floor_divide(a, b):
         return _K["div_rounding"](a, b, "floor")
 
+    @staticmethod
+    def row(name, *inputs, **params):
+        """The op of the table's row `name` on these inputs (a rule naming a row it records as)"""
+        out = OPS[name].forward(*inputs, **params)
+        return out if type(out) is np.ndarray else np.asarray(out)
+
     # the kernels of the derivatives' own ops (their rows are below the table)
     tanh_backward = staticmethod(_K["tanh_backward"])
     sigmoid_backward = staticmethod(_K["sigmoid_backward"])
@@ -305,6 +312,17 @@ class NumpyOps:
     select_backward = staticmethod(_K["select_backward"])
     slice_backward = staticmethod(_K["slice_backward"])
     log_sigmoid = staticmethod(_K["log_sigmoid"])
+
+    # convolution (the op table's "# convolution" rows; p: the convolution's params)
+    @staticmethod
+    def convolution(input, weight, bias, p):
+        return CK.convolution(input, weight, bias, **p)
+
+    @staticmethod
+    def convolution_backward(g, input, weight, output, p):
+        return CK.convolution_backward(g, input, weight, output, **p)
+
+    constant_pad_nd = staticmethod(CK.constant_pad_nd)
 
 
 def _row(name, inputs, params=None):
@@ -606,6 +624,10 @@ class TensorOps:
         return _row("div_rounding", (a, b), {"rounding_mode": "floor"})
 
     @staticmethod
+    def row(name, *inputs, **params):
+        return apply(OPS[name], inputs, params or None)
+
+    @staticmethod
     def tanh_backward(g, out):
         return _row("tanh_backward", (g, out))
 
@@ -670,6 +692,23 @@ class TensorOps:
     @staticmethod
     def log_sigmoid(a):
         return _row("log_sigmoid", (a,))
+
+    # convolution (the op table's "# convolution" rows; p: the convolution's params)
+    @staticmethod
+    def convolution(input, weight, bias, p):
+        return _row("convolution", (input, weight, bias), p)
+
+    @staticmethod
+    def convolution_backward(g, input, weight, output, p):
+        """one gradient of a convolution: a ConvolutionBackwardBackward0 (0: the input's, 1: the
+        weight's, 2: the bias's)"""
+        params = {n: v for n, v in p.items() if n != "bias_sym_sizes_opt"}
+        params["output"] = output
+        return _row("convolution_backward", (g, input, weight), params)
+
+    @staticmethod
+    def constant_pad_nd(a, pad):
+        return _row("constant_pad_nd", (a,), {"pad": pad, "value": 0})
 
 
 def _saved_inputs(node):

@@ -34,7 +34,9 @@ import math
 
 import numpy as np
 
+from . import _conv_kernels as CK
 from . import _numerics as K
+from . import _pool_kernels as P
 from . import _refusals as R
 from ._graph import CopySlices, Node
 
@@ -113,6 +115,23 @@ def _values_read(rule, names):
                 read.add(ins.argval)
     return read
 _ELEMENTWISE = "elementwise"
+_POOL_PARAMS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+_AVG_POOL_PARAMS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+
+
+class _MaybeUndefinedNode(Node):
+    """A node whose rules may give no gradient for an input that needs one (None: ATen's undefined
+    tensor, where PyTorch's formula leaves it undefined: d(grad_input)/d(input) of a convolution);
+    nothing then flows to that input (autograd.grad gives None for it, when nothing else reaches it)."""
+
+    __slots__ = ()
+
+    def _rules(self, g, xp, args, out, params):
+        in_grads = []
+        for i, (nxt, _) in enumerate(self.next_functions):
+            gi = None if nxt is None else self.op.grads[i](xp, g, *args, out, **params)
+            in_grads.append(None if gi is None else xp.conform(gi, self._args[i], None))
+        return in_grads
 
 
 # =====================================================================================================
@@ -561,6 +580,75 @@ op("select_backward", "SelectBackwardBackward0", K.select_backward,
 op("slice_backward", "SliceBackwardBackward0", K.slice_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.slice(g, dim, index),
                                         arg_names=("grad_output",))
+# --- convolution: ATen's convolution (1-, 2-, 3-D; transposed too) and, what its gradient is under
+# create_graph, convolution_backward (one node per gradient here, PyTorch's one node gives all three);
+# kernels in _conv_kernels (CK) -----------------------------------------------------------------------
+op("convolution", "ConvolutionBackward0", CK.convolution,
+                                        lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 0, p),
+                                        lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 1, p),
+                                        lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 2, p),
+                                        saves=("input", "weight", "bias_sym_sizes_opt", "stride", "padding",
+                                               "dilation", "transposed", "output_padding", "groups"),
+                                        kind="same", arg_names=("input", "weight", "bias"))
+op("convolution_backward", "ConvolutionBackwardBackward0", CK.convolution_backward,
+                                        lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_grad_output(xp, gg, go, x, w, output, p),
+                                        lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_input(xp, gg, go, x, output, p),
+                                        lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_weight(xp, gg, go, w, output, p),
+                                        saves=("grad_output", "input", "weight", "stride", "padding", "dilation",
+                                               "transposed", "output_padding", "groups"),
+                                        kind="same", arg_names=("grad_output", "input", "weight"),
+                                        node_base=_MaybeUndefinedNode)
+# (padding="same" with an even kernel pads the input's right side by one first: F.pad's op)
+op("constant_pad_nd", "ConstantPadNdBackward0", CK.constant_pad_nd,
+                                        lambda xp, g, a, out, pad, value: xp.constant_pad_nd(g, tuple(-p for p in pad)),
+                                        saved_params=("pad",), kind="same")
+# --- pooling and normalisation (the pooling ops take (N, C, H, W) or (C, H, W); kernel_size, stride,
+# padding, dilation are pairs, stride () meaning the kernel size, as PyTorch saves them) ------------------
+op("max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0", lambda a, result1, **p: P.take_pooled(a, result1),
+                                        lambda xp, g, a, out, result1, **p: xp.row(
+                                            "max_pool2d_with_indices_backward", g, a, indices=result1, **p),
+                                        saves=("self", "result1") + _POOL_PARAMS, kind="same")  # (result1: the indices)
+op("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
+                                        lambda go, a, indices, **p: P.max_pool2d_backward(go, a.shape, indices),
+                                        lambda xp, g, go, a, out, indices, **p: _max_pool_double_backward(xp, g, indices),
+                                        lambda xp, g, go, a, out, indices, **p: xp.zeros_like(a),
+                                        saves=("self", "indices") + _POOL_PARAMS, arg_names=("grad_output", "self"))
+op("avg_pool2d", "AvgPool2DBackward0", P.avg_pool2d,
+                                        lambda xp, g, a, out, **p: xp.row("avg_pool2d_backward", g, a, **p),
+                                        saves=("self",) + _AVG_POOL_PARAMS, kind="same")
+op("avg_pool2d_backward", "AvgPool2DBackwardBackward0", lambda go, a, **p: P.avg_pool2d_backward(go, a.shape, **p),
+                                        lambda xp, g, go, a, out, **p: xp.row("avg_pool2d", g, **p),
+                                        lambda xp, g, go, a, out, **p: xp.zeros_like(a),
+                                        saves=("self",) + _AVG_POOL_PARAMS, arg_names=("grad_output", "self"))
+op("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", P.adaptive_avg_pool2d,
+                                        lambda xp, g, a, out, output_size: xp.row("adaptive_avg_pool2d_backward", g, a),
+                                        saves=("self",), kind="same")
+op("adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0",
+                                        lambda go, a: P.adaptive_avg_pool2d_backward(go, a.shape),
+                                        lambda xp, g, go, a, out: xp.row("adaptive_avg_pool2d", g, output_size=go.shape[-2:]),
+                                        lambda xp, g, go, a, out: xp.zeros_like(a),
+                                        saves=("self",), arg_names=("grad_output", "self"))
+# batch norm: out = (x - mean) * invstd * weight + bias per channel; training: the batch's mean and
+# invstd (result1, result2, computed with the running statistics' update before the op), else the
+# running ones. Its backward is one node of three outputs in PyTorch; here a row per output
+op("native_batch_norm", "NativeBatchNormBackward0", P.batch_norm,
+                                        lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "input", g, x, w, p),
+                                        lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "weight", g, x, w, p),
+                                        lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "bias", g, x, w, p),
+                                        saves=("input", "weight", "running_mean", "running_var", "result1", "result2",
+                                               "eps", "training"),
+                                        kind="same", arg_names=("input", "weight", "bias"))
+for _which in ("input", "weight", "bias"):
+    op("native_batch_norm_backward_" + _which, "NativeBatchNormBackwardBackward0",
+                                        getattr(P, "batch_norm_backward_" + _which),
+                                        *((lambda xp, g, *a, _of=_which, _wrt=wrt, **p:
+                                           _batch_norm_double_backward(_of, _wrt, xp, g, *a, **p))
+                                          for wrt in ("grad_out", "input", "weight")),
+                                        R.no_derivative("native_batch_norm_backward save_mean"),
+                                        R.no_derivative("native_batch_norm_backward save_invstd"),
+                                        saves=("grad_out", "input", "weight", "running_mean", "running_var",
+                                               "save_mean", "save_invstd", "eps", "training"),
+                                        arg_names=("grad_out", "input", "weight", "save_mean", "save_invstd"))
 
 
 # =====================================================================================================
@@ -852,3 +940,142 @@ def _gelu_double_backward(xp, g, go, a, approximate):
     a_sq = a * a
     pdf = beta * xp.exp(-0.5 * a_sq)
     return g * go * (2 * pdf - a_sq * pdf)
+
+
+# --- convolution ---------------------------------------------------------------------------------------
+def _conv_params(p, **changes):
+    """The params of a convolution row (no bias: PyTorch's bias_sym_sizes_opt then reads (0,))"""
+    q = {"bias_sym_sizes_opt": (0,), "stride": p["stride"], "padding": p["padding"], "dilation": p["dilation"],
+         "transposed": p["transposed"], "output_padding": p["output_padding"], "groups": p["groups"]}
+    q.update(changes)
+    return q
+
+
+def _conv_double_backward_grad_output(xp, gg, go, x, w, output, p):
+    """_convolution_double_backward, ggO: d/d grad_output of <gg, this gradient>. The gradients are
+    linear in grad_output: the input's gradient gives conv(ggI, w), the weight's conv(x, ggW) (the
+    same convolution as the forward's), the bias's ggb viewed as (1, C, 1...) and expanded."""
+    if output == 0:
+        return xp.convolution(gg, w, None, _conv_params(p))
+    if output == 1:
+        return xp.convolution(x, gg, None, _conv_params(p))
+    return xp.expand(xp.reshape(gg, (1, -1) + (1,) * (go.ndim - 2)), go.shape)
+
+
+def _conv_double_backward_input(xp, gg, go, x, output, p):
+    """_convolution_double_backward, gI: only the weight's gradient reads the input: d/dx of
+    <ggW, gW(gO, x)> = the input-gradient of conv(x, ggW), a transposed convolution of gO with ggW
+    (for a transposed forward, the plain convolution)"""
+    if output != 1:
+        return None
+    K = gg.shape[2:]
+    dim = len(K)
+    if p["transposed"]:
+        return xp.convolution(go, gg, None, _conv_params(p, transposed=False, output_padding=(0,) * dim))
+    stride, padding, dilation = (CK.expand(p[n], dim) for n in ("stride", "padding", "dilation"))
+    # (the output_padding that gives the transposed convolution the input's size back)
+    reached = CK.transposed_output_size(go.shape[2:], K, stride, padding, dilation, (0,) * dim)
+    output_padding = tuple(n - m for n, m in zip(x.shape[2:], reached))
+    return xp.convolution(go, gg, None, _conv_params(p, transposed=True, output_padding=output_padding))
+
+
+def _conv_double_backward_weight(xp, gg, go, w, output, p):
+    """_convolution_double_backward, gW: only the input's gradient reads the weight: d/dw of
+    <ggI, gI(gO, w)> = the weight-gradient of conv(ggI, w) against gO (of convT: roles exchanged)"""
+    if output != 0:
+        return None
+    if p["transposed"]:
+        return _weight_grad_by_convolution(xp, gg, go, w.shape, p)
+    return _weight_grad_by_convolution(xp, go, gg, w.shape, p)
+
+
+def _weight_grad_by_convolution(xp, g, x, shape, p):
+    """wgrad[o, c, k] = sum_{n, l} g[n, o, l] xpad[n, c, l s + k d], as PyTorch computes it under
+    create_graph: per group, a convolution of x with g, batch and channels exchanged
+    (x.transpose(0, 1) by g.transpose(0, 1), stride and dilation exchanged), narrowed to the kernel's
+    size and transposed back."""
+    K, groups = shape[2:], p["groups"]
+    dim = len(K)
+    if not xp.builds_graph:
+        return CK.conv_weight_grad(g, x, K, p["stride"], p["padding"], p["dilation"], groups)
+    stride, dilation = CK.expand(p["stride"], dim), CK.expand(p["dilation"], dim)
+    params = _conv_params(p, stride=dilation, dilation=stride, transposed=False, output_padding=(0,) * dim,
+                          groups=1)
+    O, C = g.shape[1] // groups, x.shape[1] // groups
+    pieces = []
+    for i in range(groups):
+        gi = g if groups == 1 else xp.narrow(g, 1, i * O, O)
+        xi = x if groups == 1 else xp.narrow(x, 1, i * C, C)
+        wt = xp.convolution(xp.transpose(xi, 0, 1), xp.transpose(gi, 0, 1), None, params)
+        wg = xp.transpose(wt, 0, 1)
+        for d, k in enumerate(K):
+            if wg.shape[2 + d] > k:
+                wg = xp.narrow(wg, 2 + d, 0, k)
+        pieces.append(wg)
+    return pieces[0] if groups == 1 else xp.cat(pieces, 0)
+# --- pooling and normalisation ----------------------------------------------------------------------
+def _max_pool_double_backward(xp, g, indices):
+    """max_pool_double_backward: g (the input's shape) read at the indices each output came from:
+    g.flatten(-2).gather(-1, indices.flatten(-2)).view_as(indices)"""
+    flat = xp.reshape(g, tuple(g.shape[:-2]) + (-1,))
+    picked = xp.gather(flat, flat.ndim - 1, indices.reshape(indices.shape[:-2] + (-1,)))
+    return xp.reshape(picked, indices.shape)
+
+
+def _batch_norm_backward(xp, which, g, x, w, p):
+    """native_batch_norm_backward's output `which` (input, weight or bias): the saved statistics go
+    with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient)."""
+    return xp.row("native_batch_norm_backward_" + which, g, x, w, p["result1"], p["result2"],
+                  running_mean=p["running_mean"], running_var=p["running_var"], training=p["training"],
+                  eps=p["eps"])
+
+
+def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_invstd, out, running_mean,
+                                running_var, training, eps):
+    """batchnorm_double_backward: the derivative of native_batch_norm_backward's output `which` with
+    respect to `wrt`, given G = dL/d(that output). In training the statistics are recomputed from x
+    (mean, biased variance) so that their dependence on x is in the graph; m() is the mean over all
+    but the channel dim, xhat = (x - mean) * invstd:
+      grad_input = w s (go - m(go) - xhat m(go xhat)), grad_weight = sum(go xhat), grad_bias = sum(go);
+    eval: grad_input = go w s, grad_weight = sum(go xhat), with the running statistics' s."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if wrt == "weight" and (w is None or which != "input"):
+        return xp.zeros_like(w)  # (only grad_input depends on the weight)
+
+    def m(t):
+        return xp.mean(t, dims, True)
+
+    if training:
+        mu = m(x)
+        xc = x - mu
+        s = xp.pow(m(xc * xc) + eps, -0.5)
+    else:
+        s = xp.const((1 / np.sqrt(running_var.astype(np.float64) + eps)).astype(running_var.dtype).reshape(shape))
+        xc = x - xp.const(running_mean.reshape(shape))
+    xhat = xc * s
+    wb = 1 if w is None else xp.reshape(w, shape)
+    if which == "bias":  # grad_bias = sum(go): linear in go alone
+        return xp.expand(xp.reshape(G, shape), go.shape) if wrt == "grad_out" else xp.zeros_like(x)
+    if which == "weight":
+        Gb = xp.reshape(G, shape)
+        if wrt == "grad_out":
+            return Gb * xhat
+        if not training:
+            return Gb * go * s
+        return Gb * s * (go - m(go) - xhat * m(go * xhat))
+    if not training:  # grad_input = go w s
+        if wrt == "grad_out":
+            return G * wb * s
+        if wrt == "weight":
+            return xp.sum(G * go * s, dims)
+        return xp.zeros_like(x)
+    m_go, m_goxhat = m(go), m(go * xhat)
+    projected_go = go - m_go - xhat * m_goxhat
+    if wrt == "grad_out":
+        return wb * s * (G - m(G) - xhat * m(G * xhat))
+    if wrt == "weight":
+        return xp.sum(G * s * projected_go, dims)
+    m_G, m_Gxhat = m(G), m(G * xhat)
+    cross = m(G * go) - m_G * m_go - m_Gxhat * m_goxhat
+    return -wb * s * s * (xhat * cross + m_goxhat * (G - m_G - xhat * m_Gxhat) + m_Gxhat * projected_go)

@@ -79,6 +79,44 @@ def _where_cases():
             ("broadcast", [_r(4, seed=1), _r(3, 1, seed=2)], {"condition": cond})]
 
 
+def _max_pool_cases():
+    from autograd_core._pool_kernels import max_pool2d_indices
+    cases = []
+    for label, shape, p in (("2x2", (2, 4, 6), ((2, 2), (), (0, 0), (1, 1), False)),
+                            ("overlap-pad-ceil", (1, 2, 5, 5), ((3, 3), (2, 2), (1, 1), (1, 1), True)),
+                            ("dilated", (2, 6, 7), ((2, 3), (1, 2), (1, 1), (2, 1), False))):
+        x = _distinct(*shape, seed=6)
+        params = dict(zip(("kernel_size", "stride", "padding", "dilation", "ceil_mode"), p))
+        params["result1"] = max_pool2d_indices(x, *p)
+        cases.append((label, [x], params))
+    return cases
+
+
+def _max_pool_out_shape(x, p):
+    return x.shape[:-2] + p["result1"].shape[-2:]
+
+
+def _backward_params(p):
+    q = dict(p)
+    q["indices"] = q.pop("result1")
+    return q
+
+
+def _avg_pool_cases():
+    return [(label, [_r(*shape, seed=6)], dict(zip(("kernel_size", "stride", "padding", "ceil_mode",
+                                                    "count_include_pad", "divisor_override"), p)))
+            for label, shape, p in (("2x2", (2, 4, 6), ((2, 2), (), (0, 0), False, True, None)),
+                                    ("pad-ceil", (1, 2, 5, 5), ((3, 3), (2, 2), (1, 1), True, True, None)),
+                                    ("pad-not-counted", (2, 5, 6), ((3, 2), (2, 1), (1, 1), True, False, None)),
+                                    ("divisor", (2, 4, 4), ((2, 2), (1, 1), (1, 0), False, True, 3)))]
+
+
+def _avg_pool_out_shape(x, p):
+    from autograd_core._pool_kernels import pool_geometry
+    _, out = pool_geometry(x.shape, p["kernel_size"], p["stride"], p["padding"], (1, 1), p["ceil_mode"])
+    return x.shape[:-2] + out
+
+
 def _binary(seed=0):
     """Same shapes, and broadcasting both ways."""
     return [("same", [_r(3, 4, seed=seed), _r(3, 4, seed=seed + 1)], None),
@@ -117,6 +155,13 @@ def _nll_cases():
              {"target": target, "weight": weight, "reduction": red, "ignore_index": ignore})
             for red, weight, ignore in (("mean", None, -100), ("sum", None, -100), ("none", w, -100),
                                         ("mean", w, 2))]
+
+
+def _conv(dim, stride=None, padding=None, dilation=None, transposed=False, output_padding=None, groups=1):
+    """A convolution row's params"""
+    return {"bias_sym_sizes_opt": (0,), "stride": stride or (1,) * dim, "padding": padding or (0,) * dim,
+            "dilation": dilation or (1,) * dim, "transposed": transposed,
+            "output_padding": output_padding or (0,) * dim, "groups": groups}
 
 
 SAMPLES = {
@@ -285,6 +330,35 @@ SAMPLES = {
     "index_fill": [("", [_r(3, 4), np.array(0.7)], {"dim": 1, "index": np.array([0, 2])})],
     "masked_select": [("broadcast", [_r(3, 4)], {"mask": _rng(3).uniform(size=(4,)) > 0.4})],
     "index_put_impl": [("repeats", [_r(4, 3, seed=1), _r(3, 3, seed=2)], {"index": (np.array([0, 2, 0]),)})],
+    # convolution: input (N, C, *S), weight (O, C / groups, *K) (transposed: (C, O / groups, *K)), bias (O,)
+    "convolution": [
+        ("2d", [_r(2, 4, 5, 6, seed=1), _r(6, 2, 3, 2, seed=2), _r(6, seed=3)], _conv(2, stride=(2, 1), padding=(1, 0),
+                                                                                   dilation=(1, 2), groups=2)),
+        ("1d", [_r(2, 3, 7, seed=1), _r(2, 3, 3, seed=2), _r(2, seed=3)], _conv(1, stride=(3,), padding=(2,))),
+        ("transposed", [_r(2, 4, 3, 4, seed=1), _r(4, 3, 2, 3, seed=2), _r(6, seed=3)],
+         _conv(2, stride=(2, 1), padding=(1, 0), dilation=(1, 2), transposed=True, output_padding=(1, 0), groups=2)),
+    ],
+    "convolution_backward": [  # (grad_output, input, weight): one gradient each, 0 input, 1 weight, 2 bias
+        (f"{'transposed-' if t else ''}{out}", [_r(*g, seed=1), _r(2, 2, 5, 6, seed=2), _r(*w, seed=3)],
+         dict(_conv(2, stride=(2, 2), padding=(1, 0), dilation=(1, 2), transposed=t, output_padding=op), output=out))
+        for t, g, w, op in ((False, (2, 4, 3, 2), (4, 2, 3, 2), (0, 0)), (True, (2, 4, 10, 13), (2, 4, 3, 2), (1, 0)))
+        for out in (0, 1, 2)],
+    "constant_pad_nd": [("", [_r(2, 3, 4)], {"pad": (1, 2, 0, -1), "value": 0})],
+    # pooling and normalisation (max pooling: the indices of the maxima are a param, as max_dim's)
+    "max_pool2d_with_indices": _max_pool_cases(),
+    "max_pool2d_with_indices_backward": [(label, [_r(*_max_pool_out_shape(x, p), seed=3), x], _backward_params(p))
+                                         for label, (x,), p in _max_pool_cases()],
+    "avg_pool2d": _avg_pool_cases(),
+    "avg_pool2d_backward": [(label, [_r(*_avg_pool_out_shape(x, p), seed=3), x], p)
+                            for label, (x,), p in _avg_pool_cases()],
+    "adaptive_avg_pool2d": [(f"{o}", [_r(2, 5, 7)], {"output_size": o}) for o in ((2, 3), (5, 7), (3, 9))],
+    "adaptive_avg_pool2d_backward": [(f"{o}", [_r(2, *o, seed=3), _r(2, 5, 7)], None)
+                                     for o in ((2, 3), (5, 7), (3, 9))],
+    # (in eval mode: in training the row's forward reads the batch statistics as params, which its
+    # rules differentiate too: the public batch-norm programs below check those)
+    "native_batch_norm": [("eval", [_r(3, 2, 4, seed=1), _pos(2, seed=2), _r(2, seed=3)],
+                           {"running_mean": _r(2, seed=4), "running_var": _pos(2, seed=5), "training": False,
+                            "eps": 1e-5, "result1": np.empty(0), "result2": np.empty(0)})],
 }
 
 
@@ -296,6 +370,11 @@ def _cases():
 
 # rows whose nodes only the engine builds (no forward of their own): checked through these programs
 NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}  # PyTorch's NotImplemented nodes (test_errors.py)
+# batch norm's backward rows read the batch statistics as inputs without gradients (PyTorch's
+# not_implemented), so a row-level sample cannot make them leaves: these programs check their rules
+SECOND_DERIVATIVES = {"native_batch_norm_backward_input": ["batch-norm-grad-input", "batch-norm-eval-grad-input"],
+                      "native_batch_norm_backward_weight": ["batch-norm-grad-weight", "batch-norm-eval-grad-weight"],
+                      "native_batch_norm_backward_bias": ["batch-norm-grad-bias"]}
 BUILT_BY_THE_ENGINE = {"copy_slices": ["setitem-on-clone", "inplace-on-a-row", "inplace-on-a-column-twice",
                                        "inplace-on-a-view-of-a-view", "inplace-on-a-0d-view"]}
 
@@ -303,7 +382,8 @@ BUILT_BY_THE_ENGINE = {"copy_slices": ["setitem-on-clone", "inplace-on-a-row", "
 def test_every_op_has_a_sample():
     """A row added to the op table without a sample here would skip gradcheck: fail instead."""
     assert all(name in PUBLIC for names in BUILT_BY_THE_ENGINE.values() for name in names)
-    missing = sorted(set(OPS) - set(SAMPLES) - set(BUILT_BY_THE_ENGINE) - NOT_DIFFERENTIABLE)
+    assert all(name in PUBLIC for names in SECOND_DERIVATIVES.values() for name in names)
+    missing = sorted(set(OPS) - set(SAMPLES) - set(BUILT_BY_THE_ENGINE) - set(SECOND_DERIVATIVES) - NOT_DIFFERENTIABLE)
     stale = sorted(set(SAMPLES) - set(OPS))
     assert not missing, f"add gradcheck samples for these op-table rows: {missing}"
     assert not stale, f"these samples name no op-table row any more: {stale}"
@@ -344,6 +424,10 @@ def test_op_gradient_matches_central_differences(name, inputs, params):
 
     numeric = _numeric_grads(f, arrays, g, range(len(arrays)))
     for i, leaf in enumerate(leaves):
+        if leaf.grad is None and name == "convolution_backward":
+            # (PyTorch's formula leaves it undefined where the gradient does not read this input)
+            assert not numeric[i].any(), f"{name}: input {i} got no gradient"
+            continue
         assert leaf.grad is not None, f"{name}: input {i} got no gradient"
         assert leaf.grad.shape == leaf.shape
         np.testing.assert_allclose(leaf.grad.numpy(), numeric[i], rtol=RTOL, atol=ATOL,
@@ -390,6 +474,22 @@ MATMUL_SHAPES = [
 @pytest.mark.parametrize("sa, sb", MATMUL_SHAPES, ids=[f"{a}@{b}" for a, b in MATMUL_SHAPES])
 def test_matmul_gradients(sa, sb):
     _gradcheck(lambda a, b: a @ b, _r(*sa, seed=1), _r(*sb, seed=2))
+
+
+_BN_SECOND = [_r(3, 2, 4, seed=1), _pos(2, seed=2), _r(3, 2, 4, seed=3)]
+
+
+def _batch_norm_gradient(x, w, v, which, training=True):
+    """d(batch_norm(x) . v) / d(x, w or b)[which], as a function of x, w, v (with its graph)"""
+    b = ac.tensor(_r(2, seed=4), dtype=x.dtype, requires_grad=True)
+    stats = (None, None) if training else (ac.tensor(_r(2, seed=5)), ac.tensor(_pos(2, seed=6)))
+    outer = ac.is_grad_enabled()  # (the central differences run under no_grad: a plain value then)
+    with ac.enable_grad():
+        x.requires_grad_()
+        w.requires_grad_()
+        y = ac.nn.functional.batch_norm(x, *stats, w, b, training)
+        g = ac.autograd.grad(y, (x, w, b), v, create_graph=outer)[which]
+    return g if outer else g.detach()
 
 
 PUBLIC = {
@@ -445,6 +545,16 @@ PUBLIC = {
     "mse-loss-sum": (lambda x, y: ac.nn.functional.mse_loss(x, y, reduction="sum"), [_r(3, 4), _r(3, 4)]),
     "bce-logits-pos-weight": (lambda x: ac.nn.functional.binary_cross_entropy_with_logits(
         x, ac.tensor(_rng(1).uniform(size=(3, 4))), pos_weight=ac.tensor(_pos(4, seed=2))), [_r(3, 4)]),
+    "batch-norm-training": (lambda x, w, b: ac.nn.functional.batch_norm(x, None, None, w, b, True),
+                            [_r(4, 3, 5, seed=1), _pos(3, seed=2), _r(3, seed=3)]),
+    "batch-norm-training-2d": (lambda x: ac.nn.functional.batch_norm(x, None, None, training=True), [_r(5, 3)]),
+    # batch norm's backward rows, as the second derivative they are: the first gradient (a
+    # NativeBatchNormBackwardBackward0 under create_graph) differentiated once more
+    "batch-norm-grad-input": (lambda x, w, v: _batch_norm_gradient(x, w, v, 0), _BN_SECOND),
+    "batch-norm-grad-weight": (lambda x, w, v: _batch_norm_gradient(x, w, v, 1), _BN_SECOND),
+    "batch-norm-grad-bias": (lambda x, w, v: _batch_norm_gradient(x, w, v, 2), _BN_SECOND),
+    "batch-norm-eval-grad-input": (lambda x, w, v: _batch_norm_gradient(x, w, v, 0, False), _BN_SECOND),
+    "batch-norm-eval-grad-weight": (lambda x, w, v: _batch_norm_gradient(x, w, v, 1, False), _BN_SECOND),
 }
 
 

@@ -1,9 +1,11 @@
-"""autograd_core.nn.functional: activations, linear and the losses, composed as PyTorch composes them
-(so that grad_fn names match torch's: AddmmBackward0, MseLossBackward0, NllLossBackward0, ...)."""
+"""autograd_core.nn.functional: activations, linear, the losses, pooling and batch norm, composed as
+PyTorch composes them (so that grad_fn names match torch's: AddmmBackward0, MseLossBackward0,
+NllLossBackward0, MaxPool2DWithIndicesBackward0, NativeBatchNormBackward0, ...)."""
 import warnings
 
 import numpy as np
 
+from .. import _conv_kernels, _dtypes
 from .. import _functions as _f
 from .._ops import OPS
 from .._dtypes import SCALAR_NAME
@@ -345,3 +347,528 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.ndim == 1 else 1
     return nll_loss(log_softmax(input, class_dim), target, weight, None, ignore_index, None,
                     reduction)
+
+
+# --- convolution ----------------------------------------------------------------------------------
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """out[n, o, l] = bias[o] + sum_{c in o's group, k} weight[o, c, k] input[n, c, l stride + k dilation - padding]
+    (input (N, C, L) or unbatched (C, L); weight (O, C / groups, K); padding an int, a tuple, "valid" or "same")"""
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """out[n, o, i, j] = bias[o] + sum_{c in o's group, k, l} weight[o, c, k, l] input[n, c, i s0 + k d0 - p0, j s1 + l d1 - p1]
+    (input (N, C, H, W) or unbatched (C, H, W); weight (O, C / groups, KH, KW); zero padding)"""
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv2d's sum over one more spatial dim (input (N, C, D, H, W) or unbatched (C, D, H, W))"""
+    return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+_CONV_OVERLOADS = (" * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints "
+                   "padding = 0, tuple of ints dilation = 1, int groups = 1)\n"
+                   " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = "
+                   "\"valid\", tuple of ints dilation = 1, int groups = 1)\n")
+
+
+def _is_int(x):
+    """An int as PyTorch's argument parser takes one (a bool is not; a numpy int or an integer 0-d
+    tensor is)"""
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, Tensor):
+        return x.ndim == 0 and x.dtype.is_floating_point is False and x._data.dtype.kind in "iu"
+    return isinstance(x, (int, np.integer))
+
+
+def _int_list(x):
+    """a "tuple of ints" argument as a tuple (an int stays one int), or None when it is not one"""
+    if _is_int(x):
+        return int(x)
+    if isinstance(x, (tuple, list)) and all(_is_int(i) for i in x):
+        return tuple(int(i) for i in x)
+    return None
+
+
+def _conv_arguments(name, input, weight, bias, stride, padding, dilation, groups):
+    """The arguments as PyTorch's argument parser reads them, or its TypeError (input, weight and a
+    bias are taken as given by position, the others by keyword)."""
+    parsed = (_int_list(stride), padding if isinstance(padding, str) else _int_list(padding),
+              _int_list(dilation), groups if _is_int(groups) else None)
+    if (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))
+            and None not in parsed):
+        return parsed
+    got = [_type_name(input), _type_name(weight)] + ([_type_name(bias)] if bias is not None else [])
+    for key, value, default in (("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1),
+                                ("groups", groups, 1)):
+        if value is not default and not (type(value) is int and value == default):
+            got.append(f"{key}={_type_name(value)}")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+                    f"but expected one of:\n{_CONV_OVERLOADS}")
+
+
+def _type_name(x):
+    return type(x).__name__ if not isinstance(x, Tensor) or type(x).__name__ == "Parameter" else "Tensor"
+
+
+def _convolution(name, dim, input, weight, bias, stride, padding, dilation, groups):
+    """F.conv1d/2d/3d as PyTorch runs them: argument checks, an unbatched input given a batch of one,
+    the padding strings ("valid": none, "same": the output keeps the input's size), then ATen's
+    convolution (its checks, in its order) -- one ConvolutionBackward0 node."""
+    stride, padding, dilation, groups = _conv_arguments(name, input, weight, bias, stride, padding, dilation,
+                                                        groups)
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_dtypes.CPP_NAME[input.dtype]}) and bias type ({_dtypes.CPP_NAME[bias.dtype]}) "
+                           "should be the same")
+    batched = input.ndim == dim + 2
+    if not batched and input.ndim != dim + 1:
+        raise RuntimeError(f"Expected {dim + 1}D (unbatched) or {dim + 2}D (batched) input to {name}, but got "
+                           f"input of size: {list(input.shape)}")
+    if not batched:
+        input = _f.unsqueeze(input, 0)
+    # (the argument parser makes an int a tuple of the function's size; a tuple stays as given)
+    stride, dilation = ((v,) * dim if isinstance(v, int) else v for v in (stride, dilation))
+    if isinstance(padding, int):
+        padding = (padding,) * dim
+    output_padding = (0,) * dim
+    if isinstance(padding, str):
+        padding, output_padding, input = _padding_mode(padding, input, weight, stride, dilation, dim)
+    out = _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, groups)
+    return out if batched else _f.squeeze(out, 0)
+
+
+def _padding_mode(mode, input, weight, stride, dilation, dim):
+    """ATen's _convolution_mode: (padding, output_padding, the input, padded on the right where
+    "same" needs one more zero there than on the left)"""
+    if mode == "valid":
+        return (0,), (0,), input
+    if mode != "same":
+        raise RuntimeError(f"Invalid padding string: '{mode}'")
+    stride = _conv_kernels.expand(stride, dim)
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for d, k in zip(_conv_kernels.expand(dilation, dim), weight.shape[2:])]
+    left = tuple(t // 2 for t in total)
+    extra = [t - t // 2 - t // 2 for t in total]
+    if any(extra):
+        _f._warn_once("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+                      "copy of the input be created (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)")
+        pad = ()
+        for e in reversed(extra):  # (F.pad's order: the last dim first, (left, right) each)
+            pad += (0, e)
+        input = apply(OPS["constant_pad_nd"], (input,), {"pad": pad, "value": 0})
+    return left, (0,) * dim, input
+
+
+def _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, groups):
+    """ATen's convolution for a batched input: its checks (the order of _convolution and
+    check_shape_forward), then the op-table row."""
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    dim = weight.ndim - 2
+    given = (tuple(stride), tuple(padding), tuple(dilation))
+    stride, padding, dilation = (_conv_param(v, key, dim) for v, key in
+                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    w = list(weight.shape)
+    if input.ndim != weight.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight {w}, "
+                           f"but got {input.ndim}-dimensional input of size {list(input.shape)} instead")
+    if w[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but "
+                           f"got weight of size {w} instead")
+    if w[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{w}] instead")
+    if input.shape[1] != w[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {w}, expected input{list(input.shape)} to have "
+                           f"{w[1] * groups} channels, but got {input.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w[0]):
+        raise RuntimeError(f"Given weight of size {w}, expected bias to be 1-dimensional with {w[0]} elements, "
+                           f"but got bias of size {list(bias.shape)} instead")
+    padded = [n + 2 * p for n, p in zip(input.shape[2:], padding)]
+    kernel = [d * (k - 1) + 1 for d, k in zip(dilation, w[2:])]
+    if any(n < k for n, k in zip(padded, kernel)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                           f"Kernel size: ({' x '.join(map(str, kernel))}). Kernel size can't be greater than "
+                           "actual input size")
+    _conv_dtypes(input, weight, dim)
+    # (saved as given, as grad_fn._saved_stride shows them; the kernels expand them again)
+    params = {"bias_sym_sizes_opt": tuple(bias.shape) if bias is not None else (0,),
+              "stride": given[0], "padding": given[1], "dilation": given[2], "transposed": False,
+              "output_padding": tuple(output_padding), "groups": groups}
+    return apply(OPS["convolution"], (input, weight, bias), params)
+
+
+def _conv_param(value, key, dim):
+    """expand_param_if_needed: an int for every dim, or PyTorch's error for a list of another length"""
+    values = tuple(value)
+    if len(values) == 1:
+        return values * dim
+    if len(values) != dim:
+        raise RuntimeError(f"expected {key} to be a single integer value or a list of {dim} values to match the "
+                           f"convolution dimensions, but got {key}={list(values)}")
+    return values
+
+
+def _conv_dtypes(input, weight, dim):
+    """ATen's CPU kernels' dtype checks: a float32 / float16 input goes to oneDNN, which names both
+    tensor types; the others to the slow kernels (no bool version)"""
+    if input.dtype is not weight.dtype:
+        if input.dtype in (_dtypes.float32, _dtypes.float16):
+            raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and weight type (torch.{weight.dtype._legacy}) should "
+                               "be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
+                           f"{_dtypes.SCALAR_NAME[weight.dtype]}")
+    if input.dtype is _dtypes.bool:
+        raise NotImplementedError(f"\"{'compute_columns3d' if dim == 3 else 'slow_conv2d_cpu'}\" not implemented "
+                                  "for 'Bool'")
+# --- pooling and normalisation ------------------------------------------------------------------------
+# The pooling ops are 2-d ops in ATen: a 1-d pooling unsqueezes a height of 1, pools, squeezes it
+# away (so its graph reads SqueezeBackward1 <- MaxPool2DWithIndicesBackward0 <- UnsqueezeBackward0).
+def _sizes(name, what, value, allow_empty=False):
+    """An int or a sequence of 1 or 2 ints as the pair ATen's IntArrayRef[2] makes of it; () for an
+    omitted stride."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value), int(value))
+    value = tuple(int(v) for v in value)
+    if len(value) == 1:
+        return value * 2
+    if len(value) == 2 or (allow_empty and not value):
+        return value
+    raise RuntimeError(_POOL_ARG_MESSAGES[what].format(name=name))
+
+
+_POOL_ARG_MESSAGES = {
+    "kernel_size": "{name}: kernel_size must either be a single int, or a tuple of two ints",
+    "stride": "{name}: stride must either be omitted, a single int, or a tuple of two ints",
+    "padding": "{name}: padding must either be a single int, or a tuple of two ints",
+    "dilation": "{name}: dilation must be either a single int, or a tuple of two ints",
+}
+
+
+def _shape_text(shape):
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def _pooled_size(size, kernel, pad, stride, dilation, ceil_mode):
+    """ATen's pooling_output_shape, with its checks"""
+    if stride == 0:
+        raise RuntimeError("stride should not be zero")
+    if pad < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {pad}")
+    if pad > ((kernel - 1) * dilation + 1) // 2:
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pad}, "
+                           f"kernel_size={kernel} and dilation={dilation}")
+    from .._pool_kernels import pooled_size
+    return pooled_size(size, kernel, stride, pad, dilation, ceil_mode)
+
+
+def _pool2d_check(input, kernel, stride, padding, dilation, ceil_mode):
+    """pool2d_shape_check: the sizes, then the output size (ATen's order and wording)"""
+    (kh, kw), (sh, sw) = kernel, stride or kernel
+    (ph, pw), (dh, dw) = padding, dilation
+    h, w = input.shape[-2:]
+    oh = _pooled_size(h, kh, ph, sh, dh, ceil_mode)
+    ow = _pooled_size(w, kw, pw, sw, dw, ceil_mode)
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
+    if sh <= 0 or sw <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
+    if dh <= 0 or dw <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} dilationW: {dw}")
+    s, nd = input.shape, input.ndim
+    if not ((nd == 3 and s[0] != 0 and s[1] != 0 and s[2] != 0) or (nd == 4 and s[1] != 0 and s[2] != 0 and s[3] != 0)):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{_shape_text(s)}")
+    if kw // 2 < pw or kh // 2 < ph:
+        raise RuntimeError("pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+    if oh < 1 or ow < 1:
+        planes = s[-3]
+        raise RuntimeError(f"Given input size: ({planes}x{h}x{w}). Calculated output size: "
+                           f"({planes}x{oh}x{ow}). Output size is too small")
+
+
+def _not_implemented_for(name, t):
+    return NotImplementedError(f'"{name}" not implemented for \'{SCALAR_NAME[t.dtype]}\'')
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """out[..., i, j] = max of input over window (i, j); with return_indices also the flat index
+    (h * W + w) of each maximum in its image"""
+    kernel = _sizes("max_pool2d", "kernel_size", kernel_size)
+    stride = () if stride is None else _sizes("max_pool2d", "stride", stride, allow_empty=True)
+    padding = _sizes("max_pool2d", "padding", padding)
+    dilation = _sizes("max_pool2d", "dilation", dilation)
+    if input.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if input.dtype.name == "bool":
+        raise _not_implemented_for("max_pool2d", input)
+    _pool2d_check(input, kernel, stride, padding, dilation, ceil_mode)
+    from .._pool_kernels import max_pool2d_indices
+    indices = max_pool2d_indices(input._data, kernel, stride, padding, dilation, ceil_mode)
+    out = apply(OPS["max_pool2d_with_indices"], (input,),
+                {"kernel_size": kernel, "stride": stride, "padding": padding, "dilation": dilation,
+                 "ceil_mode": ceil_mode, "result1": indices})
+    return (out, _make(indices, None, False)) if return_indices else out
+
+
+max_pool2d_with_indices = max_pool2d
+
+
+def _one(name, what, value):
+    """check1d: an int or a sequence of one int"""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = tuple(value)
+    if len(value) != 1:
+        raise RuntimeError(f"{name}() argument '{what}' should contain one int (got {len(value)})")
+    return int(value[0])
+
+
+def _check_dim_range(name, input):
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for "
+                           f"argument #1 'self' (while checking arguments for {name})")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """max_pool2d over input.unsqueeze(-2) with a kernel of height 1, squeezed back"""
+    s = input.shape
+    if not ((input.ndim == 2 and s[0] != 0 and s[1] != 0) or (input.ndim == 3 and s[1] != 0 and s[2] != 0)):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{_shape_text(s)}")
+    k = _max_pool1d_size("kernel_size", kernel_size, "an int, list of ints or tuple of ints")
+    st = k if stride is None or (not isinstance(stride, (int, np.integer)) and not len(stride)) else \
+        _max_pool1d_size("stride", stride, "None, an int, list of ints, or tuple of ints")
+    p = _max_pool1d_size("padding", padding, "an int, list of ints, or tuple of ints")
+    d = _max_pool1d_size("dilation", dilation, "an int, list of ints or tuple of ints")
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if st <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {st}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out_w = _pooled_size(s[-1], k, p, st, d, ceil_mode)
+    if out_w <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out_w}")
+    out, indices = max_pool2d(_f.unsqueeze(input, -2), (1, k), (1, st), (0, p), (1, d), ceil_mode, True)
+    out = _f.squeeze(out, -2)
+    return (out, _f.squeeze(indices, -2)) if return_indices else out
+
+
+max_pool1d_with_indices = max_pool1d
+
+
+def _max_pool1d_size(what, value, forms):
+    """check_max_pool1d: an int or a sequence of one int"""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = tuple(value)
+    if len(value) != 1:
+        raise RuntimeError(f"max_pool1d() {what} must be {forms} of size 1 but got size {len(value)}")
+    return int(value[0])
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """out[..., i, j] = sum of input over window (i, j) / its size (count_include_pad: the padding
+    counts; divisor_override: this divisor instead)"""
+    kernel = _sizes("avg_pool2d", "kernel_size", kernel_size)
+    stride = () if stride is None else _sizes("avg_pool2d", "stride", stride, allow_empty=True)
+    padding = _sizes("avg_pool2d", "padding", padding)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    if input.ndim < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(input.ndim, 1)}, "
+                         f"{max(input.ndim, 1) - 1}], but got -3)")
+    if input.dtype.name == "bool" or input.dtype.name in ("int8", "int16", "int32", "uint8"):
+        raise _not_implemented_for("avg_pool2d", input)
+    _pool2d_check(input, kernel, stride, padding, (1, 1), ceil_mode)
+    return apply(OPS["avg_pool2d"], (input,),
+                 {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": ceil_mode,
+                  "count_include_pad": count_include_pad, "divisor_override": divisor_override})
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """avg_pool2d over input.unsqueeze(-2) with a kernel of height 1, squeezed back"""
+    _check_dim_range("avg_pool1d", input)
+    k = _one("avg_pool1d", "kernel_size", kernel_size)
+    st = k if stride is None or (not isinstance(stride, (int, np.integer)) and not len(stride)) else \
+        _one("avg_pool1d", "stride", stride)
+    p = _one("avg_pool1d", "padding", padding)
+    out = avg_pool2d(_f.unsqueeze(input, -2), (1, k), (1, st), (0, p), ceil_mode, count_include_pad)
+    return _f.squeeze(out, -2)
+
+
+def _output_size_with_default(output_size, input):
+    """_list_with_default: None entries of output_size keep the input's size"""
+    if isinstance(output_size, (int, np.integer)):
+        return output_size
+    output_size = tuple(output_size)
+    if input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return tuple(d if v is None else v for v, d in zip(output_size, input.shape[-len(output_size):]))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """out[..., i, j] = mean of input over rows [floor(i H / OH), ceil((i + 1) H / OH)) and the
+    columns likewise; a 1x1 output is input.mean((-1, -2), keepdim=True), as in ATen"""
+    size = _output_size_with_default(output_size, input)
+    size = (int(size), int(size)) if isinstance(size, (int, np.integer)) else tuple(int(v) for v in size)
+    if len(size) != 2:
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+    if size[0] < 0 or size[1] < 0:
+        raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than or equal "
+                           f"to 0 but received {{{size[0]}, {size[1]}}}")
+    if size == (1, 1):
+        return _f.mean(input, (-1, -2), keepdim=True)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {_shape_text(input.shape)}")
+    for i in (-2, -1):
+        if input.shape[i] <= 0:
+            raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_shape_text(input.shape)} with dimension "
+                               f"{i + input.ndim} being empty")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented_for("adaptive_avg_pool2d", input)
+    return apply(OPS["adaptive_avg_pool2d"], (input,), {"output_size": size})
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """adaptive_avg_pool2d over input.unsqueeze(-2) to (1, output_size), squeezed back"""
+    _check_dim_range("adaptive_avg_pool1d", input)
+    size = _one("adaptive_avg_pool1d", "output_size", output_size)
+    return _f.squeeze(adaptive_avg_pool2d(_f.unsqueeze(input, -2), (1, size)), -2)
+
+
+def _verify_batch_size(size):
+    """One value per channel has no variance to normalise by"""
+    prod = size[0]
+    for n in size[2:]:
+        prod *= n
+    if prod == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """out = (input - mean) / sqrt(var + eps) * weight + bias per channel (dim 1). training: the
+    batch's mean and biased variance, and the running statistics (when given) updated in place,
+    running = (1 - momentum) * running + momentum * batch's (its unbiased variance); else the
+    running statistics."""
+    if training:
+        _verify_batch_size(input.shape)
+    if not input.dtype.is_floating_point:
+        raise _not_implemented_for("batch_norm", input)
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None:
+            if t.numel() != channels:
+                raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+        elif not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    if any(t is not None and t.dtype != input.dtype for t in (weight, bias, running_mean, running_var)):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if input.numel() == 0:  # (ATen: a copy, through the affine parameters' first elements)
+        out = _f.clone(input)
+        if weight is not None:
+            out = _f.mul(out, weight[0])
+        if bias is not None:
+            out = _f.add(out, bias[0])
+        return out
+    from .. import _pool_kernels as P
+    x = input._data
+    rm = None if running_mean is None else running_mean._data
+    rv = None if running_var is None else running_var._data
+    if training:
+        mean, var_sum = P.batch_norm_stats(x)
+        count = x.size // channels
+        invstd = P.batch_norm_invstd(var_sum, count, eps)
+        if rm is not None or rv is not None:
+            P.update_running_stats(rm, rv, mean, var_sum, count, momentum)
+            for t in (running_mean, running_var):
+                if t is not None:
+                    t._vc[0] += 1  # (an in-place write by ATen's kernel: a new version)
+    else:
+        mean = invstd = np.empty((0,), dtype=x.dtype)  # (PyTorch saves empty ones in eval mode)
+    return apply(OPS["native_batch_norm"], (input, weight, bias),
+                 {"running_mean": rm, "running_var": rv, "training": bool(training), "eps": eps,
+                  "result1": mean, "result2": invstd})
+
+
+def _feature_dropout(input, p, training, inplace, noise_shape=None):
+    """ATen's feature_dropout: one mask value per (sample, channel), 1 / (1 - p) with probability
+    1 - p, else 0, multiplied in (MulBackward0); p == 0 or eval mode: input itself"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    dt = input._data.dtype
+    if p == 1:
+        mask = np.zeros((), dtype=dt)
+    else:
+        shape = noise_shape or tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+        keep = default_generator._rng.random(shape) >= p  # bernoulli(1 - p)
+        mask = keep.astype(dt) / dt.type(1 - p)
+    mask = _make(mask, None, False)
+    return input.mul_(mask) if inplace else _f.mul(input, mask)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels: each (sample, channel) plane is kept (scaled by 1 / (1 - p)) or zeroed"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    ndim = input.ndim
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this "
+                      "warning, please use dropout instead. Note that dropout2d exists to provide "
+                      "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+                      "and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                      "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+                      "the channel dim. This behavior will change in a future release to interpret the "
+                      "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) input"""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    ndim = input.ndim
+    if ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that "
+                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+                           "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or "
+                           "3D inputs).")
+    if ndim == 3:
+        return _feature_dropout(input, p, training, inplace)
+    if inplace:  # (PyTorch unsqueezes in place; the same mask, one value per channel)
+        return _feature_dropout(input, p, training, True, noise_shape=(input.shape[0], 1))
+    return _f.squeeze(_feature_dropout(_f.unsqueeze(input, 0), p, training, False), 0)
