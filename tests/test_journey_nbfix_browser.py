@@ -108,7 +108,7 @@ def test_W3_10_lecture_08_two_graphs_side_by_side(lab, page, size, bar_open):
 
 from test_exercises_browser import (cell_node, cells, check_again, index_of, output_fits,  # noqa: E402
                                     run_all, shown_output)
-from lab_browser import text_cut_off, themed  # noqa: E402
+from lab_browser import text_cut_off, themed  # noqa: E402,F811
 
 EX03 = "notebooks/exercises/ex03_static_and_detach.ipynb"
 EX04 = "notebooks/exercises/ex04_training.ipynb"
@@ -133,3 +133,54 @@ def test_W3_12_ex03_a_detached_sum_is_told_to_read_the_number(lab, page):
     lines = check_again(page, answer, check, detached.replace("loss.detach()", "loss.item()"))
     assert lines == [] and "✓ mean_loss keeps no batch's graph alive and returns a plain number" in \
         cells(page)[check]["stdout"], cells(page)[check]
+
+
+# --- ex04 task 5: fine-tuning resnet18 ------------------------------------------------------------------
+
+RESNET_STUB_LINE = '    """Freeze model, replace model.fc by a new layer for num_classes classes; return its optimizer."""'
+REPLACED_FIRST = RESNET_STUB_LINE + """
+    model.fc = nn.Linear(512, num_classes)
+    for param in model.parameters():
+        param.requires_grad = False
+    return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+"""
+RIGHT = RESNET_STUB_LINE + """
+    for param in model.parameters():
+        param.requires_grad = False
+    model.fc = nn.Linear(512, num_classes)
+    return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+"""
+
+
+@pytest.mark.parametrize("theme, size", [("dark", "1280x720"), ("light", "1440x900")])
+def test_ex04_task5_empty_wrong_then_right(lab, page, theme, size):
+    set_viewport(page, size)
+    page.goto(lab.url(copy_notebook(lab, EX04, f"{SUBDIR}/nb_test")))
+    page.wait_for_function("() => document.body.dataset.jpThemeLight !== undefined", timeout=90_000)
+    with themed(page, theme):
+        model = run_all(page, lab, EX04, f"{SUBDIR}/nb_test")
+        answer, check = index_of(page, "ex04_task5"), index_of(page, "ex04_task5_check")
+        stub = model[answer]["source"]
+        assert RESNET_STUB_LINE in stub and "requires_grad" not in stub, stub   # the student copy: no solution
+        # untouched: the check says the function is not written yet, one line, no traceback
+        assert model[check]["errors"] == [["✗ finetune is not written yet: write its body in the cell above "
+                                           "(and return the optimizer)."]], model[check]["errors"]
+        # typed, but Enter (a new line) instead of Shift+Enter: nothing ran, the check says the same
+        head = stub.split(RESNET_STUB_LINE)[0]
+        lines = check_again(page, answer, check, head + RIGHT, run=False)
+        assert lines == ["✗ finetune is not written yet: write its body in the cell above (and return the optimizer)."]
+        # the head replaced before freezing: a clear line, not a RuntimeError's traceback
+        lines = check_again(page, answer, check, head + REPLACED_FIRST)
+        assert len(lines) == 1 and "replaced before the freezing ran" in lines[0] \
+            and "Freeze first, then replace fc" in lines[0], lines
+        shown = shown_output(page, check)
+        assert "Traceback" not in shown and "RuntimeError" not in shown, shown
+        assert output_fits(cell_node(page, check).locator(".jp-OutputArea-output"))
+        assert not text_cut_off(page, f'.jp-Cell[data-windowed-list-index="{check}"] .jp-OutputArea-output')
+        save_screenshot(page, f"test_ex04_task5_wrong_{theme}_{size}", SUBDIR)
+        # retry, the right order: the check passes with its ✓ line
+        lines = check_again(page, answer, check, head + RIGHT)
+        assert lines == [], lines
+        assert cells(page)[check]["stdout"].startswith("✓ resnet18 is frozen, its new fc (512 → 7)"), cells(page)[check]
+        cell_node(page, check).get_by_text("✓ resnet18 is frozen").wait_for(timeout=15_000)
+        save_screenshot(page, f"test_ex04_task5_right_{theme}_{size}", SUBDIR)

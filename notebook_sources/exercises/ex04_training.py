@@ -273,7 +273,9 @@ torch.manual_seed(0)
 model = resnet18()
 optimizer = finetune(model, 4)
 print("fc:", model.fc)
-print("tensors that require grad:", [name for name, p in model.named_parameters() if p.requires_grad])
+trainable = [name for name, p in model.named_parameters() if p.requires_grad]
+print(f"{len(trainable)} of {len(list(model.parameters()))} parameter tensors require grad:",
+      ", ".join(trainable[:3]) + (", ..." if len(trainable) > 3 else ""))
 
 # %% tags=["raises-exception"] nbgrader={"grade_id": "ex04_task5_check", "grade": true, "points": 1}
 checks.finetune_resnet18(finetune)
