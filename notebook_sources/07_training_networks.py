@@ -76,19 +76,22 @@ print("every parameter has a gradient:", all(p.grad is not None for p in model.p
 print("fc.bias moved by -lr * grad:", torch.allclose(model.fc.bias.detach() - before, -1e-2 * model.fc.bias.grad))
 
 # %% [markdown]
-# ### The graph, one node per module
+# ### The graph, one node per block
 #
-# That loss has a graph of a few hundred nodes: too many to read. `draw(..., collapse=True)` draws
-# each module as one node, named after it, with the tensors that flow between modules as edges.
-# Follow one residual block: its input goes two ways, through the block's convolutions and around
-# them, and the two meet again in an `add`. In the backward pass that `add` hands the same
-# gradient to both ways: the way around reaches the earlier layers without passing through the
-# block's convolutions, which is why a network this deep still trains.
+# That loss has a graph of a few hundred nodes: too many to read. Two options of `draw` make it
+# readable: `view="function"` draws what backward runs (the `grad_fn` nodes, lecture 02), and
+# `collapse=2` draws each module two levels below the model (`model.layer1.0`, a residual block)
+# as one node, with how many nodes it stands for. Follow a block: the tensor coming in goes two
+# ways, through the block and around it, and the two meet in an `AddBackward0`. In the backward
+# pass that node hands the **same** gradient to both ways: the way around reaches the earlier
+# layers without passing through the block's convolutions, which is why a network this deep still
+# trains. (In the first block of `layer2` to `layer4` the way around holds a 1×1 convolution that
+# changes the shape, so both ways sit inside the block's node: the edge marked ×2.)
 
 # %%
 from widgets import draw
 
-draw(loss, collapse=True)
+draw(loss, view="function", collapse=2)
 
 # %% [markdown]
 # `loss.backward()` and `optimizer.step()` are the two halves of training. Between steps,
@@ -152,7 +155,7 @@ loss.backward()
 trainable = [name for name, p in model.named_parameters() if p.requires_grad]
 print("requires grad:", trainable, " frozen tensors:", sum(not p.requires_grad for p in model.parameters()))
 print("have a .grad: ", [name for name, p in model.named_parameters() if p.grad is not None])
-draw(loss, collapse=True)
+draw(loss)
 
 # %% [markdown]
 # Only the new `fc` got gradients, and its graph is all there is: autograd did not even record the
@@ -227,8 +230,8 @@ print("w after a hand-written step:", w, " still a leaf:", w.is_leaf)
 #
 # - A training step is forward, loss, `backward()`, `optimizer.step()`, `optimizer.zero_grad()`.
 # - SGD with momentum: $v \leftarrow \mu v + g$, $p \leftarrow p - \mathrm{lr}\,v$.
-# - A big graph reads best one node per module (`draw(loss, collapse=True)`); a residual block's
-#   `add` passes the gradient around the block's convolutions.
+# - A big graph reads best one node per module (`draw(loss, view="function", collapse=2)`); a
+#   residual block's `AddBackward0` passes the gradient around the block's convolutions as well.
 # - Fine-tuning: freeze with `requires_grad = False`, **then** replace the head; only the new
 #   parameters get gradients and only they move. `torch.no_grad()` switches recording off for a
 #   block: run the backbone in it and the head outside, and only the head gets gradients; run the

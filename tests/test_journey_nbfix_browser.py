@@ -184,3 +184,41 @@ def test_ex04_task5_empty_wrong_then_right(lab, page, theme, size):
         assert cells(page)[check]["stdout"].startswith("✓ resnet18 is frozen, its new fc (512 → 7)"), cells(page)[check]
         cell_node(page, check).get_by_text("✓ resnet18 is frozen").wait_for(timeout=15_000)
         save_screenshot(page, f"test_ex04_task5_right_{theme}_{size}", SUBDIR)
+
+
+# --- lecture 07 with resnet18 ------------------------------------------------------------------------------
+
+from lab_browser import (code_cells, light_blocks, pictures_that_dont_fit, visible_text)  # noqa: E402
+
+
+@pytest.mark.parametrize("size, themes", [("1280x720", ("light", "dark")), ("1440x900", ("light",))])
+def test_lecture_07_resnet18_in_lecture_mode(lab, page, size, themes):
+    set_viewport(page, size)
+    run_lecture(page, lab, "07_training_networks.ipynb")
+    ran = code_cells(page)
+    assert all(c["count"] is not None for c in ran), "a cell did not run"
+    assert not [c for c in ran if c["errors"]], [c for c in ran if c["errors"]]
+    # the order trap prints its error as text, read by the student, not as a failed cell
+    trap = cell_index(page, "model.fc = nn.Linear(512, 10)             # replaced first...")
+    scroll_to_cell(page, trap, "start")
+    page.wait_for_timeout(500)
+    shown = " ".join(visible_text(page, f'.jp-Cell[data-windowed-list-index="{trap}"] .jp-OutputArea'))
+    assert "loss.requires_grad: False" in shown and \
+        "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn" in shown, shown
+    for theme in themes:
+        with themed(page, theme):
+            lecture_mode(page, 1.5)
+            graph = scroll_output_to_top(page, 'draw(loss, view="function", collapse=2)')
+            picture = page.locator(f'.jp-Cell[data-windowed-list-index="{graph}"] .cgraph-picture img')
+            assert picture.evaluate("i => i.complete && i.naturalWidth > 0")
+            b = box(picture)
+            assert b["x"] >= 0 and b["right"] <= b["vw"] and b["y"] < 200, f"the graph's top is not in view: {b}"
+            save_screenshot(page, f"test_lecture07_blocks_{size}_{theme}", SUBDIR)
+            head = scroll_output_to_top(page, "optimizer = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)   # 3.")
+            save_screenshot(page, f"test_lecture07_frozen_{size}_{theme}", SUBDIR)
+            assert head > graph
+            cut = [p for p in pictures_that_dont_fit(page) if not p["scrolls"]]
+            assert not cut, f"pictures cut off: {cut}"
+            if theme == "dark":
+                assert not light_blocks(page, ".jp-OutputArea-output"), "a white block in the dark theme"
+            lecture_mode(page, 1)
