@@ -214,6 +214,27 @@ def test_lecture_07_resnet18_in_lecture_mode(lab, page, size, themes):
             b = box(picture)
             assert b["x"] >= 0 and b["right"] <= b["vw"] and b["y"] < 200, f"the graph's top is not in view: {b}"
             save_screenshot(page, f"test_lecture07_blocks_{size}_{theme}", SUBDIR)
+            # the residual block's stepper: AddBackward0 hands the same gradient both ways, and
+            # x gets its gradient although the dead block passes back zeros
+            scroll_output_to_top(page, "GraphStepper(residual_block)")
+            stepper = page.locator(".cgraph-stepper").first
+            stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
+            control(stepper, "first step").click() if control(stepper, "first step").is_enabled() else None
+            for _ in range(12):
+                control(stepper, "next step").click()
+                page.wait_for_timeout(150)
+            page.wait_for_timeout(400)
+            panel = " ".join(visible_text(page, ".cgraph-stepper .cg-panel"))
+            assert "AddBackward0 receives d(sum(out))/d(x + h @ w2) = [[1, 0]]" in panel, panel
+            assert panel.count("= [[1, 0]]") >= 3, panel          # received, and passed on to both inputs
+            save_screenshot(page, f"test_lecture07_stepper_add_{size}_{theme}", SUBDIR)
+            for _ in range(5):
+                control(stepper, "next step").click()
+                page.wait_for_timeout(150)
+            page.wait_for_timeout(400)
+            panel = " ".join(visible_text(page, ".cgraph-stepper .cg-panel"))
+            assert "x.grad = [[1, 0]]" in panel, panel
+            assert_controls_fit(page)
             head = scroll_output_to_top(page, "optimizer = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)   # 3.")
             save_screenshot(page, f"test_lecture07_frozen_{size}_{theme}", SUBDIR)
             assert head > graph
