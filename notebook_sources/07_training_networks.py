@@ -96,11 +96,11 @@ draw(loss, view="function", collapse=2)
 # %% [markdown]
 # ### A residual block, step by step
 #
-# The same idea at a size the stepper can show: a block of two small matrix products in place of
-# the convolutions, `out = relu(x + relu(x @ w1) @ w2)`. Its `w1` makes the block's ReLU output
-# zero, a "dead" block, which passes back no gradient. Step to `AddBackward0`: it hands
-# d(sum(out))/d(x + h @ w2) unchanged to **both** `x` and `h @ w2`; the block's path then passes
-# back zeros, and `x` still gets its gradient, through the way around.
+# The same idea at a size the stepper can show: numbers in place of images, and a product in place
+# of each convolution, `out = relu(x + w2 * relu(w1 * x))`. Its `w1` makes the block's ReLU output
+# zero, a "dead" block, which passes back no gradient. Step to `AddBackward0` (step 10): it hands
+# the gradient it receives, 1, unchanged to **both** `x` and `w2 * h`. The block's path then passes
+# back 0, and `x.grad` still ends at 1: through the way around.
 #
 # (The stepper replays `autograd_core`'s recorder, so this one cell uses `autograd_core` whichever
 # backend the lecture runs on.)
@@ -113,12 +113,12 @@ engine = load("autograd_core")
 
 
 def residual_block():
-    x = engine.tensor([[1.0, -2.0]], requires_grad=True)
-    w1 = engine.tensor([[0.5, -1.0], [1.5, 0.5]], requires_grad=True)
-    w2 = engine.tensor([[1.0, 0.5], [-0.5, 1.0]], requires_grad=True)
-    h = (x @ w1).relu()                  # the block: both entries of x @ w1 are negative, so h = 0
-    out = (x + h @ w2).relu()            # ...and the way around it, x itself, added back
-    out.sum().backward()
+    x = engine.tensor(1.0, requires_grad=True)
+    w1 = engine.tensor(-0.5, requires_grad=True)
+    w2 = engine.tensor(2.0, requires_grad=True)
+    h = (w1 * x).relu()                  # the block: w1 * x is negative, so its ReLU gives 0
+    out = (x + w2 * h).relu()            # ...and the way around it, x itself, added back
+    out.backward()
 
 
 GraphStepper(residual_block)
