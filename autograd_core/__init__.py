@@ -56,7 +56,8 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
 from . import autograd  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
-from .nn.functional import conv1d, conv2d, conv3d  # noqa: F401,E402 (torch.conv2d, as torch has it)
+from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402
+                            conv_transpose3d)  # (torch.conv2d ..., as torch has them)
 from ._recording import Event, Recording, record  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
 

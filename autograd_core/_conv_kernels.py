@@ -48,7 +48,8 @@ def _padded(x, padding):
 
 
 def columns(x, K, stride, padding, dilation, L):
-    """im2col: cols[n, c, k..., l...] = xpad[n, c, l * s + k * d], a C-contiguous (N, C, *K, *L) array"""
+    """im2col: cols[c, k..., n, l...] = xpad[n, c, l * s + k * d], a C-contiguous (C, *K, N, *L) array
+    (batch and positions side by side: one matrix product per group covers the whole batch)"""
     dim = len(K)
     xp = _padded(x, padding)
     extent = tuple(d * (k - 1) + 1 for k, d in zip(K, dilation))
@@ -56,20 +57,28 @@ def columns(x, K, stride, padding, dilation, L):
     win = sliding_window_view(xp, extent, axis=tuple(range(2, 2 + dim)))
     win = win[(slice(None), slice(None)) + tuple(slice(None, n * s, s) for n, s in zip(L, stride))
               + tuple(slice(None, None, d) for d in dilation)]
-    order = (0, 1) + tuple(range(2 + dim, 2 + 2 * dim)) + tuple(range(2, 2 + dim))
+    order = (1,) + tuple(range(2 + dim, 2 + 2 * dim)) + (0,) + tuple(range(2, 2 + dim))
     return np.ascontiguousarray(win.transpose(order))
 
 
-def conv_forward(x, w, stride, padding, dilation, groups):
-    """out[n, o, l] = sum_{c in o's group, k} w[o, c, k] xpad[n, c, l s + k d]"""
+def _batch_inside(g, groups):
+    """g (N, O, *L) as (G, O / G, N * L): the layout the products with the columns take"""
+    N, O = g.shape[0], g.shape[1]
+    return np.ascontiguousarray(g.reshape(N, O, -1).transpose(1, 0, 2)).reshape(groups, O // groups, -1)
+
+
+def conv_forward(x, w, stride, padding, dilation, groups, L=None):
+    """out[n, o, l] = sum_{c in o's group, k} w[o, c, k] xpad[n, c, l s + k d] (L: only the first
+    L[i] positions of each dim, where fewer are wanted)"""
     N, C, S = x.shape[0], x.shape[1], x.shape[2:]
     O, K = w.shape[0], w.shape[2:]
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
-    L = output_size(S, K, stride, padding, dilation)
-    cols = columns(x, K, stride, padding, dilation, L).reshape(N, groups, -1, int(np.prod(L)))
-    out = np.matmul(w.reshape(groups, O // groups, -1), cols)  # (N, G, O/G, L)
-    return out.reshape((N, O) + L)
+    full = output_size(S, K, stride, padding, dilation)
+    L = full if L is None else tuple(min(a, b) for a, b in zip(L, full))
+    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, N * int(np.prod(L)))
+    out = np.matmul(w.reshape(groups, O // groups, -1), cols)  # (G, O/G, N L)
+    return np.ascontiguousarray(out.reshape(O, N, -1).transpose(1, 0, 2)).reshape((N, O) + L)
 
 
 def conv_input_grad(g, w, S, stride, padding, dilation, groups):
@@ -94,16 +103,15 @@ def conv_input_grad(g, w, S, stride, padding, dilation, groups):
 
 def conv_weight_grad(g, x, K, stride, padding, dilation, groups):
     """d out / d w contracted with g: wgrad[o, c, k] = sum_{n, l} g[n, o, l] xpad[n, c, l s + k d]"""
-    N, O, L = g.shape[0], g.shape[1], g.shape[2:]
-    C = x.shape[1]
+    L, C = g.shape[2:], x.shape[1]
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
-    cols = columns(x, K, stride, padding, dilation, L).reshape(N, groups, -1, int(np.prod(L)))
-    gg = g.reshape(N, groups, O // groups, -1)
-    out = np.empty((groups, O // groups, cols.shape[2]), dtype=np.result_type(g, x))
-    for i in range(groups):  # sum over the batch and the positions in one product per group
-        out[i] = np.tensordot(gg[:, i], cols[:, i], axes=((0, 2), (0, 2)))
-    return out.reshape((O, C // groups) + tuple(K))
+    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, x.shape[0] * int(np.prod(L)))
+    # (one product per group sums over the batch and the positions at once, written straight into an
+    # array of the weight's shape: a weight's first gradient can then become its .grad uncopied)
+    out = np.empty((g.shape[1], C // groups) + tuple(K), dtype=np.result_type(g, x))
+    np.matmul(_batch_inside(g, groups), cols.transpose(0, 2, 1), out=out.reshape(groups, g.shape[1] // groups, -1))
+    return out
 
 
 def bias_grad(g):
@@ -128,6 +136,9 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
 def convolution_backward(grad_output, input, weight, output, stride, padding, dilation, transposed,
                          output_padding, groups, **_):
     """ATen's convolution_backward, one of its outputs: 0 the input's gradient, 1 the weight's, 2 the bias's"""
+    if not transposed and any(expand(output_padding, 1)):
+        raise RuntimeError("output_padding is not supported for non-transposed convolutions; got: "
+                           + " ".join(str(p) for p in expand(output_padding, 1)))
     if output == 2:
         return bias_grad(grad_output)
     K = weight.shape[2:]
@@ -137,8 +148,8 @@ def convolution_backward(grad_output, input, weight, output, stride, padding, di
         return conv_weight_grad(grad_output, input, K, stride, padding, dilation, groups)
     # y = convT(x, w) is conv_input_grad(x, w): its input's gradient is conv(g, w), its weight's
     # the weight-gradient of conv(g, w) against x
-    if output == 0:
-        return conv_forward(grad_output, weight, stride, padding, dilation, groups)
+    if output == 0:  # (output_padding's last elements were read by no input element: cut off)
+        return conv_forward(grad_output, weight, stride, padding, dilation, groups, input.shape[2:])
     return conv_weight_grad(input, grad_output, K, stride, padding, dilation, groups)
 
 

@@ -61,16 +61,33 @@ def _finish(arr, requires_grad):
     return _leaf(arr, requires_grad)
 
 
+def _size_keyword(factory):
+    """Also accept the shape as size=... (torch.rand(size=(2, 4)), as d2l writes it)."""
+    def with_size_keyword(*args, size=None, **kwargs):
+        if size is not None:
+            if args:
+                raise TypeError(f"{factory.__name__}() received an invalid combination of arguments - "
+                                f"got the size both positionally and as size=")
+            args = (size,)
+        return factory(*args, **kwargs)
+    with_size_keyword.__name__ = with_size_keyword.__qualname__ = factory.__name__
+    with_size_keyword.__doc__ = factory.__doc__
+    return with_size_keyword
+
+
+@_size_keyword
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.cpu_only(device)
     return _finish(np.zeros(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
+@_size_keyword
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.cpu_only(device)
     return _finish(np.ones(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
+@_size_keyword
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.cpu_only(device)
     return _finish(np.empty(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
@@ -172,6 +189,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
+@_size_keyword
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
     _dtypes.cpu_only(device)
@@ -179,6 +197,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(g._rng.random(_shape_arg(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
 
 
+@_size_keyword
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
     _dtypes.cpu_only(device)

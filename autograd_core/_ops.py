@@ -970,8 +970,14 @@ def _conv_double_backward_input(xp, gg, go, x, output, p):
         return None
     K = gg.shape[2:]
     dim = len(K)
-    if p["transposed"]:
-        return xp.convolution(go, gg, None, _conv_params(p, transposed=False, output_padding=(0,) * dim))
+    if p["transposed"]:  # (positions only output_padding reached are read by no input element: cut off)
+        # (PyTorch passes the output_padding on to this plain convolution, whose own backward then
+        # refuses it: a third derivative here raises, as PyTorch's does)
+        gi = xp.convolution(go, gg, None, _conv_params(p, transposed=False))
+        for d, n in enumerate(x.shape[2:]):
+            if gi.shape[2 + d] > n:
+                gi = xp.narrow(gi, 2 + d, 0, n)
+        return gi
     stride, padding, dilation = (CK.expand(p[n], dim) for n in ("stride", "padding", "dilation"))
     # (the output_padding that gives the transposed convolution the input's size back)
     reached = CK.transposed_output_size(go.shape[2:], K, stride, padding, dilation, (0,) * dim)
@@ -999,8 +1005,8 @@ def _weight_grad_by_convolution(xp, g, x, shape, p):
     if not xp.builds_graph:
         return CK.conv_weight_grad(g, x, K, p["stride"], p["padding"], p["dilation"], groups)
     stride, dilation = CK.expand(p["stride"], dim), CK.expand(p["dilation"], dim)
-    params = _conv_params(p, stride=dilation, dilation=stride, transposed=False, output_padding=(0,) * dim,
-                          groups=1)
+    params = _conv_params(p, stride=dilation, dilation=stride, transposed=False, groups=1)  # (output_padding
+    # passed on, as PyTorch does: see _conv_double_backward_input)
     O, C = g.shape[1] // groups, x.shape[1] // groups
     pieces = []
     for i in range(groups):

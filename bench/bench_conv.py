@@ -9,7 +9,12 @@ Linear(400, 120) -> relu -> Linear(120, 84) -> relu -> Linear(84, 10), input 1x1
 zero_grad, forward, MSELoss, backward, SGD step. The pool is F.max_pool2d when both libraries have
 it, else (printed) the max over a reshaped view, on both sides alike.
 
-Target (issue 13): the LeNet step at most 3x torch.
+resnet18 (torchvision's, random weights; torch runs torchvision's own code through tests/oracles): one
+forward and backward of a 1x3x64x64 batch, and the peak of the allocations tracemalloc sees
+(numpy's arrays included) during one such step.
+
+Target (issue 13): the LeNet step at most 3x torch. The batch-64 row is for information: there the
+convolutions' arithmetic (numpy's float32 matmul against oneDNN), not Python, is the cost.
 """
 import argparse
 import os
@@ -50,7 +55,7 @@ def _pool(lib, x):
     return x.reshape(n, c, h // 2, 2, w // 2, 2).max(5)[0].max(3)[0]
 
 
-def lenet(lib):
+def lenet(lib, batch=1):
     """The blitz's Net, with the same weights in both libraries; returns one training step."""
     nn, F = lib.nn, lib.nn.functional
 
@@ -76,8 +81,8 @@ def lenet(lib):
     with lib.no_grad():
         for p, shape in zip(net.parameters(), SHAPES):
             p.copy_(lib.tensor(rng.uniform(-0.2, 0.2, shape).astype(np.float32)))
-    x = lib.tensor(rng.standard_normal((1, 1, 32, 32)).astype(np.float32))
-    target = lib.tensor(rng.standard_normal((1, 10)).astype(np.float32))
+    x = lib.tensor(rng.standard_normal((batch, 1, 32, 32)).astype(np.float32))
+    target = lib.tensor(rng.standard_normal((batch, 10)).astype(np.float32))
     criterion = nn.MSELoss()
     optimizer = lib.optim.SGD(net.parameters(), lr=0.01)
 
@@ -144,6 +149,43 @@ def lenet_numpy():
     return step
 
 
+# --- resnet18 forward + backward on one 3x64x64 image (once autograd_core.vision exists) ---------------
+def resnet18(lib):
+    """torchvision's resnet18 (random weights, the same in both libraries), one forward and backward of
+    a 1x3x64x64 batch; None when a library lacks it (autograd_core.vision / the torchvision oracle)."""
+    try:
+        if lib is torch:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+            from oracles.torchvision_resnet import load
+            model = load().resnet18()
+        else:
+            from autograd_core.vision.models import resnet18 as build
+            model = build()
+    except (ImportError, RuntimeError):
+        return None
+    rng = np.random.default_rng(0)
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(rng.uniform(-0.05, 0.05, tuple(p.shape)).astype(np.float32)))
+    x = lib.tensor(rng.standard_normal((1, 3, 64, 64)).astype(np.float32))
+
+    def step():
+        model.zero_grad()
+        model(x).sum().backward()
+    return step
+
+
+def peak_memory(step):
+    """The peak of Python-visible allocations (numpy's arrays included) during one step, in MB"""
+    import tracemalloc
+    step()
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer rounds (CI smoke run)")
@@ -155,6 +197,16 @@ def main():
                     + interleaved(lenet(autograd_core), lenet(torch), rounds, 50) + (3.0,))
     rows.append(("LeNet training step, 1x1x32x32", "numpy")
                 + interleaved(lenet(autograd_core), lenet_numpy(), rounds, 50) + (None,))
+    if torch is not None:  # (where the convolutions' arithmetic, not Python, is the cost)
+        rows.append(("LeNet training step, batch 64", "torch")
+                    + interleaved(lenet(autograd_core, 64), lenet(torch, 64), rounds, 5) + (None,))
+
+    ours, theirs = resnet18(autograd_core), resnet18(torch) if torch is not None else None
+    memory = None
+    if ours is not None and theirs is not None:
+        rows.append(("resnet18 forward+backward, 1x3x64x64", "torch") + interleaved(ours, theirs, rounds, 2)
+                    + (None,))
+        memory = peak_memory(ours)
 
     print(f"{'benchmark':56s} {'vs':6s} {'autograd_core':>14s} {'reference':>11s} {'ratio':>6s} {'target':>7s}")
     for label, ref, ours, theirs, ratio, target in rows:
@@ -163,6 +215,10 @@ def main():
               f"{'' if target is None else '<= ' + str(target):>7s} {flag}")
     print(f"(medians of {rounds} rounds, the two libraries alternating; ratio: median of the rounds' ratios; "
           f"pool: {'F.max_pool2d' if USE_MAX_POOL else 'max over a reshaped view (no F.max_pool2d yet)'})")
+    if memory is not None:
+        print(f"resnet18 step, autograd_core: peak of traced allocations {memory:.1f} MB (tracemalloc)")
+    elif ours is None:
+        print("resnet18: not measured (autograd_core.vision is not there yet)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ test_tutorial_programs.py).
 
 One subprocess per library runs every program with runpy in fresh globals (printing options reset in
 between); for autograd_core the driver first points ``sys.modules['torch']`` (and torch.nn,
-torch.autograd, ...) at autograd_core. Captured per program: stdout, warnings (category and message)
+torch.autograd, ...) at autograd_core. ``torchvision`` (its models: resnet18, ...) is
+autograd_core.vision under autograd_core, and under PyTorch torchvision's own ResNet code from the
+published wheel (tests/oracles/torchvision_resnet.py; torchvision itself does not install next to the
+CPU torch), loaded on the first import. Captured per program: stdout, warnings (category and message)
 and the last line of an uncaught exception.
 """
 import json
@@ -24,6 +27,31 @@ if lib == "autograd_core":
     for name, mod in list(sys.modules.items()):
         if name == "autograd_core" or name.startswith("autograd_core."):
             sys.modules["torch" + name[len("autograd_core"):]] = mod
+    import autograd_core.vision.models
+    sys.modules["torchvision"] = autograd_core.vision
+    sys.modules["torchvision.models"] = autograd_core.vision.models
+else:  # torchvision's own ResNet code run under PyTorch (tests/oracles), built on first import
+    import importlib.abc, importlib.util, os, types
+
+    class OracleTorchvision(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path, target=None):
+            if name in ("torchvision", "torchvision.models"):
+                return importlib.util.spec_from_loader(name, self, is_package=True)
+
+        def create_module(self, spec):
+            if "torchvision.models" not in sys.modules:
+                sys.path.append(os.environ["CGRAPH_TESTS_DIR"])
+                from oracles.torchvision_resnet import load
+                package = types.ModuleType("torchvision")
+                package.__path__, package.models = [], load()
+                sys.modules["torchvision.models"] = package.models
+                sys.modules["torchvision"] = package
+            return sys.modules[spec.name]
+
+        def exec_module(self, module):
+            pass
+
+    sys.meta_path.insert(0, OracleTorchvision())
 import torch
 results = {}
 for path in paths:
@@ -54,7 +82,7 @@ def normalise(text):
 def run_programs(lib, paths):
     """{file name: {"stdout", "warnings", "error"}} for `paths` run under lib ("torch" or
     "autograd_core": the one next to these tests, whatever the environment has installed)."""
-    env = {**os.environ,
+    env = {**os.environ, "CGRAPH_TESTS_DIR": str(ROOT / "tests"),
            "PYTHONPATH": os.pathsep.join([str(ROOT)] + os.environ.get("PYTHONPATH", "").split(os.pathsep))}
     proc = subprocess.run([sys.executable, "-c", DRIVER, lib, *map(str, paths)], capture_output=True,
                           text=True, timeout=300, cwd=Path(paths[0]).parent, env=env)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import autograd_core as ac
 from torch_oracle import assert_close, assert_same
 
-PROPS = settings(derandomize=True, deadline=None, max_examples=120, database=None,
+PROPS = settings(derandomize=True, deadline=None, max_examples=80, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
 FLOAT32_CONV = {"loosen": 4, "because": "ATen's oneDNN convolution sums each output's products in its own "
                                         "blocked order (float32 results differ by up to ~8e-7 of the largest value)"}
@@ -34,8 +34,9 @@ def _tolerance(dtype):
     return FLOAT32_CONV if dtype == "float32" else {}
 
 
-def run_conv(m, dim, x, w, b, dtype, unbatched=False, **kw):
-    """One convolution and its backward on module m: (output, grad_fn name, the three gradients)."""
+def run_conv(m, dim, x, w, b, dtype, unbatched=False, transposed=False, **kw):
+    """One convolution (transposed: conv_transpose) and its backward on module m: (output, grad_fn
+    name, the three gradients)."""
     dt = getattr(m, dtype)
     xs = x[0] if unbatched else x
     xt = m.tensor(xs, dtype=dt, requires_grad=True)
@@ -43,15 +44,15 @@ def run_conv(m, dim, x, w, b, dtype, unbatched=False, **kw):
     bt = None if b is None else m.tensor(b, dtype=dt, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        y = getattr(m.nn.functional, f"conv{dim}d")(xt, wt, bt, **kw)
+        y = getattr(m.nn.functional, f"conv_transpose{dim}d" if transposed else f"conv{dim}d")(xt, wt, bt, **kw)
     g = m.tensor(np.random.default_rng(5).standard_normal(tuple(y.shape)), dtype=dt)
     y.backward(g)
     return (y.detach(), type(y.grad_fn).__name__, xt.grad, wt.grad, None if bt is None else bt.grad)
 
 
-def compare(dim, x, w, b, dtype, unbatched=False, **kw):
-    ours = run_conv(ac, dim, x, w, b, dtype, unbatched, **kw)
-    theirs = run_conv(torch, dim, x, w, b, dtype, unbatched, **kw)
+def compare(dim, x, w, b, dtype, unbatched=False, transposed=False, **kw):
+    ours = run_conv(ac, dim, x, w, b, dtype, unbatched, transposed, **kw)
+    theirs = run_conv(torch, dim, x, w, b, dtype, unbatched, transposed, **kw)
     assert ours[1] == theirs[1]
     assert_close(ours, theirs, f"conv{dim}d {kw}", **_tolerance(dtype))
 
@@ -97,6 +98,47 @@ def test_convolution_matches_torch(case, dtype):
     compare(dim, x, w, b, dtype, unbatched, **kw)
 
 
+@st.composite
+def transposed_convolutions(draw):
+    """(dim, input, weight (C_in, C_out / groups, *K), bias or None, unbatched, kwargs): a valid
+    transposed convolution"""
+    dim = draw(st.sampled_from([1, 2]))
+    groups = draw(st.integers(1, 3))
+    cg, og = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    n = draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 4)) for _ in range(dim))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dim))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(dim))
+    padding = tuple(draw(st.integers(0, 2)) for _ in range(dim))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    # (the output has at least one element: (S - 1) s - 2p + d (K - 1) + op + 1 >= 1)
+    sizes = tuple(draw(st.integers(1, 5)) + max(0, -(-(2 * p - d * (k - 1) - op) // s)) for k, d, p, s, op in
+                  zip(kernel, dilation, padding, stride, output_padding))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    x = rng.standard_normal((n, cg * groups) + sizes)
+    w = rng.standard_normal((cg * groups, og) + kernel)
+    b = rng.standard_normal(og * groups) if draw(st.booleans()) else None
+    unbatched = n == 1 and draw(st.booleans())
+    kw = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation,
+          "groups": groups}
+    if draw(st.booleans()):  # (ints for all dims)
+        kw.update(stride=stride[0], padding=padding[0], dilation=dilation[0],
+                  output_padding=min(output_padding[0], max(stride[0], dilation[0]) - 1) if dim == 1 else 0)
+        sizes = x.shape[2:]
+        if any((s_ - 1) * stride[0] - 2 * padding[0] + dilation[0] * (k - 1) + kw["output_padding"] + 1 < 1
+               for s_, k in zip(sizes, kernel)):
+            kw["padding"] = 0
+    return dim, x, w, b, unbatched, kw
+
+
+@PROPS
+@given(transposed_convolutions(), st.sampled_from(["float32", "float64"]))
+def test_transposed_convolution_matches_torch(case, dtype):
+    """conv_transpose1d / 2d: output, grad_fn name, the three gradients"""
+    dim, x, w, b, unbatched, kw = case
+    compare(dim, x, w, b, dtype, unbatched, transposed=True, **kw)
+
+
 CASES = {
     # name: (dim, input shape, weight shape, bias, kwargs)
     "lenet-conv1": (2, (1, 1, 32, 32), (6, 1, 5, 5), True, {}),
@@ -117,6 +159,14 @@ CASES = {
     "conv1d-same": (1, (2, 2, 9), (3, 2, 4), False, {"padding": "same", "dilation": 1}),
     "conv1d-groups": (1, (2, 6, 12), (9, 2, 3), True, {"groups": 3, "dilation": 3}),
     "conv3d": (3, (2, 2, 5, 6, 4), (3, 2, 2, 3, 2), True, {"stride": (1, 2, 1), "padding": 1}),
+    # transposed (weight (C_in, C_out / groups, *K)): DCGAN's generator layers, and the rest
+    "dcgan-project": (2, (2, 16, 1, 1), (16, 8, 4, 4), False, {"transposed": True}),
+    "dcgan-upsample": (2, (2, 8, 4, 4), (8, 4, 4, 4), False, {"transposed": True, "stride": 2, "padding": 1}),
+    "transposed-grouped": (2, (1, 6, 4, 5), (6, 2, 3, 2), True, {"transposed": True, "groups": 3, "stride": (2, 3),
+                                                                 "output_padding": (1, 2), "dilation": (1, 2)}),
+    "transposed-1d": (1, (3, 2, 6), (2, 3, 5), True, {"transposed": True, "stride": 3, "padding": 2,
+                                                       "output_padding": 1}),
+    "transposed-3d": (3, (1, 2, 3, 2, 3), (2, 2, 2, 3, 2), True, {"transposed": True, "stride": 2}),
 }
 
 
@@ -125,7 +175,8 @@ CASES = {
 def test_named_convolutions_match_torch(name, dtype):
     dim, xs, ws, bias, kw = CASES[name]
     rng = np.random.default_rng(sorted(CASES).index(name))
-    b = rng.standard_normal(ws[0]) if bias else None
+    channels = ws[1] * kw.get("groups", 1) if kw.get("transposed") else ws[0]
+    b = rng.standard_normal(channels) if bias else None
     compare(dim, rng.standard_normal(xs), rng.standard_normal(ws), b, dtype, **kw)
 
 
@@ -216,6 +267,34 @@ def test_second_derivative_only_through_the_input_gradient_is_none():
         gx, = m.autograd.grad(m.nn.functional.conv2d(x, w).pow(2).sum(), x, create_graph=True)
         return m.autograd.grad(gx.sum(), (x, w), allow_unused=True)
     assert_same(program)
+
+
+@pytest.mark.parametrize("kw", [{"stride": 2, "output_padding": 1}, {"dilation": 2, "output_padding": 1}])
+def test_transposed_output_padding_derivatives_as_torch(kw):
+    """conv_transpose with an output_padding: first and second derivatives (values, the second's
+    graph: plain convolutions that keep the output_padding), and the third derivative's error
+    (PyTorch's plain convolution refuses the output_padding it was handed)"""
+    def program(m):
+        rng = np.random.default_rng(0)
+        x = m.tensor(rng.standard_normal((1, 2, 3, 3)), requires_grad=True)
+        w = m.tensor(rng.standard_normal((2, 3, 2, 3)), requires_grad=True)
+        y = m.nn.functional.conv_transpose2d(x, w, **kw)
+        v = m.tensor(rng.standard_normal(tuple(y.shape)), requires_grad=True)
+        gx, gw = m.autograd.grad(y, (x, w), v, create_graph=True)
+        out = [gx, gw]
+        for t, wrt in ((gx, w), (gx, v), (gw, x), (gw, v)):
+            g, = m.autograd.grad((t * t).sum(), wrt, create_graph=True)
+            fn = g.grad_fn
+            while type(fn).__name__ != "ConvolutionBackward0":
+                fn = fn.next_functions[0][0]
+            out.append((g, fn._saved_transposed, fn._saved_output_padding, fn._saved_stride, fn._saved_dilation))
+        g, = m.autograd.grad((gw * gw).sum(), x, create_graph=True)
+        try:
+            m.autograd.grad(g.sum(), v)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+    assert_same(program, **FLOAT32_CONV)
 
 
 def test_unbatched_input_graph():
@@ -321,6 +400,39 @@ ERRORS = {
     "module-out-groups": lambda m: m.nn.Conv2d(4, 6, 3, groups=4),
     "module-zero-groups": lambda m: m.nn.Conv2d(4, 6, 3, groups=0),
     "module-same-strided": lambda m: m.nn.Conv1d(3, 6, 3, padding="same", stride=2),
+    # transposed
+    "t-channels": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 5, 5, 5), _x(m, 4, 3, 3, 3)),
+    "t-bias-size": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3), _x(m, 4)),
+    "t-rank": lambda m: m.nn.functional.conv_transpose2d(_x(m, 5, 5), _x(m, 4, 3, 3, 3)),
+    "t-output-padding": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3), stride=2,
+                                                                   output_padding=2),
+    "t-output-padding-1d": lambda m: m.nn.functional.conv_transpose1d(_x(m, 2, 4, 5), _x(m, 4, 3, 3),
+                                                                      output_padding=1),
+    "t-output-padding-3d": lambda m: m.nn.functional.conv_transpose3d(_x(m, 1, 4, 3, 3, 3), _x(m, 4, 3, 2, 2, 2),
+                                                                      output_padding=1),
+    "t-output-padding-negative": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3),
+                                                                            output_padding=-1),
+    "t-output-too-small": lambda m: m.nn.functional.conv_transpose2d(_x(m, 1, 4, 1, 1), _x(m, 4, 3, 3, 3), padding=3),
+    "t-output-too-small-1d": lambda m: m.nn.functional.conv_transpose1d(_x(m, 1, 4, 1), _x(m, 4, 3, 3), padding=3),
+    "t-groups": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3), groups=3),
+    "t-float64-input": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5, dtype=m.float64), _x(m, 4, 3, 3, 3)),
+    "t-float64-weight": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3, dtype=m.float64)),
+    "t-float64-bias": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3),
+                                                                 _x(m, 3, dtype=m.float64)),
+    "t-float32-bias-of-float64": lambda m: m.nn.functional.conv_transpose2d(
+        _x(m, 2, 4, 5, 5, dtype=m.float64), _x(m, 4, 3, 3, 3, dtype=m.float64), _x(m, 3)),
+    "t-bool": lambda m: m.nn.functional.conv_transpose2d(_x(m, 1, 4, 3, 3, dtype=m.bool), _x(m, 4, 3, 3, 3, dtype=m.bool)),
+    "t-bool-3d": lambda m: m.nn.functional.conv_transpose3d(_x(m, 1, 4, 3, 3, 3, dtype=m.bool),
+                                                            _x(m, 4, 3, 2, 2, 2, dtype=m.bool)),
+    "t-integer": lambda m: m.nn.functional.conv_transpose2d(_x(m, 1, 4, 3, 3, dtype=m.int64),
+                                                            _x(m, 4, 3, 3, 3, dtype=m.int64), stride=2),
+    "t-input-a-list": lambda m: m.nn.functional.conv_transpose2d([1.0], _x(m, 4, 3, 3, 3)),
+    "t-bias-a-number": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3), 2.0),
+    "t-padding-a-string": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3),
+                                                                     padding="same"),
+    "t-groups-a-float": lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 4, 5, 5), _x(m, 4, 3, 3, 3), groups=1.5),
+    "t-module-padding-mode": lambda m: m.nn.ConvTranspose2d(4, 6, 3, padding_mode="reflect", groups=5),
+    "t-module-padding-same": lambda m: repr(m.nn.ConvTranspose2d(4, 6, 3, padding="same")),
 }
 # messages that print a Python set: its order depends on the process's string hashing and on how the
 # set was built, so they are compared with the set's elements sorted
@@ -354,12 +466,51 @@ def test_the_argument_parsers_message_lists_the_overloads():
                                    "stride=str), but expected one of:\n * (Tensor input, Tensor weight,")
 
 
+# --- F.pad (mode "constant": the op padding="same" uses) ---------------------------------------------------
+PADS = {
+    "odd-length": lambda m: m.nn.functional.pad(m.ones(2, 3), (1,)),
+    "too-long": lambda m: m.nn.functional.pad(m.ones(2, 3), (1, 1, 1, 1, 1, 1)),
+    "0-dim": lambda m: m.nn.functional.pad(m.tensor(1.), (1, 1)),
+    "cut-below-zero": lambda m: m.nn.functional.pad(m.ones(2, 3), (-2, -2)),
+    "cut-to-zero": lambda m: m.nn.functional.pad(m.ones(2, 3), (-2, -1)),
+    "value": lambda m: m.nn.functional.pad(m.arange(6.).reshape(2, 3), (1, 1, 2, 0), value=2.5),
+    "integer-value-truncated": lambda m: m.nn.functional.pad(m.ones(2, 3, dtype=m.long), (1, 1), value=-2.5),
+    "bool": lambda m: m.nn.functional.pad(m.ones(2, 3, dtype=m.bool), (1, 1), value=1),
+    "list": lambda m: m.nn.functional.pad(m.ones(2, 3), [1, 1]),
+    "float-width": lambda m: m.nn.functional.pad(m.ones(2, 3), (1.5, 1)),
+    "unknown-mode": lambda m: m.nn.functional.pad(m.ones(2, 3), (1, 1), mode="foo"),
+    "not-a-tensor": lambda m: m.nn.functional.pad([1.], (1, 1)),
+    "gradient": lambda m: _pad_gradient(m, (1, 2, 0, 1)),
+    "gradient-cut": lambda m: _pad_gradient(m, (1, -1, -1, 2)),
+}
+
+
+def _pad_gradient(m, pad):
+    x = m.arange(12., requires_grad=True)
+    y = m.nn.functional.pad(x.reshape(3, 4), pad, value=3.)
+    (y * m.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+    return y, x.grad, y.grad_fn.name(), type(y.grad_fn.next_functions[0][0]).__name__
+
+
+@pytest.mark.parametrize("name", sorted(PADS))
+def test_pad_matches_torch(name):
+    assert_same(PADS[name])
+
+
+def test_other_pad_modes_are_refused_clearly():
+    with pytest.raises(NotImplementedError, match="padding mode 'reflect' is not implemented"):
+        ac.nn.functional.pad(ac.ones(1, 2, 3), (1, 1), mode="reflect")
+
+
 # --- gradcheck ------------------------------------------------------------------------------------
 GRADCHECK = {
     "conv2d": (2, (2, 2, 5, 4), (3, 2, 3, 2), {"stride": (2, 1), "padding": 1}),
     "conv2d-groups-dilation": (2, (1, 4, 6, 6), (4, 2, 2, 2), {"groups": 2, "dilation": 2}),
     "conv1d-same": (1, (2, 3, 6), (2, 3, 4), {"padding": "same"}),
     "conv3d": (3, (1, 2, 4, 3, 4), (2, 2, 2, 2, 2), {"padding": (1, 0, 1)}),
+    "conv_transpose2d": (2, (2, 4, 3, 3), (4, 1, 3, 2), {"transposed": True, "stride": 2, "padding": (1, 0),
+                                                         "output_padding": (1, 0), "groups": 2}),
+    "conv_transpose1d-dilated": (1, (1, 2, 4), (2, 3, 3), {"transposed": True, "dilation": 2, "output_padding": 1}),
 }
 
 
@@ -367,11 +518,14 @@ GRADCHECK = {
 def test_gradcheck_and_gradgradcheck(name):
     """finite differences agree with the first and the second derivatives (float64)"""
     dim, xs, ws, kw = GRADCHECK[name]
+    kw = dict(kw)
+    transposed = kw.pop("transposed", False)
     rng = np.random.default_rng(3)
     x = ac.tensor(rng.standard_normal(xs), dtype=ac.float64, requires_grad=True)
     w = ac.tensor(rng.standard_normal(ws), dtype=ac.float64, requires_grad=True)
-    b = ac.tensor(rng.standard_normal(ws[0]), dtype=ac.float64, requires_grad=True)
-    f = getattr(ac.nn.functional, f"conv{dim}d")
+    channels = ws[1] * kw.get("groups", 1) if transposed else ws[0]
+    b = ac.tensor(rng.standard_normal(channels), dtype=ac.float64, requires_grad=True)
+    f = getattr(ac.nn.functional, f"conv_transpose{dim}d" if transposed else f"conv{dim}d")
 
     def fn(x, w, b):
         with warnings.catch_warnings():
@@ -390,6 +544,11 @@ def test_gradcheck_and_gradgradcheck(name):
     ("Conv1d", (4, 6, 3), {"padding": 2, "dilation": 2}),
     ("Conv1d", (4, 6, 3), {"padding": "same", "bias": False}),
     ("Conv3d", (2, 4, 3), {"stride": (1, 2, 2)}),
+    ("ConvTranspose2d", (4, 6, 3), {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2, "bias": False,
+                                    "dilation": 2}),
+    ("ConvTranspose2d", (100, 64, 4), {"stride": 1, "padding": 0, "bias": False}),  # (DCGAN's generator)
+    ("ConvTranspose1d", (4, 6, 3), {"stride": 3, "padding": 1}),
+    ("ConvTranspose3d", (2, 4, 2), {"stride": 2}),
 ])
 def test_layers_match_torch(args):
     """repr, attributes, parameter shapes and names; the forward with torch's parameters copied in"""
@@ -402,17 +561,28 @@ def test_layers_match_torch(args):
                                                 "padding_mode", "_reversed_padding_repeated_twice")}
         shapes = [(n, tuple(p.shape), p.dtype, p.requires_grad) for n, p in layer.named_parameters()]
         rng = np.random.default_rng(0)
+        size = 4 if "Transpose" in cls else 9
         with m.no_grad():
             for p in layer.parameters():
                 p.copy_(m.tensor(rng.standard_normal(tuple(p.shape)), dtype=p.dtype))
-        dim = int(cls[4])
-        x = m.tensor(rng.standard_normal((2, pos[0]) + (9,) * dim), dtype=m.float32)
+        dim = int(cls[-2])
+        x = m.tensor(rng.standard_normal((2, pos[0]) + (size,) * dim), dtype=m.float32)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             y = layer(x)
         y.sum().backward()
         return repr(layer), attrs, shapes, y, type(y.grad_fn).__name__, [p.grad for p in layer.parameters()]
     assert_same(program, **FLOAT32_CONV)
+
+
+@pytest.mark.parametrize("output_size", [[12, 12], [1, 6, 11, 12], [13, 12], [12], [6, 11, 12]])
+def test_transposed_layer_output_size_matches_torch(output_size):
+    """ConvTranspose2d(x, output_size): the output_padding that reaches that size, or torch's ValueError"""
+    def program(m):
+        layer = m.nn.ConvTranspose2d(4, 6, 3, stride=2)
+        x = m.ones(1, 4, 5, 5)
+        return tuple(layer(x, output_size=output_size).shape), tuple(layer(x[0], output_size=output_size).shape)
+    assert_same(program)
 
 
 def test_layer_initialisation_is_torchs_distribution():

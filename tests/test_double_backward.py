@@ -191,6 +191,12 @@ PROGRAMS = {
         lambda m, x, w, b: m.nn.functional.conv1d(x, w, b, padding=2, stride=3)),
     "convolution-unbatched": ([inp(2, 5, 4), inp(3, 2, 2, 2)],
         lambda m, x, w: m.nn.functional.conv2d(x, w, padding="same")),
+    # (with an output_padding PyTorch's third derivative raises: test_conv.py checks ours does too)
+    "convolution-transposed": ([inp(1, 4, 3, 3), inp(4, 3, 2, 3), inp(6)],
+        lambda m, x, w, b: m.nn.functional.conv_transpose2d(x, w, b, stride=(2, 1), dilation=(1, 2), groups=2)),
+    "convolution-transposed-1d": ([inp(2, 2, 4), inp(2, 3, 3)],
+        lambda m, x, w: m.nn.functional.conv_transpose1d(x, w, stride=2, padding=1)),
+    "constant_pad_nd-crop": ([inp(3, 4)], lambda m, x: m.nn.functional.pad(x, (1, -1, 0, 2), value=0.5)),
     "constant_pad_nd": ([inp(1, 2, 5, 4), inp(2, 2, 2, 3)],
         lambda m, x, w: m.nn.functional.conv2d(x, w, padding="same")),
     # pooling and normalisation

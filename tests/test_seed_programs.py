@@ -33,6 +33,9 @@ DIGEST = {
     "s5_blitz_external_grad.py": ["a.grad = tensor([36., 81.])", "b.grad = tensor([-12.,  -8.])"],
     "s5_blitz_requires_grad.py": ["Does `a` require gradients?: False", "Does `b` require gradients?: True"],
     "s5_blitz_training_step.py": ["first SGD step is p - lr * grad: True"],
+    "s5_blitz_resnet18.py": ["prediction: torch.Size([1, 1000])", "first SGD step is p - lr * grad: True",
+                             "parameters with a gradient: ['fc.weight', 'fc.bias']",
+                             "Linear(in_features=512, out_features=10, bias=True)"],
 }
 
 

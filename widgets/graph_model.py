@@ -69,8 +69,10 @@ parameter's path ("model.fc.bias"), else its expression ("w + x") or its op and 
 A function node's ``name`` is the label of the tensor it made (an AccumulateGrad's: "w.grad").
 
 Large graphs: simplify(model, max_nodes=150, collapse=None, chain_min=4) (used by to_dot) returns
-a smaller model: same-op chains -> one "summary" node, nn modules -> one "module" node each, and
-beyond max_nodes the nodes farthest from the roots -> one "elided" node; kept ids stay the same.
+a smaller model: same-op chains -> one "summary" node, nn modules -> one "module" node each (every
+module with parameters, the modules named, or those at a depth: collapse=1 draws a ResNet as
+conv1, bn1, layer1..layer4, fc), and beyond max_nodes the nodes farthest from the roots -> one
+"elided" node; kept ids stay the same.
 """
 import bisect
 import collections.abc
@@ -831,6 +833,8 @@ class _TensorBuilder(_Builder):
             for slot, (nxt, nr) in enumerate(fn.next_functions):
                 if nxt is None and overwrites and slot == 0:
                     continue  # e.g. a new .grad's memory, before the gradient is copied into it
+                if nxt is None and args is not None and slot < len(args) and args[slot] is None:
+                    continue  # an optional input not given (a convolution without bias)
                 if nxt is None:
                     nid = self.const_node(args, slot, const_tensors)
                     unknown = unknown or nid is None
@@ -944,7 +948,8 @@ class _FunctionBuilder(_Builder):
             for slot, (nxt, _) in enumerate(fn.next_functions):
                 if nxt is not None:
                     operands.append(self.labeler.operand(self.out_label.get(id(nxt), "")))
-                elif args is not None and slot < len(args) and not isinstance(args[slot], np.ndarray):
+                elif args is not None and slot < len(args) and args[slot] is not None and \
+                        not isinstance(args[slot], np.ndarray):
                     operands.append(self.labeler.value(format_array(np.asarray(args[slot]))))
                 else:
                     operands.append(None)  # a constant tensor: not in the function view
@@ -983,8 +988,15 @@ def simplify(model, max_nodes=150, collapse=None, chain_min=4):
     collapse=None (auto): only when the model has more than max_nodes nodes, first summarise every
     run of more than chain_min same-op nodes in a single chain into one "×N op" node (kind
     "summary"), then, if still too large, collapse every nn module into one node (kind "module").
-    collapse=True does both regardless of size, False neither, and a collection of module names
-    collapses those modules only. Kept nodes and edges keep their ids; a summary or module node
+    collapse=True does both regardless of size, False neither; a collection of module names
+    collapses those modules only, each with its submodules ("model.layer1" takes in
+    "model.layer1.0.conv1"), and an int k collapses every module at depth k below the model it
+    belongs to (its name's first part, the variable that holds it): k=1 the model's children
+    ("model.layer1", "model.fc"), k=2 theirs ("model.layer1.0": a ResNet's residual blocks); a
+    module less deep collapses whole. A collapsed module also takes in the
+    parameter-free ops (relu, add, ...) and tensors that lie between its own nodes -- reached from
+    them and leading back to them -- so a block whose shortcut add comes last keeps that add
+    outside. Kept nodes and edges keep their ids; a summary or module node
     takes the id of its first member, a merged edge the id of its first member (with .count).
     ``result.members`` maps each new node id to the old ids it stands for; states are remapped.
     """
@@ -1006,12 +1018,18 @@ def simplify(model, max_nodes=150, collapse=None, chain_min=4):
     elif collapse is None:
         if len(model.nodes) - len(groups) + len(summaries) > max_nodes:
             modules = {n.module for n in model.nodes.values() if n.module}
+    elif isinstance(collapse, int):
+        if collapse < 1:
+            raise ValueError(f"collapse as a depth must be at least 1, not {collapse}")
+        modules = {".".join(n.module.split(".")[:collapse + 1]) for n in model.nodes.values() if n.module}
     elif collapse is not None:
         modules = set(collapse)
+    owner = _module_owner(model, modules, exclude=groups)
     module_rep = {}
     for node in model.nodes.values():
-        if node.module in modules and node.id not in groups:
-            rep = module_rep.setdefault(node.module, node.id)
+        mod = owner.get(node.id)
+        if mod is not None:
+            rep = module_rep.setdefault(mod, node.id)
             groups[node.id] = rep
     labels = {rep: mod for mod, rep in module_rep.items()}
     if collapse in (None, True):
@@ -1025,6 +1043,46 @@ def simplify(model, max_nodes=150, collapse=None, chain_min=4):
     if not groups:
         return model
     return _regroup(model, groups, summaries, labels)
+
+
+def _module_owner(model, modules, exclude):
+    """{node id: the name in `modules` it collapses into}: nodes of that module or of a submodule
+    (the outermost name given wins), then the module-free nodes between a module's own nodes.
+    A root stays a node of its own (the output a picture is about)."""
+    if not modules:
+        return {}
+    owner = {}
+    roots = set(model.roots)
+    for node in model.nodes.values():
+        if node.module and node.id not in exclude and node.id not in roots:
+            parts = node.module.split(".")
+            for k in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:k])
+                if prefix in modules:
+                    owner[node.id] = prefix
+                    break
+    succ, pred = {}, {}
+    for e in model.edges:
+        succ.setdefault(e.src, []).append(e.dst)
+        pred.setdefault(e.dst, []).append(e.src)
+    free = {nid for nid, n in model.nodes.items() if not n.module and nid not in exclude and nid not in roots}
+
+    def reach(starts, step):
+        seen, todo = set(), list(starts)
+        while todo:
+            for nxt in step.get(todo.pop(), ()):
+                if nxt in free and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    members = {}
+    for nid, mod in owner.items():
+        members.setdefault(mod, []).append(nid)
+    for mod, ids in members.items():
+        for nid in reach(ids, succ) & reach(ids, pred):
+            owner.setdefault(nid, mod)
+    return owner
 
 
 def _elide(model, groups, max_nodes):
@@ -1104,6 +1162,7 @@ def _regroup(model, groups, summaries, module_reps):
     new._count = model._count
     new._keep = model._keep
     members = {}
+    collapsed = set(module_reps.values())
     for node in model.nodes.values():
         rep = groups.get(node.id, node.id)
         members.setdefault(rep, []).append(node.id)
@@ -1117,6 +1176,8 @@ def _regroup(model, groups, summaries, module_reps):
             label = module_reps[rep]
             node = Node(rep, "module", label, count=len(ids),
                         classes=("module", "elided") if label.startswith("…") else ("module",))
+        elif first.module and _inside(first.module, collapsed):
+            node = dataclasses.replace(first, module=None)  # (a root left out of its collapsed module)
         else:
             node = dataclasses.replace(first)
         new.nodes[rep] = node
@@ -1144,6 +1205,12 @@ def _regroup(model, groups, summaries, module_reps):
                                lambda st: _remap_state(st, groups, edge_alias, grouped)) \
         if len(model.states) else []
     return new
+
+
+def _inside(module, names):
+    """True when module is one of names or a submodule of one."""
+    parts = module.split(".")
+    return any(".".join(parts[:k]) in names for k in range(1, len(parts) + 1))
 
 
 def _remap_state(st, groups, edge_alias, grouped):

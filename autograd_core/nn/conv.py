@@ -1,5 +1,6 @@
-"""Convolution layers with PyTorch's API: nn.Conv1d, nn.Conv2d, nn.Conv3d (the math is
-F.conv1d / conv2d / conv3d; one ConvolutionBackward0 node per call)."""
+"""Convolution layers with PyTorch's API: nn.Conv1d / 2d / 3d and nn.ConvTranspose1d / 2d / 3d (the
+math is F.conv1d ... F.conv_transpose3d; one ConvolutionBackward0 node per call)."""
+import collections.abc
 import math
 
 from .._factories import empty
@@ -13,9 +14,10 @@ _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
 def _ntuple(n):
-    """An int as a tuple of n (PyTorch's _single / _pair / _triple); a sequence as a tuple"""
+    """An int as a tuple of n (PyTorch's _single / _pair / _triple); an iterable as a tuple (a string
+    too: PyTorch's ConvTranspose2d(..., padding="same") keeps ('s', 'a', 'm', 'e'))"""
     def parse(x):
-        if isinstance(x, (list, tuple)):
+        if isinstance(x, collections.abc.Iterable):
             return tuple(x)
         return (x,) * n
     return parse
@@ -31,13 +33,14 @@ class _ConvNd(Module):
 
     _dim = None  # the number of spatial dims
     _functional = None
+    _transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
+                 bias=True, padding_mode="zeros", device=None, dtype=None, output_padding=0):
         super().__init__()
         as_tuple = _ntuple(self._dim)
         kernel_size, stride, dilation = as_tuple(kernel_size), as_tuple(stride), as_tuple(dilation)
-        padding = padding if isinstance(padding, str) else as_tuple(padding)
+        padding = padding if isinstance(padding, str) and not self._transposed else as_tuple(padding)
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups != 0:
@@ -56,7 +59,7 @@ class _ConvNd(Module):
                                       "(only 'zeros')")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.stride, self.padding, self.dilation = stride, padding, dilation
-        self.transposed, self.output_padding = False, (0,) * self._dim
+        self.transposed, self.output_padding = self._transposed, as_tuple(output_padding)
         self.groups, self.padding_mode = groups, padding_mode
         if isinstance(padding, str):  # (PyTorch keeps it for the padding modes other than zeros)
             self._reversed_padding_repeated_twice = [0, 0] * len(kernel_size)
@@ -68,8 +71,8 @@ class _ConvNd(Module):
                     self._reversed_padding_repeated_twice[2 * i + 1] = total - left
         else:
             self._reversed_padding_repeated_twice = tuple(p for p in reversed(padding) for _ in range(2))
-        self.weight = Parameter(empty((out_channels, in_channels // groups) + kernel_size, dtype=dtype,
-                                      device=device))
+        shape = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(empty(shape + kernel_size, dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
         else:
@@ -128,3 +131,73 @@ class Conv3d(_ConvNd):
 
     _dim = 3
     _functional = staticmethod(F.conv3d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """out = conv_transpose(input, weight) + bias, weight of shape (in_channels, out_channels / groups,
+    *kernel_size); the same initialisation as the convolutions' (fan_in read off that weight)."""
+
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype, output_padding)
+
+    def _output_padding(self, input, output_size, stride, padding, kernel_size, num_spatial_dims, dilation=None):
+        """output_padding, or the one that gives the output output_size (of the sizes a transposed
+        convolution can give: its minimum to stride - 1 more)"""
+        if output_size is None:
+            return tuple(self.output_padding)
+        has_batch_dim = input.dim() == num_spatial_dims + 2
+        num_non_spatial_dims = 2 if has_batch_dim else 1
+        if len(output_size) == num_non_spatial_dims + num_spatial_dims:
+            output_size = output_size[num_non_spatial_dims:]
+        if len(output_size) != num_spatial_dims:
+            raise ValueError(f"ConvTranspose{num_spatial_dims}D: for {input.dim()}D input, output_size must have "
+                             f"{num_spatial_dims} or {num_non_spatial_dims + num_spatial_dims} elements "
+                             f"(got {len(output_size)})")
+        min_sizes, max_sizes = [], []
+        for d in range(num_spatial_dims):
+            size = ((input.size(d + num_non_spatial_dims) - 1) * stride[d] - 2 * padding[d]
+                    + (dilation[d] if dilation is not None else 1) * (kernel_size[d] - 1) + 1)
+            min_sizes.append(size)
+            max_sizes.append(size + stride[d] - 1)
+        for size, low, high in zip(output_size, min_sizes, max_sizes):
+            if size < low or size > high:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
+                                 f"to {max_sizes} (for an input of {input.size()[2:]})")
+        return [output_size[d] - min_sizes[d] for d in range(num_spatial_dims)]
+
+    def forward(self, input, output_size=None):
+        if self.padding_mode != "zeros":
+            raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
+        output_padding = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
+                                              self._dim, self.dilation)
+        return type(self)._functional(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                      self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The transpose of Conv1d (its gradient with respect to its input): out length
+    (L - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1"""
+
+    _dim = 1
+    _functional = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The transpose of Conv2d (its gradient with respect to its input), the "deconvolution" of
+    generators (DCGAN): out size (in - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1"""
+
+    _dim = 2
+    _functional = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """The transpose of Conv3d"""
+
+    _dim = 3
+    _functional = staticmethod(F.conv_transpose3d)

@@ -367,6 +367,80 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transpose of conv1d (its gradient with respect to its input): each input element adds
+    weight[c, o, k] * input[n, c, l] to out[n, o, l stride + k dilation - padding]; weight
+    (C_in, C_out / groups, K); output_padding adds that many elements at the end"""
+    return _convolution_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding,
+                                  groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transpose of conv2d (its gradient with respect to its input); weight (C_in, C_out / groups, KH, KW);
+    out size (in - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1"""
+    return _convolution_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding,
+                                  groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transpose of conv3d (its gradient with respect to its input)"""
+    return _convolution_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding,
+                                  groups, dilation)
+
+
+def _convolution_transpose(name, dim, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """F.conv_transpose1d/2d/3d as PyTorch runs them: argument checks, an unbatched input given a
+    batch of one, then ATen's convolution with transposed=True (one ConvolutionBackward0 node)"""
+    for position, key, value in ((1, "input", input), (2, "weight", weight), (3, "bias", bias)):
+        if not isinstance(value, Tensor) and (value is not None or key != "bias"):
+            raise TypeError(f"{name}(): argument '{key}' (position {position}) must be Tensor, not "
+                            f"{type(value).__name__}")
+    params = []
+    for key, value in (("stride", stride), ("padding", padding), ("output_padding", output_padding),
+                       ("dilation", dilation)):
+        parsed = _int_list(value)
+        if parsed is None:
+            raise TypeError(f"{name}(): argument '{key}' must be tuple of ints, not {type(value).__name__}")
+        params.append((parsed,) * dim if isinstance(parsed, int) else parsed)
+    if not _is_int(groups):
+        raise TypeError(f"{name}(): argument 'groups' must be int, not {type(groups).__name__}")
+    stride, padding, output_padding, dilation = params
+    batched = input.ndim == dim + 2
+    if not batched and input.ndim != dim + 1:
+        raise RuntimeError(f"Expected {dim + 1}D (unbatched) or {dim + 2}D (batched) input to {name}, but got "
+                           f"input of size: {list(input.shape)}")
+    if not batched:
+        input = _f.unsqueeze(input, 0)
+    out = _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, int(groups),
+                            transposed=True)
+    return out if batched else _f.squeeze(out, 0)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """input with pad[2i] elements of value before and pad[2i + 1] after its i-th dim from the last
+    (a negative width cuts elements off); mode "constant" only here"""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    for i, p in enumerate(pad):
+        if not _is_int(p):
+            raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                            f"{type(p).__name__} at pos {i}")
+    pad = tuple(int(p) for p in pad)
+    if mode != "constant":
+        if mode in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"padding mode '{mode}' is not implemented in autograd_core (only 'constant')")
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+    for i in range(len(pad) // 2):
+        if input.shape[input.ndim - 1 - i] + pad[2 * i] + pad[2 * i + 1] < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+    return apply(OPS["constant_pad_nd"], (input,), {"pad": pad, "value": 0 if value is None else value})
+
+
 _CONV_OVERLOADS = (" * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of ints "
                    "padding = 0, tuple of ints dilation = 1, int groups = 1)\n"
                    " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str padding = "
@@ -463,19 +537,22 @@ def _padding_mode(mode, input, weight, stride, dilation, dim):
     return left, (0,) * dim, input
 
 
-def _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, groups):
-    """ATen's convolution for a batched input: its checks (the order of _convolution and
-    check_shape_forward), then the op-table row."""
+def _aten_convolution(input, weight, bias, stride, padding, dilation, output_padding, groups, transposed=False):
+    """ATen's convolution for a batched input: its checks (the order of _convolution,
+    check_shape_forward and the CPU kernels' own), then the op-table row."""
     if weight.ndim < 3:
         raise RuntimeError("weight should have at least three dimensions")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     dim = weight.ndim - 2
-    given = (tuple(stride), tuple(padding), tuple(dilation))
-    stride, padding, dilation = (_conv_param(v, key, dim) for v, key in
-                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    given = (tuple(stride), tuple(padding), tuple(dilation), tuple(output_padding))
+    stride, padding, dilation, output_padding = (
+        _conv_param(v, key, dim) for v, key in
+        ((stride, "stride"), (padding, "padding"), (dilation, "dilation"), (output_padding, "output_padding")))
     if any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(d <= 0 for d in dilation):
@@ -490,6 +567,25 @@ def _aten_convolution(input, weight, bias, stride, padding, dilation, output_pad
     if w[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
                            f"but got weight of size [{w}] instead")
+    if transposed:
+        _transposed_shape_checks(input, w, bias, stride, padding, dilation, output_padding, groups)
+    else:
+        _shape_checks(input, w, bias, padding, dilation, groups)
+    _conv_dtypes(input, weight, dim, transposed)
+    if transposed and bias is not None and bias.dtype is not input.dtype:
+        if input.dtype in (_dtypes.float32, _dtypes.float16):
+            raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and bias type (torch.{bias.dtype._legacy}) "
+                               "should be the same or input should be a MKLDNN tensor and bias is a dense tensor")
+        # (ATen's slow kernel adds a bias of another dtype to its result: the result keeps the input's)
+    # (saved as given, as grad_fn._saved_stride shows them; the kernels expand them again)
+    params = {"bias_sym_sizes_opt": tuple(bias.shape) if bias is not None else (0,),
+              "stride": given[0], "padding": given[1], "dilation": given[2], "transposed": transposed,
+              "output_padding": given[3], "groups": groups}
+    return apply(OPS["convolution"], (input, weight, bias), params)
+
+
+def _shape_checks(input, w, bias, padding, dilation, groups):
+    """check_shape_forward for a convolution: channels, bias, a kernel no bigger than the padded input"""
     if input.shape[1] != w[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {w}, expected input{list(input.shape)} to have "
                            f"{w[1] * groups} channels, but got {input.shape[1]} channels instead")
@@ -502,12 +598,33 @@ def _aten_convolution(input, weight, bias, stride, padding, dilation, output_pad
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
                            f"Kernel size: ({' x '.join(map(str, kernel))}). Kernel size can't be greater than "
                            "actual input size")
-    _conv_dtypes(input, weight, dim)
-    # (saved as given, as grad_fn._saved_stride shows them; the kernels expand them again)
-    params = {"bias_sym_sizes_opt": tuple(bias.shape) if bias is not None else (0,),
-              "stride": given[0], "padding": given[1], "dilation": given[2], "transposed": False,
-              "output_padding": tuple(output_padding), "groups": groups}
-    return apply(OPS["convolution"], (input, weight, bias), params)
+
+
+def _transposed_shape_checks(input, w, bias, stride, padding, dilation, output_padding, groups):
+    """check_shape_forward for a transposed convolution (channels, bias), then the slow kernel's:
+    output_padding below stride or dilation, an output of at least one element per dim (a 1-D
+    convolution runs as a 2-D one of height 1, and its messages say so)"""
+    if input.shape[1] != w[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {w}, expected input{list(input.shape)} to have "
+                           f"{w[0]} channels, but got {input.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != w[1] * groups):
+        raise RuntimeError(f"Given transposed=1, weight of size {w}, expected bias to be 1-dimensional with "
+                           f"{w[1] * groups} elements, but got bias of size {list(bias.shape)} instead")
+    sizes, kernel = list(input.shape[2:]), list(w[2:])
+    stride, padding, dilation, output_padding = list(stride), list(padding), list(dilation), list(output_padding)
+    if len(sizes) == 1:
+        sizes, kernel, stride, padding, dilation, output_padding = (
+            [one] + v for one, v in ((1, sizes), (1, kernel), (1, stride), (0, padding), (1, dilation),
+                                     (0, output_padding)))
+    names = ["depth", "height", "width"][-len(sizes):]
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(
+            f"{what}_{n}: {v}" for what, values in (("output_padding", output_padding), ("stride", stride),
+                                                    ("dilation", dilation)) for n, v in zip(names, values)))
+    out = _conv_kernels.transposed_output_size(sizes, kernel, stride, padding, dilation, output_padding)
+    if any(n < 1 for n in out):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sizes))}). Calculated output size "
+                           f"per channel: ({' x '.join(map(str, out))}). Output size is too small")
 
 
 def _conv_param(value, key, dim):
@@ -521,18 +638,21 @@ def _conv_param(value, key, dim):
     return values
 
 
-def _conv_dtypes(input, weight, dim):
+def _conv_dtypes(input, weight, dim, transposed=False):
     """ATen's CPU kernels' dtype checks: a float32 / float16 input goes to oneDNN, which names both
     tensor types; the others to the slow kernels (no bool version)"""
     if input.dtype is not weight.dtype:
         if input.dtype in (_dtypes.float32, _dtypes.float16):
-            raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and weight type (torch.{weight.dtype._legacy}) should "
-                               "be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+            raise RuntimeError(f"Input type (torch.{input.dtype._legacy}) and weight type (torch.{weight.dtype._legacy}) "
+                               "should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
         raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
                            f"{_dtypes.SCALAR_NAME[weight.dtype]}")
     if input.dtype is _dtypes.bool:
-        raise NotImplementedError(f"\"{'compute_columns3d' if dim == 3 else 'slow_conv2d_cpu'}\" not implemented "
-                                  "for 'Bool'")
+        kernel = (("slow_conv_transpose3d_out_cpu" if dim == 3 else "slow_conv_transpose2d_out_cpu") if transposed
+                  else "compute_columns3d" if dim == 3 else "slow_conv2d_cpu")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 # --- pooling and normalisation ------------------------------------------------------------------------
 # The pooling ops are 2-d ops in ATen: a 1-d pooling unsqueezes a height of 1, pools, squeezes it
 # away (so its graph reads SqueezeBackward1 <- MaxPool2DWithIndicesBackward0 <- UnsqueezeBackward0).

@@ -314,7 +314,8 @@ class Module:
             for table in (module._parameters, module._buffers):
                 for name, t in table.items():
                     if t is not None:
-                        new = fn(t)
+                        view = getattr(t, "_module_view", None)  # an uninitialised (lazy) parameter:
+                        new = fn(t if view is None else view())  # the cast changes only its dtype
                         if new is not t:
                             t._data = new._data  # keep the same Parameter object (optimisers hold it)
                             if t._grad is not None:

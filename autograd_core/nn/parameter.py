@@ -54,3 +54,12 @@ def clear_grads(params, set_to_none=True):
         else:
             p.grad.detach_() if p.grad.grad_fn is not None else p.grad.requires_grad_(False)
             p.grad.zero_()
+
+
+def __getattr__(name):
+    """nn.parameter.UninitializedParameter, ... live in lazy.py (which needs Linear from modules.py,
+    and modules.py needs this file): found there on first use."""
+    if name in ("UninitializedParameter", "UninitializedBuffer", "UninitializedTensorMixin", "is_lazy"):
+        from . import lazy
+        return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
