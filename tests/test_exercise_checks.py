@@ -626,7 +626,18 @@ def _resnet_finetune_versions(nn, optim):
     return locals()
 
 
-def test_ex04_finetune_resnet18(torch, nn, optim, capsys):
+@pytest.fixture
+def torchvision(torch, monkeypatch):
+    """The backend's torchvision: autograd_core.vision, or on torch the installed torchvision or (not
+    installable here) the notebook tests' shim, torchvision 0.28.0's own resnet code (tests/oracles)."""
+    import importlib.util
+    from pathlib import Path
+    if torch_switch.BACKEND == "torch" and importlib.util.find_spec("torchvision") is None:
+        monkeypatch.syspath_prepend(str(Path(__file__).parent / "notebook_shims"))
+    return torch_switch.torchvision
+
+
+def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
     check, v = ex04.finetune_resnet18, _resnet_finetune_versions(nn, optim)
     assert passes(capsys, check, v["right"]) == [
         "✓ resnet18 is frozen, its new fc (512 → 7) is the only layer that gets gradients, and the optimizer's "
