@@ -384,7 +384,7 @@ def debugging_journey(page, lab):
     save_screenshot(page, "exercise_debug_finetune_frozen_head")
     # no check cell of the notebook shows a reference or a solution: each is one call
     grade_cells = [c for c in cells(page) if c["id"] and c["id"].endswith("_check")]
-    assert len(grade_cells) == 4
+    assert len(grade_cells) == 5                                # tasks 1-5 (task 5: resnet18)
     for c in grade_cells:
         assert c["source"].startswith("checks.") and "\n" not in c["source"].strip(), c["source"]
         shown = activate(page, index_of(page, c["id"])).locator(".jp-InputArea-editor").inner_text()
