@@ -4,12 +4,20 @@ with resnet18 (issue 14), pinned by what is on screen in JupyterLab.
 - W3-10: at 1280x720 in lecture mode, lecture 09's forward-mode table and the stepper's graph are on
   screen together (side by side once the side bar is closed, as a lecturer projects); lecture 08's
   two graphs sit side by side, each whole on screen.
+- W3-12: ex03 task 4, a mean_loss summing detached tensors is told to read the number (.item()).
+- ex04 task 5 (resnet18): empty, Enter instead of Shift+Enter, the head replaced before freezing (a
+  clear line, no traceback), retried right, hints to the end; dark 1280x720 in lecture mode, light 1440x900.
+- Lecture 07: runs without an error output; the resnet18 block graph, the residual block stepper
+  (AddBackward0 hands the gradient both ways; x.grad = 1) and the fine-tuned head in lecture mode.
 Screenshots: tests/artifacts/nbfix/test_*.png.
 """
 import pytest
 
-from lab_browser import (assert_controls_fit, control, copy_notebook, dismiss_notifications, lecture_mode,
-                         new_page, open_and_run_all, save_screenshot, scroll_to_cell, set_viewport)
+from lab_browser import (assert_controls_fit, code_cells, control, copy_notebook, dismiss_notifications,
+                         lecture_mode, light_blocks, new_page, open_and_run_all, pictures_that_dont_fit,
+                         save_screenshot, scroll_to_cell, set_viewport, text_cut_off, themed, visible_text)
+from test_exercises_browser import (activate, cell_node, cells, check_again, index_of, output_fits, run_all,
+                                    shown_output)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "nbfix"
@@ -106,9 +114,6 @@ def test_W3_10_lecture_08_two_graphs_side_by_side(lab, page, size, bar_open):
 
 # --- exercises as a student does them (typed answers, Shift+Enter, the check cell below) -------------
 
-from test_exercises_browser import (cell_node, cells, check_again, index_of, output_fits,  # noqa: E402
-                                    run_all, shown_output)
-from lab_browser import text_cut_off, themed  # noqa: E402,F811
 
 EX03 = "notebooks/exercises/ex03_static_and_detach.ipynb"
 EX04 = "notebooks/exercises/ex04_training.ipynb"
@@ -159,6 +164,8 @@ def test_ex04_task5_empty_wrong_then_right(lab, page, theme, size):
     page.wait_for_function("() => document.body.dataset.jpThemeLight !== undefined", timeout=90_000)
     with themed(page, theme):
         model = run_all(page, lab, EX04, f"{SUBDIR}/nb_test")
+        if size == "1280x720":
+            lecture_mode(page, 1.5)           # the exercise discussed in class, on the projector
         answer, check = index_of(page, "ex04_task5"), index_of(page, "ex04_task5_check")
         stub = model[answer]["source"]
         assert RESNET_STUB_LINE in stub and "requires_grad" not in stub, stub   # the student copy: no solution
@@ -184,12 +191,22 @@ def test_ex04_task5_empty_wrong_then_right(lab, page, theme, size):
         assert cells(page)[check]["stdout"].startswith("✓ resnet18 is frozen, its new fc (512 → 7)"), cells(page)[check]
         cell_node(page, check).get_by_text("✓ resnet18 is frozen").wait_for(timeout=15_000)
         save_screenshot(page, f"test_ex04_task5_right_{theme}_{size}", SUBDIR)
+        # the hints, clicked to the end: a pointer, a method, never the answer's code
+        hints = check + 1
+        scope = f'.jp-Cell[data-windowed-list-index="{hints}"]'
+        activate(page, hints)
+        for k in range(3):
+            control(page.locator(scope), f"Show a hint ({k + 1} of 3)").click()
+            page.wait_for_timeout(300)
+        assert control(page.locator(scope), "All 3 hints shown").is_disabled()
+        shown = visible_text(page, f"{scope} .cgraph-hints li")
+        assert len(shown) == 3, shown
+        assert not [h for h in shown if "512" in h or "nn.Linear(" in h or "optim.SGD(" in h], shown
+        assert_controls_fit(page)
+        save_screenshot(page, f"test_ex04_task5_hints_{theme}_{size}", SUBDIR)
 
 
 # --- lecture 07 with resnet18 ------------------------------------------------------------------------------
-
-from lab_browser import (code_cells, light_blocks, pictures_that_dont_fit, visible_text)  # noqa: E402
-
 
 @pytest.mark.parametrize("size, themes", [("1280x720", ("light", "dark")), ("1440x900", ("light",))])
 def test_lecture_07_resnet18_in_lecture_mode(lab, page, size, themes):
