@@ -78,7 +78,7 @@ print("fc.bias moved by -lr * grad:", torch.allclose(model.fc.bias.detach() - be
 # %% [markdown]
 # ### The graph, one node per block
 #
-# That loss has a graph of a few hundred nodes: too many to read. Two options of `draw` make it
+# That loss has a graph of about two hundred nodes: too many to read. Two options of `draw` make it
 # readable: `view="function"` draws what backward runs (the `grad_fn` nodes, lecture 02), and
 # `collapse=2` draws each module two levels below the model (`model.layer1.0`, a residual block)
 # as one node, with how many nodes it stands for. Follow a block: the tensor coming in goes two
