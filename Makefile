@@ -63,6 +63,9 @@ $(VENV)/.installed-lab: pyproject.toml $(VENV)/pyvenv.cfg
 $(VENV)/.installed-test: pyproject.toml $(VENV)/pyvenv.cfg
 	@echo ">>> pip install -e '.[lab,test]'"
 	$(PIP) install $(PIP_FLAGS) -e '.[lab,test]'
+	@# torchvision 0.28.0's wheel (pinned to torch 2.13.0) is the resnet oracle's source, not installed:
+	@# its C extension needs a CUDA torch (tests/oracles/torchvision_resnet.py runs its Python files)
+	$(PIP) download $(PIP_FLAGS) torchvision==0.28.0 --no-deps --only-binary=:all: --dest $(VENV)/oracles
 	@touch $(VENV)/.installed-lab $@
 
 # Lecturers' tools on top of the lab extra.

@@ -39,6 +39,7 @@ import math
 from . import _dtypes, _printing
 from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32, float64, half,  # noqa: F401
                       int, int8, int16, int32, int64, long, short, uint8)
+from ._dtypes import get_default_device, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
@@ -50,9 +51,12 @@ from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, cl
                          min, minimum, mm, mul, mv, ne, neg, norm, numel, permute, pow, reciprocal,
                          relu, reshape, rsub, sigmoid, sign, sin, softmax, sqrt, square, squeeze, stack,
                          sub, sum, t, tanh, transpose, unsqueeze, view, where)
+from ._functions import _OUT_FUNCTIONS  # noqa: E402
+globals().update(_OUT_FUNCTIONS)  # torch.add(a, b, out=t) ...: the functions that take out=
 from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,  # noqa: F401
                          full_like, initial_seed, linspace, manual_seed, normal, ones, ones_like, rand,
                          rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
+from ._factories import get_num_threads, set_num_threads  # noqa: F401,E402
 from . import autograd  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
@@ -88,6 +92,14 @@ class _Cuda:
         pass
 
     manual_seed_all = manual_seed
+
+    @staticmethod
+    def current_device():  # (as torch built without CUDA)
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    @staticmethod
+    def get_device_name(device=None):
+        raise AssertionError("Torch not compiled with CUDA enabled")
 
 
 cuda = _Cuda()

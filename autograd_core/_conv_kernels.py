@@ -12,7 +12,9 @@ unrolled, read through sliding_window_view and copied once); the input's gradien
 columns' gradient back window by window (col2im: one strided slice-add per kernel offset, never
 an add.at); the weight's gradient is the product of g with the columns. A transposed convolution
 is the input-gradient of the convolution with the same weight, and its gradients are the forward
-and the weight-gradient with the roles of input and output exchanged.
+(cut to the input's size: positions only output_padding added are read by no input element) and
+the weight-gradient with the roles of input and output exchanged. An empty input (no batch, or no
+channels) gives zeros.
 """
 import itertools
 
@@ -51,10 +53,10 @@ def columns(x, K, stride, padding, dilation, L):
     """im2col: cols[c, k..., n, l...] = xpad[n, c, l * s + k * d], a C-contiguous (C, *K, N, *L) array
     (batch and positions side by side: one matrix product per group covers the whole batch)"""
     dim = len(K)
-    xp = _padded(x, padding)
+    padded = _padded(x, padding)
     extent = tuple(d * (k - 1) + 1 for k, d in zip(K, dilation))
     # (N, C, *windows, *extent): every window; take every s-th window and every d-th element of one
-    win = sliding_window_view(xp, extent, axis=tuple(range(2, 2 + dim)))
+    win = sliding_window_view(padded, extent, axis=tuple(range(2, 2 + dim)))
     win = win[(slice(None), slice(None)) + tuple(slice(None, n * s, s) for n, s in zip(L, stride))
               + tuple(slice(None, None, d) for d in dilation)]
     order = (1,) + tuple(range(2 + dim, 2 + 2 * dim)) + (0,) + tuple(range(2, 2 + dim))
@@ -64,7 +66,8 @@ def columns(x, K, stride, padding, dilation, L):
 def _batch_inside(g, groups):
     """g (N, O, *L) as (G, O / G, N * L): the layout the products with the columns take"""
     N, O = g.shape[0], g.shape[1]
-    return np.ascontiguousarray(g.reshape(N, O, -1).transpose(1, 0, 2)).reshape(groups, O // groups, -1)
+    P = int(np.prod(g.shape[2:]))
+    return np.ascontiguousarray(g.reshape(N, O, P).transpose(1, 0, 2)).reshape(groups, O // groups, N * P)
 
 
 def conv_forward(x, w, stride, padding, dilation, groups, L=None):
@@ -76,9 +79,10 @@ def conv_forward(x, w, stride, padding, dilation, groups, L=None):
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
     full = output_size(S, K, stride, padding, dilation)
     L = full if L is None else tuple(min(a, b) for a, b in zip(L, full))
-    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, N * int(np.prod(L)))
-    out = np.matmul(w.reshape(groups, O // groups, -1), cols)  # (G, O/G, N L)
-    return np.ascontiguousarray(out.reshape(O, N, -1).transpose(1, 0, 2)).reshape((N, O) + L)
+    P, CgK = int(np.prod(L)), C // groups * int(np.prod(K))
+    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, CgK, N * P)
+    out = np.matmul(w.reshape(groups, O // groups, CgK), cols)  # (G, O/G, N L)
+    return np.ascontiguousarray(out.reshape(O, N, P).transpose(1, 0, 2)).reshape((N, O) + L)
 
 
 def conv_input_grad(g, w, S, stride, padding, dilation, groups):
@@ -89,8 +93,8 @@ def conv_input_grad(g, w, S, stride, padding, dilation, groups):
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
     C = Cg * groups
-    wg = w.reshape(groups, O // groups, -1).transpose(0, 2, 1)  # (G, Cg K, O/G)
-    gcols = np.matmul(wg, g.reshape(N, groups, O // groups, -1)).reshape((N, C) + K + L)
+    wg = w.reshape(groups, O // groups, Cg * int(np.prod(K))).transpose(0, 2, 1)  # (G, Cg K, O/G)
+    gcols = np.matmul(wg, g.reshape(N, groups, O // groups, int(np.prod(L)))).reshape((N, C) + K + L)
     padded = tuple(n + 2 * p for n, p in zip(S, padding))
     out = np.zeros((N, C) + padded, dtype=np.result_type(g, w))
     for k in itertools.product(*(range(n) for n in K)):
@@ -106,11 +110,12 @@ def conv_weight_grad(g, x, K, stride, padding, dilation, groups):
     L, C = g.shape[2:], x.shape[1]
     dim = len(K)
     stride, padding, dilation = expand(stride, dim), expand(padding, dim), expand(dilation, dim)
-    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, -1, x.shape[0] * int(np.prod(L)))
+    CgK = C // groups * int(np.prod(K))
+    cols = columns(x, K, stride, padding, dilation, L).reshape(groups, CgK, x.shape[0] * int(np.prod(L)))
     # (one product per group sums over the batch and the positions at once, written straight into an
     # array of the weight's shape: a weight's first gradient can then become its .grad uncopied)
     out = np.empty((g.shape[1], C // groups) + tuple(K), dtype=np.result_type(g, x))
-    np.matmul(_batch_inside(g, groups), cols.transpose(0, 2, 1), out=out.reshape(groups, g.shape[1] // groups, -1))
+    np.matmul(_batch_inside(g, groups), cols.transpose(0, 2, 1), out=out.reshape(groups, g.shape[1] // groups, CgK))
     return out
 
 
@@ -122,6 +127,10 @@ def bias_grad(g):
 def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, **_):
     """ATen's convolution: conv (or transposed conv) of input with weight, plus bias per channel"""
     dim = weight.ndim - 2
+    if not transposed and input.shape[1] == 0:  # (ATen's empty backend: as many channels as the input's, 0)
+        L = output_size(input.shape[2:], weight.shape[2:], expand(stride, dim), expand(padding, dim),
+                        expand(dilation, dim))
+        return np.zeros(input.shape[:2] + L, dtype=input.dtype)
     if transposed:
         S = transposed_output_size(input.shape[2:], weight.shape[2:], expand(stride, dim), expand(padding, dim),
                                    expand(dilation, dim), expand(output_padding, dim))
@@ -139,6 +148,9 @@ def convolution_backward(grad_output, input, weight, output, stride, padding, di
     if not transposed and any(expand(output_padding, 1)):
         raise RuntimeError("output_padding is not supported for non-transposed convolutions; got: "
                            + " ".join(str(p) for p in expand(output_padding, 1)))
+    if input.size == 0 or grad_output.size == 0:  # (an empty batch, or no input channels: nothing flows)
+        return np.zeros(input.shape if output == 0 else weight.shape if output == 1 else
+                        weight.shape[1] * groups if transposed else weight.shape[0], dtype=grad_output.dtype)
     if output == 2:
         return bias_grad(grad_output)
     K = weight.shape[2:]

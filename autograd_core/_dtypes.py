@@ -159,3 +159,28 @@ def cpu_only(where):
 
 
 CPU = device("cpu")
+_DEFAULT_DEVICE = [None]  # set_default_device's device (None: the CPU)
+
+
+def set_default_device(where):
+    """torch.set_default_device: the device factories use when given none (None resets it to the
+    CPU). Any device torch can name is accepted, as torch accepts it; making a tensor on one other
+    than the CPU raises what a CPU-only torch raises."""
+    _DEFAULT_DEVICE[0] = None if where is None else device(where)
+
+
+def get_default_device():
+    """The device factories use when given none: device(type='cpu') unless set_default_device chose
+    another (a CUDA device without an index raises, as a CPU-only torch asks CUDA for its index)."""
+    d = _DEFAULT_DEVICE[0]
+    if d is None:
+        return CPU
+    if d.type == "cuda" and d.index is None:
+        cpu_only(d)
+    return d
+
+
+def factory_device(where):
+    """A factory's device argument checked: the default device (set_default_device) when None."""
+    cpu_only(_DEFAULT_DEVICE[0] if where is None else where)
+

@@ -4,12 +4,16 @@ The generator is our own (numpy's PCG64, seeded by manual_seed): deterministic, 
 bit-identical with PyTorch's.
 """
 import builtins
+import os
 import time
+from fractions import Fraction
 
 import numpy as np
 
 from . import _dtypes
+from ._graph import STATE
 from ._numerics import dense as _dense
+from ._refusals import warn as _warn
 from ._tensor import Tensor, _from_data, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)
@@ -61,6 +65,38 @@ def _finish(arr, requires_grad):
     return _leaf(arr, requires_grad)
 
 
+def _factory_out(name, out, dtype, requires_grad, make, resized=None):
+    """zeros(..., out=t) and the like: make(t's dtype)'s values written into t (resized silently,
+    as ATen's factories resize; arange warns), t returned."""
+    from ._functions import write_out  # (_functions is built after the factories)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    want = _dtypes.resolve(dtype)
+    if want is not None and want != out.dtype:
+        raise RuntimeError(f"dtype {_dtypes.SCALAR_NAME[want]} does not match dtype of out parameter "
+                           f"({_dtypes.SCALAR_NAME[out.dtype]})")
+    if STATE.grad_enabled and out.requires_grad:
+        raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if requires_grad and out._data.dtype.kind != "f":
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    result = _make(make(out._data.dtype), None, False)
+    if resized is not None and out._data.shape != result._data.shape and out._data.size:
+        resized(out, result)
+    write_out(out, result, warn_resize=False)
+    if requires_grad:
+        out.requires_grad_()
+    return out
+
+
+def _arange_resized(out, result):
+    _warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is {out._data.size} "
+          f"which does not match the computed number of elements {result._data.size}. Note that this "
+          "may occur as a result of rounding error. The out tensor will be resized to a tensor of shape "
+          f"({result._data.size},). (Triggered internally at "
+          "/__w/pytorch/pytorch/aten/src/ATen/native/RangeFactories.cpp:199.)")
+
+
 def _size_keyword(factory):
     """Also accept the shape as size=... (torch.rand(size=(2, 4)), as d2l writes it)."""
     def with_size_keyword(*args, size=None, **kwargs):
@@ -77,24 +113,30 @@ def _size_keyword(factory):
 
 @_size_keyword
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
+    if out is not None:
+        return _factory_out("zeros", out, dtype, requires_grad, lambda d: np.zeros(_shape_arg(size), d))
     return _finish(np.zeros(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
+    if out is not None:
+        return _factory_out("ones", out, dtype, requires_grad, lambda d: np.ones(_shape_arg(size), d))
     return _finish(np.ones(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
+    if out is not None:
+        return _factory_out("empty", out, dtype, requires_grad, lambda d: np.empty(_shape_arg(size), d))
     return _finish(np.empty(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     fill_value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
@@ -107,7 +149,8 @@ def _like(fn):
     def like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
         _dtypes.cpu_only(device)
         d = _dtypes.resolve(dtype) or input.dtype
-        return _laid_out_as(input, fn(input.shape, dtype=d, requires_grad=requires_grad))
+        return _laid_out_as(input, fn(input.shape, dtype=d, device=device or _dtypes.CPU,
+                                      requires_grad=requires_grad))
     like.__name__ = fn.__name__ + "_like"
     return like
 
@@ -129,37 +172,199 @@ zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     _dtypes.cpu_only(device)
     return _laid_out_as(input, full(input.shape, fill_value, dtype=_dtypes.resolve(dtype) or input.dtype,
-                                    requires_grad=requires_grad))
+                                    device=device or _dtypes.CPU, requires_grad=requires_grad))
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
     _dtypes.cpu_only(device)
     return _laid_out_as(input, rand(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
-                                    requires_grad=requires_grad))
+                                    device=device or _dtypes.CPU, requires_grad=requires_grad))
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
     _dtypes.cpu_only(device)
     return _laid_out_as(input, randn(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
-                                     requires_grad=requires_grad))
+                                     device=device or _dtypes.CPU, requires_grad=requires_grad))
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """[start, end) in steps; integers give int64, any float gives float32 (PyTorch's rule)."""
-    _dtypes.cpu_only(device)
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False, pin_memory=False):
+    """[start, end) in steps: integers give int64, any float gives float32 (PyTorch's rule), with
+    ATen's CPU values to the last bit (see _arange_values)."""
+    _dtypes.factory_device(device)
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if out is not None:
+        return _factory_out("arange", out, dtype, requires_grad, lambda d: _keep_shape_of(out, _arange(values, d)),
+                            _arange_resized)
+    is_int = all(isinstance(v, (int, np.integer)) for v in values)  # (bools count as ints)
+    dt = _dtype(dtype, np.dtype(np.int64) if is_int else _F32)
+    return _finish(_arange(values, dt), requires_grad)
+
+
+def _arange(values, dt):
+    """ATen's arange_out: its checks (on the bounds as doubles), the length, then the values."""
+    start, end, step = (builtins.float(v) for v in values)
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (values[1] - values[0]) * values[2] < 0:
+    if not (np.isfinite(start) and np.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_c_number(start)} -> {_c_number(end)}")
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    is_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
-    default = np.dtype(np.int64) if is_int else _F32
-    n = builtins.max(0, int(np.ceil((values[1] - values[0]) / values[2])))
-    arr = (values[0] + np.arange(n, dtype=np.float64) * values[2]) if not is_int else \
-        np.arange(*values, dtype=np.int64)
-    return _finish(arr.astype(_dtype(dtype, default)), requires_grad)
+    if dt.kind == "b":
+        raise NotImplementedError('"arange_cpu" not implemented for \'Bool\'')
+    if dt.kind in "iu":  # ATen converts the bounds to int64 first (a fraction is cut off)
+        xstart, xend, xstep = (builtins.int(v) for v in values)
+        if dt == np.int64:  # (its length in integers: a step cut off to 0 is refused there)
+            if xstep == 0:
+                raise ValueError("step must be nonzero")
+            sign = (xstep > 0) - (xstep < 0)
+            size = _c_div(xend - xstart + xstep - sign, xstep)
+        else:
+            size = _ceil_size(start, end, step)
+        _check_size(size)
+        return (xstart + xstep * np.arange(builtins.max(size, 0), dtype=np.int64)).astype(dt)
+    size = _ceil_size(start, end, step)
+    _check_size(size)
+    return _arange_values(start, step, builtins.int(size), dt)
+
+
+def _keep_shape_of(out, values):
+    """ATen's arange resizes out only when the number of elements differs."""
+    return values.reshape(out.shape) if isinstance(out, Tensor) and values.size == out._data.size else values
+
+
+def _c_div(a, b):
+    """C++'s integer division (toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def _ceil_size(start, end, step):
+    with np.errstate(all="ignore"):
+        return np.ceil(np.float64(end - start) / np.float64(step))
+
+
+def _check_size(size):
+    if not (size >= 0 and size <= 2.0 ** 63):
+        raise RuntimeError("invalid size, possible overflow?")
+
+
+def _c_number(x):
+    """A double as C++'s ostream prints it (6 significant digits)."""
+    return "%g" % x
+
+
+_ARANGE_VECTOR = {np.dtype(np.float64): 4, np.dtype(np.float32): 8, np.dtype(np.float16): 16}
+
+
+def _arange_values(start, step, n, dt):
+    """Element i of ATen's CPU arange kernel, to the last bit: in double (its accumulate type),
+    each product and sum one fused multiply-add, as the compiled kernel does them. The kernel
+    writes vectors of V = 32 bytes (AVX2), two at a time: a vector starting at index i0 holds
+    base, then fma(k, step, base) for k = 1..V-1, with base = fma(step, i0, start) rounded to the
+    dtype first; the elements after the last pair of vectors are fma(step, i, start). Past 32768
+    elements ATen splits the range between its threads (get_num_threads()), each chunk starting
+    its own vectors."""
+    values = np.empty(n, np.float64)
+    for begin, end in _parallel_chunks(n):
+        values[begin:end] = _arange_chunk(start, step, begin, end, dt)
+    return values.astype(dt)
+
+
+_GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
+
+
+def _parallel_chunks(n):
+    """at::parallel_for's split of range(n) (OpenMP: min(threads, ceil(n / grain)) equal chunks)."""
+    threads = get_num_threads()
+    if n <= _GRAIN_SIZE or threads == 1:
+        return [(0, n)]
+    threads = builtins.min(threads, -(-n // _GRAIN_SIZE))
+    chunk = -(-n // threads)
+    return [(b, builtins.min(n, b + chunk)) for b in range(0, n, chunk)]
+
+
+def _arange_chunk(start, step, begin, end, dt):
+    V = _ARANGE_VECTOR.get(dt, 8)
+    i = np.arange(begin, end, dtype=np.float64)
+    main = (end - begin) // (2 * V) * 2 * V
+    i0 = begin + np.floor((i[:main] - begin) / V) * V
+    base = _fma(np.full(main, step), i0, np.full(main, start)).astype(dt).astype(np.float64)
+    values = np.empty(end - begin, np.float64)
+    values[:main] = np.where(i[:main] == i0, base, _fma(i[:main] - i0, np.full(main, step), base))
+    values[main:] = _fma(np.full(len(i) - main, step), i[main:], np.full(len(i) - main, start))
+    return values
+
+
+def _physical_cores():
+    """The machine's physical cores (PyTorch's default number of threads), else its CPUs."""
+    cores, block = set(), {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in list(f) + [""]:
+                if ":" in line:
+                    key, value = line.split(":", 1)
+                    block[key.strip()] = value.strip()
+                elif block:  # (a blank line ends one processor's block)
+                    cores.add((block.get("physical id"), block.get("core id")))
+                    block = {}
+    except OSError:
+        pass
+    cores.discard((None, None))
+    return len(cores) or os.cpu_count() or 1
+
+
+_NUM_THREADS = [None]
+
+
+def get_num_threads():
+    """The number of threads PyTorch's CPU kernels split work between (OMP_NUM_THREADS, else the
+    physical cores): this engine runs on one, but follows the split where it changes values."""
+    if _NUM_THREADS[0] is None:
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        _NUM_THREADS[0] = builtins.int(env) if env.isdigit() and builtins.int(env) > 0 else _physical_cores()
+    return _NUM_THREADS[0]
+
+
+def set_num_threads(n):
+    """Set the number of threads get_num_threads reports (PyTorch's errors for a bad one)."""
+    if not isinstance(n, (builtins.int, np.integer)) or isinstance(n, builtins.bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _NUM_THREADS[0] = builtins.int(n)
+
+
+_EXTENDED = np.finfo(np.longdouble).nmant >= 63  # x87's 80-bit long double
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once to float64 (arrays): computed in long double, and exactly (with
+    fractions) where long double's own rounding could move the result across a rounding boundary."""
+    ld = np.longdouble
+    d = np.empty(a.shape, np.float64)
+    if _EXTENDED:
+        product = a.astype(ld) * b.astype(ld)
+        r = product + c.astype(ld)
+        d[...] = r.astype(np.float64)
+        half_ulp = np.spacing(np.abs(d)).astype(ld) / 2
+        off = np.abs(np.abs(r - d.astype(ld)) - half_ulp)  # how far r is from a rounding boundary
+        error = (np.abs(product) + np.abs(c).astype(ld)) * ld(2.0 ** -61)  # (long double's, bounded)
+        mantissa = np.frexp(d)[0]
+        unsure = (off <= error) | (np.abs(mantissa) == 0.5) | (d == 0)
+        which = np.nonzero(unsure)[0]
+    else:
+        which = range(a.size)
+    for k in which:
+        exact = Fraction(builtins.float(a[k])) * Fraction(builtins.float(b[k])) + Fraction(builtins.float(c[k]))
+        if exact == 0:  # (its sign: IEEE's for x + y, -0. only when both terms are -0.)
+            product_zero = a[k] == 0 or b[k] == 0
+            d[k] = builtins.float(c[k]) + builtins.float(a[k]) * builtins.float(b[k]) if product_zero else 0.0
+        else:
+            d[k] = builtins.float(exact)
+    return d
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -168,7 +373,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     step = (end - start) / (steps - 1) in the result's dtype; element i is start + step * i before
     the halfway index and end - step * (steps - 1 - i) from it on, each a fused multiply-add (one
     rounding)."""
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     dt, steps = _dtype(dtype), int(steps)
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
@@ -178,36 +383,83 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     start, end = t(start), t(end)
     step = (end - start) / t(steps - 1)
     i = np.arange(steps)
-    exact = np.longdouble if dt == np.float64 else np.float64  # wide enough for one rounding
-    from_start = exact(start) + exact(step) * i.astype(exact)
-    from_end = exact(end) - exact(step) * (steps - 1 - i).astype(exact)
+    if dt == np.float64:  # (one rounding, as the compiled kernel's fused multiply-add)
+        from_start = _fma(np.full(steps, step), i.astype(np.float64), np.full(steps, start))
+        from_end = _fma(np.full(steps, -step), (steps - 1 - i).astype(np.float64), np.full(steps, end))
+    elif dt == np.float32:
+        from_start = _fma32(np.full(steps, step), i, np.full(steps, start))
+        from_end = _fma32(np.full(steps, -step), steps - 1 - i, np.full(steps, end))
+    else:
+        from_start = np.float64(start) + np.float64(step) * i
+        from_end = np.float64(end) - np.float64(step) * (steps - 1 - i)
     return _finish(np.where(i < steps // 2, from_start, from_end).astype(dt), requires_grad)
 
 
+def _fma32(a, b, c):
+    """a * b + c rounded once to float32 (a, c float32 arrays, b integers below 2 ** 29): the
+    product is exact in float64; the sum, rounded to float64 first, rounds to the same float32
+    unless it lands exactly halfway between two float32s, recomputed exactly then."""
+    r = a.astype(np.float64) * b + c.astype(np.float64)
+    f = r.astype(np.float32)
+    gap = np.abs(r - f.astype(np.float64))
+    spacing = np.spacing(np.abs(f)).astype(np.float64)
+    for k in np.nonzero((gap == spacing / 2) | (gap == spacing / 4))[0]:
+        exact = Fraction(builtins.float(a[k])) * builtins.int(b[k]) + Fraction(builtins.float(c[k]))
+        f[k] = _round_to_float32(exact) if exact != 0 else f[k]
+    return f
+
+
+def _round_to_float32(x):
+    """A fraction rounded to the nearest float32 (ties to even)."""
+    lo = np.float32(builtins.float(x))  # (within a float32 step of x)
+    below = lo if Fraction(builtins.float(lo)) <= x else np.nextafter(lo, np.float32(-np.inf))
+    above = np.nextafter(below, np.float32(np.inf))
+    d_below, d_above = x - Fraction(builtins.float(below)), Fraction(builtins.float(above)) - x
+    if d_below != d_above:
+        return below if d_below < d_above else above
+    return below if (below.view(np.int32) & 1) == 0 else above
+
+
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1)."""
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     g = generator or default_generator
+    if out is not None:
+        return _factory_out("rand", out, dtype, requires_grad, lambda d: _random_into(
+            d, "check_uniform_bounds", g._rng.random(_shape_arg(size), dtype=np.float64)))
     return _finish(g._rng.random(_shape_arg(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """Standard normal."""
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     g = generator or default_generator
+    if out is not None:
+        if isinstance(out, Tensor) and out.requires_grad and STATE.grad_enabled:
+            raise RuntimeError("cannot resize variables that require grad")  # (ATen resizes first)
+        return _factory_out("randn", out, dtype, requires_grad, lambda d: _random_into(
+            d, "normal_kernel_cpu", g._rng.standard_normal(_shape_arg(size))))
     return _finish(g._rng.standard_normal(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+
+
+def _random_into(dt, kernel, values):
+    """Random values for an out= tensor of dtype dt (ATen's kernels fill only float dtypes)."""
+    if dt.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[dt]]}'")
+    return values.astype(dt)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     """Integers in [low, high); int64 unless dtype says otherwise."""
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None or size is None:
@@ -220,14 +472,27 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
+    if not isinstance(n, (builtins.int, np.integer)) or isinstance(n, builtins.bool):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     g = generator or default_generator
     return _finish(g._rng.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
 
 
-def normal(mean, std, size=None, generator=None):
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Normal samples: mean + std * N(0, 1), of the tensors' broadcast shape and promoted dtype, or
+    of size (float32) for numbers."""
     g = generator or default_generator
-    return _finish(g._rng.normal(mean, std, size=_shape_arg((size,)) if size else None).astype(_F32), False)
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if tensors:
+        dt = tensors[0]._data.dtype if len(tensors) == 1 else np.result_type(*(t._data for t in tensors))
+        m, s = (t._data if isinstance(t, Tensor) else t for t in (mean, std))
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        with np.errstate(all="ignore"):  # (inf * 0 and the like: nan, silently)
+            values = np.asarray(m + s * g._rng.standard_normal(shape)).astype(dt)
+        return _finish(values, False)
+    return _finish(g._rng.normal(mean, std, size=_shape_arg((size,)) if size else None).astype(_dtype(dtype)),
+                   requires_grad)
 
 
 def from_numpy(array):
@@ -238,7 +503,7 @@ def from_numpy(array):
 
 
 def as_tensor(data, dtype=None, device=None):
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     if isinstance(data, Tensor) and (dtype is None or _dtypes.resolve(dtype) == data.dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or _dtypes.resolve(dtype).np == data.dtype):

@@ -6,11 +6,12 @@ primitives PyTorch uses, so that grad_fn names match.
 """
 import builtins
 import numbers
+import warnings
 
 import numpy as np
 
 from . import _dtypes
-from ._graph import STATE, _ACCUMULATE
+from ._graph import STATE, _ACCUMULATE, no_grad
 from ._numerics import indexed as _indexed
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
@@ -304,6 +305,14 @@ def mean(input, dim=None, keepdim=False, dtype=None):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            "floating point or complex dtype. Got: "
                            f"{_dtypes.SCALAR_NAME[input.dtype]}")
+    if input._data.size == 0:  # nan, silently (numpy's mean warns "Mean of empty slice")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _mean(input, dim, keepdim)
+    return _mean(input, dim, keepdim)
+
+
+def _mean(input, dim, keepdim):
     if dim is None:
         return apply(_OP["mean"], (input,))
     return apply(_OP["mean_dim"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
@@ -733,11 +742,12 @@ def _getitem(self, index, setitem=False):
     setitem: x[index] = ...: (the view the basic part of index selects, the tensor indices left
     for index_put_ or None); a slice over a whole dim is then skipped, as PyTorch skips it."""
     items = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (Tensor, list, np.ndarray)) and not isinstance(i, builtins.bool)
+    if any(isinstance(i, (Tensor, list, tuple, np.ndarray, range)) and not isinstance(i, builtins.bool)
            and not _is_int_scalar(i) for i in items):
         idx = _index_arrays(index if isinstance(index, tuple) else (index,))
-        idx = tuple((np.asarray(i) if i else np.zeros(0, np.int64)) if isinstance(i, list) else i
-                    for i in idx)
+        # a list, range or nested tuple is a sequence of indices, as PyTorch reads it
+        idx = tuple((np.asarray(list(i)) if len(i) else np.zeros(0, np.int64))
+                    if isinstance(i, (list, range, tuple)) else i for i in idx)
         if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         base, idx = _basic_part_first(self, idx, setitem)
@@ -1372,7 +1382,7 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
               "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
               "tensor.new_tensor(sourceTensor).")
         data = data.detach()._data.copy()
-    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                   requires_grad=requires_grad)
 
 
@@ -1431,3 +1441,133 @@ def _raise_for_unusable_views(args):
 
 for _name in _EDGES_BEFORE_CHECKS:  # (Tensor's methods call these names: they get the wrapped ones)
     globals()[_name] = _edges_before_checks(globals()[_name])
+
+
+# --- out=: torch.add(a, b, out=t) and the like -----------------------------------------------------
+# The torch namespace's functions that take out= are these wrappers (_OUT_FUNCTIONS, exported by
+# __init__); the Tensor methods call the plain functions above, which need no out check.
+# How each kind of function checks out's dtype (ATen's messages): "cast" is TensorIterator's
+# (the result is cast to out's dtype if can_cast allows it), "reduce" computes in out's dtype
+# (sum: any dtype; mean: a float dtype), "exact" (mm, matmul, bmm) and "clamp" want out's dtype to be
+# the result's, "cat" (cat, stack) casts when it can.
+_OUT_RESIZED = ("An output with one or more elements was resized since it had shape {}, which does not "
+                "match the required output shape {}. This behavior is deprecated, and in a future "
+                "PyTorch release outputs will not be resized unless they have zero elements. You can "
+                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                "t.resize_(0). (Triggered internally at "
+                "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+
+
+def _can_cast(src, dst):
+    """ATen's canCast: no float to an integer type, nothing but bool to bool."""
+    if src.is_floating_point and not dst.is_floating_point:
+        return False
+    return not (src != _dtypes.bool and dst == _dtypes.bool)
+
+
+def _check_out_grad(name, out, args):
+    """PyTorch's refusal of out= when autograd would have to record the op."""
+    if not STATE.grad_enabled:
+        return
+    tensors = [out]
+    for a in args:
+        tensors.extend(a if isinstance(a, (list, tuple)) else (a,))
+    if any(isinstance(t, Tensor) and t.requires_grad for t in tensors):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
+def write_out(out, result, warn_resize=True):
+    """Copy result into out (resized to result's shape first, with PyTorch's warning when out held
+    elements); returns out, its version bumped as by an in-place op."""
+    if out._data.shape != result._data.shape:
+        if out._data.size and warn_resize:
+            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))
+        if out.requires_grad and STATE.grad_enabled:
+            raise RuntimeError("cannot resize variables that require grad")
+        out._data = np.empty(result._data.shape, dtype=out._data.dtype)
+    with no_grad():
+        out.copy_(result)
+    return out
+
+
+def _takes_out(fn, kind, name=None):
+    """fn with an out= keyword, checked as PyTorch checks it (kind: how out's dtype is checked)."""
+    name = name or fn.__name__
+
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        if name == "sum" and not _dim_given(args, kwargs):  # (torch.sum has no out= without dim)
+            if "dtype" in kwargs:
+                raise TypeError('sum() missing 1 required positional arguments: "dim"')
+            raise TypeError("sum() received an invalid combination of arguments - got (Tensor, "
+                            "out=Tensor), but expected one of:\n * (Tensor input, *, torch.dtype "
+                            "dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = False, "
+                            "*, torch.dtype dtype = None, Tensor out = None)\n")
+        _check_out_grad(name, out, args + tuple(kwargs.values()))
+        want = out.dtype
+        with no_grad():
+            if kind == "reduce":
+                result = fn(*args, **kwargs)
+                if name == "mean" and not want.is_floating_point:
+                    if _dim_given(args, kwargs):  # (out is resized first; the message says Float
+                        # whatever the input's float dtype, as PyTorch's)
+                        if out._data.size and out._data.shape != result._data.shape:
+                            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))
+                        raise RuntimeError("result type Float can't be cast to the desired output type "
+                                           f"{_dtypes.SCALAR_NAME[want]}")
+                    raise RuntimeError("mean.dtype_out(): input types can't be cast to the desired "
+                                       f"output type {_dtypes.SCALAR_NAME[want]}")
+                if result.dtype != want:  # (ATen reduces in out's dtype: the input is cast first)
+                    result = fn(args[0].to(want), *args[1:], **kwargs)
+            else:
+                result = fn(*args, **kwargs)
+        got = result.dtype
+        if kind == "cast" and not _can_cast(got, want):
+            raise RuntimeError(f"result type {_dtypes.SCALAR_NAME[got]} can't be cast to the desired "
+                               f"output type {_dtypes.SCALAR_NAME[want]}")
+        if kind == "exact" and got != want and name == "matmul" and out._data.size and \
+                out._data.shape != result._data.shape and (builtins.max(args[0].ndim, args[1].ndim) >= 3
+                                                           or args[0].ndim == args[1].ndim == 1):
+            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))  # (resized first)
+        if kind == "exact" and got != want and name == "matmul" and args[0].ndim == args[1].ndim == 1:
+            raise RuntimeError(f"result dtype {_dtypes.SCALAR_NAME[want]} does not match input dtype "
+                               f"{_dtypes.SCALAR_NAME[got]}")  # (matmul of two vectors is dot's)
+        if kind == "exact" and got != want:
+            raise RuntimeError(f"Expected out tensor to have dtype {_dtypes.CPP_NAME[got]}, but got "
+                               f"{_dtypes.CPP_NAME[want]} instead")
+        if kind == "clamp" and got != want:
+            raise RuntimeError(f"Found dtype {_dtypes.SCALAR_NAME[want]} but expected "
+                               f"{_dtypes.SCALAR_NAME[got]}")
+        if kind == "cat" and not _can_cast(got, want):
+            raise TypeError("torch.cat(): input types can't be cast to the desired output type "
+                            f"{_dtypes.SCALAR_NAME[want]}")
+        if kind == "cast" and got != want and out._data.size and out._data.shape != result._data.shape:
+            # (TensorIterator resizes out, then its result in out's dtype: PyTorch warns twice)
+            _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))
+        return write_out(out, result)
+
+    with_out.__name__, with_out.__qualname__, with_out.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    with_out.__wrapped__ = fn
+    return with_out
+
+
+def _dim_given(args, kwargs):
+    return len(args) > 1 or kwargs.get("dim") is not None
+
+
+_OUT_FUNCTIONS = {name: _takes_out(globals()[name], kind) for name, kind in (
+    ("add", "cast"), ("sub", "cast"), ("mul", "cast"), ("div", "cast"), ("pow", "cast"),
+    ("exp", "cast"), ("log", "cast"), ("sin", "cast"), ("cos", "cast"), ("sqrt", "cast"),
+    ("tanh", "cast"), ("sigmoid", "cast"), ("abs", "clamp"), ("neg", "clamp"),
+    ("maximum", "cast"), ("minimum", "cast"),
+    ("sum", "reduce"), ("mean", "reduce"),
+    ("mm", "exact"), ("matmul", "exact"), ("bmm", "exact"),
+    ("clamp", "clamp"), ("cat", "cat"), ("stack", "cat"))}
+_OUT_FUNCTIONS.update(subtract=_OUT_FUNCTIONS["sub"], multiply=_OUT_FUNCTIONS["mul"],
+                      divide=_OUT_FUNCTIONS["div"], clip=_OUT_FUNCTIONS["clamp"],
+                      concat=_OUT_FUNCTIONS["cat"], concatenate=_OUT_FUNCTIONS["cat"],
+                      negative=_OUT_FUNCTIONS["neg"], absolute=_OUT_FUNCTIONS["abs"])

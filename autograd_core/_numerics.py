@@ -132,7 +132,9 @@ def torch_sum(a):
 
 def torch_mean(a):
     """ATen's mean: the sum, divided by the element count in the dtype."""
-    if a.dtype.kind != "f" or a.size == 0:
+    if a.size == 0:  # 0 / 0: nan, silently (numpy's mean warns "Mean of empty slice")
+        return np.full((), np.nan, a.dtype if a.dtype.kind == "f" else np.float64)
+    if a.dtype.kind != "f":
         return a.mean()
     return np.asarray(torch_sum(a) / a.dtype.type(a.size))
 

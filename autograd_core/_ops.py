@@ -612,22 +612,26 @@ op("max_pool2d_with_indices_backward", "MaxPool2DWithIndicesBackwardBackward0",
                                         lambda go, a, indices, **p: P.max_pool2d_backward(go, a.shape, indices),
                                         lambda xp, g, go, a, out, indices, **p: _max_pool_double_backward(xp, g, indices),
                                         lambda xp, g, go, a, out, indices, **p: xp.zeros_like(a),
-                                        saves=("self", "indices") + _POOL_PARAMS, arg_names=("grad_output", "self"))
+                                        saves=("indices",), arg_names=("grad_output", "self"))  # (PyTorch's)
 op("avg_pool2d", "AvgPool2DBackward0", P.avg_pool2d,
                                         lambda xp, g, a, out, **p: xp.row("avg_pool2d_backward", g, a, **p),
                                         saves=("self",) + _AVG_POOL_PARAMS, kind="same")
 op("avg_pool2d_backward", "AvgPool2DBackwardBackward0", lambda go, a, **p: P.avg_pool2d_backward(go, a.shape, **p),
                                         lambda xp, g, go, a, out, **p: xp.row("avg_pool2d", g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(a),
-                                        saves=("self",) + _AVG_POOL_PARAMS, arg_names=("grad_output", "self"))
+                                        saves=_AVG_POOL_PARAMS, arg_names=("grad_output", "self"))
 op("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", P.adaptive_avg_pool2d,
-                                        lambda xp, g, a, out, output_size: xp.row("adaptive_avg_pool2d_backward", g, a),
+                                        lambda xp, g, a, out, output_size: xp.row(
+                                            "adaptive_avg_pool2d_backward", g, a, grad_output_sym_argsize_minus_2=g.shape[-2],
+                                            grad_output_sym_argsize_minus_1=g.shape[-1]),
                                         saves=("self",), kind="same")
+# (the sizes of grad_output are params only to be saved, as PyTorch saves them)
 op("adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0",
-                                        lambda go, a: P.adaptive_avg_pool2d_backward(go, a.shape),
-                                        lambda xp, g, go, a, out: xp.row("adaptive_avg_pool2d", g, output_size=go.shape[-2:]),
-                                        lambda xp, g, go, a, out: xp.zeros_like(a),
-                                        saves=("self",), arg_names=("grad_output", "self"))
+                                        lambda go, a, **sizes: P.adaptive_avg_pool2d_backward(go, a.shape),
+                                        lambda xp, g, go, a, out, **sizes: xp.row("adaptive_avg_pool2d", g, output_size=go.shape[-2:]),
+                                        lambda xp, g, go, a, out, **sizes: xp.zeros_like(a),
+                                        saves=("grad_output_sym_argsize_minus_2", "grad_output_sym_argsize_minus_1"),
+                                        arg_names=("grad_output", "self"))
 # batch norm: out = (x - mean) * invstd * weight + bias per channel; training: the batch's mean and
 # invstd (result1, result2, computed with the running statistics' update before the op), else the
 # running ones. Its backward is one node of three outputs in PyTorch; here a row per output
@@ -647,7 +651,7 @@ for _which in ("input", "weight", "bias"):
                                         R.no_derivative("native_batch_norm_backward save_mean"),
                                         R.no_derivative("native_batch_norm_backward save_invstd"),
                                         saves=("grad_out", "input", "weight", "running_mean", "running_var",
-                                               "save_mean", "save_invstd", "eps", "training"),
+                                               "save_mean", "save_invstd", "eps", "train"),
                                         arg_names=("grad_out", "input", "weight", "save_mean", "save_invstd"))
 
 
@@ -1032,12 +1036,12 @@ def _batch_norm_backward(xp, which, g, x, w, p):
     """native_batch_norm_backward's output `which` (input, weight or bias): the saved statistics go
     with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient)."""
     return xp.row("native_batch_norm_backward_" + which, g, x, w, p["result1"], p["result2"],
-                  running_mean=p["running_mean"], running_var=p["running_var"], training=p["training"],
+                  running_mean=p["running_mean"], running_var=p["running_var"], train=p["training"],
                   eps=p["eps"])
 
 
 def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_invstd, out, running_mean,
-                                running_var, training, eps):
+                                running_var, train, eps):
     """batchnorm_double_backward: the derivative of native_batch_norm_backward's output `which` with
     respect to `wrt`, given G = dL/d(that output). In training the statistics are recomputed from x
     (mean, biased variance) so that their dependence on x is in the graph; m() is the mean over all
@@ -1052,7 +1056,7 @@ def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_inv
     def m(t):
         return xp.mean(t, dims, True)
 
-    if training:
+    if train:
         mu = m(x)
         xc = x - mu
         s = xp.pow(m(xc * xc) + eps, -0.5)
@@ -1067,10 +1071,10 @@ def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_inv
         Gb = xp.reshape(G, shape)
         if wrt == "grad_out":
             return Gb * xhat
-        if not training:
+        if not train:
             return Gb * go * s
         return Gb * s * (go - m(go) - xhat * m(go * xhat))
-    if not training:  # grad_input = go w s
+    if not train:  # grad_input = go w s
         if wrt == "grad_out":
             return G * wb * s
         if wrt == "weight":

@@ -12,6 +12,8 @@ independent images. A batch-norm input is (N, C, *): statistics per channel C ov
 - batch norm's statistics accumulate in float64 (ATen's acc_type on CPU) and are rounded where
   ATen rounds them (save_mean, the biased variance, invstd).
 """
+import os
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -54,33 +56,40 @@ def _lowest(dtype):
 
 # --- max pooling -------------------------------------------------------------------------------------
 def max_pool2d_indices(a, kernel_size, stride, padding, dilation, ceil_mode):
-    """The flat index (h * W + w) of each window's maximum, as ATen's cpu_max_pool picks it: the
-    first element greater than every one before it (scanning the window row by row), a nan over
-    everything (the last nan), and when nothing beats the dtype's lowest value (a window of -inf)
-    the window's first element inside the input."""
+    """The flat index (h * W + w) of each window's maximum, as ATen's cpu_max_pool picks it: scanning
+    the window row by row from its first element inside the input, an element is taken when it is
+    greater than the best so far, or nan (so the first maximum wins a tie, and the last nan wins
+    over everything); the best starts at the dtype's lowest value, so a window of -inf keeps its first
+    element. One vectorised step per kernel offset."""
     stride, out_size = pool_geometry(a.shape, kernel_size, stride, padding, dilation, ceil_mode)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
-    h, w = a.shape[-2:]
+    w = a.shape[-1]
     oh, ow = out_size
-    win = _windows(a, kernel_size, stride, padding, dilation, out_size, _lowest(a.dtype))
-    flat = win.reshape(win.shape[:-2] + (kh * kw,))
-    pos = np.argmax(flat, axis=-1)
-    if a.dtype.kind == "f":
-        nans = np.isnan(flat)
-        if nans.any():
-            last_nan = kh * kw - 1 - np.argmax(nans[..., ::-1], axis=-1)
-            pos = np.where(nans.any(axis=-1), last_nan, pos)
-    top = np.take_along_axis(flat, pos[..., None], -1)[..., 0]
+    lowest = _lowest(a.dtype)
+    win = _windows(a, kernel_size, stride, padding, dilation, out_size, lowest)
     row0 = np.arange(oh)[:, None] * sh - ph  # each window's top-left corner in the input
     col0 = np.arange(ow)[None, :] * sw - pw
-    rows = row0 + (pos // kw) * dh
-    cols = col0 + (pos % kw) * dw
-    nothing = top == _lowest(a.dtype)
-    if nothing.any():  # the window's first element inside the input
-        first_r = np.where(row0 < 0, row0 + (-row0 + dh - 1) // dh * dh, row0)
-        first_c = np.where(col0 < 0, col0 + (-col0 + dw - 1) // dw * dw, col0)
-        rows = np.where(nothing, np.broadcast_to(first_r, rows.shape), rows)
-        cols = np.where(nothing, np.broadcast_to(first_c, cols.shape), cols)
+    first_r = np.where(row0 < 0, row0 + (-row0 + dh - 1) // dh * dh, row0)
+    first_c = np.where(col0 < 0, col0 + (-col0 + dw - 1) // dw * dw, col0)
+    if (first_r >= a.shape[-2]).any() or (first_c >= w).any():
+        # (dilation can step over the whole input: ATen then returns -inf and an index outside the
+        # image, and its backward writes there -- an error instead)
+        raise RuntimeError(f"max_pool2d: with dilation {tuple(dilation)} and padding {tuple(padding)} a pooling "
+                           f"window covers no element of the input of size {tuple(a.shape[-2:])} (PyTorch "
+                           "returns -inf with an index outside the image there, and its backward writes "
+                           "outside the image); use less padding")
+    best = np.full(win.shape[:-2], lowest, dtype=a.dtype)
+    pos = np.full(best.shape, -1, dtype=np.int16)  # the kernel offset taken (-1: none, the first element)
+    floating = a.dtype.kind == "f"
+    with np.errstate(invalid="ignore"):
+        for i in range(kh):
+            for j in range(kw):
+                v = win[..., i, j]
+                take = (v > best) | np.isnan(v) if floating else v > best
+                np.copyto(best, v, where=take)
+                pos[take] = i * kw + j
+    rows = np.where(pos < 0, first_r, row0 + (pos // kw) * dh)
+    cols = np.where(pos < 0, first_c, col0 + (pos % kw) * dw)
     return (rows * w + cols).astype(np.int64)
 
 
@@ -234,10 +243,56 @@ def _bshape(x):
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+def _aten_threads():
+    """The number of threads ATen splits an (N, C) batch norm's sums between: torch's default, the
+    OMP_NUM_THREADS setting, else the CPUs this process may run on (torch counts physical cores: on
+    a machine with two hardware threads per core the last bits of an (N, C) batch norm may differ)."""
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0))
+
+
+def _row_chunks(n, statistics=False):
+    """ATen's parallel_for over n rows: min(threads, n) chunks of ceil(n / chunks) rows, in order (its
+    statistics kernel takes no more rows than threads in one pass)"""
+    k = max(1, min(_aten_threads(), n))
+    if statistics and n <= k:
+        return [(0, n)]
+    size = -(-n // k)
+    return [(b, min(n, b + size)) for b in range(0, n, size)]
+
+
+def _fused_row_sums(a, b, statistics=False):
+    """Per chunk of rows, sum of a * b row after row with one rounding each (the fused multiply-add
+    of ATen's vectorised loop), then the chunks' sums added in float64: (C,) float64"""
+    parts = []
+    for lo, hi in _row_chunks(a.shape[0], statistics):
+        acc = np.zeros(a.shape[1:], dtype=a.dtype)
+        for i in range(lo, hi):  # (one vectorised step per row of the batch)
+            acc = fused_multiply_add(a[i], b[i], acc)
+        parts.append(acc)
+    return np.cumsum(np.stack(parts).astype(np.float64), axis=0)[-1]
+
+
+def _row_sums(a, statistics=False):
+    """Per chunk of rows, the rows added one after another in the dtype; the chunks' sums then in
+    float64: (C,) float64"""
+    chunks = _row_chunks(a.shape[0], statistics)
+    if statistics and len(chunks) == 1:  # (no more rows than threads: one float64 sum)
+        return np.cumsum(a.astype(np.float64), axis=0)[-1]
+    parts = np.stack([np.cumsum(a[lo:hi], axis=0)[-1] for lo, hi in chunks])
+    return np.cumsum(parts.astype(np.float64), axis=0)[-1]
+
+
 def batch_norm_stats(x):
     """batch_norm_cpu_collect_stats: (mean, var_sum) per channel, both in x's dtype: the sum in
     float64, mean = sum / count rounded; var_sum = sum of (x - mean)^2 (each square in the dtype)
-    in float64, rounded."""
+    in float64, rounded. An (N, C) input (one value per image) goes ATen's channels-last way: the
+    rows are summed per thread in the dtype (the squares fused into the sum)."""
+    if x.size == x.shape[0] * x.shape[1]:
+        rows = x.reshape(x.shape[0], x.shape[1])
+        mean = (_row_sums(rows, True) / rows.shape[0]).astype(x.dtype)
+        centred = rows - mean
+        return mean, _fused_row_sums(centred, centred, True).astype(x.dtype)
     v = _channel_view(x)
     n = v.shape[0] * v.shape[2]
     mean = (v.sum(axis=(0, 2), dtype=np.float64) / n).astype(x.dtype)
@@ -318,7 +373,8 @@ def _image_sums(v, a=None, b=None):
         return acc
     whole = n // _LANES
     blocks = v[..., :whole * _LANES].reshape(v.shape[:-1] + (whole, _LANES))
-    acc = np.cumsum(blocks, axis=-2)[..., -1, :] if whole > 1 else blocks[..., 0, :].copy()  # (in order)
+    # (numpy reduces an outer axis block after block, into the 8 lanes: in order, as a cumsum would)
+    acc = blocks.sum(axis=-2) if whole > 1 else blocks[..., 0, :].copy()
     tail = n - whole * _LANES
     if tail:
         lanes = acc[..., :tail]
@@ -332,16 +388,21 @@ def _over_batch(per_image):
     return np.cumsum(per_image.astype(np.float64), axis=0)[-1]
 
 
-def _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, save_invstd):
+def _backward_terms(g, x, running_mean, running_var, train, eps, save_mean, save_invstd):
     """(mean, invstd, sum of g, dot product of (x - mean) and g) per channel, as
     batch_norm_cpu_backward_contiguous_impl computes them (each image's sums in the dtype, added up in
     float64)."""
     dt = x.dtype
-    if training:
+    if train:
         mean, invstd = save_mean, save_invstd
     else:  # (the backward's invstd is computed in float64: eps is a double there)
         mean = running_mean.astype(dt)
         invstd = (1 / np.sqrt(running_var.astype(np.float64) + eps)).astype(dt)
+    if x.size == x.shape[0] * x.shape[1]:  # (N, C): ATen's channels-last way, sums per thread
+        rows, grows = x.reshape(x.shape[0], -1), g.reshape(g.shape[0], -1)
+        total = _row_sums(grows).astype(dt)  # (kept in the dtype there)
+        dotp = _fused_row_sums(rows - mean, grows).astype(dt)
+        return mean, invstd, total, dotp
     gv, xv = _channel_view(g), _channel_view(x)
     centred = xv - mean[None, :, None]
     total = _over_batch(_image_sums(gv))
@@ -349,30 +410,37 @@ def _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, s
     return mean, invstd, total, dotp
 
 
-def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
+def batch_norm_backward_input(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d x: training, (g - mean(g) - (x - mean) * k) * invstd * weight with
     k = dot(x - mean, g) * invstd^2 / count; eval, g * invstd * weight."""
     dt = x.dtype
-    mean, invstd, total, dotp = _backward_terms(g, x, running_mean, running_var, training, eps,
+    mean, invstd, total, dotp = _backward_terms(g, x, running_mean, running_var, train, eps,
                                                 save_mean, save_invstd)
     w = weight if weight is not None else np.ones(x.shape[1], dtype=dt)
     b = _bshape(x)
-    if not training:
+    if not train:
         return g * invstd.reshape(b) * w.reshape(b)
     n = x.size // x.shape[1]
     k = dotp.astype(dt) * invstd * invstd / dt.type(n)
-    grad_mean = (total / n).astype(dt)
-    # (g - grad_mean) - (x - mean) * k: the compiler fuses the product into the subtraction
-    projected = fused_multiply_add(-(x - mean.reshape(b)), k.reshape(b), g - grad_mean.reshape(b))
+    grad_mean = (total / n).astype(dt) if total.dtype != dt else total / dt.type(n)
+    # (g - grad_mean) - (x - mean) * k: the compiler fuses the product into the subtraction -- for
+    # an (N, C) input only in the whole vectors of channels, not in the scalar loop over the rest
+    centred, less = x - mean.reshape(b), g - grad_mean.reshape(b)
+    projected = fused_multiply_add(-centred, k.reshape(b), less)
+    if x.size == x.shape[0] * x.shape[1]:
+        rest = x.shape[1] - x.shape[1] % _LANES
+        projected[:, rest:] = (less - centred * k.reshape(b))[:, rest:]
     return projected * invstd.reshape(b) * w.reshape(b)
 
 
-def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
+def batch_norm_backward_weight(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d weight = sum of g * (x - mean) * invstd per channel"""
-    _, invstd, _, dotp = _backward_terms(g, x, running_mean, running_var, training, eps, save_mean, save_invstd)
-    return (dotp * invstd).astype(x.dtype)
+    _, invstd, _, dotp = _backward_terms(g, x, running_mean, running_var, train, eps, save_mean, save_invstd)
+    return (dotp * invstd).astype(x.dtype)  # (float64 * dtype, or dtype * dtype for (N, C))
 
 
-def batch_norm_backward_bias(g, x, weight, save_mean, save_invstd, running_mean, running_var, training, eps):
+def batch_norm_backward_bias(g, x, weight, save_mean, save_invstd, running_mean, running_var, train, eps):
     """d out / d bias = sum of g per channel"""
+    if x.size == x.shape[0] * x.shape[1]:
+        return _row_sums(g.reshape(g.shape[0], -1)).astype(x.dtype)
     return _over_batch(_image_sums(_channel_view(g))).astype(x.dtype)

@@ -27,6 +27,38 @@ from ._refusals import warn
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
+
+# numpy's floating-point warnings (1 / 0, log(0), 0 / 0, an overflow) are off while the engine
+# computes: PyTorch gives inf and nan silently. numpy keeps that state in a context variable; setting
+# it directly costs a tenth of entering np.errstate (an op here takes about 2 microseconds).
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _NUMPY_ERRORS, _make_extobj
+    _NUMPY_QUIET = _make_extobj(all="ignore")
+except ImportError:  # (another numpy: np.errstate, slower)
+    class _ErrstateVar:
+        @staticmethod
+        def set(_):
+            state = np.errstate(all="ignore")
+            state.__enter__()
+            return state
+
+        @staticmethod
+        def reset(state):
+            state.__exit__(None, None, None)
+    _NUMPY_ERRORS, _NUMPY_QUIET = _ErrstateVar(), None
+
+
+def numpy_quiet(f):
+    """f run with numpy's floating-point warnings off (see _NUMPY_ERRORS)."""
+    def quiet(*args, **kwargs):
+        token = _NUMPY_ERRORS.set(_NUMPY_QUIET)
+        try:
+            return f(*args, **kwargs)
+        finally:
+            _NUMPY_ERRORS.reset(token)
+    quiet.__name__, quiet.__qualname__, quiet.__doc__, quiet.__wrapped__ = (
+        f.__name__, f.__qualname__, f.__doc__, f)
+    return quiet
 _new = object.__new__
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
@@ -159,42 +191,46 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                 slow = True
         if recording:
             edges.append(_NO_EDGE)
-    want = None
-    if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
-        if op.refuse is not None:
-            op.refuse(*datas, **params) if params else op.refuse(*datas)
-        want = _compute_dtype(op, args, params)
-        if want is not None:
-            datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
+    token = _NUMPY_ERRORS.set(_NUMPY_QUIET)  # (PyTorch's inf and nan come silently)
     try:
-        out = op.forward(*datas, **params) if params else op.forward(*datas)
-    except ValueError as e:
-        shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-        msg = _broadcast_message(*shapes)
-        if msg and "broadcast" in str(e):
-            raise RuntimeError(msg) from None
-        raise
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    layout = op.layout
-    if layout is not None and out.ndim > 1:  # the memory layout ATen gives the result
-        if layout == "contiguous":
-            out = contiguous_layout(out)
-        else:  # (numpy's is TensorIterator's when every input of 2 or more dims is C-contiguous)
-            for d in datas:
-                if type(d) is np.ndarray and d.ndim > 1 and not d.flags.c_contiguous:
-                    out = elementwise_layout(out, datas)
-                    break
-    if slow:
-        if want is not None and out.dtype != want:
-            out = out.astype(want)
-        elif op.kind == "sum" and out.dtype.kind in "biu":
-            out = out.astype(np.int64)
-        if requires_grad and out.dtype.kind not in "fc" and not inplace:
-            # (an integer tensor requiring grad: torch.tensor([1, 2])[:1] = w writes a w into it)
-            if op.grad_fn != "NotImplemented":
-                raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
-            requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
+        want = None
+        if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
+            if op.refuse is not None:
+                op.refuse(*datas, **params) if params else op.refuse(*datas)
+            want = _compute_dtype(op, args, params)
+            if want is not None:
+                datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
+        try:
+            out = op.forward(*datas, **params) if params else op.forward(*datas)
+        except ValueError as e:
+            shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
+            msg = _broadcast_message(*shapes)
+            if msg and "broadcast" in str(e):
+                raise RuntimeError(msg) from None
+            raise
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        layout = op.layout
+        if layout is not None and out.ndim > 1:  # the memory layout ATen gives the result
+            if layout == "contiguous":
+                out = contiguous_layout(out)
+            else:  # (numpy's is TensorIterator's when every input of 2 or more dims is C-contiguous)
+                for d in datas:
+                    if type(d) is np.ndarray and d.ndim > 1 and not d.flags.c_contiguous:
+                        out = elementwise_layout(out, datas)
+                        break
+        if slow:
+            if want is not None and out.dtype != want:
+                out = out.astype(want)
+            elif op.kind == "sum" and out.dtype.kind in "biu":
+                out = out.astype(np.int64)
+            if requires_grad and out.dtype.kind not in "fc" and not inplace:
+                # (an integer tensor requiring grad: torch.tensor([1, 2])[:1] = w writes a w into it)
+                if op.grad_fn != "NotImplemented":
+                    raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
+                requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
+    finally:
+        _NUMPY_ERRORS.reset(token)
     vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
     if requires_grad:  # (only counted while grad mode records)
         node = _new(op.node_class)
@@ -590,6 +626,7 @@ def _write_unchecked(self, op_name, args):
     return True
 
 
+@numpy_quiet
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter (shared with views).
 
@@ -791,7 +828,8 @@ class Tensor:
             return _new(cls)
         if len(args) == 1 and not isinstance(args[0], numbers.Number):
             data = args[0]
-            data = data._data if isinstance(data, Tensor) else data
+            if isinstance(data, Tensor):  # torch.Tensor(t): t itself, aliased (its dtype kept)
+                return apply(OPS["alias"], (data,), view_of=data._base if data._base is not None else data)
             return _leaf(np.array(data, dtype=np.float32))  # _leaf: a recorder sees the creation
         return _leaf(np.empty(_shape_arg(args) if args else (0,), dtype=np.float32))
 
@@ -1018,8 +1056,10 @@ class Tensor:
     def cpu(self):
         return self
 
-    def cuda(self, *args, **kwargs):
-        raise AssertionError("Torch not compiled with CUDA enabled")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """As torch built without CUDA: AssertionError (an int device: no accelerator, RuntimeError)."""
+        _dtypes.cpu_only("cuda" if device is None else device)
+        return self
 
     def to(self, *args, **kwargs):
         """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed."""
@@ -1095,6 +1135,7 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return builtins.int(self._scalar())
 
+    @numpy_quiet  # (the printing's scale of 1e308 overflows numpy's float64: silently, as PyTorch)
     def __repr__(self):
         return _printing.tensor_repr(self)
 
@@ -1173,7 +1214,10 @@ class Tensor:
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} "
                                    f"cannot be broadcast to indexing result of shape {list(selected)}"
                                    ) from None
-            _inplace(target, "index_put", (value,), {"index": tensor_index})
+            try:
+                _inplace(target, "index_put", (value,), {"index": tensor_index})
+            except IndexError as e:  # (numpy's words for an index out of range: "axis")
+                raise IndexError(str(e).replace("axis", "dimension")) from None
         elif value._data.shape == target._data.shape:  # PyTorch's copy_to
             target.copy_(value)
         elif value._data.ndim == 0:  # (fill_, but refusing memory an expand shares, as copy_ would)
@@ -1652,20 +1696,20 @@ class Tensor:
         return F._new_tensor(self, data, dtype, device, requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                 requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        return _factories.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                 requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         return _factories.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                               device=device, requires_grad=requires_grad)
+                               device=device or "cpu", requires_grad=requires_grad)
 
     # in place: the op written into self, with the out-of-place op's grad_fn name (as PyTorch)
     def relu_(self):
@@ -1882,7 +1926,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if isinstance(data, Tensor):
         warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
              "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
-    _dtypes.cpu_only(device)
+    _dtypes.factory_device(device)
     return _from_data(data, dtype, requires_grad)
 
 

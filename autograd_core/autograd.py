@@ -7,7 +7,7 @@ from . import _engine
 from ._dtypes import Size
 from ._graph import (AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled, no_grad,  # noqa: F401
                      set_grad_enabled)
-from ._tensor import Tensor, _make, _make_view
+from ._tensor import Tensor, _make, _make_view, numpy_quiet
 from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
 from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
@@ -23,6 +23,8 @@ _sys.modules[__name__ + ".functional"] = functional
 _sys.modules[__name__ + ".function"] = function
 _sys.modules[__name__ + ".gradcheck"] = _gradcheck  # (the attribute is the function, as in torch)
 _sys.modules[__name__ + ".graph"] = graph
+from . import profiler  # noqa: E402  (torch.autograd.profiler: profile, record_function)
+_sys.modules[__name__ + ".profiler"] = profiler
 
 __all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "Function", "gradcheck", "gradgradcheck"]
@@ -90,6 +92,7 @@ def _captured(captured, t, node):
 _REFERENCE_CYCLE = [True]  # PyTorch warns once per process (TORCH_WARN_ONCE)
 
 
+@numpy_quiet  # (the rules compute 1 / 0 and 0 * inf as PyTorch does: silently)
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of `tensors` (weighted by grad_tensors) into the leaves' .grad.
     create_graph=True: the gradients are tensors with a graph of their own (the backward pass is
@@ -123,6 +126,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _engine.run_backward(nodes, grads, bool(retain_graph), xp)
 
 
+@numpy_quiet
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """d(outputs)/d(inputs) as a tuple, without touching any .grad. create_graph=True: the gradients

@@ -139,6 +139,38 @@ def test_transposed_convolution_matches_torch(case, dtype):
     compare(dim, x, w, b, dtype, unbatched, transposed=True, **kw)
 
 
+def second_derivatives(m, dim, x, w, b, unbatched, transposed, kw):
+    """Under create_graph: the first gradients (values, grad_fn names) and the gradient of
+    sum(first gradients * r) with respect to input, weight, bias and grad_output (float64)."""
+    f = getattr(m.nn.functional, f"conv_transpose{dim}d" if transposed else f"conv{dim}d")
+    xt = m.tensor(x[0] if unbatched else x, dtype=m.float64, requires_grad=True)
+    wt = m.tensor(w, dtype=m.float64, requires_grad=True)
+    bt = None if b is None else m.tensor(b, dtype=m.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(xt, wt, bt, **kw)
+    rng = np.random.default_rng(11)
+    v = m.tensor(rng.standard_normal(tuple(y.shape)), dtype=m.float64, requires_grad=True)
+    leaves = [t for t in (xt, wt, bt) if t is not None]
+    first = m.autograd.grad(y, leaves, v, create_graph=True)
+    total = sum(((g * m.tensor(rng.standard_normal(tuple(g.shape)), dtype=m.float64)).sum() for g in first),
+                m.tensor(0., dtype=m.float64))
+    second = m.autograd.grad(total, leaves + [v], allow_unused=True)
+    return ([g.detach() for g in first], [type(g.grad_fn).__name__ for g in first],
+            [None if g is None else g.detach() for g in second])
+
+
+@settings(derandomize=True, deadline=None, max_examples=40, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(convolutions().map(lambda c: c + (False,)), transposed_convolutions().map(lambda c: c + (True,))))
+def test_second_derivatives_match_torch(case):
+    """the rules of ConvolutionBackwardBackward0 (convolutions, transposed ones, the weight's
+    gradient as a convolution of transposed tensors, narrowed) over the same range of arguments"""
+    dim, x, w, b, unbatched, kw, transposed = case
+    assert_close(second_derivatives(ac, dim, x, w, b, unbatched, transposed, kw),
+                 second_derivatives(torch, dim, x, w, b, unbatched, transposed, kw), f"{kw}")
+
+
 CASES = {
     # name: (dim, input shape, weight shape, bias, kwargs)
     "lenet-conv1": (2, (1, 1, 32, 32), (6, 1, 5, 5), True, {}),
@@ -295,6 +327,28 @@ def test_transposed_output_padding_derivatives_as_torch(kw):
             out.append(str(e))
         return out
     assert_same(program, **FLOAT32_CONV)
+
+
+def _empty_program(xs, ws, transposed=False, **kw):
+    def program(m):
+        x, w = m.ones(*xs, requires_grad=True), m.ones(*ws, requires_grad=True)
+        b = m.ones(ws[1] if transposed else ws[0], requires_grad=True)
+        y = (m.nn.functional.conv_transpose2d if transposed else m.nn.functional.conv2d)(x, w, b, **kw)
+        y.sum().backward()
+        return y, type(y.grad_fn).__name__, x.grad, w.grad, b.grad
+    return program
+
+
+@pytest.mark.parametrize("case", [
+    ((0, 3, 8, 8), (4, 3, 3, 3), {}),
+    ((0, 3, 8, 8), (4, 3, 3, 3), {"stride": 2, "padding": 1}),
+    ((2, 0, 8, 8), (4, 0, 3, 3), {}),  # (ATen gives (2, 0, 6, 6): as many channels as the input)
+    ((2, 0, 8, 8), (4, 0, 3, 3), {"stride": 2}),
+    ((0, 4, 3, 3), (4, 3, 3, 3), {"transposed": True}),
+])
+def test_empty_inputs_as_torch(case):
+    xs, ws, kw = case
+    assert_same(_empty_program(xs, ws, **kw))
 
 
 def test_unbatched_input_graph():
@@ -663,5 +717,113 @@ def test_lenet_training_steps_match_torch():
             loss.backward()
             opt.step()
             losses.append(loss.detach())
+        return losses, [p.detach() for p in net.parameters()]
+    assert_same(program, **FLOAT32_CONV)
+
+
+# --- the DCGAN tutorial's generator and discriminator (its layers and training step, at a small width) ---
+def _dcgan(m, steps=2):
+    """two DCGAN training steps (the tutorial's code, nz=8, ngf=ndf=4, batch 4 of 64x64 images)"""
+    nn = m.nn
+    nz, ngf, ndf, nc = 8, 4, 4, 3
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
+                nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
+        def forward(self, input):
+            return self.main(input)
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+        def forward(self, input):
+            return self.main(input)
+    rng = np.random.default_rng(0)
+    netG, netD = Generator(), Discriminator()
+    with m.no_grad():
+        for net in (netG, netD):
+            for name, p in net.named_parameters():
+                p.copy_(m.tensor(rng.normal(1.0 if "weight" in name and p.ndim == 1 else 0.0, 0.02, tuple(p.shape)), dtype=m.float32))
+    criterion = nn.BCELoss()
+    optD = m.optim.Adam(netD.parameters(), lr=0.0002, betas=(0.5, 0.999))
+    optG = m.optim.Adam(netG.parameters(), lr=0.0002, betas=(0.5, 0.999))
+    out = []
+    for step in range(steps):
+        real = m.tensor(rng.uniform(-1, 1, (4, nc, 64, 64)), dtype=m.float32)
+        netD.zero_grad()
+        label = m.full((4,), 1.0, dtype=m.float32)
+        output = netD(real).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        noise = m.tensor(rng.standard_normal((4, nz, 1, 1)), dtype=m.float32)
+        fake = netG(noise)
+        label.fill_(0.0)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        optD.step()
+        netG.zero_grad()
+        label.fill_(1.0)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        optG.step()
+        out.append((errD_real.detach(), errD_fake.detach(), errG.detach(), fake.detach()))
+    return out, [p.detach() for p in netG.parameters()], [p.detach() for p in netD.parameters()]
+
+
+
+def test_dcgan_training_steps_match_torch():
+    assert_same(_dcgan, **FLOAT32_CONV)
+
+
+def test_blitz_cifar10_net_training_steps_match_torch():
+    """the 60-minute blitz's CIFAR-10 Net (nn.MaxPool2d, CrossEntropyLoss, SGD with momentum), as written there"""
+    def program(m):
+        nn, F = m.nn, m.nn.functional
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(3, 6, 5)
+                self.pool = nn.MaxPool2d(2, 2)
+                self.conv2 = nn.Conv2d(6, 16, 5)
+                self.fc1 = nn.Linear(16 * 5 * 5, 120)
+                self.fc2 = nn.Linear(120, 84)
+                self.fc3 = nn.Linear(84, 10)
+
+            def forward(self, x):
+                x = self.pool(F.relu(self.conv1(x)))
+                x = self.pool(F.relu(self.conv2(x)))
+                x = m.flatten(x, 1)
+                x = F.relu(self.fc1(x))
+                x = F.relu(self.fc2(x))
+                return self.fc3(x)
+        net = Net()
+        rng = np.random.default_rng(1)
+        with m.no_grad():
+            for p in net.parameters():
+                p.copy_(m.tensor(rng.uniform(-0.1, 0.1, tuple(p.shape)), dtype=m.float32))
+        criterion = nn.CrossEntropyLoss()
+        optimizer = m.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+        losses = []
+        for _ in range(3):
+            inputs = m.tensor(rng.uniform(-1, 1, (4, 3, 32, 32)), dtype=m.float32)
+            labels = m.tensor(rng.integers(0, 10, 4))
+            optimizer.zero_grad()
+            loss = criterion(net(inputs), labels)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
         return losses, [p.detach() for p in net.parameters()]
     assert_same(program, **FLOAT32_CONV)

@@ -10,7 +10,7 @@ It depends on ``autograd_core``; the engine never imports it.
     y = (w + x) * (w + 1)
     widgets.draw(y)                      # tensor view; view="function" for the backward graph
 """
-from .graph_model import Edge, GraphModel, Node, StepState, format_array, simplify  # noqa: F401
+from .graph_model import Edge, GraphModel, Node, StepState, format_array, module_calls, simplify  # noqa: F401
 from .render import (GraphvizNotFound, draw, export, render_svg, to_digraph,  # noqa: F401
                      to_dot)
 from .lecture import lecture_mode  # noqa: F401  (widgets.lecture_mode(on=True, scale=1.5))
@@ -28,5 +28,5 @@ def __getattr__(name):
 
 
 __all__: list[str] = ["draw", "to_dot", "to_digraph", "export", "render_svg", "GraphModel", "Node",
-                      "Edge", "StepState", "GraphvizNotFound", "format_array", "simplify",
+                      "Edge", "StepState", "GraphvizNotFound", "format_array", "simplify", "module_calls",
                       "lecture_mode", *_LAZY]

@@ -76,11 +76,13 @@ conv1, bn1, layer1..layer4, fc), and beyond max_nodes the nodes farthest from th
 """
 import bisect
 import collections.abc
+import contextlib
 import dataclasses
 import math
 import re
 import sys
 import warnings
+import weakref
 
 import numpy as np
 
@@ -157,6 +159,8 @@ class Node:
     requires_grad: bool = False
     is_leaf: bool = False
     module: str | None = None  # nn module prefix ("fc") of a parameter or of the ops using it
+    calls: tuple = ()          # ((module name, call id), ...), outermost first: the module calls an
+    #                            op ran in (autograd_core notes them: nn.Module.__call__)
     count: int = 1             # > 1 for a summarised chain or a collapsed module
     derivative: str | None = None  # a gradient tensor a backward pass made: what it holds, "dy/dx"
 
@@ -718,6 +722,8 @@ class _Builder:
         self.model = model
         self.names = {k: v[0] for k, v in found.items()}
         self.modules = getattr(found, "modules", {})
+        self.module_names = getattr(found, "module_names", {})
+        self.calls = []  # (start, end, module name) of the module calls noted on the graph's nodes
         self.found_tensors = [t for _, t in found.values()]
         self.param_derived = set()  # node ids: parameters, and ops' outputs computed from them only
         self.by_fn = {}   # id(grad_fn) -> tensor that holds it (from the namespace)
@@ -793,6 +799,33 @@ class _Builder:
                                        classes=("saved",), value=arr.copy(), has_value=True)
             self.model.add_edge(node.id, fn_id, 0, ("saved",))
 
+    def index_calls(self, fns):
+        """Collect the module calls autograd_core's Module.__call__ noted on the graph's nodes
+        (node._module_calls: a weakref to the module and the range of node numbers made while its
+        forward ran), for the modules that have names (found in the caller's namespace)."""
+        calls = set()
+        for fn in fns:
+            noted = getattr(fn, "_module_calls", None)
+            if noted is None and type(fn).__module__ == "builtins":  # a torch node: see module_calls()
+                noted = fn.metadata.get(TORCH_CALLS_KEY)
+            for ref, start, end in noted or ():
+                module = ref()
+                name = self.module_names.get(id(module)) if module is not None else None
+                if name is not None:
+                    calls.add((start, end, name))
+        self.calls = sorted(calls)
+
+    def calls_of(self, fn):
+        """((module name, call id), ...), outermost first: the calls whose forward made fn."""
+        if not self.calls:
+            return ()
+        seq = getattr(fn, "_seq", None)
+        if seq is None and callable(getattr(fn, "_sequence_nr", None)):
+            seq = fn._sequence_nr()
+        if type(seq) is not int:
+            return ()
+        return tuple((name, start) for start, end, name in self.calls if start <= seq < end)
+
     def modules_from_inputs(self, op_node, input_ids):
         """An op whose input is a parameter (or an op on one only, like t(W)) belongs to its module.
 
@@ -817,6 +850,7 @@ class _TensorBuilder(_Builder):
                 self.by_output[(id(r.grad_fn), _output_nr(r))] = r
                 used.setdefault(id(r.grad_fn), set()).add(_output_nr(r))
         fns = [fn for fn in _topo([r.grad_fn for r in roots]) if not _is_acc(fn)]
+        self.index_calls(fns)
         for fn in fns:
             for nxt, nr in fn.next_functions:
                 if nxt is not None:
@@ -851,6 +885,7 @@ class _TensorBuilder(_Builder):
             made = built_by(fn) is not None  # (an op a backward pass made: create_graph)
             op_node = m.add_node("op", op_name, op=fname,
                                  classes=("op", "made-by-backward") if made else ("op",))
+            op_node.calls = self.calls_of(fn)
             operands = [None] * len(fn.next_functions)
             for slot, nid in inputs:
                 operands[slot] = self.labeler.operand(m.nodes[nid].label)
@@ -878,6 +913,8 @@ class _TensorBuilder(_Builder):
                     elif nr == 0:
                         out.shape, out.dtype = _output_metadata(fn)
                     out_id = out.id
+                if op_node.calls and not m.nodes[out_id].calls:
+                    m.nodes[out_id].calls = op_node.calls
                 if op_node.module and not m.nodes[out_id].module:
                     m.nodes[out_id].module = op_node.module
                     if all_params:
@@ -931,7 +968,9 @@ class _FunctionBuilder(_Builder):
             if r.grad_fn is not None:
                 self.by_fn[id(r.grad_fn)] = r
         fn_ids = {}
-        for fn in _topo([r.grad_fn for r in roots]):
+        fns = list(_topo([r.grad_fn for r in roots]))
+        self.index_calls(fns)
+        for fn in fns:
             if _is_acc(fn):
                 leaf = self.tensor_node(fn.variable)
                 self.out_label[id(fn)] = m.nodes[leaf].label
@@ -962,6 +1001,7 @@ class _FunctionBuilder(_Builder):
             made = built_by(fn) is not None  # (a node a backward pass made: create_graph)
             node = m.add_node("function", fn.name(), name=label, op=fn.name(),
                               classes=("function", "made-by-backward") if made else ("function",))
+            node.calls = self.calls_of(fn)
             inputs = [fn_ids[id(nxt)] for nxt, _ in fn.next_functions if nxt is not None]
             # an input that needs no grad (data, or a number) leaves no trace: count it as data
             if self.modules_from_inputs(node, inputs) and all(n is not None for n, _ in fn.next_functions):
@@ -977,6 +1017,51 @@ class _FunctionBuilder(_Builder):
             if r.grad_fn is not None:
                 m.add_edge(fn_ids[id(r.grad_fn)], nid, 0, ("result",))
         m.roots = tuple(self.tensor_ids[id(r)] for r in roots)
+
+
+# ---------------------------------------------------------------------------------------------
+# torch models: the module calls, noted while a block runs
+# ---------------------------------------------------------------------------------------------
+TORCH_CALLS_KEY = "cgraph_module_calls"
+
+
+@contextlib.contextmanager
+def module_calls():
+    """While the block runs, note which torch nn.Module call made each graph node, so that
+    draw(..., collapse=1) draws a torch model by module as it draws an autograd_core one
+    (autograd_core's Module.__call__ notes its calls always; torch's cannot be told afterwards).
+
+        with widgets.module_calls():
+            y = model(x)
+        widgets.draw(y, collapse=1)
+
+    Global forward hooks read torch's autograd sequence number before and after each module's
+    forward and note (module, first, end) in the metadata of the output's grad_fn."""
+    import torch
+    from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+    peek = torch._C._autograd._get_sequence_nr
+    starts = {}
+
+    def before(module, args):
+        starts.setdefault(id(module), []).append(peek())
+
+    def after(module, args, output):
+        stack = starts.get(id(module))
+        if not stack:
+            return
+        start, end = stack.pop(), peek()
+        outputs = output if isinstance(output, (tuple, list)) else (output,)
+        for out in outputs:
+            fn = getattr(out, "grad_fn", None) if isinstance(out, torch.Tensor) else None
+            if fn is not None:
+                fn.metadata.setdefault(TORCH_CALLS_KEY, []).append((weakref.ref(module), start, end))
+
+    handles = (register_module_forward_pre_hook(before), register_module_forward_hook(after))
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1021,17 +1106,21 @@ def simplify(model, max_nodes=150, collapse=None, chain_min=4):
     elif isinstance(collapse, int):
         if collapse < 1:
             raise ValueError(f"collapse as a depth must be at least 1, not {collapse}")
-        modules = {".".join(n.module.split(".")[:collapse + 1]) for n in model.nodes.values() if n.module}
+        names = {n.module for n in model.nodes.values() if n.module}
+        names |= {name for n in model.nodes.values() for name, _ in n.calls if "." in name}
+        cut = {".".join(name.split(".")[:collapse + 1]) for name in names}
+        # a module less deep than that collapses whole only if nothing deeper is drawn inside it
+        modules = {m for m in cut if not any(other.startswith(m + ".") for other in cut)}
     elif collapse is not None:
         modules = set(collapse)
     owner = _module_owner(model, modules, exclude=groups)
     module_rep = {}
     for node in model.nodes.values():
-        mod = owner.get(node.id)
-        if mod is not None:
-            rep = module_rep.setdefault(mod, node.id)
+        key = owner.get(node.id)
+        if key is not None:
+            rep = module_rep.setdefault(key, node.id)
             groups[node.id] = rep
-    labels = {rep: mod for mod, rep in module_rep.items()}
+    labels = {rep: key[0] for key, rep in module_rep.items()}
     if collapse in (None, True):
         elided = _elide(model, groups, max_nodes)
         if elided:
@@ -1046,26 +1135,44 @@ def simplify(model, max_nodes=150, collapse=None, chain_min=4):
 
 
 def _module_owner(model, modules, exclude):
-    """{node id: the name in `modules` it collapses into}: nodes of that module or of a submodule
-    (the outermost name given wins), then the module-free nodes between a module's own nodes.
-    A root stays a node of its own (the output a picture is about)."""
+    """{node id: (name in `modules`, call id)}: which collapsed node each node goes into.
+
+    An op (and the tensor it made) goes into the outermost module named in `modules` whose
+    forward was running when it was made (Node.calls; each call its own node, so a module used
+    twice is drawn twice); a node without calls (a parameter, or any node of a graph without
+    call notes, e.g. torch's) by its module's name, with or under a name in `modules`, into that
+    module's first call. Then, for graphs without call notes, the module-free nodes between a
+    module's own nodes go in too. A root stays a node of its own (the output a picture is about)."""
     if not modules:
         return {}
     owner = {}
     roots = set(model.roots)
     for node in model.nodes.values():
-        if node.module and node.id not in exclude and node.id not in roots:
+        if node.id in exclude or node.id in roots:
+            continue
+        key = next(((name, call) for name, call in node.calls if name in modules), None)
+        if key is None and node.module:
             parts = node.module.split(".")
-            for k in range(1, len(parts) + 1):
-                prefix = ".".join(parts[:k])
-                if prefix in modules:
-                    owner[node.id] = prefix
-                    break
+            prefix = next((p for p in (".".join(parts[:k]) for k in range(1, len(parts) + 1)) if p in modules),
+                          None)
+            if prefix is not None:
+                key = (prefix, None)
+        if key is not None:
+            owner[node.id] = key
+    first_call = {}
+    for name, call in owner.values():
+        if call is not None and (name not in first_call or call < first_call[name]):
+            first_call[name] = call
+    for nid, (name, call) in owner.items():
+        if call is None and name in first_call:
+            owner[nid] = (name, first_call[name])
+
     succ, pred = {}, {}
     for e in model.edges:
         succ.setdefault(e.src, []).append(e.dst)
         pred.setdefault(e.dst, []).append(e.src)
-    free = {nid for nid, n in model.nodes.items() if not n.module and nid not in exclude and nid not in roots}
+    free = {nid for nid, n in model.nodes.items()
+            if not n.module and not n.calls and nid not in exclude and nid not in roots}
 
     def reach(starts, step):
         seen, todo = set(), list(starts)
@@ -1077,11 +1184,11 @@ def _module_owner(model, modules, exclude):
         return seen
 
     members = {}
-    for nid, mod in owner.items():
-        members.setdefault(mod, []).append(nid)
-    for mod, ids in members.items():
+    for nid, key in owner.items():
+        members.setdefault(key, []).append(nid)
+    for key, ids in members.items():
         for nid in reach(ids, succ) & reach(ids, pred):
-            owner.setdefault(nid, mod)
+            owner.setdefault(nid, key)
     return owner
 
 

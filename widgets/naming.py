@@ -63,11 +63,26 @@ def _candidates(namespace, modules_only=False, plain_only=False):
 
 
 class Found(dict):
-    """{id(tensor): (name, tensor)}, plus .modules: {id(parameter): module prefix}."""
+    """{id(tensor): (name, tensor)}, plus .modules: {id(parameter): module prefix}, and
+    .module_names: {id(nn module): its name} ("model", "model.layer1.0.relu": every submodule of a
+    module found, with or without parameters)."""
 
     def __init__(self):
         super().__init__()
         self.modules = {}
+        self.module_names = {}
+
+    def add_modules(self, namespace):
+        for name, obj in list(namespace.items()):
+            if not isinstance(name, str) or name.startswith("_") or is_tensor(obj) \
+                    or isinstance(obj, (type, types.ModuleType)) or not has_named_parameters(obj):
+                continue
+            try:
+                subs = list(obj.named_modules())
+            except Exception:  # not a module instance (a class attribute, a property ...)
+                continue
+            for sub, module in subs:
+                self.module_names.setdefault(id(module), f"{name}.{sub}" if sub else name)
 
 
 def tensor_names(names=None, frame=None):
@@ -86,6 +101,7 @@ def tensor_names(names=None, frame=None):
             raise TypeError(f"names must be a dict of name -> tensor, not {type(names).__name__}")
         for n, obj in names.items():
             add([(n, obj)] if is_tensor(obj) else _candidates({n: obj}))
+            found.add_modules({n: obj})
     if frame is not None:
         spaces = [frame.f_locals]
         if frame.f_globals is not frame.f_locals:
@@ -94,6 +110,7 @@ def tensor_names(names=None, frame=None):
         # plain variable: a loop's leftover `p` (for p in model.parameters()) must not name it
         for space in spaces:
             add(_candidates(space, modules_only=True))
+            found.add_modules(space)
         for space in spaces:
             add(_candidates(space, plain_only=True))
     return found

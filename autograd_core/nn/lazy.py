@@ -80,7 +80,10 @@ class UninitializedTensorMixin:
 
     @property
     def ndim(self):
-        return 1
+        entry = _entry_point(sys._getframe(1))  # (a library function checking ndim is a use)
+        if entry is not None and _describe(*entry) is not None:
+            raise _use_error(type(self), _describe(*entry))
+        return 1  # PyTorch's: the empty 1-d storage's
 
     @property
     def data(self):

@@ -6,10 +6,11 @@ it is the order of ``parameters()`` and of the state_dict keys, as in PyTorch).
 """
 import itertools
 import math
+import weakref
 from collections import OrderedDict, namedtuple
 
 from .. import _dtypes
-from .._graph import no_grad
+from .._graph import _next_seq, no_grad
 from .._factories import empty
 from .._tensor import Tensor, to_dtype_arg
 from . import functional as F
@@ -64,6 +65,27 @@ class _RemovableHandle:
         self.remove()
 
 
+def _note_call(module, start, output):
+    """Note on the node that made the output (a tensor, or each tensor of a tuple or list) that
+    every graph node numbered between start and now (Node._seq, one counter for all nodes) was
+    made while module.forward ran: node._module_calls holds (weakref to module, start, end)."""
+    outputs = (output,) if isinstance(output, Tensor) else \
+        output if isinstance(output, (tuple, list)) else ()
+    end = None
+    for out in outputs:
+        node = out._grad_fn if isinstance(out, Tensor) else None
+        if node is not None:
+            if end is None:
+                end = _next_seq()
+            calls = getattr(node, "_module_calls", None)
+            if calls is None:
+                try:
+                    calls = node._module_calls = []
+                except AttributeError:  # (a node class without a __dict__: nothing is noted)
+                    continue
+            calls.append((weakref.ref(module), start, end))
+
+
 class Module:
     """Base class of every layer and model: subclasses set attributes in __init__ and define forward."""
 
@@ -83,9 +105,15 @@ class Module:
                                   "function")
 
     def __call__(self, *args, **kwargs):
-        """forward(*args), with the forward hooks around it (as PyTorch's Module.__call__)."""
+        """forward(*args), with the forward hooks around it (as PyTorch's Module.__call__).
+
+        The graph nodes made meanwhile are noted as this call's (_note_call): widgets.draw
+        collapses a model by the module each op ran in."""
+        start = _next_seq()
         if not (self._forward_pre_hooks or self._forward_hooks):
-            return self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
+            _note_call(self, start, output)
+            return output
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
@@ -95,6 +123,7 @@ class Module:
             result = hook(self, args, output)
             if result is not None:
                 output = result
+        _note_call(self, start, output)
         return output
 
     def register_forward_pre_hook(self, hook):

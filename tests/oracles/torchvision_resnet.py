@@ -16,8 +16,9 @@ torchvision's code unchanged.
     from oracles.torchvision_resnet import load
     tv = load()                      # a module: tv.resnet18(), tv.ResNet, tv.BasicBlock, ...
 
-Cache: $CGRAPH_ORACLE_CACHE, else ~/.cache/cgraph-lab/oracles. A wheel already on disk can be named
-with $CGRAPH_TORCHVISION_WHEEL.
+Cache: $CGRAPH_ORACLE_CACHE, else the running venv's oracles/ folder (`make test` downloads the wheel
+there while it installs the test extra, so the suite itself needs no download). A wheel already on
+disk can be named with $CGRAPH_TORCHVISION_WHEEL.
 """
 import functools
 import os
@@ -32,7 +33,7 @@ SOURCE = "torchvision/models/resnet.py"
 
 
 def _cache_dir():
-    return Path(os.environ.get("CGRAPH_ORACLE_CACHE", Path.home() / ".cache" / "cgraph-lab" / "oracles"))
+    return Path(os.environ.get("CGRAPH_ORACLE_CACHE", Path(sys.prefix) / "oracles"))
 
 
 def wheel_path():
