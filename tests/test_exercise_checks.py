@@ -617,6 +617,16 @@ def _resnet_finetune_versions(nn, optim):
         model.fc.requires_grad_(True)
         return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
 
+    def adam(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return optim.Adam(model.fc.parameters(), lr=0.01)
+
+    def no_momentum(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return optim.SGD(model.fc.parameters(), lr=0.01)
+
     def no_return(model, num_classes):
         right(model, num_classes)
 
@@ -654,5 +664,8 @@ def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
     assert "made before fc was replaced" in one(fails(check, v["optimizer_too_early"]))
     assert "still resnet18's own classifier" in one(fails(check, v["not_replaced"]))
     assert "end it with return optimizer" in one(fails(check, v["no_return"]))
+    assert one(fails(check, v["adam"])) == ("the task asks for optim.SGD with lr=0.01 and momentum=0.9; yours is "
+                                             "Adam with lr=0.01.")
+    assert one(fails(check, v["no_momentum"])).endswith("yours is SGD with lr=0.01, momentum=0.")
     assert "not written yet" in one(fails(check, v["stub"]))
     assert "should be a function" in one(fails(check, None))

@@ -339,6 +339,11 @@ def finetune_resnet18(finetune, num_classes=7):
         if not all(any(p is q for q in held) for p in fc.parameters()):
             fb.fail("the optimizer does not hold the new fc's parameters: it was made before fc was replaced, "
                     "so it holds the old layer's (make it after the replacement).")
+        group = optimizer.param_groups[0] if optimizer.param_groups else {}
+        settings = (type(optimizer).__name__, group.get("lr"), group.get("momentum"))
+        if settings != ("SGD", 0.01, 0.9):
+            fb.fail(f"the task asks for optim.SGD with lr=0.01 and momentum=0.9; yours is {settings[0]} with "
+                    f"lr={settings[1]}" + (f", momentum={settings[2]}" if settings[2] is not None else "") + ".")
         if not fb.ok:
             return
         # one training step: only fc gets a gradient and moves
