@@ -105,6 +105,33 @@ class _Cuda:
 cuda = _Cuda()
 
 
+class _Accelerator:
+    """torch.accelerator on a machine without one: tutorials ask it which device to use
+    (``torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"``)."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def current_accelerator(check_available=False):
+        return None
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def current_device_index():
+        raise RuntimeError(_dtypes._NO_ACCELERATOR)
+
+    current_device_idx = current_device_index
+    synchronize = current_device_index
+
+
+accelerator = _Accelerator()
+
+
 class _Flags:
     """torch.backends.cudnn / mps: the flags seeding boilerplate sets (there is no GPU to affect)."""
 

@@ -273,12 +273,12 @@ op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask
 # --- reductions -------------------------------------------------------------------------------------
 op("sum",      "SumBackward0",         K.torch_sum,
                                         lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum")
-op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
+op("sum_dim",  "SumBackward1",         K.torch_sum_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous")
 op("mean",     "MeanBackward0",        K.torch_mean,
                                         lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None))
-op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
+op("mean_dim", "MeanBackward1",        K.torch_mean_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
                                         / K.count(a.shape, dim), layout="contiguous")
 op("max",      "MaxBackward1",         lambda a: a.max(),
