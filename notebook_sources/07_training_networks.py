@@ -81,12 +81,12 @@ print("fc.bias moved by -lr * grad:", torch.allclose(model.fc.bias.detach() - be
 # That loss has a graph of about two hundred nodes: too many to read. Two options of `draw` make it
 # readable: `view="function"` draws what backward runs (the `grad_fn` nodes, lecture 02), and
 # `collapse=2` draws each module two levels below the model (`model.layer1.0`, a residual block)
-# as one node, with how many nodes it stands for. Follow a block: the tensor coming in goes two
-# ways, through the block and around it, and the two meet in an `AddBackward0`. In the backward
-# pass that node hands the **same** gradient to both ways: the way around reaches the earlier
-# layers without passing through the block's convolutions, which is why a network this deep still
-# trains. (In the first block of `layer2` to `layer4` the way around holds a 1×1 convolution that
-# changes the shape, so both ways sit inside the block's node: the edge marked ×2.)
+# as one node, with how many nodes it stands for. The network becomes a chain of eight blocks.
+# Each edge marked ×2 is a tensor that enters a block twice: once into the block's convolutions,
+# once around them (through a 1×1 convolution where the block changes the shape), to an
+# `AddBackward0` at the block's end that adds the two. In the backward pass that node hands the
+# **same** gradient to both ways: the way around reaches the earlier layers without passing through
+# the block's convolutions, which is why a network this deep still trains.
 
 # %%
 from widgets import draw
