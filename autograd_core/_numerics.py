@@ -54,6 +54,10 @@ def _ceil_log2(x):
 
 def _in_order(acc, rows):
     """acc + rows[0] + rows[1] + ..., left to right (cumsum adds in order, np.sum need not)."""
+    if len(rows) <= 8:  # (a few adds cost less than concatenating for cumsum)
+        for row in rows:
+            acc = acc + row
+        return acc
     return np.cumsum(np.concatenate([acc[None], rows]), axis=0)[-1]
 
 
@@ -79,11 +83,26 @@ def _multi_row_sum(rows):
 
 def _row_sum(items):
     """ATen's row_sum: 4 interleaved accumulators (items i*4 + k), then the leftovers, then combined."""
+    if items.shape[0] < 64:
+        return _short_row_sums(items)
     n4 = items.shape[0] // 4
     partial = _multi_row_sum(items[:n4 * 4].reshape((n4, 4) + items.shape[1:]))
     if n4 * 4 < items.shape[0]:
         partial[0] = _in_order(partial[0], items[n4 * 4:])
     return partial[0] + partial[1] + partial[2] + partial[3]
+
+
+def _short_row_sums(items):
+    """_row_sum of fewer than 64 items: no cascade level but the first fills (its blocks hold 16
+    groups of 4), so the same order in a few numpy adds (sum(1) of a (64, 10) logits array)."""
+    n4 = items.shape[0] // 4
+    acc = np.zeros((4,) + items.shape[1:], items.dtype)
+    for g in range(n4):
+        acc += items[4 * g:4 * g + 4]
+    total = acc[0]
+    for leftover in items[4 * n4:]:
+        total = total + leftover
+    return ((total + acc[1]) + acc[2]) + acc[3]
 
 
 def _short_sum(x, lanes):
