@@ -25,9 +25,10 @@ Example A, from y.backward() to w.grad:
   * y.backward() is Tensor.backward -> autograd.backward: the root gradient is ones, and a plain
     backward works on numpy arrays (xp = NUMPY) -> _engine.run_backward: count the edges into each
     node (_dependencies), then run the ready nodes newest first:
-      MulBackward0._backward(g=1) runs the row's rules: d/d(w + x) = g * (w + 1) = 2, d/d(w + 1) =
-      g * (w + x) = 3 (Node._backward, _graph.py; unbroadcast to each input's shape);
-      _pass_on hands each to the node of its input; AddBackward0 (of w + 1) passes 3 on to w's
+      MulBackward0 runs the row's rules: d/d(w + x) = g * (w + 1) = 2, d/d(w + 1) = g * (w + x) = 3
+      (Node._input_grad, _graph.py; unbroadcast to each input's shape); _deliver hands each to the
+      node of its input (run_backward's common case does both in one pass; with hooks, a
+      recorder or autograd.grad, Node._backward then _pass_on); AddBackward0 (of w + 1) passes 3 on to w's
       AccumulateGrad, AddBackward0 (of w + x) passes 2 to w's and 2 to x's; w's AccumulateGrad has
       received 3 + 2 = 5 when it is ready: _reach_leaf -> NUMPY.accumulate_grad sets w.grad = 5.
   * y.backward(create_graph=True) walks the same nodes with xp = TENSORS: the same rules then run on
@@ -103,6 +104,33 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+
+class _Accelerator:
+    """torch.accelerator on a machine without one: tutorials ask it which device to use
+    (``torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"``)."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def current_accelerator(check_available=False):
+        return None
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def current_device_index():
+        raise RuntimeError(_dtypes._NO_ACCELERATOR)
+
+    current_device_idx = current_device_index
+    synchronize = current_device_index
+
+
+accelerator = _Accelerator()
 
 
 class _Flags:

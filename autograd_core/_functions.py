@@ -163,6 +163,8 @@ negative = neg
 
 def pow(input, exponent):
     """out = input ** exponent (tensor or number on either side)"""
+    if type(exponent) in _NUMBER and isinstance(input, Tensor) and input._data.dtype.kind == "f":
+        return apply(_OP["pow"], (input,), {"exponent": exponent})  # (the common case: nothing to refuse)
     input, exponent = _unwrap(input), _unwrap(exponent)
     want = result_dtype(input, exponent)
     if want.kind == "b" and not (isinstance(input, Tensor) and not isinstance(exponent, Tensor)
@@ -180,6 +182,9 @@ def pow(input, exponent):
             params = {"exponent_dtype": exponent_dtype}
         return apply(_OP["pow_tensor"], (input, exponent), params)
     return apply(_OP["pow"], (input,), {"exponent": exponent})
+
+
+_NUMBER = (int, float)  # (not bool: a bool exponent is a case of its own)
 
 
 def square(input):
@@ -442,14 +447,16 @@ def _same_dtype(a, b, names=("m1", "m2")):
 
 def mm(input, mat2):
     """out = input @ mat2 for matrices"""
-    if input.ndim != 2:
+    a, b = input._data, mat2._data  # (the arrays' shapes: no Size built on the hot path)
+    if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
-    if mat2.ndim != 2:
+    if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x"
-                           f"{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
-    _same_dtype(input, mat2)
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
+                           f"{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    if a.dtype is not b.dtype:
+        _same_dtype(input, mat2)
     return apply(_OP["mm"], (input, mat2))
 
 
@@ -503,7 +510,7 @@ def bmm(input, mat2):
 def matmul(input, other):
     """out = input @ other, with PyTorch's cases: dot, mv, mm, and batched (broadcast) bmm"""
     input, other = _t(input), _t(other)
-    d1, d2 = input.ndim, other.ndim
+    d1, d2 = input._data.ndim, other._data.ndim
     if d1 == 0 or d2 == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {d1}D "
                            f"and {d2}D")

@@ -73,6 +73,7 @@ class Node:
     _multi = False
     _n_outputs = 1
     op = None  # the row of the op table this node class belongs to
+    _rules_only = False  # its backward is its row's rules (Node._backward), no code of its own
     _frees = False  # whether backward releases something (what the op saved)
 
     def name(self):
@@ -197,50 +198,51 @@ class Node:
 
     def _check_saved(self):
         """PyTorch's SavedVariable::unpack check: nothing this node saved was changed in place."""
-        if self._freed:
+        versions = self._saved_versions
+        if versions:
+            for entry in versions:
+                if entry[0][0] != entry[1]:  # (the counter moved on since it was saved)
+                    _check_version(entry, self)
+        elif self._freed:
             raise RuntimeError(FREED_MSG)
-        for entry in self._saved_versions or ():
-            _check_version(entry, self)
 
     def _backward(self, g, xp):
         """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input
-        needs no gradient, else a gradient of the input's shape (unbroadcast) and dtype. xp is the
-        namespace the rules run on (numpy arrays, or Tensors under create_graph)."""
-        if self._freed or self._saved_versions:
+        needs no gradient, else the row's rule for it, reduced to the input's shape and dtype. xp is
+        the namespace the rules run on (numpy arrays, or Tensors under create_graph)."""
+        if self._saved_versions or self._freed:
             self._check_saved()
         if not xp.builds_graph and self._packed is None:  # (a plain backward: the arrays themselves)
-            return self._rules(g, xp, self._args, self._out, self._params)
-        args, out, params = self._inputs_on(xp)
-        if not (xp.builds_graph and self.op.in_table):
-            return self._rules(g, xp, args, out, params)
-        STATE.formula = True  # (a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
+            args, out, params = self._args, self._out, self._params
+        else:
+            args, out, params = self._inputs_on(xp)
+        # (under create_graph a number in a derivative formula is ATen's Scalar: g * 2 is MulBackward1)
+        formula = xp.builds_graph and self.op.in_table
+        if formula:
+            STATE.formula = True
         try:
-            return self._rules(g, xp, args, out, params)
+            return [None if nxt is None else self._input_grad(i, g, xp, args, out, params)
+                    for i, (nxt, _) in enumerate(self.next_functions)]
         finally:
-            STATE.formula = False
+            if formula:
+                STATE.formula = False
 
-    def _rules(self, g, xp, args, out, params):
-        """The row's rule for each input that needs a gradient, reduced to the input's shape and dtype."""
-        op, arrays, in_dtypes = self.op, self._args, self._in_dtypes
-        rules, variadic = op.grads, op.variadic
-        in_grads = []
-        for i, (nxt, _) in enumerate(self.next_functions):
-            if nxt is None:
-                in_grads.append(None)
-                continue
-            if variadic:
-                gi = rules[0](xp, i, g, args, out, **params)
-            elif params:
-                gi = rules[i](xp, g, *args, out, **params)
-            else:
-                gi = rules[i](xp, g, *args, out)
-            a = arrays[i]
-            if type(gi) is np.ndarray and gi.shape == a.shape and gi.dtype is (
-                    a.dtype if in_dtypes is None else in_dtypes[i]):
-                in_grads.append(gi)  # (the common case: nothing to reduce or cast)
-            else:
-                in_grads.append(xp.conform(gi, a, None if in_dtypes is None else in_dtypes[i]))
-        return in_grads
+    def _input_grad(self, i, g, xp, args, out, params):
+        """dL/d(input i): the row's rule for it, reduced to the input's shape and dtype."""
+        op = self.op
+        if op.variadic:
+            gi = op.grads[0](xp, i, g, args, out, **params)
+        elif params:
+            gi = op.grads[i](xp, g, *args, out, **params)
+        else:
+            gi = op.grads[i](xp, g, *args, out)
+        a, in_dtypes = self._args[i], self._in_dtypes
+        want = a.dtype if in_dtypes is None else in_dtypes[i]
+        if type(gi) is np.ndarray and gi.dtype is want and gi.shape == a.shape:
+            return gi  # (the common case: nothing to reduce or cast)
+        if gi is None:  # (ATen's undefined tensor: a rule may give none, see _ops._MaybeUndefinedNode)
+            return None
+        return xp.conform(gi, a, want)
 
     def _inputs_on(self, xp):
         """(inputs, result, params) as values of xp, what saved_tensors_hooks packed unpacked."""

@@ -141,13 +141,13 @@ class NumpyOps:
     def sum(a, dim=None, keepdim=False):
         if dim is None:
             return K.torch_sum(a)
-        return a.sum(axis=_dims(dim), keepdims=keepdim)
+        return K.torch_sum_dim(a, _dims(dim), keepdim)
 
     @staticmethod
     def mean(a, dim=None, keepdim=False):
         if dim is None:
             return K.torch_mean(a)
-        return a.mean(axis=_dims(dim), keepdims=keepdim)
+        return K.torch_mean_dim(a, _dims(dim), keepdim)
 
     @staticmethod
     def cast_like(a, like):

@@ -16,6 +16,9 @@ import numpy as np
 
 from ._kernel_order import iteration_order
 
+_F32 = np.dtype(np.float32)
+
+
 # --- helpers the rules share -------------------------------------------------------------------
 def in_float64(f):
     """f computed in float64 for float32 input, then rounded once: numpy's float32 exp/log/sin/tanh
@@ -23,13 +26,15 @@ def in_float64(f):
     and tutorials print those last digits."""
     if isinstance(f, np.ufunc):  # a ufunc reads float32 and computes in float64 in one pass
         def f64(a, *args, **kwargs):
-            if a.dtype == np.float32:
+            d = a.dtype
+            if d is _F32 or d == _F32:  # (the identity first: comparing dtypes costs more)
                 return f(a, *args, dtype=np.float64, **kwargs).astype(np.float32)
             return f(a, *args, **kwargs)
         return f64
 
     def f64(a, *args, **kwargs):
-        if a.dtype == np.float32:
+        d = a.dtype
+        if d is _F32 or d == _F32:
             return f(a.astype(np.float64), *args, **kwargs).astype(np.float32)
         return f(a, *args, **kwargs)
     return f64
@@ -49,6 +54,10 @@ def _ceil_log2(x):
 
 def _in_order(acc, rows):
     """acc + rows[0] + rows[1] + ..., left to right (cumsum adds in order, np.sum need not)."""
+    if len(rows) <= 8:  # (a few adds cost less than concatenating for cumsum)
+        for row in rows:
+            acc = acc + row
+        return acc
     return np.cumsum(np.concatenate([acc[None], rows]), axis=0)[-1]
 
 
@@ -74,11 +83,26 @@ def _multi_row_sum(rows):
 
 def _row_sum(items):
     """ATen's row_sum: 4 interleaved accumulators (items i*4 + k), then the leftovers, then combined."""
+    if items.shape[0] < 64:
+        return _short_row_sums(items)
     n4 = items.shape[0] // 4
     partial = _multi_row_sum(items[:n4 * 4].reshape((n4, 4) + items.shape[1:]))
     if n4 * 4 < items.shape[0]:
         partial[0] = _in_order(partial[0], items[n4 * 4:])
     return partial[0] + partial[1] + partial[2] + partial[3]
+
+
+def _short_row_sums(items):
+    """_row_sum of fewer than 64 items: no cascade level but the first fills (its blocks hold 16
+    groups of 4), so the same order in a few numpy adds (sum(1) of a (64, 10) logits array)."""
+    n4 = items.shape[0] // 4
+    acc = np.zeros((4,) + items.shape[1:], items.dtype)
+    for g in range(n4):
+        acc += items[4 * g:4 * g + 4]
+    total = acc[0]
+    for leftover in items[4 * n4:]:
+        total = total + leftover
+    return ((total + acc[1]) + acc[2]) + acc[3]
 
 
 def _short_sum(x, lanes):
@@ -128,6 +152,42 @@ def torch_sum(a):
     vec = _row_sum(x[:nv * lanes].reshape(nv, lanes))
     total = _in_order(np.zeros((), x.dtype), x[nv * lanes:])  # the leftover elements first
     return np.asarray(_in_order(total, vec))
+
+
+def torch_sum_dim(a, dim, keepdim):
+    """sum over the dims `dim` (an int or a tuple). When they are the trailing dims of a C-contiguous
+    float array -- ATen's inner reduction, e.g. x.sum(-1), a 1-D x.sum(0) -- each output element is
+    torch_sum of its contiguous block, computed for all blocks at once; other reductions (ATen's
+    outer ones, vectorised across the kept dims) keep numpy's order, which can differ in the last bit."""
+    dims = sorted({d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}) if a.ndim else []
+    k = len(dims)
+    block = math.prod(a.shape[a.ndim - k:])
+    if (not k or dims != list(range(a.ndim - k, a.ndim)) or a.dtype.kind != "f" or a.dtype.itemsize < 4
+            or not a.flags.c_contiguous or a.size == 0 or block > 32768):
+        return a.sum(axis=tuple(dims), keepdims=keepdim)
+    rows = a.reshape(-1, block).T  # (block, rows): each step below runs for every row at once
+    lanes = _LANES_BYTES // a.dtype.itemsize
+    nv = block // lanes
+    if nv == 0:
+        out = _row_sum(rows)  # the scalar row_sum: 4 interleaved accumulators
+    else:
+        vectors = rows[:nv * lanes].reshape(nv, lanes, -1)
+        lanes_sum = _row_sum(vectors)  # (lanes, rows)
+        total = _in_order(np.zeros(rows.shape[1:], a.dtype), rows[nv * lanes:])  # leftovers first
+        out = _in_order(total, lanes_sum)
+    shape = a.shape[:a.ndim - k] + ((1,) * k if keepdim else ())
+    return np.asarray(out, dtype=a.dtype).reshape(shape)
+
+
+def torch_mean_dim(a, dim, keepdim):
+    """ATen's mean over dims: torch_sum_dim, divided by the element count in the dtype."""
+    if a.dtype.kind != "f" or a.size == 0:
+        return a.mean(axis=dim, keepdims=keepdim)
+    return np.asarray(torch_sum_dim(a, dim, keepdim) / a.dtype.type(count(a.shape, _as_tuple(dim))))
+
+
+def _as_tuple(dim):
+    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
 
 
 def torch_mean(a):
@@ -184,10 +244,27 @@ def _pow_number_rest(a, k):
             return 1 / a
         if k == -2:
             return 1 / (a * a)
+        if a.dtype == np.float32 and not isinstance(k, complex):
+            return _powf(a, k)
     return np.power(a, k)
 
 
 @quiet
+def _powf(a, k):
+    """float32 a ** k as ATen's CPU kernel computes it, near enough: its vectorised loop (chunks of two
+    vectors) is powf(x, float(k)), within an ulp, and the scalar loop for the last n % chunk elements
+    of a run (a contiguous tensor of up to 32768 elements is one run) is std::pow(x, double k).
+    Both are emulated in float64, rounded once; numpy's float32 power is further off (k = 4: 20% of
+    the values differ from torch's, against 1% this way)."""
+    from ._kernel_order import VECTOR_BYTES
+    flat = np.ascontiguousarray(a).reshape(-1)
+    out = np.power(flat, np.float64(np.float32(k)), dtype=np.float64)
+    if flat.size <= 32768:
+        tail = flat.size - flat.size % (2 * VECTOR_BYTES // 4)
+        out[tail:] = np.power(flat[tail:], float(k), dtype=np.float64)
+    return out.astype(np.float32).reshape(a.shape)
+
+
 def power(a, b):
     """C's pow, element by element. numpy's power takes a shortcut for a 0-d exponent of 0.5, 2,
     -1, ... (sqrt(-inf) is nan where pow(-inf, 0.5) is inf); PyTorch's tensor ** tensor does not."""
@@ -262,9 +339,9 @@ def expanded(a, shape):
     """a broadcast to shape as a view with ATen's strides (inferExpandGeometry: 0 where a dim is
     repeated, a's own elsewhere; a 0-d a's are all 0), writable as a is: fill_ and zero_ may write
     into it."""
-    strides = [0] * len(shape)
+    strides = [0] * len(shape)  # (all of them for a 0-d a: the gradient of a full sum or mean)
     outer = a.itemsize if a.ndim else 0  # (a new leading dim's stride: the next one's size x stride)
-    for i in range(len(shape) - 1, -1, -1):
+    for i in range(len(shape) - 1, -1, -1) if a.ndim else ():
         j = i - (len(shape) - a.ndim)  # a's dim, or < 0 for a new leading one
         size, stride = (a.shape[j], a.strides[j]) if j >= 0 else (1, outer)
         if size != shape[i]:
@@ -557,15 +634,22 @@ def threshold_backward(g, a, threshold):
     """g where a > threshold, else 0 (relu's: a is its result, threshold 0); a nan a passes g on"""
     if g.shape != a.shape or g.dtype.kind != "f" or g.dtype != a.dtype:
         return np.where(a <= threshold, 0, g)
-    return blend(~(a <= threshold), g)
+    return blend(a <= threshold, g, drop=True)
 
 
-def blend(keep, g):
-    """g where keep, +0.0 elsewhere -- bit for bit what a vectorized select gives (np.where's answer,
-    -0.0, nan and inf included) but without its branches: g's bits masked by all ones or all zeros"""
-    ints = np.dtype(f"i{g.dtype.itemsize}")
-    mask = np.asarray(keep).astype(ints)
-    np.negative(mask, out=mask)
+_INT_OF_SIZE = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+
+
+def blend(keep, g, drop=False):
+    """g where keep (drop=True: where not keep), +0.0 elsewhere -- bit for bit what a vectorized
+    select gives (np.where's answer, -0.0, nan and inf included) but without its branches: g's bits
+    masked by all ones or all zeros"""
+    ints = _INT_OF_SIZE[g.dtype.itemsize]
+    mask = np.asarray(keep).astype(ints)  # 1 / 0
+    if drop:
+        np.subtract(mask, 1, out=mask)  # kept: 0 - 1 = all ones; dropped: 0
+    else:
+        np.negative(mask, out=mask)  # kept: -1 = all ones; dropped: 0
     out = np.empty(g.shape, g.dtype)
     np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=out.view(ints))
     return out

@@ -62,7 +62,8 @@ class Op:
         self.in_table = True  # (a user's autograd.Function row is not: its backward is Python code)
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
-                                                       "_frees": bool(saves) or node_base._frees})
+                                                       "_frees": bool(saves) or node_base._frees,
+                                                       "_rules_only": node_base._backward is Node._backward})
 
     def grad(self, i, g, args, out, params, xp):
         """dL/d(input i) given g = dL/d(out), on the namespace xp."""
@@ -122,16 +123,10 @@ _AVG_POOL_PARAMS = ("kernel_size", "stride", "padding", "ceil_mode", "count_incl
 class _MaybeUndefinedNode(Node):
     """A node whose rules may give no gradient for an input that needs one (None: ATen's undefined
     tensor, where PyTorch's formula leaves it undefined: d(grad_input)/d(input) of a convolution);
-    nothing then flows to that input (autograd.grad gives None for it, when nothing else reaches it)."""
+    nothing then flows to that input (autograd.grad gives None for it, when nothing else reaches it).
+    Node._input_grad passes such a None on as it is."""
 
     __slots__ = ()
-
-    def _rules(self, g, xp, args, out, params):
-        in_grads = []
-        for i, (nxt, _) in enumerate(self.next_functions):
-            gi = None if nxt is None else self.op.grads[i](xp, g, *args, out, **params)
-            in_grads.append(None if gi is None else xp.conform(gi, self._args[i], None))
-        return in_grads
 
 
 # =====================================================================================================
@@ -273,12 +268,12 @@ op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask
 # --- reductions -------------------------------------------------------------------------------------
 op("sum",      "SumBackward0",         K.torch_sum,
                                         lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum")
-op("sum_dim",  "SumBackward1",         lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim),
+op("sum_dim",  "SumBackward1",         K.torch_sum_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous")
 op("mean",     "MeanBackward0",        K.torch_mean,
                                         lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None))
-op("mean_dim", "MeanBackward1",        lambda a, dim, keepdim: a.mean(axis=dim, keepdims=keepdim),
+op("mean_dim", "MeanBackward1",        K.torch_mean_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
                                         / K.count(a.shape, dim), layout="contiguous")
 op("max",      "MaxBackward1",         lambda a: a.max(),

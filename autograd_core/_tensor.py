@@ -169,21 +169,23 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
+            datas.append(d)
             if d.dtype is not _F32:
                 slow = True
-            datas.append(d)
             if not recording:
                 continue
-            if a._base is None:
-                if a._requires_grad:
-                    requires_grad = True
-                    fn = a._grad_fn
-                    # (_output_nr: 0 but for an output of a custom Function's node of several)
-                    edges.append((fn, a._output_nr) if fn is not None else gradient_edge(a))
-                    continue
-            elif a._requires_grad or a._base._requires_grad:
+            if a._requires_grad:
                 requires_grad = True
-                edges.append(gradient_edge(a))  # (regenerates a stale view's grad_fn first)
+                fn = a._grad_fn
+                if fn is not None and a._base is None:
+                    # (_output_nr: 0 but for an output of a custom Function's node of several)
+                    edges.append((fn, a._output_nr))
+                else:  # a leaf's AccumulateGrad; a view's grad_fn, regenerated first if stale
+                    edges.append(gradient_edge(a))
+                continue
+            if a._base is not None and a._base._requires_grad:
+                requires_grad = True
+                edges.append(gradient_edge(a))
                 continue
         else:
             datas.append(a)
@@ -231,9 +233,11 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                 requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
     finally:
         _NUMPY_ERRORS.reset(token)
-    vc = view_of._vc if view_of is not None else [0]  # a view shares its base's version counter
+    result = _new(Tensor)  # (_make, inlined: the hot path)
+    result._data, result._requires_grad = out, requires_grad
+    result._vc = view_of._vc if view_of is not None else [0]  # (a view shares its base's version counter)
     if requires_grad:  # (only counted while grad mode records)
-        node = _new(op.node_class)
+        node = result._grad_fn = _new(op.node_class)
         node.next_functions = edges = tuple(edges)
         node._args = datas
         node._params = params
@@ -242,8 +246,6 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         if want is not None and any(isinstance(a, Tensor) and a._data.dtype != want for a in args):
             # gradients go back in each input's own dtype, not the promoted one
             node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
-        result = _new(Tensor)  # (_make, inlined: the hot path)
-        result._data, result._grad_fn, result._requires_grad, result._vc = out, node, True, vc
         if op.saves:
             # (counter, version now, the tensor, its array): backward checks nothing changed, and
             # names the tensor's grad_fn at that time in its error, as PyTorch does. An input read
@@ -253,6 +255,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
             for i, needed_by in op.saved_args:
                 if i is None:  # the result
                     node._out = out
+                    vc = result._vc
                     versions.append((vc, vc[0], op.grad_fn, out))
                     continue
                 a = args[i]
@@ -271,7 +274,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         else:
             node._out = node._saved_versions = None
     else:
-        result = _make(out, None, False, vc)
+        result._grad_fn = None
     if view_of is not None:
         _make_view(result, view_of, output_nr)
     rec = STATE.recorder

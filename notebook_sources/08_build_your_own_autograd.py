@@ -207,9 +207,32 @@ print("           torch: z =", tz.item(), [t.grad.item() for t in (ta, tb, tc, t
 # into one (a tensor node per `Value`, an op node per operation), so we can put it next to the
 # graph `torch` recorded for Example A:
 
+# %% jupyter={"source_hidden": true}
+# side_by_side: two pictures next to each other where the notebook is wide enough, one below the
+# other where it is not; each at most as tall as the window, so a projector shows both whole.
+# (Click the dots to see the code: a flex row of draw()'s own pictures.)
+import html
+
+from IPython.display import HTML
+from widgets.render import svg_size_px
+
+
+def side_by_side(pictures):
+    """{caption: draw() result} as a row that wraps, each picture fitting the window's height."""
+    figures = []
+    for caption, picture in pictures.items():
+        width, height = svg_size_px(picture.pipe(format="svg", encoding="utf-8"))
+        # the widest the picture may be so that it and its caption fit the window's height
+        widest = f"calc((100vh - 190px) * {width / height:.3f})"
+        figures.append(f'<figure style="flex: 1 1 0; max-width: {widest}; margin: 0">'
+                       f'<figcaption>{html.escape(caption)}</figcaption>'
+                       f'{picture._repr_mimebundle_()["text/html"]}</figure>')
+    return HTML('<div style="display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; align-items: flex-start">'
+                + "".join(figures) + "</div>")
+
+
 # %%
 import numpy as np
-from IPython.display import display
 from widgets import GraphModel, draw
 
 
@@ -235,10 +258,8 @@ def value_graph(root, names):
     return model
 
 
-print("Our Value graph of Example A, after backward:")
-display(draw(value_graph(y, dict(w=w, x=x, a=a, b=b, y=y))))
-print("The graph torch recorded for the same expression, after backward:")
-display(draw(ty, names=dict(w=tw, x=tx, y=ty)))
+side_by_side({"Our Value graph of Example A, after backward": draw(value_graph(y, dict(w=w, x=x, a=a, b=b, y=y))),
+              "The graph torch recorded, after backward": draw(ty, names=dict(w=tw, x=tx, y=ty))})
 
 
 # %% [markdown]

@@ -216,7 +216,7 @@ for seed in ("w", "x"):
 
 # %% [markdown]
 # Two forward passes for two inputs; one backward pass gave both. Below, the stepper replays Example
-# A's forward and backward pass one event at a time, and above it a table traces forward mode on the
+# A's forward and backward pass one event at a time, and beside it a table traces forward mode on the
 # same graph. Step through the forward steps: each new node's row appears with its value **and** both
 # tangents — forward mode has its derivatives as soon as it has its values, one input per pass. The
 # last column, $\bar v = \partial y/\partial v$, stays empty until the backward steps fill it, from $y$
@@ -226,7 +226,8 @@ for seed in ("w", "x"):
 # backend the lecture runs on.)
 
 # %% jupyter={"source_hidden": true}
-# Example A's stepper, and above it the forward-mode trace of the same graph, kept in step with it.
+# Example A's stepper, and beside it (above it in a narrow notebook) the forward-mode trace of the
+# same graph, kept in step with it.
 # (Click the dots to see the code: a recording read event by event into the table's rows.)
 import html
 
@@ -255,10 +256,12 @@ by_x = example_a(Dual(1.0, 0.0), Dual(2.0, 1.0))      # forward-mode pass 2
 
 STYLE = """<style>
 .cgraph-trace {border-collapse: collapse; margin: 2px 0 8px; line-height: 1.4}
-.cgraph-trace th, .cgraph-trace td {padding: 2px 14px; text-align: right;
+.cgraph-trace th, .cgraph-trace td {padding: 2px 7px; text-align: right;
     border-bottom: 1px solid var(--jp-border-color2)}
 .cgraph-trace td {font-family: var(--jp-code-font-family)}
 .cgraph-trace tr.cgraph-latest td {background: var(--jp-layout-color2); font-weight: bold}
+.cgraph-trace th[colspan] {text-align: center; border-bottom: none}
+.cgraph-trace-note {color: var(--jp-ui-font-color2)}
 </style>"""
 
 
@@ -276,8 +279,8 @@ def trace_table(step):
         elif ev.kind == "accumulate":                 # ...or a leaf
             latest = name_of[id(ev.tensor)]
             adjoint[latest] = float(ev.total)
-    head = ("<tr><th>node</th><th>value</th><th>∂v/∂w (forward, pass 1)</th>"
-            "<th>∂v/∂x (forward, pass 2)</th><th>∂y/∂v (backward)</th></tr>")
+    head = ("<tr><th></th><th></th><th colspan='2'>forward</th><th>backward</th></tr>"
+            "<tr><th>node</th><th>value</th><th>∂v/∂w</th><th>∂v/∂x</th><th>∂y/∂v</th></tr>")
     rows = []
     for name in ("w", "x", "a", "b", "y"):
         cells = ([by_w[name].value, by_w[name].tangent, by_x[name].tangent] if name in made else [None] * 3)
@@ -286,12 +289,18 @@ def trace_table(step):
         rows.append(f"<tr{row_class}><td>{html.escape(name)}</td>"
                     + "".join(f"<td>{'' if c is None else f'{c:g}'}</td>" for c in cells) + "</tr>")
     return (f"{STYLE}<div>after step {step} of {stepper.n_steps - 1}</div>"
-            f"<table class='cgraph-trace'>{head}{''.join(rows)}</table>")
+            f"<table class='cgraph-trace'>{head}{''.join(rows)}</table>"
+            "<div class='cgraph-trace-note'>forward: ∂v/∂w in pass 1,<br>∂v/∂x in pass 2</div>")
 
 
-table = W.HTML(trace_table(stepper.step))
+table = W.HTML(trace_table(stepper.step), layout=W.Layout(flex="0 0 auto"))
 stepper.observe(lambda change: setattr(table, "value", trace_table(change["new"])), names="step")
-W.VBox([table, stepper])
+# the table beside the stepper where the notebook is wide enough (a projector with the side bar
+# closed), above it where it is not: the stepper fills the window's height, so below it the table
+# and the graph would never be on screen together
+stepper.layout.flex = "1 1 32em"
+W.Box([table, stepper], layout=W.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
+                                        grid_gap="0 1em"))
 
 
 # %% [markdown]

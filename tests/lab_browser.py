@@ -489,12 +489,27 @@ def visible_text(page, scope="body", onscreen=False, inputs=True):
     return page.evaluate(_VISIBLE_TEXT, [scope, onscreen, inputs])
 
 
-# Texts in `scope` cut off at the side: a text node whose box reaches past the left or right edge
-# of an ancestor that clips or scrolls horizontally (overflow-x not visible), or of the window.
+# Texts in `scope` cut off at the side: a text node whose words (whitespace left out) reach past the
+# left or right edge of an ancestor that clips or scrolls horizontally (overflow-x not visible), or
+# of the window.
 # One record per (ancestor, element); `scrolls` says whether a scrollbar could bring it into view.
 _TEXT_CUT_OFF = """async (scope) => {
   const bad = [], seen = new Set();
   const classes = (e) => String(e.className.baseVal ?? e.className).trim().split(/\\s+/).join('.');
+  // The box of the node's words, whitespace left out: in a pre-wrap box (JupyterLab's error output)
+  // the space a full line wrapped at hangs past the edge, and hides no letter.
+  const inkBox = (n) => {
+    let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+    const range = document.createRange();
+    for (const m of n.textContent.matchAll(/\\S+/g)) {
+      range.setStart(n, m.index); range.setEnd(n, m.index + m[0].length);
+      const r = range.getBoundingClientRect();
+      if (r.width < 1 && r.height < 1) continue;
+      left = Math.min(left, r.left); right = Math.max(right, r.right);
+      top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+    }
+    return left === Infinity ? null : {left, right, width: right - left, height: bottom - top};
+  };
   for (const root of document.querySelectorAll(scope)) {
     root.scrollIntoView({block: 'center'});
     await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -503,9 +518,8 @@ _TEXT_CUT_OFF = """async (scope) => {
       const text = n.textContent.trim(), el = n.parentElement;
       if (!text || !el || seen.has(el) || /^(SCRIPT|STYLE|TITLE|DESC)$/i.test(el.tagName)) continue;
       if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
-      const range = document.createRange(); range.selectNodeContents(n);
-      const r = range.getBoundingClientRect();
-      if (r.width < 1 || r.height < 1) continue;
+      const r = inkBox(n);
+      if (!r || r.width < 1 || r.height < 1) continue;
       for (let a = el; a; a = a.parentElement) {
         const cs = getComputedStyle(a);
         const isRoot = a === document.documentElement;

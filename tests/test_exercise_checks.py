@@ -371,8 +371,9 @@ def test_ex03_debug_mean_loss(torch, capsys):
     check, v = ex03.debug_mean_loss, _mean_loss_versions()
     lines = passes(capsys, check, v["fixed"])
     assert lines == ["✓ mean_loss on 4 batches is correct",
-                     "✓ mean_loss keeps no graph alive: it sums plain numbers and returns a plain number"]
-    assert passes(capsys, check, v["detached"])[1].endswith("returns a tensor without a graph")
+                     "✓ mean_loss keeps no batch's graph alive and returns a plain number"]
+    # detach() keeps no graph, but the report is a tensor, not the plain number asked for (W3-12)
+    assert one(fails(check, v["detached"])).startswith("mean_loss returns a tensor (without a graph")
     index_msg, graph_msg = fails(check, v["untouched"])
     assert index_msg.startswith("a bug remains: mean_loss raised IndexError: invalid index of a 0-dim tensor")
     assert graph_msg.startswith("a bug remains: after 4 batches, total holds a graph of 21 nodes (one batch's loss has 5)")
@@ -561,3 +562,110 @@ def test_ex04_debug_finetune(torch, nn, optim, capsys):
     assert "still have requires_grad=True" in one(fails(check, v["not_frozen"]))
     assert "return the optimizer" in one(fails(check, v["returns_nothing"]))
     assert "not written yet" in one(fails(check, lambda model, batches, lr=0.1: None))
+
+
+def _resnet_finetune_versions(nn, optim):
+    """finetune(model, num_classes) for ex04 task 5, right and with the likely mistakes."""
+
+    def right(model, num_classes):
+        for param in model.parameters():
+            param.requires_grad = False
+        model.fc = nn.Linear(model.fc.in_features, num_classes)
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
+    def the_tutorials_way(model, num_classes):           # every parameter in the optimizer
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def replaced_before_freezing(model, num_classes):
+        model.fc = nn.Linear(512, num_classes)
+        for param in model.parameters():
+            param.requires_grad = False
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
+    def replaced_before_freezing_and_trained(model, num_classes):   # the student's own step crashes
+        model.fc = nn.Linear(512, num_classes)
+        model.requires_grad_(False)
+        optimizer = optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+        model(torch_switch.torch.ones(1, 3, 64, 64)).sum().backward()
+        return optimizer
+
+    def module_attribute(model, num_classes):
+        model.requires_grad = False
+        model.fc = nn.Linear(512, num_classes)
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
+    def ten_classes(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, 10)
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
+    def thousand_features(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(1000, num_classes)
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
+    def optimizer_too_early(model, num_classes):
+        optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return optimizer
+
+    def not_replaced(model, num_classes):
+        model.requires_grad_(False)
+        model.fc.requires_grad_(True)
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
+    def adam(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return optim.Adam(model.fc.parameters(), lr=0.01)
+
+    def no_momentum(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return optim.SGD(model.fc.parameters(), lr=0.01)
+
+    def no_return(model, num_classes):
+        right(model, num_classes)
+
+    def stub(model, num_classes):
+        """Freeze model, replace model.fc; return its optimizer."""
+
+    return locals()
+
+
+@pytest.fixture
+def torchvision(torch, monkeypatch):
+    """The backend's torchvision: autograd_core.vision, or on torch the installed torchvision or (not
+    installable here) the notebook tests' shim, torchvision 0.28.0's own resnet code (tests/oracles)."""
+    import importlib.util
+    from pathlib import Path
+    if torch_switch.BACKEND == "torch" and importlib.util.find_spec("torchvision") is None:
+        monkeypatch.syspath_prepend(str(Path(__file__).parent / "notebook_shims"))
+    return torch_switch.torchvision
+
+
+def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
+    check, v = ex04.finetune_resnet18, _resnet_finetune_versions(nn, optim)
+    assert passes(capsys, check, v["right"]) == [
+        "✓ resnet18 is frozen, its new fc (512 → 7) is the only layer that gets gradients, and the optimizer's "
+        "step moves it alone"]
+    passes(capsys, check, v["the_tutorials_way"])
+    said = one(fails(check, v["replaced_before_freezing"]))
+    assert "replaced before the freezing ran" in said and "Freeze first, then replace fc" in said
+    said = one(fails(check, v["replaced_before_freezing_and_trained"]))   # a RuntimeError, explained
+    assert said.startswith("finetune(model, 7) raised RuntimeError (element 0 of tensors does not require grad")
+    assert "replace it after freezing, not before" in said
+    assert "nothing was frozen" in one(fails(check, v["module_attribute"]))
+    assert "num_classes = 7" in one(fails(check, v["ten_classes"]))
+    assert "takes 1000 inputs, but the backbone hands it 512 features" in one(fails(check, v["thousand_features"]))
+    assert "made before fc was replaced" in one(fails(check, v["optimizer_too_early"]))
+    assert "still resnet18's own classifier" in one(fails(check, v["not_replaced"]))
+    assert "end it with return optimizer" in one(fails(check, v["no_return"]))
+    assert one(fails(check, v["adam"])) == ("the task asks for optim.SGD with lr=0.01 and momentum=0.9; yours is "
+                                             "Adam with lr=0.01.")
+    assert one(fails(check, v["no_momentum"])).endswith("yours is SGD with lr=0.01, momentum=0.")
+    assert "not written yet" in one(fails(check, v["stub"]))
+    assert "should be a function" in one(fails(check, None))

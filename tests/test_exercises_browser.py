@@ -234,6 +234,10 @@ def journey(page, lab, tag):
     assert lines == ["✗ m_grad should be a number, not the text '4': write the number without quotes.",
                      "✗ n_grad should be a number; you gave a tuple of 2 ints ((-6, 0))."], lines
     save_screenshot(page, f"exercise_unreadable_{tag}")
+    # a bool is not a number, though True == 1 in Python: said so, not compared as 1 (W3-13)
+    lines = check_again(page, answer, check, stub + "\nm_grad = True\nn_grad = -6.0")
+    assert lines == ["✗ m_grad should be a number; you gave a bool (True). True and False answer yes-no "
+                     "questions: write the value you worked out."], lines
 
     # the engine's answer is refused: the task is to work it out by hand
     lines = check_again(page, answer, check, stub + "\nm = torch.tensor(2.0, requires_grad=True)\n"
@@ -380,7 +384,7 @@ def debugging_journey(page, lab):
     save_screenshot(page, "exercise_debug_finetune_frozen_head")
     # no check cell of the notebook shows a reference or a solution: each is one call
     grade_cells = [c for c in cells(page) if c["id"] and c["id"].endswith("_check")]
-    assert len(grade_cells) == 4
+    assert len(grade_cells) == 5                                # tasks 1-5 (task 5: resnet18)
     for c in grade_cells:
         assert c["source"].startswith("checks.") and "\n" not in c["source"].strip(), c["source"]
         shown = activate(page, index_of(page, c["id"])).locator(".jp-InputArea-editor").inner_text()

@@ -79,6 +79,18 @@ def test_text_cut_off_reports_clipped_and_scrolled_text(browser_page):
     assert cut["scrolled: leaf tensor (requires grad)"]["scrolls"]
 
 
+def test_text_cut_off_ignores_a_space_hanging_past_a_wrap(browser_page):
+    # W3-14: in a pre-wrap box (JupyterLab's error output) a line that fills the width keeps the
+    # space it wrapped at, hanging past the edge; no letter is hidden, the text is whole
+    widget_page(browser_page, """
+      <pre style="width: 10ch; margin: 0; font: 16px monospace; white-space: pre-wrap; overflow-x: auto"
+        >aaaaaaaaaa bbbb</pre>
+      <pre style="width: 10ch; margin: 0; font: 16px monospace; white-space: pre; overflow-x: auto"
+        >cccccccccc dddd</pre>""")
+    cut = text_cut_off(browser_page)
+    assert [(r["text"], r["scrolls"]) for r in cut] == [("cccccccccc dddd", True)]
+
+
 def test_text_past_the_window_edge_is_cut_off(browser_page):
     set_viewport(browser_page, "1280x720")
     widget_page(browser_page, '<div style="margin-left: 1200px; white-space: nowrap">off the right edge</div>')

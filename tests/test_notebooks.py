@@ -47,11 +47,24 @@ def backends(nb):
     return nb.metadata["cgraph"]["backends"]
 
 
+def kernel_env(backend):
+    """The kernel's environment for `backend`. On torch, where torchvision is not installed (here:
+    its wheel does not load with the CPU torch), tests/notebook_shims goes on PYTHONPATH: a
+    `torchvision` whose `models` is torchvision's own resnet code (tests/oracles/torchvision_resnet.py),
+    so lecture 07 and ex04 run their resnet18 on real torch too. Notebooks never import from tests/."""
+    import importlib.util
+    env = dict(os.environ, CGRAPH_BACKEND=backend, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    if backend == "torch" and importlib.util.find_spec("torchvision") is None:
+        shims = str(ROOT / "tests" / "notebook_shims")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (shims, env.get("PYTHONPATH")) if p)
+    return env
+
+
 async def execute_async(rel, backend, allow_errors=False, nb=None):
     """Run notebook `rel` (or `nb`, kept in `rel`'s folder) in a fresh python3 kernel with
     CGRAPH_BACKEND=backend; return the executed notebook and the seconds it took."""
     nb = read(rel) if nb is None else nb
-    env = dict(os.environ, CGRAPH_BACKEND=backend, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env = kernel_env(backend)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str((ROOT / rel).parent)}})
     t0 = time.perf_counter()
@@ -242,6 +255,29 @@ def test_torch_switch_picks_the_backend():
     assert torch_switch.nn.__name__ == f"{torch_switch.BACKEND}.nn"
     with pytest.raises(AttributeError):
         torch_switch.not_there
+
+
+def test_torch_switch_gives_the_backends_torchvision(monkeypatch):
+    from widgets import torch_switch
+    monkeypatch.setattr(torch_switch, "BACKEND", "autograd_core")
+    assert torch_switch.torchvision.__name__ == "autograd_core.vision"
+    assert torch_switch.torchvision.models.resnet18 is not None
+    monkeypatch.setattr(torch_switch, "BACKEND", "torch")
+    # where torchvision is not installed (here), the message says so and what to do
+    monkeypatch.setitem(torch_switch.VISION, "torch", "torchvision_that_is_not_installed")
+    with pytest.raises(ModuleNotFoundError, match="CGRAPH_BACKEND=torch takes its models from torchvision, "
+                                                  "which is not installed: pip install torchvision"):
+        torch_switch.torchvision
+
+
+def test_torch_kernels_get_a_torchvision():
+    """A torch kernel can build torchvision's resnet18 (the installed torchvision, or the shim)."""
+    import subprocess
+    code = ("from torchvision.models import resnet18; import torch; m = resnet18(); "
+            "print(type(m.fc).__module__, m.fc.in_features, sum(p.numel() for p in m.parameters()))")
+    out = subprocess.run([sys.executable, "-c", code], env=kernel_env("torch"), capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.split() == ["torch.nn.modules.linear", "512", "11689512"], out.stderr[-2000:]
 
 
 def test_lecture_mode_css(capsys):

@@ -156,8 +156,11 @@ def test_lecture_07_pictures_fit_light_and_dark(lab, browser_page, size):
             # a page opened in that theme lays it out afresh, as this does
             page.evaluate(RELAYOUT_PICTURES_JS)
             pictures = assert_pictures_fit(page)
-            big = max(pictures, key=lambda p: p["natural"])        # draw(loss) of the MLP
-            assert big["natural"] > 1100                            # the picture the issue saw cut off
+            # lecture 07 draws resnet18 one node per block (tall and narrow) and the fine-tuned
+            # head; no picture there is wider than the notebook any more (nbconvert's test below
+            # keeps a wide one)
+            assert len(pictures) == 2, pictures
+            big = max(pictures, key=lambda p: p["natural"])
             page.locator(".cgraph-picture").nth(pictures.index(big)).evaluate(TOP_IN_VIEW)
             screenshot(page, f"render_fit_07_{size[0]}x{size[1]}_{theme}.png")
     assert_no_widget_errors(page)

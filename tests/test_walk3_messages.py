@@ -101,3 +101,60 @@ def test_W3_5_two_tensors_where_two_floats_are_asked(torch):
 
     (said,) = messages(ex04.gradient_step, tensors)
     assert "a plain number (a float) for each value" in said and "computed without tensors" not in said, said
+
+
+# --- open findings of the third walk, fixed on nb-fix -------------------------------------------------
+
+def test_W3_12_a_mean_loss_of_detached_tensors_is_told_it_returns_a_tensor(torch):
+    def detached(w, batches):
+        total = 0
+        for xb, yb in batches:
+            total += ((w * xb - yb) ** 2).mean().detach()
+        return total / len(batches)
+
+    (said,) = messages(ex03.debug_mean_loss, detached)
+    assert "returns a tensor" in said and ".item()" in said and "plain number" in said, said
+    assert "sums plain numbers" not in said, said
+
+
+def test_W3_12_detached_tensors_read_at_the_end_pass_without_a_false_description(torch, capsys):
+    def detached_then_item(w, batches):
+        total = 0
+        for xb, yb in batches:
+            total += ((w * xb - yb) ** 2).mean().detach()
+        return total.item() / len(batches)
+
+    def numbers(w, batches):
+        return sum(((w * xb - yb) ** 2).mean().item() for xb, yb in batches) / len(batches)
+
+    for passing in (detached_then_item, numbers):
+        ex03.debug_mean_loss(passing)
+        said = capsys.readouterr().out
+        assert said.startswith("✓") and "returns a plain number" in said, said
+        assert "sums plain numbers" not in said, said
+
+
+def test_W3_13_a_bool_where_a_number_is_asked_is_refused():
+    from widgets.exercises import check
+
+    for answer, expected in [(True, 1.0), (True, 4.0), (False, 0), ([True, 2, 3], [1, 2, 3])]:
+        with pytest.raises(ExerciseError) as info:
+            check("m_grad", answer, expected, by_hand=True)
+        (said,) = info.value.messages
+        assert "bool" in said and "number" in said and "is not right yet" not in said, said
+    (said,) = messages(ex01.example_b_by_hand, True, -6.0)
+    assert "m_grad" in said and "bool (True)" in said, said
+
+
+def test_W3_13_one_string_is_singular_and_a_text_list_asks_for_numbers():
+    from widgets.exercises import _describe, check
+
+    assert _describe(["True"]) == "a list of 1 string (['True'])"
+    assert _describe([True, False]) == "a list of 2 bools ([True, False])"
+    with pytest.raises(ExerciseError) as info:
+        check("path_products_p", "3, 6, 3", [3, 6, 3], by_hand=True)
+    (said,) = info.value.messages
+    assert "write the numbers without quotes" in said and "write the number without" not in said, said
+    with pytest.raises(ExerciseError) as info:
+        check("m_grad", "4", 4.0, by_hand=True)
+    assert "write the number without quotes" in info.value.messages[0]

@@ -64,6 +64,7 @@ def as_array(x):
     return np.asarray(x)
 
 
+_SINGULAR = {"str": "string", "NoneType": "None"}
 _PLURAL = {"str": "strings", "bool": "bools", "int": "ints", "float": "floats", "tensor": "tensors",
            "NoneType": "Nones", "list": "lists", "tuple": "tuples", "numpy array": "numpy arrays"}
 
@@ -95,7 +96,8 @@ def _describe(x):
         return f"a numpy array of shape {x.shape}"
     if isinstance(x, (list, tuple)):
         kinds = sorted({_kind(v) for v in x})
-        what = " and ".join(_PLURAL.get(k, k) for k in kinds) if kinds else "items"
+        names = _SINGULAR if len(x) == 1 else _PLURAL
+        what = " and ".join(names.get(k, k) for k in kinds) if kinds else "items"
         return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(x))})"
     article = "an" if _kind(x)[0] in "aeiou" else "a"
     return f"{article} {_kind(x)} ({_short(repr(x))})"
@@ -197,15 +199,21 @@ def _compare_exact(name, answer, expected, kind, mistakes, explain):
 
 def _numeric(name, answer, expected):
     if isinstance(answer, str):
+        them = "numbers" if isinstance(expected, (list, tuple)) else "number"
         raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}, not the text {answer!r}: "
-                            "write the number without quotes.")
+                            f"write the {them} without quotes.")
     try:
         arr = as_array(answer)
     except Exception:  # ragged lists, objects numpy cannot read
         raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}; you gave {_describe(answer)}.") from None
     if arr.dtype == object or arr.dtype.kind not in "biuf":
         raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}; you gave {_describe(answer)}.")
-    return arr.astype(float) if arr.dtype.kind == "b" else arr
+    # True == 1 in Python arithmetic, so a bool would be compared as 0 or 1: refuse it instead, since
+    # True/False answers a yes-no question, not "what is the value"
+    if arr.dtype.kind == "b" or (isinstance(answer, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in answer)):
+        raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}; you gave {_describe(answer)}. "
+                            "True and False answer yes-no questions: write the value you worked out.")
+    return arr
 
 
 def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain="", by_hand=False):

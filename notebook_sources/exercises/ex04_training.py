@@ -8,7 +8,7 @@
 #     lectures:
 #     - '06'
 #     - '07'
-#     minutes: 35
+#     minutes: 45
 #     title: Training
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
@@ -21,7 +21,8 @@
 #
 # For lectures 06 and 07. One step of gradient descent and of momentum, then two debugging tasks:
 # a training loop and a fine-tuning script, each with bugs planted in it. No error message points
-# at most of them: you find them by running the code and looking at what it does.
+# at most of them: you find them by running the code and looking at what it does. Last, you
+# fine-tune a ResNet-18 yourself.
 #
 # Write your answer where a cell says `# YOUR CODE HERE` (set the variable that is still `None`, or
 # write the function's body), run that cell, then run the **check** cell below it: it prints ✓ for
@@ -238,4 +239,52 @@ Hints(
     "return at the moment the optimizer was created?",
     "Order matters twice: the optimizer holds what existed when it was made, and freezing affects "
     "what exists when you freeze.",
+)
+
+# %% [markdown]
+# ## Task 5 · Fine-tune resnet18
+#
+# Lecture 07's recipe, written by you: `finetune(model, num_classes)` gets a `resnet18()` and the
+# number of classes of a new task. It should **freeze** every parameter of the network, **replace**
+# its classifier `model.fc` by a new `nn.Linear` that maps the backbone's features to
+# `num_classes` scores, and **return** an `optim.SGD` optimizer (`lr=0.01`, `momentum=0.9`) that
+# will train the new layer. The check calls it on a network and a class count of its own, then runs
+# a training step with your optimizer and looks at what moved.
+
+# %%
+from widgets.torch_switch import torchvision   # torchvision, or autograd_core's own (autograd_core.vision)
+
+resnet18 = torchvision.models.resnet18
+
+
+# %% nbgrader={"grade_id": "ex04_task5", "solution": true}
+def finetune(model, num_classes):
+    """Freeze model, replace model.fc by a new layer for num_classes classes; return its optimizer."""
+    ### BEGIN SOLUTION
+    for param in model.parameters():
+        param.requires_grad = False
+    model.fc = nn.Linear(model.fc.in_features, num_classes)
+    return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+    ### END SOLUTION
+
+
+# %% tags=["raises-exception"]
+torch.manual_seed(0)
+model = resnet18()
+optimizer = finetune(model, 4)
+print("fc:", model.fc)
+trainable = [name for name, p in model.named_parameters() if p.requires_grad]
+print(f"{len(trainable)} of {len(list(model.parameters()))} parameter tensors require grad:",
+      ", ".join(trainable[:3]) + (", ..." if len(trainable) > 3 else ""))
+
+# %% tags=["raises-exception"] nbgrader={"grade_id": "ex04_task5_check", "grade": true, "points": 1}
+checks.finetune_resnet18(finetune)
+
+# %% jupyter={"source_hidden": true}
+Hints(
+    "Lecture 07, \"Freezing and fine-tuning\": three steps, and the section after it says why their "
+    "order matters.",
+    "How many features reach fc? The old fc knows: print(model.fc) before you replace it.",
+    "Every parameter gets requires_grad = False first; the layer you make afterwards is fresh, so it "
+    "requires grad; an optimizer made last can hold it.",
 )

@@ -253,3 +253,114 @@ def debug_finetune(finetune):
             fb.passed("only the new head trains: the pretrained layers are frozen and unchanged, and the "
                       "optimizer holds model[2]'s parameters")
 
+
+
+# --- task 5: fine-tuning resnet18 ------------------------------------------------------------------------
+
+def _resnet18():
+    """torchvision's resnet18 of the notebooks' backend, random weights (autograd_core.vision on
+    autograd_core)."""
+    from widgets import torch_switch
+    backend().manual_seed(2)
+    return torch_switch.torchvision.models.resnet18()
+
+
+def _image_batch(num_classes):
+    """Two random 32x32 images and their labels (32x32: small enough to run fast, large enough to
+    reach layer4 as a 1x1 picture)."""
+    torch = backend()
+    rng = np.random.default_rng(9)
+    return (torch.tensor(rng.uniform(size=(2, 3, 32, 32)).round(3).tolist()),
+            torch.tensor(rng.integers(0, num_classes, size=2).tolist()))
+
+
+def finetune_resnet18(finetune, num_classes=7):
+    """Task 5: finetune(model, num_classes) freezes the check's resnet18, replaces model.fc by a new
+    nn.Linear(512, num_classes) and returns an optimizer that holds it; then one training step on the
+    check's images: only fc gets gradients and moves, the backbone stays as it was."""
+    name = "finetune"
+    if finetune is None or not callable(finetune):
+        raise ExerciseError(f"{name} should be a function; you gave {_describe(finetune)}.")
+    if is_stub(finetune):
+        raise ExerciseError(f"{name} is not written yet: write its body in the cell above (and return the optimizer).")
+    model = _resnet18()
+    old_fc = model.fc
+    backbone = [(n, p) for n, p in model.named_parameters() if not n.startswith("fc.")]
+    before = {n: p.detach().clone() for n, p in backbone}
+    call = f"{name}(model, {num_classes})"
+    try:
+        optimizer = finetune(model, num_classes)
+    except RuntimeError as e:
+        if "does not require grad" in str(e):
+            raise ExerciseError(f"{call} raised RuntimeError ({e}): nothing in the model requires grad, so the "
+                                "new fc was frozen too: replace it after freezing, not before.") from None
+        raise ExerciseError(f"{call} raised RuntimeError: {e}") from None
+    except Exception as e:
+        raise ExerciseError(f"{call} raised {type(e).__name__}: {e}") from None
+    fc = model.fc
+    with Feedback() as fb:
+        # the new classifier: a new layer, 512 features in, num_classes out
+        if fc is old_fc:
+            fb.fail("model.fc is still resnet18's own classifier (1000 classes): replace it by a new nn.Linear.")
+            return
+        in_features, out_features = getattr(fc, "in_features", None), getattr(fc, "out_features", None)
+        if in_features is None:
+            fb.fail(f"model.fc should be an nn.Linear; it is {type(fc).__name__}.")
+            return
+        if in_features != 512:
+            fb.fail(f"model.fc takes {in_features} inputs, but the backbone hands it 512 features "
+                    "(the old fc's in_features).")
+        if out_features != num_classes:
+            fb.fail(f"model.fc gives {out_features} scores; the new task has num_classes = {num_classes} classes "
+                    "(use the argument, not a number of your own).")
+        # freezing, and in which order
+        fc_frozen = not any(p.requires_grad for p in fc.parameters())
+        trainable = [n for n, p in backbone if p.requires_grad]
+        if fc_frozen and not trainable:
+            fb.fail("the new fc is frozen too (requires_grad=False): it was replaced before the freezing ran, "
+                    "so the loop froze it with the rest. Freeze first, then replace fc.")
+        elif fc_frozen:
+            fb.fail("the new fc does not require grad: it is the one layer that should train.")
+        if trainable and len(trainable) == len(backbone):
+            fb.fail("the pretrained layers still require grad: nothing was frozen (setting requires_grad on the "
+                    "model object does not reach its parameters; set it on each parameter, or call "
+                    "model.requires_grad_(False)).")
+        elif trainable:
+            fb.fail(f"{len(trainable)} of the backbone's {len(backbone)} parameter tensors still require grad "
+                    f"(the first: {trainable[0]}): freeze every parameter of the network.")
+        # the optimizer
+        if optimizer is None:
+            fb.fail(f"{name} returned None: end it with return optimizer.")
+            return
+        if not hasattr(optimizer, "param_groups"):
+            fb.fail(f"{name} should return the optimizer; it returned {_describe(optimizer)}.")
+            return
+        held = [p for group in optimizer.param_groups for p in group["params"]]
+        if not all(any(p is q for q in held) for p in fc.parameters()):
+            fb.fail("the optimizer does not hold the new fc's parameters: it was made before fc was replaced, "
+                    "so it holds the old layer's (make it after the replacement).")
+        group = optimizer.param_groups[0] if optimizer.param_groups else {}
+        settings = (type(optimizer).__name__, group.get("lr"), group.get("momentum"))
+        if settings != ("SGD", 0.01, 0.9):
+            fb.fail(f"the task asks for optim.SGD with lr=0.01 and momentum=0.9; yours is {settings[0]} with "
+                    f"lr={settings[1]}" + (f", momentum={settings[2]}" if settings[2] is not None else "") + ".")
+        if not fb.ok:
+            return
+        # one training step: only fc gets a gradient and moves
+        images, targets = _image_batch(num_classes)
+        optimizer.zero_grad()
+        loss = nn().functional.cross_entropy(model(images), targets)
+        loss.backward()
+        with_grad = [n for n, p in model.named_parameters() if p.grad is not None]
+        fc_before = [p.detach().clone() for p in fc.parameters()]
+        optimizer.step()
+        moved = [n for n, p in backbone if not bool((p.detach() == before[n]).all())]
+        if moved:
+            fb.fail(f"a training step changed the backbone ({moved[0]} and {len(moved) - 1} more): only fc should train.")
+        elif sorted(with_grad) != ["fc.bias", "fc.weight"]:
+            fb.fail(f"after backward, these have a .grad: {with_grad}; only fc.weight and fc.bias should.")
+        elif all(bool((p.detach() == q).all()) for p, q in zip(fc.parameters(), fc_before)):
+            fb.fail("a training step with the returned optimizer did not change fc: check its learning rate.")
+        else:
+            fb.passed(f"resnet18 is frozen, its new fc (512 → {num_classes}) is the only layer that gets "
+                      "gradients, and the optimizer's step moves it alone")

@@ -1,0 +1,173 @@
+"""Quickstart -- pytorch/tutorials beginner_source/basics/quickstart_tutorial.py (Learn the Basics;
+BSD-3-Clause).
+
+Adaptations (everything else is the tutorial's code as written):
+- FashionMNIST cannot be downloaded (and torchvision cannot be installed): the imports of
+  ``torchvision.datasets`` / ``torchvision.transforms.v2`` are left out and ``training_data`` /
+  ``test_data`` are SyntheticFashionMNIST(train=True / False): 640 and 192 images of 1x28x28 in
+  [0, 1] with int labels, as the tutorial's transform would give them.
+- after ``model = NeuralNetwork().to(device)`` (the first one), _fix_ gives its parameters fixed values
+  (the random generators differ).
+"""
+# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
+# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
+# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
+import numpy as _np
+_stream = _np.random.default_rng(0)
+
+
+def _fix_(*objs, uniform=False):
+    import torch as _torch
+    with _torch.no_grad():
+        for obj in objs:
+            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
+                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
+                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
+                    values = _stream.uniform(-bound, bound, tuple(p.shape))
+                elif uniform:                     # in place of torch.rand
+                    values = _stream.uniform(0, 1, tuple(p.shape))
+                else:                             # in place of torch.randn
+                    values = _stream.standard_normal(tuple(p.shape))
+                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
+                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
+    return objs[0] if len(objs) == 1 else objs
+# ---------------------------------------------------------------------------------------------------
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+# --- adaptation (see the header): FashionMNIST cannot be downloaded here -----------------------------
+from torch.utils.data import Dataset as _Dataset
+
+
+class SyntheticFashionMNIST(_Dataset):
+    """In place of torchvision.datasets.FashionMNIST: 1x28x28 float images in [0, 1] and int labels,
+    noisy copies of ten fixed templates (a seeded numpy stream), as ToTensor() would give them."""
+
+    def __init__(self, train=True):
+        import torch as _torch
+        rng = _np.random.default_rng(1 if train else 2)
+        n = 640 if train else 192
+        templates = _np.random.default_rng(3).uniform(0, 1, (10, 28, 28))
+        self.targets = rng.integers(0, 10, n)
+        noisy = templates[self.targets] * 0.7 + rng.uniform(0, 0.3, (n, 28, 28))
+        self.data = _torch.from_numpy(noisy.astype(_np.float32)).unsqueeze(1)
+
+    def __len__(self):
+        return len(self.targets)
+
+    def __getitem__(self, idx):
+        return self.data[idx], int(self.targets[idx])
+# ---------------------------------------------------------------------------------------------------
+
+# Download training data from open datasets.
+training_data = SyntheticFashionMNIST(train=True)  # adaptation
+
+# Download test data from open datasets.
+test_data = SyntheticFashionMNIST(train=False)  # adaptation
+
+batch_size = 64
+
+# Create data loaders.
+train_dataloader = DataLoader(training_data, batch_size=batch_size)
+test_dataloader = DataLoader(test_data, batch_size=batch_size)
+
+for X, y in test_dataloader:
+    print(f"Shape of X [N, C, H, W]: {X.shape}")
+    print(f"Shape of y: {y.shape} {y.dtype}")
+    break
+
+device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+print(f"Using {device} device")
+
+# Define model
+class NeuralNetwork(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.linear_relu_stack = nn.Sequential(
+            nn.Linear(28*28, 512),
+            nn.ReLU(),
+            nn.Linear(512, 512),
+            nn.ReLU(),
+            nn.Linear(512, 10)
+        )
+
+    def forward(self, x):
+        x = self.flatten(x)
+        logits = self.linear_relu_stack(x)
+        return logits
+
+model = NeuralNetwork().to(device)
+_fix_(model)  # adaptation
+print(model)
+
+loss_fn = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+
+def train(dataloader, model, loss_fn, optimizer):
+    size = len(dataloader.dataset)
+    model.train()
+    for batch, (X, y) in enumerate(dataloader):
+        X, y = X.to(device), y.to(device)
+
+        # Compute prediction error
+        pred = model(X)
+        loss = loss_fn(pred, y)
+
+        # Backpropagation
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+        if batch % 100 == 0:
+            loss, current = loss.item(), (batch + 1) * len(X)
+            print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")
+
+def test(dataloader, model, loss_fn):
+    size = len(dataloader.dataset)
+    num_batches = len(dataloader)
+    model.eval()
+    test_loss, correct = 0, 0
+    with torch.no_grad():
+        for X, y in dataloader:
+            X, y = X.to(device), y.to(device)
+            pred = model(X)
+            test_loss += loss_fn(pred, y).item()
+            correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+    test_loss /= num_batches
+    correct /= size
+    print(f"Test Error: \n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \n")
+
+epochs = 5
+for t in range(epochs):
+    print(f"Epoch {t+1}\n-------------------------------")
+    train(train_dataloader, model, loss_fn, optimizer)
+    test(test_dataloader, model, loss_fn)
+print("Done!")
+
+torch.save(model.state_dict(), "model.pth")
+print("Saved PyTorch Model State to model.pth")
+
+model = NeuralNetwork().to(device)
+model.load_state_dict(torch.load("model.pth", weights_only=True))
+
+classes = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+
+model.eval()
+x, y = test_data[0][0], test_data[0][1]
+with torch.no_grad():
+    x = x.to(device)
+    pred = model(x)
+    predicted, actual = classes[pred[0].argmax(0)], classes[y]
+    print(f'Predicted: "{predicted}", Actual: "{actual}"')
