@@ -190,7 +190,10 @@ function render({ model, el }) {
     const fitWidth = width / natural.w, fitRoom = (room - 12) / natural.h;
     // a projector (lecture mode): never below its natural size; a screen: never below 60%
     const floor = lecture > 1 ? Math.max(0.6 * lecture, 1) : 0.6 * lecture;
-    const fits = lecture > 1 ? fitWidth : Math.min(fitWidth, fitRoom);
+    // a screen: shrink to the room only if the whole drawing then fits at >= 60%; a drawing too
+    // tall for that keeps its size (readable) and scrolls in its box
+    const fitsBoth = Math.min(fitWidth, fitRoom);
+    const fits = lecture > 1 || fitsBoth < floor ? fitWidth : fitsBoth;
     const scale = Math.min(lecture, Math.max(fits, floor));
     svg.style.width = `${(natural.w * scale).toFixed(1)}px`;
     svg.style.height = `${(natural.h * scale).toFixed(1)}px`;
