@@ -20,6 +20,10 @@ computed in this test process (torch 2.13 CPU, the oracle), not with a number wr
   (lecture 10's own trap: .grad accumulates) gets a generic message and a matrix dump.
 - ex07: every hint to the end shows no answer; task 1's wrong and unreadable answers get true
   messages; lecture mode at 1280x720 in the dark theme: no control or message cut off.
+- Lecture 07 (resnet18): the parameter count is torchvision's; the residual stepper's step 10 and
+  its gradients are torch's. W4-11 (xfail, widgets/graph_model.py): the frozen network's picture has
+  no node for the (1, 512) features the text says reach fc as a constant.
+- ex04 task 5: replaced-then-frozen is told the order; the fix passes.
 """
 import re
 
