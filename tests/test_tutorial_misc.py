@@ -754,7 +754,10 @@ def test_record_function_times_add_up():
     assert {c.name for c in block.cpu_children} == {"aten::mm", "aten::relu", "aten::sum", "aten::ones",
                                                     "aten::mul"}
     table = prof.key_averages().table(sort_by="cpu_time_total", row_limit=3)
-    assert table.splitlines()[3].split()[0] == "my_block" and len(table.splitlines()) == 3 + 3 + 2
+    # (the order is by measured time: backward, outside the block, may take longer on a busy machine)
+    slowest = sorted(prof.key_averages(), key=lambda e: e.cpu_time_total, reverse=True)[:3]
+    assert [line.split()[0] for line in table.splitlines()[3:6]] == [e.key.split()[0] for e in slowest]
+    assert len(table.splitlines()) == 3 + 3 + 2 and "my_block" in prof.key_averages().table()
 
 
 @pytest.mark.parametrize("kwargs", [{"use_cuda": True}, {"use_device": "cuda"}, {"enabled": False},
