@@ -2,6 +2,7 @@
 the committed instructor version, with answer cells edited to the answer under test, and the torch
 switch set to the backend under test (as the kernel's CGRAPH_BACKEND would)."""
 import contextlib
+import linecache
 import io
 
 import nbformat
@@ -38,7 +39,10 @@ def run_cells(path, edits=()):
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out):
-                exec(compile(source, f"<{grade_id(cell) or 'cell'}>", "exec"), namespace)
+                filename = f"<{grade_id(cell) or 'cell'}>"
+                # as IPython does: the cell's source in linecache, so inspect.getsource reads it
+                linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+                exec(compile(source, filename, "exec"), namespace)
         except ExerciseError as e:
             assert cell.metadata.get("nbgrader", {}).get("grade"), f"a non-check cell failed: {e}"
             outcomes[grade_id(cell)] = ("error", e.messages)

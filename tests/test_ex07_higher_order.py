@@ -96,7 +96,7 @@ WRONG = {
     "the whole Hessian row added": (
         "ex07_task2", "total = total + row[i]\n    return total\n### END",
         "total = total + row.sum()\n    return total\n### END", "ex07_task2_check",
-        "it should add up the diagonal entries"),
+        "is not right yet. It should add up the diagonal entries"),   # a sentence, capitalised (W4-7)
     # task 3: Hessian-vector products
     "create_graph forgotten": (
         "ex07_task3", "(g,) = torch.autograd.grad(f(x), x, create_graph=True)",
@@ -121,10 +121,20 @@ WRONG = {
     "a forward pass per step": (
         "ex07_task3", T3_SECOND, "(g,) = torch.autograd.grad(f(x), x, create_graph=True)\n    " + T3_SECOND,
         "ex07_task3_check", "called f 2 times: one forward pass is enough"),
+    "x.grad's gradient kept under H v (lecture 10's trap)": (
+        "ex07_task3", "(g,) = torch.autograd.grad(f(x), x, create_graph=True)\n    " + T3_SECOND + "\n    return Hv",
+        "f(x).backward(create_graph=True)\n    (x.grad @ v).backward()\n    return x.grad.detach()",
+        "ex07_task3_check", "x.grad kept the gradient and the second backward added H v to it"),
     # task 4: the gradient penalty
     "create_graph forgotten (silent)": (
         "ex07_task4", T4_GRAD, "(dL_dx,) = torch.autograd.grad(mse, x, retain_graph=True)", "ex07_task4_check",
-        "the value is right, but the penalty does not reach the weights"),
+        "the penalty's dL/dx needs a graph of its own (create_graph=True)"),
+    "a dL/dx made with create_graph, then detached": (
+        "ex07_task4", "lam * (dL_dx ** 2).sum()", "lam * (dL_dx.detach() ** 2).sum()", "ex07_task4_check",
+        "you made dL/dx with create_graph=True, but a .detach(), .data or .item() on the way cuts"),
+    "dL/dx by mse.backward(create_graph=True): the weights' .grad filled (lecture 10's trap)": (
+        "ex07_task4", T4_GRAD, "mse.backward(create_graph=True)\n    dL_dx = x.grad", "ex07_task4_check",
+        "the weights' .grad already held the mse's gradient when penalized_loss returned"),
     "create_graph and retain_graph forgotten": (
         "ex07_task4", T4_GRAD, "(dL_dx,) = torch.autograd.grad(mse, x)", "ex07_task4_check",
         "backward on your loss found the mse's graph freed"),

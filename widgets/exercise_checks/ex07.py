@@ -8,6 +8,8 @@ the penalized loss and its gradients itself. The student's functions are watched
 how often they call f, and how many backward passes reach x.
 """
 import contextlib
+import inspect
+import re
 import warnings
 
 import numpy as np
@@ -118,7 +120,7 @@ def debug_laplacian(laplacian):
                 fb.fail("laplacian returned None: end it with a return statement.")
                 return
             if not fb.check(shown, got, want, atol=1e-4, rtol=1e-4,
-                            explain="it should add up the diagonal entries d2f/dx_i2 of the Hessian."):
+                            explain="It should add up the diagonal entries d2f/dx_i2 of the Hessian."):
                 return
 
 
@@ -192,6 +194,8 @@ def hvp(hvp):
                                  "once more."),
                   (gradient, "that is the gradient of f; H v is the gradient of (gradient · v)."),
                   (H @ np.ones_like(v), "that is H times a vector of ones: take v into the product."),
+                  (gradient + H @ v, "that is gradient + H v: x.grad kept the gradient and the second backward "
+                                     "added H v to it; torch.autograd.grad leaves x.grad alone (lecture 10's trap)."),
               ])
         if counts["forward"] != 1:
             raise ExerciseError(f"{call} called f {counts['forward']} times: one forward pass is enough.")
@@ -233,6 +237,22 @@ def _reference(model, x, y, lam, penalty_of):
     return total.item(), [as_array(g) for g in grads]
 
 
+def _cut_off_penalty(penalized_loss):
+    """Why the penalty is a constant to backward: its dL/dx has no graph. A student who wrote
+    create_graph=True cut it off later (detach, .data, .item()); one who did not is told to write it."""
+    try:
+        source = inspect.getsource(penalized_loss)
+    except (OSError, TypeError):               # no source to read: name both ways of losing the graph
+        source = ""
+    if re.search(r"create_graph\s*=\s*True", source):
+        return ("you made dL/dx with create_graph=True, but a .detach(), .data or .item() on the way cuts the "
+                "penalty off from that graph.")
+    if source:
+        return "the penalty's dL/dx needs a graph of its own (create_graph=True)."
+    return ("the penalty's dL/dx needs a graph of its own: made with create_graph=True, and not cut off later "
+            "(.detach(), .data, .item()).")
+
+
 def gradient_penalty(penalized_loss):
     """Task 4: penalized_loss(model, x, y, lam) = mse + lam * ||d mse/dx||^2, whose backward gives the
     weights the penalty's share of the gradient (a second derivative), on a network made here."""
@@ -265,12 +285,13 @@ def gradient_penalty(penalized_loss):
         raise ExerciseError(f"{call} raised {type(e).__name__}: {str(e)[:100]}") from None
     if got is None:
         raise ExerciseError("penalized_loss returned None: end it with a return statement.")
+    filled_before = any(p.grad is not None for p in params)     # a backward inside: .grad accumulates
     if not is_tensor(got) or got.numel() != 1:
         raise ExerciseError(f"penalized_loss should return the loss as a one-number tensor (to call backward "
                             f"on); it returned {_describe(got)}.")
     with Feedback() as fb:
         if not fb.check(f"the value of {call}", got.item(), value, atol=1e-6, rtol=1e-5, mistakes=wrong_values,
-                        explain="it should be the mean squared error plus lam times the sum of the squares of "
+                        explain="It should be the mean squared error plus lam times the sum of the squares of "
                                 "d(mse)/dx."):
             return
         if got.grad_fn is None:
@@ -286,12 +307,19 @@ def gradient_penalty(penalized_loss):
             raise ExerciseError(f"backward on your loss raised RuntimeError: {str(e)[:100]}") from None
         got_grads = [np.zeros(p.shape) if p.grad is None else as_array(p.grad) for p in params]
         if all(np.allclose(g, m, atol=1e-6, rtol=1e-4) for g, m in zip(got_grads, grads_mse)):
-            fb.fail("the value is right, but the penalty does not reach the weights: backward gives them only "
-                    "the mse's gradient. The penalty's dL/dx needs a graph of its own (create_graph=True).")
+            fb.fail("the value is right, but the penalty does not reach the weights (they get only the mse's "
+                    "gradient): " + _cut_off_penalty(penalized_loss))
+            return
+        right = all(np.allclose(g, w, atol=1e-6, rtol=1e-4) for g, w in zip(got_grads, grads))
+        if filled_before and not right:
+            twice = all(np.allclose(g, w + m, atol=1e-6, rtol=1e-4) for g, w, m in zip(got_grads, grads, grads_mse))
+            fb.fail("the weights' .grad already held " + ("the mse's gradient" if twice else "a gradient")
+                    + " when penalized_loss returned (a backward inside it): backward on your loss adds to it. "
+                    "Take dL/dx with torch.autograd.grad, which leaves .grad alone (lecture 10, the trap).")
             return
         names = [name for name, _ in model.named_parameters()]
         for name, g, want in zip(names, got_grads, grads):
             if not fb.check(f"the gradient of {name}", g, want, atol=1e-6, rtol=1e-4,
-                            explain="backward on your loss should give each weight the gradient of the whole "
+                            explain="Backward on your loss should give each weight the gradient of the whole "
                                     "penalized loss."):
                 return
