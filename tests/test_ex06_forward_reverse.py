@@ -90,6 +90,14 @@ WRONG = {
         "ex06_task2", 'if n < m:\n        return "forward"\n    if m < n:\n        return "reverse"',
         'if m < n:\n        return "forward"\n    if n < m:\n        return "reverse"',
         "ex06_task2_check", "fewer_passes: forward mode needs one pass per input (n)"),
+    "the modes capitalised in the function (W4-14)": (
+        "ex06_task2", 'if n < m:\n        return "forward"\n    if m < n:\n        return "reverse"\n    return "either"',
+        'if n < m:\n        return "Forward"\n    if m < n:\n        return "Reverse"\n    return "Either"',
+        "ex06_task2_check", "fewer_passes: the right modes, written with capitals: write them in lower case"),
+    "the modes capitalised in the situations (W4-14)": (
+        "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
+        'situations = ["Reverse", "forward", "either", "REVERSE"]', "ex06_task2_check",
+        "situations: the right modes, written with capitals"),
     "a tie called reverse": (
         "ex06_task2", 'return "either"', 'return "reverse"', "ex06_task2_check",
         "fewer_passes(4, 4) = 'reverse' is not right yet"),

@@ -596,6 +596,10 @@ def _resnet_finetune_versions(nn, optim):
         model.fc = nn.Linear(512, num_classes)
         return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
 
+    def never_frozen(model, num_classes):                  # fc replaced, nothing frozen at all
+        model.fc = nn.Linear(512, num_classes)
+        return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)
+
     def ten_classes(model, num_classes):
         model.requires_grad_(False)
         model.fc = nn.Linear(512, 10)
@@ -658,7 +662,10 @@ def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
     said = one(fails(check, v["replaced_before_freezing_and_trained"]))   # a RuntimeError, explained
     assert said.startswith("finetune(model, 7) raised RuntimeError (element 0 of tensors does not require grad")
     assert "replace it after freezing, not before" in said
-    assert "nothing was frozen" in one(fails(check, v["module_attribute"]))
+    said = one(fails(check, v["module_attribute"]))
+    assert "nothing was frozen" in said and "model object does not reach its parameters" in said
+    said = one(fails(check, v["never_frozen"]))            # no model.requires_grad: no parenthesis about it (W4-12)
+    assert "nothing was frozen" in said and "model object" not in said and "on each parameter" in said, said
     assert "num_classes = 7" in one(fails(check, v["ten_classes"]))
     assert "takes 1000 inputs, but the backbone hands it 512 features" in one(fails(check, v["thousand_features"]))
     assert "made before fc was replaced" in one(fails(check, v["optimizer_too_early"]))

@@ -322,9 +322,12 @@ def finetune_resnet18(finetune, num_classes=7):
         elif fc_frozen:
             fb.fail("the new fc does not require grad: it is the one layer that should train.")
         if trainable and len(trainable) == len(backbone):
-            fb.fail("the pretrained layers still require grad: nothing was frozen (setting requires_grad on the "
-                    "model object does not reach its parameters; set it on each parameter, or call "
-                    "model.requires_grad_(False)).")
+            # model.requires_grad = False only sets an attribute on the Module (in its __dict__)
+            said_on_model = "requires_grad" in vars(model)
+            fb.fail("the pretrained layers still require grad: nothing was frozen" + (
+                " (setting requires_grad on the model object does not reach its parameters; set it on each "
+                "parameter, or call model.requires_grad_(False))." if said_on_model else
+                ": set requires_grad = False on each parameter of the network before replacing fc."))
         elif trainable:
             fb.fail(f"{len(trainable)} of the backbone's {len(backbone)} parameter tensors still require grad "
                     f"(the first: {trainable[0]}): freeze every parameter of the network.")

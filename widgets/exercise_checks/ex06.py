@@ -84,6 +84,20 @@ def _by_passes(n, m):
     return "forward" if n < m else "reverse" if m < n else "either"
 
 
+# The modes right, written with capitals: said so rather than accepted, since the answers are the
+# three exact strings the task names (as a mode argument in code would be), and "is not right yet"
+# would send a student who reasoned right back to the counting.
+SPELLING = ("the right modes, written with capitals: write them in lower case, as the task does "
+            "('forward', 'reverse', 'either').")
+
+
+def _lower(answers):
+    """The answers in lower case, or None if any is not a string."""
+    if answers is None or not all(isinstance(a, str) for a in answers):
+        return None
+    return [a.strip().lower() for a in answers]
+
+
 def _answers(fn, cases):
     """fn's answer for each case, or None where it fails (check_function then says how)."""
     try:
@@ -103,6 +117,10 @@ def which_mode(fewer_passes, situations):
         elif callable(fewer_passes) and not is_stub(fewer_passes) and \
                 _answers(fewer_passes, cases[:4]) == [_by_passes(m, n) for n, m in cases[:4]]:
             fb.fail(f"fewer_passes: {MIXED_UP}")
+        elif callable(fewer_passes) and not is_stub(fewer_passes) and \
+                _answers(fewer_passes, cases) != [_by_passes(n, m) for n, m in cases] and \
+                _lower(_answers(fewer_passes, cases)) == [_by_passes(n, m) for n, m in cases]:
+            fb.fail(f"fewer_passes: {SPELLING}")
         else:
             fb.check_function("fewer_passes", fewer_passes, cases, _by_passes,
                               explain="Count the passes each mode needs for an f with n inputs and m outputs.")
@@ -111,6 +129,8 @@ def which_mode(fewer_passes, situations):
             fb.missing.append("situations")
         elif isinstance(situations, (list, tuple)) and list(situations) == [_by_passes(m, n) for n, m in SITUATIONS]:
             fb.fail(f"situations: {MIXED_UP}")
+        elif isinstance(situations, (list, tuple)) and _lower(situations) == expected and list(situations) != expected:
+            fb.fail(f"situations: {SPELLING}")
         else:
             fb.check("situations", list(situations) if isinstance(situations, tuple) else situations, expected,
                      explain="For each, count the function's inputs n and outputs m first.")
