@@ -230,6 +230,35 @@ def test_an_open_question_hides_its_results_in_inspector_and_picture():
     assert "-6" in stepper.inspector_html
 
 
+def double_backward(T):
+    """Lecture 10's stepper program: g = dy/dx with a graph, then g.backward()."""
+    x = T.tensor(1.5, requires_grad=True)
+    y = x ** 3
+    (g,) = T.autograd.grad(y, x, create_graph=True)
+    g.backward()
+    return dict(x=x, y=y, g=g)
+
+
+def test_a_node_drawn_by_an_open_questions_step_is_not_called_not_created():
+    """W4-6: predict mode at a step that builds a node (the backward pass with create_graph draws
+    x ** 2): the node is on the graph, so the inspector says it is made in this step, not that it
+    does not exist yet; a node not drawn yet is still "not created yet"."""
+    rec, env = recorded(double_backward)
+    m = GraphStepper(rec, names=env).model
+    made_now = []
+    for k, q in questions(m):
+        before, now = set(m.states[k - 1].visible), set(m.states[k].visible)
+        for nid in m.nodes:
+            text = re.sub(r"<[^>]+>", " ", inspector_html(m, nid, k, question_open=True).split("</style>")[1])
+            if nid in now - before:
+                made_now.append(nid)
+                assert "created in this step: its values show once you have answered" in text, (k, nid, text)
+                assert "not created yet" not in text, (k, nid, text)
+            elif nid not in now:
+                assert "not created yet" in text, (k, nid, text)
+    assert made_now, "no open question's step draws a node: the test tests nothing"
+
+
 def test_inspector_of_every_node_at_every_open_question_holds_no_new_answer():
     stepper, env = stepper_of(example_b)
     m = stepper.model

@@ -147,7 +147,7 @@ class NodeInspector(ipywidgets.HTML):
         if at_step is not None:
             foot = (f'<div class="cgi-note">data and grad as of step {_e(at_step["step"])} of '
                     f'{_e(at_step["n_steps"] - 1)}</div>')
-            if not at_step.get("visible", True):
+            if not at_step.get("visible", True) and not at_step.get("created_now"):
                 foot += '<div class="cgi-note">(not created yet at this step)</div>'
             if at_step.get("note"):
                 foot += f'<div class="cgi-note">{_e(at_step["note"])}</div>'

@@ -420,7 +420,11 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     node = model.nodes[nid]
     seen = k - 1 if question_open else k
     info = {"step": k, "n_steps": len(model.states), **model.states.node_at(nid, seen)}
-    if seen != k:
+    if seen != k and not info["visible"] and model.states.node_at(nid, k)["visible"]:
+        # drawn by this very step (its build): on the graph already, its values are the answer
+        info["created_now"] = True
+        info["note"] = "created in this step: its values show once you have answered"
+    elif seen != k:
         info["note"] = "values as before this step: predict its results first"
     acts = model.activity.get(nid, ())
     i = bisect.bisect_right([a.step for a in acts], seen) - 1
