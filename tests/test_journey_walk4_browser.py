@@ -13,11 +13,11 @@ computed in this test process (torch 2.13 CPU, the oracle), not with a number wr
   1280x720 and at 1440x900; node g sits below the box's edge at the last step.
 - W4-2 (fixed in widgets/static/stepper.js): without lecture mode the drawing did not shrink to the
   room (its floor was 1, not the 60% its comment promised), so g was below the box at 1280x720 too.
-- W4-3 (xfail, notebook): lecture 10 says the bytes kept by create_graph differ between the backends;
-  autograd_core prints the same number as torch.
-- W4-4, W4-5 (xfail, ex07 check): the task-4 message for a detached penalty tells a student who wrote
-  create_graph=True to write create_graph=True; a penalty built with backward(create_graph=True)
-  (lecture 10's own trap: .grad accumulates) gets a generic message and a matrix dump.
+- W4-3 (fixed in the lecture): lecture 10 said the bytes kept by create_graph differ between the
+  backends; autograd_core prints the same number as torch.
+- W4-4, W4-5 (fixed in the ex07 check): the task-4 message for a detached penalty told a student
+  who wrote create_graph=True to write create_graph=True; a penalty built with backward(create_graph=True)
+  (lecture 10's own trap: .grad accumulates) got a generic message and a matrix dump.
 - ex07: every hint to the end shows no answer; task 1's wrong and unreadable answers get true
   messages; lecture mode at 1280x720 in the dark theme: no control or message cut off.
 - Lecture 07 (resnet18): the parameter count is torchvision's; the residual stepper's step 10 and
@@ -206,6 +206,14 @@ def test_predict_mode_messages_enter_and_nothing_withheld_on_screen(l10):
         assert says in feedback.inner_text(), (typed, feedback.inner_text())
         assert _step(st) == 3
     save_screenshot(page, "test_predict_wrong_answer", SUBDIR, locator=st)
+    # W4-6: x ** 2, drawn by this step's backward (create_graph), is on the graph: the inspector
+    # says it is made in this step, not "not created yet", and shows none of its values
+    _node(st, "x ** 2").first.click()
+    page.wait_for_timeout(600)
+    text = " ".join(st.get_by_role("region", name="node inspector").inner_text().split())
+    save_screenshot(page, "test_W4_6_predict_inspector", SUBDIR, locator=st)
+    assert "created in this step" in text and "not created yet" not in text, text
+    assert _num(want["x2"]) not in text and _num(want["g"]) not in text, text
     box.fill(_num(want["g"]))
     box.press("Enter")
     page.wait_for_timeout(500)
@@ -297,10 +305,6 @@ def _output_text(page, index):
                          ".outputArea.node.innerText", index)
 
 
-@pytest.mark.xfail(strict=True, reason="W4-3: lecture 10 says the bytes kept by create_graph differ between the "
-                   "backends ('autograd_core still saves a few tensors that PyTorch skips'); autograd_core now "
-                   "prints torch's number (360,960 bytes, 2.3 x): the sentence and the cell's backend-specific "
-                   "tag are stale")
 def test_W4_3_bytes_sentence_matches_what_both_backends_print(l10):
     page = l10
     torch = _torch()
@@ -415,10 +419,6 @@ BACKWARD_PENALTY = """def penalized_loss(model, x, y, lam):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="W4-4: ex07 task 4, a penalty whose dL/dx was made with create_graph=True "
-                   "and then detached is told 'The penalty's dL/dx needs a graph of its own "
-                   "(create_graph=True)': the student wrote create_graph=True; the .detach() is the bug "
-                   "(widgets/exercise_checks/ex07.py gradient_penalty)")
 def test_W4_4_detached_penalty_is_not_told_to_add_create_graph(ex07):
     page = ex07
     index, shown = _answer_and_check(page, "def penalized_loss(", DETACHED_PENALTY)
@@ -427,10 +427,6 @@ def test_W4_4_detached_penalty_is_not_told_to_add_create_graph(ex07):
     assert "detach" in shown, f"a student who wrote create_graph=True is told to write it: {shown}"
 
 
-@pytest.mark.xfail(strict=True, reason="W4-5: ex07 task 4, a penalty built with mse.backward(create_graph=True) "
-                   "(lecture 10's trap: the weights' .grad already hold the mse's gradient, backward adds the "
-                   "total's) gets a generic 'entries ... are off' and an 8x3 matrix, not the trap "
-                   "(widgets/exercise_checks/ex07.py gradient_penalty: a mistake entry for grads + grads_mse)")
 def test_W4_5_backward_create_graph_penalty_is_told_the_trap(ex07):
     page = ex07
     index, shown = _answer_and_check(page, "def penalized_loss(", BACKWARD_PENALTY)
