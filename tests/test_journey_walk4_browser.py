@@ -21,8 +21,9 @@ computed in this test process (torch 2.13 CPU, the oracle), not with a number wr
 - ex07: every hint to the end shows no answer; task 1's wrong and unreadable answers get true
   messages; lecture mode at 1280x720 in the dark theme: no control or message cut off.
 - Lecture 07 (resnet18): the parameter count is torchvision's; the residual stepper's step 10 and
-  its gradients are torch's. W4-11 (xfail, widgets/graph_model.py): the frozen network's picture has
-  no node for the (1, 512) features the text says reach fc as a constant.
+  its gradients are torch's. W4-11 (fixed): the frozen network's picture shows the (1, 512) features the
+  text says reach fc as a constant (the lecture's backward keeps the graph's saved values for the
+  picture; a constant that backward freed is drawn without its value).
 - ex04 task 5: replaced-then-frozen is told the order; the fix passes.
 """
 import re
@@ -490,9 +491,6 @@ def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
         assert "grad 0" in " ".join(_node(st, name).first.text_content().split())
 
 
-@pytest.mark.xfail(strict=True, reason="W4-11: lecture 07's draw(loss) of the frozen resnet18 has no node for the "
-                   "(1, 512) features although the text says they 'reach fc as a constant': AddmmBackward0's "
-                   "mat1 (next_functions (None, 0)) is dropped by widgets/graph_model.py (seen by nb-fix 15:21)")
 def test_W4_11_frozen_resnet_picture_shows_the_constant_features(l07):
     page = l07
     index = _cell_index(page, "model.fc = nn.Linear(512, 10)             # 2.")
