@@ -68,13 +68,24 @@ def _num(x):
     return f"{x:g}"
 
 
+def _open_and_run_all(page, lab, rel):
+    """open_and_run_all on a copy of `rel`, then wait until every code cell has run: the kernel can be
+    idle for a moment between two cells of Run All, and open_and_run_all may return there (seen once
+    with ex07: its cells from task 2 on had not run yet)."""
+    open_and_run_all(page, lab, copy_notebook(lab, rel, f"{SUBDIR}/nb_test"))
+    page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget;
+      const cells = w.content.model.cells, counts = [];
+      for (let i = 0; i < cells.length; i++) if (cells.get(i).type === 'code') counts.push(cells.get(i).executionCount);
+      return !w.sessionContext.isBusy && counts.every(c => c !== null && c !== undefined); }""", timeout=180_000)
+    dismiss_notifications(page)
+
+
 # --- one JupyterLab page per notebook for the module (run all once) ------------------------------
 
 @pytest.fixture(scope="module")
 def l10(lab, browser):
     page = new_page(browser, 1440, 900)
-    open_and_run_all(page, lab, copy_notebook(lab, LECTURE, f"{SUBDIR}/nb_test"))
-    dismiss_notifications(page)
+    _open_and_run_all(page, lab, LECTURE)
     yield page
     page.context.close()
 
@@ -325,8 +336,7 @@ def test_W4_3_bytes_sentence_matches_what_both_backends_print(l10):
 @pytest.fixture(scope="module")
 def ex07(lab, browser):
     page = new_page(browser, 1280, 720)
-    open_and_run_all(page, lab, copy_notebook(lab, EXERCISE, f"{SUBDIR}/nb_test"))
-    dismiss_notifications(page)
+    _open_and_run_all(page, lab, EXERCISE)
     yield page
     page.context.close()
 
@@ -357,6 +367,8 @@ def test_ex07_runs_all_with_one_line_per_unfilled_part_and_hints_show_no_answer(
     # every check that has a stub says so in an ExerciseError (no traceback of the student's code
     # but task 2's given function, which is meant to fail)
     assert all("ExerciseError" in e or "RuntimeError" in e for c in errors for e in c["errors"]), errors
+    # four checks say what is missing, and task 2's given function fails as the task says
+    assert len(errors) == 5 and sum("RuntimeError" in c["errors"][0] for c in errors) == 1, errors
     answers = {"4", "6", "9", "12", "15", "16"}                         # task 1's numbers
     cells = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
         .map((c, i) => [i, c.model.sharedModel.getSource()]).filter(([, s]) => s.startsWith('Hints('))
@@ -463,8 +475,7 @@ def test_ex07_dark_lecture_mode_messages_fit(ex07):
 @pytest.fixture(scope="module")
 def l07(lab, browser):
     page = new_page(browser, 1280, 720)
-    open_and_run_all(page, lab, copy_notebook(lab, "notebooks/07_training_networks.ipynb", f"{SUBDIR}/nb_test"))
-    dismiss_notifications(page)
+    _open_and_run_all(page, lab, "notebooks/07_training_networks.ipynb")
     yield page
     page.context.close()
 
@@ -519,8 +530,7 @@ def test_W4_11_frozen_resnet_picture_shows_the_constant_features(l07):
 @pytest.fixture(scope="module")
 def ex04(lab, browser):
     page = new_page(browser, 1280, 720)
-    open_and_run_all(page, lab, copy_notebook(lab, "notebooks/exercises/ex04_training.ipynb", f"{SUBDIR}/nb_test"))
-    dismiss_notifications(page)
+    _open_and_run_all(page, lab, "notebooks/exercises/ex04_training.ipynb")
     yield page
     page.context.close()
 
