@@ -181,7 +181,7 @@ model.fc = nn.Linear(512, 10)             # 2. a new classifier for 10 classes
 optimizer = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)   # 3. as the tutorial does
 
 loss = (model(data) - torch.rand(1, 10)).sum()
-loss.backward()
+loss.backward(retain_graph=True)  # (retain_graph: the picture below shows the values the graph saved)
 trainable = [name for name, p in model.named_parameters() if p.requires_grad]
 print("requires grad:", trainable, " frozen tensors:", sum(not p.requires_grad for p in model.parameters()))
 print("have a .grad: ", [name for name, p in model.named_parameters() if p.grad is not None])

@@ -589,3 +589,20 @@ def test_edge_case_roots(view):
         GraphModel.from_tensors(3, view=view)
     with pytest.raises(ValueError, match="at least one root"):
         GraphModel.from_tensors(view=view)
+
+
+def test_a_constant_input_backward_freed_is_still_drawn():
+    """After backward (no retain_graph) a node's saved inputs are freed: a constant input, such as the
+    features a frozen backbone hands to a new head, is still a node of the picture (without its
+    value), while an optional input never given (a bias-free convolution's bias) is not."""
+    fc, conv = torch.nn.Linear(4, 2), torch.nn.Conv2d(1, 2, 3, bias=False)
+    with torch.no_grad():
+        features = torch.rand(1, 4)
+    loss = fc(features).sum() + conv(torch.rand(1, 1, 5, 5)).sum()
+    before = GraphModel.from_tensors(loss, names={"features": features})
+    loss.backward()
+    after = GraphModel.from_tensors(loss)
+    consts = [n for n in after.nodes.values() if "const" in n.classes]
+    assert [n.label for n in consts] == ["constant #1", "constant #2"]  # the features, conv's input
+    assert not any(n.has_value for n in consts)
+    assert len(after.nodes) == len(before.nodes)

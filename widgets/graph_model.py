@@ -456,6 +456,13 @@ def _fn_args(fn):
         return None
 
 
+def _maybe_absent(fn, slot):
+    """Whether input `slot` of fn may be an optional input that was never given (a convolution's or
+    batch norm's weight or bias: None), which backward's freeing makes indistinguishable."""
+    names = getattr(getattr(fn, "op", None), "arg_names", ())
+    return slot < len(names) and names[slot] in ("weight", "bias")
+
+
 def _fn_params(fn):
     """What an expression needs of fn's op parameters: autograd_core keeps them (``_params``);
     of a torch grad_fn only a pow's exponent is read, else naming.UNKNOWN."""
@@ -872,6 +879,10 @@ class _TensorBuilder(_Builder):
                 if nxt is None:
                     nid = self.const_node(args, slot, const_tensors)
                     unknown = unknown or nid is None
+                    if nid is None and getattr(fn, "_freed", False) and not _maybe_absent(fn, slot):
+                        # (a constant input backward freed: drawn, without its value)
+                        nid = self.model.add_node("tensor", self.labeler.indexed("constant"), classes=("const",),
+                                                  is_leaf=True).id
                 elif _is_acc(nxt):
                     nid = self.tensor_node(nxt.variable)
                 else:
