@@ -297,7 +297,7 @@ for node in order:
           for node in topological_order(root):          # forward order: nothing has arrived yet
               for parent, local in zip(node.parents, node.local_grads):
                   parent.grad += local * node.grad
-      """}, ["[w.grad, x.grad] in Example A", "walk reversed(topological_order(root))"]),
+      """}, ["[w.grad, x.grad] in Example A", "Walk reversed(topological_order(root))"]),
     ({**backward_with(RESET_INTERIOR), "ex05_task2": RECURSIVE_ORDER}, ["on a chain hit Python's recursion limit"]),
     ({"ex05_task3": """
       def backward(root):
@@ -553,7 +553,7 @@ def test_task8_uses_the_students_numerical_grad():
         return [(f([x - h if j == i else x for j, x in enumerate(xs)]) - f([x + h if j == i else x for j, x in enumerate(xs)])) / (2 * h)
                 for i in range(len(xs))]
         """)
-    rejects("ex05_task8_check", wrong, "your numerical_grad of Softplus", "with task 6 passing")
+    rejects("ex05_task8_check", wrong, "your numerical_grad of Softplus", "With task 6 passing")
 
 
 @contextlib.contextmanager

@@ -205,7 +205,7 @@ def debug_mean_loss(mean_loss):
                         "number its docstring promises: print shows tensor(...) and json.dumps refuses it. "
                         ".item() reads a one-element tensor's number (lecture 05).")
         elif fb.check(f"{name} on 4 batches", result, want, rtol=1e-4,
-                      explain="it should be the mean of the batches' mean squared errors.") and not big:
+                      explain="It should be the mean of the batches' mean squared errors.") and not big:
             fb.passed(f"{name} keeps no batch's graph alive and returns a plain number")
 
 

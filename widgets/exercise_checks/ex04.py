@@ -40,7 +40,7 @@ def gradient_step(gd_step):
     with Feedback() as fb:
         fb.check_function("gd_step", gd_step, cases, lambda *args: tuple(step(1, 1)(*args)), returns="float",
                           show_case=show, atol=1e-6, rtol=1e-5,
-                          explain="subtract lr times each parameter's gradient from it.", mistakes=[
+                          explain="Subtract lr times each parameter's gradient from it.", mistakes=[
             (lambda *args: tuple(step(-1, 1)(*args)),
              "that step goes uphill: descent subtracts lr · gradient, it does not add it."),
             (lambda w, b, x, y, lr: tuple(step(1, 1 / lr)(w, b, x, y, lr)),

@@ -160,7 +160,7 @@ def _check_operation(Value, name, fn, numbers, k, torch_fn, mistakes):
     _compare(f"{call}.data", out.data, data, atol=1e-9, rtol=1e-9)
     _compare(f"{call}.local_grads", [float(g) for g in local_grads], grads, atol=1e-9, rtol=1e-9,
              mistakes=[(wrong(*numbers), message) for wrong, message in mistakes],
-             explain="differentiate the result with respect to each parent, at the parents' data.")
+             explain="Differentiate the result with respect to each parent, at the parents' data.")
 
 
 def operations(Value, sub, div, power, exp):
@@ -297,7 +297,7 @@ def backward_pass(Value, backward):
                       "parent.grad += local * node.grad, not =.")])
     got, want = _run_backward(Value, backward, "A", 1.0, 2.0)
     _compare("[w.grad, x.grad] in Example A", got, want,
-             explain="walk reversed(topological_order(root)) from the root, adding local * node.grad into "
+             explain="Walk reversed(topological_order(root)) from the root, adding local * node.grad into "
                      "each parent.")
     once = want
     got, want = _run_backward(Value, backward, "A", 1.0, 2.0, calls=2)
@@ -341,7 +341,7 @@ def _check_example(Value, name, fn, torch_fn, numbers):
         raise ExerciseError(f"{call}: every grad is 0: build the output from the Values you are given (not "
                             "from new ones), with the operators.")
     _compare(f"the gradients of {call}", got, grads, atol=1e-9,
-             explain="compare with the example's formulas; tasks 1 (sub) and 3 must pass first.")
+             explain="Compare with the example's formulas; tasks 1 (sub) and 3 must pass first.")
     return grads
 
 
@@ -538,7 +538,7 @@ def softplus_function(Softplus, numerical_grad):
         Softplus.apply(t).sum().backward()
         mine = _call(f"numerical_grad(softplus_sum, {at})", numerical_grad, softplus_sum, list(at))
         _compare(f"your numerical_grad of Softplus at {at}, against your backward", mine, t.grad, atol=1e-6,
-                 rtol=1e-6, explain="with task 6 passing, backward is wrong somewhere.")
+                 rtol=1e-6, explain="With task 6 passing, backward is wrong somewhere.")
     print("✓ Softplus: forward (even at x = 800) and backward are correct, and your numerical_grad agrees")
 
 
