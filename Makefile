@@ -19,7 +19,7 @@
 # pyproject.toml is newer than the stamp file in .venv, and apt-get only when
 # the program is missing.
 #
-# Variables:  PYTHON=python3 (creates the venv)   PYTEST_ARGS=...   LAB_ARGS=...
+# Variables:  PYTHON=python3 (creates the venv)   PYTEST_ARGS=...   TEST_WORKERS=2   LAB_ARGS=...
 #             N=... WORKERS=... SEED=... FUZZ_ARGS=... (make fuzz)
 
 PYTHON      ?= python3
@@ -28,6 +28,7 @@ VPY         := $(VENV)/bin/python
 PIP         := $(VPY) -m pip
 PIP_FLAGS   ?= --quiet --quiet --disable-pip-version-check --no-input
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 LAB_ARGS    ?=
 
 IS_ROOT     := $(shell [ "$$(id -u)" = 0 ] && echo yes)
@@ -132,8 +133,11 @@ voila: $(VENV)/.installed-lab dot
 	  --no-browser --token=$$token --template=cgraph \
 	  --VoilaConfiguration.extension_allowlist='[$(VOILA_EXTENSIONS)]' $(VOILA_ARGS) $(NB)
 
+# The tests without a browser run on TEST_WORKERS processes (pytest-xdist; CI has 2 cores); the
+# browser tests, which wait on what a student sees, then run in one process.
 test: $(VENV)/.installed-test dot chromium
-	$(VPY) -m pytest $(PYTEST_ARGS)
+	$(VPY) -m pytest -m "not browser" -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VPY) -m pytest -m browser $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test dot
 	@if [ -f bench/run.py ]; then \
