@@ -52,9 +52,14 @@ def kernel_env(backend):
     its wheel does not load with the CPU torch), tests/notebook_shims goes on PYTHONPATH: a
     `torchvision` whose `models` is torchvision's own resnet code (tests/oracles/torchvision_resnet.py),
     so lecture 07 and ex04 run their resnet18 on real torch too. Notebooks never import from tests/."""
-    import importlib.util
+    import importlib.metadata
     env = dict(os.environ, CGRAPH_BACKEND=backend, MPLBACKEND="module://matplotlib_inline.backend_inline")
-    if backend == "torch" and importlib.util.find_spec("torchvision") is None:
+    try:  # (the installed distribution, not this process's modules: a test may map torchvision)
+        importlib.metadata.distribution("torchvision")
+        installed = True
+    except importlib.metadata.PackageNotFoundError:
+        installed = False
+    if backend == "torch" and not installed:
         shims = str(ROOT / "tests" / "notebook_shims")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (shims, env.get("PYTHONPATH")) if p)
     return env

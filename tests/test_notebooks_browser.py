@@ -47,7 +47,9 @@ VISIT_CELLS = """async () => {
     for (let j = 0; j < cell.outputs.length; j++) {
       const data = cell.outputs.get(j).toJSON().data || {};
       if (widget === null && data['application/vnd.jupyter.widget-view+json']) widget = i;
-      if (picture === null && data['image/svg+xml']) picture = i;
+      // (a picture: an SVG output, or draw()'s picture inside an HTML output, as side by side)
+      if (picture === null && (data['image/svg+xml'] || String(data['text/html'] || '').includes('cgraph-picture')))
+        picture = i;
     }
   }
   const target = widget !== null ? widget : picture;
