@@ -380,3 +380,13 @@ def test_picture_mimebundle_include_exclude_and_model_repr():
     bundle = model._repr_mimebundle_()
     assert bundle["text/plain"] == repr(model) and "cgraph-picture" in bundle["text/html"]
     assert bundle["image/svg+xml"] == render_svg(model)
+
+
+def test_a_collapsed_module_of_one_node_says_node():
+    """A module box counts its nodes: "1 node" (resnet18's relu and maxpool), "2 nodes"."""
+    from widgets.graph_model import GraphModel
+    from widgets.render import op_label
+    model = GraphModel()
+    one, two = model.add_node("module", "model.relu"), model.add_node("module", "model.fc")
+    one.count, two.count = 1, 2
+    assert ">1 node<" in op_label(one) and ">2 nodes<" in op_label(two)

@@ -200,7 +200,7 @@ def op_label(node, static=False):
     if node.kind in ("function", "op") and second:
         rows.append(_cell(f"<I>{html(second, NAME_MAX)}</I>", size=9))
     if node.kind == "module":
-        rows.append(_cell(html(f"{node.count} nodes"), size=9))
+        rows.append(_cell(html(f"{node.count} node{'' if node.count == 1 else 's'}"), size=9))
     return _table(rows)
 
 
