@@ -377,6 +377,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dt, steps = _dtype(dtype), int(steps)
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
+    if steps == 1:  # (start itself: numpy's start + 0 * step would turn -0.0 into 0.0)
+        return _finish(np.array([start]).astype(dt), requires_grad)
     if dt.kind != "f" or steps < 2:
         return _finish(np.linspace(start, end, steps).astype(dt), requires_grad)
     t = dt.type
