@@ -9,6 +9,14 @@ Nothing is skipped by default; select with ``-m`` (e.g. ``-m "not browser"``).
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (CI included): a run fails only for a change,
+# never for a new draw. A test's own @settings keep this unless they say otherwise. Explore with
+# `pytest --hypothesis-profile=explore` (random draws).
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("repeatable")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
