@@ -89,7 +89,23 @@ def _shapes(inputs):
 
 
 # --- events ---------------------------------------------------------------------------------------
-class FunctionEvent:
+class FormattedTimesMixin:
+    """The times as the table prints them (torch.autograd.profiler_util.FormattedTimesMixin)."""
+
+    @property
+    def self_cpu_time_total_str(self):
+        return _format_time(self.self_cpu_time_total)
+
+    @property
+    def cpu_time_total_str(self):
+        return _format_time(self.cpu_time_total)
+
+    @property
+    def cpu_time_str(self):
+        return _format_time(self.cpu_time)
+
+
+class FunctionEvent(FormattedTimesMixin):
     """One recorded event: its name (``key``), its place (``cpu_parent``, ``cpu_children``), its
     times in microseconds (``cpu_time_total``: start to end; ``self_cpu_time_total``: less its
     children's), ``input_shapes`` when record_shapes."""
@@ -137,24 +153,12 @@ class FunctionEvent:
     def cpu_time(self):
         return self.cpu_time_total
 
-    @property
-    def self_cpu_time_total_str(self):
-        return _format_time(self.self_cpu_time_total)
-
-    @property
-    def cpu_time_total_str(self):
-        return _format_time(self.cpu_time_total)
-
-    @property
-    def cpu_time_str(self):
-        return _format_time(self.cpu_time)
-
     def __repr__(self):
         return (f"<FunctionEvent id={self.id} name={self.name} cpu_time={self.cpu_time_str} "
                 f"input_shapes={self.input_shapes}>")
 
 
-class FunctionEventAvg:
+class FunctionEventAvg(FormattedTimesMixin):
     """The events of one name (and, grouped by input shape, one shape) added up: ``count``,
     ``cpu_time_total``, ``self_cpu_time_total`` and the average ``cpu_time``."""
 
@@ -189,18 +193,6 @@ class FunctionEventAvg:
     @property
     def cpu_time(self):
         return self.cpu_time_total / self.count if self.count else 0.0
-
-    @property
-    def self_cpu_time_total_str(self):
-        return _format_time(self.self_cpu_time_total)
-
-    @property
-    def cpu_time_total_str(self):
-        return _format_time(self.cpu_time_total)
-
-    @property
-    def cpu_time_str(self):
-        return _format_time(self.cpu_time)
 
     def __repr__(self):
         return (f"<FunctionEventAvg key={self.key} self_cpu_time={self.self_cpu_time_total_str} "
