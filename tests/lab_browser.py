@@ -124,10 +124,25 @@ def browser():
         b.close()
 
 
+# JupyterLab removes its splash screen 200 ms after each splash ends; when a second splash (a theme
+# loading while the lab starts) ends inside those 200 ms, it removes the element twice and the second
+# removeChild throws (jlab_core, apputils-extension's splash). `set_theme` keeps its own theme changes
+# apart, but the lab's start-up can still race itself on a slow machine. Only that second removal of
+# the splash element is let pass; any other removeChild of a node that is not a child still throws.
+_SPLASH_REMOVED_ONCE = """(() => {
+  const removeChild = Node.prototype.removeChild;
+  Node.prototype.removeChild = function (child) {
+    if (child && child.id === 'jupyterlab-splash' && child.parentNode !== this) return child;
+    return removeChild.call(this, child);
+  };
+})();"""
+
+
 def new_page(browser, width=1400, height=1000):
     """A page in a fresh browser context whose console errors and uncaught exceptions are collected
     in `page.console_errors`; close it with `page.context.close()`."""
     context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_init_script(_SPLASH_REMOVED_ONCE)
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))

@@ -201,3 +201,18 @@ def test_pictures_fit_in_nbconvert_html(browser, tmp_path, artifacts_dir):
         page.screenshot(path=str(screenshot_path))
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_only_the_splash_screens_second_removal_is_let_pass(browser_page):
+    """lab_browser's pages let JupyterLab remove its splash element twice (its own start-up race)
+    and nothing else: removing any other node that is not a child still throws."""
+    page = browser_page
+    page.set_content("<div id='jupyterlab-splash'></div><div id='other'></div>")
+    twice = page.evaluate("""() => { const s = document.getElementById('jupyterlab-splash');
+      document.body.removeChild(s); document.body.removeChild(s); return s.isConnected; }""")
+    assert twice is False
+    other = page.evaluate("""() => { const o = document.getElementById('other'); document.body.removeChild(o);
+      try { document.body.removeChild(o); return 'removed twice'; } catch (e) { return e.name; } }""")
+    assert other == "NotFoundError"
+    assert not page.console_errors
