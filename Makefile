@@ -133,11 +133,11 @@ voila: $(VENV)/.installed-lab dot
 	  --no-browser --token=$$token --template=cgraph \
 	  --VoilaConfiguration.extension_allowlist='[$(VOILA_EXTENSIONS)]' $(VOILA_ARGS) $(NB)
 
-# The tests without a browser run on TEST_WORKERS processes (pytest-xdist; CI has 2 cores); the
-# browser tests, which wait on what a student sees, then run in one process.
+# The tests run on TEST_WORKERS processes (pytest-xdist; CI has 2 cores): first those without a
+# browser, then the browser tests a module per worker, each worker with its own JupyterLab and Chromium.
 test: $(VENV)/.installed-test dot chromium
 	$(VPY) -m pytest -m "not browser" -n $(TEST_WORKERS) $(PYTEST_ARGS)
-	$(VPY) -m pytest -m browser $(PYTEST_ARGS)
+	$(VPY) -m pytest -m browser -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test dot
 	@if [ -f bench/run.py ]; then \

@@ -345,6 +345,100 @@ def scroll_to_cell(page, index, align="start"):
     }""", [index, align])
 
 
+# --- driving a notebook's cells as a student does ------------------------------------------------
+
+# Per cell of the current notebook (JupyterLab's model, so off-screen cells count too): type,
+# nbgrader grade_id (or null), source, execution count, error tracebacks, stdout; with `svgs`, the
+# texts of its SVG pictures (image/svg+xml outputs, or draw()'s <img> data URIs inside HTML).
+_CELLS = r"""(svgs) => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells, result = [];
+  const decode = (b64) => new TextDecoder().decode(Uint8Array.from(atob(b64), ch => ch.charCodeAt(0)));
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i), nbgrader = cell.getMetadata('nbgrader') || {};
+    const outputs = [];
+    if (cell.type === 'code')
+      for (let j = 0; j < cell.outputs.length; j++) outputs.push(cell.outputs.get(j).toJSON());
+    const record = {type: cell.type, id: nbgrader.grade_id || null, source: cell.sharedModel.getSource(),
+                    count: cell.type === 'code' ? cell.executionCount : 0,
+                    errors: outputs.filter(o => o.output_type === 'error').map(o => o.traceback),
+                    stdout: outputs.filter(o => o.output_type === 'stream').map(o => o.text).join('')};
+    if (svgs)
+      record.svgs = outputs.filter(o => o.data && (o.data['image/svg+xml'] || o.data['text/html'])).flatMap(o =>
+        o.data['image/svg+xml'] ? [o.data['image/svg+xml']]
+        : [...String(o.data['text/html']).matchAll(/data:image\/svg\+xml;base64,([A-Za-z0-9+\/=]+)/g)]
+            .map(m => decode(m[1])));
+    result.push(record);
+  }
+  return result;
+}"""
+
+# Every code cell of the current notebook has run (the kernel may look idle between two cells).
+ALL_RAN = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+  for (let i = 0; i < cells.length; i++)
+    if (cells.get(i).type === 'code' && cells.get(i).executionCount == null) return false;
+  return true;
+}"""
+
+_CURRENT_KERNEL_IDLE = """() => {
+  const w = window.jupyterapp.shell.currentWidget, k = w.sessionContext.session.kernel;
+  return k.status === 'idle' && !w.sessionContext.isBusy;
+}"""
+
+
+def cells(page, svgs=False):
+    """[{type, id, source, count, errors, stdout[, svgs]}] for every cell of the current notebook."""
+    return page.evaluate(_CELLS, svgs)
+
+
+def index_of(page, grade_id):
+    """The index of the cell whose nbgrader grade_id is `grade_id`."""
+    return next(i for i, c in enumerate(cells(page)) if c["id"] == grade_id)
+
+
+def cell_node(page, i):
+    """Cell i's element (JupyterLab renders it only near the view: scroll or `activate` first)."""
+    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{i}"]')
+
+
+def activate(page, i):
+    """Make cell i the active one (command mode), scrolled to the top of the notebook panel."""
+    page.evaluate("""async (i) => {
+      const nb = window.jupyterapp.shell.currentWidget.content;
+      nb.activeCellIndex = i; nb.mode = 'command';
+      await nb.scrollToItem(i, 'start'); nb.node.focus();
+    }""", i)
+    cell = cell_node(page, i)
+    cell.wait_for(timeout=15_000)
+    return cell
+
+
+def wait_idle(page):
+    """Wait for the current notebook's kernel to finish what was just sent to it."""
+    page.wait_for_timeout(300)          # the execute request is on its way
+    page.wait_for_function(_CURRENT_KERNEL_IDLE, timeout=60_000)
+
+
+def run_cell(page, i):
+    """Run cell i as a student does (Shift+Enter) and wait for the kernel."""
+    activate(page, i)
+    page.keyboard.press("Shift+Enter")
+    wait_idle(page)
+
+
+def answer(page, i, text):
+    """Put `text` into answer cell i (through the editor's model, as if typed) and run it."""
+    page.evaluate("([i, text]) => window.jupyterapp.shell.currentWidget.content.model.cells.get(i)"
+                  ".sharedModel.setSource(text)", [i, text])
+    run_cell(page, i)
+
+
+def check_message(page, i):
+    """The text check cell i shows (its output areas' text, as on screen)."""
+    shown = cell_node(page, i).locator(".jp-OutputArea-output")
+    return "\n".join(shown.nth(k).inner_text().strip() for k in range(shown.count()))
+
+
 def dismiss_notifications(page):
     """Close JupyterLab's toasts (the "news" question among them): they cover widgets."""
     page.evaluate("() => document.querySelectorAll('.jp-toast-button, .Toastify__close-button')"
@@ -615,7 +709,8 @@ def copy_notebook(lab, rel, subdir="journey"):
     """Copy notebook `rel` (repo-relative) to tests/artifacts/<subdir>/ and return the copy's
     repo-relative path: JupyterLab autosaves what it runs, and the committed notebooks stay clean."""
     import shutil
-    dest = ARTIFACTS / subdir / Path(rel).name
+    # each xdist worker runs its own lab, and two labs autosaving one file would fight over it
+    dest = ARTIFACTS / subdir / os.environ.get("PYTEST_XDIST_WORKER", "") / Path(rel).name
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(lab.root / rel, dest)
     return dest.relative_to(lab.root).as_posix()
@@ -637,10 +732,21 @@ _PICTURES_IN = """(scope) => {
 }"""
 
 
-def light_blocks(page, scope=WIDGET_OUTPUTS, max_light_fraction=0.5):
+def light_blocks(page, scope=WIDGET_OUTPUTS, max_light_fraction=0.5, settle_s=0):
     """Pictures in `scope` that are mostly near-white (luminance > 0.85): in a dark theme, a white
     block a student cannot look at. Each picture is scrolled into view and screenshotted on its
-    own. Returns [{tag, cls, width, height, light_fraction}] for those above `max_light_fraction`."""
+    own. Returns [{tag, cls, width, height, light_fraction}] for those above `max_light_fraction`.
+    settle_s: a picture the kernel redraws for the new theme (a matplotlib figure) takes a round
+    trip; look again each second for up to that long before calling what is left a white block."""
+    deadline = time.time() + settle_s
+    while True:
+        found = _light_blocks_now(page, scope, max_light_fraction)
+        if not found or time.time() > deadline:
+            return found
+        page.wait_for_timeout(1000)
+
+
+def _light_blocks_now(page, scope, max_light_fraction):
     import io
 
     from PIL import Image

@@ -14,80 +14,17 @@ Screenshots: tests/artifacts/byo_*.png.
 """
 import pytest
 
-from lab_browser import (KERNEL_IDLE as NOTEBOOK_IDLE, assert_controls_fit, assert_no_widget_errors, control,
-                         copy_notebook, dismiss_notifications, pictures_that_dont_fit, save_screenshot,
-                         scroll_to_cell, set_viewport, themed)
+from lab_browser import (ALL_RAN, KERNEL_IDLE as NOTEBOOK_IDLE, activate, assert_controls_fit, assert_no_widget_errors,
+                         cell_node, cells, control, copy_notebook, dismiss_notifications, pictures_that_dont_fit,
+                         save_screenshot, scroll_to_cell, set_viewport, themed, wait_idle)
 
 pytestmark = pytest.mark.browser
 
 LECTURE = "notebooks/08_build_your_own_autograd.ipynb"
 EXERCISE = "notebooks/exercises/ex05_build_your_own_autograd.ipynb"
 
-# Per cell of the current notebook (JupyterLab's model): type, nbgrader grade_id, source, execution
-# count, the tracebacks of its errors, its stdout, and the texts of its SVG pictures.
-CELLS = """() => {
-  const cells = window.jupyterapp.shell.currentWidget.content.model.cells, result = [];
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells.get(i), nbgrader = cell.getMetadata('nbgrader') || {};
-    const outputs = [];
-    if (cell.type === 'code')
-      for (let j = 0; j < cell.outputs.length; j++) outputs.push(cell.outputs.get(j).toJSON());
-    result.push({type: cell.type, id: nbgrader.grade_id || null, source: cell.sharedModel.getSource(),
-                 count: cell.type === 'code' ? cell.executionCount : 0,
-                 errors: outputs.filter(o => o.output_type === 'error').map(o => o.traceback),
-                 stdout: outputs.filter(o => o.output_type === 'stream').map(o => o.text).join(''),
-                 // a picture's SVG: an image/svg+xml output, or draw()'s <img> data URIs inside HTML
-                 svgs: outputs.filter(o => o.data && (o.data['image/svg+xml'] || o.data['text/html'])).flatMap(o =>
-                   o.data['image/svg+xml'] ? [o.data['image/svg+xml']]
-                   : [...String(o.data['text/html']).matchAll(/data:image\/svg\+xml;base64,([A-Za-z0-9+\/=]+)/g)]
-                       .map(m => new TextDecoder().decode(Uint8Array.from(atob(m[1]), ch => ch.charCodeAt(0)))))});
-  }
-  return result;
-}"""
-
-ALL_RAN = """() => {
-  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
-  for (let i = 0; i < cells.length; i++)
-    if (cells.get(i).type === 'code' && cells.get(i).executionCount == null) return false;
-  return true;
-}"""
-
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp.shell.currentWidget, k = w.sessionContext.session.kernel;
-  return k.status === 'idle' && !w.sessionContext.isBusy;
-}"""
-
-ACTIVATE = """async (i) => {
-  const nb = window.jupyterapp.shell.currentWidget.content;
-  nb.activeCellIndex = i;
-  nb.mode = 'command';
-  await nb.scrollToItem(i, 'start');
-  nb.node.focus();
-}"""
-
-
-def cells(page):
-    return page.evaluate(CELLS)
-
-
-def cell_node(page, i):
-    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{i}"]')
-
-
 def output_of(page, i):
     return cell_node(page, i).locator(".jp-OutputArea-output")
-
-
-def activate(page, i):
-    page.evaluate(ACTIVATE, i)
-    cell = cell_node(page, i)
-    cell.wait_for(timeout=15_000)
-    return cell
-
-
-def wait_idle(page):
-    page.wait_for_timeout(300)          # the execute request is on its way
-    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
 
 
 def open_copy(page, lab, path):
@@ -105,7 +42,7 @@ def run_all(page, path):
     page.wait_for_function(NOTEBOOK_IDLE, arg=path, timeout=180_000)
     page.wait_for_function(ALL_RAN, timeout=120_000)
     dismiss_notifications(page)
-    return cells(page)
+    return cells(page, svgs=True)
 
 
 def paste_answer(page, i, text):

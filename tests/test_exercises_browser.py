@@ -14,79 +14,17 @@ Screenshots: tests/artifacts/exercise_*.png.
 """
 import pytest
 
-from lab_browser import (assert_controls_fit, assert_no_widget_errors, control, copy_notebook,
-                         dismiss_notifications, open_and_run_all, save_screenshot, set_viewport, themed)
+from lab_browser import (ALL_RAN, activate, assert_controls_fit, assert_no_widget_errors, cell_node, cells, control,
+                         copy_notebook, dismiss_notifications, index_of, open_and_run_all, run_cell, save_screenshot,
+                         set_viewport, themed, wait_idle)
 
 pytestmark = pytest.mark.browser
 
 EX01 = "notebooks/exercises/ex01_graphs_and_leaves.ipynb"
 EX04 = "notebooks/exercises/ex04_training.ipynb"
 
-# Per cell of the current notebook: type, nbgrader grade_id (or null), source, error outputs'
-# tracebacks and the texts of its stream outputs (JupyterLab's model, not the DOM).
-CELLS = """() => {
-  const cells = window.jupyterapp.shell.currentWidget.content.model.cells, result = [];
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells.get(i), nbgrader = cell.getMetadata('nbgrader') || {};
-    const outputs = [];
-    if (cell.type === 'code')
-      for (let j = 0; j < cell.outputs.length; j++) outputs.push(cell.outputs.get(j).toJSON());
-    result.push({type: cell.type, id: nbgrader.grade_id || null, source: cell.sharedModel.getSource(),
-                 count: cell.type === 'code' ? cell.executionCount : 0,
-                 errors: outputs.filter(o => o.output_type === 'error').map(o => o.traceback),
-                 stdout: outputs.filter(o => o.output_type === 'stream').map(o => o.text).join('')});
-  }
-  return result;
-}"""
-
-# Make cell i the active one (command mode) and scroll it to the top of the notebook panel.
-ACTIVATE = """async (i) => {
-  const nb = window.jupyterapp.shell.currentWidget.content;
-  nb.activeCellIndex = i;
-  nb.mode = 'command';
-  await nb.scrollToItem(i, 'start');
-  nb.node.focus();
-}"""
-
-# Every code cell of the current notebook has run (the kernel may look idle between two cells).
-ALL_RAN = """() => {
-  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
-  for (let i = 0; i < cells.length; i++)
-    if (cells.get(i).type === 'code' && cells.get(i).executionCount == null) return false;
-  return true;
-}"""
-
 # JupyterLab has applied a theme (light or dark) to the page.
 THEME_KNOWN = "() => document.body.dataset.jpThemeLight !== undefined"
-
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp.shell.currentWidget, k = w.sessionContext.session.kernel;
-  return k.status === 'idle' && !w.sessionContext.isBusy;
-}"""
-
-
-def cells(page):
-    return page.evaluate(CELLS)
-
-
-def index_of(page, grade_id):
-    return next(i for i, c in enumerate(cells(page)) if c["id"] == grade_id)
-
-
-def cell_node(page, i):
-    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{i}"]')
-
-
-def activate(page, i):
-    page.evaluate(ACTIVATE, i)
-    cell = cell_node(page, i)
-    cell.wait_for(timeout=15_000)
-    return cell
-
-
-def wait_idle(page):
-    page.wait_for_timeout(300)          # the execute request is on its way
-    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
 
 
 def type_answer(page, i, text, run=True):
@@ -104,12 +42,6 @@ def type_answer(page, i, text, run=True):
     else:
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
-
-
-def run_cell(page, i):
-    activate(page, i)
-    page.keyboard.press("Shift+Enter")
-    wait_idle(page)
 
 
 def messages(page, i):

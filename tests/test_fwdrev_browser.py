@@ -14,87 +14,16 @@ Screenshots: tests/artifacts/fwdrev/*.png.
 """
 import pytest
 
-from lab_browser import (WIDGET_OUTPUTS, assert_controls_fit, assert_no_widget_errors, code_cells, control,
-                         copy_notebook, dismiss_notifications, open_and_run_all, save_screenshot,
-                         scroll_to_cell, set_viewport, text_cut_off, themed)
+from lab_browser import (ALL_RAN, WIDGET_OUTPUTS, activate, answer, assert_controls_fit, assert_no_widget_errors,
+                         cells, check_message, code_cells, control, copy_notebook, dismiss_notifications,
+                         index_of, open_and_run_all, run_cell, save_screenshot, scroll_to_cell, set_viewport,
+                         text_cut_off, themed)
 
 pytestmark = pytest.mark.browser
 
 LECTURE = "notebooks/09_forward_vs_reverse_mode.ipynb"
 EXERCISE = "notebooks/exercises/ex06_forward_and_reverse_mode.ipynb"
 SUBDIR = "fwdrev"
-
-# Per cell of the current notebook: type, nbgrader grade_id, source, error tracebacks, stdout.
-CELLS = """() => {
-  const cells = window.jupyterapp.shell.currentWidget.content.model.cells, result = [];
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells.get(i), nbgrader = cell.getMetadata('nbgrader') || {};
-    const outputs = [];
-    if (cell.type === 'code')
-      for (let j = 0; j < cell.outputs.length; j++) outputs.push(cell.outputs.get(j).toJSON());
-    result.push({type: cell.type, id: nbgrader.grade_id || null, source: cell.sharedModel.getSource(),
-                 errors: outputs.filter(o => o.output_type === 'error').map(o => o.traceback),
-                 stdout: outputs.filter(o => o.output_type === 'stream').map(o => o.text).join('')});
-  }
-  return result;
-}"""
-
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp.shell.currentWidget, k = w.sessionContext.session.kernel;
-  return k.status === 'idle' && !w.sessionContext.isBusy;
-}"""
-
-ALL_RAN = """() => {
-  const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
-  for (let i = 0; i < cells.length; i++)
-    if (cells.get(i).type === 'code' && cells.get(i).executionCount == null) return false;
-  return true;
-}"""
-
-
-def cells(page):
-    return page.evaluate(CELLS)
-
-
-def cell_node(page, i):
-    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{i}"]')
-
-
-def activate(page, i):
-    """Make cell i active (command mode), scrolled to the top of the notebook panel."""
-    page.evaluate("""async (i) => {
-      const nb = window.jupyterapp.shell.currentWidget.content;
-      nb.activeCellIndex = i; nb.mode = 'command';
-      await nb.scrollToItem(i, 'start'); nb.node.focus();
-    }""", i)
-    cell = cell_node(page, i)
-    cell.wait_for(timeout=15_000)
-    return cell
-
-
-def wait_idle(page):
-    page.wait_for_timeout(300)
-    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
-
-
-def run_cell(page, i):
-    activate(page, i)
-    page.keyboard.press("Shift+Enter")
-    wait_idle(page)
-
-
-def answer(page, i, text):
-    """Put `text` into answer cell i (as if typed: through the editor's model) and run it."""
-    page.evaluate("([i, text]) => window.jupyterapp.shell.currentWidget.content.model.cells.get(i)"
-                  ".sharedModel.setSource(text)", [i, text])
-    run_cell(page, i)
-
-
-def check_message(page, i):
-    """The one line check cell i shows (its output area's text)."""
-    shown = cell_node(page, i).locator(".jp-OutputArea-output")
-    return "\n".join(shown.nth(k).inner_text().strip() for k in range(shown.count()))
-
 
 # --- the lecture ---------------------------------------------------------------------------------
 
@@ -167,10 +96,6 @@ def test_lecture_stepper_and_forward_trace(lab, browser_page, theme, size):
 
 
 # --- the exercise, as a student --------------------------------------------------------------------
-
-def index_of(page, grade_id):
-    return next(i for i, c in enumerate(cells(page)) if c["id"] == grade_id)
-
 
 TASK3_RIGHT = '''def jacobian_rows(f, x):
     x = x.detach().requires_grad_(True)

@@ -15,11 +15,10 @@ Screenshots: tests/artifacts/higher/*.png.
 """
 import pytest
 
-from lab_browser import (WIDGET_OUTPUTS, assert_controls_fit, assert_no_widget_errors, code_cells, control,
-                         copy_notebook, dismiss_notifications, lecture_mode, open_and_run_all,
-                         pictures_that_dont_fit, save_screenshot, scroll_to_cell, set_viewport, themed)
-from test_fwdrev_browser import (ALL_RAN, activate, answer, cell_node, cells, check_message, index_of,
-                                 run_cell)
+from lab_browser import (ALL_RAN, activate, answer, assert_controls_fit, assert_no_widget_errors,
+                         cell_node, cells, check_message, code_cells, control, copy_notebook, dismiss_notifications,
+                         index_of, lecture_mode, open_and_run_all, pictures_that_dont_fit, run_cell, save_screenshot,
+                         scroll_to_cell, set_viewport, themed)
 
 pytestmark = pytest.mark.browser
 

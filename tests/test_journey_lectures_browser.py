@@ -99,7 +99,7 @@ def test_lecture_on_a_projector(lab, projector, lecture, theme):
             "errors": [(c["index"], c["errors"]) for c in cells if c["errors"]],
             "controls_that_dont_fit": controls_that_dont_fit(page),
             "text_cut_off": text_cut_off(page, WIDGET_OUTPUTS),
-            "light_blocks": light_blocks(page) if theme == "dark" else [],
+            "light_blocks": light_blocks(page, settle_s=15) if theme == "dark" else [],
             "pictures_wider_than_output": pictures_that_dont_fit(page),    # recorded, not asserted
             "screenshot": shot.name,
         }

@@ -13,11 +13,11 @@ Screenshots: tests/artifacts/nbfix/test_*.png.
 """
 import pytest
 
-from lab_browser import (assert_controls_fit, code_cells, control, copy_notebook, dismiss_notifications,
-                         lecture_mode, light_blocks, new_page, open_and_run_all, pictures_that_dont_fit,
-                         save_screenshot, scroll_to_cell, set_viewport, text_cut_off, themed, visible_text)
-from test_exercises_browser import (activate, cell_node, cells, check_again, index_of, output_fits, run_all,
-                                    shown_output)
+from lab_browser import (activate, assert_controls_fit, cell_node, cells, code_cells, control, copy_notebook,
+                         dismiss_notifications, index_of, lecture_mode, light_blocks, new_page, open_and_run_all,
+                         pictures_that_dont_fit, save_screenshot, scroll_to_cell, set_viewport, text_cut_off, themed,
+                         visible_text)
+from test_exercises_browser import check_again, output_fits, run_all, shown_output
 
 pytestmark = pytest.mark.browser
 SUBDIR = "nbfix"
@@ -264,5 +264,5 @@ def test_lecture_07_resnet18_in_lecture_mode(lab, page, size, themes):
             cut = [p for p in pictures_that_dont_fit(page) if not p["scrolls"]]
             assert not cut, f"pictures cut off: {cut}"
             if theme == "dark":
-                assert not light_blocks(page, ".jp-OutputArea-output"), "a white block in the dark theme"
+                assert not light_blocks(page, ".jp-OutputArea-output", settle_s=15), "a white block in the dark theme"
             lecture_mode(page, 1)
