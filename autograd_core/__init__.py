@@ -44,6 +44,7 @@ from ._dtypes import get_default_device, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
+from ._arguments import tensor_first
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
 from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, clip, clone, concat,  # noqa: F401
@@ -179,3 +180,21 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     if linewidth is not None:
         p.LINEWIDTH = linewidth
     p.SCI_MODE = sci_mode  # as PyTorch: every call sets it (None: chosen per tensor)
+
+
+# The functions whose first argument PyTorch's parser requires to be a Tensor: torch.exp(2.0) and
+# torch.mean([1., 2.]), classic slips, are refused in its words. (The package calls the unguarded
+# functions of _functions.py, so the guard costs only a student's own torch.* calls.)
+for _name in """abs absolute allclose argmax argmin argsort argwhere bitwise_not bmm ceil chunk clone
+        conv_transpose1d conv_transpose2d conv_transpose3d cos cumsum dot empty_like equal exp flatten
+        flip floor full_like gather ger is_floating_point isclose isfinite isinf isnan log log1p
+        log_softmax logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
+        minimum mm mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
+        reciprocal relu reshape round rsqrt select sigmoid sign sin softmax sort sqrt square squeeze
+        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like""".split():
+    globals()[_name] = tensor_first(globals()[_name], name=_name)
+max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
+normal = tensor_first(normal, argument="mean", overloaded=True)
+where = tensor_first(where, argument="condition", overloaded=True)
+unique = tensor_first(unique, name="_unique2")
+del _name

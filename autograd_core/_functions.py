@@ -194,7 +194,8 @@ def square(input):
 def _unary(name, doc):
     def f(input):
         return apply(_OP[name], (input,))
-    f.__name__, f.__doc__ = name, doc
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
     return f
 
 

@@ -8,6 +8,7 @@ state must still work (a fresh backward gives the same gradient as in PyTorch).
 
 Adding a case is one line: ``Case("what", lambda m, s: <raises>)``.
 """
+import re
 import warnings
 from types import SimpleNamespace
 
@@ -436,3 +437,63 @@ def test_error_matches_pytorch_and_corrupts_nothing(case):
 def test_every_row_has_a_unique_name():
     names = [c.name for c in CASES]
     assert len(names) == len(set(names))
+
+
+# --- a function called with a number or a list where PyTorch wants a Tensor -------------------------
+# Every public function both packages have, with the arguments a student slips in (torch.exp(2.0),
+# torch.mean([1., 2.]), torch.sum(3)): where PyTorch's argument parser refuses one because it is
+# not a Tensor, autograd_core refuses it with the same type and words. Which functions those are is
+# PyTorch's answer, read here at test time, not a list copied from the package. (Only functions
+# whose documentation opens with a tensor first argument are called: calling torch.set_printoptions
+# or torch.manual_seed with a slip would change the state every later test runs in.)
+NOT_TENSORS = [(3.0,), (2,), ([1.0, 2.0],), (3.0, 2.0), (None,)]
+
+
+def _outcome(function, args):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args)
+    except Exception as e:  # noqa: BLE001 (any exception is the answer being compared)
+        return type(e).__name__, str(e).split("\n")[0]
+    return None
+
+
+def _refused_as_not_tensors():
+    for name in sorted(dir(ENGINE)):
+        ours, theirs = getattr(ENGINE, name), getattr(TORCH, name, None)
+        if name.startswith("_") or not callable(ours) or isinstance(ours, type) or theirs is None:
+            continue
+        documented = (getattr(theirs, "__doc__", None) or "").strip()
+        if not re.match(rf"{name}\((input|condition|mean|tensor)\b", documented):
+            continue
+        for args in NOT_TENSORS:
+            refused = _outcome(theirs, args)
+            if refused and "must be Tensor" in refused[1]:
+                yield pytest.param(name, args, refused, id=f"{name}{args}")
+
+
+@pytest.mark.parametrize("name, args, refused", list(_refused_as_not_tensors()))
+def test_a_number_or_list_where_pytorch_wants_a_tensor(name, args, refused):
+    assert _outcome(getattr(ENGINE, name), args) == refused
+
+
+def test_the_guard_lets_numbers_through_where_pytorch_has_an_overload_for_them():
+    for m in (ENGINE, TORCH):
+        assert m.mul(2.0, m.ones(2)).tolist() == [2.0, 2.0]
+        assert m.max(m.tensor([1., 3.]), 0).values.item() == 3.0
+        assert m.where(m.tensor([True, False]), 1.0, 0.0).tolist() == [1.0, 0.0]
+        assert m.normal(0.0, 1.0, size=(3,)).shape == (3,)
+        assert m.exp(input=m.zeros(1)).tolist() == [1.0]
+
+
+F_SLIPS = ["relu(3.0)", "relu([1., 2.])", "leaky_relu(3.0)", "softplus([1., 2.])", "elu(2)", "gelu(3.0)",
+           "gelu(m.ones(2), 'tanh')", "one_hot([1, 2])", "nll_loss(3.0, 2.0)", "sigmoid(3.0)", "tanh([1.])",
+           "softmax(3.0)", "softmax(3.0, 0)", "log_softmax([1.], 0)", "linear(3.0, m.ones(2, 2))"]
+
+
+@pytest.mark.parametrize("call", F_SLIPS)
+def test_a_number_or_list_given_to_nn_functional(call):
+    outcomes = [_outcome(lambda: eval(f"m.nn.functional.{call}", {"m": m}), ()) for m in (ENGINE, TORCH)]
+    assert outcomes[1] is not None, "PyTorch accepts this call: fix the row"
+    assert outcomes[0] == outcomes[1]

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _conv_kernels, _dtypes
 from .. import _functions as _f
+from .._arguments import not_a_tensor
 from .._ops import OPS
 from .._dtypes import SCALAR_NAME
 from .._factories import default_generator
@@ -32,18 +33,24 @@ def _reduction(reduction, size_average=None, reduce=None):
 # --- activations ----------------------------------------------------------------------------------
 def relu(input, inplace=False):
     """out = max(input, 0)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("relu_" if inplace else "relu", "input", input)
     return _inplace(input, "relu") if inplace else _f.relu(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """out = input where input > 0, else negative_slope * input"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("leaky_relu", "input", input)
     if inplace:
         return _inplace(input, "leaky_relu", params={"negative_slope": negative_slope})
     return apply(OPS["leaky_relu"], (input,), {"negative_slope": negative_slope})
 
 
-def gelu(input, approximate="none"):
+def gelu(input, *, approximate="none"):
     """out = input * Phi(input), Phi the standard normal CDF ('tanh': PyTorch's approximation)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("gelu", "input", input)
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return apply(OPS["gelu"], (input,), {"approximate": approximate})
@@ -51,6 +58,8 @@ def gelu(input, approximate="none"):
 
 def elu(input, alpha=1.0, inplace=False):
     """out = input where input > 0, else alpha * (exp(input) - 1)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("elu_" if inplace else "elu", "input", input)
     if inplace:
         return _inplace(input, "elu", params={"alpha": alpha})
     return apply(OPS["elu"], (input,), {"alpha": alpha})
@@ -58,6 +67,8 @@ def elu(input, alpha=1.0, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """out = log(1 + exp(beta * input)) / beta (input itself where beta * input > threshold)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("softplus", "input", input)
     return apply(OPS["softplus"], (input,), {"beta": beta, "threshold": threshold})
 
 
@@ -77,12 +88,12 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def sigmoid(input):
     """out = 1 / (1 + e**-input)"""
-    return _f.sigmoid(input)
+    return input.sigmoid()
 
 
 def tanh(input):
     """out = tanh(input)"""
-    return _f.tanh(input)
+    return input.tanh()
 
 
 def _softmax_dim(name, ndim):
@@ -94,15 +105,15 @@ def _softmax_dim(name, ndim):
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """out_i = e**x_i / sum_j e**x_j along dim"""
     if dim is None:
-        dim = _softmax_dim("softmax", input.ndim)
-    return _f.softmax(input, dim, dtype=dtype)
+        dim = _softmax_dim("softmax", input.dim())
+    return input.softmax(dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """out_i = x_i - log sum_j e**x_j along dim"""
     if dim is None:
-        dim = _softmax_dim("log_softmax", input.ndim)
-    return _f.log_softmax(input, dim, dtype=dtype)
+        dim = _softmax_dim("log_softmax", input.dim())
+    return input.log_softmax(dim, dtype=dtype)
 
 
 # --- linear ---------------------------------------------------------------------------------------
@@ -111,9 +122,7 @@ def linear(input, weight, bias=None):
     contiguous 1-D or N-D input is reshaped to a matrix, addmm'ed and viewed back; otherwise
     matmul, then the bias added in place"""
     if not isinstance(input, Tensor):
-        kind = type(input)
-        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {name}")
+        raise not_a_tensor("linear", "input", input)
     if bias is None:
         return _f.matmul(input, _f.t(weight))
     if input.ndim == 0:
@@ -167,6 +176,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def one_hot(tensor, num_classes=-1):
     """out[..., k] = 1 where tensor == k (int64), num_classes = max + 1 by default"""
+    if not isinstance(tensor, Tensor):
+        raise not_a_tensor("one_hot", "input", tensor)
     if tensor.dtype.np != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     t = tensor._data
@@ -304,6 +315,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """loss_i = -weight[t_i] * input[i, t_i] (input holds log-probabilities); 'mean' divides by
     the sum of the weights of the targets that are not ignore_index"""
     reduction = _reduction(reduction, size_average, reduce)
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("nll_loss_nd", "input", input)
     if input.ndim not in (1, 2):
         raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
                                   f"{input.ndim} dimensions")
