@@ -680,7 +680,10 @@ def softmax_backward_data(g, out, dim):
 
 def log_softmax_backward_data(g, out, dim):
     """g - exp(out) * sum(g) along dim"""
-    return g - in_float64(np.exp)(out) * g.sum(axis=dim, keepdims=True)
+    return g - _exp_in_float64(out) * g.sum(axis=dim, keepdims=True)
+
+
+_exp_in_float64 = in_float64(np.exp)
 
 
 def leaky_relu_backward(g, a, negative_slope):
