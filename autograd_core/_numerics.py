@@ -366,9 +366,10 @@ def expanded(a, shape):
             stride = 0
         strides[i] = stride
         outer = shape[i] * stride
-    if a.flags.c_contiguous and a.flags.writeable:  # (the same view, made without as_strided's cost)
+    flags = a.flags  # (each read of .flags makes a new object: read once)
+    if flags.c_contiguous and flags.writeable:  # (the same view, made without as_strided's cost)
         return np.ndarray(shape, a.dtype, buffer=a, strides=strides)
-    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=flags.writeable)
 
 
 def flipped(a, dims):
