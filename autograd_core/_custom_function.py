@@ -100,9 +100,6 @@ class BackwardCFunction(Node, FunctionCtx):
         # PyTorch's class for a user's node lives in torch.autograd.function
         return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
 
-    def __getattr__(self, attr):  # (Node's reads the op table's saved names; a user's node has none)
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
-
     @property
     def saved_tensors(self):
         """The tensors save_for_backward kept (a saved output comes back with this node as grad_fn);

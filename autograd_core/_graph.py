@@ -114,19 +114,15 @@ class Node:
         self._hooked = True
         return _add_hook(self._node_post_hooks, hook)
 
-    def __getattr__(self, attr):
-        # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch;
-        # ._raw_saved_<name>: the saved tensor itself, to which pack/unpack hooks can be attached
-        if attr.startswith("_saved_"):
-            return self._saved_value(attr[7:])
-        if attr.startswith("_raw_saved_") and attr[11:] in self._tensor_saves():
-            return SavedTensor(self, attr[11:])
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+    # grad_fn._saved_self, ._saved_other, ._saved_result: what backward will read, as in PyTorch;
+    # ._raw_saved_<name>: the saved tensor itself, to which pack/unpack hooks can be attached. Both
+    # are properties of each row's node class (saved_attributes), not a __getattr__, which would
+    # slow down every attribute read of every node in the backward walk.
 
     def __dir__(self):
         # as PyTorch's: every _saved_<name> is a saved value (the engine's own _saved_* helpers are left out)
         saved = self.op.saves if self.op is not None else ()
-        own = {n for n in object.__dir__(self) if not n.startswith("_saved_")}
+        own = {n for n in object.__dir__(self) if not n.startswith(("_saved_", "_raw_saved_"))}
         return sorted(own | {"_saved_" + n for n in saved} | {"_raw_saved_" + n for n in self._tensor_saves()})
 
     def _tensor_saves(self):
@@ -296,6 +292,24 @@ class Node:
                 if _holds_tensors(params.get(name)):
                     return True
         return False
+
+
+def saved_attributes(names, base):
+    """The properties grad_fn._saved_<name> and grad_fn._raw_saved_<name> of a node class (base:
+    the class it derives from) whose row saves `names`."""
+    attrs = {}
+    for name in names:
+        if not hasattr(base, "_saved_" + name):  # (the engine's own _saved_value, ...: not a saved name)
+            attrs["_saved_" + name] = property(lambda self, name=name: self._saved_value(name))
+        attrs["_raw_saved_" + name] = property(lambda self, name=name: _raw_saved(self, name))
+    return attrs
+
+
+def _raw_saved(node, name):
+    """grad_fn._raw_saved_<name>: a SavedTensor, for the names PyTorch keeps as tensors."""
+    if name not in node._tensor_saves():
+        raise AttributeError(f"'{type(node).__name__}' object has no attribute '_raw_saved_{name}'")
+    return SavedTensor(node, name)
 
 
 def _holds_tensors(value):

@@ -25,6 +25,11 @@ from ._tensor import Tensor, _make, apply
 _K = {name: row.forward for name, row in OPS.items()}  # the kernels of the table's rows
 
 
+def _writeable_c_contiguous(a):
+    flags = a.flags  # (each read of .flags makes a new object: read once)
+    return flags.c_contiguous and flags.writeable
+
+
 def _dims(dim):
     return dim if isinstance(dim, tuple) else (dim,)
 
@@ -86,8 +91,7 @@ class NumpyOps:
         if t._grad is None:
             d = t._data
             if (only_the_walk and type(g) is np.ndarray and g.base is None and g.dtype == d.dtype
-                    and g.flags.c_contiguous and g.flags.writeable and g.shape == d.shape
-                    and d.flags.c_contiguous):
+                    and g.shape == d.shape and _writeable_c_contiguous(g) and d.flags.c_contiguous):
                 t._grad = _make(g, None, False)
             else:
                 t._grad = _make(np.array(g, dtype=d.dtype, copy=True), None, False)

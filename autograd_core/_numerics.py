@@ -55,8 +55,8 @@ def _ceil_log2(x):
 def _in_order(acc, rows):
     """acc + rows[0] + rows[1] + ..., left to right (cumsum adds in order, np.sum need not)."""
     if len(rows) <= 8:  # (a few adds cost less than concatenating for cumsum)
-        for row in rows:
-            acc = acc + row
+        for i in range(len(rows)):  # (indexed: a loop over an array ends in an IndexError, costly)
+            acc = acc + rows[i]
         return acc
     return np.cumsum(np.concatenate([acc[None], rows]), axis=0)[-1]
 
@@ -100,8 +100,8 @@ def _short_row_sums(items):
     for g in range(n4):
         acc += items[4 * g:4 * g + 4]
     total = acc[0]
-    for leftover in items[4 * n4:]:
-        total = total + leftover
+    for i in range(4 * n4, items.shape[0]):  # the leftovers
+        total = total + items[i]
     return ((total + acc[1]) + acc[2]) + acc[3]
 
 
@@ -113,30 +113,28 @@ def _short_sum(x, lanes):
     nv = n // lanes
     if nv == 0:  # no whole vector: the scalar row_sum (4 interleaved accumulators)
         n4 = n // 4
-        acc = list(x[:4]) if n4 else [t(0)] * 4
+        acc = [x[0], x[1], x[2], x[3]] if n4 else [t(0)] * 4
         for k in range(4, 4 * n4):
             acc[k % 4] = acc[k % 4] + x[k]
-        for v in x[4 * n4:]:
-            acc[0] = acc[0] + v
+        for k in range(4 * n4, n):
+            acc[0] = acc[0] + x[k]
         return ((acc[0] + acc[1]) + acc[2]) + acc[3]
     n4 = nv // 4
     vectors = x[:nv * lanes].reshape(nv, lanes)
     if n4:
-        partial = np.cumsum(vectors[:4 * n4].reshape(n4, 4, lanes), axis=0)[-1]  # in order
+        blocks = vectors[:4 * n4].reshape(n4, 4, lanes)
+        partial = _in_order(blocks[0], blocks[1:])
         p0 = partial[0]
-        for v in vectors[4 * n4:]:
-            p0 = p0 + v
+        for i in range(4 * n4, nv):
+            p0 = p0 + vectors[i]
         lanes_sum = ((p0 + partial[1]) + partial[2]) + partial[3]
     else:
         lanes_sum = vectors[0]
-        for v in vectors[1:]:
-            lanes_sum = lanes_sum + v
-    total = t(0)
-    for v in x[nv * lanes:]:  # the leftover elements first, then the lanes
-        total = total + v
-    for v in lanes_sum:
-        total = total + v
-    return total
+        for i in range(1, nv):
+            lanes_sum = lanes_sum + vectors[i]
+    # 0 + the leftover elements + the lanes, in order: one accumulate (starting from the first term,
+    # which differs from 0 + it only in a zero's sign, that the final + 0 restores)
+    return np.add.accumulate(np.concatenate((x[nv * lanes:], lanes_sum)))[-1] + t(0)
 
 
 def torch_sum(a):
@@ -165,18 +163,38 @@ def torch_sum_dim(a, dim, keepdim):
     if (not k or dims != list(range(a.ndim - k, a.ndim)) or a.dtype.kind != "f" or a.dtype.itemsize < 4
             or not a.flags.c_contiguous or a.size == 0 or block > 32768):
         return a.sum(axis=tuple(dims), keepdims=keepdim)
-    rows = a.reshape(-1, block).T  # (block, rows): each step below runs for every row at once
     lanes = _LANES_BYTES // a.dtype.itemsize
-    nv = block // lanes
-    if nv == 0:
-        out = _row_sum(rows)  # the scalar row_sum: 4 interleaved accumulators
-    else:
-        vectors = rows[:nv * lanes].reshape(nv, lanes, -1)
-        lanes_sum = _row_sum(vectors)  # (lanes, rows)
-        total = _in_order(np.zeros(rows.shape[1:], a.dtype), rows[nv * lanes:])  # leftovers first
-        out = _in_order(total, lanes_sum)
     shape = a.shape[:a.ndim - k] + ((1,) * k if keepdim else ())
+    nv = block // lanes
+    if nv < 4:  # (the common short block, x.sum(1) of (64, 10) logits, in a few numpy calls)
+        return _short_blocks_sum(a.reshape(-1, block), lanes).reshape(shape)
+    rows = a.reshape(-1, block).T  # (block, rows): each step below runs for every row at once
+    vectors = rows[:nv * lanes].reshape(nv, lanes, -1)
+    lanes_sum = _row_sum(vectors)  # (lanes, rows)
+    total = _in_order(np.zeros(rows.shape[1:], a.dtype), rows[nv * lanes:])  # leftovers first
+    out = _in_order(total, lanes_sum)
     return np.asarray(out, dtype=a.dtype).reshape(shape)
+
+
+def _short_blocks_sum(m, lanes):
+    """torch_sum of each row of m, rows of fewer than 4 vectors (of `lanes` elements), where no
+    cascade level fills: the row_sum of the vectors (lane by lane, 0 + each vector in turn), then
+    0 + the leftover elements + each lane's sum; in fewer than one vector, the scalar row_sum's 4
+    interleaved accumulators (element k into k % 4; the first takes the leftovers, then the others).
+    The terms, one row of them per term, are added in order by one accumulate for all of m's rows.
+    A zero's sign in a term cannot show: a sum that starts from +0.0 is never -0.0, which the final
+    + 0 restores (an accumulate starts from its first term)."""
+    cols = m.T  # (the block's elements, m's rows)
+    n = cols.shape[0]
+    nv = n // lanes
+    if nv == 0:
+        terms = cols if n <= 4 else cols[[0, *range(4, n), 1, 2, 3]]  # (accumulators 1-3: one element each)
+    else:
+        lane_sums = cols[:lanes]
+        for j in range(1, nv):
+            lane_sums = lane_sums + cols[j * lanes:(j + 1) * lanes]
+        terms = np.concatenate((cols[nv * lanes:], lane_sums))
+    return np.add.accumulate(terms)[-1] + 0
 
 
 def torch_mean_dim(a, dim, keepdim):
@@ -348,9 +366,10 @@ def expanded(a, shape):
             stride = 0
         strides[i] = stride
         outer = shape[i] * stride
-    if a.flags.c_contiguous and a.flags.writeable:  # (the same view, made without as_strided's cost)
+    flags = a.flags  # (each read of .flags makes a new object: read once)
+    if flags.c_contiguous and flags.writeable:  # (the same view, made without as_strided's cost)
         return np.ndarray(shape, a.dtype, buffer=a, strides=strides)
-    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=flags.writeable)
 
 
 def flipped(a, dims):
@@ -662,7 +681,10 @@ def softmax_backward_data(g, out, dim):
 
 def log_softmax_backward_data(g, out, dim):
     """g - exp(out) * sum(g) along dim"""
-    return g - in_float64(np.exp)(out) * g.sum(axis=dim, keepdims=True)
+    return g - _exp_in_float64(out) * g.sum(axis=dim, keepdims=True)
+
+
+_exp_in_float64 = in_float64(np.exp)
 
 
 def leaky_relu_backward(g, a, negative_slope):

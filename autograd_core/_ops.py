@@ -38,7 +38,7 @@ from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _pool_kernels as P
 from . import _refusals as R
-from ._graph import CopySlices, Node
+from ._graph import CopySlices, Node, saved_attributes
 
 OPS = {}
 
@@ -63,7 +63,8 @@ class Op:
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
                                                        "_frees": bool(saves) or node_base._frees,
-                                                       "_rules_only": node_base._backward is Node._backward})
+                                                       "_rules_only": node_base._backward is Node._backward,
+                                                       **saved_attributes(saves, node_base)})
 
     def grad(self, i, g, args, out, params, xp):
         """dL/d(input i) given g = dL/d(out), on the namespace xp."""

@@ -62,6 +62,27 @@ def test_sum_and_mean_over_trailing_dims_match_torch_bit_for_bit(dtype):
                 assert_close(ours, theirs, f"{name} of {shape} over {dim}", exact=True)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sum_over_short_trailing_blocks_matches_torch_bit_for_bit(dtype):
+    """Blocks of fewer than 4 vectors (x.sum(1) of (64, 10) logits) take a short path: every length,
+    with the zeros' signs, infinities and nans it must keep as ATen does."""
+    rng = np.random.default_rng(3)
+    for n in range(1, 40):
+        for rows in (1, 5, 64):
+            x = (rng.standard_normal((rows, n)) * 10 ** rng.uniform(-3, 3, (rows, n))).astype(dtype)
+            x[0] = -0.0  # (all -0.0: ATen's sum starts from +0.0)
+            if rows > 1:
+                x[1, rng.random(n) < 0.5] = -0.0
+            if rows > 2:
+                x[2, rng.integers(n)] = np.inf
+                x[3 % rows, rng.integers(n)] = np.nan
+            with np.errstate(invalid="ignore"):
+                theirs = torch.from_numpy(x).sum(1)
+            assert_close(ac.tensor(x).sum(1), theirs, f"sum(1) of {(rows, n)}", exact=True)
+            signs = np.signbit(ac.tensor(x).sum(1).numpy())
+            assert (signs == np.signbit(theirs.numpy())).all()
+
+
 @pytest.mark.parametrize("k", [4, 5, 2.5, -3, 1.7, 0.3])
 def test_float32_power_of_a_number_rounds_mostly_as_torch(k):
     """x ** k (k not 2, 3, 0.5, ...): ATen's powf within an ulp, numpy's float32 power not (dynamic_net's
