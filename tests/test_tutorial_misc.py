@@ -30,12 +30,13 @@ def _run(snippet, module):
     return result, [(w.category.__name__, str(w.message)) for w in caught]
 
 
-def assert_same_with_warnings(snippet, exact=True):
-    """The snippet gives the same result or error, and the same warnings, on both modules."""
+def assert_same_with_warnings(snippet, exact=True, **policy):
+    """The snippet gives the same result or error, and the same warnings, on both modules (policy:
+    assert_close's loosen= and because=)."""
     (ours, our_warnings), (theirs, their_warnings) = _run(snippet, ac), _run(snippet, torch)
     assert our_warnings == their_warnings
     if ours[0] == "ok" and theirs[0] == "ok":
-        assert_close(ours[1], theirs[1], exact=exact)
+        assert_close(ours[1], theirs[1], exact=exact, **policy)
     else:
         assert ours == theirs
 
@@ -210,7 +211,20 @@ def test_out_argument(name, out):
         if isinstance(result, (tuple, m.Size)):
             return tuple(result), tuple(o.shape), o.dtype.__repr__()
         return result is o, o, o._version, o.requires_grad
-    assert_same_with_warnings(snippet)
+    if name not in TRANSCENDENTAL:
+        assert_same_with_warnings(snippet)
+    elif out == "float64":
+        assert_same_with_warnings(snippet, exact=False, loosen=1e5,
+                                  because="a float64 out holds the float32 result: float32's tolerance")
+    else:
+        assert_same_with_warnings(snippet, exact=False)
+
+
+# torch's float32 exp, log, sin, ... are within an ulp of the true value and not always the nearest
+# float, and which ulp depends on the machine (log(0.75) is -0.28768206 on an AVX-512 EPYC, the
+# nearest float -0.2876821 elsewhere); the engine rounds once from float64. Bits are compared where
+# the op is exact in IEEE arithmetic; through these, the oracle's float32 tolerance.
+TRANSCENDENTAL = {"exp", "log", "sin", "cos", "tanh", "sigmoid"}
 
 
 @pytest.mark.parametrize("name", ["add", "exp", "mm", "matmul", "cat", "sum dim", "mean all", "clamp"])
@@ -301,7 +315,7 @@ def test_nn_tutorial_nll():
         loss = -log_probs[range(target.shape[0]), target].mean()
         loss.backward()
         return loss, logits.grad, type(loss.grad_fn.next_functions[0][0].next_functions[0][0]).__name__
-    assert_same(snippet, exact=True)
+    assert_same(snippet)       # (through exp and log: see TRANSCENDENTAL)
 
 
 # --- arange -----------------------------------------------------------------------------------------
