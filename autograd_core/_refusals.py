@@ -79,4 +79,3 @@ def bool_exponent_subtraction(bool_exponent):
 
 NEGATION_OF_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
                     "to invert a mask, use the `~` or `logical_not()` operator instead.")
-
