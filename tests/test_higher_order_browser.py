@@ -54,6 +54,7 @@ def test_lecture_runs_and_shows_the_gradients_graph(lab, browser_page, theme, si
         assert images.count() == 2
         assert all(images.nth(k).bounding_box()["height"] > 60 for k in range(2))
         assert not [p for p in pictures_that_dont_fit(page) if not p["scrolls"]]
+        scroll_to_cell(page, pictures)              # (the fit check scrolled every output into view)
         save_screenshot(page, f"lecture_two_graphs_{theme}_{size}", SUBDIR)
 
         walk = next(i for i, c in enumerate(model) if c["source"].startswith("def print_graph"))
