@@ -11,6 +11,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import _dtypes
+from ._arguments import not_a_tensor
 from ._graph import STATE
 from ._numerics import dense as _dense
 from ._refusals import warn as _warn
@@ -70,7 +71,7 @@ def _factory_out(name, out, dtype, requires_grad, make, resized=None):
     as ATen's factories resize; arange warns), t returned."""
     from ._functions import write_out  # (_functions is built after the factories)
     if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        raise not_a_tensor(name, "out", out, position=None)
     want = _dtypes.resolve(dtype)
     if want is not None and want != out.dtype:
         raise RuntimeError(f"dtype {_dtypes.SCALAR_NAME[want]} does not match dtype of out parameter "

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from . import _dtypes
+from ._arguments import not_a_tensor
 from ._graph import STATE, _ACCUMULATE, no_grad
 from ._numerics import indexed as _indexed
 from ._ops import OPS
@@ -1507,7 +1508,7 @@ def _takes_out(fn, kind, name=None):
         if out is None:
             return fn(*args, **kwargs)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+            raise not_a_tensor(name, "out", out, position=None)
         if name == "sum" and not _dim_given(args, kwargs):  # (torch.sum has no out= without dim)
             if "dtype" in kwargs:
                 raise TypeError('sum() missing 1 required positional arguments: "dim"')

@@ -406,8 +406,7 @@ def _convolution_transpose(name, dim, input, weight, bias, stride, padding, outp
     batch of one, then ATen's convolution with transposed=True (one ConvolutionBackward0 node)"""
     for position, key, value in ((1, "input", input), (2, "weight", weight), (3, "bias", bias)):
         if not isinstance(value, Tensor) and (value is not None or key != "bias"):
-            raise TypeError(f"{name}(): argument '{key}' (position {position}) must be Tensor, not "
-                            f"{type(value).__name__}")
+            raise not_a_tensor(name, key, value, position)
     params = []
     for key, value in (("stride", stride), ("padding", padding), ("output_padding", output_padding),
                        ("dilation", dilation)):
@@ -433,7 +432,7 @@ def pad(input, pad, mode="constant", value=None):
     """input with pad[2i] elements of value before and pad[2i + 1] after its i-th dim from the last
     (a negative width cuts elements off); mode "constant" only here"""
     if not isinstance(input, Tensor):
-        raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise not_a_tensor("pad", "input", input)
     for i, p in enumerate(pad):
         if not _is_int(p):
             raise TypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
