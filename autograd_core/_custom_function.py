@@ -377,7 +377,8 @@ def _apply(cls, args, new_style):
     executable = STATE.grad_enabled and any(t.requires_grad for t in tensors)
     ctx.next_functions = tuple(gradient_edge(t) for t in tensors) if executable else ()
     ctx._seq = _next_seq()
-    ctx._args, ctx._out, ctx._params, ctx._saved_versions, ctx._meta = None, None, None, None, None
+    ctx._args, ctx._out, ctx._params, ctx._saved_versions = None, None, None, None
+    ctx._shape = ctx._dtype = None
     with no_grad(), _no_record():  # (a recording shows this node, not the ops inside it)
         if new_style:
             raw = cls.forward(*args)
@@ -496,7 +497,7 @@ def _wrap_outputs(ctx, tensors, raw_outputs, executable, saved_if_setup_context)
                             for v in outputs]
         first = next((v for v in outputs if isinstance(v, Tensor)), None)
         if first is not None:
-            ctx._meta = (first._data.shape, first._data.dtype)
+            ctx._shape, ctx._dtype = first._data.shape, first._data.dtype
     return outputs
 
 

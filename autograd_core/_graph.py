@@ -52,7 +52,7 @@ class Node:
     several outputs) and ``(None, 0)`` for an input that needs none.
     """
 
-    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_meta",
+    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_shape", "_dtype",
                  "__dict__", "__weakref__")
     # set only on the few nodes that need them (lazily created __dict__)
     _pre_hooks = None  # the tensor's hooks, run on the gradient before this node
@@ -91,8 +91,9 @@ class Node:
     def _output_metadata(self):
         """((shape, dtype),): what this node's forward produced, recorded when it ran (PyTorch's
         input_metadata: the shape and dtype of the gradient this node receives)."""
-        shape, dtype = self._meta
-        return ((shape, _dtypes.FROM_NUMPY[dtype]),)
+        if self._shape is None:  # (a custom Function that returned no tensor)
+            return None
+        return ((self._shape, _dtypes.FROM_NUMPY[self._dtype]),)
 
     @property
     def metadata(self):

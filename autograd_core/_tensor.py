@@ -9,6 +9,7 @@ their base; after an in-place op on the base or on any view of it, a view's grad
 when next asked for (AsStridedBackward0 over the base's new history), as PyTorch does.
 """
 import builtins
+import contextvars
 import numbers
 import warnings
 import weakref
@@ -47,6 +48,13 @@ except ImportError:  # (another numpy: np.errstate, slower)
             state.__exit__(None, None, None)
     _NUMPY_ERRORS, _NUMPY_QUIET = _ErrstateVar(), None
 
+# An op's kernel runs in a context of its own where that state is quiet already: entering it costs a
+# third of setting and resetting the variable. A context is entered by one caller at a time; another
+# thread (or a kernel calling a kernel) sets the state as above instead.
+_QUIET_CONTEXT = contextvars.copy_context()
+_QUIET_CONTEXT.run(_NUMPY_ERRORS.set, _NUMPY_QUIET)
+_in_quiet_context = _QUIET_CONTEXT.run
+
 
 def numpy_quiet(f):
     """f run with numpy's floating-point warnings off (see _NUMPY_ERRORS)."""
@@ -59,6 +67,8 @@ def numpy_quiet(f):
     quiet.__name__, quiet.__qualname__, quiet.__doc__, quiet.__wrapped__ = (
         f.__name__, f.__qualname__, f.__doc__, f)
     return quiet
+
+
 _new = object.__new__
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
@@ -193,46 +203,26 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                 slow = True
         if recording:
             edges.append(_NO_EDGE)
-    token = _NUMPY_ERRORS.set(_NUMPY_QUIET)  # (PyTorch's inf and nan come silently)
-    try:
-        want = None
-        if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
-            if op.refuse is not None:
-                op.refuse(*datas, **params) if params else op.refuse(*datas)
-            want = _compute_dtype(op, args, params)
-            if want is not None:
-                datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
+    want = None
+    if slow:  # some input is not a float32 tensor: PyTorch's refusals, then its result dtype
+        datas, want, out, requires_grad = _forward_promoted(op, args, datas, params, requires_grad, inplace)
+    else:  # (PyTorch's inf and nan come silently)
+        inputs = datas
+        if type(datas[-1]) is float and op in _NUMBER_CAST_ONCE:
+            inputs = _with_number_as_f32(datas)
         try:
-            out = op.forward(*datas, **params) if params else op.forward(*datas)
+            out = _in_quiet_context(op.forward, *inputs, **params) if params else _in_quiet_context(op.forward, *inputs)
         except ValueError as e:
-            shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
-            msg = _broadcast_message(*shapes)
-            if msg and "broadcast" in str(e):
-                raise RuntimeError(msg) from None
-            raise
+            _raise_broadcast_error(e, datas)
+        except RuntimeError as e:  # (the context entered already: another thread)
+            if not str(e).startswith("cannot enter context"):
+                raise
+            out = _forward_promoted(op, args, datas, params, requires_grad, inplace)[2]
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         layout = op.layout
-        if layout is not None and out.ndim > 1:  # the memory layout ATen gives the result
-            if layout == "contiguous":
-                out = contiguous_layout(out)
-            else:  # (numpy's is TensorIterator's when every input of 2 or more dims is C-contiguous)
-                for d in datas:
-                    if type(d) is np.ndarray and d.ndim > 1 and not d.flags.c_contiguous:
-                        out = elementwise_layout(out, datas)
-                        break
-        if slow:
-            if want is not None and out.dtype != want:
-                out = out.astype(want)
-            elif op.kind == "sum" and out.dtype.kind in "biu":
-                out = out.astype(np.int64)
-            if requires_grad and out.dtype.kind not in "fc" and not inplace:
-                # (an integer tensor requiring grad: torch.tensor([1, 2])[:1] = w writes a w into it)
-                if op.grad_fn != "NotImplemented":
-                    raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
-                requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
-    finally:
-        _NUMPY_ERRORS.reset(token)
+        if layout is not None and out.ndim > 1:
+            out = _laid_out(out, layout, datas)
     result = _new(Tensor)  # (_make, inlined: the hot path)
     result._data, result._requires_grad = out, requires_grad
     result._vc = view_of._vc if view_of is not None else [0]  # (a view shares its base's version counter)
@@ -242,7 +232,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         node._args = datas
         node._params = params
         node._seq = _next_seq()
-        node._meta = (out.shape, out.dtype)
+        node._shape, node._dtype = out.shape, out.dtype
         if want is not None and any(isinstance(a, Tensor) and a._data.dtype != want for a in args):
             # gradients go back in each input's own dtype, not the promoted one
             node._in_dtypes = [a._data.dtype if isinstance(a, Tensor) else None for a in args]
@@ -268,7 +258,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
                     else:
                         continue
                 versions.append((a._vc, a._vc[0], a, a._data))
-            node._saved_versions = versions
+            node._saved_versions = versions or None
             if STATE.saved_hooks:  # (saved_tensors_hooks: each saved tensor is packed now)
                 pack_saved(node, op, args, result)
         else:
@@ -282,6 +272,76 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         rec._add("forward", op=op.name, tensor=result, node=result._grad_fn, inputs=tuple(args),
                  value=out.copy())
     return result
+
+
+# x * 1.001 with a float32 x: numpy casts the Python number to float32 on every call, as ATen does;
+# the arithmetic rows take the number as a float32 array made once (half the cost of the product).
+_NUMBER_CAST_ONCE = frozenset(OPS[name] for name in ("add", "sub", "mul", "div"))
+_F32_NUMBERS = {}  # {number: itself as a read-only 0-d float32 array}
+
+
+def _with_number_as_f32(datas):
+    """datas with its last entry, a Python float, as a 0-d float32 array: the same value numpy's
+    cast gives (numbers a float32 cast could overflow or flush, and 0.0, whose sign the cache would
+    lose, are left as they are)."""
+    number = datas[-1]
+    cast = _F32_NUMBERS.get(number)
+    if cast is None:
+        if not 1e-30 < abs(number) < 1e30 or len(_F32_NUMBERS) >= 4096:
+            return datas
+        cast = _F32_NUMBERS[number] = np.array(number, dtype=_F32)
+        cast.flags.writeable = False
+    return datas[:-1] + [cast]
+
+
+@numpy_quiet
+def _forward_promoted(op, args, datas, params, requires_grad, inplace):
+    """apply's forward when some input is not a float32 tensor: PyTorch's refusals, the inputs cast
+    to the dtype the op computes in, and the result in PyTorch's dtype.
+    Returns (the inputs as computed on, that dtype or None, the result, whether it requires grad)."""
+    if op.refuse is not None:
+        op.refuse(*datas, **params) if params else op.refuse(*datas)
+    want = _compute_dtype(op, args, params)
+    if want is not None:
+        datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
+    try:
+        out = op.forward(*datas, **params) if params else op.forward(*datas)
+    except ValueError as e:
+        _raise_broadcast_error(e, datas)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if op.layout is not None and out.ndim > 1:
+        out = _laid_out(out, op.layout, datas)
+    if want is not None and out.dtype != want:
+        out = out.astype(want)
+    elif op.kind == "sum" and out.dtype.kind in "biu":
+        out = out.astype(np.int64)
+    if requires_grad and out.dtype.kind not in "fc" and not inplace:
+        # (an integer tensor requiring grad: torch.tensor([1, 2])[:1] = w writes a w into it)
+        if op.grad_fn != "NotImplemented":
+            raise RuntimeError(f"Autograd not support dtype: {_dtype_short(out.dtype)}")
+        requires_grad = False  # (x // 2: PyTorch leaves an integer result out of the graph)
+    return datas, want, out, requires_grad
+
+
+def _raise_broadcast_error(e, datas):
+    """A kernel's ValueError: PyTorch's message when the inputs do not broadcast, else e itself."""
+    shapes = [np.shape(d) for d in datas if isinstance(d, np.ndarray)]
+    msg = _broadcast_message(*shapes)
+    if msg and "broadcast" in str(e):
+        raise RuntimeError(msg) from None
+    raise e
+
+
+def _laid_out(out, layout, datas):
+    """out in the memory layout ATen gives the result: "contiguous", or for "elementwise" numpy's,
+    which is TensorIterator's when every input of 2 or more dims is C-contiguous."""
+    if layout == "contiguous":
+        return contiguous_layout(out)
+    for d in datas:
+        if type(d) is np.ndarray and d.ndim > 1 and not d.flags.c_contiguous:
+            return elementwise_layout(out, datas)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,7 +389,7 @@ def _sync_view(v):
     node._params = {"positions": _positions_in_base(base._data, v._data)}
     node._out = node._saved_versions = None
     node._seq = _next_seq()
-    node._meta = (v._data.shape, v._data.dtype)
+    node._shape, node._dtype = v._data.shape, v._data.dtype
     v._view_version = v._vc[0]
     _set_grad_fn(v, node)
 
@@ -372,7 +432,7 @@ def _rebase_history(t, node, base_before):
     copy._args = (base_before,) + tuple(node._args[1:])
     copy._params = copy._out = copy._saved_versions = None
     copy._seq = _next_seq()
-    copy._meta = (base._data.shape, base._data.dtype)
+    copy._shape, copy._dtype = base._data.shape, base._data.dtype
     _set_grad_fn(base, copy)
     _sync_view(t)
 
@@ -618,7 +678,7 @@ def _write_unchecked(self, op_name, args):
                 return False
         elif type(other) is not float:
             return False
-        _UFUNC_INPLACE[op_name](d, other, out=d)
+        _in_quiet_context(_UFUNC_INPLACE[op_name], d, other, out=d)  # (inf - inf: nan, silently)
     else:
         return False
     self._vc[0] += 1
@@ -629,7 +689,6 @@ def _write_unchecked(self, op_name, args):
     return True
 
 
-@numpy_quiet
 def _inplace(self, op_name, args=(), params=None):
     """Write op(self, *args) into self's memory; bump the version counter (shared with views).
 
@@ -637,7 +696,8 @@ def _inplace(self, op_name, args=(), params=None):
     self's old value as its first input and becomes self's history (PyTorch's rebase_history):
     self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
     """
-    args = tuple(map(_unwrap, args))
+    if args:
+        args = tuple(map(_unwrap, args))
     tracked = False
     if STATE.grad_enabled:
         for t in (self,) + args:
@@ -647,6 +707,12 @@ def _inplace(self, op_name, args=(), params=None):
                 break
     if not tracked and not params and _write_unchecked(self, op_name, args):
         return self
+    return _inplace_checked(self, op_name, args, params, tracked)
+
+
+@numpy_quiet
+def _inplace_checked(self, op_name, args, params, tracked):
+    """_inplace's write when some check may fail or autograd records it."""
     op = OPS[op_name]
     if tracked and op_name == "copy_" and self._data.dtype.kind != "f":
         tracked = False  # PyTorch's copy_ into an integer tensor stays out of the graph (fill_ does not)

@@ -1,0 +1,142 @@
+"""The forward pass's shortcuts give what the long way gives, bit for bit, as torch does.
+
+- an op's kernel runs in a context where numpy's floating-point warnings are off; when that
+  context is taken (another thread is inside it), the op sets the state itself;
+- a Python float operand of float32 arithmetic is cast to float32 once and kept;
+- an optimiser's untracked in-place write (w -= lr * g, g.zero_()) skips the checks that cannot fail.
+"""
+import math
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+import autograd_core as ac
+from autograd_core import _tensor
+
+torch.set_num_threads(1)
+
+OPERATORS = ["__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rsub__", "__rmul__",
+             "__rtruediv__"]
+SPECIAL_NUMBERS = [1.001, 0.1, -2.5, 0.0, -0.0, 1e-30, 1e-40, -1e-45, 3.0e38, 3.5e38, 1e300, -1e300,
+                   math.inf, -math.inf, math.nan, 7, -3, 2 ** 40]
+VALUES = [0.1, -0.2, 0.0, -0.0, 1e30, -3e38, 1e-40, math.inf, math.nan]
+
+
+def bits(a):
+    return np.ascontiguousarray(a).view(np.uint32)
+
+
+def assert_same_bits(ours, theirs):
+    """Equal bits (a zero's sign included), but for a nan's sign and payload, which no print shows."""
+    a, b = ours._data, theirs.detach().numpy()
+    assert a.dtype == np.float32 and a.shape == b.shape
+    nan = np.isnan(a)
+    assert np.array_equal(nan, np.isnan(b)), (ours, theirs)
+    assert np.array_equal(bits(a[~nan]), bits(b[~nan])), (ours, theirs)
+
+
+@pytest.mark.parametrize("number", SPECIAL_NUMBERS, ids=repr)
+@pytest.mark.parametrize("operator", OPERATORS)
+def test_a_number_operand_gives_torchs_bits(operator, number):
+    """Asked twice: the second time the number may come from the cache."""
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (no RuntimeWarning where torch gives none)
+            ours = getattr(ac.tensor(VALUES), operator)(number)
+        theirs = getattr(torch.tensor(VALUES), operator)(number)
+        assert_same_bits(ours, theirs)
+
+
+@given(number=st.floats(width=64), values=st.lists(st.floats(width=32), min_size=1, max_size=6))
+def test_any_float_operand_gives_torchs_bits(number, values):
+    for operator in ("__add__", "__mul__", "__sub__", "__truediv__"):
+        assert_same_bits(getattr(ac.tensor(values), operator)(number),
+                         getattr(torch.tensor(values), operator)(number))
+
+
+def test_the_graph_keeps_the_number_itself():
+    """What backward and grad_fn show is the Python number (PyTorch saves it as a float64 0-d
+    tensor), and the gradient is torch's."""
+    x, tx = ac.tensor([0.5, 2.0], requires_grad=True), torch.tensor([0.5, 2.0], requires_grad=True)
+    for _ in range(2):
+        y, ty = x * 1.001, tx * 1.001
+    saved, tsaved = y.grad_fn._saved_other, ty.grad_fn._saved_other
+    assert (saved.dtype, saved.item()) == (ac.float64, 1.001) and tsaved.dtype == torch.float64
+    assert y.grad_fn._args[1] == 1.001 and type(y.grad_fn._args[1]) is float
+    y.sum().backward()
+    ty.sum().backward()
+    assert_same_bits(x.grad, tx.grad)
+
+
+def test_the_kept_numbers_are_read_only_and_bounded():
+    for number in (0.25, 1.25):
+        ac.ones(2) * number
+    cast = _tensor._F32_NUMBERS[1.25]
+    assert cast.dtype == np.float32 and cast.shape == () and not cast.flags.writeable
+    for zero in (0.0, -0.0):  # (a cache keyed by value cannot tell the two zeros apart)
+        ac.ones(2) * zero
+        assert zero not in _tensor._F32_NUMBERS
+    for i in range(5000):
+        ac.ones(1) + (1.0 + i / 8192)
+    assert len(_tensor._F32_NUMBERS) <= 4096
+
+
+def test_an_op_inside_the_quiet_context_sets_numpy_quiet_itself():
+    """An op run while the kernels' context is taken (what another thread in it looks like)
+    computes the same, silently, and numpy outside the engine still warns."""
+    x = ac.tensor([1.0, 0.0, -1.0], requires_grad=True)
+
+    def in_the_taken_context():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return (x / 0).log(), x.sin() * 2.5
+
+    ours, sine = _tensor._QUIET_CONTEXT.run(in_the_taken_context)
+    tx = torch.tensor([1.0, 0.0, -1.0], requires_grad=True)
+    assert_same_bits(ours, (tx / 0).log())
+    assert_same_bits(sine, tx.sin() * 2.5)
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        np.log(np.zeros(1))
+
+
+def test_ops_from_several_threads_agree_with_one_thread():
+    x = ac.tensor(np.linspace(-3, 3, 50, dtype=np.float32))
+    expected = ((x * 1.5 + 0.25).sin() / 0.5 - x.exp())._data
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(200):
+                results.append(((x * 1.5 + 0.25).sin() / 0.5 - x.exp())._data)
+        except Exception as e:  # noqa: BLE001 -- reported below
+            errors.append(e)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors and len(results) == 800
+    assert all(np.array_equal(bits(r), bits(expected)) for r in results)  # (no nan here)
+
+
+def test_an_optimiser_write_bumps_the_version_and_is_silent():
+    results = []
+    for m in (ac, torch):
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        (w * w).sum().backward()
+        g = w.grad
+        before = g._version
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with m.no_grad():
+                w -= m.tensor([math.inf, 1.0]) * 0.1
+                w -= m.tensor([-math.inf, 0.0])  # -inf - -inf: nan, silently
+            g.zero_()
+        results.append((g._version - before, g.tolist(), w._version, repr(w.detach().numpy().tolist())))
+    assert results[0] == results[1] and "nan" in results[0][3]
