@@ -52,8 +52,8 @@ class Node:
     several outputs) and ``(None, 0)`` for an input that needs none.
     """
 
-    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_shape", "_dtype",
-                 "__dict__", "__weakref__")
+    __slots__ = ("next_functions", "_args", "_out", "_params", "_saved_versions", "_seq", "_shape",
+                 "_dtype", "__dict__", "__weakref__")
     # set only on the few nodes that need them (lazily created __dict__)
     _pre_hooks = None  # the tensor's hooks, run on the gradient before this node
     _retain = None     # weakref to the tensor that called retain_grad()

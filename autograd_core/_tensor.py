@@ -49,8 +49,8 @@ except ImportError:  # (another numpy: np.errstate, slower)
     _NUMPY_ERRORS, _NUMPY_QUIET = _ErrstateVar(), None
 
 # An op's kernel runs in a context of its own where that state is quiet already: entering it costs a
-# third of setting and resetting the variable. A context is entered by one caller at a time; another
-# thread (or a kernel calling a kernel) sets the state as above instead.
+# third of setting and resetting the variable. A context is entered by one thread at a time; an op
+# that finds it taken sets the state as above instead.
 _QUIET_CONTEXT = contextvars.copy_context()
 _QUIET_CONTEXT.run(_NUMPY_ERRORS.set, _NUMPY_QUIET)
 _in_quiet_context = _QUIET_CONTEXT.run
@@ -211,10 +211,11 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         if type(datas[-1]) is float and op in _NUMBER_CAST_ONCE:
             inputs = _with_number_as_f32(datas)
         try:
-            out = _in_quiet_context(op.forward, *inputs, **params) if params else _in_quiet_context(op.forward, *inputs)
+            out = (_in_quiet_context(op.forward, *inputs, **params) if params
+                   else _in_quiet_context(op.forward, *inputs))
         except ValueError as e:
             _raise_broadcast_error(e, datas)
-        except RuntimeError as e:  # (the context entered already: another thread)
+        except RuntimeError as e:  # (another thread is in the context)
             if not str(e).startswith("cannot enter context"):
                 raise
             out = _forward_promoted(op, args, datas, params, requires_grad, inplace)[2]
