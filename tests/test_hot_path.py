@@ -17,7 +17,6 @@ from hypothesis import given, strategies as st
 import autograd_core as ac
 from autograd_core import _tensor
 
-torch.set_num_threads(1)
 
 OPERATORS = ["__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rsub__", "__rmul__",
              "__rtruediv__"]
