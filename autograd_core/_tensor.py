@@ -679,7 +679,10 @@ def _write_unchecked(self, op_name, args):
                 return False
         elif type(other) is not float:
             return False
-        _in_quiet_context(_UFUNC_INPLACE[op_name], d, other, out=d)  # (inf - inf: nan, silently)
+        try:
+            _in_quiet_context(_UFUNC_INPLACE[op_name], d, other, out=d)  # (inf - inf: nan, silently)
+        except RuntimeError:  # (another thread is in the context: the checked way then)
+            return False
     else:
         return False
     self._vc[0] += 1

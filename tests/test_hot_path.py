@@ -89,15 +89,21 @@ def test_an_op_inside_the_quiet_context_sets_numpy_quiet_itself():
     computes the same, silently, and numpy outside the engine still warns."""
     x = ac.tensor([1.0, 0.0, -1.0], requires_grad=True)
 
+    w = ac.tensor([1.0, 2.0])
+
     def in_the_taken_context():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
+            w.sub_(ac.tensor([math.inf, 1.0])).sub_(ac.tensor([-math.inf, 0.5]))  # (-inf - -inf)
             return (x / 0).log(), x.sin() * 2.5
 
     ours, sine = _tensor._QUIET_CONTEXT.run(in_the_taken_context)
     tx = torch.tensor([1.0, 0.0, -1.0], requires_grad=True)
     assert_same_bits(ours, (tx / 0).log())
     assert_same_bits(sine, tx.sin() * 2.5)
+    tw = torch.tensor([1.0, 2.0])
+    tw.sub_(torch.tensor([math.inf, 1.0])).sub_(torch.tensor([-math.inf, 0.5]))
+    assert (repr(w), w._version) == (repr(tw), tw._version) and "nan" in repr(w)
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         np.log(np.zeros(1))
 
