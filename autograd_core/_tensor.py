@@ -700,8 +700,7 @@ def _inplace(self, op_name, args=(), params=None):
     self's old value as its first input and becomes self's history (PyTorch's rebase_history):
     self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
     """
-    if args:
-        args = tuple(map(_unwrap, args))
+    args = tuple(map(_unwrap, args)) if args else ()
     tracked = False
     if STATE.grad_enabled:
         for t in (self,) + args:
