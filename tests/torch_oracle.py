@@ -50,9 +50,19 @@ def _is_tensor(x):
     return isinstance(x, (autograd_core.Tensor, torch.Tensor))
 
 
+def _numpy(t):
+    """t's values as numpy, outside any graph. torch's ZeroTensor (the efficient zero a derivative
+    such as floor division's gives under create_graph) prints and reads as zeros but refuses
+    .numpy() unless forced; autograd_core has no such tensor, and its gradient there is zeros."""
+    t = t.detach()
+    if isinstance(t, torch.Tensor) and t._is_zerotensor():
+        return t.numpy(force=True)
+    return t.numpy()
+
+
 def array(t):
     """A tensor's values as a numpy array (a copy, outside any graph)."""
-    return np.array(t.detach().numpy(), copy=True)
+    return np.array(_numpy(t), copy=True)
 
 
 def dtype_name(x):
@@ -108,7 +118,7 @@ class Values:
     __slots__ = ("dtype", "array")
 
     def __init__(self, values):
-        self.array = np.array(values.detach().numpy() if _is_tensor(values) else values, copy=True)
+        self.array = np.array(_numpy(values) if _is_tensor(values) else values, copy=True)
         self.dtype = dtype_name(values)
 
     def __eq__(self, other):
