@@ -17,8 +17,8 @@ from ._numerics import indexed as _indexed
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
-                      _infer_shape, _inplace, _make, _shape_arg, _unwrap, apply, number_as, result_dtype,
-                      tensor)
+                      _infer_shape, _inplace, _make, _shape_arg, _sync_view, _unwrap, apply, number_as,
+                      result_dtype, tensor)
 
 _OP = OPS
 
@@ -73,6 +73,7 @@ def _alpha(op, input, other, alpha):
     dtype), or None."""
     if type(alpha) is int and alpha == 1:
         return None
+    _histories_first(input, other)
     if op.refuse is not None:
         op.refuse(*(x._data if isinstance(x, Tensor) else x for x in (input, other)))
     msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
@@ -82,6 +83,15 @@ def _alpha(op, input, other, alpha):
     return {"alpha": alpha}
 
 
+def _histories_first(*inputs):
+    """PyTorch's autograd reads its inputs' histories before its kernel checks the operands: a view
+    whose base another view's in-place change made stale raises before a refusal of the operands."""
+    if STATE.grad_enabled:
+        for x in inputs:
+            if isinstance(x, Tensor) and x._base is not None:
+                _sync_view(x)
+
+
 def rsub(input, other, alpha=1):
     """out = other - alpha * input (the graph of ``2 - x``)"""
     other = _unwrap(other)
@@ -89,6 +99,7 @@ def rsub(input, other, alpha=1):
         return sub(other, input, alpha=alpha)
     if STATE.formula and alpha == 1:
         return _formula_rsub(input, other)
+    _histories_first(input)
     _OP["sub"].refuse(input._data, other)  # (other - input: the same refusals)
     params = _alpha(_OP["sub"], input, other, alpha) or {}
     params["other"] = other

@@ -297,8 +297,12 @@ def exponent_minus_one(exponent, exponent_dtype):
     """exponent - 1 as pow_backward_self computes it: in the exponent tensor's own dtype, before it
     is promoted to the result's (a float32 exponent of a float64 base: 0.1f - 1 rounds in float32).
     exponent_dtype is None when the exponent already had the result's dtype."""
-    if exponent_dtype is None or not isinstance(exponent, np.ndarray) or exponent.dtype == exponent_dtype:
+    if not isinstance(exponent, np.ndarray):
         return exponent - 1
+    if exponent_dtype is None or exponent.dtype == exponent_dtype:
+        # (an array still: a 0-d array minus 1 is a numpy scalar, which pow would take for a number
+        # exponent, with ATen's shortcuts for numbers: pow(-0., -0.5) is inf, rsqrt(-0.) -inf)
+        return np.asarray(exponent - 1)
     return (exponent.astype(exponent_dtype) - 1).astype(exponent.dtype)
 
 

@@ -293,6 +293,13 @@ c = torch.div(b, a, rounding_mode="floor")
 g, = torch.autograd.grad(c.select(1, -3).sum(), [a], create_graph=True)
 g.backward(torch.ones_like(g))
 """, fixed=True),
+    case("gradient-of-a-tensor-power-at-negative-zero", """
+a = torch.tensor(-1.0, requires_grad=True)
+c = torch.tensor(False) / a.mean(0)
+d = torch.pow(c, torch.full((), 0.5))
+c.retain_grad()
+d.backward(retain_graph=True)
+""", fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
@@ -584,6 +591,20 @@ g, = torch.autograd.grad(b.sum(), [a])
 h, = torch.autograd.grad(b.sum(), [b])
 """, fixed=True),
     # --- both raise, another type or message --------------------------------------------------------------
+    case("stale-unbind-view-raises-before-the-bool-subtraction", """
+a = torch.tensor([1.0, 1.0, 1.0], requires_grad=True)
+b, c, d = a.unbind(0)
+with torch.no_grad():
+    d.exp_()
+f = d.sub(False, alpha=0.5)
+""", fixed=True),
+    case("stale-unbind-view-raises-before-the-bool-rsub", """
+a = torch.tensor([1.0, 1.0, 1.0], requires_grad=True)
+b, c, d = a.unbind(0)
+with torch.no_grad():
+    d.exp_()
+f = torch.rsub(d, True)
+""", fixed=True),
     case("mv-of-a-non-matrix-message", """
 a = torch.ones(3)
 b = torch.mv(a, a)
