@@ -56,6 +56,11 @@ _QUIET_CONTEXT.run(_NUMPY_ERRORS.set, _NUMPY_QUIET)
 _in_quiet_context = _QUIET_CONTEXT.run
 
 
+def _context_taken(error):
+    """Whether a RuntimeError is Context.run's refusal to enter a context another thread is in."""
+    return str(error).startswith("cannot enter context")
+
+
 def numpy_quiet(f):
     """f run with numpy's floating-point warnings off (see _NUMPY_ERRORS)."""
     def quiet(*args, **kwargs):
@@ -211,14 +216,15 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         if type(datas[-1]) is float and op in _NUMBER_CAST_ONCE:
             inputs = _with_number_as_f32(datas)
         try:
-            out = (_in_quiet_context(op.forward, *inputs, **params) if params
-                   else _in_quiet_context(op.forward, *inputs))
+            try:
+                out = (_in_quiet_context(op.forward, *inputs, **params) if params
+                       else _in_quiet_context(op.forward, *inputs))
+            except RuntimeError as e:
+                if not _context_taken(e):
+                    raise
+                out = numpy_quiet(op.forward)(*inputs, **(params or {}))
         except ValueError as e:
             _raise_broadcast_error(e, datas)
-        except RuntimeError as e:  # (another thread is in the context)
-            if not str(e).startswith("cannot enter context"):
-                raise
-            out = _forward_promoted(op, args, datas, params, requires_grad, inplace)[2]
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         layout = op.layout
@@ -681,8 +687,10 @@ def _write_unchecked(self, op_name, args):
             return False
         try:
             _in_quiet_context(_UFUNC_INPLACE[op_name], d, other, out=d)  # (inf - inf: nan, silently)
-        except RuntimeError:  # (another thread is in the context: the checked way then)
-            return False
+        except RuntimeError as e:
+            if not _context_taken(e):
+                raise
+            return False  # (the checked way then)
     else:
         return False
     self._vc[0] += 1
