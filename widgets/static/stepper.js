@@ -167,16 +167,41 @@ function render({ model, el }) {
     });
     // the moving dashes of the backward edges repaint the SVG every frame: small graphs only
     el.classList.toggle("cg-animate", nodeEls.size <= 60);
+    focusPx = null;
     fit();
   }
 
   // The drawing's size. Without lecture mode: its natural size, shrunk to fit the box's width and
   // the room in the window, never below 60% (a big graph scrolls instead). In lecture mode
   // (--cgraph-scale > 1) the text grows with the scale as far as the box's WIDTH allows, never
-  // below its natural size: a graph taller than the room scrolls in its box (each step scrolls its
-  // nodes into view) rather than shrinking back to the size lecture mode is meant to enlarge.
+  // below its natural size: a graph taller than the room scrolls in its box, each step scrolling
+  // its active nodes into view (showActive). Unless some step's active nodes would then not fit in
+  // the box together: then the drawing shrinks towards the room, by at most a fifth
+  // (LECTURE_SHRINK: still above a screen's 60%), to show a step's nodes with what they work on
+  // (lecture 10's last step: x, and g whose gradient it accumulates).
   let natural = null;
+  let focusPx = null;      // the tallest span of one step's active nodes, in px at natural size
+                           // (measured once per graph, when the drawing is on the page)
   const CHROME_PX = 130;   // JupyterLab's menu, tabs, notebook toolbar and status bar
+  const LECTURE_SHRINK = 0.8, FOCUS_MARGIN_PX = 8;
+  function tallestFocus(svg) {
+    const vb = svg.viewBox && svg.viewBox.baseVal;
+    if (!vb || !vb.height || !natural || !svg.isConnected) return null;
+    const boxes = new Map();
+    let most = 0;
+    for (const f of frames) {
+      let top = Infinity, bottom = -Infinity;
+      for (const id of f.active) {
+        const g = nodeEls.get(id);
+        if (!g) continue;
+        if (!boxes.has(id)) { try { boxes.set(id, g.getBBox()); } catch (e) { return null; } }
+        const b = boxes.get(id);
+        top = Math.min(top, b.y); bottom = Math.max(bottom, b.y + b.height);
+      }
+      if (bottom > top) most = Math.max(most, bottom - top);
+    }
+    return most > 0 || !frames.length ? most * natural.h / vb.height : null;
+  }
   function fit() {
     const fs = parseFloat(getComputedStyle(el).fontSize) || 13;
     // the body's room: the window less JupyterLab's chrome, the toolbar and the caption
@@ -194,11 +219,17 @@ function render({ model, el }) {
     // tall for that keeps its size (readable) and scrolls in its box
     const fitsBoth = Math.min(fitWidth, fitRoom);
     const fits = lecture > 1 || fitsBoth < floor ? fitWidth : fitsBoth;
-    const scale = Math.min(lecture, Math.max(fits, floor));
+    let scale = Math.min(lecture, Math.max(fits, floor));
+    // a projector: a step's nodes that would not fit in the box together
+    if (lecture > 1 && focusPx === null) focusPx = tallestFocus(svg);
+    if (lecture > 1 && focusPx && focusPx * scale > room - 12 - 2 * FOCUS_MARGIN_PX)
+      scale = Math.min(scale, Math.max(fitRoom, LECTURE_SHRINK * floor));
+    const before = el.dataset.graphScale;
     svg.style.width = `${(natural.w * scale).toFixed(1)}px`;
     svg.style.height = `${(natural.h * scale).toFixed(1)}px`;
     el.dataset.graphScale = scale.toFixed(3);
     el.style.setProperty("--cg-graph-h", `${(natural.h * scale + 12).toFixed(0)}px`);
+    if (before !== el.dataset.graphScale) requestAnimationFrame(() => showActive(false));
   }
   const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
   resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
@@ -232,22 +263,45 @@ function render({ model, el }) {
     el.style.setProperty("--cg-panel-h", `${Math.ceil(tallest + 8)}px`);
   }
 
-  // In a graph taller than its box, the nodes a step works on are scrolled into view (the box
-  // only: the notebook does not move).
-  function showActive() {
-    if (graph.scrollHeight <= graph.clientHeight + 1 || !activeNodes.length) return;
+  // In a drawing larger than its box, the nodes a step works on (`active`, marked by Python's step
+  // model) are scrolled into view: the box only (the notebook does not move), smoothly unless the
+  // reader asks for reduced motion, and only when one of them is not wholly in view already (a box
+  // whose active nodes are all in view never moves; a box the drawing fits in never scrolls).
+  const MARGIN_PX = 24;
+  let aim = null;                 // the scroll position a smooth scroll under way is heading to
+  graph.addEventListener("scrollend", () => { aim = null; });
+  function showActive(smooth = true) {
+    if (!activeNodes.length) return;
+    const tall = graph.scrollHeight > graph.clientHeight + 1, wide = graph.scrollWidth > graph.clientWidth + 1;
+    if (!tall && !wide) return;
+    // the active nodes' union, in the scrolled content's coordinates
     const box = graph.getBoundingClientRect();
-    let top = Infinity, bottom = -Infinity;
+    const x0 = box.left + graph.clientLeft - graph.scrollLeft, y0 = box.top + graph.clientTop - graph.scrollTop;
+    let top = Infinity, bottom = -Infinity, left = Infinity, right = -Infinity;
     for (const id of activeNodes) {
       const g = nodeEls.get(id);
       if (!g) continue;
       const r = g.getBoundingClientRect();
-      top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+      top = Math.min(top, r.top - y0); bottom = Math.max(bottom, r.bottom - y0);
+      left = Math.min(left, r.left - x0); right = Math.max(right, r.right - x0);
     }
     if (top === Infinity) return;
-    const margin = 24;
-    if (top < box.top + margin) graph.scrollTop += top - box.top - margin;
-    else if (bottom > box.bottom - margin) graph.scrollTop += Math.min(bottom - box.bottom + margin, top - box.top - margin);
+    // one axis: the scroll position that shows [lo, hi] in a view of `size` now at `at`
+    const place = (lo, hi, at, size) => {
+      if (lo >= at - 1 && hi <= at + size + 1) return at;                 // in view: stay
+      const margin = Math.min(MARGIN_PX, Math.max(0, (size - (hi - lo)) / 2));
+      if (hi - lo + 2 * margin > size || lo < at) return Math.max(0, lo - margin);  // top first
+      return hi + margin - size;
+    };
+    const from = aim || { top: graph.scrollTop, left: graph.scrollLeft };
+    const to = {
+      top: tall ? place(top, bottom, from.top, graph.clientHeight) : from.top,
+      left: wide ? place(left, right, from.left, graph.clientWidth) : from.left,
+    };
+    if (Math.abs(to.top - from.top) < 1 && Math.abs(to.left - from.left) < 1) return;
+    const still = !smooth || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    aim = still ? null : to;
+    graph.scrollTo({ top: to.top, left: to.left, behavior: still ? "instant" : "smooth" });
   }
 
   function paint(nid) {
