@@ -94,9 +94,9 @@ print_graph(g)
 # That is PyTorch's derivative formula for `pow`, `grad * exponent * self.pow(exponent - 1)`, run as
 # ordinary operations.
 #
-# Here are both graphs as pictures (tensors as boxes, operations as ovals): the forward graph of $y$,
-# then the graph of $g$. The backward pass did not extend $y$'s graph; it built a second graph that
-# starts at the same leaf.
+# Here are both graphs as pictures (tensors as boxes, operations as ovals): the forward graph of $y$
+# first, then the graph of $g$ that the backward pass built beside it: a second graph that starts at
+# the same leaf, not an extension of $y$'s graph.
 
 # %%
 display(draw(y, names=dict(x=x, y=y)))
