@@ -6,6 +6,7 @@ real headless Chromium, ``slow`` for tests that take more than a few seconds.
 Nothing is skipped by default; select with ``-m`` (e.g. ``-m "not browser"``).
 """
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,39 @@ def artifacts_dir() -> Path:
     """``tests/artifacts/``, git-ignored: screenshots and other files a person may look at."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS_DIR
+
+
+# torch's thread count decides how its reductions add up, and the tests compare with torch's own
+# results: a test module that changes it (when imported, or in a test) must put it back.
+_TORCH_THREADS = {}
+
+
+def _torch_threads():
+    torch = sys.modules.get("torch")
+    return None if torch is None else torch.get_num_threads()
+
+
+def pytest_sessionstart(session):
+    try:
+        import torch
+    except ImportError:  # (the guard below then has nothing to guard)
+        return
+    _TORCH_THREADS["start"] = torch.get_num_threads()
+
+
+def pytest_collection_finish(session):
+    start, now = _TORCH_THREADS.get("start"), _torch_threads()
+    if start is not None and now != start:
+        raise pytest.UsageError(f"importing the test modules changed torch's thread count from {start} to {now}")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch_threads_left_alone(request):
+    before = _torch_threads()
+    yield
+    after = _torch_threads()
+    assert before is None or after == before, (f"{request.module.__name__} changed torch's thread count "
+                                               f"from {before} to {after}")
 
 
 # Real-browser fixtures (lab, browser, browser_page) shared by every browser test module.
