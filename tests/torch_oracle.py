@@ -24,6 +24,7 @@ Helpers: ``difference`` (the first difference between two results, or None), ``a
 ``lambda m: ...`` run on both modules, errors included), ``graph_structure`` (a backward graph as
 plain data), ``grad_fn_name``, ``quiet_grad``, ``array``.
 """
+import re
 import warnings
 
 import numpy as np
@@ -258,6 +259,11 @@ def assert_close(ours, theirs, what="", *, exact=False, loosen=1, because=None):
 
 
 # --- one snippet on both modules -------------------------------------------------------------------------
+# (a message naming an object, "<function <lambda> at 0x7f...>", names the object each module was given:
+# two objects, whose addresses agree only when the second reuses the first's memory)
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+
+
 def outcome(snippet, module):
     """('ok', plain result) or ('raise', exception type name, message)."""
     try:
@@ -265,7 +271,7 @@ def outcome(snippet, module):
             warnings.simplefilter("ignore")
             result = snippet(module)
     except Exception as e:  # noqa: BLE001 -- the exception IS the outcome being compared
-        return ("raise", type(e).__name__, str(e))
+        return ("raise", type(e).__name__, _ADDRESS.sub(" at 0x...", str(e)))
     try:
         return ("ok", plain(result))
     except Exception as e:  # noqa: BLE001 -- a result that cannot even be inspected
