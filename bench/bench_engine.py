@@ -14,8 +14,9 @@ from pathlib import Path
 
 # One thread everywhere (numpy's BLAS and torch), and CPU time rather than wall time, so that the
 # ratios hold on a busy machine.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+if __name__ == "__main__":  # (not when a benchmark or a test imports this module's timers)
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,7 +24,6 @@ import autograd_core  # noqa: E402
 
 try:
     import torch
-    torch.set_num_threads(1)
 except ImportError:  # the numpy comparison still runs
     torch = None
 
@@ -96,12 +96,18 @@ def regression(lib):
 
 
 # --- 3. a 2-16-16-1 MLP training step on 100 points, written with core ops --------------------
-def small_mlp(lib):
+def small_mlp_tensors(lib):
+    """(X, Y, [w1, b1, w2, b2, w3, b3]): the same values in every library."""
     rng = np.random.default_rng(0)
     X = lib.tensor(rng.standard_normal((100, 2)).astype(np.float32))
     Y = lib.tensor(rng.standard_normal((100, 1)).astype(np.float32))
     params = [lib.tensor(rng.standard_normal(s).astype(np.float32) * 0.3, requires_grad=True)
               for s in [(2, 16), (16,), (16, 16), (16,), (16, 1), (1,)]]
+    return X, Y, params
+
+
+def small_mlp(lib):
+    X, Y, params = small_mlp_tensors(lib)
 
     def run():
         w1, b1, w2, b2, w3, b3 = params
@@ -178,6 +184,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer rounds (CI smoke run)")
     quick = parser.parse_args().quick
+    if torch is not None:
+        torch.set_num_threads(1)
     rounds = 5 if quick else 15
     rows = []
     for label, make, number, target in [

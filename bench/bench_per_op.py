@@ -12,26 +12,17 @@ import os
 import sys
 from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+if __name__ == "__main__":  # (not when a test imports the rows)
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import autograd_core  # noqa: E402
 import torch  # noqa: E402
 
-torch.set_num_threads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import interleaved  # noqa: E402  (one timer for every benchmark)
-
-
-def regression_state(lib):
-    """bench_engine.regression's tensors, with one iteration's intermediates."""
-    lib.manual_seed(10)
-    x = lib.rand(20, 1) * 10
-    y = 2 * x + (5 + lib.randn(20, 1))
-    w, b = lib.randn(1, requires_grad=True), lib.zeros(1, requires_grad=True)
-    return dict(lib=lib, x=x, y=y, w=w, b=b)
+from bench_engine import interleaved, small_mlp_tensors  # noqa: E402  (one timer for every benchmark)
 
 
 # (label, timed statement), each run on one iteration's intermediates (see *_state); "backward" runs
@@ -84,11 +75,7 @@ MLP = [
 
 def mlp_state(lib):
     """bench_engine.small_mlp's tensors and one step's intermediates."""
-    rng = np.random.default_rng(0)
-    X = lib.tensor(rng.standard_normal((100, 2)).astype(np.float32))
-    Y = lib.tensor(rng.standard_normal((100, 1)).astype(np.float32))
-    params = [lib.tensor(rng.standard_normal(s).astype(np.float32) * 0.3, requires_grad=True)
-              for s in [(2, 16), (16,), (16, 16), (16,), (16, 1), (1,)]]
+    X, Y, params = small_mlp_tensors(lib)
     w1, b1, w2, b2, w3, b3 = params
     a1 = X @ w1
     z1 = a1 + b1
@@ -112,6 +99,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     rounds = 5 if parser.parse_args().quick else 15
+    torch.set_num_threads(1)
     for title, make_state, rows in [("seed linear regression, one iteration", regression_state, REGRESSION),
                                     ("2-16-16-1 MLP training step", mlp_state, MLP)]:
         print(f"\n{title}\n{'':32s} {'autograd_core':>13s} {'torch':>9s} {'ratio':>6s} {'difference':>11s}")

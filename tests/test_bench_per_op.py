@@ -1,23 +1,14 @@
 """bench/bench_per_op.py times single statements of bench_engine's regression and small MLP on both
 libraries: each row must run on both, on the state it names, and compute the same thing."""
-import os
 import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from torch_oracle import assert_close
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-_threads, _environ = torch.get_num_threads(), dict(os.environ)
-import bench_per_op  # noqa: E402
-
-# (the benchmarks set one thread and its environment variables when imported: the other tests on
-# this worker compare with torch at its own thread count, which decides how its reductions add up)
-torch.set_num_threads(_threads)
-os.environ.clear()
-os.environ.update(_environ)
+import bench_per_op  # noqa: E402  (its one thread is set when it runs, not when imported)
 
 ROWS = [(make_state, label, stmt) for make_state, rows in [(bench_per_op.regression_state, bench_per_op.REGRESSION),
                                                           (bench_per_op.mlp_state, bench_per_op.MLP)]
