@@ -301,6 +301,13 @@ def _with_number_as_f32(datas):
     return datas[:-1] + [cast]
 
 
+def _cast(a, dtype):
+    """a in dtype, laid out as ATen's iterator would read a: numpy's copy of an expanded array
+    makes its repeated (stride 0) dim the fastest, and the op's result would follow that layout."""
+    cast = a.astype(dtype)
+    return cast if _dense(a) else elementwise_layout(cast, [a])
+
+
 @numpy_quiet
 def _forward_promoted(op, args, datas, params, requires_grad, inplace):
     """apply's forward when some input is not a float32 tensor: PyTorch's refusals, the inputs cast
@@ -310,7 +317,7 @@ def _forward_promoted(op, args, datas, params, requires_grad, inplace):
         op.refuse(*datas, **params) if params else op.refuse(*datas)
     want = _compute_dtype(op, args, params)
     if want is not None:
-        datas = [d.astype(want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
+        datas = [_cast(d, want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as e:
