@@ -798,9 +798,12 @@ def _prod_backward(xp, g, a, out, dim, keepdim):
     zeros = xp.count_nonzero(a == 0)
     if not zeros:
         return g * (out / a)
-    if dim is None and zeros > 1 and not xp.builds_graph:
-        return xp.zeros(a.shape, g)
-    return g * xp.exclusive_prod(a, dim)
+    if dim is None:  # (prod_safe_zeros_backward over the input flattened, then viewed as it)
+        if zeros > 1 and not xp.builds_graph:
+            return xp.zeros(a.shape, g)
+        flat = xp.reshape(a, (-1,))
+        return xp.reshape(g if flat.shape[0] == 1 else g * xp.exclusive_prod(flat, 0), a.shape)
+    return g if a.shape[dim] == 1 else g * xp.exclusive_prod(a, dim)
 
 
 def _cat_backward(xp, i, g, args, dim):
