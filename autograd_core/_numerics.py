@@ -485,6 +485,11 @@ def div_rounding(a, b, mode):
 _ERF = np.frompyfunc(math.erf, 1, 1)
 
 
+def _erf(x):
+    """math.erf of each element of x, a float64 array (0-d included: frompyfunc gives those a float)"""
+    return np.asarray(_ERF(x), dtype=np.float64)
+
+
 def gelu(a, approximate):
     """x * Phi(x) (Phi: the standard normal CDF), or PyTorch's tanh approximation of it; computed in
     the input's dtype in the order of PyTorch's kernel (only erf/tanh themselves in float64), so that
@@ -493,8 +498,8 @@ def gelu(a, approximate):
     if approximate == "tanh":
         inner = dt(np.sqrt(2 / np.pi)) * (a + dt(0.044715) * (a * a * a))
         return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
-    erf = _ERF((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
-    out = a * dt(0.5) * (1 + erf)
+    erf = _erf((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
+    out = np.asarray(a * dt(0.5) * (1 + erf))  # (an array, even of a 0-d a: written into below)
     if a.dtype == np.float32:  # ATen's float32 kernel gives nan at +inf (its float64 one, inf)
         out[np.isposinf(a)] = np.nan
     return out
@@ -508,7 +513,7 @@ def gelu_grad(a, approximate):
         t = np.tanh(inner)
         d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
     else:
-        d = 0.5 * (1 + _ERF(x / np.sqrt(2)).astype(np.float64)) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+        d = 0.5 * (1 + _erf(x / np.sqrt(2))) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
     return d.astype(a.dtype)
 
 
