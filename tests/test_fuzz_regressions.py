@@ -813,6 +813,34 @@ b = torch.add(a, True, alpha=-1)
 a = torch.ones(0, 2, 4)
 b = torch.flatten(a, 1)
 """, fixed=True),
+    # seed 20261203: an integer tensor's cast copy laid the result out with the repeated dim fastest
+    case("log-of-an-expanded-integer-tensor-is-contiguous", """
+a = torch.tensor([1, 1])
+b = a.expand(3, -1)
+c = b.log()
+d = c.view(-1)
+e = (b * 1.5).view(-1)
+""", fixed=True),
+    # seed 20261203: prod's backward with a zero, under create_graph, ends as torch's formula does
+    case("prod-gradient-with-a-zero-is-a-view-of-the-input", """
+a = torch.arange(2.0).requires_grad_()
+b = a.prod()
+c = b.expand(2)
+d = torch.log(c.abs() + 0.5)
+f, = torch.autograd.grad(d.sum(), [a], allow_unused=True, create_graph=True)
+""", fixed=True),
+    case("prod-over-a-dim-of-one-with-a-zero-under-create-graph", """
+a = torch.tensor([[0.0], [2.0]], requires_grad=True)
+b = a.prod(-1)
+f, = torch.autograd.grad(torch.log(b.abs() + 0.5).sum(), [a], create_graph=True)
+h, = torch.autograd.grad(f.sum(), [a])
+""", fixed=True),
+    case("gelu-of-a-0-d-tensor", """
+x = torch.tensor(0.5, requires_grad=True)
+y = torch.nn.functional.gelu(x)
+y.backward()
+z = torch.nn.functional.gelu(torch.tensor([-3.0]), approximate="tanh")
+""", fixed=True),
 ]
 
 
