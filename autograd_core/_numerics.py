@@ -454,6 +454,14 @@ def add_scaled(a, b, alpha):
     return a + alpha * b
 
 
+def sub_scaled(a, b, alpha):
+    """a - alpha * b: ATen's sub is add with -alpha (float32: rounded once, as add_scaled); other
+    dtypes as written (-alpha * b of unsigned integers would not fit them)"""
+    if getattr(a, "dtype", None) == _F32 and getattr(b, "dtype", None) == _F32:
+        return add_scaled(a, b, -alpha)
+    return a - alpha * b
+
+
 # --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------
 def var(a, dim, correction, keepdim):
     """sum((a - mean)**2) / (N - correction) over dim (N: the number of elements reduced), accumulated

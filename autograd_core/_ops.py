@@ -140,7 +140,7 @@ op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: g if alpha == 1 else g * alpha,
                                         layout=_ELEMENTWISE)
-op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else K.add_scaled(a, b, -alpha),
+op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else K.sub_scaled(a, b, alpha),
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: -g if alpha == 1 else -g * alpha,
                                         layout=_ELEMENTWISE, refuse=R.bool_subtraction)
