@@ -274,11 +274,12 @@ def generated_text(what, books, where):
 # MathJax typesets inline math as one atomic inline box, and Chrome allows a line break on either side
 # of such a box whatever the next character is: "the gradient of $g$." can wrap so that a line starts
 # with the lone ".", and "($x$" can end a line with "(". A word joiner (U+2060), a zero-width no-break
-# space or a zero-width joiner between the math and the period does not stop it (tried in Chromium
-# 150, tests/test_math_punctuation_browser.py); an element with white-space: nowrap around the math
-# and its punctuation does, and JupyterLab's sanitizer keeps that style (untrusted notebooks too),
-# as nbconvert's HTML and slides do. So the build wraps "$g$." and "($x$)" in such a span; the sources
-# stay as written.
+# space, a zero-width joiner or a combining grapheme joiner between the math and the period does not
+# stop it (each tried in JupyterLab 4.6 in Chromium 150: the break stays). An element with
+# white-space: nowrap around the math and its punctuation does; JupyterLab's sanitizer keeps that
+# style (untrusted notebooks too), MathJax typesets the math inside it, and nbconvert's HTML and
+# slides keep it. So the build wraps "$g$." and "($x$)" in such a span; the sources stay as written.
+# tests/test_math_punctuation_browser.py checks it in JupyterLab at every width from 1100 to 300 px.
 
 NOWRAP_OPEN, NOWRAP_CLOSE = '<span style="white-space:nowrap">', "</span>"
 # After inline math: punctuation (and closing quotes) that must not start a line. A hyphen too
