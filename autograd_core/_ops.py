@@ -140,7 +140,7 @@ op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: g if alpha == 1 else g * alpha,
                                         layout=_ELEMENTWISE)
-op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else a - alpha * b,
+op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else K.sub_scaled(a, b, alpha),
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: -g if alpha == 1 else -g * alpha,
                                         layout=_ELEMENTWISE, refuse=R.bool_subtraction)
@@ -195,7 +195,7 @@ op("cos",      "CosBackward0",         K.in_float64(np.cos),
                                         lambda xp, g, a, out: g * -xp.sin(a), kind="float")
 op("tanh",     "TanhBackward0",        K.in_float64(np.tanh),
                                         lambda xp, g, a, out: xp.tanh_backward(g, out), kind="float")
-op("sigmoid",  "SigmoidBackward0",     K.quiet(lambda a: 1 / (1 + np.exp(-a))),
+op("sigmoid",  "SigmoidBackward0",     K.sigmoid,
                                         lambda xp, g, a, out: xp.sigmoid_backward(g, out), kind="float")
 op("logit",    "LogitBackward0",       K.logit,
                                         lambda xp, g, a, out: g / (a * (1 - a)), kind="float")

@@ -29,6 +29,9 @@ has the format); the build adds only what follows from it:
   ``id`` a cell states;
 - nbgrader: a solution or grade cell states the short form (``grade_id`` and ``solution: true``, or
   ``grade: true`` and ``points``), completed here; every other exercise cell is made read-only.
+- in markdown, inline math and the punctuation next to it ("$g$.", "($x$),") in a
+  ``<span style="white-space:nowrap">``, so that no line starts with the punctuation (or ends with
+  the "("): the sources stay as written (see keep_punctuation_with_math).
 
 Each exercise is written twice: the instructor version, with its solutions, to instructor/ (outside
 notebooks/, which `make lab` serves to students), and the student copy made from it by nbgrader's
@@ -267,6 +270,173 @@ def generated_text(what, books, where):
     raise SourceError(f"{where}: '<!-- generated: {what} -->': the build generates lectures, exercises, apps")
 
 
+# --- inline math and the punctuation around it ------------------------------------------------------
+# MathJax typesets inline math as one atomic inline box, and Chrome allows a line break on either side
+# of such a box whatever the next character is: "the gradient of $g$." can wrap so that a line starts
+# with the lone ".", and "($x$" can end a line with "(". A word joiner (U+2060), a zero-width no-break
+# space, a zero-width joiner or a combining grapheme joiner between the math and the period does not
+# stop it (each tried in JupyterLab 4.6 in Chromium 150: the break stays). An element with
+# white-space: nowrap around the math and its punctuation does; JupyterLab's sanitizer keeps that
+# style (untrusted notebooks too), MathJax typesets the math inside it, and nbconvert's HTML and
+# slides keep it. So the build wraps "$g$." and "($x$)" in such a span; the sources stay as written.
+# tests/test_math_punctuation_browser.py checks it in JupyterLab at every width from 1100 to 300 px.
+
+NOWRAP_OPEN, NOWRAP_CLOSE = '<span style="white-space:nowrap">', "</span>"
+# After inline math: punctuation (and closing quotes) that must not start a line. A hyphen too
+# ("a $k$-step product"); brackets are left out: "[$x$](url)" is a link.
+CLOSING_PUNCTUATION = ".,;:!?)'\"’”»…-"
+# Before inline math: what must not end a line.
+OPENING_PUNCTUATION = "(\"'“‘«"
+# JupyterLab's markdown renderer finds math before the markdown is parsed (removeMath in
+# @jupyterlab/rendermime's latex.ts); these are its tokens, without the \\( \\[ delimiters.
+_MATH_TOKEN = re.compile(r"\\[{}$]|\$\$?|\\(?:begin|end)\{[a-z]*\*?\}|[{}]|(?:\n\s*)+", re.I)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s")
+
+
+def _masked(text):
+    """``text`` with its code (fenced and indented code blocks, code spans) blanked out: same length,
+    each of those characters but newlines replaced by NUL, so that no `$` in code counts as math."""
+    out, fence, prev, in_list = [], None, "", False
+    for line in text.splitlines(keepends=True):
+        blank = not line.strip()
+        if fence:
+            out.append(re.sub(r"[^\n]", "\0", line))
+            if re.match(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)}}}[`~]*\s*$", line):
+                fence = None
+        elif _FENCE.match(line):
+            fence = _FENCE.match(line).group(1)
+            out.append(re.sub(r"[^\n]", "\0", line))
+        elif (re.match(r"^(?: {4}|\t)", line) and not blank and not in_list
+              and (not prev.strip() or prev.startswith("\0"))):
+            out.append(re.sub(r"[^\n]", "\0", line))      # an indented code block
+        else:
+            out.append(line)
+            if not blank:
+                in_list = bool(_LIST_ITEM.match(line)) or (in_list and line[:1].isspace())
+        prev = out[-1]
+    masked = "".join(out)
+    # code spans: a run of backticks up to the next run of the same length (not across a blank line)
+    spans, i = [], 0
+    for m in re.finditer(r"(?<!\\)`+", masked):
+        if m.start() < i:
+            continue
+        close = re.compile(rf"(?<!`){m.group()}(?!`)").search(masked, m.end())
+        if close and not re.search(r"\n\s*\n", masked[m.end():close.start()]):
+            spans.append((m.start(), close.end()))
+            i = close.end()
+    for start, end in spans:
+        masked = masked[:start] + re.sub(r"[^\n]", "\0", masked[start:end]) + masked[end:]
+    return masked
+
+
+def math_spans(text):
+    """[(start, end, display)] of the math in markdown ``text`` as JupyterLab finds it: $...$ (display
+    False), $$...$$ and \\begin{..}...\\end{..} (display True); none in code, none across a blank line,
+    braces balanced, \\$ a literal dollar."""
+    masked, spans = _masked(text), []
+    tokens = list(_MATH_TOKEN.finditer(masked))
+    start = end = last = None
+    braces, i = 0, 0
+    while i < len(tokens):
+        t = tokens[i].group()
+        if start is not None:
+            if t == end:
+                if braces:
+                    last = i
+                else:
+                    spans.append((tokens[start].start(), tokens[i].end(), end != "$"))
+                    start = end = last = None
+            elif t.count("\n") >= 2:                 # a blank line: no math across it
+                if last is not None:
+                    spans.append((tokens[start].start(), tokens[last].end(), end != "$"))
+                    i = last
+                start = end = last = None
+                braces = 0
+            elif t == "{":
+                braces += 1
+            elif t == "}" and braces:
+                braces -= 1
+        elif t in ("$", "$$"):
+            start, end, braces = i, t, 0
+        elif t[1:6].lower() == "begin":
+            start, end, braces = i, "\\end" + t[6:], 0
+        i += 1
+    if start is not None and last is not None:
+        spans.append((tokens[start].start(), tokens[last].end(), end != "$"))
+    return spans
+
+
+def keep_punctuation_with_math(text, where="a markdown cell"):
+    """``text`` with each inline math span and the punctuation right after it (``$g$.``, ``$x$),``)
+    or right before it (``($x$``) in a white-space: nowrap span, and how many spans it wrapped.
+
+    Emphasis between the math and its punctuation ("**column $j$**.") is split at its last space
+    before the math, so that only "**$j$**." is kept together: "**column** <span ...>**$j$**.</span>".
+    A case it cannot wrap ("(*$x$* ...", emphasis that does not close where it opened) is a
+    SourceError that says so."""
+    spans = math_spans(text)
+    inline = [(s, e) for s, e, display in spans if not display]
+    if not inline:
+        return text, 0
+    blank = _masked(text)
+    for s, e, _ in spans:               # math blanked out too: no '*' or '_' of math is emphasis
+        blank = blank[:s] + "\0" * (e - s) + blank[e:]
+    # Every change is an insertion: (position, order, text); at one position a span closes before
+    # an emphasis delimiter goes in, and both before a span opens. The spans nest, whatever overlaps.
+    inserts, wrapped = [], 0
+    for s, e in inline:
+        closer = re.match(r"\*{1,3}|_{1,3}", blank[e:e + 3])
+        if closer and blank[e + len(closer.group()):][:1] in tuple(CLOSING_PUNCTUATION):
+            inserts += _emphasis_inserts(text, blank, s, e, closer.group(), where)
+            wrapped += 1
+            continue
+        run = re.search(r"[*_]+$", blank[:s])
+        if run and run.start() > 0 and blank[run.start() - 1] in OPENING_PUNCTUATION:
+            raise SourceError(f"{where}: {text[max(0, s - 20):e + 10]!r}: the build cannot keep the "
+                              f"punctuation before emphasised inline math on the math's line; reword it")
+        left, right = s, e
+        while left > 0 and blank[left - 1] in OPENING_PUNCTUATION:
+            left -= 1
+        while right < len(blank) and blank[right] in CLOSING_PUNCTUATION:
+            right += 1
+        if (left, right) != (s, e):
+            inserts += [(left, 2, NOWRAP_OPEN), (right, 0, NOWRAP_CLOSE)]
+            wrapped += 1
+    out, at = [], 0
+    for pos, _, piece in sorted(inserts, key=lambda i: i[:2]):
+        out += [text[at:pos], piece]
+        at = pos
+    return "".join(out) + text[at:], wrapped
+
+
+def _emphasis_inserts(text, blank, s, e, closer, where):
+    """The insertions that keep "**column $j$**." together from the math on: the emphasis closes
+    before the space in front of the math and opens again in the span:
+    "**column** <span ...>**$j$**.</span>"; "**$j$**." and "(**$j$**)" go whole into the span."""
+    para = max(blank.rfind("\n\n", 0, s), 0)
+    opener = None
+    for m in re.finditer(rf"(?<![*_]){re.escape(closer)}(?![*_\s])", blank[para:s]):
+        opener = para + m.start()
+    inside = blank[opener + len(closer):s] if opener is not None else ""
+    if opener is None or re.search(r"[*_]", inside):
+        raise SourceError(f"{where}: {text[max(0, s - 30):e + 10]!r}: the build keeps punctuation after "
+                          f"emphasised inline math on the math's line only for plain emphasis "
+                          f"(**words $x$**.); reword it")
+    right = e + len(closer)
+    while right < len(blank) and blank[right] in CLOSING_PUNCTUATION:
+        right += 1
+    spaces = list(re.finditer(r"\s+", inside))
+    if not spaces:
+        left = opener
+        while left > 0 and blank[left - 1] in OPENING_PUNCTUATION:
+            left -= 1
+        return [(left, 2, NOWRAP_OPEN), (right, 0, NOWRAP_CLOSE)]
+    cut = opener + len(closer) + spaces[-1].start()
+    resume = opener + len(closer) + spaces[-1].end()
+    return [(cut, 1, closer), (resume, 2, NOWRAP_OPEN + closer), (right, 0, NOWRAP_CLOSE)]
+
+
 def build_notebook(book, order=None, books=None):
     """The nbformat NotebookNode for one Source; ``order``: its kind's sources, for the navigation."""
     cells = []
@@ -289,6 +459,8 @@ def build_notebook(book, order=None, books=None):
     for cell, cid in zip(cells, cell_ids(book.stem, cells, book.where)):
         cell.metadata.pop("id", None)
         cell["id"] = cid
+        if cell.cell_type == "markdown":   # after the id: the id follows the text as written
+            cell.source, _ = keep_punctuation_with_math(cell.source, f"{book.where}: cell {cid}")
         stated = cell.metadata.get("slideshow", {}).get("slide_type")
         if stated is not None and stated not in SLIDE_TYPES:
             raise SourceError(f"{book.where}: slide_type {stated!r} is not one of {sorted(SLIDE_TYPES)}")

@@ -202,3 +202,101 @@ def test_a_bad_source_gets_a_clear_error(tmp_path, name, text, message):
     with pytest.raises(build.SourceError) as error:
         build.build_all(folder)
     assert message in str(error.value)
+
+
+# --- inline math and its punctuation (keep_punctuation_with_math) -----------------------------------
+# Chromium breaks lines on either side of MathJax's inline math box, even before a '.' (a word joiner
+# does not stop it); the build puts math and punctuation in a white-space: nowrap span.
+# tests/test_math_punctuation_browser.py checks the result in JupyterLab.
+
+def nowrap(text):
+    return build.NOWRAP_OPEN + text + build.NOWRAP_CLOSE
+
+
+MATH_AND_PUNCTUATION = [
+    ("period", "the gradient of $g$.", f"the gradient of {nowrap('$g$.')}"),
+    ("comma and parentheses", "for any $n$, and ($x$).", f"for any {nowrap('$n$,')} and {nowrap('($x$).')}"),
+    ("every kind", "$a$; $b$: $c$? $d$! “$e$” '$f$' \"$g$\"",
+     " ".join(nowrap(s) for s in ("$a$;", "$b$:", "$c$?", "$d$!", "“$e$”", "'$f$'", '"$g$"'))),
+    ("apostrophe and hyphen", "$y$'s graph, a $k$-step", f"{nowrap(chr(36) + 'y$' + chr(39))}s graph, a {nowrap('$k$-')}step"),
+    ("two neighbours", "$a$,$b$.", nowrap("$a$,") + nowrap("$b$.")),
+    ("a line break in the math", "the product\n$a\n+ b$.", f"the product\n{nowrap(chr(36) + 'a' + chr(10) + '+ b$.')}"),
+    ("math with braces and dollars", r"$\{x\}$, $\text{\$5}$.", nowrap(r"$\{x\}$,") + " " + nowrap(r"$\text{\$5}$.")),
+    ("in link text", "[$x$](u) and [see $x$.](u)", f"[$x$](u) and [see {nowrap('$x$.')}](u)"),
+    ("emphasis", "**column $j$**.", f"**column** {nowrap('**$j$**.')}"),
+    ("emphasis, math alone", "*$j$*, (**$k$**)", f"{nowrap('*$j$*,')} {nowrap('(**$k$**)')}"),
+    ("emphasis with two", "_the $a$, $b$_.", f"_the {nowrap('$a$,')}_ {nowrap('_$b$_.')}"),
+    # left as they are
+    ("no punctuation", "a $x$ b ( $y$ ) $z$", None),
+    ("display math", "$$a = b.$$\n\nand $$x$$, too\n\n\\begin{align}x\\end{align}.", None),
+    ("literal dollars", r"costs \$5, or \$6.", None),
+    ("code spans", "`$x$.` and ``a `$b$`. `` and `$`, `$`.", None),
+    ("fenced code", "```\n$x$.\n```\n~~~python\ns = '$y$,'\n~~~", None),
+    ("indented code", "text\n\n    s = '$x$.'\n    t = '$y$,'\n\nafter", None),
+    ("no math across a blank line", "a $x\n\ny$.", None),
+    ("an unclosed dollar", "a $x. and more", None),
+    ("a link's bracket", "[$x$](https://example.org)", None),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", MATH_AND_PUNCTUATION, ids=[m[0] for m in MATH_AND_PUNCTUATION])
+def test_punctuation_next_to_inline_math_is_kept_with_it(name, text, expected):
+    got, n = build.keep_punctuation_with_math(text)
+    assert got == (text if expected is None else expected)
+    assert n == got.count(build.NOWRAP_OPEN)
+    # the math JupyterLab finds is the math that was there, and the text read as before
+    assert [text[s:e] for s, e, _ in build.math_spans(text)] == [got[s:e] for s, e, _ in build.math_spans(got)]
+    assert got.replace(build.NOWRAP_CLOSE, "").replace(build.NOWRAP_OPEN, "").replace("** **", " ") \
+        .replace("_ _", " ") == text
+
+
+def test_indented_lines_in_a_list_are_not_code():
+    text = "- a list item\n\n    its second paragraph, on $x$.\n"
+    assert build.keep_punctuation_with_math(text)[0] == text.replace("$x$.", nowrap("$x$."))
+
+
+@pytest.mark.parametrize("text", ["(*$x$* and", "**a $x$**. and *b $y$_."])
+def test_math_and_punctuation_the_build_cannot_keep_together_is_an_error(text):
+    with pytest.raises(build.SourceError, match="reword it"):
+        build.keep_punctuation_with_math(text, "notebook_sources/01_x.py")
+
+
+def test_the_build_wraps_markdown_only_and_leaves_sources_and_ids_alone(tmp_path):
+    folder = tmp_path / "notebook_sources"
+    (folder / "exercises").mkdir(parents=True)
+    (folder / "index.py").write_text(source_text("index", "Contents", [md("# Contents")], backends=["autograd_core"]))
+    lecture = [md("# 01 · One\n\nThe gradient of $g$."), code("s = 'the gradient of $g$.'"), md("No math, here.")]
+    (folder / "01_one.py").write_text(source_text("lecture", "One", lecture, backends=["autograd_core"], minutes=5))
+    exercise = [md("Compute $y$, then ($z$)."),
+                code("y = None\n### BEGIN SOLUTION\ny = '$y$.'\n### END SOLUTION",
+                     nbgrader={"grade_id": "ex01_task1", "solution": True}),
+                code("check('y', y, '$y$.')", tags=["raises-exception"],
+                     nbgrader={"grade": True, "grade_id": "ex01_task1_check", "points": 1})]
+    (folder / "exercises" / "ex01_one.py").write_text(source_text(
+        "exercise", "One", exercise, backends=["autograd_core"], minutes=5, lectures=["01"]))
+    texts = {p: p.read_text() for p in folder.rglob("*.py")}
+    built = build.build_all(folder)
+    cells = built["notebooks/01_one.ipynb"].cells
+    assert cells[0].source == f"# 01 · One\n\nThe gradient of {nowrap('$g$.')}"
+    assert cells[1].source == "s = 'the gradient of $g$.'" and cells[2].source == "No math, here."
+    # the id follows the text as the author wrote it
+    ids = build.cell_ids("01_one", [md("# 01 · One\n\nThe gradient of $g$.")], "01_one.py")
+    assert cells[0].id == ids[0]
+    for rel in ("instructor/exercises/ex01_one.ipynb", "notebooks/exercises/ex01_one.ipynb"):
+        nb = built[rel]
+        assert nb.cells[0].source == f"Compute {nowrap('$y$,')} then {nowrap('($z$).')}", rel
+        assert "$y$.'" in nb.cells[2].source and build.NOWRAP_OPEN not in nb.cells[1].source + nb.cells[2].source
+        assert nb.cells[0].metadata.nbgrader["locked"] is True
+    assert {p: p.read_text() for p in folder.rglob("*.py")} == texts        # the sources stay as written
+
+
+def test_the_spans_survive_nbconvert_html_and_slides():
+    from nbconvert import HTMLExporter, SlidesExporter
+    nb = build.build_all()["notebooks/10_higher_order_gradients.ipynb"]
+    spans = sum(c.source.count(build.NOWRAP_OPEN) for c in nb.cells if c.cell_type == "markdown")
+    assert spans > 10
+    for exporter in (HTMLExporter(), SlidesExporter()):
+        html, _ = exporter.from_notebook_node(nb)
+        assert html.count(build.NOWRAP_OPEN) == spans, type(exporter).__name__
+        assert nowrap("$y$'") + "s graph" in html                     # the math is left for MathJax
+        assert "&lt;span" not in html and "\u2060" not in html
