@@ -14,9 +14,12 @@ import math
 
 import numpy as np
 
-from ._kernel_order import iteration_order
+from ._kernel_order import VECTOR_BYTES, iteration_order
 
 _F32 = np.dtype(np.float32)
+# the float32 elements of one step of ATen's vectorised loop (two vectors); the last n % this
+# elements of a run go through its scalar loop
+_FLOAT32_CHUNK = 2 * VECTOR_BYTES // 4
 
 
 # --- helpers the rules share -------------------------------------------------------------------
@@ -274,11 +277,10 @@ def _powf(a, k):
     of a run (a contiguous tensor of up to 32768 elements is one run) is std::pow(x, double k).
     Both are emulated in float64, rounded once; numpy's float32 power is further off (k = 4: 20% of
     the values differ from torch's, against 1% this way)."""
-    from ._kernel_order import VECTOR_BYTES
     flat = np.ascontiguousarray(a).reshape(-1)
     out = np.power(flat, np.float64(np.float32(k)), dtype=np.float64)
     if flat.size <= 32768:
-        tail = flat.size - flat.size % (2 * VECTOR_BYTES // 4)
+        tail = flat.size - flat.size % _FLOAT32_CHUNK
         out[tail:] = np.power(flat[tail:], float(k), dtype=np.float64)
     return out.astype(np.float32).reshape(a.shape)
 
@@ -820,9 +822,6 @@ _SLEEF_EXPF_POLY = tuple(np.float64(np.float32(c)) for c in (  # sleefsimdsp.c, 
     0.0416664853692054748535156, 0.166666671633720397949219, 0.5))
 _R_LN2F = np.float32(1.442695040888963407359924681001892137426645954152985934135449406931)
 _L2UF, _L2LF = np.float32(0.693145751953125), np.float64(np.float32(1.428606765330187045e-06))
-from ._kernel_order import VECTOR_BYTES  # noqa: E402  (the CPU's vector size, as ATen picks it)
-
-_SIGMOID_CHUNK = 2 * VECTOR_BYTES // 4  # the float32 elements of ATen's vectorised loop's step
 
 
 @quiet
@@ -884,7 +883,7 @@ def sigmoid(a):
     flat = np.ravel(a, order="K")
     result = np.empty_like(a)  # (a's layout: dense, its memory order is the order of flat)
     view = np.ravel(result, order="K")
-    if np.shares_memory(view, result) and _dense(a):
+    if np.shares_memory(view, result) and dense(a):
         view[...] = _sigmoid_runs(flat.reshape(1, -1))
         return result
     if a.strides[-1] == a.itemsize:  # rows of adjacent elements
@@ -892,21 +891,10 @@ def sigmoid(a):
     return _sigmoid_scalar(a)
 
 
-def _dense(a):
-    """Whether a's elements fill a block of memory without gaps (in some order of its dims)."""
-    dims = sorted((abs(st), n) for st, n in zip(a.strides, a.shape) if n != 1)
-    step = a.itemsize
-    for st, n in dims:
-        if st != step:
-            return False
-        step *= n
-    return True
-
-
 def _sigmoid_runs(rows):
     """sigmoid of each row of a float32 2-D array, a run of ATen's vectorised loop"""
     n = rows.shape[1]
-    head = n - n % _SIGMOID_CHUNK
+    head = n - n % _FLOAT32_CHUNK
     out = np.empty(rows.shape, np.float32)
     if head:
         e = sleef_expf(-rows[:, :head])
