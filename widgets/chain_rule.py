@@ -21,6 +21,7 @@ are parenthesised: ``1·(-1)``.
     rules.total(w)                        # ndarray 5.0
 """
 import dataclasses
+import re
 
 import numpy as np
 
@@ -208,14 +209,31 @@ class ChainRule:
 # ---------------------------------------------------------------------------------------------
 # Checking a prediction
 # ---------------------------------------------------------------------------------------------
+_FRACTION = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+
+
+def _read_number(token):
+    """One typed number: "0.05", "-5e-2", or a fraction "1/20" (a mean's gradient reads as one)."""
+    m = _FRACTION.fullmatch(token)
+    if m:
+        numerator, denominator = float(m.group(1)), float(m.group(2))
+        if denominator == 0:
+            raise ValueError("division by zero")
+        return numerator / denominator
+    return float(token)
+
+
 def parse_guess(text):
-    """A typed number or nested list of numbers ("5", "-0.5", "[1, 2]", "1 2") as an ndarray."""
+    """A typed number or nested list of numbers ("5", "-0.5", "1/20", "[1, 2]", "1 2",
+    "tensor([1., 2.])" as printed) as an ndarray."""
     s = str(text).strip().replace("\u2212", "-")  # a typographic minus reads as one
     if not s:
         raise ValueError("type a number (or a list of numbers for a tensor)")
+    s = re.sub(r"^(torch\.)?tensor\b", " ", s)          # a value copied as torch prints it
     s = s.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ").replace(",", " ")
+    s = re.sub(r"\s*/\s*", "/", s)                      # "1 / 20" is one fraction
     try:
-        values = [float(v) for v in s.split()]
+        values = [_read_number(v) for v in s.split()]
     except ValueError:
         raise ValueError(f"could not read {str(text).strip()!r} as a number or a list of numbers") \
             from None

@@ -221,8 +221,9 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
     if _is_missing(answer):
         raise ExerciseError(_not_filled(name))
     if by_hand and _contains_tensor(answer):
-        raise ExerciseError(f"{name} is {_describe(answer)}, which carries what the engine computed; this "
-                            "task is to work it out by hand: write the number(s) yourself.")
+        # (a tensor typed by hand, torch.tensor(6.), and a .grad the engine filled look alike)
+        raise ExerciseError(f"{name} is {_describe(answer)}; this task is to work it out by hand: write "
+                            "plain Python numbers, not tensors (no torch.tensor(...), .grad or .data).")
     kind = _expected_kind(expected)
     if kind != "number":
         return _compare_exact(name, answer, expected, kind, mistakes, explain)

@@ -57,12 +57,15 @@ def saturation(small_factor, dh_dw):
     torch = backend()
     choices = ("dh/dz", "dz/dw")
     with Feedback() as fb:
+        written = small_factor.replace(" ", "").lower() if isinstance(small_factor, str) else None
         if small_factor is None:
-            fb.missing.append("small_factor")
-        elif not isinstance(small_factor, str) or small_factor.replace(" ", "") not in choices:
+            # (not "the cell above": that is dh_dw's; small_factor has a cell of its own before it)
+            fb.fail("small_factor is not filled in yet: replace the None in `small_factor = None` above "
+                    "with your answer (and run that cell).")
+        elif written not in choices:
             fb.fail(f"small_factor should be one of the strings 'dh/dz' or 'dz/dw'; you gave "
                     f"{small_factor!r}.")
-        elif small_factor.replace(" ", "") == "dz/dw":
+        elif written == "dz/dw":
             fb.fail("small_factor = 'dz/dw' is not right yet: z = w·x, so dz/dw = x = 1 here; nothing small "
                     "about it. Look at the other factor.")
         else:

@@ -47,13 +47,14 @@ def _first_line(error):
     return text[0] if text else ""
 
 
-def _not_written(names):
-    """One line for functions whose body is still the stub ("is not written yet" names them all)."""
+def _not_written(names, where="in the cell above"):
+    """One line for functions whose body is still the stub ("is not written yet" names them all);
+    `where`: where they are, when the cell right above the check is not theirs."""
     first, rest = names[0], names[1:]
     others = f" (nor {', '.join(rest)})" if rest else ""
     returns = "" if set(names) <= _FILLS_IN_PLACE else " (and return the result)"
     return (f"{first} is not written yet{others}: write {'its body' if not rest else 'their bodies'} "
-            f"in the cell above{returns}.")
+            f"{where}{returns}.")
 
 
 _FILLS_IN_PLACE = {"backward"}  # (it fills .grad and returns nothing)
@@ -170,7 +171,8 @@ def operations(Value, sub, div, power, exp):
     stubs = _stubs(functions)
     with Feedback() as fb:
         if stubs:
-            fb.fail(_not_written(stubs))
+            # (the cell right above the check wires the operators: task 1's cell is the one before)
+            fb.fail(_not_written(stubs, where="in task 1's cell (above the cell that wires the operators)"))
         for name, fn in functions.items():
             if name in stubs:
                 continue

@@ -89,6 +89,17 @@ def _by_passes(n, m):
 # would send a student who reasoned right back to the counting.
 SPELLING = ("the right modes, written with capitals: write them in lower case, as the task does "
             "('forward', 'reverse', 'either').")
+SPACES = ("the right modes, with spaces inside the quotes: write them exactly as the task does "
+          "('forward', 'reverse', 'either'), no space before or after.")
+SPACES_AND_CAPITALS = ("the right modes, written with capitals and spaces inside the quotes: write them "
+                       "exactly as the task does ('forward', 'reverse', 'either').")
+
+
+def _spelling(answers):
+    """What is off in answers that are the right modes apart from how they are written."""
+    spaces = any(a != a.strip() for a in answers)
+    capitals = any(a.strip() != a.strip().lower() for a in answers)
+    return SPACES_AND_CAPITALS if spaces and capitals else SPACES if spaces else SPELLING
 
 
 def _lower(answers):
@@ -120,7 +131,7 @@ def which_mode(fewer_passes, situations):
         elif callable(fewer_passes) and not is_stub(fewer_passes) and \
                 _answers(fewer_passes, cases) != [_by_passes(n, m) for n, m in cases] and \
                 _lower(_answers(fewer_passes, cases)) == [_by_passes(n, m) for n, m in cases]:
-            fb.fail(f"fewer_passes: {SPELLING}")
+            fb.fail(f"fewer_passes: {_spelling(_answers(fewer_passes, cases))}")
         else:
             fb.check_function("fewer_passes", fewer_passes, cases, _by_passes,
                               explain="Count the passes each mode needs for an f with n inputs and m outputs.")
@@ -130,7 +141,7 @@ def which_mode(fewer_passes, situations):
         elif isinstance(situations, (list, tuple)) and list(situations) == [_by_passes(m, n) for n, m in SITUATIONS]:
             fb.fail(f"situations: {MIXED_UP}")
         elif isinstance(situations, (list, tuple)) and _lower(situations) == expected and list(situations) != expected:
-            fb.fail(f"situations: {SPELLING}")
+            fb.fail(f"situations: {_spelling(situations)}")
         else:
             fb.check("situations", list(situations) if isinstance(situations, tuple) else situations, expected,
                      explain="For each, count the function's inputs n and outputs m first.")
