@@ -576,6 +576,27 @@ def test_student_copy_checks_say_what_is_missing():
             assert len(message) <= 160, message
 
 
+def test_gradcheck_cell_before_task_8_says_what_to_write():
+    """Run All on the student copy: the gradcheck demonstration after task 8 names the unwritten
+    Softplus methods and the task instead of printing gradcheck's AttributeError about None (W6_6);
+    with the solution, it runs gradcheck on both classes."""
+    def gradcheck_cell_output(path):
+        namespace, out = {"__name__": "__main__"}, io.StringIO()
+        for _, source in code_cells(path):
+            with contextlib.redirect_stdout(out) if "SoftplusWithABug" in source else contextlib.nullcontext():
+                try:
+                    exec(compile(source, "<cell>", "exec"), namespace)
+                except ExerciseError:
+                    pass
+            if "SoftplusWithABug" in source:
+                return out.getvalue()
+    student = gradcheck_cell_output(STUDENT)
+    assert student.strip() == ("Softplus.forward is not written yet (nor Softplus.backward): write their "
+                               "bodies in task 8's cell (and return the result). Then run this cell again.")
+    instructor = gradcheck_cell_output(INSTRUCTOR)
+    assert "gradcheck(Softplus): True" in instructor and "gradcheck(SoftplusWithABug) failed" in instructor
+
+
 def test_student_copy_has_none_of_the_solutions():
     """The answers' key lines are in the instructor version and nowhere in the student copy (every
     solution line is checked for every exercise by tests/test_student.py)."""

@@ -22,8 +22,9 @@ same program in this test process, not with a number written in the test.
   told "written with capitals".
 - W6_5 (fixed in widgets/exercise_checks/ex02.py): small_factor = "DH/DZ", the right factor in capitals,
   was told it is not one of the strings.
-- W6_6 (notebook text, strict xfail): ex05's gradcheck cell, run before task 8 is written, prints
-  "AttributeError: 'NoneType' object has no attribute 'requires_grad'".
+- W6_6 (fixed in the ex05 notebook and widgets/exercise_checks/ex05.py): ex05's gradcheck cell, run
+  before task 8 is written, printed "AttributeError: 'NoneType' object has no attribute
+  'requires_grad'"; it now says which Softplus methods to write, in task 8's cell.
 """
 import io
 import contextlib
@@ -324,13 +325,12 @@ def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
         assert re.search(rf"(?<![\d.]){value:g}(?![\d])", flat), (value, flat)
 
 
-@pytest.mark.xfail(strict=True, reason="W6_6: notebook text (ex05's gradcheck cell runs before task 8 is "
-                                        "written and prints an AttributeError about NoneType); see the report")
 def test_W6_6_ex05_gradcheck_cell_before_task_8_says_what_is_missing(lab, browser):
     page = _page(lab, browser, EX05)
     try:
         shown = _output_text(page, _cell_index(page, "class SoftplusWithABug(Softplus):"))
         assert "NoneType" not in shown, shown
+        assert "Softplus.forward is not written yet" in shown and "task 8's cell" in shown, shown
     finally:
         page.context.close()
 

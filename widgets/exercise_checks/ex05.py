@@ -494,6 +494,16 @@ def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))         # 1 / (1 + e**-x), without overflow
 
 
+def softplus_written(Softplus):
+    """Whether task 8's Softplus has a forward and a backward (code after the task that runs them,
+    such as gradcheck, asks first); if not, prints one line saying which to write, and where."""
+    stubs = _stubs({"Softplus.forward": getattr(Softplus, "forward", None),
+                    "Softplus.backward": getattr(Softplus, "backward", None)})
+    if stubs:
+        print(_not_written(stubs, where="in task 8's cell") + " Then run this cell again.")
+    return not stubs
+
+
 def softplus_function(Softplus, numerical_grad):
     """Task 8: Softplus.apply against numpy (forward, also at +-800, and backward with an upstream
     gradient that is not all ones), then the student's numerical_grad against their backward."""
