@@ -659,6 +659,32 @@ def text_cut_off(page, scope=WIDGET_OUTPUTS):
 _ICON_GLYPHS = "[\ue000-\uf8ff\\s]*"
 
 
+def first_stepper(page):
+    """The page's first GraphStepper, once its graph is drawn, scrolled into view."""
+    stepper = page.locator(".cgraph-stepper").first
+    stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
+    stepper.scroll_into_view_if_needed()
+    return stepper
+
+
+def stepper_node(stepper, label):
+    """The graph node whose tooltip (its accessible title) starts with `label` followed by ' ('."""
+    return stepper.locator("g.node").filter(has_text=re.compile(r"^\s*" + re.escape(label) + r" \("))
+
+
+def stepper_step(stepper):
+    """The step a GraphStepper shows (its counter reads "step k / n")."""
+    return int(re.search(r"step (\d+) / \d+", stepper.locator(".cg-counter").inner_text()).group(1))
+
+
+def press_in_stepper(stepper, key, times=1):
+    """Press `key` in a GraphStepper, focused as a student does: a click on its caption."""
+    stepper.locator(".cg-caption").click()
+    for _ in range(times):
+        stepper.page.keyboard.press(key)
+    stepper.page.wait_for_timeout(300)
+
+
 def control(scope, name, role="button", exact=True):
     """The control whose accessible name is `name` (how screen readers and keyboard users find it),
     in `scope` (a page or a locator). `exact`: the whole name, ignoring an icon-font glyph and

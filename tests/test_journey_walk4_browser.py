@@ -37,9 +37,9 @@ import warnings
 import pytest
 
 from lab_browser import (assert_controls_fit, assert_no_widget_errors, code_cells, control, copy_notebook,
-                         dismiss_notifications, lecture_mode, light_blocks, new_page,
-                         open_and_run_all, save_screenshot, scroll_to_cell, set_viewport, text_cut_off,
-                         themed, visible_text)
+                         dismiss_notifications, first_stepper, lecture_mode, light_blocks, new_page,
+                         open_and_run_all, press_in_stepper, save_screenshot, scroll_to_cell, set_viewport,
+                         stepper_node, stepper_step, text_cut_off, themed, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk4"
@@ -96,30 +96,6 @@ def l10(lab, browser):
     page.context.close()
 
 
-def _stepper(page):
-    st = page.locator(".cgraph-stepper").first
-    st.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
-    st.scroll_into_view_if_needed()
-    return st
-
-
-def _node(stepper, label):
-    """The graph node whose tooltip (its accessible title) starts with `label` followed by ' ('."""
-    return stepper.locator("g.node").filter(has_text=re.compile(r"^\s*" + re.escape(label) + r" \("))
-
-
-def _step(stepper):
-    return int(re.search(r"step (\d+) / \d+", stepper.locator(".cg-counter").inner_text()).group(1))
-
-
-def _go(stepper, key, times=1):
-    """Press `key` in the stepper (focused as a student does: a click on its empty graph area)."""
-    stepper.locator(".cg-caption").click()
-    for _ in range(times):
-        stepper.page.keyboard.press(key)
-    stepper.page.wait_for_timeout(300)
-
-
 def _to_last_step(stepper):
     """Click "last step" (disabled when the stepper is there already)."""
     button = control(stepper, "last step")
@@ -149,37 +125,37 @@ def test_stepper_numbers_keyboard_and_play_pause_match_torch(l10):
     page, want = l10, torch_double_backward()
     set_viewport(page, "1440x900")
     lecture_mode(page, 1)
-    st = _stepper(page)
-    _go(st, "Home")
-    assert _step(st) == 0
-    _go(st, "ArrowRight", 2)                                       # the leaf, then y = x ** 3
-    assert _step(st) == 2
+    st = first_stepper(page)
+    press_in_stepper(st, "Home")
+    assert stepper_step(st) == 0
+    press_in_stepper(st, "ArrowRight", 2)                                       # the leaf, then y = x ** 3
+    assert stepper_step(st) == 2
     assert f"y = x ** 3 = {_num(want['y'])}" in st.locator(".cg-caption").inner_text()
     # play with the space bar, pause mid-run: it stays where it paused
-    _go(st, " ")
+    press_in_stepper(st, " ")
     page.wait_for_timeout(1600)
     page.keyboard.press(" ")
     page.wait_for_timeout(500)
-    paused = _step(st)
+    paused = stepper_step(st)
     assert 2 < paused < 10, f"play/pause: at step {paused}"
     page.wait_for_timeout(1200)
-    assert _step(st) == paused, "the stepper moved on after pause"
+    assert stepper_step(st) == paused, "the stepper moved on after pause"
     assert control(st, "play").count() == 1, "after pause the button offers play again"
     # step 6: the first backward's PowBackward0 passes g = dy/dx to x; x.grad stays as it was
-    _go(st, "ArrowLeft", paused)
-    _go(st, "ArrowRight", 6)
-    assert _step(st) == 6
+    press_in_stepper(st, "ArrowLeft", paused)
+    press_in_stepper(st, "ArrowRight", 6)
+    assert stepper_step(st) == 6
     chain = st.get_by_role("region", name="chain rule").inner_text()
     assert f"= {_num(want['g'])}" in chain, chain
     assert want["x_grad_after_grad"] is None
-    assert "grad None" in " ".join(_node(st, "x").first.text_content().split()), \
+    assert "grad None" in " ".join(stepper_node(st, "x").first.text_content().split()), \
         "autograd.grad wrote into x.grad in the stepper (torch leaves it None)"
     # the last step: g.backward() adds d2y/dx2 into x.grad
     _to_last_step(st)
     page.wait_for_timeout(400)
     save_screenshot(page, "test_stepper_last_step_1440x900", SUBDIR)
     assert f"x.grad += {_num(want['x_grad'])} → {_num(want['x_grad'])}" in st.locator(".cg-caption").inner_text()
-    x_text = " ".join(_node(st, "x").first.text_content().split())
+    x_text = " ".join(stepper_node(st, "x").first.text_content().split())
     assert f"grad {_num(want['x_grad'])}" in x_text, x_text
     assert control(st, "next step").is_disabled() and control(st, "last step").is_disabled()
     assert_no_widget_errors(page)
@@ -187,16 +163,16 @@ def test_stepper_numbers_keyboard_and_play_pause_match_torch(l10):
 
 def test_inspector_names_nodes_as_torch_does(l10):
     page, want = l10, torch_double_backward()
-    st = _stepper(page)
+    st = first_stepper(page)
     _to_last_step(st)
     inspector = st.get_by_role("region", name="node inspector")
-    _node(st, "g = dy/dx").first.click()
+    stepper_node(st, "g = dy/dx").first.click()
     inspector.get_by_text("made by the backward pass").first.wait_for(timeout=15_000)
     text = " ".join(inspector.inner_text().split())
     assert f"grad_fn {want['g_fn']}" in text, text
     assert f"data {_num(want['g'])}" in text, text
     assert "next_functions None, " + want["mul3_fn"] in text, (text, want["g_next"])
-    _node(st, "x ** 2").first.click()
+    stepper_node(st, "x ** 2").first.click()
     page.wait_for_timeout(600)
     text = " ".join(inspector.inner_text().split())
     save_screenshot(page, "test_inspector_x_squared", SUBDIR, locator=st)
@@ -206,12 +182,12 @@ def test_inspector_names_nodes_as_torch_does(l10):
 
 def test_predict_mode_messages_enter_and_nothing_withheld_on_screen(l10):
     page, want = l10, torch_double_backward()
-    st = _stepper(page)
-    _go(st, "Home")
+    st = first_stepper(page)
+    press_in_stepper(st, "Home")
     st.get_by_role("checkbox", name="predict").check()
     page.wait_for_timeout(500)
-    _go(st, "End")                                   # stops at the first question (step 3)
-    assert _step(st) == 3, _step(st)
+    press_in_stepper(st, "End")                                   # stops at the first question (step 3)
+    assert stepper_step(st) == 3, stepper_step(st)
     box = st.get_by_role("textbox", name="dy/dx")
     shown = " ".join(visible_text(page, ".cgraph-stepper"))
     assert _num(want["g"]) not in shown, f"dy/dx = {want['g']} is on screen while it is asked: {shown}"
@@ -222,11 +198,11 @@ def test_predict_mode_messages_enter_and_nothing_withheld_on_screen(l10):
         box.press("Enter")
         page.wait_for_timeout(500)
         assert says in feedback.inner_text(), (typed, feedback.inner_text())
-        assert _step(st) == 3
+        assert stepper_step(st) == 3
     save_screenshot(page, "test_predict_wrong_answer", SUBDIR, locator=st)
     # W4-6: x ** 2, drawn by this step's backward (create_graph), is on the graph: the inspector
     # says it is made in this step, not "not created yet", and shows none of its values
-    _node(st, "x ** 2").first.click()
+    stepper_node(st, "x ** 2").first.click()
     page.wait_for_timeout(600)
     text = " ".join(st.get_by_role("region", name="node inspector").inner_text().split())
     save_screenshot(page, "test_W4_6_predict_inspector", SUBDIR, locator=st)
@@ -238,7 +214,7 @@ def test_predict_mode_messages_enter_and_nothing_withheld_on_screen(l10):
     assert "right!" in feedback.inner_text()
     assert "✗ 1" in st.locator(".cg-tally").inner_text()                 # the first try was wrong
     # the second backward's first question: reveal shows torch's value and goes on
-    _go(st, "End")
+    press_in_stepper(st, "End")
     control(st, "reveal").click()
     page.wait_for_timeout(500)
     st.get_by_role("checkbox", name="predict").uncheck()
@@ -295,7 +271,7 @@ def _in_view(st, size, step, check_g=True):
     """Assert that at `step` the active nodes (and node g's name) are inside the graph box's visible
     rectangle, as measured and as visible_text sees them on screen; return the measure."""
     st.evaluate(_SCROLL_SETTLED)
-    assert _step(st) == step
+    assert stepper_step(st) == step
     seen = st.evaluate(_OUT_OF_BOX)
     assert seen["active"], f"step {step} marks no active node: {seen}"
     assert not seen["active_out"], f"{size}, step {step}: the step's active nodes are not in the box's view: {seen}"
@@ -317,8 +293,8 @@ def test_W4_1_lecture_mode_the_steps_nodes_and_g_are_in_the_box(l10, size):
     page = l10
     set_viewport(page, size)
     lecture_mode(page, 1.5)
-    st = _stepper(page)
-    _go(st, "Home")
+    st = first_stepper(page)
+    press_in_stepper(st, "Home")
     st.locator(".cg-body").evaluate("e => e.scrollIntoView({block: 'end'})")
     page.wait_for_timeout(300)
     first = st.evaluate(_OUT_OF_BOX)
@@ -326,7 +302,7 @@ def test_W4_1_lecture_mode_the_steps_nodes_and_g_are_in_the_box(l10, size):
     # step by step with the keyboard, as a lecturer does
     scroll = first["scroll"]
     for step in range(1, 11):
-        _go(st, "ArrowRight")
+        press_in_stepper(st, "ArrowRight")
         seen = _in_view(st, size, step, check_g=step in (7, 8, 10))
         # never jerk the view: the box moved only if a node of this step was out of the old view
         needed = any(top < scroll - 1 or bottom > scroll + seen["box"] + 1
@@ -339,15 +315,15 @@ def test_W4_1_lecture_mode_the_steps_nodes_and_g_are_in_the_box(l10, size):
             save_screenshot(page, f"test_W4_1_lecture_{size}_step8", SUBDIR)
     save_screenshot(page, f"test_W4_1_lecture_{size}", SUBDIR)
     # a jump: from the start to the end (End), and from the start to the second backward's middle
-    _go(st, "Home")
-    _go(st, "End")
+    press_in_stepper(st, "Home")
+    press_in_stepper(st, "End")
     _in_view(st, size, 10)
-    _go(st, "Home")
-    _go(st, "ArrowRight", 8)
+    press_in_stepper(st, "Home")
+    press_in_stepper(st, "ArrowRight", 8)
     _in_view(st, size, 8)
     assert_controls_fit(page, ".cgraph-stepper")
     with themed(page, "dark"):
-        _go(st, "End")
+        press_in_stepper(st, "End")
         _in_view(st, size, 10)
         save_screenshot(page, f"test_W4_1_lecture_{size}_dark", SUBDIR)
         assert_controls_fit(page, ".cgraph-stepper")
@@ -358,7 +334,7 @@ def test_W4_2_without_lecture_mode_the_graph_shrinks_to_the_room(l10):
     page = l10
     set_viewport(page, "1280x720")
     lecture_mode(page, 1)
-    st = _stepper(page)
+    st = first_stepper(page)
     _to_last_step(st)
     page.wait_for_timeout(800)                      # the stepper refits on its next resize callback
     st.locator(".cg-graph").evaluate("e => e.scrollIntoView({block: 'end'})")
@@ -377,7 +353,7 @@ def test_dark_lecture_mode_stepper_readable_and_fits(l10):
     set_viewport(page, "1280x720")
     lecture_mode(page, 1.5)
     with themed(page, "dark"):
-        st = _stepper(page)
+        st = first_stepper(page)
         _to_last_step(st)
         page.wait_for_timeout(400)
         save_screenshot(page, "test_dark_lecture_1280x720", SUBDIR)
@@ -580,9 +556,9 @@ def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
     # the residual block: x.grad ends at 1 through the way around, the dead block's weights at 0
     x, w1, w2 = (torch.tensor(v, requires_grad=True) for v in (1.0, -0.5, 2.0))
     (x + w2 * (w1 * x).relu()).relu().backward()
-    st = _stepper(page)
-    _go(st, "Home")
-    _go(st, "ArrowRight", 10)
+    st = first_stepper(page)
+    press_in_stepper(st, "Home")
+    press_in_stepper(st, "ArrowRight", 10)
     caption = st.locator(".cg-caption").inner_text()
     assert "AddBackward0 gets dout/d(x + w2 * h) = 1" in caption, caption      # the lecture's "step 10"
     _to_last_step(st)
@@ -590,7 +566,7 @@ def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
     assert f"x.grad = {_num(x.grad.item())}" in st.get_by_role("region", name="chain rule").inner_text()
     assert w1.grad.item() == 0 and w2.grad.item() == 0
     for name in ("w1", "w2"):
-        assert "grad 0" in " ".join(_node(st, name).first.text_content().split())
+        assert "grad 0" in " ".join(stepper_node(st, name).first.text_content().split())
 
 
 def test_W4_11_frozen_resnet_picture_shows_the_constant_features(l07):

@@ -31,13 +31,13 @@ import contextlib
 import re
 import warnings
 
-import nbformat
 import pytest
 
 from lab_browser import (ALL_RAN, assert_controls_fit, assert_no_widget_errors, code_cells, control,
-                         copy_notebook, dismiss_notifications, kernel_exec, lecture_mode, light_blocks,
-                         new_page, open_and_run_all, pictures_that_dont_fit, save_screenshot, scroll_to_cell,
-                         set_viewport, text_cut_off, themed, visible_text)
+                         copy_notebook, dismiss_notifications, first_stepper, kernel_exec, lecture_mode,
+                         light_blocks, new_page, open_and_run_all, pictures_that_dont_fit, press_in_stepper,
+                         save_screenshot, scroll_to_cell, set_viewport, stepper_node, stepper_step,
+                         text_cut_off, themed, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk6"
@@ -473,28 +473,6 @@ def _num(v):
     return f"{v:.4g}"
 
 
-def _stepper(page):
-    st = page.locator(".cgraph-stepper").first
-    st.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
-    st.scroll_into_view_if_needed()
-    return st
-
-
-def _step(st):
-    return int(re.search(r"step (\d+) / \d+", st.locator(".cg-counter").inner_text()).group(1))
-
-
-def _keys(st, key, times=1):
-    st.locator(".cg-caption").click()
-    for _ in range(times):
-        st.page.keyboard.press(key)
-    st.page.wait_for_timeout(300)
-
-
-def _node(st, label):
-    return st.locator("g.node").filter(has_text=re.compile(r"^\s*" + re.escape(label) + r" \("))
-
-
 @pytest.fixture(scope="module")
 def lab_stepper(app):
     """The app after three Step clicks, its iteration open in a GraphStepper; torch's numbers."""
@@ -508,7 +486,7 @@ def lab_stepper(app):
     page.get_by_role("checkbox", name="Step through this iteration").click() \
         if page.get_by_role("checkbox", name="Step through this iteration").count() \
         else control(page, "Step through this iteration").click()
-    return _stepper(page), want
+    return first_stepper(page), want
 
 
 def test_regression_stepper_keyboard_play_pause_inspector_match_torch(lab_stepper):
@@ -516,40 +494,40 @@ def test_regression_stepper_keyboard_play_pause_inspector_match_torch(lab_steppe
     page = st.page
     set_viewport(page, "1440x900")
     lecture_mode(page, 1)
-    _keys(st, "End")
-    n = _step(st)
+    press_in_stepper(st, "End")
+    n = stepper_step(st)
     caption = st.locator(".cg-caption").inner_text()
     assert f"w.grad += [{_num(want['w_grad'])}]" in caption, caption
     save_screenshot(page, "test_regression_stepper_last", SUBDIR)
     # back, with the keys, to the forward step of the loss
-    _keys(st, "Home")
-    assert _step(st) == 0
-    _keys(st, "ArrowRight", 6)
+    press_in_stepper(st, "Home")
+    assert stepper_step(st) == 0
+    press_in_stepper(st, "ArrowRight", 6)
     caption = st.locator(".cg-caption").inner_text()
-    assert f"loss = mean(" in caption and f"= {_num(want['loss'])}" in caption, caption
+    assert "loss = mean(" in caption and f"= {_num(want['loss'])}" in caption, caption
     # play with the button, pause mid-run: it stays there
     control(st, "play").click()
     page.wait_for_timeout(1600)
     control(st, "pause").click()
     page.wait_for_timeout(400)
-    paused = _step(st)
+    paused = stepper_step(st)
     assert 6 < paused < n, paused
     page.wait_for_timeout(1000)
-    assert _step(st) == paused
+    assert stepper_step(st) == paused
     control(st, "previous step").click()
     page.wait_for_timeout(300)
-    assert _step(st) == paused - 1
+    assert stepper_step(st) == paused - 1
     # the last step: the inspector of w and b shows torch's values before the update and the grads
     control(st, "last step").click()
     page.wait_for_timeout(400)
     inspector = st.get_by_role("region", name="node inspector")
     for name, value, grad in (("w", want["w"], want["w_grad"]), ("b", want["b"], want["b_grad"])):
-        _node(st, name).first.click()
+        stepper_node(st, name).first.click()
         page.wait_for_timeout(500)
         text = " ".join(inspector.inner_text().split())
         assert f"data [{_num(value)}] grad [{_num(grad)}]" in text, (name, text)
         assert "is_leaf True" in text, text
-    _node(st, "loss").first.click()
+    stepper_node(st, "loss").first.click()
     page.wait_for_timeout(500)
     text = " ".join(inspector.inner_text().split())
     save_screenshot(page, "test_regression_inspector_loss", SUBDIR, locator=st)
@@ -560,10 +538,10 @@ def test_regression_stepper_keyboard_play_pause_inspector_match_torch(lab_steppe
 def test_W6_1_predict_mode_reads_a_fraction(lab_stepper):
     st, want = lab_stepper
     page = st.page
-    _keys(st, "Home")
+    press_in_stepper(st, "Home")
     st.get_by_role("checkbox", name="predict").check()
     page.wait_for_timeout(400)
-    _keys(st, "End")                                    # stops at the first question: the mean's
+    press_in_stepper(st, "End")                                    # stops at the first question: the mean's
     assert "MeanBackward0 receives" in st.get_by_role("region", name="chain rule").inner_text()
     box = st.get_by_role("textbox").first
     feedback = st.locator(".cg-feedback")
@@ -580,7 +558,7 @@ def test_W6_1_predict_mode_reads_a_fraction(lab_stepper):
     save_screenshot(page, "test_W6_1_predict_fraction", SUBDIR, locator=st)
     assert "right!" in feedback.inner_text(), f"1/{want['n']} is refused: {feedback.inner_text()}"
     # the next question (the 0.5 *): a value pasted as torch prints it
-    _keys(st, "End")
+    press_in_stepper(st, "End")
     box = st.get_by_role("textbox").first
     box.fill(f"tensor([{0.5 / want['n']:g}])")
     box.press("Enter")
