@@ -3,6 +3,8 @@ pass (each part prints its ✓ line) and each likely mistake fails with the mess
 on both backends of the torch switch. The student's code is written here as a student would write
 it, against the backend the check uses.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -260,6 +262,8 @@ def test_ex02_backward_rule(torch, capsys):
     assert "the factor a as well" in one(fails(check, lambda g, a, b: (g * np.sin(b), g * np.cos(b))))
     assert "should return 2 values" in one(fails(check, lambda g, a, b: g * np.sin(b)))
     assert "asked autograd" in one(fails(check, by_autograd))
+    message = one(fails(check, lambda g, a, b: (g * math.sin(b), g * a * math.cos(b))))
+    assert "raised TypeError" in message and "np.sin" in message and "every element of an array" in message
     message = one(fails(check, lambda g, a, b: (g * np.cos(b), g * a * np.sin(b))))
     assert "mul_sin_backward(grad_out, a, b of shape ())[0]" in message and "is not right yet" in message
 

@@ -323,6 +323,14 @@ def _autograd_refused(error):
     return isinstance(error, RuntimeError) and "does not require grad" in str(error)
 
 
+def _known_cause(error):
+    """What usually causes an error a student's function raised, when that is known: "" otherwise."""
+    if isinstance(error, TypeError) and "converted to Python scalars" in str(error):
+        # (math.sin(array) and float(array) of more than one element)
+        return " (math's functions take one number; numpy's, such as np.sin, work on every element of an array)"
+    return ""
+
+
 def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain="", mistakes=(),
                    no_autograd=False, show_case=None, returns=None):
     """Call the student's ``fn`` and the ``reference`` on each argument tuple in ``cases``; compare.
@@ -347,7 +355,7 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
             if no_autograd and _autograd_refused(e):
                 raise ExerciseError(f"{call} asked autograd for the gradient ({type(e).__name__}: {e}): the check "
                                     "switches autograd off, because the task is to write the math yourself.") from None
-            raise ExerciseError(f"{call} raised {type(e).__name__}: {e}") from None
+            raise ExerciseError(f"{call} raised {type(e).__name__}: {e}{_known_cause(e)}") from None
         if got is None:
             if is_stub(fn):
                 raise ExerciseError(f"{name} is not written yet: write its body in the cell above "
