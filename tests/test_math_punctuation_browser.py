@@ -7,7 +7,7 @@ and its punctuation in a white-space: nowrap span.
 
 Every markdown cell of the committed notebooks with inline math goes into one notebook, opened in
 JupyterLab (untrusted: the sanitizer has its say) at the projector's 1280x720; the rendered markdown
-is then laid out at every width from WIDEST to NARROWEST px, and at each width every punctuation
+is then laid out at every STEP px from WIDEST to NARROWEST px, and at each width every punctuation
 character right after an inline math box (after a word joiner, if any) must be on the math's line
 and to its right (the bounding box of a Range over the character against the mjx-container's), and
 every "(" or opening quote right before one on its line and to its left. As a control, the same
@@ -32,10 +32,11 @@ import build_notebooks as build  # noqa: E402
 
 pytestmark = pytest.mark.browser
 WIDEST, NARROWEST = 1100, 300   # px of the rendered markdown (1280x720 gives it about 1000)
+STEP = 3  # px between widths: a wrap before "." lasts a few px of width (every px: 3x the time, 45 s)
 
 # Every inline mjx-container in cell `cells[k]` (k in `indices`) with the character after it (after
 # any U+2060) in `after`, or before it in `before`, checked with the markdown at each width.
-MEASURE = r"""async ({indices, from, to, after, before}) => {
+MEASURE = r"""async ({indices, from, to, step, after, before}) => {
   const nb = window.jupyterapp.shell.currentWidget.content;
   const roots = indices.map(k => nb.widgets[k].node.querySelector('.jp-RenderedMarkdown'));
   const items = [];
@@ -65,7 +66,7 @@ MEASURE = r"""async ({indices, from, to, after, before}) => {
     context: text(it.seq[it.k - 1]).slice(-20) + '<math>' + text(it.seq[it.k + 1]).slice(0, 15)}));
   const range = document.createRange();
   const widths = [];   // none: as the window lays it out
-  for (let w = from; w >= to; w--) widths.push(w);
+  for (let w = from; w >= to; w -= step) widths.push(w);
   for (const w of from === null ? [width] : widths) {
     if (from !== null) roots.forEach(r => { r.style.width = w + 'px'; r.style.maxWidth = w + 'px'; });
     items.forEach((it, i) => {
@@ -135,7 +136,7 @@ def test_punctuation_stays_on_the_line_of_its_inline_math(lab, browser_page):
     assert spans["nowrap"] == spans["spans"], spans      # kept every span and its style, and MathJax
     assert spans["typeset"] == spans["spans"], spans     # typeset the math inside them
 
-    args = {"from": WIDEST, "to": NARROWEST, "after": build.CLOSING_PUNCTUATION,
+    args = {"from": WIDEST, "to": NARROWEST, "step": STEP, "after": build.CLOSING_PUNCTUATION,
             "before": build.OPENING_PUNCTUATION}
     # first at the lecture hall's and the laptop's window sizes, as JupyterLab lays the cells out
     at_window = {}
