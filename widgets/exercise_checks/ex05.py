@@ -172,7 +172,7 @@ def operations(Value, sub, div, power, exp):
     with Feedback() as fb:
         if stubs:
             # (the cell right above the check wires the operators: task 1's cell is the one before)
-            fb.fail(_not_written(stubs, where="in task 1's cell (above the cell that wires the operators)"))
+            fb.fail(_not_written(stubs, where="in task 1's cell, the one before the operators' wiring"))
         for name, fn in functions.items():
             if name in stubs:
                 continue
