@@ -862,8 +862,7 @@ def sleef_expf(d):
 @quiet
 def _sigmoid_scalar(a):
     """ATen's scalar loop: 1 / (1 + expf(-a)), expf correctly rounded (as glibc's, near enough)"""
-    e = np.exp(-a, dtype=np.float64).astype(np.float32)
-    return np.float32(1) / (np.float32(1) + e)
+    return np.float32(1) / (np.float32(1) + _exp_in_float64(-a))
 
 
 @quiet

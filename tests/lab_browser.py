@@ -659,6 +659,22 @@ def text_cut_off(page, scope=WIDGET_OUTPUTS):
 _ICON_GLYPHS = "[\ue000-\uf8ff\\s]*"
 
 
+def cell_index(page, source, start=0):
+    """The index of the open notebook's first cell (from `start` on) whose source contains `source`."""
+    index = page.evaluate("""([src, start]) => window.jupyterapp.shell.currentWidget.content.widgets
+                               .findIndex((c, i) => i >= start && c.model.sharedModel.getSource().includes(src))""",
+                          [source, start])
+    assert index >= 0, f"no cell contains {source!r}"
+    return index
+
+
+def output_text(page, index):
+    """What code cell `index` shows in its output area, as shown (no prompt numbers), stripped."""
+    scroll_to_cell(page, index, "center")
+    return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                         ".outputArea.node.innerText", index).strip()
+
+
 def first_stepper(page):
     """The page's first GraphStepper, once its graph is drawn, scrolled into view."""
     stepper = page.locator(".cgraph-stepper").first

@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from lab_browser import (assert_controls_fit, code_cells, control, copy_notebook,
+from lab_browser import (assert_controls_fit, cell_index, code_cells, control, copy_notebook,
                          dismiss_notifications, lecture_mode, new_page, open_and_run_all, save_screenshot,
                          scroll_to_cell, text_cut_off, visible_text)
 
@@ -31,17 +31,10 @@ def page(browser):
     page.context.close()
 
 
-def _cell_index(page, source):
-    index = page.evaluate("""(src) => window.jupyterapp.shell.currentWidget.content.widgets
-                               .findIndex(c => c.model.sharedModel.getSource().includes(src))""", source)
-    assert index >= 0, f"no cell contains {source!r}"
-    return index
-
-
 def _answer_and_check(page, answer_source, new_source):
     """Replace the answer cell's source, run it and the check cell below it (as Shift+Enter does
     twice); return the check cell's record from code_cells."""
-    i = _cell_index(page, answer_source)
+    i = cell_index(page, answer_source)
     page.evaluate("""async ([i, src]) => {
       const panel = window.jupyterapp.shell.currentWidget;
       panel.content.widgets[i].model.sharedModel.setSource(src);
@@ -87,7 +80,7 @@ def test_W3_1_a_missing_return_is_told_as_such(ex01):
 
 def test_hints_to_the_end_never_show_the_answer(ex01):
     page = ex01
-    hints_cell = _cell_index(page, "Draw the graph: m and n")
+    hints_cell = cell_index(page, "Draw the graph: m and n")
     scroll_to_cell(page, hints_cell, "center")
     scope = _cell_scope(page, hints_cell, "hints1")
     for shown in range(3):

@@ -36,10 +36,11 @@ import warnings
 
 import pytest
 
-from lab_browser import (assert_controls_fit, assert_no_widget_errors, code_cells, control, copy_notebook,
-                         dismiss_notifications, first_stepper, lecture_mode, light_blocks, new_page,
-                         open_and_run_all, press_in_stepper, save_screenshot, scroll_to_cell, set_viewport,
-                         stepper_node, stepper_step, text_cut_off, themed, visible_text)
+from lab_browser import (assert_controls_fit, assert_no_widget_errors, cell_index, code_cells, control,
+                         copy_notebook, dismiss_notifications, first_stepper, lecture_mode, light_blocks,
+                         new_page, open_and_run_all, output_text, press_in_stepper, save_screenshot,
+                         scroll_to_cell, set_viewport, stepper_node, stepper_step, text_cut_off, themed,
+                         visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk4"
@@ -362,13 +363,6 @@ def test_dark_lecture_mode_stepper_readable_and_fits(l10):
     lecture_mode(page, 1)
 
 
-def _cell_index(page, source):
-    index = page.evaluate("""(src) => window.jupyterapp.shell.currentWidget.content.widgets
-                               .findIndex(c => c.model.sharedModel.getSource().includes(src))""", source)
-    assert index >= 0, f"no cell contains {source!r}"
-    return index
-
-
 def _cell_source(page, index):
     return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
                          ".model.sharedModel.getSource()", index)
@@ -380,19 +374,12 @@ def _cell_text(page, index):
     return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node.innerText", index)
 
 
-def _output_text(page, index):
-    """What code cell `index` printed, as shown (its output area only: no prompt numbers)."""
-    scroll_to_cell(page, index, "center")
-    return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
-                         ".outputArea.node.innerText", index)
-
-
 def test_W4_3_bytes_sentence_matches_what_both_backends_print(l10):
     page = l10
     torch = _torch()
-    defs = _cell_index(page, "def backward_nodes(")
-    bytes_cell = _cell_index(page, "grads_bytes = saved_bytes(")
-    shown = _output_text(page, bytes_cell)
+    defs = cell_index(page, "def backward_nodes(")
+    bytes_cell = cell_index(page, "grads_bytes = saved_bytes(")
+    shown = output_text(page, bytes_cell)
     ours = int(re.search(r"forward graph included: ([\d,]+) bytes", shown).group(1).replace(",", ""))
     namespace = {"torch": torch}
     exec(_cell_source(page, defs), namespace)                         # the lecture's own code, under torch
@@ -418,7 +405,7 @@ def ex07(lab, browser):
 def _answer_and_check(page, answer_source, new_source):
     """Replace the answer cell's source, run it and the check cell below it (Shift+Enter twice, as
     a student does); return (check cell index, the check's visible text)."""
-    i = _cell_index(page, answer_source)
+    i = cell_index(page, answer_source)
     scroll_to_cell(page, i, "center")
     page.evaluate("""(i) => { const p = window.jupyterapp.shell.currentWidget;
                               p.content.activeCellIndex = i; p.content.mode = 'command';
@@ -432,7 +419,7 @@ def _answer_and_check(page, answer_source, new_source):
     page.wait_for_timeout(400)
     check = next(c for c in code_cells(page) if c["index"] == i + 1)
     assert check["count"], "the check cell did not run"
-    return i + 1, _output_text(page, i + 1)
+    return i + 1, output_text(page, i + 1)
 
 
 def test_ex07_runs_all_with_one_line_per_unfilled_part_and_hints_show_no_answer(ex07):
@@ -524,7 +511,7 @@ def test_ex07_dark_lecture_mode_messages_fit(ex07):
     set_viewport(page, "1280x720")
     lecture_mode(page, 1.5)
     with themed(page, "dark"):
-        index = _cell_index(page, "checks.gradient_penalty(")
+        index = cell_index(page, "checks.gradient_penalty(")
         scroll_to_cell(page, index, "center")
         page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk4 = 'pen'; }",
                       index)
@@ -550,7 +537,7 @@ def l07(lab, browser):
 def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
     page, torch = l07, _torch()
     assert not [c for c in code_cells(page) if c["errors"] and "RuntimeError: element 0" not in c["errors"][0]]
-    counts = _output_text(page, _cell_index(page, 'print("parameters:"'))
+    counts = output_text(page, cell_index(page, 'print("parameters:"'))
     from oracles.torchvision_resnet import load              # torchvision's own resnet18, under torch
     assert f"parameters: {sum(p.numel() for p in load().resnet18().parameters()):,}" in counts, counts
     # the residual block: x.grad ends at 1 through the way around, the dead block's weights at 0
@@ -571,7 +558,7 @@ def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
 
 def test_W4_11_frozen_resnet_picture_shows_the_constant_features(l07):
     page = l07
-    index = _cell_index(page, "model.fc = nn.Linear(512, 10)             # 2.")
+    index = cell_index(page, "model.fc = nn.Linear(512, 10)             # 2.")
     scroll_to_cell(page, index, "center")
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk4 = 'frozen'; }",
                   index)
@@ -623,13 +610,13 @@ def test_ex04_task5_replaced_then_frozen_is_told_the_order(ex04):
              "        param.requires_grad = False\n"
              "    model.fc = nn.Linear(512, num_classes)\n"
              "    return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)\n")
-    answer = _cell_index(page, "def finetune(model, num_classes):")
-    check = _cell_index(page, "checks.finetune_resnet18(finetune)")
+    answer = cell_index(page, "def finetune(model, num_classes):")
+    check = cell_index(page, "checks.finetune_resnet18(finetune)")
     for source, says in [(wrong, "Freeze first, then replace fc"), (right, "✓")]:
         page.evaluate("([i, src]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
                       ".model.sharedModel.setSource(src)", [answer, source])
         _run_cells(page, list(range(answer, check + 1)))
-        shown = _output_text(page, check)
+        shown = output_text(page, check)
         save_screenshot(page, f"test_ex04_task5_{'right' if source is right else 'wrong_order'}", SUBDIR)
         assert says in shown, shown
     assert shown.strip().startswith("✓") and "✗" not in shown, shown

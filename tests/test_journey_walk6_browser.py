@@ -33,11 +33,11 @@ import warnings
 
 import pytest
 
-from lab_browser import (ALL_RAN, assert_controls_fit, assert_no_widget_errors, code_cells, control,
-                         copy_notebook, dismiss_notifications, first_stepper, kernel_exec, lecture_mode,
-                         light_blocks, new_page, open_and_run_all, pictures_that_dont_fit, press_in_stepper,
-                         save_screenshot, scroll_to_cell, set_viewport, stepper_node, stepper_step,
-                         text_cut_off, themed, visible_text)
+from lab_browser import (ALL_RAN, assert_controls_fit, assert_no_widget_errors, cell_index, code_cells,
+                         control, copy_notebook, dismiss_notifications, first_stepper, kernel_exec,
+                         lecture_mode, light_blocks, new_page, open_and_run_all, output_text,
+                         pictures_that_dont_fit, press_in_stepper, save_screenshot, scroll_to_cell,
+                         set_viewport, stepper_node, stepper_step, text_cut_off, themed, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk6"
@@ -98,21 +98,6 @@ def app(lab, browser):
 
 # --- driving cells ---------------------------------------------------------------------------------
 
-def _cell_index(page, source, start=0):
-    index = page.evaluate("""([src, start]) => window.jupyterapp.shell.currentWidget.content.widgets
-                               .findIndex((c, i) => i >= start && c.model.sharedModel.getSource().includes(src))""",
-                          [source, start])
-    assert index >= 0, f"no cell contains {source!r}"
-    return index
-
-
-def _output_text(page, index):
-    """What cell `index` shows in its output area (no prompt numbers)."""
-    scroll_to_cell(page, index, "center")
-    return page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
-                         ".outputArea.node.innerText", index).strip()
-
-
 def _run(page, sources, check):
     """Put {cell index: source} into the answer cells, then run every cell from the first of them to
     the check cell `check` (Shift+Enter on each, as a student does); return what the check shows."""
@@ -125,7 +110,7 @@ def _run(page, sources, check):
     page.wait_for_timeout(300)
     page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=90_000)
     page.wait_for_timeout(300)
-    return _output_text(page, check)
+    return output_text(page, check)
 
 
 def _errors_of(page, index):
@@ -187,8 +172,8 @@ def test_W6_2_ex02_run_all_unfilled_points_at_the_right_cells(ex02):
     page = ex02
     checks = [c for c in code_cells(page) if c["errors"]]
     assert len(checks) == 4 and all(e.startswith("ExerciseError") for c in checks for e in c["errors"]), checks
-    check3 = _cell_index(page, "checks.saturation(")
-    shown = _output_text(page, check3)
+    check3 = cell_index(page, "checks.saturation(")
+    shown = output_text(page, check3)
     save_screenshot(page, "test_W6_2_ex02_task3_unfilled", SUBDIR)
     assert "small_factor is not filled in yet" in shown and "dh_dw is not written yet" in shown, shown
     # the cell right above the check is dh_dw's: small_factor's None is not there
@@ -213,7 +198,7 @@ def test_ex02_hints_to_the_end_show_no_answer(ex02):
 
 def test_ex02_task1_wrong_unreadable_syntax_error_retry_and_other_forms(ex02):
     page, want = ex02, torch_ex02()
-    answer = _cell_index(page, "w_grad_after_three = None")
+    answer = cell_index(page, "w_grad_after_three = None")
     check = answer + 1
     w, x, raises = want["w"], want["x"], want["raises"]
     # one backward's grads (the "overwrites" misconception), and "no error"
@@ -238,7 +223,7 @@ def test_ex02_task1_wrong_unreadable_syntax_error_retry_and_other_forms(ex02):
 
 def test_W6_3_ex02_tensor_typed_by_hand_is_told_truly(ex02):
     page, want = ex02, torch_ex02()
-    answer = _cell_index(page, "x_grad = None")
+    answer = cell_index(page, "x_grad = None")
     vjp = want["vjp"]
     shown = _run(page, {answer: f"x_grad = torch.tensor([{vjp[0]:g}, {vjp[1]:g}])\n"}, answer + 1)
     save_screenshot(page, "test_W6_3_tensor_by_hand", SUBDIR)
@@ -254,9 +239,9 @@ def test_W6_3_ex02_tensor_typed_by_hand_is_told_truly(ex02):
 
 def test_W6_5_ex02_task3_right_factor_in_capitals_and_dh_dw(ex02):
     page = ex02
-    factor = _cell_index(page, 'small_factor = None')
-    fn = _cell_index(page, "def dh_dw(w, x):")
-    check = _cell_index(page, "checks.saturation(")
+    factor = cell_index(page, 'small_factor = None')
+    fn = cell_index(page, "def dh_dw(w, x):")
+    check = cell_index(page, "checks.saturation(")
     body = ('import math\n\n\ndef dh_dw(w, x):\n    """dh/dw."""\n'
             '    return x * (1 - math.tanh(w * x) ** 2)\n')
     shown = _run(page, {factor: 'small_factor = "DH/DZ"\n', fn: body}, check)
@@ -275,8 +260,8 @@ def test_W6_5_ex02_task3_right_factor_in_capitals_and_dh_dw(ex02):
 
 def test_W6_2_ex05_run_all_unfilled_names_task_1s_cell(ex05):
     page = ex05
-    check = _cell_index(page, "checks.operations(")
-    shown = _output_text(page, check)
+    check = cell_index(page, "checks.operations(")
+    shown = output_text(page, check)
     save_screenshot(page, "test_W6_2_ex05_task1_unfilled", SUBDIR)
     above = page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
                           ".model.sharedModel.getSource()", check - 1)
@@ -294,10 +279,10 @@ def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
     for code in ("-1.0 / b", "a.data * b.data ** -2", "k * a.data ** (k - 1)", "math.exp(a.data)"):
         assert code not in flat, f"a hint gives task 1's code: {code}"
     # tasks 1 to 4, right: Examples A, B and C give torch's gradients
-    ops = _cell_index(page, "def sub(a, b):")
-    order = _cell_index(page, "def topological_order(root):")
-    back = _cell_index(page, "def backward(root):")
-    ex = _cell_index(page, "def example_a(w, x):")
+    ops = cell_index(page, "def sub(a, b):")
+    order = cell_index(page, "def topological_order(root):")
+    back = cell_index(page, "def backward(root):")
+    ex = cell_index(page, "def example_a(w, x):")
     shown = _run(page, {
         ops: ("def sub(a, b):\n    b = as_value(b)\n    return Value(a.data - b.data, (a, b), (1.0, -1.0), '-')\n\n\n"
               "def div(a, b):\n    b = as_value(b)\n    return Value(a.data / b.data, (a, b), (1 / b.data, -a.data / b.data ** 2), '/')\n\n\n"
@@ -313,7 +298,7 @@ def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
                "        for p, local in zip(v.parents, v.local_grads):\n            p.grad += local * v.grad\n"),
         ex: ("def example_a(w, x):\n    return (w + x) * (w + 1)\n\n\ndef example_b(m, n):\n    return (m + n) * (m - n)\n\n\n"
              "def example_c(a, b, c, d):\n    return (a + b) + c * d\n"),
-    }, _cell_index(page, "checks.tutorial_examples("))
+    }, cell_index(page, "checks.tutorial_examples("))
     save_screenshot(page, "test_ex05_task4_right", SUBDIR)
     assert "✗" not in shown, shown
     w, x = torch.tensor(1.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
@@ -328,7 +313,7 @@ def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
 def test_W6_6_ex05_gradcheck_cell_before_task_8_says_what_is_missing(lab, browser):
     page = _page(lab, browser, EX05)
     try:
-        shown = _output_text(page, _cell_index(page, "class SoftplusWithABug(Softplus):"))
+        shown = output_text(page, cell_index(page, "class SoftplusWithABug(Softplus):"))
         assert "NoneType" not in shown, shown
         assert "Softplus.forward is not written yet" in shown and "task 8's cell" in shown, shown
     finally:
@@ -353,7 +338,7 @@ def torch_ex06():
 def test_ex06_task1_wrong_tensor_and_other_forms(ex06):
     page, want = ex06, torch_ex06()
     assert sum(want["paths"]) == want["dz_dp"]
-    answer = _cell_index(page, "path_products_p = None")
+    answer = cell_index(page, "path_products_p = None")
     a, b, c = want["paths"]
     # a path missing: named by its route, not its product
     shown = _run(page, {answer: f"path_products_p = [{a:g}, {b:g}]\ndz_dp = {a + b:g}\ndz_dq = {want['dz_dq']:g}\n"},
@@ -373,7 +358,7 @@ def test_ex06_task1_wrong_tensor_and_other_forms(ex06):
 
 def test_W6_4_ex06_task2_stray_space_is_not_called_capitals(ex06):
     page = ex06
-    answer = _cell_index(page, "def fewer_passes(n, m):")
+    answer = cell_index(page, "def fewer_passes(n, m):")
     body = ('def fewer_passes(n, m):\n    """Fewer passes."""\n'
             '    return "forward" if n < m else "reverse" if m < n else "either"\n\n\n')
     shown = _run(page, {answer: body + 'situations = ["reverse ", "forward", "either", "reverse"]\n'}, answer + 1)
@@ -409,7 +394,7 @@ def test_ex06_task6_bytes_and_hints(ex06):
                     kept[(t.data_ptr(), tuple(t.shape))] = t.numel() * t.element_size()
         stack.extend(f for f, _ in fn.next_functions)
     want = sum(kept.values())
-    answer = _cell_index(page, "bytes_grad_mode = None")
+    answer = cell_index(page, "bytes_grad_mode = None")
     shown = _run(page, {answer: f"bytes_grad_mode = {want // 4}\nbytes_no_grad = 0\n"}, answer + 1)
     assert "that is the number of floats" in shown and "✓ bytes_no_grad is correct" in shown, shown
     shown = _run(page, {answer: f"bytes_grad_mode = {want}.0\nbytes_no_grad = 0\n"}, answer + 1)
@@ -428,7 +413,7 @@ def test_ex06_dark_lecture_mode_messages_and_hints_fit(ex06):
     lecture_mode(page, 1.5)
     try:
         with themed(page, "dark"):
-            index = _cell_index(page, "checks.which_mode(")
+            index = cell_index(page, "checks.which_mode(")
             scroll_to_cell(page, index, "center")
             page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk6 = 'wm'; }",
                           index)
@@ -637,7 +622,7 @@ def test_lecture_prints_torchs_numbers_and_fits_dark_lecture_mode(lab, browser, 
             assert not light_blocks(page, ".jp-OutputArea-output"), "a white block in the dark theme"
             draw = [i for i, (s, _) in enumerate(cells) if "draw(" in s]
             if draw:
-                index = _cell_index(page, cells[draw[0]][0])
+                index = cell_index(page, cells[draw[0]][0])
                 scroll_to_cell(page, index, "start")
                 page.wait_for_timeout(400)
             save_screenshot(page, f"test_lecture_{name}_dark_lecture_1280x720", SUBDIR)
