@@ -517,8 +517,8 @@ def gelu(a, approximate):
         return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
     erf = _erf((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
     out = np.asarray(a * dt(0.5) * (1 + erf))  # (an array, even of a 0-d a: written into below)
-    if a.dtype == np.float32:  # ATen's float32 kernel gives nan at +inf (its float64 one, inf)
-        out[np.isposinf(a)] = np.nan
+    if a.dtype == np.float32 and a.size > 1 and a.flags.c_contiguous:
+        out[np.isposinf(a)] = np.nan  # as ATen's vectorised float32 kernel (its scalar one: inf)
     return out
 
 

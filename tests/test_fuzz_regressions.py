@@ -841,6 +841,16 @@ y = torch.nn.functional.gelu(x)
 y.backward()
 z = torch.nn.functional.gelu(torch.tensor([-3.0]), approximate="tanh")
 """, fixed=True),
+    # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
+    # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
+    case("gelu-of-plus-infinity-follows-atens-loops", """
+a = torch.full((4, 2), float("inf"))
+b = torch.nn.functional.gelu(a)
+c = torch.nn.functional.gelu(a[0, 0])
+d = torch.nn.functional.gelu(a.t())
+e = torch.nn.functional.gelu(a[:1])
+f = torch.nn.functional.gelu(a[:, :1])
+""", fixed=True),
 ]
 
 
