@@ -336,6 +336,40 @@ def code_cells(page):
     return page.evaluate(CODE_CELLS)
 
 
+# Scroll every cell into view (JupyterLab renders off-screen cells lazily: this displays every
+# widget and picture once), then to the first cell showing a widget, else an SVG picture; returns
+# that cell's index or null.
+_SHOW_EVERY_CELL = """async () => {
+  const nb = window.jupyterapp.shell.currentWidget.content, cells = nb.model.cells;
+  const pause = () => new Promise(r => setTimeout(r, 60));
+  let widget = null, picture = null;
+  for (let i = 0; i < cells.length; i++) {
+    await nb.scrollToItem(i, 'start');
+    await pause();
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const data = cell.outputs.get(j).toJSON().data || {};
+      if (widget === null && data['application/vnd.jupyter.widget-view+json']) widget = i;
+      // (a picture: an SVG output, or draw()'s picture inside an HTML output, as side by side)
+      if (picture === null && (data['image/svg+xml'] || String(data['text/html'] || '').includes('cgraph-picture')))
+        picture = i;
+    }
+  }
+  const target = widget !== null ? widget : picture;
+  if (target !== null) { await nb.scrollToItem(target, 'start'); await pause(); }
+  return target;
+}"""
+
+
+def show_every_cell(page):
+    """Display every cell of the current notebook once, then scroll to its first widget (else its
+    first picture); return that cell's index, or None."""
+    shown = page.evaluate(_SHOW_EVERY_CELL)
+    page.wait_for_timeout(1000)
+    return shown
+
+
 def scroll_to_cell(page, index, align="start"):
     """Scroll the current notebook to cell `index` (JupyterLab renders off-screen cells lazily)."""
     page.evaluate("""async ([i, align]) => {

@@ -1,8 +1,10 @@
 """A lecturer's journey: every lecture, on a 1280x720 projector in lecture mode, light and dark theme.
 
 Each lecture is copied to tests/artifacts/journey/notebooks/ (JupyterLab autosaves what it runs), opened in
-JupyterLab and run top to bottom once; then, in each theme, every GraphStepper is shown at its last
-step with a node selected (what a lecturer shows), and the test asserts what is visible:
+JupyterLab and run top to bottom once; every cell is scrolled into view once (JupyterLab renders
+off-screen cells lazily), so that every widget and picture displays; the lecture_mode() calls the
+lecture makes leave its last scale in force. Then, in each theme, every GraphStepper is shown at its
+last step with a node selected (what a lecturer shows), and the test asserts what is visible:
 - every code cell ran, without an error output, and no widget failed to display;
 - every control in a widget shows its whole label (scrollWidth <= clientWidth, nothing cut off);
 - no text inside a widget is cut off at the side of its box or of the window;
@@ -20,7 +22,7 @@ import pytest
 from lab_browser import (ARTIFACTS, WIDGET_OUTPUTS, assert_no_widget_errors, code_cells, control,
                          controls_that_dont_fit, copy_notebook, dismiss_notifications, lecture_mode,
                          light_blocks, new_page, open_and_run_all, pictures_that_dont_fit, save_screenshot,
-                         scroll_to_cell, set_viewport, text_cut_off, themed)
+                         scroll_to_cell, set_viewport, show_every_cell, text_cut_off, themed)
 
 pytestmark = pytest.mark.browser
 
@@ -50,16 +52,40 @@ def projector(browser):
     page.context.close()
 
 
+def test_there_are_lectures():
+    assert len(LECTURES) >= 8
+
+
 def _run_lecture(page, lab, lecture):
-    """Open the lecture (a copy) and run it, unless this page ran it last; return its cells."""
+    """Open the lecture (a copy) and run it, unless this page ran it last; display every cell once;
+    return its cells."""
     if page.lecture != lecture:
         page.lecture = None
         page.console_errors.clear()
         set_viewport(page, "1280x720")
-        open_and_run_all(page, lab, copy_notebook(lab, f"notebooks/{lecture}.ipynb", f"{SUBDIR}/notebooks"))
+        open_and_run_all(page, lab, copy_notebook(lab, f"notebooks/{lecture}.ipynb", f"{SUBDIR}/notebooks"),
+                         timeout_ms=120_000)
         dismiss_notifications(page)
+        _assert_lecture_mode_as_the_lecture_set_it(page, lecture)
+        shown = show_every_cell(page)
+        if re.search(r"RegressionLab\(|draw\(", (ROOT / "notebooks" / f"{lecture}.ipynb").read_text()):
+            assert shown is not None, "the notebook displays a widget or picture, but no cell output has one"
         page.lecture = lecture
     return code_cells(page)
+
+
+def _assert_lecture_mode_as_the_lecture_set_it(page, lecture):
+    """The lecture's lecture_mode(...) calls each left their <style> element in the page, and the
+    last one decides the scale."""
+    nb = json.loads((ROOT / "notebooks" / f"{lecture}.ipynb").read_text())
+    calls = [m.group(1) for c in nb["cells"] if c["cell_type"] == "code"
+             for m in re.finditer(r"^lecture_mode\((.*?)\)", "".join(c["source"]), re.M)]
+    if calls:
+        styles = page.evaluate("() => document.querySelectorAll('style.cgraph-lecture-mode').length")
+        scale = page.evaluate("() => getComputedStyle(document.documentElement)"
+                              ".getPropertyValue('--cgraph-scale').trim()")
+        assert styles == len(calls)
+        assert scale == ("1" if "False" in calls[-1] else "1.5"), scale
 
 
 def _show_steppers(page):
