@@ -340,7 +340,7 @@ def assert_every_point_shows(page):
     assert all(drawn), f"points not drawn: {[p for p, d in zip(points, drawn) if not d]}"
 
 
-@pytest.mark.parametrize("width, height, scale", [(1280, 720, 1.5), (1440, 900, 1.5), (1440, 900, 1)])
+@pytest.mark.parametrize("width, height, scale", [(1280, 720, 1.5), (1440, 900, 1)])
 def test_the_run_report_shows_with_the_plots_on_a_projector(lab, browser, width, height, scale):
     """A lecturer at a 1280x720 projector in lecture mode (and a student at 1440x900): with the
     lab's top at the top of the notebook, the plots, the status line and the numbers are all on
@@ -355,7 +355,8 @@ def test_the_run_report_shows_with_the_plots_on_a_projector(lab, browser, width,
                                    f".width > 1.1 * 712", timeout=30_000)
         page.wait_for_timeout(1500)            # the probe's report, the resize and the redraw
         assert_every_point_shows(page)
-        kernel_exec(page, "lab.lr = 0.06; lab.interval = 150")     # the slider's maximum
+        # the slider's maximum: it diverges at iteration 50, 3 s after Play (time for what it checks)
+        kernel_exec(page, "lab.lr = 0.06; lab.interval = 60")
         tag = f"{width}x{height}" + ("_lecture" if scale != 1 else "")
         for theme in ("light", "dark"):
             with themed(page, theme):
