@@ -8,7 +8,8 @@ last step with a node selected (what a lecturer shows), and the test asserts wha
 - every code cell ran, without an error output, and no widget failed to display;
 - every control in a widget shows its whole label (scrollWidth <= clientWidth, nothing cut off);
 - no text inside a widget is cut off at the side of its box or of the window;
-- in the dark theme, no widget shows a white block (a plot that ignores the theme).
+- no printed text or picture in any output is cut off at the side (unless it scrolls sideways);
+- in the dark theme, no output shows a white block (a plot that ignores the theme).
 Screenshots: tests/artifacts/journey/<lecture>_<theme>.png (the first widget, else the first picture),
 and what was measured in <lecture>_<theme>.json. Known defects are xfail(strict=True) with the
 id of the walkthrough finding: when an owner fixes one, the xfail turns into a failure -- remove it.
@@ -19,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from lab_browser import (ARTIFACTS, WIDGET_OUTPUTS, assert_no_widget_errors, code_cells, control,
-                         controls_that_dont_fit, copy_notebook, dismiss_notifications, lecture_mode,
-                         light_blocks, new_page, open_and_run_all, pictures_that_dont_fit, save_screenshot,
-                         scroll_to_cell, set_viewport, show_every_cell, text_cut_off, themed)
+from lab_browser import (ARTIFACTS, WIDGET_OUTPUTS, assert_no_widget_errors, cell_index, code_cells,
+                         control, controls_that_dont_fit, copy_notebook, dismiss_notifications,
+                         lecture_mode, light_blocks, new_page, open_and_run_all, pictures_that_dont_fit,
+                         save_screenshot, scroll_to_cell, set_viewport, show_every_cell, text_cut_off,
+                         themed)
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LECTURES = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb") if re.match(r"\d\d_", p.name))
 THEMES = ("light", "dark")
 SUBDIR = "journey"
+OUTPUTS = ".jp-OutputArea-output"
 
 # Known defects (walk-findings.md), by lecture and theme.
 KNOWN = {}
@@ -103,6 +106,19 @@ def _show_steppers(page):
         page.wait_for_timeout(1000)         # the inspector's content comes back from the kernel
 
 
+# Cells whose pictures are white in the dark theme, as they would be in any notebook: lecture 06
+# shows the tutorial's own matplotlib loop as the tutorial has it (a theme-aware figure would need
+# code the tutorial does not have; the lab below it follows the theme).
+WHITE_ON_PURPOSE = {"06_linear_regression": "fig, ax = plt.subplots(figsize=(6, 4))"}
+
+
+def _outputs_but_white_on_purpose(page, lecture):
+    if lecture not in WHITE_ON_PURPOSE:
+        return OUTPUTS
+    index = cell_index(page, WHITE_ON_PURPOSE[lecture])
+    return f'.jp-Cell:not([data-windowed-list-index="{index}"]) {OUTPUTS}'
+
+
 def _screenshot_first_widget(page, cells, name):
     widget = [c["index"] for c in cells if "application/vnd.jupyter.widget-view+json" in c["mimes"]]
     picture = [c["index"] for c in cells if "image/svg+xml" in c["mimes"] or "image/png" in c["mimes"]]
@@ -125,8 +141,12 @@ def test_lecture_on_a_projector(lab, projector, lecture, theme):
             "errors": [(c["index"], c["errors"]) for c in cells if c["errors"]],
             "controls_that_dont_fit": controls_that_dont_fit(page),
             "text_cut_off": text_cut_off(page, WIDGET_OUTPUTS),
-            "light_blocks": light_blocks(page, settle_s=15) if theme == "dark" else [],
-            "pictures_wider_than_output": pictures_that_dont_fit(page),    # recorded, not asserted
+            # in every output, not only widgets': a printed line or a picture cut at the side (one
+            # that scrolls sideways is whole, a scroll away)
+            "output_text_cut_off": [c for c in text_cut_off(page, OUTPUTS) if c["past"] > 4 and not c["scrolls"]],
+            "pictures_cut_off": [p for p in pictures_that_dont_fit(page) if not p["scrolls"]],
+            "light_blocks": light_blocks(page, _outputs_but_white_on_purpose(page, lecture), settle_s=15)
+                            if theme == "dark" else [],
             "screenshot": shot.name,
         }
         lecture_mode(page, 1)
@@ -140,4 +160,6 @@ def test_lecture_on_a_projector(lab, projector, lecture, theme):
     assert not found["text_cut_off"], "texts cut off at the side:\n" + "\n".join(
         f"  {t['text']!r} ({t['past']} px past {t['clipper']}{', scrolls' if t['scrolls'] else ''})"
         for t in found["text_cut_off"][:15])
+    assert not found["output_text_cut_off"], f"output text cut off: {found['output_text_cut_off'][:15]}"
+    assert not found["pictures_cut_off"], f"pictures cut off: {found['pictures_cut_off']}"
     assert not found["light_blocks"], f"white blocks in the dark theme: {found['light_blocks']}"
