@@ -13,6 +13,7 @@ The values shown are the copies the events carry, so each step shows what was tr
 Work and memory are linear in the number of events (a pre-scan indexes what later steps need).
 """
 import collections.abc
+import dataclasses
 import functools
 import gc
 import re
@@ -23,13 +24,15 @@ import autograd_core
 
 from . import graph_model as gm
 from . import naming
-from .chain_rule import (BACKWARD_KINDS, Pass, Term, d, derivation, is_scalar, num, partial,
+from .chain_rule import (BACKWARD_KINDS, Pass, Term, d, derivation, factor, is_scalar, num, partial,
                          shape_text, term_symbol, term_value)
 
 PROGRAM_LINES = 40   # the program listing of step 0 shows this many lines at most
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
 BLANK_ROWS = {"tensor": ["data", "grad", ""], "saved": ["data"], "const": ["data", "grad", ""]}
 CAPTION_NAMES = 4    # a caption lists this many inputs at most
+ELEMENT_RTOL = 2e-3  # an element worked out from two or three numbers shown at 4 significant digits
+SHOWN = "which the chain-rule panel showed when it was passed on"
 Line = gm.Line
 
 
@@ -157,6 +160,8 @@ class _Interpreter:
         self.m = model
         self.tensor_view = model.view == gm.TENSOR_VIEW
         self.fmt = functools.partial(gm.format_array, small=small)
+        self.full = functools.partial(gm.shown_in_full, small=small)
+        self.small = small
         self.events = rec.events
         self.scan = _Scan(rec.events)
         self.names = {k: v[0] for k, v in found.items()}
@@ -211,6 +216,14 @@ class _Interpreter:
         self.asked_early = set()  # node events whose question a building step asked (or skipped)
         self.pass_prefix = ""    # "second" (backward) in a pass after one that built a graph
         self.output_labels = {}  # id(node of several outputs) -> {output_nr: its tensor's label}
+        # what predict mode can ask of tensors the screen shows only as min / mean / max
+        self.latest = {}         # id(tensor) -> its value at its latest leaf / forward event
+        self.reads = {}          # id(grad_fn) -> [(input index or None for the result, the
+        #                          inputs whose rule reads it or None for all, label, value)]:
+        #                          what its backward reads, kept when one of its values is large
+        self.modes = {}          # (pass, node id of t) -> how each path's d<root>/d<t> was asked
+        #                          at a node with a large value: "whole", "element" (at the first
+        #                          index), "part" or None (not asked); a path not kept: whole
 
     # --- labels -------------------------------------------------------------------------------------
     def alias(self, t):
@@ -422,6 +435,7 @@ class _Interpreter:
     # --- forward events -------------------------------------------------------------------------------
     def leaf(self, ev):
         t = ev.tensor
+        self.latest[id(t)] = ev.value
         value = self.fmt(ev.value)
         rg = bool(getattr(t, "requires_grad", False))
         active = []
@@ -455,6 +469,8 @@ class _Interpreter:
         operands, raw = self.operands(ev)
         label = self.label_of[id(t)] = self.new_label(t, (ev.op, operands, _params(ev)))
         expr = self.expression(ev, raw)
+        self.note_reads(ev, label, raw)
+        self.latest[id(t)] = ev.value
         if ev.node is not None:
             self.expr_of[id(ev.node)] = expr
         value = self.fmt(ev.value)
@@ -535,6 +551,42 @@ class _Interpreter:
             self.saved(ev.node, node.id)
         return dict(active=active, active_edges=edges)
 
+    def value_at_forward(self, x):
+        """The value input x of an op had when the op ran (events copy values; a tensor made
+        before the recording has its value then); a number as an array."""
+        if not naming.is_tensor(x):
+            return np.asarray(x)
+        v = self.latest.get(id(x))
+        if v is None:
+            v = self.initial_value(x)
+        return None if v is None else np.asarray(v)
+
+    def note_reads(self, ev, out_label, labels=None):
+        """Keep what ev's node will read in its backward (the inputs and result it saves, the op
+        table's ``saved_args``; for a node of the user's own code, every tensor input and the
+        result) with their values now: predict mode's element questions show them. Only for an op
+        with a value of more than `small` elements (any other question shows every value whole).
+        labels: the inputs' labels as the op read them (an in-place op's target: its old one)."""
+        node = ev.node
+        if node is None or getattr(node, "_multi", False):
+            return
+        out = np.asarray(ev.value)
+        if out.size <= self.small and all(_size(x) <= self.small for x in ev.inputs):
+            return
+        values = [self.value_at_forward(x) for x in ev.inputs]
+        op = getattr(node, "op", None)
+        saved = getattr(op, "saved_args", None) if getattr(op, "in_table", False) else None
+        if saved is None:  # (its backward is Python code: it may read any input and the result)
+            saved = [(i, None) for i in range(len(ev.inputs))] + [(None, None)]
+        reads = []
+        for i, needs in saved:
+            if i is None:
+                reads.append((None, needs, out_label, out))
+            elif i < len(ev.inputs) and naming.is_tensor(ev.inputs[i]) and values[i] is not None:
+                label = labels[i] if labels is not None else self.tlabel(ev.inputs[i])
+                reads.append((i, needs, label, values[i]))
+        self.reads[id(node)] = reads
+
     def saves(self, ev, out):
         """'it saves a, b' from the op table's `saves` (self / other / result) of ev's node."""
         saves = getattr(getattr(ev.node, "op", None), "saves", None)
@@ -583,6 +635,8 @@ class _Interpreter:
         label, deriv, what = self.built_label(ev, owner, p, raw, fresh)
         self.label_of[id(t)] = label
         expr = self.expression_of(ev, raw)
+        self.note_reads(ev, label)
+        self.latest[id(t)] = ev.value
         if ev.node is not None:
             self.expr_of[id(ev.node)] = expr
             self.fwd_index[id(ev.node)] = ev.index
@@ -645,6 +699,12 @@ class _Interpreter:
                 fields=[gm.Field(deriv[0], f"{deriv[0]}: the gradient of {p.root} with respect to "
                                            f"{deriv[2]}, the sum of all {n} paths",
                                  np.asarray(ev.value), "grad", q_id)])
+            question = self.derived_question(
+                question, (self.scan.pass_of[ev.index], q_id), ev.value, None,
+                f"{deriv[0]} adds up gradients not all predicted whole")
+        if question is not None and "skip" in question:
+            step["skip"] = question["skip"]
+            question = None
         if question is not None:
             step["question"] = question
             step["hide"] = made  # (the values it makes are what it asks)
@@ -790,51 +850,63 @@ class _Interpreter:
             o_label = self.qlabel(out)
             g_out = np.asarray(owner.grad_output)
             received = self.received_text(g_out)
-            fields = self.node_fields(owner, p, fid, out, o_label, g_out)
-            if not fields:
+            items = self.node_fields(owner, p, fid, out, o_label, g_out)
+            if not items:
                 return None
+            fields, heads, notes, _, skipped = self.judge(p, owner, o_label, items)
+            if not fields:
+                return {"skip": _skip_text(skipped)}
             expr = self.expr_of.get(id(owner.node))
             made = f"  (forward: {o_label} = {expr})" if expr and expr != o_label else ""
             fn = owner.node.name()
             return dict(
                 caption=f"backward of {fn}: it gets {d(root, o_label)} = {received} and builds "
                         "the gradients it passes on",
-                prompt=[Line(f"{fn} receives {d(root, o_label)} = {received}{made}", "head"),
+                prompt=[Line(f"{fn} receives {d(root, o_label)} = {received}{made}", "head"), *heads,
                         Line("create_graph=True: it computes what it passes on with ops that are "
-                             "recorded too (the next steps build them).", "note"),
+                             "recorded too (the next steps build them).", "note"), *notes,
                         Line("Predict what it passes on:", "prompt")],
-                fields=_distinct(fields))
+                fields=_distinct(fields), notes=skipped)
+        n_pass = self.scan.pass_of[owner.index]
         if owner.kind == "accumulate":
             if fresh:
                 return None
             leaf = self.tensor(owner.tensor)
             label = self.m.nodes[leaf].label
             before = self.grads.get(leaf, "None")
-            return dict(
+            q = dict(
                 caption=f"accumulate: AccumulateGrad adds {d(root, label)} to {label}.grad",
                 prompt=[Line(f"AccumulateGrad adds {d(root, label)} to {label}.grad, which is "
                              f"{before} now: the sum is a new tensor.", "head"),
                         Line(f"Predict the new {label}.grad:", "prompt")],
                 fields=[gm.Field(f"{label}.grad", f"the new {label}.grad: {before} + {d(root, label)}",
                                  np.asarray(owner.total), "leaf_grad", leaf)])
+            return self.derived_question(
+                q, (n_pass, leaf), owner.grad, owner.prev,
+                f"{label}.grad was {before}, so it becomes {d(root, label)}, {SHOWN}",
+                f"AccumulateGrad adds {d(root, label)} = {self.fmt(owner.grad)} to {label}.grad, which "
+                f"is {before} now: the sum is a new tensor.")
         nid = self.node_of.get(id(owner.tensor)) if self.tensor_view else self.fn_of.get(id(owner.node))
         if nid is None:
             return None
         label = self.tlabel(owner.tensor)
-        return dict(
+        q = dict(
             caption=f"retain_grad: {label} keeps {d(root, label)} in {label}.grad",
             prompt=[Line(f"{label}.retain_grad() was called: {label} keeps its gradient "
                          f"{d(root, label)} in {label}.grad (a copy, with a graph).", "head"),
                     Line(f"Predict {label}.grad:", "prompt")],
             fields=[gm.Field(f"{label}.grad", f"{label}.grad: {d(root, label)}",
                              np.asarray(owner.grad), "retained", nid)])
+        return self.derived_question(q, (n_pass, nid), owner.grad, None,
+                                     f"{label}.grad is {d(root, label)}, {SHOWN}")
 
     def received_text(self, g_out):
         return num(g_out) if is_scalar(g_out) else f"{self.fmt(g_out)} (shape {shape_text(g_out)})"
 
     def node_fields(self, ev, p, fid, out, o_label, g_out):
-        """The Fields a backward step of ev's node asks: one per input it passes a gradient to
-        (the whole d<root>/d<t> when it is t's only path in the pass, else this path's share)."""
+        """The Fields a backward step of ev's node would ask: one per input it passes a gradient to
+        (the whole d<root>/d<t> when it is t's only path in the pass, else this path's share), as
+        [(field, term, t's label, t's node id)] for judge()."""
         grads = ev.grad_inputs or ()
         n_pass = self.scan.pass_of[ev.index]
         arrived = {}
@@ -850,7 +922,8 @@ class _Interpreter:
             local = ev.local_grads[slot] if ev.local_grads is not None else None
             term = Term(self.k, slot, o_label, out, g_out, None if local is None else np.asarray(local),
                         np.asarray(g), self.fwd_index.get(id(ev.node), ev.index))
-            fields.append(self.share_field(p.root, term, self.qlabel(q), q, arrived[q], n))
+            fields.append((self.share_field(p.root, term, self.qlabel(q), q, arrived[q], n), term,
+                           self.qlabel(q), q))
         return fields
 
     # --- backward events ------------------------------------------------------------------------------
@@ -907,7 +980,7 @@ class _Interpreter:
             edges.append(self.result_edge[fid])
             self.edge_grads[self.result_edge[fid]] = self.fmt(g_out)
         lines = [Line(f"{fn} receives {gets}", "head")]
-        fields, passed, targets = [], [], []
+        items, passed, targets = [], [], []
         grads = ev.grad_inputs or ()
         n_pass = self.scan.pass_of[ev.index]
         for slot, src, eid in self.inputs_of.get(fid, ()):
@@ -934,12 +1007,17 @@ class _Interpreter:
             # under create_graph the engine's sum is a step of its own (the next one)
             if n > 1 and i == n and (n_pass, _key(nxt)) not in self.scan.asked and not graph:
                 lines.append(Line("so " + derivation(p, q), "total"))
-            fields.append(self.share_field(root, term, t_label, q, i, n))
+            items.append((self.share_field(root, term, t_label, q, i, n), term, t_label, q))
             passed.append(f"to {t_label}: {self.fmt(g)}")
             targets.append(t_label)
-        if not fields:
+        fields, heads, notes, skipped = [], [], [], []
+        if items and ev.index not in self.asked_early and not multi:
+            # (a node asked when it began building: judged then; several outputs: nothing asked)
+            fields, heads, notes, after, skipped = self.judge(p, ev, o_label, items)
+            lines += after
+        if not items:
             lines.append(Line("no input needs a gradient", "note"))
-        elif not is_scalar(g_out, *[f.expected for f in fields]):
+        elif not is_scalar(g_out, *[f.expected for f, *_ in items]):
             lines.append(Line(f"vjp(v, J) = vᵀJ: the gradient received (v) times the Jacobian J of "
                               f"{o_label} with respect to the input, computed without building J",
                               "note"))
@@ -959,20 +1037,18 @@ class _Interpreter:
                 lines.append(Line("create_graph=True: what it passes on are tensors with a graph of "
                                   "their own (built in the steps before, or passed on as they came)",
                                   "note"))
+        # (asked when the node began building: its values are on screen now; a node of several
+        # outputs: what it passes on is its own backward's, not a product to predict)
         question = None
-        if ev.index in self.asked_early or multi:
-            # (asked when the node began building: its values are on screen now; a node of
-            # several outputs: what it passes on is its own backward's, not a product to predict)
-            fields = []
         if fields:
             fields = _distinct(fields)
             expr = self.expr_of.get(id(ev.node))
             made = f"  (forward: {o_label} = {expr})" if expr and expr != o_label else ""
             question = dict(caption=caption, prompt=[
-                Line(f"{fn} receives {d(root, o_label)} = {received}{made}", "head"),
-                Line("Predict what it passes on:", "prompt")], fields=fields)
+                Line(f"{fn} receives {d(root, o_label)} = {received}{made}", "head"), *heads, *notes,
+                Line("Predict what it passes on:", "prompt")], fields=fields, notes=skipped)
         return dict(active=active, active_edges=edges, caption=caption, lines=lines,
-                    question=question)
+                    question=question, skip=_skip_text(skipped) if skipped and not fields else None)
 
     def passed_tensors(self, ev, targets):
         """[(node id or None, "dy/dx to x")] for the gradient tensors ev's node passed on."""
@@ -1013,6 +1089,155 @@ class _Interpreter:
         return gm.Field(share, f"the part of {d(root, t)} that flows through {term.out} "
                                f"(path {i} of {n}: {d(root, t)} is the sum of all {n})",
                         term.share, "share", q, term.via, term.slot)
+
+    # --- what predict mode can ask -----------------------------------------------------------------
+    # Predict mode asks only what a student can work out from the screen and the answers given
+    # before. A tensor of more than `small` elements shows min / mean / max only: a gradient that
+    # depends on one whose elements differ is asked as ONE element when the recorded numbers show
+    # the op works element by element (what it passes on is what it received times its local
+    # derivative, element by element), the prompt giving that element's received gradient and the
+    # values the node saved for it; as one element's PART of a sum over the op's elements (dloss/dw
+    # of w * x adds up dloss/d(w * x) · x over its 20 elements) when the numbers show that sum; whole
+    # when it is the received gradient summed times a constant (dloss/db of w * x + b: 20 times
+    # its mean); else not at all, and the prompt (or the step, when nothing is left) says why.
+    def judge(self, p, ev, o_label, items):
+        """Predict mode's form of the fields `items` [(field, term, t's label, t's node id)] that
+        ev's node passes on: (fields to ask, premise lines, note lines, chain-rule panel lines,
+        skipped [(label, why)]). Fields involving no tensor shown as min / mean / max are asked
+        as they always were. Each field's form is kept in self.modes, by pass and t."""
+        reads = self.reads.get(id(ev.node))
+        if reads is None:  # (every value small: asked as always; a path not kept counts as whole)
+            return [f for f, *_ in items], [], [], [], []
+        n_pass = self.scan.pass_of[ev.index]
+        root, o, fn = p.root, o_label, ev.node.name()
+        fields, notes, after, skipped, saved = [], [], [], [], {}
+        at = None
+        for f, term, t, q in items:
+            g, G = np.asarray(term.upstream), np.asarray(term.share)
+            local = None if term.local is None else np.asarray(term.local)
+            its = [(label, v) for _, needs, label, v in reads if needs is None or f.slot in needs]
+            mode = self.form(g, G, local, its)
+            self.modes.setdefault((n_pass, q), []).append(mode if mode in ("whole", None) else mode[0])
+            whole = d(root, t) if f.kind == "grad" else f.label
+            if mode == "whole":
+                fields.append(f)
+                continue
+            if mode is None:
+                why = f"it depends on {g.size} values shown only as min / mean / max"
+                skipped.append((f.label, why))
+                notes.append(Line(f"Not asked: {f.label} ({why}).", "note"))
+                continue
+            at = mode[1]
+            it = gm.index_text(at)
+            for label, v in its:
+                if _fits(v, g.shape):
+                    saved.setdefault(label, np.broadcast_to(v, g.shape)[at])
+            if mode[0] == "element":
+                label = f"{f.label}{it}" if f.kind == "grad" else f"({f.label}){it}"
+                words = (f"{label}: the gradient of {root} with respect to element {it} of {t}"
+                         if f.kind == "grad" else f"element {it} of {f.words}")
+                value = G[at]
+                fields.append(dataclasses.replace(f, label=label, words=words, expected=np.asarray(value),
+                                                  index=at, rtol=ELEMENT_RTOL))
+                notes.append(Line(f"{whole} has {G.size} different values, one per element: "
+                                  f"predict the one at {it}.", "note"))
+                after.append(Line(f"{label} = {d(root, o)} · {partial(o, t)} at {it} = "
+                                  f"{factor(g[at])}·{factor(local[at])} = {num(value)}", "edge"))
+            else:
+                _, _, v_label, v = mode
+                label = f"part {it} of {whole}"
+                value = g[at] * v[at]
+                fields.append(dataclasses.replace(
+                    f, label=label, expected=np.asarray(value), index=at, part=True, rtol=ELEMENT_RTOL,
+                    words=f"what element {it} of {o} adds to {whole}: {d(root, o)} · {partial(o, t)} "
+                          f"there ({whole} adds up all {g.size} such parts)"))
+                notes.append(Line(f"{whole} adds up {g.size} parts, one per element of {o}: "
+                                  f"predict the part from {it}.", "note"))
+                after.append(Line(f"{label} = {d(root, o)} · {partial(o, t)} at {it} = "
+                                  f"{factor(g[at])}·{factor(v[at])} = {num(value)}; {whole} adds "
+                                  f"up all {g.size} parts", "edge"))
+        notes = list({line.text: line for line in notes}.values())  # (a + a: one line for both)
+        heads = []
+        if at is not None:
+            g = np.asarray(items[0][1].upstream)
+            what = ", ".join(f"{label} = {num(v)}" for label, v in saved.items())
+            heads.append(Line(f"At {gm.index_text(at)} (the first of {g.size}): {d(root, o)} = "
+                              f"{num(g[at])}" + (f"; {fn} saved {what}" if what else ""), "head"))
+        return fields, heads, notes, after, skipped
+
+    def form(self, g, G, local, its):
+        """How predict mode asks for G, what a node passes on given g (its local derivative summed
+        to G's shape: local; the values its rule reads: its): "whole", ("element", index),
+        ("part", index, label, value) (value: the read value by which each element of g is
+        multiplied, as the op's output is shaped) or None (not at all)."""
+        full = self.full
+        if full(g) and full(G) and (all(full(v) for _, v in its) or G.size > 1 and _uniform(G)):
+            return "whole"  # every value it needs is on screen (or every element is one number)
+        if local is None or not np.all(np.isfinite(G)) or not np.all(np.isfinite(g)):
+            return None
+        at = (0,) * g.ndim
+        if full(G) and all(full(v) for _, v in its) and _same(
+                G, local * np.mean(g, dtype=np.float64), np.abs(local).max(initial=0) * np.abs(g).max()):
+            return "whole"  # the received gradient, summed, times a constant: n times its mean
+        if G.shape == g.shape == local.shape and _same(G, g * local) \
+                and all(_fits(v, g.shape) for _, v in its):
+            return ("element", at)
+        if G.size < g.size:
+            for label, v in its:
+                if not _fits(v, g.shape):
+                    continue
+                v = np.broadcast_to(v, g.shape)
+                products = g * v.astype(np.float64)
+                if _same(_reduce(products, G.shape), G, np.abs(products).sum()) \
+                        and _same(_reduce(v, G.shape), local, np.abs(v).sum()):
+                    return ("part", at, label, v)
+        return None
+
+    def derived(self, key, addend, before, total):
+        """How predict mode asks for a value made of the pass's gradient of t (key: (pass, t)):
+        a leaf's new .grad (total = before + addend), a retained .grad, the sum of t's paths:
+        "today" (as always: every path of it was asked whole, every value is on screen), "given"
+        (the addend is on screen but was not asked whole: the prompt gives it), "fresh" (likewise,
+        but nothing is added to it: nothing to work out), ("element", index) (each path was asked
+        at that element: that element of it) or "skip"."""
+        modes = self.modes.get(key, ())
+        full = self.full
+        if all(m == "whole" for m in modes) and full(total) and full(before):
+            return "today"
+        if full(addend) and full(before):
+            return "given" if before is not None and np.any(before) else "fresh"
+        at = (0,) * np.ndim(total)
+        if modes and all(m in ("whole", "element") for m in modes):
+            return ("element", at)
+        return "skip"
+
+    def derived_question(self, q, key, addend, before, fresh, given=None):
+        """Question q (one field: a value derived() judges) as predict mode can ask it: q itself,
+        q with the addend's value in its premise (`given`), the field's element with the old
+        value there in the premise, or {"skip": why} (`fresh`: why nothing is left to work out)."""
+        f = q["fields"][0]
+        total = np.asarray(f.expected)
+        how = self.derived(key, addend, before, total)
+        if how == "today":
+            return q
+        if how == "given" and given is not None:
+            q["prompt"] = [Line(given, "head")] + q["prompt"][1:]
+            return q
+        if how in ("given", "fresh"):
+            return {"skip": f"Nothing to predict here: {fresh}."}
+        if how == "skip":
+            return {"skip": f"Nothing to predict here: {f.label} has {total.size} different values, "
+                            "shown only as min / mean / max."}
+        at = how[1]
+        it = gm.index_text(at)
+        heads = [Line(f"{f.label} at {it} is {num(np.asarray(before)[at])} now.", "head")] \
+            if before is not None else []
+        q["prompt"] = q["prompt"][:1] + heads + [
+            Line(f"{f.label} has {total.size} different values: predict the one at {it}, from "
+                 "what you predicted there.", "note")] + q["prompt"][1:]
+        q["fields"] = [dataclasses.replace(f, label=f"{f.label}{it}", words=f"element {it} of {f.words}",
+                                           expected=np.asarray(total[at]), index=at, rtol=ELEMENT_RTOL)]
+        return q
 
     def accumulate(self, ev):
         leaf = self.tensor(ev.tensor)
@@ -1057,8 +1282,13 @@ class _Interpreter:
                          f"{before} now.", "head"),
                     Line(f"Predict the new {label}.grad:", "prompt")],
             fields=[gm.Field(f"{label}.grad", words, np.asarray(ev.total), "leaf_grad", leaf)])
-        return dict(active=active, active_edges=edges, lines=lines, question=question,
-                    caption=f"accumulate: {label}.grad += {grad} → {total}")
+        question = self.derived_question(
+            question, (self.scan.pass_of[ev.index], leaf), ev.grad, ev.prev,
+            f"{label}.grad was {before}, so it becomes {d(root, label)}, {SHOWN}",
+            f"AccumulateGrad adds {d(root, label)} = {grad} into {label}.grad, which is {before} now.")
+        skip = question.pop("skip", None)
+        return dict(active=active, active_edges=edges, lines=lines, question=question or None,
+                    skip=skip, caption=f"accumulate: {label}.grad += {grad} → {total}")
 
     def second_derivative(self, p, leaf):
         """When the pass's root is a gradient g = dy/dx: 'dg/dx = d²y/dx²: a second derivative'
@@ -1094,8 +1324,12 @@ class _Interpreter:
                         Line(f"Predict {label}.grad:", "prompt")],
                 fields=[gm.Field(f"{label}.grad", f"{label}.grad: {d(p.root, label)}",
                                  np.asarray(ev.grad), "retained", nid)])
+            question = self.derived_question(
+                question, (self.scan.pass_of[ev.index], nid), ev.grad, None,
+                f"{label}.grad is {d(p.root, label)}, {SHOWN}")
+        skip = question.pop("skip", None) if question is not None else None
         return dict(active=active, caption=f"retain_grad: {label}.grad = {grad}", lines=lines,
-                    question=question)
+                    question=question or None, skip=skip)
 
     # --- steps ----------------------------------------------------------------------------------------
     def close_step(self, phase, event, step):
@@ -1119,13 +1353,15 @@ class _Interpreter:
             for nid in step.get("hide", ()):  # what this step makes shows no value until answered
                 if nid in changed:
                     keep[nid] = BLANK_ROWS[self.m.nodes[nid].kind]
-            question = gm.Question(q["caption"], tuple(q["prompt"]), tuple(q["fields"]), keep)
+            question = gm.Question(q["caption"], tuple(q["prompt"]), tuple(q["fields"]), keep,
+                                   tuple(q.get("notes", ())))
         self.given = None
         lines = tuple(step.get("lines", ()))
         edge_grads, self.edge_grads = self.edge_grads, {}
         nv, ne = len(self.visible), len(self.visible_edges)
+        skip = step.get("skip") if question is None else None
         self.meta.append((phase, step.get("caption", ""), event, nv, ne, active, active_edges,
-                          edge_grads, lines, question, step.get("made_by")))
+                          edge_grads, lines, question, step.get("made_by"), skip))
         pv, pe = self.prev_counts
         self.prev_counts = nv, ne
         # an op a backward pass builds is a step of that pass ("build": its edges carry values
@@ -1148,6 +1384,8 @@ class _Interpreter:
                             "keep": question.keep_rows}
             if question.caption != frame["caption"]:
                 frame["ask"]["caption"] = question.caption
+        if skip:  # (predict mode shows it: why this step asks nothing)
+            frame["skip"] = skip
         self.m.frames.append(frame)
         self.done_changes = []
         self.k += 1
@@ -1210,7 +1448,7 @@ class _Interpreter:
                           "or one node of the backward pass.", "note"))
         else:
             lines = (Line("The recorded program:", "note"),) + tuple(Line(x, "code") for x in listing)
-        self.meta[0] = ("initial", caption, None) + self.meta[0][3:8] + (lines, None, None)
+        self.meta[0] = ("initial", caption, None) + self.meta[0][3:8] + (lines, None, None, None)
         frame = self.m.frames[0]
         frame["caption"] = caption
         frame["lines"] = [[line.text, line.role] for line in lines]
@@ -1252,9 +1490,66 @@ def _distinct(fields):
     labels = [f.label for f in fields]
     if len(set(labels)) == len(labels):
         return fields
-    return [gm.Field(f"{f.label} (input {f.slot + 1})", f"{f.words}, through input {f.slot + 1}",
-                     f.expected, f.kind, f.target, f.via, f.slot)
+    return [dataclasses.replace(f, label=f"{f.label} (input {f.slot + 1})",
+                                words=f"{f.words}, through input {f.slot + 1}")
             if labels.count(f.label) > 1 else f for f in fields]
+
+
+def _size(x):
+    """How many elements an op's input has (a number: 1)."""
+    data = getattr(x, "_data", None)
+    if data is not None:
+        return data.size
+    return gm._np(x).size if naming.is_tensor(x) else np.size(x)
+
+
+def _uniform(a):
+    a = np.asarray(a)
+    return a.size > 0 and bool(np.all(a == a.reshape(-1)[0]))
+
+
+def _fits(v, shape):
+    """Whether v broadcasts to `shape` (an operand of an op whose output has that shape)."""
+    try:
+        return np.broadcast_shapes(np.shape(v), tuple(shape)) == tuple(shape)
+    except ValueError:
+        return False
+
+
+def _reduce(a, shape):
+    """a summed to `shape` as the engine's unbroadcast sums a gradient; None if it cannot."""
+    a = np.asarray(a, dtype=np.float64)
+    extra = a.ndim - len(shape)
+    if extra < 0:
+        return None
+    if extra:
+        a = a.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
+    if axes:
+        a = a.sum(axis=axes, keepdims=True)
+    return a.reshape(shape) if a.size == int(np.prod(shape)) else None
+
+
+def _same(a, b, scale=None):
+    """The engine's number a and a sum or product b of recorded numbers agree (up to float32
+    rounding of terms of size `scale`)."""
+    if a is None or b is None:
+        return False
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return False
+    if scale is None:
+        scale = max(np.abs(a).max(initial=0), np.abs(b).max(initial=0))
+    return bool(np.allclose(a, b, rtol=1e-4, atol=1e-5 * float(scale) + 1e-12))
+
+
+def _skip_text(skipped):
+    """One line: why a step that passes gradients on asks nothing."""
+    labels = [label for label, _ in skipped]
+    if len(labels) == 1:
+        return f"Nothing to predict here: {labels[0]} depends on values shown only as min / mean / max."
+    return (f"Nothing to predict here: {', '.join(labels)} depend on values shown only as min / "
+            "mean / max.")
 
 
 def _node_order(nid):
@@ -1296,12 +1591,12 @@ class _States(collections.abc.Sequence):
             raise IndexError(f"step {k} out of range: the recording has {n} steps")
         k %= n
         (phase, caption, event, nv, ne, active, active_edges, edge_grads, lines, question,
-         made_by) = self._meta[k]
+         made_by, skip) = self._meta[k]
         return gm.StepState(k, phase, caption, event, tuple(self._visible[:nv]),
                             tuple(self._visible_edges[:ne]), active, active_edges,
                             tuple(self._done.at(k)), self._values.at(k), self._grads.at(k),
                             self._flows.at(k), dict(edge_grads), lines, question, self._rows.at(k),
-                            made_by)
+                            made_by, skip)
 
 
 def build_from_recording(model, rec, found, show_saved, small=gm.SMALL):

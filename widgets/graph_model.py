@@ -55,6 +55,16 @@ same; step 0 is the state before the first event, step k the state after event k
                              the first step of what a node builds): a Question (its caption and
                              prompt without the step's results, its Fields with the engine's values,
                              the rows to keep until it is answered), else None
+    skip                     a step where predict mode asks nothing because what it would ask
+                             cannot be worked out from the screen: the one line that says why
+Predict mode asks only what a student can work out from what is on screen at that step and the
+answers given before. A tensor of more than SMALL elements shows only min / mean / max, so a
+gradient that depends on such a tensor with different values (shown_in_full is False) is asked
+as ONE element ("dloss/d(y - y_pred)[0, 0]", the prompt giving that element's operands: the
+chain rule per element), as one element's part of a sum ("part [0, 0] of dloss/dw" of w * x), or,
+when the recorded numbers show neither, not at all (Question.notes / StepState.skip say why). A
+gradient that is the received one summed times a constant (dloss/db of w * x + b: 20 x its mean)
+and every field that involves no such tensor are asked whole, as they always were.
 ``StepState.to_dict()`` gives the same as plain JSON-able data. Texts come from format_array
 (4 significant digits; min/mean/max above SMALL elements; "None" for a missing grad, "?" for a
 value the recording cannot tell). A tensor made before the recording starts with its value then
@@ -123,6 +133,23 @@ def format_array(arr, small=SMALL):
     if a.dtype.kind == "b":
         return f"{int(a.sum())} of {a.size} True"
     return f"min {_num(a.min())}  mean {_num(a.mean())}  max {_num(a.max())}"
+
+
+def shown_in_full(arr, small=SMALL):
+    """Whether format_array(arr) tells every element of arr: at most `small` elements, or all of
+    them equal (then "min v  mean v  max v" says each one is v). None (no value) counts as shown."""
+    if arr is None:
+        return True
+    a = np.asarray(arr)
+    if a.size <= small:
+        return True
+    first = a.reshape(-1)[0]
+    return bool(np.all(a == first)) or bool(a.dtype.kind in "fc" and np.all(np.isnan(a)))
+
+
+def index_text(index):
+    """An element's index as written in Python: (0, 0) -> '[0, 0]'."""
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
 def text_width(shape, small=SMALL):
@@ -198,7 +225,14 @@ class Field:
     kind "grad": the whole gradient label names (d<root>/d<t>, every path of this pass); "share":
     one path's part of it (what one op passes to t, label d<root>/d<o> · ∂<o>/∂<t>); "leaf_grad":
     t.grad after AccumulateGrad adds the pass's d<root>/d<t>; "retained": t.grad a non-leaf keeps.
-    target is t's node id, via the node id of o (for a share) and slot the input position."""
+    target is t's node id, via the node id of o (for a share) and slot the input position.
+
+    index: None for the whole value; else the one element asked for (a value with more different
+    elements than the screen shows): expected is that element of the value (label
+    "dloss/d(y - y_pred)[0, 0]"), or with part=True what element `index` of o (the op's output)
+    adds to a gradient summed over o's elements (label "part [0, 0] of dloss/dw": dloss/d(w * x)
+    · x at [0, 0]). rtol: how close a typed value must be (an element is worked out from numbers
+    shown at 4 significant digits, so it gets more room than a value typed as shown)."""
     label: str
     words: str
     expected: object
@@ -206,16 +240,22 @@ class Field:
     target: str
     via: str | None = None
     slot: int | None = None
+    index: tuple | None = None
+    part: bool = False
+    rtol: float = 1e-3
 
 
 @dataclasses.dataclass(frozen=True)
 class Question:
     """What predict mode shows at a step until it is answered: a caption and prompt without the
-    step's results, the fields to fill, and {node id: row} to show instead of the step's new rows."""
+    step's results, the fields to fill, and {node id: row} to show instead of the step's new rows.
+    notes: (label, why) of what the step passes on but does not ask (it cannot be worked out from
+    the screen); the prompt says it too."""
     caption: str
     prompt: tuple
     fields: tuple
     keep_rows: dict
+    notes: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -246,6 +286,8 @@ class StepState:
     rows: dict = dataclasses.field(default_factory=dict)  # {node id: [data, grad, css class]}
     made_by: str | None = None        # a step of what a backward pass builds: the node whose
     #                                   backward made this op ("PowBackward0"), else None
+    skip: str | None = None           # no question although the step passes gradients on: why
+    #                                   (what it would ask cannot be worked out from the screen)
 
     def to_dict(self):
         d = dataclasses.asdict(self)

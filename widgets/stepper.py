@@ -24,7 +24,11 @@ step whose question is open; the browser cannot step past it).
 
 Predict mode asks, at each step of ``ask_steps``, for the values its Question names (a box
 labelled dy/da expects the whole dy/da; one path's share is labelled and worded as a share). Until
-it is answered right or revealed, nothing on screen shows what the step computes.
+it is answered right or revealed, nothing on screen shows what the step computes. It asks only
+what can be worked out from the screen (the step model decides, widgets._recording.judge): of a
+gradient with more different values than the screen shows, one element ("dy/dx[0, 0]") or one
+element's part of a sum ("part [0, 0] of dloss/dw"), its operands in the prompt; a step with
+nothing left to ask says why in one line (``StepState.skip``) and does not stop the student.
 """
 from __future__ import annotations
 
@@ -271,7 +275,7 @@ class GraphStepper(anywidget.AnyWidget):
                 return self._publish({"step": k, "error": f"{f.label}: {e}",
                                       "fields": self._fields_feedback(k, q, values, None)},
                                      store=False)
-        right = [is_close(g, f.expected) for g, f in zip(guesses, q.fields)]
+        right = [is_close(g, f.expected, f.rtol) for g, f in zip(guesses, q.fields)]
         before = self.results.get(str(k), {}).get("fields", [])
         # a field right at an earlier try stays right
         right = [r or (i < len(before) and before[i].get("right", False)) for i, r in enumerate(right)]

@@ -246,13 +246,14 @@ function render({ model, el }) {
     if (!width || key === reservedFor || !frames.length) return;
     reservedFor = key;
     // the longest texts (by characters and lines) are the candidates: at most 40 are laid out
-    const size = (f) => f.lines.reduce((n, [text]) => n + text.length + 40, f.title.length);
+    const size = (f) => f.lines.reduce((n, [text]) => n + text.length + 40, f.title.length + (f.skip || "").length);
     const candidates = frames.map((f, i) => [size(f), i]).sort((a, b) => b[0] - a[0]).slice(0, 40);
     sizer.style.width = `${width}px`;
     sizer.textContent = "";
     const blocks = candidates.map(([, i]) => {
       const block = h("div", "cg-sizer-block");
       block.appendChild(h("div", "cg-panel-title", frames[i].title));
+      if (frames[i].skip) block.appendChild(h("div", "cg-line cg-line-skip", frames[i].skip));
       for (const [text, role] of frames[i].lines) block.appendChild(h("div", `cg-line cg-line-${role}`, text));
       sizer.appendChild(block);
       return block;
@@ -365,6 +366,7 @@ function render({ model, el }) {
 
   const uid = "cg" + Math.random().toString(36).slice(2, 10);   // ids unique on the page
   let formStep = -1;
+  let shownStep = -1;             // the step whose text the panel shows
   const drafts = {};              // step -> what the student typed (kept until checked)
 
   function buildForm(k, ask) {
@@ -481,7 +483,10 @@ function render({ model, el }) {
       for (const line of f.program) overlay.appendChild(h("div", "cg-line cg-line-code", line));
     }
     panelTitle.textContent = ask ? "predict" : f.title;
+    if (k !== shownStep) { panel.scrollTop = 0; shownStep = k; }   // a new step's text from its top
     lines.textContent = "";
+    // predict mode, a step that asks nothing although it passes gradients on: Python's one line why
+    if (!ask && model.get("predict") && f.skip) lines.appendChild(h("div", "cg-line cg-line-skip", f.skip));
     addLines(ask ? ask.prompt : f.lines);
     if (ask) {
       if (formStep !== k || !form.childElementCount) buildForm(k, ask);
