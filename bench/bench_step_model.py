@@ -251,8 +251,13 @@ def main():
                     runs.append(("baseline", args.baseline))
                 for which, directory in runs:
                     dump = os.path.join(tmp, f"{which}_{kind}_{n}.json") if args.browser else None
-                    s = (baseline_figures(directory, kind, n, dump) if directory
-                         else stepper_figures(kind, n, dump))
+                    try:
+                        s = (baseline_figures(directory, kind, n, dump) if directory
+                             else stepper_figures(kind, n, dump))
+                    except Exception as error:  # (Graphviz's time limit: said, and the table goes on)
+                        print(f"{kind:8} {n:5d} {which:9} {type(error).__name__}: {str(error)[:70]}...",
+                              flush=True)
+                        continue
                     line = (f"{kind:8} {n:5d} {which:9} {s['stepper_s']:9.2f} {s['dot_s']:9.2f} "
                             f"{s['svg_bytes'] / 1e3:7.0f} {s['state_bytes'] / 1e3:8.0f}")
                     if args.browser:
