@@ -52,36 +52,38 @@ def open_texts(q):
     return [q.caption] + [line.text for line in q.prompt] + [f"{f.label} {f.words}" for f in q.fields]
 
 
+def first_match(texts, pattern):
+    """pattern's first match in the texts, or None."""
+    return next((m for m in map(re.compile(pattern).search, texts) if m), None)
+
+
+def summary(key):
+    """The pattern of `key = min a  mean b  max c` (a tensor shown summarised)."""
+    return re.escape(key) + r" = min " + NUM + r"  mean " + NUM + r"  max " + NUM
+
+
 def number_after(texts, key):
     """The number written after `key =` in the texts (the first place it appears)."""
-    pattern = re.compile(re.escape(key) + r" = " + NUM)
-    for text in texts:
-        m = pattern.search(text)
-        if m:
-            return float(m.group(1))
-    raise AssertionError(f"{key} = ... is not on screen: {texts}")
+    m = first_match(texts, re.escape(key) + r" = " + NUM)
+    assert m, f"{key} = ... is not on screen: {texts}"
+    return float(m.group(1))
 
 
 def mean_of(texts, key):
     """The mean of a summarised tensor shown as `key = min a  mean b  max c`."""
-    pattern = re.compile(re.escape(key) + r" = min " + NUM + r"  mean " + NUM + r"  max " + NUM)
-    for text in texts:
-        m = pattern.search(text)
-        if m:
-            return float(m.group(2))
-    raise AssertionError(f"{key} is not shown as min / mean / max: {texts}")
+    m = first_match(texts, summary(key))
+    assert m, f"{key} is not shown as min / mean / max: {texts}"
+    return float(m.group(2))
 
 
 def uniform_value(texts, key):
     """The value of a tensor shown as `min v  mean v  max v` (every element v)."""
-    pattern = re.compile(re.escape(key) + r" = min " + NUM + r"  mean " + NUM + r"  max " + NUM)
-    for text in texts:
-        m = pattern.search(text)
-        if m:
-            low, mean, high = (float(x) for x in m.groups())
-            assert low == mean == high, f"{key} has different values: {text}"
-            return low
-    return number_after(texts, key)
+    m = first_match(texts, summary(key))
+    if m is None:
+        return number_after(texts, key)
+    low, mean, high = (float(x) for x in m.groups())
+    assert low == mean == high, f"{key} has different values: {m.string}"
+    return low
 
 
 def work_out(q, given):
