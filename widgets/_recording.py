@@ -21,6 +21,7 @@ import re
 import numpy as np
 
 import autograd_core
+from autograd_core._engine import unbroadcast
 
 from . import graph_model as gm
 from . import naming
@@ -1505,7 +1506,7 @@ def _size(x):
 
 def _uniform(a):
     a = np.asarray(a)
-    return a.size > 0 and bool(np.all(a == a.reshape(-1)[0]))
+    return a.size > 0 and gm.all_equal(a)
 
 
 def _fits(v, shape):
@@ -1517,17 +1518,14 @@ def _fits(v, shape):
 
 
 def _reduce(a, shape):
-    """a summed to `shape` as the engine's unbroadcast sums a gradient; None if it cannot."""
+    """a summed to `shape` by the engine's unbroadcast (in float64); None if it cannot."""
+    shape = tuple(shape)
     a = np.asarray(a, dtype=np.float64)
-    extra = a.ndim - len(shape)
-    if extra < 0:
-        return None
-    if extra:
-        a = a.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and a.shape[i] != 1)
-    if axes:
-        a = a.sum(axis=axes, keepdims=True)
-    return a.reshape(shape) if a.size == int(np.prod(shape)) else None
+    try:
+        stretched = np.broadcast_shapes(shape, a.shape) == a.shape
+    except ValueError:
+        stretched = False
+    return unbroadcast(a, shape) if stretched else None
 
 
 def _same(a, b, scale=None):

@@ -141,10 +141,12 @@ def shown_in_full(arr, small=SMALL):
     if arr is None:
         return True
     a = np.asarray(arr)
-    if a.size <= small:
-        return True
-    first = a.reshape(-1)[0]
-    return bool(np.all(a == first)) or bool(a.dtype.kind in "fc" and np.all(np.isnan(a)))
+    return a.size <= small or all_equal(a) or bool(a.dtype.kind in "fc" and np.all(np.isnan(a)))
+
+
+def all_equal(a):
+    """Whether every element of the (non-empty) array a equals its first."""
+    return bool(np.all(a == a.reshape(-1)[0]))
 
 
 def index_text(index):
