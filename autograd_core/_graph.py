@@ -218,11 +218,36 @@ class Node:
         if formula:
             STATE.formula = True
         try:
-            return [None if nxt is None else self._input_grad(i, g, xp, args, out, params)
-                    for i, (nxt, _) in enumerate(self.next_functions)]
+            edges = self.next_functions
+            if not xp.builds_graph:
+                return [None if nxt is None else self._input_grad(i, g, xp, args, out, params)
+                        for i, (nxt, _) in enumerate(edges)]
+            # under create_graph the order the rules run in numbers the nodes they make, and a later
+            # backward through those nodes runs them (and adds up its sums) in that order: PyTorch's
+            # generated code runs the formulas in the row's formula_order, and its engine reduces the
+            # results to the inputs' shapes and dtypes afterwards, input by input (validate_outputs)
+            grads = [None] * len(edges)
+            for i in self.op.formula_order or range(len(edges)):
+                if edges[i][0] is not None:
+                    grads[i] = self._rule(i, g, xp, args, out, params)
+            return [None if gi is None else self._conform(i, gi, xp) for i, gi in enumerate(grads)]
         finally:
             if formula:
                 STATE.formula = False
+
+    def _rule(self, i, g, xp, args, out, params):
+        """The row's rule for input i, as it gives it (the input's shape and dtype not yet restored)."""
+        op = self.op
+        if op.variadic:
+            return op.grads[0](xp, i, g, args, out, **params)
+        if params:
+            return op.grads[i](xp, g, *args, out, **params)
+        return op.grads[i](xp, g, *args, out)
+
+    def _conform(self, i, gi, xp):
+        """gi reduced to input i's shape and cast to its dtype."""
+        a, in_dtypes = self._args[i], self._in_dtypes
+        return xp.conform(gi, a, a.dtype if in_dtypes is None else in_dtypes[i])
 
     def _input_grad(self, i, g, xp, args, out, params):
         """dL/d(input i): the row's rule for it, reduced to the input's shape and dtype."""

@@ -287,11 +287,20 @@ def _powf(a, k):
 
 def power(a, b):
     """C's pow, element by element. numpy's power takes a shortcut for a 0-d exponent of 0.5, 2,
-    -1, ... (sqrt(-inf) is nan where pow(-inf, 0.5) is inf); PyTorch's tensor ** tensor does not."""
+    -1, ... (sqrt(-inf) is nan where pow(-inf, 0.5) is inf); PyTorch's tensor ** tensor does not.
+    float32 is computed in float64 and rounded once: ATen's vectorised powf is within an ulp of
+    that (1.5% of random operands differ), numpy's float32 power further off (20%)."""
     if np.ndim(b) == 0 or np.size(b) == 1:
         shape = np.broadcast_shapes(np.shape(a), np.shape(b))
-        return np.power(np.reshape(a, (-1,)) if np.ndim(a) else np.reshape(a, (1,)),
-                        np.full(max(np.size(a), 1), b, dtype=np.result_type(b))).reshape(shape)
+        a, b = (np.reshape(a, (-1,)) if np.ndim(a) else np.reshape(a, (1,)),
+                np.full(max(np.size(a), 1), b, dtype=np.result_type(b)))
+        return _power_rounded_once(a, b).reshape(shape)
+    return _power_rounded_once(a, b)
+
+
+def _power_rounded_once(a, b):
+    if np.result_type(a, b) == _F32:
+        return np.power(a, b, dtype=np.float64).astype(np.float32)
     return np.power(a, b)
 
 

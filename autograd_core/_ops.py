@@ -25,7 +25,13 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
   numpy's, which is TensorIterator's for one input;
 - ``refuse(*inputs, **params)`` raises PyTorch's error for operands it refuses (a bool subtraction); it is
-  called when some input is not a float32 tensor (a float32 tensor is never refused).
+  called when some input is not a float32 tensor (a float32 tensor is never refused);
+- ``order``: the inputs in the order PyTorch's generated backward runs their formulas, which numbers
+  the nodes a create_graph backward makes, and so decides the order a later backward through them
+  adds its sums in (the last digit of a third derivative). By default the arg_names sorted, as
+  PyTorch visits derivatives.yaml's entries (mul: other's formula, then self's); a row names it where
+  PyTorch computes several inputs in one formula (convolution: input, weight, bias) or names them
+  otherwise (index_put's other is its values).
 
 The table first (one contiguous block), then the rules that need more than a line.
 """
@@ -45,11 +51,15 @@ OPS = {}
 
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
-                 "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse", "in_table")
+                 "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse", "in_table",
+                 "formula_order")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
-                 node_base, layout, refuse, unpack):
+                 node_base, layout, refuse, unpack, order=None):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
+        # (a variadic row's inputs share one formula, run for each input in turn: None)
+        names = arg_names[:len(grads)]
+        self.formula_order = None if variadic else tuple(names.index(n) for n in order or sorted(names))
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
         # what backward reads, in PyTorch's unpacking order (`unpack`, else `saves`: the inputs as
         # its formulas first name them, then the result; its error names the first one changed):
@@ -79,12 +89,12 @@ class Op:
 
 def op(name, grad_fn, forward, *grads, saves=None, saved_params=(), kind="promote",
        arg_names=("self", "other"), variadic=False, needs=None, scalars=(), node_base=Node, layout=None,
-       refuse=None, unpack=None):
+       refuse=None, unpack=None, order=None):
     if saves is None:  # what the rules read (see _read_by_rules), and the params named
         read, needs = _read_by_rules(grads, arg_names) if grads and not variadic else ((), {})
         saves = read + tuple(saved_params)
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
-                   scalars, node_base, layout, refuse, unpack)
+                   scalars, node_base, layout, refuse, unpack, order)
 
 
 def _read_by_rules(grads, arg_names):
@@ -234,7 +244,7 @@ op("clamp_tensor", "ClampBackward0",   K.clamp,
                                         lambda xp, g, a, min, max, out: xp.where(_inside(xp, a, min, max), g, 0),
                                         lambda xp, g, a, min, max, out: xp.where(_below_min(xp, a, min, max), g, 0),
                                         lambda xp, g, a, min, max, out: xp.where(_above_max(xp, a, min, max), g, 0),
-                                        unpack=("max", "min", "self"),
+                                        unpack=("max", "min", "self"), order=("min", "max", "self"),  # (min, max: one formula)
                                         arg_names=("self", "min", "max"), layout=_ELEMENTWISE)
 op("clamp_min_tensor", "ClampMinBackward1", lambda a, min: K.clamp(a, min, None),
                                         lambda xp, g, a, min, out: xp.where(a >= min, g, 0),
@@ -440,7 +450,7 @@ op("masked_select", "MaskedSelectBackward0", K.masked_select,
 # --- in-place writes into a tensor that is part of a graph (the old value is the first input) --------
 op("copy_",    "CopyBackwards",        lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
                                         lambda xp, g, a, b, out: xp.zeros_like(g),
-                                        lambda xp, g, a, b, out: g, kind="same")
+                                        lambda xp, g, a, b, out: g, kind="same", order=("self", "other"))  # (other: src)
 op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            lambda xp, g, a, out: xp.zeros_like(g),
                                         kind="same")
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
@@ -452,11 +462,11 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
 op("index_put", "IndexPutBackward0",   lambda a, b, index: K.put(a, index, b),  # x[tensor index] = b
                                         lambda xp, g, a, b, out, index: xp.index_put(g, index, xp.zeros(b.shape, g)),
                                         lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",), refuse=R.index_put_dtypes)
+                                        saved_params=("index",), refuse=R.index_put_dtypes, order=("self", "other"))  # (values)
 op("index_put_impl", "IndexPutImplBackward0", lambda a, b, index: K.index_put_accumulate(a, b, index),
                                         lambda xp, g, a, b, out, index: g,
                                         lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",))
+                                        saved_params=("index",), order=("self", "other"))  # (other: values)
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
@@ -585,7 +595,7 @@ op("convolution", "ConvolutionBackward0", CK.convolution,
                                         lambda xp, g, x, w, b, out, **p: xp.convolution_backward(g, x, w, 2, p),
                                         saves=("input", "weight", "bias_sym_sizes_opt", "stride", "padding",
                                                "dilation", "transposed", "output_padding", "groups"),
-                                        kind="same", arg_names=("input", "weight", "bias"))
+                                        kind="same", arg_names=("input", "weight", "bias"), order=("input", "weight", "bias"))
 op("convolution_backward", "ConvolutionBackwardBackward0", CK.convolution_backward,
                                         lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_grad_output(xp, gg, go, x, w, output, p),
                                         lambda xp, gg, go, x, w, out, output, **p: _conv_double_backward_input(xp, gg, go, x, output, p),
@@ -637,7 +647,8 @@ op("native_batch_norm", "NativeBatchNormBackward0", P.batch_norm,
                                         lambda xp, g, x, w, b, out, **p: _batch_norm_backward(xp, "bias", g, x, w, p),
                                         saves=("input", "weight", "running_mean", "running_var", "result1", "result2",
                                                "eps", "training"),
-                                        kind="same", arg_names=("input", "weight", "bias"))
+                                        kind="same", arg_names=("input", "weight", "bias"), order=("input", "weight", "bias"))
+_BN_BACKWARD_ARGS = ("grad_out", "input", "weight", "save_mean", "save_invstd")
 for _which in ("input", "weight", "bias"):
     op("native_batch_norm_backward_" + _which, "NativeBatchNormBackwardBackward0",
                                         getattr(P, "batch_norm_backward_" + _which),
@@ -648,7 +659,7 @@ for _which in ("input", "weight", "bias"):
                                         R.no_derivative("native_batch_norm_backward save_invstd"),
                                         saves=("grad_out", "input", "weight", "running_mean", "running_var",
                                                "save_mean", "save_invstd", "eps", "train"),
-                                        arg_names=("grad_out", "input", "weight", "save_mean", "save_invstd"))
+                                        arg_names=_BN_BACKWARD_ARGS, order=_BN_BACKWARD_ARGS)  # (one formula)
 
 
 # =====================================================================================================

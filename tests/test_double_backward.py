@@ -432,6 +432,69 @@ def test_third_derivative_where_torch_is_wrong(name):
     assert abs(along(theirs) - numeric) > 1e-3 * max(1.0, abs(numeric)), "torch's third derivative is right now"
 
 
+# The order the nodes of a create_graph backward are made in (their sequence numbers) decides the
+# order a later backward runs them in, and so the order its sums add up in: the last digit of a third
+# derivative. PyTorch's generated code runs a row's formulas in sorted order of the names they compute
+# (mul: other's, then self's), and reduces the results to the inputs' shapes afterwards. Within one
+# formula the order is C++'s (GCC evaluates an operator's right operand first: -grad * ((self / other)
+# / other) divides before it negates); these rows' rules run theirs left to right (values agree):
+ORDER_WITHIN_A_FORMULA_DIFFERS = {
+    "div", "reciprocal", "rsqrt", "remainder_tensor", "var", "var-dim", "std", "norm-inf", "constant_pad_nd",
+    "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
+    "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
+    "native_batch_norm-eval"} | set(GRAPH_DIFFERS)
+
+
+def _creation_order(m, name):
+    """The nodes of the first gradients' graphs (numbered as a walk along next_functions meets
+    them), in the order they were made."""
+    specs, f = PROGRAMS[name]
+    xs = [m.tensor(values(s, i), dtype=m.float64, requires_grad=True) for i, s in enumerate(specs)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(m, *xs)
+        v = m.tensor(values((tuple(y.shape), R), 9), dtype=y.dtype, requires_grad=True)
+        first = [g for g in m.autograd.grad(y, xs, v, create_graph=True, allow_unused=True) if g is not None]
+    seq = (lambda n: n._sequence_nr()) if m is torch else (lambda n: n._seq)
+    met, stack = {}, [g.grad_fn for g in reversed(first)]
+    while stack:
+        node = stack.pop()
+        if node is None or node in met:
+            continue
+        met[node] = len(met)
+        stack.extend(c for c, _ in reversed(node.next_functions))
+    made = sorted((n for n in met if type(n).__name__ != "AccumulateGrad"), key=seq)
+    return [(met[n], type(n).__name__) for n in made]
+
+
+@pytest.mark.parametrize("name", [n for n in DIFFERENTIABLE if n.split("-")[0] not in ORDER_WITHIN_A_FORMULA_DIFFERS
+                                  and n not in ORDER_WITHIN_A_FORMULA_DIFFERS])
+def test_gradients_graph_is_made_in_pytorchs_order(name):
+    assert _creation_order(ac, name) == _creation_order(torch, name)
+
+
+def test_third_derivatives_add_up_in_pytorchs_order():
+    """Digit for digit in float32: hvp with create_graph (three backwards; u's gradient sums three
+    paths), and third derivatives of programs of two broadcast tensors."""
+    def hvp(m):
+        x = m.tensor([[0.5, -1.2, 2.0], [0.3, 0.1, -0.7]], requires_grad=True)
+        return m.autograd.functional.hvp(lambda a: (a.exp() * a).sum(), x, m.ones(2, 3), create_graph=True)
+
+    def third(f):
+        def program(m):
+            a = m.tensor([[0.5, 1.5, 2.0], [0.3, -1.1, 0.9]], requires_grad=True)
+            b = m.tensor([1.3, -0.7, 0.25], requires_grad=True)
+            g = m.autograd.grad(f(m, a, b).sum(), [a, b], create_graph=True)
+            h = m.autograd.grad((g[0] * g[1]).sum(), [a, b], create_graph=True)
+            return m.autograd.grad((h[0] * h[1]).sum() + h[0].sum(), [a, b])
+        return program
+    for program in (hvp, third(lambda m, a, b: (a * b) ** 2 * a), third(lambda m, a, b: (a @ b) * a.sum(1)),
+                    third(lambda m, a, b: (a * b).tanh() * b), third(lambda m, a, b: a[0].abs().sqrt() / b)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert_close(program(ac), program(torch), exact=True)
+
+
 def test_a_recording_sees_the_gradients_graph_being_built():
     """Under create_graph the ops a backward builds reach the active record(): forward events whose
     backward_of is the node being processed, made before that node's backward event (whose
