@@ -73,7 +73,7 @@ WRONG = {
         "ex06_task1_check", "p reaches z along 3 paths"),
     "a wrong product": (
         "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24, 18, 5]",
-        "ex06_task1_check", "(entry (0,) is off). A path's product multiplies"),
+        "ex06_task1_check", "(entry 2 is off). A path's product multiplies"),
     "the engine's numbers handed in": (
         "ex06_task1", "dz_dp = 48.0", "dz_dp = torch.tensor(48.0)", "ex06_task1_check",
         "this task is to work it out by hand"),

@@ -8,7 +8,8 @@ functions the notebook never shows, and their forward and backward passes are co
 """
 import numpy as np
 
-from widgets.exercises import ExerciseError, Feedback, _describe, as_array, check, is_stub, is_tensor
+from widgets.exercises import (ExerciseError, Feedback, _describe, _fmt, _numeric, as_array, check, is_stub,
+                               is_tensor)
 
 from . import backend, leaf, nn
 
@@ -37,6 +38,40 @@ def _paths_to(edges, node, target):
             for path, product in _paths_to(edges, head, target)]
 
 
+PATH_PRODUCT = "A path's product multiplies the local derivatives of its edges, at p = 2, q = 3."
+
+
+def _products_in_any_order(fb, answer, reference):
+    """path_products_p, a list of numbers in any order, against the reference products: each entry
+    a number (text, None, a nested list each told so, by its place in the student's list), and the
+    entries that match no path product named by their place in the student's list, as written."""
+    name = "path_products_p"
+    for i, value in enumerate(answer):
+        if value is None or value is Ellipsis:
+            fb.fail(f"{name}[{i}] is still None: write the product along that path there.")
+            return
+        try:
+            number = _numeric(f"{name}[{i}]", value, 0.0)     # (text, a bool: each told so)
+        except ExerciseError as e:
+            fb.fail(e.messages[0])
+            return
+        if number.ndim:
+            fb.fail(f"{name}[{i}] should be a number, one path's product; you gave {_describe(value)}.")
+            return
+    left, off = list(reference), []
+    for i, value in enumerate(answer):
+        match = next((k for k, r in enumerate(left) if np.isclose(float(value), r, atol=1e-5, rtol=1e-5)), None)
+        if match is None:
+            off.append(i)
+        else:
+            left.pop(match)
+    if not off:
+        fb.passed(f"{name} is correct")
+        return
+    where = f"entr{'y' if len(off) == 1 else 'ies'} {', '.join(map(str, off))} {'is' if len(off) == 1 else 'are'} off"
+    fb.fail(f"{name} = {_fmt(as_array(list(answer)))} is not right yet ({where}). {PATH_PRODUCT}")
+
+
 def sum_over_paths(path_products_p, dz_dp, dz_dq):
     """Task 1: u = p q, v = u + p, z = v u at p = 2, q = 3: the product along each path from p to z
     (any order), and dz/dp, dz/dq as sums over paths; numbers written by hand."""
@@ -58,11 +93,10 @@ def sum_over_paths(path_products_p, dz_dp, dz_dq):
         elif len(path_products_p) != len(reference):
             fb.fail(f"path_products_p has {len(path_products_p)} products, but p reaches z along "
                     f"{len(reference)} paths: follow every edge out of p, and out of each node you reach.")
+        elif _contains_tensor(path_products_p):
+            fb.check("path_products_p", path_products_p, reference, by_hand=True)    # (says: no tensors)
         else:
-            in_order = path_products_p if _contains_tensor(path_products_p) else \
-                sorted(float(v) for v in as_array(list(path_products_p)).tolist())
-            fb.check("path_products_p", in_order, reference, by_hand=True,
-                     explain="A path's product multiplies the local derivatives of its edges, at p = 2, q = 3.")
+            _products_in_any_order(fb, path_products_p, reference)
         for name, answer, source, grad in (("dz_dp", dz_dp, "p", p.grad), ("dz_dq", dz_dq, "q", q.grad)):
             paths = _paths_to(edges, source, "z")
             total = sum(product for _, product in paths)
