@@ -265,11 +265,19 @@ STYLE = """<style>
 </style>"""
 
 
+def open_question():
+    """The step whose question predict mode has open, or None: the table must not show what that
+    step computes, nor the derivatives of y it asks for (forward mode has them from step 5 on)."""
+    waiting = [k for k in stepper.ask_steps if k not in stepper.answered] if stepper.predict else []
+    return waiting[0] if waiting else None
+
+
 def trace_table(step):
     """The forward-mode trace and the reverse-mode column as they stand after `step` events."""
+    ask = open_question()
     made, adjoint, latest = set(), {}, None
     tensor_of_node = {ev.node: ev.tensor for ev in events if ev.kind == "forward"}
-    for ev in events[:step]:
+    for ev in events[:step if ask is None else min(step, ask - 1)]:
         if ev.kind in ("leaf", "forward"):            # the forward pass makes a node...
             latest = name_of[id(ev.tensor)]
             made.add(latest)
@@ -285,20 +293,27 @@ def trace_table(step):
     for name in ("w", "x", "a", "b", "y"):
         cells = ([by_w[name].value, by_w[name].tangent, by_x[name].tangent] if name in made else [None] * 3)
         cells.append(adjoint.get(name))
+        shown = [f"{c:g}" if c is not None else "" for c in cells]
+        if ask is not None and name == "y" and name in made:
+            shown[1:3] = ["?", "?"]                   # dy/dw and dy/dx: what predict mode asks
         row_class = " class='cgraph-latest'" if name == latest else ""
         rows.append(f"<tr{row_class}><td>{html.escape(name)}</td>"
-                    + "".join(f"<td>{'' if c is None else f'{c:g}'}</td>" for c in cells) + "</tr>")
+                    + "".join(f"<td>{c}</td>" for c in shown) + "</tr>")
+    note = ("forward: ∂v/∂w in pass 1,<br>∂v/∂x in pass 2" if ask is None else
+            "predict mode: ∂y/∂w, ∂y/∂x and<br>the step you predict show<br>once you have answered")
     return (f"{STYLE}<div>after step {step} of {stepper.n_steps - 1}</div>"
             f"<table class='cgraph-trace'>{head}{''.join(rows)}</table>"
-            "<div class='cgraph-trace-note'>forward: ∂v/∂w in pass 1,<br>∂v/∂x in pass 2</div>")
+            f"<div class='cgraph-trace-note'>{note}</div>")
 
 
 table = W.HTML(trace_table(stepper.step), layout=W.Layout(flex="0 0 auto"))
-stepper.observe(lambda change: setattr(table, "value", trace_table(change["new"])), names="step")
-# the table beside the stepper where the notebook is wide enough (a projector with the side bar
-# closed), above it where it is not: the stepper fills the window's height, so below it the table
-# and the graph would never be on screen together
-stepper.layout.flex = "1 1 32em"
+stepper.observe(lambda change: setattr(table, "value", trace_table(stepper.step)),
+                names=["step", "predict", "answered"])
+# the table beside the stepper where the notebook leaves the stepper room for its whole graph
+# (40em: the graph at its readable minimum next to the chain-rule column, in lecture mode too),
+# above it where it does not: the stepper fills the window's height, so below it the table and
+# the graph would never be on screen together
+stepper.layout.flex = "1 1 40em"
 W.Box([table, stepper], layout=W.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
                                         grid_gap="0 1em"))
 

@@ -1,0 +1,535 @@
+"""A student's and a lecturer's seventh walkthrough, pinned by what they see in JupyterLab: the newest
+material, lectures 09 (forward vs reverse mode) and 10 (higher-order gradients) and their exercise
+sets ex06 and ex07. Screenshots in tests/artifacts/walk7/.
+
+Every number a student reads is compared with what real torch (2.13 CPU, the oracle) gives for the
+same program in this test process: the forward-mode columns of lecture 09's trace table with
+torch.autograd.forward_ad, its backward column and the steppers' captions and inspectors with torch's
+backward, ex07's task 1 with torch's double backward.
+
+- Lecture 09: the trace table follows the stepper (steps, play and pause mid-run, the last step), node
+  clicks show torch's data and grad; predict mode's questions answered wrong, unreadable, empty and
+  right in other forms (Enter in the boxes).
+- Lecture 10: the double backward's stepper at 1280x720 in dark lecture mode: captions and the
+  inspector against torch, predict mode's first question shows no answer, every control and picture
+  fits, nothing white.
+- ex06, ex07: Run All with nothing filled in gives one true line per unfilled part; wrong, unreadable and
+  right-but-written-differently answers get true messages; a retry after a wrong answer passes; every
+  hint to the end shows no number of the answer; the messages fit at 1280x720 in dark lecture mode.
+- W7_1 (fixed in notebook_sources/09_forward_vs_reverse_mode.py): in predict mode the forward-mode
+  trace table beside the stepper showed the answers the stepper withholds: asked for dy/dx, w.grad and
+  x.grad, a student read them off the table (y's forward tangents 5 and 2 from step 5 on, and the
+  backward column filled at the very step being asked). The table now shows "?" for y's tangents while
+  a question is open, and its backward column stops before the open step.
+- W7_2 (fixed in notebook_sources/09_forward_vs_reverse_mode.py): at 1280x720 in lecture mode with the
+  side bar closed (the projector case the layout put the table beside the stepper for), the table
+  squeezed the stepper so its graph was cut off at the right (the constant 1, b's grad_fn, the legend's
+  "root / output" and "op" scrolled out of view). The stepper now takes the table's side only where
+  it keeps room for its whole graph (flex basis 40em); else the table sits above it.
+- W7_3 (fixed in widgets/exercise_checks/ex06.py): ex06 task 1, path_products_p = [24, 18, None] (one
+  path not worked out yet) or a nested list crashed the check with "TypeError: float() argument must
+  be a string or a real number" through the check's code.
+- W7_4 (fixed in widgets/exercise_checks/ex06.py): ex06 task 1, one wrong product, [24, 18, 7], was
+  told "path_products_p = [ 7., 18., 24.] is not right yet (entry (0,) is off)": the student's list
+  reordered, and entry 0 (the 24, right) blamed instead of entry 2.
+- W7_5 (fixed in widgets/exercise_checks/ex06.py): ex06 task 1, the products written as text in
+  quotes (["24", "18", "6"]) were accepted as correct, where every other answer in text is told to
+  drop the quotes.
+"""
+import re
+
+import pytest
+
+from lab_browser import (ALL_RAN, KERNEL_IDLE, current_theme, set_theme, assert_controls_fit, assert_no_widget_errors, cell_index, code_cells,
+                         control, copy_notebook, dismiss_notifications, first_stepper, lecture_mode,
+                         light_blocks, new_page, output_text, pictures_that_dont_fit,
+                         press_in_stepper, save_screenshot, scroll_to_cell, set_viewport, stepper_node,
+                         stepper_step, text_cut_off, visible_text)
+
+pytestmark = pytest.mark.browser
+SUBDIR = "walk7"
+LEC09 = "notebooks/09_forward_vs_reverse_mode.ipynb"
+LEC10 = "notebooks/10_higher_order_gradients.ipynb"
+EX06 = "notebooks/exercises/ex06_forward_and_reverse_mode.ipynb"
+EX07 = "notebooks/exercises/ex07_higher_order_gradients.ipynb"
+
+
+def _torch():
+    import torch                      # the oracle: the test extra installs torch 2.13 CPU
+    return torch
+
+
+@pytest.fixture(scope="module")
+def page(lab, browser):
+    """One JupyterLab page for the module: each notebook opens in it in turn, in place of the one
+    before (the tests run in file order), which spares a JupyterLab start per notebook."""
+    page = new_page(browser, 1440, 900)
+    yield page
+    if page.url.startswith("http") and current_theme(page) == "dark":
+        set_theme(page, "light")      # (the server keeps the theme for the next module's pages)
+    page.context.close()
+
+
+def _dark(page):
+    """The dark theme from here to the end of the module (the page fixture restores light): one
+    switch for the dark walks of lecture 10, ex06 and ex07 instead of two each."""
+    if current_theme(page) != "dark":
+        set_theme(page, "dark")
+
+
+def _open(page, lab, rel, size):
+    """Open a copy of `rel` in `page` (the first by its URL, the next ones as JupyterLab's File ▸ Open
+    does), Run All, wait until every code cell has run."""
+    path = copy_notebook(lab, rel, f"{SUBDIR}/nb_test")
+    set_viewport(page, size)
+    if page.url.startswith("http"):
+        # the notebook before leaves the page (its widgets with it): every locator sees this one only
+        page.evaluate("""(p) => { const app = window.jupyterapp, before = app.shell.currentWidget;
+          if (before && before.context) before.dispose();
+          app.commands.execute('docmanager:open', {path: p}); }""", path)
+    else:
+        page.goto(lab.url(path))
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(500)
+    page.wait_for_function(ALL_RAN, timeout=180_000)
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=180_000)
+    dismiss_notifications(page)
+    return page
+
+
+@pytest.fixture(scope="module")
+def lec09(page, lab):
+    return _open(page, lab, LEC09, "1440x900")
+
+
+@pytest.fixture(scope="module")
+def lec10(page, lab):
+    return _open(page, lab, LEC10, "1280x720")
+
+
+@pytest.fixture(scope="module")
+def ex06(page, lab):
+    return _open(page, lab, EX06, "1280x720")
+
+
+@pytest.fixture(scope="module")
+def ex07(page, lab):
+    return _open(page, lab, EX07, "1280x720")
+
+
+# --- driving cells (as in walk 6) --------------------------------------------------------------------
+
+def _run(page, sources, check):
+    """Put {cell index: source} into the answer cells, then run every cell from the first of them to
+    the check cell `check` (as Shift+Enter on each does); return what the check shows."""
+    for i, src in sources.items():
+        page.evaluate("([i, src]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                      ".model.sharedModel.setSource(src)", [i, src])
+    page.evaluate("""async ([first, last]) => { const p = window.jupyterapp.shell.currentWidget;
+      for (let i = first; i <= last; i++) { p.content.activeCellIndex = i;
+        await window.jupyterapp.commands.execute('notebook:run-cell'); } }""", [min(sources), check])
+    page.wait_for_timeout(100)
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=90_000)
+    page.wait_for_timeout(150)
+    return output_text(page, check)
+
+
+def _hints_to_the_end(page, tag):
+    """Click every Hints button of the notebook to the end; return {hint cell index: [hint texts]}."""
+    found = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .map((c, i) => [i, c.model.sharedModel.getSource()]).filter(([, s]) => s.startsWith('Hints('))
+        .map(([i]) => i)""")
+    shown = {}
+    for index in found:
+        scroll_to_cell(page, index, "center")
+        page.evaluate("([i, t]) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk7 = t; }",
+                      [index, f"{tag}{index}"])
+        scope = page.locator(f"[data-walk7={tag}{index}]")
+        button = scope.get_by_role("button", name=re.compile(r"Show a hint \(1 of (\d+)\)"))
+        total = int(re.search(r"of (\d+)", button.inner_text()).group(1))
+        for k in range(total):
+            control(scope, f"Show a hint ({k + 1} of {total})").click()     # (waits for the button's new name)
+        assert control(scope, f"All {total} hints shown").is_disabled()
+        shown[index] = scope.locator(".cgraph-hints li").all_inner_texts()
+        assert len(shown[index]) == total, shown[index]
+    return shown
+
+
+def _numbers_in(texts):
+    return {float(x) for t in texts for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", t)}
+
+
+# --- lecture 09: Example A, its stepper and the forward-mode trace table ---------------------------
+
+def torch_example_a():
+    """Example A in torch: values, forward-mode tangents for seeds w and x (forward_ad), and the
+    reverse-mode gradients dy/dv of every node (backward)."""
+    torch = _torch()
+    import torch.autograd.forward_ad as fwAD
+
+    def run(seed_w, seed_x):
+        with fwAD.dual_level():
+            w = fwAD.make_dual(torch.tensor(1.0), torch.tensor(seed_w))
+            x = fwAD.make_dual(torch.tensor(2.0), torch.tensor(seed_x))
+            a = w + x
+            b = w + 1
+            y = a * b
+            return {n: fwAD.unpack_dual(t) for n, t in dict(w=w, x=x, a=a, b=b, y=y).items()}
+    by_w, by_x = run(1.0, 0.0), run(0.0, 1.0)
+    w, x = torch.tensor(1.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+    a = w + x
+    b = w + 1
+    y = a * b
+    for t in (a, b, y):
+        t.retain_grad()
+    y.backward()
+    grads = dict(w=w.grad, x=x.grad, a=a.grad, b=b.grad, y=y.grad)
+    return {n: {"value": by_w[n].primal.item(), "dw": by_w[n].tangent.item(), "dx": by_x[n].tangent.item(),
+                "bar": grads[n].item()} for n in "wxaby"}
+
+
+def _table(page):
+    """{node: [value, d/dw, d/dx, dy/dv]} as lecture 09's trace table shows it, and its step."""
+    table = page.locator("table.cgraph-trace").first
+    rows = {}
+    for r in table.locator("tr").all():
+        texts = [t.strip() for t in r.locator("td").all_inner_texts()]
+        if texts:
+            rows[texts[0]] = texts[1:]
+    after = page.locator(".jp-OutputArea-output:has(table.cgraph-trace)").first.inner_text()
+    return rows, int(re.search(r"after step (\d+) of", after).group(1))
+
+
+def _table_at(page, stepper):
+    """The table once Python has caught up with the stepper's step."""
+    k = stepper_step(stepper)
+    page.get_by_text(f"after step {k} of").first.wait_for(timeout=15_000)
+    rows, at = _table(page)
+    assert at == k, (at, k)
+    return rows
+
+
+def _g(v):
+    return f"{v:g}"
+
+
+def test_lecture09_trace_table_play_pause_and_inspector_match_torch(lec09):
+    page, want = lec09, torch_example_a()
+    st = first_stepper(page)
+    press_in_stepper(st, "Home")
+    assert _table_at(page, st) == {n: ["", "", "", ""] for n in "wxaby"}
+    for k in range(5):                                          # two leaves, three operations
+        control(st, "next step").click()
+        st.locator(".cg-counter").filter(has_text=f"step {k + 1} /").wait_for(timeout=10_000)
+    rows = _table_at(page, st)
+    save_screenshot(page, "lecture09_forward_done_1440x900_light", SUBDIR)
+    assert rows == {n: [_g(want[n]["value"]), _g(want[n]["dw"]), _g(want[n]["dx"]), ""] for n in "wxaby"}, rows
+    # play, pause mid-run: the stepper stays, and the table with it
+    control(st, "play").click()
+    st.locator(".cg-counter").filter(has_text="step 6 /").wait_for(timeout=10_000)
+    control(st, "pause").click()
+    page.wait_for_timeout(300)
+    paused = stepper_step(st)
+    assert 5 < paused < 10, paused
+    page.wait_for_timeout(800)
+    assert stepper_step(st) == paused
+    _table_at(page, st)
+    press_in_stepper(st, "End")
+    rows = _table_at(page, st)
+    assert {n: rows[n][3] for n in "wxaby"} == {n: _g(want[n]["bar"]) for n in "wxaby"}, rows
+    # the inspector of each leaf: torch's data and grad
+    inspector = st.get_by_role("region", name="node inspector")
+    for name in "wx":
+        stepper_node(st, name).first.click()
+        page.wait_for_timeout(400)
+        text = " ".join(inspector.inner_text().split())
+        assert f"data {_g(want[name]['value'])} grad {_g(want[name]['bar'])}" in text, (name, text)
+    save_screenshot(page, "lecture09_inspector_x", SUBDIR, locator=st)
+    assert_no_widget_errors(page)
+
+
+# the fields predict mode asks for in Example A, and where each would show in the trace table
+TABLE_CELLS = {"dy/da": [("a", 3)], "dy/db": [("b", 3)], "dy/dx": [("x", 3), ("y", 2)],
+               "w.grad": [("w", 3), ("y", 1)], "x.grad": [("x", 3), ("y", 2)]}
+
+
+def _field_answers(want):
+    return {"dy/da": want["a"]["bar"], "dy/db": want["b"]["bar"], "dy/dx": want["x"]["bar"],
+            "w.grad": want["w"]["bar"], "x.grad": want["x"]["bar"],
+            "dy/db · ∂b/∂w": want["b"]["bar"] * want["b"]["dw"],
+            "dy/da · ∂a/∂w": want["a"]["bar"] * want["a"]["dw"]}
+
+
+def test_W7_1_predict_mode_table_shows_no_answer_and_answers_in_other_forms(lec09):
+    page, want = lec09, torch_example_a()
+    answers = _field_answers(want)
+    st = first_stepper(page)
+    press_in_stepper(st, "Home")
+    st.get_by_role("checkbox", name="predict").check()
+    page.wait_for_timeout(400)
+    feedback = st.locator(".cg-feedback")
+    forms = [lambda v: f"{v:g}", lambda v: f"tensor([{v:.1f}])", lambda v: f"{2 * v:g}/2", lambda v: f"{v:.2f}"]
+    asked, tried_bad = [], False
+    for _ in range(8):
+        press_in_stepper(st, "End")                      # runs to the next open question
+        boxes = st.get_by_role("textbox")
+        if not boxes.count():
+            break
+        labels = [boxes.nth(k).get_attribute("aria-label") for k in range(boxes.count())]
+        rows = _table_at(page, st)
+        step = stepper_step(st)
+        if "w.grad" in labels:
+            save_screenshot(page, f"W7_1_predict_step{step}_w_grad", SUBDIR)
+        for label in labels:
+            assert label in answers, f"predict mode asks for {label!r}, which this test does not know"
+            for node, col in TABLE_CELLS.get(label, []):
+                assert rows[node][col] != _g(answers[label]), \
+                    f"step {step} asks {label}, and the trace table shows it: {node} row {rows[node]}"
+        if not tried_bad:                                # empty, unreadable, wrong: told so, not revealed
+            for typed, says in [("", "type a number"), ("abc", "could not read 'abc'"), ("123", "not quite")]:
+                for k in range(boxes.count()):
+                    boxes.nth(k).fill(typed)
+                boxes.nth(boxes.count() - 1).press("Enter")
+                feedback.filter(has_text=says).wait_for(timeout=5_000)
+            tried_bad = True
+        for k, label in enumerate(labels):               # right, each written another way
+            boxes.nth(k).fill(forms[len(asked) % len(forms)](answers[label]))
+            asked.append(label)
+        boxes.nth(boxes.count() - 1).press("Enter")
+        page.wait_for_timeout(350)
+        assert "right!" in feedback.inner_text(), (labels, [boxes.nth(k).input_value() for k in range(len(labels))],
+                                                  feedback.inner_text())
+    assert {"w.grad", "x.grad", "dy/dx"} <= set(asked), asked
+    # every question answered: the whole table, as torch computes it
+    press_in_stepper(st, "End")
+    rows = _table_at(page, st)
+    assert rows == {n: [_g(want[n][k]) for k in ("value", "dw", "dx", "bar")] for n in "wxaby"}, rows
+    st.get_by_role("checkbox", name="predict").uncheck()
+    page.wait_for_timeout(300)
+
+
+def test_W7_2_lecture09_1280x720_lecture_mode_side_bar_closed_graph_not_cut(lec09):
+    page = lec09
+    set_viewport(page, "1280x720")
+    lecture_mode(page, 1.5)
+    page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
+    page.wait_for_timeout(600)
+    try:
+        _dark(page)
+        st = first_stepper(page)
+        press_in_stepper(st, "End")
+        page.wait_for_timeout(600)
+        st.scroll_into_view_if_needed()
+        save_screenshot(page, "W7_2_lecture09_dark_lecture_1280x720_no_side_bar", SUBDIR)
+        cut = [c for c in text_cut_off(page, ".cgraph-stepper") if c["past"] > 2]
+        assert not cut, f"the stepper's graph is cut off: {cut}"
+        assert_controls_fit(page)
+        assert not [p for p in pictures_that_dont_fit(page) if not p["scrolls"]]
+        assert not light_blocks(page), "a white block in the dark theme"
+    finally:
+        page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
+        lecture_mode(page, 1)
+        set_viewport(page, "1440x900")
+
+
+# --- lecture 10: the double backward, as a lecturer shows it -----------------------------------------
+
+def test_lecture10_dark_lecture_stepper_matches_torch_and_fits(lec10):
+    page, torch = lec10, _torch()
+    x = torch.tensor(1.5, requires_grad=True)
+    y = x ** 3
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    inner = g.grad_fn.next_functions[1][0]                 # MulBackward1: (x ** 2) * 3
+    assert g.grad_fn.name() == "MulBackward0" and inner.name() == "MulBackward1"
+    g.backward()
+    square, times3, second = (x.detach() ** 2).item(), (3 * x.detach() ** 2).item(), x.grad.item()
+    lecture_mode(page, 1.5)
+    try:
+        _dark(page)
+        st = first_stepper(page)
+        # predict mode's first question (what PowBackward0 passes on) shows no answer
+        st.get_by_role("checkbox", name="predict").check()
+        press_in_stepper(st, "End")
+        shown = " ".join(visible_text(page, ".cgraph-stepper"))
+        save_screenshot(page, "lecture10_predict_first_question_dark_1280x720", SUBDIR, locator=st)
+        assert "PowBackward0 receives" in shown, shown
+        assert _g(g.item()) not in shown, f"the answer {g.item():g} is on screen: {shown}"
+        st.get_by_role("checkbox", name="predict").uncheck()
+        page.wait_for_timeout(300)
+        captions = []
+        press_in_stepper(st, "Home")
+        for k in range(10):
+            control(st, "next step").click()
+            st.locator(".cg-counter").filter(has_text=f"step {k + 1} /").wait_for(timeout=10_000)
+            captions.append(st.locator(".cg-caption").inner_text())
+        flat = "\n".join(captions)
+        assert f"builds x ** 2 = {_g(square)}" in flat and f"builds x ** 2 * 3 = {_g(times3)}" in flat, flat
+        assert f"x.grad += {_g(second)} → {_g(second)}" in captions[-1], captions[-1]
+        inspector = st.get_by_role("region", name="node inspector")
+        stepper_node(st, "x").first.click()
+        page.wait_for_timeout(400)
+        text = " ".join(inspector.inner_text().split())
+        assert f"data {_g(x.item())} grad {_g(second)}" in text, text
+        save_screenshot(page, "lecture10_last_step_dark_1280x720", SUBDIR)
+        assert_controls_fit(page)
+        assert not [c for c in text_cut_off(page, ".cgraph-stepper") if c["past"] > 2]
+        assert not [p for p in pictures_that_dont_fit(page) if not p["scrolls"]]
+        assert not light_blocks(page, ".jp-OutputArea-output"), "a white block in the dark theme"
+        scroll_to_cell(page, cell_index(page, "display(draw(y"), "start")
+        page.wait_for_timeout(400)
+        save_screenshot(page, "lecture10_two_graphs_dark_1280x720", SUBDIR)
+    finally:
+        lecture_mode(page, 1)
+    assert_no_widget_errors(page)
+
+
+@pytest.mark.xfail(strict=True, reason="W7_6: predict mode's check and reveal buttons below the chain-rule "
+                                       "panel's visible box at 1280x720 in lecture mode (widget fix pending)")
+def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
+    page = lec10
+    lecture_mode(page, 1.5)
+    try:
+        _dark(page)
+        st = first_stepper(page)
+        press_in_stepper(st, "Home")
+        st.get_by_role("checkbox", name="predict").check()
+        press_in_stepper(st, "End")                          # the first question: what PowBackward0 passes on
+        st.scroll_into_view_if_needed()
+        panel = st.get_by_role("region", name="chain rule").bounding_box()
+        room = page.viewport_size["height"]
+        for name in ("check", "reveal"):
+            box = control(st, name).bounding_box()
+            assert box["y"] + box["height"] <= min(panel["y"] + panel["height"], room) + 1, \
+                f"the {name} button is below what the panel shows ({box}, panel {panel})"
+    finally:
+        st.get_by_role("checkbox", name="predict").uncheck()
+        lecture_mode(page, 1)
+
+
+# --- ex06 task 1: the products along the paths --------------------------------------------------------
+
+def torch_ex06_paths():
+    torch = _torch()
+    p, q = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    u = p * q
+    v = u + p
+    z = v * u
+    z.backward()
+    # p->u->z, p->u->v->z, p->v->z: each the product of its edges' local derivatives
+    return [q.item() * v.item(), q.item() * 1.0 * u.item(), 1.0 * u.item()], p.grad.item(), q.grad.item()
+
+
+def test_W7_3_4_5_ex06_task1_entries_told_by_their_place(ex06):
+    page = ex06
+    paths, dz_dp, dz_dq = torch_ex06_paths()
+    assert sum(paths) == dz_dp
+    answer = cell_index(page, "path_products_p = None")
+    a, b, c = (int(v) for v in paths)
+    rest = f"\ndz_dp = {dz_dp:g}\ndz_dq = {dz_dq:g}\n"
+    # W7_3: one path not worked out yet, and a nested list: told, no TypeError from the check
+    shown = _run(page, {answer: f"path_products_p = [{a}, {b}, None]{rest}"}, answer + 1)
+    save_screenshot(page, "W7_3_ex06_none_entry", SUBDIR)
+    assert "TypeError" not in shown and "path_products_p[2] is still None" in shown, shown
+    shown = _run(page, {answer: f"path_products_p = [[{a}], [{b}], [{c}]]{rest}"}, answer + 1)
+    assert "TypeError" not in shown and "path_products_p[0] should be a number" in shown, shown
+    # W7_4: one wrong product, the last: entry 2 is named, the list shown as written
+    wrong = c + 1
+    shown = _run(page, {answer: f"path_products_p = [{a}, {b}, {wrong}]{rest}"}, answer + 1)
+    save_screenshot(page, "W7_4_ex06_wrong_entry", SUBDIR)
+    assert f"path_products_p = [{a}, {b}, {wrong}] is not right yet (entry 2 is off)" in " ".join(shown.split()), shown
+    # W7_5: text in quotes is told to drop them
+    shown = _run(page, {answer: f'path_products_p = ["{a}", "{b}", "{c}"]{rest}'}, answer + 1)
+    assert "✓ path_products_p" not in shown and "without quotes" in shown, shown
+    # the retry, right, in another order
+    shown = _run(page, {answer: f"path_products_p = [{c}, {a}.0, {b}]{rest}"}, answer + 1)
+    assert shown.count("✓") == 3 and "✗" not in shown, shown
+
+
+# --- ex07: higher-order gradients ----------------------------------------------------------------------
+
+def torch_ex07_task1():
+    torch = _torch()
+    x, w = torch.tensor(3.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+    y = x ** 2 * w
+    y.backward(create_graph=True)
+    first_x, first_w = x.grad.item(), w.grad.item()
+    x.grad.backward()
+    return first_x, x.grad.item(), w.grad.item(), first_w
+
+
+def test_ex07_run_all_unfilled_wrong_unreadable_retry_and_hints(ex07):
+    page = ex07
+    first_x, second_x, second_w, first_w = torch_ex07_task1()
+    checks = [c for c in code_cells(page) if c["errors"]]
+    messages = {c["index"]: output_text(page, c["index"]) for c in checks}
+    save_screenshot(page, "ex07_run_all", SUBDIR)
+    check1, check3, check4 = (cell_index(page, s) for s in ("checks.predict_double_backward(", "checks.hvp(",
+                                                               "checks.gradient_penalty("))
+    assert "x_grad_first, x_grad_second and w_grad_second are not filled in yet" in messages[check1]
+    assert "hvp is not written yet" in messages[check3] and "penalized_loss is not written yet" in messages[check4]
+    # task 1: the accumulation slip, then unreadable answers, then a tensor, then right in other forms
+    answer = check1 - 1
+    shown = _run(page, {answer: f"x_grad_first = {first_x:g}\nx_grad_second = {second_x - first_x:g}\n"
+                                f"w_grad_second = {second_w - first_w:g}\n"}, check1)
+    assert "PyTorch accumulates both" in shown and "adds to it" in shown, shown
+    assert _g(second_x) not in shown and _g(second_w) not in shown, f"the answer is on screen: {shown}"
+    shown = _run(page, {answer: "x_grad_first = 'abc'\nx_grad_second = 1,5\nw_grad_second = ''\n"}, check1)
+    assert "not the text 'abc'" in shown and "you gave a tuple of 2 ints" in shown and "without quotes" in shown, shown
+    shown = _run(page, {answer: f"x_grad_first = torch.tensor({first_x:g})\nx_grad_second = {second_x:g}\n"
+                                f"w_grad_second = {second_w:g}\n"}, check1)
+    assert "by hand" in shown and "plain Python numbers" in shown, shown
+    shown = _run(page, {answer: f"x_grad_first = {2 * first_x:g} / 2\nx_grad_second = float({second_x:g})\n"
+                                f"w_grad_second = {second_w:.1f}\n"}, check1)
+    save_screenshot(page, "ex07_task1_right", SUBDIR)
+    assert shown.count("✓") == 3 and "✗" not in shown, shown
+    hints = _hints_to_the_end(page, "ex07h")
+    answers = {first_x, second_x, second_w}
+    for index, texts in hints.items():
+        assert not _numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
+
+
+def test_ex07_tasks_2_to_4_right_and_dark_lecture_messages_fit(ex07):
+    page, torch = ex07, _torch()
+    lap = cell_index(page, "def laplacian(f, x):")
+    demo = cell_index(page, "def paraboloid(x):")
+    shown = _run(page, {lap: ("def laplacian(f, x):\n    x = x.detach().requires_grad_(True)\n"
+                              "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n    total = 0.0\n"
+                              "    for i in range(x.shape[0]):\n"
+                              "        (row,) = torch.autograd.grad(g[i], x, retain_graph=True)\n"
+                              "        total = total + row[i]\n    return total\n")}, demo + 1)
+    assert shown.count("✓") == 3 and "✗" not in shown, shown
+    # the notebook's own paraboloid line: torch's Laplacian of |x|^2
+    x = torch.tensor([1.0, 2.0, 3.0])
+    want = torch.autograd.functional.hessian(lambda t: (t ** 2).sum(), x).trace().item()
+    printed = output_text(page, demo)
+    assert re.search(rf"laplacian of \|x\|\^2 in 3-D: tensor\({want:g}\.?\)", printed), printed
+    hvp = cell_index(page, "def hvp(f, x, v):")
+    shown = _run(page, {hvp: ("def hvp(f, x, v):\n    x = x.detach().requires_grad_(True)\n"
+                              "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n"
+                              "    return torch.autograd.grad((g * v).sum(), x)[0]\n")}, hvp + 1)
+    assert "✗" not in shown and shown.count("✓") == 3, shown
+    pen = cell_index(page, "def penalized_loss(model, x, y, lam):")
+    body = ("def penalized_loss(model, x, y, lam):\n    x = x.clone().requires_grad_(True)\n"
+            "    mse = torch.nn.functional.mse_loss(model(x), y)\n"
+            "    (d,) = torch.autograd.grad(mse, x, create_graph=CG)\n    return mse + lam * d.norm() ** 2\n")
+    shown = _run(page, {pen: body.replace("CG", "False")}, pen + 1)
+    assert "freed" in shown or "does not reach the weights" in shown, shown
+    shown = _run(page, {pen: body.replace("CG", "True")}, pen + 1)
+    assert "✗" not in shown and "✓ the value of penalized_loss" in shown, shown
+    # a wrong one left on screen for the lecturer's look: the messages fit in dark lecture mode
+    _run(page, {pen: body.replace("CG", "True").replace("d.norm() ** 2", "d.norm()")}, pen + 1)
+    lecture_mode(page, 1.5)
+    try:
+        _dark(page)
+        scroll_to_cell(page, pen + 1, "center")
+        page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk7 = 'pen'; }",
+                      pen + 1)
+        save_screenshot(page, "ex07_task4_wrong_dark_lecture_1280x720", SUBDIR)
+        assert "that penalty is the norm" in output_text(page, pen + 1)
+        cut = [c for c in text_cut_off(page, "[data-walk7=pen] .jp-OutputArea-output") if c["past"] > 8]
+        assert not cut, f"the check's message is cut off: {cut}"
+        assert_controls_fit(page, ".cgraph-hints")
+    finally:
+        lecture_mode(page, 1)
+    assert_no_widget_errors(page)
