@@ -499,10 +499,10 @@ print("matrix-product flops: forward", f"{forward_flops:,}", " backward", f"{bac
 # fixed cost of each operation (Python, dispatch, allocating the result) dominates instead, and each
 # node costs about the same forward and backward, so the ratio moves towards 1. The forward pass in
 # grad mode also pays for *recording* the graph, which `no_grad` skips. Run this lecture on both
-# backends (`CGRAPH_BACKEND=torch`) and compare. When it was written (a 2-core laptop-class machine,
-# December 2026), PyTorch measured about 1.9-2.0 and `autograd_core` about 1.2-1.5, against the 1.7 counted
-# above: the rest is each engine's fixed cost per operation, and how fast its matrix products run on
-# the transposed shapes backward uses.
+# backends (`CGRAPH_BACKEND=torch`) and compare. When it was written (2-core machines, December 2026),
+# PyTorch measured between about 1.4 and 2.0 depending on the machine, and `autograd_core` about
+# 1.2-1.5, against the 1.7 counted above: the rest is each engine's fixed cost per operation, and how
+# fast its matrix products run on the transposed shapes backward uses.
 #
 # ## The memory reverse mode holds
 #
