@@ -35,6 +35,17 @@ backward, ex07's task 1 with torch's double backward.
 - W7_5 (fixed in widgets/exercise_checks/ex06.py): ex06 task 1, the products written as text in
   quotes (["24", "18", "6"]) were accepted as correct, where every other answer in text is told to
   drop the quotes.
+- W7_7 (fixed in notebook_sources/09_forward_vs_reverse_mode.py, no test: timings differ by machine): the
+  lecture said PyTorch's backward/forward ratio measured "about 1.9-2.0" on a 2-core machine; torch on
+  this project's 2-core machine prints 1.4-1.5 in that cell. The text now gives the range.
+Not fixed here (widget code; each pinned by a strict xfail for the lead to remove once fixed):
+- W7_6 (widgets/static/stepper.css): at 1280x720 in lecture mode, predict mode's check and reveal
+  buttons of lecture 10's first question sit below what the chain-rule panel shows (the question's
+  long note fills it); a student sees the box but no button (Enter still works).
+- W7_8 (widgets/inspector.py WHY_NON_LEAF): the inspector says a non-leaf's ".grad is freed after
+  backward unless retain_grad() was called"; torch never fills it ("won't be populated").
+- W7_9 (widgets/static/stepper.js/css, --cg-room): at 1280x720 in lecture mode the stepper is taller than
+  the notebook's visible area (639 px against 599): the legend's last line never shows with the toolbar.
 """
 import re
 
@@ -309,6 +320,28 @@ def test_W7_1_predict_mode_table_shows_no_answer_and_answers_in_other_forms(lec0
     page.wait_for_timeout(300)
 
 
+@pytest.mark.xfail(strict=True, reason="W7_8: the inspector says a non-leaf's .grad 'is freed after backward'; "
+                                       "torch never fills it (widget fix pending)")
+def test_W7_8_inspector_says_a_non_leafs_grad_is_not_filled(lec09):
+    page, torch = lec09, _torch()
+    st = first_stepper(page)
+    press_in_stepper(st, "End")
+    stepper_node(st, "y").first.click()
+    page.wait_for_timeout(300)
+    text = " ".join(st.get_by_role("region", name="node inspector").inner_text().split())
+    import warnings
+    w = torch.tensor(1.0, requires_grad=True)
+    y = (w + 2.0) * (w + 1)
+    y.backward()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert y.grad is None
+    assert "won't be populated" in str(said[0].message)      # torch: never filled, not freed
+    assert "grad None" in text, text
+    assert "freed" not in text.split("grad None", 1)[1].split("grad_fn", 1)[0], \
+        f"torch never stores a non-leaf's .grad (retain_grad() asks it to); the inspector says it is freed: {text}"
+
+
 def test_W7_2_lecture09_1280x720_lecture_mode_side_bar_closed_graph_not_cut(lec09):
     page = lec09
     set_viewport(page, "1280x720")
@@ -404,6 +437,24 @@ def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
                 f"the {name} button is below what the panel shows ({box}, panel {panel})"
     finally:
         st.get_by_role("checkbox", name="predict").uncheck()
+        lecture_mode(page, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="W7_9: at 1280x720 in lecture mode the stepper is taller than the "
+                                       "notebook's visible area: its legend's last line never shows with its "
+                                       "toolbar (widget fix pending)")
+def test_W7_9_lecture10_stepper_fits_the_window_1280x720_lecture(lec10):
+    page = lec10
+    lecture_mode(page, 1.5)
+    try:
+        st = first_stepper(page)
+        st.evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        room = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.node.getBoundingClientRect().height")
+        height = st.bounding_box()["height"]
+        save_screenshot(page, "W7_9_lecture10_stepper_top_1280x720_lecture", SUBDIR)
+        assert height <= room, f"the stepper is {height:.0f} px tall, the notebook shows {room:.0f} px"
+    finally:
         lecture_mode(page, 1)
 
 
