@@ -35,6 +35,10 @@ backward, ex07's task 1 with torch's double backward.
 - W7_5 (fixed in widgets/exercise_checks/ex06.py): ex06 task 1, the products written as text in
   quotes (["24", "18", "6"]) were accepted as correct, where every other answer in text is told to
   drop the quotes.
+- W7_10 (fixed in widgets/exercise_checks/ex06.py): ex06 tasks 3 and 5, a Jacobian returned as the pass's
+  Dual (.tangent forgotten), as text or as a list of Nones was told it "should be a number; you gave a
+  numpy array of shape ()": untrue (it should be an (m, n) tensor) and no word on what was returned;
+  rows left as the tuples torch.autograd.grad returns got only "shape (2, 1, 3)". Each is told now.
 - W7_7 (fixed in notebook_sources/09_forward_vs_reverse_mode.py, no test: timings differ by machine): the
   lecture said PyTorch's backward/forward ratio measured "about 1.9-2.0" on a 2-core machine; torch on
   this project's 2-core machine prints 1.4-1.5 in that cell. The text now gives the range.
@@ -495,6 +499,32 @@ def test_W7_3_4_5_ex06_task1_entries_told_by_their_place(ex06):
     # the retry, right, in another order
     shown = _run(page, {answer: f"path_products_p = [{c}, {a}.0, {b}]{rest}"}, answer + 1)
     assert shown.count("✓") == 3 and "✗" not in shown, shown
+
+
+def test_W7_10_ex06_jacobians_returned_as_a_dual_a_tuple_or_text_told_what_they_are(ex06):
+    page = ex06
+    rows = cell_index(page, "def jacobian_rows(f, x):")
+    body = ("def jacobian_rows(f, x):\n    x = x.detach().requires_grad_(True)\n    y = f(x)\n"
+            "    return torch.stack([torch.stack(torch.autograd.grad(y, x, grad_outputs=torch.eye(len(y))[i],"
+            " retain_graph=True)) for i in range(len(y))])\n")
+    shown = _run(page, {rows: body}, rows + 1)                  # the tuple autograd.grad returns, not unpacked
+    assert "unpack it" in shown and "should be a number" not in shown, shown
+    shown = _run(page, {rows: "def jacobian_rows(f, x):\n    return 'J'\n"}, rows + 1)
+    assert "should return the Jacobian, a tensor of shape (m, n)" in shown and "should be a number" not in shown, shown
+    # task 5 with task 4 done: the pass's Dual returned instead of its tangents
+    dual = cell_index(page, "class Dual:")
+    source = page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel"
+                           ".getSource()", dual)
+    source = source.replace("tangent = None\n        # YOUR CODE HERE",
+                            "tangent = self.tangent * other.value + self.value * other.tangent", 1)
+    source = source.replace("tangent = None\n    # YOUR CODE HERE", "tangent = torch.cos(u.value) * u.tangent", 1)
+    assert "YOUR CODE HERE" not in source, source
+    shown = _run(page, {dual: source}, dual + 1)
+    assert shown.count("✓") == 3 and "✗" not in shown, shown
+    cols = cell_index(page, "def jacobian_columns(f, x):")
+    shown = _run(page, {cols: "def jacobian_columns(f, x):\n    return f(Dual(x, torch.ones(x.shape[0])))\n"}, cols + 1)
+    save_screenshot(page, "W7_10_ex06_dual_returned", SUBDIR)
+    assert "returned a Dual" in shown and "should be a number" not in shown, shown
 
 
 # --- ex07: higher-order gradients ----------------------------------------------------------------------

@@ -222,6 +222,22 @@ def _counting(f):
     return counted, counts
 
 
+def _as_jacobian(name, got, J, Dual=None):
+    """What `name` returned as a float array, or the message of what it is instead: a Jacobian is a
+    tensor of shape (m, n), not a Dual, text or a list holding None (a "number" it is not either)."""
+    if Dual is not None and isinstance(got, Dual):
+        raise ExerciseError(f"{name} returned a Dual, one pass's value and tangent: J is made of the passes' "
+                            ".tangent, one column each.")
+    try:
+        arr = as_array(got)
+    except Exception:                       # ragged lists and other structures numpy cannot read
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise ExerciseError(f"{name} should return the Jacobian, a tensor of shape (m, n) = {J.shape}; it "
+                            f"returned {_describe(got)}.")
+    return arr
+
+
 def _rows_once(name, fn, f, x, J):
     counted, counts = _counting(f)
     try:
@@ -239,7 +255,11 @@ def _rows_once(name, fn, f, x, J):
     if got is None:
         raise ExerciseError(f"{name} returned None: end it with a return statement.")
     m = J.shape[0]
-    got = as_array(got)
+    got = _as_jacobian(name, got, J)
+    if got.shape == (m, 1, J.shape[1]):
+        raise ExerciseError(f"{name}: each row is the tuple torch.autograd.grad returns (one gradient per input): "
+                            "unpack it, (row,) = torch.autograd.grad(...), so J has shape (m, n) = "
+                            f"{J.shape}.")
     _transposed(name, got, J, "row i should be the gradient of output i")
     if got.shape == J.shape and m > 1:
         # the ways of reading rows off x.grad after y.backward(e_i) that go wrong
@@ -340,7 +360,7 @@ def jacobian_columns(jacobian_columns, Dual, sin, stack):
             raise ExerciseError(f"jacobian_columns raised {type(e).__name__}: {str(e)[:80]}") from None
         if got is None:
             raise ExerciseError("jacobian_columns returned None: end it with a return statement.")
-        got = as_array(got)
+        got = _as_jacobian("jacobian_columns", got, J, Dual)
         _transposed("jacobian_columns", got, J, "each pass gives a column J[:, j], so stack them along dim=1")
         all_seeded = np.broadcast_to((J @ np.ones(n))[:, None], J.shape)
         if got.shape == J.shape and n > 1 and np.allclose(got, all_seeded, atol=1e-5):
