@@ -39,6 +39,9 @@ backward, ex07's task 1 with torch's double backward.
   Dual (.tangent forgotten), as text or as a list of Nones was told it "should be a number; you gave a
   numpy array of shape ()": untrue (it should be an (m, n) tensor) and no word on what was returned;
   rows left as the tuples torch.autograd.grad returns got only "shape (2, 1, 3)". Each is told now.
+- W7_11 (fixed in widgets/exercise_checks/ex07.py): ex07 task 3, hvp returning gradient · v (the second
+  backward forgotten) got only "should have shape (4,), yours has shape ()", and text or a list of Nones
+  "should be a number; you gave a numpy array of shape ()". Each is told what it is now.
 - W7_7 (fixed in notebook_sources/09_forward_vs_reverse_mode.py, no test: timings differ by machine): the
   lecture said PyTorch's backward/forward ratio measured "about 1.9-2.0" on a 2-core machine; torch on
   this project's 2-core machine prints 1.4-1.5 in that cell. The text now gives the range.
@@ -586,6 +589,14 @@ def test_ex07_tasks_2_to_4_right_and_dark_lecture_messages_fit(ex07):
     printed = output_text(page, demo)
     assert re.search(rf"laplacian of \|x\|\^2 in 3-D: tensor\({want:g}\.?\)", printed), printed
     hvp = cell_index(page, "def hvp(f, x, v):")
+    # W7_11: g . v returned (the second backward forgotten), and text: each told what it is
+    one = ("def hvp(f, x, v):\n    x = x.detach().requires_grad_(True)\n"
+           "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n    return g @ v\n")
+    shown = _run(page, {hvp: one}, hvp + 1)
+    save_screenshot(page, "W7_11_ex07_hvp_one_number", SUBDIR)
+    assert "that is gradient · v, one number" in shown and "should be a number" not in shown, shown
+    shown = _run(page, {hvp: "def hvp(f, x, v):\n    return 'H v'\n"}, hvp + 1)
+    assert "should return H v, a tensor of shape" in shown and "should be a number" not in shown, shown
     shown = _run(page, {hvp: ("def hvp(f, x, v):\n    x = x.detach().requires_grad_(True)\n"
                               "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n"
                               "    return torch.autograd.grad((g * v).sum(), x)[0]\n")}, hvp + 1)

@@ -186,8 +186,19 @@ def hvp(hvp):
             raise ExerciseError(f"{call} raised {type(e).__name__}: {str(e)[:100]}") from None
         if got is None:
             raise ExerciseError("hvp returned None: end it with a return statement.")
-        gradient = _gradient(f, x)
-        got = as_array(got)
+        gradient, returned = _gradient(f, x), got
+        try:
+            got = as_array(got)
+        except Exception:                   # ragged lists and other structures numpy cannot read
+            got = None
+        if got is None or got.dtype.kind not in "biuf":    # (not "should be a number": it is a vector)
+            raise ExerciseError(f"hvp should return H v, a tensor of shape ({x.size},) like x; it returned "
+                                f"{_describe(returned)}.")
+        if got.size == 1 and x.size > 1:
+            said = ("that is gradient · v, one number; H v is its gradient with respect to x (one more "
+                    "backward)." if np.isclose(float(got.reshape(())), gradient @ v, atol=1e-4, rtol=1e-4)
+                    else f"H v has one entry per entry of x, shape ({x.size},).")
+            raise ExerciseError(f"{call} = {float(got.reshape(())):g} is not right yet: {said}")
         check(call, got.reshape(-1) if got.size == x.size else got, H @ v, atol=1e-4,
               rtol=1e-4, explain="H v is the gradient of (gradient · v) with respect to x.", mistakes=[
                   (gradient * v, "that is the gradient times v, entry by entry: differentiate (gradient · v) "
