@@ -255,8 +255,8 @@ by_x = example_a(Dual(1.0, 0.0), Dual(2.0, 1.0))      # forward-mode pass 2
 
 
 STYLE = """<style>
-.cgraph-trace {border-collapse: collapse; margin: 2px 0 8px; line-height: 1.4}
-.cgraph-trace th, .cgraph-trace td {padding: 2px 7px; text-align: right;
+.cgraph-trace {border-collapse: collapse; margin: 2px 0 8px; line-height: 1.4; font-size: .85em}
+.cgraph-trace th, .cgraph-trace td {padding: 2px 4px; text-align: right;
     border-bottom: 1px solid var(--jp-border-color2)}
 .cgraph-trace td {font-family: var(--jp-code-font-family)}
 .cgraph-trace tr.cgraph-latest td {background: var(--jp-layout-color2); font-weight: bold}
@@ -310,10 +310,10 @@ table = W.HTML(trace_table(stepper.step), layout=W.Layout(flex="0 0 auto"))
 stepper.observe(lambda change: setattr(table, "value", trace_table(stepper.step)),
                 names=["step", "predict", "answered"])
 # the table beside the stepper where the notebook leaves the stepper room for its whole graph
-# (40em: the graph at its readable minimum next to the chain-rule column, in lecture mode too),
-# above it where it does not: the stepper fills the window's height, so below it the table and
-# the graph would never be on screen together
-stepper.layout.flex = "1 1 40em"
+# (38.5em: the graph at its readable minimum next to the chain-rule column, in lecture mode too; a
+# 1280-wide projector with the side bar closed has it), above it where it does not: the stepper
+# fills the window's height, so below it the table and the graph would never be on screen together
+stepper.layout.flex = "1 1 38.5em"
 W.Box([table, stepper], layout=W.Layout(display="flex", flex_flow="row wrap", align_items="flex-start",
                                         grid_gap="0 1em"))
 
