@@ -142,13 +142,25 @@ def test_stepping_a_double_backward(page, theme, size, scale):
     lecture_mode(page, 1)
 
 
+def built_in_torchs_order():
+    """("dy/da", "dy/db") in the order torch 2.13 (the oracle) makes their nodes in the quiz's
+    y = a * b under create_graph (a node's sequence number counts up as nodes are made)."""
+    import torch
+    w, x = torch.tensor(1., requires_grad=True), torch.tensor(2., requires_grad=True)
+    a, b = w + x, w + 1
+    dy_da, dy_db = torch.autograd.grad(a * b, (a, b), create_graph=True)
+    made = {"dy/da": dy_da.grad_fn._sequence_nr(), "dy/db": dy_db.grad_fn._sequence_nr()}
+    return tuple(sorted(made, key=made.get))
+
+
 def test_predict_mode_asks_before_the_gradient_is_drawn(page):
     set_viewport(page, "1440x900")
     set_theme(page, "dark")
     st = stepper(page, QUIZ)
     st.scroll_into_view_if_needed()
     n = ids(page, "quiz")
-    dy_da, dy_db = n["dy/da"], n["dy/db"]
+    # MulBackward0 builds its two gradients in torch's order (derivatives.yaml's: other's, then self's)
+    first, second = built_in_torchs_order()
     st.click(position={"x": 5, "y": 5})
     page.keyboard.press("End")  # stops at the open question: MulBackward0 starts building
     page.wait_for_function("(el) => el.dataset.step === '6'", arg=st.element_handle(), timeout=15_000)
@@ -158,9 +170,9 @@ def test_predict_mode_asks_before_the_gradient_is_drawn(page):
     assert control(st, "next step").is_disabled()
     labels = st.locator(".cg-field-symbol").all_inner_texts()
     assert labels == ["dy/da =", "dy/db ="]
-    drawn = nodes(st, dy_da, dy_db)
-    assert drawn[dy_da]["texts"][-2:] == ["data", "grad"]        # built, its value withheld
-    assert "cg-hidden" not in drawn[dy_da]["classes"] and "cg-hidden" in drawn[dy_db]["classes"]
+    drawn = nodes(st, n[first], n[second])
+    assert drawn[n[first]]["texts"][-2:] == ["data", "grad"]        # built, its value withheld
+    assert "cg-hidden" not in drawn[n[first]]["classes"] and "cg-hidden" in drawn[n[second]]["classes"]
     said = panel(st) + " " + caption(st) + " " + st.locator(".cg-inspector").inner_text()
     assert "= 2" not in said and "= 3" not in said and "12" not in said
     assert drawn_seed_row(st, n["dy/dy"]) == ["data 1", "grad None"]  # (the premise: shown)
@@ -173,12 +185,14 @@ def test_predict_mode_asks_before_the_gradient_is_drawn(page):
     page.wait_for_function("(el) => el.querySelector('.cg-fb-message') && "
                            "el.querySelector('.cg-fb-message').textContent === 'right!'",
                            arg=st.element_handle(), timeout=15_000)
-    assert nodes(st, dy_da)[dy_da]["texts"][-2:] == ["data 2", "grad None"]
-    assert caption(st) == ("backward of MulBackward0 builds dy/da = (dy/dy) * b = 2: the gradient it "
-                           "passes to a")
+    built = {"dy/da": ("b", "2", "a"), "dy/db": ("a", "3", "b")}  # (the factor, the value, the input)
+    factor, value, to = built[first]
+    assert nodes(st, n[first])[n[first]]["texts"][-2:] == [f"data {value}", "grad None"]
+    assert caption(st) == (f"backward of MulBackward0 builds {first} = (dy/dy) * {factor} = {value}: the "
+                           f"gradient it passes to {to}")
     control(st, "next step").click()
     page.wait_for_function("(el) => el.dataset.step === '7'", arg=st.element_handle(), timeout=15_000)
-    assert nodes(st, dy_db)[dy_db]["texts"][-2:] == ["data 3", "grad None"]
+    assert nodes(st, n[second])[n[second]]["texts"][-2:] == [f"data {built[second][1]}", "grad None"]
     page.wait_for_timeout(300)
     save_screenshot(page, "double_backward_predict_answered", locator=st)
     assert_no_widget_errors(page)

@@ -46,14 +46,21 @@ backward, ex07's task 1 with torch's double backward.
 - W7_7 (fixed in notebook_sources/09_forward_vs_reverse_mode.py, no test: timings differ by machine): the
   lecture said PyTorch's backward/forward ratio measured "about 1.9-2.0" on a 2-core machine; torch on
   this project's 2-core machine prints 1.4-1.5 in that cell. The text now gives the range.
-Not fixed here (widget code; each pinned by a strict xfail for the lead to remove once fixed):
-- W7_6 (widgets/static/stepper.css): at 1280x720 in lecture mode, predict mode's check and reveal
-  buttons of lecture 10's first question sit below what the chain-rule panel shows (the question's
-  long note fills it); a student sees the box but no button (Enter still works).
-- W7_8 (widgets/inspector.py WHY_NON_LEAF): the inspector says a non-leaf's ".grad is freed after
-  backward unless retain_grad() was called"; torch never fills it ("won't be populated").
-- W7_9 (widgets/static/stepper.js/css, --cg-room): at 1280x720 in lecture mode the stepper is taller than
-  the notebook's visible area (639 px against 599): the legend's last line never shows with the toolbar.
+- W7_6 (fixed in widgets/static/stepper.css and .js): at 1280x720 in lecture mode, predict mode's check
+  and reveal buttons of lecture 10's first question sat below what the chain-rule panel shows (the
+  question's long note fills it); a student saw the box but no button (Enter still worked). The
+  buttons now stay at the panel's foot while the question scrolls under them, and the panel scrolls
+  to the first box when a question opens.
+- W7_8 (fixed in widgets/inspector.py WHY_NON_LEAF and the stepper's legend): the inspector said a
+  non-leaf's ".grad is freed after backward unless retain_grad() was called"; torch never fills it
+  ("won't be populated"). It now says backward passes a gradient through it but does not store it.
+- W7_9 (fixed in widgets/static/stepper.js, --cg-room): at 1280x720 in lecture mode the stepper was
+  taller than the notebook's visible area (639 px against 599): the legend's last line never showed
+  with the toolbar. The room the graph takes now leaves the legend's height.
+- W7_12, W7_13 (fixed in widgets/chain_rule.py parse_guess; tests/test_stepper.py): in lecture 10's
+  predict mode, the gradient pasted as the lecture prints it, tensor(6.7500, grad_fn=<MulBackward0>),
+  was "could not read", and the right value with a decimal comma (6,75) "not quite: try again". The
+  printed tensor is read; a decimal comma for one number is told to be written with a point.
 """
 import re
 
@@ -328,8 +335,6 @@ def test_W7_1_predict_mode_table_shows_no_answer_and_answers_in_other_forms(lec0
     page.wait_for_timeout(300)
 
 
-@pytest.mark.xfail(strict=True, reason="W7_8: the inspector says a non-leaf's .grad 'is freed after backward'; "
-                                       "torch never fills it (widget fix pending)")
 def test_W7_8_inspector_says_a_non_leafs_grad_is_not_filled(lec09):
     page, torch = lec09, _torch()
     st = first_stepper(page)
@@ -427,8 +432,6 @@ def test_lecture10_dark_lecture_stepper_matches_torch_and_fits(lec10):
     assert_no_widget_errors(page)
 
 
-@pytest.mark.xfail(strict=True, reason="W7_6: predict mode's check and reveal buttons below the chain-rule "
-                                       "panel's visible box at 1280x720 in lecture mode (widget fix pending)")
 def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
     page = lec10
     lecture_mode(page, 1.5)
@@ -441,18 +444,20 @@ def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
         st.scroll_into_view_if_needed()
         panel = st.get_by_role("region", name="chain rule").bounding_box()
         room = page.viewport_size["height"]
+        page.wait_for_timeout(300)
         for name in ("check", "reveal"):
             box = control(st, name).bounding_box()
             assert box["y"] + box["height"] <= min(panel["y"] + panel["height"], room) + 1, \
                 f"the {name} button is below what the panel shows ({box}, panel {panel})"
+        box = st.get_by_role("textbox").first.bounding_box()  # and the box to type the answer in
+        assert panel["y"] - 1 <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"] + 1, \
+            f"the answer's box is not in what the panel shows ({box}, panel {panel})"
+        save_screenshot(page, "W7_6_lecture10_predict_first_question_dark_lecture_1280x720", SUBDIR)
     finally:
         st.get_by_role("checkbox", name="predict").uncheck()
         lecture_mode(page, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="W7_9: at 1280x720 in lecture mode the stepper is taller than the "
-                                       "notebook's visible area: its legend's last line never shows with its "
-                                       "toolbar (widget fix pending)")
 def test_W7_9_lecture10_stepper_fits_the_window_1280x720_lecture(lec10):
     page = lec10
     lecture_mode(page, 1.5)

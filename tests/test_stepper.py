@@ -10,6 +10,7 @@ import traitlets
 
 import autograd_core as torch
 from test_stepper_model import example_a, example_b, questions, recorded, shown_numbers
+from widgets.chain_rule import parse_guess
 from widgets.graph_model import format_array
 from widgets.inspector import WHY_NO_BACKWARD, WHY_NO_GRAD, WHY_NON_LEAF, NodeInspector
 from widgets.stepper import GraphStepper, front_end_nodes, inspector_html
@@ -139,6 +140,24 @@ def test_markup_in_names_is_escaped():
 
 
 # --- predict mode ---------------------------------------------------------------------------------------
+def test_predict_reads_a_tensor_as_torch_prints_it_and_names_a_decimal_comma():
+    """A value pasted as torch prints it, grad_fn and all, is read; "-1,5" for one number is a
+    decimal comma, told how Python writes it (not scored); for two numbers "-1,5" is a list."""
+    import torch as real_torch  # the oracle: what torch prints for the gradient a student copies
+    t = real_torch.tensor(-1.0, requires_grad=True) * 1.0
+    assert "grad_fn=<MulBackward0>" in str(t)
+    stepper, env = stepper_of(example_b, predict=True)
+    stepper.step = stepper.n_steps - 1  # (stops at the first question)
+    assert [label for label, _ in stepper.targets()] == ["dy/da", "dy/db"]
+    fb = stepper.submit_prediction(["-1,5", "5"])
+    assert fb["error"] == "dy/da: write the decimal with a point, as Python does: -1.5", fb
+    assert stepper.tally == {"right": 0, "wrong": 0} and stepper.answered == []
+    fb = stepper.submit_prediction([str(t), "tensor(5., dtype=torch.float64, requires_grad=True)"])
+    assert fb["status"] == "right", fb
+    assert parse_guess("-1,5", 2).tolist() == [-1.0, 5.0]
+    assert parse_guess("tensor([1., 2.], grad_fn=<AddBackward0>)").tolist() == [1.0, 2.0]
+
+
 def test_predict_right_wrong_retry_unreadable_empty_and_reveal():
     stepper, env = stepper_of(example_b, predict=True)
     asked = stepper.ask_steps

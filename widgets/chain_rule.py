@@ -223,13 +223,23 @@ def _read_number(token):
     return float(token)
 
 
-def parse_guess(text):
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+# what torch prints after a tensor's values: tensor(6.7500, grad_fn=<MulBackward0>)
+_TENSOR_KEYWORDS = re.compile(r",?\s*(grad_fn|requires_grad|dtype|device)\s*=\s*[^,)]*")
+
+
+def parse_guess(text, size=None):
     """A typed number or nested list of numbers ("5", "-0.5", "1/20", "[1, 2]", "1 2",
-    "tensor([1., 2.])" as printed) as an ndarray."""
+    "tensor([1., 2.])" or "tensor(6.7500, grad_fn=<MulBackward0>)" as printed) as an ndarray.
+    size: how many numbers the answer has; "6,75" for one number is a decimal comma, which Python
+    does not read, so the student is told how to write it (for two numbers it is a list)."""
     s = str(text).strip().replace("\u2212", "-")  # a typographic minus reads as one
     if not s:
         raise ValueError("type a number (or a list of numbers for a tensor)")
+    if size == 1 and _DECIMAL_COMMA.fullmatch(s):
+        raise ValueError(f"write the decimal with a point, as Python does: {s.replace(',', '.')}")
     s = re.sub(r"^(torch\.)?tensor\b", " ", s)          # a value copied as torch prints it
+    s = _TENSOR_KEYWORDS.sub(" ", s)
     s = s.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ").replace(",", " ")
     s = re.sub(r"\s*/\s*", "/", s)                      # "1 / 20" is one fraction
     try:

@@ -42,7 +42,7 @@ STYLE = """<style>
 .cgi .cgi-note { color: var(--jp-ui-font-color2, #666); margin-top: .4em; font-size: .9em; }
 </style>"""
 
-WHY_NON_LEAF = "non-leaf: .grad is freed after backward unless retain_grad() was called"
+WHY_NON_LEAF = "non-leaf: backward passes a gradient through it but does not store it in .grad (retain_grad() asks it to)"
 WHY_NO_BACKWARD = "no backward yet"
 WHY_NO_GRAD = "does not require grad"
 

@@ -12,7 +12,8 @@ One step per recorded event (step 0: before the first, showing the recorded prog
 steps show nodes in creation order with the op and the value; backward steps follow the engine's
 real order: the node that runs is highlighted and the chain-rule panel shows what it received,
 the local derivative and their product on each edge; a leaf's .grad changes when AccumulateGrad
-runs; at the end of a backward pass the non-leaf grads read None (freed) unless retained.
+runs; at the end of a backward pass the non-leaf grads read None (a gradient passed through them,
+not stored) unless retained.
 
 Everything shown comes from the step model (``GraphModel.from_recording``: the recording read once):
 the graph is laid out ONCE (``to_dot(model, labels="structure")``) and sent as SVG, the model's
@@ -37,6 +38,7 @@ import pathlib
 import sys
 
 import anywidget
+import numpy as np
 import traitlets
 
 import autograd_core
@@ -270,7 +272,7 @@ class GraphStepper(anywidget.AnyWidget):
         guesses = []
         for f, text in zip(q.fields, values):
             try:
-                guesses.append(parse_guess(text))
+                guesses.append(parse_guess(text, np.size(f.expected)))
             except ValueError as e:
                 return self._publish({"step": k, "error": f"{f.label}: {e}",
                                       "fields": self._fields_feedback(k, q, values, None)},

@@ -119,7 +119,7 @@ function render({ model, el }) {
     '<span class="cg-key cg-key-done"></span>backward done ' +
     '<span class="cg-key cg-key-selected"></span>selected · ' +
     "<i>grad in italics</i>: gradient flowing through (not stored in .grad) · " +
-    '<span class="cg-freed-sample">grad None</span>: freed after backward · click a node to inspect it';
+    '<span class="cg-freed-sample">grad None</span>: passed through, not stored · click a node to inspect it';
   el.append(bar, caption, body, legend);
 
   // --- graph ---------------------------------------------------------------------------------
@@ -204,8 +204,10 @@ function render({ model, el }) {
   }
   function fit() {
     const fs = parseFloat(getComputedStyle(el).fontSize) || 13;
-    // the body's room: the window less JupyterLab's chrome, the toolbar and the caption
-    const room = Math.max(16 * fs, window.innerHeight - CHROME_PX - bar.offsetHeight - 2.6 * fs - 16);
+    // the body's room: the window less JupyterLab's chrome, the toolbar, the caption (two lines)
+    // and the legend (as many lines as the width wraps it to)
+    const room = Math.max(16 * fs, window.innerHeight - CHROME_PX - bar.offsetHeight - 2.6 * fs - 16
+                          - legend.offsetHeight - 4);
     el.style.setProperty("--cg-room", `${room.toFixed(0)}px`);
     reservePanel();
     const svg = graph.querySelector("svg");
@@ -234,6 +236,7 @@ function render({ model, el }) {
   const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
   resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
   resized.observe(bar);
+  resized.observe(legend);
 
   // The chain-rule panel keeps one height for every step (the tallest step's text, measured once
   // per graph and width), so the inspector below it does not move as the steps change the text.
@@ -413,7 +416,17 @@ function render({ model, el }) {
     const submit = () => model.send({ kind: "check", step: k, values: inputs.map((i) => i.value) });
     form.onsubmit = (ev) => { ev.preventDefault(); submit(); };
     reveal.onclick = () => model.send({ kind: "reveal", step: k });
-    if (inputs.length) setTimeout(() => inputs[0].focus({ preventScroll: true }), 0);
+    if (inputs.length) setTimeout(() => { inputs[0].focus({ preventScroll: true }); showForm(); }, 0);
+  }
+
+  // A question whose premise fills the panel: the panel (never the notebook) scrolls down until the
+  // first box is in sight, at most until the form reaches the panel's top (the premise is above).
+  function showForm() {
+    const box = form.querySelector(".cg-predict-row");
+    if (!box) return;
+    const view = panel.getBoundingClientRect(), row = box.getBoundingClientRect();
+    const below = row.bottom - view.bottom;
+    if (below > 0) panel.scrollTop += Math.min(below + 8, form.getBoundingClientRect().top - view.top);
   }
 
   function showResults(k) {
