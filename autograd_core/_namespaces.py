@@ -133,6 +133,10 @@ class NumpyOps:
         return np.zeros_like(a)
 
     @staticmethod
+    def to(a, dtype):
+        return a if a.dtype == dtype else a.astype(dtype)
+
+    @staticmethod
     def ones(shape, like):
         return np.ones(shape, dtype=like.dtype)
 
@@ -533,6 +537,7 @@ class TensorOps:
 
     @staticmethod
     def to(a, dtype):
+        dtype = getattr(dtype, "np", dtype)  # (a Tensor's dtype, or numpy's)
         return apply(OPS["to"], (a,), {"dtype": np.dtype(dtype)}) if a._data.dtype != dtype else a
 
     @staticmethod

@@ -99,8 +99,8 @@ def op(name, grad_fn, forward, *grads, saves=None, saved_params=(), kind="promot
 
 def _read_by_rules(grads, arg_names):
     """What a row saves for backward, read off its rules: an input is saved when a rule uses its
-    values (using only its .shape or .ndim needs no saving: a node keeps the sizes, as PyTorch's
-    does), the result when a rule uses ``out``. Returns (names in input order, then "result";
+    values (using only its .shape, .ndim or .dtype needs no saving: a node keeps the sizes and the
+    dtypes, as PyTorch's does), the result when a rule uses ``out``. Returns (names in input order, then "result";
     {name: the inputs whose rules read it, when not all}): an input read only by another input's rule is saved
     only when that input needs a gradient, as PyTorch saves ``other`` of a product only for
     ``self``'s gradient."""
@@ -117,13 +117,13 @@ def _read_by_rules(grads, arg_names):
 
 def _values_read(rule, names):
     """The names (parameters of rule) whose values the rule's code reads: every load of one, except
-    one followed by .shape or .ndim."""
+    one followed by .shape, .ndim or .dtype."""
     code = list(dis.get_instructions(rule))
     read = set(rule.__code__.co_cellvars) & set(names)  # (used inside a nested function: values)
     for k, ins in enumerate(code):
         if ins.opname.startswith("LOAD_FAST") and ins.argval in names:
             after = code[k + 1] if k + 1 < len(code) else None
-            if not (after is not None and after.opname == "LOAD_ATTR" and after.argval in ("shape", "ndim")):
+            if not (after is not None and after.opname == "LOAD_ATTR" and after.argval in ("shape", "ndim", "dtype")):
                 read.add(ins.argval)
     return read
 _ELEMENTWISE = "elementwise"
@@ -163,10 +163,10 @@ op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         unpack=("other", "self"), layout=_ELEMENTWISE)
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda xp, g, a, b, out: g / b,
-                                        lambda xp, g, a, b, out: -g * ((a / b) / b),
+                                        lambda xp, g, a, b, out: _neg_times(g, (a / b) / b),
                                         unpack=("other", "self"), kind="float", layout=_ELEMENTWISE)
 op("reciprocal", "ReciprocalBackward0", K.quiet(lambda a: 1 / a),
-                                        lambda xp, g, a, out: -g * (out * out), kind="float")
+                                        lambda xp, g, a, out: _neg_times(g, out * out), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
                                         lambda xp, g, a, out: -g, refuse=R.no_bool(None, R.NEGATION_OF_BOOL))
 op("pow",      "PowBackward0",         K.pow_number,
@@ -193,7 +193,7 @@ op("log1p",    "Log1PBackward0",       K.quiet(K.in_float64(np.log1p)),
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
                                         lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
-                                        lambda xp, g, a, out: -0.5 * g * xp.pow(out, 3), kind="float")
+                                        lambda xp, g, a, out: _scaled_times(-0.5, g, xp.pow(out, 3)), kind="float")
 op("abs",      "AbsBackward0",         np.abs,
                                         lambda xp, g, a, out: g * xp.sgn(a), refuse=R.no_bool("abs_cpu"))
 op("sign",     "SignBackward0",        K.sign, lambda xp, g, a, out: xp.zeros_like(g), kind="same")
@@ -450,7 +450,8 @@ op("masked_select", "MaskedSelectBackward0", K.masked_select,
 # --- in-place writes into a tensor that is part of a graph (the old value is the first input) --------
 op("copy_",    "CopyBackwards",        lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
                                         lambda xp, g, a, b, out: xp.zeros_like(g),
-                                        lambda xp, g, a, b, out: g, kind="same", order=("self", "other"))  # (other: src)
+                                        lambda xp, g, a, b, out: xp.to(g, b.dtype),  # (CopyBackwards casts, then the engine sums)
+                                        kind="same", order=("self", "other"))  # (other: src)
 op("zero_",    "ZeroBackward0",        lambda a: np.zeros_like(a),            lambda xp, g, a, out: xp.zeros_like(g),
                                         kind="same")
 op("fill_",    "FillBackward2",        lambda a, value: np.full_like(a, value),
@@ -488,7 +489,7 @@ op("remainder", "RemainderBackward0",  K.remainder, lambda xp, g, a, out, other:
                                         scalars=("other",))
 op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: g,
-                                        lambda xp, g, a, b, out: -g * xp.floor_divide(a, b),
+                                        lambda xp, g, a, b, out: _neg_times(g, xp.floor_divide(a, b)),
                                         unpack=("other", "self"), layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
                                         scalars=("other",))
@@ -669,6 +670,18 @@ def _numel(a):
     return int(np.prod(a.shape))
 
 
+def _neg_times(g, x):
+    """-g * x, ATen's -grad * x: x is computed first (GCC evaluates the right operand of ATen's
+    operator* first), and under create_graph the order the nodes are made in is the order a later
+    backward adds its sums in."""
+    return -g * x
+
+
+def _scaled_times(scale, g, x):
+    """scale * g * x, ATen's scale * grad * x: x first (see _neg_times)."""
+    return scale * g * x
+
+
 def _pow_backward(xp, g, a, exponent):
     """pow_backward: g * exponent * a ** (exponent - 1), and 0 for an exponent of 0 (a number
     exponent False is not 0 there: Scalar::equal tells a bool from a number)."""
@@ -754,10 +767,9 @@ def _evenly_distribute(xp, g, a, out):
 
 
 def _scatter_back(xp, g, shape, dim, indices, keepdim):
-    """value_selecting_reduction_backward: g scattered into zeros at the indices the values came from"""
-    if not shape:  # (a 0-dim tensor's only element)
-        return g
-    if not keepdim:
+    """value_selecting_reduction_backward: g scattered into zeros at the indices the values came from
+    (a 0-dim tensor's too: under create_graph its gradient is a new tensor, not g itself)"""
+    if not keepdim and shape:
         g = xp.unsqueeze(g, dim)
     return xp.scatter(xp.zeros(shape, g), dim, indices, g)
 
@@ -774,7 +786,8 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
     if p == float("inf"):
         mask = xp.logical_or(xp.abs(a) == out, xp.isnan(a))
         count = xp.cast_like(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
-        return xp.sgn(a) * ((g / count) * mask)
+        scaled = (g / count) * mask  # (before sgn: see _neg_times)
+        return xp.sgn(a) * scaled
     if p < 1:
         scaled = xp.sgn(a) * xp.masked_fill(xp.pow(xp.abs(a), p - 1), a == 0, 0)
         return scaled * g * xp.pow(out, 1 - p)
@@ -791,11 +804,11 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)
             return g * xp.cast_like(xp.where(a == xp.mean(a), float("nan"), float("inf")), g)
-        return (2.0 / dof) * g * (a - xp.mean(a))
+        return _scaled_times(2.0 / dof, g, a - xp.mean(a))
     if not keepdim and a.ndim > 1:
         g = _unsqueeze_dims(xp, g, dim, a.ndim, False)
     dof = K.count(a.shape, dim) - correction
-    return (2.0 / dof if dof else float("inf")) * g * (a - xp.mean(a, dim, True))
+    return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
 
 
 def _prod_backward(xp, g, a, out, dim, keepdim):

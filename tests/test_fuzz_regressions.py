@@ -841,6 +841,24 @@ y = torch.nn.functional.gelu(x)
 y.backward()
 z = torch.nn.functional.gelu(torch.tensor([-3.0]), approximate="tanh")
 """, fixed=True),
+    # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
+    # CopyBackwards casts the gradient to the source's dtype, then the engine sums it to its shape
+    case("copy-from-another-dtype-casts-the-gradient-before-summing-it", """
+a = torch.tensor([[[1.0], [1.0]]], dtype=torch.float64)
+c = torch.ones(1, requires_grad=True)
+a.copy_(c)
+a.relu_()
+f, = torch.autograd.grad(a.sum(), [c], create_graph=True)
+""", fixed=True),
+    # value_selecting_reduction_backward scatters into zeros for a 0-d input too: a new tensor with a
+    # graph (ScatterBackward0), not grad_outputs itself
+    case("min-over-a-dim-of-a-0-d-tensor-under-create-graph", """
+a = torch.tensor(-1.9, requires_grad=True)
+b = torch.min(a, -1).values
+c = torch.tensor(3.0, requires_grad=True)
+d, = torch.autograd.grad(b, [a], c, create_graph=True)
+d.mul_(2)
+""", fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
     case("gelu-of-plus-infinity-follows-atens-loops", """
@@ -882,3 +900,24 @@ def test_float32_tensor_power_is_rounded_once():
         ours = (autograd_core.tensor(x) ** autograd_core.tensor(y)).numpy()
         theirs = (torch.from_numpy(x) ** torch.from_numpy(y)).numpy()
         assert np.array_equal(ours, theirs), (x, y, ours, theirs)
+
+
+def test_copy_from_another_dtype_sums_the_gradient_in_the_sources_dtype():
+    """a.copy_(c) with a of another dtype than c (broadcast): c's gradient is cast to c's dtype,
+    then summed over the broadcast rows, as CopyBackwards does; summed first, its last digit differed
+    from torch's (a float64 sum rounded to float32, or a float32 sum widened to float64)."""
+    import numpy as np
+    import torch
+
+    import autograd_core
+
+    def program(m, into, source):
+        a = m.zeros(2, 3, dtype=getattr(m, into))
+        c = m.tensor([0.1, 0.7, 1.3], dtype=getattr(m, source), requires_grad=True)
+        a.copy_(c)
+        y = (a * a * m.tensor([[1.1], [2.3]], dtype=getattr(m, into))).sum()
+        return [t.detach().numpy() for t in (m.autograd.grad(y, c, retain_graph=True)
+                                             + m.autograd.grad(y, c, create_graph=True))]
+    for into, source in (("float64", "float32"), ("float32", "float64")):
+        for ours, theirs in zip(program(autograd_core, into, source), program(torch, into, source)):
+            assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), (into, source, ours, theirs)
