@@ -32,6 +32,7 @@ import re
 import sys
 import time
 import warnings
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,8 @@ AREAS = {
     "autograd_grad": "torch.autograd.grad",
     "second_backward": "retain_graph=True and a second backward",
     "create_graph": "create_graph=True: gradients with a graph of their own, used and differentiated again",
+    "higher_order": "after the last statement: a gradient built with create_graph differentiated again "
+                    "(second and third derivatives, grad_outputs that require grad, .grad with a graph)",
     "retain_grad": "retain_grad()",
     "hooks": "register_hook",
     "no_grad": "torch.no_grad() blocks",
@@ -227,10 +230,11 @@ def describe(x):
 # leaf's gradient sums the contributions of several paths, each rounded in its own way (ATen's
 # derivative formulas are not numpy's: x / x gives 7.6e-06 here, -1.2e-07 in torch, exactly 0 in
 # exact arithmetic), and a sum that cancels keeps rounding the size of its terms, not of its result.
-# Values of statements that sum (matmul, linear, losses, reductions) get 10 times, for the same reason.
+# Values of statements that sum (matmul, linear, losses, reductions) get 10 times, for the same reason;
+# so do the gradients the higher_order area's statements assign (each a .grad by another name).
 GRAD_LOOSEN = 100
 SUM_LOOSEN = 10
-_SUMMING = ("matmul", "nn linear", "nn mse", "nn cross_entropy", "reduce")
+_SUMMING = ("matmul", "nn linear", "nn mse", "nn cross_entropy", "reduce", "higher order")
 
 # fields in the order a report names the first difference (the value before what follows from it)
 _FIELDS = ("dtype", "shape", "values", "requires_grad", "is_leaf", "grad_fn", "retains_grad", "grad")
@@ -1195,7 +1199,71 @@ class Generator:
         x = self.pick(lambda t: t.requires_grad and t.is_floating_point())
         if x is not None and self.chance(0.8):
             self.backward(x)
+        # then, in a program without in-place ops (whose gradients' graphs go through PyTorch's
+        # as_strided views and CopySlices, built otherwise here by design: GRAPH_DIFFERS in
+        # test_double_backward.py), derivatives of derivatives, drawn from a stream of their own,
+        # seeded by the program so far (the program's own draws, so every earlier series and CI's
+        # hypothesis search, stay as they were)
+        if (self.options.on("higher_order") and not self.run.mismatch
+                and not any(s.tag.startswith("inplace") for s in self.run.statements)):
+            main, self.ch = self.ch, RandomChoices(zlib.crc32("\n".join(s.code for s in self.run.statements).encode()))
+            try:
+                self.higher_order()
+            finally:
+                self.ch = main
         return self.run
+
+    def higher_order(self):
+        """Derivatives of derivatives, after the finale. A tensor that needs grad is differentiated with
+        create_graph=True, through torch.autograd.grad (sometimes with grad_outputs v that requires
+        grad, the double-backward trick: the gradient is then differentiated with respect to v too)
+        or backward() into .grad; then a gradient that has a graph is differentiated again, once or
+        twice."""
+        leaves = self.tensors(lambda t: t.is_leaf and t.requires_grad and t.is_floating_point())
+        y = self.pick(lambda t: t.requires_grad and t.is_floating_point() and not t.is_leaf)
+        if not leaves or y is None or self.chance(0.4):  # (in 60% of the programs that can)
+            return
+        inputs = sorted({choice(self.ch, leaves) for _ in range(self.integer(1, 2))}, key=lambda k: int(k[1:]))
+        wrt = list(inputs)
+        how = weighted(self.ch, {"grad": 4, "grad_outputs": 2, "backward": 2})
+        if how == "backward":
+            if self.emit(f"{y}.sum().backward(create_graph=True)", "higher order: backward", touches_all=True):
+                return
+            firsts = [f"{n}.grad" for n in inputs]
+        else:
+            out = f"{y}.sum()"
+            if how == "grad_outputs":
+                v = self.new_name()
+                kind = "float64" if self.tensor(y).dtype == torch.float64 else "float32"
+                if self.emit(f"{v} = {self.leaf_expr(tuple(self.tensor(y).shape), kind, requires_grad=True)}",
+                             "leaf"):
+                    return
+                out = f"{y}, [{', '.join(inputs)}], {v}"
+                wrt.append(v)
+            else:
+                out = f"{out}, [{', '.join(inputs)}]"
+            firsts = [self.new_name() for _ in inputs]
+            if self.emit(f"{_targets(firsts)} = torch.autograd.grad({out}, create_graph=True, allow_unused=True)",
+                         "higher order: autograd.grad", touches_all=True):
+                return
+        for order in (2, 3):
+            firsts = [g for g in firsts if _read(lambda g=g: eval(g, self.run.theirs).requires_grad) is True]
+            if not firsts:
+                return
+            g = choice(self.ch, firsts)
+            target = choice(self.ch, (f"{g}.sum()", f"({g} * {g}).sum()", f"{g}.exp().mean()"))
+            more = order == 2 and self.chance(0.6)
+            names = [self.new_name() for _ in wrt]
+            if self.emit(f"{_targets(names)} = torch.autograd.grad({target}, [{', '.join(wrt)}], allow_unused=True"
+                         f"{', create_graph=True' if more else ''})", f"higher order: order {order}",
+                         touches_all=True) or not more:
+                return
+            firsts = names
+
+
+def _targets(names):
+    """The left side of an assignment from autograd.grad: 'a, b' (or 'a,' for one)."""
+    return ", ".join(names) + ("," if len(names) == 1 else "")
 
 
 def broadcasts(s1, s2):
