@@ -380,8 +380,9 @@ op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
                                         lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
 op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
                                         lambda xp, g, a, out, dim: xp.squeeze(g, dim), kind="same")
-op("expand",   "ExpandBackward0",      lambda a, shape: K.expanded(a, shape),
-                                        lambda xp, g, a, out, shape: g, kind="same")  # (the engine sums it back)
+op("expand",   "ExpandBackward0",      lambda a, shape: K.expanded(a, shape),  # (the engine sums g back; at::sum_to
+                                        lambda xp, g, a, out, shape: g if a.shape else xp.sum(g),  # sums to () always)
+                                        kind="same")
 op("clone",    "CloneBackward0",       lambda a, contiguous=False: np.copy(a, order="K" if K.dense(a) and not contiguous else "C"),
                                         lambda xp, g, a, out, contiguous=False: g, kind="same")  # (K: a's layout)
 op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda xp, g, a, out: g, kind="same")

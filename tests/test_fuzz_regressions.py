@@ -859,6 +859,14 @@ c = torch.tensor(3.0, requires_grad=True)
 d, = torch.autograd.grad(b, [a], c, create_graph=True)
 d.mul_(2)
 """, fixed=True),
+    # ExpandBackward0's at::sum_to sums a gradient to a 0-d shape even from a 0-d one (SumBackward0)
+    case("expand-of-a-0-d-tensor-differentiated-twice", """
+a = torch.tensor(0.0, requires_grad=True)
+b = a.sum(-1, keepdim=True)
+c = torch.tensor(-2.0, requires_grad=True)
+d, = torch.autograd.grad(b, [a], c, create_graph=True)
+f, h = torch.autograd.grad((d * d).sum(), [a, c], allow_unused=True, create_graph=True)
+""", fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
     case("gelu-of-plus-infinity-follows-atens-loops", """
