@@ -709,6 +709,50 @@ def output_text(page, index):
                          ".outputArea.node.innerText", index).strip()
 
 
+def run_cells(page, sources, check):
+    """Put {cell index: source} into the answer cells, then run every cell from the first of them to
+    the check cell `check` (Shift+Enter on each, as a student does); return what the check shows."""
+    for i, src in sources.items():
+        page.evaluate("([i, src]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                      ".model.sharedModel.setSource(src)", [i, src])
+    page.evaluate("""async ([first, last]) => { const p = window.jupyterapp.shell.currentWidget;
+      for (let i = first; i <= last; i++) { p.content.activeCellIndex = i;
+        await window.jupyterapp.commands.execute('notebook:run-cell'); } }""", [min(sources), check])
+    page.wait_for_timeout(100)
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=90_000)
+    page.wait_for_timeout(150)
+    return output_text(page, check)
+
+
+def hints_to_the_end(page, tag):
+    """Click every Hints button of the notebook to the end, by its accessible name ("Show a hint (k of
+    n)"); return {hint cell index: [hint texts]}. `tag` marks the cells (data-hints) for locating them."""
+    from playwright.sync_api import expect
+    found = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .map((c, i) => [i, c.model.sharedModel.getSource()]).filter(([, s]) => s.startsWith('Hints('))
+        .map(([i]) => i)""")
+    shown = {}
+    for index in found:
+        scroll_to_cell(page, index, "center")
+        page.evaluate("([i, t]) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.hints = t; }",
+                      [index, f"{tag}{index}"])
+        scope = page.locator(f"[data-hints={tag}{index}]")
+        button = scope.get_by_role("button", name=re.compile(r"Show a hint \(1 of (\d+)\)"))
+        total = int(re.search(r"of (\d+)", button.inner_text()).group(1))
+        for k in range(total):
+            control(scope, f"Show a hint ({k + 1} of {total})").click()     # (waits for the button's new name)
+        # (expect waits: the last click's update may still be on its way)
+        expect(control(scope, f"All {total} hints shown")).to_be_disabled(timeout=10_000)
+        shown[index] = scope.locator(".cgraph-hints li").all_inner_texts()
+        assert len(shown[index]) == total, shown[index]
+    return shown
+
+
+def numbers_in(texts):
+    """Every number written in texts (for "no hint shows the answer's number")."""
+    return {float(x) for t in texts for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", t)}
+
+
 def first_stepper(page):
     """The page's first GraphStepper, once its graph is drawn, scrolled into view."""
     stepper = page.locator(".cgraph-stepper").first

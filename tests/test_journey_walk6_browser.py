@@ -33,10 +33,11 @@ import re
 import pytest
 
 from lab_browser import (ALL_RAN, assert_controls_fit, assert_no_widget_errors, cell_index, code_cells,
-                         control, copy_notebook, dismiss_notifications, first_stepper, kernel_exec,
-                         lecture_mode, light_blocks, new_page, open_and_run_all, output_text,
-                         press_in_stepper, save_screenshot, scroll_to_cell, set_viewport, stepper_node,
-                         stepper_step, text_cut_off, themed, visible_text)
+                         control, copy_notebook, dismiss_notifications, first_stepper,
+                         hints_to_the_end, kernel_exec, lecture_mode, light_blocks, new_page,
+                         numbers_in, open_and_run_all, output_text, press_in_stepper, run_cells,
+                         save_screenshot, scroll_to_cell, set_viewport, stepper_node, stepper_step,
+                         text_cut_off, themed, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk6"
@@ -95,49 +96,8 @@ def app(lab, browser):
 
 # --- driving cells ---------------------------------------------------------------------------------
 
-def _run(page, sources, check):
-    """Put {cell index: source} into the answer cells, then run every cell from the first of them to
-    the check cell `check` (Shift+Enter on each, as a student does); return what the check shows."""
-    for i, src in sources.items():
-        page.evaluate("([i, src]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
-                      ".model.sharedModel.setSource(src)", [i, src])
-    page.evaluate("""async ([first, last]) => { const p = window.jupyterapp.shell.currentWidget;
-      for (let i = first; i <= last; i++) { p.content.activeCellIndex = i;
-        await window.jupyterapp.commands.execute('notebook:run-cell'); } }""", [min(sources), check])
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=90_000)
-    page.wait_for_timeout(300)
-    return output_text(page, check)
-
-
 def _errors_of(page, index):
     return next(c for c in code_cells(page) if c["index"] == index)["errors"]
-
-
-def _hints_to_the_end(page, tag):
-    """Click every Hints button of the notebook to the end; return {hint cell index: [hint texts]}."""
-    cells = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
-        .map((c, i) => [i, c.model.sharedModel.getSource()]).filter(([, s]) => s.startsWith('Hints('))
-        .map(([i]) => i)""")
-    shown = {}
-    for index in cells:
-        scroll_to_cell(page, index, "center")
-        page.evaluate("([i, t]) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk6 = t; }",
-                      [index, f"{tag}{index}"])
-        scope = page.locator(f"[data-walk6={tag}{index}]")
-        button = scope.get_by_role("button", name=re.compile(r"Show a hint \(1 of (\d+)\)"))
-        total = int(re.search(r"of (\d+)", button.inner_text()).group(1))
-        for k in range(total):
-            control(scope, f"Show a hint ({k + 1} of {total})").click()
-            page.wait_for_timeout(250)
-        assert control(scope, f"All {total} hints shown").is_disabled()
-        shown[index] = scope.locator(".cgraph-hints li").all_inner_texts()
-        assert len(shown[index]) == total, shown[index]
-    return shown
-
-
-def _numbers_in(texts):
-    return {float(x) for t in texts for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", t)}
 
 
 # --- ex02 ------------------------------------------------------------------------------------------
@@ -183,11 +143,11 @@ def test_W6_2_ex02_run_all_unfilled_points_at_the_right_cells(ex02):
 
 def test_ex02_hints_to_the_end_show_no_answer(ex02):
     want = torch_ex02()
-    hints = _hints_to_the_end(ex02, "ex02h")
+    hints = hints_to_the_end(ex02, "ex02h")
     save_screenshot(ex02, "test_ex02_hints", SUBDIR)
     answers = {want["w"] * 1.0, want["x"] * 1.0, *want["vjp"]}
     for index, texts in hints.items():
-        assert not _numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
+        assert not numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
     # task 3: dh/dw at w = 4.5 (0.0005) is printed by the notebook itself; no hint gives dh_dw's formula
     flat = " ".join(t for ts in hints.values() for t in ts)
     assert "x * (1 - math.tanh" not in flat and "1 - np.tanh" not in flat
@@ -199,21 +159,21 @@ def test_ex02_task1_wrong_unreadable_syntax_error_retry_and_other_forms(ex02):
     check = answer + 1
     w, x, raises = want["w"], want["x"], want["raises"]
     # one backward's grads (the "overwrites" misconception), and "no error"
-    shown = _run(page, {answer: f"w_grad_after_three = {w / 3:g}\nx_grad_after_three = {x / 3:g}\n"
+    shown = run_cells(page, {answer: f"w_grad_after_three = {w / 3:g}\nx_grad_after_three = {x / 3:g}\n"
                                 f"second_backward_raises = {not raises}\n"}, check)
     save_screenshot(page, "test_ex02_task1_wrong", SUBDIR)
     assert shown.count("✗") == 3 and "adds into .grad" in shown and "frees the tensors" in shown, shown
     assert f"{w:g}" not in shown.replace(f"{w / 3:g}", ""), f"the answer is on screen: {shown}"
     # unreadable: words in quotes, True in quotes
-    shown = _run(page, {answer: "w_grad_after_three = 'fifteen'\nx_grad_after_three = ''\n"
+    shown = run_cells(page, {answer: "w_grad_after_three = 'fifteen'\nx_grad_after_three = ''\n"
                                 "second_backward_raises = 'True'\n"}, check)
     assert "not the text 'fifteen'" in shown and "without quotes" in shown, shown
     # a syntax error: the cell says so, and nothing is checked against a half-typed answer
-    shown = _run(page, {answer: "w_grad_after_three = 1 +\n"}, answer)
+    shown = run_cells(page, {answer: "w_grad_after_three = 1 +\n"}, answer)
     assert any("SyntaxError" in e for e in _errors_of(page, answer)), _errors_of(page, answer)
     # the retry, right, written three ways
     for w_text, x_text in [(f"{w:g}", f"{x:g}"), (f"{w:.1f}", f"{x:.1f}"), (f"float({w:g})", f"int({x:g})")]:
-        shown = _run(page, {answer: f"w_grad_after_three = {w_text}\nx_grad_after_three = {x_text}\n"
+        shown = run_cells(page, {answer: f"w_grad_after_three = {w_text}\nx_grad_after_three = {x_text}\n"
                                     f"second_backward_raises = {raises}\n"}, check)
         assert shown.count("✓") == 3 and "✗" not in shown, (w_text, shown)
 
@@ -222,15 +182,15 @@ def test_W6_3_ex02_tensor_typed_by_hand_is_told_truly(ex02):
     page, want = ex02, torch_ex02()
     answer = cell_index(page, "x_grad = None")
     vjp = want["vjp"]
-    shown = _run(page, {answer: f"x_grad = torch.tensor([{vjp[0]:g}, {vjp[1]:g}])\n"}, answer + 1)
+    shown = run_cells(page, {answer: f"x_grad = torch.tensor([{vjp[0]:g}, {vjp[1]:g}])\n"}, answer + 1)
     save_screenshot(page, "test_W6_3_tensor_by_hand", SUBDIR)
     assert "by hand" in shown, shown
     assert "carries what the engine computed" not in shown, f"a typed tensor is said to be the engine's: {shown}"
     assert "plain Python numbers" in shown, shown
     # J v instead of J^T v gets its message; the list written by hand passes
-    shown = _run(page, {answer: f"x_grad = [{want['jv'][0]:g}, {want['jv'][1]:g}]\n"}, answer + 1)
+    shown = run_cells(page, {answer: f"x_grad = [{want['jv'][0]:g}, {want['jv'][1]:g}]\n"}, answer + 1)
     assert "that is J v" in shown, shown
-    shown = _run(page, {answer: f"x_grad = ({vjp[0]:g}, {vjp[1]:.1f})\n"}, answer + 1)
+    shown = run_cells(page, {answer: f"x_grad = ({vjp[0]:g}, {vjp[1]:.1f})\n"}, answer + 1)
     assert shown.startswith("✓"), shown
 
 
@@ -241,7 +201,7 @@ def test_W6_5_ex02_task3_right_factor_in_capitals_and_dh_dw(ex02):
     check = cell_index(page, "checks.saturation(")
     body = ('import math\n\n\ndef dh_dw(w, x):\n    """dh/dw."""\n'
             '    return x * (1 - math.tanh(w * x) ** 2)\n')
-    shown = _run(page, {factor: 'small_factor = "DH/DZ"\n', fn: body}, check)
+    shown = run_cells(page, {factor: 'small_factor = "DH/DZ"\n', fn: body}, check)
     save_screenshot(page, "test_W6_5_capitals", SUBDIR)
     torch = _torch()
     w = torch.tensor(4.5, requires_grad=True)
@@ -249,7 +209,7 @@ def test_W6_5_ex02_task3_right_factor_in_capitals_and_dh_dw(ex02):
     assert f"is {w.grad.item():.4f} at z = 4.5" in shown, shown
     assert "✗" not in shown, f"the right factor in capitals is refused: {shown}"
     # dh/dz alone: named, without the formula
-    shown = _run(page, {fn: body.replace("x * (1", "(1")}, check)
+    shown = run_cells(page, {fn: body.replace("x * (1", "(1")}, check)
     assert "that is dh/dz alone" in shown, shown
 
 
@@ -271,7 +231,7 @@ def test_W6_2_ex05_run_all_unfilled_names_task_1s_cell(ex05):
 
 def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
     page, torch = ex05, _torch()
-    hints = _hints_to_the_end(page, "ex05h")
+    hints = hints_to_the_end(page, "ex05h")
     flat = " ".join(t for ts in hints.values() for t in ts)
     for code in ("-1.0 / b", "a.data * b.data ** -2", "k * a.data ** (k - 1)", "math.exp(a.data)"):
         assert code not in flat, f"a hint gives task 1's code: {code}"
@@ -280,7 +240,7 @@ def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
     order = cell_index(page, "def topological_order(root):")
     back = cell_index(page, "def backward(root):")
     ex = cell_index(page, "def example_a(w, x):")
-    shown = _run(page, {
+    shown = run_cells(page, {
         ops: ("def sub(a, b):\n    b = as_value(b)\n    return Value(a.data - b.data, (a, b), (1.0, -1.0), '-')\n\n\n"
               "def div(a, b):\n    b = as_value(b)\n    return Value(a.data / b.data, (a, b), (1 / b.data, -a.data / b.data ** 2), '/')\n\n\n"
               "def power(a, k):\n    return Value(a.data ** k, (a,), (k * a.data ** (k - 1),), '**')\n\n\n"
@@ -338,17 +298,17 @@ def test_ex06_task1_wrong_tensor_and_other_forms(ex06):
     answer = cell_index(page, "path_products_p = None")
     a, b, c = want["paths"]
     # a path missing: named by its route, not its product
-    shown = _run(page, {answer: f"path_products_p = [{a:g}, {b:g}]\ndz_dp = {a + b:g}\ndz_dq = {want['dz_dq']:g}\n"},
+    shown = run_cells(page, {answer: f"path_products_p = [{a:g}, {b:g}]\ndz_dp = {a + b:g}\ndz_dq = {want['dz_dq']:g}\n"},
                  answer + 1)
     save_screenshot(page, "test_ex06_task1_missing_path", SUBDIR)
     assert "p reaches z along 3 paths" in shown and "a path is missing: p → v → z" in shown, shown
     assert f"{want['dz_dp']:g}" not in shown.replace(f"{a + b:g}", ""), shown
     # W6_3: a tensor typed by hand is told truly what to write
-    shown = _run(page, {answer: f"path_products_p = [{c:g}, {b:g}, {a:g}]\ndz_dp = {want['dz_dp']:.1f}\n"
+    shown = run_cells(page, {answer: f"path_products_p = [{c:g}, {b:g}, {a:g}]\ndz_dp = {want['dz_dp']:.1f}\n"
                                 f"dz_dq = torch.tensor({want['dz_dq']:g})\n"}, answer + 1)
     assert "✓ path_products_p is correct" in shown and "✓ dz_dp is correct" in shown, shown
     assert "carries what the engine computed" not in shown and "plain Python numbers" in shown, shown
-    shown = _run(page, {answer: f"path_products_p = ({c:g}, {b:.1f}, {a:g})\ndz_dp = {want['dz_dp']:g}\n"
+    shown = run_cells(page, {answer: f"path_products_p = ({c:g}, {b:.1f}, {a:g})\ndz_dp = {want['dz_dp']:g}\n"
                                 f"dz_dq = {want['dz_dq']:.1f}\n"}, answer + 1)
     assert shown.count("✓") == 3 and "✗" not in shown, shown
 
@@ -358,14 +318,14 @@ def test_W6_4_ex06_task2_stray_space_is_not_called_capitals(ex06):
     answer = cell_index(page, "def fewer_passes(n, m):")
     body = ('def fewer_passes(n, m):\n    """Fewer passes."""\n'
             '    return "forward" if n < m else "reverse" if m < n else "either"\n\n\n')
-    shown = _run(page, {answer: body + 'situations = ["reverse ", "forward", "either", "reverse"]\n'}, answer + 1)
+    shown = run_cells(page, {answer: body + 'situations = ["reverse ", "forward", "either", "reverse"]\n'}, answer + 1)
     save_screenshot(page, "test_W6_4_stray_space", SUBDIR)
     assert "✓ fewer_passes passes" in shown, shown
     line = next(s for s in shown.splitlines() if s.startswith("✗ situations"))
     assert "capitals" not in line and "space" in line, line
-    shown = _run(page, {answer: body + 'situations = ["Reverse", "forward", "either", "reverse"]\n'}, answer + 1)
+    shown = run_cells(page, {answer: body + 'situations = ["Reverse", "forward", "either", "reverse"]\n'}, answer + 1)
     assert "capitals" in shown, shown
-    shown = _run(page, {answer: body + 'situations = ["reverse", "forward", "either", "reverse"]\n'}, answer + 1)
+    shown = run_cells(page, {answer: body + 'situations = ["reverse", "forward", "either", "reverse"]\n'}, answer + 1)
     assert "✗" not in shown and "✓ situations is correct" in shown, shown
 
 
@@ -392,16 +352,16 @@ def test_ex06_task6_bytes_and_hints(ex06):
         stack.extend(f for f, _ in fn.next_functions)
     want = sum(kept.values())
     answer = cell_index(page, "bytes_grad_mode = None")
-    shown = _run(page, {answer: f"bytes_grad_mode = {want // 4}\nbytes_no_grad = 0\n"}, answer + 1)
+    shown = run_cells(page, {answer: f"bytes_grad_mode = {want // 4}\nbytes_no_grad = 0\n"}, answer + 1)
     assert "that is the number of floats" in shown and "✓ bytes_no_grad is correct" in shown, shown
-    shown = _run(page, {answer: f"bytes_grad_mode = {want}.0\nbytes_no_grad = 0\n"}, answer + 1)
+    shown = run_cells(page, {answer: f"bytes_grad_mode = {want}.0\nbytes_no_grad = 0\n"}, answer + 1)
     assert shown.count("✓") == 2 and "✗" not in shown, f"torch keeps {want} bytes: {shown}"
-    hints = _hints_to_the_end(page, "ex06h")
+    hints = hints_to_the_end(page, "ex06h")
     save_screenshot(page, "test_ex06_hints", SUBDIR)
     want06 = torch_ex06()
     answers = {float(want), want / 4, want06["dz_dp"], want06["dz_dq"], *want06["paths"]}
     for index, texts in hints.items():
-        assert not _numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
+        assert not numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
 
 
 def test_ex06_dark_lecture_mode_messages_and_hints_fit(ex06):

@@ -66,11 +66,12 @@ import re
 
 import pytest
 
-from lab_browser import (ALL_RAN, KERNEL_IDLE, current_theme, set_theme, assert_controls_fit, assert_no_widget_errors, cell_index, code_cells,
-                         control, copy_notebook, dismiss_notifications, first_stepper, lecture_mode,
-                         light_blocks, new_page, output_text, pictures_that_dont_fit,
-                         press_in_stepper, save_screenshot, scroll_to_cell, set_viewport, stepper_node,
-                         stepper_step, text_cut_off, visible_text)
+from lab_browser import (ALL_RAN, KERNEL_IDLE, assert_controls_fit, assert_no_widget_errors,
+                         cell_index, code_cells, control, copy_notebook, current_theme,
+                         dismiss_notifications, first_stepper, hints_to_the_end, lecture_mode,
+                         light_blocks, new_page, numbers_in, output_text, pictures_that_dont_fit,
+                         press_in_stepper, run_cells, save_screenshot, scroll_to_cell, set_theme,
+                         set_viewport, stepper_node, stepper_step, text_cut_off, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk7"
@@ -145,46 +146,6 @@ def ex07(page, lab):
 
 
 # --- driving cells (as in walk 6) --------------------------------------------------------------------
-
-def _run(page, sources, check):
-    """Put {cell index: source} into the answer cells, then run every cell from the first of them to
-    the check cell `check` (as Shift+Enter on each does); return what the check shows."""
-    for i, src in sources.items():
-        page.evaluate("([i, src]) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
-                      ".model.sharedModel.setSource(src)", [i, src])
-    page.evaluate("""async ([first, last]) => { const p = window.jupyterapp.shell.currentWidget;
-      for (let i = first; i <= last; i++) { p.content.activeCellIndex = i;
-        await window.jupyterapp.commands.execute('notebook:run-cell'); } }""", [min(sources), check])
-    page.wait_for_timeout(100)
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=90_000)
-    page.wait_for_timeout(150)
-    return output_text(page, check)
-
-
-def _hints_to_the_end(page, tag):
-    """Click every Hints button of the notebook to the end; return {hint cell index: [hint texts]}."""
-    found = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
-        .map((c, i) => [i, c.model.sharedModel.getSource()]).filter(([, s]) => s.startsWith('Hints('))
-        .map(([i]) => i)""")
-    shown = {}
-    for index in found:
-        scroll_to_cell(page, index, "center")
-        page.evaluate("([i, t]) => { window.jupyterapp.shell.currentWidget.content.widgets[i].node.dataset.walk7 = t; }",
-                      [index, f"{tag}{index}"])
-        scope = page.locator(f"[data-walk7={tag}{index}]")
-        button = scope.get_by_role("button", name=re.compile(r"Show a hint \(1 of (\d+)\)"))
-        total = int(re.search(r"of (\d+)", button.inner_text()).group(1))
-        for k in range(total):
-            control(scope, f"Show a hint ({k + 1} of {total})").click()     # (waits for the button's new name)
-        assert control(scope, f"All {total} hints shown").is_disabled()
-        shown[index] = scope.locator(".cgraph-hints li").all_inner_texts()
-        assert len(shown[index]) == total, shown[index]
-    return shown
-
-
-def _numbers_in(texts):
-    return {float(x) for t in texts for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", t)}
-
 
 # --- lecture 09: Example A, its stepper and the forward-mode trace table ---------------------------
 
@@ -494,21 +455,21 @@ def test_W7_3_4_5_ex06_task1_entries_told_by_their_place(ex06):
     a, b, c = (int(v) for v in paths)
     rest = f"\ndz_dp = {dz_dp:g}\ndz_dq = {dz_dq:g}\n"
     # W7_3: one path not worked out yet, and a nested list: told, no TypeError from the check
-    shown = _run(page, {answer: f"path_products_p = [{a}, {b}, None]{rest}"}, answer + 1)
+    shown = run_cells(page, {answer: f"path_products_p = [{a}, {b}, None]{rest}"}, answer + 1)
     save_screenshot(page, "W7_3_ex06_none_entry", SUBDIR)
     assert "TypeError" not in shown and "path_products_p[2] is still None" in shown, shown
-    shown = _run(page, {answer: f"path_products_p = [[{a}], [{b}], [{c}]]{rest}"}, answer + 1)
+    shown = run_cells(page, {answer: f"path_products_p = [[{a}], [{b}], [{c}]]{rest}"}, answer + 1)
     assert "TypeError" not in shown and "path_products_p[0] should be a number" in shown, shown
     # W7_4: one wrong product, the last: entry 2 is named, the list shown as written
     wrong = c + 1
-    shown = _run(page, {answer: f"path_products_p = [{a}, {b}, {wrong}]{rest}"}, answer + 1)
+    shown = run_cells(page, {answer: f"path_products_p = [{a}, {b}, {wrong}]{rest}"}, answer + 1)
     save_screenshot(page, "W7_4_ex06_wrong_entry", SUBDIR)
     assert f"path_products_p = [{a}, {b}, {wrong}] is not right yet (entry 2 is off)" in " ".join(shown.split()), shown
     # W7_5: text in quotes is told to drop them
-    shown = _run(page, {answer: f'path_products_p = ["{a}", "{b}", "{c}"]{rest}'}, answer + 1)
+    shown = run_cells(page, {answer: f'path_products_p = ["{a}", "{b}", "{c}"]{rest}'}, answer + 1)
     assert "✓ path_products_p" not in shown and "without quotes" in shown, shown
     # the retry, right, in another order
-    shown = _run(page, {answer: f"path_products_p = [{c}, {a}.0, {b}]{rest}"}, answer + 1)
+    shown = run_cells(page, {answer: f"path_products_p = [{c}, {a}.0, {b}]{rest}"}, answer + 1)
     assert shown.count("✓") == 3 and "✗" not in shown, shown
 
 
@@ -518,9 +479,9 @@ def test_W7_10_ex06_jacobians_returned_as_a_dual_a_tuple_or_text_told_what_they_
     body = ("def jacobian_rows(f, x):\n    x = x.detach().requires_grad_(True)\n    y = f(x)\n"
             "    return torch.stack([torch.stack(torch.autograd.grad(y, x, grad_outputs=torch.eye(len(y))[i],"
             " retain_graph=True)) for i in range(len(y))])\n")
-    shown = _run(page, {rows: body}, rows + 1)                  # the tuple autograd.grad returns, not unpacked
+    shown = run_cells(page, {rows: body}, rows + 1)                  # the tuple autograd.grad returns, not unpacked
     assert "unpack it" in shown and "should be a number" not in shown, shown
-    shown = _run(page, {rows: "def jacobian_rows(f, x):\n    return 'J'\n"}, rows + 1)
+    shown = run_cells(page, {rows: "def jacobian_rows(f, x):\n    return 'J'\n"}, rows + 1)
     assert "should return the Jacobian, a tensor of shape (m, n)" in shown and "should be a number" not in shown, shown
     # task 5 with task 4 done: the pass's Dual returned instead of its tangents
     dual = cell_index(page, "class Dual:")
@@ -530,10 +491,10 @@ def test_W7_10_ex06_jacobians_returned_as_a_dual_a_tuple_or_text_told_what_they_
                             "tangent = self.tangent * other.value + self.value * other.tangent", 1)
     source = source.replace("tangent = None\n    # YOUR CODE HERE", "tangent = torch.cos(u.value) * u.tangent", 1)
     assert "YOUR CODE HERE" not in source, source
-    shown = _run(page, {dual: source}, dual + 1)
+    shown = run_cells(page, {dual: source}, dual + 1)
     assert shown.count("✓") == 3 and "✗" not in shown, shown
     cols = cell_index(page, "def jacobian_columns(f, x):")
-    shown = _run(page, {cols: "def jacobian_columns(f, x):\n    return f(Dual(x, torch.ones(x.shape[0])))\n"}, cols + 1)
+    shown = run_cells(page, {cols: "def jacobian_columns(f, x):\n    return f(Dual(x, torch.ones(x.shape[0])))\n"}, cols + 1)
     save_screenshot(page, "W7_10_ex06_dual_returned", SUBDIR)
     assert "returned a Dual" in shown and "should be a number" not in shown, shown
 
@@ -562,30 +523,30 @@ def test_ex07_run_all_unfilled_wrong_unreadable_retry_and_hints(ex07):
     assert "hvp is not written yet" in messages[check3] and "penalized_loss is not written yet" in messages[check4]
     # task 1: the accumulation slip, then unreadable answers, then a tensor, then right in other forms
     answer = check1 - 1
-    shown = _run(page, {answer: f"x_grad_first = {first_x:g}\nx_grad_second = {second_x - first_x:g}\n"
+    shown = run_cells(page, {answer: f"x_grad_first = {first_x:g}\nx_grad_second = {second_x - first_x:g}\n"
                                 f"w_grad_second = {second_w - first_w:g}\n"}, check1)
     assert "PyTorch accumulates both" in shown and "adds to it" in shown, shown
     assert _g(second_x) not in shown and _g(second_w) not in shown, f"the answer is on screen: {shown}"
-    shown = _run(page, {answer: "x_grad_first = 'abc'\nx_grad_second = 1,5\nw_grad_second = ''\n"}, check1)
+    shown = run_cells(page, {answer: "x_grad_first = 'abc'\nx_grad_second = 1,5\nw_grad_second = ''\n"}, check1)
     assert "not the text 'abc'" in shown and "you gave a tuple of 2 ints" in shown and "without quotes" in shown, shown
-    shown = _run(page, {answer: f"x_grad_first = torch.tensor({first_x:g})\nx_grad_second = {second_x:g}\n"
+    shown = run_cells(page, {answer: f"x_grad_first = torch.tensor({first_x:g})\nx_grad_second = {second_x:g}\n"
                                 f"w_grad_second = {second_w:g}\n"}, check1)
     assert "by hand" in shown and "plain Python numbers" in shown, shown
-    shown = _run(page, {answer: f"x_grad_first = {2 * first_x:g} / 2\nx_grad_second = float({second_x:g})\n"
+    shown = run_cells(page, {answer: f"x_grad_first = {2 * first_x:g} / 2\nx_grad_second = float({second_x:g})\n"
                                 f"w_grad_second = {second_w:.1f}\n"}, check1)
     save_screenshot(page, "ex07_task1_right", SUBDIR)
     assert shown.count("✓") == 3 and "✗" not in shown, shown
-    hints = _hints_to_the_end(page, "ex07h")
+    hints = hints_to_the_end(page, "ex07h")
     answers = {first_x, second_x, second_w}
     for index, texts in hints.items():
-        assert not _numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
+        assert not numbers_in(texts) & answers, f"hint cell {index} shows a number of the answer: {texts}"
 
 
 def test_ex07_tasks_2_to_4_right_and_dark_lecture_messages_fit(ex07):
     page, torch = ex07, _torch()
     lap = cell_index(page, "def laplacian(f, x):")
     demo = cell_index(page, "def paraboloid(x):")
-    shown = _run(page, {lap: ("def laplacian(f, x):\n    x = x.detach().requires_grad_(True)\n"
+    shown = run_cells(page, {lap: ("def laplacian(f, x):\n    x = x.detach().requires_grad_(True)\n"
                               "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n    total = 0.0\n"
                               "    for i in range(x.shape[0]):\n"
                               "        (row,) = torch.autograd.grad(g[i], x, retain_graph=True)\n"
@@ -600,12 +561,12 @@ def test_ex07_tasks_2_to_4_right_and_dark_lecture_messages_fit(ex07):
     # W7_11: g . v returned (the second backward forgotten), and text: each told what it is
     one = ("def hvp(f, x, v):\n    x = x.detach().requires_grad_(True)\n"
            "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n    return g @ v\n")
-    shown = _run(page, {hvp: one}, hvp + 1)
+    shown = run_cells(page, {hvp: one}, hvp + 1)
     save_screenshot(page, "W7_11_ex07_hvp_one_number", SUBDIR)
     assert "that is gradient · v, one number" in shown and "should be a number" not in shown, shown
-    shown = _run(page, {hvp: "def hvp(f, x, v):\n    return 'H v'\n"}, hvp + 1)
+    shown = run_cells(page, {hvp: "def hvp(f, x, v):\n    return 'H v'\n"}, hvp + 1)
     assert "should return H v, a tensor of shape" in shown and "should be a number" not in shown, shown
-    shown = _run(page, {hvp: ("def hvp(f, x, v):\n    x = x.detach().requires_grad_(True)\n"
+    shown = run_cells(page, {hvp: ("def hvp(f, x, v):\n    x = x.detach().requires_grad_(True)\n"
                               "    (g,) = torch.autograd.grad(f(x), x, create_graph=True)\n"
                               "    return torch.autograd.grad((g * v).sum(), x)[0]\n")}, hvp + 1)
     assert "✗" not in shown and shown.count("✓") == 3, shown
@@ -613,12 +574,12 @@ def test_ex07_tasks_2_to_4_right_and_dark_lecture_messages_fit(ex07):
     body = ("def penalized_loss(model, x, y, lam):\n    x = x.clone().requires_grad_(True)\n"
             "    mse = torch.nn.functional.mse_loss(model(x), y)\n"
             "    (d,) = torch.autograd.grad(mse, x, create_graph=CG)\n    return mse + lam * d.norm() ** 2\n")
-    shown = _run(page, {pen: body.replace("CG", "False")}, pen + 1)
+    shown = run_cells(page, {pen: body.replace("CG", "False")}, pen + 1)
     assert "freed" in shown or "does not reach the weights" in shown, shown
-    shown = _run(page, {pen: body.replace("CG", "True")}, pen + 1)
+    shown = run_cells(page, {pen: body.replace("CG", "True")}, pen + 1)
     assert "✗" not in shown and "✓ the value of penalized_loss" in shown, shown
     # a wrong one left on screen for the lecturer's look: the messages fit in dark lecture mode
-    _run(page, {pen: body.replace("CG", "True").replace("d.norm() ** 2", "d.norm()")}, pen + 1)
+    run_cells(page, {pen: body.replace("CG", "True").replace("d.norm() ** 2", "d.norm()")}, pen + 1)
     lecture_mode(page, 1.5)
     try:
         _dark(page)
