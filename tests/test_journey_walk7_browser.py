@@ -54,9 +54,11 @@ backward, ex07's task 1 with torch's double backward.
 - W7_8 (fixed in widgets/inspector.py WHY_NON_LEAF and the stepper's legend): the inspector said a
   non-leaf's ".grad is freed after backward unless retain_grad() was called"; torch never fills it
   ("won't be populated"). It now says backward passes a gradient through it but does not store it.
-- W7_9 (fixed in widgets/static/stepper.js, --cg-room): at 1280x720 in lecture mode the stepper was
-  taller than the notebook's visible area (639 px against 599): the legend's last line never showed
-  with the toolbar. The room the graph takes now leaves the legend's height.
+- W7_9 (open, a strict xfail): at 1280x720 in lecture mode the stepper is taller than the notebook's
+  visible area (639 px against 599): the legend's last line never shows with the toolbar. Leaving the
+  legend's height out of the graph's box (widgets/static/stepper.js, --cg-room) fixes it, but then
+  lecture 10's last step no longer shows x and g together at 1280x720 and 1440x900 (walk 4's W4_1):
+  the box needs those pixels more than the legend does.
 - W7_12, W7_13 (fixed in widgets/chain_rule.py parse_guess; tests/test_stepper.py): in lecture 10's
   predict mode, the gradient pasted as the lecture prints it, tensor(6.7500, grad_fn=<MulBackward0>),
   was "could not read", and the right value with a decimal comma (6,75) "not quite: try again". The
@@ -419,6 +421,9 @@ def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
         lecture_mode(page, 1)
 
 
+@pytest.mark.xfail(strict=True, reason="W7_9: at 1280x720 in lecture mode the stepper's legend falls below the "
+                                       "window: the graph's box keeps that room, which lecture 10's last step "
+                                       "needs to show x and g together (walk 4's W4_1); open")
 def test_W7_9_lecture10_stepper_fits_the_window_1280x720_lecture(lec10):
     page = lec10
     lecture_mode(page, 1.5)

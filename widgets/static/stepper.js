@@ -204,10 +204,9 @@ function render({ model, el }) {
   }
   function fit() {
     const fs = parseFloat(getComputedStyle(el).fontSize) || 13;
-    // the body's room: the window less JupyterLab's chrome, the toolbar, the caption (two lines)
-    // and the legend (as many lines as the width wraps it to)
-    const room = Math.max(16 * fs, window.innerHeight - CHROME_PX - bar.offsetHeight - 2.6 * fs - 16
-                          - legend.offsetHeight - 4);
+    // the body's room: the window less JupyterLab's chrome, the toolbar and the caption (the legend
+    // may fall below: a tall graph needs every pixel, lecture 10's last step shows x and g together)
+    const room = Math.max(16 * fs, window.innerHeight - CHROME_PX - bar.offsetHeight - 2.6 * fs - 16);
     el.style.setProperty("--cg-room", `${room.toFixed(0)}px`);
     reservePanel();
     const svg = graph.querySelector("svg");
@@ -236,7 +235,6 @@ function render({ model, el }) {
   const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
   resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
   resized.observe(bar);
-  resized.observe(legend);
 
   // The chain-rule panel keeps one height for every step (the tallest step's text, measured once
   // per graph and width), so the inspector below it does not move as the steps change the text.
