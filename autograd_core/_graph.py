@@ -236,7 +236,8 @@ class Node:
                 STATE.formula = False
 
     def _rule(self, i, g, xp, args, out, params):
-        """The row's rule for input i, as it gives it (the input's shape and dtype not yet restored)."""
+        """The row's rule for input i, as it gives it (the input's shape and dtype not yet restored).
+        (_input_grad runs the same three calls inline: the plain backward's one call per edge.)"""
         op = self.op
         if op.variadic:
             return op.grads[0](xp, i, g, args, out, **params)

@@ -64,6 +64,16 @@ def as_array(x):
     return np.asarray(x)
 
 
+def numbers_or_none(x):
+    """``x`` as a numeric ndarray (as_array), or None when it is not numbers: text, None entries, a
+    ragged list or another structure numpy cannot read (for a "you returned ..." message)."""
+    try:
+        a = as_array(x)
+    except Exception:
+        return None
+    return a if a.dtype.kind in "biuf" else None
+
+
 _SINGULAR = {"str": "string", "NoneType": "None"}
 _PLURAL = {"str": "strings", "bool": "bools", "int": "ints", "float": "floats", "tensor": "tensors",
            "NoneType": "Nones", "list": "lists", "tuple": "tuples", "numpy array": "numpy arrays"}

@@ -9,7 +9,7 @@ functions the notebook never shows, and their forward and backward passes are co
 import numpy as np
 
 from widgets.exercises import (ExerciseError, Feedback, _describe, _fmt, _numeric, as_array, check, is_stub,
-                               is_tensor)
+                               is_tensor, numbers_or_none)
 
 from . import backend, leaf, nn
 
@@ -228,11 +228,8 @@ def _as_jacobian(name, got, J, Dual=None):
     if Dual is not None and isinstance(got, Dual):
         raise ExerciseError(f"{name} returned a Dual, one pass's value and tangent: J is made of the passes' "
                             ".tangent, one column each.")
-    try:
-        arr = as_array(got)
-    except Exception:                       # ragged lists and other structures numpy cannot read
-        arr = None
-    if arr is None or arr.dtype.kind not in "biuf":
+    arr = numbers_or_none(got)
+    if arr is None:
         raise ExerciseError(f"{name} should return the Jacobian, a tensor of shape (m, n) = {J.shape}; it "
                             f"returned {_describe(got)}.")
     return arr

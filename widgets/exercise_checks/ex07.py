@@ -14,7 +14,8 @@ import warnings
 
 import numpy as np
 
-from widgets.exercises import ExerciseError, Feedback, _describe, as_array, check, is_stub, is_tensor
+from widgets.exercises import (ExerciseError, Feedback, _describe, as_array, check, is_stub, is_tensor,
+                               numbers_or_none)
 
 from . import backend, leaf, nn
 
@@ -187,11 +188,8 @@ def hvp(hvp):
         if got is None:
             raise ExerciseError("hvp returned None: end it with a return statement.")
         gradient, returned = _gradient(f, x), got
-        try:
-            got = as_array(got)
-        except Exception:                   # ragged lists and other structures numpy cannot read
-            got = None
-        if got is None or got.dtype.kind not in "biuf":    # (not "should be a number": it is a vector)
+        got = numbers_or_none(got)
+        if got is None:                     # (not "should be a number": it is a vector)
             raise ExerciseError(f"hvp should return H v, a tensor of shape ({x.size},) like x; it returned "
                                 f"{_describe(returned)}.")
         if got.size == 1 and x.size > 1:
