@@ -239,4 +239,4 @@ print("traced(-1, 2) =", traced(torch.tensor(-1.0), torch.tensor(2.0)).item(), "
 #   without Python; nothing is rebuilt per input. The gap matters when the work per operation is
 #   small and the number of operations large.
 #
-# **Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), tasks 1 and 4.
+# **Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), tasks 1 and 5.

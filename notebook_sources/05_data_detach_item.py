@@ -186,4 +186,4 @@ for step in range(1, 31):
 #   to numpy via `t.detach().cpu().numpy()`.
 # - `loss.item()` replaces `loss.data[0]`; sum `loss.item()`, not `loss`, or every graph stays alive.
 #
-# **Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), tasks 2–3.
+# **Exercises:** [ex03 · control flow, .data and .detach()](exercises/ex03_static_and_detach.ipynb), tasks 2–4.

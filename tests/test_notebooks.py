@@ -154,6 +154,44 @@ def test_lecture_has_slides_and_navigation(rel):
         assert (NOTEBOOKS / target).is_file(), f"{rel} links to missing {target}"
 
 
+def _tasks_named(text):
+    """{exercise notebook: task numbers} a lecture's "**Exercises:** [exNN ...](exercises/x.ipynb), tasks
+    1 and 5" (or "tasks 2–4", "task 1") points to."""
+    named = {}
+    for target, tasks in re.findall(r"\]\(exercises/([^)]+\.ipynb)\), tasks? ([0-9–\-, and]+)", text):
+        numbers = set()
+        for part in re.split(r",|\band\b", tasks):
+            ends = [int(n) for n in re.findall(r"\d+", part)]
+            if ends:
+                numbers |= set(range(ends[0], ends[-1] + 1))
+        named.setdefault(target, {})[text] = numbers
+    return named
+
+
+def test_lectures_point_to_each_task_of_their_exercises_once():
+    """A lecture's closing line names the tasks of an exercise set that practise it; between them the
+    lectures of a set name each of its tasks once. (walk8 W8_4: lecture 04 named ex03's tasks 1 and 4
+    and lecture 05 tasks 2-3, so ex03's static-graph task 5 had no lecture and task 4, lecture 05's
+    debugging of a 2017 loss report, was sent to lecture 04.)"""
+    pointers = {}
+    for rel in [p for p in ALL if re.match(r"notebooks/\d\d_", p)]:
+        for target, by_text in _tasks_named("\n".join(c.source for c in read(rel).cells)).items():
+            for numbers in by_text.values():
+                pointers.setdefault(target, []).append((rel, numbers))
+    assert "ex03_static_and_detach.ipynb" in pointers
+    for target, named in pointers.items():
+        cells = read(f"notebooks/exercises/{target}").cells
+        tasks = {int(n) for c in cells if c.cell_type == "markdown" for n in re.findall(r"^## Task (\d+)", c.source, re.M)}
+        counted = sorted(n for _, numbers in named for n in numbers)
+        assert counted == sorted(tasks), f"{target}'s tasks {sorted(tasks)}, the lectures name {named}"
+    lecture = {rel: numbers for rel, numbers in pointers["ex03_static_and_detach.ipynb"]}
+    ex03 = read("notebooks/exercises/ex03_static_and_detach.ipynb").cells
+    heading = {int(m.group(1)): m.group(2) for c in ex03 if c.cell_type == "markdown"
+               for m in re.finditer(r"^## Task (\d+) · (.*)$", c.source, re.M)}
+    assert "static graph" in heading[5] and 5 in lecture["notebooks/04_static_vs_dynamic.ipynb"]
+    assert "loss report" in heading[4] and 4 in lecture["notebooks/05_data_detach_item.ipynb"]
+
+
 def test_index_lists_every_notebook():
     text = "\n".join(c.source for c in read("notebooks/index.ipynb").cells)
     for rel in STUDENT_FACING:

@@ -210,8 +210,11 @@ def _compare_exact(name, answer, expected, kind, mistakes, explain):
 def _numeric(name, answer, expected):
     if isinstance(answer, str):
         them = "numbers" if isinstance(expected, (list, tuple)) else "number"
+        comma = ""
+        if not isinstance(expected, (list, tuple)) and re.fullmatch(r"\s*-?\d+,\d+\s*", answer):
+            comma = " (and its decimal with a point: Python reads a comma as a separator)"
         raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}, not the text {answer!r}: "
-                            f"write the {them} without quotes.")
+                            f"write the {them} without quotes{comma}.")
     try:
         arr = as_array(answer)
     except Exception:  # ragged lists, objects numpy cannot read
@@ -224,6 +227,18 @@ def _numeric(name, answer, expected):
         raise ExerciseError(f"{name} should be {_wanted(expected, 'number')}; you gave {_describe(answer)}. "
                             "True and False answer yes-no questions: write the value you worked out.")
     return arr
+
+
+def _decimal_comma(answer):
+    """A hint for a number written with a decimal comma, which Python reads as a tuple of two ints
+    (p = 0,46 is (0, 46)); '' for anything else. The answer is not rewritten with a point: that
+    would tell a right answer from a wrong one."""
+    if (isinstance(answer, tuple) and len(answer) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in answer)
+            and answer[1] >= 0):
+        return (" A decimal comma? Python reads a comma as a separator, so a number written with one is "
+                "two numbers: write the decimal with a point.")
+    return ""
 
 
 def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain="", by_hand=False):
@@ -242,7 +257,7 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
         got = got.reshape(want.shape)
     if got.shape != want.shape:
         if want.ndim == 0:
-            raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.")
+            raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.{_decimal_comma(answer)}")
         if isinstance(expected, (list, tuple)) and got.ndim == 1:
             raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}.")
         raise ExerciseError(f"{name} should have shape {want.shape}, yours has shape {got.shape}.")

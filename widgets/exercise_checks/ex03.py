@@ -58,12 +58,22 @@ def control_flow(branchy):
         if not y.requires_grad:
             raise ExerciseError(f"{call} gives a tensor outside the graph (requires_grad=False): use the "
                                 "tensors a and b in the arithmetic, and .item() only in the if.")
-        y.backward()
+        try:
+            y.backward()
+        except RuntimeError as e:
+            if "second time" not in str(e):
+                raise ExerciseError(f"{call}.backward() raised RuntimeError: {e}") from None
+            # the student's function ran backward through x * x itself: the saved values are gone
+            raise ExerciseError(f"{call}.backward() failed: {name} already ran backward() through its result, "
+                                "which frees the graph's saved values. Return x * x without calling backward(): "
+                                "the check runs it.") from None
         for leaf_name, t, expected in (("a", a, want[1]), ("b", b, want[2])):
             if t.grad is None:
                 raise ExerciseError(f"after {call}.backward(), {leaf_name}.grad is None: the result does not "
-                                    f"depend on {leaf_name} through the graph (.item() gives a plain number, "
-                                    "which the graph cannot follow; use it only in the if).")
+                                    f"depend on {leaf_name} through the graph. {leaf_name}.item() is a plain "
+                                    f"number, {leaf_name}.detach() and {leaf_name}.data are tensors outside the "
+                                    "graph, and a torch.tensor(...) made from them is a new leaf: compute x from "
+                                    f"{leaf_name} itself, and use .item() only in the if.")
             if abs(t.grad.item() - expected) > 1e-4 * max(1.0, abs(expected)):
                 raise ExerciseError(f"after {call}.backward(), {leaf_name}.grad = {t.grad.item():g} is not "
                                     "right yet: the value is right, so look at what the graph records.")

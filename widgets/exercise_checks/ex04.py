@@ -46,7 +46,10 @@ def gradient_step(gd_step):
             (lambda w, b, x, y, lr: tuple(step(1, 1 / lr)(w, b, x, y, lr)),
              "the step is the whole gradient: scale it by the learning rate lr."),
             (lambda *args: tuple(step(1, 2)(*args)),
-             "the step is twice as long as it should be: the loss has a factor 0.5.")])
+             "the step is twice as long as it should be: the loss has a factor 0.5."),
+            (lambda w, b, x, y, lr: tuple(step(1, len(x))(w, b, x, y, lr)),
+             "the step is as many times too long as there are points: the loss is their mean (.mean()), "
+             "not their sum.")])
 
 
 def momentum_by_hand(p_after_two):
@@ -174,6 +177,14 @@ def _check_history(fb, name, history, right_history):
         fb.fail(f"a bug remains: the history holds tensors in a graph (grad_fn={graphs[0].grad_fn.name()}): "
                 f"each keeps every batch's graph of its epoch alive ({_graph_size(graphs[0])} nodes for the first).")
         return True
+    tensors = [h for h in history if is_tensor(h)]
+    if tensors:
+        # .detach() or .data dropped the graphs, which fixes the memory bug; but the task asks for
+        # plain numbers (as ex03's mean_loss does): print shows tensor(...), json.dumps refuses them
+        fb.fail(f"{name}'s history holds tensors ({_describe(tensors[0])}, without a graph, so no batch's graph "
+                "is kept), not the plain numbers the task asks for: print shows tensor(...) and json.dumps "
+                "refuses them. .item() reads a one-element tensor's number (lecture 05).")
+        return False
     try:
         values = [float(h) for h in history]
     except (TypeError, ValueError):
