@@ -605,6 +605,8 @@ def test_ex04_debug_finetune(torch, nn, optim, capsys):
     assert "still have requires_grad=True" in one(fails(check, v["not_frozen"]))
     assert "return the optimizer" in one(fails(check, v["returns_nothing"]))
     assert "not written yet" in one(fails(check, lambda model, batches, lr=0.1: None))
+    # task 5's finetune(model, num_classes), defined later under the same name (walk8 W8_9)
+    assert "Run task 4's answer cell again" in one(fails(check, _resnet_finetune_versions(nn, optim)["right"]))
 
 
 def _resnet_finetune_versions(nn, optim):
@@ -719,3 +721,5 @@ def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
     assert one(fails(check, v["no_momentum"])).endswith("yours is SGD with lr=0.01, momentum=0.")
     assert "not written yet" in one(fails(check, v["stub"]))
     assert "should be a function" in one(fails(check, None))
+    # task 4's finetune(model, batches) still defined: its check was run before task 5's cell (W8_9)
+    assert "still task 4's finetune(model, batches)" in one(fails(check, lambda model, batches, lr=0.1: None))

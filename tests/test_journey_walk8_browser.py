@@ -24,6 +24,9 @@ ex04 task 2's momentum step and task 3's trained line.
 - W8_6 (fixed in widgets/exercises.py): a decimal comma (p_after_two = 0,46, which Python reads as the
   tuple (0, 46)) got only "you gave a tuple of 2 ints ((0, 46))"; it is asked "A decimal comma?" and told
   to write the decimal with a point, without the number written out (which would confirm it).
+- W8_9 (fixed in widgets/exercise_checks/ex04.py): tasks 4 and 5 both define `finetune`; task 4's check
+  run again after task 5's cell called task 5's finetune(model, batches) and showed "raised
+  AttributeError: 'Sequential' object has no attribute 'fc'". Each check now tells which finetune it got.
 - W8_4 (fixed in notebook_sources/04 and 05; tests/test_notebooks.py): lecture 04 sent students to ex03's
   tasks 1 and 4, lecture 05 to tasks 2-3; task 4 is lecture 05's loss report and task 5, lecture 04's
   static graph, had no pointer. No browser test: the text is checked in test_notebooks.
@@ -368,3 +371,22 @@ def test_W8_1_ex04_task3_history_of_detached_tensors_is_not_plain_numbers(ex04):
             and "✗" not in shown), shown
     hints = hints_to_the_end(page, "ex04h")
     assert not numbers_in([t for texts in hints.values() for t in texts]) & {round(torch_momentum_two_steps(), 2)}
+
+
+def test_W8_9_ex04_task4_check_after_task5s_finetune_told_which_finetune(ex04):
+    page = ex04
+    task5 = cell_index(page, "def finetune(model, num_classes):")
+    check4 = cell_index(page, "checks.debug_finetune(finetune)")
+    body = ("def finetune(model, num_classes):\n    for param in model.parameters():\n"
+            "        param.requires_grad = False\n    model.fc = nn.Linear(model.fc.in_features, num_classes)\n"
+            "    return optim.SGD(model.fc.parameters(), lr=0.01, momentum=0.9)\n")
+    run_cells(page, {task5: body}, task5)                  # task 5 written and run ...
+    page.evaluate("""async (i) => { const p = window.jupyterapp.shell.currentWidget; p.content.activeCellIndex = i;
+      await window.jupyterapp.commands.execute('notebook:run-cell'); }""", check4)   # ... then task 4's check again
+    page.wait_for_timeout(100)
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.sessionContext.isBusy", timeout=90_000)
+    shown = _flat(output_text(page, check4))
+    save_screenshot(page, "W8_9_ex04_task4_check_after_task5", SUBDIR)
+    assert "has no attribute 'fc'" not in shown and "AttributeError" not in shown, \
+        f"W8_9: task 4's check ran task 5's finetune and reports its error: {shown}"
+    assert "task 5's finetune(model, num_classes) now" in shown and "Run task 4's answer cell again" in shown, shown

@@ -212,6 +212,17 @@ def _classification_batches():
              torch.tensor(rng.integers(0, 3, size=16).tolist())) for _ in range(5)]
 
 
+def _second_parameter(fn):
+    """The name of fn's second parameter, or None (tasks 4 and 5 both define a `finetune`: task 4's
+    takes batches, task 5's num_classes, and the one defined last is the one a check gets)."""
+    import inspect
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return None
+    return names[1] if len(names) > 1 else None
+
+
 def debug_finetune(finetune):
     """Task 4: after the fixed finetune(model, batches) the pretrained layers are frozen and unchanged,
     model[2] is a new Linear(8, 3) that got gradients, and the returned optimizer holds it."""
@@ -219,6 +230,9 @@ def debug_finetune(finetune):
 
     if finetune is None or not callable(finetune):
         raise ExerciseError(f"{name} should be a function; you gave {_describe(finetune)}.")
+    if _second_parameter(finetune) == "num_classes":
+        raise ExerciseError(f"{name} is task 5's finetune(model, num_classes) now: task 5 defines a function of the "
+                            "same name further down. Run task 4's answer cell again, then this check.")
     if is_stub(finetune):
         raise ExerciseError(f"{name} is not written yet: fix the code in the cell above (and return the optimizer).")
     model = _pretrained()
@@ -292,6 +306,9 @@ def finetune_resnet18(finetune, num_classes=7):
     name = "finetune"
     if finetune is None or not callable(finetune):
         raise ExerciseError(f"{name} should be a function; you gave {_describe(finetune)}.")
+    if _second_parameter(finetune) == "batches":
+        raise ExerciseError(f"{name} is still task 4's finetune(model, batches): run task 5's answer cell (its "
+                            "finetune(model, num_classes)) before this check.")
     if is_stub(finetune):
         raise ExerciseError(f"{name} is not written yet: write its body in the cell above (and return the optimizer).")
     model = _resnet18()
