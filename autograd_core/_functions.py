@@ -12,12 +12,12 @@ import numpy as np
 
 from . import _dtypes
 from ._arguments import not_a_tensor
-from ._graph import STATE, _ACCUMULATE, no_grad
+from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
-                      _infer_shape, _inplace, _make, _shape_arg, _sync_view, _unwrap, apply, number_as,
+                      _infer_shape, _inplace, _make, _make_view, _shape_arg, _sync_view, _unwrap, apply, number_as,
                       result_dtype, tensor)
 
 _OP = OPS
@@ -1289,44 +1289,59 @@ def outer(input, vec2):
 ger = outer
 
 
-def _pieces(input, dim, bounds, op_name):
-    d = _dim(dim, input.ndim)
-    return _siblings(tuple(apply(_OP[op_name], (input,), {"dim": d, "index": slice(lo, hi)}, view_of=input,
-                                 output_nr=i) for i, (lo, hi) in enumerate(bounds)))
-
-
-def _siblings(pieces):
-    """The pieces of one unbind/split/chunk: PyTorch gives them one node; here each has its own,
-    and each node knows the others (backward calls their hooks as PyTorch's shared node would)."""
-    nodes = tuple(p._grad_fn for p in pieces)
-    if len(nodes) > 1 and nodes[0] is not None:
-        for node in nodes:
-            node._siblings = nodes
-            node._hooked = True  # (the walk looks at the pieces' hooks)
-    return pieces
+def _pieces(op_name, input, params):
+    """The pieces of an unbind or split: views of input, the outputs of one node (as PyTorch's), so
+    that backward joins their gradients in one step, as it does."""
+    op = _OP[op_name]
+    arrays = op.forward(input._data, **params)
+    requires_grad = STATE.grad_enabled and input.requires_grad
+    node = None
+    if requires_grad and arrays:
+        node = op.node_class()
+        node.next_functions = (gradient_edge(input),)
+        node._args, node._out, node._params, node._saved_versions = [input._data], None, params, None
+        node._seq = _next_seq()
+        node._n_outputs = len(arrays)
+        node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    pieces = []
+    for nr, arr in enumerate(arrays):
+        piece = _make(arr, node, requires_grad, input._vc)
+        _make_view(piece, input, nr)
+        pieces.append(piece)
+        if STATE.recorder is not None:  # (one event per piece, each naming the shared node)
+            STATE.recorder._add("forward", op=op.name, tensor=piece, node=node, inputs=(input,), value=arr.copy())
+    return tuple(pieces)
 
 
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
     if tensor.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
-    n = tensor.shape[_dim(dim, tensor.ndim)]
+    d = _dim(dim, tensor.ndim)
+    n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        starts = range(0, n, size) if n else [0]
-        return _pieces(tensor, dim, [(lo, builtins.min(lo + size, n)) for lo in starts], "split")
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        return _pieces("split", tensor, {"split_size": size, "dim": d, "self_sym_sizes": tensor.shape})
     sizes = list(split_size_or_sections)
+    if any(size < 0 for size in sizes):
+        raise RuntimeError("split_with_sizes expects split_sizes have only non-negative entries, but got "
+                           f"split_sizes={sizes}")
     if builtins.sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                            f"size at dimension {dim}), but got split_sizes={sizes}")
-    ends = np.cumsum(sizes).tolist()
-    return _pieces(tensor, dim, [(e - s, e) for s, e in zip(sizes, ends)], "split_with_sizes")
+    return _pieces("split_with_sizes", tensor, {"split_sizes": tuple(sizes), "dim": d, "self_sym_sizes": tensor.shape})
 
 
 def chunk(input, chunks, dim=0):
     """At most `chunks` pieces of ceil(size / chunks) along dim (`chunks` empty ones of an empty dim)."""
     if input.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[_dim(dim, input.ndim)]
     if n == 0:
         return split(input, [0] * chunks, dim)
@@ -1337,9 +1352,7 @@ def unbind(input, dim=0):
     """The slices along dim, that dim removed (as iterating over dim 0 does)."""
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    d = _dim(dim, input.ndim)
-    return _siblings(tuple(apply(_OP["unbind"], (input,), {"dim": d, "index": i}, view_of=input, output_nr=i)
-                           for i in range(input.shape[d])))
+    return _pieces("unbind", input, {"dim": _dim(dim, input.ndim)})
 
 
 def nonzero(input, *, as_tuple=False):

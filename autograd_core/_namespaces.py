@@ -236,16 +236,6 @@ class NumpyOps:
         return a[(slice(None),) * dim + (index, Ellipsis)]
 
     @staticmethod
-    def unbind_backward(g, shape, dim, index):
-        """the gradient of one piece of unbind: g in zeros of the input's shape"""
-        return K.select_backward(g, shape, dim, index)
-
-    @staticmethod
-    def split_backward(g, shape, dim, index):
-        """the gradient of one piece of split / chunk: g in zeros of the input's shape"""
-        return K.select_backward(g, shape, dim, index)
-
-    @staticmethod
     def stack(arrays, dim):
         return np.stack(arrays, axis=dim)
 
@@ -568,25 +558,6 @@ class TensorOps:
     @staticmethod
     def slice(a, dim, index):
         return apply(OPS["slice"], (a,), {"dim": dim, "index": index}, view_of=a)
-
-    @staticmethod
-    def unbind_backward(g, shape, dim, index):
-        """unbind_backward: the pieces' gradients stacked, zeros for the others (PyTorch's one node
-        stacks them all; here each piece stacks its own)"""
-        zeros = _make(np.zeros(g.shape, dtype=g._data.dtype), None, False)
-        return F.stack([g if i == index else zeros for i in range(shape[dim])], dim)
-
-    @staticmethod
-    def split_backward(g, shape, dim, index):
-        """split_backward: the pieces' gradients joined, zeros before and after this one"""
-        start, stop, _ = index.indices(shape[dim])
-        parts = []
-        for lo, hi in ((0, start), (start, stop), (stop, shape[dim])):
-            if lo == start and hi == stop:
-                parts.append(g)
-            elif hi > lo:
-                parts.append(TensorOps.zeros(shape[:dim] + (hi - lo,) + shape[dim + 1:], g))
-        return F.cat(parts, dim)
 
     stack = staticmethod(F.stack)
     cat = staticmethod(F.cat)

@@ -239,6 +239,27 @@ def at_dim(dim, index):
     return (slice(None),) * dim + (index, Ellipsis)
 
 
+def unbound(a, dim):
+    """The slices of a along dim, that dim removed (views): unbind's pieces"""
+    return tuple(a[at_dim(dim, i)] for i in range(a.shape[dim]))
+
+
+def pieces(a, dim, sizes):
+    """a cut along dim into consecutive pieces of the given sizes (views): split's pieces"""
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    return tuple(a[at_dim(dim, slice(lo, lo + size))] for lo, size in zip(starts, sizes))
+
+
+def split_sizes(length, split_size):
+    """The sizes of split's pieces of a dim of `length`: split_size each, the last what is left (one
+    empty piece of an empty dim)"""
+    if length == 0:
+        return [0]
+    return [split_size] * (length // split_size) + ([length % split_size] if length % split_size else [])
+
+
 def pow_number(a, exponent):
     """a ** k for a number k, as ATen computes it: its exact special cases (x * x for 2, sqrt for
     0.5, 1 / sqrt(x) for -0.5, 1 / x for -1, ...), else C's pow."""

@@ -10,7 +10,8 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   ``g * b`` of ``a * b`` makes a MulBackward0). A number in a rule is ATen's Scalar there (``g * 2``
   is a MulBackward1, as in PyTorch's C++ formulas). The engine calls only the rules of inputs that
   need a gradient, then reduces the result to the input's shape (``unbroadcast``: no rule deals
-  with broadcasting) and dtype;
+  with broadcasting) and dtype. A row of several outputs (unbind, split: node_base=_Pieces) has a
+  forward giving a tuple, and its rule gets the list of the outputs' gradients in place of g;
 - what backward reads is saved with the node, as PyTorch's ``grad_fn._saved_*``: read off the rules
   themselves (an input whose values a rule uses, the result when a rule uses ``out``; an input read
   only by another input's rule is saved only when that input needs a gradient, as PyTorch saves
@@ -138,6 +139,15 @@ class _MaybeUndefinedNode(Node):
     Node._input_grad passes such a None on as it is."""
 
     __slots__ = ()
+
+
+class _Pieces(Node):
+    """The one node of all the pieces an unbind or split returns (a node of several outputs, as
+    PyTorch's: an edge into it names its piece, output_nr). Its row's forward gives the pieces, and
+    its rule gets gs, the pieces' gradients (None for a piece no gradient reached), in one list."""
+
+    __slots__ = ()
+    _multi = True
 
 
 # =====================================================================================================
@@ -394,16 +404,20 @@ op("select",   "SelectBackward0",      lambda a, dim, index: a[K.at_dim(dim, ind
 op("slice",    "SliceBackward0",       lambda a, dim, index: a[K.at_dim(dim, index)],
                                         lambda xp, g, a, out, dim, index: xp.slice_backward(g, a.shape, dim, index),
                                         kind="same")
-# the pieces of unbind / split / chunk (one node per piece here; PyTorch shares one between them)
-op("unbind",   "UnbindBackward0",      lambda a, dim, index: a[K.at_dim(dim, index)],
-                                        lambda xp, g, a, out, dim, index: xp.unbind_backward(g, a.shape, dim, index),
-                                        kind="same")
-op("split",    "SplitBackward0",       lambda a, dim, index: a[K.at_dim(dim, index)],
-                                        lambda xp, g, a, out, dim, index: xp.split_backward(g, a.shape, dim, index),
-                                        kind="same")
-op("split_with_sizes", "SplitWithSizesBackward0", lambda a, dim, index: a[K.at_dim(dim, index)],
-                                        lambda xp, g, a, out, dim, index: xp.split_backward(g, a.shape, dim, index),
-                                        kind="same")
+# the pieces of unbind / split / chunk: views, the outputs of one node (_Pieces); its rule gets gs,
+# the pieces' gradients (self_sym_sizes, the input's shape, is a param only to be saved, as PyTorch saves it)
+op("unbind",   "UnbindBackward0",      lambda a, dim: K.unbound(a, dim),
+                                        lambda xp, gs, a, out, dim: _unbind_backward(xp, gs, dim),
+                                        saved_params=("dim",), kind="same", node_base=_Pieces)
+op("split",    "SplitBackward0",       lambda a, split_size, dim, self_sym_sizes:
+                                            K.pieces(a, dim, K.split_sizes(a.shape[dim], split_size)),
+                                        lambda xp, gs, a, out, split_size, dim, self_sym_sizes: _split_with_sizes_backward(
+                                            xp, gs, K.split_sizes(self_sym_sizes[dim], split_size), dim, self_sym_sizes),
+                                        saved_params=("dim", "self_sym_sizes", "split_size"), kind="same", node_base=_Pieces)
+op("split_with_sizes", "SplitWithSizesBackward0", lambda a, split_sizes, dim, self_sym_sizes: K.pieces(a, dim, split_sizes),
+                                        lambda xp, gs, a, out, split_sizes, dim, self_sym_sizes:
+                                            _split_with_sizes_backward(xp, gs, split_sizes, dim, self_sym_sizes),
+                                        saved_params=("dim", "self_sym_sizes", "split_sizes"), kind="same", node_base=_Pieces)
 op("index",    "IndexBackward0",       lambda a, indices: K.indexed(a, indices),
                                         lambda xp, g, a, out, indices: xp.index_put_accumulate(xp.zeros(a.shape, g), indices, g),
                                         saved_params=("indices",), kind="same")
@@ -837,6 +851,23 @@ def _cat_backward(xp, i, g, args, dim):
         return xp.zeros(args[i].shape, g)
     start = sum(a.shape[dim] for a in args[:i] if not K.skipped_by_cat(a))
     return xp.narrow(g, dim, start, args[i].shape[dim])
+
+
+def _unbind_backward(xp, gs, dim):
+    """unbind_backward: the pieces' gradients stacked along dim, zeros for a piece none reached"""
+    some = next((g for g in gs if g is not None), None)
+    if some is None:  # (no piece got a gradient: nor does the input)
+        return None
+    return xp.stack([xp.zeros(some.shape, some) if g is None else g for g in gs], dim)
+
+
+def _split_with_sizes_backward(xp, gs, sizes, dim, shape):
+    """split_with_sizes_backward: the pieces' gradients joined along dim, zeros for a piece none reached"""
+    some = next((g for g in gs if g is not None), None)
+    if some is None:
+        return None
+    return xp.cat([xp.zeros(shape[:dim] + (size,) + shape[dim + 1:], some) if g is None else g
+                   for g, size in zip(gs, sizes)], dim)
 
 
 def _masked_select_backward(xp, g, shape, mask):

@@ -186,3 +186,91 @@ def test_empty_tensors_match_torch(name, shape):
         return y, x.grad
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+# --- the pieces of unbind / split / chunk: one node for all of them (PyTorch's) joins their gradients
+# in one stack or cat, zeros for a piece no gradient reached; a piece's -0. stays -0. whichever other
+# pieces get gradients (summing one zero-padded gradient per piece would make it 0.) ------------------
+PIECES = {
+    "unbind": lambda x: x.unbind(1), "split": lambda x: x.split(1, 1), "split uneven": lambda x: x.split(2, 1),
+    "chunk": lambda x: x.chunk(3, 1), "split_with_sizes": lambda x: x.split([1, 0, 2], 1),
+    "iterating": lambda x: tuple(x.T),
+}
+PIECES_USED = {"the first": [0], "the first two": [0, 1], "every one": "all", "the last": [-1]}
+
+
+def pieces_program(split, used, dtype, also_direct=False):
+    """x's gradient through the pieces: piece i used as (piece * c_i).sum(), c_i -0. for the even i."""
+    def program(m):
+        x = m.tensor([[1., -2., 3.], [0.5, 0., -1.]], dtype=getattr(m, dtype), requires_grad=True)
+        pieces = split(x)
+        which = range(len(pieces)) if used == "all" else [i % len(pieces) for i in used]
+        y = sum((pieces[i] * (-0.0 if i % 2 == 0 else 2.0)).sum() for i in which)
+        if also_direct:
+            y = y + (x * -0.0).sum()
+        y.backward()
+        return x.grad
+    return program
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("used", sorted(PIECES_USED))
+@pytest.mark.parametrize("split", sorted(PIECES))
+def test_a_pieces_signed_zero_gradient_matches_torch(split, used, dtype):
+    program = pieces_program(PIECES[split], PIECES_USED[used], dtype)
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("split", sorted(PIECES))
+def test_a_pieces_signed_zero_gradient_and_another_path_match_torch(split):
+    program = pieces_program(PIECES[split], PIECES_USED["the first"], "float32", also_direct=True)
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+def _graph_names(fn):
+    """The graph below grad_fn fn: names, with the output each edge leads to when not 0."""
+    if fn is None:
+        return None
+    return (fn.name(), [(_graph_names(n), nr) for n, nr in fn.next_functions])
+
+
+@pytest.mark.parametrize("used", sorted(PIECES_USED))
+@pytest.mark.parametrize("split", sorted(PIECES))
+def test_pieces_under_create_graph_match_torch(split, used):
+    """One node, as torch's: every piece's grad_fn is it (output_nr telling them apart), and its
+    gradient under create_graph is one stack / cat (zeros with no history for the pieces none
+    reached), with the signs of its zeros, and its own gradient."""
+    def program(m):
+        x = m.tensor([[1., -2., 3.], [0.5, 0., -1.]], dtype=m.float64, requires_grad=True)
+        pieces = PIECES[split](x)
+        nodes = [(p.grad_fn.name(), p.grad_fn is pieces[0].grad_fn, p.output_nr, _graph_names(p.grad_fn))
+                 for p in pieces]
+        which = range(len(pieces)) if PIECES_USED[used] == "all" else [i % len(pieces) for i in PIECES_USED[used]]
+        y = sum((pieces[i] * pieces[i] * (-0.0 if i % 2 == 0 else 2.0)).sum() for i in which)
+        g, = m.autograd.grad(y, x, create_graph=True)
+        gg, = m.autograd.grad((g * g).sum(), x)
+        return nodes, g, _graph_names(g.grad_fn), gg
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+def test_the_pieces_node_saves_what_torchs_saves():
+    def program(m):
+        x = m.ones(2, 5, requires_grad=True)
+        return [(p.grad_fn.name(), sorted(a for a in dir(p.grad_fn) if a.startswith(("_saved", "_raw_saved"))),
+                 {a: getattr(p.grad_fn, a) for a in dir(p.grad_fn) if a.startswith("_saved")})
+                for p in (x.unbind(1)[0], x.split(2, 1)[0], x.split([1, 4], 1)[1], x.chunk(2, 1)[1])]
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("snippet", [
+    lambda m: m.ones(2, 3).split(0, 1), lambda m: m.ones(2, 3).split(-1, 1), lambda m: m.ones(0, 3).split(0),
+    lambda m: m.ones(2, 3).split([4, -1], 1), lambda m: m.ones(2, 3).chunk(0, 1), lambda m: m.ones(2, 3).chunk(-2),
+    lambda m: m.ones(2, 3).split([1, 1], 1), lambda m: m.ones(2, 3).unbind(2), lambda m: m.ones(0, 3).unbind(0),
+])
+def test_split_and_chunk_refuse_as_torch_does(snippet):
+    ours, theirs = outcome(snippet, ENGINE), outcome(snippet, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
