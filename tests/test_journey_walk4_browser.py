@@ -10,7 +10,8 @@ computed in this test process (torch 2.13 CPU, the oracle), not with a number wr
 - Predict mode: empty, unreadable and wrong answers get a true message, Enter checks, no withheld
   value is on screen while a question is open.
 - W4-1 (fixed in widgets/static/stepper.js): in lecture mode the double-backward graph (689 px at its
-  natural size) is taller than its box at 1280x720 (484 px) and 1440x900, and node g sat below the
+  natural size) is taller than its box at 1280x720 (484 px then; 462 px since the whole stepper, legend
+  included, fits the window: walk 7's W7_9) and 1440x900, and node g sat below the
   box's edge. Now each step scrolls the box (smoothly, and only when they are not in view already) to
   the nodes the step highlights (Python's `active`); and where one step's active nodes would not fit
   in the box together (1280x720: pow, y and g at step 6), lecture mode shrinks the drawing towards the

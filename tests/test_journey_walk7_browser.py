@@ -54,11 +54,21 @@ backward, ex07's task 1 with torch's double backward.
 - W7_8 (fixed in widgets/inspector.py WHY_NON_LEAF and the stepper's legend): the inspector said a
   non-leaf's ".grad is freed after backward unless retain_grad() was called"; torch never fills it
   ("won't be populated"). It now says backward passes a gradient through it but does not store it.
-- W7_9 (open, a strict xfail): at 1280x720 in lecture mode the stepper is taller than the notebook's
-  visible area (639 px against 599): the legend's last line never shows with the toolbar. Leaving the
-  legend's height out of the graph's box (widgets/static/stepper.js, --cg-room) fixes it, but then
-  lecture 10's last step no longer shows x and g together at 1280x720 and 1440x900 (walk 4's W4_1):
-  the box needs those pixels more than the legend does.
+- W7_9 (fixed in widgets/static/stepper.js and .css): at 1280x720 in lecture mode the stepper was
+  taller than the notebook's visible area (639 px against 599 at a step whose caption wraps): the
+  legend's last line never showed with the toolbar. Leaving the legend's height out of the graph's
+  box alone cost lecture 10's last step its view of x and g together (walk 4's W4_1). Now the legend
+  is five short entries, each on one line, that a projector's width shows in one line (18 px, not
+  38; the full sentence is each entry's tooltip); the caption keeps its tallest step's height (two
+  lines here), so the stepper keeps one height through the steps; and the body's room is what the
+  notebook shows less the toolbar, caption and legend as measured: the whole stepper is 597 px, the
+  graph's box 462 px, and x and g still fit it together at 80% (W4_1 holds). Pinned at 1280x720 in
+  lecture mode and at 1440x900 with and without it, light and dark, at steps 0, 5 and 10 (screenshots
+  in tests/artifacts/projector/).
+- At 1280x720 in lecture mode the chain-rule panel scrolled (the inspector kept 13em beside it even
+  with no node clicked). With no node clicked the inspector keeps its one line and the panel shows
+  every step's text whole; a click on a node gives the inspector its room (data, grad, grad_fn,
+  is_leaf in its box); Escape or a click beside the nodes closes it.
 - W7_12, W7_13 (fixed in widgets/chain_rule.py parse_guess; tests/test_stepper.py): in lecture 10's
   predict mode, the gradient pasted as the lecture prints it, tensor(6.7500, grad_fn=<MulBackward0>),
   was "could not read", and the right value with a decimal comma (6,75) "not quite: try again". The
@@ -73,7 +83,7 @@ from lab_browser import (ALL_RAN, KERNEL_IDLE, assert_controls_fit, assert_no_wi
                          dismiss_notifications, first_stepper, hints_to_the_end, lecture_mode,
                          light_blocks, new_page, numbers_in, output_text, pictures_that_dont_fit,
                          press_in_stepper, run_cells, save_screenshot, scroll_to_cell, set_theme,
-                         set_viewport, stepper_node, stepper_step, text_cut_off, visible_text)
+                         set_viewport, stepper_node, stepper_step, text_cut_off, themed, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk7"
@@ -421,20 +431,131 @@ def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
         lecture_mode(page, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="W7_9: at 1280x720 in lecture mode the stepper's legend falls below the "
-                                       "window: the graph's box keeps that room, which lecture 10's last step "
-                                       "needs to show x and g together (walk 4's W4_1); open")
-def test_W7_9_lecture10_stepper_fits_the_window_1280x720_lecture(lec10):
+# The stepper's legend, entry by entry (text, tooltip, box, a line's height, its key's colour), and the boxes
+# it must lie in: the stepper's and the notebook's visible area.
+_LEGEND = """(el) => {
+  const box = (e) => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+  const view = window.jupyterapp.shell.currentWidget.content.node;
+  return {entries: [...el.querySelectorAll('.cg-legend [role=listitem]')].map(e => ({
+            text: e.textContent.replace(/\\s+/g, ' ').trim(), title: e.title, ...box(e),
+            line: 1.25 * parseFloat(getComputedStyle(e).fontSize),
+            key: [...e.querySelectorAll('.cg-key')].map(k => getComputedStyle(k).borderTopColor)})),
+          stepper: box(el), view: box(view)};
+}"""
+# every colour and text style the graph uses, each explained by one legend entry
+LEGEND_ENTRIES = ["running now", "backward done", "selected", "grad flowing through", "grad None passed through"]
+
+
+def _legend_seen(page, st, where, screenshot=None):
+    """Assert that the whole stepper, toolbar to legend, is inside the notebook's visible area with
+    its toolbar at the top, and each legend entry is there, whole (on one line, no word cut off)."""
+    st.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    seen = st.evaluate(_LEGEND)
+    if screenshot:
+        save_screenshot(page, screenshot, "projector")
+    view, box = seen["view"], seen["stepper"]
+    assert box["bottom"] - box["top"] <= view["bottom"] - view["top"], \
+        f"{where}: the stepper is {box['bottom'] - box['top']:.0f} px tall, the notebook shows {view['bottom'] - view['top']:.0f} px"
+    assert [e["text"] for e in seen["entries"]] == LEGEND_ENTRIES, (where, seen["entries"])
+    for e in seen["entries"]:
+        inside = all(view["top"] - 1 <= e[k] <= view["bottom"] + 1 for k in ("top", "bottom")) and \
+            box["left"] <= e["left"] and e["right"] <= box["right"]
+        assert inside, f"{where}: the legend's {e['text']!r} is not in sight: {e}, the notebook shows {view}"
+        assert e["bottom"] - e["top"] < 1.6 * e["line"], f"{where}: the legend's {e['text']!r} wraps: {e}"
+        assert e["title"], f"{where}: the legend's {e['text']!r} has no tooltip saying it in full"
+    keys = [c for e in seen["entries"] for c in e["key"]]
+    assert len(set(keys)) == 3, f"{where}: the outline keys are not three colours: {keys}"
+    cut = text_cut_off(page, ".cgraph-stepper .cg-legend")
+    assert not cut, f"{where}: legend text cut off: {cut}"
+    return seen
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_W7_9_lecture10_stepper_fits_the_window_1280x720_lecture(lec10, theme):
+    """At 1280x720 in lecture mode, and at 1440x900 with and without it, the whole stepper (toolbar,
+    caption, graph box, legend) fits the notebook's visible area at every step, keeps one height
+    through the steps, and its legend shows every entry on one line."""
     page = lec10
-    lecture_mode(page, 1.5)
     try:
-        st = first_stepper(page)
-        st.evaluate("el => el.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(300)
-        room = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.node.getBoundingClientRect().height")
-        height = st.bounding_box()["height"]
-        save_screenshot(page, "W7_9_lecture10_stepper_top_1280x720_lecture", SUBDIR)
-        assert height <= room, f"the stepper is {height:.0f} px tall, the notebook shows {room:.0f} px"
+        with themed(page, theme):
+            for size, scale in [("1280x720", 1.5), ("1440x900", 1.5), ("1440x900", 1)]:
+                set_viewport(page, size)
+                lecture_mode(page, scale)
+                st = first_stepper(page)
+                where = f"{size}{' lecture' if scale > 1 else ''} {theme}"
+                heights = set()
+                shot = f"W7_9_lecture10_stepper_{size}{'_lecture' if scale > 1 else ''}_{theme}"
+                for key in ("Home", "ArrowRight", "End"):   # the longest captions (steps 0, 5), the end
+                    press_in_stepper(st, key, 5 if key == "ArrowRight" else 1)
+                    seen = _legend_seen(page, st, f"{where}, step {stepper_step(st)}",
+                                        shot if key == "End" else None)
+                    heights.add(round(seen["stepper"]["bottom"] - seen["stepper"]["top"]))
+                assert len(heights) == 1, f"{where}: the stepper's height changes with the step: {heights}"
+                if scale > 1:
+                    tops = {round(e["top"]) for e in seen["entries"]}
+                    assert len(tops) == 1, f"{where}: the legend takes more than one line: {seen['entries']}"
+                assert_controls_fit(page, ".cgraph-stepper")
+    finally:
+        lecture_mode(page, 1)
+        set_viewport(page, "1280x720")
+
+
+# The chain-rule panel (does it scroll?), the inspector's height and which of its rows `names` lie
+# wholly inside its box, and the graph's scale.
+_SIDE = """([el, names]) => {
+  const panel = el.querySelector('.cg-panel'), insp = el.querySelector('.cg-inspector');
+  const box = insp.getBoundingClientRect();
+  const rows = [...insp.querySelectorAll('th')].filter(th => names.includes(th.textContent.trim()))
+    .filter(th => { const r = th.parentElement.getBoundingClientRect(); return r.top >= box.top - 1 && r.bottom <= box.bottom + 1; })
+    .map(th => th.textContent.trim());
+  return {panel_scrolls: panel.scrollHeight > panel.clientHeight + 1, panel: panel.clientHeight,
+          inspector: Math.round(box.height), rows, note: insp.innerText.trim().slice(0, 60),
+          scale: parseFloat(el.dataset.graphScale)};
+}"""
+ESSENTIALS = ["data", "grad", "grad_fn", "is_leaf"]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_lecture10_chain_rule_whole_until_a_node_is_clicked_1280x720_lecture(lec10, theme):
+    """At 1280x720 in lecture mode, with no node clicked the inspector keeps its one line and the
+    chain-rule panel shows every step's text whole (no scrolling); a click on a node gives the
+    inspector the room for its essentials (data, grad, grad_fn, is_leaf), the graph untouched;
+    Escape, or a click beside the nodes, closes it and the panel has its room back."""
+    page = lec10
+    try:
+        with themed(page, theme):
+            set_viewport(page, "1280x720")
+            lecture_mode(page, 1.5)
+            st = first_stepper(page)
+            press_in_stepper(st, "Escape")                  # an earlier test clicked x
+            press_in_stepper(st, "Home")
+            for k in range(11):
+                if k:
+                    press_in_stepper(st, "ArrowRight")
+                side = page.evaluate(_SIDE, [st.element_handle(), ESSENTIALS])
+                assert "Click a node" in side["note"], side
+                assert not side["panel_scrolls"], f"step {k}: the chain-rule panel scrolls with no node clicked: {side}"
+            st.evaluate("el => el.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(300)
+            save_screenshot(page, f"lecture10_panel_whole_no_node_clicked_1280x720_lecture_{theme}", "projector")
+            scale = side["scale"]
+            stepper_node(st, "x").first.click()
+            st.locator(".cg-inspector").get_by_text("leaf tensor").first.wait_for(timeout=15_000)
+            page.wait_for_timeout(300)
+            side = page.evaluate(_SIDE, [st.element_handle(), ESSENTIALS])
+            save_screenshot(page, f"lecture10_node_clicked_1280x720_lecture_{theme}", "projector")
+            assert sorted(side["rows"]) == sorted(ESSENTIALS), f"the inspector's essentials are not in its box: {side}"
+            assert side["scale"] == scale, "a click on a node changed the graph's size"
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(400)
+            side = page.evaluate(_SIDE, [st.element_handle(), ESSENTIALS])
+            assert "Click a node" in side["note"] and not side["panel_scrolls"], side
+            stepper_node(st, "x").first.click()
+            st.locator(".cg-inspector").get_by_text("leaf tensor").first.wait_for(timeout=15_000)
+            st.locator(".cg-graph").click(position={"x": 4, "y": 4})   # beside the nodes
+            st.locator(".cg-inspector").get_by_text("Click a node").first.wait_for(timeout=15_000)
+            assert_no_widget_errors(page)
     finally:
         lecture_mode(page, 1)
 

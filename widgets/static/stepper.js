@@ -48,7 +48,8 @@ function render({ model, el }) {
   el.setAttribute("data-lm-suppress-shortcuts", "true");
   el.setAttribute("role", "group");
   el.setAttribute("aria-label",
-    "computation graph stepper: arrow keys step, space plays or pauses, click a node to inspect it");
+    "computation graph stepper: arrow keys step, space plays or pauses, click a node to inspect it, " +
+    "Escape closes the inspector");
 
   // --- toolbar -------------------------------------------------------------------------------
   const bar = h("div", "cg-bar");
@@ -113,13 +114,22 @@ function render({ model, el }) {
   inspector.setAttribute("aria-label", "node inspector");
   side.append(panel, inspector);
   body.append(graph, side);
+  // The legend: one short entry per colour or text style, each kept on one line (the line breaks
+  // between entries), so a projector's width shows it in one line; the full sentence is each
+  // entry's tooltip, and the inspector says it of the node clicked.
   const legend = h("div", "cg-legend");
-  legend.innerHTML =
-    '<span class="cg-key cg-key-active"></span>running now ' +
-    '<span class="cg-key cg-key-done"></span>backward done ' +
-    '<span class="cg-key cg-key-selected"></span>selected · ' +
-    "<i>grad in italics</i>: gradient flowing through (not stored in .grad) · " +
-    '<span class="cg-freed-sample">grad None</span>: passed through, not stored · click a node to inspect it';
+  legend.setAttribute("role", "list");
+  legend.setAttribute("aria-label", "legend");
+  legend.innerHTML = [
+    ['<span class="cg-key cg-key-active"></span>running now', "outline: the node this step runs"],
+    ['<span class="cg-key cg-key-done"></span>backward done', "outline: a node whose backward has run"],
+    ['<span class="cg-key cg-key-selected"></span>selected', "dashed outline: the node the inspector shows"],
+    ['<span class="cg-flow-sample">grad</span> flowing through',
+     "a grad in bold italics: the gradient flowing through a node during backward (not stored in .grad)"],
+    ['<span class="cg-freed-sample">grad None</span> passed through',
+     "grad None struck through: a gradient passed through this non-leaf, but its .grad stays None " +
+     "(retain_grad() keeps it)"],
+  ].map(([html, title]) => `<span class="cg-legend-item" role="listitem" title="${title}">${html}</span>`).join("");
   el.append(bar, caption, body, legend);
 
   // --- graph ---------------------------------------------------------------------------------
@@ -182,7 +192,7 @@ function render({ model, el }) {
   let natural = null;
   let focusPx = null;      // the tallest span of one step's active nodes, in px at natural size
                            // (measured once per graph, when the drawing is on the page)
-  const CHROME_PX = 130;   // JupyterLab's menu, tabs, notebook toolbar and status bar
+  const CHROME_PX = 130;   // outside a notebook's scroller: JupyterLab's menu, tabs, toolbar, status bar
   const LECTURE_SHRINK = 0.8, FOCUS_MARGIN_PX = 8;
   function tallestFocus(svg) {
     const vb = svg.viewBox && svg.viewBox.baseVal;
@@ -202,13 +212,25 @@ function render({ model, el }) {
     }
     return most > 0 || !frames.length ? most * natural.h / vb.height : null;
   }
+  // The room the notebook shows: its scrolled area in JupyterLab (Notebook 7 too), else the
+  // window less an estimate of the chrome around it.
+  let scroller = null;
+  function visibleHeight() {
+    if (!scroller || !scroller.isConnected) {
+      scroller = el.closest(".jp-WindowedPanel-outer, .jp-Notebook");
+      if (scroller) resized.observe(scroller);      // the window's height changes the room
+    }
+    return scroller && scroller.clientHeight > 0 ? scroller.clientHeight : window.innerHeight - CHROME_PX;
+  }
   function fit() {
     const fs = parseFloat(getComputedStyle(el).fontSize) || 13;
-    // the body's room: the window less JupyterLab's chrome, the toolbar and the caption (the legend
-    // may fall below: a tall graph needs every pixel, lecture 10's last step shows x and g together)
-    const room = Math.max(16 * fs, window.innerHeight - CHROME_PX - bar.offsetHeight - 2.6 * fs - 16);
+    reservePanel();                                  // the caption's and the panel's heights first
+    // the body's room: what the notebook shows less everything of the stepper around the body (the
+    // toolbar, the caption at its tallest step, the legend as this width wraps it, the padding),
+    // so the whole stepper, toolbar to legend, fits the window (W7_9)
+    const around = el.offsetHeight - body.offsetHeight;
+    const room = Math.max(16 * fs, visibleHeight() - around - 2);
     el.style.setProperty("--cg-room", `${room.toFixed(0)}px`);
-    reservePanel();
     const svg = graph.querySelector("svg");
     if (!svg || !natural) return;
     const lecture = parseFloat(getComputedStyle(el).getPropertyValue("--cgraph-scale")) || 1;
@@ -232,18 +254,22 @@ function render({ model, el }) {
     el.style.setProperty("--cg-graph-h", `${(natural.h * scale + 12).toFixed(0)}px`);
     if (before !== el.dataset.graphScale) requestAnimationFrame(() => showActive(false));
   }
-  const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's size
-  resized.observe(graph);                            // follows --cgraph-scale (lecture mode)
-  resized.observe(bar);
+  const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's and the
+  resized.observe(graph);                            // legend's sizes follow --cgraph-scale (lecture
+  resized.observe(bar);                              // mode) and the width
+  resized.observe(legend);
 
   // The chain-rule panel keeps one height for every step (the tallest step's text, measured once
-  // per graph and width), so the inspector below it does not move as the steps change the text.
+  // per graph and width), so the inspector below it does not move as the steps change the text;
+  // so does the caption (a long one wraps to two lines): the graph's box does not move either.
   const sizer = h("div", "cg-panel cg-panel-sizer");
   sizer.setAttribute("aria-hidden", "true");
+  const captionSizer = h("div", "cg-caption cg-panel-sizer");
+  captionSizer.setAttribute("aria-hidden", "true");
   let reservedFor = "";
   function reservePanel() {
     const width = panel.clientWidth, fs = getComputedStyle(el).fontSize;
-    const key = `${width}|${fs}|${frames.length}`;
+    const key = `${width}|${caption.clientWidth}|${fs}|${frames.length}`;
     if (!width || key === reservedFor || !frames.length) return;
     reservedFor = key;
     // the longest texts (by characters and lines) are the candidates: at most 40 are laid out
@@ -259,10 +285,28 @@ function render({ model, el }) {
       sizer.appendChild(block);
       return block;
     });
-    el.appendChild(sizer);
+    // the captions, a predict question's too: the 20 longest
+    const captions = [];
+    for (const f of frames) {
+      captions.push(f.caption || "");
+      if (f.ask && f.ask.caption !== undefined) captions.push(f.ask.caption);
+    }
+    captionSizer.style.width = `${caption.offsetWidth}px`;
+    captionSizer.textContent = "";
+    const captionLines = captions.sort((a, b) => b.length - a.length).slice(0, 20).map((text) => {
+      const line = h("div", "cg-sizer-block", text);
+      captionSizer.appendChild(line);
+      return line;
+    });
+    el.append(sizer, captionSizer);
     const tallest = Math.max(0, ...blocks.map((b) => b.offsetHeight));   // one layout for all
+    const pad = getComputedStyle(captionSizer);
+    const tallestCaption = Math.max(0, ...captionLines.map((b) => b.offsetHeight)) +
+      parseFloat(pad.paddingTop) + parseFloat(pad.paddingBottom);
     sizer.remove();
+    captionSizer.remove();
     el.style.setProperty("--cg-panel-h", `${Math.ceil(tallest + 8)}px`);
+    el.style.setProperty("--cg-caption-h", `${Math.ceil(tallestCaption)}px`);
   }
 
   // In a drawing larger than its box, the nodes a step works on (`active`, marked by Python's step
@@ -513,7 +557,16 @@ function render({ model, el }) {
   function showSelected() {
     const sel = model.get("selected");
     nodeEls.forEach((g, id) => { if (g.classList.contains(SELECTED) !== (id === sel)) g.classList.toggle(SELECTED); });
+    // no node clicked: the inspector holds one line, and the chain-rule panel takes its room
+    el.classList.toggle("cg-has-selection", !!sel);
   }
+  function clearSelection() {
+    if (!model.get("selected")) return false;
+    model.set("selected", "");
+    model.save_changes();
+    return true;
+  }
+  graph.addEventListener("click", () => clearSelection());   // a click beside the nodes
 
   function showControls() {
     const playing = model.get("playing");
@@ -589,6 +642,8 @@ function render({ model, el }) {
     } else if (ev.key === " " && tag !== "BUTTON") {
       ev.preventDefault(); ev.stopPropagation();
       togglePlay();
+    } else if (ev.key === "Escape" && clearSelection()) {
+      ev.preventDefault(); ev.stopPropagation();
     }
   };
   el.addEventListener("keydown", onKey);
