@@ -408,6 +408,64 @@ def expanded(a, shape):
     return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=flags.writeable)
 
 
+def unsqueezed(a, dim):
+    """a with a new size-1 dim at dim, as a view with ATen's strides (inferUnsqueezeGeometry: the
+    new dim's is the next dim's size x stride, one element at the end; a's own kept, where numpy's
+    expand_dims recomputes the size-1 dims' of a contiguous a), as .stride() and the memory-overlap
+    checks of a write (b[None] = b) read them."""
+    out = np.expand_dims(a, dim)
+    strides = a.strides[:dim] + (a.shape[dim] * a.strides[dim] if dim < a.ndim else a.itemsize,) + a.strides[dim:]
+    if out.strides == strides:
+        return out
+    return np.lib.stride_tricks.as_strided(a, out.shape, strides, writeable=a.flags.writeable)
+
+
+def viewed(a, shape):
+    """a viewed in shape (a view exists: the caller checked), with ATen's strides, which .stride()
+    and the memory-overlap checks of a write read: they differ from numpy's reshape only in the
+    size-1 dims and for an empty a (computeStride's rules, view_strides)."""
+    out = a.reshape(shape)
+    if 1 not in shape and out.size:
+        return out
+    strides = view_strides(a.shape, a.strides, shape, a.itemsize)
+    if strides is None or out.strides == strides:  # (None: numpy copied, as reshape may)
+        return out
+    return np.lib.stride_tricks.as_strided(a, out.shape, strides, writeable=a.flags.writeable)
+
+
+def view_strides(old_shape, old_strides, shape, itemsize):
+    """The strides (in bytes) of a view of shape on memory laid out as old_shape / old_strides,
+    ATen's computeStride: the old dims in chunks of contiguous memory (a size-1 dim never ends one),
+    each chunk's elements taken by the new dims from the last; a new size-1 dim gets the stride of
+    what the new dims after it in its chunk span. (None where no view exists.)"""
+    if not old_shape:
+        return (itemsize,) * len(shape)
+    if 0 in old_shape:
+        if tuple(old_shape) == tuple(shape):
+            return tuple(old_strides)
+        strides = [itemsize] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = max(shape[d + 1], 1) * strides[d + 1]
+        return tuple(strides)
+    strides = [0] * len(shape)
+    view_d = len(shape) - 1
+    chunk_stride = old_strides[-1]  # (the stride of the chunk's last dim)
+    old_numel = view_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        old_numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != old_numel * chunk_stride):
+            while view_d >= 0 and (view_numel < old_numel or shape[view_d] == 1):
+                strides[view_d] = view_numel * chunk_stride
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != old_numel:
+                return None
+            if d > 0:
+                chunk_stride = old_strides[d - 1]
+                old_numel = view_numel = 1
+    return tuple(strides) if view_d == -1 else None
+
+
 def flipped(a, dims):
     """a reversed along dims, in new memory laid out as a's (PyTorch's flip copies)."""
     return like(a, np.flip(a, dims))

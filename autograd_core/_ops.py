@@ -375,12 +375,12 @@ op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0
                                         kind="same")
 op("permute",  "PermuteBackward0",     lambda a, dims: np.transpose(a, dims),
                                         lambda xp, g, a, out, dims: xp.permute(g, tuple(np.argsort(dims))), kind="same")
-op("view",     "ViewBackward0",        lambda a, shape: a.reshape(shape),
+op("view",     "ViewBackward0",        K.viewed,
                                         lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same")
 op("unsafe_view", "UnsafeViewBackward0", lambda a, shape: a.reshape(shape),
                                         lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same")
 # reshape of a non-contiguous tensor that can still be a view (PyTorch's _reshape_alias)
-op("reshape_alias", "ReshapeAliasBackward0", lambda a, shape: a.reshape(shape),
+op("reshape_alias", "ReshapeAliasBackward0", K.viewed,
                                         lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same")
 op("squeeze",  "SqueezeBackward0",     lambda a, dims: a.squeeze(axis=dims),
                                         lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
@@ -388,7 +388,7 @@ op("squeeze_dim", "SqueezeBackward1",  lambda a, dims: a.squeeze(axis=dims),
                                         lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
 op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
                                         lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
-op("unsqueeze", "UnsqueezeBackward0",  lambda a, dim: np.expand_dims(a, dim),
+op("unsqueeze", "UnsqueezeBackward0",  K.unsqueezed,
                                         lambda xp, g, a, out, dim: xp.squeeze(g, dim), kind="same")
 op("expand",   "ExpandBackward0",      lambda a, shape: K.expanded(a, shape),  # (the engine sums g back; at::sum_to
                                         lambda xp, g, a, out, shape: g if a.shape else xp.sum(g),  # sums to () always)

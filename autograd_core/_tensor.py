@@ -1313,8 +1313,9 @@ class Tensor:
                     _check_inplace(target)  # (autograd's checks come first)
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
             target.fill_(value)
-        else:  # the value without its leading 1s, expanded to the target's shape
-            value = _without_leading_ones(value)
+        else:  # the value viewed without its leading 1s (a view even when it has none), expanded to
+            # the target's shape
+            value = value.view(_without_leading_ones_shape(value._data.shape))
             target.copy_(value if value._data.shape == target._data.shape else
                          value.expand(target._data.shape))
 
@@ -1898,10 +1899,15 @@ def _alpha_param(self, alpha):
 
 def _without_leading_ones(value):
     """value viewed without its leading size-1 dims (ViewBackward0 when there are any)."""
-    dims = value._data.shape
-    while dims and dims[0] == 1:
-        dims = dims[1:]
+    dims = _without_leading_ones_shape(value._data.shape)
     return value if dims == value._data.shape else value.view(dims)
+
+
+def _without_leading_ones_shape(shape):
+    """shape without its leading 1s (ATen's slicePrefix1sSize)"""
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
 
 
 def to_dtype_arg(args, kwargs):

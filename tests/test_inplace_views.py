@@ -429,3 +429,56 @@ def test_unusable_view_fails_before_the_arguments_are_checked_as_in_torch(call):
         return WRONG_CALLS[call](m, c)
     assert outcome(program, ENGINE)[0] == "raise"
     assert_same(program)
+
+
+# --- b[None] = b: PyTorch's overlap check compares the strides of the written-to view (an unsqueeze)
+# with the value's (viewed without its leading 1s, then expanded): equal strides are a full overlap (a
+# copy onto itself: fine), others a partial one (refused). Which it is depends on the strides ATen
+# gives the size-1 dims (unsqueeze's, view's), which .stride() shows too. ----------------------------
+OVERLAP_SHAPES = [(2, 3), (3, 1), (1, 3), (2, 2), (1, 1), (2, 1, 3), (1, 2, 2), (3, 1, 1)]
+OVERLAP_VIEWS = {"mT": lambda b: b.mT, "reversed": lambda b: b.permute(*reversed(range(b.ndim))),
+                 "itself": lambda b: b, "transpose(0, -1)": lambda b: b.transpose(0, -1)}
+OVERLAP_INDICES = {"[None]": (None,), "[None, None]": (None, None), "[...]": (Ellipsis,), "[None, ...]": (None, Ellipsis)}
+
+
+@pytest.mark.parametrize("index", sorted(OVERLAP_INDICES))
+@pytest.mark.parametrize("view", sorted(OVERLAP_VIEWS))
+@pytest.mark.parametrize("shape", OVERLAP_SHAPES, ids=str)
+def test_setitem_of_a_view_with_itself_refuses_overlap_as_torch_does(shape, view, index):
+    def program(m):
+        a = m.arange(float(m.ones(shape).numel())).reshape(shape)
+        b = OVERLAP_VIEWS[view](a)
+        target = b[OVERLAP_INDICES[index]]
+        b[OVERLAP_INDICES[index]] = b
+        return a, b.stride(), target.stride()
+    assert_same(program)
+
+
+@pytest.mark.parametrize("view", sorted(OVERLAP_VIEWS))
+@pytest.mark.parametrize("shape", OVERLAP_SHAPES, ids=str)
+def test_strides_of_unsqueeze_and_view_of_size_one_dims_match_torch(shape, view):
+    def program(m):
+        b = OVERLAP_VIEWS[view](m.arange(float(m.ones(shape).numel())).reshape(shape))
+        kept = [n for n in b.shape if n != 1]
+        views = [b.unsqueeze(d) for d in range(b.ndim + 1)] + [b.reshape(kept + [1]), b.reshape([1] + kept)]
+        if b.is_contiguous():
+            views += [b.view(kept + [1, 1]), b.view(b.shape)]
+        return [(tuple(v.shape), v.stride()) for v in views]
+    assert_same(program)
+
+
+def test_setitem_views_the_value_as_torch_does():
+    """x[None] = y: y viewed without its leading 1s (a ViewBackward0 even when it has none), then
+    expanded to the target's shape."""
+    def program(m):
+        w = m.ones(2, 3, requires_grad=True)
+        x = m.zeros(2, 3)
+        x[None] = w * 2
+        names = []
+        fn = x.grad_fn.next_functions[1][0]
+        while fn is not None and fn.next_functions:
+            names.append(fn.name())
+            fn = fn.next_functions[0][0]
+        x.sum().backward()
+        return names, w.grad
+    assert_same(program)
