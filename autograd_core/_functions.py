@@ -395,6 +395,29 @@ def min(input, dim=None, keepdim=False, *, other=None):
     return _extreme("min", input, dim, keepdim, other)
 
 
+def amax(input, dim=(), keepdim=False):
+    """the largest element over dim (every dim by default); equal largest ones share the gradient"""
+    return _amax_amin("amax", input, dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    """the smallest element over dim (every dim by default); equal smallest ones share the gradient"""
+    return _amax_amin("amin", input, dim, keepdim)
+
+
+def _amax_amin(name, input, dim, keepdim):
+    given = () if dim is None else dim if isinstance(dim, (list, tuple)) else (dim,)
+    dims = _dims(given, input.ndim) if given else ()
+    if input._data.size == 0:
+        if not given:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d, g in zip(dims, given):
+            if input.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {g} to have non-zero size.")
+    return apply(_OP[name], (input,), {"dim": dims, "keepdim": keepdim})
+
+
 def argmax(input, dim=None, keepdim=False):
     """the index of the largest element (along dim)"""
     return _arg_extreme("max", input, dim, keepdim)

@@ -239,6 +239,18 @@ def at_dim(dim, index):
     return (slice(None),) * dim + (index, Ellipsis)
 
 
+def first_extreme(a, dim, keepdim, arg):
+    """amax / amin over dim (() for every dim): the first of the elements equal to the extreme, in
+    the reduced dims' order (arg: np.argmax or np.argmin), so that a tie of 0. and -0. has the
+    first one's sign, as ATen's kernel gives it (numpy's amax may give either); nan if there is one."""
+    dims = sorted(dim) if dim else list(range(a.ndim))
+    kept = [d for d in range(a.ndim) if d not in dims]
+    n = math.prod(a.shape[d] for d in dims)
+    rows = np.transpose(a, kept + dims).reshape([a.shape[d] for d in kept] + [n])
+    out = np.take_along_axis(rows, arg(rows, axis=-1)[..., None], -1)[..., 0]
+    return out.reshape([1 if d in dims else size for d, size in enumerate(a.shape)]) if keepdim else out
+
+
 def unbound(a, dim):
     """The slices of a along dim, that dim removed (views): unbind's pieces"""
     return tuple(a[at_dim(dim, i)] for i in range(a.shape[dim]))

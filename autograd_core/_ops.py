@@ -309,6 +309,13 @@ op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(
 op("min_dim",  "MinBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous")
+# amax / amin over dim (() for all dims): ties share the gradient evenly, unlike max(dim)'s one index
+op("amax",     "AmaxBackward0",        lambda a, dim, keepdim: K.first_extreme(a, dim, keepdim, np.argmax),
+                                        lambda xp, g, a, out, dim, keepdim: _scale_grad_by_count(xp, g, a, out, dim, keepdim),
+                                        saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
+op("amin",     "AminBackward0",        lambda a, dim, keepdim: K.first_extreme(a, dim, keepdim, np.argmin),
+                                        lambda xp, g, a, out, dim, keepdim: _scale_grad_by_count(xp, g, a, out, dim, keepdim),
+                                        saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
 op("norm",     "LinalgVectorNormBackward0", K.norm,
                                         lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, p, dim, keepdim),
                                         kind="float", layout="contiguous")
@@ -779,6 +786,23 @@ def _evenly_distribute(xp, g, a, out):
     equal to the result (by the nans, when the result is nan)."""
     mask = xp.isnan(a) if bool(xp.isnan(out)) else a == out
     return xp.masked_fill(xp.zeros(a.shape, g), mask, g / xp.cast_like(xp.sum(mask), g))
+
+
+def _scale_grad_by_count(xp, g, a, out, dim, keepdim):
+    """scale_grad_by_count (amax / amin): (g / count) * mask, mask = (a == the result), count = the
+    mask's sum over dim: the gradient shared evenly by the elements equal to the result."""
+    dims = dim or tuple(range(a.ndim))
+    g, out = _restore_reduced_dims(xp, g, dim, a.shape, keepdim), _restore_reduced_dims(xp, out, dim, a.shape, keepdim)
+    mask = out == a
+    return (g / xp.cast_like(xp.sum(mask, dims, True), g)) * mask
+
+
+def _restore_reduced_dims(xp, g, dim, shape, keepdim):
+    """restore_reduced_dims: g reshaped with the dims a reduction over dim removed put back as size 1
+    (a reshape even of a full reduction's 0-d g: ATen's)"""
+    if keepdim:
+        return g
+    return xp.reshape(g, tuple(1 if d in dim else n for d, n in enumerate(shape)) if dim else ())
 
 
 def _scatter_back(xp, g, shape, dim, indices, keepdim):

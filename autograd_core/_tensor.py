@@ -1620,6 +1620,12 @@ class Tensor:
     def min(self, dim=None, keepdim=False, *, other=None):
         return F.min(self, dim, keepdim, other=other)
 
+    def amax(self, dim=(), keepdim=False):
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return F.amin(self, dim, keepdim)
+
     def argmax(self, dim=None, keepdim=False):
         return F.argmax(self, dim, keepdim)
 

@@ -334,6 +334,13 @@ CASES = [
     Case("_saved_indices after they changed", lambda m, s: _indices_changed(m, lambda w: w.max(0), "_saved_indices")),
     Case("_saved_self after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_self")),
     Case("_saved_result after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_result")),
+    # amax / amin
+    Case("amax of an empty tensor, no dim", lambda m, s: m.amax(m.zeros(0, 3))),
+    Case("amin of an empty tensor over its empty dim", lambda m, s: m.zeros(0, 3).amin(-2)),
+    Case("amax over dims, the second empty", lambda m, s: m.amax(m.zeros(2, 0, 3), (0, 1))),
+    Case("amax over a dim out of range", lambda m, s: s.w.amax(2)),
+    Case("amin over a repeated dim", lambda m, s: s.w.amin((1, -1))),
+    Case("amax's saved result changed in place", lambda m, s: _inplace_on_saved_result(m, lambda x: x.amax())),
 ]
 
 

@@ -69,6 +69,10 @@ UNARY = {
     "gelu tanh": lambda m, x: m.nn.functional.gelu(x, approximate="tanh"),
     "softplus": lambda m, x: m.nn.functional.softplus(x), "max()": lambda m, x: x.max(),
     "min()": lambda m, x: x.min(), "max() of finite": lambda m, x: x[3:].max(),
+    "amax()": lambda m, x: x.amax(), "amin()": lambda m, x: m.amin(x), "amax() of finite": lambda m, x: x[3:].amax(),
+    "amin() of finite": lambda m, x: x[3:].amin(), "amax() of signed zeros": lambda m, x: x[3:5].amax(),
+    "amax() of 1, 1 and less": lambda m, x: x[5:].amax(), "amax(dim)": lambda m, x: x[1:].view(2, 5).amax(1),
+    "amin(0) keepdim": lambda m, x: x[1:].view(5, 2).amin(0, keepdim=True),
     "min() of finite": lambda m, x: x[3:].min(), "max() then sqrt": lambda m, x: x[3:].min().abs().sqrt(),
     "prod()": lambda m, x: x.prod(), "prod() two zeros": lambda m, x: x[3:].prod(),
     "prod() one zero": lambda m, x: x[4:].prod(), "prod() no zero": lambda m, x: x[5:].prod(),
@@ -273,4 +277,18 @@ def test_the_pieces_node_saves_what_torchs_saves():
 ])
 def test_split_and_chunk_refuse_as_torch_does(snippet):
     ours, theirs = outcome(snippet, ENGINE), outcome(snippet, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("values", [[0.0, -0.0], [-0.0, 0.0], [-1.0, -0.0, 0.0], [0.0, -1.0, -0.0]], ids=str)
+def test_amax_and_amin_of_tied_signed_zeros_match_torch(values):
+    """The first of the tied zeros gives the result its sign (numpy's amax may give the other; in
+    8 or more elements ATen's vectorized kernel may too: see the README)."""
+    def program(m):
+        x = m.tensor(values, requires_grad=True)
+        rows = m.stack([x, -x, x.flip(0)])
+        ys = [x.amax(), x.amin(), rows.amax(0), rows.amin(1), rows.T.amax(1, keepdim=True), rows.amin((0, 1))]
+        sum(y.sum() for y in ys).backward()
+        return ys, x.grad
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
