@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from . import _dtypes
-from ._arguments import not_a_tensor
+from ._arguments import not_a_tensor, type_name as _type_name
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed
 from ._ops import OPS
@@ -282,6 +282,23 @@ def maximum(input, other):
 def minimum(input, other):
     """out = elementwise min (a tie splits the gradient in half)"""
     return apply(_OP["minimum"], (_t(input), _t(other)))
+
+
+def lerp(input, end, weight):
+    """out = input + weight * (end - input), weight a number or a tensor (broadcast)"""
+    if not (isinstance(input, Tensor) and isinstance(end, Tensor) and isinstance(weight, (Tensor, numbers.Number))):
+        got = ", ".join("Tensor" if isinstance(a, Tensor) else _type_name(a) for a in (input, end, weight))
+        raise TypeError(f"lerp() received an invalid combination of arguments - got ({got}), but expected one "
+                        "of:\n * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n * (Tensor "
+                        "input, Tensor end, Number weight, *, Tensor out = None)\n")
+    for name, t in (("end", end), ("weight", weight)):
+        # (a 0-d weight of another dtype is let through: it takes part in type promotion)
+        if isinstance(t, Tensor) and t.dtype != input.dtype and (name == "end" or t.ndim):
+            raise RuntimeError(f"expected dtype {_dtypes.CPP_NAME[input.dtype]} for `{name}` but got dtype "
+                               f"{_dtypes.CPP_NAME[t.dtype]}")
+    if isinstance(weight, Tensor):
+        return apply(_OP["lerp_tensor"], (input, end, weight))
+    return apply(_OP["lerp"], (input, end), {"weight": weight})
 
 
 def where(condition, input=None, other=None):

@@ -556,6 +556,44 @@ def add_scaled(a, b, alpha):
     return a + alpha * b
 
 
+def lerp(start, end, weight):
+    """start + weight (end - start), as ATen's kernel computes it (lerp_vec): for |weight| < 0.5
+    fma(weight, end - start, start), else fma(weight - 1, end - start, end) -- one rounding of each
+    fused multiply-add (float16 in float32, rounded after)"""
+    dtype = np.result_type(start, end)
+    wide = np.dtype(np.float32) if dtype == np.float16 else dtype
+    start, end = start.astype(wide, copy=False), end.astype(wide, copy=False)
+    weight = np.asarray(weight, dtype=wide)
+    small = np.abs(weight) < 0.5
+    coeff, base = np.where(small, weight, weight - wide.type(1)), np.where(small, start, end)
+    return fused_multiply_add(coeff, end - start, base).astype(dtype, copy=False)
+
+
+def fused_multiply_add(a, b, c):
+    """a * b + c rounded once (the FMA instruction): float32 in float64, where the product is exact;
+    float64 by Dekker's exact product and a two-sum (faithful: the last bit of one in very many may
+    differ from the FMA's)"""
+    a, b, c = np.broadcast_arrays(a, b, c)
+    if a.dtype == np.float32:
+        return (a.astype(np.float64) * b + c).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = a * b
+        a_hi, b_hi = _split_half(a), _split_half(b)
+        a_lo, b_lo = a - a_hi, b - b_hi
+        p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # (a * b = p + p_err)
+        s = p + c
+        v = s - p
+        s_err = (p - (s - v)) + (c - v)  # (p + c = s + s_err)
+        out = s + (s_err + p_err)
+    return np.where(np.isfinite(out), out, p + c)
+
+
+def _split_half(x):
+    """the high half of x's mantissa (Veltkamp's split: x = high + low, each exact in 26 bits)"""
+    t = x * 134217729.0  # 2**27 + 1
+    return t - (t - x)
+
+
 def sub_scaled(a, b, alpha):
     """a - alpha * b: ATen's sub is add with -alpha (float32: rounded once, as add_scaled); other
     dtypes as written (-alpha * b of unsigned integers would not fit them)"""

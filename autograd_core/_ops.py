@@ -193,6 +193,18 @@ op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponen
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda xp, g, a, out, base: _rpow_backward(xp, g, base, a, out),
                                         scalars=("base",), arg_names=("exponent",))
+# lerp: out = self + weight (end - self), weight a number (LerpBackward0) or a tensor (LerpBackward1)
+op("lerp",     "LerpBackward0",        lambda a, b, weight: K.lerp(a, b, weight),
+                                        lambda xp, g, a, b, out, weight: g * (1 - weight),
+                                        lambda xp, g, a, b, out, weight: g * weight,
+                                        saved_params=("weight",), kind="same", arg_names=("self", "end"),
+                                        layout=_ELEMENTWISE, refuse=R.not_floating("lerp_kernel_scalar"))
+op("lerp_tensor", "LerpBackward1",     K.lerp,
+                                        lambda xp, g, a, b, w, out: g * (1 - w),
+                                        lambda xp, g, a, b, w, out: g * w,
+                                        lambda xp, g, a, b, w, out: g * (b - a),
+                                        arg_names=("self", "end", "weight"), layout=_ELEMENTWISE,
+                                        refuse=R.not_floating("lerp_kernel_tensor"))
 # --- elementwise functions --------------------------------------------------------------------------
 op("exp",      "ExpBackward0",         K.quiet(K.in_float64(np.exp)),
                                         lambda xp, g, a, out: g * out, kind="float")

@@ -36,6 +36,15 @@ def no_bool(kernel, message=None, unless_empty=False):
     return refuse
 
 
+def not_floating(kernel):
+    """A refusal: ATen's `kernel` has only floating-point versions (the first operand names the dtype)."""
+    def refuse(*operands, **params):
+        if not any(isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in operands):
+            raise not_implemented(kernel, operands[0].dtype)
+    refuse.in_kernel = True
+    return refuse
+
+
 def no_derivative(name):
     """The backward of an op PyTorch has no derivative for: an error when it runs."""
     def grad(*args, **params):

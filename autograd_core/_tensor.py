@@ -1620,6 +1620,9 @@ class Tensor:
     def min(self, dim=None, keepdim=False, *, other=None):
         return F.min(self, dim, keepdim, other=other)
 
+    def lerp(self, end, weight):
+        return F.lerp(self, end, weight)
+
     def amax(self, dim=(), keepdim=False):
         return F.amax(self, dim, keepdim)
 

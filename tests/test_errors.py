@@ -334,6 +334,17 @@ CASES = [
     Case("_saved_indices after they changed", lambda m, s: _indices_changed(m, lambda w: w.max(0), "_saved_indices")),
     Case("_saved_self after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_self")),
     Case("_saved_result after it changed", lambda m, s: _saved_attribute_after_change(m, "_saved_result")),
+    # lerp
+    Case("lerp with an int tensor weight", lambda m, s: m.lerp(s.x, s.y, s.i)),
+    Case("lerp with a float64 weight", lambda m, s: m.lerp(s.x, s.y, s.x.double())),
+    Case("lerp to a float64 end", lambda m, s: s.x.lerp(s.y.double(), 0.5)),
+    Case("lerp of int tensors", lambda m, s: m.lerp(s.i, s.i, 0.5)),
+    Case("lerp of int tensors by an int weight", lambda m, s: m.lerp(s.i, s.i, s.i)),
+    Case("lerp to an end of another size", lambda m, s: m.lerp(s.x, s.p, 0.5)),
+    Case("lerp by a weight of another size", lambda m, s: m.lerp(s.x, s.y, s.p)),
+    Case("lerp by a number weight", lambda m, s: m.lerp(s.x, 2.0, 0.5)),
+    Case("lerp's saved weight changed in place", lambda m, s: (lambda w: (m.lerp(s.x, s.y, w).sum(), w.add_(1)))(
+        s.x * 1)[0].backward()),
     # amax / amin
     Case("amax of an empty tensor, no dim", lambda m, s: m.amax(m.zeros(0, 3))),
     Case("amin of an empty tensor over its empty dim", lambda m, s: m.zeros(0, 3).amin(-2)),

@@ -183,3 +183,19 @@ def test_bce_with_logits_gradient_matches_torch_bit_for_bit():
         ac.nn.functional.binary_cross_entropy_with_logits(ours, ac.tensor(t), reduction=reduction).backward()
         torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.from_numpy(t), reduction=reduction).backward()
         assert_close(ours.grad, theirs.grad, reduction, exact=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("weight", ["number", "tensor", "0-d tensor", "broadcast tensor"])
+def test_lerp_matches_torch_bit_for_bit(dtype, weight):
+    """ATen's lerp_vec: fma(weight, end - start, start) for |weight| < 0.5, else fma(weight - 1,
+    end - start, end) -- one rounding each (rounded twice, a third of float32 results differ)."""
+    rng = np.random.default_rng(3)
+    for n in [3, 8, 17, 1000]:
+        start, end = (rng.standard_normal((2, n)) * [[1.0], [3.0]]).astype(dtype)
+        w = {"number": float(rng.uniform(-1, 2)), "tensor": rng.uniform(-1, 2, n).astype(dtype),
+             "0-d tensor": np.array(rng.uniform(-1, 2), dtype=dtype),
+             "broadcast tensor": rng.uniform(-1, 2, (2, 1)).astype(dtype)}[weight]
+        ours, theirs = (m.lerp(m.tensor(start), m.tensor(end), w if weight == "number" else m.tensor(w)).numpy()
+                        for m in (ac, torch))
+        assert_close(ours, theirs, f"lerp of {n} {dtype} elements, {weight} weight", exact=True)
