@@ -72,7 +72,8 @@ print("after zeroing:    w.grad =", w.grad.item(), " x.grad =", x.grad.item())
 # In a training loop, forgetting to zero makes every step use the sum of all gradients so far.
 # The habit: **zero the gradients before (or right after) every `backward()`** —
 # `optimizer.zero_grad()` in lecture 07.
-#
+
+# %% [markdown]
 # ## A graph is used once: `retain_graph`
 #
 # During backward each node uses the values it saved and then **frees** them. Calling `backward()` a
@@ -99,7 +100,8 @@ print("w.grad =", w.grad.item(), " (5 + 5: the two passes accumulate, like any t
 
 # %% [markdown]
 # Usually you do not need it: the next iteration runs a new forward pass, which builds a new graph.
-#
+
+# %% [markdown]
 # ## Non-scalar outputs
 #
 # So far the root was a single number. Take $a = [2, 3]$, $b = [6, 4]$ and

@@ -46,7 +46,8 @@ from widgets import GraphModel, draw
 # | intermediate values | only inside `sess.run` | ordinary values, printable anywhere |
 # | control flow | graph operations (`tf.cond`, `tf.while_loop`) | Python `if`, `for`, `while` |
 # | graph per input | one graph, reused | a new graph per forward pass |
-#
+
+# %% [markdown]
 # ## Example C, define-then-run
 #
 # First the graph: placeholders are typed holes for the inputs; `x`, `y` and `z` are graph nodes,
@@ -197,7 +198,8 @@ session.close()
 # input), so it matters for many small computations and hardly at all for a handful — or for a
 # network whose every operation is a large matrix product. And batching beats both by far, in either
 # style. (`bench/bench_static.py` measures this properly, PyTorch included.)
-#
+
+# %% [markdown]
 # ## Tracing pitfalls
 #
 # Frameworks also turn a dynamic program into a static graph by **tracing** it: run it once on an
@@ -229,7 +231,8 @@ print("traced(-1, 2) =", traced(torch.tensor(-1.0), torch.tensor(2.0)).item(), "
 # guards its assumptions about the inputs and recompiles when they fail. So `torch.compile(f)(-1, 2)`
 # gives $-6$, the right answer, where `torch.jit.trace` gives $2$ as the trace above does, at the
 # cost of a graph in pieces.
-#
+
+# %% [markdown]
 # ## When each wins
 #
 # - **Dynamic**: easy to write and debug (print anything, use a debugger), natural for inputs whose

@@ -74,7 +74,8 @@ print("gradient after .data.zero_():", x.grad, " <- silently wrong!")
 # %% [markdown]
 # No error, no warning: backward used the zeros and produced a wrong gradient. That is the danger of
 # `.data`: autograd cannot see changes made through it.
-#
+
+# %% [markdown]
 # ### `.detach()` is tracked: the version counter
 #
 # Every tensor has a **version counter**, which every in-place operation on it bumps. A backward
@@ -176,7 +177,8 @@ for step in range(1, 31):
 # tensor every step and counts once. The float total holds nothing. On a real model a step's graph
 # holds its activations, megabytes, so a training loop that sums tensor losses slowly fills the
 # memory. **Accumulate `loss.item()`** (or `loss.detach()`) when you only want the number.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - `Variable(t)` returns a plain tensor; tensors carry `grad`, `grad_fn` and `requires_grad` themselves.

@@ -122,7 +122,8 @@ print(f"{more} more iterations to bring b within 0.05 of b*: w = {w.item():.3f} 
 # $b^*$, while the loss was already within 0.45 of its minimum. Along this direction the loss
 # barely changes, so a threshold on the loss says little about the parameters, and getting $b$
 # right takes several times as many iterations again.
-#
+
+# %% [markdown]
 # ### Why `b` is slow, and how large the learning rate may be
 #
 # The loss is a quadratic bowl whose curvature is its Hessian,
@@ -150,7 +151,9 @@ for rate in (0.05, 0.055, 0.06):
 # factor $x$ too. Measure $x$ in other units, ten times larger, and $\lambda_{\max}$ grows a hundred
 # times, so the largest stable learning rate shrinks a hundred times. That is one reason inputs are
 # normalised (to mean 0 and spread 1) before training: then $H$ is close to the identity, one
-# learning rate suits every direction, and no valley is long.#
+# learning rate suits every direction, and no valley is long.
+
+# %% [markdown]
 # ## One step, checked by hand
 #
 # For this loss, $\partial L/\partial w = -\frac1n\sum_i (y_i - \hat y_i)\,x_i$ and

@@ -54,7 +54,8 @@ for name, child in model.named_children():
 # A convolution (`conv1`), a batch normalisation, four **layers** of two residual blocks each
 # (`layer1` to `layer4`: each block adds its input to what its two convolutions make of it), an
 # average over the picture, and the classifier `fc`: 512 features in, 1000 class scores out.
-#
+
+# %% [markdown]
 # ## A training step: forward, backward, step
 #
 # The tutorial's program, as it writes it: a random image of shape `(1, 3, 64, 64)`, random labels,
@@ -126,7 +127,8 @@ GraphStepper(residual_block)
 # %% [markdown]
 # `loss.backward()` and `optimizer.step()` are the two halves of training. Between steps,
 # `optimizer.zero_grad()` resets the gradients (lecture 03: they accumulate).
-#
+
+# %% [markdown]
 # ## Momentum, by hand
 #
 # SGD with momentum keeps a **velocity** per parameter: $v \leftarrow \mu v + g$, then
@@ -193,7 +195,8 @@ draw(loss)
 # `fc` as a constant. The optimizer holds every parameter (the tutorial's choice), but SGD skips
 # a parameter whose `.grad` is `None`: only `fc` moves. Giving it `model.fc.parameters()` alone says
 # the same more plainly.
-#
+
+# %% [markdown]
 # ### Order matters
 #
 # Freeze first, then replace. The other order freezes the new classifier too: nothing requires
@@ -255,7 +258,8 @@ print("w after a hand-written step:", w, " still a leaf:", w.is_leaf)
 # Two topics the PyTorch autograd notes cover that we have only touched: **in-place operations**
 # (lecture 05's version counter is their safety net) and **multithreaded autograd** (several threads
 # may call `backward()` on separate graphs concurrently).
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - A training step is forward, loss, `backward()`, `optimizer.step()`, `optimizer.zero_grad()`.

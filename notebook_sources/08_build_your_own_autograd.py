@@ -268,9 +268,11 @@ side_by_side({"Our Value graph of Example A, after backward": draw(value_graph(y
 # the leaves only (lecture 02): inside the graph, a gradient exists only while backward runs, and
 # is freed once passed on. That saves memory — and, as we will see, it also matters for
 # correctness.
-#
+
+# %% [markdown]
 # ## Three ways to get it wrong
-#
+
+# %% [markdown]
 # ### 1. `=` instead of `+=`: the `a + a` bug
 #
 # Change one character in `backward` — overwrite instead of add — and test it on the smallest
@@ -302,7 +304,8 @@ print("Example A:   w.grad =", w.grad, "  (should be 5)")
 # writes `self.grad += out.grad` in each operation for this reason; Karpathy's lecture meets this
 # exact bug.) The same loss happens if the edges themselves are lost — for instance by storing
 # `parents` as a `set`, in which `a` can appear only once. Our `Value` keeps a tuple.
-#
+
+# %% [markdown]
 # ### 2. Leftover gradients: calling backward twice
 #
 # PyTorch **adds** each backward pass into the leaves' `.grad` (lecture 03: zero them between
@@ -330,7 +333,8 @@ print("torch, two backward calls: w.grad =", tw.grad.item(), " x.grad =", tx.gra
 # belongs to **one** pass and must start from zero in each; only the leaves accumulate across
 # passes. PyTorch gets this for free by never storing interior gradients at all. (micrograd
 # has the same leftover: its `backward` sets the root's `grad` to 1 but resets nothing else.)
-#
+
+# %% [markdown]
 # ### 3. Deep graphs: the recursion limit
 #
 # `topological_order` calls `visit` inside `visit` once per level of the graph, and every call
@@ -369,7 +373,8 @@ print("torch: d t / d start =", tstart.grad.item(), "through 20,000 multiplicati
 # all its parents are), or Kahn's algorithm, which counts for each node how many of its users are
 # still to come (PyTorch's engine counts such dependencies before it starts). That is task 2 of
 # the exercise; the other two bugs are yours to fix there too.
-#
+
+# %% [markdown]
 # ## Is the gradient right? Finite differences
 #
 # A gradient can be checked without any engine, from the definition of the derivative. For a small
@@ -414,7 +419,8 @@ for h in (np.float32(1e-2), np.float32(1e-4), np.float32(1e-6)):
 # That is why gradient checks run in **float64**. The exercise asks you to write a central
 # difference check for functions of several inputs — one coordinate at a time — and to turn it
 # on your own engine.
-#
+
+# %% [markdown]
 # ### PyTorch's checker: `torch.autograd.gradcheck`
 #
 # `torch.autograd.gradcheck(fn, inputs)` does this for every element of every input that requires
@@ -422,7 +428,8 @@ for h in (np.float32(1e-2), np.float32(1e-4), np.float32(1e-6)):
 # `eps=1e-6`) and row by row from backward (one vector-Jacobian product per output element), and
 # compares them with `atol=1e-5`, `rtol=1e-3`. It returns `True`, or raises an error that shows
 # both Jacobians. It expects float64 inputs and warns about anything else.
-#
+
+# %% [markdown]
 # ## Your own backward in PyTorch: `torch.autograd.Function`
 #
 # Sometimes you know a derivative better than autograd would compute it — a closed form that is

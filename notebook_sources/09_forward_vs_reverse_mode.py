@@ -134,7 +134,8 @@ print("equal:", torch.allclose(h0.grad, product))
 #
 # Both visit every edge once. The difference is what one pass gives you: one column of derivatives
 # (forward) or one row (reverse).
-#
+
+# %% [markdown]
 # ## Forward mode by hand: dual numbers
 #
 # PyTorch's `backward()` is reverse mode only, and so is `autograd_core`. Forward mode is easy to build
@@ -322,7 +323,8 @@ W.Box([table, stepper], layout=W.Layout(display="flex", flex_flow="row wrap", al
 # Step through to the end: the $\partial v/\partial w$ column ends at $y$ with $5 = \partial y/\partial w$,
 # the $\partial v/\partial x$ column with $2 = \partial y/\partial x$, and the backward column ends at
 # the leaves with the same two numbers — the same sums over paths, read along the other axis.
-#
+
+# %% [markdown]
 # ## Jacobians: rows from reverse mode, columns from forward mode
 #
 # For $\vec y = f(\vec x)$ with $n$ inputs and $m$ outputs the Jacobian $J_{ij} = \partial y_i/\partial x_j$
@@ -503,7 +505,8 @@ print("matrix-product flops: forward", f"{forward_flops:,}", " backward", f"{bac
 # PyTorch measured between about 1.4 and 2.0 depending on the machine, and `autograd_core` about
 # 1.2-1.5, against the 1.7 counted above: the rest is each engine's fixed cost per operation, and how
 # fast its matrix products run on the transposed shapes backward uses.
-#
+
+# %% [markdown]
 # ## The memory reverse mode holds
 #
 # Forward mode needs nothing from the past: a tangent is used by the next operation and can be
@@ -604,7 +607,8 @@ except RuntimeError as e:
 # Reverse mode buys its one-pass gradient with this memory; forward mode would need no saved values
 # but one pass per parameter. Between the two sit tricks such as *gradient checkpointing*, which saves
 # only some activations and recomputes the rest during backward.
-#
+
+# %% [markdown]
 # ## Watching the gradients arrive: hooks
 #
 # `t.register_hook(fn)` asks the engine to call `fn(grad)` when the gradient of `t` has been computed

@@ -130,7 +130,8 @@ GraphStepper(double_backward)
 # counterpart: the backward pass runs now, and while it runs it records its operations as nodes, as
 # any forward pass does. In both, a gradient becomes a node of a graph, and so it can be
 # differentiated again.
-#
+
+# %% [markdown]
 # ## A second derivative
 #
 # $g = 3x^2$ is a tensor with a graph back to $x$, so `autograd.grad(g, x)` differentiates it:
@@ -160,7 +161,8 @@ except RuntimeError as e:
 # %% [markdown]
 # *"element 0 of tensors does not require grad"* in second-derivative code almost always means a
 # missing `create_graph=True`.
-#
+
+# %% [markdown]
 # ### tanh, twice
 #
 # $\tanh' = 1 - \tanh^2$ and $\tanh'' = -2 \tanh\,(1 - \tanh^2)$. For a vector of inputs, each output
@@ -189,7 +191,8 @@ print_graph(first)
 # of tanh's backward, named as PyTorch names it — takes `TanhBackward0`, $y$'s node, as an input.
 # The double backward goes back through the forward graph. (`ExpandBackward0` is the `sum`'s
 # gradient: the 1 spread over the five entries.)
-#
+
+# %% [markdown]
 # ### A mixed partial derivative
 #
 # For $f(x, y) = x^2 y^3$, differentiate with respect to $x$, then the result with respect to $y$,
@@ -298,7 +301,8 @@ print(f"saved by the gradients' graph, forward graph included: {grads_bytes:,} b
 # More than twice the forward graph's bytes, kept for as long as any of the gradients is alive. So
 # ask for `create_graph=True` only when you will differentiate the gradient, and let the gradients
 # go when you are done (`del grads`, or let them go out of scope): their graph goes with them.
-#
+
+# %% [markdown]
 # ## Hessian-vector products
 #
 # For a loss $f(\vec w)$ of $n$ weights the **Hessian** $H_{ij} = \partial^2 f/\partial w_i \partial w_j$
@@ -462,7 +466,8 @@ for lam in (0.0, 10.0):
 # loss around the training points, bought with a worse fit. Every step ran a forward pass, a backward pass with
 # `create_graph=True` (the penalty) and a backward pass through both graphs (the step): a training
 # step with a gradient penalty costs roughly twice a plain one.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - `create_graph=True` (in `autograd.grad` or `backward`) makes the backward pass record its own

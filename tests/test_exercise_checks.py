@@ -721,5 +721,12 @@ def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
     assert one(fails(check, v["no_momentum"])).endswith("yours is SGD with lr=0.01, momentum=0.")
     assert "not written yet" in one(fails(check, v["stub"]))
     assert "should be a function" in one(fails(check, None))
+    # the model returned for the optimizer: its repr on one line, not broken into the next ✗ line (W8_12)
+    def returns_model(model, num_classes):
+        model.requires_grad_(False)
+        model.fc = nn.Linear(512, num_classes)
+        return model
+    message = one(fails(check, returns_model))
+    assert "it returned a ResNet (ResNet( (conv1): Conv2d(3, 64" in message and "\n" not in message
     # task 4's finetune(model, batches) still defined: its check was run before task 5's cell (W8_9)
     assert "still task 4's finetune(model, batches)" in one(fails(check, lambda model, batches, lr=0.1: None))

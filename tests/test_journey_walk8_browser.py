@@ -27,6 +27,12 @@ ex04 task 2's momentum step and task 3's trained line.
 - W8_9 (fixed in widgets/exercise_checks/ex04.py): tasks 4 and 5 both define `finetune`; task 4's check
   run again after task 5's cell called task 5's finetune(model, batches) and showed "raised
   AttributeError: 'Sequential' object has no attribute 'fc'". Each check now tells which finetune it got.
+- W8_13 (fixed in notebook_sources/03-10; tests/test_notebooks.py): a '##' heading starts a slide only
+  at the top of a markdown cell; lecture 03's "A graph is used once: retain_graph" and "Non-scalar
+  outputs" (and 26 more headings in lectures 04-10) sat in the cell before, so on the slides the
+  "Gradients accumulate" slide ran on into the next section and its code, past the slide's foot at
+  1280x720. Each heading starts its own cell now. (Lecture 06's "... no valley is long.#" typo, shown
+  as is above "One step, checked by hand", went with it.)
 - W8_4 (fixed in notebook_sources/04 and 05; tests/test_notebooks.py): lecture 04 sent students to ex03's
   tasks 1 and 4, lecture 05 to tasks 2-3; task 4 is lecture 05's loss report and task 5, lecture 04's
   static graph, had no pointer. No browser test: the text is checked in test_notebooks.
@@ -390,3 +396,46 @@ def test_W8_9_ex04_task4_check_after_task5s_finetune_told_which_finetune(ex04):
     assert "has no attribute 'fc'" not in shown and "AttributeError" not in shown, \
         f"W8_9: task 4's check ran task 5's finetune and reports its error: {shown}"
     assert "task 5's finetune(model, num_classes) now" in shown and "Run task 4's answer cell again" in shown, shown
+
+
+# --- lecture 03 as slides: every section its own slide --------------------------------------------------
+
+PRESENT = ".reveal .slides section.present:not(.stack)"   # the slide shown (not its vertical stack)
+
+
+def test_W8_13_lecture03_slides_each_section_its_own_slide_and_it_fits(lab, browser):
+    """Lecture 03 as jupyterlab-rise slides at 1280x720: "A graph is used once: retain_graph" and
+    "Non-scalar outputs" sat in the markdown cell of the section before, so they had no slide of their
+    own; the "Gradients accumulate" slide ran on into the retain_graph section and its code past the
+    slide's foot. (No cell is run: what is checked is the deck's layout.)"""
+    import json
+    from lab_browser import ARTIFACTS, ROOT
+    source = json.loads((ROOT / "notebooks/03_backward_in_depth.ipynb").read_text(encoding="utf-8"))
+    copy = ARTIFACTS / SUBDIR / "lecture_03_slides.ipynb"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(json.dumps(source), encoding="utf-8")
+    page = new_page(browser, 1280, 720)
+    try:
+        page.goto(f"{lab.base}/rise/{copy.relative_to(ROOT).as_posix()}?token={lab.token}")
+        page.wait_for_selector(".reveal.ready", timeout=120_000)
+        # each slide's own headings (a slide's section holds only its own cells)
+        slides = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides section:not(.stack)')]
+            .map(s => ({id: s.id, text: [...s.querySelectorAll('h1, h2, h3')].filter(h => h.closest('section') === s)
+                                        .map(h => h.textContent.toUpperCase()).join(' | ')}))""")
+        for heading, before in (("A GRAPH IS USED ONCE", "GRADIENTS ACCUMULATE"),
+                                ("NON-SCALAR OUTPUTS", "A GRAPH IS USED ONCE")):
+            mine = [s for s in slides if heading in s["text"]]
+            assert len(mine) == 1, [s["id"] for s in mine]
+            assert before not in mine[0]["text"], f"W8_13: {heading!r} shares its slide with {before!r}"
+        for heading in ("GRADIENTS ACCUMULATE", "A GRAPH IS USED ONCE"):
+            target = next(s["id"] for s in slides if heading in s["text"])
+            page.evaluate("(id) => { location.hash = '#/' + id.replace(/^slide-/, '').replace('-', '/'); }", target)
+            page.wait_for_function("(id) => document.querySelector('.reveal .slides section.present:not(.stack)')"
+                                   " && document.querySelector('.reveal .slides section.present:not(.stack)').id === id",
+                                   arg=target, timeout=15_000)
+            page.wait_for_timeout(800)                       # reveal.js's transition
+            last = page.locator(f"{PRESENT} .jp-Cell").last.bounding_box()
+            save_screenshot(page, f"W8_13_lecture03_slide_{heading.split()[0].lower()}_1280x720", SUBDIR)
+            assert last["y"] + last["height"] <= 720, f"W8_13: the slide {heading!r} runs past the window's foot: {last}"
+    finally:
+        page.context.close()

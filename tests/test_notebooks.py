@@ -192,6 +192,25 @@ def test_lectures_point_to_each_task_of_their_exercises_once():
     assert "loss report" in heading[4] and 4 in lecture["notebooks/05_data_detach_item.ipynb"]
 
 
+@pytest.mark.parametrize("rel", [p for p in ALL if re.match(r"notebooks/\d\d_", p)])
+def test_every_lecture_heading_starts_its_own_cell_and_slide(rel):
+    """A '#'/'##' heading starts a slide and '###' a subslide (the build's slide types), but only at the
+    top of a markdown cell. (walk8 W8_13: lecture 03's "A graph is used once" and "Non-scalar outputs",
+    04's "Tracing pitfalls", 07's "Momentum, by hand", ... sat in the middle of the cell before, so on
+    the slides they ran on below the section before and its code, past the slide's foot.)"""
+    for i, cell in enumerate(read(rel).cells):
+        if cell.cell_type != "markdown":
+            continue
+        fence = False
+        for k, line in enumerate(cell.source.splitlines()):
+            if line.lstrip().startswith("```"):
+                fence = not fence
+            assert fence or k == 0 or not re.match(r"#{1,3} ", line), \
+                f"{rel} cell {i}: the heading {line!r} is not at the top of its cell: no slide of its own"
+        if re.match(r"#{1,2} ", cell.source.lstrip()):
+            assert cell.metadata.slideshow.slide_type == "slide", (rel, i)
+
+
 def test_index_lists_every_notebook():
     text = "\n".join(c.source for c in read("notebooks/index.ipynb").cells)
     for rel in STUDENT_FACING:

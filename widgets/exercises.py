@@ -110,7 +110,10 @@ def _describe(x):
         what = " and ".join(names.get(k, k) for k in kinds) if kinds else "items"
         return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(x))})"
     article = "an" if _kind(x)[0] in "aeiou" else "a"
-    return f"{article} {_kind(x)} ({_short(repr(x))})"
+    text = repr(x)
+    if "\n" in text:      # a module's repr spans lines; a message is one line
+        text = " ".join(text.split())
+    return f"{article} {_kind(x)} ({_short(text)})"
 
 
 def _fmt(a):
