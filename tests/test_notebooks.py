@@ -211,6 +211,37 @@ def test_every_lecture_heading_starts_its_own_cell_and_slide(rel):
             assert cell.metadata.slideshow.slide_type == "slide", (rel, i)
 
 
+def test_lecture07_momentum_demo_does_not_print_ex04_task2s_answer(capsys):
+    """ex04 task 2 asks, by hand, for p after two steps of SGD(lr=0.1, momentum=0.9) on p² from p = 1.
+    (walk8 W8_15: lecture 07's "Momentum, by hand" ran exactly that and printed "step 2: optimizer p =
+    0.4600", the answer, and the wrong answers the check names after it.) The lecture's cell is run
+    here as the notebook runs it; torch gives the task's answer."""
+    import contextlib
+    import io
+
+    import torch
+    from widgets.exercise_checks import ex04
+    from widgets.torch_switch import load
+    engine = load("autograd_core")
+    p = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        (p ** 2).sum().backward()
+        opt.step()
+    answer = round(p.item(), 4)
+    with contextlib.redirect_stdout(io.StringIO()):
+        ex04.momentum_by_hand(answer)                    # (the check agrees with torch)
+    cell = next(c.source for c in read("notebooks/07_training_networks.ipynb").cells
+                if c.cell_type == "code" and "momentum=" in c.source and "mine" in c.source)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(cell, {"torch": engine, "nn": engine.nn, "optim": engine.optim})
+    printed = {round(float(x), 4) for x in re.findall(r"-?\d+\.\d+", out.getvalue())}
+    assert len(printed) >= 3, out.getvalue()
+    assert not printed & {answer, 0.64, 0.8, 0.42}, f"lecture 07 prints ex04 task 2's answer: {out.getvalue()}"
+
+
 def test_index_lists_every_notebook():
     text = "\n".join(c.source for c in read("notebooks/index.ipynb").cells)
     for rel in STUDENT_FACING:
