@@ -1047,6 +1047,21 @@ class Tensor:
         self._hooks[key] = hook
         return RemovableHandle(self._hooks, key)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) each time backward has accumulated a gradient into this leaf's .grad (not
+        for autograd.grad, which accumulates nothing); it must return None."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        acc, _ = gradient_edge(self)
+        self._kept_acc = acc  # (the hook lives on the leaf's AccumulateGrad, which a leaf only weakly holds)
+
+        def after_accumulating(grad_inputs, grad_outputs):
+            if grad_outputs[0] is not None and hook(self) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+        return acc.register_hook(after_accumulating)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf), weighted by `gradient`, into every leaf's .grad."""
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -120,9 +120,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
         with set_grad_enabled(create_graph):
             for t in inputs:
-                g = _captured(captured, t, gradient_edge(t)[0])
-                if g is not None and t.grad_fn is None:
+                acc = gradient_edge(t)[0]
+                g = _captured(captured, t, acc)
+                if g is not None and t.grad_fn is None:  # (a leaf's AccumulateGrad runs, hooks and all)
+                    if acc._node_pre_hooks:
+                        g = _engine._run_node_pre_hooks(acc, g, xp)
                     xp.accumulate_grad(t, g)
+                    if acc._node_post_hooks:
+                        _engine._run_node_post_hooks(acc, [], g, xp)
         return
     _engine.run_backward(nodes, grads, bool(retain_graph), xp)
 

@@ -626,7 +626,46 @@ SNIPPETS = [
     ("hooks on chunk's pieces, all used", lambda m: _hooks_on_pieces(m, lambda a: a.chunk(3, 1), [0, 1, 2])),
     ("a hook replacing a piece's missing gradient", lambda m: _hooks_on_pieces(
         m, lambda a: a.unbind(0), [1], returns=lambda m, g: m.ones(3) if g is None else None)),
+    ("post accumulate grad hooks", lambda m: _post_accumulate_grad_hooks(m)),
+    ("a post accumulate grad hook on a non-leaf", lambda m: (m.ones(2, requires_grad=True) * 2
+                                                               ).register_post_accumulate_grad_hook(print)),
+    ("a post accumulate grad hook on a tensor without grad", lambda m: m.ones(2).register_post_accumulate_grad_hook(print)),
+    ("a post accumulate grad hook returning a value", lambda m: _post_accumulate_hook_returning(m, lambda t: t * 2)),
+    ("AccumulateGrad's hooks in backward(inputs=...)", lambda m: _accumulate_grad_hooks_with_inputs(m)),
 ]]
+
+
+def _accumulate_grad_hooks_with_inputs(m):
+    x = m.ones(2, requires_grad=True)
+    seen = []
+    acc = (x * 1).grad_fn.next_functions[0][0]
+    acc.register_prehook(lambda go: seen.append(("pre", [g.tolist() for g in go])))
+    acc.register_hook(lambda gi, go: seen.append(("post", len(gi), [g.tolist() for g in go], x.grad.tolist())))
+    x.register_hook(lambda g: seen.append(("tensor hook", g.tolist())))
+    (x * 3).sum().backward(inputs=[x])
+    return seen, x.grad
+
+
+def _post_accumulate_grad_hooks(m):
+    """Called with the leaf after each accumulation into .grad (after its tensor hooks), in the order
+    registered, not by autograd.grad, not once removed; the node the hook lives on outlives the graph."""
+    x = m.tensor([1., 2.], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(("tensor hook", g.tolist())))
+    first = x.register_post_accumulate_grad_hook(lambda t: seen.append(("first", t is x, t.grad.tolist())))
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(("second", t.grad.tolist())))
+    (x * 2).sum().backward()
+    (x * x).sum().backward()
+    m.autograd.grad((x * 3).sum(), x)
+    first.remove()
+    (x * 3).sum().backward(inputs=[x])
+    return seen, x.grad
+
+
+def _post_accumulate_hook_returning(m, returns):
+    x = m.ones(2, requires_grad=True)
+    x.register_post_accumulate_grad_hook(returns)
+    x.sum().backward()
 
 
 def _view_then_base_mul(m):
