@@ -269,8 +269,7 @@ def test_W8_3_ex03_message_fits_dark_lecture_1280x720(ex03):
         assert not cut, f"the check's message is cut off: {cut}"
         assert_controls_fit(page, ".cgraph-hints")
     finally:
-        lecture_mode(page, 1)
-        set_theme(page, "light")
+        lecture_mode(page, 1)          # (dark stays on for ex04; the page fixture restores light)
 
 
 # --- ex04: training -------------------------------------------------------------------------------------
