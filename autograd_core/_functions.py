@@ -301,6 +301,53 @@ def lerp(input, end, weight):
     return apply(_OP["lerp"], (input, end), {"weight": weight})
 
 
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """input with src's elements (or the number value) written along dim at index: out[..., index[i, j],
+    ...] = src[i, j] (the gradient of src: g gathered back at index)"""
+    if reduce is not None:
+        raise NotImplementedError("scatter's reduce= is not supported by autograd_core (torch.scatter_reduce "
+                                  "neither): write the sum with scatter_add")
+    if src is None:
+        src = value
+    d = _scatter_checks("scatter", input, dim, index, src)
+    if isinstance(src, Tensor):
+        return apply(_OP["scatter"], (input, src), {"dim": d, "index": index._data})
+    return apply(_OP["scatter_value"], (input,), {"dim": d, "index": index._data, "value": src})
+
+
+def scatter_add(input, dim, index, src):
+    """input with src's elements added along dim at index (an index met twice adds twice)"""
+    if not isinstance(src, Tensor):
+        raise not_a_tensor("scatter_add", "src", src, position=3)
+    d = _scatter_checks("scatter", input, dim, index, src)
+    return apply(_OP["scatter_add"], (input, src), {"dim": d, "index": index._data})
+
+
+def _scatter_checks(name, input, dim, index, src):
+    """PyTorch's checks of a scatter's arguments, in its order; the dim in range."""
+    d = _dim(dim, builtins.max(input.ndim, 1))
+    if index._data.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if isinstance(src, Tensor) and src.dtype != input.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    if index.numel() == 0:
+        return d
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    too_large = any(n > m for i, (n, m) in enumerate(zip(index.shape, input.shape)) if i != d)
+    if isinstance(src, Tensor):
+        too_large = too_large or any(n > m for n, m in zip(index.shape, src.shape))
+    if too_large:
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} apart "
+                           f"from dimension {d}" + (f" and to be no larger size than src {list(src.shape)}"
+                                                     if isinstance(src, Tensor) else ""))
+    size = input.shape[d] if input.ndim else 1
+    outside = (index._data < 0) | (index._data >= size)
+    if outside.any():
+        raise RuntimeError(f"index {index._data[outside][0]} is out of bounds for dimension {d} with size {size}")
+    return d
+
+
 def where(condition, input=None, other=None):
     """out = input where condition else other"""
     condition = _t(condition)

@@ -712,8 +712,13 @@ def along(a, dim, keepdim, indices):
 
 
 def take_along(a, indices, dim):
-    """a's elements at indices along dim (a 0-dim tensor's only element for a 0-dim one)."""
-    return np.take_along_axis(a, indices, dim) if a.ndim else a.copy()
+    """a's elements at indices along dim (a 0-dim tensor's only element for a 0-dim one); in the
+    other dims as far as indices reaches (gather's index may be smaller than a there)."""
+    if not a.ndim:
+        return a.copy()
+    if indices.shape != a.shape:
+        a = a[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(indices.shape))]
+    return np.take_along_axis(a, indices, dim)
 
 
 def add_at(g, shape, index):
@@ -898,11 +903,15 @@ slice_backward = select_backward  # (index: a slice)
 
 
 def scatter(a, src, dim, index):
-    """a with src written at index along dim"""
+    """a with src written at index along dim (src's first index.shape elements)"""
     if a.ndim == 0:  # (a 0-dim tensor's only element)
         return np.array(np.broadcast_to(src, a.shape), dtype=a.dtype)
+    if index.size == 0:  # (an empty index, of any shape, writes nothing)
+        return a.copy()
+    src = _leading_part(src, index.shape)
     z = a.copy()
-    np.put_along_axis(z, index, src, dim)
+    written = z[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))]
+    np.put_along_axis(written, index, src, dim)  # (into z: only as far as index reaches in the other dims)
     return z
 
 
@@ -910,11 +919,21 @@ def scatter_add(a, src, dim, index):
     """a with src added at index along dim (an index may repeat: added, not put)"""
     if a.ndim == 0:
         return a + src
+    if index.size == 0:
+        return a.copy()
+    src = _leading_part(src, index.shape)
     z = a.copy()
     where = list(np.indices(index.shape, sparse=True))
     where[dim] = index
     np.add.at(z, tuple(where), src)
     return z
+
+
+def _leading_part(src, shape):
+    """src's first elements along each dim, as many as shape has (an array of shape's dims)"""
+    if np.ndim(src) != len(shape) or np.shape(src) == tuple(shape):
+        return src
+    return src[tuple(slice(0, n) for n in shape)]
 
 
 def index_fill(a, value, dim, index):

@@ -467,13 +467,16 @@ op("gather",   "GatherBackward0",      lambda a, dim, index: K.take_along(a, ind
                                         if a.ndim else g,
                                         saves=("self", "index"), kind="same")  # (PyTorch's, self for its sizes)
 op("scatter",  "ScatterBackward0",     K.scatter,
-                                        lambda xp, g, a, src, out, dim, index: xp.scatter(g, dim, index, xp.zeros(src.shape, g)),
-                                        lambda xp, g, a, src, out, dim, index: xp.gather(g, dim, index),
-                                        saved_params=("index",), kind="same", arg_names=("self", "src"))
+                                        lambda xp, g, a, src, out, dim, index: xp.row("scatter_value", g, dim=dim, index=index, value=0),
+                                        lambda xp, g, a, src, out, dim, index: _gather_into_src(xp, g, dim, index, src.shape, "Scatter"),
+                                        saved_params=("dim", "index"), kind="same", arg_names=("self", "src"))
+op("scatter_value", "ScatterBackward1", lambda a, dim, index, value: K.scatter(a, np.asarray(value, a.dtype), dim, index),
+                                        lambda xp, g, a, out, dim, index, value: xp.row("scatter_value", g, dim=dim, index=index, value=0),
+                                        saved_params=("dim", "index"), kind="same")
 op("scatter_add", "ScatterAddBackward0", K.scatter_add,
                                         lambda xp, g, a, src, out, dim, index: g,
-                                        lambda xp, g, a, src, out, dim, index: xp.gather(g, dim, index),
-                                        saved_params=("index",), kind="same", arg_names=("self", "src"))
+                                        lambda xp, g, a, src, out, dim, index: _gather_into_src(xp, g, dim, index, src.shape, "ScatterAdd"),
+                                        saved_params=("dim", "index"), kind="same", arg_names=("self", "src"))
 op("index_fill", "IndexFillBackward1", K.index_fill,
                                         lambda xp, g, a, value, out, dim, index: xp.index_fill(g, dim, index, xp.zeros((), g)),
                                         lambda xp, g, a, value, out, dim, index: xp.sum(xp.index(g, K.at_dim(dim, index))),
@@ -904,6 +907,15 @@ def _split_with_sizes_backward(xp, gs, sizes, dim, shape):
         return None
     return xp.cat([xp.zeros(shape[:dim] + (size,) + shape[dim + 1:], some) if g is None else g
                    for g, size in zip(gs, sizes)], dim)
+
+
+def _gather_into_src(xp, g, dim, index, src_shape, name):
+    """g.gather(dim, index): src's gradient, of index's shape -- which PyTorch's engine refuses when
+    src is larger than index (its first elements only were written)"""
+    if index.shape != src_shape:
+        raise RuntimeError(f"Function {name}Backward0 returned an invalid gradient at index 1 - got "
+                           f"{list(index.shape)} but expected shape compatible with {list(src_shape)}")
+    return xp.gather(g, dim, index)
 
 
 def _masked_select_backward(xp, g, shape, mask):

@@ -1635,6 +1635,12 @@ class Tensor:
     def min(self, dim=None, keepdim=False, *, other=None):
         return F.min(self, dim, keepdim, other=other)
 
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        return F.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return F.scatter_add(self, dim, index, src)
+
     def lerp(self, end, weight):
         return F.lerp(self, end, weight)
 

@@ -345,6 +345,19 @@ CASES = [
     Case("lerp by a number weight", lambda m, s: m.lerp(s.x, 2.0, 0.5)),
     Case("lerp's saved weight changed in place", lambda m, s: (lambda w: (m.lerp(s.x, s.y, w).sum(), w.add_(1)))(
         s.x * 1)[0].backward()),
+    # scatter / scatter_add (index: int64 or int32, of self's dims, no larger than self apart from dim
+    # nor than src, in range)
+    Case("scatter with a float index", lambda m, s: s.w.scatter(0, m.zeros(1, 2), s.w)),
+    Case("scatter with an index of fewer dims", lambda m, s: s.w.scatter(0, m.tensor([0, 1]), s.w)),
+    Case("scatter with an index out of range", lambda m, s: s.w.scatter(1, m.tensor([[0, 2]]), s.w)),
+    Case("scatter with a negative index", lambda m, s: m.scatter(s.w, 0, m.tensor([[-1, 0]]), 1.5)),
+    Case("scatter with an index larger than src", lambda m, s: s.w.scatter(0, m.tensor([[0, 1], [1, 0]]), s.w[:1])),
+    Case("scatter with an index larger than self", lambda m, s: s.w.scatter(0, m.tensor([[0, 1, 0]]), s.w)),
+    Case("scatter of a float64 src", lambda m, s: s.w.scatter(0, m.tensor([[0, 1]]), s.w.double())),
+    Case("scatter_add of a number", lambda m, s: s.w.scatter_add(0, m.tensor([[0, 1]]), 2.0)),
+    Case("scatter_add with a dim out of range", lambda m, s: m.scatter_add(s.w, 2, m.tensor([[0, 1]]), s.w)),
+    Case("backward of a scatter from a src larger than its index",
+         lambda m, s: s.w.scatter(1, m.tensor([[1]]), s.w * 2).sum().backward()),
     # amax / amin
     Case("amax of an empty tensor, no dim", lambda m, s: m.amax(m.zeros(0, 3))),
     Case("amin of an empty tensor over its empty dim", lambda m, s: m.zeros(0, 3).amin(-2)),

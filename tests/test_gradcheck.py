@@ -333,6 +333,7 @@ SAMPLES = {
     "select_backward": [("", [_r(4, 2)], {"shape": (3, 4, 2), "dim": 0, "index": 1})],
     "slice_backward": [("", [_r(3, 2)], {"shape": (3, 5), "dim": 1, "index": slice(1, 5, 2)})],
     "scatter": [("", [_r(3, 4, seed=1), _r(3, 2, seed=2)], {"dim": 1, "index": np.array([[0, 2], [1, 3], [3, 0]])})],
+    "scatter_value": [("", [_r(3, 4, seed=1)], {"dim": 0, "index": np.array([[0, 2, 1, 0]]), "value": 2.5})],
     "scatter_add": [("repeats", [_r(3, 4, seed=1), _r(3, 2, seed=2)],
                      {"dim": 1, "index": np.array([[0, 0], [1, 3], [2, 2]])})],
     "index_fill": [("", [_r(3, 4), np.array(0.7)], {"dim": 1, "index": np.array([0, 2])})],
