@@ -633,6 +633,11 @@ def div_rounding(a, b, mode):
     with np.errstate(divide="ignore", invalid="ignore"):
         if mode == "floor":
             return np.floor_divide(a, b)
+        if np.result_type(a, b).kind in "iu":
+            # integer division, exact (through float64, 2**62 + 1 lost its last digits): the floor,
+            # one up where the quotient is negative and not whole
+            q = np.floor_divide(a, b)
+            return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
         q = np.true_divide(a, b)
         return np.trunc(q).astype(np.result_type(a, b), copy=False)
 

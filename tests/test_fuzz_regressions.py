@@ -26,6 +26,12 @@ a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 b = a.flip(0)
 b.zero_()
 """, fixed=True),
+    case("integer-trunc-division-is-exact-past-2-to-the-53", """
+a = torch.tensor([[2 ** 62 + 1, -(2 ** 62) - 3], [7, -7]])
+b = torch.div(a, 3, rounding_mode="trunc")
+c = torch.div(a, torch.tensor([[5, -5], [-2, 2]]), rounding_mode="trunc")
+d = a.int().div(-2, rounding_mode="trunc")
+""", fixed=True),
     case("remainder-has-a-gradient", """
 x = torch.tensor([1.5, -2.0], requires_grad=True)
 loss = (x % 2 + x).sum()
