@@ -149,7 +149,7 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
     plain = rec is None and capture is None and not xp.builds_graph  # (see the common case below)
     deps = _dependencies(roots)
     needed = None if capture is None else _needed_for_capture(roots, capture)
-    grads, heap, reached = {}, [], set()
+    grads, heap = {}, []
     first = _next_seq() if xp.builds_graph else None  # (every node made from here on: built_by)
     _receive_root_grads(roots, root_grads, grads, deps, heap, needed, capture, xp)
     prev_mode, STATE.grad_enabled = STATE.grad_enabled, xp.builds_graph
@@ -184,7 +184,7 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
                     node._release()
                 continue
             if node._hooked:
-                g = _call_hooks(node, g, deps, reached, xp, rec)
+                g = _call_hooks(node, g, xp, rec)
             in_grads = node._backward(g, xp) if g is not None else [None] * len(node.next_functions)
             if node._hooked and node._node_post_hooks:
                 in_grads = _run_node_post_hooks(node, in_grads, g, xp)
@@ -203,11 +203,7 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
 
 
 def _needed_for_capture(roots, capture):
-    """autograd.grad: the nodes that lead to one it asks for (only those run). PyTorch's pieces of
-    one unbind/split/chunk share one node: reaching any of them reaches the piece asked for."""
-    for node in list(capture):
-        for piece in getattr(node, "_siblings", None) or ():
-            capture.setdefault(piece, None)
+    """autograd.grad: the nodes that lead to one it asks for (only those run)."""
     return _needed(roots, list(capture))
 
 
@@ -319,11 +315,9 @@ def _captured(node, g, needed, capture, xp, rec):
     return False
 
 
-def _call_hooks(node, g, deps, reached, xp, rec):
+def _call_hooks(node, g, xp, rec):
     """The hooks on the tensor this node made, its retain_grad(), then the node's own prehooks:
     the gradient to go on with."""
-    if node._siblings is not None:
-        _hooks_of_pieces_not_reached(node, deps, reached)
     if node._pre_hooks or node._retain is not None:
         g = _tensor_hooks(node, g, xp, rec)
     if node._node_pre_hooks:
@@ -414,21 +408,6 @@ def _check_hook_result(hook, grad, res):
                            f"torch.{legacy[1]})")
     if data.shape != grad.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
-
-
-def _hooks_of_pieces_not_reached(node, deps, done):
-    """PyTorch's unbind/split/chunk node (one for all the pieces) calls every piece's hooks when it
-    runs: with None for a piece no gradient reaches. Here each piece has its own node; when the
-    first of them runs, the hooks of the pieces this backward does not reach get None."""
-    pieces = node._siblings
-    if id(pieces) in done:
-        return
-    done.add(id(pieces))
-    for piece in pieces:
-        if piece not in deps and piece._pre_hooks:
-            for hook in list(piece._pre_hooks.values()):
-                if hook(None) is not None:
-                    raise RuntimeError("can't replace a None gradient with a non-None value")
 
 
 def _tensor_hooks(node, g, xp, rec):

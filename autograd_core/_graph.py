@@ -59,8 +59,7 @@ class Node:
     _retain = None     # weakref to the tensor that called retain_grad()
     _freed = False     # backward released what this node saved
     _in_dtypes = None  # the inputs' dtypes, when the op computed in a promoted one
-    _siblings = None   # (never set now: the pieces of an unbind/split share one node, _ops._Pieces)
-    _hooked = False    # any of the tensor hooks, retain_grad, siblings or node hooks is set
+    _hooked = False    # any of the tensor hooks, retain_grad or node hooks is set
     _packed = None     # {saved name: Packed}: what saved_tensors_hooks' pack made of a saved tensor
     _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
     _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
