@@ -121,7 +121,8 @@ def _short_sum(x, lanes):
             acc[k % 4] = acc[k % 4] + x[k]
         for k in range(4 * n4, n):
             acc[0] = acc[0] + x[k]
-        return ((acc[0] + acc[1]) + acc[2]) + acc[3]
+        # (+ 0: ATen's accumulators start from +0.0, so four -0.0 sum to 0.0, not -0.0)
+        return (((acc[0] + acc[1]) + acc[2]) + acc[3]) + t(0)
     n4 = nv // 4
     vectors = x[:nv * lanes].reshape(nv, lanes)
     if n4:

@@ -152,6 +152,17 @@ def test_ties_between_signed_zeros_match_torch(name, n):
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
 
 
+@pytest.mark.parametrize("n", [1, 3, 4, 7, 16, 17, 70])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sum_and_mean_of_negative_zeros_match_torch(n, dtype):
+    """ATen's sums start from +0.0: n negative zeros sum to 0.0 (ours gave -0.0 for 4 to 7 float32s)."""
+    def program(m):
+        x = m.full((n,), -0.0, dtype=getattr(m, dtype), requires_grad=True)
+        return [x.sum(), x.mean(), x.sum(0, keepdim=True), (-x).sum()]
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
 def test_the_comparison_sees_a_zeros_sign():
     assert not same(0.0, -0.0) and same(NAN, NAN) and not same(NAN, 1.0)
     zero, minus_zero = ENGINE.tensor([0.0, NAN]), ENGINE.tensor([-0.0, NAN])
