@@ -248,10 +248,11 @@ _OUT_OF_BOX = """(el) => {
           scale: parseFloat(el.dataset.graphScale)};
 }"""
 
-# The active nodes' boxes in the drawing's own coordinates (independent of the scroll position).
+# The boxes of the nodes a step shows (its active nodes, and those its edges reach) in the drawing's
+# own coordinates (independent of the scroll position).
 _ACTIVE_IN_DRAWING = """(el) => {
   const box = el.querySelector('.cg-graph'), b = box.getBoundingClientRect();
-  return [...el.querySelectorAll('g.node.cg-active')].map(n => { const r = n.getBoundingClientRect();
+  return [...el.querySelectorAll('g.node.cg-active, g.node.cg-around')].map(n => { const r = n.getBoundingClientRect();
     return [r.top - b.top - box.clientTop + box.scrollTop, r.bottom - b.top - box.clientTop + box.scrollTop]; });
 }"""
 
@@ -306,7 +307,7 @@ def test_W4_1_lecture_mode_the_steps_nodes_and_g_are_in_the_box(l10, size):
     for step in range(1, 11):
         press_in_stepper(st, "ArrowRight")
         seen = _in_view(st, size, step, check_g=step in (7, 8, 10))
-        # never jerk the view: the box moved only if a node of this step was out of the old view
+        # never jerk the view: the box moved only if a node this step shows was out of the old view
         needed = any(top < scroll - 1 or bottom > scroll + seen["box"] + 1
                      for top, bottom in st.evaluate(_ACTIVE_IN_DRAWING))
         assert needed or seen["scroll"] == scroll, (step, scroll, seen)
@@ -555,6 +556,42 @@ def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
     assert w1.grad.item() == 0 and w2.grad.item() == 0
     for name in ("w1", "w2"):
         assert "grad 0" in " ".join(stepper_node(st, name).first.text_content().split())
+
+
+# The nodes (by tooltip, "w2 * h (tensor)") not wholly inside the graph box's visible rectangle.
+_NOT_IN_BOX = """(el, titles) => {
+  const box = el.querySelector('.cg-graph'), b = box.getBoundingClientRect();
+  const top = b.top + box.clientTop, bottom = top + box.clientHeight;
+  const left = b.left + box.clientLeft, right = left + box.clientWidth;
+  const nodes = [...el.querySelectorAll('g.node')];
+  return titles.filter(t => { const n = nodes.find(n => (n.querySelector('title') || {}).textContent === t);
+    if (!n) return true;
+    const r = n.getBoundingClientRect();
+    return r.top < top - 1 || r.bottom > bottom + 1 || r.left < left - 1 || r.right > right + 1; });
+}"""
+
+
+def test_W8_11_lecture07_step10_shows_the_node_add_passes_to(l07):
+    """Lecture 07 says: step to AddBackward0 (step 10), it hands its gradient 1 unchanged to both x
+    and w2 * h. At 1280x720 the box showed the add node and its result and cut w2 * h off just above
+    them (walk 8's W8_11): only a step's active nodes were kept in view. The nodes its edges reach are
+    now kept in view with them where they fit: w2 * h, in lecture mode and without. (x, at the
+    drawing's top, is further from them than the box is tall; the dashed edge leads to it.)"""
+    page = l07
+    set_viewport(page, "1280x720")
+    try:
+        for scale in (1.5, 1):
+            lecture_mode(page, scale)
+            st = first_stepper(page)
+            press_in_stepper(st, "Home")
+            press_in_stepper(st, "ArrowRight", 10)
+            st.evaluate(_SCROLL_SETTLED)
+            assert "passes gradients to x, w2 * h" in st.locator(".cg-caption").inner_text()
+            out = st.evaluate(_NOT_IN_BOX, ["add (op)", "x + w2 * h (tensor)", "w2 * h (tensor)"])
+            save_screenshot(page, f"test_W8_11_lecture07_step10_1280x720_scale{scale}", SUBDIR)
+            assert not out, f"lecture mode {scale}: not wholly in the graph's box at step 10: {out}"
+    finally:
+        lecture_mode(page, 1)
 
 
 def test_W4_11_frozen_resnet_picture_shows_the_constant_features(l07):

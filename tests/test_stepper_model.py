@@ -169,6 +169,51 @@ def test_frames_replay_every_state_forwards_and_backwards(key, view):
         assert rows == before
 
 
+@pytest.mark.parametrize("view", ["tensor", "function"])
+def test_a_step_keeps_in_view_what_its_edges_reach(view):
+    """Each frame names, besides its active nodes, the nodes its active edges reach (`around`): what
+    a backward step passes gradients to, what an op reads. The stepper scrolls them into view with the
+    active nodes where the box has room (lecture 07's step 10: w2 * h, below the box, was cut off)."""
+    model, _ = model_of(example_a, view)
+    labels = lambda ids: sorted(model.nodes[n].label for n in ids)
+    visible_at = lambda k: set(model.states[k].visible)
+    steps = [k for k, st in enumerate(model.states) if st.caption.startswith("backward: MulBackward0")]
+    assert len(steps) == 1, [st.caption for st in model.states]
+    k = steps[0]
+    around = model.frames[k]["around"]
+    assert not set(around) & set(model.states[k].active)
+    assert set(around) <= visible_at(k)
+    if view == "tensor":     # MulBackward0 passes dy/da and dy/db to the tensors a and b
+        assert labels(around) == ["a", "b"], model.states[k].caption
+    else:                    # ...to the nodes that made them (function view: no tensor nodes)
+        assert labels(around) == ["AddBackward0", "AddBackward0"], labels(around)
+    forward = [k for k, st in enumerate(model.states) if st.phase == "forward" and "y" in labels(st.active)]
+    if view == "tensor":     # the op y = a * b reads a and b
+        assert labels(model.frames[forward[0]]["around"]) == ["a", "b"]
+
+
+def test_pieces_of_one_unbind_each_count_their_own_paths():
+    """a and b of x.unbind(0) are outputs of one node (as in torch): a * b passes one gradient to each,
+    so each has one path, not "path 1 of 2" (the paths were counted by node, not by output)."""
+    def program(T):
+        x = T.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+        a, b = x.unbind(0)
+        y = (a * b).sum()
+        y.backward()
+        return dict(x=x, a=a, b=b, y=y)
+    model, env = model_of(program)
+    mul = [st for st in model.states if st.caption.startswith("backward: MulBackward0")]
+    assert len(mul) == 1
+    edges = [line.text for line in mul[0].lines if line.role == "edge"]
+    x = real_torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    a, b = x.unbind(0)
+    a.retain_grad(), b.retain_grad()
+    (a * b).sum().backward()
+    assert [e.split(" = ")[0] for e in edges] == ["dy/da", "dy/db"], edges
+    assert edges[0].endswith(f"= {format_array(a.grad.numpy())}") and edges[1].endswith(f"= {format_array(b.grad.numpy())}"), edges
+    assert not any("path" in e for e in edges), edges
+
+
 def test_frames_are_json_and_proportional_to_the_recording():
     """What goes to the browser grows with the recording, not with steps x nodes."""
     def size(n):

@@ -41,9 +41,12 @@ def _is_acc(fn):
     return fn is not None and fn.name().endswith("AccumulateGrad")
 
 
-def _key(fn):
-    """What a next_functions entry stands for: a leaf (through its AccumulateGrad) or a grad_fn."""
-    return id(fn.variable) if _is_acc(fn) else id(fn)
+def _key(fn, nr=0):
+    """What a next_functions entry (fn, nr) stands for: a leaf (through its AccumulateGrad), a
+    grad_fn, or output nr of a grad_fn of several (a piece of unbind / split: each its own gradient)."""
+    if _is_acc(fn):
+        return id(fn.variable)
+    return (id(fn), nr) if getattr(fn, "_multi", False) else id(fn)
 
 
 class _Scan:
@@ -137,9 +140,9 @@ class _Scan:
                     tensors = ev.grad_tensors or ()
                     if ev.grad_tensors is not None:
                         self.graph_passes.add(n_pass)
-                    for slot, (nxt, _) in enumerate(ev.node.next_functions):
+                    for slot, (nxt, nr) in enumerate(ev.node.next_functions):
                         if nxt is not None and slot < len(grads) and grads[slot] is not None:
-                            k = (n_pass, _key(nxt))
+                            k = (n_pass, _key(nxt, nr))
                             self.paths[k] = self.paths.get(k, 0) + 1
                             if slot < len(tensors) and tensors[slot] is not None:
                                 self.passed_by.setdefault(id(tensors[slot]),
@@ -199,6 +202,7 @@ class _Interpreter:
         # the state as it evolves, step by step
         self.k = 0
         self.visible, self.visible_edges = [], []  # append-only: a step keeps how many it saw
+        self.edge_ends = {}  # edge id -> (src, dst): the ends of the edges shown so far
         self.values, self.grads, self.flows = gm.History(), gm.History(), gm.History()
         self.rows, self.done = gm.History(), gm.History()
         self.done_changes = []   # [[node id, done?], ...] at this step (for the frame)
@@ -302,6 +306,7 @@ class _Interpreter:
 
     def show_edge(self, edge):
         self.visible_edges.append(edge.id)
+        self.edge_ends[edge.id] = (edge.src, edge.dst)
         return edge
 
     def mark_done(self, nid):
@@ -756,7 +761,7 @@ class _Interpreter:
         for s, src, _ in self.inputs_of.get(fid, ()):
             if s == slot:
                 q = self.leaf_of.get(src, src)
-                return q, self.qlabel(q), _key(ev.node.next_functions[slot][0])
+                return q, self.qlabel(q), _key(*ev.node.next_functions[slot])
         return None, None, None
 
     def built_label(self, ev, owner, p, raw, fresh):
@@ -916,9 +921,9 @@ class _Interpreter:
             g = grads[slot] if slot < len(grads) else None
             if g is None:
                 continue
-            nxt = ev.node.next_functions[slot][0]
+            edge = ev.node.next_functions[slot]
             q = self.leaf_of.get(src, src)
-            n = self.scan.paths.get((n_pass, _key(nxt)), 1)
+            n = self.scan.paths.get((n_pass, _key(*edge)), 1)
             arrived[q] = arrived.get(q, len(p.terms.get(q, ()))) + 1
             local = ev.local_grads[slot] if ev.local_grads is not None else None
             term = Term(self.k, slot, o_label, out, g_out, None if local is None else np.asarray(local),
@@ -988,10 +993,10 @@ class _Interpreter:
             g = grads[slot] if slot < len(grads) else None
             if g is None:
                 continue
-            nxt = ev.node.next_functions[slot][0]
+            edge = ev.node.next_functions[slot]
             q = self.leaf_of.get(src, src)
             t_label = self.qlabel(q)
-            n = self.scan.paths.get((n_pass, _key(nxt)), 1)
+            n = self.scan.paths.get((n_pass, _key(*edge)), 1)
             local = ev.local_grads[slot] if ev.local_grads is not None else None
             term = Term(self.k, slot, o_label, out, g_out, None if local is None else np.asarray(local),
                         np.asarray(g), self.fwd_index.get(id(ev.node), ev.index))
@@ -1006,7 +1011,7 @@ class _Interpreter:
             lines.append(Line(self.edge_text(root, term, t_label, i, n, running), "edge"))
             # the sum of the paths is shown here unless a later step asks for it (as a .grad), or
             # under create_graph the engine's sum is a step of its own (the next one)
-            if n > 1 and i == n and (n_pass, _key(nxt)) not in self.scan.asked and not graph:
+            if n > 1 and i == n and (n_pass, _key(*edge)) not in self.scan.asked and not graph:
                 lines.append(Line("so " + derivation(p, q), "total"))
             items.append((self.share_field(root, term, t_label, q, i, n), term, t_label, q))
             passed.append(f"to {t_label}: {self.fmt(g)}")
@@ -1338,6 +1343,10 @@ class _Interpreter:
         k = self.k
         active = tuple(dict.fromkeys(n for n in step.get("active", ()) if n is not None))
         active_edges = tuple(step.get("active_edges", ()))
+        # the nodes at the other ends of the step's edges (what a backward step passes gradients
+        # to, what a forward op reads): kept in view beside the active nodes where the box has room
+        around = list(dict.fromkeys(end for eid in active_edges for end in self.edge_ends.get(eid, ())
+                                    if end not in active))
         changed = {}
         for nid in sorted(self.dirty, key=_node_order):
             if self.m.nodes[nid].kind not in ("tensor", "saved"):
@@ -1374,7 +1383,7 @@ class _Interpreter:
                                  "forward": "forward ▶"}.get(group, "start"),
                  "title": {"backward": "chain rule", "build": "backward builds",
                            "forward": "forward pass"}.get(group, "the program"),
-                 "active": list(active), "active_edges": list(active_edges),
+                 "active": list(active), "active_edges": list(active_edges), "around": around,
                  "show": self.visible[pv:nv], "show_edges": self.visible_edges[pe:ne],
                  "done": self.done_changes,
                  "texts": {nid: new for nid, (_, new) in changed.items()},

@@ -7,6 +7,7 @@
 // not of the graph, and stepping needs no kernel round trip; `step` stays synced.
 
 const HIDDEN = "cg-hidden", ACTIVE = "cg-active", DONE = "cg-done", SELECTED = "cg-selected";
+const AROUND = "cg-around";   // (not styled: the nodes a step's edges reach, kept in view where they fit)
 const PX_PER_PT = 4 / 3;
 
 function h(tag, cls, text) {
@@ -139,12 +140,12 @@ function render({ model, el }) {
   let undo = [];                  // per applied frame: the rows it replaced
   let rows = new Map();           // node id -> the row the applied frames give it
   let kept = {};                  // node id -> row shown instead while a question is open
-  let activeNodes = [], activeEdges = [];
+  let activeNodes = [], activeEdges = [], aroundNodes = [];
 
   function buildGraph() {
     graph.textContent = "";
     nodeEls = new Map(); edgeEls = new Map(); textEls = new Map();
-    rows = new Map(); undo = []; cur = -1; kept = {}; activeNodes = []; activeEdges = [];
+    rows = new Map(); undo = []; cur = -1; kept = {}; activeNodes = []; activeEdges = []; aroundNodes = [];
     const svg = parseSvg(model.get("_svg"));
     if (!svg) { graph.textContent = "(graph could not be drawn)"; return; }
     const w = parseFloat(svg.getAttribute("width")), hgt = parseFloat(svg.getAttribute("height"));
@@ -310,9 +311,11 @@ function render({ model, el }) {
   }
 
   // In a drawing larger than its box, the nodes a step works on (`active`, marked by Python's step
-  // model) are scrolled into view: the box only (the notebook does not move), smoothly unless the
-  // reader asks for reduced motion, and only when one of them is not wholly in view already (a box
-  // whose active nodes are all in view never moves; a box the drawing fits in never scrolls).
+  // model) are scrolled into view, with as many of the nodes at their edges' other ends (`around`:
+  // what a backward step passes gradients to, what an op reads) as fit in the box beside them: the
+  // box only (the notebook does not move), smoothly unless the reader asks for reduced motion, and
+  // only when one of them is not wholly in view already (a box whose nodes to show are all in view
+  // never moves; a box the drawing fits in never scrolls).
   const MARGIN_PX = 24;
   let aim = null;                 // the scroll position a smooth scroll under way is heading to
   graph.addEventListener("scrollend", () => { aim = null; });
@@ -320,18 +323,26 @@ function render({ model, el }) {
     if (!activeNodes.length) return;
     const tall = graph.scrollHeight > graph.clientHeight + 1, wide = graph.scrollWidth > graph.clientWidth + 1;
     if (!tall && !wide) return;
-    // the active nodes' union, in the scrolled content's coordinates
+    // the nodes' boxes in the scrolled content's coordinates (null: not drawn at this step)
     const box = graph.getBoundingClientRect();
     const x0 = box.left + graph.clientLeft - graph.scrollLeft, y0 = box.top + graph.clientTop - graph.scrollTop;
-    let top = Infinity, bottom = -Infinity, left = Infinity, right = -Infinity;
-    for (const id of activeNodes) {
+    const rect = (id) => {
       const g = nodeEls.get(id);
-      if (!g) continue;
-      const r = g.getBoundingClientRect();
-      top = Math.min(top, r.top - y0); bottom = Math.max(bottom, r.bottom - y0);
-      left = Math.min(left, r.left - x0); right = Math.max(right, r.right - x0);
+      const r = g && g.getBoundingClientRect();
+      return r && (r.width || r.height) ? { top: r.top - y0, bottom: r.bottom - y0, left: r.left - x0, right: r.right - x0 } : null;
+    };
+    const join = (a, b) => !a ? b : { top: Math.min(a.top, b.top), bottom: Math.max(a.bottom, b.bottom),
+                                      left: Math.min(a.left, b.left), right: Math.max(a.right, b.right) };
+    const fits = (s) => (!tall || s.bottom - s.top + 2 * MARGIN_PX <= graph.clientHeight) &&
+                        (!wide || s.right - s.left + 2 * MARGIN_PX <= graph.clientWidth);
+    let span = null;
+    for (const id of activeNodes) { const r = rect(id); if (r) span = join(span, r); }
+    if (!span) return;
+    for (const id of aroundNodes) {              // in Python's order, each one that still fits
+      const r = fits(span) && rect(id);
+      if (r && fits(join(span, r))) span = join(span, r);
     }
-    if (top === Infinity) return;
+    const { top, bottom, left, right } = span;
     // one axis: the scroll position that shows [lo, hi] in a view of `size` now at `at`
     const place = (lo, hi, at, size) => {
       if (lo >= at - 1 && hi <= at + size + 1) return at;                 // in view: stay
@@ -514,9 +525,11 @@ function render({ model, el }) {
     const f = frames[k];
     activeNodes.forEach((id) => toggle(nodeEls, id, ACTIVE, false));
     activeEdges.forEach((id) => toggle(edgeEls, id, ACTIVE, false));
-    activeNodes = f.active; activeEdges = f.active_edges;
+    aroundNodes.forEach((id) => toggle(nodeEls, id, AROUND, false));
+    activeNodes = f.active; activeEdges = f.active_edges; aroundNodes = f.around || [];
     activeNodes.forEach((id) => toggle(nodeEls, id, ACTIVE, true));
     activeEdges.forEach((id) => toggle(edgeEls, id, ACTIVE, true));
+    aroundNodes.forEach((id) => toggle(nodeEls, id, AROUND, true));
     showActive();
     const ask = asking(k) ? f.ask : null;
     setKept(ask ? ask.keep : {});
