@@ -753,6 +753,39 @@ def numbers_in(texts):
     return {float(x) for t in texts for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", t)}
 
 
+def module_page(browser):
+    """A generator for a module-scoped `page` fixture (``yield from module_page(browser)``): one
+    JupyterLab page in which the module's notebooks open in turn (open_in_page), which spares a
+    JupyterLab start per notebook; the light theme is restored at the end (the server keeps it)."""
+    page = new_page(browser, 1440, 900)
+    yield page
+    if page.url.startswith("http") and current_theme(page) == "dark":
+        set_theme(page, "light")
+    page.context.close()
+
+
+def open_in_page(page, lab, rel, size, subdir):
+    """Open a copy of notebook `rel` (in tests/artifacts/<subdir>/nb_test) in `page` -- the first by
+    its URL, the next ones as JupyterLab's File > Open does, in place of the one before -- at
+    viewport `size`, Run All, and wait until every code cell has run."""
+    path = copy_notebook(lab, rel, f"{subdir}/nb_test")
+    set_viewport(page, size)
+    if page.url.startswith("http"):
+        # the notebook before leaves the page (its widgets with it): every locator sees this one only
+        page.evaluate("""(p) => { const app = window.jupyterapp, before = app.shell.currentWidget;
+          if (before && before.context) before.dispose();
+          app.commands.execute('docmanager:open', {path: p}); }""", path)
+    else:
+        page.goto(lab.url(path))
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(500)
+    page.wait_for_function(ALL_RAN, timeout=180_000)
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=180_000)
+    dismiss_notifications(page)
+    return page
+
+
 def first_stepper(page):
     """The page's first GraphStepper, once its graph is drawn, scrolled into view."""
     stepper = page.locator(".cgraph-stepper").first

@@ -78,10 +78,9 @@ import re
 
 import pytest
 
-from lab_browser import (ALL_RAN, KERNEL_IDLE, assert_controls_fit, assert_no_widget_errors,
-                         cell_index, code_cells, control, copy_notebook, current_theme,
-                         dismiss_notifications, first_stepper, hints_to_the_end, lecture_mode,
-                         light_blocks, new_page, numbers_in, output_text, pictures_that_dont_fit,
+from lab_browser import (assert_controls_fit, assert_no_widget_errors, cell_index, code_cells, control,
+                         current_theme, first_stepper, hints_to_the_end, lecture_mode, light_blocks,
+                         module_page, numbers_in, open_in_page, output_text, pictures_that_dont_fit,
                          press_in_stepper, run_cells, save_screenshot, scroll_to_cell, set_theme,
                          set_viewport, stepper_node, stepper_step, text_cut_off, themed, visible_text)
 
@@ -100,13 +99,7 @@ def _torch():
 
 @pytest.fixture(scope="module")
 def page(lab, browser):
-    """One JupyterLab page for the module: each notebook opens in it in turn, in place of the one
-    before (the tests run in file order), which spares a JupyterLab start per notebook."""
-    page = new_page(browser, 1440, 900)
-    yield page
-    if page.url.startswith("http") and current_theme(page) == "dark":
-        set_theme(page, "light")      # (the server keeps the theme for the next module's pages)
-    page.context.close()
+    yield from module_page(browser)
 
 
 def _dark(page):
@@ -117,24 +110,7 @@ def _dark(page):
 
 
 def _open(page, lab, rel, size):
-    """Open a copy of `rel` in `page` (the first by its URL, the next ones as JupyterLab's File ▸ Open
-    does), Run All, wait until every code cell has run."""
-    path = copy_notebook(lab, rel, f"{SUBDIR}/nb_test")
-    set_viewport(page, size)
-    if page.url.startswith("http"):
-        # the notebook before leaves the page (its widgets with it): every locator sees this one only
-        page.evaluate("""(p) => { const app = window.jupyterapp, before = app.shell.currentWidget;
-          if (before && before.context) before.dispose();
-          app.commands.execute('docmanager:open', {path: p}); }""", path)
-    else:
-        page.goto(lab.url(path))
-    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(500)
-    page.wait_for_function(ALL_RAN, timeout=180_000)
-    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=180_000)
-    dismiss_notifications(page)
-    return page
+    return open_in_page(page, lab, rel, size, SUBDIR)
 
 
 @pytest.fixture(scope="module")
