@@ -104,12 +104,14 @@ print("this kernel's backend:", torch_switch.BACKEND, "  (choices:", ", ".join(t
 # (`pip install -e ".[instructor]"`, which adds `jupyterlab-rise`), *View ▸ Render as Reveal
 # Slideshow* shows a lecture as slides beside the notebook, and the toolbar's slideshow button opens
 # them in a browser tab of their own; run the cells on the slides with **Shift+Enter**. On a
-# projector, switch on **lecture mode**: widgets, figures and graph pictures grow together.
+# projector, switch on **lecture mode** with the button below: widgets, figures and graph pictures
+# grow together (press it again to switch back). In code: `lecture_mode(scale=1.5)`, and
+# `lecture_mode(False)`.
 
 # %%
-from widgets.lecture import lecture_mode
+from widgets.lecture import lecture_mode, lecture_mode_switch
 
-lecture_mode(scale=1.5)     # everything x1.5; lecture_mode(False) switches back
+lecture_mode_switch(scale=1.5)
 
 # %% [markdown]
 # ## How exercises work
@@ -135,5 +137,5 @@ check("dy/dw", my_answer, expected=w.grad)
 # The exercises hold no solutions; your lecturer has a version of each with its solutions.
 #
 # Finally, lecture mode stays on for every notebook open in this JupyterLab window (and its slides)
-# until it is switched off: run `lecture_mode(False)` in any cell, or clear the output of the cell
-# that switched it on (*Edit ▸ Clear Cell Output*).
+# until it is switched off: press the lecture-mode button again, run `lecture_mode(False)` in any
+# cell, or clear the output of the cell that switched it on (*Edit ▸ Clear Cell Output*).

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from widgets.lecture import FIGURE_CLASS, SCALE_VAR, lecture_css, lecture_mode
+from widgets.lecture import FIGURE_CLASS, SCALE_VAR, lecture_css, lecture_mode, lecture_mode_switch
 
 
 def _rules(css):
@@ -33,3 +33,17 @@ def test_off_is_scale_one_and_bad_scales_are_refused(capsys):
             lecture_css(bad)
     assert lecture_mode(False) is None
     assert lecture_mode(True, scale=2) is None
+
+
+def test_the_switch_is_off_until_pressed_and_off_again_when_pressed_again():
+    box = lecture_mode_switch(scale=2)
+    button, style = box.children
+    assert button.value is False and not style.outputs        # Run All switches nothing on
+    assert "lecture mode" in button.description
+    button.value = True
+    assert _rules(style.outputs[-1]["data"]["text/html"])[":root"] == f"{SCALE_VAR}: 2;"
+    button.value = False
+    assert len(style.outputs) == 1                            # (replaced, not added to)
+    assert _rules(style.outputs[0]["data"]["text/html"])[":root"] == f"{SCALE_VAR}: 1;"
+    with pytest.raises(ValueError):
+        lecture_mode_switch(scale=10)

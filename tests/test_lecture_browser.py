@@ -14,8 +14,8 @@ import re
 import nbformat
 import pytest
 
-from lab_browser import (ARTIFACTS, ROOT, assert_no_widget_errors, dismiss_notifications,
-                         open_and_run_all, screenshot, set_viewport, themed)
+from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors,
+                         dismiss_notifications, open_and_run_all, screenshot, set_viewport, themed)
 from test_render_browser import TOP_IN_VIEW, assert_pictures_fit
 from test_render_browser import browser  # noqa: F401  (Chromium with its scrollbars shown)
 
@@ -34,6 +34,7 @@ LECTURE_CELLS = [
     "draw(wide)",
     "fig, ax = plt.subplots(figsize=(4, 2.5))\nax.plot([1, 3, 2])\nax.set_title('a figure')\nplt.show()",
     "W.Button(description='a button')",
+    "from widgets.lecture import lecture_mode_switch\nlecture_mode_switch(scale=2)",
     f"lecture_mode(scale={SCALE})",
 ]
 
@@ -89,6 +90,19 @@ def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):
     assert on["figure"] == pytest.approx(SCALE * off["figure"], rel=0.01)  # ... figures ...
     assert on["buttonFont"] == pytest.approx(SCALE * off["buttonFont"], rel=0.01)  # ... widgets
     assert on["pictures"][1] >= off["pictures"][1]   # the wide one: larger, or already at its area
+    # the switch (lecture 00's): Run All left it off; pressed, lecture mode x2; pressed again, off
+    switch = page.get_by_role("button", name="lecture mode ×2")
+    assert switch.is_visible() and "mod-active" not in (switch.get_attribute("class") or "")
+    scale = "() => getComputedStyle(document.documentElement).getPropertyValue('--cgraph-scale').trim()"
+    for pressed, want in ((True, "2"), (False, "1")):
+        switch.click()
+        page.wait_for_function(f"() => ({scale})() === '{want}'", timeout=30_000)
+        assert ("mod-active" in (switch.get_attribute("class") or "")) == pressed
+        assert_controls_fit(page)                       # its name whole, at x2 too ("lectu…" was cut)
+        if pressed:
+            with themed(page, "dark"):
+                switch.scroll_into_view_if_needed()
+                screenshot(page, "lecture_mode_switch_on_dark.png")
     assert_no_widget_errors(page)
 
 

@@ -4,6 +4,7 @@
     lecture_mode()                 # x1.5
     lecture_mode(scale=2)          # x2
     lecture_mode(False)            # back to normal
+    lecture_mode_switch()          # a button: on when pressed, off when pressed again
 
 It displays (as the cell's output) a ``<style>`` element that sets the CSS variable
 ``--cgraph-scale`` on the page, which every view follows:
@@ -55,4 +56,22 @@ def lecture_mode(on=True, scale=1.5):
     display(HTML(lecture_css(scale if on else 1)))
 
 
-__all__ = ["lecture_mode", "lecture_css", "SCALE_VAR", "FIGURE_CLASS"]
+def lecture_mode_switch(scale=1.5):
+    """A button that turns lecture mode on (x ``scale``) when pressed and off when pressed again:
+    off until a lecturer presses it, so that a student's Run All of the notebook does not enlarge
+    every notebook in the window. Its style lives in the widget's own output."""
+    import ipywidgets as W
+    lecture_css(scale)  # (a bad scale is refused now, not at the first press)
+    button = W.ToggleButton(value=False, description=f"lecture mode ×{scale:g}", icon="desktop",
+                            layout=W.Layout(width="auto"),  # (the default width cuts the name at x2)
+                            tooltip=f"everything ×{scale:g} for a projector; press again to switch back")
+    style = W.Output()
+
+    def switch(change):
+        style.outputs = ()
+        style.append_display_data(HTML(lecture_css(scale if change["new"] else 1)))
+    button.observe(switch, "value")
+    return W.HBox([button, style])
+
+
+__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "SCALE_VAR", "FIGURE_CLASS"]
