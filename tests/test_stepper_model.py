@@ -212,6 +212,26 @@ def test_pieces_of_one_unbind_each_count_their_own_paths():
     assert [e.split(" = ")[0] for e in edges] == ["dy/da", "dy/db"], edges
     assert edges[0].endswith(f"= {format_array(a.grad.numpy())}") and edges[1].endswith(f"= {format_array(b.grad.numpy())}"), edges
     assert not any("path" in e for e in edges), edges
+    # UnbindBackward0 passes on what it made of both pieces' gradients, not of the first one's
+    unbind = [st for st in model.states if st.caption.startswith("backward: UnbindBackward0")][0]
+    line = [line.text for line in unbind.lines if line.role == "edge"]
+    assert line == [f"dy/dx = vjp(dy/d(a, b), ∂(a, b)/∂x): (2,) and (2,) → (2, 2) = {format_array(x.grad.numpy())}"]
+
+
+def test_pieces_of_one_split_of_unequal_sizes_are_named_together():
+    def program(T):
+        x = T.tensor([1., 2., 3.], requires_grad=True)
+        a, b = x.split([1, 2])
+        y = (a * 3).sum() + (b * b).sum()
+        y.backward()
+        return dict(x=x, a=a, b=b, y=y)
+    model, env = model_of(program)
+    x = real_torch.tensor([1., 2., 3.], requires_grad=True)
+    a, b = x.split([1, 2])
+    ((a * 3).sum() + (b * b).sum()).backward()
+    split = [st for st in model.states if st.caption.startswith("backward: SplitWithSizesBackward0")][0]
+    assert [line.text for line in split.lines if line.role == "edge"] == [
+        f"dy/dx = vjp(dy/d(a, b), ∂(a, b)/∂x): (1,) and (2,) → (3,) = {format_array(x.grad.numpy())}"]
 
 
 def test_frames_are_json_and_proportional_to_the_recording():

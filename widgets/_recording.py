@@ -971,11 +971,16 @@ class _Interpreter:
         multi = isinstance(ev.grad_output, tuple)  # (a node of several outputs: one each)
         g_out = np.asarray(ev.grad_output[0] if multi else ev.grad_output)
         received = self.received_text(g_out)
+        upstream = g_out
         if multi:
             outs = self.output_labels.get(id(ev.node), {})
             received = ", ".join(f"{d(root, outs[nr])} = " + (
                 "None" if g is None else self.received_text(np.asarray(g)))
                 for nr, g in enumerate(ev.grad_output) if nr in outs)
+            got = [nr for nr, g in enumerate(ev.grad_output) if g is not None and nr in outs]
+            if len(got) > 1:  # (what it passes on is made of all of them: unbind's stack of the pieces')
+                o_label = ", ".join(outs[nr] for nr in got)
+                upstream = [np.asarray(ev.grad_output[nr]) for nr in got]
         gets = received if multi else f"{d(root, o_label)} = {received}"
         graph = ev.grad_tensors is not None  # create_graph: the gradients are tensors with a graph
         active, edges = [fid], []
@@ -998,7 +1003,7 @@ class _Interpreter:
             t_label = self.qlabel(q)
             n = self.scan.paths.get((n_pass, _key(*edge)), 1)
             local = ev.local_grads[slot] if ev.local_grads is not None else None
-            term = Term(self.k, slot, o_label, out, g_out, None if local is None else np.asarray(local),
+            term = Term(self.k, slot, o_label, out, upstream, None if local is None else np.asarray(local),
                         np.asarray(g), self.fwd_index.get(id(ev.node), ev.index))
             p.terms.setdefault(q, []).append(term)
             p.labels[q] = t_label
@@ -1028,7 +1033,7 @@ class _Interpreter:
                               f"{o_label} with respect to the input, computed without building J",
                               "note"))
         self.m.activity.setdefault(fid, []).append(
-            gm.Activity(self.k, f"{d(root, o_label)} = {self.fmt(g_out)}", tuple(passed)))
+            gm.Activity(self.k, received if multi else f"{d(root, o_label)} = {self.fmt(g_out)}", tuple(passed)))
         self.mark_done(fid)
         names = ", ".join(dict.fromkeys(targets[:CAPTION_NAMES])) + (", …" if len(targets) > CAPTION_NAMES else "")
         caption = (f"backward: {fn} gets {gets}"

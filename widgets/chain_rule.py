@@ -58,11 +58,15 @@ def factor(x):
 
 
 def is_scalar(*arrays):
-    return all(a is not None and np.asarray(a).size == 1 for a in arrays)
+    """All one number each (a list -- several outputs' gradients -- never is)."""
+    return all(a is not None and not isinstance(a, list) and np.asarray(a).size == 1 for a in arrays)
 
 
 def shape_text(a):
-    """'()' / '(3,)' / '(2, 3)'."""
+    """'()' / '(3,)' / '(2, 3)'; a list of arrays (the gradients of a node's several outputs):
+    '(2,) and (2,)'."""
+    if isinstance(a, list):
+        return " and ".join(map(shape_text, a))
     shape = tuple(np.shape(a))
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
