@@ -195,11 +195,20 @@ def consistent(lab, rule):
     assert lab.loss == hist[-1]["loss"] if hist else math.isnan(lab.loss)
 
 
+@pytest.fixture
+def sigint_as_in_a_kernel():
+    """Ctrl-C raises KeyboardInterrupt, as in a Jupyter kernel: a test run a shell started in the
+    background (no job control) inherits SIGINT ignored, and no interrupt would arrive at all."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("rule", ["data", "sgd"])
 @settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(where=st.floats(min_value=0.0, max_value=1.0))
-def test_ctrl_c_during_training_leaves_the_lab_consistent(rule, where):
+def test_ctrl_c_during_training_leaves_the_lab_consistent(rule, where, sigint_as_in_a_kernel):
     steps = 4
     warm, probe, lab = (RegressionLab(rule=rule) for _ in range(3))
     for each in (warm, probe, lab):
@@ -244,7 +253,7 @@ def test_an_interrupt_during_a_play_tick_pauses_the_lab():
         consistent(lab, "data")
 
 
-def test_interrupts_deferred_delivers_the_interrupt_afterwards():
+def test_interrupts_deferred_delivers_the_interrupt_afterwards(sigint_as_in_a_kernel):
     ran = []
     with pytest.raises(KeyboardInterrupt):
         with interrupts_deferred():
