@@ -64,6 +64,14 @@ from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402
                             conv_transpose3d)  # (torch.conv2d ..., as torch has them)
+
+
+def layer_norm(*args, **kwargs):
+    """torch.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True):
+    nn.functional.layer_norm's op (cudnn_enable is accepted and has nothing to enable)"""
+    if len(args) > 6:
+        raise TypeError(f"layer_norm() takes from 2 to 6 positional arguments but {len(args)} were given")
+    return nn.functional._layer_norm(args, kwargs)
 from ._recording import Event, Recording, record  # noqa: F401,E402
 from . import utils  # noqa: F401,E402
 

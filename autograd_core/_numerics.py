@@ -1065,3 +1065,201 @@ def _sigmoid_runs(rows):
     if head < n:
         out[:, head:] = _sigmoid_scalar(rows[:, head:])
     return out
+
+
+# --- layer norm: ATen's CPU kernels (layer_norm_kernel.cpp, moments_utils.h), on vectors of 32 bytes -
+def _math_dtype(dtype):
+    """opmath_type: float16 computes in float32"""
+    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+
+
+def _add_moments(m0_add, m1_add, m2_add, m0, m1, m2):
+    """AddMomentsVec: the moments (count, mean, sum of squared deviations) of two parts merged:
+    m1 += c delta, m2 = fma(delta m0, c delta, m2 + m2_add), c = m0_add / (m0 + m0_add)"""
+    t = m1.dtype.type
+    n = m0 + m0_add
+    c = t(0) if n == 0 else t(m0_add) / t(n)
+    delta = m1_add - m1
+    c_delta = c * delta
+    return n, m1 + c_delta, fused_multiply_add(delta * t(m0), c_delta, m2 + m2_add)
+
+
+def rowwise_moments(rows):
+    """RowwiseMoments: (mean, biased variance) of each row of rows (M, N), in the math dtype, as
+    ATen's cascade of Welford updates computes them: chunks of 16 vectors of lanes, each a Welford
+    update per lane (m1 = fma(1 / (j + 1), x - m1, m1), m2 = fma(x - m1_old, x - m1, m2)), merged
+    into a stack of partial moments by a binary counter; the elements after the last whole vector
+    one by one; then the lanes merged into those, one lane after another; variance = m2 / N."""
+    dt = _math_dtype(rows.dtype)
+    t = dt.type
+    M, N = rows.shape
+    lanes = _LANES_BYTES // rows.dtype.itemsize  # (a float16 vector is two float32 ones)
+    acc_lanes = _LANES_BYTES // dt.itemsize
+    n = N // lanes
+    chunks = -(-n // 16)
+    depth = _ceil_log2_at_least_1(chunks)
+    zero = np.zeros((M, acc_lanes), dt)
+    stack = [[0, zero, zero] for _ in range(depth)]
+    inverse = [t(1) / t(j + 1) for j in range(16)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        for i in range(chunks):
+            count = min(16, n - i * 16)
+            block = rows[:, i * 16 * lanes:(i * 16 + count) * lanes].astype(dt).reshape(M, count, lanes)
+            m1 = m2 = np.zeros((M, lanes), dt)
+            for j in range(count):
+                x = block[:, j]
+                delta = x - m1
+                m1 = fused_multiply_add(np.full_like(delta, inverse[j]), delta, m1)
+                m2 = fused_multiply_add(delta, x - m1, m2)
+            for part in range(lanes // acc_lanes):  # (a float16 vector's two halves, one after the other)
+                piece = slice(part * acc_lanes, (part + 1) * acc_lanes)
+                stack[0] = list(_add_moments(count, m1[:, piece], m2[:, piece], *stack[0]))
+            mask, j = i + 1, 1
+            while j < depth and mask & 1 == 0:
+                stack[j] = list(_add_moments(*stack[j - 1], *stack[j]))
+                stack[j - 1] = [0, zero, zero]
+                mask, j = mask >> 1, j + 1
+        for j in range(1, depth):
+            stack[0] = list(_add_moments(*stack[j], *stack[0]))
+        _, lane_m1, lane_m2 = stack[0]
+        m0, m1, m2 = 0, np.zeros(M, dt), np.zeros(M, dt)
+        for i in range(n * lanes, N):
+            x = rows[:, i].astype(dt)
+            delta = x - m1
+            m0 += 1
+            m1 = m1 + delta / t(m0)
+            m2 = m2 + delta * (x - m1)
+        m0_add = n * lanes // acc_lanes
+        for i in range(acc_lanes):  # (AddMoments: the compiler fuses m1 + c delta and m2_add + ... * m0)
+            total = m0 + m0_add
+            c = t(0) if total == 0 else t(m0_add) / t(total)
+            delta = lane_m1[:, i] - m1
+            m1 = fused_multiply_add(np.full_like(delta, c), delta, m1)
+            m2 = m2 + fused_multiply_add(delta * delta * c, np.full_like(delta, t(m0)), lane_m2[:, i])
+            m0 = total
+        return m1, m2 / t(N)
+
+
+def _ceil_log2_at_least_1(x):
+    """utils::CeilLog2 (1 for x <= 2)"""
+    return 1 if x <= 2 else int(x - 1).bit_length()
+
+
+def layer_norm_statistics(rows, eps):
+    """(mean, rstd) of each row, rstd = 1 / sqrt(var + eps) all in the math dtype, as ATen's kernel"""
+    mean, var = rowwise_moments(rows)
+    t = mean.dtype.type
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return mean, t(1) / np.sqrt(var + t(eps))
+
+
+def layer_norm(x, weight, bias, mean, rstd, eps, normalized_shape):
+    """out = fma((x - mean) * rstd, weight, bias) per row of the normalized shape (bias 0 when not
+    given; no weight: fma(x - mean, rstd, bias)), in the math dtype, rounded to x's. (float16's statistics are saved in
+    float16, and ATen normalises with the float32 ones: they are computed again.)"""
+    dt = _math_dtype(x.dtype)
+    rows = x.reshape(mean.size, math.prod(normalized_shape)).astype(dt, copy=False)
+    if mean.dtype != dt:
+        mean, rstd = layer_norm_statistics(x.reshape(rows.shape), eps)
+    m, r = mean.reshape(-1, 1).astype(dt), rstd.reshape(-1, 1).astype(dt)
+    with np.errstate(invalid="ignore", over="ignore"):
+        b = np.zeros(rows.shape[1], dt) if bias is None else bias.reshape(-1).astype(dt)
+        if weight is None:  # (a weight of 1 the compiler leaves out: fma(x - mean, rstd, bias))
+            out = fused_multiply_add(rows - m, np.broadcast_to(r, rows.shape), b)
+        else:
+            out = fused_multiply_add((rows - m) * r, weight.reshape(-1).astype(dt), b)
+    return out.astype(x.dtype, copy=False).reshape(x.shape)
+
+
+def _vector_sum(v, a=None, b=None):
+    """vec::reduce_all over the last axis (v = a * b fused into the tail's additions when given):
+    whole vectors of lanes added in order, the tail into the first lanes, then the lanes added up;
+    fewer elements than a vector are added one after another"""
+    lanes = _LANES_BYTES // v.dtype.itemsize
+    n = v.shape[-1]
+    if n < lanes:
+        acc = v[..., 0] if n else np.zeros(v.shape[:-1], v.dtype)
+        for i in range(1, n):
+            acc = acc + v[..., i]
+        return acc
+    whole = n // lanes
+    acc = v[..., :lanes].copy()
+    for k in range(1, whole):
+        acc += v[..., k * lanes:(k + 1) * lanes]
+    tail = n - whole * lanes
+    if tail:
+        rest = slice(whole * lanes, n)
+        acc[..., :tail] = (acc[..., :tail] + v[..., rest] if a is None else
+                           fused_multiply_add(a[..., rest], b[..., rest], acc[..., :tail]))
+    if v.dtype != np.float32:  # (vec_reduce_all's generic loop: lane after lane)
+        total = acc[..., 0]
+        for i in range(1, lanes):
+            total = total + acc[..., i]
+        return total
+    while acc.shape[-1] > 1:  # (its AVX2 float version: the lanes folded in halves by shuffles)
+        half = acc.shape[-1] // 2
+        acc = acc[..., :half] + acc[..., half:]
+    return acc[..., 0]
+
+
+def _layer_norm_rows(g, x, mean, rstd, weight, normalized_shape):
+    """g, x as rows of the normalized shape, in the math dtype; mean, rstd as columns; weight a row"""
+    dt = _math_dtype(x.dtype)
+    rows = (lambda a: a.reshape(mean.size, math.prod(normalized_shape)).astype(dt, copy=False))
+    w = None if weight is None else weight.reshape(-1).astype(dt)
+    return rows(g), rows(x), mean.reshape(-1, 1).astype(dt), rstd.reshape(-1, 1).astype(dt), w
+
+
+def layer_norm_backward_input(g, x, mean, rstd, weight, normalized_shape):
+    """d out / d x per row, as LayerNormBackwardKernelImpl computes it: a g w + b x + c, a = rstd,
+    b = (db mean - ds) rstd^3 / N, c = -b mean - db rstd / N, ds = sum(g x w), db = sum(g w) (the
+    compiler fuses db mean - ds, -b mean - ..., and b x + (a g) w)"""
+    gr, xr, m, a, w = _layer_norm_rows(g, x, mean, rstd, weight, normalized_shape)
+    t = xr.dtype.type
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        gx = gr * xr
+        if w is None:
+            ds, db = _vector_sum(gx, gr, xr), _vector_sum(gr)
+        else:
+            wide = np.broadcast_to(w, xr.shape)
+            ds, db = _vector_sum(gx * w, gx, wide), _vector_sum(gr * w, gr, wide)
+        ds, db = ds[:, None], db[:, None]
+        scale = t(1) / t(xr.shape[1])
+        b = fused_multiply_add(db, m, -ds) * a * a * a * scale
+        c = fused_multiply_add(-b, m, -(db * a * scale))
+        out = fused_multiply_add(np.broadcast_to(b, xr.shape), xr, a * gr if w is None else a * gr * w) + c
+    return out.astype(x.dtype, copy=False).reshape(x.shape)
+
+
+def layer_norm_backward_weight(g, x, mean, rstd, weight, normalized_shape):
+    """d out / d weight = sum over the rows of g (a x + b), a = rstd, b = -a mean: each row
+    fma(g, fma(a, x, b), dweight) into its thread's buffer (see _rows_added)"""
+    gr, xr, m, a, _ = _layer_norm_rows(g, x, mean, rstd, weight, normalized_shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        centred = fused_multiply_add(np.broadcast_to(a, xr.shape), xr, np.broadcast_to(-a * m, xr.shape))
+        total = _rows_added(gr, centred, x.dtype)
+    return total.astype(x.dtype if weight is None else weight.dtype, copy=False).reshape(normalized_shape)
+
+
+def layer_norm_backward_bias(g, x, mean, rstd, weight, normalized_shape):
+    """d out / d bias = sum over the rows of g"""
+    gr = g.reshape(mean.size, math.prod(normalized_shape)).astype(_math_dtype(x.dtype), copy=False)
+    return _rows_added(gr, None, x.dtype).astype(x.dtype if weight is None else weight.dtype,
+                                                 copy=False).reshape(normalized_shape)
+
+
+def _rows_added(terms, times, buffer_dtype):
+    """the rows of terms (M, N) added up (of terms * times, each product fused into its addition,
+    when given): each thread's rows one after another into its buffer of zeros (of the input's
+    dtype: float16 rounds after each row), then the buffers in order in the math dtype (ATen's
+    parallel_for over the rows, then its loop over the threads' buffers)"""
+    from ._pool_kernels import _row_chunks
+    total = np.zeros(terms.shape[1], terms.dtype)
+    for lo, hi in _row_chunks(terms.shape[0]) if len(terms) else ():
+        part = np.zeros(terms.shape[1], terms.dtype)
+        for i in range(lo, hi):
+            part = part + terms[i] if times is None else fused_multiply_add(terms[i], times[i], part)
+            if buffer_dtype != terms.dtype:
+                part = part.astype(buffer_dtype).astype(terms.dtype)
+        total = total + part
+    return total

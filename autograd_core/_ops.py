@@ -700,6 +700,35 @@ for _which in ("input", "weight", "bias"):
                                         arg_names=_BN_BACKWARD_ARGS, order=_BN_BACKWARD_ARGS)  # (one formula)
 
 
+# layer norm: out = (x - mean) * rstd * weight + bias, mean and rstd (result1, result2, computed before
+# the op) per row of the last len(normalized_shape) dims; weight and bias of the normalized shape.
+# Its backward is one node of three outputs in PyTorch; here a row per output, as batch norm's
+op("native_layer_norm", "NativeLayerNormBackward0", lambda x, w, b, normalized_shape, eps, result1, result2:
+                                            K.layer_norm(x, w, b, result1, result2, eps, normalized_shape),
+                                        lambda xp, g, x, w, b, out, **p: _layer_norm_backward(xp, "input", g, x, w, b, p),
+                                        lambda xp, g, x, w, b, out, **p: _layer_norm_backward(xp, "weight", g, x, w, b, p),
+                                        lambda xp, g, x, w, b, out, **p: _layer_norm_backward(xp, "bias", g, x, w, b, p),
+                                        saves=("input", "normalized_shape", "result1", "result2", "weight", "bias"),
+                                        kind="same", arg_names=("input", "weight", "bias"),
+                                        order=("input", "weight", "bias"))
+_LN_BACKWARD_ARGS = ("grad_out", "input", "mean", "rstd", "weight", "bias")
+for _which in ("input", "weight", "bias"):
+    op("native_layer_norm_backward_" + _which, "NativeLayerNormBackwardBackward0",
+                                        lambda go, x, mean, rstd, w, b, normalized_shape, eps, _of=_which:
+                                            getattr(K, "layer_norm_backward_" + _of)(go, x, mean, rstd, w, normalized_shape),
+                                        *((lambda xp, G, *a, _of=_which, _wrt=wrt, **p:
+                                           _layer_norm_double_backward(_of, _wrt, xp, G, *a, **p))
+                                          for wrt in ("grad_out", "input")),
+                                        R.no_derivative("native_layer_norm_backward mean"),
+                                        R.no_derivative("native_layer_norm_backward rstd"),
+                                        lambda xp, G, *a, _of=_which, **p:
+                                            _layer_norm_double_backward(_of, "weight", xp, G, *a, **p),
+                                        lambda xp, G, *a, **p: None,  # (PyTorch's formula for bias: undefined)
+                                        # (the tensors before mean and rstd, which are arrays: see _saved_inputs)
+                                        saves=("grad_out", "input", "weight", "mean", "rstd", "normalized_shape"),
+                                        arg_names=_LN_BACKWARD_ARGS, order=_LN_BACKWARD_ARGS,  # (one formula)
+                                        node_base=_MaybeUndefinedNode)
+
 # =====================================================================================================
 # The rules that need more than a line (PyTorch's FunctionsManual.cpp, each under the name it has there)
 # =====================================================================================================
@@ -1192,3 +1221,48 @@ def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_inv
     m_G, m_Gxhat = m(G), m(G * xhat)
     cross = m(G * go) - m_G * m_go - m_Gxhat * m_goxhat
     return -wb * s * s * (xhat * cross + m_goxhat * (G - m_G - xhat * m_Gxhat) + m_Gxhat * projected_go)
+
+
+def _layer_norm_backward(xp, which, g, x, w, b, p):
+    """native_layer_norm_backward's output `which` (input, weight or bias): the saved statistics
+    go with it (mean and rstd are inputs of PyTorch's node, with no gradient)."""
+    return xp.row("native_layer_norm_backward_" + which, g, x, p["result1"], p["result2"], w, b,
+                  normalized_shape=p["normalized_shape"], eps=p["eps"])
+
+
+def _layer_norm_double_backward(which, wrt, xp, G, go, x, mean, rstd, w, b, out, normalized_shape, eps):
+    """layer_norm_double_backward: the derivative of native_layer_norm_backward's output `which`
+    with respect to `wrt`, given G = dL/d(that output). The statistics are recomputed from x (mean,
+    biased variance over the normalized dims, whose mean is m()) so that their dependence on x is in
+    the graph; xhat = (x - mean) s, s = (var + eps)^-1/2, P(u) = u - m(u) - xhat m(u xhat):
+      grad_input = s P(go w), grad_weight = sum(go xhat), grad_bias = sum(go) over the leading dims."""
+    dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    leading = tuple(range(x.ndim - len(normalized_shape)))
+    if wrt == "weight" and which != "input":
+        return xp.zeros_like(w)  # (only grad_input depends on the weight)
+    if which == "bias":  # grad_bias = sum(go): linear in go alone
+        return xp.expand(G, go.shape) if wrt == "grad_out" else xp.zeros_like(x)
+
+    def m(t):
+        return xp.mean(t, dims, True)
+
+    def over_leading(t):
+        return xp.sum(t, leading) if leading else t
+
+    xc = x - m(x)
+    s = xp.pow(m(xc * xc) + eps, -0.5)
+    xhat = xc * s
+
+    def project(u):
+        return u - m(u) - xhat * m(u * xhat)
+
+    if which == "weight":
+        return G * xhat if wrt == "grad_out" else s * project(G * go)
+    if wrt == "grad_out":
+        return s * project(G) if w is None else w * s * project(G)
+    if wrt == "weight":
+        return over_leading(go * s * project(G))
+    gw = go if w is None else go * w
+    m_G, m_Gxhat, m_gw, m_gwxhat = m(G), m(G * xhat), m(gw), m(gw * xhat)
+    cross = m(G * gw) - m_G * m_gw - m_Gxhat * m_gwxhat
+    return -s * s * (xhat * cross + m_gwxhat * (G - m_G - xhat * m_Gxhat) + m_Gxhat * project(gw))

@@ -232,6 +232,12 @@ PROGRAMS = {
                                                       m.tensor([0.5, 2.0], dtype=x.dtype), w, b, False)),
     "native_batch_norm-no-affine": ([inp(3, 2, 2)],
         lambda m, x: m.nn.functional.batch_norm(x, None, None, None, None, True)),
+    "native_layer_norm": ([inp(3, 4), inp(4), inp(4)], lambda m, x, w, b: m.nn.functional.layer_norm(x, (4,), w, b)),
+    "native_layer_norm-2-dims": ([inp(2, 3, 4), inp(3, 4), inp(3, 4)],
+        lambda m, x, w, b: m.nn.functional.layer_norm(x, [3, 4], w, b, 1e-3)),
+    "native_layer_norm-weight-only": ([inp(2, 5), inp(5)], lambda m, x, w: m.nn.functional.layer_norm(x, [5], w)),
+    "native_layer_norm-no-affine": ([inp(2, 2, 3)], lambda m, x: m.layer_norm(x, (2, 3))),
+    "native_layer_norm-all-dims": ([inp(2, 3), inp(2, 3)], lambda m, x, w: m.nn.functional.layer_norm(x, (2, 3), w)),
 }
 
 def _as_strided(m, x):
@@ -268,6 +274,8 @@ REACHED_THROUGH = {
     "adaptive_avg_pool2d_backward": "adaptive_avg_pool2d",
     "native_batch_norm_backward_input": "native_batch_norm", "native_batch_norm_backward_weight": "native_batch_norm",
     "native_batch_norm_backward_bias": "native_batch_norm",
+    "native_layer_norm_backward_input": "native_layer_norm", "native_layer_norm_backward_weight": "native_layer_norm",
+    "native_layer_norm_backward_bias": "native_layer_norm",
 }
 # PyTorch has no derivative for these (the first backward already raises; test_errors.py)
 NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}
@@ -285,7 +293,10 @@ GRAPH_DIFFERS = {
 # PyTorch's own second derivative (batchnorm_double_backward is not differentiated correctly once more).
 # Here orders 1 and 2 are compared with torch, order 3 with those differences
 # (test_third_derivative_where_torch_is_wrong, which also fails once torch gets it right).
-THIRD_ORDER_WRONG_IN_TORCH = {"native_batch_norm", "native_batch_norm-4d", "native_batch_norm-no-affine"}
+# (layer_norm_double_backward likewise: it takes the saved mean and rstd as constants.)
+THIRD_ORDER_WRONG_IN_TORCH = {"native_batch_norm", "native_batch_norm-4d", "native_batch_norm-no-affine",
+                              "native_layer_norm", "native_layer_norm-2-dims", "native_layer_norm-weight-only",
+                              "native_layer_norm-no-affine", "native_layer_norm-all-dims"}
 
 
 def _row(name):
@@ -454,12 +465,12 @@ def test_third_derivative_where_torch_is_wrong(name):
 # (mul: other's, then self's), and reduces the results to the inputs' shapes afterwards; within a
 # formula the order is C++'s (GCC evaluates the right operand of an operator first: -grad * ((self /
 # other) / other) divides before it negates). These rows' rules build the same nodes in another order
-# (values agree): convolution's and batch norm's double-backward kernels, and the as_strided views
+# (values agree): convolution's, batch norm's and layer norm's double-backward kernels, and the as_strided views
 # of GRAPH_DIFFERS.
 ORDER_DIFFERS = {
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
-    "native_batch_norm-eval"} | set(GRAPH_DIFFERS)
+    "native_batch_norm-eval", "native_layer_norm"} | set(GRAPH_DIFFERS)
 
 
 def _creation_order(m, name):

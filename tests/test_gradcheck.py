@@ -386,13 +386,23 @@ SECOND_DERIVATIVES = {"native_batch_norm_backward_input": ["batch-norm-grad-inpu
                       "native_batch_norm_backward_bias": ["batch-norm-grad-bias"]}
 BUILT_BY_THE_ENGINE = {"copy_slices": ["setitem-on-clone", "inplace-on-a-row", "inplace-on-a-column-twice",
                                        "inplace-on-a-view-of-a-view", "inplace-on-a-0d-view"]}
+# layer norm's row reads the statistics of its input as params (result1, result2), which its rules
+# differentiate too, and its backward rows read them as inputs without gradients: a row-level
+# sample cannot move them with the input, so these programs check its rules
+STATISTICS_AS_PARAMS = {
+    "native_layer_norm": ["layer-norm", "layer-norm-2-dims-no-affine", "layer-norm-weight-only", "layer-norm-bias-only"],
+    "native_layer_norm_backward_input": ["layer-norm-grad-input", "layer-norm-no-affine-grad-input"],
+    "native_layer_norm_backward_weight": ["layer-norm-grad-weight"],
+    "native_layer_norm_backward_bias": ["layer-norm-grad-bias", "layer-norm-bias-only-grad-bias"]}
 
 
 def test_every_op_has_a_sample():
     """A row added to the op table without a sample here would skip gradcheck: fail instead."""
     assert all(name in PUBLIC for names in BUILT_BY_THE_ENGINE.values() for name in names)
     assert all(name in PUBLIC for names in SECOND_DERIVATIVES.values() for name in names)
-    missing = sorted(set(OPS) - set(SAMPLES) - set(BUILT_BY_THE_ENGINE) - set(SECOND_DERIVATIVES) - NOT_DIFFERENTIABLE)
+    assert all(name in PUBLIC for names in STATISTICS_AS_PARAMS.values() for name in names)
+    missing = sorted(set(OPS) - set(SAMPLES) - set(BUILT_BY_THE_ENGINE) - set(SECOND_DERIVATIVES)
+                     - set(STATISTICS_AS_PARAMS) - NOT_DIFFERENTIABLE)
     stale = sorted(set(SAMPLES) - set(OPS))
     assert not missing, f"add gradcheck samples for these op-table rows: {missing}"
     assert not stale, f"these samples name no op-table row any more: {stale}"
@@ -508,7 +518,39 @@ def _batch_norm_gradient(x, w, v, which, training=True):
     return g if outer else g.detach()
 
 
+def _layer_norm_gradient(x, w, v, which, shape=(4,), affine=True):
+    """d(layer_norm(x) . v) / d(x, w or b)[which], as a function of x, w, v (with its graph);
+    affine=False: no weight, and a bias only for its own gradient (which 1)"""
+    outer = ac.is_grad_enabled()  # (the central differences run under no_grad: a plain value then)
+    with ac.enable_grad():
+        b = ac.tensor(_r(*shape, seed=4), dtype=x.dtype, requires_grad=True)
+        x.requires_grad_()
+        if affine:
+            w.requires_grad_()
+        inputs = (x, w, b) if affine else (x, b) if which else (x,)
+        y = ac.nn.functional.layer_norm(x, shape, w if affine else None, b if affine or which else None, 1e-3)
+        g = ac.autograd.grad(y, inputs, v, create_graph=outer)[which]
+    return g if outer else g.detach()
+
+
+_LN_SECOND = [_r(3, 4, seed=1), _r(4, seed=2), _r(3, 4, seed=3)]
+
+
 PUBLIC = {
+    "layer-norm": (lambda x, w, b: ac.nn.functional.layer_norm(x, [4], w, b), [_r(3, 4, seed=1), _r(4, seed=2), _r(4, seed=3)]),
+    "layer-norm-2-dims-no-affine": (lambda x: ac.layer_norm(x, (3, 4), eps=0.1), [_r(2, 3, 4, seed=1)]),
+    "layer-norm-weight-only": (lambda x, w: ac.nn.functional.layer_norm(x, (2, 3), w), [_r(2, 2, 3, seed=1), _r(2, 3, seed=2)]),
+    "layer-norm-bias-only": (lambda x, b: ac.nn.functional.layer_norm(x, (5,), None, b), [_r(2, 5, seed=1), _r(5, seed=2)]),
+    # layer norm's backward rows, as the second derivative they are (NativeLayerNormBackwardBackward0
+    # under create_graph, differentiated once more)
+    "layer-norm-grad-input": (lambda x, w, v: _layer_norm_gradient(x, w, v, 0), _LN_SECOND),
+    "layer-norm-grad-weight": (lambda x, w, v: _layer_norm_gradient(x, w, v, 1), _LN_SECOND),
+    "layer-norm-grad-bias": (lambda x, w, v: _layer_norm_gradient(x, w, v, 2), _LN_SECOND),
+    "layer-norm-no-affine-grad-input": (lambda x, v: _layer_norm_gradient(x, None, v, 0, affine=False),
+                                        _LN_SECOND[::2]),
+    # (PyTorch's second derivative here is None, or an error with others: see the README)
+    "layer-norm-bias-only-grad-bias": (lambda v: _layer_norm_gradient(ac.tensor(_LN_SECOND[0]), None, v, 1, affine=False),
+                                       _LN_SECOND[2:]),
     "matmul-same-tensor": (lambda a: a @ a, [_r(3, 3)]),
     "index-chain": (lambda a: a[1:, None, ::2][..., 0], [_r(4, 5, 3)]),
     "index-int-then-slice": (lambda a: a[:, 1][0:2], [_r(4, 5)]),
@@ -983,3 +1025,18 @@ def test_gradgradcheck_random_grad_outputs():
         assert m.autograd.gradgradcheck(lambda a: (a * a).exp(), (_t(m, X23),), gen_non_contig_grad_outputs=True)
         assert not m.autograd.gradgradcheck(_cube_with_wrong_second_derivative(m, 1.1).apply, (_t(m, Y3),),
                                             raise_exception=False)
+
+
+@pytest.mark.parametrize("affine", ["weight and bias", "weight", "neither"])
+def test_gradcheck_and_gradgradcheck_of_layer_norm_as_torchs(affine):
+    """autograd.gradcheck and gradgradcheck of layer_norm: True on both libraries. (Without a
+    weight but with a bias torch's gradgradcheck fails: its second derivative drops the bias's
+    gradient; see the README. Ours passes: test_public_function_gradients[layer-norm-bias-only-grad-bias].)"""
+    def inputs(m):
+        xs = [_t(m, X23)] + [_t(m, Y3) for k in ("weight", "bias") if k in affine]
+        return xs
+
+    def fn(m):
+        return lambda x, *wb: m.nn.functional.layer_norm(x, (3,), *wb, eps=1e-3)
+    assert _same_check(lambda m: m.autograd.gradcheck(fn(m), inputs(m))) == (("ok", True), [])
+    assert _same_check(lambda m: m.autograd.gradgradcheck(fn(m), inputs(m))) == (("ok", True), [])

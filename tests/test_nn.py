@@ -617,3 +617,76 @@ def test_assigning_a_module_before_init_is_torchs_error():
             Forgetful()
         errors.append(str(e.value))
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("shape, kwargs", [(4, {}), ([3, 4], {}), ((3, 4), {"eps": 1e-3}),
+                                           ("size", {"elementwise_affine": False}), ((4,), {"bias": False}),
+                                           (np.int64(4), {"dtype": "float64"}), ([4], {"device": "cpu", "eps": 0.1})])
+def test_layer_norm_module_matches_torch(shape, kwargs):
+    """LayerNorm: repr, parameters (ones and zeros of normalized_shape) in named_parameters and
+    state_dict, train and eval mode alike; outputs, grad_fn and gradients as torch's."""
+    def run(m):
+        kw = dict(kwargs, **({"dtype": getattr(m, kwargs["dtype"])} if "dtype" in kwargs else {}))
+        layer = m.nn.LayerNorm(m.Size([3, 4]) if isinstance(shape, str) else shape, **kw)
+        dt = layer.weight.dtype if layer.weight is not None else m.float32
+        x = m.tensor(np.random.default_rng(3).standard_normal((2, 3, 4)), dtype=dt, requires_grad=True)
+        y = layer(x)
+        (y * m.arange(24, dtype=dt).view(2, 3, 4)).sum().backward()
+        layer.eval()
+        again = layer(x.detach())
+        params = [(n, p.detach().clone(), p.grad, p.requires_grad) for n, p in layer.named_parameters()]
+        state = [(k, v.clone()) for k, v in layer.state_dict().items()]
+        return (repr(layer), layer.normalized_shape, layer.eps, layer.elementwise_affine, type(y.grad_fn).__name__,
+                y.detach(), x.grad, again, params, state)
+    ours, theirs = run(ac), run(torch)
+    assert ours[:5] == theirs[:5]
+    assert_close(ours[5:], theirs[5:], exact=True)
+
+
+def test_layer_norm_module_learns_and_reloads_as_torch():
+    """A few SGD steps through LayerNorm then Linear: the same parameters as torch's (to the last
+    digit or so: Linear's products add in numpy's order); its state_dict loads into a fresh module."""
+    def run(m):
+        m.manual_seed(0)
+        model = m.nn.Sequential(m.nn.LayerNorm(5), m.nn.Linear(5, 1))
+        with m.no_grad():
+            model[1].weight.copy_(m.tensor([[0.5, -0.3, 0.2, 0.1, -0.4]]))
+            model[1].bias.fill_(0.1)
+        opt = m.optim.SGD(model.parameters(), lr=0.1)
+        x = m.tensor(np.random.default_rng(1).standard_normal((8, 5)), dtype=m.float32)
+        t = m.tensor(np.random.default_rng(2).standard_normal((8, 1)), dtype=m.float32)
+        for _ in range(3):
+            opt.zero_grad()
+            m.nn.functional.mse_loss(model(x), t).backward()
+            opt.step()
+        fresh = m.nn.Sequential(m.nn.LayerNorm(5), m.nn.Linear(5, 1))
+        fresh.load_state_dict(model.state_dict())
+        return [p.detach() for p in model.parameters()], list(model.state_dict()), fresh(x).detach()
+    ours, theirs = run(ac), run(torch)
+    assert ours[1] == theirs[1] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert_close([ours[0], ours[2]], [theirs[0], theirs[2]])
+
+
+@pytest.mark.parametrize("affine", ["weight and bias", "weight", "bias", "neither"])
+def test_layer_norm_nodes_save_and_link_as_torchs(affine):
+    """NativeLayerNormBackward0 (its next_functions, _saved_* names and values) and, under
+    create_graph, the gradients' NativeLayerNormBackwardBackward0 (edges to grad_out, input, mean,
+    rstd, weight and bias; its _saved_*), as torch's."""
+    def run(m):
+        rng = np.random.default_rng(5)
+        x = m.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+        w = m.tensor(rng.standard_normal((3, 4)), requires_grad=True) if "weight" in affine else None
+        b = m.tensor(rng.standard_normal((3, 4)), requires_grad=True) if "bias" in affine else None
+        y = m.nn.functional.layer_norm(x, [3, 4], w, b)
+        v = m.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+        leaves = [t for t in (x, w, b) if t is not None]
+        grads = m.autograd.grad(y, leaves, v, create_graph=True)
+        out = []
+        for node in [y.grad_fn] + [g.grad_fn for g in grads]:
+            names = sorted(n for n in dir(node) if n.startswith("_saved_"))
+            out.append((type(node).__name__, [None if f is None else type(f).__name__ for f, _ in node.next_functions],
+                        names, [getattr(node, n) for n in names]))
+        return out
+    ours, theirs = run(ac), run(torch)
+    assert [o[:3] for o in ours] == [t[:3] for t in theirs]
+    assert_close([o[3] for o in ours], [t[3] for t in theirs], exact=True)

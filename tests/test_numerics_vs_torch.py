@@ -4,6 +4,8 @@ not always correctly rounded, so a small share of inputs may still differ by an 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_core as ac
 from torch_oracle import assert_close
@@ -199,3 +201,54 @@ def test_lerp_matches_torch_bit_for_bit(dtype, weight):
         ours, theirs = (m.lerp(m.tensor(start), m.tensor(end), w if weight == "number" else m.tensor(w)).numpy()
                         for m in (ac, torch))
         assert_close(ours, theirs, f"lerp of {n} {dtype} elements, {weight} weight", exact=True)
+
+
+def _layer_norm_run(m, x, shape, w, b, g, eps):
+    """layer_norm's output, saved mean and rstd, and the gradients of input, weight and bias"""
+    X = m.tensor(x, requires_grad=True)
+    W, B = (None if a is None else m.tensor(a, requires_grad=True) for a in (w, b))
+    y = m.nn.functional.layer_norm(X, shape, W, B, eps)
+    node = y.grad_fn
+    mean, rstd = node._saved_result1.detach().clone(), node._saved_result2.detach().clone()
+    y.backward(m.tensor(g))
+    return [type(node).__name__, y.detach(), mean, rstd, X.grad, None if W is None else W.grad,
+            None if B is None else B.grad]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("affine", ["weight and bias", "weight", "bias", "neither"])
+def test_layer_norm_matches_torch_bit_for_bit(dtype, affine):
+    """ATen's CPU kernels: RowwiseMoments' Welford cascade (vectors of 32 bytes, chunks of 16, a
+    binary counter of partial moments), rstd = 1 / sqrt(var + eps) in the math dtype, out =
+    fma((x - mean) rstd, w, b); the gradients as LayerNormBackwardKernelImpl sums them (rows of
+    lanes, its fused tail, threads' buffers of weight and bias gradients). float16 in float32, except
+    an ulp of a few outputs (see the README); everything else bit for bit."""
+    rng = np.random.default_rng(11)
+    for shape, normalized in [((5, 1), (1,)), ((4, 3), (3,)), ((6, 7), (7,)), ((3, 8), (8,)), ((2, 4, 17), (17,)),
+                              ((3, 2, 5), (2, 5)), ((9, 100), (100,)), ((2, 300), (300,)), ((2, 2, 40, 33), (40, 33)),
+                              ((50, 2, 3), (3,))]:
+        lead = shape[:len(shape) - len(normalized)] + (1,) * len(normalized)
+        x = (rng.standard_normal(shape) * rng.uniform(0.1, 10, lead) + rng.uniform(-5, 5, lead)).astype(dtype)
+        w = rng.standard_normal(normalized).astype(dtype) if "weight" in affine else None
+        b = rng.standard_normal(normalized).astype(dtype) if "bias" in affine else None
+        g = rng.standard_normal(shape).astype(dtype)
+        ours, theirs = (_layer_norm_run(m, x, normalized, w, b, g, 1e-5) for m in (ac, torch))
+        assert ours[0] == theirs[0] == "NativeLayerNormBackward0"
+        if dtype == "float16":  # (out and grad_input: their float32 values are rounded once more)
+            assert_close(ours[1::3], theirs[1::3], f"layer_norm {shape} {affine}")
+            ours, theirs = ([a for i, a in enumerate(r) if i not in (1, 4)] for r in (ours, theirs))
+        assert_close(ours, theirs, f"layer_norm of {shape} over {normalized}, {affine}", exact=True)
+
+
+@settings(derandomize=True, deadline=None, max_examples=60, database=None)
+@given(rows=st.integers(1, 6), n=st.integers(1, 80), scale=st.floats(1e-3, 1e3), shift=st.floats(-1e3, 1e3),
+       eps=st.sampled_from([1e-5, 1e-12, 0.1, 0.0]), seed=st.integers(0, 2 ** 16))
+def test_layer_norm_float32_matches_torch_bit_for_bit_for_any_row(rows, n, scale, shift, eps, seed):
+    """Any row length (the vectors, the chunks of 16 and the elements left over), any scale and
+    offset (Welford's updates cancel), eps 0 included"""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, n)) * scale + shift).astype(np.float32)
+    w, b, g = (rng.standard_normal(s).astype(np.float32) for s in (n, n, (rows, n)))
+    with np.errstate(all="ignore"):
+        ours, theirs = (_layer_norm_run(m, x, (n,), w, b, g, eps) for m in (ac, torch))
+    assert_close(ours, theirs, f"layer_norm of {rows} rows of {n}", exact=True)

@@ -1,11 +1,13 @@
 """autograd_core.nn.functional: activations, linear, the losses, pooling and batch norm, composed as
 PyTorch composes them (so that grad_fn names match torch's: AddmmBackward0, MseLossBackward0,
 NllLossBackward0, MaxPool2DWithIndicesBackward0, NativeBatchNormBackward0, ...)."""
+import math
 import warnings
 
 import numpy as np
 
 from .. import _conv_kernels, _dtypes
+from .. import _numerics as K
 from .. import _functions as _f
 from .._arguments import not_a_tensor
 from .._ops import OPS
@@ -947,6 +949,87 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                  {"running_mean": rm, "running_var": rv, "training": bool(training), "eps": eps,
                   "result1": mean, "result2": invstd})
 
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """out = (input - mean) / sqrt(var + eps) * weight + bias, mean and (biased) var over the last
+    len(normalized_shape) dims; weight and bias of normalized_shape"""
+    return _layer_norm((input, normalized_shape, weight, bias, eps), {})
+
+
+_LAYER_NORM_ARGS = ("input", "normalized_shape", "weight", "bias", "eps", "cudnn_enable")
+
+
+def _layer_norm(args, kwargs):
+    """torch.layer_norm's arguments (args positional, kwargs by name) checked as PyTorch's parser
+    and layer_norm_cpu check them, in their order; then the op"""
+    for name in kwargs:
+        if name not in _LAYER_NORM_ARGS:
+            raise TypeError(f"layer_norm() got an unexpected keyword argument '{name}'")
+    given = dict(zip(_LAYER_NORM_ARGS, args), **kwargs)
+    if "input" not in given:  # (PyTorch's parser's words)
+        raise TypeError('layer_norm() missing 2 required positional argument: "input", "normalized_shape"')
+    if "normalized_shape" not in given:
+        raise TypeError('layer_norm() missing 1 required positional arguments: "normalized_shape"')
+    input, shape, weight, bias = (given.get(k) for k in _LAYER_NORM_ARGS[:4])
+    eps = given.get("eps", 1e-5)
+
+    def position(name):
+        i = _LAYER_NORM_ARGS.index(name)
+        return i + 1 if i < len(args) else None
+
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("layer_norm", "input", input, position("input"))
+    where = f" (position {position('normalized_shape')})" if position("normalized_shape") else ""
+    if not isinstance(shape, (list, tuple)):
+        kind = "Tensor" if isinstance(shape, Tensor) else type(shape).__name__
+        raise TypeError(f"layer_norm(): argument 'normalized_shape'{where} must be tuple of ints, not {kind}")
+    for i, n in enumerate(shape):
+        if not _is_int(n):
+            raise TypeError(f"layer_norm(): argument 'normalized_shape'{where} must be tuple of ints, but found "
+                            f"element of type {type(n).__name__} at pos {i}")
+    shape = tuple(int(n) for n in shape)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise not_a_tensor("layer_norm", name, t, position(name))
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        where = f" (position {position('eps')})" if position("eps") else ""
+        raise TypeError(f"layer_norm(): argument 'eps'{where} must be float, not {type(eps).__name__}")
+    dtype = input.dtype
+    params = [t for t in (weight, bias) if t is not None]
+    if params and params[0].dtype != dtype:  # (is_mixed_type: the first parameter's dtype is not input's)
+        if any(t.dtype != _dtypes.float32 for t in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if dtype != _dtypes.float16:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+                           "one element, but got normalized_shape = []")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(t.shape)} and normalized_shape = {list(shape)}")
+    if input.ndim < len(shape) or tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+                           f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    if not dtype.is_floating_point:
+        raise _not_implemented_for("LayerNormKernelImpl", input)
+    if weight is not None and bias is not None and bias.dtype != weight.dtype:  # (the kernel reads bias as weight's)
+        raise RuntimeError(f"expected scalar type {SCALAR_NAME[weight.dtype]} but found {SCALAR_NAME[bias.dtype]}")
+    x = input._data
+    rows = x.reshape(math.prod(x.shape[:x.ndim - len(shape)]), math.prod(shape))
+    mean, rstd = K.layer_norm_statistics(rows, float(eps))
+    stats_dtype = (params[0]._data.dtype if params and params[0].dtype != dtype else x.dtype)
+    stat_shape = tuple(x.shape[:x.ndim - len(shape)]) + (1,) * len(shape)
+    mean, rstd = (a.astype(stats_dtype).reshape(stat_shape) for a in (mean, rstd))
+    return apply(OPS["native_layer_norm"], (input, weight, bias),
+                 {"normalized_shape": shape, "eps": float(eps), "result1": mean, "result2": rstd})
+
+
+def _is_int(n):
+    """an element PyTorch's parser takes in a tuple of ints: an int (not a bool) or an integer 0-d tensor"""
+    if isinstance(n, Tensor):
+        return n.ndim == 0 and not n.dtype.is_floating_point and n.dtype != _dtypes.bool
+    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
 
 def _feature_dropout(input, p, training, inplace, noise_shape=None):
     """ATen's feature_dropout: one mask value per (sample, channel), 1 / (1 - p) with probability
