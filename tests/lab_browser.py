@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -168,13 +169,26 @@ KERNEL_IDLE = """(path) => {
 }"""
 
 
+def run_all_cells(page, path, timeout_ms=180_000):
+    """Run all cells of the open notebook `path` and wait until the run is over and the kernel idle.
+    JupyterLab's command resolves when the run ends (at the last cell, or at a cell that raised);
+    once in a while Chromium drops that promise ("Resulting promise was garbage collected"): then
+    every code cell having run is what tells the run is over."""
+    try:
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    except PlaywrightError as e:
+        if "garbage collected" not in str(e):
+            raise
+        page.wait_for_function(ALL_RAN, timeout=timeout_ms)
+    page.wait_for_timeout(500)
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=timeout_ms)
+
+
 def open_and_run_all(page, lab, path, timeout_ms=180_000):
     """Open notebook `path` (repo-relative) in JupyterLab, run all cells, wait for the kernel."""
     page.goto(lab.url(path))
     page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(500)
-    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=timeout_ms)
+    run_all_cells(page, path, timeout_ms)
 
 
 # Console noise that is not ours (JupyterLab's own optional services on a closed network).
@@ -778,10 +792,8 @@ def open_in_page(page, lab, rel, size, subdir):
     else:
         page.goto(lab.url(path))
     page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(500)
+    run_all_cells(page, path)
     page.wait_for_function(ALL_RAN, timeout=180_000)
-    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=180_000)
     dismiss_notifications(page)
     return page
 
