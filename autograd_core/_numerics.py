@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ._kernel_order import VECTOR_BYTES, iteration_order
+from ._pool_kernels import _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
 
 _F32 = np.dtype(np.float32)
 # the float32 elements of one step of ATen's vectorised loop (two vectors); the last n % this
@@ -1155,8 +1156,8 @@ def layer_norm_statistics(rows, eps):
 
 def layer_norm(x, weight, bias, mean, rstd, eps, normalized_shape):
     """out = fma((x - mean) * rstd, weight, bias) per row of the normalized shape (bias 0 when not
-    given; no weight: fma(x - mean, rstd, bias)), in the math dtype, rounded to x's. (float16's statistics are saved in
-    float16, and ATen normalises with the float32 ones: they are computed again.)"""
+    given; no weight: fma(x - mean, rstd, bias)), in the math dtype, rounded to x's. (float16's
+    statistics are saved in float16, and ATen normalises with the float32 ones: computed again.)"""
     dt = _math_dtype(x.dtype)
     rows = x.reshape(mean.size, math.prod(normalized_shape)).astype(dt, copy=False)
     if mean.dtype != dt:
@@ -1253,7 +1254,6 @@ def _rows_added(terms, times, buffer_dtype):
     when given): each thread's rows one after another into its buffer of zeros (of the input's
     dtype: float16 rounds after each row), then the buffers in order in the math dtype (ATen's
     parallel_for over the rows, then its loop over the threads' buffers)"""
-    from ._pool_kernels import _row_chunks
     total = np.zeros(terms.shape[1], terms.dtype)
     for lo, hi in _row_chunks(terms.shape[0]) if len(terms) else ():
         part = np.zeros(terms.shape[1], terms.dtype)
