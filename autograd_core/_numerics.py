@@ -1165,7 +1165,11 @@ def layer_norm(x, weight, bias, mean, rstd, eps, normalized_shape):
     m, r = mean.reshape(-1, 1).astype(dt), rstd.reshape(-1, 1).astype(dt)
     with np.errstate(invalid="ignore", over="ignore"):
         b = np.zeros(rows.shape[1], dt) if bias is None else bias.reshape(-1).astype(dt)
-        if weight is None:  # (a weight of 1 the compiler leaves out: fma(x - mean, rstd, bias))
+        if dt != x.dtype:  # (float16's kernel: fma(fma(x, rstd, -rstd mean), weight or 1, bias))
+            w = np.ones(rows.shape[1], dt) if weight is None else weight.reshape(-1).astype(dt)
+            wide = np.broadcast_to(r, rows.shape)
+            out = fused_multiply_add(fused_multiply_add(rows, wide, np.broadcast_to(-r * m, rows.shape)), w, b)
+        elif weight is None:  # (a weight of 1 the compiler leaves out: fma(x - mean, rstd, bias))
             out = fused_multiply_add(rows - m, np.broadcast_to(r, rows.shape), b)
         else:
             out = fused_multiply_add((rows - m) * r, weight.reshape(-1).astype(dt), b)
