@@ -132,9 +132,9 @@ def test_stepping_a_double_backward(page, theme, size, scale):
     assert st.evaluate("el => el.classList.contains('cg-in-backward')")
     drawn = nodes(st, x)[x]
     assert drawn["texts"][-1] == "grad 12" and "cg-active" in drawn["classes"]
-    legend = st.locator(".cg-graph > svg").evaluate("s => Array.from(s.querySelectorAll('text'))"
-                                              ".map(t => t.textContent)")
-    assert "made by the backward pass" in legend
+    # the colour key (in the inspector until a node is clicked) names the backward pass's nodes' pink
+    key = st.get_by_role("list", name="node colours").get_by_role("listitem").all_inner_texts()
+    assert "made by the backward pass" in key, key
     assert not controls_that_dont_fit(page, ".cgraph-stepper")
     page.wait_for_timeout(300)
     save_screenshot(page, f"{name}_last", locator=st)

@@ -299,3 +299,25 @@ def test_regression_lab_use_function_view_at_the_last_step():
     w = next(nid for nid, n in stepper.model.nodes.items() if n.label == "w")
     assert stepper.texts()[w][1] == "grad 5"
     np.testing.assert_allclose(stepper.rules.total(env["w"]), 5.0)
+
+
+def test_the_colour_key_is_in_the_inspector_not_under_the_scrolling_drawing():
+    """The drawing scrolls in its box at a projector's size, and the colour key drawn under it was cut
+    off with it (walk 8's W8_7, half swatches at the box's foot): the stepper's drawing has no key, and
+    the inspector shows to_dot's key, entry for entry, until a node is clicked."""
+    from widgets.render import to_dot
+    with torch.record() as rec:
+        x = torch.tensor(1.5, requires_grad=True)
+        g, = torch.autograd.grad(x ** 3, x, create_graph=True)
+        g.backward()
+    stepper = GraphStepper(rec)
+    keys = re.findall(r'<TD BGCOLOR="(#[0-9a-f]{6})"><FONT COLOR="#[0-9a-f]{6}" POINT-SIZE="9">([^<]+)</FONT>',
+                      to_dot(stepper.model, labels="structure", collapse=False))
+    assert ("#f5b7c9", "made by the backward pass") in keys          # (the key has the backward's pink)
+    texts = re.findall(r'<text[^>]*>([^<]*)</text>', stepper._svg)
+    assert not {text for _, text in keys} & set(texts), "a colour key is drawn under the stepper's graph"
+    empty = re.findall(r'<span role="listitem" style="background:(#[0-9a-f]{6});color:#[0-9a-f]{6}">([^<]+)</span>',
+                       stepper.inspector_html)
+    assert empty == keys
+    stepper.selected = stepper.model.roots[0]
+    assert 'role="list" aria-label="node colours"' not in stepper.inspector_html

@@ -40,6 +40,8 @@ STYLE = """<style>
 .cgi pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
 .cgi .cgi-why { color: var(--jp-ui-font-color2, #666); font-style: italic; }
 .cgi .cgi-note { color: var(--jp-ui-font-color2, #666); margin-top: .4em; font-size: .9em; }
+.cgi .cgi-key { display: flex; flex-wrap: wrap; gap: 3px 4px; margin-top: .4em; font-size: .8em; }
+.cgi .cgi-key > span { padding: 1px 5px; border-radius: 3px; white-space: nowrap; }
 </style>"""
 
 WHY_NON_LEAF = "non-leaf: backward passes a gradient through it but does not store it in .grad (retain_grad() asks it to)"
@@ -125,9 +127,15 @@ class NodeInspector(ipywidgets.HTML):
 
     # --- HTML ------------------------------------------------------------------------------------
     @staticmethod
-    def render(obj, name=None, at_step=None, name_of=None, node=None, note=None):
+    def render(obj, name=None, at_step=None, name_of=None, node=None, note=None, key=()):
+        """key: [(fill, font colour, text)], a colour key shown under the note when nothing is selected."""
         if obj is None and node is None:
-            return f'{STYLE}<div class="cgi"><div class="cgi-note">{_e(note or "nothing selected")}</div></div>'
+            swatches = "".join(
+                f'<span role="listitem" style="background:{_e(fill)};color:{_e(ink)}">{_e(text)}</span>'
+                for fill, ink, text in key)
+            listed = f'<div class="cgi-key" role="list" aria-label="node colours">{swatches}</div>' if key else ""
+            return (f'{STYLE}<div class="cgi"><div class="cgi-note">{_e(note or "nothing selected")}</div>'
+                    f"{listed}</div>")
         if obj is None:
             title, kind, rows = NodeInspector._model_rows(node)
         elif hasattr(obj, "next_functions"):

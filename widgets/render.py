@@ -282,10 +282,25 @@ STATIC_LEGEND = {"leaf": "Placeholder / Variable", "const": "Const", "output": "
                  "made-by-backward": "added by tf.gradients"}
 
 
+def _legend_keys(view, present):
+    """The kinds of node the colour key lists: those present (the usual ones when none is)."""
+    return ([k for k in LEGEND[view] + ("summary", "module") if k in present]
+            or [k for k in LEGEND[view] if k not in OPTIONAL_KEYS])
+
+
+def colour_key(model):
+    """[(fill, font colour, text)]: the colour key of model's drawing, one entry per kind of node
+    it has (to_dot draws it under the graph; the GraphStepper, whose drawing scrolls in its box,
+    shows it in its inspector until a node is clicked)."""
+    present = {_colour_key(n.classes) for n in model.nodes.values()}
+    static = model.source == "static"
+    return [(PALETTE[k][0], PALETTE[k][1], STATIC_LEGEND.get(k, PALETTE[k][2]) if static else PALETTE[k][2])
+            for k in _legend_keys(model.view, present)]
+
+
 def _legend(view, present, legend=True, caption=None, static=False):
     """The graph label: a row of colour keys, and for a step frame a fixed-size caption above."""
-    keys = ([k for k in LEGEND[view] + ("summary", "module") if k in present]
-            or [k for k in LEGEND[view] if k not in OPTIONAL_KEYS])
+    keys = _legend_keys(view, present)
     rows = ""
     if caption is not None:
         width = 480

@@ -47,7 +47,7 @@ from . import graph_model as gm
 from . import naming
 from .chain_rule import ChainRule, is_close, parse_guess
 from .inspector import NodeInspector
-from .render import render_svg, to_dot
+from .render import colour_key, render_svg, to_dot
 
 STATIC = pathlib.Path(__file__).parent / "static"
 INTERVALS = {"slow": 1400, "normal": 700, "fast": 250}  # ms per step of play
@@ -182,8 +182,11 @@ class GraphStepper(anywidget.AnyWidget):
         self._rankdir = rankdir
         self._attempted = set()
         self._label_of_obj = _object_labels(model)
-        # every node keeps its own id: no summarising of long chains (the steps refer to each node)
-        svg = render_svg(fast_layout(to_dot(model, labels="structure", rankdir=rankdir, collapse=False),
+        # every node keeps its own id: no summarising of long chains (the steps refer to each node);
+        # no colour key under the drawing, which scrolls in its box and would cut the key off with it
+        # (walk 8's W8_7): the inspector shows the key until a node is clicked
+        svg = render_svg(fast_layout(to_dot(model, labels="structure", legend=False, rankdir=rankdir,
+                                            collapse=False),
                                      len(model.nodes)))
         super().__init__(view=view, _svg=svg, _nodes=front_end_nodes(model),
                          _edges=front_end_edges(model), _frames=model.frames,
@@ -421,7 +424,7 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     what an op did as they were at that step; while the step's question is open, as they were
     the step before (its results stay hidden). labels: {id(engine object): label}."""
     if not nid:
-        return NodeInspector.render(None, note="Click a node of the graph to inspect it.")
+        return NodeInspector.render(None, note="Click a node to inspect it.", key=colour_key(model))
     labels = _object_labels(model) if labels is None else labels
     node = model.nodes[nid]
     seen = k - 1 if question_open else k
