@@ -288,14 +288,18 @@ def _legend_keys(view, present):
             or [k for k in LEGEND[view] if k not in OPTIONAL_KEYS])
 
 
+def _key_text(kind, static):
+    """A colour key entry's words (a static graph's kinds have TensorFlow 1.x's names)."""
+    return STATIC_LEGEND.get(kind, PALETTE[kind][2]) if static else PALETTE[kind][2]
+
+
 def colour_key(model):
     """[(fill, font colour, text)]: the colour key of model's drawing, one entry per kind of node
     it has (to_dot draws it under the graph; the GraphStepper, whose drawing scrolls in its box,
     shows it in its inspector until a node is clicked)."""
     present = {_colour_key(n.classes) for n in model.nodes.values()}
     static = model.source == "static"
-    return [(PALETTE[k][0], PALETTE[k][1], STATIC_LEGEND.get(k, PALETTE[k][2]) if static else PALETTE[k][2])
-            for k in _legend_keys(model.view, present)]
+    return [(PALETTE[k][0], PALETTE[k][1], _key_text(k, static)) for k in _legend_keys(model.view, present)]
 
 
 def _legend(view, present, legend=True, caption=None, static=False):
@@ -311,7 +315,7 @@ def _legend(view, present, legend=True, caption=None, static=False):
     if legend:
         rows += "<TR>" + "".join(
             f'<TD BGCOLOR="{PALETTE[k][0]}"><FONT COLOR="{PALETTE[k][1]}" POINT-SIZE="9">'
-            f"{html(STATIC_LEGEND.get(k, PALETTE[k][2]) if static else PALETTE[k][2])}</FONT></TD>"
+            f"{html(_key_text(k, static))}</FONT></TD>"
             for k in keys) + "</TR>"
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3">' + rows + "</TABLE>>"
 
