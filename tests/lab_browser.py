@@ -49,6 +49,19 @@ class Lab:
         return f"{self.base}/lab/tree/{path}?token={self.token}&reset"
 
 
+RUNNING_LABS = []  # the labs this process has started and not stopped
+
+
+def shut_down_kernels(lab):
+    """End every session of `lab`, and its kernel (each notebook a closed page had open keeps its own)."""
+    import json
+    for session in json.load(urllib.request.urlopen(f"{lab.base}/api/sessions?token={lab.token}", timeout=10)):
+        request = urllib.request.Request(f"{lab.base}/api/sessions/{session['id']}?token={lab.token}",
+                                         method="DELETE")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(request, timeout=30)
+
+
 @contextlib.contextmanager
 def start_lab(state_dir, root=ROOT):
     """Run a JupyterLab server on 127.0.0.1 with token auth on, rooted at `root`, its workspaces,
@@ -88,8 +101,12 @@ def start_lab(state_dir, root=ROOT):
                         raise RuntimeError(f"jupyter lab did not start; see {log_path}:\n"
                                            + log_path.read_text()[-3000:])
                     time.sleep(0.5)
-            yield Lab(base, token, Path(root))
+            lab = Lab(base, token, Path(root))
+            RUNNING_LABS.append(lab)
+            yield lab
         finally:
+            if RUNNING_LABS and RUNNING_LABS[-1].base == base:
+                RUNNING_LABS.pop()
             proc.terminate()
             try:
                 proc.wait(timeout=30)
@@ -123,6 +140,8 @@ def browser():
         b = launch_chromium(p)
         yield b
         b.close()
+    for lab in RUNNING_LABS:  # the module's notebooks' kernels, which the next module does not need
+        shut_down_kernels(lab)
 
 
 # JupyterLab removes its splash screen 200 ms after each splash ends; when a second splash (a theme
@@ -160,6 +179,14 @@ def browser_page(browser):
     page.context.close()
 
 
+@pytest.fixture(scope="module")
+def lab_page(browser):
+    """One JupyterLab page for the module's tests, each of which opens its notebook in it in place of
+    the one before (open_notebook, open_and_run_all): a JupyterLab start costs the browser about 5 s
+    of CPU, and on CI's two cores the browser tests are CPU-bound. A test sets its own viewport."""
+    yield from module_page(browser)
+
+
 # The notebook at `path` is the current widget, has a kernel, and that kernel is idle.
 KERNEL_IDLE = """(path) => {
   const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -184,10 +211,33 @@ def run_all_cells(page, path, timeout_ms=180_000):
     page.wait_for_function(KERNEL_IDLE, arg=path, timeout=timeout_ms)
 
 
-def open_and_run_all(page, lab, path, timeout_ms=180_000):
-    """Open notebook `path` (repo-relative) in JupyterLab, run all cells, wait for the kernel."""
-    page.goto(lab.url(path))
+# The documents open in the page leave it, their kernels shut down, and `path` opens as File > Open
+# opens it. Starting JupyterLab costs a browser about 5 s of CPU, opening a notebook in it about 1 s.
+_OPEN_IN_PLACE = """async (path) => {
+  const app = window.jupyterapp;
+  for (const w of Array.from(app.shell.widgets('main'))) {
+    if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown();
+    w.dispose();
+  }
+  await app.commands.execute('docmanager:open', {path});
+}"""
+
+
+def open_notebook(page, lab, path):
+    """Open notebook `path` (repo-relative) and wait until its kernel is idle: by its URL in a new
+    page, in place of what the page shows when it shows this lab already (the notebook before leaves
+    the page with its widgets, so every locator sees this one only)."""
+    if page.url.startswith(f"{lab.base}/lab"):
+        page.evaluate(_OPEN_IN_PLACE, path)
+    else:
+        page.goto(lab.url(path))
     page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
+
+
+def open_and_run_all(page, lab, path, timeout_ms=180_000):
+    """Open notebook `path` (repo-relative) in JupyterLab (open_notebook), run all cells, wait for
+    the kernel."""
+    open_notebook(page, lab, path)
     run_all_cells(page, path, timeout_ms)
 
 
@@ -784,15 +834,7 @@ def open_in_page(page, lab, rel, size, subdir):
     viewport `size`, Run All, and wait until every code cell has run."""
     path = copy_notebook(lab, rel, f"{subdir}/nb_test")
     set_viewport(page, size)
-    if page.url.startswith("http"):
-        # the notebook before leaves the page (its widgets with it): every locator sees this one only
-        page.evaluate("""(p) => { const app = window.jupyterapp, before = app.shell.currentWidget;
-          if (before && before.context) before.dispose();
-          app.commands.execute('docmanager:open', {path: p}); }""", path)
-    else:
-        page.goto(lab.url(path))
-    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=90_000)
-    run_all_cells(page, path)
+    open_and_run_all(page, lab, path)
     page.wait_for_function(ALL_RAN, timeout=180_000)
     dismiss_notifications(page)
     return page

@@ -15,8 +15,8 @@ Screenshots: tests/artifacts/byo_*.png.
 import pytest
 
 from lab_browser import (ALL_RAN, KERNEL_IDLE as NOTEBOOK_IDLE, activate, assert_controls_fit, assert_no_widget_errors,
-                         cell_node, cells, control, copy_notebook, dismiss_notifications, pictures_that_dont_fit,
-                         save_screenshot, scroll_to_cell, set_viewport, themed, wait_idle)
+                         cell_node, cells, control, copy_notebook, dismiss_notifications, open_notebook,
+                         pictures_that_dont_fit, save_screenshot, scroll_to_cell, set_viewport, themed, wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +25,6 @@ EXERCISE = "notebooks/exercises/ex05_build_your_own_autograd.ipynb"
 
 def output_of(page, i):
     return cell_node(page, i).locator(".jp-OutputArea-output")
-
-
-def open_copy(page, lab, path):
-    """Open notebook `path` (a copy) and wait for its kernel."""
-    page.goto(lab.url(path))
-    page.wait_for_function(NOTEBOOK_IDLE, arg=path, timeout=90_000)
 
 
 def run_all(page, path):
@@ -79,11 +73,11 @@ def output_fits(locator):
 # --- the lecture ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("theme, size", [("light", "1440x900"), ("dark", "1280x720")])
-def test_lecture_runs_and_draws_both_graphs(lab, browser_page, theme, size):
-    page = browser_page
+def test_lecture_runs_and_draws_both_graphs(lab, lab_page, theme, size):
+    page = lab_page
     set_viewport(page, size)
     path = copy_notebook(lab, LECTURE, subdir=f"byo_lecture_{theme}")
-    open_copy(page, lab, path)
+    open_notebook(page, lab, path)
     with themed(page, theme):
         model = run_all(page, path)
         code = [c for c in model if c["type"] == "code"]
@@ -144,11 +138,11 @@ SIGN_FLIPPED = '''def numerical_grad(f, xs, h=1e-6):
 CENTRAL = SIGN_FLIPPED.replace("(f(down) - f(up))", "(f(up) - f(down))")
 
 
-def test_exercise_as_a_student(lab, browser_page):
-    page = browser_page
+def test_exercise_as_a_student(lab, lab_page):
+    page = lab_page
     set_viewport(page, "1440x900")
     path = copy_notebook(lab, EXERCISE, subdir="byo_exercise")
-    open_copy(page, lab, path)
+    open_notebook(page, lab, path)
     with themed(page, "light"):
         exercise_journey(page, path)
 

@@ -15,7 +15,7 @@ Screenshots: tests/artifacts/exercise_*.png.
 import pytest
 
 from lab_browser import (ALL_RAN, activate, assert_controls_fit, assert_no_widget_errors, cell_node, cells, control,
-                         copy_notebook, dismiss_notifications, index_of, open_and_run_all, run_cell, save_screenshot,
+                         copy_notebook, dismiss_notifications, index_of, open_and_run_all, open_notebook, run_cell, save_screenshot,
                          set_viewport, themed, wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -82,10 +82,10 @@ def run_all(page, lab, source, subdir):
 # The whole journey in the dark theme at 1280x720; in the light theme at 1440x900, the screens whose
 # fit depends on the size and theme (the messages read the same in both).
 @pytest.mark.parametrize("theme, size, whole", [("light", "1440x900", False), ("dark", "1280x720", True)])
-def test_exercise_answered_wrong_then_right(lab, browser_page, theme, size, whole):
-    page = browser_page
+def test_exercise_answered_wrong_then_right(lab, lab_page, theme, size, whole):
+    page = lab_page
     set_viewport(page, size)
-    page.goto(lab.url(copy_notebook(lab, EX01, subdir="exercise_run")))
+    open_notebook(page, lab, copy_notebook(lab, EX01, subdir="exercise_run"))
     page.wait_for_function(THEME_KNOWN, timeout=90_000)     # else `themed` restores the wrong one
     with themed(page, theme):
         journey(page, lab, f"{theme}_{size}", whole)
@@ -270,10 +270,10 @@ FINETUNE_HALF_FIXED = """def finetune(model, batches, lr=0.1):
 """
 
 
-def test_debugging_tasks_name_the_bugs_that_remain(lab, browser_page):
-    page = browser_page
+def test_debugging_tasks_name_the_bugs_that_remain(lab, lab_page):
+    page = lab_page
     set_viewport(page, "1440x900")
-    page.goto(lab.url(copy_notebook(lab, EX04, subdir="exercise_debug")))
+    open_notebook(page, lab, copy_notebook(lab, EX04, subdir="exercise_debug"))
     page.wait_for_function(THEME_KNOWN, timeout=90_000)
     with themed(page, "light"):
         debugging_journey(page, lab)

@@ -16,7 +16,7 @@ import pytest
 
 from lab_browser import (ALL_RAN, WIDGET_OUTPUTS, activate, answer, assert_controls_fit, assert_no_widget_errors,
                          cells, check_message, code_cells, control, copy_notebook, dismiss_notifications,
-                         index_of, open_and_run_all, run_cell, save_screenshot, scroll_to_cell, set_viewport,
+                         index_of, open_notebook, run_all_cells, run_cell, save_screenshot, scroll_to_cell, set_viewport,
                          text_cut_off, themed)
 
 pytestmark = pytest.mark.browser
@@ -39,13 +39,13 @@ def table_rows(table):
 
 
 @pytest.mark.parametrize("theme, size", [("light", "1440x900"), ("dark", "1280x720")])
-def test_lecture_stepper_and_forward_trace(lab, browser_page, theme, size):
-    page = browser_page
+def test_lecture_stepper_and_forward_trace(lab, lab_page, theme, size):
+    page = lab_page
     set_viewport(page, size)
     path = copy_notebook(lab, LECTURE, subdir=SUBDIR)
-    page.goto(lab.url(path))
+    open_notebook(page, lab, path)
     with themed(page, theme):
-        open_and_run_all(page, lab, path)
+        run_all_cells(page, path)
         page.wait_for_function(ALL_RAN, timeout=120_000)
         dismiss_notifications(page)
         ran = code_cells(page)
@@ -108,11 +108,11 @@ TASK3_RIGHT = '''def jacobian_rows(f, x):
     return torch.stack(rows)'''
 
 
-def test_exercise_wrong_empty_right_and_hints(lab, browser_page):
-    page = browser_page
+def test_exercise_wrong_empty_right_and_hints(lab, lab_page):
+    page = lab_page
     set_viewport(page, "1440x900")
     path = copy_notebook(lab, EXERCISE, subdir=SUBDIR)
-    page.goto(lab.url(path))
+    open_notebook(page, lab, path)
     with themed(page, "light"):
         exercise_journey(page, lab, path)
 
@@ -125,7 +125,7 @@ def shoot(page, answer_cell, name):
 
 
 def exercise_journey(page, lab, path):
-    open_and_run_all(page, lab, path)
+    run_all_cells(page, path)
     page.wait_for_function(ALL_RAN, timeout=120_000)
     dismiss_notifications(page)
 

@@ -17,7 +17,7 @@ import pytest
 
 from lab_browser import (ALL_RAN, activate, answer, assert_controls_fit, assert_no_widget_errors,
                          cell_node, cells, check_message, code_cells, control, copy_notebook, dismiss_notifications,
-                         index_of, lecture_mode, open_and_run_all, pictures_that_dont_fit, run_cell, save_screenshot,
+                         index_of, lecture_mode, open_notebook, pictures_that_dont_fit, run_all_cells, run_cell, save_screenshot,
                          scroll_to_cell, set_viewport, themed)
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,13 @@ SUBDIR = "higher"
 # --- the lecture ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("theme, size, lecture", [("light", "1440x900", False), ("dark", "1280x720", True)])
-def test_lecture_runs_and_shows_the_gradients_graph(lab, browser_page, theme, size, lecture):
-    page = browser_page
+def test_lecture_runs_and_shows_the_gradients_graph(lab, lab_page, theme, size, lecture):
+    page = lab_page
     set_viewport(page, size)
     path = copy_notebook(lab, LECTURE, subdir=SUBDIR)
-    page.goto(lab.url(path))
+    open_notebook(page, lab, path)
     with themed(page, theme):
-        open_and_run_all(page, lab, path)
+        run_all_cells(page, path)
         page.wait_for_function(ALL_RAN, timeout=180_000)
         dismiss_notifications(page)
         if lecture:
@@ -98,13 +98,13 @@ def shoot(page, answer_cell, name):
     save_screenshot(page, name, SUBDIR)
 
 
-def test_exercise_wrong_empty_right_and_hints(lab, browser_page):
-    page = browser_page
+def test_exercise_wrong_empty_right_and_hints(lab, lab_page):
+    page = lab_page
     set_viewport(page, "1440x900")
     path = copy_notebook(lab, EXERCISE, subdir=SUBDIR)
-    page.goto(lab.url(path))
+    open_notebook(page, lab, path)
     with themed(page, "light"):
-        open_and_run_all(page, lab, path)
+        run_all_cells(page, path)
         page.wait_for_function(ALL_RAN, timeout=120_000)
         dismiss_notifications(page)
 

@@ -15,8 +15,8 @@ import pytest
 
 from lab_browser import (activate, assert_controls_fit, cell_node, cells, code_cells, control, copy_notebook,
                          dismiss_notifications, index_of, lecture_mode, light_blocks, new_page, open_and_run_all,
-                         pictures_that_dont_fit, save_screenshot, scroll_to_cell, set_viewport, text_cut_off, themed,
-                         visible_text)
+                         open_notebook, pictures_that_dont_fit, save_screenshot, scroll_to_cell, set_viewport,
+                         text_cut_off, themed, visible_text)
 from test_exercises_browser import check_again, output_fits, run_all, shown_output
 
 pytestmark = pytest.mark.browser
@@ -160,7 +160,7 @@ RIGHT = RESNET_STUB_LINE + """
 @pytest.mark.parametrize("theme, size", [("dark", "1280x720"), ("light", "1440x900")])
 def test_ex04_task5_empty_wrong_then_right(lab, page, theme, size):
     set_viewport(page, size)
-    page.goto(lab.url(copy_notebook(lab, EX04, f"{SUBDIR}/nb_test")))
+    open_notebook(page, lab, copy_notebook(lab, EX04, f"{SUBDIR}/nb_test"))
     page.wait_for_function("() => document.body.dataset.jpThemeLight !== undefined", timeout=90_000)
     with themed(page, theme):
         model = run_all(page, lab, EX04, f"{SUBDIR}/nb_test")

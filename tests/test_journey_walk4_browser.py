@@ -39,7 +39,7 @@ import pytest
 
 from lab_browser import (assert_controls_fit, assert_no_widget_errors, cell_index, code_cells, control,
                          copy_notebook, dismiss_notifications, first_stepper, lecture_mode, light_blocks,
-                         new_page, open_and_run_all, output_text, press_in_stepper, save_screenshot,
+                         open_and_run_all, output_text, press_in_stepper, save_screenshot,
                          scroll_to_cell, set_viewport, stepper_node, stepper_step, text_cut_off, themed,
                          visible_text)
 
@@ -88,14 +88,13 @@ def _open_and_run_all(page, lab, rel):
     dismiss_notifications(page)
 
 
-# --- one JupyterLab page per notebook for the module (run all once) ------------------------------
+# --- the notebooks, each run once, in turn in the module's JupyterLab page (lab_page) ---------------
 
 @pytest.fixture(scope="module")
-def l10(lab, browser):
-    page = new_page(browser, 1440, 900)
-    _open_and_run_all(page, lab, LECTURE)
-    yield page
-    page.context.close()
+def l10(lab, lab_page):
+    set_viewport(lab_page, "1440x900")
+    _open_and_run_all(lab_page, lab, LECTURE)
+    return lab_page
 
 
 def _to_last_step(stepper):
@@ -397,11 +396,10 @@ def test_W4_3_bytes_sentence_matches_what_both_backends_print(l10):
 # --- ex07 ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def ex07(lab, browser):
-    page = new_page(browser, 1280, 720)
-    _open_and_run_all(page, lab, EXERCISE)
-    yield page
-    page.context.close()
+def ex07(lab, lab_page):
+    set_viewport(lab_page, "1280x720")
+    _open_and_run_all(lab_page, lab, EXERCISE)
+    return lab_page
 
 
 def _answer_and_check(page, answer_source, new_source):
@@ -529,11 +527,10 @@ def test_ex07_dark_lecture_mode_messages_fit(ex07):
 # --- lecture 07 (resnet18) and ex04 task 5 ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def l07(lab, browser):
-    page = new_page(browser, 1280, 720)
-    _open_and_run_all(page, lab, "notebooks/07_training_networks.ipynb")
-    yield page
-    page.context.close()
+def l07(lab, lab_page):
+    set_viewport(lab_page, "1280x720")
+    _open_and_run_all(lab_page, lab, "notebooks/07_training_networks.ipynb")
+    return lab_page
 
 
 def test_lecture_07_numbers_and_residual_stepper_match_torch(l07):
@@ -620,11 +617,10 @@ def test_W4_11_frozen_resnet_picture_shows_the_constant_features(l07):
 
 
 @pytest.fixture(scope="module")
-def ex04(lab, browser):
-    page = new_page(browser, 1280, 720)
-    _open_and_run_all(page, lab, "notebooks/exercises/ex04_training.ipynb")
-    yield page
-    page.context.close()
+def ex04(lab, lab_page):
+    set_viewport(lab_page, "1280x720")
+    _open_and_run_all(lab_page, lab, "notebooks/exercises/ex04_training.ipynb")
+    return lab_page
 
 
 def _run_cells(page, indices):

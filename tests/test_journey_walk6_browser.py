@@ -34,7 +34,7 @@ import pytest
 
 from lab_browser import (ALL_RAN, assert_controls_fit, assert_no_widget_errors, cell_index, code_cells,
                          control, copy_notebook, dismiss_notifications, first_stepper,
-                         hints_to_the_end, kernel_exec, lecture_mode, light_blocks, new_page,
+                         hints_to_the_end, kernel_exec, lecture_mode, light_blocks,
                          numbers_in, open_and_run_all, output_text, press_in_stepper, run_cells,
                          save_screenshot, scroll_to_cell, set_viewport, stepper_node, stepper_step,
                          text_cut_off, themed, visible_text)
@@ -60,38 +60,32 @@ def _open(page, lab, rel):
     dismiss_notifications(page)
 
 
-def _page(lab, browser, rel, size=(1280, 720)):
-    page = new_page(browser, *size)
+def _page(lab, page, rel, size="1280x720"):
+    """The module's JupyterLab page (lab_page), showing a copy of `rel` run all."""
+    set_viewport(page, size)
     _open(page, lab, rel)
     return page
 
 
+# The notebooks in turn in one page: each fixture's tests run before the next fixture opens its notebook.
 @pytest.fixture(scope="module")
-def ex02(lab, browser):
-    page = _page(lab, browser, EX02)
-    yield page
-    page.context.close()
-
-
-@pytest.fixture(scope="module")
-def ex05(lab, browser):
-    page = _page(lab, browser, EX05)
-    yield page
-    page.context.close()
+def ex02(lab, lab_page):
+    return _page(lab, lab_page, EX02)
 
 
 @pytest.fixture(scope="module")
-def ex06(lab, browser):
-    page = _page(lab, browser, EX06)
-    yield page
-    page.context.close()
+def ex05(lab, lab_page):
+    return _page(lab, lab_page, EX05)
 
 
 @pytest.fixture(scope="module")
-def app(lab, browser):
-    page = _page(lab, browser, APP, (1440, 900))
-    yield page
-    page.context.close()
+def ex06(lab, lab_page):
+    return _page(lab, lab_page, EX06)
+
+
+@pytest.fixture(scope="module")
+def app(lab, lab_page):
+    return _page(lab, lab_page, APP, "1440x900")
 
 
 # --- driving cells ---------------------------------------------------------------------------------
@@ -267,14 +261,11 @@ def test_ex05_hints_show_no_answer_and_task4_prints_torchs_numbers(ex05):
         assert re.search(rf"(?<![\d.]){value:g}(?![\d])", flat), (value, flat)
 
 
-def test_W6_6_ex05_gradcheck_cell_before_task_8_says_what_is_missing(lab, browser):
-    page = _page(lab, browser, EX05)
-    try:
-        shown = output_text(page, cell_index(page, "class SoftplusWithABug(Softplus):"))
-        assert "NoneType" not in shown, shown
-        assert "Softplus.forward is not written yet" in shown and "task 8's cell" in shown, shown
-    finally:
-        page.context.close()
+def test_W6_6_ex05_gradcheck_cell_before_task_8_says_what_is_missing(lab, lab_page):
+    page = _page(lab, lab_page, EX05)     # a fresh copy, run all
+    shown = output_text(page, cell_index(page, "class SoftplusWithABug(Softplus):"))
+    assert "NoneType" not in shown, shown
+    assert "Softplus.forward is not written yet" in shown and "task 8's cell" in shown, shown
 
 
 # --- ex06 ------------------------------------------------------------------------------------------

@@ -165,8 +165,8 @@ def _numbers(text):
 
 
 # --- a student steps through example A --------------------------------------------------------------
-def test_step_play_select_and_keyboard(lab, browser_page):
-    page = browser_page
+def test_step_play_select_and_keyboard(lab, lab_page):
+    page = lab_page
     page.set_viewport_size({"width": 1440, "height": 900})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -279,8 +279,8 @@ def test_step_play_select_and_keyboard(lab, browser_page):
     assert_no_widget_errors(page)
 
 
-def test_a_step_on_a_200_node_graph(lab, browser_page):
-    page = browser_page
+def test_a_step_on_a_200_node_graph(lab, lab_page):
+    page = lab_page
     _open(page, lab)
     big = _stepper(page, BIG)
     big.scroll_into_view_if_needed()
@@ -327,8 +327,8 @@ def _question_texts(page):
     return page.locator("#main").inner_text()
 
 
-def test_predict_mode_journey(lab, browser_page):
-    page = browser_page
+def test_predict_mode_journey(lab, lab_page):
+    page = lab_page
     page.set_viewport_size({"width": 1440, "height": 900})
     _open(page, lab)
     _set_theme(page, dark=True)
@@ -474,9 +474,9 @@ def _toolbar_on_one_line(stepper):
     assert max(tops) < min(bottoms), f"the toolbar wraps: {items}"
 
 
-def test_lecture_mode_fits_light_and_dark(lab, browser_page):
+def test_lecture_mode_fits_light_and_dark(lab, lab_page):
     """At a projector's 1280x720 and a laptop's 1440x900 (one notebook run for both sizes)."""
-    page = browser_page
+    page = lab_page
     page.set_viewport_size({"width": 1280, "height": 720})
     _open(page, lab)
     for size in ((1280, 720), (1440, 900)):
@@ -549,7 +549,8 @@ def test_lecture_mode_fits_light_and_dark(lab, browser_page):
 
 
 def test_voila(lab, browser_page):
-    """The same notebook as a Voila dashboard (voila's server extension on the lab's server)."""
+    """The same notebook as a Voila dashboard (voila's server extension on the lab's server), in a
+    page of its own (leaving JupyterLab with a notebook open asks "leave the site?")."""
     page = browser_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(lab.root / SOURCE, lab.root / NOTEBOOK)
