@@ -15,7 +15,7 @@ from ._arguments import not_a_tensor
 from ._graph import STATE
 from ._numerics import dense as _dense
 from ._refusals import warn as _warn
-from ._tensor import Tensor, _from_data, _leaf, _make, _shape_arg, number_as
+from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)
 
@@ -115,25 +115,27 @@ def _size_keyword(factory):
 @_size_keyword
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.factory_device(device)
+    if any(s < 0 for s in _shape_arg(size)):  # (zeros checks its sizes itself, in its own words)
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     if out is not None:
-        return _factory_out("zeros", out, dtype, requires_grad, lambda d: np.zeros(_shape_arg(size), d))
-    return _finish(np.zeros(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+        return _factory_out("zeros", out, dtype, requires_grad, lambda d: np.zeros(_created_shape(size), d))
+    return _finish(np.zeros(_created_shape(size), dtype=_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.factory_device(device)
     if out is not None:
-        return _factory_out("ones", out, dtype, requires_grad, lambda d: np.ones(_shape_arg(size), d))
-    return _finish(np.ones(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+        return _factory_out("ones", out, dtype, requires_grad, lambda d: np.ones(_created_shape(size), d))
+    return _finish(np.ones(_created_shape(size), dtype=_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.factory_device(device)
     if out is not None:
-        return _factory_out("empty", out, dtype, requires_grad, lambda d: np.empty(_shape_arg(size), d))
-    return _finish(np.empty(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+        return _factory_out("empty", out, dtype, requires_grad, lambda d: np.empty(_created_shape(size), d))
+    return _finish(np.empty(_created_shape(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -143,7 +145,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else _F32)
     dtype = _dtype(dtype)
-    return _finish(np.full(_shape_arg((size,)), number_as(dtype, fill_value), dtype=dtype), requires_grad)
+    return _finish(np.full(_created_shape((size,)), number_as(dtype, fill_value), dtype=dtype), requires_grad)
 
 
 def _like(fn):
@@ -425,6 +427,9 @@ def _round_to_float32(x):
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     _dtypes.factory_device(device)
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
@@ -435,8 +440,8 @@ def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad
     g = generator or default_generator
     if out is not None:
         return _factory_out("rand", out, dtype, requires_grad, lambda d: _random_into(
-            d, "check_uniform_bounds", g._rng.random(_shape_arg(size), dtype=np.float64)))
-    return _finish(g._rng.random(_shape_arg(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
+            d, "check_uniform_bounds", g._rng.random(_created_shape(size), dtype=np.float64)))
+    return _finish(g._rng.random(_created_shape(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
 
 
 @_size_keyword
@@ -448,8 +453,8 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
         if isinstance(out, Tensor) and out.requires_grad and STATE.grad_enabled:
             raise RuntimeError("cannot resize variables that require grad")  # (ATen resizes first)
         return _factory_out("randn", out, dtype, requires_grad, lambda d: _random_into(
-            d, "normal_kernel_cpu", g._rng.standard_normal(_shape_arg(size))))
-    return _finish(g._rng.standard_normal(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+            d, "normal_kernel_cpu", g._rng.standard_normal(_created_shape(size))))
+    return _finish(g._rng.standard_normal(_created_shape(size)).astype(_dtype(dtype)), requires_grad)
 
 
 def _random_into(dt, kernel, values):
@@ -470,7 +475,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     g = generator or default_generator
-    arr = g._rng.integers(low, high, size=_shape_arg((size,)))
+    arr = g._rng.integers(low, high, size=_created_shape((size,)))
     return _finish(arr.astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
 
 
@@ -494,7 +499,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
         with np.errstate(all="ignore"):  # (inf * 0 and the like: nan, silently)
             values = np.asarray(m + s * g._rng.standard_normal(shape)).astype(dt)
         return _finish(values, False)
-    return _finish(g._rng.normal(mean, std, size=_shape_arg((size,)) if size else None).astype(_dtype(dtype)),
+    return _finish(g._rng.normal(mean, std, size=_created_shape((size,)) if size else None).astype(_dtype(dtype)),
                    requires_grad)
 
 

@@ -859,15 +859,34 @@ def _shape_arg(args):
     return tuple(int(s) for s in args)
 
 
+def _created_shape(args):
+    """_shape_arg of a tensor about to be made, whose sizes may not be negative (ATen's
+    check_size_nonnegative)."""
+    shape = _shape_arg(args)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
+
+
 def _infer_shape(shape, numel):
     shape = list(shape)
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+    inferred = False
+    for i, s in enumerate(shape):  # (in order: ATen names the first wrong size)
+        if s == -1:
+            if inferred:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = True
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {shape}")
     known = 1
     for s in shape:
         if s != -1:
             known *= s
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
@@ -918,7 +937,7 @@ class Tensor:
             if isinstance(data, Tensor):  # torch.Tensor(t): t itself, aliased (its dtype kept)
                 return apply(OPS["alias"], (data,), view_of=data._base if data._base is not None else data)
             return _leaf(np.array(data, dtype=np.float32))  # _leaf: a recorder sees the creation
-        return _leaf(np.empty(_shape_arg(args) if args else (0,), dtype=np.float32))
+        return _leaf(np.empty(_created_shape(args) if args else (0,), dtype=np.float32))
 
     # --- autograd attributes -------------------------------------------------------------------
     @property
@@ -1814,7 +1833,8 @@ class Tensor:
         return F._new_tensor(self, data, dtype, device, requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return _factories.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
+        # (_created_shape: new_zeros is new_empty then zero_, and says so for a negative size)
+        return _factories.zeros(_created_shape(size), dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
                                 requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):

@@ -408,6 +408,27 @@ CASES = [
     Case("amax over a dim out of range", lambda m, s: s.w.amax(2)),
     Case("amin over a repeated dim", lambda m, s: s.w.amin((1, -1))),
     Case("amax's saved result changed in place", lambda m, s: _inplace_on_saved_result(m, lambda x: x.amax())),
+    # a negative size: each factory says which (numpy's ValueError is not what torch raises)
+    Case("empty of a negative size", lambda m, s: m.empty(2, -3)),
+    Case("zeros of a negative size", lambda m, s: m.zeros(-1)),
+    Case("ones of a negative size", lambda m, s: m.ones((0, -1))),
+    Case("full of a negative size", lambda m, s: m.full((-2, -3), 1.0)),
+    Case("rand of a negative size", lambda m, s: m.rand(-2)),
+    Case("randn of a negative size", lambda m, s: m.randn(3, -1)),
+    Case("randint of a negative size", lambda m, s: m.randint(0, 3, (-1,))),
+    Case("Tensor(2, -3)", lambda m, s: m.Tensor(2, -3)),
+    Case("new_zeros of a negative size", lambda m, s: s.x.new_zeros((2, -3))),
+    Case("new_full of a negative size", lambda m, s: s.x.new_full((-1,), 2.0)),
+    Case("eye of a negative n", lambda m, s: m.eye(-1)),
+    Case("eye of a negative m", lambda m, s: m.eye(2, -3)),
+    Case("nn.Linear with a negative in_features", lambda m, s: m.nn.Linear(-1, 2)),
+    Case("nn.LayerNorm(-1)", lambda m, s: m.nn.LayerNorm(-1)),
+    Case("view with a size below -1", lambda m, s: s.x.view(-3)),
+    Case("reshape with a size below -1 after an inferred one", lambda m, s: s.w.reshape(-1, -2)),
+    Case("view with two -1 before a size below -1", lambda m, s: s.w.view(-1, -1, -2)),
+    Case("reshape with a size below -1 before two -1", lambda m, s: s.w.reshape(-2, -1, -1)),
+    Case("view of 0 elements with a 0 and a -1", lambda m, s: m.zeros(0).view(0, -1)),
+    Case("reshape of 6 elements with a 0 and a -1", lambda m, s: m.zeros(6).reshape(-1, 0)),
 ]
 
 
