@@ -211,15 +211,21 @@ def run_all_cells(page, path, timeout_ms=180_000):
     page.wait_for_function(KERNEL_IDLE, arg=path, timeout=timeout_ms)
 
 
-# The documents open in the page leave it, their kernels shut down, and `path` opens as File > Open
-# opens it. Starting JupyterLab costs a browser about 5 s of CPU, opening a notebook in it about 1 s.
+# `path` opens as File > Open opens it, and what the page showed before leaves it, kernels shut
+# down (a copy of the same notebook leaves first: File > Open would only show it again; the others
+# after, so that the main area is never empty, which opens a Launcher). Starting JupyterLab costs a
+# browser about 5 s of CPU, opening a notebook in it about 1 s.
 _OPEN_IN_PLACE = """async (path) => {
   const app = window.jupyterapp;
-  for (const w of Array.from(app.shell.widgets('main'))) {
+  const close = async (w) => {
     if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown();
     w.dispose();
-  }
-  await app.commands.execute('docmanager:open', {path});
+  };
+  for (const w of Array.from(app.shell.widgets('main')))
+    if (w.context && w.context.path === path) await close(w);
+  const opened = await app.commands.execute('docmanager:open', {path});
+  for (const w of Array.from(app.shell.widgets('main')))
+    if (w !== opened) await close(w);
 }"""
 
 
