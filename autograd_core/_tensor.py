@@ -1834,8 +1834,8 @@ class Tensor:
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         # (_created_shape: new_zeros is new_empty then zero_, and says so for a negative size)
-        return _factories.zeros(_created_shape(size), dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
-                                requires_grad=requires_grad)
+        return _factories.zeros(_created_shape(size), dtype=self.dtype if dtype is None else dtype,
+                                device=device or "cpu", requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
         return _factories.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device or "cpu",
