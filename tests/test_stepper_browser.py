@@ -16,6 +16,7 @@ import shutil
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from lab_browser import (ARTIFACTS, WIDGET_OUTPUTS, assert_no_widget_errors, controls_that_dont_fit,
                          open_and_run_all, press_in_stepper, screenshot, text_cut_off)
@@ -413,7 +414,8 @@ def test_predict_mode_journey(lab, lab_page):
     box.fill("4")
     box.press("Enter")
     quiz.locator(".cg-fb-message").get_by_text("right!").wait_for(timeout=15_000)
-    assert "accumulate: m.grad += 4 → 4" in quiz.locator(".cg-caption").inner_text()
+    # (the caption's new text comes in the kernel's next update, a moment after the feedback's)
+    expect(quiz.locator(".cg-caption")).to_contain_text("accumulate: m.grad += 4 → 4", timeout=15_000)
     assert _wait_kernel(page, "quiz.answered", "[6, 7, 8, 9]") == "[6, 7, 8, 9]"
     _set_theme(page, dark=False)
     assert_no_widget_errors(page)

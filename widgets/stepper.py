@@ -295,9 +295,10 @@ class GraphStepper(anywidget.AnyWidget):
               "message": "right!" if done else
               (f"{sum(right)} of {len(right)} right: " if any(right) else "not quite: ")
               + ("" if done else "try again, or reveal the answer")}
-        self._publish(fb)
-        if done:
-            self.answered = sorted(set(self.answered) | {k})
+        with self.hold_sync():  # (the feedback and what it unlocks reach the page in one update)
+            self._publish(fb)
+            if done:
+                self.answered = sorted(set(self.answered) | {k})
         return fb
 
     def reveal(self, step=None):
@@ -317,10 +318,11 @@ class GraphStepper(anywidget.AnyWidget):
                    "guess": before[i]["guess"] if i < len(before) else "",
                    "right": bool(i < len(before) and before[i].get("right")),
                    "expected": gm.format_array(f.expected)} for i, f in enumerate(q.fields)]
-        fb = self._publish({"step": k, "status": "revealed", "fields": fields,
-                            "message": "the answer: " + "; ".join(
-                                f"{f['label']} = {f['expected']}" for f in fields)})
-        self.answered = sorted(set(self.answered) | {k})
+        with self.hold_sync():
+            fb = self._publish({"step": k, "status": "revealed", "fields": fields,
+                                "message": "the answer: " + "; ".join(
+                                    f"{f['label']} = {f['expected']}" for f in fields)})
+            self.answered = sorted(set(self.answered) | {k})
         return fb
 
     # --- internals ----------------------------------------------------------------------------
