@@ -5,7 +5,9 @@ Use in a test module:   pytestmark = pytest.mark.browser
                         def test_x(lab, browser_page): open_and_run_all(browser_page, lab, "notebooks/x.ipynb")
 The fixtures are registered for every test module by tests/conftest.py (pytest_plugins).
 `browser_page` collects JavaScript console errors and page errors in `page.console_errors`;
-`assert_no_widget_errors(page)` checks them and the "Error displaying widget" text.
+`assert_no_widget_errors(page)` checks them and the "Error displaying widget" text. `lab_page` is one
+page for a whole module: `open_notebook` / `open_and_run_all` open each test's notebook in it in place
+of the one before (starting JupyterLab anew costs Chromium about 5 s of CPU).
 
 Journeys (what a student or lecturer sees; see the section "Journey helpers" below):
 `set_viewport(page, "1280x720")`, `set_theme(page, "dark")` / `with themed(page, "dark"):`,
