@@ -115,11 +115,12 @@ def _size_keyword(factory):
 @_size_keyword
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     _dtypes.factory_device(device)
-    if any(s < 0 for s in _shape_arg(size)):  # (zeros checks its sizes itself, in its own words)
+    shape = _shape_arg(size)
+    if any(s < 0 for s in shape):  # (zeros checks its sizes itself, in its own words)
         raise RuntimeError("zeros: Dimension size must be non-negative.")
     if out is not None:
-        return _factory_out("zeros", out, dtype, requires_grad, lambda d: np.zeros(_created_shape(size), d))
-    return _finish(np.zeros(_created_shape(size), dtype=_dtype(dtype)), requires_grad)
+        return _factory_out("zeros", out, dtype, requires_grad, lambda d: np.zeros(shape, d))
+    return _finish(np.zeros(shape, dtype=_dtype(dtype)), requires_grad)
 
 
 @_size_keyword

@@ -18,6 +18,7 @@ withheld value on screen"), `save_screenshot(page, name, subdir)`, `copy_noteboo
 `kernel_exec`. `start_lab(state_dir)` runs a server from a script (as the `lab` fixture does).
 """
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -56,7 +57,6 @@ RUNNING_LABS = []  # the labs this process has started and not stopped
 
 def shut_down_kernels(lab):
     """End every session of `lab`, and its kernel (each notebook a closed page had open keeps its own)."""
-    import json
     for session in json.load(urllib.request.urlopen(f"{lab.base}/api/sessions?token={lab.token}", timeout=10)):
         request = urllib.request.Request(f"{lab.base}/api/sessions/{session['id']}?token={lab.token}",
                                          method="DELETE")
