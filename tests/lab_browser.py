@@ -213,28 +213,26 @@ def run_all_cells(page, path, timeout_ms=180_000):
     page.wait_for_function(KERNEL_IDLE, arg=path, timeout=timeout_ms)
 
 
-# `path` opens as File > Open opens it, and what the page showed before leaves it, kernels shut
-# down (a copy of the same notebook leaves first: File > Open would only show it again; the others
-# after, so that the main area is never empty, which opens a Launcher). Starting JupyterLab costs a
-# browser about 5 s of CPU, opening a notebook in it about 1 s.
+# `path` opens as File > Open opens it, and what the page showed before leaves it (a copy of the
+# same notebook first: File > Open would only show it again; the others after, so that the main area
+# is never empty, which opens a Launcher). Their kernels live on until the module ends (the `browser`
+# fixture): a kernel shut down here can cancel the debugger's request for its state, which JupyterLab
+# logs as a console error. Starting JupyterLab costs a browser about 5 s of CPU, opening a notebook
+# in it about 1 s.
 _OPEN_IN_PLACE = """async (path) => {
   const app = window.jupyterapp;
-  const close = async (w) => {
-    if (w.sessionContext && w.sessionContext.session) await w.sessionContext.shutdown();
-    w.dispose();
-  };
   for (const w of Array.from(app.shell.widgets('main')))
-    if (w.context && w.context.path === path) await close(w);
+    if (w.context && w.context.path === path) w.dispose();
   const opened = await app.commands.execute('docmanager:open', {path});
   for (const w of Array.from(app.shell.widgets('main')))
-    if (w !== opened) await close(w);
+    if (w !== opened) w.dispose();
 }"""
 
 
 def open_notebook(page, lab, path):
     """Open notebook `path` (repo-relative) and wait until its kernel is idle: by its URL in a new
     page, in place of what the page shows when it shows this lab already (the notebook before leaves
-    the page with its widgets, so every locator sees this one only)."""
+    the page with its widgets, so every locator sees this one only; its kernel ends with the module)."""
     if page.url.startswith(f"{lab.base}/lab"):
         page.evaluate(_OPEN_IN_PLACE, path)
     else:

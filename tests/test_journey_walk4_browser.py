@@ -168,6 +168,8 @@ def test_inspector_names_nodes_as_torch_does(l10):
     _to_last_step(st)
     inspector = st.get_by_role("region", name="node inspector")
     stepper_node(st, "g = dy/dx").first.click()
+    # (the empty inspector's colour key says "made by the backward pass" too: wait for it to go)
+    inspector.get_by_text("Click a node to inspect it.").wait_for(state="detached", timeout=15_000)
     inspector.get_by_text("made by the backward pass").first.wait_for(timeout=15_000)
     text = " ".join(inspector.inner_text().split())
     assert f"grad_fn {want['g_fn']}" in text, text
