@@ -57,12 +57,30 @@ def _ceil_log2(x):
 
 
 def _in_order(acc, rows):
-    """acc + rows[0] + rows[1] + ..., left to right (cumsum adds in order, np.sum need not)."""
-    if len(rows) <= 8:  # (a few adds cost less than concatenating for cumsum)
+    """acc + rows[0] + rows[1] + ..., left to right."""
+    if len(rows) < 4:  # (a few adds cost less than one concatenate)
         for i in range(len(rows)):  # (indexed: a loop over an array ends in an IndexError, costly)
             acc = acc + rows[i]
         return acc
-    return np.cumsum(np.concatenate([acc[None], rows]), axis=0)[-1]
+    return _sequential(np.concatenate([acc[None], rows]))
+
+
+def _sequential(rows):
+    """rows[0] + rows[1] + ..., left to right. numpy's reduce over the leading axis of a C-contiguous
+    array adds row by row, in order, when a row holds more than one element; with the reduced axis
+    innermost (single numbers, or rows laid out across memory) it sums pairwise: cumsum then."""
+    if len(rows) == 2:  # (one add costs less)
+        return rows[0] + rows[1]
+    if rows.flags.c_contiguous and rows[0].size > 1:
+        return np.add.reduce(rows, axis=0)
+    return np.cumsum(rows, axis=0)[-1]
+
+
+def _from_zero(terms):
+    """0 + terms[0] + terms[1] + ..., left to right along the first axis, in one accumulate: it
+    starts from the first term, which differs from 0 + it only in a zero's sign (a sum that starts
+    from +0.0 is never -0.0), and the final + 0 restores that."""
+    return np.add.accumulate(terms)[-1] + 0
 
 
 def _multi_row_sum(rows):
@@ -72,8 +90,8 @@ def _multi_row_sum(rows):
     step, mask = 1 << power, (1 << power) - 1
     acc = np.zeros((4,) + rows.shape[1:], dtype=rows.dtype)
     i = 0
-    while i + step <= size:
-        acc[0] = _in_order(acc[0], rows[i:i + step])
+    while i + step <= size:  # (acc[0] is 0 at each block's start: its sum goes up a level)
+        acc[0] = _sequential(rows[i:i + step])
         i += step
         for j in range(1, 4):
             acc[j] = acc[j] + acc[j - 1]
@@ -81,7 +99,7 @@ def _multi_row_sum(rows):
             if i & (mask << (j * power)):
                 break
     if i < size:
-        acc[0] = _in_order(acc[0], rows[i:])
+        acc[0] = _sequential(rows[i:])
     return acc[0] + acc[1] + acc[2] + acc[3]
 
 
@@ -127,8 +145,7 @@ def _short_sum(x, lanes):
     n4 = nv // 4
     vectors = x[:nv * lanes].reshape(nv, lanes)
     if n4:
-        blocks = vectors[:4 * n4].reshape(n4, 4, lanes)
-        partial = _in_order(blocks[0], blocks[1:])
+        partial = _sequential(vectors[:4 * n4].reshape(n4, 4, lanes))
         p0 = partial[0]
         for i in range(4 * n4, nv):
             p0 = p0 + vectors[i]
@@ -137,9 +154,7 @@ def _short_sum(x, lanes):
         lanes_sum = vectors[0]
         for i in range(1, nv):
             lanes_sum = lanes_sum + vectors[i]
-    # 0 + the leftover elements + the lanes, in order: one accumulate (starting from the first term,
-    # which differs from 0 + it only in a zero's sign, that the final + 0 restores)
-    return np.add.accumulate(np.concatenate((x[nv * lanes:], lanes_sum)))[-1] + t(0)
+    return _from_zero(np.concatenate((x[nv * lanes:], lanes_sum)))  # 0 + the leftovers + the lanes
 
 
 def torch_sum(a):
@@ -153,8 +168,7 @@ def torch_sum(a):
         return np.asarray(_short_sum(x, lanes))
     nv = x.size // lanes
     vec = _row_sum(x[:nv * lanes].reshape(nv, lanes))
-    total = _in_order(np.zeros((), x.dtype), x[nv * lanes:])  # the leftover elements first
-    return np.asarray(_in_order(total, vec))
+    return np.asarray(_from_zero(np.concatenate((x[nv * lanes:], vec))))  # 0 + the leftovers + the lanes
 
 
 def torch_sum_dim(a, dim, keepdim):
@@ -199,7 +213,7 @@ def _short_blocks_sum(m, lanes):
         for j in range(1, nv):
             lane_sums = lane_sums + cols[j * lanes:(j + 1) * lanes]
         terms = np.concatenate((cols[nv * lanes:], lane_sums))
-    return np.add.accumulate(terms)[-1] + 0
+    return _from_zero(terms)
 
 
 def torch_mean_dim(a, dim, keepdim):

@@ -85,6 +85,27 @@ def test_sum_over_short_trailing_blocks_matches_torch_bit_for_bit(dtype):
             assert (signs == np.signbit(theirs.numpy())).all()
 
 
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(300, 32768), rows=st.sampled_from([1, 2, 3]), zeros=st.booleans(),
+       dtype=st.sampled_from(["float32", "float64"]))
+def test_long_sums_match_torch_bit_for_bit(n, rows, zeros, dtype):
+    """Long sums run ATen's cascade of partial sums (blocks of 16 rows of 4 vectors, added up in
+    numpy's reduce): any length, full sums, means and x.sum(1) of a few rows (laid out across memory
+    in the kernel); with zeros, some of them -0.0, whose sum is +0.0 in ATen."""
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal((rows, n)) * 10 ** rng.uniform(-3, 3, (rows, n))).astype(dtype)
+    if zeros:
+        x[:, rng.random(n) < 0.5] = 0.0
+        x[0] = -0.0
+    for name in ("sum", "mean"):
+        ours, theirs = getattr(ac.tensor(x[0]), name)(), getattr(torch.from_numpy(x[0]), name)()
+        assert_close(ours, theirs, f"{name} of {n}", exact=True)
+        assert np.signbit(ours.numpy()) == np.signbit(theirs.numpy())
+    ours, theirs = ac.tensor(x).sum(1), torch.from_numpy(x).sum(1)
+    assert_close(ours, theirs, f"sum(1) of {(rows, n)}", exact=True)
+    assert (np.signbit(ours.numpy()) == np.signbit(theirs.numpy())).all()
+
+
 @pytest.mark.parametrize("k", [4, 5, 2.5, -3, 1.7, 0.3])
 def test_float32_power_of_a_number_rounds_mostly_as_torch(k):
     """x ** k (k not 2, 3, 0.5, ...): ATen's powf within an ulp, numpy's float32 power not (dynamic_net's
