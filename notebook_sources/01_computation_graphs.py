@@ -186,16 +186,17 @@ with torch.record() as rec_b:
 GraphStepper(rec_b, predict=True)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Done predicting? Here is the same recording as a list of events, and the engine's answers:
+# Done predicting? The cell below has the same recording as a list of events, and the engine's
+# answers with how they come about: it keeps them back until you press its button.
 
 # %%
-show(rec_b)
-print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())
+from widgets.reveal import Reveal
 
-# %% [markdown]
-# $\partial y/\partial m = b\cdot 1 + a\cdot 1 = -1 + 5 = 4$ and
-# $\partial y/\partial n = b\cdot 1 + a\cdot(-1) = -1 - 5 = -6$: the subtraction's local
-# derivative for its second input is $-1$ (`SubBackward0`).
+with Reveal("Show the engine's answers"):
+    show(rec_b)
+    print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())
+    print("dy/dm = b·1 + a·1 = -1 + 5 = 4 and dy/dn = b·1 + a·(-1) = -1 - 5 = -6: the subtraction's")
+    print("local derivative for its second input is -1 (SubBackward0)")
 
 # %% [markdown]
 # ## Example C
