@@ -453,7 +453,7 @@ _GRAPH_TEXT = """(el) => {
           width_allows: el.querySelector('.cg-graph').clientWidth / natural};
 }"""
 # The toolbar's visible items: (class, top, bottom), to check they sit on one line.
-_BAR_ITEMS = """(el) => [...el.querySelector('.cg-bar').children]
+_BAR_ITEMS = """(el) => [...el.querySelectorAll('.cg-bar .cg-bar-group > *')]
   .filter(c => c.getClientRects().length && c.getBoundingClientRect().width > 0)
   .map(c => { const r = c.getBoundingClientRect(); return [c.className, r.top, r.bottom]; })"""
 

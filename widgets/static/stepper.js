@@ -53,9 +53,15 @@ function render({ model, el }) {
     "Escape closes the inspector");
 
   // --- toolbar -------------------------------------------------------------------------------
+  // Two groups, each kept whole: the steps (buttons, slider, counter) and the state (phase, speed,
+  // predict and its tally). Where the width has no room for both on one line, the state goes under
+  // the steps as a whole (the slider takes the first line's room), never the tally alone.
   const bar = h("div", "cg-bar");
   bar.setAttribute("role", "toolbar");
   bar.setAttribute("aria-label", "steps");
+  const nav = h("div", "cg-bar-group cg-bar-steps");
+  const state = h("div", "cg-bar-group cg-bar-state");
+  bar.append(nav, state);
   const button = (cls, name, title, keys) => {
     const b = h("button", "cg-btn " + cls);
     b.type = "button";
@@ -63,7 +69,7 @@ function render({ model, el }) {
     b.setAttribute("aria-label", name);
     b.setAttribute("aria-keyshortcuts", keys);
     b.innerHTML = icon(name === "previous step" ? "previous" : name.split(" ")[0]);
-    bar.appendChild(b);
+    nav.appendChild(b);
     return b;
   };
   const bFirst = button("cg-first", "first step", "first step (Home)", "Home");
@@ -92,7 +98,8 @@ function render({ model, el }) {
   predictLabel.title = "predict mode: type each gradient before it is revealed";
   const tally = h("span", "cg-tally");
   tally.setAttribute("aria-live", "polite");
-  bar.append(slider, counter, phase, speed, predictLabel, tally);
+  nav.append(slider, counter);
+  state.append(phase, speed, predictLabel, tally);
 
   const caption = h("div", "cg-caption");
   caption.setAttribute("aria-live", "polite");
@@ -109,7 +116,8 @@ function render({ model, el }) {
   const form = h("form", "cg-predict");
   const fb = h("div", "cg-feedback");
   fb.setAttribute("aria-live", "polite");
-  panel.append(panelTitle, lines, form, fb);
+  const foot = h("div", "cg-panel-foot");      // room to scroll a question to a line's top (showForm)
+  panel.append(panelTitle, lines, form, fb, foot);
   const inspector = h("div", "cg-inspector");
   inspector.setAttribute("role", "region");
   inspector.setAttribute("aria-label", "node inspector");
@@ -427,6 +435,7 @@ function render({ model, el }) {
 
   function buildForm(k, ask) {
     form.textContent = "";
+    foot.style.height = "";
     formStep = k;
     const typed = drafts[k] || [];
     const inputs = ask.fields.map((field, i) => {
@@ -473,13 +482,31 @@ function render({ model, el }) {
   }
 
   // A question whose premise fills the panel: the panel (never the notebook) scrolls down until the
-  // first box is in sight, at most until the form reaches the panel's top (the premise is above).
+  // question is in sight, from its last prompt line ("Predict what it passes on:") through its boxes
+  // and their words to the verdict of a check, or as much of that as the panel holds, the prompt
+  // line first (the premise is above it). It stops at a line's top: no line shows cut in half.
   function showForm() {
-    const box = form.querySelector(".cg-predict-row");
-    if (!box) return;
-    const view = panel.getBoundingClientRect(), row = box.getBoundingClientRect();
-    const below = row.bottom - view.bottom;
-    if (below > 0) panel.scrollTop += Math.min(below + 8, form.getBoundingClientRect().top - view.top);
+    if (!form.childElementCount) return;
+    const view = panel.getBoundingClientRect();
+    const prompts = lines.querySelectorAll(".cg-line-prompt");
+    const head = (prompts.length ? prompts[prompts.length - 1] : form).getBoundingClientRect().top;
+    const end = (fb.childElementCount ? fb : form).getBoundingClientRect().bottom + 4;
+    const top = view.top + panel.clientTop, bottom = top + panel.clientHeight;
+    let by = Math.min(end - bottom, head - top);
+    if (by <= 1) return;
+    // the line under the panel's new top: scroll on to its next line's top where the prompt allows
+    for (const line of [panelTitle, ...lines.children]) {
+      const r = line.getBoundingClientRect();
+      if (r.bottom <= top + by || r.top >= top + by) continue;
+      const lh = parseFloat(getComputedStyle(line).lineHeight) || r.height;
+      const next = r.top + Math.ceil((top + by - r.top) / lh - 0.01) * lh - top;
+      if (next <= head - top) by = next;
+      break;
+    }
+    // the panel's foot gets the room that scrolling to a line's top can need past its end
+    const room = panel.scrollHeight - panel.clientHeight - panel.scrollTop;
+    if (by > room) foot.style.height = `${Math.ceil(by - room) + 1 + foot.offsetHeight}px`;
+    panel.scrollTop += Math.ceil(by);
   }
 
   function showResults(k) {
@@ -561,8 +588,10 @@ function render({ model, el }) {
     } else {
       form.textContent = "";
       formStep = -1;
+      foot.style.height = "";
     }
     showResults(k);
+    if (ask && formStep === k) showForm();         // a check's verdict is shown in the panel too
     el.dataset.step = String(k);
     el.dataset.lastStepMs = (performance.now() - t0).toFixed(3);
   }
