@@ -255,6 +255,7 @@ def test_student_predicts_one_element_then_a_part_and_is_told_why_w_grad_is_not_
                                          "which the chain-rule panel showed when it was passed on."), text
             assert skip.is_visible() and "w.grad = [" in text     # the step's own lines below it
             assert st.locator(".cg-tally").inner_text().split() == ["✓", "6", "✗", "2"]
+            page.evaluate("(e) => e.scrollIntoView({block: 'start'})", st.element_handle())
             save_screenshot(page, "predict_w_grad_skip_dark_lecture_1280x720", SUBDIR)
             _nothing_cut_off(page)
     finally:
