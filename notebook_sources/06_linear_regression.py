@@ -200,7 +200,8 @@ for i in range(3):
 #    shows the same **lr · λ<sub>max</sub>**: at 0.055 (1.90) the path zig-zags across the valley but
 #    converges; at 0.06, the slider's maximum (2.08 > 2), the run diverges and the lab says at which
 #    iteration (50), while the log-scale loss axis widens to show the growth.
-# 2. Tick **forget zero_grad()**: the gradients accumulate (lecture 03) and the steps grow.
+# 2. Tick **forget zero_grad()**: the gradients accumulate (lecture 03), so each step carries all the
+#    earlier ones: the loss swings up and down and never settles (with `optim.SGD` it diverges).
 # 3. Tick **total += loss**: the reported total keeps every iteration's graph alive (lecture 05) —
 #    watch the number of graph nodes held.
 # 4. Switch the **update** to `optim.SGD(momentum=0.9)` (lecture 07): faster along the valley,

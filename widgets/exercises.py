@@ -263,6 +263,10 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
             raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.{_decimal_comma(answer)}")
         if isinstance(expected, (list, tuple)) and got.ndim == 1:
             raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}.")
+        if isinstance(expected, (list, tuple)) and want.ndim == 1 and got.ndim == 0:
+            # (one number where a list is wanted: "shape ()" would be numpy's word for it, not the task's)
+            raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; you gave "
+                                f"{_describe(answer)}.")
         raise ExerciseError(f"{name} should have shape {want.shape}, yours has shape {got.shape}.")
     if np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=False):
         return

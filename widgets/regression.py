@@ -72,6 +72,11 @@ except ImportError:                    # pragma: no cover -- traitlets comes wit
 class InvalidSetting(_TraitError, ValueError):
     """A lab or trainer setting out of its range or of the wrong type (nothing was changed)."""
 
+    def _render_traceback_(self):
+        """What IPython shows for it in a notebook: the one line that says what is allowed, not
+        forty lines of traitlets' and the lab's frames above it (`lab.lr = 0.5` in a cell)."""
+        return [f"InvalidSetting: {self} (nothing was changed)"]
+
 
 def _number(name, value, lo, hi, note=""):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -1136,8 +1141,18 @@ class RegressionLab(W.VBox):
         k = t.iteration
         if t.stopped == "diverged":
             reading, limit = t.lr * t.curvature(), t.stability_limit()
-            why = (f": lr·λmax = {reading:.3g} > {limit:g}" if reading > limit else "")
+            if reading > limit:
+                why = f": lr·λmax = {reading:.3g} > {limit:g}"
+            elif t.forget_zero_grad:           # the learning rate alone would converge
+                why = ": zero_grad() forgotten, .grad grows every iteration"
+            else:
+                why = ""
             return f"diverged at iteration {k}{why}"
+        if t.stopped == "converged" and t.forget_zero_grad:
+            # .grad sums every gradient so far: the loss swings up and down for good (or grows), and
+            # the tutorial's stop rule caught it on a dip
+            return (f"stopped at iteration {k}: loss < {t.stop_loss:g} in mid-swing, not converged "
+                    "(zero_grad() forgotten)")
         if t.stopped == "converged":
             return f"converged at iteration {k}: loss < {t.stop_loss:g}"
         if t.stopped == "max_iter":

@@ -79,6 +79,20 @@ def _grad_fn_name(fb, answer, expected):
                 "'Backward' and a number, e.g. 'SubBackward0'.")
 
 
+def _first_uses(fn, *names):
+    """{name: position of its first use in fn's bytecode} for the attribute names given that fn's
+    own code uses (straight-line code: the order they run in)."""
+    import dis
+    found = {}
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return found
+    for k, instruction in enumerate(dis.get_instructions(code)):
+        if instruction.argval in names and instruction.argval not in found:
+            found[instruction.argval] = k
+    return found
+
+
 def keep_interior_gradient(grad_of_b):
     """Task 4: grad_of_b(w, x) builds Example A from the leaves w and x, keeps b's gradient through
     y.backward() and returns b.grad (dy/db = a = w + x), on leaves the notebook never shows."""
@@ -106,6 +120,16 @@ def keep_interior_gradient(grad_of_b):
             if not ran_backward:
                 raise ExerciseError(f"{call} returned None and w.grad is still None: build y from the w and x "
                                     "you are given, call y.backward(), then return b.grad.")
+            # (a function that asks for the gradient to be kept is not told to ask: when it asks, or
+            # what it returns, is what is wrong)
+            uses = _first_uses(grad_of_b, "retain_grad", "backward")
+            if "retain_grad" in uses and uses["retain_grad"] > uses.get("backward", -1) >= 0:
+                raise ExerciseError(f"{call} returned None: retain_grad() comes after y.backward(), which has "
+                                    "already freed the gradient of b, an interior node, by then; ask for it "
+                                    "before y.backward().")
+            if "retain_grad" in uses:
+                raise ExerciseError(f"{call} returned None although it calls retain_grad() before y.backward(): "
+                                    "check that it is b's, and that the function returns b.grad.")
             raise ExerciseError(f"{call} returned None: b.grad is None because b = w + 1 is an interior node "
                                 "(not a leaf), and backward() frees interior gradients unless b.retain_grad() "
                                 "was called before y.backward().")

@@ -39,7 +39,11 @@ def _call(call, fn, *args):
     except RecursionError:
         raise ExerciseError(f"{call} hit Python's recursion limit.") from None
     except Exception as e:
-        raise ExerciseError(f"{call} raised {type(e).__name__}: {_first_line(e)}") from None
+        cause = ""
+        if "converted to Python scalars" in str(e):     # math.exp(tensor), float(tensor) of several
+            cause = (" (math's functions take one number; torch's, such as torch.exp and torch.log1p, work "
+                     "on every element of a tensor)")
+        raise ExerciseError(f"{call} raised {type(e).__name__}: {_first_line(e)}{cause}") from None
 
 
 def _first_line(error):
@@ -342,7 +346,9 @@ def _check_example(Value, name, fn, torch_fn, numbers):
     if all(g == 0 for g in got):
         raise ExerciseError(f"{call}: every grad is 0: build the output from the Values you are given (not "
                             "from new ones), with the operators.")
-    _compare(f"the gradients of {call}", got, grads, atol=1e-9,
+    _compare(f"the gradients of {call}", got, grads, atol=1e-9, mistakes=[
+        ([2 * g for g in grads], f"twice the gradients: does {name} call backward itself? Return the output "
+                                 "alone; the check calls .backward() on it.")],
              explain="Compare with the example's formulas; tasks 1 (sub) and 3 must pass first.")
     return grads
 
@@ -473,7 +479,8 @@ def engine_against_checker(Value, gradient_error):
     found = _call("gradient_error(buggy, [1.5, 2])", gradient_error, buggy, [1.5, 2.0])
     _compare("gradient_error(buggy, [1.5, 2])", found, planted, rtol=1e-4, mistakes=[
         (planted / exact[0], "that is relative to the gradient; return the absolute difference."),
-        (0.0, "the planted bug went unnoticed: compare backward's grads with numerical_grad's.")])
+        (0.0, "the planted bug went unnoticed: compare backward's grads with numerical_grad's, and take the "
+              "absolute value of each difference (a gradient that is too small makes it negative).")])
     print(f"✓ gradient_error: {error:.0e} for your engine, {found:g} for the planted bug")
 
 
@@ -482,8 +489,11 @@ def engine_against_checker(Value, gradient_error):
 class _StandInCtx:
     """What forward and backward get as ctx when the check calls them directly (to find stubs)."""
 
+    saved_tensors = ()             # as torch's ctx before save_for_backward: nothing saved
+    saved = False
+
     def save_for_backward(self, *tensors):
-        self.saved_tensors = tensors
+        self.saved_tensors, self.saved = tensors, True
 
 
 def _softplus(x):
@@ -520,7 +530,16 @@ def softplus_function(Softplus, numerical_grad):
     ctx = _StandInCtx()
     if _call("Softplus.forward(ctx, x)", forward, ctx, tensor(points)) is None:
         raise ExerciseError("Softplus.forward returned None: end it with a return statement.")
-    if _call("Softplus.backward(ctx, g)", backward, ctx, tensor(upstream)) is None:
+    try:
+        returned = _call("Softplus.backward(ctx, g)", backward, ctx, tensor(upstream))
+    except ExerciseError as error:
+        code = getattr(backward, "__code__", None)
+        if not ctx.saved and code is not None and "saved_tensors" in code.co_names:
+            # (what backward then raised, an unpacking error as under torch, says nothing of the cause)
+            raise ExerciseError(f"{error.messages[0].rstrip('.')}: it reads ctx.saved_tensors, but forward "
+                                "saved nothing there; call ctx.save_for_backward(x) in forward.") from None
+        raise
+    if returned is None:
         raise ExerciseError("Softplus.backward returned None: end it with a return statement.")
 
     x = tensor(points, requires_grad=True)

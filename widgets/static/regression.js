@@ -28,15 +28,41 @@ function readPage(el) {
 
 // ipywidgets leaves a slider's handle, a number box and a dropdown without an accessible name:
 // give each the text of its own visible label ("learning rate", "seed", "update"), as a <label>
-// would. Idempotent (the poll below reapplies it when ipywidgets redraws a control).
+// would. A checkbox whose description stands beside it (indent=False) gets aria-label="\u200b",
+// the hidden label's zero-width space, which hides the visible text from screen readers (they
+// said just "checkbox"): it is named by that text ("forget zero_grad()"). A slider's readout is
+// a box one can type a value into: "learning rate value". Idempotent (the poll below reapplies
+// it when ipywidgets redraws a control).
+const visible = (el) => (el ? el.textContent.replace(/[\u200b\s]+/g, " ").trim() : "");
+
+function setName(el, name) {
+  if (name && el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name);
+}
+
 function nameControls(host) {
   for (const box of host.querySelectorAll(".cgl-regression-controls .widget-inline-hbox")) {
-    const label = box.querySelector(":scope > .widget-label");
-    const text = label && label.textContent.trim();
-    if (!text) continue;
-    for (const c of box.querySelectorAll("[role=slider], input, select")) {
-      if (c.getAttribute("aria-label") !== text) c.setAttribute("aria-label", text);
+    const text = visible(box.querySelector(":scope > .widget-label"));
+    if (box.classList.contains("widget-checkbox")) {
+      const own = visible(box.querySelector(".widget-label-basic span")) || text;
+      for (const c of box.querySelectorAll("input[type=checkbox]")) setName(c, own);
+      continue;
     }
+    if (!text) continue;
+    for (const c of box.querySelectorAll("[role=slider], input, select")) setName(c, text);
+    for (const r of box.querySelectorAll(".widget-readout[contenteditable=true]")) {
+      if (r.getAttribute("role") !== "textbox") r.setAttribute("role", "textbox");
+      setName(r, `${text} value`);
+    }
+  }
+  showPressed(host);
+}
+
+// A toggle button shows "on" by a colour only (ipywidgets' mod-active class): "Step through this
+// iteration" says it to screen readers too. (Play needs none: its name turns to Pause.)
+function showPressed(host) {
+  for (const b of host.querySelectorAll(".cgl-regression-graph-panel .widget-toggle-button")) {
+    const pressed = String(b.classList.contains("mod-active"));
+    if (b.getAttribute("aria-pressed") !== pressed) b.setAttribute("aria-pressed", pressed);
   }
 }
 
@@ -70,6 +96,10 @@ export default {
       attributes: true,
       attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"],
     });
+    // the toggle's pressed state follows its class at once (the poll would lag half a second)
+    const pressed = new MutationObserver(() => showPressed(hostOf(el)));
+    const start0 = requestAnimationFrame(() =>
+      pressed.observe(hostOf(el), { attributes: true, attributeFilter: ["class"], subtree: true }));
     const size = new ResizeObserver(check);
     const start = requestAnimationFrame(() => {
       size.observe(hostOf(el));
@@ -79,6 +109,8 @@ export default {
     const poll = setInterval(check, 500);
     return () => {
       cancelAnimationFrame(start);
+      cancelAnimationFrame(start0);
+      pressed.disconnect();
       clearTimeout(settle);
       theme.disconnect();
       size.disconnect();
