@@ -559,17 +559,28 @@ def is_bool(x):
 
 
 def add_scaled(a, b, alpha):
-    """a + alpha * b; of bools, PyTorch's a or (alpha and b). Of float32 tensors, rounded once, as
-    ATen's add kernel computes it (a fused multiply-add, alpha first rounded to float32; sub(a, b,
-    alpha) is add(a, b, -alpha)): the product of two float32 is exact in float64, so only the final
-    rounding remains (a + alpha * b in float32, rounded twice, differs on 18% of inputs for alpha=0.3).
-    float64 keeps its two roundings (14% of inputs differ by an ulp or more from torch's fma)."""
-    if getattr(a, "dtype", None) == _F32 and getattr(b, "dtype", None) == _F32:
-        product = np.multiply(b, np.float64(np.float32(alpha)), dtype=np.float64)
-        return np.add(product, a, dtype=np.float64).astype(np.float32)
+    """a + alpha * b as ATen's add kernel computes it: one fused multiply-add, fma(b, alpha, a), with b
+    and alpha first cast to the result's dtype (float32 and float64; rounded twice instead, 11-27% of
+    results differ from torch's in the last bit). Of bools, PyTorch's a or (alpha and b); of other
+    dtypes, as written."""
     if is_bool(a) and is_bool(b):
         return np.logical_or(a, np.logical_and(b, bool(alpha)))
-    return a + alpha * b
+    dtype = np.result_type(a, b)
+    if dtype != _F32 and dtype != np.float64:
+        return a + alpha * b
+    a, b = np.asarray(a, dtype), np.asarray(b, dtype)  # (a number operand: ATen's wrapped scalar)
+    if dtype == _F32:  # (fused_multiply_add's float32 case, inline: the optimizers' hot path)
+        product = np.multiply(b, np.float64(np.float32(alpha)), dtype=np.float64)
+        return np.add(product, a, dtype=np.float64).astype(np.float32)
+    return fused_multiply_add(b, np.float64(alpha), a)
+
+
+def addcmul(x, y, z, value):
+    """x + value * y * z as ATen's addcmul kernel computes it: value * y rounded, then one fused
+    multiply-add with z and x (float32 and float64)."""
+    if x.dtype != _F32 and x.dtype != np.float64:
+        return x + value * y * z
+    return fused_multiply_add(x.dtype.type(value) * y, z, x)
 
 
 def lerp(start, end, weight):
@@ -601,7 +612,8 @@ def fused_multiply_add(a, b, c):
         v = s - p
         s_err = (p - (s - v)) + (c - v)  # (p + c = s + s_err)
         out = s + (s_err + p_err)
-    return np.where(np.isfinite(out), out, p + c)
+    # (an exact zero takes its sign from p + c, as the FMA's does: -0.0 * 1 + -0.0 is -0.0)
+    return np.where(np.isfinite(out) & (out != 0), out, p + c)
 
 
 def _split_half(x):
@@ -611,9 +623,9 @@ def _split_half(x):
 
 
 def sub_scaled(a, b, alpha):
-    """a - alpha * b: ATen's sub is add with -alpha (float32: rounded once, as add_scaled); other
-    dtypes as written (-alpha * b of unsigned integers would not fit them)"""
-    if getattr(a, "dtype", None) == _F32 and getattr(b, "dtype", None) == _F32:
+    """a - alpha * b: ATen's sub (and rsub, b - alpha * a) is add with -alpha, rounded once as
+    add_scaled; of integers as written (-alpha * b of unsigned integers would not fit them)"""
+    if np.result_type(a, b).kind == "f":
         return add_scaled(a, b, -alpha)
     return a - alpha * b
 

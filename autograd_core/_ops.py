@@ -164,7 +164,7 @@ op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: -g if alpha == 1 else -g * alpha,
                                         layout=_ELEMENTWISE, refuse=R.bool_subtraction)
-op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else other - alpha * a,
+op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else K.sub_scaled(other, a, alpha),
                                         lambda xp, g, a, out, other, alpha=1: -g if alpha == 1 else -g * alpha,
                                         scalars=("other",))
 op("mul",      "MulBackward0",         lambda a, b: a * b,

@@ -515,11 +515,15 @@ def test_third_derivatives_add_up_in_pytorchs_order():
             h = m.autograd.grad((g[0] * g[1]).sum(), [a, b], create_graph=True)
             return m.autograd.grad((h[0] * h[1]).sum() + h[0].sum(), [a, b])
         return program
-    for program in (hvp, third(lambda m, a, b: (a * b) ** 2 * a), third(lambda m, a, b: (a @ b) * a.sum(1)),
-                    third(lambda m, a, b: (a * b).tanh() * b), third(lambda m, a, b: a[0].abs().sqrt() / b)):
+    # (a matrix-vector product is BLAS's, numpy's OpenBLAS and torch's MKL, whose orders of addition
+    # depend on the CPU's kernels: on an AVX512 machine they differ here by a few ulps)
+    for program, exact in ((hvp, True), (third(lambda m, a, b: (a * b) ** 2 * a), True),
+                           (third(lambda m, a, b: (a @ b) * a.sum(1)), False),
+                           (third(lambda m, a, b: (a * b).tanh() * b), True),
+                           (third(lambda m, a, b: a[0].abs().sqrt() / b), True)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            assert_close(program(ac), program(torch), exact=True)
+            assert_close(program(ac), program(torch), exact=exact)
 
 
 def test_a_recording_sees_the_gradients_graph_being_built():

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from .. import _numerics as K
 from .._graph import enable_grad, no_grad
 from .._tensor import Tensor, _make
 from ..nn.parameter import clear_grads
@@ -184,12 +185,6 @@ def _scalar(x):
 
 
 def _add_scaled(x, alpha, y, z=None):
-    """x + alpha * y (times z) rounded once, as PyTorch's vectorised CPU kernels for add(alpha=),
-    lerp and addcmul do (a fused multiply-add; alpha is first rounded to x's dtype). The product of
-    two float32 numbers is exact in float64, so only the final rounding remains."""
-    dtype = x.dtype
-    if dtype != np.float32:
-        return x + alpha * y if z is None else x + alpha * y * z
-    a = np.float32(alpha) * y if z is not None else y  # addcmul rounds value * tensor1 first
-    b = z if z is not None else np.float32(alpha)
-    return (x.astype(np.float64) + np.asarray(a, np.float64) * np.asarray(b, np.float64)).astype(dtype)
+    """x + alpha * y (times z) as PyTorch's CPU kernels for add(alpha=) and addcmul compute it: one
+    fused multiply-add (_numerics.add_scaled, addcmul)."""
+    return K.add_scaled(x, y, alpha) if z is None else K.addcmul(x, y, z, alpha)
