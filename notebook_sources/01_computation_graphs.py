@@ -195,8 +195,8 @@ from widgets.reveal import Reveal
 with Reveal("Show the engine's answers"):
     show(rec_b)
     print("m.grad =", m.grad.item(), "  n.grad =", n.grad.item())
-    print("dy/dm = b·1 + a·1 = -1 + 5 = 4 and dy/dn = b·1 + a·(-1) = -1 - 5 = -6: the subtraction's")
-    print("local derivative for its second input is -1 (SubBackward0)")
+    print("Each leaf's grad adds up what reaches it along both paths (the accumulate lines);")
+    print("on n's path through b = m - n, SubBackward0 multiplies by its local derivative -1.")
 
 # %% [markdown]
 # ## Example C
