@@ -78,8 +78,8 @@ for iteration in range(100):
         ax.scatter(x.numpy().ravel(), y.numpy().ravel())
         ax.plot(x.numpy().ravel(), y_pred.detach().numpy().ravel(), "r-", lw=3)
         ax.text(2, 20, "Loss=%.4f" % loss.item(), fontdict={"size": 14, "color": "red"})
-        ax.set_xlim(1.5, 10)
-        ax.set_ylim(8, 28)
+        ax.set_xlim(0, 10.5)          # every point in view (the tutorial's 1.5-10 and 8-28 fit its data)
+        ax.set_ylim(0, 30)
         ax.set_title("Iteration: {}\nw: {:.4f} b: {:.4f}".format(iteration, w.item(), b.item()))
         clear_output(wait=True)
         display(fig)
@@ -219,7 +219,7 @@ lab
 # %%
 lab.step(10)
 last = lab.history[-1]
-print(f"after 10 iterations: loss {last['loss']:.4f}  w {last['w']:.3f}  b {last['b']:.3f}")
+print(f"after {lab.iteration} iterations: loss {last['loss']:.4f}  w {last['w']:.3f}  b {last['b']:.3f}")
 
 # %% [markdown]
 # ## Summary
