@@ -16,6 +16,8 @@ in this test process: the lab's numbers after a diverging run, ex01's gradients.
   are text boxes named "learning rate value", "points value", "noise value".
 - W9_16 (fixed in widgets/static/regression.js): the toggle "Step through this iteration" showed "on"
   by its colour only; it says aria-pressed now.
+- W9_21 (fixed in widgets/static/regression.css): with "total += loss" ticked, the row "graph nodes
+  held by total" showed `total` at JupyterLab's code size, half the words' size in lecture mode.
 - W9_12 (fixed in widgets/regression.py): with zero_grad() forgotten (lecture 06's "things to try" 2)
   the loss swings up and down for good, and the tutorial's stop rule (loss < 1) caught it on a dip: the
   lab said "converged at iteration 41: loss < 1", a broken run called converged (even at lr 0.06, past
@@ -222,6 +224,12 @@ def test_regression_lab_named_controls_bad_input_and_a_run_diverging_without_zer
     page.wait_for_timeout(300)
     box, canvas = status.bounding_box(), page.locator(f"{LAB} canvas").first.bounding_box()
     assert 0 <= canvas["y"] and box["y"] + box["height"] <= 720, (canvas, box)
+    # W9_21: "graph nodes held by total": total as large as the words beside it in lecture mode
+    page.get_by_role("checkbox", name="total += loss (without .item())").check()
+    held = page.locator(f"{LAB} .cgl-regression-numbers th", has_text="graph nodes held by")
+    expect(held).to_have_count(1, timeout=10_000)
+    sizes = held.evaluate("th => [th, th.querySelector('code')].map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes[1] >= 0.85 * sizes[0], sizes
     save_screenshot(page, "regression_1280x720_lecture_diverged", SUBDIR)
     assert_no_widget_errors(page)
 
