@@ -19,7 +19,7 @@
 # %% [markdown]
 # # Exercises 01 · Graphs, leaves and `grad_fn`
 #
-# For lectures 01 and 02. The first of six exercise sets; they get harder as they go.
+# For lectures 01 and 02. The first of seven exercise sets; they get harder as they go.
 #
 # Write your answer where a cell says `# YOUR CODE HERE` (set the variable that is still `None`, or
 # write the function's body), run that cell, then run the **check** cell below it: it prints ✓ for
