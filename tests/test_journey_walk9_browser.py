@@ -40,17 +40,19 @@ in this test process: the lab's numbers after a diverging run, ex01's gradients.
 - W9_14, W9_15 (fixed in widgets/exercise_checks/ex05.py, non-browser tests below): ex05 task 8, a
   forward that saves nothing was told "Softplus.backward(ctx, g) raised AttributeError: '_StandInCtx'
   object has no attribute 'saved_tensors'" (the check's own stand-in, by name); it gets torch's error
-  for it and is told to call ctx.save_for_backward(x). math.log/math.exp on the tensor get a word on torch's elementwise functions.
+  for it and is told to call ctx.save_for_backward(x). math.log/math.exp on the tensor get a word on
+  torch's elementwise functions.
 - W9_19, W9_20 (fixed in notebook_sources/06_linear_regression.py, a non-browser test below):
   lecture 06's tutorial loop kept the tutorial's axes (x 1.5-10, y 8-28), which hid 4 of the 20
   points of seed 16's data (and the first iterations' line); the cell after the lab printed "after 10
   iterations" whatever the lab had run before (a student who had played it read a wrong count).
 - W9_22 (fixed in notebook_sources/exercises/ex01): ex01 said "The first of six exercise sets"; there
   are seven.
-- W9_3 (the engine's; an xfail below, to become a plain test when the engine's fix is in): autograd_core's sum over dim 0 of an (n, 1) float32
-  tensor adds in another order than torch's, so the broadcast backward of w * x (w of shape (1,), x of
-  (n, 1)) gives w.grad and b.grad an ulp or two off torch's, and the lab's 4-decimal readouts differ from
-  torch's in the last digit at some iterations (e.g. lr 0.05, iteration 2's w.grad).
+- W9_3 (the engine's; an xfail below, to become a plain test when the engine's fix is in):
+  autograd_core's sum over dim 0 of an (n, 1) float32 tensor added in another order than torch's, so
+  the broadcast backward of w * x (w of shape (1,), x of (n, 1)) gave w.grad and b.grad an ulp or two
+  off torch's, and the lab's 4-decimal readouts differed from torch's in the last digit at some
+  iterations (e.g. lr 0.05, iteration 2's w.grad).
 """
 import json
 import re
@@ -230,7 +232,8 @@ def test_regression_lab_named_controls_bad_input_and_a_run_diverging_without_zer
     page.get_by_role("checkbox", name="total += loss (without .item())").check()
     held = page.locator(f"{LAB} .cgl-regression-numbers th", has_text="graph nodes held by")
     expect(held).to_have_count(1, timeout=10_000)
-    sizes = held.evaluate("th => [th, th.querySelector('code')].map(e => parseFloat(getComputedStyle(e).fontSize))")
+    sizes = held.evaluate("th => [th, th.querySelector('code')]"
+                          ".map(e => parseFloat(getComputedStyle(e).fontSize))")
     assert sizes[1] >= 0.85 * sizes[0], sizes
     save_screenshot(page, "regression_1280x720_lecture_diverged", SUBDIR)
     assert_no_widget_errors(page)
