@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtypes
 from ._graph import STATE, AccumulateGrad, _next_seq
+from ._numerics import torch_sum, torch_sum_dim
 
 # The nodes each backward(create_graph=True) made -- its gradients' own graph -- as a range of node
 # sequence numbers, with the nodes it started from: how draw() tells the ops a backward pass made
@@ -442,15 +443,14 @@ def _output_hooks(node, g, xp, rec):
 
 
 def unbroadcast(g, shape):
-    """Sum a gradient over the axes broadcasting added or stretched, back to `shape`."""
+    """Sum a gradient over the axes broadcasting added or stretched, back to `shape`: PyTorch's
+    sum_to, one sum over all of them (keeping them), in ATen's order, then a view."""
     if g.shape == shape:
         return g
+    if all(s == 1 for s in shape):  # (a scalar's gradient, of a (1,) weight or bias: one full sum)
+        return np.full(shape, torch_sum(g))
     extra = g.ndim - len(shape)
-    if extra:
-        g = g.sum(axis=tuple(range(extra)))
-        if g.shape == shape:  # (only new leading dims: a bias's gradient)
-            return g
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape) if s == 1 and g.shape[extra + i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g
+        g = torch_sum_dim(g, axes, True)
+    return g if g.shape == shape else g.reshape(shape).copy()  # (a copy: not a view of the sum)

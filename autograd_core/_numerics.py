@@ -65,15 +65,16 @@ def _in_order(acc, rows):
     return _sequential(np.concatenate([acc[None], rows]))
 
 
-def _sequential(rows):
-    """rows[0] + rows[1] + ..., left to right. numpy's reduce over the leading axis of a C-contiguous
-    array adds row by row, in order, when a row holds more than one element; with the reduced axis
-    innermost (single numbers, or rows laid out across memory) it sums pairwise: cumsum then."""
-    if len(rows) == 2:  # (one add costs less)
+def _sequential(rows, axis=0):
+    """rows added along axis, left to right. numpy's reduce adds along an axis in order when the axes
+    after it hold more than one element of a C-contiguous array (its inner loop runs over those); with
+    the reduced axis innermost (single numbers, or rows laid out across memory) it adds pairwise:
+    cumsum then."""
+    if axis == 0 and len(rows) == 2:  # (one add costs less)
         return rows[0] + rows[1]
-    if rows.flags.c_contiguous and rows[0].size > 1:
-        return np.add.reduce(rows, axis=0)
-    return np.cumsum(rows, axis=0)[-1]
+    if rows.flags.c_contiguous and math.prod(rows.shape[axis + 1:]) > 1:
+        return np.add.reduce(rows, axis=axis)
+    return np.take(np.cumsum(rows, axis=axis), -1, axis=axis)
 
 
 def _from_zero(terms):
@@ -84,23 +85,18 @@ def _from_zero(terms):
 
 
 def _multi_row_sum(rows):
-    """ATen's multi_row_sum: rows summed in blocks whose partial sums cascade through 4 levels."""
-    size = rows.shape[0]
-    power = max(4, _ceil_log2(size) // 4)
-    step, mask = 1 << power, (1 << power) - 1
-    acc = np.zeros((4,) + rows.shape[1:], dtype=rows.dtype)
-    i = 0
-    while i + step <= size:  # (acc[0] is 0 at each block's start: its sum goes up a level)
-        acc[0] = _sequential(rows[i:i + step])
-        i += step
-        for j in range(1, 4):
-            acc[j] = acc[j] + acc[j - 1]
-            acc[j - 1] = 0
-            if i & (mask << (j * power)):
-                break
-    if i < size:
-        acc[0] = _sequential(rows[i:])
-    return acc[0] + acc[1] + acc[2] + acc[3]
+    """ATen's multi_row_sum: rows added in order in blocks of `step`, the blocks' sums going up a
+    cascade of 4 accumulators (each adds `step` sums from the one below in order, then passes its
+    sum up; the last keeps all it gets); at the end the 4 added up, the leftover rows' first."""
+    step = 1 << max(4, _ceil_log2(rows.shape[0]) // 4)
+    levels, sums = [], rows
+    for _ in range(3):
+        whole = len(sums) // step * step
+        levels.append(sums[whole:])  # (what this accumulator holds at the end)
+        sums = _sequential(sums[:whole].reshape((-1, step) + rows.shape[1:]), axis=1)
+    levels.append(sums)
+    acc = [_sequential(x) if len(x) else np.zeros(rows.shape[1:], rows.dtype) for x in levels]
+    return ((acc[0] + acc[1]) + acc[2]) + acc[3]
 
 
 def _row_sum(items):
@@ -116,11 +112,12 @@ def _row_sum(items):
 
 def _short_row_sums(items):
     """_row_sum of fewer than 64 items: no cascade level but the first fills (its blocks hold 16
-    groups of 4), so the same order in a few numpy adds (sum(1) of a (64, 10) logits array)."""
+    groups of 4), so each accumulator adds its items in order (sum(1) of a (64, 10) logits array).
+    (Accumulators that start from their first item, not 0: a zero's sign differs, which the callers'
+    sums from 0 restore.)"""
     n4 = items.shape[0] // 4
-    acc = np.zeros((4,) + items.shape[1:], items.dtype)
-    for g in range(n4):
-        acc += items[4 * g:4 * g + 4]
+    acc = (_sequential(items[:4 * n4].reshape((n4, 4) + items.shape[1:])) if n4
+           else np.zeros((4,) + items.shape[1:], items.dtype))
     total = acc[0]
     for i in range(4 * n4, items.shape[0]):  # the leftovers
         total = total + items[i]
@@ -172,27 +169,55 @@ def torch_sum(a):
 
 
 def torch_sum_dim(a, dim, keepdim):
-    """sum over the dims `dim` (an int or a tuple). When they are the trailing dims of a C-contiguous
-    float array -- ATen's inner reduction, e.g. x.sum(-1), a 1-D x.sum(0) -- each output element is
-    torch_sum of its contiguous block, computed for all blocks at once; other reductions (ATen's
-    outer ones, vectorised across the kept dims) keep numpy's order, which can differ in the last bit."""
-    dims = sorted({d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}) if a.ndim else []
-    k = len(dims)
-    block = math.prod(a.shape[a.ndim - k:])
-    if (not k or dims != list(range(a.ndim - k, a.ndim)) or a.dtype.kind != "f" or a.dtype.itemsize < 4
-            or not a.flags.c_contiguous or a.size == 0 or block > 32768):
-        return a.sum(axis=tuple(dims), keepdims=keepdim)
+    """sum over the dims `dim` (an int or a tuple) of a C-contiguous float array, in ATen's order,
+    its iterator's size-1 dims left out:
+    - the summed dims trailing -- ATen's inner reduction, e.g. x.sum(-1), a 1-D x.sum(0), the (n, 1)
+      gradient of a (1,) weight summed over dim 0: each output element is torch_sum of its block;
+    - the summed dims leading -- its outer reduction, e.g. a bias's gradient g.sum(0): _columns_sum.
+    Other reductions keep numpy's order, which can differ in the last bit."""
+    dims = {d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))} if a.ndim else set()
+    sized = [d for d in range(a.ndim) if a.shape[d] != 1]
+    summed = [d for d in sized if d in dims]
+    k = len(summed)
+    block = math.prod(a.shape[d] for d in summed)
+    if not k or a.dtype.kind != "f" or a.dtype.itemsize < 4 or not a.flags.c_contiguous or a.size == 0:
+        return a.sum(axis=tuple(sorted(dims)), keepdims=keepdim)
     lanes = _LANES_BYTES // a.dtype.itemsize
-    shape = a.shape[:a.ndim - k] + ((1,) * k if keepdim else ())
+    shape = tuple(1 if d in dims else a.shape[d] for d in range(a.ndim) if keepdim or d not in dims)
+    if summed != sized[len(sized) - k:] or block > 32768:  # (longer: split between threads by ATen)
+        if summed == sized[:k] and a.size <= 32768:
+            return _owning(_columns_sum(a.reshape(block, -1), lanes).reshape(shape))
+        return a.sum(axis=tuple(sorted(dims)), keepdims=keepdim)
     nv = block // lanes
     if nv < 4:  # (the common short block, x.sum(1) of (64, 10) logits, in a few numpy calls)
-        return _short_blocks_sum(a.reshape(-1, block), lanes).reshape(shape)
+        return _owning(_short_blocks_sum(a.reshape(-1, block), lanes).reshape(shape))
     rows = a.reshape(-1, block).T  # (block, rows): each step below runs for every row at once
     vectors = rows[:nv * lanes].reshape(nv, lanes, -1)
     lanes_sum = _row_sum(vectors)  # (lanes, rows)
     total = _in_order(np.zeros(rows.shape[1:], a.dtype), rows[nv * lanes:])  # leftovers first
     out = _in_order(total, lanes_sum)
-    return np.asarray(out, dtype=a.dtype).reshape(shape)
+    return _owning(np.asarray(out, dtype=a.dtype).reshape(shape))
+
+
+def _owning(a):
+    """a, or a copy that owns its memory when a is a view (a reshaped sum): the engine hands a
+    gradient that is a view out as a view of what it shares memory with, as PyTorch does."""
+    return a if a.base is None else a.copy()
+
+
+def _columns_sum(m, lanes):
+    """The sum of each column of m, as ATen's outer reduction adds into an output of zeros: columns
+    in blocks of 4 vectors (vectorized_outer_sum; of 4 columns in scalar_outer_sum, for fewer columns
+    than a vector) through one multi_row_sum over all the rows; the others each by row_sum (4
+    accumulators, row i into i % 4)."""
+    group = 4 * lanes if m.shape[1] >= lanes else 4
+    whole = m.shape[1] // group * group
+    out = np.empty(m.shape[1], m.dtype)
+    if whole:
+        out[:whole] = _multi_row_sum(m[:, :whole])
+    if whole < m.shape[1]:
+        out[whole:] = _row_sum(m[:, whole:])
+    return out + 0
 
 
 def _short_blocks_sum(m, lanes):

@@ -48,7 +48,8 @@ in this test process: the lab's numbers after a diverging run, ex01's gradients.
   iterations" whatever the lab had run before (a student who had played it read a wrong count).
 - W9_22 (fixed in notebook_sources/exercises/ex01): ex01 said "The first of six exercise sets"; there
   are seven.
-- W9_3 (the engine's; an xfail below, to become a plain test when the engine's fix is in):
+- W9_3 (fixed in autograd_core/_numerics.py and _engine.py: size-1 dims left out of a reduction, a
+  scalar's gradient one full sum, sum_to in one sum, ATen's outer reductions):
   autograd_core's sum over dim 0 of an (n, 1) float32 tensor added in another order than torch's, so
   the broadcast backward of w * x (w of shape (1,), x of (n, 1)) gave w.grad and b.grad an ulp or two
   off torch's, and the lab's 4-decimal readouts differed from torch's in the last digit at some
@@ -427,9 +428,6 @@ def test_W9_22_ex01_counts_the_exercise_sets_there_are():
     assert f"The first of {words[count]} exercise sets" in " ".join(intro.split()), intro
 
 
-@pytest.mark.xfail(strict=False, reason="W9_3, the engine's (autograd_core): sum over dim 0 of an (n, 1) "
-                   "float32 tensor, and so the broadcast backward of w * x, added in another order than torch "
-                   "(a fix is on its way in autograd_core/_numerics.py: then this xfail goes)")
 def test_W9_3_the_labs_readouts_are_torchs():
     from widgets.regression import RegressionTrainer, readout
     trainer = RegressionTrainer(lr=0.05, max_iter=60, stop_loss=0.0)

@@ -85,6 +85,30 @@ def test_sum_over_short_trailing_blocks_matches_torch_bit_for_bit(dtype):
             assert (signs == np.signbit(theirs.numpy())).all()
 
 
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 300), m=st.sampled_from([1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 31, 32, 33, 65]),
+       lead=st.sampled_from([(), (1,), (2,)]), dtype=st.sampled_from(["float32", "float64"]))
+def test_sums_over_leading_dims_match_torch_bit_for_bit(n, m, lead, dtype):
+    """x.sum(0) of an (n, m) tensor is ATen's outer reduction (columns in blocks of 4 vectors through
+    one cascade over the rows, the others by 4 interleaved accumulators; numpy adds rows in order),
+    and of an (n, 1) one a contiguous sum (size-1 dims left out): so is the gradient of a broadcast
+    weight, w * x with w of shape (1,) (the regression lab's, W9_3), (m,) (a bias's) or (1, m)."""
+    rng = np.random.default_rng(n * 100 + m)
+    x = (rng.standard_normal(lead + (n, m)) * 10 ** rng.uniform(-3, 3, lead + (n, m))).astype(dtype)
+    dims = tuple(range(len(lead) + 1))
+    for name in ("sum", "mean"):
+        ours, theirs = getattr(ac.tensor(x), name)(dims), getattr(torch.from_numpy(x), name)(dims)
+        assert_close(ours, theirs, f"{name}{dims} of {x.shape}", exact=True)
+    for shape in [(1,), (m,), (1, m)]:
+        w0 = rng.standard_normal(shape).astype(dtype)
+        grads = []
+        for lib in (ac, torch):
+            w = lib.tensor(w0, requires_grad=True)
+            (w * lib.tensor(x)).sum().backward()
+            grads.append(w.grad)
+        assert_close(grads[0], grads[1], f"grad of a {shape} weight times {x.shape}", exact=True)
+
+
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(300, 32768), rows=st.sampled_from([1, 2, 3]), zeros=st.booleans(),
        dtype=st.sampled_from(["float32", "float64"]))
