@@ -451,6 +451,6 @@ def unbroadcast(g, shape):
         return np.full(shape, torch_sum(g))
     extra = g.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape) if s == 1 and g.shape[extra + i] != 1)
-    if axes:
-        g = torch_sum_dim(g, axes, True)
+    if axes:  # (keepdim but for the leading dims: only a sum over some of each needs a reshape)
+        g = torch_sum_dim(g, axes, len(axes) > extra)
     return g if g.shape == shape else g.reshape(shape).copy()  # (a copy: not a view of the sum)

@@ -87,16 +87,25 @@ def _from_zero(terms):
 def _multi_row_sum(rows):
     """ATen's multi_row_sum: rows added in order in blocks of `step`, the blocks' sums going up a
     cascade of 4 accumulators (each adds `step` sums from the one below in order, then passes its
-    sum up; the last keeps all it gets); at the end the 4 added up, the leftover rows' first."""
+    sum up; the last keeps all it gets); at the end the 4 added up, the leftover rows' first.
+    (An empty accumulator is left out, not added as 0: only a zero's sign could differ, which the
+    callers' sums from 0 restore.)"""
     step = 1 << max(4, _ceil_log2(rows.shape[0]) // 4)
-    levels, sums = [], rows
+    held, sums = [], rows
     for _ in range(3):
         whole = len(sums) // step * step
-        levels.append(sums[whole:])  # (what this accumulator holds at the end)
+        held.append(sums[whole:])  # (what this accumulator holds at the end)
+        if not whole:
+            break
         sums = _sequential(sums[:whole].reshape((-1, step) + rows.shape[1:]), axis=1)
-    levels.append(sums)
-    acc = [_sequential(x) if len(x) else np.zeros(rows.shape[1:], rows.dtype) for x in levels]
-    return ((acc[0] + acc[1]) + acc[2]) + acc[3]
+    else:
+        held.append(sums)
+    total = None
+    for part in held:
+        if len(part):
+            part = _sequential(part) if len(part) > 1 else part[0]
+            total = part if total is None else total + part
+    return total
 
 
 def _row_sum(items):
@@ -186,23 +195,23 @@ def torch_sum_dim(a, dim, keepdim):
     shape = tuple(1 if d in dims else a.shape[d] for d in range(a.ndim) if keepdim or d not in dims)
     if summed != sized[len(sized) - k:] or block > 32768:  # (longer: split between threads by ATen)
         if summed == sized[:k] and a.size <= 32768:
-            return _owning(_columns_sum(a.reshape(block, -1), lanes).reshape(shape))
+            return _shaped(_columns_sum(a.reshape(block, -1), lanes), shape)
         return a.sum(axis=tuple(sorted(dims)), keepdims=keepdim)
     nv = block // lanes
     if nv < 4:  # (the common short block, x.sum(1) of (64, 10) logits, in a few numpy calls)
-        return _owning(_short_blocks_sum(a.reshape(-1, block), lanes).reshape(shape))
+        return _shaped(_short_blocks_sum(a.reshape(-1, block), lanes), shape)
     rows = a.reshape(-1, block).T  # (block, rows): each step below runs for every row at once
     vectors = rows[:nv * lanes].reshape(nv, lanes, -1)
     lanes_sum = _row_sum(vectors)  # (lanes, rows)
     total = _in_order(np.zeros(rows.shape[1:], a.dtype), rows[nv * lanes:])  # leftovers first
     out = _in_order(total, lanes_sum)
-    return _owning(np.asarray(out, dtype=a.dtype).reshape(shape))
+    return _shaped(np.asarray(out, dtype=a.dtype), shape)
 
 
-def _owning(a):
-    """a, or a copy that owns its memory when a is a view (a reshaped sum): the engine hands a
-    gradient that is a view out as a view of what it shares memory with, as PyTorch does."""
-    return a if a.base is None else a.copy()
+def _shaped(a, shape):
+    """a (a new array) in shape, still owning its memory: the engine hands a gradient that is a view
+    out as a view of what it shares memory with, as PyTorch does."""
+    return a if a.shape == shape else a.reshape(shape).copy()
 
 
 def _columns_sum(m, lanes):
@@ -212,6 +221,8 @@ def _columns_sum(m, lanes):
     accumulators, row i into i % 4)."""
     group = 4 * lanes if m.shape[1] >= lanes else 4
     whole = m.shape[1] // group * group
+    if whole in (0, m.shape[1]):  # (all columns one way)
+        return (_multi_row_sum(m) if whole else _row_sum(m)) + 0
     out = np.empty(m.shape[1], m.dtype)
     if whole:
         out[:whole] = _multi_row_sum(m[:, :whole])
