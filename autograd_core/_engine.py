@@ -444,7 +444,7 @@ def _output_hooks(node, g, xp, rec):
 
 def unbroadcast(g, shape):
     """Sum a gradient over the axes broadcasting added or stretched, back to `shape`: PyTorch's
-    sum_to, one sum over all of them (keeping them), in ATen's order, then a view."""
+    sum_to, one sum over all of them, in ATen's order (_numerics)."""
     if g.shape == shape:
         return g
     if all(s == 1 for s in shape):  # (a scalar's gradient, of a (1,) weight or bias: one full sum)
