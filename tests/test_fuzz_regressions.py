@@ -873,6 +873,19 @@ c = torch.tensor(-2.0, requires_grad=True)
 d, = torch.autograd.grad(b, [a], c, create_graph=True)
 f, h = torch.autograd.grad((d * d).sum(), [a, c], allow_unused=True, create_graph=True)
 """, fixed=True),
+    # a bool number operand (x * False) is saved as a wrapped number like any other: its derivative
+    # g * other is a product of tensors (MulBackward0), not with a Scalar (MulBackward1)
+    case("product-with-a-bool-number-differentiated-twice", """
+a = torch.eye(4, 3, requires_grad=True)
+b = a.sum(dim=(-2, -1))
+c = torch.mul(b, False)
+d = torch.ones((), requires_grad=True)
+f, = torch.autograd.grad(c, [a], d, create_graph=True)
+h, k = torch.autograd.grad(f.exp().mean(), [a, d], allow_unused=True, create_graph=True)
+m = torch.tensor([1.0, 2.0], requires_grad=True)
+n = True * m
+p, = torch.autograd.grad(n.sum(), [m], create_graph=True)
+""", fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
     case("gelu-of-plus-infinity-follows-atens-loops", """
