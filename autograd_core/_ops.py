@@ -20,7 +20,8 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   retain_graph=True) and checked against in-place modification; ``unpack``, when given, is the
   order PyTorch's generated code reads them in (an error names the first one changed);
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
-  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64); ``scalars`` names
+  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64), "self" (computed
+  in the promotion, the result in the dtype of the input named self); ``scalars`` names
   the number params that take part in the promotion (``0.5 - int_tensor`` is float32);
 - ``layout`` is the memory layout ATen gives the result, which .view() and .stride() see:
   "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
@@ -607,7 +608,7 @@ op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
-                                        arg_names=("grad_output", "self", "target"))
+                                        kind="self", arg_names=("grad_output", "self", "target"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_self(xp, g, go, x, t, weight, reduction),

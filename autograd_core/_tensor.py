@@ -326,7 +326,9 @@ def _forward_promoted(op, args, datas, params, requires_grad, inplace):
         out = np.asarray(out)
     if op.layout is not None and out.ndim > 1:
         out = _laid_out(out, op.layout, datas)
-    if want is not None and out.dtype != want:
+    if op.kind == "self":  # (ATen's loss backward kernels write into a zeros_like(self))
+        out = out.astype(args[op.arg_names.index("self")]._data.dtype, copy=False)
+    elif want is not None and out.dtype != want:
         out = out.astype(want)
     elif op.kind == "sum" and out.dtype.kind in "biu":
         out = out.astype(np.int64)

@@ -886,6 +886,20 @@ m = torch.tensor([1.0, 2.0], requires_grad=True)
 n = True * m
 p, = torch.autograd.grad(n.sum(), [m], create_graph=True)
 """, fixed=True),
+    # mse_loss_backward writes into a zeros_like(self): a float32 input's gradient from a float64
+    # target is computed in float64 and stored as float32 by that node (MseLossBackwardBackward0),
+    # with no ToCopyBackward0 after it
+    case("mse-loss-of-float32-and-float64-differentiated-twice", """
+a = torch.tensor([0.5, 3.0, 1.1], dtype=torch.float64, requires_grad=True)
+b = torch.tensor([1.0, 2.3, -0.7], requires_grad=True)
+c = F.mse_loss(b, a, reduction="sum")
+d = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+f, h = torch.autograd.grad(c, [b, a], d, create_graph=True)
+k, m, n = torch.autograd.grad((f * f).sum() + h.sum(), [b, a, d], create_graph=True)
+p = F.mse_loss(a, b)
+q, r = torch.autograd.grad(p, [a, b], create_graph=True)
+s, = torch.autograd.grad(r.exp().sum(), [b])
+""", fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
     case("gelu-of-plus-infinity-follows-atens-loops", """
