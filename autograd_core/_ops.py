@@ -855,6 +855,8 @@ def _scatter_back(xp, g, shape, dim, indices, keepdim):
     (a 0-dim tensor's too: under create_graph its gradient is a new tensor, not g itself)"""
     if not keepdim and shape:
         g = xp.unsqueeze(g, dim)
+    if not shape:  # (a 0-dim tensor's index is 0-dim too, as PyTorch saves it: src's shape)
+        indices = indices.reshape(())
     return xp.scatter(xp.zeros(shape, g), dim, indices, g)
 
 

@@ -900,6 +900,21 @@ p = F.mse_loss(a, b)
 q, r = torch.autograd.grad(p, [a, b], create_graph=True)
 s, = torch.autograd.grad(r.exp().sum(), [b])
 """, fixed=True),
+    # max / min / sort / topk over dim 0 of a 0-d tensor: the index saved is 0-d, as PyTorch saves it,
+    # so the gradient's ScatterBackward0 differentiates again (src's gradient gathered at a 0-d index)
+    case("max-over-dim-of-a-0-d-tensor-differentiated-twice", """
+a = torch.tensor(1.0, requires_grad=True)
+b = torch.max(a, 0).values
+c = torch.tensor(-2.0, requires_grad=True)
+d, = torch.autograd.grad(b, [a], c, create_graph=True, allow_unused=True)
+f, h = torch.autograd.grad(d.sum(), [a, c], allow_unused=True, create_graph=True)
+k = a.min(-1, keepdim=True).values
+m, = torch.autograd.grad(k, [a], c, create_graph=True)
+n, = torch.autograd.grad(m * 3, [c])
+p = a.sort(0)[0] + a.topk(1, 0)[0]
+q, = torch.autograd.grad(p, [a], c, create_graph=True)
+r, = torch.autograd.grad(q, [c])
+""", fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
     case("gelu-of-plus-infinity-follows-atens-loops", """
