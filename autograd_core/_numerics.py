@@ -204,8 +204,11 @@ def _short_blocks_sum(m, lanes):
 
 def torch_mean_dim(a, dim, keepdim):
     """ATen's mean over dims: torch_sum_dim, divided by the element count in the dtype."""
-    if a.dtype.kind != "f" or a.size == 0:
+    if a.dtype.kind != "f":
         return a.mean(axis=dim, keepdims=keepdim)
+    if a.size == 0:  # 0 / 0: nan, silently (numpy's mean warns "Mean of empty slice")
+        with np.errstate(invalid="ignore"):
+            return np.asarray(a.sum(axis=dim, keepdims=keepdim) / a.dtype.type(count(a.shape, _as_tuple(dim))))
     return np.asarray(torch_sum_dim(a, dim, keepdim) / a.dtype.type(count(a.shape, _as_tuple(dim))))
 
 

@@ -884,8 +884,6 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
 @K.quiet
 def _var_backward(xp, g, a, dim, correction, keepdim):
     """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction)"""
-    if _numel(a) == 0:
-        return xp.zeros(a.shape, g)
     if dim is None or a.ndim == 0:
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)

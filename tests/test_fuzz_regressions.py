@@ -915,6 +915,23 @@ p = a.sort(0)[0] + a.topk(1, 0)[0]
 q, = torch.autograd.grad(p, [a], c, create_graph=True)
 r, = torch.autograd.grad(q, [c])
 """, fixed=True),
+    # var_backward of an empty tensor is PyTorch's formula like any other (2 / dof * g * (a - mean), or
+    # g * where(a == mean, nan, inf)): an empty gradient that requires grad (MulBackward0), not zeros
+    case("std-and-var-of-an-empty-tensor-differentiated-twice", """
+a = torch.zeros(0, requires_grad=True)
+b = a.std()
+c = b.prod(0, keepdim=True)
+d = torch.sigmoid(c)
+f = torch.ones((), requires_grad=True)
+h, = torch.autograd.grad(d, [a], f, create_graph=True, allow_unused=True)
+k = torch.zeros(0, 3, requires_grad=True)
+m = k.var(0)
+n = torch.ones(3, requires_grad=True)
+p, = torch.autograd.grad(m, [k], n, create_graph=True)
+q, r = torch.autograd.grad(p.sum(), [k, n], allow_unused=True)
+s = k.std(1, keepdim=True)
+s.sum().backward()
+""", fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)
     case("gelu-of-plus-infinity-follows-atens-loops", """
