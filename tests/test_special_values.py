@@ -303,3 +303,24 @@ def test_amax_and_amin_of_tied_signed_zeros_match_torch(values):
         return ys, x.grad
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_ignored_targets_are_skipped_whatever_their_values(reduction, create_graph):
+    """nll_loss / cross_entropy skip an ignored row: its loss is +0 and its gradient 0, even when
+    the row holds nan or -inf (padding) or every row is ignored ('mean' is then 0 / 0 = nan, and
+    the gradient still 0), not -0 * value."""
+    def program(m):
+        x = m.tensor([[1., 2., 3.], [-INF, 5., NAN], [0., 1., 2.]], requires_grad=True)
+        out = []
+        for t, kw in [([2, -100, 1], {}), ([0, 0, 0], {"ignore_index": 0}),
+                      ([0, 1, 2], {"weight": m.tensor([0., 1., 1.]), "ignore_index": 1})]:
+            t = m.tensor(t)
+            for f in (m.nn.functional.nll_loss, m.nn.functional.cross_entropy):
+                y = f(x, t, reduction=reduction, **kw)
+                g, = m.autograd.grad(y.sum(), x, create_graph=create_graph)
+                out += [y, g]
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
