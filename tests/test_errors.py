@@ -325,6 +325,10 @@ CASES = [
     Case("abs_ of an expanded bool tensor", lambda m, s: (s.p > 1)[:1].expand(2).abs_()),
     Case("abs_ of a bool tensor", lambda m, s: (s.p > 1).abs_()),
     Case("mse_loss of sizes that do not broadcast", lambda m, s: m.nn.functional.mse_loss(s.x, m.ones(2))),
+    Case("cross_entropy with an int32 target", lambda m, s: m.nn.functional.cross_entropy(s.w, m.tensor([0, 1], dtype=m.int32))),
+    Case("nll_loss with a bool target", lambda m, s: m.nn.functional.nll_loss(s.w, m.tensor([True, False]))),
+    Case("nll_loss with a float64 target", lambda m, s: m.nn.functional.nll_loss(s.w, m.tensor([0., 1.], dtype=m.float64))),
+    Case("cross_entropy with a float64 target of another shape", lambda m, s: m.nn.functional.cross_entropy(s.w, m.tensor([0., 1.], dtype=m.float64))),
     # the indices max(dim), sort and topk return are saved for backward (and _saved_* checks too)
     Case("indices of max(dim) changed in place", lambda m, s: _indices_changed(m, lambda w: w.max(dim=-2))),
     Case("indices of sort changed in place", lambda m, s: _indices_changed(m, lambda w: w.sort(1))),

@@ -322,8 +322,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.ndim not in (1, 2):
         raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
                                   f"{input.ndim} dimensions")
-    if not isinstance(target, Tensor) or target.dtype.is_floating_point or target.dtype.np == np.bool_:
-        got = "Float" if isinstance(target, Tensor) else type(target).__name__
+    if not isinstance(target, Tensor) or target.dtype.np not in (np.int64, np.uint8):
+        got = target.dtype._legacy[:-len("Tensor")] if isinstance(target, Tensor) else type(target).__name__
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
     if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
@@ -351,7 +351,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """loss = nll_loss(log_softmax(input, class dim), target): the class dim is 1 for (N, C), 0 for (C,)"""
     reduction = _reduction(reduction, size_average, reduce)
     if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape != input.shape:
-        raise RuntimeError("expected target dtype to be Long or Byte, but got Float")  # as class indices
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "  # (as class indices)
+                           + target.dtype._legacy[:-len("Tensor")])
     if isinstance(target, Tensor) and target.dtype.is_floating_point:
         raise NotImplementedError("autograd_core's cross_entropy takes class indices (an int64 "
                                   "target), not class probabilities")
