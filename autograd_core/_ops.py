@@ -151,6 +151,17 @@ class _Pieces(Node):
     _multi = True
 
 
+class _NotImplemented(Node):
+    """PyTorch's NotImplemented node, of an op it has no derivative for: running it is the error,
+    even when no input gets a gradient from it (a view made before its base's requires_grad_()
+    has no edge, and the result still requires grad)."""
+
+    __slots__ = ()
+
+    def _backward(self, g, xp):
+        return self.op.grads[0](xp, g)
+
+
 # =====================================================================================================
 # The table. Rule arguments: xp (the namespace), g (dL/d out), the inputs (a, b, ...), out (the result),
 # then the params by name.
@@ -522,7 +533,7 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: K.div_roundin
                                         needs={"self": (1,)})  # (PyTorch saves what div's rule reads)
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   K.quiet(np.floor_divide), R.no_derivative("floor_divide"),
-                                        R.no_derivative("floor_divide"), layout=_ELEMENTWISE)
+                                        R.no_derivative("floor_divide"), layout=_ELEMENTWISE, node_base=_NotImplemented)
 op("remainder", "RemainderBackward0",  K.remainder, lambda xp, g, a, out, other: g,
                                         scalars=("other",))
 op("remainder_tensor", "RemainderBackward1", K.remainder,
@@ -530,7 +541,7 @@ op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: _neg_times(g, xp.floor_divide(a, b)),
                                         unpack=("other", "self"), layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
-                                        scalars=("other",))
+                                        scalars=("other",), node_base=_NotImplemented)
 op("floor",    "FloorBackward0",       np.floor, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("floor_vml_cpu"))
 op("ceil",     "CeilBackward0",        np.ceil, lambda xp, g, a, out: xp.zeros_like(g), kind="same",

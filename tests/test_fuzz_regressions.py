@@ -847,6 +847,22 @@ y = torch.nn.functional.gelu(x)
 y.backward()
 z = torch.nn.functional.gelu(torch.tensor([-3.0]), approximate="tanh")
 """, fixed=True),
+    # a view made before its base's requires_grad_() requires grad but has no grad_fn: an op on it has no
+    # edge to anything, and PyTorch's NotImplemented node still raises when backward runs it
+    case("floor-divide-of-a-view-made-before-requires-grad", """
+a = torch.tensor([1.0, 2.0, 3.0, 4.0])
+b = a.narrow(0, 1, 2)
+c = a[:0]
+a.requires_grad_()
+d = b // 1
+d.sum().backward()
+f = +(c // 1)
+f.backward(gradient=torch.ones(0))
+h = 2 % b
+h.sum().backward()
+k = b * 2
+k.sum().backward()
+""", fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
     # CopyBackwards casts the gradient to the source's dtype, then the engine sums it to its shape
     case("copy-from-another-dtype-casts-the-gradient-before-summing-it", """
