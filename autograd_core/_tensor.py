@@ -1185,10 +1185,13 @@ class Tensor:
         return self
 
     def to(self, *args, **kwargs):
-        """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed."""
+        """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed
+        (or asked for: copy=True)."""
         dtype = to_dtype_arg(args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
-            return self
+            if not kwargs.get("copy"):
+                return self
+            dtype = self.dtype
         if not dtype.is_floating_point and self.requires_grad:
             with no_grad():  # an integer or bool result is outside the graph, as in PyTorch
                 return apply(OPS["to"], (self,), {"dtype": dtype.np})

@@ -359,6 +359,9 @@ API = [
     ("== a list is False", lambda m: m.tensor([1., 2.]) == [1., 2.]),
     ("in", lambda m: (2. in m.tensor([1., 2.]), 5 in m.tensor([1, 2]))),
     ("index with an empty list", lambda m: _leaf(m)[[]]),
+    ("to(copy=True) copies even to the same dtype", lambda m: (lambda a, i: (
+        [(y is a, y.grad_fn.name(), y.is_leaf) for y in (a.to(copy=True), a.to(m.float32, copy=True), a.to(a, copy=True))],
+        a.detach().to(copy=True).add_(1), a, i.to(copy=True).add_(1), i))(_leaf(m), m.tensor([1, 2]))),
 ]
 
 
