@@ -857,6 +857,8 @@ def _getitem(self, index, setitem=False):
                     if isinstance(i, (list, range, tuple)) else i for i in idx)
         if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if any(isinstance(i, np.ndarray) and i.dtype == np.uint8 for i in idx):
+            idx = _byte_masks(idx)
         base, idx = _basic_part_first(self, idx, setitem)
         _check_masks(base.shape, idx)
         if setitem:
@@ -955,8 +957,25 @@ def _basic_part_first(self, idx, setitem=False):
 
 
 def _is_int_scalar(i):
-    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
-    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
+    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing); a uint8
+    one is a mask."""
+    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind == "i"
+
+
+def _byte_masks(idx):
+    """A uint8 index tensor is a mask (PyTorch's deprecated byte mask: x[m.byte()] is x[m])."""
+    if any(isinstance(i, np.ndarray) and i.dtype == np.uint8 and i.ndim for i in idx):
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                      "instead.", UserWarning, stacklevel=4)
+    return tuple(i.astype(np.bool_) if isinstance(i, np.ndarray) and i.dtype == np.uint8 else i for i in idx)
+
+
+def _only_a_byte_mask(index):
+    """Whether a uint8 tensor is index's one tensor index (x[m.byte()] = 5 is PyTorch's masked_fill_,
+    which refuses it)."""
+    items = index if isinstance(index, tuple) else (index,)
+    tensors = [i for i in items if isinstance(i, (Tensor, list, tuple, np.ndarray, range)) and not _is_int_scalar(i)]
+    return len(tensors) == 1 and isinstance(tensors[0], Tensor) and tensors[0]._data.dtype == np.uint8
 
 
 def _check_masks(shape, idx):

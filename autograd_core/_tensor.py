@@ -1326,6 +1326,8 @@ class Tensor:
             if not isinstance(value, (numbers.Number, np.generic)):
                 raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype._legacy}")
             value = _make(number_as(self._data.dtype, value), None, False)
+        if value._data.size == 1 and F._only_a_byte_mask(index):
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         target, tensor_index = F._getitem(self, index, setitem=True)
         if tensor_index is not None:
             value = _without_leading_ones(value)
