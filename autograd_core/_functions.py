@@ -512,9 +512,14 @@ def norm(input, p="fro", dim=None, keepdim=False):
         p = 2
     p = builtins.float(p)
     dims = _dims(dim, input.ndim) if dim is not None else None
-    if p == builtins.float("inf") and input.numel() == 0:
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
-                           "operation does not have an identity")
+    if (p < 0 or p == builtins.float("inf")) and input.numel() == 0:  # (no identity to start from)
+        if not dims:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because "
+                               "the operation does not have an identity")
+        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+            if input.shape[_dim(d, input.ndim)] == 0:  # (PyTorch's message, its missing space too)
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}"
+                                   "because this dimension is empty and the operation does not have an identity")
     return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
 
 

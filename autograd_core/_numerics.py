@@ -379,6 +379,10 @@ def norm(a, p, dim, keepdim):
         return x.sum(axis=dim, keepdims=keepdim)
     if p == float("inf"):
         return x.max(axis=dim, keepdims=keepdim)
+    if p == -float("inf"):
+        return x.min(axis=dim, keepdims=keepdim)
+    if p == 0:  # (the number of nonzero elements)
+        return (x != 0).sum(axis=dim, keepdims=keepdim).astype(a.dtype)
     return (x ** p).sum(axis=dim, keepdims=keepdim) ** (1.0 / p)
 
 

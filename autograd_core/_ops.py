@@ -342,7 +342,7 @@ op("amin",     "AminBackward0",        lambda a, dim, keepdim: K.first_extreme(a
                                         saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
 op("norm",     "LinalgVectorNormBackward0", K.norm,
                                         lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, p, dim, keepdim),
-                                        kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous", node_base=_MaybeUndefinedNode)
 op("var",      "VarBackward0",         K.var,
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")
@@ -873,14 +873,16 @@ def _scatter_back(xp, g, shape, dim, indices, keepdim):
 
 def _norm_backward(xp, g, a, out, p, dim, keepdim):
     """norm_backward, p by p: d ||a||_p / d a = sgn(a) |a|**(p-1) / ||a||**(p-1); where the norm is
-    0 the scale is 0."""
+    0 the scale is 0. p = 0 (a count of the nonzero elements) has none: undefined, None."""
+    if p == 0:
+        return None
     if not keepdim and a.ndim and dim is not None:
         g, out = _unsqueeze_dims(xp, g, dim, a.ndim, False), _unsqueeze_dims(xp, out, dim, a.ndim, False)
     if p == 1:
         return xp.sgn(a) * g
     if p == 2:
         return g * xp.masked_fill(a / out, out == 0, 0)
-    if p == float("inf"):
+    if abs(p) == float("inf"):
         mask = xp.logical_or(xp.abs(a) == out, xp.isnan(a))
         count = xp.cast_like(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
         scaled = (g / count) * mask  # (before sgn: see _neg_times)

@@ -324,3 +324,24 @@ def test_ignored_targets_are_skipped_whatever_their_values(reduction, create_gra
         return out
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("p", [0, -INF, -1, -0.5, -2])
+@pytest.mark.parametrize("dim", [None, 1, (0,)])
+def test_norms_of_order_zero_and_below_match_torch(p, dim):
+    """p = 0 counts the nonzero elements (no gradient: .grad stays None), p = -inf is the smallest
+    |x| (its gradient as inf's: the elements equal to it share it), p < 0 sums |x|**p (a 0 makes the
+    norm 0); with a nan and a 0, and without (then differentiated twice: a second derivative at a 0
+    may have another zero sign)."""
+    def program(m):
+        out = []
+        for values in ([[1., -3., 0.], [2., NAN, -2.]], [[1., -3., 0.5], [2., 4., -2.]]):
+            x = m.tensor(values, requires_grad=True)
+            y = x.norm(p) if dim is None else x.norm(p, dim=dim)
+            y.sum().backward()
+            g = m.autograd.grad(x.norm(p, dim=dim).sum(), x, create_graph=True, allow_unused=True)[0]
+            out += [y, x.grad, g]
+        out.append(None if g is None else m.autograd.grad(g.sum(), x, allow_unused=True))
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
