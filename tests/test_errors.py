@@ -328,6 +328,8 @@ CASES = [
     Case("setitem of a number through a byte mask", lambda m, s: s.p.__setitem__(m.tensor([1, 0], dtype=m.uint8), 5.)),
     Case("setitem of a 1-element tensor through a byte mask and an int",
          lambda m, s: s.w.detach().__setitem__((m.tensor([1, 0], dtype=m.uint8), 0), m.tensor([5.]))),
+    Case("backward with empty inputs", lambda m, s: s.loss.backward(inputs=[])),
+    Case("autograd.backward with empty inputs", lambda m, s: m.autograd.backward(s.le, inputs=())),
     Case("-inf norm of an empty tensor", lambda m, s: m.zeros(0).norm(float("-inf"))),
     Case("negative norm of an empty tensor", lambda m, s: m.zeros(0, 2).norm(-1)),
     Case("inf norm over an empty dim", lambda m, s: m.zeros(2, 0, 3).norm(float("inf"), dim=(0, 1))),
