@@ -76,10 +76,11 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """out = input * mask / (1 - p), mask[i] = 1 with probability 1 - p (identity when not training);
-    PyTorch's CPU kernel also records a MulBackward0 here"""
+    PyTorch's CPU kernel also records a MulBackward0 here; p == 0, eval mode or an empty input:
+    input itself (ATen's _dropout_impl)"""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training:
+    if p == 0 or not training or input.numel() == 0:
         return input
     keep = default_generator._rng.random(input.shape) >= p
     scale = np.zeros(input.shape, dtype=input._data.dtype) if p == 1 else (
