@@ -950,7 +950,15 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        """x.data = other: x's values become other's, its graph and version counter stay (what saved
+        x as an input reads the new values in backward)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and value._data.dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or "
+                               "complex dtype")
+        self._data = value._data
+        STATE.data_set = True
 
     @property
     def grad_fn(self):
