@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _kernel_order
 from ._arguments import not_a_tensor, type_name as _type_name
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed
@@ -1288,9 +1288,12 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    """(values, indices): input ordered along dim (ties keep their order)"""
+    """(values, indices): input ordered along dim (ties keep their order when stable; else in the
+    order ATen's std::sort leaves them)"""
     d = _dim(dim, input.ndim)
     idx = _sort_order(input._data, d, descending)
+    if not stable and input.ndim and input.shape[d] > 16:
+        idx = _unstable_ties(input._data, d, descending, idx)
     values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("sort", values, _saved_indices(values, idx))
 
@@ -1307,6 +1310,26 @@ def _sort_order(data, axis, descending):
     if data.dtype.kind != "f":
         return np.argsort(-data.astype(np.int64), axis=axis, kind="stable")
     return np.lexsort((-data, ~np.isnan(data)), axis=axis)
+
+
+def _unstable_ties(data, axis, descending, idx):
+    """idx (a stable order) with the slices along axis that have equal elements re-ordered as
+    std::sort orders them (a slice without ties has one order)."""
+    ordered = np.take_along_axis(data, idx, axis)
+    same = ordered[..., 1:] == ordered[..., :-1] if axis == data.ndim - 1 else \
+        np.moveaxis(ordered, axis, -1)[..., 1:] == np.moveaxis(ordered, axis, -1)[..., :-1]
+    if data.dtype.kind == "f":
+        last = np.moveaxis(ordered, axis, -1)
+        same |= np.isnan(last[..., 1:]) & np.isnan(last[..., :-1])
+    tied = same.any(axis=-1)
+    if not tied.any():
+        return idx
+    idx = np.moveaxis(idx.copy(), axis, -1)
+    rows = np.moveaxis(data, axis, -1)
+    for at in np.ndindex(tied.shape):
+        if tied[at]:
+            idx[at] = _kernel_order.std_sort_order(rows[at].tolist(), descending)
+    return np.moveaxis(idx, -1, axis)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):

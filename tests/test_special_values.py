@@ -345,3 +345,30 @@ def test_norms_of_order_zero_and_below_match_torch(p, dim):
         return out
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_puts_ties_where_atens_std_sort_does(dtype, descending):
+    """sort / argsort (stable=False, the default) of slices longer than 16 with equal elements:
+    the indices std::sort's introsort leaves (not their own order), and the gradient through the
+    sorted values reaches those elements; stable=True keeps their order."""
+    def program(m):
+        import random
+        rng = random.Random(5)
+        out = []
+        for shape, dim in [((40,), 0), ((3, 25), 1), ((25, 3), 0), ((2, 17, 3), 1), ((300,), -1)]:
+            flat = [float(rng.randint(0, 3)) for _ in range(math.prod(shape))]
+            if dtype.startswith("float"):
+                flat = [NAN if v == 0 and rng.random() < 0.5 else v for v in flat]
+            x = m.tensor(flat).view(shape).to(getattr(m, dtype))
+            out += [x.sort(dim, descending=descending).indices, x.argsort(dim, descending=descending),
+                    x.sort(dim=dim, descending=descending, stable=True).indices]
+            if dtype.startswith("float"):
+                x.requires_grad_()
+                v = x.sort(dim, descending=descending).values
+                (m.where(v.isnan(), 0., v) * m.arange(v.numel(), dtype=v.dtype).view(v.shape)).sum().backward()
+                out.append(x.grad)
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
