@@ -1345,10 +1345,19 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     n = input.shape[d] if input.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d) if input.ndim else \
-        np.zeros((), dtype=np.intp)
+    idx = _topk_order(input._data, d, k, largest, sorted) if input.ndim else np.zeros((), dtype=np.intp)
     values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("topk", values, _saved_indices(values, idx))
+
+
+def _topk_order(data, axis, k, largest, sort):
+    """The indices ATen's topk picks along axis, slice by slice, in the order it leaves them (its
+    std::partial_sort or std::nth_element: which of equal elements, and with sorted=False, where)."""
+    rows = np.moveaxis(data, axis, -1)
+    idx = np.empty(rows.shape[:-1] + (k,), dtype=np.intp)
+    for at in np.ndindex(rows.shape[:-1]):
+        idx[at] = _kernel_order.topk_order(rows[at].tolist(), k, largest, sort)
+    return np.moveaxis(idx, -1, axis)
 
 
 def gather(input, dim, index, *, sparse_grad=False):

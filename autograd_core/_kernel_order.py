@@ -245,3 +245,53 @@ def _adjust_heap(a, first, hole, n, v, less):
         a[first + hole] = a[first + parent]
         hole, parent = parent, (parent - 1) // 2
     a[first + hole] = v
+
+
+def topk_order(values, k, largest, sort):
+    """The indices of ATen's CPU topk of a list of numbers: std::partial_sort of (value, index)
+    pairs when k * 64 <= n, else std::nth_element, then std::sort of the first k - 1 (sorted=True)."""
+    a = [(v, i) for i, v in enumerate(values)]
+    less = _less_descending if largest else _less_ascending
+    n = len(a)
+    if k * 64 <= n:
+        _heap_select(a, 0, k, n, less)
+        _sort_heap(a, 0, k, less)
+    elif k and n:
+        _introselect(a, 0, k - 1, n, 2 * (n.bit_length() - 1), less)
+        if sort:
+            head = a[:k - 1]
+            a[:k - 1] = [head[j] for j in std_sort_order([v for v, _ in head], largest)]
+    return [i for _, i in a[:k]]
+
+
+def _heap_select(a, first, middle, last, less):
+    n = middle - first
+    for parent in range((n - 2) // 2, -1, -1):  # (make_heap)
+        _adjust_heap(a, first, parent, n, a[first + parent], less)
+    for i in range(middle, last):
+        if less(a[i], a[first]):  # (pop_heap into i)
+            v, a[i] = a[i], a[first]
+            _adjust_heap(a, first, 0, n, v, less)
+
+
+def _sort_heap(a, first, last, less):
+    while last - first > 1:
+        last -= 1
+        v, a[last] = a[last], a[first]
+        _adjust_heap(a, first, 0, last - first, v, less)
+
+
+def _introselect(a, first, nth, last, depth, less):
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(a, first, nth + 1, last, less)
+            a[first], a[nth] = a[nth], a[first]
+            return
+        depth -= 1
+        _median_to_first(a, first, first + 1, first + (last - first) // 2, last - 1, less)
+        cut = _unguarded_partition(a, first + 1, last, first, less)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(a, first, last, less)

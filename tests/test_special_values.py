@@ -372,3 +372,29 @@ def test_sort_puts_ties_where_atens_std_sort_does(dtype, descending):
         return out
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("sort", [True, False])
+def test_topk_picks_and_orders_as_atens_partial_sort_and_nth_element(largest, sort):
+    """topk's indices: among equal elements the ones ATen's std::partial_sort (k * 64 <= n) or
+    std::nth_element (then std::sort of the first k - 1) picks; with sorted=False in the order that
+    leaves them; nan counts as the largest; the gradient reaches the elements picked."""
+    def program(m):
+        import random
+        rng = random.Random(4)
+        out = []
+        for shape, dim in [((10,), 0), ((3, 25), 1), ((25, 3), 0), ((2, 70, 3), 1), ((300,), -1)]:
+            flat = [float(rng.randint(0, 3)) for _ in range(math.prod(shape))]
+            flat = [NAN if v == 0 and rng.random() < 0.2 else v for v in flat]
+            x = m.tensor(flat, requires_grad=True)
+            n = shape[dim]
+            for k in sorted({0, 1, 2, n // 2, n}):
+                r = x.view(shape).topk(k, dim=dim, largest=largest, sorted=sort)
+                out += [r.indices, r.values]
+                (m.where(r.values.isnan(), 0., r.values) * m.arange(r.values.numel(), dtype=m.float32)
+                 .view(r.values.shape)).sum().backward()
+            out.append(x.grad)
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
