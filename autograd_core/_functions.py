@@ -181,6 +181,10 @@ def pow(input, exponent):
     want = result_dtype(input, exponent)
     if want.kind == "b" and not (isinstance(input, Tensor) and not isinstance(exponent, Tensor)
                                  and exponent in (0, 1)):
+        if isinstance(input, Tensor) and isinstance(exponent, Tensor):  # (shapes are broadcast first)
+            mismatch = _broadcast_message(input.shape, exponent.shape)
+            if mismatch:
+                raise RuntimeError(mismatch)
         raise _not_implemented("pow", want)  # (x ** 1 and x ** 0 are a copy and ones in ATen)
     if not isinstance(input, Tensor):
         return apply(_OP["rpow"], (exponent,), {"base": input})

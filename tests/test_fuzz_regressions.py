@@ -863,6 +863,14 @@ h.sum().backward()
 k = b * 2
 k.sum().backward()
 """, fixed=True),
+    # TensorIterator broadcasts the operands before a kernel is chosen: bool ** bool of shapes that do
+    # not broadcast is a size error first, not pow's "not implemented for 'Bool'"
+    case("bool-power-of-shapes-that-do-not-broadcast", """
+a = torch.tensor([[False, True], [False, True], [True, False], [True, True]])
+b, c = a.max(dim=-1)
+d = a ** b
+f = a ** a
+""", fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
     # CopyBackwards casts the gradient to the source's dtype, then the engine sums it to its shape
     case("copy-from-another-dtype-casts-the-gradient-before-summing-it", """
