@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _kernel_order
 from ._arguments import not_a_tensor, type_name as _type_name
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed
@@ -181,6 +181,10 @@ def pow(input, exponent):
     want = result_dtype(input, exponent)
     if want.kind == "b" and not (isinstance(input, Tensor) and not isinstance(exponent, Tensor)
                                  and exponent in (0, 1)):
+        if isinstance(input, Tensor) and isinstance(exponent, Tensor):  # (shapes are broadcast first)
+            mismatch = _broadcast_message(input.shape, exponent.shape)
+            if mismatch:
+                raise RuntimeError(mismatch)
         raise _not_implemented("pow", want)  # (x ** 1 and x ** 0 are a copy and ones in ATen)
     if not isinstance(input, Tensor):
         return apply(_OP["rpow"], (exponent,), {"base": input})
@@ -512,9 +516,14 @@ def norm(input, p="fro", dim=None, keepdim=False):
         p = 2
     p = builtins.float(p)
     dims = _dims(dim, input.ndim) if dim is not None else None
-    if p == builtins.float("inf") and input.numel() == 0:
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
-                           "operation does not have an identity")
+    if (p < 0 or p == builtins.float("inf")) and input.numel() == 0:  # (no identity to start from)
+        if not dims:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because "
+                               "the operation does not have an identity")
+        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+            if input.shape[_dim(d, input.ndim)] == 0:  # (PyTorch's message, its missing space too)
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}"
+                                   "because this dimension is empty and the operation does not have an identity")
     return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
 
 
@@ -857,6 +866,8 @@ def _getitem(self, index, setitem=False):
                     if isinstance(i, (list, range, tuple)) else i for i in idx)
         if any(isinstance(i, np.ndarray) and i.dtype.kind not in "biu" for i in idx):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if any(isinstance(i, np.ndarray) and i.dtype == np.uint8 for i in idx):
+            idx = _byte_masks(idx)
         base, idx = _basic_part_first(self, idx, setitem)
         _check_masks(base.shape, idx)
         if setitem:
@@ -955,8 +966,25 @@ def _basic_part_first(self, idx, setitem=False):
 
 
 def _is_int_scalar(i):
-    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing)."""
-    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind in "iu"
+    """A 0-d integer tensor indexes like an int (PyTorch: select, not advanced indexing); a uint8
+    one is a mask."""
+    return isinstance(i, Tensor) and i._data.ndim == 0 and i._data.dtype.kind == "i"
+
+
+def _byte_masks(idx):
+    """A uint8 index tensor is a mask (PyTorch's deprecated byte mask: x[m.byte()] is x[m])."""
+    if any(isinstance(i, np.ndarray) and i.dtype == np.uint8 and i.ndim for i in idx):
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                      "instead.", UserWarning, stacklevel=4)
+    return tuple(i.astype(np.bool_) if isinstance(i, np.ndarray) and i.dtype == np.uint8 else i for i in idx)
+
+
+def _only_a_byte_mask(index):
+    """Whether a uint8 tensor is index's one tensor index (x[m.byte()] = 5 is PyTorch's masked_fill_,
+    which refuses it)."""
+    items = index if isinstance(index, tuple) else (index,)
+    tensors = [i for i in items if isinstance(i, (Tensor, list, tuple, np.ndarray, range)) and not _is_int_scalar(i)]
+    return len(tensors) == 1 and isinstance(tensors[0], Tensor) and tensors[0]._data.dtype == np.uint8
 
 
 def _check_masks(shape, idx):
@@ -1264,9 +1292,12 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    """(values, indices): input ordered along dim (ties keep their order)"""
+    """(values, indices): input ordered along dim (ties keep their order when stable; else in the
+    order ATen's std::sort leaves them)"""
     d = _dim(dim, input.ndim)
     idx = _sort_order(input._data, d, descending)
+    if not stable and input.ndim and input.shape[d] > 16:
+        idx = _unstable_ties(input._data, d, descending, idx)
     values = apply(_OP["sort"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("sort", values, _saved_indices(values, idx))
 
@@ -1285,6 +1316,26 @@ def _sort_order(data, axis, descending):
     return np.lexsort((-data, ~np.isnan(data)), axis=axis)
 
 
+def _unstable_ties(data, axis, descending, idx):
+    """idx (a stable order) with the slices along axis that have equal elements re-ordered as
+    std::sort orders them (a slice without ties has one order)."""
+    ordered = np.take_along_axis(data, idx, axis)
+    same = ordered[..., 1:] == ordered[..., :-1] if axis == data.ndim - 1 else \
+        np.moveaxis(ordered, axis, -1)[..., 1:] == np.moveaxis(ordered, axis, -1)[..., :-1]
+    if data.dtype.kind == "f":
+        last = np.moveaxis(ordered, axis, -1)
+        same |= np.isnan(last[..., 1:]) & np.isnan(last[..., :-1])
+    tied = same.any(axis=-1)
+    if not tied.any():
+        return idx
+    idx = np.moveaxis(idx.copy(), axis, -1)
+    rows = np.moveaxis(data, axis, -1)
+    for at in np.ndindex(tied.shape):
+        if tied[at]:
+            idx[at] = _kernel_order.std_sort_order(rows[at].tolist(), descending)
+    return np.moveaxis(idx, -1, axis)
+
+
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort input along dim"""
     return sort(input, dim, descending, stable)[1]
@@ -1298,10 +1349,19 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     n = input.shape[d] if input.ndim else 1
     if k > n or k < 0:
         raise RuntimeError("selected index k out of range")
-    idx = np.take(_sort_order(input._data, d, largest), np.arange(k), axis=d) if input.ndim else \
-        np.zeros((), dtype=np.intp)
+    idx = _topk_order(input._data, d, k, largest, sorted) if input.ndim else np.zeros((), dtype=np.intp)
     values = apply(_OP["topk"], (input,), {"dim": d, "indices": idx})
     return _ValuesIndices("topk", values, _saved_indices(values, idx))
+
+
+def _topk_order(data, axis, k, largest, sort):
+    """The indices ATen's topk picks along axis, slice by slice, in the order it leaves them (its
+    std::partial_sort or std::nth_element: which of equal elements, and with sorted=False, where)."""
+    rows = np.moveaxis(data, axis, -1)
+    idx = np.empty(rows.shape[:-1] + (k,), dtype=np.intp)
+    for at in np.ndindex(rows.shape[:-1]):
+        idx[at] = _kernel_order.topk_order(rows[at].tolist(), k, largest, sort)
+    return np.moveaxis(idx, -1, axis)
 
 
 def gather(input, dim, index, *, sparse_grad=False):

@@ -18,7 +18,7 @@ from . import _dtypes
 
 
 class _State:
-    __slots__ = ("grad_enabled", "recorder", "formula", "saved_hooks", "hooks_disabled")
+    __slots__ = ("grad_enabled", "recorder", "formula", "saved_hooks", "hooks_disabled", "data_set")
 
     def __init__(self):
         self.grad_enabled = True
@@ -26,6 +26,7 @@ class _State:
         self.formula = False  # inside a derivative formula under create_graph (numbers are Scalars)
         self.saved_hooks = []  # saved_tensors_hooks' (pack, unpack) pairs, innermost last
         self.hooks_disabled = None  # disable_saved_tensors_hooks' message
+        self.data_set = False  # some x.data = other happened (saved inputs may have new data)
 
 
 STATE = _State()
@@ -199,8 +200,18 @@ class Node:
             for entry in versions:
                 if entry[0][0] != entry[1]:  # (the counter moved on since it was saved)
                     _check_version(entry, self)
+            if STATE.data_set:
+                self._read_new_data()
         elif self._freed:
             raise RuntimeError(FREED_MSG)
+
+    def _read_new_data(self):
+        """x.data = other since this node saved its input x: PyTorch's SavedVariable of an input is
+        the tensor itself, so backward reads x's new data (a saved result keeps its old data)."""
+        for k, (vc, version, t, arr) in enumerate(self._saved_versions):
+            if type(t) is not str and t._data is not arr and self._args is not None:
+                self._args = [t._data if a is arr else a for a in self._args]
+                self._saved_versions[k] = (vc, version, t, t._data)
 
     def _backward(self, g, xp):
         """dL/d(each input) given g = dL/d(output), aligned with next_functions: None where an input

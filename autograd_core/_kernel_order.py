@@ -139,3 +139,159 @@ def write_in_kernel_order(out, forward, operands, params, dtype):
                 i += lanes
         for j in range(i, n):  # one element at a time
             row_out[j] = np.asarray(compute([r[j:j + 1].astype(dtype) for r in rows])).reshape(-1)[0]
+
+
+# --- sort's order of equal elements ---------------------------------------------------------------
+# ATen's CPU sort (stable=False, the default) sorts (value, index) pairs with libstdc++'s std::sort,
+# an introsort: equal elements of a slice longer than 16 come out in the order its partitions leave
+# them, not in their own. The steps below are libstdc++'s, so that argsort of a tensor with ties
+# gives PyTorch's indices (and a gradient through sorted values reaches the same elements).
+def _less_ascending(x, y):
+    """ATen's KeyValueCompAsc: nan above every number"""
+    return (x[0] == x[0] and y[0] != y[0]) or x[0] < y[0]
+
+
+def _less_descending(x, y):
+    """ATen's KeyValueCompDesc"""
+    return (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0]
+
+
+def std_sort_order(values, descending):
+    """The indices std::sort leaves a list of numbers in, with ATen's comparison."""
+    a = [(v, i) for i, v in enumerate(values)]
+    less = _less_descending if descending else _less_ascending
+    n = len(a)
+    if n > 1:
+        _introsort_loop(a, 0, n, 2 * (n.bit_length() - 1), less)
+        _insertion_sort(a, 0, min(n, 16), less)  # (__final_insertion_sort)
+        for i in range(16, n):
+            _linear_insert(a, i, less)
+    return [i for _, i in a]
+
+
+def _introsort_loop(a, first, last, depth, less):
+    while last - first > 16:
+        if depth == 0:  # (too deep: heapsort the rest, std::__partial_sort)
+            _heap_sort(a, first, last, less)
+            return
+        depth -= 1
+        _median_to_first(a, first, first + 1, first + (last - first) // 2, last - 1, less)
+        cut = _unguarded_partition(a, first + 1, last, first, less)
+        _introsort_loop(a, cut, last, depth, less)
+        last = cut
+
+
+def _median_to_first(a, result, x, y, z, less):
+    if less(a[x], a[y]):
+        m = y if less(a[y], a[z]) else z if less(a[x], a[z]) else x
+    else:
+        m = x if less(a[x], a[z]) else z if less(a[y], a[z]) else y
+    a[result], a[m] = a[m], a[result]
+
+
+def _unguarded_partition(a, first, last, pivot, less):
+    while True:
+        while less(a[first], a[pivot]):
+            first += 1
+        last -= 1
+        while less(a[pivot], a[last]):
+            last -= 1
+        if not first < last:
+            return first
+        a[first], a[last] = a[last], a[first]
+        first += 1
+
+
+def _insertion_sort(a, first, last, less):
+    for i in range(first + 1, last):
+        if less(a[i], a[first]):
+            a[first:i + 1] = [a[i]] + a[first:i]
+        else:
+            _linear_insert(a, i, less)
+
+
+def _linear_insert(a, last, less):
+    v, prev = a[last], last - 1
+    while less(v, a[prev]):
+        a[last] = a[prev]
+        last, prev = prev, prev - 1
+    a[last] = v
+
+
+def _heap_sort(a, first, last, less):
+    n = last - first
+    for parent in range((n - 2) // 2, -1, -1):  # (make_heap)
+        _adjust_heap(a, first, parent, n, a[first + parent], less)
+    while last - first > 1:  # (sort_heap)
+        last -= 1
+        v, a[last] = a[last], a[first]
+        _adjust_heap(a, first, 0, last - first, v, less)
+
+
+def _adjust_heap(a, first, hole, n, v, less):
+    top = child = hole
+    while child < (n - 1) // 2:
+        child = 2 * (child + 1)
+        if less(a[first + child], a[first + child - 1]):
+            child -= 1
+        a[first + hole] = a[first + child]
+        hole = child
+    if n % 2 == 0 and child == (n - 2) // 2:
+        child = 2 * (child + 1)
+        a[first + hole] = a[first + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and less(a[first + parent], v):
+        a[first + hole] = a[first + parent]
+        hole, parent = parent, (parent - 1) // 2
+    a[first + hole] = v
+
+
+def topk_order(values, k, largest, sort):
+    """The indices of ATen's CPU topk of a list of numbers: std::partial_sort of (value, index)
+    pairs when k * 64 <= n, else std::nth_element, then std::sort of the first k - 1 (sorted=True)."""
+    a = [(v, i) for i, v in enumerate(values)]
+    less = _less_descending if largest else _less_ascending
+    n = len(a)
+    if k * 64 <= n:
+        _heap_select(a, 0, k, n, less)
+        _sort_heap(a, 0, k, less)
+    elif k and n:
+        _introselect(a, 0, k - 1, n, 2 * (n.bit_length() - 1), less)
+        if sort:
+            head = a[:k - 1]
+            a[:k - 1] = [head[j] for j in std_sort_order([v for v, _ in head], largest)]
+    return [i for _, i in a[:k]]
+
+
+def _heap_select(a, first, middle, last, less):
+    n = middle - first
+    for parent in range((n - 2) // 2, -1, -1):  # (make_heap)
+        _adjust_heap(a, first, parent, n, a[first + parent], less)
+    for i in range(middle, last):
+        if less(a[i], a[first]):  # (pop_heap into i)
+            v, a[i] = a[i], a[first]
+            _adjust_heap(a, first, 0, n, v, less)
+
+
+def _sort_heap(a, first, last, less):
+    while last - first > 1:
+        last -= 1
+        v, a[last] = a[last], a[first]
+        _adjust_heap(a, first, 0, last - first, v, less)
+
+
+def _introselect(a, first, nth, last, depth, less):
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(a, first, nth + 1, last, less)
+            a[first], a[nth] = a[nth], a[first]
+            return
+        depth -= 1
+        _median_to_first(a, first, first + 1, first + (last - first) // 2, last - 1, less)
+        cut = _unguarded_partition(a, first + 1, last, first, less)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(a, first, last, less)

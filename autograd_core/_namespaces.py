@@ -349,7 +349,7 @@ class TensorOps:
         for i, a in enumerate(node._args):
             if isinstance(a, np.ndarray):
                 out.append(saved[i] if i in saved else _make(a, None, False))
-            elif a is None or isinstance(a, (bool, np.bool_)):
+            elif a is None:
                 out.append(a)
             else:
                 out.append(_wrapped_number(a))

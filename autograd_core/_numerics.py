@@ -254,8 +254,11 @@ def _short_blocks_sum(m, lanes):
 
 def torch_mean_dim(a, dim, keepdim):
     """ATen's mean over dims: torch_sum_dim, divided by the element count in the dtype."""
-    if a.dtype.kind != "f" or a.size == 0:
+    if a.dtype.kind != "f":
         return a.mean(axis=dim, keepdims=keepdim)
+    if a.size == 0:  # 0 / 0: nan, silently (numpy's mean warns "Mean of empty slice")
+        with np.errstate(invalid="ignore"):
+            return np.asarray(a.sum(axis=dim, keepdims=keepdim) / a.dtype.type(count(a.shape, _as_tuple(dim))))
     return np.asarray(torch_sum_dim(a, dim, keepdim) / a.dtype.type(count(a.shape, _as_tuple(dim))))
 
 
@@ -426,6 +429,10 @@ def norm(a, p, dim, keepdim):
         return x.sum(axis=dim, keepdims=keepdim)
     if p == float("inf"):
         return x.max(axis=dim, keepdims=keepdim)
+    if p == -float("inf"):
+        return x.min(axis=dim, keepdims=keepdim)
+    if p == 0:  # (the number of nonzero elements)
+        return (x != 0).sum(axis=dim, keepdims=keepdim).astype(a.dtype)
     return (x ** p).sum(axis=dim, keepdims=keepdim) ** (1.0 / p)
 
 
@@ -838,18 +845,20 @@ def bce_logits(x, t, weight, pos_weight, reduction):
 
 
 def _nll_rows(a, target, weight, ignore_index):
-    """(rows of a, class per row (ignored rows point at class 0), weight per row (0 if ignored))."""
+    """(rows of a, class per row (ignored rows point at class 0), weight per row (0 if ignored),
+    which rows are ignored)."""
     rows, t = a.reshape(-1, a.shape[-1]), target.reshape(-1)
     ignored = t == ignore_index
     safe = np.where(ignored, 0, t)
     w = weight[safe] if weight is not None else np.ones(t.shape, dtype=a.dtype)
-    return rows, safe, np.where(ignored, 0, w).astype(a.dtype)
+    return rows, safe, np.where(ignored, 0, w).astype(a.dtype), ignored
 
 
 def nll(a, target, weight, reduction, ignore_index, total_weight=None):
-    """loss_i = -w[t_i] * a[i, t_i]; 'mean' divides the sum by sum_i w[t_i] (PyTorch's weighted mean)."""
-    rows, t, w = _nll_rows(a, target, weight, ignore_index)
-    loss = -w * rows[np.arange(len(t)), t]
+    """loss_i = -w[t_i] * a[i, t_i]; 'mean' divides the sum by sum_i w[t_i] (PyTorch's weighted mean).
+    An ignored row's loss is 0 whatever its values (ATen skips it: not -0 * a, nan for a nan)."""
+    rows, t, w, ignored = _nll_rows(a, target, weight, ignore_index)
+    loss = np.where(ignored, 0, -w * rows[np.arange(len(t)), t])
     if reduction == "none":
         return loss.reshape(target.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -857,12 +866,14 @@ def nll(a, target, weight, reduction, ignore_index, total_weight=None):
 
 
 def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
-    """d nll / d a: -w[t_i] (scaled as the reduction scales) at each row's target class, 0 elsewhere"""
-    rows, t, w = _nll_rows(a, target, weight, ignore_index)
+    """d nll / d a: -w[t_i] (scaled as the reduction scales) at each row's target class, 0 elsewhere
+    (an ignored row stays 0: ATen skips it, even when the scale is nan)"""
+    rows, t, w, ignored = _nll_rows(a, target, weight, ignore_index)
     z = np.zeros_like(rows, dtype=np.result_type(rows, g))
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = g / w.sum() if reduction == "mean" else g if reduction == "sum" else np.reshape(g, -1)
-    z[np.arange(len(t)), t] = -w * scale
+        kept = ~ignored
+        z[np.arange(len(t))[kept], t[kept]] = np.broadcast_to(-w * scale, t.shape)[kept]
     return z.reshape(a.shape)
 
 

@@ -20,7 +20,8 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   retain_graph=True) and checked against in-place modification; ``unpack``, when given, is the
   order PyTorch's generated code reads them in (an error names the first one changed);
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
-  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64); ``scalars`` names
+  input gives float32), "same" (the input's dtype), "sum" (integers sum to int64), "self" (computed
+  in the promotion, the result in the dtype of the input named self); ``scalars`` names
   the number params that take part in the promotion (``0.5 - int_tensor`` is float32);
 - ``layout`` is the memory layout ATen gives the result, which .view() and .stride() see:
   "contiguous", or "elementwise" (TensorIterator's order of its inputs' strides); by default
@@ -148,6 +149,17 @@ class _Pieces(Node):
 
     __slots__ = ()
     _multi = True
+
+
+class _NotImplemented(Node):
+    """PyTorch's NotImplemented node, of an op it has no derivative for: running it is the error,
+    even when no input gets a gradient from it (a view made before its base's requires_grad_()
+    has no edge, and the result still requires grad)."""
+
+    __slots__ = ()
+
+    def _backward(self, g, xp):
+        return self.op.grads[0](xp, g)
 
 
 # =====================================================================================================
@@ -330,7 +342,7 @@ op("amin",     "AminBackward0",        lambda a, dim, keepdim: K.first_extreme(a
                                         saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
 op("norm",     "LinalgVectorNormBackward0", K.norm,
                                         lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, p, dim, keepdim),
-                                        kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous", node_base=_MaybeUndefinedNode)
 op("var",      "VarBackward0",         K.var,
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")
@@ -521,7 +533,7 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: K.div_roundin
                                         needs={"self": (1,)})  # (PyTorch saves what div's rule reads)
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   K.quiet(np.floor_divide), R.no_derivative("floor_divide"),
-                                        R.no_derivative("floor_divide"), layout=_ELEMENTWISE)
+                                        R.no_derivative("floor_divide"), layout=_ELEMENTWISE, node_base=_NotImplemented)
 op("remainder", "RemainderBackward0",  K.remainder, lambda xp, g, a, out, other: g,
                                         scalars=("other",))
 op("remainder_tensor", "RemainderBackward1", K.remainder,
@@ -529,7 +541,7 @@ op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: _neg_times(g, xp.floor_divide(a, b)),
                                         unpack=("other", "self"), layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
-                                        scalars=("other",))
+                                        scalars=("other",), node_base=_NotImplemented)
 op("floor",    "FloorBackward0",       np.floor, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("floor_vml_cpu"))
 op("ceil",     "CeilBackward0",        np.ceil, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
@@ -607,7 +619,7 @@ op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
-                                        arg_names=("grad_output", "self", "target"))
+                                        kind="self", arg_names=("grad_output", "self", "target"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_self(xp, g, go, x, t, weight, reduction),
@@ -854,19 +866,23 @@ def _scatter_back(xp, g, shape, dim, indices, keepdim):
     (a 0-dim tensor's too: under create_graph its gradient is a new tensor, not g itself)"""
     if not keepdim and shape:
         g = xp.unsqueeze(g, dim)
+    if not shape:  # (a 0-dim tensor's index is 0-dim too, as PyTorch saves it: src's shape)
+        indices = indices.reshape(())
     return xp.scatter(xp.zeros(shape, g), dim, indices, g)
 
 
 def _norm_backward(xp, g, a, out, p, dim, keepdim):
     """norm_backward, p by p: d ||a||_p / d a = sgn(a) |a|**(p-1) / ||a||**(p-1); where the norm is
-    0 the scale is 0."""
+    0 the scale is 0. p = 0 (a count of the nonzero elements) has none: undefined, None."""
+    if p == 0:
+        return None
     if not keepdim and a.ndim and dim is not None:
         g, out = _unsqueeze_dims(xp, g, dim, a.ndim, False), _unsqueeze_dims(xp, out, dim, a.ndim, False)
     if p == 1:
         return xp.sgn(a) * g
     if p == 2:
         return g * xp.masked_fill(a / out, out == 0, 0)
-    if p == float("inf"):
+    if abs(p) == float("inf"):
         mask = xp.logical_or(xp.abs(a) == out, xp.isnan(a))
         count = xp.cast_like(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
         scaled = (g / count) * mask  # (before sgn: see _neg_times)
@@ -881,8 +897,6 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
 @K.quiet
 def _var_backward(xp, g, a, dim, correction, keepdim):
     """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction)"""
-    if _numel(a) == 0:
-        return xp.zeros(a.shape, g)
     if dim is None or a.ndim == 0:
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)

@@ -326,7 +326,9 @@ def _forward_promoted(op, args, datas, params, requires_grad, inplace):
         out = np.asarray(out)
     if op.layout is not None and out.ndim > 1:
         out = _laid_out(out, op.layout, datas)
-    if want is not None and out.dtype != want:
+    if op.kind == "self":  # (ATen's loss backward kernels write into a zeros_like(self))
+        out = out.astype(args[op.arg_names.index("self")]._data.dtype, copy=False)
+    elif want is not None and out.dtype != want:
         out = out.astype(want)
     elif op.kind == "sum" and out.dtype.kind in "biu":
         out = out.astype(np.int64)
@@ -948,7 +950,15 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        """x.data = other: x's values become other's, its graph and version counter stay (what saved
+        x as an input reads the new values in backward)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and value._data.dtype.kind not in "fc":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or "
+                               "complex dtype")
+        self._data = value._data
+        STATE.data_set = True
 
     @property
     def grad_fn(self):
@@ -1183,10 +1193,13 @@ class Tensor:
         return self
 
     def to(self, *args, **kwargs):
-        """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed."""
+        """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy only when needed
+        (or asked for: copy=True)."""
         dtype = to_dtype_arg(args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
-            return self
+            if not kwargs.get("copy"):
+                return self
+            dtype = self.dtype
         if not dtype.is_floating_point and self.requires_grad:
             with no_grad():  # an integer or bool result is outside the graph, as in PyTorch
                 return apply(OPS["to"], (self,), {"dtype": dtype.np})
@@ -1321,6 +1334,8 @@ class Tensor:
             if not isinstance(value, (numbers.Number, np.generic)):
                 raise TypeError(f"can't assign a {type(value).__name__} to a torch.{self.dtype._legacy}")
             value = _make(number_as(self._data.dtype, value), None, False)
+        if value._data.size == 1 and F._only_a_byte_mask(index):
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         target, tensor_index = F._getitem(self, index, setitem=True)
         if tensor_index is not None:
             value = _without_leading_ones(value)

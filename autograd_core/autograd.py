@@ -98,6 +98,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate the gradients of `tensors` (weighted by grad_tensors) into the leaves' .grad.
     create_graph=True: the gradients are tensors with a graph of their own (the backward pass is
     recorded as any computation is), so they can be differentiated again."""
+    if inputs is not None and not isinstance(inputs, Tensor) and len(inputs) == 0:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     xp = TENSORS if create_graph else NUMPY
     if retain_graph is None:
         retain_graph = create_graph

@@ -847,6 +847,30 @@ y = torch.nn.functional.gelu(x)
 y.backward()
 z = torch.nn.functional.gelu(torch.tensor([-3.0]), approximate="tanh")
 """, fixed=True),
+    # a view made before its base's requires_grad_() requires grad but has no grad_fn: an op on it has no
+    # edge to anything, and PyTorch's NotImplemented node still raises when backward runs it
+    case("floor-divide-of-a-view-made-before-requires-grad", """
+a = torch.tensor([1.0, 2.0, 3.0, 4.0])
+b = a.narrow(0, 1, 2)
+c = a[:0]
+a.requires_grad_()
+d = b // 1
+d.sum().backward()
+f = +(c // 1)
+f.backward(gradient=torch.ones(0))
+h = 2 % b
+h.sum().backward()
+k = b * 2
+k.sum().backward()
+""", fixed=True),
+    # TensorIterator broadcasts the operands before a kernel is chosen: bool ** bool of shapes that do
+    # not broadcast is a size error first, not pow's "not implemented for 'Bool'"
+    case("bool-power-of-shapes-that-do-not-broadcast", """
+a = torch.tensor([[False, True], [False, True], [True, False], [True, True]])
+b, c = a.max(dim=-1)
+d = a ** b
+f = a ** a
+""", fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
     # CopyBackwards casts the gradient to the source's dtype, then the engine sums it to its shape
     case("copy-from-another-dtype-casts-the-gradient-before-summing-it", """
@@ -872,6 +896,65 @@ b = a.sum(-1, keepdim=True)
 c = torch.tensor(-2.0, requires_grad=True)
 d, = torch.autograd.grad(b, [a], c, create_graph=True)
 f, h = torch.autograd.grad((d * d).sum(), [a, c], allow_unused=True, create_graph=True)
+""", fixed=True),
+    # a bool number operand (x * False) is saved as a wrapped number like any other: its derivative
+    # g * other is a product of tensors (MulBackward0), not with a Scalar (MulBackward1)
+    case("product-with-a-bool-number-differentiated-twice", """
+a = torch.eye(4, 3, requires_grad=True)
+b = a.sum(dim=(-2, -1))
+c = torch.mul(b, False)
+d = torch.ones((), requires_grad=True)
+f, = torch.autograd.grad(c, [a], d, create_graph=True)
+h, k = torch.autograd.grad(f.exp().mean(), [a, d], allow_unused=True, create_graph=True)
+m = torch.tensor([1.0, 2.0], requires_grad=True)
+n = True * m
+p, = torch.autograd.grad(n.sum(), [m], create_graph=True)
+""", fixed=True),
+    # mse_loss_backward writes into a zeros_like(self): a float32 input's gradient from a float64
+    # target is computed in float64 and stored as float32 by that node (MseLossBackwardBackward0),
+    # with no ToCopyBackward0 after it
+    case("mse-loss-of-float32-and-float64-differentiated-twice", """
+a = torch.tensor([0.5, 3.0, 1.1], dtype=torch.float64, requires_grad=True)
+b = torch.tensor([1.0, 2.3, -0.7], requires_grad=True)
+c = F.mse_loss(b, a, reduction="sum")
+d = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+f, h = torch.autograd.grad(c, [b, a], d, create_graph=True)
+k, m, n = torch.autograd.grad((f * f).sum() + h.sum(), [b, a, d], create_graph=True)
+p = F.mse_loss(a, b)
+q, r = torch.autograd.grad(p, [a, b], create_graph=True)
+s, = torch.autograd.grad(r.exp().sum(), [b])
+""", fixed=True),
+    # max / min / sort / topk over dim 0 of a 0-d tensor: the index saved is 0-d, as PyTorch saves it,
+    # so the gradient's ScatterBackward0 differentiates again (src's gradient gathered at a 0-d index)
+    case("max-over-dim-of-a-0-d-tensor-differentiated-twice", """
+a = torch.tensor(1.0, requires_grad=True)
+b = torch.max(a, 0).values
+c = torch.tensor(-2.0, requires_grad=True)
+d, = torch.autograd.grad(b, [a], c, create_graph=True, allow_unused=True)
+f, h = torch.autograd.grad(d.sum(), [a, c], allow_unused=True, create_graph=True)
+k = a.min(-1, keepdim=True).values
+m, = torch.autograd.grad(k, [a], c, create_graph=True)
+n, = torch.autograd.grad(m * 3, [c])
+p = a.sort(0)[0] + a.topk(1, 0)[0]
+q, = torch.autograd.grad(p, [a], c, create_graph=True)
+r, = torch.autograd.grad(q, [c])
+""", fixed=True),
+    # var_backward of an empty tensor is PyTorch's formula like any other (2 / dof * g * (a - mean), or
+    # g * where(a == mean, nan, inf)): an empty gradient that requires grad (MulBackward0), not zeros
+    case("std-and-var-of-an-empty-tensor-differentiated-twice", """
+a = torch.zeros(0, requires_grad=True)
+b = a.std()
+c = b.prod(0, keepdim=True)
+d = torch.sigmoid(c)
+f = torch.ones((), requires_grad=True)
+h, = torch.autograd.grad(d, [a], f, create_graph=True, allow_unused=True)
+k = torch.zeros(0, 3, requires_grad=True)
+m = k.var(0)
+n = torch.ones(3, requires_grad=True)
+p, = torch.autograd.grad(m, [k], n, create_graph=True)
+q, r = torch.autograd.grad(p.sum(), [k, n], allow_unused=True)
+s = k.std(1, keepdim=True)
+s.sum().backward()
 """, fixed=True),
     # ATen's float32 gelu: nan at +inf from its vectorised loop (a contiguous tensor of 2 or more
     # elements), inf from its scalar one (one element, or a tensor that is not contiguous)

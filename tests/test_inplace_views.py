@@ -3,7 +3,7 @@ the view becomes a view of the new base (AsStridedBackward0). Values, grads and 
 be PyTorch's."""
 import pytest
 
-from torch_oracle import ENGINE, assert_same, outcome
+from torch_oracle import ENGINE, TORCH, assert_same, outcome
 
 
 def _slice_twice(m):
@@ -482,3 +482,29 @@ def test_setitem_views_the_value_as_torch_does():
         x.sum().backward()
         return names, w.grad
     assert_same(program)
+
+
+def _data_set_after_the_graph(m):
+    """x.data = other after x was saved: PyTorch's SavedVariable of an input is the tensor itself,
+    so backward reads the new values (a saved result, exp's, keeps the old); no version error."""
+    x = m.tensor([1., 2.], requires_grad=True)
+    w = m.tensor([3., 4.], requires_grad=True)
+    e = x.exp()
+    y = (e * w).sum() + (x ** 3).sum()
+    x.data = m.tensor([5., 6.])
+    e.data = m.tensor([0.5, 0.25])
+    y.backward()
+    return x.grad, w.grad, x._version
+
+
+def test_data_set_after_the_graph_is_read_by_backward_as_in_torch():
+    assert_same(_data_set_after_the_graph)
+
+
+@pytest.mark.parametrize("value", ["[5., 6.]", "torch.tensor([5, 6])"])
+def test_data_set_refuses_what_torch_refuses(value):
+    def program(m):
+        x = m.tensor([1., 2.], requires_grad=True)
+        x.data = eval(value, {"torch": m})
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert ours == theirs, f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"

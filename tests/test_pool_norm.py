@@ -490,6 +490,19 @@ def test_dropout2d_modes_and_extremes():
     assert np.all(np.ptp(z.numpy(), axis=-1) == 0) and set(np.unique(z.numpy())) <= {0.0, 2.0}
 
 
+def test_dropout_of_p_0_or_an_empty_input_is_the_input_itself():
+    """ATen's _dropout_impl returns its input when p == 0 (training or not) or it is empty: the same
+    tensor (an in-place change of the result is one of the input), no node, no version bump."""
+    for m in BOTH:
+        x = m.ones(2, 3, requires_grad=True)
+        assert m.nn.functional.dropout(x, 0.0) is x and m.nn.Dropout(0.0)(x) is x
+        z = x * 1
+        version = z._version
+        assert m.nn.functional.dropout(z, 0.0, inplace=True) is z and z._version == version
+        e = m.zeros(0, 2, requires_grad=True)
+        assert m.nn.functional.dropout(e, 0.5) is e
+
+
 DROPOUT_WARNINGS = {
     "2d on 3-d input": lambda m: m.nn.functional.dropout2d(m.ones(3, 4, 5), 0.0),
     "2d on 2-d input": lambda m: m.nn.functional.dropout2d(m.ones(3, 4), 0.0),

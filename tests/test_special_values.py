@@ -303,3 +303,98 @@ def test_amax_and_amin_of_tied_signed_zeros_match_torch(values):
         return ys, x.grad
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_ignored_targets_are_skipped_whatever_their_values(reduction, create_graph):
+    """nll_loss / cross_entropy skip an ignored row: its loss is +0 and its gradient 0, even when
+    the row holds nan or -inf (padding) or every row is ignored ('mean' is then 0 / 0 = nan, and
+    the gradient still 0), not -0 * value."""
+    def program(m):
+        x = m.tensor([[1., 2., 3.], [-INF, 5., NAN], [0., 1., 2.]], requires_grad=True)
+        out = []
+        for t, kw in [([2, -100, 1], {}), ([0, 0, 0], {"ignore_index": 0}),
+                      ([0, 1, 2], {"weight": m.tensor([0., 1., 1.]), "ignore_index": 1})]:
+            t = m.tensor(t)
+            for f in (m.nn.functional.nll_loss, m.nn.functional.cross_entropy):
+                y = f(x, t, reduction=reduction, **kw)
+                g, = m.autograd.grad(y.sum(), x, create_graph=create_graph)
+                out += [y, g]
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("p", [0, -INF, -1, -0.5, -2])
+@pytest.mark.parametrize("dim", [None, 1, (0,)])
+def test_norms_of_order_zero_and_below_match_torch(p, dim):
+    """p = 0 counts the nonzero elements (no gradient: .grad stays None), p = -inf is the smallest
+    |x| (its gradient as inf's: the elements equal to it share it), p < 0 sums |x|**p (a 0 makes the
+    norm 0); with a nan and a 0, and without (then differentiated twice: a second derivative at a 0
+    may have another zero sign)."""
+    def program(m):
+        out = []
+        for values in ([[1., -3., 0.], [2., NAN, -2.]], [[1., -3., 0.5], [2., 4., -2.]]):
+            x = m.tensor(values, requires_grad=True)
+            y = x.norm(p) if dim is None else x.norm(p, dim=dim)
+            y.sum().backward()
+            g = m.autograd.grad(x.norm(p, dim=dim).sum(), x, create_graph=True, allow_unused=True)[0]
+            out += [y, x.grad, g]
+        out.append(None if g is None else m.autograd.grad(g.sum(), x, allow_unused=True))
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_puts_ties_where_atens_std_sort_does(dtype, descending):
+    """sort / argsort (stable=False, the default) of slices longer than 16 with equal elements:
+    the indices std::sort's introsort leaves (not their own order), and the gradient through the
+    sorted values reaches those elements; stable=True keeps their order."""
+    def program(m):
+        import random
+        rng = random.Random(5)
+        out = []
+        for shape, dim in [((40,), 0), ((3, 25), 1), ((25, 3), 0), ((2, 17, 3), 1), ((300,), -1)]:
+            flat = [float(rng.randint(0, 3)) for _ in range(math.prod(shape))]
+            if dtype.startswith("float"):
+                flat = [NAN if v == 0 and rng.random() < 0.5 else v for v in flat]
+            x = m.tensor(flat).view(shape).to(getattr(m, dtype))
+            out += [x.sort(dim, descending=descending).indices, x.argsort(dim, descending=descending),
+                    x.sort(dim=dim, descending=descending, stable=True).indices]
+            if dtype.startswith("float"):
+                x.requires_grad_()
+                v = x.sort(dim, descending=descending).values
+                (m.where(v.isnan(), 0., v) * m.arange(v.numel(), dtype=v.dtype).view(v.shape)).sum().backward()
+                out.append(x.grad)
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("sort", [True, False])
+def test_topk_picks_and_orders_as_atens_partial_sort_and_nth_element(largest, sort):
+    """topk's indices: among equal elements the ones ATen's std::partial_sort (k * 64 <= n) or
+    std::nth_element (then std::sort of the first k - 1) picks; with sorted=False in the order that
+    leaves them; nan counts as the largest; the gradient reaches the elements picked."""
+    def program(m):
+        import random
+        rng = random.Random(4)
+        out = []
+        for shape, dim in [((10,), 0), ((3, 25), 1), ((25, 3), 0), ((2, 70, 3), 1), ((300,), -1)]:
+            flat = [float(rng.randint(0, 3)) for _ in range(math.prod(shape))]
+            flat = [NAN if v == 0 and rng.random() < 0.2 else v for v in flat]
+            x = m.tensor(flat, requires_grad=True)
+            n = shape[dim]
+            for k in sorted({0, 1, 2, n // 2, n}):
+                r = x.view(shape).topk(k, dim=dim, largest=largest, sorted=sort)
+                out += [r.indices, r.values]
+                (m.where(r.values.isnan(), 0., r.values) * m.arange(r.values.numel(), dtype=m.float32)
+                 .view(r.values.shape)).sum().backward()
+            out.append(x.grad)
+        return out
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert same(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"

@@ -359,6 +359,13 @@ API = [
     ("== a list is False", lambda m: m.tensor([1., 2.]) == [1., 2.]),
     ("in", lambda m: (2. in m.tensor([1., 2.]), 5 in m.tensor([1, 2]))),
     ("index with an empty list", lambda m: _leaf(m)[[]]),
+    ("setitem through a byte mask", lambda m: [(lambda x: (x.__setitem__(i, v), x))(m.arange(6.).view(2, 3))
+                                                for i, v in [(m.tensor([1, 0], dtype=m.uint8), m.tensor([7., 8, 9])),
+                                                             ((slice(None), m.tensor([1, 0, 1], dtype=m.uint8)),
+                                                              m.tensor([1., 2]))]]),
+    ("to(copy=True) copies even to the same dtype", lambda m: (lambda a, i: (
+        [(y is a, y.grad_fn.name(), y.is_leaf) for y in (a.to(copy=True), a.to(m.float32, copy=True), a.to(a, copy=True))],
+        a.detach().to(copy=True).add_(1), a, i.to(copy=True).add_(1), i))(_leaf(m), m.tensor([1, 2]))),
 ]
 
 
@@ -391,6 +398,10 @@ INDICES = [
     ("row mask", lambda m: m.tensor([False, True])),
     ("mask on dim 1", lambda m: (slice(None), m.tensor([True, False, True]))),
     ("mask from a comparison", lambda m: _v(m) > 2.5),
+    ("uint8 tensor: a byte mask", lambda m: m.tensor([0, 1], dtype=m.uint8)),
+    ("uint8 tensor on dim 1, then a slice", lambda m: (slice(None), m.tensor([1, 0, 1], dtype=m.uint8))),
+    ("0-d uint8 tensor: a mask too", lambda m: m.tensor(1, dtype=m.uint8)),
+    ("0-d int32 tensor", lambda m: m.tensor(1, dtype=m.int32)),
 ]
 
 

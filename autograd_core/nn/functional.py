@@ -76,10 +76,11 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """out = input * mask / (1 - p), mask[i] = 1 with probability 1 - p (identity when not training);
-    PyTorch's CPU kernel also records a MulBackward0 here"""
+    PyTorch's CPU kernel also records a MulBackward0 here; p == 0, eval mode or an empty input:
+    input itself (ATen's _dropout_impl)"""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training:
+    if p == 0 or not training or input.numel() == 0:
         return input
     keep = default_generator._rng.random(input.shape) >= p
     scale = np.zeros(input.shape, dtype=input._data.dtype) if p == 1 else (
@@ -322,8 +323,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.ndim not in (1, 2):
         raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
                                   f"{input.ndim} dimensions")
-    if not isinstance(target, Tensor) or target.dtype.is_floating_point or target.dtype.np == np.bool_:
-        got = "Float" if isinstance(target, Tensor) else type(target).__name__
+    if not isinstance(target, Tensor) or target.dtype.np not in (np.int64, np.uint8):
+        got = target.dtype._legacy[:-len("Tensor")] if isinstance(target, Tensor) else type(target).__name__
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
     if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
@@ -351,7 +352,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """loss = nll_loss(log_softmax(input, class dim), target): the class dim is 1 for (N, C), 0 for (C,)"""
     reduction = _reduction(reduction, size_average, reduce)
     if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape != input.shape:
-        raise RuntimeError("expected target dtype to be Long or Byte, but got Float")  # as class indices
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "  # (as class indices)
+                           + target.dtype._legacy[:-len("Tensor")])
     if isinstance(target, Tensor) and target.dtype.is_floating_point:
         raise NotImplementedError("autograd_core's cross_entropy takes class indices (an int64 "
                                   "target), not class probabilities")
