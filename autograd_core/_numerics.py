@@ -724,16 +724,15 @@ def _erf(x):
 def gelu(a, approximate):
     """x * Phi(x) (Phi: the standard normal CDF), or PyTorch's tanh approximation of it; computed in
     the input's dtype in the order of PyTorch's kernel (only erf/tanh themselves in float64), so that
-    float32 rounds as PyTorch's does"""
+    float32 rounds as PyTorch's does. float32 with approximate='none': as torch's kernels (gelu_erf)."""
     dt = a.dtype.type
     if approximate == "tanh":
         inner = dt(np.sqrt(2 / np.pi)) * (a + dt(0.044715) * (a * a * a))
         return dt(0.5) * a * (1 + np.tanh(inner.astype(np.float64)).astype(a.dtype))
+    if a.dtype == _F32:
+        return gelu_erf_float32(a)
     erf = _erf((a * dt(np.sqrt(0.5))).astype(np.float64)).astype(a.dtype)
-    out = np.asarray(a * dt(0.5) * (1 + erf))  # (an array, even of a 0-d a: written into below)
-    if a.dtype == np.float32 and a.size > 1 and a.flags.c_contiguous:
-        out[np.isposinf(a)] = np.nan  # as ATen's vectorised float32 kernel (its scalar one: inf)
-    return out
+    return np.asarray(a * dt(0.5) * (1 + erf))
 
 
 def gelu_grad(a, approximate):
@@ -941,6 +940,9 @@ def leaky_relu_backward(g, a, negative_slope):
 
 
 def gelu_backward(g, a, approximate):
+    """g * d gelu(a) / da; float32 with approximate='none' as torch's kernels (gelu_erf_backward_float32)"""
+    if approximate != "tanh" and a.dtype == _F32 and np.result_type(g, a) == _F32:
+        return gelu_erf_backward_float32(np.asarray(g, np.float32), a)
     return g * gelu_grad(a, approximate)
 
 
@@ -1139,6 +1141,223 @@ def _sigmoid_runs(rows):
     if head < n:
         out[:, head:] = _sigmoid_scalar(rows[:, head:])
     return out
+
+
+# --- gelu (approximate='none') on float32, as torch's kernels compute it ----------------------------
+# A contiguous float32 tensor of 2 or more elements goes to oneDNN (gelu_out_cpu and
+# gelu_backward_out_cpu check use_mkldnn(self)), whose AVX512 JIT kernel (jit_uni_eltwise_injector)
+# treats every element alike: the forward evaluates erf by piecewise minimax polynomials, the backward
+# by Abramowitz & Stegun with oneDNN's own expf. Any other float32 tensor (one element, not contiguous)
+# goes to ATen's GeluKernel / GeluBackwardKernel, whose vectorised loop (chunks of two vectors) uses
+# Vectorized<float>::erf (Abramowitz & Stegun with SLEEF's expf) and whose scalar loop uses glibc's
+# erff and expf (not correctly rounded: an ulp from erf rounded once on 2% of inputs). numpy's erf in
+# float64 rounded once printed a different last digit than torch on 45% of contiguous inputs.
+def _f32_bits(*words):
+    return np.array(words, np.uint32).view(np.float32)
+
+
+def _fma32(a, b, c):
+    """a * b + c rounded once to float32 (the FMA instruction; a, b, c float32): the product is exact
+    in float64, so only a float64 sum landing on a float32 midpoint could round twice"""
+    return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
+
+
+def _xor_sign(v, s):
+    """v with its sign bit flipped where s's is set (vxorps with s & -0.)"""
+    return (v.view(np.uint32) ^ (s.view(np.uint32) & np.uint32(0x80000000))).view(np.float32)
+
+
+def _libm_float(name, fallback):
+    """glibc's float function name (what std::erf(float) calls), element by element; fallback (in
+    float64, rounded once) where there is no libm to call"""
+    try:
+        import ctypes
+        import ctypes.util
+        f = getattr(ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6"), name)
+        f.restype, f.argtypes = ctypes.c_float, [ctypes.c_float]
+        call = np.frompyfunc(f, 1, 1)
+    except (OSError, AttributeError, TypeError):
+        return lambda x: fallback(x.astype(np.float64)).astype(np.float32)
+    return lambda x: np.asarray(call(x.astype(np.float64)), dtype=np.float32)  # (float64: exact, a float)
+
+
+_erff = _libm_float("erff", _erf)
+_expf = _libm_float("expf", np.exp)
+
+# oneDNN's erf minimax table (gelu_erf_minimax_polynomial): coefficients of degree 0..5 (rows) of the
+# polynomials 0..24 (columns), picked by the exponent and 2 leading mantissa bits of |x|
+_ONEDNN_ERF_POLY = _f32_bits(*(int(w, 16) for w in """
+    a6f2cb94 32827792 3381cc0c 34523d4a 351ac44d 35f36d88 36ee8229 37b8a3bb 3867a213 3940033b 3a2a5a1d
+    3ae35863 3b7828f2 3c08b14b 3c515ed3 bb503236 bd8d8e5e be8abcd9 bf0c19a2 beccb328 3e176ced 3f470d99
+    3f7abb28 3f800000 00000000
+    3f4c422a 3f4c421f 3f4c4207 3f4c41cb 3f4c413b 3f4c3fad 3f4c3a2f 3f4c2d40 3f4c146a 3f4bc341 3f4ad08c
+    3f48f8cf 3f45fac7 3f404e07 3f3b980f 3f48dff3 3f78b21b 3fbb0704 40019c32 3fe536d6 3f81331e 3e6c8684
+    3c98f936 00000000 3f800000
+    b62173f4 3735e4cf 37f2ff89 388c23be 3917535c 39ab2ab0 3a60fadb 3af9b960 3b6e5491 3c0a4ec5 3ca5aa8c
+    3d2138d9 3d8737d4 3ddfb660 3e0f27ab 3d94004b be0efdeb bf1d96c3 bf89db58 bf6d9897 bef69fb8 bdc4f8a8
+    bbde6422 00000000 00000000
+    be081a19 be084570 be08639b be089837 be08f409 be09ab95 be0b66d0 be0e400a be124df8 be1bde02 be2f19c9
+    be4931bf be685fbc be89c95f be96cbca be8044aa be0550f2 3dcfd6a1 3e94c826 3e79345f 3decec91 3ca46568
+    3aa1e00a 00000000 00000000
+    ba3d61db 39f097a3 3a5845dc 3ab1fa35 3b0cefb8 3b653ab6 3bcae527 3c221712 3c6c5840 3cc0a703 3d1dcc19
+    3d63656d 3d955907 3dbf9910 3dd53f69 3db7dcef 3d639ebe ba6ede48 bd22be69 bd041cf1 bc64f5ab bb097a32
+    b8ebf380 00000000 00000000
+    3cb7d80c 3c9b6050 3c978d11 3c92e850 3c8d058b 3c848454 3c6cd623 3c4c824b 3c2a7935 3be0b390 3b0651ac
+    bb232f53 bbd42fa0 bc2c5366 bc492c9e bc2a7aa6 bbd55d04 ba823a76 3b102aa8 3ae25a7e 3a31f792 38b84375
+    3689bb5a 00000000 00000000""".split())).reshape(6, 25)
+_ONEDNN_ERF_RBOUND = _f32_bits(0x40b15cee)[0]  # beyond (5.54), polynomial 23: erf = 1
+# oneDNN's expf (exp_compute_vector_fwd) and its Abramowitz & Stegun erf (gelu_erf_compute_vector_bwd)
+_ONEDNN_EXP_POLY = _f32_bits(0x3f7ffffb, 0x3efffee3, 0x3e2aad40, 0x3d2b9d0d, 0x3c07cfce)  # degree 1..5
+_ONEDNN_LOG2E, _ONEDNN_LN_MAX, _ONEDNN_LN_MIN, _ONEDNN_LN2 = _f32_bits(0x3fb8aa3b, 0x42b17218, 0xc2aeac50, 0x3f317218)
+_AS_P = np.float32(0.3275911)  # erf(x) ~ 1 - t (p1 + p2 t + ... + p5 t^4) e^(-x^2), t = 1 / (1 + p x)
+_AS_POLY = np.array([0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429], np.float32)
+_RSQRT2 = np.float32(math.sqrt(0.5))
+_RSQRT_PI = _f32_bits(0x3f106eba)[0]
+_GELU_BETA = np.float32(2 / math.sqrt(math.pi) * math.sqrt(0.5) * 0.5)  # 1 / sqrt(2 pi)
+_F32_HALF, _F32_ONE = np.float32(0.5), np.float32(1)
+
+
+def _onednn_gelu_erf(s):
+    """oneDNN's gelu_erf forward (minimax, AVX512): s (1 + sign(s) P_i(|s|)) / 2, P_i of degree 5
+    (Horner's rule, FMAs) picked by |s|'s bits: i = (bits + 0xc21fffff) >> 21 within 1..24, 23 beyond
+    5.54 (whose P = 1 makes +inf nan: 0 * inf)"""
+    x = np.abs(s)
+    i = (x.view(np.int32) + np.int32(-0x3de00001)) >> 21  # (+ 0xc21fffff, wrapping)
+    np.clip(i, 1, 24, out=i)
+    i[x > _ONEDNN_ERF_RBOUND] = 23
+    c = _ONEDNN_ERF_POLY[:, i]
+    p = c[5]
+    for d in range(4, -1, -1):
+        p = _fma32(p, x, c[d])
+    return (_xor_sign(p, s) + _F32_ONE) * s * _F32_HALF
+
+
+def _onednn_expf(x):
+    """oneDNN's expf: x clamped to [ln FLT_MIN, ln FLT_MAX], n = floor(x log2 e + 1/2), r = x - n ln 2
+    (an FMA), a degree-5 polynomial in r (FMAs), times 2**(n - 1) times 2; 0 below ln FLT_MIN"""
+    under = x < _ONEDNN_LN_MIN
+    x = np.maximum(np.minimum(x, _ONEDNN_LN_MAX), _ONEDNN_LN_MIN)
+    n = np.floor(x * _ONEDNN_LOG2E + _F32_HALF)
+    r = _fma32(-n, _ONEDNN_LN2, x)
+    p = np.full(x.shape, _ONEDNN_EXP_POLY[4])
+    for c in _ONEDNN_EXP_POLY[3::-1]:
+        p = _fma32(p, r, c)
+    p = _fma32(p, r, _F32_ONE)
+    two = (((n - _F32_ONE).astype(np.int32) + 127) << 23).view(np.float32)
+    two[under] = 0
+    return p * two * np.float32(2)
+
+
+def _onednn_gelu_erf_grad(s):
+    """oneDNN's gelu_erf backward (the derivative): (1 + erf(R)) / 2 + R e^(-R^2) / sqrt(pi),
+    R = s / sqrt 2, erf by Abramowitz & Stegun with oneDNN's expf, in its order of operations"""
+    r = s * _RSQRT2
+    q = _onednn_expf(-(r * r))
+    t = r * _RSQRT_PI * q
+    w = _F32_ONE / _fma32(_AS_P, np.abs(r), _F32_ONE)
+    qw = -q * w
+    p = np.full(s.shape, _AS_POLY[4])
+    for c in _AS_POLY[3::-1]:
+        p = _fma32(p, w, c)
+    erf = _xor_sign(_fma32(qw, p, _F32_ONE), r)
+    return _fma32(erf, _F32_HALF, t + _F32_HALF)
+
+
+def _aten_vec_erf(x):
+    """Vectorized<float>::erf: sign(x) (1 - r t e^(-x^2)), t = 1 / (1 + p |x|), r = p1 + p2 t + ...
+    (FMAs), e^(-x^2) by SLEEF's expf"""
+    t = _F32_ONE / _fma32(_AS_P, np.abs(x), _F32_ONE)
+    r = np.full(x.shape, _AS_POLY[4])
+    for c in _AS_POLY[3::-1]:
+        r = _fma32(r, t, c)
+    e = sleef_expf(-(x * x))
+    return _xor_sign(_fma32(-e * t, r, _F32_ONE), x)
+
+
+def _aten_gelu_vec(x):
+    """GeluKernel's vectorised loop: x / 2 (1 + erf(x / sqrt 2))"""
+    return x * _F32_HALF * (_F32_ONE + _aten_vec_erf(x * _RSQRT2))
+
+
+def _aten_gelu_scalar(x):
+    """GeluKernel's scalar loop: x / 2 (1 + erff(x / sqrt 2))"""
+    return x * _F32_HALF * (_F32_ONE + _erff(x * _RSQRT2))
+
+
+def _aten_gelu_backward_vec(g, x):
+    """GeluBackwardKernel's vectorised loop: g (cdf + x pdf), cdf = (1 + erf(x / sqrt 2)) / 2,
+    pdf = e^(-x^2 / 2) / sqrt(2 pi) (SLEEF's expf); cdf + x pdf is one FMA (the compiler fuses it)"""
+    cdf = _F32_HALF * (_F32_ONE + _aten_vec_erf(x * _RSQRT2))
+    pdf = _GELU_BETA * sleef_expf(x * x * np.float32(-0.5))
+    return g * _fma32(x, pdf, cdf)
+
+
+def _aten_gelu_backward_scalar(g, x):
+    """GeluBackwardKernel's scalar loop: g (cdf + x pdf) with glibc's erff and expf, unfused"""
+    cdf = _F32_HALF * (_F32_ONE + _erff(x * _RSQRT2))
+    pdf = _GELU_BETA * _expf(x * x * np.float32(-0.5))
+    return g * (cdf + x * pdf)
+
+
+def _aten_vector_part(a):
+    """Which elements of float32 a ATen's one-input elementwise loop computes in its vectorised loop
+    (chunks of two vectors), the others going through its scalar loop: of each run of adjacent
+    elements (a dense tensor: all of it, in memory order; x[:, :8]: each row) all but the last
+    n % (2 vectors); none of a run whose elements are not adjacent (x[:, ::2]). (More than 32768
+    elements: one run here, as with one thread.)"""
+    part = np.zeros(a.shape, bool)
+    if a.size == 0:
+        return part
+    if a.flags.c_contiguous:
+        flat = part.reshape(-1)
+        flat[:a.size - a.size % _FLOAT32_CHUNK] = True
+        return part
+    if dense(a):
+        part = np.zeros_like(a, dtype=bool, order="K")
+        view = np.ravel(part, order="K")
+        if np.shares_memory(view, part):
+            view[:a.size - a.size % _FLOAT32_CHUNK] = True
+            return part
+    if a.strides[-1] == a.itemsize:
+        n = a.shape[-1]
+        part[..., :n - n % _FLOAT32_CHUNK] = True
+    return part
+
+
+def _by_parts(vector_part, vec, scalar, *args):
+    """vec(*args) where vector_part, scalar(*args) elsewhere (each computed only where it is used)"""
+    out = np.empty(vector_part.shape, np.float32)
+    args = [np.broadcast_to(x, vector_part.shape) for x in args]
+    if vector_part.any():
+        out[vector_part] = vec(*(x[vector_part] for x in args))
+    rest = ~vector_part
+    if rest.any():
+        out[rest] = scalar(*(x[rest] for x in args))
+    return out
+
+
+@quiet
+def gelu_erf_float32(a):
+    """x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 for float32 a, as torch computes it: oneDNN's kernel for
+    a contiguous tensor of 2 or more elements, else ATen's loops (see above)"""
+    if a.size > 1 and a.flags.c_contiguous:
+        return _onednn_gelu_erf(a)
+    return _by_parts(_aten_vector_part(a), _aten_gelu_vec, _aten_gelu_scalar, a)
+
+
+@quiet
+def gelu_erf_backward_float32(g, a):
+    """g d(x Phi(x))/dx = g (Phi(x) + x e^(-x^2 / 2) / sqrt(2 pi)) for float32 g and a, as torch
+    computes it: oneDNN's kernel when a is contiguous with 2 or more elements, else ATen's loops
+    (vectorised where a's run is and g is read alike, or is one number broadcast)"""
+    if a.size > 1 and a.flags.c_contiguous:
+        return np.multiply(g, _onednn_gelu_erf_grad(a), dtype=np.float32)
+    part = _aten_vector_part(a)
+    gb = np.broadcast_to(g, a.shape)
+    if a.ndim and not (gb.strides == a.strides or not any(gb.strides)):
+        if not (a.strides[-1] == a.itemsize and gb.strides[-1] in (0, gb.itemsize) and not dense(a)):
+            part[...] = False
+    return _by_parts(part, _aten_gelu_backward_vec, _aten_gelu_backward_scalar, g, a)
 
 
 # --- layer norm: ATen's CPU kernels (layer_norm_kernel.cpp, moments_utils.h), on vectors of 32 bytes -
