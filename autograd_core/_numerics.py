@@ -1218,9 +1218,13 @@ _F32_HALF, _F32_ONE = np.float32(0.5), np.float32(1)
 
 
 def _onednn_gelu_erf(s):
-    """oneDNN's gelu_erf forward (minimax, AVX512): s (1 + sign(s) P_i(|s|)) / 2, P_i of degree 5
+    """oneDNN's gelu_erf forward: on AVX512, minimax: s (1 + sign(s) P_i(|s|)) / 2, P_i of degree 5
     (Horner's rule, FMAs) picked by |s|'s bits: i = (bits + 0xc21fffff) >> 21 within 1..24, 23 beyond
-    5.54 (whose P = 1 makes +inf nan: 0 * inf)"""
+    5.54 (whose P = 1 makes +inf nan: 0 * inf); on AVX2, fma(s / 2, erf(s / sqrt 2), s / 2) with
+    Abramowitz & Stegun's erf (as its backward's)"""
+    if VECTOR_BYTES != 64:
+        half = s * _F32_HALF
+        return _fma32(half, _onednn_as_erf(s * _RSQRT2)[0], half)
     x = np.abs(s)
     i = (x.view(np.int32) + np.int32(-0x3de00001)) >> 21  # (+ 0xc21fffff, wrapping)
     np.clip(i, 1, 24, out=i)
@@ -1252,15 +1256,21 @@ def _onednn_gelu_erf_grad(s):
     """oneDNN's gelu_erf backward (the derivative): (1 + erf(R)) / 2 + R e^(-R^2) / sqrt(pi),
     R = s / sqrt 2, erf by Abramowitz & Stegun with oneDNN's expf, in its order of operations"""
     r = s * _RSQRT2
-    q = _onednn_expf(-(r * r))
+    erf, q = _onednn_as_erf(r)
     t = r * _RSQRT_PI * q
+    return _fma32(erf, _F32_HALF, t + _F32_HALF)
+
+
+def _onednn_as_erf(r):
+    """oneDNN's Abramowitz & Stegun erf: sign(r) (1 - e^(-r^2) w P(w)), w = 1 / (1 + p |r|), with its
+    expf, in its order of operations; (erf, e^(-r^2))"""
+    q = _onednn_expf(-(r * r))
     w = _F32_ONE / _fma32(_AS_P, np.abs(r), _F32_ONE)
     qw = -q * w
-    p = np.full(s.shape, _AS_POLY[4])
+    p = np.full(r.shape, _AS_POLY[4])
     for c in _AS_POLY[3::-1]:
         p = _fma32(p, w, c)
-    erf = _xor_sign(_fma32(qw, p, _F32_ONE), r)
-    return _fma32(erf, _F32_HALF, t + _F32_HALF)
+    return _xor_sign(_fma32(qw, p, _F32_ONE), r), q
 
 
 def _aten_vec_erf(x):
