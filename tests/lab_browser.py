@@ -12,6 +12,7 @@ of the one before (starting JupyterLab anew costs Chromium about 5 s of CPU).
 Journeys (what a student or lecturer sees; see the section "Journey helpers" below):
 `set_viewport(page, "1280x720")`, `set_theme(page, "dark")` / `with themed(page, "dark"):`,
 `lecture_mode(page)`, `control(scope, "next step")` (by accessible name), `unnamed_controls`,
+`stepper_key_faults` (the stepper's colour key whole), `split_words` (words broken across lines),
 `controls_that_dont_fit` / `assert_controls_fit` (scrollWidth <= clientWidth), `text_cut_off`,
 `pictures_that_dont_fit`, `light_blocks` (white plots in the dark theme), `visible_text` (for "no
 withheld value on screen"), `save_screenshot(page, name, subdir)`, `copy_notebook`, `code_cells`,
@@ -859,6 +860,57 @@ def stepper_node(stepper, label):
     return stepper.locator("g.node").filter(has_text=re.compile(r"^\s*" + re.escape(label) + r" \("))
 
 
+# A GraphStepper's inspector with no node clicked (a note and the node colours' key): what is not
+# whole on screen. Each key entry must lie inside the inspector's visible box, the inspector inside
+# the body (graph | side column) and above the legend row, whose entries it must not overlap (W9_10).
+_STEPPER_KEY_FAULTS = """(el) => {
+  const box = (e) => e.getBoundingClientRect(), bad = [];
+  const insp = el.querySelector('.cg-inspector'), body = el.querySelector('.cg-body');
+  const i = box(insp), view = {top: i.top + insp.clientTop, left: i.left + insp.clientLeft};
+  view.bottom = view.top + insp.clientHeight; view.right = view.left + insp.clientWidth;
+  const inside = (r, o) => r.top >= o.top - 0.5 && r.bottom <= o.bottom + 0.5 && r.left >= o.left - 0.5 &&
+                           r.right <= o.right + 0.5;
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const items = [...insp.querySelectorAll('.cgi-key > *')];
+  if (!items.length) bad.push('no colour key in the inspector');
+  for (const k of items) if (!inside(box(k), view)) bad.push(`key "${k.textContent}" not whole in the inspector`);
+  if (!inside(i, box(body))) bad.push(`the inspector reaches out of the body (${i.bottom} > ${box(body).bottom})`);
+  for (const item of el.querySelectorAll('.cg-legend-item'))
+    if (meets(box(item), i)) bad.push(`legend entry "${item.textContent}" overlaps the inspector`);
+  return bad;
+}"""
+
+
+def stepper_key_faults(stepper):
+    """What is not whole of a GraphStepper's colour key (no node clicked): [] when every entry is
+    inside the inspector's visible box and nothing overlaps the inspector."""
+    return stepper.evaluate(_STEPPER_KEY_FAULTS)
+
+
+# Words of `scope`'s text that a line break splits ("gr|adient", "y.back|ward()"), at most 10: a word
+# is a run of characters other than spaces up to a hyphen or slash (after which a line may break).
+_SPLIT_WORDS = """(scope) => {
+  const split = [], roots = document.querySelectorAll(scope);
+  if (!roots.length) throw new Error(`split_words: nothing on the page matches ${scope}`);
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), range = document.createRange();
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+      for (const m of n.textContent.matchAll(/[^\\s\\-\\/]+[\\-\\/]?/g)) {
+        range.setStart(n, m.index); range.setEnd(n, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1 && split.length < 10) split.push(m[0]);
+      }
+  }
+  return split;
+}"""
+
+
+def split_words(page, scope):
+    """Words in `scope` (a CSS selector, which must match: JupyterLab takes cells far out of view off the
+    page) broken across two lines: []."""
+    return page.evaluate(_SPLIT_WORDS, scope)
+
+
 def stepper_step(stepper):
     """The step a GraphStepper shows (its counter reads "step k / n")."""
     return int(re.search(r"step (\d+) / \d+", stepper.locator(".cg-counter").inner_text()).group(1))
@@ -882,16 +934,23 @@ def control(scope, name, role="button", exact=True):
 
 
 # Visible buttons, inputs and selects with no accessible name (no text, aria-label, aria-labelledby,
-# title or <label>): a screen reader announces them as just "button".
+# title or <label>): a screen reader announces them as just "button". A name of zero-width spaces
+# only counts as none (JavaScript's trim() keeps U+200B, which ipywidgets puts into the aria-label of
+# a checkbox whose description is empty: walk 9's W9_1 and W9_18).
 _UNNAMED_CONTROLS = """(scope) => {
   const bad = [];
+  const said = (text) => (text || '').replace(/[\\u200b-\\u200d\\u2060\\ufeff]/g, '').trim();
+  const byIds = (ids) => (ids || '').split(/\\s+/).map(id => id && document.getElementById(id))
+    .map(e => e ? e.textContent : '').join(' ');
   for (const root of document.querySelectorAll(scope)) {
     for (const e of root.querySelectorAll('button, input, select, textarea, [role=button], [role=slider]')) {
       if (e.type === 'hidden' || !e.checkVisibility({visibilityProperty: true})) continue;
-      const named = (e.getAttribute('aria-label') || '').trim() || e.getAttribute('aria-labelledby') ||
-        (e.title || '').trim() || (e.labels && [...e.labels].some(l => l.textContent.trim())) ||
+      // (as browsers name it: aria-labelledby first, then a non-blank aria-label, then the rest)
+      const labelledBy = byIds(e.getAttribute('aria-labelledby')), aria = e.getAttribute('aria-label') || '';
+      const named = labelledBy.trim() ? said(labelledBy) : aria.trim() ? said(aria) :
+        said(e.title) || (e.labels && [...e.labels].some(l => said(l.textContent))) ||
         (['BUTTON', 'SUMMARY'].includes(e.tagName) || e.getAttribute('role') === 'button') &&
-          (e.textContent || '').trim() || (e.type === 'submit' && e.value);
+          said(e.textContent) || (e.type === 'submit' && said(e.value));
       if (!named) bad.push({tag: e.tagName.toLowerCase(), type: e.type || '', cls: String(e.className).slice(0, 80),
                             html: e.outerHTML.slice(0, 160)});
     }
