@@ -37,8 +37,11 @@ def test_off_is_scale_one_and_bad_scales_are_refused(capsys):
 
 def test_the_switch_is_off_until_pressed_and_off_again_when_pressed_again():
     box = lecture_mode_switch(scale=2)
-    button, style = box.children
+    button, style, pressed = box.children
     assert button.value is False and not style.outputs        # Run All switches nothing on
+    # W9_17: an invisible view gives the button aria-pressed (static/lecture.js, in the package)
+    assert pressed.layout.display == "none"
+    assert "aria-pressed" in str(pressed._esm) and "http" not in str(pressed._esm)
     assert "lecture mode" in button.description
     button.value = True
     assert _rules(style.outputs[-1]["data"]["text/html"])[":root"] == f"{SCALE_VAR}: 2;"

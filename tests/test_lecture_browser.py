@@ -1,8 +1,9 @@
 """Lecture mode and slides in a real browser, as a lecturer uses them at 1280x720 (a projector).
 
-- lecture_mode(scale=1.5) enlarges draw() pictures, matplotlib figures and ipywidgets by 1.5 (light
-  and dark themes); the pictures still fit their output area or scroll, and their smallest text
-  grows with them; clearing the cell's output ends lecture mode.
+- lecture_mode(scale=1.5) enlarges draw() pictures, matplotlib figures, ipywidgets and stderr / error
+  outputs (a check's ✗ message, its words whole: W9_13) by 1.5 (light and dark themes); the pictures
+  still fit their output area or scroll, and their smallest text grows with them; clearing the
+  cell's output ends lecture mode. lecture_mode_switch's button says aria-pressed (W9_17).
 - Lecture 01 as jupyterlab-rise slides: run on the slides, stepped through, with its draw()
   pictures and its GraphStepper widget visible and working, and not one request off the machine.
 
@@ -13,9 +14,11 @@ import re
 
 import nbformat
 import pytest
+from playwright.sync_api import expect
 
 from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors,
-                         dismiss_notifications, open_and_run_all, screenshot, set_viewport, themed)
+                         dismiss_notifications, open_and_run_all, save_screenshot, screenshot, set_viewport,
+                         scroll_to_cell, split_words, themed, unnamed_controls)
 from test_render_browser import TOP_IN_VIEW, assert_pictures_fit
 from test_render_browser import browser  # noqa: F401  (Chromium with its scrollbars shown)
 
@@ -34,17 +37,32 @@ LECTURE_CELLS = [
     "draw(wide)",
     "fig, ax = plt.subplots(figsize=(4, 2.5))\nax.plot([1, 3, 2])\nax.set_title('a figure')\nplt.show()",
     "W.Button(description='a button')",
+    # an exercise check's ✗ message is an error output: JupyterLab renders it as stderr is rendered
+    "import sys\nprint('✗ grad_of_b(w=1, x=2) returned None: retain_grad() comes after y.backward(), which "
+    "has already freed the gradient of b, an interior node, by then; ask for it before y.backward().\\n"
+    "✗ Softplus.backward(ctx, g) raised ValueError: not enough values to unpack (expected 1, got 0): it reads "
+    "ctx.saved_tensors, but forward saved nothing there; call ctx.save_for_backward(x) in forward.\\n"
+    "✗ gradient_error(f, xs) returned a negative number: take the absolute value of each difference (a "
+    "gradient that is too small makes it negative).\\n"
+    "✗ z_grads should be a list of 3 numbers; you gave an int (12). Compare with the formulas of the example; "
+    "tasks 1 (sub) and 3 must pass first.', file=sys.stderr)",
     "from widgets.lecture import lecture_mode_switch\nlecture_mode_switch(scale=2)",
     f"lecture_mode(scale={SCALE})",
 ]
 
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+STDERR_CELL = next(i for i, src in enumerate(LECTURE_CELLS) if "sys.stderr" in src)
 SIZES_JS = """() => {
+  const STDERR = '""" + STDERR + """';
   const width = (el) => el.getBoundingClientRect().width;
   const pictures = [...document.querySelectorAll('.cgraph-picture img')].map(width);
   const figure = document.querySelector('.jp-RenderedImage > img');
   const button = [...document.querySelectorAll('button.jupyter-button')]
     .find(b => b.textContent.includes('a button'));
+  const stderr = document.querySelector(`${STDERR} pre`);
   return {pictures, figure: width(figure), buttonFont: parseFloat(getComputedStyle(button).fontSize),
+          stderrFont: parseFloat(getComputedStyle(stderr).fontSize),
+          stderrLines: stderr.getBoundingClientRect().height / parseFloat(getComputedStyle(stderr).lineHeight),
           scale: getComputedStyle(document.documentElement).getPropertyValue('--cgraph-scale').trim()};
 }"""
 
@@ -66,12 +84,24 @@ def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):
     page.wait_for_function("() => document.querySelectorAll('.cgraph-picture img').length === 2 &&"
                            " document.querySelector('.jp-RenderedImage > img') && [...document"
                            ".querySelectorAll('button.jupyter-button')].some(b => b.textContent"
-                           ".includes('a button'))", timeout=60_000)
+                           ".includes('a button')) && document.querySelector('" + STDERR + " pre')",
+                           timeout=60_000)
+    # (the accessibility helper: a name of zero-width spaces is no name, walk 9's W9_18)
+    page.evaluate("""() => document.querySelector('.jp-OutputArea-output:has(.jupyter-widgets)')
+        .insertAdjacentHTML('beforeend', '<input type=checkbox class=w9-18 aria-label="\\u200b">'
+                            + '<button class=w9-18 aria-label="\\u200b">named</button>')""")
+    assert [c["cls"] for c in unnamed_controls(page)] == ["w9-18", "w9-18"], unnamed_controls(page)
+    page.evaluate("() => document.querySelectorAll('.w9-18').forEach(e => e.remove())")
     for theme in ("light", "dark"):
         with themed(page, theme):
             on = page.evaluate(SIZES_JS)
             assert on["scale"] == f"{SCALE:g}"
             assert_pictures_fit(page, min_font_px=9 * SCALE)  # the readable floor grows too
+            # W9_13: a ✗ message (stderr) grows too, its lines broken between words ("gr|adient")
+            assert on["stderrLines"] > 6.5, on            # (its four lines wrap at 1280x720)
+            scroll_to_cell(page, STDERR_CELL, "center")
+            assert split_words(page, STDERR) == []
+            save_screenshot(page, f"lecture_mode_stderr_{theme}", locator=page.locator(STDERR).first)
             page.locator(".cgraph-picture").first.evaluate(TOP_IN_VIEW)
             screenshot(page, f"lecture_mode_on_{theme}.png")
     # clearing lecture_mode()'s output ends lecture mode
@@ -89,15 +119,18 @@ def test_lecture_mode_scales_pictures_figures_and_widgets(lab, projector_page):
     assert small_on == pytest.approx(SCALE * small_off, rel=0.01)      # pictures x1.5 ...
     assert on["figure"] == pytest.approx(SCALE * off["figure"], rel=0.01)  # ... figures ...
     assert on["buttonFont"] == pytest.approx(SCALE * off["buttonFont"], rel=0.01)  # ... widgets
+    assert on["stderrFont"] == pytest.approx(SCALE * off["stderrFont"], rel=0.01)  # ... ✗ messages
     assert on["pictures"][1] >= off["pictures"][1]   # the wide one: larger, or already at its area
     # the switch (lecture 00's): Run All left it off; pressed, lecture mode x2; pressed again, off
     switch = page.get_by_role("button", name="lecture mode ×2")
     assert switch.is_visible() and "mod-active" not in (switch.get_attribute("class") or "")
+    expect(switch).to_have_attribute("aria-pressed", "false")   # W9_17: its state, not its colour only
     scale = "() => getComputedStyle(document.documentElement).getPropertyValue('--cgraph-scale').trim()"
     for pressed, want in ((True, "2"), (False, "1")):
         switch.click()
         page.wait_for_function(f"() => ({scale})() === '{want}'", timeout=30_000)
         assert ("mod-active" in (switch.get_attribute("class") or "")) == pressed
+        expect(switch).to_have_attribute("aria-pressed", "true" if pressed else "false")
         assert_controls_fit(page)                       # its name whole, at x2 too ("lectu…" was cut)
         if pressed:
             with themed(page, "dark"):

@@ -4,7 +4,7 @@
     lecture_mode()                 # x1.5
     lecture_mode(scale=2)          # x2
     lecture_mode(False)            # back to normal
-    lecture_mode_switch()          # a button: on when pressed, off when pressed again
+    lecture_mode_switch()          # a button: on when pressed, off when pressed again (aria-pressed)
 
 It displays (as the cell's output) a ``<style>`` element that sets the CSS variable
 ``--cgraph-scale`` on the page, which every view follows:
@@ -15,6 +15,10 @@ It displays (as the cell's output) a ``<style>`` element that sets the CSS varia
   with ``calc(<size> * var(--cgraph-scale, 1))``;
 - draw()'s pictures: their width is their own size x scale (widgets.render.picture_html), still
   shrunk to fit the output area down to a readable minimum, which grows with the scale too;
+- error and stderr outputs (an exercise check's ✗ message, a traceback): text size = JupyterLab's
+  code font size x scale, words whole (JupyterLab breaks an error's lines inside words,
+  ``word-break: break-all``; here a line breaks between words, inside one only where it is longer
+  than the output is wide);
 - figures: images in outputs (matplotlib's inline backend) and elements of class
   ``cgraph-figure`` are zoomed by the scale. Interactive ipympl figures are not: ipympl reads mouse
   positions in unscaled page pixels, so a zoomed figure would pan and report the wrong place;
@@ -40,6 +44,11 @@ _CSS = """<style class="cgraph-lecture-mode">
   height: auto; min-height: calc(var(--jp-widgets-inline-height, 28px) * var({var}, 1));
 }}
 .jp-OutputArea-output.jp-RenderedImage > img, .{figure} {{ zoom: var({var}, 1); }}
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre {{
+  font-size: calc(var(--jp-code-font-size, 13px) * var({var}, 1));
+  word-break: normal; overflow-wrap: anywhere;
+}}
 </style>"""
 
 
@@ -71,7 +80,28 @@ def lecture_mode_switch(scale=1.5):
         style.outputs = ()
         style.append_display_data(HTML(lecture_css(scale if change["new"] else 1)))
     button.observe(switch, "value")
-    return W.HBox([button, style])
+    return W.HBox([button, style, _pressed_state()])
+
+
+def _pressed_state():
+    """An invisible view (static/lecture.js) that gives its box's toggle button aria-pressed, which
+    follows the button's state: a screen reader says whether lecture mode is on, not the button's
+    colour alone (ipywidgets' ToggleButton has no aria-pressed of its own)."""
+    import ipywidgets as W
+    global _PressedState
+    if _PressedState is None:
+        import pathlib
+
+        import anywidget
+
+        class PressedState(anywidget.AnyWidget):
+            _esm = pathlib.Path(__file__).parent / "static" / "lecture.js"
+
+        _PressedState = PressedState
+    return _PressedState(layout=W.Layout(display="none"))
+
+
+_PressedState = None
 
 
 __all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "SCALE_VAR", "FIGURE_CLASS"]
