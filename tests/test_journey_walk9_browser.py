@@ -46,6 +46,11 @@ in this test process: the lab's numbers after a diverging run, ex01's gradients.
   lecture 06's tutorial loop kept the tutorial's axes (x 1.5-10, y 8-28), which hid 4 of the 20
   points of seed 16's data (and the first iterations' line); the cell after the lab printed "after 10
   iterations" whatever the lab had run before (a student who had played it read a wrong count).
+- W9_10 (fixed in widgets/static/stepper.css / stepper.js): "Step through this iteration" at 1280x720
+  in lecture mode: the stepper's inspector reached 8 px under the legend row (panel, gap and inspector
+  added up to more than the body) and cut the colour key at its foot; the key is whole now.
+- W9_13 (fixed in widgets/lecture.py): in lecture mode a check's ✗ message (an error output) stayed at
+  13 px and JupyterLab's word-break: break-all split its words ("gr|adient"); it grows x1.5, words whole.
 - W9_22 (fixed in notebook_sources/exercises/ex01): ex01 said "The first of six exercise sets"; there
   are seven.
 - W9_3 (fixed in autograd_core/_numerics.py and _engine.py: size-1 dims left out of a reduction, a
@@ -63,12 +68,14 @@ from playwright.sync_api import expect
 
 from lab_browser import (assert_controls_fit, assert_no_widget_errors, cell_node, control, hints_to_the_end,
                          index_of, kernel_exec, lecture_mode, module_page, numbers_in, open_in_page,
-                         run_cell, run_cells, save_screenshot, set_viewport, text_cut_off, wait_idle)
+                         run_cell, run_cells, save_screenshot, set_viewport, split_words, stepper_key_faults,
+                         text_cut_off, wait_idle)
 
 SUBDIR = "walk9"
 APP = "notebooks/apps/regression_lab.ipynb"
 EX01 = "notebooks/exercises/ex01_graphs_and_leaves.ipynb"
 LAB = ".cgl-regression"
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'   # (errors too)
 # the lab in the kernel of the web-app notebook, which displays it without a name
 FIND_LAB = ("import gc as _gc; lab = next(o for o in _gc.get_objects() "
             "if type(o).__name__ == 'RegressionLab')")
@@ -237,6 +244,21 @@ def test_regression_lab_named_controls_bad_input_and_a_run_diverging_without_zer
                           ".map(e => parseFloat(getComputedStyle(e).fontSize))")
     assert sizes[1] >= 0.85 * sizes[0], sizes
     save_screenshot(page, "regression_1280x720_lecture_diverged", SUBDIR)
+    # W9_10: "Step through this iteration" at the projector: the stepper, at its last step (the long
+    # chain-rule text), shows its colour key whole, and the legend row does not run over it
+    through.click()
+    stepper = page.locator(f"{LAB} .cgraph-stepper").first
+    stepper.locator("svg g.node").first.wait_for(state="attached", timeout=30_000)
+    stepper.evaluate("e => e.scrollIntoView({block: 'start'})")
+    expect(stepper.locator(".cg-counter")).to_have_text(re.compile(r"step (\d+) / \1"))
+    expect(stepper.get_by_role("list", name="node colours")).to_have_count(1)
+    page.wait_for_timeout(300)
+    assert stepper_key_faults(stepper) == []
+    assert not stepper.evaluate("e => e.querySelector('.cg-panel').scrollHeight > "
+                                "e.querySelector('.cg-panel').clientHeight + 1")   # the step's text whole
+    save_screenshot(page, "regression_1280x720_lecture_stepper_key", SUBDIR)
+    through.click()
+    expect(page.locator(f"{LAB} .cgraph-stepper")).to_have_count(0, timeout=30_000)
     assert_no_widget_errors(page)
 
 
@@ -281,6 +303,12 @@ def test_ex01_wrong_answers_told_truly_retry_and_hints(page, lab):
     save_screenshot(page, "ex01_task4_retain_after_backward_lecture", SUBDIR,
                     locator=cell_node(page, check[4]))
     assert text_cut_off(page, ".jp-OutputArea-output") == []
+    # W9_13: the ✗ message (an error output) as large as lecture mode makes the rest, words whole
+    message = cell_node(page, check[4]).locator(f"{STDERR} pre")
+    size, code = message.evaluate("e => [getComputedStyle(e).fontSize, getComputedStyle(document.body)"
+                                  ".getPropertyValue('--jp-code-font-size')].map(parseFloat)")
+    assert size == pytest.approx(1.5 * code, rel=0.01), (size, code)
+    assert split_words(page, f".jp-Notebook .jp-Cell[data-windowed-list-index='{check[4]}'] {STDERR}") == []
     # ... and right, on a retry
     told = run_cells(page, {task[4]: RETAIN_THEN.format(first="b.retain_grad()", second="y.backward()",
                                                          returned="b.grad")}, check[4])

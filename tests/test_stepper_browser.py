@@ -5,7 +5,8 @@ program; distinct labels on the graph; play and pause mid-run keep the step; sel
 no panel; the keyboard; predict mode right, wrong, retry, unreadable, empty, Enter and reveal, with
 no withheld value anywhere on the page while a question is open; lecture mode at 1280x720 and
 1440x900 in the light and dark themes (every control's text fits, the chain-rule panel is on screen
-with the graph); a step on a 200-node graph timed; markup in names stays text; Voila.
+with the graph, the colour key whole and not run over by the legend: W9_10); a step on a 200-node
+graph timed; markup in names stays text; Voila.
 Screenshots go to tests/artifacts/stepper_*.png.
 
 Run: .venv/bin/python -m pytest tests/test_stepper_browser.py -q
@@ -19,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lab_browser import (ARTIFACTS, WIDGET_OUTPUTS, assert_no_widget_errors, controls_that_dont_fit,
-                         open_and_run_all, press_in_stepper, screenshot, text_cut_off)
+                         open_and_run_all, press_in_stepper, screenshot, stepper_key_faults, text_cut_off)
 from widgets.lecture import lecture_css
 
 pytestmark = pytest.mark.browser
@@ -534,6 +535,14 @@ def test_lecture_mode_fits_light_and_dark(lab, lab_page):
             screenshot(page, f"stepper_lecture_{size[0]}x{size[1]}_{theme}.png")
             # a click on a node shows its essentials without an inner scroll (walk W8)
             _inspector_essentials_shown(page, st)
+            # W9_10: a stepper whose chain-rule text is long (the 200-node graph's): with no node
+            # clicked its colour key is whole in the inspector, which stays above the legend row
+            big = _stepper(page, BIG)
+            _scroll_to_top_of(page, big)
+            press_in_stepper(big, "Escape")
+            expect(big.get_by_role("list", name="node colours")).to_have_count(1)
+            assert stepper_key_faults(big) == [], (size, dark)
+            screenshot(page, f"stepper_lecture_key_{size[0]}x{size[1]}_{theme}.png")
             # predict mode's controls fit as well, on one line with the tally
             quiz = _step_to(page, _stepper(page, QUIZ), 6)
             assert _controls_cut(quiz) == []

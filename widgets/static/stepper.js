@@ -262,6 +262,37 @@ function render({ model, el }) {
     el.dataset.graphScale = scale.toFixed(3);
     el.style.setProperty("--cg-graph-h", `${(natural.h * scale + 12).toFixed(0)}px`);
     if (before !== el.dataset.graphScale) requestAnimationFrame(() => showActive(false));
+    reserveKey();
+  }
+
+  // With no node clicked the inspector shows a note and the node colours' key: it keeps their
+  // height (--cg-key-h), the key wrapped to this width, so the key is whole and the panel above it
+  // has the rest (W9_10: the key was cut at the inspector's foot). Where that would cost the panel
+  // the room to show its tallest step whole, and a key on one line would not, the key is one line
+  // that scrolls sideways (cg-key-row), and the inspector keeps that line's height.
+  function reserveKey() {
+    const key = inspector.querySelector(".cgi-key"), box = inspector.querySelector(".cgi");
+    if (model.get("selected") || !box) return;            // (a node's inspector: its own rules)
+    if (!key) { el.style.removeProperty("--cg-key-h"); el.classList.remove("cg-key-row"); return; }
+    const room = side.clientHeight;
+    if (!room) return;
+    const cs = getComputedStyle(inspector);
+    const foot = parseFloat(cs.paddingBottom) + parseFloat(cs.borderBottomWidth);
+    // the inspector's height that shows its text whole (the note's top margin, which collapses
+    // through the text's box, included)
+    const needs = () => Math.ceil(box.getBoundingClientRect().bottom - inspector.getBoundingClientRect().top +
+                                  inspector.scrollTop + foot);
+    el.classList.remove("cg-key-row");
+    const wrapped = needs();
+    el.classList.add("cg-key-row");
+    const line = needs();
+    const gap = parseFloat(getComputedStyle(side).rowGap) || 0;
+    const panelH = parseFloat(el.style.getPropertyValue("--cg-panel-h")) || 0;
+    // one line where the wrapped key would take the room the panel needs for its tallest step (and
+    // one line leaves it), or half the column
+    const oneLine = wrapped > room / 2 || (panelH + gap + wrapped > room && panelH + gap + line <= room);
+    el.classList.toggle("cg-key-row", oneLine);
+    el.style.setProperty("--cg-key-h", `${oneLine ? line : wrapped}px`);
   }
   const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's and the
   resized.observe(graph);                            // legend's sizes follow --cgraph-scale (lecture
@@ -599,8 +630,9 @@ function render({ model, el }) {
   function showSelected() {
     const sel = model.get("selected");
     nodeEls.forEach((g, id) => { if (g.classList.contains(SELECTED) !== (id === sel)) g.classList.toggle(SELECTED); });
-    // no node clicked: the inspector holds one line, and the chain-rule panel takes its room
+    // no node clicked: the inspector holds its note and the colour key, the chain-rule panel the rest
     el.classList.toggle("cg-has-selection", !!sel);
+    reserveKey();
   }
   function clearSelection() {
     if (!model.get("selected")) return false;
@@ -631,6 +663,7 @@ function render({ model, el }) {
 
   function showInspector() {
     inspector.innerHTML = model.get("inspector_html") || "";   // built and escaped in Python
+    reserveKey();
   }
 
   function setStep(k) {
