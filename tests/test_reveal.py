@@ -89,8 +89,10 @@ def test_an_executed_notebook_and_its_html_hold_no_answer(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from widgets.reveal import Reveal\nwith Reveal():\n    print('m.grad =', 2 + 2.0)")])   # (SECRET)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}},
-                   store_widget_state=True).execute()
+    # (iopub_timeout: on a busy machine the display can come more than nbclient's default 4 s after
+    # the cell's reply, and would be lost)
+    NotebookClient(nb, timeout=60, iopub_timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT)}}, store_widget_state=True).execute()
     outputs = nb.cells[0].outputs
     assert [o.output_type for o in outputs] == ["display_data"], outputs
     assert "application/vnd.jupyter.widget-view+json" in outputs[0].data
