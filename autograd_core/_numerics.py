@@ -1156,12 +1156,6 @@ def _f32_bits(*words):
     return np.array(words, np.uint32).view(np.float32)
 
 
-def _fma32(a, b, c):
-    """a * b + c rounded once to float32 (the FMA instruction; a, b, c float32): the product is exact
-    in float64, so only a float64 sum landing on a float32 midpoint could round twice"""
-    return (np.multiply(a, b, dtype=np.float64) + c).astype(np.float32)
-
-
 def _xor_sign(v, s):
     """v with its sign bit flipped where s's is set (vxorps with s & -0.)"""
     return (v.view(np.uint32) ^ (s.view(np.uint32) & np.uint32(0x80000000))).view(np.float32)
@@ -1224,7 +1218,7 @@ def _onednn_gelu_erf(s):
     Abramowitz & Stegun's erf (as its backward's)"""
     if VECTOR_BYTES != 64:
         half = s * _F32_HALF
-        return _fma32(half, _onednn_as_erf(s * _RSQRT2)[0], half)
+        return fused_multiply_add(half, _onednn_as_erf(s * _RSQRT2)[0], half)
     x = np.abs(s)
     i = (x.view(np.int32) + np.int32(-0x3de00001)) >> 21  # (+ 0xc21fffff, wrapping)
     np.clip(i, 1, 24, out=i)
@@ -1232,7 +1226,7 @@ def _onednn_gelu_erf(s):
     c = _ONEDNN_ERF_POLY[:, i]
     p = c[5]
     for d in range(4, -1, -1):
-        p = _fma32(p, x, c[d])
+        p = fused_multiply_add(p, x, c[d])
     return (_xor_sign(p, s) + _F32_ONE) * s * _F32_HALF
 
 
@@ -1242,11 +1236,11 @@ def _onednn_expf(x):
     under = x < _ONEDNN_LN_MIN
     x = np.maximum(np.minimum(x, _ONEDNN_LN_MAX), _ONEDNN_LN_MIN)
     n = np.floor(x * _ONEDNN_LOG2E + _F32_HALF)
-    r = _fma32(-n, _ONEDNN_LN2, x)
+    r = fused_multiply_add(-n, _ONEDNN_LN2, x)
     p = np.full(x.shape, _ONEDNN_EXP_POLY[4])
     for c in _ONEDNN_EXP_POLY[3::-1]:
-        p = _fma32(p, r, c)
-    p = _fma32(p, r, _F32_ONE)
+        p = fused_multiply_add(p, r, c)
+    p = fused_multiply_add(p, r, _F32_ONE)
     two = (((n - _F32_ONE).astype(np.int32) + 127) << 23).view(np.float32)
     two[under] = 0
     return p * two * np.float32(2)
@@ -1258,30 +1252,30 @@ def _onednn_gelu_erf_grad(s):
     r = s * _RSQRT2
     erf, q = _onednn_as_erf(r)
     t = r * _RSQRT_PI * q
-    return _fma32(erf, _F32_HALF, t + _F32_HALF)
+    return fused_multiply_add(erf, _F32_HALF, t + _F32_HALF)
 
 
 def _onednn_as_erf(r):
     """oneDNN's Abramowitz & Stegun erf: sign(r) (1 - e^(-r^2) w P(w)), w = 1 / (1 + p |r|), with its
     expf, in its order of operations; (erf, e^(-r^2))"""
     q = _onednn_expf(-(r * r))
-    w = _F32_ONE / _fma32(_AS_P, np.abs(r), _F32_ONE)
+    w = _F32_ONE / fused_multiply_add(_AS_P, np.abs(r), _F32_ONE)
     qw = -q * w
     p = np.full(r.shape, _AS_POLY[4])
     for c in _AS_POLY[3::-1]:
-        p = _fma32(p, w, c)
-    return _xor_sign(_fma32(qw, p, _F32_ONE), r), q
+        p = fused_multiply_add(p, w, c)
+    return _xor_sign(fused_multiply_add(qw, p, _F32_ONE), r), q
 
 
 def _aten_vec_erf(x):
     """Vectorized<float>::erf: sign(x) (1 - r t e^(-x^2)), t = 1 / (1 + p |x|), r = p1 + p2 t + ...
     (FMAs), e^(-x^2) by SLEEF's expf"""
-    t = _F32_ONE / _fma32(_AS_P, np.abs(x), _F32_ONE)
+    t = _F32_ONE / fused_multiply_add(_AS_P, np.abs(x), _F32_ONE)
     r = np.full(x.shape, _AS_POLY[4])
     for c in _AS_POLY[3::-1]:
-        r = _fma32(r, t, c)
+        r = fused_multiply_add(r, t, c)
     e = sleef_expf(-(x * x))
-    return _xor_sign(_fma32(-e * t, r, _F32_ONE), x)
+    return _xor_sign(fused_multiply_add(-e * t, r, _F32_ONE), x)
 
 
 def _aten_gelu_vec(x):
@@ -1299,7 +1293,7 @@ def _aten_gelu_backward_vec(g, x):
     pdf = e^(-x^2 / 2) / sqrt(2 pi) (SLEEF's expf); cdf + x pdf is one FMA (the compiler fuses it)"""
     cdf = _F32_HALF * (_F32_ONE + _aten_vec_erf(x * _RSQRT2))
     pdf = _GELU_BETA * sleef_expf(x * x * np.float32(-0.5))
-    return g * _fma32(x, pdf, cdf)
+    return g * fused_multiply_add(x, pdf, cdf)
 
 
 def _aten_gelu_backward_scalar(g, x):
