@@ -8,6 +8,7 @@ std::priority_queue), so that nodes -- leaves too -- run in PyTorch's order. Wha
 business (_namespaces.py): the walk is the same.
 """
 import bisect
+import math
 import sys
 import weakref
 
@@ -447,9 +448,11 @@ def unbroadcast(g, shape):
     sum_to, one sum over all of them, in ATen's order (_numerics)."""
     if g.shape == shape:
         return g
-    if all(s == 1 for s in shape):  # (a scalar's gradient, of a (1,) weight or bias: one full sum)
+    if math.prod(shape) == 1:  # (a scalar's gradient, of a (1,) weight or bias: one full sum)
         return np.full(shape, torch_sum(g))
     extra = g.ndim - len(shape)
+    if extra == 1 and g.shape[1:] == shape:  # (a bias's gradient: the sum over the batch)
+        return torch_sum_dim(g, 0, False)
     axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape) if s == 1 and g.shape[extra + i] != 1)
     if axes:  # (keepdim but for the leading dims: only a sum over some of each needs a reshape)
         g = torch_sum_dim(g, axes, len(axes) > extra)

@@ -65,6 +65,9 @@ def _in_order(acc, rows):
     return _sequential(np.concatenate([acc[None], rows]))
 
 
+_reduce = np.add.reduce  # (in order along axis 0 of C-contiguous rows of several elements, see _sequential)
+
+
 def _sequential(rows, axis=0):
     """rows added along axis, left to right. numpy's reduce adds along an axis in order when the axes
     after it hold more than one element of a C-contiguous array (its inner loop runs over those); with
@@ -90,7 +93,18 @@ def _multi_row_sum(rows):
     sum up; the last keeps all it gets); at the end the 4 added up, the leftover rows' first.
     (An empty accumulator is left out, not added as 0: only a zero's sign could differ, which the
     callers' sums from 0 restore.)"""
-    step = 1 << max(4, _ceil_log2(rows.shape[0]) // 4)
+    n = rows.shape[0]
+    if n < 256 and rows.size > n and rows.flags.c_contiguous:  # (one level fills: fewer numpy calls)
+        blocks = n >> 4
+        if not blocks:
+            return _reduce(rows, 0) if n > 1 else rows[0]
+        sums = _reduce(rows[:blocks << 4].reshape((blocks, 16) + rows.shape[1:]), 1)
+        total = _reduce(sums, 0) if blocks > 1 else sums[0]
+        if n & 15:  # the leftover rows, held by the first accumulator, come first
+            left = rows[blocks << 4:]
+            total = (_reduce(left, 0) if len(left) > 1 else left[0]) + total
+        return total
+    step = 1 << max(4, _ceil_log2(n) // 4)
     held, sums = [], rows
     for _ in range(3):
         whole = len(sums) // step * step
@@ -180,22 +194,32 @@ def torch_sum(a):
 def torch_sum_dim(a, dim, keepdim):
     """sum over the dims `dim` (an int or a tuple) of a C-contiguous float array, in ATen's order,
     its iterator's size-1 dims left out:
-    - the summed dims trailing -- ATen's inner reduction, e.g. x.sum(-1), a 1-D x.sum(0), the (n, 1)
-      gradient of a (1,) weight summed over dim 0: each output element is torch_sum of its block;
-    - the summed dims leading -- its outer reduction, e.g. a bias's gradient g.sum(0): _columns_sum.
+    - all the dims of more than one element summed: torch_sum;
+    - the summed dims trailing -- ATen's inner reduction, e.g. x.sum(-1), the (n, 1) gradient of a
+      (1,) weight summed over dim 0: each output element is torch_sum of its block;
+    - the summed dims leading or in the middle -- its outer reduction, e.g. a bias's gradient g.sum(0),
+      x.mean(1) of a (batch, time, features) x: _columns_sum, for each slice before them.
     Other reductions keep numpy's order, which can differ in the last bit."""
+    float_rows = a.dtype.kind == "f" and a.itemsize >= 4 and a.flags.c_contiguous and a.size
+    if float_rows and type(dim) is int and a.ndim == 2 and dim % 2 == 0 and not keepdim and (
+            a.shape[0] > 1 < a.shape[1] and a.size <= 32768):  # (the most common: a bias's gradient)
+        return _columns_sum(a, _LANES_BYTES // a.itemsize)
     dims = {d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))} if a.ndim else set()
     sized = [d for d in range(a.ndim) if a.shape[d] != 1]
     summed = [d for d in sized if d in dims]
     k = len(summed)
-    block = math.prod(a.shape[d] for d in summed)
-    if not k or a.dtype.kind != "f" or a.dtype.itemsize < 4 or not a.flags.c_contiguous or a.size == 0:
+    if not k or not float_rows:
         return a.sum(axis=tuple(sorted(dims)), keepdims=keepdim)
-    lanes = _LANES_BYTES // a.dtype.itemsize
     shape = tuple(1 if d in dims else a.shape[d] for d in range(a.ndim) if keepdim or d not in dims)
+    if k == len(sized):  # (one number)
+        return _shaped(torch_sum(a), shape)
+    lanes = _LANES_BYTES // a.itemsize
+    block = math.prod(a.shape[d] for d in summed)
     if summed != sized[len(sized) - k:] or block > 32768:  # (longer: split between threads by ATen)
-        if summed == sized[:k] and a.size <= 32768:
-            return _shaped(_columns_sum(a.reshape(block, -1), lanes), shape)
+        if summed == list(range(summed[0], summed[0] + k)) and a.size <= 32768:  # (one run of dims)
+            outer = math.prod(a.shape[:summed[0]])
+            rows = a.reshape(outer, block, -1).transpose(1, 0, 2)  # (rows, slices, columns)
+            return _shaped(_columns_sum(rows[:, 0] if outer == 1 else np.ascontiguousarray(rows), lanes), shape)
         return a.sum(axis=tuple(sorted(dims)), keepdims=keepdim)
     nv = block // lanes
     if nv < 4:  # (the common short block, x.sum(1) of (64, 10) logits, in a few numpy calls)
@@ -215,19 +239,18 @@ def _shaped(a, shape):
 
 
 def _columns_sum(m, lanes):
-    """The sum of each column of m, as ATen's outer reduction adds into an output of zeros: columns
-    in blocks of 4 vectors (vectorized_outer_sum; of 4 columns in scalar_outer_sum, for fewer columns
-    than a vector) through one multi_row_sum over all the rows; the others each by row_sum (4
-    accumulators, row i into i % 4)."""
-    group = 4 * lanes if m.shape[1] >= lanes else 4
-    whole = m.shape[1] // group * group
-    if whole in (0, m.shape[1]):  # (all columns one way)
+    """The sum over the first axis of m, (rows, columns) or (rows, slices, columns), as ATen's outer
+    reduction adds into an output of zeros: each slice's columns in blocks of 4 vectors
+    (vectorized_outer_sum; of 4 columns in scalar_outer_sum, for fewer columns than a vector) through
+    one multi_row_sum over all the rows; the others each by row_sum (4 accumulators, row i into i % 4)."""
+    columns = m.shape[-1]
+    group = 4 * lanes if columns >= lanes else 4
+    whole = columns // group * group
+    if whole in (0, columns):  # (all columns one way)
         return (_multi_row_sum(m) if whole else _row_sum(m)) + 0
-    out = np.empty(m.shape[1], m.dtype)
-    if whole:
-        out[:whole] = _multi_row_sum(m[:, :whole])
-    if whole < m.shape[1]:
-        out[whole:] = _row_sum(m[:, whole:])
+    out = np.empty(m.shape[1:], m.dtype)
+    out[..., :whole] = _multi_row_sum(np.ascontiguousarray(m[..., :whole]))
+    out[..., whole:] = _row_sum(np.ascontiguousarray(m[..., whole:]))
     return out + 0
 
 

@@ -1,10 +1,12 @@
 """Last-bit agreement with PyTorch where tutorials print the last digits: linspace (bit for bit) and
 the float32 transcendental functions (computed in float64 and rounded once; torch's own kernels are
 not always correctly rounded, so a small share of inputs may still differ by an ulp)."""
+import math
+
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ac
@@ -108,6 +110,25 @@ def test_sums_over_leading_dims_match_torch_bit_for_bit(n, m, lead, dtype):
             grads.append(w.grad)
         assert_close(grads[0], grads[1], f"grad of a {shape} weight times {x.shape}", exact=True)
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(outer=st.integers(1, 9), n=st.integers(2, 120), m=st.sampled_from([2, 3, 7, 8, 10, 16, 33, 40]),
+       middle=st.sampled_from([(), (1,), (3,)]), dtype=st.sampled_from(["float32", "float64"]))
+def test_sums_over_middle_dims_match_torch_bit_for_bit(outer, n, m, middle, dtype):
+    """x.sum(1) of a (batch, time, features) x is ATen's outer reduction for each batch slice
+    (its columns as in x.sum(0)); so is a sum over a run of middle dims, and keepdim. (Up to 32768
+    elements: ATen may split longer ones between threads.)"""
+    shape = (outer, n) + middle + (m,)
+    assume(math.prod(shape) <= 32768)
+    rng = np.random.default_rng(outer * 10000 + n * 100 + m)
+    x = (rng.standard_normal(shape) * 10 ** rng.uniform(-3, 3, shape)).astype(dtype)
+    dims = tuple(range(1, 2 + len(middle)))
+    for name in ("sum", "mean"):
+        for keepdim in (False, True):
+            ours = getattr(ac.tensor(x), name)(dims, keepdim=keepdim)
+            theirs = getattr(torch.from_numpy(x), name)(dims, keepdim=keepdim)
+            assert_close(ours, theirs, f"{name}{dims} of {x.shape}", exact=True)
 
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(300, 32768), rows=st.sampled_from([1, 2, 3]), zeros=st.booleans(),
