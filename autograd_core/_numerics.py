@@ -198,7 +198,9 @@ def torch_sum_dim(a, dim, keepdim):
     - the summed dims trailing -- ATen's inner reduction, e.g. x.sum(-1), the (n, 1) gradient of a
       (1,) weight summed over dim 0: each output element is torch_sum of its block;
     - the summed dims leading or in the middle -- its outer reduction, e.g. a bias's gradient g.sum(0),
-      x.mean(1) of a (batch, time, features) x: _columns_sum, for each slice before them.
+      x.mean(1) of a (batch, time, features) x: _columns_sum, for each slice before them;
+    - leading and trailing dims both summed, x.mean((0, 2, 3)) of (batch, channels, h, w): the
+      trailing dims' sums, added up in order over the leading ones.
     Other reductions keep numpy's order, which can differ in the last bit."""
     float_rows = a.dtype.kind == "f" and a.itemsize >= 4 and a.flags.c_contiguous and a.size
     if float_rows and type(dim) is int and a.ndim == 2 and dim % 2 == 0 and not keepdim and (
@@ -216,10 +218,17 @@ def torch_sum_dim(a, dim, keepdim):
     lanes = _LANES_BYTES // a.itemsize
     block = math.prod(a.shape[d] for d in summed)
     if summed != sized[len(sized) - k:] or block > 32768:  # (longer: split between threads by ATen)
-        if summed == list(range(summed[0], summed[0] + k)) and a.size <= 32768:  # (one run of dims)
+        runs = "".join("s" if d in dims else "k" for d in sized)  # (summed and kept dims, in order)
+        if a.size <= 32768 and runs.strip("k").count("k") == 0:  # one run of summed dims
             outer = math.prod(a.shape[:summed[0]])
             rows = a.reshape(outer, block, -1).transpose(1, 0, 2)  # (rows, slices, columns)
             return _shaped(_columns_sum(rows[:, 0] if outer == 1 else np.ascontiguousarray(rows), lanes), shape)
+        if a.size <= 32768 and runs.startswith("s") and runs.strip("s").count("s") == 0:
+            # leading and trailing dims, x.mean((0, 2, 3)) of (batch, channels, h, w): each slice's
+            # inner sums, added into the output in order of the leading index, from 0
+            inner = math.prod(a.shape[d] for d in summed if d > sized[runs.index("k")])
+            slices = torch_sum_dim(a.reshape(-1, inner), 1, False).reshape(block // inner, -1)
+            return _shaped(_reduce(slices, 0) + 0, shape)
         return a.sum(axis=tuple(sorted(dims)), keepdims=keepdim)
     nv = block // lanes
     if nv < 4:  # (the common short block, x.sum(1) of (64, 10) logits, in a few numpy calls)

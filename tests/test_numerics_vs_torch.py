@@ -130,6 +130,34 @@ def test_sums_over_middle_dims_match_torch_bit_for_bit(outer, n, m, middle, dtyp
             theirs = getattr(torch.from_numpy(x), name)(dims, keepdim=keepdim)
             assert_close(ours, theirs, f"{name}{dims} of {x.shape}", exact=True)
 
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.integers(2, 64), channels=st.integers(2, 8), h=st.sampled_from([1, 2, 3, 5, 8, 10]),
+       w=st.sampled_from([1, 3, 4, 9, 16, 40]), dtype=st.sampled_from(["float32", "float64"]))
+def test_sums_over_leading_and_trailing_dims_match_torch_bit_for_bit(batch, channels, h, w, dtype):
+    """x.mean((0, 2, 3)) of a (batch, channels, h, w) x, a hand-written batch norm's statistics: ATen
+    sums each (h, w) slice, then adds those into the output in order of the batch index; so is the
+    gradient of a per-channel weight (sum_to)."""
+    shape = (batch, channels, h, w)
+    assume(math.prod(shape) <= 32768)
+    rng = np.random.default_rng(batch * 10000 + channels * 1000 + h * 50 + w)
+    x = (rng.standard_normal(shape) * 10 ** rng.uniform(-3, 3, shape)).astype(dtype)
+    for name in ("sum", "mean"):
+        for dims in [(0, 2, 3), (0, 3)]:
+            for keepdim in (False, True):
+                ours = getattr(ac.tensor(x), name)(dims, keepdim=keepdim)
+                theirs = getattr(torch.from_numpy(x), name)(dims, keepdim=keepdim)
+                assert_close(ours, theirs, f"{name}{dims} of {x.shape}", exact=True)
+    for wshape in [(1, channels, 1, 1), (channels, 1, 1), (h, w)]:  # sum_to: the same sums
+        w0 = rng.standard_normal(wshape).astype(dtype)
+        grads = []
+        for lib in (ac, torch):
+            weight = lib.tensor(w0, requires_grad=True)
+            ((weight * lib.tensor(x)) ** 2).sum().backward()
+            grads.append(weight.grad)
+        assert_close(grads[0], grads[1], f"grad of a {wshape} weight times {x.shape}", exact=True)
+
+
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(300, 32768), rows=st.sampled_from([1, 2, 3]), zeros=st.booleans(),
        dtype=st.sampled_from(["float32", "float64"]))
