@@ -16,7 +16,7 @@ from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
-from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
+from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _reduced_dims, _index_arrays,
                       _infer_shape, _inplace, _make, _make_view, _shape_arg, _sync_view, _unwrap, apply, number_as,
                       result_dtype, tensor)
 
@@ -380,7 +380,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
         input = input.to(_dtypes.resolve(dtype))
     if dim is None:
         return apply(_OP["sum"], (input,))
-    return apply(_OP["sum_dim"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+    return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
@@ -401,7 +401,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
 def _mean(input, dim, keepdim):
     if dim is None:
         return apply(_OP["mean"], (input,))
-    return apply(_OP["mean_dim"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+    return apply(_OP["mean_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
 
 class _ValuesIndices(tuple):
@@ -515,7 +515,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
     if p in ("fro", None):
         p = 2
     p = builtins.float(p)
-    dims = _dims(dim, input.ndim) if dim is not None else None
+    dims = _reduced_dims(dim, input.ndim) if dim is not None else None
     if (p < 0 or p == builtins.float("inf")) and input.numel() == 0:  # (no identity to start from)
         if not dims:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because "
@@ -1115,7 +1115,7 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
         dim, unbiased = None, dim
     if input._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    dims = _dims(dim, input.ndim) if dim is not None else None
+    dims = _reduced_dims(dim, input.ndim) if dim is not None else None
     c = _correction(name, unbiased, correction)
     n = int(np.prod([input.shape[d] for d in dims])) if dims is not None else input.numel()
     if n - c <= 0:
@@ -1288,7 +1288,9 @@ logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.log
 
 def logsumexp(input, dim, keepdim=False):
     """out = log(sum(exp(input))) over dim, computed without overflow"""
-    return apply(_OP["logsumexp"], (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+    if isinstance(dim, (list, tuple)) and not dim and input.ndim and not keepdim:  # (PyTorch's own refusal)
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * input.ndim}")
+    return apply(_OP["logsumexp"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
 
 def sort(input, dim=-1, descending=False, stable=False):

@@ -846,6 +846,14 @@ def _dims(dim, ndim):
     return dims if ndim else ()
 
 
+def _reduced_dims(dim, ndim):
+    """_dims of a reduction: an empty list of dims means all of them, as in PyTorch (x.sum(()) is the
+    sum of every element, not x)."""
+    if isinstance(dim, (list, tuple)) and not dim:
+        return tuple(range(ndim))
+    return _dims(dim, ndim)
+
+
 def check_alpha(dtype, alpha):
     """PyTorch's alpha_check for add/sub's alpha, given the result dtype."""
     if isinstance(alpha, (bool, np.bool_)) and dtype != np.bool_:

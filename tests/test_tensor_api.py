@@ -366,6 +366,12 @@ API = [
     ("to(copy=True) copies even to the same dtype", lambda m: (lambda a, i: (
         [(y is a, y.grad_fn.name(), y.is_leaf) for y in (a.to(copy=True), a.to(m.float32, copy=True), a.to(a, copy=True))],
         a.detach().to(copy=True).add_(1), a, i.to(copy=True).add_(1), i))(_leaf(m), m.tensor([1, 2]))),
+    ("an empty list of dims reduces over all of them", lambda m: (lambda x: (
+        x.sum(()), m.sum(x, []), x.sum((), keepdim=True), x.mean(()), x.mean([], keepdim=True), x.var(()),
+        x.std((), keepdim=True, correction=0), x.norm(dim=()), x.logsumexp((), keepdim=True), x.amax(()),
+        x[0, 0].logsumexp(()), x.int().sum(()), m.zeros(0, 3).mean(()), x.sum(()).grad_fn.name(),
+        m.zeros(1, 2, 1).squeeze(()).shape))(m.arange(6.).reshape(2, 3).requires_grad_())),
+    ("logsumexp over no dims without keepdim", lambda m: m.arange(6.).reshape(2, 3).logsumexp(())),
 ]
 
 
