@@ -16,9 +16,9 @@ from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
-from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _reduced_dims, _index_arrays,
-                      _infer_shape, _inplace, _make, _make_view, _shape_arg, _sync_view, _unwrap, apply, number_as,
-                      result_dtype, tensor)
+from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
+                      _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg, _sync_view, _unwrap, apply,
+                      number_as, result_dtype, tensor)
 
 _OP = OPS
 
