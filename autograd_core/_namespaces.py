@@ -304,6 +304,8 @@ class NumpyOps:
     elu_backward = staticmethod(_K["elu_backward"])
     softplus_backward = staticmethod(_K["softplus_backward"])
     mse_loss_backward = staticmethod(_K["mse_loss_backward"])
+    smooth_l1_loss_backward = staticmethod(_K["smooth_l1_loss_backward"])
+    huber_loss_backward = staticmethod(_K["huber_loss_backward"])
     binary_cross_entropy_backward = staticmethod(_K["binary_cross_entropy_backward"])
     nll_loss_backward = staticmethod(_K["nll_loss_backward"])
     nll_loss = staticmethod(_K["nll_loss"])
@@ -646,6 +648,14 @@ class TensorOps:
     @staticmethod
     def mse_loss_backward(g, a, b, reduction):
         return _row("mse_loss_backward", (g, a, b), {"reduction": reduction})
+
+    @staticmethod
+    def smooth_l1_loss_backward(g, a, b, reduction, beta):
+        return _row("smooth_l1_loss_backward", (g, a, b), {"reduction": reduction, "beta": beta})
+
+    @staticmethod
+    def huber_loss_backward(g, a, b, reduction, delta):
+        return _row("huber_loss_backward", (g, a, b), {"reduction": reduction, "delta": delta})
 
     @staticmethod
     def binary_cross_entropy_backward(g, x, t, weight, reduction):

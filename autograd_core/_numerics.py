@@ -908,6 +908,58 @@ def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=Non
     return z.reshape(a.shape)
 
 
+def smooth_l1(a, b, beta):
+    """z = |a - b|: 0.5 z z / beta below beta, z - 0.5 beta from it, as ATen's kernel (beta in a's dtype)"""
+    t = a.dtype.type
+    z = np.abs(a - b)
+    return np.where(z < t(beta), t(0.5) * z * z / t(beta), z - t(0.5) * t(beta))
+
+
+def huber(a, b, delta):
+    """z = |a - b|: 0.5 z z below delta, delta (z - 0.5 delta) from it, as ATen's kernel"""
+    t = a.dtype.type
+    z = np.abs(a - b)
+    return np.where(z < t(delta), t(0.5) * z * z, t(delta) * (z - t(0.5) * t(delta)))
+
+
+def _loss_norm(a, reduction):
+    """ATen's norm of a loss's backward kernel: 1 / count for 'mean' (in double, then a's dtype), else 1"""
+    return a.dtype.type(1. / a.size if a.size else math.inf) if reduction == "mean" else a.dtype.type(1)
+
+
+@quiet
+def smooth_l1_loss_backward(g, a, b, reduction, beta):
+    """norm g clamp((a - b) / beta, -1, 1), as ATen's kernel: its vector loop norm (x / beta) g with
+    beta in a's dtype, its scalar loop (norm x g) / beta in double (see _vector_part)"""
+    norm, t = _loss_norm(a, reduction), a.dtype.type
+
+    def vector(x, g):
+        return norm * np.where(np.abs(x) >= t(beta), np.where(x > 0, t(1), t(-1)), x / t(beta)) * g
+
+    def scalar(x, g):
+        wide = x.astype(np.float64)
+        inner = ((norm * x * g).astype(np.float64) / beta).astype(x.dtype)
+        return np.where(wide <= -beta, -norm * g, np.where(wide >= beta, norm * g, inner))
+    return _by_parts(_vector_part(a, b, g), vector, scalar, a - b, g)
+
+
+@quiet
+def huber_loss_backward(g, a, b, reduction, delta):
+    """norm g clamp(a - b, -delta, delta), as ATen's kernel: its vector loop norm (+-delta) g with
+    delta in a's dtype, its scalar loop (+-norm g) delta in double (see _vector_part)"""
+    norm, t = _loss_norm(a, reduction), a.dtype.type
+
+    def vector(x, g):
+        return norm * np.where(np.abs(x) >= t(delta), np.where(x > 0, t(1), t(-1)) * t(delta), x) * g
+
+    def scalar(x, g):
+        wide = x.astype(np.float64)
+        return np.where(wide <= -delta, ((-norm * g).astype(np.float64) * delta).astype(x.dtype),
+                        np.where(wide >= delta, ((norm * g).astype(np.float64) * delta).astype(x.dtype),
+                                 norm * x * g))
+    return _by_parts(_vector_part(a, b, g), vector, scalar, a - b, g)
+
+
 def bce(x, t, weight, reduction):
     """loss = -w * [t * log(x) + (1 - t) * log(1 - x)], each log clamped at -100 as PyTorch does."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1360,9 +1412,28 @@ def _aten_vector_part(a):
     return part
 
 
+def _vector_part(a, *others):
+    """Which elements of a loss's backward ATen's elementwise loop over a and others (the same shape,
+    or one number) computes in its vectorised loop, in chunks of two vectors: all but the last
+    n % (2 vectors) of a C-contiguous whole, or of each row where rows are contiguous (a target
+    broadcast over rows); none where the rows are not. (AVX2's vectors, on an AVX512 CPU too: ATen
+    registers its AVX512 build only for the kernels that ask for it, and these do not.)"""
+    chunk = 2 * 32 // a.itemsize
+    part = np.zeros(a.shape, bool)
+    arrays = [x for x in (a,) + others if x.size > 1]
+    if a.size == 0:
+        return part
+    if all(x.flags.c_contiguous and x.shape == a.shape for x in arrays):
+        part.reshape(-1)[:a.size - a.size % chunk] = True
+    elif all(x.strides[-1] in (0, x.itemsize) for x in arrays):
+        n = a.shape[-1]
+        part[..., :n - n % chunk] = True
+    return part
+
+
 def _by_parts(vector_part, vec, scalar, *args):
     """vec(*args) where vector_part, scalar(*args) elsewhere (each computed only where it is used)"""
-    out = np.empty(vector_part.shape, np.float32)
+    out = np.empty(vector_part.shape, args[0].dtype)
     args = [np.broadcast_to(x, vector_part.shape) for x in args]
     if vector_part.any():
         out[vector_part] = vec(*(x[vector_part] for x in args))

@@ -553,6 +553,14 @@ op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: K.reduce((a - b) 
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, b, a, reduction),
                                         arg_names=("self", "target"))
+op("smooth_l1_loss", "SmoothL1LossBackward0", lambda a, b, reduction, beta: K.reduce(K.smooth_l1(a, b, beta), reduction),
+                                        lambda xp, g, a, b, out, **p: xp.smooth_l1_loss_backward(g, a, b, **p),
+                                        lambda xp, g, a, b, out, **p: xp.smooth_l1_loss_backward(g, b, a, **p),
+                                        arg_names=("self", "target"))
+op("huber_loss", "HuberLossBackward0", lambda a, b, reduction, delta: K.reduce(K.huber(a, b, delta), reduction),
+                                        lambda xp, g, a, b, out, **p: xp.huber_loss_backward(g, a, b, **p),
+                                        lambda xp, g, a, b, out, **p: xp.huber_loss_backward(g, b, a, **p),
+                                        kind="self", arg_names=("self", "target"))
 op("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", K.bce_logits,
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_backward(xp, g, x, t, **p),
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_target_backward(xp, g, x, t, **p),
@@ -619,6 +627,16 @@ op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
+                                        kind="self", arg_names=("grad_output", "self", "target"))
+op("smooth_l1_loss_backward", "SmoothL1LossBackwardBackward0", K.smooth_l1_loss_backward,
+                                        lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.smooth_l1_loss_backward, g, go, a, b, **p),
+                                        lambda xp, g, go, a, b, out, **p: _smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
+                                        lambda xp, g, go, a, b, out, **p: -_smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
+                                        kind="self", arg_names=("grad_output", "self", "target"))
+op("huber_loss_backward", "HuberLossBackwardBackward0", K.huber_loss_backward,
+                                        lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.huber_loss_backward, g, go, a, b, **p),
+                                        lambda xp, g, go, a, b, out, **p: _huber_loss_double_backward(xp, g * go, a, b, **p),
+                                        lambda xp, g, go, a, b, out, **p: -_huber_loss_double_backward(xp, g * go, a, b, **p),
                                         kind="self", arg_names=("grad_output", "self", "target"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
@@ -1046,6 +1064,26 @@ def _bce_target_backward(xp, g, x, weight, reduction):
 def _mse_loss_double_backward(g, a, reduction):
     """mse_loss_double_backward: 2 g (over the count for 'mean')"""
     return 2 * g / _numel(a) if reduction == "mean" else 2 * g
+
+
+def _loss_backward_grad_output(xp, loss_backward, g, go, a, b, reduction, **p):
+    """d/d(grad_output) of a loss's backward: the backward of g itself ('none'), else of ones, times
+    g, summed (smooth_l1/huber_loss_double_backward_grad_output)"""
+    if reduction == "none":
+        return loss_backward(g, a, b, reduction, **p)
+    return xp.sum(loss_backward(xp.ones(go.shape, go), a, b, reduction, **p) * g)
+
+
+def _smooth_l1_loss_double_backward(xp, g, a, b, reduction, beta):
+    """smooth_l1_loss_double_backward: g / beta where |a - b| < beta, else 0 (over the count for 'mean')"""
+    gi = g * (abs(a - b) < beta) / beta
+    return gi / _numel(a) if reduction == "mean" else gi
+
+
+def _huber_loss_double_backward(xp, g, a, b, reduction, delta):
+    """huber_loss_double_backward: g where |a - b| < delta, else 0 (over the count for 'mean')"""
+    gi = g * (abs(a - b) < delta)
+    return gi / _numel(a) if reduction == "mean" else gi
 
 
 _BCE_EPS = 1e-12  # PyTorch's, for every dtype

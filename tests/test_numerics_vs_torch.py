@@ -2,6 +2,7 @@
 the float32 transcendental functions (computed in float64 and rounded once; torch's own kernels are
 not always correctly rounded, so a small share of inputs may still differ by an ulp)."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -198,6 +199,33 @@ def test_mse_loss_matches_torch_bit_for_bit():
         ours = ac.nn.functional.mse_loss(ac.tensor(a), ac.tensor(b))
         theirs = torch.nn.functional.mse_loss(torch.from_numpy(a), torch.from_numpy(b))
         assert_close(ours, theirs, str(n), exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(loss=st.sampled_from(["smooth_l1_loss", "huber_loss"]), n=st.integers(1, 80),
+       rows=st.sampled_from([None, 1, 3]), threshold=st.sampled_from([0.3, 0.7, 1.0, 2.5]),
+       reduction=st.sampled_from(["mean", "sum", "none"]), dtype=st.sampled_from(["float32", "float64"]))
+def test_smooth_l1_and_huber_losses_match_torch_bit_for_bit(loss, n, rows, threshold, reduction, dtype):
+    """The loss, its grad_fn, and the gradients of input and target: ATen's backward kernel computes
+    the elements of its vectorised loop and those of its scalar tail in different orders (beta or
+    delta other than 1 shows it); rows: a target broadcast over rows (each row its own loop)."""
+    rng = np.random.default_rng(n * 1000 + (rows or 0))
+    shape = (n,) if rows is None else (rows, n)
+    x = (rng.standard_normal(shape) * 2 * threshold).astype(dtype)
+    y = rng.standard_normal((n,) if rows == 3 else shape).astype(dtype)
+    param = {"beta" if loss == "smooth_l1_loss" else "delta": threshold}
+    grad = rng.standard_normal(np.broadcast_shapes(x.shape, y.shape)).astype(dtype)
+    results = []
+    for lib in (ac, torch):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the broadcast target's warning)
+            out = getattr(lib.nn.functional, loss)(a, b, reduction=reduction, **param)
+        out.backward(lib.tensor(grad) if reduction == "none" else None)
+        results.append((out, out.grad_fn.name(), a.grad, b.grad))
+    assert results[0][1] == results[1][1]
+    for k, what in [(0, "loss"), (2, "input's gradient"), (3, "target's gradient")]:
+        assert_close(results[0][k], results[1][k], f"{loss} {what}, {shape}, {param}, {reduction}", exact=True)
 
 
 def _sigmoid_inputs():

@@ -13,7 +13,7 @@ from .._arguments import not_a_tensor
 from .._ops import OPS
 from .._dtypes import SCALAR_NAME
 from .._factories import default_generator
-from .._graph import is_grad_enabled, no_grad
+from .._graph import is_grad_enabled
 from .._tensor import Tensor, _broadcast_message, _inplace, _make, apply
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -226,58 +226,35 @@ def _reduce(loss, reduction):
     return _f.mean(loss) if reduction == "mean" else _f.sum(loss) if reduction == "sum" else loss
 
 
-def _quadratic_or_linear(input, target, threshold, quadratic, linear):
-    """where(|d| < threshold, quadratic(|d|), linear(|d|)) with d = input - target, each branch in
-    ATen's order of operations. The quadratic branch sees |d| clamped to the threshold: where
-    passes it a zero gradient where |d| is large, and 0 * inf would make that gradient NaN.
-    |d| is d * sign(d), sign a constant: its gradient g * sign(d) is NaN where d is NaN, as
-    torch's fused backward gives (abs's backward gives 0 there)."""
-    d = _f.sub(input, target)
-    with np.errstate(invalid="ignore"):
-        z = _f.mul(d, _make(np.sign(d._data), None, False))
-    below = _make(z._data < threshold, None, False)
-    return _f.where(below, quadratic(_f.clamp(z, max=threshold)), linear(z))
-
-
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """loss = reduce(0.5 * d**2 / beta if |d| < beta else |d| - 0.5 * beta), d = input - target;
-    beta = 0 is l1_loss. (Composed of primitives: torch's single node is SmoothL1LossBackward0.)"""
+    beta = 0 is l1_loss"""
     input, target = _broadcast_loss_operands(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
     if not beta >= 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    loss = _quadratic_or_linear(input, target, beta,
-                                lambda z: _f.div(_f.mul(_f.mul(z, 0.5), z), beta),
-                                lambda z: _f.sub(z, 0.5 * beta))
-    return _reduce(loss, reduction)
+    return apply(OPS["smooth_l1_loss"], (input, target), {"reduction": reduction, "beta": float(beta)})
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """loss = reduce(w * (0.5 * d**2 if |d| < delta else delta * (|d| - 0.5 * delta))),
-    d = input - target, w = weight or 1. (Composed of primitives: torch's single node is
-    HuberLossBackward0.)"""
+    d = input - target, w = weight or 1"""
     input, target = _broadcast_loss_operands(input, target)
     if weight is not None and weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
     reduction = _reduction(reduction)
     if not delta > 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    mixed = target.dtype != input.dtype
-    if mixed and is_grad_enabled() and (input.requires_grad or target.requires_grad):
+    if target.dtype != input.dtype and is_grad_enabled() and (input.requires_grad or target.requires_grad):
         # torch computes the loss but its backward refuses (raised here, at the forward)
         expected, found = (input, target) if input.requires_grad else (target, input)
         raise RuntimeError(f"Found dtype {SCALAR_NAME[found.dtype]} but expected "
                            f"{SCALAR_NAME[expected.dtype]}")
-    loss = _quadratic_or_linear(input, target, delta,
-                                lambda z: _f.mul(_f.mul(z, 0.5), z),
-                                lambda z: _f.mul(_f.sub(z, 0.5 * delta), delta))
-    if mixed:  # computed in the promoted dtype, written into a tensor of input's dtype (as ATen)
-        with no_grad():
-            loss = loss.to(input.dtype)
-    if weight is not None:
-        loss = _f.mul(loss, weight)
+    if weight is None:
+        return apply(OPS["huber_loss"], (input, target), {"reduction": reduction, "delta": float(delta)})
+    loss = _f.mul(apply(OPS["huber_loss"], (input, target), {"reduction": "none", "delta": float(delta)}), weight)
     return _reduce(loss, reduction)
 
 
