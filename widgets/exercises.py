@@ -277,8 +277,9 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
     where = ""
     if got.ndim:
         bad = np.argwhere(~np.isclose(got, want, atol=atol, rtol=rtol))
+        # (a list's entries by their index, 0, 2, as the exact answers say it; a matrix's by (row, column))
         where = (f" (entr{'y' if len(bad) == 1 else 'ies'} "
-                 f"{', '.join(str(tuple(int(i) for i in b)) for b in bad[:5])} "
+                 f"{', '.join(str(int(b[0])) if got.ndim == 1 else str(tuple(int(i) for i in b)) for b in bad[:5])} "
                  f"{'is' if len(bad) == 1 else 'are'} off)")
     raise ExerciseError(f"{name} = {_fmt(got)} is not right yet{where}. "
                         + (explain or "Look at the hints, and check the arithmetic step by step."))
