@@ -8,7 +8,7 @@ functions the notebook never shows, and their forward and backward passes are co
 """
 import numpy as np
 
-from widgets.exercises import (ExerciseError, Feedback, _describe, _fmt, _numeric, as_array, check, is_stub,
+from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, _fmt, _numeric, as_array, is_stub,
                                is_tensor, numbers_or_none)
 
 from . import backend, leaf, nn
@@ -143,6 +143,34 @@ def _lower(answers):
     return [a.strip().lower() for a in answers]
 
 
+WORDS = ("forward", "reverse", "either")
+
+
+def _four_words(situations):
+    """situations is a list of four strings (the task's shape), whatever the words."""
+    return isinstance(situations, (list, tuple)) and len(situations) == len(SITUATIONS) and \
+        all(isinstance(s, str) for s in situations)
+
+
+def _situations_off(situations, expected):
+    """Which situations are off, by the numbers the task gives them (1-4, not list indices), and a word
+    for an answer that is not one of the three words: 'backward' (what backward() runs is reverse mode),
+    'reverse mode' (the word alone)."""
+    bad = [k + 1 for k, (got, want) in enumerate(zip(situations, expected)) if got != want]
+    which = (f"situation {bad[0]} is" if len(bad) == 1 else
+             "situations " + ", ".join(map(str, bad[:-1])) + f" and {bad[-1]} are")
+    words = {s.strip().lower() for s in situations} - set(WORDS)
+    note = "For each, count the function's inputs n and outputs m first."
+    if any(w.startswith("back") for w in words):
+        note = ("'backward' is not one of the three words: the mode backward() runs is reverse mode, so write "
+                "'reverse' (and 'forward' for forward mode).")
+    elif words and all(w.split()[:1] and w.split()[0] in WORDS for w in words):
+        note = "Write the word alone, 'forward', 'reverse' or 'either', without 'mode'."
+    elif words:
+        note = "Each answer is one of the words 'forward', 'reverse' or 'either'."
+    return f"situations = {situations!r} is not right yet: {which} off. {note}"
+
+
 def _answers(fn, cases):
     """fn's answer for each case, or None where it fails (check_function then says how)."""
     try:
@@ -176,6 +204,8 @@ def which_mode(fewer_passes, situations):
             fb.fail(f"situations: {MIXED_UP}")
         elif isinstance(situations, (list, tuple)) and _lower(situations) == expected and list(situations) != expected:
             fb.fail(f"situations: {_spelling(situations)}")
+        elif _four_words(situations) and list(situations) != expected:
+            fb.fail(_situations_off(list(situations), expected))
         else:
             fb.check("situations", list(situations) if isinstance(situations, tuple) else situations, expected,
                      explain="For each, count the function's inputs n and outputs m first.")
@@ -266,15 +296,18 @@ def _rows_once(name, fn, f, x, J):
         if np.allclose(got, np.broadcast_to(J.sum(axis=0), J.shape), atol=1e-5) or not got.any():
             raise ExerciseError(f"{name}: every row is the same tensor, x.grad, which later passes change in "
                                 "place: keep a copy of each row, or use torch.autograd.grad.")
-    check(f"{name} on a function R^{J.shape[1]} -> R^{m}", got, J, atol=1e-5, rtol=1e-4,
-          explain="Row i is the gradient of y[i]: grad_outputs = e_i.")
+    call = f"{name} on a function R^{J.shape[1]} -> R^{m}"
+    # (the value first, without its ✓: the right numbers from a pass per row are not "correct" yet)
+    _compare(call, got, J, atol=1e-5, rtol=1e-4, explain="Row i is the gradient of y[i]: grad_outputs = e_i.")
     if counts["forward"] == 0:
         raise ExerciseError(f"{name} never called f: compute the rows from f's graph.")
     if counts["forward"] != 1:
-        raise ExerciseError(f"{name} called f {counts['forward']} times: one forward pass is enough (keep "
-                            "its graph with retain_graph=True).")
+        raise ExerciseError(f"{name} has the right numbers, but called f {counts['forward']} times: one forward "
+                            "pass is enough (keep its graph with retain_graph=True).")
     if counts["backward"] != m:
-        raise ExerciseError(f"{name} ran {counts['backward']} backward passes for {m} rows: one per row.")
+        raise ExerciseError(f"{name} has the right numbers, but ran {counts['backward']} backward passes for {m} "
+                            "rows: one per row.")
+    print(f"✓ {call} is correct")
 
 
 def jacobian_rows(jacobian_rows):
@@ -363,11 +396,12 @@ def jacobian_columns(jacobian_columns, Dual, sin, stack):
         if got.shape == J.shape and n > 1 and np.allclose(got, all_seeded, atol=1e-5):
             raise ExerciseError("jacobian_columns: every column is J times a vector of ones: seed one input "
                                 "at a time, with the unit vector e_j.")
-        check(f"jacobian_columns on a function R^{n} -> R^{m}", got, J, atol=1e-5, rtol=1e-4,
-              explain="Column j is the tangent of f(Dual(x, e_j)).")
+        call = f"jacobian_columns on a function R^{n} -> R^{m}"
+        _compare(call, got, J, atol=1e-5, rtol=1e-4, explain="Column j is the tangent of f(Dual(x, e_j)).")
         if calls["dual"] != n:
-            raise ExerciseError(f"jacobian_columns called f on a Dual {calls['dual']} times for {n} inputs: "
-                                "one forward-mode pass per column.")
+            raise ExerciseError(f"jacobian_columns has the right numbers, but called f on a Dual {calls['dual']} "
+                                f"times for {n} inputs: one forward-mode pass per column.")
+        print(f"✓ {call} is correct")
 
 
 # --- task 6: the bytes reverse mode keeps ------------------------------------------------------------
