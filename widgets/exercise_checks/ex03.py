@@ -1,5 +1,6 @@
 """Checks of ex03 · Control flow, .data and .detach() (lectures 04 and 05)."""
 import sys
+import warnings
 
 import numpy as np
 
@@ -150,8 +151,10 @@ def graphs_kept_alive(local_vars, one_batch):
     return {var: size for var, size in sizes.items() if size > 2 * one_batch}
 
 
-def call_watching_locals(fn, *args):
-    """(result or None, exception or None, fn's local variables when it returned or raised)."""
+def call_watching_locals(fn, *args, warned=None):
+    """(result or None, exception or None, fn's local variables when it returned or raised). The warnings
+    fn raises go into the list `warned` (their messages) instead of stderr, where nbgrader would give a right
+    answer's check cell no points."""
     seen = {}
 
     def profile(frame, event, arg):
@@ -162,12 +165,20 @@ def call_watching_locals(fn, *args):
     previous = sys.getprofile()
     sys.setprofile(profile)
     try:
-        result = fn(*args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = fn(*args)
     except Exception as e:       # the student's code: any error is feedback
         return None, e, seen
     finally:
         sys.setprofile(previous)
+    if warned is not None:
+        warned.extend(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
     return result, None, seen
+
+
+# The warning of float(t) / int(t) on a tensor that requires grad (PyTorch's words, autograd_core's too).
+TO_SCALAR = "Converting a tensor with requires_grad=True to a scalar"
 
 
 def _loss_batches(rng, count):
@@ -191,7 +202,8 @@ def debug_mean_loss(mean_loss):
     batches = _loss_batches(rng, 4)
     one_graph = _graph_size(((w * batches[0][0] - batches[0][1]) ** 2).mean())
     want = sum(((w * xb - yb) ** 2).mean().item() for xb, yb in batches) / len(batches)
-    result, error, local_vars = call_watching_locals(mean_loss, w, batches)
+    warned = []
+    result, error, local_vars = call_watching_locals(mean_loss, w, batches, warned=warned)
     with Feedback() as fb:
         if error is not None:
             fb.fail(f"a bug remains: {name} raised {type(error).__name__}: {error}")
@@ -217,6 +229,12 @@ def debug_mean_loss(mean_loss):
         elif fb.check(f"{name} on 4 batches", result, want, rtol=1e-4,
                       explain="It should be the mean of the batches' mean squared errors.") and not big:
             fb.passed(f"{name} keeps no batch's graph alive and returns a plain number")
+        for message in warned:       # (on stdout: a warning on stderr would cost a right answer its points)
+            if message.startswith(TO_SCALAR):
+                print("  (float(loss) works, but PyTorch warns that it converts a tensor that requires grad: "
+                      "loss.item() reads the number without a warning)")
+            else:
+                print(f"  ({name} warned: {message})")
 
 
 # --- task 5: the branch as a static graph ------------------------------------------------------------
