@@ -24,6 +24,10 @@ an unkind student tries. Screenshots in tests/artifacts/walk10/; the findings ar
   second backward accumulating into x): "gradient flowing through at this step: 3", while the graph
   shows that gradient as passed through, two steps before. It says "gradient passed to it in this
   backward pass: 3".
+- W10_8 (fixed in widgets/exercises.py): a student who jumps to a task's check without running its
+  answer cell (or whose answer cell failed) got Python's "NameError: name 'hvp' is not defined"
+  traceback; an exercise notebook's kernel now says in one ✗ line that the answer cell above must run
+  first (an error output still: no points). NameErrors elsewhere keep IPython's traceback.
 - W10_6 (fixed in widgets/static/stepper.js, stepper.css): a GraphStepper's nodes could only be
   inspected with a mouse. Each node a step has shown is a named button in the tab order ("inspect
   x ** 2 (tensor, made by the backward pass)"); Enter or Space inspects it; a node not shown yet is out
@@ -199,6 +203,34 @@ def test_W10_7_the_inspector_does_not_say_a_gradient_flows_at_a_step_it_does_not
         assert "gradient passed to it in this backward pass: 3" in text, (step, text)
         assert "at this step" not in text, (step, text)
     stepper.close()
+
+
+def test_W10_8_a_check_run_before_its_answer_cell_says_so():
+    """In a kernel (IPython leaves showing a custom-handled error to the handler: a first version of
+    the fix showed nothing at all): a check cell whose answer name is not defined gets one ✗ line, an
+    error output still (no points); a NameError elsewhere, or raised inside a function, keeps IPython's
+    traceback."""
+    import nbformat
+    from nbclient import NotebookClient
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    sources = ["from widgets.exercise_checks import ex07 as checks\nfrom widgets.exercises import Hints",
+               "checks.hvp(hvp)", "print(hvp)", "def f():\n    return nope\nchecks.f = lambda g: g()",
+               "checks.f(f)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+    import os
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p))
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(root / "notebooks" / "exercises")}}).execute(env=env)
+    errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in nb.cells]
+    assert not errors[0]
+    told = errors[1][0]
+    assert told.ename == "NameError" and told.traceback == [
+        "✗ hvp is not defined yet: run the cell above that defines it (your answer) first; if that cell showed "
+        "an error, mend it and run it again."], told
+    for k in (2, 4):                                     # not a check cell / raised inside a function
+        assert len(errors[k]) == 1 and len(errors[k][0].traceback) > 1, errors[k]
+        assert "Traceback" in "".join(errors[k][0].traceback)
 
 
 # --- in JupyterLab ------------------------------------------------------------------------------------

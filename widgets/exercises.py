@@ -48,6 +48,45 @@ class ExerciseError(AssertionError):
         return [f"✗ {m}" for m in self.messages]
 
 
+# A check cell is one call, ``checks.<task>(<answers>)``.
+_CHECK_CALL = re.compile(r"checks\.\w+\(.*\)", re.S)
+
+
+def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler of a NameError: in a check cell, a name not defined yet is an answer cell that
+    was not run, or failed (a student who jumps to a task's check): one ✗ line says so, as the checks'
+    messages read. Anywhere else, IPython's usual traceback."""
+    history = shell.user_ns.get("_ih") or [""]
+    name = getattr(value, "name", None)
+    inner = tb
+    while inner is not None and inner.tb_next is not None:
+        inner = inner.tb_next
+    at_top = inner is not None and inner.tb_frame.f_code.co_name == "<module>"   # (not inside a function)
+    if not (name and name != "checks" and at_top and _CHECK_CALL.fullmatch(history[-1].strip())):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    # (IPython leaves the showing to the handler; an error output, so the cell still counts as failed)
+    stb = [f"✗ {name} is not defined yet: run the cell above that defines it (your answer) first; if that "
+           "cell showed an error, mend it and run it again."]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _install_name_error_hint():
+    """Install _name_error_in_check in the IPython kernel this module is imported in (an exercise
+    notebook imports it in its first cells), unless another handler of NameError is there."""
+    shell = None
+    with contextlib.suppress(Exception):             # (no IPython, or not in a shell)
+        from IPython import get_ipython
+        shell = get_ipython()
+    if shell is None or getattr(shell, "custom_exceptions", ()):
+        return
+    shell.set_custom_exc((NameError,), _name_error_in_check)
+
+
+_install_name_error_hint()
+
+
 # --- describing values in messages ----------------------------------------------------------------
 
 def is_tensor(x):
