@@ -28,6 +28,10 @@ an unkind student tries. Screenshots in tests/artifacts/walk10/; the findings ar
   answer cell (or whose answer cell failed) got Python's "NameError: name 'hvp' is not defined"
   traceback; an exercise notebook's kernel now says in one ✗ line that the answer cell above must run
   first (an error output still: no points). NameErrors elsewhere keep IPython's traceback.
+- W10_9 (fixed in widgets/exercise_checks/ex03.py): ex03 task 5, the setup cell (reset the graph, make
+  the placeholders) run again after the answer cell gave TensorFlow's "ValueError: Tensor("a:0" ...)
+  must be from the same graph as ..."; a graph without tf.cond (one branch alone) was told "are the
+  two functions of tf.cond in the order true, false?". Each is told what happened.
 - W10_6 (fixed in widgets/static/stepper.js, stepper.css): a GraphStepper's nodes could only be
   inspected with a mouse. Each node a step has shown is a named button in the tab order ("inspect
   x ** 2 (tensor, made by the backward pass)"); Enter or Space inspects it; a node not shown yet is out
@@ -231,6 +235,29 @@ def test_W10_8_a_check_run_before_its_answer_cell_says_so():
     for k in (2, 4):                                     # not a check cell / raised inside a function
         assert len(errors[k]) == 1 and len(errors[k][0].traceback) > 1, errors[k]
         assert "Traceback" in "".join(errors[k][0].traceback)
+
+
+def test_W10_9_ex03_static_branch_rerun_setup_and_no_cond():
+    import autograd_core.static as tf
+    from widgets.exercise_checks import ex03
+
+    def placeholders():
+        tf.reset_default_graph()
+        return (tf.placeholder(tf.float32, shape=(), name="a"), tf.placeholder(tf.float32, shape=(), name="b"))
+    a, b = placeholders()
+    x = tf.cond(a > 0, lambda: a * b, lambda: a + b)
+    y = x * x
+    printed, told = _told(ex03.static_branch, y, a, b)
+    assert told == "" and "✓" in printed, told
+    # the setup cell (reset, placeholders) run again after the answer cell: not TensorFlow's ValueError
+    a, b = placeholders()
+    _, told = _told(ex03.static_branch, y, a, b)
+    assert told.startswith("y belongs to an earlier graph than the placeholders a and b"), told
+    assert "must be from the same graph" not in told, told
+    # one branch alone (what a Python if leaves in the graph): not "the order true, false"
+    _, told = _told(ex03.static_branch, (a * b) * (a * b), a, b)
+    assert told.startswith("y's graph has no tf.cond"), told
+    assert "order true, false" not in told, told
 
 
 # --- in JupyterLab ------------------------------------------------------------------------------------

@@ -239,6 +239,20 @@ def debug_mean_loss(mean_loss):
 
 # --- task 5: the branch as a static graph ------------------------------------------------------------
 
+def _has_cond(y):
+    """Whether the graph behind static tensor y holds a tf.cond (its Merge node)."""
+    seen, todo = set(), [y]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.op == "Merge":
+            return True
+        todo.extend(node.inputs)
+    return False
+
+
 def static_branch(y, a, b):
     """Task 5: y = x·x with x = tf.cond(a > 0, a·b, a + b) in a define-then-run graph over the
     placeholders a and b: its value and gradients, run in a session, against the dynamic engine."""
@@ -248,6 +262,11 @@ def static_branch(y, a, b):
     if not isinstance(y, tf.Tensor):
         raise ExerciseError(f"y should be a node of the static graph (built from a and b with tf ops); you gave "
                             f"{_describe(y)}.")
+    if getattr(y, "graph", None) is not getattr(a, "graph", None):
+        # (the cell that resets the graph and makes a and b ran again after the answer cell)
+        raise ExerciseError("y belongs to an earlier graph than the placeholders a and b: the cell above "
+                            "(tf.reset_default_graph() and the placeholders) ran again after your answer cell. "
+                            "Run your answer cell again, then this check.")
     try:
         da, db = tf.gradients(y, [a, b])
     except Exception as e:
@@ -266,6 +285,14 @@ def static_branch(y, a, b):
         swapped = all(not isinstance(got, Exception) and a_value != 0
                       and np.allclose(got, _other_branch(a_value, b_value), rtol=1e-4, atol=1e-5)
                       for (a_value, b_value), got in results.items() if a_value != 0)
+        wrong = [k for k, got in results.items() if isinstance(got, Exception) or
+                 not np.allclose(got, _branch_reference(*k), rtol=1e-4, atol=1e-5)]
+        if wrong and not _has_cond(y):
+            # (one branch for every a: a Python if decided it while the graph was built, with no value)
+            fb.fail("y's graph has no tf.cond, so it computes the same branch whatever a is (a Python if, "
+                    "or one branch alone, is decided once, while the graph is built): choose the branch with "
+                    "tf.cond, a node that decides each time the graph runs.")
+            return
         for a_value, b_value in BRANCH_CASES:
             label = f"[y, dy/da, dy/db] at a={a_value:g}, b={b_value:g}"
             got = results[a_value, b_value]
