@@ -46,9 +46,9 @@ import pytest
 from playwright.sync_api import expect
 
 from exercise_runner import backend  # noqa: F401 (a fixture: the torch switch set to each backend)
-from lab_browser import (cell_node, index_of, lecture_mode, module_page, open_in_page, press_in_stepper,
-                         run_cells, save_screenshot, split_words, stepper_step, text_cut_off, themed,
-                         unnamed_controls)
+from lab_browser import (cell_node, index_of, kernel_exec, lecture_mode, module_page, open_in_page,
+                         output_text, press_in_stepper, run_cell, run_cells, save_screenshot, split_words,
+                         stepper_step, text_cut_off, themed, unnamed_controls)
 from widgets import torch_switch
 from widgets.exercises import ExerciseError
 
@@ -288,6 +288,12 @@ def test_ex07_wrong_answers_told_truly_on_a_projector(page, lab):
         assert "has the right numbers, but ran 5 backward passes to x" in _flat(told), told
         assert "✓" not in told, told
         save_screenshot(page, "ex07_task3_hessian_rows_dark_lecture", SUBDIR, locator=cell_node(page, check[3]))
+        # W10_8: a check run when its answer is not defined (the answer cell not run, or failed)
+        kernel_exec(page, "del hvp")
+        run_cell(page, check[3])
+        told = output_text(page, check[3])
+        assert told == ("✗ hvp is not defined yet: run the cell above that defines it (your answer) first; if "
+                        "that cell showed an error, mend it and run it again."), told
         lecture_mode(page, 1)
 
 
