@@ -32,6 +32,9 @@ an unkind student tries. Screenshots in tests/artifacts/walk10/; the findings ar
   the placeholders) run again after the answer cell gave TensorFlow's "ValueError: Tensor("a:0" ...)
   must be from the same graph as ..."; a graph without tf.cond (one branch alone) was told "are the
   two functions of tf.cond in the order true, false?". Each is told what happened.
+- W10_10 (fixed in widgets/exercises.py): ex02 task 4, a rule returning one number: "it returned a
+  float (np.float64(-0.2311971706012873))" -- numpy 2's repr, which no student wrote; now "a float
+  (-0.2311971706012873)".
 - W10_6 (fixed in widgets/static/stepper.js, stepper.css): a GraphStepper's nodes could only be
   inspected with a mouse. Each node a step has shown is a named button in the tab order ("inspect
   x ** 2 (tensor, made by the backward pass)"); Enter or Space inspects it; a node not shown yet is out
@@ -258,6 +261,15 @@ def test_W10_9_ex03_static_branch_rerun_setup_and_no_cond():
     _, told = _told(ex03.static_branch, (a * b) * (a * b), a, b)
     assert told.startswith("y's graph has no tf.cond"), told
     assert "order true, false" not in told, told
+
+
+def test_W10_10_numpy_scalars_are_described_as_python_writes_them():
+    from widgets.exercise_checks import ex02
+    # ex02 task 4, a rule that sums its gradients into one number each: not "np.float64(-0.23...)"
+    _, told = _told(ex02.backward_rule, lambda g, a, b: (g * np.sin(b)).sum())
+    assert "it returned a float (" in told and "np.float64" not in told, told
+    from widgets.exercises import _describe
+    assert _describe([np.float64(1.5), np.int64(2)]) == "a list of 2 floats and ints ([1.5, 2])"
 
 
 # --- in JupyterLab ------------------------------------------------------------------------------------

@@ -143,13 +143,15 @@ def _describe(x):
         return f"a tensor of shape {tuple(x.shape)}"
     if isinstance(x, np.ndarray):
         return f"a numpy array of shape {x.shape}"
+    # (numpy's scalars as Python's: numpy 2 writes np.float64(-0.23), which no student wrote)
+    plain = (lambda v: v.item() if isinstance(v, np.generic) else v)
     if isinstance(x, (list, tuple)):
         kinds = sorted({_kind(v) for v in x})
         names = _SINGULAR if len(x) == 1 else _PLURAL
         what = " and ".join(names.get(k, k) for k in kinds) if kinds else "items"
-        return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(x))})"
+        return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(type(x)(plain(v) for v in x)))})"
     article = "an" if _kind(x)[0] in "aeiou" else "a"
-    text = repr(x)
+    text = repr(plain(x))
     if "\n" in text:      # a module's repr spans lines; a message is one line
         text = " ".join(text.split())
     return f"{article} {_kind(x)} ({_short(text)})"
