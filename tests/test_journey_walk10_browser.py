@@ -35,6 +35,8 @@ an unkind student tries. Screenshots in tests/artifacts/walk10/; the findings ar
 - W10_10 (fixed in widgets/exercises.py): ex02 task 4, a rule returning one number: "it returned a
   float (np.float64(-0.2311971706012873))" -- numpy 2's repr, which no student wrote; now "a float
   (-0.2311971706012873)".
+- W10_14 (fixed in widgets/exercise_checks/ex06.py): ex06 task 6 in kilobytes (15.488), KiB or bits
+  was told only "Look at the hints"; the unit is named now.
 - W10_6 (fixed in widgets/static/stepper.js, stepper.css): a GraphStepper's nodes could only be
   inspected with a mouse. Each node a step has shown is a named button in the tab order ("inspect
   x ** 2 (tensor, made by the backward pass)"); Enter or Space inspects it; a node not shown yet is out
@@ -270,6 +272,14 @@ def test_W10_10_numpy_scalars_are_described_as_python_writes_them():
     assert "it returned a float (" in told and "np.float64" not in told, told
     from widgets.exercises import _describe
     assert _describe([np.float64(1.5), np.int64(2)]) == "a list of 2 floats and ints ([1.5, 2])"
+
+
+def test_W10_14_ex06_bytes_in_other_units(backend):  # noqa: F811
+    from widgets.exercise_checks import ex06
+    right = 4 * 32 * (20 + 50 + 50 + 1)              # (the task's network; test_ex06 checks it against torch)
+    for answer, said in [(right / 1000, "in kilobytes"), (right / 1024, "in KiB"), (right * 8, "in bits")]:
+        _, told = _told(ex06.bytes_kept, answer, 0)
+        assert f"is not right yet: that is {said}" in told and "write the number of bytes" in told, told
 
 
 # --- in JupyterLab ------------------------------------------------------------------------------------

@@ -452,6 +452,9 @@ def bytes_kept(bytes_grad_mode, bytes_no_grad):
              "the first Linear keeps its input too: its weight's gradient needs it."),
             (reference - float_bytes * batch * linears[-1].out_features,
              "the square keeps its input, the difference (out - target)."),
+            (reference / 1000, "that is in kilobytes; write the number of bytes."),
+            (reference / 1024, "that is in KiB (1024 bytes each); write the number of bytes."),
+            (reference * 8, "that is in bits; a byte is 8 of them: write the number of bytes."),
         ])
         fb.check("bytes_no_grad", bytes_no_grad, reference_no_grad, by_hand=True,
                  explain="Under no_grad nothing is recorded: no grad_fn, so nothing is kept for backward.")
