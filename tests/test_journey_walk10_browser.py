@@ -37,6 +37,9 @@ an unkind student tries. Screenshots in tests/artifacts/walk10/; the findings ar
   (-0.2311971706012873)".
 - W10_14 (fixed in widgets/exercise_checks/ex06.py): ex06 task 6 in kilobytes (15.488), KiB or bits
   was told only "Look at the hints"; the unit is named now.
+- W10_15 (fixed in widgets/exercise_checks/ex06.py): ex06 task 4, sin's tangent written with
+  math.cos(u.value): the check cell showed a ValueError traceback through the check (the check's
+  vectors); one line names the call and says why.
 - W10_6 (fixed in widgets/static/stepper.js, stepper.css): a GraphStepper's nodes could only be
   inspected with a mouse. Each node a step has shown is a named button in the tab order ("inspect
   x ** 2 (tensor, made by the backward pass)"); Enter or Space inspects it; a node not shown yet is out
@@ -280,6 +283,19 @@ def test_W10_14_ex06_bytes_in_other_units(backend):  # noqa: F811
     for answer, said in [(right / 1000, "in kilobytes"), (right / 1024, "in KiB"), (right * 8, "in bits")]:
         _, told = _told(ex06.bytes_kept, answer, 0)
         assert f"is not right yet: that is {said}" in told and "write the number of bytes" in told, told
+
+
+def test_W10_15_ex06_math_cos_in_a_tangent_rule_is_one_line(backend):  # noqa: F811
+    from pathlib import Path
+    from exercise_runner import run_cells as run_exercise_cells
+    notebook = Path(__file__).resolve().parents[1] / "instructor" / "exercises" / "ex06_forward_and_reverse_mode.ipynb"
+    outcomes = run_exercise_cells(notebook, [("ex06_task4", "tangent = torch.cos(u.value) * u.tangent",
+                                              "import math\n    tangent = math.cos(u.value) * u.tangent")])
+    kind, told = outcomes["ex06_task4_check"]           # (was a ValueError traceback through the check)
+    assert kind == "error" and told == [
+        "sin(u) raised ValueError: only one element tensors can be converted to Python scalars (math's functions "
+        "take one number; torch's, such as torch.cos, work on every element of a tensor: the check's values and "
+        "tangents are vectors)"], told
 
 
 # --- in JupyterLab ------------------------------------------------------------------------------------

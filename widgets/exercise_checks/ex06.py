@@ -329,6 +329,20 @@ def _directional_derivative(fn, values, directions):
     return t.grad.item()
 
 
+def _rule(call, run):
+    """run() (a tangent rule of the student's on vectors); an error in it becomes one line that names
+    the call (math.cos(u.value) on a vector: math's functions take one number)."""
+    try:
+        return run()
+    except Exception as e:
+        cause = ""
+        if "converted to Python scalars" in str(e):
+            cause = (" (math's functions take one number; torch's, such as torch.cos, work on every element "
+                     "of a tensor: the check's values and tangents are vectors)")
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise ExerciseError(f"{call} raised {type(e).__name__}: {first}{cause}") from None
+
+
 def tangent_rules(Dual, sin):
     """Task 4: the tangent of u v in Dual.__mul__ and of sin u in sin, against directional
     derivatives computed by reverse mode, on vectors the notebook does not show."""
@@ -336,7 +350,7 @@ def tangent_rules(Dual, sin):
     rng = np.random.default_rng(4)
     u_value, u_dot, v_value, v_dot = (torch.tensor(rng.normal(size=3).round(2).tolist()) for _ in range(4))
     with Feedback() as fb:
-        product = Dual(u_value, u_dot) * Dual(v_value, v_dot)
+        product = _rule("Dual.__mul__ (u * v)", lambda: Dual(u_value, u_dot) * Dual(v_value, v_dot))
         if product.tangent is None:
             fb.missing.append("the tangent in Dual.__mul__")
         else:
@@ -346,10 +360,11 @@ def tangent_rules(Dual, sin):
                 ((u_dot * v_value).sum(), "only one term of the product rule: v changes too."),
                 ((u_value * v_dot).sum(), "only one term of the product rule: u changes too.")])
             if product_right:                           # (a wrong product rule spoils this one too)
-                scaled = 3 * Dual(u_value, u_dot)       # a number times a Dual: __rmul__ and lift(3)
+                # a number times a Dual: __rmul__ and lift(3)
+                scaled = _rule("Dual.__mul__ (3 * u)", lambda: 3 * Dual(u_value, u_dot))
                 fb.check("the tangent of 3 * u", as_array(scaled.tangent).sum(), (3 * u_dot).sum().item(),
                          explain="A constant's tangent is 0 (lift gives it one), so only one term is left.")
-        sine = sin(Dual(u_value, u_dot))
+        sine = _rule("sin(u)", lambda: sin(Dual(u_value, u_dot)))
         if sine.tangent is None:
             fb.missing.append("the tangent in sin")
         else:
