@@ -108,7 +108,7 @@ WRONG = {
     "one situation wrong": (
         "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
         'situations = ["reverse", "forward", "either", "forward"]', "ex06_task2_check",
-        "situations = ['reverse', 'forward', 'either', 'forward'] is not right yet (entry 3 is off)"),
+        "situations = ['reverse', 'forward', 'either', 'forward'] is not right yet: situation 4 is off"),
     "too few situations": (
         "ex06_task2", 'situations = ["reverse", "forward", "either", "reverse"]',
         'situations = ["reverse", "forward", "either"]', "ex06_task2_check",

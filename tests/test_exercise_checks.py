@@ -91,7 +91,7 @@ def test_ex01_predict_gradients(torch, capsys):
     assert "b is used twice" in one(fails(check, [3.0, 4.0, 3.0]))
     assert "inputs' values" in one(fails(check, [2.0, 3.0, 4.0]))
     assert "a list of 3 numbers; yours has 2" in one(fails(check, [3.0, 6.0]))
-    assert "(entry (1,) is off)" in one(fails(check, [3.0, 7.0, 3.0]))
+    assert "(entry 1 is off)" in one(fails(check, [3.0, 7.0, 3.0]))
     a, b, c = (torch.tensor(v, requires_grad=True) for v in (2.0, 3.0, 4.0))
     (a * b + b * c).backward()
     assert "work it out by hand" in one(fails(check, [a.grad, b.grad, c.grad]))

@@ -48,6 +48,45 @@ class ExerciseError(AssertionError):
         return [f"✗ {m}" for m in self.messages]
 
 
+# A check cell is one call, ``checks.<task>(<answers>)``.
+_CHECK_CALL = re.compile(r"checks\.\w+\(.*\)", re.S)
+
+
+def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler of a NameError: in a check cell, a name not defined yet is an answer cell that
+    was not run, or failed (a student who jumps to a task's check): one ✗ line says so, as the checks'
+    messages read. Anywhere else, IPython's usual traceback."""
+    history = shell.user_ns.get("_ih") or [""]
+    name = getattr(value, "name", None)
+    inner = tb
+    while inner is not None and inner.tb_next is not None:
+        inner = inner.tb_next
+    at_top = inner is not None and inner.tb_frame.f_code.co_name == "<module>"   # (not inside a function)
+    if not (name and name != "checks" and at_top and _CHECK_CALL.fullmatch(history[-1].strip())):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    # (IPython leaves the showing to the handler; an error output, so the cell still counts as failed)
+    stb = [f"✗ {name} is not defined yet: run the cell above that defines it (your answer) first; if that "
+           "cell showed an error, mend it and run it again."]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def _install_name_error_hint():
+    """Install _name_error_in_check in the IPython kernel this module is imported in (an exercise
+    notebook imports it in its first cells), unless another handler of NameError is there."""
+    shell = None
+    with contextlib.suppress(Exception):             # (no IPython, or not in a shell)
+        from IPython import get_ipython
+        shell = get_ipython()
+    if shell is None or getattr(shell, "custom_exceptions", ()):
+        return
+    shell.set_custom_exc((NameError,), _name_error_in_check)
+
+
+_install_name_error_hint()
+
+
 # --- describing values in messages ----------------------------------------------------------------
 
 def is_tensor(x):
@@ -104,13 +143,15 @@ def _describe(x):
         return f"a tensor of shape {tuple(x.shape)}"
     if isinstance(x, np.ndarray):
         return f"a numpy array of shape {x.shape}"
+    # (numpy's scalars as Python's: numpy 2 writes np.float64(-0.23), which no student wrote)
+    plain = (lambda v: v.item() if isinstance(v, np.generic) else v)
     if isinstance(x, (list, tuple)):
         kinds = sorted({_kind(v) for v in x})
         names = _SINGULAR if len(x) == 1 else _PLURAL
         what = " and ".join(names.get(k, k) for k in kinds) if kinds else "items"
-        return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(x))})"
+        return f"a {type(x).__name__} of {len(x)} {what} ({_short(repr(type(x)(plain(v) for v in x)))})"
     article = "an" if _kind(x)[0] in "aeiou" else "a"
-    text = repr(x)
+    text = repr(plain(x))
     if "\n" in text:      # a module's repr spans lines; a message is one line
         text = " ".join(text.split())
     return f"{article} {_kind(x)} ({_short(text)})"
@@ -277,8 +318,9 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
     where = ""
     if got.ndim:
         bad = np.argwhere(~np.isclose(got, want, atol=atol, rtol=rtol))
+        # (a list's entries by their index, 0, 2, as the exact answers say it; a matrix's by (row, column))
         where = (f" (entr{'y' if len(bad) == 1 else 'ies'} "
-                 f"{', '.join(str(tuple(int(i) for i in b)) for b in bad[:5])} "
+                 f"{', '.join(str(int(b[0])) if got.ndim == 1 else str(tuple(int(i) for i in b)) for b in bad[:5])} "
                  f"{'is' if len(bad) == 1 else 'are'} off)")
     raise ExerciseError(f"{name} = {_fmt(got)} is not right yet{where}. "
                         + (explain or "Look at the hints, and check the arithmetic step by step."))

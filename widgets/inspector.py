@@ -197,7 +197,8 @@ class NodeInspector(ipywidgets.HTML):
                 why = "backward has not reached it yet"
             cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
-                cell += (f'<br><span class="cgi-why">gradient flowing through at this step: '
+                # (from the step the gradient reaches it to its pass's end: not "at this step")
+                cell += (f'<br><span class="cgi-why">gradient passed to it in this backward pass: '
                          f'{_e(at_step["flow"])}</span>')
             rows.append(("grad", _Html(cell)))
         else:

@@ -1,5 +1,6 @@
 """Checks of ex03 · Control flow, .data and .detach() (lectures 04 and 05)."""
 import sys
+import warnings
 
 import numpy as np
 
@@ -150,8 +151,10 @@ def graphs_kept_alive(local_vars, one_batch):
     return {var: size for var, size in sizes.items() if size > 2 * one_batch}
 
 
-def call_watching_locals(fn, *args):
-    """(result or None, exception or None, fn's local variables when it returned or raised)."""
+def call_watching_locals(fn, *args, warned=None):
+    """(result or None, exception or None, fn's local variables when it returned or raised). The warnings
+    fn raises go into the list `warned` (their messages) instead of stderr, where nbgrader would give a right
+    answer's check cell no points."""
     seen = {}
 
     def profile(frame, event, arg):
@@ -162,12 +165,20 @@ def call_watching_locals(fn, *args):
     previous = sys.getprofile()
     sys.setprofile(profile)
     try:
-        result = fn(*args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = fn(*args)
     except Exception as e:       # the student's code: any error is feedback
         return None, e, seen
     finally:
         sys.setprofile(previous)
+    if warned is not None:
+        warned.extend(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
     return result, None, seen
+
+
+# The warning of float(t) / int(t) on a tensor that requires grad (PyTorch's words, autograd_core's too).
+TO_SCALAR = "Converting a tensor with requires_grad=True to a scalar"
 
 
 def _loss_batches(rng, count):
@@ -191,7 +202,8 @@ def debug_mean_loss(mean_loss):
     batches = _loss_batches(rng, 4)
     one_graph = _graph_size(((w * batches[0][0] - batches[0][1]) ** 2).mean())
     want = sum(((w * xb - yb) ** 2).mean().item() for xb, yb in batches) / len(batches)
-    result, error, local_vars = call_watching_locals(mean_loss, w, batches)
+    warned = []
+    result, error, local_vars = call_watching_locals(mean_loss, w, batches, warned=warned)
     with Feedback() as fb:
         if error is not None:
             fb.fail(f"a bug remains: {name} raised {type(error).__name__}: {error}")
@@ -217,9 +229,29 @@ def debug_mean_loss(mean_loss):
         elif fb.check(f"{name} on 4 batches", result, want, rtol=1e-4,
                       explain="It should be the mean of the batches' mean squared errors.") and not big:
             fb.passed(f"{name} keeps no batch's graph alive and returns a plain number")
+        for message in warned:       # (on stdout: a warning on stderr would cost a right answer its points)
+            if message.startswith(TO_SCALAR):
+                print("  (float(loss) works, but PyTorch warns that it converts a tensor that requires grad: "
+                      "loss.item() reads the number without a warning)")
+            else:
+                print(f"  ({name} warned: {message})")
 
 
 # --- task 5: the branch as a static graph ------------------------------------------------------------
+
+def _has_cond(y):
+    """Whether the graph behind static tensor y holds a tf.cond (its Merge node)."""
+    seen, todo = set(), [y]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.op == "Merge":
+            return True
+        todo.extend(node.inputs)
+    return False
+
 
 def static_branch(y, a, b):
     """Task 5: y = x·x with x = tf.cond(a > 0, a·b, a + b) in a define-then-run graph over the
@@ -230,6 +262,11 @@ def static_branch(y, a, b):
     if not isinstance(y, tf.Tensor):
         raise ExerciseError(f"y should be a node of the static graph (built from a and b with tf ops); you gave "
                             f"{_describe(y)}.")
+    if getattr(y, "graph", None) is not getattr(a, "graph", None):
+        # (the cell that resets the graph and makes a and b ran again after the answer cell)
+        raise ExerciseError("y belongs to an earlier graph than the placeholders a and b: the cell above "
+                            "(tf.reset_default_graph() and the placeholders) ran again after your answer cell. "
+                            "Run your answer cell again, then this check.")
     try:
         da, db = tf.gradients(y, [a, b])
     except Exception as e:
@@ -248,6 +285,14 @@ def static_branch(y, a, b):
         swapped = all(not isinstance(got, Exception) and a_value != 0
                       and np.allclose(got, _other_branch(a_value, b_value), rtol=1e-4, atol=1e-5)
                       for (a_value, b_value), got in results.items() if a_value != 0)
+        wrong = [k for k, got in results.items() if isinstance(got, Exception) or
+                 not np.allclose(got, _branch_reference(*k), rtol=1e-4, atol=1e-5)]
+        if wrong and not _has_cond(y):
+            # (one branch for every a: a Python if decided it while the graph was built, with no value)
+            fb.fail("y's graph has no tf.cond, so it computes the same branch whatever a is (a Python if, "
+                    "or one branch alone, is decided once, while the graph is built): choose the branch with "
+                    "tf.cond, a node that decides each time the graph runs.")
+            return
         for a_value, b_value in BRANCH_CASES:
             label = f"[y, dy/da, dy/db] at a={a_value:g}, b={b_value:g}"
             got = results[a_value, b_value]

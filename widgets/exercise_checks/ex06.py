@@ -8,7 +8,7 @@ functions the notebook never shows, and their forward and backward passes are co
 """
 import numpy as np
 
-from widgets.exercises import (ExerciseError, Feedback, _describe, _fmt, _numeric, as_array, check, is_stub,
+from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, _fmt, _numeric, as_array, is_stub,
                                is_tensor, numbers_or_none)
 
 from . import backend, leaf, nn
@@ -143,6 +143,34 @@ def _lower(answers):
     return [a.strip().lower() for a in answers]
 
 
+WORDS = ("forward", "reverse", "either")
+
+
+def _four_words(situations):
+    """situations is a list of four strings (the task's shape), whatever the words."""
+    return isinstance(situations, (list, tuple)) and len(situations) == len(SITUATIONS) and \
+        all(isinstance(s, str) for s in situations)
+
+
+def _situations_off(situations, expected):
+    """Which situations are off, by the numbers the task gives them (1-4, not list indices), and a word
+    for an answer that is not one of the three words: 'backward' (what backward() runs is reverse mode),
+    'reverse mode' (the word alone)."""
+    bad = [k + 1 for k, (got, want) in enumerate(zip(situations, expected)) if got != want]
+    which = (f"situation {bad[0]} is" if len(bad) == 1 else
+             "situations " + ", ".join(map(str, bad[:-1])) + f" and {bad[-1]} are")
+    words = {s.strip().lower() for s in situations} - set(WORDS)
+    note = "For each, count the function's inputs n and outputs m first."
+    if any(w.startswith("back") for w in words):
+        note = ("'backward' is not one of the three words: the mode backward() runs is reverse mode, so write "
+                "'reverse' (and 'forward' for forward mode).")
+    elif words and all(w.split()[:1] and w.split()[0] in WORDS for w in words):
+        note = "Write the word alone, 'forward', 'reverse' or 'either', without 'mode'."
+    elif words:
+        note = "Each answer is one of the words 'forward', 'reverse' or 'either'."
+    return f"situations = {situations!r} is not right yet: {which} off. {note}"
+
+
 def _answers(fn, cases):
     """fn's answer for each case, or None where it fails (check_function then says how)."""
     try:
@@ -176,6 +204,8 @@ def which_mode(fewer_passes, situations):
             fb.fail(f"situations: {MIXED_UP}")
         elif isinstance(situations, (list, tuple)) and _lower(situations) == expected and list(situations) != expected:
             fb.fail(f"situations: {_spelling(situations)}")
+        elif _four_words(situations) and list(situations) != expected:
+            fb.fail(_situations_off(list(situations), expected))
         else:
             fb.check("situations", list(situations) if isinstance(situations, tuple) else situations, expected,
                      explain="For each, count the function's inputs n and outputs m first.")
@@ -266,15 +296,18 @@ def _rows_once(name, fn, f, x, J):
         if np.allclose(got, np.broadcast_to(J.sum(axis=0), J.shape), atol=1e-5) or not got.any():
             raise ExerciseError(f"{name}: every row is the same tensor, x.grad, which later passes change in "
                                 "place: keep a copy of each row, or use torch.autograd.grad.")
-    check(f"{name} on a function R^{J.shape[1]} -> R^{m}", got, J, atol=1e-5, rtol=1e-4,
-          explain="Row i is the gradient of y[i]: grad_outputs = e_i.")
+    call = f"{name} on a function R^{J.shape[1]} -> R^{m}"
+    # (the value first, without its ✓: the right numbers from a pass per row are not "correct" yet)
+    _compare(call, got, J, atol=1e-5, rtol=1e-4, explain="Row i is the gradient of y[i]: grad_outputs = e_i.")
     if counts["forward"] == 0:
         raise ExerciseError(f"{name} never called f: compute the rows from f's graph.")
     if counts["forward"] != 1:
-        raise ExerciseError(f"{name} called f {counts['forward']} times: one forward pass is enough (keep "
-                            "its graph with retain_graph=True).")
+        raise ExerciseError(f"{name} has the right numbers, but called f {counts['forward']} times: one forward "
+                            "pass is enough (keep its graph with retain_graph=True).")
     if counts["backward"] != m:
-        raise ExerciseError(f"{name} ran {counts['backward']} backward passes for {m} rows: one per row.")
+        raise ExerciseError(f"{name} has the right numbers, but ran {counts['backward']} backward passes for {m} "
+                            "rows: one per row.")
+    print(f"✓ {call} is correct")
 
 
 def jacobian_rows(jacobian_rows):
@@ -296,6 +329,20 @@ def _directional_derivative(fn, values, directions):
     return t.grad.item()
 
 
+def _rule(call, run):
+    """run() (a tangent rule of the student's on vectors); an error in it becomes one line that names
+    the call (math.cos(u.value) on a vector: math's functions take one number)."""
+    try:
+        return run()
+    except Exception as e:
+        cause = ""
+        if "converted to Python scalars" in str(e):
+            cause = (" (math's functions take one number; torch's, such as torch.cos, work on every element "
+                     "of a tensor: the check's values and tangents are vectors)")
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise ExerciseError(f"{call} raised {type(e).__name__}: {first}{cause}") from None
+
+
 def tangent_rules(Dual, sin):
     """Task 4: the tangent of u v in Dual.__mul__ and of sin u in sin, against directional
     derivatives computed by reverse mode, on vectors the notebook does not show."""
@@ -303,7 +350,7 @@ def tangent_rules(Dual, sin):
     rng = np.random.default_rng(4)
     u_value, u_dot, v_value, v_dot = (torch.tensor(rng.normal(size=3).round(2).tolist()) for _ in range(4))
     with Feedback() as fb:
-        product = Dual(u_value, u_dot) * Dual(v_value, v_dot)
+        product = _rule("Dual.__mul__ (u * v)", lambda: Dual(u_value, u_dot) * Dual(v_value, v_dot))
         if product.tangent is None:
             fb.missing.append("the tangent in Dual.__mul__")
         else:
@@ -313,10 +360,11 @@ def tangent_rules(Dual, sin):
                 ((u_dot * v_value).sum(), "only one term of the product rule: v changes too."),
                 ((u_value * v_dot).sum(), "only one term of the product rule: u changes too.")])
             if product_right:                           # (a wrong product rule spoils this one too)
-                scaled = 3 * Dual(u_value, u_dot)       # a number times a Dual: __rmul__ and lift(3)
+                # a number times a Dual: __rmul__ and lift(3)
+                scaled = _rule("Dual.__mul__ (3 * u)", lambda: 3 * Dual(u_value, u_dot))
                 fb.check("the tangent of 3 * u", as_array(scaled.tangent).sum(), (3 * u_dot).sum().item(),
                          explain="A constant's tangent is 0 (lift gives it one), so only one term is left.")
-        sine = sin(Dual(u_value, u_dot))
+        sine = _rule("sin(u)", lambda: sin(Dual(u_value, u_dot)))
         if sine.tangent is None:
             fb.missing.append("the tangent in sin")
         else:
@@ -363,11 +411,12 @@ def jacobian_columns(jacobian_columns, Dual, sin, stack):
         if got.shape == J.shape and n > 1 and np.allclose(got, all_seeded, atol=1e-5):
             raise ExerciseError("jacobian_columns: every column is J times a vector of ones: seed one input "
                                 "at a time, with the unit vector e_j.")
-        check(f"jacobian_columns on a function R^{n} -> R^{m}", got, J, atol=1e-5, rtol=1e-4,
-              explain="Column j is the tangent of f(Dual(x, e_j)).")
+        call = f"jacobian_columns on a function R^{n} -> R^{m}"
+        _compare(call, got, J, atol=1e-5, rtol=1e-4, explain="Column j is the tangent of f(Dual(x, e_j)).")
         if calls["dual"] != n:
-            raise ExerciseError(f"jacobian_columns called f on a Dual {calls['dual']} times for {n} inputs: "
-                                "one forward-mode pass per column.")
+            raise ExerciseError(f"jacobian_columns has the right numbers, but called f on a Dual {calls['dual']} "
+                                f"times for {n} inputs: one forward-mode pass per column.")
+        print(f"✓ {call} is correct")
 
 
 # --- task 6: the bytes reverse mode keeps ------------------------------------------------------------
@@ -418,6 +467,9 @@ def bytes_kept(bytes_grad_mode, bytes_no_grad):
              "the first Linear keeps its input too: its weight's gradient needs it."),
             (reference - float_bytes * batch * linears[-1].out_features,
              "the square keeps its input, the difference (out - target)."),
+            (reference / 1000, "that is in kilobytes; write the number of bytes."),
+            (reference / 1024, "that is in KiB (1024 bytes each); write the number of bytes."),
+            (reference * 8, "that is in bits; a byte is 8 of them: write the number of bytes."),
         ])
         fb.check("bytes_no_grad", bytes_no_grad, reference_no_grad, by_hand=True,
                  explain="Under no_grad nothing is recorded: no grad_fn, so nothing is kept for backward.")

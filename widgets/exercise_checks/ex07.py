@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from widgets.exercises import (ExerciseError, Feedback, _describe, as_array, check, is_stub, is_tensor,
+from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, as_array, is_stub, is_tensor,
                                numbers_or_none)
 
 from . import backend, leaf, nn
@@ -101,11 +101,22 @@ def debug_laplacian(laplacian):
     with Feedback() as fb:
         for f, x, want in _laplacian_cases():
             shown = f"laplacian({f.__name__}, {x})"
+            ran_on = []                      # whether each call of f got an x that requires grad
+
+            def watched(arg, f=f):
+                ran_on.append(bool(getattr(arg, "requires_grad", False)))
+                return f(arg)
+            watched.__name__ = f.__name__
             try:
                 with _quiet_reference_cycle():
-                    got = laplacian(f, torch.tensor(x))
+                    got = laplacian(watched, torch.tensor(x))
             except RuntimeError as e:
-                if NO_GRAPH in str(e):
+                if NO_GRAPH in str(e) and ran_on and not any(ran_on):
+                    # (the first autograd.grad raised, not the loop's: f(x) has no graph at all)
+                    fb.fail("a bug remains: f ran on an x that does not require grad, so f(x) has no graph and "
+                            "the first autograd.grad raised 'element 0 of tensors does not require grad': keep "
+                            "x = x.detach().requires_grad_(True) before calling f.")
+                elif NO_GRAPH in str(e):
                     fb.fail("a bug remains: autograd.grad(g[i], x) raised 'element 0 of tensors does not require "
                             "grad': the first gradient g was made without a graph of its own.")
                 elif FREED in str(e):
@@ -197,7 +208,8 @@ def hvp(hvp):
                     "backward)." if np.isclose(float(got.reshape(())), gradient @ v, atol=1e-4, rtol=1e-4)
                     else f"H v has one entry per entry of x, shape ({x.size},).")
             raise ExerciseError(f"{call} = {float(got.reshape(())):g} is not right yet: {said}")
-        check(call, got.reshape(-1) if got.size == x.size else got, H @ v, atol=1e-4,
+        # (the value first, without its ✓: a right H v from the whole Hessian is not "correct" yet)
+        _compare(call, got.reshape(-1) if got.size == x.size else got, H @ v, atol=1e-4,
               rtol=1e-4, explain="H v is the gradient of (gradient · v) with respect to x.", mistakes=[
                   (gradient * v, "that is the gradient times v, entry by entry: differentiate (gradient · v) "
                                  "once more."),
@@ -207,11 +219,13 @@ def hvp(hvp):
                                      "added H v to it; torch.autograd.grad leaves x.grad alone (lecture 10's trap)."),
               ])
         if counts["forward"] != 1:
-            raise ExerciseError(f"{call} called f {counts['forward']} times: one forward pass is enough.")
+            raise ExerciseError(f"{call} has the right numbers, but called f {counts['forward']} times: one "
+                                "forward pass is enough.")
         if counts["backward"] > 2:
-            raise ExerciseError(f"{call} ran {counts['backward']} backward passes to x: it builds the Hessian "
-                                "(a pass per row). Two are enough: the gradient, then the gradient of "
-                                "(gradient · v).")
+            raise ExerciseError(f"{call} has the right numbers, but ran {counts['backward']} backward passes to x: "
+                                "it builds the Hessian (a pass per row). Two are enough: the gradient, then the "
+                                "gradient of (gradient · v).")
+        print(f"✓ {call} is correct")
 
 
 def _gradient(f, x):

@@ -9,6 +9,7 @@
 const HIDDEN = "cg-hidden", ACTIVE = "cg-active", DONE = "cg-done", SELECTED = "cg-selected";
 const AROUND = "cg-around";   // (not styled: the nodes a step's edges reach, kept in view where they fit)
 const PX_PER_PT = 4 / 3;
+const KEYBOARD_NODES = 60;    // nodes in the tab order up to this many (past it, Tab would wade through them)
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -143,6 +144,7 @@ function render({ model, el }) {
 
   // --- graph ---------------------------------------------------------------------------------
   let nodeEls = new Map(), edgeEls = new Map(), textEls = new Map();
+  let keyboardNodes = true;       // the graph's nodes are in the tab order (see KEYBOARD_NODES)
   let frames = [];
   let cur = -1;                   // the last frame applied to the SVG
   let undo = [];                  // per applied frame: the rows it replaced
@@ -177,7 +179,14 @@ function render({ model, el }) {
         model.save_changes();
         el.focus({ preventScroll: true });
       });
+      // a keyboard reaches the nodes too (Tab, then Enter or Space inspects one): each a named
+      // button, in the tab order once its step has shown it (on a graph of up to KEYBOARD_NODES)
+      g.setAttribute("role", "button");
+      g.setAttribute("aria-label", `inspect ${meta.title || "this node"}`);
+      g.setAttribute("aria-hidden", "true");
+      g.setAttribute("tabindex", "-1");
     });
+    keyboardNodes = nodeEls.size <= KEYBOARD_NODES;
     svg.querySelectorAll("g.edge").forEach((g) => {
       edgeEls.set(g.id, g);
       g.classList.add(HIDDEN);
@@ -416,7 +425,12 @@ function render({ model, el }) {
 
   function toggle(map, id, cls, on) {
     const g = map.get(id);
-    if (g) g.classList.toggle(cls, on);
+    if (!g) return;
+    g.classList.toggle(cls, on);
+    if (cls === HIDDEN && map === nodeEls) {       // a node not shown yet: out of reach and unsaid
+      g.setAttribute("aria-hidden", on ? "true" : "false");
+      g.setAttribute("tabindex", on || !keyboardNodes ? "-1" : "0");
+    }
   }
 
   function applyFrame(i) {
@@ -708,6 +722,13 @@ function render({ model, el }) {
   const onKey = (ev) => {
     const tag = ev.target && ev.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+    const node = ev.target && ev.target.closest && ev.target.closest("g.node");
+    if (node && (ev.key === "Enter" || ev.key === " ")) {     // a focused node: inspect it
+      ev.preventDefault(); ev.stopPropagation();
+      model.set("selected", node.id);
+      model.save_changes();
+      return;
+    }
     const k = model.get("step");
     const moves = { ArrowRight: k + 1, ArrowDown: k + 1, ArrowLeft: k - 1, ArrowUp: k - 1,
                     Home: 0, End: frames.length - 1 };
