@@ -253,6 +253,10 @@ SAMPLES = {
               ("bias-full", [_r(3, 5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None)],
     "mse_loss": [(red, [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"reduction": red})
                  for red in ("mean", "sum", "none")],
+    "smooth_l1_loss": [(f"{red}-beta{beta}", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"reduction": red, "beta": beta})
+                       for red, beta in (("mean", 1.0), ("sum", 0.7), ("none", 1.3))],
+    "huber_loss": [(f"{red}-delta{delta}", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"reduction": red, "delta": delta})
+                   for red, delta in (("mean", 1.0), ("sum", 0.7), ("none", 1.3))],
     "binary_cross_entropy_with_logits": _bce_cases(),
     "nll_loss": _nll_cases(),
     "binary_cross_entropy": [(f"{red}-w{w is not None}", [_rng(1).uniform(0.1, 0.9, size=(3, 4)),
@@ -323,6 +327,10 @@ SAMPLES = {
     "softplus_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"beta": 1.5, "threshold": 2.0})],
     "mse_loss_backward": [(red, [np.array(0.7) if red != "none" else _r(3, 4, seed=3), _r(3, 4, seed=1),
                                  _r(3, 4, seed=2)], {"reduction": red}) for red in ("mean", "sum", "none")],
+    **{f"{loss}_backward": [(red, [np.array(0.7) if red != "none" else _r(3, 4, seed=3), _r(3, 4, seed=1),
+                                   _r(3, 4, seed=2)], {"reduction": red, param: value})
+                            for red, value in (("mean", 1.0), ("sum", 0.7), ("none", 1.3))]
+       for loss, param in (("smooth_l1_loss", "beta"), ("huber_loss", "delta"))},
     "binary_cross_entropy_backward": [
         (f"{red}-w{w is not None}", [np.array(0.7) if red != "none" else _r(3, 4, seed=3),
                                      _rng(1).uniform(0.1, 0.9, size=(3, 4)), _rng(2).uniform(size=(3, 4))],
