@@ -1418,6 +1418,15 @@ def cumsum(input, dim, dtype=None):
     return apply(_OP["cumsum"], (input,), {"dim": _dim(dim, input.ndim)})
 
 
+def cumprod(input, dim=None, dtype=None):
+    """out[i] = input[0] * ... * input[i] along dim"""
+    if dim is None:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    return apply(_OP["cumprod"], (input,), {"dim": _dim(dim, input.ndim)})
+
+
 def flip(input, dims):
     """out = input reversed along dims"""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
@@ -1592,7 +1601,7 @@ _EDGES_BEFORE_CHECKS = (
     "clamp", "where", "sum", "mean", "max", "min", "norm", "softmax", "log_softmax", "mm", "mv", "dot",
     "bmm", "matmul", "t", "transpose", "permute", "reshape", "view", "squeeze", "unsqueeze", "expand",
     "cat", "stack", "var", "std", "prod", "logsumexp", "sort", "topk", "tril", "triu",
-    "cumsum", "flip", "split", "unbind", "select")
+    "cumsum", "cumprod", "flip", "split", "unbind", "select")
 
 
 def _edges_before_checks(f):

@@ -1711,6 +1711,9 @@ class Tensor:
     def cumsum(self, dim, dtype=None):
         return F.cumsum(self, dim, dtype)
 
+    def cumprod(self, dim=None, dtype=None):
+        return F.cumprod(self, dim, dtype)
+
     def trace(self):
         return F.trace(self)
 

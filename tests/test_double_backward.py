@@ -145,6 +145,12 @@ PROGRAMS = {
     "repeat": ([inp(2, 3)], lambda m, x: x.repeat(2, 1, 2)),
     "prod": ([inp(2, 3)], lambda m, x: x.prod()),
     "prod_dim": ([inp(2, 3)], lambda m, x: x.prod(1)),
+    "prod-one-zero": ([inp(2, 3)], lambda m, x: (x * _one_zero(m, x)).prod()),
+    "prod_dim-zeros": ([inp(2, 3)], lambda m, x: (x * _one_zero(m, x)).prod(1)),
+    "prod_dim-zeros-keepdim": ([inp(3, 2)], lambda m, x: (x * _one_zero(m, x.t()).t()).prod(0, keepdim=True)),
+    "cumprod": ([inp(2, 3)], lambda m, x: x.cumprod(1)),
+    "cumprod-zeros": ([inp(2, 4)], lambda m, x: (x * _one_zero(m, x)).cumprod(1)),
+    "cumprod-dim0-zeros": ([inp(3, 2)], lambda m, x: m.cumprod(x * _one_zero(m, x), 0)),
     "masked_fill": ([inp(2, 3)], lambda m, x: x.masked_fill(x > 0.5, 0.)),
     "masked_fill_tensor": ([inp(2, 3), inp()], lambda m, x, v: x.masked_fill(x > 0.5, v)),
     "log1p": ([inp(2, 3, kind=P)], lambda m, x: x.log1p()),
@@ -172,6 +178,11 @@ PROGRAMS = {
     "gelu-tanh": ([inp(2, 3)], lambda m, x: m.nn.functional.gelu(x, approximate="tanh")),
     "elu": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x, 0.7)),
     "softplus": ([inp(2, 3)], lambda m, x: m.nn.functional.softplus(x)),
+    "silu": ([inp(2, 3)], lambda m, x: m.nn.functional.silu(x)),
+    "mish": ([inp(2, 3)], lambda m, x: m.nn.functional.mish(x)),
+    "hardtanh": ([inp(2, 3)], lambda m, x: m.nn.functional.hardtanh(x, -0.5, 0.7)),
+    "hardtanh-relu6": ([inp(2, 3)], lambda m, x: m.nn.functional.relu6(x * 4)),
+    "log_sigmoid": ([inp(2, 3)], lambda m, x: m.nn.functional.logsigmoid(x)),
     "div_rounding": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: m.div(x, y, rounding_mode="floor")),
     "floor_divide": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: x // y),
     "remainder": ([inp(2, 3)], lambda m, x: x % 0.7),
@@ -240,6 +251,13 @@ PROGRAMS = {
     "native_layer_norm-all-dims": ([inp(2, 3), inp(2, 3)], lambda m, x, w: m.nn.functional.layer_norm(x, (2, 3), w)),
 }
 
+def _one_zero(m, x):
+    """ones with a zero in the middle of x's first row (a product through a zero)"""
+    mask = np.ones(tuple(x.shape))
+    mask[0, x.shape[1] // 2] = 0
+    return m.tensor(mask, dtype=x.dtype)
+
+
 def _as_strided(m, x):
     b = x * 1
     v = b[0]
@@ -260,7 +278,7 @@ def _index_put(m, x, y):
 # rows the programs reach under another name: the derivatives' own rows are what the second
 # derivative of these programs runs (their names show in the first gradients' graphs)
 REACHED_THROUGH = {
-    "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid": "binary_cross_entropy_with_logits-weights",
+    "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid_backward": "log_sigmoid", "hardtanh_backward": "hardtanh",
     "mul_scalar": "pow", "div_scalar": "mean", "add_scalar": "log1p", "sub_scalar": "pow_tensor",
     "tanh_backward": "tanh", "sigmoid_backward": "sigmoid", "threshold_backward": "relu",
     "softmax_backward_data": "softmax", "log_softmax_backward_data": "log_softmax",

@@ -74,6 +74,51 @@ def softplus(input, beta=1.0, threshold=20.0):
     return apply(OPS["softplus"], (input,), {"beta": beta, "threshold": threshold})
 
 
+def silu(input, inplace=False):
+    """out = input * sigmoid(input) (swish)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("silu_" if inplace else "silu", "input", input)
+    return _inplace(input, "silu") if inplace else apply(OPS["silu"], (input,))
+
+
+def mish(input, inplace=False):
+    """out = input * tanh(softplus(input))"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("mish_" if inplace else "mish", "input", input)
+    return _inplace(input, "mish") if inplace else apply(OPS["mish"], (input,))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """out = input clamped to [min_val, max_val] (the gradient is 0 outside, and at the bounds)"""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh("hardtanh", input, min_val, max_val, inplace)
+
+
+def _hardtanh(name, input, min_val, max_val, inplace):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor(name + "_" if inplace else name, "input", input)
+    params = {"min_val": min_val, "max_val": max_val}
+    return _inplace(input, "hardtanh", params=params) if inplace else apply(OPS["hardtanh"], (input,), params)
+
+
+def relu6(input, inplace=False):
+    """out = min(max(input, 0), 6): ATen's hardtanh(input, 0, 6) (HardtanhBackward0)"""
+    return _hardtanh("relu6", input, 0, 6, inplace)
+
+
+def logsigmoid(input):
+    """out = log(sigmoid(input)) = -softplus(-input)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("log_sigmoid", "input", input)
+    return apply(OPS["log_sigmoid"], (input,))
+
+
+def softsign(input):
+    """out = input / (|input| + 1), composed as PyTorch composes it (DivBackward0)"""
+    return input / (input.abs() + 1)
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """out = input * mask / (1 - p), mask[i] = 1 with probability 1 - p (identity when not training);
     PyTorch's CPU kernel also records a MulBackward0 here; p == 0, eval mode or an empty input:

@@ -6,6 +6,7 @@ it is the order of ``parameters()`` and of the state_dict keys, as in PyTorch).
 """
 import itertools
 import math
+import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -525,18 +526,24 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class ReLU(Module):
-    """out = max(input, 0)"""
+class _InplaceActivation(Module):
+    """An activation whose only setting is inplace (ReLU, SiLU, Mish): F.<function>(input, inplace)"""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
+        return self._function(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InplaceActivation):
+    """out = max(input, 0)"""
+
+    _function = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -593,6 +600,66 @@ class Softplus(Module):
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class SiLU(_InplaceActivation):
+    """out = input * sigmoid(input)"""
+
+    _function = staticmethod(F.silu)
+
+
+class Mish(_InplaceActivation):
+    """out = input * tanh(softplus(input))"""
+
+    _function = staticmethod(F.mish)
+
+
+class Hardtanh(Module):
+    """out = input clamped to [min_val, max_val]"""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
+        super().__init__()
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                          FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                          FutureWarning, stacklevel=2)
+            max_val = max_value
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+        if self.max_val <= self.min_val:
+            raise AssertionError(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """out = min(max(input, 0), 6)"""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class LogSigmoid(Module):
+    """out = log(sigmoid(input))"""
+
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    """out = input / (1 + |input|)"""
+
+    def forward(self, input):
+        return F.softsign(input)
 
 
 class Dropout(Module):
