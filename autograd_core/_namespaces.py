@@ -180,6 +180,16 @@ class NumpyOps:
     def cumprod(a, dim):
         return _K["cumprod"](a, dim)
 
+    reciprocal = staticmethod(_K["reciprocal"])
+
+    @staticmethod
+    def diagonal(a, offset):
+        return _K["diagonal"](a, offset)
+
+    @staticmethod
+    def diagonal_backward(g, shape, offset):
+        return K.diagonal_backward(g, shape, offset)
+
     @staticmethod
     def prod(a, dim, keepdim=False):
         return _K["prod_dim"](a, dim, keepdim)
@@ -523,6 +533,15 @@ class TensorOps:
 
     cumprod = staticmethod(F.cumprod)
     prod = staticmethod(F.prod)
+    reciprocal = staticmethod(F.reciprocal)
+
+    @staticmethod
+    def diagonal(a, offset):
+        return _row("diagonal", (a,), {"offset": offset})
+
+    @staticmethod
+    def diagonal_backward(g, shape, offset):
+        return _row("diagonal_backward", (g,), {"shape": shape, "offset": offset})
 
     @staticmethod
     def to(a, dtype):

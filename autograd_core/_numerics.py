@@ -753,6 +753,12 @@ def _erf(x):
     return np.asarray(_ERF(x), dtype=np.float64)
 
 
+@quiet
+def erf(a):
+    """erf in float64, rounded once (torch's float32 erf, MKL's, differs from that on ~3% of inputs)"""
+    return in_float64(_erf)(a)
+
+
 def gelu(a, approximate):
     """x * Phi(x) (Phi: the standard normal CDF), or PyTorch's tanh approximation of it; computed in
     the input's dtype in the order of PyTorch's kernel (only erf/tanh themselves in float64), so that
@@ -787,6 +793,26 @@ def clamp(a, min, max):
     if max is not None:
         a = np.minimum(max, a)
     return a
+
+
+def diagonal_backward(g, shape, offset):
+    """zeros of shape (a matrix) with g on its diagonal `offset`"""
+    out = np.zeros(shape, g.dtype)
+    rows = np.arange(g.shape[0])
+    out[rows - min(offset, 0), rows + max(offset, 0)] = g
+    return out
+
+
+def embedding_dense_backward(g, indices, num_weights, padding_idx, scale_grad_by_freq):
+    """rows of g added into the weight's rows the indices name, in the order they come (ATen's);
+    none into padding_idx's; scale_grad_by_freq: each divided by its index's count"""
+    flat = indices.reshape(-1)
+    rows = g.reshape(flat.size, -1)
+    if scale_grad_by_freq:
+        counts = np.bincount(flat, minlength=num_weights)
+        rows = rows / counts[flat].astype(g.dtype)[:, None]
+    keep = flat != padding_idx
+    return add_at(rows[keep], (num_weights, rows.shape[1]), flat[keep])
 
 
 def cumprod(a, dim):

@@ -224,6 +224,15 @@ op("log",      "LogBackward0",         K.quiet(K.in_float64(np.log)),
                                         lambda xp, g, a, out: g / a, kind="float")
 op("log1p",    "Log1PBackward0",       K.quiet(K.in_float64(np.log1p)),
                                         lambda xp, g, a, out: g / (a + 1), kind="float")
+op("expm1",    "Expm1Backward0",       K.quiet(K.in_float64(np.expm1)),
+                                        lambda xp, g, a, out: g * (out + 1), kind="float")
+op("erf",      "ErfBackward0",         K.erf,
+                                        lambda xp, g, a, out: 2.0 / math.sqrt(math.pi) * xp.exp(-xp.pow(a, 2)) * g,
+                                        kind="float")
+op("atan2",    "Atan2Backward0",       K.quiet(K.in_float64(np.arctan2)),
+                                        lambda xp, g, a, b, out: g * b * _atan2_reciprocal(xp, a, b),
+                                        lambda xp, g, a, b, out: g * -a * _atan2_reciprocal(xp, a, b),
+                                        kind="float", layout=_ELEMENTWISE, order=("self", "other"))  # (one formula)
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
                                         lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
@@ -477,6 +486,16 @@ op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         kind="same", layout="contiguous")
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same")
+# diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
+# diag_embed, of a matrix diagonal_copy; diagonal itself is what their gradients record
+op("diag_embed", "DiagEmbedBackward0", lambda a, offset: np.diag(a, offset),
+                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset), kind="same",
+                                        layout="contiguous")
+op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset: np.diagonal(a, offset).copy(),
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
+                                        layout="contiguous")
+op("diagonal", "DiagonalBackward0",    lambda a, offset: np.diagonal(a, offset).copy(),
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same")
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
                                         lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same")
 op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
@@ -581,6 +600,14 @@ op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
                                         saved_params=("target", "weight", "total_weight"), kind="same",
                                         arg_names=("self",))
+# embedding: out = weight[indices], rows of a (num_weights, dim) weight; its gradient adds g's rows
+# back into the rows they came from (none into padding_idx's; scale_grad_by_freq divides by the count)
+op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_grad_by_freq: w[indices],
+                                        lambda xp, g, w, out, indices, padding_idx, scale_grad_by_freq: xp.row(
+                                            "embedding_dense_backward", g, indices=indices, num_weights=w.shape[0],
+                                            padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq),
+                                        saved_params=("indices", "padding_idx", "scale_grad_by_freq"), kind="same",
+                                        arg_names=("weight",))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",))
@@ -652,6 +679,13 @@ op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
                                         saved_params=("target", "weight", "total_weight"),
                                         arg_names=("grad_output", "self"))
+op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
+                                        lambda xp, g, go, out, shape, offset: xp.diagonal(g, offset),
+                                        arg_names=("grad_output",))
+op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
+                                        lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
+                                            _embedding_double_backward(xp, g, indices, padding_idx),
+                                        arg_names=("grad_output",))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
                                         arg_names=("grad_output",))
@@ -816,6 +850,21 @@ def _rpow_backward(xp, g, base, exponent, out):
     if base == 0:
         return g * xp.where(exponent >= 0, 0., out * log_base)
     return g * (out * log_base)
+
+
+def _atan2_reciprocal(xp, a, b):
+    """atan2_backward's 1 / (a^2 + b^2), 0 where both are 0"""
+    denom = a * a + b * b
+    return xp.masked_fill(xp.reciprocal(denom), denom == 0, 0)
+
+
+def _embedding_double_backward(xp, g, indices, padding_idx):
+    """embedding_dense_double_backward: the rows of g the indices name, 0 for padding_idx's, shaped as
+    indices plus the embedding dim"""
+    rows = xp.index(g, (indices.reshape(-1),))
+    if padding_idx >= 0:
+        rows = xp.masked_fill(rows, (indices == padding_idx).reshape(-1, 1), 0)
+    return xp.reshape(rows, indices.shape + (-1,))
 
 
 def _inside(xp, a, min, max):

@@ -179,6 +179,15 @@ PROGRAMS = {
     "elu": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x, 0.7)),
     "softplus": ([inp(2, 3)], lambda m, x: m.nn.functional.softplus(x)),
     "silu": ([inp(2, 3)], lambda m, x: m.nn.functional.silu(x)),
+    "expm1": ([inp(2, 3)], lambda m, x: x.expm1()),
+    "erf": ([inp(2, 3)], lambda m, x: m.erf(x)),
+    "atan2": ([inp(2, 3), inp(3)], lambda m, x, y: m.atan2(x, y)),
+    "diag_embed": ([inp(3)], lambda m, x: m.diag(x, 1)),
+    "diagonal_copy": ([inp(3, 4)], lambda m, x: m.diag(x, -1)),
+    "diagonal_copy-main": ([inp(3, 3)], lambda m, x: (x * x).diag()),
+    "embedding": ([inp(4, 3)], lambda m, x: m.nn.functional.embedding(m.tensor([[0, 2], [2, 3]]), x * x)),
+    "embedding-padding": ([inp(4, 3)], lambda m, x: m.nn.functional.embedding(
+        m.tensor([[0, 2, 1], [2, 3, 2]]), x * x, padding_idx=2, scale_grad_by_freq=True)),
     "mish": ([inp(2, 3)], lambda m, x: m.nn.functional.mish(x)),
     "hardtanh": ([inp(2, 3)], lambda m, x: m.nn.functional.hardtanh(x, -0.5, 0.7)),
     "hardtanh-relu6": ([inp(2, 3)], lambda m, x: m.nn.functional.relu6(x * 4)),
@@ -279,6 +288,7 @@ def _index_put(m, x, y):
 # derivative of these programs runs (their names show in the first gradients' graphs)
 REACHED_THROUGH = {
     "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid_backward": "log_sigmoid", "hardtanh_backward": "hardtanh",
+    "diagonal": "diag_embed", "diagonal_backward": "diagonal_copy", "embedding_dense_backward": "embedding",
     "mul_scalar": "pow", "div_scalar": "mean", "add_scalar": "log1p", "sub_scalar": "pow_tensor",
     "tanh_backward": "tanh", "sigmoid_backward": "sigmoid", "threshold_backward": "relu",
     "softmax_backward_data": "softmax", "log_softmax_backward_data": "log_softmax",
@@ -483,9 +493,10 @@ def test_third_derivative_where_torch_is_wrong(name):
 # (mul: other's, then self's), and reduces the results to the inputs' shapes afterwards; within a
 # formula the order is C++'s (GCC evaluates the right operand of an operator first: -grad * ((self /
 # other) / other) divides before it negates). These rows' rules build the same nodes in another order
-# (values agree): convolution's, batch norm's and layer norm's double-backward kernels, and the as_strided views
-# of GRAPH_DIFFERS.
-ORDER_DIFFERS = {
+# (values agree): convolution's, batch norm's and layer norm's double-backward kernels, atan2's (PyTorch's one
+# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own), and the as_strided
+# views of GRAPH_DIFFERS.
+ORDER_DIFFERS = {"atan2",
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
     "native_batch_norm-eval", "native_layer_norm"} | set(GRAPH_DIFFERS)

@@ -270,3 +270,164 @@ def _names(fn, depth=0):
     if fn is None or depth > 12:
         return None
     return [type(fn).__name__] + [_names(c, depth + 1) for c, _ in fn.next_functions]
+
+
+# --- erf, expm1, atan2 ----------------------------------------------------------------------------
+# float32: computed in float64 and rounded once; torch's kernels (MKL's erf and expm1, SLEEF's atan2)
+# are within an ulp of that: (function, share of inputs that may differ, by at most an ulp)
+ROUNDED_ONCE = {"erf": (lambda m, x, y: m.erf(x), 0.05), "expm1": (lambda m, x, y: x.expm1(), 0.01),
+                "atan2": (lambda m, x, y: m.atan2(x, y), 0.04)}
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDED_ONCE))
+def test_float32_functions_round_mostly_as_torch(name):
+    f, share = ROUNDED_ONCE[name]
+    rng = np.random.default_rng(5)
+    x, y = (rng.standard_normal((2, 20000)) * 3).astype(np.float32)
+    ours = f(ac, ac.tensor(x), ac.tensor(y)).numpy()
+    theirs = f(torch, torch.from_numpy(x), torch.from_numpy(y)).numpy()
+    assert np.mean(ours != theirs) <= share
+    assert _ulps(ours, theirs).max() <= 1
+    xd, yd = x.astype(np.float64), y.astype(np.float64)
+    assert_close(f(ac, ac.tensor(xd), ac.tensor(yd)), f(torch, torch.from_numpy(xd), torch.from_numpy(yd)))
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDED_ONCE))
+def test_gradients_of_erf_expm1_atan2_match_torch(name):
+    """The gradients' formulas in ATen's order (float32: its exp, within an ulp; atan2's exactly)"""
+    f, _ = ROUNDED_ONCE[name]
+    rng = np.random.default_rng(6)
+    x, y, g = (rng.standard_normal((3, 3, 50)) * 2).astype(np.float32)
+    y[0, :3] = 0  # (atan2 at the origin: 1 / (x^2 + y^2) is taken as 0 there)
+    x[0, :3] = [0, 0, 1]
+
+    def program(m):
+        a, b = m.tensor(x, requires_grad=True), m.tensor(y, requires_grad=True)
+        out = f(m, a, b)
+        out.backward(m.tensor(g))
+        return a.grad, b.grad, type(out.grad_fn).__name__
+    assert_same(program, exact=name == "atan2")
+
+
+# --- diag, movedim, normalize, cosine_similarity, embedding ----------------------------------------
+SHAPES = {
+    "diag of a vector": lambda m, x: m.diag(x[0]),
+    "diag of a vector, above": lambda m, x: m.diag(x[0], 2),
+    "diag of a vector, below": lambda m, x: x[1].diag(-1),
+    "diag of a matrix": lambda m, x: m.diag(x),
+    "diag of a matrix, above": lambda m, x: m.diag(x, 1),
+    "diag of a matrix, below": lambda m, x: x.diag(-2),
+    "diag of a matrix, past its corner": lambda m, x: m.diag(x, 7),
+    "diag of a transposed matrix": lambda m, x: m.diag(x.t(), 1),
+    "movedim": lambda m, x: m.movedim(x.reshape(2, 3, 4), 0, -1),
+    "movedim of two": lambda m, x: m.movedim(x.reshape(2, 3, 4), (0, 2), (1, 0)),
+    "moveaxis": lambda m, x: m.moveaxis(x.reshape(2, 3, 4), [-1], [0]),
+    "Tensor.movedim": lambda m, x: x.reshape(2, 3, 4).movedim(1, 2),
+    "normalize": lambda m, x: m.nn.functional.normalize(x),
+    "normalize p=1 dim=0": lambda m, x: m.nn.functional.normalize(x, p=1.0, dim=0),
+    "normalize of a zero row": lambda m, x: m.nn.functional.normalize(x * m.tensor([[0.], [1.], [1.]])),
+    "cosine_similarity": lambda m, x: m.nn.functional.cosine_similarity(x, x.flip(0)),
+    "cosine_similarity dim 0, broadcast": lambda m, x: m.nn.functional.cosine_similarity(x, x[1], dim=0),
+    "cosine_similarity of zeros": lambda m, x: m.nn.functional.cosine_similarity(x * 0, x),
+    "embedding": lambda m, x: m.nn.functional.embedding(m.tensor([[0, 2, 2], [1, 0, 2]]), x),
+    "embedding padding_idx": lambda m, x: m.nn.functional.embedding(m.tensor([0, 2, 2, 1]), x, padding_idx=-1),
+    "embedding scale_grad_by_freq": lambda m, x: m.nn.functional.embedding(
+        m.tensor([0, 2, 2, 1]), x, scale_grad_by_freq=True),
+    "embedding of int32 indices": lambda m, x: m.nn.functional.embedding(m.tensor([2, 0], dtype=m.int32), x),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_shape_ops_values_gradients_and_grad_fns_match_torch(name, dtype):
+    """Values and gradients; the picking ops (diag, movedim, embedding) bit for bit"""
+    x = np.random.default_rng(7).standard_normal((3, 4)).astype(dtype)
+    g_seed = 8
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = SHAPES[name](m, t)
+        g = m.tensor(np.random.default_rng(g_seed).standard_normal(tuple(y.shape)).astype(dtype))
+        y.backward(g)
+        # (an empty tensor's strides are numpy's here, 0: torch's are 1)
+        return y, t.grad, type(y.grad_fn).__name__, y.is_contiguous(), y.stride() if y.numel() else None
+    exact = not name.startswith(("normalize", "cosine"))
+    assert_same(program, exact=exact)
+
+
+MORE_ERRORS = {
+    "movedim: lengths": lambda m: m.movedim(m.ones(2, 3, 4), (0, 1), (1,)),
+    "movedim: repeated source": lambda m: m.movedim(m.ones(2, 3, 4), (0, 0), (1, 2)),
+    "movedim: repeated destination": lambda m: m.movedim(m.ones(2, 3, 4), (0, 1), (2, 2)),
+    "movedim: out of range": lambda m: m.movedim(m.ones(2, 3, 4), 3, 0),
+    "movedim of 0-d": lambda m: m.movedim(m.tensor(1.0, requires_grad=True), 0, 0).grad_fn.name(),
+    "diag of 3-d": lambda m: m.diag(m.ones(2, 3, 4)),
+    "diag of 0-d": lambda m: m.diag(m.tensor(1.0)),
+    "diag of ints": lambda m: m.diag(m.tensor([1, 2])),
+    "diag of bools": lambda m: m.diag(m.tensor([[True, False], [False, True]])),
+    "diag of an empty vector": lambda m: m.diag(m.ones(0)),
+    "erf(3.0)": lambda m: m.erf(3.0),
+    "erf of ints": lambda m: m.erf(m.tensor([1, 2])),
+    "erf of bools": lambda m: m.tensor([True, False]).erf(),
+    "expm1 of ints": lambda m: m.expm1(m.tensor([1, 2])),
+    "expm1 in place": lambda m: m.tensor([0.5, -1.0]).expm1_(),
+    "erf in place of ints": lambda m: m.tensor([1, 2]).erf_(),
+    "atan2 of a number": lambda m: m.atan2(m.tensor([1.0]), 2.0),
+    "atan2(number, t)": lambda m: m.atan2(1.0, m.tensor([1.0])),
+    "atan2 of ints": lambda m: m.atan2(m.tensor([1, -2]), m.tensor([0, 0])),
+    "atan2 of bools": lambda m: m.atan2(m.tensor([True]), m.tensor([True])),
+    "atan2 float32, float64": lambda m: m.atan2(m.tensor([1.0]), m.tensor([1.0], dtype=m.float64)),
+    "atan2 shapes": lambda m: m.atan2(m.ones(2, 3), m.ones(2)),
+    "arctan2": lambda m: m.arctan2(m.ones(2), -m.ones(2)),
+    "Tensor.arctan2": lambda m: m.ones(2).arctan2(m.zeros(2)),
+    "atan2 of signed zeros": lambda m: m.atan2(m.tensor([0.0, -0.0, 0.0, -0.0]), m.tensor([0.0, 0.0, -0.0, -0.0])),
+    "normalize of a vector, dim 1": lambda m: m.nn.functional.normalize(m.ones(3)),
+    "normalize of a vector, dim 0": lambda m: m.nn.functional.normalize(m.ones(3), dim=0),
+    "normalize of ints": lambda m: m.nn.functional.normalize(m.tensor([[1, 2]])),
+    "cosine_similarity of ints": lambda m: m.nn.functional.cosine_similarity(m.tensor([[1, 2]]), m.tensor([[1, 2]])),
+    "cosine_similarity int and float": lambda m: m.nn.functional.cosine_similarity(
+        m.tensor([[1, 2]]), m.tensor([[1.0, 2.0]])),
+    "cosine_similarity shapes": lambda m: m.nn.functional.cosine_similarity(m.ones(2, 3), m.ones(3, 2)),
+    "cosine_similarity of vectors": lambda m: m.nn.functional.cosine_similarity(m.ones(3), m.ones(3), dim=0),
+    "embedding of float indices": lambda m: m.nn.functional.embedding(m.tensor([0.0]), m.ones(3, 2)),
+    "embedding index out of range": lambda m: m.nn.functional.embedding(m.tensor([5]), m.ones(3, 2)),
+    "embedding negative index": lambda m: m.nn.functional.embedding(m.tensor([-1]), m.ones(3, 2)),
+    "embedding padding_idx out of range": lambda m: m.nn.functional.embedding(m.tensor([1]), m.ones(3, 2), padding_idx=3),
+    "embedding of a 1-d weight": lambda m: m.nn.functional.embedding(m.tensor([1]), m.ones(3)),
+    "embedding of an int weight": lambda m: m.nn.functional.embedding(m.tensor([1]), m.ones(3, 2, dtype=m.int64)),
+    "embedding of empty indices": lambda m: m.nn.functional.embedding(m.tensor([], dtype=m.int64), m.ones(3, 2)),
+    "Embedding padding_idx out of range": lambda m: m.nn.Embedding(3, 2, padding_idx=5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_ERRORS))
+def test_more_errors_dtypes_and_special_values_match_torch(name):
+    assert_same(MORE_ERRORS[name], exact=True)
+
+
+def test_embedding_module_matches_torch():
+    """Its weight drawn as torch draws it (N(0, 1) from the seeded generator), padding_idx's row 0 and
+    its gradient too, repr, from_pretrained, max_norm's in-place renormalisation"""
+    def program(m):
+        emb = m.nn.Embedding(10, 3, padding_idx=0)
+        with m.no_grad():  # (the generators differ: the values drawn are checked below)
+            emb.weight[1:].copy_(m.arange(27.0).reshape(9, 3) / 7 - 1.5)
+        idx = m.tensor([[0, 2, 9], [2, 2, 5]])
+        out = emb(idx)
+        (out * out).sum().backward()
+        frozen = m.nn.Embedding.from_pretrained(m.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tuned = m.nn.Embedding.from_pretrained(m.tensor([[1.0, 2.0], [3.0, 4.0]]), freeze=False, padding_idx=1)
+        capped = m.nn.Embedding(4, 2, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)
+        with m.no_grad():
+            capped.weight.copy_(m.tensor([[3.0, 4.0], [0.1, 0.2], [-2.0, 0.5], [0.3, 0.3]]))
+        looked_up = capped(m.tensor([0, 2, 0]))
+        reprs = [repr(e) for e in (emb, frozen, tuned, capped, m.nn.Embedding(5, 2, sparse=False))]
+        return (emb.weight, out, emb.weight.grad, frozen.weight.requires_grad, tuned.weight.requires_grad,
+                frozen(m.tensor([1])), capped.weight, looked_up, reprs)
+    assert_same(program, exact=True)
+
+
+def test_embedding_weight_is_drawn_from_a_standard_normal():
+    ac.manual_seed(0)
+    w = ac.nn.Embedding(4000, 5, padding_idx=-1).weight.detach().numpy()
+    assert (w[-1] == 0).all() and abs(w[:-1].mean()) < 0.02 and abs(w[:-1].std() - 1) < 0.02
