@@ -211,6 +211,7 @@ def _unary(name, doc):
     def f(input):
         return apply(_OP[name], (input,))
     f.__name__ = f.__qualname__ = name
+    f.__code__ = f.__code__.replace(co_name=name)  # (what a traceback, or a lazy parameter's error, names)
     f.__doc__ = doc
     return f
 

@@ -431,3 +431,49 @@ def test_embedding_weight_is_drawn_from_a_standard_normal():
     ac.manual_seed(0)
     w = ac.nn.Embedding(4000, 5, padding_idx=-1).weight.detach().numpy()
     assert (w[-1] == 0).all() and abs(w[:-1].mean()) < 0.02 and abs(w[:-1].std() - 1) < 0.02
+
+
+LAZY_USES = {  # an uninitialised parameter (a LazyModule's, before its first call) used by the new ops
+    "silu": lambda m, p: m.nn.functional.silu(p), "logsigmoid": lambda m, p: m.nn.functional.logsigmoid(p),
+    "hardtanh": lambda m, p: m.nn.functional.hardtanh(p), "erf": lambda m, p: m.erf(p),
+    "expm1": lambda m, p: p.expm1(), "cumprod": lambda m, p: p.cumprod(0), "diag": lambda m, p: m.diag(p),
+    "atan2": lambda m, p: m.atan2(p, p), "normalize": lambda m, p: m.nn.functional.normalize(p),
+    "cosine_similarity": lambda m, p: m.nn.functional.cosine_similarity(p, p),
+    "embedding": lambda m, p: m.nn.functional.embedding(m.tensor([0]), p),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_USES))
+def test_uninitialized_parameter_errors_name_the_function_as_torch(name):
+    assert_same(lambda m: LAZY_USES[name](m, m.nn.UninitializedParameter()))
+
+
+@settings(max_examples=50, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data())
+def test_movedim_of_any_dims_matches_torch(shape, data):
+    n = len(shape)
+    source = data.draw(st.lists(st.integers(-n, n - 1), max_size=n, unique_by=lambda d: d % n))
+    destination = data.draw(st.lists(st.integers(-n, n - 1), min_size=len(source), max_size=len(source),
+                                     unique_by=lambda d: d % n))
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = m.movedim(t, source, destination)
+        y.backward(m.arange(float(y.numel())).reshape(y.shape))
+        return y, y.stride(), y.grad_fn.name(), t.grad
+    assert_same(program, exact=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(shape=st.one_of(st.tuples(st.integers(0, 5)), st.tuples(st.integers(0, 5), st.integers(0, 5))),
+       offset=st.integers(-6, 6))
+def test_diag_of_any_vector_or_matrix_matches_torch(shape, offset):
+    x = np.random.default_rng(sum(shape) + abs(offset)).standard_normal(shape)
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = m.diag(t, offset)
+        y.backward(m.ones(y.shape, dtype=m.float64) * 1.5)
+        return y, t.grad, y.grad_fn.name()
+    assert_same(program, exact=True)
