@@ -211,6 +211,7 @@ def _unary(name, doc):
     def f(input):
         return apply(_OP[name], (input,))
     f.__name__ = f.__qualname__ = name
+    f.__code__ = f.__code__.replace(co_name=name)  # (what a traceback, or a lazy parameter's error, names)
     f.__doc__ = doc
     return f
 
@@ -1195,6 +1196,52 @@ def clamp_max(input, max):
 
 
 log1p = _unary("log1p", "out = ln(1 + input)")
+expm1 = _unary("expm1", "out = e ** input - 1")
+erf = _unary("erf", "out = 2 / sqrt(pi) * integral from 0 to input of e ** -t**2 dt")
+
+
+def atan2(input, other):
+    """out = the angle of the point (other, input) from the x axis, in (-pi, pi]"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("atan2", "other", other, position=2)
+    return apply(_OP["atan2"], (input, other))
+
+
+arctan2 = atan2
+
+
+def movedim(input, source, destination):
+    """out = input with its dims `source` moved to the positions `destination` (the others keep
+    their order): a permute"""
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should "
+                           f"contain the same number of dims as destination ({dst} dims)")
+    n = input.ndim
+    src, dst = [_dim(d, n) for d in src], [_dim(d, n) for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if n == 0:  # (a 0-d tensor: an alias of it, as ATen's)
+        return apply(_OP["alias"], (input,), view_of=input)
+    order = [None] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(n) if d not in src)
+    return permute(input, [d if d is not None else next(rest) for d in order])
+
+
+moveaxis = movedim
+
+
+def diag(input, diagonal=0):
+    """out = the matrix with input on its diagonal `diagonal` (a vector), or the diagonal of input (a matrix)"""
+    if input.ndim == 1:
+        return apply(_OP["diag_embed"], (input,), {"offset": diagonal})
+    if input.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    return apply(_OP["diagonal_copy"], (input,), {"offset": diagonal})
 rsqrt = _unary("rsqrt", "out = input ** -0.5")
 floor = _unary("floor", "out = largest integer <= input")
 ceil = _unary("ceil", "out = smallest integer >= input")
@@ -1420,6 +1467,15 @@ def cumsum(input, dim, dtype=None):
     return apply(_OP["cumsum"], (input,), {"dim": _dim(dim, input.ndim)})
 
 
+def cumprod(input, dim=None, dtype=None):
+    """out[i] = input[0] * ... * input[i] along dim"""
+    if dim is None:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    return apply(_OP["cumprod"], (input,), {"dim": _dim(dim, input.ndim)})
+
+
 def flip(input, dims):
     """out = input reversed along dims"""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
@@ -1594,7 +1650,7 @@ _EDGES_BEFORE_CHECKS = (
     "clamp", "where", "sum", "mean", "max", "min", "norm", "softmax", "log_softmax", "mm", "mv", "dot",
     "bmm", "matmul", "t", "transpose", "permute", "reshape", "view", "squeeze", "unsqueeze", "expand",
     "cat", "stack", "var", "std", "prod", "logsumexp", "sort", "topk", "tril", "triu",
-    "cumsum", "flip", "split", "unbind", "select")
+    "cumsum", "cumprod", "flip", "split", "unbind", "select")
 
 
 def _edges_before_checks(f):

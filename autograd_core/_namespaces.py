@@ -177,9 +177,22 @@ class NumpyOps:
         return a
 
     @staticmethod
-    def exclusive_prod(a, dim):
-        """For each element, the product of the others along dim (all of them if dim is None)"""
-        return K.prod_others(a, dim)
+    def cumprod(a, dim):
+        return _K["cumprod"](a, dim)
+
+    reciprocal = staticmethod(_K["reciprocal"])
+
+    @staticmethod
+    def diagonal(a, offset):
+        return _K["diagonal"](a, offset)
+
+    @staticmethod
+    def diagonal_backward(g, shape, offset):
+        return K.diagonal_backward(g, shape, offset)
+
+    @staticmethod
+    def prod(a, dim, keepdim=False):
+        return _K["prod_dim"](a, dim, keepdim)
 
     expand = staticmethod(K.expanded)
 
@@ -312,6 +325,11 @@ class NumpyOps:
     select_backward = staticmethod(_K["select_backward"])
     slice_backward = staticmethod(_K["slice_backward"])
     log_sigmoid = staticmethod(_K["log_sigmoid"])
+    log_sigmoid_backward = staticmethod(_K["log_sigmoid_backward"])
+    hardtanh_backward = staticmethod(_K["hardtanh_backward"])
+    silu_backward = staticmethod(K.silu_backward)
+    mish_backward = staticmethod(K.mish_backward)
+    log1p = staticmethod(_K["log1p"])
 
     # convolution (the op table's "# convolution" rows; p: the convolution's params)
     @staticmethod
@@ -515,17 +533,17 @@ class TensorOps:
     def const(a):
         return _const(a)
 
+    cumprod = staticmethod(F.cumprod)
+    prod = staticmethod(F.prod)
+    reciprocal = staticmethod(F.reciprocal)
+
     @staticmethod
-    def exclusive_prod(a, dim):
-        """The product of the other elements along dim, recorded: row i of a matrix whose
-        diagonal is 1 and whose other entries are a's, multiplied along (ProdBackward1: its own
-        rule handles the zeros again, for a third derivative)."""
-        x = F.reshape(a, (-1,)) if dim is None else F.transpose(a, dim, -1)
-        n = x.shape[-1]
-        rows = F.expand(F.unsqueeze(x, -2), tuple(x.shape[:-1]) + (n, n))
-        rows = F.where(_const(np.eye(n, dtype=bool)), 1., rows)
-        others = F.prod(rows, -1)
-        return F.reshape(others, a.shape) if dim is None else F.transpose(others, dim, -1)
+    def diagonal(a, offset):
+        return _row("diagonal", (a,), {"offset": offset})
+
+    @staticmethod
+    def diagonal_backward(g, shape, offset):
+        return _row("diagonal_backward", (g,), {"shape": shape, "offset": offset})
 
     @staticmethod
     def to(a, dtype):
@@ -682,6 +700,18 @@ class TensorOps:
     @staticmethod
     def log_sigmoid(a):
         return _row("log_sigmoid", (a,))
+
+    @staticmethod
+    def log_sigmoid_backward(g, a):
+        return _row("log_sigmoid_backward", (g, a))
+
+    @staticmethod
+    def hardtanh_backward(g, a, min_val, max_val):
+        return _row("hardtanh_backward", (g, a), {"min_val": min_val, "max_val": max_val})
+
+    @staticmethod
+    def log1p(a):
+        return _row("log1p", (a,))
 
     # convolution (the op table's "# convolution" rows; p: the convolution's params)
     @staticmethod

@@ -753,6 +753,12 @@ def _erf(x):
     return np.asarray(_ERF(x), dtype=np.float64)
 
 
+@quiet
+def erf(a):
+    """erf in float64, rounded once (torch's float32 erf, MKL's, differs from that on ~3% of inputs)"""
+    return in_float64(_erf)(a)
+
+
 def gelu(a, approximate):
     """x * Phi(x) (Phi: the standard normal CDF), or PyTorch's tanh approximation of it; computed in
     the input's dtype in the order of PyTorch's kernel (only erf/tanh themselves in float64), so that
@@ -789,15 +795,54 @@ def clamp(a, min, max):
     return a
 
 
-def prod_others(a, dim):
-    """For each element, the product of the others along dim (all elements if dim is None): exclusive
-    cumulative products from both sides, so zeros need no division."""
-    x = a.reshape(-1) if dim is None else np.moveaxis(a, dim, -1)
-    ones = np.ones(x.shape[:-1] + (1,), dtype=a.dtype)
-    left = np.concatenate([ones, np.cumprod(x, axis=-1)[..., :-1]], axis=-1)
-    right = np.flip(np.concatenate([ones, np.cumprod(np.flip(x, -1), axis=-1)[..., :-1]], axis=-1), -1)
-    others = left * right
-    return others.reshape(a.shape) if dim is None else np.moveaxis(others, -1, dim)
+def diagonal_backward(g, shape, offset):
+    """zeros of shape (a matrix) with g on its diagonal `offset`"""
+    out = np.zeros(shape, g.dtype)
+    rows = np.arange(g.shape[0])
+    out[rows - min(offset, 0), rows + max(offset, 0)] = g
+    return out
+
+
+def embedding_dense_backward(g, indices, num_weights, padding_idx, scale_grad_by_freq):
+    """rows of g added into the weight's rows the indices name, in the order they come (ATen's);
+    none into padding_idx's; scale_grad_by_freq: each divided by its index's count"""
+    flat = indices.reshape(-1)
+    rows = g.reshape(flat.size, -1)
+    if scale_grad_by_freq:
+        counts = np.bincount(flat, minlength=num_weights)
+        rows = rows / counts[flat].astype(g.dtype)[:, None]
+    keep = flat != padding_idx
+    return add_at(rows[keep], (num_weights, rows.shape[1]), flat[keep])
+
+
+def cumprod(a, dim):
+    """out[i] = a[0] * ... * a[i] along dim, in ATen's accumulator (double for floats, int64 for
+    integers and bool)"""
+    if a.dtype.kind in "biu":
+        return np.cumprod(a, axis=dim, dtype=np.int64).reshape(a.shape)
+    return in_float64(np.cumprod)(a, axis=dim).reshape(a.shape)
+
+
+@quiet
+def cumprod_backward_with_zeros(g, a, out, w, dim):
+    """cumprod_backward of a with zeros along dim, as ATen computes it outside grad mode (w = out g):
+    before the first zero, the reversed cumsum of w cut there, over a; at the first zero z,
+    out[z - 1] (1 at the start) times the sum of g_j cumprod(a[z + 1..j]) for j up to the second zero;
+    after it, 0."""
+    zeros_so_far = np.cumsum(a == 0, axis=dim)
+    before = zeros_so_far == 0
+    grad = np.zeros(a.shape, g.dtype)
+    flipped = np.flip(np.where(before, w, 0), dim)
+    grad[before] = (np.flip(in_float64(np.cumsum)(flipped, axis=dim), dim) / a)[before]
+    until_second = zeros_so_far == 1
+    first = np.expand_dims(np.argmax(until_second, axis=dim), dim)
+    first_mask = (np.arange(a.shape[dim]).reshape((-1,) + (1,) * (a.ndim - dim - 1)) == first) & until_second
+    between = until_second & ~first_mask
+    terms = cumprod(np.where(between, a, 1).astype(a.dtype), dim) * np.where(until_second, g, 0)
+    at_zero = torch_sum_dim(np.ascontiguousarray(terms), dim, True) * np.where(
+        first == 0, 1, np.take_along_axis(out, np.maximum(first - 1, 0), dim))
+    grad[first_mask] = np.broadcast_to(at_zero, a.shape)[first_mask]
+    return grad
 
 
 @quiet
@@ -1130,8 +1175,9 @@ def logit(a):
 
 @quiet
 def log_sigmoid(a):
-    """log(sigmoid(a)) = min(a, 0) - log1p(e**-|a|), without overflow"""
-    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+    """log(sigmoid(a)) = min(a, 0) - log1p(e**-|a|), without overflow, as ATen's kernel (float32:
+    SLEEF's expf, log1p rounded once from float64: see mish)"""
+    return np.minimum(a, 0) - _log1p_f64(_exp_minus_abs(a))
 
 
 # --- sigmoid as ATen's kernel computes it -------------------------------------------------------
@@ -1261,6 +1307,8 @@ def _libm_float(name, fallback):
 
 _erff = _libm_float("erff", _erf)
 _expf = _libm_float("expf", np.exp)
+_log1pf = _libm_float("log1pf", np.log1p)
+_tanhf = _libm_float("tanhf", np.tanh)
 
 # oneDNN's erf minimax table (gelu_erf_minimax_polynomial): coefficients of degree 0..5 (rows) of the
 # polynomials 0..24 (columns), picked by the exponent and 2 leading mantissa bits of |x|
@@ -1387,28 +1435,30 @@ def _aten_gelu_backward_scalar(g, x):
     return g * (cdf + x * pdf)
 
 
-def _aten_vector_part(a):
-    """Which elements of float32 a ATen's one-input elementwise loop computes in its vectorised loop
-    (chunks of two vectors), the others going through its scalar loop: of each run of adjacent
-    elements (a dense tensor: all of it, in memory order; x[:, :8]: each row) all but the last
-    n % (2 vectors); none of a run whose elements are not adjacent (x[:, ::2]). (More than 32768
-    elements: one run here, as with one thread.)"""
+def _aten_vector_part(a, vector_bytes=VECTOR_BYTES):
+    """Which elements of a ATen's one-input elementwise loop computes in its vectorised loop (chunks
+    of two vectors), the others going through its scalar loop: of each run of adjacent elements (a
+    dense tensor: all of it, in memory order; x[:, :8]: each row) all but the last n % (2 vectors);
+    none of a run whose elements are not adjacent (x[:, ::2]). (More than 32768 elements: one run
+    here, as with one thread.) vector_bytes: the CPU's, or 32 (AVX2's) for a kernel ATen does not
+    register for AVX512"""
     part = np.zeros(a.shape, bool)
+    chunk = 2 * vector_bytes // a.itemsize
     if a.size == 0:
         return part
     if a.flags.c_contiguous:
         flat = part.reshape(-1)
-        flat[:a.size - a.size % _FLOAT32_CHUNK] = True
+        flat[:a.size - a.size % chunk] = True
         return part
     if dense(a):
         part = np.zeros_like(a, dtype=bool, order="K")
         view = np.ravel(part, order="K")
         if np.shares_memory(view, part):
-            view[:a.size - a.size % _FLOAT32_CHUNK] = True
+            view[:a.size - a.size % chunk] = True
             return part
     if a.strides[-1] == a.itemsize:
         n = a.shape[-1]
-        part[..., :n - n % _FLOAT32_CHUNK] = True
+        part[..., :n - n % chunk] = True
     return part
 
 
@@ -1459,12 +1509,130 @@ def gelu_erf_backward_float32(g, a):
     (vectorised where a's run is and g is read alike, or is one number broadcast)"""
     if a.size > 1 and a.flags.c_contiguous:
         return np.multiply(g, _onednn_gelu_erf_grad(a), dtype=np.float32)
-    part = _aten_vector_part(a)
+    return _by_parts(_aten_backward_vector_part(g, a), _aten_gelu_backward_vec, _aten_gelu_backward_scalar, g, a)
+
+
+def _aten_backward_vector_part(g, a, vector_bytes=VECTOR_BYTES):
+    """_aten_vector_part of a two-input loop (a gradient g and the input a): a's runs,
+    vectorised where g is read alike, or is one number broadcast"""
+    part = _aten_vector_part(a, vector_bytes)
     gb = np.broadcast_to(g, a.shape)
     if a.ndim and not (gb.strides == a.strides or not any(gb.strides)):
         if not (a.strides[-1] == a.itemsize and gb.strides[-1] in (0, gb.itemsize) and not dense(a)):
             part[...] = False
-    return _by_parts(part, _aten_gelu_backward_vec, _aten_gelu_backward_scalar, g, a)
+    return part
+
+
+# --- silu, mish, hardtanh, log_sigmoid: ATen's CPU kernels (Activation.cpp) ----------------------------
+# silu's and mish's are one loop of TensorIterator: vectorised (SLEEF's expf, and the compiler fuses
+# a * b + c into one FMA) but for the last n % (2 vectors) elements of a run, which go through the
+# scalar loop (glibc's expf, also fused). hardtanh's backward is registered for AVX2 only: its vectors
+# are 32 bytes on any machine. log_sigmoid's forward runs every element through the vector code (the
+# tail too, by a partial load) and saves e^-|a| for its backward. Other dtypes: numpy in ATen's order.
+_AVX2_BYTES = 32
+def _float32_kernel(vec, scalar, *args):
+    """vec / scalar over float32 arrays as ATen's loop splits them (the last arg is the input a)"""
+    a = args[-1]
+    part = _aten_vector_part(a) if len(args) == 1 else _aten_backward_vector_part(args[0], a)
+    return _by_parts(part, vec, scalar, *args)
+
+
+@quiet
+def silu(a):
+    """x sigmoid(x) = x / (1 + e^-x), as ATen computes it"""
+    if a.dtype != _F32:
+        return a / (1 + np.exp(-a))
+    return _float32_kernel(lambda x: x / (_F32_ONE + sleef_expf(-x)), lambda x: x / (_F32_ONE + _expf(-x)), a)
+
+
+def _silu_grad(e, g, x):
+    """g s (1 + x (1 - s)), s = 1 / (1 + e), e = e^-x: the last product and sum one FMA"""
+    s = _F32_ONE / (_F32_ONE + e)
+    return g * s * fused_multiply_add(x, _F32_ONE - s, _F32_ONE)
+
+
+@quiet
+def silu_backward(g, a):
+    """g d(x sigmoid(x))/dx = g s (1 + x (1 - s)), s = sigmoid(x), as ATen's kernel"""
+    if a.dtype != _F32 or np.result_type(g, a) != _F32:
+        s = 1 / (1 + np.exp(-a))
+        return g * s * (1 + a * (1 - s))
+    return _float32_kernel(lambda g, x: _silu_grad(sleef_expf(-x), g, x), lambda g, x: _silu_grad(_expf(-x), g, x),
+                           np.asarray(g, np.float32), a)
+
+
+# (SLEEF's log1pf and tanhf are not emulated: the vectorised loop's are computed in float64 and
+# rounded once, which differs from them by an ulp on some inputs; its expf is SLEEF's own)
+_log1p_f64, _tanh_f64 = in_float64(np.log1p), in_float64(np.tanh)
+
+
+def _tanh_softplus(x, expf, log1pf, tanhf):
+    """tanh(log1p(exp(x))), each step rounded to float32 as ATen's mish kernels compute it"""
+    return tanhf(log1pf(expf(x)))
+
+
+@quiet
+def mish(a):
+    """x tanh(softplus(x)) = x tanh(log(1 + e^x)), as ATen's kernel: exp, log1p, tanh, then the
+    product, each rounded to a's dtype"""
+    if a.dtype != _F32:
+        return a * np.tanh(np.log1p(np.exp(a)))
+    return _float32_kernel(lambda x: x * _tanh_softplus(x, sleef_expf, _log1p_f64, _tanh_f64),
+                           lambda x: x * _tanh_softplus(x, _expf, _log1pf, _tanhf), a)
+
+
+def _mish_grad(g, x, e, t):
+    """g (t + x s (1 - t^2)), s = 1 / (1 + e), e = e^-x, t = tanh(softplus(x)): 1 - t t and the
+    sum fused (FMAs)"""
+    s = _F32_ONE / (_F32_ONE + e)
+    return g * fused_multiply_add(x * s, fused_multiply_add(-t, t, _F32_ONE), t)
+
+
+@quiet
+def mish_backward(g, a):
+    """g d mish(x)/dx = g (t + x s (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x), as ATen's kernel"""
+    if a.dtype != _F32 or np.result_type(g, a) != _F32:
+        s = 1 / (1 + np.exp(-a))
+        t = np.tanh(np.log1p(np.exp(a)))
+        return g * (t + a * s * (1 - t * t))
+    return _float32_kernel(
+        lambda g, x: _mish_grad(g, x, sleef_expf(-x), _tanh_softplus(x, sleef_expf, _log1p_f64, _tanh_f64)),
+        lambda g, x: _mish_grad(g, x, _expf(-x), _tanh_softplus(x, _expf, _log1pf, _tanhf)),
+        np.asarray(g, np.float32), a)
+
+
+def hardtanh(a, min_val, max_val):
+    """a clamped to [min_val, max_val]; of an integer tensor, by the bounds cast to its type (2.5
+    truncated to 2, as C++ casts)"""
+    if a.dtype.kind in "iu":
+        return clamp(a, a.dtype.type(int(min_val)), a.dtype.type(int(max_val)))
+    return clamp(a, a.dtype.type(min_val), a.dtype.type(max_val))
+
+
+def hardtanh_backward(g, a, min_val, max_val):
+    """g where min_val < a < max_val, else 0. A nan a: its vectorised loop drops g (the comparisons
+    are false), its scalar loop passes g on (a <= min or a >= max is false too)"""
+    if a.dtype.kind != "f" or g.shape != a.shape or g.dtype != a.dtype:
+        return np.where((a <= min_val) | (a >= max_val), 0, g).astype(np.result_type(g, a))
+    part = _aten_backward_vector_part(g, a, _AVX2_BYTES)
+    keep = np.where(part, (a > min_val) & (a < max_val), ~((a <= min_val) | (a >= max_val)))
+    return blend(keep, g)
+
+
+def _exp_minus_abs(a):
+    """log_sigmoid's buffer, e^-|a| (SLEEF's expf for float32)"""
+    if a.dtype == _F32:
+        return sleef_expf(-np.abs(a).reshape(-1)).reshape(a.shape)  # (sleef_expf: of arrays of 1-D or more)
+    return np.exp(-np.abs(a))
+
+
+@quiet
+def log_sigmoid_backward(g, a):
+    """g d log(sigmoid(a))/da = g (max_deriv - sign z / (1 + z)), z = e^-|a| (the forward's buffer);
+    max_deriv, sign: 1, 1 for a < 0, else 0, -1 (sign times the quotient is exact: one rounding)"""
+    z = _exp_minus_abs(a)
+    q = z / (z.dtype.type(1) + z)
+    return np.where(a < 0, z.dtype.type(1) - q, q) * g
 
 
 # --- layer norm: ATen's CPU kernels (layer_norm_kernel.cpp, moments_utils.h), on vectors of 32 bytes -

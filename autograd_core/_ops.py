@@ -224,6 +224,15 @@ op("log",      "LogBackward0",         K.quiet(K.in_float64(np.log)),
                                         lambda xp, g, a, out: g / a, kind="float")
 op("log1p",    "Log1PBackward0",       K.quiet(K.in_float64(np.log1p)),
                                         lambda xp, g, a, out: g / (a + 1), kind="float")
+op("expm1",    "Expm1Backward0",       K.quiet(K.in_float64(np.expm1)),
+                                        lambda xp, g, a, out: g * (out + 1), kind="float")
+op("erf",      "ErfBackward0",         K.erf,
+                                        lambda xp, g, a, out: 2.0 / math.sqrt(math.pi) * xp.exp(-xp.pow(a, 2)) * g,
+                                        kind="float")
+op("atan2",    "Atan2Backward0",       K.quiet(K.in_float64(np.arctan2)),
+                                        lambda xp, g, a, b, out: g * b * _atan2_reciprocal(xp, a, b),
+                                        lambda xp, g, a, b, out: g * -a * _atan2_reciprocal(xp, a, b),
+                                        kind="float", layout=_ELEMENTWISE, order=("self", "other"))  # (one formula)
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
                                         lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
@@ -244,7 +253,8 @@ op("sigmoid",  "SigmoidBackward0",     K.sigmoid,
 op("logit",    "LogitBackward0",       K.logit,
                                         lambda xp, g, a, out: g / (a * (1 - a)), kind="float")
 op("log_sigmoid", "LogSigmoidBackward0", K.log_sigmoid,
-                                        lambda xp, g, a, out: g * xp.sigmoid(-a), kind="float")
+                                        lambda xp, g, a, out: xp.log_sigmoid_backward(g, a), kind="float",
+                                        refuse=R.not_floating("log_sigmoid_cpu"))
 # max(a, m) is ATen's std::max: a on a tie (relu(-0.) is -0.), nan stays nan; numpy's maximum(m, a)
 # keeps the second operand on a tie, so the operands are swapped
 op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
@@ -258,6 +268,16 @@ op("gelu",     "GeluBackward0",        K.gelu,
 op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
                                         lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         kind="float")
+op("silu",     "SiluBackward0",        K.silu,
+                                        lambda xp, g, a, out: _silu_backward(xp, g, a),
+                                        kind="same", refuse=R.not_floating("silu_cpu"))
+op("mish",     "MishBackward0",        K.mish,
+                                        lambda xp, g, a, out: _mish_backward(xp, g, a),
+                                        kind="same", refuse=R.not_floating("mish_cpu"))
+op("hardtanh", "HardtanhBackward0",    K.hardtanh,
+                                        lambda xp, g, a, out, min_val, max_val: xp.hardtanh_backward(g, a, min_val, max_val),
+                                        saved_params=("min_val", "max_val"), kind="same",
+                                        refuse=R.no_bool(None, "Bool inputs not supported for hardtanh"))
 op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
                                             a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),
                                         lambda xp, g, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
@@ -370,6 +390,9 @@ op("cumsum",   "CumsumBackward0",      lambda a, dim: K.in_float64(np.cumsum)(a,
                                         lambda xp, g, a, out, dim: g if _numel(g) <= 1 or g.shape[dim] == 1 else  # (PyTorch's trivial case)
                                         xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),
                                         kind="sum", layout="contiguous")
+op("cumprod",  "CumprodBackward0",     K.cumprod,
+                                        lambda xp, g, a, out, dim: _cumprod_backward(xp, g, a, out, dim),
+                                        saved_params=("dim",), kind="sum", layout="contiguous")
 op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
                                         lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum")
 # --- linear algebra ------------------------------------------------------------------------------------
@@ -463,6 +486,16 @@ op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         kind="same", layout="contiguous")
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same")
+# diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
+# diag_embed, of a matrix diagonal_copy; diagonal itself is what their gradients record
+op("diag_embed", "DiagEmbedBackward0", lambda a, offset: np.diag(a, offset),
+                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset), kind="same",
+                                        layout="contiguous")
+op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset: np.diagonal(a, offset).copy(),
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
+                                        layout="contiguous")
+op("diagonal", "DiagonalBackward0",    lambda a, offset: np.diagonal(a, offset).copy(),
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same")
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
                                         lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same")
 op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
@@ -575,6 +608,14 @@ op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
                                         saved_params=("target", "weight", "total_weight"), kind="same",
                                         arg_names=("self",))
+# embedding: out = weight[indices], rows of a (num_weights, dim) weight; its gradient adds g's rows
+# back into the rows they came from (none into padding_idx's; scale_grad_by_freq divides by the count)
+op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_grad_by_freq: w[indices],
+                                        lambda xp, g, w, out, indices, padding_idx, scale_grad_by_freq: xp.row(
+                                            "embedding_dense_backward", g, indices=indices, num_weights=w.shape[0],
+                                            padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq),
+                                        saved_params=("indices", "padding_idx", "scale_grad_by_freq"), kind="same",
+                                        arg_names=("weight",))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",))
@@ -623,6 +664,14 @@ op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(
                                             g * go, xp.sigmoid(a * beta)) * (a * beta < threshold) * beta,
                                         arg_names=("grad_output", "self"))
+op("hardtanh_backward", "HardtanhBackwardBackward0", K.hardtanh_backward,
+                                        lambda xp, g, go, a, out, min_val, max_val: xp.hardtanh_backward(g, a, min_val, max_val),
+                                        lambda xp, g, go, a, out, min_val, max_val: xp.zeros_like(g),
+                                        arg_names=("grad_output", "self"))
+op("log_sigmoid_backward", "LogSigmoidBackwardBackward0", K.log_sigmoid_backward,
+                                        lambda xp, g, go, a, out: xp.log_sigmoid_backward(g, a),
+                                        lambda xp, g, go, a, out: _log_sigmoid_double_backward(xp, g * go, a),
+                                        arg_names=("grad_output", "self"))
 op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
@@ -648,6 +697,13 @@ op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
                                         saved_params=("target", "weight", "total_weight"),
                                         arg_names=("grad_output", "self"))
+op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
+                                        lambda xp, g, go, out, shape, offset: xp.diagonal(g, offset),
+                                        arg_names=("grad_output",))
+op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
+                                        lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
+                                            _embedding_double_backward(xp, g, indices, padding_idx),
+                                        arg_names=("grad_output",))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
                                         arg_names=("grad_output",))
@@ -814,6 +870,21 @@ def _rpow_backward(xp, g, base, exponent, out):
     return g * (out * log_base)
 
 
+def _atan2_reciprocal(xp, a, b):
+    """atan2_backward's 1 / (a^2 + b^2), 0 where both are 0"""
+    denom = a * a + b * b
+    return xp.masked_fill(xp.reciprocal(denom), denom == 0, 0)
+
+
+def _embedding_double_backward(xp, g, indices, padding_idx):
+    """embedding_dense_double_backward: the rows of g the indices name, 0 for padding_idx's, shaped as
+    indices plus the embedding dim"""
+    rows = xp.index(g, (indices.reshape(-1),))
+    if padding_idx >= 0:
+        rows = xp.masked_fill(rows, (indices == padding_idx).reshape(-1, 1), 0)
+    return xp.reshape(rows, indices.shape + (-1,))
+
+
 def _inside(xp, a, min, max):
     """clamp's mask: where the input passes through (min <= a <= max; a missing bound is no bound)"""
     if min is None:
@@ -941,8 +1012,47 @@ def _prod_backward(xp, g, a, out, dim, keepdim):
         if zeros > 1 and not xp.builds_graph:
             return xp.zeros(a.shape, g)
         flat = xp.reshape(a, (-1,))
-        return xp.reshape(g if flat.shape[0] == 1 else g * xp.exclusive_prod(flat, 0), a.shape)
-    return g if a.shape[dim] == 1 else g * xp.exclusive_prod(a, dim)
+        return xp.reshape(g if flat.shape[0] == 1 else g * _products_of_the_others(xp, flat, 0), a.shape)
+    return g if a.shape[dim] == 1 else g * _products_of_the_others(xp, a, dim)
+
+
+def _products_of_the_others(xp, a, dim):
+    """prod_safe_zeros_backward's factor: for each element, the product of the others along dim, as
+    the exclusive cumulative products from both ends multiplied (no division: zeros are safe)"""
+    n = a.shape[dim]
+    ones = xp.ones(a.shape[:dim] + (1,) + a.shape[dim + 1:], a)
+    before = xp.cumprod(xp.cat([ones, xp.narrow(a, dim, 0, n - 1)], dim), dim)
+    after = xp.cumprod(xp.cat([ones, xp.flip(xp.narrow(a, dim, 1, n - 1), (dim,))], dim), dim)
+    return before * xp.flip(after, (dim,))
+
+
+def _cumprod_backward(xp, g, a, out, dim):
+    """cumprod_backward: d out_j / d a_k = prod_{i <= j, i != k} a_i for j >= k, so without zeros
+    grad_k = sum_{j >= k} g_j out_j / a_k (a reversed cumsum). With zeros, after the first zero z the
+    gradient is 0, before it the same sum cut at z, and at z the products that skip it (ATen's
+    masks, K.cumprod_backward_with_zeros); under create_graph, PyTorch's O(n^2) loop instead: for
+    each k, sum_j g_j (product up to k, exclusive) (cumprod after k), copied into row k of zeros."""
+    n = a.shape[dim] if a.ndim else 1
+    if _numel(a) <= 1 or n == 1:
+        return g
+    w = out * g
+    if not xp.count_nonzero(a == 0):
+        return xp.flip(xp.cumsum(xp.flip(w, (dim,)), dim), (dim,)) / a
+    if not xp.builds_graph:
+        return K.cumprod_backward_with_zeros(g, a, out, w, dim)
+    ones = xp.ones(a.shape[:dim] + (1,) + a.shape[dim + 1:], g)
+    grad_input = xp.zeros(a.shape, g)
+    for k in range(n):
+        if k == 0:
+            others = xp.cat([ones, xp.cumprod(xp.narrow(a, dim, 1, n - 1), dim)], dim)
+        elif k == n - 1:
+            others = xp.prod(xp.narrow(a, dim, 0, k), dim, True)
+        else:
+            until_k = xp.prod(xp.narrow(a, dim, 0, k), dim, True)
+            from_k_plus_1 = xp.cumprod(xp.narrow(a, dim, k + 1, n - k - 1), dim)
+            others = xp.cat([until_k, xp.expand(until_k, from_k_plus_1.shape) * from_k_plus_1], dim)
+        xp.select(grad_input, dim, k).copy_(xp.sum(xp.narrow(g, dim, k, n - k) * others, dim))
+    return grad_input
 
 
 def _cat_backward(xp, i, g, args, dim):
@@ -1128,6 +1238,34 @@ def _gelu_double_backward(xp, g, go, a, approximate):
     a_sq = a * a
     pdf = beta * xp.exp(-0.5 * a_sq)
     return g * go * (2 * pdf - a_sq * pdf)
+
+
+def _silu_backward(xp, g, a):
+    """d silu / da = s (1 + a (1 - s)), s = sigmoid(a): ATen's silu_backward kernel, or under
+    create_graph its infinitely_differentiable_silu_backward, the same math in ops that have
+    derivatives (the right factor first, as C++ evaluates it)"""
+    if not xp.builds_graph:
+        return xp.silu_backward(g, a)
+    s = xp.sigmoid(a)
+    right = 1 + a * (1 - s)
+    return g * s * right
+
+
+def _mish_backward(xp, g, a):
+    """d mish / da = t + a s (1 - t^2), t = tanh(softplus(a)), s = sigmoid(a): ATen's mish_backward
+    kernel, or under create_graph its infinitely_differentiable_mish_backward (softplus as log1p(exp))"""
+    if not xp.builds_graph:
+        return xp.mish_backward(g, a)
+    s = xp.sigmoid(a)
+    t = xp.tanh(xp.log1p(xp.exp(a)))
+    right = 1.0 - t * t
+    return g * (t + a * s * right)
+
+
+def _log_sigmoid_double_backward(xp, g, a):
+    """log_sigmoid_double_backward: d^2 log(sigmoid(a)) / da^2 = (z - 1) z, z = sigmoid(a), times g"""
+    z = xp.sigmoid(a)
+    return g * (z - 1) * z
 
 
 # --- convolution ---------------------------------------------------------------------------------------

@@ -1539,6 +1539,25 @@ class Tensor:
     def log1p(self):
         return apply(OPS["log1p"], (self,))
 
+    def expm1(self):
+        return apply(OPS["expm1"], (self,))
+
+    def erf(self):
+        return apply(OPS["erf"], (self,))
+
+    def atan2(self, other):
+        return F.atan2(self, other)
+
+    arctan2 = atan2
+
+    def movedim(self, source, destination):
+        return F.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def diag(self, diagonal=0):
+        return F.diag(self, diagonal)
+
     def sqrt(self):
         return apply(OPS["sqrt"], (self,))
 
@@ -1719,6 +1738,9 @@ class Tensor:
     def cumsum(self, dim, dtype=None):
         return F.cumsum(self, dim, dtype)
 
+    def cumprod(self, dim=None, dtype=None):
+        return F.cumprod(self, dim, dtype)
+
     def trace(self):
         return F.trace(self)
 
@@ -1890,6 +1912,12 @@ class Tensor:
 
     def log1p_(self):
         return _inplace(self, "log1p")
+
+    def expm1_(self):
+        return _inplace(self, "expm1")
+
+    def erf_(self):
+        return _inplace(self, "erf")
 
     def sqrt_(self):
         return _inplace(self, "sqrt")

@@ -145,6 +145,12 @@ PROGRAMS = {
     "repeat": ([inp(2, 3)], lambda m, x: x.repeat(2, 1, 2)),
     "prod": ([inp(2, 3)], lambda m, x: x.prod()),
     "prod_dim": ([inp(2, 3)], lambda m, x: x.prod(1)),
+    "prod-one-zero": ([inp(2, 3)], lambda m, x: (x * _one_zero(m, x)).prod()),
+    "prod_dim-zeros": ([inp(2, 3)], lambda m, x: (x * _one_zero(m, x)).prod(1)),
+    "prod_dim-zeros-keepdim": ([inp(3, 2)], lambda m, x: (x * _one_zero(m, x.t()).t()).prod(0, keepdim=True)),
+    "cumprod": ([inp(2, 3)], lambda m, x: x.cumprod(1)),
+    "cumprod-zeros": ([inp(2, 4)], lambda m, x: (x * _one_zero(m, x)).cumprod(1)),
+    "cumprod-dim0-zeros": ([inp(3, 2)], lambda m, x: m.cumprod(x * _one_zero(m, x), 0)),
     "masked_fill": ([inp(2, 3)], lambda m, x: x.masked_fill(x > 0.5, 0.)),
     "masked_fill_tensor": ([inp(2, 3), inp()], lambda m, x, v: x.masked_fill(x > 0.5, v)),
     "log1p": ([inp(2, 3, kind=P)], lambda m, x: x.log1p()),
@@ -172,6 +178,20 @@ PROGRAMS = {
     "gelu-tanh": ([inp(2, 3)], lambda m, x: m.nn.functional.gelu(x, approximate="tanh")),
     "elu": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x, 0.7)),
     "softplus": ([inp(2, 3)], lambda m, x: m.nn.functional.softplus(x)),
+    "silu": ([inp(2, 3)], lambda m, x: m.nn.functional.silu(x)),
+    "expm1": ([inp(2, 3)], lambda m, x: x.expm1()),
+    "erf": ([inp(2, 3)], lambda m, x: m.erf(x)),
+    "atan2": ([inp(2, 3), inp(3)], lambda m, x, y: m.atan2(x, y)),
+    "diag_embed": ([inp(3)], lambda m, x: m.diag(x, 1)),
+    "diagonal_copy": ([inp(3, 4)], lambda m, x: m.diag(x, -1)),
+    "diagonal_copy-main": ([inp(3, 3)], lambda m, x: (x * x).diag()),
+    "embedding": ([inp(4, 3)], lambda m, x: m.nn.functional.embedding(m.tensor([[0, 2], [2, 3]]), x * x)),
+    "embedding-padding": ([inp(4, 3)], lambda m, x: m.nn.functional.embedding(
+        m.tensor([[0, 2, 1], [2, 3, 2]]), x * x, padding_idx=2, scale_grad_by_freq=True)),
+    "mish": ([inp(2, 3)], lambda m, x: m.nn.functional.mish(x)),
+    "hardtanh": ([inp(2, 3)], lambda m, x: m.nn.functional.hardtanh(x, -0.5, 0.7)),
+    "hardtanh-relu6": ([inp(2, 3)], lambda m, x: m.nn.functional.relu6(x * 4)),
+    "log_sigmoid": ([inp(2, 3)], lambda m, x: m.nn.functional.logsigmoid(x)),
     "div_rounding": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: m.div(x, y, rounding_mode="floor")),
     "floor_divide": ([inp(2, 3), inp(3, kind=P)], lambda m, x, y: x // y),
     "remainder": ([inp(2, 3)], lambda m, x: x % 0.7),
@@ -248,6 +268,13 @@ PROGRAMS = {
     "native_layer_norm-all-dims": ([inp(2, 3), inp(2, 3)], lambda m, x, w: m.nn.functional.layer_norm(x, (2, 3), w)),
 }
 
+def _one_zero(m, x):
+    """ones with a zero in the middle of x's first row (a product through a zero)"""
+    mask = np.ones(tuple(x.shape))
+    mask[0, x.shape[1] // 2] = 0
+    return m.tensor(mask, dtype=x.dtype)
+
+
 def _as_strided(m, x):
     b = x * 1
     v = b[0]
@@ -268,7 +295,8 @@ def _index_put(m, x, y):
 # rows the programs reach under another name: the derivatives' own rows are what the second
 # derivative of these programs runs (their names show in the first gradients' graphs)
 REACHED_THROUGH = {
-    "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid": "binary_cross_entropy_with_logits-weights",
+    "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid_backward": "log_sigmoid", "hardtanh_backward": "hardtanh",
+    "diagonal": "diag_embed", "diagonal_backward": "diagonal_copy", "embedding_dense_backward": "embedding",
     "mul_scalar": "pow", "div_scalar": "mean", "add_scalar": "log1p", "sub_scalar": "pow_tensor",
     "tanh_backward": "tanh", "sigmoid_backward": "sigmoid", "threshold_backward": "relu",
     "softmax_backward_data": "softmax", "log_softmax_backward_data": "log_softmax",
@@ -474,9 +502,10 @@ def test_third_derivative_where_torch_is_wrong(name):
 # (mul: other's, then self's), and reduces the results to the inputs' shapes afterwards; within a
 # formula the order is C++'s (GCC evaluates the right operand of an operator first: -grad * ((self /
 # other) / other) divides before it negates). These rows' rules build the same nodes in another order
-# (values agree): convolution's, batch norm's and layer norm's double-backward kernels, and the as_strided views
-# of GRAPH_DIFFERS.
-ORDER_DIFFERS = {
+# (values agree): convolution's, batch norm's and layer norm's double-backward kernels, atan2's (PyTorch's one
+# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own), and the as_strided
+# views of GRAPH_DIFFERS.
+ORDER_DIFFERS = {"atan2",
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
     "native_batch_norm-eval", "native_layer_norm"} | set(GRAPH_DIFFERS)

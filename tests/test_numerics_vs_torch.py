@@ -25,7 +25,8 @@ def test_linspace_matches_torch_bit_for_bit(start, end, dtype):
 
 @pytest.mark.parametrize("name, low, high, share", [("exp", -5, 5, 0.03), ("tanh", -5, 5, 0.01),
                                                      ("log1p", 0.001, 5, 0.02), ("sin", -5, 5, 0.08),
-                                                     ("cos", -5, 5, 0.08), ("log", 0.001, 5, 0.1)])
+                                                     ("cos", -5, 5, 0.08), ("log", 0.001, 5, 0.1),
+                                                     ("erf", -3, 3, 0.05), ("expm1", -5, 5, 0.01)])
 def test_float32_functions_round_mostly_as_torch(name, low, high, share):
     x = np.random.default_rng(0).uniform(low, high, 20000).astype(np.float32)
     ours = getattr(ac, name)(ac.tensor(x)).numpy()

@@ -68,6 +68,14 @@ UNARY = {
     "gelu": lambda m, x: m.nn.functional.gelu(x),
     "gelu tanh": lambda m, x: m.nn.functional.gelu(x, approximate="tanh"),
     "softplus": lambda m, x: m.nn.functional.softplus(x), "max()": lambda m, x: x.max(),
+    "silu": lambda m, x: m.nn.functional.silu(x), "mish": lambda m, x: m.nn.functional.mish(x),
+    "hardtanh": lambda m, x: m.nn.functional.hardtanh(x), "relu6": lambda m, x: m.nn.functional.relu6(x),
+    "hardtanh(-0., 2.)": lambda m, x: m.nn.functional.hardtanh(x, -0.0, 2.0),
+    "logsigmoid": lambda m, x: m.nn.functional.logsigmoid(x), "softsign": lambda m, x: m.nn.functional.softsign(x),
+    "cumprod": lambda m, x: x.cumprod(0), "cumprod of finite": lambda m, x: x[3:].cumprod(0),
+    "cumprod from one zero": lambda m, x: x[4:].cumprod(0),
+    "erf": lambda m, x: x.erf(), "expm1": lambda m, x: x.expm1(), "diag": lambda m, x: m.diag(x),
+    "normalize": lambda m, x: m.nn.functional.normalize(x[3:], dim=0),
     "min()": lambda m, x: x.min(), "max() of finite": lambda m, x: x[3:].max(),
     "amax()": lambda m, x: x.amax(), "amin()": lambda m, x: m.amin(x), "amax() of finite": lambda m, x: x[3:].amax(),
     "amin() of finite": lambda m, x: x[3:].amin(), "amax() of signed zeros": lambda m, x: x[3:5].amax(),
@@ -108,6 +116,7 @@ BINARY = {
     "l1_loss": lambda m, a, b: m.nn.functional.l1_loss(a, b, reduction="none"),
     "2 ** a": lambda m, a, b: 2.0 ** a + 0 * b, "0 ** a": lambda m, a, b: 0.0 ** a + 0 * b,
     "1 ** a": lambda m, a, b: 1.0 ** a + 0 * b, "2 / a": lambda m, a, b: 2.0 / a + 0 * b,
+    "atan2": lambda m, a, b: m.atan2(a, b),
 }
 SIGNED_ZEROS = {  # which zero comes out of a tie between 0. and -0.
     "maximum": lambda m, a, b: m.maximum(a, b), "minimum": lambda m, a, b: m.minimum(a, b),

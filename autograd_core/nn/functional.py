@@ -74,6 +74,51 @@ def softplus(input, beta=1.0, threshold=20.0):
     return apply(OPS["softplus"], (input,), {"beta": beta, "threshold": threshold})
 
 
+def silu(input, inplace=False):
+    """out = input * sigmoid(input) (swish)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("silu_" if inplace else "silu", "input", input)
+    return _inplace(input, "silu") if inplace else apply(OPS["silu"], (input,))
+
+
+def mish(input, inplace=False):
+    """out = input * tanh(softplus(input))"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("mish_" if inplace else "mish", "input", input)
+    return _inplace(input, "mish") if inplace else apply(OPS["mish"], (input,))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """out = input clamped to [min_val, max_val] (the gradient is 0 outside, and at the bounds)"""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh("hardtanh", input, min_val, max_val, inplace)
+
+
+def _hardtanh(name, input, min_val, max_val, inplace):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor(name + "_" if inplace else name, "input", input)
+    params = {"min_val": min_val, "max_val": max_val}
+    return _inplace(input, "hardtanh", params=params) if inplace else apply(OPS["hardtanh"], (input,), params)
+
+
+def relu6(input, inplace=False):
+    """out = min(max(input, 0), 6): ATen's hardtanh(input, 0, 6) (HardtanhBackward0)"""
+    return _hardtanh("relu6", input, 0, 6, inplace)
+
+
+def logsigmoid(input):
+    """out = log(sigmoid(input)) = -softplus(-input)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("log_sigmoid", "input", input)
+    return apply(OPS["log_sigmoid"], (input,))
+
+
+def softsign(input):
+    """out = input / (|input| + 1), composed as PyTorch composes it (DivBackward0)"""
+    return input / (input.abs() + 1)
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """out = input * mask / (1 - p), mask[i] = 1 with probability 1 - p (identity when not training);
     PyTorch's CPU kernel also records a MulBackward0 here; p == 0, eval mode or an empty input:
@@ -175,6 +220,80 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         input = input if input.shape == shape else _f.expand(input, shape)
         target = target if target.shape == shape else _f.expand(target, shape)
     return apply(OPS["mse_loss"], (input, target), {"reduction": reduction})
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """out = input / max(||input||_p over dim, eps), composed as PyTorch composes it"""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if out is None:
+        return input / denom
+    return _f._OUT_FUNCTIONS["div"](input, denom, out=out)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """out = <x1 / max(||x1||, eps), x2 / max(||x2||, eps)> along dim (broadcast), composed as ATen
+    composes it: each norm cloned and clamped in place outside the graph"""
+    common = _dtypes.FROM_NUMPY[_f.result_dtype(x1, x2)]
+    if not common.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {SCALAR_NAME[common]}")
+    x1, x2 = (x.to(common) if x._data.dtype.kind in "biu" else x for x in (x1, x2))
+    if x1.shape != x2.shape:  # (expand_outplace: both expanded, when their shapes differ)
+        mismatch = _broadcast_message(x1.shape, x2.shape)
+        if mismatch:
+            raise RuntimeError(mismatch)
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+        x1, x2 = x1.expand(shape), x2.expand(shape)
+    n1, n2 = x1.norm(2, dim, keepdim=True).clone(), x2.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """out = weight[input]: the rows of weight the indices in input name (EmbeddingBackward0). The
+    gradient of padding_idx's row stays 0; max_norm renormalises, in place, the rows looked up whose
+    norm_type-norm is above it (outside the graph)"""
+    padding_idx = -1 if padding_idx is None else _padding_index(padding_idx, weight.size(0))
+    if sparse:
+        raise NotImplementedError("autograd_core has no sparse tensors: embedding(sparse=True) is not supported")
+    if input.dtype not in (_dtypes.int64, _dtypes.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got torch.{input.dtype._legacy} instead (while checking arguments "
+                           "for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    indices = input._data
+    if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _embedding_renorm_(weight, indices, max_norm, norm_type)
+    return apply(OPS["embedding"], (weight,), {"indices": indices.astype(np.int64), "padding_idx": padding_idx,
+                                                 "scale_grad_by_freq": scale_grad_by_freq})
+
+
+def _padding_index(padding_idx, num_embeddings):
+    """padding_idx in [0, num_embeddings) (a negative one counts from the end)"""
+    if padding_idx > 0:
+        assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
+    elif padding_idx < 0:
+        assert padding_idx >= -num_embeddings, "Padding_idx must be within num_embeddings"
+        padding_idx = num_embeddings + padding_idx
+    return padding_idx
+
+
+def _embedding_renorm_(weight, indices, max_norm, norm_type):
+    """embedding_renorm_: each row looked up whose norm (in the weight's dtype) is above max_norm
+    scaled, in place, by max_norm / (norm + 1e-7) (a double, rounded to the dtype), outside the graph"""
+    with no_grad():
+        rows = np.unique(indices)
+        data = weight._data
+        norms = np.linalg.norm(data[rows].astype(np.float64), ord=norm_type, axis=1).astype(data.dtype)
+        big = norms > max_norm
+        scale = (max_norm / (norms[big].astype(np.float64) + 1e-7)).astype(data.dtype)
+        data[rows[big]] *= scale[:, None]
+        weight._vc[0] += 1
 
 
 def one_hot(tensor, num_classes=-1):

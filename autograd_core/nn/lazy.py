@@ -251,6 +251,8 @@ _PYTHON_TORCH_FUNCTIONS = {"norm", "split", "unique", "is_tensor", "save", "load
 _C_FUNCTIONAL = {"linear", "bilinear", "gelu", "softplus", "one_hot", "conv1d", "conv2d", "conv3d",
                  "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "avg_pool1d",
                  "avg_pool2d", "avg_pool3d", "hardtanh_", "elu_", "leaky_relu_", "logsigmoid", "pad"}
+_C_NAMES = {"logsigmoid": "log_sigmoid"}  # (F.logsigmoid is torch._C._nn.log_sigmoid)
+_TORCH_FUNCTIONAL = {"cosine_similarity"}  # (nn.functional functions that are torch.* ones)
 
 # torch.nn.init functions that do not dispatch: what PyTorch's error names is the first Tensor
 # method they call (None: kaiming_normal_ reads .shape first, and gets the RuntimeError)
@@ -280,7 +282,9 @@ def _describe(code, is_method):
         # (PyTorch's torch.* functions are methods of one class, hence one address for all)
         return f"<built-in method {name.lstrip('_')} of type object at 0x{id(Tensor):x}>"
     if rel == "nn/functional.py" and name in _C_FUNCTIONAL:
-        return f"<built-in function {name}>"
+        return f"<built-in function {_C_NAMES.get(name, name)}>"
+    if rel == "nn/functional.py" and name in _TORCH_FUNCTIONAL:
+        return f"<built-in method {name} of type object at 0x{id(Tensor):x}>"
     if rel == "nn/init.py" and name in _INIT_FIRST_USE:
         return _INIT_FIRST_USE[name]
     return f"<function {name} at {address}>"

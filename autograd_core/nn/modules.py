@@ -6,6 +6,7 @@ it is the order of ``parameters()`` and of the state_dict keys, as in PyTorch).
 """
 import itertools
 import math
+import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -525,18 +526,24 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class ReLU(Module):
-    """out = max(input, 0)"""
+class _InplaceActivation(Module):
+    """An activation whose only setting is inplace (ReLU, SiLU, Mish): F.<function>(input, inplace)"""
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
+        return self._function(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_InplaceActivation):
+    """out = max(input, 0)"""
+
+    _function = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -595,6 +602,107 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+class SiLU(_InplaceActivation):
+    """out = input * sigmoid(input)"""
+
+    _function = staticmethod(F.silu)
+
+
+class Mish(_InplaceActivation):
+    """out = input * tanh(softplus(input))"""
+
+    _function = staticmethod(F.mish)
+
+
+class Hardtanh(Module):
+    """out = input clamped to [min_val, max_val]"""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
+        super().__init__()
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                          FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                          FutureWarning, stacklevel=2)
+            max_val = max_value
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+        if self.max_val <= self.min_val:
+            raise AssertionError(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """out = min(max(input, 0), 6)"""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Embedding(Module):
+    """A lookup table: out = weight[input], weight (num_embeddings, embedding_dim) ~ N(0, 1), its
+    padding_idx row 0 (and its gradient too)"""
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None:
+            padding_idx = F._padding_index(padding_idx, num_embeddings)
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = Parameter(empty((num_embeddings, embedding_dim), dtype=dtype, device=device),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            assert list(_weight.shape) == [num_embeddings, embedding_dim], \
+                "Shape of weight does not match num_embeddings and embedding_dim"
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx].fill_(0)
+
+    def forward(self, input):
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += ", scale_grad_by_freq=True"
+        if self.sparse is not False:
+            s += ", sparse=True"
+        return s
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose weight is embeddings (2-D); freeze: its weight requires no grad"""
+        assert embeddings.dim() == 2, "Embeddings parameter is expected to be 2-dimensional"
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, _weight=embeddings,
+                   _freeze=freeze)
+
+
 class Dropout(Module):
     """Training: zero each element with probability p and scale the rest by 1 / (1 - p); eval: identity"""
 
@@ -611,18 +719,35 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class Sigmoid(Module):
+class _Elementwise(Module):
+    """An activation without settings (Sigmoid, Tanh, LogSigmoid, Softsign): F.<function>(input)"""
+
+    def forward(self, input):
+        return self._function(input)
+
+
+class Sigmoid(_Elementwise):
     """out = 1 / (1 + e**-input)"""
 
-    def forward(self, input):
-        return F.sigmoid(input)
+    _function = staticmethod(F.sigmoid)
 
 
-class Tanh(Module):
+class Tanh(_Elementwise):
     """out = tanh(input)"""
 
-    def forward(self, input):
-        return F.tanh(input)
+    _function = staticmethod(F.tanh)
+
+
+class LogSigmoid(_Elementwise):
+    """out = log(sigmoid(input))"""
+
+    _function = staticmethod(F.logsigmoid)
+
+
+class Softsign(_Elementwise):
+    """out = input / (1 + |input|)"""
+
+    _function = staticmethod(F.softsign)
 
 
 class Softmax(Module):

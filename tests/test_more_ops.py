@@ -1,0 +1,479 @@
+"""The ops added after the first teaching set, against PyTorch 2.13: the activations silu, mish,
+hardtanh / relu6, logsigmoid, softsign (functional, modules, in place), cumprod (and prod's gradient
+through zeros, which is built from cumprod), ...
+
+Values: bit for bit in float32 where this engine computes as ATen's kernels do (silu, hardtanh,
+relu6, softsign, cumprod, logsigmoid's gradient); "mostly equal, the rest within an ulp or two" where
+a SLEEF function is not emulated (logsigmoid's log1p, mish's log1p and tanh: computed in float64 and
+rounded once); float64 within the oracle's tolerance (torch's SLEEF exp for doubles is not numpy's).
+Gradients' graphs, second derivatives and gradgradcheck are in test_double_backward.py, gradcheck per
+op-table row in test_gradcheck.py, nan / inf / signed zeros in test_special_values.py.
+"""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_core as ac
+from torch_oracle import assert_close, assert_same
+
+ACTIVATIONS = ["silu", "mish", "hardtanh", "relu6", "logsigmoid", "softsign"]
+EXACT = {"silu", "hardtanh", "relu6", "softsign"}  # forward and gradient bit for bit in float32
+# (share of float32 inputs whose forward / gradient may differ from torch's, and by how many ulps)
+MOSTLY = {"logsigmoid": (0.02, 1, 0.0), "mish": (0.03, 2, 0.03)}
+
+# the layouts ATen's loops split differently between their vectorised and scalar code
+LAYOUTS = {
+    "long": lambda x: x,
+    "odd length": lambda x: x[:20003],
+    "20 elements": lambda x: x[:20],
+    "one row of 7": lambda x: x[:7],
+    "one element": lambda x: x[:1],
+    "rows of 40": lambda x: x[:4000].reshape(100, 40)[:, :37],
+    "strided": lambda x: x[::3],
+    "transposed": lambda x: x[:4000].reshape(50, 80).T,
+}
+
+
+def _inputs(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(20016) * 4).astype(dtype)
+    x[::97] *= 6  # (far out, where exp over- or underflows)
+    return x, rng.standard_normal(20016).astype(dtype)
+
+
+def _run(m, name, x, g, layout):
+    """(forward, gradient) of activation `name` on the layout of x, with upstream gradient g"""
+    t = LAYOUTS[layout](m.tensor(x))
+    t.requires_grad_(True)
+    y = getattr(m.nn.functional, name)(t)
+    y.backward(LAYOUTS[layout](m.tensor(g)))
+    return y.detach().numpy(), t.grad.numpy()
+
+
+def _ulps(a, b):
+    a, b = a.astype(np.float32), b.astype(np.float32)
+    return np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32))
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_float32_activations_match_torch(name, layout):
+    x, g = _inputs(np.float32)
+    ours, theirs = _run(ac, name, x, g, layout), _run(torch, name, x, g, layout)
+    for what, a, b in zip(("forward", "gradient"), ours, theirs):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        if name in EXACT or (name == "logsigmoid" and what == "gradient"):
+            assert_close(a, b, f"{name} {what}", exact=True)
+            continue
+        share, ulps, grad_share = MOSTLY[name]
+        assert np.mean(a != b) <= (share if what == "forward" else grad_share or share), what
+        finite = np.isfinite(b) & (np.abs(b) > 1e-30)
+        if what == "forward":
+            assert _ulps(a[finite], b[finite]).max() <= ulps
+        assert_close(a, b, f"{name} {what}")
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_float64_activations_match_torch(name):
+    x, g = _inputs(np.float64, seed=1)
+    for layout in ("odd length", "strided", "20 elements"):
+        assert_close(_run(ac, name, x, g, layout), _run(torch, name, x, g, layout), f"{name} {layout}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=hnp.arrays(np.float32, hnp.array_shapes(max_dims=3, max_side=9),
+                    elements=st.floats(-30, 30, width=32)),
+       name=st.sampled_from(ACTIVATIONS))
+def test_activations_on_any_shape_match_torch(x, name):
+    """Shapes of up to 3 dims, 0-d and empty included: forward and gradient (of a sum: the
+    upstream gradient is one number broadcast)"""
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = getattr(m.nn.functional, name)(t)
+        y.sum().backward()
+        return y, t.grad
+    exact = name in EXACT
+    assert_same(program, exact=exact)
+
+
+def test_grad_fn_names_and_saved_values():
+    def program(m):
+        x = m.tensor([-1.5, 0.3, 2.0, 7.0], requires_grad=True)
+        F = m.nn.functional
+        out = {n: type(getattr(F, n)(x).grad_fn).__name__ for n in ACTIVATIONS}
+        y = F.hardtanh(x, -0.5, 2.5)
+        out["hardtanh saved"] = (y.grad_fn._saved_min_val, y.grad_fn._saved_max_val)
+        y = F.relu6(x)
+        out["relu6 saved"] = (y.grad_fn._saved_min_val, y.grad_fn._saved_max_val)
+        out["cumprod"] = type(x.cumprod(0).grad_fn).__name__
+        out["cumprod saved dim"] = m.cumprod(x, 0).grad_fn._saved_dim  # (torch keeps -1 as 2 ** 64 - 1)
+        return out
+    assert_same(program)
+
+
+@pytest.mark.parametrize("name", ["silu", "mish", "hardtanh", "relu6"])
+def test_in_place_activations(name):
+    """F.x(t, inplace=True) writes into t, which takes the op's node as its grad_fn (as torch's
+    silu_ / hardtanh_ ...); a leaf that requires grad is refused"""
+    def program(m):
+        x = m.tensor([-1.5, 0.3, 2.0, 7.0, -0.0], requires_grad=True)
+        y = x * 2
+        z = getattr(m.nn.functional, name)(y, inplace=True)
+        z.backward(m.tensor([1.0, -2.0, 0.5, 3.0, 1.0]))
+        return z is y, z, type(z.grad_fn).__name__, x.grad, y._version
+    assert_same(program, exact=True)
+    assert_same(lambda m: getattr(m.nn.functional, name)(m.ones(3, requires_grad=True), inplace=True))
+    assert_same(lambda m: getattr(m.nn.functional, name)(m.ones(3), inplace=True), exact=True)
+
+
+def test_modules_match_torch():
+    def program(m):
+        nn = m.nn
+        mods = [nn.SiLU(), nn.SiLU(inplace=True), nn.Mish(), nn.Mish(True), nn.Hardtanh(), nn.Hardtanh(-2, 3, True),
+                nn.ReLU6(), nn.ReLU6(True), nn.LogSigmoid(), nn.Softsign()]
+        x = m.tensor([[-3.0, -0.5, 0.0], [0.7, 2.5, 8.0]])
+        return [(repr(mod), mod(x.clone()), isinstance(mod, nn.Hardtanh)) for mod in mods]
+    assert_same(program)
+    assert_same(lambda m: repr(m.nn.Sequential(m.nn.Linear(2, 3), m.nn.SiLU(), m.nn.ReLU6())))
+
+
+def test_hardtanh_bounds():
+    assert_same(lambda m: m.nn.functional.hardtanh(m.ones(2), 2.0, 1.0))  # ValueError
+    assert_same(lambda m: m.nn.Hardtanh(2.0, 1.0))  # AssertionError
+    assert_same(lambda m: m.nn.Hardtanh(1.0, 1.0))
+    assert_same(lambda m: m.nn.functional.hardtanh(m.tensor([0.5, 1.0, 2.0]), 1.0, 1.0))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ac.nn.Hardtanh(min_value=-2.0)
+    assert "`min_value` is deprecated" in str(w[0].message) and w[0].category is FutureWarning
+
+
+ERRORS = {
+    "silu(int)": lambda m: m.nn.functional.silu(m.tensor([1, 2])),
+    "silu(bool)": lambda m: m.nn.functional.silu(m.tensor([True])),
+    "silu(3.0)": lambda m: m.nn.functional.silu(3.0),
+    "silu([1., 2.])": lambda m: m.nn.functional.silu([1.0, 2.0]),
+    "silu_(3.0)": lambda m: m.nn.functional.silu(3.0, inplace=True),
+    "mish(int)": lambda m: m.nn.functional.mish(m.tensor([1, 2])),
+    "mish(3.0)": lambda m: m.nn.functional.mish(3.0),
+    "logsigmoid(int)": lambda m: m.nn.functional.logsigmoid(m.tensor([1, 2])),
+    "logsigmoid(bool)": lambda m: m.nn.functional.logsigmoid(m.tensor([True])),
+    "logsigmoid(3.0)": lambda m: m.nn.functional.logsigmoid(3.0),
+    "hardtanh(bool)": lambda m: m.nn.functional.hardtanh(m.tensor([True])),
+    "hardtanh(3.0)": lambda m: m.nn.functional.hardtanh(3.0),
+    "relu6(bool)": lambda m: m.nn.functional.relu6(m.tensor([True])),
+    "relu6([1.])": lambda m: m.nn.functional.relu6([1.0]),
+    "softsign(3.0)": lambda m: m.nn.functional.softsign(3.0),
+    "softsign(bool)": lambda m: m.nn.functional.softsign(m.tensor([True])),
+    "cumprod(3.0)": lambda m: m.cumprod(3.0, 0),
+    "cumprod dim out of range": lambda m: m.cumprod(m.ones(2, 3), 2),
+    "cumprod no dim": lambda m: m.ones(2).cumprod(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_match_torch(name):
+    assert_same(ERRORS[name])
+
+
+DTYPES = {
+    "hardtanh(int)": lambda m: m.nn.functional.hardtanh(m.tensor([-3, 0, 2, 9])),
+    "hardtanh(int, fractional bounds)": lambda m: m.nn.functional.hardtanh(m.tensor([-3, 0, 2, 9]), -2.5, 2.5),
+    "relu6(int32)": lambda m: m.nn.functional.relu6(m.tensor([-3, 0, 2, 9], dtype=m.int32)),
+    "relu6(uint8)": lambda m: m.nn.functional.relu6(m.tensor([0, 3, 200], dtype=m.uint8)),
+    "softsign(int)": lambda m: m.nn.functional.softsign(m.tensor([-3, 0, 2, 9])),
+    "silu(float64)": lambda m: m.nn.functional.silu(m.tensor([-1.0, 2.0], dtype=m.float64)),
+    "empty": lambda m: [getattr(m.nn.functional, n)(m.empty(0, 3)) for n in ACTIVATIONS],
+    "0-d": lambda m: [getattr(m.nn.functional, n)(m.tensor(-0.75)) for n in ACTIVATIONS],
+    "cumprod(int32)": lambda m: m.tensor([1, 2, 3], dtype=m.int32).cumprod(0),
+    "cumprod(bool)": lambda m: m.cumprod(m.tensor([True, True, False]), 0),
+    "cumprod(int, dtype=float64)": lambda m: m.cumprod(m.tensor([1, 2, 3]), 0, dtype=m.float64),
+    "cumprod(0-d)": lambda m: m.tensor(2.5).cumprod(0),
+    "cumprod(empty)": lambda m: m.empty(0, 3).cumprod(1),
+    "cumprod(-1) of 3-d": lambda m: m.arange(1.0, 25.0).reshape(2, 3, 4).cumprod(-1),
+    "cumprod(dim=1) of 3-d": lambda m: m.arange(1.0, 25.0).reshape(2, 3, 4).cumprod(dim=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DTYPES))
+def test_dtypes_and_shapes_match_torch(name):
+    assert_same(DTYPES[name], exact=True)
+
+
+# --- cumprod ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cumprod_matches_torch_bit_for_bit(dtype):
+    """ATen's accumulator is a double for both: a float32 cumprod rounds each product from it"""
+    rng = np.random.default_rng(3)
+    for shape, dim in [((1000,), 0), ((30, 40), 1), ((30, 40), 0), ((3, 5, 7), -2)]:
+        x = (1 + rng.standard_normal(shape) * 0.1).astype(dtype)
+        g = rng.standard_normal(shape).astype(dtype)
+
+        def program(m):
+            t = m.tensor(x, requires_grad=True)
+            y = t.cumprod(dim)
+            y.backward(m.tensor(g))
+            return y, t.grad
+        assert_same(program, exact=True)
+
+
+def _with_zeros(shape, zeros, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, shape)
+    flat = x.reshape(-1)
+    flat[rng.choice(flat.size, zeros, replace=False)] = 0
+    return x
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 4), cols=st.integers(1, 6), zeros=st.integers(0, 5), seed=st.integers(0, 1000),
+       dim=st.sampled_from([0, 1, -1]), dtype=st.sampled_from(["float32", "float64"]))
+def test_cumprod_gradient_through_zeros_matches_torch(rows, cols, zeros, seed, dim, dtype):
+    """The gradient when some inputs are 0 (ATen's masks: before the first zero, at it, after it);
+    under create_graph (ATen's O(n^2) loop) the gradient and its own gradient"""
+    x = _with_zeros((rows, cols), min(zeros, rows * cols), seed).astype(dtype)
+    g = np.random.default_rng(seed + 1).standard_normal((rows, cols)).astype(dtype)
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        first, = m.autograd.grad(t.cumprod(dim), t, m.tensor(g))
+        graph_grad, = m.autograd.grad(t.cumprod(dim), t, m.tensor(g), create_graph=True)
+        second, = m.autograd.grad((graph_grad * graph_grad).sum(), t, allow_unused=True)
+        return first, graph_grad, type(graph_grad.grad_fn).__name__, second
+    assert_same(program, exact=dtype == "float32")
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.sampled_from([(5,), (2, 3), (3, 1), (1, 4), (2, 2, 3)]), zeros=st.integers(0, 3),
+       seed=st.integers(0, 1000), dim=st.sampled_from([None, 0, -1]), keepdim=st.booleans())
+def test_prod_gradient_through_zeros_matches_torch(shape, zeros, seed, dim, keepdim):
+    """prod's gradient with zeros is built from cumprod (prod_safe_zeros_backward): values, and
+    under create_graph the graph of CumprodBackward0s and its second derivative"""
+    x = _with_zeros(shape, min(zeros, int(np.prod(shape))), seed)
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = t.prod() if dim is None else t.prod(dim, keepdim=keepdim)
+        g, = m.autograd.grad(y, t, m.ones_like(y), create_graph=True)
+        second, = m.autograd.grad(g.sum(), t, allow_unused=True)
+        plain, = m.autograd.grad(t.prod() if dim is None else t.prod(dim, keepdim=keepdim), t, m.ones_like(y))
+        return g, second, plain, _names(g.grad_fn)
+    assert_same(program)
+
+
+def _names(fn, depth=0):
+    if fn is None or depth > 12:
+        return None
+    return [type(fn).__name__] + [_names(c, depth + 1) for c, _ in fn.next_functions]
+
+
+# --- erf, expm1, atan2 ----------------------------------------------------------------------------
+# float32: computed in float64 and rounded once; torch's kernels (MKL's erf and expm1, SLEEF's atan2)
+# are within an ulp of that: (function, share of inputs that may differ, by at most an ulp)
+ROUNDED_ONCE = {"erf": (lambda m, x, y: m.erf(x), 0.05), "expm1": (lambda m, x, y: x.expm1(), 0.01),
+                "atan2": (lambda m, x, y: m.atan2(x, y), 0.04)}
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDED_ONCE))
+def test_float32_functions_round_mostly_as_torch(name):
+    f, share = ROUNDED_ONCE[name]
+    rng = np.random.default_rng(5)
+    x, y = (rng.standard_normal((2, 20000)) * 3).astype(np.float32)
+    ours = f(ac, ac.tensor(x), ac.tensor(y)).numpy()
+    theirs = f(torch, torch.from_numpy(x), torch.from_numpy(y)).numpy()
+    assert np.mean(ours != theirs) <= share
+    assert _ulps(ours, theirs).max() <= 1
+    xd, yd = x.astype(np.float64), y.astype(np.float64)
+    assert_close(f(ac, ac.tensor(xd), ac.tensor(yd)), f(torch, torch.from_numpy(xd), torch.from_numpy(yd)))
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDED_ONCE))
+def test_gradients_of_erf_expm1_atan2_match_torch(name):
+    """The gradients' formulas in ATen's order (float32: its exp, within an ulp; atan2's exactly)"""
+    f, _ = ROUNDED_ONCE[name]
+    rng = np.random.default_rng(6)
+    x, y, g = (rng.standard_normal((3, 3, 50)) * 2).astype(np.float32)
+    y[0, :3] = 0  # (atan2 at the origin: 1 / (x^2 + y^2) is taken as 0 there)
+    x[0, :3] = [0, 0, 1]
+
+    def program(m):
+        a, b = m.tensor(x, requires_grad=True), m.tensor(y, requires_grad=True)
+        out = f(m, a, b)
+        out.backward(m.tensor(g))
+        return a.grad, b.grad, type(out.grad_fn).__name__
+    assert_same(program, exact=name == "atan2")
+
+
+# --- diag, movedim, normalize, cosine_similarity, embedding ----------------------------------------
+SHAPES = {
+    "diag of a vector": lambda m, x: m.diag(x[0]),
+    "diag of a vector, above": lambda m, x: m.diag(x[0], 2),
+    "diag of a vector, below": lambda m, x: x[1].diag(-1),
+    "diag of a matrix": lambda m, x: m.diag(x),
+    "diag of a matrix, above": lambda m, x: m.diag(x, 1),
+    "diag of a matrix, below": lambda m, x: x.diag(-2),
+    "diag of a matrix, past its corner": lambda m, x: m.diag(x, 7),
+    "diag of a transposed matrix": lambda m, x: m.diag(x.t(), 1),
+    "movedim": lambda m, x: m.movedim(x.reshape(2, 3, 4), 0, -1),
+    "movedim of two": lambda m, x: m.movedim(x.reshape(2, 3, 4), (0, 2), (1, 0)),
+    "moveaxis": lambda m, x: m.moveaxis(x.reshape(2, 3, 4), [-1], [0]),
+    "Tensor.movedim": lambda m, x: x.reshape(2, 3, 4).movedim(1, 2),
+    "normalize": lambda m, x: m.nn.functional.normalize(x),
+    "normalize p=1 dim=0": lambda m, x: m.nn.functional.normalize(x, p=1.0, dim=0),
+    "normalize of a zero row": lambda m, x: m.nn.functional.normalize(x * m.tensor([[0.], [1.], [1.]])),
+    "cosine_similarity": lambda m, x: m.nn.functional.cosine_similarity(x, x.flip(0)),
+    "cosine_similarity dim 0, broadcast": lambda m, x: m.nn.functional.cosine_similarity(x, x[1], dim=0),
+    "cosine_similarity of zeros": lambda m, x: m.nn.functional.cosine_similarity(x * 0, x),
+    "embedding": lambda m, x: m.nn.functional.embedding(m.tensor([[0, 2, 2], [1, 0, 2]]), x),
+    "embedding padding_idx": lambda m, x: m.nn.functional.embedding(m.tensor([0, 2, 2, 1]), x, padding_idx=-1),
+    "embedding scale_grad_by_freq": lambda m, x: m.nn.functional.embedding(
+        m.tensor([0, 2, 2, 1]), x, scale_grad_by_freq=True),
+    "embedding of int32 indices": lambda m, x: m.nn.functional.embedding(m.tensor([2, 0], dtype=m.int32), x),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_shape_ops_values_gradients_and_grad_fns_match_torch(name, dtype):
+    """Values and gradients; the picking ops (diag, movedim, embedding) bit for bit"""
+    x = np.random.default_rng(7).standard_normal((3, 4)).astype(dtype)
+    g_seed = 8
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = SHAPES[name](m, t)
+        g = m.tensor(np.random.default_rng(g_seed).standard_normal(tuple(y.shape)).astype(dtype))
+        y.backward(g)
+        # (an empty tensor's strides are numpy's here, 0: torch's are 1)
+        return y, t.grad, type(y.grad_fn).__name__, y.is_contiguous(), y.stride() if y.numel() else None
+    exact = not name.startswith(("normalize", "cosine"))
+    assert_same(program, exact=exact)
+
+
+MORE_ERRORS = {
+    "movedim: lengths": lambda m: m.movedim(m.ones(2, 3, 4), (0, 1), (1,)),
+    "movedim: repeated source": lambda m: m.movedim(m.ones(2, 3, 4), (0, 0), (1, 2)),
+    "movedim: repeated destination": lambda m: m.movedim(m.ones(2, 3, 4), (0, 1), (2, 2)),
+    "movedim: out of range": lambda m: m.movedim(m.ones(2, 3, 4), 3, 0),
+    "movedim of 0-d": lambda m: m.movedim(m.tensor(1.0, requires_grad=True), 0, 0).grad_fn.name(),
+    "diag of 3-d": lambda m: m.diag(m.ones(2, 3, 4)),
+    "diag of 0-d": lambda m: m.diag(m.tensor(1.0)),
+    "diag of ints": lambda m: m.diag(m.tensor([1, 2])),
+    "diag of bools": lambda m: m.diag(m.tensor([[True, False], [False, True]])),
+    "diag of an empty vector": lambda m: m.diag(m.ones(0)),
+    "erf(3.0)": lambda m: m.erf(3.0),
+    "erf of ints": lambda m: m.erf(m.tensor([1, 2])),
+    "erf of bools": lambda m: m.tensor([True, False]).erf(),
+    "expm1 of ints": lambda m: m.expm1(m.tensor([1, 2])),
+    "expm1 in place": lambda m: m.tensor([0.5, -1.0]).expm1_(),
+    "erf in place of ints": lambda m: m.tensor([1, 2]).erf_(),
+    "atan2 of a number": lambda m: m.atan2(m.tensor([1.0]), 2.0),
+    "atan2(number, t)": lambda m: m.atan2(1.0, m.tensor([1.0])),
+    "atan2 of ints": lambda m: m.atan2(m.tensor([1, -2]), m.tensor([0, 0])),
+    "atan2 of bools": lambda m: m.atan2(m.tensor([True]), m.tensor([True])),
+    "atan2 float32, float64": lambda m: m.atan2(m.tensor([1.0]), m.tensor([1.0], dtype=m.float64)),
+    "atan2 shapes": lambda m: m.atan2(m.ones(2, 3), m.ones(2)),
+    "arctan2": lambda m: m.arctan2(m.ones(2), -m.ones(2)),
+    "Tensor.arctan2": lambda m: m.ones(2).arctan2(m.zeros(2)),
+    "atan2 of signed zeros": lambda m: m.atan2(m.tensor([0.0, -0.0, 0.0, -0.0]), m.tensor([0.0, 0.0, -0.0, -0.0])),
+    "normalize of a vector, dim 1": lambda m: m.nn.functional.normalize(m.ones(3)),
+    "normalize of a vector, dim 0": lambda m: m.nn.functional.normalize(m.ones(3), dim=0),
+    "normalize of ints": lambda m: m.nn.functional.normalize(m.tensor([[1, 2]])),
+    "cosine_similarity of ints": lambda m: m.nn.functional.cosine_similarity(m.tensor([[1, 2]]), m.tensor([[1, 2]])),
+    "cosine_similarity int and float": lambda m: m.nn.functional.cosine_similarity(
+        m.tensor([[1, 2]]), m.tensor([[1.0, 2.0]])),
+    "cosine_similarity shapes": lambda m: m.nn.functional.cosine_similarity(m.ones(2, 3), m.ones(3, 2)),
+    "cosine_similarity of vectors": lambda m: m.nn.functional.cosine_similarity(m.ones(3), m.ones(3), dim=0),
+    "embedding of float indices": lambda m: m.nn.functional.embedding(m.tensor([0.0]), m.ones(3, 2)),
+    "embedding index out of range": lambda m: m.nn.functional.embedding(m.tensor([5]), m.ones(3, 2)),
+    "embedding negative index": lambda m: m.nn.functional.embedding(m.tensor([-1]), m.ones(3, 2)),
+    "embedding padding_idx out of range": lambda m: m.nn.functional.embedding(m.tensor([1]), m.ones(3, 2), padding_idx=3),
+    "embedding of a 1-d weight": lambda m: m.nn.functional.embedding(m.tensor([1]), m.ones(3)),
+    "embedding of an int weight": lambda m: m.nn.functional.embedding(m.tensor([1]), m.ones(3, 2, dtype=m.int64)),
+    "embedding of empty indices": lambda m: m.nn.functional.embedding(m.tensor([], dtype=m.int64), m.ones(3, 2)),
+    "Embedding padding_idx out of range": lambda m: m.nn.Embedding(3, 2, padding_idx=5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_ERRORS))
+def test_more_errors_dtypes_and_special_values_match_torch(name):
+    assert_same(MORE_ERRORS[name], exact=True)
+
+
+def test_embedding_module_matches_torch():
+    """Its weight drawn as torch draws it (N(0, 1) from the seeded generator), padding_idx's row 0 and
+    its gradient too, repr, from_pretrained, max_norm's in-place renormalisation"""
+    def program(m):
+        emb = m.nn.Embedding(10, 3, padding_idx=0)
+        with m.no_grad():  # (the generators differ: the values drawn are checked below)
+            emb.weight[1:].copy_(m.arange(27.0).reshape(9, 3) / 7 - 1.5)
+        idx = m.tensor([[0, 2, 9], [2, 2, 5]])
+        out = emb(idx)
+        (out * out).sum().backward()
+        frozen = m.nn.Embedding.from_pretrained(m.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tuned = m.nn.Embedding.from_pretrained(m.tensor([[1.0, 2.0], [3.0, 4.0]]), freeze=False, padding_idx=1)
+        capped = m.nn.Embedding(4, 2, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)
+        with m.no_grad():
+            capped.weight.copy_(m.tensor([[3.0, 4.0], [0.1, 0.2], [-2.0, 0.5], [0.3, 0.3]]))
+        looked_up = capped(m.tensor([0, 2, 0]))
+        reprs = [repr(e) for e in (emb, frozen, tuned, capped, m.nn.Embedding(5, 2, sparse=False))]
+        return (emb.weight, out, emb.weight.grad, frozen.weight.requires_grad, tuned.weight.requires_grad,
+                frozen(m.tensor([1])), capped.weight, looked_up, reprs)
+    assert_same(program, exact=True)
+
+
+def test_embedding_weight_is_drawn_from_a_standard_normal():
+    ac.manual_seed(0)
+    w = ac.nn.Embedding(4000, 5, padding_idx=-1).weight.detach().numpy()
+    assert (w[-1] == 0).all() and abs(w[:-1].mean()) < 0.02 and abs(w[:-1].std() - 1) < 0.02
+
+
+LAZY_USES = {  # an uninitialised parameter (a LazyModule's, before its first call) used by the new ops
+    "silu": lambda m, p: m.nn.functional.silu(p), "logsigmoid": lambda m, p: m.nn.functional.logsigmoid(p),
+    "hardtanh": lambda m, p: m.nn.functional.hardtanh(p), "erf": lambda m, p: m.erf(p),
+    "expm1": lambda m, p: p.expm1(), "cumprod": lambda m, p: p.cumprod(0), "diag": lambda m, p: m.diag(p),
+    "atan2": lambda m, p: m.atan2(p, p), "normalize": lambda m, p: m.nn.functional.normalize(p),
+    "cosine_similarity": lambda m, p: m.nn.functional.cosine_similarity(p, p),
+    "embedding": lambda m, p: m.nn.functional.embedding(m.tensor([0]), p),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_USES))
+def test_uninitialized_parameter_errors_name_the_function_as_torch(name):
+    assert_same(lambda m: LAZY_USES[name](m, m.nn.UninitializedParameter()))
+
+
+@settings(max_examples=50, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data())
+def test_movedim_of_any_dims_matches_torch(shape, data):
+    n = len(shape)
+    source = data.draw(st.lists(st.integers(-n, n - 1), max_size=n, unique_by=lambda d: d % n))
+    destination = data.draw(st.lists(st.integers(-n, n - 1), min_size=len(source), max_size=len(source),
+                                     unique_by=lambda d: d % n))
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = m.movedim(t, source, destination)
+        y.backward(m.arange(float(y.numel())).reshape(y.shape))
+        return y, y.stride(), y.grad_fn.name(), t.grad
+    assert_same(program, exact=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(shape=st.one_of(st.tuples(st.integers(0, 5)), st.tuples(st.integers(0, 5), st.integers(0, 5))),
+       offset=st.integers(-6, 6))
+def test_diag_of_any_vector_or_matrix_matches_torch(shape, offset):
+    x = np.random.default_rng(sum(shape) + abs(offset)).standard_normal(shape)
+
+    def program(m):
+        t = m.tensor(x, requires_grad=True)
+        y = m.diag(t, offset)
+        y.backward(m.ones(y.shape, dtype=m.float64) * 1.5)
+        return y, t.grad, y.grad_fn.name()
+    assert_same(program, exact=True)
