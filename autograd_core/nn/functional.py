@@ -13,7 +13,7 @@ from .._arguments import not_a_tensor
 from .._ops import OPS
 from .._dtypes import SCALAR_NAME
 from .._factories import default_generator
-from .._graph import is_grad_enabled
+from .._graph import is_grad_enabled, no_grad
 from .._tensor import Tensor, _broadcast_message, _inplace, _make, apply
 
 _REDUCTIONS = ("mean", "sum", "none")
