@@ -102,8 +102,17 @@ def _show_steppers(page):
         if last.is_enabled():
             last.click()
         stepper.locator("svg g.node").first.click()
-    if steppers.count():
-        page.wait_for_timeout(1000)         # the inspector's content comes back from the kernel
+    if steppers.count():                    # the inspector's content comes back from the kernel
+        page.wait_for_function(_EVERY_INSPECTOR_FILLED, timeout=30_000)
+
+
+# Every GraphStepper's inspector shows its selected node (the kernel's inspector_html came back), not
+# the note it shows with no node clicked.
+_EVERY_INSPECTOR_FILLED = """() => [...document.querySelectorAll('.cgraph-stepper')].every(st => {
+  const insp = st.querySelector('.cg-inspector');
+  return st.classList.contains('cg-has-selection') && insp && insp.textContent.trim() !== '' &&
+         !insp.textContent.includes('Click a node to inspect it.');
+})"""
 
 
 # Cells whose pictures are white in the dark theme, as they would be in any notebook: lecture 06

@@ -11,10 +11,14 @@ with resnet18 (issue 14), pinned by what is on screen in JupyterLab.
   (AddBackward0 hands the gradient both ways; x.grad = 1) and the fine-tuned head in lecture mode.
 Screenshots: tests/artifacts/nbfix/test_*.png.
 """
+import re
+import time
+
 import pytest
+from playwright.sync_api import expect
 
 from lab_browser import (activate, assert_controls_fit, cell_node, cells, code_cells, control, copy_notebook,
-                         dismiss_notifications, index_of, lecture_mode, light_blocks, new_page, open_and_run_all,
+                         dismiss_notifications, index_of, lecture_mode, light_blocks, module_page, open_and_run_all,
                          open_notebook, pictures_that_dont_fit, save_screenshot, scroll_to_cell, set_viewport,
                          text_cut_off, themed, visible_text)
 from test_exercises_browser import check_again, output_fits, run_all, shown_output
@@ -23,11 +27,23 @@ pytestmark = pytest.mark.browser
 SUBDIR = "nbfix"
 
 
+@pytest.fixture(scope="module")
+def shared_page(browser):
+    """One JupyterLab page for the module (a JupyterLab start costs Chromium about 5 s of CPU): each
+    test opens its notebook in it in place of the one before."""
+    yield from module_page(browser)
+
+
 @pytest.fixture
-def page(browser):
-    page = new_page(browser, 1280, 720)
+def page(shared_page):
+    """The module's page as a new page would start a test: 1280x720, no lecture mode, the side bar
+    open (each test sets its own theme with `themed`, which restores it)."""
+    page = shared_page
+    set_viewport(page, "1280x720")
+    if page.url.startswith("http"):
+        page.evaluate("() => document.querySelectorAll('.cgraph-journey-lecture-mode').forEach(e => e.remove())")
+        side_bar(page, True)
     yield page
-    page.context.close()
 
 
 def side_bar(page, open_):
@@ -206,6 +222,29 @@ def test_ex04_task5_empty_wrong_then_right(lab, page, theme, size):
         save_screenshot(page, f"test_ex04_task5_hints_{theme}_{size}", SUBDIR)
 
 
+def next_steps(stepper, times, start=None):
+    """Click the stepper's "next step" `times` times, each once its counter shows the step before
+    (from step `start` when given) -- the JS redraws the step's panel and graph as the counter."""
+    counter = stepper.locator(".cg-counter")
+    if start is not None:
+        expect(counter).to_have_text(re.compile(rf"^step {start} / \d+$"), timeout=10_000)
+    for _ in range(times):
+        k, last = map(int, re.search(r"step (\d+) / (\d+)", counter.inner_text()).groups())
+        control(stepper, "next step").click()
+        expect(counter).to_have_text(f"step {k + 1} / {last}", timeout=10_000)
+
+
+def panel_text_once(page, shown, timeout_s=5):
+    """The visible text of the stepper's chain-rule panel, once it shows `shown` (or after timeout_s:
+    the caller's assertions then say what it showed)."""
+    deadline = time.time() + timeout_s
+    while True:
+        panel = " ".join(visible_text(page, ".cgraph-stepper .cg-panel"))
+        if shown in panel or time.time() > deadline:
+            return panel
+        page.wait_for_timeout(100)
+
+
 # --- lecture 07 with resnet18 ------------------------------------------------------------------------------
 
 def test_lecture_07_resnet18_in_lecture_mode(lab, page):
@@ -237,11 +276,8 @@ def test_lecture_07_resnet18_in_lecture_mode(lab, page):
             stepper = page.locator(".cgraph-stepper").first
             stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
             control(stepper, "first step").click() if control(stepper, "first step").is_enabled() else None
-            for _ in range(10):
-                control(stepper, "next step").click()
-                page.wait_for_timeout(150)
-            page.wait_for_timeout(400)
-            panel = " ".join(visible_text(page, ".cgraph-stepper .cg-panel"))
+            next_steps(stepper, 10, start=0)
+            panel = panel_text_once(page, "AddBackward0 receives dout/d(x + w2 * h) = 1")
             assert "AddBackward0 receives dout/d(x + w2 * h) = 1" in panel, panel
             assert "(path 1 of 2 into dout/dx" in panel and "dout/d(w2 * h) = " in panel, panel
             save_screenshot(page, f"test_lecture07_stepper_add_{size}_{theme}", SUBDIR)
@@ -250,11 +286,8 @@ def test_lecture_07_resnet18_in_lecture_mode(lab, page):
                 active = box(stepper.locator(f"g.node.{node}").first)
                 assert graph_box["x"] - 1 <= active["x"] and active["right"] <= graph_box["right"] + 1, \
                     f"the active node is cut off at the side: {active} in {graph_box}"
-            for _ in range(6):
-                control(stepper, "next step").click()
-                page.wait_for_timeout(150)
-            page.wait_for_timeout(400)
-            panel = " ".join(visible_text(page, ".cgraph-stepper .cg-panel"))
+            next_steps(stepper, 6)
+            panel = panel_text_once(page, "x.grad = 1")
             assert "x.grad = 1" in panel, panel
             save_screenshot(page, f"test_lecture07_stepper_x_grad_{size}_{theme}", SUBDIR)
             assert_controls_fit(page)

@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from lab_browser import (code_cells, control, copy_notebook, dismiss_notifications, lecture_mode, new_page,
-                         open_and_run_all, save_screenshot, scroll_to_cell, visible_text)
+from lab_browser import (code_cells, control, copy_notebook, dismiss_notifications, lecture_mode, module_page,
+                         open_and_run_all, save_screenshot, scroll_to_cell, set_viewport, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk2"
@@ -42,13 +42,20 @@ def _mark_cell(page, source, mark):
 
 
 @pytest.fixture(scope="module")
-def lecture_01(browser, lab):
+def shared_page(browser):
+    """One JupyterLab page for the module (a JupyterLab start costs Chromium about 5 s of CPU): each
+    notebook opens in it in place of the one before."""
+    yield from module_page(browser)
+
+
+@pytest.fixture(scope="module")
+def lecture_01(shared_page, lab):
     """Lecture 01 (a copy), run once at 1280x720, for the module's tests."""
-    page = new_page(browser, 1280, 720)
+    page = shared_page
+    set_viewport(page, "1280x720")
     open_and_run_all(page, lab, copy_notebook(lab, "notebooks/01_computation_graphs.ipynb", f"{SUBDIR}/nb_test"))
     dismiss_notifications(page)
-    yield page
-    page.context.close()
+    return page
 
 
 def _wait_for_text_change(page, scope, before, timeout_s=15):
@@ -95,10 +102,13 @@ def test_stepping_back_from_an_open_question_shows_no_answer(lecture_01):
 
 
 @pytest.fixture
-def student_page(browser):
-    page = new_page(browser, 1280, 720)
+def student_page(shared_page):
+    """The module's page as a new page would start a test: 1280x720, no lecture mode."""
+    page = shared_page
+    set_viewport(page, "1280x720")
+    if page.url.startswith("http"):
+        page.evaluate("() => document.querySelectorAll('.cgraph-journey-lecture-mode').forEach(e => e.remove())")
     yield page
-    page.context.close()
 
 
 def test_lab_status_on_screen_with_the_plots_in_lecture_mode(lab, student_page):

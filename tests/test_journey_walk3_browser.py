@@ -17,18 +17,28 @@ import re
 import pytest
 
 from lab_browser import (assert_controls_fit, cell_index, code_cells, control, copy_notebook,
-                         dismiss_notifications, lecture_mode, new_page, open_and_run_all, save_screenshot,
-                         scroll_to_cell, text_cut_off, visible_text)
+                         dismiss_notifications, lecture_mode, module_page, open_and_run_all, save_screenshot,
+                         scroll_to_cell, set_viewport, text_cut_off, visible_text)
 
 pytestmark = pytest.mark.browser
 SUBDIR = "walk3"
 
 
+@pytest.fixture(scope="module")
+def shared_page(browser):
+    """One JupyterLab page for the module (a JupyterLab start costs Chromium about 5 s of CPU): each
+    test opens its notebook in it in place of the one before."""
+    yield from module_page(browser)
+
+
 @pytest.fixture
-def page(browser):
-    page = new_page(browser, 1280, 720)
+def page(shared_page):
+    """The module's page as a new page would start a test: 1280x720, no lecture mode."""
+    page = shared_page
+    set_viewport(page, "1280x720")
+    if page.url.startswith("http"):
+        page.evaluate("() => document.querySelectorAll('.cgraph-journey-lecture-mode').forEach(e => e.remove())")
     yield page
-    page.context.close()
 
 
 def _answer_and_check(page, answer_source, new_source):

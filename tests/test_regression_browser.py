@@ -21,8 +21,9 @@ import pytest
 from PIL import Image
 
 from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors, control,
-                         dismiss_notifications, kernel_exec, lecture_mode, light_blocks, new_page,
-                         open_and_run_all, screenshot, set_theme, themed, unnamed_controls)
+                         dismiss_notifications, kernel_exec, lecture_mode, light_blocks, module_page,
+                         new_page, open_and_run_all, screenshot, set_theme, set_viewport, themed,
+                         unnamed_controls)
 
 pytestmark = pytest.mark.browser
 
@@ -114,8 +115,25 @@ def assert_canvas_shows_the_kernels_frame(page, name, timeout_s=15):
     assert differ == 0, f"{differ} pixels differ from the kernel's frame (see {name}_*.png)"
 
 
-def open_lab(page, lab):
-    page.add_init_script(COUNT_FRAMES)
+@pytest.fixture(scope="module")
+def lab_view(browser):
+    """One JupyterLab page for the module's lab tests (a JupyterLab start costs Chromium about 5 s of
+    CPU): each test opens the notebook in it in place of the one before (open_lab), at its own
+    viewport. COUNT_FRAMES is installed before the page's first load."""
+    for page in module_page(browser):
+        page.add_init_script(COUNT_FRAMES)
+        yield page
+
+
+def open_lab(page, lab, size=(1400, 1000)):
+    """The notebook opened (in place of what the page showed), run, its first frame drawn, at
+    viewport `size`, with no lecture mode left from a test before, and the page's console errors
+    counted from here."""
+    set_viewport(page, size)
+    if page.url.startswith("http"):
+        page.evaluate("() => { document.querySelectorAll('.cgraph-journey-lecture-mode').forEach(e => e.remove());"
+                      " window.__mplFrames = 0; }")
+    page.console_errors.clear()
     open_and_run_all(page, lab, NOTEBOOK)
     page.locator(CANVAS).first.wait_for(state="visible", timeout=60_000)
     page.wait_for_function("() => window.__mplFrames > 0", timeout=60_000)   # first image drawn
@@ -137,8 +155,8 @@ def wait_for_figure_background(page, dark):
 
 # --- journeys ----------------------------------------------------------------------------------
 
-def test_playing_and_pausing_keep_the_state_and_the_picture_true(lab, browser_page):
-    page = browser_page
+def test_playing_and_pausing_keep_the_state_and_the_picture_true(lab, lab_view):
+    page = lab_view
     open_lab(page, lab)
     before = shown_frame(page)
     button(page, "Play").click()
@@ -182,8 +200,8 @@ def test_playing_and_pausing_keep_the_state_and_the_picture_true(lab, browser_pa
     assert_no_widget_errors(page)
 
 
-def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
-    page = browser_page
+def test_a_diverging_run_says_so_and_moves_nothing(lab, lab_view):
+    page = lab_view
     open_lab(page, lab)
     # the learning rate to the slider's maximum, typed into its readout as a student can
     readout = lab_part(page).locator(".widget-readout").first
@@ -218,8 +236,8 @@ def test_a_diverging_run_says_so_and_moves_nothing(lab, browser_page):
     assert_no_widget_errors(page)
 
 
-def test_the_figure_follows_the_dark_theme(lab, browser_page):
-    page = browser_page
+def test_the_figure_follows_the_dark_theme(lab, lab_view):
+    page = lab_view
     open_lab(page, lab)
     set_theme(page, "light")          # the server remembers the last theme a test left behind
     button(page, "Step").click()
@@ -247,36 +265,33 @@ def test_the_figure_follows_the_dark_theme(lab, browser_page):
 
 
 @pytest.mark.parametrize("width, height", [(1280, 720), (1440, 900)])
-def test_lecture_mode_every_control_shows_its_whole_label(lab, browser, width, height):
-    page = new_page(browser, width, height)
-    try:
-        open_lab(page, lab)
-        natural = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().width")
-        lecture_mode(page)
-        lab_width = page.evaluate("() => document.querySelector('.cgl-regression').clientWidth")
-        want = min(1.5 * natural, lab_width - 8)   # 8 px: the canvas' border (regression.py)
-        # the figure grows with the rest (the probe reports --cgraph-scale; Python picks the dpi)
-        page.wait_for_function(
-            f"(w) => Math.abs(document.querySelector('{CANVAS}').getBoundingClientRect().width - w) < 10",
-            arg=want, timeout=30_000)
-        button(page, "Step").click()
-        page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
-        for theme in ("light", "dark"):
-            with themed(page, theme):
-                wait_for_figure_background(page, theme == "dark")
-                assert_canvas_shows_the_kernels_frame(page, f"regression_lecture_{theme}")
-                screenshot(page, f"regression_lecture_{width}x{height}_{theme}.png")
-                assert_controls_fit(page, LAB)
-                assert unnamed_controls(page, LAB) == []
-                for what in (CANVAS, ".cgl-regression-graph"):    # the figure and the graph fit
-                    right = page.evaluate(f"() => document.querySelector('{what}')"
+def test_lecture_mode_every_control_shows_its_whole_label(lab, lab_view, width, height):
+    page = lab_view
+    open_lab(page, lab, (width, height))
+    natural = page.evaluate(f"() => document.querySelector('{CANVAS}').getBoundingClientRect().width")
+    lecture_mode(page)
+    lab_width = page.evaluate("() => document.querySelector('.cgl-regression').clientWidth")
+    want = min(1.5 * natural, lab_width - 8)   # 8 px: the canvas' border (regression.py)
+    # the figure grows with the rest (the probe reports --cgraph-scale; Python picks the dpi)
+    page.wait_for_function(
+        f"(w) => Math.abs(document.querySelector('{CANVAS}').getBoundingClientRect().width - w) < 10",
+        arg=want, timeout=30_000)
+    button(page, "Step").click()
+    page.wait_for_function(f"() => ({ITERATION})() === 1", timeout=30_000)
+    for theme in ("light", "dark"):
+        with themed(page, theme):
+            wait_for_figure_background(page, theme == "dark")
+            assert_canvas_shows_the_kernels_frame(page, f"regression_lecture_{theme}")
+            screenshot(page, f"regression_lecture_{width}x{height}_{theme}.png")
+            assert_controls_fit(page, LAB)
+            assert unnamed_controls(page, LAB) == []
+            for what in (CANVAS, ".cgl-regression-graph"):    # the figure and the graph fit
+                right = page.evaluate(f"() => document.querySelector('{what}')"
+                                      ".getBoundingClientRect().right")
+                lab_right = page.evaluate("() => document.querySelector('.cgl-regression')"
                                           ".getBoundingClientRect().right")
-                    lab_right = page.evaluate("() => document.querySelector('.cgl-regression')"
-                                              ".getBoundingClientRect().right")
-                    assert right <= lab_right + 1, f"{what} sticks out of the lab"
-        assert_no_widget_errors(page)
-    finally:
-        page.context.close()
+                assert right <= lab_right + 1, f"{what} sticks out of the lab"
+    assert_no_widget_errors(page)
 
 
 # Where things are on screen: the notebook's visible part (its scrolling panel, between the toolbar
@@ -341,55 +356,52 @@ def assert_every_point_shows(page):
 
 
 @pytest.mark.parametrize("width, height, scale", [(1280, 720, 1.5), (1440, 900, 1)])
-def test_the_run_report_shows_with_the_plots_on_a_projector(lab, browser, width, height, scale):
+def test_the_run_report_shows_with_the_plots_on_a_projector(lab, lab_view, width, height, scale):
     """A lecturer at a 1280x720 projector in lecture mode (and a student at 1440x900): with the
     lab's top at the top of the notebook, the plots, the status line and the numbers are all on
     screen, playing, diverged and paused, light and dark; nothing moves while it plays; every data
     point shows in the fit plot."""
-    page = new_page(browser, width, height)
-    try:
-        open_lab(page, lab)
-        if scale != 1:
-            lecture_mode(page, scale)
-            page.wait_for_function(f"() => document.querySelector('{CANVAS}').getBoundingClientRect()"
-                                   f".width > 1.1 * 712", timeout=30_000)
-        page.wait_for_timeout(1500)            # the probe's report, the resize and the redraw
-        assert_every_point_shows(page)
-        # the slider's maximum: it diverges at iteration 50, 3 s after Play (time for what it checks)
-        kernel_exec(page, "lab.lr = 0.06; lab.interval = 60")
-        tag = f"{width}x{height}" + ("_lecture" if scale != 1 else "")
-        for theme in ("light", "dark"):
-            with themed(page, theme):
-                wait_for_figure_background(page, theme == "dark")
-                lab_part(page).evaluate("e => e.scrollIntoView({block: 'start'})")
-                button(page, "Play").click()
-                page.wait_for_function(f"() => ({ITERATION})() >= 3", timeout=30_000)
-                playing = assert_run_report_on_screen(page, "playing")
-                assert page.evaluate(NUMBERS)["status"] == "playing"
-                screenshot(page, f"regression_report_{tag}_{theme}_playing.png")
-                message = lab_part(page).get_by_text(re.compile(r"diverged at iteration \d+: lr·λmax = 2\.\d+ > 2"))
-                message.wait_for(timeout=90_000)
-                page.wait_for_timeout(500)
-                diverged = assert_run_report_on_screen(page, "diverged")
-                for part in ("canvas", "status", "numbers"):      # nothing moved
-                    assert diverged[part]["top"] == playing[part]["top"], part
-                assert button(page, "Step").is_disabled()
-                colours = page.evaluate("() => ['.cgl-regression-status', '.cgl-regression-numbers th']"
-                                        ".map(s => getComputedStyle(document.querySelector(s)).color)")
-                assert colours[0] != colours[1], "the diverged message is not set apart"
-                screenshot(page, f"regression_report_{tag}_{theme}_diverged.png")
-                button(page, "Reset").click()
-                page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'ready'", timeout=30_000)
-                button(page, "Step").click()
-                page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'paused'", timeout=30_000)
-                page.wait_for_timeout(500)
-                assert_run_report_on_screen(page, "paused")
-                assert_every_point_shows(page)
-                screenshot(page, f"regression_report_{tag}_{theme}_paused.png")
-                assert_controls_fit(page, LAB)
-        assert_no_widget_errors(page)
-    finally:
-        page.context.close()
+    page = lab_view
+    open_lab(page, lab, (width, height))
+    if scale != 1:
+        lecture_mode(page, scale)
+        page.wait_for_function(f"() => document.querySelector('{CANVAS}').getBoundingClientRect()"
+                               f".width > 1.1 * 712", timeout=30_000)
+    page.wait_for_timeout(1500)            # the probe's report, the resize and the redraw
+    assert_every_point_shows(page)
+    # the slider's maximum: it diverges at iteration 50, 3 s after Play (time for what it checks)
+    kernel_exec(page, "lab.lr = 0.06; lab.interval = 60")
+    tag = f"{width}x{height}" + ("_lecture" if scale != 1 else "")
+    for theme in ("light", "dark"):
+        with themed(page, theme):
+            wait_for_figure_background(page, theme == "dark")
+            lab_part(page).evaluate("e => e.scrollIntoView({block: 'start'})")
+            button(page, "Play").click()
+            page.wait_for_function(f"() => ({ITERATION})() >= 3", timeout=30_000)
+            playing = assert_run_report_on_screen(page, "playing")
+            assert page.evaluate(NUMBERS)["status"] == "playing"
+            screenshot(page, f"regression_report_{tag}_{theme}_playing.png")
+            message = lab_part(page).get_by_text(re.compile(r"diverged at iteration \d+: lr·λmax = 2\.\d+ > 2"))
+            message.wait_for(timeout=90_000)
+            page.wait_for_timeout(500)
+            diverged = assert_run_report_on_screen(page, "diverged")
+            for part in ("canvas", "status", "numbers"):      # nothing moved
+                assert diverged[part]["top"] == playing[part]["top"], part
+            assert button(page, "Step").is_disabled()
+            colours = page.evaluate("() => ['.cgl-regression-status', '.cgl-regression-numbers th']"
+                                    ".map(s => getComputedStyle(document.querySelector(s)).color)")
+            assert colours[0] != colours[1], "the diverged message is not set apart"
+            screenshot(page, f"regression_report_{tag}_{theme}_diverged.png")
+            button(page, "Reset").click()
+            page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'ready'", timeout=30_000)
+            button(page, "Step").click()
+            page.wait_for_function("() => (" + NUMBERS + ")()['status'] === 'paused'", timeout=30_000)
+            page.wait_for_timeout(500)
+            assert_run_report_on_screen(page, "paused")
+            assert_every_point_shows(page)
+            screenshot(page, f"regression_report_{tag}_{theme}_paused.png")
+            assert_controls_fit(page, LAB)
+    assert_no_widget_errors(page)
 
 
 # --- Voila ---------------------------------------------------------------------------------------
