@@ -21,6 +21,9 @@ _F32 = np.dtype(np.float32)
 # the float32 elements of one step of ATen's vectorised loop (two vectors); the last n % this
 # elements of a run go through its scalar loop
 _FLOAT32_CHUNK = 2 * VECTOR_BYTES // 4
+# the vectors of a kernel ATen builds for AVX2 only (most: REGISTER_DISPATCH leaves AVX512 out unless a
+# kernel asks), on an AVX512 CPU too
+_AVX2_BYTES = 32
 
 
 # --- helpers the rules share -------------------------------------------------------------------
@@ -975,7 +978,8 @@ def _loss_norm(a, reduction):
 @quiet
 def smooth_l1_loss_backward(g, a, b, reduction, beta):
     """norm g clamp((a - b) / beta, -1, 1), as ATen's kernel: its vector loop norm (x / beta) g with
-    beta in a's dtype, its scalar loop (norm x g) / beta in double (see _vector_part)"""
+    beta in a's dtype, its scalar loop (norm x g) / beta in double; AVX2's vectors on any machine (ATen
+    registers this kernel's AVX512 build only for kernels that ask, and this one does not)"""
     norm, t = _loss_norm(a, reduction), a.dtype.type
 
     def vector(x, g):
@@ -985,13 +989,13 @@ def smooth_l1_loss_backward(g, a, b, reduction, beta):
         wide = x.astype(np.float64)
         inner = ((norm * x * g).astype(np.float64) / beta).astype(x.dtype)
         return np.where(wide <= -beta, -norm * g, np.where(wide >= beta, norm * g, inner))
-    return _by_parts(_vector_part(a, b, g), vector, scalar, a - b, g)
+    return _by_parts(_aten_backward_vector_part(g, a, _AVX2_BYTES, (b,)), vector, scalar, a - b, g)
 
 
 @quiet
 def huber_loss_backward(g, a, b, reduction, delta):
     """norm g clamp(a - b, -delta, delta), as ATen's kernel: its vector loop norm (+-delta) g with
-    delta in a's dtype, its scalar loop (+-norm g) delta in double (see _vector_part)"""
+    delta in a's dtype, its scalar loop (+-norm g) delta in double; AVX2's vectors, as smooth_l1's"""
     norm, t = _loss_norm(a, reduction), a.dtype.type
 
     def vector(x, g):
@@ -1002,7 +1006,7 @@ def huber_loss_backward(g, a, b, reduction, delta):
         return np.where(wide <= -delta, ((-norm * g).astype(np.float64) * delta).astype(x.dtype),
                         np.where(wide >= delta, ((norm * g).astype(np.float64) * delta).astype(x.dtype),
                                  norm * x * g))
-    return _by_parts(_vector_part(a, b, g), vector, scalar, a - b, g)
+    return _by_parts(_aten_backward_vector_part(g, a, _AVX2_BYTES, (b,)), vector, scalar, a - b, g)
 
 
 def bce(x, t, weight, reduction):
@@ -1462,25 +1466,6 @@ def _aten_vector_part(a, vector_bytes=VECTOR_BYTES):
     return part
 
 
-def _vector_part(a, *others):
-    """Which elements of a loss's backward ATen's elementwise loop over a and others (the same shape,
-    or one number) computes in its vectorised loop, in chunks of two vectors: all but the last
-    n % (2 vectors) of a C-contiguous whole, or of each row where rows are contiguous (a target
-    broadcast over rows); none where the rows are not. (AVX2's vectors, on an AVX512 CPU too: ATen
-    registers its AVX512 build only for the kernels that ask for it, and these do not.)"""
-    chunk = 2 * 32 // a.itemsize
-    part = np.zeros(a.shape, bool)
-    arrays = [x for x in (a,) + others if x.size > 1]
-    if a.size == 0:
-        return part
-    if all(x.flags.c_contiguous and x.shape == a.shape for x in arrays):
-        part.reshape(-1)[:a.size - a.size % chunk] = True
-    elif all(x.strides[-1] in (0, x.itemsize) for x in arrays):
-        n = a.shape[-1]
-        part[..., :n - n % chunk] = True
-    return part
-
-
 def _by_parts(vector_part, vec, scalar, *args):
     """vec(*args) where vector_part, scalar(*args) elsewhere (each computed only where it is used)"""
     out = np.empty(vector_part.shape, args[0].dtype)
@@ -1512,13 +1497,21 @@ def gelu_erf_backward_float32(g, a):
     return _by_parts(_aten_backward_vector_part(g, a), _aten_gelu_backward_vec, _aten_gelu_backward_scalar, g, a)
 
 
-def _aten_backward_vector_part(g, a, vector_bytes=VECTOR_BYTES):
-    """_aten_vector_part of a two-input loop (a gradient g and the input a): a's runs,
-    vectorised where g is read alike, or is one number broadcast"""
+def _aten_backward_vector_part(g, a, vector_bytes=VECTOR_BYTES, others=()):
+    """_aten_vector_part of a loop over the input a and a gradient g (and others: a loss's target):
+    a's runs, vectorised where every other operand is read alike or is one number broadcast; where
+    one is broadcast over the rows of a C-contiguous a (the gradient of x.silu().sum(0)), the loop
+    cannot run a as one: each row is a run of its own"""
     part = _aten_vector_part(a, vector_bytes)
-    gb = np.broadcast_to(g, a.shape)
-    if a.ndim and not (gb.strides == a.strides or not any(gb.strides)):
-        if not (a.strides[-1] == a.itemsize and gb.strides[-1] in (0, gb.itemsize) and not dense(a)):
+    operands = [np.broadcast_to(x, a.shape) for x in (g, *others)]
+    differ = [x for x in operands if not (x.strides == a.strides or not any(x.strides))]
+    if a.ndim and differ:
+        rows_alike = a.strides[-1] == a.itemsize and all(x.strides[-1] in (0, x.itemsize) for x in differ)
+        if rows_alike and a.flags.c_contiguous:
+            n = a.shape[-1]
+            part[...] = False
+            part[..., :n - n % (2 * vector_bytes // a.itemsize)] = True
+        elif not (rows_alike and not dense(a)):
             part[...] = False
     return part
 
@@ -1529,7 +1522,6 @@ def _aten_backward_vector_part(g, a, vector_bytes=VECTOR_BYTES):
 # scalar loop (glibc's expf, also fused). hardtanh's backward is registered for AVX2 only: its vectors
 # are 32 bytes on any machine. log_sigmoid's forward runs every element through the vector code (the
 # tail too, by a partial load) and saves e^-|a| for its backward. Other dtypes: numpy in ATen's order.
-_AVX2_BYTES = 32
 def _float32_kernel(vec, scalar, *args):
     """vec / scalar over float32 arrays as ATen's loop splits them (the last arg is the input a)"""
     a = args[-1]
