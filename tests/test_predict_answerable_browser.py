@@ -316,6 +316,10 @@ def test_W8_8_lecture01_example_b_answers_wait_for_the_button(lab, lab_page):
     save_screenshot(page, "W8_8_lecture01_answers_shown_1440x900_light", SUBDIR)
     page.keyboard.press(" ")
     control(cell, "Show the engine's answers").wait_for(timeout=10_000)
+    # (the label and the output are two widgets' updates: the page may paint one a moment first)
+    page.wait_for_function("([i, answers]) => !answers.some(a => window.jupyterapp.shell.currentWidget"
+                           ".content.widgets[i].outputArea.node.textContent.includes(a))",
+                           arg=[answers, list(ANSWERS)], timeout=10_000)
     assert not any(a in printed() for a in ANSWERS), printed()
 
     # a projector: dark, 1280x720, lecture mode; the mouse

@@ -115,9 +115,11 @@ class Reveal:
         if self._widget is None:
             return
         button, out = self._widget.children
-        with self._widget.hold_sync(), out.hold_sync():
-            # only once asked for does the output reach the page (and the widget state saved with it)
-            out.outputs = tuple(dict(o) for o in self.outputs) if self.shown else ()
+        with button.hold_sync():
+            with out.hold_sync():
+                # only once asked for does the output reach the page (and the widget state saved with it)
+                out.outputs = tuple(dict(o) for o in self.outputs) if self.shown else ()
+            # (the output's update goes first: a label never reads "Show" over answers still on the page)
             button.description = self.hide_label if self.shown else self.label
             button.icon = "eye-slash" if self.shown else "eye"
             button.tooltip = ("hide the output again" if self.shown else
