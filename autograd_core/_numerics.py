@@ -1094,8 +1094,7 @@ def softplus_backward(g, a, beta, threshold):
 
 def mse_loss_backward(g, a, b, reduction):
     """2 (a - b) g (divided by the count for 'mean'), as ATen's kernel: the factor first"""
-    factor = (2. / a.size if a.size else math.inf) if reduction == "mean" else 2.
-    return a.dtype.type(factor) * (a - b) * g
+    return 2 * _loss_norm(a, reduction) * (a - b) * g  # (x2 is exact: the same bits as 2 / count)
 
 
 @quiet
