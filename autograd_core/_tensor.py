@@ -1166,6 +1166,14 @@ class Tensor:
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
+        if self._data.size == 0 and not any(st):
+            # numpy gives a new empty array no strides at all; PyTorch the row-major ones, each dim
+            # of size 0 counted as 1: (2, 0, 4) -> (4, 4, 1)
+            st, step = [], 1
+            for size in reversed(self._data.shape):
+                st.insert(0, step)
+                step *= max(size, 1)
+            st = tuple(st)
         return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def data_ptr(self):

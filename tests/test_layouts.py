@@ -63,3 +63,23 @@ def test_expand_strides_match_torch(source, shape):
         return t.expand(*shape).stride()
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert close(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+EMPTY = {
+    "empty(0)": lambda m: m.empty(0), "tensor([])": lambda m: m.tensor([]), "arange(0)": lambda m: m.arange(0),
+    "zeros(0, 3)": lambda m: m.zeros(0, 3), "zeros(3, 0)": lambda m: m.zeros(3, 0),
+    "ones(2, 0, 4)": lambda m: m.ones(2, 0, 4), "zeros(0, 3).sum(0)": lambda m: m.zeros(0, 3).sum(0),
+    "zeros(0, 3) * 2": lambda m: m.zeros(0, 3) * 2, "zeros(2, 3)[:0]": lambda m: m.zeros(2, 3)[:0],
+    "zeros(2, 3)[:, 3:]": lambda m: m.zeros(2, 3)[:, 3:], "randn(0, 2, 2)": lambda m: m.randn(0, 2, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_tensor_strides_match_torch(name):
+    """A new empty tensor's strides are the row-major ones, each dim of size 0 counted as 1 (numpy
+    gives a new empty array strides of 0)."""
+    def program(m):
+        t = EMPTY[name](m)
+        return tuple(t.shape), t.stride(), [t.stride(d) for d in range(t.ndim)], t.is_contiguous()
+    ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
+    assert close(ours, theirs), f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
