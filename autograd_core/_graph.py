@@ -124,7 +124,9 @@ class Node:
         # as PyTorch's: every _saved_<name> is a saved value (the engine's own _saved_* helpers are left out)
         saved = self.op.saves if self.op is not None else ()
         own = {n for n in object.__dir__(self) if not n.startswith(("_saved_", "_raw_saved_"))}
-        return sorted(own | {"_saved_" + n for n in saved} | {"_raw_saved_" + n for n in self._tensor_saves()})
+        options = self.op.options if self.op is not None else ()
+        return sorted(own | {"_saved_" + n for n in saved + options}
+                      | {"_raw_saved_" + n for n in self._tensor_saves()})
 
     def _tensor_saves(self):
         """The saved names PyTorch keeps as tensors (SavedVariables): inputs, the result, and the
@@ -339,6 +341,29 @@ def saved_attributes(names, base):
         if not hasattr(base, "_saved_" + name):  # (the engine's own _saved_value, ...: not a saved name)
             attrs["_saved_" + name] = property(lambda self, name=name: self._saved_value(name))
         attrs["_raw_saved_" + name] = property(lambda self, name=name: _raw_saved(self, name))
+    return attrs
+
+
+# PyTorch keeps a loss's reduction as ATen's enum (Reduction::None, Mean, Sum)
+_OPTION_AS_TORCH_SHOWS = {"reduction": ("none", "mean", "sum").index}
+
+
+def option_attributes(names, forward):
+    """The properties grad_fn._saved_<name> of a row's options: the call's param, else the
+    forward's default for it (add's alpha=1)."""
+    defaults = {}
+    if names:
+        code, given = forward.__code__, forward.__defaults__ or ()
+        params = code.co_varnames[:code.co_argcount]
+        defaults = dict(zip(params[len(params) - len(given):], given))
+    attrs = {}
+    for name in names:
+        shown = _OPTION_AS_TORCH_SHOWS.get(name, lambda value: value)
+
+        def read(self, name=name, shown=shown):
+            params = self._params
+            return shown(params[name] if params and name in params else defaults[name])
+        attrs["_saved_" + name] = property(read)
     return attrs
 
 

@@ -19,6 +19,9 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   where PyTorch saves more than the rule reads. Saved values are freed by backward (unless
   retain_graph=True) and checked against in-place modification; ``unpack``, when given, is the
   order PyTorch's generated code reads them in (an error names the first one changed);
+- ``options``: the numbers and flags PyTorch keeps on the node as plain values (not saved tensors:
+  never freed, never checked), shown as ``grad_fn._saved_<name>`` (AddBackward0's ``_saved_alpha``);
+  read from the call's params, else the forward's default;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
   input gives float32), "same" (the input's dtype), "sum" (integers sum to int64), "self" (computed
   in the promotion, the result in the dtype of the input named self); ``scalars`` names
@@ -46,7 +49,7 @@ from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _pool_kernels as P
 from . import _refusals as R
-from ._graph import CopySlices, Node, saved_attributes
+from ._graph import CopySlices, Node, option_attributes, saved_attributes
 
 OPS = {}
 
@@ -54,10 +57,10 @@ OPS = {}
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
                  "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse", "in_table",
-                 "formula_order")
+                 "formula_order", "options")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
-                 node_base, layout, refuse, unpack, order=None):
+                 node_base, layout, refuse, unpack, order=None, options=()):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         # (a variadic row's inputs share one formula, run for each input in turn: None)
         names = arg_names[:len(grads)]
@@ -72,11 +75,13 @@ class Op:
         self.saves_result = "result" in saves
         self.scalars, self.layout, self.refuse = scalars, layout, refuse
         self.in_table = True  # (a user's autograd.Function row is not: its backward is Python code)
+        self.options = options
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
                                                        "_frees": bool(saves) or node_base._frees,
                                                        "_rules_only": node_base._backward is Node._backward,
-                                                       **saved_attributes(saves, node_base)})
+                                                       **saved_attributes(saves, node_base),
+                                                       **option_attributes(options, forward)})
 
     def grad(self, i, g, args, out, params, xp):
         """dL/d(input i) given g = dL/d(out), on the namespace xp."""
@@ -91,12 +96,12 @@ class Op:
 
 def op(name, grad_fn, forward, *grads, saves=None, saved_params=(), kind="promote",
        arg_names=("self", "other"), variadic=False, needs=None, scalars=(), node_base=Node, layout=None,
-       refuse=None, unpack=None, order=None):
+       refuse=None, unpack=None, order=None, options=()):
     if saves is None:  # what the rules read (see _read_by_rules), and the params named
         read, needs = _read_by_rules(grads, arg_names) if grads and not variadic else ((), {})
         saves = read + tuple(saved_params)
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
-                   scalars, node_base, layout, refuse, unpack, order)
+                   scalars, node_base, layout, refuse, unpack, order, options)
 
 
 def _read_by_rules(grads, arg_names):
@@ -171,14 +176,14 @@ class _NotImplemented(Node):
 op("add",      "AddBackward0",         lambda a, b, alpha=1: a + b if alpha == 1 else K.add_scaled(a, b, alpha),
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: g if alpha == 1 else g * alpha,
-                                        layout=_ELEMENTWISE)
+                                        layout=_ELEMENTWISE, options=("alpha",))
 op("sub",      "SubBackward0",         lambda a, b, alpha=1: a - b if alpha == 1 else K.sub_scaled(a, b, alpha),
                                         lambda xp, g, a, b, out, alpha=1: g,
                                         lambda xp, g, a, b, out, alpha=1: -g if alpha == 1 else -g * alpha,
-                                        layout=_ELEMENTWISE, refuse=R.bool_subtraction)
+                                        layout=_ELEMENTWISE, refuse=R.bool_subtraction, options=("alpha",))
 op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if alpha == 1 else K.sub_scaled(other, a, alpha),
                                         lambda xp, g, a, out, other, alpha=1: -g if alpha == 1 else -g * alpha,
-                                        scalars=("other",))
+                                        scalars=("other",), options=("alpha",))
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
@@ -261,10 +266,11 @@ op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
                                         lambda xp, g, a, out: xp.threshold_backward(g, out, 0),
                                         refuse=R.no_bool(None, "Boolean inputs not supported for relu"))
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
-                                        lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope))
+                                        lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
+                                        options=("negative_slope",))
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
-                                        kind="float")
+                                        kind="float", options=("approximate",))
 op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
                                         lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         kind="float")
@@ -281,7 +287,7 @@ op("hardtanh", "HardtanhBackward0",    K.hardtanh,
 op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
                                             a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),
                                         lambda xp, g, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
-                                        kind="float")
+                                        kind="float", options=("beta", "threshold"))
 # --- picking: clamps, maximum, where (the gradient goes where the value came from) ------------------
 op("clamp",    "ClampBackward1",       K.clamp,
                                         lambda xp, g, a, out, min, max: xp.where(_inside(xp, a, min, max), g, 0),
@@ -585,15 +591,15 @@ op("round",    "RoundBackward0",       np.round, lambda xp, g, a, out: xp.zeros_
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: K.reduce((a - b) ** 2, reduction),
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, b, a, reduction),
-                                        arg_names=("self", "target"))
+                                        arg_names=("self", "target"), options=("reduction",))
 op("smooth_l1_loss", "SmoothL1LossBackward0", lambda a, b, reduction, beta: K.reduce(K.smooth_l1(a, b, beta), reduction),
                                         lambda xp, g, a, b, out, **p: xp.smooth_l1_loss_backward(g, a, b, **p),
                                         lambda xp, g, a, b, out, **p: xp.smooth_l1_loss_backward(g, b, a, **p),
-                                        arg_names=("self", "target"))
+                                        arg_names=("self", "target"), options=("reduction", "beta"))
 op("huber_loss", "HuberLossBackward0", lambda a, b, reduction, delta: K.reduce(K.huber(a, b, delta), reduction),
                                         lambda xp, g, a, b, out, **p: xp.huber_loss_backward(g, a, b, **p),
                                         lambda xp, g, a, b, out, **p: xp.huber_loss_backward(g, b, a, **p),
-                                        kind="self", arg_names=("self", "target"))
+                                        kind="self", arg_names=("self", "target"), options=("reduction", "delta"))
 op("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", K.bce_logits,
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_backward(xp, g, x, t, **p),
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_target_backward(xp, g, x, t, **p),

@@ -71,7 +71,36 @@ def _saved_names_are_values(m):
         all(not callable(getattr(fn, n)) for n in dir(fn) if n.startswith("_saved_"))
 
 
-PROGRAMS = {"saved when not needed": _saved_when_not_needed, "nll total weight": _nll_total_weight,
+def _saved_options(m):
+    """the numbers and flags a node keeps as plain values (grad_fn._saved_alpha, ...), given and by
+    default, through functional and module calls; before and after backward frees the tensors"""
+    x = m.tensor([[-1.5, 0.5, 2.0], [3.0, -0.25, 1.0]], requires_grad=True)
+    t = x.detach() * 0.5
+    F, nn = m.nn.functional, m.nn
+    ys = [x + x, x.add(x, alpha=2), x.add(x, alpha=0.5), x - 1, x.sub(1.5, alpha=2), 2.5 - x, x.add(2),
+          F.leaky_relu(x), F.leaky_relu(x, 0.2), nn.LeakyReLU(0.3)(x), F.gelu(x), F.gelu(x, approximate="tanh"),
+          nn.GELU()(x), F.softplus(x), F.softplus(x, beta=2, threshold=10.5), F.softplus(x, 1.0), nn.Softplus()(x),
+          F.mse_loss(x, t), F.mse_loss(x, t, reduction="sum"), F.mse_loss(x, t, reduction="none"), nn.MSELoss()(x, t),
+          F.huber_loss(x, t), F.huber_loss(x, t, delta=2), nn.HuberLoss(reduction="sum", delta=0.5)(x, t),
+          F.smooth_l1_loss(x, t), F.smooth_l1_loss(x, t, beta=0.5, reduction="none"), nn.SmoothL1Loss(beta=2)(x, t)]
+
+    def value(fn, name):
+        try:
+            return getattr(fn, name)
+        except RuntimeError:  # a saved tensor, freed by backward
+            return "freed"
+
+    def options(y):
+        fn = y.grad_fn
+        return type(fn).__name__, [(n, repr(value(fn, n))) for n in dir(fn) if n.startswith("_saved_")
+                                   and not isinstance(value(fn, n), m.Tensor)]  # (repr: 1 is not 1.0)
+    before = [options(y) for y in ys]
+    for y in ys:
+        y.sum().backward()
+    return before, [options(y) for y in ys]
+
+
+PROGRAMS = {"saved when not needed": _saved_when_not_needed, "saved options": _saved_options, "nll total weight": _nll_total_weight,
             "saved names are values": _saved_names_are_values, "non-leaf grad warning": _nonleaf_grad_warning,
             "backward inputs a non-leaf": _backward_inputs_nonleaf, "operator with None": _operator_with(None),
             "operator with a string": _operator_with("a")}

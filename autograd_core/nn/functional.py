@@ -67,7 +67,7 @@ def elu(input, alpha=1.0, inplace=False):
     return apply(OPS["elu"], (input,), {"alpha": alpha})
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, beta=1, threshold=20):  # (ATen's defaults, ints: grad_fn._saved_beta shows 1)
     """out = log(1 + exp(beta * input)) / beta (input itself where beta * input > threshold)"""
     if not isinstance(input, Tensor):
         raise not_a_tensor("softplus", "input", input)
