@@ -312,12 +312,66 @@ def test_loss_errors_are_torchs(call):
     assert str(ours_err.value) == str(theirs_err.value)
 
 
-def test_unsupported_cross_entropy_options_say_so():
-    x = ac.randn(3, 4)
-    with pytest.raises(NotImplementedError, match="class indices"):
-        F.cross_entropy(x, ac.rand(3, 4))
-    with pytest.raises(NotImplementedError, match="label_smoothing"):
-        F.cross_entropy(x, ac.tensor([0, 1, 2]), label_smoothing=0.1)
+@HYP
+@given(n=st.integers(0, 4), c=st.integers(1, 5), reduction=REDUCTIONS, seed=st.integers(0, 2 ** 16),
+       use_weight=st.booleans(), ignore=st.booleans(), unbatched=st.booleans(), probabilities=st.booleans(),
+       smoothing=st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+def test_cross_entropy_with_label_smoothing_or_class_probabilities_matches_torch(
+        n, c, reduction, seed, use_weight, ignore, unbatched, probabilities, smoothing):
+    """label_smoothing and class-probability targets, composed as ATen composes them: the values,
+    the input's gradient and every node of the graph (MulBackward1 for ATen's Scalars)."""
+    torch.manual_seed(seed)
+    shape = (c,) if unbatched else (n, c)
+    x = (torch.randn(*shape) * 2).requires_grad_()
+    if probabilities:
+        y = torch.rand(*shape).softmax(-1)
+        ignore_index = -100
+    else:
+        y = torch.randint(0, c, () if unbatched else (n,))
+        ignore_index = int(y.reshape(-1)[0]) if ignore and y.numel() else -100
+    w = torch.rand(c) + 0.1 if use_weight else None
+    ox, oy_, ow = ours(x, True), ours(y), (ours(w) if use_weight else None)
+    t_loss = torch.nn.functional.cross_entropy(x, y, w, ignore_index=ignore_index, reduction=reduction,
+                                               label_smoothing=smoothing)
+    o_loss = F.cross_entropy(ox, oy_, ow, ignore_index=ignore_index, reduction=reduction,
+                             label_smoothing=smoothing)
+    assert_close(o_loss, t_loss)
+    assert chain(o_loss.grad_fn) == chain(t_loss.grad_fn)
+    g = torch.randn(t_loss.shape)
+    t_loss.backward(g)
+    o_loss.backward(ours(g))
+    assert_close(ox.grad, x.grad)
+    module = nn.CrossEntropyLoss(ow, ignore_index=ignore_index, reduction=reduction, label_smoothing=smoothing)
+    assert_close(module(ox, oy_).detach(), t_loss.detach())
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, F_, x, y: F_.cross_entropy(x, y, label_smoothing=1.5),
+    lambda m, F_, x, y: F_.cross_entropy(x, y.unsqueeze(1).expand(5, 3)),  # class indices in input's shape
+    lambda m, F_, x, y: F_.cross_entropy(x, x.softmax(1), ignore_index=1),
+    lambda m, F_, x, y: F_.cross_entropy(x, x.softmax(1), weight=m.ones(4)),
+    lambda m, F_, x, y: F_.nll_loss(x.log_softmax(1), y, weight=m.ones(3, requires_grad=True)),
+    lambda m, F_, x, y: F_.binary_cross_entropy(x.sigmoid(), x.sigmoid(), weight=m.ones(3, requires_grad=True)),
+])
+def test_cross_entropy_option_errors_are_torchs(call):
+    x = torch.randn(5, 3)
+    y = torch.tensor([0, 2, 1, 1, 0])
+    with pytest.raises(Exception) as theirs_err:
+        call(torch, torch.nn.functional, x, y)
+    with pytest.raises(Exception) as ours_err:
+        call(ac, F, ours(x), ac.tensor(y.numpy()))
+    assert type(ours_err.value) is type(theirs_err.value)
+    assert str(ours_err.value) == str(theirs_err.value)
+
+
+def test_a_weight_that_requires_grad_is_refused_only_while_grad_mode_records():
+    """nll_loss, binary_cross_entropy(_with_logits) take it under no_grad, as PyTorch does"""
+    for m, F_ in ((torch, torch.nn.functional), (ac, F)):
+        x, w = m.tensor([[0.2, 0.8, 0.5]]), m.ones(3, requires_grad=True)
+        with m.no_grad():
+            F_.nll_loss(x.log(), m.tensor([1]), weight=w)
+            F_.binary_cross_entropy(x, x, weight=w)
+            F_.binary_cross_entropy_with_logits(x, x, weight=w)
 
 
 # --- Module bookkeeping ----------------------------------------------------------------------------

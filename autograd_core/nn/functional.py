@@ -383,6 +383,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to "
+                           "argument 'weight'. This input cannot have requires_grad True.")
     if ((input._data < 0) | (input._data > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
     if weight is not None:
@@ -399,7 +402,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     for name, t in (("weight", weight), ("pos_weight", pos_weight)):
-        if t is not None and t.requires_grad:
+        if t is not None and t.requires_grad and is_grad_enabled():
             raise RuntimeError("The function 'binary_cross_entropy_with_logits' is not "
                                f"differentiable with respect to argument '{name}'. This input "
                                "cannot have requires_grad True.")
@@ -435,6 +438,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
+                           "'weight'. This input cannot have requires_grad True.")
     w = None if weight is None else weight._data
     kept = t != ignore_index  # (PyTorch keeps the total weight of the targets it counts; 0 for "none")
     total = 0 if reduction == "none" else (w[np.where(kept, t, 0)] * kept).sum() if w is not None else kept.sum()
@@ -445,21 +451,93 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    """loss = nll_loss(log_softmax(input, class dim), target): the class dim is 1 for (N, C), 0 for (C,)"""
+    """loss = nll_loss(log_softmax(input, class dim), target): the class dim is 1 for (N, C), 0 for
+    (C,). A target of input's shape holds class probabilities: loss = -sum(target log_softmax(input)).
+    label_smoothing e mixes the target with the uniform distribution: (1 - e) target + e / C."""
     reduction = _reduction(reduction, size_average, reduce)
-    if isinstance(target, Tensor) and target.dtype.is_floating_point and target.shape != input.shape:
+    if isinstance(target, Tensor) and isinstance(input, Tensor) and target.shape == input.shape:
+        if not target.dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                               + target.dtype._legacy[:-len("Tensor")])
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
+    if isinstance(target, Tensor) and target.dtype.is_floating_point:
         raise RuntimeError("expected target dtype to be Long or Byte, but got "  # (as class indices)
                            + target.dtype._legacy[:-len("Tensor")])
-    if isinstance(target, Tensor) and target.dtype.is_floating_point:
-        raise NotImplementedError("autograd_core's cross_entropy takes class indices (an int64 "
-                                  "target), not class probabilities")
-    if label_smoothing != 0.0:
-        raise NotImplementedError("autograd_core's cross_entropy has no label_smoothing")
     if input.ndim == 0:
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     class_dim = 0 if input.ndim == 1 else 1
+    if label_smoothing > 0.0:
+        _check_label_smoothing(label_smoothing)
+        return _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, label_smoothing)
     return nll_loss(log_softmax(input, class_dim), target, weight, None, ignore_index, None,
                     reduction)
+
+
+# The two below are composed as ATen composes them (LossNLL.cpp), so that the graph has PyTorch's
+# nodes: a number in ATen's C++ is a Scalar there (MulBackward1, not Python's MulBackward0).
+def _check_label_smoothing(label_smoothing):
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
+def _scalar(name, t, number):
+    return apply(OPS[name], (t,), {"other": number})
+
+
+def _class_weight(weight, ndim, class_dim):
+    """weight viewed to broadcast along the class dim of an input of ndim dims"""
+    return weight.view(*[weight.shape[0] if d == class_dim else 1 for d in range(ndim)])
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
+    """-sum(target log_softmax(input)) over the class dim (weighted per class); 'mean' divides by
+    the count of the other dims"""
+    class_dim = 0 if input.ndim == 1 else 1
+    n_classes = input.shape[class_dim]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {n_classes} classes "
+                           f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    logp = log_softmax(input, class_dim)
+    if label_smoothing > 0.0:
+        _check_label_smoothing(label_smoothing)
+        target = _scalar("add_scalar", _scalar("mul_scalar", target, 1 - label_smoothing),
+                         label_smoothing / n_classes)
+    terms = logp * target
+    if weight is not None:
+        terms = terms * (_class_weight(weight, input.ndim, 1) if input.ndim > 1 else weight)
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    if reduction == "mean" and input.numel() == 0:
+        return -terms.sum().fill_(math.nan)
+    loss = -terms.sum()
+    return loss if reduction == "sum" else _scalar("div_scalar", loss, input.numel() // n_classes)
+
+
+def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, label_smoothing):
+    """(1 - e) nll_loss(log_softmax(input), target) + e / C * (the loss against the uniform target:
+    -sum over classes of log_softmax(input), 0 where target is ignore_index)"""
+    class_dim = 0 if input.ndim == 1 else 1
+    logp = log_softmax(input, class_dim)
+    nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    n_classes = logp.shape[class_dim]
+    if weight is not None:
+        smooth = -(logp * _class_weight(weight, logp.ndim, class_dim)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    ignored = target == ignore_index
+    smooth.masked_fill_(ignored, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            counted = _make(target._data[~ignored._data].reshape(-1).astype(np.int64), None, False)
+            smooth = smooth.sum() / weight.gather(0, counted).sum()
+        else:
+            smooth = smooth.sum() / (~ignored).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (_scalar("mul_scalar", nll, 1 - label_smoothing)
+            + _scalar("mul_scalar", smooth, label_smoothing / n_classes))
 
 
 # --- convolution ----------------------------------------------------------------------------------
