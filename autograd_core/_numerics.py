@@ -214,9 +214,16 @@ def torch_sum_dim(a, dim, keepdim):
       trailing dims' sums, added up in order over the leading ones.
     Other reductions keep numpy's order, which can differ in the last bit."""
     float_rows = a.dtype.kind == "f" and a.itemsize >= 4 and a.flags.c_contiguous and a.size
-    if float_rows and type(dim) is int and a.ndim == 2 and dim % 2 == 0 and not keepdim and (
-            a.shape[0] > 1 < a.shape[1] and a.size <= 32768):  # (the most common: a bias's gradient)
-        return _columns_sum(a, _LANES_BYTES // a.itemsize)
+    if float_rows and a.ndim == 2 and not keepdim and a.shape[0] > 1 < a.shape[1] and a.size <= 32768:
+        # the two most common, on a matrix: a bias's gradient (dim 0) and x.sum(1) of short rows
+        # (the logits of a batch), each straight to the case below it would reach
+        d = dim if type(dim) is int else dim[0] if type(dim) is tuple and len(dim) == 1 else None
+        if d is not None and -2 <= d < 2:
+            lanes = _LANES_BYTES // a.itemsize
+            if d % 2 == 0:
+                return _columns_sum(a, lanes)
+            if a.shape[1] < 4 * lanes:
+                return _short_blocks_sum(a, lanes)
     dims = {d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))} if a.ndim else set()
     sized = [d for d in range(a.ndim) if a.shape[d] != 1]
     summed = [d for d in sized if d in dims]
