@@ -178,9 +178,27 @@ def run_backward(roots, root_grads, retain_graph, xp, capture=None):
                     node._check_saved()
                 args, out, params = node._args, node._out, node._params
                 for i, (nxt, nr) in enumerate(node.next_functions):
-                    if nxt is not None:
-                        gi = node._input_grad(i, g, xp, args, out, params)
+                    if nxt is None:
+                        continue
+                    gi = node._input_grad(i, g, xp, args, out, params)
+                    if nxt._multi:
                         _deliver(nxt, nr, gi, grads, deps, heap, xp)
+                        continue
+                    # (_deliver, inlined for a node of one output: one call fewer per edge)
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if gi is not None:
+                        gi_before = grads.get(nxt)  # (never None: only gradients are buffered)
+                        grads[nxt] = gi if gi_before is None else xp.add(gi_before, gi)
+                        gi_before = None
+                    if not left:
+                        n = len(heap)
+                        if not n or (n == 1 and heap[0][0] >= nxt._seq):
+                            heap.append((nxt._seq, nxt))
+                        elif n == 1:
+                            heap.insert(0, (nxt._seq, nxt))
+                        else:
+                            _push(heap, (nxt._seq, nxt))
                 gi = None  # (the buffers alone hold the gradients now: see _reach_leaf)
                 if not retain_graph and node._frees:
                     node._release()
@@ -448,8 +466,8 @@ def unbroadcast(g, shape):
     sum_to, one sum over all of them, in ATen's order (_numerics)."""
     if g.shape == shape:
         return g
-    if math.prod(shape) == 1:  # (a scalar's gradient, of a (1,) weight or bias: one full sum)
-        return np.full(shape, torch_sum(g))
+    if math.prod(shape) == 1:  # (a scalar's gradient, of a (1,) weight or bias: one full sum, in
+        return torch_sum(g).reshape(shape).copy()  # an array of its own; np.full costs twice as much)
     extra = g.ndim - len(shape)
     if extra == 1 and g.shape[1:] == shape:  # (a bias's gradient: the sum over the batch)
         return torch_sum_dim(g, 0, False)

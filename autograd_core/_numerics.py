@@ -101,8 +101,10 @@ def _multi_row_sum(rows):
         blocks = n >> 4
         if not blocks:
             return _reduce(rows, 0) if n > 1 else rows[0]
-        sums = _reduce(rows[:blocks << 4].reshape((blocks, 16) + rows.shape[1:]), 1)
-        total = _reduce(sums, 0) if blocks > 1 else sums[0]
+        if blocks == 1:  # (one block: its rows in order, without the reshape)
+            total = _reduce(rows[:16], 0)
+        else:
+            total = _reduce(_reduce(rows[:blocks << 4].reshape((blocks, 16) + rows.shape[1:]), 1), 0)
         if n & 15:  # the leftover rows, held by the first accumulator, come first
             left = rows[blocks << 4:]
             total = (_reduce(left, 0) if len(left) > 1 else left[0]) + total
@@ -125,15 +127,22 @@ def _multi_row_sum(rows):
     return total
 
 
-def _row_sum(items):
-    """ATen's row_sum: 4 interleaved accumulators (items i*4 + k), then the leftovers, then combined."""
+def _row_sum(items, from_zero=False):
+    """ATen's row_sum: 4 interleaved accumulators (items i*4 + k), then the leftovers, then combined.
+    from_zero: the sum added to 0 as well (an outer reduction's output starts as zeros)."""
     if items.shape[0] < 64:
-        return _short_row_sums(items)
+        total = _short_row_sums(items)
+        return total + 0 if from_zero else total
     n4 = items.shape[0] // 4
     partial = _multi_row_sum(items[:n4 * 4].reshape((n4, 4) + items.shape[1:]))
     if n4 * 4 < items.shape[0]:
         partial[0] = _in_order(partial[0], items[n4 * 4:])
-    return partial[0] + partial[1] + partial[2] + partial[3]
+    if partial.size > 4 and partial.flags.c_contiguous:
+        # ((p0 + p1) + p2) + p3 in one call (see _sequential); from 0, (((0 + p0) + p1) + p2) + p3
+        # differs from it + 0 in no bit (a sum from +0.0 is never -0.0; see _from_zero)
+        return _reduce(partial, 0, initial=0) if from_zero else _reduce(partial, 0)
+    total = partial[0] + partial[1] + partial[2] + partial[3]
+    return total + 0 if from_zero else total
 
 
 def _short_row_sums(items):
@@ -153,10 +162,10 @@ def _short_row_sums(items):
 def _short_sum(x, lanes):
     """torch_sum for fewer than 64 vectors, where every cascade level but the first stays empty:
     the same order with fewer numpy calls (the common case: a loss over a small batch)."""
-    t = x.dtype.type
     n = x.size
     nv = n // lanes
     if nv == 0:  # no whole vector: the scalar row_sum (4 interleaved accumulators)
+        t = x.dtype.type
         n4 = n // 4
         acc = [x[0], x[1], x[2], x[3]] if n4 else [t(0)] * 4
         for k in range(4, 4 * n4):
@@ -168,11 +177,10 @@ def _short_sum(x, lanes):
     n4 = nv // 4
     vectors = x[:nv * lanes].reshape(nv, lanes)
     if n4:
-        partial = _sequential(vectors[:4 * n4].reshape(n4, 4, lanes))
-        p0 = partial[0]
+        partial = _sequential(vectors[:4 * n4].reshape(n4, 4, lanes))  # (a new array)
         for i in range(4 * n4, nv):
-            p0 = p0 + vectors[i]
-        lanes_sum = ((p0 + partial[1]) + partial[2]) + partial[3]
+            partial[0] += vectors[i]
+        lanes_sum = _reduce(partial, 0)  # ((p0 + p1) + p2) + p3, in one call (see _sequential)
     else:
         lanes_sum = vectors[0]
         for i in range(1, nv):
@@ -206,9 +214,16 @@ def torch_sum_dim(a, dim, keepdim):
       trailing dims' sums, added up in order over the leading ones.
     Other reductions keep numpy's order, which can differ in the last bit."""
     float_rows = a.dtype.kind == "f" and a.itemsize >= 4 and a.flags.c_contiguous and a.size
-    if float_rows and type(dim) is int and a.ndim == 2 and dim % 2 == 0 and not keepdim and (
-            a.shape[0] > 1 < a.shape[1] and a.size <= 32768):  # (the most common: a bias's gradient)
-        return _columns_sum(a, _LANES_BYTES // a.itemsize)
+    if float_rows and a.ndim == 2 and not keepdim and a.shape[0] > 1 < a.shape[1] and a.size <= 32768:
+        # the two most common, on a matrix: a bias's gradient (dim 0) and x.sum(1) of short rows
+        # (the logits of a batch), each straight to the case below it would reach
+        d = dim if type(dim) is int else dim[0] if type(dim) is tuple and len(dim) == 1 else None
+        if d is not None and -2 <= d < 2:
+            lanes = _LANES_BYTES // a.itemsize
+            if d % 2 == 0:
+                return _columns_sum(a, lanes)
+            if a.shape[1] < 4 * lanes:
+                return _short_blocks_sum(a, lanes)
     dims = {d % a.ndim for d in (dim if isinstance(dim, (tuple, list)) else (dim,))} if a.ndim else set()
     sized = [d for d in range(a.ndim) if a.shape[d] != 1]
     summed = [d for d in sized if d in dims]
@@ -259,7 +274,7 @@ def _columns_sum(m, lanes):
     group = 4 * lanes if columns >= lanes else 4
     whole = columns // group * group
     if whole in (0, columns):  # (all columns one way)
-        return (_multi_row_sum(m) if whole else _row_sum(m)) + 0
+        return _multi_row_sum(m) + 0 if whole else _row_sum(m, from_zero=True)
     out = np.empty(m.shape[1:], m.dtype)
     out[..., :whole] = _multi_row_sum(np.ascontiguousarray(m[..., :whole]))
     out[..., whole:] = _row_sum(np.ascontiguousarray(m[..., whole:]))

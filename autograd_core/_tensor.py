@@ -192,11 +192,19 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
             if a._requires_grad:
                 requires_grad = True
                 fn = a._grad_fn
-                if fn is not None and a._base is None:
-                    # (_output_nr: 0 but for an output of a custom Function's node of several)
-                    edges.append((fn, a._output_nr))
-                else:  # a leaf's AccumulateGrad; a view's grad_fn, regenerated first if stale
-                    edges.append(gradient_edge(a))
+                if a._base is None:
+                    if fn is not None:
+                        # (_output_nr: 0 but for an output of a custom Function's node of several)
+                        edges.append((fn, a._output_nr))
+                        continue
+                    acc = a._acc  # (a leaf's AccumulateGrad, while it lives: gradient_edge, inlined)
+                    if acc is not None:
+                        acc = acc()
+                        if acc is not None:
+                            edges.append((acc, 0))
+                            continue
+                # a leaf's new AccumulateGrad; a view's grad_fn, regenerated first if stale
+                edges.append(gradient_edge(a))
                 continue
             if a._base is not None and a._base._requires_grad:
                 requires_grad = True
@@ -213,8 +221,10 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         datas, want, out, requires_grad = _forward_promoted(op, args, datas, params, requires_grad, inplace)
     else:  # (PyTorch's inf and nan come silently)
         inputs = datas
-        if type(datas[-1]) is float and op in _NUMBER_CAST_ONCE:
-            inputs = _with_number_as_f32(datas)
+        number = datas[-1]
+        if type(number) is float and op in _NUMBER_CAST_ONCE:
+            cast = _F32_NUMBERS.get(number)  # (_with_number_as_f32's lookup, inlined: the usual case)
+            inputs = datas[:-1] + [cast] if cast is not None else _with_number_as_f32(datas)
         try:
             try:
                 out = (_in_quiet_context(op.forward, *inputs, **params) if params
@@ -1428,12 +1438,18 @@ class Tensor:
         return F._reflected_div(self, other) if _is_operand(other) else NotImplemented
 
     def __pow__(self, exponent):
+        if type(exponent) in _EXPONENTS and self._data.dtype.kind == "f":  # (F.pow's common case)
+            return apply(_POW, (self,), {"exponent": exponent})
         return F.pow(self, exponent) if _is_operand(exponent) else NotImplemented
 
     def __rpow__(self, base):
         return F.pow(base, self) if _is_operand(base) else NotImplemented
 
     def __matmul__(self, other):
+        if isinstance(other, Tensor):  # (F.matmul's common case, two matrices: mm, nothing to refuse)
+            a, b = self._data, other._data
+            if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.dtype is b.dtype:
+                return apply(_MM, (self, other))
         return F.matmul(self, other) if _is_operand(other) else NotImplemented
 
     def __rmatmul__(self, other):
@@ -2139,6 +2155,8 @@ def _is_operand(x):
 
 _OPERANDS = frozenset((Tensor, float, int))  # (the common cases, checked first)
 _ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_POW, _MM = OPS["pow"], OPS["mm"]
+_EXPONENTS = frozenset((int, float))  # (not bool: a bool exponent is a case of its own)
 
 
 def _check_fill_in_place(t):
