@@ -12,9 +12,11 @@ as ATen does (TensorIterator + cpu_kernel_vec):
   read once for them; the elements left over go a vector at a time (the compiler vectorizes that
   loop, and reuses the scalar it read), then one at a time; every other inner loop goes one element
   at a time, each read seeing the writes before it.
-The vector size is the CPU's (AVX512: 64 bytes, else AVX2's 32), as ATen picks at run time.
+The vector size is the CPU's (AVX512: 64 bytes, else AVX2's 32), as ATen picks at run time
+(ATEN_CPU_CAPABILITY=avx2 holds ATen, and so this module, to AVX2's).
 """
 import itertools
+import os
 
 import numpy as np
 
@@ -24,7 +26,8 @@ def _vector_bytes():
         from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:  # (numpy 1)
         from numpy.core._multiarray_umath import __cpu_features__ as features
-    return 64 if features.get("AVX512_SKX") else 32
+    held = os.environ.get("ATEN_CPU_CAPABILITY", "").lower() in ("avx2", "default")
+    return 64 if features.get("AVX512_SKX") and not held else 32
 
 
 VECTOR_BYTES = _vector_bytes()

@@ -2,6 +2,9 @@
 the float32 transcendental functions (computed in float64 and rounded once; torch's own kernels are
 not always correctly rounded, so a small share of inputs may still differ by an ulp)."""
 import math
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -425,3 +428,85 @@ def test_float32_gelu_and_its_gradient_match_torch_bit_for_bit(view):
             ours, theirs = _gelu_both(ac, a, pick, dy), _gelu_both(torch, a, pick, dy)
             assert_close(ours[0], theirs[0], f"gelu {view} of x[{start}:{start + n}]", exact=True)
             assert_close(ours[1], theirs[1], f"gelu's gradient {view} of x[{start}:{start + n}]", exact=True)
+
+
+# --- softmax, log_softmax and the losses built on them (classification's printed loss) ---------------
+def _softmax_program(module, x, g, name, view):
+    t = module.tensor(x, requires_grad=True)
+    picked = {"as is": t, "transposed": t.mT if t.ndim > 1 else t}[view]
+    y = getattr(picked, name)(-1)
+    dx, = module.autograd.grad(y, t, module.tensor(g).reshape(y.shape))
+    return y, dx
+
+
+@settings(max_examples=80, deadline=None)
+@given(lead=st.sampled_from([(), (1,), (2,), (3,), (7,), (2, 3)]), n=st.integers(1, 90),
+       scale=st.sampled_from([0.5, 2.0, 10.0, 40.0]), seed=st.integers(0, 2 ** 16),
+       name=st.sampled_from(["softmax", "log_softmax"]), view=st.sampled_from(["as is", "transposed"]))
+def test_float32_softmax_and_log_softmax_match_torch_bit_for_bit(lead, n, scale, seed, name, view):
+    """Over the last dim, as ATen's vectorised kernels compute them: e**(x - max) by SLEEF's expf,
+    summed in vector lanes at the CPU's width, log by SLEEF's logf; the gradients (softmax's sum of
+    g * out with its last partial vector fused on one row, log_softmax's g - exp(out) * sum fused)
+    too. numpy's order differed on 4-20% of values; a transposed input is made contiguous first."""
+    rng = np.random.default_rng(seed)
+    shape = lead + (n,) if view == "as is" or not lead else lead[:-1] + (n, lead[-1])
+    x = (rng.standard_normal(shape) * scale).astype(np.float32)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    ours, theirs = _softmax_program(ac, x, g, name, view), _softmax_program(torch, x, g, name, view)
+    assert_close(ours[0], theirs[0], name, exact=True)
+    assert_close(ours[1], theirs[1], f"{name}'s gradient", exact=True)
+
+
+@pytest.mark.parametrize("environment", [{"ATEN_CPU_CAPABILITY": "avx2"}, {"OMP_NUM_THREADS": "1"}])
+def test_softmax_follows_atens_vector_width_and_threads(environment):
+    """AVX2's 8 lanes where ATen is held to AVX2 (on this machine, torch and autograd_core both read
+    ATEN_CPU_CAPABILITY), and softmax's gradient with one thread, whose rows all run inline (their last
+    partial vector fused): in a child process, as the settings are read at import."""
+    script = """
+import numpy as np, torch, autograd_core as ac
+rng = np.random.default_rng(3)
+for n in list(range(1, 40)) + [47, 64, 90]:
+    for rows in (1, 2, 5):
+        x = (rng.standard_normal((rows, n)) * 3).astype(np.float32)
+        g = rng.standard_normal((rows, n)).astype(np.float32)
+        for name in ("softmax", "log_softmax"):
+            out = []
+            for m in (ac, torch):
+                t = m.tensor(x, requires_grad=True)
+                y = getattr(t, name)(-1)
+                dx, = m.autograd.grad(y, t, m.tensor(g))
+                out.append(np.concatenate([y.detach().numpy().ravel(), dx.numpy().ravel()]).view(np.int32))
+            assert np.array_equal(*out), (name, rows, n)
+print("same")
+"""
+    env = {**os.environ, **environment}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "same", done.stderr[-2000:]
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.sampled_from([1, 2, 3, 15, 16, 17, 33, 64, 100, 255, 256, 257, 600]), classes=st.integers(1, 6),
+       weighted=st.booleans(), ignore=st.booleans(), reduction=st.sampled_from(["mean", "sum"]),
+       smoothing=st.sampled_from([0.0, 0.1]), seed=st.integers(0, 2 ** 16))
+def test_cross_entropy_and_nll_loss_match_torch_bit_for_bit(batch, classes, weighted, ignore, reduction,
+                                                            smoothing, seed):
+    """nll_loss adds its rows in ATen's cascade of partial sums (a new level every 16 rows), not in
+    numpy's pairwise order, and divides by the weights summed the same way: cross_entropy's loss.item()
+    differed in its last digit for most batches; the gradient follows."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((batch, classes)) * 3).astype(np.float32)
+    target = rng.integers(0, classes, batch)
+    if ignore:
+        target[::16] = 0  # (ignored rows where the cascade passes its levels up)
+    w = (rng.random(classes) + 0.1).astype(np.float32) if weighted else None
+
+    def program(module):
+        t = module.tensor(x, requires_grad=True)
+        loss = module.nn.functional.cross_entropy(
+            t, module.tensor(target), None if w is None else module.tensor(w),
+            ignore_index=0 if ignore else -100, reduction=reduction, label_smoothing=smoothing)
+        loss.backward()
+        return loss, t.grad
+    ours, theirs = program(ac), program(torch)
+    assert_close(ours[0], theirs[0], "loss", exact=True)
+    assert_close(ours[1], theirs[1], "gradient", exact=True)
