@@ -945,17 +945,19 @@ def addmm(bias, mat1, mat2):
 
 def _f32_fma_rounded_once(a, b, c):
     """a * b + c for float32, rounded once as the FMA instruction rounds: the product is exact in
-    float64, the float64 sum is rounded to odd (its last bit set where it was inexact), and a
-    rounding to odd at 53 bits then to nearest at 24 is the one rounding to nearest."""
-    p = a.astype(np.float64) * b
-    s = np.asarray(p + c)
-    with np.errstate(invalid="ignore", over="ignore"):
-        v = s - p
-        e = (p - (s - v)) + (c - v)  # (p + c = s + e exactly, where s is finite)
-    even = (s.view(np.int64) & 1) == 0
-    fix = (e != 0) & even & np.isfinite(s)
-    if fix.any():
-        s = np.where(fix, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
+    float64 and the sum is rounded there to 53 bits; rounding that to 24 bits rounds twice only where
+    the float64 sum lies halfway between two float32 (its low 29 bits 1 and 28 zeros) and was
+    inexact: there the sum's error (a two-sum) says which way the exact value lies."""
+    s = np.asarray(a.astype(np.float64) * b + c)
+    half = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    if half.any():  # (rare: about one sum in 2**29 of those that are inexact)
+        p = np.broadcast_to(a.astype(np.float64) * b, s.shape)[half]
+        c = np.broadcast_to(c, s.shape)[half].astype(np.float64)
+        t = s[half]
+        with np.errstate(invalid="ignore", over="ignore"):
+            v = t - p
+            e = (p - (t - v)) + (c - v)  # (p + c = t + e)
+        s[half] = np.where(e != 0, np.nextafter(t, np.where(e > 0, np.inf, -np.inf)), t)
     return s.astype(np.float32)
 
 
