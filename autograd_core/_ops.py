@@ -409,7 +409,7 @@ op("mm",       "MmBackward0",          np.matmul,
                                         # for the other's gradient, as PyTorch saves it)
                                         saves=("self", "mat2"), unpack=("mat2", "self"), needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True))
-op("addmm",    "AddmmBackward0",       lambda bias, m1, m2: bias + m1 @ m2,
+op("addmm",    "AddmmBackward0",       K.addmm,
                                         lambda xp, g, bias, m1, m2, out: g,
                                         lambda xp, g, bias, m1, m2, out: _mm_mat1_backward(xp, g, m1, m2),
                                         lambda xp, g, bias, m1, m2, out: _mm_mat2_backward(xp, g, m1, m2),
