@@ -103,10 +103,11 @@ for node in graph.nodes[before:]:
 # `AddGrad` of `x` pass it on to `a` and `b`: the backward pass of lecture 01, written into the graph.
 # Each gradient node is wired to its forward node and to all of that node's inputs (this imitation
 # hands every rule all of them, needed or not), hence the many arrows. Here is the whole graph now,
-# forward and backward; the end points, which no other node uses (the four gradients), are green:
+# drawn from left to right: the forward pass on the left, what `tf.gradients` added on its right; the
+# end points, which no other node uses (the four gradients), are green:
 
 # %%
-draw(GraphModel.from_static(tf.get_default_graph()))
+draw(GraphModel.from_static(tf.get_default_graph()), rankdir="LR")
 
 # %% [markdown]
 # ## Control flow: `if` versus `cond`
