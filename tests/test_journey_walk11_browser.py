@@ -10,6 +10,11 @@ tests/artifacts/walk11/; the findings are in /work/coord/walk11-findings.md.
   program listing showed torch.autograd.grad(y, …, create_graph=True): autograd.grad now tells the
   recorder what it was asked (Recording.grad_calls), and the listing reads
   "(g,) = torch.autograd.grad(y, x, create_graph=True)".
+- W11_1 (fixed in scripts/build_notebooks.py): the torch-switch setup cell was skipped on the slides, so
+  a lecture run as slides from a fresh kernel raised NameError: name 'torch' is not defined at its first
+  code slide; it shows on the title slide now.
+- W11_3 (fixed in widgets/static/stepper.js): the stepper's graph box, in the tab order where it scrolls,
+  had no name; it is the region "graph".
 - W10_13 (fixed in widgets/render.py and lecture 04): "the whole graph now, forward and backward" was
   1424 px wide in 848 px at 1280x720 in lecture mode. It is drawn left to right, TensorFlow's scoped
   names a line per scope: it fits, and reads at 1440x900 too.
@@ -176,5 +181,7 @@ def test_W11_1_lecture10_slides_run_from_a_fresh_kernel(lab, browser):
         assert "…" not in " ".join(program.all_inner_texts()), program.all_inner_texts()
         save_screenshot(page, "W11_1_lecture10_slides_stepper_program_1280x720", SUBDIR)
         assert unnamed_controls(page, ".cgraph-stepper") == []
+        # W11_3: the graph's box (a scrolling box is in the tab order) says what it is
+        expect(stepper.first.get_by_role("region", name="graph", exact=True)).to_have_count(1)
     finally:
         page.context.close()
