@@ -150,13 +150,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     nodes, grads = _grad_roots(outputs, grad_outputs, xp)
     edges = [gradient_edge(t)[0] for t in inputs]
     captured = {e: None for e in edges}
-    rec = STATE.recorder
-    if rec is not None:  # (its backward events do not say what the gradients were asked of)
+    rec = STATE.recorder  # (a Recording notes the call: its backward events do not say what the
+    call = None           # gradients were asked of; the profiler, a recorder too, does not)
+    if rec is not None and hasattr(rec, "_grad_call"):
         call = rec._grad_call(inputs, create_graph, type(given))
     _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
     if create_graph:
         result = _graph_gradients(inputs, edges, captured, allow_unused, materialize_grads)
-        if rec is not None:
+        if call is not None:
             call.results = result
         return result
     result = []
@@ -172,7 +173,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "behavior.")
         # the gradient has the input's dtype (it may have flowed in a promoted dtype)
         result.append(None if g is None else _as_returned(g.astype(t._data.dtype, copy=False), known))
-    if rec is not None:
+    if call is not None:
         call.results = tuple(result)
     return tuple(result)
 

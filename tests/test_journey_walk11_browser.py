@@ -87,6 +87,12 @@ def test_W10_12_the_program_listing_names_autograd_grads_inputs():
     assert program[-3:] == ("ga, gw = torch.autograd.grad(loss, [a, w])", "torch.autograd.grad(loss, [w])",
                             "(gx,) = torch.autograd.grad(loss, (x,))"), program
     assert [c.inputs for c in rec.grad_calls] == [(a, w), (w,), (x,)]
+    # the profiler is a recorder too (it has no grad_calls): autograd.grad under it works as before
+    with torch.profiler.profile():
+        y = (w * x) ** 2
+        (g,) = torch.autograd.grad(y, w, create_graph=True)
+        g.backward()
+    assert float(g) == 2 * 6 * 3 and float(w.grad) == 2 * 3 * 3
 
 
 # --- in JupyterLab ------------------------------------------------------------------------------------
