@@ -45,6 +45,9 @@ HINT = ("Hint: enable anomaly detection to find the operation that failed to com
 # ---------------------------------------------------------------------------------------------
 # Nodes
 # ---------------------------------------------------------------------------------------------
+_NUMBER_TYPES = (int, float, bool, complex)  # (the Python numbers an op takes as an operand)
+
+
 class Node:
     """A backward function: PyTorch's grad_fn object (MulBackward0, ...).
 
@@ -65,6 +68,10 @@ class Node:
     _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
     _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
     _metadata = None
+    # {input slot: number}: the Python-number operands (the 3 of 3 * x), kept when backward frees
+    # the rest; a number costs nothing to keep, and a drawing of the graph after backward can still
+    # say "x * 3" (nothing torch shows: its _saved_other raises once freed, here too)
+    _numbers = None
     # a node of several outputs (a custom autograd.Function's): edges into it name the output
     # (t._output_nr), its gradient buffer is a list (None where nothing arrived), its backward takes
     # that list, and each output's tensor hooks / retain_grad are kept per output: _pre_hooks is
@@ -310,8 +317,15 @@ class Node:
         # another input's gradient was not, when that one needed none
         if self._saved_versions or self._packed or self._saved_something():
             self._freed = True
+            args = self._args
             self._args = self._out = None
             self._saved_versions = self._packed = None
+            if args:
+                for i, a in enumerate(args):
+                    if type(a) in _NUMBER_TYPES:
+                        if self._numbers is None:
+                            self._numbers = {}
+                        self._numbers[i] = a
 
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number

@@ -1,7 +1,9 @@
 """record(): what the engine did, in order, for the widgets to draw and step through.
 
 Every op (apply, in-place writes) and every backward step adds an Event to the active Recording,
-when there is one (STATE.recorder: the one check per op when nothing records).
+when there is one (STATE.recorder: the one check per op when nothing records). A call of
+torch.autograd.grad also notes what it was asked (Recording.grad_calls): its backward events alone do
+not say which inputs the gradients are of.
 """
 import sys
 
@@ -45,6 +47,21 @@ class Event:
         return f"<Event {self.index} {self.kind} {what}>"
 
 
+class GradCall:
+    """One torch.autograd.grad call inside the recording: ``start`` (the index its first event would
+    take: its backward pass begins there or later), ``inputs`` (the tensors it differentiates with
+    respect to; ``given``: the type they came in, a Tensor, tuple or list), ``create_graph``, and ``results`` (the tuple it returned; None if it raised)."""
+
+    __slots__ = ("start", "inputs", "given", "create_graph", "results")
+
+    def __init__(self, start, inputs, create_graph, given=tuple):
+        self.start, self.inputs, self.given = start, tuple(inputs), given
+        self.create_graph, self.results = bool(create_graph), None
+
+    def __repr__(self):
+        return f"<GradCall at {self.start} of {len(self.inputs)} inputs>"
+
+
 class Recording:
     """What happened inside ``with autograd_core.record() as rec:``: ``rec.events`` in order, and
     ``rec.names``: {variable name: tensor or module} of the block's variables that held a tensor it
@@ -54,6 +71,7 @@ class Recording:
     def __init__(self):
         self.events = []
         self.names = {}
+        self.grad_calls = []  # GradCall: each torch.autograd.grad call, in order
         self._backward_of = None  # the node a running backward is at (set by the engine)
 
     def _add(self, kind, **fields):
@@ -62,6 +80,11 @@ class Recording:
         ev = Event(kind, index=len(self.events), **fields)
         self.events.append(ev)
         return ev
+
+    def _grad_call(self, inputs, create_graph, given=tuple):
+        call = GradCall(len(self.events), inputs, create_graph, given)
+        self.grad_calls.append(call)
+        return call
 
     def __len__(self):
         return len(self.events)
@@ -85,11 +108,11 @@ class Recording:
 
     def __exit__(self, *exc):
         STATE.recorder = self._prev
-        self.names = _names_of(self.events, sys._getframe(1))
+        self.names = _names_of(self.events, sys._getframe(1), self.grad_calls)
         return False
 
 
-def _names_of(events, frame):
+def _names_of(events, frame, grad_calls=()):
     """{name: tensor or module} of frame's variables (locals, then globals) that hold a tensor some
     event reads or makes, or a module with such a parameter; modules first, as a parameter is
     known by its module's path before any loop variable that still holds it."""
@@ -98,6 +121,8 @@ def _names_of(events, frame):
         seen.add(id(ev.tensor))
         for x in ev.inputs or ():
             seen.add(id(x))
+    for call in grad_calls:  # (autograd.grad's inputs and results: its call names them)
+        seen.update(id(x) for x in call.inputs + (call.results or ()) if x is not None)
     spaces = [frame.f_locals] if frame.f_globals is frame.f_locals else [frame.f_locals, frame.f_globals]
     modules, tensors = {}, {}
     for space in spaces:

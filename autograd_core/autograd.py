@@ -5,8 +5,8 @@ import numpy as np
 
 from . import _engine
 from ._dtypes import Size
-from ._graph import (AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled, no_grad,  # noqa: F401
-                     set_grad_enabled)
+from ._graph import (STATE, AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled,  # noqa: F401
+                     no_grad, set_grad_enabled)
 from ._tensor import Tensor, _make, _make_view, numpy_quiet
 from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
@@ -142,6 +142,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     xp = TENSORS if create_graph else NUMPY
     if retain_graph is None:
         retain_graph = create_graph
+    given = inputs
     inputs = _as_tuple(inputs)
     for t in inputs:
         if not t.requires_grad:
@@ -149,9 +150,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     nodes, grads = _grad_roots(outputs, grad_outputs, xp)
     edges = [gradient_edge(t)[0] for t in inputs]
     captured = {e: None for e in edges}
+    rec = STATE.recorder  # (a Recording notes the call: its backward events do not say what the
+    call = None           # gradients were asked of; the profiler, a recorder too, does not)
+    if rec is not None and hasattr(rec, "_grad_call"):
+        call = rec._grad_call(inputs, create_graph, type(given))
     _engine.run_backward(nodes, grads, bool(retain_graph), xp, capture=captured)
     if create_graph:
-        return _graph_gradients(inputs, edges, captured, allow_unused, materialize_grads)
+        result = _graph_gradients(inputs, edges, captured, allow_unused, materialize_grads)
+        if call is not None:
+            call.results = result
+        return result
     result = []
     known = {id(t._data): t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)}
     for i, (t, e) in enumerate(zip(inputs, edges)):
@@ -165,6 +173,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "behavior.")
         # the gradient has the input's dtype (it may have flowed in a promoted dtype)
         result.append(None if g is None else _as_returned(g.astype(t._data.dtype, copy=False), known))
+    if call is not None:
+        call.results = tuple(result)
     return tuple(result)
 
 

@@ -67,7 +67,7 @@ print("x is", x)          # a node of the graph: no value yet
 print("z is", z)
 draw(GraphModel.from_static(tf.get_default_graph()))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `tf.gradients(z, [a, b, c, d])` does not compute anything either: it adds the backward pass *to
 # the graph*, as more nodes, which the session can later run like any other.
 
@@ -86,7 +86,7 @@ with tf.Session() as sess:
 print("x, y, z =", float(x_val), float(y_val), float(z_val))
 print("dz/da, dz/db, dz/dc, dz/dd =", [float(g) for g in grad_vals])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same numbers as the dynamic version in lecture 01 — but to see `x` you had to ask the session
 # for it. `tf.gradients` added seven nodes, named as TensorFlow names them: `gradients/` (the scope
 # of one `tf.gradients` call), then the forward node they differentiate through (`x_grad`), then the
@@ -97,16 +97,17 @@ for node in graph.nodes[before:]:
     ys, wrt = node.grad_of            # what the node differentiates: the sum of ys, with respect to wrt
     print(f"{node.id:28} {node.op:8} holds d{ys[0].id}/d{wrt.id}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `Fill` is the seed, $\partial z/\partial z = 1$. The two `AddGrad` of `z` pass it on to `x` and `y`,
 # the two `MulGrad` of `y` multiply it by the other factor ($\partial z/\partial c = d$), and the
 # `AddGrad` of `x` pass it on to `a` and `b`: the backward pass of lecture 01, written into the graph.
 # Each gradient node is wired to its forward node and to all of that node's inputs (this imitation
 # hands every rule all of them, needed or not), hence the many arrows. Here is the whole graph now,
-# forward and backward; the end points, which no other node uses (the four gradients), are green:
+# drawn from left to right: the forward pass on the left, what `tf.gradients` added on its right; the
+# end points, which no other node uses (the four gradients), are green:
 
 # %%
-draw(GraphModel.from_static(tf.get_default_graph()))
+draw(GraphModel.from_static(tf.get_default_graph()), rankdir="LR")
 
 # %% [markdown]
 # ## Control flow: `if` versus `cond`

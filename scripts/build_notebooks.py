@@ -23,8 +23,10 @@ has the format); the build adds only what follows from it:
 - the previous / contents / next line at the bottom of every lecture and exercise (in file-name
   order); the index's lists of lectures, exercises and apps, where its text says
   ``<!-- generated: lectures -->`` (or ``exercises``, ``apps``) on a line of its own;
-- RISE slide types: '#'/'##' headings start a slide, '###' a subslide, the torch-switch setup cell
-  is skipped, unless the cell states its own ``slideshow``;
+- RISE slide types: '#'/'##' headings start a slide, '###' a subslide, any other cell continues its
+  slide, unless the cell states its own ``slideshow`` (the torch-switch setup cell shows on the title
+  slide: a lecturer running the slides from a fresh kernel runs it there, and a skipped cell no one can
+  run left every later cell a NameError);
 - cell ids, from the cell's content (not its position: inserting a cell renumbers nothing), or the
   ``id`` a cell states;
 - nbgrader: a solution or grade cell states the short form (``grade_id`` and ``solution: true``, or
@@ -63,8 +65,6 @@ JUPYTEXT_LAYOUT_KEYS = {"cell_marker", "lines_to_next_cell", "lines_to_end_of_ce
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "-", "notes"}
 CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 GENERATED = re.compile(r"^<!-- generated: (\w+) -->$", re.M)
-# The setup cell of a two-backend notebook; it is skipped on slides.
-SWITCH_SETUP = "from widgets.torch_switch import torch"
 # How jupytext writes a source (also notebook_sources/jupytext.toml, which JupyterLab's jupytext
 # contents manager reads when a lecturer saves a source opened as a notebook).
 JUPYTEXT_FORMAT = {"extension": ".py", "format_name": "percent",
@@ -153,7 +153,8 @@ def read_sources(folder=None):
 # --- what the build adds ----------------------------------------------------------------------------
 
 def _slide_type(cell):
-    """RISE slide types: '#'/'##' headings start a slide, '###' a subslide; the setup cell is skipped."""
+    """RISE slide types: '#'/'##' headings start a slide, '###' a subslide; every other cell continues
+    its slide (none is skipped: a cell the slides hide is a cell a lecturer cannot run on them)."""
     text = cell.source.lstrip()
     if cell.cell_type == "markdown":
         if re.match(r"#{1,2} ", text):
@@ -161,8 +162,7 @@ def _slide_type(cell):
         if text.startswith("### "):
             return "subslide"
         return "-"
-    code = [line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return "skip" if code == [SWITCH_SETUP] else "-"
+    return "-"
 
 
 def _read_only(grade_id):

@@ -199,6 +199,8 @@ class _Interpreter:
         self.leaf_edge = {}     # AccumulateGrad node id -> the edge leaf -> it
         self.root_nodes = []    # function view: the root tensors' nodes
         self.program = []
+        # torch.autograd.grad's calls (what each was asked: the engine notes them), latest last
+        self.grad_calls = list(getattr(rec, "grad_calls", ()))
         # the state as it evolves, step by step
         self.k = 0
         self.visible, self.visible_edges = [], []  # append-only: a step keeps how many it saw
@@ -949,15 +951,36 @@ class _Interpreter:
             graph = n in self.scan.graph_passes
             if self.program and root_label:
                 graph = ", create_graph=True" if graph else ""
-                # (autograd.grad accumulates into no leaf: its inputs are not in the recording)
                 self.program.append(f"{root_label}.backward({graph[2:]})" if n in self.scan.leaf_passes
-                                    else f"torch.autograd.grad({root_label}, …{graph})")
+                                    else self.grad_call_text(ev.index, root_label, graph))
             # a pass after one that built a gradient's graph says which backward it is
             self.pass_prefix = ""
             if any(k < n for k in self.scan.graph_passes):
                 self.pass_prefix = ORDINALS[n] if n < len(ORDINALS) else f"#{n + 1}"
         self.passing.steps.append(self.k)
         return self.passing
+
+    def grad_call_text(self, index, root_label, graph):
+        """'(g,) = torch.autograd.grad(y, x, create_graph=True)': the autograd.grad call whose pass
+        starts at event `index`, its inputs and the names its results were given ("…" for what is
+        not known: an input no step shows, or a call the engine did not note)."""
+        call = None
+        while self.grad_calls and self.grad_calls[0].start <= index:
+            call = self.grad_calls.pop(0)  # (the latest call before the pass; earlier ones ran none)
+        if call is None:
+            return f"torch.autograd.grad({root_label}, …{graph})"
+        inputs = [self.label_of.get(id(x)) or self.names.get(id(x)) or "…" for x in call.inputs]
+        if call.given is list:
+            inputs = f"[{', '.join(inputs)}]"
+        elif len(inputs) == 1 and call.given is not tuple:  # (a tensor alone)
+            inputs = inputs[0]
+        else:
+            inputs = f"({', '.join(inputs)}{',' if len(inputs) == 1 else ''})"
+        results = [self.names.get(id(r)) if r is not None else None for r in call.results or ()]
+        said = ""
+        if results and all(results):
+            said = f"({results[0]},) = " if len(results) == 1 else f"{', '.join(results)} = "
+        return f"{said}torch.autograd.grad({root_label}, {inputs}{graph})"
 
     def backward(self, ev):
         fid = self.fn_of.get(id(ev.node))

@@ -500,6 +500,12 @@ def _fn_args(fn):
         return None
 
 
+def _fn_numbers(fn):
+    """{input slot: number} of fn's Python-number operands (the 3 of 3 * x), which autograd_core keeps
+    when backward frees the rest; {} for a torch node (torch frees them with the saved tensors)."""
+    return getattr(fn, "_numbers", None) or {}
+
+
 def _maybe_absent(fn, slot):
     """Whether input `slot` of fn may be an optional input that was never given (a convolution's or
     batch norm's weight or bias: None), which backward's freeing makes indistinguishable."""
@@ -921,7 +927,7 @@ class _TensorBuilder(_Builder):
                 if nxt is None and args is not None and slot < len(args) and args[slot] is None:
                     continue  # an optional input not given (a convolution without bias)
                 if nxt is None:
-                    nid = self.const_node(args, slot, const_tensors)
+                    nid = self.const_node(args, slot, const_tensors, _fn_numbers(fn))
                     unknown = unknown or nid is None
                     if nid is None and getattr(fn, "_freed", False) and not _maybe_absent(fn, slot):
                         # (a constant input backward freed: drawn, without its value)
@@ -991,9 +997,12 @@ class _TensorBuilder(_Builder):
         if not node.has_value and args is not None and isinstance(args[slot], np.ndarray):
             self._set_value(node, args[slot])
 
-    def const_node(self, args, slot, const_tensors):
-        """An input that needs no grad: a constant tensor (named if we know it) or a number."""
+    def const_node(self, args, slot, const_tensors, numbers=None):
+        """An input that needs no grad: a constant tensor (named if we know it) or a number
+        (numbers: fn's number operands, which outlive backward's freeing)."""
         if args is None or slot >= len(args):
+            if numbers and slot in numbers:
+                return self.const_node((numbers[slot],), 0, {})
             return None  # freed by backward, or a torch node: the constant is not recoverable
         arr = args[slot]
         t = const_tensors.get(id(arr))
@@ -1038,6 +1047,7 @@ class _FunctionBuilder(_Builder):
                 continue
             t = self.by_fn.get(id(fn))
             args = _fn_args(fn)
+            numbers = _fn_numbers(fn) if args is None else {}
             operands = []
             for slot, (nxt, _) in enumerate(fn.next_functions):
                 if nxt is not None:
@@ -1045,6 +1055,8 @@ class _FunctionBuilder(_Builder):
                 elif args is not None and slot < len(args) and args[slot] is not None and \
                         not isinstance(args[slot], np.ndarray):
                     operands.append(self.labeler.value(format_array(np.asarray(args[slot]))))
+                elif slot in numbers:  # (a number operand, after backward freed the rest)
+                    operands.append(self.labeler.value(format_array(np.asarray(numbers[slot]))))
                 else:
                     operands.append(None)  # a constant tensor: not in the function view
             op = getattr(fn, "op", None)

@@ -95,6 +95,7 @@ class GraphvizNotFound(RuntimeError):
 # ---------------------------------------------------------------------------------------------
 # Escaping
 # ---------------------------------------------------------------------------------------------
+SCOPED_MAX = 12  # a static op's longer scoped name takes a line per scope
 NAME_MAX = 40   # characters of a name, op or module on a node; longer ones are shortened with "…"
 TEXT_MAX = 200  # characters of any other text (captions, values); keeps dot's HTML strings small
 # whitespace that would break a one-line label: shown as a space
@@ -198,7 +199,10 @@ def op_label(node, static=False):
     if static and second is None and node.op and node.op != node.label:
         second = node.op
     if node.kind in ("function", "op") and second:
-        rows.append(_cell(f"<I>{html(second, NAME_MAX)}</I>", size=9))
+        # a static graph's scoped name (gradients/x_grad/AddGrad_1) a line per scope: a node as
+        # wide as its longest part, so the graph tf.gradients grew fits a projector's width
+        parts = re.findall(r"[^/]+/?|/", second) if static and len(second) > SCOPED_MAX else [second]
+        rows.extend(_cell(f"<I>{html(part, NAME_MAX)}</I>", size=9) for part in parts)
     if node.kind == "module":
         rows.append(_cell(html(f"{node.count} node{'' if node.count == 1 else 's'}"), size=9))
     return _table(rows)

@@ -106,6 +106,9 @@ function render({ model, el }) {
   caption.setAttribute("aria-live", "polite");
   const body = h("div", "cg-body");
   const graph = h("div", "cg-graph");
+  // (a tall graph scrolls, and a browser puts a scrolling box in the tab order: it says what it is)
+  graph.setAttribute("role", "region");
+  graph.setAttribute("aria-label", "graph");
   const overlay = h("div", "cg-program");
   const side = h("div", "cg-side");
   // regions are divs: a <section> inside a slide would be taken by reveal.js (RISE) for a slide
