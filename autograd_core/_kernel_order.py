@@ -21,16 +21,12 @@ import os
 import numpy as np
 
 
-def _vector_bytes():
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:  # (numpy 1)
-        from numpy.core._multiarray_umath import __cpu_features__ as features
-    held = os.environ.get("ATEN_CPU_CAPABILITY", "").lower() in ("avx2", "default")
-    return 64 if features.get("AVX512_SKX") and not held else 32
-
-
-VECTOR_BYTES = _vector_bytes()
+try:  # {feature: present} of this CPU, as numpy found them
+    from numpy._core._multiarray_umath import __cpu_features__ as CPU_FEATURES
+except ImportError:  # (numpy 1)
+    from numpy.core._multiarray_umath import __cpu_features__ as CPU_FEATURES
+_HELD_TO_AVX2 = os.environ.get("ATEN_CPU_CAPABILITY", "").lower() in ("avx2", "default")
+VECTOR_BYTES = 64 if CPU_FEATURES.get("AVX512_SKX") and not _HELD_TO_AVX2 else 32
 
 
 def shares_memory_with(out, operand):

@@ -11,10 +11,12 @@ would print a different last digit than PyTorch (or refuse, or lay memory out di
 An in-place op reading memory it writes is in _kernel_order.py.
 """
 import math
+import os
+import platform
 
 import numpy as np
 
-from ._kernel_order import VECTOR_BYTES, iteration_order
+from ._kernel_order import CPU_FEATURES, VECTOR_BYTES, iteration_order
 from ._pool_kernels import _aten_threads, _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
 
 _F32 = np.dtype(np.float32)
@@ -700,11 +702,11 @@ def lerp(start, end, weight):
 
 
 def fused_multiply_add(a, b, c):
-    """a * b + c rounded once (the FMA instruction): float32 in float64, where the product is exact;
-    float64 by Dekker's exact product and a two-sum (faithful: the last bit of one in very many may
-    differ from the FMA's)"""
+    """a * b + c rounded once (the FMA instruction): float32 in float64, where the product is exact
+    (_f32_fma_rounded_once); float64 by Dekker's exact product and a two-sum (faithful: the last bit
+    of one in very many may differ from the FMA's)"""
     if getattr(a, "dtype", None) == np.float32:  # (broadcast by the float64 expression itself)
-        return (a.astype(np.float64) * b + c).astype(np.float32)
+        return _f32_fma_rounded_once(a, b, c)
     a, b, c = np.broadcast_arrays(a, b, c)
     with np.errstate(over="ignore", invalid="ignore"):
         p = a * b
@@ -936,16 +938,10 @@ def _blas_fuses():
     which runs its AVX2 or AVX512 kernels (both fused) on a CPU with AVX2 and FMA3, unless
     MKL_ENABLE_INSTRUCTIONS holds it to SSE4_2 or AVX (then products are rounded before the add, as
     numpy's are). Elsewhere (arm64: not MKL) this is not known, and numpy's order is kept."""
-    import os
-    import platform
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:  # (numpy 1)
-        from numpy.core._multiarray_umath import __cpu_features__ as features
     held = os.environ.get("MKL_ENABLE_INSTRUCTIONS", "").upper() in ("SSE4_2", "AVX")
-    return bool(features.get("AVX2") and features.get("FMA3")) and not held
+    return bool(CPU_FEATURES.get("AVX2") and CPU_FEATURES.get("FMA3")) and not held
 
 
 _BLAS_FUSES = _blas_fuses()
@@ -962,8 +958,6 @@ def addmm(bias, mat1, mat2):
     is kept."""
     if (mat1.shape[1] == 1 and mat1.shape[0] > 1 and mat2.shape[1] > 1 and _BLAS_FUSES
             and mat1.dtype.kind == "f" and mat1.dtype.itemsize >= 4):
-        if mat1.dtype == _F32:
-            return _f32_fma_rounded_once(mat1, mat2, bias)
         return fused_multiply_add(mat1, mat2, bias)
     return bias + mat1 @ mat2
 
