@@ -45,9 +45,6 @@ HINT = ("Hint: enable anomaly detection to find the operation that failed to com
 # ---------------------------------------------------------------------------------------------
 # Nodes
 # ---------------------------------------------------------------------------------------------
-_NUMBER_TYPES = (int, float, bool, complex)  # (the Python numbers an op takes as an operand)
-
-
 class Node:
     """A backward function: PyTorch's grad_fn object (MulBackward0, ...).
 
@@ -68,7 +65,7 @@ class Node:
     _node_pre_hooks = None   # register_prehook: hook(grad_outputs) before the node runs
     _node_post_hooks = None  # register_hook: hook(grad_inputs, grad_outputs) after it ran
     _metadata = None
-    # {input slot: number}: the Python-number operands (the 3 of 3 * x), kept when backward frees
+    # {input slot: number}: a Python-number last operand (the 3 of 3 * x), kept when backward frees
     # the rest; a number costs nothing to keep, and a drawing of the graph after backward can still
     # say "x * 3" (nothing torch shows: its _saved_other raises once freed, here too)
     _numbers = None
@@ -320,12 +317,10 @@ class Node:
             args = self._args
             self._args = self._out = None
             self._saved_versions = self._packed = None
-            if args:
-                for i, a in enumerate(args):
-                    if type(a) in _NUMBER_TYPES:
-                        if self._numbers is None:
-                            self._numbers = {}
-                        self._numbers[i] = a
+            if args:  # (a number operand comes last, but in torch.sub(2., x): one check per node)
+                last = args[-1]
+                if type(last) is float or type(last) is int:
+                    self._numbers = {len(args) - 1: last}
 
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
