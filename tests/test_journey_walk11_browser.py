@@ -134,6 +134,7 @@ def test_W10_13_lecture04_whole_graph_fits_a_projector(page, lab):
             assert not fit["scrolls"] and fit["right"] <= fit["edge"] + 1, (size, fit)
             if scale > 1:   # (not shrunk below the lecture floor: its text as large as lecture mode makes it)
                 assert fit["img"] >= 0.75 * scale * fit["natural"] - 1, (size, fit)
+            picture.scroll_into_view_if_needed()  # (the screenshot shows the picture, not the cells above it)
             save_screenshot(page, f"W10_13_lecture04_whole_graph_{size}{'_lecture' if scale > 1 else ''}", SUBDIR)
             assert [p for p in pictures_that_dont_fit(page) if p["cell"] == k] == []
     finally:
