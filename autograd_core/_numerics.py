@@ -1016,15 +1016,20 @@ def nll(a, target, weight, reduction, ignore_index, total_weight=None):
     if reduction == "none":
         return np.where(ignored, 0, -w * picked).reshape(target.shape)
     loss = _nll_cascade(picked if weight is None else picked * w, ~ignored, subtract=True)
+    if total_weight is None:
+        total_weight = nll_total_weight(target, weight, ignore_index, a.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(loss / nll_total_weight(w, ignored, weight is not None) if reduction == "mean" else loss)
+        return np.asarray(loss / total_weight if reduction == "mean" else loss)
 
 
-def nll_total_weight(w, ignored, weighted):
-    """The sum of the counted rows' weights, as ATen's nll_loss adds it (their count, unweighted)"""
-    if not weighted:
-        return w.dtype.type((~ignored).sum())
-    return _nll_cascade(w, ~ignored, subtract=False)
+def nll_total_weight(target, weight, ignore_index, dtype):
+    """The sum of the weights of the rows not ignored, as ATen's nll_loss adds it (their count,
+    without weights), in dtype: what 'mean' divides by, and grad_fn._saved_total_weight"""
+    t = target.reshape(-1)
+    counted = t != ignore_index
+    if weight is None:
+        return dtype.type(counted.sum())
+    return _nll_cascade(weight[np.where(counted, t, 0)].astype(dtype, copy=False), counted, subtract=False)
 
 
 def _nll_cascade(values, counted, subtract):
@@ -1065,9 +1070,10 @@ def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=Non
     (an ignored row stays 0: ATen skips it, even when the scale is nan)"""
     rows, t, w, ignored = _nll_rows(a, target, weight, ignore_index)
     z = np.zeros_like(rows, dtype=np.result_type(rows, g))
+    if reduction == "mean" and total_weight is None:
+        total_weight = nll_total_weight(target, weight, ignore_index, a.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = (g / nll_total_weight(w, ignored, weight is not None) if reduction == "mean" else g
-                 if reduction == "sum" else np.reshape(g, -1))
+        scale = g / total_weight if reduction == "mean" else g if reduction == "sum" else np.reshape(g, -1)
         kept = ~ignored
         z[np.arange(len(t))[kept], t[kept]] = np.broadcast_to(-w * scale, t.shape)[kept]
     return z.reshape(a.shape)
@@ -1188,9 +1194,9 @@ def log_softmax_backward_data(g, out, dim):
     """g - exp(out) * sum(g) along dim (float32 over the last dim: ATen's kernel, whose
     g - exp(out) * sum is one fused multiply-add)"""
     if _softmax_kernel_applies(g, dim) and out.dtype == _F32 and g.size:
-        rows = _as_rows(g)
-        total = np.broadcast_to(_softmax_row_sums(rows), rows.shape)
-        return fused_multiply_add(-sleef_expf(_as_rows(out)), total, rows).reshape(g.shape).copy()
+        g = np.ascontiguousarray(g)
+        total = _softmax_row_sums(g.reshape(-1, g.shape[-1])).reshape(g.shape[:-1] + (1,))
+        return fused_multiply_add(-sleef_expf(out), total, g)
     return g - _exp_in_float64(out) * g.sum(axis=dim, keepdims=True)
 
 

@@ -442,13 +442,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
                            "'weight'. This input cannot have requires_grad True.")
     w = None if weight is None else weight._data
-    ignored = (t == ignore_index).reshape(-1)  # (PyTorch keeps the total weight of the targets it
-    if reduction == "none":                     # counts, in its order; 0 for "none")
-        total = 0
-    elif w is None:
-        total = (~ignored).sum()
-    else:
-        total = K.nll_total_weight(w[np.where(ignored, 0, t.reshape(-1))], ignored, True)
+    # (PyTorch keeps the total weight of the targets it counts; 0 for "none")
+    total = 0 if reduction == "none" else K.nll_total_weight(t, w, ignore_index, input._data.dtype)
     return apply(OPS["nll_loss"], (input,),
                  {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
                   "total_weight": np.asarray(total, dtype=input._data.dtype)})
