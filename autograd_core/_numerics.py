@@ -327,11 +327,35 @@ def torch_mean(a):
     return np.asarray(torch_sum(a) / a.dtype.type(a.size))
 
 
+# numpy keeps its floating-point warning state in a context variable; setting it directly costs a
+# tenth of entering np.errstate (an op here takes about 2 microseconds).
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as NUMPY_ERRORS, _make_extobj
+    NUMPY_QUIET = _make_extobj(all="ignore")
+except ImportError:  # (another numpy: np.errstate, slower)
+    class _ErrstateVar:
+        @staticmethod
+        def set(_):
+            state = np.errstate(all="ignore")
+            state.__enter__()
+            return state
+
+        @staticmethod
+        def reset(state):
+            state.__exit__(None, None, None)
+    NUMPY_ERRORS, NUMPY_QUIET = _ErrstateVar(), None
+
+
 def quiet(f):
     """f without numpy's RuntimeWarnings: log(-1) is nan and 1/0 is inf in PyTorch, silently."""
     def quiet(*args, **kwargs):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        token = NUMPY_ERRORS.set(NUMPY_QUIET)
+        try:
             return f(*args, **kwargs)
+        finally:
+            NUMPY_ERRORS.reset(token)
+    quiet.__name__, quiet.__qualname__, quiet.__doc__, quiet.__wrapped__ = (
+        f.__name__, f.__qualname__, f.__doc__, f)
     return quiet
 
 
@@ -962,13 +986,16 @@ def addmm(bias, mat1, mat2):
     return bias + mat1 @ mat2
 
 
+_LOW_29_BITS, _FLOAT32_MIDPOINT = np.asarray(np.int64(0x1FFFFFFF)), np.asarray(np.int64(0x10000000))
+
+
 def _f32_fma_rounded_once(a, b, c):
     """a * b + c for float32, rounded once as the FMA instruction rounds: the product is exact in
     float64 and the sum is rounded there to 53 bits; rounding that to 24 bits rounds twice only where
     the float64 sum lies halfway between two float32 (its low 29 bits 1 and 28 zeros) and was
     inexact: there the sum's error (a two-sum) says which way the exact value lies."""
-    s = np.asarray(a.astype(np.float64) * b + c)
-    half = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    s = np.asarray(np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64))
+    half = np.bitwise_and(s.view(np.int64), _LOW_29_BITS) == _FLOAT32_MIDPOINT
     if half.any():  # (rare: about one sum in 2**29 of those that are inexact)
         p = np.broadcast_to(a.astype(np.float64) * b, s.shape)[half]
         c = np.broadcast_to(c, s.shape)[half].astype(np.float64)
@@ -1361,6 +1388,12 @@ _SLEEF_EXPF_POLY = tuple(np.float64(np.float32(c)) for c in (  # sleefsimdsp.c, 
     0.0416664853692054748535156, 0.166666671633720397949219, 0.5))
 _R_LN2F = np.float32(1.442695040888963407359924681001892137426645954152985934135449406931)
 _L2UF, _L2LF = np.float32(0.693145751953125), np.float64(np.float32(1.428606765330187045e-06))
+# (The SLEEF emulations below run on rows of a few hundred numbers, where a numpy call's own cost is
+# the cost: their constants are 0-d arrays, which a ufunc takes at half a scalar's cost, and they
+# write into arrays they own where they can.)
+_0D = np.asarray
+_EXPF = {"r_ln2": _0D(_R_LN2F), "l2u": _0D(_L2UF), "-l2l": _0D(-_L2LF), "one": _0D(np.float32(1)),
+         "poly": tuple(_0D(c) for c in _SLEEF_EXPF_POLY)}
 
 
 @quiet
@@ -1371,20 +1404,37 @@ def sleef_expf(d):
     A fused multiply-add a * b + c is computed in float64 (the product of two float32 is exact
     there) and rounded to float32; twice rounded, it could differ from one rounding only where the
     float64 sum lands on a float32 midpoint, about 2**-29 of cases (none in 700,000 checked)."""
-    q = np.rint(d * _R_LN2F)
-    np.minimum(q, 160, out=q)  # (beyond, the result is 0 or inf: set below)
-    np.maximum(q, -160, out=q)
-    s = d - q * _L2UF  # exact: q * L2U has few bits, and the difference is exact (Cody-Waite)
-    s = (np.multiply(q, -_L2LF, dtype=np.float64) + s).astype(np.float32)  # s = fma(q, -L2L, s)
+    c = _EXPF
+    lo, hi = np.minimum.reduce(d, axis=None, initial=np.inf), np.maximum.reduce(d, axis=None, initial=-np.inf)
+    in_range = -104 <= lo and hi <= 100  # (False with a nan; True when empty)
+    q = np.multiply(d, c["r_ln2"])
+    np.rint(q, out=q)
+    if not in_range:  # (beyond, the result is 0 or inf: set at the end)
+        np.minimum(q, 160, out=q)
+        np.maximum(q, -160, out=q)
+    s = np.multiply(q, c["l2u"])
+    np.subtract(d, s, out=s)  # exact: q * L2U has few bits, and the difference is exact (Cody-Waite)
+    fma = np.multiply(q, c["-l2l"])  # (float64 from here: each fma's product and sum)
+    np.add(fma, s, out=fma)
+    s = fma.astype(np.float32)  # s = fma(q, -L2L, s)
     s64 = s.astype(np.float64)
-    u = (s64 * _SLEEF_EXPF_POLY[0] + _SLEEF_EXPF_POLY[1]).astype(np.float32)
-    for c in _SLEEF_EXPF_POLY[2:]:  # u = fma(u, s, c) for each coefficient c, rounded each time
-        u = (u * s64 + c).astype(np.float32)
-    u = (np.multiply(s * s, u, dtype=np.float64) + s64).astype(np.float32)  # 1 + fma(s * s, u, s)
-    u += np.float32(1)
+    poly = c["poly"]
+    np.multiply(s64, poly[0], out=fma)
+    np.add(fma, poly[1], out=fma)
+    u = fma.astype(np.float32)
+    for coefficient in poly[2:]:  # u = fma(u, s, c) for each coefficient c, rounded each time
+        np.multiply(u, s64, out=fma)
+        np.add(fma, coefficient, out=fma)
+        u[...] = fma
+    np.multiply(s, s, out=s)
+    np.multiply(s, u, out=fma, dtype=np.float64)
+    np.add(fma, s64, out=fma)
+    u[...] = fma  # fma(s * s, u, s)
+    np.add(u, c["one"], out=u)
     u = np.ldexp(u, q.astype(np.int32))  # (SLEEF: times 2**(q/2) twice; the same, rounded once)
-    u[d < -104] = 0
-    u[np.float32(100) < d] = np.inf
+    if not in_range:
+        u[d < -104] = 0
+        u[np.float32(100) < d] = np.inf
     return u
 
 
@@ -1392,6 +1442,14 @@ _LN2_HI, _LN2_LO = np.float32(0.69314718246459960938), np.float32(-1.90465432314
 _LN2_HI_64, _LN2_LO_64 = np.float64(_LN2_HI), np.float64(_LN2_LO)
 _LOGF_BIG = np.float32(2.0 ** 127)
 _LOGF_POLY = tuple(np.float64(np.float32(c)) for c in (0.3027294874, 0.3996108174, 0.6666694880))  # sleefsimdsp.c
+# e ln 2 as the double-float SLEEF's dfmul makes of it, for every exponent e of a float32 (-150..128):
+# (hi, lo) = (e * LN2_HI rounded, its rounding error + e * LN2_LO rounded)
+_LOGF_E_MIN = -150
+_LOGF_E = np.arange(_LOGF_E_MIN, 129, dtype=np.float32)
+_LOGF_E_LN2_HI = _LN2_HI * _LOGF_E
+_LOGF_E_LN2_LO = (_LOGF_E * _LN2_LO_64 + (_LOGF_E * _LN2_HI_64 - _LOGF_E_LN2_HI)).astype(np.float32)
+_LOGF = {"4/3": _0D(np.float32(1 / 0.75)), "one": _0D(np.float32(1)), "two": _0D(np.float32(2)),
+         "one64": _0D(np.float64(1)), "poly": tuple(_0D(c) for c in _LOGF_POLY)}
 
 
 @quiet
@@ -1402,39 +1460,64 @@ def sleef_logf(d):
     (exact products), as in sleef_expf. Values that are not positive and finite are numpy's log (the
     same: nan, -inf, inf), as are those above 2**127, where d / 0.75 would overflow here (SLEEF's
     own steps keep them: its result is within an ulp of numpy's)."""
-    f32, f64 = np.float32, np.float64
-    e = (np.frexp(d * f32(1 / 0.75))[1] - 1).astype(f32)  # (vgetexp / ilogb2k)
-    m = np.ldexp(d, -e.astype(np.int32)).astype(f32)
-    s_hi = _LN2_HI * e  # s = e (ln 2 as two floats): dfmul
-    s_lo = ((e * _LN2_LO_64 + (e * _LN2_HI_64 - s_hi)).astype(f32))
-    n_hi, n_lo = _two_sum(f32(-1), m)  # x = (m - 1) / (m + 1): dfdiv of two dfadd2
-    d_hi, d_lo = _two_sum(f32(1), m)
-    t = f32(1) / d_hi
-    x_hi = n_hi * t
-    t64 = t.astype(f64)
-    u = (t64 * n_hi - x_hi).astype(f32)
-    v = (1 - d_hi * t64).astype(f32)
-    v = (v - d_lo * t64).astype(f32)
-    x_lo = (x_hi.astype(f64) * v + (n_lo * t64 + u).astype(f32)).astype(f32)
-    x2 = x_hi * x_hi
-    x2_64 = x2.astype(f64)
-    poly = ((x2_64 * _LOGF_POLY[0] + _LOGF_POLY[1]).astype(f32) * x2_64 + _LOGF_POLY[2]).astype(f32)
-    total = s_hi + x_hi * 2  # s += 2x: dfadd (x2 exact)
-    s_lo = (((s_hi - total) + x_hi * 2) + s_lo) + x_lo * 2
-    w = (x2 * x_hi) * poly  # s += x**3 poly: dfadd
-    s_hi, total = total, total + w
-    out = total + (((s_hi - total) + w) + s_lo)
-    special = ~((d > 0) & (d < _LOGF_BIG))
-    if special.any():
+    lo, hi = np.minimum.reduce(d, axis=None, initial=np.inf), np.maximum.reduce(d, axis=None, initial=-np.inf)
+    if not (lo > 0 and hi < _LOGF_BIG):  # (False with a nan)
+        special = ~((d > 0) & (d < _LOGF_BIG))
+        out = sleef_logf(np.where(special, np.float32(1), d))
         out[special] = np.log(d[special])
-    return out
-
-
-def _two_sum(a, b):
-    """(a + b rounded, its rounding error): SLEEF's dfadd2, exact"""
-    s = a + b
-    v = s - a
-    return s, (a - (s - v)) + (b - v)
+        return out
+    c, f32, f64 = _LOGF, np.float32, np.float64
+    e = np.frexp(np.multiply(d, c["4/3"]))[1]  # (vgetexp / ilogb2k)
+    e -= 1
+    m = np.ldexp(d, -e)
+    e -= _LOGF_E_MIN
+    s_hi, s_lo = _LOGF_E_LN2_HI.take(e), _LOGF_E_LN2_LO.take(e)  # s = e ln 2: dfmul
+    # x = (m - 1) / (m + 1): dfdiv of two dfadd2; m - 1 is exact (Sterbenz: m within a factor 2 of 1)
+    numerator = np.subtract(m, c["one"])
+    fma = m.astype(f64)
+    np.add(fma, c["one64"], out=fma)
+    d_hi = fma.astype(f32)
+    d_lo = np.subtract(fma, d_hi)  # (exact: m + 1's rounding error)
+    t = np.divide(c["one"], d_hi)
+    x_hi = np.multiply(numerator, t)
+    t64 = t.astype(f64)
+    np.multiply(t64, numerator, out=fma)
+    np.subtract(fma, x_hi, out=fma)
+    u = fma.astype(f32)  # fma(t, n, -x_hi)
+    np.multiply(d_hi, t64, out=fma)
+    np.subtract(c["one64"], fma, out=fma)
+    v = fma.astype(f32)  # fma(-d_hi, t, 1)
+    np.multiply(d_lo, t64, out=d_lo)
+    np.subtract(v, d_lo, out=fma)
+    v[...] = fma  # fma(-d_lo, t, v)
+    np.multiply(x_hi, v, out=fma, dtype=f64)
+    np.add(fma, u, out=fma)
+    x_lo = u
+    x_lo[...] = fma  # fma(x_hi, v, u)
+    x2 = np.multiply(x_hi, x_hi)
+    x2_64 = x2.astype(f64)
+    poly = c["poly"]
+    np.multiply(x2_64, poly[0], out=fma)
+    np.add(fma, poly[1], out=fma)
+    p = fma.astype(f32)
+    np.multiply(p, x2_64, out=fma)
+    np.add(fma, poly[2], out=fma)
+    p[...] = fma
+    two_x = np.multiply(x_hi, c["two"])  # s += 2x: dfadd (x2 exact)
+    total = np.add(s_hi, two_x)
+    np.subtract(s_hi, total, out=s_hi)  # s_lo = (((s_hi - total) + 2 x_hi) + s_lo) + 2 x_lo
+    np.add(s_hi, two_x, out=s_hi)
+    np.add(s_hi, s_lo, out=s_lo)
+    np.multiply(x_lo, c["two"], out=x_lo)
+    np.add(s_lo, x_lo, out=s_lo)
+    np.multiply(x2, x_hi, out=x2)  # s += x**3 poly: dfadd
+    w = np.multiply(x2, p, out=x2)
+    s_hi = total
+    total = np.add(s_hi, w)
+    np.subtract(s_hi, total, out=s_hi)  # total + (((s_hi - total) + w) + s_lo)
+    np.add(s_hi, w, out=s_hi)
+    np.add(s_hi, s_lo, out=s_hi)
+    return np.add(total, s_hi, out=total)
 
 
 @quiet

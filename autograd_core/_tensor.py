@@ -22,7 +22,7 @@ from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _
                      pack_saved,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
-from ._numerics import contiguous_layout, dense as _dense, elementwise_layout
+from ._numerics import NUMPY_ERRORS, NUMPY_QUIET, contiguous_layout, dense as _dense, elementwise_layout, quiet
 from ._ops import OPS
 from ._refusals import warn
 
@@ -30,48 +30,17 @@ _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
 
 # numpy's floating-point warnings (1 / 0, log(0), 0 / 0, an overflow) are off while the engine
-# computes: PyTorch gives inf and nan silently. numpy keeps that state in a context variable; setting
-# it directly costs a tenth of entering np.errstate (an op here takes about 2 microseconds).
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _NUMPY_ERRORS, _make_extobj
-    _NUMPY_QUIET = _make_extobj(all="ignore")
-except ImportError:  # (another numpy: np.errstate, slower)
-    class _ErrstateVar:
-        @staticmethod
-        def set(_):
-            state = np.errstate(all="ignore")
-            state.__enter__()
-            return state
-
-        @staticmethod
-        def reset(state):
-            state.__exit__(None, None, None)
-    _NUMPY_ERRORS, _NUMPY_QUIET = _ErrstateVar(), None
-
-# An op's kernel runs in a context of its own where that state is quiet already: entering it costs a
-# third of setting and resetting the variable. A context is entered by one thread at a time; an op
-# that finds it taken sets the state as above instead.
+# computes: PyTorch gives inf and nan silently (see _numerics.quiet). An op's kernel runs in a context
+# of its own where that state is quiet already: entering it costs a third of setting and resetting the
+# variable. A context is entered by one thread at a time; an op that finds it taken is run by quiet.
 _QUIET_CONTEXT = contextvars.copy_context()
-_QUIET_CONTEXT.run(_NUMPY_ERRORS.set, _NUMPY_QUIET)
+_QUIET_CONTEXT.run(NUMPY_ERRORS.set, NUMPY_QUIET)
 _in_quiet_context = _QUIET_CONTEXT.run
 
 
 def _context_taken(error):
     """Whether a RuntimeError is Context.run's refusal to enter a context another thread is in."""
     return str(error).startswith("cannot enter context")
-
-
-def numpy_quiet(f):
-    """f run with numpy's floating-point warnings off (see _NUMPY_ERRORS)."""
-    def quiet(*args, **kwargs):
-        token = _NUMPY_ERRORS.set(_NUMPY_QUIET)
-        try:
-            return f(*args, **kwargs)
-        finally:
-            _NUMPY_ERRORS.reset(token)
-    quiet.__name__, quiet.__qualname__, quiet.__doc__, quiet.__wrapped__ = (
-        f.__name__, f.__qualname__, f.__doc__, f)
-    return quiet
 
 
 _new = object.__new__
@@ -232,7 +201,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
             except RuntimeError as e:
                 if not _context_taken(e):
                     raise
-                out = numpy_quiet(op.forward)(*inputs, **(params or {}))
+                out = quiet(op.forward)(*inputs, **(params or {}))
         except ValueError as e:
             _raise_broadcast_error(e, datas)
         if type(out) is not np.ndarray:
@@ -318,7 +287,7 @@ def _cast(a, dtype):
     return cast if _dense(a) else elementwise_layout(cast, [a])
 
 
-@numpy_quiet
+@quiet
 def _forward_promoted(op, args, datas, params, requires_grad, inplace):
     """apply's forward when some input is not a float32 tensor: PyTorch's refusals, the inputs cast
     to the dtype the op computes in, and the result in PyTorch's dtype.
@@ -740,7 +709,7 @@ def _inplace(self, op_name, args=(), params=None):
     return _inplace_checked(self, op_name, args, params, tracked)
 
 
-@numpy_quiet
+@quiet
 def _inplace_checked(self, op_name, args, params, tracked):
     """_inplace's write when some check may fail or autograd records it."""
     op = OPS[op_name]
@@ -1295,7 +1264,7 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return builtins.int(self._scalar())
 
-    @numpy_quiet  # (the printing's scale of 1e308 overflows numpy's float64: silently, as PyTorch)
+    @quiet  # (the printing's scale of 1e308 overflows numpy's float64: silently, as PyTorch)
     def __repr__(self):
         return _printing.tensor_repr(self)
 

@@ -7,7 +7,8 @@ from . import _engine
 from ._dtypes import Size
 from ._graph import (STATE, AccumulateGrad, Node, enable_grad, gradient_edge, is_grad_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
-from ._tensor import Tensor, _make, _make_view, numpy_quiet
+from ._numerics import quiet
+from ._tensor import Tensor, _make, _make_view
 from ._namespaces import NUMPY, TENSORS
 from . import _autograd_functional as functional  # noqa: E402  (torch.autograd.functional)
 from ._custom_function import Function, FunctionCtx  # noqa: E402,F401
@@ -93,7 +94,7 @@ def _captured(captured, t, node):
 _REFERENCE_CYCLE = [True]  # PyTorch warns once per process (TORCH_WARN_ONCE)
 
 
-@numpy_quiet  # (the rules compute 1 / 0 and 0 * inf as PyTorch does: silently)
+@quiet  # (the rules compute 1 / 0 and 0 * inf as PyTorch does: silently)
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of `tensors` (weighted by grad_tensors) into the leaves' .grad.
     create_graph=True: the gradients are tensors with a graph of their own (the backward pass is
@@ -134,7 +135,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _engine.run_backward(nodes, grads, bool(retain_graph), xp)
 
 
-@numpy_quiet
+@quiet
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """d(outputs)/d(inputs) as a tuple, without touching any .grad. create_graph=True: the gradients
