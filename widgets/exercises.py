@@ -20,7 +20,9 @@ Answers may be numbers, lists, numpy arrays, or tensors of either backend (autog
 ``by_hand=True`` refuses tensors: the answer to a "work it out by hand" task is a number you wrote.
 """
 import contextlib
+import decimal
 import dis
+import fractions
 import html
 import re
 import sys
@@ -95,11 +97,15 @@ def is_tensor(x):
 
 
 def as_array(x):
-    """``x`` (number, bool, list, ndarray, or a tensor of either backend) as a float/bool ndarray."""
+    """``x`` (number, bool, list, ndarray, or a tensor of either backend) as a float/bool ndarray.
+    A Fraction or a Decimal (a number written exactly: Fraction(33, 2)) is its float; numpy would
+    keep it as an object, not a number."""
     if is_tensor(x):
         return np.asarray(x.detach().cpu().numpy())
     if isinstance(x, (list, tuple)):
         return np.asarray([as_array(v) for v in x])
+    if isinstance(x, (fractions.Fraction, decimal.Decimal)):
+        return np.asarray(float(x))
     return np.asarray(x)
 
 
@@ -161,7 +167,9 @@ def _fmt(a):
     """A number or array as short text on one line (a message is one line)."""
     if not np.ndim(a):
         return f"{float(a):g}"
-    return " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
+    text = " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
+    # (numpy pads each entry to one width for its columns: "[-0.25 ,  0.375]"; on one line, "[-0.25, 0.375]")
+    return re.sub(r"\s+,", ",", re.sub(r"\[\s+", "[", text))
 
 
 def _show_arg(a):
@@ -275,11 +283,18 @@ def _numeric(name, answer, expected):
 
 def _decimal_comma(answer):
     """A hint for a number written with a decimal comma, which Python reads as a tuple of two ints
-    (p = 0,46 is (0, 46)); '' for anything else. The answer is not rewritten with a point: that
-    would tell a right answer from a wrong one."""
+    (p = 0,46 is (0, 46)), or with a comma between thousands (15,488 bytes, as lecture 09 prints
+    bytes, is (15, 488)); '' for anything else. The answer is not rewritten: that would tell a right
+    answer from a wrong one. Which of the two a student meant, the tuple does not say (48,0 and
+    48,000 are both (48, 0)): a second part of up to three digits after a first that is not 0 is
+    told both ways."""
     if (isinstance(answer, tuple) and len(answer) == 2
             and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in answer)
             and answer[1] >= 0):
+        if answer[0] != 0 and answer[1] <= 999:
+            return (" A decimal comma, or a comma between thousands? Python reads a comma as a separator, so "
+                    "a number written with one is two numbers: write the decimal with a point, and a large "
+                    "number without commas (1000, or 1_000).")
         return (" A decimal comma? Python reads a comma as a separator, so a number written with one is "
                 "two numbers: write the decimal with a point.")
     return ""
