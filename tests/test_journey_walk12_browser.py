@@ -19,6 +19,10 @@ are in /work/coord/walk12-findings.md.
   (a voice-control user saying what they see, "click reveal answer", found nothing).
 - W12_6 (fixed in widgets/exercises.py): a list of numbers in a message kept numpy's column padding,
   "local_grads = [-0.25 , 0.375]"; now "[-0.25, 0.375]".
+- W12_7 (fixed in widgets/exercises.py): ex04 task 1's gd_step, right, returning float(w) of a w that
+  requires grad: the check cell showed ✓ and PyTorch's UserWarning on stderr, which costs a right answer
+  its points in nbgrader (walk 10's W10_4, fixed then for ex03 task 4 only). Every check that calls a
+  student's function (check_function) says on stdout what it warned.
 """
 import re
 
@@ -31,6 +35,7 @@ from lab_browser import (control, first_stepper, index_of, lecture_mode, module_
 SUBDIR = "walk12"
 LECTURE09 = "notebooks/09_forward_vs_reverse_mode.ipynb"
 LECTURE10 = "notebooks/10_higher_order_gradients.ipynb"
+EX04 = "notebooks/exercises/ex04_training.ipynb"
 EX05 = "notebooks/exercises/ex05_build_your_own_autograd.ipynb"
 EX06 = "notebooks/exercises/ex06_forward_and_reverse_mode.ipynb"
 EX07 = "notebooks/exercises/ex07_higher_order_gradients.ipynb"
@@ -85,6 +90,26 @@ def test_W12_2_and_3_ex06_commas_and_arrays(page, lab):
     told = _check(page, "ex06_task1", "import numpy as np\nfrom fractions import Fraction\n"
                   "path_products_p = np.array([6, 18, 24])\ndz_dp = Fraction(48)\ndz_dq = 28")
     assert told.splitlines() == ["✓ path_products_p is correct", "✓ dz_dp is correct", "✓ dz_dq is correct"], told
+
+
+def test_W12_7_a_right_answer_that_warns_keeps_stderr_clean(page, lab):
+    """ex04 task 1 answered right, with float(w) of a w that requires grad: the check cell says ✓ and, on
+    stdout, what PyTorch warned and how to read the number without a warning; it writes nothing to
+    stderr (nbgrader gives a cell with stderr no points)."""
+    open_in_page(page, lab, EX04, "1440x900", SUBDIR)
+    told = _check(page, "ex04_task1", "def gd_step(w, b, x, y, lr):\n"
+                  "    w = torch.tensor(w, requires_grad=True)\n    b = torch.tensor(b, requires_grad=True)\n"
+                  "    loss = (0.5 * (y - (w * x + b)) ** 2).mean()\n    loss.backward()\n"
+                  "    with torch.no_grad():\n        w -= lr * w.grad\n        b -= lr * b.grad\n"
+                  "    return float(w), float(b)")
+    assert told.startswith("✓ gd_step passes all 3 cases"), told
+    assert "t.item() reads the number without a warning" in told, told
+    check = index_of(page, "ex04_task1_check")
+    streams = page.evaluate("""(i) => { const c = window.jupyterapp.shell.currentWidget.content.model.cells.get(i);
+      const out = []; for (let j = 0; j < c.outputs.length; j++) out.push(c.outputs.get(j).toJSON());
+      return out.map(o => o.name || o.output_type); }""", check)
+    assert "stderr" not in streams and "error" not in streams, streams
+    save_screenshot(page, "W12_7_ex04_task1_float_warning_on_stdout", SUBDIR)
 
 
 def test_W12_6_a_list_in_a_message_reads_as_written(page, lab):

@@ -26,6 +26,7 @@ import fractions
 import html
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -432,12 +433,16 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
     """
     if fn is None or not callable(fn):
         raise ExerciseError(f"{name} should be a function; you gave {_describe(fn)}.")
+    warned = {}           # the warnings fn gave, told on stdout after the ✓ (tell_warnings)
     for args in cases:
         shown = show_case(args) if show_case else ", ".join(map(_show_arg, args))
         call = f"{name}({shown})"
         try:
-            with without_autograd() if no_autograd else contextlib.nullcontext():
+            with without_autograd() if no_autograd else contextlib.nullcontext(), \
+                    warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 got = fn(*args)
+            warned.update(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
         except NotImplementedError:
             raise ExerciseError(f"{name} is not written yet: fill in its body in the cell above.") from None
         except Exception as e:
@@ -458,6 +463,22 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
         wrongs = [(wrong(*args), message) for wrong, message in mistakes]
         _compare_result(call, got, want, wrongs, atol=atol, rtol=rtol, explain=explain)
     print(f"✓ {name} passes all {len(cases)} cases")
+    tell_warnings(name, warned)
+
+
+# The warning of float(t) / int(t) on a tensor that requires grad (PyTorch's words, autograd_core's too).
+TO_SCALAR = "Converting a tensor with requires_grad=True to a scalar"
+
+
+def tell_warnings(name, messages):
+    """Say on stdout what the student's function warned (its first lines, each once). On stderr, where
+    Python writes a warning, nbgrader would give the check cell of a right answer no points."""
+    for message in messages:
+        if message.startswith(TO_SCALAR):
+            print(f"  (float(t) works in {name}, but PyTorch warns that it converts a tensor that requires "
+                  "grad: t.item() reads the number without a warning)")
+        else:
+            print(f"  ({name} warned: {message})")
 
 
 def _compare_result(call, got, want, wrongs, *, atol, rtol, explain):
