@@ -156,4 +156,4 @@ def test_unreadable_input_enter_retry_and_reveal(stepper):
     save_screenshot(page, "predict_wrong_enter", SUBDIR)
     assert shown != before, "Enter did not submit the answer"
     assert stepper.get_by_role("textbox").count(), "a wrong answer cannot be tried again"
-    assert control(stepper, "reveal").count() == 1, "no 'reveal' control shows the answer on request"
+    assert control(stepper, "reveal answer").count() == 1, "no 'reveal' control shows the answer on request"

@@ -368,7 +368,7 @@ def test_lecture10_double_backward_stepped_by_keyboard(page, lab):
             break
     assert focused[-1] == "inspect x (tensor)", focused
     page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "inspect pow (op)"
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "inspect pow → y (op)"
     for _ in range(3):                                  # (pow made by the backward pass, y, then x ** 2)
         page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == \

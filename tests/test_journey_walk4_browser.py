@@ -218,7 +218,7 @@ def test_predict_mode_messages_enter_and_nothing_withheld_on_screen(l10):
     assert "✗ 1" in st.locator(".cg-tally").inner_text()                 # the first try was wrong
     # the second backward's first question: reveal shows torch's value and goes on
     press_in_stepper(st, "End")
-    control(st, "reveal").click()
+    control(st, "reveal answer").click()
     page.wait_for_timeout(500)
     st.get_by_role("checkbox", name="predict").uncheck()
     page.wait_for_timeout(300)
@@ -586,7 +586,7 @@ def test_W8_11_lecture07_step10_shows_the_node_add_passes_to(l07):
             press_in_stepper(st, "ArrowRight", 10)
             st.evaluate(_SCROLL_SETTLED)
             assert "passes gradients to x, w2 * h" in st.locator(".cg-caption").inner_text()
-            out = st.evaluate(_NOT_IN_BOX, ["add (op)", "x + w2 * h (tensor)", "w2 * h (tensor)"])
+            out = st.evaluate(_NOT_IN_BOX, ["add → x + w2 * h (op)", "x + w2 * h (tensor)", "w2 * h (tensor)"])
             save_screenshot(page, f"test_W8_11_lecture07_step10_1280x720_scale{scale}", SUBDIR)
             assert not out, f"lecture mode {scale}: not wholly in the graph's box at step 10: {out}"
     finally:

@@ -396,7 +396,7 @@ def test_W7_6_lecture10_predict_buttons_visible_1280x720_lecture(lec10):
         panel = st.get_by_role("region", name="chain rule").bounding_box()
         room = page.viewport_size["height"]
         page.wait_for_timeout(300)
-        for name in ("check", "reveal"):
+        for name in ("check", "reveal answer"):
             box = control(st, name).bounding_box()
             assert box["y"] + box["height"] <= min(panel["y"] + panel["height"], room) + 1, \
                 f"the {name} button is below what the panel shows ({box}, panel {panel})"

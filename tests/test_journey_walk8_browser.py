@@ -149,7 +149,7 @@ def test_lecture01_example_b_predict_wrong_unreadable_and_right(lec01):
             boxes.nth(len(keys) - 1).press("Enter")
             feedback.filter(has_text="right!").wait_for(timeout=5_000)
         else:
-            control(st, "reveal").click()
+            control(st, "reveal answer").click()
         page.wait_for_timeout(300)
     press_in_stepper(st, "End")
     tally = st.locator(".cg-tally").inner_text() if st.locator(".cg-tally").count() else ""

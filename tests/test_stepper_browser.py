@@ -392,12 +392,12 @@ def test_predict_mode_journey(lab, lab_page):
     words = quiz.locator(".cg-field-words").all_inner_texts()
     assert quiz.locator(".cg-predict-label").all_inner_texts() == ["dy/db · ∂b/∂m =", "dy/db · ∂b/∂n ="]
     assert "the part of dy/dm that flows through b" in words[0]
-    _button(quiz, "reveal").click()
+    _button(quiz, "reveal answer").click()
     quiz.locator(".cg-fb-message").get_by_text("the answer").wait_for(timeout=15_000)
     assert "dy/db · ∂b/∂m = 5" in quiz.locator(".cg-feedback").inner_text()
     nxt.click()                                          # AddBackward0: revealed too
     _wait_step(page, quiz, 8)
-    _button(quiz, "reveal").click()
+    _button(quiz, "reveal answer").click()
     quiz.locator(".cg-fb-message").get_by_text("the answer").wait_for(timeout=15_000)
     nxt.click()
     _wait_step(page, quiz, 9)
@@ -550,7 +550,7 @@ def test_lecture_mode_fits_light_and_dark(lab, lab_page):
             assert quiz.locator(".cg-tally").inner_text().strip()
             # the answer boxes and buttons are whole on screen, not cut by the panel's edge
             panel = quiz.locator(".cg-panel").bounding_box()
-            for control in (_button(quiz, "check"), _button(quiz, "reveal"),
+            for control in (_button(quiz, "check"), _button(quiz, "reveal answer"),
                             quiz.get_by_role("textbox", name="dy/db")):
                 assert _in_viewport(page, control) and _inside(control.bounding_box(), panel), \
                     (control, control.bounding_box(), panel)

@@ -20,10 +20,13 @@ Answers may be numbers, lists, numpy arrays, or tensors of either backend (autog
 ``by_hand=True`` refuses tensors: the answer to a "work it out by hand" task is a number you wrote.
 """
 import contextlib
+import decimal
 import dis
+import fractions
 import html
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -95,11 +98,15 @@ def is_tensor(x):
 
 
 def as_array(x):
-    """``x`` (number, bool, list, ndarray, or a tensor of either backend) as a float/bool ndarray."""
+    """``x`` (number, bool, list, ndarray, or a tensor of either backend) as a float/bool ndarray.
+    A Fraction or a Decimal (a number written exactly: Fraction(33, 2)) is its float; numpy would
+    keep it as an object, not a number."""
     if is_tensor(x):
         return np.asarray(x.detach().cpu().numpy())
     if isinstance(x, (list, tuple)):
         return np.asarray([as_array(v) for v in x])
+    if isinstance(x, (fractions.Fraction, decimal.Decimal)):
+        return np.asarray(float(x))
     return np.asarray(x)
 
 
@@ -161,7 +168,9 @@ def _fmt(a):
     """A number or array as short text on one line (a message is one line)."""
     if not np.ndim(a):
         return f"{float(a):g}"
-    return " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
+    text = " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
+    # (numpy pads each entry to one width for its columns: "[-0.25 ,  0.375]"; on one line, "[-0.25, 0.375]")
+    return re.sub(r"\s+,", ",", re.sub(r"\[\s+", "[", text))
 
 
 def _show_arg(a):
@@ -275,11 +284,18 @@ def _numeric(name, answer, expected):
 
 def _decimal_comma(answer):
     """A hint for a number written with a decimal comma, which Python reads as a tuple of two ints
-    (p = 0,46 is (0, 46)); '' for anything else. The answer is not rewritten with a point: that
-    would tell a right answer from a wrong one."""
+    (p = 0,46 is (0, 46)), or with a comma between thousands (15,488 bytes, as lecture 09 prints
+    bytes, is (15, 488)); '' for anything else. The answer is not rewritten: that would tell a right
+    answer from a wrong one. Which of the two a student meant, the tuple does not say (48,0 and
+    48,000 are both (48, 0)): a second part of up to three digits after a first that is not 0 is
+    told both ways."""
     if (isinstance(answer, tuple) and len(answer) == 2
             and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in answer)
             and answer[1] >= 0):
+        if answer[0] != 0 and answer[1] <= 999:
+            return (" A decimal comma, or a comma between thousands? Python reads a comma as a separator, so "
+                    "a number written with one is two numbers: write the decimal with a point, and a large "
+                    "number without commas (1000, or 1_000).")
         return (" A decimal comma? Python reads a comma as a separator, so a number written with one is "
                 "two numbers: write the decimal with a point.")
     return ""
@@ -417,12 +433,16 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
     """
     if fn is None or not callable(fn):
         raise ExerciseError(f"{name} should be a function; you gave {_describe(fn)}.")
+    warned = {}           # the warnings fn gave, told on stdout after the ✓ (tell_warnings)
     for args in cases:
         shown = show_case(args) if show_case else ", ".join(map(_show_arg, args))
         call = f"{name}({shown})"
         try:
-            with without_autograd() if no_autograd else contextlib.nullcontext():
+            with without_autograd() if no_autograd else contextlib.nullcontext(), \
+                    warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 got = fn(*args)
+            warned.update(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
         except NotImplementedError:
             raise ExerciseError(f"{name} is not written yet: fill in its body in the cell above.") from None
         except Exception as e:
@@ -443,6 +463,22 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
         wrongs = [(wrong(*args), message) for wrong, message in mistakes]
         _compare_result(call, got, want, wrongs, atol=atol, rtol=rtol, explain=explain)
     print(f"✓ {name} passes all {len(cases)} cases")
+    tell_warnings(name, warned)
+
+
+# The warning of float(t) / int(t) on a tensor that requires grad (PyTorch's words, autograd_core's too).
+TO_SCALAR = "Converting a tensor with requires_grad=True to a scalar"
+
+
+def tell_warnings(name, messages):
+    """Say on stdout what the student's function warned (its first lines, each once). On stderr, where
+    Python writes a warning, nbgrader would give the check cell of a right answer no points."""
+    for message in messages:
+        if message.startswith(TO_SCALAR):
+            print(f"  (float(t) works in {name}, but PyTorch warns that it converts a tensor that requires "
+                  "grad: t.item() reads the number without a warning)")
+        else:
+            print(f"  ({name} warned: {message})")
 
 
 def _compare_result(call, got, want, wrongs, *, atol, rtol, explain):

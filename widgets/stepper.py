@@ -105,11 +105,20 @@ NODE_KINDS = {"tensor": "tensor", "const": "constant", "op": "op", "function": "
 
 
 def front_end_nodes(model):
-    """{node id: {rows, title}}: how many value rows its box has, and its tooltip (no values)."""
+    """{node id: {rows, title}}: how many value rows its box has, and its tooltip (no values).
+    The tooltip is also the node's accessible name ("inspect <title>"), so no two nodes share one:
+    an op is named with what it makes, "add → a (op)", as the inspector heads it (two adds of a
+    graph are "add" both in the picture, where their places tell them apart)."""
+    made = {}
+    for e in model.edges:
+        if "result" in e.classes and model.nodes[e.src].kind == "op":
+            made.setdefault(e.src, []).append(model.nodes[e.dst].label)
     out = {}
     for nid, n in model.nodes.items():
         title = n.label if n.kind not in ("function", "accumulate") or not n.name \
             else f"{n.label}: {n.name}"
+        if n.kind == "op" and made.get(nid):
+            title = f"{n.label} → {', '.join(made[nid])}"
         if n.derivative and n.derivative != title:
             title += f" = {n.derivative}"
         kind = NODE_KINDS.get(n.kind, n.kind)

@@ -85,6 +85,8 @@ def sum_over_paths(path_products_p, dz_dp, dz_dq):
              ("v", "z"): u.item(), ("u", "z"): v.item()}
     with Feedback() as fb:
         reference = sorted(product for _, product in _paths_to(edges, "p", "z"))
+        if isinstance(path_products_p, np.ndarray) and path_products_p.ndim == 1:
+            path_products_p = path_products_p.tolist()      # the same numbers as a list: np.array([24, 18, 6])
         if path_products_p is None:
             fb.missing.append("path_products_p")
         elif not isinstance(path_products_p, (list, tuple)):

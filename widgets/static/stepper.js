@@ -519,7 +519,7 @@ function render({ model, el }) {
     check.setAttribute("aria-label", "check");
     const reveal = h("button", "cg-btn cg-reveal", "reveal answer");
     reveal.type = "button";
-    reveal.setAttribute("aria-label", "reveal");
+    reveal.setAttribute("aria-label", "reveal answer");   // (its visible words: a name that says them, WCAG 2.5.3)
     reveal.title = "show the answer and go on";
     actions.append(check, reveal);
     form.appendChild(actions);
