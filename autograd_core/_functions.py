@@ -1210,6 +1210,13 @@ def atan2(input, other):
 arctan2 = atan2
 
 
+def logaddexp(input, other):
+    """out = ln(e ** input + e ** other), computed without overflow"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("logaddexp", "other", other, position=2)
+    return apply(_OP["logaddexp"], (input, other))
+
+
 def movedim(input, source, destination):
     """out = input with its dims `source` moved to the positions `destination` (the others keep
     their order): a permute"""

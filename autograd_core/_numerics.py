@@ -1340,6 +1340,15 @@ def _softmax_vector_positions(outer, dim_size, inner):
 _exp_in_float64 = in_float64(np.exp)
 
 
+@quiet
+def logaddexp(a, b):
+    """log(e**a + e**b) without overflow, in ATen's steps: max(a, b) + log1p(e**-|a - b|), each rounded
+    to the dtype (float32's exp and log1p: in float64, rounded once; torch's SLEEF expf and log1pf are
+    within an ulp of them); two equal infinities give themselves"""
+    out = np.maximum(a, b) + _log1p_f64(_exp_in_float64(-np.abs(a - b)))
+    return np.where(np.isinf(a) & (a == b), a, out)
+
+
 def leaky_relu_backward(g, a, negative_slope):
     return np.where(a > 0, g, g * negative_slope)
 

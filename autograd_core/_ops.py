@@ -238,6 +238,10 @@ op("atan2",    "Atan2Backward0",       K.quiet(K.in_float64(np.arctan2)),
                                         lambda xp, g, a, b, out: g * b * _atan2_reciprocal(xp, a, b),
                                         lambda xp, g, a, b, out: g * -a * _atan2_reciprocal(xp, a, b),
                                         kind="float", layout=_ELEMENTWISE, order=("self", "other"))  # (one formula)
+op("logaddexp", "LogaddexpBackward0",  K.logaddexp,
+                                        lambda xp, g, a, b, out: g / (1 + xp.exp(b - a)),
+                                        lambda xp, g, a, b, out: g / (1 + xp.exp(a - b)),
+                                        kind="float", layout=_ELEMENTWISE, refuse=R.not_floating("logaddexp_cpu"))
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
                                         lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),

@@ -1543,6 +1543,9 @@ class Tensor:
 
     arctan2 = atan2
 
+    def logaddexp(self, other):
+        return F.logaddexp(self, other)
+
     def movedim(self, source, destination):
         return F.movedim(self, source, destination)
 

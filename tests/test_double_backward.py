@@ -182,6 +182,7 @@ PROGRAMS = {
     "expm1": ([inp(2, 3)], lambda m, x: x.expm1()),
     "erf": ([inp(2, 3)], lambda m, x: m.erf(x)),
     "atan2": ([inp(2, 3), inp(3)], lambda m, x, y: m.atan2(x, y)),
+    "logaddexp": ([inp(2, 3), inp(3)], lambda m, x, y: m.logaddexp(x, y)),
     "diag_embed": ([inp(3)], lambda m, x: m.diag(x, 1)),
     "diagonal_copy": ([inp(3, 4)], lambda m, x: m.diag(x, -1)),
     "diagonal_copy-main": ([inp(3, 3)], lambda m, x: (x * x).diag()),

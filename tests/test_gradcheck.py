@@ -303,6 +303,7 @@ SAMPLES = {
     "expm1": [("", [_r(3, 4)], None)],
     "erf": [("", [_r(3, 4)], None)],
     "atan2": [("", [_r(3, 4, seed=1), _r(4, seed=2)], None)],
+    "logaddexp": [("", [_r(3, 4, seed=1), _r(4, seed=2)], None)],
     "diag_embed": [("above", [_r(3)], {"offset": 1}), ("below", [_r(2)], {"offset": -2})],
     "diagonal_copy": [("wide", [_r(3, 5)], {"offset": 1}), ("tall", [_r(4, 2)], {"offset": -1})],
     "diagonal": [("", [_r(3, 4)], {"offset": 0})],

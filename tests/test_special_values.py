@@ -116,7 +116,7 @@ BINARY = {
     "l1_loss": lambda m, a, b: m.nn.functional.l1_loss(a, b, reduction="none"),
     "2 ** a": lambda m, a, b: 2.0 ** a + 0 * b, "0 ** a": lambda m, a, b: 0.0 ** a + 0 * b,
     "1 ** a": lambda m, a, b: 1.0 ** a + 0 * b, "2 / a": lambda m, a, b: 2.0 / a + 0 * b,
-    "atan2": lambda m, a, b: m.atan2(a, b),
+    "atan2": lambda m, a, b: m.atan2(a, b), "logaddexp": lambda m, a, b: m.logaddexp(a, b),
 }
 SIGNED_ZEROS = {  # which zero comes out of a tie between 0. and -0.
     "maximum": lambda m, a, b: m.maximum(a, b), "minimum": lambda m, a, b: m.minimum(a, b),
