@@ -4,7 +4,6 @@ The generator is our own (numpy's PCG64, seeded by manual_seed): deterministic, 
 bit-identical with PyTorch's.
 """
 import builtins
-import os
 import time
 from fractions import Fraction
 
@@ -13,6 +12,7 @@ import numpy as np
 from . import _dtypes
 from ._arguments import not_a_tensor
 from ._graph import STATE
+from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
 from ._numerics import dense as _dense
 from ._refusals import warn as _warn
 from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
@@ -300,45 +300,6 @@ def _arange_chunk(start, step, begin, end, dt):
     values[:main] = np.where(i[:main] == i0, base, _fma(i[:main] - i0, np.full(main, step), base))
     values[main:] = _fma(np.full(len(i) - main, step), i[main:], np.full(len(i) - main, start))
     return values
-
-
-def _physical_cores():
-    """The machine's physical cores (PyTorch's default number of threads), else its CPUs."""
-    cores, block = set(), {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in list(f) + [""]:
-                if ":" in line:
-                    key, value = line.split(":", 1)
-                    block[key.strip()] = value.strip()
-                elif block:  # (a blank line ends one processor's block)
-                    cores.add((block.get("physical id"), block.get("core id")))
-                    block = {}
-    except OSError:
-        pass
-    cores.discard((None, None))
-    return len(cores) or os.cpu_count() or 1
-
-
-_NUM_THREADS = [None]
-
-
-def get_num_threads():
-    """The number of threads PyTorch's CPU kernels split work between (OMP_NUM_THREADS, else the
-    physical cores): this engine runs on one, but follows the split where it changes values."""
-    if _NUM_THREADS[0] is None:
-        env = os.environ.get("OMP_NUM_THREADS", "")
-        _NUM_THREADS[0] = builtins.int(env) if env.isdigit() and builtins.int(env) > 0 else _physical_cores()
-    return _NUM_THREADS[0]
-
-
-def set_num_threads(n):
-    """Set the number of threads get_num_threads reports (PyTorch's errors for a bad one)."""
-    if not isinstance(n, (builtins.int, np.integer)) or isinstance(n, builtins.bool):
-        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
-    if n <= 0:
-        raise RuntimeError("set_num_threads expects a positive integer")
-    _NUM_THREADS[0] = builtins.int(n)
 
 
 _EXTENDED = np.finfo(np.longdouble).nmant >= 63  # x87's 80-bit long double

@@ -29,6 +29,47 @@ _HELD_TO_AVX2 = os.environ.get("ATEN_CPU_CAPABILITY", "").lower() in ("avx2", "d
 VECTOR_BYTES = 64 if CPU_FEATURES.get("AVX512_SKX") and not _HELD_TO_AVX2 else 32
 
 
+# The threads ATen splits a kernel's work between, where the split changes the values (torch's
+# default: OMP_NUM_THREADS, else the physical cores; torch.set_num_threads changes it, here too).
+def _physical_cores():
+    """The machine's physical cores (PyTorch's default number of threads), else its CPUs."""
+    cores, block = set(), {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in list(f) + [""]:
+                if ":" in line:
+                    key, value = line.split(":", 1)
+                    block[key.strip()] = value.strip()
+                elif block:  # (a blank line ends one processor's block)
+                    cores.add((block.get("physical id"), block.get("core id")))
+                    block = {}
+    except OSError:
+        pass
+    cores.discard((None, None))
+    return len(cores) or os.cpu_count() or 1
+
+
+_NUM_THREADS = [None]
+
+
+def get_num_threads():
+    """The number of threads PyTorch's CPU kernels split work between (OMP_NUM_THREADS, else the
+    physical cores): this engine runs on one, but follows the split where it changes values."""
+    if _NUM_THREADS[0] is None:
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        _NUM_THREADS[0] = int(env) if env.isdigit() and int(env) > 0 else _physical_cores()
+    return _NUM_THREADS[0]
+
+
+def set_num_threads(n):
+    """Set the number of threads get_num_threads reports (PyTorch's errors for a bad one)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _NUM_THREADS[0] = int(n)
+
+
 def shares_memory_with(out, operand):
     """Whether operand is an array other than out (another view) whose elements may be out's."""
     if operand is out or not np.may_share_memory(out, operand) or out.size == 0 or operand.size == 0:

@@ -16,8 +16,8 @@ import platform
 
 import numpy as np
 
-from ._kernel_order import CPU_FEATURES, VECTOR_BYTES, iteration_order
-from ._pool_kernels import _aten_threads, _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
+from ._kernel_order import CPU_FEATURES, VECTOR_BYTES, get_num_threads, iteration_order
+from ._pool_kernels import _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
 
 _F32 = np.dtype(np.float32)
 # the float32 elements of one step of ATen's vectorised loop (two vectors); the last n % this
@@ -1220,7 +1220,7 @@ def softmax_backward_data(g, out, dim):
         rows, outs = _as_rows(g), _as_rows(out)
         # (the last partial vector's products are added fused where ATen runs the loop in the calling
         # thread, a lone row or one thread; rounded first where rows go to its thread pool)
-        inline = len(rows) == 1 or _aten_threads() == 1
+        inline = len(rows) == 1 or get_num_threads() == 1
         total = _softmax_row_sums(rows * outs, *((rows, outs) if inline else ()))
         return _into_new(np.multiply, rows - total, outs, g.shape)
     if _softmax_columns_apply(g, dim) and out.dtype == _F32:

@@ -12,10 +12,11 @@ independent images. A batch-norm input is (N, C, *): statistics per channel C ov
 - batch norm's statistics accumulate in float64 (ATen's acc_type on CPU) and are rounded where
   ATen rounds them (save_mean, the biased variance, invstd).
 """
-import os
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from ._kernel_order import get_num_threads
 
 
 # --- pooling geometry (ATen's Pool.h) -----------------------------------------------------------------
@@ -243,18 +244,10 @@ def _bshape(x):
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
-def _aten_threads():
-    """The number of threads ATen splits an (N, C) batch norm's sums between: torch's default, the
-    OMP_NUM_THREADS setting, else the CPUs this process may run on (torch counts physical cores: on
-    a machine with two hardware threads per core the last bits of an (N, C) batch norm may differ)."""
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    return int(env) if env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0))
-
-
 def _row_chunks(n, statistics=False):
     """ATen's parallel_for over n rows: min(threads, n) chunks of ceil(n / chunks) rows, in order (its
     statistics kernel takes no more rows than threads in one pass)"""
-    k = max(1, min(_aten_threads(), n))
+    k = max(1, min(get_num_threads(), n))
     if statistics and n <= k:
         return [(0, n)]
     size = -(-n // k)

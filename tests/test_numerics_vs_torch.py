@@ -481,6 +481,27 @@ def test_float32_softmax_over_another_dim_matches_torch_bit_for_bit(shape, data,
     assert_close(ours[1], theirs[1], f"{name}'s gradient over dim {dim}", exact=True)
 
 
+def test_set_num_threads_is_followed_where_the_split_changes_values():
+    """torch.set_num_threads(n) and autograd_core's: softmax over dim 0 splits its columns between
+    ATen's threads, and a vector never crosses a thread's part (with 2 threads, (6, 16)'s 16 columns
+    are two parts of 8: none in a vector), so the values follow the setting."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((6, 16)) * 3).astype(np.float32)
+    before = torch.get_num_threads(), ac.get_num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            torch.set_num_threads(n)
+            ac.set_num_threads(n)
+            ours, theirs = ac.tensor(x).softmax(0), torch.tensor(x).softmax(0)
+            assert_close(ours, theirs, f"softmax over dim 0 with {n} threads", exact=True)
+            results.append(theirs.numpy())
+        assert not np.array_equal(results[0], results[1])  # (the setting shows in the values)
+    finally:
+        torch.set_num_threads(before[0])
+        ac.set_num_threads(before[1])
+
+
 @pytest.mark.parametrize("environment", [{"ATEN_CPU_CAPABILITY": "avx2"}, {"OMP_NUM_THREADS": "1"}])
 def test_softmax_follows_atens_vector_width_and_threads(environment):
     """AVX2's 8 lanes where ATen is held to AVX2 (on this machine, torch and autograd_core both read

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import autograd_core as ac
 import torch
-from autograd_core._pool_kernels import _aten_threads
 from torch_oracle import assert_close, assert_same, graph_structure
 
 BOTH = (ac, torch)
@@ -350,7 +349,7 @@ def test_batch_norm_training_then_eval(shape, module, kw):
     kernel, its sums split between its threads: exact when ours counts the threads as torch does)."""
     ours, _ = _train_then_eval(ac, shape, module=module, **kw)
     theirs, _ = _train_then_eval(torch, shape, module=module, **kw)
-    exact = len(shape) > 2 or torch.get_num_threads() == _aten_threads()
+    exact = len(shape) > 2 or torch.get_num_threads() == ac.get_num_threads()
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a["grad_fn"] == b["grad_fn"] == "NativeBatchNormBackward0"
         assert list(a["state"]) == list(b["state"])
