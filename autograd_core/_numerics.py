@@ -1340,12 +1340,32 @@ def _softmax_vector_positions(outer, dim_size, inner):
 _exp_in_float64 = in_float64(np.exp)
 
 
+def _sleef_log1pf_any(a):
+    """sleef_log1pf of an array of any shape"""
+    return sleef_log1pf(a.reshape(-1)).reshape(a.shape)
+
+
+def log1p(a):
+    """ln(1 + a); float32 as torch's kernel computes it, SLEEF's log1pf on every element"""
+    if a.dtype.kind in "biu":
+        a = a.astype(_F32)
+    if a.dtype != _F32:
+        return np.log1p(a)
+    return _sleef_log1pf_any(a)
+
+
 @quiet
 def logaddexp(a, b):
     """log(e**a + e**b) without overflow, in ATen's steps: max(a, b) + log1p(e**-|a - b|), each rounded
-    to the dtype (float32's exp and log1p: in float64, rounded once; torch's SLEEF expf and log1pf are
-    within an ulp of them); two equal infinities give themselves"""
-    out = np.maximum(a, b) + _log1p_f64(_exp_in_float64(-np.abs(a - b)))
+    to the dtype; two equal infinities give themselves. float32 as ATen's loop: SLEEF's expf and log1pf
+    in its vectorised part, glibc's in the scalar one"""
+    if np.result_type(a, b) != _F32:
+        out = np.maximum(a, b) + np.log1p(np.exp(-np.abs(a - b)))
+    else:
+        a, b = np.broadcast_arrays(np.asarray(a, _F32), np.asarray(b, _F32))
+        out = np.maximum(a, b) + _by_parts(_aten_backward_vector_part(b, a),
+                                           lambda x: sleef_log1pf(sleef_expf(x)), lambda x: _log1pf(_expf(x)),
+                                           -np.abs(a - b))
     return np.where(np.isinf(a) & (a == b), a, out)
 
 
@@ -1368,9 +1388,15 @@ def elu_backward(g, a, alpha):
 
 @quiet
 def softplus_backward(g, a, beta, threshold):
-    """g * z / (z + 1) with z = e**(beta a) (g itself above the threshold), as ATen's kernel"""
-    z = np.exp(a * beta)
-    return np.where(a * beta > threshold, g, g * z / (z + 1))
+    """g * z / (z + 1) with z = e**(beta a) (g itself above the threshold), as ATen's kernel (float32:
+    SLEEF's expf in its vectorised loop, glibc's in the scalar one)"""
+    if a.dtype != _F32 or np.result_type(g, a) != _F32:
+        z = np.exp(a * beta)
+        return np.where(a * beta > threshold, g, g * z / (z + 1))
+    beta, threshold = np.float32(beta), np.float32(threshold)
+    scaled = a * beta
+    z = _by_parts(_aten_backward_vector_part(g, a), sleef_expf, _expf, scaled)
+    return np.where(scaled > threshold, g, g * z / (z + 1))
 
 
 def mse_loss_backward(g, a, b, reduction):
@@ -1460,8 +1486,22 @@ def logit(a):
 @quiet
 def log_sigmoid(a):
     """log(sigmoid(a)) = min(a, 0) - log1p(e**-|a|), without overflow, as ATen's kernel (float32:
-    SLEEF's expf, log1p rounded once from float64: see mish)"""
-    return np.minimum(a, 0) - _log1p_f64(_exp_minus_abs(a))
+    SLEEF's expf and log1pf)"""
+    e = _exp_minus_abs(a)
+    return np.minimum(a, 0) - (_sleef_log1pf_any(e) if a.dtype == _F32 else np.log1p(e))
+
+
+@quiet
+def softplus_forward(a, beta, threshold):
+    """log(1 + e**(beta a)) / beta, a itself where beta a > threshold, as ATen's kernel: float32 with
+    SLEEF's expf and log1pf in its vectorised loop, glibc's in the scalar one"""
+    if a.dtype != _F32:
+        return np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta).astype(a.dtype, copy=False)
+    beta, threshold = np.float32(beta), np.float32(threshold)
+    scaled = a * beta
+    curve = _by_parts(_aten_vector_part(a), lambda x: sleef_log1pf(sleef_expf(x)), lambda x: _log1pf(_expf(x)),
+                      scaled) / beta
+    return np.where(scaled > threshold, a, curve)
 
 
 # --- sigmoid as ATen's kernel computes it -------------------------------------------------------
@@ -1545,16 +1585,24 @@ def sleef_logf(d):
     1.5), x = (m - 1) / (m + 1) as a double-float, log d = e ln 2 + 2x + x**3 (a degree-2 polynomial
     in x**2), summed in double-float and rounded once. A fused multiply-add is computed in float64
     (exact products), as in sleef_expf. Values that are not positive and finite are numpy's log (the
-    same: nan, -inf, inf), as are those above 2**127, where d / 0.75 would overflow here (SLEEF's
-    own steps keep them: its result is within an ulp of numpy's)."""
+    same: nan, -inf, inf)."""
     lo, hi = np.minimum.reduce(d, axis=None, initial=np.inf), np.maximum.reduce(d, axis=None, initial=-np.inf)
-    if not (lo > 0 and hi < _LOGF_BIG):  # (False with a nan)
-        special = ~((d > 0) & (d < _LOGF_BIG))
-        out = sleef_logf(np.where(special, np.float32(1), d))
-        out[special] = np.log(d[special])
-        return out
+    if lo > 0 and hi < _LOGF_BIG:  # (False with a nan)
+        return _sleef_logf_steps(d)
+    special = ~((d > 0) & (d < np.inf))
+    out = _sleef_logf_steps(np.where(special, np.float32(1), d), above_2_127=True)
+    out[special] = np.log(d[special])
+    return out
+
+
+def _sleef_logf_steps(d, above_2_127=False):
+    """sleef_logf of positive finite d (above_2_127: some may be, where d / 0.75 overflows to inf
+    and SLEEF takes e = 128)"""
     c, f32, f64 = _LOGF, np.float32, np.float64
-    e = np.frexp(np.multiply(d, c["4/3"]))[1]  # (vgetexp / ilogb2k)
+    scaled = np.multiply(d, c["4/3"])
+    e = np.frexp(scaled)[1]  # (vgetexp / ilogb2k)
+    if above_2_127:
+        e[np.isinf(scaled)] = 129
     e -= 1
     m = np.ldexp(d, -e)
     e -= _LOGF_E_MIN
@@ -1605,6 +1653,45 @@ def sleef_logf(d):
     np.add(s_hi, w, out=s_hi)
     np.add(s_hi, s_lo, out=s_hi)
     return np.add(total, s_hi, out=total)
+
+
+_LOG1PF_BIG = np.float32(1e23)  # (above, SLEEF's log1pf is its logf)
+
+
+@quiet
+def sleef_log1pf(d):
+    """SLEEF's log1pf_u10 (xlog1pf) on float32, its FMA builds' steps, which torch.log1p's float32 kernel
+    runs on every element: d + 1 = 2**e (1 + m) with e from (d + 1) / 0.75, m = fma(d, 2**-e, 2**-e - 1)
+    (exact: no rounding of d + 1 reaches it), x = m / (2 + m) as a double-float, log1p d = e ln 2 + 2x +
+    x**3 (the polynomial of sleef_logf), summed in double-float and rounded once; above 1e23 it is
+    sleef_logf(d); -1 gives -inf, below -1 nan, -0.0 itself. (log1p rounded once from float64 differed
+    from torch's on 1.5% of inputs.)"""
+    f32 = np.float32
+    special = ~((d > -1) & (d <= _LOG1PF_BIG)) | ((d == 0) & np.signbit(d))
+    x = np.where(special, f32(0), d) if special.any() else d
+    e = np.frexp((x + f32(1)) * f32(1 / 0.75))[1] - 1
+    t = np.ldexp(f32(1), -e)
+    m = fused_multiply_add(x, t, t - f32(1))
+    e = e - _LOGF_E_MIN
+    s_hi, s_lo = _LOGF_E_LN2_HI.take(e), _LOGF_E_LN2_LO.take(e)  # s = e ln 2: dfmul
+    d_hi = f32(2) + m  # x = m / (2 + m): dfdiv of (m, 0) and dfadd(2, m)
+    d_lo = (f32(2) - d_hi) + m
+    r = f32(1) / d_hi
+    x_hi = m * r
+    u = fused_multiply_add(r, m, -x_hi)
+    v = fused_multiply_add(-d_lo, r, fused_multiply_add(-d_hi, r, np.ones_like(r)))
+    x_lo = fused_multiply_add(x_hi, v, u + f32(0))  # (+ 0: fma(0, r, u))
+    x2 = x_hi * x_hi
+    p = fused_multiply_add(fused_multiply_add(np.full_like(x2, _LOGF_POLY[0]), x2, np.full_like(x2, _LOGF_POLY[1])),
+                           x2, np.full_like(x2, _LOGF_POLY[2]))
+    total = s_hi + x_hi * f32(2)  # s += 2x: dfadd
+    s_lo = (((s_hi - total) + x_hi * f32(2)) + s_lo) + x_lo * f32(2)
+    w = (x2 * x_hi) * p  # s += x**3 poly: dfadd
+    out = total + w
+    out += ((total - out) + w) + s_lo
+    if special.any():
+        out[special] = np.where(d[special] > _LOG1PF_BIG, sleef_logf(np.abs(d[special])), np.log1p(d[special]))
+    return out
 
 
 @quiet
@@ -1928,9 +2015,9 @@ def silu_backward(g, a):
                            np.asarray(g, np.float32), a)
 
 
-# (SLEEF's log1pf and tanhf are not emulated: the vectorised loop's are computed in float64 and
-# rounded once, which differs from them by an ulp on some inputs; its expf is SLEEF's own)
-_log1p_f64, _tanh_f64 = in_float64(np.log1p), in_float64(np.tanh)
+# (SLEEF's tanhf is not emulated: the vectorised loop's is computed in float64 and rounded once, an
+# ulp from it on some inputs; its expf and log1pf are SLEEF's own)
+_tanh_f64 = in_float64(np.tanh)
 
 
 def _tanh_softplus(x, expf, log1pf, tanhf):
@@ -1944,7 +2031,7 @@ def mish(a):
     product, each rounded to a's dtype"""
     if a.dtype != _F32:
         return a * np.tanh(np.log1p(np.exp(a)))
-    return _float32_kernel(lambda x: x * _tanh_softplus(x, sleef_expf, _log1p_f64, _tanh_f64),
+    return _float32_kernel(lambda x: x * _tanh_softplus(x, sleef_expf, _sleef_log1pf_any, _tanh_f64),
                            lambda x: x * _tanh_softplus(x, _expf, _log1pf, _tanhf), a)
 
 
@@ -1963,7 +2050,7 @@ def mish_backward(g, a):
         t = np.tanh(np.log1p(np.exp(a)))
         return g * (t + a * s * (1 - t * t))
     return _float32_kernel(
-        lambda g, x: _mish_grad(g, x, sleef_expf(-x), _tanh_softplus(x, sleef_expf, _log1p_f64, _tanh_f64)),
+        lambda g, x: _mish_grad(g, x, sleef_expf(-x), _tanh_softplus(x, sleef_expf, _sleef_log1pf_any, _tanh_f64)),
         lambda g, x: _mish_grad(g, x, _expf(-x), _tanh_softplus(x, _expf, _log1pf, _tanhf)),
         np.asarray(g, np.float32), a)
 

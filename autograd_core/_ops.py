@@ -227,8 +227,8 @@ op("exp",      "ExpBackward0",         K.quiet(K.in_float64(np.exp)),
                                         lambda xp, g, a, out: g * out, kind="float")
 op("log",      "LogBackward0",         K.quiet(K.in_float64(np.log)),
                                         lambda xp, g, a, out: g / a, kind="float")
-op("log1p",    "Log1PBackward0",       K.quiet(K.in_float64(np.log1p)),
-                                        lambda xp, g, a, out: g / (a + 1), kind="float")
+op("log1p",    "Log1PBackward0",       K.quiet(K.log1p),
+                                        lambda xp, g, a, out: g / (a + 1), kind="float", layout=_ELEMENTWISE)
 op("expm1",    "Expm1Backward0",       K.quiet(K.in_float64(np.expm1)),
                                         lambda xp, g, a, out: g * (out + 1), kind="float")
 op("erf",      "ErfBackward0",         K.erf,
@@ -274,24 +274,23 @@ op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0
                                         options=("negative_slope",))
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
-                                        kind="float", options=("approximate",))
+                                        kind="float", options=("approximate",), layout=_ELEMENTWISE)
 op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
                                         lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         kind="float")
 op("silu",     "SiluBackward0",        K.silu,
                                         lambda xp, g, a, out: _silu_backward(xp, g, a),
-                                        kind="same", refuse=R.not_floating("silu_cpu"))
+                                        kind="same", refuse=R.not_floating("silu_cpu"), layout=_ELEMENTWISE)
 op("mish",     "MishBackward0",        K.mish,
                                         lambda xp, g, a, out: _mish_backward(xp, g, a),
-                                        kind="same", refuse=R.not_floating("mish_cpu"))
+                                        kind="same", refuse=R.not_floating("mish_cpu"), layout=_ELEMENTWISE)
 op("hardtanh", "HardtanhBackward0",    K.hardtanh,
                                         lambda xp, g, a, out, min_val, max_val: xp.hardtanh_backward(g, a, min_val, max_val),
                                         saved_params=("min_val", "max_val"), kind="same",
                                         refuse=R.no_bool(None, "Bool inputs not supported for hardtanh"))
-op("softplus", "SoftplusBackward0",    lambda a, beta, threshold: np.where(
-                                            a * beta > threshold, a, np.logaddexp(0, a * beta) / beta).astype(a.dtype),
+op("softplus", "SoftplusBackward0",    K.softplus_forward,
                                         lambda xp, g, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
-                                        kind="float", options=("beta", "threshold"))
+                                        kind="float", options=("beta", "threshold"), layout=_ELEMENTWISE)
 # --- picking: clamps, maximum, where (the gradient goes where the value came from) ------------------
 op("clamp",    "ClampBackward1",       K.clamp,
                                         lambda xp, g, a, out, min, max: xp.where(_inside(xp, a, min, max), g, 0),

@@ -26,6 +26,10 @@ OPS = {
     "x + x.contiguous()": lambda m, x: x + x.contiguous(), "x.contiguous() + x": lambda m, x: x.contiguous() + x,
     "x + x.flip(0)": lambda m, x: x + x.flip(0), "unsqueeze(1)": lambda m, x: x.unsqueeze(1), "x[None]": lambda m, x: x[None],
     "x[0]": lambda m, x: x[0], "x.t() if 2-D": lambda m, x: x.t() if x.ndim == 2 else x.mT,
+    "silu": lambda m, x: m.nn.functional.silu(x), "mish": lambda m, x: m.nn.functional.mish(x),
+    "gelu": lambda m, x: m.nn.functional.gelu(x), "softplus": lambda m, x: m.nn.functional.softplus(x),
+    "logsigmoid": lambda m, x: m.nn.functional.logsigmoid(x), "log1p": lambda m, x: (x.abs() + 0).log1p(),
+    "logaddexp": lambda m, x: m.logaddexp(x, x),
 }
 INPUTS = {
     "transposed": lambda m: m.tensor([[1., -2.], [3., 4.], [-5., 6.]]).T,
