@@ -1022,15 +1022,13 @@ def reduce(loss, reduction):
     return torch_mean(loss) if reduction == "mean" else torch_sum(loss) if reduction == "sum" else loss
 
 
-def softplus(x):
-    """log(1 + e**x), without overflow."""
-    return np.logaddexp(0, x)
-
-
 def bce_logits(x, t, weight, pos_weight, reduction):
-    # -[pw*t*log(sigmoid(x)) + (1-t)*log(1-sigmoid(x))] = (1-t)*x + (1 + (pw-1)*t)*softplus(-x)
-    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
-    loss = (1 - t) * x + log_weight * softplus(-x)
+    """-[pw t log(sigmoid(x)) + (1 - t) log(1 - sigmoid(x))] = (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x),
+    in ATen's order: log_sigmoid(x), times (pw - 1) t + 1, subtracted from (1 - t) x, times weight"""
+    log_sig = log_sigmoid(x)
+    if pos_weight is not None:
+        log_sig = log_sig * ((pos_weight - 1) * t + 1)
+    loss = (1 - t) * x - log_sig
     return reduce(loss if weight is None else loss * weight, reduction)
 
 

@@ -27,8 +27,7 @@ def test_linspace_matches_torch_bit_for_bit(start, end, dtype):
 
 
 @pytest.mark.parametrize("name, low, high, share", [("exp", -5, 5, 0.03), ("tanh", -5, 5, 0.01),
-                                                     ("log1p", 0.001, 5, 0.02), ("sin", -5, 5, 0.08),
-                                                     ("cos", -5, 5, 0.08), ("log", 0.001, 5, 0.1),
+                                                     ("sin", -5, 5, 0.08), ("cos", -5, 5, 0.08), ("log", 0.001, 5, 0.1),
                                                      ("erf", -3, 3, 0.05), ("expm1", -5, 5, 0.01)])
 def test_float32_functions_round_mostly_as_torch(name, low, high, share):
     x = np.random.default_rng(0).uniform(low, high, 20000).astype(np.float32)
@@ -315,6 +314,19 @@ def test_bce_with_logits_gradient_matches_torch_bit_for_bit():
         ac.nn.functional.binary_cross_entropy_with_logits(ours, ac.tensor(t), reduction=reduction).backward()
         torch.nn.functional.binary_cross_entropy_with_logits(theirs, torch.from_numpy(t), reduction=reduction).backward()
         assert_close(ours.grad, theirs.grad, reduction, exact=True)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("weights", [(), ("pos_weight",), ("weight",), ("pos_weight", "weight")])
+def test_bce_with_logits_loss_matches_torch_bit_for_bit(reduction, weights):
+    """The loss as ATen composes it: (1 - t) x - log_sigmoid(x) (times (pos_weight - 1) t + 1), times
+    weight, then the reduction (softplus(-x) by numpy's logaddexp differed on 3% of values)."""
+    rng = np.random.default_rng(8)
+    x, t = (rng.standard_normal((300, 10)) * 3).astype(np.float32), rng.random((300, 10)).astype(np.float32)
+    given = {"pos_weight": (rng.random(10) + 0.5).astype(np.float32), "weight": rng.random((300, 10)).astype(np.float32)}
+    losses = [m.nn.functional.binary_cross_entropy_with_logits(
+        m.tensor(x), m.tensor(t), reduction=reduction, **{k: m.tensor(given[k]) for k in weights}) for m in (ac, torch)]
+    assert_close(*losses, f"{reduction} {weights}", exact=True)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
