@@ -85,6 +85,39 @@ def test_displays_are_held_in_order_with_prints(monkeypatch):
     assert r.outputs[1]["data"]["text/plain"] == "a picture" and r.outputs[1]["metadata"] == {"isolated": True}
 
 
+def test_another_threads_output_is_not_the_blocks(capsys, monkeypatch):
+    """What another thread prints or displays while the block runs (ipykernel 7 runs widget messages on
+    a thread of their own) goes where it went before the block; the block's own output is held."""
+    import threading
+
+    import widgets.reveal as reveal
+
+    class Publisher:
+        def __init__(self):
+            self.shown = []
+
+        def publish(self, data, metadata=None, **kwargs):
+            self.shown.append(data["text/plain"])
+    shell = type("Shell", (), {})()
+    shell.display_pub = kept = Publisher()
+    monkeypatch.setattr(reveal, "_shell", lambda: shell)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+
+    def widget_callback():
+        print("a click's output")
+        print("a click's warning", file=sys.stderr)
+        shell.display_pub.publish({"text/plain": "a click's picture"})
+    with Reveal() as r:
+        print("the answer")
+        other = threading.Thread(target=widget_callback)
+        other.start()
+        other.join()
+        shell.display_pub.publish({"text/plain": "the block's picture"})
+    assert capsys.readouterr() == ("a click's output\n", "a click's warning\n")
+    assert kept.shown == ["a click's picture"] and shell.display_pub is kept
+    assert [o.get("text") or o["data"]["text/plain"] for o in r.outputs] == ["the answer\n", "the block's picture"]
+
+
 @pytest.mark.slow
 def test_an_executed_notebook_and_its_html_hold_no_answer(tmp_path):
     """nbconvert --execute (outputs and widget state saved), then to HTML: the answer is in neither."""
