@@ -1,4 +1,4 @@
-"""Findings walk 11 left open, pinned by what a lecturer sees in JupyterLab and on the slides.
+"""Two findings walk 11 left open, pinned by what a lecturer sees in JupyterLab and on the slides.
 Screenshots in tests/artifacts/walk12ui/.
 
 - W11_5 (fixed in widgets/naming.py, widgets/_recording.py and widgets/static/stepper.js): lecture 07's
@@ -7,6 +7,9 @@ Screenshots in tests/artifacts/walk12ui/.
   step model marks the runs of a caption that hold a label ("x + w2 * h", "dout/d(x + w2 * h)") in the
   frame it sends (`caption_whole`), and the front end shows each in a span that does not wrap; the
   caption's text (what a screen reader reads, what inner_text gives) is unchanged.
+- W11_6 (fixed in widgets/static/stepper.css): on a 1280x720 slide (jupyterlab-rise) the stepper spanned
+  the slide to x = 1275 and its toolbar to 1266, under the slide's scrollbar (overlay scrollbars take no
+  room): "predict" lost its last pixel or two. On a slide the stepper leaves a scrollbar's width free.
 """
 import pytest
 from playwright.sync_api import expect
@@ -162,3 +165,49 @@ def test_W11_5_lecture07_captions_keep_each_label_on_one_line(page, lab):
                 expect(caption).to_have_attribute("aria-live", "polite")
     finally:
         lecture_mode(page, 1)
+
+
+RUNNING = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
+PRESENT = ".reveal .slides section.present:not(.stack)"
+
+
+@pytest.mark.browser
+def test_W11_6_the_steppers_toolbar_is_clear_of_a_slides_scrollbar(lab, browser):
+    """Lecture 10 as jupyterlab-rise slides (run from a fresh kernel with Shift+Enter, as W11_1's test
+    does) at 1280x720 and 1440x900, with and without lecture mode: the stepper and each control of its
+    toolbar, found by accessible name ("first step" ... "predict"), lie inside the slide less a
+    scrollbar's width on its right (the stepper reached x = 1275 of 1280, "predict" 1266). (The slides
+    keep reveal.js' white theme whatever JupyterLab's is; the dark theme's stepper is W11_5's test.)"""
+    import json
+    from lab_browser import ARTIFACTS, ROOT, new_page
+    source = json.loads((ROOT / LECTURE10).read_text(encoding="utf-8"))
+    copy = ARTIFACTS / SUBDIR / "nb_test" / "lecture_10_slides.ipynb"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(json.dumps(source), encoding="utf-8")
+    page = new_page(browser, 1280, 720)
+    try:
+        page.goto(f"{lab.base}/rise/{copy.relative_to(ROOT).as_posix()}?token={lab.token}")
+        page.wait_for_selector(".reveal.ready .jp-CodeCell", timeout=120_000)
+        setup = page.locator(f"{PRESENT} .jp-CodeCell").filter(has_text="from widgets.torch_switch import torch")
+        expect(setup).to_be_visible(timeout=30_000)
+        setup.first.click()
+        steppers = page.locator(".cgraph-stepper")
+        for _ in range(12):   # Shift+Enter: run the cell (or show the markdown), on to the next
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_timeout(300)
+            page.wait_for_function(RUNNING, timeout=120_000)
+            if steppers.count():
+                break
+        page.evaluate("""() => { const s = document.querySelector('.cgraph-stepper').closest('section');
+                                  location.hash = '#/' + s.id.replace(/^slide-/, '').replace('-', '/'); }""")
+        stepper = page.locator(f"{PRESENT} .cgraph-stepper").first
+        expect(stepper).to_be_visible(timeout=30_000)
+        stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
+        for size, scale in (("1280x720", 1), ("1280x720", 1.5), ("1440x900", 1), ("1440x900", 1.5)):
+            set_viewport(page, size)
+            lecture_mode(page, scale)
+            page.wait_for_timeout(500)          # (reveal.js lays the slide out again)
+            assert _controls_outside(stepper) == [], (size, scale)
+            save_screenshot(page, f"W11_6_lecture10_slide_stepper_{size}_x{scale:g}", SUBDIR)
+    finally:
+        page.context.close()
