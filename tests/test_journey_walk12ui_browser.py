@@ -167,10 +167,6 @@ def test_W11_5_lecture07_captions_keep_each_label_on_one_line(page, lab):
         lecture_mode(page, 1)
 
 
-RUNNING = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
-PRESENT = ".reveal .slides section.present:not(.stack)"
-
-
 @pytest.mark.browser
 def test_W11_6_the_steppers_toolbar_is_clear_of_a_slides_scrollbar(lab, browser):
     """Lecture 10 as jupyterlab-rise slides (run from a fresh kernel with Shift+Enter, as W11_1's test
@@ -178,30 +174,11 @@ def test_W11_6_the_steppers_toolbar_is_clear_of_a_slides_scrollbar(lab, browser)
     toolbar, found by accessible name ("first step" ... "predict"), lie inside the slide less a
     scrollbar's width on its right (the stepper reached x = 1275 of 1280, "predict" 1266). (The slides
     keep reveal.js' white theme whatever JupyterLab's is; the dark theme's stepper is W11_5's test.)"""
-    import json
-    from lab_browser import ARTIFACTS, ROOT, new_page
-    source = json.loads((ROOT / LECTURE10).read_text(encoding="utf-8"))
-    copy = ARTIFACTS / SUBDIR / "nb_test" / "lecture_10_slides.ipynb"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_text(json.dumps(source), encoding="utf-8")
-    page = new_page(browser, 1280, 720)
+    from lab_browser import open_slides, run_slides_until, show_slide_of
+    page = open_slides(browser, lab, LECTURE10, f"{SUBDIR}/nb_test")
     try:
-        page.goto(f"{lab.base}/rise/{copy.relative_to(ROOT).as_posix()}?token={lab.token}")
-        page.wait_for_selector(".reveal.ready .jp-CodeCell", timeout=120_000)
-        setup = page.locator(f"{PRESENT} .jp-CodeCell").filter(has_text="from widgets.torch_switch import torch")
-        expect(setup).to_be_visible(timeout=30_000)
-        setup.first.click()
-        steppers = page.locator(".cgraph-stepper")
-        for _ in range(12):   # Shift+Enter: run the cell (or show the markdown), on to the next
-            page.keyboard.press("Shift+Enter")
-            page.wait_for_timeout(300)
-            page.wait_for_function(RUNNING, timeout=120_000)
-            if steppers.count():
-                break
-        page.evaluate("""() => { const s = document.querySelector('.cgraph-stepper').closest('section');
-                                  location.hash = '#/' + s.id.replace(/^slide-/, '').replace('-', '/'); }""")
-        stepper = page.locator(f"{PRESENT} .cgraph-stepper").first
-        expect(stepper).to_be_visible(timeout=30_000)
+        run_slides_until(page, ".cgraph-stepper")
+        stepper = show_slide_of(page, ".cgraph-stepper")
         stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
         for size, scale in (("1280x720", 1), ("1280x720", 1.5), ("1440x900", 1), ("1440x900", 1.5)):
             set_viewport(page, size)
