@@ -69,5 +69,25 @@ def _torch_threads_left_alone(request):
                                                f"from {before} to {after}")
 
 
+# An IPython shell made in this process (ipywidgets' Output.append_display_data makes one:
+# InteractiveShell.instance()) stays for every later test of the same xdist worker: get_ipython()
+# finds it, and code that asks whether it runs in a kernel (widgets.reveal displays through the shell
+# when there is one) then behaves as in IPython in whichever tests that worker happens to run next.
+# test_reveal failed so, now and then, after test_lecture's switch test had made one. A test module
+# that makes a shell must clear it (InteractiveShell.clear_instance()).
+def _ipython_shell():
+    shell = sys.modules.get("IPython.core.interactiveshell")
+    return shell is not None and shell.InteractiveShell.initialized()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_ipython_shell_left(request):
+    before = _ipython_shell()
+    yield
+    assert before or not _ipython_shell(), (
+        f"{request.module.__name__} left an IPython InteractiveShell in this process: get_ipython() "
+        "finds it in the tests this worker runs next")
+
+
 # Real-browser fixtures (lab, browser, browser_page) shared by every browser test module.
 pytest_plugins = ["lab_browser"]

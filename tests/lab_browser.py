@@ -977,6 +977,54 @@ def save_screenshot(page, name, subdir=None, locator=None, full_page=False):
     return path
 
 
+# --- a notebook as jupyterlab-rise slides, run as a lecturer does -----------------------------------
+
+SLIDE_SHOWN = ".reveal .slides section.present:not(.stack)"   # the slide shown (not its vertical stack)
+_NOTHING_RUNS = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
+
+
+def open_slides(browser, lab, rel, subdir, width=1280, height=720):
+    """A new page (close it with page.context.close()) showing a copy of notebook `rel`, written to
+    tests/artifacts/<subdir>/<name>_slides.ipynb, as jupyterlab-rise slides, once reveal.js is ready.
+    Its kernel is fresh: nothing has run."""
+    import shutil
+    copy = ARTIFACTS / subdir / f"{Path(rel).stem}_slides.ipynb"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / rel, copy)
+    page = new_page(browser, width, height)
+    page.goto(f"{lab.base}/rise/{copy.relative_to(ROOT).as_posix()}?token={lab.token}")
+    page.wait_for_selector(".reveal.ready", timeout=120_000)
+    return page
+
+
+def run_slides_until(page, selector, presses=12):
+    """From the setup cell on the title slide (the torch switch), Shift+Enter as a lecturer does (each
+    runs a code cell, or shows the next, and moves on) until `selector` is on the page, at most
+    `presses` times."""
+    from playwright.sync_api import expect
+    page.wait_for_selector(".reveal.ready .jp-CodeCell", timeout=120_000)
+    setup = page.locator(f"{SLIDE_SHOWN} .jp-CodeCell").filter(has_text="from widgets.torch_switch import torch")
+    expect(setup).to_be_visible(timeout=30_000)          # on the title slide, to be run there
+    setup.first.click()
+    for _ in range(presses):
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_timeout(300)
+        page.wait_for_function(_NOTHING_RUNS, timeout=120_000)
+        if page.locator(selector).count():
+            return
+
+
+def show_slide_of(page, selector):
+    """Go to the slide that holds the first `selector` (reveal.js's address #/h/v); its element there."""
+    from playwright.sync_api import expect
+    page.evaluate("""(selector) => { const s = document.querySelector(selector).closest('section');
+                                     location.hash = '#/' + s.id.replace(/^slide-/, '').replace('-', '/'); }""",
+                  selector)
+    shown = page.locator(f"{SLIDE_SHOWN} {selector}").first
+    expect(shown).to_be_visible(timeout=30_000)
+    return shown
+
+
 def copy_notebook(lab, rel, subdir="journey"):
     """Copy notebook `rel` (repo-relative) to tests/artifacts/<subdir>/ and return the copy's
     repo-relative path: JupyterLab autosaves what it runs, and the committed notebooks stay clean."""

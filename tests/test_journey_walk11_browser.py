@@ -144,43 +144,22 @@ def test_W10_13_lecture04_whole_graph_fits_a_projector(page, lab):
         assert f">{name}<" in svg, name
 
 
-RUNNING = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))"
-PRESENT = ".reveal .slides section.present:not(.stack)"
-
-
 @pytest.mark.browser
 def test_W11_1_lecture10_slides_run_from_a_fresh_kernel(lab, browser):
     """Lecture 10 as jupyterlab-rise slides at 1280x720, its kernel fresh, run as a lecturer does:
     the torch-switch setup cell is on the title slide (it was skipped, so every later cell raised
     NameError: name 'torch' is not defined), Shift+Enter runs it and on to the double-backward stepper
     without an error, and the stepper's program reads autograd.grad's true call (W10_12)."""
-    import json
-    from lab_browser import ARTIFACTS, ROOT, new_page
-    source = json.loads((ROOT / LECTURE10).read_text(encoding="utf-8"))
-    copy = ARTIFACTS / SUBDIR / "nb_test" / "lecture_10_slides.ipynb"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_text(json.dumps(source), encoding="utf-8")
-    page = new_page(browser, 1280, 720)
+    from lab_browser import open_slides, run_slides_until, show_slide_of
+    page = open_slides(browser, lab, LECTURE10, f"{SUBDIR}/nb_test")
     try:
-        page.goto(f"{lab.base}/rise/{copy.relative_to(ROOT).as_posix()}?token={lab.token}")
-        page.wait_for_selector(".reveal.ready .jp-CodeCell", timeout=120_000)
-        setup = page.locator(f"{PRESENT} .jp-CodeCell").filter(has_text="from widgets.torch_switch import torch")
-        expect(setup).to_be_visible(timeout=30_000)          # on the title slide, to be run there
-        setup.first.click()
+        run_slides_until(page, ".cgraph-stepper")
         stepper = page.locator(".cgraph-stepper")
-        for _ in range(12):   # Shift+Enter: run the cell (or show the markdown), on to the next
-            page.keyboard.press("Shift+Enter")
-            page.wait_for_timeout(300)
-            page.wait_for_function(RUNNING, timeout=120_000)
-            if stepper.count():
-                break
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error'], "
                               ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, errors.first.inner_text()
         # (Shift+Enter on the stepper's cell moved on to the next slide: back to the stepper's)
-        page.evaluate("""() => { const s = document.querySelector('.cgraph-stepper').closest('section');
-                                  location.hash = '#/' + s.id.replace(/^slide-/, '').replace('-', '/'); }""")
-        expect(page.locator(f"{PRESENT} .cgraph-stepper")).to_be_visible(timeout=30_000)
+        show_slide_of(page, ".cgraph-stepper")
         stepper.first.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
         stepper.first.scroll_into_view_if_needed()
         program = stepper.first.locator(".cg-program")

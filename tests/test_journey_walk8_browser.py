@@ -43,7 +43,7 @@ import numpy as np
 import pytest
 
 from lab_browser import (assert_controls_fit, assert_no_widget_errors, cell_index, control, hints_to_the_end,
-                         lecture_mode, module_page, new_page, numbers_in, open_in_page, output_text,
+                         lecture_mode, module_page, numbers_in, open_in_page, output_text,
                          press_in_stepper, run_cells, save_screenshot, scroll_to_cell, set_theme,
                          text_cut_off, visible_text)
 
@@ -384,16 +384,9 @@ def test_W8_13_lecture03_slides_each_section_its_own_slide_and_it_fits(lab, brow
     "Non-scalar outputs" sat in the markdown cell of the section before, so they had no slide of their
     own; the "Gradients accumulate" slide ran on into the retain_graph section and its code past the
     slide's foot. (No cell is run: what is checked is the deck's layout.)"""
-    import json
-    from lab_browser import ARTIFACTS, ROOT
-    source = json.loads((ROOT / "notebooks/03_backward_in_depth.ipynb").read_text(encoding="utf-8"))
-    copy = ARTIFACTS / SUBDIR / "lecture_03_slides.ipynb"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_text(json.dumps(source), encoding="utf-8")
-    page = new_page(browser, 1280, 720)
+    from lab_browser import open_slides
+    page = open_slides(browser, lab, "notebooks/03_backward_in_depth.ipynb", SUBDIR)
     try:
-        page.goto(f"{lab.base}/rise/{copy.relative_to(ROOT).as_posix()}?token={lab.token}")
-        page.wait_for_selector(".reveal.ready", timeout=120_000)
         # each slide's own headings (a slide's section holds only its own cells)
         slides = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides section:not(.stack)')]
             .map(s => ({id: s.id, text: [...s.querySelectorAll('h1, h2, h3')].filter(h => h.closest('section') === s)

@@ -36,6 +36,8 @@ def test_off_is_scale_one_and_bad_scales_are_refused(capsys):
 
 
 def test_the_switch_is_off_until_pressed_and_off_again_when_pressed_again():
+    from IPython.core.interactiveshell import InteractiveShell
+    shell_before = InteractiveShell.initialized()
     box = lecture_mode_switch(scale=2)
     button, style, pressed = box.children
     assert button.value is False and not style.outputs        # Run All switches nothing on
@@ -48,5 +50,8 @@ def test_the_switch_is_off_until_pressed_and_off_again_when_pressed_again():
     button.value = False
     assert len(style.outputs) == 1                            # (replaced, not added to)
     assert _rules(style.outputs[0]["data"]["text/html"])[":root"] == f"{SCALE_VAR}: 1;"
+    # pressing it outside a kernel makes no IPython shell (Output.append_display_data did: get_ipython()
+    # then found one in every later test of the same worker, and test_reveal failed now and then)
+    assert InteractiveShell.initialized() == shell_before
     with pytest.raises(ValueError):
         lecture_mode_switch(scale=10)

@@ -23,12 +23,17 @@ def _everything_sent(reveal):
     return json.dumps([w.get_state() for w in (reveal.widget, *reveal.widget.children)], default=str)
 
 
-def test_the_block_output_is_held_in_order_and_shown_on_request(capsys):
+def test_the_block_output_is_held_in_order_and_shown_on_request(capsys, monkeypatch):
+    """In plain Python (no IPython shell: with one, the Reveal displays itself through it when the block
+    ends, as in a kernel; an earlier test in the same xdist worker once left one, see tests/conftest.py)."""
+    import widgets.reveal as reveal
+    monkeypatch.setattr(reveal, "_shell", lambda: None)
     with Reveal() as r:
         print("first", SECRET)
         print("a warning", file=sys.stderr)
         print("then this")
-    assert capsys.readouterr() == ("", "")                        # nothing printed meanwhile
+    printed = capsys.readouterr()
+    assert printed == ("", ""), f"printed past the Reveal: {printed}"   # nothing printed meanwhile
     assert r.outputs == [{"output_type": "stream", "name": "stdout", "text": f"first {SECRET}\n"},
                          {"output_type": "stream", "name": "stderr", "text": "a warning\n"},
                          {"output_type": "stream", "name": "stdout", "text": "then this\n"}]
@@ -78,6 +83,39 @@ def test_displays_are_held_in_order_with_prints(monkeypatch):
     assert shell.display_pub is kept
     assert [o["output_type"] for o in r.outputs] == ["stream", "display_data", "stream"]
     assert r.outputs[1]["data"]["text/plain"] == "a picture" and r.outputs[1]["metadata"] == {"isolated": True}
+
+
+def test_another_threads_output_is_not_the_blocks(capsys, monkeypatch):
+    """What another thread prints or displays while the block runs (ipykernel 7 runs widget messages on
+    a thread of their own) goes where it went before the block; the block's own output is held."""
+    import threading
+
+    import widgets.reveal as reveal
+
+    class Publisher:
+        def __init__(self):
+            self.shown = []
+
+        def publish(self, data, metadata=None, **kwargs):
+            self.shown.append(data["text/plain"])
+    shell = type("Shell", (), {})()
+    shell.display_pub = kept = Publisher()
+    monkeypatch.setattr(reveal, "_shell", lambda: shell)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+
+    def widget_callback():
+        print("a click's output")
+        print("a click's warning", file=sys.stderr)
+        shell.display_pub.publish({"text/plain": "a click's picture"})
+    with Reveal() as r:
+        print("the answer")
+        other = threading.Thread(target=widget_callback)
+        other.start()
+        other.join()
+        shell.display_pub.publish({"text/plain": "the block's picture"})
+    assert capsys.readouterr() == ("a click's output\n", "a click's warning\n")
+    assert kept.shown == ["a click's picture"] and shell.display_pub is kept
+    assert [o.get("text") or o["data"]["text/plain"] for o in r.outputs] == ["the answer\n", "the block's picture"]
 
 
 @pytest.mark.slow

@@ -1422,6 +1422,8 @@ class _Interpreter:
                             "keep": question.keep_rows}
             if question.caption != frame["caption"]:
                 frame["ask"]["caption"] = question.caption
+                _keep_whole(frame["ask"])
+        _keep_whole(frame)
         if skip:  # (predict mode shows it: why this step asks nothing)
             frame["skip"] = skip
         self.m.frames.append(frame)
@@ -1492,6 +1494,14 @@ class _Interpreter:
         frame["lines"] = [[line.text, line.role] for line in lines]
         if empty:
             frame["program"] = listing
+
+
+def _keep_whole(frame):
+    """The runs of frame's caption that the browser keeps on one line (its labels: W11_5, the caption
+    "... passes gradients to x + w2 * h" broke after its x at 1280x720), when it has any."""
+    runs = naming.whole_runs(frame["caption"])
+    if runs:
+        frame["caption_whole"] = runs
 
 
 def _more_outputs(ev, fn_of):

@@ -77,8 +77,11 @@ def lecture_mode_switch(scale=1.5):
     style = W.Output()
 
     def switch(change):
-        style.outputs = ()
-        style.append_display_data(HTML(lecture_css(scale if change["new"] else 1)))
+        # (the output itself, not Output.append_display_data(HTML(...)): that formats through
+        # InteractiveShell.instance(), which outside a kernel makes an IPython shell for the whole
+        # process, and get_ipython() then finds one where there is no kernel)
+        css = lecture_css(scale if change["new"] else 1)
+        style.outputs = ({"output_type": "display_data", "data": {"text/html": css}, "metadata": {}},)
     button.observe(switch, "value")
     return W.HBox([button, style, _pressed_state()])
 

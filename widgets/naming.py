@@ -281,3 +281,47 @@ def _number(x):
     """A Python number as it reads in an expression (negative ones in parentheses)."""
     s = f"{x:.4g}" if isinstance(x, float) else str(x)
     return f"({s})" if s.startswith("-") else s
+
+
+# --- labels kept whole in running text --------------------------------------------------------------
+_SPACED_OPERATOR = re.compile(r"(?<=\S) (?:\*\*|//|[-+*/@%]) (?=\S)")  # "x + w2 * h", "a ** 3"
+# "mul #3", "w + x (2)", "b v1" (b after its first in-place change)
+_SPACED_COUNT = re.compile(r" (?=#\d|\(\d+\)(?![\w(]))|(?<=\w) (?=v\d+(?!\w))")
+SHORT_GROUP = 12   # a bracketed value this short is one label ("[1, 2]": a constant by its value)
+LONGEST_WHOLE = 40  # a longer run may break at its spaces (it would not fit a narrow column whole)
+
+
+def whole_runs(text):
+    """The runs of text, in order, that a line should not break inside: each label and expression
+    written with spaces ("x + w2 * h", "dout/d(x + w2 * h)", "relu(x + w2 * h)", "mul #3",
+    "w + x (2)", "b v1", "max(a, b)", "x[0, 1]", "[1, 2]"), with what is attached to it. A label's
+    own spaces are those around an infix operator, before a count or a version, and inside a call's
+    or an index's brackets or a short bracketed value; the line breaks at the text's other spaces
+    (between words, around "=", after a comma between labels). The stepper's caption shows each run
+    on one line (white-space: nowrap), so "passes gradients to x + w2 * h" never ends a line at "x";
+    the text itself keeps its spaces, which screen readers read as they always do."""
+    if " " not in text:
+        return []
+    glued = {m.start() for m in _SPACED_COUNT.finditer(text)}
+    for m in _SPACED_OPERATOR.finditer(text):
+        glued.update((m.start(), m.end() - 1))
+    opened = []
+    for i, c in enumerate(text):
+        if c in "([":
+            opened.append(i)
+        elif c in ")]" and opened:
+            o = opened.pop()
+            called = o > 0 and (text[o - 1].isalnum() or text[o - 1] in "_)]")
+            if called or i - o < SHORT_GROUP:
+                glued.update(k for k in range(o, i) if text[k] == " ")
+    runs, start, joined = [], 0, False
+    for i, c in enumerate(text + " "):
+        if c != " ":
+            continue
+        if i in glued:
+            joined = True
+            continue
+        if joined and i - start <= LONGEST_WHOLE:
+            runs.append(text[start:i])
+        start, joined = i + 1, False
+    return runs

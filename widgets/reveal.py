@@ -13,22 +13,30 @@ the page, the saved notebook and its widget state hold no part of it, and a stat
 notebook (nbconvert, GitHub) shows one line saying the answers are behind a button.
 
 The block's stdout, stderr and displays (pictures, widgets) are kept in the order they came. An
-error in the block is shown at once, as in any cell (the output before it is kept back).
+error in the block is shown at once, as in any cell (the output before it is kept back). What
+another thread prints or displays while the block runs (a widget's callback: ipykernel 7 handles
+widget messages on a thread of its own) is not the block's: it goes where it would have gone.
 """
 from __future__ import annotations
 
 import sys
+import threading
 
 __all__ = ["Reveal"]
 
 
 class _Stream:
-    """sys.stdout / sys.stderr while a block runs: what is written goes to the list of outputs."""
+    """sys.stdout / sys.stderr while a block runs: what the block's thread writes goes to the list of
+    outputs; what another thread writes meanwhile (ipykernel 7 runs widget messages on a thread of
+    their own) goes where it went before the block, `other`."""
 
-    def __init__(self, outputs, name):
-        self.outputs, self.name = outputs, name
+    def __init__(self, outputs, name, other):
+        self.outputs, self.name, self.other = outputs, name, other
+        self.thread = threading.get_ident()
 
     def write(self, text):
+        if threading.get_ident() != self.thread:
+            return self.other.write(text)
         if not text:
             return 0
         last = self.outputs[-1] if self.outputs else None
@@ -39,22 +47,29 @@ class _Stream:
         return len(text)
 
     def flush(self):
-        pass
+        if threading.get_ident() != self.thread:
+            self.other.flush()
 
     def isatty(self):
         return False
 
 
-def _capturing_publisher(outputs):
-    """A display publisher (IPython's) that puts each display in the list of outputs."""
+def _capturing_publisher(outputs, other):
+    """A display publisher (IPython's) that puts each display of the block's thread in the list of
+    outputs, and passes another thread's on to the publisher that was there before, `other`."""
     from IPython.core.displaypub import CapturingDisplayPublisher
+    thread = threading.get_ident()
 
     class Publisher(CapturingDisplayPublisher):
-        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        def publish(self, data, metadata=None, *args, **kwargs):
+            if threading.get_ident() != thread:
+                return other.publish(data, metadata, *args, **kwargs)  # (as it was called)
             outputs.append({"output_type": "display_data", "data": dict(data),
                             "metadata": dict(metadata or {})})
 
         def clear_output(self, wait=False):
+            if threading.get_ident() != thread:
+                return other.clear_output(wait)
             outputs.clear()
 
     return Publisher()
@@ -82,8 +97,9 @@ class Reveal:
         self._saved = (sys.stdout, sys.stderr, shell, shell.display_pub if shell else None)
         if shell is not None:
             sys.stdout.flush()            # what the cell printed before the block stays before it
-            shell.display_pub = _capturing_publisher(self.outputs)
-        sys.stdout, sys.stderr = _Stream(self.outputs, "stdout"), _Stream(self.outputs, "stderr")
+            shell.display_pub = _capturing_publisher(self.outputs, shell.display_pub)
+        sys.stdout, sys.stderr = (_Stream(self.outputs, "stdout", sys.stdout),
+                                  _Stream(self.outputs, "stderr", sys.stderr))
         return self
 
     def __exit__(self, kind, error, trace):

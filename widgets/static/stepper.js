@@ -18,6 +18,21 @@ function h(tag, cls, text) {
   return e;
 }
 
+// A caption's text, with the runs Python marks (its labels, "x + w2 * h") each on one line: a span
+// that does not wrap inside (the text is the same, so is what a screen reader reads).
+function setCaption(e, text, whole) {
+  e.textContent = "";
+  let at = 0;
+  for (const run of whole || []) {
+    const i = text.indexOf(run, at);
+    if (i < 0) continue;
+    if (i > at) e.append(text.slice(at, i));
+    e.append(h("span", "cg-whole", run));
+    at = i + run.length;
+  }
+  if (at < text.length) e.append(text.slice(at));
+}
+
 // The SVG comes from `dot` (labels escaped by the renderer); parse it as XML, so even a stray
 // unescaped tag can never become live HTML.
 function parseSvg(text) {
@@ -340,13 +355,15 @@ function render({ model, el }) {
     // the captions, a predict question's too: the 20 longest
     const captions = [];
     for (const f of frames) {
-      captions.push(f.caption || "");
-      if (f.ask && f.ask.caption !== undefined) captions.push(f.ask.caption);
+      captions.push(f);
+      if (f.ask && f.ask.caption !== undefined) captions.push(f.ask);
     }
     captionSizer.style.width = `${caption.offsetWidth}px`;
     captionSizer.textContent = "";
-    const captionLines = captions.sort((a, b) => b.length - a.length).slice(0, 20).map((text) => {
-      const line = h("div", "cg-sizer-block", text);
+    const length = (c) => (c.caption || "").length;
+    const captionLines = captions.sort((a, b) => length(b) - length(a)).slice(0, 20).map((c) => {
+      const line = h("div", "cg-sizer-block");
+      setCaption(line, c.caption || "", c.caption_whole);
       captionSizer.appendChild(line);
       return line;
     });
@@ -618,7 +635,8 @@ function render({ model, el }) {
     phase.className = "cg-phase cg-phase-" + f.phase;
     bFirst.disabled = bPrev.disabled = k === 0;
     bNext.disabled = bLast.disabled = k >= limit();
-    caption.textContent = ask && ask.caption !== undefined ? ask.caption : f.caption;
+    const said = ask && ask.caption !== undefined ? ask : f;
+    setCaption(caption, said.caption, said.caption_whole);
     overlay.hidden = !f.program;
     if (f.program) {
       overlay.textContent = "";
