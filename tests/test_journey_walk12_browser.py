@@ -130,25 +130,26 @@ def test_W12_6_a_list_in_a_message_reads_as_written(page, lab):
 
 # --- the steppers --------------------------------------------------------------------------------
 
-def test_W12_4_each_node_has_a_name_of_its_own(page, lab):
-    """Lecture 09's stepper (Example A) and lecture 10's double backward at their last step: no two
-    graph nodes share an accessible name; an op is named with the tensor it makes."""
-    open_in_page(page, lab, LECTURE09, "1440x900", SUBDIR)
+def _names_at_the_last_step(page, lab, lecture):
+    """(the lecture's first stepper at its last step, its graph nodes' accessible names)"""
+    open_in_page(page, lab, lecture, "1440x900", SUBDIR)
     stepper = first_stepper(page)
     control(stepper, "last step").click()
     expect(stepper.locator(".cg-counter")).to_have_text(re.compile(r"step 10 / 10"))
-    names = _node_names(stepper)
+    return stepper, _node_names(stepper)
+
+
+def test_W12_4_each_node_has_a_name_of_its_own(page, lab):
+    """Lecture 09's stepper (Example A) and lecture 10's double backward at their last step: no two
+    graph nodes share an accessible name; an op is named with the tensor it makes."""
+    stepper, names = _names_at_the_last_step(page, lab, LECTURE09)
     assert len(names) == 9 and len(set(names)) == len(names), names
     assert {"inspect add → a (op)", "inspect add → b (op)", "inspect mul → y (op)"} <= set(names), names
     control(stepper, "inspect add → b (op)").click()
     expect(stepper.get_by_role("region", name="node inspector")).to_contain_text("AddBackward0 → b")
     save_screenshot(page, "W12_4_lecture09_add_b_inspected", SUBDIR, locator=stepper)
 
-    open_in_page(page, lab, LECTURE10, "1440x900", SUBDIR)
-    stepper = first_stepper(page)
-    control(stepper, "last step").click()
-    expect(stepper.locator(".cg-counter")).to_have_text(re.compile(r"step 10 / 10"))
-    names = _node_names(stepper)
+    stepper, names = _names_at_the_last_step(page, lab, LECTURE10)
     assert len(names) == 10 and len(set(names)) == len(names), names
     assert {"inspect pow → y (op)", "inspect pow → x ** 2 (op, made by the backward pass)",
             "inspect mul → x ** 2 * 3 (op, made by the backward pass)",
