@@ -161,47 +161,67 @@ def _short_row_sums(items):
     return ((total + acc[1]) + acc[2]) + acc[3]
 
 
+def _chain_order(n, lanes):
+    """Where each term of a short sum's final chain starts (see _short_sum), for n elements: the
+    leftover elements, then the first vector (whose lanes the others are added into); in fewer than
+    one vector, the scalar row_sum's order -- its 4 interleaved accumulators (element k into k % 4,
+    the leftovers after the first 4 into the first) added up: x0 + x4 + x5 + x6, then x1, x2, x3.
+    Made once per length (fewer than 64 vectors: 512 lengths of float32, 256 of float64)."""
+    order = _CHAIN_ORDERS.get((n, lanes))
+    if order is None:
+        whole = n // lanes * lanes
+        if whole:
+            order = [*range(whole, n), *range(lanes)]
+        else:
+            order = [*range(n)] if n <= 4 else [0, *range(4, n), 1, 2, 3]
+        order = _CHAIN_ORDERS[(n, lanes)] = np.array(order, np.intp)
+    return order
+
+
+_CHAIN_ORDERS = {}
+
+
 def _short_sum(x, lanes):
-    """torch_sum for fewer than 64 vectors, where every cascade level but the first stays empty:
-    the same order with fewer numpy calls (the common case: a loss over a small batch)."""
+    """torch_sum of a 1-D x of fewer than 64 vectors (the common case: a loss over a small batch),
+    as a numpy scalar. Every cascade level but the first stays empty there, so ATen's order is:
+    the vectors' lanes summed (4 accumulators, vector i into i % 4, the leftover vectors into the
+    first; then ((p0 + p1) + p2) + p3), then one chain from 0: + each leftover element, + each lane.
+    The chain's terms are gathered in one take and the lanes summed into them in place: a few numpy
+    calls for any length."""
     n = x.size
     nv = n // lanes
-    if nv == 0:  # no whole vector: the scalar row_sum (4 interleaved accumulators)
-        t = x.dtype.type
-        n4 = n // 4
-        acc = [x[0], x[1], x[2], x[3]] if n4 else [t(0)] * 4
-        for k in range(4, 4 * n4):
-            acc[k % 4] = acc[k % 4] + x[k]
-        for k in range(4 * n4, n):
-            acc[0] = acc[0] + x[k]
-        # (+ 0: ATen's accumulators start from +0.0, so four -0.0 sum to 0.0, not -0.0)
-        return (((acc[0] + acc[1]) + acc[2]) + acc[3]) + t(0)
-    n4 = nv // 4
-    vectors = x[:nv * lanes].reshape(nv, lanes)
-    if n4:
-        partial = _sequential(vectors[:4 * n4].reshape(n4, 4, lanes))  # (a new array)
-        for i in range(4 * n4, nv):
-            partial[0] += vectors[i]
-        lanes_sum = _reduce(partial, 0)  # ((p0 + p1) + p2) + p3, in one call (see _sequential)
-    else:
-        lanes_sum = vectors[0]
-        for i in range(1, nv):
-            lanes_sum = lanes_sum + vectors[i]
-    return _from_zero(np.concatenate((x[nv * lanes:], lanes_sum)))  # 0 + the leftovers + the lanes
+    terms = x.take(_chain_order(n, lanes))
+    if nv:
+        lanes_sum = terms[n - nv * lanes:]  # (the first vector, to which the others are added)
+        n4 = nv // 4
+        if n4:
+            partial = _reduce(x[:4 * n4 * lanes].reshape(n4, 4, lanes), 0)  # (in order, see _sequential)
+            for start in range(4 * n4 * lanes, nv * lanes, lanes):  # the leftover vectors
+                partial[0] += x[start:start + lanes]
+            _reduce(partial, 0, out=lanes_sum)  # ((p0 + p1) + p2) + p3, in one call
+        else:  # (one accumulator: the vectors in order)
+            for start in range(lanes, nv * lanes, lanes):
+                lanes_sum += x[start:start + lanes]
+    return _from_zero(terms)
 
 
-def torch_sum(a):
-    """sum of all elements of a, in ATen's order for float32/float64 (see above)."""
+def _full_sum(a):
+    """torch_sum as a numpy scalar."""
     if a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.size > 32768 or a.size == 0 or not (
             a.flags.c_contiguous or a.flags.f_contiguous):
         return a.sum()
     x = a.ravel(order="K")
     lanes = _LANES_BYTES // a.dtype.itemsize
     if x.size < 64 * lanes:
-        return np.asarray(_short_sum(x, lanes))
+        return _short_sum(x, lanes)
     nv = x.size // lanes
     vec = _row_sum(x[:nv * lanes].reshape(nv, lanes))
-    return np.asarray(_from_zero(np.concatenate((x[nv * lanes:], vec))))  # 0 + the leftovers + the lanes
+    return _from_zero(np.concatenate((x[nv * lanes:], vec)))  # 0 + the leftovers + the lanes
+
+
+def torch_sum(a):
+    """sum of all elements of a, in ATen's order for float32/float64 (see above)."""
+    return np.asarray(_full_sum(a))
 
 
 def torch_sum_dim(a, dim, keepdim):
@@ -324,7 +344,8 @@ def torch_mean(a):
         return np.full((), np.nan, a.dtype if a.dtype.kind == "f" else np.float64)
     if a.dtype.kind != "f":
         return a.mean()
-    return np.asarray(torch_sum(a) / a.dtype.type(a.size))
+    # (the sum a numpy scalar, the count a Python int: NEP 50 divides in the sum's dtype)
+    return np.asarray(_full_sum(a) / a.size)
 
 
 # numpy keeps its floating-point warning state in a context variable; setting it directly costs a
