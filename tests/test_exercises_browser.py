@@ -168,9 +168,10 @@ def journey(page, lab, tag, whole=True):
         # unreadable answers: what was given and what is expected
         lines = check_again(page, answer, check, stub + '\nm_grad = "4"\nn_grad = -6, 0')
         assert lines == ["✗ m_grad should be a number, not the text '4': write the number without quotes.",
-                         "✗ n_grad should be a number; you gave a tuple of 2 ints ((-6, 0)). A decimal comma? "
-                         "Python reads a comma as a separator, so a number written with one is two numbers: "
-                         "write the decimal with a point."], lines
+                         "✗ n_grad should be a number; you gave a tuple of 2 ints ((-6, 0)). A decimal comma, "
+                         "or a comma between thousands? Python reads a comma as a separator, so a number written "
+                         "with one is two numbers: write the decimal with a point, and a large number without "
+                         "commas (1000, or 1_000)."], lines  # (-6,0 may be either: walk 12's W12_2)
         save_screenshot(page, f"exercise_unreadable_{tag}")
         # a bool is not a number, though True == 1 in Python: said so, not compared as 1 (W3-13)
         lines = check_again(page, answer, check, stub + "\nm_grad = True\nn_grad = -6.0")

@@ -221,7 +221,7 @@ def test_step_play_select_and_keyboard(lab, lab_page):
 
     # selecting a node moves no panel (fixed geometry), only the inspector's content changes
     boxes = [_box(st.locator(sel)) for sel in (".cg-graph", ".cg-panel", ".cg-inspector", ".cg-bar")]
-    st.locator("g.node:not(.cg-hidden)").filter(has_text="w + x").first.click()
+    _button(st, "inspect w + x (tensor)").click()  # (by its name: the add that makes it is "add → w + x")
     inspector = st.locator(".cg-inspector")
     inspector.get_by_text("non-leaf tensor").first.wait_for(timeout=15_000)
     assert "w + x" in inspector.inner_text() and "AddBackward0" in inspector.inner_text()
