@@ -1063,6 +1063,12 @@ def sign(input):
     return apply(_OP["sign"], (input,))
 
 
+def sgn(input):
+    """sign's extension to complex numbers (x / |x|); for real input its gradient is ATen's efficient
+    zero tensor"""
+    return apply(_OP["sgn"], (input,))
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 

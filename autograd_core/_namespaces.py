@@ -61,14 +61,14 @@ class NumpyOps:
                 raise RuntimeError(NOT_DIFFERENTIABLE_MSG)
             g = g.astype(want)
         if type(g) is not np.ndarray:  # (numpy turns 0-d results into numpy scalars)
-            g = np.asarray(g)
+            g = np.asanyarray(g)
         return g
 
     @staticmethod
     def add(a, b):
         """a + b, an array even of 0-d arrays (numpy's sum of those is a numpy scalar)."""
         g = a + b
-        return g if type(g) is np.ndarray else np.asarray(g)
+        return g if type(g) is np.ndarray else np.asanyarray(g)
 
     @staticmethod
     def data(g):
@@ -77,7 +77,7 @@ class NumpyOps:
     @staticmethod
     def as_tensor(g):
         """A gradient handed to a hook, to autograd.grad's caller or to .grad: a Tensor over it."""
-        return _make(g if type(g) is np.ndarray else np.asarray(g), None, False)
+        return _make(g if type(g) is np.ndarray else np.asanyarray(g), None, False)
 
     @staticmethod
     def from_tensor(t):
@@ -93,6 +93,8 @@ class NumpyOps:
             if (only_the_walk and type(g) is np.ndarray and g.base is None and g.dtype == d.dtype
                     and g.shape == d.shape and _writeable_c_contiguous(g) and d.flags.c_contiguous):
                 t._grad = _make(g, None, False)
+            elif K.is_zero_array(g) and g.dtype == d.dtype and g.shape == d.shape:
+                t._grad = _make(g, None, False)  # (PyTorch keeps it: a later backward cannot add to it)
             else:
                 t._grad = _make(np.array(g, dtype=d.dtype, copy=True), None, False)
         else:
@@ -131,6 +133,10 @@ class NumpyOps:
     @staticmethod
     def zeros_like(a):
         return np.zeros_like(a)
+
+    @staticmethod
+    def zero_tensor_like(a):
+        return K.zero_array(a.shape, a.dtype)
 
     @staticmethod
     def to(a, dtype):
@@ -309,7 +315,7 @@ class NumpyOps:
     def row(name, *inputs, **params):
         """The op of the table's row `name` on these inputs (a rule naming a row it records as)"""
         out = OPS[name].forward(*inputs, **params)
-        return out if type(out) is np.ndarray else np.asarray(out)
+        return out if type(out) is np.ndarray else np.asanyarray(out)
 
     # the kernels of the derivatives' own ops (their rows are below the table)
     tanh_backward = staticmethod(_K["tanh_backward"])
@@ -490,6 +496,10 @@ class TensorOps:
     @staticmethod
     def zeros_like(a):
         return _make(np.zeros_like(a._data), None, False)
+
+    @staticmethod
+    def zero_tensor_like(a):
+        return _make(K.zero_array(a.shape, a._data.dtype), None, False)
 
     @staticmethod
     def ones(shape, like):

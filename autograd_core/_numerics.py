@@ -6,7 +6,8 @@ would print a different last digit than PyTorch (or refuse, or lay memory out di
 - ATen's special cases (pow_number: x * x for x ** 2, ...), nan and sign conventions (sign, clamp,
   remainder), accumulators (var, cumsum in double);
 - the memory layout ATen gives a result (contiguous_layout, elementwise_layout, like, expanded);
-- the kernels of the derivatives' own ops (tanh_backward, ...), in ATen's order of operations.
+- the kernels of the derivatives' own ops (tanh_backward, ...), in ATen's order of operations;
+- ATen's efficient zero tensor, sgn's gradient, which a product keeps zero against inf (ZeroArray).
 
 An in-place op reading memory it writes is in _kernel_order.py.
 """
@@ -380,6 +381,63 @@ def quiet(f):
     return quiet
 
 
+# --- ATen's efficient zero tensor ------------------------------------------------------------------
+# sgn's gradient of a real input is not zeros but ATen's "efficient zero tensor", which its own
+# kernels treat as the number 0 rather than as memory: a product or quotient with it is zero even
+# against inf or nan (0 * inf is 0, not nan), a sum with it is the other operand unchanged (-0. stays
+# -0.). A gradient of |x| taken twice or more carries one through its graph, and those kernels decide
+# whether an inf in the input gives inf or nan in the answer.
+ZERO_TENSOR_IMMUTABLE_MSG = ("ZeroTensors are immutable. Please use the materialized zero tensor "
+                             "obtained using .clone() if you want a mutable tensor.")
+
+
+class ZeroArray(np.ndarray):
+    """An efficient zero tensor's array: read-only zeros (a view of one is one, a copy is plain zeros)
+    whose product, quotient, sum and difference follow ATen's ZeroTensor kernels
+    (mul_zerotensor, div_zerotensor, add_zerotensor); every other ufunc sees plain zeros."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
+        if out is not None:
+            if any(is_zero_array(o) for o in out):
+                raise RuntimeError(ZERO_TENSOR_IMMUTABLE_MSG)
+            kwargs["out"] = tuple(np.asarray(o) for o in out)
+        plain = [np.asarray(x) if isinstance(x, ZeroArray) else x for x in inputs]
+        with np.errstate(all="ignore"):  # (only for its shape and dtype, when a rule below applies)
+            result = getattr(ufunc, method)(*plain, **kwargs)
+        zero = [is_zero_array(x) for x in inputs]
+        if method != "__call__" or out is not None or not any(zero):
+            return result
+        if ufunc is np.multiply or (ufunc is np.true_divide and not zero[1]) or all(zero) and ufunc in (
+                np.add, np.subtract):
+            return zero_array(result.shape, result.dtype)
+        if ufunc is np.true_divide:  # x / 0 is inf whatever x is (0 / 0: nan)
+            return np.full(result.shape, np.nan if zero[0] else np.inf, result.dtype)
+        if ufunc is np.add or ufunc is np.subtract:  # (ATen: the other operand, copied; 0 - x is x * -1)
+            other = np.array(np.broadcast_to(plain[1] if zero[0] else plain[0], result.shape), result.dtype)
+            return np.multiply(other, -1, out=other) if ufunc is np.subtract and zero[0] else other
+        return result
+
+
+def zero_array(shape, dtype):
+    """An efficient zero tensor's array of this shape and dtype."""
+    z = np.zeros(shape, dtype).view(ZeroArray)
+    z.flags.writeable = False
+    return z
+
+
+def is_zero_array(a):
+    """Whether a is an efficient zero tensor's array (a writable ZeroArray is a copy: plain zeros)."""
+    return type(a) is ZeroArray and not a.flags.writeable
+
+
+def dot(a, b):
+    """sum_i a_i b_i; an efficient zero tensor when a or b is one (ATen's dot, against inf or nan too)"""
+    if is_zero_array(a) or is_zero_array(b):
+        return zero_array((), np.result_type(a, b))
+    return np.asarray(np.dot(a, b))
+
+
 def count(shape, dim):
     """The number of elements a reduction over dim (None: all) takes together"""
     return math.prod(shape[d] for d in dim) if dim is not None else math.prod(shape)
@@ -592,7 +650,7 @@ def expanded(a, shape):
     flags = a.flags  # (each read of .flags makes a new object: read once)
     if flags.c_contiguous and flags.writeable:  # (the same view, made without as_strided's cost)
         return np.ndarray(shape, a.dtype, buffer=a, strides=strides)
-    return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=flags.writeable)
+    return np.lib.stride_tricks.as_strided(a, shape, strides, subok=True, writeable=flags.writeable)
 
 
 def unsqueezed(a, dim):

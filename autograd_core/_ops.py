@@ -249,7 +249,7 @@ op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
 op("abs",      "AbsBackward0",         np.abs,
                                         lambda xp, g, a, out: g * xp.sgn(a), refuse=R.no_bool("abs_cpu"))
 op("sign",     "SignBackward0",        K.sign, lambda xp, g, a, out: xp.zeros_like(g), kind="same")
-op("sgn",      "SgnBackward0",         K.sign, lambda xp, g, a, out: xp.zeros_like(g),
+op("sgn",      "SgnBackward0",         K.sign, lambda xp, g, a, out: xp.zero_tensor_like(out),
                                         saves=("self", "result"), kind="same")  # (PyTorch's, for complex inputs)
 op("sin",      "SinBackward0",         K.in_float64(np.sin),
                                         lambda xp, g, a, out: g * xp.cos(a), kind="float")
@@ -422,7 +422,7 @@ op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),
                                         arg_names=("self", "vec"), refuse=R.no_bool("addmv_impl_cpu", unless_empty=True))
-op("dot",      "DotBackward0",         lambda a, b: np.asarray(np.dot(a, b)),
+op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
                                         arg_names=("self", "tensor"), refuse=R.no_bool("dot"))

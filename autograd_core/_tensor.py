@@ -22,7 +22,8 @@ from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _
                      pack_saved,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
-from ._numerics import NUMPY_ERRORS, NUMPY_QUIET, contiguous_layout, dense as _dense, elementwise_layout, quiet
+from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
+                        dense as _dense, elementwise_layout, is_zero_array, quiet, zero_array)
 from ._ops import OPS
 from ._refusals import warn
 
@@ -205,7 +206,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         except ValueError as e:
             _raise_broadcast_error(e, datas)
         if type(out) is not np.ndarray:
-            out = np.asarray(out)
+            out = np.asanyarray(out)
         layout = op.layout
         if layout is not None and out.ndim > 1:
             out = _laid_out(out, layout, datas)
@@ -283,6 +284,8 @@ def _with_number_as_f32(datas):
 def _cast(a, dtype):
     """a in dtype, laid out as ATen's iterator would read a: numpy's copy of an expanded array
     makes its repeated (stride 0) dim the fastest, and the op's result would follow that layout."""
+    if is_zero_array(a):  # (ATen's promotion of an efficient zero tensor: one of the result dtype)
+        return zero_array(a.shape, dtype)
     cast = a.astype(dtype)
     return cast if _dense(a) else elementwise_layout(cast, [a])
 
@@ -302,7 +305,7 @@ def _forward_promoted(op, args, datas, params, requires_grad, inplace):
     except ValueError as e:
         _raise_broadcast_error(e, datas)
     if type(out) is not np.ndarray:
-        out = np.asarray(out)
+        out = np.asanyarray(out)
     if op.layout is not None and out.ndim > 1:
         out = _laid_out(out, op.layout, datas)
     if op.kind == "self":  # (ATen's loss backward kernels write into a zeros_like(self))
@@ -697,6 +700,8 @@ def _inplace(self, op_name, args=(), params=None):
     self's grad_fn, or, when self is a view, wrapped in its base's new grad_fn (CopySlices).
     """
     args = tuple(map(_unwrap, args)) if args else ()
+    if type(self._data) is ZeroArray and is_zero_array(self._data):  # (the type first: no call)
+        raise RuntimeError(ZERO_TENSOR_IMMUTABLE_MSG)
     tracked = False
     if STATE.grad_enabled:
         for t in (self,) + args:
@@ -1165,13 +1170,24 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if is_zero_array(self._data):
+            raise RuntimeError("tolist() shouldn't be called on a tensor with unallocated storage")
         return self._data.tolist()
 
     def numpy(self, force=False):
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if is_zero_array(self._data):
+            if not force:
+                raise RuntimeError("Cannot convert a ZeroTensor to numpy. Set force=True if you need the "
+                                   "zero array.")
+            return np.zeros(self._data.shape, self._data.dtype)
         return self._data
+
+    def _is_zerotensor(self):
+        """Whether this is ATen's efficient zero tensor (sgn's gradient of a real input)."""
+        return is_zero_array(self._data)
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:
@@ -1567,6 +1583,9 @@ class Tensor:
 
     def sign(self):
         return F.sign(self)
+
+    def sgn(self):
+        return F.sgn(self)
 
     def sin(self):
         return apply(OPS["sin"], (self,))

@@ -650,8 +650,8 @@ class Generator:
             return self.do_leaf()
         fn = choice(self.ch, ("neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu",
                               "square", "reciprocal", "log1p", "rsqrt", "floor", "ceil", "round", "sign",
-                              "clone", "pos", "sqrt-shifted", "log-abs"))
-        if fn in ("floor", "ceil", "round", "sign") and not self.options.on("rounding_ops"):
+                              "clone", "pos", "sqrt-shifted", "log-abs", "sgn"))
+        if fn in ("floor", "ceil", "round", "sign", "sgn") and not self.options.on("rounding_ops"):
             fn = "abs"
         if fn == "neg":
             expr = choice(self.ch, (f"-{x}", f"torch.neg({x})", f"{x}.neg()"))

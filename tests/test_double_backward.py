@@ -410,9 +410,10 @@ def _values(grads):
 
 
 def _dense(g):
-    """torch's efficient zero tensors (sgn's derivative) as the zeros they stand for."""
-    if g is not None and getattr(g, "_is_zerotensor", lambda: False)():
-        return torch.zeros(g.shape, dtype=g.dtype)
+    """Efficient zero tensors (sgn's derivative, in both libraries) as the zeros they stand for."""
+    if g is not None and g._is_zerotensor():
+        assert not g.requires_grad
+        return g.clone()
     return g
 
 

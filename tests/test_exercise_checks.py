@@ -730,3 +730,14 @@ def test_ex04_finetune_resnet18(torch, nn, optim, torchvision, capsys):
     assert "it returned a ResNet (ResNet( (conv1): Conv2d(3, 64" in message and "\n" not in message
     # task 4's finetune(model, batches) still defined: its check was run before task 5's cell (W8_9)
     assert "still task 4's finetune(model, batches)" in one(fails(check, lambda model, batches, lr=0.1: None))
+
+
+def test_an_answer_that_is_an_efficient_zero_tensor_is_read(torch):
+    """|x| differentiated twice is sgn's gradient, an efficient zero tensor, which refuses .numpy():
+    a student's answer of one is read as the zeros it is, not a crash inside the check."""
+    from widgets.exercises import as_array
+    x = torch.tensor([1.0, -2.0], requires_grad=True)
+    g, = torch.autograd.grad(x.abs().sum(), x, create_graph=True)
+    h, = torch.autograd.grad(g.sum(), x)
+    assert h._is_zerotensor()
+    np.testing.assert_array_equal(as_array(h), [0.0, 0.0])

@@ -966,6 +966,61 @@ d = torch.nn.functional.gelu(a.t())
 e = torch.nn.functional.gelu(a[:1])
 f = torch.nn.functional.gelu(a[:, :1])
 """, fixed=True),
+    # sgn's gradient of a real input is ATen's efficient zero tensor: 0 * inf is 0 against it, not
+    # nan. abs's gradient is g * sgn(x), so a gradient of |x| taken twice carries one into the graph
+    # of the third (fuzz seed 131, program 1306: nan where torch gives -inf)
+    case("abs-differentiated-three-times-through-inf", """
+a = torch.tensor([[float("nan"), -0.5], [3.0, 0.25], [-2.0, 1.0], [float("inf"), float("inf")]], dtype=torch.float64, requires_grad=True)
+b = torch.tensor([3.0], requires_grad=True)
+c = a ** b
+d = (c - a).abs()
+m = torch.tensor([[-3.0, float("nan")], [float("nan"), 2.0], [-float("inf"), float("inf")], [-float("inf"), 0.5]], dtype=torch.float64, requires_grad=True)
+n, = torch.autograd.grad(d, [a], m, create_graph=True, allow_unused=True)
+p, q = torch.autograd.grad(n.sum(), [a, m], allow_unused=True, create_graph=True)
+r, s = torch.autograd.grad((p * p).sum(), [a, m], allow_unused=True)
+""", fixed=True),
+    case("sgn-gradient-is-zero-against-inf", """
+x = torch.tensor([1.0, -2.0, 0.0], requires_grad=True)
+y = torch.sgn(x * float("inf"))
+y.sum().backward()
+w = torch.tensor([0.5, -3.0], requires_grad=True)
+h, = torch.autograd.grad((w * float("inf")).abs().sum(), [w], create_graph=True)
+k, = torch.autograd.grad(h.sum(), [w], create_graph=True)
+m = k * float("nan")
+n = k + torch.tensor([-0.0, float("nan")])
+p = k - torch.tensor([-0.0, 1.0])
+q = torch.tensor([1.0, -1.0]) / k
+v = k.view(2, 1) * float("inf")
+z = k.sum()
+""", fixed=True),
+    # ... through views, promotion, sums, quotients and dot products, as ATen's ZeroTensor kernels
+    case("sgn-gradient-through-views-sums-and-quotients", """
+w = torch.tensor([0.5, -3.0, 2.0], requires_grad=True)
+z = torch.tensor([0.0, float("inf"), -1.0], requires_grad=True)
+h, = torch.autograd.grad(w.abs().sum(), [w], create_graph=True)
+k, = torch.autograd.grad(h.sum(), [w], create_graph=True)
+m = k.sum() * float("inf")
+n = k.expand(2, 3) * float("inf")
+p = k.unsqueeze(0).t() * float("nan")
+q = k.double() * float("inf")
+r = k * torch.tensor([float("inf")], dtype=torch.float64)
+s = k.clone() * float("inf")
+a = k / z
+b = z / k
+c = k @ z
+d, = torch.autograd.grad((k * z + z / (k + 1)).sum(), [z])
+""", fixed=True),
+    # ... and immutable, as .grad too: a second backward into it fails as in torch
+    case("sgn-gradient-is-an-immutable-grad", """
+x = torch.tensor([1.0, -2.0], requires_grad=True)
+x.sgn().sum().backward()
+g = x.grad * float("inf")
+x.grad.add_(1.0)
+(x * 3).sum().backward()
+x.grad = None
+(x * 3).sum().backward()
+x.sgn().sum().backward()
+""", fixed=True),
 ]
 
 

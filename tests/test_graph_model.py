@@ -606,3 +606,17 @@ def test_a_constant_input_backward_freed_is_still_drawn():
     assert [n.label for n in consts] == ["constant #1", "constant #2"]  # the features, conv's input
     assert not any(n.has_value for n in consts)
     assert len(after.nodes) == len(before.nodes)
+
+
+@pytest.mark.parametrize("backend", ["autograd_core", "torch"])
+def test_a_grad_that_is_an_efficient_zero_tensor_is_shown(backend):
+    """sgn's gradient (an efficient zero tensor, which refuses .numpy() in both libraries) shows as
+    the zeros it is."""
+    import importlib
+    m = importlib.import_module(backend)
+    x = m.tensor([1.0, -2.0], requires_grad=True)
+    y = x.sgn().sum()
+    y.backward()
+    assert x.grad._is_zerotensor()
+    model = GraphModel.from_tensors(y, names={"x": x, "y": y})
+    assert {n.name: n.grad_text for n in model.nodes.values() if n.name}["x"] == "[0, 0]"

@@ -52,11 +52,10 @@ def _is_tensor(x):
 
 
 def _numpy(t):
-    """t's values as numpy, outside any graph. torch's ZeroTensor (the efficient zero a derivative
-    such as floor division's gives under create_graph) prints and reads as zeros but refuses
-    .numpy() unless forced; autograd_core has no such tensor, and its gradient there is zeros."""
+    """t's values as numpy, outside any graph. An efficient zero tensor (sgn's gradient of a real
+    input, in both libraries) prints and reads as zeros but refuses .numpy() unless forced."""
     t = t.detach()
-    if isinstance(t, torch.Tensor) and t._is_zerotensor():
+    if t._is_zerotensor():
         return t.numpy(force=True)
     return t.numpy()
 

@@ -101,8 +101,8 @@ def as_array(x):
     """``x`` (number, bool, list, ndarray, or a tensor of either backend) as a float/bool ndarray.
     A Fraction or a Decimal (a number written exactly: Fraction(33, 2)) is its float; numpy would
     keep it as an object, not a number."""
-    if is_tensor(x):
-        return np.asarray(x.detach().cpu().numpy())
+    if is_tensor(x):  # (force: an efficient zero tensor, sgn's gradient, refuses otherwise)
+        return np.asarray(x.detach().cpu().numpy(force=True))
     if isinstance(x, (list, tuple)):
         return np.asarray([as_array(v) for v in x])
     if isinstance(x, (fractions.Fraction, decimal.Decimal)):

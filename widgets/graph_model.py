@@ -385,7 +385,7 @@ def _np(t):
     """A tensor's data as an ndarray (autograd_core or torch), without copying when possible."""
     if hasattr(t, "_data") and isinstance(getattr(t, "_data", None), np.ndarray):
         return t._data
-    return t.detach().cpu().numpy()
+    return t.detach().cpu().numpy(force=True)  # (force: an efficient zero tensor refuses otherwise)
 
 
 def _grad_of(t):
