@@ -13,7 +13,8 @@ Reading guide -- the engine in the order to read it:
   6. autograd.py    backward() and grad(): the roots, then the walk
 Then, as needed: _functions.py (the public functions: argument checks, PyTorch's errors, composite
 ops spelled as PyTorch spells them), _numerics.py and _kernel_order.py (how ATen computes, so that
-printed digits match), _refusals.py (PyTorch's refusals and warnings), _recording.py (record()).
+printed digits match), _random.py (PyTorch's random generator), _refusals.py (PyTorch's refusals and
+warnings), _recording.py (record()).
 
 Example A, from y.backward() to w.grad:
   * ``w + x`` is Tensor.__add__ (_tensor.py) -> _functions.add -> apply(OPS["add"], (w, x)): the row

@@ -1,7 +1,5 @@
-"""Tensor factories (zeros, arange, rand, ...) and the random generator behind rand/randn/randint.
-
-The generator is our own (numpy's PCG64, seeded by manual_seed): deterministic, but not
-bit-identical with PyTorch's.
+"""Tensor factories (zeros, arange, rand, ...) and the random generator behind rand/randn/randint:
+PyTorch's CPU generator (its numbers are _random.py's), so a seeded program draws torch's numbers.
 """
 import builtins
 import time
@@ -14,6 +12,7 @@ from ._arguments import not_a_tensor
 from ._graph import STATE
 from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
 from ._numerics import dense as _dense
+from ._random import DEFAULT_SEED, TorchRandom
 from ._refusals import warn as _warn
 from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
 
@@ -21,25 +20,27 @@ _F32 = np.dtype(np.float32)
 
 
 class Generator:
-    """Holds the random state; ``manual_seed(s)`` restarts it."""
+    """Holds the random state (torch.Generator on the CPU); ``manual_seed(s)`` restarts it."""
 
-    def __init__(self, seed=0):
-        self.manual_seed(seed)
+    def __init__(self, device="cpu"):
+        _dtypes.cpu_only(device)
+        self.manual_seed(DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        seed = int(seed)
+        self._seed = seed % (1 << 64)  # (PyTorch's is an unsigned 64-bit number: -1 is 2**64 - 1)
+        self._random = TorchRandom(self._seed)
         return self
 
     def initial_seed(self):
         return self._seed
 
     def get_state(self):
-        return _make(np.frombuffer(repr(self._rng.bit_generator.state).encode(), dtype=np.uint8).copy(),
-                     None, False)
+        return _make(np.frombuffer(repr(self._random.state()).encode(), dtype=np.uint8).copy(), None, False)
 
 
-default_generator = Generator(0)
+default_generator = Generator()
+default_generator.manual_seed(0)  # (PyTorch's starts from a seed of the clock; this engine repeats itself)
 
 
 def manual_seed(seed):
@@ -402,8 +403,9 @@ def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad
     g = generator or default_generator
     if out is not None:
         return _factory_out("rand", out, dtype, requires_grad, lambda d: _random_into(
-            d, "check_uniform_bounds", g._rng.random(_created_shape(size), dtype=np.float64)))
-    return _finish(g._rng.random(_created_shape(size), dtype=np.float64).astype(_dtype(dtype)), requires_grad)
+            d, "check_uniform_bounds", size, lambda n: g._random.uniform(n, d)))
+    dt = _dtype(dtype)
+    return _finish(_drawn(size, lambda n: g._random.uniform(n, dt)), requires_grad)
 
 
 @_size_keyword
@@ -415,16 +417,24 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
         if isinstance(out, Tensor) and out.requires_grad and STATE.grad_enabled:
             raise RuntimeError("cannot resize variables that require grad")  # (ATen resizes first)
         return _factory_out("randn", out, dtype, requires_grad, lambda d: _random_into(
-            d, "normal_kernel_cpu", g._rng.standard_normal(_created_shape(size))))
-    return _finish(g._rng.standard_normal(_created_shape(size)).astype(_dtype(dtype)), requires_grad)
+            d, "normal_kernel_cpu", size, lambda n: g._random.normal(n, d)))
+    dt = _dtype(dtype)
+    return _finish(_drawn(size, lambda n: g._random.normal(n, dt)), requires_grad)
 
 
-def _random_into(dt, kernel, values):
-    """Random values for an out= tensor of dtype dt (ATen's kernels fill only float dtypes)."""
+def _drawn(size, draw):
+    """A new tensor's values of this size, draw(n) of them in order."""
+    shape = _created_shape(size)
+    return draw(int(np.prod(shape))).reshape(shape)
+
+
+def _random_into(dt, kernel, size, draw):
+    """Random values of this size for an out= tensor of dtype dt (ATen's kernels fill only float
+    dtypes)."""
     if dt.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for '
                                   f"'{_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[dt]]}'")
-    return values.astype(dt)
+    return _drawn(size, draw)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
@@ -437,7 +447,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     g = generator or default_generator
-    arr = g._rng.integers(low, high, size=_created_shape((size,)))
+    arr = _drawn((size,), lambda n: g._random.integers(n, low, high))
     return _finish(arr.astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
 
 
@@ -446,7 +456,7 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     if not isinstance(n, (builtins.int, np.integer)) or isinstance(n, builtins.bool):
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     g = generator or default_generator
-    return _finish(g._rng.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
+    return _finish(g._random.permutation(n).astype(_dtype(dtype, np.dtype(np.int64))), requires_grad)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
@@ -458,11 +468,11 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
         dt = tensors[0]._data.dtype if len(tensors) == 1 else np.result_type(*(t._data for t in tensors))
         m, s = (t._data if isinstance(t, Tensor) else t for t in (mean, std))
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        with np.errstate(all="ignore"):  # (inf * 0 and the like: nan, silently)
-            values = np.asarray(m + s * g._rng.standard_normal(shape)).astype(dt)
-        return _finish(values, False)
-    return _finish(g._rng.normal(mean, std, size=_created_shape((size,)) if size else None).astype(_dtype(dtype)),
-                   requires_grad)
+        with np.errstate(all="ignore"):  # (ATen: normal_(0, 1), then * std, then + mean; inf * 0: nan)
+            values = np.asarray(_drawn(shape, lambda n: g._random.normal(n, dt)) * s).astype(dt) + m
+        return _finish(np.asarray(values).astype(dt), False)
+    dt = _dtype(dtype)
+    return _finish(_drawn((size,) if size else (), lambda n: g._random.normal(n, dt, mean, std)), requires_grad)
 
 
 def from_numpy(array):

@@ -25,6 +25,7 @@ import numpy as np
 import autograd_core as ac
 
 from . import _custom_function, _dtypes
+from ._random import TorchRandom
 from ._tensor import Tensor, _make
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
@@ -546,23 +547,9 @@ def _slow_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol, che
 # ---------------------------------------------------------------------------------------------
 # Fast mode: v^T J u for random unit vectors u (per input) and v (per output)
 # ---------------------------------------------------------------------------------------------
-class _MT19937:
-    """The random numbers of a fresh ``torch.Generator()`` on the CPU (mt19937 seeded with
-    67280421310721, cut to 32 bits as ATen does); uniform floats as ATen's uniform_real_distribution
-    makes them: the low 24 bits of one draw times 2**-24."""
-
-    def __init__(self, seed=67280421310721):
-        self._bits = np.random.MT19937()
-        self._bits._legacy_seeding(seed & 0xFFFFFFFF)  # (numpy's is the reference init_genrand)
-
-    def rand_float32(self, n):
-        draws = self._bits.random_raw(n).astype(np.uint64) if n else np.zeros(0, np.uint64)
-        return ((draws & ((1 << 24) - 1)).astype(np.float32) * np.float32(2.0 ** -24)).astype(np.float32)
-
-
 def _vec_from_tensor(x, generator):
     """A random unit vector with x.numel() elements, of x's dtype."""
-    vec = _make(generator.rand_float32(x.numel()), None, False).to(dtype=x.dtype)
+    vec = _make(generator.uniform(x.numel(), np.float32), None, False).to(dtype=x.dtype)
     vec /= vec.norm()
     return vec
 
@@ -614,7 +601,7 @@ def _run_slow_mode_and_get_error(func, tupled_inputs, outputs, input_idx, output
 
 
 def _make_vectors(inp_tensors, outputs):
-    generator = _MT19937()  # (its own: the user's random state is left alone)
+    generator = TorchRandom()  # (a fresh torch.Generator()'s: the user's random state is left alone)
     all_u = [_vec_from_tensor(inp, generator) for inp in inp_tensors]
     all_v = [_vec_from_tensor(out, generator) for out in outputs]
     return all_v, all_u

@@ -7,7 +7,7 @@ trains one on ``synthetic_images`` so that there is something worth freezing.
 """
 import numpy as np
 
-from .._factories import Generator, manual_seed
+from .._factories import manual_seed
 from .._tensor import _make
 from . import functional as F
 from .modules import Flatten, Linear, Module, ReLU, Sequential
@@ -36,7 +36,7 @@ def synthetic_images(n=256, num_classes=10, shape=(3, 8, 8), noise=0.5, seed=0):
     Deterministic for a given seed, and independent of autograd_core.manual_seed (it uses its own
     generator). images: float32 of shape (n, *shape); labels: int64 of shape (n,).
     """
-    rng = Generator(seed)._rng
+    rng = np.random.default_rng(seed)
     prototypes = rng.standard_normal((num_classes,) + tuple(shape))
     labels = np.arange(n) % num_classes
     rng.shuffle(labels)

@@ -127,9 +127,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 0 or not training or input.numel() == 0:
         return input
-    keep = default_generator._rng.random(input.shape) >= p
-    scale = np.zeros(input.shape, dtype=input._data.dtype) if p == 1 else (
-        keep / (1 - p)).astype(input._data.dtype)
+    dt = input._data.dtype
+    keep = default_generator._random.bernoulli(input.numel(), 1 - p).reshape(input.shape)
+    # (ATen: the mask in input's dtype, divided in place by 1 - p)
+    scale = np.zeros(input.shape, dtype=dt) if p == 1 else keep.astype(dt) / dt.type(1 - p)
     mask = _make(scale, None, False)
     return input.mul_(mask) if inplace else _f.mul(input, mask)
 
@@ -1221,7 +1222,7 @@ def _feature_dropout(input, p, training, inplace, noise_shape=None):
         mask = np.zeros((), dtype=dt)
     else:
         shape = noise_shape or tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-        keep = default_generator._rng.random(shape) >= p  # bernoulli(1 - p)
+        keep = default_generator._random.bernoulli(int(np.prod(shape)), 1 - p).reshape(shape)
         mask = keep.astype(dt) / dt.type(1 - p)
     mask = _make(mask, None, False)
     return input.mul_(mask) if inplace else _f.mul(input, mask)

@@ -18,8 +18,12 @@ def _fill(tensor, values):
     return tensor
 
 
-def _rng(generator):
-    return (generator or default_generator)._rng
+def _drawn(tensor, generator, draw):
+    """tensor's values, draw(random state, n, dtype) of them, in tensor's order (as ATen's kernels
+    visit a contiguous tensor)."""
+    d = tensor._data
+    dtype = d.dtype if d.dtype.kind == "f" else np.dtype(np.float32)
+    return draw((generator or default_generator)._random, d.size, dtype).reshape(d.shape)
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -55,12 +59,13 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
+    return _fill(tensor, _drawn(tensor, generator, lambda r, n, dt: r.uniform(n, dt, a, b)))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std**2)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
+    contiguous = tensor._data.flags.c_contiguous
+    return _fill(tensor, _drawn(tensor, generator, lambda r, n, dt: r.normal(n, dt, mean, std, contiguous)))
 
 
 def constant_(tensor, val):

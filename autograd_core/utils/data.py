@@ -13,6 +13,7 @@ import numpy as np
 
 from .._factories import default_generator
 from .._functions import stack
+from .._random import TorchRandom
 from .._tensor import Tensor, tensor
 
 
@@ -61,7 +62,7 @@ def random_split(dataset, lengths, generator=None):
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    order = (generator or default_generator)._rng.permutation(n).tolist()
+    order = (generator or default_generator)._random.permutation(n).tolist()
     out, start = [], 0
     for length in lengths:
         out.append(Subset(dataset, order[start:start + length]))
@@ -102,9 +103,22 @@ class DataLoader:
         self.num_workers = num_workers  # accepted; batches are always made in this process
 
     def __iter__(self):
-        n = len(self.dataset)
-        order = ((self.generator or default_generator)._rng.permutation(n).tolist() if self.shuffle
-                 else range(n))
+        # (as PyTorch's, each epoch's iterator draws its workers' base seed as it is made)
+        (self.generator or default_generator)._random.words64(1)
+        return self._batches(self._shuffled(len(self.dataset)) if self.shuffle else range(len(self.dataset)))
+
+    def _shuffled(self, n):
+        """PyTorch's RandomSampler: randperm(n) from the loader's generator, or without one from a
+        generator of its own, seeded (at the first batch) by a 63-bit number drawn from the default
+        one; once through, it draws a second randperm of which it yields nothing."""
+        if self.generator is not None:
+            source = self.generator._random
+        else:
+            source = TorchRandom(int(default_generator._random.words64(1)[0] % (1 << 63)))
+        yield from source.permutation(n).tolist()
+        source.permutation(n)
+
+    def _batches(self, order):
         if self.batch_size is None:
             for i in order:
                 yield self.dataset[i]

@@ -1,0 +1,219 @@
+"""PyTorch's CPU random numbers, in numpy: after torch.manual_seed(s), rand, randn, randint, randperm,
+uniform_, normal_, dropout and nn's initialisation draw the numbers PyTorch 2.13 draws.
+
+ATen's CPU generator (CPUGeneratorImpl) is a 32-bit Mersenne Twister seeded with the seed's low 32
+bits -- numpy's MT19937 with its legacy seeding is the same engine -- plus one normal sample kept for
+the next draw. Its distributions (ATen's DistributionsHelper.h and cpu/DistributionTemplates.h)
+turn the engine's 32-bit words into numbers:
+- uniform: float32 from 24 bits of one word, x 2**-24; float64 from 53 bits of two words (the first
+  the high half); then fma(u, to - from, from);
+- randint: word % (high - low) + low (two words when the range needs 64 bits); randperm: Fisher-Yates,
+  swapping i with i + word % (n - i);
+- bernoulli(p) (dropout's mask): a float64 uniform per element, 1 where it is below p;
+- normal: a float32 tensor of 16 or more elements, ATen's normal_fill_AVX2: all the uniforms first,
+  then Box-Muller on blocks of 16 (8 cosines, then 8 sines) with avx_mathfun.h's log and sincos in
+  float32 as GCC compiles them (some products fused into the next add), the last block redrawn when
+  16 does not divide the size; a float64 tensor of 16 or more, the same in double with libm's
+  functions; fewer than 16 elements, Box-Muller in double per pair, the sine kept for the next draw.
+"""
+import os
+
+import numpy as np
+
+from ._kernel_order import CPU_FEATURES
+from ._numerics import _libm_float, fused_multiply_add
+
+_MASK_24, _MASK_53 = np.uint32((1 << 24) - 1), np.uint64((1 << 53) - 1)
+_F32 = np.float32
+# (ATEN_CPU_CAPABILITY=default: ATen's scalar kernel, whose float32 normal goes through libm's logf, cosf, sinf)
+_NORMAL_IN_AVX2 = CPU_FEATURES.get("AVX2", False) and os.environ.get("ATEN_CPU_CAPABILITY", "").lower() != "default"
+
+
+DEFAULT_SEED = 67280421310721  # (a new torch.Generator()'s)
+
+
+class TorchRandom:
+    """The state of ATen's CPU generator: the Mersenne Twister and the normal sample it keeps."""
+
+    __slots__ = ("engine", "next_normal")
+
+    def __init__(self, seed=DEFAULT_SEED):
+        self.engine = np.random.MT19937()
+        self.engine._legacy_seeding(seed & 0xFFFFFFFF)
+        self.next_normal = None
+
+    def words(self, n):
+        """n 32-bit words of the engine (random())."""
+        return self.engine.random_raw(n).astype(np.uint32)
+
+    def words64(self, n):
+        """n 64-bit numbers, each two words, the first the high half (random64())."""
+        w = self.engine.random_raw(2 * n)
+        return (w[0::2] << np.uint64(32)) | w[1::2]
+
+    def uniform(self, n, dtype, low=0.0, high=1.0):
+        """n uniform numbers in [low, high) of dtype (uniform_real_distribution)."""
+        if np.dtype(dtype) == np.float64:
+            u = (self.words64(n) & _MASK_53).astype(np.float64) * 2.0 ** -53
+            low, high = np.float64(low), np.float64(high)
+        else:
+            u = (self.words(n) & _MASK_24).astype(_F32) * _F32(2.0 ** -24)
+            low, high = _F32(low), _F32(high)
+        return fused_multiply_add(u, high - low, np.full_like(u, low)).astype(dtype, copy=False)
+
+    def integers(self, n, low, high):
+        """n integers in [low, high) (random_from_to)."""
+        span = high - low
+        raw = self.words64(n) if span >= 1 << 32 else self.words(n).astype(np.uint64)
+        return (raw % np.uint64(span)).astype(np.int64) + np.int64(low)
+
+    def permutation(self, n):
+        """randperm(n): Fisher-Yates, swapping i with i + word % (n - i)."""
+        out = list(range(n))
+        words = self.words(max(n - 1, 0)).tolist()
+        for i in range(n - 1):
+            j = i + words[i] % (n - i)
+            out[i], out[j] = out[j], out[i]
+        return np.array(out, dtype=np.int64)
+
+    def bernoulli(self, n, p):
+        """n draws of 1 with probability p (bernoulli_distribution<double>), as bools."""
+        return (self.words64(n) & _MASK_53).astype(np.float64) * 2.0 ** -53 < p
+
+    def normal(self, n, dtype, mean=0.0, std=1.0, contiguous=True):
+        """n normal numbers of dtype, as ATen's normal_kernel draws them for a tensor of n elements."""
+        dtype = np.dtype(dtype)
+        if n >= 16 and contiguous and dtype == np.float32:
+            fill = _normal_16_avx2 if _NORMAL_IN_AVX2 else _normal_16_libm_float
+            return self._blocks_of_16(n, dtype, fill, _F32(mean), _F32(std))
+        if n >= 16 and contiguous and dtype == np.float64:
+            return self._blocks_of_16(n, dtype, _normal_16_double, np.float64(mean), np.float64(std))
+        out = np.empty(n)
+        for i in range(n):
+            out[i] = self._normal_double()
+        return fused_multiply_add(out, np.float64(std), np.full(n, float(mean))).astype(dtype)
+
+    def _blocks_of_16(self, n, dtype, fill, mean, std):
+        """normal_fill: n uniforms, Box-Muller on each block of 16, the last block redrawn."""
+        u = self.uniform(n, dtype)
+        whole = n - n % 16
+        out = np.empty(n, dtype)
+        out[:whole] = fill(u[:whole].reshape(-1, 16), mean, std).reshape(-1)
+        if n % 16:
+            out[n - 16:] = fill(self.uniform(16, dtype).reshape(1, 16), mean, std).reshape(-1)
+        return out
+
+    def _normal_double(self):
+        """One N(0, 1) draw of normal_distribution<double>: Box-Muller on two uniforms, r cos(theta)
+        now and r sin(theta) kept for the next draw."""
+        kept, self.next_normal = self.next_normal, None
+        if kept is not None:
+            return kept
+        u = (self.words64(2) & _MASK_53).astype(np.float64) * 2.0 ** -53
+        radius = np.sqrt(-2.0 * np.log1p(-u[1]))
+        theta = 2.0 * np.pi * u[0]
+        self.next_normal = radius * np.sin(theta)
+        return radius * np.cos(theta)
+
+    def state(self):
+        return self.engine.state, self.next_normal
+
+
+# --- Box-Muller on blocks of 16 uniforms: 8 radii from the first 8, 8 angles from the others -----
+def _libm_log():
+    """glibc's log (double), element by element: numpy's differs from it on 0.35% of inputs"""
+    try:
+        import ctypes
+        import ctypes.util
+        f = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").log
+        f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
+    except (OSError, AttributeError, TypeError):
+        return np.log
+    call = np.frompyfunc(f, 1, 1)
+    return lambda x: np.asarray(call(x), dtype=np.float64)
+
+
+_log = _libm_log()
+
+
+def _normal_16_double(u, mean, std):
+    """normal_fill_16 in double (libm's log; numpy's cos and sin are libm's on these angles)"""
+    radius = np.sqrt(-2 * _log(1 - u[:, :8]))
+    theta = 2.0 * np.pi * u[:, 8:]
+    return np.concatenate([radius * np.cos(theta) * std + mean, radius * np.sin(theta) * std + mean], axis=1)
+
+
+_logf, _cosf, _sinf = (_libm_float(name, f) for name, f in (("logf", np.log), ("cosf", np.cos), ("sinf", np.sin)))
+
+
+def _normal_16_libm_float(u, mean, std):
+    """normal_fill_16 in float32 with libm's logf, cosf and sinf (ATen's kernel without AVX2)"""
+    radius = np.sqrt(_F32(-2) * _logf(_F32(1) - u[:, :8]))
+    theta = (2.0 * np.pi * u[:, 8:].astype(np.float64)).astype(_F32)
+    return np.concatenate([radius * _cosf(theta) * std + mean, radius * _sinf(theta) * std + mean], axis=1)
+
+
+def _normal_16_avx2(u, mean, std):
+    """normal_fill_16_AVX2: radius sqrt(-2 log(1 - u1)), angle 2 pi u2 (float32), then
+    fma(radius cos, std, mean) and fma(radius sin, std, mean)."""
+    radius = np.sqrt(_F32(-2) * _avx_log(_F32(1) - u[:, :8]))
+    sin, cos = _avx_sincos(_F32(2.0 * np.pi) * u[:, 8:])
+    return np.concatenate([fused_multiply_add(radius * cos, std, np.full_like(cos, mean)),
+                           fused_multiply_add(radius * sin, std, np.full_like(sin, mean))], axis=1)
+
+
+def _fma(a, b, c):
+    return fused_multiply_add(a, b, np.broadcast_to(c, np.shape(a)))
+
+
+_LOG_POLY = [_F32(c) for c in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
+                               1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
+                               3.3333331174E-1)]
+
+
+def _avx_log(x):
+    """avx_mathfun.h's log256_ps (cephes' logf) of positive float32 x: x = m 2**e with m in [0.5, 1)
+    (m < sqrt(1/2): 2m, e - 1), log x = (m - 1) + poly(m - 1) + e ln 2, ln 2 in two parts."""
+    bits = np.maximum(x, np.array(0x00800000, np.int32).view(_F32)).view(np.int32)
+    e = ((bits >> 23) - 0x7F).astype(_F32) + _F32(1)
+    m = ((bits & ~0x7F800000) | np.int32(0x3F000000)).view(_F32)
+    below = m < _F32(0.707106781186547524)
+    e -= below.astype(_F32)
+    m = (m - _F32(1)) + np.where(below, m, _F32(0))
+    z = m * m
+    y = np.full_like(m, _LOG_POLY[0])
+    for c in _LOG_POLY[1:]:
+        y = _fma(y, m, c)
+    y = y * m
+    # (GCC fuses y * z into the add of e * q1, computed first; then - z / 2 into one FMA)
+    y = fused_multiply_add(y, z, e * _F32(-2.12194440e-4))
+    y = _fma(z, _F32(-0.5), y)
+    out = _fma(e, _F32(0.693359375), m + y)
+    return np.where(x <= 0, _F32(np.nan), out)
+
+
+def _avx_sincos(x):
+    """avx_mathfun.h's sincos256_ps (cephes' sinf and cosf) of float32 x: j = the octant (even),
+    x - j pi/4 in three parts, a polynomial for sine and one for cosine, chosen and signed by j."""
+    sign_sin = x.view(np.uint32) & np.uint32(0x80000000)
+    x = np.abs(x)
+    j = ((x * _F32(1.27323954473516)).astype(np.int32) + 1) & ~1
+    y = j.astype(_F32)
+    sign_sin ^= ((j & 4) << 29).astype(np.uint32)
+    sign_cos = ((~(j - 2) & 4) << 29).astype(np.uint32)
+    sine_first = (j & 2) == 0
+    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
+        x = _fma(y, _F32(part), x)
+    z = x * x
+    cos_poly = _fma(_fma(np.full_like(z, _F32(2.443315711809948E-005)), z, _F32(-1.388731625493765E-003)),
+                    z, _F32(4.166664568298827E-002)) * z
+    # (GCC fuses cos_poly * z into the subtraction of z / 2, computed first)
+    cos_poly = fused_multiply_add(cos_poly, z, -(z * _F32(0.5))) + _F32(1)
+    sin_poly = _fma(_fma(np.full_like(z, _F32(-1.9515295891E-4)), z, _F32(8.3321608736E-3)),
+                    z, _F32(-1.6666654611E-1)) * z
+    sin_poly = fused_multiply_add(sin_poly, x, x)
+    sin_part = np.where(sine_first, sin_poly, _F32(0))
+    cos_part = np.where(sine_first, _F32(0), cos_poly)
+    sin = (cos_part + sin_part).view(np.uint32) ^ sign_sin
+    cos = ((cos_poly - cos_part) + (sin_poly - sin_part)).view(np.uint32) ^ sign_cos
+    return sin.view(_F32), cos.view(_F32)
