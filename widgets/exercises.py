@@ -77,14 +77,48 @@ def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
 
 def _install_name_error_hint():
     """Install _name_error_in_check in the IPython kernel this module is imported in (an exercise
-    notebook imports it in its first cells), unless another handler of NameError is there."""
+    notebook imports it in its first cells), unless another handler of NameError is there; and put
+    the messages' style on the page (_message_style)."""
     shell = None
     with contextlib.suppress(Exception):             # (no IPython, or not in a shell)
         from IPython import get_ipython
         shell = get_ipython()
-    if shell is None or getattr(shell, "custom_exceptions", ()):
+    if shell is None:
+        return
+    _message_style(shell)
+    if getattr(shell, "custom_exceptions", ()):
         return
     shell.set_custom_exc((NameError,), _name_error_in_check)
+
+
+# JupyterLab shows an error output (a check's ✗ lines) with `word-break: break-all`: a line breaks
+# inside any word ("Py|thon", "in|terior", W12_9). Here a line breaks between words, inside one only
+# where it is longer than the output is wide, as lecture mode does (widgets.lecture).
+MESSAGE_CSS = """.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre {
+  word-break: normal; overflow-wrap: anywhere;
+}"""
+
+_style_model = None
+
+
+def _message_style(shell):
+    """In a kernel, an anywidget model that is never displayed and carries MESSAGE_CSS: the front
+    end makes a model for every widget the kernel opens, and anywidget puts the model's CSS into
+    the page's head, for every output of the page (no cell shows anything for it: a check cell's
+    outputs stay its ✓ and ✗ lines). Once per kernel; outside a kernel (nbclient's checks of the
+    messages, a terminal) nothing."""
+    global _style_model
+    if _style_model is not None or getattr(shell, "kernel", None) is None:
+        return _style_model
+    with contextlib.suppress(ImportError):              # (anywidget comes with the lab extra)
+        import anywidget
+
+        class ExerciseMessageStyle(anywidget.AnyWidget):
+            _esm = "export default {};"                 # (it shows nothing; only its _css matters)
+            _css = MESSAGE_CSS
+
+        _style_model = ExerciseMessageStyle()
+    return _style_model
 
 
 _install_name_error_hint()
