@@ -4,9 +4,9 @@ what they see in JupyterLab. Screenshots in tests/artifacts/walk13/; the finding
 /work/coord/walk13-findings.md.
 
 - W13_1 (walk 12's W12_9, fixed in widgets/exercises.py): outside lecture mode JupyterLab shows an error
-  output with `word-break: break-all`, so a check's ✗ message broke its lines inside words ("in|terior",
-  "Py|thon") on a 1440x900 laptop. widgets.exercises, imported by every exercise notebook, puts a style
-  on the page (an anywidget model that is never displayed: no cell shows anything for it) under which a
+  output (and a stdout one) with `word-break: break-all`, so a check's ✗ message broke its lines inside
+  words ("in|terior", "Py|thon"), and its ✓ line's note ("g|ets") on a 1440x900 laptop.
+  widgets.exercises, imported by every exercise notebook, puts a style on the page (an anywidget model that is never displayed: no cell shows anything for it) under which a
   line breaks between words, as lecture mode's does.
 - W13_2 (walk 11's W11_5 carried to the chain-rule panel, fixed in widgets/_recording.py and
   widgets/static/stepper.js, .css): lecture 01's Example C in lecture mode at 1280x720 showed
@@ -23,7 +23,7 @@ from lab_browser import (control, first_stepper, index_of, lecture_mode, module_
 
 SUBDIR = "walk13"
 LECTURE01 = "notebooks/01_computation_graphs.ipynb"
-EX01 = "notebooks/exercises/ex01_graphs_and_leaves.ipynb"
+EX02 = "notebooks/exercises/ex02_backward.ipynb"
 
 
 # --- not in a browser ---------------------------------------------------------------------------------
@@ -43,6 +43,7 @@ def test_W13_1_exercise_messages_get_their_style_in_a_kernel_only():
         assert model is not None and exercises._message_style(SimpleNamespace(kernel=object())) is model
         css = model._css
         assert 'data-mime-type="application/vnd.jupyter.stderr"' in css
+        assert 'data-mime-type="application/vnd.jupyter.stdout"' in css
         assert "word-break: normal" in css and "overflow-wrap: anywhere" in css
         model.close()
     finally:
@@ -83,24 +84,33 @@ def page(lab, browser):
 
 @pytest.mark.browser
 def test_W13_1_a_checks_message_breaks_between_words(page, lab):
-    """ex01 at 1440x900, not in lecture mode, light and dark: a wrong answer to task 4 (b.grad without
-    retain_grad) and an empty one (the stub) are told in lines that break between words only (the first
-    broke "in|terior"); the message reads as written."""
-    open_in_page(page, lab, EX01, "1440x900", SUBDIR)
-    task, check = index_of(page, "ex01_task4"), index_of(page, "ex01_task4_check")
+    """ex02 at 1440x900, not in lecture mode, light and dark: task 1 with second_backward_raises wrong is
+    told a ✗ line of two lines; task 3 with the right factor and a dh_dw
+    that forgets dz/dw is told a ✓ line with its note (stdout) and a ✗ line (an error output), and
+    every line breaks between words only (the ✓ line broke "g|ets", walk 12's ✗ lines "Py|thon");
+    the lines read as written. Then an empty dh_dw (the stub) is told it is not written yet."""
+    open_in_page(page, lab, EX02, "1440x900", SUBDIR)
+    answer, check = index_of(page, "ex02_task1"), index_of(page, "ex02_task1_check")
+    told = run_cells(page, {answer: "w_grad_after_three = 15\nx_grad_after_three = 6\nsecond_backward_raises = False"},
+                     check)
+    assert told.splitlines()[-1].startswith("✗ second_backward_raises = False is not right yet: the first backward() "
+                                            "frees the tensors the graph saved for it"), told
+    split_task1 = split_words(page, f'.jp-Cell[data-windowed-list-index="{check}"] .jp-OutputArea-output')
+    factor, fn, check = (index_of(page, g) for g in ("ex02_task3_factor", "ex02_task3_dh_dw", "ex02_task3_check"))
     scope = f'.jp-Cell[data-windowed-list-index="{check}"] .jp-OutputArea-output'
-    wrong = ("def grad_of_b(w, x):\n    a = w + x\n    b = w + 1\n    y = a * b\n    y.backward()\n"
-             "    return b.grad")
-    told = run_cells(page, {task: wrong}, check)
-    assert told.startswith("✗ grad_of_b(w=1, x=2) returned None: b.grad is None because b = w + 1 is an "
-                           "interior node (not a leaf)"), told
+    wrong = "import math\n\n\ndef dh_dw(w, x):\n    return 1 - math.tanh(w * x) ** 2\n"
+    told = run_cells(page, {factor: 'small_factor = "dh/dz"', fn: wrong}, check)
+    assert told.splitlines()[0].startswith("✓ small_factor is correct: tanh'(z) = 1 - tanh(z)² is 0.0005"), told
+    assert told.splitlines()[-1] == ("✗ dh_dw(1.5, 3) = 0.000493517 is not right yet: that is dh/dz alone; "
+                                     "multiply by dz/dw (z = w·x)."), told
+    assert split_task1 == []
     for theme in ("light", "dark"):
         with themed(page, theme):
             scroll_to_cell(page, check, "center")
             assert split_words(page, scope) == [], theme
-            save_screenshot(page, f"W13_1_ex01_task4_message_1440x900_{theme}", SUBDIR)
-    told = run_cells(page, {task: "def grad_of_b(w, x):\n    pass"}, check)
-    assert told == "✗ grad_of_b is not written yet: write its body in the cell above (and return b.grad).", told
+            save_screenshot(page, f"W13_1_ex02_task3_messages_1440x900_{theme}", SUBDIR)
+    told = run_cells(page, {fn: "def dh_dw(w, x):\n    pass"}, check)
+    assert told.splitlines()[-1] == "✗ dh_dw is not written yet: write its body in the cell above (and return the result).", told
     assert split_words(page, scope) == []
 
 

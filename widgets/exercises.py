@@ -91,10 +91,12 @@ def _install_name_error_hint():
     shell.set_custom_exc((NameError,), _name_error_in_check)
 
 
-# JupyterLab shows an error output (a check's ✗ lines) with `word-break: break-all`: a line breaks
-# inside any word ("Py|thon", "in|terior", W12_9). Here a line breaks between words, inside one only
-# where it is longer than the output is wide, as lecture mode does (widgets.lecture).
-MESSAGE_CSS = """.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre {
+# JupyterLab shows text outputs (a check's ✗ lines, an error; its ✓ lines, on stdout) with
+# `word-break: break-all`: a line breaks inside any word ("Py|thon", "in|terior", W12_9; "gets" in a
+# ✓ line's note, W13_1). Here a line breaks between words, inside one only where it is longer than
+# the output is wide, as lecture mode does for errors (widgets.lecture).
+MESSAGE_CSS = """.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"] pre {
   word-break: normal; overflow-wrap: anywhere;
 }"""
 
