@@ -16,6 +16,8 @@ this module (``ExerciseError._render_traceback_``). Exercise notebooks tag their
 ``raises-exception``, so a failed check does not stop *Run All*: JupyterLab and nbclient go on to
 the next cell (the hints below it still appear) while the error output still marks the cell failed
 for nbgrader. Checks return None, so a check on a cell's last line prints nothing but its message.
+In a kernel, importing this module also puts a style on the page (MESSAGE_CSS, through an anywidget
+model that no cell displays) under which the ✓ and ✗ lines break between words, not inside them.
 Answers may be numbers, lists, numpy arrays, or tensors of either backend (autograd_core or PyTorch);
 ``by_hand=True`` refuses tensors: the answer to a "work it out by hand" task is a number you wrote.
 """
