@@ -1423,7 +1423,9 @@ class _Interpreter:
             if question.caption != frame["caption"]:
                 frame["ask"]["caption"] = question.caption
                 _keep_whole(frame["ask"])
+            _keep_lines_whole(frame["ask"], "prompt")
         _keep_whole(frame)
+        _keep_lines_whole(frame, "lines")
         if skip:  # (predict mode shows it: why this step asks nothing)
             frame["skip"] = skip
         self.m.frames.append(frame)
@@ -1492,6 +1494,8 @@ class _Interpreter:
         frame = self.m.frames[0]
         frame["caption"] = caption
         frame["lines"] = [[line.text, line.role] for line in lines]
+        frame.pop("lines_whole", None)
+        _keep_lines_whole(frame, "lines")
         if empty:
             frame["program"] = listing
 
@@ -1502,6 +1506,15 @@ def _keep_whole(frame):
     runs = naming.whole_runs(frame["caption"])
     if runs:
         frame["caption_whole"] = runs
+
+
+def _keep_lines_whole(frame, key):
+    """The same for the chain-rule panel's lines (frame[key]: [[text, role]]): frame[key + "_whole"]
+    holds each line's runs ([] for a line without one), when a line has any (W13_2: lecture 01's
+    "dz/db = dz/d(a + b) · ∂(a + b)/∂b" broke inside "(a + b)" in lecture mode)."""
+    runs = [naming.whole_runs(text) for text, _role in frame[key]]
+    if any(runs):
+        frame[key + "_whole"] = runs
 
 
 def _more_outputs(ev, fn_of):

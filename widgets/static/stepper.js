@@ -33,6 +33,15 @@ function setCaption(e, text, whole) {
   if (at < text.length) e.append(text.slice(at));
 }
 
+// A line of the chain-rule panel, its labels kept whole as a caption's are (the runs Python marks,
+// `lines_whole`): each in a span that goes to the next line whole, and breaks inside only when it is
+// longer than the panel is wide (stepper.css).
+function panelLine(text, role, whole) {
+  const line = h("div", `cg-line cg-line-${role}`);
+  setCaption(line, text, whole);
+  return line;
+}
+
 // The SVG comes from `dot` (labels escaped by the renderer); parse it as XML, so even a stray
 // unescaped tag can never become live HTML.
 function parseSvg(text) {
@@ -348,7 +357,8 @@ function render({ model, el }) {
       const block = h("div", "cg-sizer-block");
       block.appendChild(h("div", "cg-panel-title", frames[i].title));
       if (frames[i].skip) block.appendChild(h("div", "cg-line cg-line-skip", frames[i].skip));
-      for (const [text, role] of frames[i].lines) block.appendChild(h("div", `cg-line cg-line-${role}`, text));
+      frames[i].lines.forEach(([text, role], j) =>
+        block.appendChild(panelLine(text, role, frames[i].lines_whole && frames[i].lines_whole[j])));
       sizer.appendChild(block);
       return block;
     });
@@ -489,8 +499,8 @@ function render({ model, el }) {
   const limit = () => (gate() >= 0 ? gate() : frames.length - 1);
   const asking = (k) => gate() === k && !!frames[k].ask;
 
-  function addLines(list) {
-    for (const [text, role] of list) lines.appendChild(h("div", `cg-line cg-line-${role}`, text));
+  function addLines(list, whole) {
+    list.forEach(([text, role], i) => lines.appendChild(panelLine(text, role, whole && whole[i])));
   }
 
   const uid = "cg" + Math.random().toString(36).slice(2, 10);   // ids unique on the page
@@ -648,7 +658,7 @@ function render({ model, el }) {
     lines.textContent = "";
     // predict mode, a step that asks nothing although it passes gradients on: Python's one line why
     if (!ask && model.get("predict") && f.skip) lines.appendChild(h("div", "cg-line cg-line-skip", f.skip));
-    addLines(ask ? ask.prompt : f.lines);
+    addLines(ask ? ask.prompt : f.lines, ask ? ask.prompt_whole : f.lines_whole);
     if (ask) {
       if (formStep !== k || !form.childElementCount) buildForm(k, ask);
     } else {
