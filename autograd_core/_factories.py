@@ -181,15 +181,16 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
+    """empty_like(input).uniform_(), as PyTorch's: drawn in the order of the result's memory"""
     _dtypes.cpu_only(device)
-    return _laid_out_as(input, rand(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
-                                    device=device or _dtypes.CPU, requires_grad=requires_grad))
+    return empty_like(input, dtype=dtype).uniform_().requires_grad_(requires_grad)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
+    """empty_like(input).normal_(), as PyTorch's: a transposed input's result is not contiguous,
+    so each value is normal_distribution<double>'s, drawn in the order of the result's memory"""
     _dtypes.cpu_only(device)
-    return _laid_out_as(input, randn(input.shape, dtype=_dtypes.resolve(dtype) or input.dtype,
-                                     device=device or _dtypes.CPU, requires_grad=requires_grad))
+    return empty_like(input, dtype=dtype).normal_().requires_grad_(requires_grad)
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,

@@ -128,3 +128,15 @@ def test_generator_seeds_as_torch():
     torch.manual_seed(-1)
     assert ac.initial_seed() == torch.initial_seed()
     _same(ac.rand(2).numpy(), torch.rand(2).numpy(), "after seed -1")
+
+
+def test_a_tensor_laid_out_otherwise_is_filled_in_memory_order():
+    """uniform_ / normal_ on a transposed or sliced tensor, rand_like / randn_like of a transposed
+    one: ATen's iterator visits memory in order, and a tensor that is not contiguous takes its
+    normals one by one (normal_distribution<double>), however many."""
+    def program(m):
+        base = m.zeros(6, 5)
+        return [m.zeros(5, 6).t().uniform_(), m.zeros(6, 5).t().normal_(), base[:, ::2].normal_(),
+                m.rand_like(m.zeros(4, 7).t()), m.randn_like(m.zeros(4, 7).t()), m.randn_like(m.zeros(20, 3)[::2])]
+    for i, (a, b) in enumerate(zip(_draws(ac, program, 7), _draws(torch, program, 7))):
+        _same(a, b, f"value {i}")

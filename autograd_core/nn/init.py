@@ -19,11 +19,13 @@ def _fill(tensor, values):
 
 
 def _drawn(tensor, generator, draw):
-    """tensor's values, draw(random state, n, dtype) of them, in tensor's order (as ATen's kernels
-    visit a contiguous tensor)."""
+    """tensor's values, draw(random state, n, dtype) of them, in the order ATen's iterator visits
+    tensor's elements: along its dims from the largest stride to the smallest (memory order)."""
     d = tensor._data
     dtype = d.dtype if d.dtype.kind == "f" else np.dtype(np.float32)
-    return draw((generator or default_generator)._random, d.size, dtype).reshape(d.shape)
+    visit = sorted(range(d.ndim), key=lambda i: -d.strides[i])  # (stable: ties keep their order)
+    values = draw((generator or default_generator)._random, d.size, dtype)
+    return np.transpose(values.reshape([d.shape[i] for i in visit]), np.argsort(visit))
 
 
 def calculate_gain(nonlinearity, param=None):
