@@ -12,7 +12,7 @@ from ._arguments import not_a_tensor
 from ._graph import STATE
 from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
 from ._numerics import dense as _dense
-from ._random import DEFAULT_SEED, TorchRandom
+from ._random import DEFAULT_SEED, TorchRandom, in_memory_order
 from ._refusals import warn as _warn
 from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
 
@@ -182,15 +182,22 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
     """empty_like(input).uniform_(), as PyTorch's: drawn in the order of the result's memory"""
-    _dtypes.cpu_only(device)
-    return empty_like(input, dtype=dtype).uniform_().requires_grad_(requires_grad)
+    return _drawn_like(input, dtype, device, requires_grad, lambda n, dt, contiguous:
+                       default_generator._random.uniform(n, dt))
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
-    """empty_like(input).normal_(), as PyTorch's: a transposed input's result is not contiguous,
-    so each value is normal_distribution<double>'s, drawn in the order of the result's memory"""
+    """empty_like(input).normal_(), as PyTorch's: drawn in the order of the result's memory (a
+    transposed input's result is not contiguous: its normals come one by one)"""
+    return _drawn_like(input, dtype, device, requires_grad, lambda n, dt, contiguous:
+                       default_generator._random.normal(n, dt, contiguous=contiguous))
+
+
+def _drawn_like(input, dtype, device, requires_grad, draw):
+    """A new leaf laid out as empty_like(input), its values draw(n, dtype, contiguous) in memory order."""
     _dtypes.cpu_only(device)
-    return empty_like(input, dtype=dtype).normal_().requires_grad_(requires_grad)
+    like = _laid_out_as(input, _make(np.empty(input.shape, _dtype(dtype, input._data.dtype)), None, False))._data
+    return _finish(in_memory_order(like, draw(like.size, like.dtype, like.flags.c_contiguous)), requires_grad)
 
 
 def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,

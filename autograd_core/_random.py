@@ -119,6 +119,13 @@ class TorchRandom:
         return self.engine.state, self.next_normal
 
 
+def in_memory_order(like, values):
+    """values (drawn one after another) as an array of like's shape and strides, placed in the order
+    ATen's iterator visits like's elements: along its dims from the largest stride to the smallest."""
+    visit = sorted(range(like.ndim), key=lambda i: -like.strides[i])  # (stable: ties keep their order)
+    return np.transpose(values.reshape([like.shape[i] for i in visit]), np.argsort(visit))
+
+
 # --- Box-Muller on blocks of 16 uniforms: 8 radii from the first 8, 8 angles from the others -----
 def _libm_log():
     """glibc's log (double), element by element: numpy's differs from it on 0.35% of inputs"""

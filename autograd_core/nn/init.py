@@ -9,6 +9,7 @@ import numpy as np
 
 from .._graph import no_grad
 from .._factories import default_generator
+from .._random import in_memory_order
 from .._tensor import _make
 
 
@@ -19,13 +20,10 @@ def _fill(tensor, values):
 
 
 def _drawn(tensor, generator, draw):
-    """tensor's values, draw(random state, n, dtype) of them, in the order ATen's iterator visits
-    tensor's elements: along its dims from the largest stride to the smallest (memory order)."""
+    """tensor's new values, draw(random state, n, dtype) of them, in the order of its memory"""
     d = tensor._data
     dtype = d.dtype if d.dtype.kind == "f" else np.dtype(np.float32)
-    visit = sorted(range(d.ndim), key=lambda i: -d.strides[i])  # (stable: ties keep their order)
-    values = draw((generator or default_generator)._random, d.size, dtype)
-    return np.transpose(values.reshape([d.shape[i] for i in visit]), np.argsort(visit))
+    return in_memory_order(d, draw((generator or default_generator)._random, d.size, dtype))
 
 
 def calculate_gain(nonlinearity, param=None):
