@@ -170,6 +170,23 @@ def test_controls_and_traits_are_linked():
     assert lab.rule == "sgd" and lab.trainer.rule == "sgd"
 
 
+def test_a_setting_changed_while_playing_starts_over_and_plays_on():
+    """W13_4: lecture 06's 'things to try' switch the update rule while the lab plays: the run starts
+    over with the new rule and keeps playing (it used to stop, reading 'ready')."""
+    lab = RegressionLab()
+    lab.play.value = True
+    for _ in range(3):
+        lab._tick()
+    lab.rule_dropdown.value = "sgd"
+    assert lab.history == [] and lab.playing and lab.play.description == "Pause"
+    lab._tick()
+    assert len(lab.history) == 1 and lab.status == "playing" and lab.trainer.rule == "sgd"
+    lab.play.value = False
+    lab.seed = 4                         # paused: it starts over and stays paused
+    assert lab.history == [] and not lab.playing and lab.status == "ready"
+    lab.close()
+
+
 def test_stops_at_loss_below_one_and_pauses_play():
     lab = RegressionLab()
     lab.play.value = True

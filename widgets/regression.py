@@ -1051,8 +1051,11 @@ class RegressionLab(W.VBox):
         elif name == "interval":
             if self._timer is not None:
                 self._timer.interval = change["new"]
-        else:                                  # the data or the update rule changed: start over
+        else:  # the data or the update rule changed: start over, and go on playing if it was (W13_4:
+            playing = self.playing  # a student switching the rule mid-run expects to see the new one run)
             self.reset()
+            if playing:
+                self._set_playing(True)
 
     def _set_playing(self, playing):
         if self.play.value != playing:
