@@ -68,6 +68,7 @@ AREAS = {
     "hooks": "register_hook",
     "no_grad": "torch.no_grad() blocks",
     "errors": "calls chosen to be wrong (bad dims, sizes, shapes)",
+    "random": "torch.manual_seed, then leaves drawn by rand / randn / randint (both generators in step)",
 }
 
 
@@ -433,6 +434,7 @@ class Generator:
         self.run = Run()
         self.counter = 0
         self.uses_nan = self.options.on("nan") and ch.chance(0.15)
+        self.seeded = False  # (a program seeds the generators before its first random leaf)
 
     # --- state ---------------------------------------------------------------------------------------
     def new_name(self):
@@ -547,7 +549,10 @@ class Generator:
         rg = ", requires_grad=True" if requires_grad else ""
         n = numel(shape)
         style = weighted(self.ch, {"literal": 8, "ones": 2, "full": 1, "arange": 2 if len(shape) <= 2 else 0,
-                                   "linspace": 1 if len(shape) == 1 else 0, "eye": 1 if len(shape) == 2 else 0})
+                                   "linspace": 1 if len(shape) == 1 else 0, "eye": 1 if len(shape) == 2 else 0,
+                                   "random": 2 if self.options.on("random") and kind != "bool" else 0})
+        if style == "random":
+            return self.random_leaf_expr(shape, kind, dtype_kw, rg)
         if kind == "bool":
             flat = [self.chance(0.5) for _ in range(n)]
             return f"torch.tensor({literal(nested(flat, shape) if n or shape else [], 'bool')})" if n else \
@@ -578,6 +583,22 @@ class Generator:
             return f"torch.eye({shape[0]}{', ' + str(shape[1]) if shape[1] != shape[0] else ''}{dtype_kw}{rg})"
         flat = self.float_values(n)
         return f"torch.tensor({literal(nested(flat, shape), 'float')}{dtype_kw}{rg})"
+
+    def random_leaf_expr(self, shape, kind, dtype_kw, rg):
+        """A leaf a student draws: torch.manual_seed first (once a program), then randn / rand /
+        randint of the shape, or a like-function of a tensor of it."""
+        if not self.seeded:
+            self.seeded = True
+            self.emit(f"torch.manual_seed({choice(self.ch, (0, 1, 7, 42, 2 ** 32 + 3))})", "seed")
+        size = shape_args(shape)
+        if kind == "int64":
+            return f"torch.randint({choice(self.ch, ('-3, 4', '0, 10', '5'))}, ({size}{',' if len(shape) == 1 else ''}))"
+        fn = weighted(self.ch, {"randn": 4, "rand": 2, "randn_like": 1, "normal": 1})
+        if fn == "randn_like":
+            return f"torch.randn_like(torch.zeros({size}{dtype_kw})){'.requires_grad_()' if rg else ''}"
+        if fn == "normal":
+            return f"torch.normal(2.0, 0.5, ({size}{',' if len(shape) == 1 else ''})){'.requires_grad_()' if rg else ''}"
+        return f"torch.{fn}({size}{dtype_kw}{rg})"
 
     def new_leaf(self, shape=None, kind=None, requires_grad=None):
         name = self.new_name()
