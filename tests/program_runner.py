@@ -59,6 +59,7 @@ for path in paths:
     torch.set_grad_enabled(True)
     torch.set_printoptions(profile="default")
     torch.set_printoptions(sci_mode=None)
+    torch.manual_seed(0)  # (the tutorials do not seed; torch's generator starts from the clock)
     with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

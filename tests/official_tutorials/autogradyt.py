@@ -2,8 +2,8 @@
 (Introduction to PyTorch on YouTube; BSD-3-Clause), including its Autograd Profiler section.
 
 Adaptations (everything else is the tutorial's code as written):
-- tensors from torch.randn / torch.rand, and the TinyModel's parameters, get fixed values from _fix_
-  right after they are made (the random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - the profiler's table holds timings, which differ from run to run: instead of printing
   ``prf.key_averages().table(sort_by='self_cpu_time_total')`` the program builds the table (so the
   call runs) and prints, per operator, its name and call count, sorted by name.
@@ -12,29 +12,6 @@ Adaptations (everything else is the tutorial's code as written):
 - ``optimizer.zero_grad(set_to_none=False)`` as the current revision writes it (the older
   ``optimizer.zero_grad()`` sets the grads to None in torch 2.x, and the next print would fail).
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 # %matplotlib inline
 
 import torch
@@ -99,10 +76,8 @@ class TinyModel(torch.nn.Module):
 
 some_input = torch.randn(BATCH_SIZE, DIM_IN, requires_grad=False)
 ideal_output = torch.randn(BATCH_SIZE, DIM_OUT, requires_grad=False)
-_fix_(some_input, ideal_output)  # adaptation
 
 model = TinyModel()
-_fix_(model)  # adaptation
 
 print(model.layer2.weight[0][0:10]) # just a small slice
 print(model.layer2.weight.grad)
@@ -177,7 +152,6 @@ c2 = add_tensors2(a, b)
 print(c2)
 
 x = torch.rand(5, requires_grad=True)
-_fix_(x, uniform=True)  # adaptation
 y = x.detach()
 
 print(x)
@@ -195,8 +169,6 @@ if torch.cuda.is_available():
 
 x = torch.randn(2, 3, requires_grad=True)
 y = torch.rand(2, 3, requires_grad=True)
-_fix_(x)  # adaptation
-_fix_(y, uniform=True)  # adaptation
 z = torch.ones(2, 3, requires_grad=True)
 
 with torch.autograd.profiler.profile(use_cuda=run_on_gpu) as prf:
@@ -207,7 +179,6 @@ table = prf.key_averages().table(sort_by='self_cpu_time_total')  # adaptation: t
 print(sorted((event.key, event.count) for event in prf.key_averages()))  # adaptation
 
 x = torch.randn(3, requires_grad=True)
-_fix_(x)  # adaptation
 
 y = x * 2
 while y.data.norm() < 1000:
@@ -224,12 +195,10 @@ def exp_adder(x, y):
     return 2 * x.exp() + 3 * y
 
 inputs = (torch.rand(1), torch.rand(1)) # arguments for the function
-_fix_(*inputs, uniform=True)  # adaptation
 print(inputs)
 print(torch.autograd.functional.jacobian(exp_adder, inputs))  # adaptation: printed
 
 inputs = (torch.rand(3), torch.rand(3)) # arguments for the function
-_fix_(*inputs, uniform=True)  # adaptation
 print(inputs)
 print(torch.autograd.functional.jacobian(exp_adder, inputs))  # adaptation: printed
 
@@ -240,6 +209,5 @@ def do_some_doubling(x):
     return y
 
 inputs = torch.randn(3)
-_fix_(inputs)  # adaptation
 my_gradients = torch.tensor([0.1, 1.0, 0.0001])
 print(torch.autograd.functional.vjp(do_some_doubling, inputs, v=my_gradients))  # adaptation: printed

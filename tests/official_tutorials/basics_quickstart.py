@@ -6,32 +6,10 @@ Adaptations (everything else is the tutorial's code as written):
   ``torchvision.datasets`` / ``torchvision.transforms.v2`` are left out and ``training_data`` /
   ``test_data`` are SyntheticFashionMNIST(train=True / False): 640 and 192 images of 1x28x28 in
   [0, 1] with int labels, as the tutorial's transform would give them.
-- after ``model = NeuralNetwork().to(device)`` (the first one), _fix_ gives its parameters fixed values
-  (the random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
+import numpy as _np  # (the adaptations' data)
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
@@ -98,7 +76,6 @@ class NeuralNetwork(nn.Module):
         return logits
 
 model = NeuralNetwork().to(device)
-_fix_(model)  # adaptation
 print(model)
 
 loss_fn = nn.CrossEntropyLoss()

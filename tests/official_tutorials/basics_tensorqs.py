@@ -2,32 +2,9 @@
 BSD-3-Clause).
 
 Adaptations (everything else is the tutorial's code as written):
-- ``x_rand`` and ``rand_tensor`` come from torch.rand_like / torch.rand as written, then _fix_ gives
-  them fixed values before they are printed (the random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 import numpy as np
 
@@ -42,12 +19,10 @@ x_ones = torch.ones_like(x_data) # retains the properties of x_data
 print(f"Ones Tensor: \n {x_ones} \n")
 
 x_rand = torch.rand_like(x_data, dtype=torch.float) # overrides the datatype of x_data
-_fix_(x_rand, uniform=True)  # adaptation
 print(f"Random Tensor: \n {x_rand} \n")
 
 shape = (2,3,)
 rand_tensor = torch.rand(shape)
-_fix_(rand_tensor, uniform=True)  # adaptation
 ones_tensor = torch.ones(shape)
 zeros_tensor = torch.zeros(shape)
 

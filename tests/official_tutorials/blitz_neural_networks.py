@@ -2,33 +2,10 @@
 (Deep Learning with PyTorch: A 60 Minute Blitz; BSD-3-Clause).
 
 Adaptations (everything else is the tutorial's code as written):
-- after ``net = Net()``, _fix_ gives its parameters fixed values; ``input`` and ``target`` come from
-  torch.randn as written and then get fixed values too (the random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - the last line prints ``net.fc3.bias`` after ``optimizer.step()`` (the tutorial prints nothing there).
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -77,7 +54,6 @@ class Net(nn.Module):
 
 
 net = Net()
-_fix_(net)  # adaptation
 print(net)
 
 ########################################################################
@@ -91,7 +67,6 @@ print(params[0].size())  # conv1's .weight
 # Let's try a random 32x32 input.
 
 input = torch.randn(1, 1, 32, 32)
-_fix_(input)  # adaptation
 out = net(input)
 print(out)
 
@@ -107,7 +82,6 @@ out.backward(torch.randn(1, 10))
 
 output = net(input)
 target = torch.randn(10)  # a dummy target, for example
-_fix_(target)  # adaptation
 target = target.view(1, -1)  # make it the same shape as output
 criterion = nn.MSELoss()
 

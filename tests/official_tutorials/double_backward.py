@@ -2,35 +2,12 @@
 custom_function_double_backward_tutorial.rst (BSD-3-Clause).
 
 Adaptations (everything else is the tutorial's code as written):
-- the tutorial's ``torch.rand`` inputs come from torch.rand as written, then _fix_ gives them fixed
-  values (the random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - the gradcheck / gradgradcheck calls' results are printed (a notebook shows them).
 - torchviz is not installed: each ``torchviz.make_dot((grad_x, x, out), ...)`` is replaced by a print
   of what the picture shows -- grad_x, the name of its grad_fn and of that node's next_functions.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 
 
@@ -57,7 +34,6 @@ class Square(torch.autograd.Function):
 
 # Use double precision because finite differencing method magnifies errors
 x = torch.rand(3, 3, requires_grad=True, dtype=torch.double)
-_fix_(x, uniform=True)  # adaptation
 print(torch.autograd.gradcheck(Square.apply, x))
 # Use gradcheck to verify second-order derivatives
 print(torch.autograd.gradgradcheck(Square.apply, x))
@@ -119,7 +95,6 @@ def sinh(x):
     return Sinh.apply(x)[0]
 
 x = torch.rand(3, 3, requires_grad=True, dtype=torch.double)
-_fix_(x, uniform=True)  # adaptation
 print(torch.autograd.gradcheck(sinh, x))
 print(torch.autograd.gradgradcheck(sinh, x))
 

@@ -2,34 +2,12 @@
 polynomial_autograd.py (Learning PyTorch with Examples; BSD-3-Clause).
 
 Adaptations (everything else is the tutorial's code as written):
-- a, b, c, d come from torch.randn as written, then _fix_ gives them fixed values.
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - Zeroing the gradients: the stored revision's ``a.grad, b.grad, c.grad, d.grad = 0., 0., 0., 0.``
   raises TypeError under torch 2.13 itself (a float is not a gradient); the tutorial's own
   ``a.grad = None`` lines (commented out next to it, and used by its sibling tutorials) are used.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 import math
 
@@ -55,7 +33,6 @@ a = torch.randn((), dtype=dtype, requires_grad=True)
 b = torch.randn((), dtype=dtype, requires_grad=True)
 c = torch.randn((), dtype=dtype, requires_grad=True)
 d = torch.randn((), dtype=dtype, requires_grad=True)
-_fix_(a, b, c, d)  # adaptation
 
 learning_rate = 1e-6
 for t in range(2000):

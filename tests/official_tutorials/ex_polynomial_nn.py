@@ -2,31 +2,9 @@
 (Learning PyTorch with Examples; BSD-3-Clause).
 
 Adaptations (everything else is the tutorial's code as written):
-- after the model is built, _fix_ gives its Linear layer fixed values (the random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 import math
 
@@ -55,7 +33,6 @@ model = torch.nn.Sequential(
     torch.nn.Linear(3, 1),
     torch.nn.Flatten(0, 1)
 )
-_fix_(model)  # adaptation
 
 # The nn package also contains definitions of popular loss functions; in this
 # case we will use Mean Squared Error (MSE) as our loss function.

@@ -4,35 +4,12 @@ beginner_source/nn_tutorial.py, by Jeremy Howard (BSD-3-Clause). Its CNN part is
 Adaptations (everything else is the tutorial's code as written):
 - MNIST cannot be downloaded: the download/unpickle block is replaced by numpy arrays of the same
   kinds (x: float32 (n, 784) in [0, 1]; y: int64), 1000 training and 200 validation rows.
-- parameters made from torch.randn / by nn.Linear get fixed values from _fix_ right after they are
-  made (the random generators differ); ``get_model`` calls _fix_ on the model it builds.
-- ``shuffle=True`` becomes ``shuffle=False`` (the shuffling draws from the random generator).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - values a notebook cell shows (``preds[0], preds.shape``, ...) are printed as the tutorial's own
   print lines already do; ``pyplot.imshow`` is kept (non-interactive backend).
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
+import numpy as _np  # (the adaptations' data)
 # --- adaptation (see the header): MNIST cannot be downloaded here -----------------------------------
 # In place of mnist.pkl.gz: numpy arrays as the pickle holds them (float32 rows of 784 pixels in
 # [0, 1], int64 labels), digit-like: each class a fixed sparse stroke mask (15% of the pixels), each
@@ -70,7 +47,6 @@ print(y_train.min(), y_train.max())
 import math
 
 weights = torch.randn(784, 10) / math.sqrt(784)
-_fix_(weights); weights /= math.sqrt(784)  # adaptation: fixed standard-normal values, as written
 weights.requires_grad_()
 bias = torch.zeros(10, requires_grad=True)
 
@@ -146,7 +122,6 @@ class Mnist_Logistic(nn.Module):
         return xb @ self.weights + self.bias
 
 model = Mnist_Logistic()
-_fix_(model)  # adaptation
 
 print(loss_func(model(xb), yb))
 
@@ -179,7 +154,6 @@ class Mnist_Logistic(nn.Module):
         return self.lin(xb)
 
 model = Mnist_Logistic()
-_fix_(model)  # adaptation
 print(loss_func(model(xb), yb))
 
 fit()
@@ -190,7 +164,6 @@ from torch import optim
 
 def get_model():
     model = Mnist_Logistic()
-    _fix_(model)  # adaptation
     return model, optim.SGD(model.parameters(), lr=lr)
 
 model, opt = get_model()
@@ -248,7 +221,7 @@ for epoch in range(epochs):
 print(loss_func(model(xb), yb))
 
 train_ds = TensorDataset(x_train, y_train)
-train_dl = DataLoader(train_ds, batch_size=bs, shuffle=False)  # adaptation: shuffle=True
+train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
 
 valid_ds = TensorDataset(x_valid, y_valid)
 valid_dl = DataLoader(valid_ds, batch_size=bs * 2)
@@ -300,7 +273,7 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
 
 def get_data(train_ds, valid_ds, bs):
     return (
-        DataLoader(train_ds, batch_size=bs, shuffle=False),  # adaptation: shuffle=True
+        DataLoader(train_ds, batch_size=bs, shuffle=True),
         DataLoader(valid_ds, batch_size=bs * 2),
     )
 

@@ -6,32 +6,10 @@ Adaptations (everything else is the tutorial's code as written):
   (n, 784) in [0, 1]; y: int64), 1000 training and 200 validation rows.
 - the definitions the CNN part uses from the first part (the tensors, TensorDatasets, loss_func,
   loss_batch, fit, get_data, epochs, bs) are repeated first, as the tutorial writes them.
-- each model gets fixed parameter values from _fix_ right after it is built (the random generators
-  differ); ``shuffle=True`` becomes ``shuffle=False`` (shuffling draws from the generator).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
+import numpy as _np  # (the adaptations' data)
 # --- adaptation (see the header): MNIST cannot be downloaded here -----------------------------------
 # In place of mnist.pkl.gz: numpy arrays as the pickle holds them (float32 rows of 784 pixels in
 # [0, 1], int64 labels), digit-like: each class a fixed sparse stroke mask (15% of the pixels), each
@@ -95,7 +73,7 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
 
 def get_data(train_ds, valid_ds, bs):
     return (
-        DataLoader(train_ds, batch_size=bs, shuffle=False),  # adaptation: shuffle=True
+        DataLoader(train_ds, batch_size=bs, shuffle=True),
         DataLoader(valid_ds, batch_size=bs * 2),
     )
 
@@ -123,7 +101,6 @@ class Mnist_CNN(nn.Module):
 lr = 0.1
 
 model = Mnist_CNN()
-_fix_(model)  # adaptation
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 fit(epochs, model, loss_func, opt, train_dl, valid_dl)
@@ -155,7 +132,6 @@ model = nn.Sequential(
     nn.AvgPool2d(4),
     Lambda(lambda x: x.view(x.size(0), -1)),
 )
-_fix_(model)  # adaptation
 
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
@@ -195,7 +171,6 @@ model = nn.Sequential(
     nn.AdaptiveAvgPool2d(1),
     Lambda(lambda x: x.view(x.size(0), -1)),
 )
-_fix_(model)  # adaptation
 
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 

@@ -3,35 +3,13 @@
 SavedTensor and by context manager), a Tensor hook on a tensor modified in place.
 
 Adaptations (everything else is the notes' code as written):
-- tensors from torch.randn get fixed values from _fix_ right after they are made.
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - the snippets' free names are defined: ``tmp_dir`` (a temporary directory), ``fn`` (a hook that
   prints the gradient it receives), ``input`` for the DataParallel example; the notes' ``# ...
   compute output`` Model is used as written. Results the notes state in comments are printed.
 - the threads' example prints that the ten threads finished.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import os
 import tempfile
 import threading
@@ -49,13 +27,11 @@ def fn(grad):  # adaptation: the notes' hook ``fn``
 
 # Saved tensors
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 y = x.pow(2)
 print(x.equal(y.grad_fn._saved_self))  # True
 print(x is y.grad_fn._saved_self)  # True
 
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 y = x.exp()
 print(y.equal(y.grad_fn._saved_result))  # True
 print(y is y.grad_fn._saved_result)  # False
@@ -100,7 +76,6 @@ def unpack_hook(temp_file):
 
 # Registering hooks for a saved tensor
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 y = x.pow(2)
 y.grad_fn._raw_saved_self.register_hooks(pack_hook, unpack_hook)
 print(y.grad_fn._saved_self)  # adaptation: read through unpack_hook

@@ -4,35 +4,9 @@ MulConstant as the revision 0337521 writes them (forward takes ctx), MyCube (for
 setup_context) from the notes' later revision, the gradcheck, the Linear module.
 
 Adaptations (everything else is the notes' code as written):
-- ``from torch.autograd import Function`` (the notes use ``Function`` after the text says where it
-  comes from); the gradcheck inputs come from torch.randn as written, then _fix_ gives them fixed
-  values; the results the notes only describe are printed: each Function applied once with its
-  gradient, the Linear module's repr (its extra_repr), gradgradcheck of my_cube.
-- ``Linear``'s ``uniform_(-0.1, 0.1)`` initialisation is followed by _fix_ (random generators differ).
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 from torch import nn
 from torch.autograd import Function
@@ -158,7 +132,6 @@ from torch.autograd import gradcheck
 # evaluated with these tensors are close enough to numerical
 # approximations and returns True if they all verify this condition.
 input = (torch.randn(20,20,dtype=torch.double,requires_grad=True), torch.randn(30,20,dtype=torch.double,requires_grad=True))
-_fix_(*input)  # adaptation
 test = gradcheck(linear, input, eps=1e-6, atol=1e-4)
 print(test)
 
@@ -200,7 +173,6 @@ class Linear(nn.Module):
         )
 
 module = Linear(4, 3)  # adaptation: use it
-_fix_(module)
 print(module)
 out = module(torch.ones(2, 4))
 out.sum().backward()

@@ -2,39 +2,15 @@
 autograd_saved_tensors_hooks_tutorial.py (BSD-3-Clause).
 
 Adaptations (everything else is the tutorial's code as written):
-- tensors made with torch.randn get fixed values from _fix_ right after (the random generators
-  differ); the modules (Model, the Sequential of Linears) likewise.
+- run with torch's generator seeded 0 (tests/program_runner.py; the tutorial does not seed, and
+  torch's starts from the clock): autograd_core draws the same random numbers.
 - the value of ``torch.allclose(x.grad, (2 * x))`` that a notebook shows is printed; each example's
   asserts are kept and a line says they passed.
 - ``save_on_cpu(pin_memory=True)``: kept as written (no CUDA here).
 """
-# --- adaptation helper (see the header): fixed numbers in place of the random generator's -------------
-# autograd_core's generator differs from torch's by design; a seeded numpy stream gives both libraries
-# the same numbers. _fix_ overwrites tensors, or every parameter of a module, in place.
-import numpy as _np
-_stream = _np.random.default_rng(0)
-
-
-def _fix_(*objs, uniform=False):
-    import torch as _torch
-    with _torch.no_grad():
-        for obj in objs:
-            for p in (list(obj.parameters()) if hasattr(obj, "parameters") else [obj]):
-                if hasattr(obj, "parameters"):   # a module's parameter: uniform in +-1/sqrt(fan_in)
-                    bound = 1 / _np.sqrt(p.numel() / p.shape[0]) if p.dim() > 1 else 0.1
-                    values = _stream.uniform(-bound, bound, tuple(p.shape))
-                elif uniform:                     # in place of torch.rand
-                    values = _stream.uniform(0, 1, tuple(p.shape))
-                else:                             # in place of torch.randn
-                    values = _stream.standard_normal(tuple(p.shape))
-                kind = _np.float64 if p.dtype == _torch.float64 else _np.float32
-                p.copy_(_torch.from_numpy(_np.asarray(values, dtype=kind)))
-    return objs[0] if len(objs) == 1 else objs
-# ---------------------------------------------------------------------------------------------------
 import torch
 
 a = torch.randn(5, requires_grad=True)
-_fix_(a)  # adaptation
 b = torch.ones(5, requires_grad=True)
 y = a * b
 
@@ -75,7 +51,6 @@ with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
 y.sum().backward()
 
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 with torch.autograd.graph.saved_tensors_hooks(lambda x: x * 4, lambda x: x / 4):
     y = torch.pow(x, 2)
 y.sum().backward()
@@ -92,7 +67,6 @@ def unpack(x):
     return storage[x]
 
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
     y = x * x
 y.sum().backward()
@@ -110,7 +84,6 @@ def unpack(packed):
 
 
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
     y = x * x
 y.sum().backward()
@@ -119,7 +92,6 @@ assert(torch.allclose(x.grad, 2 * x))
 print("a tuple: assert passed")  # adaptation
 
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 with torch.autograd.graph.saved_tensors_hooks(lambda x: repr(x), lambda x: eval("torch." + x)):
     y = x * x
 y.sum().backward()
@@ -134,7 +106,6 @@ def unpack_hook(packed):
     return tensor.to(device)
 
 x = torch.randn(5, requires_grad=True)
-_fix_(x)  # adaptation
 with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
     y = x * x
 y.sum().backward()
@@ -154,9 +125,7 @@ class Model(nn.Module):
             return self.w * x
 
 x = torch.randn(5)
-_fix_(x)  # adaptation
 model = Model()
-_fix_(model)  # adaptation
 loss = model(x).sum()
 loss.backward()
 print(model.w.grad)  # adaptation: printed
@@ -175,10 +144,8 @@ model = nn.Sequential(
     SaveToCpu(nn.Linear(100, 100)),
     nn.Linear(100, 10),
 )
-_fix_(model)  # adaptation
 
 x = torch.randn(10)
-_fix_(x)  # adaptation
 loss = model(x).sum()
 loss.backward()
 print(loss)  # adaptation: printed
