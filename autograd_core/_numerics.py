@@ -224,6 +224,14 @@ def torch_sum(a):
     return np.asarray(_full_sum(a))
 
 
+def torch_sum_to(a, shape):
+    """torch_sum of a as a new array of `shape`, of one element: the gradient of a (1,) weight."""
+    total = _full_sum(a)
+    if shape == (1,):  # (an array made from a list: half the cost of asarray, reshape and copy)
+        return np.array([total])
+    return np.asarray(total).reshape(shape).copy()
+
+
 def torch_sum_dim(a, dim, keepdim):
     """sum over the dims `dim` (an int or a tuple) of a C-contiguous float array, in ATen's order,
     its iterator's size-1 dims left out:
