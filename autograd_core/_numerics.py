@@ -19,7 +19,7 @@ import numpy as np
 from ._kernel_order import CPU_FEATURES, VECTOR_BYTES, get_num_threads, iteration_order
 from ._pool_kernels import _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
 
-_F32 = np.dtype(np.float32)
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 # the float32 elements of one step of ATen's vectorised loop (two vectors); the last n % this
 # elements of a run go through its scalar loop
 _FLOAT32_CHUNK = 2 * VECTOR_BYTES // 4
@@ -207,11 +207,12 @@ def _short_sum(x, lanes):
 
 def _full_sum(a):
     """torch_sum as a numpy scalar."""
-    if a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.size > 32768 or a.size == 0 or not (
-            a.flags.c_contiguous or a.flags.f_contiguous):
+    dt = a.dtype  # (float32 and float64 told by identity first: reading a dtype's fields costs more)
+    if (dt is not _F32 and dt is not _F64 and (dt.kind != "f" or dt.itemsize < 4)) or not (
+            0 < a.size <= 32768) or not (a.flags.c_contiguous or a.flags.f_contiguous):
         return a.sum()
     x = a.ravel(order="K")
-    lanes = _LANES_BYTES // a.dtype.itemsize
+    lanes = _LANES_BYTES // dt.itemsize
     if x.size < 64 * lanes:
         return _short_sum(x, lanes)
     nv = x.size // lanes
@@ -317,8 +318,10 @@ def batch_sum(g):
     batch of fewer than 1024 rows written out in one place. (Those helpers cost a bias's gradient
     about as much again in their own checks and calls as in numpy's additions.)"""
     n, k = g.shape if g.ndim == 2 else (0, 0)
-    if not (1 < n < 1024 and 1 < k and g.size <= 32768 and g.dtype.kind == "f" and g.itemsize >= 4
-            and g.flags.c_contiguous):  # (else torch_sum_dim: longer sums are split between threads)
+    dt = g.dtype  # (float32 and float64 told by identity first: reading a dtype's fields costs more)
+    floats = dt is _F32 or dt is _F64 or (dt.kind == "f" and dt.itemsize >= 4)
+    if not (1 < n < 1024 and 1 < k and g.size <= 32768 and floats and g.flags.c_contiguous):
+        # (else torch_sum_dim: longer sums are split between threads)
         return torch_sum_dim(g, 0, False)
     lanes = _LANES_BYTES // g.itemsize
     group = 4 * lanes if k >= lanes else 4  # (columns in blocks of 4 vectors, or of 4 columns)
