@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _dtypes
 from ._graph import STATE, AccumulateGrad, _next_seq
-from ._numerics import torch_sum, torch_sum_dim
+from ._numerics import batch_sum, torch_sum_dim, torch_sum_to
 
 # The nodes each backward(create_graph=True) made -- its gradients' own graph -- as a range of node
 # sequence numbers, with the nodes it started from: how draw() tells the ops a backward pass made
@@ -467,10 +467,10 @@ def unbroadcast(g, shape):
     if g.shape == shape:
         return g
     if math.prod(shape) == 1:  # (a scalar's gradient, of a (1,) weight or bias: one full sum, in
-        return torch_sum(g).reshape(shape).copy()  # an array of its own; np.full costs twice as much)
+        return torch_sum_to(g, shape)  # an array of its own; np.full costs twice as much)
     extra = g.ndim - len(shape)
     if extra == 1 and g.shape[1:] == shape:  # (a bias's gradient: the sum over the batch)
-        return torch_sum_dim(g, 0, False)
+        return batch_sum(g)
     axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape) if s == 1 and g.shape[extra + i] != 1)
     if axes:  # (keepdim but for the leading dims: only a sum over some of each needs a reshape)
         g = torch_sum_dim(g, axes, len(axes) > extra)

@@ -20,7 +20,7 @@ import numpy as np
 from ._kernel_order import CPU_FEATURES, VECTOR_BYTES, get_num_threads, iteration_order
 from ._pool_kernels import _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
 
-_F32 = np.dtype(np.float32)
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 # the float32 elements of one step of ATen's vectorised loop (two vectors); the last n % this
 # elements of a run go through its scalar loop
 _FLOAT32_CHUNK = 2 * VECTOR_BYTES // 4
@@ -208,11 +208,12 @@ def _short_sum(x, lanes):
 
 def _full_sum(a):
     """torch_sum as a numpy scalar."""
-    if a.dtype.kind != "f" or a.dtype.itemsize < 4 or a.size > 32768 or a.size == 0 or not (
-            a.flags.c_contiguous or a.flags.f_contiguous):
+    dt = a.dtype  # (float32 and float64 told by identity first: reading a dtype's fields costs more)
+    if (dt is not _F32 and dt is not _F64 and (dt.kind != "f" or dt.itemsize < 4)) or not (
+            0 < a.size <= 32768) or not (a.flags.c_contiguous or a.flags.f_contiguous):
         return a.sum()
     x = a.ravel(order="K")
-    lanes = _LANES_BYTES // a.dtype.itemsize
+    lanes = _LANES_BYTES // dt.itemsize
     if x.size < 64 * lanes:
         return _short_sum(x, lanes)
     nv = x.size // lanes
@@ -223,6 +224,14 @@ def _full_sum(a):
 def torch_sum(a):
     """sum of all elements of a, in ATen's order for float32/float64 (see above)."""
     return np.asarray(_full_sum(a))
+
+
+def torch_sum_to(a, shape):
+    """torch_sum of a as a new array of `shape`, of one element: the gradient of a (1,) weight."""
+    total = _full_sum(a)
+    if shape == (1,):  # (an array made from a list: half the cost of asarray, reshape and copy)
+        return np.array([total])
+    return np.asarray(total).reshape(shape).copy()
 
 
 def torch_sum_dim(a, dim, keepdim):
@@ -302,6 +311,56 @@ def _columns_sum(m, lanes):
     out[..., :whole] = _multi_row_sum(np.ascontiguousarray(m[..., :whole]))
     out[..., whole:] = _row_sum(np.ascontiguousarray(m[..., whole:]))
     return out + 0
+
+
+def batch_sum(g):
+    """g.sum(0) of a (batch, features) float gradient in ATen's order: a bias's gradient, its outer
+    reduction (_columns_sum), with the steps _columns_sum, _row_sum and _multi_row_sum take for a
+    batch of fewer than 1024 rows written out in one place. (Those helpers cost a bias's gradient
+    about as much again in their own checks and calls as in numpy's additions.)"""
+    n, k = g.shape if g.ndim == 2 else (0, 0)
+    dt = g.dtype  # (float32 and float64 told by identity first: reading a dtype's fields costs more)
+    floats = dt is _F32 or dt is _F64 or (dt.kind == "f" and dt.itemsize >= 4)
+    if not (1 < n < 1024 and 1 < k and g.size <= 32768 and floats and g.flags.c_contiguous):
+        # (else torch_sum_dim: longer sums are split between threads)
+        return torch_sum_dim(g, 0, False)
+    lanes = _LANES_BYTES // g.itemsize
+    group = 4 * lanes if k >= lanes else 4  # (columns in blocks of 4 vectors, or of 4 columns)
+    if k % group == 0 and n < 256:
+        # every column in a block: one multi_row_sum over all rows, in blocks of 16 rows (each in
+        # order, then the blocks in order), the leftover rows' sum first
+        return _blocks_of_16(g, n) + 0
+    if k >= group:  # (some columns each way, or a longer batch: the general helpers)
+        return _columns_sum(g, lanes)
+    # no column in a block: row_sum, 4 accumulators (row i into i % 4), each a multi_row_sum of its
+    # rows; the leftover rows into the first, in order; then (((0 + a0) + a1) + a2) + a3
+    n4 = n >> 2
+    if n < 64:  # (no block of 16 fills: each accumulator adds its rows in order)
+        acc = (_reduce(g[:n4 << 2].reshape(n4, 4, k), 0) if n4 > 2 else
+               g[0:4] + g[4:8] if n4 == 2 else g[:4] if n4 else np.zeros((4, k), g.dtype))
+        total = acc[0]
+        for i in range(n4 << 2, n):
+            total = total + g[i]
+        return (((total + acc[1]) + acc[2]) + acc[3]) + 0
+    acc = _blocks_of_16(g[:n4 << 2].reshape(n4, 4 * k), n4)
+    for i in range(n4 << 2, n):
+        acc[:k] = acc[:k] + g[i]
+    return _reduce(acc.reshape(4, k), 0, initial=0)
+
+
+def _blocks_of_16(rows, n):
+    """_multi_row_sum of n (< 256) C-contiguous rows of several elements: one level of its cascade"""
+    blocks = n >> 4
+    if not blocks:
+        return _reduce(rows, 0)
+    if blocks == 1:
+        total = _reduce(rows[:16], 0)
+    else:
+        total = _reduce(_reduce(rows[:blocks << 4].reshape((blocks, 16) + rows.shape[1:]), 1), 0)
+    if n & 15:
+        left = rows[blocks << 4:]
+        total = (_reduce(left, 0) if len(left) > 1 else left[0]) + total
+    return total
 
 
 def _short_blocks_sum(m, lanes):
