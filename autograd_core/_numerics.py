@@ -467,8 +467,8 @@ class ZeroArray(np.ndarray):
         zero = [is_zero_array(x) for x in inputs]
         if method != "__call__" or out is not None or not any(zero):
             return result
-        if ufunc is np.multiply or (ufunc is np.true_divide and not zero[1]) or all(zero) and ufunc in (
-                np.add, np.subtract):
+        if (ufunc is np.multiply or (ufunc is np.true_divide and not zero[1])
+                or (all(zero) and ufunc in (np.add, np.subtract))):
             return zero_array(result.shape, result.dtype)
         if ufunc is np.true_divide:  # x / 0 is inf whatever x is (0 / 0: nan)
             return np.full(result.shape, np.nan if zero[0] else np.inf, result.dtype)

@@ -147,7 +147,13 @@ def _normal_16_double(u, mean, std):
     """normal_fill_16 in double (libm's log; numpy's cos and sin are libm's on these angles)"""
     radius = np.sqrt(-2 * _log(1 - u[:, :8]))
     theta = 2.0 * np.pi * u[:, 8:]
-    return np.concatenate([radius * np.cos(theta) * std + mean, radius * np.sin(theta) * std + mean], axis=1)
+    return _scaled(radius * np.cos(theta), radius * np.sin(theta), mean, std)
+
+
+def _scaled(cos_part, sin_part, mean, std):
+    """the 16 normals: r cos * std + mean, then r sin * std + mean, each one FMA (GCC fuses the scalar
+    kernel's, as the AVX2 one writes its own)"""
+    return np.concatenate([_fma(cos_part, std, mean), _fma(sin_part, std, mean)], axis=1)
 
 
 _logf, _cosf, _sinf = (_libm_float(name, f) for name, f in (("logf", np.log), ("cosf", np.cos), ("sinf", np.sin)))
@@ -157,7 +163,7 @@ def _normal_16_libm_float(u, mean, std):
     """normal_fill_16 in float32 with libm's logf, cosf and sinf (ATen's kernel without AVX2)"""
     radius = np.sqrt(_F32(-2) * _logf(_F32(1) - u[:, :8]))
     theta = (2.0 * np.pi * u[:, 8:].astype(np.float64)).astype(_F32)
-    return np.concatenate([radius * _cosf(theta) * std + mean, radius * _sinf(theta) * std + mean], axis=1)
+    return _scaled(radius * _cosf(theta), radius * _sinf(theta), mean, std)
 
 
 def _normal_16_avx2(u, mean, std):
@@ -165,8 +171,7 @@ def _normal_16_avx2(u, mean, std):
     fma(radius cos, std, mean) and fma(radius sin, std, mean)."""
     radius = np.sqrt(_F32(-2) * _avx_log(_F32(1) - u[:, :8]))
     sin, cos = _avx_sincos(_F32(2.0 * np.pi) * u[:, 8:])
-    return np.concatenate([fused_multiply_add(radius * cos, std, np.full_like(cos, mean)),
-                           fused_multiply_add(radius * sin, std, np.full_like(sin, mean))], axis=1)
+    return _scaled(radius * cos, radius * sin, mean, std)
 
 
 def _fma(a, b, c):

@@ -40,7 +40,8 @@ PROGRAMS = {
                                                   m.normal(m.arange(20.0), 0.1)],
     "uniform_ and normal_ in place": lambda m: [m.empty(50).uniform_(-0.37, 0.81), m.empty(9).normal_(1.5, 2.5),
                                                m.empty(33).normal_(-3.0, 0.25),
-                                               m.empty(17, dtype=m.float64).uniform_(2, 5)],
+                                               m.empty(17, dtype=m.float64).uniform_(2, 5),
+                                               m.empty(40, dtype=m.float64).normal_(1.5, 2.5)],
     "rand_like and randn_like": lambda m: [m.rand_like(m.zeros(3, 4)), m.randn_like(m.zeros(20))],
     "nn.Linear, nn.Conv2d and init functions": lambda m: [
         *m.nn.Linear(3, 2).parameters(), *m.nn.Linear(64, 10).parameters(),
