@@ -198,7 +198,7 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         clone conv_transpose1d conv_transpose2d conv_transpose3d cos cumprod cumsum diag dot empty_like equal erf
         exp expm1 flatten flip floor full_like gather ger is_floating_point isclose isfinite isinf isnan log log1p
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
-        minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
+        median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
         sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like""".split():
     globals()[_name] = tensor_first(globals()[_name], name=_name)

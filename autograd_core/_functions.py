@@ -13,7 +13,7 @@ import numpy as np
 from . import _dtypes, _kernel_order
 from ._arguments import not_a_tensor, type_name as _type_name
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
-from ._numerics import indexed as _indexed
+from ._numerics import indexed as _indexed, median_indices as _median_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
@@ -435,7 +435,23 @@ def _extreme(name, input, dim, keepdim, other, caller=None):
         raise IndexError(f"{caller or name}(): Expected reduction dim {d} to have non-zero size.")
     arg = np.argmax if name == "max" else np.argmin
     a = input._data if input.ndim else input._data.reshape(1)
-    indices = np.expand_dims(arg(a, axis=d), d)
+    return _selected(name, input, d, keepdim, np.expand_dims(arg(a, axis=d), d))
+
+
+def median(input, dim=None, keepdim=False):
+    """median(input): the lower of the two middle values (nan if there is one); median(input, dim):
+    (values, indices), the gradient to the index picked"""
+    if dim is None:
+        return apply(_OP["median"], (input,))
+    d = _dim(dim, input.ndim)
+    if input.ndim and input.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    return _selected("median", input, d, keepdim, _median_indices(input._data, d))
+
+
+def _selected(name, input, d, keepdim, indices):
+    """(values, indices) of a reduction that picks one element along dim d: the values at
+    `indices` (d kept) as the row name + '_dim' records them."""
     values = apply(_OP[name + "_dim"], (input,), {"dim": d, "keepdim": keepdim or input.ndim == 0,
                                                   "indices": indices})
     if input.ndim == 0:

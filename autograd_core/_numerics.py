@@ -1064,6 +1064,29 @@ def along(a, dim, keepdim, indices):
     return v if keepdim else v.squeeze(dim)
 
 
+@quiet
+def median(a):
+    """The lower of the two middle values of all of a (nan if a has one or is empty), as ATen's
+    median_impl: the element at (n - 1) // 2 of the sorted values"""
+    flat = a.reshape(-1)
+    if flat.size == 0 or (flat.dtype.kind == "f" and np.isnan(flat).any()):
+        return np.asarray(np.nan).astype(a.dtype)  # (an empty integer tensor: nan cast, as ATen's)
+    return np.asarray(np.sort(flat, kind="stable")[(flat.size - 1) // 2])
+
+
+def median_indices(a, dim):
+    """Along dim (kept), the index median(dim) picks: the first nan's, else the element at
+    (n - 1) // 2 in (value, index) order (ATen's nth_element, ties broken by the index)"""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    middle = np.take(np.argsort(a, axis=dim, kind="stable"), [(a.shape[dim] - 1) // 2], axis=dim)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        if nan.any():
+            return np.where(nan.any(axis=dim, keepdims=True), np.argmax(nan, axis=dim, keepdims=True), middle)
+    return middle
+
+
 def take_along(a, indices, dim):
     """a's elements at indices along dim (a 0-dim tensor's only element for a 0-dim one); in the
     other dims as far as indices reaches (gather's index may be smaller than a there)."""

@@ -356,6 +356,13 @@ op("max",      "MaxBackward1",         lambda a: a.max(),
 op("min",      "MinBackward1",         lambda a: a.min(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
                                         kind="same")
+op("median",   "MedianBackward0",      K.median,
+                                        lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
+                                        kind="same", refuse=R.no_bool("median_cpu"))
+op("median_dim", "MedianBackward1",    lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
+                                        lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        refuse=R.no_bool("median_out"))
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous")

@@ -1587,6 +1587,9 @@ class Tensor:
     def sgn(self):
         return F.sgn(self)
 
+    def median(self, dim=None, keepdim=False):
+        return F.median(self, dim, keepdim)
+
     def sin(self):
         return apply(OPS["sin"], (self,))
 

@@ -87,6 +87,8 @@ PROGRAMS = {
     "min": ([inp(2, 3, kind=D)], lambda m, x: x.min()),
     "max_dim": ([inp(2, 3, kind=D)], lambda m, x: x.max(1)[0]),
     "min_dim": ([inp(2, 3, kind=D)], lambda m, x: x.min(0, keepdim=True)[0]),
+    "median": ([inp(2, 3, kind=D)], lambda m, x: x.median()),
+    "median_dim": ([inp(3, 4, kind=D)], lambda m, x: x.median(1)[0]),
     "norm": ([inp(2, 3)], lambda m, x: x.norm()),
     "norm-dim": ([inp(2, 3)], lambda m, x: x.norm(dim=1)),
     "norm-1": ([inp(2, 3)], lambda m, x: x.norm(p=1)),

@@ -13,6 +13,7 @@ import pytest
 import autograd_core as ac
 from autograd_core._ops import OPS
 from autograd_core._functions import _pieces
+from autograd_core._numerics import median_indices
 from autograd_core._tensor import apply
 
 EPS = 1e-6
@@ -202,6 +203,10 @@ SAMPLES = {
     "min": [("", [_distinct(3, 4)], None)],
     "max_dim": _max_dim_cases("max"),
     "min_dim": _max_dim_cases("min"),
+    "median": [("", [_distinct(3, 4)], None)],
+    "median_dim": [(f"dim{dim}-keep{keepdim}", [_distinct(3, 4, 2, seed=5)],
+                    {"dim": dim, "keepdim": keepdim, "indices": median_indices(_distinct(3, 4, 2, seed=5), dim)})
+                   for dim, keepdim in ((1, False), (0, True), (2, False))],
     "norm": _norm_cases(),
     "softmax": [("dim1", [_r(3, 4)], {"dim": 1}), ("dim0", [_r(3, 4, 2)], {"dim": 0})],
     "log_softmax": [("dim1", [_r(3, 4)], {"dim": 1}), ("dim0", [_r(3, 4, 2)], {"dim": 0})],

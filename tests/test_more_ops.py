@@ -530,3 +530,46 @@ def test_diag_of_any_vector_or_matrix_matches_torch(shape, offset):
         y.backward(m.ones(y.shape, dtype=m.float64) * 1.5)
         return y, t.grad, y.grad_fn.name()
     assert_same(program, exact=True)
+
+
+# --- median ---------------------------------------------------------------------------------------
+_MEDIAN_VALUES = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, 2.5, -3.0, float("inf"), float("nan")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
+       dtype=st.sampled_from(["float32", "float64", "int64"]), keepdim=st.booleans(), nan=st.booleans())
+def test_median_matches_torch(data, shape, dtype, keepdim, nan):
+    """median() (the lower middle value, nan if there is one, its gradient shared by the equal elements)
+    and median(dim) (values and indices: the first nan's, else the (n - 1) // 2-th in (value, index)
+    order; the gradient to that index), on ties, signed zeros, infinities and nans, as torch."""
+    values = _MEDIAN_VALUES if nan else _MEDIAN_VALUES.filter(lambda v: v == v)
+    x = data.draw(hnp.arrays(np.float64, shape, elements=values))
+    if dtype == "int64":
+        x = np.nan_to_num(x, posinf=7, neginf=-7).astype(np.int64)
+    x = x.astype(dtype)
+    dims = [None] + list(range(-max(len(shape), 1), max(len(shape), 1)))
+    dim = data.draw(st.sampled_from(dims))
+    results = []
+    for m in (ac, torch):
+        t = m.tensor(x, requires_grad=dtype != "int64")
+        try:
+            out = t.median() if dim is None else t.median(dim, keepdim=keepdim)
+        except (IndexError, RuntimeError) as e:
+            results.append((type(e).__name__, str(e)))
+            continue
+        values_ = out if dim is None else out.values
+        got = [values_.detach(), None if dim is None else out.indices]
+        if t.requires_grad and values_.numel():
+            values_.sum().backward()
+            got.append(t.grad)
+        results.append(got)
+    ours, theirs = results
+    if isinstance(theirs, tuple) or isinstance(ours, tuple):
+        assert ours == theirs
+        return
+    for a, b in zip(ours, theirs):
+        if b is None:
+            assert a is None
+        else:
+            assert_close(a, b, exact=True)
