@@ -2,6 +2,10 @@
 normal, uniform_ / normal_, nn's initialisation, dropout, DataLoader's shuffling and random_split give
 PyTorch 2.13's values bit for bit, and leave the generator where PyTorch leaves it (the draw after
 them is compared too)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -141,3 +145,17 @@ def test_a_tensor_laid_out_otherwise_is_filled_in_memory_order():
                 m.rand_like(m.zeros(4, 7).t()), m.randn_like(m.zeros(4, 7).t()), m.randn_like(m.zeros(20, 3)[::2])]
     for i, (a, b) in enumerate(zip(_draws(ac, program, 7), _draws(torch, program, 7))):
         _same(a, b, f"value {i}")
+
+
+def test_without_avx2_normals_come_from_libms_float_functions():
+    """ATEN_CPU_CAPABILITY=default (a CPU without AVX2): ATen's scalar normal_fill, libm's logf, cosf
+    and sinf in float32; this engine follows the same setting."""
+    code = ("import numpy as np, torch, autograd_core as ac\n"
+            "r = []\n"
+            "for m in (torch, ac):\n"
+            "    m.manual_seed(0); r.append(np.concatenate([m.randn(1000).numpy(), m.empty(40).normal_(1.5, 2.5).numpy()]))\n"
+            "print(int((r[0] != r[1]).sum()))\n")
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0"
