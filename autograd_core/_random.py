@@ -16,6 +16,7 @@ turn the engine's 32-bit words into numbers:
   16 does not divide the size; a float64 tensor of 16 or more, the same in double with libm's
   functions; fewer than 16 elements, Box-Muller in double per pair, the sine kept for the next draw.
 """
+import math
 import os
 
 import numpy as np
@@ -23,7 +24,8 @@ import numpy as np
 from ._kernel_order import CPU_FEATURES
 from ._numerics import _libm_float, fused_multiply_add
 
-_MASK_24, _MASK_53 = np.uint32((1 << 24) - 1), np.uint64((1 << 53) - 1)
+_BITS_53 = (1 << 53) - 1
+_MASK_24, _MASK_53 = np.uint32((1 << 24) - 1), np.uint64(_BITS_53)
 _F32 = np.float32
 # (ATEN_CPU_CAPABILITY=default: ATen's scalar kernel, whose float32 normal goes through libm's logf, cosf, sinf)
 _NORMAL_IN_AVX2 = CPU_FEATURES.get("AVX2", False) and os.environ.get("ATEN_CPU_CAPABILITY", "").lower() != "default"
@@ -88,20 +90,25 @@ class TorchRandom:
             return self._blocks_of_16(n, dtype, fill, _F32(mean), _F32(std))
         if n >= 16 and contiguous and dtype == np.float64:
             return self._blocks_of_16(n, dtype, _normal_16_double, np.float64(mean), np.float64(std))
-        out = np.empty(n)
-        for i in range(n):
-            out[i] = self._normal_double()
+        out = np.array([self._normal_double() for _ in range(n)])
+        if std == 1 and mean == 0:  # (1 * x + 0 is x, but for -0.0, which + 0.0 makes +0.0 as the FMA)
+            return (out + 0.0).astype(dtype)
         return fused_multiply_add(out, np.float64(std), np.full(n, float(mean))).astype(dtype)
 
     def _blocks_of_16(self, n, dtype, fill, mean, std):
-        """normal_fill: n uniforms, Box-Muller on each block of 16, the last block redrawn."""
+        """normal_fill: n uniforms, Box-Muller on each block of 16, the last block redrawn (16 new
+        uniforms for the last 16 elements) when 16 does not divide n."""
         u = self.uniform(n, dtype)
         whole = n - n % 16
-        out = np.empty(n, dtype)
-        out[:whole] = fill(u[:whole].reshape(-1, 16), mean, std).reshape(-1)
+        if n % 16:  # (all the blocks in one fill: it works block by block)
+            u = np.concatenate([u[:whole], self.uniform(16, dtype)])
+        normals = fill(u.reshape(-1, 16), mean, std)
+        normals.shape = (-1,)  # (in place: the tensor's array of its own, see _factories._drawn)
         if n % 16:
-            out[n - 16:] = fill(self.uniform(16, dtype).reshape(1, 16), mean, std).reshape(-1)
-        return out
+            out = np.empty(n, dtype)
+            out[:whole], out[n - 16:] = normals[:whole], normals[whole:]
+            return out
+        return normals
 
     def _normal_double(self):
         """One N(0, 1) draw of normal_distribution<double>: Box-Muller on two uniforms, r cos(theta)
@@ -109,11 +116,11 @@ class TorchRandom:
         kept, self.next_normal = self.next_normal, None
         if kept is not None:
             return kept
-        u = (self.words64(2) & _MASK_53).astype(np.float64) * 2.0 ** -53
-        radius = np.sqrt(-2.0 * np.log1p(-u[1]))
-        theta = 2.0 * np.pi * u[0]
-        self.next_normal = radius * np.sin(theta)
-        return radius * np.cos(theta)
+        u1, u2 = ((int(w) & _BITS_53) * 2.0 ** -53 for w in self.words64(2))
+        radius = math.sqrt(-2.0 * math.log1p(-u2))  # (Python's math: libm's, as ATen's ::log1p)
+        theta = 2.0 * math.pi * u1
+        self.next_normal = radius * math.sin(theta)
+        return radius * math.cos(theta)
 
     def state(self):
         return self.engine.state, self.next_normal
@@ -123,7 +130,12 @@ def in_memory_order(like, values):
     """values (drawn one after another) as an array of like's shape and strides, placed in the order
     ATen's iterator visits like's elements: along its dims from the largest stride to the smallest."""
     visit = sorted(range(like.ndim), key=lambda i: -like.strides[i])  # (stable: ties keep their order)
-    return np.transpose(values.reshape([like.shape[i] for i in visit]), np.argsort(visit))
+    if visit == list(range(like.ndim)):  # (C order: the values themselves, an array of their own)
+        values.shape = like.shape
+        return values
+    placed = np.empty_like(like, dtype=values.dtype)  # (like's memory order)
+    placed[...] = np.transpose(values.reshape([like.shape[i] for i in visit]), np.argsort(visit))
+    return placed
 
 
 # --- Box-Muller on blocks of 16 uniforms: 8 radii from the first 8, 8 angles from the others -----
@@ -153,7 +165,7 @@ def _normal_16_double(u, mean, std):
 def _scaled(cos_part, sin_part, mean, std):
     """the 16 normals: r cos * std + mean, then r sin * std + mean, each one FMA (GCC fuses the scalar
     kernel's, as the AVX2 one writes its own)"""
-    return np.concatenate([_fma(cos_part, std, mean), _fma(sin_part, std, mean)], axis=1)
+    return np.concatenate([fused_multiply_add(cos_part, std, mean), fused_multiply_add(sin_part, std, mean)], axis=1)
 
 
 _logf, _cosf, _sinf = (_libm_float(name, f) for name, f in (("logf", np.log), ("cosf", np.cos), ("sinf", np.sin)))
@@ -174,10 +186,6 @@ def _normal_16_avx2(u, mean, std):
     return _scaled(radius * cos, radius * sin, mean, std)
 
 
-def _fma(a, b, c):
-    return fused_multiply_add(a, b, np.broadcast_to(c, np.shape(a)))
-
-
 _LOG_POLY = [_F32(c) for c in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
                                1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
                                3.3333331174E-1)]
@@ -195,12 +203,12 @@ def _avx_log(x):
     z = m * m
     y = np.full_like(m, _LOG_POLY[0])
     for c in _LOG_POLY[1:]:
-        y = _fma(y, m, c)
+        y = fused_multiply_add(y, m, c)
     y = y * m
     # (GCC fuses y * z into the add of e * q1, computed first; then - z / 2 into one FMA)
     y = fused_multiply_add(y, z, e * _F32(-2.12194440e-4))
-    y = _fma(z, _F32(-0.5), y)
-    out = _fma(e, _F32(0.693359375), m + y)
+    y = fused_multiply_add(z, _F32(-0.5), y)
+    out = fused_multiply_add(e, _F32(0.693359375), m + y)
     return np.where(x <= 0, _F32(np.nan), out)
 
 
@@ -215,13 +223,13 @@ def _avx_sincos(x):
     sign_cos = ((~(j - 2) & 4) << 29).astype(np.uint32)
     sine_first = (j & 2) == 0
     for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
-        x = _fma(y, _F32(part), x)
+        x = fused_multiply_add(y, _F32(part), x)
     z = x * x
-    cos_poly = _fma(_fma(np.full_like(z, _F32(2.443315711809948E-005)), z, _F32(-1.388731625493765E-003)),
+    cos_poly = fused_multiply_add(fused_multiply_add(np.full_like(z, _F32(2.443315711809948E-005)), z, _F32(-1.388731625493765E-003)),
                     z, _F32(4.166664568298827E-002)) * z
     # (GCC fuses cos_poly * z into the subtraction of z / 2, computed first)
     cos_poly = fused_multiply_add(cos_poly, z, -(z * _F32(0.5))) + _F32(1)
-    sin_poly = _fma(_fma(np.full_like(z, _F32(-1.9515295891E-4)), z, _F32(8.3321608736E-3)),
+    sin_poly = fused_multiply_add(fused_multiply_add(np.full_like(z, _F32(-1.9515295891E-4)), z, _F32(8.3321608736E-3)),
                     z, _F32(-1.6666654611E-1)) * z
     sin_poly = fused_multiply_add(sin_poly, x, x)
     sin_part = np.where(sine_first, sin_poly, _F32(0))
