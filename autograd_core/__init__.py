@@ -59,7 +59,7 @@ globals().update(_OUT_FUNCTIONS)  # torch.add(a, b, out=t) ...: the functions th
 from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,  # noqa: F401
                          full_like, initial_seed, linspace, manual_seed, normal, ones, ones_like, rand,
                          rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
-from ._factories import get_num_threads, set_num_threads  # noqa: F401,E402
+from ._factories import get_num_threads, get_rng_state, set_num_threads, set_rng_state  # noqa: F401,E402
 from . import autograd  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402

@@ -12,7 +12,7 @@ from ._arguments import not_a_tensor
 from ._graph import STATE
 from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
 from ._numerics import dense as _dense
-from ._random import DEFAULT_SEED, TorchRandom, in_memory_order
+from ._random import DEFAULT_SEED, STATE_SIZE, TorchRandom, in_memory_order
 from ._refusals import warn as _warn
 from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
 
@@ -36,7 +36,18 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        return _make(np.frombuffer(repr(self._random.state()).encode(), dtype=np.uint8).copy(), None, False)
+        """The state as torch's: a uint8 tensor of 5056 bytes (set_state takes torch's too)."""
+        return _make(np.frombuffer(self._random.to_bytes(), dtype=np.uint8).copy(), None, False)
+
+    def set_state(self, new_state):
+        if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        if new_state._data.size != STATE_SIZE:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {STATE_SIZE} but found the input RNG "
+                               f"state size to be {new_state._data.size}")
+        self._random = TorchRandom.from_bytes(new_state._data.tobytes())
+        self._seed = self._random.seed
+        return self
 
 
 default_generator = Generator()
@@ -56,6 +67,16 @@ def seed():
 
 def initial_seed():
     return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The default generator's state, as torch's (a uint8 tensor of 5056 bytes)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    """Restore the default generator to a state get_rng_state() gave."""
+    default_generator.set_state(new_state)
 
 
 def _dtype(dtype, default=_F32):

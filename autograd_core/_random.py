@@ -18,6 +18,7 @@ turn the engine's 32-bit words into numbers:
 """
 import math
 import os
+import struct
 
 import numpy as np
 
@@ -32,24 +33,27 @@ _NORMAL_IN_AVX2 = CPU_FEATURES.get("AVX2", False) and os.environ.get("ATEN_CPU_C
 
 
 DEFAULT_SEED = 67280421310721  # (a new torch.Generator()'s)
+STATE_SIZE = 5056  # (bytes of torch.get_rng_state())
 
 
 class TorchRandom:
     """The state of ATen's CPU generator: the Mersenne Twister and the normal sample it keeps."""
 
-    __slots__ = ("engine", "next_normal")
+    __slots__ = ("engine", "next_normal", "seed", "fresh")
 
     def __init__(self, seed=DEFAULT_SEED):
         self.engine = np.random.MT19937()
         self.engine._legacy_seeding(seed & 0xFFFFFFFF)
-        self.next_normal = None
+        self.next_normal, self.seed, self.fresh = None, seed, True
 
     def words(self, n):
         """n 32-bit words of the engine (random())."""
+        self.fresh = False
         return self.engine.random_raw(n).astype(np.uint32)
 
     def words64(self, n):
         """n 64-bit numbers, each two words, the first the high half (random64())."""
+        self.fresh = False
         w = self.engine.random_raw(2 * n)
         return (w[0::2] << np.uint64(32)) | w[1::2]
 
@@ -122,8 +126,28 @@ class TorchRandom:
         self.next_normal = radius * math.sin(theta)
         return radius * math.cos(theta)
 
-    def state(self):
-        return self.engine.state, self.next_normal
+    def to_bytes(self):
+        """torch.get_rng_state()'s 5056 bytes (CPUGeneratorImplState): the seed, the twister's
+        countdown `left` and position `next`, its 624 words (as 64-bit numbers), the kept normal
+        sample as the legacy normal_y with its flag, and the float sample's (never kept here)."""
+        pos = int(self.engine.state["state"]["pos"])
+        out = bytearray(STATE_SIZE)
+        struct.pack_into("<QiiQ", out, 0, self.seed, 625 - pos, 1, 0 if self.fresh else pos)
+        out[24:24 + 8 * 624] = self.engine.state["state"]["key"].astype("<u8").tobytes()
+        kept = self.next_normal is not None
+        struct.pack_into("<dddi", out, 24 + 8 * 624, 0.0, self.next_normal if kept else 0.0, 0.0, kept)
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data):
+        """The generator a torch.get_rng_state() (of either library) describes."""
+        seed, left, _seeded, position = struct.unpack_from("<QiiQ", data, 0)
+        new = cls(seed)
+        key = np.frombuffer(data, "<u8", 624, 24).astype(np.uint32)
+        new.engine.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 625 - left}}
+        _x, kept, _rho, valid = struct.unpack_from("<dddi", data, 24 + 8 * 624)
+        new.next_normal, new.fresh = (kept if valid else None), left == 1 and position == 0
+        return new
 
 
 def in_memory_order(like, values):

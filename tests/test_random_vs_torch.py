@@ -159,3 +159,36 @@ def test_without_avx2_normals_come_from_libms_float_functions():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0"
+
+
+def test_rng_state_is_torchs_and_restores_the_stream():
+    """get_rng_state(): torch's 5056 bytes (seed, the twister's countdown and position, its words,
+    the kept normal sample), before any draw and after some; set_rng_state() restores the stream,
+    from either library's state, and refuses as torch does."""
+    def states(m):
+        m.manual_seed(5)
+        fresh = m.get_rng_state()
+        m.rand(3)
+        m.randn(1)  # (keeps its sine for the next draw)
+        later = m.get_rng_state()
+        after = m.randn(4)
+        return fresh, later, after
+    (a_fresh, a_later, a_after), (t_fresh, t_later, t_after) = states(ac), states(torch)
+    assert a_fresh.dtype == ac.uint8 and tuple(a_fresh.shape) == (5056,)
+    for ours, theirs in ((a_fresh, t_fresh), (a_later, t_later)):
+        assert ours.numpy().tobytes() == theirs.numpy().tobytes()
+    ac.manual_seed(99)
+    ac.set_rng_state(ac.tensor(t_later.numpy()))  # (torch's own state)
+    _same(ac.randn(4).numpy(), t_after.numpy(), "after set_rng_state")
+    assert ac.initial_seed() == 5
+    g = ac.Generator().manual_seed(3)
+    state = g.get_state()
+    first = ac.rand(5, generator=g)
+    g.set_state(state)
+    _same(ac.rand(5, generator=g).numpy(), first.numpy(), "a generator's own state")
+    for bad, theirs in ((ac.zeros(10, dtype=ac.uint8), torch.zeros(10, dtype=torch.uint8)),
+                        (ac.zeros(5056), torch.zeros(5056))):
+        with pytest.raises((RuntimeError, TypeError)) as caught:
+            torch.set_rng_state(theirs)
+        with pytest.raises(type(caught.value), match=f"^{caught.value.args[0]}$"):
+            ac.set_rng_state(bad)
