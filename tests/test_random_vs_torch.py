@@ -54,6 +54,8 @@ PROGRAMS = {
         m.nn.init.xavier_normal_(m.empty(30, 2))],
     "dropout and dropout2d": lambda m: [m.nn.functional.dropout(m.ones(50), 0.3),
                                         m.nn.Dropout(0.5)(m.ones(4, 8)),
+                                        m.nn.functional.dropout(m.ones(4, 6).t(), 0.5),  # (memory order)
+                                        m.nn.functional.dropout(m.ones(6, 8)[:, ::2], 0.5),
                                         m.nn.functional.dropout2d(m.ones(2, 3, 2, 2), 0.4)],
     "a manual_seed between draws, and a negative seed": lambda m: [m.randn(3), m.manual_seed(-7) and m.randn(17)],
 }

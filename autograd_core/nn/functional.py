@@ -14,6 +14,7 @@ from .._ops import OPS
 from .._dtypes import SCALAR_NAME
 from .._factories import default_generator
 from .._graph import is_grad_enabled, no_grad
+from .._random import in_memory_order
 from .._tensor import Tensor, _broadcast_message, _inplace, _make, apply
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -127,9 +128,12 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 0 or not training or input.numel() == 0:
         return input
-    dt = input._data.dtype
-    keep = default_generator._random.bernoulli(input.numel(), 1 - p).reshape(input.shape)
-    # (ATen: the mask in input's dtype, divided in place by 1 - p)
+    d = input._data
+    dt = d.dtype
+    # (ATen: empty_like(input).bernoulli_(1 - p), drawn in the order of its memory -- a transposed
+    # input's -- then divided in place by 1 - p)
+    keep = in_memory_order(d if K.dense(d) else np.empty(d.shape, dt),
+                           default_generator._random.bernoulli(d.size, 1 - p))
     scale = np.zeros(input.shape, dtype=dt) if p == 1 else keep.astype(dt) / dt.type(1 - p)
     mask = _make(scale, None, False)
     return input.mul_(mask) if inplace else _f.mul(input, mask)
