@@ -454,8 +454,9 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
 def _drawn(size, draw):
     """A new tensor's values of this size, draw(n) of them in order: an array of its own (a view
     would send each in-place update of the tensor, w -= lr * w.grad, down the checked path)."""
-    values = draw(int(np.prod(_created_shape(size))))
-    values.shape = _created_shape(size)
+    shape = _created_shape(size)
+    values = draw(int(np.prod(shape)))
+    values.shape = shape
     return values
 
 

@@ -1916,18 +1916,19 @@ def _xor_sign(v, s):
     return (v.view(np.uint32) ^ (s.view(np.uint32) & np.uint32(0x80000000))).view(np.float32)
 
 
-def _libm_float(name, fallback):
-    """glibc's float function name (what std::erf(float) calls), element by element; fallback (in
-    float64, rounded once) where there is no libm to call"""
+def _libm_float(name, fallback, dtype=_F32):
+    """glibc's function name of dtype (float32: what std::erf(float) calls; float64: std::log(double)),
+    element by element; fallback (in float64, rounded once) where there is no libm to call"""
     try:
         import ctypes
         import ctypes.util
         f = getattr(ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6"), name)
-        f.restype, f.argtypes = ctypes.c_float, [ctypes.c_float]
+        c_type = ctypes.c_float if dtype == _F32 else ctypes.c_double
+        f.restype, f.argtypes = c_type, [c_type]
         call = np.frompyfunc(f, 1, 1)
     except (OSError, AttributeError, TypeError):
-        return lambda x: fallback(x.astype(np.float64)).astype(np.float32)
-    return lambda x: np.asarray(call(x.astype(np.float64)), dtype=np.float32)  # (float64: exact, a float)
+        return lambda x: fallback(x.astype(np.float64)).astype(dtype)
+    return lambda x: np.asarray(call(x.astype(np.float64)), dtype=dtype)  # (float64: exact, a float)
 
 
 _erff = _libm_float("erff", _erf)

@@ -65,7 +65,7 @@ class TorchRandom:
         else:
             u = (self.words(n) & _MASK_24).astype(_F32) * _F32(2.0 ** -24)
             low, high = _F32(low), _F32(high)
-        return fused_multiply_add(u, high - low, np.full_like(u, low)).astype(dtype, copy=False)
+        return fused_multiply_add(u, high - low, low).astype(dtype, copy=False)
 
     def integers(self, n, low, high):
         """n integers in [low, high) (random_from_to)."""
@@ -97,7 +97,7 @@ class TorchRandom:
         out = np.array([self._normal_double() for _ in range(n)])
         if std == 1 and mean == 0:  # (1 * x + 0 is x, but for -0.0, which + 0.0 makes +0.0 as the FMA)
             return (out + 0.0).astype(dtype)
-        return fused_multiply_add(out, np.float64(std), np.full(n, float(mean))).astype(dtype)
+        return fused_multiply_add(out, np.float64(std), np.float64(mean)).astype(dtype)
 
     def _blocks_of_16(self, n, dtype, fill, mean, std):
         """normal_fill: n uniforms, Box-Muller on each block of 16, the last block redrawn (16 new
@@ -163,20 +163,7 @@ def in_memory_order(like, values):
 
 
 # --- Box-Muller on blocks of 16 uniforms: 8 radii from the first 8, 8 angles from the others -----
-def _libm_log():
-    """glibc's log (double), element by element: numpy's differs from it on 0.35% of inputs"""
-    try:
-        import ctypes
-        import ctypes.util
-        f = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").log
-        f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
-    except (OSError, AttributeError, TypeError):
-        return np.log
-    call = np.frompyfunc(f, 1, 1)
-    return lambda x: np.asarray(call(x), dtype=np.float64)
-
-
-_log = _libm_log()
+_log = _libm_float("log", np.log, np.float64)  # (numpy's log differs from libm's on 0.35% of inputs)
 
 
 def _normal_16_double(u, mean, std):
