@@ -16,8 +16,8 @@ this module (``ExerciseError._render_traceback_``). Exercise notebooks tag their
 ``raises-exception``, so a failed check does not stop *Run All*: JupyterLab and nbclient go on to
 the next cell (the hints below it still appear) while the error output still marks the cell failed
 for nbgrader. Checks return None, so a check on a cell's last line prints nothing but its message.
-In a kernel, importing this module also puts a style on the page (MESSAGE_CSS, through an anywidget
-model that no cell displays) under which the ✓ and ✗ lines break between words, not inside them.
+In a kernel, importing the widgets package puts a style on the page (widgets.lecture.TEXT_OUTPUT_CSS,
+through an anywidget model that no cell displays) under which the ✓ and ✗ lines break between words.
 Answers may be numbers, lists, numpy arrays, or tensors of either backend (autograd_core or PyTorch);
 ``by_hand=True`` refuses tensors: the answer to a "work it out by hand" task is a number you wrote.
 """
@@ -79,50 +79,17 @@ def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
 
 def _install_name_error_hint():
     """Install _name_error_in_check in the IPython kernel this module is imported in (an exercise
-    notebook imports it in its first cells), unless another handler of NameError is there; and put
-    the messages' style on the page (_message_style)."""
+    notebook imports it in its first cells), unless another handler of NameError is there. (The
+    messages' style on the page comes with the package: widgets.lecture.text_output_style.)"""
     shell = None
     with contextlib.suppress(Exception):             # (no IPython, or not in a shell)
         from IPython import get_ipython
         shell = get_ipython()
     if shell is None:
         return
-    _message_style(shell)
     if getattr(shell, "custom_exceptions", ()):
         return
     shell.set_custom_exc((NameError,), _name_error_in_check)
-
-
-# JupyterLab shows text outputs (a check's ✗ lines, an error; its ✓ lines, on stdout) with
-# `word-break: break-all`: a line breaks inside any word ("Py|thon", "in|terior", W12_9; "gets" in a
-# ✓ line's note, W13_1). Here a line breaks between words, inside one only where it is longer than
-# the output is wide, as lecture mode does for errors (widgets.lecture).
-MESSAGE_CSS = """.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
-.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"] pre {
-  word-break: normal; overflow-wrap: anywhere;
-}"""
-
-_style_model = None
-
-
-def _message_style(shell):
-    """In a kernel, an anywidget model that is never displayed and carries MESSAGE_CSS: the front
-    end makes a model for every widget the kernel opens, and anywidget puts the model's CSS into
-    the page's head, for every output of the page (no cell shows anything for it: a check cell's
-    outputs stay its ✓ and ✗ lines). Once per kernel; outside a kernel (nbclient's checks of the
-    messages, a terminal) nothing."""
-    global _style_model
-    if _style_model is not None or getattr(shell, "kernel", None) is None:
-        return _style_model
-    with contextlib.suppress(ImportError):              # (anywidget comes with the lab extra)
-        import anywidget
-
-        class ExerciseMessageStyle(anywidget.AnyWidget):
-            _esm = "export default {};"                 # (it shows nothing; only its _css matters)
-            _css = MESSAGE_CSS
-
-        _style_model = ExerciseMessageStyle()
-    return _style_model
 
 
 _install_name_error_hint()
