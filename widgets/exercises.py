@@ -77,16 +77,91 @@ def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
     return stb
 
 
+# --- an answer cell that raised: its names keep what they held before (W14_3) ---------------------
+# A student runs an answer cell that raises (`p_after_two = 1/0`, a typo, a syntax error) and then the
+# check: the check read what the name held before -- None ("not filled in yet", though they typed an
+# answer) or an earlier right answer ("✓ correct" next to a cell that fails, which nbgrader's fresh
+# run then gives no points). The kernel notes, after each cell, the names it sets at its top level
+# (assignments, def, class) that it did not reach because it raised; a check cell's call is
+# preceded by a look at its arguments' names (an IPython AST transformer), which says so instead.
+
+_TOP_LEVEL_NAME = re.compile(r"^(?:def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)",
+                             re.M)
+_not_reached = {}     # name -> "ZeroDivisionError (division by zero)": its cell raised before setting it
+
+
+def _error_line(error):
+    """The line of the cell (its top-level code) at which `error` was raised, or None."""
+    tb = getattr(error, "__traceback__", None)
+    while tb is not None and tb.tb_frame.f_code.co_name != "<module>":
+        tb = tb.tb_next
+    return tb.tb_lineno if tb is not None else None
+
+
+def _note_cell_run(result):
+    """IPython's post_run_cell event: the names the cell sets at its top level are reached (it ran
+    past them) or not (it raised at or before their line, or did not run at all: a syntax error)."""
+    source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
+    error = result.error_before_exec or result.error_in_exec
+    stop = None if error is None else 0 if result.error_before_exec is not None else _error_line(error)
+    for m in _TOP_LEVEL_NAME.finditer(source):
+        name, line = m.group(1) or m.group(2), source.count("\n", 0, m.start()) + 1
+        if error is None or (stop is not None and line < stop):
+            _not_reached.pop(name, None)
+        else:
+            said = error.msg if isinstance(error, SyntaxError) else (str(error).splitlines() or [""])[0]
+            _not_reached[name] = type(error).__name__ + (f" ({said})" if said else "")
+
+
+def answers_ran(names, namespace=None):
+    """Raise ExerciseError for the names (a check's arguments) whose answer cell raised before it set
+    them when last run, and that hold an earlier value (a name not defined at all is the NameError
+    handler's: _name_error_in_check)."""
+    if namespace is None:
+        from IPython import get_ipython
+        namespace = get_ipython().user_ns
+    stale = [n for n in names if n in _not_reached and n in namespace]
+    if stale:
+        raise ExerciseError(*(
+            f"the cell that sets {n} raised {_not_reached[n]} when you last ran it, so {n} still holds "
+            "what it held before (this check would read that): mend that cell and run it again, then "
+            "this check." for n in stale))
+
+
+class _CheckAnswersRan:
+    """IPython AST transformer: a check cell, `checks.<task>(a, b)`, first calls answers_ran(["a", "b"])."""
+
+    def visit(self, tree):
+        import ast
+        body = getattr(tree, "body", [])
+        if not (len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)):
+            return tree
+        call = body[0].value
+        if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                and call.func.value.id == "checks"):
+            return tree
+        names = [a.id for a in call.args if isinstance(a, ast.Name)]
+        if not names:
+            return tree
+        guard = ast.parse(f"__import__('widgets.exercises', fromlist=['answers_ran']).answers_ran({names!r})").body
+        tree.body = guard + body
+        return ast.fix_missing_locations(tree)
+
+
 def _install_name_error_hint():
     """Install _name_error_in_check in the IPython kernel this module is imported in (an exercise
-    notebook imports it in its first cells), unless another handler of NameError is there. (The
-    messages' style on the page comes with the package: widgets.lecture.text_output_style.)"""
+    notebook imports it in its first cells), unless another handler of NameError is there; and the
+    look at a check's answers (_note_cell_run, _CheckAnswersRan), once. (The messages' style on the
+    page comes with the package: widgets.lecture.text_output_style.)"""
     shell = None
     with contextlib.suppress(Exception):             # (no IPython, or not in a shell)
         from IPython import get_ipython
         shell = get_ipython()
     if shell is None:
         return
+    if not any(isinstance(t, _CheckAnswersRan) for t in shell.ast_transformers):
+        shell.ast_transformers.append(_CheckAnswersRan())
+        shell.events.register("post_run_cell", _note_cell_run)
     if getattr(shell, "custom_exceptions", ()):
         return
     shell.set_custom_exc((NameError,), _name_error_in_check)
