@@ -8,6 +8,15 @@ tests/artifacts/walk14/; the findings are in /work/coord/walk14-findings.md.
   what to do", broke "retain_graph=|True" on a laptop and "th|ey", "yo|u" in lecture mode (lecture mode
   styled errors only, not stdout); lecture 04's TracerWarning "in|puts!", lecture 05's tracebacks. The
   style now comes with the widgets package, which every notebook imports.
+- W14_2 (fixed in widgets/naming.py): lecture 07's residual block, last step, in lecture mode at 1280x720:
+  x.grad's line "dout/dx = dout/d(w1 * x) · ∂(w1 * x)/∂x + dout/d(x + w2 * h) · ..." kept
+  "∂(w1 * x)/∂x + dout/d(x + w2 * h)" as one run (the + between two terms of the sum glued them),
+  wider than the panel, so it broke inside a label: "dout/d(x +" / "w2 * h)", a "·" alone on a line.
+  A + or - between two terms at least one of which is a derivative is where the sum may break.
+- W14_3 (fixed in widgets/exercises.py): an answer cell that raised (`p_after_two = 1/0`, a typo, a
+  syntax error), then its check: the check read the name's earlier value: "✓ correct" (an earlier
+  right answer) beside a failing cell, or "not filled in yet: replace the None" after a typed answer.
+  The kernel notes which names a cell that raised did not reach; a check cell first says so.
 - W13_5 (fixed in widgets/regression.py): the regression lab's seed box was ipywidgets' BoundedIntText,
   whose browser side turned "3.7" into 37 (it drops the dot), "-5" into 0 and ignored "abc", silently.
   It is a text box read in Python: a seed that cannot be used is refused with a note that says why and
@@ -23,8 +32,9 @@ import json
 import pytest
 
 from lab_browser import (ALL_RAN, ARTIFACTS, cell_index, control, lecture_mode, module_page,
-                         open_and_run_all, open_in_page, save_screenshot, scroll_to_cell, set_viewport,
-                         split_words, themed, unnamed_controls)
+                         open_and_run_all, open_in_page, press_in_stepper, save_screenshot, scroll_to_cell,
+                         set_viewport, split_words, stepper_node, themed, unnamed_controls)
+from test_journey_walk13_browser import _PANEL_LABELS_BROKEN
 
 SUBDIR = "walk14"
 LECTURE03 = "notebooks/03_backward_in_depth.ipynb"
@@ -41,6 +51,23 @@ with torch.record() as rec_b:        # lecture 01's Example B, its stepper in pr
     y.backward()
 
 GraphStepper(rec_b, predict=True)"""
+
+RESIDUAL = """from widgets.stepper import GraphStepper
+from widgets.torch_switch import load
+
+engine = load("autograd_core")
+
+
+def residual_block():                # lecture 07's residual block, as the lecture writes it
+    x = engine.tensor(1.0, requires_grad=True)
+    w1 = engine.tensor(-0.5, requires_grad=True)
+    w2 = engine.tensor(2.0, requires_grad=True)
+    h = (w1 * x).relu()
+    out = (x + w2 * h).relu()
+    out.backward()
+
+
+GraphStepper(residual_block)"""
 
 LAB = """from widgets.regression import RegressionLab
 
@@ -77,6 +104,59 @@ def test_W13_5_a_seed_that_cannot_be_used_is_refused_with_a_note(typed, note):
         assert lab.seed_box.value == "4"
     finally:
         lab.close()
+
+
+def test_W14_2_a_sum_of_chain_rule_terms_breaks_at_its_plus():
+    """Lecture 07's last step: x.grad's line adds two paths. Its labels are each one run (kept whole),
+    the sum's + between two terms is not inside one: the run "∂(w1 * x)/∂x + dout/d(x + w2 * h)" was
+    wider than the panel in lecture mode and broke inside "(x + w2 * h)". A label's own + stays inside
+    its run (a caption's "x + w2 * h", "dz/d(a + b)"), as does a sum of numbers."""
+    from widgets.naming import whole_runs
+    line = ("dout/dx = dout/d(w1 * x) · ∂(w1 * x)/∂x + dout/d(x + w2 * h) · ∂(x + w2 * h)/∂x "
+            "= 0·(-0.5) + 1·1 = 1")
+    assert whole_runs(line) == ["dout/d(w1 * x)", "∂(w1 * x)/∂x", "dout/d(x + w2 * h)", "∂(x + w2 * h)/∂x",
+                                "0·(-0.5) + 1·1"]
+    assert whole_runs("backward: AddBackward0 gets dout/d(x + w2 * h) = 1 and passes gradients to x, w2 * h") \
+        == ["dout/d(x + w2 * h)", "w2 * h"]
+    assert whole_runs("dz/db = dz/d(a + b) · ∂(a + b)/∂b = 1·1 = 1") == ["dz/d(a + b)", "∂(a + b)/∂b"]
+    assert whole_runs("dy/dw = 2·1 + 3·1 = 5") == ["2·1 + 3·1"]
+
+
+def test_W14_3_a_check_after_its_answer_cell_raised_says_so():
+    """In a kernel, ex04 task 2 as a student runs it: the stub, then "p_after_two = abc" (NameError) and
+    the check: it said "not filled in yet: replace the None", though they had; then the right answer
+    and its check (✓), then "p_after_two = 1/0" (ZeroDivisionError) and the check: it said "✓
+    p_after_two is correct" beside a cell that fails (nbgrader's fresh run gives it no points). Each
+    now says the answer cell raised, and what; a syntax error too. A cell that raised after it set the
+    name does not count; a right answer run again is ✓ again; a name never defined keeps walk 10's
+    NameError line. Every message is an error output (no points)."""
+    import os
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+    root = Path(__file__).resolve().parents[1]
+    sources = ["from widgets.exercise_checks import ex04 as checks", "p_after_two = None",
+               "p_after_two = abc", "checks.momentum_by_hand(p_after_two)",            # 3
+               "p_after_two = 0.46", "checks.momentum_by_hand(p_after_two)",           # 5
+               "p_after_two = 1/0", "checks.momentum_by_hand(p_after_two)",            # 7
+               "p_after_two = ", "checks.momentum_by_hand(p_after_two)",               # 9
+               "p_after_two = 0.46\nraise ValueError('after')", "checks.momentum_by_hand(p_after_two)",   # 11
+               "checks.momentum_by_hand(p_after_three)"]                               # 12
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p))
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(root / "notebooks" / "exercises")}}).execute(env=env)
+    told = ["\n".join("\n".join(o.traceback) for o in cell.outputs if o.output_type == "error") for cell in nb.cells]
+    said = ["".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream") for cell in nb.cells]
+    mend = "when you last ran it, so p_after_two still holds what it held before (this check would read that): " \
+           "mend that cell and run it again, then this check."
+    assert told[3] == f"✗ the cell that sets p_after_two raised NameError (name 'abc' is not defined) {mend}", told[3]
+    assert told[5] == "" and said[5].startswith("✓ p_after_two is correct"), (told[5], said[5])
+    assert told[7] == f"✗ the cell that sets p_after_two raised ZeroDivisionError (division by zero) {mend}", told[7]
+    assert told[9] == f"✗ the cell that sets p_after_two raised SyntaxError (invalid syntax) {mend}", told[9]
+    assert told[11] == "" and said[11].startswith("✓ p_after_two is correct"), (told[11], said[11])
+    assert told[12].startswith("✗ p_after_three is not defined yet: run the cell above"), told[12]
 
 
 def _example_b_stepper():
@@ -156,7 +236,7 @@ def _scratch_notebook(lab):
     tests/artifacts/walk14/nb_test (repo-relative path)."""
     import os
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {},
-                     "outputs": [], "source": src} for k, src in enumerate((EXAMPLE_B, LAB))],
+                     "outputs": [], "source": src} for k, src in enumerate((EXAMPLE_B, RESIDUAL, LAB))],
           "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
                                       "name": "python3"}},
           "nbformat": 4, "nbformat_minor": 5}
@@ -167,10 +247,12 @@ def _scratch_notebook(lab):
 
 
 @pytest.mark.browser
-def test_W13_6_and_W13_5_what_a_student_is_told(page, lab):
+def test_W13_6_W14_2_and_W13_5_what_a_student_is_told(page, lab):
     """At 1440x900: Example B's stepper in predict mode, 3 typed in the dy/da box and the dy/db box left
     empty, "reveal answer": the panel says "dy/da = -1 (you typed 3, not checked)" and "✗ dy/db = 5 (no
-    answer)" (it said "✗ dy/da = -1 (no answer)"). The regression lab's seed box: "3.7" + Enter is
+    answer)" (it said "✗ dy/da = -1 (no answer)"). Lecture 07's residual block at its last step in
+    lecture mode at 1280x720 (a node clicked), light and dark: x.grad's line breaks at the + of its
+    sum, no label in brackets broken (it broke "dout/d(x +" / "w2 * h)"). The regression lab's seed box: "3.7" + Enter is
     refused with a note (the box shows 10 again; it became 37), "-5" too (it became 0), then 12 + Enter
     is taken (new data: iteration 0) and the note goes; the note is a status a screen reader reads."""
     from playwright.sync_api import expect
@@ -190,6 +272,26 @@ def test_W13_6_and_W13_5_what_a_student_is_told(page, lab):
     expect(stepper.get_by_text("✗ dy/db = 5 (no answer)", exact=True)).to_be_visible()
     assert "✗ dy/da = -1 (no answer)" not in stepper.inner_text()
     save_screenshot(page, "W13_6_reveal_typed_not_checked_1440x900", SUBDIR, locator=stepper)
+
+    # lecture 07's residual block in lecture mode at 1280x720: x.grad's line at the last step, a node
+    # clicked (the inspector under the panel), light and dark: no label in brackets broken (W14_2)
+    residual = page.locator(".cgraph-stepper").nth(1)
+    try:
+        for theme in ("light", "dark"):
+            with themed(page, theme):
+                set_viewport(page, "1280x720")
+                lecture_mode(page, 1.5)
+                residual.scroll_into_view_if_needed()
+                press_in_stepper(residual, "End")
+                stepper_node(residual, "out").click()
+                panel = residual.get_by_role("region", name="chain rule")
+                lines = panel.locator(".cg-line").all_inner_texts()
+                assert lines[-1].startswith("dout/dx = dout/d(w1 * x) · ∂(w1 * x)/∂x + dout/d(x + w2 * h)"), lines
+                assert panel.evaluate(_PANEL_LABELS_BROKEN) == [], theme
+                save_screenshot(page, f"W14_2_lecture07_block_last_step_1280x720_{theme}", SUBDIR)
+    finally:
+        lecture_mode(page, 1)
+        set_viewport(page, "1440x900")
 
     lab_box = page.locator(".cgl-regression")
     lab_box.scroll_into_view_if_needed()
