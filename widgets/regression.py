@@ -1081,7 +1081,7 @@ class RegressionLab(W.VBox):
         if self._showing_seed:
             return
         seed, note = read_seed(change["new"], self.seed)
-        self.seed_note.value = html.escape(note)
+        self.seed_note.value = html.escape(note, quote=False)
         if seed is None:
             self._show_seed()                  # the box shows the seed in use, the note why
         elif seed == self.seed:
@@ -1096,6 +1096,7 @@ class RegressionLab(W.VBox):
         finally:
             self._showing_seed = False
 
+    @_serialized
     def _on_setting(self, change):
         name, t = change["name"], self.trainer
         if name == "seed":
