@@ -39,35 +39,13 @@ from test_journey_walk13_browser import _PANEL_LABELS_BROKEN
 SUBDIR = "walk14"
 LECTURE03 = "notebooks/03_backward_in_depth.ipynb"
 
-EXAMPLE_B = """import autograd_core as torch
-from widgets.stepper import GraphStepper
 
-with torch.record() as rec_b:        # lecture 01's Example B, its stepper in predict mode
-    m = torch.tensor(2.0, requires_grad=True)
-    n = torch.tensor(3.0, requires_grad=True)
-    a = m + n
-    b = m - n
-    y = a * b
-    y.backward()
+def _cell(notebook, text):
+    """The source of the first code cell of `notebook` (repo-relative) that contains `text`."""
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / notebook).read_text())["cells"]
+    return next("".join(c["source"]) for c in cells if c["cell_type"] == "code" and text in "".join(c["source"]))
 
-GraphStepper(rec_b, predict=True)"""
-
-RESIDUAL = """from widgets.stepper import GraphStepper
-from widgets.torch_switch import load
-
-engine = load("autograd_core")
-
-
-def residual_block():                # lecture 07's residual block, as the lecture writes it
-    x = engine.tensor(1.0, requires_grad=True)
-    w1 = engine.tensor(-0.5, requires_grad=True)
-    w2 = engine.tensor(2.0, requires_grad=True)
-    h = (w1 * x).relu()
-    out = (x + w2 * h).relu()
-    out.backward()
-
-
-GraphStepper(residual_block)"""
 
 LAB = """from widgets.regression import RegressionLab
 
@@ -159,27 +137,15 @@ def test_W14_3_a_check_after_its_answer_cell_raised_says_so():
     assert told[12].startswith("✗ p_after_three is not defined yet: run the cell above"), told[12]
 
 
-def _example_b_stepper():
-    from widgets.stepper import GraphStepper
-    from widgets.torch_switch import load
-    torch = load("autograd_core")
-    with torch.record() as rec:
-        m = torch.tensor(2.0, requires_grad=True)
-        n = torch.tensor(3.0, requires_grad=True)
-        a = m + n
-        b = m - n
-        y = a * b
-        y.backward()
-    return GraphStepper(rec, predict=True)
-
-
 def test_W13_6_reveal_says_a_value_typed_and_not_checked():
     """Example B's first question (dy/da, dy/db): 3 typed in the first box, nothing in the second, then
     reveal (the browser's message carries what the boxes show): the first line says what was typed and
     that it was not checked, with no ✓ or ✗; the second, left empty, says "no answer". The tally counts
     the reveal as before (both fields not right). A value checked wrong, then another typed: the line
     says the one typed; a value checked wrong and left: "you said"."""
-    stepper = _example_b_stepper()
+    from test_stepper import stepper_of
+    from test_stepper_model import example_b
+    stepper, _ = stepper_of(example_b, predict=True)
     try:
         first, second = stepper.ask_steps[:2]
         stepper.step = first
@@ -232,11 +198,15 @@ def test_W14_1_lecture_03s_error_message_breaks_between_words(page, lab):
 
 
 def _scratch_notebook(lab):
-    """A notebook of two cells, lecture 01's Example B stepper in predict mode and the regression lab, in
-    tests/artifacts/walk14/nb_test (repo-relative path)."""
+    """A notebook of three cells, as the lectures write them: lecture 01's Example B stepper in predict
+    mode, lecture 07's residual block stepper, and the regression lab; in tests/artifacts/walk14/nb_test
+    (its repo-relative path)."""
     import os
+    example_b = ("import autograd_core as torch\nfrom widgets.stepper import GraphStepper\n\n"
+                 + _cell("notebooks/01_computation_graphs.ipynb", "with torch.record() as rec_b:"))
+    residual = _cell("notebooks/07_training_networks.ipynb", "def residual_block():")
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {},
-                     "outputs": [], "source": src} for k, src in enumerate((EXAMPLE_B, RESIDUAL, LAB))],
+                     "outputs": [], "source": src} for k, src in enumerate((example_b, residual, LAB))],
           "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
                                       "name": "python3"}},
           "nbformat": 4, "nbformat_minor": 5}
