@@ -140,10 +140,12 @@ def journey(page, lab, tag, whole=True):
                      "your answers (and run that cell)."], lines
 
     # empty input: `m_grad =` with nothing after it is Python's SyntaxError in the answer cell, which
-    # then sets nothing; the check still says what is missing
+    # then sets nothing; the check says so (walk 14's W14_3: it said "not filled in yet: replace the None")
     lines = check_again(page, answer, check, stub + "\nm_grad =\nn_grad = -6.0")
     assert any("SyntaxError" in "".join(e) for e in cells(page)[answer]["errors"])
-    assert lines[0].startswith("✗ m_grad and n_grad are not filled in yet"), lines
+    assert lines == ["✗ the cell that sets m_grad and n_grad raised SyntaxError (invalid syntax) when you last ran "
+                     "it, so they still hold what they held before (this check would read that): mend that cell "
+                     "and run it again, then this check."], lines
     # an empty string
     lines = check_again(page, answer, check, stub + '\nm_grad = ""\nn_grad = -6.0')
     assert lines == ["✗ m_grad should be a number, not the text '': write the number without quotes."], lines

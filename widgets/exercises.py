@@ -26,6 +26,7 @@ import decimal
 import dis
 import fractions
 import html
+import itertools
 import re
 import sys
 import warnings
@@ -87,7 +88,8 @@ def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
 
 _TOP_LEVEL_NAME = re.compile(r"^(?:def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)",
                              re.M)
-_not_reached = {}     # name -> "ZeroDivisionError (division by zero)": its cell raised before setting it
+_not_reached = {}     # name -> (its run, "ZeroDivisionError (division by zero)"): it raised before setting it
+_runs = itertools.count()
 
 
 def _error_line(error):
@@ -104,13 +106,14 @@ def _note_cell_run(result):
     source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
     error = result.error_before_exec or result.error_in_exec
     stop = None if error is None else 0 if result.error_before_exec is not None else _error_line(error)
+    run = next(_runs)
     for m in _TOP_LEVEL_NAME.finditer(source):
         name, line = m.group(1) or m.group(2), source.count("\n", 0, m.start()) + 1
         if error is None or (stop is not None and line < stop):
             _not_reached.pop(name, None)
         else:
             said = error.msg if isinstance(error, SyntaxError) else (str(error).splitlines() or [""])[0]
-            _not_reached[name] = type(error).__name__ + (f" ({said})" if said else "")
+            _not_reached[name] = (run, type(error).__name__ + (f" ({said})" if said else ""))
 
 
 def answers_ran(names, namespace=None):
@@ -120,12 +123,20 @@ def answers_ran(names, namespace=None):
     if namespace is None:
         from IPython import get_ipython
         namespace = get_ipython().user_ns
-    stale = [n for n in names if n in _not_reached and n in namespace]
-    if stale:
+    runs = {}                     # one message per run that raised: "m_grad and n_grad"
+    for n in names:
+        if n in _not_reached and n in namespace:
+            runs.setdefault(_not_reached[n], []).append(n)
+    if runs:
         raise ExerciseError(*(
-            f"the cell that sets {n} raised {_not_reached[n]} when you last ran it, so {n} still holds "
-            "what it held before (this check would read that): mend that cell and run it again, then "
-            "this check." for n in stale))
+            f"the cell that sets {_and(stale)} raised {error} when you last ran it, so "
+            + (f"{stale[0]} still holds what it" if len(stale) == 1 else "they still hold what they")
+            + " held before (this check would read that): mend that cell and run it again, then this check."
+            for (_run, error), stale in runs.items()))
+
+
+def _and(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class _CheckAnswersRan:
