@@ -2,8 +2,9 @@
 
 ex01 (light theme at 1440x900, dark at 1280x720): Run All shows every check's message, one ✗ line
 per part, and every hint button; check cells are one call each (no reference shown) and refuse to
-be edited or deleted; an answer typed but not run (Enter only), or left empty (`m_grad =`, a
-SyntaxError in the answer cell), is "not filled in yet", an empty string is not a number; a wrong
+be edited or deleted; an answer typed but not run (Enter only) is "not filled in yet", one left
+empty (`m_grad =`, a SyntaxError in the answer cell) is told that its cell raised; an empty string is
+not a number; a wrong
 answer gets a line per wrong part naming the slip; unreadable answers (text, a tuple, a list of
 strings for bools) say what was given and what is expected; a tensor for a by-hand answer is
 refused; the right answer prints ✓ per part; hints open one at a time and the last one is not the
