@@ -195,17 +195,19 @@ def test_W14_1_lecture_03s_error_message_breaks_between_words(page, lab):
     open_in_page(page, lab, LECTURE03, "1440x900", SUBDIR)
     i = cell_index(page, "except RuntimeError as e:")
     scope = _output_of(page, i)
+    def look(theme, size, scale):
+        set_viewport(page, size)
+        lecture_mode(page, scale)
+        scroll_to_cell(page, i, "center")
+        text = page.locator(scope).inner_text()
+        assert "Specify retain_graph=True if you need to backward through the graph a second time" in text, text
+        assert split_words(page, scope) == [], (theme, size)
+        save_screenshot(page, f"W14_1_lecture03_retain_graph_message_{size}_{theme}", SUBDIR,
+                        locator=page.locator(f'.jp-Cell[data-windowed-list-index="{i}"]'))
     try:
-        for theme, size, scale in (("light", "1440x900", 1), ("dark", "1280x720", 1.5)):
-            with themed(page, theme):
-                set_viewport(page, size)
-                lecture_mode(page, scale)
-                scroll_to_cell(page, i, "center")
-                text = page.locator(scope).inner_text()
-                assert "Specify retain_graph=True if you need to backward through the graph a second time" in text, text
-                assert split_words(page, scope) == [], (theme, size)
-                save_screenshot(page, f"W14_1_lecture03_retain_graph_message_{size}_{theme}", SUBDIR,
-                                locator=page.locator(f'.jp-Cell[data-windowed-list-index="{i}"]'))
+        look("light", "1440x900", 1)                    # (the page opens in the light theme)
+        with themed(page, "dark"):
+            look("dark", "1280x720", 1.5)
     finally:
         lecture_mode(page, 1)
 
@@ -259,36 +261,40 @@ def test_W13_6_W14_2_and_W13_5_what_a_student_is_told(page, lab):
     # lecture 07's residual block in lecture mode at 1280x720: x.grad's line at the last step, a node
     # clicked (the inspector under the panel), light and dark: no label in brackets broken (W14_2)
     residual = page.locator(".cgraph-stepper").nth(1)
-    try:
-        for theme in ("light", "dark"):
-            with themed(page, theme):
-                set_viewport(page, "1280x720")
-                lecture_mode(page, 1.5)
-                residual.scroll_into_view_if_needed()
-                press_in_stepper(residual, "End")
-                stepper_node(residual, "out").click()
-                panel = residual.get_by_role("region", name="chain rule")
-                lines = panel.locator(".cg-line").all_inner_texts()
-                assert lines[-1].startswith("dout/dx = dout/d(w1 * x) · ∂(w1 * x)/∂x + dout/d(x + w2 * h)"), lines
-                assert panel.evaluate(_PANEL_LABELS_BROKEN) == [], theme
-                save_screenshot(page, f"W14_2_lecture07_block_last_step_1280x720_{theme}", SUBDIR)
-    finally:
+
+    def last_step_whole(theme):
+        set_viewport(page, "1280x720")
+        lecture_mode(page, 1.5)
+        residual.scroll_into_view_if_needed()
+        press_in_stepper(residual, "End")
+        stepper_node(residual, "out").click()
+        panel = residual.get_by_role("region", name="chain rule")
+        lines = panel.locator(".cg-line").all_inner_texts()
+        assert lines[-1].startswith("dout/dx = dout/d(w1 * x) · ∂(w1 * x)/∂x + dout/d(x + w2 * h)"), lines
+        assert panel.evaluate(_PANEL_LABELS_BROKEN) == [], theme
+        save_screenshot(page, f"W14_2_lecture07_block_last_step_1280x720_{theme}", SUBDIR)
         lecture_mode(page, 1)
         set_viewport(page, "1440x900")
 
-    lab_box = page.locator(".cgl-regression")
-    lab_box.scroll_into_view_if_needed()
-    seed = lab_box.get_by_role("textbox", name="seed")
-    note = lab_box.get_by_role("status").filter(has_text="the seed stays")
-    for typed, told in (("3.7", "3.7 is not a whole number: the seed stays 10"),
-                        ("-5", "-5 is below 0: the seed stays 10")):
-        seed.fill(typed)
-        seed.press("Enter")
-        expect(note).to_contain_text(told, timeout=10_000)
-        expect(seed).to_have_value("10")
-    with themed(page, "dark"):
-        lab_box.scroll_into_view_if_needed()
-        save_screenshot(page, "W13_5_seed_refused_1440x900_dark", SUBDIR, locator=lab_box)
+    seed = page.locator(".cgl-regression").get_by_role("textbox", name="seed")
+    note = page.locator(".cgl-regression").get_by_role("status").filter(has_text="the seed stays")
+    try:
+        last_step_whole("light")
+        with themed(page, "dark"):
+            last_step_whole("dark")
+            # the seed box, in the dark theme
+            lab_box = page.locator(".cgl-regression")
+            lab_box.scroll_into_view_if_needed()
+            for typed, told in (("3.7", "3.7 is not a whole number: the seed stays 10"),
+                                ("-5", "-5 is below 0: the seed stays 10")):
+                seed.fill(typed)
+                seed.press("Enter")
+                expect(note).to_contain_text(told, timeout=10_000)
+                expect(seed).to_have_value("10")
+            save_screenshot(page, "W13_5_seed_refused_1440x900_dark", SUBDIR, locator=lab_box)
+    finally:
+        lecture_mode(page, 1)
+        set_viewport(page, "1440x900")
     assert unnamed_controls(page, ".cgl-regression") == []
     seed.fill("12")
     seed.press("Enter")
