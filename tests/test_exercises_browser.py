@@ -2,8 +2,9 @@
 
 ex01 (light theme at 1440x900, dark at 1280x720): Run All shows every check's message, one ✗ line
 per part, and every hint button; check cells are one call each (no reference shown) and refuse to
-be edited or deleted; an answer typed but not run (Enter only), or left empty (`m_grad =`, a
-SyntaxError in the answer cell), is "not filled in yet", an empty string is not a number; a wrong
+be edited or deleted; an answer typed but not run (Enter only) is "not filled in yet", one left
+empty (`m_grad =`, a SyntaxError in the answer cell) is told that its cell raised; an empty string is
+not a number; a wrong
 answer gets a line per wrong part naming the slip; unreadable answers (text, a tuple, a list of
 strings for bools) say what was given and what is expected; a tensor for a by-hand answer is
 refused; the right answer prints ✓ per part; hints open one at a time and the last one is not the
@@ -140,10 +141,12 @@ def journey(page, lab, tag, whole=True):
                      "your answers (and run that cell)."], lines
 
     # empty input: `m_grad =` with nothing after it is Python's SyntaxError in the answer cell, which
-    # then sets nothing; the check still says what is missing
+    # then sets nothing; the check says so (walk 14's W14_3: it said "not filled in yet: replace the None")
     lines = check_again(page, answer, check, stub + "\nm_grad =\nn_grad = -6.0")
     assert any("SyntaxError" in "".join(e) for e in cells(page)[answer]["errors"])
-    assert lines[0].startswith("✗ m_grad and n_grad are not filled in yet"), lines
+    assert lines == ["✗ the cell that sets m_grad and n_grad raised SyntaxError (invalid syntax) when you last ran "
+                     "it, so they still hold what they held before (this check would read that): mend that cell "
+                     "and run it again, then this check."], lines
     # an empty string
     lines = check_again(page, answer, check, stub + '\nm_grad = ""\nn_grad = -6.0')
     assert lines == ["✗ m_grad should be a number, not the text '': write the number without quotes."], lines

@@ -29,25 +29,27 @@ EX02 = "notebooks/exercises/ex02_backward.ipynb"
 # --- not in a browser ---------------------------------------------------------------------------------
 
 def test_W13_1_exercise_messages_get_their_style_in_a_kernel_only():
-    """In a kernel, widgets.exercises opens one anywidget model whose CSS lets an error output's lines
-    break between words only; outside a kernel (nbclient's checks, a terminal) it opens nothing."""
+    """In a kernel, the widgets package (which widgets.exercises is part of) opens one anywidget model
+    whose CSS lets an error output's lines break between words only; outside a kernel (nbclient's
+    checks, a terminal) it opens nothing. (Walk 14 moved it from widgets.exercises to
+    widgets.lecture.text_output_style: lectures print and warn too, W14_1.)"""
     from types import SimpleNamespace
 
-    from widgets import exercises
-    assert exercises._message_style(SimpleNamespace()) is exercises._style_model       # no kernel: as it was
-    before = exercises._style_model
+    from widgets import exercises, lecture  # noqa: F401  (exercises: importing it opens nothing more)
+    assert lecture.text_output_style(SimpleNamespace()) is lecture._text_style       # no kernel: as it was
+    before = lecture._text_style
     try:
-        exercises._style_model = None
-        assert exercises._message_style(SimpleNamespace(kernel=None)) is None
-        model = exercises._message_style(SimpleNamespace(kernel=object()))
-        assert model is not None and exercises._message_style(SimpleNamespace(kernel=object())) is model
+        lecture._text_style = None
+        assert lecture.text_output_style(SimpleNamespace(kernel=None)) is None
+        model = lecture.text_output_style(SimpleNamespace(kernel=object()))
+        assert model is not None and lecture.text_output_style(SimpleNamespace(kernel=object())) is model
         css = model._css
         assert 'data-mime-type="application/vnd.jupyter.stderr"' in css
         assert 'data-mime-type="application/vnd.jupyter.stdout"' in css
         assert "word-break: normal" in css and "overflow-wrap: anywhere" in css
         model.close()
     finally:
-        exercises._style_model = before
+        lecture._text_style = before
 
 
 def _example_c():

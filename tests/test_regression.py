@@ -133,7 +133,7 @@ def test_forget_zero_grad_accumulates_like_a_loop_without_zero():
 def test_stepping_and_play_drive_the_same_state():
     lab = RegressionLab(lr=0.04, n=30, noise=0.5, seed=3)
     assert (lab.lr_slider.value, lab.n_slider.value, lab.noise_slider.value, lab.seed_box.value) \
-        == (0.04, 30, 0.5, 3)
+        == (0.04, 30, 0.5, "3")                 # (the seed box is a text box read in Python: W13_5)
     assert lab.step(5) == 5
     assert lab.iteration == 5 == len(lab.history)
     lab.play.value = True                # Play: a timer on the kernel's event loop ...
@@ -163,7 +163,7 @@ def test_controls_and_traits_are_linked():
     lab.lr_slider.value = 0.02           # lr changes apply to the next step, no reset
     assert lab.lr == 0.02 and lab.trainer.lr == 0.02 and len(lab.history) == 3
     lab.seed = 5                         # data settings start over
-    assert lab.seed_box.value == 5 and lab.history == [] and lab.trainer.seed == 5
+    assert lab.seed_box.value == "5" and lab.history == [] and lab.trainer.seed == 5
     lab.n_slider.value = 50
     assert lab.trainer.x.shape == (50, 1) and lab.n_points == 50
     lab.rule_dropdown.value = "sgd"

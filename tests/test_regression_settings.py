@@ -72,7 +72,8 @@ def test_a_setting_is_checked_as_the_constructor_checks_it(name, value):
         assert lab.iteration == 3
         return
     # accepted: the control shows it, and the lab behaves as one built with it
-    assert same(getattr(lab, name), getattr(lab, control).value)
+    shown = getattr(lab, control).value
+    assert same(getattr(lab, name), int(shown) if control == "seed_box" else shown)   # (a text box: W13_5)
     if getattr(lab, name) == before["traits"][name]:     # the same value again: nothing to do
         assert snapshot(lab) == before
         return

@@ -13,7 +13,9 @@ It depends on ``autograd_core``; the engine never imports it.
 from .graph_model import Edge, GraphModel, Node, StepState, format_array, module_calls, simplify  # noqa: F401
 from .render import (GraphvizNotFound, draw, export, render_svg, to_digraph,  # noqa: F401
                      to_dot)
-from .lecture import lecture_mode  # noqa: F401  (widgets.lecture_mode(on=True, scale=1.5))
+from .lecture import lecture_mode, text_output_style  # noqa: F401  (widgets.lecture_mode(on=True, scale=1.5))
+
+text_output_style()     # in a kernel: printed and error text breaks between words (widgets.lecture)
 
 # The views import anywidget / matplotlib: loaded on first use, so `import widgets` stays light.
 _LAZY = {"GraphStepper": "stepper", "NodeInspector": "inspector", "ChainRule": "chain_rule",

@@ -16,8 +16,8 @@ this module (``ExerciseError._render_traceback_``). Exercise notebooks tag their
 ``raises-exception``, so a failed check does not stop *Run All*: JupyterLab and nbclient go on to
 the next cell (the hints below it still appear) while the error output still marks the cell failed
 for nbgrader. Checks return None, so a check on a cell's last line prints nothing but its message.
-In a kernel, importing this module also puts a style on the page (MESSAGE_CSS, through an anywidget
-model that no cell displays) under which the ✓ and ✗ lines break between words, not inside them.
+In a kernel, importing the widgets package puts a style on the page (widgets.lecture.TEXT_OUTPUT_CSS,
+through an anywidget model that no cell displays) under which the ✓ and ✗ lines break between words.
 Answers may be numbers, lists, numpy arrays, or tensors of either backend (autograd_core or PyTorch);
 ``by_hand=True`` refuses tensors: the answer to a "work it out by hand" task is a number you wrote.
 """
@@ -26,6 +26,7 @@ import decimal
 import dis
 import fractions
 import html
+import itertools
 import re
 import sys
 import warnings
@@ -77,52 +78,104 @@ def _name_error_in_check(shell, etype, value, tb, tb_offset=None):
     return stb
 
 
+# --- an answer cell that raised: its names keep what they held before (W14_3) ---------------------
+# A student runs an answer cell that raises (`p_after_two = 1/0`, a typo, a syntax error) and then the
+# check: the check read what the name held before -- None ("not filled in yet", though they typed an
+# answer) or an earlier right answer ("✓ correct" next to a cell that fails, which nbgrader's fresh
+# run then gives no points). The kernel notes, after each cell, the names it sets at its top level
+# (assignments, def, class) that it did not reach because it raised; a check cell's call is
+# preceded by a look at its arguments' names (an IPython AST transformer), which says so instead.
+
+_TOP_LEVEL_NAME = re.compile(r"^(?:def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)",
+                             re.M)
+_not_reached = {}     # name -> (its run, "ZeroDivisionError (division by zero)"): it raised before setting it
+_runs = itertools.count()
+
+
+def _error_line(error):
+    """The line of the cell (its top-level code) at which `error` was raised, or None."""
+    tb = getattr(error, "__traceback__", None)
+    while tb is not None and tb.tb_frame.f_code.co_name != "<module>":
+        tb = tb.tb_next
+    return tb.tb_lineno if tb is not None else None
+
+
+def _note_cell_run(result):
+    """IPython's post_run_cell event: the names the cell sets at its top level are reached (it ran
+    past them) or not (it raised at or before their line, or did not run at all: a syntax error)."""
+    source = getattr(getattr(result, "info", None), "raw_cell", None) or ""
+    error = result.error_before_exec or result.error_in_exec
+    stop = None if error is None else 0 if result.error_before_exec is not None else _error_line(error)
+    run = next(_runs)
+    for m in _TOP_LEVEL_NAME.finditer(source):
+        name, line = m.group(1) or m.group(2), source.count("\n", 0, m.start()) + 1
+        if error is None or (stop is not None and line < stop):
+            _not_reached.pop(name, None)
+        else:
+            said = error.msg if isinstance(error, SyntaxError) else (str(error).splitlines() or [""])[0]
+            _not_reached[name] = (run, type(error).__name__ + (f" ({said})" if said else ""))
+
+
+def answers_ran(names, namespace=None):
+    """Raise ExerciseError for the names (a check's arguments) whose answer cell raised before it set
+    them when last run, and that hold an earlier value (a name not defined at all is the NameError
+    handler's: _name_error_in_check)."""
+    if namespace is None:
+        from IPython import get_ipython
+        namespace = get_ipython().user_ns
+    runs = {}                     # one message per run that raised: "m_grad and n_grad"
+    for n in names:
+        if n in _not_reached and n in namespace:
+            runs.setdefault(_not_reached[n], []).append(n)
+    if runs:
+        raise ExerciseError(*(
+            f"the cell that sets {_and(stale)} raised {error} when you last ran it, so "
+            + (f"{stale[0]} still holds what it" if len(stale) == 1 else "they still hold what they")
+            + " held before (this check would read that): mend that cell and run it again, then this check."
+            for (_run, error), stale in runs.items()))
+
+
+def _and(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class _CheckAnswersRan:
+    """IPython AST transformer: a check cell, `checks.<task>(a, b)`, first calls answers_ran(["a", "b"])."""
+
+    def visit(self, tree):
+        import ast
+        body = getattr(tree, "body", [])
+        if not (len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)):
+            return tree
+        call = body[0].value
+        if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                and call.func.value.id == "checks"):
+            return tree
+        names = [a.id for a in call.args if isinstance(a, ast.Name)]
+        if not names:
+            return tree
+        guard = ast.parse(f"__import__('widgets.exercises', fromlist=['answers_ran']).answers_ran({names!r})").body
+        tree.body = guard + body
+        return ast.fix_missing_locations(tree)
+
+
 def _install_name_error_hint():
     """Install _name_error_in_check in the IPython kernel this module is imported in (an exercise
-    notebook imports it in its first cells), unless another handler of NameError is there; and put
-    the messages' style on the page (_message_style)."""
+    notebook imports it in its first cells), unless another handler of NameError is there; and the
+    look at a check's answers (_note_cell_run, _CheckAnswersRan), once. (The messages' style on the
+    page comes with the package: widgets.lecture.text_output_style.)"""
     shell = None
     with contextlib.suppress(Exception):             # (no IPython, or not in a shell)
         from IPython import get_ipython
         shell = get_ipython()
     if shell is None:
         return
-    _message_style(shell)
+    if not any(isinstance(t, _CheckAnswersRan) for t in shell.ast_transformers):
+        shell.ast_transformers.append(_CheckAnswersRan())
+        shell.events.register("post_run_cell", _note_cell_run)
     if getattr(shell, "custom_exceptions", ()):
         return
     shell.set_custom_exc((NameError,), _name_error_in_check)
-
-
-# JupyterLab shows text outputs (a check's ✗ lines, an error; its ✓ lines, on stdout) with
-# `word-break: break-all`: a line breaks inside any word ("Py|thon", "in|terior", W12_9; "gets" in a
-# ✓ line's note, W13_1). Here a line breaks between words, inside one only where it is longer than
-# the output is wide, as lecture mode does for errors (widgets.lecture).
-MESSAGE_CSS = """.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
-.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"] pre {
-  word-break: normal; overflow-wrap: anywhere;
-}"""
-
-_style_model = None
-
-
-def _message_style(shell):
-    """In a kernel, an anywidget model that is never displayed and carries MESSAGE_CSS: the front
-    end makes a model for every widget the kernel opens, and anywidget puts the model's CSS into
-    the page's head, for every output of the page (no cell shows anything for it: a check cell's
-    outputs stay its ✓ and ✗ lines). Once per kernel; outside a kernel (nbclient's checks of the
-    messages, a terminal) nothing."""
-    global _style_model
-    if _style_model is not None or getattr(shell, "kernel", None) is None:
-        return _style_model
-    with contextlib.suppress(ImportError):              # (anywidget comes with the lab extra)
-        import anywidget
-
-        class ExerciseMessageStyle(anywidget.AnyWidget):
-            _esm = "export default {};"                 # (it shows nothing; only its _css matters)
-            _css = MESSAGE_CSS
-
-        _style_model = ExerciseMessageStyle()
-    return _style_model
 
 
 _install_name_error_hint()

@@ -107,4 +107,47 @@ def _pressed_state():
 _PressedState = None
 
 
-__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "SCALE_VAR", "FIGURE_CLASS"]
+# JupyterLab shows text outputs (an error, a warning on stderr, what a cell prints) with
+# `word-break: break-all`: a line breaks inside any word. An exercise check's ✗ lines broke
+# "Py|thon", "in|terior" (W12_9), a ✓ line's note "g|ets" (W13_1); lecture 03's printed RuntimeError,
+# the one whose words "say what to do", "retain_graph=|True" and, in lecture mode, "th|ey", "yo|u";
+# lecture 04's TracerWarning "in|puts!" (W14_1). Here a line breaks between words, inside one only
+# where it is longer than the output is wide, as lecture mode does for errors.
+TEXT_OUTPUT_CSS = """.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"] pre {
+  word-break: normal; overflow-wrap: anywhere;
+}"""
+
+_text_style = None
+
+
+def text_output_style(shell=None):
+    """In a kernel (``shell``: IPython's, by default the running one), an anywidget model that is
+    never displayed and carries TEXT_OUTPUT_CSS: the front end makes a model for every widget the
+    kernel opens and anywidget puts the model's CSS into the page's head, for every output of the
+    page (no cell shows anything for it). The widgets package opens it when a notebook imports it;
+    once per kernel. Outside a kernel (nbclient's checks of messages, a terminal) nothing: None."""
+    global _text_style
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return _text_style
+        shell = get_ipython()
+    if _text_style is not None or getattr(shell, "kernel", None) is None:
+        return _text_style
+    try:
+        import anywidget                        # (comes with the lab extra)
+    except ImportError:
+        return None
+
+    class TextOutputStyle(anywidget.AnyWidget):
+        _esm = "export default {};"             # (it shows nothing; only its _css matters)
+        _css = TEXT_OUTPUT_CSS
+
+    _text_style = TextOutputStyle()
+    return _text_style
+
+
+__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "text_output_style", "SCALE_VAR",
+           "FIGURE_CLASS", "TEXT_OUTPUT_CSS"]

@@ -291,6 +291,15 @@ SHORT_GROUP = 12   # a bracketed value this short is one label ("[1, 2]": a cons
 LONGEST_WHOLE = 40  # a longer run may break at its spaces (it would not fit a narrow column whole)
 
 
+def _between_derivatives(text, m):
+    """Whether the operator `m` (outside brackets) stands between two terms of which one is a
+    derivative ("∂a/∂x", "dout/d(x + w2 * h)": a slash without spaces, which no label writes): the
+    chain rule's sum of paths, at whose + a line may break, not one label."""
+    left = text[:m.start()].rsplit(" ", 1)[-1]
+    right = text[m.end():].split(" ", 1)[0]
+    return "/" in left or "/" in right
+
+
 def whole_runs(text):
     """The runs of text, in order, that a line should not break inside: each label and expression
     written with spaces ("x + w2 * h", "dout/d(x + w2 * h)", "relu(x + w2 * h)", "mul #3",
@@ -303,7 +312,13 @@ def whole_runs(text):
     if " " not in text:
         return []
     glued = {m.start() for m in _SPACED_COUNT.finditer(text)}
+    depth, depths = 0, []
+    for c in text:
+        depth = max(0, depth + (c in "([") - (c in ")]"))
+        depths.append(depth)
     for m in _SPACED_OPERATOR.finditer(text):
+        if depths[m.start()] == 0 and m.group().strip() in "+-" and _between_derivatives(text, m):
+            continue            # a sum of chain-rule terms: "∂(w1 * x)/∂x + dout/d(x + w2 * h)" (W14_2)
         glued.update((m.start(), m.end() - 1))
     opened = []
     for i, c in enumerate(text):

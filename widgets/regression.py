@@ -128,6 +128,34 @@ def check_seed(value, name="seed"):
     return _integer(name, value, *SEED_RANGE)
 
 
+def read_seed(text, current):
+    """The seed box's text as a seed: (seed, "") when it reads as a whole number from 0 to
+    2**31 - 1 ("12", " 12 ", "12.0", "1e3"), else (None, a sentence that says what was typed, why
+    it is not a seed, and that the seed stays `current`). The box is a text box read here, not
+    ipywidgets' BoundedIntText, whose browser side changed "3.7" into 37 (it drops the dot as it
+    is typed), "-5" into 0 and ignored "abc", all without a word (W13_5)."""
+    lo, hi = SEED_RANGE
+    typed = str(text).strip()
+    stays = f": the seed stays {current} (type a whole number from {lo} to {hi})"
+    if not typed:
+        return None, "the seed box is empty" + stays
+    try:
+        value = int(typed)
+    except ValueError:
+        try:
+            number = float(typed)
+        except ValueError:
+            return None, f"could not read {typed!r} as a number" + stays
+        if not math.isfinite(number) or number != int(number):
+            return None, f"{typed} is not a whole number" + stays
+        value = int(number)
+    if value < lo:
+        return None, f"{typed} is below {lo}" + stays
+    if value > hi:
+        return None, f"{typed} is above {hi}" + stays
+    return value, ""
+
+
 def check_rule(value, name="rule"):
     if not isinstance(value, str) or value not in RULES:
         raise InvalidSetting(f"{name} must be one of {sorted(RULES)}, got {value!r}")
@@ -797,6 +825,7 @@ class RegressionLab(W.VBox):
 
     BASE_DPI = 80
     _timer = None                      # class defaults: close() works on a half-built lab
+    _showing_seed = False              # (the seed box being set to the seed: not a student's typing)
     canvas = None
     _lock = contextlib.nullcontext()
 
@@ -848,7 +877,7 @@ class RegressionLab(W.VBox):
             self.rule, self.forget_zero_grad = t.rule, t.forget_zero_grad
             self.accumulate_loss, self.interval = t.accumulate_loss, interval
         for name, ctl in [("lr", self.lr_slider), ("n_points", self.n_slider),
-                          ("noise", self.noise_slider), ("seed", self.seed_box),
+                          ("noise", self.noise_slider),
                           ("rule", self.rule_dropdown), ("forget_zero_grad", self.forget_box),
                           ("accumulate_loss", self.accumulate_box)]:
             T.link((self, name), (ctl, "value"))
@@ -884,9 +913,16 @@ class RegressionLab(W.VBox):
                                     description="points", style=style)
         self.noise_slider = W.FloatSlider(value=t.noise, min=NOISE_RANGE[0], max=NOISE_RANGE[1],
                                           step=0.1, description="noise", style=style)
-        self.seed_box = W.BoundedIntText(value=t.seed, min=SEED_RANGE[0], max=SEED_RANGE[1],
-                                         description="seed", style=style,
-                                         layout=W.Layout(width="auto", flex="0 0 auto"))
+        # a text box read in Python (read_seed): what cannot be a seed is told, not changed (W13_5)
+        self.seed_box = W.Text(value=str(t.seed), description="seed", style=style,
+                               continuous_update=False,          # (read on Enter, or on leaving it)
+                               tooltip=f"a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}; "
+                                       "Enter: new data from it",
+                               layout=W.Layout(width="auto", flex="0 0 auto"))
+        self.seed_box.add_class("cgl-regression-seed")
+        self.seed_box.observe(self._on_seed_typed, "value")
+        self.seed_note = W.HTML("")             # what became of a seed that could not be used
+        self.seed_note.add_class("cgl-regression-seed-note")
         self.rule_dropdown = W.Dropdown(options=_rule_options(t.momentum), value=t.rule,
                                         description="update", style=style,
                                         layout=W.Layout(width="auto", flex="0 0 auto"))
@@ -896,7 +932,7 @@ class RegressionLab(W.VBox):
                                          description="total += loss (without .item())",
                                          layout=W.Layout(**fit))
         rows = [[self.play, self.step_button, self.reset_button, self.lr_slider],
-                [self.n_slider, self.noise_slider, self.seed_box],
+                [self.n_slider, self.noise_slider, self.seed_box, self.seed_note],
                 [self.rule_dropdown, self.forget_box, self.accumulate_box]]
         self.controls = W.VBox([W.HBox(r, layout=W.Layout(flex_flow="row wrap",
                                                           align_items="center")) for r in rows])
@@ -1040,8 +1076,32 @@ class RegressionLab(W.VBox):
                 self._refresh(graph=True)
 
     @_serialized
+    def _on_seed_typed(self, change):
+        """The seed box's text (on Enter): the seed it reads as, or a note why the seed stays."""
+        if self._showing_seed:
+            return
+        seed, note = read_seed(change["new"], self.seed)
+        self.seed_note.value = html.escape(note, quote=False)
+        if seed is None:
+            self._show_seed()                  # the box shows the seed in use, the note why
+        elif seed == self.seed:
+            self._show_seed()                  # ("12.0" reads 12: the box says 12)
+        else:
+            self.seed = seed
+
+    def _show_seed(self):
+        self._showing_seed = True
+        try:
+            self.seed_box.value = str(self.seed)
+        finally:
+            self._showing_seed = False
+
+    @_serialized
     def _on_setting(self, change):
         name, t = change["name"], self.trainer
+        if name == "seed":
+            self._show_seed()
+            self.seed_note.value = ""
         if name == "lr":
             t.set_lr(change["new"])
             self._refresh(graph=False)

@@ -134,6 +134,19 @@ def front_end_edges(model):
     return {e.id: f"{model.nodes[e.src].label} → {model.nodes[e.dst].label}" for e in model.edges}
 
 
+def _field_line(item):
+    """(text, mark) of a field's line under a question no longer asked (answered or revealed):
+    mark "right" / "wrong" for a value checked, "note" for one typed and never checked
+    (W13_6: "no answer" beside a box that shows what the student typed told them wrong)."""
+    answer = f"{item['label']} = {item['expected']}" if "expected" in item else item["label"] + ":"
+    if "typed" in item:
+        return f"{answer} (you typed {item['typed']}, not checked)", "note"
+    said = f"you said {item['guess']}" if item["guess"].strip() else "no answer"
+    mark = "right" if item["right"] else "wrong"
+    text = f"{answer} ({said})" if "expected" in item else f"{answer} {said}"
+    return f"{'✓' if item['right'] else '✗'} {text}", mark
+
+
 # ---------------------------------------------------------------------------------------------
 # The widget
 # ---------------------------------------------------------------------------------------------
@@ -310,8 +323,13 @@ class GraphStepper(anywidget.AnyWidget):
                 self.answered = sorted(set(self.answered) | {k})
         return fb
 
-    def reveal(self, step=None):
-        """Show the answers of `step`'s question (default: current) and move on past it."""
+    def reveal(self, step=None, typed=None):
+        """Show the answers of `step`'s question (default: current) and move on past it.
+
+        `typed`: what the boxes show (one text per field; the browser sends it). A value typed but
+        never checked is not judged, and not called "no answer" either: its line says what was
+        typed, "not checked" (a reveal shows the answer; it is not a try, and the first-try tally
+        stays the tries')."""
         k = self.step if step is None else int(step) % self.n_steps
         q = self.question(k)
         if q is None:
@@ -323,10 +341,18 @@ class GraphStepper(anywidget.AnyWidget):
             self.tally = {"right": self.tally.get("right", 0),
                           "wrong": self.tally.get("wrong", 0) + len(q.fields)}
         before = self.results.get(str(k), {}).get("fields", [])
-        fields = [{"label": f.label, "words": f.words,
-                   "guess": before[i]["guess"] if i < len(before) else "",
-                   "right": bool(i < len(before) and before[i].get("right")),
-                   "expected": gm.format_array(f.expected)} for i, f in enumerate(q.fields)]
+        typed = list(typed) if isinstance(typed, (list, tuple)) else []
+        fields = []
+        for i, f in enumerate(q.fields):
+            item = {"label": f.label, "words": f.words,
+                    "guess": before[i]["guess"] if i < len(before) else "",
+                    "right": bool(i < len(before) and before[i].get("right")),
+                    "expected": gm.format_array(f.expected)}
+            now = str(typed[i]).strip() if i < len(typed) and typed[i] is not None else ""
+            if now and not item["right"] and now != item["guess"].strip():
+                item["typed"] = now
+            item["line"], item["mark"] = _field_line(item)
+            fields.append(item)
         with self.hold_sync():
             fb = self._publish({"step": k, "status": "revealed", "fields": fields,
                                 "message": "the answer: " + "; ".join(
@@ -344,6 +370,7 @@ class GraphStepper(anywidget.AnyWidget):
                 item["right"] = bool(right[i])
                 if right[i]:
                     item["expected"] = gm.format_array(f.expected)
+                item["line"], item["mark"] = _field_line(item)
             out.append(item)
         return out
 
@@ -390,7 +417,7 @@ class GraphStepper(anywidget.AnyWidget):
         if content.get("kind") == "check":
             self.submit_prediction(list(content.get("values", [])), content.get("step"))
         elif content.get("kind") == "reveal":
-            self.reveal(content.get("step"))
+            self.reveal(content.get("step"), content.get("values"))
 
     # --- the inspector ---------------------------------------------------------------------------
     def _refresh_inspector(self, change=None):

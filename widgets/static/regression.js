@@ -54,6 +54,9 @@ function nameControls(host) {
       setName(r, `${text} value`);
     }
   }
+  // the seed box's note (why a typed seed was not used) is read out when it changes
+  for (const n of host.querySelectorAll(".cgl-regression-seed-note"))
+    if (n.getAttribute("role") !== "status") n.setAttribute("role", "status");
   showPressed(host);
 }
 

@@ -552,7 +552,7 @@ function render({ model, el }) {
     form.appendChild(actions);
     const submit = () => model.send({ kind: "check", step: k, values: inputs.map((i) => i.value) });
     form.onsubmit = (ev) => { ev.preventDefault(); submit(); };
-    reveal.onclick = () => model.send({ kind: "reveal", step: k });
+    reveal.onclick = () => model.send({ kind: "reveal", step: k, values: inputs.map((i) => i.value) });
     if (inputs.length) setTimeout(() => { inputs[0].focus({ preventScroll: true }); showForm(); }, 0);
   }
 
@@ -601,14 +601,7 @@ function render({ model, el }) {
       });
       return;
     }
-    for (const r of fields) {
-      if (r.right === undefined) continue;
-      const said = r.guess ? `you said ${r.guess}` : "no answer";
-      const text = r.expected !== undefined
-        ? `${r.right ? "✓" : "✗"} ${r.label} = ${r.expected} (${said})`
-        : `✗ ${r.label}: ${said}`;
-      fb.appendChild(h("div", r.right ? "cg-fb-right" : "cg-fb-wrong", text));
-    }
+    for (const r of fields) if (r.line) fb.appendChild(h("div", "cg-fb-" + r.mark, r.line));   // (Python's words)
   }
 
   function setKept(next) {
