@@ -200,7 +200,9 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
         median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
-        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like""".split():
+        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
+        tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
+        exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive""".split():
     globals()[_name] = tensor_first(globals()[_name], name=_name)
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)

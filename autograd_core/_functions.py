@@ -1230,6 +1230,117 @@ def atan2(input, other):
 
 
 arctan2 = atan2
+tan = _unary("tan", "out = tan(input)")
+asin = _unary("asin", "out = sin**-1(input), in [-pi/2, pi/2] (nan outside [-1, 1])")
+acos = _unary("acos", "out = cos**-1(input), in [0, pi] (nan outside [-1, 1])")
+atan = _unary("atan", "out = tan**-1(input), in (-pi/2, pi/2)")
+sinh = _unary("sinh", "out = (e ** input - e ** -input) / 2")
+cosh = _unary("cosh", "out = (e ** input + e ** -input) / 2")
+asinh = _unary("asinh", "out = ln(input + sqrt(input**2 + 1))")
+acosh = _unary("acosh", "out = ln(input + sqrt(input**2 - 1)) (nan below 1)")
+atanh = _unary("atanh", "out = ln((1 + input) / (1 - input)) / 2 (nan outside [-1, 1])")
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+log2 = _unary("log2", "out = log base 2 of input")
+log10 = _unary("log10", "out = log base 10 of input")
+exp2 = _unary("exp2", "out = 2 ** input")
+erfc = _unary("erfc", "out = 1 - erf(input), without cancellation for large input")
+trunc = _unary("trunc", "out = input rounded toward zero")
+fix = trunc
+frac = _unary("frac", "out = input - trunc(input) (the sign of input)")
+
+
+def _tensor_or_number(name, input, other, number_self=False, other_name="other"):
+    """PyTorch's argument parser for an op of (Tensor, Tensor) and (Tensor, Number) overloads (and
+    (Number, Tensor) with number_self): anything else matches none of them."""
+    if isinstance(input, Tensor) and isinstance(other, (Tensor, numbers.Number)):
+        return
+    if number_self and isinstance(input, numbers.Number) and isinstance(other, Tensor):
+        return
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else _type_name(a) for a in (input, other))
+    options = [f" * (Tensor input, Tensor {other_name}, *, Tensor out = None)\n"]
+    if number_self:
+        options.append(f" * (Number self, Tensor {other_name}, *, Tensor out = None)\n")
+    options.append(f" * (Tensor input, Number {other_name}, *, Tensor out = None)\n")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one "
+                    f"of:\n{''.join(options)}")
+
+
+def _method_operand(name, other):
+    """other of Tensor.fmod(other) (and the like), refused as PyTorch's parser refuses it unless a
+    Tensor or a number"""
+    if isinstance(other, (Tensor, numbers.Number)):
+        return other
+    why = f"      didn't match because some of the arguments have invalid types: (!{_type_name(other)}!)\n"
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({_type_name(other)}), but "
+                    f"expected one of:\n * (Tensor other)\n{why} * (Number other)\n{why}")
+
+
+def fmod(input, other):
+    """out = input - trunc(input / other) * other (the sign of input, as C's fmod; remainder: of other)"""
+    _tensor_or_number("fmod", input, other)
+    _check_integer_division(input, other, "fmod_cpu")
+    if isinstance(other, Tensor):
+        return apply(_OP["fmod_tensor"], (input, other))
+    return apply(_OP["fmod"], (input,), {"other": other})
+
+
+def hypot(input, other):
+    """out = sqrt(input**2 + other**2), without overflow"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("hypot", "other", other, position=2)
+    return apply(_OP["hypot"], (input, other))
+
+
+def copysign(input, other):
+    """out = |input| with the sign of other (-0. counts as negative)"""
+    _tensor_or_number("copysign", input, other)
+    if isinstance(other, Tensor):
+        return apply(_OP["copysign_tensor"], (input, other))
+    return apply(_OP["copysign"], (input,), {"other": other})
+
+
+def signbit(input):
+    """True where input's sign bit is set (negative numbers, -0., a negative nan)"""
+    d = input._data
+    return _make(np.signbit(d) if d.dtype.kind not in "bu" else np.zeros(d.shape, bool), None, False)
+
+
+def logit(input, eps=None):
+    """out = ln(z / (1 - z)), z = input clamped to [eps, 1 - eps] (eps None: input itself)"""
+    return apply(_OP["logit"], (input,), None if eps is None else {"eps": eps})
+
+
+def xlogy(input, other):
+    """out = input * ln(other), 0 where input is 0 (unless other is nan)"""
+    _tensor_or_number("xlogy", input, other, number_self=True)
+    if not isinstance(input, Tensor):
+        return apply(_OP["xlogy_number_self"], (other,), {"self": input})
+    if not isinstance(other, Tensor):
+        return apply(_OP["xlogy_number_other"], (input,), {"other": other})
+    return apply(_OP["xlogy"], (input, other))
+
+
+def float_power(input, exponent):
+    """out = input ** exponent in float64 (pow of the operands cast to float64)"""
+    _tensor_or_number("float_power", input, exponent, number_self=True, other_name="exponent")
+    if isinstance(input, Tensor):
+        input = input.to(_dtypes.float64)
+    if isinstance(exponent, Tensor):
+        exponent = exponent.to(_dtypes.float64)
+    return pow(input, exponent)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """out = input with nan, inf and -inf replaced by nan, posinf and neginf (by default 0, and the
+    dtype's largest and smallest numbers)"""
+    return apply(_OP["nan_to_num"], (input,), {"nan": nan, "posinf": posinf, "neginf": neginf})
+
+
+def positive(input):
+    """out = input itself (+input)"""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def logaddexp(input, other):

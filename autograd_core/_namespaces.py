@@ -118,6 +118,15 @@ class NumpyOps:
     sigmoid = staticmethod(_K["sigmoid"])
     logit = staticmethod(_K["logit"])
     isnan = staticmethod(np.isnan)
+    isfinite = staticmethod(np.isfinite)
+    rsqrt = staticmethod(_K["rsqrt"])
+    cosh = staticmethod(_K["cosh"])
+    sinh = staticmethod(_K["sinh"])
+    logit_backward = staticmethod(K.logit_backward)
+
+    @staticmethod
+    def xlogy(a, b):
+        return K.xlogy(a, np.asarray(b, a.dtype)) if not isinstance(b, np.ndarray) else K.xlogy(a, b)
     logical_and = staticmethod(np.logical_and)
     logical_or = staticmethod(np.logical_or)
 
@@ -478,6 +487,15 @@ class TensorOps:
     @staticmethod
     def isnan(a):
         return F.isnan(a)
+
+    @staticmethod
+    def isfinite(a):
+        return F.isfinite(a)
+
+    rsqrt = staticmethod(F.rsqrt)
+    cosh = staticmethod(F.cosh)
+    sinh = staticmethod(F.sinh)
+    xlogy = staticmethod(F.xlogy)
 
     @staticmethod
     def logical_and(a, b):

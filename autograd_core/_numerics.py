@@ -2461,3 +2461,135 @@ def _rows_added(terms, times, buffer_dtype):
                 part = part.astype(buffer_dtype).astype(terms.dtype)
         total = total + part
     return total
+
+
+# --- trigonometric, hyperbolic and other elementwise functions (tan ... erfc) ----------------------
+# float32 as ATen computes it, where that is known: glibc's asinhf and acoshf (ATen calls std::asinh
+# on every element: bit for bit), acos by glibc's acosf (nearer torch's than rounding once: 2% of
+# inputs differ against 6%), and for sinh, cosh, atanh, exp2 glibc's in ATen's scalar loop (bit for
+# bit) but SLEEF's vectors in its vectorised loop, rounded once here (SLEEF's sinhf and coshf
+# overflow to inf past log(FLT_MAX), where e**|a| does: so do these). The others are rounded once
+# from float64. README's "Differences from PyTorch" lists how often each differs from torch's.
+_asinhf = _libm_float("asinhf", np.arcsinh)
+_acoshf = _libm_float("acoshf", np.arccosh)
+_acosf = _libm_float("acosf", np.arccos)
+_sinhf = _libm_float("sinhf", np.sinh)
+_coshf = _libm_float("coshf", np.cosh)
+_atanhf = _libm_float("atanhf", np.arctanh)
+_exp2f = _libm_float("exp2f", np.exp2)
+_logf = _libm_float("logf", np.log)
+_F32_LOG_MAX = math.log(float(np.finfo(np.float32).max))
+
+
+def _float32_by(libm_float, float64_function, vectorised=None):
+    """A float32 function: libm_float (glibc's, element by element) where ATen's loop is scalar,
+    vectorised (default: float64_function rounded once) where it is vectorised (vectorised=False:
+    glibc's on every element); other dtypes: float64_function (numpy's) as it is."""
+    rounded_once = in_float64(float64_function)
+
+    @quiet
+    def f(a):
+        if a.dtype != _F32:
+            return float64_function(a)
+        if vectorised is False:
+            return libm_float(a)
+        return _by_parts(_aten_vector_part(a), vectorised or rounded_once, libm_float, a)
+    f.__name__ = f.__qualname__ = float64_function.__name__
+    return f
+
+
+def _overflowing_past_log_max(f):
+    """f rounded once from float64, inf (of f's sign) where |a| > log(FLT_MAX), as SLEEF's sinhf / coshf"""
+    def vec(a):
+        out = f(a.astype(np.float64)).astype(np.float32)
+        return np.where(np.abs(a) > _F32_LOG_MAX, np.copysign(np.float32(np.inf), out), out)
+    return vec
+
+
+asinh = _float32_by(_asinhf, np.arcsinh, vectorised=False)
+acosh = _float32_by(_acoshf, np.arccosh, vectorised=False)
+acos = _float32_by(_acosf, np.arccos, vectorised=False)
+sinh = _float32_by(_sinhf, np.sinh, _overflowing_past_log_max(np.sinh))
+cosh = _float32_by(_coshf, np.cosh, _overflowing_past_log_max(np.cosh))
+atanh = _float32_by(_atanhf, np.arctanh)
+_EXP2F_POLY = tuple(_0D(np.float32(c)) for c in (0.1535920892e-3, 0.1339262701e-2, 0.9618384764e-2,
+                                                 0.5550347269e-1, 0.2402264476e+0, 0.6931471825e+0))  # sleefsimdsp.c
+
+
+@quiet
+def sleef_exp2f(d):
+    """SLEEF's exp2f_u10 on float32, as its FMA builds compute it: q = rint(d), s = d - q (exact), a
+    degree-6 polynomial in s by fused multiply-adds, fma(u, s, 1), times 2**(q >> 1) and
+    2**(q - (q >> 1)); inf from 128, 0 below -150."""
+    u = np.rint(d)
+    s = d - u
+    q = np.clip(np.nan_to_num(u), -300, 300).astype(np.int32)
+    v = np.full(d.shape, _EXP2F_POLY[0], np.float32)
+    for c in _EXP2F_POLY[1:] + (_0D(np.float32(1)),):
+        v = fused_multiply_add(v, s, c)
+    half = q >> 1
+    v = v * np.ldexp(np.float32(1), half) * np.ldexp(np.float32(1), q - half)
+    return np.where(d >= 128, np.float32(np.inf), np.where(d < -150, np.float32(0), v))
+
+
+exp2 = _float32_by(_exp2f, np.exp2, sleef_exp2f)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+@quiet
+def erfc(a):
+    """1 - erf(a), computed without cancellation: math.erfc in float64 (rounded once for float32)"""
+    return in_float64(lambda x: np.asarray(_ERFC(x), dtype=np.float64))(a)
+
+
+@quiet
+def frac(a):
+    """a - trunc(a), its sign (frac(inf) is nan, as ATen's)"""
+    return a - np.trunc(a)
+
+
+@quiet
+def hypot(a, b):
+    """sqrt(a**2 + b**2) without overflow (float32: rounded once from float64)"""
+    return in_float64(np.hypot)(*np.broadcast_arrays(a, b)) if a.dtype == _F32 else np.hypot(a, b)
+
+
+@quiet
+def xlogy(a, b):
+    """a * log(b), 0 where a is 0 (and b not nan), nan where b is nan; ATen's kernel: log(b) in
+    b's dtype (float32: glibc's logf), times a"""
+    b = np.asarray(b)
+    log_b = _logf(b) if b.dtype == _F32 else np.log(b)
+    return np.where(np.isnan(b), np.asarray(np.nan, log_b.dtype), np.where(a == 0, 0, a * log_b)).astype(log_b.dtype)
+
+
+def nan_to_num(a, nan, posinf, neginf):
+    """a with nan, +inf and -inf replaced (posinf, neginf None: the dtype's largest and smallest)"""
+    if a.dtype.kind != "f":
+        return a.copy()
+    info = np.finfo(a.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = np.where(np.isnan(a), a.dtype.type(nan), a)
+    return np.where(np.isposinf(a), a.dtype.type(posinf), np.where(np.isneginf(a), a.dtype.type(neginf), out))
+
+
+@quiet
+def logit_eps(a, eps):
+    """log(z / (1 - z)), z = a clamped to [eps, 1 - eps] (eps None: a itself), as ATen's kernel"""
+    if eps is not None:
+        lo = a.dtype.type(eps)
+        hi = a.dtype.type(1 - lo)
+        a = np.where(a < lo, lo, np.where(a > hi, hi, a))
+    return logit(a)
+
+
+@quiet
+def logit_backward(g, a, eps):
+    """ATen's logit_backward kernel: g / (a (1 - a)) inside [eps, 1 - eps] (inside [0, 1]: eps None),
+    0 outside (nan: eps None); g * inf at 0 and 1"""
+    lo = a.dtype.type(0 if eps is None else eps)
+    hi = a.dtype.type(1) - lo
+    outside = np.asarray(np.nan if eps is None else 0, g.dtype)
+    inner = np.where((a == 0) | (a == 1), g * np.asarray(np.inf, g.dtype), g / (a * (1 - a)))
+    return np.where((a < lo) | (a > hi), outside, inner).astype(g.dtype, copy=False)

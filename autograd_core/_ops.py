@@ -242,6 +242,59 @@ op("logaddexp", "LogaddexpBackward0",  K.logaddexp,
                                         lambda xp, g, a, b, out: g / (1 + xp.exp(b - a)),
                                         lambda xp, g, a, b, out: g / (1 + xp.exp(a - b)),
                                         kind="float", layout=_ELEMENTWISE, refuse=R.not_floating("logaddexp_cpu"))
+op("tan",      "TanBackward0",         K.quiet(K.in_float64(np.tan)),
+                                        lambda xp, g, a, out: g * (1 + xp.pow(out, 2)), kind="float")
+op("asin",     "AsinBackward0",        K.quiet(K.in_float64(np.arcsin)),
+                                        lambda xp, g, a, out: g * xp.rsqrt(-a * a + 1), kind="float")
+op("acos",     "AcosBackward0",        K.acos,
+                                        lambda xp, g, a, out: g * -xp.rsqrt(-a * a + 1), kind="float")
+op("atan",     "AtanBackward0",        K.in_float64(np.arctan),
+                                        lambda xp, g, a, out: g / (a * a + 1), kind="float")
+op("sinh",     "SinhBackward0",        K.sinh,
+                                        lambda xp, g, a, out: g * xp.cosh(a), kind="float")
+op("cosh",     "CoshBackward0",        K.cosh,
+                                        lambda xp, g, a, out: g * xp.sinh(a), kind="float")
+op("asinh",    "AsinhBackward0",       K.asinh,
+                                        lambda xp, g, a, out: g * xp.rsqrt(xp.pow(a, 2) + 1), kind="float")
+op("acosh",    "AcoshBackward0",       K.acosh,
+                                        lambda xp, g, a, out: g * xp.rsqrt(a * a - 1), kind="float")
+op("atanh",    "AtanhBackward0",       K.atanh,
+                                        lambda xp, g, a, out: _times_one_over(1 - xp.pow(a, 2), g), kind="float")
+op("log2",     "Log2Backward0",        K.quiet(K.in_float64(np.log2)),
+                                        lambda xp, g, a, out: g / (a * _LN2), kind="float")
+op("log10",    "Log10Backward0",       K.quiet(K.in_float64(np.log10)),
+                                        lambda xp, g, a, out: g / (a * _LN10), kind="float")
+op("exp2",     "Exp2Backward0",        K.exp2,
+                                        lambda xp, g, a, out: g * out * _LN2, kind="float")
+op("erfc",     "ErfcBackward0",        K.erfc,
+                                        lambda xp, g, a, out: -2.0 / math.sqrt(math.pi) * xp.exp(-xp.pow(a, 2)) * g,
+                                        kind="float")
+op("hypot",    "HypotBackward0",       K.hypot,
+                                        lambda xp, g, a, b, out: g * a / out,
+                                        lambda xp, g, a, b, out: g * b / out,
+                                        layout=_ELEMENTWISE, refuse=R.not_floating("hypot_cpu"))
+# copysign: |a| with b's sign; d/da = the sign ratio out / a (0 where a is 0), b gets none
+op("copysign", "CopysignBackward1",    lambda a, other: np.copysign(a, other).astype(a.dtype, copy=False),
+                                        lambda xp, g, a, out, other: _copysign_backward(xp, g, a, out),
+                                        kind="float", scalars=("other",))
+op("copysign_tensor", "CopysignBackward0", lambda a, b: np.copysign(a, b),
+                                        lambda xp, g, a, b, out: _copysign_backward(xp, g, a, out),
+                                        lambda xp, g, a, b, out: xp.zeros_like(g),
+                                        kind="float", layout=_ELEMENTWISE)
+# xlogy: a log(b), 0 where a is 0; XlogyBackward1 of a number a, XlogyBackward2 of a number b
+op("xlogy",    "XlogyBackward0",       K.xlogy,
+                                        lambda xp, g, a, b, out: xp.masked_fill(xp.xlogy(g, b), (a == 0) & (b <= 0), 0),
+                                        lambda xp, g, a, b, out: g * a / b,
+                                        kind="float", layout=_ELEMENTWISE)
+op("xlogy_number_self", "XlogyBackward1", lambda b, self: K.xlogy(np.asarray(self, b.dtype), b),
+                                        lambda xp, g, b, out, self: g * self / b,
+                                        kind="float", scalars=("self",), arg_names=("other",))
+op("xlogy_number_other", "XlogyBackward2", lambda a, other: K.xlogy(a, np.asarray(other, a.dtype)),
+                                        lambda xp, g, a, out, other: xp.xlogy(g, other) if other > 0 else
+                                            xp.masked_fill(xp.xlogy(g, other), a == 0, 0),
+                                        kind="float", scalars=("other",))
+op("nan_to_num", "NanToNumBackward0",  K.nan_to_num,
+                                        lambda xp, g, a, out, nan, posinf, neginf: g * xp.isfinite(a), kind="same")
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
                                         lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
@@ -259,8 +312,9 @@ op("tanh",     "TanhBackward0",        K.in_float64(np.tanh),
                                         lambda xp, g, a, out: xp.tanh_backward(g, out), kind="float")
 op("sigmoid",  "SigmoidBackward0",     K.sigmoid,
                                         lambda xp, g, a, out: xp.sigmoid_backward(g, out), kind="float")
-op("logit",    "LogitBackward0",       K.logit,
-                                        lambda xp, g, a, out: g / (a * (1 - a)), kind="float")
+op("logit",    "LogitBackward0",       lambda a, eps=None: K.logit_eps(a, eps),
+                                        lambda xp, g, a, out, eps=None: _logit_backward(xp, g, a, eps),
+                                        kind="float", options=("eps",))
 op("log_sigmoid", "LogSigmoidBackward0", K.log_sigmoid,
                                         lambda xp, g, a, out: xp.log_sigmoid_backward(g, a), kind="float",
                                         refuse=R.not_floating("log_sigmoid_cpu"))
@@ -589,12 +643,22 @@ op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: g,
                                         lambda xp, g, a, b, out: _neg_times(g, xp.floor_divide(a, b)),
                                         unpack=("other", "self"), layout=_ELEMENTWISE)
+op("fmod",     "FmodBackward0",        K.quiet(lambda a, other: np.fmod(a, other)), lambda xp, g, a, out, other: g,
+                                        scalars=("other",))
+op("fmod_tensor", "FmodBackward1",     K.quiet(np.fmod),
+                                        lambda xp, g, a, b, out: g,
+                                        lambda xp, g, a, b, out: _neg_times(g, xp.row("div_rounding", a, b, rounding_mode="trunc")),
+                                        unpack=("other", "self"), layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
                                         scalars=("other",), node_base=_NotImplemented)
 op("floor",    "FloorBackward0",       np.floor, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("floor_vml_cpu"))
 op("ceil",     "CeilBackward0",        np.ceil, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("ceil_vml_cpu"))
+op("trunc",    "TruncBackward0",       np.trunc, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
+                                        refuse=R.no_bool("trunc_vml_cpu"))
+op("frac",     "FracBackward0",        K.frac, lambda xp, g, a, out: g, kind="same",
+                                        refuse=R.not_floating("frac_cpu"))
 op("round",    "RoundBackward0",       np.round, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("round_vml_cpu"))
 # --- nn losses (`reduction`: "mean", "sum" or "none") ---------------------------------------------------
@@ -884,6 +948,30 @@ def _rpow_backward(xp, g, base, exponent, out):
     if base == 0:
         return g * xp.where(exponent >= 0, 0., out * log_base)
     return g * (out * log_base)
+
+
+_LN2, _LN10 = 0.6931471805599453, 2.3025850929940456  # (ATen's M_LN2, M_LN10)
+
+
+def _times_one_over(d, g):
+    """g * 1 / d, ATen's grad * 1 / d: d is computed first (GCC evaluates the right operand of
+    ATen's operator/ first; see _neg_times), which numbers the nodes a create_graph backward makes"""
+    return g * 1 / d
+
+
+def _logit_backward(xp, g, a, eps):
+    """d logit / da = 1 / (a (1 - a)) inside [eps, 1 - eps] (eps None: [0, 1]), 0 outside (eps None:
+    nan): ATen's logit_backward kernel, or under create_graph its infinitely_differentiable_logit_backward,
+    the same as a where of ops that have derivatives"""
+    if not xp.builds_graph:
+        return xp.logit_backward(g, a, eps)
+    lo, hi = (0, 1) if eps is None else (eps, 1 - eps)
+    return xp.where(xp.logical_and(a >= lo, a <= hi), g / (a * (1 - a)), math.nan if eps is None else 0.0)
+
+
+def _copysign_backward(xp, g, a, out):
+    """copysign_tensor_self_backward: g (out / a), the ratio 0 where a is 0"""
+    return g * xp.masked_fill(out / a, a == 0, 0)
 
 
 def _atan2_reciprocal(xp, a, b):
