@@ -202,7 +202,8 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
         sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
-        exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive""".split():
+        exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
+        rot90 diff tile ravel broadcast_to tensor_split""".split():
     globals()[_name] = tensor_first(globals()[_name], name=_name)
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)

@@ -1288,6 +1288,9 @@ def hypot(input, other):
     """out = sqrt(input**2 + other**2), without overflow"""
     if not isinstance(other, Tensor):
         raise not_a_tensor("hypot", "other", other, position=2)
+    dtype = result_dtype(input, other)
+    if dtype.kind != "f":  # (ATen's kernel names the promoted dtype)
+        raise _not_implemented("hypot_cpu", dtype)
     return apply(_OP["hypot"], (input, other))
 
 
@@ -1719,6 +1722,279 @@ def narrow(input, dim, start, length):
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return apply(_OP["slice"], (input,), {"dim": d, "index": slice(start, start + length)}, view_of=input)
+
+
+def _index_vector(name, index, message="Expected dtype int32 or int64 for index"):
+    """index (a Tensor of int32 or int64, at most 1-d) as an int64 array, refused as ATen's `name` refuses it"""
+    if not isinstance(index, Tensor):
+        raise not_a_tensor(name, "index", index, position=2)
+    if index._data.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{name}(): {message}")
+    if index.ndim > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+    return index._data.astype(np.int64).reshape(-1)
+
+
+def index_select(input, dim, index):
+    """out = the slices of input at index (a vector of ints) along dim, in index's order"""
+    idx = _index_vector("index_select", index)
+    d = _dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        raise IndexError("index out of range in self")
+    return apply(_OP["index_select"], (input,), {"dim": d, "index": idx})
+
+
+def _index_add_args(input, dim, index, source, alpha):
+    """index_add's checks, in ATen's order; its params"""
+    idx = index._data if isinstance(index, Tensor) else index
+    if idx.dtype not in (np.int32, np.int64):
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_dtypes.SCALAR_NAME[index.dtype]}")
+    if input.dtype != source.dtype:
+        raise RuntimeError(f"index_add_(): self ({_dtypes.SCALAR_NAME[input.dtype]}) and source "
+                           f"({_dtypes.SCALAR_NAME[source.dtype]}) must have the same scalar type")
+    d = _dim(dim, input.ndim)
+    count = source.shape[d] if source.ndim else 1
+    if idx.size != count:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({count}), for dim: {d}")
+    if source.ndim and [n for i, n in enumerate(source.shape) if i != d] != [
+            n for i, n in enumerate(input.shape) if i != d]:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
+    size = input.shape[d] if input.ndim else 1
+    bad = [int(i) for i in idx.reshape(-1) if not 0 <= i < size]
+    if bad:
+        raise RuntimeError(f"index {bad[0]} is out of bounds for dimension {d} with size {size}")
+    params = {"dim": d, "index": idx.astype(np.int64).reshape(-1)}
+    if alpha != 1:  # (an integer input takes it truncated)
+        params["alpha"] = alpha if input.dtype.is_floating_point else builtins.int(alpha)
+    return params
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """out = input with alpha * source's slices added at index along dim (a repeated index adds twice)"""
+    return apply(_OP["index_add"], (input, source), _index_add_args(input, dim, index, source, alpha))
+
+
+def take(input, index):
+    """out = input's elements at index, input read as if flattened (negative: from the end), in index's shape"""
+    if not isinstance(index, Tensor):
+        raise not_a_tensor("take", "index", index, position=2)
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_dtypes.SCALAR_NAME[index.dtype]}")
+    n = input.numel()
+    idx = index._data
+    if idx.size and n == 0:
+        raise IndexError("take(): tried to take from an empty tensor")
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad.reshape(-1)[0]} on a tensor of {n} elements.")
+    return apply(_OP["take"], (input,), {"index": idx % builtins.max(n, 1)})
+
+
+def masked_select(input, mask):
+    """out = the elements of input (broadcast with mask) where mask is True, in order, as a vector"""
+    if not isinstance(mask, Tensor):
+        raise not_a_tensor("masked_select", "mask", mask, position=2)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    message = _broadcast_message(mask.shape, input.shape)
+    if message:
+        raise RuntimeError(message)
+    return apply(_OP["masked_select"], (input,), {"mask": mask._data})
+
+
+def roll(input, shifts, dims=None):
+    """out = input's elements moved shifts places along dims, coming back round at the start (no
+    dims: input as if flattened)"""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims) and not (len(shifts) == 1 and not dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if input.ndim == 0 and dims:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    dims = tuple(_dim(d, input.ndim) for d in dims)
+    return apply(_OP["roll"], (input,), {"shifts": shifts, "dims": dims})
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """out = input turned k quarter turns, from dims[0] toward dims[1]"""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    wrapped = tuple(_dim(d, input.ndim) for d in dims)
+    if wrapped[0] == wrapped[1]:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    return apply(_OP["rot90"], (input,), {"k": k, "dims": wrapped})
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """out = input[1:] - input[:-1] along dim, n times (bools: !=), prepend and append concatenated first"""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _dim(dim, input.ndim)
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {_type_name(t)}")
+        if t is not None and t.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        if t is not None:
+            for i, (a, b) in enumerate(zip(input.shape, t.shape)):
+                if i != d and a != b:
+                    raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of input "
+                                       f"except along the differencing dimension; input.size({i}) = {a}, but got "
+                                       f"tensor.size({i}) = {b}")
+    if prepend is not None or append is not None:
+        input = cat([t for t in (prepend, input, append) if t is not None], d)
+    if n == 0:  # (a copy, as ATen's zeros_like(input).copy_(input): CopyBackwards)
+        return _make(np.zeros_like(input._data), None, False).copy_(input)
+    length = input.shape[d] - 1
+    for _ in range(builtins.min(n, input.shape[d])):
+        # (ATen's narrow(1) - narrow(0): GCC makes the right operand first, which orders the nodes)
+        earlier = narrow(input, d, 0, length)
+        later = narrow(input, d, 1, length)
+        input = logical_xor(later, earlier) if input.dtype == _dtypes.bool else later - earlier
+        length -= 1
+    return input
+
+
+def tile(input, dims):
+    """out = input repeated dims[i] times along dim i (dims shorter than input's dims: ones first)"""
+    dims = tuple(_shape_arg((dims,) if isinstance(dims, int) else dims))
+    return input.repeat(*((1,) * (input.ndim - len(dims)) + dims))
+
+
+def ravel(input):
+    """out = input as a vector (a view when input is contiguous)"""
+    return contiguous(input).view(-1)
+
+
+def _tensor_list(name, tensors):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return list(tensors)
+
+
+def _each(f, tensors):
+    """f of one tensor, or of each of several (atleast_1d(a, b), atleast_1d([a, b])): a tuple"""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return f(tensors[0])
+    if len(tensors) == 1:
+        tensors = tensors[0]
+    return tuple(f(t) for t in tensors)
+
+
+def atleast_1d(*tensors):
+    """input, or a 0-d input as a vector of one element"""
+    return _each(lambda t: t.reshape(1) if t.ndim == 0 else t, tensors)
+
+
+def atleast_2d(*tensors):
+    """input, or a 0-d or 1-d input as a matrix of one row"""
+    return _each(lambda t: t.reshape(1, 1) if t.ndim == 0 else t.unsqueeze(0) if t.ndim == 1 else t, tensors)
+
+
+def hstack(tensors):
+    """out = the tensors concatenated along dim 1 (vectors: along dim 0)"""
+    tensors = [atleast_1d(t) for t in _tensor_list("hstack", tensors)]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """out = the tensors (vectors as rows) concatenated along dim 0"""
+    return cat([atleast_2d(t) for t in _tensor_list("vstack", tensors)], 0)
+
+
+def column_stack(tensors):
+    """out = the tensors (vectors as columns) concatenated along dim 1"""
+    tensors = _tensor_list("column_stack", tensors)
+    return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def broadcast_to(input, size):
+    """out = input expanded to size (a view)"""
+    return expand(input, *size)
+
+
+def broadcast_tensors(*tensors):
+    """the tensors expanded to their common shape (a tensor of that shape is returned as it is)"""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    shape = ()
+    for t in tensors:
+        message = _broadcast_message(shape, t.shape)
+        if message:
+            raise RuntimeError(message)
+        shape = np.broadcast_shapes(shape, t.shape)
+    return tuple(t if t.shape == shape else expand(t, *shape) for t in tensors)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """input cut along dim into views: into n near-equal parts (the first n % size one longer), or at
+    the indices given"""
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = (indices_or_sections.item() if indices_or_sections.ndim == 0
+                               else indices_or_sections.tolist())
+    if not isinstance(indices_or_sections, (int, list, tuple)) or isinstance(indices_or_sections, bool):
+        raise TypeError("tensor_split() received an invalid combination of arguments - got (Tensor, "
+                        f"{_type_name(indices_or_sections)}), but expected one of:\n * (Tensor input, tuple of ints "
+                        "indices, int dim = 0)\n * (Tensor input, Tensor tensor_indices_or_sections, int dim = 0)\n"
+                        " * (Tensor input, int sections, int dim = 0)\n")
+    if input.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    d = _dim(dim, input.ndim)
+    size = input.shape[d]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        lengths = [size // n + (i < size % n) for i in range(n)]
+        bounds = list(np.cumsum([0] + lengths))
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i if i >= 0 else i + size, 0), size) for i in indices_or_sections] + [size]
+    return tuple(apply(_OP["slice"], (input,), {"dim": d, "index": slice(int(lo), int(builtins.max(lo, hi)))},
+                       view_of=input) for lo, hi in zip(bounds, bounds[1:]))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """out = each element (each slice along dim) of input repeated `repeats` times in a row (repeats: a
+    number, or a tensor of one count per slice); torch.repeat_interleave(counts): the indices 0, 1, ...
+    each repeated its count times"""
+    if repeats is None:  # repeat_interleave(counts)
+        counts = input
+        if counts.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if counts._data.dtype.kind not in "iu":
+            raise _not_implemented("repeat_interleave_cpu", counts._data.dtype)
+        if (counts._data < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        return _make(np.repeat(np.arange(counts.numel(), dtype=counts._data.dtype), counts._data.reshape(-1)), None, False)
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = _dim(dim, input.ndim)
+    if isinstance(repeats, Tensor) and repeats.numel() == 1:  # (one count for every slice)
+        repeats = repeats.reshape(1).expand(input.shape[d])
+    if not isinstance(repeats, Tensor):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        shape = list(input.shape)
+        expanded = input.unsqueeze(d + 1).expand(*shape[:d + 1], repeats, *shape[d + 1:])
+        shape[d] *= repeats
+        return expanded.contiguous().view(*shape)
+    if repeats.ndim > 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    if repeats.shape[0] != input.shape[d]:
+        raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{repeats.shape[0]} and input.size({d}) = {input.shape[d]}")
+    return index_select(input, d, repeat_interleave(repeats))
 
 
 def select(input, dim, index):

@@ -321,6 +321,34 @@ class NumpyOps:
         return _K["div_rounding"](a, b, "floor")
 
     @staticmethod
+    def index_add(a, dim, index, source):
+        return _K["index_add"](a, source, dim, index)
+
+    @staticmethod
+    def index_select(a, dim, index):
+        return _K["index_select"](a, dim, index)
+
+    @staticmethod
+    def put(a, index, source, accumulate):
+        return _K["put"](a, source, index, accumulate)
+
+    @staticmethod
+    def take(a, index):
+        return _K["take"](a, index)
+
+    @staticmethod
+    def masked_scatter(a, mask, source):
+        return _K["masked_scatter"](a, source, mask)
+
+    @staticmethod
+    def roll(a, shifts, dims):
+        return _K["roll"](a, shifts, dims)
+
+    @staticmethod
+    def rot90(a, k, dims):
+        return _K["rot90"](a, k, dims)
+
+    @staticmethod
     def row(name, *inputs, **params):
         """The op of the table's row `name` on these inputs (a rule naming a row it records as)"""
         out = OPS[name].forward(*inputs, **params)
@@ -655,6 +683,34 @@ class TensorOps:
     @staticmethod
     def floor_divide(a, b):
         return _row("div_rounding", (a, b), {"rounding_mode": "floor"})
+
+    @staticmethod
+    def index_add(a, dim, index, source):
+        return _row("index_add", (a, source), {"dim": dim, "index": index})
+
+    @staticmethod
+    def index_select(a, dim, index):
+        return _row("index_select", (a,), {"dim": dim, "index": index})
+
+    @staticmethod
+    def put(a, index, source, accumulate):
+        return _row("put", (a, source), {"index": index, "accumulate": accumulate})
+
+    @staticmethod
+    def take(a, index):
+        return _row("take", (a,), {"index": index})
+
+    @staticmethod
+    def masked_scatter(a, mask, source):
+        return _row("masked_scatter", (a, source), {"mask": mask})
+
+    @staticmethod
+    def roll(a, shifts, dims):
+        return _row("roll", (a,), {"shifts": shifts, "dims": dims})
+
+    @staticmethod
+    def rot90(a, k, dims):
+        return _row("rot90", (a,), {"k": k, "dims": dims})
 
     @staticmethod
     def row(name, *inputs, **params):

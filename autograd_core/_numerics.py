@@ -2593,3 +2593,71 @@ def logit_backward(g, a, eps):
     outside = np.asarray(np.nan if eps is None else 0, g.dtype)
     inner = np.where((a == 0) | (a == 1), g * np.asarray(np.inf, g.dtype), g / (a * (1 - a)))
     return np.where((a < lo) | (a > hi), outside, inner).astype(g.dtype, copy=False)
+
+
+# --- picking by index: index_select, index_add, take, put, masked_scatter, roll, rot90 ---------------
+def index_select(a, dim, index):
+    """the slices of a at index (a vector) along dim, in a new contiguous array (0-d a: a itself)"""
+    if a.ndim == 0:
+        return a.copy()
+    return np.ascontiguousarray(np.take(a, index.reshape(-1), axis=dim))
+
+
+def index_add(a, source, dim, index, alpha=1):
+    """a with source's slices added at index along dim, one after another (an index may repeat)"""
+    z = a.copy()
+    if a.dtype.kind != "f" and alpha != 1:  # (integers: alpha is an integer, index_add's caller sees to it)
+        source, alpha = source * alpha, 1
+    if a.ndim == 0:
+        return add_scaled(z, source.reshape(()), alpha) if alpha != 1 else z + source.reshape(())
+    for i, at in enumerate(index.reshape(-1)):
+        where = at_dim(dim, at)
+        piece = np.take(source, i, axis=dim) if source.ndim else source
+        z[where] = z[where] + piece if alpha == 1 else add_scaled(z[where], piece, alpha)
+    return z
+
+
+def take_flat(a, index):
+    """a's elements at index (a negative index counts from the end) in a as if flattened, in index's shape"""
+    return np.array(np.ravel(a)[index])  # (a new array, 0-d for a 0-d index)
+
+
+def put_flat(a, index, source, accumulate):
+    """a with source's elements written (accumulate: added) at index in a as if flattened"""
+    z = np.array(a, order="C", copy=True)
+    flat = z.reshape(-1)
+    if accumulate:
+        np.add.at(flat, index.reshape(-1), source.reshape(-1))
+    else:
+        flat[index.reshape(-1)] = source.reshape(-1)
+    return z
+
+
+def masked_scatter(a, mask, source):
+    """a (broadcast with mask) with source's first elements written where mask is True, in order"""
+    shape = np.broadcast_shapes(a.shape, mask.shape)
+    z = np.array(np.broadcast_to(a, shape), copy=True)
+    m = np.broadcast_to(mask, shape)
+    z[m] = source.reshape(-1)[:np.count_nonzero(m)]
+    return z
+
+
+def roll(a, shifts, dims):
+    """a's elements moved shifts places along dims, those pushed off the end coming back at the
+    start (dims empty: a as if flattened)"""
+    if not dims:
+        return np.roll(a.reshape(-1), shifts).reshape(a.shape)
+    return np.ascontiguousarray(np.roll(a, shifts, axis=dims))
+
+
+def rot90(a, k, dims):
+    """a turned k quarter turns from dims[0] toward dims[1], laid out as ATen's flip then transpose"""
+    d0, d1 = dims
+    k %= 4
+    if k == 1:
+        return np.swapaxes(np.flip(a, d1).copy(), d0, d1)
+    if k == 2:
+        return np.flip(a, (d0, d1)).copy()
+    if k == 3:
+        return np.swapaxes(np.flip(a, d0).copy(), d0, d1)
+    return np.array(a, order="C", copy=True)  # (k = 0: a contiguous clone)

@@ -554,6 +554,11 @@ op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axi
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         lambda xp, g, a, out, repeats: _repeat_backward(xp, g, a.shape, repeats),
                                         kind="same", layout="contiguous")
+op("roll",     "RollBackward0",        lambda a, shifts, dims: K.roll(a, shifts, dims),
+                                        lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in shifts), dims),
+                                        kind="same", layout="contiguous")
+op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
+                                        lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same")
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same")
 # diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
@@ -596,6 +601,29 @@ op("index_fill", "IndexFillBackward1", K.index_fill,
                                         lambda xp, g, a, value, out, dim, index: xp.index_fill(g, dim, index, xp.zeros((), g)),
                                         lambda xp, g, a, value, out, dim, index: xp.sum(xp.index(g, K.at_dim(dim, index))),
                                         saved_params=("index",), kind="same", arg_names=("self", "value"))
+op("index_select", "IndexSelectBackward0", lambda a, dim, index: K.index_select(a, dim, index),
+                                        lambda xp, g, a, out, dim, index: xp.index_add(xp.zeros(a.shape, g), dim, index, g),
+                                        saves=("self", "index"), kind="same", layout="contiguous")  # (self for its sizes)
+# index_add: out = self with alpha * source's slices added at index along dim
+op("index_add", "IndexAddBackward0",   lambda a, src, dim, index, alpha=1: K.index_add(a, src, dim, index, alpha),
+                                        lambda xp, g, a, src, out, dim, index, alpha=1: g,
+                                        lambda xp, g, a, src, out, dim, index, alpha=1: _index_add_source_backward(
+                                            xp, g, src.shape, dim, index, alpha),
+                                        saved_params=("dim", "index"), arg_names=("self", "source"),
+                                        options=("alpha",))  # (self and source: one dtype, checked by index_add)
+op("take",     "TakeBackward0",        lambda a, index: K.take_flat(a, index),
+                                        lambda xp, g, a, out, index: xp.put(xp.zeros(a.shape, g), index, g, True),
+                                        saves=("self", "index"), kind="same")  # (self for its sizes)
+op("put",      "PutBackward0",         lambda a, src, index, accumulate: K.put_flat(a, index, src, accumulate),
+                                        lambda xp, g, a, src, out, index, accumulate:
+                                            g if accumulate else xp.put(g, index, xp.zeros(src.shape, g), False),
+                                        lambda xp, g, a, src, out, index, accumulate: xp.reshape(xp.take(g, index), src.shape),
+                                        saved_params=("index",), kind="same", arg_names=("self", "source"),
+                                        options=("accumulate",))
+op("masked_scatter", "MaskedScatterBackward0", lambda a, src, mask: K.masked_scatter(a, mask, src),
+                                        lambda xp, g, a, src, out, mask: xp.masked_fill(g, mask, 0),
+                                        lambda xp, g, a, src, out, mask: _masked_scatter_backward(xp, g, mask, src.shape),
+                                        saved_params=("mask",), kind="same", arg_names=("self", "source"))
 op("masked_select", "MaskedSelectBackward0", K.masked_select,
                                         lambda xp, g, a, out, mask: _masked_select_backward(xp, g, a.shape, mask),
                                         saves=("self", "mask"), kind="same")  # (PyTorch's, self for its sizes)
@@ -1195,8 +1223,25 @@ def _gather_into_src(xp, g, dim, index, src_shape, name):
 
 def _masked_select_backward(xp, g, shape, mask):
     """masked_select_backward: g written back where the (broadcast) mask is True, zeros elsewhere"""
-    shape = np.broadcast_shapes(shape, mask.shape)
-    return xp.index_put(xp.zeros(shape, g), (np.broadcast_to(mask, shape),), g)
+    return xp.masked_scatter(xp.zeros(np.broadcast_shapes(shape, mask.shape), g), mask, g)
+
+
+def _masked_scatter_backward(xp, g, mask, shape):
+    """masked_scatter_backward: the elements of g where mask is True, in order, then zeros for the
+    elements of source that were not written, in source's shape"""
+    picked = xp.masked_select(g, mask)
+    missing = int(np.prod(shape)) - int(np.count_nonzero(np.broadcast_to(mask, g.shape)))
+    if missing > 0:
+        picked = xp.cat([picked, xp.zeros((missing,), g)], 0)
+    return xp.reshape(picked, shape)
+
+
+def _index_add_source_backward(xp, g, shape, dim, index, alpha):
+    """d/d(source) of index_add: g's slices at index, expanded to source's shape (0-d source: the one
+    slice), times alpha"""
+    picked = xp.index_select(g, dim, index.reshape(-1)) if len(shape) else xp.index_select(g, dim, index.reshape(()))
+    picked = xp.expand(picked, shape) if len(shape) else picked
+    return picked if alpha == 1 else picked * alpha
 
 
 def _repeat_backward(xp, g, shape, repeats):

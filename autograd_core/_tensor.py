@@ -1638,6 +1638,44 @@ class Tensor:
     def positive(self):
         return F.positive(self)
 
+    def index_select(self, dim, index):
+        return F.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return F.index_add(self, dim, index, source, alpha=alpha)
+
+    def take(self, index):
+        return F.take(self, index)
+
+    def masked_select(self, mask):
+        return F.masked_select(self, mask)
+
+    def roll(self, shifts, dims=None):
+        return F.roll(self, shifts, dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return F.rot90(self, k, dims)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return F.diff(self, n, dim, prepend, append)
+
+    def tile(self, *dims):
+        return F.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def ravel(self):
+        return F.ravel(self)
+
+    def broadcast_to(self, size):
+        return F.broadcast_to(self, size)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return F.tensor_split(self, indices_or_sections, dim)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        if repeats is None:
+            return F.repeat_interleave(self)
+        return F.repeat_interleave(self, repeats, dim)
+
     def movedim(self, source, destination):
         return F.movedim(self, source, destination)
 
@@ -2093,6 +2131,9 @@ class Tensor:
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return _inplace(self, "nan_to_num", params={"nan": nan, "posinf": posinf, "neginf": neginf})
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _inplace(self, "index_add", (source,), F._index_add_args(self, dim, index, source, alpha))
 
     def sqrt_(self):
         return _inplace(self, "sqrt")

@@ -653,7 +653,7 @@ ELEMENTWISE_CASES = {
  "fmod float 0": lambda m: m.fmod(m.tensor([1.5, -2.5]), 0), "fmod int by float": lambda m: m.fmod(m.tensor([5, -7]), 2.5),
  "fmod_ int by float": lambda m: m.tensor([5, -7]).fmod_(2.5), "fmod_ int 0": lambda m: m.tensor([5, -7]).fmod_(0),
  "fmod neg zero": lambda m: m.fmod(m.tensor([-0.0, 0.0, -4.0, 4.0, math.inf, 1.0]), m.tensor([1.0, -1.0, 2.0, -2.0, 2.0, math.inf])),
- "hypot int": lambda m: m.hypot(m.tensor([1]), m.tensor([1])), "hypot number": lambda m: m.hypot(m.ones(1), 2.0),
+ "hypot int": lambda m: m.hypot(m.tensor([1]), m.tensor([1])), "hypot of bool and a 0-d long": lambda m: m.hypot(m.tensor([True]), m.tensor(-1)), "hypot number": lambda m: m.hypot(m.ones(1), 2.0),
  "Tensor.hypot number": lambda m: m.ones(1).hypot(2.0), "hypot_ number": lambda m: m.ones(1).hypot_(2.0),
  "hypot f32 f64": lambda m: m.hypot(m.tensor([1.5]), m.tensor([2.0], dtype=m.float64)),
  "hypot_ f32 f64": lambda m: m.tensor([1.5]).hypot_(m.tensor([2.0], dtype=m.float64)),
@@ -717,3 +717,140 @@ FLOAT64_LAST_BIT = {"atanh of float64", "erfc of float64"}  # (numpy's float64 f
 @pytest.mark.parametrize("name", sorted(ELEMENTWISE_CASES))
 def test_elementwise_functions_dtypes_special_values_and_errors_match_torch(name):
     assert_same(ELEMENTWISE_CASES[name], exact=name not in FLOAT64_LAST_BIT)
+
+
+# --- index_select, index_add, take, masked_select, roll, rot90, diff, tile, ravel, stacks, splits ----
+def _picked(f):
+    """A program: f of a float64 (3, 4) leaf (and a (4,) one); the result (values, dtype, strides,
+    grad_fn), and the leaves' gradients of a weighted sum of it"""
+    def program(m):
+        x = m.tensor(np.arange(12.0).reshape(3, 4) * 0.5 - 2, dtype=m.float64, requires_grad=True)
+        y = m.tensor([1.5, -2.0, 0.25, 3.0], dtype=m.float64, requires_grad=True)
+        out = f(m, x, y)
+        outs = out if isinstance(out, tuple) else (out,)
+        total = sum(((o * m.arange(float(o.numel()), dtype=o.dtype).reshape(o.shape)).sum() for o in outs
+                     if o.dtype.is_floating_point), m.tensor(0.0, dtype=m.float64))
+        grads = m.autograd.grad(total, [x, y], allow_unused=True) if total.requires_grad else None
+        return [(o, o.stride() if o.numel() else None, o.is_contiguous(), o._base is not None,
+                 o.grad_fn.name() if o.grad_fn else None) for o in outs], grads
+    return program
+
+
+INDEXING = {
+    "index_select": lambda m, x, y: m.index_select(x, 1, m.tensor([2, 0, 2])),
+    "Tensor.index_select, int32 index": lambda m, x, y: x.index_select(0, m.tensor([2, 1], dtype=m.int32)),
+    "index_select, 0-d index": lambda m, x, y: x.index_select(0, m.tensor(1)),
+    "index_select of a transposed": lambda m, x, y: x.t().index_select(0, m.tensor([1, 1])),
+    "index_select, empty index": lambda m, x, y: x.index_select(1, m.tensor([], dtype=m.int64)),
+    "index_select of 0-d": lambda m, x, y: y.sum().index_select(0, m.tensor([0])),
+    "index_select of bools": lambda m, x, y: (x > 0).index_select(0, m.tensor([1, 1])),
+    "index_select: float index": lambda m, x, y: x.index_select(0, m.tensor([0.0])),
+    "index_select: 2-d index": lambda m, x, y: x.index_select(0, m.tensor([[0]])),
+    "index_select: out of range": lambda m, x, y: x.index_select(0, m.tensor([3])),
+    "index_select: negative": lambda m, x, y: x.index_select(0, m.tensor([-1])),
+    "index_select: dim out of range": lambda m, x, y: x.index_select(2, m.tensor([0])),
+    "index_select: a list": lambda m, x, y: x.index_select(0, [0]),
+    "index_add": lambda m, x, y: x.index_add(0, m.tensor([0, 0]), x[:2] * 2, alpha=2),
+    "index_add along dim 1": lambda m, x, y: m.index_add(x, 1, m.tensor([3, 1]), x[:, :2].exp()),
+    "index_add_ of a non-leaf": lambda m, x, y: (x * 1).index_add_(1, m.tensor([3]), y[:3].reshape(3, 1)),
+    "index_add_ of ints, float alpha": lambda m, x, y: m.ones(2, dtype=m.int64).index_add_(
+        0, m.tensor([0]), m.ones(1, dtype=m.int64), alpha=1.5),
+    "index_add: shapes": lambda m, x, y: x.index_add(0, m.tensor([0, 0]), m.ones(2, 3, dtype=m.float64)),
+    "index_add: dtypes": lambda m, x, y: x.index_add(0, m.tensor([0, 0]), m.ones(2, 4)),
+    "index_add: count": lambda m, x, y: x.index_add(0, m.tensor([0]), m.ones(2, 4, dtype=m.float64)),
+    "index_add: out of range": lambda m, x, y: x.index_add(0, m.tensor([0, 5]), m.ones(2, 4, dtype=m.float64)),
+    "index_add: float index": lambda m, x, y: x.index_add(0, m.tensor([0.0, 1.0]), m.ones(2, 4, dtype=m.float64)),
+    "index_add_ of a leaf": lambda m, x, y: x.index_add_(0, m.tensor([0]), m.ones(1, 4, dtype=m.float64)),
+    "take": lambda m, x, y: m.take(x, m.tensor([[0, 11], [-1, -12]])),
+    "take of a transposed, 0-d index": lambda m, x, y: x.t().take(m.tensor(5)),
+    "take: out of range": lambda m, x, y: m.take(x, m.tensor([12])),
+    "take: negative out of range": lambda m, x, y: m.take(x, m.tensor([-13])),
+    "take: int32 index": lambda m, x, y: m.take(x, m.tensor([1], dtype=m.int32)),
+    "take: of an empty tensor": lambda m, x, y: m.take(m.ones(0), m.tensor([0])),
+    "take: empty from an empty tensor": lambda m, x, y: m.take(m.ones(0), m.tensor([], dtype=m.int64)),
+    "masked_select": lambda m, x, y: m.masked_select(x, x > 0.4),
+    "masked_select, broadcast": lambda m, x, y: y.masked_select(x > 0.4),
+    "masked_select: float mask": lambda m, x, y: m.masked_select(x, x),
+    "masked_select: shapes": lambda m, x, y: m.masked_select(x, m.ones(3, dtype=m.bool)),
+    "roll": lambda m, x, y: x.roll(1),
+    "roll along dims": lambda m, x, y: m.roll(x, (1, -1), (0, 1)),
+    "roll along a dim, far": lambda m, x, y: x.roll(-13, 1),
+    "roll of a transposed": lambda m, x, y: x.t().roll(1, 0),
+    "roll of 0-d": lambda m, x, y: y.sum().roll(1),
+    "roll of an empty tensor": lambda m, x, y: m.ones(0, 3).roll(1, 0),
+    "roll: shifts without dims": lambda m, x, y: x.roll((1, 2)),
+    "roll: two shifts, one dim": lambda m, x, y: x.roll((1, 2), 0),
+    "roll: one shift, two dims": lambda m, x, y: x.roll(1, (0, 1)),
+    "roll: dim out of range": lambda m, x, y: x.roll(1, 2),
+    "roll: of 0-d along a dim": lambda m, x, y: y.sum().roll(1, 0),
+    "rot90": lambda m, x, y: m.rot90(x),
+    "rot90 twice": lambda m, x, y: x.rot90(2),
+    "rot90 back": lambda m, x, y: x.rot90(-1, (0, 1)),
+    "rot90 five times": lambda m, x, y: x.rot90(5),
+    "rot90 not at all": lambda m, x, y: x.rot90(0),
+    "rot90 of 3-d": lambda m, x, y: x.reshape(3, 2, 2).rot90(1, (2, 0)),
+    "rot90: a vector": lambda m, x, y: y.rot90(),
+    "rot90: three dims": lambda m, x, y: x.rot90(1, (0, 1, 1)),
+    "rot90: the same dim": lambda m, x, y: x.rot90(1, (0, -2)),
+    "rot90: dim out of range": lambda m, x, y: x.rot90(1, (0, 2)),
+    "diff": lambda m, x, y: m.diff(x),
+    "diff twice along dim 0": lambda m, x, y: x.diff(n=2, dim=0),
+    "diff with prepend and append": lambda m, x, y: m.diff(x, prepend=x[:, :1], append=y[:3].reshape(3, 1)),
+    "diff more times than elements": lambda m, x, y: m.diff(x, n=7),
+    "diff no times": lambda m, x, y: m.diff(x, n=0),
+    "diff of bools": lambda m, x, y: m.diff(y > 0, n=2),
+    "diff of ints, float prepend": lambda m, x, y: m.diff(m.tensor([1, 2]), prepend=m.tensor([0.5])),
+    "diff: 0-d": lambda m, x, y: m.diff(y.sum()),
+    "diff: negative n": lambda m, x, y: m.diff(x, n=-1),
+    "diff: 0-d prepend": lambda m, x, y: m.diff(x, prepend=m.tensor(1.0)),
+    "diff: prepend's shape": lambda m, x, y: m.diff(x, prepend=m.ones(2, 1)),
+    "diff: a number prepended": lambda m, x, y: m.diff(x, prepend=1.0),
+    "tile": lambda m, x, y: m.tile(x, (2,)),
+    "tile with more dims": lambda m, x, y: x.tile(2, 1, 1),
+    "tile by nothing": lambda m, x, y: x.tile(()),
+    "ravel": lambda m, x, y: x.ravel(),
+    "ravel of a transposed": lambda m, x, y: m.ravel(x.t()),
+    "hstack": lambda m, x, y: m.hstack((x, x.exp())),
+    "hstack of vectors and 0-d": lambda m, x, y: m.hstack([y, y.sum()]),
+    "vstack": lambda m, x, y: m.vstack((x, y)),
+    "vstack of 0-d": lambda m, x, y: m.vstack([y[0], y[1]]),
+    "column_stack": lambda m, x, y: m.column_stack((x, y[:3])),
+    "column_stack of 0-d": lambda m, x, y: m.column_stack([y.sum(), y[:1]]),
+    "hstack: empty": lambda m, x, y: m.hstack([]),
+    "hstack: a tensor": lambda m, x, y: m.hstack(x),
+    "atleast_1d": lambda m, x, y: m.atleast_1d(y.sum()),
+    "atleast_1d of several": lambda m, x, y: m.atleast_1d(y.sum(), y),
+    "atleast_1d of a list": lambda m, x, y: m.atleast_1d([y.sum(), x]),
+    "atleast_2d": lambda m, x, y: m.atleast_2d(y),
+    "atleast_2d of 0-d and 2-d": lambda m, x, y: m.atleast_2d(y.sum(), x),
+    "broadcast_to": lambda m, x, y: m.broadcast_to(y, (2, 4)),
+    "Tensor.broadcast_to": lambda m, x, y: y.broadcast_to((3, 4)),
+    "broadcast_tensors": lambda m, x, y: m.broadcast_tensors(x, y),
+    "broadcast_tensors: shapes": lambda m, x, y: m.broadcast_tensors(m.ones(2), m.ones(3)),
+    "broadcast_to: shapes": lambda m, x, y: m.broadcast_to(m.ones(2), (3,)),
+    "tensor_split in sections": lambda m, x, y: m.tensor_split(x, 3, dim=1),
+    "tensor_split in more sections than elements": lambda m, x, y: x.tensor_split(5, dim=1),
+    "tensor_split at indices": lambda m, x, y: m.tensor_split(x, [1, 5, 2], dim=1),
+    "tensor_split by a tensor": lambda m, x, y: m.tensor_split(x, m.tensor(2)),
+    "tensor_split: no sections": lambda m, x, y: m.tensor_split(x, 0),
+    "tensor_split: a float": lambda m, x, y: m.tensor_split(x, 2.0),
+    "tensor_split: 0-d": lambda m, x, y: m.tensor_split(y.sum(), 2),
+    "repeat_interleave": lambda m, x, y: x.repeat_interleave(2),
+    "repeat_interleave along dim 0": lambda m, x, y: x.repeat_interleave(2, dim=0),
+    "repeat_interleave by a tensor": lambda m, x, y: m.repeat_interleave(x, m.tensor([1, 2, 0]), dim=0),
+    "repeat_interleave by a 0-d tensor": lambda m, x, y: x.repeat_interleave(m.tensor(2), dim=1),
+    "repeat_interleave by one count": lambda m, x, y: x.repeat_interleave(m.tensor([2])),
+    "repeat_interleave of 0-d": lambda m, x, y: y.sum().repeat_interleave(3),
+    "repeat_interleave of counts": lambda m, x, y: m.repeat_interleave(m.tensor([1, 2, 0])),
+    "repeat_interleave: negative": lambda m, x, y: x.repeat_interleave(-1),
+    "repeat_interleave: sizes": lambda m, x, y: x.repeat_interleave(m.tensor([1, 2]), dim=0),
+    "repeat_interleave: a negative count": lambda m, x, y: x.repeat_interleave(m.tensor([1, -2, 1]), dim=0),
+    "repeat_interleave: 2-d counts": lambda m, x, y: m.repeat_interleave(m.tensor([[1, 2]])),
+    "repeat_interleave: float counts": lambda m, x, y: x.repeat_interleave(m.tensor([1.0, 1.0, 1.0]), dim=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEXING))
+def test_indexing_and_shape_functions_match_torch(name):
+    """Values, dtypes, strides, views, grad_fns, the gradients, and the errors, bit for bit"""
+    assert_same(_picked(INDEXING[name]), exact=True)
