@@ -203,7 +203,8 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
-        rot90 diff tile ravel broadcast_to tensor_split""".split():
+        rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
+        addcdiv dist""".split():
     globals()[_name] = tensor_first(globals()[_name], name=_name)
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)

@@ -14,6 +14,7 @@ from . import _dtypes, _kernel_order
 from ._arguments import not_a_tensor, type_name as _type_name
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed, median_indices as _median_indices
+from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
@@ -447,6 +448,87 @@ def median(input, dim=None, keepdim=False):
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     return _selected("median", input, d, keepdim, _median_indices(input._data, d))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices): the k-th smallest element along dim (k = 1: the smallest; nan: largest)"""
+    d = _dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if input.ndim and size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    return _selected("kthvalue", input, d, keepdim, _kthvalue_indices(input._data, k, d))
+
+
+def _cumulative_extreme(name, input, dim, keep):
+    d = _dim(dim, input.ndim)
+    indices = _cumulative_extreme_indices(input._data, d, keep)
+    values = apply(_OP[name], (input,), {"dim": d, "indices": indices})
+    return _ValuesIndices(name, values, _saved_indices(values, indices))
+
+
+def cummax(input, dim):
+    """(values, indices): the largest element so far along dim, and where it is (the last of equal
+    ones; a nan, once met, stays)"""
+    return _cumulative_extreme("cummax", input, dim, np.greater_equal)
+
+
+def cummin(input, dim):
+    """(values, indices): the smallest element so far along dim, and where it is"""
+    return _cumulative_extreme("cummin", input, dim, np.less_equal)
+
+
+def count_nonzero(input, dim=None):
+    """the number of nonzero elements (along dim: an int or a tuple of them), as int64"""
+    axis = None if dim is None else _dims(dim, input.ndim) or None
+    return _make(np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64), None, False)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """out = the sum of input (over dim), nan counted as 0"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    dims = () if dim is None else _dims(dim, input.ndim)
+    return apply(_OP["nansum"], (input,), {"dim": dims, "keepdim": keepdim})
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """out = the mean of input's elements that are not nan (over dim): nansum / their count"""
+    if dtype is None and not input.dtype.is_floating_point:
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_dtypes.SCALAR_NAME[input.dtype]}")
+    count = logical_not(isnan(input)).sum(dim=dim, keepdim=keepdim) if dim is not None else \
+        logical_not(isnan(input)).sum()
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """out = input + value * tensor1 * tensor2"""
+    return apply(_OP["addcmul"], (input, tensor1, tensor2), {"value": value})
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """out = input + value * tensor1 / tensor2"""
+    if result_dtype(tensor1, tensor2).kind != "f":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    return apply(_OP["addcdiv"], (input, tensor1, tensor2), {"value": value})
+
+
+def dist(input, other, p=2):
+    """out = the p-norm of input - other (broadcast)"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("dist", "other", other, position=2)
+    dtype = result_dtype(input, other)
+    if dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[dtype]]} instead.")
+    return apply(_OP["dist"], (input, other), {"p": builtins.float(p)})
 
 
 def _selected(name, input, d, keepdim, indices):

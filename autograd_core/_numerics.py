@@ -2661,3 +2661,101 @@ def rot90(a, k, dims):
     if k == 3:
         return np.swapaxes(np.flip(a, d0).copy(), d0, d1)
     return np.array(a, order="C", copy=True)  # (k = 0: a contiguous clone)
+
+
+# --- kthvalue, cummax / cummin -----------------------------------------------------------------------
+def _greater_or_nan(x, y):
+    return (math.isnan(x) and not math.isnan(y)) or x > y
+
+
+def _quick_select_index(values, k):
+    """The index (in values) of the k-th smallest of values (0-based), nan largest, as ATen's
+    quick_select_template finds it: median-of-three pivots and Hoare's partition over (value, index)
+    pairs compared by value only, so that among equal values its pick is the one the swaps leave at k"""
+    arr, idx = list(values), list(range(len(values)))
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+    lo, hi = 0, len(arr) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _greater_or_nan(arr[lo], arr[hi]):
+                swap(lo, hi)
+            break
+        swap(lo + (hi - lo) // 2, lo + 1)
+        for i, j in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if _greater_or_nan(arr[i], arr[j]):
+                swap(i, j)
+        i, j, pivot = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while _greater_or_nan(pivot, arr[i]):
+                i += 1
+            j -= 1
+            while _greater_or_nan(arr[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
+
+
+def kthvalue_indices(a, k, dim):
+    """Along dim (kept), the index kthvalue(k, dim) picks (see _quick_select_index)"""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    moved = np.moveaxis(a, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1]).astype(np.float64)
+    picked = np.array([_quick_select_index(row.tolist(), k - 1) for row in rows], np.int64)
+    return np.expand_dims(picked.reshape(moved.shape[:-1]), dim)
+
+
+def cumulative_extreme_indices(a, dim, keep):
+    """cummax / cummin's indices along dim: at each position the index of the running extreme, as
+    ATen's loop keeps it: a nan is taken (and then kept), else x when keep(x, extreme) (>= for cummax,
+    <= for cummin: the last of equal values)"""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    moved = np.moveaxis(a, dim, -1)
+    out = np.empty(moved.shape, np.int64)
+    if moved.shape[-1] == 0:
+        return np.moveaxis(out, -1, dim)
+    best, at = moved[..., 0].copy(), np.zeros(moved.shape[:-1], np.int64)
+    floating = a.dtype.kind == "f"
+    for i in range(moved.shape[-1]):
+        x = moved[..., i]
+        take = keep(x, best)
+        if floating:
+            take = np.isnan(x) | (~np.isnan(best) & take)
+        best, at = np.where(take, x, best), np.where(take, i, at)
+        out[..., i] = at
+    return np.moveaxis(out, -1, dim)
+
+
+def nansum(a, dim, keepdim):
+    """the sum over dim (() for all) with nan counted as 0, in ATen's order of sum"""
+    zeroed = np.where(np.isnan(a), 0, a).astype(a.dtype, copy=False) if a.dtype.kind == "f" else a
+    return torch_sum(zeroed) if not dim and not keepdim else torch_sum_dim(zeroed, dim or tuple(range(a.ndim)), keepdim)
+
+
+def addcmul(a, t1, t2, value):
+    """a + value * t1 * t2, as ATen's kernel: value t1, then one fused multiply-add (floats)"""
+    dt = np.result_type(a, t1, t2)
+    scaled = np.asarray(value, dt) * t1.astype(dt, copy=False)
+    if dt.kind != "f":
+        return (a + scaled * t2).astype(dt, copy=False)
+    shape = np.broadcast_shapes(a.shape, t1.shape, t2.shape)
+    return fused_multiply_add(*(np.broadcast_to(x.astype(dt, copy=False), shape) for x in (scaled, t2, a)))
+
+
+def addcdiv(a, t1, t2, value):
+    """a + value * t1 / t2, as ATen's kernel: (value t1) / t2, then + a"""
+    dt = np.result_type(a, t1, t2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a + (np.asarray(value, dt) * t1) / t2).astype(dt, copy=False)

@@ -417,6 +417,21 @@ op("median_dim", "MedianBackward1",    lambda a, dim, keepdim, indices: K.along(
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous",
                                         refuse=R.no_bool("median_out"))
+op("kthvalue_dim", "KthvalueBackward0",   lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
+                                        lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
+                                        saved_params=("indices",), kind="same", layout="contiguous")
+# cummax / cummin: the running extreme along dim; each value's gradient goes back to where it came from
+op("cummax",   "CummaxBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
+                                        lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
+                                        saved_params=("indices",), kind="same", layout="contiguous")
+op("cummin",   "CumminBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
+                                        lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
+                                        saved_params=("indices",), kind="same", layout="contiguous")
+# nansum: the sum with nan counted as 0 (dim=(): all dims), whose gradient is 0 at the nans
+op("nansum",   "NansumBackward0",      lambda a, dim, keepdim: K.nansum(a, dim, keepdim),
+                                        lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim or None, keepdim)
+                                        * ~xp.isnan(a),
+                                        kind="sum", layout="contiguous")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous")
@@ -483,6 +498,22 @@ op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),
                                         arg_names=("self", "vec"), refuse=R.no_bool("addmv_impl_cpu", unless_empty=True))
+# addcmul / addcdiv: out = self + value * tensor1 * tensor2 (/ tensor2)
+op("addcmul",  "AddcmulBackward0",     lambda a, t1, t2, value: K.addcmul(a, t1, t2, value),
+                                        lambda xp, g, a, t1, t2, out, value: g,
+                                        lambda xp, g, a, t1, t2, out, value: g * (t2 * value),
+                                        lambda xp, g, a, t1, t2, out, value: g * (t1 * value),
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+op("addcdiv",  "AddcdivBackward0",     lambda a, t1, t2, value: K.addcdiv(a, t1, t2, value),
+                                        lambda xp, g, a, t1, t2, out, value: g,
+                                        lambda xp, g, a, t1, t2, out, value: g * (value / t2),
+                                        lambda xp, g, a, t1, t2, out, value: _addcdiv_tensor2_backward(g, t1, t2, value),
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+# dist: the p-norm of a - b
+op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, p, None, False),
+                                        lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, p, None, False),
+                                        lambda xp, g, a, b, out, p: _negated(_norm_backward(xp, g, a - b, out, p, None, False)),
+                                        saved_params=("p",), kind="float", node_base=_MaybeUndefinedNode)
 op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
@@ -1090,6 +1121,27 @@ def _scatter_back(xp, g, shape, dim, indices, keepdim):
     if not shape:  # (a 0-dim tensor's index is 0-dim too, as PyTorch saves it: src's shape)
         indices = indices.reshape(())
     return xp.scatter(xp.zeros(shape, g), dim, indices, g)
+
+
+def _addcdiv_tensor2_backward(g, t1, t2, value):
+    """-g (t1 value) / (t2 t2), its nodes made in ATen's order (GCC evaluates the right operand of
+    each operator first: see _neg_times)"""
+    square = t2 * t2
+    return _neg_times(g, (t1 * value) / square)
+
+
+def _negated(g):
+    """-g; of an undefined gradient (None: p = 0's norm), ATen's refusal"""
+    if g is None:
+        raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument #0 'self'")
+    return -g
+
+
+def _cummaxmin_backward(xp, g, shape, dim, indices):
+    """cummaxmin_backward: g added up into zeros at the indices the values came from"""
+    if not shape:
+        return g
+    return xp.scatter_add(xp.zeros(shape, g), dim, indices, g)
 
 
 def _norm_backward(xp, g, a, out, p, dim, keepdim):

@@ -1665,6 +1665,33 @@ class Tensor:
     def ravel(self):
         return F.ravel(self)
 
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return F.kthvalue(self, k, dim, keepdim)
+
+    def cummax(self, dim):
+        return F.cummax(self, dim)
+
+    def cummin(self, dim):
+        return F.cummin(self, dim)
+
+    def count_nonzero(self, dim=None):
+        return F.count_nonzero(self, dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return F.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return F.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return F.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return F.addcdiv(self, tensor1, tensor2, value=value)
+
+    def dist(self, other, p=2):
+        return F.dist(self, other, p)
+
     def broadcast_to(self, size):
         return F.broadcast_to(self, size)
 
@@ -2131,6 +2158,13 @@ class Tensor:
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return _inplace(self, "nan_to_num", params={"nan": nan, "posinf": posinf, "neginf": neginf})
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _inplace(self, "addcmul", (tensor1, tensor2), {"value": value})
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        F.addcdiv(self.detach(), tensor1, tensor2, value=value)  # (its refusal of integers)
+        return _inplace(self, "addcdiv", (tensor1, tensor2), {"value": value})
 
     def index_add_(self, dim, index, source, *, alpha=1):
         return _inplace(self, "index_add", (source,), F._index_add_args(self, dim, index, source, alpha))

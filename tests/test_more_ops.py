@@ -854,3 +854,63 @@ INDEXING = {
 def test_indexing_and_shape_functions_match_torch(name):
     """Values, dtypes, strides, views, grad_fns, the gradients, and the errors, bit for bit"""
     assert_same(_picked(INDEXING[name]), exact=True)
+
+
+REDUCTIONS = {
+    "kthvalue": lambda m, x, y: m.kthvalue(x, 3, 1),
+    "kthvalue of ties, keepdim": lambda m, x, y: (x * 2).round().kthvalue(5, 0, keepdim=True),
+    "kthvalue with nan": lambda m, x, y: x.log().kthvalue(2),
+    "kthvalue of 0-d": lambda m, x, y: m.kthvalue(x.sum(), 1),
+    "kthvalue of ints": lambda m, x, y: m.kthvalue(m.tensor([[3, 1, 3, 2, 1]]), 2),
+    "kthvalue: k too large": lambda m, x, y: m.kthvalue(x, 6, 1),
+    "kthvalue: k = 0": lambda m, x, y: m.kthvalue(x, 0),
+    "kthvalue: empty dim": lambda m, x, y: m.kthvalue(m.ones(2, 0), 1, 1),
+    "cummax": lambda m, x, y: m.cummax(x, 1),
+    "cummin of ties and nan": lambda m, x, y: (x * 2).round().log().cummin(0),
+    "cummax of bools": lambda m, x, y: m.cummax(x > 0, 1),
+    "cummax of 0-d": lambda m, x, y: x.sum().cummax(0),
+    "cummin of an empty dim": lambda m, x, y: m.ones(2, 0).cummin(1),
+    "count_nonzero": lambda m, x, y: m.count_nonzero(x.round()),
+    "count_nonzero over dims": lambda m, x, y: x.round().count_nonzero((0, 1)),
+    "count_nonzero over a dim": lambda m, x, y: m.count_nonzero(x > 0, 0),
+    "nansum": lambda m, x, y: m.nansum(x.log()),
+    "nansum over a dim": lambda m, x, y: x.log().nansum(1, keepdim=True),
+    "nansum of ints": lambda m, x, y: m.nansum(m.tensor([1, 2])),
+    "nanmean": lambda m, x, y: m.nanmean(x.log()),
+    "nanmean over a dim": lambda m, x, y: x.log().nanmean(0),
+    "nanmean of ints": lambda m, x, y: m.nanmean(m.tensor([1, 2])),
+    "addcmul": lambda m, x, y: m.addcmul(x, y, x[0], value=0.5),
+    "addcmul in place": lambda m, x, y: (x * 1).addcmul_(y, y, value=-2),
+    "addcmul of ints": lambda m, x, y: m.addcmul(m.tensor([1, 2]), m.tensor([1, 2]), m.tensor([1, 2]), value=2),
+    "addcdiv": lambda m, x, y: m.addcdiv(x, y, x[0], value=2),
+    "Tensor.addcdiv": lambda m, x, y: x.addcdiv(y, y * y + 1),
+    "addcdiv in place": lambda m, x, y: (x * 1).addcdiv_(y, y * y + 0.5, value=0.25),
+    "addcmul of a transposed, broadcast": lambda m, x, y: m.addcmul(x.t(), y[0].reshape(6, 1), y.t(), value=0.3),
+    "addcdiv of ints": lambda m, x, y: m.addcdiv(m.tensor([1, 2]), m.tensor([1, 2]), m.tensor([1, 2])),
+    "dist": lambda m, x, y: m.dist(x, y),
+    "dist p=1, broadcast": lambda m, x, y: m.dist(x, y[1], 1),
+    "dist p=inf": lambda m, x, y: x.dist(y, float("inf")),
+    "dist p=0": lambda m, x, y: x.dist(y.round(), 0),
+    "dist: a number": lambda m, x, y: m.dist(x, 2.0),
+    "dist of ints": lambda m, x, y: m.dist(m.tensor([1, 2]), m.tensor([1, 2])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reductions_match_torch(name):
+    """float32 values and gradients (bit for bit: the picking ones and the elementwise ones; the
+    sums in ATen's order within the oracle's tolerance), indices of ties, dtypes, errors"""
+    rng = np.random.default_rng(12)
+    x, y = (rng.standard_normal((2, 5, 6)) * 2).astype(np.float32)
+
+    def program(m):
+        a, b = m.tensor(x, requires_grad=True), m.tensor(y, requires_grad=True)
+        out = REDUCTIONS[name](m, a, b)
+        outs = out if isinstance(out, tuple) else (out,)
+        first = outs[0]
+        grads = None
+        if first.requires_grad:
+            w = m.tensor(np.linspace(-1, 1, first.numel()).reshape(tuple(first.shape)).astype(np.float32))
+            grads = m.autograd.grad((first * w).sum(), [a, b], allow_unused=True)
+        return outs, grads, first.grad_fn.name() if first.grad_fn else None
+    assert_same(program, exact=not name.startswith(("dist", "nanmean")))
