@@ -450,6 +450,23 @@ def median(input, dim=None, keepdim=False):
     return _selected("median", input, d, keepdim, _median_indices(input._data, d))
 
 
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """out = beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape"""
+    for name, m in (("mat1", mat1), ("mat2", mat2)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+                           f"{mat2.shape[0]}x{mat2.shape[1]})")
+    with no_grad():  # (expand's refusal of a bias that does not broadcast)
+        input.detach().expand(mat1.shape[0], mat2.shape[1])
+    from .nn.functional import _addmm_dtypes
+    _addmm_dtypes(input, mat1, mat2)
+    if beta == 1 and alpha == 1:
+        return apply(_OP["addmm"], (input, mat1, mat2))
+    return apply(_OP["addmm_scaled"], (input, mat1, mat2), {"beta": beta, "alpha": alpha})
+
+
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices): the k-th smallest element along dim (k = 1: the smallest; nan: largest)"""
     d = _dim(dim, input.ndim)

@@ -2759,3 +2759,12 @@ def addcdiv(a, t1, t2, value):
     dt = np.result_type(a, t1, t2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (a + (np.asarray(value, dt) * t1) / t2).astype(dt, copy=False)
+
+
+def addmm_scaled(bias, mat1, mat2, beta, alpha):
+    """beta bias + alpha (mat1 @ mat2); beta = 0: bias is not read (its nan and inf do not show)"""
+    product = mat1 @ mat2
+    scaled = product * np.asarray(alpha, product.dtype) if alpha != 1 else product
+    if beta == 0:
+        return np.array(np.broadcast_to(scaled, product.shape))
+    return np.asarray(np.asarray(beta, product.dtype) * bias + scaled, product.dtype)

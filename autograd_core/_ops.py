@@ -494,6 +494,12 @@ op("addmm",    "AddmmBackward0",       K.addmm,
                                         lambda xp, g, bias, m1, m2, out: _mm_mat2_backward(xp, g, m1, m2),
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
                                         arg_names=("self", "mat1", "mat2"))
+op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm_scaled(bias, m1, m2, beta, alpha),
+                                        lambda xp, g, bias, m1, m2, out, beta, alpha: g if beta == 1 else g * beta,
+                                        lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat1_backward(xp, g, m1, m2) * alpha,
+                                        lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat2_backward(xp, g, m1, m2) * alpha,
+                                        saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
+                                        arg_names=("self", "mat1", "mat2"), options=("alpha", "beta"))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),

@@ -1665,6 +1665,9 @@ class Tensor:
     def ravel(self):
         return F.ravel(self)
 
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return F.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
     def kthvalue(self, k, dim=-1, keepdim=False):
         return F.kthvalue(self, k, dim, keepdim)
 
@@ -2158,6 +2161,10 @@ class Tensor:
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return _inplace(self, "nan_to_num", params={"nan": nan, "posinf": posinf, "neginf": neginf})
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        F.addmm(self.detach(), mat1.detach(), mat2.detach())  # (its refusals)
+        return _inplace(self, "addmm_scaled", (mat1, mat2), {"beta": beta, "alpha": alpha})
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         return _inplace(self, "addcmul", (tensor1, tensor2), {"value": value})

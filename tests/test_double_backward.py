@@ -229,6 +229,8 @@ PROGRAMS = {
     "nansum-nanmean": ([inp(3, 4)], lambda m, x: m.nanmean(x.log(), 0)),
     "addcmul": ([inp(2, 3), inp(2, 3), inp(3)], lambda m, x, y, z: m.addcmul(x, y * y, z, value=0.5)),
     "addcdiv": ([inp(2, 3), inp(2, 3), inp(3, kind=P)], lambda m, x, y, z: m.addcdiv(x, y * y, z, value=2)),
+    "addmm-function": ([inp(3), inp(2, 4), inp(4, 3)], lambda m, b, x, w: m.addmm(b, x, w)),
+    "addmm_scaled": ([inp(3), inp(2, 4), inp(3, 4)], lambda m, b, x, w: m.addmm(b, x * x, w.t(), beta=0.5, alpha=2)),
     "dist": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.dist(x, y)),
     "dist-1": ([inp(2, 3), inp(3)], lambda m, x, y: m.dist(x, y, 1)),
     "dist-3": ([inp(2, 3), inp(3)], lambda m, x, y: x.dist(y * y, 3)),
