@@ -467,6 +467,43 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return apply(_OP["addmm_scaled"], (input, mat1, mat2), {"beta": beta, "alpha": alpha})
 
 
+_CROSS_WITHOUT_DIM = ("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release. (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/Cross.cpp:63.)")
+
+
+def linalg_cross(input, other, *, dim=-1):
+    """out = the cross products of the 3-vectors of input and other (broadcast) along dim"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("linalg_cross", "other", other, position=2)
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = _dim(dim, input.ndim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+                           f"{other.shape[d]}")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
+                           f"{_dtypes.SCALAR_NAME[other.dtype]}")
+    message = _broadcast_message(input.shape, other.shape)
+    if message:
+        raise RuntimeError(message)
+    return apply(_OP["linalg_cross"], (input, other), {"dim": d})
+
+
+def cross(input, other, dim=None):
+    """out = the cross products of the 3-vectors along dim (None: the first dim of size 3, with
+    torch's deprecation warning)"""
+    if dim is None:
+        _warn(_CROSS_WITHOUT_DIM)
+        sizes = np.broadcast_shapes(input.shape, other.shape) if input.ndim == other.ndim else input.shape
+        dim = next((d for d, n in enumerate(sizes) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim)
+
+
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices): the k-th smallest element along dim (k = 1: the smallest; nan: largest)"""
     d = _dim(dim, input.ndim)

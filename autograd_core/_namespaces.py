@@ -349,6 +349,10 @@ class NumpyOps:
         return _K["rot90"](a, k, dims)
 
     @staticmethod
+    def cross(a, b, dim):
+        return _K["linalg_cross"](a, b, dim)
+
+    @staticmethod
     def row(name, *inputs, **params):
         """The op of the table's row `name` on these inputs (a rule naming a row it records as)"""
         out = OPS[name].forward(*inputs, **params)
@@ -711,6 +715,10 @@ class TensorOps:
     @staticmethod
     def rot90(a, k, dims):
         return _row("rot90", (a,), {"k": k, "dims": dims})
+
+    @staticmethod
+    def cross(a, b, dim):
+        return _row("linalg_cross", (a, b), {"dim": dim})
 
     @staticmethod
     def row(name, *inputs, **params):

@@ -2768,3 +2768,16 @@ def addmm_scaled(bias, mat1, mat2, beta, alpha):
     if beta == 0:
         return np.array(np.broadcast_to(scaled, product.shape))
     return np.asarray(np.asarray(beta, product.dtype) * bias + scaled, product.dtype)
+
+
+def cross(a, b, dim):
+    """the cross products of the 3-vectors of a and b (broadcast) along dim: component i is
+    a[i+1] b[i+2] - a[i+2] b[i+1], as ATen's kernel computes it (floats: one fused multiply-add)"""
+    a, b = np.broadcast_arrays(a, b)
+    a, b = np.moveaxis(a, dim, -1), np.moveaxis(b, dim, -1)
+    later, latest = [1, 2, 0], [2, 0, 1]
+    if a.dtype.kind == "f":
+        out = fused_multiply_add(a[..., later], b[..., latest], -(a[..., latest] * b[..., later]))
+    else:
+        out = a[..., later] * b[..., latest] - a[..., latest] * b[..., later]
+    return np.ascontiguousarray(np.moveaxis(out, -1, dim))

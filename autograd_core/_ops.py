@@ -500,6 +500,11 @@ op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat2_backward(xp, g, m1, m2) * alpha,
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
                                         arg_names=("self", "mat1", "mat2"), options=("alpha", "beta"))
+# cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
+op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
+                                        lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
+                                        lambda xp, g, a, b, out, dim: xp.cross(g, a, dim),
+                                        arg_names=("self", "other"), layout="contiguous")
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),

@@ -231,6 +231,8 @@ PROGRAMS = {
     "addcdiv": ([inp(2, 3), inp(2, 3), inp(3, kind=P)], lambda m, x, y, z: m.addcdiv(x, y * y, z, value=2)),
     "addmm-function": ([inp(3), inp(2, 4), inp(4, 3)], lambda m, b, x, w: m.addmm(b, x, w)),
     "addmm_scaled": ([inp(3), inp(2, 4), inp(3, 4)], lambda m, b, x, w: m.addmm(b, x * x, w.t(), beta=0.5, alpha=2)),
+    "linalg_cross": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.linalg.cross(x * x, y)),
+    "linalg_cross-dim0": ([inp(3, 2), inp(3, 1)], lambda m, x, y: m.cross(x, y.expand(3, 2), dim=0)),
     "dist": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.dist(x, y)),
     "dist-1": ([inp(2, 3), inp(3)], lambda m, x, y: m.dist(x, y, 1)),
     "dist-3": ([inp(2, 3), inp(3)], lambda m, x, y: x.dist(y * y, 3)),
