@@ -504,6 +504,177 @@ def cross(input, other, dim=None):
     return linalg_cross(input, other, dim=dim)
 
 
+def einsum(equation, *operands):
+    """Einstein summation: the operands' dims named by letters in `equation` ("ij,jk->ik"), the
+    letters missing from the output summed over. Composed as ATen composes it (Linear.cpp): each
+    operand unsqueezed and permuted to the same order of labels (output labels first), a repeated label
+    as a diagonal; then, left to right, two operands at a time by sumproduct_pair (a mul, or a bmm of
+    the operands permuted and reshaped to (shared, own, summed)); so grad_fns match torch's."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least "
+                           "one operand and its subscripts list")
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) < len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    if len(terms) > len(operands):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    labels = []  # each operand's labels, "." for its ellipsis
+    for i, (term, op) in enumerate(zip(terms, operands)):
+        found = list(term.replace("...", "."))
+        for c in found:
+            if c != "." and not c.isalpha():
+                raise RuntimeError(f"einsum(): invalid subscript given at index {lhs.index(c)} in the equation "
+                                   "string, subscripts must be in [a-zA-Z]")
+        named = len(found) - ("." in found)
+        if ("." in found and op.ndim < named) or ("." not in found and op.ndim != named):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match the "
+                               f"number of dimensions ({op.ndim}) for operand {i}"
+                               + ("" if "." in found else " and no ellipsis was given"))
+        labels.append(found)
+    sizes = {}  # (each label's size: an operand's 1 broadcasts)
+    for i, (op, ls) in enumerate(zip(operands, labels)):
+        d, own = 0, {}
+        for c in ls:
+            if c == ".":
+                d += op.ndim - len(ls) + 1
+                continue
+            n, d = op.shape[d], d + 1
+            if c in own and own[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, "
+                                   f"{n} != {own[c]}")
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
+                                   f"with previously seen size {sizes[c]}")
+            own[c] = n
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+    ell_dims = builtins.max([op.ndim - len(ls) + 1 for ls, op in zip(labels, operands) if "." in ls], default=0)
+    ell_sizes = [1] * ell_dims
+    for i, (op, ls) in enumerate(zip(operands, labels)):
+        if "." in ls:
+            start, w = ls.index("."), op.ndim - len(ls) + 1
+            for k, n in zip(range(ell_dims - w, ell_dims), op.shape[start:start + w]):
+                if ell_sizes[k] not in (1, n) and n != 1:  # (torch's message, its missing space too)
+                    raise RuntimeError(f"einsum(): dimension {k} covered by ellipsis in operand {i}has size {n} which "
+                                       f"does not broadcast with previously seen ellipsis with size {ell_sizes[k]} for "
+                                       "the respective dimension")
+                ell_sizes[k] = n if ell_sizes[k] == 1 else ell_sizes[k]
+    counts = {}
+    for ls in labels:
+        for c in ls:
+            if c != ".":
+                counts[c] = counts.get(c, 0) + 1
+    if arrow:
+        output = list(rhs.replace("...", "."))
+        for c in output:
+            if c != "." and output.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if c != "." and c not in counts:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+    else:  # (the labels that appear once, in order, after the ellipsis' dims)
+        output = (["."] if any("." in ls for ls in labels) else []) + sorted(c for c, n in counts.items() if n == 1)
+    def width(ls):  # (the dims labels stand for: the ellipsis for ell_dims)
+        return builtins.sum(ell_dims if c == "." else 1 for c in ls)
+    # each label's dim in the common order: the output's, then the ellipsis' (when the output has
+    # none: summed), then the summed labels in alphabetical order
+    position = {c: width(output[:k]) for k, c in enumerate(output) if c != "."}
+    out_dims = width(output)
+    ell_at = width(output[:output.index(".")]) if "." in output else out_dims
+    total = out_dims + (0 if "." in output else ell_dims)
+    for c in sorted(counts):
+        if c not in position:
+            position[c], total = total, total + 1
+    permuted = []
+    for op, ls in zip(operands, labels):
+        perm, j = [-1] * total, 0
+        for c in ls:
+            if c == ".":
+                for _ in range(ell_dims - (op.ndim - len(ls) + 1)):
+                    op = op.unsqueeze(j)
+                for k in range(ell_dims):
+                    perm[ell_at + k] = j
+                    j += 1
+            elif perm[position[c]] != -1:  # a repeated label: the diagonal
+                if op.ndim != 2:
+                    raise NotImplementedError("autograd_core's einsum takes a repeated label only in a matrix ('ii')")
+                op = movedim(apply(_OP["diagonal"], (op,), {"offset": 0}), -1, perm[position[c]])
+            else:
+                perm[position[c]] = j
+                j += 1
+        for k in range(total):
+            if perm[k] == -1:
+                op = op.unsqueeze(-1)
+                perm[k] = j
+                j += 1
+        permuted.append(permute(op, perm))
+    dim_counts = [builtins.sum(op.shape[d] != 1 for op in permuted) for d in range(total)]  # (operands having d)
+    if any(0 in op.shape for op in permuted):
+        shape = [builtins.max(op.shape[d] for op in permuted) for d in range(out_dims)]
+        return _make(np.zeros(shape, permuted[0]._data.dtype), None, False)
+    if len(permuted) == 1:
+        summed = list(range(out_dims, total))
+        return sum(permuted[0], summed) if summed else permuted[0]
+    ops = permuted
+    while len(ops) > 1:
+        a, b = ops[0], ops[1]
+        sum_dims, a_dims, b_dims = [], [], []
+        for d in range(out_dims, total):
+            if a.shape[d] != 1 and b.shape[d] != 1:
+                dim_counts[d] -= 1
+                if dim_counts[d] == 1:
+                    sum_dims.append(d)
+                    dim_counts[d] = 0
+            elif dim_counts[d] == 1:
+                if a.shape[d] != 1:
+                    a_dims.append(d)
+                    dim_counts[d] = 0
+                elif b.shape[d] != 1:
+                    b_dims.append(d)
+                    dim_counts[d] = 0
+        if a_dims:
+            a = sum(a, a_dims, True)
+        if b_dims:
+            b = sum(b, b_dims, True)
+        ops = [_sumproduct_pair(a, b, sum_dims)] + ops[2:]
+    if total > out_dims:
+        return ops[0].view(*ops[0].shape[:out_dims])
+    return ops[0]
+
+
+def _sumproduct_pair(left, right, sum_dims):
+    """ATen's sumproduct_pair (keepdim): sum over sum_dims of left * right (broadcast), as one bmm of
+    left permuted to (both, left only, summed) and right to (both, summed, right only), then viewed and
+    permuted back; no dim to sum: a mul"""
+    if not sum_dims:
+        return left * right
+    lro, lo, ro, summed = [], [], [], 1
+    for d in range(left.ndim):
+        sl, sr = left.shape[d] != 1, right.shape[d] != 1
+        if d in sum_dims:
+            if sl and sr:
+                summed *= left.shape[d]
+            elif sl:
+                left = sum(left, d, True)
+            elif sr:
+                right = sum(right, d, True)
+        elif sl and sr:
+            lro.append(d)
+        elif sl:
+            lo.append(d)
+        else:
+            ro.append(d)
+    size = lambda t, dims: int(np.prod([t.shape[d] for d in dims]))  # noqa: E731
+    out_size = [left.shape[d] for d in lro + lo] + [1] * len(sum_dims) + [right.shape[d] for d in ro]
+    order = lro + lo + list(sum_dims) + ro
+    back = [order.index(d) for d in range(len(order))]
+    left = permute(left, lro + lo + list(sum_dims) + ro).reshape(size(left, lro), size(left, lo), summed)
+    right = permute(right, lro + list(sum_dims) + ro + lo).reshape(size(right, lro), summed, size(right, ro))
+    return permute(bmm(left, right).view(*out_size), back)
+
+
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices): the k-th smallest element along dim (k = 1: the smallest; nan: largest)"""
     d = _dim(dim, input.ndim)

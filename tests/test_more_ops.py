@@ -932,3 +932,41 @@ def test_reductions_match_torch(name):
             grads = m.autograd.grad((first * w).sum(), [a, b], allow_unused=True)
         return outs, grads, first.grad_fn.name() if first.grad_fn else None
     assert_same(program, exact=not name.startswith(("dist", "nanmean", "addmm")))  # (addmm: BLAS orders)
+
+
+# --- einsum: composed as ATen composes it (permutes, a diagonal, sums, mul or bmm) --------------------
+EINSUM = {
+    "i,i->": ("i,i->", [(4,), (4,)]), "ij,jk->ik": ("ij,jk->ik", [(2, 3), (3, 4)]),
+    "bij,bjk->bik": ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), "ij->ji": ("ij->ji", [(2, 3)]),
+    "ii->i": ("ii->i", [(3, 3)]), "ij->": ("ij->", [(2, 3)]), "ij->j": ("ij->j", [(2, 3)]),
+    "i,j->ij": ("i,j->ij", [(3,), (4,)]), "ij,j->i": ("ij,j->i", [(4, 3), (3,)]), "ii": ("ii", [(3, 3)]),
+    "ij,ij->": ("ij,ij->", [(2, 3), (2, 3)]), "ij,ij->ij": ("ij,ij->ij", [(2, 3), (2, 3)]),
+    "...ij->...ji": ("...ij->...ji", [(2, 3, 4)]), "implicit ij,jk": ("ij,jk", [(2, 3), (3, 4)]),
+    "broadcast ...ij,...jk": ("...ij,...jk->...ik", [(2, 2, 3), (3, 4)]), "three operands": ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    "a label in one operand only": ("ij,jk->i", [(2, 3), (3, 4)]), "outer with sum": ("bi,bj->ij", [(5, 2), (5, 3)]),
+    "spaces and capitals": ("Ab, bC -> AC", [(2, 3), (3, 2)]), "a list of operands": ("ij,jk", "list"),
+    "error: too many operands": ("i->i", [(2,), (2,)]), "error: too few operands": ("i,i->", [(2,)]),
+    "error: dims": ("ij->i", [(2,)]), "error: output repeated": ("ij->ii", [(2, 2)]),
+    "error: output unknown": ("ij->k", [(2, 2)]), "error: shapes": ("ij,jk->ik", [(2, 3), (4, 5)]),
+    "error: subscript": ("i1->i", [(2, 2)]), "error: no operands": ("i->i", []),
+    "error: a repeated label's sizes": ("ii->i", [(2, 3)]), "error: broadcast dims": ("...i,...i->i", [(2, 3), (4, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EINSUM))
+def test_einsum_matches_torch(name):
+    """values (float64 bit for bit, but for bmm's sums: BLAS's order), grad_fns, gradients, errors"""
+    equation, shapes = EINSUM[name]
+
+    def program(m):
+        if shapes == "list":
+            ops = [m.tensor(np.arange(6.0).reshape(2, 3) - 2, requires_grad=True), m.tensor(np.arange(12.0).reshape(3, 4) / 3)]
+            out = m.einsum(equation, ops)
+        else:
+            ops = [m.tensor(np.random.default_rng(i).standard_normal(s), dtype=m.float64, requires_grad=True)
+                   for i, s in enumerate(shapes)]
+            out = m.einsum(equation, *ops)
+        g = m.autograd.grad(out, [o for o in ops if o.requires_grad], m.ones_like(out), create_graph=True)
+        names = [x.grad_fn.name() if x.grad_fn else None for x in (out,) + g]
+        return out, g, names
+    assert_same(program)
