@@ -644,6 +644,27 @@ def einsum(equation, *operands):
     return ops[0]
 
 
+def inner(input, other):
+    """out = the sums of products over the last dim of input and of other (for each pair of their
+    other elements); a 0-d operand: input * other. Composed as ATen's tensordot: each operand permuted
+    (the summed dim last / first) and reshaped to a matrix, mm, reshaped; two vectors: dot"""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    if input.dtype != other.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    left = permute(input, list(range(input.ndim)))
+    right = permute(other, [other.ndim - 1] + list(range(other.ndim - 1)))
+    shape = list(input.shape[:-1]) + list(other.shape[:-1])
+    if input.ndim == other.ndim == 1:
+        return dot(left, right).view(*shape)
+    size = input.shape[-1]
+    rows, cols = int(np.prod(input.shape[:-1])), int(np.prod(other.shape[:-1]))
+    return mm(left.reshape(rows, size), right.reshape(size, cols)).reshape(*shape)
+
+
 def _sumproduct_pair(left, right, sum_dims):
     """ATen's sumproduct_pair (keepdim): sum over sum_dims of left * right (broadcast), as one bmm of
     left permuted to (both, left only, summed) and right to (both, summed, right only), then viewed and

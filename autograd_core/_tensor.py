@@ -1668,6 +1668,9 @@ class Tensor:
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return F.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def inner(self, other):
+        return F.inner(self, other)
+
     def cross(self, other, dim=None):
         return F.cross(self, other, dim)
 

@@ -847,6 +847,14 @@ INDEXING = {
     "repeat_interleave: a negative count": lambda m, x, y: x.repeat_interleave(m.tensor([1, -2, 1]), dim=0),
     "repeat_interleave: 2-d counts": lambda m, x, y: m.repeat_interleave(m.tensor([[1, 2]])),
     "repeat_interleave: float counts": lambda m, x, y: x.repeat_interleave(m.tensor([1.0, 1.0, 1.0]), dim=0),
+    "inner of vectors": lambda m, x, y: m.inner(y, x[0]),
+    "inner of a matrix and a vector": lambda m, x, y: m.inner(x, y),
+    "inner of matrices": lambda m, x, y: x.inner(x * 3),  # (exact sums: BLAS orders would show otherwise)
+    "inner of 3-d and 2-d": lambda m, x, y: m.inner(x.reshape(3, 1, 4), x[:2]),
+    "inner of a 0-d": lambda m, x, y: m.inner(y, y.sum()),
+    "inner of empty vectors": lambda m, x, y: m.inner(m.ones(0), m.ones(0)),
+    "inner: the last dims": lambda m, x, y: m.inner(x, y[:3]),
+    "inner: dtypes": lambda m, x, y: m.inner(y, m.ones(4)),
 }
 
 
