@@ -210,5 +210,6 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)
 where = tensor_first(where, argument="condition", overloaded=True)
+repeat_interleave = tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
 unique = tensor_first(unique, name="_unique2")
 del _name
