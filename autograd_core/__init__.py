@@ -61,6 +61,7 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
                          rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
 from ._factories import get_num_threads, get_rng_state, set_num_threads, set_rng_state  # noqa: F401,E402
 from . import autograd  # noqa: F401,E402
+from . import linalg  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402
@@ -200,10 +201,15 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
         median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
-        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like""".split():
+        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
+        tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
+        exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
+        rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
+        addcdiv dist addmm cross inner""".split():  # (einsum's first argument is its equation)
     globals()[_name] = tensor_first(globals()[_name], name=_name)
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)
 where = tensor_first(where, argument="condition", overloaded=True)
+repeat_interleave = tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
 unique = tensor_first(unique, name="_unique2")
 del _name

@@ -14,6 +14,7 @@ from . import _dtypes, _kernel_order
 from ._arguments import not_a_tensor, type_name as _type_name
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed, median_indices as _median_indices
+from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
@@ -447,6 +448,333 @@ def median(input, dim=None, keepdim=False):
     if input.ndim and input.shape[d] == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
     return _selected("median", input, d, keepdim, _median_indices(input._data, d))
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """out = beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape"""
+    for name, m in (("mat1", mat1), ("mat2", mat2)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+                           f"{mat2.shape[0]}x{mat2.shape[1]})")
+    with no_grad():  # (expand's refusal of a bias that does not broadcast)
+        input.detach().expand(mat1.shape[0], mat2.shape[1])
+    from .nn.functional import _addmm_dtypes
+    _addmm_dtypes(input, mat1, mat2)
+    if beta == 1 and alpha == 1:
+        return apply(_OP["addmm"], (input, mat1, mat2))
+    return apply(_OP["addmm_scaled"], (input, mat1, mat2), {"beta": beta, "alpha": alpha})
+
+
+_CROSS_WITHOUT_DIM = ("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release. (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/Cross.cpp:63.)")
+
+
+def linalg_cross(input, other, *, dim=-1):
+    """out = the cross products of the 3-vectors of input and other (broadcast) along dim"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("linalg_cross", "other", other, position=2)
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = _dim(dim, input.ndim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+                           f"{other.shape[d]}")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"expected scalar type {_dtypes.SCALAR_NAME[input.dtype]} but found "
+                           f"{_dtypes.SCALAR_NAME[other.dtype]}")
+    message = _broadcast_message(input.shape, other.shape)
+    if message:
+        raise RuntimeError(message)
+    return apply(_OP["linalg_cross"], (input, other), {"dim": d})
+
+
+def cross(input, other, dim=None):
+    """out = the cross products of the 3-vectors along dim (None: the first dim of size 3, with
+    torch's deprecation warning)"""
+    if dim is None:
+        _warn(_CROSS_WITHOUT_DIM)
+        sizes = np.broadcast_shapes(input.shape, other.shape) if input.ndim == other.ndim else input.shape
+        dim = next((d for d, n in enumerate(sizes) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return linalg_cross(input, other, dim=dim)
+
+
+def einsum(equation, *operands):
+    """Einstein summation: the operands' dims named by letters in `equation` ("ij,jk->ik"), the
+    letters missing from the output summed over. Composed as ATen composes it (Linear.cpp): each
+    operand unsqueezed and permuted to the same order of labels (output labels first), a repeated label
+    as a diagonal; then, left to right, two operands at a time by sumproduct_pair (a mul, or a bmm of
+    the operands permuted and reshaped to (shared, own, summed)); so grad_fns match torch's."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or at least "
+                           "one operand and its subscripts list")
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    terms = lhs.split(",")
+    if len(terms) < len(operands):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    if len(terms) > len(operands):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    labels = []  # each operand's labels, "." for its ellipsis
+    for i, (term, op) in enumerate(zip(terms, operands)):
+        found = list(term.replace("...", "."))
+        for c in found:
+            if c != "." and not c.isalpha():
+                raise RuntimeError(f"einsum(): invalid subscript given at index {lhs.index(c)} in the equation "
+                                   "string, subscripts must be in [a-zA-Z]")
+        named = len(found) - ("." in found)
+        if ("." in found and op.ndim < named) or ("." not in found and op.ndim != named):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match the "
+                               f"number of dimensions ({op.ndim}) for operand {i}"
+                               + ("" if "." in found else " and no ellipsis was given"))
+        labels.append(found)
+    sizes = {}  # (each label's size: an operand's 1 broadcasts)
+    for i, (op, ls) in enumerate(zip(operands, labels)):
+        d, own = 0, {}
+        for c in ls:
+            if c == ".":
+                d += op.ndim - len(ls) + 1
+                continue
+            n, d = op.shape[d], d + 1
+            if c in own and own[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, "
+                                   f"{n} != {own[c]}")
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
+                                   f"with previously seen size {sizes[c]}")
+            own[c] = n
+            if sizes.get(c, 1) == 1:
+                sizes[c] = n
+    ell_dims = builtins.max([op.ndim - len(ls) + 1 for ls, op in zip(labels, operands) if "." in ls], default=0)
+    ell_sizes = [1] * ell_dims
+    for i, (op, ls) in enumerate(zip(operands, labels)):
+        if "." in ls:
+            start, w = ls.index("."), op.ndim - len(ls) + 1
+            for k, n in zip(range(ell_dims - w, ell_dims), op.shape[start:start + w]):
+                if ell_sizes[k] not in (1, n) and n != 1:  # (torch's message, its missing space too)
+                    raise RuntimeError(f"einsum(): dimension {k} covered by ellipsis in operand {i}has size {n} which "
+                                       f"does not broadcast with previously seen ellipsis with size {ell_sizes[k]} for "
+                                       "the respective dimension")
+                ell_sizes[k] = n if ell_sizes[k] == 1 else ell_sizes[k]
+    counts = {}
+    for ls in labels:
+        for c in ls:
+            if c != ".":
+                counts[c] = counts.get(c, 0) + 1
+    if arrow:
+        output = list(rhs.replace("...", "."))
+        for c in output:
+            if c != "." and output.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if c != "." and c not in counts:
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+    else:  # (the labels that appear once, in order, after the ellipsis' dims)
+        output = (["."] if any("." in ls for ls in labels) else []) + sorted(c for c, n in counts.items() if n == 1)
+    def width(ls):  # (the dims labels stand for: the ellipsis for ell_dims)
+        return builtins.sum(ell_dims if c == "." else 1 for c in ls)
+    # each label's dim in the common order: the output's, then the ellipsis' (when the output has
+    # none: summed), then the summed labels in alphabetical order
+    position = {c: width(output[:k]) for k, c in enumerate(output) if c != "."}
+    out_dims = width(output)
+    ell_at = width(output[:output.index(".")]) if "." in output else out_dims
+    total = out_dims + (0 if "." in output else ell_dims)
+    for c in sorted(counts):
+        if c not in position:
+            position[c], total = total, total + 1
+    permuted = []
+    for op, ls in zip(operands, labels):
+        perm, j = [-1] * total, 0
+        for c in ls:
+            if c == ".":
+                for _ in range(ell_dims - (op.ndim - len(ls) + 1)):
+                    op = op.unsqueeze(j)
+                for k in range(ell_dims):
+                    perm[ell_at + k] = j
+                    j += 1
+            elif perm[position[c]] != -1:  # a repeated label: the diagonal
+                if op.ndim != 2:
+                    raise NotImplementedError("autograd_core's einsum takes a repeated label only in a matrix ('ii')")
+                op = movedim(apply(_OP["diagonal"], (op,), {"offset": 0}), -1, perm[position[c]])
+            else:
+                perm[position[c]] = j
+                j += 1
+        for k in range(total):
+            if perm[k] == -1:
+                op = op.unsqueeze(-1)
+                perm[k] = j
+                j += 1
+        permuted.append(permute(op, perm))
+    dim_counts = [builtins.sum(op.shape[d] != 1 for op in permuted) for d in range(total)]  # (operands having d)
+    if any(0 in op.shape for op in permuted):
+        shape = [builtins.max(op.shape[d] for op in permuted) for d in range(out_dims)]
+        return _make(np.zeros(shape, permuted[0]._data.dtype), None, False)
+    if len(permuted) == 1:
+        summed = list(range(out_dims, total))
+        return sum(permuted[0], summed) if summed else permuted[0]
+    ops = permuted
+    while len(ops) > 1:
+        a, b = ops[0], ops[1]
+        sum_dims, a_dims, b_dims = [], [], []
+        for d in range(out_dims, total):
+            if a.shape[d] != 1 and b.shape[d] != 1:
+                dim_counts[d] -= 1
+                if dim_counts[d] == 1:
+                    sum_dims.append(d)
+                    dim_counts[d] = 0
+            elif dim_counts[d] == 1:
+                if a.shape[d] != 1:
+                    a_dims.append(d)
+                    dim_counts[d] = 0
+                elif b.shape[d] != 1:
+                    b_dims.append(d)
+                    dim_counts[d] = 0
+        if a_dims:
+            a = sum(a, a_dims, True)
+        if b_dims:
+            b = sum(b, b_dims, True)
+        ops = [_sumproduct_pair(a, b, sum_dims)] + ops[2:]
+    if total > out_dims:
+        return ops[0].view(*ops[0].shape[:out_dims])
+    return ops[0]
+
+
+def inner(input, other):
+    """out = the sums of products over the last dim of input and of other (for each pair of their
+    other elements); a 0-d operand: input * other. Composed as ATen's tensordot: each operand permuted
+    (the summed dim last / first) and reshaped to a matrix, mm, reshaped; two vectors: dot"""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    if input.dtype != other.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    left = permute(input, list(range(input.ndim)))
+    right = permute(other, [other.ndim - 1] + list(range(other.ndim - 1)))
+    shape = list(input.shape[:-1]) + list(other.shape[:-1])
+    if input.ndim == other.ndim == 1:
+        return dot(left, right).view(*shape)
+    size = input.shape[-1]
+    rows, cols = int(np.prod(input.shape[:-1])), int(np.prod(other.shape[:-1]))
+    return mm(left.reshape(rows, size), right.reshape(size, cols)).reshape(*shape)
+
+
+def _sumproduct_pair(left, right, sum_dims):
+    """ATen's sumproduct_pair (keepdim): sum over sum_dims of left * right (broadcast), as one bmm of
+    left permuted to (both, left only, summed) and right to (both, summed, right only), then viewed and
+    permuted back; no dim to sum: a mul"""
+    if not sum_dims:
+        return left * right
+    lro, lo, ro, summed = [], [], [], 1
+    for d in range(left.ndim):
+        sl, sr = left.shape[d] != 1, right.shape[d] != 1
+        if d in sum_dims:
+            if sl and sr:
+                summed *= left.shape[d]
+            elif sl:
+                left = sum(left, d, True)
+            elif sr:
+                right = sum(right, d, True)
+        elif sl and sr:
+            lro.append(d)
+        elif sl:
+            lo.append(d)
+        else:
+            ro.append(d)
+    size = lambda t, dims: int(np.prod([t.shape[d] for d in dims]))  # noqa: E731
+    out_size = [left.shape[d] for d in lro + lo] + [1] * len(sum_dims) + [right.shape[d] for d in ro]
+    order = lro + lo + list(sum_dims) + ro
+    back = [order.index(d) for d in range(len(order))]
+    left = permute(left, lro + lo + list(sum_dims) + ro).reshape(size(left, lro), size(left, lo), summed)
+    right = permute(right, lro + list(sum_dims) + ro + lo).reshape(size(right, lro), summed, size(right, ro))
+    return permute(bmm(left, right).view(*out_size), back)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices): the k-th smallest element along dim (k = 1: the smallest; nan: largest)"""
+    d = _dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if input.ndim and size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    return _selected("kthvalue", input, d, keepdim, _kthvalue_indices(input._data, k, d))
+
+
+def _cumulative_extreme(name, input, dim, keep):
+    d = _dim(dim, input.ndim)
+    indices = _cumulative_extreme_indices(input._data, d, keep)
+    values = apply(_OP[name], (input,), {"dim": d, "indices": indices})
+    return _ValuesIndices(name, values, _saved_indices(values, indices))
+
+
+def cummax(input, dim):
+    """(values, indices): the largest element so far along dim, and where it is (the last of equal
+    ones; a nan, once met, stays)"""
+    return _cumulative_extreme("cummax", input, dim, np.greater_equal)
+
+
+def cummin(input, dim):
+    """(values, indices): the smallest element so far along dim, and where it is"""
+    return _cumulative_extreme("cummin", input, dim, np.less_equal)
+
+
+def count_nonzero(input, dim=None):
+    """the number of nonzero elements (along dim: an int or a tuple of them), as int64"""
+    axis = None if dim is None else _dims(dim, input.ndim) or None
+    return _make(np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64), None, False)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """out = the sum of input (over dim), nan counted as 0"""
+    if dtype is not None:
+        input = input.to(_dtypes.resolve(dtype))
+    dims = () if dim is None else _dims(dim, input.ndim)
+    return apply(_OP["nansum"], (input,), {"dim": dims, "keepdim": keepdim})
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """out = the mean of input's elements that are not nan (over dim): nansum / their count"""
+    if dtype is None and not input.dtype.is_floating_point:
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_dtypes.SCALAR_NAME[input.dtype]}")
+    count = logical_not(isnan(input)).sum(dim=dim, keepdim=keepdim) if dim is not None else \
+        logical_not(isnan(input)).sum()
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """out = input + value * tensor1 * tensor2"""
+    return apply(_OP["addcmul"], (input, tensor1, tensor2), {"value": value})
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """out = input + value * tensor1 / tensor2"""
+    if result_dtype(tensor1, tensor2).kind != "f":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    return apply(_OP["addcdiv"], (input, tensor1, tensor2), {"value": value})
+
+
+def dist(input, other, p=2):
+    """out = the p-norm of input - other (broadcast)"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("dist", "other", other, position=2)
+    dtype = result_dtype(input, other)
+    if dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[dtype]]} instead.")
+    return apply(_OP["dist"], (input, other), {"p": builtins.float(p)})
 
 
 def _selected(name, input, d, keepdim, indices):
@@ -1230,6 +1558,120 @@ def atan2(input, other):
 
 
 arctan2 = atan2
+tan = _unary("tan", "out = tan(input)")
+asin = _unary("asin", "out = sin**-1(input), in [-pi/2, pi/2] (nan outside [-1, 1])")
+acos = _unary("acos", "out = cos**-1(input), in [0, pi] (nan outside [-1, 1])")
+atan = _unary("atan", "out = tan**-1(input), in (-pi/2, pi/2)")
+sinh = _unary("sinh", "out = (e ** input - e ** -input) / 2")
+cosh = _unary("cosh", "out = (e ** input + e ** -input) / 2")
+asinh = _unary("asinh", "out = ln(input + sqrt(input**2 + 1))")
+acosh = _unary("acosh", "out = ln(input + sqrt(input**2 - 1)) (nan below 1)")
+atanh = _unary("atanh", "out = ln((1 + input) / (1 - input)) / 2 (nan outside [-1, 1])")
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+log2 = _unary("log2", "out = log base 2 of input")
+log10 = _unary("log10", "out = log base 10 of input")
+exp2 = _unary("exp2", "out = 2 ** input")
+erfc = _unary("erfc", "out = 1 - erf(input), without cancellation for large input")
+trunc = _unary("trunc", "out = input rounded toward zero")
+fix = trunc
+frac = _unary("frac", "out = input - trunc(input) (the sign of input)")
+
+
+def _tensor_or_number(name, input, other, number_self=False, other_name="other"):
+    """PyTorch's argument parser for an op of (Tensor, Tensor) and (Tensor, Number) overloads (and
+    (Number, Tensor) with number_self): anything else matches none of them."""
+    if isinstance(input, Tensor) and isinstance(other, (Tensor, numbers.Number)):
+        return
+    if number_self and isinstance(input, numbers.Number) and isinstance(other, Tensor):
+        return
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else _type_name(a) for a in (input, other))
+    options = [f" * (Tensor input, Tensor {other_name}, *, Tensor out = None)\n"]
+    if number_self:
+        options.append(f" * (Number self, Tensor {other_name}, *, Tensor out = None)\n")
+    options.append(f" * (Tensor input, Number {other_name}, *, Tensor out = None)\n")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one "
+                    f"of:\n{''.join(options)}")
+
+
+def _method_operand(name, other):
+    """other of Tensor.fmod(other) (and the like), refused as PyTorch's parser refuses it unless a
+    Tensor or a number"""
+    if isinstance(other, (Tensor, numbers.Number)):
+        return other
+    why = f"      didn't match because some of the arguments have invalid types: (!{_type_name(other)}!)\n"
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({_type_name(other)}), but "
+                    f"expected one of:\n * (Tensor other)\n{why} * (Number other)\n{why}")
+
+
+def fmod(input, other):
+    """out = input - trunc(input / other) * other (the sign of input, as C's fmod; remainder: of other)"""
+    _tensor_or_number("fmod", input, other)
+    _check_integer_division(input, other, "fmod_cpu")
+    if isinstance(other, Tensor):
+        return apply(_OP["fmod_tensor"], (input, other))
+    return apply(_OP["fmod"], (input,), {"other": other})
+
+
+def hypot(input, other):
+    """out = sqrt(input**2 + other**2), without overflow"""
+    if not isinstance(other, Tensor):
+        raise not_a_tensor("hypot", "other", other, position=2)
+    dtype = result_dtype(input, other)
+    if dtype.kind != "f":  # (ATen's kernel names the promoted dtype)
+        raise _not_implemented("hypot_cpu", dtype)
+    return apply(_OP["hypot"], (input, other))
+
+
+def copysign(input, other):
+    """out = |input| with the sign of other (-0. counts as negative)"""
+    _tensor_or_number("copysign", input, other)
+    if isinstance(other, Tensor):
+        return apply(_OP["copysign_tensor"], (input, other))
+    return apply(_OP["copysign"], (input,), {"other": other})
+
+
+def signbit(input):
+    """True where input's sign bit is set (negative numbers, -0., a negative nan)"""
+    d = input._data
+    return _make(np.signbit(d) if d.dtype.kind not in "bu" else np.zeros(d.shape, bool), None, False)
+
+
+def logit(input, eps=None):
+    """out = ln(z / (1 - z)), z = input clamped to [eps, 1 - eps] (eps None: input itself)"""
+    return apply(_OP["logit"], (input,), None if eps is None else {"eps": eps})
+
+
+def xlogy(input, other):
+    """out = input * ln(other), 0 where input is 0 (unless other is nan)"""
+    _tensor_or_number("xlogy", input, other, number_self=True)
+    if not isinstance(input, Tensor):
+        return apply(_OP["xlogy_number_self"], (other,), {"self": input})
+    if not isinstance(other, Tensor):
+        return apply(_OP["xlogy_number_other"], (input,), {"other": other})
+    return apply(_OP["xlogy"], (input, other))
+
+
+def float_power(input, exponent):
+    """out = input ** exponent in float64 (pow of the operands cast to float64)"""
+    _tensor_or_number("float_power", input, exponent, number_self=True, other_name="exponent")
+    if isinstance(input, Tensor):
+        input = input.to(_dtypes.float64)
+    if isinstance(exponent, Tensor):
+        exponent = exponent.to(_dtypes.float64)
+    return pow(input, exponent)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """out = input with nan, inf and -inf replaced by nan, posinf and neginf (by default 0, and the
+    dtype's largest and smallest numbers)"""
+    return apply(_OP["nan_to_num"], (input,), {"nan": nan, "posinf": posinf, "neginf": neginf})
+
+
+def positive(input):
+    """out = input itself (+input)"""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def logaddexp(input, other):
@@ -1608,6 +2050,279 @@ def narrow(input, dim, start, length):
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return apply(_OP["slice"], (input,), {"dim": d, "index": slice(start, start + length)}, view_of=input)
+
+
+def _index_vector(name, index, message="Expected dtype int32 or int64 for index"):
+    """index (a Tensor of int32 or int64, at most 1-d) as an int64 array, refused as ATen's `name` refuses it"""
+    if not isinstance(index, Tensor):
+        raise not_a_tensor(name, "index", index, position=2)
+    if index._data.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{name}(): {message}")
+    if index.ndim > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+    return index._data.astype(np.int64).reshape(-1)
+
+
+def index_select(input, dim, index):
+    """out = the slices of input at index (a vector of ints) along dim, in index's order"""
+    idx = _index_vector("index_select", index)
+    d = _dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        raise IndexError("index out of range in self")
+    return apply(_OP["index_select"], (input,), {"dim": d, "index": idx})
+
+
+def _index_add_args(input, dim, index, source, alpha):
+    """index_add's checks, in ATen's order; its params"""
+    idx = index._data if isinstance(index, Tensor) else index
+    if idx.dtype not in (np.int32, np.int64):
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_dtypes.SCALAR_NAME[index.dtype]}")
+    if input.dtype != source.dtype:
+        raise RuntimeError(f"index_add_(): self ({_dtypes.SCALAR_NAME[input.dtype]}) and source "
+                           f"({_dtypes.SCALAR_NAME[source.dtype]}) must have the same scalar type")
+    d = _dim(dim, input.ndim)
+    count = source.shape[d] if source.ndim else 1
+    if idx.size != count:
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({count}), for dim: {d}")
+    if source.ndim and [n for i, n in enumerate(source.shape) if i != d] != [
+            n for i, n in enumerate(input.shape) if i != d]:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
+    size = input.shape[d] if input.ndim else 1
+    bad = [int(i) for i in idx.reshape(-1) if not 0 <= i < size]
+    if bad:
+        raise RuntimeError(f"index {bad[0]} is out of bounds for dimension {d} with size {size}")
+    params = {"dim": d, "index": idx.astype(np.int64).reshape(-1)}
+    if alpha != 1:  # (an integer input takes it truncated)
+        params["alpha"] = alpha if input.dtype.is_floating_point else builtins.int(alpha)
+    return params
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """out = input with alpha * source's slices added at index along dim (a repeated index adds twice)"""
+    return apply(_OP["index_add"], (input, source), _index_add_args(input, dim, index, source, alpha))
+
+
+def take(input, index):
+    """out = input's elements at index, input read as if flattened (negative: from the end), in index's shape"""
+    if not isinstance(index, Tensor):
+        raise not_a_tensor("take", "index", index, position=2)
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {_dtypes.SCALAR_NAME[index.dtype]}")
+    n = input.numel()
+    idx = index._data
+    if idx.size and n == 0:
+        raise IndexError("take(): tried to take from an empty tensor")
+    bad = idx[(idx < -n) | (idx >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad.reshape(-1)[0]} on a tensor of {n} elements.")
+    return apply(_OP["take"], (input,), {"index": idx % builtins.max(n, 1)})
+
+
+def masked_select(input, mask):
+    """out = the elements of input (broadcast with mask) where mask is True, in order, as a vector"""
+    if not isinstance(mask, Tensor):
+        raise not_a_tensor("masked_select", "mask", mask, position=2)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    message = _broadcast_message(mask.shape, input.shape)
+    if message:
+        raise RuntimeError(message)
+    return apply(_OP["masked_select"], (input,), {"mask": mask._data})
+
+
+def roll(input, shifts, dims=None):
+    """out = input's elements moved shifts places along dims, coming back round at the start (no
+    dims: input as if flattened)"""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims) and not (len(shifts) == 1 and not dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    if input.ndim == 0 and dims:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    dims = tuple(_dim(d, input.ndim) for d in dims)
+    return apply(_OP["roll"], (input,), {"shifts": shifts, "dims": dims})
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """out = input turned k quarter turns, from dims[0] toward dims[1]"""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    wrapped = tuple(_dim(d, input.ndim) for d in dims)
+    if wrapped[0] == wrapped[1]:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    return apply(_OP["rot90"], (input,), {"k": k, "dims": wrapped})
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """out = input[1:] - input[:-1] along dim, n times (bools: !=), prepend and append concatenated first"""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _dim(dim, input.ndim)
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {_type_name(t)}")
+        if t is not None and t.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        if t is not None:
+            for i, (a, b) in enumerate(zip(input.shape, t.shape)):
+                if i != d and a != b:
+                    raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of input "
+                                       f"except along the differencing dimension; input.size({i}) = {a}, but got "
+                                       f"tensor.size({i}) = {b}")
+    if prepend is not None or append is not None:
+        input = cat([t for t in (prepend, input, append) if t is not None], d)
+    if n == 0:  # (a copy, as ATen's zeros_like(input).copy_(input): CopyBackwards)
+        return _make(np.zeros_like(input._data), None, False).copy_(input)
+    length = input.shape[d] - 1
+    for _ in range(builtins.min(n, input.shape[d])):
+        # (ATen's narrow(1) - narrow(0): GCC makes the right operand first, which orders the nodes)
+        earlier = narrow(input, d, 0, length)
+        later = narrow(input, d, 1, length)
+        input = logical_xor(later, earlier) if input.dtype == _dtypes.bool else later - earlier
+        length -= 1
+    return input
+
+
+def tile(input, dims):
+    """out = input repeated dims[i] times along dim i (dims shorter than input's dims: ones first)"""
+    dims = tuple(_shape_arg((dims,) if isinstance(dims, int) else dims))
+    return input.repeat(*((1,) * (input.ndim - len(dims)) + dims))
+
+
+def ravel(input):
+    """out = input as a vector (a view when input is contiguous)"""
+    return contiguous(input).view(-1)
+
+
+def _tensor_list(name, tensors):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return list(tensors)
+
+
+def _each(f, tensors):
+    """f of one tensor, or of each of several (atleast_1d(a, b), atleast_1d([a, b])): a tuple"""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return f(tensors[0])
+    if len(tensors) == 1:
+        tensors = tensors[0]
+    return tuple(f(t) for t in tensors)
+
+
+def atleast_1d(*tensors):
+    """input, or a 0-d input as a vector of one element"""
+    return _each(lambda t: t.reshape(1) if t.ndim == 0 else t, tensors)
+
+
+def atleast_2d(*tensors):
+    """input, or a 0-d or 1-d input as a matrix of one row"""
+    return _each(lambda t: t.reshape(1, 1) if t.ndim == 0 else t.unsqueeze(0) if t.ndim == 1 else t, tensors)
+
+
+def hstack(tensors):
+    """out = the tensors concatenated along dim 1 (vectors: along dim 0)"""
+    tensors = [atleast_1d(t) for t in _tensor_list("hstack", tensors)]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """out = the tensors (vectors as rows) concatenated along dim 0"""
+    return cat([atleast_2d(t) for t in _tensor_list("vstack", tensors)], 0)
+
+
+def column_stack(tensors):
+    """out = the tensors (vectors as columns) concatenated along dim 1"""
+    tensors = _tensor_list("column_stack", tensors)
+    return cat([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def broadcast_to(input, size):
+    """out = input expanded to size (a view)"""
+    return expand(input, *size)
+
+
+def broadcast_tensors(*tensors):
+    """the tensors expanded to their common shape (a tensor of that shape is returned as it is)"""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    shape = ()
+    for t in tensors:
+        message = _broadcast_message(shape, t.shape)
+        if message:
+            raise RuntimeError(message)
+        shape = np.broadcast_shapes(shape, t.shape)
+    return tuple(t if t.shape == shape else expand(t, *shape) for t in tensors)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """input cut along dim into views: into n near-equal parts (the first n % size one longer), or at
+    the indices given"""
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = (indices_or_sections.item() if indices_or_sections.ndim == 0
+                               else indices_or_sections.tolist())
+    if not isinstance(indices_or_sections, (int, list, tuple)) or isinstance(indices_or_sections, bool):
+        raise TypeError("tensor_split() received an invalid combination of arguments - got (Tensor, "
+                        f"{_type_name(indices_or_sections)}), but expected one of:\n * (Tensor input, tuple of ints "
+                        "indices, int dim = 0)\n * (Tensor input, Tensor tensor_indices_or_sections, int dim = 0)\n"
+                        " * (Tensor input, int sections, int dim = 0)\n")
+    if input.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    d = _dim(dim, input.ndim)
+    size = input.shape[d]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        lengths = [size // n + (i < size % n) for i in range(n)]
+        bounds = list(np.cumsum([0] + lengths))
+    else:
+        bounds = [0] + [builtins.min(builtins.max(i if i >= 0 else i + size, 0), size) for i in indices_or_sections] + [size]
+    return tuple(apply(_OP["slice"], (input,), {"dim": d, "index": slice(int(lo), int(builtins.max(lo, hi)))},
+                       view_of=input) for lo, hi in zip(bounds, bounds[1:]))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """out = each element (each slice along dim) of input repeated `repeats` times in a row (repeats: a
+    number, or a tensor of one count per slice); torch.repeat_interleave(counts): the indices 0, 1, ...
+    each repeated its count times"""
+    if repeats is None:  # repeat_interleave(counts)
+        counts = input
+        if counts.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if counts._data.dtype.kind not in "iu":
+            raise _not_implemented("repeat_interleave_cpu", counts._data.dtype)
+        if (counts._data < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        return _make(np.repeat(np.arange(counts.numel(), dtype=counts._data.dtype), counts._data.reshape(-1)), None, False)
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = _dim(dim, input.ndim)
+    if isinstance(repeats, Tensor) and repeats.numel() == 1:  # (one count for every slice)
+        repeats = repeats.reshape(1).expand(input.shape[d])
+    if not isinstance(repeats, Tensor):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        shape = list(input.shape)
+        expanded = input.unsqueeze(d + 1).expand(*shape[:d + 1], repeats, *shape[d + 1:])
+        shape[d] *= repeats
+        return expanded.contiguous().view(*shape)
+    if repeats.ndim > 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    if repeats.shape[0] != input.shape[d]:
+        raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                           f"{repeats.shape[0]} and input.size({d}) = {input.shape[d]}")
+    return index_select(input, d, repeat_interleave(repeats))
 
 
 def select(input, dim, index):

@@ -118,6 +118,15 @@ class NumpyOps:
     sigmoid = staticmethod(_K["sigmoid"])
     logit = staticmethod(_K["logit"])
     isnan = staticmethod(np.isnan)
+    isfinite = staticmethod(np.isfinite)
+    rsqrt = staticmethod(_K["rsqrt"])
+    cosh = staticmethod(_K["cosh"])
+    sinh = staticmethod(_K["sinh"])
+    logit_backward = staticmethod(K.logit_backward)
+
+    @staticmethod
+    def xlogy(a, b):
+        return K.xlogy(a, np.asarray(b, a.dtype)) if not isinstance(b, np.ndarray) else K.xlogy(a, b)
     logical_and = staticmethod(np.logical_and)
     logical_or = staticmethod(np.logical_or)
 
@@ -312,6 +321,38 @@ class NumpyOps:
         return _K["div_rounding"](a, b, "floor")
 
     @staticmethod
+    def index_add(a, dim, index, source):
+        return _K["index_add"](a, source, dim, index)
+
+    @staticmethod
+    def index_select(a, dim, index):
+        return _K["index_select"](a, dim, index)
+
+    @staticmethod
+    def put(a, index, source, accumulate):
+        return _K["put"](a, source, index, accumulate)
+
+    @staticmethod
+    def take(a, index):
+        return _K["take"](a, index)
+
+    @staticmethod
+    def masked_scatter(a, mask, source):
+        return _K["masked_scatter"](a, source, mask)
+
+    @staticmethod
+    def roll(a, shifts, dims):
+        return _K["roll"](a, shifts, dims)
+
+    @staticmethod
+    def rot90(a, k, dims):
+        return _K["rot90"](a, k, dims)
+
+    @staticmethod
+    def cross(a, b, dim):
+        return _K["linalg_cross"](a, b, dim)
+
+    @staticmethod
     def row(name, *inputs, **params):
         """The op of the table's row `name` on these inputs (a rule naming a row it records as)"""
         out = OPS[name].forward(*inputs, **params)
@@ -480,6 +521,15 @@ class TensorOps:
         return F.isnan(a)
 
     @staticmethod
+    def isfinite(a):
+        return F.isfinite(a)
+
+    rsqrt = staticmethod(F.rsqrt)
+    cosh = staticmethod(F.cosh)
+    sinh = staticmethod(F.sinh)
+    xlogy = staticmethod(F.xlogy)
+
+    @staticmethod
     def logical_and(a, b):
         return F.logical_and(_const(a), _const(b))
 
@@ -637,6 +687,38 @@ class TensorOps:
     @staticmethod
     def floor_divide(a, b):
         return _row("div_rounding", (a, b), {"rounding_mode": "floor"})
+
+    @staticmethod
+    def index_add(a, dim, index, source):
+        return _row("index_add", (a, source), {"dim": dim, "index": index})
+
+    @staticmethod
+    def index_select(a, dim, index):
+        return _row("index_select", (a,), {"dim": dim, "index": index})
+
+    @staticmethod
+    def put(a, index, source, accumulate):
+        return _row("put", (a, source), {"index": index, "accumulate": accumulate})
+
+    @staticmethod
+    def take(a, index):
+        return _row("take", (a,), {"index": index})
+
+    @staticmethod
+    def masked_scatter(a, mask, source):
+        return _row("masked_scatter", (a, source), {"mask": mask})
+
+    @staticmethod
+    def roll(a, shifts, dims):
+        return _row("roll", (a,), {"shifts": shifts, "dims": dims})
+
+    @staticmethod
+    def rot90(a, k, dims):
+        return _row("rot90", (a,), {"k": k, "dims": dims})
+
+    @staticmethod
+    def cross(a, b, dim):
+        return _row("linalg_cross", (a, b), {"dim": dim})
 
     @staticmethod
     def row(name, *inputs, **params):

@@ -2461,3 +2461,323 @@ def _rows_added(terms, times, buffer_dtype):
                 part = part.astype(buffer_dtype).astype(terms.dtype)
         total = total + part
     return total
+
+
+# --- trigonometric, hyperbolic and other elementwise functions (tan ... erfc) ----------------------
+# float32 as ATen computes it, where that is known: glibc's asinhf and acoshf (ATen calls std::asinh
+# on every element: bit for bit), acos by glibc's acosf (nearer torch's than rounding once: 2% of
+# inputs differ against 6%), and for sinh, cosh, atanh, exp2 glibc's in ATen's scalar loop (bit for
+# bit) but SLEEF's vectors in its vectorised loop, rounded once here (SLEEF's sinhf and coshf
+# overflow to inf past log(FLT_MAX), where e**|a| does: so do these). The others are rounded once
+# from float64. README's "Differences from PyTorch" lists how often each differs from torch's.
+_asinhf = _libm_float("asinhf", np.arcsinh)
+_acoshf = _libm_float("acoshf", np.arccosh)
+_acosf = _libm_float("acosf", np.arccos)
+_sinhf = _libm_float("sinhf", np.sinh)
+_coshf = _libm_float("coshf", np.cosh)
+_atanhf = _libm_float("atanhf", np.arctanh)
+_exp2f = _libm_float("exp2f", np.exp2)
+_logf = _libm_float("logf", np.log)
+_F32_LOG_MAX = math.log(float(np.finfo(np.float32).max))
+
+
+def _float32_by(libm_float, float64_function, vectorised=None):
+    """A float32 function: libm_float (glibc's, element by element) where ATen's loop is scalar,
+    vectorised (default: float64_function rounded once) where it is vectorised (vectorised=False:
+    glibc's on every element); other dtypes: float64_function (numpy's) as it is."""
+    rounded_once = in_float64(float64_function)
+
+    @quiet
+    def f(a):
+        if a.dtype != _F32:
+            return float64_function(a)
+        if vectorised is False:
+            return libm_float(a)
+        return _by_parts(_aten_vector_part(a), vectorised or rounded_once, libm_float, a)
+    f.__name__ = f.__qualname__ = float64_function.__name__
+    return f
+
+
+def _overflowing_past_log_max(f):
+    """f rounded once from float64, inf (of f's sign) where |a| > log(FLT_MAX), as SLEEF's sinhf / coshf"""
+    def vec(a):
+        out = f(a.astype(np.float64)).astype(np.float32)
+        return np.where(np.abs(a) > _F32_LOG_MAX, np.copysign(np.float32(np.inf), out), out)
+    return vec
+
+
+asinh = _float32_by(_asinhf, np.arcsinh, vectorised=False)
+acosh = _float32_by(_acoshf, np.arccosh, vectorised=False)
+acos = _float32_by(_acosf, np.arccos, vectorised=False)
+sinh = _float32_by(_sinhf, np.sinh, _overflowing_past_log_max(np.sinh))
+cosh = _float32_by(_coshf, np.cosh, _overflowing_past_log_max(np.cosh))
+atanh = _float32_by(_atanhf, np.arctanh)
+_EXP2F_POLY = tuple(_0D(np.float32(c)) for c in (0.1535920892e-3, 0.1339262701e-2, 0.9618384764e-2,
+                                                 0.5550347269e-1, 0.2402264476e+0, 0.6931471825e+0))  # sleefsimdsp.c
+
+
+@quiet
+def sleef_exp2f(d):
+    """SLEEF's exp2f_u10 on float32, as its FMA builds compute it: q = rint(d), s = d - q (exact), a
+    degree-6 polynomial in s by fused multiply-adds, fma(u, s, 1), times 2**(q >> 1) and
+    2**(q - (q >> 1)); inf from 128, 0 below -150."""
+    u = np.rint(d)
+    s = d - u
+    q = np.clip(np.nan_to_num(u), -300, 300).astype(np.int32)
+    v = np.full(d.shape, _EXP2F_POLY[0], np.float32)
+    for c in _EXP2F_POLY[1:] + (_0D(np.float32(1)),):
+        v = fused_multiply_add(v, s, c)
+    half = q >> 1
+    v = v * np.ldexp(np.float32(1), half) * np.ldexp(np.float32(1), q - half)
+    return np.where(d >= 128, np.float32(np.inf), np.where(d < -150, np.float32(0), v))
+
+
+exp2 = _float32_by(_exp2f, np.exp2, sleef_exp2f)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+@quiet
+def erfc(a):
+    """1 - erf(a), computed without cancellation: math.erfc in float64 (rounded once for float32)"""
+    return in_float64(lambda x: np.asarray(_ERFC(x), dtype=np.float64))(a)
+
+
+@quiet
+def frac(a):
+    """a - trunc(a), its sign (frac(inf) is nan, as ATen's)"""
+    return a - np.trunc(a)
+
+
+@quiet
+def hypot(a, b):
+    """sqrt(a**2 + b**2) without overflow (float32: rounded once from float64)"""
+    return in_float64(np.hypot)(*np.broadcast_arrays(a, b)) if a.dtype == _F32 else np.hypot(a, b)
+
+
+@quiet
+def xlogy(a, b):
+    """a * log(b), 0 where a is 0 (and b not nan), nan where b is nan; ATen's kernel: log(b) in
+    b's dtype (float32: glibc's logf), times a"""
+    b = np.asarray(b)
+    log_b = _logf(b) if b.dtype == _F32 else np.log(b)
+    return np.where(np.isnan(b), np.asarray(np.nan, log_b.dtype), np.where(a == 0, 0, a * log_b)).astype(log_b.dtype)
+
+
+def nan_to_num(a, nan, posinf, neginf):
+    """a with nan, +inf and -inf replaced (posinf, neginf None: the dtype's largest and smallest)"""
+    if a.dtype.kind != "f":
+        return a.copy()
+    info = np.finfo(a.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = np.where(np.isnan(a), a.dtype.type(nan), a)
+    return np.where(np.isposinf(a), a.dtype.type(posinf), np.where(np.isneginf(a), a.dtype.type(neginf), out))
+
+
+@quiet
+def logit_eps(a, eps):
+    """log(z / (1 - z)), z = a clamped to [eps, 1 - eps] (eps None: a itself), as ATen's kernel"""
+    if eps is not None:
+        lo = a.dtype.type(eps)
+        hi = a.dtype.type(1 - lo)
+        a = np.where(a < lo, lo, np.where(a > hi, hi, a))
+    return logit(a)
+
+
+@quiet
+def logit_backward(g, a, eps):
+    """ATen's logit_backward kernel: g / (a (1 - a)) inside [eps, 1 - eps] (inside [0, 1]: eps None),
+    0 outside (nan: eps None); g * inf at 0 and 1"""
+    lo = a.dtype.type(0 if eps is None else eps)
+    hi = a.dtype.type(1) - lo
+    outside = np.asarray(np.nan if eps is None else 0, g.dtype)
+    inner = np.where((a == 0) | (a == 1), g * np.asarray(np.inf, g.dtype), g / (a * (1 - a)))
+    return np.where((a < lo) | (a > hi), outside, inner).astype(g.dtype, copy=False)
+
+
+# --- picking by index: index_select, index_add, take, put, masked_scatter, roll, rot90 ---------------
+def index_select(a, dim, index):
+    """the slices of a at index (a vector) along dim, in a new contiguous array (0-d a: a itself)"""
+    if a.ndim == 0:
+        return a.copy()
+    return np.ascontiguousarray(np.take(a, index.reshape(-1), axis=dim))
+
+
+def index_add(a, source, dim, index, alpha=1):
+    """a with source's slices added at index along dim, one after another (an index may repeat)"""
+    z = a.copy()
+    if a.dtype.kind != "f" and alpha != 1:  # (integers: alpha is an integer, index_add's caller sees to it)
+        source, alpha = source * alpha, 1
+    if a.ndim == 0:
+        return add_scaled(z, source.reshape(()), alpha) if alpha != 1 else z + source.reshape(())
+    for i, at in enumerate(index.reshape(-1)):
+        where = at_dim(dim, at)
+        piece = np.take(source, i, axis=dim) if source.ndim else source
+        z[where] = z[where] + piece if alpha == 1 else add_scaled(z[where], piece, alpha)
+    return z
+
+
+def take_flat(a, index):
+    """a's elements at index (a negative index counts from the end) in a as if flattened, in index's shape"""
+    return np.array(np.ravel(a)[index])  # (a new array, 0-d for a 0-d index)
+
+
+def put_flat(a, index, source, accumulate):
+    """a with source's elements written (accumulate: added) at index in a as if flattened"""
+    z = np.array(a, order="C", copy=True)
+    flat = z.reshape(-1)
+    if accumulate:
+        np.add.at(flat, index.reshape(-1), source.reshape(-1))
+    else:
+        flat[index.reshape(-1)] = source.reshape(-1)
+    return z
+
+
+def masked_scatter(a, mask, source):
+    """a (broadcast with mask) with source's first elements written where mask is True, in order"""
+    shape = np.broadcast_shapes(a.shape, mask.shape)
+    z = np.array(np.broadcast_to(a, shape), copy=True)
+    m = np.broadcast_to(mask, shape)
+    z[m] = source.reshape(-1)[:np.count_nonzero(m)]
+    return z
+
+
+def roll(a, shifts, dims):
+    """a's elements moved shifts places along dims, those pushed off the end coming back at the
+    start (dims empty: a as if flattened)"""
+    if not dims:
+        return np.roll(a.reshape(-1), shifts).reshape(a.shape)
+    return np.ascontiguousarray(np.roll(a, shifts, axis=dims))
+
+
+def rot90(a, k, dims):
+    """a turned k quarter turns from dims[0] toward dims[1], laid out as ATen's flip then transpose"""
+    d0, d1 = dims
+    k %= 4
+    if k == 1:
+        return np.swapaxes(np.flip(a, d1).copy(), d0, d1)
+    if k == 2:
+        return np.flip(a, (d0, d1)).copy()
+    if k == 3:
+        return np.swapaxes(np.flip(a, d0).copy(), d0, d1)
+    return np.array(a, order="C", copy=True)  # (k = 0: a contiguous clone)
+
+
+# --- kthvalue, cummax / cummin -----------------------------------------------------------------------
+def _greater_or_nan(x, y):
+    return (math.isnan(x) and not math.isnan(y)) or x > y
+
+
+def _quick_select_index(values, k):
+    """The index (in values) of the k-th smallest of values (0-based), nan largest, as ATen's
+    quick_select_template finds it: median-of-three pivots and Hoare's partition over (value, index)
+    pairs compared by value only, so that among equal values its pick is the one the swaps leave at k"""
+    arr, idx = list(values), list(range(len(values)))
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+    lo, hi = 0, len(arr) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _greater_or_nan(arr[lo], arr[hi]):
+                swap(lo, hi)
+            break
+        swap(lo + (hi - lo) // 2, lo + 1)
+        for i, j in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if _greater_or_nan(arr[i], arr[j]):
+                swap(i, j)
+        i, j, pivot = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while _greater_or_nan(pivot, arr[i]):
+                i += 1
+            j -= 1
+            while _greater_or_nan(arr[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
+
+
+def kthvalue_indices(a, k, dim):
+    """Along dim (kept), the index kthvalue(k, dim) picks (see _quick_select_index)"""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    moved = np.moveaxis(a, dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1]).astype(np.float64)
+    picked = np.array([_quick_select_index(row.tolist(), k - 1) for row in rows], np.int64)
+    return np.expand_dims(picked.reshape(moved.shape[:-1]), dim)
+
+
+def cumulative_extreme_indices(a, dim, keep):
+    """cummax / cummin's indices along dim: at each position the index of the running extreme, as
+    ATen's loop keeps it: a nan is taken (and then kept), else x when keep(x, extreme) (>= for cummax,
+    <= for cummin: the last of equal values)"""
+    if a.ndim == 0:
+        return np.zeros((), np.int64)
+    moved = np.moveaxis(a, dim, -1)
+    out = np.empty(moved.shape, np.int64)
+    if moved.shape[-1] == 0:
+        return np.moveaxis(out, -1, dim)
+    best, at = moved[..., 0].copy(), np.zeros(moved.shape[:-1], np.int64)
+    floating = a.dtype.kind == "f"
+    for i in range(moved.shape[-1]):
+        x = moved[..., i]
+        take = keep(x, best)
+        if floating:
+            take = np.isnan(x) | (~np.isnan(best) & take)
+        best, at = np.where(take, x, best), np.where(take, i, at)
+        out[..., i] = at
+    return np.moveaxis(out, -1, dim)
+
+
+def nansum(a, dim, keepdim):
+    """the sum over dim (() for all) with nan counted as 0, in ATen's order of sum"""
+    zeroed = np.where(np.isnan(a), 0, a).astype(a.dtype, copy=False) if a.dtype.kind == "f" else a
+    return torch_sum(zeroed) if not dim and not keepdim else torch_sum_dim(zeroed, dim or tuple(range(a.ndim)), keepdim)
+
+
+def addcmul(a, t1, t2, value):
+    """a + value * t1 * t2, as ATen's kernel: value t1, then one fused multiply-add (floats)"""
+    dt = np.result_type(a, t1, t2)
+    scaled = np.asarray(value, dt) * t1.astype(dt, copy=False)
+    if dt.kind != "f":
+        return (a + scaled * t2).astype(dt, copy=False)
+    shape = np.broadcast_shapes(a.shape, t1.shape, t2.shape)
+    return fused_multiply_add(*(np.broadcast_to(x.astype(dt, copy=False), shape) for x in (scaled, t2, a)))
+
+
+def addcdiv(a, t1, t2, value):
+    """a + value * t1 / t2, as ATen's kernel: (value t1) / t2, then + a"""
+    dt = np.result_type(a, t1, t2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (a + (np.asarray(value, dt) * t1) / t2).astype(dt, copy=False)
+
+
+def addmm_scaled(bias, mat1, mat2, beta, alpha):
+    """beta bias + alpha (mat1 @ mat2); beta = 0: bias is not read (its nan and inf do not show)"""
+    product = mat1 @ mat2
+    scaled = product * np.asarray(alpha, product.dtype) if alpha != 1 else product
+    if beta == 0:
+        return np.array(np.broadcast_to(scaled, product.shape))
+    return np.asarray(np.asarray(beta, product.dtype) * bias + scaled, product.dtype)
+
+
+def cross(a, b, dim):
+    """the cross products of the 3-vectors of a and b (broadcast) along dim: component i is
+    a[i+1] b[i+2] - a[i+2] b[i+1], as ATen's kernel computes it (floats: one fused multiply-add)"""
+    a, b = np.broadcast_arrays(a, b)
+    a, b = np.moveaxis(a, dim, -1), np.moveaxis(b, dim, -1)
+    later, latest = [1, 2, 0], [2, 0, 1]
+    if a.dtype.kind == "f":
+        out = fused_multiply_add(a[..., later], b[..., latest], -(a[..., latest] * b[..., later]))
+    else:
+        out = a[..., later] * b[..., latest] - a[..., latest] * b[..., later]
+    return np.ascontiguousarray(np.moveaxis(out, -1, dim))

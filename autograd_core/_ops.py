@@ -242,6 +242,59 @@ op("logaddexp", "LogaddexpBackward0",  K.logaddexp,
                                         lambda xp, g, a, b, out: g / (1 + xp.exp(b - a)),
                                         lambda xp, g, a, b, out: g / (1 + xp.exp(a - b)),
                                         kind="float", layout=_ELEMENTWISE, refuse=R.not_floating("logaddexp_cpu"))
+op("tan",      "TanBackward0",         K.quiet(K.in_float64(np.tan)),
+                                        lambda xp, g, a, out: g * (1 + xp.pow(out, 2)), kind="float")
+op("asin",     "AsinBackward0",        K.quiet(K.in_float64(np.arcsin)),
+                                        lambda xp, g, a, out: g * xp.rsqrt(-a * a + 1), kind="float")
+op("acos",     "AcosBackward0",        K.acos,
+                                        lambda xp, g, a, out: g * -xp.rsqrt(-a * a + 1), kind="float")
+op("atan",     "AtanBackward0",        K.in_float64(np.arctan),
+                                        lambda xp, g, a, out: g / (a * a + 1), kind="float")
+op("sinh",     "SinhBackward0",        K.sinh,
+                                        lambda xp, g, a, out: g * xp.cosh(a), kind="float")
+op("cosh",     "CoshBackward0",        K.cosh,
+                                        lambda xp, g, a, out: g * xp.sinh(a), kind="float")
+op("asinh",    "AsinhBackward0",       K.asinh,
+                                        lambda xp, g, a, out: g * xp.rsqrt(xp.pow(a, 2) + 1), kind="float")
+op("acosh",    "AcoshBackward0",       K.acosh,
+                                        lambda xp, g, a, out: g * xp.rsqrt(a * a - 1), kind="float")
+op("atanh",    "AtanhBackward0",       K.atanh,
+                                        lambda xp, g, a, out: _times_one_over(1 - xp.pow(a, 2), g), kind="float")
+op("log2",     "Log2Backward0",        K.quiet(K.in_float64(np.log2)),
+                                        lambda xp, g, a, out: g / (a * _LN2), kind="float")
+op("log10",    "Log10Backward0",       K.quiet(K.in_float64(np.log10)),
+                                        lambda xp, g, a, out: g / (a * _LN10), kind="float")
+op("exp2",     "Exp2Backward0",        K.exp2,
+                                        lambda xp, g, a, out: g * out * _LN2, kind="float")
+op("erfc",     "ErfcBackward0",        K.erfc,
+                                        lambda xp, g, a, out: -2.0 / math.sqrt(math.pi) * xp.exp(-xp.pow(a, 2)) * g,
+                                        kind="float")
+op("hypot",    "HypotBackward0",       K.hypot,
+                                        lambda xp, g, a, b, out: g * a / out,
+                                        lambda xp, g, a, b, out: g * b / out,
+                                        layout=_ELEMENTWISE, refuse=R.not_floating("hypot_cpu"))
+# copysign: |a| with b's sign; d/da = the sign ratio out / a (0 where a is 0), b gets none
+op("copysign", "CopysignBackward1",    lambda a, other: np.copysign(a, other).astype(a.dtype, copy=False),
+                                        lambda xp, g, a, out, other: _copysign_backward(xp, g, a, out),
+                                        kind="float", scalars=("other",))
+op("copysign_tensor", "CopysignBackward0", lambda a, b: np.copysign(a, b),
+                                        lambda xp, g, a, b, out: _copysign_backward(xp, g, a, out),
+                                        lambda xp, g, a, b, out: xp.zeros_like(g),
+                                        kind="float", layout=_ELEMENTWISE)
+# xlogy: a log(b), 0 where a is 0; XlogyBackward1 of a number a, XlogyBackward2 of a number b
+op("xlogy",    "XlogyBackward0",       K.xlogy,
+                                        lambda xp, g, a, b, out: xp.masked_fill(xp.xlogy(g, b), (a == 0) & (b <= 0), 0),
+                                        lambda xp, g, a, b, out: g * a / b,
+                                        kind="float", layout=_ELEMENTWISE)
+op("xlogy_number_self", "XlogyBackward1", lambda b, self: K.xlogy(np.asarray(self, b.dtype), b),
+                                        lambda xp, g, b, out, self: g * self / b,
+                                        kind="float", scalars=("self",), arg_names=("other",))
+op("xlogy_number_other", "XlogyBackward2", lambda a, other: K.xlogy(a, np.asarray(other, a.dtype)),
+                                        lambda xp, g, a, out, other: xp.xlogy(g, other) if other > 0 else
+                                            xp.masked_fill(xp.xlogy(g, other), a == 0, 0),
+                                        kind="float", scalars=("other",))
+op("nan_to_num", "NanToNumBackward0",  K.nan_to_num,
+                                        lambda xp, g, a, out, nan, posinf, neginf: g * xp.isfinite(a), kind="same")
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
                                         lambda xp, g, a, out: g / (2 * out), kind="float")
 op("rsqrt",    "RsqrtBackward0",       K.quiet(lambda a: 1 / np.sqrt(a)),
@@ -259,8 +312,9 @@ op("tanh",     "TanhBackward0",        K.in_float64(np.tanh),
                                         lambda xp, g, a, out: xp.tanh_backward(g, out), kind="float")
 op("sigmoid",  "SigmoidBackward0",     K.sigmoid,
                                         lambda xp, g, a, out: xp.sigmoid_backward(g, out), kind="float")
-op("logit",    "LogitBackward0",       K.logit,
-                                        lambda xp, g, a, out: g / (a * (1 - a)), kind="float")
+op("logit",    "LogitBackward0",       lambda a, eps=None: K.logit_eps(a, eps),
+                                        lambda xp, g, a, out, eps=None: _logit_backward(xp, g, a, eps),
+                                        kind="float", options=("eps",))
 op("log_sigmoid", "LogSigmoidBackward0", K.log_sigmoid,
                                         lambda xp, g, a, out: xp.log_sigmoid_backward(g, a), kind="float",
                                         refuse=R.not_floating("log_sigmoid_cpu"))
@@ -363,6 +417,21 @@ op("median_dim", "MedianBackward1",    lambda a, dim, keepdim, indices: K.along(
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous",
                                         refuse=R.no_bool("median_out"))
+op("kthvalue_dim", "KthvalueBackward0",   lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
+                                        lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
+                                        saved_params=("indices",), kind="same", layout="contiguous")
+# cummax / cummin: the running extreme along dim; each value's gradient goes back to where it came from
+op("cummax",   "CummaxBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
+                                        lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
+                                        saved_params=("indices",), kind="same", layout="contiguous")
+op("cummin",   "CumminBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
+                                        lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
+                                        saved_params=("indices",), kind="same", layout="contiguous")
+# nansum: the sum with nan counted as 0 (dim=(): all dims), whose gradient is 0 at the nans
+op("nansum",   "NansumBackward0",      lambda a, dim, keepdim: K.nansum(a, dim, keepdim),
+                                        lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim or None, keepdim)
+                                        * ~xp.isnan(a),
+                                        kind="sum", layout="contiguous")
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous")
@@ -425,10 +494,37 @@ op("addmm",    "AddmmBackward0",       K.addmm,
                                         lambda xp, g, bias, m1, m2, out: _mm_mat2_backward(xp, g, m1, m2),
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
                                         arg_names=("self", "mat1", "mat2"))
+op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm_scaled(bias, m1, m2, beta, alpha),
+                                        lambda xp, g, bias, m1, m2, out, beta, alpha: g if beta == 1 else g * beta,
+                                        lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat1_backward(xp, g, m1, m2) * alpha,
+                                        lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat2_backward(xp, g, m1, m2) * alpha,
+                                        saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
+                                        arg_names=("self", "mat1", "mat2"), options=("alpha", "beta"))
+# cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
+op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
+                                        lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
+                                        lambda xp, g, a, b, out, dim: xp.cross(g, a, dim),
+                                        arg_names=("self", "other"), layout="contiguous")
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),
                                         arg_names=("self", "vec"), refuse=R.no_bool("addmv_impl_cpu", unless_empty=True))
+# addcmul / addcdiv: out = self + value * tensor1 * tensor2 (/ tensor2)
+op("addcmul",  "AddcmulBackward0",     lambda a, t1, t2, value: K.addcmul(a, t1, t2, value),
+                                        lambda xp, g, a, t1, t2, out, value: g,
+                                        lambda xp, g, a, t1, t2, out, value: g * (t2 * value),
+                                        lambda xp, g, a, t1, t2, out, value: g * (t1 * value),
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+op("addcdiv",  "AddcdivBackward0",     lambda a, t1, t2, value: K.addcdiv(a, t1, t2, value),
+                                        lambda xp, g, a, t1, t2, out, value: g,
+                                        lambda xp, g, a, t1, t2, out, value: g * (value / t2),
+                                        lambda xp, g, a, t1, t2, out, value: _addcdiv_tensor2_backward(g, t1, t2, value),
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+# dist: the p-norm of a - b
+op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, p, None, False),
+                                        lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, p, None, False),
+                                        lambda xp, g, a, b, out, p: _negated(_norm_backward(xp, g, a - b, out, p, None, False)),
+                                        saved_params=("p",), kind="float", node_base=_MaybeUndefinedNode)
 op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
@@ -500,6 +596,11 @@ op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axi
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         lambda xp, g, a, out, repeats: _repeat_backward(xp, g, a.shape, repeats),
                                         kind="same", layout="contiguous")
+op("roll",     "RollBackward0",        lambda a, shifts, dims: K.roll(a, shifts, dims),
+                                        lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in shifts), dims),
+                                        kind="same", layout="contiguous")
+op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
+                                        lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same")
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same")
 # diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
@@ -542,6 +643,29 @@ op("index_fill", "IndexFillBackward1", K.index_fill,
                                         lambda xp, g, a, value, out, dim, index: xp.index_fill(g, dim, index, xp.zeros((), g)),
                                         lambda xp, g, a, value, out, dim, index: xp.sum(xp.index(g, K.at_dim(dim, index))),
                                         saved_params=("index",), kind="same", arg_names=("self", "value"))
+op("index_select", "IndexSelectBackward0", lambda a, dim, index: K.index_select(a, dim, index),
+                                        lambda xp, g, a, out, dim, index: xp.index_add(xp.zeros(a.shape, g), dim, index, g),
+                                        saves=("self", "index"), kind="same", layout="contiguous")  # (self for its sizes)
+# index_add: out = self with alpha * source's slices added at index along dim
+op("index_add", "IndexAddBackward0",   lambda a, src, dim, index, alpha=1: K.index_add(a, src, dim, index, alpha),
+                                        lambda xp, g, a, src, out, dim, index, alpha=1: g,
+                                        lambda xp, g, a, src, out, dim, index, alpha=1: _index_add_source_backward(
+                                            xp, g, src.shape, dim, index, alpha),
+                                        saved_params=("dim", "index"), arg_names=("self", "source"),
+                                        options=("alpha",))  # (self and source: one dtype, checked by index_add)
+op("take",     "TakeBackward0",        lambda a, index: K.take_flat(a, index),
+                                        lambda xp, g, a, out, index: xp.put(xp.zeros(a.shape, g), index, g, True),
+                                        saves=("self", "index"), kind="same")  # (self for its sizes)
+op("put",      "PutBackward0",         lambda a, src, index, accumulate: K.put_flat(a, index, src, accumulate),
+                                        lambda xp, g, a, src, out, index, accumulate:
+                                            g if accumulate else xp.put(g, index, xp.zeros(src.shape, g), False),
+                                        lambda xp, g, a, src, out, index, accumulate: xp.reshape(xp.take(g, index), src.shape),
+                                        saved_params=("index",), kind="same", arg_names=("self", "source"),
+                                        options=("accumulate",))
+op("masked_scatter", "MaskedScatterBackward0", lambda a, src, mask: K.masked_scatter(a, mask, src),
+                                        lambda xp, g, a, src, out, mask: xp.masked_fill(g, mask, 0),
+                                        lambda xp, g, a, src, out, mask: _masked_scatter_backward(xp, g, mask, src.shape),
+                                        saved_params=("mask",), kind="same", arg_names=("self", "source"))
 op("masked_select", "MaskedSelectBackward0", K.masked_select,
                                         lambda xp, g, a, out, mask: _masked_select_backward(xp, g, a.shape, mask),
                                         saves=("self", "mask"), kind="same")  # (PyTorch's, self for its sizes)
@@ -589,12 +713,22 @@ op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: g,
                                         lambda xp, g, a, b, out: _neg_times(g, xp.floor_divide(a, b)),
                                         unpack=("other", "self"), layout=_ELEMENTWISE)
+op("fmod",     "FmodBackward0",        K.quiet(lambda a, other: np.fmod(a, other)), lambda xp, g, a, out, other: g,
+                                        scalars=("other",))
+op("fmod_tensor", "FmodBackward1",     K.quiet(np.fmod),
+                                        lambda xp, g, a, b, out: g,
+                                        lambda xp, g, a, b, out: _neg_times(g, xp.row("div_rounding", a, b, rounding_mode="trunc")),
+                                        unpack=("other", "self"), layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
                                         scalars=("other",), node_base=_NotImplemented)
 op("floor",    "FloorBackward0",       np.floor, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("floor_vml_cpu"))
 op("ceil",     "CeilBackward0",        np.ceil, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("ceil_vml_cpu"))
+op("trunc",    "TruncBackward0",       np.trunc, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
+                                        refuse=R.no_bool("trunc_vml_cpu"))
+op("frac",     "FracBackward0",        K.frac, lambda xp, g, a, out: g, kind="same",
+                                        refuse=R.not_floating("frac_cpu"))
 op("round",    "RoundBackward0",       np.round, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("round_vml_cpu"))
 # --- nn losses (`reduction`: "mean", "sum" or "none") ---------------------------------------------------
@@ -886,6 +1020,30 @@ def _rpow_backward(xp, g, base, exponent, out):
     return g * (out * log_base)
 
 
+_LN2, _LN10 = 0.6931471805599453, 2.3025850929940456  # (ATen's M_LN2, M_LN10)
+
+
+def _times_one_over(d, g):
+    """g * 1 / d, ATen's grad * 1 / d: d is computed first (GCC evaluates the right operand of
+    ATen's operator/ first; see _neg_times), which numbers the nodes a create_graph backward makes"""
+    return g * 1 / d
+
+
+def _logit_backward(xp, g, a, eps):
+    """d logit / da = 1 / (a (1 - a)) inside [eps, 1 - eps] (eps None: [0, 1]), 0 outside (eps None:
+    nan): ATen's logit_backward kernel, or under create_graph its infinitely_differentiable_logit_backward,
+    the same as a where of ops that have derivatives"""
+    if not xp.builds_graph:
+        return xp.logit_backward(g, a, eps)
+    lo, hi = (0, 1) if eps is None else (eps, 1 - eps)
+    return xp.where(xp.logical_and(a >= lo, a <= hi), g / (a * (1 - a)), math.nan if eps is None else 0.0)
+
+
+def _copysign_backward(xp, g, a, out):
+    """copysign_tensor_self_backward: g (out / a), the ratio 0 where a is 0"""
+    return g * xp.masked_fill(out / a, a == 0, 0)
+
+
 def _atan2_reciprocal(xp, a, b):
     """atan2_backward's 1 / (a^2 + b^2), 0 where both are 0"""
     denom = a * a + b * b
@@ -974,6 +1132,27 @@ def _scatter_back(xp, g, shape, dim, indices, keepdim):
     if not shape:  # (a 0-dim tensor's index is 0-dim too, as PyTorch saves it: src's shape)
         indices = indices.reshape(())
     return xp.scatter(xp.zeros(shape, g), dim, indices, g)
+
+
+def _addcdiv_tensor2_backward(g, t1, t2, value):
+    """-g (t1 value) / (t2 t2), its nodes made in ATen's order (GCC evaluates the right operand of
+    each operator first: see _neg_times)"""
+    square = t2 * t2
+    return _neg_times(g, (t1 * value) / square)
+
+
+def _negated(g):
+    """-g; of an undefined gradient (None: p = 0's norm), ATen's refusal"""
+    if g is None:
+        raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument #0 'self'")
+    return -g
+
+
+def _cummaxmin_backward(xp, g, shape, dim, indices):
+    """cummaxmin_backward: g added up into zeros at the indices the values came from"""
+    if not shape:
+        return g
+    return xp.scatter_add(xp.zeros(shape, g), dim, indices, g)
 
 
 def _norm_backward(xp, g, a, out, p, dim, keepdim):
@@ -1107,8 +1286,25 @@ def _gather_into_src(xp, g, dim, index, src_shape, name):
 
 def _masked_select_backward(xp, g, shape, mask):
     """masked_select_backward: g written back where the (broadcast) mask is True, zeros elsewhere"""
-    shape = np.broadcast_shapes(shape, mask.shape)
-    return xp.index_put(xp.zeros(shape, g), (np.broadcast_to(mask, shape),), g)
+    return xp.masked_scatter(xp.zeros(np.broadcast_shapes(shape, mask.shape), g), mask, g)
+
+
+def _masked_scatter_backward(xp, g, mask, shape):
+    """masked_scatter_backward: the elements of g where mask is True, in order, then zeros for the
+    elements of source that were not written, in source's shape"""
+    picked = xp.masked_select(g, mask)
+    missing = int(np.prod(shape)) - int(np.count_nonzero(np.broadcast_to(mask, g.shape)))
+    if missing > 0:
+        picked = xp.cat([picked, xp.zeros((missing,), g)], 0)
+    return xp.reshape(picked, shape)
+
+
+def _index_add_source_backward(xp, g, shape, dim, index, alpha):
+    """d/d(source) of index_add: g's slices at index, expanded to source's shape (0-d source: the one
+    slice), times alpha"""
+    picked = xp.index_select(g, dim, index.reshape(-1)) if len(shape) else xp.index_select(g, dim, index.reshape(()))
+    picked = xp.expand(picked, shape) if len(shape) else picked
+    return picked if alpha == 1 else picked * alpha
 
 
 def _repeat_backward(xp, g, shape, repeats):

@@ -1562,6 +1562,156 @@ class Tensor:
     def logaddexp(self, other):
         return F.logaddexp(self, other)
 
+    def tan(self):
+        return apply(OPS["tan"], (self,))
+
+    def asin(self):
+        return apply(OPS["asin"], (self,))
+
+    def acos(self):
+        return apply(OPS["acos"], (self,))
+
+    def atan(self):
+        return apply(OPS["atan"], (self,))
+
+    def sinh(self):
+        return apply(OPS["sinh"], (self,))
+
+    def cosh(self):
+        return apply(OPS["cosh"], (self,))
+
+    def asinh(self):
+        return apply(OPS["asinh"], (self,))
+
+    def acosh(self):
+        return apply(OPS["acosh"], (self,))
+
+    def atanh(self):
+        return apply(OPS["atanh"], (self,))
+
+    def log2(self):
+        return apply(OPS["log2"], (self,))
+
+    def log10(self):
+        return apply(OPS["log10"], (self,))
+
+    def exp2(self):
+        return apply(OPS["exp2"], (self,))
+
+    def erfc(self):
+        return apply(OPS["erfc"], (self,))
+
+    def trunc(self):
+        return apply(OPS["trunc"], (self,))
+
+    def frac(self):
+        return apply(OPS["frac"], (self,))
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh, fix = asin, acos, atan, asinh, acosh, atanh, trunc
+
+    def fmod(self, other):
+        return F.fmod(self, F._method_operand("fmod", other))
+
+    def hypot(self, other):
+        if not isinstance(other, Tensor):
+            raise F.not_a_tensor("hypot", "other", other)
+        return F.hypot(self, other)
+
+    def copysign(self, other):
+        return F.copysign(self, F._method_operand("copysign", other))
+
+    def xlogy(self, other):
+        return F.xlogy(self, F._method_operand("xlogy", other))
+
+    def float_power(self, exponent):
+        return F.float_power(self, exponent)
+
+    def logit(self, eps=None):
+        return F.logit(self, eps)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return F.nan_to_num(self, nan, posinf, neginf)
+
+    def signbit(self):
+        return F.signbit(self)
+
+    def positive(self):
+        return F.positive(self)
+
+    def index_select(self, dim, index):
+        return F.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return F.index_add(self, dim, index, source, alpha=alpha)
+
+    def take(self, index):
+        return F.take(self, index)
+
+    def masked_select(self, mask):
+        return F.masked_select(self, mask)
+
+    def roll(self, shifts, dims=None):
+        return F.roll(self, shifts, dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return F.rot90(self, k, dims)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return F.diff(self, n, dim, prepend, append)
+
+    def tile(self, *dims):
+        return F.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def ravel(self):
+        return F.ravel(self)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return F.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def inner(self, other):
+        return F.inner(self, other)
+
+    def cross(self, other, dim=None):
+        return F.cross(self, other, dim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return F.kthvalue(self, k, dim, keepdim)
+
+    def cummax(self, dim):
+        return F.cummax(self, dim)
+
+    def cummin(self, dim):
+        return F.cummin(self, dim)
+
+    def count_nonzero(self, dim=None):
+        return F.count_nonzero(self, dim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return F.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return F.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return F.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return F.addcdiv(self, tensor1, tensor2, value=value)
+
+    def dist(self, other, p=2):
+        return F.dist(self, other, p)
+
+    def broadcast_to(self, size):
+        return F.broadcast_to(self, size)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return F.tensor_split(self, indices_or_sections, dim)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        if repeats is None:
+            return F.repeat_interleave(self)
+        return F.repeat_interleave(self, repeats, dim)
+
     def movedim(self, source, destination):
         return F.movedim(self, source, destination)
 
@@ -1936,6 +2086,101 @@ class Tensor:
 
     def erf_(self):
         return _inplace(self, "erf")
+
+    def tan_(self):
+        return _inplace(self, "tan")
+
+    def asin_(self):
+        return _inplace(self, "asin")
+
+    def acos_(self):
+        return _inplace(self, "acos")
+
+    def atan_(self):
+        return _inplace(self, "atan")
+
+    def sinh_(self):
+        return _inplace(self, "sinh")
+
+    def cosh_(self):
+        return _inplace(self, "cosh")
+
+    def asinh_(self):
+        return _inplace(self, "asinh")
+
+    def acosh_(self):
+        return _inplace(self, "acosh")
+
+    def atanh_(self):
+        return _inplace(self, "atanh")
+
+    def log2_(self):
+        return _inplace(self, "log2")
+
+    def log10_(self):
+        return _inplace(self, "log10")
+
+    def exp2_(self):
+        return _inplace(self, "exp2")
+
+    def erfc_(self):
+        return _inplace(self, "erfc")
+
+    def trunc_(self):
+        return _inplace(self, "trunc")
+
+    def frac_(self):
+        return _inplace(self, "frac")
+
+    arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_, fix_ = asin_, acos_, atan_, asinh_, acosh_, atanh_, trunc_
+
+    def fmod_(self, other):
+        F._method_operand("fmod_", other)
+        F._check_integer_division(self, other, "fmod_cpu")
+        if isinstance(other, Tensor):
+            return _inplace(self, "fmod_tensor", (other,))
+        return _inplace(self, "fmod", params={"other": other})
+
+    def hypot_(self, other):
+        if not isinstance(other, Tensor):
+            raise F.not_a_tensor("hypot_", "other", other)
+        return _inplace(self, "hypot", (other,))
+
+    def copysign_(self, other):
+        if isinstance(F._method_operand("copysign_", other), Tensor):
+            return _inplace(self, "copysign_tensor", (other,))
+        return _inplace(self, "copysign", params={"other": other})
+
+    def xlogy_(self, other):
+        if isinstance(F._method_operand("xlogy_", other), Tensor):
+            return _inplace(self, "xlogy", (other,))
+        return _inplace(self, "xlogy_number_other", params={"other": other})
+
+    def float_power_(self, exponent):
+        if self._data.dtype != np.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {_dtypes.SCALAR_NAME[self.dtype]} "
+                               "but the operation's result requires dtype Double")
+        return self.pow_(exponent.to(_dtypes.float64) if isinstance(exponent, Tensor) else exponent)
+
+    def logit_(self, eps=None):
+        return _inplace(self, "logit", params=None if eps is None else {"eps": eps})
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _inplace(self, "nan_to_num", params={"nan": nan, "posinf": posinf, "neginf": neginf})
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        F.addmm(self.detach(), mat1.detach(), mat2.detach())  # (its refusals)
+        return _inplace(self, "addmm_scaled", (mat1, mat2), {"beta": beta, "alpha": alpha})
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _inplace(self, "addcmul", (tensor1, tensor2), {"value": value})
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        F.addcdiv(self.detach(), tensor1, tensor2, value=value)  # (its refusal of integers)
+        return _inplace(self, "addcdiv", (tensor1, tensor2), {"value": value})
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _inplace(self, "index_add", (source,), F._index_add_args(self, dim, index, source, alpha))
 
     def sqrt_(self):
         return _inplace(self, "sqrt")

@@ -671,8 +671,10 @@ class Generator:
             return self.do_leaf()
         fn = choice(self.ch, ("neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu",
                               "square", "reciprocal", "log1p", "rsqrt", "floor", "ceil", "round", "sign",
-                              "clone", "pos", "sqrt-shifted", "log-abs", "sgn"))
-        if fn in ("floor", "ceil", "round", "sign", "sgn") and not self.options.on("rounding_ops"):
+                              "clone", "pos", "sqrt-shifted", "log-abs", "sgn", "tan", "asin", "acos", "atan",
+                              "sinh", "cosh", "asinh", "acosh", "atanh", "log2", "log10", "exp2", "erfc", "trunc",
+                              "frac", "logit", "nan_to_num", "positive"))
+        if fn in ("floor", "ceil", "round", "sign", "sgn", "trunc", "frac") and not self.options.on("rounding_ops"):
             fn = "abs"
         if fn == "neg":
             expr = choice(self.ch, (f"-{x}", f"torch.neg({x})", f"{x}.neg()"))
@@ -694,8 +696,9 @@ class Generator:
             return self.do_leaf()
         y = self.operand_for(x)
         op = choice(self.ch, ("+", "*", "-", "/", "**", "add-alpha", "sub-alpha", "maximum", "minimum",
-                              "max2", "where", "rsub", "div-floor", "//", "%", "pow", "mul-fn", "div-trunc"))
-        if op in ("div-floor", "//", "%", "div-trunc") and not self.options.on("rounding_ops"):
+                              "max2", "where", "rsub", "div-floor", "//", "%", "pow", "mul-fn", "div-trunc",
+                              "fmod", "hypot", "copysign", "xlogy"))
+        if op in ("div-floor", "//", "%", "div-trunc", "fmod") and not self.options.on("rounding_ops"):
             op = "*"
         if self.chance(0.3) and op in ("+", "*", "-", "/", "**"):
             x, y = y, x  # 2 * x, 1 / x, 2 ** x, y - x
@@ -709,8 +712,10 @@ class Generator:
             "rsub": f"{y} - {x}", "div-floor": f"torch.div({x}, {y}, rounding_mode=\"floor\")",
             "div-trunc": f"torch.div({x}, {y}, rounding_mode=\"trunc\")",
             "//": f"{x} // {y}", "%": f"{x} % {y}", "pow": f"torch.pow({x}, {y})", "mul-fn": f"torch.mul({x}, {y})",
+            "fmod": f"torch.fmod({x}, {y})", "hypot": f"torch.hypot({x}, {y})", "copysign": f"{x}.copysign({y})",
+            "xlogy": f"torch.xlogy({x}, {y})",
         }
-        if op in ("maximum", "minimum", "max2") and not y.startswith(("t", "torch")):
+        if op in ("maximum", "minimum", "max2", "hypot") and not y.startswith(("t", "torch")):
             y = f"torch.tensor({y})"
             table[op] = table[op].split("(")[0] + f"({x}, {y})"
         self.assign(table[op], f"binary {op}")
@@ -1080,7 +1085,8 @@ class Generator:
             return self.do_unary()
         form = choice(self.ch, ("mul_", "add_", "+=", "*=", "-=", "sub_", "div_", "zero_", "fill_", "clamp_",
                                 "relu_", "exp_", "neg_", "sigmoid_", "pow_", "copy_", "masked_fill_",
-                                "setitem", "setitem", "abs_", "sqrt_", "tanh_", "clamp_min_", "/="))
+                                "setitem", "setitem", "abs_", "sqrt_", "tanh_", "clamp_min_", "/=", "sinh_", "atan_",
+                                "asin_", "exp2_", "erfc_", "frac_", "nan_to_num_"))
         if form in ("add_", "sub_", "div_", "mul_", "+=", "*=", "-=", "/=", "copy_"):
             y = self.operand_for(x, into=True)
             if form == "sub_" and self.chance(0.3):
