@@ -2481,14 +2481,19 @@ _logf = _libm_float("logf", np.log)
 _F32_LOG_MAX = math.log(float(np.finfo(np.float32).max))
 
 
-def _float32_by(libm_float, float64_function, vectorised=None):
+def _float32_by(libm_float, float64_function, vectorised=None, libm_double=None):
     """A float32 function: libm_float (glibc's, element by element) where ATen's loop is scalar,
     vectorised (default: float64_function rounded once) where it is vectorised (vectorised=False:
-    glibc's on every element); other dtypes: float64_function (numpy's) as it is."""
+    glibc's on every element); float64 the same with libm_double (glibc's double function) where it
+    is given, float64_function (numpy's) in the vectorised loop; other dtypes: float64_function."""
     rounded_once = in_float64(float64_function)
 
     @quiet
     def f(a):
+        if a.dtype == np.float64 and libm_double is not None:
+            if vectorised is False:
+                return libm_double(a)
+            return _by_parts(_aten_vector_part(a), float64_function, libm_double, a)
         if a.dtype != _F32:
             return float64_function(a)
         if vectorised is False:
@@ -2506,12 +2511,15 @@ def _overflowing_past_log_max(f):
     return vec
 
 
-asinh = _float32_by(_asinhf, np.arcsinh, vectorised=False)
-acosh = _float32_by(_acoshf, np.arccosh, vectorised=False)
+# (float64: glibc's asinh and acosh on every element, as torch's; sinh, cosh, atanh and exp2 by glibc in
+# the scalar loop, numpy's in the vectorised one, where torch's SLEEF differs from it on 0.1-8%)
+_double = lambda name, fallback: _libm_float(name, fallback, np.float64)
+asinh = _float32_by(_asinhf, np.arcsinh, vectorised=False, libm_double=_double("asinh", np.arcsinh))
+acosh = _float32_by(_acoshf, np.arccosh, vectorised=False, libm_double=_double("acosh", np.arccosh))
 acos = _float32_by(_acosf, np.arccos, vectorised=False)
-sinh = _float32_by(_sinhf, np.sinh, _overflowing_past_log_max(np.sinh))
-cosh = _float32_by(_coshf, np.cosh, _overflowing_past_log_max(np.cosh))
-atanh = _float32_by(_atanhf, np.arctanh)
+sinh = _float32_by(_sinhf, np.sinh, _overflowing_past_log_max(np.sinh), _double("sinh", np.sinh))
+cosh = _float32_by(_coshf, np.cosh, _overflowing_past_log_max(np.cosh), _double("cosh", np.cosh))
+atanh = _float32_by(_atanhf, np.arctanh, libm_double=_double("atanh", np.arctanh))
 _EXP2F_POLY = tuple(_0D(np.float32(c)) for c in (0.1535920892e-3, 0.1339262701e-2, 0.9618384764e-2,
                                                  0.5550347269e-1, 0.2402264476e+0, 0.6931471825e+0))  # sleefsimdsp.c
 
@@ -2532,7 +2540,7 @@ def sleef_exp2f(d):
     return np.where(d >= 128, np.float32(np.inf), np.where(d < -150, np.float32(0), v))
 
 
-exp2 = _float32_by(_exp2f, np.exp2, sleef_exp2f)
+exp2 = _float32_by(_exp2f, np.exp2, sleef_exp2f, _double("exp2", np.exp2))
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
 
 
