@@ -1746,27 +1746,55 @@ _R_LN2, _L2U, _L2L = (1.44269504088896340735992468100189213742664595415298593413
                       .28235290563031577122588448175013436025525412068e-12)
 
 
+def _halves(x):
+    """(x, its high half, its low half): Veltkamp's split, as _split_half, for _fma_split"""
+    hi = _split_half(x)
+    return x, hi, x - hi
+
+
+def _fma_split(a, b, c):
+    """a * b + c rounded once, a and b given as _halves: fused_multiply_add's steps without its
+    broadcasting and its guard for inf and zero results (sleef_expd's operands are finite, and
+    a zero's sign is lost in its 1 + ...)"""
+    a, a_hi, a_lo = a
+    b, b_hi, b_lo = b
+    p = a * b
+    p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # (a * b = p + p_err)
+    total = p + c
+    v = total - p
+    return total + (((p - (total - v)) + (c - v)) + p_err)  # (p + c = total + its error)
+
+
+_EXPD_CONSTANTS = {name: _halves(np.float64(x)) for name, x in (
+    ("-l2u", -_L2U), ("-l2l", -_L2L), *((f"c{9 - i}", c) for i, c in enumerate(_SLEEF_EXPD_POLY)))}
+
+
 @quiet
 def sleef_expd(d):
     """SLEEF's exp on float64 (xexp, its FMA builds): q = rint(d / ln 2), s = d - q ln 2 in two
     fused parts, a degree-10 polynomial in s by Estrin's scheme (s2, s4, s8), then three Horner
     steps to 1 + s + ..., times 2**q as two powers of two; inf above 709.78, 0 below -1000."""
-    fma = fused_multiply_add
+    k = _EXPD_CONSTANTS
+    fma = _fma_split
     q = np.rint(d * _R_LN2)
-    np.clip(q, -2100, 2100, out=q)  # (beyond, the answer is 0 or inf: set at the end; nan stays nan)
-    s = fma(q, -_L2U, d)
-    s = fma(q, -_L2L, s)
-    s2 = s * s
+    q[~(np.abs(q) <= 2100)] = 0  # (beyond, and nan: the answer is set at the end)
+    qs = _halves(q)
+    s = fma(qs, k["-l2u"], d)
+    s = _halves(fma(qs, k["-l2l"], s))
+    s2 = s[0] * s[0]
     s4 = s2 * s2
-    c9, c8, c7, c6, c5, c4, c3, c2, c1, c0 = _SLEEF_EXPD_POLY
-    u = fma(s4, fma(s2, fma(s, c7, c6), fma(s, c5, c4)), fma(s2, fma(s, c3, c2), fma(s, c1, c0)))
-    u = fma(s4 * s4, fma(s, c9, c8), u)
+    pair = lambda hi, lo: fma(s, k[hi], k[lo][0])  # (c_hi s + c_lo)
+    u = fma(_halves(s4), _halves(fma(_halves(s2), _halves(pair("c7", "c6")), pair("c5", "c4"))),
+            fma(_halves(s2), _halves(pair("c3", "c2")), pair("c1", "c0")))
+    u = fma(_halves(s4 * s4), _halves(pair("c9", "c8")), u)
     for c in (0.5, 1.0, 1.0):
-        u = fma(u, s, c)
-    half = np.nan_to_num(q).astype(np.int64) >> 1  # (vldexp2: times 2**(q//2), then 2**(q - q//2))
-    u = u * np.ldexp(1.0, half) * np.ldexp(1.0, np.nan_to_num(q).astype(np.int64) - half)
+        u = fma(_halves(u), s, c)
+    n = q.astype(np.int64)
+    u *= np.ldexp(1.0, n >> 1)  # (vldexp2: times 2**(q // 2), then 2**(q - q // 2))
+    u *= np.ldexp(1.0, n - (n >> 1))
     u[d > 709.78271114955742909217217426] = np.inf
     u[d < -1000] = 0
+    u[np.isnan(d)] = np.nan
     return u
 
 
