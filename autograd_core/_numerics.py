@@ -2249,6 +2249,8 @@ def _float32_kernel(vec, scalar, *args):
 @quiet
 def silu(a):
     """x sigmoid(x) = x / (1 + e^-x), as ATen computes it"""
+    if a.dtype == np.float64:  # (SLEEF's exp in float64 in the vectorised loop, glibc's in the scalar one)
+        return _float32_kernel(lambda x: x / (1 + sleef_expd(-x)), lambda x: x / (1 + _libm_exp(-x)), a)
     if a.dtype != _F32:
         return a / (1 + np.exp(-a))
     return _float32_kernel(lambda x: x / (_F32_ONE + sleef_expf(-x)), lambda x: x / (_F32_ONE + _expf(-x)), a)
@@ -2263,6 +2265,9 @@ def _silu_grad(e, g, x):
 @quiet
 def silu_backward(g, a):
     """g d(x sigmoid(x))/dx = g s (1 + x (1 - s)), s = sigmoid(x), as ATen's kernel"""
+    if a.dtype == np.float64 and np.result_type(g, a) == np.float64:
+        return _float32_kernel(lambda g, x: _silu_grad(sleef_expd(-x), g, x), lambda g, x: _silu_grad(_libm_exp(-x), g, x),
+                               np.asarray(g, np.float64), a)
     if a.dtype != _F32 or np.result_type(g, a) != _F32:
         s = 1 / (1 + np.exp(-a))
         return g * s * (1 + a * (1 - s))
