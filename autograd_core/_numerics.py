@@ -658,6 +658,10 @@ def softmax(a, dim):
         rows = _as_rows(a)
         e = sleef_expf(rows - rows.max(axis=1, keepdims=True))
         return _into_new(np.multiply, e, np.float32(1) / _softmax_row_sums(e), a.shape)
+    if _float64_last_dim(a, dim):  # (the same kernel in float64, with SLEEF's exp in float64)
+        rows = _as_rows(a)
+        e = sleef_expd(rows - rows.max(axis=1, keepdims=True))
+        return _into_new(np.multiply, e, 1 / _softmax_row_sums(e), a.shape)
     if _softmax_columns_apply(a, dim):
         columns = _as_columns(a, dim)
         e = _column_exps(columns - columns.max(axis=1, keepdims=True), _softmax_vector_positions(*columns.shape))
@@ -1374,12 +1378,13 @@ def blend(keep, g, drop=False):
 
 
 def softmax_backward_data(g, out, dim):
-    """out * (g - sum(g * out)) along dim (float32 over the last dim: ATen's kernel)"""
-    if _softmax_kernel_applies(g, dim) and out.dtype == _F32 and g.size:
+    """out * (g - sum(g * out)) along dim (float32 and float64 over the last dim: ATen's kernel)"""
+    if (_softmax_kernel_applies(g, dim) and out.dtype == _F32 or _float64_last_dim(g, dim) and out.dtype == g.dtype) and g.size:
         rows, outs = _as_rows(g), _as_rows(out)
         # (the last partial vector's products are added fused where ATen runs the loop in the calling
         # thread, a lone row or one thread; rounded first where rows go to its thread pool)
-        inline = len(rows) == 1 or get_num_threads() == 1
+        # (float64's tail: rounded first in both)
+        inline = (len(rows) == 1 or get_num_threads() == 1) and rows.dtype == _F32
         total = _softmax_row_sums(rows * outs, *((rows, outs) if inline else ()))
         return _into_new(np.multiply, rows - total, outs, g.shape)
     if _softmax_columns_apply(g, dim) and out.dtype == _F32:
@@ -1418,6 +1423,10 @@ def _softmax_kernel_applies(a, dim):
     return a.dtype == _F32 and a.ndim and dim % a.ndim == a.ndim - 1
 
 
+def _float64_last_dim(a, dim):
+    return a.dtype == np.float64 and a.ndim and dim % a.ndim == a.ndim - 1
+
+
 def _as_rows(a):
     """a as a C-contiguous (rows, last dim) array, as ATen's .contiguous() gives the kernel"""
     return np.ascontiguousarray(a).reshape(-1, a.shape[-1])
@@ -1426,7 +1435,7 @@ def _as_rows(a):
 def _into_new(ufunc, a, b, shape):
     """ufunc(a, b) of (rows, last dim) operands written into a new array of shape (one of its own,
     not a view of the rows: a gradient that is a view would be taken for one)"""
-    out = np.empty(shape, np.float32)
+    out = np.empty(shape, a.dtype)
     ufunc(a, b, out=out.reshape(a.shape))
     return out
 
@@ -1724,6 +1733,71 @@ def sleef_expf(d):
     return u
 
 
+# SLEEF's exp in float64 (xexp, u10), which ATen's vectorised float64 kernels call: softmax's and
+# sigmoid's. Its FMA build rounds each of its 13 fused multiply-adds once: emulated exactly by
+# fused_multiply_add (Dekker's product). numpy's float64 exp is correctly rounded and differs from
+# it on about 3% of inputs (torch's float64 sigmoid and softmax printed other last digits).
+_SLEEF_EXPD_POLY = (+0.2081276378237164457e-8, +0.2511210703042288022e-7, +0.2755762628169491192e-6,
+                    +0.2755723402025388239e-5, +0.2480158687479686264e-4, +0.1984126989855865850e-3,
+                    +0.1388888888914497797e-2, +0.8333333333314938210e-2, +0.4166666666666602598e-1,
+                    +0.1666666666666669072e+0)  # sleefsimddp.c, xexp: c9 ... c0
+_R_LN2, _L2U, _L2L = (1.442695040888963407359924681001892137426645954152985934135449406931,
+                      .69314718055966295651160180568695068359375,
+                      .28235290563031577122588448175013436025525412068e-12)
+
+
+def _halves(x):
+    """(x, its high half, its low half): Veltkamp's split, as _split_half, for _fma_split"""
+    hi = _split_half(x)
+    return x, hi, x - hi
+
+
+def _fma_split(a, b, c):
+    """a * b + c rounded once, a and b given as _halves: fused_multiply_add's steps without its
+    broadcasting and its guard for inf and zero results (sleef_expd's operands are finite, and
+    a zero's sign is lost in its 1 + ...)"""
+    a, a_hi, a_lo = a
+    b, b_hi, b_lo = b
+    p = a * b
+    p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # (a * b = p + p_err)
+    total = p + c
+    v = total - p
+    return total + (((p - (total - v)) + (c - v)) + p_err)  # (p + c = total + its error)
+
+
+_EXPD_CONSTANTS = {name: _halves(np.float64(x)) for name, x in (
+    ("-l2u", -_L2U), ("-l2l", -_L2L), *((f"c{9 - i}", c) for i, c in enumerate(_SLEEF_EXPD_POLY)))}
+
+
+@quiet
+def sleef_expd(d):
+    """SLEEF's exp on float64 (xexp, its FMA builds): q = rint(d / ln 2), s = d - q ln 2 in two
+    fused parts, a degree-10 polynomial in s by Estrin's scheme (s2, s4, s8), then three Horner
+    steps to 1 + s + ..., times 2**q as two powers of two; inf above 709.78, 0 below -1000."""
+    k = _EXPD_CONSTANTS
+    fma = _fma_split
+    q = np.rint(d * _R_LN2)
+    q[~(np.abs(q) <= 2100)] = 0  # (beyond, and nan: the answer is set at the end)
+    qs = _halves(q)
+    s = fma(qs, k["-l2u"], d)
+    s = _halves(fma(qs, k["-l2l"], s))
+    s2 = s[0] * s[0]
+    s4 = s2 * s2
+    pair = lambda hi, lo: fma(s, k[hi], k[lo][0])  # (c_hi s + c_lo)
+    u = fma(_halves(s4), _halves(fma(_halves(s2), _halves(pair("c7", "c6")), pair("c5", "c4"))),
+            fma(_halves(s2), _halves(pair("c3", "c2")), pair("c1", "c0")))
+    u = fma(_halves(s4 * s4), _halves(pair("c9", "c8")), u)
+    for c in (0.5, 1.0, 1.0):
+        u = fma(_halves(u), s, c)
+    n = q.astype(np.int64)
+    u *= np.ldexp(1.0, n >> 1)  # (vldexp2: times 2**(q // 2), then 2**(q - q // 2))
+    u *= np.ldexp(1.0, n - (n >> 1))
+    u[d > 709.78271114955742909217217426] = np.inf
+    u[d < -1000] = 0
+    u[np.isnan(d)] = np.nan
+    return u
+
+
 _LN2_HI, _LN2_LO = np.float32(0.69314718246459960938), np.float32(-1.904654323148236017e-09)
 _LN2_HI_64, _LN2_LO_64 = np.float64(_LN2_HI), np.float64(_LN2_LO)
 _LOGF_BIG = np.float32(2.0 ** 127)
@@ -1868,7 +1942,10 @@ def sigmoid(a):
     elements are not adjacent (x[:, ::2]); -a rather than 0 - a, which is the same number but flips
     nan's sign as ATen's kernel does. A run of more than 32768 elements is one run here, as with
     one thread (more threads split it, each part with its own scalar tail). Other dtypes: numpy's
-    exp (float64: torch's SLEEF exp differs from it by an ulp on about 3% of inputs)."""
+    exp. float64: the same parts, with SLEEF's exp in the vectorised one (sleef_expd; numpy's exp
+    there differed from torch's by an ulp on about 3% of inputs) and glibc's (_libm_exp) in the scalar loop."""
+    if a.dtype == np.float64:
+        return _by_parts(_aten_vector_part(a), lambda x: 1 / (1 + sleef_expd(-x)), lambda x: 1 / (1 + _libm_exp(-x)), a)
     if a.dtype != _F32:
         return 1 / (1 + np.exp(-a))
     if a.flags.c_contiguous:
@@ -1933,6 +2010,7 @@ def _libm_float(name, fallback, dtype=_F32):
 
 _erff = _libm_float("erff", _erf)
 _libm_expf = _libm_float("expf", np.exp)
+_libm_exp = _libm_float("exp", np.exp, np.float64)  # (numpy's float64 exp differs from it on about 5% of inputs)
 _log1pf = _libm_float("log1pf", np.log1p)
 _tanhf = _libm_float("tanhf", np.tanh)
 
@@ -2171,6 +2249,8 @@ def _float32_kernel(vec, scalar, *args):
 @quiet
 def silu(a):
     """x sigmoid(x) = x / (1 + e^-x), as ATen computes it"""
+    if a.dtype == np.float64:  # (SLEEF's exp in float64 in the vectorised loop, glibc's in the scalar one)
+        return _float32_kernel(lambda x: x / (1 + sleef_expd(-x)), lambda x: x / (1 + _libm_exp(-x)), a)
     if a.dtype != _F32:
         return a / (1 + np.exp(-a))
     return _float32_kernel(lambda x: x / (_F32_ONE + sleef_expf(-x)), lambda x: x / (_F32_ONE + _expf(-x)), a)
@@ -2185,6 +2265,9 @@ def _silu_grad(e, g, x):
 @quiet
 def silu_backward(g, a):
     """g d(x sigmoid(x))/dx = g s (1 + x (1 - s)), s = sigmoid(x), as ATen's kernel"""
+    if a.dtype == np.float64 and np.result_type(g, a) == np.float64:
+        return _float32_kernel(lambda g, x: _silu_grad(sleef_expd(-x), g, x), lambda g, x: _silu_grad(_libm_exp(-x), g, x),
+                               np.asarray(g, np.float64), a)
     if a.dtype != _F32 or np.result_type(g, a) != _F32:
         s = 1 / (1 + np.exp(-a))
         return g * s * (1 + a * (1 - s))
