@@ -1366,13 +1366,13 @@ def blend(keep, g, drop=False):
     select gives (np.where's answer, -0.0, nan and inf included) but without its branches: g's bits
     masked by all ones or all zeros"""
     ints = _INT_OF_SIZE[g.dtype.itemsize]
-    out = np.empty(g.shape, g.dtype)
-    mask = out.view(ints)  # (the mask made in the output's memory, then g's bits masked in place)
+    mask = np.asarray(keep).astype(ints)  # 1 / 0
     if drop:
-        np.subtract(keep, 1, out=mask, dtype=ints)  # kept: 0 - 1 = all ones; dropped: 1 - 1 = 0
+        np.subtract(mask, 1, out=mask)  # kept: 0 - 1 = all ones; dropped: 0
     else:
-        np.negative(keep, out=mask, dtype=ints)  # kept: -1 = all ones; dropped: 0
-    np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=mask)
+        np.negative(mask, out=mask)  # kept: -1 = all ones; dropped: 0
+    out = np.empty(g.shape, g.dtype)
+    np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(ints), mask, out=out.view(ints))
     return out
 
 
