@@ -133,6 +133,8 @@ class NumpyOps:
     @staticmethod
     def pow(a, exponent):
         """a ** exponent as ATen computes it (a number exponent: its special cases)"""
+        if (type(exponent) is int or type(exponent) is float) and exponent == 1 and type(a) is np.ndarray:
+            return a  # (not the kernel's copy: a rule only reads it -- x ** 2's gradient, g * (2 * x ** 1))
         return _K["pow"](a, exponent) if not isinstance(exponent, np.ndarray) else _K["pow_tensor"](a, exponent)
 
     @staticmethod

@@ -1346,7 +1346,12 @@ def tanh_backward(g, out):
     """g * (1 - tanh(x)**2), from the saved result; ATen's kernel rounds 1 - out * out once (a fused
     multiply-add): for float32, computed in float64 (where out * out is exact) and rounded once"""
     if out.dtype == np.float32:
-        return g * (1 - np.square(out, dtype=np.float64)).astype(np.float32)
+        # (one float64 copy, squared and taken from 1 in place: the same operations, without
+        # np.square(out, dtype=float64)'s buffered cast and a second float64 array)
+        t = out.astype(np.float64)
+        t *= t
+        np.subtract(1, t, out=t)
+        return g * t.astype(np.float32)
     return g * (1 - out * out)
 
 

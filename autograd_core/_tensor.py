@@ -194,7 +194,7 @@ def apply(op, args, params=None, view_of=None, output_nr=None, inplace=False):
         number = datas[-1]
         if type(number) is float and op in _NUMBER_CAST_ONCE:
             cast = _F32_NUMBERS.get(number)  # (_with_number_as_f32's lookup, inlined: the usual case)
-            inputs = datas[:-1] + [cast] if cast is not None else _with_number_as_f32(datas)
+            inputs = [datas[0], cast] if cast is not None else _with_number_as_f32(datas)  # (a, number)
         try:
             try:
                 out = (_in_quiet_context(op.forward, *inputs, **params) if params

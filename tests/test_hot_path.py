@@ -161,3 +161,43 @@ def test_a_drawn_tensor_is_updated_in_place_on_the_fast_path(make, monkeypatch):
     with ac.no_grad():
         t -= 0.5
     assert not checked
+
+
+SPECIAL_FLOAT32 = np.array([0.0, -0.0, 1e-45, -1e-40, 1.1754942e-38, 0.5, -0.999, 1.0, -1.0, 1.0000001,
+                            3.0e38, -3.4e38, math.inf, -math.inf, math.nan], np.float32)
+
+
+def test_tanh_backward_gives_torchs_bits():
+    """The backward of tanh from its saved result, float32 computed in one float64 array in place,
+    is ATen's kernel (1 - out * out rounded once, times g) on random, special and subnormal values,
+    for every layout the kernel may meet."""
+    from autograd_core import _numerics
+    rng = np.random.default_rng(3)
+    out = np.concatenate([rng.uniform(-1, 1, 5000), rng.standard_normal(2000) * 10 ** rng.uniform(-40, 38, 2000),
+                          SPECIAL_FLOAT32]).astype(np.float32)
+    g = np.concatenate([rng.standard_normal(out.size - SPECIAL_FLOAT32.size).astype(np.float32),
+                        SPECIAL_FLOAT32])
+    rng.shuffle(g)
+    g, out = g[:7000].reshape(70, 100), out[:7000].reshape(70, 100)
+    for gg, oo in [(g, out), (g.T, out.T), (g[::2, 1::3], out[1::2, 1::3]), (g[0], out), (g[:1, :1].reshape(()), out)]:
+        ours = _numerics.tanh_backward(gg, oo)
+        theirs = torch.ops.aten.tanh_backward(torch.from_numpy(np.ascontiguousarray(gg)),
+                                              torch.from_numpy(np.ascontiguousarray(oo))).numpy()
+        nan = np.isnan(theirs)  # (a nan's sign and payload, which no print shows, are not compared)
+        assert ours.shape == theirs.shape and np.array_equal(np.isnan(ours), nan)
+        assert np.array_equal(bits(ours)[~nan], bits(theirs)[~nan])
+
+
+@pytest.mark.parametrize("exponent", [2, 2.0])
+def test_a_square_s_gradient_gives_torchs_bits_in_an_array_of_its_own(exponent):
+    """x ** 2's gradient, g * (2 * x ** 1), reads x itself for x ** 1 (no copy): torch's bits, and
+    .grad shares no memory with x."""
+    x = np.concatenate([np.random.default_rng(4).standard_normal(50), SPECIAL_FLOAT32]).astype(np.float32)
+    grads = []
+    for m in (ac, torch):
+        t = m.tensor(x, requires_grad=True)
+        (t ** exponent).backward(m.tensor(x[::-1].copy()))
+        grads.append(t.grad)
+        if m is ac:
+            assert not np.shares_memory(t.grad._data, t._data)
+    assert_same_bits(*grads)
