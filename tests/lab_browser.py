@@ -1006,6 +1006,9 @@ def run_slides_until(page, selector, presses=12):
     setup = page.locator(f"{SLIDE_SHOWN} .jp-CodeCell").filter(has_text="from widgets.torch_switch import torch")
     expect(setup).to_be_visible(timeout=30_000)          # on the title slide, to be run there
     setup.first.click()
+    # (the first Shift+Enter runs the active cell: on a busy machine the click can take effect late, and
+    # the press then ran the next cell instead, so every later one raised "name 'torch' is not defined")
+    expect(setup.first).to_have_class(re.compile(r"\bjp-mod-active\b"), timeout=30_000)
     for _ in range(presses):
         page.keyboard.press("Shift+Enter")
         page.wait_for_timeout(300)

@@ -153,7 +153,8 @@ def test_W13_2_chain_rule_lines_keep_each_label_on_one_line(page, lab):
                 lecture_mode(page, 1.5)
                 steppers = page.locator(".cgraph-stepper")
                 first_stepper(page)
-                assert steppers.count() == 3
+                from playwright.sync_api import expect
+                expect(steppers).to_have_count(3, timeout=60_000)  # (the others may still be drawing)
                 for s in (0, 2):                # Examples A and C (B is Example A's graph to predict)
                     stepper = steppers.nth(s)
                     stepper.scroll_into_view_if_needed()
