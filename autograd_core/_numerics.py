@@ -885,16 +885,29 @@ def fused_multiply_add(a, b, c):
         return _f32_fma_rounded_once(a, b, c)
     a, b, c = np.broadcast_arrays(a, b, c)
     with np.errstate(over="ignore", invalid="ignore"):
-        p = a * b
-        a_hi, b_hi = _split_half(a), _split_half(b)
-        a_lo, b_lo = a - a_hi, b - b_hi
-        p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # (a * b = p + p_err)
-        s = p + c
-        v = s - p
-        s_err = (p - (s - v)) + (c - v)  # (p + c = s + s_err)
-        out = s + (s_err + p_err)
-    # (an exact zero takes its sign from p + c, as the FMA's does: -0.0 * 1 + -0.0 is -0.0)
-    return np.where(np.isfinite(out) & (out != 0), out, p + c)
+        out = _fma_split(_halves(a), _halves(b), c)
+        # (an exact zero takes its sign from a * b + c, as the FMA's does: -0.0 * 1 + -0.0 is -0.0)
+        return np.where(np.isfinite(out) & (out != 0), out, a * b + c)
+
+
+def _halves(x):
+    """(x, its high half, its low half): Veltkamp's split, as _split_half, for _fma_split"""
+    hi = _split_half(x)
+    return x, hi, x - hi
+
+
+def _fma_split(a, b, c):
+    """a * b + c rounded once, a and b given as _halves: Dekker's exact product and a two-sum, the
+    steps of fused_multiply_add without its broadcasting and its guard for inf and zero results
+    (sleef_expd calls it directly: its operands are finite, a zero's sign is lost in its 1 + ...,
+    and it splits s and its constants once)"""
+    a, a_hi, a_lo = a
+    b, b_hi, b_lo = b
+    p = a * b
+    p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # (a * b = p + p_err)
+    total = p + c
+    v = total - p
+    return total + (((p - (total - v)) + (c - v)) + p_err)  # (p + c = total + its error)
 
 
 def _split_half(x):
@@ -1767,25 +1780,6 @@ _SLEEF_EXPD_POLY = (+0.2081276378237164457e-8, +0.2511210703042288022e-7, +0.275
 _R_LN2, _L2U, _L2L = (1.442695040888963407359924681001892137426645954152985934135449406931,
                       .69314718055966295651160180568695068359375,
                       .28235290563031577122588448175013436025525412068e-12)
-
-
-def _halves(x):
-    """(x, its high half, its low half): Veltkamp's split, as _split_half, for _fma_split"""
-    hi = _split_half(x)
-    return x, hi, x - hi
-
-
-def _fma_split(a, b, c):
-    """a * b + c rounded once, a and b given as _halves: fused_multiply_add's steps without its
-    broadcasting and its guard for inf and zero results (sleef_expd's operands are finite, and
-    a zero's sign is lost in its 1 + ...)"""
-    a, a_hi, a_lo = a
-    b, b_hi, b_lo = b
-    p = a * b
-    p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # (a * b = p + p_err)
-    total = p + c
-    v = total - p
-    return total + (((p - (total - v)) + (c - v)) + p_err)  # (p + c = total + its error)
 
 
 _EXPD_CONSTANTS = {name: _halves(np.float64(x)) for name, x in (
