@@ -6,8 +6,15 @@ real headless Chromium, ``slow`` for tests that take more than a few seconds.
 Nothing is skipped by default; select with ``-m`` (e.g. ``-m "not browser"``).
 """
 
+import os
 import sys
 from pathlib import Path
+
+# numpy's BLAS (OpenBLAS) on one thread in the test processes, their xdist workers and the kernels they
+# start (set before numpy loads, and inherited): two workers on two cores, each with two OpenBLAS
+# threads that spin while they wait, made a convolution tutorial take 13 s of CPU instead of 2.4 s.
+# (Products come out the same: OpenBLAS splits a product's rows and columns between threads, not its sums.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest
 from hypothesis import settings
