@@ -651,7 +651,7 @@ def norm(a, p, dim, keepdim):
 
 
 def softmax(a, dim):
-    """e**(a - max) / sum(e**(a - max)) along dim (float32 over the last dim: ATen's kernel)"""
+    """e**(a - max) / sum(e**(a - max)) along dim (float32 and float64: ATen's kernels)"""
     if a.size == 0:
         return np.empty_like(a)
     if _softmax_kernel_applies(a, dim):
@@ -664,7 +664,7 @@ def softmax(a, dim):
         return _into_new(np.multiply, e, 1 / _softmax_row_sums(e), a.shape)
     if _softmax_columns_apply(a, dim):
         columns = _as_columns(a, dim)
-        e = _column_exps(columns - columns.max(axis=1, keepdims=True), _softmax_vector_positions(*columns.shape))
+        e = _column_exps(columns - columns.max(axis=1, keepdims=True), _softmax_vector_positions(columns))
         return (e / _column_sums(e)).reshape(a.shape)
     e = np.exp(a - a.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
@@ -672,18 +672,22 @@ def softmax(a, dim):
 
 @quiet
 def log_softmax(a, dim):
-    """(a - max) - log(sum(e**(a - max))) along dim (float32 over the last dim: ATen's kernel)"""
+    """(a - max) - log(sum(e**(a - max))) along dim (float32 and float64: ATen's kernels)"""
     if a.size == 0:
         return np.empty_like(a)
     if _softmax_kernel_applies(a, dim):
         rows = _as_rows(a)
         shifted = rows - np.maximum.reduce(rows, 1, keepdims=True)  # (rows.max's call, without its wrapper)
         return _into_new(np.subtract, shifted, _sleef_logf(_softmax_row_sums(_sleef_expf(shifted))), a.shape)
+    if _float64_last_dim(a, dim):  # (the same kernel in float64, SLEEF's exp and log in float64)
+        rows = _as_rows(a)
+        shifted = rows - np.maximum.reduce(rows, 1, keepdims=True)
+        return _into_new(np.subtract, shifted, sleef_logd(_softmax_row_sums(sleef_expd(shifted))), a.shape)
     if _softmax_columns_apply(a, dim):
         columns = _as_columns(a, dim)
         shifted = columns - columns.max(axis=1, keepdims=True)
-        total = _column_sums(_column_exps(shifted, _log_softmax_vector_positions(*columns.shape)))
-        return (shifted - sleef_logf(total)).reshape(a.shape)
+        total = _column_sums(_column_exps(shifted, _log_softmax_vector_positions(columns)))
+        return (shifted - (sleef_logf if a.dtype == _F32 else sleef_logd)(total)).reshape(a.shape)
     shifted = a - a.max(axis=dim, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -1399,7 +1403,7 @@ def blend(keep, g, drop=False):
 
 
 def softmax_backward_data(g, out, dim):
-    """out * (g - sum(g * out)) along dim (float32 and float64 over the last dim: ATen's kernel)"""
+    """out * (g - sum(g * out)) along dim (float32 and float64: ATen's kernels)"""
     if (_softmax_kernel_applies(g, dim) and out.dtype == _F32 or _float64_last_dim(g, dim) and out.dtype == g.dtype) and g.size:
         rows, outs = _as_rows(g), _as_rows(out)
         # (the last partial vector's products are added fused where ATen runs the loop in the calling
@@ -1408,9 +1412,9 @@ def softmax_backward_data(g, out, dim):
         inline = (len(rows) == 1 or get_num_threads() == 1) and rows.dtype == _F32
         total = _softmax_row_sums(rows * outs, *((rows, outs) if inline else ()))
         return _into_new(np.multiply, rows - total, outs, g.shape)
-    if _softmax_columns_apply(g, dim) and out.dtype == _F32:
+    if _softmax_columns_apply(g, dim) and out.dtype == g.dtype:
         gs, outs = _as_columns(g, dim), _as_columns(out, dim)
-        total = np.zeros(gs[:, 0].shape, np.float32)
+        total = np.zeros(gs[:, 0].shape, g.dtype)
         for i in range(gs.shape[1]):  # (0 + each g * out in turn, fused: both of ATen's loops)
             total = fused_multiply_add(gs[:, i], outs[:, i], total)
         return (outs * (gs - total[:, None])).reshape(g.shape)
@@ -1419,25 +1423,28 @@ def softmax_backward_data(g, out, dim):
 
 @quiet
 def log_softmax_backward_data(g, out, dim):
-    """g - exp(out) * sum(g) along dim (float32 over the last dim: ATen's kernel, whose
+    """g - exp(out) * sum(g) along dim (float32 and float64: ATen's kernels, whose
     g - exp(out) * sum is one fused multiply-add)"""
-    if _softmax_kernel_applies(g, dim) and out.dtype == _F32 and g.size:
+    if (_softmax_kernel_applies(g, dim) and out.dtype == _F32 or _float64_last_dim(g, dim) and out.dtype == g.dtype) and g.size:
         g = np.ascontiguousarray(g)
         total = _softmax_row_sums(g.reshape(-1, g.shape[-1])).reshape(g.shape[:-1] + (1,))
-        return fused_multiply_add(-_sleef_expf(out), total, g)
-    if _softmax_columns_apply(g, dim) and out.dtype == _F32:
+        return fused_multiply_add(-(_sleef_expf if g.dtype == _F32 else sleef_expd)(out), total, g)
+    if _softmax_columns_apply(g, dim) and out.dtype == g.dtype:
         gs, outs = _as_columns(g, dim), _as_columns(out, dim)
-        exps = _column_exps(outs, _log_softmax_vector_positions(*outs.shape))
+        exps = _column_exps(outs, _log_softmax_vector_positions(outs))
         return fused_multiply_add(-exps, _column_sums(gs), gs).reshape(g.shape)
     return g - _exp_in_float64(out) * g.sum(axis=dim, keepdims=True)
 
 
-# --- softmax and log_softmax over the last dim, as ATen's kernels compute them in float32 -------------
+# --- softmax and log_softmax over the last dim, as ATen's kernels compute them in float32 and float64 -
 # ATen makes the input contiguous and runs each row through vectorised loops at the CPU's own width
 # (16 floats with AVX512, 8 with AVX2): the max, e**(x - max) by SLEEF's expf in every element (the
 # last partial vector too), their sum in vector lanes (below), then e * (1 / sum), or (x - max) -
 # log(sum) with SLEEF's logf. Probed against torch 2.13 on rows of 1-90 elements, AVX512 and
 # ATEN_CPU_CAPABILITY=avx2: 0 of 280,000 values differ, backwards included (numpy's order: 4-20%).
+# float64 runs the same loops with 8 doubles a vector (AVX2: 4), SLEEF's exp and log in float64
+# (sleef_expd, sleef_logd): 0 of 1.7 million values differ, 1 and 2 threads, AVX512 and AVX2, rows of
+# 1-90 and 1000, with -inf, inf, nan, -0., subnormals (numpy's exp and log: 9-16%).
 # Other dims: see the columns below.
 
 
@@ -1468,7 +1475,7 @@ def _softmax_row_sums(rows, a=None, b=None):
     return _vector_sum(rows, a, b, vector_bytes=VECTOR_BYTES)[:, None]
 
 
-# --- softmax and log_softmax over another dim, as ATen's kernels compute them in float32 --------------
+# --- softmax and log_softmax over another dim, as ATen's kernels compute them in float32 and float64 --
 # ATen sees the contiguous input as (outer, dim, inner): outer * inner columns along dim, laid side by
 # side. Its loops run vectors of columns (16 with AVX512, 8 with AVX2) and the columns left over one
 # at a time: the max; e**(x - max), by SLEEF's expf in a vector and glibc's expf in the scalar loop;
@@ -1479,9 +1486,11 @@ def _softmax_row_sums(rows, a=None, b=None):
 # columns as one range, which it splits between ATen's threads (even a small one), and a vector never
 # crosses the end of a slice or of a thread's part. Probed against torch 2.13 on 10 shapes (inner
 # 1-100, dim 0-2), 1 to 3 threads, AVX512 and ATEN_CPU_CAPABILITY=avx2: 0 differ (numpy's order: 1 value
-# in 5).
+# in 5). float64: vectors of 8 doubles (AVX2: 4), SLEEF's exp and log in float64 in them, glibc's exp in
+# the scalar loop: 0 of 2 million values differ (shapes up to (300, 50, 70) and (50000, 3), 1 and 2
+# threads, AVX512 and AVX2; numpy's exp and log: 3-13%).
 def _softmax_columns_apply(a, dim):
-    return a.dtype == _F32 and a.ndim > 1 and a.size
+    return (a.dtype == _F32 or a.dtype == _F64) and a.ndim > 1 and a.size
 
 
 def _as_columns(a, dim):
@@ -1491,12 +1500,12 @@ def _as_columns(a, dim):
 
 
 def _column_exps(x, vector_positions):
-    """e**x of (outer, dim, inner) x: SLEEF's expf in the columns at vector_positions (outer, inner),
-    glibc's elsewhere"""
-    e = sleef_expf(x)
+    """e**x of (outer, dim, inner) x: SLEEF's expf (float64: exp) in the columns at vector_positions
+    (outer, inner), glibc's elsewhere"""
+    e = sleef_expf(x) if x.dtype == _F32 else sleef_expd(x)
     scalar = ~vector_positions[:, None, :].repeat(x.shape[1], axis=1)
     if scalar.any():
-        e[scalar] = _expf(x[scalar])
+        e[scalar] = (_expf if x.dtype == _F32 else _libm_exp)(x[scalar])
     return e
 
 
@@ -1505,15 +1514,18 @@ def _column_sums(e):
     return _from_zero(np.moveaxis(e, 1, 0))[:, None, :]
 
 
-def _log_softmax_vector_positions(outer, dim_size, inner):
-    """(outer, inner): True where _vec_logsoftmax and the backwards' loops run a column in a vector"""
-    lanes = VECTOR_BYTES // 4
+def _log_softmax_vector_positions(columns):
+    """(outer, inner) of (outer, dim, inner) columns: True where _vec_logsoftmax and the backwards'
+    loops run a column in a vector (of 16 or 8 floats, 8 or 4 doubles)"""
+    outer, _, inner = columns.shape
+    lanes = VECTOR_BYTES // columns.itemsize
     return np.broadcast_to(np.arange(inner) < inner - inner % lanes, (outer, inner))
 
 
-def _softmax_vector_positions(outer, dim_size, inner):
-    """(outer, inner): True where _vec_softmax runs a column in a vector"""
-    lanes = VECTOR_BYTES // 4
+def _softmax_vector_positions(columns):
+    """(outer, inner) of (outer, dim, inner) columns: True where _vec_softmax runs a column in a vector"""
+    outer, _, inner = columns.shape
+    lanes = VECTOR_BYTES // columns.itemsize
     vector = np.zeros(outer * inner, bool)
     for begin, end in _row_chunks(outer * inner):
         i = begin
@@ -1813,6 +1825,91 @@ def sleef_expd(d):
     u[d < -1000] = 0
     u[np.isnan(d)] = np.nan
     return u
+
+
+# SLEEF's log in float64 (xlog_u1, Sleef_logd8_u10 / logd4_u10), which ATen's vectorised float64
+# log_softmax applies to each row's (or column's) sum of exps. d = m 2**e with m in [0.75, 1.5), x =
+# (m - 1) / (m + 1) as a double-double (dddiv), log d = e ln 2 + 2x + x**3 t(x**2), t a degree-6
+# polynomial by Estrin's scheme, summed in double-double and rounded once. Its FMA builds round each
+# fused multiply-add once: emulated by _fma_split. numpy's log differs from it on about 1% of inputs
+# (4% in [1, 2)). Probed against libtorch's own Sleef_logd8_u10 and logd4_u10 (the same bits) on 8
+# million inputs (random bit patterns, subnormals, [1, 90]): 0 differ.
+_SLEEF_LOGD_POLY = (0.1532076988502701353e+0, 0.1525629051003428716e+0, 0.1818605932937785996e+0,
+                    0.2222214519839380009e+0, 0.2857142932794299317e+0, 0.3999999999635251990e+0,
+                    0.6666666666667333541e+0)  # sleefsimddp.c, xlog_u1: c6 ... c0
+_LN2_DD = (0.693147180559945286226764, 2.319046813846299558417771e-17)  # ln 2 as a double-double
+_LOGD_E_MIN = -1074  # e of the smallest subnormal; e = 1024 above 0.75 * 2**1024 (d / 0.75 overflows)
+
+
+def _logd_e_ln2():
+    """e ln 2 as SLEEF's ddmul of the double-double ln 2 by e makes it, for every e: (hi, lo) =
+    (e * LN2_HI rounded, fma(LN2_LO, e, its rounding error))"""
+    e = np.arange(_LOGD_E_MIN, 1025, dtype=np.float64)
+    hi = e * _LN2_DD[0]
+    error = _fma_split(_halves(e), _halves(np.float64(_LN2_DD[0])), -hi)  # (exact: a product's error)
+    return hi, _fma_split(_halves(e), _halves(np.float64(_LN2_DD[1])), error)
+
+
+_LOGD_E_LN2_HI, _LOGD_E_LN2_LO = _logd_e_ln2()
+# (b as _halves, c) of Estrin's first fused steps, c5 x2 + c4, c3 x2 + c2, c1 x2 + c0, as columns
+_LOGD_POLY_FIRST = (_halves(np.array(_SLEEF_LOGD_POLY[1::2])[:, None]), np.array(_SLEEF_LOGD_POLY[2::2])[:, None])
+_LOGD_C6 = np.float64(_SLEEF_LOGD_POLY[0])
+
+
+@quiet
+def sleef_logd(d):
+    """SLEEF's log on float64 (xlog_u1, its FMA builds; see above): d's positive finite elements
+    step by step, the others numpy's log (the same -inf, inf and nan), nan positive on AVX2's."""
+    lo, hi = np.minimum.reduce(d, axis=None, initial=np.inf), np.maximum.reduce(d, axis=None, initial=-np.inf)
+    if lo > 0 and hi < np.inf:  # (False with a nan)
+        return _sleef_logd_steps(d)
+    special = ~((d > 0) & (d < np.inf))
+    out = _sleef_logd_steps(np.where(special, 1.0, d))
+    out[special] = np.log(d[special])
+    if VECTOR_BYTES == 32:  # (SLEEF's AVX2 build sets its own nan, positive; AVX512's vfixupimm keeps d's)
+        out[np.isnan(out)] = np.nan
+    return out
+
+
+def _sleef_logd_steps(d):
+    """sleef_logd of positive finite d"""
+    if d.ndim != 1:
+        return _sleef_logd_steps(d.reshape(-1)).reshape(d.shape)
+    fma = _fma_split
+    scaled = d * (1 / 0.75)
+    e = np.frexp(scaled)[1]  # (vgetexp, one more)
+    e[np.isinf(scaled)] = 1025
+    e -= 1
+    m = np.ldexp(d, -e)  # (vgetmant: exact)
+    # x = (m - 1) / (m + 1): dddiv of two ddadd2; m - 1 is exact (Sterbenz)
+    numerator = m - 1
+    d_hi = m + 1
+    v = d_hi - 1
+    d_lo = (1 - (d_hi - v)) + (m - v)  # (m + 1's rounding error)
+    t = 1 / d_hi
+    x_hi = numerator * t
+    ts = _halves(t)
+    u = fma(ts, _halves(numerator), -x_hi)  # (exact: the product's error)
+    p = d_hi * t
+    w = fma(_halves(d_hi), ts, -p)  # (exact)
+    w = (1 - p) - w  # fma(-d_hi, t, 1), exact: 1 - p is, and so is the sum that fma rounds once
+    w = fma(_halves(-d_lo), ts, w)
+    x_lo = fma(_halves(x_hi), _halves(w), u + 0)  # (+ 0: fma(0, t, u))
+    x2 = x_hi * x_hi
+    x4 = x2 * x2
+    # t(x2) = POLY7: (c6 x4 + (c5 x2 + c4)) x8 + ((c3 x2 + c2) x4 + (c1 x2 + c0)), each level's
+    # fused steps in one call
+    first = fma(_halves(x2), *_LOGD_POLY_FIRST)
+    second = fma(_halves(x4), _halves(np.stack([np.broadcast_to(_LOGD_C6, x2.shape), first[1]])), first[::2])
+    poly = fma(_halves(x4 * x4), _halves(second[0]), second[1])
+    e -= _LOGD_E_MIN
+    s_hi, s_lo = _LOGD_E_LN2_HI.take(e), _LOGD_E_LN2_LO.take(e)  # s = e ln 2: ddmul
+    two_x_hi = x_hi * 2  # s += 2x: ddadd
+    total = s_hi + two_x_hi
+    s_lo = (((s_hi - total) + two_x_hi) + s_lo) + x_lo * 2
+    w = (x2 * x_hi) * poly  # s += x**3 t: ddadd
+    out = total + w
+    return out + (((total - out) + w) + s_lo)
 
 
 _LN2_HI, _LN2_LO = np.float32(0.69314718246459960938), np.float32(-1.904654323148236017e-09)
