@@ -8,8 +8,15 @@ tests/artifacts/walk15/; the findings are in /work/coord/walk15-findings.md.
   iteration waits until the page says it drew the last frame (at most FRAME_WAIT_S).
 - W14_5 (fixed in widgets/exercises.py): a check's message quoting torch's `tensor.item<T>()` broke
   as "`tensor.item<T>" | "()`" (Chrome breaks between ">" and "("): a word joiner keeps the span whole.
-- W15_1 (fixed in widgets/exercises.py): "write the number" tasks (ex01, ex04 task 2, ex05, ex07)
+- W14_4 (fixed in widgets/render.py): lecture 07's graph of the frozen resnet18 head scrolled sideways in
+  lecture mode at 1280x720, its constant inputs off screen: lecture mode enlarges a picture only as far as
+  it fits (its readable floor is the one it has without lecture mode).
+- W15_1 (fixed in widgets/exercises.py): "write the number" tasks (ex01, ex04 task 2, ex06, ex07)
   accepted `[0.46]`, a list of one number, as the number.
+- W15_2 (fixed in widgets/exercise_checks/ex06.py): ex06 task 2's modes written with capitals, spaces or
+  "mode" were told as wrong logic ("Count the passes") or left unexplained beside another wrong word.
+- W15_3 (fixed in widgets/regression.py, static/regression.css and .js): right after a switch to the dark
+  theme the regression lab's figure stood white for 1-2 s: dimmed at once now, and redrawn sooner.
 """
 import pytest
 
@@ -190,14 +197,14 @@ _ITEM_T_BROKEN = """(i) => {
 
 
 @pytest.mark.browser
-def test_W14_4_W14_5_W13_3_and_the_dark_switch(page, lab):
+def test_W14_4_W14_5_W15_3_W13_3_what_they_see(page, lab):
     """One notebook: the regression lab, a graph as wide as lecture 07's resnet18 head, and ex03 task 4's
     check of the buggy mean_loss.
     W14_4: in lecture mode at 1280x720 the picture is whole in its output area (it was shrunk only to
     the lecture floor, 972 px in 848, and scrolled sideways). W14_5: the check's message keeps
     "`tensor.item<T>()`" on one line at every width from 300 to 900 px (it broke after "<T>").
-    The dark switch: right after it, the light figure is not a white block (dimmed until the dark one
-    comes; it stood white for 1-2 s). W13_3: the browser slowed down 4x (as a loaded laptop), Play
+    W15_3: right after a switch to the dark theme, the light figure is not a white block (dimmed until
+    the dark one comes; it stood white for 1-2 s). W13_3: the browser slowed down 4x (as a loaded laptop), Play
     for 3 s: the plot is painted for every iteration the numbers show (main: 6 frames painted for 25
     iterations: the plot stood still while the numbers ran on)."""
     import io
@@ -230,18 +237,20 @@ def test_W14_4_W14_5_W13_3_and_the_dark_switch(page, lab):
     assert page.evaluate(_ITEM_T_BROKEN, 2) == []
     assert split_words(page, '.jp-Cell[data-windowed-list-index="2"] .jp-OutputArea-output') == []
 
-    lab_box = page.locator(".cgl-regression")               # the dark switch
+    lab_box = page.locator(".cgl-regression")               # W15_3
     scroll_to_cell(page, 0)
     lab_box.scroll_into_view_if_needed()
     canvas = page.locator(CANVAS).first
     with themed(page, "dark"):
-        shot = Image.open(io.BytesIO(canvas.screenshot())).convert("L")
+        png = canvas.screenshot()
+        (ARTIFACTS / SUBDIR / "W15_3_figure_right_after_the_dark_switch.png").write_bytes(png)
+        shot = Image.open(io.BytesIO(png)).convert("L")
         histogram = shot.histogram()
         assert sum(histogram[218:]) / sum(histogram) < 0.5, "a white block right after the switch"
         page.wait_for_function(f"""() => {{ const p = document.querySelector('{CANVAS}').getContext('2d')
             .getImageData(3, 3, 1, 1).data; return 0.2126*p[0] + 0.7152*p[1] + 0.0722*p[2] < 60; }}""",
                                timeout=30_000)
-        save_screenshot(page, "W13_3_lab_redrawn_dark_1440x900", SUBDIR, locator=lab_box)
+        save_screenshot(page, "W15_3_lab_redrawn_dark_1440x900", SUBDIR, locator=lab_box)
 
     cdp = page.context.new_cdp_session(page)                # W13_3
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
