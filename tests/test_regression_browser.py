@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors, control,
+from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors, control, copy_notebook,
                          dismiss_notifications, kernel_exec, lecture_mode, light_blocks, module_page,
                          new_page, open_and_run_all, screenshot, set_theme, set_viewport, themed,
                          unnamed_controls)
@@ -134,7 +134,8 @@ def open_lab(page, lab, size=(1400, 1000)):
         page.evaluate("() => { document.querySelectorAll('.cgraph-journey-lecture-mode').forEach(e => e.remove());"
                       " window.__mplFrames = 0; }")
     page.console_errors.clear()
-    open_and_run_all(page, lab, NOTEBOOK)
+    # a copy (tests/artifacts/regression/): JupyterLab autosaves what it runs, the tracked file stays clean
+    open_and_run_all(page, lab, copy_notebook(lab, NOTEBOOK, "regression"))
     page.locator(CANVAS).first.wait_for(state="visible", timeout=60_000)
     page.wait_for_function("() => window.__mplFrames > 0", timeout=60_000)   # first image drawn
     page.wait_for_function(f"() => ({ITERATION})() === 0", timeout=30_000)

@@ -361,7 +361,9 @@ def test_picture_html_shrinks_to_its_area_down_to_a_readable_floor(layers):
     style = _img_style(html)
     assert style["width"] == f"calc({width:.0f}px * var(--cgraph-scale, 1))"
     assert style["max-width"] == "100%"
-    assert style["min-width"] == f"calc({width * MIN_PICTURE_SCALE:.0f}px * var(--cgraph-scale, 1))"
+    floor = width * MIN_PICTURE_SCALE     # x the scale, or the area's width where it fits at 1x (W14_4)
+    assert style["min-width"] == (f"min(calc({floor:.0f}px * var(--cgraph-scale, 1)), "
+                                  f"max(100%, calc({1001 * floor:.0f}px - 100000%)))")
     # the smallest text of a drawing (9 pt = 12 px) stays >= 9 px at the floor
     sizes = [float(t.get("font-size")) for t in root.iter(SVG + "text")]
     assert min(sizes) * 4 / 3 * MIN_PICTURE_SCALE >= 9

@@ -51,7 +51,19 @@ class ExerciseError(AssertionError):
         module and of the check cell would only push the sentences the student needs down. No
         ANSI colour: JupyterLab already shows an error on a red background, in either theme.
         """
-        return [f"✗ {m}" for m in self.messages]
+        return [f"✗ {_code_kept_whole(m)}" for m in self.messages]
+
+
+# Chrome breaks a line between ">" and "(", and between "=" and "<" (ICU's line-breaking rules), so a
+# message quoting torch's `tensor.item<T>()` broke it as "`tensor.item<T>" | "()`" (W14_5). A WORD
+# JOINER (U+2060, zero-width) at those two places inside a `code span` keeps the span whole; nowhere
+# else, as the student may copy what a message quotes (Python refuses a U+2060 in source).
+_CODE_SPAN = re.compile(r"`[^`\s]+`")
+
+
+def _code_kept_whole(message):
+    """``message`` with a word joiner where Chrome would break a `code span` without a space."""
+    return _CODE_SPAN.sub(lambda m: m.group(0).replace(">(", ">\u2060(").replace("=<", "=\u2060<"), message)
 
 
 # A check cell is one call, ``checks.<task>(<answers>)``.
@@ -404,6 +416,11 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
     if kind != "number":
         return _compare_exact(name, answer, expected, kind, mistakes, explain)
     got, want = _numeric(name, answer, expected), as_array(expected).astype(float)
+    if by_hand and want.ndim == 0 and isinstance(answer, (list, tuple)) and len(answer) == 1:
+        # "write the number": [0.46] is a list (a copy of how p = torch.tensor([1.0]) is written), and
+        # the task's answer is a number; said without telling whether the number in it is right
+        raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}: write the number itself, "
+                            "without the brackets.")
     if got.shape != want.shape and got.size == want.size == 1:
         got = got.reshape(want.shape)
     if got.shape != want.shape:

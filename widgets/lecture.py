@@ -14,7 +14,8 @@ It displays (as the cell's output) a ``<style>`` element that sets the CSS varia
 - the GraphStepper, NodeInspector and chain-rule panel: their stylesheets size text and the graph
   with ``calc(<size> * var(--cgraph-scale, 1))``;
 - draw()'s pictures: their width is their own size x scale (widgets.render.picture_html), still
-  shrunk to fit the output area down to a readable minimum, which grows with the scale too;
+  shrunk to fit the output area down to a readable minimum, which grows with the scale too, but a
+  picture that fits without lecture mode is whole with it (a wider one scrolls sideways);
 - error and stderr outputs (an exercise check's ✗ message, a traceback): text size = JupyterLab's
   code font size x scale, words whole (JupyterLab breaks an error's lines inside words,
   ``word-break: break-all``; here a line breaks between words, inside one only where it is longer

@@ -22,11 +22,14 @@ artists over a static background and is sent WHOLE: ipympl's front end keeps one
 frames and replaces its src when the next frame arrives, so a frame still decoding is dropped; with
 ipympl's default diff frames (only the changed pixels) a dropped frame left its pixels stale for good
 (a second fit line, old arrows, "Loss=" over "Loss=", gaps in the loss curve, a title one iteration
-behind the numbers). A dropped whole frame is simply superseded by the next.
+behind the numbers). A dropped whole frame is simply superseded by the next. And while playing,
+the next iteration waits until the page says it drew the last frame (RegressionLab.FRAME_WAIT_S):
+a browser slower than the ticks had each frame cancelled by the next one, and the plot stood still
+while the numbers ran on (W13_3).
 
 A small anywidget (`PageProbe`, static/regression.js) reports what only the page knows: JupyterLab's
-theme colours, lecture mode's --cgraph-scale and the width the lab has; Python restyles the figure
-and picks its resolution from them.
+theme colours, lecture mode's --cgraph-scale, the width the lab has, and each frame the canvas drew;
+Python restyles the figure and picks its resolution from them.
 """
 from __future__ import annotations
 
@@ -824,7 +827,18 @@ class RegressionLab(W.VBox):
     status = T.Unicode("ready")
 
     BASE_DPI = 80
+    # While playing, the next iteration waits until the browser has drawn the last one's frame, at
+    # most this long (W13_3: the plot's title said "Iteration: 32" while the numbers beside it said
+    # 37. ipympl's front end loads each frame it receives into one <img>; a new frame arriving before
+    # the last one has loaded cancels that load, so a browser slower than the ticks drew almost none:
+    # at 4x CPU throttling 4 frames for 37 iterations). A page that never says it drew (no probe
+    # shown, a front end without the hook) is not waited for; one that stops saying it is waited
+    # for this long per iteration.
+    FRAME_WAIT_S = 2.0
     _timer = None                      # class defaults: close() works on a half-built lab
+    _frame_sent = None                 # (when a frame went out that the browser has not drawn yet)
+    _page_draws = False                # (the page says when it has drawn a frame)
+    frames_drawn = 0                   # frames the page said it drew (for tests and the curious)
     _showing_seed = False              # (the seed box being set to the seed: not a student's typing)
     canvas = None
     _lock = contextlib.nullcontext()
@@ -866,11 +880,13 @@ class RegressionLab(W.VBox):
         self.graph_panel.add_class("cgl-regression-graph-panel")
         self.probe = PageProbe()
         self.probe.observe(self._on_page, "page")
+        self.probe.on_msg(self._on_probe_message)
         # The plots and the numbers wrap onto the next line when the notebook is narrow.
         plots = W.HBox([self.canvas, self.numbers],
                        layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         super().__init__([self.probe, self.controls, plots, self.graph_panel])
         self.add_class("cgl-regression")
+        self._mark_figure_theme()
         # Traits after the children exist: the links push the initial values into the controls.
         with self.hold_trait_notifications():
             self.lr, self.n_points, self.noise, self.seed = t.lr, t.n, t.noise, t.seed
@@ -1049,11 +1065,22 @@ class RegressionLab(W.VBox):
     def _tick(self):
         if not self.playing:
             return
+        if (self._page_draws and self._frame_sent is not None
+                and time.monotonic() - self._frame_sent < self.FRAME_WAIT_S):
+            return                             # the browser is still drawing the last frame
         try:
             self.step(1)
         except KeyboardInterrupt:              # the kernel's interrupt pauses the lab
             with interrupts_deferred():
                 self._after_training(True)
+        self._frame_sent = time.monotonic() if self.playing else None
+
+    def _on_probe_message(self, _widget, content, _buffers):
+        """The page drew a frame of the canvas (static/regression.js): the next tick may train."""
+        if isinstance(content, dict) and content.get("kind") == "drawn":
+            self._page_draws = True
+            self._frame_sent = None
+            self.frames_drawn += 1
 
     @_serialized
     def _on_playing(self, change):
@@ -1153,6 +1180,16 @@ class RegressionLab(W.VBox):
                 redraw = True
         if redraw:
             self._new_background()
+            self._mark_figure_theme()
+
+    def _mark_figure_theme(self):
+        """Class cgl-figure-light or cgl-figure-dark: the colours the figure is drawn in. Right after
+        a switch to a dark theme the figure is still light until the page's report comes back and it
+        is redrawn (a white block for a second or two on a busy machine); regression.css dims a
+        light figure in a dark page at once, with no round trip."""
+        dark = self._panels.dark
+        self.remove_class("cgl-figure-light" if dark else "cgl-figure-dark")
+        self.add_class("cgl-figure-dark" if dark else "cgl-figure-light")
 
     def _shows_another_size(self, page):
         shown = page.get("canvas")

@@ -16,7 +16,8 @@ User text (names, module names, captions) reaches DOT only through html(): clean
 to NAME_MAX characters with "…") and escaped, so any name renders to well-formed SVG.
 
 In a notebook a picture is HTML (picture_html): its own size x --cgraph-scale (lecture mode),
-shrunk to fit the output area down to MIN_PICTURE_SCALE (its smallest text stays >= 9 px), and
+shrunk to fit the output area down to MIN_PICTURE_SCALE of that (its smallest text stays >= 9 px x
+the scale; a picture that fits without lecture mode fits with it), and
 scrolling sideways beyond that; front ends without HTML get the SVG.
 
 DOT contract (the GraphStepper relies on it):
@@ -449,7 +450,12 @@ class Digraph(graphviz.Digraph):
 # ---------------------------------------------------------------------------------------------
 # A wide picture shrinks to its output area down to this scale, then scrolls: the smallest text in
 # a drawing (9 pt = 12 px at scale 1) stays at least 9 px high on screen. Lecture mode multiplies
-# the picture's width, and this floor, by --cgraph-scale.
+# the picture's width, and this floor, by --cgraph-scale -- except that a picture that fits the
+# output area without lecture mode fits it with lecture mode too, below the lecture floor if need
+# be (W14_4: lecture 07's graph of the frozen resnet18's head, 973 px, scrolled sideways at
+# 1280x720 x1.5 with its constant inputs, the point of the picture, off screen; its smallest text
+# is 10.4 px there now). A picture too wide for the area even at this floor scrolls at the lecture
+# floor, its text as large as lecture mode makes it.
 MIN_PICTURE_SCALE = 0.75
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.]+)(pt|px)?"')
 
@@ -465,11 +471,17 @@ def svg_size_px(svg):
 
 def picture_html(svg, alt="computation graph"):
     """HTML showing a Graphviz SVG at its own size in px x --cgraph-scale, shrunk to fit its output
-    area but never below MIN_PICTURE_SCALE of that (then the area scrolls sideways). The SVG is an
+    area but never below MIN_PICTURE_SCALE of that (then the area scrolls sideways), unless it fits
+    the area at MIN_PICTURE_SCALE of its own size: then it fits. The SVG is an
     <img>: nothing in it runs or takes the page's styles, and its ids cannot clash with others'."""
     width, _ = svg_size_px(svg)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     scaled = "calc({:.0f}px * var(--cgraph-scale, 1))"
+    # the floor: the lecture floor, or the area's width where the picture fits it at the plain floor
+    # (floor <= 100%: then 1001 floor - 1000 * 100% <= 100%, and max() gives 100%; a floor wider than
+    # the area by more than a thousandth of the two floors' difference gives the lecture floor)
+    floor = width * MIN_PICTURE_SCALE
+    min_width = f"min({scaled.format(floor)}, max(100%, calc({1001 * floor:.0f}px - 100000%)))"
     # the wrapper and the picture are both flipped upside down: the picture reads as drawn and
     # the sideways scrollbar sits on top, in view with the picture's first rows (at the bottom
     # of a tall graph, a student would never see that there is more to the right)
@@ -477,7 +489,7 @@ def picture_html(svg, alt="computation graph"):
             f'transform:scaleY(-1)">'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{html(alt)}" '
             f'style="display:block;height:auto;max-width:100%;width:{scaled.format(width)};'
-            f'min-width:{scaled.format(width * MIN_PICTURE_SCALE)};transform:scaleY(-1)"></div>')
+            f'min-width:{min_width};transform:scaleY(-1)"></div>')
 
 
 def draw(*roots, view="tensor", names=None, show_saved=False, **to_dot_kwargs):

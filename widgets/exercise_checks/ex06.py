@@ -131,8 +131,14 @@ SPACES_AND_CAPITALS = ("the right modes, written with capitals and spaces inside
                        "exactly as the task does ('forward', 'reverse', 'either').")
 
 
+MODE_WORD = ("the right modes, written with 'mode' after the word: return the word alone, in lower case, as the "
+             "task does ('forward', 'reverse', 'either').")
+
+
 def _spelling(answers):
     """What is off in answers that are the right modes apart from how they are written."""
+    if any(a.strip().lower().endswith(" mode") for a in answers):
+        return MODE_WORD
     spaces = any(a != a.strip() for a in answers)
     capitals = any(a.strip() != a.strip().lower() for a in answers)
     return SPACES_AND_CAPITALS if spaces and capitals else SPACES if spaces else SPELLING
@@ -143,6 +149,13 @@ def _lower(answers):
     if answers is None or not all(isinstance(a, str) for a in answers):
         return None
     return [a.strip().lower() for a in answers]
+
+
+def _as_words(answers):
+    """The answers as the task writes a mode (lower case, no spaces, no ' mode' after the word), or None
+    if any is not a string: fewer_passes returning 'Forward' or 'reverse mode' has the modes right."""
+    lower = _lower(answers)
+    return lower and [a.removesuffix(" mode").strip() for a in lower]
 
 
 WORDS = ("forward", "reverse", "either")
@@ -162,6 +175,16 @@ def _situations_off(situations, expected):
     which = (f"situation {bad[0]} is" if len(bad) == 1 else
              "situations " + ", ".join(map(str, bad[:-1])) + f" and {bad[-1]} are")
     words = {s.strip().lower() for s in situations} - set(WORDS)
+    # a word of the three written with a capital or a space is off too, though the word is one of them:
+    # said apart (the notes below are about words that are not one of the three; W15_2)
+    spelled = list(dict.fromkeys(s for s, want in zip(situations, expected)
+                                 if s != want and s.strip().lower() in WORDS and s != s.strip().lower()))
+    how = ""
+    if spelled:
+        named = repr(spelled[0]) if len(spelled) == 1 else \
+            ", ".join(map(repr, spelled[:-1])) + f" and {spelled[-1]!r}"
+        how = (f" {named} {'is' if len(spelled) == 1 else 'are'} not written as the task writes the words: in "
+               "lower case, without spaces.")
     note = "For each, count the function's inputs n and outputs m first."
     if any(w.startswith("back") for w in words):
         note = ("'backward' is not one of the three words: the mode backward() runs is reverse mode, so write "
@@ -170,7 +193,7 @@ def _situations_off(situations, expected):
         note = "Write the word alone, 'forward', 'reverse' or 'either', without 'mode'."
     elif words:
         note = "Each answer is one of the words 'forward', 'reverse' or 'either'."
-    return f"situations = {situations!r} is not right yet: {which} off. {note}"
+    return f"situations = {situations!r} is not right yet: {which} off.{how} {note}"
 
 
 def _answers(fn, cases):
@@ -194,7 +217,7 @@ def which_mode(fewer_passes, situations):
             fb.fail(f"fewer_passes: {MIXED_UP}")
         elif callable(fewer_passes) and not is_stub(fewer_passes) and \
                 _answers(fewer_passes, cases) != [_by_passes(n, m) for n, m in cases] and \
-                _lower(_answers(fewer_passes, cases)) == [_by_passes(n, m) for n, m in cases]:
+                _as_words(_answers(fewer_passes, cases)) == [_by_passes(n, m) for n, m in cases]:
             fb.fail(f"fewer_passes: {_spelling(_answers(fewer_passes, cases))}")
         else:
             fb.check_function("fewer_passes", fewer_passes, cases, _by_passes,

@@ -7,6 +7,11 @@
 // Python decides what to do with them (restyle the figure, pick its resolution).
 
 const SETTLE_MS = 600;   // a theme switch reflows the page for a moment: report what stays
+// ...but its colours at once: the figure in the old theme's colours is a white block in a dark page
+// until Python has restyled it (it stood there over a second). The colours are reported apart, once
+// they have held this long, with the size last reported; a new size still waits SETTLE_MS.
+const COLOUR_SETTLE_MS = 60;
+const WATCH_FRAMES = 90;  // after a theme switch, look every frame this long: its stylesheet lands late
 
 function hostOf(el) {
   return el.closest(".cgl-regression") || el.parentElement || el;
@@ -69,32 +74,74 @@ function showPressed(host) {
   }
 }
 
+// While playing, Python trains the next iteration once the browser has drawn the last one's frame
+// (W13_3: frames sent faster than the browser drew them were dropped, and the plot's title lagged
+// behind the numbers). ipympl draws each frame it receives onto its view's canvas; that canvas's
+// drawImage says "drawn" to Python. Idempotent (the poll below hooks a canvas ipympl makes anew).
+function reportDraws(host, model) {
+  const canvas = host.querySelector(".jupyter-matplotlib-canvas-div canvas");
+  const context = canvas && canvas.getContext("2d");
+  if (!context || context.cglReportsDraws) return;
+  const drawImage = context.drawImage;
+  context.drawImage = function (...args) {
+    const result = drawImage.apply(this, args);
+    model.send({ kind: "drawn" });
+    return result;
+  };
+  context.cglReportsDraws = true;
+}
+
 export default {
   render({ model, el }) {
     el.classList.add("cgl-regression-probe");
     el.setAttribute("aria-hidden", "true");
-    let sent = "", seen = "", settle = null;
+    let sent = "", sentPage = null, seen = "", settle = null, colours = null;
+    const send = (page) => {
+      sent = JSON.stringify(page);
+      sentPage = page;
+      model.set("page", page);
+      model.save_changes();
+    };
+    const sameColours = (a, b) => a.background === b.background && a.foreground === b.foreground;
     // report a state once it has held for SETTLE_MS (the first one at once)
     const commit = () => {
       settle = null;
       const page = readPage(el), key = JSON.stringify(page);
       if (key !== seen) { seen = key; settle = setTimeout(commit, SETTLE_MS); return; }
-      if (key === sent) return;
-      sent = key;
-      model.set("page", page);
-      model.save_changes();
+      if (key !== sent) send(page);
+    };
+    // new colours, once they have held for COLOUR_SETTLE_MS, with the size last reported
+    const commitColours = (page) => {
+      colours = null;
+      const now = readPage(el);
+      if (sentPage && sameColours(now, page) && !sameColours(now, sentPage))
+        send({ ...sentPage, background: now.background, foreground: now.foreground });
     };
     const check = () => {
       if (!el.isConnected) return;
       nameControls(hostOf(el));
-      const key = JSON.stringify(readPage(el));
+      reportDraws(hostOf(el), model);
+      const page = readPage(el), key = JSON.stringify(page);
       if (key === seen) return;
       seen = key;
       clearTimeout(settle);
       settle = setTimeout(commit, sent ? SETTLE_MS : 0);
+      if (sentPage && !sameColours(page, sentPage)) {
+        clearTimeout(colours);
+        colours = setTimeout(() => commitColours(page), COLOUR_SETTLE_MS);
+      }
     };
-    // the theme switches by body attributes; its stylesheet may land a moment later (the poll)
-    const theme = new MutationObserver(check);
+    // the theme switches by body attributes; its stylesheet lands a moment later: look every frame
+    let watching = 0, frame = null;
+    const watch = () => {
+      frame = null;
+      check();
+      if (--watching > 0) frame = requestAnimationFrame(watch);
+    };
+    const theme = new MutationObserver(() => {
+      watching = WATCH_FRAMES;
+      if (frame === null) frame = requestAnimationFrame(watch);
+    });
     theme.observe(document.body, {
       attributes: true,
       attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"],
@@ -115,6 +162,8 @@ export default {
       cancelAnimationFrame(start0);
       pressed.disconnect();
       clearTimeout(settle);
+      clearTimeout(colours);
+      if (frame !== null) cancelAnimationFrame(frame);
       theme.disconnect();
       size.disconnect();
       clearInterval(poll);
