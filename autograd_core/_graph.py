@@ -154,12 +154,12 @@ class Node:
         _make = _tensor._make
         if name not in self.op.saves:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
+        if name in self.op.arg_names and not self._was_saved(self.op.arg_names.index(name)):
+            return None  # (an input only another input's gradient reads, when that one needs none; freed too)
         if self._freed and name in self._tensor_saves():  # (a saved number or size outlives backward)
             raise RuntimeError(FREED_MSG)
         if self._freed:
             return self._params[name]
-        if name in self.op.arg_names and not self._was_saved(self.op.arg_names.index(name)):
-            return None  # (an input only another input's gradient reads, when that one needs none)
         if self._packed is not None and name in self._packed:
             packed = self._packed[name]
             if isinstance(packed, tuple):

@@ -768,9 +768,11 @@ op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_gra
                                         arg_names=("weight",))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
-                                        lambda xp, g, a, out, other: g * other, scalars=("other",))
+                                        lambda xp, g, a, out, other: g * other, scalars=("other",),
+                                        options=("other",), arg_names=("self",))
 op("div_scalar", "DivBackward1",       lambda a, other: a / other,
-                                        lambda xp, g, a, out, other: g / other, kind="float", scalars=("other",))
+                                        lambda xp, g, a, out, other: g / other, kind="float",
+                                        scalars=("other",), options=("other",), arg_names=("self",))
 op("add_scalar", "AddBackward1",       lambda a, other, alpha=1: a + alpha * other,
                                         lambda xp, g, a, out, other, alpha=1: g, scalars=("other",))
 op("sub_scalar", "SubBackward1",       lambda a, other, alpha=1: a - alpha * other,
@@ -989,6 +991,8 @@ def _pow_backward(xp, g, a, exponent):
     exponent False is not 0 there: Scalar::equal tells a bool from a number)."""
     if exponent == 0 and exponent is not False:
         return xp.zeros_like(a)
+    if not isinstance(exponent, complex):  # (ATen's exponent.toDouble(): a double graph's nodes save, 3.0)
+        exponent = float(exponent)
     return g * (exponent * xp.pow(a, exponent - 1))
 
 

@@ -659,3 +659,38 @@ def test_example_a_of_the_reading_guide():
     assert_close(ours[:3], theirs[:3])
     assert ours[3] == theirs[3] == "CopyBackwards"
     assert float(ours[0]) == 5.0 and float(ours[2]) == 2.0
+
+
+def _saved_numbers_of_the_gradients_graph(m):
+    """The numbers ATen's derivative formulas saved in the gradient's graph of x ** 3, x ** True,
+    x / 4 (through mean) and a product whose grad_output needs no gradient, read before and after
+    that graph's own backward freed it: {node: repr(_saved_<name>) or the error raised}."""
+    def read(node, name):
+        try:
+            return repr(getattr(node, name))
+        except RuntimeError as e:
+            return f"RuntimeError: {str(e)[:40]}"
+    seen = {}
+    x = m.tensor([1.5, 2.0], requires_grad=True, dtype=m.float64)
+    for label, f in (("pow 3", lambda: (x ** 3).sum()), ("pow True", lambda: (x ** True).sum()),
+                     ("pow -1", lambda: (x ** -1).sum()), ("pow 2.5", lambda: (x ** 2.5).sum())):
+        (g,) = m.autograd.grad(f(), x, create_graph=True)
+        times = g.grad_fn.next_functions[1][0]                 # MulBackward1: exponent * x ** (k - 1)
+        power = times.next_functions[0][0]                     # PowBackward0 of x ** (k - 1)
+        before = [read(times, "_saved_other"), read(power, "_saved_exponent")]
+        g.sum().backward()
+        seen[label] = (type(times).__name__, before, [read(times, "_saved_other"), read(power, "_saved_exponent")])
+    x.grad = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (backward(create_graph=True)'s reference-cycle warning)
+        (x ** 3).sum().backward(create_graph=True)
+    product = x.grad.grad_fn.next_functions[1][0]              # MulBackward0(ones, 3 x ** 2): other unsaved
+    x.grad.sum().backward()
+    seen["product, freed"] = [read(product, "_saved_other"), read(product, "_saved_self")]
+    return seen
+
+
+def test_numbers_saved_in_a_gradients_graph_are_torchs():
+    """pow_backward multiplies by exponent.toDouble(): MulBackward1 saves 3.0 and the new pow's
+    exponent is 2.0 (walk 15's W15_6); an input a node never saved reads None after backward too."""
+    assert _saved_numbers_of_the_gradients_graph(ac) == _saved_numbers_of_the_gradients_graph(torch)
