@@ -451,7 +451,7 @@ op("norm",     "LinalgVectorNormBackward0", K.norm,
 op("var",      "VarBackward0",         K.var,
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")
-op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(K.var(a, dim, correction, keepdim)),
+op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, correction, keepdim, take_sqrt=True),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")

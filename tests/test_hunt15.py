@@ -1,0 +1,82 @@
+"""Differences from torch 2.13 found by programs a student would write (helper hunt15), each
+compared bit for bit with torch: std's square root taken in float64 before rounding, var and std
+over dims in float64 by ATen's Welford loop, and vector norms by ATen's loops (its vectorized
+p = 2 kernel, its one-by-one loop in memory order, glibc's pow)."""
+import numpy as np
+import pytest
+import torch
+
+import autograd_core as ac
+
+
+def same_bits(ours, theirs):
+    """the two arrays are equal element for element, nan where the other is nan"""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    return ours.shape == theirs.shape and ours.dtype == theirs.dtype and np.array_equal(ours, theirs, equal_nan=True)
+
+
+def both(fn, a):
+    """fn(library, tensor) under autograd_core and torch, as numpy arrays"""
+    return fn(ac, ac.tensor(a)).detach().numpy(), fn(torch, torch.from_numpy(a)).detach().numpy()
+
+
+SPREADS = [lambda L, x: x.std(0), lambda L, x: x.var(1, keepdim=True), lambda L, x: x.std(-1, correction=0),
+           lambda L, x: x.t().std(1), lambda L, x: x[:, ::2].var(0), lambda L, x: x.std(),
+           lambda L, x: x.var(correction=2), lambda L, x: x.reshape(3, 10, 20).std((0, 2))]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("spread", range(len(SPREADS)))
+def test_var_and_std_match_torch_bit_for_bit(dtype, spread):
+    """std of float32 over a dim differed in the last bit for about a quarter of the elements (the
+    square root of the float32 variance, where ATen's is rooted in float64), float64 var and std
+    over dims for most (two passes, where ATen's is a Welford loop)."""
+    a = np.random.default_rng(spread).standard_normal((30, 20)) * 3 + 1
+    a[3, 4], a[5, 1] = np.nan, np.inf
+    ours, theirs = both(SPREADS[spread], a.astype(dtype))
+    assert same_bits(ours, theirs)
+
+
+def test_std_and_its_gradient_of_a_minibatch_match_torch():
+    """x.std(0) of a (batch, features) float32 matrix, as a student normalises features"""
+    a = np.random.default_rng(7).standard_normal((64, 10)).astype(np.float32)
+    x, y = ac.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    sx, sy = x.std(0), y.std(0)
+    sx.sum().backward()
+    sy.sum().backward()
+    assert same_bits(sx.detach().numpy(), sy.detach().numpy())
+    assert same_bits(x.grad.numpy(), y.grad.numpy())
+
+
+NORMS = [(2, None), (2, -1), (2, 0), (2, (1, 2)), (1, None), (1, 1), (3, None), (3, 0), (0.5, -1), (-1, None),
+         (0, 1), (float("inf"), None), (-float("inf"), 2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("p, dim", NORMS)
+def test_vector_norms_match_torch_bit_for_bit(dtype, p, dim):
+    """x.norm() of a float32 vector of 1000 normals differed from torch's in the last bit, and so
+    did most norms over dims (numpy's pairwise sums and its own pow); each row length 1 to 23 has
+    its own split between the vectorized loop and the leftovers. Contiguous, transposed (a
+    contiguous block in another order) and sliced (strided) tensors; with a nan and an inf."""
+    rng = np.random.default_rng(abs(hash((p, str(dim)))) % 1000)
+    for shape in [(2, 3, 23), (4, 5, 6), (3, 7, 1), (2, 4, 1000)]:
+        a = rng.standard_normal(shape).astype(dtype)
+        if shape == (4, 5, 6):
+            a[1, 2, 3], a[2, 0, 0] = np.nan, np.inf
+        for view in [lambda x: x, lambda x: x.transpose(0, 2), lambda x: x[:, :, :1], lambda x: x[:, ::2]]:
+            ours, theirs = both(lambda L, x: view(x).norm(p, dim), a)
+            assert same_bits(ours, theirs), (shape, view)
+    for n in range(1, 24):  # (every count of leftover elements after the vectors of 8 or 4 lanes)
+        a = rng.standard_normal((50, n)).astype(dtype)
+        ours, theirs = both(lambda L, x: x.norm(p, -1 if dim is not None else None), a)
+        assert same_bits(ours, theirs), n
+
+
+@pytest.mark.parametrize("p, dim", [(2, None), (2, 0), (2, 1), (1, 1), (3, None), (0.5, 0)])
+def test_norm_gradients_match_torch_bit_for_bit(p, dim):
+    a = np.random.default_rng(3).standard_normal((5, 17)).astype(np.float32)
+    x, y = ac.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    x.norm(p, dim).sum().backward()
+    y.norm(p, dim).sum().backward()
+    assert same_bits(x.grad.numpy(), y.grad.numpy())
