@@ -17,7 +17,7 @@ from ._numerics import indexed as _indexed, median_indices as _median_indices
 from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
-from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
+from ._tensor import (Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims, _index_arrays,
                       _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg, _sync_view, _unwrap, apply,
                       number_as, result_dtype, tensor)
 
@@ -1741,6 +1741,8 @@ def _promoted(input, other):
         a = a.astype(dt)
     if isinstance(b, np.ndarray) and b.dtype != dt:
         b = b.astype(dt)
+    if dt.kind in "iu":  # (a Python int as ATen casts it: uint8 < -1 compares with 255)
+        a, b = (_wrapped_int(x, dt) if type(x) is int else x for x in (a, b))
     return a, b, dt
 
 

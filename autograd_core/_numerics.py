@@ -929,6 +929,9 @@ def add_scaled(a, b, alpha):
         return np.logical_or(a, np.logical_and(b, bool(alpha)))
     dtype = np.result_type(a, b)
     if dtype != _F32 and dtype != np.float64:
+        if dtype.kind in "iu" and type(alpha) is int and alpha != 1:
+            with np.errstate(over="ignore"):  # (alpha cast as ATen casts it: modulo 2**bits)
+                return a + np.array(checked_int(alpha, dtype)).astype(dtype)[()] * b
         return a + alpha * b
     a, b = np.asarray(a, dtype), np.asarray(b, dtype)  # (a number operand: ATen's wrapped scalar)
     if dtype == _F32:  # (fused_multiply_add's float32 case, inline: the optimizers' hot path)
@@ -997,12 +1000,24 @@ def _split_half(x):
     return t - (t - x)
 
 
+_C_INT_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def checked_int(number, dtype):
+    """number, which ATen converts to the integer dtype with c10's overflow check (an add's alpha, a
+    power's exponent): within the dtype's range, or for an unsigned one down to -max (cast modulo)"""
+    info = np.iinfo(dtype)
+    if not (info.min <= number <= info.max or (info.min == 0 and -info.max <= number < 0)):
+        raise RuntimeError(f"value cannot be converted to type {_C_INT_NAMES[dtype.name]} without overflow")
+    return number
+
+
 def sub_scaled(a, b, alpha):
     """a - alpha * b: ATen's sub (and rsub, b - alpha * a) is add with -alpha, rounded once as
-    add_scaled; of integers as written (-alpha * b of unsigned integers would not fit them)"""
-    if np.result_type(a, b).kind == "f":
+    add_scaled; of integers a - b, or with another alpha add_scaled's (-alpha cast modulo 2**bits)"""
+    if np.result_type(a, b).kind == "f" or alpha != 1:
         return add_scaled(a, b, -alpha)
-    return a - alpha * b
+    return a - b
 
 
 # --- spread, products, fills, roundings (ops tutorials use) -----------------------------------------

@@ -80,3 +80,106 @@ def test_norm_gradients_match_torch_bit_for_bit(p, dim):
     x.norm(p, dim).sum().backward()
     y.norm(p, dim).sum().backward()
     assert same_bits(x.grad.numpy(), y.grad.numpy())
+
+
+INTEGER_SCALARS = [
+    "torch.tensor([1, 2], dtype=torch.uint8) - 1", "torch.tensor([10, 20], dtype=torch.uint8) - 128",
+    "torch.tensor([1, 2], dtype=torch.uint8) + -1", "-1 - torch.tensor([1, 2], dtype=torch.uint8)",
+    "torch.tensor([1, 2], dtype=torch.uint8) * -1", "torch.tensor([1, 2], dtype=torch.uint8) // -1",
+    "torch.tensor([1, 2], dtype=torch.uint8) % -1", "torch.tensor([1, 100], dtype=torch.int8) + 200",
+    "torch.tensor([1, 2], dtype=torch.uint8) * 300", "torch.tensor([1, 2], dtype=torch.int32) + 2**40",
+    "torch.tensor([1, 2], dtype=torch.uint8) < -1", "torch.tensor([1, 2], dtype=torch.uint8) == 257",
+    "torch.tensor([1, 2], dtype=torch.uint8).add_(-1)", "torch.tensor([1, 2], dtype=torch.uint8).add(1, alpha=-1)",
+    "torch.tensor([1, 2], dtype=torch.uint8).sub_(1, alpha=-1)",
+    "torch.tensor([1, 2], dtype=torch.int8).add(torch.tensor([1, 1], dtype=torch.int8), alpha=300)",
+    "torch.tensor([1, 2], dtype=torch.uint8).add(torch.tensor([1, 1], dtype=torch.uint8), alpha=-255)",
+    "torch.tensor([1, 2], dtype=torch.uint8).add(torch.tensor([1, 1], dtype=torch.uint8), alpha=-256)",
+    "torch.tensor([1, 2], dtype=torch.int8) ** 300", "torch.tensor([1, 2], dtype=torch.uint8).pow_(256)",
+    "torch.tensor([1, 2], dtype=torch.int32) ** 2**40", "torch.tensor([1, 2], dtype=torch.uint8) ** 255",
+    "torch.tensor([1, 2]) + 2**63"]
+
+
+@pytest.mark.parametrize("expression", INTEGER_SCALARS)
+def test_python_ints_meet_small_integer_tensors_as_in_torch(expression):
+    """A Python int that does not fit an integer tensor's dtype is cast to it (modulo 2**bits) as
+    ATen casts it (image data in uint8 minus 128); an alpha or a power's exponent is checked. numpy
+    refused all of them with OverflowError."""
+    def outcome(library):
+        try:
+            out = eval(expression, {"torch": library})
+            return str(out.dtype), out.tolist()
+        except (RuntimeError, OverflowError) as e:
+            return type(e).__name__, str(e)
+    assert outcome(ac) == outcome(torch)
+
+
+def test_scatter_in_place_makes_one_hot_rows_as_torch():
+    """x.scatter_(1, labels.unsqueeze(1), 1.0), the one-hot encoding of tutorials, and scatter_add_,
+    with their gradients (they raised AttributeError)."""
+    results = []
+    for library in (ac, torch):
+        labels = library.tensor([0, 2, 1, 2])
+        one_hot = library.zeros(4, 3).scatter_(1, labels.unsqueeze(1), 1.0)
+        counts = library.zeros(3, dtype=library.int64).scatter_add_(0, labels, library.ones(4, dtype=library.int64))
+        a = library.zeros(3, requires_grad=True)
+        src = library.tensor([5., 6.], requires_grad=True)
+        b = a * 1
+        b.scatter_(0, library.tensor([2, 0]), src)
+        c = a * 1
+        c.scatter_add_(0, library.tensor([1, 1]), src)
+        ((b + c) * library.tensor([1., 2., 3.])).sum().backward()
+        errors = []
+        for bad in (lambda: a.scatter_(0, library.tensor([0]), 1.), lambda: library.zeros(3).scatter_(0, library.tensor([3]), 1.)):
+            try:
+                bad()
+            except RuntimeError as e:
+                errors.append(str(e))
+        results.append((one_hot.tolist(), counts.tolist(), b.tolist(), type(b.grad_fn).__name__,
+                        type(c.grad_fn).__name__, a.grad.tolist(), src.grad.tolist(), errors))
+    assert results[0] == results[1]
+
+
+LOSS_SLIPS = [
+    "F.binary_cross_entropy(p, torch.tensor([1, 0, 1]))",  # integer labels
+    "F.binary_cross_entropy(p, torch.tensor([1., 0., 1.], dtype=torch.float64))",  # labels from numpy
+    "F.binary_cross_entropy(p.double(), torch.tensor([1., 0., 1.]))",
+    "F.binary_cross_entropy(p, torch.tensor([True, False, True]))",
+    "nn.BCELoss()(p, torch.tensor([1, 0, 1]))",
+    "F.binary_cross_entropy(torch.tensor([1.5, 0., 1.]), torch.tensor([1, 0, 1]))",
+    "F.binary_cross_entropy_with_logits(p, torch.tensor([1, 0, 1]))",
+    "F.binary_cross_entropy_with_logits(p, torch.tensor([True, False, True]))",
+    "F.binary_cross_entropy_with_logits(p, torch.tensor([1, 0, 1]), pos_weight=torch.tensor(2.))",
+    "F.cross_entropy(x, torch.tensor([[1], [2], [3]]))",  # a (N, 1) target
+    "F.cross_entropy(x, torch.tensor([[1], [2], [3]]).float())",
+    "F.nll_loss(x, torch.tensor([[1, 2], [2, 1], [3, 0]]))",
+    "F.nll_loss(x, torch.tensor([[1, 1, 3]]))",
+    "F.nll_loss(x, torch.tensor([1, 1]))",
+    "F.cross_entropy(x[0], torch.tensor([1]))",  # one sample's logits, its label in a list
+    "F.cross_entropy(x[0], torch.tensor([1]), reduction='none')",
+    "F.nll_loss(x[0], torch.tensor([1]), reduction='sum')",
+    "F.nll_loss(x[0], torch.tensor([1, 2]))",
+    "F.cross_entropy(x[0], torch.tensor([1, 2]))",
+    "F.nll_loss(x[0], torch.tensor([[1]]))",
+    "F.cross_entropy(x, torch.tensor([1, 2, 3]), weight=torch.ones(4).double())",
+    "F.cross_entropy(x, torch.tensor([1, 2, 3]), weight=torch.ones(4).long())",
+    "F.cross_entropy(x, torch.tensor([1, 2, 3]), weight=torch.ones(4).double(), label_smoothing=0.1)",
+    "F.nll_loss(x.double(), torch.tensor([1, 1, 1]), weight=torch.ones(4))",
+    "F.nll_loss(x, torch.tensor([1, 1, 1]), weight=torch.ones(3).double())",
+]
+
+
+@pytest.mark.parametrize("expression", LOSS_SLIPS)
+def test_loss_targets_of_the_wrong_kind_as_in_torch(expression):
+    """A student's loss with labels of the wrong dtype or shape gets torch's error (autograd_core
+    computed BCE of integer or float64 labels silently, and named an (N, 1) target a batch-size
+    mismatch of N and N), or torch's value where torch accepts it."""
+    def outcome(library):
+        x = library.tensor([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.5, 1.0], [0.1, 0.2, 0.3, -2.0]])
+        p = library.tensor([0.25, 0.75, 0.5])
+        scope = {"torch": library, "F": library.nn.functional, "nn": library.nn, "x": x, "p": p}
+        try:
+            out = eval(expression, scope)
+            return str(out.dtype), tuple(out.shape), out.tolist(), type(out.grad_fn).__name__
+        except (RuntimeError, ValueError, IndexError) as e:
+            return type(e).__name__, str(e)
+    assert outcome(ac) == outcome(torch)
