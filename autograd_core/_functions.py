@@ -1716,7 +1716,21 @@ def diag(input, diagonal=0):
 rsqrt = _unary("rsqrt", "out = input ** -0.5")
 floor = _unary("floor", "out = largest integer <= input")
 ceil = _unary("ceil", "out = smallest integer >= input")
-_round = _unary("round", "out = input rounded to the nearest integer (halves to even)")  # not shadowing round()
+_round_integer = _unary("round", "out = input rounded to the nearest integer (halves to even)")
+
+
+def round(input, *, decimals=None):
+    """out = input rounded to the nearest integer (halves to even), or to `decimals` decimal places
+    (given, even 0: PyTorch's round.decimals, RoundBackward1)"""
+    if decimals is None:
+        return _round_integer(input)
+    if input._data.dtype.kind != "f":  # (decimals=0: ATen's round kernel, which refuses them too)
+        raise _not_implemented("round_vml_cpu" if decimals == 0 else "round_cpu", input._data.dtype)
+    return apply(_OP["round_decimals"], (input,), {"decimals": decimals})
+
+
+_round = round  # (the module's name for it: torch.round, not shadowing the builtin where used)
+del round
 
 
 def _all(input, dim=None, keepdim=False):  # torch.all (named so as not to shadow all())

@@ -1069,11 +1069,43 @@ def _welford_m2(x, dims):
 
 
 def logsumexp(a, dim, keepdim):
-    """log(sum(exp(a))) over dim, shifted by the max so that nothing overflows."""
-    m = a.max(axis=dim, keepdims=True, initial=-np.inf) if a.size == 0 else a.max(axis=dim, keepdims=True)
+    """log(sum(exp(a))) over dim, shifted by the max so that nothing overflows; as ATen's: the max
+    (an infinite one taken as 0), exp of the shifted values as the exp op computes it, their sum in
+    ATen's order (torch_sum_dim), log as the log op, plus the max."""
+    if a.size == 0 or a.ndim == 0:  # (nothing to sum, or one number: numpy's sum is its own)
+        m = a.max(axis=dim, keepdims=True, initial=-np.inf)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
+        return out if keepdim else out.squeeze(axis=dim)
+    m = a.max(axis=dim, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
+    total = torch_sum_dim(np.ascontiguousarray(_exp_rounded_once(a - m)), dim, True)
+    out = _log_rounded_once(total) + m
     return out if keepdim else out.squeeze(axis=dim)
+
+
+_exp_rounded_once = in_float64(np.exp)  # (the exp and log ops' float32: float64, rounded once)
+_log_rounded_once = in_float64(np.log)
+
+
+def round_decimals(a, decimals):
+    """a rounded to `decimals` places as ATen's kernel: nearbyint(a * 10**d) / 10**d (d < 0:
+    nearbyint(a / 10**-d) * 10**-d) in a's dtype (float16 in float32), halves to even"""
+    t = np.float32 if a.dtype == np.float16 else a.dtype.type
+    x = a.astype(t, copy=False)
+    scale = t(10.0 ** abs(decimals))  # (std::pow(10, d) in double, cast)
+    out = np.rint(x / scale) * scale if decimals < 0 else np.rint(x * scale) / scale
+    return out.astype(a.dtype, copy=False)
+
+
+def trace(a):
+    """sum of a matrix's diagonal as ATen's trace_cpu adds it: one element after another in its
+    accumulate type (float64 for float32 and float64, float32 for float16), rounded once"""
+    diagonal = np.diagonal(a)
+    if a.dtype.kind != "f" or diagonal.size == 0:
+        return np.asarray(np.trace(a))
+    acc = _F32 if a.dtype == np.float16 else np.float64
+    return np.asarray(np.cumsum(diagonal.astype(acc))[-1]).astype(a.dtype)
 
 
 def div_rounding(a, b, mode):
@@ -1474,9 +1506,18 @@ def huber_loss_backward(g, a, b, reduction, delta):
 
 
 def bce(x, t, weight, reduction):
-    """loss = -w * [t * log(x) + (1 - t) * log(1 - x)], each log clamped at -100 as PyTorch does."""
+    """loss = -w * [t * log(x) + (1 - t) * log(1 - x)], each log clamped at -100, as ATen's scalar
+    kernel computes it: (t - 1) max(log1p(-x), -100) - t max(log(x), -100), glibc's log and log1p
+    in x's dtype (numpy's float32 log differed from them for about a third of the losses)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        loss = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+        if x.dtype == _F32:
+            log_x, log_1mx = _logf(x), _log1pf(-x)
+        elif x.dtype == np.float64:
+            log_x, log_1mx = _libm_log(x), _libm_log1p(-x)
+        else:
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+        low = x.dtype.type(-100)
+        loss = (t - 1) * np.maximum(log_1mx, low) - t * np.maximum(log_x, low)
     return reduce(loss if weight is None else loss * weight.astype(loss.dtype, copy=False), reduction)
 
 
@@ -1722,8 +1763,9 @@ def mse_loss_backward(g, a, b, reduction):
 
 @quiet
 def binary_cross_entropy_backward(g, x, t, weight, reduction):
-    """g (x - t) / max(x (1 - x), 1e-12), times the weight, divided by the count for 'mean'"""
-    gi = g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(1e-12))
+    """g (x - t) / max(x (1 - x), 1e-12), times the weight, divided by the count for 'mean' (ATen's
+    EPSILON is the float 1e-12f, also in float64: 9.99999996e-13)"""
+    gi = g * (x - t) / np.maximum((1 - x) * x, x.dtype.type(np.float32(1e-12)))
     if weight is not None:  # (in place in ATen: the weight's dtype does not promote)
         gi = gi * weight.astype(gi.dtype, copy=False)
     return gi / x.size if reduction == "mean" else gi
@@ -2730,6 +2772,8 @@ _coshf = _libm_float("coshf", np.cosh)
 _atanhf = _libm_float("atanhf", np.arctanh)
 _exp2f = _libm_float("exp2f", np.exp2)
 _logf = _libm_float("logf", np.log)
+_libm_log = _libm_float("log", np.log, np.float64)
+_libm_log1p = _libm_float("log1p", np.log1p, np.float64)
 _F32_LOG_MAX = math.log(float(np.finfo(np.float32).max))
 
 

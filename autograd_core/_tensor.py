@@ -1791,8 +1791,8 @@ class Tensor:
     def ceil(self):
         return F.ceil(self)
 
-    def round(self):
-        return F._round(self)
+    def round(self, *, decimals=None):
+        return F._round(self, decimals=decimals)
 
     def clamp(self, min=None, max=None):
         return F._clamp_method(self, min, max)
@@ -2247,8 +2247,11 @@ class Tensor:
     def ceil_(self):
         return _inplace(self, "ceil")
 
-    def round_(self):
-        return _inplace(self, "round")
+    def round_(self, *, decimals=None):
+        if decimals is None:
+            return _inplace(self, "round")
+        F._round(self.detach(), decimals=decimals)  # (its refusal of integers)
+        return _inplace(self, "round_decimals", params={"decimals": decimals})
 
     def sin_(self):
         return _inplace(self, "sin")

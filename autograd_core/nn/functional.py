@@ -393,8 +393,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                            "argument 'weight'. This input cannot have requires_grad True.")
     if target.dtype != input.dtype:  # (integer labels, or float64 ones from numpy: ATen's iterator refuses)
         raise RuntimeError(f"Found dtype {SCALAR_NAME[target.dtype]} but expected {SCALAR_NAME[input.dtype]}")
-    if ((input._data < 0) | (input._data > 1)).any():
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    # (ATen's kernel checks each element in turn, input then target; a nan fails too)
+    bad_input = ~((input._data >= 0) & (input._data <= 1))
+    bad_target = ~((target._data >= 0) & (target._data <= 1))
+    if bad_input.any() or bad_target.any():
+        first = np.argmax((bad_input | bad_target).ravel())
+        which = "input" if bad_input.ravel()[first] else "target"
+        raise RuntimeError(f"all elements of {which} should be between 0 and 1")
     if weight is not None:
         weight = weight if weight.shape == input.shape else _f.expand(weight, input.shape)
     return apply(OPS["binary_cross_entropy"], (input, target),
