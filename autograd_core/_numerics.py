@@ -207,13 +207,27 @@ def _short_sum(x, lanes):
 
 
 def _full_sum(a):
-    """torch_sum as a numpy scalar."""
+    """torch_sum as a numpy scalar. Of more than 32768 elements, ATen's two-pass reduction: the
+    elements split in equal chunks between the threads, each chunk's cascade sum, then those added
+    in order (_cascade_sum in each chunk)."""
     dt = a.dtype  # (float32 and float64 told by identity first: reading a dtype's fields costs more)
     if (dt is not _F32 and dt is not _F64 and (dt.kind != "f" or dt.itemsize < 4)) or not (
-            0 < a.size <= 32768) or not (a.flags.c_contiguous or a.flags.f_contiguous):
+            0 < a.size) or not (a.flags.c_contiguous or a.flags.f_contiguous):
         return a.sum()
     x = a.ravel(order="K")
-    lanes = _LANES_BYTES // dt.itemsize
+    if x.size <= 32768:
+        return _cascade_sum(x)
+    threads = min(get_num_threads(), -(-x.size // 32768))
+    chunk = -(-x.size // threads)
+    total = dt.type(0)
+    for start in range(0, x.size, chunk):
+        total = total + _cascade_sum(x[start:start + chunk])
+    return total
+
+
+def _cascade_sum(x):
+    """ATen's cascade sum of the 1-d float32/float64 array x, one thread's (see above)."""
+    lanes = _LANES_BYTES // x.dtype.itemsize
     if x.size < 64 * lanes:
         return _short_sum(x, lanes)
     nv = x.size // lanes
@@ -683,6 +697,9 @@ def _norm_trivial(a, p, dims, keepdim):
 def _reduction_rows(a, dims):
     """a as (outputs, n): each output's reduced elements in the order TensorIterator visits them
     (memory order); and whether they form one innermost contiguous block (ATen's is_reduce_lastdim)."""
+    kept = [d for d in range(a.ndim) if d not in dims and a.shape[d] > 1]
+    if a.flags.c_contiguous and (not kept or max(kept) < min(d for d in dims if a.shape[d] > 1)):
+        return a.reshape(-1, count(a.shape, dims)), True  # (x.norm(), x.norm(dim=-1): the common case)
     out_strides, step = [0] * a.ndim, 1
     for d in reversed(range(a.ndim)):
         if d not in dims:
@@ -1034,7 +1051,14 @@ def var(a, dim, correction, keepdim, take_sqrt=False):
     with np.errstate(divide="ignore", invalid="ignore"):
         if dim is None:  # ATen's std_var_all_cpu: the mean in a's dtype, the squares summed in order
             centred = (x - np.float64(torch_mean(a))).ravel()
-            total = np.cumsum(centred * centred)[-1]
+            squares = centred * centred
+            # (ATen's parallel_reduce: above 32768 elements, equal chunks between the threads, each
+            # summed in order, the chunks' sums added to 0 in order)
+            threads = min(get_num_threads(), -(-a.size // 32768)) if a.size > 32768 else 1
+            chunk = -(-a.size // threads)
+            total = 0.0
+            for start in range(0, a.size, chunk):
+                total = total + np.cumsum(squares[start:start + chunk])[-1]
             out = np.asarray(total / max(a.size - correction, 0))
             out = out.reshape((1,) * a.ndim) if keepdim else out
         else:

@@ -255,3 +255,15 @@ def test_round_to_decimals_as_torch():
         results.append((rounded, x.grad.tolist(), z.tolist(), x.detach().double().round(decimals=3).tolist(),
                         x.detach().half().round(decimals=1).tolist(), errors))
     assert repr(results[0]) == repr(results[1])  # (repr: nan equals nan)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sums_of_more_than_32768_elements_match_torch(dtype):
+    """x.sum(), x.mean() and x.var() of a large tensor (a dataset's mean) split between the
+    threads as ATen's two-pass reduction and parallel_reduce do (numpy's sum and one sequential
+    float64 sum of squares differed in the last bit for most sizes)."""
+    rng = np.random.default_rng(0)
+    for n in [32768, 32769, 40000, 65537, 1000000]:
+        a = (rng.standard_normal(n) * 3 + 1).astype(dtype)
+        for fn in (lambda L, x: x.sum(), lambda L, x: x.mean(), lambda L, x: x.var(), lambda L, x: x.std(correction=0)):
+            assert same_bits(*both(fn, a)), n
