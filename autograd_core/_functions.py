@@ -17,7 +17,7 @@ from ._numerics import indexed as _indexed, median_indices as _median_indices
 from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, warn as _warn
-from ._tensor import (Tensor, _broadcast_message, _can_view, _dim, check_alpha, _dims, _index_arrays,
+from ._tensor import (Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims, _index_arrays,
                       _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg, _sync_view, _unwrap, apply,
                       number_as, result_dtype, tensor)
 
@@ -1716,7 +1716,21 @@ def diag(input, diagonal=0):
 rsqrt = _unary("rsqrt", "out = input ** -0.5")
 floor = _unary("floor", "out = largest integer <= input")
 ceil = _unary("ceil", "out = smallest integer >= input")
-_round = _unary("round", "out = input rounded to the nearest integer (halves to even)")  # not shadowing round()
+_round_integer = _unary("round", "out = input rounded to the nearest integer (halves to even)")
+
+
+def round(input, *, decimals=None):
+    """out = input rounded to the nearest integer (halves to even), or to `decimals` decimal places
+    (given, even 0: PyTorch's round.decimals, RoundBackward1)"""
+    if decimals is None:
+        return _round_integer(input)
+    if input._data.dtype.kind != "f":  # (decimals=0: ATen's round kernel, which refuses them too)
+        raise _not_implemented("round_vml_cpu" if decimals == 0 else "round_cpu", input._data.dtype)
+    return apply(_OP["round_decimals"], (input,), {"decimals": decimals})
+
+
+_round = round  # (the module's name for it: torch.round, not shadowing the builtin where used)
+del round
 
 
 def _all(input, dim=None, keepdim=False):  # torch.all (named so as not to shadow all())
@@ -1741,6 +1755,8 @@ def _promoted(input, other):
         a = a.astype(dt)
     if isinstance(b, np.ndarray) and b.dtype != dt:
         b = b.astype(dt)
+    if dt.kind in "iu":  # (a Python int as ATen casts it: uint8 < -1 compares with 255)
+        a, b = (_wrapped_int(x, dt) if type(x) is int else x for x in (a, b))
     return a, b, dt
 
 

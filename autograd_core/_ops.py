@@ -451,7 +451,7 @@ op("norm",     "LinalgVectorNormBackward0", K.norm,
 op("var",      "VarBackward0",         K.var,
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")
-op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: np.sqrt(K.var(a, dim, correction, keepdim)),
+op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, correction, keepdim, take_sqrt=True),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")
@@ -478,7 +478,7 @@ op("cumsum",   "CumsumBackward0",      lambda a, dim: K.in_float64(np.cumsum)(a,
 op("cumprod",  "CumprodBackward0",     K.cumprod,
                                         lambda xp, g, a, out, dim: _cumprod_backward(xp, g, a, out, dim),
                                         saved_params=("dim",), kind="sum", layout="contiguous")
-op("trace",    "TraceBackward0",       lambda a: np.asarray(np.trace(a)),
+op("trace",    "TraceBackward0",       K.trace,
                                         lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum")
 # --- linear algebra ------------------------------------------------------------------------------------
 op("mm",       "MmBackward0",          np.matmul,
@@ -731,6 +731,8 @@ op("frac",     "FracBackward0",        K.frac, lambda xp, g, a, out: g, kind="sa
                                         refuse=R.not_floating("frac_cpu"))
 op("round",    "RoundBackward0",       np.round, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
                                         refuse=R.no_bool("round_vml_cpu"))
+op("round_decimals", "RoundBackward1",  K.round_decimals, lambda xp, g, a, out, decimals: xp.zeros_like(g),
+                                        kind="same")
 # --- nn losses (`reduction`: "mean", "sum" or "none") ---------------------------------------------------
 op("mse_loss", "MseLossBackward0",     lambda a, b, reduction: K.reduce((a - b) ** 2, reduction),
                                         lambda xp, g, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),

@@ -22,7 +22,7 @@ from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _
                      pack_saved,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
-from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
+from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, checked_int, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
                         dense as _dense, elementwise_layout, is_zero_array, quiet, zero_array)
 from ._ops import OPS
 from ._refusals import warn
@@ -281,6 +281,26 @@ def _with_number_as_f32(datas):
     return datas[:-1] + [cast]
 
 
+def _wrapped_int(number, dtype):
+    """A Python int in an integer dtype as ATen converts it (a C cast, modulo 2**bits): uint8 - 1
+    computes with 255, as torch.tensor([1], dtype=torch.uint8) - 1 gives 0 (numpy refuses it)."""
+    info = np.iinfo(dtype)
+    if info.min <= number <= info.max:
+        return number
+    return np.array(number).astype(dtype).item()
+
+
+def _wrapped_params(params, names, dtype):
+    """params with the Python ints named in names as ATen converts them into the integer dtype; a
+    power's exponent is checked instead (PyTorch's error where it does not fit)."""
+    out = dict(params)
+    for k in names:
+        v = out.get(k)
+        if type(v) is int:
+            out[k] = _wrapped_int(checked_int(v, dtype) if k == "exponent" and v >= 0 else v, dtype)
+    return out
+
+
 def _cast(a, dtype):
     """a in dtype, laid out as ATen's iterator would read a: numpy's copy of an expanded array
     makes its repeated (stride 0) dim the fastest, and the op's result would follow that layout."""
@@ -300,6 +320,10 @@ def _forward_promoted(op, args, datas, params, requires_grad, inplace):
     want = _compute_dtype(op, args, params)
     if want is not None:
         datas = [_cast(d, want) if isinstance(d, np.ndarray) and d.dtype != want else d for d in datas]
+        if want.kind in "iu":
+            datas = [_wrapped_int(d, want) if type(d) is int else d for d in datas]
+            if params and op.scalars:
+                params = _wrapped_params(params, op.scalars, want)
     try:
         out = op.forward(*datas, **params) if params else op.forward(*datas)
     except ValueError as e:
@@ -779,6 +803,12 @@ def _inplace_checked(self, op_name, args, params, tracked):
                                    ) from None
         else:
             datas = [self._data] + [a._data if isinstance(a, Tensor) else a for a in args]
+            if self._data.dtype.kind in "iu":  # (u8.add_(-1): ATen casts the -1 to 255)
+                want = _compute_dtype(op, (self,) + args, params)
+                if want is not None and want.kind in "iu":
+                    datas = [_wrapped_int(d, want) if type(d) is int else d for d in datas]
+                    if params and op.scalars:
+                        params = _wrapped_params(params, op.scalars, want)
             try:
                 out = op.forward(*datas, **params) if params else op.forward(*datas)
             except ValueError as e:
@@ -1761,8 +1791,8 @@ class Tensor:
     def ceil(self):
         return F.ceil(self)
 
-    def round(self):
-        return F._round(self)
+    def round(self, *, decimals=None):
+        return F._round(self, decimals=decimals)
 
     def clamp(self, min=None, max=None):
         return F._clamp_method(self, min, max)
@@ -2182,6 +2212,23 @@ class Tensor:
     def index_add_(self, dim, index, source, *, alpha=1):
         return _inplace(self, "index_add", (source,), F._index_add_args(self, dim, index, source, alpha))
 
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """self[..., index[i, j], ...] = src[i, j] along dim (or the number value), in place"""
+        if reduce is not None:
+            F.scatter(self, dim, index, src, value, reduce=reduce)  # (its refusal)
+        src = value if src is None else src
+        d = F._scatter_checks("scatter", self, dim, index, src)
+        if isinstance(src, Tensor):
+            return _inplace(self, "scatter", (src,), {"dim": d, "index": index._data})
+        return _inplace(self, "scatter_value", params={"dim": d, "index": index._data, "value": src})
+
+    def scatter_add_(self, dim, index, src):
+        """self[..., index[i, j], ...] += src[i, j] along dim, in place"""
+        if not isinstance(src, Tensor):
+            F.scatter_add(self, dim, index, src)  # (its refusal)
+        d = F._scatter_checks("scatter", self, dim, index, src)
+        return _inplace(self, "scatter_add", (src,), {"dim": d, "index": index._data})
+
     def sqrt_(self):
         return _inplace(self, "sqrt")
 
@@ -2200,8 +2247,11 @@ class Tensor:
     def ceil_(self):
         return _inplace(self, "ceil")
 
-    def round_(self):
-        return _inplace(self, "round")
+    def round_(self, *, decimals=None):
+        if decimals is None:
+            return _inplace(self, "round")
+        F._round(self.detach(), decimals=decimals)  # (its refusal of integers)
+        return _inplace(self, "round_decimals", params={"decimals": decimals})
 
     def sin_(self):
         return _inplace(self, "sin")

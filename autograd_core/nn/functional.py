@@ -391,8 +391,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if weight is not None and weight.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to "
                            "argument 'weight'. This input cannot have requires_grad True.")
-    if ((input._data < 0) | (input._data > 1)).any():
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    if target.dtype != input.dtype:  # (integer labels, or float64 ones from numpy: ATen's iterator refuses)
+        raise RuntimeError(f"Found dtype {SCALAR_NAME[target.dtype]} but expected {SCALAR_NAME[input.dtype]}")
+    # (ATen's kernel checks each element in turn, input then target; a nan fails too)
+    bad_input = ~((input._data >= 0) & (input._data <= 1))
+    bad_target = ~((target._data >= 0) & (target._data <= 1))
+    if bad_input.any() or bad_target.any():
+        first = np.argmax((bad_input | bad_target).ravel())
+        which = "input" if bad_input.ravel()[first] else "target"
+        raise RuntimeError(f"all elements of {which} should be between 0 and 1")
     if weight is not None:
         weight = weight if weight.shape == input.shape else _f.expand(weight, input.shape)
     return apply(OPS["binary_cross_entropy"], (input, target),
@@ -411,6 +418,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             raise RuntimeError("The function 'binary_cross_entropy_with_logits' is not "
                                f"differentiable with respect to argument '{name}'. This input "
                                "cannot have requires_grad True.")
+    if target.dtype == _dtypes.bool:  # (ATen computes (1 - target).mul_(input))
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+                           "or `logical_xor()` operator instead.")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {SCALAR_NAME[input.dtype]} can't be cast to the desired output "
+                           f"type {SCALAR_NAME[target.dtype]}")
     return apply(OPS["binary_cross_entropy_with_logits"], (input, target),
                  {"weight": None if weight is None else weight._data,
                   "pos_weight": None if pos_weight is None else pos_weight._data,
@@ -427,14 +440,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if input.ndim not in (1, 2):
         raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
                                   f"{input.ndim} dimensions")
+    if isinstance(target, Tensor):
+        target = _nll_target_checks(input, target)
     if not isinstance(target, Tensor) or target.dtype.np not in (np.int64, np.uint8):
         got = target.dtype._legacy[:-len("Tensor")] if isinstance(target, Tensor) else type(target).__name__
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
-    if input.ndim == 2 and (target.ndim != 1 or target.shape[0] != input.shape[0]):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.ndim else 1}).")
-    if input.ndim == 1 and target.ndim != 0:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     t = target._data.astype(np.int64)
     n_classes = input.shape[-1]
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
@@ -443,6 +453,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {SCALAR_NAME[input.dtype]} but found {SCALAR_NAME[weight.dtype]}")
     if weight is not None and weight.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
                            "'weight'. This input cannot have requires_grad True.")
@@ -452,6 +464,23 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return apply(OPS["nll_loss"], (input,),
                  {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
                   "total_weight": np.asarray(total, dtype=input._data.dtype)})
+
+
+def _nll_target_checks(input, target):
+    """PyTorch's checks of a class-index target's shape against a (C,) or (N, C) input, in its order
+    (the batch sizes, then one dim at most); a (C,) input's target of shape (1,) taken as 0-d."""
+    if input.ndim == 2 and target.ndim and target.shape[0] != input.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
+    if input.ndim == 2 and target.ndim == 0:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size (1).")
+    if target.ndim > 1:  # (a (N, 1) target: a classic slip)
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 1 and target.ndim == 1:
+        if target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+        return target.reshape(())
+    return target
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -467,6 +496,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
+    if isinstance(target, Tensor) and isinstance(input, Tensor) and input.ndim in (1, 2):
+        target = _nll_target_checks(input, target)
     if isinstance(target, Tensor) and target.dtype.is_floating_point:
         raise RuntimeError("expected target dtype to be Long or Byte, but got "  # (as class indices)
                            + target.dtype._legacy[:-len("Tensor")])
