@@ -1215,18 +1215,22 @@ def _f32_fma_rounded_once(a, b, c):
     float64 and the sum is rounded there to 53 bits; rounding that to 24 bits rounds twice only where
     the float64 sum lies halfway between two float32 (its low 29 bits 1 and 28 zeros) and was
     inexact: there the sum's error (a two-sum) says which way the exact value lies."""
-    s = np.asarray(np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64))
+    product = np.multiply(a, b, dtype=np.float64)
+    s = np.asarray(np.add(product, c, dtype=np.float64))
     low = np.asarray(np.bitwise_and(s.view(np.int64), _LOW_29_BITS))
-    if _FLOAT32_MIDPOINT in low:  # (rare: about one sum in 2**29 of those that are inexact; `in`:
-        # the comparison and any() in one call)
+    if _FLOAT32_MIDPOINT in low:  # (`in`: the comparison and any() in one call)
+        # rare where the float64 sum is inexact: about one sum in 2**29; common where it is exact
+        # (-exp(out) * -1/64 + -1/64, log_softmax's gradient of a one-hot loss: ties in half its
+        # rows), and then already the FMA's value, to be rounded to even by the cast below
         half = low == _FLOAT32_MIDPOINT
-        p = np.broadcast_to(a.astype(np.float64) * b, s.shape)[half]
-        c = np.broadcast_to(c, s.shape)[half].astype(np.float64)
+        p = (product if product.shape == s.shape else np.broadcast_to(product, s.shape))[half]
+        c = (c if np.shape(c) == s.shape else np.broadcast_to(c, s.shape))[half].astype(np.float64)
         t = s[half]
         with np.errstate(invalid="ignore", over="ignore"):
             v = t - p
             e = (p - (t - v)) + (c - v)  # (p + c = t + e)
-        s[half] = np.where(e != 0, np.nextafter(t, np.where(e > 0, np.inf, -np.inf)), t)
+            if e.any():  # (some sum inexact: nudged off the midpoint towards the exact value)
+                s[half] = np.where(e != 0, np.nextafter(t, np.where(e > 0, np.inf, -np.inf)), t)
     return s.astype(np.float32)
 
 

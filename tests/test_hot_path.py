@@ -253,3 +253,23 @@ def test_log_softmax_s_range_checks_give_torchs_bits_on_special_rows(special):
         nan = np.isnan(theirs)  # (a nan's sign and payload, which no print shows, are not compared)
         assert np.array_equal(np.isnan(ours), nan)
         assert np.array_equal(bits(ours)[~nan], bits(theirs)[~nan])
+
+
+def test_float32_fma_s_exact_ties_skip_the_nudge_and_inexact_ones_do_not():
+    """The float32 FMA rounds a float64 sum lying on a float32 midpoint as the exact value lies: an
+    exact sum (a tie, common in log_softmax's gradient of a one-hot loss) to even, an inexact one
+    towards the exact value, each in arrays holding only ties and in arrays mixing both."""
+    from autograd_core import _numerics
+    x, w = np.float32(1 + 2.0 ** -23), np.float32(1.5)  # x * w = 1.5 + 2**-23 + 2**-24: a midpoint
+    below, above = np.float32(1.5 + 2.0 ** -23), np.float32(1.5 + 2.0 ** -22)
+    for b, expected in [([0.0, 0.0], [above, above]), ([-2.0 ** -80, 0.0, 2.0 ** -80], [below, above, above])]:
+        n = len(b)
+        ours = _numerics._f32_fma_rounded_once(np.full(n, x), np.float32(w), np.array(b, np.float32))
+        assert ours.tolist() == expected
+    # log_softmax's gradient with one-hot targets: g - exp(out) * sum(g), against torch's kernel
+    rng = np.random.default_rng(8)
+    out = ac.tensor(rng.standard_normal((256, 10)).astype(np.float32)).log_softmax(1)._data
+    g = -np.eye(10, dtype=np.float32)[rng.integers(0, 10, 256)] / np.float32(64)
+    theirs = torch.ops.aten._log_softmax_backward_data(torch.from_numpy(g), torch.from_numpy(out), 1,
+                                                       torch.float32).numpy()
+    assert np.array_equal(bits(_numerics.log_softmax_backward_data(g, out, 1)), bits(theirs))
