@@ -799,7 +799,13 @@ def log_softmax(a, dim):
     if _softmax_kernel_applies(a, dim):
         rows = _as_rows(a)
         shifted = rows - np.maximum.reduce(rows, 1, keepdims=True)  # (rows.max's call, without its wrapper)
-        return _into_new(np.subtract, shifted, _sleef_logf(_softmax_row_sums(_sleef_expf(shifted))), a.shape)
+        # (x - max is 0 at a row's max, and below elsewhere, or nan: e**0 is 1, so a row's sum is 1 or
+        # more, or nan, and each range check needs one reduction, not two)
+        total = _softmax_row_sums(_sleef_expf(shifted, nonpositive=True))
+        logs = _sleef_logf_steps(total) if np.maximum.reduce(total, axis=None) < _LOGF_BIG else _sleef_logf(total)
+        if shifted.shape != a.shape:
+            return _into_new(np.subtract, shifted, logs, a.shape)
+        return np.subtract(shifted, logs, out=shifted)  # (an array of its own already)
     if _float64_last_dim(a, dim):  # (the same kernel in float64, SLEEF's exp and log in float64)
         rows = _as_rows(a)
         shifted = rows - np.maximum.reduce(rows, 1, keepdims=True)
@@ -1391,18 +1397,22 @@ def _f32_fma_rounded_once(a, b, c):
     float64 and the sum is rounded there to 53 bits; rounding that to 24 bits rounds twice only where
     the float64 sum lies halfway between two float32 (its low 29 bits 1 and 28 zeros) and was
     inexact: there the sum's error (a two-sum) says which way the exact value lies."""
-    s = np.asarray(np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64))
+    product = np.multiply(a, b, dtype=np.float64)
+    s = np.asarray(np.add(product, c, dtype=np.float64))
     low = np.asarray(np.bitwise_and(s.view(np.int64), _LOW_29_BITS))
-    if _FLOAT32_MIDPOINT in low:  # (rare: about one sum in 2**29 of those that are inexact; `in`:
-        # the comparison and any() in one call)
+    if _FLOAT32_MIDPOINT in low:  # (`in`: the comparison and any() in one call)
+        # rare where the float64 sum is inexact: about one sum in 2**29; common where it is exact
+        # (-exp(out) * -1/64 + -1/64, log_softmax's gradient of a one-hot loss: ties in half its
+        # rows), and then already the FMA's value, to be rounded to even by the cast below
         half = low == _FLOAT32_MIDPOINT
-        p = np.broadcast_to(a.astype(np.float64) * b, s.shape)[half]
-        c = np.broadcast_to(c, s.shape)[half].astype(np.float64)
+        p = (product if product.shape == s.shape else np.broadcast_to(product, s.shape))[half]
+        c = (c if np.shape(c) == s.shape else np.broadcast_to(c, s.shape))[half].astype(np.float64)
         t = s[half]
         with np.errstate(invalid="ignore", over="ignore"):
             v = t - p
             e = (p - (t - v)) + (c - v)  # (p + c = t + e)
-        s[half] = np.where(e != 0, np.nextafter(t, np.where(e > 0, np.inf, -np.inf)), t)
+            if e.any():  # (some sum inexact: nudged off the midpoint towards the exact value)
+                s[half] = np.where(e != 0, np.nextafter(t, np.where(e > 0, np.inf, -np.inf)), t)
     return s.astype(np.float32)
 
 
@@ -1937,6 +1947,7 @@ _L2UF, _L2LF = np.float32(0.693145751953125), np.float64(np.float32(1.4286067653
 # write into arrays they own where they can.)
 _0D = np.asarray
 _EXPF = {"r_ln2": _0D(_R_LN2F), "l2u": _0D(_L2UF), "-l2l": _0D(-_L2LF), "one": _0D(np.float32(1)),
+         "2**23": _0D(np.float32(2 ** 23)),
          "poly": tuple(_0D(c) for c in _SLEEF_EXPF_POLY)}
 
 
@@ -1951,10 +1962,12 @@ def sleef_expf(d):
     return _sleef_expf(d)
 
 
-def _sleef_expf(d):
-    """sleef_expf without its own numpy error state (for kernels that set it once)"""
+def _sleef_expf(d, nonpositive=False):
+    """sleef_expf without its own numpy error state (for kernels that set it once); nonpositive: the
+    caller knows d is at most 0 or nan (its largest value then needs no look)"""
     c = _EXPF
-    lo, hi = np.minimum.reduce(d, axis=None, initial=np.inf), np.maximum.reduce(d, axis=None, initial=-np.inf)
+    lo = np.minimum.reduce(d, axis=None, initial=np.inf)
+    hi = 0 if nonpositive else np.maximum.reduce(d, axis=None, initial=-np.inf)
     in_range = -104 <= lo and hi <= 100  # (False with a nan; True when empty)
     q = np.multiply(d, c["r_ln2"])
     np.rint(q, out=q)
@@ -1989,7 +2002,16 @@ def _sleef_expf(d):
     np.add(fma, s64, out=fma)
     u[...] = fma  # fma(s * s, u, s)
     np.add(u, c["one"], out=u)
-    u = np.ldexp(u, q.astype(np.int32))  # (SLEEF: times 2**(q/2) twice; the same, rounded once)
+    # times 2**q (SLEEF: times 2**(q/2) twice; the same, rounded once). u is in [0.7, 1.5), so from
+    # -86 to 88 every result is a normal float and 2**q is q added to u's exponent bits, exactly
+    # ldexp's result: three numpy calls instead of ldexp's call of libm per element (a third of
+    # sleef_expf's time on a few hundred numbers)
+    if -86 <= lo and hi <= 88:
+        np.multiply(q, c["2**23"], out=q)  # (exact: q is a whole number, |q| <= 127)
+        bits = u.view(np.int32)
+        np.add(bits, q.astype(np.int32), out=bits)
+        return u
+    u = np.ldexp(u, q.astype(np.int32))
     if not in_range:
         u[d < -104] = 0
         u[np.float32(100) < d] = np.inf
@@ -2401,6 +2423,9 @@ _LOGF_E_MIN = -150
 _LOGF_E = np.arange(_LOGF_E_MIN, 129, dtype=np.float32)
 _LOGF_E_LN2_HI = _LN2_HI * _LOGF_E
 _LOGF_E_LN2_LO = (_LOGF_E * _LN2_LO_64 + (_LOGF_E * _LN2_HI_64 - _LOGF_E_LN2_HI)).astype(np.float32)
+# the same tables indexed by frexp's exponent, e + 1, taken modulo their length (take's mode="wrap"):
+# no index arithmetic before the look-up (a numpy call each, on rows of a few hundred numbers)
+_LOGF_FREXP_LN2_HI, _LOGF_FREXP_LN2_LO = (np.roll(t, _LOGF_E_MIN + 1) for t in (_LOGF_E_LN2_HI, _LOGF_E_LN2_LO))
 _LOGF = {"4/3": _0D(np.float32(1 / 0.75)), "one": _0D(np.float32(1)), "two": _0D(np.float32(2)),
          "one64": _0D(np.float64(1)), "poly": tuple(_0D(c) for c in _LOGF_POLY)}
 
@@ -2431,13 +2456,12 @@ def _sleef_logf_steps(d, above_2_127=False):
     and SLEEF takes e = 128)"""
     c, f32, f64 = _LOGF, np.float32, np.float64
     scaled = np.multiply(d, c["4/3"])
-    e = np.frexp(scaled)[1]  # (vgetexp / ilogb2k)
+    e_plus_1 = np.frexp(scaled)[1]  # (vgetexp / ilogb2k: e + 1)
     if above_2_127:
-        e[np.isinf(scaled)] = 129
-    e -= 1
-    m = np.ldexp(d, -e)
-    e -= _LOGF_E_MIN
-    s_hi, s_lo = _LOGF_E_LN2_HI.take(e), _LOGF_E_LN2_LO.take(e)  # s = e ln 2: dfmul
+        e_plus_1[np.isinf(scaled)] = 129
+    m = np.ldexp(d, np.subtract(1, e_plus_1))  # d / 2**e
+    # s = e ln 2: dfmul
+    s_hi, s_lo = _LOGF_FREXP_LN2_HI.take(e_plus_1, mode="wrap"), _LOGF_FREXP_LN2_LO.take(e_plus_1, mode="wrap")
     # x = (m - 1) / (m + 1): dfdiv of two dfadd2; m - 1 is exact (Sterbenz: m within a factor 2 of 1)
     numerator = np.subtract(m, c["one"])
     fma = m.astype(f64)

@@ -201,3 +201,75 @@ def test_a_square_s_gradient_gives_torchs_bits_in_an_array_of_its_own(exponent):
         if m is ac:
             assert not np.shares_memory(t.grad._data, t._data)
     assert_same_bits(*grads)
+
+
+def test_sleef_expf_s_exponent_shortcut_gives_ldexp_s_bits():
+    """From -86 to 88 sleef_expf scales by 2**q through u's exponent bits instead of ldexp: every
+    result there equals the long way's (the same values in an array with one number outside, which
+    takes ldexp), across the range and at its ends, for each layout; and x - max's sleef_expf
+    (nonpositive: one range check) is the general one's."""
+    from autograd_core import _numerics
+    rng = np.random.default_rng(5)
+    ends = np.array([-86.0, 88.0], np.float32)
+    near = (ends.view(np.int32)[:, None] + np.arange(-3000, 3000, dtype=np.int32)).ravel().view(np.float32)
+    d = np.concatenate([rng.uniform(-86, 88, 20000), rng.uniform(-1, 1, 4000), near,
+                        [0.0, -0.0, 1e-45, -1e-45, -86.0, 88.0]]).astype(np.float32)
+    d = d[: d.size // 64 * 64].reshape(-1, 64)
+    assert _numerics.sleef_expf(d).min() >= np.finfo(np.float32).tiny  # (the shortcut's premise)
+    # beyond the ends (subnormal results, inf): arrays that must take ldexp's path
+    tails = [rng.uniform(-100, -86.01, 640).astype(np.float32).reshape(10, 64),
+             rng.uniform(88.01, 99.9, 640).astype(np.float32).reshape(10, 64)]
+    for layout in (d, d.T, d[::2, 1::3], d[0], *tails):
+        fast = _numerics.sleef_expf(layout)
+        outside = np.concatenate([layout.ravel(), [np.float32(-105)]])  # (ldexp's path for all)
+        long_way = _numerics.sleef_expf(outside)[:-1].reshape(layout.shape)
+        assert np.array_equal(bits(fast), bits(long_way))
+        shifted = layout - layout.max()
+        with np.errstate(all="ignore"):
+            assert np.array_equal(bits(_numerics._sleef_expf(shifted, nonpositive=True)),
+                                  bits(_numerics._sleef_expf(shifted)))
+
+
+@pytest.mark.parametrize("special", [math.nan, math.inf, -math.inf, 3e38, -3e38, 1e-45])
+def test_log_softmax_s_range_checks_give_torchs_bits_on_special_rows(special):
+    """log_softmax checks each row sum's range with one reduction (a row sums to 1 or more, or nan):
+    rows with a nan, an inf, a -inf, huge or tiny values, whole rows of them, give torch's values
+    and gradients, bit for bit."""
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal((12, 10)) * 30).astype(np.float32)
+    x[1, 3] = special
+    x[2, :] = special
+    x[3, ::2] = special
+    g = rng.standard_normal((12, 10)).astype(np.float32)
+    outs, grads = [], []
+    for m in (ac, torch):
+        t = m.tensor(x, requires_grad=True)
+        y = t.log_softmax(1)
+        y.backward(m.tensor(g))
+        outs.append(y)
+        grads.append(t.grad)
+    for ours, theirs in ((outs[0], outs[1]), (grads[0], grads[1])):
+        ours, theirs = ours._data, theirs.detach().numpy()
+        nan = np.isnan(theirs)  # (a nan's sign and payload, which no print shows, are not compared)
+        assert np.array_equal(np.isnan(ours), nan)
+        assert np.array_equal(bits(ours)[~nan], bits(theirs)[~nan])
+
+
+def test_float32_fma_s_exact_ties_skip_the_nudge_and_inexact_ones_do_not():
+    """The float32 FMA rounds a float64 sum lying on a float32 midpoint as the exact value lies: an
+    exact sum (a tie, common in log_softmax's gradient of a one-hot loss) to even, an inexact one
+    towards the exact value, each in arrays holding only ties and in arrays mixing both."""
+    from autograd_core import _numerics
+    x, w = np.float32(1 + 2.0 ** -23), np.float32(1.5)  # x * w = 1.5 + 2**-23 + 2**-24: a midpoint
+    below, above = np.float32(1.5 + 2.0 ** -23), np.float32(1.5 + 2.0 ** -22)
+    for b, expected in [([0.0, 0.0], [above, above]), ([-2.0 ** -80, 0.0, 2.0 ** -80], [below, above, above])]:
+        n = len(b)
+        ours = _numerics._f32_fma_rounded_once(np.full(n, x), np.float32(w), np.array(b, np.float32))
+        assert ours.tolist() == expected
+    # log_softmax's gradient with one-hot targets: g - exp(out) * sum(g), against torch's kernel
+    rng = np.random.default_rng(8)
+    out = ac.tensor(rng.standard_normal((256, 10)).astype(np.float32)).log_softmax(1)._data
+    g = -np.eye(10, dtype=np.float32)[rng.integers(0, 10, 256)] / np.float32(64)
+    theirs = torch.ops.aten._log_softmax_backward_data(torch.from_numpy(g), torch.from_numpy(out), 1,
+                                                       torch.float32).numpy()
+    assert np.array_equal(bits(_numerics.log_softmax_backward_data(g, out, 1)), bits(theirs))
