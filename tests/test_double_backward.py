@@ -254,6 +254,7 @@ PROGRAMS = {
     "floor": ([inp(2, 3)], lambda m, x: x.floor()),
     "ceil": ([inp(2, 3)], lambda m, x: x.ceil()),
     "round": ([inp(2, 3)], lambda m, x: x.round()),
+    "round_decimals": ([inp(2, 3)], lambda m, x: x.round(decimals=2)),
     "addmm": ([inp(2, 3), inp(4, 3), inp(4)], lambda m, x, w, b: m.nn.functional.linear(x, w, b)),
     "mse_loss": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.nn.functional.mse_loss(x, y)),
     "mse_loss-none": ([inp(2, 3), inp(2, 3)], lambda m, x, y: m.nn.functional.mse_loss(x, y, reduction="none")),

@@ -290,6 +290,7 @@ SAMPLES = {
     "floor": [("", [_r(3, 4)], None)],
     "ceil": [("", [_r(3, 4)], None)],
     "round": [("", [_r(3, 4)], None)],
+    "round_decimals": [("", [_r(3, 4)], {"decimals": 2})],
     "sign": [("", [_r(3, 4)], None)],
     "remainder": [("", [_r(3, 4) * 3], {"other": 1.3})],
     "remainder_tensor": [("", [_r(3, 4, seed=1) * 3, _r(3, 4, seed=2, low=0.5)], None)],
