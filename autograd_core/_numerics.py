@@ -699,7 +699,7 @@ def norm(a, p, dim, keepdim):
         elif p == 1:
             out = _ordered_total(np.abs(rows).astype(acc_dtype))
         else:
-            out = _libm_pow(_ordered_total(_libm_pow(np.abs(rows).astype(acc_dtype), t(p))), t(1) / t(p))
+            out = _std_pow(np.asarray(_ordered_total(_std_pow(np.abs(rows).astype(acc_dtype), t(p)))), t(1) / t(p))
     out = np.asarray(out, a.dtype).reshape(out_shape)
     return out if keepdim else out.reshape(tuple(n for d, n in enumerate(a.shape) if d not in dims))
 
@@ -2630,32 +2630,17 @@ def _libm_float(name, fallback, dtype=_F32, arguments=1):
     return lambda *x: np.asarray(call(*(v.astype(np.float64) for v in x)), dtype=dtype)  # (float64: exact)
 
 
-def _libm_pow_of(dtype):
-    """glibc's powf (float32) or pow (float64), element by element: std::pow, which ATen's scalar
-    loops call (numpy's power differs from it: 20% of float32 and 6% of float64 results here)"""
-    try:
-        import ctypes
-        import ctypes.util
-        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        f, c_type = (libm.powf, ctypes.c_float) if dtype == _F32 else (libm.pow, ctypes.c_double)
-        f.restype, f.argtypes = c_type, [c_type, c_type]
-        call = np.frompyfunc(f, 2, 1)
-    except (OSError, AttributeError, TypeError):
-        return lambda x, y: np.power(x.astype(np.float64), np.float64(y)).astype(dtype)
-    return lambda x, y: np.asarray(call(x.astype(np.float64), float(y)), dtype=dtype)
-
-
-def _libm_pow(x, y):
-    """std::pow(x, y) of each element of x (float32 or float64) and the number y of its dtype"""
-    return _LIBM_POW[x.dtype.type](x, y)
-
-
-_LIBM_POW = {np.float32: _libm_pow_of(np.dtype(_F32)), np.float64: _libm_pow_of(np.dtype(np.float64))}
 _erff = _libm_float("erff", _erf)
 _libm_expf = _libm_float("expf", np.exp)
 _libm_exp = _libm_float("exp", np.exp, np.float64)
 _libm_pow = _libm_float("pow", np.power, np.float64, arguments=2)  # (numpy's differs from it on 6% of inputs)
-_libm_powf = _libm_float("powf", np.power, _F32, arguments=2)  # (numpy's float64 exp differs from it on about 5% of inputs)
+_libm_powf = _libm_float("powf", np.power, _F32, arguments=2)  # (numpy's float32 power: on 20%)
+
+
+def _std_pow(x, y):
+    """std::pow(x, y) in x's dtype, as ATen's scalar loops call it: glibc's powf for float32, pow for
+    float64 (y a number or an array)"""
+    return (_libm_powf if x.dtype == _F32 else _libm_pow)(x, np.asarray(y, x.dtype))
 _log1pf = _libm_float("log1pf", np.log1p)
 _tanhf = _libm_float("tanhf", np.tanh)
 
