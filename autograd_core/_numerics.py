@@ -2195,6 +2195,14 @@ def _dd_plus(x_hi, x_lo, y_hi, y_lo):
     return hi, (((x_hi - hi) + y_hi) + x_lo) + y_lo
 
 
+def _dd_plus_any(x_hi, x_lo, y):
+    """SLEEF's ddadd2 (and, in float32, dfadd2) of a double-double x and a number y of any size:
+    the sum's error by the two-sum"""
+    hi = x_hi + y
+    v = hi - x_hi
+    return hi, ((x_hi - (hi - v)) + (y - v)) + x_lo
+
+
 def _sleef_logk(d):
     """ln d as a double-double, d positive finite: SLEEF's logk"""
     fma = _fma_split
@@ -2223,13 +2231,8 @@ def _sleef_expk(d_hi, d_lo):
     fma = _fma_split
     q = np.rint((d_hi + d_lo) * _R_LN2)
     q[~(np.abs(q) <= 2100)] = 0  # (beyond: 0 or inf, set by the caller and below)
-    s = d_hi + q * -_L2U  # ddadd2(d, q * -L2U), then ddadd2(s, q * -L2L)
-    v = s - d_hi
-    s_lo = ((d_hi - (s - v)) + (q * -_L2U - v)) + d_lo
-    t = q * -_L2L
-    s_hi = s + t
-    v = s_hi - s
-    s_lo = ((s - (s_hi - v)) + (t - v)) + s_lo
+    s, s_lo = _dd_plus_any(d_hi, d_lo, q * -_L2U)
+    s_hi, s_lo = _dd_plus_any(s, s_lo, q * -_L2L)
     s = s_hi + s_lo  # ddnormalize
     s_lo = (s_hi - s) + s_lo
     s_hi = s
@@ -2366,14 +2369,8 @@ def _sleef_expkf(d_hi, d_lo):
     fma, f32 = _f32_fma_rounded_once, np.float32
     q = np.rint((d_hi + d_lo) * f32(_R_LN2F))
     q = np.where(np.abs(q) < 2.0 ** 31, q, -(2.0 ** 31)).astype(np.int32)  # (cvtps2dq: INT_MIN out of range)
-    t = q.astype(np.float32) * -_L2UF  # s = dfadd2(d, q * -L2U), dfadd2(s, q * -L2L)
-    s = d_hi + t
-    v = s - d_hi
-    s_lo = ((d_hi - (s - v)) + (t - v)) + d_lo
-    t = q.astype(np.float32) * f32(-_L2LF)
-    s_hi = s + t
-    v = s_hi - s
-    s_lo = ((s - (s_hi - v)) + (t - v)) + s_lo
+    s, s_lo = _dd_plus_any(d_hi, d_lo, q.astype(np.float32) * -_L2UF)  # dfadd2
+    s_hi, s_lo = _dd_plus_any(s, s_lo, q.astype(np.float32) * f32(-_L2LF))
     s = s_hi + s_lo  # dfnormalize
     s_lo = (s_hi - s) + s_lo
     s_hi = s
