@@ -190,15 +190,19 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         return apply(_OP["rpow"], (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
-        exponent_dtype = exponent._data.dtype
-        params = None
-        if exponent_dtype == np.bool_:
-            params = {"bool_exponent": True}
-        elif exponent_dtype != want and exponent_dtype.kind == "f":
-            # (torch's backward computes exponent - 1 in the exponent's own dtype)
-            params = {"exponent_dtype": exponent_dtype}
-        return apply(_OP["pow_tensor"], (input, exponent), params)
+        return apply(_OP["pow_tensor"], (input, exponent), _pow_tensor_params(exponent, want))
     return apply(_OP["pow"], (input,), {"exponent": exponent})
+
+
+def _pow_tensor_params(exponent, want):
+    """pow_tensor's params for a tensor exponent and the result's dtype want"""
+    exponent_dtype = exponent._data.dtype
+    if exponent_dtype == np.bool_:
+        return {"bool_exponent": True}
+    if exponent_dtype != want and exponent_dtype.kind == "f":
+        # (torch's backward computes exponent - 1 in the exponent's own dtype)
+        return {"exponent_dtype": exponent_dtype}
+    return None
 
 
 _NUMBER = (int, float)  # (not bool: a bool exponent is a case of its own)

@@ -2263,7 +2263,12 @@ class Tensor:
         return _inplace(self, "reciprocal")
 
     def pow_(self, exponent):
+        if isinstance(exponent, Tensor):
+            want = result_dtype(self, exponent)
+            return _inplace(self, "pow_tensor", (exponent,), F._pow_tensor_params(exponent, want))
         return _inplace(self, "pow", params={"exponent": exponent})
+
+    __ipow__ = pow_
 
     def clamp_(self, min=None, max=None):
         return F._clamp_(self, min, max)

@@ -508,3 +508,37 @@ def test_data_set_refuses_what_torch_refuses(value):
         x.data = eval(value, {"torch": m})
     ours, theirs = outcome(program, ENGINE), outcome(program, TORCH)
     assert ours == theirs, f"\nautograd_core: {ours!r}\ntorch:         {theirs!r}"
+
+
+def _power_in_place_is_seen_by_every_name(m):
+    x = m.tensor([1.5, 2.0])
+    alias = x
+    x **= 2                       # (Python calls __ipow__: in place, as x *= 2)
+    return alias, x is alias
+
+
+def _power_in_place_by_a_tensor(m):
+    w = m.tensor([1.5, 2.0], requires_grad=True)
+    e = m.tensor([2.0, 0.5], requires_grad=True)
+    x = w * 1
+    x.pow_(e)
+    x **= m.tensor([1.0, 3.0], dtype=m.float64)
+    x.sum().backward()
+    return x, x.dtype, w.grad, e.grad
+
+
+POWERS_IN_PLACE = {
+    "an alias sees x **= 2": _power_in_place_is_seen_by_every_name,
+    "pow_ and **= by tensors, with gradients": _power_in_place_by_a_tensor,
+    "a leaf refuses **=": lambda m: m.tensor([1.5], requires_grad=True).__ipow__(2),
+    "an int tensor refuses **= 0.5": lambda m: m.tensor([1, 2]).__ipow__(0.5),
+    "a bool exponent": lambda m: m.tensor([1.5, 2.0]).pow_(m.tensor([True, False])),
+    "an exponent that broadcasts beyond x": lambda m: m.tensor([1.5, 2.0]).pow_(m.tensor([[2.0], [3.0]])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POWERS_IN_PLACE))
+def test_powers_in_place_as_torch(name):
+    """x **= y is x.pow_(y), a tensor exponent included (it rebound x to a new tensor, and pow_ of a
+    tensor raised "Boolean value of Tensor...")."""
+    assert_same(POWERS_IN_PLACE[name], exact=True)
