@@ -99,6 +99,8 @@ def op(name, grad_fn, forward, *grads, saves=None, saved_params=(), kind="promot
        refuse=None, unpack=None, order=None, options=()):
     if saves is None:  # what the rules read (see _read_by_rules), and the params named
         read, needs = _read_by_rules(grads, arg_names) if grads and not variadic else ((), {})
+        if "backward" in name:  # (PyTorch's codegen never guards the saves of a *_backward op's node)
+            needs = {}
         saves = read + tuple(saved_params)
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
                    scalars, node_base, layout, refuse, unpack, order, options)
@@ -119,7 +121,8 @@ def _read_by_rules(grads, arg_names):
             j = params.index(name) - 2
             needs.setdefault("result" if j == n else arg_names[j], []).append(i)
     names = tuple(a for a in arg_names if a in needs) + (("result",) if "result" in needs else ())
-    return names, {name: tuple(needs[name]) for name in names if name != "result" and len(needs[name]) < n}
+    # (as PyTorch's codegen guards a save: a tensor only one input's formula reads, of two or more inputs)
+    return names, {name: tuple(needs[name]) for name in names if name != "result" and len(needs[name]) == 1 < n}
 
 
 def _values_read(rule, names):
@@ -467,10 +470,10 @@ op("logsumexp", "LogsumexpBackward0",  K.logsumexp,
                                         kind="float", layout="contiguous")
 op("softmax",  "SoftmaxBackward0",     K.softmax,
                                         lambda xp, g, a, out, dim: xp.softmax_backward_data(g, out, dim),
-                                        kind="same", layout="contiguous")
+                                        kind="same", layout="contiguous", options=("dim",))
 op("log_softmax", "LogSoftmaxBackward0", K.log_softmax,
                                         lambda xp, g, a, out, dim: xp.log_softmax_backward_data(g, out, dim),
-                                        kind="same", layout="contiguous")
+                                        kind="same", layout="contiguous", options=("dim",))
 op("cumsum",   "CumsumBackward0",      lambda a, dim: K.in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
                                         lambda xp, g, a, out, dim: g if _numel(g) <= 1 or g.shape[dim] == 1 else  # (PyTorch's trivial case)
                                         xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),
@@ -791,24 +794,24 @@ op("sigmoid_backward", "SigmoidBackwardBackward0", K.sigmoid_backward,
 op("threshold_backward", "ThresholdBackwardBackward0", K.threshold_backward,
                                         lambda xp, g, go, a, out, threshold: xp.threshold_backward(g, a, threshold),
                                         lambda xp, g, go, a, out, threshold: xp.zeros_like(g),
-                                        arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"), options=("threshold",))
 op("softmax_backward_data", "SoftmaxBackwardDataBackward0", K.softmax_backward_data,
                                         lambda xp, g, go, o, out, dim: xp.softmax_backward_data(g, o, dim),
                                         lambda xp, g, go, o, out, dim: go * g - xp.sum(o * go, dim, True) * g
                                         - go * xp.sum(o * g, dim, True),
-                                        arg_names=("grad_output", "output"))
+                                        arg_names=("grad_output", "output"), options=("dim",))
 op("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0", K.log_softmax_backward_data,
                                         lambda xp, g, go, o, out, dim: g - xp.sum(g * xp.exp(o), dim, True),
                                         lambda xp, g, go, o, out, dim: -xp.sum(go, dim, True) * xp.exp(o) * g,
-                                        arg_names=("grad_output", "output"))
+                                        arg_names=("grad_output", "output"), options=("dim",))
 op("leaky_relu_backward", "LeakyReluBackwardBackward0", K.leaky_relu_backward,
                                         lambda xp, g, go, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
                                         lambda xp, g, go, a, out, negative_slope: xp.zeros_like(g),
-                                        arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"), options=("negative_slope",))
 op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
                                         lambda xp, g, go, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         lambda xp, g, go, a, out, approximate: _gelu_double_backward(xp, g, go, a, approximate),
-                                        arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"), options=("approximate",))
 op("elu_backward", "EluBackwardBackward0", K.elu_backward,
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g * go * 1.0, a, alpha) * (a <= 0),
@@ -817,11 +820,11 @@ op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(
                                             g * go, xp.sigmoid(a * beta)) * (a * beta < threshold) * beta,
-                                        arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"), options=("beta", "threshold"))
 op("hardtanh_backward", "HardtanhBackwardBackward0", K.hardtanh_backward,
                                         lambda xp, g, go, a, out, min_val, max_val: xp.hardtanh_backward(g, a, min_val, max_val),
                                         lambda xp, g, go, a, out, min_val, max_val: xp.zeros_like(g),
-                                        arg_names=("grad_output", "self"))
+                                        arg_names=("grad_output", "self"), options=("min_val", "max_val"))
 op("log_sigmoid_backward", "LogSigmoidBackwardBackward0", K.log_sigmoid_backward,
                                         lambda xp, g, go, a, out: xp.log_sigmoid_backward(g, a),
                                         lambda xp, g, go, a, out: _log_sigmoid_double_backward(xp, g * go, a),
@@ -830,17 +833,17 @@ op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
-                                        kind="self", arg_names=("grad_output", "self", "target"))
+                                        kind="self", arg_names=("grad_output", "self", "target"), options=("reduction",))
 op("smooth_l1_loss_backward", "SmoothL1LossBackwardBackward0", K.smooth_l1_loss_backward,
                                         lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.smooth_l1_loss_backward, g, go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: _smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: -_smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
-                                        kind="self", arg_names=("grad_output", "self", "target"))
+                                        kind="self", arg_names=("grad_output", "self", "target"), options=("beta", "reduction"))
 op("huber_loss_backward", "HuberLossBackwardBackward0", K.huber_loss_backward,
                                         lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.huber_loss_backward, g, go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: _huber_loss_double_backward(xp, g * go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: -_huber_loss_double_backward(xp, g * go, a, b, **p),
-                                        kind="self", arg_names=("grad_output", "self", "target"))
+                                        kind="self", arg_names=("grad_output", "self", "target"), options=("delta", "reduction"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_self(xp, g, go, x, t, weight, reduction),

@@ -695,3 +695,38 @@ def test_numbers_saved_in_a_gradients_graph_are_torchs():
     """pow_backward multiplies by exponent.toDouble(): MulBackward1 saves 3.0 and the new pow's
     exponent is 2.0 (walk 15's W15_6); an input a node never saved reads None after backward too."""
     assert _saved_numbers_of_the_gradients_graph(ac) == _saved_numbers_of_the_gradients_graph(torch)
+
+
+def _saved_attributes_of_the_gradients_graph(m, name):
+    """Every node of the first gradients' graphs (the forward nodes below them included): its name and
+    its _saved_<name> attributes, a tensor shown as "tensor", a number or a string as printed."""
+    specs, f = PROGRAMS[name]
+    xs = [m.tensor(values(s, i), dtype=m.float64, requires_grad=True) for i, s in enumerate(specs)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = f(m, *xs)
+        v = m.tensor(values((tuple(y.shape), R), 9), dtype=m.float64)
+        grads = m.autograd.grad(y, xs, v, create_graph=True, allow_unused=True)
+    seen, nodes, stack = set(), [], [g.grad_fn for g in grads if g is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        saved = {a: "tensor" if isinstance(getattr(node, a), m.Tensor) else repr(getattr(node, a))
+                 for a in dir(node) if a.startswith("_saved_")}
+        nodes.append((type(node).__name__, sorted(saved.items())))
+        stack.extend(fn for fn, _ in node.next_functions)
+    return sorted(nodes)
+
+
+# the rows whose numbers (dim, beta, reduction as ATen's enum...) a node keeps, and a *_backward row's
+# inputs, which PyTorch's codegen saves whether or not the gradient that reads them is wanted
+SAVED_AS_TORCH = ["gelu", "gelu-tanh", "hardtanh", "hardtanh-relu6", "huber_loss", "huber_loss-none",
+                  "huber_loss-sum", "leaky_relu", "log_softmax", "mse_loss", "mse_loss-none", "relu", "sigmoid",
+                  "smooth_l1_loss", "smooth_l1_loss-none", "smooth_l1_loss-sum", "softmax", "softplus", "tanh"]
+
+
+@pytest.mark.parametrize("name", SAVED_AS_TORCH)
+def test_a_gradients_graph_saves_what_torchs_saves(name):
+    assert _saved_attributes_of_the_gradients_graph(ac, name) == _saved_attributes_of_the_gradients_graph(torch, name)
