@@ -1028,6 +1028,34 @@ def show_slide_of(page, selector):
     return shown
 
 
+def scratch_notebook(lab, sources, subdir, name):
+    """A notebook of one code cell per source in tests/artifacts/<subdir>/nb_test/<worker>/<name> (each
+    xdist worker's lab autosaves its own); its repo-relative path."""
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {},
+                     "outputs": [], "source": src} for k, src in enumerate(sources)],
+          "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                      "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = ARTIFACTS / subdir / "nb_test" / os.environ.get("PYTEST_XDIST_WORKER", "") / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb))
+    return path.relative_to(lab.root).as_posix()
+
+
+# Counts in window.__mplFrames the frames ipympl's views paint: each received image is copied onto the
+# visible canvas with drawImage (page.add_init_script: installed before any page script runs).
+COUNT_MPL_FRAMES = """
+(() => {
+  window.__mplFrames = 0;
+  const orig = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    const c = this.canvas;
+    if (c && c.closest && c.closest('.jupyter-matplotlib-canvas-div')) window.__mplFrames++;
+    return orig.apply(this, args);
+  };
+})();"""
+
+
 def copy_notebook(lab, rel, subdir="journey"):
     """Copy notebook `rel` (repo-relative) to tests/artifacts/<subdir>/ and return the copy's
     repo-relative path: JupyterLab autosaves what it runs, and the committed notebooks stay clean."""

@@ -31,9 +31,9 @@ import json
 
 import pytest
 
-from lab_browser import (ALL_RAN, ARTIFACTS, cell_index, control, lecture_mode, module_page,
-                         open_and_run_all, open_in_page, press_in_stepper, save_screenshot, scroll_to_cell,
-                         set_viewport, split_words, stepper_node, themed, unnamed_controls)
+from lab_browser import (ALL_RAN, cell_index, control, lecture_mode, module_page, open_and_run_all, open_in_page,
+                         press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell, set_viewport,
+                         split_words, stepper_node, themed, unnamed_controls)
 from test_journey_walk13_browser import _PANEL_LABELS_BROKEN
 
 SUBDIR = "walk14"
@@ -211,19 +211,10 @@ def _scratch_notebook(lab):
     """A notebook of three cells, as the lectures write them: lecture 01's Example B stepper in predict
     mode, lecture 07's residual block stepper, and the regression lab; in tests/artifacts/walk14/nb_test
     (its repo-relative path)."""
-    import os
     example_b = ("import autograd_core as torch\nfrom widgets.stepper import GraphStepper\n\n"
                  + _cell("notebooks/01_computation_graphs.ipynb", "with torch.record() as rec_b:"))
     residual = _cell("notebooks/07_training_networks.ipynb", "def residual_block():")
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {},
-                     "outputs": [], "source": src} for k, src in enumerate((example_b, residual, LAB))],
-          "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                      "name": "python3"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    path = ARTIFACTS / SUBDIR / "nb_test" / os.environ.get("PYTEST_XDIST_WORKER", "") / "walk14_widgets.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb))
-    return path.relative_to(lab.root).as_posix()
+    return scratch_notebook(lab, (example_b, residual, LAB), SUBDIR, "walk14_widgets.ipynb")
 
 
 @pytest.mark.browser

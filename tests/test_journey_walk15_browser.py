@@ -20,8 +20,8 @@ tests/artifacts/walk15/; the findings are in /work/coord/walk15-findings.md.
 """
 import pytest
 
-from lab_browser import (ALL_RAN, ARTIFACTS, control, module_page, open_and_run_all, save_screenshot,
-                         set_viewport, split_words)
+from lab_browser import (ALL_RAN, ARTIFACTS, COUNT_MPL_FRAMES, control, module_page, open_and_run_all,
+                         save_screenshot, scratch_notebook, set_viewport, split_words)
 
 SUBDIR = "walk15"
 
@@ -133,16 +133,7 @@ def test_W15_2_ex06_modes_written_otherwise_are_told_so():
 # --- in JupyterLab ------------------------------------------------------------------------------------
 
 CANVAS = ".cgl-regression .jupyter-matplotlib-canvas-div canvas"
-# Frames the ipympl view paints (drawImage onto its canvas), counted before any page script runs.
-COUNT_FRAMES = """(() => {
-  window.__frames = 0;
-  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
-  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
-    const c = this.canvas;
-    if (c && c.closest && c.closest('.jupyter-matplotlib-canvas-div')) window.__frames++;
-    return drawImage.apply(this, args);
-  };
-})();"""
+COUNT_FRAMES = COUNT_MPL_FRAMES  # (window.__mplFrames)
 
 SOURCES = (
     "from widgets.regression import RegressionLab\n\nlab = RegressionLab()\nlab",
@@ -165,17 +156,7 @@ def page(lab, browser):
 
 def _scratch_notebook(lab):
     """The cells of SOURCES in one notebook in tests/artifacts/walk15/nb_test (its repo-relative path)."""
-    import json
-    import os
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {},
-                     "outputs": [], "source": src} for k, src in enumerate(SOURCES)],
-          "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                      "name": "python3"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    path = ARTIFACTS / SUBDIR / "nb_test" / os.environ.get("PYTEST_XDIST_WORKER", "") / "walk15_widgets.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb))
-    return path.relative_to(lab.root).as_posix()
+    return scratch_notebook(lab, SOURCES, SUBDIR, "walk15_widgets.ipynb")
 
 
 # For widths from 300 to 900 px of cell i's error output: the widths at which "`tensor.item<T>" and
@@ -260,13 +241,13 @@ def test_W14_4_W14_5_W15_3_W13_3_what_they_see(page, lab):
     try:
         kernel_exec(page, "lab.reset()")
         page.wait_for_timeout(500)
-        painted = page.evaluate("() => window.__frames")
+        painted = page.evaluate("() => window.__mplFrames")
         control(lab_box, "Play").click()
         page.wait_for_timeout(3000)
         control(lab_box, "Pause").click()
         wait_idle(page)
         page.wait_for_timeout(1000)
-        painted = page.evaluate("() => window.__frames") - painted
+        painted = page.evaluate("() => window.__mplFrames") - painted
         ran = int(kernel_exec(page, "print(lab.iteration)"))
     finally:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lab_browser import (ARTIFACTS, ROOT, assert_controls_fit, assert_no_widget_errors, control, copy_notebook,
+from lab_browser import (ARTIFACTS, COUNT_MPL_FRAMES, ROOT, assert_controls_fit, assert_no_widget_errors, control, copy_notebook,
                          dismiss_notifications, kernel_exec, lecture_mode, light_blocks, module_page,
                          new_page, open_and_run_all, screenshot, set_theme, set_viewport, themed,
                          unnamed_controls)
@@ -30,19 +30,7 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = "tests/notebooks_for_tests/regression_lab.ipynb"
 CANVAS = ".cgl-regression .jupyter-matplotlib-canvas-div canvas"
 
-# Count the frames the ipympl view paints: it copies each received image onto its visible canvas
-# with drawImage (installed before any page script runs).
-COUNT_FRAMES = """
-(() => {
-  window.__mplFrames = 0;
-  const orig = CanvasRenderingContext2D.prototype.drawImage;
-  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
-    const c = this.canvas;
-    if (c && c.closest && c.closest('.jupyter-matplotlib-canvas-div')) window.__mplFrames++;
-    return orig.apply(this, args);
-  };
-})();
-"""
+COUNT_FRAMES = COUNT_MPL_FRAMES  # (window.__mplFrames)
 NUMBERS = """() => {
   const out = {};
   for (const tr of document.querySelectorAll('.cgl-regression-numbers tr'))
