@@ -2,13 +2,8 @@
 must be a Tensor and is not (``torch.exp(2.0)``, ``torch.mean([1., 2.])``: classic slips)."""
 import functools
 
+from ._refusals import type_name
 from ._tensor import Tensor
-
-
-def type_name(value):
-    """A type as PyTorch's argument parser names it: builtins bare, others with their module."""
-    kind = type(value)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
 def not_a_tensor(name, argument, value, position=1):

@@ -48,6 +48,24 @@ def _by_name(name):
     return _NAMES[name]
 
 
+# PyTorch's tensors hold these too; this engine's are real, and its integers at most as wide as
+# int64 or as narrow as uint8 (no autograd rule here is written for complex numbers)
+_TORCH_ONLY = ("complex64", "complex128", "uint16", "uint32", "uint64")
+
+
+def check_holdable(np_dtype):
+    """Refuse, with PyTorch's TypeError, an array a tensor cannot hold (a str, an object, a datetime);
+    complex and wide unsigned arrays, which torch takes, are refused with the reason."""
+    if np_dtype in FROM_NUMPY:
+        return
+    if np_dtype.name in _TORCH_ONLY:
+        raise TypeError(f"autograd_core has no {np_dtype.name} tensors (PyTorch has them): this teaching engine's "
+                        "tensors are float16, float32, float64, uint8, int8, int16, int32, int64 or bool")
+    raise TypeError(f"can't convert np.ndarray of type numpy.{np_dtype.type.__name__}. The only supported types are: float64, float32, "
+                    "float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+                    "and bool.")
+
+
 import builtins as _b  # noqa: E402  (after the dtype names shadow float/int/bool)
 
 

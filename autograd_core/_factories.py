@@ -13,7 +13,7 @@ from ._graph import STATE
 from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
 from ._numerics import dense as _dense
 from ._random import DEFAULT_SEED, STATE_SIZE, TorchRandom, in_memory_order
-from ._refusals import warn as _warn
+from ._refusals import type_name, warn as _warn
 from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
 
 _F32 = np.dtype(np.float32)
@@ -510,7 +510,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
 def from_numpy(array):
     """A tensor sharing memory with a numpy array (its dtype kept)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+        raise TypeError(f"expected np.ndarray (got {type_name(array)})")
     return _leaf(array)  # shares the array's memory; a recorder sees the creation
 
 

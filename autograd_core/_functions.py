@@ -11,12 +11,12 @@ import warnings
 import numpy as np
 
 from . import _dtypes, _kernel_order
-from ._arguments import not_a_tensor, type_name as _type_name
+from ._arguments import not_a_tensor
 from ._graph import STATE, _ACCUMULATE, _next_seq, gradient_edge, no_grad
 from ._numerics import indexed as _indexed, median_indices as _median_indices
 from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
-from ._refusals import not_implemented as _not_implemented, warn as _warn
+from ._refusals import not_implemented as _not_implemented, type_name as _type_name, warn as _warn
 from ._tensor import (Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims, _index_arrays,
                       _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg, _sync_view, _unwrap, apply,
                       number_as, result_dtype, tensor)

@@ -17,6 +17,12 @@ def warn(message, category=UserWarning):
     warnings.warn(message, category, stacklevel=level)
 
 
+def type_name(value):
+    """A type as PyTorch's argument parser names it: builtins bare, others with their module."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
 def not_implemented(kernel, dtype):
     """ATen's refusal of a dtype its kernel has no version for."""
     name = _dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[np.dtype(dtype)]]

@@ -25,7 +25,7 @@ from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, checked_int, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
                         dense as _dense, elementwise_layout, is_zero_array, quiet, zero_array)
 from ._ops import OPS
-from ._refusals import warn
+from ._refusals import type_name, warn
 
 _F32 = np.dtype(np.float32)
 _NO_EDGE = (None, 0)
@@ -2361,6 +2361,10 @@ def _infer_dtype(data):
     """float32 for Python floats, int64 for ints, bool for bools (PyTorch's defaults)."""
     arr = np.asarray(data)
     from_numpy = isinstance(data, (np.ndarray, np.generic))  # numpy data keeps its dtype
+    if isinstance(data, np.ndarray):
+        _dtypes.check_holdable(arr.dtype)
+    elif arr.dtype.kind == "c":  # (Python complex numbers: PyTorch's default complex dtype)
+        _dtypes.check_holdable(np.dtype(np.complex64))
     if arr.dtype.kind == "f" and not from_numpy:
         return _F32
     if arr.dtype.kind in "iu" and not from_numpy:
@@ -2368,7 +2372,7 @@ def _infer_dtype(data):
     if arr.dtype.kind == "O":
         raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
     if arr.dtype.kind in "US":
-        raise TypeError("new(): invalid data type 'str'")
+        raise TypeError(f"new(): invalid data type '{type_name(data)}'")
     return arr.dtype
 
 
@@ -2422,6 +2426,7 @@ def _nested_tensors(data):
 
 
 def _leaf(arr, requires_grad=False):
+    _dtypes.check_holdable(arr.dtype)
     t = _make(arr, None, False)
     if requires_grad:
         if arr.dtype.kind != "f":

@@ -12,6 +12,7 @@ import re
 import warnings
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from torch_oracle import ENGINE, TORCH, close, plain
@@ -442,6 +443,12 @@ CASES = [
     Case("reshape with a size below -1 before two -1", lambda m, s: s.w.reshape(-2, -1, -1)),
     Case("view of 0 elements with a 0 and a -1", lambda m, s: m.zeros(0).view(0, -1)),
     Case("reshape of 6 elements with a 0 and a -1", lambda m, s: m.zeros(6).reshape(-1, 0)),
+    # arrays a tensor cannot hold (they printed a KeyError, or made a tensor nothing could print)
+    Case("from_numpy of an array of str", lambda m, s: m.from_numpy(np.array(["a", "b"]))),
+    Case("tensor of an array of objects", lambda m, s: m.tensor(np.array([None, 1.]))),
+    Case("as_tensor of an array of dates", lambda m, s: m.as_tensor(np.array([np.datetime64("2020-01-01")]))),
+    Case("tensor of a numpy str", lambda m, s: m.tensor(np.str_("1.5"))),
+    Case("from_numpy of a numpy float", lambda m, s: m.from_numpy(np.float64(1.5))),
 ]
 
 
@@ -605,3 +612,15 @@ def test_a_number_or_list_given_to_nn_functional(call):
     outcomes = [_outcome(lambda: eval(f"m.nn.functional.{call}", {"m": m}), ()) for m in (ENGINE, TORCH)]
     assert outcomes[1] is not None, "PyTorch accepts this call: fix the row"
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("data", [[1 + 2j], np.array([1 + 2j]), np.array([1], dtype=np.uint32),
+                                  np.zeros(2, dtype=np.uint64)], ids=["complex", "complex128", "uint32", "uint64"])
+def test_a_dtype_torch_has_and_this_engine_has_not_is_refused_by_name(data):
+    """PyTorch makes a tensor of these; this engine's tensors are real and at most int64 wide: it says
+    so (it made a tensor whose printing raised KeyError dtype('complex128'))."""
+    import torch
+    name = str(torch.tensor(data).dtype).removeprefix("torch.")
+    for make in (ENGINE.tensor, ENGINE.as_tensor) + ((ENGINE.from_numpy,) if isinstance(data, np.ndarray) else ()):
+        with pytest.raises(TypeError, match=f"^autograd_core has no {name} tensors \\(PyTorch has them\\)"):
+            make(data)
