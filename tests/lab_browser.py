@@ -916,12 +916,16 @@ def stepper_step(stepper):
     return int(re.search(r"step (\d+) / \d+", stepper.locator(".cg-counter").inner_text()).group(1))
 
 
-def press_in_stepper(stepper, key, times=1):
-    """Press `key` in a GraphStepper, focused as a student does: a click on its caption."""
+def press_in_stepper(stepper, key, times=1, settle_ms=300):
+    """Press `key` in a GraphStepper, focused as a student does: a click on its caption; then give the
+    kernel `settle_ms` to answer (the inspector, predict mode's questions). A step's caption, counter and
+    colours are drawn in the key's own handler (the frames are in the page): a test that reads only
+    those may pass settle_ms=0."""
     stepper.locator(".cg-caption").click()
     for _ in range(times):
         stepper.page.keyboard.press(key)
-    stepper.page.wait_for_timeout(300)
+    if settle_ms:
+        stepper.page.wait_for_timeout(settle_ms)
 
 
 def control(scope, name, role="button", exact=True):
@@ -1026,6 +1030,13 @@ def show_slide_of(page, selector):
     shown = page.locator(f"{SLIDE_SHOWN} {selector}").first
     expect(shown).to_be_visible(timeout=30_000)
     return shown
+
+
+def notebook_cell(notebook, text):
+    """The source of the first code cell of `notebook` (repo-relative) that contains `text`: a scratch
+    notebook runs a lecture's cell as the lecture writes it, without the rest of the lecture."""
+    cells = json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+    return next("".join(c["source"]) for c in cells if c["cell_type"] == "code" and text in "".join(c["source"]))
 
 
 def scratch_notebook(lab, sources, subdir, name):

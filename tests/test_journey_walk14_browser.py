@@ -27,24 +27,15 @@ tests/artifacts/walk14/; the findings are in /work/coord/walk14-findings.md.
   "dy/da = -1 (you typed 3, not checked)" -- not judged (a reveal is not a try; the first-try tally
   stays the tries'), and not called "no answer".
 """
-import json
-
 import pytest
 
-from lab_browser import (ALL_RAN, cell_index, control, lecture_mode, module_page, open_and_run_all, open_in_page,
-                         press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell, set_viewport,
+from lab_browser import (ALL_RAN, cell_index, control, lecture_mode, module_page, notebook_cell, open_and_run_all,
+                         open_in_page, press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell, set_viewport,
                          split_words, stepper_node, themed, unnamed_controls)
 from test_journey_walk13_browser import _PANEL_LABELS_BROKEN
 
 SUBDIR = "walk14"
 LECTURE03 = "notebooks/03_backward_in_depth.ipynb"
-
-
-def _cell(notebook, text):
-    """The source of the first code cell of `notebook` (repo-relative) that contains `text`."""
-    from pathlib import Path
-    cells = json.loads((Path(__file__).resolve().parents[1] / notebook).read_text())["cells"]
-    return next("".join(c["source"]) for c in cells if c["cell_type"] == "code" and text in "".join(c["source"]))
 
 
 LAB = """from widgets.regression import RegressionLab
@@ -212,8 +203,8 @@ def _scratch_notebook(lab):
     mode, lecture 07's residual block stepper, and the regression lab; in tests/artifacts/walk14/nb_test
     (its repo-relative path)."""
     example_b = ("import autograd_core as torch\nfrom widgets.stepper import GraphStepper\n\n"
-                 + _cell("notebooks/01_computation_graphs.ipynb", "with torch.record() as rec_b:"))
-    residual = _cell("notebooks/07_training_networks.ipynb", "def residual_block():")
+                 + notebook_cell("notebooks/01_computation_graphs.ipynb", "with torch.record() as rec_b:"))
+    residual = notebook_cell("notebooks/07_training_networks.ipynb", "def residual_block():")
     return scratch_notebook(lab, (example_b, residual, LAB), SUBDIR, "walk14_widgets.ipynb")
 
 
