@@ -562,7 +562,11 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
             if is_stub(fn):
                 raise ExerciseError(f"{name} is not written yet: write its body in the cell above "
                                     "(and return the result).")
-            raise ExerciseError(f"{call} returned None: end {name} with a return statement.")
+            if returns_nothing(fn):
+                raise ExerciseError(f"{call} returned None: end {name} with a return statement.")
+            # (it has a return with a value: one way through it, for these arguments, gives None; W16_3)
+            raise ExerciseError(f"{call} returned None: check what {name} returns for these arguments (every way "
+                                "through it should end in a return of the result).")
         if returns == "float" and _contains_tensor(got):
             what = ("a plain number (a float) for each value, not tensors" if isinstance(got, (tuple, list))
                     else "a plain number (a float), computed without tensors")

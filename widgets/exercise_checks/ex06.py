@@ -204,21 +204,37 @@ def _answers(fn, cases):
         return None
 
 
+def _odd_word(cases, answers):
+    """The message for the first case where fewer_passes answered a word that is not one of the three
+    (W16_3: 'both' for n = m was told "Count the passes", though its counting was right), or ''. Said
+    without telling whether the mode meant is right."""
+    for (n, m), answer in zip(cases, answers):
+        word = _as_words([answer])
+        if word and word[0] not in WORDS:
+            note = ("the mode backward() runs is reverse mode, so return 'reverse' (and 'forward' for forward "
+                    "mode)." if word[0].startswith("back") else "return 'forward', 'reverse' or 'either' "
+                    "(either: when both modes need the same number of passes).")
+            return f"fewer_passes({n}, {m}) returned {answer!r}, which is not one of the task's three words: {note}"
+    return ""
+
+
 def which_mode(fewer_passes, situations):
     """Task 2: fewer_passes(n, m) -> 'forward' | 'reverse' | 'either', and the four situations."""
     rng = np.random.default_rng(6)
     cases = [(1, 1000), (10**6, 1), (7, 3), (2, 5), (4, 4)] + \
         [tuple(int(v) for v in rng.integers(1, 60, size=2)) for _ in range(5)]
+    # fewer_passes' answers, each case once (a function that prints would print them again per look)
+    answers = _answers(fewer_passes, cases) if callable(fewer_passes) and not is_stub(fewer_passes) else None
+    right = [_by_passes(n, m) for n, m in cases]
     with Feedback() as fb:
         if fewer_passes is None:
             fb.missing.append("fewer_passes")
-        elif callable(fewer_passes) and not is_stub(fewer_passes) and \
-                _answers(fewer_passes, cases[:4]) == [_by_passes(m, n) for n, m in cases[:4]]:
+        elif answers is not None and answers[:4] == [_by_passes(m, n) for n, m in cases[:4]]:
             fb.fail(f"fewer_passes: {MIXED_UP}")
-        elif callable(fewer_passes) and not is_stub(fewer_passes) and \
-                _answers(fewer_passes, cases) != [_by_passes(n, m) for n, m in cases] and \
-                _as_words(_answers(fewer_passes, cases)) == [_by_passes(n, m) for n, m in cases]:
-            fb.fail(f"fewer_passes: {_spelling(_answers(fewer_passes, cases))}")
+        elif answers is not None and answers != right and _as_words(answers) == right:
+            fb.fail(f"fewer_passes: {_spelling(answers)}")
+        elif answers is not None and _odd_word(cases, answers):
+            fb.fail(_odd_word(cases, answers))
         else:
             fb.check_function("fewer_passes", fewer_passes, cases, _by_passes,
                               explain="Count the passes each mode needs for an f with n inputs and m outputs.")
