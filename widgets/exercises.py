@@ -404,6 +404,17 @@ def _decimal_comma(answer):
     return ""
 
 
+def decimal_commas_in_list(answer, n):
+    """A hint for a list of n numbers written with decimal commas, which Python reads as 2n ints
+    ([3,0, 1,5] is four numbers: W16_5), or ''. As _decimal_comma, the answer is not rewritten."""
+    if (isinstance(answer, (list, tuple)) and n and len(answer) == 2 * n
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in answer)
+            and all(v >= 0 for v in answer[1::2])):
+        return (" Decimal commas? Python reads a comma as a separator, so each number written with one is two "
+                "numbers: write the decimals with a point.")
+    return ""
+
+
 def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain="", by_hand=False):
     """``check`` without its ✓: raise ExerciseError unless ``answer`` matches ``expected``."""
     if _is_missing(answer):
@@ -427,7 +438,8 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
         if want.ndim == 0:
             raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.{_decimal_comma(answer)}")
         if isinstance(expected, (list, tuple)) and got.ndim == 1:
-            raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}.")
+            raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}."
+                                + decimal_commas_in_list(answer, len(expected)))
         if isinstance(expected, (list, tuple)) and want.ndim == 1 and got.ndim == 0:
             # (one number where a list is wanted: "shape ()" would be numpy's word for it, not the task's)
             raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; you gave "

@@ -8,8 +8,8 @@ functions the notebook never shows, and their forward and backward passes are co
 """
 import numpy as np
 
-from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, _fmt, _numeric, as_array, is_stub,
-                               is_tensor, numbers_or_none)
+from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, _fmt, _numeric, as_array,
+                               decimal_commas_in_list, is_stub, is_tensor, numbers_or_none)
 
 from . import backend, leaf, nn
 
@@ -94,7 +94,8 @@ def sum_over_paths(path_products_p, dz_dp, dz_dq):
                     f"{_describe(path_products_p)}.")
         elif len(path_products_p) != len(reference):
             fb.fail(f"path_products_p has {len(path_products_p)} products, but p reaches z along "
-                    f"{len(reference)} paths: follow every edge out of p, and out of each node you reach.")
+                    f"{len(reference)} paths: follow every edge out of p, and out of each node you reach."
+                    + decimal_commas_in_list(path_products_p, len(reference)))
         elif _contains_tensor(path_products_p):
             fb.check("path_products_p", path_products_p, reference, by_hand=True)    # (says: no tensors)
         else:
