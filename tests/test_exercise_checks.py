@@ -765,3 +765,14 @@ def test_W16_5_a_list_written_with_decimal_commas_is_asked_about_them(answer, hi
         ex06.sum_over_paths([24, 0, 18, 0, 6, 0], 48.0, 28.0)
     assert e.value.messages == ["path_products_p has 6 products, but p reaches z along 3 paths: follow every edge "
                                 "out of p, and out of each node you reach." + hint]
+
+
+def test_W16_6_a_list_in_a_message_has_no_space_before_its_bracket():
+    """ex05 task 1, div's local derivative for b written -a / b: "div(Value(6), Value(-4)).local_grads =
+    [-0.25, 1.5 ] is not right yet" (numpy pads 1.5 to the width of -0.25, and the padding stood before
+    the bracket). The numbers as written, one space after each comma, none before a bracket."""
+    from widgets.exercises import _fmt
+    assert _fmt(np.array([-0.25, 1.5])) == "[-0.25, 1.5]"
+    assert _fmt(np.array([0.125, 10.5, -3.0])) == "[0.125, 10.5, -3.]"
+    assert _fmt(np.array([[1.5, -0.25], [2.0, 3.0]])) == "[[1.5, -0.25], [2., 3.]]"
+    assert _fmt(np.array([-0.25, 0.375])) == "[-0.25, 0.375]"

@@ -272,8 +272,9 @@ def _fmt(a):
     if not np.ndim(a):
         return f"{float(a):g}"
     text = " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
-    # (numpy pads each entry to one width for its columns: "[-0.25 ,  0.375]"; on one line, "[-0.25, 0.375]")
-    return re.sub(r"\s+,", ",", re.sub(r"\[\s+", "[", text))
+    # (numpy pads each entry to one width for its columns: "[-0.25 ,  0.375]", "[-0.25,  1.5 ]"; on one
+    # line, "[-0.25, 0.375]" and "[-0.25, 1.5]")
+    return re.sub(r"\s+([,\]])", r"\1", re.sub(r"\[\s+", "[", text))
 
 
 def _show_arg(a):
