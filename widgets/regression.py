@@ -1247,8 +1247,8 @@ class RegressionLab(W.VBox):
     def _status_text(self):
         t = self.trainer
         k = t.iteration
-        reading, limit = t.lr * t.curvature(), t.stability_limit()
         if t.stopped == "diverged":
+            reading, limit = t.lr * t.curvature(), t.stability_limit()
             if reading > limit:
                 why = f": lr·λmax = {reading:.3g} > {limit:g}"
             elif t.forget_zero_grad:           # the learning rate alone would converge
@@ -1264,7 +1264,8 @@ class RegressionLab(W.VBox):
         if t.stopped == "converged":
             return f"converged at iteration {k}: loss < {t.stop_loss:g}"
         if self._ran_out_diverging():
-            return f"stopped after {t.max_iter} iterations, diverging: lr·λmax = {reading:.3g} > {limit:g}"
+            return (f"stopped after {t.max_iter} iterations, diverging: lr·λmax = {t.lr * t.curvature():.3g} > "
+                    f"{t.stability_limit():g}")
         if t.stopped == "max_iter":
             return f"stopped after {t.max_iter} iterations"
         if self._interrupted:

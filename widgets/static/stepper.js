@@ -77,7 +77,8 @@ function render({ model, el }) {
   // ":focus", which a focused control matches itself: so the control the focus goes to gets the mark
   // too (W16_1: "b" on a focused button inserted a cell, ArrowRight on the slider or ArrowDown on
   // the speed list moved the notebook to another cell and the control never moved)
-  el.addEventListener("focusin", (ev) => ev.target.setAttribute("data-lm-suppress-shortcuts", "true"));
+  const markFocused = (ev) => ev.target.setAttribute("data-lm-suppress-shortcuts", "true");
+  el.addEventListener("focusin", markFocused);
   el.setAttribute("role", "group");
   el.setAttribute("aria-label",
     "computation graph stepper: arrow keys step, space plays or pauses, click a node to inspect it, " +
@@ -806,6 +807,7 @@ function render({ model, el }) {
     if (timer) clearTimeout(timer);
     resized.disconnect();
     el.removeEventListener("keydown", onKey);
+    el.removeEventListener("focusin", markFocused);
   };
 }
 
