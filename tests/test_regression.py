@@ -419,18 +419,21 @@ def test_W16_4_a_run_that_diverges_after_a_raised_learning_rate_says_so_when_it_
     2.08 > 2) mid-run. The loss grows from ~1.4 to over 1000, short of DIVERGED_FACTOR times the first
     iteration's loss when the 100 iterations run out: the status said only "stopped after 100
     iterations" (beside a loss curve going up a thousandfold). It says the run diverges, and why, in
-    the diverged style; a run that runs out at a stable learning rate keeps its plain line."""
-    lab, _ = live_lab(lr=0.05)
+    the diverged style; a run that runs out at a stable learning rate keeps its plain line. (40
+    iterations here: the loss grows from its low point by then.)"""
+    lab, _ = live_lab(lr=0.05, max_iter=40)
     lab.step(10)
     lab.lr_slider.value = 0.06
     lab.step(1000)
     reading = 0.06 * lab.trainer.curvature()
-    assert lab.trainer.stopped == "max_iter" and lab.history[-1]["loss"] > 500 * min(h["loss"] for h in lab.history)
-    assert lab.status == f"stopped after 100 iterations, diverging: lr·λmax = {reading:.3g} > 2"
+    assert lab.trainer.stopped == "max_iter" and lab.history[-1]["loss"] > 1.2 * min(h["loss"] for h in lab.history)
+    assert lab.status == f"stopped after 40 iterations, diverging: lr·λmax = {reading:.3g} > 2"
     assert numbers(lab)["status"] == lab.status and "status cgl-diverged" in lab.numbers.value
-    lab, _ = live_lab(lr=0.01, stop_loss=0.0)            # slow and stable: runs out, not diverging
+    lab.lr_slider.value = 0.01                           # slow and stable: runs out, not diverging
+    lab.trainer.stop_loss = 0.0
+    lab.reset()
     lab.step(1000)
-    assert lab.trainer.stopped == "max_iter" and lab.status == "stopped after 100 iterations"
+    assert lab.trainer.stopped == "max_iter" and lab.status == "stopped after 40 iterations"
     assert "cgl-diverged" not in lab.numbers.value
 
 
