@@ -1,7 +1,8 @@
 """A student's and a lecturer's sixteenth walkthrough (exercises ex07, ex06, ex05; lectures 10 and 09;
 lecture mode; the regression lab), pinned by what they see. Screenshots in tests/artifacts/walk16/;
 the findings are in /work/coord/walk16-findings.md. What needs no browser is tested beside the code
-it concerns (test_exercise_checks.py, test_regression.py); this module holds what only a browser shows.
+it concerns (test_exercise_checks.py, test_ex06_forward_reverse.py, test_regression.py); this module
+holds what only a browser shows.
 
 - W16_1 (fixed in widgets/static/stepper.js): a GraphStepper's own controls gave their keys to
   JupyterLab. "b" pressed on a focused stepper button inserted a cell below (and "d d" deletes the
