@@ -335,3 +335,37 @@ def test_dir_lists_the_saved_tensors_as_pytorch_does():
     assert saved_by_dir(real, *theirs["mlp, squared error"])        # the comparison sees something
     fn = ours["example A"][0].grad_fn
     assert {"_saved_self", "_saved_other"} <= set(dir(fn)) and "_saved_result" not in dir(fn)
+
+
+def _tie(word):
+    """fewer_passes with the counting right, answering `word` where both modes need as many passes."""
+    return lambda n, m: "forward" if n < m else "reverse" if m < n else word
+
+
+@pytest.mark.parametrize("fewer_passes, told", [
+    (_tie("both"), "fewer_passes(4, 4) returned 'both', which is not one of the task's three words: return "
+                   "'forward', 'reverse' or 'either' (either: when both modes need the same number of passes)."),
+    (_tie("same"), "fewer_passes(4, 4) returned 'same', which is not one of the task's three words: return "
+                   "'forward', 'reverse' or 'either' (either: when both modes need the same number of passes)."),
+    (lambda n, m: "forward" if n < m else "backward" if m < n else "either",
+     "fewer_passes(1000000, 1) returned 'backward', which is not one of the task's three words: the mode "
+     "backward() runs is reverse mode, so return 'reverse' (and 'forward' for forward mode)."),
+    (_tie(None), "fewer_passes(4, 4) returned None: check what fewer_passes returns for these arguments (every "
+                 "way through it should end in a return of the result)."),
+])
+def test_W16_3_a_word_not_of_the_three_or_a_none_returned_is_told_so(fewer_passes, told):
+    """ex06 task 2 with the counting right: 'both' (or 'same') for n = m was told "not right yet. Count the
+    passes each mode needs", which sends a student who counted right back to the counting; a function
+    that returns None for n = m was told to "end fewer_passes with a return statement", which it has.
+    Each is told what it returned, without saying whether the mode meant is right; a function without
+    any return keeps its message."""
+    from widgets.exercises import ExerciseError
+    with pytest.raises(ExerciseError) as e:
+        ex06.which_mode(fewer_passes, ["reverse", "forward", "either", "reverse"])
+    assert e.value.messages == [told]
+
+    def no_return(n, m):
+        "forward" if n < m else "reverse"
+    with pytest.raises(ExerciseError) as e:
+        ex06.which_mode(no_return, ["reverse", "forward", "either", "reverse"])
+    assert e.value.messages == ["fewer_passes(1, 1000) returned None: end fewer_passes with a return statement."]

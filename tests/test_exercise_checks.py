@@ -742,3 +742,37 @@ def test_an_answer_that_is_an_efficient_zero_tensor_is_read(torch):
     h, = torch.autograd.grad(g.sum(), x)
     assert h._is_zerotensor()
     np.testing.assert_array_equal(as_array(h), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("answer, hinted", [
+    ([3, 0, 1, 0], True), ((3, 0, 1, 5), True), ([3, 0, -1, 0], True),     # [3,0, 1,0] and 3,0, 1,5
+    ([3, 1, 0], False), ([3.0, 0, 1, 0], False),
+])
+def test_W16_5_a_list_written_with_decimal_commas_is_asked_about_them(answer, hinted):
+    """ex05 task 5 wants [a.grad for 1, a.grad for 2]; [3,0, 1,0], written with decimal commas, is four
+    ints to Python, and was told only "should be a list of 2 numbers; yours has 4". A list of twice as
+    many ints is asked "Decimal commas?" (the numbers not rewritten: that would say whether they are
+    right); ex06 task 1's path products say it after the count of paths."""
+    from widgets.exercise_checks import ex06
+    from widgets.exercises import check
+    hint = (" Decimal commas? Python reads a comma as a separator, so each number written with one is two "
+            "numbers: write the decimals with a point.")
+    with pytest.raises(ExerciseError) as e:
+        check("set_of_parents_grads", answer, [3.0, 1.0], by_hand=True)
+    assert e.value.messages == [f"set_of_parents_grads should be a list of 2 numbers; yours has {len(answer)}."
+                                + (hint if hinted else "")]
+    with pytest.raises(ExerciseError) as e:
+        ex06.sum_over_paths([24, 0, 18, 0, 6, 0], 48.0, 28.0)
+    assert e.value.messages == ["path_products_p has 6 products, but p reaches z along 3 paths: follow every edge "
+                                "out of p, and out of each node you reach." + hint]
+
+
+def test_W16_6_a_list_in_a_message_has_no_space_before_its_bracket():
+    """ex05 task 1, div's local derivative for b written -a / b: "div(Value(6), Value(-4)).local_grads =
+    [-0.25, 1.5 ] is not right yet" (numpy pads 1.5 to the width of -0.25, and the padding stood before
+    the bracket). The numbers as written, one space after each comma, none before a bracket."""
+    from widgets.exercises import _fmt
+    assert _fmt(np.array([-0.25, 1.5])) == "[-0.25, 1.5]"
+    assert _fmt(np.array([0.125, 10.5, -3.0])) == "[0.125, 10.5, -3.]"
+    assert _fmt(np.array([[1.5, -0.25], [2.0, 3.0]])) == "[[1.5, -0.25], [2., 3.]]"
+    assert _fmt(np.array([-0.25, 0.375])) == "[-0.25, 0.375]"

@@ -414,6 +414,29 @@ def test_a_diverging_run_says_so_rescales_and_keeps_the_layout():
     assert not lab.step_button.disabled
 
 
+def test_W16_4_a_run_that_diverges_after_a_raised_learning_rate_says_so_when_it_runs_out():
+    """The walk's run: Play at lr 0.05, the learning rate raised to the slider's maximum (0.06, lr·λmax
+    2.08 > 2) mid-run. The loss grows from ~1.4 to over 1000, short of DIVERGED_FACTOR times the first
+    iteration's loss when the 100 iterations run out: the status said only "stopped after 100
+    iterations" (beside a loss curve going up a thousandfold). It says the run diverges, and why, in
+    the diverged style; a run that runs out at a stable learning rate keeps its plain line. (40
+    iterations here: the loss grows from its low point by then.)"""
+    lab, _ = live_lab(lr=0.05, max_iter=40)
+    lab.step(10)
+    lab.lr_slider.value = 0.06
+    lab.step(1000)
+    reading = 0.06 * lab.trainer.curvature()
+    assert lab.trainer.stopped == "max_iter" and lab.history[-1]["loss"] > 1.2 * min(h["loss"] for h in lab.history)
+    assert lab.status == f"stopped after 40 iterations, diverging: lr·λmax = {reading:.3g} > 2"
+    assert numbers(lab)["status"] == lab.status and "status cgl-diverged" in lab.numbers.value
+    lab.lr_slider.value = 0.01                           # slow and stable: runs out, not diverging
+    lab.trainer.stop_loss = 0.0
+    lab.reset()
+    lab.step(1000)
+    assert lab.trainer.stopped == "max_iter" and lab.status == "stopped after 40 iterations"
+    assert "cgl-diverged" not in lab.numbers.value
+
+
 @pytest.mark.parametrize("settings", [dict(), dict(seed=0), dict(seed=3, n=200, noise=5.0),
                                       dict(seed=7, n=2, noise=0.0)])
 def test_the_fit_plot_shows_every_point_and_the_intercept(settings):

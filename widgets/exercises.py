@@ -272,8 +272,9 @@ def _fmt(a):
     if not np.ndim(a):
         return f"{float(a):g}"
     text = " ".join(np.array2string(np.asarray(a), precision=4, separator=", ").split())
-    # (numpy pads each entry to one width for its columns: "[-0.25 ,  0.375]"; on one line, "[-0.25, 0.375]")
-    return re.sub(r"\s+,", ",", re.sub(r"\[\s+", "[", text))
+    # (numpy pads each entry to one width for its columns: "[-0.25 ,  0.375]", "[-0.25,  1.5 ]"; on one
+    # line, "[-0.25, 0.375]" and "[-0.25, 1.5]")
+    return re.sub(r"\s+([,\]])", r"\1", re.sub(r"\[\s+", "[", text))
 
 
 def _show_arg(a):
@@ -404,6 +405,17 @@ def _decimal_comma(answer):
     return ""
 
 
+def decimal_commas_in_list(answer, n):
+    """A hint for a list of n numbers written with decimal commas, which Python reads as 2n ints
+    ([3,0, 1,5] is four numbers: W16_5), or ''. As _decimal_comma, the answer is not rewritten."""
+    if (isinstance(answer, (list, tuple)) and n and len(answer) == 2 * n
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in answer)
+            and all(v >= 0 for v in answer[1::2])):
+        return (" Decimal commas? Python reads a comma as a separator, so each number written with one is two "
+                "numbers: write the decimals with a point.")
+    return ""
+
+
 def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), explain="", by_hand=False):
     """``check`` without its ✓: raise ExerciseError unless ``answer`` matches ``expected``."""
     if _is_missing(answer):
@@ -427,7 +439,8 @@ def _compare(name, answer, expected, *, atol=1e-5, rtol=1e-5, mistakes=(), expla
         if want.ndim == 0:
             raise ExerciseError(f"{name} should be a number; you gave {_describe(answer)}.{_decimal_comma(answer)}")
         if isinstance(expected, (list, tuple)) and got.ndim == 1:
-            raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}.")
+            raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; yours has {got.size}."
+                                + decimal_commas_in_list(answer, len(expected)))
         if isinstance(expected, (list, tuple)) and want.ndim == 1 and got.ndim == 0:
             # (one number where a list is wanted: "shape ()" would be numpy's word for it, not the task's)
             raise ExerciseError(f"{name} should be a list of {len(expected)} numbers; you gave "
@@ -562,7 +575,11 @@ def check_function(name, fn, cases, reference, *, atol=1e-5, rtol=1e-5, explain=
             if is_stub(fn):
                 raise ExerciseError(f"{name} is not written yet: write its body in the cell above "
                                     "(and return the result).")
-            raise ExerciseError(f"{call} returned None: end {name} with a return statement.")
+            if returns_nothing(fn):
+                raise ExerciseError(f"{call} returned None: end {name} with a return statement.")
+            # (it has a return with a value: one way through it, for these arguments, gives None; W16_3)
+            raise ExerciseError(f"{call} returned None: check what {name} returns for these arguments (every way "
+                                "through it should end in a return of the result).")
         if returns == "float" and _contains_tensor(got):
             what = ("a plain number (a float) for each value, not tensors" if isinstance(got, (tuple, list))
                     else "a plain number (a float), computed without tensors")

@@ -1237,6 +1237,13 @@ class RegressionLab(W.VBox):
         else:
             self._graph_heading()
 
+    def _ran_out_diverging(self):
+        """The iterations ran out with lr·λmax past the stability limit: a learning rate raised mid-run
+        grows the loss from a low point, short of DIVERGED_FACTOR times the first iteration's by then;
+        the run diverges all the same (W16_4)."""
+        t = self.trainer
+        return t.stopped == "max_iter" and t.lr * t.curvature() > t.stability_limit()
+
     def _status_text(self):
         t = self.trainer
         k = t.iteration
@@ -1256,6 +1263,9 @@ class RegressionLab(W.VBox):
                     "(zero_grad() forgotten)")
         if t.stopped == "converged":
             return f"converged at iteration {k}: loss < {t.stop_loss:g}"
+        if self._ran_out_diverging():
+            return (f"stopped after {t.max_iter} iterations, diverging: lr·λmax = {t.lr * t.curvature():.3g} > "
+                    f"{t.stability_limit():g}")
         if t.stopped == "max_iter":
             return f"stopped after {t.max_iter} iterations"
         if self._interrupted:
@@ -1287,7 +1297,7 @@ class RegressionLab(W.VBox):
         # is the line right below them (regression.css lays the rows out in columns there, and
         # after the table in the column beside the plots). role=status: screen readers announce
         # it when it changes.
-        cls = " cgl-diverged" if t.stopped == "diverged" else ""
+        cls = " cgl-diverged" if t.stopped == "diverged" or self._ran_out_diverging() else ""
         return (f"<div class='cgl-regression-readout'>"
                 f"<div class='cgl-regression-status{cls}' role='status'>"
                 f"{html.escape(self.status)}</div>"

@@ -8,8 +8,8 @@ functions the notebook never shows, and their forward and backward passes are co
 """
 import numpy as np
 
-from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, _fmt, _numeric, as_array, is_stub,
-                               is_tensor, numbers_or_none)
+from widgets.exercises import (ExerciseError, Feedback, _compare, _describe, _fmt, _numeric, as_array,
+                               decimal_commas_in_list, is_stub, is_tensor, numbers_or_none)
 
 from . import backend, leaf, nn
 
@@ -94,7 +94,8 @@ def sum_over_paths(path_products_p, dz_dp, dz_dq):
                     f"{_describe(path_products_p)}.")
         elif len(path_products_p) != len(reference):
             fb.fail(f"path_products_p has {len(path_products_p)} products, but p reaches z along "
-                    f"{len(reference)} paths: follow every edge out of p, and out of each node you reach.")
+                    f"{len(reference)} paths: follow every edge out of p, and out of each node you reach."
+                    + decimal_commas_in_list(path_products_p, len(reference)))
         elif _contains_tensor(path_products_p):
             fb.check("path_products_p", path_products_p, reference, by_hand=True)    # (says: no tensors)
         else:
@@ -204,21 +205,37 @@ def _answers(fn, cases):
         return None
 
 
+def _odd_word(cases, answers):
+    """The message for the first case where fewer_passes answered a word that is not one of the three
+    (W16_3: 'both' for n = m was told "Count the passes", though its counting was right), or ''. Said
+    without telling whether the mode meant is right."""
+    for (n, m), answer in zip(cases, answers):
+        word = _as_words([answer])
+        if word and word[0] not in WORDS:
+            note = ("the mode backward() runs is reverse mode, so return 'reverse' (and 'forward' for forward "
+                    "mode)." if word[0].startswith("back") else "return 'forward', 'reverse' or 'either' "
+                    "(either: when both modes need the same number of passes).")
+            return f"fewer_passes({n}, {m}) returned {answer!r}, which is not one of the task's three words: {note}"
+    return ""
+
+
 def which_mode(fewer_passes, situations):
     """Task 2: fewer_passes(n, m) -> 'forward' | 'reverse' | 'either', and the four situations."""
     rng = np.random.default_rng(6)
     cases = [(1, 1000), (10**6, 1), (7, 3), (2, 5), (4, 4)] + \
         [tuple(int(v) for v in rng.integers(1, 60, size=2)) for _ in range(5)]
+    # fewer_passes' answers, each case once (a function that prints would print them again per look)
+    answers = _answers(fewer_passes, cases) if callable(fewer_passes) and not is_stub(fewer_passes) else None
+    right = [_by_passes(n, m) for n, m in cases]
     with Feedback() as fb:
         if fewer_passes is None:
             fb.missing.append("fewer_passes")
-        elif callable(fewer_passes) and not is_stub(fewer_passes) and \
-                _answers(fewer_passes, cases[:4]) == [_by_passes(m, n) for n, m in cases[:4]]:
+        elif answers is not None and answers[:4] == [_by_passes(m, n) for n, m in cases[:4]]:
             fb.fail(f"fewer_passes: {MIXED_UP}")
-        elif callable(fewer_passes) and not is_stub(fewer_passes) and \
-                _answers(fewer_passes, cases) != [_by_passes(n, m) for n, m in cases] and \
-                _as_words(_answers(fewer_passes, cases)) == [_by_passes(n, m) for n, m in cases]:
-            fb.fail(f"fewer_passes: {_spelling(_answers(fewer_passes, cases))}")
+        elif answers is not None and answers != right and _as_words(answers) == right:
+            fb.fail(f"fewer_passes: {_spelling(answers)}")
+        elif answers is not None and _odd_word(cases, answers):
+            fb.fail(_odd_word(cases, answers))
         else:
             fb.check_function("fewer_passes", fewer_passes, cases, _by_passes,
                               explain="Count the passes each mode needs for an f with n inputs and m outputs.")

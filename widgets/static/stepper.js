@@ -72,6 +72,13 @@ function render({ model, el }) {
   // keys pressed in the stepper are its own: JupyterLab's shortcuts (Enter, arrows, space in
   // command mode) must not act on the notebook meanwhile, nor swallow Enter in an answer box
   el.setAttribute("data-lm-suppress-shortcuts", "true");
+  // Lumino passes over a key only where that mark sits on the element the key was pressed on, or on
+  // an ancestor below the first one a shortcut's selector matches; command mode's selectors end in
+  // ":focus", which a focused control matches itself: so the control the focus goes to gets the mark
+  // too (W16_1: "b" on a focused button inserted a cell, ArrowRight on the slider or ArrowDown on
+  // the speed list moved the notebook to another cell and the control never moved)
+  const markFocused = (ev) => ev.target.setAttribute("data-lm-suppress-shortcuts", "true");
+  el.addEventListener("focusin", markFocused);
   el.setAttribute("role", "group");
   el.setAttribute("aria-label",
     "computation graph stepper: arrow keys step, space plays or pauses, click a node to inspect it, " +
@@ -636,8 +643,12 @@ function render({ model, el }) {
     counter.textContent = `step ${k} / ${n - 1}`;
     phase.textContent = f.phase_label;
     phase.className = "cg-phase cg-phase-" + f.phase;
+    const focused = document.activeElement;
     bFirst.disabled = bPrev.disabled = k === 0;
     bNext.disabled = bLast.disabled = k >= limit();
+    // a focused button disabled now (last step, pressed from the keyboard) would drop the focus to
+    // the page: the stepper keeps it, and the arrow keys go on stepping (W16_2)
+    if (focused && focused.disabled && el.contains(focused)) el.focus({ preventScroll: true });
     const said = ask && ask.caption !== undefined ? ask : f;
     setCaption(caption, said.caption, said.caption_whole);
     overlay.hidden = !f.program;
@@ -796,6 +807,7 @@ function render({ model, el }) {
     if (timer) clearTimeout(timer);
     resized.disconnect();
     el.removeEventListener("keydown", onKey);
+    el.removeEventListener("focusin", markFocused);
   };
 }
 
