@@ -53,17 +53,18 @@ _PYTHON_FLOAT = "float32"  # item() and tolist() give Python floats; the default
 def share_of_torch_float32_sqrt_rounded_as_ieee():
     """Of 4,096 float32 values (|normal| * 3), the share whose torch.sqrt equals the correctly rounded
     square root (numpy's). A contiguous float32 tensor of 16 or more elements goes through MKL's vector
-    math (sqrt, exp, log, sin, tan, atan, erf...), whose kernel MKL picks by the CPU: 99.3% on the
-    CPUs this suite was calibrated on (its AVX2 / AVX-512 kernels; README: 0.7% of normals differ),
-    83% on an AMD EPYC Zen 4 (the kernels MKL runs on other makers' CPUs)."""
+    math (sqrt, exp, log, sin, tan, atan, erf...), whose kernels MKL picks by the CPU: about 99% on
+    the CPUs this suite was calibrated on (its AVX2 / AVX-512 kernels; README: 0.7% of normals
+    differ), 82% on an AMD EPYC Zen 4 (the kernels MKL 2024.2 runs on other makers' CPUs)."""
     x = (np.abs(np.random.default_rng(0).standard_normal(4096)) * 3).astype(np.float32)
     return float(np.mean(torch.sqrt(torch.from_numpy(x)).numpy() == np.sqrt(x)))
 
 
 # Whether torch's float32 sqrt is IEEE's for all but a few inputs: where it is, the shares of last-bit
-# differences the tests assert for MKL's vector math (tan, atan, ...) and the optimisers that take a
-# sqrt (Adam, RMSprop, Adagrad) bit for bit hold; where it is not, those tests assert what holds on
-# every CPU (one ulp per value, the same NaNs; the oracle's tolerance after many steps).
+# differences the tests assert for MKL's vector math (tan, atan, logsumexp's exp and log) hold, and so
+# do the bit-for-bit runs through it (optimisers that take a sqrt: Adam, RMSprop, Adagrad; float64
+# log in pow's gradient); where it is not, those tests assert what holds on every CPU (one ulp per
+# value, the same NaNs, the oracle's tolerance).
 TORCH_SQRT_NEARLY_IEEE = share_of_torch_float32_sqrt_rounded_as_ieee() >= 0.95
 
 
