@@ -19,7 +19,7 @@ import numpy as np
 from . import _dtypes
 from ._dtypes import Size
 from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _next_seq, gradient_edge, no_grad,
-                     pack_saved,
+                     pack_saved, torch_strides,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, checked_int, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
@@ -1179,15 +1179,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
-        if self._data.size == 0 and not any(st):
-            # numpy gives a new empty array no strides at all; PyTorch the row-major ones, each dim
-            # of size 0 counted as 1: (2, 0, 4) -> (4, 4, 1)
-            st, step = [], 1
-            for size in reversed(self._data.shape):
-                st.insert(0, step)
-                step *= max(size, 1)
-            st = tuple(st)
+        st = torch_strides(self._data)
         return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
