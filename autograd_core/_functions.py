@@ -778,7 +778,7 @@ def dist(input, other, p=2):
     if dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[dtype]]} instead.")
-    return apply(_OP["dist"], (input, other), {"p": builtins.float(p)})
+    return apply(_OP["dist"], (input, other), {"p": p if isinstance(p, numbers.Real) else builtins.float(p)})
 
 
 def _selected(name, input, d, keepdim, indices):

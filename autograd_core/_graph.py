@@ -162,7 +162,7 @@ class Node:
         if self._freed and name in self._tensor_saves():  # (a saved number or size outlives backward)
             raise RuntimeError(FREED_MSG)
         if self._freed:
-            return self._params[name]
+            return _shown(name, self._params[name])
         if self._packed is not None and name in self._packed:
             packed = self._packed[name]
             if isinstance(packed, tuple):
@@ -176,14 +176,14 @@ class Node:
         else:
             arr = self._params[name]
         if isinstance(arr, tuple):  # index: PyTorch shows tensors, and None for a slice
-            return tuple(_make(i, None, False) if isinstance(i, np.ndarray) else
-                         None if isinstance(i, slice) else i for i in arr)
+            return _shown(name, tuple(_make(i, None, False) if isinstance(i, np.ndarray) else
+                                      None if isinstance(i, slice) else i for i in arr))
         if not isinstance(arr, np.ndarray):
             if name in self.op.arg_names and not isinstance(arr, (type(None), str)):
                 # a Python number argument (x * 1.5): PyTorch saves it wrapped in a 0-dim tensor
                 kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
                 return _make(np.asarray(arr, dtype=kind), None, False)
-            return arr
+            return _shown(name, arr)
         for entry in self._saved_versions or ():
             counter, _, saved, saved_arr = entry
             if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
@@ -393,6 +393,14 @@ _OPTION_AS_TORCH_SHOWS = {"reduction": ("none", "mean", "sum").index,
                           **dict.fromkeys(("dim", "dims", "dim0", "dim1", "dim2", "index", "start", "end", "step",
                                            "offset", "diagonal", "k", "shifts", "pad", "ignore_index",
                                            "padding_idx", "repeats", "split_size", "source_dim"), _as_int64)}
+
+
+def _shown(name, value):
+    """A saved number (or string) as PyTorch's grad_fn._saved_<name> shows it."""
+    shown = _OPTION_AS_TORCH_SHOWS.get(name)
+    return value if shown is None else shown(value)
+
+
 # <input>_sym_sizes / _sym_strides / _sym_numel / _sym_argsize_<d>: PyTorch's names of an input's layout
 _LAYOUT_OF_INPUT = re.compile(r"(\w+?)_sym_(sizes|strides|numel|argsize_(\d+))$")
 
@@ -420,13 +428,12 @@ def option_attributes(options, forward, arg_names):
     attrs = {}
     for option in options:
         name, derive = (option, None) if isinstance(option, str) else option
-        shown = _OPTION_AS_TORCH_SHOWS.get(name, lambda value: value)
         layout = _LAYOUT_OF_INPUT.match(name)
         if derive is not None:
             wanted = derive.__code__.co_varnames[:derive.__code__.co_argcount]
 
-            def read(self, derive=derive, wanted=wanted, shown=shown):
-                return shown(derive(*(param(self, w) for w in wanted)))
+            def read(self, name=name, derive=derive, wanted=wanted):
+                return _shown(name, derive(*(param(self, w) for w in wanted)))
         elif layout is not None and layout.group(1) in arg_names and name not in defaults:
             def read(self, i=arg_names.index(layout.group(1)), what=layout.group(2)):
                 shape, strides = self._input_layout(i)
@@ -438,8 +445,8 @@ def option_attributes(options, forward, arg_names):
                     return math.prod(shape)
                 return shape[int(what[len("argsize_"):])]
         else:
-            def read(self, name=name, shown=shown):
-                return shown(param(self, name))
+            def read(self, name=name):
+                return _shown(name, param(self, name))
         attrs["_saved_" + name] = property(read)
     return attrs
 

@@ -141,7 +141,7 @@ _ELEMENTWISE = "elementwise"
 # options of the rows below: a slice's bounds as PyTorch's slice() takes them (end: the one past the
 # last), and the layouts of addmm's matrices
 _SLICE_BOUNDS = (("start", lambda index: index.start), ("end", lambda index: index.stop),
-                 ("step", lambda index: index.step))
+                 ("step", lambda index: 1 if index.step is None else index.step))
 _MAT1_MAT2_LAYOUTS = ("mat1_sym_sizes", "mat1_sym_strides", "mat2_sym_sizes", "mat2_sym_strides")
 _POOL_PARAMS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 _AVG_POOL_PARAMS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
@@ -530,9 +530,9 @@ op("addcdiv",  "AddcdivBackward0",     lambda a, t1, t2, value: K.addcdiv(a, t1,
                                         lambda xp, g, a, t1, t2, out, value: _addcdiv_tensor2_backward(g, t1, t2, value),
                                         arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
 # dist: the p-norm of a - b
-op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, p, None, False),
-                                        lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, p, None, False),
-                                        lambda xp, g, a, b, out, p: _negated(_norm_backward(xp, g, a - b, out, p, None, False)),
+op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, float(p), None, False),  # (p: the number given)
+                                        lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, float(p), None, False),
+                                        lambda xp, g, a, b, out, p: _negated(_norm_backward(xp, g, a - b, out, float(p), None, False)),
                                         saved_params=("p",), kind="float", node_base=_MaybeUndefinedNode)
 op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
@@ -606,7 +606,7 @@ op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         lambda xp, g, a, out, repeats: _repeat_backward(xp, g, a.shape, repeats),
                                         kind="same", layout="contiguous", options=("repeats", "self_sym_sizes"))
 op("roll",     "RollBackward0",        lambda a, shifts, dims: K.roll(a, shifts, dims),
-                                        lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in shifts), dims),
+                                        lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in reversed(shifts)), dims[::-1]),
                                         kind="same", layout="contiguous", options=("dims", "shifts"))
 op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
                                         lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same", options=("dims", "k"))
