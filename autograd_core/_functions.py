@@ -1662,6 +1662,8 @@ def float_power(input, exponent):
         input = input.to(_dtypes.float64)
     if isinstance(exponent, Tensor):
         exponent = exponent.to(_dtypes.float64)
+    elif isinstance(exponent, numbers.Real):  # (a number exponent as ATen's double: PowBackward0 saves 3.0)
+        exponent = builtins.float(exponent)
     return pow(input, exponent)
 
 

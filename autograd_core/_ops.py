@@ -595,7 +595,7 @@ op("split_with_sizes", "SplitWithSizesBackward0", lambda a, split_sizes, dim, se
                                         saved_params=("dim", "self_sym_sizes", "split_sizes"), kind="same", node_base=_Pieces)
 op("index",    "IndexBackward0",       lambda a, indices: K.indexed(a, indices),
                                         lambda xp, g, a, out, indices: xp.index_put_accumulate(xp.zeros(a.shape, g), indices, g),
-                                        saved_params=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same", options=("self_sym_sizes",))
 op("cat",      "CatBackward0",         K.cat,
                                         lambda xp, i, g, args, out, dim: _cat_backward(xp, i, g, args, dim),
                                         variadic=True, arg_names=("tensors",), layout="contiguous", options=("dim",))
