@@ -45,7 +45,7 @@ from ._dtypes import get_default_device, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
-from ._arguments import tensor_first
+from ._arguments import take_numpy_names, tensor_first
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
 from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, clip, clone, concat,  # noqa: F401
@@ -213,3 +213,8 @@ where = tensor_first(where, argument="condition", overloaded=True)
 repeat_interleave = tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
 unique = tensor_first(unique, name="_unique2")
 del _name
+# x.sum(axis=0, keepdims=True), torch.cat(ts, axis=0): numpy's names, where PyTorch's parser takes them
+take_numpy_names(globals())
+take_numpy_names(Tensor)
+take_numpy_names(vars(linalg))
+take_numpy_names(vars(nn.functional), names=("cosine_similarity",))  # (the one of them written in C++)

@@ -1058,7 +1058,14 @@ def transpose(input, dim0, dim1):
                  view_of=input)
 
 
-swapaxes = transpose
+def swapaxes(input, axis0, axis1):
+    """transpose by numpy's name (and numpy's names of the dims)"""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """transpose by another name"""
+    return transpose(input, dim0, dim1)
 
 
 def permute(input, *dims):

@@ -1970,7 +1970,11 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return F.transpose(self, dim0, dim1)
 
-    swapaxes = transpose
+    def swapaxes(self, axis0, axis1):
+        return F.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return F.swapdims(self, dim0, dim1)
 
     def permute(self, *dims):
         return F.permute(self, *dims)
