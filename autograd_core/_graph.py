@@ -162,7 +162,7 @@ class Node:
         if self._freed and name in self._tensor_saves():  # (a saved number or size outlives backward)
             raise RuntimeError(FREED_MSG)
         if self._freed:
-            return _shown(name, self._params[name])
+            return self._params[name]
         if self._packed is not None and name in self._packed:
             packed = self._packed[name]
             if isinstance(packed, tuple):
@@ -176,14 +176,14 @@ class Node:
         else:
             arr = self._params[name]
         if isinstance(arr, tuple):  # index: PyTorch shows tensors, and None for a slice
-            return _shown(name, tuple(_make(i, None, False) if isinstance(i, np.ndarray) else
-                                      None if isinstance(i, slice) else i for i in arr))
+            return tuple(_make(i, None, False) if isinstance(i, np.ndarray) else
+                         None if isinstance(i, slice) else i for i in arr)
         if not isinstance(arr, np.ndarray):
             if name in self.op.arg_names and not isinstance(arr, (type(None), str)):
                 # a Python number argument (x * 1.5): PyTorch saves it wrapped in a 0-dim tensor
                 kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
                 return _make(np.asarray(arr, dtype=kind), None, False)
-            return _shown(name, arr)
+            return arr
         for entry in self._saved_versions or ():
             counter, _, saved, saved_arr = entry
             if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
@@ -357,7 +357,7 @@ def saved_attributes(names, base):
     attrs = {}
     for name in names:
         if not hasattr(base, "_saved_" + name):  # (the engine's own _saved_versions, ...: not a saved name)
-            attrs["_saved_" + name] = property(lambda self, name=name: self._read_saved(name))
+            attrs["_saved_" + name] = property(lambda self, name=name: _shown(name, self._read_saved(name)))
         attrs["_raw_saved_" + name] = property(lambda self, name=name: _raw_saved(self, name))
     return attrs
 
