@@ -201,7 +201,7 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
         median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
-        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
+        sum swapaxes swapdims t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul

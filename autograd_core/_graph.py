@@ -184,6 +184,12 @@ class Node:
                 kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
                 return _make(np.asarray(arr, dtype=kind), None, False)
             return arr
+        if name in self.op.arg_names:  # (the input as given: a bool mask or an int, though cast to compute)
+            entry = self._saved_entries().get(self.op.arg_names.index(name))
+            if entry is not None and not isinstance(entry[2], (str, weakref.ref)):
+                if check:
+                    _check_version(entry, self)
+                return entry[2]
         for entry in self._saved_versions or ():
             counter, _, saved, saved_arr = entry
             if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
@@ -194,6 +200,27 @@ class Node:
                 if name == "result":  # PyTorch: the output again, grad_fn this node
                     return _make(arr, self, True, counter)
         return _make(arr, None, False)
+
+    def _saved_entries(self):
+        """{input position: its saved entry (counter, version, tensor, array)}. The entries are in the
+        order apply() saved them (the row's saved_args, skipping the inputs it did not save)."""
+        entries = self._saved_versions
+        if not entries:
+            return {}
+        entries = iter(entries)
+        saved, args, edges = {}, self._args, self.next_functions
+        for i, needed_by in self.op.saved_args:
+            if i is not None:
+                if not isinstance(args[i], np.ndarray):
+                    continue
+                if needed_by is not None and all(edges[j][0] is None for j in needed_by):
+                    continue
+            entry = next(entries, None)
+            if entry is None:
+                break
+            if i is not None:
+                saved[i] = entry
+        return saved
 
     def _was_saved(self, i):
         """Whether input i was saved: it is, unless only the gradients of inputs that need none read it."""

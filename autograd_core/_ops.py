@@ -691,14 +691,14 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
                                         lambda xp, g, a, v, out: xp.zeros_like(g),
                                         lambda xp, g, a, v, out: xp.sum(g), kind="same",
                                         arg_names=("self", "value"))
-op("index_put", "IndexPutBackward0",   lambda a, b, index: K.put(a, index, b),  # x[tensor index] = b
-                                        lambda xp, g, a, b, out, index: xp.index_put(g, index, xp.zeros(b.shape, g)),
-                                        lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",), refuse=R.index_put_dtypes, order=("self", "other"), options=(("accumulate", lambda: False),))  # (values)
-op("index_put_impl", "IndexPutImplBackward0", lambda a, b, index: K.index_put_accumulate(a, b, index),
-                                        lambda xp, g, a, b, out, index: g,
-                                        lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",), order=("self", "other"), options=(("accumulate", lambda: True),))  # (other: values)
+op("index_put", "IndexPutBackward0",   lambda a, b, indices: K.put(a, indices, b),  # x[tensor index] = b
+                                        lambda xp, g, a, b, out, indices: xp.index_put(g, indices, xp.zeros(b.shape, g)),
+                                        lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
+                                        saved_params=("indices",), refuse=R.index_put_dtypes, order=("self", "other"), options=(("accumulate", lambda: False),))  # (values)
+op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_accumulate(a, b, indices),
+                                        lambda xp, g, a, b, out, indices: g,
+                                        lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
+                                        saved_params=("indices",), order=("self", "other"), options=(("accumulate", lambda: True),))  # (other: values)
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
@@ -1119,7 +1119,7 @@ def _evenly_distribute(xp, g, a, out):
     """evenly_distribute_backward: the gradient of max() / min() shared equally by the elements
     equal to the result (by the nans, when the result is nan)."""
     mask = xp.isnan(a) if bool(xp.isnan(out)) else a == out
-    return xp.masked_fill(xp.zeros(a.shape, g), mask, g / xp.cast_like(xp.sum(mask), g))
+    return xp.masked_fill(xp.zeros(a.shape, g), mask, g / xp.divisor(xp.sum(mask), g))
 
 
 def _scale_grad_by_count(xp, g, a, out, dim, keepdim):
@@ -1128,7 +1128,7 @@ def _scale_grad_by_count(xp, g, a, out, dim, keepdim):
     dims = dim or tuple(range(a.ndim))
     g, out = _restore_reduced_dims(xp, g, dim, a.shape, keepdim), _restore_reduced_dims(xp, out, dim, a.shape, keepdim)
     mask = out == a
-    return (g / xp.cast_like(xp.sum(mask, dims, True), g)) * mask
+    return (g / xp.divisor(xp.sum(mask, dims, True), g)) * mask
 
 
 def _restore_reduced_dims(xp, g, dim, shape, keepdim):
@@ -1183,7 +1183,7 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
         return g * xp.masked_fill(a / out, out == 0, 0)
     if abs(p) == float("inf"):
         mask = xp.logical_or(xp.abs(a) == out, xp.isnan(a))
-        count = xp.cast_like(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
+        count = xp.divisor(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
         scaled = (g / count) * mask  # (before sgn: see _neg_times)
         return xp.sgn(a) * scaled
     if p < 1:

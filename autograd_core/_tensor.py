@@ -551,7 +551,7 @@ def _store(self, out, op_name, params):
     shared location is PyTorch's."""
     d = self._data
     if op_name in _WARN_ON_EXPANDED and _expanded_memory(d):
-        where = params["index"] if op_name == "index_put" else np.broadcast_to(params["mask"], d.shape)
+        where = params["indices"] if op_name == "index_put" else np.broadcast_to(params["mask"], d.shape)
         d[where] = out[where]
     else:
         np.copyto(d, out, casting="unsafe")
@@ -590,7 +590,7 @@ def _check_overlap(self, op_name, args, params=None):
     # index_put_ refuses any overlap with its value (even full), unless it becomes masked_fill_ (one
     # bool mask and a one-element value, whose number is read first)
     any_overlap = op_name == "index_put"
-    if any_overlap and _masked_fill_of_one_value(params["index"], args[0]):
+    if any_overlap and _masked_fill_of_one_value(params["indices"], args[0]):
         return
     for a in args:
         if not isinstance(a, Tensor):
@@ -1384,7 +1384,7 @@ class Tensor:
                                    f"cannot be broadcast to indexing result of shape {list(selected)}"
                                    ) from None
             try:
-                _inplace(target, "index_put", (value,), {"index": tensor_index})
+                _inplace(target, "index_put", (value,), {"indices": tensor_index})
             except IndexError as e:  # (numpy's words for an index out of range: "axis")
                 raise IndexError(str(e).replace("axis", "dimension")) from None
         elif value._data.shape == target._data.shape:  # PyTorch's copy_to

@@ -743,22 +743,17 @@ def _same(ours, theirs):
 
 
 _NEGATIVE_DIM = "a dim given (or defaulted) negative: PyTorch shows it as given, through uint64 (2**64 - 1)"
-_FLOAT_MASK = "its formula's mask and count are float tensors here, torch's a bool mask and an int64 count"
 # Programs where some node's _saved_* attributes still differ from torch's, and why (values agree):
 SAVED_DIFFERS = {
-    **dict.fromkeys(["amax", "amax-all", "amax-ties-keepdim", "amin-ties", "max", "min", "median", "nan_to_num",
-                     "nansum", "nansum-dim", "nansum-nanmean", "norm-inf"], _FLOAT_MASK),
-    "amin": _FLOAT_MASK + "; " + _NEGATIVE_DIM,
-    **dict.fromkeys(["diag_embed", "linalg_cross", "topk"], _NEGATIVE_DIM),
-    **dict.fromkeys(["frac", "hardtanh-relu6", "index_put", "as_strided", "copy_slices"],
-                    "a whole number in a formula (g * 3) saved as a float64 0-dim tensor, torch's as int64"),
+    **dict.fromkeys(["amin", "diag_embed", "linalg_cross", "topk"], _NEGATIVE_DIM),
+    **dict.fromkeys(["as_strided", "copy_slices"], GRAPH_DIFFERS["as_strided"]),
     **dict.fromkeys(["norm", "norm-1", "norm-3", "norm-dim"], "ord: the p given is kept as a float (2.0, torch's 2)"),
     "var": "correction: torch's None when none was given, 1 here",
     **dict.fromkeys(["cumprod-zeros", "cumprod-dim0-zeros", "slice"],
                     "the end of an open slice: torch's None or 2**63 - 1, the dim's size here"),
     **dict.fromkeys(["cummax", "cummin", "embedding", "embedding-padding", "index_add", "index_select", "put", "take",
                      "log_sigmoid", "binary_cross_entropy_with_logits-weights", "xlogy_number_self",
-                     "xlogy_number_other", "rpow", "index", "nll_loss", "nll_loss-weight"],
+                     "xlogy_number_other", "rpow", "nll_loss", "nll_loss-weight"],
                     "saves another set of tensors than torch's (its buffer, source, self, indices, total_weight)"),
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")
                      and not n.endswith("no-affine")] + ["constant_pad_nd", "atan2"],
