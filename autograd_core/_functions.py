@@ -6,6 +6,7 @@ primitives PyTorch uses, so that grad_fn names match.
 """
 import builtins
 import numbers
+import operator
 import warnings
 
 import numpy as np
@@ -36,6 +37,7 @@ def _t(x):
 # op's first input needs no gradient (next_functions[0] is (None, 0)). The reflected operators
 # (2. - x) are other ops: x.__rsub__(2.) is rsub (RsubBackward1), 2. / x is reciprocal(x) * 2.
 _PLAIN = frozenset((Tensor, float, int))  # arguments used as they are (the others: _unwrap)
+_INT64_MAX = 2 ** 63 - 1  # (PyTorch's end of a slice left open)
 
 
 def add(input, other, alpha=1):
@@ -1270,8 +1272,11 @@ def _getitem(self, index, setitem=False):
             whole = ((i.start or 0) == 0 and (i.stop is None or i.stop >= size)
                      and (i.step or 1) == 1)
             if not whole or not (isinstance(index, tuple) or setitem):
-                out = apply(_OP["slice"], (out,), {"dim": dim, "index": slice(start, stop, step)},
-                            view_of=out)
+                # (kept as given, which numpy reads as PyTorch does: SliceBackward0 shows start 0 and
+                # end 2**63 - 1 for the bounds left out)
+                given = slice(0 if i.start is None else operator.index(i.start),
+                              _INT64_MAX if i.stop is None else operator.index(i.stop), step)
+                out = apply(_OP["slice"], (out,), {"dim": dim, "index": given}, view_of=out)
                 changed = True
             dim += 1
             real += 1

@@ -1254,14 +1254,14 @@ def _cumprod_backward(xp, g, a, out, dim):
     grad_input = xp.zeros(a.shape, g)
     for k in range(n):
         if k == 0:
-            others = xp.cat([ones, xp.cumprod(xp.narrow(a, dim, 1, n - 1), dim)], dim)
+            others = xp.cat([ones, xp.cumprod(xp.slice(a, dim, slice(1, None)), dim)], dim)
         elif k == n - 1:
             others = xp.prod(xp.narrow(a, dim, 0, k), dim, True)
         else:
             until_k = xp.prod(xp.narrow(a, dim, 0, k), dim, True)
-            from_k_plus_1 = xp.cumprod(xp.narrow(a, dim, k + 1, n - k - 1), dim)
+            from_k_plus_1 = xp.cumprod(xp.slice(a, dim, slice(k + 1, None)), dim)
             others = xp.cat([until_k, xp.expand(until_k, from_k_plus_1.shape) * from_k_plus_1], dim)
-        xp.select(grad_input, dim, k).copy_(xp.sum(xp.narrow(g, dim, k, n - k) * others, dim))
+        xp.select(grad_input, dim, k).copy_(xp.sum(xp.slice(g, dim, slice(k, None)) * others, dim))
     return grad_input
 
 

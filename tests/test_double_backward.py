@@ -749,8 +749,6 @@ SAVED_DIFFERS = {
     **dict.fromkeys(["as_strided", "copy_slices"], GRAPH_DIFFERS["as_strided"]),
     **dict.fromkeys(["norm", "norm-1", "norm-3", "norm-dim"], "ord: the p given is kept as a float (2.0, torch's 2)"),
     "var": "correction: torch's None when none was given, 1 here",
-    **dict.fromkeys(["cumprod-zeros", "cumprod-dim0-zeros", "slice"],
-                    "the end of an open slice: torch's None or 2**63 - 1, the dim's size here"),
     **dict.fromkeys(["cummax", "cummin", "embedding", "embedding-padding", "index_add", "index_select", "put", "take",
                      "log_sigmoid", "binary_cross_entropy_with_logits-weights", "xlogy_number_self",
                      "xlogy_number_other", "rpow", "nll_loss", "nll_loss-weight"],
