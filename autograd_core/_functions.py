@@ -2153,7 +2153,7 @@ def take(input, index):
     bad = idx[(idx < -n) | (idx >= n)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {bad.reshape(-1)[0]} on a tensor of {n} elements.")
-    return apply(_OP["take"], (input,), {"index": idx % builtins.max(n, 1)})
+    return apply(_OP["take"], (input,), {"index": idx})  # (numpy reads a negative index as torch does)
 
 
 def masked_select(input, mask):

@@ -190,7 +190,10 @@ class Node:
                 if check:
                     _check_version(entry, self)
                 return entry[2]
-        for entry in self._saved_versions or ():
+        entries = self._saved_versions or ()
+        if name == "indices":  # (the indices an op returned beside its values: saved last, _functions._saved_indices)
+            entries = reversed(entries)
+        for entry in entries:
             counter, _, saved, saved_arr = entry
             if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
                 if check:
@@ -428,8 +431,14 @@ def _shown(name, value):
     return value if shown is None else shown(value)
 
 
-# <input>_sym_sizes / _sym_strides / _sym_numel / _sym_argsize_<d>: PyTorch's names of an input's layout
-_LAYOUT_OF_INPUT = re.compile(r"(\w+?)_sym_(sizes|strides|numel|argsize_(\d+))$")
+# <input>_sym_sizes / _sym_strides / _sym_numel / _sym_argsize_<d> / _dim: PyTorch's names of an input's layout
+_LAYOUT_OF_INPUT = re.compile(r"(\w+?)_(sym_sizes|sym_strides|sym_numel|sym_argsize_\d+|dim)$")
+
+
+def reads_input_layout(name, arg_names):
+    """Whether the option `name` is one of an input's layout (see option_attributes)."""
+    match = _LAYOUT_OF_INPUT.match(name)
+    return match is not None and match.group(1) in arg_names
 
 
 def option_names(options):
@@ -439,7 +448,7 @@ def option_names(options):
 def option_attributes(options, forward, arg_names):
     """The properties grad_fn._saved_<name> of a row's options, what PyTorch keeps on the node as
     plain values. An option is a name: the call's param, else the forward's default for it (add's
-    alpha=1), else, for <input>_sym_sizes (_sym_strides, _sym_numel, _sym_argsize_<d>), that
+    alpha=1), else, for <input>_sym_sizes (_sym_strides, _sym_numel, _sym_argsize_<d>, _dim), that
     input's layout (strides only where the input needs a gradient: PyTorch saves them for its
     formula alone); or (name, f): f of the params it names (SliceBackward0's start, of the slice)."""
     defaults = {}
@@ -461,16 +470,18 @@ def option_attributes(options, forward, arg_names):
 
             def read(self, name=name, derive=derive, wanted=wanted):
                 return _shown(name, derive(*(param(self, w) for w in wanted)))
-        elif layout is not None and layout.group(1) in arg_names and name not in defaults:
+        elif reads_input_layout(name, arg_names) and name not in defaults:
             def read(self, i=arg_names.index(layout.group(1)), what=layout.group(2)):
                 shape, strides = self._input_layout(i)
-                if what == "sizes":
+                if what == "sym_sizes":
                     return tuple(shape)
-                if what == "strides":
+                if what == "sym_strides":
                     return tuple(strides) if self.next_functions[i][0] is not None else ()
-                if what == "numel":
+                if what == "sym_numel":
                     return math.prod(shape)
-                return shape[int(what[len("argsize_"):])]
+                if what == "dim":
+                    return len(shape)
+                return shape[int(what[len("sym_argsize_"):])]
         else:
             def read(self, name=name):
                 return _shown(name, param(self, name))

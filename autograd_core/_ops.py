@@ -49,7 +49,7 @@ from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _pool_kernels as P
 from . import _refusals as R
-from ._graph import CopySlices, Node, option_attributes, option_names, saved_attributes
+from ._graph import CopySlices, Node, option_attributes, option_names, reads_input_layout, saved_attributes
 
 OPS = {}
 
@@ -76,7 +76,7 @@ class Op:
         self.scalars, self.layout, self.refuse = scalars, layout, refuse
         self.in_table = True  # (a user's autograd.Function row is not: its backward is Python code)
         self.options, self.option_names = options, option_names(options)
-        self.keeps_layouts = any("_sym_" in n for n in self.option_names)
+        self.keeps_layouts = any(reads_input_layout(n, arg_names) for n in self.option_names)
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
                                                        "_frees": bool(saves) or node_base._frees,
@@ -218,7 +218,7 @@ op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponen
                                         arg_names=("self", "exponent"), layout=_ELEMENTWISE)
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda xp, g, a, out, base: _rpow_backward(xp, g, base, a, out),
-                                        scalars=("base",), arg_names=("exponent",))
+                                        scalars=("base",), arg_names=("exponent",), options=(("self", lambda base: base),))
 # lerp: out = self + weight (end - self), weight a number (LerpBackward0) or a tensor (LerpBackward1)
 op("lerp",     "LerpBackward0",        lambda a, b, weight: K.lerp(a, b, weight),
                                         lambda xp, g, a, b, out, weight: g * (1 - weight),
@@ -297,11 +297,11 @@ op("xlogy",    "XlogyBackward0",       K.xlogy,
                                         kind="float", layout=_ELEMENTWISE)
 op("xlogy_number_self", "XlogyBackward1", lambda b, self: K.xlogy(np.asarray(self, b.dtype), b),
                                         lambda xp, g, b, out, self: g * self / b,
-                                        kind="float", scalars=("self",), arg_names=("other",))
+                                        kind="float", scalars=("self",), arg_names=("other",), options=("self",))
 op("xlogy_number_other", "XlogyBackward2", lambda a, other: K.xlogy(a, np.asarray(other, a.dtype)),
                                         lambda xp, g, a, out, other: xp.xlogy(g, other) if other > 0 else
                                             xp.masked_fill(xp.xlogy(g, other), a == 0, 0),
-                                        kind="float", scalars=("other",))
+                                        kind="float", scalars=("other",), options=("other",))
 op("nan_to_num", "NanToNumBackward0",  K.nan_to_num,
                                         lambda xp, g, a, out, nan, posinf, neginf: g * xp.isfinite(a), kind="same")
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
@@ -432,10 +432,10 @@ op("kthvalue_dim", "KthvalueBackward0",   lambda a, dim, keepdim, indices: K.alo
 # cummax / cummin: the running extreme along dim; each value's gradient goes back to where it came from
 op("cummax",   "CummaxBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
-                                        saved_params=("indices",), kind="same", layout="contiguous", options=("dim",))
+                                        saves=("self", "indices"), kind="same", layout="contiguous", options=("dim",))
 op("cummin",   "CumminBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
-                                        saved_params=("indices",), kind="same", layout="contiguous", options=("dim",))
+                                        saves=("self", "indices"), kind="same", layout="contiguous", options=("dim",))
 # nansum: the sum with nan counted as 0 (dim=(): all dims), whose gradient is 0 at the nans
 op("nansum",   "NansumBackward0",      lambda a, dim, keepdim: K.nansum(a, dim, keepdim),
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim or None, keepdim)
@@ -654,14 +654,14 @@ op("index_fill", "IndexFillBackward1", K.index_fill,
                                         saved_params=("index",), kind="same", arg_names=("self", "value"), options=("dim",))
 op("index_select", "IndexSelectBackward0", lambda a, dim, index: K.index_select(a, dim, index),
                                         lambda xp, g, a, out, dim, index: xp.index_add(xp.zeros(a.shape, g), dim, index, g),
-                                        saves=("self", "index"), kind="same", layout="contiguous", options=("dim", "self_sym_sizes"))  # (self for its sizes)
+                                        saved_params=("index",), kind="same", layout="contiguous", options=("dim", "self_sym_sizes"))
 # index_add: out = self with alpha * source's slices added at index along dim
 op("index_add", "IndexAddBackward0",   lambda a, src, dim, index, alpha=1: K.index_add(a, src, dim, index, alpha),
                                         lambda xp, g, a, src, out, dim, index, alpha=1: g,
                                         lambda xp, g, a, src, out, dim, index, alpha=1: _index_add_source_backward(
                                             xp, g, src.shape, dim, index, alpha),
-                                        saved_params=("dim", "index"), arg_names=("self", "source"),
-                                        options=("alpha",))  # (self and source: one dtype, checked by index_add)
+                                        saves=("dim", "index", "source"), needs={"source": (1,)}, arg_names=("self", "source"),
+                                        options=("alpha", "source_dim"))  # (self and source: one dtype, checked by index_add)
 op("take",     "TakeBackward0",        lambda a, index: K.take_flat(a, index),
                                         lambda xp, g, a, out, index: xp.put(xp.zeros(a.shape, g), index, g, True),
                                         saves=("self", "index"), kind="same")  # (self for its sizes)
@@ -669,8 +669,8 @@ op("put",      "PutBackward0",         lambda a, src, index, accumulate: K.put_f
                                         lambda xp, g, a, src, out, index, accumulate:
                                             g if accumulate else xp.put(g, index, xp.zeros(src.shape, g), False),
                                         lambda xp, g, a, src, out, index, accumulate: xp.reshape(xp.take(g, index), src.shape),
-                                        saved_params=("index",), kind="same", arg_names=("self", "source"),
-                                        options=("accumulate",))
+                                        saves=("index", "source"), needs={"source": (1,)}, kind="same",
+                                        arg_names=("self", "source"), options=("accumulate",))
 op("masked_scatter", "MaskedScatterBackward0", lambda a, src, mask: K.masked_scatter(a, mask, src),
                                         lambda xp, g, a, src, out, mask: xp.masked_fill(g, mask, 0),
                                         lambda xp, g, a, src, out, mask: _masked_scatter_backward(xp, g, mask, src.shape),
@@ -858,7 +858,7 @@ op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.bin
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
-                                        saved_params=("target", "weight", "total_weight"),
+                                        saved_params=("target", "weight"),  # (total_weight: not saved, as torch's)
                                         arg_names=("grad_output", "self"), options=("ignore_index", "reduction"))
 op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
                                         lambda xp, g, go, out, shape, offset: xp.diagonal(g, offset),
@@ -866,7 +866,7 @@ op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
 op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
                                         lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
                                             _embedding_double_backward(xp, g, indices, padding_idx),
-                                        arg_names=("grad_output",), options=("padding_idx",))
+                                        saved_params=("indices",), arg_names=("grad_output",), options=("padding_idx",))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
                                         arg_names=("grad_output",), options=("dim", "index"))

@@ -749,10 +749,8 @@ SAVED_DIFFERS = {
     **dict.fromkeys(["as_strided", "copy_slices"], GRAPH_DIFFERS["as_strided"]),
     **dict.fromkeys(["norm", "norm-1", "norm-3", "norm-dim"], "ord: the p given is kept as a float (2.0, torch's 2)"),
     "var": "correction: torch's None when none was given, 1 here",
-    **dict.fromkeys(["cummax", "cummin", "embedding", "embedding-padding", "index_add", "index_select", "put", "take",
-                     "log_sigmoid", "binary_cross_entropy_with_logits-weights", "xlogy_number_self",
-                     "xlogy_number_other", "rpow", "nll_loss", "nll_loss-weight"],
-                    "saves another set of tensors than torch's (its buffer, source, self, indices, total_weight)"),
+    **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
+                    "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")
                      and not n.endswith("no-affine")] + ["constant_pad_nd", "atan2"],
                     "the gradient's graph has other nodes (one double-backward node per gradient, ORDER_DIFFERS)"),
