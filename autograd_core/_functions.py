@@ -865,7 +865,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
                            f"Got {_dtypes.SCALAR_NAME[input.dtype]}")
     if p in ("fro", None):
         p = 2
-    p = builtins.float(p)
+    given, p = p, builtins.float(p)  # (the node keeps the number given: LinalgVectorNormBackward0's ord 2)
     dims = _reduced_dims(dim, input.ndim) if dim is not None else None
     if (p < 0 or p == builtins.float("inf")) and input.numel() == 0:  # (no identity to start from)
         if not dims:
@@ -875,7 +875,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
             if input.shape[_dim(d, input.ndim)] == 0:  # (PyTorch's message, its missing space too)
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}"
                                    "because this dimension is empty and the operation does not have an identity")
-    return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
+    return apply(_OP["norm"], (input,), {"p": given, "dim": dims, "keepdim": keepdim})
 
 
 def softmax(input, dim, dtype=None):
@@ -1488,7 +1488,9 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
     if n - c <= 0:
         _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
               "reduction factor (input numel divided by output numel).")
-    return apply(_OP[name], (input,), {"dim": dims, "correction": c, "keepdim": keepdim})
+    # (x.var() with nothing given keeps correction None, as torch's node shows it; it means 1)
+    given = None if dim is None and unbiased is None and correction is None else c
+    return apply(_OP[name], (input,), {"dim": dims, "correction": given, "keepdim": keepdim})
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

@@ -454,13 +454,14 @@ op("amax",     "AmaxBackward0",        lambda a, dim, keepdim: K.first_extreme(a
 op("amin",     "AminBackward0",        lambda a, dim, keepdim: K.first_extreme(a, dim, keepdim, np.argmin),
                                         lambda xp, g, a, out, dim, keepdim: _scale_grad_by_count(xp, g, a, out, dim, keepdim),
                                         saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
-op("norm",     "LinalgVectorNormBackward0", K.norm,
-                                        lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, p, dim, keepdim),
+op("norm",     "LinalgVectorNormBackward0", lambda a, p, dim, keepdim: K.norm(a, float(p), dim, keepdim),
+                                        lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, float(p), dim, keepdim),
                                         kind="float", layout="contiguous", node_base=_MaybeUndefinedNode, options=(("ord", lambda p: p), "dim", "keepdim"))
-op("var",      "VarBackward0",         K.var,
+op("var",      "VarBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction, keepdim),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
                                         kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
-op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, correction, keepdim, take_sqrt=True),
+op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction,
+                                                                                  keepdim, take_sqrt=True),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
@@ -1195,7 +1196,8 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
 
 @K.quiet
 def _var_backward(xp, g, a, dim, correction, keepdim):
-    """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction)"""
+    """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction) (None: none given, 1)"""
+    correction = 1 if correction is None else correction
     if dim is None or a.ndim == 0:
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)

@@ -747,8 +747,6 @@ _NEGATIVE_DIM = "a dim given (or defaulted) negative: PyTorch shows it as given,
 SAVED_DIFFERS = {
     **dict.fromkeys(["amin", "diag_embed", "linalg_cross", "topk"], _NEGATIVE_DIM),
     **dict.fromkeys(["as_strided", "copy_slices"], GRAPH_DIFFERS["as_strided"]),
-    **dict.fromkeys(["norm", "norm-1", "norm-3", "norm-dim"], "ord: the p given is kept as a float (2.0, torch's 2)"),
-    "var": "correction: torch's None when none was given, 1 here",
     **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
                     "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")
