@@ -410,10 +410,12 @@ def _layout(a):
 
 
 def _as_int64(value):
-    """An ATen int (int64_t, SymInt) as PyTorch's _saved_ getters hand it out: through uint64, so -1
-    reads 2**64 - 1 (a Scalar, alpha=-1, reads -1)."""
+    """An ATen int (int64_t, SymInt) as PyTorch's _saved_ getters hand it out: as given (a dim -1,
+    not the 1 it is in range: _tensor.GivenDim), through uint64, so -1 reads 2**64 - 1 (a Scalar,
+    alpha=-1, reads -1)."""
     if isinstance(value, tuple):
         return tuple(map(_as_int64, value))
+    value = getattr(value, "given", value)
     return value + 2 ** 64 if type(value) is int and value < 0 else value
 
 

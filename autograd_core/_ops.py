@@ -540,8 +540,8 @@ op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * a,
                                         arg_names=("self", "tensor"), refuse=R.no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
-                                        lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, -2, -1)),
-                                        lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, -2, -1), g),
+                                        lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, 1, 2)),
+                                        lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, 1, 2), g),
                                         unpack=("mat2", "self"),
                                         arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------

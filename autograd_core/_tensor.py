@@ -842,12 +842,22 @@ def _dtype_short(d):
 # ---------------------------------------------------------------------------------------------
 # Dimension helpers (PyTorch's wording for bad dims)
 # ---------------------------------------------------------------------------------------------
+class GivenDim(int):
+    """A negative dim brought in range that remembers how it was given (-1 of a 2-d tensor: 1,
+    given -1): PyTorch's nodes show a dim as it was given (grad_fn._saved_dim)."""
+
+    def __new__(cls, d, given):
+        dim = super().__new__(cls, d)
+        dim.given = given
+        return dim
+
+
 def _dim(d, ndim):
     n = max(ndim, 1)
     if not -n <= d < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
                          f"got {d})")
-    return d % n
+    return d % n if d >= 0 else GivenDim(d % n, int(d))
 
 
 def _dims(dim, ndim):

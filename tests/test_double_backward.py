@@ -742,10 +742,9 @@ def _same(ours, theirs):
             and all(_same(a, b) if isinstance(a, tuple) else a == b for a, b in zip(ours[1:], theirs[1:])))
 
 
-_NEGATIVE_DIM = "a dim given (or defaulted) negative: PyTorch shows it as given, through uint64 (2**64 - 1)"
 # Programs where some node's _saved_* attributes still differ from torch's, and why (values agree):
 SAVED_DIFFERS = {
-    **dict.fromkeys(["amin", "diag_embed", "linalg_cross", "topk"], _NEGATIVE_DIM),
+    "diag_embed": "its gradient's diagonal() takes the dims 0 and 1, torch's -2 and -1 (as given)",
     **dict.fromkeys(["as_strided", "copy_slices"], GRAPH_DIFFERS["as_strided"]),
     **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
                     "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
