@@ -21,7 +21,10 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   order PyTorch's generated code reads them in (an error names the first one changed);
 - ``options``: the numbers and flags PyTorch keeps on the node as plain values (not saved tensors:
   never freed, never checked), shown as ``grad_fn._saved_<name>`` (AddBackward0's ``_saved_alpha``);
-  read from the call's params, else the forward's default;
+  a name is read from the call's params, else the forward's default; ``(name, f)`` is f of the params
+  it names (SliceBackward0's start, of the slice taken); ``<input>_sym_sizes`` (``_sym_strides``,
+  ``_sym_numel``, ``_sym_argsize_<d>``, ``_dim``) is that input's layout, by PyTorch's name for it
+  (ViewBackward0's ``self_sym_sizes``), kept past backward;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
   input gives float32), "same" (the input's dtype), "sum" (integers sum to int64), "self" (computed
   in the promotion, the result in the dtype of the input named self); ``scalars`` names
@@ -218,7 +221,8 @@ op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponen
                                         arg_names=("self", "exponent"), layout=_ELEMENTWISE)
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda xp, g, a, out, base: _rpow_backward(xp, g, base, a, out),
-                                        scalars=("base",), arg_names=("exponent",), options=(("self", lambda base: base),))
+                                        scalars=("base",), arg_names=("exponent",),
+                                        options=(("self", lambda base: base),))
 # lerp: out = self + weight (end - self), weight a number (LerpBackward0) or a tensor (LerpBackward1)
 op("lerp",     "LerpBackward0",        lambda a, b, weight: K.lerp(a, b, weight),
                                         lambda xp, g, a, b, out, weight: g * (1 - weight),
@@ -340,7 +344,8 @@ op("gelu",     "GeluBackward0",        K.gelu,
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
 op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
                                         lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        kind="float", options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1)))
+                                        kind="float",
+                                        options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1)))
 op("silu",     "SiluBackward0",        K.silu,
                                         lambda xp, g, a, out: _silu_backward(xp, g, a),
                                         kind="same", refuse=R.not_floating("silu_cpu"), layout=_ELEMENTWISE)
@@ -404,15 +409,18 @@ op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask
                                         saved_params=("mask",), kind="same", arg_names=("self", "value"), layout="contiguous")
 # --- reductions -------------------------------------------------------------------------------------
 op("sum",      "SumBackward0",         K.torch_sum,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum", options=("self_sym_sizes",))
+                                        lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum",
+                                        options=("self_sym_sizes",))
 op("sum_dim",  "SumBackward1",         K.torch_sum_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
 op("mean",     "MeanBackward0",        K.torch_mean,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None), options=("self_sym_numel", "self_sym_sizes"))
+                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None),
+                                        options=("self_sym_numel", "self_sym_sizes"))
 op("mean_dim", "MeanBackward1",        K.torch_mean_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
-                                        / K.count(a.shape, dim), layout="contiguous", options=("dim", "keepdim", "self_sym_numel", "self_sym_sizes"))
+                                        / K.count(a.shape, dim), layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_numel", "self_sym_sizes"))
 op("max",      "MaxBackward1",         lambda a: a.max(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
                                         kind="same")
@@ -428,7 +436,8 @@ op("median_dim", "MedianBackward1",    lambda a, dim, keepdim, indices: K.along(
                                         refuse=R.no_bool("median_out"), options=("dim", "keepdim", "self_sym_sizes"))
 op("kthvalue_dim", "KthvalueBackward0",   lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saved_params=("indices",), kind="same", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_sizes"))
 # cummax / cummin: the running extreme along dim; each value's gradient goes back to where it came from
 op("cummax",   "CummaxBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
@@ -440,13 +449,16 @@ op("cummin",   "CumminBackward0",      lambda a, dim, indices: K.take_along(a, i
 op("nansum",   "NansumBackward0",      lambda a, dim, keepdim: K.nansum(a, dim, keepdim),
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim or None, keepdim)
                                         * ~xp.isnan(a),
-                                        kind="sum", layout="contiguous", options=(("dim", lambda dim: dim or None), "keepdim"))
+                                        kind="sum", layout="contiguous",
+                                        options=(("dim", lambda dim: dim or None), "keepdim"))
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saved_params=("indices",), kind="same", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_sizes"))
 op("min_dim",  "MinBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saved_params=("indices",), kind="same", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_sizes"))
 # amax / amin over dim (() for all dims): ties share the gradient evenly, unlike max(dim)'s one index
 op("amax",     "AmaxBackward0",        lambda a, dim, keepdim: K.first_extreme(a, dim, keepdim, np.argmax),
                                         lambda xp, g, a, out, dim, keepdim: _scale_grad_by_count(xp, g, a, out, dim, keepdim),
@@ -456,7 +468,8 @@ op("amin",     "AminBackward0",        lambda a, dim, keepdim: K.first_extreme(a
                                         saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
 op("norm",     "LinalgVectorNormBackward0", lambda a, p, dim, keepdim: K.norm(a, float(p), dim, keepdim),
                                         lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, float(p), dim, keepdim),
-                                        kind="float", layout="contiguous", node_base=_MaybeUndefinedNode, options=(("ord", lambda p: p), "dim", "keepdim"))
+                                        kind="float", layout="contiguous", node_base=_MaybeUndefinedNode,
+                                        options=(("ord", lambda p: p), "dim", "keepdim"))
 op("var",      "VarBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction, keepdim),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
                                         kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
@@ -489,7 +502,8 @@ op("cumprod",  "CumprodBackward0",     K.cumprod,
                                         lambda xp, g, a, out, dim: _cumprod_backward(xp, g, a, out, dim),
                                         saved_params=("dim",), kind="sum", layout="contiguous")
 op("trace",    "TraceBackward0",       K.trace,
-                                        lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum", options=("self_sym_sizes",))
+                                        lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum",
+                                        options=("self_sym_sizes",))
 # --- linear algebra ------------------------------------------------------------------------------------
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: _mm_mat1_backward(xp, g, a, b),
@@ -497,19 +511,22 @@ op("mm",       "MmBackward0",          np.matmul,
                                         # (a rule reads its own input's layout only: each matrix is saved
                                         # for the other's gradient, as PyTorch saves it)
                                         saves=("self", "mat2"), unpack=("mat2", "self"), needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True), options=("self_sym_sizes", "self_sym_strides", "mat2_sym_sizes", "mat2_sym_strides"))
+                                        arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True),
+                                        options=("self_sym_sizes", "self_sym_strides", "mat2_sym_sizes", "mat2_sym_strides"))
 op("addmm",    "AddmmBackward0",       K.addmm,
                                         lambda xp, g, bias, m1, m2, out: g,
                                         lambda xp, g, bias, m1, m2, out: _mm_mat1_backward(xp, g, m1, m2),
                                         lambda xp, g, bias, m1, m2, out: _mm_mat2_backward(xp, g, m1, m2),
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
-                                        arg_names=("self", "mat1", "mat2"), options=(("alpha", lambda: 1), ("beta", lambda: 1), *_MAT1_MAT2_LAYOUTS))
+                                        arg_names=("self", "mat1", "mat2"),
+                                        options=(("alpha", lambda: 1), ("beta", lambda: 1), *_MAT1_MAT2_LAYOUTS))
 op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm_scaled(bias, m1, m2, beta, alpha),
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: g if beta == 1 else g * beta,
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat1_backward(xp, g, m1, m2) * alpha,
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat2_backward(xp, g, m1, m2) * alpha,
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
-                                        arg_names=("self", "mat1", "mat2"), options=("alpha", "beta", *_MAT1_MAT2_LAYOUTS))
+                                        arg_names=("self", "mat1", "mat2"),
+                                        options=("alpha", "beta", *_MAT1_MAT2_LAYOUTS))
 # cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
 op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
@@ -524,12 +541,14 @@ op("addcmul",  "AddcmulBackward0",     lambda a, t1, t2, value: K.addcmul(a, t1,
                                         lambda xp, g, a, t1, t2, out, value: g,
                                         lambda xp, g, a, t1, t2, out, value: g * (t2 * value),
                                         lambda xp, g, a, t1, t2, out, value: g * (t1 * value),
-                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE,
+                                        options=("value",))
 op("addcdiv",  "AddcdivBackward0",     lambda a, t1, t2, value: K.addcdiv(a, t1, t2, value),
                                         lambda xp, g, a, t1, t2, out, value: g,
                                         lambda xp, g, a, t1, t2, out, value: g * (value / t2),
                                         lambda xp, g, a, t1, t2, out, value: _addcdiv_tensor2_backward(g, t1, t2, value),
-                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE,
+                                        options=("value",))
 # dist: the p-norm of a - b
 op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, float(p), None, False),  # (p: the number given)
                                         lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, float(p), None, False),
@@ -550,20 +569,27 @@ op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0
                                         lambda xp, g, a, out, dim0, dim1: xp.transpose(g, dim0, dim1) if g.ndim else g,
                                         kind="same", options=("dim0", "dim1"))
 op("permute",  "PermuteBackward0",     lambda a, dims: np.transpose(a, dims),
-                                        lambda xp, g, a, out, dims: xp.permute(g, tuple(np.argsort(dims))), kind="same", options=("dims",))
+                                        lambda xp, g, a, out, dims: xp.permute(g, tuple(np.argsort(dims))), kind="same",
+                                        options=("dims",))
 op("view",     "ViewBackward0",        K.viewed,
-                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same", options=("self_sym_sizes",))
+                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same",
+                                        options=("self_sym_sizes",))
 op("unsafe_view", "UnsafeViewBackward0", lambda a, shape: a.reshape(shape),
-                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same", options=("self_sym_sizes",))
+                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same",
+                                        options=("self_sym_sizes",))
 # reshape of a non-contiguous tensor that can still be a view (PyTorch's _reshape_alias)
 op("reshape_alias", "ReshapeAliasBackward0", K.viewed,
-                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same", options=("self_sym_sizes",))
+                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same",
+                                        options=("self_sym_sizes",))
 op("squeeze",  "SqueezeBackward0",     lambda a, dims: a.squeeze(axis=dims),
-                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same", options=("self_sym_sizes",))
+                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same",
+                                        options=("self_sym_sizes",))
 op("squeeze_dim", "SqueezeBackward1",  lambda a, dims: a.squeeze(axis=dims),
-                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same", options=(("dim", lambda dims: dims[0]), "self_sym_sizes"))
+                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same",
+                                        options=(("dim", lambda dims: dims[0]), "self_sym_sizes"))
 op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
-                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same", options=(("dim", lambda dims: dims[0]), "self_sym_sizes"))
+                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same",
+                                        options=(("dim", lambda dims: dims[0]), "self_sym_sizes"))
 op("unsqueeze", "UnsqueezeBackward0",  K.unsqueezed,
                                         lambda xp, g, a, out, dim: xp.squeeze(g, dim), kind="same", options=("dim",))
 op("expand",   "ExpandBackward0",      lambda a, shape: K.expanded(a, shape),  # (the engine sums g back; at::sum_to
@@ -610,23 +636,29 @@ op("roll",     "RollBackward0",        lambda a, shifts, dims: K.roll(a, shifts,
                                         lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in reversed(shifts)), dims[::-1]),
                                         kind="same", layout="contiguous", options=("dims", "shifts"))
 op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
-                                        lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same", options=("dims", "k"))
+                                        lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same",
+                                        options=("dims", "k"))
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same", options=("dims",))
 # diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
 # diag_embed, of a matrix diagonal_copy; diagonal itself is what their gradients record
 op("diag_embed", "DiagEmbedBackward0", lambda a, offset: np.diag(a, offset),
                                         lambda xp, g, a, out, offset: xp.diagonal(g, offset), kind="same",
-                                        layout="contiguous", options=(("dim1", lambda: -2), ("dim2", lambda: -1), "offset"))
+                                        layout="contiguous",
+                                        options=(("dim1", lambda: -2), ("dim2", lambda: -1), "offset"))
 op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset: np.diagonal(a, offset).copy(),
                                         lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
-                                        layout="contiguous", options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
+                                        layout="contiguous",
+                                        options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
 op("diagonal", "DiagonalBackward0",    lambda a, offset: np.diagonal(a, offset).copy(),
-                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same", options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
+                                        options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
-                                        lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same", options=("diagonal",))
+                                        lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same",
+                                        options=("diagonal",))
 op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
-                                        lambda xp, g, a, out, diagonal: xp.triu(g, diagonal), kind="same", options=("diagonal",))
+                                        lambda xp, g, a, out, diagonal: xp.triu(g, diagonal), kind="same",
+                                        options=("diagonal",))
 # picking elements along a dim by index: the gradient goes back where each value came from
 op("sort",     "SortBackward0",        lambda a, dim, indices: K.like(a, K.take_along(a, indices, dim)),
                                         lambda xp, g, a, out, dim, indices: _scatter_back(xp, g, a.shape, dim, indices, True),
@@ -637,7 +669,8 @@ op("topk",     "TopkBackward0",        lambda a, dim, indices: K.take_along(a, i
 op("gather",   "GatherBackward0",      lambda a, dim, index: K.take_along(a, index, dim),
                                         lambda xp, g, a, out, dim, index: xp.scatter_add(xp.zeros(a.shape, g), dim, index, g)
                                         if a.ndim else g,
-                                        saves=("self", "index"), kind="same", options=("dim", ("sparse_grad", lambda: False)))  # (PyTorch's, self for its sizes)
+                                        saves=("self", "index"), kind="same",
+                                        options=("dim", ("sparse_grad", lambda: False)))  # (PyTorch's, self for its sizes)
 op("scatter",  "ScatterBackward0",     K.scatter,
                                         lambda xp, g, a, src, out, dim, index: xp.row("scatter_value", g, dim=dim, index=index, value=0),
                                         lambda xp, g, a, src, out, dim, index: _gather_into_src(xp, g, dim, index, src.shape, "Scatter"),
@@ -652,10 +685,12 @@ op("scatter_add", "ScatterAddBackward0", K.scatter_add,
 op("index_fill", "IndexFillBackward1", K.index_fill,
                                         lambda xp, g, a, value, out, dim, index: xp.index_fill(g, dim, index, xp.zeros((), g)),
                                         lambda xp, g, a, value, out, dim, index: xp.sum(xp.index(g, K.at_dim(dim, index))),
-                                        saved_params=("index",), kind="same", arg_names=("self", "value"), options=("dim",))
+                                        saved_params=("index",), kind="same", arg_names=("self", "value"),
+                                        options=("dim",))
 op("index_select", "IndexSelectBackward0", lambda a, dim, index: K.index_select(a, dim, index),
                                         lambda xp, g, a, out, dim, index: xp.index_add(xp.zeros(a.shape, g), dim, index, g),
-                                        saved_params=("index",), kind="same", layout="contiguous", options=("dim", "self_sym_sizes"))
+                                        saved_params=("index",), kind="same", layout="contiguous",
+                                        options=("dim", "self_sym_sizes"))
 # index_add: out = self with alpha * source's slices added at index along dim
 op("index_add", "IndexAddBackward0",   lambda a, src, dim, index, alpha=1: K.index_add(a, src, dim, index, alpha),
                                         lambda xp, g, a, src, out, dim, index, alpha=1: g,
@@ -675,7 +710,8 @@ op("put",      "PutBackward0",         lambda a, src, index, accumulate: K.put_f
 op("masked_scatter", "MaskedScatterBackward0", lambda a, src, mask: K.masked_scatter(a, mask, src),
                                         lambda xp, g, a, src, out, mask: xp.masked_fill(g, mask, 0),
                                         lambda xp, g, a, src, out, mask: _masked_scatter_backward(xp, g, mask, src.shape),
-                                        saved_params=("mask",), kind="same", arg_names=("self", "source"), options=("source_sym_sizes",))
+                                        saved_params=("mask",), kind="same", arg_names=("self", "source"),
+                                        options=("source_sym_sizes",))
 op("masked_select", "MaskedSelectBackward0", K.masked_select,
                                         lambda xp, g, a, out, mask: _masked_select_backward(xp, g, a.shape, mask),
                                         saves=("self", "mask"), kind="same")  # (PyTorch's, self for its sizes)
@@ -695,11 +731,13 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
 op("index_put", "IndexPutBackward0",   lambda a, b, indices: K.put(a, indices, b),  # x[tensor index] = b
                                         lambda xp, g, a, b, out, indices: xp.index_put(g, indices, xp.zeros(b.shape, g)),
                                         lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
-                                        saved_params=("indices",), refuse=R.index_put_dtypes, order=("self", "other"), options=(("accumulate", lambda: False),))  # (values)
+                                        saved_params=("indices",), refuse=R.index_put_dtypes, order=("self", "other"),
+                                        options=(("accumulate", lambda: False),))  # (values)
 op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_accumulate(a, b, indices),
                                         lambda xp, g, a, b, out, indices: g,
                                         lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
-                                        saved_params=("indices",), order=("self", "other"), options=(("accumulate", lambda: True),))  # (other: values)
+                                        saved_params=("indices",), order=("self", "other"),
+                                        options=(("accumulate", lambda: True),))  # (other: values)
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
@@ -713,7 +751,8 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: K.div_roundin
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         saves=("self", "other"), unpack=("other", "self"), layout=_ELEMENTWISE,
-                                        needs={"self": (1,)}, options=("rounding_mode",))  # (PyTorch saves what div's rule reads)
+                                        needs={"self": (1,)},
+                                        options=("rounding_mode",))  # (PyTorch saves what div's rule reads)
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   K.quiet(np.floor_divide), R.no_derivative("floor_divide"),
                                         R.no_derivative("floor_divide"), layout=_ELEMENTWISE, node_base=_NotImplemented)
@@ -777,7 +816,8 @@ op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_gra
                                             "embedding_dense_backward", g, indices=indices, num_weights=w.shape[0],
                                             padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq),
                                         saved_params=("indices", "padding_idx", "scale_grad_by_freq"), kind="same",
-                                        arg_names=("weight",), options=(("sparse", lambda: False), "weight_sym_argsize_0"))
+                                        arg_names=("weight",),
+                                        options=(("sparse", lambda: False), "weight_sym_argsize_0"))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",),
@@ -822,7 +862,8 @@ op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
 op("elu_backward", "EluBackwardBackward0", K.elu_backward,
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g * go * 1.0, a, alpha) * (a <= 0),
-                                        arg_names=("grad_output", "self_or_result"), options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1), ("is_result", lambda: False)))
+                                        arg_names=("grad_output", "self_or_result"),
+                                        options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1), ("is_result", lambda: False)))
 op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(
@@ -840,22 +881,26 @@ op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
-                                        kind="self", arg_names=("grad_output", "self", "target"), options=("reduction",))
+                                        kind="self", arg_names=("grad_output", "self", "target"),
+                                        options=("reduction",))
 op("smooth_l1_loss_backward", "SmoothL1LossBackwardBackward0", K.smooth_l1_loss_backward,
                                         lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.smooth_l1_loss_backward, g, go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: _smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: -_smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
-                                        kind="self", arg_names=("grad_output", "self", "target"), options=("beta", "reduction"))
+                                        kind="self", arg_names=("grad_output", "self", "target"),
+                                        options=("beta", "reduction"))
 op("huber_loss_backward", "HuberLossBackwardBackward0", K.huber_loss_backward,
                                         lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.huber_loss_backward, g, go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: _huber_loss_double_backward(xp, g * go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: -_huber_loss_double_backward(xp, g * go, a, b, **p),
-                                        kind="self", arg_names=("grad_output", "self", "target"), options=("delta", "reduction"))
+                                        kind="self", arg_names=("grad_output", "self", "target"),
+                                        options=("delta", "reduction"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_self(xp, g, go, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_target(xp, g, go, x, weight, reduction),
-                                        saved_params=("weight",), arg_names=("grad_output", "self", "target"), options=("reduction",))
+                                        saved_params=("weight",), arg_names=("grad_output", "self", "target"),
+                                        options=("reduction",))
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
@@ -863,7 +908,8 @@ op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         arg_names=("grad_output", "self"), options=("ignore_index", "reduction"))
 op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
                                         lambda xp, g, go, out, shape, offset: xp.diagonal(g, offset),
-                                        arg_names=("grad_output",), options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset"))
+                                        arg_names=("grad_output",),
+                                        options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset"))
 op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
                                         lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
                                             _embedding_double_backward(xp, g, indices, padding_idx),
