@@ -250,9 +250,9 @@ SAMPLES = {
     "zero_": [("", [_r(3, 4)], None)],
     "fill_": [("", [_r(3, 4)], {"value": 1.5})],
     "fill_tensor": [("", [_r(3, 4), np.array(0.7)], None)],
-    "index_put": [("list", [_r(4, 3, seed=1), _r(2, 3, seed=2)], {"index": (np.array([0, 2]),)}),
+    "index_put": [("list", [_r(4, 3, seed=1), _r(2, 3, seed=2)], {"indices": (np.array([0, 2]),)}),
                   ("mask-broadcast", [_r(4, 3, seed=1), _r(3, seed=2)],
-                   {"index": (np.array([True, False, True, True]),)})],
+                   {"indices": (np.array([True, False, True, True]),)})],
     # nn rows (losses, and linear's fused bias + matrix product)
     "addmm": [("bias-broadcast", [_r(5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None),
               ("bias-full", [_r(3, 5, seed=1), _r(3, 4, seed=2), _r(4, 5, seed=3)], None)],
@@ -412,7 +412,7 @@ SAMPLES = {
                      {"dim": 1, "index": np.array([[0, 0], [1, 3], [2, 2]])})],
     "index_fill": [("", [_r(3, 4), np.array(0.7)], {"dim": 1, "index": np.array([0, 2])})],
     "masked_select": [("broadcast", [_r(3, 4)], {"mask": _rng(3).uniform(size=(4,)) > 0.4})],
-    "index_put_impl": [("repeats", [_r(4, 3, seed=1), _r(3, 3, seed=2)], {"index": (np.array([0, 2, 0]),)})],
+    "index_put_impl": [("repeats", [_r(4, 3, seed=1), _r(3, 3, seed=2)], {"indices": (np.array([0, 2, 0]),)})],
     # convolution: input (N, C, *S), weight (O, C / groups, *K) (transposed: (C, O / groups, *K)), bias (O,)
     "convolution": [
         ("2d", [_r(2, 4, 5, 6, seed=1), _r(6, 2, 3, 2, seed=2), _r(6, seed=3)], _conv(2, stride=(2, 1), padding=(1, 0),
