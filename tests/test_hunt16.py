@@ -73,3 +73,97 @@ def test_new_optimizers_argument_errors_are_torchs(make):
             make(o, [lib.ones(2, requires_grad=True)])
         errors.append((type(e.value), str(e.value)))
     assert errors[1] == errors[0]
+
+
+# --- learning-rate schedulers -----------------------------------------------------------------------------
+SCHEDULES = [
+    ("StepLR", lambda s, o: s.StepLR(o, step_size=3, gamma=0.5), "SGD"),
+    ("MultiStepLR", lambda s, o: s.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.3), "SGD"),
+    ("ExponentialLR", lambda s, o: s.ExponentialLR(o, gamma=0.9), "SGD"),
+    ("LambdaLR", lambda s, o: s.LambdaLR(o, lambda e: 0.95 ** e), "SGD"),
+    ("CosineAnnealingLR", lambda s, o: s.CosineAnnealingLR(o, T_max=4, eta_min=0.001), "SGD"),
+    ("LinearLR", lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=4), "SGD"),
+    ("LinearLR-down", lambda s, o: s.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=6), "SGD"),
+    ("OneCycleLR", lambda s, o: s.OneCycleLR(o, max_lr=0.5, total_steps=13), "SGD"),
+    ("OneCycleLR-linear-3", lambda s, o: s.OneCycleLR(o, max_lr=[0.5, 0.2], epochs=3, steps_per_epoch=4,
+                                                      anneal_strategy="linear", three_phase=True), "Adam"),
+    ("SequentialLR", lambda s, o: s.SequentialLR(o, [s.LinearLR(o, start_factor=0.1, total_iters=3),
+                                                     s.CosineAnnealingLR(o, T_max=5)], milestones=[3]), "SGD"),
+    ("SequentialLR-3", lambda s, o: s.SequentialLR(o, [s.ExponentialLR(o, gamma=0.5), s.StepLR(o, 2),
+                                                       s.ExponentialLR(o, gamma=0.8)], milestones=[2, 6]), "SGD"),
+]
+
+
+def _schedule(lib, make, opt_name, steps=12):
+    """get_last_lr() (and each group's momentum or betas) after construction and after every step"""
+    w, v = lib.ones(2, requires_grad=True), lib.ones(1, requires_grad=True)
+    kwargs = {"momentum": 0.9} if opt_name == "SGD" else {}
+    opt = getattr(lib.optim, opt_name)([{"params": [w]}, {"params": [v], "lr": 0.05}], lr=0.1, **kwargs)
+    scheduler = make(lib.optim.lr_scheduler, opt)
+    seen = [(scheduler.get_last_lr(), [g.get("momentum", g.get("betas")) for g in opt.param_groups])]
+    for _ in range(steps):
+        opt.step()
+        scheduler.step()
+        seen.append((scheduler.get_last_lr(), [g.get("momentum", g.get("betas")) for g in opt.param_groups]))
+    return seen, scheduler
+
+
+@pytest.mark.parametrize("name, make, opt_name", SCHEDULES, ids=[s[0] for s in SCHEDULES])
+def test_schedulers_give_torchs_rates_to_the_last_bit(name, make, opt_name):
+    ours, o_sched = _schedule(ac, make, opt_name)
+    theirs, t_sched = _schedule(torch, make, opt_name)
+    assert ours == theirs  # (Python floats: equal means bit for bit)
+    assert o_sched.last_epoch == t_sched.last_epoch
+
+
+def test_reduce_lr_on_plateau_as_torchs():
+    metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.93, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 0.4, 0.41]
+    seen = []
+    for lib in (torch, ac):
+        opt = lib.optim.SGD([lib.ones(2, requires_grad=True)], lr=0.1)
+        sched = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1, min_lr=0.01)
+        lrs = [sched.get_last_lr()]
+        for m in metrics:
+            sched.step(lib.tensor(m))
+            lrs.append(sched.get_last_lr())
+        seen.append((lrs, sched.num_bad_epochs, sched.best, sched.last_epoch))
+    assert seen[1] == seen[0]
+
+
+@pytest.mark.parametrize("make", [
+    lambda s, o: s.LinearLR(o, start_factor=0), lambda s, o: s.LinearLR(o, end_factor=2.0),
+    lambda s, o: s.OneCycleLR(o, max_lr=0.1), lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=0),
+    lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=5, pct_start=1),
+    lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=5, anneal_strategy="exp"),
+    lambda s, o: s.ReduceLROnPlateau(o, factor=1.0), lambda s, o: s.ReduceLROnPlateau(o, mode="up"),
+    lambda s, o: s.SequentialLR(o, [s.StepLR(o, 2)], milestones=[3]),
+    lambda s, o: s.StepLR([1.0], 2),
+])
+def test_scheduler_errors_are_torchs(make):
+    errors = []
+    for lib in (torch, ac):
+        opt = lib.optim.SGD([lib.ones(2, requires_grad=True)], lr=0.1)
+        with pytest.raises(Exception) as e:
+            make(lib.optim.lr_scheduler, opt)
+        errors.append((type(e.value), str(e.value)))
+    assert errors[1] == errors[0]
+
+
+def test_one_cycle_refuses_a_step_past_the_end_and_step_epoch_uses_the_closed_form():
+    for lib in (torch, ac):
+        opt = lib.optim.SGD([lib.ones(2, requires_grad=True)], lr=0.1, momentum=0.9)
+        sched = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=2)
+        opt.step()
+        sched.step()
+        sched.step()
+        with pytest.raises(ValueError, match="Tried to step 3 times. The specified number of total steps is 2"):
+            sched.step()
+    lrs = []
+    for lib in (torch, ac):
+        opt = lib.optim.SGD([lib.ones(2, requires_grad=True)], lr=0.1)
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        opt.step()
+        with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was not necessary"):
+            sched.step(5)
+        lrs.append(sched.get_last_lr())
+    assert lrs[1] == lrs[0]
