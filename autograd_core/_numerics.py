@@ -1513,6 +1513,22 @@ def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=Non
     return z.reshape(a.shape)
 
 
+def nll_2d(a, target, weight, reduction, ignore_index, total_weight=None):
+    """nll of an (N, C, H, W) input against an (N, H, W) target: the rows a[n, :, h, w] taken in
+    (n, h, w) order, as ATen's nll_loss2d sums them (the same cascade as nll's)"""
+    rows = np.moveaxis(a, 1, -1).reshape(-1, a.shape[1])
+    out = nll(rows, target.reshape(-1), weight, reduction, ignore_index, total_weight)
+    return out.reshape(target.shape) if reduction == "none" else out
+
+
+def nll_2d_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
+    """d nll_2d / d a: nll_backward's values in the (N, C, H, W) layout"""
+    n, c, h, w = a.shape
+    rows = np.moveaxis(a, 1, -1).reshape(-1, c)
+    z = nll_backward(g, rows, target.reshape(-1), weight, reduction, ignore_index, total_weight)
+    return np.ascontiguousarray(np.moveaxis(z.reshape(n, h, w, c), -1, 1))
+
+
 def smooth_l1(a, b, beta):
     """z = |a - b|: 0.5 z z / beta below beta, z - 0.5 beta from it, as ATen's kernel (beta in a's dtype)"""
     t = a.dtype.type

@@ -763,6 +763,11 @@ op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
                                         saved_params=("target", "weight", "total_weight"), kind="same",
                                         arg_names=("self",))
+# nll_loss2d: nll_loss of (N, C, H, W) log-probabilities against an (N, H, W) target, the class dim 1
+op("nll_loss2d", "NllLoss2DBackward0", K.nll_2d,
+                                        lambda xp, g, a, out, **p: xp.row("nll_loss2d_backward", g, a, **p),
+                                        saved_params=("target", "weight", "total_weight"), kind="same",
+                                        arg_names=("self",))
 # embedding: out = weight[indices], rows of a (num_weights, dim) weight; its gradient adds g's rows
 # back into the rows they came from (none into padding_idx's; scale_grad_by_freq divides by the count)
 op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_grad_by_freq: w[indices],
@@ -851,6 +856,11 @@ op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.bin
                                         saved_params=("weight",), arg_names=("grad_output", "self", "target"))
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
+                                        lambda xp, g, go, a, out, **p: xp.zeros_like(g),
+                                        saved_params=("target", "weight", "total_weight"),
+                                        arg_names=("grad_output", "self"))
+op("nll_loss2d_backward", "NllLoss2DBackwardBackward0", K.nll_2d_backward,
+                                        lambda xp, g, go, a, out, **p: xp.row("nll_loss2d", g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
                                         saved_params=("target", "weight", "total_weight"),
                                         arg_names=("grad_output", "self"))

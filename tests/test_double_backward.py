@@ -280,6 +280,10 @@ PROGRAMS = {
     "nll_loss": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(x, m.tensor([0, 3, 1]))),
     "nll_loss-weight": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(
         x.log_softmax(1), m.tensor([0, 3, 1]), weight=m.tensor(values(((4,), P), 7), dtype=x.dtype), reduction="sum")),
+    "nll_loss2d": ([inp(2, 3, 2, 2)], lambda m, x: m.nn.functional.nll_loss(
+        x, m.tensor([[[0, 2], [1, 1]], [[2, 0], [-100, 1]]]), weight=m.tensor(values(((3,), P), 7), dtype=x.dtype))),
+    "nll_loss2d-3d-none": ([inp(2, 3, 4)], lambda m, x: m.nn.functional.cross_entropy(
+        x, m.tensor([[0, 2, 1, 1], [2, 0, 0, 1]]), reduction="none")),
     # convolution: the first gradients are ConvolutionBackwardBackward0s; the second derivative runs
     # their rules (convolutions, transposed ones, and transpose / narrow / cat of the weight's)
     "convolution": ([inp(2, 3, 5, 5), inp(4, 3, 3, 3), inp(4)],
@@ -358,7 +362,7 @@ REACHED_THROUGH = {
     "leaky_relu_backward": "leaky_relu", "gelu_backward": "gelu", "elu_backward": "elu",
     "softplus_backward": "softplus", "mse_loss_backward": "mse_loss",
     "smooth_l1_loss_backward": "smooth_l1_loss", "huber_loss_backward": "huber_loss",
-    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss",
+    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss", "nll_loss2d_backward": "nll_loss2d",
     "select_backward": "select", "slice_backward": "slice", "scatter": "max_dim",
     "scatter_add": "gather", "index_fill": "trace", "masked_select": "masked_fill_tensor",
     "put": "take", "masked_scatter": "masked_select",

@@ -159,6 +159,15 @@ def _nll_cases():
                                         ("mean", w, 2))]
 
 
+def _nll_2d_cases():
+    logp = np.log(_pos(2, 3, 2, 2, seed=1))
+    target = np.array([[[0, 2], [1, 1]], [[2, 0], [1, 2]]])
+    w = _pos(3, seed=2)
+    return [(f"{red}-w{weight is not None}-ignore{ignore}", [logp],
+             {"target": target, "weight": weight, "reduction": red, "ignore_index": ignore})
+            for red, weight, ignore in (("mean", None, -100), ("sum", w, 1), ("none", w, -100))]
+
+
 def _conv(dim, stride=None, padding=None, dilation=None, transposed=False, output_padding=None, groups=1):
     """A convolution row's params"""
     return {"bias_sym_sizes_opt": (0,), "stride": stride or (1,) * dim, "padding": padding or (0,) * dim,
@@ -264,6 +273,7 @@ SAMPLES = {
                    for red, delta in (("mean", 1.0), ("sum", 0.7), ("none", 1.3))],
     "binary_cross_entropy_with_logits": _bce_cases(),
     "nll_loss": _nll_cases(),
+    "nll_loss2d": _nll_2d_cases(),
     "binary_cross_entropy": [(f"{red}-w{w is not None}", [_rng(1).uniform(0.1, 0.9, size=(3, 4)),
                                                           _rng(2).uniform(size=(3, 4))],
                               {"weight": w, "reduction": red})
@@ -404,6 +414,8 @@ SAMPLES = {
         for red, w in (("mean", None), ("sum", _pos(3, 4, seed=4)), ("none", None))],
     "nll_loss_backward": [(case, [np.array(0.7) if p["reduction"] != "none" else _r(5, seed=3)] + inputs, p)
                           for case, inputs, p in _nll_cases()],
+    "nll_loss2d_backward": [(case, [np.array(0.7) if p["reduction"] != "none" else _r(2, 2, 2, seed=3)] + inputs, p)
+                            for case, inputs, p in _nll_2d_cases()],
     "select_backward": [("", [_r(4, 2)], {"shape": (3, 4, 2), "dim": 0, "index": 1})],
     "slice_backward": [("", [_r(3, 2)], {"shape": (3, 5), "dim": 1, "index": slice(1, 5, 2)})],
     "scatter": [("", [_r(3, 4, seed=1), _r(3, 2, seed=2)], {"dim": 1, "index": np.array([[0, 2], [1, 3], [3, 0]])})],

@@ -7,7 +7,34 @@ import torch
 import autograd_core as ac
 from autograd_core import optim
 from test_optim import _run
-from torch_oracle import assert_close
+from torch_oracle import assert_close, difference, plain
+
+
+def _outcome(lib, f, arrays, grad):
+    """f(lib, *tensors): the result, its grad_fn's name and the gradients of sum(result) for the
+    float arrays numbered in grad; or the error's type and message"""
+    tensors = [lib.tensor(a, requires_grad=i in grad) for i, a in enumerate(arrays)]
+    try:
+        out = f(lib, *tensors)
+    except Exception as e:  # noqa: BLE001 (the error is the outcome)
+        return type(e).__name__, str(e)
+    outs = out if isinstance(out, tuple) else (out,)
+    names = [type(o.grad_fn).__name__ if o.grad_fn is not None else None for o in outs]
+    wanted = [tensors[i] for i in grad]
+    grads = None
+    if grad and any(o.requires_grad for o in outs):
+        total = sum(o.sum() * (k + 1) for k, o in enumerate(outs) if o.requires_grad)
+        grads = lib.autograd.grad(total, wanted, allow_unused=True)
+    return tuple(outs), names, grads
+
+
+def check(f, *arrays, grad=(0,), exact=True):
+    """f on autograd_core and on torch: the same values (bit for bit when exact), grad_fn names,
+    gradients, or errors"""
+    ours, theirs = (_outcome(lib, f, arrays, grad) for lib in (ac, torch))
+    d = difference(plain(ours), plain(theirs), exact=exact)
+    assert d is None, d
+    return ours
 
 # --- optimizers: Adadelta, Adamax, NAdam, RAdam --------------------------------------------------------
 NEW_OPTIMIZER_CASES = [
@@ -167,3 +194,56 @@ def test_one_cycle_refuses_a_step_past_the_end_and_step_epoch_uses_the_closed_fo
             sched.step(5)
         lrs.append(sched.get_last_lr())
     assert lrs[1] == lrs[0]
+
+
+# --- cross_entropy / nll_loss on (N, C, d1, ...) ----------------------------------------------------------
+def _segmentation(shape, seed=0, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    t = rng.integers(0, shape[1], (shape[0],) + shape[2:])
+    if t.size:
+        t.reshape(-1)[0], t.reshape(-1)[-1] = -100, 2
+    probs = rng.random(shape).astype(dtype)
+    return x, t, probs / probs.sum(1, keepdims=True), rng.random(shape[1]).astype(dtype)
+
+
+CE_OPTIONS = [{}, {"reduction": "sum"}, {"reduction": "none"}, {"ignore_index": 2}, {"label_smoothing": 0.1},
+              {"label_smoothing": 0.2, "ignore_index": 2, "reduction": "sum"}, {"weight": True},
+              {"weight": True, "label_smoothing": 0.1, "reduction": "none"}]
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5, 2), (3, 4, 5), (2, 4, 3, 2, 2), (2, 3, 20, 30), (0, 3, 2), (2, 3, 0, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_over_extra_dims_is_torchs_bit_for_bit(shape, dtype):
+    """class indices: NllLoss2DBackward0 (a 3-d or 5-d input viewed as 4-d, as ATen's nll_loss_nd
+    does; 'none' viewed back), its sums in ATen's cascade; class probabilities over dim 1"""
+    x, t, probs, w = _segmentation(shape, dtype=dtype)
+    for options in CE_OPTIONS:
+        def loss(m, x, target, options=options):
+            kw = dict(options, weight=m.tensor(w)) if "weight" in options else options
+            return m.nn.functional.cross_entropy(x, target, **kw)
+        check(loss, x, t)
+        if "ignore_index" not in options:
+            check(loss, x, probs, exact=False)  # (a sum over classes: numpy's order, not ATen's)
+    check(lambda m, x, t: m.nn.CrossEntropyLoss(ignore_index=1)(x, t), x, t)
+
+
+@pytest.mark.parametrize("target_shape", [(2, 3), (2, 4), (1, 4, 5), (2, 4, 6), (2, 4, 5, 1)])
+def test_nll_loss_over_extra_dims_refuses_as_torch(target_shape):
+    x = np.random.default_rng(1).standard_normal((2, 3, 4, 5))
+    t = np.zeros(target_shape, dtype=np.int64)
+    check(lambda m, x, t: m.nn.functional.nll_loss(x, t), x, t)
+    check(lambda m, x, t: m.nn.functional.nll_loss(x, t), x[..., 0], t)
+    check(lambda m, x, t: m.nn.functional.nll_loss(x, t, weight=m.ones(4, dtype=m.float64)), x, t)
+    check(lambda m, x, t: m.nn.functional.nll_loss(x, t, weight=m.ones(3)), x, np.full((2, 4, 5), 7))
+
+
+def test_nll_loss_2d_second_derivatives_within_tolerance():
+    x, t, _, w = _segmentation((2, 3, 4, 5), seed=3, dtype=np.float64)
+    grads = []
+    for m in (ac, torch):
+        xt = m.tensor(x, requires_grad=True)
+        loss = m.nn.functional.cross_entropy(xt, m.tensor(t), weight=m.tensor(w, dtype=m.float64), label_smoothing=0.1)
+        (g,) = m.autograd.grad(loss, xt, create_graph=True)
+        grads.append((type(g.grad_fn).__name__, m.autograd.grad((g * g).sum(), xt)[0]))
+    assert_close(grads[0], grads[1])

@@ -437,19 +437,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction(reduction, size_average, reduce)
     if not isinstance(input, Tensor):
         raise not_a_tensor("nll_loss_nd", "input", input)
-    if input.ndim not in (1, 2):
-        raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
-                                  f"{input.ndim} dimensions")
+    if input.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
     if isinstance(target, Tensor):
-        target = _nll_target_checks(input, target)
+        target = _nll_target_checks(input, target, weight)
     if not isinstance(target, Tensor) or target.dtype.np not in (np.int64, np.uint8):
         got = target.dtype._legacy[:-len("Tensor")] if isinstance(target, Tensor) else type(target).__name__
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
     t = target._data.astype(np.int64)
-    n_classes = input.shape[-1]
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
+    n_classes = input.shape[1 if input.ndim > 1 else 0]
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
@@ -458,17 +454,45 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None and weight.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
                            "'weight'. This input cannot have requires_grad True.")
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
     w = None if weight is None else weight._data
     # (PyTorch keeps the total weight of the targets it counts; 0 for "none")
     total = 0 if reduction == "none" else K.nll_total_weight(t, w, ignore_index, input._data.dtype)
-    return apply(OPS["nll_loss"], (input,),
-                 {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
-                  "total_weight": np.asarray(total, dtype=input._data.dtype)})
+    params = {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
+              "total_weight": np.asarray(total, dtype=input._data.dtype)}
+    if input.ndim <= 2:
+        return apply(OPS["nll_loss"], (input,), params)
+    if input.ndim == 4:
+        return apply(OPS["nll_loss2d"], (input,), params)
+    # (N, C, d1, ...) other than 4 dims: ATen's nll_loss_nd views it as (N, C, 1, d1 * d2 ...)
+    n, c = input.shape[:2]
+    flat = input.contiguous().view(n, c, 0, 0) if input.numel() == 0 else input.contiguous().view(n, c, 1, -1)
+    params["target"] = t.reshape((n, 0, 0) if t.size == 0 else (n, 1, -1))
+    loss = apply(OPS["nll_loss2d"], (flat,), params)
+    return loss.view(n, *input.shape[2:]) if reduction == "none" else loss
 
 
-def _nll_target_checks(input, target):
+def _nll_target_checks(input, target, weight=None):
     """PyTorch's checks of a class-index target's shape against a (C,) or (N, C) input, in its order
-    (the batch sizes, then one dim at most); a (C,) input's target of shape (1,) taken as 0-d."""
+    (the batch sizes, then one dim at most); a (C,) input's target of shape (1,) taken as 0-d; and
+    against an (N, C, d1, ...) input (ATen's nll_loss_nd, then nll_loss2d's checks)."""
+    if input.ndim > 2:
+        if target.shape[:1] != input.shape[:1]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0] if target.ndim else 1}).")
+        if input.ndim != 4 and target.shape[1:] != input.shape[2:]:
+            raise RuntimeError(f"Expected target size {[input.shape[0], *input.shape[2:]]}, got "
+                               f"{list(target.shape)}")
+        if input.ndim == 4 and target.ndim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of "
+                               f"dimension: {target.ndim}")
+        if weight is not None and weight.numel() != input.shape[1]:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+        if target.shape[1:] != input.shape[2:]:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+        return target
     if input.ndim == 2 and target.ndim and target.shape[0] != input.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
