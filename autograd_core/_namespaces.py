@@ -755,8 +755,8 @@ class TensorOps:
         return _row("gelu_backward", (g, a), {"approximate": approximate})
 
     @staticmethod
-    def elu_backward(g, a, alpha):
-        return _row("elu_backward", (g, a), {"alpha": alpha})
+    def elu_backward(g, a, alpha, scale=1, input_scale=1):
+        return _row("elu_backward", (g, a), {"alpha": alpha, "scale": scale, "input_scale": input_scale})
 
     @staticmethod
     def softplus_backward(g, a, beta, threshold):

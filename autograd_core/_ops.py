@@ -332,9 +332,19 @@ op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
-op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
-                                        lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        kind="float")
+# elu: (e**(a input_scale) - 1) alpha scale where a <= 0, else a scale (selu: PyTorch's alpha and scale)
+op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
+                                        lambda xp, g, a, out, alpha, scale=1, input_scale=1:
+                                            xp.elu_backward(g, a, alpha, scale, input_scale),
+                                        kind="float", options=("alpha", "scale", "input_scale"))
+op("hardswish", "HardswishBackward0",  K.hardswish,
+                                        lambda xp, g, a, out: xp.row("hardswish_backward", g, a),
+                                        kind="same", refuse=R.not_floating("hardswish_cpu"))
+# prelu: a where a > 0, else weight a; weight is (1, C, 1, ...), broadcast over the channels
+op("prelu",    "PreluKernelBackward0", K.prelu,
+                                        lambda xp, g, a, w, out: xp.row("prelu_backward_self", g, a, w),
+                                        lambda xp, g, a, w, out: xp.row("prelu_backward_weight", g, a, w),
+                                        saves=("self", "weight"), arg_names=("self", "weight"), refuse=R.not_floating("prelu_cpu"))
 op("silu",     "SiluBackward0",        K.silu,
                                         lambda xp, g, a, out: _silu_backward(xp, g, a),
                                         kind="same", refuse=R.not_floating("silu_cpu"), layout=_ELEMENTWISE)
@@ -817,10 +827,30 @@ op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
                                         lambda xp, g, go, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         lambda xp, g, go, a, out, approximate: _gelu_double_backward(xp, g, go, a, approximate),
                                         arg_names=("grad_output", "self"), options=("approximate",))
-op("elu_backward", "EluBackwardBackward0", K.elu_backward,
-                                        lambda xp, g, go, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        lambda xp, g, go, a, out, alpha: xp.elu_backward(g * go * 1.0, a, alpha) * (a <= 0),
-                                        arg_names=("grad_output", "self_or_result"))
+op("elu_backward", "EluBackwardBackward0", lambda go, a, alpha, scale=1, input_scale=1:
+                                            K.elu_backward(go, a, alpha, scale, input_scale),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
+                                            xp.elu_backward(g, a, alpha, scale, input_scale),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
+                                            xp.elu_backward(g * go * float(input_scale), a, alpha, scale, input_scale) * (a <= 0),
+                                        arg_names=("grad_output", "self_or_result"), options=("alpha", "scale", "input_scale"))
+op("hardswish_backward", "HardswishBackwardBackward0", K.hardswish_backward,
+                                        lambda xp, g, go, a, out: xp.row("hardswish_backward", g, a),
+                                        lambda xp, g, go, a, out: xp.where((a > -3.0) & (a < 3.0), g * go / 3.0,
+                                                                           xp.zeros_like(g)),
+                                        arg_names=("grad_output", "self"))
+# _prelu_kernel_backward: PyTorch's one node of two outputs (the gradients of self and of weight), a
+# row per output here, as batch norm's; the weight's gradient has self's shape (the engine sums it)
+op("prelu_backward_self", "PreluKernelBackwardBackward0", lambda go, a, w: np.where(a > 0, go, w * go),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, g, g * w),
+                                        lambda xp, g, go, a, w, out: xp.zeros_like(a),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, xp.zeros((), go), go * g),
+                                        arg_names=("grad_output", "self", "weight"))
+op("prelu_backward_weight", "PreluKernelBackwardBackward0", lambda go, a, w: np.where(a > 0, 0, a * go).astype(go.dtype),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, xp.zeros((), go), g * a),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, xp.zeros((), a), go * g),
+                                        lambda xp, g, go, a, w, out: xp.zeros_like(a),
+                                        arg_names=("grad_output", "self", "weight"))
 op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(

@@ -170,6 +170,10 @@ PROGRAMS = {
     "cumsum": ([inp(2, 3)], lambda m, x: x.cumsum(1)),
     "flip": ([inp(2, 3)], lambda m, x: x.flip(0)),
     "leaky_relu": ([inp(2, 3)], lambda m, x: m.nn.functional.leaky_relu(x, 0.1)),
+    "elu-selu": ([inp(2, 3)], lambda m, x: m.nn.functional.selu(x)),
+    "hardswish": ([inp(2, 5)], lambda m, x: m.nn.functional.hardswish(x * 2)),
+    "prelu": ([inp(2, 3, 2), inp(3, kind=P)], lambda m, x, w: m.nn.functional.prelu(x, w)),
+    "prelu-one": ([inp(2, 3), inp(1, kind=P)], lambda m, x, w: m.nn.functional.prelu(x, w)),
     "logsumexp": ([inp(2, 3)], lambda m, x: x.logsumexp(1)),
     "sort": ([inp(2, 3, kind=D)], lambda m, x: x.sort(1)[0]),
     "topk": ([inp(2, 3, kind=D)], lambda m, x: x.topk(2)[0]),
@@ -362,7 +366,8 @@ REACHED_THROUGH = {
     "leaky_relu_backward": "leaky_relu", "gelu_backward": "gelu", "elu_backward": "elu",
     "softplus_backward": "softplus", "mse_loss_backward": "mse_loss",
     "smooth_l1_loss_backward": "smooth_l1_loss", "huber_loss_backward": "huber_loss",
-    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss", "nll_loss2d_backward": "nll_loss2d",
+    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss", "nll_loss2d_backward": "nll_loss2d", "hardswish_backward": "hardswish",
+    "prelu_backward_self": "prelu", "prelu_backward_weight": "prelu",
     "select_backward": "select", "slice_backward": "slice", "scatter": "max_dim",
     "scatter_add": "gather", "index_fill": "trace", "masked_select": "masked_fill_tensor",
     "put": "take", "masked_scatter": "masked_select",
@@ -564,12 +569,13 @@ def test_third_derivative_where_torch_is_wrong(name):
 # formula the order is C++'s (GCC evaluates the right operand of an operator first: -grad * ((self /
 # other) / other) divides before it negates). These rows' rules build the same nodes in another order
 # (values agree): convolution's, batch norm's and layer norm's double-backward kernels, atan2's (PyTorch's one
-# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own), and the as_strided
+# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own), prelu's (its one node
+# of two outputs, PreluKernelBackwardBackward0, is a row per output here, as batch norm's), and the as_strided
 # views of GRAPH_DIFFERS.
 ORDER_DIFFERS = {"atan2",
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
-    "native_batch_norm-eval", "native_layer_norm"} | set(GRAPH_DIFFERS)
+    "native_batch_norm-eval", "native_layer_norm", "prelu", "prelu-one"} | set(GRAPH_DIFFERS)
 
 
 def _creation_order(m, name):

@@ -312,7 +312,9 @@ SAMPLES = {
     "flip": [("", [_r(3, 4, 2)], {"dims": (0, 2)})],
     "leaky_relu": [("", [_r(3, 4)], {"negative_slope": 0.2})],
     "gelu": [(mode, [_r(3, 4)], {"approximate": mode}) for mode in ("none", "tanh")],
-    "elu": [("", [_r(3, 4)], {"alpha": 0.7})],
+    "elu": [("", [_r(3, 4)], {"alpha": 0.7}), ("selu", [_r(3, 4)], {"alpha": 1.6732632423543772, "scale": 1.0507009873554805})],
+    "hardswish": [("", [_r(3, 4, low=-5, high=5)], None)],
+    "prelu": [("per-channel", [_r(2, 3, 4), _pos(1, 3, 1, seed=2)], None), ("one", [_r(3, 4), _pos(1, 1, seed=3)], None)],
     "softplus": [("", [_r(3, 4)], {"beta": 1.0, "threshold": 20.0}),
                  ("beta-threshold", [_r(3, 4) * 3], {"beta": 2.0, "threshold": 5.0})],
     "silu": [("", [_r(3, 4)], None)],
@@ -394,7 +396,11 @@ SAMPLES = {
     "leaky_relu_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"negative_slope": 0.2})],
     "gelu_backward": [(mode, [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"approximate": mode})
                       for mode in ("none", "tanh")],
-    "elu_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 0.7})],
+    "elu_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 0.7}),
+                     ("selu", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 1.67, "scale": 1.05, "input_scale": 1})],
+    "hardswish_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2, low=-5, high=5)], None)],
+    **{f"prelu_backward_{which}": [("", [_r(2, 3, 4, seed=1), _r(2, 3, 4, seed=2), _pos(1, 3, 1, seed=3)], None)]
+       for which in ("self", "weight")},
     "hardtanh_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"min_val": -0.5, "max_val": 0.7})],
     "diagonal_backward": [("", [_r(3)], {"shape": (3, 5), "offset": 1})],
     "embedding_dense_backward": [("", [_r(2, 2, 3)], {"indices": np.array([[0, 2], [2, 3]]), "num_weights": 5,

@@ -68,6 +68,48 @@ def elu(input, alpha=1.0, inplace=False):
     return apply(OPS["elu"], (input,), {"alpha": alpha})
 
 
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """out = scale * elu(input, alpha) with Klambauer et al.'s alpha = 1.6733 and scale = 1.0507
+    (self-normalizing: zero mean, unit variance kept through the layers)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("selu_" if inplace else "selu", "input", input)
+    params = {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}
+    if inplace:
+        return _inplace(input, "elu", params=params)
+    return apply(OPS["elu"], (input,), params)
+
+
+def hardswish(input, inplace=False):
+    """out = input * relu6(input + 3) / 6 (Howard et al., 2019: MobileNetV3)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("hardswish_" if inplace else "hardswish", "input", input)
+    return _inplace(input, "hardswish") if inplace else apply(OPS["hardswish"], (input,))
+
+
+def prelu(input, weight):
+    """out = input where input > 0, else weight * input, one learned weight per channel (dim 1) or
+    one for all (He et al., 2015)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("prelu", "input", input)
+    if not isinstance(weight, Tensor):
+        raise not_a_tensor("prelu", "weight", weight)
+    if weight.numel() != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim > 1 else 1
+        if channels != weight.numel():
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{weight.numel()} and channel size = {channels}.")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    if input.ndim != weight.ndim:  # (ATen's prelu: weight reshaped to (1, C, 1, ...))
+        weight = weight.reshape([weight.numel() if d == 1 else 1 for d in range(input.ndim)])
+    return apply(OPS["prelu"], (input, weight))
+
+
 def softplus(input, beta=1, threshold=20):  # (ATen's defaults, ints: grad_fn._saved_beta shows 1)
     """out = log(1 + exp(beta * input)) / beta (input itself where beta * input > threshold)"""
     if not isinstance(input, Tensor):

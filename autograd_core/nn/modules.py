@@ -16,6 +16,7 @@ from .._factories import empty
 from .._tensor import Tensor, to_dtype_arg
 from . import functional as F
 from . import init
+from . import init as _init  # (PReLU's argument init hides the module in its __init__)
 from .parameter import Parameter, clear_grads
 
 
@@ -612,6 +613,41 @@ class Mish(_InplaceActivation):
     """out = input * tanh(softplus(input))"""
 
     _function = staticmethod(F.mish)
+
+
+class SELU(_InplaceActivation):
+    """out = scale * elu(input, alpha), alpha = 1.6733 and scale = 1.0507 (Klambauer et al., 2017)"""
+
+    _function = staticmethod(F.selu)
+
+
+class Hardswish(_InplaceActivation):
+    """out = input * relu6(input + 3) / 6"""
+
+    _function = staticmethod(F.hardswish)
+
+    def extra_repr(self):  # (torch's shows no inplace)
+        return ""
+
+
+class PReLU(Module):
+    """out = input where input > 0, else weight * input: a learned slope, one for all channels or one
+    per channel (num_parameters), starting at init"""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        self.num_parameters, self.init = num_parameters, init
+        super().__init__()
+        self.weight = Parameter(empty(num_parameters, dtype=dtype, device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
 
 
 class Hardtanh(Module):
