@@ -1,5 +1,7 @@
 """hunt16: functions and optimizers students reach for, against torch 2.13 (the oracle): values
 (bit for bit where the engine computes as ATen does), grad_fn names, reprs and errors."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -297,3 +299,40 @@ def test_activation_modules_and_errors_as_torchs():
     check(lambda m, w: m.nn.functional.prelu(m.tensor(1.0), w), np.ones(3, np.float32))
     check(lambda m, x: m.nn.functional.hardswish(x), np.array([1, 2]), grad=())
     check(lambda m, x: m.nn.functional.prelu(x, m.tensor([1])), np.array([1, 2]), grad=())
+
+
+# --- kl_div / KLDivLoss ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [{}, {"reduction": "batchmean"}, {"reduction": "sum"}, {"reduction": "none"},
+                                     {"reduction": "batchmean", "log_target": True}, {"log_target": True}])
+def test_kl_div_is_torchs(options, dtype):
+    """xlogy(t, t) - t x (or exp(t) (t - x)), reduced ('batchmean': summed, then divided by the batch
+    size): values and d/d input bit for bit; d/d target within tolerance (three gradients meet in the
+    target's leaf, and their sum rounds as this engine adds them)"""
+    rng = np.random.default_rng(0)
+    x = np.log(rng.dirichlet(np.ones(5), 4)).astype(dtype)
+    t = rng.dirichlet(np.ones(5), 4).astype(dtype)
+    t[0, 0] = 0
+    if options.get("log_target"):
+        t = np.log(t + 0.01).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ('mean' warns in both)
+        check(lambda m, x, t: m.nn.functional.kl_div(x, t, **options), x, t)
+        check(lambda m, x, t: m.nn.KLDivLoss(**options)(x, t), x, t)
+        check(lambda m, x, t: m.nn.functional.kl_div(x, t, **options), x, t, grad=(0, 1), exact=False)
+
+
+def test_kl_div_warnings_and_errors_are_torchs():
+    x, t = np.zeros((2, 3), np.float32), np.full((2, 3), 1 / 3, np.float32)
+    messages = []
+    for m in (ac, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m.nn.functional.kl_div(m.tensor(x), m.tensor(t))
+        messages.append([(w.category, str(w.message), w.filename) for w in caught])
+        assert m.nn.KLDivLoss(reduction="batchmean").reduction == "batchmean"
+    assert messages[0] == messages[1] and messages[0][0][2] == __file__
+    check(lambda m, x, t: m.nn.functional.kl_div(x, t, reduction="foo"), x, t)
+    check(lambda m, x, t: m.nn.KLDivLoss(reduction="foo")(x, t), x, t)
+    check(lambda m, x: m.nn.functional.kl_div(x, m.tensor([1, 2, 3]), reduction="sum"), x)
+    check(lambda m, x, t: m.nn.functional.kl_div(x.sum(), t.sum(), reduction="batchmean"), x, t)

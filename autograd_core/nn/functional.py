@@ -472,6 +472,33 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                   "reduction": reduction})
 
 
+_KL_DIV_MEAN = ("reduction: 'mean' divides the total loss by both the batch size and the support size.'batchmean' "
+                "divides only by the batch size, and aligns with the KL div math definition.'mean' will be changed "
+                "to behave the same as 'batchmean' in the next major release.")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """loss = target (log(target) - input), input holding log-probabilities (0 where target is 0:
+    xlogy); with log_target, target too: exp(target) (target - input). 'batchmean' is the sum divided
+    by the batch size (the KL divergence per sample); 'mean' divides by every element's count."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(reduction, size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(_KL_DIV_MEAN, stacklevel=2)
+    summed = _reduction("sum" if reduction == "batchmean" else reduction)
+    for t in (input, target):
+        if not isinstance(t, Tensor):
+            raise not_a_tensor("kl_div", "input" if t is input else "target", t)
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        loss = _f.exp(target) * (target - input)
+    else:
+        loss = _f.xlogy(target, target) - target * input
+    loss = loss if summed == "none" else loss.sum() if summed == "sum" else loss.mean()
+    return loss / input.shape[0] if reduction == "batchmean" and input.ndim != 0 else loss
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """loss_i = -weight[t_i] * input[i, t_i] (input holds log-probabilities); 'mean' divides by

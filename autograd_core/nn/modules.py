@@ -1030,6 +1030,21 @@ class NLLLoss(_WeightedLoss):
                           reduction=self.reduction)
 
 
+class KLDivLoss(_Loss):
+    """loss = reduce(target * (log(target) - input)), input holding log-probabilities ('batchmean':
+    the sum divided by the batch size)"""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        legacy = size_average is not None or reduce is not None
+        super().__init__(size_average, reduce, "sum" if reduction == "batchmean" and not legacy else reduction)
+        if reduction == "batchmean" and not legacy:
+            self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
 class L1Loss(_Loss):
     """loss = reduce(|input - target|)"""
 
