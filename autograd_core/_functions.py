@@ -1469,14 +1469,16 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, builtins.bool):  # std(x, False): the old positional `unbiased`
         dim, unbiased = None, dim
     if input._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise RuntimeError(f"{name if name.endswith('_mean') else 'std and var'} only support floating point and "
+                           "complex dtypes")
     dims = _reduced_dims(dim, input.ndim) if dim is not None else None
     c = _correction(name, unbiased, correction)
     n = int(np.prod([input.shape[d] for d in dims])) if dims is not None else input.numel()
     if n - c <= 0:
         _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
               "reduction factor (input numel divided by output numel).")
-    return apply(_OP[name], (input,), {"dim": dims, "correction": c, "keepdim": keepdim})
+    params = {"dim": dims, "correction": c, "keepdim": keepdim}
+    return _outputs_of_one_node(name, input, params) if name.endswith("_mean") else apply(_OP[name], (input,), params)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -1487,6 +1489,16 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """out = sqrt(var(input))"""
     return _spread("std", input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var(input), mean(input)) from one pass over the data (VarMeanBackward0)"""
+    return _spread("var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std(input), mean(input)) from one pass over the data (StdMeanBackward0)"""
+    return _spread("std_mean", input, dim, unbiased, keepdim, correction)
 
 
 def repeat(input, *sizes):
@@ -2007,6 +2019,34 @@ def _pieces(op_name, input, params):
         if STATE.recorder is not None:  # (one event per piece, each naming the shared node)
             STATE.recorder._add("forward", op=op.name, tensor=piece, node=node, inputs=(input,), value=arr.copy())
     return tuple(pieces)
+
+
+def _outputs_of_one_node(op_name, input, params):
+    """The results of a row of several outputs that are no views (std_mean's std and mean): one
+    node, each result an output of it (its output_nr), the results kept for the rule."""
+    op = _OP[op_name]
+    arrays = op.forward(input._data, **params)
+    requires_grad = STATE.grad_enabled and input.requires_grad
+    node = None
+    if requires_grad:
+        node = op.node_class()
+        node.next_functions = (gradient_edge(input),)
+        node._args, node._out, node._params, node._saved_versions = [input._data], arrays, params, None
+        node._seq = _next_seq()
+        node._n_outputs = len(arrays)
+        node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    results = []
+    for nr, arr in enumerate(arrays):
+        result = _make(arr, node, requires_grad)
+        result._output_nr = nr
+        results.append(result)
+        if STATE.recorder is not None:
+            STATE.recorder._add("forward", op=op.name, tensor=result, node=node, inputs=(input,), value=arr.copy())
+    if node is not None:  # (saved as apply saves: the input, and the first result, which the rule reads)
+        first = results[0]
+        node._saved_versions = [(input._vc, input._vc[0], input, input._data),
+                                (first._vc, first._vc[0], op.grad_fn, arrays[0])]
+    return tuple(results)
 
 
 def split(tensor, split_size_or_sections, dim=0):

@@ -436,6 +436,11 @@ class TensorOps:
         out = node._out
         if out is None:
             return None
+        if type(out) is tuple:  # (a node of several outputs: each saved output names its own)
+            outs = tuple(_make(arr, node, True) for arr in out)
+            for nr, t in enumerate(outs):
+                t._output_nr = nr
+            return outs
         for counter, _, saved, arr in node._saved_versions or ():
             if arr is out:
                 return _make(out, node, True, counter)

@@ -1108,9 +1108,31 @@ def var(a, dim, correction, keepdim, take_sqrt=False):
     return np.asarray(out).astype(a.dtype, copy=False)
 
 
+def var_mean(a, dim, correction, keepdim, take_sqrt=False):
+    """(var or std, mean) over dim (None: all), as ATen's std_var_mean kernel computes both: one
+    Welford pass in float64 (_welford), each rounded once to a's dtype (std_mean's var is not var's
+    over all elements: no std_var_all_cpu here). (One pass in order: ATen's, below 32768 elements.)"""
+    dims = tuple(range(a.ndim)) if dim is None else _as_tuple(dim)
+    shape = np.sum(a, axis=dims, keepdims=keepdim).shape
+    if a.size == 0:
+        return np.full(shape, np.nan, a.dtype), np.full(shape, np.nan, a.dtype)
+    mean, m2 = _welford(a.astype(np.float64), dims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = m2 / max(count(a.shape, dims) - correction, 0)
+        if take_sqrt:
+            spread = np.sqrt(spread)
+    return (np.asarray(spread).astype(a.dtype).reshape(shape), np.asarray(mean).astype(a.dtype).reshape(shape))
+
+
 def _welford_m2(x, dims):
+    """the sums of squared deviations over dims, by _welford"""
+    return _welford(x, dims)[1]
+
+
+def _welford(x, dims):
     """WelfordOps.reduce over dims (float64, one element after another in memory order):
-    delta = x - mean; mean += delta / n; m2 += delta * (x - mean); the sums of squared deviations."""
+    delta = x - mean; mean += delta / n; m2 += delta * (x - mean); (the means, the sums of squared
+    deviations)."""
     dims = tuple(d % x.ndim for d in dims)
     kept = [d for d in range(x.ndim) if d not in dims]
     # one contiguous row of outputs per reduced element, in the reduced dims' order
@@ -1122,7 +1144,7 @@ def _welford_m2(x, dims):
         np.subtract(value, mean, out=after)
         after *= delta
         m2 += after
-    return m2
+    return mean, m2
 
 
 def logsumexp(a, dim, keepdim):

@@ -468,6 +468,14 @@ op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous")
+# std_mean / var_mean: both from one pass, one node of two outputs (_Pieces: its rule gets both gradients)
+for _name in ("std", "var"):
+    op(f"{_name}_mean", f"{_name.capitalize()}MeanBackward0",
+                                        lambda a, dim, correction, keepdim, _root=_name == "std":
+                                            K.var_mean(a, dim, correction, keepdim, take_sqrt=_root),
+                                        lambda xp, gs, a, out, dim, correction, keepdim, _root=_name == "std":
+                                            _var_mean_backward(xp, gs, a, out[0], dim, correction, keepdim, _root),
+                                        kind="float", node_base=_Pieces)
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
                                         lambda xp, g, a, out: _prod_backward(xp, g, a, out, None, False),
                                         kind="sum")
@@ -1239,6 +1247,23 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
         g = _unsqueeze_dims(xp, g, dim, a.ndim, False)
     dof = K.count(a.shape, dim) - correction
     return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
+
+
+def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
+    """var_mean_backward / std_mean_backward: var's (or std's) gradient plus mean's"""
+    g_spread, g_mean = gs
+    total = None
+    if g_spread is not None:
+        if root:  # (std_backward: var's gradient of g / (2 std), 0 where std is 0)
+            g_spread = xp.masked_fill(g_spread / (spread * 2), spread == 0, 0)
+        total = _var_backward(xp, g_spread, a, dim, correction, keepdim)
+    if g_mean is not None:  # (mean_backward)
+        if dim is None:
+            from_mean = xp.expand(g_mean, a.shape) / K.count(a.shape, None)
+        else:
+            from_mean = _sum_backward(xp, g_mean, a.shape, dim, keepdim) / K.count(a.shape, dim)
+        total = from_mean if total is None else total + from_mean
+    return total
 
 
 def _prod_backward(xp, g, a, out, dim, keepdim):

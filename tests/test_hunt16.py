@@ -336,3 +336,39 @@ def test_kl_div_warnings_and_errors_are_torchs():
     check(lambda m, x, t: m.nn.KLDivLoss(reduction="foo")(x, t), x, t)
     check(lambda m, x: m.nn.functional.kl_div(x, m.tensor([1, 2, 3]), reduction="sum"), x)
     check(lambda m, x, t: m.nn.functional.kl_div(x.sum(), t.sum(), reduction="batchmean"), x, t)
+
+
+# --- std_mean / var_mean ------------------------------------------------------------------------------------
+SPREAD_OPTIONS = [{}, {"dim": 1}, {"dim": (0, 2), "keepdim": True}, {"correction": 0},
+                  {"unbiased": False, "dim": -1}, {"dim": 0, "correction": 2}]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["std_mean", "var_mean"])
+def test_std_mean_and_var_mean_are_torchs_bit_for_bit(name, dtype):
+    """one node of two outputs (StdMeanBackward0 / VarMeanBackward0), both from ATen's one Welford
+    pass: values, gradients of either output or both, and second derivatives"""
+    x = (np.random.default_rng(0).standard_normal((3, 4, 5)) * 3 + 1).astype(dtype)
+    for options in SPREAD_OPTIONS:
+        check(lambda m, x: getattr(m, name)(x, **options), x)
+        check(lambda m, x: getattr(m, name)(x, **options)[1] * 3, x)
+        check(lambda m, x: getattr(m, name)(x, **options)[0] ** 2, x)
+    seconds = []
+    for m in (ac, torch):
+        xt = m.tensor(x, requires_grad=True)
+        spread, mean = getattr(m, name)(xt, dim=1)
+        (g,) = m.autograd.grad((spread * mean).sum(), xt, create_graph=True)
+        seconds.append(m.autograd.grad((g * g).sum(), xt))
+    assert_close(seconds[0], seconds[1], exact=True)
+
+
+def test_std_mean_edge_cases_as_torchs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (degrees of freedom <= 0: both warn)
+        check(lambda m, x: m.std_mean(x, dim=1), np.ones((2, 0)))
+        check(lambda m, x: m.std_mean(x), np.ones(1))
+    check(lambda m, x: m.var_mean(x, 1, True), np.arange(12.0).reshape(3, 4))
+    check(lambda m, x: m.var_mean(x), np.arange(3), grad=())
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    s, mu = ac.std_mean(x)
+    assert s.grad_fn is mu.grad_fn and repr(s) == repr(torch.std_mean(torch.tensor([1.0, 2.0], requires_grad=True))[0])
