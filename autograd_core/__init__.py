@@ -62,6 +62,8 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
 from ._factories import get_num_threads, get_rng_state, set_num_threads, set_rng_state  # noqa: F401,E402
 from . import autograd  # noqa: F401,E402
 from . import linalg  # noqa: F401,E402
+from .linalg import inv as inverse  # noqa: E402 (torch.inverse and Tensor.inverse: linalg.inv's op)
+Tensor.inverse = inverse
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402

@@ -1108,6 +1108,25 @@ def var(a, dim, correction, keepdim, take_sqrt=False):
     return np.asarray(out).astype(a.dtype, copy=False)
 
 
+def inverse(a):
+    """a^-1 of each square matrix (the last two dims), by LAPACK's LU solve (gesv) against the identity"""
+    return np.linalg.inv(a)
+
+
+def first_zero_pivot(a):
+    """the 1-based index of the first zero on U's diagonal in a's LU factorisation with partial pivoting
+    (LAPACK getrf's info), or 0"""
+    u = np.array(a, dtype=np.float64)
+    n = u.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            return k + 1
+        u[[k, p]] = u[[p, k]]
+        u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return 0
+
+
 def var_mean(a, dim, correction, keepdim, take_sqrt=False):
     """(var or std, mean) over dim (None: all), as ATen's std_var_mean kernel computes both: one
     Welford pass in float64 (_welford), each rounded once to a's dtype (std_mean's var is not var's

@@ -521,6 +521,11 @@ op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat2_backward(xp, g, m1, m2) * alpha,
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
                                         arg_names=("self", "mat1", "mat2"), options=("alpha", "beta"))
+# inverse: out = A^-1 (LAPACK's LU solve against the identity, numpy's; MKL's, in torch, rounds
+# otherwise: values agree to a few ulps); d/dA = -out^T g out^T (real matrices: mH is the transpose)
+op("linalg_inv", "LinalgInvExBackward0", K.inverse,
+                                        lambda xp, g, a, out: _inverse_backward(xp, g, out),
+                                        saves=("result",), kind="same", arg_names=("A",))
 # cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
 op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
@@ -1264,6 +1269,13 @@ def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
             from_mean = _sum_backward(xp, g_mean, a.shape, dim, keepdim) / K.count(a.shape, dim)
         total = from_mean if total is None else total + from_mean
     return total
+
+
+def _inverse_backward(xp, g, inverse):
+    """-inverse^T (g inverse^T): PyTorch's -matmul(inverse.mH(), matmul(grad, inverse.mH()))"""
+    mm = xp.mm if inverse.ndim == 2 else xp.bmm
+    inverse_t = xp.transpose(inverse, -2, -1)
+    return -mm(inverse_t, mm(g, inverse_t))
 
 
 def _prod_backward(xp, g, a, out, dim, keepdim):

@@ -288,6 +288,7 @@ SAMPLES = {
             ("dims02", [_r(3, 4, 2)], {"dim": (0, 2), "correction": 1, "keepdim": False})],
     "repeat": [("same-ndim", [_r(2, 3)], {"repeats": (2, 3)}),
                ("new-leading-dims", [_r(3)], {"repeats": (2, 1, 2)})],
+    "linalg_inv": [("", [_r(3, 3) + 4 * np.eye(3)], None), ("batch", [_r(2, 2, 2, seed=3) + 3 * np.eye(2)], None)],
     "prod": [("", [_r(3, 4)], None), ("one-zero", [np.array([[1.5, 0.0], [2.0, -0.5]])], None)],
     "prod_dim": [("dim1", [_r(3, 4)], {"dim": 1, "keepdim": False}),
                  ("zeros-keep", [np.array([[0.0, 0.0, 2.0], [1.5, 0.0, -1.0]])], {"dim": 0, "keepdim": True})],

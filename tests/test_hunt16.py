@@ -372,3 +372,44 @@ def test_std_mean_edge_cases_as_torchs():
     x = ac.tensor([1.0, 2.0], requires_grad=True)
     s, mu = ac.std_mean(x)
     assert s.grad_fn is mu.grad_fn and repr(s) == repr(torch.std_mean(torch.tensor([1.0, 2.0], requires_grad=True))[0])
+
+
+# --- linalg: vector_norm, matrix_norm, norm, inv --------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linalg_norms_are_torchs_bit_for_bit(dtype):
+    """LinalgVectorNormBackward0 (and AmaxBackward0 / AminBackward0 over it for matrix 1- and inf-norms),
+    values, gradients and second derivatives; the errors of bad orders and dims"""
+    rng = np.random.default_rng(0)
+    a, v, b = (rng.standard_normal(s).astype(dtype) for s in ((3, 4), (7,), (2, 3, 4)))
+    inf = float("inf")
+    for f, x in [(lambda m, x: m.linalg.vector_norm(x), b), (lambda m, x: m.linalg.vector_norm(x, 3, 1), b),
+                 (lambda m, x: m.linalg.vector_norm(x, inf, (0, 2), True), b),
+                 (lambda m, x: m.linalg.vector_norm(x, 0.5), v), (lambda m, x: m.linalg.vector_norm(x, -inf), v),
+                 (lambda m, x: m.linalg.norm(x), b), (lambda m, x: m.linalg.norm(x, 3), v),
+                 (lambda m, x: m.linalg.norm(x, "fro"), a), (lambda m, x: m.linalg.norm(x, inf), a),
+                 (lambda m, x: m.linalg.norm(x, -inf, keepdim=True), a), (lambda m, x: m.linalg.norm(x, 1), a),
+                 (lambda m, x: m.linalg.norm(x, -1, (2, 0)), b), (lambda m, x: m.linalg.norm(x, inf, (1, 2), True), b),
+                 (lambda m, x: m.linalg.norm(x, dim=1), b), (lambda m, x: m.linalg.matrix_norm(x), b),
+                 (lambda m, x: m.linalg.norm(x, 2), b), (lambda m, x: m.linalg.matrix_norm(x, 3), a),
+                 (lambda m, x: m.linalg.matrix_norm(x, "foo"), a), (lambda m, x: m.linalg.matrix_norm(x), v),
+                 (lambda m, x: m.linalg.norm(x, dim=(0, 1, 1)), b), (lambda m, x: m.linalg.vector_norm(x, "fro"), a)]:
+        check(f, x)
+        check(lambda m, x: (lambda y: m.autograd.grad(y.sum(), x, create_graph=True)[0] ** 2)(f(m, x)), x)
+    check(lambda m, x: m.linalg.vector_norm(x), np.array([1, 2]), grad=())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linalg_inv_as_torchs(dtype):
+    """LinalgInvExBackward0 from linalg.inv, torch.inverse and Tensor.inverse; values within tolerance
+    (LAPACK's, numpy's, against MKL's), the singular and other refusals in torch's words"""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 3)).astype(dtype) + 3 * np.eye(3, dtype=dtype)
+    b = rng.standard_normal((2, 4, 4)).astype(dtype) + 3 * np.eye(4, dtype=dtype)
+    for f, x in [(lambda m, x: m.linalg.inv(x), a), (lambda m, x: m.inverse(x), b), (lambda m, x: x.inverse() * 2, a)]:
+        check(f, x, exact=False)
+        check(lambda m, x: (lambda y: m.autograd.grad(y.sum(), x, create_graph=True)[0] ** 2)(f(m, x)), x, exact=False)
+    for x in [np.array([[1.0, 2.0], [2.0, 4.0]]), np.zeros((2, 3, 3)), np.ones((2, 3)), np.ones(3),
+              np.eye(2, dtype=np.int64), np.array([[0.0, 1.0], [1.0, 0.0]])]:
+        check(lambda m, x: m.linalg.inv(x), x, grad=())
+    with pytest.raises(ac.linalg.LinAlgError):
+        ac.linalg.inv(ac.zeros(2, 2))
