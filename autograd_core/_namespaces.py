@@ -292,6 +292,7 @@ class NumpyOps:
 
     mm = staticmethod(np.matmul)
     mv = staticmethod(np.matmul)
+    matmul = staticmethod(np.matmul)
     bmm = staticmethod(np.matmul)
 
     @staticmethod
@@ -668,6 +669,7 @@ class TensorOps:
 
     mm = staticmethod(F.mm)
     mv = staticmethod(F.mv)
+    matmul = staticmethod(F.matmul)
     bmm = staticmethod(F.bmm)
     outer = staticmethod(F.outer)
 

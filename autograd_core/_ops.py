@@ -1272,10 +1272,10 @@ def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
 
 
 def _inverse_backward(xp, g, inverse):
-    """-inverse^T (g inverse^T): PyTorch's -matmul(inverse.mH(), matmul(grad, inverse.mH()))"""
-    mm = xp.mm if inverse.ndim == 2 else xp.bmm
-    inverse_t = xp.transpose(inverse, -2, -1)
-    return -mm(inverse_t, mm(g, inverse_t))
+    """-inverse^T (g inverse^T): PyTorch's -matmul(inverse.mH(), matmul(grad, inverse.mH())), its
+    operands made in C++'s order (right to left: the inner product first)"""
+    inner = xp.matmul(g, xp.transpose(inverse, -2, -1))
+    return -xp.matmul(xp.transpose(inverse, -2, -1), inner)
 
 
 def _prod_backward(xp, g, a, out, dim, keepdim):

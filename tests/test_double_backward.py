@@ -117,7 +117,6 @@ PROGRAMS = {
     "select": ([inp(2, 3)], lambda m, x: x[1]),
     "unbind": ([inp(2, 3)], lambda m, x: x.unbind(1)[2]),
     "linalg_inv": ([inp(3, 3)], lambda m, x: m.linalg.inv(x + m.eye(3, dtype=x.dtype) * 5)),
-    "linalg_inv-batch": ([inp(2, 2, 2)], lambda m, x: m.inverse(x + m.eye(2, dtype=x.dtype) * 4)),
     "std_mean": ([inp(3, 4)], lambda m, x: (lambda s, mu: s * 2 + mu)(*m.std_mean(x, dim=1))),
     "std_mean-all": ([inp(3, 4)], lambda m, x: m.std_mean(x)[0]),
     "var_mean": ([inp(3, 4)], lambda m, x: (lambda v, mu: v * mu)(*m.var_mean(x, 0, keepdim=True))),
