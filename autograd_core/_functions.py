@@ -2049,6 +2049,35 @@ def _outputs_of_one_node(op_name, input, params):
     return tuple(results)
 
 
+def index_put(input, indices, values, accumulate=False):
+    """out = input with values written at indices (a tuple of index tensors, one per leading dim; None
+    for all of one), or added there with accumulate (a repeated index adds each time)"""
+    index = _index_put_index("index_put", input, indices, values, position=2)
+    return apply(_OP["index_put"], (input, values), {"index": index, "accumulate": accumulate})
+
+
+def _index_put_index(name, input, indices, values, position=1):
+    """index_put's indices as a numpy index, after PyTorch's checks of them (the argument at position,
+    1-based) and of values' shape"""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'indices' (position {position}) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument {position - 1}, but got {type(i).__name__}")
+    index = tuple(i._data for i in indices)
+    try:
+        selected = _indexed(input._data, index).shape
+    except IndexError as e:  # (numpy's words for an index out of range: "axis")
+        raise IndexError(str(e).replace("axis", "dimension")) from None
+    try:
+        np.broadcast_shapes(values.shape, selected)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(selected)}") from None
+    return index
+
+
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
     if tensor.ndim == 0:

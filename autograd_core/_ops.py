@@ -708,10 +708,14 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
                                         lambda xp, g, a, v, out: xp.zeros_like(g),
                                         lambda xp, g, a, v, out: xp.sum(g), kind="same",
                                         arg_names=("self", "value"))
-op("index_put", "IndexPutBackward0",   lambda a, b, index: K.put(a, index, b),  # x[tensor index] = b
-                                        lambda xp, g, a, b, out, index: xp.index_put(g, index, xp.zeros(b.shape, g)),
-                                        lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",), refuse=R.index_put_dtypes, order=("self", "other"))  # (values)
+# index_put: x[tensor index] = b, or += b (accumulate: a repeated index adds each time)
+op("index_put", "IndexPutBackward0",   lambda a, b, index, accumulate=False:
+                                            K.index_put_accumulate(a, b, index) if accumulate else K.put(a, index, b),
+                                        lambda xp, g, a, b, out, index, accumulate=False:
+                                            g if accumulate else xp.index_put(g, index, xp.zeros(b.shape, g)),
+                                        lambda xp, g, a, b, out, index, accumulate=False: xp.index(g, index), kind="same",
+                                        saved_params=("index",), refuse=R.index_put_dtypes, order=("self", "other"),  # (values)
+                                        options=("accumulate",))
 op("index_put_impl", "IndexPutImplBackward0", lambda a, b, index: K.index_put_accumulate(a, b, index),
                                         lambda xp, g, a, b, out, index: g,
                                         lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",

@@ -52,7 +52,7 @@ def no_derivative(name):
     return grad
 
 
-def index_put_dtypes(a, value, index):
+def index_put_dtypes(a, value, index, accumulate=False):
     """index_put_ of another dtype (a one-element value through one bool mask is PyTorch's
     masked_fill_, which casts it)."""
     masks = [i for i in index if isinstance(i, np.ndarray)]

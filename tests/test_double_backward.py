@@ -145,6 +145,8 @@ PROGRAMS = {
     "as_strided": ([inp(2, 3)], lambda m, x: _as_strided(m, x)),
     "copy_slices": ([inp(2, 3), inp(3)], lambda m, x, y: _copy_slices(m, x, y)),
     "index_put": ([inp(3, 2), inp(2)], lambda m, x, y: _index_put(m, x, y)),
+    "index_put-accumulate": ([inp(3, 2), inp(3, 2)], lambda m, x, y: (x * x).index_put(
+        (m.tensor([0, 2, 0]),), y * y, accumulate=True)),
     "var": ([inp(2, 3)], lambda m, x: x.var()),
     "var-dim": ([inp(2, 3)], lambda m, x: x.var(1)),
     "std": ([inp(2, 3)], lambda m, x: x.std(0)),

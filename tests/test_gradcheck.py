@@ -260,6 +260,7 @@ SAMPLES = {
     "fill_": [("", [_r(3, 4)], {"value": 1.5})],
     "fill_tensor": [("", [_r(3, 4), np.array(0.7)], None)],
     "index_put": [("list", [_r(4, 3, seed=1), _r(2, 3, seed=2)], {"index": (np.array([0, 2]),)}),
+                  ("accumulate", [_r(4, 3, seed=1), _r(3, 3, seed=2)], {"index": (np.array([0, 2, 0]),), "accumulate": True}),
                   ("mask-broadcast", [_r(4, 3, seed=1), _r(3, seed=2)],
                    {"index": (np.array([True, False, True, True]),)})],
     # nn rows (losses, and linear's fused bias + matrix product)

@@ -413,3 +413,34 @@ def test_linalg_inv_as_torchs(dtype):
         check(lambda m, x: m.linalg.inv(x), x, grad=())
     with pytest.raises(ac.linalg.LinAlgError):
         ac.linalg.inv(ac.zeros(2, 2))
+
+
+# --- index_put / index_put_ ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_index_put_is_torchs(accumulate, dtype):
+    """IndexPutBackward0 (its _saved_accumulate): a repeated index adds each time with accumulate;
+    torch.index_put, Tensor.index_put and index_put_, values broadcast, gradients of both inputs"""
+    rng = np.random.default_rng(0)
+    x, v = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal((3, 3)).astype(dtype)
+    for f in [lambda m, x, v: m.index_put(x * 1, (m.tensor([0, 2, 0]),), v, accumulate=accumulate),
+              lambda m, x, v: (x * 1).index_put_((m.tensor([0, 2, 0]),), v, accumulate),
+              lambda m, x, v: (x * 1).index_put((m.tensor([0, 2, 0]), m.tensor([1, 1, 2])), v[0], accumulate),
+              lambda m, x, v: (x * 1).index_put_([m.tensor([[True, False, True]] * 4)], v[0, 0], accumulate),
+              lambda m, x, v: x.index_put((m.tensor([3]),), v[2:], accumulate=accumulate)]:
+        check(f, x, v, grad=(0, 1))
+    saved = [m.zeros(3, requires_grad=True).index_put((m.tensor([1]),), m.tensor(2.0), accumulate).grad_fn._saved_accumulate
+             for m in (ac, torch)]
+    assert saved[0] == saved[1] == accumulate
+
+
+def test_index_put_refuses_as_torch():
+    x, v = np.zeros((4, 3), np.float32), np.ones((3, 3), np.float32)
+    for f in [lambda m, x, v: x.index_put_((m.tensor([0, 2]),), v[:2]), lambda m, x, v: (x * 1).index_put_(m.tensor([0]), v[:1]),
+              lambda m, x, v: (x * 1).index_put_((m.tensor([0, 2]),), v),
+              lambda m, x, v: (x * 1).index_put_((m.tensor([0, 2]),), m.ones(2, 3, dtype=m.float64)),
+              lambda m, x, v: (x * 1).index_put_((m.tensor([7]),), v[:1]),
+              lambda m, x, v: (x * 1).index_put_([m.tensor([1, 3]), None], v[0, 0]),
+              lambda m, x, v: m.index_put(x, (m.tensor([1, 3]), None), v[0, 0]),
+              lambda m, x, v: m.index_put(x, m.tensor([1, 3]), v[0, 0])]:
+        check(f, x, v, grad=(0, 1))
