@@ -2078,6 +2078,31 @@ def _index_put_index(name, input, indices, values, position=1):
     return index
 
 
+_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1, "donot_use_mm_for_euclid_dist": 2}
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p, the distance of every row of x1 to every
+    row of x2 (CdistBackward0; for p = 2 and more than 25 rows, as PyTorch, one matrix product:
+    EuclideanDistBackward0)"""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {_dtypes.SCALAR_NAME[x.dtype]}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    mode, rows = _CDIST_MODES[compute_mode], (x1.shape[-2], x2.shape[-2])
+    if p == 2 and (mode == 1 or (mode == 0 and builtins.max(rows) > 25)):
+        out = apply(_OP["euclidean_dist"], (x1, x2))
+        return view(out, *out.shape)
+    return apply(_OP["cdist"], (x1, x2), {"p": builtins.float(p)})
+
+
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of split_size along dim (the last may be smaller), or of the listed sizes."""
     if tensor.ndim == 0:

@@ -1127,6 +1127,50 @@ def first_zero_pivot(a):
     return 0
 
 
+@quiet
+def cdist(x1, x2, p):
+    """the p-norm distance of every row of x1 to every row of x2 (batched over leading dims):
+    (sum_k |x1_ik - x2_jk|**p)**(1/p); p = 0 counts the differing columns, inf takes the largest"""
+    diff = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+    if p == 0:
+        return (diff != 0).sum(-1).astype(x1.dtype)
+    if p == math.inf:
+        return diff.max(-1, initial=0)
+    if p == 1:
+        return diff.sum(-1)
+    if p == 2:
+        return np.sqrt((diff * diff).sum(-1))
+    return (diff ** x1.dtype.type(p)).sum(-1) ** x1.dtype.type(1 / p)
+
+
+@quiet
+def cdist_backward(g, x1, x2, p, dist):
+    """d cdist / d x1: sum_j g_ij d dist_ij / d x1_i, with d dist / d x1 = diff |diff|**(p-2) / dist**(p-1)
+    (0 where dist is 0; p = 1: sign(diff); inf: sign(diff) where |diff| is the largest; p = 0: 0)"""
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    d = dist[..., None]
+    if p == 0:
+        part = np.zeros_like(diff)
+    elif p == 1:
+        part = np.sign(diff)
+    elif p == math.inf:
+        part = np.sign(diff) * (np.abs(diff) == d)
+    elif p == 2:
+        part = np.where(d == 0, 0, diff / d)
+    else:
+        part = np.where(d == 0, 0, diff * np.abs(diff) ** (p - 2) / d ** (p - 1))
+    return (g[..., None] * part).sum(-2).astype(x1.dtype)
+
+
+def euclidean_dist(x1, x2):
+    """ATen's _euclidean_dist: sqrt(max(|x1_i|**2 - 2 x1_i . x2_j + |x2_j|**2, 0)) by one matrix product
+    of rows padded with their squared norms and ones"""
+    x1_norm, x2_norm = (x1 * x1).sum(-1, keepdims=True), (x2 * x2).sum(-1, keepdims=True)
+    x1_ = np.concatenate([x1 * x1.dtype.type(-2), x1_norm, np.ones_like(x1_norm)], -1)
+    x2_ = np.concatenate([x2, np.ones_like(x2_norm), x2_norm], -1)
+    return np.sqrt(np.maximum(x1_ @ np.swapaxes(x2_, -1, -2), 0))
+
+
 def var_mean(a, dim, correction, keepdim, take_sqrt=False):
     """(var or std, mean) over dim (None: all), as ATen's std_var_mean kernel computes both: one
     Welford pass in float64 (_welford), each rounded once to a's dtype (std_mean's var is not var's

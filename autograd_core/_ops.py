@@ -526,6 +526,21 @@ op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm
 op("linalg_inv", "LinalgInvExBackward0", K.inverse,
                                         lambda xp, g, a, out: _inverse_backward(xp, g, out),
                                         saves=("result",), kind="same", arg_names=("A",))
+# cdist: the p-norm distances between the rows of x1 and those of x2 (PyTorch's _cdist_forward; its
+# gradient is a kernel of its own, which PyTorch does not differentiate again)
+op("cdist",    "CdistBackward0",       K.cdist,
+                                        lambda xp, g, x1, x2, out, p: xp.row("cdist_backward", g, x1, x2, out, p=p),
+                                        lambda xp, g, x1, x2, out, p: xp.row("cdist_backward", xp.transpose(g, -1, -2), x2, x1,
+                                                                             xp.transpose(out, -1, -2), p=p),
+                                        saves=("x1", "x2", "result"), arg_names=("x1", "x2"), options=("p",))
+op("cdist_backward", "CdistBackwardBackward0", lambda g, x1, x2, dist, p: K.cdist_backward(g, x1, x2, p, dist),
+                                        *[R.derivative_not_implemented("_cdist_backward")] * 4,
+                                        arg_names=("grad", "x1", "x2", "cdist"), node_base=_NotImplemented)
+# the Euclidean distances by one matrix product (cdist of more than 25 rows, p = 2)
+op("euclidean_dist", "EuclideanDistBackward0", K.euclidean_dist,
+                                        lambda xp, g, x1, x2, out: _euclidean_dist_backward(xp, g, x1, x2, out, "x1"),
+                                        lambda xp, g, x1, x2, out: _euclidean_dist_backward(xp, g, x1, x2, out, "x2"),
+                                        arg_names=("x1", "x2"))
 # cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
 op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
@@ -1273,6 +1288,15 @@ def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
             from_mean = _sum_backward(xp, g_mean, a.shape, dim, keepdim) / K.count(a.shape, dim)
         total = from_mean if total is None else total + from_mean
     return total
+
+
+def _euclidean_dist_backward(xp, g, x1, x2, dist, wrt):
+    """_euclidean_dist_backward: with r = g / dist (0 where dist is 0), x1 r.sum(-1) - r x2 for x1
+    and x2 r.sum(-2) - r^T x1 for x2 (PyTorch computes r once for both; here each input's rule its own)"""
+    ratio = xp.masked_fill(g / dist, dist == 0, 0)
+    if wrt == "x1":
+        return x1 * xp.sum(ratio, -1, True) - xp.matmul(ratio, x2)
+    return x2 * xp.unsqueeze(xp.sum(ratio, -2, False), -1) - xp.matmul(xp.transpose(ratio, -1, -2), x1)
 
 
 def _inverse_backward(xp, g, inverse):

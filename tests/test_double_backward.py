@@ -116,6 +116,7 @@ PROGRAMS = {
     "to": ([inp(2, 3)], lambda m, x: x.to(m.float32)),
     "select": ([inp(2, 3)], lambda m, x: x[1]),
     "unbind": ([inp(2, 3)], lambda m, x: x.unbind(1)[2]),
+    "euclidean_dist": ([inp(3, 2), inp(4, 2)], lambda m, x, y: m.cdist(x, y, compute_mode="use_mm_for_euclid_dist")),
     "linalg_inv": ([inp(3, 3)], lambda m, x: m.linalg.inv(x + m.eye(3, dtype=x.dtype) * 5)),
     "std_mean": ([inp(3, 4)], lambda m, x: (lambda s, mu: s * 2 + mu)(*m.std_mean(x, dim=1))),
     "std_mean-all": ([inp(3, 4)], lambda m, x: m.std_mean(x)[0]),
@@ -386,7 +387,8 @@ REACHED_THROUGH = {
     "native_layer_norm_backward_bias": "native_layer_norm",
 }
 # PyTorch has no derivative for these (the first backward already raises; test_errors.py)
-NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}
+NOT_DIFFERENTIABLE = {"floor_divide", "rremainder",
+                      "cdist", "cdist_backward"}  # (cdist's gradient is a CdistBackwardBackward0: not_implemented)
 # Rows whose first gradient's graph differs from PyTorch's by design, with the reason (values agree):
 GRAPH_DIFFERS = {
     # PyTorch's as_strided_backward and CopySlices build their gradient through as_strided views of
@@ -575,13 +577,14 @@ def test_third_derivative_where_torch_is_wrong(name):
 # formula the order is C++'s (GCC evaluates the right operand of an operator first: -grad * ((self /
 # other) / other) divides before it negates). These rows' rules build the same nodes in another order
 # (values agree): convolution's, batch norm's and layer norm's double-backward kernels, atan2's (PyTorch's one
-# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own), prelu's (its one node
+# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own; _euclidean_dist's
+# likewise its ratio grad / dist), prelu's (its one node
 # of two outputs, PreluKernelBackwardBackward0, is a row per output here, as batch norm's), and the as_strided
 # views of GRAPH_DIFFERS.
 ORDER_DIFFERS = {"atan2",
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
-    "native_batch_norm-eval", "native_layer_norm", "prelu", "prelu-one"} | set(GRAPH_DIFFERS)
+    "native_batch_norm-eval", "native_layer_norm", "prelu", "prelu-one", "euclidean_dist"} | set(GRAPH_DIFFERS)
 
 
 def _creation_order(m, name):

@@ -289,6 +289,8 @@ SAMPLES = {
             ("dims02", [_r(3, 4, 2)], {"dim": (0, 2), "correction": 1, "keepdim": False})],
     "repeat": [("same-ndim", [_r(2, 3)], {"repeats": (2, 3)}),
                ("new-leading-dims", [_r(3)], {"repeats": (2, 1, 2)})],
+    "cdist": [(f"p{p}", [_r(3, 4, seed=1), _r(5, 4, seed=2)], {"p": p}) for p in (2.0, 1.0, 3.0, float("inf"))],
+    "euclidean_dist": [("", [_r(3, 4, seed=1), _r(2, 5, 4, seed=2)], None)],
     "linalg_inv": [("", [_r(3, 3) + 4 * np.eye(3)], None), ("batch", [_r(2, 2, 2, seed=3) + 3 * np.eye(2)], None)],
     "prod": [("", [_r(3, 4)], None), ("one-zero", [np.array([[1.5, 0.0], [2.0, -0.5]])], None)],
     "prod_dim": [("dim1", [_r(3, 4)], {"dim": 1, "keepdim": False}),
@@ -475,7 +477,8 @@ def _cases():
 
 
 # rows whose nodes only the engine builds (no forward of their own): checked through these programs
-NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}  # PyTorch's NotImplemented nodes (test_errors.py)
+NOT_DIFFERENTIABLE = {"floor_divide", "rremainder",  # PyTorch's NotImplemented nodes (test_errors.py)
+                      "cdist_backward"}  # (its derivative is not_implemented in PyTorch: test_hunt16.py)
 # batch norm's backward rows read the batch statistics as inputs without gradients (PyTorch's
 # not_implemented), so a row-level sample cannot make them leaves: these programs check their rules
 SECOND_DERIVATIVES = {"native_batch_norm_backward_input": ["batch-norm-grad-input", "batch-norm-eval-grad-input"],

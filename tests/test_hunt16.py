@@ -444,3 +444,30 @@ def test_index_put_refuses_as_torch():
               lambda m, x, v: m.index_put(x, (m.tensor([1, 3]), None), v[0, 0]),
               lambda m, x, v: m.index_put(x, m.tensor([1, 3]), v[0, 0])]:
         check(f, x, v, grad=(0, 1))
+
+
+# --- cdist ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cdist_as_torchs(dtype):
+    """CdistBackward0 (p = 1, 2, 0, inf bit for bit; other p through pow, within tolerance), and
+    for p = 2 with more than 25 rows (or compute_mode asking) EuclideanDistBackward0 under a view
+    (one matrix product: within tolerance); its gradient's own gradient refused as torch refuses it"""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
+    y[0] = x[0]  # (a zero distance: its gradient is 0)
+    b1, b2 = rng.standard_normal((2, 3, 4)).astype(dtype), rng.standard_normal((2, 5, 4)).astype(dtype)
+    for p in (2.0, 1.0, 0.0, float("inf"), 3.0, 0.5):
+        for a, b in ((x, y), (b1, b2)):
+            check(lambda m, a, b: m.cdist(a, b, p=p), a, b, grad=(0, 1), exact=p in (2.0, 1.0, 0.0, float("inf")))
+    tall = rng.standard_normal((30, 4)).astype(dtype)
+    check(lambda m, a, b: m.cdist(a, b), tall, y, grad=(0, 1), exact=False)
+    check(lambda m, a, b: m.cdist(a, b, compute_mode="use_mm_for_euclid_dist"), b1, b2, grad=(0, 1), exact=False)
+    for m in (ac, torch):
+        xt = m.tensor(x, requires_grad=True)
+        (g,) = m.autograd.grad(m.cdist(xt, m.tensor(y)).sum(), xt, create_graph=True)
+        assert type(g.grad_fn).__name__ == "CdistBackwardBackward0"
+        with pytest.raises(NotImplementedError, match="the derivative for '_cdist_backward' is not implemented."):
+            m.autograd.grad(g.sum(), xt)
+    for f in (lambda m, a, b: m.cdist(a, b[:, :3]), lambda m, a, b: m.cdist(a[0], b), lambda m, a, b: m.cdist(a, b, p=-1),
+              lambda m, a, b: m.cdist(a, b, compute_mode="foo"), lambda m, a, b: m.cdist(3.0, b)):
+        check(f, x, y)
