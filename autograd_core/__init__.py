@@ -207,7 +207,8 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
-        addcdiv dist addmm cross inner inverse index_put std_mean var_mean""".split():  # (einsum's first argument is its equation)
+        addcdiv dist addmm cross inner
+        inverse index_put std_mean var_mean""".split():  # (einsum's first argument is its equation)
     globals()[_name] = tensor_first(globals()[_name], name=_name)
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)

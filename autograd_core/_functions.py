@@ -2003,14 +2003,7 @@ def _pieces(op_name, input, params):
     op = _OP[op_name]
     arrays = op.forward(input._data, **params)
     requires_grad = STATE.grad_enabled and input.requires_grad
-    node = None
-    if requires_grad and arrays:
-        node = op.node_class()
-        node.next_functions = (gradient_edge(input),)
-        node._args, node._out, node._params, node._saved_versions = [input._data], None, params, None
-        node._seq = _next_seq()
-        node._n_outputs = len(arrays)
-        node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    node = _node_of_outputs(op, input, params, arrays, None) if requires_grad and arrays else None
     pieces = []
     for nr, arr in enumerate(arrays):
         piece = _make(arr, node, requires_grad, input._vc)
@@ -2021,20 +2014,24 @@ def _pieces(op_name, input, params):
     return tuple(pieces)
 
 
+def _node_of_outputs(op, input, params, arrays, kept):
+    """The one node of a row's several outputs (arrays), on input; kept: the outputs its rule reads"""
+    node = op.node_class()
+    node.next_functions = (gradient_edge(input),)
+    node._args, node._out, node._params, node._saved_versions = [input._data], kept, params, None
+    node._seq = _next_seq()
+    node._n_outputs = len(arrays)
+    node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    return node
+
+
 def _outputs_of_one_node(op_name, input, params):
     """The results of a row of several outputs that are no views (std_mean's std and mean): one
     node, each result an output of it (its output_nr), the results kept for the rule."""
     op = _OP[op_name]
     arrays = op.forward(input._data, **params)
     requires_grad = STATE.grad_enabled and input.requires_grad
-    node = None
-    if requires_grad:
-        node = op.node_class()
-        node.next_functions = (gradient_edge(input),)
-        node._args, node._out, node._params, node._saved_versions = [input._data], arrays, params, None
-        node._seq = _next_seq()
-        node._n_outputs = len(arrays)
-        node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    node = _node_of_outputs(op, input, params, arrays, arrays) if requires_grad else None
     results = []
     for nr, arr in enumerate(arrays):
         result = _make(arr, node, requires_grad)
@@ -2078,7 +2075,8 @@ def _index_put_index(name, input, indices, values, position=1):
     return index
 
 
-_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1, "donot_use_mm_for_euclid_dist": 2}
+_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
+                "donot_use_mm_for_euclid_dist": 2}
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):

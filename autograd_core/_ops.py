@@ -332,7 +332,7 @@ op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
-# elu: (e**(a input_scale) - 1) alpha scale where a <= 0, else a scale (selu: PyTorch's alpha and scale)
+# elu: expm1(a input_scale) alpha scale where a <= 0, else a scale (selu: PyTorch's alpha and scale)
 op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             xp.elu_backward(g, a, alpha, scale, input_scale),

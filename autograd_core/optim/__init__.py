@@ -1,4 +1,5 @@
-"""autograd_core.optim: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam and RAdam with PyTorch's API (``torch.optim``).
+"""autograd_core.optim: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam and RAdam with
+PyTorch's API (``torch.optim``), and its learning-rate schedulers (lr_scheduler).
 
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     opt.zero_grad(); loss.backward(); opt.step()

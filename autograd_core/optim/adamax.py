@@ -2,7 +2,7 @@
 import numpy as np
 
 from .adam import _lerp
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _scalar
+from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_lr, _scalar
 
 
 class Adamax(Optimizer):
@@ -37,13 +37,3 @@ class Adamax(Optimizer):
         np.maximum(u * beta2, np.abs(g) + group["eps"], out=u)
         clr = lr / (1 - beta1 ** float(state["step"]._data))
         return param + ((-clr) * m) / u  # addcdiv's order of operations
-
-
-def _check_betas_eps(betas, eps):
-    """torch's checks of eps and betas, in its order (Adam's family)"""
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")

@@ -2,8 +2,7 @@
 import numpy as np
 
 from .adam import _lerp
-from .adamax import _check_betas_eps
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _scalar
+from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_lr, _scalar
 
 
 class NAdam(Optimizer):
