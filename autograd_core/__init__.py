@@ -62,6 +62,8 @@ from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, f
 from ._factories import get_num_threads, get_rng_state, set_num_threads, set_rng_state  # noqa: F401,E402
 from . import autograd  # noqa: F401,E402
 from . import linalg  # noqa: F401,E402
+from .linalg import inv as inverse  # noqa: E402 (torch.inverse and Tensor.inverse: linalg.inv's op)
+Tensor.inverse = inverse
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402
@@ -205,10 +207,12 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
-        addcdiv dist addmm cross inner""".split():  # (einsum's first argument is its equation)
+        addcdiv dist addmm cross inner
+        inverse index_put std_mean var_mean""".split():  # (einsum's first argument is its equation)
     globals()[_name] = tensor_first(globals()[_name], name=_name)
 max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = tensor_first(normal, argument="mean", overloaded=True)
+cdist = tensor_first(cdist, argument="x1")
 where = tensor_first(where, argument="condition", overloaded=True)
 repeat_interleave = tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
 unique = tensor_first(unique, name="_unique2")
@@ -216,5 +220,5 @@ del _name
 # x.sum(axis=0, keepdims=True), torch.cat(ts, axis=0): numpy's names, where PyTorch's parser takes them
 take_numpy_names(globals())
 take_numpy_names(Tensor)
-take_numpy_names(vars(linalg))
+take_numpy_names(vars(linalg), written_in_python=())  # (linalg.norm is C++)
 take_numpy_names(vars(nn.functional), names=("cosine_similarity",))  # (the one of them written in C++)

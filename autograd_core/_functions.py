@@ -1481,7 +1481,8 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, builtins.bool):  # std(x, False): the old positional `unbiased`
         dim, unbiased = None, dim
     if input._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise RuntimeError(f"{name if name.endswith('_mean') else 'std and var'} only support floating point and "
+                           "complex dtypes")
     dims = _reduced_dims(dim, input.ndim) if dim is not None else None
     c = _correction(name, unbiased, correction)
     n = int(np.prod([input.shape[d] for d in dims])) if dims is not None else input.numel()
@@ -1490,7 +1491,8 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
               "reduction factor (input numel divided by output numel).")
     # (x.var() with nothing given keeps correction None, as torch's node shows it; it means 1)
     given = None if dim is None and unbiased is None and correction is None else c
-    return apply(_OP[name], (input,), {"dim": dims, "correction": given, "keepdim": keepdim})
+    params = {"dim": dims, "correction": given, "keepdim": keepdim}
+    return _outputs_of_one_node(name, input, params) if name.endswith("_mean") else apply(_OP[name], (input,), params)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -1501,6 +1503,16 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """out = sqrt(var(input))"""
     return _spread("std", input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var(input), mean(input)) from one pass over the data (VarMeanBackward0)"""
+    return _spread("var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std(input), mean(input)) from one pass over the data (StdMeanBackward0)"""
+    return _spread("std_mean", input, dim, unbiased, keepdim, correction)
 
 
 def repeat(input, *sizes):
@@ -2007,14 +2019,7 @@ def _pieces(op_name, input, params):
     op = _OP[op_name]
     arrays = op.forward(input._data, **params)
     requires_grad = STATE.grad_enabled and input.requires_grad
-    node = None
-    if requires_grad and arrays:
-        node = op.node_class()
-        node.next_functions = (gradient_edge(input),)
-        node._args, node._out, node._params, node._saved_versions = [input._data], None, params, None
-        node._seq = _next_seq()
-        node._n_outputs = len(arrays)
-        node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    node = _node_of_outputs(op, input, params, arrays, None) if requires_grad and arrays else None
     pieces = []
     for nr, arr in enumerate(arrays):
         piece = _make(arr, node, requires_grad, input._vc)
@@ -2023,6 +2028,93 @@ def _pieces(op_name, input, params):
         if STATE.recorder is not None:  # (one event per piece, each naming the shared node)
             STATE.recorder._add("forward", op=op.name, tensor=piece, node=node, inputs=(input,), value=arr.copy())
     return tuple(pieces)
+
+
+def _node_of_outputs(op, input, params, arrays, kept):
+    """The one node of a row's several outputs (arrays), on input; kept: the outputs its rule reads"""
+    node = op.node_class()
+    node.next_functions = (gradient_edge(input),)
+    node._args, node._out, node._params, node._saved_versions = [input._data], kept, params, None
+    node._seq = _next_seq()
+    node._n_outputs = len(arrays)
+    node._shape, node._dtype = arrays[0].shape, arrays[0].dtype
+    return node
+
+
+def _outputs_of_one_node(op_name, input, params):
+    """The results of a row of several outputs that are no views (std_mean's std and mean): one
+    node, each result an output of it (its output_nr), the results kept for the rule."""
+    op = _OP[op_name]
+    arrays = op.forward(input._data, **params)
+    requires_grad = STATE.grad_enabled and input.requires_grad
+    node = _node_of_outputs(op, input, params, arrays, arrays) if requires_grad else None
+    results = []
+    for nr, arr in enumerate(arrays):
+        result = _make(arr, node, requires_grad)
+        result._output_nr = nr
+        results.append(result)
+        if STATE.recorder is not None:
+            STATE.recorder._add("forward", op=op.name, tensor=result, node=node, inputs=(input,), value=arr.copy())
+    if node is not None:  # (saved as apply saves: the input, and the first result, which the rule reads)
+        first = results[0]
+        node._saved_versions = [(input._vc, input._vc[0], input, input._data),
+                                (first._vc, first._vc[0], op.grad_fn, arrays[0])]
+    return tuple(results)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """out = input with values written at indices (a tuple of index tensors, one per leading dim; None
+    for all of one), or added there with accumulate (a repeated index adds each time)"""
+    index = _index_put_index("index_put", input, indices, values, position=2)
+    return apply(_OP["index_put"], (input, values), {"indices": index, "accumulate": accumulate})
+
+
+def _index_put_index(name, input, indices, values, position=1):
+    """index_put's indices as a numpy index, after PyTorch's checks of them (the argument at position,
+    1-based) and of values' shape"""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'indices' (position {position}) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):
+            raise TypeError(f"expected Tensor as element {k} in argument {position - 1}, but got {type(i).__name__}")
+    index = tuple(i._data for i in indices)
+    try:
+        selected = _indexed(input._data, index).shape
+    except IndexError as e:  # (numpy's words for an index out of range: "axis")
+        raise IndexError(str(e).replace("axis", "dimension")) from None
+    try:
+        np.broadcast_shapes(values.shape, selected)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(selected)}") from None
+    return index
+
+
+_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1,
+                "donot_use_mm_for_euclid_dist": 2}
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p, the distance of every row of x1 to every
+    row of x2 (CdistBackward0; for p = 2 and more than 25 rows, as PyTorch, one matrix product:
+    EuclideanDistBackward0)"""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {_dtypes.SCALAR_NAME[x.dtype]}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    mode, rows = _CDIST_MODES[compute_mode], (x1.shape[-2], x2.shape[-2])
+    if p == 2 and (mode == 1 or (mode == 0 and builtins.max(rows) > 25)):
+        out = apply(_OP["euclidean_dist"], (x1, x2))
+        return view(out, *out.shape)
+    return apply(_OP["cdist"], (x1, x2), {"p": builtins.float(p)})
 
 
 def split(tensor, split_size_or_sections, dim=0):

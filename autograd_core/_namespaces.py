@@ -298,6 +298,7 @@ class NumpyOps:
 
     mm = staticmethod(np.matmul)
     mv = staticmethod(np.matmul)
+    matmul = staticmethod(np.matmul)
     bmm = staticmethod(np.matmul)
 
     @staticmethod
@@ -442,6 +443,11 @@ class TensorOps:
         out = node._out
         if out is None:
             return None
+        if type(out) is tuple:  # (a node of several outputs: each saved output names its own)
+            outs = tuple(_make(arr, node, True) for arr in out)
+            for nr, t in enumerate(outs):
+                t._output_nr = nr
+            return outs
         for counter, _, saved, arr in node._saved_versions or ():
             if arr is out:
                 return _make(out, node, True, counter)
@@ -673,6 +679,7 @@ class TensorOps:
 
     mm = staticmethod(F.mm)
     mv = staticmethod(F.mv)
+    matmul = staticmethod(F.matmul)
     bmm = staticmethod(F.bmm)
     outer = staticmethod(F.outer)
 
@@ -765,8 +772,8 @@ class TensorOps:
         return _row("gelu_backward", (g, a), {"approximate": approximate})
 
     @staticmethod
-    def elu_backward(g, a, alpha):
-        return _row("elu_backward", (g, a), {"alpha": alpha})
+    def elu_backward(g, a, alpha, scale=1, input_scale=1):
+        return _row("elu_backward", (g, a), {"alpha": alpha, "scale": scale, "input_scale": input_scale})
 
     @staticmethod
     def softplus_backward(g, a, beta, threshold):

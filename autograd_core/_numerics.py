@@ -1108,9 +1108,94 @@ def var(a, dim, correction, keepdim, take_sqrt=False):
     return np.asarray(out).astype(a.dtype, copy=False)
 
 
+def inverse(a):
+    """a^-1 of each square matrix (the last two dims), by LAPACK's LU solve (gesv) against the identity"""
+    return np.linalg.inv(a)
+
+
+def first_zero_pivot(a):
+    """the 1-based index of the first zero on U's diagonal in a's LU factorisation with partial pivoting
+    (LAPACK getrf's info), or 0"""
+    u = np.array(a, dtype=np.float64)
+    n = u.shape[0]
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            return k + 1
+        u[[k, p]] = u[[p, k]]
+        u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return 0
+
+
+@quiet
+def cdist(x1, x2, p):
+    """the p-norm distance of every row of x1 to every row of x2 (batched over leading dims):
+    (sum_k |x1_ik - x2_jk|**p)**(1/p); p = 0 counts the differing columns, inf takes the largest"""
+    diff = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+    if p == 0:
+        return (diff != 0).sum(-1).astype(x1.dtype)
+    if p == math.inf:
+        return diff.max(-1, initial=0)
+    if p == 1:
+        return diff.sum(-1)
+    if p == 2:
+        return np.sqrt((diff * diff).sum(-1))
+    return (diff ** x1.dtype.type(p)).sum(-1) ** x1.dtype.type(1 / p)
+
+
+@quiet
+def cdist_backward(g, x1, x2, p, dist):
+    """d cdist / d x1: sum_j g_ij d dist_ij / d x1_i, with d dist / d x1 = diff |diff|**(p-2) / dist**(p-1)
+    (0 where dist is 0; p = 1: sign(diff); inf: sign(diff) where |diff| is the largest; p = 0: 0)"""
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    d = dist[..., None]
+    if p == 0:
+        part = np.zeros_like(diff)
+    elif p == 1:
+        part = np.sign(diff)
+    elif p == math.inf:
+        part = np.sign(diff) * (np.abs(diff) == d)
+    elif p == 2:
+        part = np.where(d == 0, 0, diff / d)
+    else:
+        part = np.where(d == 0, 0, diff * np.abs(diff) ** (p - 2) / d ** (p - 1))
+    return (g[..., None] * part).sum(-2).astype(x1.dtype)
+
+
+def euclidean_dist(x1, x2):
+    """ATen's _euclidean_dist: sqrt(max(|x1_i|**2 - 2 x1_i . x2_j + |x2_j|**2, 0)) by one matrix product
+    of rows padded with their squared norms and ones"""
+    x1_norm, x2_norm = (x1 * x1).sum(-1, keepdims=True), (x2 * x2).sum(-1, keepdims=True)
+    x1_ = np.concatenate([x1 * x1.dtype.type(-2), x1_norm, np.ones_like(x1_norm)], -1)
+    x2_ = np.concatenate([x2, np.ones_like(x2_norm), x2_norm], -1)
+    return np.sqrt(np.maximum(x1_ @ np.swapaxes(x2_, -1, -2), 0))
+
+
+def var_mean(a, dim, correction, keepdim, take_sqrt=False):
+    """(var or std, mean) over dim (None: all), as ATen's std_var_mean kernel computes both: one
+    Welford pass in float64 (_welford), each rounded once to a's dtype (std_mean's var is not var's
+    over all elements: no std_var_all_cpu here). (One pass in order: ATen's, below 32768 elements.)"""
+    dims = tuple(range(a.ndim)) if dim is None else _as_tuple(dim)
+    shape = np.sum(a, axis=dims, keepdims=keepdim).shape
+    if a.size == 0:
+        return np.full(shape, np.nan, a.dtype), np.full(shape, np.nan, a.dtype)
+    mean, m2 = _welford(a.astype(np.float64), dims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = m2 / max(count(a.shape, dims) - correction, 0)
+        if take_sqrt:
+            spread = np.sqrt(spread)
+    return (np.asarray(spread).astype(a.dtype).reshape(shape), np.asarray(mean).astype(a.dtype).reshape(shape))
+
+
 def _welford_m2(x, dims):
+    """the sums of squared deviations over dims, by _welford"""
+    return _welford(x, dims)[1]
+
+
+def _welford(x, dims):
     """WelfordOps.reduce over dims (float64, one element after another in memory order):
-    delta = x - mean; mean += delta / n; m2 += delta * (x - mean); the sums of squared deviations."""
+    delta = x - mean; mean += delta / n; m2 += delta * (x - mean); (the means, the sums of squared
+    deviations)."""
     dims = tuple(d % x.ndim for d in dims)
     kept = [d for d in range(x.ndim) if d not in dims]
     # one contiguous row of outputs per reduced element, in the reduced dims' order
@@ -1122,7 +1207,7 @@ def _welford_m2(x, dims):
         np.subtract(value, mean, out=after)
         after *= delta
         m2 += after
-    return m2
+    return mean, m2
 
 
 def logsumexp(a, dim, keepdim):
@@ -1517,6 +1602,22 @@ def nll_backward(g, a, target, weight, reduction, ignore_index, total_weight=Non
     return z.reshape(a.shape)
 
 
+def nll_2d(a, target, weight, reduction, ignore_index, total_weight=None):
+    """nll of an (N, C, H, W) input against an (N, H, W) target: the rows a[n, :, h, w] taken in
+    (n, h, w) order, as ATen's nll_loss2d sums them (the same cascade as nll's)"""
+    rows = np.moveaxis(a, 1, -1).reshape(-1, a.shape[1])
+    out = nll(rows, target.reshape(-1), weight, reduction, ignore_index, total_weight)
+    return out.reshape(target.shape) if reduction == "none" else out
+
+
+def nll_2d_backward(g, a, target, weight, reduction, ignore_index, total_weight=None):
+    """d nll_2d / d a: nll_backward's values in the (N, C, H, W) layout"""
+    n, c, h, w = a.shape
+    rows = np.moveaxis(a, 1, -1).reshape(-1, c)
+    z = nll_backward(g, rows, target.reshape(-1), weight, reduction, ignore_index, total_weight)
+    return np.ascontiguousarray(np.moveaxis(z.reshape(n, h, w, c), -1, 1))
+
+
 def smooth_l1(a, b, beta):
     """z = |a - b|: 0.5 z z / beta below beta, z - 0.5 beta from it, as ATen's kernel (beta in a's dtype)"""
     t = a.dtype.type
@@ -1811,9 +1912,29 @@ def gelu_backward(g, a, approximate):
 
 
 @quiet
-def elu_backward(g, a, alpha):
-    """g * alpha * e**a where a <= 0, else g"""
-    return np.where(a <= 0, g * alpha * np.exp(a), g)
+@quiet
+def elu(a, alpha, scale=1, input_scale=1):
+    """expm1(a input_scale) alpha scale where a <= 0, else a scale, as ATen's kernel: its
+    coefficients in a's dtype (alpha scale rounded once); expm1 rounded once from float64 (SLEEF's
+    expm1f, in ATen's vectorised float32 loop, is 1 ulp off that for about 1 in 1000 inputs)"""
+    if a.dtype != _F32 and a.dtype != np.float64:
+        return np.where(a <= 0, alpha * scale * np.expm1(a * input_scale), a * scale).astype(a.dtype)
+    t = a.dtype.type
+    e = np.expm1((a * t(input_scale)).astype(np.float64)).astype(a.dtype)
+    return np.where(a <= 0, e * (t(alpha) * t(scale)), a * t(scale))
+
+
+@quiet
+def elu_backward(g, a, alpha, scale=1, input_scale=1):
+    """g input_scale alpha scale e**(a input_scale) where a <= 0, else g scale: ATen's kernel (its
+    products left to right; e**x as elu's)"""
+    dtype = np.result_type(g, a)
+    if dtype != _F32 and dtype != np.float64:
+        return np.where(a <= 0, g * input_scale * alpha * scale * np.exp(a * input_scale), g * scale)
+    t = dtype.type
+    exp = (sleef_expf, _expf) if dtype == _F32 else (sleef_expd, np.exp)
+    e = _by_parts(_aten_backward_vector_part(g, a), *exp, a * t(input_scale))
+    return np.where(a <= 0, g * t(input_scale) * (t(alpha) * t(scale)) * e, g * t(scale))
 
 
 @quiet
@@ -1827,6 +1948,24 @@ def softplus_backward(g, a, beta, threshold):
     scaled = a * beta
     z = _by_parts(_aten_backward_vector_part(g, a), sleef_expf, _expf, scaled)
     return np.where(scaled > threshold, g, g * z / (z + 1))
+
+
+def hardswish(a):
+    """a min(max(a + 3, 0), 6) / 6, as ATen's kernel (in a's dtype, left to right)"""
+    t = a.dtype.type
+    return a * np.minimum(np.maximum(a + t(3), t(0)), t(6)) / t(6)
+
+
+def hardswish_backward(g, a):
+    """g (a / 3 + 1/2) for -3 < a < 3; g from 3 on; 0 up to -3 (ATen's vectorised loop: a nan a gives nan)"""
+    t = np.result_type(g, a).type
+    inside = np.where(a >= t(3), g, g * (a / t(3) + t(0.5)))
+    return np.where(a <= t(-3), t(0), inside)
+
+
+def prelu(a, w):
+    """a where a > 0, else w a (w broadcast over a)"""
+    return np.where(a > 0, a, w * a)
 
 
 def mse_loss_backward(g, a, b, reduction):

@@ -342,10 +342,19 @@ op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
-op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
-                                        lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        kind="float",
-                                        options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1)))
+# elu: expm1(a input_scale) alpha scale where a <= 0, else a scale (selu: PyTorch's alpha and scale)
+op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
+                                        lambda xp, g, a, out, alpha, scale=1, input_scale=1:
+                                            xp.elu_backward(g, a, alpha, scale, input_scale),
+                                        kind="float", options=("alpha", "scale", "input_scale"))
+op("hardswish", "HardswishBackward0",  K.hardswish,
+                                        lambda xp, g, a, out: xp.row("hardswish_backward", g, a),
+                                        kind="same", refuse=R.not_floating("hardswish_cpu"))
+# prelu: a where a > 0, else weight a; weight is (1, C, 1, ...), broadcast over the channels
+op("prelu",    "PreluKernelBackward0", K.prelu,
+                                        lambda xp, g, a, w, out: xp.row("prelu_backward_self", g, a, w),
+                                        lambda xp, g, a, w, out: xp.row("prelu_backward_weight", g, a, w),
+                                        saves=("self", "weight"), arg_names=("self", "weight"), refuse=R.not_floating("prelu_cpu"))
 op("silu",     "SiluBackward0",        K.silu,
                                         lambda xp, g, a, out: _silu_backward(xp, g, a),
                                         kind="same", refuse=R.not_floating("silu_cpu"), layout=_ELEMENTWISE)
@@ -478,6 +487,15 @@ op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
+# std_mean / var_mean: both from one pass, one node of two outputs (_Pieces: its rule gets both gradients)
+for _name in ("std", "var"):
+    op(f"{_name}_mean", f"{_name.capitalize()}MeanBackward0",
+                                        lambda a, dim, correction, keepdim, _root=_name == "std":
+                                            K.quiet(K.var_mean)(a, dim, 1 if correction is None else correction,
+                                                                keepdim, take_sqrt=_root),
+                                        lambda xp, gs, a, out, dim, correction, keepdim, _root=_name == "std":
+                                            _var_mean_backward(xp, gs, a, out[0], dim, correction, keepdim, _root),
+                                        kind="float", node_base=_Pieces, options=("correction", "dim", "keepdim"))
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
                                         lambda xp, g, a, out: _prod_backward(xp, g, a, out, None, False),
                                         kind="sum")
@@ -527,6 +545,26 @@ op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
                                         arg_names=("self", "mat1", "mat2"),
                                         options=("alpha", "beta", *_MAT1_MAT2_LAYOUTS))
+# inverse: out = A^-1 (LAPACK's LU solve against the identity, numpy's; MKL's, in torch, rounds
+# otherwise: values agree to a few ulps); d/dA = -out^T g out^T (real matrices: mH is the transpose)
+op("linalg_inv", "LinalgInvExBackward0", K.quiet(K.inverse),
+                                        lambda xp, g, a, out: _inverse_backward(xp, g, out),
+                                        saves=("result",), kind="same", arg_names=("A",))
+# cdist: the p-norm distances between the rows of x1 and those of x2 (PyTorch's _cdist_forward; its
+# gradient is a kernel of its own, which PyTorch does not differentiate again)
+op("cdist",    "CdistBackward0",       K.cdist,
+                                        lambda xp, g, x1, x2, out, p: xp.row("cdist_backward", g, x1, x2, out, p=p),
+                                        lambda xp, g, x1, x2, out, p: xp.row("cdist_backward", xp.transpose(g, -1, -2), x2, x1,
+                                                                             xp.transpose(out, -1, -2), p=p),
+                                        saves=("x1", "x2", "result"), arg_names=("x1", "x2"), options=("p",))
+op("cdist_backward", "CdistBackwardBackward0", lambda g, x1, x2, dist, p: K.cdist_backward(g, x1, x2, p, dist),
+                                        *[R.derivative_not_implemented("_cdist_backward")] * 4,
+                                        arg_names=("grad", "x1", "x2", "cdist"), node_base=_NotImplemented)
+# the Euclidean distances by one matrix product (cdist of more than 25 rows, p = 2)
+op("euclidean_dist", "EuclideanDistBackward0", K.euclidean_dist,
+                                        lambda xp, g, x1, x2, out: _euclidean_dist_backward(xp, g, x1, x2, out, "x1"),
+                                        lambda xp, g, x1, x2, out: _euclidean_dist_backward(xp, g, x1, x2, out, "x2"),
+                                        arg_names=("x1", "x2"))
 # cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
 op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
@@ -558,9 +596,9 @@ op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
                                         arg_names=("self", "tensor"), refuse=R.no_bool("dot"))
-op("bmm",      "BmmBackward0",         np.matmul,
-                                        lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, 1, 2)),
-                                        lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, 1, 2), g),
+op("bmm",      "BmmBackward0",         np.matmul,  # (static graphs: a batch times one matrix too)
+                                        lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, b.ndim - 2, b.ndim - 1)),
+                                        lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, a.ndim - 2, a.ndim - 1), g),
                                         unpack=("mat2", "self"),
                                         arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------
@@ -728,11 +766,14 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
                                         lambda xp, g, a, v, out: xp.zeros_like(g),
                                         lambda xp, g, a, v, out: xp.sum(g), kind="same",
                                         arg_names=("self", "value"))
-op("index_put", "IndexPutBackward0",   lambda a, b, indices: K.put(a, indices, b),  # x[tensor index] = b
-                                        lambda xp, g, a, b, out, indices: xp.index_put(g, indices, xp.zeros(b.shape, g)),
-                                        lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
-                                        saved_params=("indices",), refuse=R.index_put_dtypes, order=("self", "other"),
-                                        options=(("accumulate", lambda: False),))  # (values)
+# index_put: x[tensor index] = b, or += b (accumulate: a repeated index adds each time)
+op("index_put", "IndexPutBackward0",   lambda a, b, indices, accumulate=False:
+                                            K.index_put_accumulate(a, b, indices) if accumulate else K.put(a, indices, b),
+                                        lambda xp, g, a, b, out, indices, accumulate=False:
+                                            g if accumulate else xp.index_put(g, indices, xp.zeros(b.shape, g)),
+                                        lambda xp, g, a, b, out, indices, accumulate=False: xp.index(g, indices), kind="same",
+                                        saved_params=("indices",), refuse=R.index_put_dtypes, order=("self", "other"),  # (values)
+                                        options=("accumulate",))
 op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_accumulate(a, b, indices),
                                         lambda xp, g, a, b, out, indices: g,
                                         lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
@@ -809,6 +850,11 @@ op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
                                         saved_params=("target", "weight", "total_weight"), kind="same",
                                         arg_names=("self",), options=("ignore_index", "reduction"))
+# nll_loss2d: nll_loss of (N, C, H, W) log-probabilities against an (N, H, W) target, the class dim 1
+op("nll_loss2d", "NllLoss2DBackward0", K.nll_2d,
+                                        lambda xp, g, a, out, **p: xp.row("nll_loss2d_backward", g, a, **p),
+                                        saved_params=("target", "weight", "total_weight"), kind="same",
+                                        arg_names=("self",), options=("ignore_index", "reduction"))
 # embedding: out = weight[indices], rows of a (num_weights, dim) weight; its gradient adds g's rows
 # back into the rows they came from (none into padding_idx's; scale_grad_by_freq divides by the count)
 op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_grad_by_freq: w[indices],
@@ -859,11 +905,30 @@ op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
                                         lambda xp, g, go, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         lambda xp, g, go, a, out, approximate: _gelu_double_backward(xp, g, go, a, approximate),
                                         arg_names=("grad_output", "self"), options=("approximate",))
-op("elu_backward", "EluBackwardBackward0", K.elu_backward,
-                                        lambda xp, g, go, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        lambda xp, g, go, a, out, alpha: xp.elu_backward(g * go * 1.0, a, alpha) * (a <= 0),
-                                        arg_names=("grad_output", "self_or_result"),
-                                        options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1), ("is_result", lambda: False)))
+op("elu_backward", "EluBackwardBackward0", lambda go, a, alpha, scale=1, input_scale=1:
+                                            K.elu_backward(go, a, alpha, scale, input_scale),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
+                                            xp.elu_backward(g, a, alpha, scale, input_scale),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
+                                            xp.elu_backward(g * go * float(input_scale), a, alpha, scale, input_scale) * (a <= 0),
+                                        arg_names=("grad_output", "self_or_result"), options=("alpha", "scale", "input_scale", ("is_result", lambda: False)))
+op("hardswish_backward", "HardswishBackwardBackward0", K.hardswish_backward,
+                                        lambda xp, g, go, a, out: xp.row("hardswish_backward", g, a),
+                                        lambda xp, g, go, a, out: xp.where((a > -3.0) & (a < 3.0), g * go / 3.0,
+                                                                           xp.zeros_like(g)),
+                                        arg_names=("grad_output", "self"))
+# _prelu_kernel_backward: PyTorch's one node of two outputs (the gradients of self and of weight), a
+# row per output here, as batch norm's; the weight's gradient has self's shape (the engine sums it)
+op("prelu_backward_self", "PreluKernelBackwardBackward0", lambda go, a, w: np.where(a > 0, go, w * go),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, g, g * w),
+                                        lambda xp, g, go, a, w, out: xp.zeros_like(a),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, xp.zeros((), go), go * g),
+                                        arg_names=("grad_output", "self", "weight"))
+op("prelu_backward_weight", "PreluKernelBackwardBackward0", lambda go, a, w: np.where(a > 0, 0, a * go).astype(go.dtype),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, xp.zeros((), go), g * a),
+                                        lambda xp, g, go, a, w, out: xp.where(a >= 0, xp.zeros((), a), go * g),
+                                        lambda xp, g, go, a, w, out: xp.zeros_like(a),
+                                        arg_names=("grad_output", "self", "weight"))
 op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(
@@ -903,6 +968,11 @@ op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.bin
                                         options=("reduction",))
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
+                                        lambda xp, g, go, a, out, **p: xp.zeros_like(g),
+                                        saved_params=("target", "weight"),  # (total_weight: not saved, as torch's)
+                                        arg_names=("grad_output", "self"), options=("ignore_index", "reduction"))
+op("nll_loss2d_backward", "NllLoss2DBackwardBackward0", K.nll_2d_backward,
+                                        lambda xp, g, go, a, out, **p: xp.row("nll_loss2d", g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
                                         saved_params=("target", "weight"),  # (total_weight: not saved, as torch's)
                                         arg_names=("grad_output", "self"), options=("ignore_index", "reduction"))
@@ -1253,6 +1323,39 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
         g = _unsqueeze_dims(xp, g, dim, a.ndim, False)
     dof = K.count(a.shape, dim) - correction
     return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
+
+
+def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
+    """var_mean_backward / std_mean_backward: var's (or std's) gradient plus mean's"""
+    g_spread, g_mean = gs
+    total = None
+    if g_spread is not None:
+        if root:  # (std_backward: var's gradient of g / (2 std), 0 where std is 0)
+            g_spread = xp.masked_fill(g_spread / (spread * 2), spread == 0, 0)
+        total = _var_backward(xp, g_spread, a, dim, correction, keepdim)
+    if g_mean is not None:  # (mean_backward)
+        if dim is None:
+            from_mean = xp.expand(g_mean, a.shape) / K.count(a.shape, None)
+        else:
+            from_mean = _sum_backward(xp, g_mean, a.shape, dim, keepdim) / K.count(a.shape, dim)
+        total = from_mean if total is None else total + from_mean
+    return total
+
+
+def _euclidean_dist_backward(xp, g, x1, x2, dist, wrt):
+    """_euclidean_dist_backward: with r = g / dist (0 where dist is 0), x1 r.sum(-1) - r x2 for x1
+    and x2 r.sum(-2) - r^T x1 for x2 (PyTorch computes r once for both; here each input's rule its own)"""
+    ratio = xp.masked_fill(g / dist, dist == 0, 0)
+    if wrt == "x1":
+        return x1 * xp.sum(ratio, -1, True) - xp.matmul(ratio, x2)
+    return x2 * xp.unsqueeze(xp.sum(ratio, -2, False), -1) - xp.matmul(xp.transpose(ratio, -1, -2), x1)
+
+
+def _inverse_backward(xp, g, inverse):
+    """-inverse^T (g inverse^T): PyTorch's -matmul(inverse.mH(), matmul(grad, inverse.mH())), its
+    operands made in C++'s order (right to left: the inner product first)"""
+    inner = xp.matmul(g, xp.transpose(inverse, -2, -1))
+    return -xp.matmul(xp.transpose(inverse, -2, -1), inner)
 
 
 def _prod_backward(xp, g, a, out, dim, keepdim):

@@ -58,7 +58,14 @@ def no_derivative(name):
     return grad
 
 
-def index_put_dtypes(a, value, indices):
+def derivative_not_implemented(name):
+    """The backward of an op whose derivative PyTorch's derivatives.yaml marks not_implemented"""
+    def grad(*args, **params):
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+    return grad
+
+
+def index_put_dtypes(a, value, indices, accumulate=False):
     """index_put_ of another dtype (a one-element value through one bool mask is PyTorch's
     masked_fill_, which casts it)."""
     masks = [i for i in indices if isinstance(i, np.ndarray)]

@@ -1679,6 +1679,14 @@ class Tensor:
     def take(self, index):
         return F.take(self, index)
 
+    def index_put(self, indices, values, accumulate=False):
+        return F.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        """self[indices] = values in place (accumulate: self[indices] += values, repeats adding up)"""
+        index = F._index_put_index("index_put_", self, indices, values)
+        return _inplace(self, "index_put", (values,), {"indices": index, "accumulate": accumulate})
+
     def masked_select(self, mask):
         return F.masked_select(self, mask)
 

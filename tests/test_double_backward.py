@@ -116,6 +116,11 @@ PROGRAMS = {
     "to": ([inp(2, 3)], lambda m, x: x.to(m.float32)),
     "select": ([inp(2, 3)], lambda m, x: x[1]),
     "unbind": ([inp(2, 3)], lambda m, x: x.unbind(1)[2]),
+    "euclidean_dist": ([inp(3, 2), inp(4, 2)], lambda m, x, y: m.cdist(x, y, compute_mode="use_mm_for_euclid_dist")),
+    "linalg_inv": ([inp(3, 3)], lambda m, x: m.linalg.inv(x + m.eye(3, dtype=x.dtype) * 5)),
+    "std_mean": ([inp(3, 4)], lambda m, x: (lambda s, mu: s * 2 + mu)(*m.std_mean(x, dim=1))),
+    "std_mean-all": ([inp(3, 4)], lambda m, x: m.std_mean(x)[0]),
+    "var_mean": ([inp(3, 4)], lambda m, x: (lambda v, mu: v * mu)(*m.var_mean(x, 0, keepdim=True))),
     "lerp": ([inp(2, 3), inp(3)], lambda m, x, y: m.lerp(x, y, 0.3)),
     "lerp-large-weight": ([inp(2, 3), inp(2, 3)], lambda m, x, y: x.lerp(y * y, 1.7)),
     "lerp_tensor": ([inp(2, 3), inp(3), inp(2, 1, kind=U)], lambda m, x, y, w: m.lerp(x, y, w)),
@@ -141,6 +146,8 @@ PROGRAMS = {
     "as_strided": ([inp(2, 3)], lambda m, x: _as_strided(m, x)),
     "copy_slices": ([inp(2, 3), inp(3)], lambda m, x, y: _copy_slices(m, x, y)),
     "index_put": ([inp(3, 2), inp(2)], lambda m, x, y: _index_put(m, x, y)),
+    "index_put-accumulate": ([inp(3, 2), inp(3, 2)], lambda m, x, y: (x * x).index_put(
+        (m.tensor([0, 2, 0]),), y * y, accumulate=True)),
     "var": ([inp(2, 3)], lambda m, x: x.var()),
     "var-dim": ([inp(2, 3)], lambda m, x: x.var(1)),
     "std": ([inp(2, 3)], lambda m, x: x.std(0)),
@@ -170,6 +177,10 @@ PROGRAMS = {
     "cumsum": ([inp(2, 3)], lambda m, x: x.cumsum(1)),
     "flip": ([inp(2, 3)], lambda m, x: x.flip(0)),
     "leaky_relu": ([inp(2, 3)], lambda m, x: m.nn.functional.leaky_relu(x, 0.1)),
+    "elu-selu": ([inp(2, 3)], lambda m, x: m.nn.functional.selu(x)),
+    "hardswish": ([inp(2, 5)], lambda m, x: m.nn.functional.hardswish(x * 2)),
+    "prelu": ([inp(2, 3, 2), inp(3, kind=P)], lambda m, x, w: m.nn.functional.prelu(x, w)),
+    "prelu-one": ([inp(2, 3), inp(1, kind=P)], lambda m, x, w: m.nn.functional.prelu(x, w)),
     "logsumexp": ([inp(2, 3)], lambda m, x: x.logsumexp(1)),
     "sort": ([inp(2, 3, kind=D)], lambda m, x: x.sort(1)[0]),
     "topk": ([inp(2, 3, kind=D)], lambda m, x: x.topk(2)[0]),
@@ -280,6 +291,10 @@ PROGRAMS = {
     "nll_loss": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(x, m.tensor([0, 3, 1]))),
     "nll_loss-weight": ([inp(3, 4)], lambda m, x: m.nn.functional.nll_loss(
         x.log_softmax(1), m.tensor([0, 3, 1]), weight=m.tensor(values(((4,), P), 7), dtype=x.dtype), reduction="sum")),
+    "nll_loss2d": ([inp(2, 3, 2, 2)], lambda m, x: m.nn.functional.nll_loss(
+        x, m.tensor([[[0, 2], [1, 1]], [[2, 0], [-100, 1]]]), weight=m.tensor(values(((3,), P), 7), dtype=x.dtype))),
+    "nll_loss2d-3d-none": ([inp(2, 3, 4)], lambda m, x: m.nn.functional.cross_entropy(
+        x, m.tensor([[0, 2, 1, 1], [2, 0, 0, 1]]), reduction="none")),
     # convolution: the first gradients are ConvolutionBackwardBackward0s; the second derivative runs
     # their rules (convolutions, transposed ones, and transpose / narrow / cat of the weight's)
     "convolution": ([inp(2, 3, 5, 5), inp(4, 3, 3, 3), inp(4)],
@@ -358,7 +373,8 @@ REACHED_THROUGH = {
     "leaky_relu_backward": "leaky_relu", "gelu_backward": "gelu", "elu_backward": "elu",
     "softplus_backward": "softplus", "mse_loss_backward": "mse_loss",
     "smooth_l1_loss_backward": "smooth_l1_loss", "huber_loss_backward": "huber_loss",
-    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss",
+    "binary_cross_entropy_backward": "binary_cross_entropy", "nll_loss_backward": "nll_loss", "nll_loss2d_backward": "nll_loss2d", "hardswish_backward": "hardswish",
+    "prelu_backward_self": "prelu", "prelu_backward_weight": "prelu",
     "select_backward": "select", "slice_backward": "slice", "scatter": "max_dim",
     "scatter_add": "gather", "index_fill": "trace", "masked_select": "masked_fill_tensor",
     "put": "take", "masked_scatter": "masked_select",
@@ -371,7 +387,8 @@ REACHED_THROUGH = {
     "native_layer_norm_backward_bias": "native_layer_norm",
 }
 # PyTorch has no derivative for these (the first backward already raises; test_errors.py)
-NOT_DIFFERENTIABLE = {"floor_divide", "rremainder"}
+NOT_DIFFERENTIABLE = {"floor_divide", "rremainder",
+                      "cdist", "cdist_backward"}  # (cdist's gradient is a CdistBackwardBackward0: not_implemented)
 # Rows whose first gradient's graph differs from PyTorch's by design, with the reason (values agree):
 GRAPH_DIFFERS = {
     # PyTorch's as_strided_backward and CopySlices build their gradient through as_strided views of
@@ -560,12 +577,14 @@ def test_third_derivative_where_torch_is_wrong(name):
 # formula the order is C++'s (GCC evaluates the right operand of an operator first: -grad * ((self /
 # other) / other) divides before it negates). These rows' rules build the same nodes in another order
 # (values agree): convolution's, batch norm's and layer norm's double-backward kernels, atan2's (PyTorch's one
-# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own), and the as_strided
+# formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own; _euclidean_dist's
+# likewise its ratio grad / dist), prelu's (its one node
+# of two outputs, PreluKernelBackwardBackward0, is a row per output here, as batch norm's), and the as_strided
 # views of GRAPH_DIFFERS.
 ORDER_DIFFERS = {"atan2",
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
-    "native_batch_norm-eval", "native_layer_norm"} | set(GRAPH_DIFFERS)
+    "native_batch_norm-eval", "native_layer_norm", "prelu", "prelu-one", "euclidean_dist"} | set(GRAPH_DIFFERS)
 
 
 def _creation_order(m, name):
@@ -751,6 +770,12 @@ SAVED_DIFFERS = {
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")
                      and not n.endswith("no-affine")] + ["constant_pad_nd", "atan2"],
                     "the gradient's graph has other nodes (one double-backward node per gradient, ORDER_DIFFERS)"),
+    **dict.fromkeys(["prelu", "prelu-one", "euclidean_dist"], "the gradient's graph has its nodes in another order "
+                    "(ORDER_DIFFERS)"),
+    **dict.fromkeys(["std_mean", "std_mean-all", "var_mean"], "keeps its two results as one _saved_result "
+                    "(torch: std_mean's _saved_result0, the std; var_mean's nothing)"),
+    "linalg_inv": "keeps its result as _saved_result (torch: _saved_inverse), and its gradient's mm of a transposed "
+                  "inverse has other strides",
 }
 
 

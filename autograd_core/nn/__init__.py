@@ -11,6 +11,7 @@ layers call), init.py (initialisation), examples.py (TinyNet and a synthetic dat
 from . import functional, init, utils  # noqa: F401
 from .modules import BCELoss, Dropout, ELU, GELU, L1Loss, LeakyReLU, ModuleDict, ParameterList, Softplus  # noqa: F401,E501
 from .modules import Embedding, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU, Softsign  # noqa: F401
+from .modules import Hardswish, KLDivLoss, PReLU, SELU  # noqa: F401
 from .modules import (BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Identity, Linear,  # noqa: F401
                       HuberLoss, LogSoftmax, Module, ModuleList, MSELoss, NLLLoss, ReLU, Sequential,
                       Sigmoid, SmoothL1Loss,

@@ -68,6 +68,48 @@ def elu(input, alpha=1.0, inplace=False):
     return apply(OPS["elu"], (input,), {"alpha": alpha})
 
 
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """out = scale * elu(input, alpha) with Klambauer et al.'s alpha = 1.6733 and scale = 1.0507
+    (self-normalizing: zero mean, unit variance kept through the layers)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("selu_" if inplace else "selu", "input", input)
+    params = {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}
+    if inplace:
+        return _inplace(input, "elu", params=params)
+    return apply(OPS["elu"], (input,), params)
+
+
+def hardswish(input, inplace=False):
+    """out = input * relu6(input + 3) / 6 (Howard et al., 2019: MobileNetV3)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("hardswish_" if inplace else "hardswish", "input", input)
+    return _inplace(input, "hardswish") if inplace else apply(OPS["hardswish"], (input,))
+
+
+def prelu(input, weight):
+    """out = input where input > 0, else weight * input, one learned weight per channel (dim 1) or
+    one for all (He et al., 2015)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("prelu", "input", input)
+    if not isinstance(weight, Tensor):
+        raise not_a_tensor("prelu", "weight", weight)
+    if weight.numel() != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim > 1 else 1
+        if channels != weight.numel():
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{weight.numel()} and channel size = {channels}.")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    if input.ndim != weight.ndim:  # (ATen's prelu: weight reshaped to (1, C, 1, ...))
+        weight = weight.reshape([weight.numel() if d == 1 else 1 for d in range(input.ndim)])
+    return apply(OPS["prelu"], (input, weight))
+
+
 def softplus(input, beta=1, threshold=20):  # (ATen's defaults, ints: grad_fn._saved_beta shows 1)
     """out = log(1 + exp(beta * input)) / beta (input itself where beta * input > threshold)"""
     if not isinstance(input, Tensor):
@@ -430,6 +472,33 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                   "reduction": reduction})
 
 
+_KL_DIV_MEAN = ("reduction: 'mean' divides the total loss by both the batch size and the support size.'batchmean' "
+                "divides only by the batch size, and aligns with the KL div math definition.'mean' will be changed "
+                "to behave the same as 'batchmean' in the next major release.")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """loss = target (log(target) - input), input holding log-probabilities (0 where target is 0:
+    xlogy); with log_target, target too: exp(target) (target - input). 'batchmean' is the sum divided
+    by the batch size (the KL divergence per sample); 'mean' divides by every element's count."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(reduction, size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(_KL_DIV_MEAN, stacklevel=2)
+    summed = _reduction("sum" if reduction == "batchmean" else reduction)
+    for t in (input, target):
+        if not isinstance(t, Tensor):
+            raise not_a_tensor("kl_div", "input" if t is input else "target", t)
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        loss = _f.exp(target) * (target - input)
+    else:
+        loss = _f.xlogy(target, target) - target * input
+    loss = loss if summed == "none" else loss.sum() if summed == "sum" else loss.mean()
+    return loss / input.shape[0] if reduction == "batchmean" and input.ndim != 0 else loss
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """loss_i = -weight[t_i] * input[i, t_i] (input holds log-probabilities); 'mean' divides by
@@ -437,19 +506,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction(reduction, size_average, reduce)
     if not isinstance(input, Tensor):
         raise not_a_tensor("nll_loss_nd", "input", input)
-    if input.ndim not in (1, 2):
-        raise NotImplementedError("autograd_core's nll_loss takes (C,) or (N, C) inputs; got "
-                                  f"{input.ndim} dimensions")
+    if input.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
     if isinstance(target, Tensor):
-        target = _nll_target_checks(input, target)
+        target = _nll_target_checks(input, target, weight)
     if not isinstance(target, Tensor) or target.dtype.np not in (np.int64, np.uint8):
         got = target.dtype._legacy[:-len("Tensor")] if isinstance(target, Tensor) else type(target).__name__
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {got}")
     t = target._data.astype(np.int64)
-    n_classes = input.shape[-1]
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
+    n_classes = input.shape[1 if input.ndim > 1 else 0]
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
@@ -458,17 +523,45 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if weight is not None and weight.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'nll_loss_forward' is not differentiable with respect to argument "
                            "'weight'. This input cannot have requires_grad True.")
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
     w = None if weight is None else weight._data
     # (PyTorch keeps the total weight of the targets it counts; 0 for "none")
     total = 0 if reduction == "none" else K.nll_total_weight(t, w, ignore_index, input._data.dtype)
-    return apply(OPS["nll_loss"], (input,),
-                 {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
-                  "total_weight": np.asarray(total, dtype=input._data.dtype)})
+    params = {"target": t, "weight": w, "reduction": reduction, "ignore_index": ignore_index,
+              "total_weight": np.asarray(total, dtype=input._data.dtype)}
+    if input.ndim <= 2:
+        return apply(OPS["nll_loss"], (input,), params)
+    if input.ndim == 4:
+        return apply(OPS["nll_loss2d"], (input,), params)
+    # (N, C, d1, ...) other than 4 dims: ATen's nll_loss_nd views it as (N, C, 1, d1 * d2 ...)
+    n, c = input.shape[:2]
+    flat = input.contiguous().view(n, c, 0, 0) if input.numel() == 0 else input.contiguous().view(n, c, 1, -1)
+    params["target"] = t.reshape((n, 0, 0) if t.size == 0 else (n, 1, -1))
+    loss = apply(OPS["nll_loss2d"], (flat,), params)
+    return loss.view(n, *input.shape[2:]) if reduction == "none" else loss
 
 
-def _nll_target_checks(input, target):
+def _nll_target_checks(input, target, weight=None):
     """PyTorch's checks of a class-index target's shape against a (C,) or (N, C) input, in its order
-    (the batch sizes, then one dim at most); a (C,) input's target of shape (1,) taken as 0-d."""
+    (the batch sizes, then one dim at most); a (C,) input's target of shape (1,) taken as 0-d; and
+    against an (N, C, d1, ...) input (ATen's nll_loss_nd, then nll_loss2d's checks)."""
+    if input.ndim > 2:
+        if target.shape[:1] != input.shape[:1]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0] if target.ndim else 1}).")
+        if input.ndim != 4 and target.shape[1:] != input.shape[2:]:
+            raise RuntimeError(f"Expected target size {[input.shape[0], *input.shape[2:]]}, got "
+                               f"{list(target.shape)}")
+        if input.ndim == 4 and target.ndim != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got targets of "
+                               f"dimension: {target.ndim}")
+        if weight is not None and weight.numel() != input.shape[1]:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+        if target.shape[1:] != input.shape[2:]:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+        return target
     if input.ndim == 2 and target.ndim and target.shape[0] != input.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")

@@ -16,6 +16,7 @@ from .._factories import empty
 from .._tensor import Tensor, to_dtype_arg
 from . import functional as F
 from . import init
+from . import init as _init  # (PReLU's argument init hides the module in its __init__)
 from .parameter import Parameter, clear_grads
 
 
@@ -614,6 +615,41 @@ class Mish(_InplaceActivation):
     _function = staticmethod(F.mish)
 
 
+class SELU(_InplaceActivation):
+    """out = scale * elu(input, alpha), alpha = 1.6733 and scale = 1.0507 (Klambauer et al., 2017)"""
+
+    _function = staticmethod(F.selu)
+
+
+class Hardswish(_InplaceActivation):
+    """out = input * relu6(input + 3) / 6"""
+
+    _function = staticmethod(F.hardswish)
+
+    def extra_repr(self):  # (torch's shows no inplace)
+        return ""
+
+
+class PReLU(Module):
+    """out = input where input > 0, else weight * input: a learned slope, one for all channels or one
+    per channel (num_parameters), starting at init"""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        self.num_parameters, self.init = num_parameters, init
+        super().__init__()
+        self.weight = Parameter(empty(num_parameters, dtype=dtype, device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
 class Hardtanh(Module):
     """out = input clamped to [min_val, max_val]"""
 
@@ -992,6 +1028,21 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """loss = reduce(target * (log(target) - input)), input holding log-probabilities ('batchmean':
+    the sum divided by the batch size)"""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        legacy = size_average is not None or reduce is not None
+        super().__init__(size_average, reduce, "sum" if reduction == "batchmean" and not legacy else reduction)
+        if reduction == "batchmean" and not legacy:
+            self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class L1Loss(_Loss):

@@ -1,7 +1,7 @@
 """Adam and AdamW (torch.optim.Adam / AdamW), with amsgrad."""
 import numpy as np
 
-from .optimizer import Optimizer, _add_scaled, _buffer, _scalar
+from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _scalar
 
 
 class Adam(Optimizer):
@@ -17,12 +17,7 @@ class Adam(Optimizer):
                  decoupled_weight_decay=False):
         if not 0.0 <= _scalar(lr):
             raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        _check_betas_eps(betas, eps)
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,

@@ -179,6 +179,16 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_betas_eps(betas, eps):
+    """torch's checks of eps and betas, in its order (Adam's family)"""
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
 def _scalar(x):
     """A Python number or a one-element Tensor (PyTorch allows Tensor lr) as a float."""
     return float(x.item()) if isinstance(x, Tensor) else x
