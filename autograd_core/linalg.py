@@ -2,7 +2,6 @@
 import math
 import numbers
 
-
 from . import _numerics as K
 from ._arguments import tensor_first
 from ._dtypes import SCALAR_NAME
