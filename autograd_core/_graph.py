@@ -353,8 +353,10 @@ def saved_attributes(names, base):
     return attrs
 
 
-# PyTorch keeps a loss's reduction as ATen's enum (Reduction::None, Mean, Sum)
-_OPTION_AS_TORCH_SHOWS = {"reduction": ("none", "mean", "sum").index}
+# PyTorch keeps a loss's reduction as ATen's enum (Reduction::None, Mean, Sum); it shows a diagonal's
+# negative offset and dims as unsigned 64-bit numbers (-1 as 2 ** 64 - 1)
+_OPTION_AS_TORCH_SHOWS = {"reduction": ("none", "mean", "sum").index,
+                          **dict.fromkeys(("offset", "dim1", "dim2"), lambda value: value % 2 ** 64)}
 
 
 def option_attributes(names, forward):

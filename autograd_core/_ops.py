@@ -606,16 +606,21 @@ op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
                                         lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same")
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same")
-# diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
-# diag_embed, of a matrix diagonal_copy; diagonal itself is what their gradients record
+# diagonals over dims dim1 and dim2 (of matrices: 0 and 1), moved last; offset > 0 above the main
+# one. torch.diagonal is a view; torch.diag of a vector is diag_embed, of a matrix diagonal_copy.
+# (self_sym_sizes, the input's shape, is a param only to be shown, as PyTorch keeps it.)
 op("diag_embed", "DiagEmbedBackward0", lambda a, offset: np.diag(a, offset),
-                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset), kind="same",
+                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset, 0, 1), kind="same",
                                         layout="contiguous")
-op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset: np.diagonal(a, offset).copy(),
-                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
-                                        layout="contiguous")
-op("diagonal", "DiagonalBackward0",    lambda a, offset: np.diagonal(a, offset).copy(),
-                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same")
+op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset, dim1, dim2, self_sym_sizes:
+                                            K.diagonal_view(a, offset, dim1, dim2).copy(),
+                                        lambda xp, g, a, out, offset, dim1, dim2, self_sym_sizes:
+                                            xp.diagonal_backward(g, a.shape, offset, dim1, dim2),
+                                        kind="same", layout="contiguous", options=("offset", "dim1", "dim2", "self_sym_sizes"))
+op("diagonal", "DiagonalBackward0",    lambda a, offset, dim1, dim2, self_sym_sizes: K.diagonal_view(a, offset, dim1, dim2),
+                                        lambda xp, g, a, out, offset, dim1, dim2, self_sym_sizes:
+                                            xp.diagonal_backward(g, a.shape, offset, dim1, dim2),
+                                        kind="same", options=("offset", "dim1", "dim2", "self_sym_sizes"))
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
                                         lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same")
 op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
@@ -855,8 +860,8 @@ op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         saved_params=("target", "weight", "total_weight"),
                                         arg_names=("grad_output", "self"))
 op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
-                                        lambda xp, g, go, out, shape, offset: xp.diagonal(g, offset),
-                                        arg_names=("grad_output",))
+                                        lambda xp, g, go, out, shape, offset, dim1, dim2: xp.diagonal(g, offset, dim1, dim2),
+                                        arg_names=("grad_output",), options=("offset", "dim1", "dim2"))
 op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
                                         lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
                                             _embedding_double_backward(xp, g, indices, padding_idx),
