@@ -45,7 +45,7 @@ from ._dtypes import get_default_device, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
-from ._arguments import tensor_first
+from ._arguments import take_numpy_names, tensor_first
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
 from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, clip, clone, concat,  # noqa: F401
@@ -201,7 +201,7 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
         median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
-        sum swapaxes t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
+        sum swapaxes swapdims t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
@@ -213,3 +213,8 @@ where = tensor_first(where, argument="condition", overloaded=True)
 repeat_interleave = tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
 unique = tensor_first(unique, name="_unique2")
 del _name
+# x.sum(axis=0, keepdims=True), torch.cat(ts, axis=0): numpy's names, where PyTorch's parser takes them
+take_numpy_names(globals())
+take_numpy_names(Tensor)
+take_numpy_names(vars(linalg))
+take_numpy_names(vars(nn.functional), names=("cosine_similarity",))  # (the one of them written in C++)

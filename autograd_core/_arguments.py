@@ -1,6 +1,8 @@
-"""PyTorch's argument parser, the one refusal it makes before any op runs: a first argument that
-must be a Tensor and is not (``torch.exp(2.0)``, ``torch.mean([1., 2.])``: classic slips)."""
+"""PyTorch's argument parser: the one refusal it makes before any op runs, a first argument that
+must be a Tensor and is not (``torch.exp(2.0)``, ``torch.mean([1., 2.])``: classic slips), and the
+names it takes from numpy (``x.sum(axis=0, keepdims=True)``)."""
 import functools
+import inspect
 
 from ._refusals import type_name
 from ._tensor import Tensor
@@ -27,3 +29,56 @@ def tensor_first(function, argument="input", name=None, overloaded=False):
             raise not_a_tensor(name, argument, kwargs[argument], position=None)
         return function(*args, **kwargs)
     return guarded
+
+
+# numpy's names PyTorch's argument parser takes for dim and keepdim, in the functions and methods it
+# parses (those written in C++: torch.sum, Tensor.max, torch.cat; not torch.norm, Tensor.split,
+# nn.functional.softmax, written in Python)
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def numpy_names(function, name=None):
+    """`function` also taking axis= for its dim and keepdims= for its keepdim, as PyTorch's parser
+    does (unchanged if it has neither). A dim given twice (x.sum(0, axis=0)) is PyTorch's TypeError,
+    naming the first of numpy's names in the call."""
+    parameters = inspect.signature(function).parameters
+    positions = list(parameters)
+    aliases = {}
+    for alias, real in NUMPY_NAMES.items():
+        if real in parameters:
+            kind = parameters[real].kind
+            aliases[alias] = real, (positions.index(real) if kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+                                    else len(positions))
+    if not aliases:
+        return function
+    name = name or function.__name__
+
+    @functools.wraps(function)
+    def taking_numpy_names(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
+            given = [k for k in kwargs if k in aliases]
+            for alias in given:
+                real, position = aliases[alias]
+                if real in kwargs or len(args) > position:
+                    raise TypeError(f"{name}() got an unexpected keyword argument '{given[0]}'")
+            for alias in given:
+                kwargs[aliases[alias][0]] = kwargs.pop(alias)
+        return function(*args, **kwargs)
+    taking_numpy_names.numpy_names = tuple(aliases)
+    return taking_numpy_names
+
+
+def take_numpy_names(namespace, names=None, written_in_python=("norm", "split", "unique")):
+    """Every public function of namespace (a module's globals() or a class) with a dim or keepdim
+    parameter made numpy_names' (names: only those), but for the ones PyTorch writes in Python."""
+    items = namespace if isinstance(namespace, dict) else vars(namespace)
+    for key in list(names or items):
+        function = items[key]
+        if key.startswith("_") or key in written_in_python or not inspect.isfunction(function):
+            continue
+        wrapped = numpy_names(function, name=key)
+        if wrapped is not function:
+            if isinstance(namespace, dict):
+                namespace[key] = wrapped
+            else:
+                setattr(namespace, key, wrapped)

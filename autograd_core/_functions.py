@@ -6,6 +6,7 @@ primitives PyTorch uses, so that grad_fn names match.
 """
 import builtins
 import numbers
+import operator
 import warnings
 
 import numpy as np
@@ -36,6 +37,7 @@ def _t(x):
 # op's first input needs no gradient (next_functions[0] is (None, 0)). The reflected operators
 # (2. - x) are other ops: x.__rsub__(2.) is rsub (RsubBackward1), 2. / x is reciprocal(x) * 2.
 _PLAIN = frozenset((Tensor, float, int))  # arguments used as they are (the others: _unwrap)
+_INT64_MAX = 2 ** 63 - 1  # (PyTorch's end of a slice left open)
 
 
 def add(input, other, alpha=1):
@@ -778,7 +780,7 @@ def dist(input, other, p=2):
     if dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{_dtypes.SCALAR_NAME[_dtypes.FROM_NUMPY[dtype]]} instead.")
-    return apply(_OP["dist"], (input, other), {"p": builtins.float(p)})
+    return apply(_OP["dist"], (input, other), {"p": p if isinstance(p, numbers.Real) else builtins.float(p)})
 
 
 def _selected(name, input, d, keepdim, indices):
@@ -863,7 +865,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
                            f"Got {_dtypes.SCALAR_NAME[input.dtype]}")
     if p in ("fro", None):
         p = 2
-    p = builtins.float(p)
+    given, p = p, builtins.float(p)  # (the node keeps the number given: LinalgVectorNormBackward0's ord 2)
     dims = _reduced_dims(dim, input.ndim) if dim is not None else None
     if (p < 0 or p == builtins.float("inf")) and input.numel() == 0:  # (no identity to start from)
         if not dims:
@@ -873,7 +875,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
             if input.shape[_dim(d, input.ndim)] == 0:  # (PyTorch's message, its missing space too)
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}"
                                    "because this dimension is empty and the operation does not have an identity")
-    return apply(_OP["norm"], (input,), {"p": p, "dim": dims, "keepdim": keepdim})
+    return apply(_OP["norm"], (input,), {"p": given, "dim": dims, "keepdim": keepdim})
 
 
 def softmax(input, dim, dtype=None):
@@ -1058,7 +1060,14 @@ def transpose(input, dim0, dim1):
                  view_of=input)
 
 
-swapaxes = transpose
+def swapaxes(input, axis0, axis1):
+    """transpose by numpy's name (and numpy's names of the dims)"""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """transpose by another name"""
+    return transpose(input, dim0, dim1)
 
 
 def permute(input, *dims):
@@ -1263,8 +1272,11 @@ def _getitem(self, index, setitem=False):
             whole = ((i.start or 0) == 0 and (i.stop is None or i.stop >= size)
                      and (i.step or 1) == 1)
             if not whole or not (isinstance(index, tuple) or setitem):
-                out = apply(_OP["slice"], (out,), {"dim": dim, "index": slice(start, stop, step)},
-                            view_of=out)
+                # (kept as given, which numpy reads as PyTorch does: SliceBackward0 shows start 0 and
+                # end 2**63 - 1 for the bounds left out)
+                given = slice(0 if i.start is None else operator.index(i.start),
+                              _INT64_MAX if i.stop is None else operator.index(i.stop), step)
+                out = apply(_OP["slice"], (out,), {"dim": dim, "index": given}, view_of=out)
                 changed = True
             dim += 1
             real += 1
@@ -1476,7 +1488,9 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
     if n - c <= 0:
         _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
               "reduction factor (input numel divided by output numel).")
-    return apply(_OP[name], (input,), {"dim": dims, "correction": c, "keepdim": keepdim})
+    # (x.var() with nothing given keeps correction None, as torch's node shows it; it means 1)
+    given = None if dim is None and unbiased is None and correction is None else c
+    return apply(_OP[name], (input,), {"dim": dims, "correction": given, "keepdim": keepdim})
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -1662,6 +1676,8 @@ def float_power(input, exponent):
         input = input.to(_dtypes.float64)
     if isinstance(exponent, Tensor):
         exponent = exponent.to(_dtypes.float64)
+    elif isinstance(exponent, numbers.Real):  # (a number exponent as ATen's double: PowBackward0 saves 3.0)
+        exponent = builtins.float(exponent)
     return pow(input, exponent)
 
 
@@ -1716,18 +1732,16 @@ def diag(input, diagonal=0):
         return apply(_OP["diag_embed"], (input,), {"offset": diagonal})
     if input.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
-    return apply(_OP["diagonal_copy"], (input,), {"offset": diagonal, "dim1": 0, "dim2": 1,
-                                                  "self_sym_sizes": input.shape})
+    return apply(_OP["diagonal_copy"], (input,), {"offset": diagonal})
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The view of input's elements input[..., i, ..., i + offset, ...] over dims dim1 and dim2 (those
     dims removed, the diagonal last)"""
-    if _dim(dim1, input.ndim) == _dim(dim2, input.ndim):
+    d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
+    if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    # (the dims as given, negative ones too: the node shows them so, as PyTorch's)
-    return apply(_OP["diagonal"], (input,), {"offset": offset, "dim1": dim1, "dim2": dim2,
-                                             "self_sym_sizes": input.shape}, view_of=input)
+    return apply(_OP["diagonal"], (input,), {"offset": offset, "dim1": d1, "dim2": d2}, view_of=input)
 rsqrt = _unary("rsqrt", "out = input ** -0.5")
 floor = _unary("floor", "out = largest integer <= input")
 ceil = _unary("ceil", "out = smallest integer >= input")
@@ -2150,7 +2164,7 @@ def take(input, index):
     bad = idx[(idx < -n) | (idx >= n)]
     if bad.size:
         raise IndexError(f"out of range: tried to access index {bad.reshape(-1)[0]} on a tensor of {n} elements.")
-    return apply(_OP["take"], (input,), {"index": idx % builtins.max(n, 1)})
+    return apply(_OP["take"], (input,), {"index": idx})  # (numpy reads a negative index as torch does)
 
 
 def masked_select(input, mask):

@@ -8,6 +8,7 @@ nodes is _engine.py's.
 """
 import functools
 import itertools
+import math
 import re
 import warnings
 import weakref
@@ -76,6 +77,7 @@ class Node:
     # per output)
     _multi = False
     _n_outputs = 1
+    _kept_layouts = None  # [(shape, strides) of each input]: what backward left of them (_release)
     op = None  # the row of the op table this node class belongs to
     _rules_only = False  # its backward is its row's rules (Node._backward), no code of its own
     _frees = False  # whether backward releases something (what the op saved)
@@ -128,7 +130,7 @@ class Node:
         # as PyTorch's: every _saved_<name> is a saved value (the engine's own _saved_* helpers are left out)
         saved = self.op.saves if self.op is not None else ()
         own = {n for n in object.__dir__(self) if not n.startswith(("_saved_", "_raw_saved_"))}
-        options = self.op.options if self.op is not None else ()
+        options = self.op.option_names if self.op is not None else ()
         return sorted(own | {"_saved_" + n for n in saved + options}
                       | {"_raw_saved_" + n for n in self._tensor_saves()})
 
@@ -147,10 +149,11 @@ class Node:
         (``_saved_<name>`` instead raises, as PyTorch's does, when it was changed in place)."""
         if self._freed:
             return {}
-        return {name: self._saved_value(name, check=False) for name in self.op.saves}
+        return {name: self._read_saved(name, check=False) for name in self.op.saves}
 
-    def _saved_value(self, name, check=True):
-        # (not "_saved_tensor": DotBackward0 saves an input named "tensor")
+    def _read_saved(self, name, check=True):
+        # (not "_saved_tensor" nor "_saved_value": DotBackward0 saves an input named "tensor",
+        # AddcmulBackward0 a number named "value")
         _make = _tensor._make
         if name not in self.op.saves:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_saved_{name}'")
@@ -181,7 +184,16 @@ class Node:
                 kind = np.bool_ if isinstance(arr, bool) else np.int64 if isinstance(arr, int) else np.float64
                 return _make(np.asarray(arr, dtype=kind), None, False)
             return arr
-        for entry in self._saved_versions or ():
+        if name in self.op.arg_names:  # (the input as given: a bool mask or an int, though cast to compute)
+            entry = self._saved_entries().get(self.op.arg_names.index(name))
+            if entry is not None and not isinstance(entry[2], (str, weakref.ref)):
+                if check:
+                    _check_version(entry, self)
+                return entry[2]
+        entries = self._saved_versions or ()
+        if name == "indices":  # (the indices an op returned beside its values: saved last, _functions._saved_indices)
+            entries = reversed(entries)
+        for entry in entries:
             counter, _, saved, saved_arr = entry
             if saved_arr is arr or (name == "indices" and saved_arr is getattr(saved, "_data", None)):
                 if check:
@@ -191,6 +203,27 @@ class Node:
                 if name == "result":  # PyTorch: the output again, grad_fn this node
                     return _make(arr, self, True, counter)
         return _make(arr, None, False)
+
+    def _saved_entries(self):
+        """{input position: its saved entry (counter, version, tensor, array)}. The entries are in the
+        order apply() saved them (the row's saved_args, skipping the inputs it did not save)."""
+        entries = self._saved_versions
+        if not entries:
+            return {}
+        entries = iter(entries)
+        saved, args, edges = {}, self._args, self.next_functions
+        for i, needed_by in self.op.saved_args:
+            if i is not None:
+                if not isinstance(args[i], np.ndarray):
+                    continue
+                if needed_by is not None and all(edges[j][0] is None for j in needed_by):
+                    continue
+            entry = next(entries, None)
+            if entry is None:
+                break
+            if i is not None:
+                saved[i] = entry
+        return saved
 
     def _was_saved(self, i):
         """Whether input i was saved: it is, unless only the gradients of inputs that need none read it."""
@@ -315,12 +348,18 @@ class Node:
         if self._saved_versions or self._packed or self._saved_something():
             self._freed = True
             args = self._args
+            if self.op.keeps_layouts:  # (PyTorch keeps an input's sizes and strides past backward)
+                self._kept_layouts = [_layout(a) for a in args]
             self._args = self._out = None
             self._saved_versions = self._packed = None
             if args:  # (a number operand comes last, but in torch.sub(2., x): one check per node)
                 last = args[-1]
                 if type(last) is float or type(last) is int:
                     self._numbers = {len(args) - 1: last}
+
+    def _input_layout(self, i):
+        """(shape, strides) of input i, as PyTorch's sym_sizes() and sym_strides() give them."""
+        return _layout(self._args[i]) if self._args is not None else self._kept_layouts[i]
 
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
@@ -347,33 +386,107 @@ def saved_attributes(names, base):
     the class it derives from) whose row saves `names`."""
     attrs = {}
     for name in names:
-        if not hasattr(base, "_saved_" + name):  # (the engine's own _saved_value, ...: not a saved name)
-            attrs["_saved_" + name] = property(lambda self, name=name: self._saved_value(name))
+        if not hasattr(base, "_saved_" + name):  # (the engine's own _saved_versions, ...: not a saved name)
+            attrs["_saved_" + name] = property(lambda self, name=name: _shown(name, self._read_saved(name)))
         attrs["_raw_saved_" + name] = property(lambda self, name=name: _raw_saved(self, name))
     return attrs
 
 
-# PyTorch keeps a loss's reduction as ATen's enum (Reduction::None, Mean, Sum); it shows a diagonal's
-# negative offset and dims as unsigned 64-bit numbers (-1 as 2 ** 64 - 1)
+def torch_strides(arr):
+    """An array's strides in elements, as PyTorch's: a new empty array (to which numpy gives no
+    strides at all) has the row-major ones, each dim of size 0 counted as 1: (2, 0, 4) -> (4, 4, 1)."""
+    st = tuple(s // arr.itemsize for s in arr.strides)
+    if arr.size == 0 and not any(st):
+        st, step = [], 1
+        for size in reversed(arr.shape):
+            st.insert(0, step)
+            step *= max(size, 1)
+        st = tuple(st)
+    return st
+
+
+def _layout(a):
+    return (a.shape, torch_strides(a)) if isinstance(a, np.ndarray) else None
+
+
+def _as_int64(value):
+    """An ATen int (int64_t, SymInt) as PyTorch's _saved_ getters hand it out: as given (a dim -1,
+    not the 1 it is in range: _tensor.GivenDim), through uint64, so -1 reads 2**64 - 1 (a Scalar,
+    alpha=-1, reads -1)."""
+    if isinstance(value, tuple):
+        return tuple(map(_as_int64, value))
+    value = getattr(value, "given", value)
+    return value + 2 ** 64 if type(value) is int and value < 0 else value
+
+
+# how PyTorch shows an option: a loss's reduction as ATen's enum (Reduction::None, Mean, Sum); the
+# arguments ATen declares int or SymInt (not Scalar) through uint64
 _OPTION_AS_TORCH_SHOWS = {"reduction": ("none", "mean", "sum").index,
-                          **dict.fromkeys(("offset", "dim1", "dim2"), lambda value: value % 2 ** 64)}
+                          **dict.fromkeys(("dim", "dims", "dim0", "dim1", "dim2", "index", "start", "end", "step",
+                                           "offset", "diagonal", "k", "shifts", "pad", "ignore_index",
+                                           "padding_idx", "repeats", "split_size", "source_dim"), _as_int64)}
 
 
-def option_attributes(names, forward):
-    """The properties grad_fn._saved_<name> of a row's options: the call's param, else the
-    forward's default for it (add's alpha=1)."""
+def _shown(name, value):
+    """A saved number (or string) as PyTorch's grad_fn._saved_<name> shows it."""
+    shown = _OPTION_AS_TORCH_SHOWS.get(name)
+    return value if shown is None else shown(value)
+
+
+# <input>_sym_sizes / _sym_strides / _sym_numel / _sym_argsize_<d> / _dim: PyTorch's names of an input's layout
+_LAYOUT_OF_INPUT = re.compile(r"(\w+?)_(sym_sizes|sym_strides|sym_numel|sym_argsize_\d+|dim)$")
+
+
+def reads_input_layout(name, arg_names):
+    """Whether the option `name` is one of an input's layout (see option_attributes)."""
+    match = _LAYOUT_OF_INPUT.match(name)
+    return match is not None and match.group(1) in arg_names
+
+
+def option_names(options):
+    return tuple(o if isinstance(o, str) else o[0] for o in options)
+
+
+def option_attributes(options, forward, arg_names):
+    """The properties grad_fn._saved_<name> of a row's options, what PyTorch keeps on the node as
+    plain values. An option is a name: the call's param, else the forward's default for it (add's
+    alpha=1), else, for <input>_sym_sizes (_sym_strides, _sym_numel, _sym_argsize_<d>, _dim), that
+    input's layout (strides only where the input needs a gradient: PyTorch saves them for its
+    formula alone); or (name, f): f of the params it names (SliceBackward0's start, of the slice)."""
     defaults = {}
-    if names:
+    if options and hasattr(forward, "__code__"):  # (a numpy function as forward has no defaults)
         code, given = forward.__code__, forward.__defaults__ or ()
         params = code.co_varnames[:code.co_argcount]
         defaults = dict(zip(params[len(params) - len(given):], given))
-    attrs = {}
-    for name in names:
-        shown = _OPTION_AS_TORCH_SHOWS.get(name, lambda value: value)
 
-        def read(self, name=name, shown=shown):
-            params = self._params
-            return shown(params[name] if params and name in params else defaults[name])
+    def param(node, name):
+        params = node._params
+        return params[name] if params and name in params else defaults[name]
+
+    attrs = {}
+    for option in options:
+        name, derive = (option, None) if isinstance(option, str) else option
+        layout = _LAYOUT_OF_INPUT.match(name)
+        if derive is not None:
+            wanted = derive.__code__.co_varnames[:derive.__code__.co_argcount]
+
+            def read(self, name=name, derive=derive, wanted=wanted):
+                return _shown(name, derive(*(param(self, w) for w in wanted)))
+        elif reads_input_layout(name, arg_names) and name not in defaults:
+            def read(self, i=arg_names.index(layout.group(1)), what=layout.group(2)):
+                shape, strides = self._input_layout(i)
+                if what == "sym_sizes":
+                    return tuple(shape)
+                if what == "sym_strides":
+                    return tuple(strides) if self.next_functions[i][0] is not None else ()
+                if what == "sym_numel":
+                    return math.prod(shape)
+                if what == "dim":
+                    return len(shape)
+                return shape[int(what[len("sym_argsize_"):])]
+        else:
+            def read(self, name=name):
+                return _shown(name, param(self, name))
         attrs["_saved_" + name] = property(read)
     return attrs
 
@@ -573,7 +686,7 @@ class SavedTensor:
         if node._packed is not None and self._name in node._packed:
             raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been set. "
                                "Hint: only one pair of hooks is allowed at a time.")
-        tensor = node._saved_value(self._name)
+        tensor = node._read_saved(self._name)
         node._packed = node._packed or {}
         node._packed[self._name] = Packed(tensor, pack_hook, unpack_hook,
                                           node if self._name == "result" else None)

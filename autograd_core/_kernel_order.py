@@ -29,11 +29,9 @@ _HELD_TO_AVX2 = os.environ.get("ATEN_CPU_CAPABILITY", "").lower() in ("avx2", "d
 VECTOR_BYTES = 64 if CPU_FEATURES.get("AVX512_SKX") and not _HELD_TO_AVX2 else 32
 
 
-# The threads ATen splits a kernel's work between, where the split changes the values (torch's
-# default: OMP_NUM_THREADS, else the physical cores; torch.set_num_threads changes it, here too).
-def _physical_cores():
-    """The machine's physical cores (PyTorch's default number of threads), else its CPUs."""
-    cores, block = set(), {}
+def _cpuinfo_processors():
+    """/proc/cpuinfo as one {key: value} per processor ([] where there is none: not Linux)."""
+    processors, block = [], {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in list(f) + [""]:
@@ -41,10 +39,24 @@ def _physical_cores():
                     key, value = line.split(":", 1)
                     block[key.strip()] = value.strip()
                 elif block:  # (a blank line ends one processor's block)
-                    cores.add((block.get("physical id"), block.get("core id")))
+                    processors.append(block)
                     block = {}
     except OSError:
         pass
+    return processors
+
+
+_PROCESSORS = _cpuinfo_processors()
+# the CPU's maker as CPUID names it ("GenuineIntel", "AuthenticAMD"; "" where unknown): MKL, torch's
+# x86-64 BLAS and vector math, picks its kernels by it
+CPU_VENDOR = _PROCESSORS[0].get("vendor_id", "") if _PROCESSORS else ""
+
+
+# The threads ATen splits a kernel's work between, where the split changes the values (torch's
+# default: OMP_NUM_THREADS, else the physical cores; torch.set_num_threads changes it, here too).
+def _physical_cores():
+    """The machine's physical cores (PyTorch's default number of threads), else its CPUs."""
+    cores = {(p.get("physical id"), p.get("core id")) for p in _PROCESSORS}
     cores.discard((None, None))
     return len(cores) or os.cpu_count() or 1
 

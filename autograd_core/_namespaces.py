@@ -176,8 +176,14 @@ class NumpyOps:
 
     @staticmethod
     def cast_like(a, like):
-        """a in like's dtype (a count of elements, before it divides a gradient)"""
+        """a in like's dtype"""
         return np.asarray(a).astype(like.dtype)
+
+    @staticmethod
+    def divisor(count, g):
+        """An integer count (of a mask's elements) about to divide g: in g's dtype (numpy would
+        divide a float32 g by an int64 count in float64)"""
+        return np.asarray(count).astype(g.dtype)
 
     @staticmethod
     def count_nonzero(mask):
@@ -572,6 +578,10 @@ class TensorOps:
         return TensorOps.to(a, like._data.dtype)
 
     @staticmethod
+    def divisor(count, g):
+        return count  # (torch's division promotes the int64 count itself, and its graph keeps it so)
+
+    @staticmethod
     def count_nonzero(mask):
         return int(np.count_nonzero(mask._data))
 
@@ -591,7 +601,7 @@ class TensorOps:
         if node.next_functions[0][0] is not None:
             if node._expanded_view:
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
-            grads[0] = F.reshape(_row("index_put", (flat, grads[0]), {"index": positions}), g.shape)
+            grads[0] = F.reshape(_row("index_put", (flat, grads[0]), {"indices": positions}), g.shape)
         return grads
 
     @staticmethod
@@ -653,11 +663,11 @@ class TensorOps:
 
     @staticmethod
     def index_put(a, indices, values):
-        return _row("index_put", (a, values), {"index": indices})
+        return _row("index_put", (a, values), {"indices": indices})
 
     @staticmethod
     def index_put_accumulate(a, indices, values):
-        return _row("index_put_impl", (a, values), {"index": indices})
+        return _row("index_put_impl", (a, values), {"indices": indices})
 
     mm = staticmethod(F.mm)
     mv = staticmethod(F.mv)
@@ -829,25 +839,8 @@ class TensorOps:
 
 
 def _saved_inputs(node):
-    """{input position: the tensor the node saved for it}. The node's saved entries are in the
-    order apply() saved them (the row's saved_args, skipping the inputs it did not save)."""
-    entries = node._saved_versions
-    if not entries:
-        return {}
-    entries = iter(entries)
-    saved, args, edges = {}, node._args, node.next_functions
-    for i, needed_by in node.op.saved_args:
-        if i is not None:
-            if not isinstance(args[i], np.ndarray):
-                continue
-            if needed_by is not None and all(edges[j][0] is None for j in needed_by):
-                continue
-        entry = next(entries, None)
-        if entry is None:
-            break
-        if i is not None and isinstance(entry[2], Tensor):
-            saved[i] = entry[2]
-    return saved
+    """{input position: the tensor the node saved for it}."""
+    return {i: entry[2] for i, entry in node._saved_entries().items() if isinstance(entry[2], Tensor)}
 
 
 def _wrapped_number(x):

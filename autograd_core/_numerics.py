@@ -17,7 +17,7 @@ import platform
 
 import numpy as np
 
-from ._kernel_order import CPU_FEATURES, VECTOR_BYTES, coalesced, get_num_threads, iteration_order
+from ._kernel_order import CPU_FEATURES, CPU_VENDOR, VECTOR_BYTES, coalesced, get_num_threads, iteration_order
 from ._pool_kernels import _row_chunks  # (ATen's parallel_for: how it splits rows between threads)
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -1230,7 +1230,7 @@ def clamp(a, min, max):
 
 
 def diagonal_view(a, offset, dim1, dim2):
-    """The diagonal `offset` of a over dims dim1 and dim2 (negative ones from the end), a writable view of a's
+    """The diagonal `offset` of a over dims dim1 and dim2 (in range), a writable view of a's
     memory as torch's: those dims removed, the diagonal last. (np.diagonal's view is read-only, so
     its shape and strides are laid over a, the offset applied by slicing first.)"""
     start = [slice(None)] * a.ndim
@@ -1375,10 +1375,13 @@ def indexed(a, index):
 # --- matrix products: torch's BLAS (MKL on x86-64) ----------------------------------------------------
 def _blas_fuses():
     """Whether torch's BLAS here multiplies with FMA instructions: torch's x86-64 builds call MKL,
-    which runs its AVX2 or AVX512 kernels (both fused) on a CPU with AVX2 and FMA3, unless
+    which on an Intel CPU with AVX2 and FMA3 runs its AVX2 or AVX512 kernels (both fused), unless
     MKL_ENABLE_INSTRUCTIONS holds it to SSE4_2 or AVX (then products are rounded before the add, as
-    numpy's are). Elsewhere (arm64: not MKL) this is not known, and numpy's order is kept."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
+    numpy's are). On another maker's CPU MKL runs its generic kernels, which round the product too
+    (MKL 2024.2 on an AMD EPYC Zen 4 with AVX-512: mkl_serv_cpu_detect() is 0, nn.Linear(1, h) goes
+    through mkl_blas_def_xsgemmger). Elsewhere (arm64: not MKL) this is not known, and numpy's order
+    is kept."""
+    if platform.machine().lower() not in ("x86_64", "amd64") or CPU_VENDOR != "GenuineIntel":
         return False
     held = os.environ.get("MKL_ENABLE_INSTRUCTIONS", "").upper() in ("SSE4_2", "AVX")
     return bool(CPU_FEATURES.get("AVX2") and CPU_FEATURES.get("FMA3")) and not held
@@ -1390,11 +1393,12 @@ _BLAS_FUSES = _blas_fuses()
 def addmm(bias, mat1, mat2):
     """bias + mat1 @ mat2 as torch's addmm gives it (nn.Linear's forward). MKL's gemm with one column
     in mat1 (k = 1: nn.Linear(1, h), y = w x + b) and a result of at least 2 x 2 computes each element
-    as one fused multiply-add, x w + b rounded once; numpy rounds x w, then adds b (a last-bit
-    difference for about two elements in three). A result with one row or one column goes through
-    another MKL kernel, which rounds the product as numpy does. Probed against torch 2.13 (MKL
-    2024.2): 337 of 337 shapes up to 128 x 128 on AVX512 and on AVX2, float32, one thread and two;
-    float64 too. With k > 1 MKL's orders depend on its kernel (blocks, edges, ISA) and numpy's
+    as one fused multiply-add where its kernels fuse (_BLAS_FUSES), x w + b rounded once; numpy
+    rounds x w, then adds b (a last-bit difference for about two elements in three). A result with
+    one row or one column goes through another MKL kernel, which rounds the product as numpy does.
+    Probed against torch 2.13 (MKL 2024.2): 337 of 337 shapes up to 128 x 128 on AVX512 and on AVX2,
+    float32, one thread and two; float64 too; on an AMD EPYC (MKL's generic kernels) every shape
+    rounds as numpy. With k > 1 MKL's orders depend on its kernel (blocks, edges, ISA) and numpy's
     is kept."""
     if (mat1.shape[1] == 1 and mat1.shape[0] > 1 and mat2.shape[1] > 1 and _BLAS_FUSES
             and mat1.dtype.kind == "f" and mat1.dtype.itemsize >= 4):

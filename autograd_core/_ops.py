@@ -21,7 +21,10 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   order PyTorch's generated code reads them in (an error names the first one changed);
 - ``options``: the numbers and flags PyTorch keeps on the node as plain values (not saved tensors:
   never freed, never checked), shown as ``grad_fn._saved_<name>`` (AddBackward0's ``_saved_alpha``);
-  read from the call's params, else the forward's default;
+  a name is read from the call's params, else the forward's default; ``(name, f)`` is f of the params
+  it names (SliceBackward0's start, of the slice taken); ``<input>_sym_sizes`` (``_sym_strides``,
+  ``_sym_numel``, ``_sym_argsize_<d>``, ``_dim``) is that input's layout, by PyTorch's name for it
+  (ViewBackward0's ``self_sym_sizes``), kept past backward;
 - ``kind`` decides the result dtype: "promote" (PyTorch's type promotion), "float" (an integer
   input gives float32), "same" (the input's dtype), "sum" (integers sum to int64), "self" (computed
   in the promotion, the result in the dtype of the input named self); ``scalars`` names
@@ -49,7 +52,7 @@ from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _pool_kernels as P
 from . import _refusals as R
-from ._graph import CopySlices, Node, option_attributes, saved_attributes
+from ._graph import CopySlices, Node, option_attributes, option_names, reads_input_layout, saved_attributes
 
 OPS = {}
 
@@ -57,7 +60,7 @@ OPS = {}
 class Op:
     __slots__ = ("name", "grad_fn", "forward", "grads", "saves", "kind", "arg_names", "node_class",
                  "variadic", "saved_args", "saves_result", "scalars", "layout", "refuse", "in_table",
-                 "formula_order", "options")
+                 "formula_order", "options", "option_names", "keeps_layouts")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
                  node_base, layout, refuse, unpack, order=None, options=()):
@@ -75,13 +78,14 @@ class Op:
         self.saves_result = "result" in saves
         self.scalars, self.layout, self.refuse = scalars, layout, refuse
         self.in_table = True  # (a user's autograd.Function row is not: its backward is Python code)
-        self.options = options
+        self.options, self.option_names = options, option_names(options)
+        self.keeps_layouts = any(reads_input_layout(n, arg_names) for n in self.option_names)
         # one class per row, named as PyTorch names it, so type(y.grad_fn).__name__ matches
         self.node_class = type(grad_fn, (node_base,), {"__slots__": (), "op": self,
                                                        "_frees": bool(saves) or node_base._frees,
                                                        "_rules_only": node_base._backward is Node._backward,
                                                        **saved_attributes(saves, node_base),
-                                                       **option_attributes(options, forward)})
+                                                       **option_attributes(options, forward, arg_names)})
 
     def grad(self, i, g, args, out, params, xp):
         """dL/d(input i) given g = dL/d(out), on the namespace xp."""
@@ -137,6 +141,11 @@ def _values_read(rule, names):
                 read.add(ins.argval)
     return read
 _ELEMENTWISE = "elementwise"
+# options of the rows below: a slice's bounds as PyTorch's slice() takes them (end: the one past the
+# last), and the layouts of addmm's matrices
+_SLICE_BOUNDS = (("start", lambda index: index.start), ("end", lambda index: index.stop),
+                 ("step", lambda index: 1 if index.step is None else index.step))
+_MAT1_MAT2_LAYOUTS = ("mat1_sym_sizes", "mat1_sym_strides", "mat2_sym_sizes", "mat2_sym_strides")
 _POOL_PARAMS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 _AVG_POOL_PARAMS = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
 
@@ -212,7 +221,8 @@ op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponen
                                         arg_names=("self", "exponent"), layout=_ELEMENTWISE)
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda xp, g, a, out, base: _rpow_backward(xp, g, base, a, out),
-                                        scalars=("base",), arg_names=("exponent",))
+                                        scalars=("base",), arg_names=("exponent",),
+                                        options=(("self", lambda base: base),))
 # lerp: out = self + weight (end - self), weight a number (LerpBackward0) or a tensor (LerpBackward1)
 op("lerp",     "LerpBackward0",        lambda a, b, weight: K.lerp(a, b, weight),
                                         lambda xp, g, a, b, out, weight: g * (1 - weight),
@@ -291,11 +301,11 @@ op("xlogy",    "XlogyBackward0",       K.xlogy,
                                         kind="float", layout=_ELEMENTWISE)
 op("xlogy_number_self", "XlogyBackward1", lambda b, self: K.xlogy(np.asarray(self, b.dtype), b),
                                         lambda xp, g, b, out, self: g * self / b,
-                                        kind="float", scalars=("self",), arg_names=("other",))
+                                        kind="float", scalars=("self",), arg_names=("other",), options=("self",))
 op("xlogy_number_other", "XlogyBackward2", lambda a, other: K.xlogy(a, np.asarray(other, a.dtype)),
                                         lambda xp, g, a, out, other: xp.xlogy(g, other) if other > 0 else
                                             xp.masked_fill(xp.xlogy(g, other), a == 0, 0),
-                                        kind="float", scalars=("other",))
+                                        kind="float", scalars=("other",), options=("other",))
 op("nan_to_num", "NanToNumBackward0",  K.nan_to_num,
                                         lambda xp, g, a, out, nan, posinf, neginf: g * xp.isfinite(a), kind="same")
 op("sqrt",     "SqrtBackward0",        K.quiet(np.sqrt),
@@ -334,7 +344,8 @@ op("gelu",     "GeluBackward0",        K.gelu,
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
 op("elu",      "EluBackward0",         K.quiet(lambda a, alpha: np.where(a <= 0, alpha * np.expm1(a), a).astype(a.dtype)),
                                         lambda xp, g, a, out, alpha: xp.elu_backward(g, a, alpha),
-                                        kind="float")
+                                        kind="float",
+                                        options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1)))
 op("silu",     "SiluBackward0",        K.silu,
                                         lambda xp, g, a, out: _silu_backward(xp, g, a),
                                         kind="same", refuse=R.not_floating("silu_cpu"), layout=_ELEMENTWISE)
@@ -398,15 +409,18 @@ op("masked_fill_tensor", "MaskedFillBackward1", lambda a, v, mask: np.where(mask
                                         saved_params=("mask",), kind="same", arg_names=("self", "value"), layout="contiguous")
 # --- reductions -------------------------------------------------------------------------------------
 op("sum",      "SumBackward0",         K.torch_sum,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum")
+                                        lambda xp, g, a, out: xp.expand(g, a.shape), kind="sum",
+                                        options=("self_sym_sizes",))
 op("sum_dim",  "SumBackward1",         K.torch_sum_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
-                                        kind="sum", layout="contiguous")
+                                        kind="sum", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
 op("mean",     "MeanBackward0",        K.torch_mean,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None))
+                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None),
+                                        options=("self_sym_numel", "self_sym_sizes"))
 op("mean_dim", "MeanBackward1",        K.torch_mean_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
-                                        / K.count(a.shape, dim), layout="contiguous")
+                                        / K.count(a.shape, dim), layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_numel", "self_sym_sizes"))
 op("max",      "MaxBackward1",         lambda a: a.max(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
                                         kind="same")
@@ -419,28 +433,32 @@ op("median",   "MedianBackward0",      K.median,
 op("median_dim", "MedianBackward1",    lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
                                         saved_params=("indices",), kind="same", layout="contiguous",
-                                        refuse=R.no_bool("median_out"))
+                                        refuse=R.no_bool("median_out"), options=("dim", "keepdim", "self_sym_sizes"))
 op("kthvalue_dim", "KthvalueBackward0",   lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saved_params=("indices",), kind="same", layout="contiguous")
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_sizes"))
 # cummax / cummin: the running extreme along dim; each value's gradient goes back to where it came from
 op("cummax",   "CummaxBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
-                                        saved_params=("indices",), kind="same", layout="contiguous")
+                                        saves=("self", "indices"), kind="same", layout="contiguous", options=("dim",))
 op("cummin",   "CumminBackward0",      lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _cummaxmin_backward(xp, g, a.shape, dim, indices),
-                                        saved_params=("indices",), kind="same", layout="contiguous")
+                                        saves=("self", "indices"), kind="same", layout="contiguous", options=("dim",))
 # nansum: the sum with nan counted as 0 (dim=(): all dims), whose gradient is 0 at the nans
 op("nansum",   "NansumBackward0",      lambda a, dim, keepdim: K.nansum(a, dim, keepdim),
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim or None, keepdim)
                                         * ~xp.isnan(a),
-                                        kind="sum", layout="contiguous")
+                                        kind="sum", layout="contiguous",
+                                        options=(("dim", lambda dim: dim or None), "keepdim"))
 op("max_dim",  "MaxBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saved_params=("indices",), kind="same", layout="contiguous")
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_sizes"))
 op("min_dim",  "MinBackward0",         lambda a, dim, keepdim, indices: K.along(a, dim, keepdim, indices),
                                         lambda xp, g, a, out, dim, keepdim, indices: _scatter_back(xp, g, a.shape, dim, indices, keepdim),
-                                        saved_params=("indices",), kind="same", layout="contiguous")
+                                        saved_params=("indices",), kind="same", layout="contiguous",
+                                        options=("dim", "keepdim", "self_sym_sizes"))
 # amax / amin over dim (() for all dims): ties share the gradient evenly, unlike max(dim)'s one index
 op("amax",     "AmaxBackward0",        lambda a, dim, keepdim: K.first_extreme(a, dim, keepdim, np.argmax),
                                         lambda xp, g, a, out, dim, keepdim: _scale_grad_by_count(xp, g, a, out, dim, keepdim),
@@ -448,26 +466,28 @@ op("amax",     "AmaxBackward0",        lambda a, dim, keepdim: K.first_extreme(a
 op("amin",     "AminBackward0",        lambda a, dim, keepdim: K.first_extreme(a, dim, keepdim, np.argmin),
                                         lambda xp, g, a, out, dim, keepdim: _scale_grad_by_count(xp, g, a, out, dim, keepdim),
                                         saved_params=("dim", "keepdim"), kind="same", layout="contiguous")
-op("norm",     "LinalgVectorNormBackward0", K.norm,
-                                        lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, p, dim, keepdim),
-                                        kind="float", layout="contiguous", node_base=_MaybeUndefinedNode)
-op("var",      "VarBackward0",         K.var,
+op("norm",     "LinalgVectorNormBackward0", lambda a, p, dim, keepdim: K.norm(a, float(p), dim, keepdim),
+                                        lambda xp, g, a, out, p, dim, keepdim: _norm_backward(xp, g, a, out, float(p), dim, keepdim),
+                                        kind="float", layout="contiguous", node_base=_MaybeUndefinedNode,
+                                        options=(("ord", lambda p: p), "dim", "keepdim"))
+op("var",      "VarBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction, keepdim),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(xp, g, a, dim, correction, keepdim),
-                                        kind="float", layout="contiguous")
-op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, correction, keepdim, take_sqrt=True),
+                                        kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
+op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction,
+                                                                                  keepdim, take_sqrt=True),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
                                             xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
-                                        kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
 op("prod",     "ProdBackward0",        lambda a: np.asarray(a.prod()),
                                         lambda xp, g, a, out: _prod_backward(xp, g, a, out, None, False),
                                         kind="sum")
 op("prod_dim", "ProdBackward1",        lambda a, dim, keepdim: a.prod(axis=dim, keepdims=keepdim),
                                         lambda xp, g, a, out, dim, keepdim: _prod_backward(xp, g, a, out, dim, keepdim),
-                                        kind="sum", layout="contiguous")
+                                        kind="sum", layout="contiguous", options=("dim", "keepdim"))
 op("logsumexp", "LogsumexpBackward0",  K.logsumexp,
                                         lambda xp, g, a, out, dim, keepdim: _unsqueeze_dims(xp, g, dim, a.ndim, keepdim)
                                         * xp.exp(a - _unsqueeze_dims(xp, out, dim, a.ndim, keepdim)),
-                                        kind="float", layout="contiguous")
+                                        kind="float", layout="contiguous", options=("dim", "keepdim"))
 op("softmax",  "SoftmaxBackward0",     K.softmax,
                                         lambda xp, g, a, out, dim: xp.softmax_backward_data(g, out, dim),
                                         kind="same", layout="contiguous", options=("dim",))
@@ -477,12 +497,13 @@ op("log_softmax", "LogSoftmaxBackward0", K.log_softmax,
 op("cumsum",   "CumsumBackward0",      lambda a, dim: K.in_float64(np.cumsum)(a, axis=dim).reshape(a.shape),  # double accumulator, as ATen on CPU
                                         lambda xp, g, a, out, dim: g if _numel(g) <= 1 or g.shape[dim] == 1 else  # (PyTorch's trivial case)
                                         xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),
-                                        kind="sum", layout="contiguous")
+                                        kind="sum", layout="contiguous", options=("dim",))
 op("cumprod",  "CumprodBackward0",     K.cumprod,
                                         lambda xp, g, a, out, dim: _cumprod_backward(xp, g, a, out, dim),
                                         saved_params=("dim",), kind="sum", layout="contiguous")
 op("trace",    "TraceBackward0",       K.trace,
-                                        lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum")
+                                        lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum",
+                                        options=("self_sym_sizes",))
 # --- linear algebra ------------------------------------------------------------------------------------
 op("mm",       "MmBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: _mm_mat1_backward(xp, g, a, b),
@@ -490,24 +511,27 @@ op("mm",       "MmBackward0",          np.matmul,
                                         # (a rule reads its own input's layout only: each matrix is saved
                                         # for the other's gradient, as PyTorch saves it)
                                         saves=("self", "mat2"), unpack=("mat2", "self"), needs={"self": (1,), "mat2": (0,)},
-                                        arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True))
+                                        arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True),
+                                        options=("self_sym_sizes", "self_sym_strides", "mat2_sym_sizes", "mat2_sym_strides"))
 op("addmm",    "AddmmBackward0",       K.addmm,
                                         lambda xp, g, bias, m1, m2, out: g,
                                         lambda xp, g, bias, m1, m2, out: _mm_mat1_backward(xp, g, m1, m2),
                                         lambda xp, g, bias, m1, m2, out: _mm_mat2_backward(xp, g, m1, m2),
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
-                                        arg_names=("self", "mat1", "mat2"))
+                                        arg_names=("self", "mat1", "mat2"),
+                                        options=(("alpha", lambda: 1), ("beta", lambda: 1), *_MAT1_MAT2_LAYOUTS))
 op("addmm_scaled", "AddmmBackward0",   lambda bias, m1, m2, beta, alpha: K.addmm_scaled(bias, m1, m2, beta, alpha),
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: g if beta == 1 else g * beta,
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat1_backward(xp, g, m1, m2) * alpha,
                                         lambda xp, g, bias, m1, m2, out, beta, alpha: _mm_mat2_backward(xp, g, m1, m2) * alpha,
                                         saves=("mat1", "mat2"), needs={"mat1": (2,), "mat2": (1,)},  # (as mm's)
-                                        arg_names=("self", "mat1", "mat2"), options=("alpha", "beta"))
+                                        arg_names=("self", "mat1", "mat2"),
+                                        options=("alpha", "beta", *_MAT1_MAT2_LAYOUTS))
 # cross products of 3-vectors along dim: out = a x b, d/da = b x g, d/db = g x a
 op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(g, a, dim),
-                                        arg_names=("self", "other"), layout="contiguous")
+                                        arg_names=("self", "other"), layout="contiguous", options=("dim",))
 op("mv",       "MvBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),
@@ -517,51 +541,60 @@ op("addcmul",  "AddcmulBackward0",     lambda a, t1, t2, value: K.addcmul(a, t1,
                                         lambda xp, g, a, t1, t2, out, value: g,
                                         lambda xp, g, a, t1, t2, out, value: g * (t2 * value),
                                         lambda xp, g, a, t1, t2, out, value: g * (t1 * value),
-                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE,
+                                        options=("value",))
 op("addcdiv",  "AddcdivBackward0",     lambda a, t1, t2, value: K.addcdiv(a, t1, t2, value),
                                         lambda xp, g, a, t1, t2, out, value: g,
                                         lambda xp, g, a, t1, t2, out, value: g * (value / t2),
                                         lambda xp, g, a, t1, t2, out, value: _addcdiv_tensor2_backward(g, t1, t2, value),
-                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE, options=("value",))
+                                        arg_names=("self", "tensor1", "tensor2"), layout=_ELEMENTWISE,
+                                        options=("value",))
 # dist: the p-norm of a - b
-op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, p, None, False),
-                                        lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, p, None, False),
-                                        lambda xp, g, a, b, out, p: _negated(_norm_backward(xp, g, a - b, out, p, None, False)),
+op("dist",     "DistBackward0",        lambda a, b, p: K.norm(a - b, float(p), None, False),  # (p: the number given)
+                                        lambda xp, g, a, b, out, p: _norm_backward(xp, g, a - b, out, float(p), None, False),
+                                        lambda xp, g, a, b, out, p: _negated(_norm_backward(xp, g, a - b, out, float(p), None, False)),
                                         saved_params=("p",), kind="float", node_base=_MaybeUndefinedNode)
 op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
                                         arg_names=("self", "tensor"), refuse=R.no_bool("dot"))
 op("bmm",      "BmmBackward0",         np.matmul,
-                                        lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, -2, -1)),
-                                        lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, -2, -1), g),
+                                        lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, 1, 2)),
+                                        lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, 1, 2), g),
                                         unpack=("mat2", "self"),
                                         arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------
 op("t",        "TBackward0",           lambda a: a.T,                         lambda xp, g, a, out: xp.t(g), kind="same")
 op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(),
                                         lambda xp, g, a, out, dim0, dim1: xp.transpose(g, dim0, dim1) if g.ndim else g,
-                                        kind="same")
+                                        kind="same", options=("dim0", "dim1"))
 op("permute",  "PermuteBackward0",     lambda a, dims: np.transpose(a, dims),
-                                        lambda xp, g, a, out, dims: xp.permute(g, tuple(np.argsort(dims))), kind="same")
+                                        lambda xp, g, a, out, dims: xp.permute(g, tuple(np.argsort(dims))), kind="same",
+                                        options=("dims",))
 op("view",     "ViewBackward0",        K.viewed,
-                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same")
+                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same",
+                                        options=("self_sym_sizes",))
 op("unsafe_view", "UnsafeViewBackward0", lambda a, shape: a.reshape(shape),
-                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same")
+                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same",
+                                        options=("self_sym_sizes",))
 # reshape of a non-contiguous tensor that can still be a view (PyTorch's _reshape_alias)
 op("reshape_alias", "ReshapeAliasBackward0", K.viewed,
-                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same")
+                                        lambda xp, g, a, out, shape: xp.reshape(g, a.shape), kind="same",
+                                        options=("self_sym_sizes",))
 op("squeeze",  "SqueezeBackward0",     lambda a, dims: a.squeeze(axis=dims),
-                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
+                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same",
+                                        options=("self_sym_sizes",))
 op("squeeze_dim", "SqueezeBackward1",  lambda a, dims: a.squeeze(axis=dims),
-                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
+                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same",
+                                        options=(("dim", lambda dims: dims[0]), "self_sym_sizes"))
 op("squeeze_", "SqueezeBackward4",     lambda a, dims: a.squeeze(axis=dims),
-                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same")
+                                        lambda xp, g, a, out, dims: _unsqueeze_to(xp, g, dims), kind="same",
+                                        options=(("dim", lambda dims: dims[0]), "self_sym_sizes"))
 op("unsqueeze", "UnsqueezeBackward0",  K.unsqueezed,
-                                        lambda xp, g, a, out, dim: xp.squeeze(g, dim), kind="same")
+                                        lambda xp, g, a, out, dim: xp.squeeze(g, dim), kind="same", options=("dim",))
 op("expand",   "ExpandBackward0",      lambda a, shape: K.expanded(a, shape),  # (the engine sums g back; at::sum_to
                                         lambda xp, g, a, out, shape: g if a.shape else xp.sum(g),  # sums to () always)
-                                        kind="same")
+                                        kind="same", options=("self_sym_sizes",))
 op("clone",    "CloneBackward0",       lambda a, contiguous=False: np.copy(a, order="K" if K.dense(a) and not contiguous else "C"),
                                         lambda xp, g, a, out, contiguous=False: g, kind="same")  # (K: a's layout)
 op("alias",    "AliasBackward0",       lambda a: a.view(),                    lambda xp, g, a, out: g, kind="same")
@@ -569,10 +602,10 @@ op("to",       "ToCopyBackward0",      lambda a, dtype: a.astype(dtype, order="K
                                         lambda xp, g, a, out, dtype: g, kind="same")  # (the engine casts it back)
 op("select",   "SelectBackward0",      lambda a, dim, index: a[K.at_dim(dim, index)],
                                         lambda xp, g, a, out, dim, index: xp.select_backward(g, a.shape, dim, index),
-                                        kind="same")
+                                        kind="same", options=("dim", "index", "self_sym_sizes"))
 op("slice",    "SliceBackward0",       lambda a, dim, index: a[K.at_dim(dim, index)],
                                         lambda xp, g, a, out, dim, index: xp.slice_backward(g, a.shape, dim, index),
-                                        kind="same")
+                                        kind="same", options=("dim", *_SLICE_BOUNDS, "self_sym_sizes"))
 # the pieces of unbind / split / chunk: views, the outputs of one node (_Pieces); its rule gets gs,
 # the pieces' gradients (self_sym_sizes, the input's shape, is a param only to be saved, as PyTorch saves it)
 op("unbind",   "UnbindBackward0",      lambda a, dim: K.unbound(a, dim),
@@ -589,53 +622,55 @@ op("split_with_sizes", "SplitWithSizesBackward0", lambda a, split_sizes, dim, se
                                         saved_params=("dim", "self_sym_sizes", "split_sizes"), kind="same", node_base=_Pieces)
 op("index",    "IndexBackward0",       lambda a, indices: K.indexed(a, indices),
                                         lambda xp, g, a, out, indices: xp.index_put_accumulate(xp.zeros(a.shape, g), indices, g),
-                                        saved_params=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same", options=("self_sym_sizes",))
 op("cat",      "CatBackward0",         K.cat,
                                         lambda xp, i, g, args, out, dim: _cat_backward(xp, i, g, args, dim),
-                                        variadic=True, arg_names=("tensors",), layout="contiguous")
+                                        variadic=True, arg_names=("tensors",), layout="contiguous", options=("dim",))
 op("stack",    "StackBackward0",       lambda *arrays, dim: np.stack(arrays, axis=dim),
                                         lambda xp, i, g, args, out, dim: xp.select(g, dim, i),
-                                        variadic=True, arg_names=("tensors",), layout="contiguous")
+                                        variadic=True, arg_names=("tensors",), layout="contiguous", options=("dim",))
 op("repeat",   "RepeatBackward0",      lambda a, repeats: np.tile(a, repeats),
                                         lambda xp, g, a, out, repeats: _repeat_backward(xp, g, a.shape, repeats),
-                                        kind="same", layout="contiguous")
+                                        kind="same", layout="contiguous", options=("repeats", "self_sym_sizes"))
 op("roll",     "RollBackward0",        lambda a, shifts, dims: K.roll(a, shifts, dims),
-                                        lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in shifts), dims),
-                                        kind="same", layout="contiguous")
+                                        lambda xp, g, a, out, shifts, dims: xp.roll(g, tuple(-s for s in reversed(shifts)), dims[::-1]),
+                                        kind="same", layout="contiguous", options=("dims", "shifts"))
 op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
-                                        lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same")
+                                        lambda xp, g, a, out, k, dims: xp.rot90(g, -k, dims), kind="same",
+                                        options=("dims", "k"))
 op("flip",     "FlipBackward0",        K.flipped,
-                                        lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same")
+                                        lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same", options=("dims",))
 # diagonals over dims dim1 and dim2 (of matrices: 0 and 1), moved last; offset > 0 above the main
-# one. torch.diagonal is a view; torch.diag of a vector is diag_embed, of a matrix diagonal_copy.
-# (self_sym_sizes, the input's shape, is a param only to be shown, as PyTorch keeps it.)
+# one. torch.diagonal is a view; torch.diag of a vector is diag_embed, of a matrix diagonal_copy
 op("diag_embed", "DiagEmbedBackward0", lambda a, offset: np.diag(a, offset),
-                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset, 0, 1), kind="same",
-                                        layout="contiguous")
-op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset, dim1, dim2, self_sym_sizes:
-                                            K.diagonal_view(a, offset, dim1, dim2).copy(),
-                                        lambda xp, g, a, out, offset, dim1, dim2, self_sym_sizes:
-                                            xp.diagonal_backward(g, a.shape, offset, dim1, dim2),
-                                        kind="same", layout="contiguous", options=("offset", "dim1", "dim2", "self_sym_sizes"))
-op("diagonal", "DiagonalBackward0",    lambda a, offset, dim1, dim2, self_sym_sizes: K.diagonal_view(a, offset, dim1, dim2),
-                                        lambda xp, g, a, out, offset, dim1, dim2, self_sym_sizes:
-                                            xp.diagonal_backward(g, a.shape, offset, dim1, dim2),
-                                        kind="same", options=("offset", "dim1", "dim2", "self_sym_sizes"))
+                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset, -2, -1), kind="same",
+                                        layout="contiguous",
+                                        options=(("dim1", lambda: -2), ("dim2", lambda: -1), "offset"))
+op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset: np.diagonal(a, offset).copy(),
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset, 0, 1),
+                                        kind="same", layout="contiguous",
+                                        options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
+op("diagonal", "DiagonalBackward0",    K.diagonal_view,
+                                        lambda xp, g, a, out, offset, dim1, dim2: xp.diagonal_backward(g, a.shape, offset, dim1, dim2),
+                                        kind="same", options=("dim1", "dim2", "offset", "self_sym_sizes"))
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
-                                        lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same")
+                                        lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same",
+                                        options=("diagonal",))
 op("triu",     "TriuBackward0",        lambda a, diagonal: np.triu(a, diagonal),
-                                        lambda xp, g, a, out, diagonal: xp.triu(g, diagonal), kind="same")
+                                        lambda xp, g, a, out, diagonal: xp.triu(g, diagonal), kind="same",
+                                        options=("diagonal",))
 # picking elements along a dim by index: the gradient goes back where each value came from
 op("sort",     "SortBackward0",        lambda a, dim, indices: K.like(a, K.take_along(a, indices, dim)),
                                         lambda xp, g, a, out, dim, indices: _scatter_back(xp, g, a.shape, dim, indices, True),
-                                        saved_params=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same", options=("dim", "self_sym_sizes"))
 op("topk",     "TopkBackward0",        lambda a, dim, indices: K.take_along(a, indices, dim),
                                         lambda xp, g, a, out, dim, indices: _scatter_back(xp, g, a.shape, dim, indices, True),
-                                        saved_params=("indices",), kind="same")
+                                        saved_params=("indices",), kind="same", options=("dim", "self_sym_sizes"))
 op("gather",   "GatherBackward0",      lambda a, dim, index: K.take_along(a, index, dim),
                                         lambda xp, g, a, out, dim, index: xp.scatter_add(xp.zeros(a.shape, g), dim, index, g)
                                         if a.ndim else g,
-                                        saves=("self", "index"), kind="same")  # (PyTorch's, self for its sizes)
+                                        saves=("self", "index"), kind="same",
+                                        options=("dim", ("sparse_grad", lambda: False)))  # (PyTorch's, self for its sizes)
 op("scatter",  "ScatterBackward0",     K.scatter,
                                         lambda xp, g, a, src, out, dim, index: xp.row("scatter_value", g, dim=dim, index=index, value=0),
                                         lambda xp, g, a, src, out, dim, index: _gather_into_src(xp, g, dim, index, src.shape, "Scatter"),
@@ -650,17 +685,19 @@ op("scatter_add", "ScatterAddBackward0", K.scatter_add,
 op("index_fill", "IndexFillBackward1", K.index_fill,
                                         lambda xp, g, a, value, out, dim, index: xp.index_fill(g, dim, index, xp.zeros((), g)),
                                         lambda xp, g, a, value, out, dim, index: xp.sum(xp.index(g, K.at_dim(dim, index))),
-                                        saved_params=("index",), kind="same", arg_names=("self", "value"))
+                                        saved_params=("index",), kind="same", arg_names=("self", "value"),
+                                        options=("dim",))
 op("index_select", "IndexSelectBackward0", lambda a, dim, index: K.index_select(a, dim, index),
                                         lambda xp, g, a, out, dim, index: xp.index_add(xp.zeros(a.shape, g), dim, index, g),
-                                        saves=("self", "index"), kind="same", layout="contiguous")  # (self for its sizes)
+                                        saved_params=("index",), kind="same", layout="contiguous",
+                                        options=("dim", "self_sym_sizes"))
 # index_add: out = self with alpha * source's slices added at index along dim
 op("index_add", "IndexAddBackward0",   lambda a, src, dim, index, alpha=1: K.index_add(a, src, dim, index, alpha),
                                         lambda xp, g, a, src, out, dim, index, alpha=1: g,
                                         lambda xp, g, a, src, out, dim, index, alpha=1: _index_add_source_backward(
                                             xp, g, src.shape, dim, index, alpha),
-                                        saved_params=("dim", "index"), arg_names=("self", "source"),
-                                        options=("alpha",))  # (self and source: one dtype, checked by index_add)
+                                        saves=("dim", "index", "source"), needs={"source": (1,)}, arg_names=("self", "source"),
+                                        options=("alpha", "source_dim"))  # (self and source: one dtype, checked by index_add)
 op("take",     "TakeBackward0",        lambda a, index: K.take_flat(a, index),
                                         lambda xp, g, a, out, index: xp.put(xp.zeros(a.shape, g), index, g, True),
                                         saves=("self", "index"), kind="same")  # (self for its sizes)
@@ -668,12 +705,13 @@ op("put",      "PutBackward0",         lambda a, src, index, accumulate: K.put_f
                                         lambda xp, g, a, src, out, index, accumulate:
                                             g if accumulate else xp.put(g, index, xp.zeros(src.shape, g), False),
                                         lambda xp, g, a, src, out, index, accumulate: xp.reshape(xp.take(g, index), src.shape),
-                                        saved_params=("index",), kind="same", arg_names=("self", "source"),
-                                        options=("accumulate",))
+                                        saves=("index", "source"), needs={"source": (1,)}, kind="same",
+                                        arg_names=("self", "source"), options=("accumulate",))
 op("masked_scatter", "MaskedScatterBackward0", lambda a, src, mask: K.masked_scatter(a, mask, src),
                                         lambda xp, g, a, src, out, mask: xp.masked_fill(g, mask, 0),
                                         lambda xp, g, a, src, out, mask: _masked_scatter_backward(xp, g, mask, src.shape),
-                                        saved_params=("mask",), kind="same", arg_names=("self", "source"))
+                                        saved_params=("mask",), kind="same", arg_names=("self", "source"),
+                                        options=("source_sym_sizes",))
 op("masked_select", "MaskedSelectBackward0", K.masked_select,
                                         lambda xp, g, a, out, mask: _masked_select_backward(xp, g, a.shape, mask),
                                         saves=("self", "mask"), kind="same")  # (PyTorch's, self for its sizes)
@@ -690,14 +728,16 @@ op("fill_tensor", "FillBackward3",     lambda a, value: np.full_like(a, value), 
                                         lambda xp, g, a, v, out: xp.zeros_like(g),
                                         lambda xp, g, a, v, out: xp.sum(g), kind="same",
                                         arg_names=("self", "value"))
-op("index_put", "IndexPutBackward0",   lambda a, b, index: K.put(a, index, b),  # x[tensor index] = b
-                                        lambda xp, g, a, b, out, index: xp.index_put(g, index, xp.zeros(b.shape, g)),
-                                        lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",), refuse=R.index_put_dtypes, order=("self", "other"))  # (values)
-op("index_put_impl", "IndexPutImplBackward0", lambda a, b, index: K.index_put_accumulate(a, b, index),
-                                        lambda xp, g, a, b, out, index: g,
-                                        lambda xp, g, a, b, out, index: xp.index(g, index), kind="same",
-                                        saved_params=("index",), order=("self", "other"))  # (other: values)
+op("index_put", "IndexPutBackward0",   lambda a, b, indices: K.put(a, indices, b),  # x[tensor index] = b
+                                        lambda xp, g, a, b, out, indices: xp.index_put(g, indices, xp.zeros(b.shape, g)),
+                                        lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
+                                        saved_params=("indices",), refuse=R.index_put_dtypes, order=("self", "other"),
+                                        options=(("accumulate", lambda: False),))  # (values)
+op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_accumulate(a, b, indices),
+                                        lambda xp, g, a, b, out, indices: g,
+                                        lambda xp, g, a, b, out, indices: xp.index(g, indices), kind="same",
+                                        saved_params=("indices",), order=("self", "other"),
+                                        options=(("accumulate", lambda: True),))  # (other: values)
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
@@ -711,7 +751,8 @@ op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: K.div_roundin
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         saves=("self", "other"), unpack=("other", "self"), layout=_ELEMENTWISE,
-                                        needs={"self": (1,)})  # (PyTorch saves what div's rule reads)
+                                        needs={"self": (1,)},
+                                        options=("rounding_mode",))  # (PyTorch saves what div's rule reads)
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
 op("floor_divide", "NotImplemented",   K.quiet(np.floor_divide), R.no_derivative("floor_divide"),
                                         R.no_derivative("floor_divide"), layout=_ELEMENTWISE, node_base=_NotImplemented)
@@ -758,16 +799,16 @@ op("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", 
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_backward(xp, g, x, t, **p),
                                         lambda xp, g, x, t, out, **p: _bce_with_logits_target_backward(xp, g, x, t, **p),
                                         saved_params=("weight", "pos_weight"), kind="float",
-                                        arg_names=("self", "target"))
+                                        arg_names=("self", "target"), options=("reduction",))
 op("binary_cross_entropy", "BinaryCrossEntropyBackward0", K.bce,
                                         lambda xp, g, x, t, out, weight, reduction: xp.binary_cross_entropy_backward(g, x, t, weight, reduction),
                                         lambda xp, g, x, t, out, weight, reduction: _bce_target_backward(xp, g, x, weight, reduction),
                                         saves=("self", "target", "weight"), kind="float",  # (PyTorch's, always)
-                                        arg_names=("self", "target"))
+                                        arg_names=("self", "target"), options=("reduction",))
 op("nll_loss", "NllLossBackward0",     K.nll,
                                         lambda xp, g, a, out, **p: xp.nll_loss_backward(g, a, **p),
                                         saved_params=("target", "weight", "total_weight"), kind="same",
-                                        arg_names=("self",))
+                                        arg_names=("self",), options=("ignore_index", "reduction"))
 # embedding: out = weight[indices], rows of a (num_weights, dim) weight; its gradient adds g's rows
 # back into the rows they came from (none into padding_idx's; scale_grad_by_freq divides by the count)
 op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_grad_by_freq: w[indices],
@@ -775,7 +816,8 @@ op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_gra
                                             "embedding_dense_backward", g, indices=indices, num_weights=w.shape[0],
                                             padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq),
                                         saved_params=("indices", "padding_idx", "scale_grad_by_freq"), kind="same",
-                                        arg_names=("weight",))
+                                        arg_names=("weight",),
+                                        options=(("sparse", lambda: False), "weight_sym_argsize_0"))
 # --- a number in a derivative formula: ATen's Scalar overloads (g * 2 is mul.Scalar) ------------------
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",),
@@ -820,7 +862,8 @@ op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
 op("elu_backward", "EluBackwardBackward0", K.elu_backward,
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g, a, alpha),
                                         lambda xp, g, go, a, out, alpha: xp.elu_backward(g * go * 1.0, a, alpha) * (a <= 0),
-                                        arg_names=("grad_output", "self_or_result"))
+                                        arg_names=("grad_output", "self_or_result"),
+                                        options=("alpha", ("scale", lambda: 1), ("input_scale", lambda: 1), ("is_result", lambda: False)))
 op("softplus_backward", "SoftplusBackwardBackward0", K.softplus_backward,
                                         lambda xp, g, go, a, out, beta, threshold: xp.softplus_backward(g, a, beta, threshold),
                                         lambda xp, g, go, a, out, beta, threshold: xp.sigmoid_backward(
@@ -838,40 +881,44 @@ op("mse_loss_backward", "MseLossBackwardBackward0", K.mse_loss_backward,
                                         lambda xp, g, go, a, b, out, reduction: xp.mse_loss_backward(g, a, b, reduction),
                                         lambda xp, g, go, a, b, out, reduction: _mse_loss_double_backward(g * go, a, reduction),
                                         lambda xp, g, go, a, b, out, reduction: -_mse_loss_double_backward(g * go, b, reduction),
-                                        kind="self", arg_names=("grad_output", "self", "target"), options=("reduction",))
+                                        kind="self", arg_names=("grad_output", "self", "target"),
+                                        options=("reduction",))
 op("smooth_l1_loss_backward", "SmoothL1LossBackwardBackward0", K.smooth_l1_loss_backward,
                                         lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.smooth_l1_loss_backward, g, go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: _smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: -_smooth_l1_loss_double_backward(xp, g * go, a, b, **p),
-                                        kind="self", arg_names=("grad_output", "self", "target"), options=("beta", "reduction"))
+                                        kind="self", arg_names=("grad_output", "self", "target"),
+                                        options=("beta", "reduction"))
 op("huber_loss_backward", "HuberLossBackwardBackward0", K.huber_loss_backward,
                                         lambda xp, g, go, a, b, out, **p: _loss_backward_grad_output(xp, xp.huber_loss_backward, g, go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: _huber_loss_double_backward(xp, g * go, a, b, **p),
                                         lambda xp, g, go, a, b, out, **p: -_huber_loss_double_backward(xp, g * go, a, b, **p),
-                                        kind="self", arg_names=("grad_output", "self", "target"), options=("delta", "reduction"))
+                                        kind="self", arg_names=("grad_output", "self", "target"),
+                                        options=("delta", "reduction"))
 op("binary_cross_entropy_backward", "BinaryCrossEntropyBackwardBackward0", K.binary_cross_entropy_backward,
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_grad_output(xp, g, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_self(xp, g, go, x, t, weight, reduction),
                                         lambda xp, g, go, x, t, out, weight, reduction: _bce_backward_target(xp, g, go, x, weight, reduction),
-                                        saved_params=("weight",), arg_names=("grad_output", "self", "target"))
+                                        saved_params=("weight",), arg_names=("grad_output", "self", "target"),
+                                        options=("reduction",))
 op("nll_loss_backward", "NllLossBackwardBackward0", K.nll_backward,
                                         lambda xp, g, go, a, out, **p: xp.nll_loss(g, **p),
                                         lambda xp, g, go, a, out, **p: xp.zeros_like(g),
-                                        saved_params=("target", "weight", "total_weight"),
-                                        arg_names=("grad_output", "self"))
+                                        saved_params=("target", "weight"),  # (total_weight: not saved, as torch's)
+                                        arg_names=("grad_output", "self"), options=("ignore_index", "reduction"))
 op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
                                         lambda xp, g, go, out, shape, offset, dim1, dim2: xp.diagonal(g, offset, dim1, dim2),
-                                        arg_names=("grad_output",), options=("offset", "dim1", "dim2"))
+                                        arg_names=("grad_output",), options=("dim1", "dim2", "offset"))
 op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
                                         lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
                                             _embedding_double_backward(xp, g, indices, padding_idx),
-                                        arg_names=("grad_output",))
+                                        saved_params=("indices",), arg_names=("grad_output",), options=("padding_idx",))
 op("select_backward", "SelectBackwardBackward0", K.select_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.select(g, dim, index),
-                                        arg_names=("grad_output",))
+                                        arg_names=("grad_output",), options=("dim", "index"))
 op("slice_backward", "SliceBackwardBackward0", K.slice_backward,
                                         lambda xp, g, go, out, shape, dim, index: xp.slice(g, dim, index),
-                                        arg_names=("grad_output",))
+                                        arg_names=("grad_output",), options=("dim", *_SLICE_BOUNDS))
 # --- convolution: ATen's convolution (1-, 2-, 3-D; transposed too) and, what its gradient is under
 # create_graph, convolution_backward (one node per gradient here, PyTorch's one node gives all three);
 # kernels in _conv_kernels (CK) -----------------------------------------------------------------------
@@ -1118,7 +1165,7 @@ def _evenly_distribute(xp, g, a, out):
     """evenly_distribute_backward: the gradient of max() / min() shared equally by the elements
     equal to the result (by the nans, when the result is nan)."""
     mask = xp.isnan(a) if bool(xp.isnan(out)) else a == out
-    return xp.masked_fill(xp.zeros(a.shape, g), mask, g / xp.cast_like(xp.sum(mask), g))
+    return xp.masked_fill(xp.zeros(a.shape, g), mask, g / xp.divisor(xp.sum(mask), g))
 
 
 def _scale_grad_by_count(xp, g, a, out, dim, keepdim):
@@ -1127,7 +1174,7 @@ def _scale_grad_by_count(xp, g, a, out, dim, keepdim):
     dims = dim or tuple(range(a.ndim))
     g, out = _restore_reduced_dims(xp, g, dim, a.shape, keepdim), _restore_reduced_dims(xp, out, dim, a.shape, keepdim)
     mask = out == a
-    return (g / xp.cast_like(xp.sum(mask, dims, True), g)) * mask
+    return (g / xp.divisor(xp.sum(mask, dims, True), g)) * mask
 
 
 def _restore_reduced_dims(xp, g, dim, shape, keepdim):
@@ -1182,7 +1229,7 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
         return g * xp.masked_fill(a / out, out == 0, 0)
     if abs(p) == float("inf"):
         mask = xp.logical_or(xp.abs(a) == out, xp.isnan(a))
-        count = xp.cast_like(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
+        count = xp.divisor(xp.sum(mask, dim if dim is not None else tuple(range(a.ndim)), True), g)
         scaled = (g / count) * mask  # (before sgn: see _neg_times)
         return xp.sgn(a) * scaled
     if p < 1:
@@ -1194,7 +1241,8 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
 
 @K.quiet
 def _var_backward(xp, g, a, dim, correction, keepdim):
-    """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction)"""
+    """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction) (None: none given, 1)"""
+    correction = 1 if correction is None else correction
     if dim is None or a.ndim == 0:
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)
@@ -1253,14 +1301,14 @@ def _cumprod_backward(xp, g, a, out, dim):
     grad_input = xp.zeros(a.shape, g)
     for k in range(n):
         if k == 0:
-            others = xp.cat([ones, xp.cumprod(xp.narrow(a, dim, 1, n - 1), dim)], dim)
+            others = xp.cat([ones, xp.cumprod(xp.slice(a, dim, slice(1, None)), dim)], dim)
         elif k == n - 1:
             others = xp.prod(xp.narrow(a, dim, 0, k), dim, True)
         else:
             until_k = xp.prod(xp.narrow(a, dim, 0, k), dim, True)
-            from_k_plus_1 = xp.cumprod(xp.narrow(a, dim, k + 1, n - k - 1), dim)
+            from_k_plus_1 = xp.cumprod(xp.slice(a, dim, slice(k + 1, None)), dim)
             others = xp.cat([until_k, xp.expand(until_k, from_k_plus_1.shape) * from_k_plus_1], dim)
-        xp.select(grad_input, dim, k).copy_(xp.sum(xp.narrow(g, dim, k, n - k) * others, dim))
+        xp.select(grad_input, dim, k).copy_(xp.sum(xp.slice(g, dim, slice(k, None)) * others, dim))
     return grad_input
 
 

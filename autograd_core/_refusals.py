@@ -58,10 +58,10 @@ def no_derivative(name):
     return grad
 
 
-def index_put_dtypes(a, value, index):
+def index_put_dtypes(a, value, indices):
     """index_put_ of another dtype (a one-element value through one bool mask is PyTorch's
     masked_fill_, which casts it)."""
-    masks = [i for i in index if isinstance(i, np.ndarray)]
+    masks = [i for i in indices if isinstance(i, np.ndarray)]
     if np.size(value) == 1 and len(masks) == 1 and masks[0].dtype == np.bool_:
         return
     if a.dtype != value.dtype:

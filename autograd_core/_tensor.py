@@ -19,7 +19,7 @@ import numpy as np
 from . import _dtypes
 from ._dtypes import Size
 from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _next_seq, gradient_edge, no_grad,
-                     pack_saved,
+                     pack_saved, torch_strides,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, checked_int, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
@@ -551,7 +551,7 @@ def _store(self, out, op_name, params):
     shared location is PyTorch's."""
     d = self._data
     if op_name in _WARN_ON_EXPANDED and _expanded_memory(d):
-        where = params["index"] if op_name == "index_put" else np.broadcast_to(params["mask"], d.shape)
+        where = params["indices"] if op_name == "index_put" else np.broadcast_to(params["mask"], d.shape)
         d[where] = out[where]
     else:
         np.copyto(d, out, casting="unsafe")
@@ -590,7 +590,7 @@ def _check_overlap(self, op_name, args, params=None):
     # index_put_ refuses any overlap with its value (even full), unless it becomes masked_fill_ (one
     # bool mask and a one-element value, whose number is read first)
     any_overlap = op_name == "index_put"
-    if any_overlap and _masked_fill_of_one_value(params["index"], args[0]):
+    if any_overlap and _masked_fill_of_one_value(params["indices"], args[0]):
         return
     for a in args:
         if not isinstance(a, Tensor):
@@ -842,12 +842,22 @@ def _dtype_short(d):
 # ---------------------------------------------------------------------------------------------
 # Dimension helpers (PyTorch's wording for bad dims)
 # ---------------------------------------------------------------------------------------------
+class GivenDim(int):
+    """A negative dim brought in range that remembers how it was given (-1 of a 2-d tensor: 1,
+    given -1): PyTorch's nodes show a dim as it was given (grad_fn._saved_dim)."""
+
+    def __new__(cls, d, given):
+        dim = super().__new__(cls, d)
+        dim.given = given
+        return dim
+
+
 def _dim(d, ndim):
     n = max(ndim, 1)
     if not -n <= d < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but "
                          f"got {d})")
-    return d % n
+    return d % n if d >= 0 else GivenDim(d % n, int(d))
 
 
 def _dims(dim, ndim):
@@ -1179,15 +1189,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
-        if self._data.size == 0 and not any(st):
-            # numpy gives a new empty array no strides at all; PyTorch the row-major ones, each dim
-            # of size 0 counted as 1: (2, 0, 4) -> (4, 4, 1)
-            st, step = [], 1
-            for size in reversed(self._data.shape):
-                st.insert(0, step)
-                step *= max(size, 1)
-            st = tuple(st)
+        st = torch_strides(self._data)
         return st if dim is None else st[_dim(dim, self._data.ndim)]
 
     def data_ptr(self):
@@ -1392,7 +1394,7 @@ class Tensor:
                                    f"cannot be broadcast to indexing result of shape {list(selected)}"
                                    ) from None
             try:
-                _inplace(target, "index_put", (value,), {"index": tensor_index})
+                _inplace(target, "index_put", (value,), {"indices": tensor_index})
             except IndexError as e:  # (numpy's words for an index out of range: "axis")
                 raise IndexError(str(e).replace("axis", "dimension")) from None
         elif value._data.shape == target._data.shape:  # PyTorch's copy_to
@@ -1981,7 +1983,11 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return F.transpose(self, dim0, dim1)
 
-    swapaxes = transpose
+    def swapaxes(self, axis0, axis1):
+        return F.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return F.swapdims(self, dim0, dim1)
 
     def permute(self, *dims):
         return F.permute(self, *dims)

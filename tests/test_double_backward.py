@@ -706,36 +706,70 @@ def test_numbers_saved_in_a_gradients_graph_are_torchs():
     assert _saved_numbers_of_the_gradients_graph(ac) == _saved_numbers_of_the_gradients_graph(torch)
 
 
-def _saved_attributes_of_the_gradients_graph(m, name):
-    """Every node of the first gradients' graphs (the forward nodes below them included): its name and
-    its _saved_<name> attributes, a tensor shown as "tensor", a number or a string as printed."""
+def _saved_attributes(m, name):
+    """Every node of the program's graph and of its first gradients' graphs, in the order a walk along
+    next_functions meets them: (its name, {_saved_<name>: what it reads}), a tensor read as (dtype,
+    shape, values), a tuple item by item, anything else as (its type's name, its value)."""
+    def described(value):
+        if isinstance(value, m.Tensor):
+            return ("Tensor", str(value.dtype).split(".")[-1], tuple(value.shape), value.detach().numpy())
+        if isinstance(value, (tuple, list)):
+            return (type(value).__name__, *map(described, value))
+        return (type(value).__name__, value)
+
+    def read(node, attribute):
+        try:
+            return described(getattr(node, attribute))
+        except Exception as e:  # (torch's reading raises too, or it is ours that is wrong)
+            return ("raises", type(e).__name__, str(e))
+
     specs, f = PROGRAMS[name]
     xs = [m.tensor(values(s, i), dtype=m.float64, requires_grad=True) for i, s in enumerate(specs)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y = f(m, *xs)
-        v = m.tensor(values((tuple(y.shape), R), 9), dtype=m.float64)
+        v = m.tensor(values((tuple(y.shape), R), 9), dtype=y.dtype, requires_grad=True)
         grads = m.autograd.grad(y, xs, v, create_graph=True, allow_unused=True)
-    seen, nodes, stack = set(), [], [g.grad_fn for g in grads if g is not None]
+    seen, nodes, stack = set(), [], [g.grad_fn for g in reversed(grads) if g is not None] + [y.grad_fn]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        saved = {a: "tensor" if isinstance(getattr(node, a), m.Tensor) else repr(getattr(node, a))
-                 for a in dir(node) if a.startswith("_saved_")}
-        nodes.append((type(node).__name__, sorted(saved.items())))
-        stack.extend(fn for fn, _ in node.next_functions)
-    return sorted(nodes)
+        nodes.append((type(node).__name__, {a: read(node, a) for a in dir(node) if a.startswith("_saved_")}))
+        stack.extend(fn for fn, _ in reversed(node.next_functions))
+    return nodes
 
 
-# the rows whose numbers (dim, beta, reduction as ATen's enum...) a node keeps, and a *_backward row's
-# inputs, which PyTorch's codegen saves whether or not the gradient that reads them is wanted
-SAVED_AS_TORCH = ["gelu", "gelu-tanh", "hardtanh", "hardtanh-relu6", "huber_loss", "huber_loss-none",
-                  "huber_loss-sum", "leaky_relu", "log_softmax", "mse_loss", "mse_loss-none", "relu", "sigmoid",
-                  "smooth_l1_loss", "smooth_l1_loss-none", "smooth_l1_loss-sum", "softmax", "softplus", "tanh"]
+def _same(ours, theirs):
+    """Saved values alike: tensors of one dtype and shape whose values agree to the last bit or two
+    (a float64 tanh or exp may differ by an ulp: their values are test_double_backward_matches_torch's
+    business), everything else equal and of one type."""
+    if ours[0] == theirs[0] == "Tensor":
+        return ours[1:3] == theirs[1:3] and np.allclose(ours[3], theirs[3], rtol=1e-15, atol=0, equal_nan=True)
+    return (len(ours) == len(theirs) and ours[0] == theirs[0]
+            and all(_same(a, b) if isinstance(a, tuple) else a == b for a, b in zip(ours[1:], theirs[1:])))
 
 
-@pytest.mark.parametrize("name", SAVED_AS_TORCH)
-def test_a_gradients_graph_saves_what_torchs_saves(name):
-    assert _saved_attributes_of_the_gradients_graph(ac, name) == _saved_attributes_of_the_gradients_graph(torch, name)
+# Programs where some node's _saved_* attributes still differ from torch's, and why (values agree):
+SAVED_DIFFERS = {
+    **dict.fromkeys(["as_strided", "copy_slices", "copy_slices-diagonal"], GRAPH_DIFFERS["as_strided"]),
+    **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
+                    "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
+    **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")
+                     and not n.endswith("no-affine")] + ["constant_pad_nd", "atan2"],
+                    "the gradient's graph has other nodes (one double-backward node per gradient, ORDER_DIFFERS)"),
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=SAVED_DIFFERS[n]))
+                                  if n in SAVED_DIFFERS else n for n in DIFFERENTIABLE])
+def test_every_node_saves_what_torchs_saves(name):
+    """Node by node, the program's graph and its first gradients' graphs: the same _saved_<name>
+    attributes (sizes, strides, dims, numbers, strings, None, tensors) with the same values and types."""
+    ours, theirs = _saved_attributes(ac, name), _saved_attributes(torch, name)
+    assert [n for n, _ in ours] == [n for n, _ in theirs]
+    differ = [(node, a, saved.get(a), others.get(a)) for (node, saved), (_, others) in zip(ours, theirs)
+              for a in sorted(set(saved) | set(others)) if a not in saved or a not in others
+              or not _same(saved[a], others[a])]
+    assert not differ

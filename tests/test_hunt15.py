@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import autograd_core as ac
+from torch_oracle import TORCH_SQRT_NEARLY_IEEE, assert_close
 
 
 def same_bits(ours, theirs):
@@ -230,7 +231,10 @@ def test_logsumexp_and_trace_match_torch(dtype):
     for shape, dim in [((5, 9), 0), ((5, 9), 1), ((64, 10), 1), ((64, 10), 0), ((1000,), 0), ((2, 50, 17), 2)]:
         a = (rng.standard_normal(shape) * 2).astype(dtype)
         ours, theirs = both(lambda L, x: x.logsumexp(dim), a)
-        assert np.mean(ours != theirs) <= (0.02 if dtype == np.float32 else 0)
+        assert_close(ours, theirs)
+        # (float32: torch's exp and log are MKL's vector math, whose last bit differs more often where
+        # it is not the calibrated one: 4% of these sums on an AMD EPYC Zen 4, see torch_oracle)
+        assert np.mean(ours != theirs) <= (0 if dtype == np.float64 else 0.02 if TORCH_SQRT_NEARLY_IEEE else 0.05)
     for shape in [(5, 9), (64, 10), (10, 64), (300, 300)]:
         a = rng.standard_normal(shape).astype(dtype)
         assert same_bits(*both(lambda L, x: x.trace(), a))

@@ -1,9 +1,12 @@
 """nn.Linear(1, h) (addmm with one column in mat1: y = w x + b) bit for bit against torch: MKL's gemm
-rounds x w + b once (a fused multiply-add) where the result has at least two rows and two columns,
-and rounds the product first, as numpy does, for a result of one row or one column. The rest of
-addmm / mm (k > 1) keeps numpy's order: MKL's orders there depend on its kernels (see _numerics.addmm).
+on an Intel CPU rounds x w + b once (a fused multiply-add) where the result has at least two rows and
+two columns, and rounds the product first, as numpy does, for a result of one row or one column; on
+another maker's CPU MKL's generic kernels round the product first everywhere (_numerics._BLAS_FUSES
+says which). The rest of addmm / mm (k > 1) keeps numpy's order: MKL's orders there depend on its
+kernels (see _numerics.addmm).
 """
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +21,9 @@ import autograd_core as ac
 from autograd_core import _numerics
 from torch_oracle import assert_close
 
-needs_fma_blas = pytest.mark.skipif(not _numerics._BLAS_FUSES,
-                                    reason="torch's BLAS on this CPU is not known to fuse (not MKL on AVX2)")
+# the engine knows MKL's kernels (fused or not), not other BLAS libraries' (arm64's torch)
+needs_mkl = pytest.mark.skipif(not (torch.backends.mkl.is_available() and platform.machine().lower()
+                                    in ("x86_64", "amd64")), reason="torch's BLAS here is not MKL on x86-64")
 
 
 def _layer_input(seed, n, o, scale, dtype, lead=()):
@@ -30,7 +34,7 @@ def _layer_input(seed, n, o, scale, dtype, lead=()):
     return x, w, b
 
 
-@needs_fma_blas
+@needs_mkl
 @settings(max_examples=150, deadline=None)
 @given(seed=st.integers(0, 2 ** 32 - 1), n=st.one_of(st.just(1), st.just(2), st.integers(1, 128)),
        o=st.one_of(st.just(1), st.just(2), st.integers(1, 128)), scale=st.sampled_from([1e-3, 1.0, 1e3]),
@@ -42,7 +46,7 @@ def test_linear_with_one_input_feature_matches_torch_bit_for_bit(seed, n, o, sca
     assert_close(ours, theirs, f"linear of {x.shape} by {w.shape} ({dtype})", exact=True)
 
 
-@needs_fma_blas
+@needs_mkl
 def test_linear_1_to_h_training_matches_torch_bit_for_bit():
     """y = w x + b fitted by a Linear(1, 16) -> relu -> (16 -> 16 summed): the first layer's forward is
     the fused one; its gradients (mm's with k = batch) are outer sums, left as they were."""
@@ -100,12 +104,12 @@ print("ok")
 """
 
 
+@needs_mkl
 @pytest.mark.parametrize("isa", ["AVX2", "SSE4_2"])
 def test_linear_one_input_feature_on_other_mkl_kernels(isa):
-    """MKL's AVX2 kernels fuse as its AVX512 ones do; held to SSE4_2 (MKL_ENABLE_INSTRUCTIONS), it
-    rounds the product first, and so does autograd_core, which reads the same variable."""
-    if not _numerics._BLAS_FUSES:
-        pytest.skip("torch's BLAS on this CPU is not known to fuse")
+    """MKL's AVX2 kernels fuse as its AVX512 ones do (on an Intel CPU); held to SSE4_2
+    (MKL_ENABLE_INSTRUCTIONS), it rounds the product first, and so does autograd_core, which reads the
+    same variable (on another maker's CPU both round the product first whatever the variable says)."""
     env = dict(os.environ, MKL_ENABLE_INSTRUCTIONS=isa,
                PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                            os.environ.get("PYTHONPATH", "")]))

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_core as ac
-from torch_oracle import assert_close, assert_same
+from torch_oracle import TORCH_SQRT_NEARLY_IEEE, assert_close, assert_same
 
 ACTIVATIONS = ["silu", "mish", "hardtanh", "relu6", "logsigmoid", "softsign", "softplus"]
 EXACT = {"silu", "hardtanh", "relu6", "softsign", "logsigmoid", "softplus"}  # forward and gradient bit for bit in float32
@@ -588,12 +588,18 @@ UNARY = {  # name: (the function's domain as a map of standard normals, share th
     "exp2": (lambda z: z * 40, 0), "erfc": (lambda z: z * 3, 0.09), "trunc": (lambda z: z * 100, 0),
     "frac": (lambda z: z * 100, 0),
 }
+# the shares that differ where torch's vector math is not the calibrated one (TORCH_SQRT_NEARLY_IEEE
+# false: MKL's kernels for other makers' CPUs), measured on an AMD EPYC Zen 4 (a million |normal| * 3:
+# tan 17.7%, atan 7.2%); the other functions' shares hold there too
+SHARE_ON_OTHER_VECTOR_MATH = {"tan": 0.2, "atan": 0.1}
 
 
 @pytest.mark.parametrize("layout", ["long", "odd length", "20 elements", "strided", "transposed"])
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_float32_trigonometric_and_hyperbolic_functions_round_as_torch(name, layout):
     domain, share = UNARY[name]
+    if not TORCH_SQRT_NEARLY_IEEE:
+        share = SHARE_ON_OTHER_VECTOR_MATH.get(name, share)
     z = np.random.default_rng(9).standard_normal(20016)
     for x in ((z * 3).astype(np.float32), domain(z).astype(np.float32)):
         x[:9] = [0, -0.0, np.inf, -np.inf, np.nan, 1, -1, 88.8, -89.2]  # (sinh, cosh: SLEEF's overflow)
@@ -609,7 +615,9 @@ BINARY = {"hypot": lambda m, x, y: m.hypot(x, y), "fmod": lambda m, x, y: m.fmod
           "fmod number": lambda m, x, y: m.fmod(x, 0.7), "copysign": lambda m, x, y: m.copysign(x, y),
           "xlogy": lambda m, x, y: m.xlogy(x, y.abs()), "xlogy of a number": lambda m, x, y: m.xlogy(2.5, y),
           "logit": lambda m, x, y: m.logit(x.sigmoid()), "logit eps": lambda m, x, y: m.logit(x.sigmoid(), 0.1),
-          "nan_to_num": lambda m, x, y: m.nan_to_num(x.log(), 1.0, 2.0), "float_power": lambda m, x, y: m.float_power(x, 3)}
+          # (x / y.round(): nan, inf and -inf by IEEE division; x.log()'s last bit is MKL's vector math)
+          "nan_to_num": lambda m, x, y: m.nan_to_num(x / y.round(), 1.0, 2.0),
+          "float_power": lambda m, x, y: m.float_power(x, 3)}
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -899,7 +907,9 @@ REDUCTIONS = {
     "addmm scaled": lambda m, x, y: m.addmm(x[:, :1], x, y.t(), beta=0.5, alpha=2),
     "addmm with beta 0": lambda m, x, y: m.addmm(x.log()[0], x.t(), y, beta=0),
     "Tensor.addmm of ints": lambda m, x, y: m.tensor([1, 2]).addmm(m.ones(2, 3, dtype=m.int64), m.ones(3, 2, dtype=m.int64), beta=2, alpha=3),
-    "addmm_ in place": lambda m, x, y: (x.t() @ y).addmm_(x.t(), y, alpha=-1),
+    # (3 x.t() y - x.t() y: not x.t() y - x.t() y, which cancels to the difference of two BLAS orders,
+    # 0 where MKL's mm and addmm add in one order, up to 2e-6 on MKL's generic kernels (AMD CPUs))
+    "addmm_ in place": lambda m, x, y: (x.t() @ y * 3).addmm_(x.t(), y, alpha=-1),
     "addmm: shapes": lambda m, x, y: m.addmm(x[0], x, y),
     "addmm: a vector": lambda m, x, y: m.addmm(x[0], x[0], y),
     "addmm: bias": lambda m, x, y: m.addmm(x[0, :2], x.t(), y),

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ac
-from torch_oracle import assert_close
+from torch_oracle import TORCH_SQRT_NEARLY_IEEE, assert_close
 
 
 def _with_threads(threads, program):
@@ -149,10 +149,13 @@ def test_power_matches_torch_bit_for_bit(dtype):
             out = power(m, a, b)
             grads = m.autograd.grad(out.sum(), (a, b), allow_unused=True)
             results.append((out, *(g if g is not None else m.zeros(1) for g in grads)))
-        # (not float32's gradient of y, pow times log(x): torch's float32 log is MKL's, see README)
+        # (not float32's gradient of y, pow times log(x): torch's float32 log is MKL's, see README; nor
+        # float64's where MKL's vector math is not the calibrated one: its float64 log is an ulp from
+        # numpy's for 0.2% of inputs there, see torch_oracle)
         for what, ours, theirs in zip(("", "'s gradient of x", "'s gradient of y")[:2 if dtype == "float32" else 3],
                                       *results):
-            assert_close(ours, theirs, f"{dtype} {name}{what}", exact=True)
+            exact = TORCH_SQRT_NEARLY_IEEE or what != "'s gradient of y"
+            assert_close(ours, theirs, f"{dtype} {name}{what}", exact=exact)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

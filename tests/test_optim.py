@@ -7,7 +7,7 @@ import torch
 
 import autograd_core as ac
 from autograd_core import nn, optim
-from torch_oracle import assert_close
+from torch_oracle import TORCH_SQRT_NEARLY_IEEE, assert_close
 
 STEPS = 10
 
@@ -293,11 +293,17 @@ def _elementwise_run(m, name, kw, steps=40):
     ("AdamW", dict(lr=1e-2, weight_decay=0.1)), ("Adam", dict(lr=1e-2, amsgrad=True)),
     ("Adam", dict(lr=1e-2, weight_decay=0.1, maximize=True)),
     ("RMSprop", dict(lr=1e-2, momentum=0.5, centered=True)), ("Adagrad", dict(lr=0.1)),
-    pytest.param("RMSprop", dict(lr=1e-2), marks=pytest.mark.xfail(strict=True, reason=(
+    pytest.param("RMSprop", dict(lr=1e-2), marks=pytest.mark.xfail(TORCH_SQRT_NEARLY_IEEE, strict=True, reason=(
         "square_avg.sqrt(): torch's float32 sqrt is MKL's, 1 ulp below IEEE's for 0.7% of inputs")))])
 def test_optimizers_step_as_torch_bit_for_bit(name, kw):
     """40 steps from torch.manual_seed(0): every loss item and the final weights equal torch's."""
     ours, theirs = _elementwise_run(ac, name, kw), _elementwise_run(torch, name, kw)
+    if name in ("Adam", "AdamW", "RMSprop", "Adagrad") and not TORCH_SQRT_NEARLY_IEEE:
+        # their steps divide by a float32 sqrt, which torch takes with MKL's vector math: an ulp from
+        # IEEE's (ours) for 17% of inputs on some CPUs (see torch_oracle); 40 steps stay within the
+        # float32 tolerance
+        assert_close(ours, theirs)
+        return
     assert ours[0] == theirs[0]
     for a, b in zip(ours[1:], theirs[1:]):
         assert a.tobytes() == b.tobytes()
