@@ -1742,6 +1742,8 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return apply(_OP["diagonal"], (input,), {"offset": offset, "dim1": d1, "dim2": d2}, view_of=input)
+
+
 rsqrt = _unary("rsqrt", "out = input ** -0.5")
 floor = _unary("floor", "out = largest integer <= input")
 ceil = _unary("ceil", "out = smallest integer >= input")

@@ -1230,9 +1230,9 @@ def clamp(a, min, max):
 
 
 def diagonal_view(a, offset, dim1, dim2):
-    """The diagonal `offset` of a over dims dim1 and dim2 (in range), a writable view of a's
-    memory as torch's: those dims removed, the diagonal last. (np.diagonal's view is read-only, so
-    its shape and strides are laid over a, the offset applied by slicing first.)"""
+    """The diagonal `offset` of a over dims dim1 and dim2 (negative: from the end), a writable view
+    of a's memory as torch's: those dims removed, the diagonal last. (np.diagonal's view is
+    read-only, so its shape and strides are laid over a, the offset applied by slicing first.)"""
     start = [slice(None)] * a.ndim
     if offset >= 0:
         start[dim2] = slice(offset, None)
