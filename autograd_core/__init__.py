@@ -198,7 +198,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 # torch.mean([1., 2.]), classic slips, are refused in its words. (The package calls the unguarded
 # functions of _functions.py, so the guard costs only a student's own torch.* calls.)
 for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort argwhere atan2 bitwise_not bmm ceil chunk
-        clone conv_transpose1d conv_transpose2d conv_transpose3d cos cumprod cumsum diag dot empty_like equal erf
+        clone conv_transpose1d conv_transpose2d conv_transpose3d cos cumprod cumsum diag diagonal dot empty_like equal erf
         exp expm1 flatten flip floor full_like gather ger is_floating_point isclose isfinite isinf isnan log log1p
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
         median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like

@@ -606,7 +606,7 @@ def einsum(equation, *operands):
             elif perm[position[c]] != -1:  # a repeated label: the diagonal
                 if op.ndim != 2:
                     raise NotImplementedError("autograd_core's einsum takes a repeated label only in a matrix ('ii')")
-                op = movedim(apply(_OP["diagonal"], (op,), {"offset": 0}), -1, perm[position[c]])
+                op = movedim(diagonal(op, 0, 0, 1), -1, perm[position[c]])
             else:
                 perm[position[c]] = j
                 j += 1
@@ -1745,6 +1745,17 @@ def diag(input, diagonal=0):
     if input.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
     return apply(_OP["diagonal_copy"], (input,), {"offset": diagonal})
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The view of input's elements input[..., i, ..., i + offset, ...] over dims dim1 and dim2 (those
+    dims removed, the diagonal last)"""
+    d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(_OP["diagonal"], (input,), {"offset": offset, "dim1": d1, "dim2": d2}, view_of=input)
+
+
 rsqrt = _unary("rsqrt", "out = input ** -0.5")
 floor = _unary("floor", "out = largest integer <= input")
 ceil = _unary("ceil", "out = smallest integer >= input")

@@ -206,12 +206,10 @@ class NumpyOps:
     reciprocal = staticmethod(_K["reciprocal"])
 
     @staticmethod
-    def diagonal(a, offset):
-        return _K["diagonal"](a, offset)
+    def diagonal(a, offset, dim1, dim2):
+        return K.diagonal_view(a, offset, dim1, dim2)
 
-    @staticmethod
-    def diagonal_backward(g, shape, offset):
-        return K.diagonal_backward(g, shape, offset)
+    diagonal_backward = staticmethod(K.diagonal_backward)
 
     @staticmethod
     def prod(a, dim, keepdim=False):
@@ -621,12 +619,12 @@ class TensorOps:
     reciprocal = staticmethod(F.reciprocal)
 
     @staticmethod
-    def diagonal(a, offset):
-        return _row("diagonal", (a,), {"offset": offset})
+    def diagonal(a, offset, dim1, dim2):
+        return F.diagonal(a, offset, dim1, dim2)
 
     @staticmethod
-    def diagonal_backward(g, shape, offset):
-        return _row("diagonal_backward", (g,), {"shape": shape, "offset": offset})
+    def diagonal_backward(g, shape, offset, dim1, dim2):
+        return _row("diagonal_backward", (g,), {"shape": shape, "offset": offset, "dim1": dim1, "dim2": dim2})
 
     @staticmethod
     def to(a, dtype):

@@ -1314,11 +1314,24 @@ def clamp(a, min, max):
     return a
 
 
-def diagonal_backward(g, shape, offset):
-    """zeros of shape (a matrix) with g on its diagonal `offset`"""
+def diagonal_view(a, offset, dim1, dim2):
+    """The diagonal `offset` of a over dims dim1 and dim2 (negative: from the end), a writable view
+    of a's memory as torch's: those dims removed, the diagonal last. (np.diagonal's view is
+    read-only, so its shape and strides are laid over a, the offset applied by slicing first.)"""
+    start = [slice(None)] * a.ndim
+    if offset >= 0:
+        start[dim2] = slice(offset, None)
+    else:
+        start[dim1] = slice(-offset, None)
+    corner = a[tuple(start)]
+    read_only = np.diagonal(corner, 0, dim1, dim2)
+    return np.lib.stride_tricks.as_strided(corner, read_only.shape, read_only.strides)
+
+
+def diagonal_backward(g, shape, offset, dim1, dim2):
+    """zeros of shape with g on their diagonal `offset` over dims dim1 and dim2"""
     out = np.zeros(shape, g.dtype)
-    rows = np.arange(g.shape[0])
-    out[rows - min(offset, 0), rows + max(offset, 0)] = g
+    diagonal_view(out, offset, dim1, dim2)[...] = g
     return out
 
 

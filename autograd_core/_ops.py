@@ -678,19 +678,19 @@ op("rot90",    "Rot90Backward0",       lambda a, k, dims: K.rot90(a, k, dims),
                                         options=("dims", "k"))
 op("flip",     "FlipBackward0",        K.flipped,
                                         lambda xp, g, a, out, dims: xp.flip(g, dims), kind="same", options=("dims",))
-# diagonals of matrices (dims 0 and 1); offset > 0 above the main one. torch.diag of a vector is
-# diag_embed, of a matrix diagonal_copy; diagonal itself is what their gradients record
+# diagonals over dims dim1 and dim2 (of matrices: 0 and 1), moved last; offset > 0 above the main
+# one. torch.diagonal is a view; torch.diag of a vector is diag_embed, of a matrix diagonal_copy
 op("diag_embed", "DiagEmbedBackward0", lambda a, offset: np.diag(a, offset),
-                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset), kind="same",
+                                        lambda xp, g, a, out, offset: xp.diagonal(g, offset, -2, -1), kind="same",
                                         layout="contiguous",
                                         options=(("dim1", lambda: -2), ("dim2", lambda: -1), "offset"))
 op("diagonal_copy", "DiagonalBackward0_copy", lambda a, offset: np.diagonal(a, offset).copy(),
-                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
-                                        layout="contiguous",
+                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset, 0, 1),
+                                        kind="same", layout="contiguous",
                                         options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
-op("diagonal", "DiagonalBackward0",    lambda a, offset: np.diagonal(a, offset).copy(),
-                                        lambda xp, g, a, out, offset: xp.diagonal_backward(g, a.shape, offset), kind="same",
-                                        options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset", "self_sym_sizes"))
+op("diagonal", "DiagonalBackward0",    K.diagonal_view,
+                                        lambda xp, g, a, out, offset, dim1, dim2: xp.diagonal_backward(g, a.shape, offset, dim1, dim2),
+                                        kind="same", options=("dim1", "dim2", "offset", "self_sym_sizes"))
 op("tril",     "TrilBackward0",        lambda a, diagonal: np.tril(a, diagonal),
                                         lambda xp, g, a, out, diagonal: xp.tril(g, diagonal), kind="same",
                                         options=("diagonal",))
@@ -977,9 +977,8 @@ op("nll_loss2d_backward", "NllLoss2DBackwardBackward0", K.nll_2d_backward,
                                         saved_params=("target", "weight"),  # (total_weight: not saved, as torch's)
                                         arg_names=("grad_output", "self"), options=("ignore_index", "reduction"))
 op("diagonal_backward", "DiagonalBackwardBackward0", K.diagonal_backward,
-                                        lambda xp, g, go, out, shape, offset: xp.diagonal(g, offset),
-                                        arg_names=("grad_output",),
-                                        options=(("dim1", lambda: 0), ("dim2", lambda: 1), "offset"))
+                                        lambda xp, g, go, out, shape, offset, dim1, dim2: xp.diagonal(g, offset, dim1, dim2),
+                                        arg_names=("grad_output",), options=("dim1", "dim2", "offset"))
 op("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", K.embedding_dense_backward,
                                         lambda xp, g, go, out, indices, num_weights, padding_idx, scale_grad_by_freq:
                                             _embedding_double_backward(xp, g, indices, padding_idx),

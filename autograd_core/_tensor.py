@@ -1760,6 +1760,9 @@ class Tensor:
     def diag(self, diagonal=0):
         return F.diag(self, diagonal)
 
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return F.diagonal(self, offset, dim1, dim2)
+
     def sqrt(self):
         return apply(OPS["sqrt"], (self,))
 

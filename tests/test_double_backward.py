@@ -145,6 +145,7 @@ PROGRAMS = {
     "fill_tensor": ([inp(2, 3), inp()], lambda m, x, v: (x * 2).fill_(v)),
     "as_strided": ([inp(2, 3)], lambda m, x: _as_strided(m, x)),
     "copy_slices": ([inp(2, 3), inp(3)], lambda m, x, y: _copy_slices(m, x, y)),
+    "copy_slices-diagonal": ([inp(3, 3), inp(3)], lambda m, x, y: _diagonal_written(x, y)),
     "index_put": ([inp(3, 2), inp(2)], lambda m, x, y: _index_put(m, x, y)),
     "index_put-accumulate": ([inp(3, 2), inp(3, 2)], lambda m, x, y: (x * x).index_put(
         (m.tensor([0, 2, 0]),), y * y, accumulate=True)),
@@ -250,6 +251,8 @@ PROGRAMS = {
     "diag_embed": ([inp(3)], lambda m, x: m.diag(x, 1)),
     "diagonal_copy": ([inp(3, 4)], lambda m, x: m.diag(x, -1)),
     "diagonal_copy-main": ([inp(3, 3)], lambda m, x: (x * x).diag()),
+    "diagonal": ([inp(3, 4)], lambda m, x: x.diagonal(1)[:2] * x.diagonal(-1)),
+    "diagonal-dims": ([inp(2, 3, 4)], lambda m, x: m.diagonal(x * x, -1, -1, 1)),
     "embedding": ([inp(4, 3)], lambda m, x: m.nn.functional.embedding(m.tensor([[0, 2], [2, 3]]), x * x)),
     "embedding-padding": ([inp(4, 3)], lambda m, x: m.nn.functional.embedding(
         m.tensor([[0, 2, 1], [2, 3, 2]]), x * x, padding_idx=2, scale_grad_by_freq=True)),
@@ -356,6 +359,12 @@ def _copy_slices(m, x, y):
     b[1] *= y
     return b
 
+def _diagonal_written(x, y):
+    b = x * 1
+    b.diagonal().mul_(y)  # (in place through the view: CopySlices over the base)
+    return b
+
+
 def _index_put(m, x, y):
     b = x * 1
     b[m.tensor([0, 2])] = y
@@ -366,7 +375,7 @@ def _index_put(m, x, y):
 # derivative of these programs runs (their names show in the first gradients' graphs)
 REACHED_THROUGH = {
     "sgn": "abs", "logit": "binary_cross_entropy", "log_sigmoid_backward": "log_sigmoid", "hardtanh_backward": "hardtanh",
-    "diagonal": "diag_embed", "diagonal_backward": "diagonal_copy", "embedding_dense_backward": "embedding",
+    "diagonal_backward": "diagonal_copy", "embedding_dense_backward": "embedding",
     "mul_scalar": "pow", "div_scalar": "mean", "add_scalar": "log1p", "sub_scalar": "pow_tensor",
     "tanh_backward": "tanh", "sigmoid_backward": "sigmoid", "threshold_backward": "relu",
     "softmax_backward_data": "softmax", "log_softmax_backward_data": "log_softmax",
@@ -763,8 +772,7 @@ def _same(ours, theirs):
 
 # Programs where some node's _saved_* attributes still differ from torch's, and why (values agree):
 SAVED_DIFFERS = {
-    "diag_embed": "its gradient's diagonal() takes the dims 0 and 1, torch's -2 and -1 (as given)",
-    **dict.fromkeys(["as_strided", "copy_slices"], GRAPH_DIFFERS["as_strided"]),
+    **dict.fromkeys(["as_strided", "copy_slices", "copy_slices-diagonal"], GRAPH_DIFFERS["as_strided"]),
     **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
                     "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")

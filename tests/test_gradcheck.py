@@ -369,7 +369,9 @@ SAMPLES = {
     "logaddexp": [("", [_r(3, 4, seed=1), _r(4, seed=2)], None)],
     "diag_embed": [("above", [_r(3)], {"offset": 1}), ("below", [_r(2)], {"offset": -2})],
     "diagonal_copy": [("wide", [_r(3, 5)], {"offset": 1}), ("tall", [_r(4, 2)], {"offset": -1})],
-    "diagonal": [("", [_r(3, 4)], {"offset": 0})],
+    "diagonal": [("", [_r(3, 4)], {"offset": 0, "dim1": 0, "dim2": 1}),
+                 ("dims-reversed", [_r(2, 3, 4)], {"offset": 1, "dim1": 2, "dim2": 0}),
+                 ("below", [_r(2, 3, 4)], {"offset": -1, "dim1": 1, "dim2": 2})],
     "embedding": [("", [_r(4, 3)], {"indices": np.array([[0, 2], [2, 3]]), "padding_idx": -1,
                                     "scale_grad_by_freq": False}),
                   # (padding_idx's zero gradient and scale_grad_by_freq are choices, not derivatives)
@@ -409,7 +411,8 @@ SAMPLES = {
     **{f"prelu_backward_{which}": [("", [_r(2, 3, 4, seed=1), _r(2, 3, 4, seed=2), _pos(1, 3, 1, seed=3)], None)]
        for which in ("self", "weight")},
     "hardtanh_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"min_val": -0.5, "max_val": 0.7})],
-    "diagonal_backward": [("", [_r(3)], {"shape": (3, 5), "offset": 1})],
+    "diagonal_backward": [("", [_r(3)], {"shape": (3, 5), "offset": 1, "dim1": 0, "dim2": 1}),
+                          ("dims", [_r(3, 2)], {"shape": (2, 3, 4), "offset": -1, "dim1": 2, "dim2": 0})],
     "embedding_dense_backward": [("", [_r(2, 2, 3)], {"indices": np.array([[0, 2], [2, 3]]), "num_weights": 5,
                                                       "padding_idx": 3, "scale_grad_by_freq": False})],
     "log_sigmoid_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], None)],

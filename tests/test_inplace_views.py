@@ -542,3 +542,72 @@ def test_powers_in_place_as_torch(name):
     """x **= y is x.pow_(y), a tensor exponent included (it rebound x to a new tensor, and pow_ of a
     tensor raised "Boolean value of Tensor...")."""
     assert_same(POWERS_IN_PLACE[name], exact=True)
+
+
+# --- torch.diagonal / Tensor.diagonal: a view (DiagonalBackward0), written through as any view ----
+def _diagonal_values_and_grads(m):
+    y = m.tensor([[[0., 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]],
+                  [[12, 13, 14, 15], [16, 17, 18, 19], [20, 21, 22, 23]]], requires_grad=True)
+    out = []
+    for args in [(), (1,), (-1,), (1, -1, 0), (-2, 0, 2), (10,), (0, 2, -2)]:
+        d = y.diagonal(*args)
+        node = d.grad_fn
+        (g,) = m.autograd.grad((d * d).sum(), y, create_graph=True)
+        (gg,) = m.autograd.grad((g * g).sum(), y)
+        out.append((d, d.stride(), d._base is y, node.name(), node._saved_offset, node._saved_dim1,
+                    node._saved_dim2, tuple(node._saved_self_sym_sizes), g, g.grad_fn.name(), gg))
+    return out
+
+
+def _diagonal_writes_reach_the_base(m):
+    h = m.tensor([[0., 1, 2], [3, 4, 5], [6, 7, 8]], dtype=m.float64)
+    h.diagonal().zero_()
+    d = m.diagonal(h, 1)
+    d += 1
+    h[2, 2] = 9.  # (and the base's writes reach the view)
+    return h, h._version, d._version, m.diagonal(h), h.diagonal(-1, 1, 0)
+
+
+def _diagonal_of_a_non_leaf_written(m):
+    a = m.tensor([[1., 2, 3], [4, 5, 6], [7, 8, 9]], requires_grad=True)
+    b = a * 1
+    d = b.diagonal(-1)
+    d.mul_(a[0, :2])
+    (b * b).sum().backward()
+    return b, b.grad_fn.name(), d.grad_fn.name(), a.grad
+
+
+def _base_written_after_the_diagonal(m):
+    a = m.tensor([[1., 2], [3, 4]], requires_grad=True)
+    b = a * 2
+    d = b.diagonal()
+    b.mul_(3)
+    (d * d).sum().backward()
+    return d, d.grad_fn.name(), a.grad
+
+
+DIAGONALS = {
+    "values, strides, saved numbers and two orders of gradients": _diagonal_values_and_grads,
+    "writes through the view reach the base (version counter shared)": _diagonal_writes_reach_the_base,
+    "in place on the diagonal of a leaf that requires grad": lambda m: m.eye(2, requires_grad=True).diagonal().mul_(2),
+    "in place on the diagonal of a non-leaf": _diagonal_of_a_non_leaf_written,
+    "the base written after the view was taken": _base_written_after_the_diagonal,
+    "Laplacian from a Hessian": lambda m: m.autograd.functional.hessian(
+        lambda z: (z ** 3).sum(), m.tensor([1., 2., 3.])).diagonal().sum(),
+    "einsum's repeated label is a diagonal view": lambda m: [
+        (e, e._base is a, e.grad_fn.name()) for a in [m.tensor([[1., 2], [3, 4]], requires_grad=True)]
+        for e in [m.einsum("ii->i", a)]],
+    "torch.diag stays a copy": lambda m: [(d, d._base is None, d.grad_fn.name(), d.grad_fn._saved_offset)
+                                          for d in [m.diag(m.ones(2, 3, requires_grad=True), -1)]],
+    "keywords, ints, NaN, empty": lambda m: (m.diagonal(input=m.tensor([[1, 2], [3, 4]]), offset=-1, dim1=1, dim2=0),
+                                             m.tensor([[float("nan"), 1.], [2., 3.]]).diagonal(), m.zeros(0, 3).diagonal()),
+    "equal dims": lambda m: m.ones(2, 3, 4).diagonal(0, -3, 0),
+    "a dim out of range": lambda m: m.ones(2, 3, 4).diagonal(0, 0, 3),
+    "a vector has no diagonal": lambda m: m.diagonal(m.ones(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIAGONALS))
+def test_diagonal_is_torchs_view(name):
+    """torch.diagonal and Tensor.diagonal did not exist (an AttributeError for H.diagonal().sum())."""
+    assert_same(DIAGONALS[name], exact=True)
