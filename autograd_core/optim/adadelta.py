@@ -1,7 +1,7 @@
 """Adadelta (torch.optim.Adadelta)."""
 import numpy as np
 
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _scalar
+from .optimizer import Optimizer, _add_scaled, _check_lr, _check_weight_decay, _scalar, _start_state
 
 
 class Adadelta(Optimizer):
@@ -15,8 +15,7 @@ class Adadelta(Optimizer):
             raise ValueError(f"Invalid rho value: {rho}")
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
                     "capturable": capturable, "foreach": foreach, "differentiable": differentiable}
         super().__init__(params, defaults)
@@ -25,9 +24,7 @@ class Adadelta(Optimizer):
         # float32 throughout, in the order of torch's single-tensor Adadelta
         state = self.state[p]
         if not state:
-            state["step"] = _buffer(np.float32(0.0))
-            state["square_avg"] = _buffer(np.zeros_like(p._data))
-            state["acc_delta"] = _buffer(np.zeros_like(p._data))
+            _start_state(state, p, "square_avg", "acc_delta")
         lr, rho, eps, wd = _scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
         state["step"]._data += 1
         g = -grad if group["maximize"] else grad

@@ -1,7 +1,7 @@
 """Adagrad (torch.optim.Adagrad), with learning-rate decay."""
 import numpy as np
 
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _scalar
+from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _check_weight_decay, _scalar, _start_state
 
 
 class Adagrad(Optimizer):
@@ -14,8 +14,7 @@ class Adagrad(Optimizer):
         _check_lr(lr)
         if not 0.0 <= lr_decay:
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         if not 0.0 <= initial_accumulator_value:
             raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         if not 0.0 <= eps:
@@ -34,7 +33,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p, initial_accumulator_value):
         state = self.state[p]
-        state["step"] = _buffer(np.float32(0.0))
+        _start_state(state, p)
         state["sum"] = _buffer(np.full_like(p._data, initial_accumulator_value))
 
     def _update(self, group, p, grad):

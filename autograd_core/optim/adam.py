@@ -1,7 +1,8 @@
 """Adam and AdamW (torch.optim.Adam / AdamW), with amsgrad."""
 import numpy as np
 
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _scalar
+from .optimizer import (Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_weight_decay, _scalar,
+                        _start_state)
 
 
 class Adam(Optimizer):
@@ -18,8 +19,7 @@ class Adam(Optimizer):
         if not 0.0 <= _scalar(lr):
             raise ValueError(f"Invalid learning rate: {lr}")
         _check_betas_eps(betas, eps)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
@@ -30,9 +30,7 @@ class Adam(Optimizer):
         # float32 throughout, in the order of torch's single-tensor Adam
         state = self.state[p]
         if not state:
-            state["step"] = _buffer(np.float32(0.0))
-            state["exp_avg"] = _buffer(np.zeros_like(p._data))
-            state["exp_avg_sq"] = _buffer(np.zeros_like(p._data))
+            _start_state(state, p, "exp_avg", "exp_avg_sq")
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _buffer(np.zeros_like(p._data))
         lr, (beta1, beta2) = _scalar(group["lr"]), group["betas"]

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .adam import _lerp
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_lr, _scalar
+from .optimizer import (Optimizer, _add_scaled, _check_betas_eps, _check_lr, _check_weight_decay, _scalar,
+                        _start_state)
 
 
 class Adamax(Optimizer):
@@ -13,8 +14,7 @@ class Adamax(Optimizer):
                  maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
         _check_betas_eps(betas, eps)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
@@ -23,9 +23,7 @@ class Adamax(Optimizer):
         # float32 throughout, in the order of torch's single-tensor Adamax
         state = self.state[p]
         if not state:
-            state["step"] = _buffer(np.float32(0.0))
-            state["exp_avg"] = _buffer(np.zeros_like(p._data))
-            state["exp_inf"] = _buffer(np.zeros_like(p._data))
+            _start_state(state, p, "exp_avg", "exp_inf")
         lr, (beta1, beta2) = _scalar(group["lr"]), group["betas"]
         g = -grad if group["maximize"] else grad
         param = p._data

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .adam import _lerp
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_lr, _scalar
+from .optimizer import (Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_lr, _check_weight_decay,
+                        _scalar, _start_state)
 
 
 class NAdam(Optimizer):
@@ -16,8 +17,7 @@ class NAdam(Optimizer):
                  differentiable=False):
         _check_lr(lr)
         _check_betas_eps(betas, eps)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
@@ -31,7 +31,7 @@ class NAdam(Optimizer):
         # single-tensor NAdam
         state = self.state[p]
         if not state:
-            state["step"] = _buffer(np.float32(0.0))
+            _start_state(state, p)
             state["mu_product"] = _buffer(np.float32(1.0))
             state["exp_avg"] = _buffer(np.zeros_like(p._data))
             state["exp_avg_sq"] = _buffer(np.zeros_like(p._data))

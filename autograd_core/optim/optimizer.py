@@ -171,6 +171,19 @@ def _buffer(array):
     return _make(np.array(array, copy=True), None, False)
 
 
+def _start_state(state, p, *moments):
+    """A parameter's first step: torch's step counter (a float32 tensor), then each named moment buffer,
+    zeros shaped as p (state_dict keeps this order)."""
+    state["step"] = _buffer(np.float32(0.0))
+    for name in moments:
+        state[name] = _buffer(np.zeros_like(p._data))
+
+
+def _check_weight_decay(weight_decay):
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def _check_lr(lr):
     """torch's checks of a learning rate: a Tensor lr has one element; no lr is negative."""
     if isinstance(lr, Tensor) and lr.numel() != 1:

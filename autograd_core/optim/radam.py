@@ -2,7 +2,8 @@
 import numpy as np
 
 from .adam import _lerp
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_betas_eps, _check_lr, _scalar
+from .optimizer import (Optimizer, _add_scaled, _check_betas_eps, _check_lr, _check_weight_decay, _scalar,
+                        _start_state)
 
 
 class RAdam(Optimizer):
@@ -17,8 +18,7 @@ class RAdam(Optimizer):
                  differentiable=False):
         _check_lr(lr)
         _check_betas_eps(betas, eps)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable,
                     "decoupled_weight_decay": decoupled_weight_decay, "differentiable": differentiable}
@@ -28,9 +28,7 @@ class RAdam(Optimizer):
         # float32 throughout, in the order of torch's single-tensor RAdam
         state = self.state[p]
         if not state:
-            state["step"] = _buffer(np.float32(0.0))
-            state["exp_avg"] = _buffer(np.zeros_like(p._data))
-            state["exp_avg_sq"] = _buffer(np.zeros_like(p._data))
+            _start_state(state, p, "exp_avg", "exp_avg_sq")
         lr, (beta1, beta2), wd = _scalar(group["lr"]), group["betas"], group["weight_decay"]
         g = -grad if group["maximize"] else grad
         state["step"]._data += 1

@@ -1,7 +1,7 @@
 """RMSprop (torch.optim.RMSprop), with momentum and the centered variant."""
 import numpy as np
 
-from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _scalar
+from .optimizer import Optimizer, _add_scaled, _buffer, _check_lr, _check_weight_decay, _scalar, _start_state
 from .adam import _lerp
 
 
@@ -17,8 +17,7 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= momentum:
             raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_weight_decay(weight_decay)
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
@@ -30,8 +29,7 @@ class RMSprop(Optimizer):
         # float32 throughout, in the order of torch's single-tensor RMSprop
         state = self.state[p]
         if not state:
-            state["step"] = _buffer(np.float32(0.0))
-            state["square_avg"] = _buffer(np.zeros_like(p._data))
+            _start_state(state, p, "square_avg")
             if group["momentum"] > 0:
                 state["momentum_buffer"] = _buffer(np.zeros_like(p._data))
             if group["centered"]:
