@@ -234,8 +234,8 @@ def which_mode(fewer_passes, situations):
             fb.fail(f"fewer_passes: {MIXED_UP}")
         elif answers is not None and answers != right and _as_words(answers) == right:
             fb.fail(f"fewer_passes: {_spelling(answers)}")
-        elif answers is not None and _odd_word(cases, answers):
-            fb.fail(_odd_word(cases, answers))
+        elif answers is not None and (odd := _odd_word(cases, answers)):
+            fb.fail(odd)
         else:
             fb.check_function("fewer_passes", fewer_passes, cases, _by_passes,
                               explain="Count the passes each mode needs for an f with n inputs and m outputs.")
