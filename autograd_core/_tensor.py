@@ -579,6 +579,8 @@ def _check_overlap(self, op_name, args, params=None):
     tensor may alias another (an expanded tensor), and no input may partly overlap it."""
     if op_name in _IDEMPOTENT or (op_name == "copy_" and _same_memory(self._data, args[0])):
         return  # (x.copy_(x), or of a view of the very same elements: copy_ returns at once)
+    if op_name == "nan_to_num" and self._data.dtype.kind in "biu":
+        return  # (an integer or bool tensor has no nan: ATen's nan_to_num_ is then x.copy_(x))
     d = self._data
     if _expanded_memory(d):
         if op_name not in _WARN_ON_EXPANDED:

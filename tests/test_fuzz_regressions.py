@@ -507,6 +507,15 @@ b = a.int()
 b.copy_(a)
 """, fixed=True),
     # --- autograd_core raises, torch does not ------------------------------------------------------------
+    case("nan-to-num-in-place-on-an-expanded-int-or-bool-tensor-writes-nothing", """
+a = torch.tensor([[[True]]])
+b = a.expand(2, 3, 2, 3)
+b.nan_to_num_()
+c = torch.zeros(1, dtype=torch.int64).expand(3)
+c.nan_to_num_()
+d = torch.zeros(1).expand(3)
+d.nan_to_num_()
+""", fixed=True),
     case("dim-argument-on-a-0d-tensor", """
 x = torch.tensor(1.5, requires_grad=True)
 a = x.sum(0)
