@@ -75,10 +75,12 @@ def _is_tensor(x):
 
 def _numpy(t):
     """t's values as numpy, outside any graph. An efficient zero tensor (sgn's gradient of a real
-    input, in both libraries) prints and reads as zeros but refuses .numpy() unless forced."""
+    input, in both libraries) prints as zeros and refuses .numpy(): its values are zeros by definition
+    (not read with numpy(force=True): torch 2.13's crashes the process on a view of one, z[1::2])."""
     t = t.detach()
     if t._is_zerotensor():
-        return t.numpy(force=True)
+        lib = torch if isinstance(t, torch.Tensor) else autograd_core
+        return np.zeros(tuple(t.shape), lib.zeros((), dtype=t.dtype).numpy().dtype)
     return t.numpy()
 
 
