@@ -22,6 +22,7 @@ def tensor_first(function, argument="input", name=None, overloaded=False):
 
     @functools.wraps(function)
     def guarded(*args, **kwargs):
+        __tracebackhide__ = True  # (IPython leaves this wrapper out of a traceback, unless it raised)
         if args:
             if not isinstance(args[0], Tensor) and not (overloaded and len(args) + len(kwargs) > 1):
                 raise not_a_tensor(name, argument, args[0])
@@ -55,6 +56,7 @@ def numpy_names(function, name=None):
 
     @functools.wraps(function)
     def taking_numpy_names(*args, **kwargs):
+        __tracebackhide__ = True  # (IPython leaves this wrapper out of a traceback, unless it raised)
         if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
             given = [k for k in kwargs if k in aliases]
             for alias in given:

@@ -2538,6 +2538,7 @@ _EDGES_BEFORE_CHECKS = (
 
 def _edges_before_checks(f):
     def op(*args, **kwargs):
+        __tracebackhide__ = True  # (IPython leaves this wrapper out of a traceback: the op's own frame shows)
         try:
             return f(*args, **kwargs)
         except (RuntimeError, IndexError):

@@ -444,6 +444,7 @@ except ImportError:  # (another numpy: np.errstate, slower)
 def quiet(f):
     """f without numpy's RuntimeWarnings: log(-1) is nan and 1/0 is inf in PyTorch, silently."""
     def quiet(*args, **kwargs):
+        __tracebackhide__ = True  # (IPython leaves this wrapper out of a traceback: f's own frame shows)
         token = NUMPY_ERRORS.set(NUMPY_QUIET)
         try:
             return f(*args, **kwargs)

@@ -14,6 +14,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 
 from torch_oracle import ENGINE, TORCH, close, plain
 
@@ -624,3 +626,33 @@ def test_a_dtype_torch_has_and_this_engine_has_not_is_refused_by_name(data):
     for make in (ENGINE.tensor, ENGINE.as_tensor) + ((ENGINE.from_numpy,) if isinstance(data, np.ndarray) else ()):
         with pytest.raises(TypeError, match=f"^autograd_core has no {name} tensors \\(PyTorch has them\\)"):
             make(data)
+
+
+
+@pytest.fixture
+def notebook_shell():
+    """An IPython shell with autograd_core imported as torch and a leaf a, cleared afterwards (a shell
+    left in the process changes later tests: conftest's _no_ipython_shell_left)."""
+    shell = InteractiveShell.instance()
+    shell.colors = "nocolor"
+    shell.run_cell("import autograd_core as torch\na = torch.ones(2, 3, requires_grad=True)")
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+@pytest.mark.parametrize("cell, shown, hidden", [
+    ("a @ a", ["in matmul(", "in mm(", "mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)"],
+     ["<locals>.op(", "<locals>.quiet("]),
+    ("a.sum(axis=5)", ["in _dim(", "Dimension out of range"], ["<locals>.taking_numpy_names("]),
+    ("torch.exp(2.0)", ["exp(): argument 'input' (position 1) must be Tensor, not float"], []),
+])
+def test_a_notebooks_traceback_leaves_out_the_engines_wrappers(notebook_shell, cell, shown, hidden):
+    """In a notebook (IPython) an error's traceback shows the student's line and the engine's functions
+    that checked, not the wrappers around them (__tracebackhide__), but for a wrapper that raised."""
+    with capture_output() as captured:
+        notebook_shell.run_cell(cell)
+    text = captured.stdout
+    assert all(s in text for s in shown), text
+    assert not any(h in text for h in hidden), text
+    if hidden:
+        assert "skipping hidden" in text, text
