@@ -44,16 +44,16 @@ from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32
 from ._dtypes import get_default_device, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
-from ._tensor import Tensor, tensor, result_dtype  # noqa: F401
-from ._arguments import take_numpy_names, tensor_first
+from ._tensor import Tensor, tensor  # noqa: F401
+from ._arguments import take_numpy_names as _take_numpy_names, tensor_first as _tensor_first
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
 from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, clip, clone, concat,  # noqa: F401
-                         contiguous, cos, div, dot, eq, equal, exp, expand, flatten, ge, gt, is_tensor,
+                         cos, div, dot, eq, equal, exp, flatten, ge, gt, is_tensor,
                          isclose, le, log, log_softmax, logical_not, lt, matmul, max, maximum, mean,
                          min, minimum, mm, mul, mv, ne, neg, norm, numel, permute, pow, reciprocal,
                          relu, reshape, rsub, sigmoid, sign, sin, softmax, sqrt, square, squeeze, stack,
-                         sub, sum, t, tanh, transpose, unsqueeze, view, where)
+                         sub, sum, t, tanh, transpose, unsqueeze, where)
 from ._functions import _OUT_FUNCTIONS  # noqa: E402
 globals().update(_OUT_FUNCTIONS)  # torch.add(a, b, out=t) ...: the functions that take out=
 from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,  # noqa: F401
@@ -209,16 +209,16 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
         addcdiv dist addmm cross inner
         inverse index_put std_mean var_mean""".split():  # (einsum's first argument is its equation)
-    globals()[_name] = tensor_first(globals()[_name], name=_name)
-max, min, mul = (tensor_first(f, overloaded=True) for f in (max, min, mul))
-normal = tensor_first(normal, argument="mean", overloaded=True)
-cdist = tensor_first(cdist, argument="x1")
-where = tensor_first(where, argument="condition", overloaded=True)
-repeat_interleave = tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
-unique = tensor_first(unique, name="_unique2")
+    globals()[_name] = _tensor_first(globals()[_name], name=_name)
+max, min, mul = (_tensor_first(f, overloaded=True) for f in (max, min, mul))
+normal = _tensor_first(normal, argument="mean", overloaded=True)
+cdist = _tensor_first(cdist, argument="x1")
+where = _tensor_first(where, argument="condition", overloaded=True)
+repeat_interleave = _tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
+unique = _tensor_first(unique, name="_unique2")
 del _name
 # x.sum(axis=0, keepdims=True), torch.cat(ts, axis=0): numpy's names, where PyTorch's parser takes them
-take_numpy_names(globals())
-take_numpy_names(Tensor)
-take_numpy_names(vars(linalg), written_in_python=())  # (linalg.norm is C++)
-take_numpy_names(vars(nn.functional), names=("cosine_similarity",))  # (the one of them written in C++)
+_take_numpy_names(globals())
+_take_numpy_names(Tensor)
+_take_numpy_names(vars(linalg), written_in_python=())  # (linalg.norm is C++)
+_take_numpy_names(vars(nn.functional), names=("cosine_similarity",))  # (the one of them written in C++)

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _dtypes
 from ._arguments import not_a_tensor
+from ._functions import _write_out
 from ._graph import STATE
 from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
 from ._numerics import dense as _dense
@@ -91,7 +92,6 @@ def _finish(arr, requires_grad):
 def _factory_out(name, out, dtype, requires_grad, make, resized=None):
     """zeros(..., out=t) and the like: make(t's dtype)'s values written into t (resized silently,
     as ATen's factories resize; arange warns), t returned."""
-    from ._functions import write_out  # (_functions is built after the factories)
     if not isinstance(out, Tensor):
         raise not_a_tensor(name, "out", out, position=None)
     want = _dtypes.resolve(dtype)
@@ -106,7 +106,7 @@ def _factory_out(name, out, dtype, requires_grad, make, resized=None):
     result = _make(make(out._data.dtype), None, False)
     if resized is not None and out._data.shape != result._data.shape and out._data.size:
         resized(out, result)
-    write_out(out, result, warn_resize=False)
+    _write_out(out, result, warn_resize=False)
     if requires_grad:
         out.requires_grad_()
     return out

@@ -456,6 +456,16 @@ def median(input, dim=None, keepdim=False):
     return _selected("median", input, d, keepdim, _median_indices(input._data, d))
 
 
+def _addmm_dtypes(bias, mat1, mat2):
+    """PyTorch's addmm dtype errors (a float64 batch into a float32 layer is a common slip)."""
+    if bias.dtype != mat2.dtype:
+        raise RuntimeError("self and mat2 must have the same dtype, but got "
+                           f"{_dtypes.SCALAR_NAME[bias.dtype]} and {_dtypes.SCALAR_NAME[mat2.dtype]}")
+    if mat1.dtype != mat2.dtype:
+        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                           f"{_dtypes.SCALAR_NAME[mat1.dtype]} and {_dtypes.SCALAR_NAME[mat2.dtype]}")
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """out = beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape"""
     for name, m in (("mat1", mat1), ("mat2", mat2)):
@@ -466,7 +476,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
                            f"{mat2.shape[0]}x{mat2.shape[1]})")
     with no_grad():  # (expand's refusal of a bias that does not broadcast)
         input.detach().expand(mat1.shape[0], mat2.shape[1])
-    from .nn.functional import _addmm_dtypes
     _addmm_dtypes(input, mat1, mat2)
     if beta == 1 and alpha == 1:
         return apply(_OP["addmm"], (input, mat1, mat2))
@@ -2599,7 +2608,7 @@ def _check_out_grad(name, out, args):
                            "differentiation, but one of the arguments requires grad.")
 
 
-def write_out(out, result, warn_resize=True):
+def _write_out(out, result, warn_resize=True):
     """Copy result into out (resized to result's shape first, with PyTorch's warning when out held
     elements); returns out, its version bumped as by an in-place op."""
     if out._data.shape != result._data.shape:
@@ -2670,7 +2679,7 @@ def _takes_out(fn, kind, name=None):
         if kind == "cast" and got != want and out._data.size and out._data.shape != result._data.shape:
             # (TensorIterator resizes out, then its result in out's dtype: PyTorch warns twice)
             _warn(_OUT_RESIZED.format(list(out._data.shape), list(result._data.shape)))
-        return write_out(out, result)
+        return _write_out(out, result)
 
     with_out.__name__, with_out.__qualname__, with_out.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     with_out.__wrapped__ = fn
@@ -2693,3 +2702,10 @@ _OUT_FUNCTIONS.update(subtract=_OUT_FUNCTIONS["sub"], multiply=_OUT_FUNCTIONS["m
                       divide=_OUT_FUNCTIONS["div"], clip=_OUT_FUNCTIONS["clamp"],
                       concat=_OUT_FUNCTIONS["cat"], concatenate=_OUT_FUNCTIONS["cat"],
                       negative=_OUT_FUNCTIONS["neg"], absolute=_OUT_FUNCTIONS["abs"])
+
+# What the package takes with `from ._functions import *`: the functions defined here, not the modules
+# and helpers this file imports, nor those torch has only as Tensor methods or in torch.linalg
+# (torch.np, torch.apply and torch.view do not exist)
+__all__ = [name for name, value in list(globals().items())
+           if not name.startswith("_") and getattr(value, "__module__", None) == __name__
+           and name not in ("view", "expand", "expand_as", "contiguous", "repeat", "linalg_cross")]

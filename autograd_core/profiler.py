@@ -20,6 +20,7 @@ record_function block's the time from its start to its end. The numbers differ f
 """
 import enum
 import json
+import os
 import sys
 import time
 
@@ -622,7 +623,6 @@ def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0)
 
 def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False):
     """torch.profiler.tensorboard_trace_handler: writes the Chrome trace into dir_name."""
-    import os
 
     def handler(prof):
         os.makedirs(dir_name, exist_ok=True)

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtypes
 from ._tensor import Tensor, _make
+from .nn.parameter import Parameter
 
 __all__ = ["save", "load", "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals"]
 
@@ -32,7 +33,6 @@ class _Pickler(pickle.Pickler):
     """pickle.Pickler storing tensors and Parameters as (bytes, dtype, shape, requires_grad)."""
 
     def reducer_override(self, obj):
-        from .nn.parameter import Parameter  # (nn imports this module's package first)
         kind = type(obj)
         if kind is Tensor or kind is Parameter:
             a = np.ascontiguousarray(obj._data)
@@ -68,7 +68,6 @@ def _rebuild_tensor(raw, dtype_name, shape, requires_grad):
 
 
 def _rebuild_parameter(raw, dtype_name, shape, requires_grad):
-    from .nn.parameter import Parameter
     return _placed(Parameter(_make(_array(raw, dtype_name, shape), None, False), requires_grad))
 
 
@@ -97,7 +96,6 @@ def _placed(t):
 
 # --- loading --------------------------------------------------------------------------------------
 def _allowed_by_default():
-    from .nn.parameter import Parameter
     allowed = {"collections.OrderedDict": collections.OrderedDict, "collections.Counter": collections.Counter,
                "_codecs.encode": __import__("_codecs").encode, "builtins.bytearray": bytearray,
                "builtins.set": set, "builtins.complex": complex}

@@ -5,6 +5,9 @@ tensor now retaining its grad), and binary operators given what is no tensor or 
 import warnings
 
 import pytest
+import torch
+
+import autograd_core
 
 from torch_oracle import assert_same
 
@@ -109,3 +112,10 @@ PROGRAMS = {"saved when not needed": _saved_when_not_needed, "saved options": _s
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_engine_behaviour_matches_torch(name):
     assert_same(PROGRAMS[name])
+
+
+def test_the_package_names_nothing_torch_lacks_but_its_own_recorder():
+    """`import autograd_core as torch`: every public name is one torch 2.13 has (a student's torch.np or
+    torch.view would work here and fail in torch), but for record() and Recording, the project's own."""
+    extra = {n for n in dir(autograd_core) if not n.startswith("_") and not hasattr(torch, n)}
+    assert extra == {"record", "Recording"}, sorted(extra)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _conv_kernels, _dtypes
+from .. import _pool_kernels as P
 from .. import _numerics as K
 from .. import _functions as _f
 from .._arguments import not_a_tensor
@@ -229,7 +230,7 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{in_features} and "
                            f"{'x'.join(map(str, wt.shape))})")
     if input.ndim == 2 or (input.is_contiguous() and bias.ndim == 1):
-        _addmm_dtypes(bias, input, wt)
+        _f._addmm_dtypes(bias, input, wt)
     if input.ndim == 2:
         return apply(OPS["addmm"], (bias, input, wt))
     if not input.is_contiguous() or bias.ndim != 1:
@@ -237,16 +238,6 @@ def linear(input, weight, bias=None):
     rows = _f.reshape(input, (-1, in_features))
     out = apply(OPS["addmm"], (bias, rows, wt))
     return _f.view(out, tuple(input.shape[:-1]) + (wt.shape[1],))
-
-
-def _addmm_dtypes(bias, mat1, mat2):
-    """PyTorch's addmm dtype errors (a float64 batch into a float32 layer is a common slip)."""
-    if bias.dtype != mat2.dtype:
-        raise RuntimeError("self and mat2 must have the same dtype, but got "
-                           f"{SCALAR_NAME[bias.dtype]} and {SCALAR_NAME[mat2.dtype]}")
-    if mat1.dtype != mat2.dtype:
-        raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
-                           f"{SCALAR_NAME[mat1.dtype]} and {SCALAR_NAME[mat2.dtype]}")
 
 
 # --- losses ---------------------------------------------------------------------------------------
@@ -1009,8 +1000,7 @@ def _pooled_size(size, kernel, pad, stride, dilation, ceil_mode):
     if pad > ((kernel - 1) * dilation + 1) // 2:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pad}, "
                            f"kernel_size={kernel} and dilation={dilation}")
-    from .._pool_kernels import pooled_size
-    return pooled_size(size, kernel, stride, pad, dilation, ceil_mode)
+    return P.pooled_size(size, kernel, stride, pad, dilation, ceil_mode)
 
 
 def _pool2d_check(input, kernel, stride, padding, dilation, ceil_mode):
@@ -1055,8 +1045,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if input.dtype.name == "bool":
         raise _not_implemented_for("max_pool2d", input)
     _pool2d_check(input, kernel, stride, padding, dilation, ceil_mode)
-    from .._pool_kernels import max_pool2d_indices
-    indices = max_pool2d_indices(input._data, kernel, stride, padding, dilation, ceil_mode)
+    indices = P.max_pool2d_indices(input._data, kernel, stride, padding, dilation, ceil_mode)
     out = apply(OPS["max_pool2d_with_indices"], (input,),
                 {"kernel_size": kernel, "stride": stride, "padding": padding, "dilation": dilation,
                  "ceil_mode": ceil_mode, "result1": indices})
@@ -1235,7 +1224,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if bias is not None:
             out = _f.add(out, bias[0])
         return out
-    from .. import _pool_kernels as P
     x = input._data
     rm = None if running_mean is None else running_mean._data
     rv = None if running_var is None else running_var._data
