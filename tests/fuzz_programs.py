@@ -467,12 +467,21 @@ class Generator:
         names = self.tensors(allowed)
         return choice(self.ch, names) if names else None
 
-    def shape_of(self, expr):
-        """The shape of a side-effect-free expression, evaluated in torch (None if it raises)."""
+    def peek(self, expr):
+        """An expression's value, evaluated in torch to choose what comes next -- its draws from torch's
+        generator undone (an inline torch.rand(()) would put torch's generator a draw ahead of ours)."""
+        state = torch.get_rng_state()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return tuple(eval(expr, self.run.theirs).shape)
+                return eval(expr, self.run.theirs)
+        finally:
+            torch.set_rng_state(state)
+
+    def shape_of(self, expr):
+        """The shape of a side-effect-free expression, evaluated in torch (None if it raises)."""
+        try:
+            return tuple(self.peek(expr).shape)
         except Exception:  # noqa: BLE001
             return None
 
@@ -946,9 +955,7 @@ class Generator:
             idx = choice(self.ch, (f"{x} > 0", f"{x} != 1"))
         if self.chance(0.3) and self.tensor(x).dim() >= 1:  # a view of a view
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    first = eval(f"{x}[{idx}]", self.run.theirs)
+                first = self.peek(f"{x}[{idx}]")
                 rank, size = first.dim(), (first.shape[0] if first.dim() else 0)
             except Exception:  # noqa: BLE001 -- the first index is wrong: the error is the test
                 rank, size = 0, 0
@@ -1118,9 +1125,7 @@ class Generator:
             value = self.scalar("float") if self.chance(0.6) else None
             if value is None:
                 try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        target = tuple(eval(f"{x}[{idx}]", self.run.theirs).shape)
+                    target = tuple(self.peek(f"{x}[{idx}]").shape)
                 except Exception:  # noqa: BLE001 -- a bad index: a scalar value, the error is the test
                     target = ()
                 source = self.pick(lambda u: _broadcasts_to(tuple(u.shape), target) and u.numel() > 0)
@@ -1274,7 +1279,7 @@ class Generator:
                          "higher order: autograd.grad", touches_all=True):
                 return
         for order in (2, 3):
-            firsts = [g for g in firsts if _read(lambda g=g: eval(g, self.run.theirs).requires_grad) is True]
+            firsts = [g for g in firsts if _read(lambda g=g: self.peek(g).requires_grad) is True]
             if not firsts:
                 return
             g = choice(self.ch, firsts)

@@ -338,6 +338,14 @@ x = torch.tensor(2.0, requires_grad=True)
 y = x.cumsum(dim=0)
 """, fixed=True),
     # --- the graph: requires_grad, grad_fn, is_leaf ------------------------------------------------------
+    case("exp2-sinh-cosh-atanh-keep-a-transposed-inputs-layout", """
+a = torch.arange(-2.0, 6.0).reshape(4, 2).requires_grad_()
+b = a.T / 8
+c = b.exp2().reshape(-1)
+d = b.sinh().view(-1)
+e = b.cosh().t().view(-1)
+f = b.double().atanh().reshape(-1)
+""", fixed=True),
     case("floor-divide-of-a-tensor-that-requires-grad", """
 x = torch.tensor([1.5, -2.0], requires_grad=True)
 y = x // 2
