@@ -596,7 +596,7 @@ op("dot",      "DotBackward0",         K.dot,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
                                         arg_names=("self", "tensor"), refuse=R.no_bool("dot"))
-op("bmm",      "BmmBackward0",         np.matmul,  # (static graphs: a batch times one matrix too)
+op("bmm",      "BmmBackward0",         K.bmm,  # (static graphs: a batch times one matrix too)
                                         lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, b.ndim - 2, b.ndim - 1)),
                                         lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, a.ndim - 2, a.ndim - 1), g),
                                         unpack=("mat2", "self"),

@@ -21,6 +21,14 @@ def case(name, program, fixed=False):
 
 PROGRAMS = [
     # --- a number that differs without an error --------------------------------------------------------
+    case("small-bmm-adds-rounded-products-in-order-as-atens-loop", """
+a = torch.tensor([[[-3.0, 1.0, 1.0], [1.0, 3.0, 1.0], [0.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]], requires_grad=True)
+b = torch.tan(a)
+c = b @ b
+d = c[c > 0]
+e = torch.bmm(b.double(), b.double().transpose(1, 2))
+e.sum().backward()
+""", fixed=True),
     case("flip-writes-into-its-input", """
 a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 b = a.flip(0)
