@@ -1655,6 +1655,9 @@ def hypot(input, other):
     """out = sqrt(input**2 + other**2), without overflow"""
     if not isinstance(other, Tensor):
         raise not_a_tensor("hypot", "other", other, position=2)
+    message = _broadcast_message(input.shape, other.shape)  # (TensorIterator checks shapes first)
+    if message:
+        raise RuntimeError(message)
     dtype = result_dtype(input, other)
     if dtype.kind != "f":  # (ATen's kernel names the promoted dtype)
         raise _not_implemented("hypot_cpu", dtype)

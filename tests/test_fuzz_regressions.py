@@ -622,6 +622,14 @@ g, = torch.autograd.grad(b.sum(), [a])
 h, = torch.autograd.grad(b.sum(), [b])
 """, fixed=True),
     # --- both raise, another type or message --------------------------------------------------------------
+    case("hypot-checks-shapes-before-dtypes", """
+a = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]])
+b = torch.ones(4, 4, requires_grad=True)
+c = torch.ones(4, 1, requires_grad=True)
+d = c > b
+f = torch.hypot(d, a)
+h = torch.hypot(b, c.double())
+""", fixed=True),
     case("stale-unbind-view-raises-before-the-bool-subtraction", """
 a = torch.tensor([1.0, 1.0, 1.0], requires_grad=True)
 b, c, d = a.unbind(0)
