@@ -90,10 +90,11 @@ def walk(fn, depth=0):
         walk(next_fn, depth + 1)
 
 walk(y.grad_fn)
+print("w's two entries are one node:", a.grad_fn.next_functions[0][0] is b.grad_fn.next_functions[0][0])
 
 # %% [markdown]
-# `w` appears twice: it feeds both `a` and `b`. It is the same `AccumulateGrad` node both times,
-# which is why the two gradients that reach it are added.
+# `w` appears twice: it feeds both `a` and `b`. It is the same `AccumulateGrad` node both times
+# (the last line: `is` finds one object), which is why the two gradients that reach it are added.
 #
 # This graph of backward functions is the picture in PyTorch's own autograd tutorial: the nodes are
 # the `...Backward` functions, the arrows point the way the forward pass went, and the leaves (drawn

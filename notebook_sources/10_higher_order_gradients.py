@@ -91,8 +91,8 @@ print_graph(g)
 # `PowBackward0` computes $x^2$ (a **new** node, not the one behind $y$), `MulBackward1` multiplies
 # by the number 3 (the `1` marks a Python number as the other factor), and `MulBackward0`
 # multiplies by $\bar y = \partial y/\partial y = 1$, the seed, which needs no gradient (`None`).
-# That is PyTorch's derivative formula for `pow`, `grad * exponent * self.pow(exponent - 1)`, run as
-# ordinary operations.
+# That is PyTorch's derivative formula for `pow`, `grad * (exponent * self.pow(exponent - 1))`, run
+# as ordinary operations.
 #
 # Here are both graphs as pictures (tensors as boxes, operations as ovals): the forward graph of $y$
 # first, then the graph of $g$ that the backward pass built beside it: a second graph that starts at
@@ -189,8 +189,9 @@ print_graph(first)
 # This time the gradient's graph **reaches into the forward graph**: PyTorch writes $\tanh'$ with
 # the *output* $y$ (that is what `TanhBackward0` saved), so `TanhBackwardBackward0` — the derivative
 # of tanh's backward, named as PyTorch names it — takes `TanhBackward0`, $y$'s node, as an input.
-# The double backward goes back through the forward graph. (`ExpandBackward0` is the `sum`'s
-# gradient: the 1 spread over the five entries.)
+# The double backward goes back through the forward graph. Its other input, `None`, is the gradient
+# arriving from `y.sum()`: the seed 1 spread over the five entries, a constant that needs no
+# gradient (so no `ExpandBackward0` node is recorded for it).
 
 # %% [markdown]
 # ### A mixed partial derivative
