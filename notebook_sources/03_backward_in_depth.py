@@ -48,9 +48,10 @@ print("equal:", torch.allclose(x.grad, by_formula))
 # %% [markdown]
 # ## Gradients accumulate
 #
-# `backward()` **adds** into `.grad`; it never overwrites. That is what makes the two paths to `w` in
-# Example A add up — and it also means that two backward passes add up, as a training loop's
-# iterations do: each runs a new forward pass (a new graph) and a backward through it.
+# `backward()` **adds** into `.grad`; it never overwrites. (The two paths to `w` in Example A are
+# added before that, inside the pass: lecture 01's recording stored `w.grad = 5` once.) So two
+# backward passes add up, as a training loop's iterations do: each runs a new forward pass (a new
+# graph) and a backward through it.
 
 # %%
 w = torch.tensor(1.0, requires_grad=True)

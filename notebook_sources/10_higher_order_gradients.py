@@ -380,9 +380,11 @@ print(f"largest eigenvalue by 20 H v products: {largest:.2f}")
 print(f"largest eigenvalue of the whole H:     {np.linalg.eigvalsh(H.detach().numpy()).max():.2f}")
 
 # %% [markdown]
-# PyTorch packages these as `torch.autograd.functional.hvp` and `.hessian` (they do the same double
-# backward), and `torch.autograd.gradgradcheck` compares second derivatives with finite differences,
-# as `gradcheck` does first derivatives (lecture 08):
+# PyTorch packages these in `torch.autograd.functional`: `vhp` is exactly our double backward
+# (it returns $\vec v^\top H$, the same numbers for a symmetric $H$), `hvp` takes one backward pass
+# more so as not to assume that symmetry, and `hessian` builds the whole $H$. And
+# `torch.autograd.gradgradcheck` compares second derivatives with finite differences, as `gradcheck`
+# does first derivatives (lecture 08):
 
 # %%
 functional = torch.autograd.functional
