@@ -88,9 +88,11 @@ print("dz/da, dz/db, dz/dc, dz/dd =", [float(g) for g in grad_vals])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The same numbers as the dynamic version in lecture 01 — but to see `x` you had to ask the session
-# for it. `tf.gradients` added seven nodes, named as TensorFlow names them: `gradients/` (the scope
-# of one `tf.gradients` call), then the forward node they differentiate through (`x_grad`), then the
-# operation (`AddGrad`; `_1` for its second input). Each holds one derivative of `z`:
+# for it. `tf.gradients` added seven nodes, under names scoped as TensorFlow scopes them: `gradients/`
+# (the scope of one `tf.gradients` call), then the forward node they differentiate through
+# (`x_grad`), then the rule (`AddGrad`; `_1` for its second input). That last part is this
+# imitation's: TensorFlow puts several smaller operations there (`Sum`, `Reshape`, ...) where this
+# imitation has one node per derivative. Each holds one derivative of `z`:
 
 # %%
 for node in graph.nodes[before:]:
