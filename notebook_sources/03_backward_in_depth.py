@@ -110,7 +110,8 @@ print("w.grad =", w.grad.item(), " (5 + 5: the two passes accumulate, like any t
 # $$Q = 3a^3 - b^2 .$$
 #
 # $Q$ is a *vector* with two entries. What would "the gradient of $Q$" be? There is one per entry
-# of $Q$ — a whole Jacobian. PyTorch refuses to guess:
+# of $Q$ — a whole Jacobian (the table of every $\partial Q_i/\partial a_j$ and
+# $\partial Q_i/\partial b_j$, below). PyTorch refuses to guess:
 
 # %%
 a = torch.tensor([2.0, 3.0], requires_grad=True)

@@ -43,8 +43,9 @@ from widgets import draw            # pictures of graphs (Graphviz)
 # %% [markdown]
 # ## The backward pass is a computation
 #
-# Lecture 03 opened a node: `PowBackward0` of $y = x^3$ turns the gradient arriving from above,
-# $\bar y = \partial L/\partial y$, into $\bar y \cdot 3x^2$. That is three tensor operations: a
+# Lecture 03 looked inside a node: `PowBackward0` multiplies the gradient arriving from above by the
+# power's local derivative ($2x$ for the $x^2$ there). For $y = x^3$ it turns
+# $\bar y = \partial L/\partial y$ into $\bar y \cdot 3x^2$. That is three tensor operations: a
 # power, a multiplication by 3, a multiplication by $\bar y$. A plain backward pass runs them
 # outside autograd and keeps only the number. With **`create_graph=True`** autograd records them,
 # like any other operation: the gradient comes back with a `grad_fn`.
