@@ -142,8 +142,9 @@ for rate in (0.05, 0.055, 0.06):
 
 # %% [markdown]
 # Across the valley the error shrinks fast (and flips sign: the zig-zag); along it each step keeps
-# 0.9944 of it, taking off only about half a percent, which is why $b$ crawls. And once $\mathrm{lr}\cdot\lambda_{\max} > 2$ the factor across the
-# valley is below $-1$: every step overshoots by more than the last, and the run **diverges**.
+# 0.9944 of it, taking off only about half a percent, which is why $b$ crawls. And once
+# $\mathrm{lr}\cdot\lambda_{\max} > 2$ the factor across the valley is below $-1$: every step
+# overshoots by more than the last, and the run **diverges**.
 #
 # The scale of the data sets this limit. $\lambda_{\max}$ is about $\overline{x^2} \approx 34$ here,
 # because $x$ runs up to 10; the gradient $\partial L/\partial w = -\overline{(y - \hat y)\,x}$ carries a

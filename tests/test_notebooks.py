@@ -106,10 +106,10 @@ def printed_text(nb):
     return texts
 
 
-# A decimal number in a lecture's prose is one the lecture prints (rounded as the prose rounds it) or
-# types in its code. (prose17: lecture 06 still said "b a third short of b*", "within 0.45 of its
-# minimum" and "1.4% per step" after its data's seed changed and the printed numbers with it.)
-# (a decimal, or one times a power of ten as the prose writes it in math: 4.9\cdot 10^{-4})
+# A decimal number in a lecture's prose (or one times a power of ten, as math writes it: 4.9\cdot 10^{-4})
+# is one the lecture prints, rounded as the prose rounds it, or types in its code. (prose17: lecture 06
+# still said "b a third short of b*", "within 0.45 of its minimum" and "1.4% per step" after its data's
+# seed changed and the printed numbers with it.)
 PROSE_DECIMAL = re.compile(r"(?<![\w.])(\d+\.(\d+))(?:\s*\\cdot\s*10\^\{?(-?\d+)\}?)?")
 PRINTED_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 # Numbers a lecture's prose may state without printing them, and why.
@@ -129,17 +129,7 @@ PROSE_NOT_PRINTED = {
 def prose_numbers_not_printed(nb, allowed=()):
     """[(markdown cell index, number)] for each decimal number in the markdown (code spans aside) that no
     compared output shows, rounded to the prose's decimals, and no code cell types."""
-    shown = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        shown.append(cell.source)
-        if SKIP_COMPARE not in cell.metadata.get("tags", []):
-            for out in cell.outputs:
-                if out.output_type == "stream":
-                    shown.append(out.text)
-                elif out.output_type in ("execute_result", "display_data") and "text/plain" in out.data:
-                    shown.append(out.data["text/plain"])
+    shown = [cell.source for cell in nb.cells if cell.cell_type == "code"] + printed_text(nb)
     values = [float(n) for n in PRINTED_NUMBER.findall("\n".join(shown))]
     missing = []
     for i, cell in enumerate(nb.cells):
