@@ -47,8 +47,9 @@ for name, t in [("w", w), ("x", x), ("a", a), ("b", b), ("y", y)]:
 # ## `grad_fn`: how a tensor was made
 #
 # A non-leaf's `grad_fn` is the node of the graph that will compute its backward step. Its class name
-# is the operation plus `Backward` and a version number, as in PyTorch: `MulBackward0`,
-# `AddBackward0`. A leaf has `grad_fn = None`.
+# is the operation plus `Backward` and a number, as in PyTorch: `MulBackward0`, `AddBackward0`. The
+# number tells apart the variants of one operation: `x ** 2` makes a `PowBackward0` (a number as
+# the exponent), `x ** x` a `PowBackward1` (a tensor). A leaf has `grad_fn = None`.
 
 # %%
 print("y.grad_fn:", y.grad_fn.name())
