@@ -85,7 +85,8 @@ GraphStepper(rec)
 # `CGRAPH_BACKEND=torch` is set before JupyterLab starts (`CGRAPH_BACKEND=torch make lab`).
 # The course's test suite runs those lectures both ways and checks that they print the same numbers,
 # so what you learn here is true of PyTorch too. Lectures that use features only `autograd_core`
-# has (recordings, graph pictures, static graphs) import it directly and say so at the top.
+# has (recordings and the steppers that replay them, static graphs, the regression lab) import it
+# directly and say so at the top; `draw` pictures the graphs of both.
 
 # %%
 from widgets import torch_switch

@@ -47,8 +47,9 @@ for name, t in [("w", w), ("x", x), ("a", a), ("b", b), ("y", y)]:
 # ## `grad_fn`: how a tensor was made
 #
 # A non-leaf's `grad_fn` is the node of the graph that will compute its backward step. Its class name
-# is the operation plus `Backward` and a version number, as in PyTorch: `MulBackward0`,
-# `AddBackward0`. A leaf has `grad_fn = None`.
+# is the operation plus `Backward` and a number, as in PyTorch: `MulBackward0`, `AddBackward0`. The
+# number tells apart the variants of one operation: `x ** 2` makes a `PowBackward0` (a number as
+# the exponent), `x ** x` a `PowBackward1` (a tensor). A leaf has `grad_fn = None`.
 
 # %%
 print("y.grad_fn:", y.grad_fn.name())
@@ -90,10 +91,11 @@ def walk(fn, depth=0):
         walk(next_fn, depth + 1)
 
 walk(y.grad_fn)
+print("w's two entries are one node:", a.grad_fn.next_functions[0][0] is b.grad_fn.next_functions[0][0])
 
 # %% [markdown]
-# `w` appears twice: it feeds both `a` and `b`. It is the same `AccumulateGrad` node both times,
-# which is why the two gradients that reach it are added.
+# `w` appears twice: it feeds both `a` and `b`. It is the same `AccumulateGrad` node both times
+# (the last line: `is` finds one object), which is why the two gradients that reach it are added.
 #
 # This graph of backward functions is the picture in PyTorch's own autograd tutorial: the nodes are
 # the `...Backward` functions, the arrows point the way the forward pass went, and the leaves (drawn

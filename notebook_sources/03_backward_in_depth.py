@@ -48,9 +48,10 @@ print("equal:", torch.allclose(x.grad, by_formula))
 # %% [markdown]
 # ## Gradients accumulate
 #
-# `backward()` **adds** into `.grad`; it never overwrites. That is what makes the two paths to `w` in
-# Example A add up — and it also means that two backward passes add up, as a training loop's
-# iterations do: each runs a new forward pass (a new graph) and a backward through it.
+# `backward()` **adds** into `.grad`; it never overwrites. (The two paths to `w` in Example A are
+# added before that, inside the pass: lecture 01's recording stored `w.grad = 5` once.) So two
+# backward passes add up, as a training loop's iterations do: each runs a new forward pass (a new
+# graph) and a backward through it.
 
 # %%
 w = torch.tensor(1.0, requires_grad=True)
@@ -109,7 +110,8 @@ print("w.grad =", w.grad.item(), " (5 + 5: the two passes accumulate, like any t
 # $$Q = 3a^3 - b^2 .$$
 #
 # $Q$ is a *vector* with two entries. What would "the gradient of $Q$" be? There is one per entry
-# of $Q$ — a whole Jacobian. PyTorch refuses to guess:
+# of $Q$ — a whole Jacobian (the table of every $\partial Q_i/\partial a_j$ and
+# $\partial Q_i/\partial b_j$, below). PyTorch refuses to guess:
 
 # %%
 a = torch.tensor([2.0, 3.0], requires_grad=True)

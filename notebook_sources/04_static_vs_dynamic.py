@@ -88,9 +88,11 @@ print("dz/da, dz/db, dz/dc, dz/dd =", [float(g) for g in grad_vals])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The same numbers as the dynamic version in lecture 01 — but to see `x` you had to ask the session
-# for it. `tf.gradients` added seven nodes, named as TensorFlow names them: `gradients/` (the scope
-# of one `tf.gradients` call), then the forward node they differentiate through (`x_grad`), then the
-# operation (`AddGrad`; `_1` for its second input). Each holds one derivative of `z`:
+# for it. `tf.gradients` added seven nodes, under names scoped as TensorFlow scopes them: `gradients/`
+# (the scope of one `tf.gradients` call), then the forward node they differentiate through
+# (`x_grad`), then the rule (`AddGrad`; `_1` for its second input). That last part is this
+# imitation's: TensorFlow puts several smaller operations there (`Sum`, `Reshape`, ...) where this
+# imitation has one node per derivative. Each holds one derivative of `z`:
 
 # %%
 for node in graph.nodes[before:]:
@@ -204,7 +206,8 @@ session.close()
 # ## Tracing pitfalls
 #
 # Frameworks also turn a dynamic program into a static graph by **tracing** it: run it once on an
-# example input and keep the operations that ran (`torch.jit.trace`; here `tf.trace`). Python
+# example input and keep the operations that ran (PyTorch's `torch.jit.trace`, which PyTorch 2.13
+# warns is deprecated in favour of `torch.compile` and `torch.export`; here `tf.trace`). Python
 # control flow is not an operation, so the trace keeps only the branch the example took:
 
 # %%
@@ -229,9 +232,9 @@ print("traced(-1, 2) =", traced(torch.tensor(-1.0), torch.tensor(2.0)).item(), "
 # PyTorch's newer way to get a graph, **`torch.compile`** (PyTorch 2), also captures the operations
 # from running Python, but it does not freeze what it cannot capture: at `a.item() > 0` it makes a
 # *graph break*, runs that `if` as ordinary Python, and compiles the pieces on either side; it also
-# guards its assumptions about the inputs and recompiles when they fail. So `torch.compile(f)(-1, 2)`
-# gives $-6$, the right answer, where `torch.jit.trace` gives $2$ as the trace above does, at the
-# cost of a graph in pieces.
+# guards its assumptions about the inputs and recompiles when they fail. So `torch.compile(f)` called
+# with `torch.tensor(-1.0), torch.tensor(2.0)` gives $-6$, the right answer, where `torch.jit.trace`
+# gives $2$ as the trace above does, at the cost of a graph in pieces.
 
 # %% [markdown]
 # ## When each wins

@@ -82,7 +82,8 @@ print("fc.bias moved by -lr * grad:", torch.allclose(model.fc.bias.detach() - be
 # That loss has a graph of about two hundred nodes: too many to read. Two options of `draw` make it
 # readable: `view="function"` draws what backward runs (the `grad_fn` nodes, lecture 02), and
 # `collapse=2` draws each module two levels below the model (`model.layer1.0`, a residual block)
-# as one node, with how many nodes it stands for. The network becomes a chain of eight blocks.
+# as one node, with how many nodes it stands for. The network becomes a chain: `conv1` to
+# `maxpool`, the eight residual blocks, `avgpool` and `fc`.
 # Each edge marked ×2 is a tensor that enters a block twice: once into the block's convolutions,
 # once around them (through a 1×1 convolution where the block changes the shape), to an
 # `AddBackward0` at the block's end that adds the two. In the backward pass that node hands the

@@ -132,8 +132,9 @@ print("dy/dx =", x.grad, "  (should be 8)")
 
 
 # %% [markdown]
-# `a` was met first (a parent of `y`) and passed its gradient, 1, on to `x` — before `b` had added
-# its share, 3, to `a`. The fix is an order in which every node comes **after its parents**, a
+# `a` was met first (a parent of `y`) and passed its gradient so far, 1, times its local derivative
+# 2 on to `x` — before `b` had added its share, 3, to `a`: `x` got 2 where it should get
+# $(1 + 3) \cdot 2 = 8$. The fix is an order in which every node comes **after its parents**, a
 # *topological order*; walked in reverse it puts every node after all the nodes computed from it,
 # so its gradient is complete when its turn comes. micrograd finds that order with a recursive
 # depth-first search: visit the parents first, then append the node.

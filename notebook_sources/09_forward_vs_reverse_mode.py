@@ -138,11 +138,13 @@ print("equal:", torch.allclose(h0.grad, product))
 # %% [markdown]
 # ## Forward mode by hand: dual numbers
 #
-# PyTorch's `backward()` is reverse mode only, and so is `autograd_core`. Forward mode is easy to build
-# ourselves: carry next to every value $v$ its **tangent** $\dot v = \partial v/\partial(\text{seed})$,
-# and give every operation the rule for both: $u + v$ has the tangent $\dot u + \dot v$, $u\,v$ has
-# $\dot u\,v + u\,\dot v$ (the product rule), $\sin u$ has $\cos u\;\dot u$ (the chain rule). A value
-# with its tangent is called a **dual number**.
+# `backward()` is reverse mode, and reverse mode is all `autograd_core` has. PyTorch has a forward
+# mode too (`torch.func.jvp`, and `torch.autograd.forward_ad`, whose `make_dual` pairs a tensor with
+# its tangent exactly as below); we build our own, which is easy: carry next to every value $v$ its
+# **tangent** $\dot v = \partial v/\partial(\text{seed})$, and give every operation the rule for
+# both: $u + v$ has the tangent $\dot u + \dot v$, $u\,v$ has $\dot u\,v + u\,\dot v$ (the product
+# rule), $\sin u$ has $\cos u\;\dot u$ (the chain rule). A value with its tangent is called a
+# **dual number**.
 
 # %%
 class Dual:
@@ -501,10 +503,11 @@ print("matrix-product flops: forward", f"{forward_flops:,}", " backward", f"{bac
 # fixed cost of each operation (Python, dispatch, allocating the result) dominates instead, and each
 # node costs about the same forward and backward, so the ratio moves towards 1. The forward pass in
 # grad mode also pays for *recording* the graph, which `no_grad` skips. Run this lecture on both
-# backends (`CGRAPH_BACKEND=torch`) and compare. When it was written (2-core machines, December 2026),
-# PyTorch measured between about 1.4 and 2.0 depending on the machine, and `autograd_core` about
-# 1.2-1.5, against the 1.7 counted above: the rest is each engine's fixed cost per operation, and how
-# fast its matrix products run on the transposed shapes backward uses.
+# backends (`CGRAPH_BACKEND=torch`) and compare. When it was written (busy 2-core machines, December
+# 2026), PyTorch measured between about 1.4 and 2.2 and `autograd_core` between about 1.2 and 1.8,
+# varying with the machine and from run to run, against the 1.7 counted above: the rest is each
+# engine's fixed cost per operation, and how fast its matrix products run on the transposed shapes
+# backward uses.
 
 # %% [markdown]
 # ## The memory reverse mode holds
@@ -588,7 +591,8 @@ print(f"the parameters themselves: {sum(p.numel() * p.element_size() for p in pa
 # %% [markdown]
 # Under `no_grad` and `inference_mode` nothing is recorded: no `grad_fn`, nothing saved, and each
 # intermediate result is freed as soon as the next layer has used it. That is why evaluation runs in
-# `no_grad`: from a batch of a few hundred on, the saved activations outweigh the model itself.
+# `no_grad`: from a batch of about 150 on (2,488 bytes per example against 376,872), the saved
+# activations outweigh the model itself.
 #
 # The saved values live as long as the graph does. `backward()` frees them as it goes (unless
 # `retain_graph=True`), and keeping a loss tensor alive keeps its graph's saved values alive — the

@@ -43,8 +43,9 @@ from widgets import draw            # pictures of graphs (Graphviz)
 # %% [markdown]
 # ## The backward pass is a computation
 #
-# Lecture 03 opened a node: `PowBackward0` of $y = x^3$ turns the gradient arriving from above,
-# $\bar y = \partial L/\partial y$, into $\bar y \cdot 3x^2$. That is three tensor operations: a
+# Lecture 03 looked inside a node: `PowBackward0` multiplies the gradient arriving from above by the
+# power's local derivative ($2x$ for the $x^2$ there). For $y = x^3$ it turns
+# $\bar y = \partial L/\partial y$ into $\bar y \cdot 3x^2$. That is three tensor operations: a
 # power, a multiplication by 3, a multiplication by $\bar y$. A plain backward pass runs them
 # outside autograd and keeps only the number. With **`create_graph=True`** autograd records them,
 # like any other operation: the gradient comes back with a `grad_fn`.
@@ -91,8 +92,8 @@ print_graph(g)
 # `PowBackward0` computes $x^2$ (a **new** node, not the one behind $y$), `MulBackward1` multiplies
 # by the number 3 (the `1` marks a Python number as the other factor), and `MulBackward0`
 # multiplies by $\bar y = \partial y/\partial y = 1$, the seed, which needs no gradient (`None`).
-# That is PyTorch's derivative formula for `pow`, `grad * exponent * self.pow(exponent - 1)`, run as
-# ordinary operations.
+# That is PyTorch's derivative formula for `pow`, `grad * (exponent * self.pow(exponent - 1))`, run
+# as ordinary operations.
 #
 # Here are both graphs as pictures (tensors as boxes, operations as ovals): the forward graph of $y$
 # first, then the graph of $g$ that the backward pass built beside it: a second graph that starts at
@@ -189,8 +190,9 @@ print_graph(first)
 # This time the gradient's graph **reaches into the forward graph**: PyTorch writes $\tanh'$ with
 # the *output* $y$ (that is what `TanhBackward0` saved), so `TanhBackwardBackward0` — the derivative
 # of tanh's backward, named as PyTorch names it — takes `TanhBackward0`, $y$'s node, as an input.
-# The double backward goes back through the forward graph. (`ExpandBackward0` is the `sum`'s
-# gradient: the 1 spread over the five entries.)
+# The double backward goes back through the forward graph. Its other input, `None`, is the gradient
+# arriving from `y.sum()`: the seed 1 spread over the five entries, a constant that needs no
+# gradient (so no `ExpandBackward0` node is recorded for it).
 
 # %% [markdown]
 # ### A mixed partial derivative
@@ -379,9 +381,11 @@ print(f"largest eigenvalue by 20 H v products: {largest:.2f}")
 print(f"largest eigenvalue of the whole H:     {np.linalg.eigvalsh(H.detach().numpy()).max():.2f}")
 
 # %% [markdown]
-# PyTorch packages these as `torch.autograd.functional.hvp` and `.hessian` (they do the same double
-# backward), and `torch.autograd.gradgradcheck` compares second derivatives with finite differences,
-# as `gradcheck` does first derivatives (lecture 08):
+# PyTorch packages these in `torch.autograd.functional`: `vhp` is exactly our double backward
+# (it returns $\vec v^\top H$, the same numbers for a symmetric $H$), `hvp` takes one backward pass
+# more so as not to assume that symmetry, and `hessian` builds the whole $H$. And
+# `torch.autograd.gradgradcheck` compares second derivatives with finite differences, as `gradcheck`
+# does first derivatives (lecture 08):
 
 # %%
 functional = torch.autograd.functional

@@ -106,6 +106,60 @@ def printed_text(nb):
     return texts
 
 
+# A decimal number in a lecture's prose (or one times a power of ten, as math writes it: 4.9\cdot 10^{-4})
+# is one the lecture prints, rounded as the prose rounds it, or types in its code. (prose17: lecture 06
+# still said "b a third short of b*", "within 0.45 of its minimum" and "1.4% per step" after its data's
+# seed changed and the printed numbers with it.)
+PROSE_DECIMAL = re.compile(r"(?<![\w.])(\d+\.(\d+))(?:\s*\\cdot\s*10\^\{?(-?\d+)\}?)?")
+PRINTED_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+# Numbers a lecture's prose may state without printing them, and why.
+PROSE_NOT_PRINTED = {
+    "notebooks/03_backward_in_depth.ipynb": {
+        "4.50": "z = 0.5 * 0.9981 + 4, worked out from the printed h",
+        "0.99975": "h to five digits, from the printed 1 - h**2 = 4.94e-04"},
+    "notebooks/04_static_vs_dynamic.ipynb": {"2.13": "the PyTorch version"},
+    "notebooks/05_data_detach_item.ipynb": {"0.4": "the PyTorch version"},
+    "notebooks/07_training_networks.ipynb": {"11.7": "11,689,512 parameters, in millions"},
+    "notebooks/09_forward_vs_reverse_mode.ipynb": {
+        n: "backward/forward time ratios measured when the lecture was written (its cell is backend-specific)"
+        for n in ("1.4", "2.2", "1.2", "1.8")},
+}
+
+
+def prose_numbers_not_printed(nb, allowed=()):
+    """[(markdown cell index, number)] for each decimal number in the markdown (code spans aside) that no
+    compared output shows, rounded to the prose's decimals, and no code cell types."""
+    shown = [cell.source for cell in nb.cells if cell.cell_type == "code"] + printed_text(nb)
+    values = [float(n) for n in PRINTED_NUMBER.findall("\n".join(shown))]
+    missing = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for number, decimals, power in PROSE_DECIMAL.findall(re.sub(r"`[^`]*`", "", cell.source)):
+            scale = 10.0 ** int(power or 0)
+            half_unit = 0.5 * 10.0 ** -len(decimals) * scale * (1 + 1e-9)
+            if number not in allowed and not any(abs(v - float(number) * scale) <= half_unit for v in values):
+                missing.append((i, number))
+    return missing
+
+
+def test_prose_numbers_check_finds_a_stale_number():
+    def notebook(prose, printed):
+        cell = nbformat.v4.new_code_cell("print(w, b, loss)")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+        return nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell(prose)])
+
+    printed = "least squares: b* = 4.803  loss 0.4635   our stop: b 1.783 loss 0.9955   3.69e-03\n"
+    assert prose_numbers_not_printed(notebook("b = 1.78 of $b^* = 4.80$; loss 0.9955, 0.0037", printed)) == []
+    assert prose_numbers_not_printed(notebook(r"$\approx 3.7\cdot 10^{-3}$, not $3.7$", printed)) == [(1, "3.7")]
+    assert prose_numbers_not_printed(notebook("the loss was within 0.45 of its minimum", printed)) == [(1, "0.45")]
+    assert prose_numbers_not_printed(notebook("within 0.45", printed), allowed={"0.45"}) == []
+    assert prose_numbers_not_printed(notebook("`lr=0.45` in code is code", printed)) == []
+    stale = notebook("b 1.78", printed)
+    stale.cells[0].metadata["tags"] = [SKIP_COMPARE]          # a timing: not a number to quote
+    assert prose_numbers_not_printed(stale) == [(1, "1.78")]
+
+
 # --- static checks ------------------------------------------------------------------------------
 
 def test_notebooks_exist():
@@ -272,6 +326,9 @@ def test_notebook_runs(rel):
         print(f"{rel} [{backend}]: {seconds:.1f} s")
         if nb.metadata["cgraph"]["kind"] == "exercise":
             assert_exercise_outcome(rel, nb)
+        if nb.metadata["cgraph"]["kind"] == "lecture" and backend == "autograd_core":
+            stale = prose_numbers_not_printed(nb, PROSE_NOT_PRINTED.get(rel, {}))
+            assert not stale, f"{rel}: numbers in the prose that the lecture does not print: {stale}"
         runs[backend] = printed_text(nb)
     if len(runs) == 2:
         core, real = runs["autograd_core"], runs["torch"]
