@@ -450,7 +450,7 @@ class _Interpreter:
         if self.tensor_view or rg:  # the function view shows leaves that can get a gradient
             active = [self.tensor(t, ev.value, new_version=id(t) in self.node_of)]
         label = self.tlabel(t)
-        made = f"tensor({_literal(value, ev.value)}{', requires_grad=True' if rg else ''})"
+        made = _tensor_call(value, ev.value, rg)
         what = "requires grad" if rg else "needs no grad"
         if label == value:  # an unnamed constant, labelled by its value
             self.program.append(made)
@@ -1544,6 +1544,22 @@ def _literal(text, value):
     if a.dtype.kind != "f":
         return text
     return re.sub(r"(?<![\w.+-])(-?\d+)(?![\w.])", r"\1.", text)
+
+
+# the dtypes torch.tensor gives Python floats, ints and bools: a listing names any other
+_INFERRED_DTYPES = ("float32", "int64", "bool")
+
+
+def _tensor_call(text, value, requires_grad):
+    """The call that makes a leaf, as the student's program writes it (the listing must run as
+    written): 'torch.tensor([1., 2.], dtype=torch.float64, requires_grad=True)'."""
+    args = [_literal(text, value)]
+    dtype = np.asarray(value).dtype.name
+    if dtype not in _INFERRED_DTYPES:
+        args.append(f"dtype=torch.{dtype}")
+    if requires_grad:
+        args.append("requires_grad=True")
+    return f"torch.tensor({', '.join(args)})"
 
 
 def _distinct(fields):
