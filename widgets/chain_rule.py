@@ -230,7 +230,8 @@ def _read_number(token):
     return float(token)
 
 
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_DECIMAL_COMMA = re.compile(r"\d,\d")   # "6,75" for one number: Python reads two
+_EMPTY = "type a number (or a list of numbers for a tensor)"
 # what torch prints after a tensor's values: tensor(6.7500, grad_fn=<MulBackward0>)
 _TENSOR_KEYWORDS = re.compile(r",?\s*(grad_fn|requires_grad|dtype|device)\s*=\s*[^,)]*")
 # the arithmetic an answer may be written in ("3*1.5**2"); "·" and "×" are the panel's and a book's times
@@ -276,13 +277,12 @@ def _arithmetic(node, text):
 
 def _scalar(node, text):
     """The one number an operand of an operator is (a list in arithmetic is not read)."""
-    values = _arithmetic(node, text)
     if isinstance(node, (ast.List, ast.Tuple)):
         raise _NotArithmetic(ast.get_source_segment(text, node) or text)
-    return values
+    return _arithmetic(node, text)
 
 
-def read_arithmetic(text):
+def _read_arithmetic(text):
     """The numbers of `text` written as Python writes numbers, with + - * / ** and parentheses
     ("3*1.5**2", "[1/2, -3]"), or None where Python does not parse it as an expression ("1 2").
     Nothing is evaluated but numbers and those operators: a name, a call or an attribute raises
@@ -308,21 +308,19 @@ def parse_guess(text, size=None):
     does not read, so the student is told how to write it (for two numbers it is a list)."""
     s = str(text).strip().replace("\u2212", "-").translate(_TIMES)  # a typographic minus reads as one
     if not s:
-        raise ValueError("type a number (or a list of numbers for a tensor)")
-    if size == 1 and _DECIMAL_COMMA.fullmatch(s):
-        raise ValueError(f"write the decimal with a point, as Python does: {s.replace(',', '.')}")
+        raise ValueError(_EMPTY)
     s = re.sub(r"^(torch\.)?tensor\b", " ", s)          # a value copied as torch prints it
     s = _TENSOR_KEYWORDS.sub(" ", s)
     unread = None
     try:
-        values = read_arithmetic(s)
+        values = _read_arithmetic(s)
     except _NotArithmetic as e:
         values, unread = None, e.piece
     if values is not None:
-        if size == 1 and len(values) > 1 and re.search(r"\d,\d", s):   # "3*1,5**2"
+        if size == 1 and len(values) > 1 and _DECIMAL_COMMA.search(s):   # "6,75", "3*1,5**2"
             raise ValueError(f"write the decimal with a point, as Python does: {s.strip().replace(',', '.')}")
         if not values:
-            raise ValueError("type a number (or a list of numbers for a tensor)")
+            raise ValueError(_EMPTY)
         return np.array(values)
     s = s.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ").replace(",", " ")
     s = re.sub(r"\s*/\s*", "/", s)                      # "1 / 20" is one fraction
@@ -335,7 +333,7 @@ def parse_guess(text, size=None):
                              f"with + - * / ** and parentheses if you like") from None
         raise ValueError(f"could not read {typed!r} as a number or a list of numbers") from None
     if not values:
-        raise ValueError("type a number (or a list of numbers for a tensor)")
+        raise ValueError(_EMPTY)
     return np.array(values)
 
 
