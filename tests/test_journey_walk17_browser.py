@@ -14,6 +14,9 @@ browser shows.
 - W17_4 (fixed in widgets/static/regression.js): in command mode (after Run All) ArrowDown on the
   regression lab's "update" list selected the notebook's next cell (the rule stayed) and "b" on its
   focused Step button inserted a cell (ipywidgets#3912); the lab's controls keep their keys now.
+- W17_5 (fixed in widgets/static/stepper.js): a predict question's verdict, shown whole when it was
+  checked, was cut at the panel's foot once lecture mode (or a new window size) re-laid the stepper; an
+  open question's boxes and verdict are scrolled back into the panel on every resize.
 """
 import re
 
@@ -47,6 +50,12 @@ _WHERE = """() => { const a = document.activeElement, nb = window.jupyterapp.she
 _CHECK_LINES = """(cell) => [...cell.querySelectorAll('.jp-OutputArea-output pre')].flatMap(pre =>
   pre.textContent.split('\\n').filter(t => t.trim()).map(t => [t.trim(), parseFloat(getComputedStyle(pre).fontSize)]))"""
 
+# Where a predict question's verdict lies against its panel's visible box (page px).
+_VERDICT_IN_PANEL = """(el) => { const p = el.querySelector('.cg-panel'), f = el.querySelector('.cg-feedback');
+  const a = p.getBoundingClientRect(), b = f.getBoundingClientRect(), top = a.top + p.clientTop;
+  return {panelTop: Math.round(top), panelBottom: Math.round(top + p.clientHeight),
+          top: Math.round(b.top), bottom: Math.round(b.bottom), text: f.innerText}; }"""
+
 
 @pytest.fixture(scope="module")
 def page(lab, browser):
@@ -74,6 +83,17 @@ def test_W17_a_student_and_a_lecturer_at_1280x720(page, lab):
     box.press("Enter")
     feedback = stepper.locator(".cg-feedback")
     expect_text(feedback, "could not read 'x' in '3*x'")
+    box.fill("3*1.5")
+    box.press("Enter")
+    expect_text(feedback, "not quite")
+    # W17_5: lecture mode turned on while the question is open: its verdict stays whole in the panel
+    # (main: cut at the panel's foot; the panel scrolled to it only when it was checked)
+    lecture_mode(page)
+    page.wait_for_timeout(600)
+    verdict = stepper.evaluate(_VERDICT_IN_PANEL)
+    save_screenshot(page, "W17_5_verdict_after_lecture_mode_1280x720", SUBDIR, locator=stepper)
+    assert verdict["top"] >= verdict["panelTop"] and verdict["bottom"] <= verdict["panelBottom"], verdict
+    lecture_mode(page, 1)
     box.fill("3*1.5**2")
     box.press("Enter")
     expect_text(feedback, "right!")
