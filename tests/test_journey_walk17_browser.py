@@ -22,8 +22,8 @@ import re
 
 import pytest
 
-from lab_browser import (ALL_RAN, cell_node, control, lecture_mode, module_page, open_and_run_all,
-                         press_in_stepper, save_screenshot, scratch_notebook, set_viewport, stepper_step)
+from lab_browser import (ALL_RAN, cell_node, control, first_stepper, lecture_mode, module_page,
+                         open_and_run_all, press_in_stepper, save_screenshot, scratch_notebook, set_viewport)
 
 SUBDIR = "walk17"
 
@@ -46,9 +46,10 @@ _WHERE = """() => { const a = document.activeElement, nb = window.jupyterapp.she
   return {name: a.getAttribute('aria-label') || a.textContent.trim() || a.tagName,
           cell: nb.activeCellIndex, cells: nb.model.cells.length}; }"""
 
-# The font size and text of each line of the check cell's outputs (✓ lines on stdout, ✗ lines in the error).
+# Each line of the check cell's outputs (✓ lines on stdout, ✗ lines in the error) and its font size.
 _CHECK_LINES = """(cell) => [...cell.querySelectorAll('.jp-OutputArea-output pre')].flatMap(pre =>
-  pre.textContent.split('\\n').filter(t => t.trim()).map(t => [t.trim(), parseFloat(getComputedStyle(pre).fontSize)]))"""
+  pre.textContent.split('\\n').filter(t => t.trim())
+    .map(t => [t.trim(), parseFloat(getComputedStyle(pre).fontSize)]))"""
 
 # Where a predict question's verdict lies against its panel's visible box (page px).
 _VERDICT_IN_PANEL = """(el) => { const p = el.querySelector('.cg-panel'), f = el.querySelector('.cg-feedback');
@@ -69,9 +70,7 @@ def test_W17_a_student_and_a_lecturer_at_1280x720(page, lab):
     page.wait_for_function(ALL_RAN, timeout=120_000)
 
     # W17_2: step 0 lists the program as it was written (main: "x = tensor(1.5, requires_grad=True)")
-    stepper = page.locator(".cgraph-stepper").first
-    stepper.locator("svg g.node").first.wait_for(state="attached", timeout=60_000)
-    stepper.scroll_into_view_if_needed()
+    stepper = first_stepper(page)
     listing = stepper.locator(".cg-program").inner_text().splitlines()
     assert "x = torch.tensor(1.5, requires_grad=True)" in listing, listing
     assert "(g,) = torch.autograd.grad(y, x, create_graph=True)" in listing, listing

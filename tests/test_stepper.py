@@ -189,8 +189,8 @@ def test_W17_2_the_listing_makes_leaves_as_the_program_does():
         assert made[name].tolist() == t.tolist(), name
 
 @pytest.mark.parametrize("typed, value", [
-    ("3*1.5**2", 6.75), ("3 * 1.5 ** 2", 6.75), ("(2 - 3) * 1.5", -1.5), ("-2**2", -4.0), ("2·1 + 3·1", 5.0),
-    ("1/2 + 1/4", 0.75), ("2**-1", 0.5), ("−(1 + 0.5)", -1.5)])
+    ("3*1.5**2", 6.75), ("3 * 1.5 ** 2", 6.75), ("(2 - 3) * 1.5", -1.5), ("-2**2", -4.0),
+    ("2·1 + 3·1", 5.0), ("1/2 + 1/4", 0.75), ("2**-1", 0.5), ("−(1 + 0.5)", -1.5)])
 def test_W17_3_predict_reads_arithmetic_on_numbers(typed, value):
     """W17_3: an answer worked out as arithmetic ("3*1.5**2" for d(x**3)/dx at 1.5, "2·1 + 3·1" as
     the chain-rule panel writes a sum of shares) is read as its value, as Python computes it (main:
