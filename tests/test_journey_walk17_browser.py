@@ -8,7 +8,9 @@ browser shows.
   not its ✓ lines (stdout): on a projector "✓ m_grad is correct" stood at two thirds the size of the ✗
   line under it. Every text output grows alike now.
 - W17_2 (fixed in widgets/_recording.py): the stepper's program listing wrote a leaf as torch prints it,
-  "x = tensor(1.5, requires_grad=True)", beside "(g,) = torch.autograd.grad(...)"; it writes the call.
+  "x = tensor(1.5, requires_grad=True)", beside "(g,) = torch.autograd.grad(...)", and an unnamed
+  result on a line of its own ("x ** 3" above "y = x ** 3 * c"); it writes the call, and the line as
+  written.
 - W17_3 (fixed in widgets/chain_rule.py): "3*1.5**2" typed into a predict box was "could not read";
   arithmetic on numbers is read, anything else still is not, and the message names what.
 - W17_4 (fixed in widgets/static/regression.js): in command mode (after Run All) ArrowDown on the

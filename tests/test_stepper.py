@@ -160,11 +160,12 @@ def test_predict_reads_a_tensor_as_torch_prints_it_and_names_a_decimal_comma():
 
 
 
-def test_W17_2_the_listing_makes_leaves_as_the_program_does():
+def test_W17_2_the_listing_reads_as_the_program_was_written():
     """W17_2: the program listing wrote a leaf as its repr, "x = tensor(1.5, requires_grad=True)",
-    above "(g,) = torch.autograd.grad(...)": copied, that line is a NameError. A leaf's line is the call
-    that makes it, dtype named where torch would not infer it; run by torch (the oracle) it makes
-    the same tensor: values, dtype, requires_grad."""
+    above "(g,) = torch.autograd.grad(...)": copied, that line is a NameError; and each op's unnamed
+    result had a line of its own ("x ** 3" above "y = x ** 3 * 2"). A leaf's line is the call that
+    makes it, dtype named where torch would not infer it: run by torch (the oracle) the leaf lines make
+    the same tensors (values, dtype, requires_grad); an unnamed result is read in the line using it."""
     import torch as real_torch
 
     def program(T):
@@ -172,21 +173,26 @@ def test_W17_2_the_listing_makes_leaves_as_the_program_does():
         w = T.tensor([1., -2.], dtype=T.float64, requires_grad=True)
         k = T.tensor([2, 3])
         h = T.tensor([0.5, 1.0], dtype=T.float16)
-        y = (w * x * k).sum() + h.sum().float()
+        y = x ** 3 * 2
         (g,) = T.autograd.grad(y, x, create_graph=True)
         g.backward()
-        return dict(x=x, w=w, k=k, h=h)
+        (w * k).sum().backward()
+        return dict(x=x, w=w, k=k, h=h, y=y, g=g)
     stepper, env = stepper_of(program)
-    leaves = [line for line in stepper.model.program if " = torch.tensor(" in line]
-    assert leaves[:2] == ["x = torch.tensor(1.5, requires_grad=True)",
-                          "w = torch.tensor([1., -2.], dtype=torch.float64, requires_grad=True)"], leaves
+    assert stepper.model.program == (
+        "x = torch.tensor(1.5, requires_grad=True)",
+        "w = torch.tensor([1., -2.], dtype=torch.float64, requires_grad=True)",
+        "k = torch.tensor([2, 3])", "h = torch.tensor([0.5, 1.], dtype=torch.float16)",
+        "y = x ** 3 * 2", "(g,) = torch.autograd.grad(y, x, create_graph=True)", "g.backward()",
+        "sum(w * k).backward()"), stepper.model.program
     made = {}
-    exec("\n".join(leaves), {"torch": real_torch}, made)
+    exec("\n".join(stepper.model.program[:4]), {"torch": real_torch}, made)
     theirs = program(real_torch)
-    assert sorted(made) == sorted(theirs)
-    for name, t in theirs.items():
-        assert (made[name].dtype, made[name].requires_grad) == (t.dtype, t.requires_grad), name
-        assert made[name].tolist() == t.tolist(), name
+    assert sorted(made) == ["h", "k", "w", "x"]
+    for name, listed in made.items():
+        t = theirs[name]
+        assert (listed.dtype, listed.requires_grad, listed.tolist()) == (t.dtype, t.requires_grad, t.tolist()), name
+
 
 @pytest.mark.parametrize("typed, value", [
     ("3*1.5**2", 6.75), ("3 * 1.5 ** 2", 6.75), ("(2 - 3) * 1.5", -1.5), ("-2**2", -4.0),

@@ -199,6 +199,10 @@ class _Interpreter:
         self.leaf_edge = {}     # AccumulateGrad node id -> the edge leaf -> it
         self.root_nodes = []    # function view: the root tensors' nodes
         self.program = []
+        # an unnamed result's line ("x ** 3") goes when an op uses it: the user's line shows it whole,
+        # as it was written ("y = x ** 3 * c")
+        self.line_of_unnamed = {}   # label of an op's unnamed result not used yet -> its program line
+        self.folded = set()         # the program lines that went
         # torch.autograd.grad's calls (what each was asked: the engine notes them), latest last
         self.grad_calls = list(getattr(rec, "grad_calls", ()))
         # the state as it evolves, step by step
@@ -482,6 +486,9 @@ class _Interpreter:
         if ev.node is not None:
             self.expr_of[id(ev.node)] = expr
         value = self.fmt(ev.value)
+        self.fold_into_next_line(raw)
+        if expr == label:
+            self.line_of_unnamed[label] = len(self.program)
         self.program.append(expr if expr == label else f"{label} = {expr}")
         if ev.node is not None:
             self.fwd_index[id(ev.node)] = ev.index
@@ -950,6 +957,7 @@ class _Interpreter:
             self.m.passes.append(self.passing)
             graph = n in self.scan.graph_passes
             if self.program and root_label:
+                self.fold_into_next_line([root_label])
                 graph = ", create_graph=True" if graph else ""
                 self.program.append(f"{root_label}.backward({graph[2:]})" if n in self.scan.leaf_passes
                                     else self.grad_call_text(ev.index, root_label, graph))
@@ -1457,7 +1465,7 @@ class _Interpreter:
             self.close_step(ev.kind, ev.index, step)
         self.finish_step_zero()
         m.states = _States(self)
-        m.program = tuple(self.program)
+        m.program = tuple(self.listing())
         if self.tensor_view:
             roots = [nid for t_id, nid in self.node_of.items()
                      if t_id not in self.scan.consumed and not m.nodes[nid].is_leaf]
@@ -1475,12 +1483,24 @@ class _Interpreter:
             return f"{self.pass_prefix} backward: {caption[len('backward: '):]}"
         return f"{self.pass_prefix} backward, {caption}"
 
+    def fold_into_next_line(self, labels):
+        """The lines of the unnamed results among `labels` go: the line about to be written uses them."""
+        for label in labels:
+            if label in self.line_of_unnamed:
+                self.folded.add(self.line_of_unnamed.pop(label))
+
+    def listing(self):
+        """The program as written: a line per leaf, named result and backward call, an unnamed
+        result inside the line that uses it."""
+        return [line for k, line in enumerate(self.program) if k not in self.folded]
+
     def finish_step_zero(self):
         """Step 0 shows the program it is about to run (and the tensors made before it)."""
         n = len(self.events)
-        listing = self.program[:PROGRAM_LINES]
-        if len(self.program) > PROGRAM_LINES:
-            listing.append(f"… and {len(self.program) - PROGRAM_LINES} more")
+        program = self.listing()
+        listing = program[:PROGRAM_LINES]
+        if len(program) > PROGRAM_LINES:
+            listing.append(f"… and {len(program) - PROGRAM_LINES} more")
         caption = (f"Before the first of {n} events. Next (→) runs the program one event at a "
                    "time; play runs it on its own.")
         empty = not self.meta[0][3]
