@@ -318,7 +318,8 @@ def parse_guess(text, size=None):
         values, unread = None, e.piece
     if values is not None:
         if size == 1 and len(values) > 1 and _DECIMAL_COMMA.search(s):   # "6,75", "3*1,5**2"
-            raise ValueError(f"write the decimal with a point, as Python does: {s.strip().replace(',', '.')}")
+            pointed = s.strip().replace(",", ".")
+            raise ValueError(f"write the decimal with a point, as Python does: {pointed}")
         if not values:
             raise ValueError(_EMPTY)
         return np.array(values)
