@@ -281,7 +281,7 @@ def test_x_cubed_steps_build_the_gradient_then_differentiate_it():
     assert [f["phase_label"] for f in model.frames[2:8]] == ["forward ▶"] + ["◀ backward"] * 5
     g = next(n for n in model.nodes.values() if n.label == "g")
     assert g.derivative == "dy/dx" and BACKWARD in g.classes
-    assert model.program == ("x = tensor(2., requires_grad=True)", "y = x ** 3",
+    assert model.program == ("x = torch.tensor(2., requires_grad=True)", "y = x ** 3",
                              "(g,) = torch.autograd.grad(y, x, create_graph=True)", "g.backward()")
 
 

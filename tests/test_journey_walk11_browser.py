@@ -70,7 +70,7 @@ def test_W10_12_the_program_listing_names_autograd_grads_inputs():
         (g,) = torch.autograd.grad(y, x, create_graph=True)
         g.backward()
     stepper = GraphStepper(double_backward)
-    assert stepper.model.program == ("x = tensor(1.5, requires_grad=True)", "y = x ** 3",
+    assert stepper.model.program == ("x = torch.tensor(1.5, requires_grad=True)", "y = x ** 3",
                                      "(g,) = torch.autograd.grad(y, x, create_graph=True)", "g.backward()")
     stepper.close()
     # several inputs (a list, one of them not a leaf: walk 10's wrong inference said (w, x)), a list of

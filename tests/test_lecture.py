@@ -55,3 +55,17 @@ def test_the_switch_is_off_until_pressed_and_off_again_when_pressed_again():
     assert InteractiveShell.initialized() == shell_before
     with pytest.raises(ValueError):
         lecture_mode_switch(scale=10)
+
+
+def test_W17_1_a_checks_lines_on_stdout_grow_as_its_lines_on_stderr():
+    """W17_1: an exercise check prints its ✓ lines (stdout) above its ✗ lines (an error, shown as
+    stderr): lecture mode gives both the same size and the same line breaking (main: only stderr grew,
+    the ✓ line stayed two thirds of the ✗ lines' size on a projector)."""
+    rules = _rules(lecture_css(1.5))
+    stream = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.{}"]'
+    for name in ("stderr", "stdout"):
+        for part in ("", " pre"):
+            sel = stream.format(name) + part
+            rule = next((decl for sels, decl in rules.items() if sel in [s.strip() for s in sels.split(",")]),
+                        None)
+            assert rule is not None and f"var({SCALE_VAR}, 1)" in rule and "word-break: normal" in rule, sel

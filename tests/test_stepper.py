@@ -158,6 +158,74 @@ def test_predict_reads_a_tensor_as_torch_prints_it_and_names_a_decimal_comma():
     assert parse_guess("tensor([1., 2.], grad_fn=<AddBackward0>)").tolist() == [1.0, 2.0]
 
 
+
+
+def test_W17_2_the_listing_reads_as_the_program_was_written():
+    """W17_2: the program listing wrote a leaf as its repr, "x = tensor(1.5, requires_grad=True)",
+    above "(g,) = torch.autograd.grad(...)": copied, that line is a NameError; and each op's unnamed
+    result had a line of its own ("x ** 3" above "y = x ** 3 * 2"). A leaf's line is the call that
+    makes it, dtype named where torch would not infer it: run by torch (the oracle) the leaf lines make
+    the same tensors (values, dtype, requires_grad); an unnamed result is read in the line using it."""
+    import torch as real_torch
+
+    def program(T):
+        x = T.tensor(1.5, requires_grad=True)
+        w = T.tensor([1., -2.], dtype=T.float64, requires_grad=True)
+        k = T.tensor([2, 3])
+        h = T.tensor([0.5, 1.0], dtype=T.float16)
+        y = x ** 3 * 2
+        (g,) = T.autograd.grad(y, x, create_graph=True)
+        g.backward()
+        (w * k).sum().backward()
+        return dict(x=x, w=w, k=k, h=h, y=y, g=g)
+    stepper, env = stepper_of(program)
+    assert stepper.model.program == (
+        "x = torch.tensor(1.5, requires_grad=True)",
+        "w = torch.tensor([1., -2.], dtype=torch.float64, requires_grad=True)",
+        "k = torch.tensor([2, 3])", "h = torch.tensor([0.5, 1.], dtype=torch.float16)",
+        "y = x ** 3 * 2", "(g,) = torch.autograd.grad(y, x, create_graph=True)", "g.backward()",
+        "sum(w * k).backward()"), stepper.model.program
+    made = {}
+    exec("\n".join(stepper.model.program[:4]), {"torch": real_torch}, made)
+    theirs = program(real_torch)
+    assert sorted(made) == ["h", "k", "w", "x"]
+    for name, listed in made.items():
+        t = theirs[name]
+        assert (listed.dtype, listed.requires_grad, listed.tolist()) == (t.dtype, t.requires_grad, t.tolist()), name
+
+
+@pytest.mark.parametrize("typed, value", [
+    ("3*1.5**2", 6.75), ("3 * 1.5 ** 2", 6.75), ("(2 - 3) * 1.5", -1.5), ("-2**2", -4.0),
+    ("2·1 + 3·1", 5.0), ("1/2 + 1/4", 0.75), ("2**-1", 0.5), ("−(1 + 0.5)", -1.5)])
+def test_W17_3_predict_reads_arithmetic_on_numbers(typed, value):
+    """W17_3: an answer worked out as arithmetic ("3*1.5**2" for d(x**3)/dx at 1.5, "2·1 + 3·1" as
+    the chain-rule panel writes a sum of shares) is read as its value, as Python computes it (main:
+    "could not read '3*1.5**2'")."""
+    assert parse_guess(typed, 1).tolist() == [value]
+
+
+def test_W17_3_predict_arithmetic_checks_and_names_what_it_cannot_read(tmp_path):
+    """Arithmetic is checked like a number (right, wrong); anything else is not evaluated, and the
+    message names the part it could not read; a huge power, a division by zero, a complex power
+    are told as such, at once; a decimal comma inside arithmetic is told as one."""
+    stepper, env = stepper_of(example_b, predict=True)
+    stepper.step = stepper.n_steps - 1                    # dy/da = b = -1, dy/db = a = 5
+    fb = stepper.submit_prediction(["3*x", "5"])
+    assert fb["error"] == ("dy/da: could not read 'x' in '3*x': an answer is numbers, with + - * / ** "
+                           "and parentheses if you like"), fb
+    marker = tmp_path / "evaluated"
+    for typed, said in [(f"__import__('pathlib').Path({str(marker)!r}).touch()", "could not read "),
+                        ("9**9**9**9", "'9**9**9**9' is too large a number"),
+                        ("1/(2-2)", "'1/(2-2)' divides by zero"),
+                        ("(-8)**(1/3)", "'(-8)**(1/3)' is not a real number"),
+                        ("-1,0*1", "write the decimal with a point, as Python does: -1.0*1")]:
+        assert stepper.submit_prediction([typed, "5"])["error"].startswith(f"dy/da: {said}"), typed
+    assert not marker.exists()
+    assert stepper.tally == {"right": 0, "wrong": 0} and stepper.answered == []
+    fb = stepper.submit_prediction(["2 - 3", "2*3"])
+    assert fb["status"] == "wrong" and [f["right"] for f in fb["fields"]] == [True, False]
+    assert stepper.submit_prediction(["2 - 3", "(2 + 3) * 1"])["status"] == "right"
+
 def test_predict_right_wrong_retry_unreadable_empty_and_reveal():
     stepper, env = stepper_of(example_b, predict=True)
     asked = stepper.ask_steps

@@ -199,6 +199,10 @@ class _Interpreter:
         self.leaf_edge = {}     # AccumulateGrad node id -> the edge leaf -> it
         self.root_nodes = []    # function view: the root tensors' nodes
         self.program = []
+        # an unnamed result's line ("x ** 3") goes when an op uses it: the user's line shows it whole,
+        # as it was written ("y = x ** 3 * c")
+        self.line_of_unnamed = {}   # label of an op's unnamed result not used yet -> its program line
+        self.folded = set()         # the program lines that went
         # torch.autograd.grad's calls (what each was asked: the engine notes them), latest last
         self.grad_calls = list(getattr(rec, "grad_calls", ()))
         # the state as it evolves, step by step
@@ -450,7 +454,7 @@ class _Interpreter:
         if self.tensor_view or rg:  # the function view shows leaves that can get a gradient
             active = [self.tensor(t, ev.value, new_version=id(t) in self.node_of)]
         label = self.tlabel(t)
-        made = f"tensor({_literal(value, ev.value)}{', requires_grad=True' if rg else ''})"
+        made = _tensor_call(value, ev.value, rg)
         what = "requires grad" if rg else "needs no grad"
         if label == value:  # an unnamed constant, labelled by its value
             self.program.append(made)
@@ -482,6 +486,9 @@ class _Interpreter:
         if ev.node is not None:
             self.expr_of[id(ev.node)] = expr
         value = self.fmt(ev.value)
+        self.fold_into_next_line(raw)
+        if expr == label:
+            self.line_of_unnamed[label] = len(self.program)
         self.program.append(expr if expr == label else f"{label} = {expr}")
         if ev.node is not None:
             self.fwd_index[id(ev.node)] = ev.index
@@ -950,6 +957,7 @@ class _Interpreter:
             self.m.passes.append(self.passing)
             graph = n in self.scan.graph_passes
             if self.program and root_label:
+                self.fold_into_next_line([root_label])
                 graph = ", create_graph=True" if graph else ""
                 self.program.append(f"{root_label}.backward({graph[2:]})" if n in self.scan.leaf_passes
                                     else self.grad_call_text(ev.index, root_label, graph))
@@ -1457,7 +1465,7 @@ class _Interpreter:
             self.close_step(ev.kind, ev.index, step)
         self.finish_step_zero()
         m.states = _States(self)
-        m.program = tuple(self.program)
+        m.program = tuple(self.listing())
         if self.tensor_view:
             roots = [nid for t_id, nid in self.node_of.items()
                      if t_id not in self.scan.consumed and not m.nodes[nid].is_leaf]
@@ -1475,12 +1483,24 @@ class _Interpreter:
             return f"{self.pass_prefix} backward: {caption[len('backward: '):]}"
         return f"{self.pass_prefix} backward, {caption}"
 
+    def fold_into_next_line(self, labels):
+        """The lines of the unnamed results among `labels` go: the line about to be written uses them."""
+        for label in labels:
+            if label in self.line_of_unnamed:
+                self.folded.add(self.line_of_unnamed.pop(label))
+
+    def listing(self):
+        """The program as written: a line per leaf, named result and backward call, an unnamed
+        result inside the line that uses it."""
+        return [line for k, line in enumerate(self.program) if k not in self.folded]
+
     def finish_step_zero(self):
         """Step 0 shows the program it is about to run (and the tensors made before it)."""
         n = len(self.events)
-        listing = self.program[:PROGRAM_LINES]
-        if len(self.program) > PROGRAM_LINES:
-            listing.append(f"… and {len(self.program) - PROGRAM_LINES} more")
+        program = self.listing()
+        listing = program[:PROGRAM_LINES]
+        if len(program) > PROGRAM_LINES:
+            listing.append(f"… and {len(program) - PROGRAM_LINES} more")
         caption = (f"Before the first of {n} events. Next (→) runs the program one event at a "
                    "time; play runs it on its own.")
         empty = not self.meta[0][3]
@@ -1544,6 +1564,22 @@ def _literal(text, value):
     if a.dtype.kind != "f":
         return text
     return re.sub(r"(?<![\w.+-])(-?\d+)(?![\w.])", r"\1.", text)
+
+
+# the dtypes torch.tensor gives Python floats, ints and bools: a listing names any other
+_INFERRED_DTYPES = ("float32", "int64", "bool")
+
+
+def _tensor_call(text, value, requires_grad):
+    """The call that makes a leaf, as the student's program writes it (the listing must run as
+    written): 'torch.tensor([1., 2.], dtype=torch.float64, requires_grad=True)'."""
+    args = [_literal(text, value)]
+    dtype = np.asarray(value).dtype.name
+    if dtype not in _INFERRED_DTYPES:
+        args.append(f"dtype=torch.{dtype}")
+    if requires_grad:
+        args.append("requires_grad=True")
+    return f"torch.tensor({', '.join(args)})"
 
 
 def _distinct(fields):

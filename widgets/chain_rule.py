@@ -20,8 +20,11 @@ are parenthesised: ``1·(-1)``.
     rules.derivation(w)                   # 'dy/dw = dy/da · ∂a/∂w + dy/db · ∂b/∂w = 2·1 + 3·1 = 5'
     rules.total(w)                        # ndarray 5.0
 """
+import ast
 import dataclasses
+import operator
 import re
+import warnings
 
 import numpy as np
 
@@ -227,32 +230,111 @@ def _read_number(token):
     return float(token)
 
 
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_DECIMAL_COMMA = re.compile(r"\d,\d")   # "6,75" for one number: Python reads two
+_EMPTY = "type a number (or a list of numbers for a tensor)"
 # what torch prints after a tensor's values: tensor(6.7500, grad_fn=<MulBackward0>)
 _TENSOR_KEYWORDS = re.compile(r",?\s*(grad_fn|requires_grad|dtype|device)\s*=\s*[^,)]*")
+# the arithmetic an answer may be written in ("3*1.5**2"); "·" and "×" are the panel's and a book's times
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv, ast.Pow: operator.pow}
+_SIGNS = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+_TIMES = str.maketrans({"\u00b7": "*", "\u00d7": "*"})
+
+
+class _NotArithmetic(ValueError):
+    """A part of a typed answer that is not a number, an operator or a bracket: `piece` names it."""
+
+    def __init__(self, piece):
+        super().__init__(piece)
+        self.piece = piece
+
+
+def _arithmetic(node, text):
+    """The numbers of an expression tree of numbers, + - * / ** and parentheses (lists or tuples of
+    such for a tensor), flattened, computed in floats (so 9**9**9 overflows at once, no huge int)."""
+    if isinstance(node, ast.Expression):
+        return _arithmetic(node.body, text)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [v for item in node.elts for v in _arithmetic(item, text)]
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return [float(node.value)]
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _SIGNS:
+        (value,) = _scalar(node.operand, text)
+        return [_SIGNS[type(node.op)](value)]
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        (left,), (right,) = _scalar(node.left, text), _scalar(node.right, text)
+        try:
+            value = _OPERATORS[type(node.op)](left, right)
+        except ZeroDivisionError:
+            raise ValueError(f"{text!r} divides by zero") from None
+        except OverflowError:
+            raise ValueError(f"{text!r} is too large a number") from None
+        if isinstance(value, complex):          # (-8) ** (1/3)
+            raise ValueError(f"{text!r} is not a real number") from None
+        return [value]
+    raise _NotArithmetic(ast.get_source_segment(text, node) or text)
+
+
+def _scalar(node, text):
+    """The one number an operand of an operator is (a list in arithmetic is not read)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        raise _NotArithmetic(ast.get_source_segment(text, node) or text)
+    return _arithmetic(node, text)
+
+
+def _read_arithmetic(text):
+    """The numbers of `text` written as Python writes numbers, with + - * / ** and parentheses
+    ("3*1.5**2", "[1/2, -3]"), or None where Python does not parse it as an expression ("1 2").
+    Nothing is evaluated but numbers and those operators: a name, a call or an attribute raises
+    _NotArithmetic naming it ("x" in "3*x")."""
+    text = text.strip()
+    try:
+        with warnings.catch_warnings():          # ("2 (3)": "'int' object is not callable")
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    try:
+        return _arithmetic(tree, text)
+    except RecursionError:
+        return None
 
 
 def parse_guess(text, size=None):
-    """A typed number or nested list of numbers ("5", "-0.5", "1/20", "[1, 2]", "1 2",
+    """A typed number or nested list of numbers ("5", "-0.5", "1/20", "3*1.5**2", "[1, 2]", "1 2",
     "tensor([1., 2.])" or "tensor(6.7500, grad_fn=<MulBackward0>)" as printed) as an ndarray.
+    Arithmetic on numbers is read (+ - * / ** and parentheses, nothing else is evaluated).
     size: how many numbers the answer has; "6,75" for one number is a decimal comma, which Python
     does not read, so the student is told how to write it (for two numbers it is a list)."""
-    s = str(text).strip().replace("\u2212", "-")  # a typographic minus reads as one
+    s = str(text).strip().replace("\u2212", "-").translate(_TIMES)  # a typographic minus reads as one
     if not s:
-        raise ValueError("type a number (or a list of numbers for a tensor)")
-    if size == 1 and _DECIMAL_COMMA.fullmatch(s):
-        raise ValueError(f"write the decimal with a point, as Python does: {s.replace(',', '.')}")
+        raise ValueError(_EMPTY)
     s = re.sub(r"^(torch\.)?tensor\b", " ", s)          # a value copied as torch prints it
     s = _TENSOR_KEYWORDS.sub(" ", s)
+    unread = None
+    try:
+        values = _read_arithmetic(s)
+    except _NotArithmetic as e:
+        values, unread = None, e.piece
+    if values is not None:
+        if size == 1 and len(values) > 1 and _DECIMAL_COMMA.search(s):   # "6,75", "3*1,5**2"
+            pointed = s.strip().replace(",", ".")
+            raise ValueError(f"write the decimal with a point, as Python does: {pointed}")
+        if not values:
+            raise ValueError(_EMPTY)
+        return np.array(values)
     s = s.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ").replace(",", " ")
     s = re.sub(r"\s*/\s*", "/", s)                      # "1 / 20" is one fraction
     try:
         values = [_read_number(v) for v in s.split()]
     except ValueError:
-        raise ValueError(f"could not read {str(text).strip()!r} as a number or a list of numbers") \
-            from None
+        typed = str(text).strip()
+        if unread is not None and unread != typed:
+            raise ValueError(f"could not read {unread!r} in {typed!r}: an answer is numbers, "
+                             f"with + - * / ** and parentheses if you like") from None
+        raise ValueError(f"could not read {typed!r} as a number or a list of numbers") from None
     if not values:
-        raise ValueError("type a number (or a list of numbers for a tensor)")
+        raise ValueError(_EMPTY)
     return np.array(values)
 
 

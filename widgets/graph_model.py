@@ -622,7 +622,7 @@ class GraphModel:
         self.objects = {}  # node id -> the engine's tensor / grad_fn / AccumulateGrad it stands for
         self.activity = {}  # op / function node id -> [Activity] at each backward step it ran
         self.passes = []   # one Pass per backward pass: the chain-rule terms of every quantity
-        self.program = ()  # the recorded program, one line per leaf / op / backward call
+        self.program = ()  # the recorded program as written: a line per leaf, named result, backward call
 
     # --- building blocks ------------------------------------------------------------------------
     def _new_id(self, prefix):

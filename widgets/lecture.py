@@ -16,10 +16,11 @@ It displays (as the cell's output) a ``<style>`` element that sets the CSS varia
 - draw()'s pictures: their width is their own size x scale (widgets.render.picture_html), still
   shrunk to fit the output area down to a readable minimum, which grows with the scale too, but a
   picture that fits without lecture mode is whole with it (a wider one scrolls sideways);
-- error and stderr outputs (an exercise check's ✗ message, a traceback): text size = JupyterLab's
-  code font size x scale, words whole (JupyterLab breaks an error's lines inside words,
-  ``word-break: break-all``; here a line breaks between words, inside one only where it is longer
-  than the output is wide);
+- text outputs, what a cell prints as well as errors (an exercise check's ✓ lines on stdout and its
+  ✗ message, a traceback, a printed tensor): text size = JupyterLab's code font size x scale, words
+  whole (JupyterLab breaks an output's lines inside words, ``word-break: break-all``; here a line
+  breaks between words, inside one only where it is longer than the output is wide). Both streams
+  alike: a check's ✓ line above its ✗ lines is as readable as they are;
 - figures: images in outputs (matplotlib's inline backend) and elements of class
   ``cgraph-figure`` are zoomed by the scale. Interactive ipympl figures are not: ipympl reads mouse
   positions in unscaled page pixels, so a zoomed figure would pan and report the wrong place;
@@ -46,7 +47,9 @@ _CSS = """<style class="cgraph-lecture-mode">
 }}
 .jp-OutputArea-output.jp-RenderedImage > img, .{figure} {{ zoom: var({var}, 1); }}
 .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],
-.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre {{
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"],
+.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"] pre {{
   font-size: calc(var(--jp-code-font-size, 13px) * var({var}, 1));
   word-break: normal; overflow-wrap: anywhere;
 }}

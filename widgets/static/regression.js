@@ -91,6 +91,17 @@ function reportDraws(host, model) {
   context.cglReportsDraws = true;
 }
 
+// Keys pressed on the lab's controls are theirs, not JupyterLab's: in command mode (after Run All)
+// ArrowDown on the "update" list selected the notebook's next cell and the rule stayed, "b" on a
+// focused button inserted a cell (ipywidgets#3912). Lumino passes over a key only where the element
+// it was pressed on (or an ancestor below the one a shortcut's selector matches, ":focus" in
+// command mode: the control itself) carries data-lm-suppress-shortcuts, so the control the focus
+// goes to gets it, as the stepper's do (stepper.js, W16_1).
+function keepKeys(ev) {
+  if (ev.target.getAttribute("data-lm-suppress-shortcuts") !== "true")
+    ev.target.setAttribute("data-lm-suppress-shortcuts", "true");
+}
+
 export default {
   render({ model, el }) {
     el.classList.add("cgl-regression-probe");
@@ -117,8 +128,14 @@ export default {
       if (sentPage && sameColours(now, page) && !sameColours(now, sentPage))
         send({ ...sentPage, background: now.background, foreground: now.foreground });
     };
+    let keysHost = null;   // (the lab's box, once this view is inside it: the poll finds it)
     const check = () => {
       if (!el.isConnected) return;
+      if (keysHost !== hostOf(el)) {
+        if (keysHost) keysHost.removeEventListener("focusin", keepKeys);
+        keysHost = hostOf(el);
+        keysHost.addEventListener("focusin", keepKeys);
+      }
       nameControls(hostOf(el));
       reportDraws(hostOf(el), model);
       const page = readPage(el), key = JSON.stringify(page);
@@ -166,6 +183,7 @@ export default {
       if (frame !== null) cancelAnimationFrame(frame);
       theme.disconnect();
       size.disconnect();
+      if (keysHost) keysHost.removeEventListener("focusin", keepKeys);
       clearInterval(poll);
     };
   },

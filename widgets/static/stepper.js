@@ -337,9 +337,15 @@ function render({ model, el }) {
     el.classList.toggle("cg-key-row", oneLine);
     el.style.setProperty("--cg-key-h", `${oneLine ? line : wrapped}px`);
   }
-  const resized = new ResizeObserver(() => fit());   // the box's width; the toolbar's and the
-  resized.observe(graph);                            // legend's sizes follow --cgraph-scale (lecture
-  resized.observe(bar);                              // mode) and the width
+  // the box's width; the toolbar's and the legend's sizes follow --cgraph-scale (lecture mode) and
+  // the width. A new size re-lays the panel: an open question's boxes and verdict, scrolled into it
+  // when checked, are scrolled back into it (W17_5: lecture mode cut the verdict at the panel's foot)
+  const resized = new ResizeObserver(() => {
+    fit();
+    if (formStep >= 0 && formStep === shownStep) requestAnimationFrame(showForm);
+  });
+  resized.observe(graph);
+  resized.observe(bar);
   resized.observe(legend);
 
   // The chain-rule panel keeps one height for every step (the tallest step's text, measured once
