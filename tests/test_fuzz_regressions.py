@@ -710,6 +710,16 @@ b = a.expand_as(torch.ones(3, 1, 1))
 a = torch.ones(3, 0)
 b = a[0, 0]
 """, fixed=True),
+    # (PyTorch's generated code unpacks saved inputs sorted by name: xlogy(self, other) reads other first)
+    case("in-place-error-names-the-first-saved-input-by-name", """
+a = torch.tensor(4.0, requires_grad=True)
+b = torch.tensor([0.25, 0.3, -3.0], requires_grad=True)
+c = torch.xlogy(b, a)
+with torch.no_grad():
+    a -= torch.tensor(4.0, dtype=torch.float64)
+    b.sinh_()
+c.backward(torch.ones_like(c))
+""", fixed=True),
     # --- found by the engine helper's fuzz runs on the engine branch (fixed there) -------------------------
     case("remainder-of-zero-keeps-the-dividends-sign", """
 a = torch.linspace(-1, 1, 3, requires_grad=True)
