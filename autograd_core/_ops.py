@@ -1315,7 +1315,7 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
     if dim is None or a.ndim == 0:
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)
-            return g * xp.cast_like(xp.where(a == xp.mean(a), float("nan"), float("inf")), g)
+            return g * xp.where(a == xp.mean(a), float("nan"), float("inf"))
         return _scaled_times(2.0 / dof, g, a - xp.mean(a))
     if not keepdim and a.ndim > 1:
         g = _unsqueeze_dims(xp, g, dim, a.ndim, False)

@@ -882,6 +882,15 @@ d = a ** b
 f = a ** a
 """, fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
+    # (std_backward's where(self == mean, nan, inf) is in the default dtype: float32 times a 0-dim
+    # float64 gradient is float32, which the engine casts back to the input's float64)
+    case("std-of-one-element-float64-gradient-is-cast-back", """
+c = torch.tensor([0.3], dtype=torch.float64, requires_grad=True)
+d = torch.std(c)
+p, = torch.autograd.grad(d, [c], create_graph=True)
+q = torch.std(c.double().view(1, 1), correction=2, keepdim=True)
+r, = torch.autograd.grad(q.sum(), [c], create_graph=True)
+""", fixed=True),
     # CopyBackwards casts the gradient to the source's dtype, then the engine sums it to its shape
     case("copy-from-another-dtype-casts-the-gradient-before-summing-it", """
 a = torch.tensor([[[1.0], [1.0]]], dtype=torch.float64)
