@@ -1938,13 +1938,18 @@ def elu(a, alpha, scale=1, input_scale=1):
 
 
 @quiet
-def elu_backward(g, a, alpha, scale=1, input_scale=1):
+def elu_backward(g, a, alpha, scale=1, input_scale=1, is_result=False):
     """g input_scale alpha scale e**(a input_scale) where a <= 0, else g scale: ATen's kernel (its
-    products left to right; e**x as elu's)"""
+    products left to right; e**x as elu's). is_result: a is the result r of elu_, and the gradient
+    g input_scale (r + alpha scale) where r <= 0"""
     dtype = np.result_type(g, a)
     if dtype != _F32 and dtype != np.float64:
+        if is_result:
+            return np.where(a <= 0, g * input_scale * (a + alpha * scale), g * scale)
         return np.where(a <= 0, g * input_scale * alpha * scale * np.exp(a * input_scale), g * scale)
     t = dtype.type
+    if is_result:
+        return np.where(a <= 0, g * t(input_scale) * (a + t(alpha) * t(scale)), g * t(scale))
     exp = (sleef_expf, _expf) if dtype == _F32 else (sleef_expd, np.exp)
     e = _by_parts(_aten_backward_vector_part(g, a), *exp, a * t(input_scale))
     return np.where(a <= 0, g * t(input_scale) * (t(alpha) * t(scale)) * e, g * t(scale))

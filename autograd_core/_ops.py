@@ -339,6 +339,11 @@ op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
                                         lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
                                         options=("negative_slope",))
+# leaky_relu_ (in place): the gradient from the result, which has the input's sign
+op("leaky_relu_", "LeakyReluBackward1", OPS["leaky_relu"].forward,
+                                        lambda xp, g, a, out, negative_slope:
+                                            _leaky_relu_backward_of_result(xp, g, out, negative_slope),
+                                        options=("negative_slope",))
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
@@ -346,6 +351,12 @@ op("gelu",     "GeluBackward0",        K.gelu,
 op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             xp.elu_backward(g, a, alpha, scale, input_scale),
+                                        kind="float", options=("alpha", "scale", "input_scale"))
+# elu_ (in place: F.elu(x, inplace=True), selu_): the gradient from the result r, g input_scale (r + alpha scale)
+# where r <= 0, else g scale
+op("elu_",     "EluBackward1",         OPS["elu"].forward,
+                                        lambda xp, g, a, out, alpha, scale=1, input_scale=1:
+                                            _elu_backward_of_result(xp, g, out, alpha, scale, input_scale),
                                         kind="float", options=("alpha", "scale", "input_scale"))
 op("hardswish", "HardswishBackward0",  K.hardswish,
                                         lambda xp, g, a, out: xp.row("hardswish_backward", g, a),
@@ -904,13 +915,15 @@ op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
                                         lambda xp, g, go, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         lambda xp, g, go, a, out, approximate: _gelu_double_backward(xp, g, go, a, approximate),
                                         arg_names=("grad_output", "self"), options=("approximate",))
-op("elu_backward", "EluBackwardBackward0", lambda go, a, alpha, scale=1, input_scale=1:
-                                            K.elu_backward(go, a, alpha, scale, input_scale),
-                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
-                                            xp.elu_backward(g, a, alpha, scale, input_scale),
-                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
-                                            xp.elu_backward(g * go * float(input_scale), a, alpha, scale, input_scale) * (a <= 0),
-                                        arg_names=("grad_output", "self_or_result"), options=("alpha", "scale", "input_scale", ("is_result", lambda: False)))
+# (is_result: a is elu_'s result; d/da of the gradient is 0 at a = 0 in PyTorch's elu_double_backward)
+op("elu_backward", "EluBackwardBackward0", lambda go, a, alpha, scale=1, input_scale=1, is_result=False:
+                                            K.elu_backward(go, a, alpha, scale, input_scale, is_result),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1, is_result=False:
+                                            xp.elu_backward(g, a, alpha, scale, input_scale, is_result),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1, is_result=False:
+                                            g * go * float(input_scale) * (a < 0) if is_result else
+                                            xp.elu_backward(g * go * float(input_scale), a, alpha, scale, input_scale) * (a < 0),
+                                        arg_names=("grad_output", "self_or_result"), options=("alpha", "scale", "input_scale", "is_result"))
 op("hardswish_backward", "HardswishBackwardBackward0", K.hardswish_backward,
                                         lambda xp, g, go, a, out: xp.row("hardswish_backward", g, a),
                                         lambda xp, g, go, a, out: xp.where((a > -3.0) & (a < 3.0), g * go / 3.0,
@@ -1306,6 +1319,28 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
         return scaled * g * xp.pow(out, 1 - p)
     scaled = xp.sgn(a) * xp.pow(xp.abs(a), p - 1) if p < 2 else a * xp.pow(xp.abs(a), p - 2)
     return scaled * xp.masked_fill(g / xp.pow(out, p - 1), out == 0, 0)
+
+
+def _leaky_relu_backward_of_result(xp, g, out, negative_slope):
+    """leaky_relu_'s gradient from its result: refused, as PyTorch refuses it, for a negative slope,
+    which flips the result's sign"""
+    if negative_slope < 0:
+        raise RuntimeError("In-place leakyReLu backward calculation is triggered with a negative slope which is "
+                           "not supported. This is caused by calling in-place forward function with a negative "
+                           "slope, please call out-of-place version instead. File an issue at "
+                           "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+                           "backward calculation with negative slope")
+    return xp.leaky_relu_backward(g, out, negative_slope)
+
+
+def _elu_backward_of_result(xp, g, out, alpha, scale, input_scale):
+    """elu_'s gradient from its result (elu_backward with is_result): refused, as PyTorch refuses it,
+    for a negative alpha, where the result does not tell the input"""
+    if alpha < 0:
+        raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
+                           "supported. This is caused by calling in-place forward function with a negative "
+                           "slope, please call out-of-place version instead.")
+    return xp.elu_backward(g, out, alpha, scale, input_scale, True)
 
 
 @K.quiet
