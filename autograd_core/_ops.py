@@ -53,7 +53,7 @@ from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _pool_kernels as P
 from . import _refusals as R
-from ._graph import CopySlices, Node, option_attributes, option_names, reads_input_layout, saved_attributes
+from ._graph import CopySlices, EveryDim, Node, option_attributes, option_names, reads_input_layout, saved_attributes
 
 OPS = {}
 
@@ -1224,7 +1224,7 @@ def _above_max(xp, a, min, max):
 def _unsqueeze_dims(xp, g, dim, ndim, keepdim):
     """g with the dims a reduction over `dim` removed put back as size 1 (unsqueeze_multiple): one
     unsqueeze per dim; nothing to do for a full reduction (g is 0-d) or keepdim."""
-    if keepdim or dim is None or not ndim:
+    if keepdim or dim is None or not ndim or type(dim) is EveryDim:
         return g
     for d in sorted(dim):
         g = xp.unsqueeze(g, d)

@@ -104,3 +104,51 @@ def test_in_place_activation_checks_its_result(name, slope):
     refusal of the backward from the result"""
     ours, theirs = (_after_in_place_change(m, name, slope) for m in (ac, torch))
     assert ours == theirs
+
+
+# --- a reduction's dim given as None or (): PyTorch's dim overload (SumBackward1, MeanBackward1) -------
+REDUCTIONS = {
+    "sum()": lambda m, x: x.sum(),
+    "sum(dim=None)": lambda m, x: x.sum(dim=None),
+    "sum(None, True)": lambda m, x: x.sum(None, True),
+    "torch.sum(x, None, dtype=float64)": lambda m, x: m.sum(x, None, dtype=m.float64),
+    "sum(dim=())": lambda m, x: x.sum(dim=()),
+    "sum(dim=[], keepdim=True)": lambda m, x: x.sum(dim=[], keepdim=True),
+    "sum((0, 1))": lambda m, x: x.sum((0, 1)),
+    "mean()": lambda m, x: x.mean(),
+    "mean(dim=None, keepdim=True)": lambda m, x: x.mean(dim=None, keepdim=True),
+    "mean(dim=())": lambda m, x: x.mean(dim=()),
+    "std(dim=None)": lambda m, x: x.std(dim=None),
+    "var(None, keepdim=True)": lambda m, x: x.var(None, keepdim=True),
+    "var(keepdim=True)": lambda m, x: x.var(keepdim=True),
+    "std_mean(dim=None)": lambda m, x: m.std_mean(x, dim=None)[0],
+    "x[-1]": lambda m, x: x[-1],
+    "x[:, -2]": lambda m, x: x[:, -2],
+    "select(1, -3)": lambda m, x: x.select(1, -3),
+}
+
+
+def _reduction_outcome(m, f):
+    """the result (bit for bit), its node's saved values, and the create_graph gradient and its graph"""
+    rng = np.random.default_rng(5)
+    x = m.tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    y = f(m, x)
+    saved = {k: v for k, v in _saved(y.grad_fn).items() if not k.startswith(("_saved_self", "_saved_result"))}
+    g, = m.autograd.grad(y.sum() * 1.5, x, create_graph=True)
+    names, fn = [], g.grad_fn
+    while fn is not None:
+        names.append(fn.name())
+        fn = fn.next_functions[0][0] if fn.next_functions else None
+    return plain(y), type(y.grad_fn).__name__, saved, plain(g), names
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reduction_dims_as_given_match_torch(name):
+    ours, theirs = (_reduction_outcome(m, REDUCTIONS[name]) for m in (ac, torch))
+    d = difference(ours, theirs, exact=True)
+    assert d is None, d
+
+
+def test_logsumexp_refuses_dim_none():
+    with pytest.raises(TypeError, match="^logsumexp\\(\\): argument 'dim' must be tuple of ints, not NoneType$"):
+        ac.logsumexp(ac.ones(2), None)
