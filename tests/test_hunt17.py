@@ -152,3 +152,48 @@ def test_reduction_dims_as_given_match_torch(name):
 def test_logsumexp_refuses_dim_none():
     with pytest.raises(TypeError, match="^logsumexp\\(\\): argument 'dim' must be tuple of ints, not NoneType$"):
         ac.logsumexp(ac.ones(2), None)
+
+
+# --- schedulers: torch's warning for scheduler.step() before optimizer.step() ----------------------------
+SCHEDULERS = {
+    "StepLR": lambda s, o: s.StepLR(o, step_size=2),
+    "ExponentialLR": lambda s, o: s.ExponentialLR(o, gamma=0.5),
+    "LambdaLR": lambda s, o: s.LambdaLR(o, lambda epoch: 0.9 ** epoch),
+    "MultiStepLR": lambda s, o: s.MultiStepLR(o, milestones=[1, 3]),
+    "LinearLR": lambda s, o: s.LinearLR(o),
+    "CosineAnnealingLR": lambda s, o: s.CosineAnnealingLR(o, T_max=4),
+    "SequentialLR": lambda s, o: s.SequentialLR(o, [s.ExponentialLR(o, gamma=0.5), s.StepLR(o, 2)], milestones=[2]),
+    "OneCycleLR": lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=10),
+    "ReduceLROnPlateau": lambda s, o: s.ReduceLROnPlateau(o),
+}
+
+
+def _scheduler_warnings(lib, make, order):
+    """The warnings (type, text, file) of a few steps in `order` ('s': scheduler, 'o': optimizer,
+    'r': the optimizer's step replaced by a function of its own, 'e': scheduler.step given an epoch)"""
+    w = lib.ones(2, requires_grad=True)
+    opt = lib.optim.SGD([w], lr=0.1, momentum=0.9)
+    sched = make(lib.optim.lr_scheduler, opt)
+    plateau = type(sched).__name__ == "ReduceLROnPlateau"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for what in order:
+            if what == "o":
+                (w * w).sum().backward()
+                opt.step()
+            elif what == "r":
+                opt.step = lambda closure=None: None
+            else:
+                epoch = (3,) if what == "e" else ()
+                try:
+                    sched.step(1.0, *epoch) if plateau else sched.step(*epoch)
+                except TypeError as e:  # (SequentialLR.step takes no epoch)
+                    warnings.warn(str(e), RuntimeWarning)
+    return [(w.category.__name__, str(w.message), w.filename == __file__) for w in seen], sched.get_last_lr()
+
+
+@pytest.mark.parametrize("order", ["ssos", "osso", "ros", "oes"])
+@pytest.mark.parametrize("name", SCHEDULERS)
+def test_scheduler_warns_as_torch(name, order):
+    ours, theirs = (_scheduler_warnings(lib, SCHEDULERS[name], order) for lib in (ac, torch))
+    assert ours == theirs
