@@ -1101,7 +1101,6 @@ for _which in ("input", "weight", "bias"):
                                         lambda xp, G, *a, _of=_which, **p:
                                             _layer_norm_double_backward(_of, "weight", xp, G, *a, **p),
                                         lambda xp, G, *a, **p: None,  # (PyTorch's formula for bias: undefined)
-                                        # (the tensors before mean and rstd, which are arrays: see _saved_inputs)
                                         saves=("grad_out", "input", "weight", "mean", "rstd", "normalized_shape"),
                                         arg_names=_LN_BACKWARD_ARGS, order=_LN_BACKWARD_ARGS,  # (one formula)
                                         node_base=_MaybeUndefinedNode)
@@ -1767,8 +1766,9 @@ def _max_pool_double_backward(xp, g, indices):
 
 def _batch_norm_backward(xp, which, g, x, w, p):
     """native_batch_norm_backward's output `which` (input, weight or bias): the saved statistics go
-    with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient)."""
-    return xp.row("native_batch_norm_backward_" + which, g, x, w, p["result1"], p["result2"],
+    with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient: constants, saved as
+    the node saves its tensors, in their order)."""
+    return xp.row("native_batch_norm_backward_" + which, g, x, w, xp.const(p["result1"]), xp.const(p["result2"]),
                   running_mean=p["running_mean"], running_var=p["running_var"], train=p["training"],
                   eps=p["eps"])
 
@@ -1826,8 +1826,8 @@ def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_inv
 
 def _layer_norm_backward(xp, which, g, x, w, b, p):
     """native_layer_norm_backward's output `which` (input, weight or bias): the saved statistics
-    go with it (mean and rstd are inputs of PyTorch's node, with no gradient)."""
-    return xp.row("native_layer_norm_backward_" + which, g, x, p["result1"], p["result2"], w, b,
+    go with it (mean and rstd are inputs of PyTorch's node, with no gradient: constants, as above)."""
+    return xp.row("native_layer_norm_backward_" + which, g, x, xp.const(p["result1"]), xp.const(p["result2"]), w, b,
                   normalized_shape=p["normalized_shape"], eps=p["eps"])
 
 
