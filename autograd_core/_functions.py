@@ -2615,8 +2615,9 @@ def write_out(out, result, warn_resize=True):
     return out
 
 
-def _takes_out(fn, kind, name=None):
-    """fn with an out= keyword, checked as PyTorch checks it (kind: how out's dtype is checked)."""
+def _takes_out(fn, kind, name=None, grad_name=None):
+    """fn with an out= keyword, checked as PyTorch checks it (kind: how out's dtype is checked;
+    grad_name: the op its refusal of a gradient names, where not name: linalg_inv's linalg_inv_ex)."""
     name = name or fn.__name__
 
     def with_out(*args, out=None, **kwargs):
@@ -2631,7 +2632,7 @@ def _takes_out(fn, kind, name=None):
                             "out=Tensor), but expected one of:\n * (Tensor input, *, torch.dtype "
                             "dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = False, "
                             "*, torch.dtype dtype = None, Tensor out = None)\n")
-        _check_out_grad(name, out, args + tuple(kwargs.values()))
+        _check_out_grad(grad_name or name, out, args + tuple(kwargs.values()))
         want = out.dtype
         with no_grad():
             if kind == "reduce":

@@ -220,3 +220,50 @@ def test_elu_of_signed_zeros_keeps_their_sign(n, dtype):
         x = m.tensor(([-0.0, 0.0, -1.0] * n)[:n], dtype=getattr(m, dtype))
         outs.append(m.nn.functional.elu(x, alpha=-0.5).numpy())
     assert np.array_equal(np.signbit(outs[0]), np.signbit(outs[1])) and np.array_equal(outs[0], outs[1])
+
+
+# --- linalg.vector_norm's dtype= and out=, linalg.inv's out= --------------------------------------------
+LINALG_CALLS = {
+    "vector_norm-dtype-same": lambda m, A: m.linalg.vector_norm(A, 3, 1, dtype=m.float32),
+    "vector_norm-dtype-int": lambda m, A: m.linalg.vector_norm(A, dtype=m.int64),
+    "vector_norm-dtype-narrowing": lambda m, A: m.linalg.vector_norm(A.double(), dtype=m.float32),
+    "vector_norm-dtype-half": lambda m, A: m.linalg.vector_norm(A, dtype=m.float16),
+    "vector_norm-int-input": lambda m, A: m.linalg.vector_norm(m.tensor([3, 4]), dtype=m.float64),
+    "vector_norm-dtype-a-string": lambda m, A: m.linalg.vector_norm(A, dtype="float64"),
+    "vector_norm-out": lambda m, A: m.linalg.vector_norm(A.detach(), 1, out=m.empty(())),
+    "vector_norm-out-resized": lambda m, A: m.linalg.vector_norm(A.detach(), dim=1, out=m.empty(5)),
+    "vector_norm-out-float64": lambda m, A: m.linalg.vector_norm(A.detach(), out=m.empty((), dtype=m.float64)),
+    "vector_norm-out-grad": lambda m, A: m.linalg.vector_norm(A, out=m.empty(())),
+    "vector_norm-out-not-a-tensor": lambda m, A: m.linalg.vector_norm(A.detach(), out=3),
+    "inv-out": lambda m, A: m.linalg.inv(A.detach(), out=m.empty(2, 2)),
+    "inv-out-empty": lambda m, A: m.linalg.inv(A.detach(), out=m.empty(0)),
+    "inv-out-resized": lambda m, A: m.linalg.inv(A.detach(), out=m.empty(3)),
+    "inv-out-float64": lambda m, A: m.linalg.inv(A.detach(), out=m.empty(2, 2, dtype=m.float64)),
+    "inv-out-grad": lambda m, A: m.linalg.inv(A, out=m.empty(2, 2)),
+    "inv-out-singular": lambda m, A: m.linalg.inv(m.zeros(2, 2), out=m.empty(2, 2)),
+    "inverse-out": lambda m, A: m.inverse(A.detach(), out=m.empty(2, 2)),
+}
+
+
+def _linalg_outcome(m, f):
+    A = m.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            result = plain(f(m, A))
+        except Exception as e:  # noqa: BLE001 (the error is the outcome)
+            result = (type(e).__name__, str(e))
+    return result, [str(w.message)[:80] for w in seen]
+
+
+@pytest.mark.parametrize("name", LINALG_CALLS)
+def test_linalg_dtype_and_out_as_torch(name):
+    ours, theirs = (_linalg_outcome(m, LINALG_CALLS[name]) for m in (ac, torch))
+    d = difference(ours, theirs, exact=True)
+    assert d is None, d
+
+
+def test_linalg_out_is_written_and_returned():
+    out = ac.empty(2, 2)
+    assert ac.linalg.inv(ac.tensor([[2.0, 1.0], [1.0, 3.0]]), out=out) is out
+    assert out._version == 1
