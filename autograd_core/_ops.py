@@ -1353,7 +1353,8 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
         return _scaled_times(2.0 / dof, g, a - xp.mean(a))
     if not keepdim and a.ndim > 1:
         g = _unsqueeze_dims(xp, g, dim, a.ndim, False)
-    dof = K.count(a.shape, dim) - correction
+    # (PyTorch's _safe_size counts dim=() as one element, not all: that gradient is infinite)
+    dof = (1 if type(dim) is EveryDim and dim.given == () else K.count(a.shape, dim)) - correction
     return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
 
 

@@ -122,6 +122,8 @@ REDUCTIONS = {
     "var(None, keepdim=True)": lambda m, x: x.var(None, keepdim=True),
     "var(keepdim=True)": lambda m, x: x.var(keepdim=True),
     "std_mean(dim=None)": lambda m, x: m.std_mean(x, dim=None)[0],
+    "var(dim=())": lambda m, x: x.var(dim=()),  # (torch's gradient: infinite, as its _safe_size counts 1)
+    "var_mean(dim=(), keepdim=True)": lambda m, x: m.var_mean(x, dim=(), keepdim=True)[0],
     "x[-1]": lambda m, x: x[-1],
     "x[:, -2]": lambda m, x: x[:, -2],
     "select(1, -3)": lambda m, x: x.select(1, -3),
