@@ -18,9 +18,9 @@ from ._numerics import indexed as _indexed, median_indices as _median_indices
 from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, type_name as _type_name, warn as _warn
-from ._tensor import (Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims, _index_arrays,
-                      OMITTED, _in_range, _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg, _sync_view, _unwrap, apply,
-                      number_as, result_dtype, tensor)
+from ._tensor import (OMITTED, Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims,
+                      _in_range, _index_arrays, _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg,
+                      _sync_view, _unwrap, apply, number_as, result_dtype, tensor)
 
 _OP = OPS
 

@@ -38,7 +38,8 @@ def _check_norm_dtype(x, dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {SCALAR_NAME[x.dtype]}")
     if not dtype.is_floating_point:
-        raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got {SCALAR_NAME[dtype]}")
+        raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, but got "
+                           f"{SCALAR_NAME[dtype]}")
     if np.promote_types(x.dtype.np, dtype.np) != dtype.np:
         raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({SCALAR_NAME[x.dtype]}) should be "
                            f"convertible without narrowing to the specified dtype ({SCALAR_NAME[dtype]})")

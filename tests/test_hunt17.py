@@ -56,6 +56,12 @@ IN_PLACE = {
 }
 
 
+def _assert_as_torch(outcome, *args):
+    """outcome(module, *args) of autograd_core and of torch: the same, bit for bit"""
+    d = difference(*(outcome(m, *args) for m in (ac, torch)), exact=True)
+    assert d is None, d
+
+
 def _saved(node):
     """A node's saved values by name (tensors as plain values)"""
     return {a: plain(getattr(node, a)) for a in sorted(dir(node)) if a.startswith("_saved_")}
@@ -79,9 +85,7 @@ def _in_place_outcome(m, f, dtype):
 def test_in_place_activations_match_torch(name, dtype):
     """name, result, saved values, gradient from the result and second derivative (0 at 0 and -0:
     elu_double_backward's mask is self_or_result < 0), bit for bit"""
-    ours, theirs = (_in_place_outcome(m, IN_PLACE[name], dtype) for m in (ac, torch))
-    d = difference(ours, theirs, exact=True)
-    assert d is None, d
+    _assert_as_torch(_in_place_outcome, IN_PLACE[name], dtype)
 
 
 def _after_in_place_change(m, name, slope):
@@ -146,9 +150,7 @@ def _reduction_outcome(m, f):
 
 @pytest.mark.parametrize("name", REDUCTIONS)
 def test_reduction_dims_as_given_match_torch(name):
-    ours, theirs = (_reduction_outcome(m, REDUCTIONS[name]) for m in (ac, torch))
-    d = difference(ours, theirs, exact=True)
-    assert d is None, d
+    _assert_as_torch(_reduction_outcome, REDUCTIONS[name])
 
 
 def test_logsumexp_refuses_dim_none():
@@ -260,9 +262,7 @@ def _linalg_outcome(m, f):
 
 @pytest.mark.parametrize("name", LINALG_CALLS)
 def test_linalg_dtype_and_out_as_torch(name):
-    ours, theirs = (_linalg_outcome(m, LINALG_CALLS[name]) for m in (ac, torch))
-    d = difference(ours, theirs, exact=True)
-    assert d is None, d
+    _assert_as_torch(_linalg_outcome, LINALG_CALLS[name])
 
 
 def test_linalg_out_is_written_and_returned():
