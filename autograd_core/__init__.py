@@ -67,7 +67,7 @@ Tensor.inverse = inverse
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
 from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402
-                            conv_transpose3d)  # (torch.conv2d ..., as torch has them)
+                            conv_transpose3d, selu, selu_)  # (torch.conv2d ..., as torch has them)
 
 
 def layer_norm(*args, **kwargs):

@@ -18,9 +18,9 @@ from ._numerics import indexed as _indexed, median_indices as _median_indices
 from ._numerics import cumulative_extreme_indices as _cumulative_extreme_indices, kthvalue_indices as _kthvalue_indices
 from ._ops import OPS
 from ._refusals import not_implemented as _not_implemented, type_name as _type_name, warn as _warn
-from ._tensor import (Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims, _index_arrays,
-                      _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg, _sync_view, _unwrap, apply,
-                      number_as, result_dtype, tensor)
+from ._tensor import (OMITTED, Tensor, _broadcast_message, _wrapped_int, _can_view, _dim, check_alpha, _dims,
+                      _in_range, _index_arrays, _infer_shape, _inplace, _make, _make_view, _reduced_dims, _shape_arg,
+                      _sync_view, _unwrap, apply, number_as, result_dtype, tensor)
 
 _OP = OPS
 
@@ -382,17 +382,17 @@ def _data_of(x):
 
 
 # --- reductions ------------------------------------------------------------------------------------
-def sum(input, dim=None, keepdim=False, dtype=None):
-    """out = sum of input (over dim)"""
+def sum(input, dim=OMITTED, keepdim=False, dtype=None):
+    """out = sum of input (over dim; None or (): all of them)"""
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
-    if dim is None:
+    if dim is OMITTED:
         return apply(_OP["sum"], (input,))
     return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
 
-def mean(input, dim=None, keepdim=False, dtype=None):
-    """out = sum / count (over dim)"""
+def mean(input, dim=OMITTED, keepdim=False, dtype=None):
+    """out = sum / count (over dim; None or (): all of them)"""
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if input._data.dtype.kind != "f":
@@ -407,7 +407,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
 
 
 def _mean(input, dim, keepdim):
-    if dim is None:
+    if dim is OMITTED:
         return apply(_OP["mean"], (input,))
     return apply(_OP["mean_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
@@ -1295,7 +1295,7 @@ def _getitem(self, index, setitem=False):
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {real} with size {size}")
             real += 1
-            out = apply(_OP["select"], (out,), {"dim": dim, "index": k % size}, view_of=out)
+            out = apply(_OP["select"], (out,), {"dim": dim, "index": _in_range(k, size)}, view_of=out)
             changed = True
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
@@ -1488,7 +1488,10 @@ def _correction(name, unbiased, correction):
 
 def _spread(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, builtins.bool):  # std(x, False): the old positional `unbiased`
-        dim, unbiased = None, dim
+        dim, unbiased = OMITTED, dim
+    # (x.var() with nothing given keeps correction None, as torch's node shows it; it means 1)
+    given = dim is not OMITTED or unbiased is not None or correction is not None
+    dim = None if dim is OMITTED else dim
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name if name.endswith('_mean') else 'std and var'} only support floating point and "
                            "complex dtypes")
@@ -1498,28 +1501,26 @@ def _spread(name, input, dim, unbiased, keepdim, correction):
     if n - c <= 0:
         _warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
               "reduction factor (input numel divided by output numel).")
-    # (x.var() with nothing given keeps correction None, as torch's node shows it; it means 1)
-    given = None if dim is None and unbiased is None and correction is None else c
-    params = {"dim": dims, "correction": given, "keepdim": keepdim}
+    params = {"dim": dims, "correction": c if given else None, "keepdim": keepdim}
     return _outputs_of_one_node(name, input, params) if name.endswith("_mean") else apply(_OP[name], (input,), params)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, dim=OMITTED, unbiased=None, keepdim=False, *, correction=None):
     """out = sum((input - mean)**2) / (N - correction), correction 1 by default (unbiased)"""
     return _spread("var", input, dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, dim=OMITTED, unbiased=None, keepdim=False, *, correction=None):
     """out = sqrt(var(input))"""
     return _spread("std", input, dim, unbiased, keepdim, correction)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=OMITTED, unbiased=None, keepdim=False, *, correction=None):
     """(var(input), mean(input)) from one pass over the data (VarMeanBackward0)"""
     return _spread("var_mean", input, dim, unbiased, keepdim, correction)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=OMITTED, unbiased=None, keepdim=False, *, correction=None):
     """(std(input), mean(input)) from one pass over the data (StdMeanBackward0)"""
     return _spread("std_mean", input, dim, unbiased, keepdim, correction)
 
@@ -1877,6 +1878,8 @@ logical_and, logical_or, logical_xor = _logical(np.logical_and), _logical(np.log
 
 def logsumexp(input, dim, keepdim=False):
     """out = log(sum(exp(input))) over dim, computed without overflow"""
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     if isinstance(dim, (list, tuple)) and not dim and input.ndim and not keepdim:  # (PyTorch's own refusal)
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape {[1] * input.ndim}")
     return apply(_OP["logsumexp"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
@@ -2485,7 +2488,7 @@ def select(input, dim, index):
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
                          f"dimension {d}")
-    return apply(_OP["select"], (input,), {"dim": d, "index": index % size}, view_of=input)
+    return apply(_OP["select"], (input,), {"dim": d, "index": _in_range(index, size)}, view_of=input)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -2625,8 +2628,9 @@ def _write_out(out, result, warn_resize=True):
     return out
 
 
-def _takes_out(fn, kind, name=None):
-    """fn with an out= keyword, checked as PyTorch checks it (kind: how out's dtype is checked)."""
+def _takes_out(fn, kind, name=None, grad_name=None):
+    """fn with an out= keyword, checked as PyTorch checks it (kind: how out's dtype is checked;
+    grad_name: the op its refusal of a gradient names, where not name: linalg_inv's linalg_inv_ex)."""
     name = name or fn.__name__
 
     def with_out(*args, out=None, **kwargs):
@@ -2641,7 +2645,7 @@ def _takes_out(fn, kind, name=None):
                             "out=Tensor), but expected one of:\n * (Tensor input, *, torch.dtype "
                             "dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = False, "
                             "*, torch.dtype dtype = None, Tensor out = None)\n")
-        _check_out_grad(name, out, args + tuple(kwargs.values()))
+        _check_out_grad(grad_name or name, out, args + tuple(kwargs.values()))
         want = out.dtype
         with no_grad():
             if kind == "reduce":
@@ -2690,7 +2694,7 @@ def _takes_out(fn, kind, name=None):
 
 
 def _dim_given(args, kwargs):
-    return len(args) > 1 or kwargs.get("dim") is not None
+    return len(args) > 1 or "dim" in kwargs
 
 
 _OUT_FUNCTIONS = {name: _takes_out(globals()[name], kind) for name, kind in (

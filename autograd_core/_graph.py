@@ -409,13 +409,23 @@ def _layout(a):
     return (a.shape, torch_strides(a)) if isinstance(a, np.ndarray) else None
 
 
+class EveryDim(tuple):
+    """Every dim of a reduction, given as dim=None or dim=() (x.sum(dim=None)): PyTorch's node shows
+    the dim as given, and its backward expands the 0-d gradient without unsqueezing it first."""
+
+    def __new__(cls, ndim, given):
+        dims = super().__new__(cls, range(ndim))
+        dims.given = given
+        return dims
+
+
 def _as_int64(value):
     """An ATen int (int64_t, SymInt) as PyTorch's _saved_ getters hand it out: as given (a dim -1,
-    not the 1 it is in range: _tensor.GivenDim), through uint64, so -1 reads 2**64 - 1 (a Scalar,
-    alpha=-1, reads -1)."""
+    not the 1 it is in range: _tensor.GivenDim; None for EveryDim), through uint64, so -1 reads
+    2**64 - 1 (a Scalar, alpha=-1, reads -1)."""
+    value = getattr(value, "given", value)
     if isinstance(value, tuple):
         return tuple(map(_as_int64, value))
-    value = getattr(value, "given", value)
     return value + 2 ** 64 if type(value) is int and value < 0 else value
 
 

@@ -770,8 +770,9 @@ class TensorOps:
         return _row("gelu_backward", (g, a), {"approximate": approximate})
 
     @staticmethod
-    def elu_backward(g, a, alpha, scale=1, input_scale=1):
-        return _row("elu_backward", (g, a), {"alpha": alpha, "scale": scale, "input_scale": input_scale})
+    def elu_backward(g, a, alpha, scale=1, input_scale=1, is_result=False):
+        return _row("elu_backward", (g, a), {"alpha": alpha, "scale": scale, "input_scale": input_scale,
+                                             "is_result": is_result})
 
     @staticmethod
     def softplus_backward(g, a, beta, threshold):

@@ -17,8 +17,9 @@ A row is ``op(name, grad_fn, forward, *grads, ...)``:
   only by another input's rule is saved only when that input needs a gradient, as PyTorch saves
   ``other`` of a product only for ``self``) plus the ``saved_params`` named; ``saves=`` spells it out
   where PyTorch saves more than the rule reads. Saved values are freed by backward (unless
-  retain_graph=True) and checked against in-place modification; ``unpack``, when given, is the
-  order PyTorch's generated code reads them in (an error names the first one changed);
+  retain_graph=True) and checked against in-place modification. PyTorch's generated code saves and
+  reads them in one order, the inputs sorted by name, then the result: a saved_tensors_hooks pack hook
+  sees them so, and an in-place error names the first one changed (``xlogy(self, other)``: other);
 - ``options``: the numbers and flags PyTorch keeps on the node as plain values (not saved tensors:
   never freed, never checked), shown as ``grad_fn._saved_<name>`` (AddBackward0's ``_saved_alpha``);
   a name is read from the call's params, else the forward's default; ``(name, f)`` is f of the params
@@ -52,7 +53,7 @@ from . import _conv_kernels as CK
 from . import _numerics as K
 from . import _pool_kernels as P
 from . import _refusals as R
-from ._graph import CopySlices, Node, option_attributes, option_names, reads_input_layout, saved_attributes
+from ._graph import CopySlices, EveryDim, Node, option_attributes, option_names, reads_input_layout, saved_attributes
 
 OPS = {}
 
@@ -63,18 +64,18 @@ class Op:
                  "formula_order", "options", "option_names", "keeps_layouts")
 
     def __init__(self, name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs, scalars,
-                 node_base, layout, refuse, unpack, order=None, options=()):
+                 node_base, layout, refuse, order=None, options=()):
         self.name, self.grad_fn, self.forward, self.grads = name, grad_fn, forward, grads
         # (a variadic row's inputs share one formula, run for each input in turn: None)
         names = arg_names[:len(grads)]
         self.formula_order = None if variadic else tuple(names.index(n) for n in order or sorted(names))
         self.saves, self.kind, self.arg_names, self.variadic = saves, kind, arg_names, variadic
-        # what backward reads, in PyTorch's unpacking order (`unpack`, else `saves`: the inputs as
-        # its formulas first name them, then the result; its error names the first one changed):
-        # (input index, or None for the result, which is always saved; the inputs whose gradient
-        # reads it, or None for "always")
+        # what backward reads, in PyTorch's saving and unpacking order (the inputs sorted by name,
+        # then the result): (input index, or None for the result, which is always saved; the
+        # inputs whose gradient reads it, or None for "always")
+        saved_inputs = sorted(n for n in saves if n in arg_names)
         self.saved_args = tuple((None if n == "result" else arg_names.index(n), needs.get(n))
-                                for n in unpack or saves if n == "result" or n in arg_names)
+                                for n in saved_inputs + ["result"] * ("result" in saves))
         self.saves_result = "result" in saves
         self.scalars, self.layout, self.refuse = scalars, layout, refuse
         self.in_table = True  # (a user's autograd.Function row is not: its backward is Python code)
@@ -100,14 +101,14 @@ class Op:
 
 def op(name, grad_fn, forward, *grads, saves=None, saved_params=(), kind="promote",
        arg_names=("self", "other"), variadic=False, needs=None, scalars=(), node_base=Node, layout=None,
-       refuse=None, unpack=None, order=None, options=()):
+       refuse=None, order=None, options=()):
     if saves is None:  # what the rules read (see _read_by_rules), and the params named
         read, needs = _read_by_rules(grads, arg_names) if grads and not variadic else ((), {})
         if "backward" in name:  # (PyTorch's codegen never guards the saves of a *_backward op's node)
             needs = {}
         saves = read + tuple(saved_params)
     OPS[name] = Op(name, grad_fn, forward, grads, saves, kind, arg_names, variadic, needs or {},
-                   scalars, node_base, layout, refuse, unpack, order, options)
+                   scalars, node_base, layout, refuse, order, options)
 
 
 def _read_by_rules(grads, arg_names):
@@ -199,11 +200,11 @@ op("rsub",     "RsubBackward1",        lambda a, other, alpha=1: other - a if al
 op("mul",      "MulBackward0",         lambda a, b: a * b,
                                         lambda xp, g, a, b, out: g * b,
                                         lambda xp, g, a, b, out: g * a,
-                                        unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        layout=_ELEMENTWISE)
 op("div",      "DivBackward0",         lambda a, b: a / b,
                                         lambda xp, g, a, b, out: g / b,
                                         lambda xp, g, a, b, out: _neg_times(g, (a / b) / b),
-                                        unpack=("other", "self"), kind="float", layout=_ELEMENTWISE)
+                                        kind="float", layout=_ELEMENTWISE)
 op("reciprocal", "ReciprocalBackward0", K.quiet(lambda a: 1 / a),
                                         lambda xp, g, a, out: _neg_times(g, out * out), kind="float")
 op("neg",      "NegBackward0",         lambda a: -a,
@@ -217,7 +218,6 @@ op("pow_tensor", "PowBackward1",       lambda a, b, bool_exponent=False, exponen
                                             _pow_backward_self(xp, g, a, b, bool_exponent, exponent_dtype),
                                         lambda xp, g, a, b, out, bool_exponent=False, exponent_dtype=None:
                                             _pow_backward_exponent(xp, g, a, b, out),
-                                        unpack=("exponent", "self", "result"),
                                         arg_names=("self", "exponent"), layout=_ELEMENTWISE)
 op("rpow",     "PowBackward2",         lambda a, base: np.ones_like(a) if base == 1 else K.pow_tensors(np.asarray(base, a.dtype), a),
                                         lambda xp, g, a, out, base: _rpow_backward(xp, g, base, a, out),
@@ -339,6 +339,11 @@ op("relu",     "ReluBackward0",        lambda a: np.maximum(0, a),
 op("leaky_relu", "LeakyReluBackward0",  lambda a, negative_slope: np.where(a > 0, a, a * negative_slope).astype(a.dtype),
                                         lambda xp, g, a, out, negative_slope: xp.leaky_relu_backward(g, a, negative_slope),
                                         options=("negative_slope",))
+# leaky_relu_ (in place): the gradient from the result, which has the input's sign
+op("leaky_relu_", "LeakyReluBackward1", OPS["leaky_relu"].forward,
+                                        lambda xp, g, a, out, negative_slope:
+                                            _leaky_relu_backward_of_result(xp, g, out, negative_slope),
+                                        options=("negative_slope",))
 op("gelu",     "GeluBackward0",        K.gelu,
                                         lambda xp, g, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         kind="float", options=("approximate",), layout=_ELEMENTWISE)
@@ -346,6 +351,12 @@ op("gelu",     "GeluBackward0",        K.gelu,
 op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             xp.elu_backward(g, a, alpha, scale, input_scale),
+                                        kind="float", options=("alpha", "scale", "input_scale"))
+# elu_ (in place: F.elu(x, inplace=True), selu_): the gradient from the result r, g input_scale (r + alpha scale)
+# where r <= 0, else g scale
+op("elu_",     "EluBackward1",         OPS["elu"].forward,
+                                        lambda xp, g, a, out, alpha, scale=1, input_scale=1:
+                                            _elu_backward_of_result(xp, g, out, alpha, scale, input_scale),
                                         kind="float", options=("alpha", "scale", "input_scale"))
 op("hardswish", "HardswishBackward0",  K.hardswish,
                                         lambda xp, g, a, out: xp.row("hardswish_backward", g, a),
@@ -384,26 +395,26 @@ op("clamp_tensor", "ClampBackward0",   K.clamp,
                                         lambda xp, g, a, min, max, out: xp.where(_inside(xp, a, min, max), g, 0),
                                         lambda xp, g, a, min, max, out: xp.where(_below_min(xp, a, min, max), g, 0),
                                         lambda xp, g, a, min, max, out: xp.where(_above_max(xp, a, min, max), g, 0),
-                                        unpack=("max", "min", "self"), order=("min", "max", "self"),  # (min, max: one formula)
+                                        order=("min", "max", "self"),  # (min, max: one formula)
                                         arg_names=("self", "min", "max"), layout=_ELEMENTWISE)
 op("clamp_min_tensor", "ClampMinBackward1", lambda a, min: K.clamp(a, min, None),
                                         lambda xp, g, a, min, out: xp.where(a >= min, g, 0),
                                         lambda xp, g, a, min, out: xp.where(a < min, g, 0),
-                                        unpack=("min", "self"), arg_names=("self", "min"),
+                                        arg_names=("self", "min"),
                                         layout=_ELEMENTWISE)
 op("clamp_max_tensor", "ClampMaxBackward1", lambda a, max: K.clamp(a, None, max),
                                         lambda xp, g, a, max, out: xp.where(a <= max, g, 0),
                                         lambda xp, g, a, max, out: xp.where(a > max, g, 0),
-                                        unpack=("max", "self"), arg_names=("self", "max"),
+                                        arg_names=("self", "max"),
                                         layout=_ELEMENTWISE)
 op("maximum",  "MaximumBackward0",     lambda a, b: np.maximum(b, a),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a < b, 0),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a > b, 0),
-                                        unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        layout=_ELEMENTWISE)
 op("minimum",  "MinimumBackward0",     lambda a, b: np.minimum(b, a),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a > b, 0),
                                         lambda xp, g, a, b, out: xp.masked_fill(xp.where(a == b, g / 2, g), a < b, 0),
-                                        unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        layout=_ELEMENTWISE)
 op("where",    "WhereBackward0",       lambda a, b, condition: K.elementwise_layout(np.where(condition, a, b),
                                                                                    [condition, a, b]),
                                         lambda xp, g, a, b, out, condition: xp.where(condition, g, 0),
@@ -528,7 +539,7 @@ op("mm",       "MmBackward0",          np.matmul,
                                         lambda xp, g, a, b, out: _mm_mat2_backward(xp, g, a, b),
                                         # (a rule reads its own input's layout only: each matrix is saved
                                         # for the other's gradient, as PyTorch saves it)
-                                        saves=("self", "mat2"), unpack=("mat2", "self"), needs={"self": (1,), "mat2": (0,)},
+                                        saves=("self", "mat2"), needs={"self": (1,), "mat2": (0,)},
                                         arg_names=("self", "mat2"), refuse=R.no_bool("addmm_impl_cpu_", unless_empty=True),
                                         options=("self_sym_sizes", "self_sym_strides", "mat2_sym_sizes", "mat2_sym_strides"))
 op("addmm",    "AddmmBackward0",       K.addmm,
@@ -599,7 +610,6 @@ op("dot",      "DotBackward0",         K.dot,
 op("bmm",      "BmmBackward0",         K.bmm,  # (static graphs: a batch times one matrix too)
                                         lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, b.ndim - 2, b.ndim - 1)),
                                         lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, a.ndim - 2, a.ndim - 1), g),
-                                        unpack=("mat2", "self"),
                                         arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------
 op("t",        "TBackward0",           lambda a: a.T,                         lambda xp, g, a, out: xp.t(g), kind="same")
@@ -791,7 +801,7 @@ op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
 op("div_rounding", "DivBackward2",     lambda a, b, rounding_mode: K.div_rounding(a, b, rounding_mode),
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
                                         lambda xp, g, a, b, out, rounding_mode: xp.zeros_like(g),
-                                        saves=("self", "other"), unpack=("other", "self"), layout=_ELEMENTWISE,
+                                        saves=("self", "other"), layout=_ELEMENTWISE,
                                         needs={"self": (1,)},
                                         options=("rounding_mode",))  # (PyTorch saves what div's rule reads)
 # // and %: PyTorch has no derivative for floor_divide (nor for number % tensor): a NotImplemented node
@@ -802,13 +812,13 @@ op("remainder", "RemainderBackward0",  K.remainder, lambda xp, g, a, out, other:
 op("remainder_tensor", "RemainderBackward1", K.remainder,
                                         lambda xp, g, a, b, out: g,
                                         lambda xp, g, a, b, out: _neg_times(g, xp.floor_divide(a, b)),
-                                        unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        layout=_ELEMENTWISE)
 op("fmod",     "FmodBackward0",        K.quiet(lambda a, other: np.fmod(a, other)), lambda xp, g, a, out, other: g,
                                         scalars=("other",))
 op("fmod_tensor", "FmodBackward1",     K.quiet(np.fmod),
                                         lambda xp, g, a, b, out: g,
                                         lambda xp, g, a, b, out: _neg_times(g, xp.row("div_rounding", a, b, rounding_mode="trunc")),
-                                        unpack=("other", "self"), layout=_ELEMENTWISE)
+                                        layout=_ELEMENTWISE)
 op("rremainder", "NotImplemented",     lambda a, other: K.remainder(other, a), R.no_derivative("remainder"),
                                         scalars=("other",), node_base=_NotImplemented)
 op("floor",    "FloorBackward0",       np.floor, lambda xp, g, a, out: xp.zeros_like(g), kind="same",
@@ -905,13 +915,15 @@ op("gelu_backward", "GeluBackwardBackward0", K.gelu_backward,
                                         lambda xp, g, go, a, out, approximate: xp.gelu_backward(g, a, approximate),
                                         lambda xp, g, go, a, out, approximate: _gelu_double_backward(xp, g, go, a, approximate),
                                         arg_names=("grad_output", "self"), options=("approximate",))
-op("elu_backward", "EluBackwardBackward0", lambda go, a, alpha, scale=1, input_scale=1:
-                                            K.elu_backward(go, a, alpha, scale, input_scale),
-                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
-                                            xp.elu_backward(g, a, alpha, scale, input_scale),
-                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1:
-                                            xp.elu_backward(g * go * float(input_scale), a, alpha, scale, input_scale) * (a <= 0),
-                                        arg_names=("grad_output", "self_or_result"), options=("alpha", "scale", "input_scale", ("is_result", lambda: False)))
+# (is_result: a is elu_'s result; d/da of the gradient is 0 at a = 0 in PyTorch's elu_double_backward)
+op("elu_backward", "EluBackwardBackward0", lambda go, a, alpha, scale=1, input_scale=1, is_result=False:
+                                            K.elu_backward(go, a, alpha, scale, input_scale, is_result),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1, is_result=False:
+                                            xp.elu_backward(g, a, alpha, scale, input_scale, is_result),
+                                        lambda xp, g, go, a, out, alpha, scale=1, input_scale=1, is_result=False:
+                                            g * go * float(input_scale) * (a < 0) if is_result else
+                                            xp.elu_backward(g * go * float(input_scale), a, alpha, scale, input_scale) * (a < 0),
+                                        arg_names=("grad_output", "self_or_result"), options=("alpha", "scale", "input_scale", "is_result"))
 op("hardswish_backward", "HardswishBackwardBackward0", K.hardswish_backward,
                                         lambda xp, g, go, a, out: xp.row("hardswish_backward", g, a),
                                         lambda xp, g, go, a, out: xp.where((a > -3.0) & (a < 3.0), g * go / 3.0,
@@ -1089,7 +1101,6 @@ for _which in ("input", "weight", "bias"):
                                         lambda xp, G, *a, _of=_which, **p:
                                             _layer_norm_double_backward(_of, "weight", xp, G, *a, **p),
                                         lambda xp, G, *a, **p: None,  # (PyTorch's formula for bias: undefined)
-                                        # (the tensors before mean and rstd, which are arrays: see _saved_inputs)
                                         saves=("grad_out", "input", "weight", "mean", "rstd", "normalized_shape"),
                                         arg_names=_LN_BACKWARD_ARGS, order=_LN_BACKWARD_ARGS,  # (one formula)
                                         node_base=_MaybeUndefinedNode)
@@ -1212,7 +1223,7 @@ def _above_max(xp, a, min, max):
 def _unsqueeze_dims(xp, g, dim, ndim, keepdim):
     """g with the dims a reduction over `dim` removed put back as size 1 (unsqueeze_multiple): one
     unsqueeze per dim; nothing to do for a full reduction (g is 0-d) or keepdim."""
-    if keepdim or dim is None or not ndim:
+    if keepdim or dim is None or not ndim or type(dim) is EveryDim:
         return g
     for d in sorted(dim):
         g = xp.unsqueeze(g, d)
@@ -1309,6 +1320,28 @@ def _norm_backward(xp, g, a, out, p, dim, keepdim):
     return scaled * xp.masked_fill(g / xp.pow(out, p - 1), out == 0, 0)
 
 
+def _leaky_relu_backward_of_result(xp, g, out, negative_slope):
+    """leaky_relu_'s gradient from its result: refused, as PyTorch refuses it, for a negative slope,
+    which flips the result's sign"""
+    if negative_slope < 0:
+        raise RuntimeError("In-place leakyReLu backward calculation is triggered with a negative slope which is "
+                           "not supported. This is caused by calling in-place forward function with a negative "
+                           "slope, please call out-of-place version instead. File an issue at "
+                           "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+                           "backward calculation with negative slope")
+    return xp.leaky_relu_backward(g, out, negative_slope)
+
+
+def _elu_backward_of_result(xp, g, out, alpha, scale, input_scale):
+    """elu_'s gradient from its result (elu_backward with is_result): refused, as PyTorch refuses it,
+    for a negative alpha, where the result does not tell the input"""
+    if alpha < 0:
+        raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
+                           "supported. This is caused by calling in-place forward function with a negative "
+                           "slope, please call out-of-place version instead.")
+    return xp.elu_backward(g, out, alpha, scale, input_scale, True)
+
+
 @K.quiet
 def _var_backward(xp, g, a, dim, correction, keepdim):
     """var_backward: d var / d a_i = 2 (a_i - mean) / (N - correction) (None: none given, 1)"""
@@ -1316,11 +1349,12 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
     if dim is None or a.ndim == 0:
         dof = _numel(a) - correction
         if dof <= 0:  # 2 / 0 times 0 is nan where a_i is the mean, else infinity (even for a nan a_i)
-            return g * xp.cast_like(xp.where(a == xp.mean(a), float("nan"), float("inf")), g)
+            return g * xp.where(a == xp.mean(a), float("nan"), float("inf"))
         return _scaled_times(2.0 / dof, g, a - xp.mean(a))
     if not keepdim and a.ndim > 1:
         g = _unsqueeze_dims(xp, g, dim, a.ndim, False)
-    dof = K.count(a.shape, dim) - correction
+    # (PyTorch's _safe_size counts dim=() as one element, not all: that gradient is infinite)
+    dof = (1 if type(dim) is EveryDim and dim.given == () else K.count(a.shape, dim)) - correction
     return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
 
 
@@ -1733,8 +1767,9 @@ def _max_pool_double_backward(xp, g, indices):
 
 def _batch_norm_backward(xp, which, g, x, w, p):
     """native_batch_norm_backward's output `which` (input, weight or bias): the saved statistics go
-    with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient)."""
-    return xp.row("native_batch_norm_backward_" + which, g, x, w, p["result1"], p["result2"],
+    with it (save_mean, save_invstd are inputs of PyTorch's node, with no gradient: constants, saved as
+    the node saves its tensors, in their order)."""
+    return xp.row("native_batch_norm_backward_" + which, g, x, w, xp.const(p["result1"]), xp.const(p["result2"]),
                   running_mean=p["running_mean"], running_var=p["running_var"], train=p["training"],
                   eps=p["eps"])
 
@@ -1792,8 +1827,8 @@ def _batch_norm_double_backward(which, wrt, xp, G, go, x, w, save_mean, save_inv
 
 def _layer_norm_backward(xp, which, g, x, w, b, p):
     """native_layer_norm_backward's output `which` (input, weight or bias): the saved statistics
-    go with it (mean and rstd are inputs of PyTorch's node, with no gradient)."""
-    return xp.row("native_layer_norm_backward_" + which, g, x, p["result1"], p["result2"], w, b,
+    go with it (mean and rstd are inputs of PyTorch's node, with no gradient: constants, as above)."""
+    return xp.row("native_layer_norm_backward_" + which, g, x, xp.const(p["result1"]), xp.const(p["result2"]), w, b,
                   normalized_shape=p["normalized_shape"], eps=p["eps"])
 
 

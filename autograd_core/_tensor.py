@@ -18,8 +18,8 @@ import numpy as np
 
 from . import _dtypes
 from ._dtypes import Size
-from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, RemovableHandle, _next_seq, gradient_edge, no_grad,
-                     pack_saved, torch_strides,
+from ._graph import (INTERNAL_OVERLAP_MSG, STATE, _INFERENCE, EveryDim, RemovableHandle, _next_seq, gradient_edge,
+                     no_grad, pack_saved, torch_strides,
                      short_name, warn_nonleaf_grad)
 from ._kernel_order import shares_memory_with, write_in_kernel_order
 from ._numerics import (NUMPY_ERRORS, NUMPY_QUIET, checked_int, ZERO_TENSOR_IMMUTABLE_MSG, ZeroArray, contiguous_layout,
@@ -845,8 +845,8 @@ def _dtype_short(d):
 # Dimension helpers (PyTorch's wording for bad dims)
 # ---------------------------------------------------------------------------------------------
 class GivenDim(int):
-    """A negative dim brought in range that remembers how it was given (-1 of a 2-d tensor: 1,
-    given -1): PyTorch's nodes show a dim as it was given (grad_fn._saved_dim)."""
+    """A negative dim (or index) brought in range that remembers how it was given (-1 of a 2-d
+    tensor: 1, given -1): PyTorch's nodes show it as it was given (grad_fn._saved_dim, _saved_index)."""
 
     def __new__(cls, d, given):
         dim = super().__new__(cls, d)
@@ -872,12 +872,28 @@ def _dims(dim, ndim):
     return dims if ndim else ()
 
 
+class _Omitted:
+    """The default of a reduction's dim: PyTorch tells dim left out from dim=None given (x.sum() is a
+    SumBackward0, x.sum(dim=None) a SumBackward1 whose _saved_dim is None)."""
+
+    def __repr__(self):
+        return "<omitted>"
+
+
+OMITTED = _Omitted()
+
+
 def _reduced_dims(dim, ndim):
-    """_dims of a reduction: an empty list of dims means all of them, as in PyTorch (x.sum(()) is the
-    sum of every element, not x)."""
-    if isinstance(dim, (list, tuple)) and not dim:
-        return tuple(range(ndim))
+    """_dims of a reduction: None or an empty list of dims means all of them, as in PyTorch (x.sum(())
+    is the sum of every element, not x)."""
+    if dim is None or isinstance(dim, (list, tuple)) and not dim:
+        return EveryDim(ndim, None if dim is None else ())
     return _dims(dim, ndim)
+
+
+def _in_range(index, size):
+    """An index in [-size, size) brought in range, remembering how it was given (GivenDim)"""
+    return index if index >= 0 else GivenDim(index + size, index)
 
 
 def check_alpha(dtype, alpha):
@@ -1894,10 +1910,10 @@ class Tensor:
         return F._any(self, dim, keepdim)
 
     # reductions
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=OMITTED, keepdim=False, dtype=None):
         return F.sum(self, dim, keepdim, dtype)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=OMITTED, keepdim=False, dtype=None):
         return F.mean(self, dim, keepdim, dtype)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
@@ -1933,10 +1949,10 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False):
         return F.norm(self, p, dim, keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def var(self, dim=OMITTED, unbiased=None, keepdim=False, *, correction=None):
         return F.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, dim=OMITTED, unbiased=None, keepdim=False, *, correction=None):
         return F.std(self, dim, unbiased, keepdim, correction=correction)
 
     def logsumexp(self, dim, keepdim=False):

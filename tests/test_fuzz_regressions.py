@@ -743,6 +743,16 @@ b = a.expand_as(torch.ones(3, 1, 1))
 a = torch.ones(3, 0)
 b = a[0, 0]
 """, fixed=True),
+    # (PyTorch's generated code unpacks saved inputs sorted by name: xlogy(self, other) reads other first)
+    case("in-place-error-names-the-first-saved-input-by-name", """
+a = torch.tensor(4.0, requires_grad=True)
+b = torch.tensor([0.25, 0.3, -3.0], requires_grad=True)
+c = torch.xlogy(b, a)
+with torch.no_grad():
+    a -= torch.tensor(4.0, dtype=torch.float64)
+    b.sinh_()
+c.backward(torch.ones_like(c))
+""", fixed=True),
     # --- found by the engine helper's fuzz runs on the engine branch (fixed there) -------------------------
     case("remainder-of-zero-keeps-the-dividends-sign", """
 a = torch.linspace(-1, 1, 3, requires_grad=True)
@@ -905,6 +915,15 @@ d = a ** b
 f = a ** a
 """, fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
+    # (std_backward's where(self == mean, nan, inf) is in the default dtype: float32 times a 0-dim
+    # float64 gradient is float32, which the engine casts back to the input's float64)
+    case("std-of-one-element-float64-gradient-is-cast-back", """
+c = torch.tensor([0.3], dtype=torch.float64, requires_grad=True)
+d = torch.std(c)
+p, = torch.autograd.grad(d, [c], create_graph=True)
+q = torch.std(c.double().view(1, 1), correction=2, keepdim=True)
+r, = torch.autograd.grad(q.sum(), [c], create_graph=True)
+""", fixed=True),
     # CopyBackwards casts the gradient to the source's dtype, then the engine sums it to its shape
     case("copy-from-another-dtype-casts-the-gradient-before-summing-it", """
 a = torch.tensor([[[1.0], [1.0]]], dtype=torch.float64)

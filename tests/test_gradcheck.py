@@ -318,8 +318,10 @@ SAMPLES = {
                 ("zeros", [np.array([[1.5, 0.0, 2.0, 0.0, -0.5], [0.0, -1.0, 3.0, 1.2, 0.7]])], {"dim": 1})],
     "flip": [("", [_r(3, 4, 2)], {"dims": (0, 2)})],
     "leaky_relu": [("", [_r(3, 4)], {"negative_slope": 0.2})],
+    "leaky_relu_": [("", [_r(3, 4)], {"negative_slope": 0.2})],
     "gelu": [(mode, [_r(3, 4)], {"approximate": mode}) for mode in ("none", "tanh")],
     "elu": [("", [_r(3, 4)], {"alpha": 0.7}), ("selu", [_r(3, 4)], {"alpha": 1.6732632423543772, "scale": 1.0507009873554805})],
+    "elu_": [("", [_r(3, 4)], {"alpha": 0.7}), ("selu", [_r(3, 4)], {"alpha": 1.6732632423543772, "scale": 1.0507009873554805})],
     "hardswish": [("", [_r(3, 4, low=-5, high=5)], None)],
     "prelu": [("per-channel", [_r(2, 3, 4), _pos(1, 3, 1, seed=2)], None), ("one", [_r(3, 4), _pos(1, 1, seed=3)], None)],
     "softplus": [("", [_r(3, 4)], {"beta": 1.0, "threshold": 20.0}),
@@ -406,7 +408,8 @@ SAMPLES = {
     "gelu_backward": [(mode, [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"approximate": mode})
                       for mode in ("none", "tanh")],
     "elu_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 0.7}),
-                     ("selu", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 1.67, "scale": 1.05, "input_scale": 1})],
+                     ("selu", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 1.67, "scale": 1.05, "input_scale": 1}),
+                     ("of-result", [_r(3, 4, seed=1), _r(3, 4, seed=2)], {"alpha": 0.7, "is_result": True})],
     "hardswish_backward": [("", [_r(3, 4, seed=1), _r(3, 4, seed=2, low=-5, high=5)], None)],
     **{f"prelu_backward_{which}": [("", [_r(2, 3, 4, seed=1), _r(2, 3, 4, seed=2), _pos(1, 3, 1, seed=3)], None)]
        for which in ("self", "weight")},

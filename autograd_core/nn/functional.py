@@ -45,9 +45,9 @@ def relu(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """out = input where input > 0, else negative_slope * input"""
     if not isinstance(input, Tensor):
-        raise not_a_tensor("leaky_relu", "input", input)
+        raise not_a_tensor("leaky_relu_" if inplace else "leaky_relu", "input", input)
     if inplace:
-        return _inplace(input, "leaky_relu", params={"negative_slope": negative_slope})
+        return _inplace(input, "leaky_relu_", params={"negative_slope": negative_slope})
     return apply(OPS["leaky_relu"], (input,), {"negative_slope": negative_slope})
 
 
@@ -65,7 +65,7 @@ def elu(input, alpha=1.0, inplace=False):
     if not isinstance(input, Tensor):
         raise not_a_tensor("elu_" if inplace else "elu", "input", input)
     if inplace:
-        return _inplace(input, "elu", params={"alpha": alpha})
+        return _inplace(input, "elu_", params={"alpha": alpha})
     return apply(OPS["elu"], (input,), {"alpha": alpha})
 
 
@@ -79,8 +79,23 @@ def selu(input, inplace=False):
         raise not_a_tensor("selu_" if inplace else "selu", "input", input)
     params = {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}
     if inplace:
-        return _inplace(input, "elu", params=params)
+        return _inplace(input, "elu_", params=params)
     return apply(OPS["elu"], (input,), params)
+
+
+def elu_(input, alpha=1):  # (ATen's default, an int: grad_fn._saved_alpha shows 1)
+    """elu, in place"""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """selu, in place"""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu, in place"""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def hardswish(input, inplace=False):
