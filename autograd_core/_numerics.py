@@ -1486,8 +1486,9 @@ def bmm(a, b):
     if not (k and k * a.shape[-2] * b.shape[-1] < 400 and a.dtype.kind == "f" and b.dtype == a.dtype):
         return np.matmul(a, b)
     products = a[..., :, :, None] * b[..., None, :, :]  # (..., n, k, m), each rounded
-    # (cumsum adds strictly in order; + 0: a sum from 0 is +0.0 where every product is -0.0)
-    return np.cumsum(products, axis=-2)[..., -1, :] + a.dtype.type(0)
+    total = np.cumsum(products, axis=-2)[..., -1, :]  # (cumsum adds strictly in order)
+    # + 0: a sum from 0 is +0.0 where every product is -0.0; into a C-contiguous result, as ATen's
+    return np.add(total, a.dtype.type(0), out=np.empty(total.shape, a.dtype))
 
 
 def addmm(bias, mat1, mat2):
