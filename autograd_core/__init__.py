@@ -45,6 +45,7 @@ from ._dtypes import get_default_device, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor  # noqa: F401
+from ._arguments import method_as_function as _method_as_function
 from ._arguments import take_numpy_names as _take_numpy_names, tensor_first as _tensor_first
 from ._functions import *  # noqa: F401,F403
 from ._functions import _all as all, _any as any, _round as round  # noqa: F401
@@ -216,6 +217,12 @@ cdist = _tensor_first(cdist, argument="x1")
 where = _tensor_first(where, argument="condition", overloaded=True)
 repeat_interleave = _tensor_first(repeat_interleave, argument="repeats", overloaded=True)  # (alone: the counts)
 unique = _tensor_first(unique, name="_unique2")
+# torch.relu_(x), torch.exp_(x), torch.detach(x), ...: the Tensor methods PyTorch also has as functions
+for _name in """abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ atanh_
+        ceil_ clamp_ clamp_max_ clamp_min_ cos_ cosh_ detach detach_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_
+        floor_ frac_ index_put_ log10_ log1p_ log2_ log_ logit_ nan_to_num_ neg_ reciprocal_ relu_ round_
+        rsqrt_ sigmoid_ sin_ sinh_ sqrt_ tan_ tanh_ trunc_ xlogy_ zero_""".split():
+    globals()[_name] = _tensor_first(_method_as_function(_name), name=_name)
 del _name
 # x.sum(axis=0, keepdims=True), torch.cat(ts, axis=0): numpy's names, where PyTorch's parser takes them
 _take_numpy_names(globals())

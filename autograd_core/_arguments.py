@@ -32,6 +32,18 @@ def tensor_first(function, argument="input", name=None, overloaded=False):
     return guarded
 
 
+def method_as_function(name):
+    """torch.<name>(input, ...) as input.<name>(...): PyTorch's function of each of its Tensor methods
+    that it also has at the top level (torch.relu_(x), torch.detach(x))."""
+    method = getattr(Tensor, name)
+
+    def function(input, *args, **kwargs):
+        return method(input, *args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = method.__doc__
+    return function
+
+
 # numpy's names PyTorch's argument parser takes for dim and keepdim, in the functions and methods it
 # parses (those written in C++: torch.sum, Tensor.max, torch.cat; not torch.norm, Tensor.split,
 # nn.functional.softmax, written in Python)

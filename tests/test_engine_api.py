@@ -121,3 +121,26 @@ def test_the_package_names_nothing_torch_lacks_but_its_own_recorder():
     extra = {n for n in dir(autograd_core) if not n.startswith("_") and not hasattr(torch, n)
              and not getattr(getattr(autograd_core, n), "__name__", "").startswith("autograd_core.")}
     assert extra == {"record", "Recording"}, sorted(extra)
+
+
+def test_every_tensor_method_torch_has_as_a_function_is_one_here():
+    """torch.relu_(x), torch.detach(x), torch.clamp_(x, min=0.) ...: each Tensor method here that torch
+    2.13 also has at its top level is a function here too."""
+    missing = [n for n in dir(torch) if not n.startswith("_") and callable(getattr(torch, n))
+               and hasattr(autograd_core.Tensor, n) and not hasattr(autograd_core, n)]
+    assert not missing, missing
+
+
+def _methods_as_functions(m):
+    x = m.tensor([-1.5, 0.5, 2.0], requires_grad=True)
+    y, z, w = x * 1, x * 1, x * 1
+    m.relu_(y)
+    m.clamp_(z, min=0.0, max=1.0)
+    m.exp_(w)
+    d = m.detach(x)
+    (y + z + w).sum().backward()
+    return y, z, w, d, x.grad, m.fill_(m.zeros(2), 3.0)
+
+
+def test_tensor_methods_as_functions_match_torch():
+    assert_same(_methods_as_functions)
