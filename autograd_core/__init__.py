@@ -204,7 +204,7 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         log_softmax logaddexp logical_and logical_not logical_or logical_xor logsumexp matmul maximum mean
         median minimum mm moveaxis movedim mv neg negative nonzero numel ones_like outer permute prod rand_like randn_like
         reciprocal relu reshape round rsqrt scatter scatter_add select sgn sigmoid sign sin softmax sort sqrt square squeeze
-        sum swapaxes swapdims t tanh topk trace transpose tril triu unbind unsqueeze zeros_like
+        sum swapaxes swapdims t tanh topk trace transpose tril triu unbind unflatten unsqueeze zeros_like
         tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh log2 log10
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
@@ -226,6 +226,6 @@ for _name in """abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arct
 del _name
 # x.sum(axis=0, keepdims=True), torch.cat(ts, axis=0): numpy's names, where PyTorch's parser takes them
 _take_numpy_names(globals())
-_take_numpy_names(Tensor)
+_take_numpy_names(Tensor, written_in_python=("norm", "split", "unique", "unflatten"))  # (Tensor.unflatten: Python)
 _take_numpy_names(vars(linalg), written_in_python=())  # (linalg.norm is C++)
 _take_numpy_names(vars(nn.functional), names=("cosine_similarity",))  # (the one of them written in C++)

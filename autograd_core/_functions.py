@@ -1127,6 +1127,25 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape)  # (the merged size spelled out: -1 cannot be inferred with a 0)
 
 
+def unflatten(input, dim, sizes):
+    """input viewed with dim split into sizes (one of them may be -1: what is left of the dim)"""
+    d = _dim(dim, input.ndim)
+    sizes = [int(s) for s in sizes]
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be inferred")
+    n, known = input.shape[d], int(np.prod([s for s in sizes if s != -1]))
+    if -1 in sizes and not known and not n:
+        raise RuntimeError(f"unflatten got an unexpected error:\ncannot reshape tensor of 0 elements into shape "
+                           f"{sizes} because the unspecified dimension size -1 can be any value and is ambiguous")
+    if not (known and n % known == 0 if -1 in sizes else n == known):
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {d} "
+                           f"({n}) in the input tensor")
+    sizes = [n // known if s == -1 else s for s in sizes]
+    return view(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
+
+
 def squeeze(input, dim=None):
     """out = input without its size-1 dims (or only dim)"""
     if dim is None:

@@ -2033,6 +2033,9 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         return F.flatten(self, start_dim, end_dim)
 
+    def unflatten(self, dim, sizes):
+        return F.unflatten(self, dim, sizes)
+
     def squeeze(self, dim=None):
         return F.squeeze(self, dim)
 

@@ -144,3 +144,33 @@ def _methods_as_functions(m):
 
 def test_tensor_methods_as_functions_match_torch():
     assert_same(_methods_as_functions)
+
+
+def _unflatten(m):
+    x = m.arange(12.).reshape(2, 6).requires_grad_()
+    z = m.zeros(2, 0)
+    results = []
+    for t, args in [(x, (1, (2, 3))), (x, (-1, (3, -1))), (x.T, (0, (2, -1))), (x, (1, (2, 2))),
+                    (x, (1, (-1, -1))), (x, (1, ())), (x, (1, (0, -1))), (z, (1, (0, 5))), (z, (1, (0, -1))),
+                    (x, (2, (1, 2)))]:
+        try:
+            y = t.unflatten(*args)
+            results.append((y, y.stride(), y.grad_fn.name() if y.grad_fn else None))
+        except (RuntimeError, IndexError) as e:
+            results.append((type(e).__name__, str(e).splitlines()[:2]))  # (torch adds C++ frames)
+    return results, m.unflatten(x, 1, [3, 2])
+
+
+def _new_modules(m):
+    nn = m.nn
+    x = m.arange(24.).reshape(2, 3, 4).requires_grad_()
+    outs = [(repr(mod), mod(x)) for mod in (nn.Softmin(1), nn.Unflatten(2, (2, 2)), nn.ZeroPad2d((1, 0, 2, 1)),
+                                            nn.ZeroPad1d(2), nn.ConstantPad1d(1, 3.5), nn.ConstantPad2d(1, -1.))]
+    outs.append((repr(nn.CosineSimilarity()), nn.CosineSimilarity(dim=2)(x, x * 2 + 1)))
+    m.nn.functional.relu_(x * 1).sum().backward()
+    return outs, m.nn.functional.softmin(x, -1)
+
+
+@pytest.mark.parametrize("program", [_unflatten, _new_modules])
+def test_unflatten_softmin_padding_and_similarity_modules_match_torch(program):
+    assert_same(program)

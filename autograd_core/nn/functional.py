@@ -42,6 +42,11 @@ def relu(input, inplace=False):
     return _inplace(input, "relu") if inplace else _f.relu(input)
 
 
+def relu_(input):
+    """input = max(input, 0), in place"""
+    return relu(input, inplace=True)
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """out = input where input > 0, else negative_slope * input"""
     if not isinstance(input, Tensor):
@@ -218,6 +223,13 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("softmax", input.dim())
     return input.softmax(dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """out_i = e**-x_i / sum_j e**-x_j along dim: softmax(-input)"""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim())
+    return (-input).softmax(dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
