@@ -3010,9 +3010,13 @@ def _aten_vector_part(a, vector_bytes=VECTOR_BYTES):
 
 def _by_parts(vector_part, vec, scalar, *args):
     """vec(*args) where vector_part, scalar(*args) elsewhere (each computed only where it is used),
-    laid out as the first argument is (as a ufunc's result: a.T.sinh() is transposed too, as torch's)"""
+    laid out as the first argument is where it is laid out in memory (a.T.sinh() is transposed too, as
+    torch's), C-contiguous where it is broadcast (numpy's empty_like would lay a stride-0 dim last)"""
     a = args[0]
-    out = np.empty_like(a) if a.shape == vector_part.shape else np.empty(vector_part.shape, a.dtype)
+    if a.shape == vector_part.shape and 0 not in a.strides:
+        out = np.empty_like(a)
+    else:
+        out = np.empty(vector_part.shape, a.dtype)
     args = [np.broadcast_to(x, vector_part.shape) for x in args]
     if vector_part.any():
         out[vector_part] = vec(*(x[vector_part] for x in args))

@@ -353,6 +353,9 @@ c = b.exp2().reshape(-1)
 d = b.sinh().view(-1)
 e = b.cosh().t().view(-1)
 f = b.double().atanh().reshape(-1)
+h = torch.tensor([2.0, 1.5], requires_grad=True) ** (torch.ones(4, 1) * 0.5)
+k = h.reshape(4, 2, 1)
+m = h[0].expand(4, 2).sinh().view(-1)
 """, fixed=True),
     case("floor-divide-of-a-tensor-that-requires-grad", """
 x = torch.tensor([1.5, -2.0], requires_grad=True)
