@@ -11,6 +11,7 @@ would print a different last digit than PyTorch (or refuse, or lay memory out di
 
 An in-place op reading memory it writes is in _kernel_order.py.
 """
+import functools
 import math
 import os
 import platform
@@ -503,6 +504,16 @@ def zero_array(shape, dtype):
 def is_zero_array(a):
     """Whether a is an efficient zero tensor's array (a writable ZeroArray is a copy: plain zeros)."""
     return type(a) is ZeroArray and not a.flags.writeable
+
+
+def zeros_as_memory(kernel):
+    """kernel(g, ...) given an efficient zero gradient as plain zeros, as ATen's dispatcher gives a
+    ZeroTensor to a kernel with no ZeroTensor entry (tanh_backward, mse_loss_backward, ...): 0 times an
+    inf is then nan there, as in torch"""
+    @functools.wraps(kernel)
+    def materialized(g, *args, **kwargs):
+        return kernel(np.asarray(g) if type(g) is ZeroArray else g, *args, **kwargs)
+    return materialized
 
 
 def dot(a, b):
@@ -1666,6 +1677,7 @@ def _loss_norm(a, reduction):
     return a.dtype.type(1. / a.size if a.size else math.inf) if reduction == "mean" else a.dtype.type(1)
 
 
+@zeros_as_memory
 @quiet
 def smooth_l1_loss_backward(g, a, b, reduction, beta):
     """norm g clamp((a - b) / beta, -1, 1), as ATen's kernel: its vector loop norm (x / beta) g with
@@ -1683,6 +1695,7 @@ def smooth_l1_loss_backward(g, a, b, reduction, beta):
     return _by_parts(_aten_backward_vector_part(g, a, _AVX2_BYTES, (b,)), vector, scalar, a - b, g)
 
 
+@zeros_as_memory
 @quiet
 def huber_loss_backward(g, a, b, reduction, delta):
     """norm g clamp(a - b, -delta, delta), as ATen's kernel: its vector loop norm (+-delta) g with
@@ -1717,6 +1730,7 @@ def bce(x, t, weight, reduction):
 
 
 # --- the kernels of the derivatives' own ops (create_graph records them as ops) ---------------------
+@zeros_as_memory
 def tanh_backward(g, out):
     """g * (1 - tanh(x)**2), from the saved result; ATen's kernel rounds 1 - out * out once (a fused
     multiply-add): for float32, computed in float64 (where out * out is exact) and rounded once"""
@@ -1730,6 +1744,7 @@ def tanh_backward(g, out):
     return g * (1 - out * out)
 
 
+@zeros_as_memory
 def sigmoid_backward(g, out):
     """g * (1 - sigmoid(x)) * sigmoid(x), in ATen's order"""
     return g * (1 - out) * out
@@ -1929,10 +1944,12 @@ def logaddexp(a, b):
     return np.where(np.isinf(a) & (a == b), a, out)
 
 
+@zeros_as_memory
 def leaky_relu_backward(g, a, negative_slope):
     return np.where(a > 0, g, g * negative_slope)
 
 
+@zeros_as_memory
 def gelu_backward(g, a, approximate):
     """g * d gelu(a) / da; float32 with approximate='none' as torch's kernels (gelu_erf_backward_float32)"""
     if approximate != "tanh" and a.dtype == _F32 and np.result_type(g, a) == _F32:
@@ -1973,6 +1990,7 @@ def _expm1f_of_negatives(x):
     return out
 
 
+@zeros_as_memory
 @quiet
 def elu_backward(g, a, alpha, scale=1, input_scale=1, is_result=False):
     """g input_scale alpha scale e**(a input_scale) where a <= 0, else g scale: ATen's kernel (its
@@ -1991,6 +2009,7 @@ def elu_backward(g, a, alpha, scale=1, input_scale=1, is_result=False):
     return np.where(a <= 0, g * t(input_scale) * (t(alpha) * t(scale)) * e, g * t(scale))
 
 
+@zeros_as_memory
 @quiet
 def softplus_backward(g, a, beta, threshold):
     """g * z / (z + 1) with z = e**(beta a) (g itself above the threshold), as ATen's kernel (float32:
@@ -2010,6 +2029,7 @@ def hardswish(a):
     return a * np.minimum(np.maximum(a + t(3), t(0)), t(6)) / t(6)
 
 
+@zeros_as_memory
 def hardswish_backward(g, a):
     """g (a / 3 + 1/2) for -3 < a < 3; g from 3 on; 0 up to -3 (ATen's vectorised loop: a nan a gives nan)"""
     t = np.result_type(g, a).type
@@ -2022,11 +2042,13 @@ def prelu(a, w):
     return np.where(a > 0, a, w * a)
 
 
+@zeros_as_memory
 def mse_loss_backward(g, a, b, reduction):
     """2 (a - b) g (divided by the count for 'mean'), as ATen's kernel: the factor first"""
     return 2 * _loss_norm(a, reduction) * (a - b) * g  # (x2 is exact: the same bits as 2 / count)
 
 
+@zeros_as_memory
 @quiet
 def binary_cross_entropy_backward(g, x, t, weight, reduction):
     """g (x - t) / max(x (1 - x), 1e-12), times the weight, divided by the count for 'mean' (ATen's
@@ -3093,6 +3115,7 @@ def _silu_grad(e, g, x):
     return g * s * fused_multiply_add(x, _F32_ONE - s, _F32_ONE)
 
 
+@zeros_as_memory
 @quiet
 def silu_backward(g, a):
     """g d(x sigmoid(x))/dx = g s (1 + x (1 - s)), s = sigmoid(x), as ATen's kernel"""
@@ -3133,6 +3156,7 @@ def _mish_grad(g, x, e, t):
     return g * fused_multiply_add(x * s, fused_multiply_add(-t, t, _F32_ONE), t)
 
 
+@zeros_as_memory
 @quiet
 def mish_backward(g, a):
     """g d mish(x)/dx = g (t + x s (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x), as ATen's kernel"""
@@ -3154,6 +3178,7 @@ def hardtanh(a, min_val, max_val):
     return clamp(a, a.dtype.type(min_val), a.dtype.type(max_val))
 
 
+@zeros_as_memory
 def hardtanh_backward(g, a, min_val, max_val):
     """g where min_val < a < max_val, else 0. A nan a: its vectorised loop drops g (the comparisons
     are false), its scalar loop passes g on (a <= min or a >= max is false too)"""
@@ -3171,6 +3196,7 @@ def _exp_minus_abs(a):
     return np.exp(-np.abs(a))
 
 
+@zeros_as_memory
 @quiet
 def log_sigmoid_backward(g, a):
     """g d log(sigmoid(a))/da = g (max_deriv - sign z / (1 + z)), z = e^-|a| (the forward's buffer);

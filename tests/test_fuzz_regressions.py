@@ -21,6 +21,21 @@ def case(name, program, fixed=False):
 
 PROGRAMS = [
     # --- a number that differs without an error --------------------------------------------------------
+    case("an-efficient-zero-gradient-is-plain-zeros-to-atens-backward-kernels", """
+a = torch.ones(2, requires_grad=True)
+b = a.acosh()
+b.tanh().sgn().sum().backward(retain_graph=True)
+c = a.grad + 0
+a.grad = None
+torch.sigmoid(b).sgn().sum().backward(retain_graph=True)
+d = a.grad + 0
+a.grad = None
+F.softplus(F.gelu(b)).sgn().sum().backward(retain_graph=True)
+e = a.grad + 0
+a.grad = None
+F.mse_loss(b, b.detach() * 0.5, reduction="sum").sgn().backward()
+f = a.grad + 0
+""", fixed=True),
     case("small-bmm-adds-rounded-products-in-order-as-atens-loop", """
 a = torch.tensor([[[-3.0, 1.0, 1.0], [1.0, 3.0, 1.0], [0.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]], requires_grad=True)
 b = torch.tan(a)
