@@ -279,6 +279,7 @@ class Run:
         self.excused = {}  # variable -> (our values, torch's values) excused as amplified rounding
         self.inputs = {}  # torch's values of the variables the current statement names, before it
         self.summed = set()  # variables whose values a summing statement made (SUM_LOOSEN, also later)
+        self.rng_before = None  # our generator's state before the current statement (for a re-check)
 
     def step(self, statement):
         """Run one statement on both sides and compare; returns the Mismatch (also kept) or None."""
@@ -287,6 +288,7 @@ class Run:
         code = compile(statement.code, f"<statement {index}>", "exec")
         self.inputs = {v: (t.detach().clone() if isinstance(t, torch.Tensor) else t)
                        for v in statement.names() if (t := self.theirs.get(v)) is not None}
+        self.rng_before = autograd_core.get_rng_state()  # (a re-check draws what the statement drew)
         mine = _execute(code, self.ours)
         theirs = _execute(code, self.theirs)
         self.outcomes.append(theirs)
@@ -342,8 +344,13 @@ class Run:
                 ns[var] = autograd_core.tensor(value.numpy().copy())
             elif var in self.ours:
                 ns[var] = value  # Python numbers (item(), tolist())
-        if _execute(compile(statement.code, "<recheck>", "exec"), ns) is not None or name not in ns:
-            return False
+        rng_after = autograd_core.get_rng_state()
+        autograd_core.set_rng_state(self.rng_before)
+        try:
+            if _execute(compile(statement.code, "<recheck>", "exec"), ns) is not None or name not in ns:
+                return False
+        finally:  # (the program goes on from where the statement left our generator)
+            autograd_core.set_rng_state(rng_after)
         a, b = describe(ns[name]), describe(self.theirs[name])
         if isinstance(a, dict) and isinstance(b, dict):
             a, b = a["values"], b["values"]
