@@ -294,10 +294,10 @@ class NumpyOps:
     def index_put_accumulate(a, indices, values):
         return K.index_put_accumulate(a, values, indices)
 
-    mm = staticmethod(np.matmul)
-    mv = staticmethod(np.matmul)
+    mm = staticmethod(_K["mm"])
+    mv = staticmethod(_K["mv"])
     matmul = staticmethod(np.matmul)
-    bmm = staticmethod(np.matmul)
+    bmm = staticmethod(_K["bmm"])
 
     @staticmethod
     def outer(a, b):
