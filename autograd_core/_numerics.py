@@ -1507,14 +1507,14 @@ _MKL_GENERIC = platform.machine().lower() in ("x86_64", "amd64") and CPU_VENDOR 
 def mv(a, v):
     """a @ v, matrix by vector, as torch's mv computes it (see _MKL_GENERIC)"""
     if _MKL_GENERIC and _float_pair(a, v) and (a.shape[1] <= 4 or _columns_contiguous(a)):
-        return _sum_in_k_order(a, v[:, None])[:, 0].copy()
+        return _sum_in_k_order(a, v[:, None])[:, 0].copy()  # (a column's copy: an array of its own)
     return np.matmul(a, v)
 
 
 def mm(a, b):
     """a @ b as torch's mm computes it (see _MKL_GENERIC)"""
     if _MKL_GENERIC and _float_pair(a, b) and (_mm_is_axpy(a, b) or _mm_is_small(a, b)):
-        return _sum_in_k_order(a, b).copy()
+        return _sum_in_k_order(a, b)
     return np.matmul(a, b)
 
 
@@ -1546,15 +1546,20 @@ _PRODUCTS_AT_ONCE = 1 << 18  # (a few MB)
 
 def _sum_in_k_order(a, b, start=None):
     """a @ b added in k's order: start (else 0), then each product a[:, j] b[j] in turn, each rounded
-    first. cumsum adds strictly in order; the products are made a chunk of j at a time, so that a
-    long k holds no more than _PRODUCTS_AT_ONCE of them."""
+    first (_sequential over the products' rows). The products are made a chunk of j at a time, so that
+    a long k holds no more than _PRODUCTS_AT_ONCE of them."""
     (m, k), n = a.shape, b.shape[1]
-    total = np.zeros((m, n), a.dtype) if start is None else np.broadcast_to(start, (m, n)).astype(a.dtype)
+    total = None if start is None else np.broadcast_to(start, (m, n))
+    if not k:
+        return np.zeros((m, n), a.dtype) if start is None else total.copy()
     step = max(1, _PRODUCTS_AT_ONCE // max(1, m * n))
     for j in range(0, k, step):
-        products = a[:, j:j + step, None] * b[None, j:j + step, :]  # (m, step, n)
-        total = np.cumsum(np.concatenate((total[:, None, :], products), axis=1), axis=1)[:, -1, :]
-    return total  # (a view of the last sums: the callers copy it into an array of its own, a result's)
+        terms = np.multiply(a.T[j:j + step, :, None], b[j:j + step, None, :], order="C")  # (chunk, m, n)
+        if total is not None:
+            terms = np.concatenate((total[None], terms))
+        total = _sequential(terms)
+    # (+ 0: a sum from 0 is +0.0 where every product is -0.0)
+    return total + a.dtype.type(0) if start is None else total
 
 
 def bmm(a, b):
@@ -1588,7 +1593,7 @@ def addmm(bias, mat1, mat2):
         return fused_multiply_add(mat1, mat2, bias)
     if _MKL_GENERIC and bias.dtype == mat1.dtype and _float_pair(mat1, mat2):
         if _mm_is_axpy(mat1, mat2):  # (from the bias)
-            return _sum_in_k_order(mat1, mat2, bias).copy()
+            return _sum_in_k_order(mat1, mat2, bias)
         if _mm_is_small(mat1, mat2):  # (the bias added last)
             return _sum_in_k_order(mat1, mat2) + bias
     return bias + mat1 @ mat2
