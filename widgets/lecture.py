@@ -87,7 +87,7 @@ def lecture_mode_switch(scale=1.5):
         css = lecture_css(scale if change["new"] else 1)
         style.outputs = ({"output_type": "display_data", "data": {"text/html": css}, "metadata": {}},)
     button.observe(switch, "value")
-    return W.HBox([button, style, _pressed_state()])
+    return W.HBox([button, style, _pressed_state(), keys_kept()])
 
 
 def _pressed_state():
@@ -109,6 +109,27 @@ def _pressed_state():
 
 
 _PressedState = None
+
+
+def keys_kept():
+    """An invisible view (static/keep_keys.js) that keeps the keys pressed on the controls of its
+    ipywidgets box from JupyterLab's shortcuts: "b" on a focused button presses nothing in the
+    notebook (in command mode it inserted a cell). Put it into a box of ipywidgets controls."""
+    import ipywidgets as W
+    global _KeysKept
+    if _KeysKept is None:
+        import pathlib
+
+        import anywidget
+
+        class KeysKept(anywidget.AnyWidget):
+            _esm = pathlib.Path(__file__).parent / "static" / "keep_keys.js"
+
+        _KeysKept = KeysKept
+    return _KeysKept(layout=W.Layout(display="none"))
+
+
+_KeysKept = None
 
 
 # JupyterLab shows text outputs (an error, a warning on stderr, what a cell prints) with
@@ -153,5 +174,5 @@ def text_output_style(shell=None):
     return _text_style
 
 
-__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "text_output_style", "SCALE_VAR",
-           "FIGURE_CLASS", "TEXT_OUTPUT_CSS"]
+__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "text_output_style", "keys_kept",
+           "SCALE_VAR", "FIGURE_CLASS", "TEXT_OUTPUT_CSS"]
