@@ -389,3 +389,12 @@ def test_the_colour_key_is_in_the_inspector_not_under_the_scrolling_drawing():
     assert empty == keys
     stepper.selected = stepper.model.roots[0]
     assert 'role="list" aria-label="node colours"' not in stepper.inspector_html
+
+
+def test_W18_4_a_stepper_sends_what_to_say_once_its_kernel_has_restarted():
+    """After a kernel restart a node's click and a check got no answer and the page said nothing: the
+    page knows (the widget's comm is dead), the words are Python's, sent with the widget."""
+    stepper, _ = stepper_of(example_a)
+    state = stepper.get_state()
+    assert state["_kernel_gone"] == stepper._kernel_gone
+    assert "restarted" in state["_kernel_gone"] and "run the cell again" in state["_kernel_gone"]

@@ -150,6 +150,12 @@ def _field_line(item):
 # ---------------------------------------------------------------------------------------------
 # The widget
 # ---------------------------------------------------------------------------------------------
+# What a stepper says, at a node's click or an answer's check, once the kernel that ran its cell has
+# restarted (W18_4: nothing happened): the steps are in the page and still play, the rest is Python's.
+KERNEL_GONE = ("The kernel that ran this cell has restarted, so this graph can only step now: run the "
+               "cell again to inspect its nodes and check answers.")
+
+
 class GraphStepper(anywidget.AnyWidget):
     """Step through a recorded forward and backward pass; click a node to inspect it.
 
@@ -183,6 +189,7 @@ class GraphStepper(anywidget.AnyWidget):
     _frames = traitlets.List().tag(sync=True)
     _nodes = traitlets.Dict().tag(sync=True)
     _edges = traitlets.Dict().tag(sync=True)
+    _kernel_gone = traitlets.Unicode(KERNEL_GONE).tag(sync=True)   # (shown by the page: the kernel cannot)
 
     def __init__(self, source, view="tensor", names=None, predict=False, ask="all", rankdir="TB",
                  show_saved=False, **kwargs):

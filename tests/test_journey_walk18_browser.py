@@ -1,0 +1,95 @@
+"""A student's and a lecturer's eighteenth walkthrough (exercises ex05-ex07 end to end, the apps and the
+index, the node inspector at 1280x720 in lecture mode and 1440x900, a kernel restarted mid-lecture),
+pinned by what they see. Screenshots in tests/artifacts/walk18/; the findings are in
+/work/coord/walk18-findings.md. What needs no browser is tested beside the code it concerns
+(test_lecture.py, test_reveal.py, test_stepper.py, test_ex05_build_your_own.py,
+test_ex06_forward_reverse.py); this module holds what only a browser shows.
+
+- W18_1 (fixed with widgets/static/keep_keys.js): in command mode, "b" on a focused "Show a hint"
+  button (an ipywidgets Button) inserted a cell below (ipywidgets#3912), as it did on a Reveal's
+  "Show the answers" and on the lecture mode switch; their boxes keep the keys pressed on their
+  controls, as the stepper's and the regression lab's controls do.
+- W18_4 (fixed in widgets/static/stepper.js): after a kernel restart, a click on a stepper's node
+  showed nothing new ("Click a node to inspect it." stayed) and a predict question's check did
+  nothing: the steps play from the page, the rest needs the kernel. The inspector says so at once,
+  and a check says so where its verdict would be.
+"""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from lab_browser import (ALL_RAN, activate, control, first_stepper, module_page, notebook_cell, open_and_run_all,
+                         press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell, set_viewport)
+
+SUBDIR = "walk18"
+
+# an exercise's hints, a Reveal, the lecture mode switch, lecture 10's double backward in predict
+# mode, and a cell below them for JupyterLab's keys to act on
+SOURCES = (
+    "from widgets.exercises import Hints\n\nHints('first', 'second', 'third')",
+    "from widgets.reveal import Reveal\n\nwith Reveal():\n    print('m.grad = 4.0')",
+    "from widgets.lecture import lecture_mode_switch\n\nlecture_mode_switch()",
+    notebook_cell("notebooks/10_higher_order_gradients.ipynb", "GraphStepper(double_backward)")
+    .replace("GraphStepper(double_backward)", "GraphStepper(double_backward, predict=True)"),
+    "1 + 1",
+)
+HINTS, REVEAL, SWITCH, STEPPER = 0, 1, 2, 3
+
+# The notebook's active cell and its number of cells.
+_WHERE = """() => { const nb = window.jupyterapp.shell.currentWidget.content;
+  return {cell: nb.activeCellIndex, cells: nb.model.cells.length}; }"""
+
+
+@pytest.fixture(scope="module")
+def page(lab, browser):
+    yield from module_page(browser)
+
+
+def cell(page, i):
+    return page.locator(f'.jp-Notebook .jp-Cell[data-windowed-list-index="{i}"]')
+
+
+@pytest.mark.browser
+def test_W18_a_student_with_the_keyboard_and_a_restarted_kernel(page, lab):
+    set_viewport(page, "1280x720")
+    open_and_run_all(page, lab, scratch_notebook(lab, SOURCES, SUBDIR, "walk18.ipynb"))
+    page.wait_for_function(ALL_RAN, timeout=120_000)
+
+    # W18_1: the hints by keyboard: Enter and Space reveal one each, "b" inserts no cell (main: 6 cells)
+    activate(page, HINTS)
+    before = page.evaluate(_WHERE)
+    control(cell(page, HINTS), "Show a hint (1 of 3)").focus()
+    page.keyboard.press("Enter")
+    expect(control(cell(page, HINTS), "Show a hint (2 of 3)")).to_be_focused()
+    page.keyboard.press("b")
+    page.keyboard.press("Space")
+    expect(control(cell(page, HINTS), "Show a hint (3 of 3)")).to_be_visible()
+    assert cell(page, HINTS).locator(".cgraph-hints li").all_inner_texts() == ["first", "second"]
+    assert page.evaluate(_WHERE) == before
+    save_screenshot(page, "W18_1_hints_by_keyboard_1280x720", SUBDIR, locator=cell(page, HINTS))
+    # ...and the Reveal's button and the lecture mode switch
+    for i, name in ((REVEAL, "Show the answers"), (SWITCH, "lecture mode ×1.5")):
+        activate(page, i)
+        control(cell(page, i), name).focus()
+        page.keyboard.press("b")
+        page.wait_for_timeout(300)
+        assert page.evaluate(_WHERE) == dict(before, cell=i), name
+
+    # W18_4: the kernel restarts with a question open; a click and a check say why nothing comes
+    scroll_to_cell(page, STEPPER)
+    stepper = first_stepper(page)
+    press_in_stepper(stepper, "ArrowRight", times=3, settle_ms=600)
+    box = stepper.get_by_role("textbox", name="dy/dx", exact=True)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.restartKernel()")
+    gone = re.compile("kernel that ran this cell has restarted")
+    inspector = stepper.get_by_role("region", name="node inspector")
+    expect(inspector).to_contain_text(gone, timeout=30_000)     # (main: "Click a node to inspect it.")
+    stepper.locator("g.node").first.click()
+    expect(inspector).to_contain_text(gone)
+    box.fill("6.75")
+    box.press("Enter")
+    expect(stepper.locator(".cg-feedback")).to_contain_text(gone)   # (main: empty)
+    press_in_stepper(stepper, "ArrowLeft", settle_ms=0)
+    expect(stepper.locator(".cg-counter")).to_contain_text("step 2 /")      # the steps still play
+    save_screenshot(page, "W18_4_kernel_restarted_1280x720", SUBDIR, locator=stepper)
