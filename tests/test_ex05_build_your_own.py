@@ -151,6 +151,11 @@ def ops(sub="", div="", power="", exp=""):
         def sub(a, b):
             return Value(a.data - b.data, (a, b), (1.0, -1.0), "-")
         """), ["sub(Value(4), 1.5) raised AttributeError"]),
+    # W18_2: a div without as_value was "✓ div" and raised at a student's own `a / 2`
+    (ops(div="""
+        def div(a, b):
+            return Value(a.data / b.data, (a, b), (1 / b.data, -a.data / b.data ** 2), "/")
+        """), ["div(Value(4), 1.5) raised AttributeError"]),
     (ops(sub="""
         def sub(a, b):
             b = as_value(b)
