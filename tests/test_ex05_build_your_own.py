@@ -600,6 +600,8 @@ def test_gradcheck_cell_before_task_8_says_what_to_write():
                                "bodies in task 8's cell (and return the result). Then run this cell again.")
     instructor = gradcheck_cell_output(INSTRUCTOR)
     assert "gradcheck(Softplus): True" in instructor and "gradcheck(SoftplusWithABug) failed" in instructor
+    # W18_5: gradcheck's whole message, both Jacobians (its first line alone ended in a comma)
+    assert "with respect to input 0,\nnumerical:tensor([[" in instructor and "analytical:tensor([[" in instructor
 
 
 def test_student_copy_has_none_of_the_solutions():
