@@ -398,3 +398,25 @@ def test_W18_4_a_stepper_sends_what_to_say_once_its_kernel_has_restarted():
     state = stepper.get_state()
     assert state["_kernel_gone"] == stepper._kernel_gone
     assert "restarted" in state["_kernel_gone"] and "run the cell again" in state["_kernel_gone"]
+
+
+def test_W18_6_an_earlier_version_says_where_its_grad_is():
+    """nn.Linear made inside the stepped function: its init writes the weight in place, so the graph
+    holds lin.weight (before) and lin.weight v1 (after). At the last step the inspector said of
+    lin.weight "grad None (backward has not reached it yet)", where torch's lin.weight.grad is set;
+    it names the version that holds it (and says nothing of the kind before that version exists)."""
+    def make_and_train():
+        torch.manual_seed(0)
+        lin = torch.nn.Linear(2, 1)
+        (lin(torch.tensor([[1.0, 2.0]])) ** 2).sum().backward()
+
+    stepper = GraphStepper(make_and_train)
+    nid = {meta["title"]: nid for nid, meta in stepper._nodes.items()}
+    last = stepper.n_steps - 1
+    before = stepper.inspector_at(nid["lin.weight (tensor)"], last)
+    assert "its .grad shows on lin.weight v1, this tensor after an in-place op" in before
+    assert "not reached" not in before
+    after = stepper.inspector_at(nid["lin.weight v1 (tensor)"], last)
+    assert "[[0.3427, 0.6855]]" in after                           # torch: lin.weight.grad
+    # before the write (and the backward): nothing to point at
+    assert "in-place" not in stepper.inspector_at(nid["lin.weight (tensor)"], 0)

@@ -194,7 +194,10 @@ class NodeInspector(ipywidgets.HTML):
         if grad_none:
             why = why_grad_none(t)
             if at_step is not None and why == WHY_NO_BACKWARD:
-                why = "backward has not reached it yet"
+                later = at_step.get("later_version")
+                # (one tensor, drawn once per version: its .grad belongs to it, not to a version)
+                why = (f"its .grad shows on {later}, this tensor after an in-place op" if later
+                       else "backward has not reached it yet")
             cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
                 # (from the step the gradient reaches it to its pass's end: not "at this step")

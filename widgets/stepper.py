@@ -485,12 +485,26 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     if i >= 0:
         info.update(ran_at=acts[i].step, received=acts[i].received, passed=list(acts[i].passed))
     obj = model.objects.get(nid)
+    later = _later_version(model, nid, obj, seen)
+    if later is not None:
+        info["later_version"] = later
     title = node.label
     if node.kind in ("op", "function", "accumulate") and obj is not None:
         title = f"{obj.name()} → {labels.get(id(obj)) or '?'}" + (
             ".grad" if node.kind == "accumulate" else "")
     return NodeInspector.render(obj, name=title, at_step=info, name_of=lambda o: labels.get(id(o)),
                                 node=node)
+
+
+def _later_version(model, nid, obj, k):
+    """The label of the latest version of tensor node nid's tensor on the graph at step k, when an
+    in-place op made one after nid (the tensor's .grad then shows on that one); else None."""
+    if model.nodes[nid].kind != "tensor" or obj is None:
+        return None
+    order = list(model.nodes)                       # (in the order the recording made them)
+    newer = [other for other in order[order.index(nid) + 1:] if model.objects.get(other) is obj
+             and model.nodes[other].kind == "tensor" and model.states.node_at(other, k)["visible"]]
+    return model.nodes[newer[-1]].label if newer else None
 
 
 def _object_labels(model):
