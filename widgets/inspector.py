@@ -137,7 +137,7 @@ class NodeInspector(ipywidgets.HTML):
             return (f'{STYLE}<div class="cgi"><div class="cgi-note">{_e(note or "nothing selected")}</div>'
                     f"{listed}</div>")
         if obj is None:
-            title, kind, rows = NodeInspector._model_rows(node)
+            title, kind, rows = NodeInspector._model_rows(node, at_step)
         elif hasattr(obj, "next_functions"):
             title, kind, rows = NodeInspector._function_rows(obj, name, at_step, name_of)
         elif naming.is_tensor(obj):
@@ -163,13 +163,28 @@ class NodeInspector(ipywidgets.HTML):
                 f"<table>{body}</table>{foot}</div>")
 
     @staticmethod
-    def _model_rows(node):
+    def _model_rows(node, at_step=None):
+        if node.kind == "saved":
+            return NodeInspector._saved_rows(node, (at_step or {}).get("saved", {}))
         rows = [("kind", node.kind)]
         if node.shape is not None:
             rows.append(("shape", str(node.shape)))
         if node.has_value:
             rows.append(("data", node.value_text))
         return node.label, "constant" if node.kind == "const" else node.kind, rows
+
+    @staticmethod
+    def _saved_rows(node, saved):
+        """(title, kind line, rows) of a value a backward function saved: who saved it, how torch
+        reads it (y.grad_fn._saved_self), its value, and a tensor's shape and dtype or a number's type."""
+        kind = f"saved for backward by {saved['by']}" if saved.get("by") else "saved for backward"
+        rows = [("read as", saved["read_as"])] if saved.get("read_as") else []
+        rows.append(("data", node.value_text))
+        if saved.get("number"):
+            rows.append(("type", f"a Python {saved['number']}, not a tensor"))
+        else:
+            rows += [("shape", str(node.shape)), ("dtype", str(node.dtype))]
+        return node.label, kind, rows
 
     @staticmethod
     def _tensor_rows(t, name, at_step, name_of):

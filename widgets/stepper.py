@@ -484,6 +484,8 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     i = bisect.bisect_right([a.step for a in acts], seen) - 1
     if i >= 0:
         info.update(ran_at=acts[i].step, received=acts[i].received, passed=list(acts[i].passed))
+    if node.kind == "saved":
+        info["saved"] = _saved_by(model, nid, labels)
     obj = model.objects.get(nid)
     later = _later_version(model, nid, obj, seen)
     if later is not None:
@@ -494,6 +496,29 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
             ".grad" if node.kind == "accumulate" else "")
     return NodeInspector.render(obj, name=title, at_step=info, name_of=lambda o: labels.get(id(o)),
                                 node=node)
+
+
+def _saved_by(model, nid, labels):
+    """Of saved node nid: the backward function that saved it ("PowBackward0 (y)"), how torch reads
+    it ("y.grad_fn._saved_self", where its output has a name), and whether it is a number, not a
+    tensor (torch keeps pow's exponent as a Python number)."""
+    fn_id = next((e.dst for e in model.edges if e.src == nid and "saved" in e.classes), None)
+    fn = model.objects.get(fn_id)
+    if fn is None:
+        return {}
+    output, attr = labels.get(id(fn)), f"_saved_{model.nodes[nid].label}"
+    out = {"by": fn.name() + (f" ({output})" if output else "")}
+    try:
+        value = getattr(fn, attr)
+    except RuntimeError:                  # freed by backward: torch's attribute, unreadable now
+        value = None
+    except AttributeError:
+        return out
+    if output and output.isidentifier():
+        out["read_as"] = f"{output}.grad_fn.{attr}"
+    if value is not None and not naming.is_tensor(value):
+        out["number"] = type(value).__name__
+    return out
 
 
 def _later_version(model, nid, obj, k):
