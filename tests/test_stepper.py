@@ -432,9 +432,33 @@ def test_W18_7_a_saved_value_says_who_saved_it_and_how_torch_reads_it():
 
     stepper = GraphStepper(cube, show_saved=True)
     nid = {meta["title"]: nid for nid, meta in stepper._nodes.items()}
-    said = {name: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", stepper.inspector_at(
-        nid[f"{name} (saved for backward)"], stepper.n_steps - 1), flags=re.S))) for name in ("self", "exponent")}
+    said = {name: shown(stepper.inspector_at(nid[f"{name} (saved for backward)"], stepper.n_steps - 1))
+            for name in ("self", "exponent")}
     assert "saved for backward by PowBackward0 (y)" in said["self"]
     assert "read as y.grad_fn._saved_self" in said["self"] and "data 1.5 shape () dtype float32" in said["self"]
     assert "read as y.grad_fn._saved_exponent" in said["exponent"]
     assert "data 3 type a Python int, not a tensor" in said["exponent"]
+
+
+def test_W18_8_an_op_without_grad_fn_says_what_it_made_and_why_it_has_no_grad_fn():
+    """The update under no_grad (and nn.Linear's init) are drawn as ops that record no grad_fn; a click
+    on one read "sub · op · kind op". It names what it made and why backward does not pass through it."""
+    def step():
+        w = torch.tensor(2.0, requires_grad=True)
+        ((w * 3 - 1) ** 2).backward()
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+
+    stepper = GraphStepper(step)
+    nid = next(n for n, meta in stepper._nodes.items() if meta["title"] == "sub → w v1 (op)")
+    said = shown(stepper.inspector_at(nid, stepper.n_steps - 1))
+    assert said.startswith(" sub → w v1 op that records no grad_fn: its inputs need no grad, or it ran under "
+                           "torch.no_grad()"), said
+    assert "grad_fn None: backward does not pass through it" in said
+
+
+def shown(inspector_html):
+    """The inspector's text as one line of words (no style, no tags)."""
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", inspector_html, flags=re.S))
+    return re.sub(r"\s+", " ", text)
+

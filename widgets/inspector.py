@@ -166,6 +166,10 @@ class NodeInspector(ipywidgets.HTML):
     def _model_rows(node, at_step=None):
         if node.kind == "saved":
             return NodeInspector._saved_rows(node, (at_step or {}).get("saved", {}))
+        if "nograd" in node.classes:
+            return ((at_step or {}).get("title", node.label),
+                    "op that records no grad_fn: its inputs need no grad, or it ran under torch.no_grad()",
+                    [("op", node.label), ("grad_fn", "None: backward does not pass through it")])
         rows = [("kind", node.kind)]
         if node.shape is not None:
             rows.append(("shape", str(node.shape)))

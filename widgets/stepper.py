@@ -491,9 +491,15 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     if later is not None:
         info["later_version"] = later
     title = node.label
+    if node.kind == "op" and obj is None:            # (an op that recorded no grad_fn: "copy → w v1")
+        made = next((model.nodes[e.dst].label for e in model.edges
+                     if e.src == nid and "result" in e.classes), None)
+        title = f"{node.label} → {made}" if made else node.label
     if node.kind in ("op", "function", "accumulate") and obj is not None:
         title = f"{obj.name()} → {labels.get(id(obj)) or '?'}" + (
             ".grad" if node.kind == "accumulate" else "")
+    if obj is None and node.kind == "op":
+        info["title"] = title
     return NodeInspector.render(obj, name=title, at_step=info, name_of=lambda o: labels.get(id(o)),
                                 node=node)
 
