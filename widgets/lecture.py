@@ -94,42 +94,30 @@ def _pressed_state():
     """An invisible view (static/lecture.js) that gives its box's toggle button aria-pressed, which
     follows the button's state: a screen reader says whether lecture mode is on, not the button's
     colour alone (ipywidgets' ToggleButton has no aria-pressed of its own)."""
-    import ipywidgets as W
-    global _PressedState
-    if _PressedState is None:
-        import pathlib
-
-        import anywidget
-
-        class PressedState(anywidget.AnyWidget):
-            _esm = pathlib.Path(__file__).parent / "static" / "lecture.js"
-
-        _PressedState = PressedState
-    return _PressedState(layout=W.Layout(display="none"))
-
-
-_PressedState = None
+    return _invisible_view("PressedState", "lecture.js")
 
 
 def keys_kept():
     """An invisible view (static/keep_keys.js) that keeps the keys pressed on the controls of its
     ipywidgets box from JupyterLab's shortcuts: "b" on a focused button presses nothing in the
     notebook (in command mode it inserted a cell). Put it into a box of ipywidgets controls."""
+    return _invisible_view("KeysKept", "keep_keys.js")
+
+
+_INVISIBLE_VIEWS = {}   # class name -> the anywidget class, made on first use (anywidget loads late)
+
+
+def _invisible_view(name, esm):
+    """A view that shows nothing (display: none), whose front end (static/<esm>) works on its box."""
     import ipywidgets as W
-    global _KeysKept
-    if _KeysKept is None:
+    if name not in _INVISIBLE_VIEWS:
         import pathlib
 
         import anywidget
 
-        class KeysKept(anywidget.AnyWidget):
-            _esm = pathlib.Path(__file__).parent / "static" / "keep_keys.js"
-
-        _KeysKept = KeysKept
-    return _KeysKept(layout=W.Layout(display="none"))
-
-
-_KeysKept = None
+        _INVISIBLE_VIEWS[name] = type(name, (anywidget.AnyWidget,),
+                                      {"_esm": pathlib.Path(__file__).parent / "static" / esm})
+    return _INVISIBLE_VIEWS[name](layout=W.Layout(display="none"))
 
 
 # JupyterLab shows text outputs (an error, a warning on stderr, what a cell prints) with
