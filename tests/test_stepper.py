@@ -462,3 +462,16 @@ def shown(inspector_html):
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", inspector_html, flags=re.S))
     return re.sub(r"\s+", " ", text)
 
+
+
+def test_W18_9_a_non_leafs_essentials_come_before_why_its_grad_is_none():
+    """In a stepper's inspector (229 px tall at 1280x720 in lecture mode) a non-leaf's grad row held four
+    lines of why, and grad_fn and is_leaf were below the fold. The grad row says it in a word; the why,
+    whole, follows is_leaf (a NodeInspector of its own, with room, keeps it in the grad row)."""
+    stepper, _ = stepper_of(example_a)
+    nid = next(n for n, meta in stepper._nodes.items() if meta["title"] == "a (tensor)")
+    said = shown(stepper.inspector_at(nid, stepper.n_steps - 1))
+    assert "grad None (non-leaf: see below) grad_fn AddBackward0 is_leaf False" in said, said
+    assert said.index("is_leaf") < said.index(WHY_NON_LEAF) < said.index("gradient passed to it in this backward pass")
+    a = torch.tensor(1.0, requires_grad=True) + 1
+    assert f"None ({WHY_NON_LEAF})" in shown(NodeInspector(a, name="a").value)

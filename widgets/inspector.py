@@ -212,22 +212,32 @@ class NodeInspector(ipywidgets.HTML):
             grad_text = "None" if grad_none else _array_text(g)
         if grad_none:
             why = why_grad_none(t)
+            tag = "non-leaf" if why == WHY_NON_LEAF else None     # (the why in a word, see below)
             if at_step is not None and why == WHY_NO_BACKWARD:
                 later = at_step.get("later_version")
                 # (one tensor, drawn once per version: its .grad belongs to it, not to a version)
                 why = (f"its .grad shows on {later}, this tensor after an in-place op" if later
                        else "backward has not reached it yet")
-            cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
+                tag = "an earlier version" if later else None
+            cell = f'<span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
                 # (from the step the gradient reaches it to its pass's end: not "at this step")
                 cell += (f'<br><span class="cgi-why">gradient passed to it in this backward pass: '
                          f'{_e(at_step["flow"])}</span>')
-            rows.append(("grad", _Html(cell)))
+            # In a stepper's inspector (beside the chain-rule panel: 229 px tall at 1280x720 in lecture
+            # mode) a non-leaf's four lines of why pushed grad_fn and is_leaf out of sight (W18_9):
+            # there the grad row says it in a word, and the why follows the essentials
+            why_below = at_step is not None and tag is not None
+            rows.append(("grad", _Html('<code>None</code> ' + (
+                f'<span class="cgi-why">({tag}: see below)</span>' if why_below else cell))))
         else:
             rows.append(("grad", grad_text))
+            why_below = False
         rows += [("grad_fn", _fn_label(t.grad_fn) if t.grad_fn is not None else "None"),
                  ("is_leaf", str(leaf)), ("requires_grad", str(bool(t.requires_grad))),
                  ("retains_grad", str(bool(getattr(t, "retains_grad", False))))]
+        if why_below:
+            rows.append(("why None", _Html(cell)))
         if t.grad_fn is not None:
             rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in
                                                      t.grad_fn.next_functions) or "()"))
