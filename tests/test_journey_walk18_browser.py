@@ -9,6 +9,9 @@ test_ex06_forward_reverse.py); this module holds what only a browser shows.
   button (an ipywidgets Button) inserted a cell below (ipywidgets#3912), as it did on a Reveal's
   "Show the answers" and on the lecture mode switch; their boxes keep the keys pressed on their
   controls, as the stepper's and the regression lab's controls do.
+- W18_9 (fixed in widgets/inspector.py): at 1280x720 in lecture mode a stepper's inspector is 229 px
+  tall; a non-leaf's four lines of why its grad is None put grad_fn and is_leaf below the fold. The
+  grad row says "None (non-leaf: see below)", the why follows is_leaf.
 - W18_4 (fixed in widgets/static/stepper.js): after a kernel restart, a click on a stepper's node
   showed nothing new ("Click a node to inspect it." stayed) and a predict question's check did
   nothing: the steps play from the page, the rest needs the kernel. The inspector says so at once,
@@ -19,8 +22,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from lab_browser import (ALL_RAN, activate, control, first_stepper, module_page, notebook_cell, open_and_run_all,
-                         press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell, set_viewport)
+from lab_browser import (ALL_RAN, activate, control, first_stepper, lecture_mode, module_page, notebook_cell,
+                         open_and_run_all, press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell,
+                         set_viewport, stepper_node)
 
 SUBDIR = "walk18"
 
@@ -39,6 +43,12 @@ HINTS, REVEAL, SWITCH, STEPPER = 0, 1, 2, 3
 # The notebook's active cell and its number of cells.
 _WHERE = """() => { const nb = window.jupyterapp.shell.currentWidget.content;
   return {cell: nb.activeCellIndex, cells: nb.model.cells.length}; }"""
+
+
+# Each row of the inspector: whether it is whole inside the inspector's visible box.
+_ROWS_IN_SIGHT = """(e) => { const r = e.getBoundingClientRect(), bottom = r.top + e.clientTop + e.clientHeight;
+  return Object.fromEntries([...e.querySelectorAll('tr')].map(tr =>
+    [tr.querySelector('th').textContent, tr.getBoundingClientRect().bottom <= bottom + 0.5])); }"""
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +89,17 @@ def test_W18_a_student_with_the_keyboard_and_a_restarted_kernel(page, lab):
     # W18_4: the kernel restarts with a question open; a click and a check say why nothing comes
     scroll_to_cell(page, STEPPER)
     stepper = first_stepper(page)
-    press_in_stepper(stepper, "ArrowRight", times=3, settle_ms=600)
+    # W18_9: in lecture mode, a non-leaf's grad_fn and is_leaf are in the inspector's sight (main: the
+    # four lines of why its grad is None put is_leaf below the fold)
+    lecture_mode(page)
+    press_in_stepper(stepper, "ArrowRight", times=2, settle_ms=0)
+    stepper_node(stepper, "y").first.click()
+    expect(stepper.get_by_role("region", name="node inspector")).to_contain_text("non-leaf: see below")
+    rows = stepper.locator(".cg-inspector").evaluate(_ROWS_IN_SIGHT)
+    save_screenshot(page, "W18_9_non_leaf_lecture_1280x720", SUBDIR, locator=stepper)
+    assert rows["grad_fn"] and rows["is_leaf"], rows
+    lecture_mode(page, 1)
+    press_in_stepper(stepper, "ArrowRight", times=1, settle_ms=600)
     box = stepper.get_by_role("textbox", name="dy/dx", exact=True)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.restartKernel()")
     gone = re.compile("kernel that ran this cell has restarted")
