@@ -472,6 +472,7 @@ def test_W18_9_a_non_leafs_essentials_come_before_why_its_grad_is_none():
     nid = next(n for n, meta in stepper._nodes.items() if meta["title"] == "a (tensor)")
     said = shown(stepper.inspector_at(nid, stepper.n_steps - 1))
     assert "grad None (non-leaf: see below) grad_fn AddBackward0 is_leaf False" in said, said
-    assert said.index("is_leaf") < said.index(WHY_NON_LEAF) < said.index("gradient passed to it in this backward pass")
+    flow = "gradient passed to it in this backward pass"
+    assert said.index("is_leaf") < said.index(WHY_NON_LEAF) < said.index(flow)
     a = torch.tensor(1.0, requires_grad=True) + 1
     assert f"None ({WHY_NON_LEAF})" in shown(NodeInspector(a, name="a").value)

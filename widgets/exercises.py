@@ -747,7 +747,8 @@ class Hints:
                               layout=W.Layout(width="auto"))
             button.on_click(lambda _b: self.next())
             # (keys_kept: "b" on the focused button must not insert a cell into the notebook)
-            self._widget = W.VBox([button, W.HTML(self.html()), keys_kept()], _dom_classes=["cgraph-widget"])
+            self._widget = W.VBox([button, W.HTML(self.html()), keys_kept()],
+                                  _dom_classes=["cgraph-widget"])
             self._refresh()
         return self._widget
 

@@ -137,7 +137,7 @@ class NodeInspector(ipywidgets.HTML):
             return (f'{STYLE}<div class="cgi"><div class="cgi-note">{_e(note or "nothing selected")}</div>'
                     f"{listed}</div>")
         if obj is None:
-            title, kind, rows = NodeInspector._model_rows(node, at_step)
+            title, kind, rows = NodeInspector._model_rows(node, name, at_step)
         elif hasattr(obj, "next_functions"):
             title, kind, rows = NodeInspector._function_rows(obj, name, at_step, name_of)
         elif naming.is_tensor(obj):
@@ -163,11 +163,11 @@ class NodeInspector(ipywidgets.HTML):
                 f"<table>{body}</table>{foot}</div>")
 
     @staticmethod
-    def _model_rows(node, at_step=None):
+    def _model_rows(node, name=None, at_step=None):
         if node.kind == "saved":
             return NodeInspector._saved_rows(node, (at_step or {}).get("saved", {}))
         if "nograd" in node.classes:
-            return ((at_step or {}).get("title", node.label),
+            return (name or node.label,
                     "op that records no grad_fn: its inputs need no grad, or it ran under torch.no_grad()",
                     [("op", node.label), ("grad_fn", "None: backward does not pass through it")])
         rows = [("kind", node.kind)]

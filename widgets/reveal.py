@@ -153,7 +153,8 @@ class Reveal:
             button.on_click(lambda _button: self.toggle())
             out = W.Output()
             # (keys_kept: "b" on the focused button must not insert a cell into the notebook)
-            self._widget = W.VBox([button, out, keys_kept()], _dom_classes=["cgraph-widget", "cgraph-reveal"])
+            self._widget = W.VBox([button, out, keys_kept()],
+                                  _dom_classes=["cgraph-widget", "cgraph-reveal"])
             self._refresh()
         return self._widget
 

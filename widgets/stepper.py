@@ -498,8 +498,6 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     if node.kind in ("op", "function", "accumulate") and obj is not None:
         title = f"{obj.name()} → {labels.get(id(obj)) or '?'}" + (
             ".grad" if node.kind == "accumulate" else "")
-    if obj is None and node.kind == "op":
-        info["title"] = title
     return NodeInspector.render(obj, name=title, at_step=info, name_of=lambda o: labels.get(id(o)),
                                 node=node)
 
