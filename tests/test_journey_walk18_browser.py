@@ -12,6 +12,9 @@ test_ex06_forward_reverse.py); this module holds what only a browser shows.
 - W18_9 (fixed in widgets/inspector.py): at 1280x720 in lecture mode a stepper's inspector is 229 px
   tall; a non-leaf's four lines of why its grad is None put grad_fn and is_leaf below the fold. The
   grad row says "None (non-leaf: see below)", the why follows is_leaf.
+- W18_10 (fixed in widgets/lecture.py and widgets/inspector.py): JupyterLab's themes size every code
+  element (".jp-ThemedContainer code"): in lecture mode a hint's `stack.pop()` stayed at 13 px in
+  19.5 px words, and after a theme switch the inspector's values did too.
 - W18_4 (fixed in widgets/static/stepper.js): after a kernel restart, a click on a stepper's node
   showed nothing new ("Click a node to inspect it." stayed) and a predict question's check did
   nothing: the steps play from the page, the rest needs the kernel. The inspector says so at once,
@@ -24,14 +27,14 @@ from playwright.sync_api import expect
 
 from lab_browser import (ALL_RAN, activate, control, first_stepper, lecture_mode, module_page, notebook_cell,
                          open_and_run_all, press_in_stepper, save_screenshot, scratch_notebook, scroll_to_cell,
-                         set_viewport, stepper_node)
+                         set_viewport, stepper_node, themed)
 
 SUBDIR = "walk18"
 
 # an exercise's hints, a Reveal, the lecture mode switch, lecture 10's double backward in predict
 # mode, and a cell below them for JupyterLab's keys to act on
 SOURCES = (
-    "from widgets.exercises import Hints\n\nHints('first', 'second', 'third')",
+    "from widgets.exercises import Hints\n\nHints('first', 'second: `stack.pop()`', 'third')",
     "from widgets.reveal import Reveal\n\nwith Reveal():\n    print('m.grad = 4.0')",
     "from widgets.lecture import lecture_mode_switch\n\nlecture_mode_switch()",
     notebook_cell("notebooks/10_higher_order_gradients.ipynb", "GraphStepper(double_backward)")
@@ -49,6 +52,9 @@ _WHERE = """() => { const nb = window.jupyterapp.shell.currentWidget.content;
 _ROWS_IN_SIGHT = """(e) => { const r = e.getBoundingClientRect(), bottom = r.top + e.clientTop + e.clientHeight;
   return Object.fromEntries([...e.querySelectorAll('tr')].map(tr =>
     [tr.querySelector('th').textContent, tr.getBoundingClientRect().bottom <= bottom + 0.5])); }"""
+
+
+_FONT_PX = "(e) => parseFloat(getComputedStyle(e).fontSize)"
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +81,15 @@ def test_W18_a_student_with_the_keyboard_and_a_restarted_kernel(page, lab):
     page.keyboard.press("b")
     page.keyboard.press("Space")
     expect(control(cell(page, HINTS), "Show a hint (3 of 3)")).to_be_visible()
-    assert cell(page, HINTS).locator(".cgraph-hints li").all_inner_texts() == ["first", "second"]
+    assert cell(page, HINTS).locator(".cgraph-hints li").all_inner_texts() == ["first", "second: stack.pop()"]
     assert page.evaluate(_WHERE) == before
     save_screenshot(page, "W18_1_hints_by_keyboard_1280x720", SUBDIR, locator=cell(page, HINTS))
+    # W18_10: in lecture mode a hint's code grows with its words (main: 13 px in 19.5 px words)
+    lecture_mode(page)
+    code = cell(page, HINTS).locator(".cgraph-hints code")
+    assert code.evaluate(_FONT_PX) == pytest.approx(1.5 * 13), code.evaluate(_FONT_PX)
+    save_screenshot(page, "W18_10_hint_code_lecture_1280x720", SUBDIR, locator=cell(page, HINTS))
+    lecture_mode(page, 1)
     # ...and the Reveal's button and the lecture mode switch
     for i, name in ((REVEAL, "Show the answers"), (SWITCH, "lecture mode ×1.5")):
         activate(page, i)
@@ -90,15 +102,19 @@ def test_W18_a_student_with_the_keyboard_and_a_restarted_kernel(page, lab):
     scroll_to_cell(page, STEPPER)
     stepper = first_stepper(page)
     # W18_9: in lecture mode, a non-leaf's grad_fn and is_leaf are in the inspector's sight (main: the
-    # four lines of why its grad is None put is_leaf below the fold)
-    lecture_mode(page)
-    press_in_stepper(stepper, "ArrowRight", times=2, settle_ms=0)
-    stepper_node(stepper, "y").first.click()
-    expect(stepper.get_by_role("region", name="node inspector")).to_contain_text("non-leaf: see below")
-    rows = stepper.locator(".cg-inspector").evaluate(_ROWS_IN_SIGHT)
-    save_screenshot(page, "W18_9_non_leaf_lecture_1280x720", SUBDIR, locator=stepper)
-    assert rows["grad_fn"] and rows["is_leaf"], rows
-    lecture_mode(page, 1)
+    # four lines of why its grad is None put is_leaf below the fold); W18_10: after a switch to the dark
+    # theme its values are as large as its words (main: 13 px)
+    with themed(page, "dark"):
+        lecture_mode(page)
+        press_in_stepper(stepper, "ArrowRight", times=2, settle_ms=0)
+        stepper_node(stepper, "y").first.click()
+        expect(stepper.get_by_role("region", name="node inspector")).to_contain_text("non-leaf: see below")
+        rows = stepper.locator(".cg-inspector").evaluate(_ROWS_IN_SIGHT)
+        save_screenshot(page, "W18_9_non_leaf_lecture_1280x720_dark", SUBDIR, locator=stepper)
+        assert rows["grad_fn"] and rows["is_leaf"], rows
+        value = stepper.locator(".cg-inspector td code").first
+        assert value.evaluate(_FONT_PX) == pytest.approx(1.5 * 13), value.evaluate(_FONT_PX)
+        lecture_mode(page, 1)
     press_in_stepper(stepper, "ArrowRight", times=1, settle_ms=600)
     box = stepper.get_by_role("textbox", name="dy/dx", exact=True)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.restartKernel()")

@@ -85,3 +85,15 @@ def test_W18_1_the_hint_button_keeps_its_keys():
     hints.next()
     assert button.description == "Show a hint (2 of 2)" and "one" in shown.value
 
+
+
+def test_W18_10_code_in_a_widget_grows_and_wins_over_the_themes_rule():
+    """JupyterLab's themes size every code element at one class and one element (".jp-ThemedContainer
+    code"): a hint's `stack.pop()` stayed 13 px among 19.5 px words in lecture mode, and the inspector's
+    values did after a theme switch (which puts the theme's rule after ours). Both rules outrank it."""
+    from widgets.inspector import STYLE
+    rules = _rules(lecture_css(1.5))
+    grows = f"font-size: calc(var(--jp-code-font-size, 13px) * var({SCALE_VAR}, 1));"
+    assert rules[".cgraph-widget.cgraph-widget code"] == grows
+    inspector = _rules(STYLE)
+    assert "--cgraph-scale" in inspector["div.cgi code, div.cgi pre"]

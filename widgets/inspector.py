@@ -35,7 +35,9 @@ STYLE = """<style>
 .cgi th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; white-space: nowrap;
   color: var(--jp-ui-font-color2, #555); font-weight: normal; }
 .cgi td { padding: 2px 0; vertical-align: top; }
-.cgi code, .cgi pre { font-family: var(--jp-code-font-family, monospace);
+/* (div.cgi: one more than the themes' ".jp-ThemedContainer code", which a theme switch puts after this
+   and which kept a value at 13 px in lecture mode, W18_10) */
+div.cgi code, div.cgi pre { font-family: var(--jp-code-font-family, monospace);
   font-size: calc(var(--jp-code-font-size, 13px) * var(--cgraph-scale, 1)); }
 .cgi pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
 .cgi .cgi-why { color: var(--jp-ui-font-color2, #666); font-style: italic; }

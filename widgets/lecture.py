@@ -10,7 +10,9 @@ It displays (as the cell's output) a ``<style>`` element that sets the CSS varia
 ``--cgraph-scale`` on the page, which every view follows:
 
 - ipywidgets (buttons, sliders, labels, text boxes) and elements of class ``cgraph-widget``: font
-  size = JupyterLab's widget font size x scale, buttons as tall as their text;
+  size = JupyterLab's widget font size x scale, buttons as tall as their text; code in them (a hint's
+  `stack.pop()`) = JupyterLab's code font size x scale (the class twice: the themes size every code
+  element, ".jp-ThemedContainer code", at one class and one element);
 - the GraphStepper, NodeInspector and chain-rule panel: their stylesheets size text and the graph
   with ``calc(<size> * var(--cgraph-scale, 1))``;
 - draw()'s pictures: their width is their own size x scale (widgets.render.picture_html), still
@@ -45,6 +47,7 @@ _CSS = """<style class="cgraph-lecture-mode">
 .jupyter-widgets button, .jupyter-widgets .widget-button {{
   height: auto; min-height: calc(var(--jp-widgets-inline-height, 28px) * var({var}, 1));
 }}
+.cgraph-widget.cgraph-widget code {{ font-size: calc(var(--jp-code-font-size, 13px) * var({var}, 1)); }}
 .jp-OutputArea-output.jp-RenderedImage > img, .{figure} {{ zoom: var({var}, 1); }}
 .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],
 .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
