@@ -476,3 +476,19 @@ def test_W18_9_a_non_leafs_essentials_come_before_why_its_grad_is_none():
     assert said.index("is_leaf") < said.index(WHY_NON_LEAF) < said.index(flow)
     a = torch.tensor(1.0, requires_grad=True) + 1
     assert f"None ({WHY_NON_LEAF})" in shown(NodeInspector(a, name="a").value)
+
+
+def test_a_node_made_by_the_backward_pass_keeps_its_essentials_in_sight():
+    """Its kind line was four lines at 1280x720 in lecture mode (" · made by the backward pass
+    (create_graph=True)" after the shape and dtype), and x ** 2's is_leaf and g's grad_fn were below the
+    fold of a stepper's inspector: where it came from is a row after is_leaf."""
+    stepper, _ = stepper_of(double_backward)
+    made = [n for n, meta in stepper._nodes.items() if "made by the backward pass" in meta["title"]
+            and "(tensor" in meta["title"]]
+    assert made
+    for nid in made:
+        said = shown(stepper.inspector_at(nid, stepper.n_steps - 1))
+        kind = said.split(" data ")[0]
+        assert "made by the backward pass" not in kind, said
+        assert said.index("grad_fn") < said.index("is_leaf") < said.index(
+            "origin made by the backward pass (create_graph=True)"), said

@@ -149,7 +149,10 @@ class NodeInspector(ipywidgets.HTML):
         if node is not None and "made-by-backward" in node.classes:  # the gradient's own graph
             if node.derivative:
                 rows.insert(0, ("holds", node.derivative))
-            kind += " · made by the backward pass (create_graph=True)"
+            # (a row after is_leaf, not the kind line: at 1280x720 in lecture mode a four-line kind
+            # line pushed grad_fn and is_leaf below the fold of a stepper's inspector)
+            after_leaf = next((i + 1 for i, (k, _) in enumerate(rows) if k == "is_leaf"), len(rows))
+            rows.insert(after_leaf, ("origin", "made by the backward pass (create_graph=True)"))
         body = "".join(
             f"<tr><th>{_e(k)}</th><td>{v if isinstance(v, _Html) else '<code>' + _e(v) + '</code>'}</td></tr>"
             for k, v in rows)
