@@ -20,7 +20,7 @@ from . import _numerics as K
 from ._engine import unbroadcast
 from ._graph import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG
 from ._ops import OPS
-from ._tensor import Tensor, _make, apply
+from ._tensor import Tensor, _make, apply, copied_into_zeros
 
 _K = {name: row.forward for name, row in OPS.items()}  # the kernels of the table's rows
 
@@ -294,6 +294,18 @@ class NumpyOps:
     def index_put_accumulate(a, indices, values):
         return K.index_put_accumulate(a, values, indices)
 
+    @staticmethod
+    def as_strided_backward(g, shape, positions):
+        """g put into zeros of the input's shape at the view's flat positions, as PyTorch's
+        as_strided_backward (a view of this engine repeats no element once its expanded dims are summed)."""
+        size = K.count(shape, None)
+        if size == 0 or positions.size == 0:
+            return np.zeros(shape, g.dtype)
+        g, positions = _view_gradient_reduced(NumpyOps, g, positions)
+        storage = np.zeros(size, g.dtype)
+        storage[positions.reshape(-1)] = g.reshape(-1)
+        return storage.reshape(shape)
+
     mm = staticmethod(np.matmul)
     mv = staticmethod(np.matmul)
     matmul = staticmethod(np.matmul)
@@ -400,6 +412,17 @@ class NumpyOps:
         return CK.convolution_backward(g, input, weight, output, **p)
 
     constant_pad_nd = staticmethod(CK.constant_pad_nd)
+
+
+def _view_gradient_reduced(xp, g, positions):
+    """as_strided_backward's first step: the view's gradient with its size-1 dims squeezed and the
+    dims an expand made (stride 0: one position all along) summed, last dim first; positions alike."""
+    for dim in reversed(range(positions.ndim)):
+        if positions.shape[dim] == 1:
+            g, positions = xp.squeeze(g, dim), positions.squeeze(axis=dim)
+        elif not np.diff(positions, axis=dim).any():
+            g, positions = xp.sum(g, dim), positions.take(0, axis=dim)
+    return g, positions
 
 
 def _row(name, inputs, params=None):
@@ -674,6 +697,17 @@ class TensorOps:
     @staticmethod
     def index_put_accumulate(a, indices, values):
         return _row("index_put_impl", (a, values), {"indices": indices})
+
+    @staticmethod
+    def as_strided_backward(g, shape, positions):
+        """PyTorch's as_strided_backward: g written into a zero storage through the view's geometry
+        (copy_ into a view of it: CopySlices), read back through the input's geometry (AsStridedBackward0)."""
+        size = K.count(shape, None)
+        if size == 0 or positions.size == 0:
+            return TensorOps.zeros(shape, g)
+        g, positions = _view_gradient_reduced(TensorOps, g, positions)
+        storage = copied_into_zeros(g, size, positions)
+        return _row("as_strided", (storage,), {"positions": np.arange(size).reshape(shape)})
 
     mm = staticmethod(F.mm)
     mv = staticmethod(F.mv)

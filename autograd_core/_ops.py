@@ -792,8 +792,7 @@ op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_
 # a view's history after an in-place op on its base (or on another view of it): the view read out
 # of the base's new value; positions: the flat index in the base of each element of the view
 op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
-                                        lambda xp, g, a, out, positions: xp.reshape(xp.index_put_accumulate(
-                                            xp.zeros((K.count(a.shape, None),), g), (positions.reshape(-1),), xp.reshape(g, (-1,))), a.shape),
+                                        lambda xp, g, a, out, positions: xp.as_strided_backward(g, a.shape, positions),
                                         kind="same")
 # the base's history after an in-place op on one of its views (its backward is CopySlices's own)
 op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)

@@ -445,18 +445,36 @@ def _rebase_history(t, node, base_before):
     if base is None:
         _set_grad_fn(t, node)
         return
-    copy = _new(OPS["copy_slices"].node_class)
-    copy._fn = node
-    copy._positions = _positions_in_base(base._data, t._data)
+    copy = _copy_slices(node, _positions_in_base(base._data, t._data), gradient_edge(base), base_before)
     if _expanded_memory(t._data):
         copy._expanded_view = True
-    copy.next_functions = (gradient_edge(base),) + node.next_functions[1:]
+    _set_grad_fn(base, copy)
+    _sync_view(t)
+
+
+def _copy_slices(node, positions, base_edge, base_before):
+    """The base's CopySlices node wrapping node, an op written into the base's elements at positions."""
+    copy = _new(OPS["copy_slices"].node_class)
+    copy._fn = node
+    copy._positions = positions
+    copy.next_functions = (base_edge,) + node.next_functions[1:]
     copy._args = (base_before,) + tuple(node._args[1:])
     copy._params = copy._out = copy._saved_versions = None
     copy._seq = _next_seq()
-    copy._shape, copy._dtype = base._data.shape, base._data.dtype
-    _set_grad_fn(base, copy)
-    _sync_view(t)
+    copy._shape, copy._dtype = base_before.shape, base_before.dtype
+    return copy
+
+
+def copied_into_zeros(g, size, positions):
+    """zeros(size) with g written at the flat positions (none twice): PyTorch's
+    ``storage.as_strided(view geometry).copy_(g)`` into a new storage, whose grad_fn is CopySlices."""
+    copied = apply(OPS["copy_"], (_make(np.zeros(positions.shape, g._data.dtype), None, False), g))
+    zeros = np.zeros(size, g._data.dtype)
+    storage = zeros.copy()
+    storage[positions.reshape(-1)] = copied._data.reshape(-1)
+    if copied._grad_fn is None:
+        return _make(storage, None, False)
+    return _make(storage, _copy_slices(copied._grad_fn, positions, _NO_EDGE, zeros), True)
 
 
 def _positions_in_base(base, view):

@@ -933,6 +933,24 @@ d = a ** b
 f = a ** a
 """, fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
+    # a view regenerated after a no_grad write into its base: its gradient under create_graph is
+    # as_strided_backward's (a zero storage, copy_ into a view of it, as_strided back: AsStridedBackward0
+    # over CopySlices; an expanded dim summed, a size-1 dim squeezed first)
+    case("as-strided-backward-builds-torchs-graph", """
+x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+b = x * 1
+v = b[:, 1:]
+w = b[0, :2].unsqueeze(0).unsqueeze(2).expand(-1, 2, 3)
+with torch.no_grad():
+    b.mul_(2)
+g, = torch.autograd.grad((v * v).sum(), [x], create_graph=True)
+names = [f.name() for f, _ in g.grad_fn.next_functions[0][0].next_functions if f is not None]
+g2, = torch.autograd.grad((w * w).sum(), [x], create_graph=True)
+n1 = g2.grad_fn.next_functions[0][0].next_functions[0][0]
+n2 = [f.name() for f, _ in n1.next_functions if f is not None]
+n3 = [f.name() for f, _ in n1.next_functions[1][0].next_functions[0][0].next_functions if f is not None]
+(g * g2).pow(3).sum().backward()
+""", fixed=True),
     # (std_backward's where(self == mean, nan, inf) is in the default dtype: float32 times a 0-dim
     # float64 gradient is float32, which the engine casts back to the input's float64)
     case("std-of-one-element-float64-gradient-is-cast-back", """
