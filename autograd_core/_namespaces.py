@@ -163,6 +163,13 @@ class NumpyOps:
             _K["masked_fill_tensor"](a, value, mask)
 
     @staticmethod
+    def masked_fill_(a, mask, value):
+        """masked_fill into a, a result of the rule's own: an efficient zero a refuses, as in PyTorch"""
+        if K.is_zero_array(a):
+            raise RuntimeError(K.ZERO_TENSOR_IMMUTABLE_MSG)
+        return NumpyOps.masked_fill(a, mask, value)
+
+    @staticmethod
     def sum(a, dim=None, keepdim=False):
         if dim is None:
             return K.torch_sum(a)
@@ -188,6 +195,8 @@ class NumpyOps:
     @staticmethod
     def count_nonzero(mask):
         return int(np.count_nonzero(mask))
+
+    div_scalar = staticmethod(_K["div_scalar"])  # (a / number, ATen's div.Scalar: an efficient zero a is plain zeros)
 
     @staticmethod
     def clamp_min_untracked(a, min):
@@ -595,6 +604,10 @@ class TensorOps:
         return F.masked_fill(a, _const(mask), value)
 
     @staticmethod
+    def masked_fill_(a, mask, value):
+        return a.masked_fill_(_const(mask), value)
+
+    @staticmethod
     def sum(a, dim=None, keepdim=False):
         return F.sum(a) if dim is None else F.sum(a, dim, keepdim)
 
@@ -613,6 +626,10 @@ class TensorOps:
     @staticmethod
     def count_nonzero(mask):
         return int(np.count_nonzero(mask._data))
+
+    @staticmethod
+    def div_scalar(a, number):
+        return _row("div_scalar", (a,), {"other": number})
 
     @staticmethod
     def clamp_min_untracked(a, min):

@@ -1337,7 +1337,7 @@ def diagonal_view(a, offset, dim1, dim2):
         start[dim1] = slice(-offset, None)
     corner = a[tuple(start)]
     read_only = np.diagonal(corner, 0, dim1, dim2)
-    return np.lib.stride_tricks.as_strided(corner, read_only.shape, read_only.strides)
+    return np.lib.stride_tricks.as_strided(corner, read_only.shape, read_only.strides, subok=True)  # (a ZeroArray stays one)
 
 
 def diagonal_backward(g, shape, offset, dim1, dim2):

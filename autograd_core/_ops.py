@@ -435,11 +435,11 @@ op("sum_dim",  "SumBackward1",         K.torch_sum_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
 op("mean",     "MeanBackward0",        K.torch_mean,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None),
+                                        lambda xp, g, a, out: _mean_backward(xp, g, a.shape, None, False),
                                         options=("self_sym_numel", "self_sym_sizes"))
 op("mean_dim", "MeanBackward1",        K.torch_mean_dim,
-                                        lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
-                                        / K.count(a.shape, dim), layout="contiguous",
+                                        lambda xp, g, a, out, dim, keepdim: _mean_backward(xp, g, a.shape, dim, keepdim),
+                                        layout="contiguous",
                                         options=("dim", "keepdim", "self_sym_numel", "self_sym_sizes"))
 op("max",      "MaxBackward1",         lambda a: a.max(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
@@ -496,7 +496,7 @@ op("var",      "VarBackward0",         lambda a, dim, correction, keepdim: K.var
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction,
                                                                                   keepdim, take_sqrt=True),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
-                                            xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
+                                            xp, xp.masked_fill_(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
 # std_mean / var_mean: both from one pass, one node of two outputs (_Pieces: its rule gets both gradients)
 for _name in ("std", "var"):
@@ -877,8 +877,8 @@ op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_gra
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",),
                                         options=("other",), arg_names=("self",))
-op("div_scalar", "DivBackward1",       lambda a, other: a / other,
-                                        lambda xp, g, a, out, other: g / other, kind="float",
+op("div_scalar", "DivBackward1",       K.zeros_as_memory(lambda a, other: a / other),  # (div.Scalar has no ZeroTensor kernel)
+                                        lambda xp, g, a, out, other: xp.div_scalar(g, other), kind="float",
                                         scalars=("other",), options=("other",), arg_names=("self",))
 op("add_scalar", "AddBackward1",       lambda a, other, alpha=1: a + alpha * other,
                                         lambda xp, g, a, out, other, alpha=1: g, scalars=("other",))
@@ -1357,19 +1357,24 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
     return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
 
 
+def _mean_backward(xp, g, shape, dim, keepdim):
+    """mean_backward: g / n to each of the n elements averaged (n is ATen's Scalar there: div.Scalar,
+    which reads an efficient zero g as plain zeros)"""
+    if dim is None:
+        return xp.div_scalar(xp.expand(g, shape), K.count(shape, None))
+    return xp.div_scalar(_sum_backward(xp, g, shape, dim, keepdim), K.count(shape, dim))
+
+
 def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
     """var_mean_backward / std_mean_backward: var's (or std's) gradient plus mean's"""
     g_spread, g_mean = gs
     total = None
     if g_spread is not None:
         if root:  # (std_backward: var's gradient of g / (2 std), 0 where std is 0)
-            g_spread = xp.masked_fill(g_spread / (spread * 2), spread == 0, 0)
+            g_spread = xp.masked_fill_(g_spread / (spread * 2), spread == 0, 0)
         total = _var_backward(xp, g_spread, a, dim, correction, keepdim)
-    if g_mean is not None:  # (mean_backward)
-        if dim is None:
-            from_mean = xp.expand(g_mean, a.shape) / K.count(a.shape, None)
-        else:
-            from_mean = _sum_backward(xp, g_mean, a.shape, dim, keepdim) / K.count(a.shape, dim)
+    if g_mean is not None:
+        from_mean = _mean_backward(xp, g_mean, a.shape, dim, keepdim)
         total = from_mean if total is None else total + from_mean
     return total
 

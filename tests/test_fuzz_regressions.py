@@ -36,6 +36,32 @@ a.grad = None
 F.mse_loss(b, b.detach() * 0.5, reduction="sum").sgn().backward()
 f = a.grad + 0
 """, fixed=True),
+    # ... and to every ATen op without a ZeroTensor kernel: mean's backward divides by a Scalar (div.Scalar),
+    # std's fills in place (masked_fill_: ZeroTensors are immutable); a view of one (diag's) stays one
+    case("an-efficient-zero-gradient-is-plain-zeros-to-div-scalar", """
+a = torch.tensor([0.7, -0.5], requires_grad=True)
+k = torch.tensor([float("inf"), 2.0])
+b = a * k
+b.mean().sgn().backward(retain_graph=True)
+c = a.grad + 0
+a.grad = None
+F.l1_loss(b, torch.zeros(2)).sgn().backward(retain_graph=True)
+d = a.grad + 0
+a.grad = None
+b.unsqueeze(0).mean(1).sgn().sum().backward(retain_graph=True)
+e = a.grad + 0
+a.grad = None
+torch.std_mean(b)[1].sgn().backward(retain_graph=True)
+f = a.grad + 0
+a.grad = None
+h, = torch.autograd.grad(b.mean().sgn(), a, create_graph=True)
+try:
+    b.std().sgn().backward(retain_graph=True)
+except RuntimeError as err:
+    print(err)
+b.diag().sgn().sum().backward()
+m = a.grad * 1
+""", fixed=True),
     case("small-bmm-adds-rounded-products-in-order-as-atens-loop", """
 a = torch.tensor([[[-3.0, 1.0, 1.0], [1.0, 3.0, 1.0], [0.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]], requires_grad=True)
 b = torch.tan(a)
