@@ -665,7 +665,7 @@ def exponent_minus_one(exponent, exponent_dtype):
         # (an array still: a 0-d array minus 1 is a numpy scalar, which pow would take for a number
         # exponent, with ATen's shortcuts for numbers: pow(-0., -0.5) is inf, rsqrt(-0.) -inf)
         return np.asarray(exponent - 1)
-    return (exponent.astype(exponent_dtype) - 1).astype(exponent.dtype)
+    return np.asarray((exponent.astype(exponent_dtype) - 1).astype(exponent.dtype))
 
 
 def pow_tensors(a, b):

@@ -62,6 +62,20 @@ except RuntimeError as err:
 b.diag().sgn().sum().backward()
 m = a.grad * 1
 """, fixed=True),
+    # (a float64 0-dim exponent of a float32 base: exponent - 1 was a numpy scalar, which pow took for a
+    # number, with its sqrt shortcut: (-inf) ** 0.5 nan where ATen's pow gives inf)
+    case("pow-backward-by-a-0-dim-exponent-of-another-dtype-is-a-tensor-power", """
+f = torch.tensor([[[-1, 1]]]).log1p()
+n = torch.tensor([[2.0, 1.3, 1.5], [-0.5, 4.0, 4.0]], requires_grad=True)
+p = f @ n
+q = torch.pow(p, torch.tensor(1.5, dtype=torch.float64))
+q.backward(gradient=torch.tensor([[[0.0, 0.5, -1.0]]]))
+a = torch.tensor([-float("inf"), -0.0, 4.0], requires_grad=True)
+b = torch.pow(a, torch.tensor(0.5, dtype=torch.float64))
+c, = torch.autograd.grad(b.sum(), a, create_graph=True)
+d = torch.pow(a, torch.tensor(1.5, dtype=torch.float64))
+d.sum().backward()
+""", fixed=True),
     case("small-bmm-adds-rounded-products-in-order-as-atens-loop", """
 a = torch.tensor([[[-3.0, 1.0, 1.0], [1.0, 3.0, 1.0], [0.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]], requires_grad=True)
 b = torch.tan(a)
