@@ -590,9 +590,7 @@ class CopySlices(Node):
 
     def _release(self):
         self._freed = True
-        if self._fn is not None:
-            self._fn._release()
-        self._fn = None
+        self._fn = None  # (PyTorch's drops it, not its saved tensors: a create_graph gradient may hold it)
 
 
 class AccumulateGrad:

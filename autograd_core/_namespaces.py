@@ -20,7 +20,7 @@ from . import _numerics as K
 from ._engine import unbroadcast
 from ._graph import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG
 from ._ops import OPS
-from ._tensor import Tensor, _make, apply, copied_into_zeros
+from ._tensor import Tensor, _make, apply, written_into
 
 _K = {name: row.forward for name, row in OPS.items()}  # the kernels of the table's rows
 
@@ -638,16 +638,17 @@ class TensorOps:
 
     @staticmethod
     def copy_slices_backward(node, g):
-        """CopySlices under create_graph: the base's gradient with the view's elements replaced by
-        what the wrapped node gives for them (the same values as PyTorch's, which reads the view
-        through an as_strided view of a copy of g; here Index / IndexPut nodes)."""
-        positions = (node._positions,)
-        flat = F.reshape(g, (-1,))
-        grads = node._fn._backward(_row("index", (flat,), {"indices": positions}), TENSORS)
+        """CopySlices under create_graph, as PyTorch's: a copy of g (CopyBackwards), the view's part of
+        it (AsStridedBackward0) cloned for the wrapped node's backward (CloneBackward0), whose gradient
+        for the view's old value is written back into the copy's part (CopySlices)."""
+        positions = node._positions
+        result = _row("copy_", (TensorOps.zeros(g.shape, g), g))
+        view = _row("as_strided", (result,), {"positions": positions})
+        grads = node._fn._backward(F.clone(view), TENSORS)
         if node.next_functions[0][0] is not None:
             if node._expanded_view:
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
-            grads[0] = F.reshape(_row("index_put", (flat, grads[0]), {"indices": positions}), g.shape)
+            grads[0] = written_into(result, view, positions, grads[0])
         return grads
 
     @staticmethod
@@ -723,7 +724,7 @@ class TensorOps:
         if size == 0 or positions.size == 0:
             return TensorOps.zeros(shape, g)
         g, positions = _view_gradient_reduced(TensorOps, g, positions)
-        storage = copied_into_zeros(g, size, positions)
+        storage = written_into(TensorOps.zeros((size,), g), TensorOps.zeros(positions.shape, g), positions, g)
         return _row("as_strided", (storage,), {"positions": np.arange(size).reshape(shape)})
 
     mm = staticmethod(F.mm)

@@ -465,16 +465,15 @@ def _copy_slices(node, positions, base_edge, base_before):
     return copy
 
 
-def copied_into_zeros(g, size, positions):
-    """zeros(size) with g written at the flat positions (none twice): PyTorch's
-    ``storage.as_strided(view geometry).copy_(g)`` into a new storage, whose grad_fn is CopySlices."""
-    copied = apply(OPS["copy_"], (_make(np.zeros(positions.shape, g._data.dtype), None, False), g))
-    zeros = np.zeros(size, g._data.dtype)
-    storage = zeros.copy()
-    storage[positions.reshape(-1)] = copied._data.reshape(-1)
+def written_into(base, view, positions, values):
+    """base with values written at the flat positions that view reads (PyTorch's view.copy_(values),
+    view a view of base: the new value's grad_fn is CopySlices over CopyBackwards)."""
+    copied = apply(OPS["copy_"], (view, values))
+    data = base._data.copy()
+    data.reshape(-1)[positions.reshape(-1)] = copied._data.reshape(-1)
     if copied._grad_fn is None:
-        return _make(storage, None, False)
-    return _make(storage, _copy_slices(copied._grad_fn, positions, _NO_EDGE, zeros), True)
+        return _make(data, None, False)
+    return _make(data, _copy_slices(copied._grad_fn, positions, gradient_edge(base), base._data), True)
 
 
 def _positions_in_base(base, view):

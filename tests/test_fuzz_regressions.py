@@ -976,6 +976,25 @@ f = a ** a
     # a view regenerated after a no_grad write into its base: its gradient under create_graph is
     # as_strided_backward's (a zero storage, copy_ into a view of it, as_strided back: AsStridedBackward0
     # over CopySlices; an expanded dim summed, a size-1 dim squeezed first)
+    # CopySlices under create_graph, as PyTorch's: a copy of g (CopyBackwards), the view's part of it
+    # (AsStridedBackward0) cloned for the wrapped node, its gradient written back (CopySlices); and a
+    # later backward through the wrapped node (sqrt_'s saved result) finds its saved tensors there
+    case("copy-slices-backward-builds-torchs-graph", """
+x = torch.tensor([1.0, 4.0, 9.0], requires_grad=True)
+c = torch.tensor([2.0, 3.0], requires_grad=True)
+b = x.clone()
+b[1:] += c
+g = torch.autograd.grad(b.pow(2).sum(), [x, c], create_graph=True)
+names = [f.name() for f, _ in g[0].grad_fn.next_functions if f is not None]
+h = x.clone()
+h[1:].sqrt_()
+k, = torch.autograd.grad(h.pow(2).sum(), [x], create_graph=True)
+k.sum().backward()
+m = x.clone()
+m[:2].copy_(c)
+n = torch.autograd.grad(m.pow(2).sum(), [x, c], create_graph=True)
+(n[0].sum() + n[1].sum()).backward()
+""", fixed=True),
     case("as-strided-backward-builds-torchs-graph", """
 x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
 b = x * 1
