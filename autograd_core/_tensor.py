@@ -787,6 +787,9 @@ def _inplace_checked(self, op_name, args, params, tracked):
         if fn is not None and fn._multi:  # (its edge: the output of a custom Function's node)
             old._output_nr = self._output_nr
         with _no_record():
+            # (PyTorch saves a clone of self's old value, original_self: a CloneBackward0 in a
+            # create_graph gradient's graph)
+            original = apply(OPS["clone"], (old,)) if fn is not None and _saves_old_self(op, args) else None
             res = apply(op, (old,) + args, params, inplace=True)
         if res._data.shape != self._data.shape:  # an in-place result cannot grow
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
@@ -798,6 +801,9 @@ def _inplace_checked(self, op_name, args, params, tracked):
             _store(self, res._data, op_name, params)
         self._vc[0] += 1
         node = res._grad_fn
+        if original is not None and node._saved_versions:
+            node._saved_versions = [(counter, version, original, arr) if saved is old else (counter, version, saved, arr)
+                                    for counter, version, saved, arr in node._saved_versions]
         _rebase_history(self, node, base_before)
         if op.saves_result:  # the saved result is self's memory, at its version from now on, named
             # (in an error) by the op's node, or for a view by its regenerated grad_fn while it lives

@@ -979,6 +979,20 @@ f = a ** a
     # CopySlices under create_graph, as PyTorch's: a copy of g (CopyBackwards), the view's part of it
     # (AsStridedBackward0) cloned for the wrapped node, its gradient written back (CopySlices); and a
     # later backward through the wrapped node (sqrt_'s saved result) finds its saved tensors there
+    # an in-place op saves a clone of self's old value (PyTorch's original_self): a CloneBackward0 in the
+    # graph of a create_graph gradient that reads it (c's, of b.mul_(c))
+    case("inplace-op-saves-a-clone-of-self", """
+x = torch.tensor([1.0, 4.0, 9.0], requires_grad=True)
+c = torch.tensor([2.0, 3.0, 4.0], requires_grad=True)
+b = x * 1
+b.mul_(c)
+g = torch.autograd.grad(b.sum(), [x, c], create_graph=True)
+names = [f.name() for f, _ in g[1].grad_fn.next_functions if f is not None]
+h = x * 1
+h[1:].div_(c[1:])
+k = torch.autograd.grad(h.sum(), [c], create_graph=True)
+k[0].sum().backward()
+""", fixed=True),
     case("copy-slices-backward-builds-torchs-graph", """
 x = torch.tensor([1.0, 4.0, 9.0], requires_grad=True)
 c = torch.tensor([2.0, 3.0], requires_grad=True)
