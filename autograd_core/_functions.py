@@ -382,17 +382,60 @@ def _data_of(x):
 
 
 # --- reductions ------------------------------------------------------------------------------------
-def sum(input, dim=OMITTED, keepdim=False, dtype=None):
+# PyTorch's overloads of the reductions without a dim (a method's, a function's): only dtype comes with
+# it; keepdim needs a dim, and prod's, max's and min's dim is an int (sum's and mean's None: every dim)
+_WITHOUT_DIM = {
+    ("sum", True): (" * (*, torch.dtype dtype = None)\n",
+                    " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n"),
+    ("sum", False): (" * (Tensor input, *, torch.dtype dtype = None)\n",
+                     " * (Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, "
+                     "Tensor out = None)\n"),
+    ("mean", False): (" * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n",
+                      " * (Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, "
+                      "Tensor out = None)\n"),
+    ("prod", True): (" * (*, torch.dtype dtype = None)\n",
+                     " * (int dim, bool keepdim = False, *, torch.dtype dtype = None)\n"),
+    ("prod", False): (" * (Tensor input, *, torch.dtype dtype = None)\n",
+                      " * (Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n"),
+    ("max", True): (" * ()\n{why}", " * (Tensor other)\n{why}", " * (int dim, bool keepdim = False)\n"),
+    ("max", False): (" * (Tensor input, *, Tensor out = None)\n", " * (Tensor input, Tensor other, *, Tensor out = None)\n",
+                     " * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)\n"),
+}
+_WITHOUT_DIM[("mean", True)] = _WITHOUT_DIM[("sum", True)]
+_WITHOUT_DIM[("min", True)], _WITHOUT_DIM[("min", False)] = _WITHOUT_DIM[("max", True)], _WITHOUT_DIM[("max", False)]
+
+
+def refuse_without_dim(name, method, dim, keepdim, dtype=None):
+    """PyTorch's TypeError for keepdim given without a dim (and for prod's, max's, min's dim=None)."""
+    if dim is None and (keepdim is not OMITTED or dtype is not None):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType")
+    if dtype is not None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    key, value = ("dim", dim) if dim is None else ("keepdim", keepdim)
+    got = f"{key}={_type_name(value)}"
+    got = f"{got}, " if method else f"Tensor, {got}"
+    why = f"      didn't match because some of the keywords were incorrect: {key}\n"
+    options = "".join(o.format(why=why) for o in _WITHOUT_DIM[(name, method)])
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                    f"{options}")
+
+
+def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum of input (over dim; None or (): all of them)"""
+    if dim is OMITTED and keepdim is not OMITTED:
+        refuse_without_dim("sum", False, dim, keepdim, dtype)
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is OMITTED:
         return apply(_OP["sum"], (input,))
-    return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
+    return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim is not OMITTED and keepdim})
 
 
-def mean(input, dim=OMITTED, keepdim=False, dtype=None):
+def mean(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum / count (over dim; None or (): all of them)"""
+    if dim is OMITTED and keepdim is not OMITTED:
+        refuse_without_dim("mean", False, dim, keepdim, dtype)
+    keepdim = keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if input._data.dtype.kind != "f":
@@ -813,14 +856,18 @@ def _saved_indices(values, idx):
     return indices
 
 
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """max(input): largest element; max(input, dim): (values, indices); max(a, b): maximum"""
-    return _extreme("max", input, dim, keepdim, other)
+    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+        refuse_without_dim("max", False, dim, keepdim)
+    return _extreme("max", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):
+def min(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """min(input): smallest element; min(input, dim): (values, indices); min(a, b): minimum"""
-    return _extreme("min", input, dim, keepdim, other)
+    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+        refuse_without_dim("min", False, dim, keepdim)
+    return _extreme("min", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
 
 
 def amax(input, dim=(), keepdim=False):
@@ -1553,8 +1600,11 @@ def repeat(input, *sizes):
     return apply(_OP["repeat"], (input,), {"repeats": sizes})
 
 
-def prod(input, dim=None, keepdim=False, dtype=None):
+def prod(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = product of input (over one dim)"""
+    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+        refuse_without_dim("prod", False, dim, keepdim, dtype)
+    dim, keepdim = None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is None:
