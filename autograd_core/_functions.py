@@ -405,7 +405,7 @@ _WITHOUT_DIM[("mean", True)] = _WITHOUT_DIM[("sum", True)]
 _WITHOUT_DIM[("min", True)], _WITHOUT_DIM[("min", False)] = _WITHOUT_DIM[("max", True)], _WITHOUT_DIM[("max", False)]
 
 
-def refuse_without_dim(name, method, dim, keepdim, dtype=None):
+def _refuse_without_dim(name, method, dim, keepdim, dtype=None):
     """PyTorch's TypeError for keepdim given without a dim (and for prod's, max's, min's dim=None)."""
     if dim is None and (keepdim is not OMITTED or dtype is not None):
         raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType")
@@ -423,7 +423,7 @@ def refuse_without_dim(name, method, dim, keepdim, dtype=None):
 def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum of input (over dim; None or (): all of them)"""
     if dim is OMITTED and keepdim is not OMITTED:
-        refuse_without_dim("sum", False, dim, keepdim, dtype)
+        _refuse_without_dim("sum", False, dim, keepdim, dtype)
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is OMITTED:
@@ -434,7 +434,7 @@ def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
 def mean(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum / count (over dim; None or (): all of them)"""
     if dim is OMITTED and keepdim is not OMITTED:
-        refuse_without_dim("mean", False, dim, keepdim, dtype)
+        _refuse_without_dim("mean", False, dim, keepdim, dtype)
     keepdim = keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
@@ -859,14 +859,14 @@ def _saved_indices(values, idx):
 def max(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """max(input): largest element; max(input, dim): (values, indices); max(a, b): maximum"""
     if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-        refuse_without_dim("max", False, dim, keepdim)
+        _refuse_without_dim("max", False, dim, keepdim)
     return _extreme("max", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
 
 
 def min(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """min(input): smallest element; min(input, dim): (values, indices); min(a, b): minimum"""
     if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-        refuse_without_dim("min", False, dim, keepdim)
+        _refuse_without_dim("min", False, dim, keepdim)
     return _extreme("min", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
 
 
@@ -1603,7 +1603,7 @@ def repeat(input, *sizes):
 def prod(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = product of input (over one dim)"""
     if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-        refuse_without_dim("prod", False, dim, keepdim, dtype)
+        _refuse_without_dim("prod", False, dim, keepdim, dtype)
     dim, keepdim = None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
