@@ -1970,7 +1970,7 @@ def elu(a, alpha, scale=1, input_scale=1):
     x = a * t(input_scale)
     if a.dtype == _F32:
         part = _aten_vector_part(a)
-        e = _expm1f_rounded(x) if part.all() else _by_parts(part, _expm1f_rounded, _expm1f_of_negatives, x)
+        e = _expm1f_rounded(x) if part.all() else _by_parts(part, _expm1f_rounded, _expm1f_of_nonzero, x)
     else:
         e = np.expm1(x)
     return np.where(a < 0, e * (t(alpha) * t(scale)), a * t(scale))
@@ -1980,13 +1980,13 @@ def _expm1f_rounded(x):
     return np.expm1(x.astype(np.float64)).astype(_F32)
 
 
-def _expm1f_of_negatives(x):
+def _expm1f_of_nonzero(x):
     """glibc's expm1f (ATen's scalar loop calls it; not correctly rounded: it differs from
-    _expm1f_rounded on 2% of inputs) where x < 0, x elsewhere (elu uses only those)"""
+    _expm1f_rounded on 2% of inputs) where x is not 0, x elsewhere (expm1 of a zero is that zero)"""
     out = x.copy()
-    negative = x < 0
-    if negative.any():
-        out[negative] = _libm_expm1f(x[negative])
+    nonzero = x != 0
+    if nonzero.any():
+        out[nonzero] = _libm_expm1f(x[nonzero])
     return out
 
 
@@ -2035,6 +2035,33 @@ def hardswish_backward(g, a):
     t = np.result_type(g, a).type
     inside = np.where(a >= t(3), g, g * (a / t(3) + t(0.5)))
     return np.where(a <= t(-3), t(0), inside)
+
+
+def celu_backward_input_scale(alpha):
+    """1 / alpha as celu's backward reads it: of alpha in float32 (PyTorch's formula: alpha.toFloat());
+    its forward divides in float64"""
+    return 1.0 / float(np.float32(alpha))
+
+
+def hardsigmoid(a):
+    """min(max(a + 3, 0), 6) / 6, as ATen's kernel (in a's dtype; a nan stays)"""
+    t = a.dtype.type
+    return np.minimum(np.maximum(a + t(3), t(0)), t(6)) / t(6)
+
+
+@zeros_as_memory
+def hardsigmoid_backward(g, a):
+    """g / 6 for -3 < a < 3, else 0 (a nan a: 0), as ATen's kernel: its 1/6 a float32 constant
+    (float(1) / 6, widened for float64)"""
+    t = np.result_type(g, a).type
+    return np.where((a > t(-3)) & (a < t(3)), g * t(np.float32(1) / np.float32(6)), t(0))
+
+
+def threshold(a, threshold, value):
+    """value where a <= threshold, else a (a nan stays), as ATen's kernel: threshold and value in a's
+    dtype first (an int tensor's threshold truncated)"""
+    t = a.dtype.type
+    return np.where(a <= t(threshold), t(value), a)
 
 
 def prelu(a, w):

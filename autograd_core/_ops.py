@@ -351,16 +351,36 @@ op("gelu",     "GeluBackward0",        K.gelu,
 op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             xp.elu_backward(g, a, alpha, scale, input_scale),
-                                        kind="float", options=("alpha", "scale", "input_scale"))
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha", "scale", "input_scale"))
 # elu_ (in place: F.elu(x, inplace=True), selu_): the gradient from the result r, g input_scale (r + alpha scale)
 # where r <= 0, else g scale
 op("elu_",     "EluBackward1",         OPS["elu"].forward,
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             _elu_backward_of_result(xp, g, out, alpha, scale, input_scale),
-                                        kind="float", options=("alpha", "scale", "input_scale"))
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha", "scale", "input_scale"))
+# celu: elu(a, alpha, input_scale = 1 / alpha), a row of its own for PyTorch's name (celu_: from the result)
+op("celu",     "CeluBackward0",        lambda a, alpha: K.elu(a, alpha, 1, 1 / alpha),
+                                        lambda xp, g, a, out, alpha:
+                                            xp.elu_backward(g, a, alpha, 1, K.celu_backward_input_scale(alpha)),
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha",))
+op("celu_",    "CeluBackward1",        OPS["celu"].forward,
+                                        lambda xp, g, a, out, alpha:
+                                            _elu_backward_of_result(xp, g, out, alpha, 1, K.celu_backward_input_scale(alpha)),
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha",))
 op("hardswish", "HardswishBackward0",  K.hardswish,
                                         lambda xp, g, a, out: xp.row("hardswish_backward", g, a),
                                         kind="same", refuse=R.not_floating("hardswish_cpu"))
+# hardsigmoid: relu6(a + 3) / 6, whose gradient g / 6 between -3 and 3 PyTorch cannot differentiate again
+op("hardsigmoid", "HardsigmoidBackward0", K.hardsigmoid,
+                                        lambda xp, g, a, out: xp.row("hardsigmoid_backward", g, a),
+                                        kind="same", refuse=R.not_floating("hardsigmoid_cpu"))
+# threshold: value where a <= threshold, else a; its gradient is relu's (threshold_backward)
+op("threshold", "ThresholdBackward0",  K.threshold,
+                                        lambda xp, g, a, out, threshold, value: xp.threshold_backward(g, a, threshold),
+                                        kind="same", refuse=R.no_bool("threshold_cpu"), options=("threshold",))
+op("threshold_", "ThresholdBackward1", K.threshold,
+                                        lambda xp, g, a, out, threshold, value: xp.threshold_backward(g, a, threshold),
+                                        kind="same", refuse=R.no_bool("threshold_cpu"), options=("threshold",))
 # prelu: a where a > 0, else weight a; weight is (1, C, 1, ...), broadcast over the channels
 op("prelu",    "PreluKernelBackward0", K.prelu,
                                         lambda xp, g, a, w, out: xp.row("prelu_backward_self", g, a, w),
@@ -928,6 +948,9 @@ op("hardswish_backward", "HardswishBackwardBackward0", K.hardswish_backward,
                                         lambda xp, g, go, a, out: xp.where((a > -3.0) & (a < 3.0), g * go / 3.0,
                                                                            xp.zeros_like(g)),
                                         arg_names=("grad_output", "self"))
+op("hardsigmoid_backward", "NotImplemented", K.hardsigmoid_backward, R.no_derivative("hardsigmoid_backward"),
+                                        R.no_derivative("hardsigmoid_backward"), arg_names=("grad_output", "self"),
+                                        node_base=_NotImplemented)
 # _prelu_kernel_backward: PyTorch's one node of two outputs (the gradients of self and of weight), a
 # row per output here, as batch norm's; the weight's gradient has self's shape (the engine sums it)
 op("prelu_backward_self", "PreluKernelBackwardBackward0", lambda go, a, w: np.where(a > 0, go, w * go),

@@ -773,7 +773,7 @@ def _inplace_checked(self, op_name, args, params, tracked):
             # the clone of an integer self that requires no grad is no result of the graph)
             raise RuntimeError(f"Autograd not support dtype: {_dtype_short(self._data.dtype)}")
     _check_inplace_operands(self, op, args, params)
-    if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
+    if params and "alpha" in params and op.kind != "same":  # (add_'s and sub_'s, after TensorIterator's checks)
         check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
     # an operand sharing self's memory without being it: the kernel reads what it already wrote
     aliased = False

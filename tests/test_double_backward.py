@@ -194,6 +194,10 @@ PROGRAMS = {
     "elu": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x, 0.7)),
     "elu_": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x.clone(), 0.7, inplace=True)),
     "elu_-selu": ([inp(2, 3)], lambda m, x: m.selu_(x.clone())),
+    "celu": ([inp(2, 3)], lambda m, x: m.nn.functional.celu(x, 0.7)),
+    "celu_": ([inp(2, 3)], lambda m, x: m.celu_(x.clone(), 1.5)),
+    "threshold": ([inp(2, 3)], lambda m, x: m.nn.functional.threshold(x, 0.1, -2.0)),
+    "threshold_": ([inp(2, 3)], lambda m, x: m.nn.functional.threshold(x.clone(), 0.1, 20.0, inplace=True)),
     "softplus": ([inp(2, 3)], lambda m, x: m.nn.functional.softplus(x)),
     "silu": ([inp(2, 3)], lambda m, x: m.nn.functional.silu(x)),
     "expm1": ([inp(2, 3)], lambda m, x: x.expm1()),
@@ -400,6 +404,7 @@ REACHED_THROUGH = {
 }
 # PyTorch has no derivative for these (the first backward already raises; test_errors.py)
 NOT_DIFFERENTIABLE = {"floor_divide", "rremainder",
+                      "hardsigmoid", "hardsigmoid_backward",  # (its gradient is a NotImplemented node: test_hunt18.py)
                       "cdist", "cdist_backward"}  # (cdist's gradient is a CdistBackwardBackward0: not_implemented)
 # Rows whose first gradient's graph differs from PyTorch's by design, with the reason (values agree):
 # none since as_strided_backward and CopySlices build PyTorch's graphs, and in-place ops save a clone

@@ -589,6 +589,34 @@ class ELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
+class CELU(Module):
+    """out = input where input > 0, else alpha * (exp(input / alpha) - 1)"""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Threshold(Module):
+    """out = input where input > threshold, else value"""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
 class Softplus(Module):
     """out = log(1 + exp(beta * input)) / beta"""
 
@@ -625,6 +653,15 @@ class Hardswish(_InplaceActivation):
     """out = input * relu6(input + 3) / 6"""
 
     _function = staticmethod(F.hardswish)
+
+    def extra_repr(self):  # (torch's shows no inplace)
+        return ""
+
+
+class Hardsigmoid(_InplaceActivation):
+    """out = relu6(input + 3) / 6"""
+
+    _function = staticmethod(F.hardsigmoid)
 
     def extra_repr(self):  # (torch's shows no inplace)
         return ""
