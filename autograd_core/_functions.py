@@ -424,11 +424,12 @@ def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum of input (over dim; None or (): all of them)"""
     if dim is OMITTED and keepdim is not OMITTED:
         _refuse_without_dim("sum", False, dim, keepdim, dtype)
+    keepdim = keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is OMITTED:
         return apply(_OP["sum"], (input,))
-    return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim is not OMITTED and keepdim})
+    return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
 
 def mean(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
