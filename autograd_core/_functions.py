@@ -144,6 +144,7 @@ def _reflected_div(self, other):
 def _check_integer_division(input, other, kernel):
     """PyTorch's checks of an integer division (//, %, div(rounding_mode=...)): the shapes
     broadcast, the kernel has a version for the dtype (none for bool), no integer is divided by 0."""
+    _histories_first(input, other)
     msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
     if msg:
         raise RuntimeError(msg)
@@ -1625,6 +1626,7 @@ def masked_fill(input, mask, value):
     """out = value where mask else input"""
     m = _mask(mask)
     if isinstance(value, Tensor):
+        _histories_first(input, value)
         if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
