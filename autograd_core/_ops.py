@@ -630,7 +630,8 @@ op("dot",      "DotBackward0",         K.dot,
 op("bmm",      "BmmBackward0",         K.bmm,  # (static graphs: a batch times one matrix too)
                                         lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, b.ndim - 2, b.ndim - 1)),
                                         lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, a.ndim - 2, a.ndim - 1), g),
-                                        arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
+                                        kind="same", arg_names=("self", "mat2"),  # (one dtype: F.bmm checks it)
+                                        refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------
 op("t",        "TBackward0",           lambda a: a.T,                         lambda xp, g, a, out: xp.t(g), kind="same")
 op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(),

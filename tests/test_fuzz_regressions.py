@@ -367,6 +367,15 @@ c.retain_grad()
 d.backward(retain_graph=True)
 """, fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
+    case("empty-bmm-is-in-mat2s-dtype", """
+a = torch.zeros(0, 1, 0, dtype=torch.float64, requires_grad=True)
+b = a.expand(0, 2, 0).movedim(2, -2)
+h = torch.rand(0, 2, 1, requires_grad=True)
+k = torch.bmm(b, h)
+k.sum().backward()
+m = torch.zeros(2, 3, 0, requires_grad=True) @ torch.zeros(2, 0, 1, dtype=torch.float64)
+n = torch.bmm(torch.zeros(1, 2, 0), torch.zeros(1, 0, 3, dtype=torch.int64))
+""", fixed=True),
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
 y = x.clamp(min=-0.5)
