@@ -570,6 +570,7 @@ class CopySlices(Node):
     _frees = True
     _fn = None        # the wrapped node (None once backward released it)
     _positions = None  # flat index in the base of each element of the view
+    _view_geometry = None  # the view's size, stride and storage_offset (its as_strided under create_graph)
     _expanded_view = False  # several elements of the view are one element of the base
 
     def _backward(self, g, xp):

@@ -20,7 +20,7 @@ from . import _numerics as K
 from ._engine import unbroadcast
 from ._graph import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG
 from ._ops import OPS
-from ._tensor import Tensor, _make, apply, written_into
+from ._tensor import Tensor, _make, apply, view_geometry, written_into
 
 _K = {name: row.forward for name, row in OPS.items()}  # the kernels of the table's rows
 
@@ -434,6 +434,13 @@ def _view_gradient_reduced(xp, g, positions):
     return g, positions
 
 
+def _geometry_of(positions):
+    """The size, stride and storage_offset of a view at these flat positions, which step evenly along
+    each dim (none of size 1)."""
+    stride = tuple(int(np.diff(positions, axis=d).flat[0]) for d in range(positions.ndim))
+    return {"size": positions.shape, "stride": stride, "storage_offset": int(positions.flat[0])}
+
+
 def _row(name, inputs, params=None):
     return apply(OPS[name], inputs, params)
 
@@ -643,12 +650,12 @@ class TensorOps:
         for the view's old value is written back into the copy's part (CopySlices)."""
         positions = node._positions
         result = _row("copy_", (TensorOps.zeros(g.shape, g), g))
-        view = _row("as_strided", (result,), {"positions": positions})
+        view = _row("as_strided", (result,), {"positions": positions, **node._view_geometry})
         grads = node._fn._backward(F.clone(view), TENSORS)
         if node.next_functions[0][0] is not None:
             if node._expanded_view:
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
-            grads[0] = written_into(result, view, positions, grads[0])
+            grads[0] = written_into(result, view, positions, node._view_geometry, grads[0])
         return grads
 
     @staticmethod
@@ -724,8 +731,10 @@ class TensorOps:
         if size == 0 or positions.size == 0:
             return TensorOps.zeros(shape, g)
         g, positions = _view_gradient_reduced(TensorOps, g, positions)
-        storage = written_into(TensorOps.zeros((size,), g), TensorOps.zeros(positions.shape, g), positions, g)
-        return _row("as_strided", (storage,), {"positions": np.arange(size).reshape(shape)})
+        storage = written_into(TensorOps.zeros((size,), g), TensorOps.zeros(positions.shape, g), positions,
+                               _geometry_of(positions), g)
+        flat = np.arange(size).reshape(shape)
+        return _row("as_strided", (storage,), {"positions": flat, **view_geometry(flat, flat)})
 
     mm = staticmethod(F.mm)
     mv = staticmethod(F.mv)

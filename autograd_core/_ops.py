@@ -811,10 +811,12 @@ op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_
                                         saved_params=("indices",), order=("self", "other"),
                                         options=(("accumulate", lambda: True),))  # (other: values)
 # a view's history after an in-place op on its base (or on another view of it): the view read out
-# of the base's new value; positions: the flat index in the base of each element of the view
-op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
-                                        lambda xp, g, a, out, positions: xp.as_strided_backward(g, a.shape, positions),
-                                        kind="same")
+# of the base's new value; positions: the flat index in the base of each element of the view (size,
+# stride, storage_offset: the view's geometry, as PyTorch shows it)
+op("as_strided", "AsStridedBackward0",  lambda a, positions, size, stride, storage_offset: a.reshape(-1)[positions],
+                                        lambda xp, g, a, out, positions, size, stride, storage_offset:
+                                            xp.as_strided_backward(g, a.shape, positions),
+                                        kind="same", options=("size", "stride", "storage_offset"))
 # the base's history after an in-place op on one of its views (its backward is CopySlices's own)
 op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
 # --- piecewise constant: the gradient is zero almost everywhere --------------------------------------

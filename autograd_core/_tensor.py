@@ -408,7 +408,7 @@ def _sync_view(v):
     node = _new(OPS["as_strided"].node_class)
     node.next_functions = (gradient_edge(base),)
     node._args = (base._data,)
-    node._params = {"positions": _positions_in_base(base._data, v._data)}
+    node._params = {"positions": _positions_in_base(base._data, v._data), **view_geometry(base._data, v._data)}
     node._out = node._saved_versions = None
     node._seq = _next_seq()
     node._shape, node._dtype = v._data.shape, v._data.dtype
@@ -446,6 +446,7 @@ def _rebase_history(t, node, base_before):
         _set_grad_fn(t, node)
         return
     copy = _copy_slices(node, _positions_in_base(base._data, t._data), gradient_edge(base), base_before)
+    copy._view_geometry = view_geometry(base._data, t._data)
     if _expanded_memory(t._data):
         copy._expanded_view = True
     _set_grad_fn(base, copy)
@@ -465,15 +466,24 @@ def _copy_slices(node, positions, base_edge, base_before):
     return copy
 
 
-def written_into(base, view, positions, values):
+def written_into(base, view, positions, geometry, values):
     """base with values written at the flat positions that view reads (PyTorch's view.copy_(values),
-    view a view of base: the new value's grad_fn is CopySlices over CopyBackwards)."""
+    view a view of base of this geometry: the new value's grad_fn is CopySlices over CopyBackwards)."""
     copied = apply(OPS["copy_"], (view, values))
     data = base._data.copy()
     data.reshape(-1)[positions.reshape(-1)] = copied._data.reshape(-1)
     if copied._grad_fn is None:
         return _make(data, None, False)
-    return _make(data, _copy_slices(copied._grad_fn, positions, gradient_edge(base), base._data), True)
+    copy = _copy_slices(copied._grad_fn, positions, gradient_edge(base), base._data)
+    copy._view_geometry = geometry
+    return _make(data, copy, True)
+
+
+def view_geometry(base, view):
+    """A view's size, stride and storage_offset in elements, as PyTorch's as_strided takes them (the
+    base's memory is the storage)."""
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return {"size": view.shape, "stride": torch_strides(view), "storage_offset": offset // view.itemsize}
 
 
 def _positions_in_base(base, view):

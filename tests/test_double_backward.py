@@ -774,9 +774,6 @@ def _same(ours, theirs):
 
 # Programs where some node's _saved_* attributes still differ from torch's, and why (values agree):
 SAVED_DIFFERS = {
-    **dict.fromkeys(["as_strided", "copy_slices", "copy_slices-diagonal"],
-                    "AsStridedBackward0 keeps positions, not PyTorch's _saved_size, _saved_stride, "
-                    "_saved_storage_offset"),
     **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
                     "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")
