@@ -1596,6 +1596,7 @@ def std_mean(input, dim=OMITTED, unbiased=None, keepdim=False, *, correction=Non
 def repeat(input, *sizes):
     """out = input tiled sizes[i] times along dim i (extra leading sizes add dims)"""
     sizes = tuple(_shape_arg(sizes))
+    _histories_first(input)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
@@ -1835,6 +1836,7 @@ def diag(input, diagonal=0):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The view of input's elements input[..., i, ..., i + offset, ...] over dims dim1 and dim2 (those
     dims removed, the diagonal last)"""
+    _histories_first(input)
     d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -2291,6 +2293,7 @@ def _index_vector(name, index, message="Expected dtype int32 or int64 for index"
 
 def index_select(input, dim, index):
     """out = the slices of input at index (a vector of ints) along dim, in index's order"""
+    _histories_first(input)
     idx = _index_vector("index_select", index)
     d = _dim(dim, input.ndim)
     size = input.shape[d] if input.ndim else 1
@@ -2363,6 +2366,7 @@ def masked_select(input, mask):
 def roll(input, shifts, dims=None):
     """out = input's elements moved shifts places along dims, coming back round at the start (no
     dims: input as if flattened)"""
+    _histories_first(input)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims) and not (len(shifts) == 1 and not dims):

@@ -697,6 +697,17 @@ m = b[1::2]
 n = m % f
 p = m.masked_fill(m > 0, f)
 """, fixed=True),
+    case("stale-chunk-view-raises-before-diagonal-index-select-repeat-and-roll-check-their-arguments", """
+a = torch.zeros(3, requires_grad=True)
+c, d = a.chunk(2, dim=0)
+f = c.detach()
+h = c[None]
+f[-1] = torch.tensor(-2)
+k = h.diagonal(1, -1, 1)
+m = h.index_select(0, torch.tensor([4]))
+n = h.repeat(1)
+p = h.roll(1, 5)
+""", fixed=True),
     case("hypot-checks-shapes-before-dtypes", """
 a = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]])
 b = torch.ones(4, 4, requires_grad=True)
