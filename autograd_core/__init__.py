@@ -41,7 +41,7 @@ import math
 from . import _dtypes, _printing
 from ._dtypes import (Size, bool, device, double, dtype, float, float16, float32, float64, half,  # noqa: F401
                       int, int8, int16, int32, int64, long, short, uint8)
-from ._dtypes import get_default_device, set_default_device  # noqa: F401
+from ._dtypes import finfo, get_default_device, iinfo, set_default_device  # noqa: F401
 from ._graph import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                      no_grad, set_grad_enabled)
 from ._tensor import Tensor, tensor  # noqa: F401
@@ -58,7 +58,7 @@ from ._functions import (abs, add, allclose, argmax, argmin, bmm, cat, clamp, cl
 from ._functions import _OUT_FUNCTIONS  # noqa: E402
 globals().update(_OUT_FUNCTIONS)  # torch.add(a, b, out=t) ...: the functions that take out=
 from ._factories import (Generator, arange, as_tensor, empty, empty_like, eye, from_numpy, full,  # noqa: F401
-                         full_like, initial_seed, linspace, manual_seed, normal, ones, ones_like, rand,
+                         full_like, initial_seed, linspace, logspace, manual_seed, normal, ones, ones_like, rand,
                          rand_like, randint, randn, randn_like, randperm, seed, zeros, zeros_like)
 from ._factories import get_num_threads, get_rng_state, set_num_threads, set_rng_state  # noqa: F401,E402
 from . import autograd  # noqa: F401,E402

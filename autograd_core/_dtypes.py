@@ -85,6 +85,56 @@ def resolve(d):
         raise TypeError(f"unsupported dtype: {d!r}") from None
 
 
+class finfo:
+    """torch.finfo(dtype=torch.float32): a floating-point dtype's limits (numpy's finfo, PyTorch's names
+    and repr): bits, eps, max, min, tiny (= smallest_normal), resolution, dtype (its name)."""
+
+    def __init__(self, type=None):
+        type = float32 if type is None else type
+        if not isinstance(type, dtype):
+            raise TypeError(f"finfo(): argument 'type' (position 1) must be torch.dtype, not {_b.type(type).__name__}")
+        if not type.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'")
+        info = np.finfo(type.np)
+        self.bits, self.dtype = info.bits, type.name
+        self.eps, self.max, self.min = _b.float(info.eps), _b.float(info.max), _b.float(info.min)
+        self.tiny = self.smallest_normal = _b.float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision  # (numpy's float16 resolution is 0.0010004)
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo(dtype): an integer dtype's limits: bits, max, min (Python ints), dtype (its name)."""
+
+    def __init__(self, type):
+        if not isinstance(type, dtype):
+            raise TypeError(f"iinfo(): argument 'type' (position 1) must be torch.dtype, not {_b.type(type).__name__}")
+        if type is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if type.is_floating_point:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
+        info = np.iinfo(type.np)
+        self.bits, self.max, self.min, self.dtype = info.bits, _b.int(info.max), _b.int(info.min), type.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
 class Size(tuple):
     """A tensor shape; a tuple that prints as ``torch.Size([2, 3])``."""
 

@@ -2,6 +2,7 @@
 PyTorch's CPU generator (its numbers are _random.py's), so a seeded program draws torch's numbers.
 """
 import builtins
+import math
 import time
 from fractions import Fraction
 
@@ -12,7 +13,7 @@ from ._arguments import not_a_tensor
 from ._functions import _write_out
 from ._graph import STATE
 from ._kernel_order import get_num_threads, set_num_threads  # noqa: F401  (torch.get_num_threads)
-from ._numerics import dense as _dense
+from ._numerics import checked_int, dense as _dense
 from ._random import DEFAULT_SEED, STATE_SIZE, TorchRandom, in_memory_order
 from ._refusals import type_name, warn as _warn
 from ._tensor import Tensor, _created_shape, _from_data, _leaf, _make, _shape_arg, number_as
@@ -390,6 +391,48 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         from_start = np.float64(start) + np.float64(step) * i
         from_end = np.float64(end) - np.float64(step) * (steps - 1 - i)
     return _finish(np.where(i < steps // 2, from_start, from_end).astype(dt), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** x for steps evenly spaced x from start to end, as ATen's CPU loop computes them: start
+    and end in the result's dtype, step = (end - start) / (steps - 1) in float64, element i
+    base ** (start + step i) before the halfway index and base ** (end - step (steps - 1 - i)) from it
+    on, each power in float64 by libm's pow (math.pow: numpy's power has SIMD kernels of its own, whose
+    last bit differs), then cast to the dtype."""
+    _dtypes.factory_device(device)
+    dt, steps = _dtype(dtype), int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    base = builtins.float(base)
+    if steps == 1:  # (fill_: an integer dtype checks the value's range)
+        value = _pow(base, builtins.float(start))
+        if dt.kind in "iu":
+            value = checked_int(value, dt)
+        return _finish(_from_doubles(np.array([value]), dt), requires_grad)
+    start, end = np.array(start).astype(dt), np.array(end).astype(dt)
+    step = np.float64(end - start) / (steps - 1)
+    i = np.arange(steps)
+    exponent = np.where(i < steps // 2, np.float64(start) + step * i, np.float64(end) - step * (steps - 1 - i))
+    return _finish(_from_doubles(np.array([_pow(base, e) for e in exponent.tolist()]), dt), requires_grad)
+
+
+def _from_doubles(values, dt):
+    """float64 values cast to dt as C++ casts them (a c10::Half is made from a float: double -> float
+    -> half, rounded twice)"""
+    with np.errstate(all="ignore"):
+        return (values.astype(np.float32) if dt == np.float16 else values).astype(dt)
+
+
+def _pow(base, exponent):
+    """C's pow: inf where math.pow raises OverflowError, nan where it raises ValueError (a negative
+    base to a fractional power)"""
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:  # (-inf: a negative base to an odd whole power)
+        odd = exponent.is_integer() and exponent % 2 == 1
+        return -math.inf if base < 0 and odd else math.inf
+    except ValueError:
+        return math.nan
 
 
 def _fma32(a, b, c):

@@ -315,10 +315,10 @@ class NumpyOps:
         storage[positions.reshape(-1)] = g.reshape(-1)
         return storage.reshape(shape)
 
-    mm = staticmethod(np.matmul)
-    mv = staticmethod(np.matmul)
+    mm = staticmethod(_K["mm"])
+    mv = staticmethod(_K["mv"])
     matmul = staticmethod(np.matmul)
-    bmm = staticmethod(np.matmul)
+    bmm = staticmethod(_K["bmm"])
 
     @staticmethod
     def outer(a, b):

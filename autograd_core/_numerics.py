@@ -1487,6 +1487,81 @@ def _blas_fuses():
 _BLAS_FUSES = _blas_fuses()
 
 
+# MKL on another maker's CPU (an AMD's) runs its generic kernels, and some of them add a product's
+# terms in k's order, from 0, each product rounded before the add (no fused multiply-add):
+# - its gemv of a matrix whose columns lie contiguous in memory (BLAS's 'N'), an axpy: y += column j *
+#   x[j] for each j. torch's mv of such a matrix goes there (ATen's addmv takes 'n' for a matrix of
+#   stride 1 along its rows), and so does its mm of a result with one row or one column, where MKL's
+#   gemm hands over to its gemv: a weight's gradient x.T @ g or g.T @ x. addmm starts from the bias.
+# - its small kernels: a product over k <= 3 with fewer than 4 rows or 12 columns, any layout (a
+#   Linear(2, h) or Linear(3, 1)), and mv over k <= 4; addmm adds the bias last there.
+# Probed against torch 2.13 (MKL 2024.2) on an AMD EPYC: about 3,500 shapes up to 20000 x 3 and
+# 6000 x 3000, float32 and float64, one and two threads, padded, sliced and transposed operands: every
+# bit the same (numpy's matmul: 1-2% of the axpys, 60-70% of the small ones). Other products keep
+# numpy's order, which is the generic kernels' own (a fused multiply-add in k's order) for many larger
+# float32 ones; MKL's other small kernels follow orders not known here. On an Intel CPU MKL runs its
+# own kernels, not known here either: numpy's order everywhere.
+_MKL_GENERIC = platform.machine().lower() in ("x86_64", "amd64") and CPU_VENDOR != "GenuineIntel"
+
+
+def mv(a, v):
+    """a @ v, matrix by vector, as torch's mv computes it (see _MKL_GENERIC)"""
+    if _MKL_GENERIC and _float_pair(a, v) and (a.shape[1] <= 4 or _columns_contiguous(a)):
+        return _sum_in_k_order(a, v[:, None])[:, 0].copy()  # (a column's copy: an array of its own)
+    return np.matmul(a, v)
+
+
+def mm(a, b):
+    """a @ b as torch's mm computes it (see _MKL_GENERIC)"""
+    if _MKL_GENERIC and _float_pair(a, b) and (_mm_is_axpy(a, b) or _mm_is_small(a, b)):
+        return _sum_in_k_order(a, b)
+    return np.matmul(a, b)
+
+
+def _float_pair(a, b):
+    return a.dtype == b.dtype and (a.dtype == _F32 or a.dtype == _F64)
+
+
+def _columns_contiguous(a):
+    """a's stride is 1 along its rows and its leading dimension at least its row count (ATen's
+    lda_cond): gemv 'N'"""
+    return a.strides[0] == a.itemsize and a.strides[1] >= max(1, a.shape[0]) * a.itemsize
+
+
+def _mm_is_axpy(a, b):
+    """a result of one row from a b whose rows lie contiguous, or of one column (and more rows)
+    from an a whose columns do: MKL's gemm runs its gemv 'N' there"""
+    m, n = a.shape[0], b.shape[1]
+    if m == 1:
+        return b.strides[1] == b.itemsize and b.strides[0] >= n * b.itemsize
+    return n == 1 and _columns_contiguous(a)
+
+
+def _mm_is_small(a, b):
+    return a.shape[1] <= 3 and (a.shape[0] < 4 or b.shape[1] < 12)
+
+
+_PRODUCTS_AT_ONCE = 1 << 18  # (a few MB)
+
+
+def _sum_in_k_order(a, b, start=None):
+    """a @ b added in k's order: start (else 0), then each product a[:, j] b[j] in turn, each rounded
+    first (_sequential over the products' rows). The products are made a chunk of j at a time, so that
+    a long k holds no more than _PRODUCTS_AT_ONCE of them."""
+    (m, k), n = a.shape, b.shape[1]
+    total = None if start is None else np.broadcast_to(start, (m, n))
+    if not k:
+        return np.zeros((m, n), a.dtype) if start is None else total.copy()
+    step = max(1, _PRODUCTS_AT_ONCE // max(1, m * n))
+    for j in range(0, k, step):
+        terms = np.multiply(a.T[j:j + step, :, None], b[j:j + step, None, :], order="C")  # (chunk, m, n)
+        if total is not None:
+            terms = np.concatenate((total[None], terms))
+        total = _sequential(terms)
+    # (+ 0: a sum from 0 is +0.0 where every product is -0.0)
+    return total + a.dtype.type(0) if start is None else total
+
+
 def bmm(a, b):
     """a @ b, matrix by matrix over the batch, as ATen's bmm computes it: below 400 multiply-adds per
     result matrix its own loop, each element 0 + the rounded products in k's order (no fused
@@ -1511,7 +1586,8 @@ def addmm(bias, mat1, mat2):
     in mat1 (k = 1: nn.Linear(1, h), y = w x + b) and a result of at least 2 x 2 computes each element
     as one fused multiply-add where its kernels fuse (_BLAS_FUSES), x w + b rounded once; numpy
     rounds x w, then adds b (a last-bit difference for about two elements in three). A result with
-    one row or one column goes through another MKL kernel, which rounds the product as numpy does.
+    one row or one column goes through another MKL kernel, which rounds the product as numpy does
+    (on another maker's CPU see _MKL_GENERIC).
     Probed against torch 2.13 (MKL 2024.2): 337 of 337 shapes up to 128 x 128 on AVX512 and on AVX2,
     float32, one thread and two; float64 too; on an AMD EPYC (MKL's generic kernels) every shape
     rounds as numpy. With k > 1 MKL's orders depend on its kernel (blocks, edges, ISA) and numpy's
@@ -1519,6 +1595,11 @@ def addmm(bias, mat1, mat2):
     if (mat1.shape[1] == 1 and mat1.shape[0] > 1 and mat2.shape[1] > 1 and _BLAS_FUSES
             and mat1.dtype.kind == "f" and mat1.dtype.itemsize >= 4):
         return fused_multiply_add(mat1, mat2, bias)
+    if _MKL_GENERIC and bias.dtype == mat1.dtype and _float_pair(mat1, mat2):
+        if _mm_is_axpy(mat1, mat2):  # (from the bias)
+            return _sum_in_k_order(mat1, mat2, bias)
+        if _mm_is_small(mat1, mat2):  # (the bias added last)
+            return _sum_in_k_order(mat1, mat2) + bias
     return bias + mat1 @ mat2
 
 

@@ -554,7 +554,7 @@ op("trace",    "TraceBackward0",       K.trace,
                                         lambda xp, g, a, out: _trace_backward(xp, g, a.shape), kind="sum",
                                         options=("self_sym_sizes",))
 # --- linear algebra ------------------------------------------------------------------------------------
-op("mm",       "MmBackward0",          np.matmul,
+op("mm",       "MmBackward0",          K.mm,
                                         lambda xp, g, a, b, out: _mm_mat1_backward(xp, g, a, b),
                                         lambda xp, g, a, b, out: _mm_mat2_backward(xp, g, a, b),
                                         # (a rule reads its own input's layout only: each matrix is saved
@@ -601,7 +601,7 @@ op("linalg_cross", "LinalgCrossBackward0", lambda a, b, dim: K.cross(a, b, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(b, g, dim),
                                         lambda xp, g, a, b, out, dim: xp.cross(g, a, dim),
                                         arg_names=("self", "other"), layout="contiguous", options=("dim",))
-op("mv",       "MvBackward0",          np.matmul,
+op("mv",       "MvBackward0",          K.mv,
                                         lambda xp, g, a, b, out: xp.outer(g, b),
                                         lambda xp, g, a, b, out: xp.mv(xp.t(a), g),
                                         arg_names=("self", "vec"), refuse=R.no_bool("addmv_impl_cpu", unless_empty=True))

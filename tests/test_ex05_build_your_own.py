@@ -151,6 +151,11 @@ def ops(sub="", div="", power="", exp=""):
         def sub(a, b):
             return Value(a.data - b.data, (a, b), (1.0, -1.0), "-")
         """), ["sub(Value(4), 1.5) raised AttributeError"]),
+    # W18_2: a div without as_value was "✓ div" and raised at a student's own `a / 2`
+    (ops(div="""
+        def div(a, b):
+            return Value(a.data / b.data, (a, b), (1 / b.data, -a.data / b.data ** 2), "/")
+        """), ["div(Value(4), 1.5) raised AttributeError"]),
     (ops(sub="""
         def sub(a, b):
             b = as_value(b)
@@ -595,6 +600,8 @@ def test_gradcheck_cell_before_task_8_says_what_to_write():
                                "bodies in task 8's cell (and return the result). Then run this cell again.")
     instructor = gradcheck_cell_output(INSTRUCTOR)
     assert "gradcheck(Softplus): True" in instructor and "gradcheck(SoftplusWithABug) failed" in instructor
+    # W18_5: gradcheck's whole message, both Jacobians (its first line alone ended in a comma)
+    assert "with respect to input 0,\nnumerical:tensor([[" in instructor and "analytical:tensor([[" in instructor
 
 
 def test_student_copy_has_none_of_the_solutions():

@@ -71,6 +71,9 @@ WRONG = {
     "a path left out of the list": (
         "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24, 18]",
         "ex06_task1_check", "p reaches z along 3 paths"),
+    "one path's product alone": (     # (W18_3: "has 1 products")
+        "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24]",
+        "ex06_task1_check", "path_products_p has 1 product, but p reaches z along 3 paths"),
     "a wrong product": (
         "ex06_task1", "path_products_p = [3 * 8, 3 * 1 * 6, 1 * 6]", "path_products_p = [24, 18, 5]",
         "ex06_task1_check", "(entry 2 is off). A path's product multiplies"),

@@ -39,11 +39,12 @@ def test_the_switch_is_off_until_pressed_and_off_again_when_pressed_again():
     from IPython.core.interactiveshell import InteractiveShell
     shell_before = InteractiveShell.initialized()
     box = lecture_mode_switch(scale=2)
-    button, style, pressed = box.children
+    button, style, pressed, keys = box.children
     assert button.value is False and not style.outputs        # Run All switches nothing on
     # W9_17: an invisible view gives the button aria-pressed (static/lecture.js, in the package)
     assert pressed.layout.display == "none"
     assert "aria-pressed" in str(pressed._esm) and "http" not in str(pressed._esm)
+    assert keys.layout.display == "none" and "data-lm-suppress-shortcuts" in str(keys._esm)   # W18_1
     assert "lecture mode" in button.description
     button.value = True
     assert _rules(style.outputs[-1]["data"]["text/html"])[":root"] == f"{SCALE_VAR}: 2;"
@@ -69,3 +70,30 @@ def test_W17_1_a_checks_lines_on_stdout_grow_as_its_lines_on_stderr():
             rule = next((decl for sels, decl in rules.items() if sel in [s.strip() for s in sels.split(",")]),
                         None)
             assert rule is not None and f"var({SCALE_VAR}, 1)" in rule and "word-break: normal" in rule, sel
+
+
+def test_W18_1_the_hint_button_keeps_its_keys():
+    """An exercise's "Show a hint" button (an ipywidgets Button) left "b" to JupyterLab, which
+    inserted a cell when the button had the focus in command mode: its box carries the invisible
+    view that marks the focused control with data-lm-suppress-shortcuts (tests/test_journey_walk18_browser.py
+    presses the keys)."""
+    from widgets.exercises import Hints
+    hints = Hints("one", "two")
+    button, shown, keys = hints.widget.children
+    assert keys.layout.display == "none" and "data-lm-suppress-shortcuts" in str(keys._esm)
+    assert "http" not in str(keys._esm)
+    hints.next()
+    assert button.description == "Show a hint (2 of 2)" and "one" in shown.value
+
+
+
+def test_W18_10_code_in_a_widget_grows_and_wins_over_the_themes_rule():
+    """JupyterLab's themes size every code element at one class and one element (".jp-ThemedContainer
+    code"): a hint's `stack.pop()` stayed 13 px among 19.5 px words in lecture mode, and the inspector's
+    values did after a theme switch (which puts the theme's rule after ours). Both rules outrank it."""
+    from widgets.inspector import STYLE
+    rules = _rules(lecture_css(1.5))
+    grows = f"font-size: calc(var(--jp-code-font-size, 13px) * var({SCALE_VAR}, 1));"
+    assert rules[".cgraph-widget.cgraph-widget code"] == grows
+    inspector = _rules(STYLE)
+    assert "--cgraph-scale" in inspector["div.cgi code, div.cgi pre"]

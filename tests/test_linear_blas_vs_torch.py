@@ -3,7 +3,8 @@ on an Intel CPU rounds x w + b once (a fused multiply-add) where the result has 
 two columns, and rounds the product first, as numpy does, for a result of one row or one column; on
 another maker's CPU MKL's generic kernels round the product first everywhere (_numerics._BLAS_FUSES
 says which). The rest of addmm / mm (k > 1) keeps numpy's order: MKL's orders there depend on its
-kernels (see _numerics.addmm).
+kernels (see _numerics.addmm), but for a result of one row or one column, which MKL computes as an
+axpy (_numerics._MKL_GENERIC). And bmm's backward is ATen's own small loop, as its forward.
 """
 import os
 import platform
@@ -115,3 +116,96 @@ def test_linear_one_input_feature_on_other_mkl_kernels(isa):
                                            os.environ.get("PYTHONPATH", "")]))
     run = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr[-2000:]
+
+
+# --- products MKL's generic kernels add in k's order (_numerics._MKL_GENERIC) ---------------------------
+def _in_k_order_case(case, rng, m, k, dtype):
+    """(ours, theirs, what numpy's matmul gives) for a product MKL's generic kernels add in k's order:
+    an axpy (mv of a matrix of stride 1 along its rows; mm and addmm of a result with one row, from a
+    right operand of stride 1 along its columns, or with one column, from a left one of stride 1 along
+    its rows: a weight's gradient x.T @ g or g.T @ x), or a small product (k <= 3 and fewer than 4 rows
+    or 12 columns, any layout: nn.Linear(2, h)'s addmm, the bias last; mv over k <= 4)."""
+    r = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+    if case == "mv":
+        x, v = r(k, m), r(k)
+        args, call, numpy = (x, v), lambda lib, x, v: lib.mv(x.t(), v), x.T @ v
+    elif case == "mm, one column":
+        x, g = r(k, m), r(k, 1)
+        args, call, numpy = (x, g), lambda lib, x, g: lib.mm(x.t(), g), x.T @ g
+    elif case == "mm, one row":
+        g, x = r(k, 1), r(k, m)
+        args, call, numpy = (g, x), lambda lib, g, x: lib.mm(g.t(), x), g.T @ x
+    elif case == "addmm, one row":  # (from the bias)
+        b, a, x = r(m), r(1, k), r(k, m)
+        args, call, numpy = (b, a, x), lambda lib, b, a, x: lib.addmm(b, a, x), b + a @ x
+    elif case == "mv, small k":
+        a, v = r(m, k % 4 + 1), r(k % 4 + 1)
+        args, call, numpy = (a, v), lambda lib, a, v: lib.mv(a, v), a @ v
+    else:  # "linear, small k": x (m, k) by a weight (n, k), n < 12
+        k, n = k % 2 + 2, m % 11 + 1  # (k = 1: the tests above)
+        x, w, b = r(m, k), r(n, k), r(n)
+        args, numpy = (x, w, b), x @ w.T + b
+        call = lambda lib, x, w, b: lib.nn.functional.linear(x, w, b)  # noqa: E731
+    ours = call(ac, *map(ac.tensor, args))
+    theirs = call(torch, *map(torch.from_numpy, args))
+    return ours, theirs, numpy
+
+
+@needs_mkl
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), m=st.one_of(st.just(1), st.integers(1, 200)), k=st.integers(2, 600),
+       dtype=st.sampled_from(["float32", "float32", "float64"]),
+       case=st.sampled_from(["mv", "mm, one column", "mm, one row", "addmm, one row", "mv, small k",
+                             "linear, small k"]))
+def test_products_mkls_generic_kernels_add_in_k_order(seed, m, k, dtype, case):
+    """Where MKL runs its generic kernels (on another maker's CPU than Intel) these are torch's bits;
+    elsewhere numpy's order is kept, as for every matrix product."""
+    ours, theirs, numpy = _in_k_order_case(case, np.random.default_rng(seed), m, k, dtype)
+    if _numerics._MKL_GENERIC:
+        assert_close(ours, theirs, f"{case}, {m} x {k}, {dtype}", exact=True)
+    else:
+        assert np.array_equal(ours.numpy(), numpy)
+
+
+@pytest.mark.skipif(not (torch.backends.mkl.is_available() and _numerics._MKL_GENERIC),
+                    reason="MKL's own kernels (an Intel CPU's) add in orders not known here")
+def test_a_regression_weights_gradient_is_torchs_bit_for_bit():
+    """What a student writes: x @ w + b with w a vector, or a column (d2l's linreg), or nn.Linear(3, 1);
+    the weight's gradient is x.T @ g (or g.T @ x): numpy's matmul gave another last bit for 2 of 3
+    weights on most batches."""
+    rng = np.random.default_rng(12)
+    x0, y0 = rng.standard_normal((100, 3)).astype(np.float32), rng.standard_normal((100, 1)).astype(np.float32)
+    w0 = rng.standard_normal(3).astype(np.float32)
+    grads = []
+    for lib in (ac, torch):
+        x, y = lib.tensor(x0), lib.tensor(y0)
+        w_vector = lib.tensor(w0, requires_grad=True)
+        w_column = lib.tensor(w0[:, None], requires_grad=True)
+        layer = lib.nn.Linear(3, 1)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(w0[None]))
+            layer.bias.fill_(0.25)
+        ((x @ w_vector - y[:, 0]) ** 2).mean().backward()
+        ((x @ w_column - y) ** 2).mean().backward()
+        ((layer(x) - y) ** 2).mean().backward()
+        grads.append([w_vector.grad.numpy(), w_column.grad.numpy(), layer.weight.grad.numpy()])
+    for what, ours, theirs in zip(["w (3,)", "w (3, 1)", "Linear(3, 1).weight"], *grads):
+        assert_close(ours, theirs, what, exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), shape=st.tuples(*[st.integers(1, 7)] * 4),
+       dtype=st.sampled_from(["float32", "float64"]))
+def test_small_bmm_backward_is_atens_loop_too(seed, shape, dtype):
+    """bmm's gradients are bmm's (g @ b.mT, a.mT @ g): below 400 multiply-adds ATen's own loop, as its
+    forward (numpy's matmul gave another last bit in 3 gradients of 4)"""
+    b, n, k, m = shape
+    rng = np.random.default_rng(seed)
+    x0, y0, g0 = (rng.standard_normal(s).astype(dtype) for s in ((b, n, k), (b, k, m), (b, n, m)))
+    grads = []
+    for lib in (ac, torch):
+        x, y = lib.tensor(x0, requires_grad=True), lib.tensor(y0, requires_grad=True)
+        lib.bmm(x, y).backward(lib.tensor(g0))
+        grads.append((x.grad.numpy(), y.grad.numpy()))
+    for what, ours, theirs in zip(["a.grad", "b.grad"], *grads):
+        assert_close(ours, theirs, f"{what} of bmm {shape} {dtype}", exact=True)

@@ -37,8 +37,9 @@ def test_the_block_output_is_held_in_order_and_shown_on_request(capsys, monkeypa
     assert r.outputs == [{"output_type": "stream", "name": "stdout", "text": f"first {SECRET}\n"},
                          {"output_type": "stream", "name": "stderr", "text": "a warning\n"},
                          {"output_type": "stream", "name": "stdout", "text": "then this\n"}]
-    button, out = r.widget.children
+    button, out, keys = r.widget.children
     assert (button.description, out.outputs, r.shown) == ("Show the answers", (), False)
+    assert "data-lm-suppress-shortcuts" in str(keys._esm)       # W18_1: "b" on it inserts no cell
     assert SECRET not in _everything_sent(r)
     button.click()                                                # as the student's click does
     assert r.shown and button.description == "Hide the answers"

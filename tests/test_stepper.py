@@ -389,3 +389,90 @@ def test_the_colour_key_is_in_the_inspector_not_under_the_scrolling_drawing():
     assert empty == keys
     stepper.selected = stepper.model.roots[0]
     assert 'role="list" aria-label="node colours"' not in stepper.inspector_html
+
+
+def test_W18_4_a_stepper_sends_what_to_say_once_its_kernel_has_restarted():
+    """After a kernel restart a node's click and a check got no answer and the page said nothing: the
+    page knows (the widget's comm is dead), the words are Python's, sent with the widget."""
+    stepper, _ = stepper_of(example_a)
+    state = stepper.get_state()
+    assert state["_kernel_gone"] == stepper._kernel_gone
+    assert "restarted" in state["_kernel_gone"] and "run the cell again" in state["_kernel_gone"]
+
+
+def test_W18_6_an_earlier_version_says_where_its_grad_is():
+    """nn.Linear made inside the stepped function: its init writes the weight in place, so the graph
+    holds lin.weight (before) and lin.weight v1 (after). At the last step the inspector said of
+    lin.weight "grad None (backward has not reached it yet)", where torch's lin.weight.grad is set;
+    it names the version that holds it (and says nothing of the kind before that version exists)."""
+    def make_and_train():
+        torch.manual_seed(0)
+        lin = torch.nn.Linear(2, 1)
+        (lin(torch.tensor([[1.0, 2.0]])) ** 2).sum().backward()
+
+    stepper = GraphStepper(make_and_train)
+    nid = {meta["title"]: nid for nid, meta in stepper._nodes.items()}
+    last = stepper.n_steps - 1
+    before = stepper.inspector_at(nid["lin.weight (tensor)"], last)
+    assert "its .grad shows on lin.weight v1, this tensor after an in-place op" in before
+    assert "not reached" not in before
+    after = stepper.inspector_at(nid["lin.weight v1 (tensor)"], last)
+    assert "[[0.3427, 0.6855]]" in after                           # torch: lin.weight.grad
+    # before the write (and the backward): nothing to point at
+    assert "in-place" not in stepper.inspector_at(nid["lin.weight (tensor)"], 0)
+
+
+def test_W18_7_a_saved_value_says_who_saved_it_and_how_torch_reads_it():
+    """A saved node (show_saved=True) read "self · saved · kind saved · shape () · data 1.5": not
+    whose it is, nor that pow's exponent is a number (torch: y.grad_fn._saved_exponent is the int 3)."""
+    def cube():
+        x = torch.tensor(1.5, requires_grad=True)
+        y = x ** 3
+        y.backward(retain_graph=True)     # (a freed graph's saved values are not drawn: left, W18 report)
+
+    stepper = GraphStepper(cube, show_saved=True)
+    nid = {meta["title"]: nid for nid, meta in stepper._nodes.items()}
+    said = {name: shown(stepper.inspector_at(nid[f"{name} (saved for backward)"], stepper.n_steps - 1))
+            for name in ("self", "exponent")}
+    assert "saved for backward by PowBackward0 (y)" in said["self"]
+    assert "read as y.grad_fn._saved_self" in said["self"] and "data 1.5 shape () dtype float32" in said["self"]
+    assert "read as y.grad_fn._saved_exponent" in said["exponent"]
+    assert "data 3 type a Python int, not a tensor" in said["exponent"]
+
+
+def test_W18_8_an_op_without_grad_fn_says_what_it_made_and_why_it_has_no_grad_fn():
+    """The update under no_grad (and nn.Linear's init) are drawn as ops that record no grad_fn; a click
+    on one read "sub · op · kind op". It names what it made and why backward does not pass through it."""
+    def step():
+        w = torch.tensor(2.0, requires_grad=True)
+        ((w * 3 - 1) ** 2).backward()
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+
+    stepper = GraphStepper(step)
+    nid = next(n for n, meta in stepper._nodes.items() if meta["title"] == "sub → w v1 (op)")
+    said = shown(stepper.inspector_at(nid, stepper.n_steps - 1))
+    assert said.startswith(" sub → w v1 op that records no grad_fn: its inputs need no grad, or it ran under "
+                           "torch.no_grad()"), said
+    assert "grad_fn None: backward does not pass through it" in said
+
+
+def shown(inspector_html):
+    """The inspector's text as one line of words (no style, no tags)."""
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", inspector_html, flags=re.S))
+    return re.sub(r"\s+", " ", text)
+
+
+
+def test_W18_9_a_non_leafs_essentials_come_before_why_its_grad_is_none():
+    """In a stepper's inspector (229 px tall at 1280x720 in lecture mode) a non-leaf's grad row held four
+    lines of why, and grad_fn and is_leaf were below the fold. The grad row says it in a word; the why,
+    whole, follows is_leaf (a NodeInspector of its own, with room, keeps it in the grad row)."""
+    stepper, _ = stepper_of(example_a)
+    nid = next(n for n, meta in stepper._nodes.items() if meta["title"] == "a (tensor)")
+    said = shown(stepper.inspector_at(nid, stepper.n_steps - 1))
+    assert "grad None (non-leaf: see below) grad_fn AddBackward0 is_leaf False" in said, said
+    flow = "gradient passed to it in this backward pass"
+    assert said.index("is_leaf") < said.index(WHY_NON_LEAF) < said.index(flow)
+    a = torch.tensor(1.0, requires_grad=True) + 1
+    assert f"None ({WHY_NON_LEAF})" in shown(NodeInspector(a, name="a").value)

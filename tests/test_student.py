@@ -365,7 +365,7 @@ def test_hints_reveal_one_at_a_time_and_escape():
     h = Hints("first `code`", "<b>second</b>")
     assert h.html() == ""
     widget = h.widget
-    button, shown = widget.children
+    button, shown, _keys = widget.children
     assert "1 of 2" in button.description
     button.click()
     assert "<code>code</code>" in shown.value and "second" not in shown.value

@@ -33,6 +33,8 @@ import warnings
 
 import numpy as np
 
+from .lecture import keys_kept
+
 __all__ = ["ExerciseError", "Feedback", "check", "check_true", "check_function", "Hints", "as_array",
            "is_tensor", "is_stub", "returns_nothing", "without_autograd"]
 
@@ -731,7 +733,7 @@ class Hints:
 
     def _refresh(self):
         if self._widget is not None:
-            button, out = self._widget.children
+            button, out, _keys = self._widget.children
             out.value = self.html()
             button.description = self._button_text()
             button.disabled = self.shown == len(self.hints)
@@ -744,7 +746,9 @@ class Hints:
             button = W.Button(description=self._button_text(), icon="lightbulb-o",
                               layout=W.Layout(width="auto"))
             button.on_click(lambda _b: self.next())
-            self._widget = W.VBox([button, W.HTML(self.html())], _dom_classes=["cgraph-widget"])
+            # (keys_kept: "b" on the focused button must not insert a cell into the notebook)
+            self._widget = W.VBox([button, W.HTML(self.html()), keys_kept()],
+                                  _dom_classes=["cgraph-widget"])
             self._refresh()
         return self._widget
 

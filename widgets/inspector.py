@@ -35,7 +35,9 @@ STYLE = """<style>
 .cgi th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; white-space: nowrap;
   color: var(--jp-ui-font-color2, #555); font-weight: normal; }
 .cgi td { padding: 2px 0; vertical-align: top; }
-.cgi code, .cgi pre { font-family: var(--jp-code-font-family, monospace);
+/* (div.cgi: one more than the themes' ".jp-ThemedContainer code", which a theme switch puts after this
+   and which kept a value at 13 px in lecture mode, W18_10) */
+div.cgi code, div.cgi pre { font-family: var(--jp-code-font-family, monospace);
   font-size: calc(var(--jp-code-font-size, 13px) * var(--cgraph-scale, 1)); }
 .cgi pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
 .cgi .cgi-why { color: var(--jp-ui-font-color2, #666); font-style: italic; }
@@ -137,7 +139,7 @@ class NodeInspector(ipywidgets.HTML):
             return (f'{STYLE}<div class="cgi"><div class="cgi-note">{_e(note or "nothing selected")}</div>'
                     f"{listed}</div>")
         if obj is None:
-            title, kind, rows = NodeInspector._model_rows(node)
+            title, kind, rows = NodeInspector._model_rows(node, name, at_step)
         elif hasattr(obj, "next_functions"):
             title, kind, rows = NodeInspector._function_rows(obj, name, at_step, name_of)
         elif naming.is_tensor(obj):
@@ -163,13 +165,32 @@ class NodeInspector(ipywidgets.HTML):
                 f"<table>{body}</table>{foot}</div>")
 
     @staticmethod
-    def _model_rows(node):
+    def _model_rows(node, name=None, at_step=None):
+        if node.kind == "saved":
+            return NodeInspector._saved_rows(node, (at_step or {}).get("saved", {}))
+        if "nograd" in node.classes:
+            return (name or node.label,
+                    "op that records no grad_fn: its inputs need no grad, or it ran under torch.no_grad()",
+                    [("op", node.label), ("grad_fn", "None: backward does not pass through it")])
         rows = [("kind", node.kind)]
         if node.shape is not None:
             rows.append(("shape", str(node.shape)))
         if node.has_value:
             rows.append(("data", node.value_text))
         return node.label, "constant" if node.kind == "const" else node.kind, rows
+
+    @staticmethod
+    def _saved_rows(node, saved):
+        """(title, kind line, rows) of a value a backward function saved: who saved it, how torch
+        reads it (y.grad_fn._saved_self), its value, and a tensor's shape and dtype or a number's type."""
+        kind = f"saved for backward by {saved['by']}" if saved.get("by") else "saved for backward"
+        rows = [("read as", saved["read_as"])] if saved.get("read_as") else []
+        rows.append(("data", node.value_text))
+        if saved.get("number"):
+            rows.append(("type", f"a Python {saved['number']}, not a tensor"))
+        else:
+            rows += [("shape", str(node.shape)), ("dtype", str(node.dtype))]
+        return node.label, kind, rows
 
     @staticmethod
     def _tensor_rows(t, name, at_step, name_of):
@@ -193,19 +214,32 @@ class NodeInspector(ipywidgets.HTML):
             grad_text = "None" if grad_none else _array_text(g)
         if grad_none:
             why = why_grad_none(t)
+            tag = "non-leaf" if why == WHY_NON_LEAF else None     # (the why in a word, see below)
             if at_step is not None and why == WHY_NO_BACKWARD:
-                why = "backward has not reached it yet"
-            cell = f'<code>None</code> <span class="cgi-why">({_e(why)})</span>'
+                later = at_step.get("later_version")
+                # (one tensor, drawn once per version: its .grad belongs to it, not to a version)
+                why = (f"its .grad shows on {later}, this tensor after an in-place op" if later
+                       else "backward has not reached it yet")
+                tag = "an earlier version" if later else None
+            cell = f'<span class="cgi-why">({_e(why)})</span>'
             if at_step is not None and "flow" in at_step and not leaf:
                 # (from the step the gradient reaches it to its pass's end: not "at this step")
                 cell += (f'<br><span class="cgi-why">gradient passed to it in this backward pass: '
                          f'{_e(at_step["flow"])}</span>')
-            rows.append(("grad", _Html(cell)))
+            # In a stepper's inspector (beside the chain-rule panel: 229 px tall at 1280x720 in lecture
+            # mode) a non-leaf's four lines of why pushed grad_fn and is_leaf out of sight (W18_9):
+            # there the grad row says it in a word, and the why follows the essentials
+            why_below = at_step is not None and tag is not None
+            rows.append(("grad", _Html('<code>None</code> ' + (
+                f'<span class="cgi-why">({tag}: see below)</span>' if why_below else cell))))
         else:
             rows.append(("grad", grad_text))
+            why_below = False
         rows += [("grad_fn", _fn_label(t.grad_fn) if t.grad_fn is not None else "None"),
                  ("is_leaf", str(leaf)), ("requires_grad", str(bool(t.requires_grad))),
                  ("retains_grad", str(bool(getattr(t, "retains_grad", False))))]
+        if why_below:
+            rows.append(("why None", _Html(cell)))
         if t.grad_fn is not None:
             rows.append(("next_functions", ", ".join(_fn_label(n, name_of) for n, _ in
                                                      t.grad_fn.next_functions) or "()"))

@@ -10,7 +10,9 @@ It displays (as the cell's output) a ``<style>`` element that sets the CSS varia
 ``--cgraph-scale`` on the page, which every view follows:
 
 - ipywidgets (buttons, sliders, labels, text boxes) and elements of class ``cgraph-widget``: font
-  size = JupyterLab's widget font size x scale, buttons as tall as their text;
+  size = JupyterLab's widget font size x scale, buttons as tall as their text; code in them (a hint's
+  `stack.pop()`) = JupyterLab's code font size x scale (the class twice: the themes size every code
+  element, ".jp-ThemedContainer code", at one class and one element);
 - the GraphStepper, NodeInspector and chain-rule panel: their stylesheets size text and the graph
   with ``calc(<size> * var(--cgraph-scale, 1))``;
 - draw()'s pictures: their width is their own size x scale (widgets.render.picture_html), still
@@ -45,6 +47,7 @@ _CSS = """<style class="cgraph-lecture-mode">
 .jupyter-widgets button, .jupyter-widgets .widget-button {{
   height: auto; min-height: calc(var(--jp-widgets-inline-height, 28px) * var({var}, 1));
 }}
+.cgraph-widget.cgraph-widget code {{ font-size: calc(var(--jp-code-font-size, 13px) * var({var}, 1)); }}
 .jp-OutputArea-output.jp-RenderedImage > img, .{figure} {{ zoom: var({var}, 1); }}
 .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],
 .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"] pre,
@@ -87,28 +90,37 @@ def lecture_mode_switch(scale=1.5):
         css = lecture_css(scale if change["new"] else 1)
         style.outputs = ({"output_type": "display_data", "data": {"text/html": css}, "metadata": {}},)
     button.observe(switch, "value")
-    return W.HBox([button, style, _pressed_state()])
+    return W.HBox([button, style, _pressed_state(), keys_kept()])
 
 
 def _pressed_state():
     """An invisible view (static/lecture.js) that gives its box's toggle button aria-pressed, which
     follows the button's state: a screen reader says whether lecture mode is on, not the button's
     colour alone (ipywidgets' ToggleButton has no aria-pressed of its own)."""
+    return _invisible_view("PressedState", "lecture.js")
+
+
+def keys_kept():
+    """An invisible view (static/keep_keys.js) that keeps the keys pressed on the controls of its
+    ipywidgets box from JupyterLab's shortcuts: "b" on a focused button presses nothing in the
+    notebook (in command mode it inserted a cell). Put it into a box of ipywidgets controls."""
+    return _invisible_view("KeysKept", "keep_keys.js")
+
+
+_INVISIBLE_VIEWS = {}   # class name -> the anywidget class, made on first use (anywidget loads late)
+
+
+def _invisible_view(name, esm):
+    """A view that shows nothing (display: none), whose front end (static/<esm>) works on its box."""
     import ipywidgets as W
-    global _PressedState
-    if _PressedState is None:
+    if name not in _INVISIBLE_VIEWS:
         import pathlib
 
         import anywidget
 
-        class PressedState(anywidget.AnyWidget):
-            _esm = pathlib.Path(__file__).parent / "static" / "lecture.js"
-
-        _PressedState = PressedState
-    return _PressedState(layout=W.Layout(display="none"))
-
-
-_PressedState = None
+        _INVISIBLE_VIEWS[name] = type(name, (anywidget.AnyWidget,),
+                                      {"_esm": pathlib.Path(__file__).parent / "static" / esm})
+    return _INVISIBLE_VIEWS[name](layout=W.Layout(display="none"))
 
 
 # JupyterLab shows text outputs (an error, a warning on stderr, what a cell prints) with
@@ -153,5 +165,5 @@ def text_output_style(shell=None):
     return _text_style
 
 
-__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "text_output_style", "SCALE_VAR",
-           "FIGURE_CLASS", "TEXT_OUTPUT_CSS"]
+__all__ = ["lecture_mode", "lecture_mode_switch", "lecture_css", "text_output_style", "keys_kept",
+           "SCALE_VAR", "FIGURE_CLASS", "TEXT_OUTPUT_CSS"]

@@ -22,6 +22,8 @@ from __future__ import annotations
 import sys
 import threading
 
+from .lecture import keys_kept
+
 __all__ = ["Reveal"]
 
 
@@ -130,7 +132,7 @@ class Reveal:
     def _refresh(self):
         if self._widget is None:
             return
-        button, out = self._widget.children
+        button, out, _keys = self._widget.children
         with button.hold_sync():
             with out.hold_sync():
                 # only once asked for does the output reach the page (and the widget state saved with it)
@@ -150,7 +152,9 @@ class Reveal:
             button = W.Button(description=self.label, layout=W.Layout(width="auto", align_self="flex-start"))
             button.on_click(lambda _button: self.toggle())
             out = W.Output()
-            self._widget = W.VBox([button, out], _dom_classes=["cgraph-widget", "cgraph-reveal"])
+            # (keys_kept: "b" on the focused button must not insert a cell into the notebook)
+            self._widget = W.VBox([button, out, keys_kept()],
+                                  _dom_classes=["cgraph-widget", "cgraph-reveal"])
             self._refresh()
         return self._widget
 

@@ -150,6 +150,12 @@ def _field_line(item):
 # ---------------------------------------------------------------------------------------------
 # The widget
 # ---------------------------------------------------------------------------------------------
+# What a stepper says, at a node's click or an answer's check, once the kernel that ran its cell has
+# restarted (W18_4: nothing happened): the steps are in the page and still play, the rest is Python's.
+KERNEL_GONE = ("The kernel that ran this cell has restarted, so this graph can only step now: run the "
+               "cell again to inspect its nodes and check answers.")
+
+
 class GraphStepper(anywidget.AnyWidget):
     """Step through a recorded forward and backward pass; click a node to inspect it.
 
@@ -183,6 +189,7 @@ class GraphStepper(anywidget.AnyWidget):
     _frames = traitlets.List().tag(sync=True)
     _nodes = traitlets.Dict().tag(sync=True)
     _edges = traitlets.Dict().tag(sync=True)
+    _kernel_gone = traitlets.Unicode(KERNEL_GONE).tag(sync=True)   # (shown by the page: the kernel cannot)
 
     def __init__(self, source, view="tensor", names=None, predict=False, ask="all", rankdir="TB",
                  show_saved=False, **kwargs):
@@ -477,13 +484,56 @@ def inspector_html(model, nid, k, question_open=False, labels=None):
     i = bisect.bisect_right([a.step for a in acts], seen) - 1
     if i >= 0:
         info.update(ran_at=acts[i].step, received=acts[i].received, passed=list(acts[i].passed))
+    if node.kind == "saved":
+        info["saved"] = _saved_by(model, nid, labels)
     obj = model.objects.get(nid)
+    later = _later_version(model, nid, obj, seen)
+    if later is not None:
+        info["later_version"] = later
     title = node.label
+    if node.kind == "op" and obj is None:            # (an op that recorded no grad_fn: "copy → w v1")
+        made = next((model.nodes[e.dst].label for e in model.edges
+                     if e.src == nid and "result" in e.classes), None)
+        title = f"{node.label} → {made}" if made else node.label
     if node.kind in ("op", "function", "accumulate") and obj is not None:
         title = f"{obj.name()} → {labels.get(id(obj)) or '?'}" + (
             ".grad" if node.kind == "accumulate" else "")
     return NodeInspector.render(obj, name=title, at_step=info, name_of=lambda o: labels.get(id(o)),
                                 node=node)
+
+
+def _saved_by(model, nid, labels):
+    """Of saved node nid: the backward function that saved it ("PowBackward0 (y)"), how torch reads
+    it ("y.grad_fn._saved_self", where its output has a name), and whether it is a number, not a
+    tensor (torch keeps pow's exponent as a Python number)."""
+    fn_id = next((e.dst for e in model.edges if e.src == nid and "saved" in e.classes), None)
+    fn = model.objects.get(fn_id)
+    if fn is None:
+        return {}
+    output, attr = labels.get(id(fn)), f"_saved_{model.nodes[nid].label}"
+    out = {"by": fn.name() + (f" ({output})" if output else "")}
+    try:
+        value = getattr(fn, attr)
+    except RuntimeError:                  # freed by backward: torch's attribute, unreadable now
+        value = None
+    except AttributeError:
+        return out
+    if output and output.isidentifier():
+        out["read_as"] = f"{output}.grad_fn.{attr}"
+    if value is not None and not naming.is_tensor(value):
+        out["number"] = type(value).__name__
+    return out
+
+
+def _later_version(model, nid, obj, k):
+    """The label of the latest version of tensor node nid's tensor on the graph at step k, when an
+    in-place op made one after nid (the tensor's .grad then shows on that one); else None."""
+    if model.nodes[nid].kind != "tensor" or obj is None:
+        return None
+    order = list(model.nodes)                       # (in the order the recording made them)
+    newer = [other for other in order[order.index(nid) + 1:] if model.objects.get(other) is obj
+             and model.nodes[other].kind == "tensor" and model.states.node_at(other, k)["visible"]]
+    return model.nodes[newer[-1]].label if newer else None
 
 
 def _object_labels(model):

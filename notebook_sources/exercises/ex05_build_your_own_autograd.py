@@ -455,9 +455,13 @@ if checks.softplus_written(Softplus):  # (else it says what to write first)
         try:
             print(f"gradcheck({fn.__name__}):", torch.autograd.gradcheck(fn.apply, (x,)))
         except Exception as e:
-            print(f"gradcheck({fn.__name__}) failed: {type(e).__name__}: {str(e).splitlines()[0]}")
+            print(f"gradcheck({fn.__name__}) failed: {type(e).__name__}: {e}")
 
 # %% [markdown]
+# Its message shows both Jacobians. The numerical one is diagonal: softplus acts on each element
+# alone. The buggy backward returns `sigmoid(x)` whatever `grad_output` asks for, so every column
+# of its Jacobian is the same.
+#
 # Your `gradient_error` looked at one scalar output and took the error as a plain difference;
 # `gradcheck` looks at every output element (a full Jacobian, by one vector-Jacobian product per
 # output) and scales its tolerance with the gradient's size. The idea is the same: backward must

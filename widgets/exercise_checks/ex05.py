@@ -186,16 +186,16 @@ def operations(Value, sub, div, power, exp):
             try:
                 for case in _operation_cases()[name]:
                     _check_operation(Value, name, fn, *case)
-                if name == "sub":
+                if name in ("sub", "div"):         # (the task: b may be a plain number, `a / 2`)
                     a = Value(4.0)
-                    out = _call("sub(Value(4), 1.5)", sub, a, 1.5)
+                    out = _call(f"{name}(Value(4), 1.5)", fn, a, 1.5)
                     if not (isinstance(out, Value) and len(out.parents) == 2 and out.parents[0] is a
                             and isinstance(out.parents[1], Value)):
-                        raise ExerciseError("sub(a, 1.5), with b a plain number, should have the parents "
+                        raise ExerciseError(f"{name}(a, 1.5), with b a plain number, should have the parents "
                                             "(a, Value(1.5)): make b a Value with as_value(b).")
-                    out = _call("sub(a, a)", sub, a, a)
+                    out = _call(f"{name}(a, a)", fn, a, a)
                     if not (len(out.parents) == 2 and out.parents[0] is a and out.parents[1] is a):
-                        raise ExerciseError("sub(a, a) should have two parents, both a (a tuple keeps both; "
+                        raise ExerciseError(f"{name}(a, a) should have two parents, both a (a tuple keeps both; "
                                             "a set would keep one).")
             except ExerciseError as e:
                 fb.failures.extend(e.messages)

@@ -93,8 +93,9 @@ def sum_over_paths(path_products_p, dz_dp, dz_dq):
             fb.fail(f"path_products_p should be a list of numbers, one per path; you gave "
                     f"{_describe(path_products_p)}.")
         elif len(path_products_p) != len(reference):
-            fb.fail(f"path_products_p has {len(path_products_p)} products, but p reaches z along "
-                    f"{len(reference)} paths: follow every edge out of p, and out of each node you reach."
+            count = len(path_products_p)
+            fb.fail(f"path_products_p has {count} product{'' if count == 1 else 's'}, but p reaches z "
+                    f"along {len(reference)} paths: follow every edge out of p, and out of each node you reach."
                     + decimal_commas_in_list(path_products_p, len(reference)))
         elif _contains_tensor(path_products_p):
             fb.check("path_products_p", path_products_p, reference, by_hand=True)    # (says: no tensors)

@@ -543,7 +543,7 @@ function render({ model, el }) {
       inp.onkeydown = (ev) => {
         if (ev.key !== "Enter") return;
         ev.preventDefault(); ev.stopPropagation();
-        submit();
+        askPython("check");
       };
       const result = h("span", "cg-field-result");
       result.setAttribute("aria-live", "polite");
@@ -563,9 +563,12 @@ function render({ model, el }) {
     reveal.title = "show the answer and go on";
     actions.append(check, reveal);
     form.appendChild(actions);
-    const submit = () => model.send({ kind: "check", step: k, values: inputs.map((i) => i.value) });
-    form.onsubmit = (ev) => { ev.preventDefault(); submit(); };
-    reveal.onclick = () => model.send({ kind: "reveal", step: k, values: inputs.map((i) => i.value) });
+    const askPython = (kind) => {
+      if (kernelGone) { goneAt = k; showKernelGone(fb); }
+      else model.send({ kind, step: k, values: inputs.map((i) => i.value) });
+    };
+    form.onsubmit = (ev) => { ev.preventDefault(); askPython("check"); };
+    reveal.onclick = () => askPython("reveal");
     if (inputs.length) setTimeout(() => { inputs[0].focus({ preventScroll: true }); showForm(); }, 0);
   }
 
@@ -598,6 +601,7 @@ function render({ model, el }) {
   }
 
   function showResults(k) {
+    if (kernelGone && goneAt === k) { showKernelGone(fb); return; }
     fb.textContent = "";
     const f = model.get("feedback") || {};
     const stored = (model.get("results") || {})[String(k)];
@@ -682,7 +686,23 @@ function render({ model, el }) {
     el.dataset.lastStepMs = (performance.now() - t0).toFixed(3);
   }
 
+  // The kernel that ran the cell has restarted: JupyterLab's widget manager marks every model's comm
+  // dead ("comm_live_update"). The steps still play from the page, but a node's details and a
+  // check's verdict come from Python, which no longer answers: a click or a check did nothing. The
+  // inspector (and the verdict's place, at a check) says so, in Python's words (`_kernel_gone`).
+  let kernelGone = false, goneAt = -1;        // (goneAt: the step whose check met no kernel)
+  function showKernelGone(where) {
+    const note = h("div", "cg-kernel-gone", model.get("_kernel_gone") || "");
+    note.setAttribute("role", "status");
+    where.replaceChildren(note);
+  }
+  function onCommLive() {
+    kernelGone = true;
+    showKernelGone(inspector);
+  }
+
   function showSelected() {
+    if (kernelGone) showKernelGone(inspector);
     const sel = model.get("selected");
     nodeEls.forEach((g, id) => { if (g.classList.contains(SELECTED) !== (id === sel)) g.classList.toggle(SELECTED); });
     // no node clicked: the inspector holds its note and the colour key, the chain-rule panel the rest
@@ -717,6 +737,7 @@ function render({ model, el }) {
   }
 
   function showInspector() {
+    if (kernelGone) return;
     inspector.innerHTML = model.get("inspector_html") || "";   // built and escaped in Python
     reserveKey();
   }
@@ -800,7 +821,7 @@ function render({ model, el }) {
     ["change:tally", showControls], ["change:interval", showControls],
     ["change:playing", () => { showControls(); syncTimer(); }],
     ["change:selected", showSelected], ["change:inspector_html", showInspector],
-    ["change:_svg", rebuild], ["change:_frames", rebuild],
+    ["change:_svg", rebuild], ["change:_frames", rebuild], ["comm_live_update", onCommLive],
   ];
   handlers.forEach(([e, f]) => model.on(e, f));
   rebuild();
