@@ -67,8 +67,9 @@ from .linalg import inv as inverse  # noqa: E402 (torch.inverse and Tensor.inver
 Tensor.inverse = inverse
 from .serialization import load, save  # noqa: F401,E402
 from . import nn, optim  # noqa: F401,E402
-from .nn.functional import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401,E402
-                            conv_transpose3d, selu, selu_)  # (torch.conv2d ..., as torch has them)
+from .nn.functional import (celu, celu_, conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401,E402
+                            conv_transpose2d, conv_transpose3d, selu, selu_,
+                            threshold, threshold_)  # (torch.conv2d ..., as torch has them)
 
 
 def layer_norm(*args, **kwargs):
@@ -209,7 +210,8 @@ for _name in """abs absolute allclose amax amin arctan2 argmax argmin argsort ar
         exp2 erfc trunc fix frac hypot signbit logit nan_to_num positive index_select index_add take masked_select roll
         rot90 diff tile ravel broadcast_to tensor_split kthvalue cummax cummin count_nonzero nansum nanmean addcmul
         addcdiv dist addmm cross inner
-        inverse index_put std_mean var_mean""".split():  # (einsum's first argument is its equation)
+        inverse index_put std_mean var_mean
+        celu celu_ threshold threshold_""".split():  # (einsum's first argument is its equation)
     globals()[_name] = _tensor_first(globals()[_name], name=_name)
 max, min, mul = (_tensor_first(f, overloaded=True) for f in (max, min, mul))
 normal = _tensor_first(normal, argument="mean", overloaded=True)

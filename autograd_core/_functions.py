@@ -144,6 +144,7 @@ def _reflected_div(self, other):
 def _check_integer_division(input, other, kernel):
     """PyTorch's checks of an integer division (//, %, div(rounding_mode=...)): the shapes
     broadcast, the kernel has a version for the dtype (none for bool), no integer is divided by 0."""
+    _histories_first(input, other)
     msg = _broadcast_message(np.shape(_data_of(input)), np.shape(_data_of(other)))
     if msg:
         raise RuntimeError(msg)
@@ -382,8 +383,49 @@ def _data_of(x):
 
 
 # --- reductions ------------------------------------------------------------------------------------
-def sum(input, dim=OMITTED, keepdim=False, dtype=None):
+# PyTorch's overloads of the reductions without a dim (a method's, a function's): only dtype comes with
+# it; keepdim needs a dim, and prod's, max's and min's dim is an int (sum's and mean's None: every dim)
+_WITHOUT_DIM = {
+    ("sum", True): (" * (*, torch.dtype dtype = None)\n",
+                    " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n"),
+    ("sum", False): (" * (Tensor input, *, torch.dtype dtype = None)\n",
+                     " * (Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, "
+                     "Tensor out = None)\n"),
+    ("mean", False): (" * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n",
+                      " * (Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, "
+                      "Tensor out = None)\n"),
+    ("prod", True): (" * (*, torch.dtype dtype = None)\n",
+                     " * (int dim, bool keepdim = False, *, torch.dtype dtype = None)\n"),
+    ("prod", False): (" * (Tensor input, *, torch.dtype dtype = None)\n",
+                      " * (Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n"),
+    ("max", True): (" * ()\n{why}", " * (Tensor other)\n{why}", " * (int dim, bool keepdim = False)\n"),
+    ("max", False): (" * (Tensor input, *, Tensor out = None)\n", " * (Tensor input, Tensor other, *, Tensor out = None)\n",
+                     " * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)\n"),
+}
+_WITHOUT_DIM[("mean", True)] = _WITHOUT_DIM[("sum", True)]
+_WITHOUT_DIM[("min", True)], _WITHOUT_DIM[("min", False)] = _WITHOUT_DIM[("max", True)], _WITHOUT_DIM[("max", False)]
+
+
+def _refuse_without_dim(name, method, dim, keepdim, dtype=None):
+    """PyTorch's TypeError for keepdim given without a dim (and for prod's, max's, min's dim=None)."""
+    if dim is None and (keepdim is not OMITTED or dtype is not None):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType")
+    if dtype is not None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    key, value = ("dim", dim) if dim is None else ("keepdim", keepdim)
+    got = f"{key}={_type_name(value)}"
+    got = f"{got}, " if method else f"Tensor, {got}"
+    why = f"      didn't match because some of the keywords were incorrect: {key}\n"
+    options = "".join(o.format(why=why) for o in _WITHOUT_DIM[(name, method)])
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                    f"{options}")
+
+
+def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum of input (over dim; None or (): all of them)"""
+    if dim is OMITTED and keepdim is not OMITTED:
+        _refuse_without_dim("sum", False, dim, keepdim, dtype)
+    keepdim = keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is OMITTED:
@@ -391,8 +433,11 @@ def sum(input, dim=OMITTED, keepdim=False, dtype=None):
     return apply(_OP["sum_dim"], (input,), {"dim": _reduced_dims(dim, input.ndim), "keepdim": keepdim})
 
 
-def mean(input, dim=OMITTED, keepdim=False, dtype=None):
+def mean(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum / count (over dim; None or (): all of them)"""
+    if dim is OMITTED and keepdim is not OMITTED:
+        _refuse_without_dim("mean", False, dim, keepdim, dtype)
+    keepdim = keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if input._data.dtype.kind != "f":
@@ -813,14 +858,18 @@ def _saved_indices(values, idx):
     return indices
 
 
-def max(input, dim=None, keepdim=False, *, other=None):
+def max(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """max(input): largest element; max(input, dim): (values, indices); max(a, b): maximum"""
-    return _extreme("max", input, dim, keepdim, other)
+    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+        _refuse_without_dim("max", False, dim, keepdim)
+    return _extreme("max", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):
+def min(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """min(input): smallest element; min(input, dim): (values, indices); min(a, b): minimum"""
-    return _extreme("min", input, dim, keepdim, other)
+    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+        _refuse_without_dim("min", False, dim, keepdim)
+    return _extreme("min", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
 
 
 def amax(input, dim=(), keepdim=False):
@@ -1547,14 +1596,18 @@ def std_mean(input, dim=OMITTED, unbiased=None, keepdim=False, *, correction=Non
 def repeat(input, *sizes):
     """out = input tiled sizes[i] times along dim i (extra leading sizes add dims)"""
     sizes = tuple(_shape_arg(sizes))
+    _histories_first(input)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
     return apply(_OP["repeat"], (input,), {"repeats": sizes})
 
 
-def prod(input, dim=None, keepdim=False, dtype=None):
+def prod(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = product of input (over one dim)"""
+    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+        _refuse_without_dim("prod", False, dim, keepdim, dtype)
+    dim, keepdim = None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is None:
@@ -1574,6 +1627,7 @@ def masked_fill(input, mask, value):
     """out = value where mask else input"""
     m = _mask(mask)
     if isinstance(value, Tensor):
+        _histories_first(input, value)
         if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                                f"with {value._data.ndim} dimension(s).")
@@ -1782,6 +1836,7 @@ def diag(input, diagonal=0):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The view of input's elements input[..., i, ..., i + offset, ...] over dims dim1 and dim2 (those
     dims removed, the diagonal last)"""
+    _histories_first(input)
     d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -2238,6 +2293,7 @@ def _index_vector(name, index, message="Expected dtype int32 or int64 for index"
 
 def index_select(input, dim, index):
     """out = the slices of input at index (a vector of ints) along dim, in index's order"""
+    _histories_first(input)
     idx = _index_vector("index_select", index)
     d = _dim(dim, input.ndim)
     size = input.shape[d] if input.ndim else 1
@@ -2310,6 +2366,7 @@ def masked_select(input, mask):
 def roll(input, shifts, dims=None):
     """out = input's elements moved shifts places along dims, coming back round at the start (no
     dims: input as if flattened)"""
+    _histories_first(input)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims) and not (len(shifts) == 1 and not dims):

@@ -570,6 +570,7 @@ class CopySlices(Node):
     _frees = True
     _fn = None        # the wrapped node (None once backward released it)
     _positions = None  # flat index in the base of each element of the view
+    _view_geometry = None  # the view's size, stride and storage_offset (its as_strided under create_graph)
     _expanded_view = False  # several elements of the view are one element of the base
 
     def _backward(self, g, xp):
@@ -590,9 +591,7 @@ class CopySlices(Node):
 
     def _release(self):
         self._freed = True
-        if self._fn is not None:
-            self._fn._release()
-        self._fn = None
+        self._fn = None  # (PyTorch's drops it, not its saved tensors: a create_graph gradient may hold it)
 
 
 class AccumulateGrad:

@@ -20,7 +20,7 @@ from . import _numerics as K
 from ._engine import unbroadcast
 from ._graph import INTERNAL_OVERLAP_MSG, NOT_DIFFERENTIABLE_MSG
 from ._ops import OPS
-from ._tensor import Tensor, _make, apply
+from ._tensor import Tensor, _make, apply, view_geometry, written_into
 
 _K = {name: row.forward for name, row in OPS.items()}  # the kernels of the table's rows
 
@@ -163,6 +163,13 @@ class NumpyOps:
             _K["masked_fill_tensor"](a, value, mask)
 
     @staticmethod
+    def masked_fill_(a, mask, value):
+        """masked_fill into a, a result of the rule's own: an efficient zero a refuses, as in PyTorch"""
+        if K.is_zero_array(a):
+            raise RuntimeError(K.ZERO_TENSOR_IMMUTABLE_MSG)
+        return NumpyOps.masked_fill(a, mask, value)
+
+    @staticmethod
     def sum(a, dim=None, keepdim=False):
         if dim is None:
             return K.torch_sum(a)
@@ -188,6 +195,8 @@ class NumpyOps:
     @staticmethod
     def count_nonzero(mask):
         return int(np.count_nonzero(mask))
+
+    div_scalar = staticmethod(_K["div_scalar"])  # (a / number, ATen's div.Scalar: an efficient zero a is plain zeros)
 
     @staticmethod
     def clamp_min_untracked(a, min):
@@ -293,6 +302,18 @@ class NumpyOps:
     @staticmethod
     def index_put_accumulate(a, indices, values):
         return K.index_put_accumulate(a, values, indices)
+
+    @staticmethod
+    def as_strided_backward(g, shape, positions):
+        """g put into zeros of the input's shape at the view's flat positions, as PyTorch's
+        as_strided_backward (a view of this engine repeats no element once its expanded dims are summed)."""
+        size = K.count(shape, None)
+        if size == 0 or positions.size == 0:
+            return np.zeros(shape, g.dtype)
+        g, positions = _view_gradient_reduced(NumpyOps, g, positions)
+        storage = np.zeros(size, g.dtype)
+        storage[positions.reshape(-1)] = g.reshape(-1)
+        return storage.reshape(shape)
 
     mm = staticmethod(_K["mm"])
     mv = staticmethod(_K["mv"])
@@ -400,6 +421,24 @@ class NumpyOps:
         return CK.convolution_backward(g, input, weight, output, **p)
 
     constant_pad_nd = staticmethod(CK.constant_pad_nd)
+
+
+def _view_gradient_reduced(xp, g, positions):
+    """as_strided_backward's first step: the view's gradient with its size-1 dims squeezed and the
+    dims an expand made (stride 0: one position all along) summed, last dim first; positions alike."""
+    for dim in reversed(range(positions.ndim)):
+        if positions.shape[dim] == 1:
+            g, positions = xp.squeeze(g, dim), positions.squeeze(axis=dim)
+        elif not np.diff(positions, axis=dim).any():
+            g, positions = xp.sum(g, dim), positions.take(0, axis=dim)
+    return g, positions
+
+
+def _geometry_of(positions):
+    """The size, stride and storage_offset of a view at these flat positions, which step evenly along
+    each dim (none of size 1)."""
+    stride = tuple(int(np.diff(positions, axis=d).flat[0]) for d in range(positions.ndim))
+    return {"size": positions.shape, "stride": stride, "storage_offset": int(positions.flat[0])}
 
 
 def _row(name, inputs, params=None):
@@ -572,6 +611,10 @@ class TensorOps:
         return F.masked_fill(a, _const(mask), value)
 
     @staticmethod
+    def masked_fill_(a, mask, value):
+        return a.masked_fill_(_const(mask), value)
+
+    @staticmethod
     def sum(a, dim=None, keepdim=False):
         return F.sum(a) if dim is None else F.sum(a, dim, keepdim)
 
@@ -592,22 +635,27 @@ class TensorOps:
         return int(np.count_nonzero(mask._data))
 
     @staticmethod
+    def div_scalar(a, number):
+        return _row("div_scalar", (a,), {"other": number})
+
+    @staticmethod
     def clamp_min_untracked(a, min):
         np.maximum(a._data, a._data.dtype.type(min), out=a._data)
         return a
 
     @staticmethod
     def copy_slices_backward(node, g):
-        """CopySlices under create_graph: the base's gradient with the view's elements replaced by
-        what the wrapped node gives for them (the same values as PyTorch's, which reads the view
-        through an as_strided view of a copy of g; here Index / IndexPut nodes)."""
-        positions = (node._positions,)
-        flat = F.reshape(g, (-1,))
-        grads = node._fn._backward(_row("index", (flat,), {"indices": positions}), TENSORS)
+        """CopySlices under create_graph, as PyTorch's: a copy of g (CopyBackwards), the view's part of
+        it (AsStridedBackward0) cloned for the wrapped node's backward (CloneBackward0), whose gradient
+        for the view's old value is written back into the copy's part (CopySlices)."""
+        positions = node._positions
+        result = _row("copy_", (TensorOps.zeros(g.shape, g), g))
+        view = _row("as_strided", (result,), {"positions": positions, **node._view_geometry})
+        grads = node._fn._backward(F.clone(view), TENSORS)
         if node.next_functions[0][0] is not None:
             if node._expanded_view:
                 raise RuntimeError(INTERNAL_OVERLAP_MSG)
-            grads[0] = F.reshape(_row("index_put", (flat, grads[0]), {"indices": positions}), g.shape)
+            grads[0] = written_into(result, view, positions, node._view_geometry, grads[0])
         return grads
 
     @staticmethod
@@ -674,6 +722,19 @@ class TensorOps:
     @staticmethod
     def index_put_accumulate(a, indices, values):
         return _row("index_put_impl", (a, values), {"indices": indices})
+
+    @staticmethod
+    def as_strided_backward(g, shape, positions):
+        """PyTorch's as_strided_backward: g written into a zero storage through the view's geometry
+        (copy_ into a view of it: CopySlices), read back through the input's geometry (AsStridedBackward0)."""
+        size = K.count(shape, None)
+        if size == 0 or positions.size == 0:
+            return TensorOps.zeros(shape, g)
+        g, positions = _view_gradient_reduced(TensorOps, g, positions)
+        storage = written_into(TensorOps.zeros((size,), g), TensorOps.zeros(positions.shape, g), positions,
+                               _geometry_of(positions), g)
+        flat = np.arange(size).reshape(shape)
+        return _row("as_strided", (storage,), {"positions": flat, **view_geometry(flat, flat)})
 
     mm = staticmethod(F.mm)
     mv = staticmethod(F.mv)

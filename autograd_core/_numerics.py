@@ -665,7 +665,7 @@ def exponent_minus_one(exponent, exponent_dtype):
         # (an array still: a 0-d array minus 1 is a numpy scalar, which pow would take for a number
         # exponent, with ATen's shortcuts for numbers: pow(-0., -0.5) is inf, rsqrt(-0.) -inf)
         return np.asarray(exponent - 1)
-    return (exponent.astype(exponent_dtype) - 1).astype(exponent.dtype)
+    return np.asarray((exponent.astype(exponent_dtype) - 1).astype(exponent.dtype))
 
 
 def pow_tensors(a, b):
@@ -1337,7 +1337,7 @@ def diagonal_view(a, offset, dim1, dim2):
         start[dim1] = slice(-offset, None)
     corner = a[tuple(start)]
     read_only = np.diagonal(corner, 0, dim1, dim2)
-    return np.lib.stride_tricks.as_strided(corner, read_only.shape, read_only.strides)
+    return np.lib.stride_tricks.as_strided(corner, read_only.shape, read_only.strides, subok=True)  # (a ZeroArray stays one)
 
 
 def diagonal_backward(g, shape, offset, dim1, dim2):
@@ -1567,7 +1567,11 @@ def bmm(a, b):
     result matrix its own loop, each element 0 + the rounded products in k's order (no fused
     multiply-add: x y + (-x) y is 0, where numpy's BLAS leaves x y's rounding error); above, BLAS's
     gemm, whose order is numpy's here and MKL's in torch. Probed against torch 2.13: 200 small
-    float32 and float64 shapes, every bit the same (numpy's matmul: 2 in 200)."""
+    float32 and float64 shapes, every bit the same (numpy's matmul: 2 in 200). With nothing to
+    multiply (a zero batch or size) ATen fills the result before its kernel looks at the dtypes: in
+    b's dtype, whatever a's."""
+    if a.size == 0 or b.size == 0:
+        return np.matmul(a, b).astype(b.dtype)
     k = a.shape[-1]
     if not (k and k * a.shape[-2] * b.shape[-1] < 400 and a.dtype.kind == "f" and b.dtype == a.dtype):
         return np.matmul(a, b)
@@ -2051,7 +2055,7 @@ def elu(a, alpha, scale=1, input_scale=1):
     x = a * t(input_scale)
     if a.dtype == _F32:
         part = _aten_vector_part(a)
-        e = _expm1f_rounded(x) if part.all() else _by_parts(part, _expm1f_rounded, _expm1f_of_negatives, x)
+        e = _expm1f_rounded(x) if part.all() else _by_parts(part, _expm1f_rounded, _expm1f_of_nonzero, x)
     else:
         e = np.expm1(x)
     return np.where(a < 0, e * (t(alpha) * t(scale)), a * t(scale))
@@ -2061,13 +2065,13 @@ def _expm1f_rounded(x):
     return np.expm1(x.astype(np.float64)).astype(_F32)
 
 
-def _expm1f_of_negatives(x):
+def _expm1f_of_nonzero(x):
     """glibc's expm1f (ATen's scalar loop calls it; not correctly rounded: it differs from
-    _expm1f_rounded on 2% of inputs) where x < 0, x elsewhere (elu uses only those)"""
+    _expm1f_rounded on 2% of inputs) where x is not 0, x elsewhere (expm1 of a zero is that zero)"""
     out = x.copy()
-    negative = x < 0
-    if negative.any():
-        out[negative] = _libm_expm1f(x[negative])
+    nonzero = x != 0
+    if nonzero.any():
+        out[nonzero] = _libm_expm1f(x[nonzero])
     return out
 
 
@@ -2116,6 +2120,33 @@ def hardswish_backward(g, a):
     t = np.result_type(g, a).type
     inside = np.where(a >= t(3), g, g * (a / t(3) + t(0.5)))
     return np.where(a <= t(-3), t(0), inside)
+
+
+def celu_backward_input_scale(alpha):
+    """1 / alpha as celu's backward reads it: of alpha in float32 (PyTorch's formula: alpha.toFloat());
+    its forward divides in float64"""
+    return 1.0 / float(np.float32(alpha))
+
+
+def hardsigmoid(a):
+    """min(max(a + 3, 0), 6) / 6, as ATen's kernel (in a's dtype; a nan stays)"""
+    t = a.dtype.type
+    return np.minimum(np.maximum(a + t(3), t(0)), t(6)) / t(6)
+
+
+@zeros_as_memory
+def hardsigmoid_backward(g, a):
+    """g / 6 for -3 < a < 3, else 0 (a nan a: 0), as ATen's kernel: its 1/6 a float32 constant
+    (float(1) / 6, widened for float64)"""
+    t = np.result_type(g, a).type
+    return np.where((a > t(-3)) & (a < t(3)), g * t(np.float32(1) / np.float32(6)), t(0))
+
+
+def threshold(a, threshold, value):
+    """value where a <= threshold, else a (a nan stays), as ATen's kernel: threshold and value in a's
+    dtype first (an int tensor's threshold truncated)"""
+    t = a.dtype.type
+    return np.where(a <= t(threshold), t(value), a)
 
 
 def prelu(a, w):

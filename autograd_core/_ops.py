@@ -351,16 +351,36 @@ op("gelu",     "GeluBackward0",        K.gelu,
 op("elu",      "EluBackward0",         lambda a, alpha, scale=1, input_scale=1: K.elu(a, alpha, scale, input_scale),
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             xp.elu_backward(g, a, alpha, scale, input_scale),
-                                        kind="float", options=("alpha", "scale", "input_scale"))
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha", "scale", "input_scale"))
 # elu_ (in place: F.elu(x, inplace=True), selu_): the gradient from the result r, g input_scale (r + alpha scale)
 # where r <= 0, else g scale
 op("elu_",     "EluBackward1",         OPS["elu"].forward,
                                         lambda xp, g, a, out, alpha, scale=1, input_scale=1:
                                             _elu_backward_of_result(xp, g, out, alpha, scale, input_scale),
-                                        kind="float", options=("alpha", "scale", "input_scale"))
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha", "scale", "input_scale"))
+# celu: elu(a, alpha, input_scale = 1 / alpha), a row of its own for PyTorch's name (celu_: from the result)
+op("celu",     "CeluBackward0",        lambda a, alpha: K.elu(a, alpha, 1, 1 / alpha),
+                                        lambda xp, g, a, out, alpha:
+                                            xp.elu_backward(g, a, alpha, 1, K.celu_backward_input_scale(alpha)),
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha",))
+op("celu_",    "CeluBackward1",        OPS["celu"].forward,
+                                        lambda xp, g, a, out, alpha:
+                                            _elu_backward_of_result(xp, g, out, alpha, 1, K.celu_backward_input_scale(alpha)),
+                                        kind="same", refuse=R.not_floating("elu_cpu"), options=("alpha",))
 op("hardswish", "HardswishBackward0",  K.hardswish,
                                         lambda xp, g, a, out: xp.row("hardswish_backward", g, a),
                                         kind="same", refuse=R.not_floating("hardswish_cpu"))
+# hardsigmoid: relu6(a + 3) / 6, whose gradient g / 6 between -3 and 3 PyTorch cannot differentiate again
+op("hardsigmoid", "HardsigmoidBackward0", K.hardsigmoid,
+                                        lambda xp, g, a, out: xp.row("hardsigmoid_backward", g, a),
+                                        kind="same", refuse=R.not_floating("hardsigmoid_cpu"))
+# threshold: value where a <= threshold, else a; its gradient is relu's (threshold_backward)
+op("threshold", "ThresholdBackward0",  K.threshold,
+                                        lambda xp, g, a, out, threshold, value: xp.threshold_backward(g, a, threshold),
+                                        kind="same", refuse=R.no_bool("threshold_cpu"), options=("threshold",))
+op("threshold_", "ThresholdBackward1", K.threshold,
+                                        lambda xp, g, a, out, threshold, value: xp.threshold_backward(g, a, threshold),
+                                        kind="same", refuse=R.no_bool("threshold_cpu"), options=("threshold",))
 # prelu: a where a > 0, else weight a; weight is (1, C, 1, ...), broadcast over the channels
 op("prelu",    "PreluKernelBackward0", K.prelu,
                                         lambda xp, g, a, w, out: xp.row("prelu_backward_self", g, a, w),
@@ -435,11 +455,11 @@ op("sum_dim",  "SumBackward1",         K.torch_sum_dim,
                                         lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim),
                                         kind="sum", layout="contiguous", options=("dim", "keepdim", "self_sym_sizes"))
 op("mean",     "MeanBackward0",        K.torch_mean,
-                                        lambda xp, g, a, out: xp.expand(g, a.shape) / K.count(a.shape, None),
+                                        lambda xp, g, a, out: _mean_backward(xp, g, a.shape, None, False),
                                         options=("self_sym_numel", "self_sym_sizes"))
 op("mean_dim", "MeanBackward1",        K.torch_mean_dim,
-                                        lambda xp, g, a, out, dim, keepdim: _sum_backward(xp, g, a.shape, dim, keepdim)
-                                        / K.count(a.shape, dim), layout="contiguous",
+                                        lambda xp, g, a, out, dim, keepdim: _mean_backward(xp, g, a.shape, dim, keepdim),
+                                        layout="contiguous",
                                         options=("dim", "keepdim", "self_sym_numel", "self_sym_sizes"))
 op("max",      "MaxBackward1",         lambda a: a.max(),
                                         lambda xp, g, a, out: _evenly_distribute(xp, g, a, out),
@@ -496,7 +516,7 @@ op("var",      "VarBackward0",         lambda a, dim, correction, keepdim: K.var
 op("std",      "StdBackward0",         lambda a, dim, correction, keepdim: K.var(a, dim, 1 if correction is None else correction,
                                                                                   keepdim, take_sqrt=True),
                                         lambda xp, g, a, out, dim, correction, keepdim: _var_backward(
-                                            xp, xp.masked_fill(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
+                                            xp, xp.masked_fill_(g / (out * 2), out == 0, 0), a, dim, correction, keepdim),
                                         kind="float", layout="contiguous", options=("correction", "dim", "keepdim"))
 # std_mean / var_mean: both from one pass, one node of two outputs (_Pieces: its rule gets both gradients)
 for _name in ("std", "var"):
@@ -610,7 +630,8 @@ op("dot",      "DotBackward0",         K.dot,
 op("bmm",      "BmmBackward0",         K.bmm,  # (static graphs: a batch times one matrix too)
                                         lambda xp, g, a, b, out: xp.bmm(g, xp.transpose(b, b.ndim - 2, b.ndim - 1)),
                                         lambda xp, g, a, b, out: xp.bmm(xp.transpose(a, a.ndim - 2, a.ndim - 1), g),
-                                        arg_names=("self", "mat2"), refuse=R.no_bool("bmm", unless_empty=True))
+                                        kind="same", arg_names=("self", "mat2"),  # (one dtype: F.bmm checks it)
+                                        refuse=R.no_bool("bmm", unless_empty=True))
 # --- shapes and views (no arithmetic: the gradient is moved back where the value came from) ----------
 op("t",        "TBackward0",           lambda a: a.T,                         lambda xp, g, a, out: xp.t(g), kind="same")
 op("transpose", "TransposeBackward0",  lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1) if a.ndim else a.view(),
@@ -790,11 +811,12 @@ op("index_put_impl", "IndexPutImplBackward0", lambda a, b, indices: K.index_put_
                                         saved_params=("indices",), order=("self", "other"),
                                         options=(("accumulate", lambda: True),))  # (other: values)
 # a view's history after an in-place op on its base (or on another view of it): the view read out
-# of the base's new value; positions: the flat index in the base of each element of the view
-op("as_strided", "AsStridedBackward0",  lambda a, positions: a.reshape(-1)[positions],
-                                        lambda xp, g, a, out, positions: xp.reshape(xp.index_put_accumulate(
-                                            xp.zeros((K.count(a.shape, None),), g), (positions.reshape(-1),), xp.reshape(g, (-1,))), a.shape),
-                                        kind="same")
+# of the base's new value; positions: the flat index in the base of each element of the view (size,
+# stride, storage_offset: the view's geometry, as PyTorch shows it)
+op("as_strided", "AsStridedBackward0",  lambda a, positions, size, stride, storage_offset: a.reshape(-1)[positions],
+                                        lambda xp, g, a, out, positions, size, stride, storage_offset:
+                                            xp.as_strided_backward(g, a.shape, positions),
+                                        kind="same", options=("size", "stride", "storage_offset"))
 # the base's history after an in-place op on one of its views (its backward is CopySlices's own)
 op("copy_slices", "CopySlices",        None, kind="same", node_base=CopySlices)
 # --- piecewise constant: the gradient is zero almost everywhere --------------------------------------
@@ -878,8 +900,8 @@ op("embedding", "EmbeddingBackward0",  lambda w, indices, padding_idx, scale_gra
 op("mul_scalar", "MulBackward1",       lambda a, other: a * other,
                                         lambda xp, g, a, out, other: g * other, scalars=("other",),
                                         options=("other",), arg_names=("self",))
-op("div_scalar", "DivBackward1",       lambda a, other: a / other,
-                                        lambda xp, g, a, out, other: g / other, kind="float",
+op("div_scalar", "DivBackward1",       K.zeros_as_memory(lambda a, other: a / other),  # (div.Scalar has no ZeroTensor kernel)
+                                        lambda xp, g, a, out, other: xp.div_scalar(g, other), kind="float",
                                         scalars=("other",), options=("other",), arg_names=("self",))
 op("add_scalar", "AddBackward1",       lambda a, other, alpha=1: a + alpha * other,
                                         lambda xp, g, a, out, other, alpha=1: g, scalars=("other",))
@@ -929,6 +951,9 @@ op("hardswish_backward", "HardswishBackwardBackward0", K.hardswish_backward,
                                         lambda xp, g, go, a, out: xp.where((a > -3.0) & (a < 3.0), g * go / 3.0,
                                                                            xp.zeros_like(g)),
                                         arg_names=("grad_output", "self"))
+op("hardsigmoid_backward", "NotImplemented", K.hardsigmoid_backward, R.no_derivative("hardsigmoid_backward"),
+                                        R.no_derivative("hardsigmoid_backward"), arg_names=("grad_output", "self"),
+                                        node_base=_NotImplemented)
 # _prelu_kernel_backward: PyTorch's one node of two outputs (the gradients of self and of weight), a
 # row per output here, as batch norm's; the weight's gradient has self's shape (the engine sums it)
 op("prelu_backward_self", "PreluKernelBackwardBackward0", lambda go, a, w: np.where(a > 0, go, w * go),
@@ -1358,19 +1383,24 @@ def _var_backward(xp, g, a, dim, correction, keepdim):
     return _scaled_times(2.0 / dof if dof else float("inf"), g, a - xp.mean(a, dim, True))
 
 
+def _mean_backward(xp, g, shape, dim, keepdim):
+    """mean_backward: g / n to each of the n elements averaged (n is ATen's Scalar there: div.Scalar,
+    which reads an efficient zero g as plain zeros)"""
+    if dim is None:
+        return xp.div_scalar(xp.expand(g, shape), K.count(shape, None))
+    return xp.div_scalar(_sum_backward(xp, g, shape, dim, keepdim), K.count(shape, dim))
+
+
 def _var_mean_backward(xp, gs, a, spread, dim, correction, keepdim, root):
     """var_mean_backward / std_mean_backward: var's (or std's) gradient plus mean's"""
     g_spread, g_mean = gs
     total = None
     if g_spread is not None:
         if root:  # (std_backward: var's gradient of g / (2 std), 0 where std is 0)
-            g_spread = xp.masked_fill(g_spread / (spread * 2), spread == 0, 0)
+            g_spread = xp.masked_fill_(g_spread / (spread * 2), spread == 0, 0)
         total = _var_backward(xp, g_spread, a, dim, correction, keepdim)
-    if g_mean is not None:  # (mean_backward)
-        if dim is None:
-            from_mean = xp.expand(g_mean, a.shape) / K.count(a.shape, None)
-        else:
-            from_mean = _sum_backward(xp, g_mean, a.shape, dim, keepdim) / K.count(a.shape, dim)
+    if g_mean is not None:
+        from_mean = _mean_backward(xp, g_mean, a.shape, dim, keepdim)
         total = from_mean if total is None else total + from_mean
     return total
 

@@ -408,7 +408,7 @@ def _sync_view(v):
     node = _new(OPS["as_strided"].node_class)
     node.next_functions = (gradient_edge(base),)
     node._args = (base._data,)
-    node._params = {"positions": _positions_in_base(base._data, v._data)}
+    node._params = {"positions": _positions_in_base(base._data, v._data), **view_geometry(base._data, v._data)}
     node._out = node._saved_versions = None
     node._seq = _next_seq()
     node._shape, node._dtype = v._data.shape, v._data.dtype
@@ -445,18 +445,45 @@ def _rebase_history(t, node, base_before):
     if base is None:
         _set_grad_fn(t, node)
         return
-    copy = _new(OPS["copy_slices"].node_class)
-    copy._fn = node
-    copy._positions = _positions_in_base(base._data, t._data)
+    copy = _copy_slices(node, _positions_in_base(base._data, t._data), gradient_edge(base), base_before)
+    copy._view_geometry = view_geometry(base._data, t._data)
     if _expanded_memory(t._data):
         copy._expanded_view = True
-    copy.next_functions = (gradient_edge(base),) + node.next_functions[1:]
+    _set_grad_fn(base, copy)
+    _sync_view(t)
+
+
+def _copy_slices(node, positions, base_edge, base_before):
+    """The base's CopySlices node wrapping node, an op written into the base's elements at positions."""
+    copy = _new(OPS["copy_slices"].node_class)
+    copy._fn = node
+    copy._positions = positions
+    copy.next_functions = (base_edge,) + node.next_functions[1:]
     copy._args = (base_before,) + tuple(node._args[1:])
     copy._params = copy._out = copy._saved_versions = None
     copy._seq = _next_seq()
-    copy._shape, copy._dtype = base._data.shape, base._data.dtype
-    _set_grad_fn(base, copy)
-    _sync_view(t)
+    copy._shape, copy._dtype = base_before.shape, base_before.dtype
+    return copy
+
+
+def written_into(base, view, positions, geometry, values):
+    """base with values written at the flat positions that view reads (PyTorch's view.copy_(values),
+    view a view of base of this geometry: the new value's grad_fn is CopySlices over CopyBackwards)."""
+    copied = apply(OPS["copy_"], (view, values))
+    data = base._data.copy()
+    data.reshape(-1)[positions.reshape(-1)] = copied._data.reshape(-1)
+    if copied._grad_fn is None:
+        return _make(data, None, False)
+    copy = _copy_slices(copied._grad_fn, positions, gradient_edge(base), base._data)
+    copy._view_geometry = geometry
+    return _make(data, copy, True)
+
+
+def view_geometry(base, view):
+    """A view's size, stride and storage_offset in elements, as PyTorch's as_strided takes them (the
+    base's memory is the storage)."""
+    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return {"size": view.shape, "stride": torch_strides(view), "storage_offset": offset // view.itemsize}
 
 
 def _positions_in_base(base, view):
@@ -756,7 +783,7 @@ def _inplace_checked(self, op_name, args, params, tracked):
             # the clone of an integer self that requires no grad is no result of the graph)
             raise RuntimeError(f"Autograd not support dtype: {_dtype_short(self._data.dtype)}")
     _check_inplace_operands(self, op, args, params)
-    if params and "alpha" in params:  # (after TensorIterator's checks, as PyTorch's add_/sub_)
+    if params and "alpha" in params and op.kind != "same":  # (add_'s and sub_'s, after TensorIterator's checks)
         check_alpha(_compute_dtype(op, (self,) + args, params), params["alpha"])
     # an operand sharing self's memory without being it: the kernel reads what it already wrote
     aliased = False
@@ -770,6 +797,9 @@ def _inplace_checked(self, op_name, args, params, tracked):
         if fn is not None and fn._multi:  # (its edge: the output of a custom Function's node)
             old._output_nr = self._output_nr
         with _no_record():
+            # (PyTorch saves a clone of self's old value, original_self: a CloneBackward0 in a
+            # create_graph gradient's graph)
+            original = apply(OPS["clone"], (old,)) if fn is not None and _saves_old_self(op, args) else None
             res = apply(op, (old,) + args, params, inplace=True)
         if res._data.shape != self._data.shape:  # an in-place result cannot grow
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
@@ -781,6 +811,9 @@ def _inplace_checked(self, op_name, args, params, tracked):
             _store(self, res._data, op_name, params)
         self._vc[0] += 1
         node = res._grad_fn
+        if original is not None and node._saved_versions:
+            node._saved_versions = [(counter, version, original, arr) if saved is old else (counter, version, saved, arr)
+                                    for counter, version, saved, arr in node._saved_versions]
         _rebase_history(self, node, base_before)
         if op.saves_result:  # the saved result is self's memory, at its version from now on, named
             # (in an error) by the op's node, or for a view by its regenerated grad_fn while it lives
@@ -1910,19 +1943,30 @@ class Tensor:
         return F._any(self, dim, keepdim)
 
     # reductions
-    def sum(self, dim=OMITTED, keepdim=False, dtype=None):
+    # (keepdim without a dim, and prod's, max's, min's dim=None: the method's message of PyTorch's refusal)
+    def sum(self, dim=OMITTED, keepdim=OMITTED, dtype=None):
+        if dim is OMITTED and keepdim is not OMITTED:
+            F._refuse_without_dim("sum", True, dim, keepdim, dtype)
         return F.sum(self, dim, keepdim, dtype)
 
-    def mean(self, dim=OMITTED, keepdim=False, dtype=None):
+    def mean(self, dim=OMITTED, keepdim=OMITTED, dtype=None):
+        if dim is OMITTED and keepdim is not OMITTED:
+            F._refuse_without_dim("mean", True, dim, keepdim, dtype)
         return F.mean(self, dim, keepdim, dtype)
 
-    def prod(self, dim=None, keepdim=False, dtype=None):
+    def prod(self, dim=OMITTED, keepdim=OMITTED, dtype=None):
+        if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+            F._refuse_without_dim("prod", True, dim, keepdim, dtype)
         return F.prod(self, dim, keepdim, dtype)
 
-    def max(self, dim=None, keepdim=False, *, other=None):
+    def max(self, dim=OMITTED, keepdim=OMITTED, *, other=None):
+        if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+            F._refuse_without_dim("max", True, dim, keepdim)
         return F.max(self, dim, keepdim, other=other)
 
-    def min(self, dim=None, keepdim=False, *, other=None):
+    def min(self, dim=OMITTED, keepdim=OMITTED, *, other=None):
+        if dim is None or (dim is OMITTED and keepdim is not OMITTED):
+            F._refuse_without_dim("min", True, dim, keepdim)
         return F.min(self, dim, keepdim, other=other)
 
     def scatter(self, dim, index, src=None, value=None, *, reduce=None):

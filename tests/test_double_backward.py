@@ -194,6 +194,10 @@ PROGRAMS = {
     "elu": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x, 0.7)),
     "elu_": ([inp(2, 3)], lambda m, x: m.nn.functional.elu(x.clone(), 0.7, inplace=True)),
     "elu_-selu": ([inp(2, 3)], lambda m, x: m.selu_(x.clone())),
+    "celu": ([inp(2, 3)], lambda m, x: m.nn.functional.celu(x, 0.7)),
+    "celu_": ([inp(2, 3)], lambda m, x: m.celu_(x.clone(), 1.5)),
+    "threshold": ([inp(2, 3)], lambda m, x: m.nn.functional.threshold(x, 0.1, -2.0)),
+    "threshold_": ([inp(2, 3)], lambda m, x: m.nn.functional.threshold(x.clone(), 0.1, 20.0, inplace=True)),
     "softplus": ([inp(2, 3)], lambda m, x: m.nn.functional.softplus(x)),
     "silu": ([inp(2, 3)], lambda m, x: m.nn.functional.silu(x)),
     "expm1": ([inp(2, 3)], lambda m, x: x.expm1()),
@@ -400,15 +404,11 @@ REACHED_THROUGH = {
 }
 # PyTorch has no derivative for these (the first backward already raises; test_errors.py)
 NOT_DIFFERENTIABLE = {"floor_divide", "rremainder",
+                      "hardsigmoid", "hardsigmoid_backward",  # (its gradient is a NotImplemented node: test_hunt18.py)
                       "cdist", "cdist_backward"}  # (cdist's gradient is a CdistBackwardBackward0: not_implemented)
 # Rows whose first gradient's graph differs from PyTorch's by design, with the reason (values agree):
-GRAPH_DIFFERS = {
-    # PyTorch's as_strided_backward and CopySlices build their gradient through as_strided views of
-    # a zero storage and in-place copies into them; here the same values come from IndexPutImpl /
-    # Index / IndexPut nodes (no as_strided op exists in this engine)
-    "as_strided": "as_strided_backward's views of a storage",
-    "copy_slices": "CopySlices' in-place copies into as_strided views",
-}
+# none since as_strided_backward and CopySlices build PyTorch's graphs, and in-place ops save a clone
+GRAPH_DIFFERS = {}
 
 
 # Programs whose third derivative from PyTorch is wrong: it differs from the central differences of
@@ -591,8 +591,7 @@ def test_third_derivative_where_torch_is_wrong(name):
 # (values agree): convolution's, batch norm's and layer norm's double-backward kernels, atan2's (PyTorch's one
 # formula computes 1 / (a^2 + b^2) once for both inputs, each input's rule here its own; _euclidean_dist's
 # likewise its ratio grad / dist), prelu's (its one node
-# of two outputs, PreluKernelBackwardBackward0, is a row per output here, as batch norm's), and the as_strided
-# views of GRAPH_DIFFERS.
+# of two outputs, PreluKernelBackwardBackward0, is a row per output here, as batch norm's), and GRAPH_DIFFERS.
 ORDER_DIFFERS = {"atan2",
     "constant_pad_nd", "convolution", "convolution-1d", "convolution-groups", "convolution-transposed",
     "convolution-transposed-1d", "convolution-unbatched", "native_batch_norm", "native_batch_norm-4d",
@@ -775,7 +774,6 @@ def _same(ours, theirs):
 
 # Programs where some node's _saved_* attributes still differ from torch's, and why (values agree):
 SAVED_DIFFERS = {
-    **dict.fromkeys(["as_strided", "copy_slices", "copy_slices-diagonal"], GRAPH_DIFFERS["as_strided"]),
     **dict.fromkeys(["log_sigmoid", "binary_cross_entropy_with_logits-weights"],
                     "LogSigmoidBackward0 keeps no buffer (torch's log_sigmoid_forward computes one for its backward)"),
     **dict.fromkeys([n for n in PROGRAMS if _row(n) in ("convolution", "native_batch_norm", "native_layer_norm")

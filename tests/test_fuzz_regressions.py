@@ -36,6 +36,43 @@ a.grad = None
 F.mse_loss(b, b.detach() * 0.5, reduction="sum").sgn().backward()
 f = a.grad + 0
 """, fixed=True),
+    # ... and to every ATen op without a ZeroTensor kernel: mean's backward divides by a Scalar (div.Scalar),
+    # std's fills in place (masked_fill_: ZeroTensors are immutable); a view of one (diag's) stays one
+    case("an-efficient-zero-gradient-is-plain-zeros-to-div-scalar", """
+a = torch.tensor([0.7, -0.5], requires_grad=True)
+k = torch.tensor([float("inf"), 2.0])
+b = a * k
+b.mean().sgn().backward(retain_graph=True)
+c = a.grad + 0
+a.grad = None
+F.l1_loss(b, torch.zeros(2)).sgn().backward(retain_graph=True)
+d = a.grad + 0
+a.grad = None
+b.unsqueeze(0).mean(1).sgn().sum().backward(retain_graph=True)
+e = a.grad + 0
+a.grad = None
+torch.std_mean(b)[1].sgn().backward(retain_graph=True)
+f = a.grad + 0
+a.grad = None
+h, = torch.autograd.grad(b.mean().sgn(), a, create_graph=True)
+b.std().sgn().backward(retain_graph=True)
+b.diag().sgn().sum().backward()
+m = a.grad * 1
+""", fixed=True),
+    # (a float64 0-dim exponent of a float32 base: exponent - 1 was a numpy scalar, which pow took for a
+    # number, with its sqrt shortcut: (-inf) ** 0.5 nan where ATen's pow gives inf)
+    case("pow-backward-by-a-0-dim-exponent-of-another-dtype-is-a-tensor-power", """
+f = torch.tensor([[[-1, 1]]]).log1p()
+n = torch.tensor([[2.0, 1.3, 1.5], [-0.5, 4.0, 4.0]], requires_grad=True)
+p = f @ n
+q = torch.pow(p, torch.tensor(1.5, dtype=torch.float64))
+q.backward(gradient=torch.tensor([[[0.0, 0.5, -1.0]]]))
+a = torch.tensor([-float("inf"), -0.0, 4.0], requires_grad=True)
+b = torch.pow(a, torch.tensor(0.5, dtype=torch.float64))
+c, = torch.autograd.grad(b.sum(), a, create_graph=True)
+d = torch.pow(a, torch.tensor(1.5, dtype=torch.float64))
+d.sum().backward()
+""", fixed=True),
     case("small-bmm-adds-rounded-products-in-order-as-atens-loop", """
 a = torch.tensor([[[-3.0, 1.0, 1.0], [1.0, 3.0, 1.0], [0.0, 1.0, 1.0]], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]], requires_grad=True)
 b = torch.tan(a)
@@ -330,6 +367,15 @@ c.retain_grad()
 d.backward(retain_graph=True)
 """, fixed=True),
     # --- wrong dtype or shape ---------------------------------------------------------------------------
+    case("empty-bmm-is-in-mat2s-dtype", """
+a = torch.zeros(0, 1, 0, dtype=torch.float64, requires_grad=True)
+b = a.expand(0, 2, 0).movedim(2, -2)
+h = torch.rand(0, 2, 1, requires_grad=True)
+k = torch.bmm(b, h)
+k.sum().backward()
+m = torch.zeros(2, 3, 0, requires_grad=True) @ torch.zeros(2, 0, 1, dtype=torch.float64)
+n = torch.bmm(torch.zeros(1, 2, 0), torch.zeros(1, 0, 3, dtype=torch.int64))
+""", fixed=True),
     case("clamp-of-int-by-a-float-is-float32", """
 x = torch.tensor([1, 2, 3])
 y = x.clamp(min=-0.5)
@@ -640,6 +686,28 @@ g, = torch.autograd.grad(b.sum(), [a])
 h, = torch.autograd.grad(b.sum(), [b])
 """, fixed=True),
     # --- both raise, another type or message --------------------------------------------------------------
+    case("stale-split-view-raises-before-the-integer-division-and-masked-fill-checks", """
+a = torch.zeros(4, 2, 3, requires_grad=True)
+b = a[:, 1:]
+c = b.reshape(-1)
+d = b[..., 2][0]
+f, h, k = c.chunk(3, dim=0)
+c[1::2] = d
+m = b[1::2]
+n = m % f
+p = m.masked_fill(m > 0, f)
+""", fixed=True),
+    case("stale-chunk-view-raises-before-diagonal-index-select-repeat-and-roll-check-their-arguments", """
+a = torch.zeros(3, requires_grad=True)
+c, d = a.chunk(2, dim=0)
+f = c.detach()
+h = c[None]
+f[-1] = torch.tensor(-2)
+k = h.diagonal(1, -1, 1)
+m = h.index_select(0, torch.tensor([4]))
+n = h.repeat(1)
+p = h.roll(1, 5)
+""", fixed=True),
     case("hypot-checks-shapes-before-dtypes", """
 a = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]])
 b = torch.ones(4, 4, requires_grad=True)
@@ -933,6 +1001,57 @@ d = a ** b
 f = a ** a
 """, fixed=True),
     # --- higher order: gradients built under create_graph (the fuzzer's higher_order area) ---------------
+    # a view regenerated after a no_grad write into its base: its gradient under create_graph is
+    # as_strided_backward's (a zero storage, copy_ into a view of it, as_strided back: AsStridedBackward0
+    # over CopySlices; an expanded dim summed, a size-1 dim squeezed first)
+    # CopySlices under create_graph, as PyTorch's: a copy of g (CopyBackwards), the view's part of it
+    # (AsStridedBackward0) cloned for the wrapped node, its gradient written back (CopySlices); and a
+    # later backward through the wrapped node (sqrt_'s saved result) finds its saved tensors there
+    # an in-place op saves a clone of self's old value (PyTorch's original_self): a CloneBackward0 in the
+    # graph of a create_graph gradient that reads it (c's, of b.mul_(c))
+    case("inplace-op-saves-a-clone-of-self", """
+x = torch.tensor([1.0, 4.0, 9.0], requires_grad=True)
+c = torch.tensor([2.0, 3.0, 4.0], requires_grad=True)
+b = x * 1
+b.mul_(c)
+g = torch.autograd.grad(b.sum(), [x, c], create_graph=True)
+names = [f.name() for f, _ in g[1].grad_fn.next_functions if f is not None]
+h = x * 1
+h[1:].div_(c[1:])
+k = torch.autograd.grad(h.sum(), [c], create_graph=True)
+k[0].sum().backward()
+""", fixed=True),
+    case("copy-slices-backward-builds-torchs-graph", """
+x = torch.tensor([1.0, 4.0, 9.0], requires_grad=True)
+c = torch.tensor([2.0, 3.0], requires_grad=True)
+b = x.clone()
+b[1:] += c
+g = torch.autograd.grad(b.pow(2).sum(), [x, c], create_graph=True)
+names = [f.name() for f, _ in g[0].grad_fn.next_functions if f is not None]
+h = x.clone()
+h[1:].sqrt_()
+k, = torch.autograd.grad(h.pow(2).sum(), [x], create_graph=True)
+k.sum().backward()
+m = x.clone()
+m[:2].copy_(c)
+n = torch.autograd.grad(m.pow(2).sum(), [x, c], create_graph=True)
+(n[0].sum() + n[1].sum()).backward()
+""", fixed=True),
+    case("as-strided-backward-builds-torchs-graph", """
+x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+b = x * 1
+v = b[:, 1:]
+w = b[0, :2].unsqueeze(0).unsqueeze(2).expand(-1, 2, 3)
+with torch.no_grad():
+    b.mul_(2)
+g, = torch.autograd.grad((v * v).sum(), [x], create_graph=True)
+names = [f.name() for f, _ in g.grad_fn.next_functions[0][0].next_functions if f is not None]
+g2, = torch.autograd.grad((w * w).sum(), [x], create_graph=True)
+n1 = g2.grad_fn.next_functions[0][0].next_functions[0][0]
+n2 = [f.name() for f, _ in n1.next_functions if f is not None]
+n3 = [f.name() for f, _ in n1.next_functions[1][0].next_functions[0][0].next_functions if f is not None]
+(g * g2).pow(3).sum().backward()
+""", fixed=True),
     # (std_backward's where(self == mean, nan, inf) is in the default dtype: float32 times a 0-dim
     # float64 gradient is float32, which the engine casts back to the input's float64)
     case("std-of-one-element-float64-gradient-is-cast-back", """

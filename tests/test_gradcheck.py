@@ -246,8 +246,10 @@ SAMPLES = {
              ("all-keepdim", [_distinct(3, 4)], {"dim": (), "keepdim": True})],
     "amin": [("dims", [_distinct(3, 4, 2)], {"dim": (0, 2), "keepdim": False}),
              ("all", [_distinct(3, 4)], {"dim": (), "keepdim": False})],
-    "as_strided": [("column", [_r(3, 4)], {"positions": np.array([1, 5, 9])}),
-                   ("expanded", [_r(3, 4)], {"positions": np.array([[2, 2], [7, 7]])})],
+    "as_strided": [("column", [_r(3, 4)], {"positions": np.array([1, 5, 9]), "size": (3,), "stride": (4,),
+                                            "storage_offset": 1}),
+                   ("expanded", [_r(3, 4)], {"positions": np.array([[2, 2], [7, 7]]), "size": (2, 2), "stride": (5, 0),
+                                             "storage_offset": 2})],
     "slice": [("", [_r(3, 5)], {"dim": 1, "index": slice(1, 5, 2)})],
     "index": [("repeats", [_r(4, 3)], {"indices": (np.array([0, 2, 0, 3]),)}),
               ("pairs", [_r(4, 3)], {"indices": (np.array([1, 1, 3]), np.array([0, 0, 2]))}),
@@ -323,6 +325,11 @@ SAMPLES = {
     "elu": [("", [_r(3, 4)], {"alpha": 0.7}), ("selu", [_r(3, 4)], {"alpha": 1.6732632423543772, "scale": 1.0507009873554805})],
     "elu_": [("", [_r(3, 4)], {"alpha": 0.7}), ("selu", [_r(3, 4)], {"alpha": 1.6732632423543772, "scale": 1.0507009873554805})],
     "hardswish": [("", [_r(3, 4, low=-5, high=5)], None)],
+    "celu": [("", [_r(3, 4)], {"alpha": 0.7}), ("negative-alpha", [_r(3, 4)], {"alpha": -1.5})],
+    "celu_": [("", [_r(3, 4)], {"alpha": 0.7})],
+    "hardsigmoid": [("", [_r(3, 4, low=-5, high=5)], None)],
+    "threshold": [("", [_r(3, 4)], {"threshold": 0.1, "value": -2.0})],
+    "threshold_": [("", [_r(3, 4)], {"threshold": 0.1, "value": 20.0})],
     "prelu": [("per-channel", [_r(2, 3, 4), _pos(1, 3, 1, seed=2)], None), ("one", [_r(3, 4), _pos(1, 1, seed=3)], None)],
     "softplus": [("", [_r(3, 4)], {"beta": 1.0, "threshold": 20.0}),
                  ("beta-threshold", [_r(3, 4) * 3], {"beta": 2.0, "threshold": 5.0})],
@@ -484,6 +491,7 @@ def _cases():
 
 # rows whose nodes only the engine builds (no forward of their own): checked through these programs
 NOT_DIFFERENTIABLE = {"floor_divide", "rremainder",  # PyTorch's NotImplemented nodes (test_errors.py)
+                      "hardsigmoid_backward",  # (likewise; test_hunt18.py)
                       "cdist_backward"}  # (its derivative is not_implemented in PyTorch: test_hunt16.py)
 # batch norm's backward rows read the batch statistics as inputs without gradients (PyTorch's
 # not_implemented), so a row-level sample cannot make them leaves: these programs check their rules

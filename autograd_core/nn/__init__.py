@@ -11,7 +11,7 @@ layers call), init.py (initialisation), examples.py (TinyNet and a synthetic dat
 from . import functional, init, utils  # noqa: F401
 from .modules import BCELoss, Dropout, ELU, GELU, L1Loss, LeakyReLU, ModuleDict, ParameterList, Softplus  # noqa: F401,E501
 from .modules import Embedding, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU, Softsign  # noqa: F401
-from .modules import Hardswish, KLDivLoss, PReLU, SELU  # noqa: F401
+from .modules import CELU, Hardsigmoid, Hardswish, KLDivLoss, PReLU, SELU, Threshold  # noqa: F401
 from .modules import (ConstantPad1d, ConstantPad2d, CosineSimilarity, Softmin,  # noqa: F401
                       Unflatten, ZeroPad1d, ZeroPad2d)
 from .modules import (BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Identity, Linear,  # noqa: F401

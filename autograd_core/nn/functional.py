@@ -103,6 +103,45 @@ def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, inplace=True)
 
 
+def celu(input, alpha=1.0, inplace=False):
+    """out = input where input > 0, else alpha * (exp(input / alpha) - 1) (Barron, 2017: elu, continuous
+    in alpha)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("celu_" if inplace else "celu", "input", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _inplace(input, "celu_", params={"alpha": alpha}) if inplace else apply(OPS["celu"], (input,), {"alpha": alpha})
+
+
+def celu_(input, alpha=1.0):
+    """celu, in place"""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """out = input where input > threshold, else value"""
+    return _threshold(input, threshold, value, inplace)
+
+
+def threshold_(input, threshold, value):
+    """threshold, in place"""
+    return _threshold(input, threshold, value, True)
+
+
+def _threshold(input, threshold, value, inplace):
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("threshold_" if inplace else "threshold", "input", input)
+    params = {"threshold": threshold, "value": value}
+    return _inplace(input, "threshold_", params=params) if inplace else apply(OPS["threshold"], (input,), params)
+
+
+def hardsigmoid(input, inplace=False):
+    """out = relu6(input + 3) / 6: 0 up to -3, 1 from 3, a line between (a cheap sigmoid)"""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("hardsigmoid_" if inplace else "hardsigmoid", "input", input)
+    return _inplace(input, "hardsigmoid") if inplace else apply(OPS["hardsigmoid"], (input,))
+
+
 def hardswish(input, inplace=False):
     """out = input * relu6(input + 3) / 6 (Howard et al., 2019: MobileNetV3)"""
     if not isinstance(input, Tensor):

@@ -575,18 +575,44 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class ELU(Module):
-    """out = input where input > 0, else alpha * (exp(input) - 1)"""
+class _AlphaActivation(Module):
+    """An activation whose settings are alpha and inplace (ELU, CELU): F.<function>(input, alpha, inplace)"""
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
+        return self._function(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(_AlphaActivation):
+    """out = input where input > 0, else alpha * (exp(input) - 1)"""
+
+    _function = staticmethod(F.elu)
+
+
+class CELU(_AlphaActivation):
+    """out = input where input > 0, else alpha * (exp(input / alpha) - 1)"""
+
+    _function = staticmethod(F.celu)
+
+
+class Threshold(Module):
+    """out = input where input > threshold, else value"""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
 
 
 class Softplus(Module):
@@ -625,6 +651,15 @@ class Hardswish(_InplaceActivation):
     """out = input * relu6(input + 3) / 6"""
 
     _function = staticmethod(F.hardswish)
+
+    def extra_repr(self):  # (torch's shows no inplace)
+        return ""
+
+
+class Hardsigmoid(_InplaceActivation):
+    """out = relu6(input + 3) / 6"""
+
+    _function = staticmethod(F.hardsigmoid)
 
     def extra_repr(self):  # (torch's shows no inplace)
         return ""
