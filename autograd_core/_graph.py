@@ -349,7 +349,9 @@ class Node:
             self._freed = True
             args = self._args
             if self.op.keeps_layouts:  # (PyTorch keeps an input's sizes and strides past backward)
-                self._kept_layouts = [_layout(a) for a in args]
+                # (as numpy gives them, turned into PyTorch's only when read: most never are)
+                self._kept_layouts = [(a.shape, a.strides, a.itemsize) if isinstance(a, np.ndarray) else None
+                                      for a in args]
             self._args = self._out = None
             self._saved_versions = self._packed = None
             if args:  # (a number operand comes last, but in torch.sub(2., x): one check per node)
@@ -359,7 +361,10 @@ class Node:
 
     def _input_layout(self, i):
         """(shape, strides) of input i, as PyTorch's sym_sizes() and sym_strides() give them."""
-        return _layout(self._args[i]) if self._args is not None else self._kept_layouts[i]
+        if self._args is not None:
+            return _layout(self._args[i])
+        kept = self._kept_layouts[i]
+        return None if kept is None else (kept[0], _torch_strides(*kept))
 
     def _saved_something(self):
         """Whether this node saved what PyTorch keeps as a saved variable besides tensors: a number
@@ -395,10 +400,14 @@ def saved_attributes(names, base):
 def torch_strides(arr):
     """An array's strides in elements, as PyTorch's: a new empty array (to which numpy gives no
     strides at all) has the row-major ones, each dim of size 0 counted as 1: (2, 0, 4) -> (4, 4, 1)."""
-    st = tuple(s // arr.itemsize for s in arr.strides)
-    if arr.size == 0 and not any(st):
+    return _torch_strides(arr.shape, arr.strides, arr.itemsize)
+
+
+def _torch_strides(shape, strides, itemsize):
+    st = tuple(s // itemsize for s in strides)
+    if 0 in shape and not any(st):
         st, step = [], 1
-        for size in reversed(arr.shape):
+        for size in reversed(shape):
             st.insert(0, step)
             step *= max(size, 1)
         st = tuple(st)
