@@ -406,6 +406,17 @@ _WITHOUT_DIM[("mean", True)] = _WITHOUT_DIM[("sum", True)]
 _WITHOUT_DIM[("min", True)], _WITHOUT_DIM[("min", False)] = _WITHOUT_DIM[("max", True)], _WITHOUT_DIM[("max", False)]
 
 
+_DIM_NONE_REFUSED = ("prod", "max", "min")  # (sum's and mean's dim=None: every dim)
+
+
+def _keepdim_given(name, method, dim, keepdim, dtype=None):
+    """keepdim as a bool (False when omitted), after PyTorch's TypeError for keepdim given without a
+    dim and for prod's, max's, min's dim=None (method: a Tensor method's wording)."""
+    if (dim is OMITTED and keepdim is not OMITTED) or (dim is None and name in _DIM_NONE_REFUSED):
+        _refuse_without_dim(name, method, dim, keepdim, dtype)
+    return keepdim is not OMITTED and keepdim
+
+
 def _refuse_without_dim(name, method, dim, keepdim, dtype=None):
     """PyTorch's TypeError for keepdim given without a dim (and for prod's, max's, min's dim=None)."""
     if dim is None and (keepdim is not OMITTED or dtype is not None):
@@ -423,9 +434,7 @@ def _refuse_without_dim(name, method, dim, keepdim, dtype=None):
 
 def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum of input (over dim; None or (): all of them)"""
-    if dim is OMITTED and keepdim is not OMITTED:
-        _refuse_without_dim("sum", False, dim, keepdim, dtype)
-    keepdim = keepdim is not OMITTED and keepdim
+    keepdim = _keepdim_given("sum", False, dim, keepdim, dtype)
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is OMITTED:
@@ -435,9 +444,7 @@ def sum(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
 
 def mean(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = sum / count (over dim; None or (): all of them)"""
-    if dim is OMITTED and keepdim is not OMITTED:
-        _refuse_without_dim("mean", False, dim, keepdim, dtype)
-    keepdim = keepdim is not OMITTED and keepdim
+    keepdim = _keepdim_given("mean", False, dim, keepdim, dtype)
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if input._data.dtype.kind != "f":
@@ -860,16 +867,14 @@ def _saved_indices(values, idx):
 
 def max(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """max(input): largest element; max(input, dim): (values, indices); max(a, b): maximum"""
-    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-        _refuse_without_dim("max", False, dim, keepdim)
-    return _extreme("max", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
+    keepdim = _keepdim_given("max", False, dim, keepdim)
+    return _extreme("max", input, None if dim is OMITTED else dim, keepdim, other)
 
 
 def min(input, dim=OMITTED, keepdim=OMITTED, *, other=None):
     """min(input): smallest element; min(input, dim): (values, indices); min(a, b): minimum"""
-    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-        _refuse_without_dim("min", False, dim, keepdim)
-    return _extreme("min", input, None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim, other)
+    keepdim = _keepdim_given("min", False, dim, keepdim)
+    return _extreme("min", input, None if dim is OMITTED else dim, keepdim, other)
 
 
 def amax(input, dim=(), keepdim=False):
@@ -1605,9 +1610,8 @@ def repeat(input, *sizes):
 
 def prod(input, dim=OMITTED, keepdim=OMITTED, dtype=None):
     """out = product of input (over one dim)"""
-    if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-        _refuse_without_dim("prod", False, dim, keepdim, dtype)
-    dim, keepdim = None if dim is OMITTED else dim, keepdim is not OMITTED and keepdim
+    keepdim = _keepdim_given("prod", False, dim, keepdim, dtype)
+    dim = None if dim is OMITTED else dim
     if dtype is not None:
         input = input.to(_dtypes.resolve(dtype))
     if dim is None:

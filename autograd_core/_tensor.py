@@ -1945,28 +1945,23 @@ class Tensor:
     # reductions
     # (keepdim without a dim, and prod's, max's, min's dim=None: the method's message of PyTorch's refusal)
     def sum(self, dim=OMITTED, keepdim=OMITTED, dtype=None):
-        if dim is OMITTED and keepdim is not OMITTED:
-            F._refuse_without_dim("sum", True, dim, keepdim, dtype)
+        F._keepdim_given("sum", True, dim, keepdim, dtype)
         return F.sum(self, dim, keepdim, dtype)
 
     def mean(self, dim=OMITTED, keepdim=OMITTED, dtype=None):
-        if dim is OMITTED and keepdim is not OMITTED:
-            F._refuse_without_dim("mean", True, dim, keepdim, dtype)
+        F._keepdim_given("mean", True, dim, keepdim, dtype)
         return F.mean(self, dim, keepdim, dtype)
 
     def prod(self, dim=OMITTED, keepdim=OMITTED, dtype=None):
-        if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-            F._refuse_without_dim("prod", True, dim, keepdim, dtype)
+        F._keepdim_given("prod", True, dim, keepdim, dtype)
         return F.prod(self, dim, keepdim, dtype)
 
     def max(self, dim=OMITTED, keepdim=OMITTED, *, other=None):
-        if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-            F._refuse_without_dim("max", True, dim, keepdim)
+        F._keepdim_given("max", True, dim, keepdim)
         return F.max(self, dim, keepdim, other=other)
 
     def min(self, dim=OMITTED, keepdim=OMITTED, *, other=None):
-        if dim is None or (dim is OMITTED and keepdim is not OMITTED):
-            F._refuse_without_dim("min", True, dim, keepdim)
+        F._keepdim_given("min", True, dim, keepdim)
         return F.min(self, dim, keepdim, other=other)
 
     def scatter(self, dim, index, src=None, value=None, *, reduce=None):
